@@ -1,0 +1,57 @@
+package parsers
+
+// Input is one discovered file handed to a format parser. The loader reads every file
+// once; parsers never read the files they were given again.
+type Input struct {
+	Path string // display path (relative to the working directory when inside it)
+	Abs  string // absolute path, for resolving includes
+	Src  []byte
+}
+
+// Options carries what a parser needs besides the files.
+type Options struct {
+	// NginxVersion is .no502.yaml's nginx_version ("1.28.0"); empty when unknown.
+	NginxVersion string
+	// Roots are the absolute paths being linted. nginx include and Caddy import outside
+	// them are not followed (an info note says so), so a hostile config cannot make the
+	// linter read /etc/shadow.
+	Roots []string
+	// ReadFile reads a file an include or import names (given its absolute path). The
+	// loader supplies it so that size limits and the read-once cache apply; it returns
+	// the display path too.
+	ReadFile func(abs string) (display string, src []byte, err error)
+	// VarFiles are Terraform --var-file arguments (absolute paths).
+	VarFiles []string
+	// Limits on hostile input.
+	MaxDepth    int // block nesting depth (default 500)
+	MaxIncludes int // files one include/import tree may pull in (default 1000)
+}
+
+// Depth returns the configured nesting limit or its default.
+func (o Options) Depth() int {
+	if o.MaxDepth > 0 {
+		return o.MaxDepth
+	}
+	return 500
+}
+
+// Includes returns the configured include limit or its default.
+func (o Options) Includes() int {
+	if o.MaxIncludes > 0 {
+		return o.MaxIncludes
+	}
+	return 1000
+}
+
+// Within reports whether abs lies inside one of the roots (or there are no roots).
+func (o Options) Within(abs string) bool {
+	if len(o.Roots) == 0 {
+		return true
+	}
+	for _, r := range o.Roots {
+		if abs == r || (len(abs) > len(r) && abs[:len(r)] == r && (r[len(r)-1] == '/' || abs[len(r)] == '/')) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,443 @@
+package parsers
+
+import "time"
+
+// Format names, as File.Format and Hop.Format carry them.
+const (
+	FormatNginx     = "nginx"
+	FormatCaddy     = "caddy"
+	FormatTerraform = "terraform"
+	FormatK8s       = "k8s"
+)
+
+// File is one source file that was read. Src is kept so reports can show the offending
+// line and fixes can cut out and splice blocks.
+type File struct {
+	Path   string // as shown to the user (relative to the working directory when inside it)
+	Format string
+	Src    []byte
+	// IncludedBy is set on a file pulled in by an nginx include or a Caddy import: the
+	// position of the include directive. Such files are analysed in the including file's
+	// context, not on their own.
+	IncludedBy *Pos
+	// Host is set on config text embedded in another file (nginx.conf held in a ConfigMap):
+	// Path names the virtual file ("cm.yaml#nginx.conf") and positions inside it are
+	// already mapped to the host file by the parser that embedded it.
+	Host string
+}
+
+// Model is everything the parsers learned from one run: the layers of the request path
+// and the problems met while reading. Parsers append to it; the link step connects its
+// parts; rules read it.
+type Model struct {
+	Files     []*File
+	Hops      []*Hop
+	Backends  []*Backend
+	Workloads []*Workload
+	Services  []*Service
+	Diags     []Diag
+	// Embedded is config text found inside another file (an nginx.conf or Caddyfile in a
+	// ConfigMap). The loader parses it with the right format parser and maps its
+	// positions into the host file.
+	Embedded []Embedded
+}
+
+// Embedded is config text of one format held inside a file of another.
+type Embedded struct {
+	Format string // FormatNginx or FormatCaddy
+	// Path names the virtual file ("k8s/proxy.yaml#nginx.conf"); Src is the text.
+	Path string
+	Src  []byte
+	// Host is the file that holds it; Line and Col are where the text's first character
+	// sits in Host; Indent is the number of columns stripped from every following line
+	// (a YAML block scalar's indentation).
+	Host   string
+	Line   int
+	Col    int
+	Indent int
+	// Owner names the object holding it ("ConfigMap/default/nginx-conf"), so the link
+	// step can find the workload that mounts it.
+	Owner string
+}
+
+// File returns the file with the given path, or nil.
+func (m *Model) File(path string) *File {
+	for _, f := range m.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	return nil
+}
+
+// Merge appends everything in o to m.
+func (m *Model) Merge(o *Model) {
+	if o == nil {
+		return
+	}
+	m.Files = append(m.Files, o.Files...)
+	m.Hops = append(m.Hops, o.Hops...)
+	m.Backends = append(m.Backends, o.Backends...)
+	m.Workloads = append(m.Workloads, o.Workloads...)
+	m.Services = append(m.Services, o.Services...)
+	m.Diags = append(m.Diags, o.Diags...)
+	m.Embedded = append(m.Embedded, o.Embedded...)
+}
+
+// Hop kinds.
+const (
+	HopNginx        = "nginx"         // an nginx server{} block
+	HopCaddy        = "caddy"         // a Caddy site block
+	HopALB          = "alb"           // an AWS application load balancer
+	HopNLB          = "nlb"           // an AWS network load balancer
+	HopCLB          = "clb"           // an AWS classic load balancer (aws_elb)
+	HopIngressNginx = "ingress-nginx" // an Ingress served by the ingress-nginx controller
+	HopALBIngress   = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
+	HopGateway      = "gateway"       // a Gateway API HTTPRoute
+	HopCloudflare   = "cloudflare"    // Cloudflare's proxy, declared or detected
+)
+
+// Hop is one proxy or load-balancer layer on the request path.
+type Hop struct {
+	Kind   string
+	Format string
+	Name   string // server_name, site address, resource address, Ingress namespace/name
+	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
+	Block  Range  // the hop's whole source, for fix snippets
+
+	// Version is the product version when known (nginx_version from .no502.yaml).
+	Version Setting[string]
+
+	// ClientIdleTimeout: how long the hop keeps an idle client (downstream) connection
+	// open. nginx keepalive_timeout, Caddy servers.timeouts.idle, ALB idle_timeout.
+	ClientIdleTimeout Duration
+
+	// ShutdownTimeout: how long the hop waits for in-flight requests on shutdown. nginx
+	// worker_shutdown_timeout (unset: forever), Caddy grace_period (unset: forever),
+	// ingress-nginx worker-shutdown-timeout.
+	ShutdownTimeout Duration
+	// ShutdownDelay: how long the hop keeps serving after the shutdown signal before it
+	// starts to drain (Caddy shutdown_delay).
+	ShutdownDelay Duration
+
+	// Edge names an edge proxy known to sit in front of this hop ("cloudflare"), with the
+	// position of the signal (real_ip_header CF-Connecting-IP, a proxied cloudflare_record).
+	Edge Setting[string]
+
+	Routes []*Route
+
+	// Workload runs this proxy (an nginx or Caddy container), once linked.
+	Workload *Workload
+}
+
+// Route is one path a hop forwards: an nginx location, a Caddy reverse_proxy, an ALB
+// listener rule, an Ingress path.
+type Route struct {
+	Hop      *Hop
+	Path     string // the path it serves; "/" for everything
+	PathKind string // "prefix" (default), "exact", "regex"
+	Pos      Pos    // the block or line that defines the route
+	Block    Range  // its whole source, for fix snippets
+
+	// ReadTimeout: how long the hop waits for the upstream's response (between reads
+	// for nginx, for the headers for Caddy, idle either way for an ALB).
+	ReadTimeout    Duration
+	ConnectTimeout Duration
+	SendTimeout    Duration
+
+	Retry RetryPolicy
+
+	// Upstream protocol settings needed for keep-alive to the backend (nginx before
+	// 1.29.7 closes upstream connections unless both are set).
+	HTTPVersion      Setting[string]
+	ConnectionHeader Setting[string]
+	// Headers are the effective headers the hop sets toward the upstream (nginx
+	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
+	// one to a location must copy the inherited ones, which nginx would otherwise drop.
+	Headers []Setting[string]
+
+	// Respond is set when the hop answers the path itself (nginx return, Caddy respond)
+	// instead of forwarding it.
+	Respond *Respond
+
+	Backend *Backend
+}
+
+// RetryPolicy is what the hop does when an upstream fails.
+type RetryPolicy struct {
+	// Conditions on which the next upstream is tried; ["off"] disables retries.
+	Conditions Setting[[]string]
+	Tries      Setting[int]
+	Timeout    Duration // total time spent retrying (Caddy lb_try_duration)
+}
+
+// Respond is a hop answering a request itself.
+type Respond struct {
+	Status Setting[int]
+	Pos    Pos
+	Text   string // the directive as written
+}
+
+// Backend is a set of targets a route forwards to: an nginx upstream{} or literal
+// proxy_pass address, Caddy's upstreams, a target group, a Kubernetes Service.
+type Backend struct {
+	Kind  string // "nginx-upstream", "nginx-address", "caddy", "target-group", "k8s-service", ...
+	Name  string
+	Pos   Pos
+	Block Range
+
+	Targets []*Target
+
+	// KeepAliveConns: idle upstream connections kept open (nginx keepalive N). A zero
+	// explicit value means keep-alive is off.
+	KeepAliveConns Setting[int]
+	// KeepAliveIdle: how long this side keeps an idle upstream connection before closing
+	// it (nginx upstream keepalive_timeout, Caddy keepalive, ALB idle_timeout).
+	KeepAliveIdle Duration
+
+	Health  *HealthCheck // active health check; nil when there is none
+	Passive PassiveHealth
+
+	DeregistrationDelay Duration
+	LBPolicy            Setting[string]
+
+	// Service and Workloads: what serves this backend, once linked.
+	Service   *Service
+	Workloads []*Workload
+}
+
+// Target is one upstream server.
+type Target struct {
+	Address string // as written: "10.0.0.5:8080", "app:8080", "unix:/run/app.sock"
+	Host    string
+	Port    string
+	Pos     Pos
+	IP      bool // Host is an IP literal
+	Local   bool // localhost, 127.0.0.0/8, ::1
+	Unix    bool // a unix socket
+	Backup  bool
+	Down    bool
+
+	MaxFails    Setting[int]
+	FailTimeout Duration
+}
+
+// HealthCheck is an active health check.
+type HealthCheck struct {
+	Pos                Pos
+	Block              Range
+	Enabled            Setting[bool]
+	Protocol           Setting[string]
+	Path               Setting[string]
+	Port               Setting[string]
+	Interval           Duration
+	Timeout            Duration
+	HealthyThreshold   Setting[int]
+	UnhealthyThreshold Setting[int]
+	Matcher            Setting[string] // status codes that count as healthy: "200", "200-399"
+}
+
+// PassiveHealth is failure accounting on live traffic (nginx max_fails, Caddy
+// fail_duration).
+type PassiveHealth struct {
+	Enabled     Setting[bool]
+	MaxFails    Setting[int]
+	FailTimeout Duration
+}
+
+// Workload is something that runs the app: a Kubernetes workload, an ECS service, an
+// autoscaling group.
+type Workload struct {
+	Kind      string // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, ECSService, AutoScalingGroup
+	Format    string
+	Name      string
+	Namespace string
+	Pos       Pos
+	Block     Range
+	Labels    map[string]string
+
+	Replicas Setting[int]
+	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with
+	// the position of the autoscaler.
+	MinReplicas Setting[int]
+	MaxReplicas Setting[int]
+
+	Strategy       Setting[string] // RollingUpdate, Recreate
+	MaxUnavailable Setting[string] // "25%", "1"
+	MaxSurge       Setting[string]
+	// MinHealthyPercent / MaxPercent: ECS deployment settings.
+	MinHealthyPercent Setting[int]
+	MaxPercent        Setting[int]
+
+	TerminationGrace Duration
+
+	Containers []*Container
+
+	// Disruption budgets that select this workload.
+	PDBs []*PDB
+
+	// Services that route to this workload; a workload is served when there is one.
+	Services []*Service
+	// Served is true when something routes traffic to the workload (a Service selects
+	// it, a target group registers it).
+	Served bool
+	// HealthCheckType: which health check makes an autoscaling group replace an
+	// instance (ASG health_check_type: "EC2", the default, or "ELB").
+	HealthCheckType Setting[string]
+}
+
+// Container is one container of a workload.
+type Container struct {
+	Name    string
+	Pos     Pos
+	Image   string
+	Command []string
+	Args    []string
+	Env     map[string]Setting[string]
+	Ports   []ContainerPort
+
+	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
+	// Unknown when the hook is something other than a sleep.
+	PreStopDelay Duration
+	PreStopPos   Pos // the preStop hook, when there is one
+
+	Readiness *Probe
+	Liveness  *Probe
+	Startup   *Probe
+
+	App *AppServer
+}
+
+// ContainerPort is a declared container port.
+type ContainerPort struct {
+	Name     string
+	Port     int
+	Protocol string
+	Pos      Pos
+}
+
+// Probe is a Kubernetes probe (or any periodic check of one container).
+type Probe struct {
+	Pos     Pos
+	Handler string // "httpGet", "tcpSocket", "exec", "grpc"
+	Path    string
+	Port    string
+	Command []string
+
+	InitialDelay     Duration
+	Period           Duration
+	Timeout          Duration
+	FailureThreshold Setting[int]
+	SuccessThreshold Setting[int]
+}
+
+// FailureWindow is how long the probe takes to notice a failure: period × failure
+// threshold.
+func (p *Probe) FailureWindow() time.Duration {
+	return p.Period.Value * time.Duration(p.FailureThreshold.Value)
+}
+
+// PDB is a PodDisruptionBudget.
+type PDB struct {
+	Name           string
+	Namespace      string
+	Pos            Pos
+	MinAvailable   Setting[string]
+	MaxUnavailable Setting[string]
+	Selector       *Selector
+}
+
+// AppServer is the HTTP server inside a container, detected from its command line or
+// declared in .no502.yaml.
+type AppServer struct {
+	Name string // gunicorn, uvicorn, hypercorn, puma, node, spring, go, nginx, caddy
+	Pos  Pos    // the command or arg that revealed it
+
+	// KeepAlive: how long the server keeps an idle client connection open.
+	KeepAlive Duration
+	// RequestTimeout: how long the server lets a request run before killing it.
+	RequestTimeout Duration
+	// GracefulTimeout: how long the server drains on SIGTERM.
+	GracefulTimeout Duration
+	// Note explains an assumption ("sync worker: no keep-alive").
+	Note string
+}
+
+// Service is a Kubernetes Service.
+type Service struct {
+	Name      string
+	Namespace string
+	Type      string
+	Pos       Pos
+	Block     Range
+	Selector  *Selector
+	Ports     []ServicePort
+	Workloads []*Workload
+}
+
+// ServicePort is one port of a Service.
+type ServicePort struct {
+	Name       string
+	Port       int
+	TargetPort string
+	Pos        Pos
+}
+
+// Selector is a Kubernetes label selector.
+type Selector struct {
+	MatchLabels      map[string]string
+	MatchExpressions []SelectorRequirement
+}
+
+// SelectorRequirement is one matchExpressions entry.
+type SelectorRequirement struct {
+	Key      string
+	Operator string // In, NotIn, Exists, DoesNotExist
+	Values   []string
+}
+
+// Matches reports whether labels satisfy the selector. An empty selector matches
+// nothing here: a Service with no selector routes to hand-managed endpoints.
+func (s *Selector) Matches(labels map[string]string) bool {
+	if s == nil || (len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0) {
+		return false
+	}
+	for k, v := range s.MatchLabels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	for _, r := range s.MatchExpressions {
+		v, ok := labels[r.Key]
+		switch r.Operator {
+		case "In":
+			if !ok || !contains(r.Values, v) {
+				return false
+			}
+		case "NotIn":
+			if ok && contains(r.Values, v) {
+				return false
+			}
+		case "Exists":
+			if !ok {
+				return false
+			}
+		case "DoesNotExist":
+			if ok {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,90 @@
+// Package parsers holds the model every format parser produces and every rule reads:
+// positions, settings that remember where they came from, and the layers of a request path
+// (hops, routes, backends, workloads). It imports no format package; the format packages
+// under parsers/ import it.
+package parsers
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a span in a source file. Line and Col are 1-based; Col counts runes, as editors
+// and SARIF (for ASCII) do. Offset is the 0-based byte offset of the start. End* describe
+// the end of the span (EndCol points one rune past the last rune, like an exclusive
+// end); they may be zero when only a start is known.
+type Pos struct {
+	File      string
+	Line      int
+	Col       int
+	Offset    int
+	EndLine   int
+	EndCol    int
+	EndOffset int
+}
+
+// IsValid reports whether p names a real place in a file.
+func (p Pos) IsValid() bool { return p.File != "" && p.Line > 0 }
+
+// String formats p as file:line:col, the form every message uses.
+func (p Pos) String() string {
+	if !p.IsValid() {
+		return "-"
+	}
+	if p.Col > 0 {
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// Short formats p as file:line, for naming the other side of a cross-layer finding.
+func (p Pos) Short() string {
+	if !p.IsValid() {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// Range is a byte range [Start, End) of one file's source, used to cut out a block and
+// to splice fixes.
+type Range struct {
+	File  string
+	Start int
+	End   int
+}
+
+// Diag is a problem with the input itself, not a finding: a syntax error, a missing
+// include, a skipped file. Severity is "error" (the file did not parse; exit code 1) or
+// "info" (a note: something was skipped on purpose).
+type Diag struct {
+	Pos      Pos
+	Severity string
+	Message  string
+}
+
+// Error makes a positioned error diagnostic.
+func Error(pos Pos, format string, args ...any) Diag {
+	return Diag{Pos: pos, Severity: "error", Message: fmt.Sprintf(format, args...)}
+}
+
+// Note makes a positioned info diagnostic.
+func Note(pos Pos, format string, args ...any) Diag {
+	return Diag{Pos: pos, Severity: "info", Message: fmt.Sprintf(format, args...)}
+}
+
+func (d Diag) String() string {
+	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+}
+
+// LineCol computes the 1-based line and rune column of byte offset off in src.
+// Parsers that track positions while scanning do not need it; it serves fix and
+// snippet code that only has offsets.
+func LineCol(src []byte, off int) (line, col int) {
+	if off > len(src) {
+		off = len(src)
+	}
+	line = 1 + strings.Count(string(src[:off]), "\n")
+	start := strings.LastIndexByte(string(src[:off]), '\n') + 1
+	col = 1 + len([]rune(string(src[start:off])))
+	return line, col
+}

@@ -1,0 +1,94 @@
+package parsers
+
+import (
+	"fmt"
+	"time"
+)
+
+// Setting is one configured value and where it came from. Rules never see raw syntax:
+// they see Settings, and quote Text in their messages.
+//
+// Three states matter to a rule:
+//   - explicit: written in a config (Pos valid). Text is the directive as written, e.g.
+//     "proxy_read_timeout 180s".
+//   - default: not written; Default names whose default it is, e.g. "nginx default 60s".
+//   - unknown: the zero Setting (nothing known), or Unknown set (written, but its value
+//     cannot be computed, e.g. a Terraform variable with no default). Rules stay silent.
+type Setting[T any] struct {
+	Value   T
+	Pos     Pos
+	Text    string
+	Default string
+	Unknown bool
+	// Via lists where an evaluated or inherited value came from besides Pos: the
+	// variable default a Terraform attribute evaluated, the http{} block an nginx
+	// location inherited from. ViaNote says it in words ("from var.idle_timeout's
+	// default, variables.tf:4").
+	Via     []Pos
+	ViaNote string
+}
+
+// Set returns an explicit setting.
+func Set[T any](v T, pos Pos, text string) Setting[T] {
+	return Setting[T]{Value: v, Pos: pos, Text: text}
+}
+
+// Def returns a setting holding a product default; src names it ("nginx default 60s").
+func Def[T any](v T, src string) Setting[T] {
+	return Setting[T]{Value: v, Default: src}
+}
+
+// Known reports whether the value can be relied on (explicit or a default).
+func (s Setting[T]) Known() bool {
+	return !s.Unknown && (s.Pos.IsValid() || s.Default != "")
+}
+
+// Explicit reports whether the value was written in a config.
+func (s Setting[T]) Explicit() bool { return !s.Unknown && s.Pos.IsValid() }
+
+// IsDefault reports whether the value is a product default.
+func (s Setting[T]) IsDefault() bool { return !s.Unknown && !s.Pos.IsValid() && s.Default != "" }
+
+// Describe says where the value came from, for messages: the directive as written
+// with its position, or the default's source.
+func (s Setting[T]) Describe() string {
+	switch {
+	case s.Explicit() && s.ViaNote != "":
+		return fmt.Sprintf("%s (%s, %s)", s.Text, s.Pos.Short(), s.ViaNote)
+	case s.Explicit():
+		return fmt.Sprintf("%s (%s)", s.Text, s.Pos.Short())
+	case s.IsDefault():
+		return s.Default
+	}
+	return "unknown"
+}
+
+// Duration is the type every timeout in the model uses.
+type Duration = Setting[time.Duration]
+
+// FormatDuration prints d the way configs write it: 90s, 5m, 1h30m, 250ms.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	if d%time.Second != 0 {
+		return fmt.Sprintf("%dms", d/time.Millisecond)
+	}
+	s := int64(d / time.Second)
+	switch {
+	case s%3600 == 0:
+		return fmt.Sprintf("%dh", s/3600)
+	case s%60 == 0:
+		return fmt.Sprintf("%dm", s/60)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// Seconds prints d as a whole number of seconds followed by "s", the unit every message
+// uses so numbers compare at a glance ("ALB idle_timeout 300s exceeds ... 5s").
+func Seconds(d time.Duration) string {
+	if d%time.Second != 0 {
+		return fmt.Sprintf("%gs", d.Seconds())
+	}
+	return fmt.Sprintf("%ds", int64(d/time.Second))
+}
