@@ -1,0 +1,235 @@
+// Package rules is the rule engine (registry, config, severities, the pass a rule runs
+// in) and the rules themselves, one file per concern: timeout, drain, replicas, health.
+//
+// The shape follows golang.org/x/tools/go/analysis: a Rule is a value with a Run
+// function; Run gets a Pass holding the linked model and the config, and calls
+// Pass.Report for each finding. A finding carries its position, the other side of a
+// cross-layer mismatch (Related) and a suggested fix.
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Severity of a finding.
+type Severity int
+
+// Severities, in increasing order.
+const (
+	Off Severity = iota
+	Info
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "off"
+}
+
+// ParseSeverity reads "off", "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "off":
+		return Off, nil
+	case "info":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return Off, fmt.Errorf("unknown severity %q (want off, info, warning or error)", s)
+}
+
+// Category groups rules by the kind of mistake, not by format.
+type Category string
+
+// The four categories of 502 causes.
+const (
+	Timeout  Category = "timeout"
+	Drain    Category = "drain"
+	Replicas Category = "replicas"
+	Health   Category = "health"
+)
+
+// Rule is one check.
+type Rule struct {
+	ID       string // stable kebab-case ID
+	Category Category
+	Severity Severity // default severity
+	Summary  string   // one line, for `no502 rules`
+	// Formats the rule reads (for docs): "nginx", "caddy", "terraform", "k8s".
+	Formats []string
+	// Doc is the rule's page for `no502 explain`: why it causes 502s, the fix, and the
+	// sources of every number (markdown).
+	Doc string
+	Run func(*Pass)
+}
+
+// Related is another position a finding refers to: the other side of a cross-layer
+// mismatch, the place a value was inherited from, the config entry that set a budget.
+type Related struct {
+	Pos     parsers.Pos
+	Message string
+}
+
+// Edit replaces the bytes [Start, End) of File with New.
+type Edit struct {
+	File  string
+	Start int
+	End   int
+	New   string
+}
+
+// Fix is a suggested correction: a snippet in the file's own language (the corrected
+// block) and, where the engine can compute it, the byte-range edits that apply it.
+type Fix struct {
+	Description string
+	Snippet     string
+	Edits       []Edit
+}
+
+// Finding is one reported problem.
+type Finding struct {
+	Rule     *Rule
+	Severity Severity
+	Pos      parsers.Pos
+	Message  string
+	Related  []Related
+	Fix      *Fix
+}
+
+// Pass is what a rule's Run receives.
+type Pass struct {
+	Rule   *Rule
+	Model  *parsers.Model
+	Config *Config
+	report func(Finding)
+}
+
+// Report records a finding. Severity defaults to the rule's (after config overrides);
+// a rule may lower it (for example to Info when a version had to be assumed).
+func (p *Pass) Report(f Finding) {
+	f.Rule = p.Rule
+	p.report(f)
+}
+
+// Reportf reports a finding with no related positions and no fix.
+func (p *Pass) Reportf(pos parsers.Pos, format string, args ...any) {
+	p.Report(Finding{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+var registry []*Rule
+
+// Register adds rules to the registry. Rule files call it from init.
+func Register(rs ...*Rule) {
+	for _, r := range rs {
+		for _, old := range registry {
+			if old.ID == r.ID {
+				panic("rules: duplicate rule ID " + r.ID)
+			}
+		}
+		registry = append(registry, r)
+	}
+}
+
+// All returns every registered rule, sorted by category then ID.
+func All() []*Rule {
+	out := append([]*Rule(nil), registry...)
+	order := map[Category]int{Timeout: 0, Drain: 1, Replicas: 2, Health: 3}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Category != out[j].Category {
+			return order[out[i].Category] < order[out[j].Category]
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Lookup finds a rule by ID.
+func Lookup(id string) *Rule {
+	for _, r := range registry {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// Run runs every enabled rule over the model and returns the findings, sorted by file,
+// line, column and rule.
+func Run(m *parsers.Model, cfg *Config) []Finding {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	var out []Finding
+	for _, r := range All() {
+		sev := r.Severity
+		if o, ok := cfg.Rules[r.ID]; ok {
+			sev = o.Value
+		}
+		if sev == Off {
+			continue
+		}
+		override := cfg.Rules[r.ID].Value != Off
+		pass := &Pass{Rule: r, Model: m, Config: cfg}
+		pass.report = func(f Finding) {
+			switch {
+			case f.Severity == Off:
+				f.Severity = sev
+			case override:
+				// The user's severity wins over a rule's own lowering.
+				f.Severity = sev
+			}
+			out = append(out, f)
+		}
+		r.Run(pass)
+	}
+	SortFindings(out)
+	return dedup(out)
+}
+
+// SortFindings orders findings by file, line, column, then rule ID.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		return a.Rule.ID < b.Rule.ID
+	})
+}
+
+// dedup drops findings identical in rule, position and message (one directive reached
+// through two includes is still one problem).
+func dedup(fs []Finding) []Finding {
+	seen := map[string]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := fmt.Sprintf("%s|%s|%d|%d|%s", f.Rule.ID, f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}

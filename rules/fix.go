@@ -1,0 +1,149 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// LineChange is one change to a brace-delimited block (nginx, Caddy, HCL): when At lies
+// inside the block, the line holding it is replaced by Line (or deleted); otherwise Line
+// is inserted as the block's first body line. This is how a fix overrides an inherited
+// value: the outer directive stays, the block gets its own.
+type LineChange struct {
+	At     parsers.Pos
+	Line   string
+	Delete bool
+}
+
+// BlockFix builds a fix for the block blk: the corrected block as a snippet (dedented to
+// column 1) and the byte-range edits that apply it to the file, so only the changed lines
+// move. indentUnit is the format's indentation ("    " for nginx, "\t" for Caddy, "  "
+// for HCL), used when the block has no body line to copy indentation from.
+func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, changes ...LineChange) *Fix {
+	f := m.File(blk.File)
+	if f == nil || blk.Start < 0 || blk.End > len(f.Src) || blk.Start >= blk.End {
+		var lines []string
+		for _, c := range changes {
+			if !c.Delete {
+				lines = append(lines, c.Line)
+			}
+		}
+		return &Fix{Description: desc, Snippet: strings.Join(lines, "\n") + "\n"}
+	}
+	src := f.Src
+	lineStart := func(off int) int { return strings.LastIndexByte(string(src[:off]), '\n') + 1 }
+	lineEnd := func(off int) int {
+		if i := strings.IndexByte(string(src[off:]), '\n'); i >= 0 {
+			return off + i + 1
+		}
+		return len(src)
+	}
+	indentOf := func(ls int) string {
+		i := ls
+		for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+			i++
+		}
+		return string(src[ls:i])
+	}
+
+	start := lineStart(blk.Start)
+	base := indentOf(start)
+	end := blk.End
+	if end < len(src) && src[end-1] != '\n' {
+		end = lineEnd(end - 1)
+	}
+
+	// Where a new body line goes: after the line holding the block's opening brace.
+	brace := strings.IndexByte(string(src[blk.Start:blk.End]), '{')
+	insertAt, insertPrefix := -1, ""
+	bodyIndent := base + indentUnit
+	if brace >= 0 {
+		b := blk.Start + brace
+		le := lineEnd(b)
+		if strings.TrimSpace(string(src[b+1:le])) == "" {
+			insertAt = le
+			if le < blk.End {
+				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
+					bodyIndent = ind
+				}
+			}
+		} else {
+			// "location / { return 200; }": open a line right after the brace.
+			insertAt, insertPrefix = b+1, "\n"
+		}
+	}
+
+	var edits []Edit
+	for _, c := range changes {
+		inside := c.At.File == blk.File && c.At.IsValid() && c.At.Offset >= blk.Start && c.At.Offset < blk.End
+		switch {
+		case inside:
+			ls := lineStart(c.At.Offset)
+			e := Edit{File: blk.File, Start: ls, End: lineEnd(c.At.Offset)}
+			if !c.Delete {
+				e.New = indentOf(ls) + c.Line + "\n"
+			}
+			edits = append(edits, e)
+		case c.Delete:
+			// Nothing to delete inside this block.
+		case insertAt >= 0:
+			nl := "\n"
+			if insertPrefix != "" {
+				nl = ""
+			}
+			edits = append(edits, Edit{File: blk.File, Start: insertAt, End: insertAt, New: insertPrefix + bodyIndent + c.Line + nl})
+		}
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+
+	// Apply the edits to the block's lines to get the snippet.
+	var b strings.Builder
+	cur := start
+	for _, e := range edits {
+		if e.Start < cur {
+			continue // overlapping edits: keep the first
+		}
+		b.Write(src[cur:e.Start])
+		b.WriteString(e.New)
+		cur = e.End
+	}
+	if cur < end {
+		b.Write(src[cur:end])
+	}
+	snippet := dedent(b.String(), base)
+	if !strings.HasSuffix(snippet, "\n") {
+		snippet += "\n"
+	}
+	return &Fix{Description: desc, Snippet: snippet, Edits: edits}
+}
+
+func dedent(s, prefix string) string {
+	if prefix == "" {
+		return s
+	}
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, prefix)
+	}
+	return strings.Join(lines, "")
+}
+
+// ApplyEdits applies edits to src (all for the same file), in offset order. Overlapping
+// edits after the first are dropped.
+func ApplyEdits(src []byte, edits []Edit) []byte {
+	es := append([]Edit(nil), edits...)
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Start < es[j].Start })
+	var out []byte
+	cur := 0
+	for _, e := range es {
+		if e.Start < cur || e.End > len(src) {
+			continue
+		}
+		out = append(out, src[cur:e.Start]...)
+		out = append(out, e.New...)
+		cur = e.End
+	}
+	return append(out, src[cur:]...)
+}

@@ -1,0 +1,121 @@
+// Package rulestest runs rules over testdata directories whose files say, next to each
+// line, which findings that line must get — as golang.org/x/tools/go/analysis/analysistest
+// does with `// want`. A comment `# want "rule-id"` (or `// want "rule-id"` in HCL) at the
+// end of a line expects a finding of that rule on that line; `want "a" "b"` expects
+// two. `want "error"` expects a parse error. Every finding must be wanted and every want
+// must be found.
+package rulestest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/load"
+	"github.com/no502/no502/rules"
+)
+
+var wantRE = regexp.MustCompile(`(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+// Lint loads dir with its .no502.yaml (if any) and returns the model and findings.
+func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
+	t.Helper()
+	cfg := rules.DefaultConfig()
+	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
+		c, err := rules.LoadConfig(p, rules.ConfigFileName)
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		cfg = c
+	}
+	res, err := load.Load([]string{"."}, load.Options{
+		Cwd:     dir,
+		Ignored: cfg.Ignored,
+		Parse:   parsers.Options{NginxVersion: cfg.NginxVersion.Value},
+	})
+	if err != nil {
+		t.Fatalf("load %s: %v", dir, err)
+	}
+	return res.Model, rules.Run(res.Model, cfg)
+}
+
+// Run lints dir and checks the findings against the want comments of its files.
+func Run(t *testing.T, dir string) []rules.Finding {
+	t.Helper()
+	m, findings := Lint(t, dir)
+	want := map[string][]string{} // "file:line" → rule IDs
+	for _, f := range m.Files {
+		if f.Host != "" {
+			continue
+		}
+		for i, line := range strings.Split(string(f.Src), "\n") {
+			mm := wantRE.FindStringSubmatch(line)
+			if mm == nil {
+				continue
+			}
+			for _, q := range quoted.FindAllStringSubmatch(mm[1], -1) {
+				k := fmt.Sprintf("%s:%d", f.Path, i+1)
+				want[k] = append(want[k], q[1])
+			}
+		}
+	}
+	got := map[string][]string{}
+	msgs := map[string][]string{}
+	for _, f := range findings {
+		k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
+		got[k] = append(got[k], f.Rule.ID)
+		msgs[k] = append(msgs[k], f.Rule.ID+": "+f.Message)
+	}
+	for _, d := range m.Diags {
+		if d.Severity == "error" {
+			k := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
+			got[k] = append(got[k], "error")
+			msgs[k] = append(msgs[k], "error: "+d.Message)
+		}
+	}
+	keys := map[string]bool{}
+	for k := range want {
+		keys[k] = true
+	}
+	for k := range got {
+		keys[k] = true
+	}
+	var sorted []string
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		w, g := count(want[k]), count(got[k])
+		for id, n := range g {
+			if w[id] < n {
+				t.Errorf("%s/%s: unexpected %s finding: %s", dir, k, id, strings.Join(msgs[k], "; "))
+			}
+		}
+		for id, n := range w {
+			if g[id] < n {
+				t.Errorf("%s/%s: want %s finding, got none (got: %v)", dir, k, id, msgs[k])
+			}
+		}
+	}
+	return findings
+}
+
+func count(ids []string) map[string]int {
+	m := map[string]int{}
+	for _, id := range ids {
+		m[id]++
+	}
+	return m
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
