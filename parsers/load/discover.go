@@ -1,0 +1,251 @@
+// Package load is the one place that wires the format parsers together: it discovers
+// files, reads each once, picks its format, runs the parsers in parallel and merges their
+// models. Nothing else imports more than one format package.
+package load
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+
+	"github.com/no502/no502/parsers"
+)
+
+// candidate is a discovered file and its format.
+type candidate struct {
+	abs     string
+	display string
+	format  string
+	// explicit: named on the command line (pre-commit passes file names); its findings
+	// are reported, context files' are not.
+	explicit bool
+}
+
+// skipDirs are never descended into: dependencies and build output.
+var skipDirs = map[string]bool{"vendor": true, "node_modules": true}
+
+// formatByName picks a format from the file name alone; "" means decide by content, or
+// skip. k8s and nginx's *.conf need a look at the content.
+func formatByName(path string) (format string, sniff bool) {
+	base := filepath.Base(path)
+	lower := strings.ToLower(base)
+	switch {
+	case base == "Caddyfile" || strings.HasPrefix(base, "Caddyfile.") || strings.HasSuffix(lower, ".caddyfile"):
+		return parsers.FormatCaddy, false
+	case strings.HasSuffix(lower, ".tf") || strings.HasSuffix(lower, ".tf.json") ||
+		strings.HasSuffix(lower, ".tfvars") || strings.HasSuffix(lower, ".tfvars.json"):
+		return parsers.FormatTerraform, false
+	case lower == "nginx.conf" || strings.HasSuffix(lower, ".nginx") || strings.HasSuffix(lower, ".nginxconf"):
+		return parsers.FormatNginx, false
+	case strings.HasSuffix(lower, ".conf"):
+		return parsers.FormatNginx, true
+	case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".json"):
+		return parsers.FormatK8s, true
+	}
+	// Files in the directories nginx packages use hold nginx config whatever their name.
+	switch filepath.Base(filepath.Dir(path)) {
+	case "sites-enabled", "sites-available", "conf.d", "snippets":
+		return parsers.FormatNginx, true
+	}
+	return "", false
+}
+
+// nginxLooking recognises nginx config among the many *.conf formats (supervisord,
+// fail2ban, ...): a block nginx knows or a directive only nginx writes.
+var nginxLooking = regexp.MustCompile(`(?m)^\s*(?:(?:http|server|events|upstream|stream|types)\s*\{|location\s+[^{;]*\{|(?:proxy_pass|server_name|listen|worker_processes|fastcgi_pass|uwsgi_pass|proxy_set_header|proxy_read_timeout|keepalive_timeout|client_max_body_size|add_header|try_files|error_page)\s+[^;{]*;)`)
+
+func sniff(format string, path string, src []byte) bool {
+	switch format {
+	case parsers.FormatNginx:
+		return nginxLooking.Match(src)
+	case parsers.FormatK8s:
+		return k8sLooking(path, src)
+	}
+	return true
+}
+
+// gitignoreStack holds the .gitignore patterns that apply to a directory.
+type gitignoreStack []gitignore.Pattern
+
+func (s gitignoreStack) withDir(absDir string, domain []string) gitignoreStack {
+	data, err := os.ReadFile(filepath.Join(absDir, ".gitignore"))
+	if err != nil {
+		return s
+	}
+	out := append(gitignoreStack(nil), s...)
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, gitignore.ParsePattern(line, domain))
+	}
+	return out
+}
+
+func (s gitignoreStack) ignored(parts []string, isDir bool) bool {
+	if len(s) == 0 {
+		return false
+	}
+	return gitignore.NewMatcher(s).Match(parts, isDir)
+}
+
+// walker discovers the files under the paths given.
+type walker struct {
+	cwd     string
+	ignored func(display string) bool
+	out     []candidate
+	notes   []parsers.Diag
+	seen    map[string]bool
+	// maxFiles bounds discovery on a hostile or mistaken root ("/").
+	maxFiles int
+}
+
+func (w *walker) display(abs string) string {
+	if rel, err := filepath.Rel(w.cwd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(abs)
+}
+
+func (w *walker) add(abs string, explicit bool) {
+	if w.seen[abs] {
+		return
+	}
+	display := w.display(abs)
+	if w.ignored(display) {
+		return
+	}
+	format, _ := formatByName(abs)
+	if format == "" {
+		return
+	}
+	if len(w.out) >= w.maxFiles {
+		if len(w.out) == w.maxFiles {
+			w.notes = append(w.notes, parsers.Note(parsers.Pos{File: display, Line: 1, Col: 1},
+				"more than %d files to lint; the rest are skipped (raise --max-files)", w.maxFiles))
+		}
+		w.maxFiles = -1 // note once
+		return
+	}
+	w.seen[abs] = true
+	w.out = append(w.out, candidate{abs: abs, display: display, format: format, explicit: explicit})
+}
+
+// walk adds every lintable file under root, honouring .gitignore files from the git
+// root down, and skipping hidden directories, vendor/ and node_modules/.
+func (w *walker) walk(root string) error {
+	base := findGitRoot(root)
+	if base == "" {
+		base = root
+	}
+	// .gitignore files in the directories above root (up to the git root) apply too.
+	var stack gitignoreStack
+	for _, dir := range ancestors(base, root) {
+		stack = stack.withDir(dir, splitRel(base, dir))
+	}
+	return w.walkDir(root, base, stack, root)
+}
+
+// ancestors lists base and the directories between it and root, root excluded.
+func ancestors(base, root string) []string {
+	var out []string
+	for d := root; d != base; {
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+		out = append([]string{d}, out...)
+	}
+	return out
+}
+
+func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) error {
+	domain := splitRel(base, dir)
+	stack = stack.withDir(dir, domain)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if dir == root {
+			return err
+		}
+		w.notes = append(w.notes, parsers.Error(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
+		return nil
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		name := e.Name()
+		abs := filepath.Join(dir, name)
+		parts := append(append([]string(nil), domain...), name)
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			// Symlinks to directories are not followed: they are how loops and escapes
+			// out of the linted tree happen. Symlinked files are read.
+			st, err := os.Stat(abs)
+			if err != nil || st.IsDir() {
+				continue
+			}
+		}
+		if isDir {
+			if strings.HasPrefix(name, ".") || skipDirs[name] {
+				continue
+			}
+			if stack.ignored(parts, true) {
+				continue
+			}
+			if err := w.walkDir(abs, base, stack, root); err != nil {
+				return err
+			}
+			continue
+		}
+		if stack.ignored(parts, false) {
+			continue
+		}
+		w.add(abs, false)
+	}
+	return nil
+}
+
+func splitRel(base, dir string) []string {
+	rel, err := filepath.Rel(base, dir)
+	if err != nil || rel == "." {
+		return nil
+	}
+	return strings.Split(rel, string(filepath.Separator))
+}
+
+func findGitRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+
+// looksBinary reports whether src is not text: a NUL byte or invalid UTF-8 early on.
+func looksBinary(src []byte) bool {
+	head := src
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	// Trim a multi-byte rune the window may have cut in two.
+	for i := 0; i < 3 && len(head) > 0 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	return !utf8.Valid(head)
+}

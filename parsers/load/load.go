@@ -1,0 +1,332 @@
+package load
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Options configure a load.
+type Options struct {
+	// Cwd is the directory display paths are relative to (default: the process's).
+	Cwd string
+	// Ignored reports whether a display path is excluded (.no502.yaml ignore globs).
+	Ignored func(display string) bool
+	// Parse is the options handed to every format parser (nginx version, var files, ...).
+	Parse parsers.Options
+	// MaxFileSize: bigger files are skipped with a note (default 10 MiB).
+	MaxFileSize int64
+	// MaxFiles bounds how many files one run discovers (default 100000).
+	MaxFiles int
+	// Stdin, when set, is linted as the file named StdinName (editors pipe buffers).
+	Stdin     []byte
+	StdinName string
+}
+
+// Result is what a load produced.
+type Result struct {
+	Model *parsers.Model
+	// Files is the number of files linted (discovered and read, not counting includes).
+	Files int
+	// Explicit holds the display paths named on the command line when files (not
+	// directories) were given; findings are reported only for them. Nil means report
+	// everything.
+	Explicit map[string]bool
+}
+
+// ParseFunc is a format parser's entry point.
+type ParseFunc func(inputs []parsers.Input, opts parsers.Options) *parsers.Model
+
+// formats maps a format name to its parser; formats.go fills it.
+var formats = map[string]ParseFunc{}
+
+// Load discovers the files under paths, reads each once, and parses them. It returns an
+// error only when a path given cannot be read at all.
+func Load(paths []string, opts Options) (*Result, error) {
+	cwd := opts.Cwd
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	cwd, _ = filepath.Abs(cwd)
+	if opts.Ignored == nil {
+		opts.Ignored = func(string) bool { return false }
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = 10 << 20
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = 100000
+	}
+	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
+	res := &Result{Model: &parsers.Model{}}
+	var roots []string
+	explicitFiles := false
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(cwd, p)
+		}
+		abs = filepath.Clean(abs)
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+		}
+		if st.IsDir() {
+			roots = append(roots, abs)
+			if err := w.walk(abs); err != nil {
+				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+			}
+			continue
+		}
+		// A file given by name: its directory is a root for includes, so a pre-commit
+		// run on one file still sees what it includes.
+		roots = append(roots, filepath.Dir(abs))
+		explicitFiles = true
+		w.add(abs, true)
+	}
+	if opts.Stdin != nil {
+		name := opts.StdinName
+		if name == "" {
+			name = "stdin"
+		}
+		abs := name
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(cwd, name)
+		}
+		w.out = append(w.out, candidate{abs: abs, display: w.display(abs), explicit: true})
+		if f, _ := formatByName(abs); f != "" {
+			w.out[len(w.out)-1].format = f
+		}
+		explicitFiles = true
+	}
+	res.Model.Diags = append(res.Model.Diags, w.notes...)
+
+	cache := newFileCache(w, opts.MaxFileSize)
+	if opts.Stdin != nil {
+		c := w.out[len(w.out)-1]
+		cache.put(c.abs, c.display, opts.Stdin)
+	}
+
+	// Read every candidate once, in parallel, and sort them by format.
+	inputs := map[string][]parsers.Input{}
+	type readResult struct {
+		in   parsers.Input
+		ok   bool
+		diag *parsers.Diag
+	}
+	results := make([]readResult, len(w.out))
+	parallel(len(w.out), func(i int) {
+		c := w.out[i]
+		if c.format == "" {
+			return
+		}
+		src, diag := cache.read(c.abs, c.display)
+		if diag != nil {
+			results[i] = readResult{diag: diag}
+			return
+		}
+		if _, needSniff := formatByName(c.abs); needSniff && !sniff(c.format, c.abs, src) {
+			return
+		}
+		results[i] = readResult{in: parsers.Input{Path: c.display, Abs: c.abs, Src: src}, ok: true}
+	})
+	if explicitFiles {
+		res.Explicit = map[string]bool{}
+	}
+	for i, r := range results {
+		if r.diag != nil {
+			res.Model.Diags = append(res.Model.Diags, *r.diag)
+			res.Files++
+			continue
+		}
+		if !r.ok {
+			continue
+		}
+		res.Files++
+		inputs[w.out[i].format] = append(inputs[w.out[i].format], r.in)
+		if explicitFiles && w.out[i].explicit {
+			res.Explicit[r.in.Path] = true
+		}
+	}
+
+	popts := opts.Parse
+	popts.Roots = roots
+	popts.ReadFile = cache.readInclude
+
+	// Run the format parsers in parallel; each gets all its files at once, since includes,
+	// modules and Service selectors cross files.
+	names := make([]string, 0, len(inputs))
+	for f := range inputs {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	models := make([]*parsers.Model, len(names))
+	parallel(len(names), func(i int) {
+		if parse := formats[names[i]]; parse != nil {
+			models[i] = safeParse(parse, names[i], inputs[names[i]], popts)
+		}
+	})
+	for _, m := range models {
+		res.Model.Merge(m)
+	}
+	parseEmbedded(res.Model, popts)
+	return res, nil
+}
+
+// safeParse turns a parser panic into a positioned error, so one bad file cannot take
+// the run down. Parsers are fuzzed so this should never fire; if it does, the message
+// asks for a report.
+func safeParse(parse ParseFunc, format string, in []parsers.Input, opts parsers.Options) (m *parsers.Model) {
+	defer func() {
+		if r := recover(); r != nil {
+			m = &parsers.Model{}
+			for _, f := range in {
+				m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: f.Path, Line: 1, Col: 1},
+					"internal error in the %s parser (please report it): %v", format, r))
+			}
+		}
+	}()
+	return parse(in, opts)
+}
+
+// parseEmbedded parses config text found inside other files (nginx.conf in a ConfigMap)
+// and maps its positions into the host file.
+func parseEmbedded(m *parsers.Model, opts parsers.Options) {
+	for _, e := range m.Embedded {
+		parse := formats[e.Format]
+		if parse == nil {
+			continue
+		}
+		sub := safeParse(parse, e.Format, []parsers.Input{{Path: e.Path, Src: e.Src}}, opts)
+		for _, f := range sub.Files {
+			if f.Path == e.Path {
+				f.Host = e.Host
+			}
+		}
+		mapPositions(sub, e)
+		m.Merge(sub)
+	}
+	m.Embedded = nil
+}
+
+// fileCache reads each file once, for discovery and for includes alike.
+type fileCache struct {
+	mu      sync.Mutex
+	w       *walker
+	maxSize int64
+	files   map[string][]byte
+}
+
+func newFileCache(w *walker, maxSize int64) *fileCache {
+	return &fileCache{w: w, maxSize: maxSize, files: map[string][]byte{}}
+}
+
+func (c *fileCache) put(abs, display string, src []byte) {
+	c.mu.Lock()
+	c.files[abs] = src
+	c.mu.Unlock()
+}
+
+func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
+	c.mu.Lock()
+	src, ok := c.files[abs]
+	c.mu.Unlock()
+	if ok {
+		return src, nil
+	}
+	pos := parsers.Pos{File: display, Line: 1, Col: 1}
+	st, err := os.Stat(abs)
+	if err != nil {
+		d := parsers.Error(pos, "cannot read file: %v", unwrapPathErr(err))
+		return nil, &d
+	}
+	if st.Size() > c.maxSize {
+		d := parsers.Note(pos, "file is %d MiB, over the %d MiB limit; skipped (raise --max-file-size)", st.Size()>>20, c.maxSize>>20)
+		return nil, &d
+	}
+	src, err = os.ReadFile(abs)
+	if err != nil {
+		d := parsers.Error(pos, "cannot read file: %v", unwrapPathErr(err))
+		return nil, &d
+	}
+	if looksBinary(src) {
+		d := parsers.Note(pos, "binary or non-UTF-8 file; skipped")
+		return nil, &d
+	}
+	c.put(abs, display, src)
+	return src, nil
+}
+
+// readInclude serves parsers.Options.ReadFile: files named by includes and imports.
+func (c *fileCache) readInclude(abs string) (string, []byte, error) {
+	display := c.w.display(abs)
+	src, d := c.read(abs, display)
+	if d != nil {
+		return display, nil, fmt.Errorf("%s", d.Message)
+	}
+	return display, src, nil
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// parallel runs f(0..n-1) on at most GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+var (
+	yamlAPIVersion = regexp.MustCompile(`(?m)^\s*(?:-\s+)?"?apiVersion"?\s*:`)
+	yamlKind       = regexp.MustCompile(`(?m)^\s*(?:-\s+)?"?kind"?\s*:`)
+)
+
+// k8sLooking: a YAML or JSON file is a manifest when it has apiVersion and kind keys.
+// Helm templates count too (the k8s parser skips them with a note per chart).
+func k8sLooking(path string, src []byte) bool {
+	if strings.HasPrefix(filepath.Base(path), ".") {
+		return false
+	}
+	if strings.HasSuffix(strings.ToLower(path), ".json") {
+		return strings.Contains(string(src), `"apiVersion"`) && strings.Contains(string(src), `"kind"`)
+	}
+	return yamlAPIVersion.Match(src) && yamlKind.Match(src)
+}
