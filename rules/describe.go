@@ -1,0 +1,107 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// product names a hop the way a message should ("nginx", "the ALB").
+func product(h *parsers.Hop) string {
+	if h == nil {
+		return "the proxy"
+	}
+	switch h.Kind {
+	case parsers.HopNginx:
+		return "nginx"
+	case parsers.HopCaddy:
+		return "Caddy"
+	case parsers.HopALB:
+		return "the ALB"
+	case parsers.HopNLB:
+		return "the NLB"
+	case parsers.HopCLB:
+		return "the classic ELB"
+	case parsers.HopIngressNginx:
+		return "ingress-nginx"
+	case parsers.HopALBIngress:
+		return "the ALB"
+	case parsers.HopGateway:
+		return "the Gateway"
+	case parsers.HopCloudflare:
+		return "Cloudflare"
+	}
+	return h.Kind
+}
+
+// readTimeoutName is the name of the setting that bounds how long a hop waits for the
+// upstream's response, as the user would write it.
+func readTimeoutName(h *parsers.Hop) string {
+	if h == nil {
+		return "read timeout"
+	}
+	switch h.Kind {
+	case parsers.HopNginx:
+		return "proxy_read_timeout"
+	case parsers.HopCaddy:
+		return "response_header_timeout"
+	case parsers.HopALB, parsers.HopCLB:
+		return "idle_timeout"
+	case parsers.HopALBIngress:
+		return "idle_timeout.timeout_seconds"
+	case parsers.HopIngressNginx:
+		return "proxy-read-timeout"
+	case parsers.HopGateway:
+		return "timeouts.request"
+	}
+	return "read timeout"
+}
+
+// describe says what a setting is and where it came from: "proxy_read_timeout 30s
+// (nginx.conf:12)", or "proxy_read_timeout is not set, so nginx default 60s applies".
+func describe[T any](name string, s parsers.Setting[T]) string {
+	switch {
+	case s.Explicit() && s.ViaNote != "":
+		return s.Text + " (" + s.ViaNote + ")"
+	case s.Explicit():
+		return s.Text
+	case s.IsDefault():
+		return fmt.Sprintf("%s is not set, so the %s applies", name, s.Default)
+	}
+	return name + " is unknown"
+}
+
+// posOr returns the setting's position when it is written inside the block, else the
+// block's own position: a finding points at the line to change, and for a missing or
+// inherited setting that is the block that should hold it.
+func posOr[T any](s parsers.Setting[T], blockPos parsers.Pos, blk parsers.Range) parsers.Pos {
+	if s.Explicit() && s.Pos.File == blk.File && s.Pos.Offset >= blk.Start && s.Pos.Offset < blk.End {
+		return s.Pos
+	}
+	if s.Explicit() && blk.File == "" {
+		return s.Pos
+	}
+	return blockPos
+}
+
+// origin adds the position a setting came from to related, when it was written outside
+// the block being reported.
+func origin[T any](rel []Related, s parsers.Setting[T], reported parsers.Pos, what string) []Related {
+	if s.Explicit() && (s.Pos.File != reported.File || s.Pos.Line != reported.Line) {
+		rel = append(rel, Related{Pos: s.Pos, Message: what + ": " + s.Text})
+	}
+	return rel
+}
+
+// suggest picks a value comfortably above a budget: 10% more, at least 10s more,
+// rounded up to 5s.
+func suggest(budget time.Duration) time.Duration {
+	margin := budget / 10
+	if margin < 10*time.Second {
+		margin = 10 * time.Second
+	}
+	d := budget + margin
+	step := 5 * time.Second
+	return (d + step - 1) / step * step
+}

@@ -1,0 +1,259 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Health rules shared by the proxies: failing upstreams that stay in rotation, failures
+// that are not retried on another upstream, health paths the proxy answers itself.
+
+var deadUpstreamInRotation = &Rule{
+	ID:       "dead-upstream-in-rotation",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A proxy never takes a failing upstream server out of rotation",
+	Formats:  []string{"nginx", "caddy"},
+	Doc: `# dead-upstream-in-rotation
+
+With two or more upstream servers, a proxy balances requests across them. When one dies,
+only health accounting takes it out of rotation: nginx counts failures per server
+(` + "`max_fails`" + `, default 1 within ` + "`fail_timeout`" + ` 10s) and skips a server that fails; Caddy
+has active checks (` + "`health_uri`" + `) and passive ones (` + "`fail_duration`" + `), both off by default.
+Without them, the dead server keeps receiving its share of requests, and each of those is a
+**502** (or a slow retry, when retries are on).
+
+- nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
+  ignores max_fails (there is nowhere else to go), so that is not reported.
+- Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `.
+
+## Fix
+
+nginx: remove ` + "`max_fails=0`" + ` (or set ` + "`max_fails=3 fail_timeout=10s`" + `). Caddy: add
+` + "`health_uri /healthz`" + ` (active) and ` + "`fail_duration 30s`" + ` (passive).
+
+## Sources
+
+- nginx max_fails=1, fail_timeout=10s; 0 disables accounting: NGX-U:6495-6496, NGX-RR:873-875
+  in ../shared/reference/defaults.md; https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server
+- Caddy active health off unless health_uri/health_port; fail_duration 0 = passive off:
+  CDY-HC:226, 236 (caddy ` + "`modules/caddyhttp/reverseproxy/healthchecks.go`" + `)
+`,
+	Run: runDeadUpstreamInRotation,
+}
+
+// activeTargets are the targets that take traffic normally (not backup, not down).
+func activeTargets(b *parsers.Backend) []*parsers.Target {
+	var out []*parsers.Target
+	for _, t := range b.Targets {
+		if !t.Backup && !t.Down {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func runDeadUpstreamInRotation(p *Pass) {
+	for _, b := range p.Model.Backends {
+		active := activeTargets(b)
+		if len(active) < 2 {
+			continue
+		}
+		format := backendFormat(p.Model, b)
+		reported := false
+		for _, t := range active {
+			if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+				fix := p.Fix(format, Change{Kind: EnablePassiveHealth, Backend: b, Target: t})
+				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests and each of them fails with 502 (or waits for a retry). Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					"max_fails=0", t.Address, b.Name, len(active), t.Address)
+				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: fix})
+				reported = true
+			}
+		}
+		if reported {
+			continue
+		}
+		activeOn := b.Health != nil && (!b.Health.Enabled.Known() || b.Health.Enabled.Value)
+		if activeOn || !b.Passive.Enabled.Known() || b.Passive.Enabled.Value {
+			continue
+		}
+		if anyKnown(active) {
+			continue // per-server accounting (nginx) is on
+		}
+		fix := p.Fix(format, Change{Kind: EnablePassiveHealth, Backend: b})
+		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
+			len(active), addresses(active), b.Passive.Enabled.Describe())
+		if format == parsers.FormatCaddy {
+			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
+				len(active), addresses(active), b.Passive.Enabled.Default)
+		}
+		p.Report(Finding{Pos: b.Pos, Message: msg, Fix: fix})
+	}
+}
+
+func anyKnown(ts []*parsers.Target) bool {
+	for _, t := range ts {
+		if t.MaxFails.Known() && t.MaxFails.Value > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func addresses(ts []*parsers.Target) string {
+	var s []string
+	for _, t := range ts {
+		s = append(s, t.Address)
+	}
+	if len(s) > 4 {
+		s = append(s[:4], "...")
+	}
+	return strings.Join(s, ", ")
+}
+
+// backendFormat finds the format a backend was written in, from its file.
+func backendFormat(m *parsers.Model, b *parsers.Backend) string {
+	file := b.Pos.File
+	if b.Block.File != "" {
+		file = b.Block.File
+	}
+	if f := m.File(file); f != nil {
+		return f.Format
+	}
+	switch b.Kind {
+	case "nginx-upstream", "nginx-address":
+		return parsers.FormatNginx
+	case "caddy":
+		return parsers.FormatCaddy
+	}
+	return ""
+}
+
+var noRetryOnFailure = &Rule{
+	ID:       "no-retry-on-failure",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A proxy with several upstreams does not retry a failed connection on another one",
+	Formats:  []string{"nginx", "caddy"},
+	Doc: `# no-retry-on-failure
+
+When a proxy picks an upstream that is down (crashed, restarting, or drained by a deploy),
+the connection fails. With retries, the proxy sends the request to the next upstream and
+the client never notices; without them, the client gets **502**.
+
+- nginx retries by default on ` + "`error timeout`" + ` (` + "`proxy_next_upstream`" + `), and never re-sends
+  a POST, LOCK or PATCH once it has been sent unless told ` + "`non_idempotent`" + `, so retries are
+  safe for payments and webhooks. ` + "`proxy_next_upstream off`" + ` turns them off.
+- Caddy does not retry by default (` + "`lb_try_duration`" + ` 0, ` + "`lb_retries`" + ` 0). When enabled it
+  retries dial errors for every method, and only GET after the request was sent.
+
+Reported only where the upstream has two or more servers: with one, there is nothing to
+retry on.
+
+## Fix
+
+nginx: ` + "`proxy_next_upstream error timeout http_502 http_503;`" + ` with
+` + "`proxy_next_upstream_tries 2;`" + ` (never add ` + "`non_idempotent`" + ` unless every handler is
+idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
+
+## Sources
+
+- nginx proxy_next_upstream default ` + "`error timeout`" + `; non-idempotent requests not retried:
+  NGX-P:3846-3849, NGX-U:4687-4691 in ../shared/reference/defaults.md
+- Caddy retries off by default; only GET retried after the connection was established:
+  CDY-RP:1657, 1665, 1375
+`,
+	Run: runNoRetryOnFailure,
+}
+
+func runNoRetryOnFailure(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			b := r.Backend
+			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 {
+				continue
+			}
+			c := r.Retry.Conditions
+			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
+				continue
+			}
+			fix := p.Fix(h.Format, Change{Kind: EnableRetry, Hop: h, Route: r, Backend: b})
+			n := len(activeTargets(b))
+			var msg string
+			if c.Explicit() {
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+					c.Text, n, b.Name)
+			} else {
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s.",
+					c.Default, product(h), n, addresses(activeTargets(b)))
+			}
+			pos := posOr(c, r.Pos, r.Block)
+			p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
+		}
+	}
+}
+
+var healthAnsweredByProxy = &Rule{
+	ID:       "health-answered-by-proxy",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A health-check path is answered by the proxy itself, not by the app",
+	Formats:  []string{"nginx", "caddy"},
+	Doc: `# health-answered-by-proxy
+
+` + "`location /healthz { return 200; }`" + ` or Caddy's ` + "`respond /health 200`" + ` answer the health check
+from the proxy. A load balancer, Kubernetes probe or uptime check pointed at that path sees
+200 as long as the proxy process runs, even when every app behind it is down: the proxy
+stays in rotation and every real request gets a **502**.
+
+Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
+/ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
+
+## Fix
+
+Forward the health path to the app (and make the app's handler check what it needs), or
+keep a proxy-only liveness path under a name no load balancer uses.
+
+## Sources
+
+- Kubernetes probes and load-balancer health checks treat any 2xx as healthy (AWS ALB
+  matcher default 200): ../shared/reference/defaults.md (AWS ELB, Kubernetes sections)
+`,
+	Run: runHealthAnsweredByProxy,
+}
+
+var healthPath = regexp.MustCompile(`(?i)(^|/)(_?health(z|check|-check|_check)?|_?ready(z|ness)?|_?live(z|ness)?|ping|status|hc|up|alive)/?$`)
+
+// looksLikeHealth reports whether a route's path is a health-check path.
+func looksLikeHealth(path string) bool {
+	path = strings.TrimRight(strings.TrimSuffix(path, "*"), "/")
+	if path == "" {
+		return false
+	}
+	return healthPath.MatchString(path)
+}
+
+func runHealthAnsweredByProxy(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			if r.Respond == nil || r.PathKind == "regex" || !looksLikeHealth(r.Path) {
+				continue
+			}
+			st := r.Respond.Status
+			if !st.Known() || st.Value < 200 || st.Value > 299 {
+				continue
+			}
+			fix := p.Fix(h.Format, Change{Kind: ProxyHealthCheck, Hop: h, Route: r})
+			msg := fmt.Sprintf("%s answers %s itself with %d: a load balancer or probe checking it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, product(h), r.Path)
+			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: []Related{{Pos: r.Pos, Message: "health path " + r.Path}}, Fix: fix})
+		}
+	}
+}
+
+func init() {
+	Register(deadUpstreamInRotation, noRetryOnFailure, healthAnsweredByProxy)
+}

@@ -1,0 +1,282 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Timeout rules: a hop that gives up before the app answers (504), an edge that gives up
+// before the hop does (524), upstream connections that are never reused.
+
+var readTimeoutBelowBudget = &Rule{
+	ID:       "read-timeout-below-budget",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "A proxy or load balancer stops waiting for the app before the route's handler budget",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# read-timeout-below-budget
+
+A proxy waits a bounded time for the upstream's response: nginx ` + "`proxy_read_timeout`" + ` (default
+60s, measured between two reads), Caddy ` + "`response_header_timeout`" + ` (default: none), an AWS ALB
+` + "`idle_timeout`" + ` (default 60s, no byte in either direction), ingress-nginx ` + "`proxy-read-timeout`" + `
+(default 60, unitless seconds). When the app takes longer than that to answer, the proxy
+gives up and returns **504 Gateway Timeout** (an ALB returns 504 too) while the handler is
+still running, and a client that retries runs the work twice.
+
+no502 compares each route's effective read timeout (explicit, inherited, or the product's
+default) with the handler budget you declare in ` + "`.no502.yaml`" + `:
+
+` + "```yaml" + `
+routes:
+  - match: /webhooks/
+    handler_timeout: 90s
+` + "```" + `
+
+A budget applies to every route that serves a matching path: a route under the prefix, and
+the most specific route that covers it (` + "`location /`" + ` serves ` + "`/webhooks/`" + ` when nothing
+closer does). Regex locations are skipped: which requests they serve cannot be known.
+
+When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
+stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
+
+## Fix
+
+Raise the read timeout above the budget on the route (the fix inserts it in the location,
+reverse_proxy, load balancer or Ingress that serves the path), or make the handler faster.
+
+## Sources
+
+- nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads: nginx
+  ` + "`src/http/modules/ngx_http_proxy_module.c`" + ` (NGX-P:3735 in ../shared/reference/defaults.md);
+  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
+- Caddy ` + "`response_header_timeout`" + ` default none: caddy ` + "`modules/caddyhttp/reverseproxy/httptransport.go`" + ` (CDY-HT:108-109)
+- AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+- ingress-nginx proxy-read-timeout default 60: ingress-nginx ` + "`internal/ingress/controller/config/config.go`" + ` (ING-CFG:858-860)
+`,
+	Run: runReadTimeoutBelowBudget,
+}
+
+func runReadTimeoutBelowBudget(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
+				continue
+			}
+			rb, ok := p.Config.Budget(r)
+			if !ok || r.ReadTimeout.Value >= rb.HandlerTimeout.Value {
+				continue
+			}
+			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
+				continue // edge-timeout-exceeded says what can actually be done
+			}
+			name := readTimeoutName(h)
+			want := suggest(rb.HandlerTimeout.Value)
+			pos := posOr(r.ReadTimeout, r.Pos, r.Block)
+			fix := p.Fix(h.Format, Change{Kind: SetReadTimeout, Hop: h, Route: r, Duration: want,
+				Note: fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match)})
+			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
+			if fix != nil && fix.Description != "" {
+				how = fix.Description
+			}
+			msg := fmt.Sprintf("%s, below the %s handler budget for %s (%s): when the app takes longer than %s, %s stops waiting and returns 504 while the handler is still running. %s.",
+				describe(name, r.ReadTimeout), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(),
+				parsers.Seconds(r.ReadTimeout.Value), product(h), upperFirst(how))
+			rel := []Related{BudgetRelated(rb)}
+			rel = origin(rel, r.ReadTimeout, pos, "value set here")
+			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
+		}
+	}
+}
+
+var edgeTimeoutExceeded = &Rule{
+	ID:       "edge-timeout-exceeded",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "Cloudflare is in front and a route may take longer than its proxy read timeout (524)",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# edge-timeout-exceeded
+
+Cloudflare's proxy waits a bounded time for the origin's first response byte (its *Proxy
+Read Timeout*: 120s in current documentation, 100s in older pages; only Enterprise plans can
+raise it, up to 6000s). When the origin has not answered by then, Cloudflare returns
+**524 A Timeout Occurred** to the client, whatever the timeouts behind it say. A long
+` + "`proxy_read_timeout`" + ` behind Cloudflare only keeps nginx and the app busy after the client
+has gone.
+
+no502 knows Cloudflare is in front when ` + "`.no502.yaml`" + ` says ` + "`edge: cloudflare`" + `, or, with the
+default ` + "`edge: auto`" + `, from signals in the configs: nginx ` + "`real_ip_header CF-Connecting-IP`" + `
+or ` + "`set_real_ip_from`" + ` with Cloudflare's published ranges, a Terraform ` + "`cloudflare_record`" + `
+with ` + "`proxied = true`" + ` pointing at a load balancer. The limit is ` + "`edge_timeout`" + ` in
+` + "`.no502.yaml`" + ` (default 120s).
+
+It reports a route when its handler budget is above the limit, or when its explicit read
+timeout is (WebSocket routes, which Cloudflare does not time out this way, are skipped).
+
+## Fix
+
+Acknowledge fast and queue the work: answer ` + "`202 Accepted`" + ` within seconds, do the work in a
+background job, and let the client poll or receive a callback. Keep the proxy's read
+timeout below the edge's limit so the proxy, not the edge, reports slow upstreams. If you
+have an Enterprise plan with a raised Proxy Read Timeout, set ` + "`edge_timeout`" + `.
+
+## Sources
+
+- Cloudflare connection limits, Proxy Read Timeout (100s historically, 120s in current
+  docs; Enterprise up to 6000s): developers.cloudflare.com/fundamentals/reference/connection-limits/
+  and .../support/troubleshooting/cloudflare-errors/troubleshooting-cloudflare-5xx-errors/#error-524
+  (CF-CL, CF-524 in ../shared/reference/defaults.md)
+- Cloudflare IP ranges: https://www.cloudflare.com/ips/
+`,
+	Run: runEdgeTimeoutExceeded,
+}
+
+func runEdgeTimeoutExceeded(p *Pass) {
+	limit := p.Config.EdgeLimit()
+	for _, h := range p.Model.Hops {
+		edge, ok := p.Config.EdgeFor(h)
+		if !ok {
+			continue
+		}
+		signal := edge.Text
+		if edge.Pos.IsValid() {
+			signal += ", " + edge.Pos.Short()
+		}
+		for _, r := range h.Routes {
+			if r.Respond != nil {
+				continue
+			}
+			rel := []Related{{Pos: edge.Pos, Message: "Cloudflare is in front: " + edge.Text}}
+			if !edge.Pos.IsValid() {
+				rel = nil
+			}
+			if rb, ok := p.Config.Budget(r); ok && rb.HandlerTimeout.Value > limit {
+				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
+				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
+					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal, parsers.Seconds(limit))
+				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
+				continue
+			}
+			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {
+				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
+				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
+				pos := posOr(r.ReadTimeout, r.Pos, r.Block)
+				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
+			}
+		}
+	}
+}
+
+// upgrades reports whether a route proxies WebSocket upgrades, which Cloudflare does not
+// cut at its read timeout once the connection is upgraded.
+func upgrades(r *parsers.Route) bool {
+	return strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade")
+}
+
+var upstreamKeepaliveUnused = &Rule{
+	ID:       "upstream-keepalive-unused",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "nginx upstream keepalive is configured but the location closes every upstream connection",
+	Formats:  []string{"nginx"},
+	Doc: `# upstream-keepalive-unused
+
+` + "`keepalive N`" + ` in an nginx ` + "`upstream {}`" + ` keeps idle connections to the backend open for reuse.
+Before nginx 1.29.7 that only works when the proxying location also sends HTTP/1.1 without
+a ` + "`Connection: close`" + ` header: nginx's defaults there were ` + "`proxy_http_version 1.0`" + ` and
+` + "`Connection: close`" + `. Without both settings every request opens (and the backend closes) a
+new TCP connection: the keepalive cache stays empty, latency rises, and under load the proxy
+runs out of ephemeral ports or the backend's accept queue overflows: connect errors that
+nginx turns into **502**. nginx 1.29.7 changed both defaults (HTTP/1.1, no Connection header)
+and turned on a keepalive cache of 32 for every ` + "`upstream {}`" + `.
+
+The right settings depend on the version, so set ` + "`nginx_version`" + ` in ` + "`.no502.yaml`" + `. When it
+is unset, no502 assumes a version before 1.29.7 (what Debian, Ubuntu LTS and most images
+ship) and reports at ` + "`info`" + `.
+
+## Fix
+
+` + "```nginx" + `
+location /api/ {
+    proxy_pass http://app;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+}
+` + "```" + `
+
+A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
+` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
+
+## Sources
+
+- nginx 1.28 defaults HTTP/1.0 and ` + "`Connection: close`" + ` (NGX128-P:844, 4056); 1.29.7 changes
+  (NGX-CH, NGX-P:4068-4069, NGX-KA:552-555) in ../shared/reference/defaults.md
+- https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive
+`,
+	Run: runUpstreamKeepaliveUnused,
+}
+
+func runUpstreamKeepaliveUnused(p *Pass) {
+	for _, h := range p.Model.Hops {
+		if h.Kind != parsers.HopNginx {
+			continue
+		}
+		for _, r := range h.Routes {
+			b := r.Backend
+			if b == nil || b.Kind != "nginx-upstream" || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
+				continue
+			}
+			oldVersion := r.HTTPVersion.Known() && r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2"
+			closes := r.ConnectionHeader.Known() && strings.EqualFold(strings.Trim(r.ConnectionHeader.Value, `"'`), "close")
+			if !oldVersion && !closes {
+				continue
+			}
+			var missing []string
+			if oldVersion {
+				if r.HTTPVersion.Explicit() {
+					missing = append(missing, r.HTTPVersion.Text)
+				} else {
+					missing = append(missing, "HTTP/"+r.HTTPVersion.Value+" (proxy_http_version not set)")
+				}
+			}
+			if closes {
+				if r.ConnectionHeader.Explicit() {
+					missing = append(missing, r.ConnectionHeader.Text)
+				} else {
+					missing = append(missing, "Connection: close (no proxy_set_header Connection)")
+				}
+			}
+			sev := Off
+			assumed := "nginx_version " + h.Version.Value
+			if !h.Version.Known() {
+				sev = Info
+				assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
+			}
+			fix := p.Fix(h.Format, Change{Kind: EnableUpstreamKeepAlive, Hop: h, Route: r, Backend: b})
+			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location.",
+				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed)
+			pos := r.Pos
+			if r.HTTPVersion.Explicit() && oldVersion {
+				pos = posOr(r.HTTPVersion, r.Pos, r.Block)
+			}
+			rel := []Related{{Pos: b.KeepAliveConns.Pos, Message: "keepalive configured here"}}
+			if !b.KeepAliveConns.Pos.IsValid() {
+				rel = nil
+			}
+			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
+		}
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func init() {
+	Register(readTimeoutBelowBudget, edgeTimeoutExceeded, upstreamKeepaliveUnused)
+}
