@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	gnginx "github.com/no502/no502/generators/nginx"
+)
+
+func init() { generateCmd.AddCommand(newGenerateNginxCmd()) }
+
+func newGenerateNginxCmd() *cobra.Command {
+	var o gnginx.LocationOptions
+	cmd := &cobra.Command{
+		Use:   "nginx-location --path PREFIX --upstream URL [--handler-timeout D] [--edge cloudflare|none] [--nginx-version V]",
+		Short: "Print an nginx location (and upstream) block that no502 lints clean",
+		Long: `Print an nginx location block, and the upstream block it proxies to, with a read
+timeout above the handler budget, upstream keep-alive wired for the nginx version, a short
+connect timeout and retries that never re-send a POST. When the budget cannot fit behind
+the edge (e.g. 150s behind Cloudflare's 120s), it says so and prints the "acknowledge fast,
+queue the work" alternative instead of an impossible timeout.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Path == "" || o.Upstream == "" {
+				return usagef("generate nginx-location needs --path and --upstream")
+			}
+			if o.HandlerTimeout < 0 {
+				return usagef("--handler-timeout must not be negative")
+			}
+			loc, err := gnginx.GenerateLocation(o)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			for _, n := range loc.Notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no502: note: "+n)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), loc.Text)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Path, "path", "", "location prefix, e.g. /webhooks/")
+	f.StringVar(&o.Upstream, "upstream", "", "the app, e.g. http://app:8080")
+	f.DurationVar(&o.HandlerTimeout, "handler-timeout", 0, "how long the app may take for these requests, e.g. 90s")
+	f.StringVar(&o.Edge, "edge", "none", "edge proxy in front: cloudflare or none")
+	f.DurationVar(&o.EdgeTimeout, "edge-timeout", 120*time.Second, "the edge's proxy read timeout")
+	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: works on every version)")
+	return cmd
+}

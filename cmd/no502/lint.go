@@ -1,0 +1,230 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/load"
+	"github.com/no502/no502/rules"
+)
+
+func init() { subcommands = append(subcommands, newLintCmd) }
+
+type lintFlags struct {
+	format      string
+	config      string
+	failOn      string
+	noColor     bool
+	varFiles    []string
+	maxFileSize int64
+	maxFiles    int
+	stdinName   string
+}
+
+func newLintCmd(stdin io.Reader) *cobra.Command {
+	var f lintFlags
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...]",
+		Short: "Find the config mistakes that cause 502/504 errors (default path: .)",
+		Long: `Lint nginx, Caddy, Terraform and Kubernetes configs under the given files or
+directories (default: the current directory) for the causes of 502 and 504 errors.
+Directories are walked honouring .gitignore, skipping hidden directories, vendor/ and
+node_modules/. Use - to read one file from standard input (name it with --stdin-filename).
+
+Exit status: 0 when nothing at or above --fail-on was found and every file parsed; 1 when
+findings at or above --fail-on were found or a file failed to parse; 2 on bad usage or a
+bad config file.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLint(cmd, stdin, args, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml in the current directory or a parent up to the git root)")
+	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
+	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
+	fl.Int64Var(&f.maxFileSize, "max-file-size", 10<<20, "skip files larger than this many bytes")
+	fl.IntVar(&f.maxFiles, "max-files", 100000, "stop discovering after this many files")
+	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
+	return cmd
+}
+
+func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) error {
+	out := cmd.OutOrStdout()
+	format, ok := formatters[f.format]
+	if !ok {
+		return usagef("unknown --format %q (want %s)", f.format, strings.Join(formatNames(), ", "))
+	}
+	failOn := rules.Off
+	switch f.failOn {
+	case "never":
+		failOn = rules.Off
+	default:
+		sev, err := rules.ParseSeverity(f.failOn)
+		if err != nil || sev == rules.Off {
+			return usagef("unknown --fail-on %q (want error, warning, info or never)", f.failOn)
+		}
+		failOn = sev
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	cfg, err := loadConfig(f.config, cwd, args)
+	if err != nil {
+		return err
+	}
+	opts := load.Options{
+		Cwd:         cwd,
+		Ignored:     cfg.Ignored,
+		MaxFileSize: f.maxFileSize,
+		MaxFiles:    f.maxFiles,
+		Parse:       parsers.Options{NginxVersion: cfg.NginxVersion.Value},
+	}
+	for _, vf := range f.varFiles {
+		abs, _ := filepath.Abs(vf)
+		if _, err := os.Stat(abs); err != nil {
+			return usagef("--var-file %s: %v", vf, err)
+		}
+		opts.Parse.VarFiles = append(opts.Parse.VarFiles, abs)
+	}
+	var paths []string
+	for _, a := range args {
+		if a == "-" {
+			src, err := io.ReadAll(io.LimitReader(stdin, f.maxFileSize+1))
+			if err != nil {
+				return fmt.Errorf("reading stdin: %v", err)
+			}
+			opts.Stdin = src
+			opts.StdinName = f.stdinName
+			if opts.StdinName == "" {
+				return usagef("reading from - needs --stdin-filename, so no502 knows the file's format")
+			}
+			continue
+		}
+		paths = append(paths, a)
+	}
+	res, err := load.Load(paths, opts)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	findings := rules.Run(res.Model, cfg)
+	rep := newReport(res, findings)
+	if err := format(out, rep, outputOptions{color: useColor(out, f.noColor)}); err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		return exitError{exitFindings}
+	}
+	if failOn != rules.Off {
+		for _, fd := range rep.Findings {
+			if fd.Severity >= failOn {
+				return exitError{exitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+// loadConfig finds and parses .no502.yaml; a bad one is a usage error (exit 2). Without
+// --config, the config nearest the first path linted wins (its directory, then parents up
+// to the git root), then the current directory's: `no502 lint services/hooks` uses
+// services/hooks/.no502.yaml, as ruff finds the pyproject.toml of the files it checks.
+func loadConfig(explicit, cwd string, args []string) (*rules.Config, error) {
+	path := ""
+	if explicit == "" {
+		for _, a := range args {
+			if a == "-" {
+				continue
+			}
+			dir := a
+			if st, err := os.Stat(a); err == nil && !st.IsDir() {
+				dir = filepath.Dir(a)
+			}
+			path = rules.FindConfig("", dir)
+			break
+		}
+	}
+	if path == "" {
+		path = rules.FindConfig(explicit, cwd)
+	}
+	if path == "" {
+		return rules.DefaultConfig(), nil
+	}
+	display := path
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		display = rel
+	}
+	cfg, err := rules.LoadConfig(path, display)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cfg, nil
+}
+
+// report is what the output formats print.
+type report struct {
+	Findings []rules.Finding
+	Errors   []parsers.Diag // files that did not parse
+	Notes    []parsers.Diag // things skipped on purpose
+	Files    int
+	Model    *parsers.Model
+}
+
+func newReport(res *load.Result, findings []rules.Finding) *report {
+	r := &report{Files: res.Files, Model: res.Model}
+	for _, f := range findings {
+		if res.Explicit != nil && !concerns(f, res.Explicit) {
+			continue
+		}
+		r.Findings = append(r.Findings, f)
+	}
+	for _, d := range res.Model.Diags {
+		if d.Severity == "error" {
+			r.Errors = append(r.Errors, d)
+		} else {
+			r.Notes = append(r.Notes, d)
+		}
+	}
+	sortDiags(r.Errors)
+	sortDiags(r.Notes)
+	return r
+}
+
+// concerns reports whether a finding is about one of the files named on the command
+// line: its own position, or the other side of a cross-layer finding.
+func concerns(f rules.Finding, files map[string]bool) bool {
+	if files[f.Pos.File] {
+		return true
+	}
+	for _, r := range f.Related {
+		if files[r.Pos.File] {
+			return true
+		}
+	}
+	return false
+}
+
+func sortDiags(ds []parsers.Diag) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Pos, ds[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+}

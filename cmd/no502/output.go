@@ -1,0 +1,290 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
+)
+
+// outputOptions are the knobs a format may honour.
+type outputOptions struct {
+	color bool
+}
+
+// formatter writes a report in one format.
+type formatter func(w io.Writer, r *report, o outputOptions) error
+
+// formatters is the registry of --format values; each format lives in its own file.
+var formatters = map[string]formatter{
+	"text": writeText,
+	"json": writeJSON,
+}
+
+func formatNames() []string {
+	var names []string
+	for n := range formatters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// useColor: colour only on a terminal, never with --no-color or NO_COLOR set.
+func useColor(w io.Writer, noColor bool) bool {
+	if noColor || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// palette holds the colour functions; all are identity when colour is off.
+type palette struct {
+	err, warn, info, bold, dim, blue, green func(a ...any) string
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) func(a ...any) string {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c.SprintFunc()
+	}
+	return palette{
+		err:   mk(color.FgRed, color.Bold),
+		warn:  mk(color.FgYellow, color.Bold),
+		info:  mk(color.FgCyan, color.Bold),
+		bold:  mk(color.Bold),
+		dim:   mk(color.Faint),
+		blue:  mk(color.FgBlue, color.Bold),
+		green: mk(color.FgGreen),
+	}
+}
+
+func (p palette) severity(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return p.err("error")
+	case rules.Warning:
+		return p.warn("warning")
+	}
+	return p.info("info")
+}
+
+// writeText prints findings as ruff and rustc do: a header line, the source line with a
+// caret under the offending span, the related positions, and the fix.
+func writeText(w io.Writer, r *report, o outputOptions) error {
+	pal := newPalette(o.color)
+	for _, d := range r.Errors {
+		fmt.Fprintf(w, "%s: %s %s\n", pal.bold(d.Pos.String()), pal.err("error:"), d.Message)
+		writeSource(w, r.Model, d.Pos, pal)
+		fmt.Fprintln(w)
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "%s: %s%s %s\n", pal.bold(f.Pos.String()), pal.severity(f.Severity), pal.bold("["+f.Rule.ID+"]"), f.Message)
+		writeSource(w, r.Model, f.Pos, pal)
+		for _, rel := range f.Related {
+			if rel.Pos.IsValid() {
+				fmt.Fprintf(w, "   %s %s: %s\n", pal.blue("="), rel.Pos.Short(), rel.Message)
+			} else {
+				fmt.Fprintf(w, "   %s %s\n", pal.blue("="), rel.Message)
+			}
+		}
+		if f.Fix != nil {
+			fmt.Fprintf(w, "   %s fix: %s\n", pal.blue("="), f.Fix.Description)
+			for _, line := range strings.Split(strings.TrimRight(f.Fix.Snippet, "\n"), "\n") {
+				fmt.Fprintf(w, "     %s %s\n", pal.blue("|"), pal.green(line))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, d := range r.Notes {
+		fmt.Fprintf(w, "%s: %s %s\n", pal.bold(d.Pos.String()), pal.info("note:"), d.Message)
+	}
+	fmt.Fprintln(w, summaryLine(r))
+	return nil
+}
+
+func summaryLine(r *report) string {
+	counts := map[rules.Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+	}
+	var parts []string
+	for _, s := range []rules.Severity{rules.Error, rules.Warning, rules.Info} {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, plural(n, s.String()))
+		}
+	}
+	files := plural(r.Files, "file")
+	s := fmt.Sprintf("%s in %s", plural(len(r.Findings), "finding"), files)
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if len(r.Errors) > 0 {
+		s += fmt.Sprintf("; %s could not be parsed", plural(len(r.Errors), "error"))
+	}
+	return s + "."
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// writeSource prints the source line of pos with a caret under the span.
+func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
+	line := sourceLine(m, pos)
+	if line == "" || pos.Line <= 0 {
+		return
+	}
+	num := fmt.Sprint(pos.Line)
+	gutter := strings.Repeat(" ", len(num))
+	// Tabs are shown as four spaces, and the caret is placed on the expanded text.
+	expanded := strings.ReplaceAll(line, "\t", "    ")
+	col := pos.Col
+	if col < 1 {
+		col = 1
+	}
+	prefix := []rune(line)
+	if col-1 > len(prefix) {
+		col = len(prefix) + 1
+	}
+	lead := utf8.RuneCountInString(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
+	width := 0
+	if pos.EndLine == pos.Line && pos.EndCol > pos.Col {
+		width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(pos.EndCol-1, len(prefix))]), "\t", "    "))
+	} else {
+		// No end on this line: underline to the end of the line's text.
+		width = utf8.RuneCountInString(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
+	}
+	if width < 1 {
+		width = 1
+	}
+	fmt.Fprintf(w, " %s %s\n", gutter, pal.blue("|"))
+	fmt.Fprintf(w, " %s %s %s\n", pal.blue(num), pal.blue("|"), expanded)
+	fmt.Fprintf(w, " %s %s %s%s\n", gutter, pal.blue("|"), strings.Repeat(" ", lead), pal.warn(strings.Repeat("^", width)))
+}
+
+// sourceLine finds the text of pos's line, in the file or in the host of embedded text.
+func sourceLine(m *parsers.Model, pos parsers.Pos) string {
+	if m == nil {
+		return ""
+	}
+	f := m.File(pos.File)
+	if f == nil {
+		return ""
+	}
+	src := f.Src
+	line := 1
+	start := 0
+	for i := 0; i < len(src) && line < pos.Line; i++ {
+		if src[i] == '\n' {
+			line++
+			start = i + 1
+		}
+	}
+	if line != pos.Line {
+		return ""
+	}
+	end := start
+	for end < len(src) && src[end] != '\n' {
+		end++
+	}
+	return strings.TrimRight(string(src[start:end]), "\r")
+}
+
+// The JSON output is the contract in DESIGN.md; field names and order are stable.
+type jsonReport struct {
+	Version  int           `json:"version"`
+	Findings []jsonFinding `json:"findings"`
+	Errors   []jsonError   `json:"errors"`
+	Summary  jsonSummary   `json:"summary"`
+}
+
+type jsonFinding struct {
+	Rule      string        `json:"rule"`
+	Category  string        `json:"category"`
+	Severity  string        `json:"severity"`
+	File      string        `json:"file"`
+	Line      int           `json:"line"`
+	Column    int           `json:"column"`
+	EndLine   int           `json:"end_line"`
+	EndColumn int           `json:"end_column"`
+	Message   string        `json:"message"`
+	Related   []jsonRelated `json:"related"`
+	Fix       *jsonFix      `json:"fix,omitempty"`
+}
+
+type jsonRelated struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+type jsonFix struct {
+	Description string `json:"description"`
+	Snippet     string `json:"snippet"`
+}
+
+type jsonError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+type jsonSummary struct {
+	Files    int `json:"files"`
+	Findings int `json:"findings"`
+	Errors   int `json:"errors"`
+}
+
+// endOf returns a span's end, falling back to its start.
+func endOf(p parsers.Pos) (int, int) {
+	if p.EndLine > 0 {
+		return p.EndLine, p.EndCol
+	}
+	return p.Line, p.Col
+}
+
+func writeJSON(w io.Writer, r *report, _ outputOptions) error {
+	out := jsonReport{Version: 1, Findings: []jsonFinding{}, Errors: []jsonError{}}
+	for _, f := range r.Findings {
+		el, ec := endOf(f.Pos)
+		jf := jsonFinding{
+			Rule: f.Rule.ID, Category: string(f.Rule.Category), Severity: f.Severity.String(),
+			File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, EndLine: el, EndColumn: ec,
+			Message: f.Message, Related: []jsonRelated{},
+		}
+		for _, rel := range f.Related {
+			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: rel.Pos.Line, Message: rel.Message})
+		}
+		if f.Fix != nil {
+			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet}
+		}
+		out.Findings = append(out.Findings, jf)
+	}
+	for _, d := range r.Errors {
+		out.Errors = append(out.Errors, jsonError{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
+	}
+	out.Summary = jsonSummary{Files: r.Files, Findings: len(out.Findings), Errors: len(out.Errors)}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
