@@ -72,6 +72,9 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	modern := o.NginxVersion != "" && pnginx.VersionAtLeast(o.NginxVersion, "1.29.7")
 
 	out := &Location{}
+	if net.ParseIP(host) != nil {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s is a single instance: every restart of it is an outage (no502 reports single-upstream); add more server lines to the upstream block, or use a name that resolves to all instances", host))
+	}
 	read := 60 * time.Second
 	readNote := "nginx's default; the handler budget was not given"
 	if o.HandlerTimeout > 0 {
