@@ -1,0 +1,85 @@
+package nginx
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+const corpusDir = "../../../shared/corpus/nginx"
+
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skip("corpus not present:", err)
+	}
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*"))
+	if err != nil || len(files) == 0 {
+		t.Skip("corpus empty")
+	}
+	return files
+}
+
+func hasError(ds []parsers.Diag) bool {
+	for _, d := range ds {
+		if d.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+// minCorpusPassRate is the share of corpus files that parse without an error, as
+// measured when this test was written, minus a small margin. The failures are real
+// nginx syntax errors (templates, truncated test data, deliberately broken files).
+const minCorpusPassRate = 0.96
+
+func TestCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	ok := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		done := make(chan []parsers.Diag, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic: %v", name, r)
+					done <- nil
+				}
+			}()
+			cfg, diags := ParseFile(name, src)
+			checkBounds(t, name, src, cfg, diags)
+			// The model builder must not panic on any file either.
+			m := Parse([]parsers.Input{{Path: name, Abs: "/corpus/" + name, Src: src}}, parsers.Options{Roots: []string{"/corpus"}})
+			_ = m
+			done <- diags
+		}()
+		select {
+		case diags := <-done:
+			if !hasError(diags) {
+				ok++
+			} else {
+				for _, d := range diags {
+					if d.Severity == "error" {
+						t.Logf("rejected: %s", d)
+						break
+					}
+				}
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: parse did not finish in 5s", name)
+		}
+	}
+	rate := float64(ok) / float64(len(files))
+	t.Logf("corpus: %d/%d files parse without error (%.1f%%)", ok, len(files), 100*rate)
+	if rate < minCorpusPassRate {
+		t.Errorf("corpus pass rate %.3f is below %.3f", rate, minCorpusPassRate)
+	}
+}

@@ -1,0 +1,395 @@
+package nginx
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// loaded is one file known to the include resolver.
+type loaded struct {
+	abs   string
+	cfg   *Config
+	file  *parsers.File
+	input bool // handed to Parse as an input (not read by the resolver)
+
+	resolving bool // on the current include chain (cycle detection)
+	resolved  bool
+	// size is the number of file instances in this file's include tree (itself plus,
+	// recursively, every followed include), capped; it bounds the work of splicing.
+	size int
+	// reached lists the files this one includes, directly or not.
+	reached map[*loaded]bool
+}
+
+// resolver follows include directives the way nginx does. Parsed files are shared: a
+// file included twice is parsed once and both include directives point at its Config.
+type resolver struct {
+	opts      parsers.Options
+	realRoots []string
+	files     map[string]*loaded
+	order     []*loaded // files in the order first seen, for Model.Files
+	diags     []parsers.Diag
+
+	// Per root file being resolved:
+	prefix      string // directory relative includes are resolved against
+	prefixFixed bool   // false for a fragment until an include was found
+	fragment    bool   // the root is a fragment: relative includes may also be found in its parents
+	ownDir      string // the root's directory
+	chain       []*loaded
+	count       int
+}
+
+func newResolver(opts parsers.Options) *resolver {
+	r := &resolver{opts: opts, files: map[string]*loaded{}}
+	for _, root := range opts.Roots {
+		if real, err := filepath.EvalSymlinks(root); err == nil {
+			r.realRoots = append(r.realRoots, real)
+		}
+	}
+	return r
+}
+
+// add registers an already-read file (an input).
+func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *loaded {
+	ld := &loaded{abs: abs, cfg: cfg, file: f, input: input}
+	r.files[abs] = ld
+	r.order = append(r.order, ld)
+	return ld
+}
+
+// Resolve follows the include directives of cfg, a file read from abs, in place: each
+// followed include directive gets the parsed files in Directive.Included. It returns the
+// files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
+// out-of-root includes, and syntax errors in included files).
+func Resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
+	r := newResolver(opts)
+	root := r.add(abs, cfg, &parsers.File{Path: cfg.Path, Format: parsers.FormatNginx, Src: cfg.Src}, true)
+	r.resolveRoot(root)
+	var files []*parsers.File
+	for _, ld := range r.order[1:] {
+		files = append(files, ld.file)
+	}
+	return files, r.diags
+}
+
+// isMain reports whether cfg looks like a main nginx.conf (it has top-level http or
+// events), as opposed to a fragment meant to be included (conf.d/*.conf, sites-enabled/x).
+func isMain(cfg *Config) bool {
+	for _, d := range cfg.Directives {
+		if d.Name == "http" || d.Name == "events" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveRoot resolves the include tree of a root file. nginx resolves relative include
+// paths against its conf prefix, the directory of the main file, at every nesting level.
+// A fragment linted on its own has no known main file: its own directory is tried first,
+// then its parents (sites-enabled/x usually includes snippets/... relative to /etc/nginx).
+func (r *resolver) resolveRoot(ld *loaded) {
+	r.prefix = filepath.Dir(ld.abs)
+	r.ownDir = r.prefix
+	r.prefixFixed = isMain(ld.cfg)
+	r.fragment = !r.prefixFixed
+	r.chain = r.chain[:0]
+	r.count = 0
+	r.resolve(ld)
+}
+
+func (r *resolver) resolve(ld *loaded) {
+	if ld.resolved || ld.resolving {
+		return
+	}
+	ld.resolving = true
+	ld.reached = map[*loaded]bool{}
+	ld.size = 1
+	r.chain = append(r.chain, ld)
+	r.walk(ld, ld.cfg.Directives)
+	r.chain = r.chain[:len(r.chain)-1]
+	ld.resolving = false
+	ld.resolved = true
+}
+
+func (r *resolver) walk(ld *loaded, ds []*Directive) {
+	for _, d := range ds {
+		if d.Name == "include" && !d.HasBlock {
+			r.include(ld, d)
+		}
+		if len(d.Block) > 0 {
+			r.walk(ld, d.Block)
+		}
+	}
+}
+
+func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// include follows one include directive found in file ld.
+func (r *resolver) include(ld *loaded, d *Directive) {
+	if len(d.Args) != 1 {
+		r.diags = append(r.diags, parsers.Error(d.Pos, "include takes exactly one path, got %d", len(d.Args)))
+		return
+	}
+	pat := d.Args[0].Value
+	if pat == "" {
+		r.diags = append(r.diags, parsers.Error(d.Pos, "include with an empty path"))
+		return
+	}
+	if strings.Contains(pat, "$") {
+		// nginx does not expand variables in include; the literal name almost never exists.
+		r.diags = append(r.diags, parsers.Note(d.Pos, "include %s names a variable; not followed", pat))
+		return
+	}
+	glob := hasGlobMeta(pat)
+	var paths []string
+	if filepath.IsAbs(pat) {
+		if !r.opts.Within(filepath.Clean(pat)) {
+			r.diags = append(r.diags, parsers.Note(d.Pos, "include %s is outside the linted paths; not followed", pat))
+			return
+		}
+		paths = r.expand(filepath.Clean(pat), glob)
+		if paths == nil && !glob {
+			r.diags = append(r.diags, parsers.Note(d.Pos, "include %s: file not found; not followed (an absolute path, usually present on the server)", pat))
+			return
+		}
+	} else {
+		for _, dir := range r.candidates() {
+			if ps := r.expand(filepath.Join(dir, pat), glob); ps != nil {
+				paths = ps
+				r.prefix, r.prefixFixed = dir, true
+				break
+			}
+		}
+		if paths == nil && !glob {
+			if r.fragment && r.existsAbove(pat) {
+				r.diags = append(r.diags, parsers.Note(d.Pos, "include %s is outside the linted paths; not followed", pat))
+				return
+			}
+			r.diags = append(r.diags, parsers.Error(d.Pos, "include %s: file not found (relative to %s)", pat, r.prefix))
+			return
+		}
+	}
+	// A glob matching nothing is accepted by nginx, but one reaching out of the roots
+	// is worth a note.
+	if glob && paths == nil {
+		static := pat
+		if !filepath.IsAbs(static) {
+			static = filepath.Join(r.prefix, static)
+		}
+		for hasGlobMeta(static) {
+			static = filepath.Dir(static)
+		}
+		if !r.opts.Within(static) {
+			r.diags = append(r.diags, parsers.Note(d.Pos, "include %s is outside the linted paths; not followed", pat))
+			return
+		}
+	}
+	outside := false
+	for _, p := range paths {
+		if !r.within(p) {
+			outside = true
+			continue
+		}
+		r.follow(ld, d, p)
+	}
+	if outside {
+		r.diags = append(r.diags, parsers.Note(d.Pos, "include %s is outside the linted paths; not followed", pat))
+	}
+}
+
+// candidates lists the directories a relative include may be relative to. For a
+// fragment, the directory where an earlier include was found comes first (it is likely
+// the conf prefix); the fragment's own directory and its parents follow, so that a
+// wrong guess never turns into a false "not found".
+func (r *resolver) candidates() []string {
+	if !r.fragment {
+		return []string{r.prefix}
+	}
+	var dirs []string
+	if r.prefixFixed {
+		dirs = append(dirs, r.prefix)
+	}
+	for dir := r.ownDir; ; {
+		// Never look (or glob) above the linted roots: "include */*/*" in a fragment
+		// must not walk the whole filesystem.
+		if !r.opts.Within(dir) {
+			return dirs
+		}
+		dirs = append(dirs, dir)
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return dirs
+		}
+		dir = parent
+	}
+}
+
+// existsAbove reports whether a fragment's relative include names a file in a parent
+// directory above the linted roots (a stat, nothing is read): then the file is not
+// missing, only out of bounds.
+func (r *resolver) existsAbove(pat string) bool {
+	for dir := r.ownDir; ; {
+		if st, err := os.Stat(filepath.Join(dir, pat)); err == nil && !st.IsDir() {
+			return true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+}
+
+// expand returns the files path names: the sorted matches of a glob (hidden files
+// skipped when the wildcard would have to match their leading dot, as glob(3) does;
+// directories skipped), or the path itself when it exists. nil when nothing matches.
+func (r *resolver) expand(path string, glob bool) []string {
+	if !glob {
+		if _, ok := r.files[path]; ok {
+			return []string{path}
+		}
+		if st, err := os.Stat(path); err == nil && !st.IsDir() {
+			return []string{path}
+		}
+		return nil
+	}
+	// Glob only below the linted roots: "include ../*/*/*" must not walk the filesystem.
+	static := path
+	for hasGlobMeta(static) {
+		static = filepath.Dir(static)
+	}
+	if !r.opts.Within(static) {
+		return nil
+	}
+	matches, err := filepath.Glob(path)
+	if err != nil {
+		return nil
+	}
+	patBase := filepath.Base(path)
+	var out []string
+	for _, m := range matches {
+		if strings.HasPrefix(filepath.Base(m), ".") && !strings.HasPrefix(patBase, ".") {
+			continue
+		}
+		if st, err := os.Stat(m); err != nil || st.IsDir() {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// within reports whether abs, and the file a symlink at abs points to, lie inside the
+// linted roots, so that a config cannot make the linter read files outside them.
+func (r *resolver) within(abs string) bool {
+	if !r.opts.Within(abs) {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil || real == abs || r.opts.Within(real) {
+		return true
+	}
+	for _, root := range r.realRoots {
+		if real == root || strings.HasPrefix(real, strings.TrimSuffix(root, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// follow reads (once), parses and resolves the file at abs and attaches it to d.
+func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
+	t := r.files[abs]
+	if t != nil && t.resolving {
+		var names []string
+		start := 0
+		for i, c := range r.chain {
+			if c == t {
+				start = i
+			}
+		}
+		for _, c := range r.chain[start:] {
+			names = append(names, c.file.Path)
+		}
+		names = append(names, t.file.Path)
+		r.diags = append(r.diags, parsers.Error(d.Pos, "include cycle: %s", strings.Join(names, " → ")))
+		return
+	}
+	limit := r.opts.Includes()
+	fresh := t == nil || !t.resolved
+	add := 1
+	if !fresh {
+		add = t.size
+	}
+	if r.count+add > limit {
+		r.diags = append(r.diags, parsers.Error(d.Pos, "include %s: more than %d included files; not followed", d.Args[0].Raw, limit))
+		return
+	}
+	r.count += add
+	if t == nil {
+		display, src, err := r.read(abs)
+		if err != nil {
+			r.diags = append(r.diags, parsers.Error(d.Pos, "include %s: %v", d.Args[0].Raw, err))
+			return
+		}
+		cfg, diags := ParseFile(display, src, r.opts)
+		r.diags = append(r.diags, diags...)
+		t = r.add(abs, cfg, &parsers.File{Path: display, Format: parsers.FormatNginx, Src: src}, false)
+	}
+	if t.file.IncludedBy == nil {
+		pos := d.Pos
+		t.file.IncludedBy = &pos
+	}
+	r.resolve(t)
+	d.Included = append(d.Included, t.cfg)
+	ld.reached[t] = true
+	for x := range t.reached {
+		ld.reached[x] = true
+	}
+	ld.size += t.size
+	if ld.size > limit+1 {
+		ld.size = limit + 1
+	}
+}
+
+func (r *resolver) read(abs string) (string, []byte, error) {
+	if r.opts.ReadFile != nil {
+		return r.opts.ReadFile(abs)
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read: %w", err)
+	}
+	return abs, src, nil
+}
+
+// Expand returns ds with every followed include directive replaced by the directives of
+// the files it included (recursively), as nginx splices them into the including block.
+// Each directive keeps its own file and position.
+func Expand(ds []*Directive) []*Directive {
+	has := false
+	for _, d := range ds {
+		if d.Included != nil {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return ds
+	}
+	out := make([]*Directive, 0, len(ds))
+	for _, d := range ds {
+		if d.Included == nil {
+			out = append(out, d)
+			continue
+		}
+		for _, c := range d.Included {
+			out = append(out, Expand(c.Directives)...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package nginx
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+)
+
+// writeTree creates files under a temp dir and returns the dir.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func resolveFile(t *testing.T, dir, name string, opts parsers.Options) (*Config, []*parsers.File, []parsers.Diag) {
+	t.Helper()
+	abs := filepath.Join(dir, name)
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := ParseFile(abs, src)
+	files, more := Resolve(cfg, abs, opts)
+	return cfg, files, append(diags, more...)
+}
+
+// names lists the directive names of ds with includes spliced, recursively.
+func names(ds []*Directive) string {
+	var out []string
+	for _, d := range Expand(ds) {
+		s := d.Name
+		if d.Block != nil {
+			s += "{" + names(d.Block) + "}"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestIncludeNestedRelativeToMain(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"nginx.conf":                 "events {}\nhttp {\n  include conf.d/*.conf;\n}\n",
+		"conf.d/a.conf":              "server {\n  include snippets/proxy.conf;\n}\n",
+		"conf.d/b.conf":              "upstream u { server 1.2.3.4; }\n",
+		"conf.d/.hidden.conf":        "hidden 1;\n",
+		"conf.d/c.txt":               "nope 1;\n",
+		"snippets/proxy.conf":        "proxy_read_timeout 5s;\n",
+		"conf.d/snippets/x.conf":     "wrong 1;\n",
+		"conf.d/snippets/proxy.conf": "wrong 1;\n",
+	})
+	cfg, files, diags := resolveFile(t, dir, "nginx.conf", parsers.Options{Roots: []string{dir}})
+	if len(diags) != 0 {
+		t.Fatalf("diags: %v", diags)
+	}
+	if got := names(cfg.Directives); got != "events{} http{server{proxy_read_timeout} upstream{server}}" {
+		t.Errorf("spliced tree = %s", got)
+	}
+	if len(files) != 3 {
+		t.Fatalf("files = %d", len(files))
+	}
+	// The nested include's file keeps its own positions and records who included it.
+	var proxy *parsers.File
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, "snippets/proxy.conf") {
+			proxy = f
+		}
+	}
+	if proxy == nil || proxy.IncludedBy == nil || !strings.HasSuffix(proxy.IncludedBy.File, "conf.d/a.conf") || proxy.IncludedBy.Line != 2 || proxy.IncludedBy.Col != 3 {
+		t.Fatalf("proxy.conf included by %+v", proxy)
+	}
+	inc := cfg.Directives[1].Block[0]
+	a := inc.Included[0]
+	prt := a.Directives[0].Block[0].Included[0].Directives[0]
+	if !strings.HasSuffix(prt.Pos.File, "snippets/proxy.conf") || prt.Pos.Line != 1 {
+		t.Errorf("included directive pos = %v", prt.Pos)
+	}
+}
+
+func TestIncludeFragmentFallsBackToParents(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"sites-enabled/app":        "server {\n  include snippets/common.conf;\n  include local.conf;\n}\n",
+		"sites-enabled/local.conf": "own_dir 1;\n",
+		"snippets/common.conf":     "from_parent 1;\n",
+	})
+	cfg, _, diags := resolveFile(t, dir, "sites-enabled/app", parsers.Options{Roots: []string{dir}})
+	// snippets/ is found in the parent, local.conf next to the fragment.
+	if got := names(cfg.Directives); got != "server{from_parent own_dir}" || len(diags) != 0 {
+		t.Errorf("tree = %s, diags %v", got, diags)
+	}
+	// Not found anywhere: an error at the include.
+	dir = writeTree(t, map[string]string{"sites-enabled/app": "server {\n  include nope.conf;\n}\n"})
+	_, _, diags = resolveFile(t, dir, "sites-enabled/app", parsers.Options{Roots: []string{dir}})
+	if len(diags) != 1 || diags[0].Severity != "error" || diags[0].Pos.Line != 2 || !strings.Contains(diags[0].Message, "nope.conf: file not found") {
+		t.Errorf("diags = %v", diags)
+	}
+
+	dir = writeTree(t, map[string]string{
+		"conf.d/app.conf":       "server { include app-proxy.conf; }\n",
+		"conf.d/app-proxy.conf": "own_dir 1;\n",
+	})
+	cfg, _, diags = resolveFile(t, dir, "conf.d/app.conf", parsers.Options{Roots: []string{dir}})
+	if got := names(cfg.Directives); got != "server{own_dir}" || len(diags) != 0 {
+		t.Errorf("own dir first: %s %v", got, diags)
+	}
+}
+
+func TestIncludeMissingAndOutside(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"nginx.conf": "http {\n" +
+			"  include missing.conf;\n" + // 2: error
+			"  include /etc/nginx/mime.types;\n" + // 3: outside roots
+			"  include none/*.conf;\n" + // 4: empty glob, fine
+			"  include a b;\n" + // 5: error
+			"}\n",
+	})
+	_, _, diags := resolveFile(t, dir, "nginx.conf", parsers.Options{Roots: []string{dir}})
+	got := diagStrings(diags)
+	for _, want := range []string{
+		"2:3 error include missing.conf: file not found",
+		"3:3 info include /etc/nginx/mime.types is outside the linted paths; not followed",
+		"5:3 error include takes exactly one path, got 2",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "4:") {
+		t.Errorf("empty glob reported:\n%s", got)
+	}
+	// Missing absolute include inside the roots (or with no roots): a note, not an error.
+	abs := filepath.Join(dir, "nope.types")
+	cfg, _ := ParseFile("m.conf", []byte("include "+abs+";\n"))
+	_, diags = Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{})
+	if len(diags) != 1 || diags[0].Severity != "info" || !strings.Contains(diags[0].Message, "file not found") {
+		t.Errorf("missing absolute: %v", diags)
+	}
+	// Outside files are not read, even through a symlink inside the roots.
+	outside := writeTree(t, map[string]string{"secret": "root:x:0:0;\n"})
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "link.conf")); err == nil {
+		cfg, _ := ParseFile("m.conf", []byte("include link.conf;\n"))
+		files, diags := Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{Roots: []string{dir}})
+		if len(files) != 0 || len(diags) != 1 || diags[0].Severity != "info" {
+			t.Errorf("symlink escape: files %d, diags %v", len(files), diags)
+		}
+	}
+}
+
+func TestIncludeCycle(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"nginx.conf": "http { include a.conf; }\n",
+		"a.conf":     "a 1;\ninclude b.conf;\n",
+		"b.conf":     "b 1;\ninclude a.conf;\n",
+		"self.conf":  "include self.conf;\n",
+	})
+	cfg, _, diags := resolveFile(t, dir, "nginx.conf", parsers.Options{Roots: []string{dir}})
+	if len(diags) != 1 || diags[0].Severity != "error" || !strings.HasSuffix(diags[0].Pos.File, "b.conf") || diags[0].Pos.Line != 2 {
+		t.Fatalf("diags = %v", diags)
+	}
+	if !strings.Contains(diags[0].Message, "include cycle: ") || !strings.Contains(diags[0].Message, "a.conf → ") {
+		t.Errorf("message = %s", diags[0].Message)
+	}
+	if got := names(cfg.Directives); got != "http{a b include}" {
+		t.Errorf("tree = %s", got)
+	}
+	_, _, diags = resolveFile(t, dir, "self.conf", parsers.Options{})
+	if len(diags) != 1 || !strings.Contains(diags[0].Message, "include cycle") {
+		t.Errorf("self include: %v", diags)
+	}
+}
+
+func TestIncludeLimitAndReadFile(t *testing.T) {
+	// Each file includes the next twice: 2^20 instances without a cap.
+	files := map[string]string{}
+	for i := 0; i < 20; i++ {
+		files[filepath.Join("f", string(rune('a'+i))+".conf")] = "include f/" + string(rune('a'+i+1)) + ".conf;\ninclude f/" + string(rune('a'+i+1)) + ".conf;\n"
+	}
+	files["f/u.conf"] = "leaf 1;\n"
+	dir := writeTree(t, files)
+	var reads int
+	opts := parsers.Options{MaxIncludes: 50, ReadFile: func(abs string) (string, []byte, error) {
+		reads++
+		src, err := os.ReadFile(abs)
+		return "shown/" + filepath.Base(abs), src, err
+	}}
+	_, got, diags := resolveFile(t, dir, "f/a.conf", opts)
+	if reads != len(got) || reads > 20 {
+		t.Errorf("reads = %d, files = %d", reads, len(got))
+	}
+	if len(got) > 0 && !strings.HasPrefix(got[0].Path, "shown/") {
+		t.Errorf("display path = %s", got[0].Path)
+	}
+	limited := false
+	for _, d := range diags {
+		if strings.Contains(d.Message, "more than 50 included files") {
+			limited = true
+		}
+	}
+	if !limited {
+		t.Errorf("no limit diag: %v", diags)
+	}
+}
+
+func TestIncludeFragmentStaysInRoots(t *testing.T) {
+	parent := writeTree(t, map[string]string{"snippets/x.conf": "x 1;\n", "site/app": "server { include snippets/x.conf; }\n"})
+	root := filepath.Join(parent, "site")
+	_, files, diags := resolveFile(t, parent, "site/app", parsers.Options{Roots: []string{root}})
+	// Found above the roots: not followed, and not reported as missing.
+	if len(files) != 0 || len(diags) != 1 || diags[0].Severity != "info" || !strings.Contains(diags[0].Message, "outside the linted paths") {
+		t.Errorf("files %d, diags %v", len(files), diags)
+	}
+}
+
+func TestIncludeGlobEscape(t *testing.T) {
+	dir := writeTree(t, map[string]string{"conf/nginx.conf": "http { include ../*/*.conf; include ../../*/*/*.conf; }\n", "other/x.conf": "x 1;\n"})
+	root := filepath.Join(dir, "conf")
+	cfg, files, diags := resolveFile(t, dir, "conf/nginx.conf", parsers.Options{Roots: []string{root}})
+	if len(files) != 0 || names(cfg.Directives) != "http{include include}" {
+		t.Errorf("glob escaped the roots: %d files", len(files))
+	}
+	if len(diags) != 2 || diags[0].Severity != "info" || !strings.Contains(diags[1].Message, "outside the linted paths") {
+		t.Errorf("diags = %v", diags)
+	}
+}

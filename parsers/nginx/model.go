@@ -1,0 +1,657 @@
+package nginx
+
+import (
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Kinds of Backend this package makes.
+const (
+	BackendUpstream = "nginx-upstream" // an upstream{} block
+	BackendAddress  = "nginx-address"  // a proxy_pass to an address (or to variables)
+)
+
+// newDefaults is the version where nginx turned on upstream keep-alive by default
+// (proxy_http_version 1.1, no "Connection: close", keepalive 32 in upstream{}).
+const newDefaults = "1.29.7"
+
+// Parse reads every nginx file of one run into a model. Files that another input
+// includes are analysed only in the includer's context; every input and every file an
+// include pulled in is listed in Model.Files.
+func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
+	m := &parsers.Model{}
+	r := newResolver(opts)
+	var lds []*loaded
+	for _, in := range inputs {
+		abs := in.Abs
+		if abs == "" {
+			abs, _ = filepath.Abs(in.Path)
+		}
+		abs = filepath.Clean(abs)
+		if r.files[abs] != nil {
+			continue // the same file given twice
+		}
+		cfg, diags := ParseFile(in.Path, in.Src, opts)
+		m.Diags = append(m.Diags, diags...)
+		lds = append(lds, r.add(abs, cfg, &parsers.File{Path: in.Path, Format: parsers.FormatNginx, Src: in.Src}, true))
+	}
+	// Main files first, so that the fragments they include are resolved against the
+	// main file's directory, as nginx does.
+	for _, main := range []bool{true, false} {
+		for _, ld := range lds {
+			if isMain(ld.cfg) == main && !ld.resolved {
+				r.resolveRoot(ld)
+			}
+		}
+	}
+	m.Diags = append(m.Diags, r.diags...)
+	for _, ld := range r.order {
+		m.Files = append(m.Files, ld.file)
+	}
+	b := &builder{m: m, opts: opts, backends: map[*Directive]*parsers.Backend{}, reported: map[*Directive]bool{}}
+	b.newer = opts.NginxVersion != "" && VersionAtLeast(opts.NginxVersion, newDefaults)
+	var roots []*Config
+	for _, ld := range lds {
+		included := false
+		for _, other := range lds {
+			if other != ld && other.reached[ld] {
+				included = true
+				break
+			}
+		}
+		if !included {
+			roots = append(roots, ld.cfg)
+		}
+	}
+	// Fragments linted without their main file (conf.d/a.conf using an upstream that
+	// conf.d/b.conf defines) are loaded together by nginx: an upstream name that the
+	// file's own tree lacks is looked up in the other roots before it is taken for a
+	// host name.
+	b.allUpstreams = map[string]*Directive{}
+	for _, cfg := range roots {
+		for _, ds := range httpLevels(cfg) {
+			collectUpstreams(ds, b.allUpstreams)
+		}
+	}
+	for _, cfg := range roots {
+		b.root(cfg)
+	}
+	return m
+}
+
+// level is one block of the inheritance chain (http, server, location) with its
+// directives, includes spliced in.
+type level struct {
+	kind string
+	ds   []*Directive
+}
+
+type scope []level
+
+func (s scope) with(kind string, ds []*Directive) scope {
+	out := make(scope, len(s), len(s)+1)
+	copy(out, s)
+	return append(out, level{kind: kind, ds: Expand(ds)})
+}
+
+// lookup finds the directive in effect for a scalar setting: the innermost level that
+// sets it wins. It also returns the level it came from, for "inherited from" notes.
+func (s scope) lookup(name string) (*Directive, string) {
+	for i := len(s) - 1; i >= 0; i-- {
+		for _, d := range s[i].ds {
+			if d.Name == name {
+				if i == len(s)-1 {
+					return d, ""
+				}
+				return d, s[i].kind
+			}
+		}
+	}
+	return nil, ""
+}
+
+// lookupArray finds the directives in effect for an array setting such as
+// proxy_set_header: nginx inherits them only into a level that sets none of them.
+func (s scope) lookupArray(name string) ([]*Directive, string) {
+	for i := len(s) - 1; i >= 0; i-- {
+		var out []*Directive
+		for _, d := range s[i].ds {
+			if d.Name == name {
+				out = append(out, d)
+			}
+		}
+		if out != nil {
+			if i == len(s)-1 {
+				return out, ""
+			}
+			return out, s[i].kind
+		}
+	}
+	return nil, ""
+}
+
+type builder struct {
+	m        *parsers.Model
+	opts     parsers.Options
+	newer    bool // nginx_version is known and ≥ 1.29.7
+	backends map[*Directive]*parsers.Backend
+	reported map[*Directive]bool // directives whose bad value was already reported
+
+	allUpstreams map[string]*Directive // of every root, for fragments
+
+	// per root
+	upstreams map[string]*Directive
+	shutdown  parsers.Duration
+}
+
+func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
+	if b.reported[d] {
+		return
+	}
+	b.reported[d] = true
+	b.m.Diags = append(b.m.Diags, parsers.Error(pos, format, args...))
+}
+
+// root builds the hops of one root file according to what it is: a main nginx.conf, a
+// fragment in http context (conf.d/*.conf: server, upstream, map at top level) or a
+// fragment in server context (top-level location, included from a server{}).
+func (b *builder) root(cfg *Config) {
+	top := Expand(cfg.Directives)
+	b.upstreams = map[string]*Directive{}
+	b.shutdown = parsers.Def(time.Duration(0), "nginx default: no limit, waits for in-flight requests indefinitely")
+	if isMain(cfg) {
+		main := scope{}.with("main", top)
+		if d, _ := main.lookup("worker_shutdown_timeout"); d != nil {
+			b.shutdown = b.duration(d, "")
+		}
+		for _, d := range top {
+			if d.Name == "http" && d.Block != nil {
+				b.http(scope{}.with("http", d.Block))
+			}
+		}
+		return
+	}
+	hasServer, hasLocation := false, false
+	for _, d := range top {
+		switch d.Name {
+		case "server", "upstream", "map":
+			hasServer = true
+		case "location":
+			hasLocation = true
+		}
+	}
+	switch {
+	case hasServer:
+		b.http(scope{}.with("http", top))
+	case hasLocation:
+		end := len(cfg.Src)
+		line, col := parsers.LineCol(cfg.Src, end)
+		h := b.newHop(filepath.Base(cfg.Path),
+			parsers.Pos{File: cfg.Path, Line: 1, Col: 1, EndLine: line, EndCol: col, EndOffset: end},
+			parsers.Range{File: cfg.Path, Start: 0, End: end})
+		b.server(h, scope{}.with("server", top))
+	}
+}
+
+// httpLevels returns the http-context directive lists of a root file: the http{}
+// blocks of a main file, or the top level of a fragment in http context.
+func httpLevels(cfg *Config) [][]*Directive {
+	top := Expand(cfg.Directives)
+	if !isMain(cfg) {
+		return [][]*Directive{top}
+	}
+	var out [][]*Directive
+	for _, d := range top {
+		if d.Name == "http" && d.Block != nil {
+			out = append(out, Expand(d.Block))
+		}
+	}
+	return out
+}
+
+// collectUpstreams records the upstream{} blocks of an http level by lower-cased name
+// (nginx compares upstream names case-insensitively); the first definition wins.
+func collectUpstreams(http []*Directive, into map[string]*Directive) {
+	for _, d := range http {
+		if d.Name == "upstream" && d.Block != nil && len(d.Args) > 0 {
+			name := strings.ToLower(d.Args[0].Value)
+			if into[name] == nil {
+				into[name] = d
+			}
+		}
+	}
+}
+
+// http builds the hops of an http{} block (or a fragment in http context).
+func (b *builder) http(sc scope) {
+	http := sc[len(sc)-1].ds
+	collectUpstreams(http, b.upstreams)
+	for _, d := range http {
+		if d.Name != "server" || d.Block == nil {
+			continue
+		}
+		ssc := sc.with("server", d.Block)
+		srv := ssc[len(ssc)-1].ds
+		name := ""
+		for _, key := range []string{"server_name", "listen"} {
+			for _, x := range srv {
+				if x.Name == key && len(x.Args) > 0 && x.Args[0].Value != "" {
+					name = x.Args[0].Value
+					break
+				}
+			}
+			if name != "" {
+				break
+			}
+		}
+		if name == "" {
+			name = "server at " + d.NamePos.String()
+		}
+		b.server(b.newHop(name, d.NamePos, d.Range()), ssc)
+	}
+}
+
+func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Range) *parsers.Hop {
+	h := &parsers.Hop{Kind: parsers.HopNginx, Format: parsers.FormatNginx, Name: name, Pos: pos, Block: block}
+	if b.opts.NginxVersion != "" {
+		h.Version = parsers.Setting[string]{Value: b.opts.NginxVersion, Default: "nginx_version from .no502.yaml"}
+	}
+	h.ShutdownTimeout = b.shutdown
+	b.m.Hops = append(b.m.Hops, h)
+	return h
+}
+
+// server fills a hop from the server-level scope and builds its routes.
+func (b *builder) server(h *parsers.Hop, sc scope) {
+	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
+	h.Edge = edge(sc)
+	b.locations(h, sc)
+}
+
+// locations makes a route of every location (nested ones too) in the innermost level.
+// Locations inside if{} are not valid nginx and are not looked at.
+func (b *builder) locations(h *parsers.Hop, sc scope) {
+	for _, d := range sc[len(sc)-1].ds {
+		if d.Name != "location" || d.Block == nil {
+			continue
+		}
+		lsc := sc.with("location", d.Block)
+		b.route(h, d, lsc)
+		b.locations(h, lsc)
+	}
+}
+
+func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
+	own := sc[len(sc)-1].ds
+	var pass, ret *Directive
+	for _, d := range own {
+		switch {
+		case d.Name == "proxy_pass" && pass == nil:
+			pass = d
+		case d.Name == "return" && ret == nil:
+			ret = d
+		}
+	}
+	path, kind := locationMatch(loc)
+	rt := &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: loc.NamePos, Block: loc.Range()}
+	switch {
+	case pass != nil:
+	case ret != nil:
+		code, err := strconv.Atoi(ret.Arg(0))
+		if err != nil || code < 200 || code > 299 {
+			return
+		}
+		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos, ret.Text()), Pos: ret.Pos, Text: ret.Text()}
+		h.Routes = append(h.Routes, rt)
+		return
+	default:
+		return
+	}
+	rt.ReadTimeout = b.durationIn(sc, "proxy_read_timeout", 60*time.Second)
+	rt.ConnectTimeout = b.durationIn(sc, "proxy_connect_timeout", 60*time.Second)
+	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
+
+	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
+	if d, via := sc.lookup("proxy_next_upstream"); d != nil {
+		var cs []string
+		for _, a := range d.Args {
+			cs = append(cs, a.Value)
+		}
+		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos, d.Text()), via)
+	}
+	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
+	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
+		rt.Retry.Tries = inherited(b.integer(d, 0), via)
+	}
+	rt.Retry.Timeout = b.durationIn(sc, "proxy_next_upstream_timeout", 0)
+	if rt.Retry.Timeout.IsDefault() {
+		rt.Retry.Timeout.Default = "nginx default 0 (unlimited)"
+	}
+
+	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
+		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
+	if d, via := sc.lookup("proxy_http_version"); d != nil {
+		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos, d.Text()), via)
+	}
+	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
+		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
+	headers, via := sc.lookupArray("proxy_set_header")
+	for _, d := range headers {
+		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos, d.Text()), via))
+		if strings.EqualFold(d.Arg(0), "Connection") {
+			rt.ConnectionHeader = inherited(parsers.Set(d.Arg(1), d.Pos, d.Text()), via)
+		}
+	}
+	rt.Backend = b.backend(pass)
+	h.Routes = append(h.Routes, rt)
+}
+
+// versioned returns a default that changed in nginx 1.29.7, saying which version it
+// assumes when nginx_version is not configured.
+func (b *builder) versioned(newV, oldV, newText, oldText, assumedText string) parsers.Setting[string] {
+	switch {
+	case b.newer:
+		return parsers.Def(newV, newText)
+	case b.opts.NginxVersion != "":
+		return parsers.Def(oldV, oldText)
+	}
+	return parsers.Def(oldV, assumedText)
+}
+
+func inherited[T any](s parsers.Setting[T], via string) parsers.Setting[T] {
+	if via != "" && s.Pos.IsValid() {
+		s.ViaNote = "inherited from " + via + "{}"
+	}
+	return s
+}
+
+// durationIn returns the effective time value of a directive, or nginx's default.
+func (b *builder) durationIn(sc scope, name string, def time.Duration) parsers.Duration {
+	d, via := sc.lookup(name)
+	if d == nil {
+		return parsers.Def(def, "nginx default "+parsers.Seconds(def))
+	}
+	return b.duration(d, via)
+}
+
+// duration converts a directive's first argument; a bad value is a positioned error and
+// an unknown setting.
+func (b *builder) duration(d *Directive, via string) parsers.Duration {
+	if len(d.Args) == 0 {
+		b.errorf(d, d.Pos, "%s needs a time value", d.Name)
+		return parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+	}
+	v, err := ParseDuration(d.Args[0].Value)
+	if err != nil {
+		b.errorf(d, d.Args[0].Pos, "%s: %v", d.Name, err)
+		return parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+	}
+	return inherited(parsers.Set(v, d.Pos, d.Text()), via)
+}
+
+func (b *builder) integer(d *Directive, i int) parsers.Setting[int] {
+	n, err := strconv.Atoi(d.Arg(i))
+	if err != nil || n < 0 {
+		pos := d.Pos
+		if i < len(d.Args) {
+			pos = d.Args[i].Pos
+		}
+		b.errorf(d, pos, "%s: invalid number %q", d.Name, d.Arg(i))
+		return parsers.Setting[int]{Pos: d.Pos, Text: d.Text(), Unknown: true}
+	}
+	return parsers.Set(n, d.Pos, d.Text())
+}
+
+// locationMatch splits a location's arguments into the path and its kind. nginx also
+// accepts the modifier glued to the path ("=/x", "~\.php$").
+func locationMatch(d *Directive) (string, string) {
+	if len(d.Args) >= 2 {
+		p := d.Args[1].Value
+		switch d.Args[0].Value {
+		case "=":
+			return p, "exact"
+		case "~", "~*":
+			return p, "regex"
+		}
+		return p, "prefix"
+	}
+	v := d.Arg(0)
+	switch {
+	case strings.HasPrefix(v, "@"):
+		return v, "named"
+	case strings.HasPrefix(v, "^~"):
+		return v[2:], "prefix"
+	case strings.HasPrefix(v, "~*"):
+		return v[2:], "regex"
+	case strings.HasPrefix(v, "~"):
+		return v[1:], "regex"
+	case strings.HasPrefix(v, "="):
+		return v[1:], "exact"
+	}
+	return v, "prefix"
+}
+
+// Cloudflare's published origin-facing ranges (https://www.cloudflare.com/ips/).
+var cloudflareRanges = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
+		"108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
+		"162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+		"2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32",
+		"2a06:98c0::/29", "2c0f:f248::/32",
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// isCloudflare reports whether s (an address or CIDR) lies inside a Cloudflare range.
+func isCloudflare(s string) bool {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	for _, r := range cloudflareRanges {
+		if p.Addr().Is4() == r.Addr().Is4() && p.Bits() >= r.Bits() && r.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+// edge detects Cloudflare in front of a server: it trusts CF-Connecting-IP, or takes the
+// client address from Cloudflare's ranges.
+func edge(sc scope) parsers.Setting[string] {
+	if d, via := sc.lookup("real_ip_header"); d != nil && strings.EqualFold(d.Arg(0), "CF-Connecting-IP") {
+		return inherited(parsers.Set("cloudflare", d.Pos, d.Text()), via)
+	}
+	ds, via := sc.lookupArray("set_real_ip_from")
+	for _, d := range ds {
+		if isCloudflare(d.Arg(0)) {
+			return inherited(parsers.Set("cloudflare", d.Pos, d.Text()), via)
+		}
+	}
+	return parsers.Setting[string]{}
+}
+
+// backend resolves a proxy_pass to an upstream{} of the same tree, or to a literal
+// address.
+func (b *builder) backend(pass *Directive) *parsers.Backend {
+	url := pass.Arg(0)
+	rest := url
+	scheme := ""
+	if i := strings.Index(url, "://"); i >= 0 {
+		scheme, rest = strings.ToLower(url[:i]), url[i+3:]
+	}
+	authority := rest
+	if strings.HasPrefix(rest, "unix:") {
+		// http://unix:/run/app.sock:/uri
+		if i := strings.Index(rest[5:], ":"); i >= 0 {
+			authority = rest[:5+i]
+		}
+	} else if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority = rest[:i]
+	}
+	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
+		// Resolved at request time: nothing is known about the target.
+		be := &parsers.Backend{Kind: BackendAddress, Name: url, Pos: pass.Pos, Block: pass.Range()}
+		b.m.Backends = append(b.m.Backends, be)
+		return be
+	}
+	if !strings.Contains(authority, ":") || strings.HasPrefix(authority, "[") && strings.HasSuffix(authority, "]") {
+		// nginx matches an upstream{} name only when proxy_pass gives no port.
+		if up := b.upstreams[strings.ToLower(authority)]; up != nil {
+			return b.upstream(up)
+		}
+		if up := b.allUpstreams[strings.ToLower(authority)]; up != nil {
+			return b.upstream(up)
+		}
+	}
+	defPort := "80"
+	if scheme == "https" {
+		defPort = "443"
+	}
+	t := target(authority, defPort)
+	t.Pos = pass.Pos
+	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
+	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
+	be := &parsers.Backend{
+		Kind: BackendAddress, Name: authority, Pos: pass.Pos, Block: pass.Range(),
+		Targets:        []*parsers.Target{t},
+		KeepAliveConns: parsers.Def(0, "no upstream keep-alive: proxy_pass names an address, not an upstream{} block"),
+		LBPolicy:       parsers.Def("round-robin", "nginx default round-robin"),
+	}
+	be.Passive = parsers.PassiveHealth{
+		Enabled:     parsers.Def(true, "nginx default max_fails=1"),
+		MaxFails:    t.MaxFails,
+		FailTimeout: t.FailTimeout,
+	}
+	b.m.Backends = append(b.m.Backends, be)
+	return be
+}
+
+// target splits an address as written in proxy_pass or an upstream server line.
+func target(addr, defPort string) *parsers.Target {
+	t := &parsers.Target{Address: addr}
+	if strings.HasPrefix(addr, "unix:") {
+		t.Unix, t.Local = true, true
+		return t
+	}
+	host, port := addr, defPort
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		host, port = h, p
+	} else if strings.HasPrefix(addr, "[") && strings.HasSuffix(addr, "]") {
+		host = addr[1 : len(addr)-1]
+	}
+	t.Host, t.Port = host, port
+	if ip := net.ParseIP(host); ip != nil {
+		t.IP = true
+		t.Local = ip.IsLoopback()
+	} else {
+		t.Local = strings.EqualFold(host, "localhost")
+	}
+	return t
+}
+
+// upstream makes (once) the Backend of an upstream{} block.
+func (b *builder) upstream(d *Directive) *parsers.Backend {
+	if be := b.backends[d]; be != nil {
+		return be
+	}
+	be := &parsers.Backend{Kind: BackendUpstream, Name: d.Arg(0), Pos: d.NamePos, Block: d.Range()}
+	b.backends[d] = be
+	b.m.Backends = append(b.m.Backends, be)
+	be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (assumed nginx < 1.29.7; 32 connections since 1.29.7)")
+	switch {
+	case b.newer:
+		be.KeepAliveConns = parsers.Def(32, "nginx default keepalive 32 (nginx ≥ 1.29.7)")
+	case b.opts.NginxVersion != "":
+		be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (nginx < 1.29.7)")
+	}
+	be.KeepAliveIdle = parsers.Def(60*time.Second, "nginx default 60s")
+	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
+	for _, x := range Expand(d.Block) {
+		switch x.Name {
+		case "server":
+			if len(x.Args) > 0 {
+				be.Targets = append(be.Targets, b.upstreamServer(x))
+			}
+		case "keepalive":
+			be.KeepAliveConns = b.integer(x, 0)
+		case "keepalive_timeout":
+			be.KeepAliveIdle = b.duration(x, "")
+		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
+			be.LBPolicy = parsers.Set(x.Name, x.Pos, x.Text())
+		}
+	}
+	be.Passive.Enabled = parsers.Def(true, "nginx default max_fails=1")
+	var first, firstOff *parsers.Target
+	off := true
+	for _, t := range be.Targets {
+		if t.Backup {
+			continue
+		}
+		if first == nil {
+			first = t
+		}
+		if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+			if firstOff == nil {
+				firstOff = t
+			}
+		} else {
+			off = false
+		}
+	}
+	if first != nil {
+		be.Passive.MaxFails, be.Passive.FailTimeout = first.MaxFails, first.FailTimeout
+		if off && firstOff != nil {
+			be.Passive.Enabled = parsers.Set(false, firstOff.MaxFails.Pos, firstOff.MaxFails.Text)
+		}
+	}
+	return be
+}
+
+// upstreamServer reads "server address [parameters];" inside upstream{}.
+func (b *builder) upstreamServer(d *Directive) *parsers.Target {
+	t := target(d.Arg(0), "80")
+	t.Pos = d.Pos
+	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
+	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
+	for _, a := range d.Args[1:] {
+		k, v, _ := strings.Cut(a.Value, "=")
+		switch k {
+		case "backup":
+			t.Backup = true
+		case "down":
+			t.Down = true
+		case "max_fails":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				b.errorf(d, a.Pos, "server %s: invalid max_fails %q", d.Arg(0), v)
+				t.MaxFails = parsers.Setting[int]{Pos: d.Pos, Text: d.Text(), Unknown: true}
+				continue
+			}
+			t.MaxFails = parsers.Set(n, d.Pos, d.Text())
+		case "fail_timeout":
+			v2, err := ParseDuration(v)
+			if err != nil {
+				b.errorf(d, a.Pos, "server %s: fail_timeout: %v", d.Arg(0), err)
+				t.FailTimeout = parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+				continue
+			}
+			t.FailTimeout = parsers.Set(v2, d.Pos, d.Text())
+		}
+	}
+	return t
+}

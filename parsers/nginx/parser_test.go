@@ -1,0 +1,230 @@
+package nginx
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+)
+
+func lc(p parsers.Pos) string { return fmt.Sprintf("%d:%d-%d:%d", p.Line, p.Col, p.EndLine, p.EndCol) }
+
+func mustParse(t *testing.T, src string) *Config {
+	t.Helper()
+	cfg, diags := ParseFile("t.conf", []byte(src))
+	for _, d := range diags {
+		t.Errorf("unexpected diag: %s", d)
+	}
+	checkBounds(t, "t.conf", []byte(src), cfg, diags)
+	return cfg
+}
+
+func TestParsePositions(t *testing.T) {
+	src := "# top\n" +
+		"http {\n" +
+		"  server { # main\n" +
+		"    listen 80; # port\n" +
+		"    server_name \"é.example\" 'b\\'c';\n" +
+		"    location / {\n" +
+		"      proxy_pass http://${up}x;\n" +
+		"    }\n" +
+		"  }\n" +
+		"}\n"
+	cfg := mustParse(t, src)
+	http := cfg.Directives[0]
+	srv := http.Block[0]
+	listen, sn, loc := srv.Block[0], srv.Block[1], srv.Block[2]
+	pp := loc.Block[0]
+	for _, c := range []struct{ what, got, want string }{
+		{"http", lc(http.Pos), "2:1-10:2"},
+		{"http name", lc(http.NamePos), "2:1-2:5"},
+		{"http open", lc(http.Open), "2:6-2:7"},
+		{"http close", lc(http.Close), "10:1-10:2"},
+		{"server", lc(srv.Pos), "3:3-9:4"},
+		{"listen", lc(listen.Pos), "4:5-4:15"},
+		{"listen arg", lc(listen.Args[0].Pos), "4:12-4:14"},
+		{"server_name", lc(sn.Pos), "5:5-5:36"},
+		// columns count runes: é is two bytes, one column
+		{"server_name arg0", lc(sn.Args[0].Pos), "5:17-5:28"},
+		{"server_name arg1", lc(sn.Args[1].Pos), "5:29-5:35"},
+		{"location", lc(loc.Pos), "6:5-8:6"},
+		{"proxy_pass arg", lc(pp.Args[0].Pos), "7:18-7:31"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %s, want %s", c.what, c.got, c.want)
+		}
+	}
+	if got := sn.Args[0]; got.Value != "é.example" || got.Raw != `"é.example"` || !got.Quoted {
+		t.Errorf("arg0 = %+v", got)
+	}
+	if got := sn.Args[1]; got.Value != "b'c" || got.Raw != `'b\'c'` {
+		t.Errorf("arg1 = %+v", got)
+	}
+	if pp.Args[0].Value != "http://${up}x" {
+		t.Errorf("${var} word = %q", pp.Args[0].Value)
+	}
+	if listen.Comment != "port" || srv.Comment != "main" {
+		t.Errorf("comments: listen %q server %q", listen.Comment, srv.Comment)
+	}
+	if len(cfg.Comments) != 3 || cfg.Comments[0].Text != "top" || lc(cfg.Comments[2].Pos) != "4:16-4:22" {
+		t.Errorf("comments = %+v", cfg.Comments)
+	}
+	// Byte offsets cut out the exact source.
+	if got := src[listen.Pos.Offset:listen.Pos.EndOffset]; got != "listen 80;" {
+		t.Errorf("listen range = %q", got)
+	}
+	if got := src[loc.Pos.Offset:loc.Pos.EndOffset]; !strings.HasPrefix(got, "location / {") || !strings.HasSuffix(got, "}") {
+		t.Errorf("location range = %q", got)
+	}
+	if listen.File != "t.conf" || listen.Pos.File != "t.conf" {
+		t.Errorf("file not set")
+	}
+	if listen.Block != nil || listen.HasBlock || !loc.HasBlock {
+		t.Errorf("block flags wrong")
+	}
+}
+
+func TestParseLexing(t *testing.T) {
+	cfg := mustParse(t, "a b#c \"x\\\"y\" \\;z;\n"+
+		"if ($a = \"x\") { return 403; }\n"+
+		"e {}\n"+
+		"f\tg\r\nh;\n"+
+		"rewrite ^/a\\.b$ /c\\\\d;\n")
+	a := cfg.Directives[0]
+	var vals []string
+	for _, x := range a.Args {
+		vals = append(vals, x.Value)
+	}
+	// '#' inside a word is literal; a backslash protects ';'.
+	if got := strings.Join(vals, "|"); got != `b#c|x"y|\;z` {
+		t.Errorf("args = %q", got)
+	}
+	ifd := cfg.Directives[1]
+	if len(ifd.Args) != 4 || ifd.Args[3].Raw != ")" || ifd.Args[2].Value != "x" {
+		t.Errorf("if args = %+v", ifd.Args)
+	}
+	if e := cfg.Directives[2]; !e.HasBlock || e.Block == nil || len(e.Block) != 0 {
+		t.Errorf("empty block = %+v", e)
+	}
+	if f := cfg.Directives[3]; f.Name != "f" || len(f.Args) != 2 || f.Args[1].Pos.Line != 5 {
+		t.Errorf("f = %+v", f)
+	}
+	if r := cfg.Directives[4]; r.Args[0].Value != `^/a\.b$` || r.Args[1].Value != `/c\d` {
+		t.Errorf("rewrite = %+v", r.Args)
+	}
+}
+
+func TestParseLua(t *testing.T) {
+	src := "content_by_lua_block {\n" +
+		"  ngx.say(\"}\") -- a } brace\n" +
+		"  local t = { a = '{' }\n" +
+		"  --[[ } ]] local s = [==[ } ]==]\n" +
+		"}\n" +
+		"set_by_lua_block $x { return 1 }\n" +
+		"next 1;\n"
+	cfg := mustParse(t, src)
+	if len(cfg.Directives) != 3 {
+		t.Fatalf("got %d directives", len(cfg.Directives))
+	}
+	l := cfg.Directives[0]
+	if !l.HasBlock || l.Block != nil || !strings.Contains(l.Lua, "local s") || lc(l.Close) != "5:1-5:2" {
+		t.Errorf("lua = %+v", l)
+	}
+	if s := cfg.Directives[1]; s.Arg(0) != "$x" || strings.TrimSpace(s.Lua) != "return 1" {
+		t.Errorf("set_by_lua_block = %+v", s)
+	}
+	if n := cfg.Directives[2]; n.Name != "next" || n.Pos.Line != 7 {
+		t.Errorf("after lua = %+v", n)
+	}
+}
+
+func diagStrings(ds []parsers.Diag) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, fmt.Sprintf("%d:%d %s %s", d.Pos.Line, d.Pos.Col, d.Severity, d.Message))
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"stray close", "a 1;\n}\nb 2;\n", `2:1 error unexpected "}": no block is open here`},
+		{"unclosed block", "http {\n  server {\n  }\n", `1:1 error unexpected end of file: block "http" is not closed (missing "}")`},
+		{"missing semi before close", "server {\n  listen 80\n}\n", `3:1 error unexpected "}": directive "listen" is missing its terminating ";"`},
+		{"missing semi at eof", "a 1;\nworker_processes 4", `2:1 error unexpected end of file: directive "worker_processes" is missing its terminating ";"`},
+		{"unterminated quote", "a 1;\nb \"xy;\n", `2:3 error unterminated quoted string (missing closing ")`},
+		{"unterminated single quote", "b 'x", `1:3 error unterminated quoted string (missing closing ')`},
+		{"nameless block", "{ listen 80; }\nb 1;\n", `1:1 error unexpected "{": a block needs a name (e.g. "server {")`},
+		{"empty statement", "a 1;;\n", `1:5 error unexpected ";"`},
+		{"text after quote", "a \"x\"y;\n", `1:6 error unexpected "y" after quoted string (nginx needs a space, ";" or "{" there)`},
+		{"unclosed lua", "content_by_lua_block {\n  x = '}'\n", `1:22 error unexpected end of file: Lua block opened here is not closed`},
+		{"binary", "user x;\n\x00\x01\x02", `2:1 error binary or non-UTF-8 file`},
+		{"latin1", "# caf\xe9\nuser x;\n", `1:6 error binary or non-UTF-8 file`},
+		// nginx ends the word at '{': the regex must be quoted. The block then never closes.
+		{"regex brace", "location ~ ^/a{2} { }\n", `1:1 error unexpected end of file: block "location" is not closed (missing "}")`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, diags := ParseFile("t.conf", []byte(c.src))
+			checkBounds(t, c.name, []byte(c.src), cfg, diags)
+			if got := diagStrings(diags); !strings.HasPrefix(got, c.want) {
+				t.Errorf("diags:\n%s\nwant first:\n%s", got, c.want)
+			}
+		})
+	}
+	// Parsing goes on after a stray '}': the directive after it is kept.
+	cfg, _ := ParseFile("t.conf", []byte("a 1;\n}\nb 2;\n"))
+	if len(cfg.Directives) != 2 || cfg.Directives[1].Name != "b" {
+		t.Errorf("recovery after stray }: %d directives", len(cfg.Directives))
+	}
+	// A nameless block is dropped but what follows is read.
+	cfg, _ = ParseFile("t.conf", []byte("{ listen 80; }\nb 1;\n"))
+	if len(cfg.Directives) != 1 || cfg.Directives[0].Name != "b" {
+		t.Errorf("recovery after nameless block: %+v", cfg.Directives)
+	}
+	// Only one error for binary input, and no directives.
+	cfg, diags := ParseFile("t.bin", []byte("\x7fELF\x02\x01\x01\x00\x00garbage{{{"))
+	if len(diags) != 1 || len(cfg.Directives) != 0 {
+		t.Errorf("binary: %v, %d directives", diags, len(cfg.Directives))
+	}
+}
+
+func TestBOM(t *testing.T) {
+	cfg := mustParse(t, "\xef\xbb\xbfuser x;\n")
+	if cfg.Directives[0].Name != "user" || lc(cfg.Directives[0].NamePos) != "1:1-1:5" {
+		t.Errorf("BOM: %+v", cfg.Directives[0])
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for in, want := range map[string]string{
+		"90": "1m30s", "90s": "1m30s", "1m30s": "1m30s", "2h": "2h0m0s", "500ms": "500ms",
+		"1d": "24h0m0s", "1w": "168h0m0s", "1M": "720h0m0s", "1y": "8760h0m0s", "1h 30m": "1h30m0s",
+		"0": "0s", "1s500ms": "1.5s", "1m30": "1m30s",
+	} {
+		got, err := ParseDuration(in)
+		if err != nil || got.String() != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "s", "abc", "10x", "30s1m", "1m1m", "$t", "-1", "99999999999999999999", "9999999999999y", "10 20"} {
+		if got, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
+		}
+	}
+}
+
+func TestVersionAtLeast(t *testing.T) {
+	for _, c := range []struct {
+		v, min string
+		want   bool
+	}{
+		{"1.29.7", "1.29.7", true}, {"1.30.0", "1.29.7", true}, {"1.28.0", "1.29.7", false},
+		{"1.29.10", "1.29.7", true}, {"1.29", "1.29.7", false}, {"2", "1.29.7", true},
+		{"1.29.7-dev", "1.29.7", true}, {"", "1.0", false}, {"nginx/1.31.1", "1.29.7", true}, {"x", "1", false},
+	} {
+		if got := VersionAtLeast(c.v, c.min); got != c.want {
+			t.Errorf("VersionAtLeast(%q, %q) = %v", c.v, c.min, got)
+		}
+	}
+}
