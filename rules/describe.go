@@ -85,6 +85,17 @@ func posOr[T any](s parsers.Setting[T], blockPos parsers.Pos, blk parsers.Range)
 	return blockPos
 }
 
+// routePos is where a finding about a route's setting points. nginx (and ingress-nginx,
+// by an annotation) can override an inherited value per location or Ingress, so an
+// inherited or default value is changed in the route's block; a load balancer's value (an ALB's idle_timeout) can only be changed
+// where it is written.
+func routePos[T any](h *parsers.Hop, r *parsers.Route, s parsers.Setting[T]) parsers.Pos {
+	if h != nil && h.Kind != parsers.HopNginx && h.Kind != parsers.HopIngressNginx && s.Explicit() {
+		return s.Pos
+	}
+	return posOr(s, r.Pos, r.Block)
+}
+
 // origin adds the position a setting came from to related, when it was written outside
 // the block being reported.
 func origin[T any](rel []Related, s parsers.Setting[T], reported parsers.Pos, what string) []Related {

@@ -8,19 +8,38 @@ import (
 	"github.com/no502/no502/rules/rulestest"
 )
 
-// TestTestdata runs every directory under testdata/ as a rulestest case: each file says
-// next to its lines which findings they must get.
-func TestTestdata(t *testing.T) {
-	dirs, err := os.ReadDir("testdata")
+// caseDirs lists the test cases under root: every directory that directly holds a file
+// (a directory holding only directories, such as trigger/ and near-miss/, is a group).
+func caseDirs(t *testing.T, root string) []string {
+	var out []string
+	entries, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
+	hasFile := false
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			hasFile = true
 		}
-		t.Run(d.Name(), func(t *testing.T) {
-			rulestest.Run(t, filepath.Join("testdata", d.Name()))
+	}
+	if hasFile && root != "testdata" {
+		return []string{root}
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, caseDirs(t, filepath.Join(root, e.Name()))...)
+		}
+	}
+	return out
+}
+
+// TestTestdata runs every case under testdata/ through rulestest: each file says next to
+// its lines which findings they must get.
+func TestTestdata(t *testing.T) {
+	for _, dir := range caseDirs(t, "testdata") {
+		rel, _ := filepath.Rel("testdata", dir)
+		t.Run(rel, func(t *testing.T) {
+			rulestest.Run(t, dir)
 		})
 	}
 }

@@ -73,7 +73,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			}
 			name := readTimeoutName(h)
 			want := suggest(rb.HandlerTimeout.Value)
-			pos := posOr(r.ReadTimeout, r.Pos, r.Block)
+			pos := routePos(h, r, r.ReadTimeout)
 			fix := p.Fix(h.Format, Change{Kind: SetReadTimeout, Hop: h, Route: r, Duration: want,
 				Note: fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match)})
 			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
@@ -153,6 +153,11 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			}
 			if rb, ok := p.Config.Budget(r); ok && rb.HandlerTimeout.Value > limit {
 				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
+				if fix != nil {
+					// The real fix is a design change (queue the work); the snippet shows
+					// the proxy side of it, but applying it alone does not make the route fit.
+					fix.Edits = nil
+				}
 				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
 					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal, parsers.Seconds(limit))
 				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
@@ -162,7 +167,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
 					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
-				pos := posOr(r.ReadTimeout, r.Pos, r.Block)
+				pos := routePos(h, r, r.ReadTimeout)
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}
 		}
