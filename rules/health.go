@@ -183,7 +183,10 @@ func runNoRetryOnFailure(p *Pass) {
 			fix := p.Fix(h.Format, Change{Kind: EnableRetry, Hop: h, Route: r, Backend: b})
 			n := len(activeTargets(b))
 			var msg string
-			if c.Explicit() {
+			if c.Explicit() && h.Kind == parsers.HopCaddy {
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent).",
+					c.Text, n, addresses(activeTargets(b)))
+			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {

@@ -1,0 +1,233 @@
+// Package caddy generates Caddyfile blocks that no502 itself lints clean: a
+// reverse_proxy with active and passive health checks, bounded retries, a short dial
+// timeout and a response-header timeout above the handler budget, indented with tabs as
+// `caddy fmt` prints it.
+package caddy
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// RouteOptions describe the route to generate.
+type RouteOptions struct {
+	// Path is the Caddy path matcher: "/webhooks/*" (a prefix), "/exact", or "*".
+	Path string
+	// Upstreams are the app instances: "app-1:8080", "http://app:8080", "unix//run/app.sock".
+	Upstreams []string
+	// HandlerTimeout is how long the app may take (0: not given).
+	HandlerTimeout time.Duration
+	Edge           string        // "cloudflare" or "none"
+	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
+	// HealthURI is the app's health endpoint for active checks (default /health).
+	HealthURI string
+	// Site, when set, wraps the route in a site block with that address, preceded by a
+	// global options block that bounds shutdown. Empty prints the bare route, to paste
+	// into an existing site block.
+	Site string
+}
+
+// Route is the generated text and what the generator decided.
+type Route struct {
+	Text string
+	// Queued is true when the budget cannot fit behind the edge and the block is the
+	// "acknowledge fast, queue the work" alternative.
+	Queued bool
+	// Notes explain decisions, for the CLI to print on stderr.
+	Notes []string
+}
+
+// The values the route uses. Retries: Caddy retries dial errors for every method and
+// only GET once the request was sent (CDY-RP:1375), every lb_try_interval (250ms,
+// CDY-RP:383-388). Passive: fail_duration > 0 turns failure counting on (CDY-HC:236).
+// Active: Caddy's defaults are 30s interval, 5s timeout, 1 failure (CDY-HC:201-218);
+// a 10s interval takes a dead upstream out within 10s (health_fails is not written: it
+// only exists since Caddy 2.7, and Debian ships 2.6). Dial: Caddy's default is 3s (CDY-HT:100-102); 2s leaves room for a retry
+// inside lb_try_duration.
+const (
+	tryDuration    = 5 * time.Second
+	failDuration   = 30 * time.Second
+	healthInterval = 10 * time.Second
+	healthTimeout  = 5 * time.Second
+	dialTimeout    = 2 * time.Second
+	noBudgetWait   = 60 * time.Second
+	// Shutdown, for --site: 5s delay + 20s grace fits Kubernetes' default 30s
+	// terminationGracePeriodSeconds (K8S-CORE).
+	shutdownDelay = 5 * time.Second
+	gracePeriod   = 20 * time.Second
+)
+
+// GenerateRoute builds the reverse_proxy block for o.
+func GenerateRoute(o RouteOptions) (*Route, error) {
+	out := &Route{}
+	path, err := checkPath(o.Path)
+	if err != nil {
+		return nil, err
+	}
+	if path != o.Path {
+		out.Notes = append(out.Notes, fmt.Sprintf("--path %s matches only that exact path in Caddy; using %s to match everything under it", o.Path, path))
+	}
+	if len(o.Upstreams) == 0 {
+		return nil, fmt.Errorf("give at least one --upstream, e.g. --upstream app-1:8080 --upstream app-2:8080")
+	}
+	for _, u := range o.Upstreams {
+		if err := checkUpstream(u); err != nil {
+			return nil, err
+		}
+		// Caddy rejects upstreams with different schemes in one reverse_proxy.
+		if scheme(u) != scheme(o.Upstreams[0]) {
+			return nil, fmt.Errorf("--upstream %s and %s use different schemes; Caddy needs the same one for every upstream of a route", o.Upstreams[0], u)
+		}
+	}
+	if len(o.Upstreams) == 1 {
+		out.Notes = append(out.Notes, fmt.Sprintf("%s is a single upstream: every restart of it is an outage unless the name resolves to several instances; add more --upstream flags", o.Upstreams[0]))
+	}
+	switch o.Edge {
+	case "", "none", "cloudflare":
+	default:
+		return nil, fmt.Errorf("--edge must be cloudflare or none, got %q", o.Edge)
+	}
+	if o.EdgeTimeout <= 0 {
+		o.EdgeTimeout = 120 * time.Second
+	}
+	if o.HealthURI == "" {
+		o.HealthURI = "/health"
+	}
+	if !strings.HasPrefix(o.HealthURI, "/") || strings.ContainsAny(o.HealthURI, " \t{}\"'#") {
+		return nil, fmt.Errorf("--health-uri must be a plain path starting with /, got %q", o.HealthURI)
+	}
+	if o.Site != "" && strings.ContainsAny(o.Site, " \t{}\"'#") {
+		return nil, fmt.Errorf("--site must be one site address, e.g. example.com or :8080, got %q", o.Site)
+	}
+
+	wait, waitNote := noBudgetWait, "no handler budget given: raise it above your slowest handler"
+	if o.HandlerTimeout > 0 {
+		wait = above(o.HandlerTimeout)
+		waitNote = fmt.Sprintf("above the %s handler budget", parsers.Seconds(o.HandlerTimeout))
+	}
+	if o.Edge == "cloudflare" {
+		switch {
+		case o.HandlerTimeout > o.EdgeTimeout:
+			out.Queued = true
+			wait = o.EdgeTimeout - 10*time.Second
+			waitNote = fmt.Sprintf("below Cloudflare's %s: the app must answer 202 fast and queue the work", parsers.Seconds(o.EdgeTimeout))
+			out.Notes = append(out.Notes, fmt.Sprintf(
+				"a %s handler cannot fit behind Cloudflare, which answers 524 after %s: the block below expects the app to acknowledge with 202 Accepted and finish the work in a background job",
+				parsers.Seconds(o.HandlerTimeout), parsers.Seconds(o.EdgeTimeout)))
+		case wait > o.EdgeTimeout:
+			// Above the budget but never past the edge's limit.
+			wait = o.EdgeTimeout
+			waitNote = fmt.Sprintf("above the %s handler budget, at Cloudflare's %s limit", parsers.Seconds(o.HandlerTimeout), parsers.Seconds(o.EdgeTimeout))
+		}
+	}
+
+	var b strings.Builder
+	ind := ""
+	if o.Site != "" {
+		fmt.Fprintf(&b, "{\n\t# Finish in-flight requests on shutdown, but not forever; keep serving while\n")
+		fmt.Fprintf(&b, "\t# the load balancer takes this instance out.\n")
+		fmt.Fprintf(&b, "\tgrace_period %s\n\tshutdown_delay %s\n}\n\n", parsers.FormatDuration(gracePeriod), parsers.FormatDuration(shutdownDelay))
+		fmt.Fprintf(&b, "%s {\n", o.Site)
+		ind = "\t"
+	}
+	line := func(depth int, s string) {
+		b.WriteString(ind + strings.Repeat("\t", depth) + s + "\n")
+	}
+	line(0, "reverse_proxy "+path+" "+strings.Join(o.Upstreams, " ")+" {")
+	if out.Queued {
+		line(1, fmt.Sprintf("# The app must acknowledge with 202 Accepted within %s and queue the work;", parsers.Seconds(wait)))
+		line(1, "# Cloudflare answers 524 to anything slower.")
+	}
+	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
+	line(1, "# connection failed, never once sent).")
+	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
+	line(1, "# Active checks: an upstream failing "+o.HealthURI+" leaves rotation until it passes.")
+	line(1, "health_uri "+o.HealthURI)
+	line(1, "health_interval "+parsers.FormatDuration(healthInterval))
+	line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
+	line(1, "# Passive checks: an upstream that fails a request leaves rotation for "+parsers.FormatDuration(failDuration)+".")
+	line(1, "fail_duration "+parsers.FormatDuration(failDuration))
+	line(1, "transport http {")
+	line(2, "# Fail fast when an upstream is down, so the retry can pick another.")
+	line(2, "dial_timeout "+parsers.FormatDuration(dialTimeout))
+	line(2, "# "+upperFirst(waitNote)+".")
+	line(2, "response_header_timeout "+parsers.FormatDuration(wait))
+	line(1, "}")
+	line(0, "}")
+	if o.Site != "" {
+		b.WriteString("}\n")
+	}
+	out.Text = b.String()
+	return out, nil
+}
+
+// checkPath validates a Caddy path matcher; a path ending in "/" becomes a prefix.
+func checkPath(p string) (string, error) {
+	if p == "*" {
+		return p, nil
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("--path must start with / (e.g. /webhooks/*) or be *, got %q", p)
+	}
+	if strings.ContainsAny(p, " \t{}\"'#`") {
+		return "", fmt.Errorf("--path %q contains characters a Caddy matcher cannot hold unquoted", p)
+	}
+	if strings.HasSuffix(p, "/") {
+		return p + "*", nil
+	}
+	return p, nil
+}
+
+// checkUpstream validates one upstream address the way Caddy's reverse_proxy accepts it.
+func checkUpstream(u string) error {
+	if u == "" || strings.ContainsAny(u, " \t{}\"'#`") {
+		return fmt.Errorf("--upstream %q is not an address (want host:port, http://host:port or unix//path)", u)
+	}
+	if strings.HasPrefix(u, "unix/") {
+		return nil
+	}
+	addr := u
+	for _, s := range []string{"http://", "https://", "h2c://"} {
+		addr = strings.TrimPrefix(addr, s)
+	}
+	if strings.Contains(addr, "://") {
+		return fmt.Errorf("--upstream %q: scheme must be http, https or h2c", u)
+	}
+	if strings.ContainsAny(addr, "/?") {
+		return fmt.Errorf("--upstream %q has a path; Caddy upstreams are host:port only", u)
+	}
+	if host, _, err := net.SplitHostPort(addr); err != nil && strings.Contains(addr, ":") && !strings.HasPrefix(addr, "[") {
+		return fmt.Errorf("--upstream %q: %v", u, err)
+	} else if err == nil && host == "" {
+		return fmt.Errorf("--upstream %q has no host", u)
+	}
+	return nil
+}
+
+func scheme(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		return u[:i]
+	}
+	return ""
+}
+
+// above returns a timeout comfortably above a handler budget: +10%, at least +5s,
+// rounded up to whole seconds.
+func above(d time.Duration) time.Duration {
+	m := d / 10
+	if m < 5*time.Second {
+		m = 5 * time.Second
+	}
+	return (d + m + time.Second - 1).Truncate(time.Second)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,171 @@
+package caddy
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+	pcaddy "github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/rules"
+)
+
+var cases = []struct {
+	name string
+	o    RouteOptions
+}{
+	{"two upstreams with budget", RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second}},
+	{"no budget", RouteOptions{Path: "/api/*", Upstreams: []string{"http://app-1:8080", "http://app-2:8080", "http://app-3:8080"}}},
+	{"behind cloudflare", RouteOptions{Path: "/reports/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 115 * time.Second, Edge: "cloudflare"}},
+	{"queued behind cloudflare", RouteOptions{Path: "/export/", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"}},
+	{"site block", RouteOptions{Path: "*", Upstreams: []string{"app.default.svc.cluster.local:8080"}, HandlerTimeout: 30 * time.Second, Site: "example.com", Edge: "cloudflare"}},
+}
+
+// configFor is the .no502.yaml a user of the generated block would have.
+func configFor(t *testing.T, o RouteOptions, queued bool) *rules.Config {
+	var y strings.Builder
+	if o.Edge != "" {
+		y.WriteString("edge: " + o.Edge + "\n")
+	}
+	// A queued route acknowledges fast: its real budget is the acknowledgement.
+	if o.HandlerTimeout > 0 && !queued {
+		m := strings.TrimSuffix(o.Path, "*")
+		if m == "" {
+			m = "/"
+		}
+		y.WriteString("routes:\n  - match: " + m + "\n    handler_timeout: " + parsers.FormatDuration(o.HandlerTimeout) + "\n")
+	}
+	cfg, err := rules.ParseConfig(".no502.yaml", []byte(y.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// wrap puts a bare route into a site block so that it is a whole Caddyfile.
+func wrap(o RouteOptions, text string) string {
+	if o.Site != "" {
+		return text
+	}
+	var b strings.Builder
+	b.WriteString(":8080 {\n")
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" {
+			b.WriteString("\t" + l)
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func TestGeneratedRoutesLintClean(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := GenerateRoute(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := wrap(c.o, r.Text)
+			m := pcaddy.Parse([]parsers.Input{{Path: "Caddyfile", Abs: "/gen/Caddyfile", Src: []byte(src)}}, parsers.Options{})
+			for _, d := range m.Diags {
+				t.Errorf("diagnostic: %s", d)
+			}
+			if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 || m.Hops[0].Routes[0].Backend == nil {
+				t.Fatalf("generated text is not one reverse_proxy route:\n%s", src)
+			}
+			for _, f := range rules.Run(m, configFor(t, c.o, r.Queued)) {
+				// A bare route cannot bound Caddy's shutdown (global options); --site does.
+				if c.o.Site == "" && f.Rule.ID == "proxy-shutdown-unbounded" {
+					continue
+				}
+				t.Errorf("%s: %s: %s\n%s", f.Pos, f.Rule.ID, f.Message, src)
+			}
+			rt := m.Hops[0].Routes[0].ReadTimeout.Value
+			if c.o.HandlerTimeout > 0 && !r.Queued && rt < c.o.HandlerTimeout {
+				t.Errorf("response_header_timeout %v below the budget %v", rt, c.o.HandlerTimeout)
+			}
+		})
+	}
+}
+
+// caddyBinary returns the real caddy, or skips (fails under CI=true) when missing.
+func caddyBinary(t *testing.T) string {
+	p, err := exec.LookPath("caddy")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("caddy not installed (CI=true): install Debian's caddy package")
+		}
+		t.Skip("caddy not installed; skipping the caddy adapt check (install Debian's caddy package)")
+	}
+	return p
+}
+
+// TestGeneratedRoutesCaddyAdapt runs the real `caddy adapt` on every generated block and
+// checks that `caddy fmt` would not change it.
+func TestGeneratedRoutesCaddyAdapt(t *testing.T) {
+	bin := caddyBinary(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := GenerateRoute(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := wrap(c.o, r.Text)
+			p := filepath.Join(t.TempDir(), "Caddyfile")
+			if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "adapt", "--config", p, "--adapter", "caddyfile").CombinedOutput()
+			if err != nil {
+				t.Fatalf("caddy adapt: %v\n%s\n%s", err, out, src)
+			}
+			if !strings.Contains(string(out), `"reverse_proxy"`) {
+				t.Errorf("adapted JSON has no reverse_proxy:\n%s", out)
+			}
+			fmtOut, err := exec.Command(bin, "fmt", p).Output()
+			if err != nil {
+				t.Fatalf("caddy fmt: %v", err)
+			}
+			if string(fmtOut) != src {
+				t.Errorf("caddy fmt would change the block:\n%s\nwant:\n%s", fmtOut, src)
+			}
+		})
+	}
+}
+
+func TestGenerateRouteErrors(t *testing.T) {
+	for _, o := range []RouteOptions{
+		{Path: "webhooks", Upstreams: []string{"a:1"}},
+		{Path: "/a b", Upstreams: []string{"a:1"}},
+		{Path: "/a/*"},
+		{Path: "/a/*", Upstreams: []string{"http://a:1/path"}},
+		{Path: "/a/*", Upstreams: []string{"ftp://a:1"}},
+		{Path: "/a/*", Upstreams: []string{"{upstream}"}},
+		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "akamai"},
+		{Path: "/a/*", Upstreams: []string{"a:1"}, HealthURI: "health"},
+		{Path: "/a/*", Upstreams: []string{"http://a:1", "b:1"}},
+	} {
+		if _, err := GenerateRoute(o); err == nil {
+			t.Errorf("%+v: want an error", o)
+		}
+	}
+}
+
+func TestGenerateRouteDecisions(t *testing.T) {
+	r, err := GenerateRoute(RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"reverse_proxy /webhooks/* app-1:8080 app-2:8080 {\n", "\tlb_try_duration 5s\n", "\thealth_uri /health\n", "\tfail_duration 30s\n", "\t\tdial_timeout 2s\n", "\t\tresponse_header_timeout 99s\n"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("missing %q in:\n%s", want, r.Text)
+		}
+	}
+	q, _ := GenerateRoute(RouteOptions{Path: "/x/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"})
+	if !q.Queued || !strings.Contains(q.Text, "response_header_timeout 110s") {
+		t.Errorf("queued: %+v", q)
+	}
+}

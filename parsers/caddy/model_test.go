@@ -1,0 +1,254 @@
+package caddy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+func parseSrc(t *testing.T, src string) *parsers.Model {
+	t.Helper()
+	return Parse([]parsers.Input{{Path: "Caddyfile", Abs: "/x/Caddyfile", Src: []byte(src)}}, parsers.Options{})
+}
+
+func noErrors(t *testing.T, m *parsers.Model) {
+	t.Helper()
+	for _, d := range m.Diags {
+		if d.Severity == "error" {
+			t.Errorf("unexpected diagnostic: %s", d)
+		}
+	}
+}
+
+func TestLexerPositionsAndComments(t *testing.T) {
+	src := "# top\nexample.com {\n\treverse_proxy \"a b\" `c` x\\\n\t  y # trailing\n}\nπ {\n\trespond <<EOF\n\t\thi\n\tEOF 201\n}\n"
+	toks, comments, diags := Lex("Caddyfile", []byte(src))
+	if len(diags) != 0 {
+		t.Fatalf("diags: %v", diags)
+	}
+	want := []struct {
+		text            string
+		line, col, lgcl int
+	}{
+		{"example.com", 2, 1, 2}, {"{", 2, 13, 2}, {"reverse_proxy", 3, 2, 3}, {"a b", 3, 16, 3}, {"c", 3, 22, 3},
+		{"x", 3, 26, 3}, {"y", 4, 4, 3}, {"}", 5, 1, 5}, {"π", 6, 1, 6}, {"{", 6, 3, 6}, {"respond", 7, 2, 7},
+		{"\thi", 7, 10, 7}, {"201", 9, 6, 7}, {"}", 10, 1, 10},
+	}
+	if len(toks) != len(want) {
+		t.Fatalf("got %d tokens, want %d: %+v", len(toks), len(want), toks)
+	}
+	for i, w := range want {
+		g := toks[i]
+		if g.Text != w.text || g.Pos.Line != w.line || g.Pos.Col != w.col || g.Line != w.lgcl {
+			t.Errorf("token %d: got %q %d:%d (logical %d), want %q %d:%d (logical %d)", i, g.Text, g.Pos.Line, g.Pos.Col, g.Line, w.text, w.line, w.col, w.lgcl)
+		}
+		if src[g.Pos.Offset:g.Pos.EndOffset] != g.Raw {
+			t.Errorf("token %d: offsets %d-%d give %q, raw %q", i, g.Pos.Offset, g.Pos.EndOffset, src[g.Pos.Offset:g.Pos.EndOffset], g.Raw)
+		}
+	}
+	if len(comments) != 2 || comments[0].Text != "top" || comments[1].Text != "trailing" || comments[1].Pos.Line != 4 {
+		t.Errorf("comments: %+v", comments)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ src, msg string }{
+		{"a {\n\trespond 200\n", "never closed"},
+		{"}\n", "unexpected \"}\""},
+		{"a {\n\trespond \"x\n}\n", "unterminated"},
+		{"a { respond 200\n}\n", "after '{' on the same line"},
+	} {
+		_, diags := ParseFile("Caddyfile", []byte(c.src))
+		found := false
+		for _, d := range diags {
+			if strings.Contains(d.Message, c.msg) && d.Pos.Line > 0 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%q: want error containing %q, got %v", c.src, c.msg, diags)
+		}
+	}
+}
+
+func TestModelReverseProxy(t *testing.T) {
+	src := `{
+	grace_period 10s
+	servers {
+		timeouts {
+			idle 2m
+		}
+		trusted_proxies static 173.245.48.0/20 10.0.0.0/8
+	}
+}
+
+(proxy) {
+	reverse_proxy {args[0]} {args[1]} {
+		lb_try_duration 5s
+		fail_duration 30s
+		health_uri /healthz
+		transport http {
+			dial_timeout 2s
+			response_header_timeout 95s
+			read_timeout 60s
+			keepalive 90s
+		}
+	}
+}
+
+api.example.com, www.example.com {
+	@hooks path /webhooks/*
+	reverse_proxy @hooks 10.0.0.1:8080
+	handle_path /api/* {
+		reverse_proxy /v2/* app:{$APP_PORT:9000}
+	}
+	handle /x/* {
+		import proxy a:1 b:2
+	}
+	respond /health 200
+	handle /ready {
+		respond "ok"
+	}
+}
+`
+	m := parseSrc(t, src)
+	noErrors(t, m)
+	if len(m.Hops) != 1 {
+		t.Fatalf("hops: %d", len(m.Hops))
+	}
+	h := m.Hops[0]
+	if h.Name != "api.example.com, www.example.com" || h.Pos.Line != 25 || h.Pos.Col != 1 {
+		t.Errorf("hop %q at %s", h.Name, h.Pos)
+	}
+	if h.ShutdownTimeout.Value != 10*time.Second || !h.ShutdownTimeout.Explicit() || h.ShutdownDelay.Default == "" {
+		t.Errorf("shutdown: %+v / %+v", h.ShutdownTimeout, h.ShutdownDelay)
+	}
+	if h.ClientIdleTimeout.Value != 2*time.Minute || h.Edge.Value != "cloudflare" || h.Edge.Pos.Line != 7 {
+		t.Errorf("idle %v edge %+v", h.ClientIdleTimeout, h.Edge)
+	}
+	if len(h.Routes) != 5 {
+		t.Fatalf("routes: %d", len(h.Routes))
+	}
+	hooks, v2, snip, health, ready := h.Routes[0], h.Routes[1], h.Routes[2], h.Routes[3], h.Routes[4]
+	if hooks.Path != "/webhooks/" || hooks.PathKind != "prefix" || hooks.Pos.Line != 27 {
+		t.Errorf("hooks route: %q %q %s", hooks.Path, hooks.PathKind, hooks.Pos)
+	}
+	if tg := hooks.Backend.Targets[0]; !tg.IP || tg.Port != "8080" || tg.Local {
+		t.Errorf("target: %+v", tg)
+	}
+	if !hooks.Retry.Conditions.IsDefault() || hooks.Retry.Conditions.Value[0] != "off" || hooks.Backend.Passive.Enabled.Value || !hooks.Backend.Passive.Enabled.IsDefault() {
+		t.Errorf("defaults: %+v %+v", hooks.Retry.Conditions, hooks.Backend.Passive.Enabled)
+	}
+	if hooks.ReadTimeout.Value != 0 || !hooks.ReadTimeout.IsDefault() || hooks.ConnectTimeout.Value != 3*time.Second {
+		t.Errorf("timeouts: %+v %+v", hooks.ReadTimeout, hooks.ConnectTimeout)
+	}
+	if v2.Path != "/api/v2/" || v2.Backend.Targets[0].Port != "9000" || v2.Backend.Targets[0].Host != "app" {
+		t.Errorf("handle_path route: %q %+v", v2.Path, v2.Backend.Targets[0])
+	}
+	if snip.Path != "/x/" || len(snip.Backend.Targets) != 2 || snip.Backend.Targets[1].Address != "b:2" {
+		t.Errorf("snippet route: %q %+v", snip.Path, snip.Backend.Targets)
+	}
+	if snip.ReadTimeout.Value != 60*time.Second || snip.ReadTimeout.Text != "read_timeout 60s" || snip.ReadTimeout.Pos.Line != 19 {
+		t.Errorf("read timeout: %+v", snip.ReadTimeout)
+	}
+	if !strings.Contains(snip.ReadTimeout.ViaNote, "Caddyfile:32") {
+		t.Errorf("via: %q", snip.ReadTimeout.ViaNote)
+	}
+	if snip.Retry.Conditions.Value[0] != "lb_try_duration 5s" || snip.Retry.Timeout.Value != 5*time.Second {
+		t.Errorf("retry: %+v", snip.Retry)
+	}
+	be := snip.Backend
+	if !be.Passive.Enabled.Value || be.Passive.FailTimeout.Value != 30*time.Second || be.Health == nil || be.Health.Path.Value != "/healthz" || !be.Health.Enabled.Value {
+		t.Errorf("health: %+v %+v", be.Passive, be.Health)
+	}
+	if be.Health.Interval.Value != 30*time.Second || be.KeepAliveIdle.Value != 90*time.Second || snip.ConnectTimeout.Value != 2*time.Second {
+		t.Errorf("health interval %v keepalive %v dial %v", be.Health.Interval.Value, be.KeepAliveIdle.Value, snip.ConnectTimeout.Value)
+	}
+	if health.Respond == nil || health.Path != "/health" || health.PathKind != "exact" || health.Respond.Status.Value != 200 || !health.Respond.Status.Explicit() {
+		t.Errorf("respond: %+v", health)
+	}
+	if ready.Respond == nil || ready.Path != "/ready" || ready.Respond.Status.Value != 200 || !ready.Respond.Status.IsDefault() {
+		t.Errorf("handle respond: %+v %+v", ready, ready.Respond)
+	}
+}
+
+func TestBracelessSiteAndMatchers(t *testing.T) {
+	m := parseSrc(t, "localhost:8080\n\n@multi path /a/* /b/*\nreverse_proxy @multi unix//run/app.sock\nreverse_proxy /exact {$UP}\n")
+	noErrors(t, m)
+	if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 2 {
+		t.Fatalf("model: %+v", m.Hops)
+	}
+	r0, r1 := m.Hops[0].Routes[0], m.Hops[0].Routes[1]
+	if r0.PathKind != "regex" || !r0.Backend.Targets[0].Unix || !r0.Backend.Targets[0].Local {
+		t.Errorf("r0: %q %+v", r0.PathKind, r0.Backend.Targets[0])
+	}
+	if r1.PathKind != "exact" || r1.Backend.Targets[0].Host != "" {
+		t.Errorf("r1: %q %+v", r1.PathKind, r1.Backend.Targets[0])
+	}
+}
+
+func TestImports(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("sites/a.caddy", "a.example.com {\n\timport ../common/proxy.caddy\n}\n")
+	write("sites/.hidden.caddy", "hidden.example.com {\n}\n")
+	write("common/proxy.caddy", "reverse_proxy app:8080\n")
+	write("loop1", "import loop2\n")
+	write("loop2", "import loop1\n")
+	main := write("Caddyfile", "import sites/*.caddy\nimport missing.caddy\nimport loop1\nimport /etc/outside.caddy\n")
+	src, _ := os.ReadFile(main)
+	opts := parsers.Options{Roots: []string{dir}}
+	m := Parse([]parsers.Input{{Path: "Caddyfile", Abs: main, Src: src}}, opts)
+	if len(m.Hops) != 1 || m.Hops[0].Name != "a.example.com" || len(m.Hops[0].Routes) != 1 {
+		t.Fatalf("hops: %+v", m.Hops)
+	}
+	r := m.Hops[0].Routes[0]
+	if !strings.HasSuffix(r.Pos.File, "proxy.caddy") || r.Pos.Line != 1 {
+		t.Errorf("route pos %s", r.Pos)
+	}
+	var msgs []string
+	for _, d := range m.Diags {
+		msgs = append(msgs, d.Severity+": "+d.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"missing.caddy: file not found", "import cycle", "outside the linted paths"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("want diagnostic %q in:\n%s", want, all)
+		}
+	}
+	// Every file read is in the model, imported ones marked as such.
+	for _, f := range m.Files {
+		if f.Path != "Caddyfile" && f.IncludedBy == nil {
+			t.Errorf("%s: IncludedBy not set", f.Path)
+		}
+	}
+}
+
+// An input imported by another input is analysed only in the importer's context.
+func TestImportedInputNotAnalysedTwice(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site.caddyfile")
+	main := filepath.Join(dir, "Caddyfile")
+	os.WriteFile(site, []byte("b.example.com {\n\treverse_proxy app:1\n}\n"), 0o644)
+	os.WriteFile(main, []byte("import site.caddyfile\n"), 0o644)
+	var ins []parsers.Input
+	for _, p := range []string{main, site} {
+		src, _ := os.ReadFile(p)
+		ins = append(ins, parsers.Input{Path: filepath.Base(p), Abs: p, Src: src})
+	}
+	m := Parse(ins, parsers.Options{})
+	if len(m.Hops) != 1 {
+		t.Errorf("hops: %d, want 1", len(m.Hops))
+	}
+}

@@ -1,0 +1,200 @@
+package caddy
+
+import (
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// reverseProxy models one reverse_proxy directive as a route and its backend.
+func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
+	ctx = s.narrow(ctx, d)
+	name := d.NameTok()
+	r := &parsers.Route{
+		Hop:            s.hop,
+		Path:           ctx.path,
+		PathKind:       ctx.kind,
+		Pos:            name.Pos,
+		Block:          d.Range(),
+		ReadTimeout:    parsers.Def(time.Duration(0), defRespHeader),
+		ConnectTimeout: parsers.Def(3*time.Second, defDial),
+	}
+	if r.PathKind == "regex" {
+		r.Path = ""
+	}
+	be := &parsers.Backend{
+		Kind:          "caddy",
+		Pos:           name.Pos,
+		Block:         d.Range(),
+		KeepAliveIdle: parsers.Def(2*time.Minute, defKeepAlive),
+		Passive: parsers.PassiveHealth{
+			Enabled: parsers.Def(false, defPassiveOff),
+		},
+	}
+	args := d.Args()
+	if matcherOf(d) != nil {
+		args = args[1:]
+	}
+	for _, t := range args {
+		be.Targets = append(be.Targets, targets(t)...)
+	}
+
+	var (
+		tryDur, respHdr, readTO parsers.Duration
+		retries                 parsers.Setting[int]
+		failDur                 parsers.Duration
+		maxFails                parsers.Setting[int]
+		hc                      *parsers.HealthCheck
+	)
+	health := func(sub *Directive) *parsers.HealthCheck {
+		if hc == nil {
+			hc = &parsers.HealthCheck{
+				Pos:   sub.NameTok().Pos,
+				Block: d.Range(),
+				// Active checks run only with health_uri or health_port (CDY-HC:226).
+				Enabled:            parsers.Def(false, "Caddy default: no active health checks without health_uri or health_port"),
+				Interval:           parsers.Def(30*time.Second, defHealthIntvl),
+				Timeout:            parsers.Def(5*time.Second, defHealthTO),
+				HealthyThreshold:   parsers.Def(1, defHealthPasses),
+				UnhealthyThreshold: parsers.Def(1, defHealthFails),
+			}
+		}
+		return hc
+	}
+	dynamic := false
+	for _, sub := range d.Block {
+		switch sub.Name() {
+		case "to":
+			for _, t := range sub.Args() {
+				be.Targets = append(be.Targets, targets(t)...)
+			}
+		case "dynamic":
+			dynamic = true
+		case "lb_policy":
+			be.LBPolicy = set(sub.Arg(0), sub)
+		case "lb_try_duration":
+			tryDur = durationOf(sub, 0)
+		case "lb_retries":
+			retries = intOf(sub, 0)
+		case "health_uri", "health_path":
+			h := health(sub)
+			v, ok := envValue(sub.Arg(0))
+			h.Path = set(v, sub)
+			h.Path.Unknown = !ok
+			h.Enabled = set(true, sub)
+		case "health_port":
+			h := health(sub)
+			h.Port = set(sub.Arg(0), sub)
+			h.Enabled = set(true, sub)
+		case "health_interval":
+			health(sub).Interval = durationOf(sub, 0)
+		case "health_timeout":
+			health(sub).Timeout = durationOf(sub, 0)
+		case "health_passes":
+			health(sub).HealthyThreshold = intOf(sub, 0)
+		case "health_fails":
+			health(sub).UnhealthyThreshold = intOf(sub, 0)
+		case "health_status":
+			health(sub).Matcher = set(sub.Arg(0), sub)
+		case "fail_duration":
+			failDur = durationOf(sub, 0)
+		case "max_fails":
+			maxFails = intOf(sub, 0)
+		case "trusted_proxies", "header_up":
+			if e := edgeSignal(sub); e.Known() {
+				s.hop.Edge = e
+			}
+		case "transport":
+			for _, t := range sub.Block {
+				switch t.Name() {
+				case "dial_timeout":
+					r.ConnectTimeout = durationOf(t, 0)
+				case "response_header_timeout":
+					respHdr = durationOf(t, 0)
+				case "read_timeout":
+					readTO = durationOf(t, 0)
+				case "write_timeout":
+					r.SendTimeout = durationOf(t, 0)
+				case "keepalive":
+					if t.Arg(0) == "off" {
+						be.KeepAliveIdle = set(time.Duration(0), t)
+					} else {
+						be.KeepAliveIdle = durationOf(t, 0)
+					}
+				}
+			}
+		}
+	}
+	if dynamic {
+		// Upstreams come from DNS or another source at run time: their number and
+		// kind cannot be known.
+		be.Targets = nil
+	}
+	var names []string
+	for _, t := range be.Targets {
+		names = append(names, t.Address)
+	}
+	be.Name = strings.Join(names, " ")
+
+	// ReadTimeout: the shorter of response_header_timeout and read_timeout, whichever
+	// are set (both bound how long Caddy waits on the upstream).
+	switch {
+	case respHdr.Known() && readTO.Known() && !respHdr.Unknown && !readTO.Unknown:
+		r.ReadTimeout = respHdr
+		if readTO.Value > 0 && (respHdr.Value == 0 || readTO.Value < respHdr.Value) {
+			r.ReadTimeout = readTO
+		}
+	case respHdr.Known() || respHdr.Unknown:
+		r.ReadTimeout = respHdr
+	case readTO.Known() || readTO.Unknown:
+		r.ReadTimeout = readTO
+	}
+
+	// Retries: none unless lb_try_duration or lb_retries is set and non-zero.
+	r.Retry.Timeout, r.Retry.Tries = tryDur, retries
+	switch {
+	case !tryDur.Known() && !retries.Known() && !tryDur.Unknown && !retries.Unknown:
+		r.Retry.Conditions = parsers.Def([]string{"off"}, defNoRetry)
+	case tryDur.Unknown || retries.Unknown:
+		r.Retry.Conditions = parsers.Setting[[]string]{Unknown: true}
+	case tryDur.Value > 0:
+		r.Retry.Conditions = condition(tryDur)
+	case retries.Value > 0:
+		r.Retry.Conditions = condition(retries)
+	default:
+		// Written, but zero: still no retries.
+		c := condition(tryDur)
+		if !tryDur.Known() {
+			c = condition(retries)
+		}
+		c.Value = []string{"off"}
+		r.Retry.Conditions = c
+	}
+
+	// Passive health checks are on only with fail_duration > 0.
+	switch {
+	case failDur.Unknown:
+		be.Passive.Enabled = parsers.Setting[bool]{Unknown: true}
+	case failDur.Known() && failDur.Value > 0:
+		be.Passive.Enabled = parsers.Setting[bool]{Value: true, Pos: failDur.Pos, Text: failDur.Text, Via: failDur.Via, ViaNote: failDur.ViaNote}
+		be.Passive.FailTimeout = failDur
+		be.Passive.MaxFails = parsers.Def(1, defMaxFails)
+		if maxFails.Known() || maxFails.Unknown {
+			be.Passive.MaxFails = maxFails
+		}
+	case failDur.Known():
+		be.Passive.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text}
+		be.Passive.FailTimeout = failDur
+	}
+	be.Health = hc
+	r.Backend = be
+	s.hop.Routes = append(s.hop.Routes, r)
+	s.b.m.Backends = append(s.b.m.Backends, be)
+}
+
+// condition turns the setting that enabled retries into the Conditions list, naming
+// the directive as written.
+func condition[T any](s parsers.Setting[T]) parsers.Setting[[]string] {
+	return parsers.Setting[[]string]{Value: []string{s.Text}, Pos: s.Pos, Text: s.Text, Via: s.Via, ViaNote: s.ViaNote}
+}

@@ -1,0 +1,187 @@
+package caddy
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// pathCtx is the set of request paths a position in a site block serves, as far as
+// budgets need it: a prefix ("/webhooks/"), an exact path, or "regex" for anything a
+// single path cannot describe (several paths, other matchers, path_regexp).
+type pathCtx struct {
+	path string
+	kind string // "prefix", "exact", "regex"
+	// strip is the prefix handle_path removes before inner matchers see the path.
+	strip string
+}
+
+// siteWalker walks one site block's (expanded) directives.
+type siteWalker struct {
+	b        *builder
+	hop      *parsers.Hop
+	matchers map[string]*Directive
+}
+
+// collectMatchers records every named matcher definition (@name ...) of the site.
+func (s *siteWalker) collectMatchers(ds []*Directive) {
+	for _, d := range ds {
+		if n := d.Name(); strings.HasPrefix(n, "@") && len(d.Tokens) > 0 && !d.Tokens[0].Quoted {
+			s.matchers[n] = d
+		}
+		if e := edgeSignal(d); e.Known() {
+			s.hop.Edge = e
+		}
+		if d.HasBlock {
+			s.collectMatchers(d.Block)
+		}
+	}
+}
+
+// walk models the directives of a block under ctx.
+func (s *siteWalker) walk(ds []*Directive, ctx pathCtx) {
+	for _, d := range ds {
+		switch d.Name() {
+		case "handle", "route":
+			if d.HasBlock {
+				s.walk(d.Block, s.narrow(ctx, d))
+			}
+		case "handle_path":
+			if d.HasBlock {
+				inner := s.narrow(ctx, d)
+				if inner.kind == "prefix" {
+					inner.strip = strings.TrimSuffix(inner.path, "/")
+				} else {
+					inner.kind = "regex"
+				}
+				s.walk(d.Block, inner)
+			}
+		case "reverse_proxy":
+			s.reverseProxy(d, ctx)
+		case "respond":
+			s.respond(d, ctx)
+		}
+	}
+}
+
+// matcherOf returns the matcher token of a directive (its first argument when that is
+// "*", a path or @name), or nil.
+func matcherOf(d *Directive) *Token {
+	if len(d.Tokens) < 2 {
+		return nil
+	}
+	t := d.Tokens[1]
+	if t.Quoted {
+		return nil
+	}
+	if t.Text == "*" || strings.HasPrefix(t.Text, "/") || strings.HasPrefix(t.Text, "@") {
+		return &t
+	}
+	return nil
+}
+
+// narrow returns the paths served inside directive d under ctx, given d's matcher.
+func (s *siteWalker) narrow(ctx pathCtx, d *Directive) pathCtx {
+	m := matcherOf(d)
+	if m == nil {
+		return ctx
+	}
+	inner := s.matcherPath(m.Text)
+	if ctx.strip != "" && inner.kind != "regex" {
+		inner.path = ctx.strip + inner.path
+	}
+	return combine(ctx, inner)
+}
+
+// matcherPath turns a matcher token into the paths it selects.
+func (s *siteWalker) matcherPath(m string) pathCtx {
+	if strings.HasPrefix(m, "@") {
+		def := s.matchers[m]
+		if def == nil {
+			return pathCtx{kind: "regex"}
+		}
+		// @name path /x/*  or  @name { path /x/* }: exactly one condition, a path
+		// matcher with one value.
+		var cond *Directive
+		if def.HasBlock {
+			if len(def.Tokens) != 1 || len(def.Block) != 1 {
+				return pathCtx{kind: "regex"}
+			}
+			cond = def.Block[0]
+		} else {
+			cond = &Directive{Tokens: def.Tokens[1:]}
+		}
+		if cond.Name() != "path" || len(cond.Tokens) != 2 || cond.HasBlock {
+			return pathCtx{kind: "regex"}
+		}
+		return pathOf(cond.Tokens[1].Text)
+	}
+	return pathOf(m)
+}
+
+// pathOf reads one path matcher value: "*" is everything, a trailing "*" a prefix, no
+// "*" an exact path; anything else (inner wildcards, placeholders) is "regex".
+func pathOf(p string) pathCtx {
+	switch {
+	case p == "*":
+		return pathCtx{path: "/", kind: "prefix"}
+	case strings.Contains(p, "{") || !strings.HasPrefix(p, "/"):
+		return pathCtx{kind: "regex"}
+	case strings.HasSuffix(p, "*") && !strings.Contains(p[:len(p)-1], "*"):
+		return pathCtx{path: p[:len(p)-1], kind: "prefix"}
+	case !strings.Contains(p, "*"):
+		return pathCtx{path: p, kind: "exact"}
+	}
+	return pathCtx{kind: "regex"}
+}
+
+// combine intersects an enclosing context with an inner matcher's paths.
+func combine(outer, inner pathCtx) pathCtx {
+	inner.strip = outer.strip
+	switch {
+	case outer.kind == "regex" || inner.kind == "regex":
+		return pathCtx{kind: "regex"}
+	case outer.kind == "prefix" && strings.HasPrefix(inner.path, outer.path):
+		return inner
+	case outer.kind == "exact" && inner.kind == "prefix" && strings.HasPrefix(outer.path, inner.path):
+		return outer
+	case inner.kind == "prefix" && outer.kind == "prefix" && strings.HasPrefix(outer.path, inner.path):
+		return outer
+	}
+	return pathCtx{kind: "regex"}
+}
+
+// respond models `respond [matcher] [body|status] [status]` as a route the hop answers
+// itself.
+func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
+	ctx = s.narrow(ctx, d)
+	args := d.Args()
+	if matcherOf(d) != nil {
+		args = args[1:]
+	}
+	status := parsers.Def(200, defRespond)
+	for i, a := range args {
+		if i > 1 {
+			break
+		}
+		// A lone three-digit argument is a status; so is a second argument.
+		n, err := strconv.Atoi(a.Text)
+		if err == nil && (i == 1 || len(a.Text) == 3 && !a.Quoted) {
+			status = set(n, d)
+		}
+	}
+	name := d.NameTok()
+	r := &parsers.Route{
+		Hop:      s.hop,
+		Path:     ctx.path,
+		PathKind: ctx.kind,
+		Pos:      name.Pos,
+		Block:    d.Range(),
+		Respond:  &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
+	}
+	if r.PathKind == "regex" {
+		r.Path = ""
+	}
+	s.hop.Routes = append(s.hop.Routes, r)
+}

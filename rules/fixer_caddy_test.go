@@ -1,0 +1,303 @@
+package rules_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/rules"
+)
+
+var (
+	caddyWant   = regexp.MustCompile(`#\s*want((?:\s+"[^"]+")+)\s*$`)
+	caddyQuoted = regexp.MustCompile(`"([^"]+)"`)
+)
+
+// lintCaddyDir parses the Caddyfiles of dir with the Caddy parser directly (the loader
+// dispatches to it once parsers/load registers the format) and runs every rule.
+func lintCaddyDir(t *testing.T, dir string) (*parsers.Model, []rules.Finding) {
+	t.Helper()
+	cfg := rules.DefaultConfig()
+	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
+		c, err := rules.LoadConfig(p, rules.ConfigFileName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = c
+	}
+	ents, _ := os.ReadDir(dir)
+	var ins []parsers.Input
+	for _, e := range ents {
+		n := e.Name()
+		if n == "Caddyfile" || strings.HasPrefix(n, "Caddyfile.") || strings.HasSuffix(strings.ToLower(n), ".caddyfile") {
+			p := filepath.Join(dir, n)
+			src, _ := os.ReadFile(p)
+			abs, _ := filepath.Abs(p)
+			ins = append(ins, parsers.Input{Path: n, Abs: abs, Src: src})
+		}
+	}
+	m := caddy.Parse(ins, parsers.Options{})
+	return m, rules.Run(m, cfg)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// TestCaddyTestdata checks the `# want "rule"` comments of testdata/caddy-*/.
+func TestCaddyTestdata(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/caddy-*")
+	if len(dirs) == 0 {
+		t.Fatal("no testdata/caddy-* directories")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, findings := lintCaddyDir(t, dir)
+			want, got := map[string][]string{}, map[string][]string{}
+			for _, f := range m.Files {
+				for i, line := range strings.Split(string(f.Src), "\n") {
+					if mm := caddyWant.FindStringSubmatch(line); mm != nil {
+						for _, q := range caddyQuoted.FindAllStringSubmatch(mm[1], -1) {
+							if rules.Lookup(q[1]) == nil {
+								t.Logf("rule %s not registered yet; want on %s:%d skipped", q[1], f.Path, i+1)
+								continue
+							}
+							k := fmt.Sprintf("%s:%d", f.Path, i+1)
+							want[k] = append(want[k], q[1])
+						}
+					}
+				}
+			}
+			for _, f := range findings {
+				k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
+				got[k] = append(got[k], f.Rule.ID)
+				t.Logf("%s: %s [%s] %s", f.Pos, f.Severity, f.Rule.ID, f.Message)
+				if f.Fix != nil {
+					t.Logf("fix: %s\n%s", f.Fix.Description, f.Fix.Snippet)
+				}
+			}
+			for _, d := range m.Diags {
+				if d.Severity == "error" {
+					t.Errorf("parse error: %s", d)
+				}
+			}
+			keys := map[string]bool{}
+			for k := range want {
+				keys[k] = true
+			}
+			for k := range got {
+				keys[k] = true
+			}
+			var sorted []string
+			for k := range keys {
+				sorted = append(sorted, k)
+			}
+			sort.Strings(sorted)
+			for _, k := range sorted {
+				w, g := append([]string(nil), want[k]...), append([]string(nil), got[k]...)
+				sort.Strings(w)
+				sort.Strings(g)
+				if strings.Join(w, ",") != strings.Join(g, ",") {
+					t.Errorf("%s: want %v, got %v", k, w, g)
+				}
+			}
+		})
+	}
+}
+
+// fixOf lints src and returns the fix of the first finding of rule id.
+func fixOf(t *testing.T, src, yaml, id string) (*parsers.Model, *rules.Fix) {
+	t.Helper()
+	cfg := rules.DefaultConfig()
+	if yaml != "" {
+		c, err := rules.ParseConfig(".no502.yaml", []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = c
+	}
+	m := caddy.Parse([]parsers.Input{{Path: "Caddyfile", Abs: "/fix/Caddyfile", Src: []byte(src)}}, parsers.Options{})
+	for _, f := range rules.Run(m, cfg) {
+		if f.Rule.ID == id {
+			if f.Fix == nil {
+				t.Fatalf("%s: no fix", id)
+			}
+			return m, f.Fix
+		}
+	}
+	if rules.Lookup(id) == nil {
+		t.Skipf("rule %s not registered yet", id)
+	}
+	t.Fatalf("no %s finding", id)
+	return nil, nil
+}
+
+// applyAndRelint applies a fix's edits and checks the rule no longer fires.
+func applyAndRelint(t *testing.T, src, yaml, id string, fix *rules.Fix) string {
+	t.Helper()
+	out := string(rules.ApplyEdits([]byte(src), fix.Edits))
+	cfg := rules.DefaultConfig()
+	if yaml != "" {
+		cfg, _ = rules.ParseConfig(".no502.yaml", []byte(yaml))
+	}
+	m := caddy.Parse([]parsers.Input{{Path: "Caddyfile", Abs: "/fix/Caddyfile", Src: []byte(out)}}, parsers.Options{})
+	for _, d := range m.Diags {
+		t.Errorf("fixed file does not parse: %s\n%s", d, out)
+	}
+	for _, f := range rules.Run(m, cfg) {
+		if f.Rule.ID == id {
+			t.Errorf("%s still fires after the fix: %s\n%s", id, f.Message, out)
+		}
+	}
+	return out
+}
+
+func TestCaddyFixes(t *testing.T) {
+	cases := []struct {
+		name, id, yaml, src, snippet, fixed string
+	}{
+		{
+			name:    "retry on a one-line reverse_proxy",
+			id:      "no-retry-on-failure",
+			src:     "example.com {\n\treverse_proxy app-1:8080 app-2:8080 {\n\t\thealth_uri /healthz\n\t}\n}\n",
+			snippet: "reverse_proxy app-1:8080 app-2:8080 {\n\thealth_uri /healthz\n\tlb_try_duration 5s\n}\n",
+		},
+		{
+			name:    "passive health on a one-liner",
+			id:      "dead-upstream-in-rotation",
+			src:     "example.com {\n\treverse_proxy app-1:8080 app-2:8080\n}\n",
+			snippet: "reverse_proxy app-1:8080 app-2:8080 {\n\tfail_duration 30s\n}\n",
+		},
+		{
+			name: "read timeout replaced in transport",
+			id:   "read-timeout-below-budget",
+			yaml: "routes:\n  - match: /webhooks/\n    handler_timeout: 90s\n",
+			src:  "example.com {\n\treverse_proxy /webhooks/* app:8080 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 30s # too short\n\t\t}\n\t}\n}\n",
+		},
+		{
+			name: "read timeout added with a transport block",
+			id:   "read-timeout-below-budget",
+			yaml: "routes:\n  - match: /webhooks/\n    handler_timeout: 90s\n",
+			src:  "example.com {\n\treverse_proxy /webhooks/* app:8080 {\n\t\ttransport http {\n\t\t\tread_timeout 10s\n\t\t}\n\t}\n}\n",
+		},
+		{
+			name: "edge: lower the header timeout",
+			id:   "edge-timeout-exceeded",
+			yaml: "edge: cloudflare\n",
+			src:  "{\n\tgrace_period 10s\n\tshutdown_delay 5s\n}\nexample.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 300s\n\t\t}\n\t}\n}\n",
+		},
+		{
+			name:    "health answered by Caddy",
+			id:      "health-answered-by-proxy",
+			src:     "example.com {\n\trespond /healthz 200\n\treverse_proxy app:8080\n}\n",
+			snippet: "respond /healthz 200\n",
+			fixed:   "example.com {\n\treverse_proxy /healthz app:8080\n\treverse_proxy app:8080\n}\n",
+		},
+		{
+			name:  "shutdown without a global block",
+			id:    "proxy-shutdown-unbounded",
+			yaml:  "edge: cloudflare\n",
+			src:   "example.com {\n\treverse_proxy app:8080\n}\n",
+			fixed: "{\n\tgrace_period 20s\n\tshutdown_delay 5s\n}\n\nexample.com {\n\treverse_proxy app:8080\n}\n",
+		},
+		{
+			name:  "shutdown with a global block",
+			id:    "proxy-shutdown-unbounded",
+			yaml:  "edge: cloudflare\n",
+			src:   "{\n\tgrace_period 10s\n\temail a@b.c\n}\nexample.com {\n\treverse_proxy app:8080\n}\n",
+			fixed: "{\n\tgrace_period 10s\n\temail a@b.c\n\tshutdown_delay 5s\n}\nexample.com {\n\treverse_proxy app:8080\n}\n",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, fix := fixOf(t, c.src, c.yaml, c.id)
+			if len(fix.Edits) == 0 {
+				t.Fatalf("no edits: %+v", fix)
+			}
+			if c.snippet != "" && c.id != "health-answered-by-proxy" && fix.Snippet != c.snippet {
+				t.Errorf("snippet:\n%s\nwant:\n%s", fix.Snippet, c.snippet)
+			}
+			out := applyAndRelint(t, c.src, c.yaml, c.id, fix)
+			if c.fixed != "" && out != c.fixed {
+				t.Errorf("fixed file:\n%s\nwant:\n%s", out, c.fixed)
+			}
+			t.Logf("%s\n%s", fix.Description, fix.Snippet)
+		})
+	}
+}
+
+func TestCaddyAddTargetFix(t *testing.T) {
+	_, fix := fixOf(t, "example.com {\n\treverse_proxy 10.0.0.5:8080\n}\n", "", "single-upstream")
+	if fix.Snippet != "reverse_proxy 10.0.0.5:8080 second-instance:8080\n" || len(fix.Edits) != 0 {
+		t.Errorf("fix: %+v", fix)
+	}
+}
+
+// TestCaddyTestdataFixesClear applies every fix with edits found in testdata/caddy-*/
+// to a copy of the file and lints again: the finding must go, the file must still parse.
+func TestCaddyTestdataFixesClear(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/caddy-*")
+	for _, dir := range dirs {
+		_, findings := lintCaddyDir(t, dir)
+		for _, f := range findings {
+			if f.Fix == nil || len(f.Fix.Edits) == 0 {
+				continue
+			}
+			f := f
+			t.Run(filepath.Base(dir)+"/"+f.Rule.ID, func(t *testing.T) {
+				tmp := t.TempDir()
+				ents, _ := os.ReadDir(dir)
+				for _, e := range ents {
+					b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+					os.WriteFile(filepath.Join(tmp, e.Name()), b, 0o644)
+				}
+				file := f.Fix.Edits[0].File
+				old, err := os.ReadFile(filepath.Join(tmp, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fixed := rules.ApplyEdits(old, f.Fix.Edits)
+				os.WriteFile(filepath.Join(tmp, file), fixed, 0o644)
+				m, after := lintCaddyDir(t, tmp)
+				for _, d := range m.Diags {
+					if d.Severity == "error" {
+						t.Errorf("fixed file does not parse: %s\n%s", d, fixed)
+					}
+				}
+				count := func(fs []rules.Finding) int {
+					n := 0
+					for _, x := range fs {
+						if x.Rule.ID == f.Rule.ID && x.Pos.File == f.Pos.File {
+							n++
+						}
+					}
+					return n
+				}
+				if count(after) >= count(findings) {
+					t.Errorf("%s still reported after the fix:\n%s", f.Rule.ID, fixed)
+				}
+				// The real Caddy must accept the fixed file (when it is installed).
+				// Skipped when this Caddy already rejects the original (an older Caddy
+				// without an option the testdata uses).
+				if bin, err := exec.LookPath("caddy"); err == nil && caddyAccepts(bin, filepath.Join(dir, file)) {
+					out, err := exec.Command(bin, "adapt", "--config", filepath.Join(tmp, file), "--adapter", "caddyfile").CombinedOutput()
+					if err != nil {
+						t.Errorf("caddy adapt rejects the fixed file: %v\n%s\n%s", err, out, fixed)
+					}
+				}
+			})
+		}
+	}
+}
+
+func caddyAccepts(bin, path string) bool {
+	return exec.Command(bin, "adapt", "--config", path, "--adapter", "caddyfile").Run() == nil
+}
