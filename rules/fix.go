@@ -77,7 +77,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 
 	var edits []Edit
 	for _, c := range changes {
-		inside := c.At.File == blk.File && c.At.IsValid() && c.At.Offset >= blk.Start && c.At.Offset < blk.End
+		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && c.At.Offset >= blk.Start && c.At.Offset < blk.End
 		switch {
 		case inside:
 			ls := lineStart(c.At.Offset)

@@ -39,7 +39,9 @@ func fixNginx(m *parsers.Model, c Change) *Fix {
 		if t == nil || c.Backend == nil {
 			return nil
 		}
-		f := m.File(t.Pos.File)
+		// The backend's block names the file whose offsets t.Pos uses (for config embedded
+		// in a ConfigMap, t.Pos.File is the host YAML file but offsets are the nginx text's).
+		f := m.File(c.Backend.Block.File)
 		if f == nil {
 			return nil
 		}

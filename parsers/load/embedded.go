@@ -10,8 +10,8 @@ var posType = reflect.TypeOf(parsers.Pos{})
 
 // mapPositions rewrites every position in m that points into the embedded text e so that
 // it points into the host file instead: the user edits the ConfigMap, not a virtual file.
-// Byte ranges (Block) keep pointing at the virtual file, whose text is in m.Files, so fix
-// snippets can still cut blocks out of it.
+// Byte ranges (Block) and offsets keep pointing into the virtual file, whose text is in
+// m.Files, so fix snippets can still cut blocks out of it.
 //
 // It walks the model by reflection so that a field added to the model later is mapped
 // too; pointers are visited once, as the model has cycles (Hop → Route → Hop).
@@ -81,7 +81,8 @@ func mapPos(p parsers.Pos, e parsers.Embedded) parsers.Pos {
 		out.EndLine = e.Line + p.EndLine - 1
 		out.EndCol = col(p.EndLine, p.EndCol)
 	}
-	// Offsets into the host file cannot be derived from the virtual text's; drop them.
-	out.Offset, out.EndOffset = 0, 0
+	// Offsets stay those of the virtual text (m.Files holds it under e.Path, with Host set):
+	// fix code cuts blocks out of that text, and treats a position in the host file as
+	// one in the virtual file it embeds.
 	return out
 }

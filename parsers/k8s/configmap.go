@@ -1,0 +1,104 @@
+package k8s
+
+import (
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// nginxKeys are ConfigMap keys only the ingress-nginx controller reads; a ConfigMap
+// holding one of them is that controller's configuration (ING-CM).
+var nginxKeys = map[string]bool{
+	"proxy-read-timeout": true, "proxy-connect-timeout": true, "proxy-send-timeout": true,
+	"worker-shutdown-timeout": true, "upstream-keepalive-timeout": true, "keep-alive": true,
+	"proxy-next-upstream": true, "proxy-next-upstream-tries": true, "proxy-next-upstream-timeout": true,
+	"use-forwarded-headers": true, "proxy-body-size": true, "upstream-keepalive-connections": true,
+}
+
+// controllerConfig is an ingress-nginx controller ConfigMap: its keys with positions.
+type controllerConfig struct {
+	o    *object
+	keys map[string]annotation
+}
+
+// readConfigMap looks at a ConfigMap's data: nginx configs and Caddyfiles become Embedded
+// entries for the loader; ingress-nginx keys make it a controller config.
+func readConfigMap(o *object, m *parsers.Model) *controllerConfig {
+	var cc *controllerConfig
+	data := val(o.node, "data")
+	ks, vs := pairs(data)
+	for i, k := range ks {
+		v := vs[i]
+		if nginxKeys[k.Value] {
+			if cc == nil {
+				cc = &controllerConfig{o: o, keys: map[string]annotation{}}
+			}
+			cc.keys[k.Value] = annotation{value: v.Value, pos: o.src.pos(v), text: o.src.text(k, v)}
+			continue
+		}
+		format := embeddedFormat(k.Value, v.Value)
+		if format == "" {
+			continue
+		}
+		if v.Style != yaml.LiteralStyle {
+			// Positions inside a quoted or folded scalar cannot be mapped line by line.
+			m.Diags = append(m.Diags, parsers.Note(o.src.pos(k),
+				"%s in ConfigMap %s/%s is not a literal block scalar (|): not analysed", k.Value, o.namespace, o.name))
+			continue
+		}
+		line, indent := blockStart(o.src, v)
+		if line == 0 {
+			continue
+		}
+		m.Embedded = append(m.Embedded, parsers.Embedded{
+			Format: format,
+			Path:   o.src.path + "#" + k.Value,
+			Src:    []byte(v.Value),
+			Host:   o.src.path,
+			Line:   line,
+			Col:    indent + 1,
+			Indent: indent,
+			Owner:  "ConfigMap/" + o.namespace + "/" + o.name,
+		})
+	}
+	return cc
+}
+
+// embeddedFormat says which format a ConfigMap entry holds, or "".
+func embeddedFormat(key, value string) string {
+	switch {
+	case key == "Caddyfile" || strings.HasSuffix(key, ".caddyfile") || strings.HasPrefix(key, "Caddyfile."):
+		return parsers.FormatCaddy
+	case key == "nginx.conf":
+		return parsers.FormatNginx
+	case strings.HasSuffix(key, ".conf") && looksNginx(value):
+		return parsers.FormatNginx
+	}
+	return ""
+}
+
+// looksNginx reports whether text reads like nginx configuration and not, say, a
+// fluent-bit or supervisord .conf.
+func looksNginx(s string) bool {
+	for _, w := range []string{"server {", "upstream ", "location ", "proxy_pass ", "http {", "listen "} {
+		if strings.Contains(s, w) && strings.Contains(s, ";") {
+			return true
+		}
+	}
+	return false
+}
+
+// blockStart finds where the text of a literal block scalar begins: the first non-blank
+// line after the | indicator, and its indentation.
+func blockStart(s *source, v *yaml.Node) (line, indent int) {
+	for l := v.Line + 1; l <= len(s.lines); l++ {
+		t := s.line(l)
+		if strings.TrimSpace(t) == "" {
+			continue
+		}
+		return l, len(t) - len(strings.TrimLeft(t, " "))
+	}
+	return 0, 0
+}

@@ -1,0 +1,203 @@
+package k8s
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Limits on hostile input. The YAML decoder already rejects nesting deeper than 10000;
+// these bound what is left: streams of many tiny documents and huge files.
+const (
+	maxDocs  = 10000
+	maxBytes = 32 << 20
+)
+
+// object is one Kubernetes object found in a file: its identity, where it sits, and its
+// root mapping node for the kind-specific readers.
+type object struct {
+	src         *source
+	node        *yaml.Node // the object's mapping
+	apiVersion  string
+	kind        string
+	name        string
+	namespace   string
+	pos         parsers.Pos // the kind: line
+	block       parsers.Range
+	annotations map[string]annotation
+
+	// Ingress only: read when the object is met, so its node tree can be dropped.
+	class string
+	paths []ingressPath
+}
+
+// annotation keeps an annotation's value with its position and line as written.
+type annotation struct {
+	value string
+	pos   parsers.Pos
+	text  string
+}
+
+// decodeFile reads every document of one file into objects. Errors and notes go to diags.
+func decodeFile(s *source, diags *[]parsers.Diag) []*object {
+	if len(s.src) > maxBytes {
+		*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
+			"skipped: %d MB is larger than the %d MB limit for one manifest file", len(s.src)>>20, maxBytes>>20))
+		return nil
+	}
+	seps := separators(s.src)
+	dec := yaml.NewDecoder(bytes.NewReader(s.src))
+	var out []*object
+	for n := 0; ; n++ {
+		if n == maxDocs {
+			*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
+				"stopped after %d YAML documents; the rest of the file is not analysed", maxDocs))
+			break
+		}
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			*diags = append(*diags, yamlError(s, err))
+			break
+		}
+		if len(doc.Content) == 0 {
+			continue // comment-only document
+		}
+		root := deref(doc.Content[0])
+		if root == nil || root.Kind != yaml.MappingNode {
+			continue
+		}
+		blk := docRange(s, seps, root.Line)
+		out = appendObjects(out, s, root, blk)
+	}
+	return out
+}
+
+// appendObjects adds root (or, for a List kind, each of its items) as objects.
+func appendObjects(out []*object, s *source, root *yaml.Node, blk parsers.Range) []*object {
+	kind := str(root, "kind")
+	if strings.HasSuffix(kind, "List") {
+		its := items(val(root, "items"))
+		for i, it := range its {
+			if it.Kind != yaml.MappingNode {
+				continue
+			}
+			r := blk
+			r.Start = s.lineStart(it.Line)
+			if i+1 < len(its) {
+				r.End = s.lineStart(its[i+1].Line)
+			}
+			out = appendObjects(out, s, it, r)
+		}
+		return out
+	}
+	if kind == "" || str(root, "apiVersion") == "" {
+		return out
+	}
+	kk, _ := get(root, "kind")
+	o := &object{
+		src:        s,
+		node:       root,
+		apiVersion: str(root, "apiVersion"),
+		kind:       kind,
+		name:       str(root, "metadata", "name"),
+		namespace:  str(root, "metadata", "namespace"),
+		pos:        s.pos(kk),
+		block:      blk,
+	}
+	if o.namespace == "" {
+		o.namespace = "default"
+	}
+	ks, vs := pairs(val(root, "metadata", "annotations"))
+	if len(ks) > 0 {
+		o.annotations = make(map[string]annotation, len(ks))
+		for i := range ks {
+			o.annotations[ks[i].Value] = annotation{value: vs[i].Value, pos: s.pos(vs[i]), text: s.text(ks[i], vs[i])}
+		}
+	}
+	return append(out, o)
+}
+
+// separators returns the 1-based lines that hold a document marker (--- or ...).
+func separators(src []byte) []int {
+	var out []int
+	line := 1
+	for i := 0; i < len(src); {
+		j := bytes.IndexByte(src[i:], '\n')
+		end := len(src)
+		if j >= 0 {
+			end = i + j
+		}
+		l := src[i:end]
+		if bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("...")) {
+			if len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r' {
+				out = append(out, line)
+			}
+		}
+		if j < 0 {
+			break
+		}
+		i = end + 1
+		line++
+	}
+	return out
+}
+
+// docRange is the byte range of the document whose root starts on line: from just after
+// the previous separator to the start of the next one.
+func docRange(s *source, seps []int, line int) parsers.Range {
+	r := parsers.Range{File: s.path, Start: 0, End: len(s.src)}
+	for _, l := range seps {
+		if l < line {
+			r.Start = s.lineStart(l + 1)
+		} else if l > line {
+			r.End = s.lineStart(l)
+			break
+		}
+	}
+	return r
+}
+
+// yamlError turns a decoder error into a positioned diagnostic.
+func yamlError(s *source, err error) parsers.Diag {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if i := strings.Index(msg, "line "); i >= 0 {
+		var l int
+		if _, e := fmt.Sscanf(msg[i+5:], "%d", &l); e == nil && l > 0 {
+			line = l
+			rest := msg[i+5:]
+			if j := strings.Index(rest, ": "); j >= 0 {
+				msg = rest[j+2:]
+			}
+		}
+	}
+	return parsers.Error(parsers.Pos{File: s.path, Line: line, Col: 1}, "invalid YAML: %s", msg)
+}
+
+// helmChart returns the chart directory of a Helm template (a file with {{ under a
+// templates/ directory), or "" when path is not one.
+func helmChart(path string, src []byte) string {
+	if !bytes.Contains(src, []byte("{{")) {
+		return ""
+	}
+	p := filepath.ToSlash(path)
+	i := strings.LastIndex(p, "/templates/")
+	if i < 0 {
+		if strings.HasPrefix(p, "templates/") {
+			return "."
+		}
+		return ""
+	}
+	return p[:i]
+}

@@ -1,0 +1,84 @@
+package k8s
+
+import (
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// gatewayHop models a Gateway API HTTPRoute: one route per path match, with the rule's
+// timeouts. backendRequest (one try at the backend) is what the upstream must beat; when
+// only request is set it bounds the backend too. Absent timeouts are implementation-
+// specific (gateway-api httproute_types.go), so they stay unknown.
+func (b *builder) gatewayHop(o *object) *parsers.Hop {
+	s := o.src
+	h := &parsers.Hop{Kind: parsers.HopGateway, Format: parsers.FormatK8s, Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
+	for _, rule := range items(val(o.node, "spec", "rules")) {
+		var rt parsers.Duration
+		for _, key := range []string{"backendRequest", "request"} {
+			k, v := get(val(rule, "timeouts"), key)
+			if v == nil || isNull(v) {
+				continue
+			}
+			d, err := time.ParseDuration(v.Value)
+			rt = parsers.Set(d, s.pos(v), s.text(k, v))
+			rt.Unknown = err != nil || d < 0
+			break
+		}
+		var be *parsers.Backend
+		if refs := items(val(rule, "backendRefs")); len(refs) > 0 {
+			ref := refs[0]
+			if kind := str(ref, "kind"); kind == "" || kind == "Service" {
+				ns := str(ref, "namespace")
+				if ns == "" {
+					ns = o.namespace
+				}
+				name, port := str(ref, "name"), str(ref, "port")
+				be = &parsers.Backend{Kind: "k8s-service", Name: ns + "/" + name + ":" + port, Pos: s.pos(ref)}
+				if svc := b.services[ns+"/"+name]; svc != nil && len(refs) == 1 && servesPort(svc, port) {
+					be.Service, be.Workloads = svc, svc.Workloads
+				}
+				b.m.Backends = append(b.m.Backends, be)
+			}
+		}
+		matches := items(val(rule, "matches"))
+		if len(matches) == 0 {
+			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: "prefix", Pos: s.pos(rule), Block: o.block, ReadTimeout: rt, Backend: be})
+			continue
+		}
+		for _, m := range matches {
+			path, kind := "/", "prefix"
+			if p := val(m, "path"); p != nil {
+				if v := str(p, "value"); v != "" {
+					path = v
+				}
+				switch str(p, "type") {
+				case "Exact":
+					kind = "exact"
+				case "RegularExpression":
+					kind = "regex"
+				}
+			}
+			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: s.pos(m), Block: o.block, ReadTimeout: rt, Backend: be})
+		}
+	}
+	return h
+}
+
+// targetGroupBinding models an AWS TargetGroupBinding: a target group outside the
+// cluster (Terraform, CloudFormation) fed with the pods of a Service.
+func (b *builder) targetGroupBinding(o *object) {
+	spec := val(o.node, "spec")
+	name := str(spec, "serviceRef", "name")
+	be := &parsers.Backend{Kind: "target-group", Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
+	if arn := str(spec, "targetGroupARN"); arn != "" {
+		be.Name = arn
+	}
+	if svc := b.services[o.namespace+"/"+name]; svc != nil {
+		be.Service, be.Workloads = svc, svc.Workloads
+		for _, w := range svc.Workloads {
+			w.Served = true
+		}
+	}
+	b.m.Backends = append(b.m.Backends, be)
+}

@@ -1,0 +1,225 @@
+package k8s
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Ingress controllers no502 models.
+const (
+	ctrlNginx = "ingress-nginx"
+	ctrlALB   = "alb"
+)
+
+// Annotation prefixes of the two controllers.
+const (
+	nginxPrefix = "nginx.ingress.kubernetes.io/"
+	albPrefix   = "alb.ingress.kubernetes.io/"
+)
+
+// ingressPath is one path of an Ingress with the Service port it forwards to.
+type ingressPath struct {
+	path     string
+	pathKind string
+	pos      parsers.Pos
+	svc      string
+	port     string // number or name
+}
+
+// readIngressPaths reads the paths of an Ingress (networking.k8s.io/v1 and the v1beta1
+// serviceName/servicePort shape), plus its default backend as "/" when no path covers it.
+func readIngressPaths(o *object) []ingressPath {
+	s := o.src
+	spec := val(o.node, "spec")
+	var out []ingressPath
+	hasRoot := false
+	for _, r := range items(val(spec, "rules")) {
+		for _, p := range items(val(r, "http", "paths")) {
+			ip := ingressPath{path: str(p, "path"), pos: s.pos(p)}
+			if ip.path == "" {
+				ip.path = "/"
+			}
+			ip.pathKind = "prefix"
+			if str(p, "pathType") == "Exact" {
+				ip.pathKind = "exact"
+			}
+			ip.svc, ip.port = backendRef(val(p, "backend"))
+			if ip.path == "/" && ip.pathKind == "prefix" {
+				hasRoot = true
+			}
+			out = append(out, ip)
+		}
+	}
+	db := val(spec, "defaultBackend")
+	if db == nil {
+		db = val(spec, "backend")
+	}
+	if db != nil && !hasRoot {
+		ip := ingressPath{path: "/", pathKind: "prefix", pos: s.pos(db)}
+		ip.svc, ip.port = backendRef(db)
+		out = append(out, ip)
+	}
+	return out
+}
+
+func backendRef(b *yaml.Node) (svc, port string) {
+	if n := str(b, "service", "name"); n != "" {
+		port = str(b, "service", "port", "number")
+		if port == "" {
+			port = str(b, "service", "port", "name")
+		}
+		return n, port
+	}
+	return str(b, "serviceName"), str(b, "servicePort")
+}
+
+// controllerOf says which controller serves an Ingress: by class (ingressClassName, the
+// legacy annotation, or an IngressClass object's controller), else by its annotations.
+// An Ingress no502 cannot attribute gets no hop rather than a guessed one.
+func controllerOf(o *object, classes map[string]string) string {
+	class := o.class
+	if class == "" {
+		class = o.annotations["kubernetes.io/ingress.class"].value
+	}
+	hasPrefix := func(p string) bool {
+		for k := range o.annotations {
+			if strings.HasPrefix(k, p) {
+				return true
+			}
+		}
+		return false
+	}
+	if c, ok := classes[class]; ok {
+		return c
+	}
+	switch {
+	case class == "alb":
+		return ctrlALB
+	case strings.Contains(class, "nginx"):
+		if hasPrefix("nginx.org/") || hasPrefix("nginx.com/") {
+			return "" // F5 NGINX Ingress Controller: other keys, other defaults
+		}
+		return ctrlNginx
+	case class != "":
+		return ""
+	case hasPrefix(albPrefix):
+		return ctrlALB
+	case hasPrefix(nginxPrefix):
+		return ctrlNginx
+	}
+	return ""
+}
+
+// ingressClassController maps an IngressClass's spec.controller to a controller.
+func ingressClassController(o *object) string {
+	switch str(o.node, "spec", "controller") {
+	case "k8s.io/ingress-nginx":
+		return ctrlNginx
+	case "ingress.k8s.aws/alb":
+		return ctrlALB
+	}
+	return "-" // known class of another controller: no hop
+}
+
+// seconds parses an ingress-nginx unitless seconds value into a setting; a value that is
+// not a whole number is Unknown (the controller would ignore it).
+func seconds(a annotation) parsers.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(a.value))
+	d := parsers.Set(time.Duration(n)*time.Second, a.pos, a.text)
+	d.Unknown = err != nil || n < 0
+	return d
+}
+
+// nginxSetting returns an ingress-nginx setting: the Ingress annotation, else the
+// controller ConfigMap key, else the controller default.
+func (b *builder) nginxSetting(o *object, key string, def time.Duration) parsers.Duration {
+	if a, ok := o.annotations[nginxPrefix+key]; ok {
+		return seconds(a)
+	}
+	if b.nginxCfgAmbiguous {
+		if _, ok := b.nginxKeyAnywhere[key]; ok {
+			return parsers.Setting[time.Duration]{Unknown: true}
+		}
+	}
+	if b.nginxCfg != nil {
+		if a, ok := b.nginxCfg.keys[key]; ok {
+			return seconds(a)
+		}
+	}
+	return parsers.Def(def, "ingress-nginx default "+key+" "+parsers.Seconds(def))
+}
+
+// nginxHop models an Ingress served by ingress-nginx (defaults: ING-CFG, see
+// ../shared/reference/defaults.md "ingress-nginx").
+func (b *builder) nginxHop(o *object) *parsers.Hop {
+	h := &parsers.Hop{
+		Kind: parsers.HopIngressNginx, Format: parsers.FormatK8s,
+		Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block,
+		ClientIdleTimeout: b.nginxSetting(&object{}, "keep-alive", 75*time.Second),
+		ShutdownTimeout:   b.nginxSetting(&object{}, "worker-shutdown-timeout", 240*time.Second),
+	}
+	regex := o.annotations[nginxPrefix+"use-regex"].value == "true"
+	for _, ip := range o.paths {
+		r := &parsers.Route{
+			Hop: h, Path: ip.path, PathKind: ip.pathKind, Pos: ip.pos, Block: o.block,
+			ReadTimeout:    b.nginxSetting(o, "proxy-read-timeout", 60*time.Second),
+			ConnectTimeout: b.nginxSetting(o, "proxy-connect-timeout", 5*time.Second),
+			SendTimeout:    b.nginxSetting(o, "proxy-send-timeout", 60*time.Second),
+			HTTPVersion:    parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1"),
+		}
+		if regex && r.PathKind != "exact" {
+			r.PathKind = "regex"
+		}
+		r.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "ingress-nginx default proxy-next-upstream error timeout")
+		if a, ok := o.annotations[nginxPrefix+"proxy-next-upstream"]; ok {
+			r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
+		} else if a, ok := b.nginxKey("proxy-next-upstream"); ok {
+			r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
+		}
+		r.Retry.Tries = parsers.Def(3, "ingress-nginx default proxy-next-upstream-tries 3")
+		be := b.serviceBackend(o, ip)
+		be.KeepAliveIdle = b.nginxSetting(o, "upstream-keepalive-timeout", 60*time.Second)
+		r.Backend = be
+		h.Routes = append(h.Routes, r)
+	}
+	return h
+}
+
+// nginxKey returns a controller ConfigMap key when exactly one controller config is known.
+func (b *builder) nginxKey(key string) (annotation, bool) {
+	if b.nginxCfg == nil || b.nginxCfgAmbiguous {
+		return annotation{}, false
+	}
+	a, ok := b.nginxCfg.keys[key]
+	return a, ok
+}
+
+// serviceBackend makes the Backend of one Ingress path and links its Service by name and
+// port.
+func (b *builder) serviceBackend(o *object, ip ingressPath) *parsers.Backend {
+	be := &parsers.Backend{Kind: "k8s-service", Name: o.namespace + "/" + ip.svc + ":" + ip.port, Pos: ip.pos}
+	if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil && servesPort(svc, ip.port) {
+		be.Service = svc
+		be.Workloads = svc.Workloads
+	}
+	b.m.Backends = append(b.m.Backends, be)
+	return be
+}
+
+// servesPort reports whether a Service exposes port (a number or a port name).
+func servesPort(svc *parsers.Service, port string) bool {
+	if port == "" {
+		return len(svc.Ports) == 1
+	}
+	for _, p := range svc.Ports {
+		if p.Name == port || strconv.Itoa(p.Port) == port {
+			return true
+		}
+	}
+	return false
+}

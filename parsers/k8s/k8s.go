@@ -1,0 +1,164 @@
+// Package k8s reads Kubernetes manifests into the no502 model: workloads with their
+// probes and shutdown settings, Services, autoscalers and disruption budgets linked to
+// them, and the Ingress controllers, Gateway routes and AWS load balancers in front of
+// them as hops.
+//
+// Each document is decoded once into a yaml.Node tree (go.yaml.in/yaml/v3), which keeps
+// positions; readers walk the nodes for the few fields no502 needs. Aliases are resolved
+// at most one level, so alias bombs stay cheap.
+package k8s
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Sniff reports whether a file looks like a Kubernetes manifest: a YAML or JSON file
+// that mentions both apiVersion and kind. It is cheap on purpose; Parse ignores documents
+// without them.
+func Sniff(path string, src []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+	default:
+		return false
+	}
+	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind"))
+}
+
+// builder holds what one Parse call has read so far.
+type builder struct {
+	m           *parsers.Model
+	services    map[string]*parsers.Service // namespace/name
+	serviceObjs map[*parsers.Service]*object
+
+	nginxCfg          *controllerConfig
+	nginxCfgAmbiguous bool
+	nginxKeyAnywhere  map[string]bool
+	albGroupAttrs     map[string]annotation
+	pdbs              []*parsers.PDB
+}
+
+// Parse reads every Kubernetes file of a run and returns the model.
+func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
+	m := &parsers.Model{}
+	b := &builder{m: m, services: map[string]*parsers.Service{}, serviceObjs: map[*parsers.Service]*object{},
+		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}}
+
+	charts := map[string]bool{}
+	p := &pending{classes: map[string]string{}}
+	for _, in := range inputs {
+		m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src})
+		if chart := helmChart(in.Path, in.Src); chart != "" {
+			if !charts[chart] {
+				charts[chart] = true
+				m.Diags = append(m.Diags, parsers.Note(parsers.Pos{File: in.Path, Line: 1, Col: 1},
+					"skipped Helm chart templates under %s/templates: render them first (helm template) to lint the manifests", chart))
+			}
+			continue
+		}
+		// Read each file's objects right away and keep node trees only for the few kinds
+		// linked later, so the trees of a large run do not all stay alive at once.
+		for _, o := range decodeFile(newSource(in.Path, in.Src), &m.Diags) {
+			b.add(o, p)
+		}
+	}
+	b.link(p.hpas)
+	for _, o := range p.ingresses {
+		switch controllerOf(o, p.classes) {
+		case ctrlNginx:
+			m.Hops = append(m.Hops, b.nginxHop(o))
+		case ctrlALB:
+			m.Hops = append(m.Hops, b.albHop(o))
+		}
+	}
+	for _, o := range p.nlbs {
+		svc := b.services[o.namespace+"/"+o.name]
+		m.Hops = append(m.Hops, b.nlbHop(o, svc))
+	}
+	for _, o := range p.routes {
+		m.Hops = append(m.Hops, b.gatewayHop(o))
+	}
+	for _, o := range p.tgbs {
+		b.targetGroupBinding(o)
+	}
+	return m
+}
+
+// pending holds what can only be read once every file has been: objects that link to
+// Services and controller configs in other files.
+type pending struct {
+	hpas                          []*hpa
+	ingresses, routes, tgbs, nlbs []*object
+	classes                       map[string]string
+}
+
+// add reads one object into the model, or keeps it for after the last file.
+func (b *builder) add(o *object, p *pending) {
+	m := b.m
+	switch {
+	case workloadKinds[o.kind] && isCoreGroup(o):
+		m.Workloads = append(m.Workloads, readWorkload(o))
+	case o.kind == "Service" && o.apiVersion == "v1":
+		svc := readService(o)
+		m.Services = append(m.Services, svc)
+		b.services[o.namespace+"/"+o.name] = svc
+		b.serviceObjs[svc] = o
+		if isNLB(o, svc) {
+			p.nlbs = append(p.nlbs, o)
+		} else {
+			o.node = nil // only its annotations are needed later
+		}
+	case o.kind == "HorizontalPodAutoscaler":
+		p.hpas = append(p.hpas, readHPA(o))
+		o.node = nil
+	case o.kind == "PodDisruptionBudget":
+		b.pdbs = append(b.pdbs, readPDB(o))
+	case o.kind == "ConfigMap" && o.apiVersion == "v1":
+		if cc := readConfigMap(o, m); cc != nil {
+			o.node = nil
+			b.addNginxConfig(cc)
+		}
+	case o.kind == "Ingress":
+		o.class = str(o.node, "spec", "ingressClassName")
+		o.paths = readIngressPaths(o)
+		o.node = nil
+		p.ingresses = append(p.ingresses, o)
+		if g := o.annotations[albPrefix+"group.name"].value; g != "" {
+			if a, ok := o.annotations[albPrefix+"load-balancer-attributes"]; ok {
+				b.albGroupAttrs[g] = a
+			}
+		}
+	case o.kind == "IngressClass":
+		p.classes[o.name] = ingressClassController(o)
+	case o.kind == "HTTPRoute" && strings.HasPrefix(o.apiVersion, "gateway.networking.k8s.io/"):
+		p.routes = append(p.routes, o)
+	case o.kind == "TargetGroupBinding" && strings.HasPrefix(o.apiVersion, "elbv2.k8s.aws/"):
+		p.tgbs = append(p.tgbs, o)
+	}
+}
+
+// isCoreGroup keeps workload kinds of the core and apps groups (a CRD may reuse a name
+// such as Deployment in another group).
+func isCoreGroup(o *object) bool {
+	switch o.apiVersion {
+	case "v1", "apps/v1", "apps/v1beta1", "apps/v1beta2", "extensions/v1beta1":
+		return true
+	}
+	return false
+}
+
+// addNginxConfig records an ingress-nginx controller ConfigMap. With two or more, which
+// one serves a given Ingress is not known: their keys become unknown.
+func (b *builder) addNginxConfig(cc *controllerConfig) {
+	for k := range cc.keys {
+		b.nginxKeyAnywhere[k] = true
+	}
+	if b.nginxCfg != nil {
+		b.nginxCfgAmbiguous = true
+		return
+	}
+	b.nginxCfg = cc
+}

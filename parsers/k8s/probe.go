@@ -1,0 +1,122 @@
+package k8s
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// readProbe reads a probe of container c, or nil when there is none.
+func readProbe(s *source, c *yaml.Node, key string) *parsers.Probe {
+	k, p := get(c, key)
+	if p == nil || p.Kind != yaml.MappingNode {
+		return nil
+	}
+	pr := &parsers.Probe{Pos: s.pos(k)}
+	switch {
+	case val(p, "httpGet") != nil:
+		pr.Handler = "httpGet"
+		pr.Path = str(p, "httpGet", "path")
+		if pr.Path == "" {
+			pr.Path = "/"
+		}
+		pr.Port = str(p, "httpGet", "port")
+	case val(p, "tcpSocket") != nil:
+		pr.Handler = "tcpSocket"
+		pr.Port = str(p, "tcpSocket", "port")
+	case val(p, "exec") != nil:
+		pr.Handler = "exec"
+		pr.Command = strList(val(p, "exec", "command"))
+	case val(p, "grpc") != nil:
+		pr.Handler = "grpc"
+		pr.Port = str(p, "grpc", "port")
+	}
+	pr.InitialDelay = secondsSetting(s, p, "initialDelaySeconds", 0, "Kubernetes default initialDelaySeconds 0")
+	pr.Period = secondsSetting(s, p, "periodSeconds", defPeriod, "Kubernetes default periodSeconds 10")
+	pr.Timeout = secondsSetting(s, p, "timeoutSeconds", defTimeout, "Kubernetes default timeoutSeconds 1")
+	pr.FailureThreshold = intSetting(s, p, "failureThreshold", defFailure, "Kubernetes default failureThreshold 3")
+	pr.SuccessThreshold = intSetting(s, p, "successThreshold", defSuccess, "Kubernetes default successThreshold 1")
+	return pr
+}
+
+// readPreStop fills PreStopDelay: a sleep action, or an exec hook that runs sleep N
+// (directly or in a shell script). Any other hook is Unknown: it may well drain (ingress-
+// nginx's /wait-shutdown does), so rules stay silent about it. No hook is a known 0.
+func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
+	k, ps := get(val(c, "lifecycle"), "preStop")
+	if ps == nil || isNull(ps) {
+		ct.PreStopDelay = parsers.Def(time.Duration(0), "no preStop hook")
+		return
+	}
+	ct.PreStopPos = s.pos(k)
+	if sk, sv := get(val(ps, "sleep"), "seconds"); sv != nil {
+		n, ok := atoi(sv)
+		ct.PreStopDelay = parsers.Set(time.Duration(n)*time.Second, s.pos(sv), s.text(sk, sv))
+		ct.PreStopDelay.Unknown = !ok
+		return
+	}
+	ck, cmd := get(val(ps, "exec"), "command")
+	if d, ok := sleepIn(strList(cmd)); ok {
+		ct.PreStopDelay = parsers.Set(d, s.pos(cmd), s.text(ck, cmd))
+		return
+	}
+	ct.PreStopDelay = parsers.Setting[time.Duration]{Pos: ct.PreStopPos, Text: "preStop", Unknown: true}
+}
+
+// sleepIn finds the delay of a command that sleeps: ["sleep", "10"], ["/bin/sleep",
+// "10"], or a shell running a script that contains "sleep N".
+func sleepIn(cmd []string) (time.Duration, bool) {
+	if len(cmd) == 0 {
+		return 0, false
+	}
+	if base(cmd[0]) == "sleep" && len(cmd) >= 2 {
+		return sleepArg(cmd[1])
+	}
+	if isShell(cmd[0]) {
+		for i := 1; i < len(cmd); i++ {
+			f := strings.FieldsFunc(cmd[i], func(r rune) bool {
+				return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '"' || r == '\''
+			})
+			for j := 0; j+1 < len(f); j++ {
+				if base(f[j]) == "sleep" {
+					return sleepArg(f[j+1])
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+func sleepArg(a string) (time.Duration, bool) {
+	unit := time.Second
+	switch {
+	case strings.HasSuffix(a, "s"):
+		a = strings.TrimSuffix(a, "s")
+	case strings.HasSuffix(a, "m"):
+		a, unit = strings.TrimSuffix(a, "m"), time.Minute
+	}
+	f, err := strconv.ParseFloat(a, 64)
+	if err != nil || f < 0 {
+		return 0, false
+	}
+	return time.Duration(f * float64(unit)), true
+}
+
+func base(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func isShell(p string) bool {
+	switch base(p) {
+	case "sh", "bash", "ash", "dash", "zsh":
+		return true
+	}
+	return false
+}

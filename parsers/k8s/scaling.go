@@ -1,0 +1,56 @@
+package k8s
+
+import (
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// hpa is a HorizontalPodAutoscaler (autoscaling/v1 and v2 share the fields read here).
+type hpa struct {
+	o          *object
+	targetKind string
+	targetName string
+	min        parsers.Setting[int]
+	max        parsers.Setting[int]
+}
+
+func readHPA(o *object) *hpa {
+	spec := val(o.node, "spec")
+	h := &hpa{o: o, targetKind: str(spec, "scaleTargetRef", "kind"), targetName: str(spec, "scaleTargetRef", "name")}
+	k, v := get(spec, "minReplicas")
+	if v == nil || isNull(v) {
+		// Absent means 1. The setting still points at the HPA, the object to change.
+		h.min = parsers.Setting[int]{Value: 1, Pos: o.pos, Text: "kind: HorizontalPodAutoscaler (no minReplicas: Kubernetes default 1)"}
+	} else {
+		n, ok := atoi(v)
+		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
+		h.min.Unknown = !ok
+	}
+	mk, mv := get(spec, "maxReplicas")
+	if n, ok := atoi(mv); ok {
+		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
+	}
+	// Name the autoscaler, so messages and fixes can address it.
+	note := "from HorizontalPodAutoscaler " + o.namespace + "/" + o.name
+	h.min.ViaNote, h.max.ViaNote = note, note
+	return h
+}
+
+// readPDB reads a PodDisruptionBudget (policy/v1 and v1beta1).
+func readPDB(o *object) *parsers.PDB {
+	spec := val(o.node, "spec")
+	p := &parsers.PDB{Name: o.name, Namespace: o.namespace, Pos: o.pos, Selector: readSelector(val(spec, "selector"))}
+	p.MinAvailable = optString(o.src, spec, "minAvailable")
+	p.MaxUnavailable = optString(o.src, spec, "maxUnavailable")
+	return p
+}
+
+// optString reads an optional scalar; the zero Setting when absent.
+func optString(s *source, m *yaml.Node, key string) parsers.Setting[string] {
+	k, v := get(m, key)
+	if v == nil || isNull(v) || v.Kind != yaml.ScalarNode {
+		return parsers.Setting[string]{}
+	}
+	return parsers.Set(v.Value, s.pos(v), s.text(k, v))
+}

@@ -1,0 +1,52 @@
+package k8s
+
+import (
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// readService reads a Service: its selector (a plain label map) and ports.
+func readService(o *object) *parsers.Service {
+	spec := val(o.node, "spec")
+	svc := &parsers.Service{
+		Name:      o.name,
+		Namespace: o.namespace,
+		Type:      str(spec, "type"),
+		Pos:       o.pos,
+		Block:     o.block,
+	}
+	if svc.Type == "" {
+		svc.Type = "ClusterIP"
+	}
+	if sel := strMap(val(spec, "selector")); len(sel) > 0 {
+		svc.Selector = &parsers.Selector{MatchLabels: sel}
+	}
+	for _, p := range items(val(spec, "ports")) {
+		n, _ := atoi(val(p, "port"))
+		tp := str(p, "targetPort")
+		if tp == "" && n > 0 {
+			tp = strconv.Itoa(n) // Kubernetes defaults targetPort to port
+		}
+		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Pos: o.src.pos(p)})
+	}
+	return svc
+}
+
+// readSelector reads a LabelSelector (matchLabels and matchExpressions).
+func readSelector(n *yaml.Node) *parsers.Selector {
+	if n == nil {
+		return nil
+	}
+	sel := &parsers.Selector{MatchLabels: strMap(val(n, "matchLabels"))}
+	for _, e := range items(val(n, "matchExpressions")) {
+		sel.MatchExpressions = append(sel.MatchExpressions, parsers.SelectorRequirement{
+			Key:      str(e, "key"),
+			Operator: str(e, "operator"),
+			Values:   strList(val(e, "values")),
+		})
+	}
+	return sel
+}

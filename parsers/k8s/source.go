@@ -1,0 +1,150 @@
+package k8s
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// source is one input file with a line index, so that yaml.Node positions (line and rune
+// column) can be turned into byte offsets for fixes and into the line as written for
+// Setting.Text.
+type source struct {
+	path  string
+	src   []byte
+	lines []int // byte offset of the start of each line (0-based line index)
+}
+
+func newSource(path string, src []byte) *source {
+	s := &source{path: path, src: src, lines: []int{0}}
+	for i, b := range src {
+		if b == '\n' {
+			s.lines = append(s.lines, i+1)
+		}
+	}
+	return s
+}
+
+// offset converts a 1-based line and rune column to a byte offset.
+func (s *source) offset(line, col int) int {
+	if line < 1 || line > len(s.lines) {
+		return len(s.src)
+	}
+	off := s.lines[line-1]
+	for c := 1; c < col && off < len(s.src) && s.src[off] != '\n'; c++ {
+		_, n := utf8.DecodeRune(s.src[off:])
+		off += n
+	}
+	return off
+}
+
+// lineStart returns the byte offset of the start of a 1-based line.
+func (s *source) lineStart(line int) int {
+	if line < 1 {
+		return 0
+	}
+	if line > len(s.lines) {
+		return len(s.src)
+	}
+	return s.lines[line-1]
+}
+
+// line returns the text of a 1-based line without its newline.
+func (s *source) line(n int) string {
+	if n < 1 || n > len(s.lines) {
+		return ""
+	}
+	start := s.lines[n-1]
+	end := len(s.src)
+	if n < len(s.lines) {
+		end = s.lines[n] - 1
+	}
+	return strings.TrimRight(string(s.src[start:end]), "\r")
+}
+
+// pos returns the position of a node. For a single-line scalar the end is computed too,
+// so a fix can replace exactly the value.
+func (s *source) pos(n *yaml.Node) parsers.Pos {
+	if n == nil || n.Line == 0 {
+		return parsers.Pos{}
+	}
+	p := parsers.Pos{File: s.path, Line: n.Line, Col: n.Column, Offset: s.offset(n.Line, n.Column)}
+	if n.Kind == yaml.ScalarNode {
+		if end := s.scalarEnd(n, p.Offset); end > p.Offset {
+			p.EndLine = n.Line
+			p.EndOffset = end
+			p.EndCol = n.Column + utf8.RuneCount(s.src[p.Offset:end])
+		}
+	}
+	return p
+}
+
+// scalarEnd finds the end of a scalar that sits on one line: plain scalars are their
+// value; quoted ones end at the closing quote. It returns -1 when unsure.
+func (s *source) scalarEnd(n *yaml.Node, off int) int {
+	if off >= len(s.src) {
+		return -1
+	}
+	eol := len(s.src)
+	if i := bytes.IndexByte(s.src[off:], '\n'); i >= 0 {
+		eol = off + i
+	}
+	switch n.Style {
+	case 0, yaml.TaggedStyle:
+		// Compare without converting: this runs for every scalar the readers touch.
+		if n.Value != "" && eol-off >= len(n.Value) && string(s.src[off:off+len(n.Value)]) == n.Value {
+			return off + len(n.Value)
+		}
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		q := s.src[off]
+		for i := off + 1; i < eol; i++ {
+			if s.src[i] == '\\' && q == '"' {
+				i++
+				continue
+			}
+			if s.src[i] == q {
+				if q == '\'' && i+1 < eol && s.src[i+1] == '\'' {
+					i++
+					continue
+				}
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// text is the line holding n as the user wrote it, for Setting.Text: trimmed, without a
+// list dash or trailing comment. Very long lines (minified JSON) give key: value instead.
+func (s *source) text(key, val *yaml.Node) string {
+	if val == nil {
+		return ""
+	}
+	l := strings.TrimSpace(s.line(val.Line))
+	if key != nil && key.Line != val.Line || len(l) > 160 || l == "" {
+		k := ""
+		if key != nil {
+			k = key.Value + ": "
+		}
+		v := val.Value
+		if val.Kind != yaml.ScalarNode {
+			v = "..."
+		}
+		return k + v
+	}
+	l = strings.TrimPrefix(l, "- ")
+	if key != nil && !strings.HasPrefix(strings.TrimLeft(l, `"'`), key.Value) {
+		// A flow mapping ({request: 2m, backendRequest: 90s}): quote only this pair.
+		return key.Value + ": " + val.Value
+	}
+	if val.LineComment != "" {
+		if i := strings.LastIndex(l, " #"); i > 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+	}
+	return l
+}

@@ -1,0 +1,142 @@
+package k8s
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// workloadKinds are the kinds whose pods can serve traffic. Job and CronJob run to
+// completion and are never behind a Service in a way that matters here: skipped.
+var workloadKinds = map[string]bool{
+	"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Pod": true,
+}
+
+// Kubernetes defaults (../shared/reference/defaults.md, "Kubernetes": K8S-CORE, K8S-APPS).
+const (
+	defGrace      = 30 * time.Second
+	defPeriod     = 10 * time.Second
+	defTimeout    = 1 * time.Second
+	defFailure    = 3
+	defSuccess    = 1
+	defReplicas   = 1
+	defMaxUnavail = "25%"
+	defMaxSurge   = "25%"
+)
+
+// readWorkload builds a Workload from a workload object.
+func readWorkload(o *object) *parsers.Workload {
+	s := o.src
+	w := &parsers.Workload{
+		Kind:      o.kind,
+		Format:    parsers.FormatK8s,
+		Name:      o.name,
+		Namespace: o.namespace,
+		Pos:       o.pos,
+		Block:     o.block,
+	}
+	spec := val(o.node, "spec")
+	pod := val(spec, "template", "spec")
+	w.Labels = strMap(val(spec, "template", "metadata", "labels"))
+	if o.kind == "Pod" {
+		pod = spec
+		w.Labels = strMap(val(o.node, "metadata", "labels"))
+	}
+
+	switch o.kind {
+	case "Deployment", "StatefulSet", "ReplicaSet":
+		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Kubernetes default replicas 1")
+	case "Pod":
+		w.Replicas = parsers.Def(1, "a bare Pod is a single replica")
+	}
+	if o.kind == "Deployment" {
+		st := val(spec, "strategy")
+		w.Strategy = strSetting(s, st, "type", "RollingUpdate", "Kubernetes default strategy RollingUpdate")
+		if w.Strategy.Value == "RollingUpdate" {
+			ru := val(st, "rollingUpdate")
+			w.MaxUnavailable = strSetting(s, ru, "maxUnavailable", defMaxUnavail, "Kubernetes default maxUnavailable 25%")
+			w.MaxSurge = strSetting(s, ru, "maxSurge", defMaxSurge, "Kubernetes default maxSurge 25%")
+		}
+	}
+	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
+	for _, c := range items(val(pod, "containers")) {
+		if c.Kind == yaml.MappingNode {
+			w.Containers = append(w.Containers, readContainer(s, c))
+		}
+	}
+	return w
+}
+
+// readContainer reads the fields of one container that drain and health rules need.
+func readContainer(s *source, c *yaml.Node) *parsers.Container {
+	ct := &parsers.Container{
+		Name:    str(c, "name"),
+		Pos:     s.pos(c),
+		Image:   str(c, "image"),
+		Command: strList(val(c, "command")),
+		Args:    strList(val(c, "args")),
+	}
+	for _, e := range items(val(c, "env")) {
+		k, v := get(e, "value")
+		name := str(e, "name")
+		if name == "" || v == nil || v.Kind != yaml.ScalarNode {
+			continue
+		}
+		if ct.Env == nil {
+			ct.Env = map[string]parsers.Setting[string]{}
+		}
+		ct.Env[name] = parsers.Set(v.Value, s.pos(v), name+"="+v.Value)
+		_ = k
+	}
+	for _, p := range items(val(c, "ports")) {
+		n, _ := atoi(val(p, "containerPort"))
+		proto := str(p, "protocol")
+		if proto == "" {
+			proto = "TCP"
+		}
+		ct.Ports = append(ct.Ports, parsers.ContainerPort{Name: str(p, "name"), Port: n, Protocol: proto, Pos: s.pos(p)})
+	}
+	readPreStop(s, c, ct)
+	ct.Readiness = readProbe(s, c, "readinessProbe")
+	ct.Liveness = readProbe(s, c, "livenessProbe")
+	ct.Startup = readProbe(s, c, "startupProbe")
+	return ct
+}
+
+// intSetting reads an integer field of m, or its default. A value that is not an integer
+// (a template expression) is Unknown.
+func intSetting(s *source, m *yaml.Node, key string, def int, defText string) parsers.Setting[int] {
+	k, v := get(m, key)
+	if v == nil || isNull(v) {
+		return parsers.Def(def, defText)
+	}
+	n, ok := atoi(v)
+	st := parsers.Set(n, s.pos(v), s.text(k, v))
+	st.Unknown = !ok
+	return st
+}
+
+// secondsSetting reads an integer *Seconds field as a duration.
+func secondsSetting(s *source, m *yaml.Node, key string, def time.Duration, defText string) parsers.Duration {
+	k, v := get(m, key)
+	if v == nil || isNull(v) {
+		return parsers.Def(def, defText)
+	}
+	n, ok := atoi(v)
+	st := parsers.Set(time.Duration(n)*time.Second, s.pos(v), s.text(k, v))
+	st.Unknown = !ok || n < 0
+	return st
+}
+
+// strSetting reads a scalar field (strings and int-or-percent values) or its default.
+func strSetting(s *source, m *yaml.Node, key, def, defText string) parsers.Setting[string] {
+	k, v := get(m, key)
+	if v == nil || isNull(v) {
+		return parsers.Def(def, defText)
+	}
+	st := parsers.Set(v.Value, s.pos(v), s.text(k, v))
+	st.Unknown = v.Kind != yaml.ScalarNode
+	return st
+}

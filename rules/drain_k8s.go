@@ -1,0 +1,180 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+func init() {
+	Register(prestopMissing, gracePeriodTooShort)
+}
+
+// preStopSleep is the delay the fixes suggest: long enough for kube-proxy and the AWS
+// Load Balancer Controller to take the endpoint out (EKS best practices use sleep 10).
+const preStopSleep = 10 * time.Second
+
+const k8sDrainSources = `
+Sources (../shared/reference/defaults.md, "Kubernetes" and "Invariants" 5-6):
+- Endpoint removal and SIGTERM happen in parallel; terminationGracePeriodSeconds defaults to
+  30 and covers the preStop hook plus the container's stop, then a one-off 2s extension and
+  SIGKILL: K8S-CORE ` + "`SetDefaults_PodSpec`" + `;
+  https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination;
+  https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
+- preStop sleep of about 10s: aws/aws-eks-best-practices latest/bpg/networking/loadbalancing.adoc.
+- The sleep action (lifecycle.preStop.sleep.seconds) is beta since Kubernetes 1.30, GA in 1.34
+  (KEP-3960); on older clusters use exec ["sleep", "10"].
+`
+
+var prestopMissing = &Rule{
+	ID:       "prestop-missing",
+	Category: Drain,
+	Severity: Warning,
+	Summary:  "A served container has no preStop delay, so it stops while still receiving requests",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# prestop-missing
+
+When a pod is deleted (rollout, scale-down, drain), Kubernetes removes it from the Service's
+endpoints **and** sends SIGTERM at the same time. kube-proxy on every node, the ingress
+controller and a cloud load balancer learn about the removal a few seconds later, and until
+then keep sending it requests. An app that stops accepting connections on SIGTERM answers
+those with connection refused or reset: the proxy returns 502.
+
+A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook running ` + "`sleep N`" + `) keeps the pod
+serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
+call) are not judged.
+
+**Fix:** ` + "`lifecycle.preStop.sleep.seconds: 10`" + `, with terminationGracePeriodSeconds longer than
+the sleep plus the app's own shutdown.
+` + k8sDrainSources,
+	Run: runPrestopMissing,
+}
+
+func runPrestopMissing(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		for _, c := range servingContainers(w) {
+			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
+				continue
+			}
+			fields := ymap{}.set("lifecycle", ymap{}.set("preStop", ymap{}.set("sleep", ymap{}.set("seconds", int(preStopSleep/time.Second)))))
+			var extra []ykv
+			if g, raise := graceFor(w, c, preStopSleep); raise {
+				extra = append(extra, ykv{"terminationGracePeriodSeconds", int(g / time.Second)})
+			}
+			p.Report(Finding{
+				Pos: c.Pos,
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502. Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
+					containerName(w, c), parsers.Seconds(preStopSleep)),
+				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
+					containerPatch(w, c, fields, extra...)),
+			})
+		}
+	}
+}
+
+// appGrace is the app server's own graceful-shutdown timeout when known.
+func appGrace(c *parsers.Container) (parsers.Duration, bool) {
+	if c.App == nil || !c.App.GracefulTimeout.Known() {
+		return parsers.Duration{}, false
+	}
+	return c.App.GracefulTimeout, true
+}
+
+// graceFor returns the grace period a pod needs when container c sleeps preStop first,
+// and whether w's current one is too short for it: the sleep plus the app's drain, with
+// room to spare, and never below the Kubernetes default.
+func graceFor(w *parsers.Workload, c *parsers.Container, preStop time.Duration) (time.Duration, bool) {
+	need := preStop
+	if g, ok := appGrace(c); ok {
+		need += g.Value
+	}
+	want := max(need+10*time.Second, 30*time.Second)
+	return want, w.TerminationGrace.Known() && w.TerminationGrace.Value <= need
+}
+
+var gracePeriodTooShort = &Rule{
+	ID:       "grace-period-too-short",
+	Category: Drain,
+	Severity: Error,
+	Summary:  "terminationGracePeriodSeconds is not longer than the preStop delay (plus the app's graceful shutdown): SIGKILL mid-drain",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# grace-period-too-short
+
+terminationGracePeriodSeconds (default 30) is the whole time a pod gets to stop: it covers the
+preStop hook **and** the app's shutdown after SIGTERM. When it is not longer than the preStop
+delay (plus the app server's own graceful timeout, where no502 knows it), the kubelet sends
+SIGKILL right when the hook ends or while the app is still finishing requests: in-flight
+requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once.
+
+**Fix:** raise terminationGracePeriodSeconds above preStop + graceful timeout (no502 suggests
+10s of margin and at least 30s).
+` + k8sDrainSources,
+	Run: runGracePeriodTooShort,
+}
+
+func runGracePeriodTooShort(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		g := w.TerminationGrace
+		if !g.Known() {
+			continue
+		}
+		// The container that needs the longest stop decides.
+		var worst *parsers.Container
+		var need time.Duration
+		for _, c := range w.Containers {
+			d := time.Duration(0)
+			if c.PreStopDelay.Known() {
+				d = c.PreStopDelay.Value
+			} else if c.PreStopPos.IsValid() {
+				continue // a hook of unknown length: cannot tell
+			}
+			if ag, ok := appGrace(c); ok {
+				d += ag.Value
+			}
+			if worst == nil || d > need {
+				worst, need = c, d
+			}
+		}
+		if worst == nil || (need == 0 && !(g.Explicit() && g.Value == 0)) || g.Value > need {
+			continue
+		}
+		want, _ := graceFor(w, worst, worst.PreStopDelay.Value)
+		parts := fmt.Sprintf("the preStop delay %s of container %s", parsers.Seconds(worst.PreStopDelay.Value), worst.Name)
+		if worst.PreStopDelay.Explicit() {
+			parts += " (" + worst.PreStopDelay.Pos.Short() + ")"
+		}
+		if ag, ok := appGrace(worst); ok {
+			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, ag.Describe(), parsers.Seconds(need))
+		}
+		pos := g.Pos
+		var related []Related
+		if !g.Explicit() {
+			pos = worst.PreStopPos
+			if !pos.IsValid() {
+				pos = w.Pos
+			}
+		}
+		if worst.PreStopDelay.Explicit() {
+			related = append(related, Related{Pos: worst.PreStopDelay.Pos, Message: "preStop delay " + parsers.Seconds(worst.PreStopDelay.Value)})
+		}
+		var msg string
+		if need == 0 {
+			msg = fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d.",
+				g.Describe(), workloadName(w), int(want/time.Second))
+		} else {
+			msg = fmt.Sprintf("%s of %s is not longer than %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
+				g.Describe(), workloadName(w), parts, parsers.Seconds(need), int(want/time.Second))
+		}
+		var edits []Edit
+		if g.Explicit() {
+			edits = scalarEdit(g.Pos, fmt.Sprint(int(want/time.Second)))
+		}
+		p.Report(Finding{
+			Pos:     pos,
+			Message: msg,
+			Related: related,
+			Fix:     k8sFix("give the pod time to drain", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", int(want/time.Second))), edits...),
+		})
+	}
+}

@@ -1,0 +1,317 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+func init() {
+	Register(readinessProbeMissing, readinessCannotFail, probeSlowDetection, livenessSameAsReadiness)
+}
+
+const k8sHealthSources = `
+Sources (../shared/reference/defaults.md, "Kubernetes" and "Invariants" 8):
+- Probe defaults periodSeconds 10, timeoutSeconds 1, failureThreshold 3, successThreshold 1:
+  K8S-CORE ` + "`SetDefaults_Probe`" + `.
+- A pod is removed from Service endpoints only when its readiness probe fails:
+  https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
+`
+
+var readinessProbeMissing = &Rule{
+	ID:       "readiness-probe-missing",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A served container has no readinessProbe, so it gets traffic before it can answer and while it cannot",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# readiness-probe-missing
+
+Without a readinessProbe a container counts as ready as soon as it starts. The Service sends
+it requests before the app listens (connection refused: 502) and keeps sending them when the
+app hangs or loses a dependency (504).
+
+**Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
+` + k8sHealthSources,
+	Run: runReadinessProbeMissing,
+}
+
+func runReadinessProbeMissing(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		for _, c := range servingContainers(w) {
+			if c.Readiness != nil {
+				continue
+			}
+			p.Report(Finding{
+				Pos: c.Pos,
+				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (502) and keeps sending them when it hangs (504). Add a readinessProbe on an endpoint that answers only when the app can serve.",
+					containerName(w, c), serviceNames(w)),
+				Fix: k8sFix("add a readiness probe (point path at your app's readiness endpoint)",
+					containerPatch(w, c, ymap{}.set("readinessProbe", suggestedReadiness(w, c)))),
+			})
+		}
+	}
+}
+
+// suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint
+// when there is one, else /healthz on the serving port; its timing differs from the
+// liveness probe so that the fix does not trip liveness-same-as-readiness.
+func suggestedReadiness(w *parsers.Workload, c *parsers.Container) ymap {
+	path, port := "/healthz", probePortFor(w, c)
+	if l := c.Liveness; l != nil && l.Handler == "httpGet" {
+		path, port = l.Path, l.Port
+	}
+	pr := ymap{}
+	if _, ok := httpProbePort(c, port); ok || c.Liveness != nil && c.Liveness.Handler == "httpGet" || !hasNamedPort(c, port) {
+		pr = pr.set("httpGet", ymap{}.set("path", path).set("port", port))
+	} else {
+		pr = pr.set("tcpSocket", ymap{}.set("port", port))
+	}
+	period, ft := 5, 2
+	if l := c.Liveness; l != nil && l.Period.Value == 5*time.Second && l.FailureThreshold.Value == 2 {
+		period, ft = 10, 3
+	}
+	return pr.set("periodSeconds", period).set("failureThreshold", ft)
+}
+
+func hasNamedPort(c *parsers.Container, port string) bool {
+	for _, p := range c.Ports {
+		if p.Name == port && port != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var readinessCannotFail = &Rule{
+	ID:       "readiness-cannot-fail",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A readinessProbe that cannot fail (exec true/echo, or a TCP check on an HTTP port)",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# readiness-cannot-fail
+
+A readinessProbe that always succeeds is no probe: an exec of ` + "`true`" + `, ` + "`/bin/true`" + `, ` + "`exit 0`" + ` or
+` + "`echo ...`" + `, or a ` + "`tcpSocket`" + ` check on the port of an HTTP server (the port accepts connections as
+soon as the server binds, before the app can serve, and keeps accepting them while it is
+stuck). The pod stays in rotation when it cannot answer; requests get 502/504.
+
+A tcpSocket probe on a port that does not speak HTTP (grpc, redis, postgres, ...) is fine and
+not flagged.
+
+**Fix:** an httpGet probe on a readiness endpoint.
+` + k8sHealthSources,
+	Run: runReadinessCannotFail,
+}
+
+func runReadinessCannotFail(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		for _, c := range servingContainers(w) {
+			r := c.Readiness
+			if r == nil {
+				continue
+			}
+			var why string
+			switch r.Handler {
+			case "exec":
+				if !alwaysSucceeds(r.Command) {
+					continue
+				}
+				why = fmt.Sprintf("runs `%s`, which always succeeds", strings.Join(r.Command, " "))
+			case "tcpSocket":
+				desc, ok := httpProbePort(c, r.Port)
+				if !ok {
+					continue
+				}
+				why = fmt.Sprintf("only checks that HTTP port %s accepts TCP connections, which it does as soon as the server binds and while the app is stuck", desc)
+			default:
+				continue
+			}
+			port := probePortFor(w, c)
+			if r.Handler == "tcpSocket" {
+				port = r.Port
+			}
+			fields := ymap{}.set("readinessProbe", ymap{}.set(r.Handler, nil).set("httpGet", ymap{}.set("path", "/healthz").set("port", port)))
+			p.Report(Finding{
+				Pos: r.Pos,
+				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
+					containerName(w, c), why, serviceNames(w)),
+				Fix: k8sFix("probe a readiness endpoint over HTTP (point path at it)", containerPatch(w, c, fields)),
+			})
+		}
+	}
+}
+
+// alwaysSucceeds reports whether an exec probe command cannot fail: true, :, exit 0, or
+// echo, run directly or as the whole of a shell script.
+func alwaysSucceeds(cmd []string) bool {
+	if len(cmd) == 0 {
+		return false
+	}
+	switch cmdBase(cmd[0]) {
+	case "true", "echo":
+		return true
+	case "sh", "bash", "ash", "dash":
+		if len(cmd) < 3 || cmd[1] != "-c" {
+			return false
+		}
+		s := strings.TrimSpace(cmd[2])
+		if strings.ContainsAny(s, ";&|`$<>\n") {
+			return false
+		}
+		f := strings.Fields(s)
+		if len(f) == 0 {
+			return false
+		}
+		switch {
+		case f[0] == "true" || f[0] == "/bin/true" || f[0] == ":" || f[0] == "echo":
+			return true
+		case f[0] == "exit" && (len(f) == 1 || f[1] == "0"):
+			return true
+		}
+	}
+	return false
+}
+
+func cmdBase(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+var probeSlowDetection = &Rule{
+	ID:       "probe-slow-detection",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A probe takes longer than probe_failure_window (default 5m) to notice a failing pod",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# probe-slow-detection
+
+A probe notices a failure after periodSeconds × failureThreshold (defaults 10 × 3 = 30s). When
+that window is longer than probe_failure_window (.no502.yaml, default 5m), a pod that stops
+answering stays in the Service that long and the requests sent to it get 502/504.
+
+The readiness probe is checked; a liveness probe only when there is no readiness probe (then
+it is the only thing that takes a broken pod away). Startup probes are meant to be patient
+and are not checked.
+
+**Fix:** periodSeconds ≤ 10 and failureThreshold ≤ 3.
+` + k8sHealthSources,
+	Run: runProbeSlowDetection,
+}
+
+func runProbeSlowDetection(p *Pass) {
+	limit := p.Config.ProbeFailureWindow
+	if !limit.Known() || limit.Value <= 0 {
+		return
+	}
+	for _, w := range k8sWorkloads(p.Model) {
+		for _, c := range servingContainers(w) {
+			pr, key := c.Readiness, "readinessProbe"
+			if pr == nil {
+				pr, key = c.Liveness, "livenessProbe"
+			}
+			if pr == nil || !pr.Period.Known() || !pr.FailureThreshold.Known() {
+				continue
+			}
+			win := pr.FailureWindow()
+			if win <= limit.Value {
+				continue
+			}
+			pos := pr.Pos
+			switch {
+			case pr.FailureThreshold.Explicit():
+				pos = pr.FailureThreshold.Pos
+			case pr.Period.Explicit():
+				pos = pr.Period.Pos
+			}
+			period := min(pr.Period.Value, 10*time.Second)
+			ft := max(1, min(pr.FailureThreshold.Value, 3))
+			var related []Related
+			if limit.Explicit() {
+				related = append(related, Related{Pos: limit.Pos, Message: "probe_failure_window " + parsers.Seconds(limit.Value)})
+			}
+			p.Report(Finding{
+				Pos: pos,
+				Message: fmt.Sprintf("%s of %s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
+					key, containerName(w, c), parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
+					serviceNames(w), parsers.FormatDuration(limit.Value), limit.Describe(), int(period/time.Second), ft),
+				Related: related,
+				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
+					containerPatch(w, c, ymap{}.set(key, ymap{}.set("periodSeconds", int(period/time.Second)).set("failureThreshold", ft)))),
+			})
+		}
+	}
+}
+
+var livenessSameAsReadiness = &Rule{
+	ID:       "liveness-same-as-readiness",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A livenessProbe identical to the readinessProbe (same check, same timing) restarts pods exactly when they leave the Service",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# liveness-same-as-readiness
+
+When liveness and readiness run the same check with the same timing, a slow or overloaded
+app fails both at once: the pod is taken out of the Service and restarted in the same
+moment, instead of being given time to recover. When every pod is slow (a traffic spike, a
+slow database), all of them restart together and requests get 502/503 until they are back.
+
+Using the same endpoint with a more tolerant liveness probe (a higher failureThreshold or
+longer period) is the recommended pattern and is not flagged.
+
+**Fix:** make liveness more tolerant, e.g. twice the failureThreshold.
+` + k8sHealthSources,
+	Run: runLivenessSameAsReadiness,
+}
+
+func runLivenessSameAsReadiness(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		for _, c := range servingContainers(w) {
+			r, l := c.Readiness, c.Liveness
+			if r == nil || l == nil || !sameProbe(r, l) {
+				continue
+			}
+			ft := max(2*l.FailureThreshold.Value, l.FailureThreshold.Value+3)
+			p.Report(Finding{
+				Pos: l.Pos,
+				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and requests get 502/503. Make liveness more tolerant, e.g. failureThreshold: %d.",
+					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), ft),
+				Related: []Related{{Pos: r.Pos, Message: "the readinessProbe it duplicates"}},
+				Fix:     k8sFix("give liveness more patience than readiness", containerPatch(w, c, ymap{}.set("livenessProbe", ymap{}.set("failureThreshold", ft)))),
+			})
+		}
+	}
+}
+
+// sameProbe reports whether two probes run the same check with the same timing. Every
+// value must be known; an unknown one keeps the rule silent.
+func sameProbe(a, b *parsers.Probe) bool {
+	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || a.Port != b.Port ||
+		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
+		return false
+	}
+	for _, s := range []parsers.Duration{a.Period, b.Period, a.Timeout, b.Timeout, a.InitialDelay, b.InitialDelay} {
+		if !s.Known() {
+			return false
+		}
+	}
+	if !a.FailureThreshold.Known() || !b.FailureThreshold.Known() {
+		return false
+	}
+	return a.Period.Value == b.Period.Value && a.Timeout.Value == b.Timeout.Value &&
+		a.FailureThreshold.Value == b.FailureThreshold.Value
+}
+
+// probeCheck describes what a probe checks, for messages.
+func probeCheck(p *parsers.Probe) string {
+	switch p.Handler {
+	case "httpGet":
+		return "httpGet " + p.Path + " on port " + p.Port
+	case "exec":
+		return "exec " + strings.Join(p.Command, " ")
+	}
+	return p.Handler + " on port " + p.Port
+}

@@ -1,0 +1,303 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+func init() {
+	Register(singleReplica, hpaMinReplicas, rolloutTakesAllDown, pdbMissing)
+}
+
+const k8sReplicaSources = `
+Sources (../shared/reference/defaults.md, "Kubernetes"):
+- Deployment replicas default 1, maxUnavailable 25%, maxSurge 25%: K8S-APPS ` + "`SetDefaults_Deployment`" + `.
+- PDBs limit evictions only (node drains), not rollouts or deletions:
+  https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
+- Rolling update rounding (maxUnavailable rounds down, maxSurge up):
+  https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+`
+
+var singleReplica = &Rule{
+	ID:       "single-replica",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "A served Deployment or StatefulSet runs one replica and no autoscaler keeps it at two or more",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# single-replica
+
+A Deployment or StatefulSet that a Service routes to runs a single pod (` + "`replicas: 1`" + `, or
+no replicas field, which defaults to 1) and no HorizontalPodAutoscaler keeps it at 2 or more.
+Every rollout, node drain, eviction or crash of that one pod leaves the Service without a
+ready endpoint: the ingress or load balancer answers 502/503 until a new pod is ready.
+
+` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
+Service selects, nor a DaemonSet.
+
+**Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
+` + k8sReplicaSources,
+	Run: runSingleReplica,
+}
+
+func runSingleReplica(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
+			continue
+		}
+		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
+			continue // an autoscaler owns the count; hpa-min-replicas covers its floor
+		}
+		if !w.Replicas.Known() || w.Replicas.Value != 1 {
+			continue
+		}
+		pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
+		if w.Replicas.Explicit() {
+			pos, what = w.Replicas.Pos, fmt.Sprintf("%s (%s)", w.Replicas.Text, w.Replicas.Pos.Short())
+		}
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
+				workloadName(w), what, serviceNames(w)),
+			Related: serviceRelated(w),
+			Fix: k8sFix("run 2 replicas",
+				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
+				scalarEdit(w.Replicas.Pos, "2")...),
+		})
+	}
+}
+
+var hpaMinReplicas = &Rule{
+	ID:       "hpa-min-replicas",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "An autoscaler of a served workload may scale it down to a single pod (minReplicas below 2)",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# hpa-min-replicas
+
+A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means 1) targets a workload a
+Service routes to. At low load the autoscaler scales it to one pod, and then every rollout,
+node drain or crash of that pod leaves the Service with no ready endpoint (502/503).
+
+**Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
+
+Sources: HPA minReplicas defaults to 1 (autoscaling/v2 API reference,
+https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/).
+` + k8sReplicaSources,
+	Run: runHPAMinReplicas,
+}
+
+func runHPAMinReplicas(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		min := w.MinReplicas
+		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
+			continue
+		}
+		ns, name := hpaName(min.ViaNote)
+		spec := ymap{}.set("minReplicas", 2)
+		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
+			spec = spec.set("maxReplicas", 2)
+		}
+		var edits []Edit
+		if strings.HasPrefix(min.Text, "minReplicas") {
+			edits = scalarEdit(min.Pos, "2")
+		}
+		p.Report(Finding{
+			Pos: min.Pos,
+			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s, %s): at low load a rollout, node drain or crash of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
+				name, workloadName(w), min.Value, min.Text, min.Pos.Short(), serviceNames(w)),
+			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
+			Fix:     k8sFix("keep at least 2 pods", objectPatch("HorizontalPodAutoscaler", ns, name, ykv{"spec", spec}), edits...),
+		})
+	}
+}
+
+// hpaName reads "from HorizontalPodAutoscaler ns/name", the ViaNote parsers/k8s puts on
+// MinReplicas.
+func hpaName(note string) (ns, name string) {
+	s := strings.TrimPrefix(note, "from HorizontalPodAutoscaler ")
+	ns, name, _ = strings.Cut(s, "/")
+	return ns, name
+}
+
+var rolloutTakesAllDown = &Rule{
+	ID:       "rollout-takes-all-down",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "A rollout can stop every pod of a served Deployment at once (Recreate, or maxUnavailable covering all replicas)",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# rollout-takes-all-down
+
+` + "`strategy.type: Recreate`" + ` deletes every pod of a Deployment before creating the new ones; a
+rolling update whose ` + "`maxUnavailable`" + ` is at least the replica count (or 100%) may do the same.
+During every rollout the Service then has no ready endpoint and requests get 502/503.
+
+**Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
+old ones go). If a ReadWriteOnce volume forces Recreate, expect downtime on every deploy.
+` + k8sReplicaSources,
+	Run: runRolloutTakesAllDown,
+}
+
+func runRolloutTakesAllDown(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		if w.Kind != "Deployment" || !w.Strategy.Known() {
+			continue
+		}
+		n, ok := effectiveReplicas(w)
+		if !ok || n < 1 {
+			continue
+		}
+		fixStrategy := ymap{}.set("type", "RollingUpdate").set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1))
+		patch := objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", fixStrategy)})
+		if w.Strategy.Value == "Recreate" {
+			p.Report(Finding{
+				Pos: w.Strategy.Pos,
+				Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
+					w.Strategy.Text, w.Strategy.Pos.Short(), n, workloadName(w), serviceNames(w)),
+				Fix: k8sFix("roll pods one at a time, new before old", patch),
+			})
+			continue
+		}
+		mu := w.MaxUnavailable
+		if !mu.Known() {
+			continue
+		}
+		down, ok := intOrPercent(mu.Value, n, false)
+		if !ok || down < n {
+			continue
+		}
+		pos := mu.Pos
+		if !pos.IsValid() {
+			pos = w.Pos
+		}
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
+				mu.Describe(), workloadName(w), min(down, n), n, serviceNames(w)),
+			Fix: k8sFix("roll pods one at a time, new before old",
+				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", ymap{}.set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1)))})),
+		})
+	}
+}
+
+var pdbMissing = &Rule{
+	ID:       "pdb-missing",
+	Category: Replicas,
+	Severity: Info,
+	Summary:  "A served workload with 2+ replicas has no PodDisruptionBudget, or one that lets every pod be evicted at once",
+	Formats:  []string{parsers.FormatK8s},
+	Doc: `# pdb-missing
+
+A workload a Service routes to runs 2 or more pods but no PodDisruptionBudget limits
+evictions, or its PDB allows all of them to be evicted at once (` + "`maxUnavailable`" + ` covering every
+replica, ` + "`minAvailable: 0`" + `). A node drain (cluster upgrade, node autoscaler scale-down) may then
+evict every pod together, leaving the Service with no ready endpoint (502/503).
+
+This is ` + "`info`" + `: a PDB covers evictions (node drains) only, not rollouts or deletions, which
+are bounded by the Deployment's ` + "`maxUnavailable`" + ` (see rollout-takes-all-down).
+
+**Fix:** a PDB with ` + "`maxUnavailable: 1`" + ` selecting the pods.
+` + k8sReplicaSources,
+	Run: runPDBMissing,
+}
+
+func runPDBMissing(p *Pass) {
+	for _, w := range k8sWorkloads(p.Model) {
+		switch w.Kind {
+		case "Deployment", "StatefulSet", "ReplicaSet":
+		default:
+			continue
+		}
+		n, ok := effectiveReplicas(w)
+		if !ok || n < 2 {
+			continue
+		}
+		if len(w.PDBs) == 0 {
+			pdb := objectPatch("PodDisruptionBudget", w.Namespace, w.Name,
+				ykv{"spec", ymap{}.set("maxUnavailable", 1).set("selector", ymap{}.set("matchLabels", labelsMap(pdbLabels(w))))})
+			p.Report(Finding{
+				Pos: w.Pos,
+				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and requests get 502/503 until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
+					workloadName(w), n, serviceNames(w)),
+				Fix: k8sFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb),
+			})
+			continue
+		}
+		for _, pdb := range w.PDBs {
+			var bad parsers.Setting[string]
+			switch {
+			case pdb.MaxUnavailable.Known():
+				if v, ok := intOrPercent(pdb.MaxUnavailable.Value, n, true); ok && v >= n {
+					bad = pdb.MaxUnavailable
+				}
+			case pdb.MinAvailable.Known():
+				if v, ok := intOrPercent(pdb.MinAvailable.Value, n, true); ok && v == 0 {
+					bad = pdb.MinAvailable
+				}
+			}
+			if !bad.Known() {
+				continue
+			}
+			spec := ymap{}.set("maxUnavailable", 1)
+			if pdb.MinAvailable.Known() {
+				spec = spec.set("minAvailable", nil)
+			}
+			p.Report(Finding{
+				Pos: bad.Pos,
+				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+					pdb.Name, n, workloadName(w), bad.Describe()),
+				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
+				Fix:     k8sFix("allow one eviction at a time", objectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, ykv{"spec", spec})),
+			})
+		}
+	}
+}
+
+// pdbLabels picks the labels a new PDB should select: the selector of a Service that
+// routes to w (stable, already chosen by the user), else the pod labels.
+func pdbLabels(w *parsers.Workload) map[string]string {
+	for _, s := range w.Services {
+		if s.Selector != nil && len(s.Selector.MatchLabels) > 0 && len(s.Selector.MatchExpressions) == 0 {
+			return s.Selector.MatchLabels
+		}
+	}
+	return w.Labels
+}
+
+// labelsMap writes labels as a sorted ymap with quoted values.
+func labelsMap(l map[string]string) ymap {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var m ymap
+	for _, k := range keys {
+		m = m.set(k, yamlQuote(l[k]))
+	}
+	return m
+}
+
+// serviceNames lists the Services that route to w.
+func serviceNames(w *parsers.Workload) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, s := range w.Services {
+		if !seen[s.Name] {
+			seen[s.Name] = true
+			names = append(names, s.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// serviceRelated points at the Services that route to w.
+func serviceRelated(w *parsers.Workload) []Related {
+	var out []Related
+	for _, s := range w.Services {
+		out = append(out, Related{Pos: s.Pos, Message: "Service " + s.Name + " routes requests to it"})
+	}
+	return out
+}
