@@ -30,13 +30,21 @@ func TestFixesClearFindings(t *testing.T) {
 			t.Run(name+"/"+f.Rule.ID, func(t *testing.T) {
 				tmp := t.TempDir()
 				copyDir(t, src, tmp)
-				file := f.Fix.Edits[0].File
-				path := filepath.Join(tmp, file)
-				old, err := os.ReadFile(path)
-				if err != nil {
-					t.Skipf("edit targets %s, not a plain file of the directory", file)
+				// A fix may edit another file than the one reported (a Terraform
+				// variable's default): apply each file's edits to it.
+				byFile := map[string][]rules.Edit{}
+				for _, e := range f.Fix.Edits {
+					byFile[e.File] = append(byFile[e.File], e)
 				}
-				os.WriteFile(path, rules.ApplyEdits(old, f.Fix.Edits), 0o644)
+				for name, edits := range byFile {
+					path := filepath.Join(tmp, name)
+					old, err := os.ReadFile(path)
+					if err != nil {
+						t.Skipf("edit targets %s, not a plain file of the directory", name)
+					}
+					os.WriteFile(path, rules.ApplyEdits(old, edits), 0o644)
+				}
+				file := f.Pos.File
 				m, after := rulestest.Lint(t, tmp)
 				errorsAfter := 0
 				for _, dg := range m.Diags {
@@ -48,7 +56,7 @@ func TestFixesClearFindings(t *testing.T) {
 					t.Errorf("%s: the fixed file does not parse: %v", f.Pos, m.Diags)
 				}
 				if countRule(after, f.Rule.ID, file) >= countRule(findings, f.Rule.ID, file) {
-					t.Errorf("%s: applying the fix for %s did not clear it.\nfix: %s\n%s", f.Pos, f.Rule.ID, f.Fix.Description, rules.ApplyEdits(old, f.Fix.Edits))
+					t.Errorf("%s: applying the fix for %s did not clear it.\nfix: %s\n%s", f.Pos, f.Rule.ID, f.Fix.Description, f.Fix.Snippet)
 				}
 			})
 		}

@@ -1,0 +1,136 @@
+package terraform_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	gtf "github.com/no502/no502/generators/terraform"
+	"github.com/no502/no502/parsers"
+	tfparse "github.com/no502/no502/parsers/terraform"
+	"github.com/no502/no502/rules"
+)
+
+// around wires the generated blocks to a load balancer and a service, so the real
+// pipeline links route → target group → workload and every rule has something to read.
+const around = `
+resource "aws_lb" "web" {
+  name         = "web"
+  idle_timeout = %d
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 443
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.%s.arn
+  }
+}
+
+resource "aws_ecs_service" "app" {
+  name          = "app"
+  desired_count = 2
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.%s.arn
+    container_name   = "app"
+    container_port   = 8080
+  }
+}
+`
+
+func TestGeneratedLintsClean(t *testing.T) {
+	cases := []gtf.TargetGroupOptions{
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: 90 * time.Second, Path: "/hooks/*"},
+		{Name: "api-v2", Port: 3000, HealthPath: "/ready", HandlerTimeout: 20 * time.Minute, Path: "/api/"},
+		{Name: "web", Port: 80, HealthPath: "/", VPCIDExpr: "aws_vpc.main.id"},
+	}
+	for _, o := range cases {
+		t.Run(o.Name, func(t *testing.T) {
+			o.ListenerARNExpr = "aws_lb_listener.https.arn"
+			out, err := gtf.GenerateTargetGroup(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("\n%s", out)
+			if _, diags := hclsyntax.ParseConfig([]byte(out), "gen.tf", hcl.InitialPos); diags.HasErrors() {
+				t.Fatalf("generated HCL does not parse: %v", diags)
+			}
+			fmtCheck(t, out)
+
+			label := strings.ReplaceAll(o.Name, "-", "_")
+			idle := 60
+			cfgText := ""
+			if o.HandlerTimeout > 0 {
+				idle = int(o.HandlerTimeout/time.Second) + 30
+				match := strings.TrimSuffix(o.Path, "*")
+				cfgText = fmt.Sprintf("routes:\n  - match: %s\n    handler_timeout: %s\n", match, o.HandlerTimeout)
+			}
+			cfg, err := rules.ParseConfig(".no502.yaml", []byte(cfgText))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := out + fmt.Sprintf(around, idle, label, label)
+			m := tfparse.Parse([]parsers.Input{{Path: "gen/main.tf", Abs: "/gen/main.tf", Src: []byte(src)}}, parsers.Options{})
+			for _, d := range m.Diags {
+				t.Errorf("diag: %s", d)
+			}
+			if len(m.Backends) != 1 || len(m.Backends[0].Workloads) != 1 {
+				t.Fatalf("the generated target group was not linked: %+v", m.Backends)
+			}
+			for _, f := range rules.Run(m, cfg) {
+				t.Errorf("finding on generated config: %s %s: %s", f.Pos, f.Rule.ID, f.Message)
+			}
+		})
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	bad := []gtf.TargetGroupOptions{
+		{Name: "", Port: 8080, HealthPath: "/healthz"},
+		{Name: "1abc", Port: 8080, HealthPath: "/healthz"},
+		{Name: "hooks", Port: 0, HealthPath: "/healthz"},
+		{Name: "hooks", Port: 8080, HealthPath: "healthz"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: 2 * time.Hour},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", VPCIDExpr: "file(\"x\")"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "hooks"},
+	}
+	for _, o := range bad {
+		if _, err := gtf.GenerateTargetGroup(o); err == nil {
+			t.Errorf("%+v: want an error", o)
+		}
+	}
+}
+
+// fmtCheck runs terraform fmt on the output: skipped with a message when terraform is
+// missing, a failure under CI=true.
+func fmtCheck(t *testing.T, src string) {
+	t.Helper()
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("terraform not found (needed under CI): %v", err)
+		}
+		t.Log("terraform not found: skipping terraform fmt check")
+		return
+	}
+	cmd := exec.Command(bin, "fmt", "-")
+	cmd.Stdin = strings.NewReader(src)
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("terraform fmt: %v", err)
+	}
+	if !bytes.Equal(out, []byte(src)) {
+		t.Errorf("not terraform fmt clean:\n%s\n--- terraform fmt:\n%s", src, out)
+	}
+}

@@ -1,0 +1,313 @@
+package terraform
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/no502/no502/parsers"
+)
+
+// isALBModule recognises the terraform-aws-modules/alb module, the most used way to
+// declare an ALB, from the registry or its GitHub source.
+func isALBModule(source string) bool {
+	s := strings.TrimPrefix(source, "registry.terraform.io/")
+	s = strings.SplitN(s, "?", 2)[0]
+	return s == "terraform-aws-modules/alb/aws" ||
+		strings.HasSuffix(s, "github.com/terraform-aws-modules/terraform-aws-alb") ||
+		strings.HasSuffix(s, "github.com/terraform-aws-modules/terraform-aws-alb.git")
+}
+
+// albModule maps the module's inputs to the model: idle_timeout to the hop,
+// target_groups (a map since v9, a list before) to backends with their
+// deregistration_delay and health_check, listeners (v9 listeners map, v8
+// http_tcp_listeners/https_listeners) to routes.
+func (b *builder) albModule(c *call) {
+	n := c.node
+	for _, flag := range []string{"create", "create_lb"} {
+		if v := n.boolSetting(flag, true, "module default"); v.Known() && !v.Value {
+			return
+		}
+	}
+	addr := "module." + c.name
+	typ := n.strSetting("load_balancer_type", "application", "module default load_balancer_type application")
+	h := &parsers.Hop{Format: parsers.FormatTerraform, Name: addr, Pos: n.pos, Block: n.rng}
+	switch {
+	case !typ.Known():
+		h.Kind = parsers.HopALB
+		h.ClientIdleTimeout = parsers.Duration{Pos: typ.Pos, Text: typ.Text, Unknown: true}
+	case typ.Value == "application":
+		h.Kind = parsers.HopALB
+		h.ClientIdleTimeout = n.secondsSetting("idle_timeout", 60*time.Second, idleDefault)
+	case typ.Value == "network":
+		h.Kind = parsers.HopNLB
+	default:
+		return
+	}
+	b.addHop(addr, h)
+
+	// Target groups, keyed as references name them: target_groups["key"] (v9 map) or
+	// target_groups[0] (v8 list, referenced as target_group_arns[0]).
+	if tgs := n.objectAttr("target_groups"); tgs != nil {
+		for _, it := range tgs.items {
+			if it.node == nil {
+				continue
+			}
+			it.node.alias("backend_protocol", "protocol")
+			name := fmt.Sprintf("%s.target_groups[%s]", addr, it.key)
+			be := &parsers.Backend{Kind: "target-group", Name: name, Pos: it.pos, Block: it.node.rng}
+			be.DeregistrationDelay = it.node.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+			if it.node.attr("health_check") == nil || it.node.child("health_check") != nil {
+				be.Health = targetGroupHealth(it.node, it.node.child("health_check"))
+			}
+			b.addBackend(name, be)
+		}
+	}
+	tgKey := func(obj *node, keyAttr string, quoted bool) *parsers.Backend {
+		v, a, _ := obj.eval(keyAttr)
+		if a == nil {
+			return nil
+		}
+		if quoted {
+			if s, ok := strVal(v); ok {
+				return b.backends[fmt.Sprintf("%s.target_groups[%q]", addr, s)]
+			}
+			return nil
+		}
+		if i, ok := intVal(v); ok {
+			return b.backends[fmt.Sprintf("%s.target_groups[%d]", addr, i)]
+		}
+		return nil
+	}
+	route := func(owner *node, path, kind string, be *parsers.Backend) {
+		if be == nil {
+			return
+		}
+		// No Block: the route's read timeout is the load balancer's idle_timeout, so a
+		// fix edits the hop, and a finding about it points at that attribute.
+		rt := &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: owner.pos, Backend: be}
+		if h.Kind == parsers.HopALB {
+			rt.ReadTimeout = h.ClientIdleTimeout
+		}
+		h.Routes = append(h.Routes, rt)
+	}
+	// forwards lists the target groups an action object (or listener) forwards to.
+	forwards := func(act *node) []*parsers.Backend {
+		var out []*parsers.Backend
+		if t := act.strSetting("type", "", ""); !t.Known() || t.Value == "forward" {
+			out = append(out, tgKey(act, "target_group_key", true))
+		}
+		if fw := act.child("forward"); fw != nil {
+			out = append(out, tgKey(fw, "target_group_key", true))
+		}
+		if wf := act.child("weighted_forward"); wf != nil {
+			if list := wf.objectAttr("target_groups"); list != nil {
+				for _, it := range list.items {
+					if it.node != nil {
+						out = append(out, tgKey(it.node, "target_group_key", true))
+					}
+				}
+			}
+		}
+		return out
+	}
+
+	// v9: listeners = { key = { forward = {...}, rules = { key = { actions, conditions } } } }
+	if ls := n.objectAttr("listeners"); ls != nil {
+		for _, l := range ls.items {
+			if l.node == nil {
+				continue
+			}
+			for _, be := range forwards(l.node) {
+				route(l.node, "/", "prefix", be)
+			}
+			rules := l.node.objectAttr("rules")
+			if rules == nil {
+				continue
+			}
+			for _, r := range rules.items {
+				if r.node == nil {
+					continue
+				}
+				paths := modulePaths(r.node.objectAttr("conditions"), "path_pattern")
+				if acts := r.node.objectAttr("actions"); acts != nil {
+					for _, a := range acts.items {
+						if a.node == nil {
+							continue
+						}
+						for _, be := range forwards(a.node) {
+							for _, p := range paths {
+								route(r.node, p[0], p[1], be)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	// v8: http_tcp_listeners / https_listeners = [{ target_group_index = 0 }]
+	for _, attr := range []string{"http_tcp_listeners", "https_listeners"} {
+		if ls := n.objectAttr(attr); ls != nil {
+			for _, l := range ls.items {
+				if l.node == nil {
+					continue
+				}
+				if t := l.node.strSetting("action_type", "forward", "module default"); t.Known() && t.Value != "forward" {
+					continue
+				}
+				route(l.node, "/", "prefix", tgKey(l.node, "target_group_index", false))
+			}
+		}
+	}
+}
+
+// modulePaths reads conditions = [{ path_pattern = { values = [...] } }] into (path,
+// kind) pairs; no path condition means every path.
+func modulePaths(conds *objList, key string) [][2]string {
+	var out [][2]string
+	if conds != nil {
+		for _, c := range conds.items {
+			if c.node == nil {
+				continue
+			}
+			pp := c.node.child(key)
+			if pp == nil {
+				continue
+			}
+			vals, _, ok := pp.strList("values")
+			if !ok || len(vals) == 0 {
+				out = append(out, [2]string{"", "regex"})
+				continue
+			}
+			for _, v := range vals {
+				p, k := routePath(v)
+				out = append(out, [2]string{p, k})
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = [][2]string{{"/", "prefix"}}
+	}
+	return out
+}
+
+// objList is a map or list written as an expression (a module input), walked in its
+// syntax so that each entry keeps its position.
+type objList struct {
+	items []objItem
+}
+
+type objItem struct {
+	key  string // `"name"` for a map key (quoted), "0" for a list index
+	pos  parsers.Pos
+	node *node // the entry as a node when it is an object constructor
+}
+
+// objectAttr walks attribute name as written: an object or tuple constructor, or a
+// reference to a local or a variable default holding one. nil when it is anything else
+// (a function call, a for expression, JSON syntax).
+func (n *node) objectAttr(name string) *objList {
+	a := n.attr(name)
+	if a == nil {
+		return nil
+	}
+	expr, file := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	if expr == nil {
+		return nil
+	}
+	out := &objList{}
+	switch e := expr.(type) {
+	case *hclsyntax.ObjectConsExpr:
+		for _, it := range e.Items {
+			kv, diags := it.KeyExpr.Value(nil)
+			if diags.HasErrors() || !kv.IsKnown() || kv.IsNull() || kv.Type() != cty.String {
+				continue
+			}
+			r := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
+			out.items = append(out.items, objItem{key: fmt.Sprintf("%q", kv.AsString()), pos: rangePos(file.Path, r), node: n.mod.objNode(it.ValueExpr, file, r)})
+		}
+	case *hclsyntax.TupleConsExpr:
+		for i, el := range e.Exprs {
+			out.items = append(out.items, objItem{key: fmt.Sprint(i), pos: rangePos(file.Path, el.Range()), node: n.mod.objNode(el, file, el.Range())})
+		}
+	default:
+		return nil
+	}
+	return out
+}
+
+// resolveSyntax follows `local.x` and `var.x` (to the expression its value came from) to
+// the syntax that defines a value.
+func (mod *module) resolveSyntax(expr hcl.Expression, file *parsers.File, depth int) (hclsyntax.Expression, *parsers.File) {
+	if depth > 10 {
+		return nil, nil
+	}
+	se, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok {
+		if s, ok := expr.(hclsyntax.Expression); ok {
+			return s, file
+		}
+		return nil, nil
+	}
+	t := se.Traversal
+	if len(t) != 2 {
+		return nil, nil
+	}
+	a, ok := t[1].(hcl.TraverseAttr)
+	if !ok {
+		return nil, nil
+	}
+	switch t.RootName() {
+	case "local":
+		if l := mod.locals[a.Name]; l != nil {
+			return mod.resolveSyntax(l.attr.Expr, l.file, depth+1)
+		}
+	case "var":
+		if v := mod.vars[a.Name]; v != nil && v.expr != nil {
+			if f := mod.m.File(v.src.File); f != nil {
+				return mod.resolveSyntax(v.expr, f, depth+1)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// objNode makes a node of an object constructor so module inputs read like blocks:
+// each item is an attribute, each item holding an object is also a child "block".
+func (mod *module) objNode(expr hclsyntax.Expression, file *parsers.File, owner hcl.Range) *node {
+	oc, ok := expr.(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return nil
+	}
+	n := &node{mod: mod, file: file, attrs: hcl.Attributes{}, blocks: map[string][]*node{}, dynamic: map[string]bool{}}
+	n.pos = rangePos(file.Path, owner)
+	r := oc.Range()
+	n.rng = parsers.Range{File: file.Path, Start: r.Start.Byte, End: r.End.Byte}
+	for _, it := range oc.Items {
+		kv, diags := it.KeyExpr.Value(nil)
+		if diags.HasErrors() || !kv.IsKnown() || kv.IsNull() || kv.Type() != cty.String {
+			continue
+		}
+		name := kv.AsString()
+		rng := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
+		n.attrs[name] = &hcl.Attribute{Name: name, Expr: it.ValueExpr, Range: rng, NameRange: it.KeyExpr.Range()}
+		if sub, subFile := mod.resolveSyntax(it.ValueExpr, file, 0); sub != nil {
+			if child := mod.objNode(sub, subFile, rng); child != nil {
+				n.blocks[name] = append(n.blocks[name], child)
+			}
+		}
+	}
+	return n
+}
+
+// alias makes attribute from readable under name to when to is absent (the v8 module
+// calls the target group protocol backend_protocol).
+func (n *node) alias(from, to string) {
+	if n.attrs[to] == nil && n.attrs[from] != nil {
+		n.attrs[to] = n.attrs[from]
+	}
+}

@@ -1,0 +1,526 @@
+package terraform
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// builder turns a module's resources into hops, routes, backends and workloads, keyed by
+// resource address so references can link them.
+type builder struct {
+	mod       *module
+	hops      map[string]*parsers.Hop
+	backends  map[string]*parsers.Backend
+	listeners map[string]*parsers.Hop // listener address → its load balancer
+	workloads map[string]*parsers.Workload
+}
+
+func (mod *module) build() {
+	b := &builder{
+		mod:       mod,
+		hops:      map[string]*parsers.Hop{},
+		backends:  map[string]*parsers.Backend{},
+		listeners: map[string]*parsers.Hop{},
+		workloads: map[string]*parsers.Workload{},
+	}
+	// Order matters only for references: load balancers and target groups first, then
+	// what points at them.
+	b.each(func(r *resource) {
+		switch r.typ {
+		case "aws_lb", "aws_alb":
+			b.loadBalancer(r)
+		case "aws_elb":
+			b.classic(r)
+		case "aws_lb_target_group", "aws_alb_target_group":
+			b.targetGroup(r)
+		}
+	})
+	for _, c := range mod.calls {
+		if isALBModule(c.source) {
+			b.albModule(c)
+		}
+	}
+	b.each(func(r *resource) {
+		if r.typ == "aws_lb_listener" || r.typ == "aws_alb_listener" {
+			b.listener(r)
+		}
+	})
+	b.each(func(r *resource) {
+		switch r.typ {
+		case "aws_lb_listener_rule", "aws_alb_listener_rule":
+			b.listenerRule(r)
+		case "aws_lb_target_group_attachment", "aws_alb_target_group_attachment":
+			b.attachment(r)
+		case "aws_ecs_service":
+			b.ecsService(r)
+		case "aws_autoscaling_group":
+			b.asg(r)
+		}
+	})
+	b.each(func(r *resource) {
+		switch r.typ {
+		case "aws_autoscaling_attachment":
+			b.asgAttachment(r)
+		case "aws_appautoscaling_target":
+			b.appAutoscaling(r)
+		case "cloudflare_record", "cloudflare_dns_record":
+			b.cloudflare(r)
+		}
+	})
+	b.keepAlive()
+}
+
+// each calls f for every resource that may exist (count/for_each not known to be empty).
+func (b *builder) each(f func(*resource)) {
+	for _, r := range b.mod.resources {
+		if r.node.exists() {
+			f(r)
+		}
+	}
+}
+
+func (b *builder) addHop(addr string, h *parsers.Hop) {
+	if _, dup := b.hops[addr]; dup {
+		return
+	}
+	b.hops[addr] = h
+	b.mod.m.Hops = append(b.mod.m.Hops, h)
+}
+
+func (b *builder) addBackend(addr string, be *parsers.Backend) {
+	if _, dup := b.backends[addr]; dup {
+		return
+	}
+	b.backends[addr] = be
+	b.mod.m.Backends = append(b.mod.m.Backends, be)
+}
+
+func (b *builder) addWorkload(addr string, w *parsers.Workload) {
+	if _, dup := b.workloads[addr]; dup {
+		return
+	}
+	b.workloads[addr] = w
+	b.mod.m.Workloads = append(b.mod.m.Workloads, w)
+}
+
+const idleDefault = "AWS/Terraform default idle_timeout 60s"
+
+func (b *builder) loadBalancer(r *resource) {
+	n := r.node
+	typ := n.strSetting("load_balancer_type", "application", "Terraform default load_balancer_type application")
+	h := &parsers.Hop{Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	switch {
+	case !typ.Known():
+		// Unknown type: an ALB is the common case, but its idle timeout must not be
+		// assumed for what may be an NLB.
+		h.Kind = parsers.HopALB
+		h.ClientIdleTimeout = parsers.Duration{Pos: typ.Pos, Text: typ.Text, Unknown: true}
+	case typ.Value == "application":
+		h.Kind = parsers.HopALB
+		h.ClientIdleTimeout = n.secondsSetting("idle_timeout", 60*time.Second, idleDefault)
+	case typ.Value == "network":
+		h.Kind = parsers.HopNLB
+	default:
+		return // gateway load balancers do not carry HTTP
+	}
+	b.addHop(r.addr, h)
+}
+
+// classic maps aws_elb: a hop with one route "/" and its own backend.
+func (b *builder) classic(r *resource) {
+	n := r.node
+	h := &parsers.Hop{Kind: parsers.HopCLB, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	h.ClientIdleTimeout = n.secondsSetting("idle_timeout", 60*time.Second, idleDefault)
+	b.addHop(r.addr, h)
+	be := &parsers.Backend{Kind: "clb", Name: r.addr, Pos: n.pos, Block: n.rng}
+	draining := n.boolSetting("connection_draining", false, "Terraform default connection_draining false")
+	switch {
+	case !draining.Known():
+		be.DeregistrationDelay = parsers.Duration{Pos: draining.Pos, Text: draining.Text, Unknown: true}
+	case !draining.Value:
+		be.DeregistrationDelay = parsers.Duration{Value: 0, Pos: draining.Pos, Text: draining.Text, Default: draining.Default, Via: draining.Via, ViaNote: draining.ViaNote}
+	default:
+		be.DeregistrationDelay = n.secondsSetting("connection_draining_timeout", 300*time.Second, "Terraform default connection_draining_timeout 300s")
+	}
+	if hc := n.child("health_check"); hc != nil && !n.dynamic["health_check"] {
+		be.Health = classicHealth(hc)
+	}
+	b.addBackend(r.addr, be)
+	route := &parsers.Route{Hop: h, Path: "/", PathKind: "prefix", Pos: n.pos, Block: n.rng, ReadTimeout: h.ClientIdleTimeout, Backend: be}
+	h.Routes = append(h.Routes, route)
+}
+
+// classicHealth reads an aws_elb health_check block (all of its fields are required).
+func classicHealth(n *node) *parsers.HealthCheck {
+	hc := &parsers.HealthCheck{Pos: n.pos, Block: n.rng, Enabled: parsers.Def(true, "aws_elb health_check is always on")}
+	hc.Interval = n.secondsSetting("interval", 0, "")
+	hc.Timeout = n.secondsSetting("timeout", 0, "")
+	hc.HealthyThreshold = n.intSetting("healthy_threshold", 0, "")
+	hc.UnhealthyThreshold = n.intSetting("unhealthy_threshold", 0, "")
+	target := n.strSetting("target", "", "")
+	if target.Known() {
+		// "HTTP:8000/health" or "TCP:80".
+		proto, rest, _ := strings.Cut(target.Value, ":")
+		port, path, _ := strings.Cut(rest, "/")
+		hc.Protocol = parsers.Setting[string]{Value: strings.ToUpper(proto), Pos: target.Pos, Text: target.Text}
+		hc.Port = parsers.Setting[string]{Value: port, Pos: target.Pos, Text: target.Text}
+		if strings.HasPrefix(strings.ToUpper(proto), "HTTP") {
+			hc.Path = parsers.Setting[string]{Value: "/" + path, Pos: target.Pos, Text: target.Text}
+		}
+	}
+	return hc
+}
+
+func (b *builder) targetGroup(r *resource) {
+	n := r.node
+	be := &parsers.Backend{Kind: "target-group", Name: r.addr, Pos: n.pos, Block: n.rng}
+	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+	if !n.dynamic["health_check"] {
+		be.Health = targetGroupHealth(n, n.child("health_check"))
+	}
+	b.addBackend(r.addr, be)
+}
+
+// targetGroupHealth reads health_check with Terraform's defaults (thresholds 3/3, which
+// the provider sends explicitly) and the AWS API's where Terraform has none (timeout,
+// matcher). tg is the target group; hcNode may be nil (no block: all defaults).
+func targetGroupHealth(tg, hcNode *node) *parsers.HealthCheck {
+	tgProto := strings.ToUpper(tg.strSetting("protocol", "", "").Value)
+	targetType := tg.strSetting("target_type", "instance", "Terraform default target_type instance")
+	version := strings.ToUpper(tg.strSetting("protocol_version", "HTTP1", "AWS default protocol_version HTTP1").Value)
+	hc := &parsers.HealthCheck{Pos: tg.pos}
+	if hcNode != nil {
+		hc.Pos, hc.Block = hcNode.pos, hcNode.rng
+	}
+	lambda := targetType.Known() && targetType.Value == "lambda"
+	if lambda {
+		hc.Enabled = hcNode.boolSetting("enabled", false, "AWS default: health checks off for lambda targets")
+	} else {
+		hc.Enabled = hcNode.boolSetting("enabled", true, "Terraform default health_check.enabled true")
+	}
+	hc.Protocol = hcNode.strSetting("protocol", "HTTP", "Terraform default health_check.protocol HTTP")
+	hcProto := strings.ToUpper(hc.Protocol.Value)
+	httpCheck := hc.Protocol.Known() && (hcProto == "HTTP" || hcProto == "HTTPS")
+	if httpCheck {
+		hc.Path = hcNode.strSetting("path", "/", "AWS default health check path /")
+	} else {
+		hc.Path = hcNode.strSetting("path", "", "")
+	}
+	hc.Port = hcNode.strSetting("port", "traffic-port", "Terraform default health_check.port traffic-port")
+	hc.Interval = hcNode.secondsSetting("interval", 30*time.Second, "Terraform default health_check.interval 30s")
+	switch {
+	case lambda:
+		hc.Timeout = hcNode.secondsSetting("timeout", 30*time.Second, "AWS default health check timeout 30s for lambda targets")
+	case hc.Protocol.Known() && hcProto == "HTTP":
+		hc.Timeout = hcNode.secondsSetting("timeout", 6*time.Second, "AWS default health check timeout 6s for HTTP")
+	case hc.Protocol.Known():
+		hc.Timeout = hcNode.secondsSetting("timeout", 10*time.Second, "AWS default health check timeout 10s for "+hcProto)
+	default:
+		hc.Timeout = hcNode.secondsSetting("timeout", 0, "")
+	}
+	hc.HealthyThreshold = hcNode.intSetting("healthy_threshold", 3, "Terraform default health_check.healthy_threshold 3")
+	hc.UnhealthyThreshold = hcNode.intSetting("unhealthy_threshold", 3, "Terraform default health_check.unhealthy_threshold 3")
+	switch {
+	case !httpCheck:
+		hc.Matcher = hcNode.strSetting("matcher", "", "")
+	case version == "GRPC":
+		hc.Matcher = hcNode.strSetting("matcher", "12", "AWS default gRPC matcher 12")
+	case tgProto == "TCP" || tgProto == "TLS" || tgProto == "UDP" || tgProto == "TCP_UDP":
+		hc.Matcher = hcNode.strSetting("matcher", "200-399", "AWS default NLB HTTP health check matcher 200-399")
+	default:
+		hc.Matcher = hcNode.strSetting("matcher", "200", "AWS default matcher 200")
+	}
+	return hc
+}
+
+func (b *builder) listener(r *resource) {
+	n := r.node
+	var hop *parsers.Hop
+	for _, ref := range b.mod.refs(exprOf(n.attr("load_balancer_arn"))) {
+		if h := b.hops[ref]; h != nil {
+			hop = h
+			break
+		}
+	}
+	if hop == nil {
+		return
+	}
+	b.listeners[r.addr] = hop
+	for _, act := range n.blocks["default_action"] {
+		b.routesFromAction(hop, act, "/", "prefix", n)
+	}
+}
+
+func (b *builder) listenerRule(r *resource) {
+	n := r.node
+	var hop *parsers.Hop
+	for _, ref := range b.mod.refs(exprOf(n.attr("listener_arn"))) {
+		if h := b.listeners[ref]; h != nil {
+			hop = h
+			break
+		}
+	}
+	if hop == nil {
+		return
+	}
+	type pk struct{ path, kind string }
+	var paths []pk
+	for _, c := range n.blocks["condition"] {
+		var vals []string
+		var ok, found bool
+		if pp := c.child("path_pattern"); pp != nil {
+			vals, _, ok = pp.strList("values")
+			found = true
+		} else if field := c.strSetting("field", "", ""); field.Known() && field.Value == "path-pattern" {
+			vals, _, ok = c.strList("values")
+			found = true
+		}
+		if !found {
+			continue
+		}
+		if !ok || len(vals) == 0 {
+			// Which paths this rule serves cannot be known.
+			paths = append(paths, pk{"", "regex"})
+			continue
+		}
+		for _, v := range vals {
+			p, k := routePath(v)
+			paths = append(paths, pk{p, k})
+		}
+	}
+	if len(paths) == 0 {
+		paths = []pk{{"/", "prefix"}}
+	}
+	for _, act := range n.blocks["action"] {
+		for _, p := range paths {
+			b.routesFromAction(hop, act, p.path, p.kind, n)
+		}
+	}
+}
+
+// routesFromAction adds a route per target group an action forwards to, or a route that
+// answers itself for a fixed-response action.
+func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path, kind string, owner *node) {
+	newRoute := func() *parsers.Route {
+		// No Block: the route's read timeout is the load balancer's idle_timeout, so a
+		// fix edits the hop, and a finding about it points at that attribute.
+		rt := &parsers.Route{Hop: hop, Path: path, PathKind: kind, Pos: owner.pos}
+		if hop.Kind == parsers.HopALB || hop.Kind == parsers.HopCLB {
+			// An ALB cuts a request when no byte flows for idle_timeout.
+			rt.ReadTimeout = hop.ClientIdleTimeout
+		}
+		hop.Routes = append(hop.Routes, rt)
+		return rt
+	}
+	typ := act.strSetting("type", "", "")
+	if typ.Known() && typ.Value == "fixed-response" {
+		fr := act.child("fixed_response")
+		if fr == nil {
+			return
+		}
+		code := fr.strSetting("status_code", "", "")
+		rt := newRoute()
+		rt.Respond = &parsers.Respond{Pos: fr.pos, Text: code.Text}
+		if i, err := strconv.Atoi(code.Value); err == nil && code.Known() {
+			rt.Respond.Status = parsers.Setting[int]{Value: i, Pos: code.Pos, Text: code.Text}
+		} else {
+			rt.Respond.Status = parsers.Setting[int]{Pos: code.Pos, Text: code.Text, Unknown: true}
+		}
+		return
+	}
+	if typ.Known() && typ.Value != "forward" {
+		return // redirect, authenticate-*: no backend
+	}
+	var refs []string
+	refs = append(refs, b.mod.refs(exprOf(act.attr("target_group_arn")))...)
+	if fw := act.child("forward"); fw != nil {
+		for _, tg := range fw.blocks["target_group"] {
+			refs = append(refs, b.mod.refs(exprOf(tg.attr("arn")))...)
+		}
+	}
+	seen := map[*parsers.Backend]bool{}
+	for _, ref := range refs {
+		be := b.backends[ref]
+		if be == nil || seen[be] {
+			continue
+		}
+		seen[be] = true
+		newRoute().Backend = be
+	}
+}
+
+func (b *builder) attachment(r *resource) {
+	n := r.node
+	var be *parsers.Backend
+	for _, ref := range b.mod.refs(exprOf(n.attr("target_group_arn"))) {
+		if x := b.backends[ref]; x != nil {
+			be = x
+			break
+		}
+	}
+	if be == nil {
+		return
+	}
+	id := n.strSetting("target_id", "", "")
+	port := n.intSetting("port", 0, "")
+	t := &parsers.Target{Pos: n.pos}
+	if id.Known() {
+		t.Host = id.Value
+		t.IP = net.ParseIP(id.Value) != nil
+		t.Local = t.IP && net.ParseIP(id.Value).IsLoopback()
+	} else {
+		t.Host = strings.TrimSpace(strings.TrimPrefix(id.Text, "target_id"))
+		t.Host = strings.TrimSpace(strings.TrimPrefix(t.Host, "="))
+	}
+	t.Address = t.Host
+	if port.Known() {
+		t.Port = strconv.Itoa(port.Value)
+		t.Address = net.JoinHostPort(t.Host, t.Port)
+	}
+	be.Targets = append(be.Targets, t)
+}
+
+func (b *builder) link(be *parsers.Backend, w *parsers.Workload) {
+	for _, x := range be.Workloads {
+		if x == w {
+			return
+		}
+	}
+	be.Workloads = append(be.Workloads, w)
+	w.Served = true
+}
+
+func (b *builder) ecsService(r *resource) {
+	n := r.node
+	w := &parsers.Workload{Kind: "ECSService", Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	sched := n.strSetting("scheduling_strategy", "REPLICA", "Terraform default scheduling_strategy REPLICA")
+	if sched.Known() && sched.Value == "REPLICA" {
+		w.Replicas = n.intSetting("desired_count", 0, "Terraform default desired_count 0")
+	}
+	w.MinHealthyPercent = n.intSetting("deployment_minimum_healthy_percent", 100, "ECS default deployment_minimum_healthy_percent 100")
+	w.MaxPercent = n.intSetting("deployment_maximum_percent", 200, "ECS default deployment_maximum_percent 200")
+	// Strategy holds the deployment controller: only "ECS" (rolling update) reads the
+	// percentages above.
+	if n.dynamic["deployment_controller"] {
+		w.Strategy = parsers.Setting[string]{Unknown: true}
+	} else if dc := n.child("deployment_controller"); dc != nil {
+		w.Strategy = dc.strSetting("type", "ECS", "ECS default deployment controller ECS (rolling update)")
+	} else {
+		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
+	}
+	b.addWorkload(r.addr, w)
+	for _, lb := range n.blocks["load_balancer"] {
+		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
+		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
+		for _, ref := range refs {
+			if be := b.backends[ref]; be != nil {
+				b.link(be, w)
+			}
+		}
+	}
+	if n.dynamic["load_balancer"] {
+		// Attached to something we cannot see: served, but to what is unknown.
+		w.Served = true
+	}
+}
+
+func (b *builder) asg(r *resource) {
+	n := r.node
+	w := &parsers.Workload{Kind: "AutoScalingGroup", Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	w.MinReplicas = n.intSetting("min_size", 0, "")
+	w.MaxReplicas = n.intSetting("max_size", 0, "")
+	w.Replicas = n.intSetting("desired_capacity", 0, "")
+	w.HealthCheckType = n.strSetting("health_check_type", "EC2", "AWS default health_check_type EC2")
+	b.addWorkload(r.addr, w)
+	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
+	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
+	for _, ref := range refs {
+		if be := b.backends[ref]; be != nil {
+			b.link(be, w)
+		}
+	}
+}
+
+func (b *builder) asgAttachment(r *resource) {
+	n := r.node
+	var ws []*parsers.Workload
+	for _, ref := range b.mod.refs(exprOf(n.attr("autoscaling_group_name"))) {
+		if w := b.workloads[ref]; w != nil && w.Kind == "AutoScalingGroup" {
+			ws = append(ws, w)
+		}
+	}
+	for _, name := range []string{"lb_target_group_arn", "alb_target_group_arn", "elb"} {
+		for _, ref := range b.mod.refs(exprOf(n.attr(name))) {
+			if be := b.backends[ref]; be != nil {
+				for _, w := range ws {
+					b.link(be, w)
+				}
+			}
+		}
+	}
+}
+
+// appAutoscaling reads an Application Auto Scaling target for an ECS service: its
+// min_capacity is the floor the service never scales below.
+func (b *builder) appAutoscaling(r *resource) {
+	n := r.node
+	for _, ref := range b.mod.refs(exprOf(n.attr("resource_id"))) {
+		w := b.workloads[ref]
+		if w == nil || w.Kind != "ECSService" {
+			continue
+		}
+		w.MinReplicas = n.intSetting("min_capacity", 0, "")
+		w.MaxReplicas = n.intSetting("max_capacity", 0, "")
+		return
+	}
+}
+
+// cloudflare marks the load balancer a proxied DNS record points at: Cloudflare's proxy
+// sits in front of it, with its own read timeout.
+func (b *builder) cloudflare(r *resource) {
+	n := r.node
+	proxied := n.boolSetting("proxied", false, "")
+	if !proxied.Explicit() || !proxied.Value {
+		return
+	}
+	var refs []string
+	refs = append(refs, b.mod.refs(exprOf(n.attr("value")))...)
+	refs = append(refs, b.mod.refs(exprOf(n.attr("content")))...)
+	for _, ref := range refs {
+		if h := b.hops[ref]; h != nil && !h.Edge.Known() {
+			h.Edge = parsers.Setting[string]{Value: "cloudflare", Pos: proxied.Pos, Text: proxied.Text}
+		}
+	}
+}
+
+// keepAlive: an ALB closes idle connections to its targets after idle_timeout too, so a
+// target group served by exactly one load balancer inherits its idle timeout as the
+// backend keep-alive.
+func (b *builder) keepAlive() {
+	owners := map[*parsers.Backend]map[*parsers.Hop]bool{}
+	for _, h := range b.hops {
+		for _, rt := range h.Routes {
+			if rt.Backend == nil {
+				continue
+			}
+			if owners[rt.Backend] == nil {
+				owners[rt.Backend] = map[*parsers.Hop]bool{}
+			}
+			owners[rt.Backend][h] = true
+		}
+	}
+	for be, hs := range owners {
+		if len(hs) != 1 || be.KeepAliveIdle.Known() {
+			continue
+		}
+		for h := range hs {
+			if h.Kind == parsers.HopALB || h.Kind == parsers.HopCLB {
+				be.KeepAliveIdle = h.ClientIdleTimeout
+			}
+		}
+	}
+}

@@ -1,0 +1,314 @@
+package terraform
+
+import (
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/no502/no502/parsers"
+)
+
+// module is one directory's configuration while it is being read.
+type module struct {
+	m      *parsers.Model
+	files  []*srcFile
+	vars   map[string]*variable
+	locals map[string]*local
+	// resources and calls in file order (files sorted by path, blocks by offset).
+	resources []*resource
+	byAddr    map[string]*resource
+	calls     []*call
+	ctx       *hcl.EvalContext
+}
+
+type srcFile struct {
+	f    *parsers.File
+	hf   *hcl.File
+	json bool
+}
+
+// variable is a `variable` block and the value it ends up with.
+type variable struct {
+	name string
+	ty   cty.Type // cty.DynamicPseudoType when no usable type constraint
+	val  cty.Value
+	// src is the attribute the value came from (the default, or a tfvars line); from
+	// names it for messages ("its default", "terraform.tfvars").
+	src  parsers.Pos
+	from string
+	// expr is the expression the value came from, so structured module inputs can be
+	// walked with their positions.
+	expr hcl.Expression
+}
+
+// local is one entry of a locals block.
+type local struct {
+	name  string
+	attr  *hcl.Attribute
+	file  *parsers.File
+	val   cty.Value
+	state int // 0 new, 1 evaluating, 2 done
+}
+
+// resource is one resource block.
+type resource struct {
+	typ, name string
+	addr      string
+	node      *node
+	json      bool
+}
+
+// call is one module block.
+type call struct {
+	name   string
+	source string
+	node   *node
+}
+
+func newModule(m *parsers.Model) *module {
+	return &module{
+		m:      m,
+		vars:   map[string]*variable{},
+		locals: map[string]*local{},
+		byAddr: map[string]*resource{},
+	}
+}
+
+var topSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "resource", LabelNames: []string{"type", "name"}},
+		{Type: "module", LabelNames: []string{"name"}},
+	},
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "default"}, {Name: "type"}},
+}
+
+func (mod *module) addFile(f *parsers.File, isJSON bool) {
+	hf := parseHCL(mod.m, f, isJSON)
+	if hf == nil || hf.Body == nil {
+		return
+	}
+	mod.files = append(mod.files, &srcFile{f: f, hf: hf, json: isJSON})
+}
+
+// collect reads the top-level blocks of every file: variables (with defaults), locals,
+// resources and module calls.
+func (mod *module) collect() {
+	for _, sf := range mod.files {
+		content, _, _ := sf.hf.Body.PartialContent(topSchema)
+		if content == nil {
+			continue
+		}
+		blocks := append(hcl.Blocks(nil), content.Blocks...)
+		sort.SliceStable(blocks, func(i, j int) bool { return blocks[i].DefRange.Start.Byte < blocks[j].DefRange.Start.Byte })
+		for _, b := range blocks {
+			switch b.Type {
+			case "variable":
+				mod.addVariable(sf, b)
+			case "locals":
+				attrs, diags := b.Body.JustAttributes()
+				if diags.HasErrors() && attrs == nil {
+					continue
+				}
+				for name, a := range attrs {
+					if _, dup := mod.locals[name]; dup {
+						continue
+					}
+					mod.locals[name] = &local{name: name, attr: a, file: sf.f}
+				}
+			case "resource":
+				typ, name := b.Labels[0], b.Labels[1]
+				sch, ok := resourceSchemas[typ]
+				if !ok {
+					continue
+				}
+				r := &resource{typ: typ, name: name, addr: typ + "." + name, json: sf.json}
+				r.node = mod.open(sf, b, sch)
+				mod.resources = append(mod.resources, r)
+				if _, dup := mod.byAddr[r.addr]; !dup {
+					mod.byAddr[r.addr] = r
+				}
+			case "module":
+				c := &call{name: b.Labels[0]}
+				c.node = mod.open(sf, b, nil)
+				if a := c.node.attrs["source"]; a != nil {
+					if v, _ := a.Expr.Value(nil); v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+						c.source = v.AsString()
+					}
+				}
+				mod.calls = append(mod.calls, c)
+			}
+		}
+	}
+	mod.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: functions()}
+	mod.refreshVars()
+}
+
+func (mod *module) addVariable(sf *srcFile, b *hcl.Block) {
+	name := b.Labels[0]
+	if _, dup := mod.vars[name]; dup {
+		return
+	}
+	v := &variable{name: name, ty: cty.DynamicPseudoType, val: cty.DynamicVal}
+	mod.vars[name] = v
+	content, _, _ := b.Body.PartialContent(variableSchema)
+	if content == nil {
+		return
+	}
+	if t := content.Attributes["type"]; t != nil && !sf.json {
+		if ty, diags := typeexpr.TypeConstraint(t.Expr); !diags.HasErrors() {
+			v.ty = ty
+		}
+	}
+	if d := content.Attributes["default"]; d != nil {
+		// Defaults are constants in Terraform: no variables, no functions.
+		val, diags := d.Expr.Value(nil)
+		if !diags.HasErrors() && !val.IsNull() {
+			v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(sf.f.Path, d.Range), "its default", d.Expr
+		}
+	}
+}
+
+// typed converts val to the variable's declared type where that works (a tfvars "300"
+// for a number variable), as Terraform does.
+func (mod *module) typed(v *variable, val cty.Value) cty.Value {
+	if v.ty == cty.DynamicPseudoType {
+		return val
+	}
+	if c, err := convert.Convert(val, v.ty); err == nil {
+		return c
+	}
+	return val
+}
+
+// applyVarFile overrides variable values with a tfvars file's (which must be constants).
+func (mod *module) applyVarFile(f *parsers.File) {
+	isJSON := len(f.Path) > 5 && f.Path[len(f.Path)-5:] == ".json"
+	hf := parseHCL(mod.m, f, isJSON)
+	if hf == nil || hf.Body == nil {
+		return
+	}
+	attrs, _ := hf.Body.JustAttributes()
+	for name, a := range attrs {
+		v := mod.vars[name]
+		if v == nil {
+			continue
+		}
+		val, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			continue
+		}
+		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(f.Path, a.Range), baseName(f.Path), a.Expr
+	}
+	mod.refreshVars()
+}
+
+func (mod *module) refreshVars() {
+	obj := map[string]cty.Value{}
+	for name, v := range mod.vars {
+		obj[name] = v.val
+	}
+	mod.ctx.Variables["var"] = cty.ObjectVal(obj)
+}
+
+// evalLocals evaluates every local in dependency order. A local in a reference cycle,
+// or one that depends on something unknown, is unknown.
+func (mod *module) evalLocals() {
+	names := make([]string, 0, len(mod.locals))
+	for n := range mod.locals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		mod.evalLocal(mod.locals[n], 0)
+	}
+	mod.refreshLocals()
+}
+
+func (mod *module) evalLocal(l *local, depth int) cty.Value {
+	switch l.state {
+	case 2:
+		return l.val
+	case 1:
+		return cty.DynamicVal // a cycle
+	}
+	if depth > 200 {
+		return cty.DynamicVal
+	}
+	l.state = 1
+	for _, t := range l.attr.Expr.Variables() {
+		if t.RootName() != "local" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			if dep := mod.locals[a.Name]; dep != nil {
+				mod.evalLocal(dep, depth+1)
+			}
+		}
+	}
+	mod.refreshLocals()
+	l.val = mod.value(l.attr.Expr)
+	l.state = 2
+	return l.val
+}
+
+func (mod *module) refreshLocals() {
+	obj := map[string]cty.Value{}
+	for name, l := range mod.locals {
+		if l.state == 2 {
+			obj[name] = l.val
+		} else {
+			obj[name] = cty.DynamicVal
+		}
+	}
+	mod.ctx.Variables["local"] = cty.ObjectVal(obj)
+}
+
+// value evaluates expr. Names the context does not hold (resources, data sources,
+// count, each, path, module) evaluate to unknown; any error makes the value unknown.
+func (mod *module) value(expr hcl.Expression) (v cty.Value) {
+	defer func() {
+		// cty panics on a few malformed inputs (deep marks, odd conversions); an
+		// expression that makes it panic is simply unknown.
+		if r := recover(); r != nil {
+			v = cty.DynamicVal
+		}
+	}()
+	ctx := mod.ctx
+	var extra map[string]cty.Value
+	for _, t := range expr.Variables() {
+		root := t.RootName()
+		if _, ok := ctx.Variables[root]; ok {
+			continue
+		}
+		if extra == nil {
+			extra = map[string]cty.Value{}
+		}
+		extra[root] = cty.DynamicVal
+	}
+	if extra != nil {
+		ctx = ctx.NewChild()
+		ctx.Variables = extra
+	}
+	val, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.DynamicVal
+	}
+	return val
+}
+
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' || p[i] == '\\' {
+			return p[i+1:]
+		}
+	}
+	return p
+}

@@ -1,0 +1,182 @@
+// Package terraform reads Terraform configurations (.tf, .tf.json, .tfvars) that define
+// AWS load balancers, target groups, ECS services and autoscaling groups, and turns them
+// into the shared model.
+//
+// All files of one directory form one module. Expressions are evaluated where that can be
+// done without touching the world: literals, variables (defaults, then terraform.tfvars,
+// *.auto.tfvars, then --var-file), locals, arithmetic, templates and a table of pure
+// functions. Everything else (resource attributes, data sources, file reads) is unknown,
+// and a setting whose value is unknown is marked so: rules stay silent rather than guess.
+package terraform
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Parse builds the model from every Terraform file of a run. Files are grouped by
+// directory into modules; a syntax error in one file is reported as a positioned Diag and
+// the rest of the module (and every other module) is still read.
+func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
+	m := &parsers.Model{}
+	varFileSet := map[string]bool{}
+	for _, v := range opts.VarFiles {
+		varFileSet[filepath.Clean(v)] = true
+	}
+
+	var globalVars []*parsers.File
+	groups := map[string][]*parsers.File{}
+	for _, in := range inputs {
+		f := &parsers.File{Path: in.Path, Format: parsers.FormatTerraform, Src: in.Src}
+		m.Files = append(m.Files, f)
+		if in.Abs != "" && varFileSet[filepath.Clean(in.Abs)] {
+			globalVars = append(globalVars, f)
+			delete(varFileSet, filepath.Clean(in.Abs))
+			continue
+		}
+		dir := filepath.Dir(in.Path)
+		if in.Abs != "" {
+			dir = filepath.Dir(in.Abs)
+		}
+		groups[dir] = append(groups[dir], f)
+	}
+	// --var-file arguments that were not among the inputs are read through the loader.
+	for _, v := range opts.VarFiles {
+		if !varFileSet[filepath.Clean(v)] || opts.ReadFile == nil {
+			continue
+		}
+		display, src, err := opts.ReadFile(v)
+		if err != nil {
+			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: v, Line: 1, Col: 1}, "cannot read var file: %v", err))
+			continue
+		}
+		f := &parsers.File{Path: display, Format: parsers.FormatTerraform, Src: src}
+		m.Files = append(m.Files, f)
+		globalVars = append(globalVars, f)
+	}
+
+	dirs := make([]string, 0, len(groups))
+	for d := range groups {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		parseModule(m, groups[d], globalVars)
+	}
+	return m
+}
+
+// parseModule reads one directory's files into m. A bug in the builder must not take
+// down the run: it becomes an error Diag on the module's first file.
+func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.File) {
+	defer func() {
+		if r := recover(); r != nil && len(files) > 0 {
+			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+		}
+	}()
+	mod := newModule(m)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	var autoVars []*parsers.File
+	var tfvars *parsers.File
+	for _, f := range files {
+		name := filepath.Base(f.Path)
+		switch {
+		case name == "terraform.tfvars" || name == "terraform.tfvars.json":
+			tfvars = f
+		case strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json"):
+			autoVars = append(autoVars, f)
+		case strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
+			// Not loaded automatically by Terraform; only as --var-file.
+		case strings.HasSuffix(name, ".tf.json"):
+			mod.addFile(f, true)
+		default:
+			mod.addFile(f, false)
+		}
+	}
+	mod.collect()
+	// Terraform's order: defaults, terraform.tfvars, *.auto.tfvars (lexical), -var-file.
+	var order []*parsers.File
+	if tfvars != nil {
+		order = append(order, tfvars)
+	}
+	order = append(order, autoVars...)
+	order = append(order, varFiles...)
+	for _, f := range order {
+		mod.applyVarFile(f)
+	}
+	mod.evalLocals()
+	mod.build()
+}
+
+// parseHCL parses a file as native HCL or JSON and records its syntax errors.
+func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
+	var hf *hcl.File
+	var diags hcl.Diagnostics
+	if isJSON {
+		hf, diags = hcljson.Parse(f.Src, f.Path)
+	} else {
+		hf, diags = hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos)
+	}
+	m.Diags = append(m.Diags, convertDiags(f.Path, diags)...)
+	return hf
+}
+
+// convertDiags turns hcl errors into positioned Diags (warnings are dropped: they are
+// about Terraform language style, not about 502s).
+func convertDiags(file string, diags hcl.Diagnostics) []parsers.Diag {
+	var out []parsers.Diag
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		pos := parsers.Pos{File: file, Line: 1, Col: 1}
+		if d.Subject != nil {
+			pos = rangePos(file, *d.Subject)
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		out = append(out, parsers.Error(pos, "%s", msg))
+	}
+	return out
+}
+
+// rangePos converts an hcl range to a model position. file is the display path (hcl
+// ranges carry the name given at parse time, which is the same).
+func rangePos(file string, r hcl.Range) parsers.Pos {
+	if file == "" {
+		file = r.Filename
+	}
+	return parsers.Pos{
+		File: file, Line: r.Start.Line, Col: r.Start.Column, Offset: r.Start.Byte,
+		EndLine: r.End.Line, EndCol: r.End.Column, EndOffset: r.End.Byte,
+	}
+}
+
+// attrText is an attribute as written, for messages: its first line, trimmed.
+func attrText(src []byte, r hcl.Range) string {
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+		return ""
+	}
+	s := string(src[r.Start.Byte:r.End.Byte])
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i]) + " …"
+	}
+	return strings.TrimSpace(s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

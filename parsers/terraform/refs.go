@@ -1,0 +1,79 @@
+package terraform
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// refs lists the resources (and module outputs) expr refers to, by address:
+// "aws_lb_target_group.app" for aws_lb_target_group.app.arn, and
+// `module.alb.target_groups["api"]` / "module.alb" for outputs of a module call.
+// References through locals are followed, so `local.tg_arn` reaches the resource the
+// local names. These references are the links of the model: they never need a value.
+func (mod *module) refs(expr hcl.Expression) []string {
+	if expr == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	mod.collectRefs(expr, seen, &out, 0)
+	return out
+}
+
+func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[]string, depth int) {
+	if depth > 20 {
+		return
+	}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			*out = append(*out, s)
+		}
+	}
+	for _, t := range expr.Variables() {
+		if len(t) < 2 {
+			continue
+		}
+		a, ok := t[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		root := t.RootName()
+		switch {
+		case root == "local":
+			if l := mod.locals[a.Name]; l != nil && !seen["local."+a.Name] {
+				seen["local."+a.Name] = true
+				mod.collectRefs(l.attr.Expr, seen, out, depth+1)
+			}
+		case root == "module":
+			base := "module." + a.Name
+			if len(t) >= 4 {
+				out2, _ := t[2].(hcl.TraverseAttr)
+				idx, isIdx := t[3].(hcl.TraverseIndex)
+				switch {
+				case !isIdx || !idx.Key.IsKnown() || idx.Key.IsNull():
+				case out2.Name == "target_groups" && idx.Key.Type() == cty.String:
+					// v9 of terraform-aws-modules/alb: target_groups["key"].arn
+					add(fmt.Sprintf("%s.target_groups[%q]", base, idx.Key.AsString()))
+					continue
+				case out2.Name == "target_group_arns" && idx.Key.Type() == cty.Number:
+					// v8: target_group_arns[0]
+					add(fmt.Sprintf("%s.target_groups[%s]", base, idx.Key.AsBigFloat().Text('f', -1)))
+					continue
+				}
+			}
+			add(base)
+		case resourceSchemas[root] != nil:
+			add(root + "." + a.Name)
+		}
+	}
+}
+
+func exprOf(a *hcl.Attribute) hcl.Expression {
+	if a == nil {
+		return nil
+	}
+	return a.Expr
+}

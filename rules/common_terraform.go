@@ -1,0 +1,114 @@
+package rules
+
+import (
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// tfSources are the facts the Terraform rules rely on, cited in their docs.
+const tfSources = `
+- Target group defaults (deregistration delay 300s, health check interval 30s, Terraform's
+  healthy/unhealthy thresholds 3/3, matcher 200): ../shared/reference/defaults.md, "AWS ELB"
+  (AWS-TGA, AWS-CTG, TF-TG, TF-TGgo); hashicorp/terraform-provider-aws
+  ` + "`website/docs/r/lb_target_group.html.markdown`" + `, ` + "`internal/service/elbv2/target_group.go`" + `
+- https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+- https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+`
+
+// isTerraform reports whether pos lies in a file the Terraform parser read.
+func isTerraform(m *parsers.Model, pos parsers.Pos) bool {
+	f := m.File(pos.File)
+	return f != nil && f.Format == parsers.FormatTerraform
+}
+
+// tfBackends returns the target groups and classic ELBs of the model that come from
+// Terraform.
+func tfBackends(m *parsers.Model) []*parsers.Backend {
+	var out []*parsers.Backend
+	for _, be := range m.Backends {
+		if (be.Kind == "target-group" || be.Kind == "clb") && isTerraform(m, be.Pos) {
+			out = append(out, be)
+		}
+	}
+	return out
+}
+
+// tfWorkloads returns the ECS services and autoscaling groups of a kind.
+func tfWorkloads(m *parsers.Model, kind string) []*parsers.Workload {
+	var out []*parsers.Workload
+	for _, w := range m.Workloads {
+		if w.Format == parsers.FormatTerraform && w.Kind == kind {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// backendBudget is the largest handler budget among the routes that forward to be.
+func backendBudget(p *Pass, be *parsers.Backend) (RouteBudget, bool) {
+	var best RouteBudget
+	found := false
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != be {
+				continue
+			}
+			if rb, ok := p.Config.Budget(r); ok && (!found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value) {
+				best, found = rb, true
+			}
+		}
+	}
+	return best, found
+}
+
+// backendNames lists what serves a backend, for messages ("aws_ecs_service.api").
+func backendNames(be *parsers.Backend) string {
+	var names []string
+	for _, w := range be.Workloads {
+		names = append(names, w.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// servedBy lists the target groups a workload is registered in.
+func servedBy(m *parsers.Model, w *parsers.Workload) []*parsers.Backend {
+	var out []*parsers.Backend
+	for _, be := range m.Backends {
+		for _, x := range be.Workloads {
+			if x == w {
+				out = append(out, be)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func backendList(bs []*parsers.Backend) string {
+	var names []string
+	for _, b := range bs {
+		names = append(names, b.Name)
+	}
+	if len(names) == 0 {
+		return "a load balancer"
+	}
+	return strings.Join(names, ", ")
+}
+
+// tfDescribe says what a Terraform setting is, for messages: the attribute as written
+// (with where a variable's value came from), or the default that applies.
+func tfDescribe[T any](name string, s parsers.Setting[T]) string {
+	switch {
+	case s.Explicit() && s.ViaNote != "":
+		return s.Text + " (" + s.Pos.Short() + "; " + s.ViaNote + ")"
+	case s.Explicit():
+		return s.Text + " (" + s.Pos.Short() + ")"
+	case s.IsDefault():
+		return name + " is not set, so the " + s.Default + " applies"
+	}
+	return name + " is unknown"
+}
+
+func secs(d time.Duration) int { return ceilSeconds(d) }

@@ -1,0 +1,110 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/no502/no502/parsers"
+)
+
+var deregistrationDelayTooShort = &Rule{
+	ID:       "deregistration-delay-too-short",
+	Category: Drain,
+	Severity: Warning,
+	Summary:  "A target group's deregistration_delay is 0 or shorter than the handler budget of its routes",
+	Formats:  []string{"terraform"},
+	Doc: `# deregistration-delay-too-short
+
+When a target leaves a target group (a deploy replaces a task, an autoscaling group scales
+in, an instance is terminated), the load balancer stops sending it new requests and lets
+the requests it is already serving finish for ` + "`deregistration_delay`" + ` seconds (default
+300). When the delay is over, whatever is still running is cut off and the client gets a
+**502**. With ` + "`deregistration_delay = 0`" + ` every in-flight request of a leaving target is cut at
+once; with a delay shorter than a route's handler budget (` + "`routes:`" + ` in ` + "`.no502.yaml`" + `) the slow
+requests of that route are.
+
+A classic ELB (` + "`aws_elb`" + `) does the same with ` + "`connection_draining`" + `, which Terraform leaves
+**off** by default: instances are cut off mid-request.
+
+## Fix
+
+Set ` + "`deregistration_delay`" + ` at least as long as the slowest request (the handler budget plus a
+margin), and make sure the task or instance lives that long after it is told to stop
+(ECS ` + "`stopTimeout`" + `, the app's graceful shutdown). For ` + "`aws_elb`" + `, set ` + "`connection_draining = true`" + `
+and ` + "`connection_draining_timeout`" + `.
+
+## Sources
+
+- TG deregistration delay default 300s, range 0-3600: ../shared/reference/defaults.md
+  "TG deregistration delay" (AWS-TGA; TF ` + "`aws_lb_target_group.deregistration_delay`" + `)
+- In-flight requests are dropped when the delay expires: defaults.md invariant 7 (EKS best
+  practices, ` + "`latest/bpg/networking/loadbalancing.adoc`" + `)
+- CLB connection draining timeout 300s: defaults.md "CLB connection draining timeout"
+  (docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-conn-drain.html);
+  Terraform ` + "`aws_elb.connection_draining`" + ` defaults to false (registry docs for aws_elb)
+` + tfSources,
+	Run: runDeregistrationDelayTooShort,
+}
+
+func runDeregistrationDelayTooShort(p *Pass) {
+	for _, be := range tfBackends(p.Model) {
+		d := be.DeregistrationDelay
+		if !d.Known() {
+			continue
+		}
+		rb, hasBudget := backendBudget(p, be)
+		var why string
+		switch {
+		case d.Value == 0:
+			why = "cuts every in-flight request of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), and those clients get 502"
+		case hasBudget && d.Value < rb.HandlerTimeout.Value:
+			why = fmt.Sprintf("is shorter than the %s handler budget for %s (%s): a request still running when its target is deregistered is cut after %s and the client gets 502",
+				parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), parsers.Seconds(d.Value))
+		default:
+			continue
+		}
+		want := 30
+		if hasBudget {
+			want = secs(suggest(rb.HandlerTimeout.Value))
+		}
+		var what, desc string
+		var fix *Fix
+		pos := posOr(d, be.Pos, be.Block)
+		switch {
+		case be.Kind == "clb" && d.Value == 0:
+			// d is connection_draining itself (false); the timeout is a new line.
+			what = tfDescribe("connection_draining", d)
+			desc = fmt.Sprintf("set connection_draining = true and connection_draining_timeout = %d", want)
+			sets := []tfSet{tfSetting(d, be.Block, "connection_draining", "true")}
+			sets = append(sets, tfSet{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
+			fix = tfFix(p.Model, desc, sets...)
+			why = "connection draining is off: the classic ELB " + why
+		case be.Kind == "clb":
+			what = tfDescribe("connection_draining_timeout", d)
+			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
+			fix = tfFix(p.Model, desc, tfSetting(d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
+			why = "the classic ELB " + why
+		default:
+			what = tfDescribe("deregistration_delay", d)
+			desc = fmt.Sprintf("set deregistration_delay = %d", want)
+			fix = tfFix(p.Model, desc, tfSetting(d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+			why = "the load balancer " + why
+		}
+		hint := ""
+		if !hasBudget {
+			hint = " (longer than your slowest request; declare routes: in .no502.yaml to get the exact number)"
+		}
+		msg := fmt.Sprintf("%s: %s. %s%s, and let the task or instance keep serving that long after it is told to stop.",
+			what, why, upperFirst(desc), hint)
+		var rel []Related
+		if hasBudget {
+			rel = append(rel, BudgetRelated(rb))
+		}
+		if names := backendNames(be); names != "" {
+			rel = append(rel, Related{Pos: be.Workloads[0].Pos, Message: "registered by " + names})
+		}
+		p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
+	}
+}
+
+func init() { Register(deregistrationDelayTooShort) }

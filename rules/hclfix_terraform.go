@@ -1,0 +1,299 @@
+package rules
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/no502/no502/parsers"
+)
+
+// tfSet is one attribute a Terraform fix writes: the existing attribute At is
+// rewritten, or, when At is not valid, a new line goes into the block or object
+// constructor In (a byte range whose first '{' opens it).
+type tfSet struct {
+	At    parsers.Pos
+	In    parsers.Range
+	Name  string
+	Value string // an HCL expression: 120, "ELB", true
+	// Raw, when set, is inserted into In as written (a nested block) instead of
+	// "Name = Value".
+	Raw string
+}
+
+// tfSetting builds a tfSet for a setting of the model: the attribute itself, or the
+// variable default / tfvars line it came from when the attribute is exactly `var.x`
+// (changing the value where it is decided keeps the variable in use).
+func tfSetting[T any](s parsers.Setting[T], in parsers.Range, name, value string) tfSet {
+	if !s.Explicit() {
+		return tfSet{In: in, Name: name, Value: value}
+	}
+	if len(s.Via) == 1 && s.Via[0].IsValid() && varOnly.MatchString(s.Text) {
+		return tfSet{At: s.Via[0], Name: name, Value: value}
+	}
+	return tfSet{At: s.Pos, Name: name, Value: value}
+}
+
+var varOnly = regexp.MustCompile(`^[A-Za-z0-9_"-]+ = var\.[A-Za-z0-9_-]+$`)
+
+// tfNested returns sets as they are when the nested block they belong to exists, else
+// one insertion of that block, holding them, into parent.
+func tfNested(parent, block parsers.Range, name string, sets []tfSet) []tfSet {
+	if block.File != "" {
+		return sets
+	}
+	var b strings.Builder
+	b.WriteString(name + " {\n")
+	for _, s := range sets {
+		b.WriteString(s.Name + " = " + s.Value + "\n")
+	}
+	b.WriteString("}")
+	return []tfSet{{In: parent, Name: name, Raw: b.String()}}
+}
+
+// tfFix turns sets into a Fix: byte-range edits of the original files that change only
+// the touched lines (plus the neighbours whose `=` terraform fmt re-aligns), and the
+// corrected top-level block as the snippet. Files in JSON syntax get the snippet only.
+func tfFix(m *parsers.Model, desc string, sets ...tfSet) *Fix {
+	byFile := map[string][]tfSet{}
+	var order []string
+	for _, s := range sets {
+		file := s.At.File
+		if !s.At.IsValid() {
+			file = s.In.File
+		}
+		if file == "" {
+			continue
+		}
+		if _, ok := byFile[file]; !ok {
+			order = append(order, file)
+		}
+		byFile[file] = append(byFile[file], s)
+	}
+	fix := &Fix{Description: desc}
+	var snippets []string
+	for _, file := range order {
+		f := m.File(file)
+		if f == nil {
+			continue
+		}
+		if strings.HasSuffix(file, ".json") {
+			for _, s := range byFile[file] {
+				snippets = append(snippets, "\""+s.Name+"\": "+jsonValue(s.Value))
+			}
+			continue
+		}
+		edits, snippet, ok := tfFileFix(f, byFile[file])
+		if !ok {
+			for _, s := range byFile[file] {
+				snippets = append(snippets, s.Name+" = "+s.Value)
+			}
+			continue
+		}
+		fix.Edits = append(fix.Edits, edits...)
+		snippets = append(snippets, snippet)
+	}
+	fix.Snippet = strings.Join(snippets, "\n")
+	if fix.Snippet != "" && !strings.HasSuffix(fix.Snippet, "\n") {
+		fix.Snippet += "\n"
+	}
+	return fix
+}
+
+func jsonValue(v string) string {
+	if v == "true" || v == "false" || strings.HasPrefix(v, "\"") {
+		return v
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		return v
+	}
+	return `"` + v + `"`
+}
+
+// tfFileFix applies sets to one native-syntax file. It splices the raw changes, formats
+// the whole file before and after with hclwrite (what terraform fmt runs), and keeps only
+// the lines that differ between the two formatted versions: untouched lines keep their
+// bytes even where the file was not fmt-clean.
+func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
+	src := f.Src
+	type splice struct {
+		start, end int
+		text       string
+		order      int
+	}
+	var sp []splice
+	for _, s := range sets {
+		if s.At.IsValid() {
+			start, end := s.At.Offset, s.At.EndOffset
+			if start < 0 || end > len(src) || start >= end {
+				return nil, "", false
+			}
+			attr := string(src[start:end])
+			eq := strings.IndexAny(attr, "=:")
+			if eq < 0 {
+				return nil, "", false
+			}
+			sp = append(sp, splice{start: start, end: end, text: attr[:eq] + "= " + s.Value})
+			continue
+		}
+		open := -1
+		if s.In.Start >= 0 && s.In.End <= len(src) && s.In.Start < s.In.End {
+			open = strings.IndexByte(string(src[s.In.Start:s.In.End]), '{')
+		}
+		if open < 0 || src[s.In.End-1] != '}' {
+			return nil, "", false
+		}
+		open += s.In.Start
+		line := s.Name + " = " + s.Value
+		if s.Raw != "" {
+			line = s.Raw
+		}
+		closeAt := s.In.End - 1
+		ls := strings.LastIndexByte(string(src[:closeAt]), '\n') + 1
+		if s.Raw != "" && ls > open && strings.TrimSpace(string(src[ls:closeAt])) == "" {
+			// A nested block goes last, after a blank line, as terraform style has it.
+			sp = append(sp, splice{start: ls, end: ls, text: "\n" + s.Raw + "\n"})
+			continue
+		}
+		rest := string(src[open+1:])
+		nl := strings.IndexByte(rest, '\n')
+		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End-1 {
+			at := open + 1 + nl + 1
+			sp = append(sp, splice{start: at, end: at, text: line + "\n"})
+		} else {
+			// A one-line block ({} or { a = b }): open it up.
+			inner := strings.TrimSpace(string(src[open+1 : s.In.End-1]))
+			text := "{\n" + line + "\n"
+			if inner != "" {
+				text += inner + "\n"
+			}
+			sp = append(sp, splice{start: open, end: s.In.End, text: text + "}"})
+		}
+	}
+	// Apply from the end of the file; insertions at the same place keep their order.
+	for i := range sp {
+		sp[i].order = i
+	}
+	sort.Slice(sp, func(i, j int) bool {
+		if sp[i].start != sp[j].start {
+			return sp[i].start > sp[j].start
+		}
+		return sp[i].order > sp[j].order
+	})
+	changed := append([]byte(nil), src...)
+	last := len(src) + 1
+	for _, s := range sp {
+		if s.end > last {
+			return nil, "", false // overlapping changes
+		}
+		changed = append(changed[:s.start:s.start], append([]byte(s.text), changed[s.end:]...)...)
+		last = s.start
+	}
+
+	before := splitLines(string(src))
+	fmtBefore := splitLines(string(hclwrite.Format(src)))
+	after := splitLines(string(hclwrite.Format(changed)))
+	if len(fmtBefore) != len(before) {
+		// Formatting changed the line structure; compare with the raw original instead.
+		fmtBefore = before
+	}
+	edits := lineEdits(f.Path, before, fmtBefore, after)
+	result := ApplyEdits(src, edits)
+	file, diags := hclsyntax.ParseConfig(result, f.Path, hcl.InitialPos)
+	if diags.HasErrors() || len(edits) == 0 {
+		return nil, "", false
+	}
+	return edits, topBlockSnippet(file, result, edits), true
+}
+
+func splitLines(s string) []string {
+	return strings.SplitAfter(s, "\n")
+}
+
+// lineEdits diffs fmtBefore against after (longest common subsequence of lines) and
+// turns each differing run into an edit of the original lines (before and fmtBefore
+// correspond line by line).
+func lineEdits(file string, before, fmtBefore, after []string) []Edit {
+	offsets := make([]int, len(before)+1)
+	for i, l := range before {
+		offsets[i+1] = offsets[i] + len(l)
+	}
+	// Trim the common prefix and suffix; the LCS then runs on the small middle.
+	p := 0
+	for p < len(fmtBefore) && p < len(after) && fmtBefore[p] == after[p] {
+		p++
+	}
+	s := 0
+	for s < len(fmtBefore)-p && s < len(after)-p && fmtBefore[len(fmtBefore)-1-s] == after[len(after)-1-s] {
+		s++
+	}
+	a, b := fmtBefore[p:len(fmtBefore)-s], after[p:len(after)-s]
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var edits []Edit
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if i < len(a) && j < len(b) && a[i] == b[j] {
+			i, j = i+1, j+1
+			continue
+		}
+		i0, j0 := i, j
+		for i < len(a) || j < len(b) {
+			if i < len(a) && j < len(b) && a[i] == b[j] {
+				break
+			}
+			if j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]) {
+				j++
+			} else {
+				i++
+			}
+		}
+		edits = append(edits, Edit{File: file, Start: offsets[p+i0], End: offsets[p+i], New: strings.Join(b[j0:j], "")})
+	}
+	return edits
+}
+
+// topBlockSnippet returns the top-level block of the fixed file that holds the first
+// edit, dedented; for a file of bare attributes (tfvars) the changed lines.
+func topBlockSnippet(file *hcl.File, result []byte, edits []Edit) string {
+	if len(edits) == 0 {
+		return ""
+	}
+	// The first edit's start is the same offset in the result (edits are in order).
+	at := edits[0].Start
+	if body, ok := file.Body.(*hclsyntax.Body); ok {
+		for _, b := range body.Blocks {
+			r := b.Range()
+			if at >= r.Start.Byte && at < r.End.Byte {
+				start := strings.LastIndexByte(string(result[:r.Start.Byte]), '\n') + 1
+				return string(result[start:r.End.Byte]) + "\n"
+			}
+		}
+	}
+	var out []string
+	for _, e := range edits {
+		out = append(out, e.New)
+	}
+	return strings.Join(out, "")
+}
+
+// blankOrComment reports whether the rest of a line holds nothing but a comment.
+func blankOrComment(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || strings.HasPrefix(s, "#") || strings.HasPrefix(s, "//")
+}

@@ -1,0 +1,324 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+var healthMatcherAcceptsErrors = &Rule{
+	ID:       "health-matcher-accepts-errors",
+	Category: Health,
+	Severity: Error,
+	Summary:  "A target group's health check matcher counts 3xx/4xx (or 5xx) answers as healthy",
+	Formats:  []string{"terraform"},
+	Doc: `# health-matcher-accepts-errors
+
+A target group's health check ` + "`matcher`" + ` lists the status codes that mean "healthy". A range
+such as ` + "`200-499`" + ` or ` + "`200-399`" + `, or a list with a 4xx code, makes the check pass when the app
+answers the health path with a redirect to a login page, a 404 from a router that lost its
+routes, or a 401 from an auth layer in front of a broken app. The target stays in rotation
+while real requests fail, and the one mechanism that should take it out never fires.
+
+## Fix
+
+Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health endpoint really returns,
+e.g. ` + "`\"200,204\"`" + `), and point ` + "`path`" + ` at an endpoint that answers 200 without a redirect or
+authentication.
+
+## Sources
+
+- Matcher default 200 (ALB; gRPC 12; NLB 200-399), ALB range 200-499: ../shared/reference/defaults.md
+  "Matcher / path" (TF-TG; awsdocs guide ` + "`doc_source/target-group-health-checks.md`" + `)
+` + tfSources,
+	Run: runHealthMatcherAcceptsErrors,
+}
+
+// matcherRanges parses "200", "200,204", "200-299" into inclusive ranges.
+func matcherRanges(s string) ([][2]int, bool) {
+	var out [][2]int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil {
+			return nil, false
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || b < a {
+				return nil, false
+			}
+		}
+		out = append(out, [2]int{a, b})
+	}
+	return out, len(out) > 0
+}
+
+// successOnly keeps the 2xx part of a matcher ("200-499" → "200-299", "200,302" → "200").
+func successOnly(rs [][2]int) string {
+	var parts []string
+	for _, r := range rs {
+		a, b := max(r[0], 200), min(r[1], 299)
+		switch {
+		case a > b:
+		case a == b:
+			parts = append(parts, strconv.Itoa(a))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", a, b))
+		}
+	}
+	if len(parts) == 0 {
+		return "200"
+	}
+	return strings.Join(parts, ",")
+}
+
+func runHealthMatcherAcceptsErrors(p *Pass) {
+	for _, be := range tfBackends(p.Model) {
+		hc := be.Health
+		if hc == nil || !hc.Matcher.Explicit() || (hc.Enabled.Known() && !hc.Enabled.Value) {
+			continue
+		}
+		rs, ok := matcherRanges(hc.Matcher.Value)
+		if !ok {
+			continue
+		}
+		var bad []string
+		for _, r := range rs {
+			if r[1] >= 300 && r[0] <= 599 && r[0] >= 100 {
+				for _, class := range []int{300, 400, 500} {
+					if r[0] <= class+99 && r[1] >= class {
+						bad = append(bad, fmt.Sprintf("%dxx", class/100))
+					}
+				}
+			}
+		}
+		if len(bad) == 0 {
+			continue
+		}
+		bad = dedupStrings(bad)
+		want := successOnly(rs)
+		path := "the health path"
+		if hc.Path.Known() && hc.Path.Value != "" {
+			path = hc.Path.Value
+		}
+		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with a redirect, a 404 or a 401 (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
+			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, want)
+		fix := tfFix(p.Model, fmt.Sprintf("set matcher = %q", want), tfSetting(hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
+		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
+	}
+}
+
+func dedupStrings(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var healthCheckDisabled = &Rule{
+	ID:       "health-check-disabled",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A target group serving HTTP has its health check turned off",
+	Formats:  []string{"terraform"},
+	Doc: `# health-check-disabled
+
+With ` + "`health_check { enabled = false }`" + ` the load balancer never checks its targets: a target
+whose app has crashed, hung or lost its database keeps getting its share of requests, and
+those clients get 502 or 504 until someone deregisters it by hand. AWS only lets you turn
+the check off for Lambda targets; for instance and ip targets the API rejects it, so the
+setting is at best a failed apply waiting to happen.
+
+## Fix
+
+Remove ` + "`enabled = false`" + ` (or set ` + "`enabled = true`" + `) and give the check a ` + "`path`" + ` the app answers
+with 200 when it can serve requests.
+
+## Sources
+
+- Health checks are always enabled for instance, ip and alb targets; off by default for
+  lambda: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+  (HealthCheckEnabled)
+` + tfSources,
+	Run: runHealthCheckDisabled,
+}
+
+func runHealthCheckDisabled(p *Pass) {
+	for _, be := range tfBackends(p.Model) {
+		hc := be.Health
+		if hc == nil || !hc.Enabled.Explicit() || hc.Enabled.Value {
+			continue
+		}
+		proto := strings.ToUpper(hc.Protocol.Value)
+		if !hc.Protocol.Known() || (proto != "HTTP" && proto != "HTTPS") {
+			continue
+		}
+		msg := fmt.Sprintf("%s turns the health check of %s off: a target whose app has crashed or hung keeps receiving requests, and those clients get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
+			tfDescribe("enabled", hc.Enabled), be.Name)
+		fix := tfFix(p.Model, "set enabled = true", tfSetting(hc.Enabled, hc.Block, "enabled", "true"))
+		p.Report(Finding{Pos: hc.Enabled.Pos, Message: msg, Fix: fix})
+	}
+}
+
+var healthCheckSlow = &Rule{
+	ID:       "health-check-slow",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A load balancer health check takes too long to notice a dead target, or its timeout is not below its interval",
+	Formats:  []string{"terraform"},
+	Doc: `# health-check-slow
+
+A load balancer takes a target out of rotation after ` + "`unhealthy_threshold`" + ` failed checks,
+` + "`interval`" + ` seconds apart: it notices a dead target after about interval × unhealthy_threshold.
+Until then the target gets its share of requests and those clients get 502/504. Terraform's
+defaults give 30s × 3 = 90s; ` + "`interval = 60, unhealthy_threshold = 10`" + ` leaves a dead target in
+rotation for 10 minutes. no502 flags a window above ` + "`lb_detection_window`" + ` (default 3m,
+configurable in ` + "`.no502.yaml`" + `).
+
+A health check ` + "`timeout`" + ` must also be shorter than its ` + "`interval`" + `: AWS rejects a timeout that
+is not, and a check that may run into the next one cannot report in time.
+
+## Fix
+
+Lower ` + "`interval`" + ` (e.g. 10-15s) and ` + "`unhealthy_threshold`" + ` (2-3) so the window is well under the
+limit, and keep ` + "`timeout`" + ` below ` + "`interval`" + `.
+
+## Sources
+
+- Time to mark a target down ≈ interval × unhealthy threshold; Terraform 30 × 3 = 90s:
+  ../shared/reference/defaults.md invariant 8, "Terraform thresholds" (TF-TG, TF-TGgo)
+- Health check interval default 30s (5-300), timeout 2-120 (HTTP default 6s): defaults.md
+  "Health check interval", "Health check timeout" (AWS-CTG)
+` + tfSources,
+	Run: runHealthCheckSlow,
+}
+
+func runHealthCheckSlow(p *Pass) {
+	limit := p.Config.LBDetectionWindow
+	for _, be := range tfBackends(p.Model) {
+		hc := be.Health
+		if hc == nil || !hc.Enabled.Known() || !hc.Enabled.Value {
+			continue
+		}
+		iv, un, to := hc.Interval, hc.UnhealthyThreshold, hc.Timeout
+		if iv.Known() && un.Known() && iv.Value > 0 && un.Value > 0 {
+			window := iv.Value * time.Duration(un.Value)
+			if window > limit.Value {
+				newIv, newUn := slowFixValues(iv.Value, un.Value, limit.Value)
+				var sets []tfSet
+				var parts []string
+				if newIv != iv.Value {
+					sets = append(sets, tfSetting(iv, hc.Block, "interval", strconv.Itoa(secs(newIv))))
+					parts = append(parts, fmt.Sprintf("interval = %d", secs(newIv)))
+				}
+				if newUn != un.Value {
+					sets = append(sets, tfSetting(un, hc.Block, "unhealthy_threshold", strconv.Itoa(newUn)))
+					parts = append(parts, fmt.Sprintf("unhealthy_threshold = %d", newUn))
+				}
+				if to.Known() && to.Value >= newIv {
+					newTo := max(2*time.Second, newIv/2)
+					sets = append(sets, tfSetting(to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))
+					parts = append(parts, fmt.Sprintf("timeout = %d", secs(newTo)))
+				}
+				desc := "set " + strings.Join(parts, ", ")
+				pos := hc.Pos
+				switch {
+				case iv.Explicit():
+					pos = iv.Pos
+				case un.Explicit():
+					pos = un.Pos
+				}
+				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those clients get 502/504. %s (a %s window).",
+					be.Name, parsers.Seconds(iv.Value), un.Value, parsers.Seconds(window),
+					tfDescribe("interval", iv), tfDescribe("unhealthy_threshold", un),
+					parsers.Seconds(limit.Value), limit.Describe(), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
+				sets = tfNested(be.Block, hc.Block, "health_check", sets)
+				p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+				continue
+			}
+		}
+		if iv.Known() && to.Known() && (iv.Explicit() || to.Explicit()) && iv.Value > 0 && to.Value >= iv.Value {
+			newTo := max(2*time.Second, iv.Value/2)
+			desc := fmt.Sprintf("set timeout = %d", secs(newTo))
+			pos := to.Pos
+			if !to.Explicit() {
+				pos = iv.Pos
+			}
+			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
+				tfDescribe("timeout", to), tfDescribe("interval", iv), upperFirst(desc))
+			p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, tfSetting(to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
+		}
+	}
+}
+
+// slowFixValues picks an interval and threshold that notice a dead target within limit:
+// the interval at most 30s (at least 5s, the AWS minimum) and the threshold at most what
+// fits (at least 2, the AWS minimum).
+func slowFixValues(iv time.Duration, un int, limit time.Duration) (time.Duration, int) {
+	newIv := min(iv, 30*time.Second)
+	if newIv*2 > limit {
+		newIv = max(5*time.Second, limit/2/time.Second*time.Second)
+	}
+	newUn := un
+	if fit := int(limit / newIv); newUn > fit {
+		newUn = max(2, fit)
+	}
+	return newIv, newUn
+}
+
+var asgEC2HealthCheck = &Rule{
+	ID:       "asg-ec2-health-check",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "An autoscaling group behind a load balancer replaces instances only when EC2 says so",
+	Formats:  []string{"terraform"},
+	Doc: `# asg-ec2-health-check
+
+An autoscaling group with ` + "`health_check_type = \"EC2\"`" + ` (the default) replaces an instance only
+when EC2's status checks fail: the machine is down. An instance whose app has crashed, hung
+or run out of disk still passes them. The load balancer's health check marks it unhealthy
+and stops routing to it, but the group keeps it forever: capacity silently shrinks, and
+when every instance is in that state the load balancer has no healthy target (ALBs then
+fail open and route to all of them) and clients get 502/503.
+
+## Fix
+
+` + "`health_check_type = \"ELB\"`" + ` makes the group replace instances that fail the target group's
+health check; keep ` + "`health_check_grace_period`" + ` (default 300s) long enough for the app to boot.
+
+## Sources
+
+- health_check_type default EC2; "ELB" uses the load balancer's health checks:
+  https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
+- All targets unhealthy → ALB fails open: ../shared/reference/defaults.md "All targets unhealthy"
+`,
+	Run: runASGEC2HealthCheck,
+}
+
+func runASGEC2HealthCheck(p *Pass) {
+	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
+		t := w.HealthCheckType
+		if !w.Served || !t.Known() || !strings.EqualFold(t.Value, "EC2") {
+			continue
+		}
+		tgs := servedBy(p.Model, w)
+		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
+			tfDescribe("health_check_type", t), w.Name, backendList(tgs))
+		fix := tfFix(p.Model, `set health_check_type = "ELB"`, tfSetting(t, w.Block, "health_check_type", `"ELB"`))
+		p.Report(Finding{Pos: posOr(t, w.Pos, w.Block), Message: msg, Fix: fix})
+	}
+}
+
+func init() {
+	Register(healthMatcherAcceptsErrors, healthCheckDisabled, healthCheckSlow, asgEC2HealthCheck)
+}

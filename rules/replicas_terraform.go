@@ -1,0 +1,160 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/no502/no502/parsers"
+)
+
+var singleTask = &Rule{
+	ID:       "single-task",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "An ECS service or autoscaling group behind a load balancer can run a single task or instance",
+	Formats:  []string{"terraform"},
+	Doc: `# single-task
+
+An ECS service with ` + "`desired_count = 1`" + ` (or an autoscaling floor ` + "`min_capacity = 1`" + `), or an
+autoscaling group with ` + "`min_size = 1`" + `, behind a load balancer has moments with no healthy
+target: when the task crashes, when its host is patched or replaced, when a deploy stops it
+before the new one passes its health check. The load balancer then answers 502/503 until a
+replacement is up.
+
+A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
+because an autoscaling policy owns the count); an Application Auto Scaling target's
+` + "`min_capacity`" + ` is used when one refers to the service.
+
+## Fix
+
+Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `), ` + "`min_size = 2`" + `, spread across
+availability zones.
+
+## Sources
+
+- aws_ecs_service.desired_count default 0; aws_autoscaling_group min_size required:
+  Terraform registry docs (hashicorp/terraform-provider-aws ` + "`website/docs/r/ecs_service.html.markdown`" + `,
+  ` + "`autoscaling_group.html.markdown`" + `)
+- A target group with no healthy target: ../shared/reference/defaults.md "All targets unhealthy"
+`,
+	Run: runSingleTask,
+}
+
+// ecsCount is the number of tasks an ECS service can run at its lowest: the autoscaling
+// floor when one is declared, else desired_count. ok is false when it cannot be known or
+// was not written.
+func ecsCount(w *parsers.Workload) (parsers.Setting[int], string, bool) {
+	switch {
+	case w.MinReplicas.Unknown:
+		return w.MinReplicas, "", false
+	case w.MinReplicas.Explicit():
+		return w.MinReplicas, "min_capacity", true
+	case w.Replicas.Explicit():
+		return w.Replicas, "desired_count", true
+	}
+	return parsers.Setting[int]{}, "", false
+}
+
+func runSingleTask(p *Pass) {
+	for _, w := range tfWorkloads(p.Model, "ECSService") {
+		n, name, ok := ecsCount(w)
+		if !w.Served || !ok || n.Value >= 2 {
+			continue
+		}
+		tgs := servedBy(p.Model, w)
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. Set %s = 2.",
+			tfDescribe(name, n), w.Name, plural(n.Value, "task"), backendList(tgs), name)
+		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(n, w.Block, name, "2"))
+		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: fix})
+	}
+	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
+		n := w.MinReplicas
+		if !w.Served || !n.Explicit() || n.Value >= 2 {
+			continue
+		}
+		sets := []tfSet{tfSetting(n, w.Block, "min_size", "2")}
+		desc := "set min_size = 2"
+		if w.MaxReplicas.Explicit() && w.MaxReplicas.Value < 2 {
+			sets = append(sets, tfSetting(w.MaxReplicas, w.Block, "max_size", "2"))
+			desc += ", max_size = 2"
+		}
+		if w.Replicas.Explicit() && w.Replicas.Value < 2 {
+			sets = append(sets, tfSetting(w.Replicas, w.Block, "desired_capacity", "2"))
+			desc += ", desired_capacity = 2"
+		}
+		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and clients get 502/503. %s.",
+			tfDescribe("min_size", n), w.Name, plural(n.Value, "instance"), backendList(servedBy(p.Model, w)), upperFirst(desc))
+		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+var deployStopsAllTasks = &Rule{
+	ID:       "deploy-stops-all-tasks",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "An ECS rolling deploy may stop every task of a load-balanced service before new ones are healthy",
+	Formats:  []string{"terraform"},
+	Doc: `# deploy-stops-all-tasks
+
+During a rolling (ECS controller) deployment, ECS keeps at least
+` + "`deployment_minimum_healthy_percent`" + ` of ` + "`desired_count`" + ` tasks running, rounded up. With 0%
+it may stop every old task before a new one has passed the load balancer's health check:
+each deploy is an outage, and the load balancer answers 502/503 meanwhile.
+
+## Fix
+
+` + "`deployment_minimum_healthy_percent = 100`" + ` with ` + "`deployment_maximum_percent = 200`" + ` (the ECS
+defaults: new tasks start first), or 50 when the service runs at least two tasks and the
+cluster has no room for extra ones.
+
+## Sources
+
+- minimumHealthyPercent is a lower limit as a percentage of desiredCount, rounded up;
+  default 100; maximumPercent default 200: ECS API DeploymentConfiguration
+  (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html)
+`,
+	Run: runDeployStopsAllTasks,
+}
+
+func runDeployStopsAllTasks(p *Pass) {
+	for _, w := range tfWorkloads(p.Model, "ECSService") {
+		pct := w.MinHealthyPercent
+		if !w.Served || !pct.Explicit() || !w.Strategy.Known() || w.Strategy.Value != "ECS" {
+			continue
+		}
+		n, _, countKnown := ecsCount(w)
+		if countKnown && n.Value == 0 {
+			continue // nothing runs, nothing to stop
+		}
+		// ECS rounds the minimum up, so only 0% leaves no task for any count ≥ 1.
+		if pct.Value > 0 {
+			continue
+		}
+		want := 100
+		if countKnown && n.Value >= 2 {
+			want = 50
+		}
+		desc := fmt.Sprintf("set deployment_minimum_healthy_percent = %d", want)
+		sets := []tfSet{tfSetting(pct, w.Block, "deployment_minimum_healthy_percent", strconv.Itoa(want))}
+		if w.MaxPercent.Known() && w.MaxPercent.Value <= want {
+			sets = append(sets, tfSetting(w.MaxPercent, w.Block, "deployment_maximum_percent", "200"))
+			desc += " and deployment_maximum_percent = 200"
+		}
+		count := "its tasks"
+		if countKnown {
+			count = "all " + plural(n.Value, "task")
+		}
+		msg := fmt.Sprintf("%s lets a deploy of %s stop %s before any new one has passed the health check of %s: every deploy is an outage and clients get 502/503 meanwhile. %s.",
+			tfDescribe("deployment_minimum_healthy_percent", pct), w.Name, count, backendList(servedBy(p.Model, w)), upperFirst(desc))
+		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+	}
+}
+
+func init() { Register(singleTask, deployStopsAllTasks) }

@@ -1,0 +1,275 @@
+package rules_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/terraform"
+	"github.com/no502/no502/rules"
+)
+
+// The Terraform testdata lives in testdata/tf-<rule>/<case>/: each case directory is one
+// module, linted through terraform.Parse and every registered rule; a line ending in
+// `# want "rule-id"` must get exactly that finding, and no other line may get one.
+
+var tfWant = regexp.MustCompile(`(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
+var tfQuoted = regexp.MustCompile(`"([^"]+)"`)
+
+// tfCase is one testdata module held in memory, so fixes can be applied and re-linted.
+type tfCase struct {
+	dir   string
+	files map[string][]byte // display path → content
+	cfg   *rules.Config
+}
+
+func loadTFCase(t *testing.T, dir string) *tfCase {
+	t.Helper()
+	c := &tfCase{dir: dir, files: map[string][]byte{}, cfg: rules.DefaultConfig()}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == rules.ConfigFileName {
+			cfg, err := rules.ParseConfig(p, src)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			c.cfg = cfg
+			continue
+		}
+		c.files[p] = src
+	}
+	return c
+}
+
+func (c *tfCase) lint() (*parsers.Model, []rules.Finding) {
+	var ins []parsers.Input
+	for p, src := range c.files {
+		abs, _ := filepath.Abs(p)
+		ins = append(ins, parsers.Input{Path: p, Abs: abs, Src: src})
+	}
+	sort.Slice(ins, func(i, j int) bool { return ins[i].Path < ins[j].Path })
+	m := terraform.Parse(ins, parsers.Options{})
+	return m, rules.Run(m, c.cfg)
+}
+
+func tfCaseDirs(t *testing.T) []string {
+	dirs, err := filepath.Glob("testdata/tf-*/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no Terraform testdata: %v", err)
+	}
+	return dirs
+}
+
+func TestTerraformTestdata(t *testing.T) {
+	for _, dir := range tfCaseDirs(t) {
+		t.Run(dir, func(t *testing.T) {
+			c := loadTFCase(t, dir)
+			m, findings := c.lint()
+			want := map[string][]string{}
+			for p, src := range c.files {
+				for i, line := range strings.Split(string(src), "\n") {
+					if mm := tfWant.FindStringSubmatch(line); mm != nil {
+						for _, q := range tfQuoted.FindAllStringSubmatch(mm[1], -1) {
+							k := fmt.Sprintf("%s:%d", p, i+1)
+							want[k] = append(want[k], q[1])
+						}
+					}
+				}
+			}
+			got := map[string][]string{}
+			for _, f := range findings {
+				k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
+				got[k] = append(got[k], f.Rule.ID)
+				t.Logf("%s: %s: %s", f.Pos, f.Rule.ID, f.Message)
+				if f.Fix != nil {
+					t.Logf("  fix: %s\n%s", f.Fix.Description, f.Fix.Snippet)
+				}
+			}
+			for _, d := range m.Diags {
+				if d.Severity == "error" {
+					k := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
+					got[k] = append(got[k], "error")
+				}
+			}
+			for k := range tfUnion(want, got) {
+				w, g := tfSorted(want[k]), tfSorted(got[k])
+				if strings.Join(w, ",") != strings.Join(g, ",") {
+					t.Errorf("%s: want %v, got %v", k, w, g)
+				}
+			}
+		})
+	}
+}
+
+// TestTerraformFixes applies each finding's fix, lints again and checks that the finding
+// is gone, that the fixed files re-parse with hcl/v2, and that terraform fmt accepts them.
+func TestTerraformFixes(t *testing.T) {
+	tfBin := terraformBinary(t)
+	for _, dir := range tfCaseDirs(t) {
+		c := loadTFCase(t, dir)
+		_, findings := c.lint()
+		for i, f := range findings {
+			if f.Fix == nil || len(f.Fix.Edits) == 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%d-%s", dir, i, f.Rule.ID), func(t *testing.T) {
+				fixed := &tfCase{dir: c.dir, files: map[string][]byte{}, cfg: c.cfg}
+				for p, src := range c.files {
+					fixed.files[p] = src
+				}
+				byFile := map[string][]rules.Edit{}
+				for _, e := range f.Fix.Edits {
+					byFile[e.File] = append(byFile[e.File], e)
+				}
+				for p, es := range byFile {
+					fixed.files[p] = rules.ApplyEdits(fixed.files[p], es)
+				}
+				_, after := fixed.lint()
+				if tfCount(after, f.Rule.ID) >= tfCount(findings, f.Rule.ID) {
+					for _, a := range after {
+						t.Logf("after: %s %s %s", a.Pos, a.Rule.ID, a.Message)
+					}
+					t.Errorf("fix %q did not clear %s at %s", f.Fix.Description, f.Rule.ID, f.Pos)
+				}
+				for p := range byFile {
+					src := fixed.files[p]
+					if _, diags := hclsyntax.ParseConfig(src, p, hcl.InitialPos); diags.HasErrors() {
+						t.Errorf("%s does not re-parse after the fix: %v\n%s", p, diags, src)
+					}
+					if tfBin != "" {
+						fmtCheck(t, tfBin, p, src)
+					}
+				}
+				if _, diags := hclsyntax.ParseConfig([]byte(f.Fix.Snippet), "snippet.tf", hcl.InitialPos); diags.HasErrors() && !strings.HasSuffix(f.Pos.File, ".tfvars") {
+					t.Errorf("snippet does not parse: %v\n%s", diags, f.Fix.Snippet)
+				}
+				if tfBin != "" {
+					fmtCheck(t, tfBin, "snippet.tf", []byte(f.Fix.Snippet))
+				}
+			})
+		}
+	}
+}
+
+// terraformBinary finds terraform for the fmt checks: skipped with a message when it is
+// missing, a failure under CI=true.
+func terraformBinary(t *testing.T) string {
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("terraform not found (needed for fmt checks under CI): %v", err)
+		}
+		t.Log("terraform not found: skipping terraform fmt checks")
+		return ""
+	}
+	return p
+}
+
+func fmtCheck(t *testing.T, bin, name string, src []byte) {
+	t.Helper()
+	cmd := exec.Command(bin, "fmt", "-")
+	cmd.Stdin = bytes.NewReader(src)
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Errorf("terraform fmt - failed on %s: %v", name, err)
+		return
+	}
+	if !bytes.Equal(out, src) {
+		t.Errorf("%s is not terraform fmt clean:\n--- got\n%s\n--- terraform fmt\n%s", name, src, out)
+	}
+}
+
+func tfCount(fs []rules.Finding, id string) int {
+	n := 0
+	for _, f := range fs {
+		if f.Rule.ID == id {
+			n++
+		}
+	}
+	return n
+}
+
+func tfUnion(a, b map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+func tfSorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	return s
+}
+
+// tfJSON is a .tf.json module: it cannot carry want comments, so its expectations are
+// here. JSON syntax gets the same model and findings; fixes are snippets only.
+const tfJSON = `{
+  "resource": {
+    "aws_lb_target_group": {
+      "api": {
+        "name": "api",
+        "port": 8080,
+        "protocol": "HTTP",
+        "deregistration_delay": "${var.drain}",
+        "health_check": {
+          "path": "/healthz",
+          "matcher": "200-499"
+        }
+      }
+    }
+  },
+  "variable": {
+    "drain": {
+      "default": 0
+    }
+  }
+}
+`
+
+func TestTerraformJSON(t *testing.T) {
+	c := &tfCase{files: map[string][]byte{"json/main.tf.json": []byte(tfJSON)}, cfg: rules.DefaultConfig()}
+	m, findings := c.lint()
+	if len(m.Diags) != 0 {
+		t.Fatalf("diags: %v", m.Diags)
+	}
+	want := map[string]string{
+		"json/main.tf.json:8":  "deregistration-delay-too-short",
+		"json/main.tf.json:11": "health-matcher-accepts-errors",
+	}
+	if len(findings) != len(want) {
+		t.Errorf("want %d findings, got %d", len(want), len(findings))
+	}
+	for _, f := range findings {
+		k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
+		if want[k] != f.Rule.ID {
+			t.Errorf("%s: unexpected %s: %s", k, f.Rule.ID, f.Message)
+		}
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Snippet, `": `) {
+			t.Errorf("%s: want a JSON snippet and no edits, got %+v", k, f.Fix)
+		}
+	}
+}

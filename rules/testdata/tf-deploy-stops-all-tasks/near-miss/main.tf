@@ -1,0 +1,35 @@
+resource "aws_lb_target_group" "api" {
+  name        = "api"
+  port        = 8080
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+resource "aws_ecs_service" "api" {
+  name                               = "api"
+  desired_count                      = 2
+  deployment_minimum_healthy_percent = 50
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = 8080
+  }
+}
+
+# Blue/green with CodeDeploy: the percentages do not drive the deploy.
+resource "aws_ecs_service" "bg" {
+  name                               = "bg"
+  desired_count                      = 2
+  deployment_minimum_healthy_percent = 0
+
+  deployment_controller {
+    type = "CODE_DEPLOY"
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "bg"
+    container_port   = 8080
+  }
+}

@@ -1,0 +1,33 @@
+resource "aws_lb_target_group" "a" {
+  name     = "a"
+  port     = 8080
+  protocol = "HTTP"
+
+  health_check {
+    path    = "/healthz"
+    matcher = "200-499" # want "health-matcher-accepts-errors"
+  }
+}
+
+resource "aws_lb_target_group" "b" {
+  name     = "b"
+  port     = 8080
+  protocol = "HTTP"
+
+  health_check {
+    path    = "/healthz"
+    matcher = "200,302" # want "health-matcher-accepts-errors"
+  }
+}
+
+locals {
+  ok_codes = "200-399"
+}
+
+resource "aws_lb_target_group" "c" {
+  name     = "c"
+  port     = 8080
+  protocol = "HTTP"
+
+  health_check { matcher = local.ok_codes } # want "health-matcher-accepts-errors"
+}

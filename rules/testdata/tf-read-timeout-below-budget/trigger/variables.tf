@@ -1,0 +1,4 @@
+variable "lb_idle_timeout" {
+  type    = number
+  default = 30
+}
