@@ -5,8 +5,9 @@
 package parsers
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a span in a source file. Line and Col are 1-based; Col counts runes, as editors
@@ -83,8 +84,8 @@ func LineCol(src []byte, off int) (line, col int) {
 	if off > len(src) {
 		off = len(src)
 	}
-	line = 1 + strings.Count(string(src[:off]), "\n")
-	start := strings.LastIndexByte(string(src[:off]), '\n') + 1
-	col = 1 + len([]rune(string(src[start:off])))
+	line = 1 + bytes.Count(src[:off], []byte("\n"))
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	col = 1 + utf8.RuneCount(src[start:off])
 	return line, col
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -33,9 +34,9 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 		return &Fix{Description: desc, Snippet: strings.Join(lines, "\n") + "\n"}
 	}
 	src := f.Src
-	lineStart := func(off int) int { return strings.LastIndexByte(string(src[:off]), '\n') + 1 }
+	lineStart := func(off int) int { return bytes.LastIndexByte(src[:off], '\n') + 1 }
 	lineEnd := func(off int) int {
-		if i := strings.IndexByte(string(src[off:]), '\n'); i >= 0 {
+		if i := bytes.IndexByte(src[off:], '\n'); i >= 0 {
 			return off + i + 1
 		}
 		return len(src)
@@ -56,7 +57,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	}
 
 	// Where a new body line goes: after the line holding the block's opening brace.
-	brace := strings.IndexByte(string(src[blk.Start:blk.End]), '{')
+	brace := bytes.IndexByte(src[blk.Start:blk.End], '{')
 	insertAt, insertPrefix := -1, ""
 	bodyIndent := base + indentUnit
 	if brace >= 0 {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -143,8 +144,8 @@ func lineAt(src []byte, off int) string {
 	if off > len(src) {
 		return ""
 	}
-	start := strings.LastIndexByte(string(src[:off]), '\n') + 1
-	end := strings.IndexByte(string(src[off:]), '\n')
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	end := bytes.IndexByte(src[off:], '\n')
 	if end < 0 {
 		return string(src[start:])
 	}

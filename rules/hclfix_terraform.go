@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"regexp"
 	"sort"
 	"strings"
@@ -142,7 +143,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 		}
 		open := -1
 		if s.In.Start >= 0 && s.In.End <= len(src) && s.In.Start < s.In.End {
-			open = strings.IndexByte(string(src[s.In.Start:s.In.End]), '{')
+			open = bytes.IndexByte(src[s.In.Start:s.In.End], '{')
 		}
 		if open < 0 || src[s.In.End-1] != '}' {
 			return nil, "", false
@@ -153,7 +154,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 			line = s.Raw
 		}
 		closeAt := s.In.End - 1
-		ls := strings.LastIndexByte(string(src[:closeAt]), '\n') + 1
+		ls := bytes.LastIndexByte(src[:closeAt], '\n') + 1
 		if s.Raw != "" && ls > open && strings.TrimSpace(string(src[ls:closeAt])) == "" {
 			// A nested block goes last, after a blank line, as terraform style has it.
 			sp = append(sp, splice{start: ls, end: ls, text: "\n" + s.Raw + "\n"})

@@ -181,7 +181,11 @@ func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
 	fmt.Fprintf(w, " %s %s %s%s\n", gutter, pal.blue("|"), strings.Repeat(" ", lead), pal.warn(strings.Repeat("^", width)))
 }
 
-// sourceLine finds the text of pos's line, in the file or in the host of embedded text.
+// lineIndex caches, per file, the offset where each line starts, so printing thousands
+// of findings of one big file does not rescan it for each.
+var lineIndex = map[*parsers.File][]int{}
+
+// sourceLine finds the text of pos's line.
 func sourceLine(m *parsers.Model, pos parsers.Pos) string {
 	if m == nil {
 		return ""
@@ -190,23 +194,25 @@ func sourceLine(m *parsers.Model, pos parsers.Pos) string {
 	if f == nil {
 		return ""
 	}
-	src := f.Src
-	line := 1
-	start := 0
-	for i := 0; i < len(src) && line < pos.Line; i++ {
-		if src[i] == '\n' {
-			line++
-			start = i + 1
+	starts, ok := lineIndex[f]
+	if !ok {
+		starts = []int{0}
+		for i, c := range f.Src {
+			if c == '\n' {
+				starts = append(starts, i+1)
+			}
 		}
+		lineIndex[f] = starts
 	}
-	if line != pos.Line {
+	if pos.Line < 1 || pos.Line > len(starts) {
 		return ""
 	}
-	end := start
-	for end < len(src) && src[end] != '\n' {
-		end++
+	start := starts[pos.Line-1]
+	end := len(f.Src)
+	if pos.Line < len(starts) {
+		end = starts[pos.Line] - 1
 	}
-	return strings.TrimRight(string(src[start:end]), "\r")
+	return strings.TrimRight(string(f.Src[start:end]), "\r")
 }
 
 // The JSON output is the contract in DESIGN.md; field names and order are stable.

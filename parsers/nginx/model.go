@@ -90,6 +90,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 type level struct {
 	kind string
 	ds   []*Directive
+	// byName indexes ds, so a lookup in an http{} holding thousands of servers does not
+	// scan them all for every location.
+	byName map[string][]*Directive
 }
 
 type scope []level
@@ -97,20 +100,22 @@ type scope []level
 func (s scope) with(kind string, ds []*Directive) scope {
 	out := make(scope, len(s), len(s)+1)
 	copy(out, s)
-	return append(out, level{kind: kind, ds: Expand(ds)})
+	lv := level{kind: kind, ds: Expand(ds), byName: map[string][]*Directive{}}
+	for _, d := range lv.ds {
+		lv.byName[d.Name] = append(lv.byName[d.Name], d)
+	}
+	return append(out, lv)
 }
 
 // lookup finds the directive in effect for a scalar setting: the innermost level that
 // sets it wins. It also returns the level it came from, for "inherited from" notes.
 func (s scope) lookup(name string) (*Directive, string) {
 	for i := len(s) - 1; i >= 0; i-- {
-		for _, d := range s[i].ds {
-			if d.Name == name {
-				if i == len(s)-1 {
-					return d, ""
-				}
-				return d, s[i].kind
+		if ds := s[i].byName[name]; len(ds) > 0 {
+			if i == len(s)-1 {
+				return ds[0], ""
 			}
+			return ds[0], s[i].kind
 		}
 	}
 	return nil, ""
@@ -120,13 +125,7 @@ func (s scope) lookup(name string) (*Directive, string) {
 // proxy_set_header: nginx inherits them only into a level that sets none of them.
 func (s scope) lookupArray(name string) ([]*Directive, string) {
 	for i := len(s) - 1; i >= 0; i-- {
-		var out []*Directive
-		for _, d := range s[i].ds {
-			if d.Name == name {
-				out = append(out, d)
-			}
-		}
-		if out != nil {
+		if out := s[i].byName[name]; len(out) > 0 {
 			if i == len(s)-1 {
 				return out, ""
 			}

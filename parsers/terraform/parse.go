@@ -10,7 +10,6 @@
 package terraform
 
 import (
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -172,11 +171,4 @@ func attrText(src []byte, r hcl.Range) string {
 		s = strings.TrimSpace(s[:i]) + " …"
 	}
 	return strings.TrimSpace(s)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

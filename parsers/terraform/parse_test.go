@@ -1,0 +1,285 @@
+package terraform_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/terraform"
+)
+
+func parse(t *testing.T, varFiles []string, files ...string) *parsers.Model {
+	t.Helper()
+	var ins []parsers.Input
+	for i := 0; i+1 < len(files); i += 2 {
+		ins = append(ins, parsers.Input{Path: files[i], Abs: "/" + files[i], Src: []byte(files[i+1])})
+	}
+	return terraform.Parse(ins, parsers.Options{VarFiles: varFiles})
+}
+
+const lb = `
+variable "idle" {
+  default = 30
+}
+
+resource "aws_lb" "web" {
+  name         = "web"
+  idle_timeout = var.idle
+}
+`
+
+func idle(t *testing.T, m *parsers.Model) parsers.Duration {
+	t.Helper()
+	if len(m.Hops) != 1 {
+		t.Fatalf("want 1 hop, got %d (diags %v)", len(m.Hops), m.Diags)
+	}
+	return m.Hops[0].ClientIdleTimeout
+}
+
+// Variable values: default, then terraform.tfvars, then *.auto.tfvars in lexical
+// order, then --var-file; the finding's position is the attribute that uses the
+// variable, and Via/ViaNote name where the value came from.
+func TestVariablePrecedence(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", lb)
+	s := idle(t, m)
+	if s.Value != 30*time.Second || s.Pos.Line != 8 || s.Pos.Col != 3 || s.Text != "idle_timeout = var.idle" {
+		t.Errorf("default: got %v at %s %q", s.Value, s.Pos, s.Text)
+	}
+	if len(s.Via) != 1 || s.Via[0].Line != 3 || !strings.Contains(s.ViaNote, "var.idle = 30 from its default, m/main.tf:3") {
+		t.Errorf("via: %v %q", s.Via, s.ViaNote)
+	}
+	m = parse(t, nil, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "m/b.auto.tfvars", "idle = 50\n", "m/a.auto.tfvars", "idle = 45\n", "m/other.tfvars", "idle = 99\n")
+	if s := idle(t, m); s.Value != 50*time.Second || !strings.Contains(s.ViaNote, "from b.auto.tfvars, m/b.auto.tfvars:1") {
+		t.Errorf("auto.tfvars: got %v %q", s.Value, s.ViaNote)
+	}
+	m = parse(t, []string{"/vars/prod.tfvars"}, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "vars/prod.tfvars", "idle = \"120\"\n")
+	if s := idle(t, m); s.Value != 120*time.Second {
+		t.Errorf("var-file: got %v %q", s.Value, s.ViaNote)
+	}
+}
+
+func TestUnknowns(t *testing.T) {
+	cases := map[string]string{
+		"no default":     `variable "idle" {}`,
+		"file()":         `locals { x = tonumber(file("/etc/passwd")) }`,
+		"local cycle":    "locals {\n  a = local.b + 1\n  b = local.a\n}",
+		"resource attr":  `resource "aws_lb" "other" {}`,
+		"unknown func":   `locals { x = templatefile("t", {}) }`,
+		"for_each value": ``,
+	}
+	exprs := map[string]string{
+		"no default": "var.idle", "file()": "local.x", "local cycle": "local.a",
+		"resource attr": "aws_lb.other.idle_timeout", "unknown func": "local.x", "for_each value": "each.value",
+	}
+	for name, decl := range cases {
+		src := decl + "\nresource \"aws_lb\" \"web\" {\n  idle_timeout = " + exprs[name] + "\n}\n"
+		m := parse(t, nil, "m/main.tf", src)
+		var web *parsers.Hop
+		for _, h := range m.Hops {
+			if h.Name == "aws_lb.web" {
+				web = h
+			}
+		}
+		if web == nil {
+			t.Errorf("%s: no hop (diags %v)", name, m.Diags)
+			continue
+		}
+		if s := web.ClientIdleTimeout; !s.Unknown || s.Known() {
+			t.Errorf("%s: want unknown, got %+v", name, s)
+		}
+		for _, d := range m.Diags {
+			t.Errorf("%s: evaluation must not produce diags: %s", name, d)
+		}
+	}
+}
+
+func TestLocalsInOrderAndFunctions(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+locals {
+  total = max(local.base * 2, tonumber("45"), floor(10.7))
+  base  = 30
+}
+
+resource "aws_lb" "web" {
+  idle_timeout = local.total
+}
+`)
+	if s := idle(t, m); s.Value != 60*time.Second || !strings.Contains(s.ViaNote, "local.base = 30") {
+		t.Errorf("got %v %q", s.Value, s.ViaNote)
+	}
+}
+
+// A syntax error is a positioned diag; the other files of the module are still read.
+func TestSyntaxError(t *testing.T) {
+	m := parse(t, nil, "m/bad.tf", "resource \"aws_lb\" \"x\" {\n  idle_timeout = \n}\n", "m/main.tf", lb)
+	if len(m.Diags) == 0 || m.Diags[0].Pos.File != "m/bad.tf" || m.Diags[0].Pos.Line != 2 || m.Diags[0].Severity != "error" {
+		t.Fatalf("want an error at m/bad.tf:2, got %v", m.Diags)
+	}
+	found := false
+	for _, h := range m.Hops {
+		found = found || h.Name == "aws_lb.web"
+	}
+	if !found {
+		t.Error("main.tf was not read after bad.tf failed")
+	}
+}
+
+func TestRoutesAndLinks(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+resource "aws_lb" "web" {}
+
+resource "aws_lb_listener" "l" {
+  load_balancer_arn = aws_lb.web.arn
+  default_action {
+    type             = "forward"
+    target_group_arn = local.tg
+  }
+}
+
+locals {
+  tg = aws_lb_target_group.api.arn
+}
+
+resource "aws_lb_listener_rule" "r" {
+  listener_arn = aws_lb_listener.l.arn
+  action {
+    type = "forward"
+    forward {
+      target_group {
+        arn = aws_lb_target_group.api.arn
+      }
+    }
+  }
+  condition {
+    path_pattern {
+      values = ["/api/*", "/exact", "/v?/x"]
+    }
+  }
+}
+
+resource "aws_lb_listener_rule" "health" {
+  listener_arn = aws_lb_listener.l.arn
+  action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      status_code  = "200"
+    }
+  }
+  condition {
+    path_pattern {
+      values = ["/healthz"]
+    }
+  }
+}
+
+resource "aws_lb_target_group" "api" {
+  protocol = "HTTP"
+}
+
+resource "aws_autoscaling_group" "asg" {
+  min_size          = 2
+  max_size          = 3
+  target_group_arns = [aws_lb_target_group.api.arn]
+}
+`)
+	h := m.Hops[0]
+	var got []string
+	for _, r := range h.Routes {
+		s := r.Path + " " + r.PathKind
+		if r.Respond != nil {
+			s += " respond"
+		}
+		if r.ReadTimeout.Value != 60*time.Second || r.ReadTimeout.Default == "" {
+			t.Errorf("%s: read timeout %+v, want the ALB default 60s", s, r.ReadTimeout)
+		}
+		got = append(got, s)
+	}
+	want := "/ prefix|/api/ prefix|/exact exact|/v?/x regex|/healthz exact respond"
+	if strings.Join(got, "|") != want {
+		t.Errorf("routes:\n got %s\nwant %s", strings.Join(got, "|"), want)
+	}
+	be := m.Backends[0]
+	if len(be.Workloads) != 1 || !be.Workloads[0].Served || be.Workloads[0].HealthCheckType.Value != "EC2" {
+		t.Errorf("ASG not linked: %+v", be.Workloads)
+	}
+	hc := be.Health
+	if hc.Interval.Value != 30*time.Second || hc.Timeout.Value != 6*time.Second || hc.UnhealthyThreshold.Value != 3 || hc.HealthyThreshold.Value != 3 || hc.Matcher.Value != "200" || hc.Path.Value != "/" {
+		t.Errorf("health defaults: %+v", hc)
+	}
+	if be.DeregistrationDelay.Value != 300*time.Second || be.DeregistrationDelay.Default == "" {
+		t.Errorf("deregistration default: %+v", be.DeregistrationDelay)
+	}
+}
+
+func TestCountZeroAndDynamic(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+variable "enabled" {
+  default = false
+}
+
+resource "aws_lb" "off" {
+  count = var.enabled ? 1 : 0
+}
+
+resource "aws_lb_target_group" "dyn" {
+  dynamic "health_check" {
+    for_each = var.checks
+    content {}
+  }
+}
+`)
+	if len(m.Hops) != 0 {
+		t.Errorf("count = 0 resource became a hop")
+	}
+	if len(m.Backends) != 1 || m.Backends[0].Health != nil {
+		t.Errorf("a dynamic health_check must leave Health unknown (nil)")
+	}
+}
+
+func TestCloudflareEdge(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+resource "aws_lb" "web" {}
+
+resource "cloudflare_dns_record" "www" {
+  name    = "www"
+  content = aws_lb.web.dns_name
+  proxied = true
+}
+`)
+	if e := m.Hops[0].Edge; e.Value != "cloudflare" || e.Pos.Line != 7 {
+		t.Errorf("edge: %+v", e)
+	}
+}
+
+func TestRoutePathPatterns(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+module "alb" {
+  source = "terraform-aws-modules/alb/aws"
+  listeners = {
+    http = {
+      rules = {
+        api = {
+          actions    = [{ type = "forward", target_group_key = "api" }]
+          conditions = [{ path_pattern = { values = ["/api/*"] } }]
+        }
+      }
+    }
+  }
+  target_groups = {
+    api = {
+      protocol             = "HTTP"
+      deregistration_delay = 15
+    }
+  }
+}
+`)
+	if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 || m.Hops[0].Routes[0].Path != "/api/" {
+		t.Fatalf("module routes: %+v", m.Hops)
+	}
+	be := m.Hops[0].Routes[0].Backend
+	if be.Name != `module.alb.target_groups["api"]` || be.DeregistrationDelay.Value != 15*time.Second || be.DeregistrationDelay.Pos.Line != 17 {
+		t.Errorf("module target group: %s %+v", be.Name, be.DeregistrationDelay)
+	}
+}
