@@ -1,116 +1,22 @@
 package rules_test
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/rules"
+	"github.com/no502/no502/rules/rulestest"
 )
 
-var (
-	caddyWant   = regexp.MustCompile(`#\s*want((?:\s+"[^"]+")+)\s*$`)
-	caddyQuoted = regexp.MustCompile(`"([^"]+)"`)
-)
-
-// lintCaddyDir parses the Caddyfiles of dir with the Caddy parser directly (the loader
-// dispatches to it once parsers/load registers the format) and runs every rule.
+// lintCaddyDir lints dir through the real loader (the caddy-* directories' want
+// comments are checked by TestTestdata; the tests here look at the fixes).
 func lintCaddyDir(t *testing.T, dir string) (*parsers.Model, []rules.Finding) {
 	t.Helper()
-	cfg := rules.DefaultConfig()
-	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
-		c, err := rules.LoadConfig(p, rules.ConfigFileName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg = c
-	}
-	ents, _ := os.ReadDir(dir)
-	var ins []parsers.Input
-	for _, e := range ents {
-		n := e.Name()
-		if n == "Caddyfile" || strings.HasPrefix(n, "Caddyfile.") || strings.HasSuffix(strings.ToLower(n), ".caddyfile") {
-			p := filepath.Join(dir, n)
-			src, _ := os.ReadFile(p)
-			abs, _ := filepath.Abs(p)
-			ins = append(ins, parsers.Input{Path: n, Abs: abs, Src: src})
-		}
-	}
-	m := caddy.Parse(ins, parsers.Options{})
-	return m, rules.Run(m, cfg)
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-// TestCaddyTestdata checks the `# want "rule"` comments of testdata/caddy-*/.
-func TestCaddyTestdata(t *testing.T) {
-	dirs, _ := filepath.Glob("testdata/caddy-*")
-	if len(dirs) == 0 {
-		t.Fatal("no testdata/caddy-* directories")
-	}
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			m, findings := lintCaddyDir(t, dir)
-			want, got := map[string][]string{}, map[string][]string{}
-			for _, f := range m.Files {
-				for i, line := range strings.Split(string(f.Src), "\n") {
-					if mm := caddyWant.FindStringSubmatch(line); mm != nil {
-						for _, q := range caddyQuoted.FindAllStringSubmatch(mm[1], -1) {
-							if rules.Lookup(q[1]) == nil {
-								t.Logf("rule %s not registered yet; want on %s:%d skipped", q[1], f.Path, i+1)
-								continue
-							}
-							k := fmt.Sprintf("%s:%d", f.Path, i+1)
-							want[k] = append(want[k], q[1])
-						}
-					}
-				}
-			}
-			for _, f := range findings {
-				k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
-				got[k] = append(got[k], f.Rule.ID)
-				t.Logf("%s: %s [%s] %s", f.Pos, f.Severity, f.Rule.ID, f.Message)
-				if f.Fix != nil {
-					t.Logf("fix: %s\n%s", f.Fix.Description, f.Fix.Snippet)
-				}
-			}
-			for _, d := range m.Diags {
-				if d.Severity == "error" {
-					t.Errorf("parse error: %s", d)
-				}
-			}
-			keys := map[string]bool{}
-			for k := range want {
-				keys[k] = true
-			}
-			for k := range got {
-				keys[k] = true
-			}
-			var sorted []string
-			for k := range keys {
-				sorted = append(sorted, k)
-			}
-			sort.Strings(sorted)
-			for _, k := range sorted {
-				w, g := append([]string(nil), want[k]...), append([]string(nil), got[k]...)
-				sort.Strings(w)
-				sort.Strings(g)
-				if strings.Join(w, ",") != strings.Join(g, ",") {
-					t.Errorf("%s: want %v, got %v", k, w, g)
-				}
-			}
-		})
-	}
+	return rulestest.Lint(t, dir)
 }
 
 // fixOf lints src and returns the fix of the first finding of rule id.
