@@ -284,6 +284,11 @@ type Workload struct {
 	// HealthCheckType: which health check makes an autoscaling group replace an
 	// instance (ASG health_check_type: "EC2", the default, or "ELB").
 	HealthCheckType Setting[string]
+	// CircuitBreaker and Rollback: ECS deployment_circuit_breaker. With it on, a deploy
+	// whose new tasks keep failing stops (and, with rollback, returns to the last good
+	// deployment) instead of replacing tasks forever.
+	CircuitBreaker Setting[bool]
+	Rollback       Setting[bool]
 }
 
 // Container is one container of a workload.

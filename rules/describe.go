@@ -93,6 +93,11 @@ func routePos[T any](h *parsers.Hop, r *parsers.Route, s parsers.Setting[T]) par
 	if h != nil && h.Kind != parsers.HopNginx && h.Kind != parsers.HopIngressNginx && s.Explicit() {
 		return s.Pos
 	}
+	// A load balancer's default is changed in the load balancer's own block, not on the
+	// listener rule that routes to it.
+	if h != nil && !s.Explicit() && h.Pos.IsValid() && (h.Kind == parsers.HopALB || h.Kind == parsers.HopNLB || h.Kind == parsers.HopCLB) {
+		return h.Pos
+	}
 	return posOr(s, r.Pos, r.Block)
 }
 

@@ -85,6 +85,10 @@ func runReadTimeoutBelowBudget(p *Pass) {
 				parsers.Seconds(r.ReadTimeout.Value), product(h), upperFirst(how))
 			rel := []Related{BudgetRelated(rb)}
 			rel = origin(rel, r.ReadTimeout, pos, "value set here")
+			if r.Block.File == "" && r.Pos.IsValid() && (r.Pos.File != pos.File || r.Pos.Line != pos.Line) {
+				// A load balancer's route (listener rule) is not where the value lives: name it.
+				rel = append(rel, Related{Pos: r.Pos, Message: "the route for " + r.Path + " that it serves"})
+			}
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}
 	}

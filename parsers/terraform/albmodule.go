@@ -163,6 +163,67 @@ func (b *builder) albModule(c *call) {
 			}
 		}
 	}
+	// v8: http_tcp_listener_rules / https_listener_rules = [{ actions = [{ type = "forward",
+	// target_group_index = 1 }], conditions = [{ path_patterns = ["/api/*"] }] }]
+	for _, attr := range []string{"http_tcp_listener_rules", "https_listener_rules"} {
+		rs := n.objectAttr(attr)
+		if rs == nil {
+			continue
+		}
+		for _, r := range rs.items {
+			if r.node == nil {
+				continue
+			}
+			paths := v8Paths(r.node.objectAttr("conditions"))
+			acts := r.node.objectAttr("actions")
+			if acts == nil {
+				continue
+			}
+			for _, a := range acts.items {
+				if a.node == nil {
+					continue
+				}
+				if t := a.node.strSetting("type", "forward", "module default"); !t.Known() || t.Value != "forward" {
+					continue
+				}
+				be := tgKey(a.node, "target_group_index", false)
+				for _, p := range paths {
+					route(r.node, p[0], p[1], be)
+				}
+			}
+		}
+	}
+}
+
+// v8Paths reads the v8 module's conditions = [{ path_patterns = [...] }] into (path,
+// kind) pairs; a rule without a path condition serves every path (as modulePaths
+// reads the v9 form).
+func v8Paths(conds *objList) [][2]string {
+	var out [][2]string
+	if conds == nil {
+		return [][2]string{{"/", "prefix"}}
+	}
+	for _, c := range conds.items {
+		if c.node == nil {
+			continue
+		}
+		vals, a, ok := c.node.strList("path_patterns")
+		if a == nil {
+			continue
+		}
+		if !ok || len(vals) == 0 {
+			out = append(out, [2]string{"", "regex"})
+			continue
+		}
+		for _, v := range vals {
+			p, k := routePath(v)
+			out = append(out, [2]string{p, k})
+		}
+	}
+	if len(out) == 0 {
+		out = [][2]string{{"/", "prefix"}}
+	}
+	return out
 }
 
 // modulePaths reads conditions = [{ path_pattern = { values = [...] } }] into (path,

@@ -412,6 +412,17 @@ func (b *builder) ecsService(r *resource) {
 	} else {
 		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
 	}
+	switch cb := n.child("deployment_circuit_breaker"); {
+	case n.dynamic["deployment_circuit_breaker"]:
+		w.CircuitBreaker = parsers.Setting[bool]{Unknown: true}
+		w.Rollback = parsers.Setting[bool]{Unknown: true}
+	case cb != nil:
+		w.CircuitBreaker = cb.boolSetting("enable", false, "")
+		w.Rollback = cb.boolSetting("rollback", false, "")
+	default:
+		w.CircuitBreaker = parsers.Def(false, "ECS default: no deployment circuit breaker")
+		w.Rollback = parsers.Def(false, "ECS default: no deployment circuit breaker")
+	}
 	b.addWorkload(r.addr, w)
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))

@@ -283,3 +283,65 @@ module "alb" {
 		t.Errorf("module target group: %s %+v", be.Name, be.DeregistrationDelay)
 	}
 }
+
+// The v8 module's listener rules become routes with their path, forwarding to the
+// target group their index names.
+func TestModuleV8ListenerRules(t *testing.T) {
+	src := `
+module "alb" {
+  source = "terraform-aws-modules/alb/aws"
+  target_groups = [
+    { name_prefix = "api-", backend_port = 8080 },
+    { name_prefix = "rep-", backend_port = 8080 },
+  ]
+  http_tcp_listeners = [{ port = 80, target_group_index = 0 }]
+  https_listener_rules = [{
+    actions    = [{ type = "forward", target_group_index = 1 }]
+    conditions = [{ path_patterns = ["/reports/*", "/exports/*"] }]
+  }, {
+    actions = [{ type = "redirect", target_group_index = 0 }]
+  }]
+}
+`
+	m := parse(t, nil, "m/main.tf", src)
+	if len(m.Hops) != 1 {
+		t.Fatalf("want 1 hop, got %d", len(m.Hops))
+	}
+	var got []string
+	for _, r := range m.Hops[0].Routes {
+		got = append(got, r.Path+" -> "+r.Backend.Name)
+	}
+	want := []string{
+		"/ -> module.alb.target_groups[0]",
+		"/reports/ -> module.alb.target_groups[1]",
+		"/exports/ -> module.alb.target_groups[1]",
+	}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("routes:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestECSCircuitBreaker(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", `
+resource "aws_ecs_service" "with" {
+  name = "a"
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = false
+  }
+}
+resource "aws_ecs_service" "without" {
+  name = "b"
+}
+`)
+	if len(m.Workloads) != 2 {
+		t.Fatalf("want 2 workloads, got %d", len(m.Workloads))
+	}
+	with, without := m.Workloads[0], m.Workloads[1]
+	if !with.CircuitBreaker.Explicit() || !with.CircuitBreaker.Value || with.CircuitBreaker.Pos.Line != 5 || !with.Rollback.Explicit() || with.Rollback.Value {
+		t.Errorf("with: %+v %+v", with.CircuitBreaker, with.Rollback)
+	}
+	if !without.CircuitBreaker.IsDefault() || without.CircuitBreaker.Value {
+		t.Errorf("without: %+v", without.CircuitBreaker)
+	}
+}

@@ -1,8 +1,8 @@
-resource "aws_lb" "web" {
+resource "aws_lb" "web" { # want "read-timeout-below-budget"
   name = "web"
 }
 
-resource "aws_lb_listener" "http" { # want "read-timeout-below-budget"
+resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.web.arn
   port              = 80
 
