@@ -53,8 +53,18 @@ func decodeFile(s *source, diags *[]parsers.Diag) []*object {
 		return nil
 	}
 	seps := separators(s.src)
-	dec := yaml.NewDecoder(bytes.NewReader(s.src))
 	var out []*object
+	if docs, ok := fastDecode(s.src); ok && len(docs) <= maxDocs {
+		for _, doc := range docs {
+			root := doc.Content[0]
+			if root.Kind != yaml.MappingNode {
+				continue
+			}
+			out = appendObjects(out, s, root, docRange(s, seps, root.Line))
+		}
+		return out
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(s.src))
 	for n := 0; ; n++ {
 		if n == maxDocs {
 			*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
