@@ -94,9 +94,38 @@ type fastParser struct {
 	lines []fastLine
 	i     int
 	fail  bool
+	// slab hands out nodes from chunks: one allocation per 128 nodes instead of one each.
+	slab []yaml.Node
+	// keys interns mapping keys, which repeat in every manifest (name, image, ports).
+	keys map[string]string
+}
+
+// node returns a new node holding n's fields.
+func (p *fastParser) node(n yaml.Node) *yaml.Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]yaml.Node, 128)
+	}
+	out := &p.slab[0]
+	p.slab = p.slab[1:]
+	*out = n
+	return out
+}
+
+// intern returns a shared copy of a key's text.
+func (p *fastParser) intern(b []byte) string {
+	if s, ok := p.keys[string(b)]; ok {
+		return s
+	}
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	s := string(b)
+	p.keys[s] = s
+	return s
 }
 
 func (p *fastParser) splitLines() {
+	p.lines = make([]fastLine, 0, bytes.Count(p.src, []byte("\n"))+1)
 	n := 1
 	for off := 0; off <= len(p.src); {
 		end := bytes.IndexByte(p.src[off:], '\n')
@@ -202,7 +231,7 @@ func splitKey(t []byte) (int, bool) {
 // first is the byte index of the first key on the current line (for a mapping that
 // starts after "- ").
 func (p *fastParser) mapping(ind, first int) *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	m := p.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
 	start := first
 	for !p.fail {
 		l := p.lines[p.i]
@@ -245,7 +274,7 @@ func (p *fastParser) mapping(ind, first int) *yaml.Node {
 
 func (p *fastParser) keyNode(l fastLine, start, colon int) *yaml.Node {
 	raw := l.src[start : start+colon]
-	k := &yaml.Node{Kind: yaml.ScalarNode, Line: l.num, Column: col(l, start)}
+	k := p.node(yaml.Node{Kind: yaml.ScalarNode, Line: l.num, Column: col(l, start)})
 	switch raw[0] {
 	case '"', '\'':
 		v, ok := unquote(raw)
@@ -259,7 +288,7 @@ func (p *fastParser) keyNode(l fastLine, start, colon int) *yaml.Node {
 			k.Style = yaml.SingleQuotedStyle
 		}
 	default:
-		k.Value = strings.TrimRight(string(raw), " ")
+		k.Value = p.intern(bytes.TrimRight(raw, " "))
 		k.Tag = p.resolve(k.Value)
 	}
 	return k
@@ -289,12 +318,12 @@ func (p *fastParser) value(l fastLine, at, parentInd int, key *yaml.Node) *yaml.
 			isSeq := t[0] == '-' && (len(t) == 1 || t[1] == ' ')
 			if n.indent > parentInd || (key != nil && n.indent == parentInd && isSeq) {
 				if n.isMarker("---") {
-					return nullAt(l, at)
+					return p.nullAt(l, at)
 				}
 				return p.block(n.indent)
 			}
 		}
-		return nullAt(l, at)
+		return p.nullAt(l, at)
 	}
 	c := l.src[i]
 	switch c {
@@ -323,7 +352,7 @@ func (p *fastParser) value(l fastLine, at, parentInd int, key *yaml.Node) *yaml.
 			p.fail = true
 			return &yaml.Node{}
 		}
-		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: l.num, Column: col(l, i)}
+		n := p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: l.num, Column: col(l, i)})
 		if c == '"' {
 			n.Style = yaml.DoubleQuotedStyle
 		} else {
@@ -367,7 +396,7 @@ func (p *fastParser) value(l fastLine, at, parentInd int, key *yaml.Node) *yaml.
 		}
 	}
 	v := strings.TrimRight(string(l.src[i:end]), " ")
-	n := &yaml.Node{Kind: yaml.ScalarNode, Value: v, Line: l.num, Column: col(l, i), Tag: p.resolve(v)}
+	n := p.node(yaml.Node{Kind: yaml.ScalarNode, Value: v, Line: l.num, Column: col(l, i), Tag: p.resolve(v)})
 	if comment >= 0 {
 		n.LineComment = string(l.src[comment:])
 	}
@@ -382,8 +411,8 @@ func (p *fastParser) value(l fastLine, at, parentInd int, key *yaml.Node) *yaml.
 	return n
 }
 
-func nullAt(l fastLine, at int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: l.num, Column: col(l, at)}
+func (p *fastParser) nullAt(l fastLine, at int) *yaml.Node {
+	return p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: l.num, Column: col(l, at)})
 }
 
 // trailing checks what follows a value on its line: nothing, or a comment.
@@ -404,7 +433,7 @@ func (p *fastParser) trailing(l fastLine, end int, n *yaml.Node) {
 
 // sequence parses a block sequence whose dashes sit at column ind.
 func (p *fastParser) sequence(ind int) *yaml.Node {
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	s := p.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"})
 	for !p.fail {
 		l := p.lines[p.i]
 		if s.Line == 0 {
@@ -446,7 +475,7 @@ func (p *fastParser) literal(l fastLine, i, parentInd int) *yaml.Node {
 		p.fail = true // indentation indicators and comments after the indicator
 		return &yaml.Node{}
 	}
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Line: l.num, Column: col(l, i)}
+	n := p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Line: l.num, Column: col(l, i)})
 	p.i++
 	// The content's indentation is that of its first non-empty line.
 	ind := -1
@@ -530,7 +559,7 @@ func (p *fastParser) literal(l fastLine, i, parentInd int) *yaml.Node {
 // node and the byte index after it.
 func (p *fastParser) flow(l fastLine, i int) (*yaml.Node, int, bool) {
 	open := l.src[i]
-	n := &yaml.Node{Style: yaml.FlowStyle, Line: l.num, Column: col(l, i)}
+	n := p.node(yaml.Node{Style: yaml.FlowStyle, Line: l.num, Column: col(l, i)})
 	closer := byte(']')
 	if open == '[' {
 		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
@@ -559,7 +588,7 @@ func (p *fastParser) flow(l fastLine, i int) (*yaml.Node, int, bool) {
 			if !ok {
 				return nil, false
 			}
-			s := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: l.num, Column: col(l, j)}
+			s := p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: l.num, Column: col(l, j)})
 			if c == '"' {
 				s.Style = yaml.DoubleQuotedStyle
 			} else {
@@ -588,7 +617,7 @@ func (p *fastParser) flow(l fastLine, i int) (*yaml.Node, int, bool) {
 				return nil, false
 			}
 		}
-		s := &yaml.Node{Kind: yaml.ScalarNode, Value: v, Line: l.num, Column: col(l, j), Tag: p.resolve(v)}
+		s := p.node(yaml.Node{Kind: yaml.ScalarNode, Value: v, Line: l.num, Column: col(l, j), Tag: p.resolve(v)})
 		j = k
 		return s, true
 	}
