@@ -169,6 +169,10 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 				r.diags = append(r.diags, parsers.Note(d.Pos, "include %s is outside the linted paths; not followed", pat))
 				return
 			}
+			if stockFile(pat) {
+				r.diags = append(r.diags, parsers.Note(d.Pos, "include %s: not in the linted paths; assumed to be the file the nginx package installs in its conf directory, not followed", pat))
+				return
+			}
 			r.diags = append(r.diags, parsers.Error(d.Pos, "include %s: file not found (relative to %s)", pat, r.prefix))
 			return
 		}
@@ -392,4 +396,16 @@ func Expand(ds []*Directive) []*Directive {
 		}
 	}
 	return out
+}
+
+// stockFile reports whether a relative include names a file the nginx packages install
+// in the conf directory (/etc/nginx): a repository rarely holds them, and nginx on the
+// server finds them, so their absence from the linted paths is not an error.
+func stockFile(pat string) bool {
+	switch filepath.ToSlash(pat) {
+	case "mime.types", "fastcgi_params", "fastcgi.conf", "proxy_params", "uwsgi_params", "scgi_params",
+		"koi-utf", "koi-win", "win-utf", "snippets/fastcgi-php.conf", "snippets/snakeoil.conf":
+		return true
+	}
+	return false
 }

@@ -234,3 +234,29 @@ func TestIncludeGlobEscape(t *testing.T) {
 		t.Errorf("diags = %v", diags)
 	}
 }
+
+// Files the nginx package installs next to nginx.conf are rarely in a repository: their
+// absence is a note, not an error.
+func TestStockIncludeIsANote(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(main, []byte("http {\n  include mime.types;\n  include fastcgi_params;\n}\n"), 0o644)
+	m := Parse([]parsers.Input{{Path: "nginx.conf", Abs: main, Src: mustRead(t, main)}}, parsers.Options{Roots: []string{dir}})
+	if len(m.Diags) != 2 {
+		t.Fatalf("want 2 notes, got %v", m.Diags)
+	}
+	for _, d := range m.Diags {
+		if d.Severity != "info" {
+			t.Errorf("%s: want a note", d)
+		}
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
