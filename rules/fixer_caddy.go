@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -111,9 +113,26 @@ func caddyFile(m *parsers.Model, pos parsers.Pos) (*parsers.File, *caddy.File) {
 	if f == nil {
 		return nil, nil
 	}
+	caddyCache.Lock()
+	defer caddyCache.Unlock()
+	if cf, ok := caddyCache.files[f]; ok {
+		return f, cf
+	}
+	// Every fix of a run reads the same few files: parse each once, not once per fix
+	// (a 1,000-site Caddyfile otherwise takes minutes). The cache is small and reset when
+	// full, so a long-lived process does not keep old runs' files.
+	if len(caddyCache.files) >= 16 {
+		caddyCache.files = map[*parsers.File]*caddy.File{}
+	}
 	cf, _ := caddy.ParseFile(f.Path, f.Src)
+	caddyCache.files[f] = cf
 	return f, cf
 }
+
+var caddyCache = struct {
+	sync.Mutex
+	files map[*parsers.File]*caddy.File
+}{files: map[*parsers.File]*caddy.File{}}
 
 // caddyEdits collects edits to one file and renders the corrected block.
 type caddyEdits struct {
@@ -127,11 +146,11 @@ func (e *caddyEdits) add(start, end int, s string) {
 }
 
 func (e *caddyEdits) lineStart(off int) int {
-	return strings.LastIndexByte(string(e.src[:off]), '\n') + 1
+	return bytes.LastIndexByte(e.src[:off], '\n') + 1
 }
 
 func (e *caddyEdits) lineEnd(off int) int {
-	if i := strings.IndexByte(string(e.src[off:]), '\n'); i >= 0 {
+	if i := bytes.IndexByte(e.src[off:], '\n'); i >= 0 {
 		return off + i + 1
 	}
 	return len(e.src)

@@ -8,12 +8,35 @@ import "github.com/no502/no502/parsers"
 func (b *builder) link(hpas []*hpa) {
 	byNS := map[string][]*parsers.Workload{}
 	byName := map[string][]*parsers.Workload{} // names can repeat across files
+	// byLabel indexes workloads by namespace and label, so matching thousands of
+	// selectors against thousands of workloads does not compare every pair.
+	byLabel := map[string][]*parsers.Workload{}
 	for _, w := range b.m.Workloads {
 		byNS[w.Namespace] = append(byNS[w.Namespace], w)
 		byName[w.Namespace+"/"+w.Kind+"/"+w.Name] = append(byName[w.Namespace+"/"+w.Kind+"/"+w.Name], w)
+		for k, v := range w.Labels {
+			key := w.Namespace + "\x00" + k + "=" + v
+			byLabel[key] = append(byLabel[key], w)
+		}
+	}
+	// candidates are the workloads a selector can match: those carrying its rarest
+	// matchLabels pair, or the whole namespace for a selector of expressions only.
+	candidates := func(ns string, sel *parsers.Selector) []*parsers.Workload {
+		if sel == nil || len(sel.MatchLabels) == 0 {
+			return byNS[ns]
+		}
+		var best []*parsers.Workload
+		first := true
+		for k, v := range sel.MatchLabels {
+			ws := byLabel[ns+"\x00"+k+"="+v]
+			if first || len(ws) < len(best) {
+				best, first = ws, false
+			}
+		}
+		return best
 	}
 	for _, svc := range b.m.Services {
-		for _, w := range byNS[svc.Namespace] {
+		for _, w := range candidates(svc.Namespace, svc.Selector) {
 			if svc.Selector.Matches(w.Labels) {
 				svc.Workloads = append(svc.Workloads, w)
 				w.Services = append(w.Services, svc)
@@ -27,7 +50,7 @@ func (b *builder) link(hpas []*hpa) {
 		}
 	}
 	for _, p := range b.pdbs {
-		for _, w := range byNS[p.Namespace] {
+		for _, w := range candidates(p.Namespace, p.Selector) {
 			if p.Selector.Matches(w.Labels) {
 				w.PDBs = append(w.PDBs, p)
 			}
