@@ -25,6 +25,8 @@ type Options struct {
 	// Limits on hostile input.
 	MaxDepth    int // block nesting depth (default 500)
 	MaxIncludes int // files one include/import tree may pull in (default 1000)
+	// Declared holds the chain: and backends: entries of .no502.yaml for the link step.
+	Declared *Declared
 }
 
 // Depth returns the configured nesting limit or its default.

@@ -204,6 +204,9 @@ type Backend struct {
 	// Service and Workloads: what serves this backend, once linked.
 	Service   *Service
 	Workloads []*Workload
+	// Hops are the proxies that serve this backend (an nginx running in its workloads'
+	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
+	Hops []*Hop
 }
 
 // Target is one upstream server.
@@ -289,6 +292,9 @@ type Workload struct {
 	// deployment) instead of replacing tasks forever.
 	CircuitBreaker Setting[bool]
 	Rollback       Setting[bool]
+	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
+	// link step can find the workload running an nginx.conf or Caddyfile held in one.
+	ConfigMaps []string
 }
 
 // Container is one container of a workload.
@@ -311,6 +317,9 @@ type Container struct {
 	Startup   *Probe
 
 	App *AppServer
+	// ArgPos holds the positions of Command's items followed by Args' items, so a
+	// finding about an app-server flag can point at it (nil when unknown).
+	ArgPos []Pos
 }
 
 // ContainerPort is a declared container port.
@@ -366,6 +375,9 @@ type AppServer struct {
 	GracefulTimeout Duration
 	// Note explains an assumption ("sync worker: no keep-alive").
 	Note string
+	// Closes is true when the server closes every connection after one response
+	// (gunicorn's sync worker sends Connection: close): nothing can reuse one.
+	Closes bool
 }
 
 // Service is a Kubernetes Service.

@@ -53,6 +53,24 @@ type Config struct {
 	// LBDetectionWindow: a load-balancer health check taking longer than this to mark a
 	// target down is flagged.
 	LBDetectionWindow parsers.Duration
+	// Declared is chain: and backends:, for the link step (see Declared()).
+	Declared parsers.Declared
+	// DeregistrationMargin: how much longer than a route's handler budget a load
+	// balancer's deregistration delay must be (lb-drain-mismatch; default 0).
+	DeregistrationMargin parsers.Duration
+	// DeregistrationOverhang: when set, a deregistration delay longer than the pod lives
+	// after deregistration plus this much is reported (lb-drain-mismatch; default off).
+	DeregistrationOverhang parsers.Duration
+}
+
+// ParseOptions returns what the link step needs from the config, for load.Options.Parse.
+func (c *Config) ParseOptions() parsers.Options {
+	o := parsers.Options{NginxVersion: c.NginxVersion.Value}
+	if len(c.Declared.Chains) > 0 || len(c.Declared.Backends) > 0 {
+		d := c.Declared
+		o.Declared = &d
+	}
+	return o
 }
 
 // RouteBudget is one routes: entry.
@@ -78,6 +96,9 @@ func (c *Config) fillDefaults() {
 	}
 	if !c.ProbeFailureWindow.Known() {
 		c.ProbeFailureWindow = parsers.Def(5*time.Minute, "no502 default probe_failure_window 5m")
+	}
+	if !c.DeregistrationMargin.Known() {
+		c.DeregistrationMargin = parsers.Def(time.Duration(0), "no502 default deregistration_margin 0s")
 	}
 	if !c.LBDetectionWindow.Known() {
 		c.LBDetectionWindow = parsers.Def(3*time.Minute, "no502 default lb_detection_window 3m")
@@ -310,8 +331,28 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 				return nil, bad(v, "nginx_version must look like 1.28.0, got %q", s)
 			}
 			c.NginxVersion = parsers.Set(s, p(v), "nginx_version: "+s)
+		case "chain":
+			if err := parseChain(c, v, p, bad, str); err != nil {
+				return nil, err
+			}
+		case "backends":
+			if err := parseBackends(c, v, p, bad, str, dur); err != nil {
+				return nil, err
+			}
+		case "deregistration_margin":
+			d, err := dur(v, "deregistration_margin")
+			if err != nil {
+				return nil, err
+			}
+			c.DeregistrationMargin = d
+		case "deregistration_overhang":
+			d, err := dur(v, "deregistration_overhang")
+			if err != nil {
+				return nil, err
+			}
+			c.DeregistrationOverhang = d
 		default:
-			return nil, bad(k, "unknown key %q (want routes, edge, edge_timeout, rules, ignore, nginx_version, probe_failure_window, lb_detection_window)", k.Value)
+			return nil, bad(k, "unknown key %q (want routes, edge, edge_timeout, rules, ignore, nginx_version, probe_failure_window, lb_detection_window, chain, backends, deregistration_margin, deregistration_overhang)", k.Value)
 		}
 	}
 	c.fillDefaults()

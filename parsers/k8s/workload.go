@@ -66,6 +66,11 @@ func readWorkload(o *object) *parsers.Workload {
 			w.Containers = append(w.Containers, readContainer(s, c))
 		}
 	}
+	for _, v := range items(val(pod, "volumes")) {
+		if n := str(v, "configMap", "name"); n != "" {
+			w.ConfigMaps = append(w.ConfigMaps, o.namespace+"/"+n)
+		}
+	}
 	return w
 }
 
@@ -97,6 +102,11 @@ func readContainer(s *source, c *yaml.Node) *parsers.Container {
 			proto = "TCP"
 		}
 		ct.Ports = append(ct.Ports, parsers.ContainerPort{Name: str(p, "name"), Port: n, Protocol: proto, Pos: s.pos(p)})
+	}
+	if argNodes := append(items(val(c, "command")), items(val(c, "args"))...); len(argNodes) == len(ct.Command)+len(ct.Args) {
+		for _, n := range argNodes {
+			ct.ArgPos = append(ct.ArgPos, s.pos(n))
+		}
 	}
 	readPreStop(s, c, ct)
 	ct.Readiness = readProbe(s, c, "readinessProbe")

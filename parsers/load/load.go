@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/link"
 )
 
 // Options configure a load.
@@ -179,7 +180,11 @@ func Load(paths []string, opts Options) (*Result, error) {
 	for _, m := range models {
 		res.Model.Merge(m)
 	}
+	embedded := res.Model.Embedded
 	parseEmbedded(res.Model, popts)
+	// Connect the hops across formats (Service DNS names, ConfigMap mounts, app servers,
+	// what .no502.yaml declares) now that every file is in the model.
+	link.Link(res.Model, embedded, popts.Declared)
 	return res, nil
 }
 

@@ -37,7 +37,7 @@ func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
 	res, err := load.Load([]string{"."}, load.Options{
 		Cwd:     dir,
 		Ignored: cfg.Ignored,
-		Parse:   parsers.Options{NginxVersion: cfg.NginxVersion.Value},
+		Parse:   cfg.ParseOptions(),
 	})
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)

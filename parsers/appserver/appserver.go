@@ -1,0 +1,157 @@
+// Package appserver recognises the HTTP server a container runs from its command line
+// and environment (gunicorn, uvicorn, hypercorn, Puma, Node, Spring Boot, nginx, Caddy)
+// and reads the timeouts the cross-layer rules compare: idle keep-alive, request timeout,
+// graceful shutdown. A value written on the command line or in the environment is
+// explicit, with its position; a value not written is the server's documented default
+// (../shared/reference/defaults.md, "Application servers"); a value that cannot be known
+// (a config file may set it, a shell variable) is Unknown. Nothing is guessed: a server
+// that is not recognised gives nil.
+package appserver
+
+import (
+	"path"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Server names, as AppServer.Name carries them.
+const (
+	Gunicorn  = "gunicorn"
+	Uvicorn   = "uvicorn"
+	Hypercorn = "hypercorn"
+	Puma      = "puma"
+	Node      = "node"
+	Spring    = "spring"
+	Nginx     = "nginx"
+	Caddy     = "caddy"
+)
+
+// word is one command-line token with where it was written and how it reads in a
+// message.
+type word struct {
+	s   string
+	pos parsers.Pos
+	env string // set for words that came from an environment variable (its name)
+}
+
+// Detect returns the app server container c runs, or nil when it cannot be told.
+func Detect(c *parsers.Container) *parsers.AppServer {
+	if c == nil {
+		return nil
+	}
+	ws := words(c)
+	for i, w := range ws {
+		name := serverName(ws, i)
+		if name == "" {
+			continue
+		}
+		rest := ws[i+1:]
+		switch name {
+		case Gunicorn:
+			return gunicorn(c, w, rest)
+		case Uvicorn:
+			return uvicorn(w, rest)
+		case Hypercorn:
+			return hypercorn(w, rest)
+		case Puma:
+			return puma(c, w, rest)
+		case Node:
+			return node(w)
+		case Nginx, Caddy:
+			return &parsers.AppServer{Name: name, Pos: w.pos}
+		}
+	}
+	if a := spring(c); a != nil {
+		return a
+	}
+	// An nginx or Caddy image run with its own entrypoint.
+	if len(c.Command) == 0 {
+		img := imageName(c.Image)
+		switch {
+		case img == "nginx" || strings.HasPrefix(img, "nginx-") || img == "openresty":
+			return &parsers.AppServer{Name: Nginx, Pos: c.Pos, Note: "from the image " + c.Image}
+		case img == "caddy":
+			return &parsers.AppServer{Name: Caddy, Pos: c.Pos, Note: "from the image " + c.Image}
+		}
+	}
+	return nil
+}
+
+// imageName is an image reference's last path element without tag or digest
+// ("docker.io/library/nginx:1.27-alpine" → "nginx").
+func imageName(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	base := path.Base(ref)
+	base, _, _ = strings.Cut(base, ":")
+	return strings.ToLower(base)
+}
+
+// words splits the container's command and args into tokens with positions. A shell
+// wrapper (sh -c "exec gunicorn ...") is split into its words, all at the script's
+// position.
+func words(c *parsers.Container) []word {
+	all := append(append([]string{}, c.Command...), c.Args...)
+	var out []word
+	for i, s := range all {
+		pos := c.Pos
+		if len(c.ArgPos) == len(all) {
+			pos = c.ArgPos[i]
+		}
+		if i > 0 && (all[i-1] == "-c" || all[i-1] == "-lc") && isShell(all[:i-1]) {
+			for _, f := range strings.Fields(s) {
+				out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+			}
+			continue
+		}
+		out = append(out, word{s: s, pos: pos})
+	}
+	return out
+}
+
+func isShell(prefix []string) bool {
+	if len(prefix) == 0 {
+		return false
+	}
+	switch path.Base(prefix[len(prefix)-1]) {
+	case "sh", "bash", "ash", "dash", "zsh":
+		return true
+	}
+	return false
+}
+
+// serverName says which server word i starts, looking at the words before it for
+// launchers (python -m gunicorn, bundle exec puma, npm start).
+func serverName(ws []word, i int) string {
+	base := path.Base(ws[i].s)
+	prev := ""
+	if i > 0 {
+		prev = ws[i-1].s
+	}
+	switch base {
+	case Gunicorn, Uvicorn, Hypercorn:
+		return base
+	case Puma:
+		return Puma
+	case "node", "nodejs":
+		// node script.js, not node --version or a REPL.
+		if i+1 < len(ws) && !strings.HasPrefix(ws[i+1].s, "-") {
+			return Node
+		}
+	case "start":
+		if prev == "npm" || prev == "yarn" || prev == "pnpm" || (prev == "run" && i >= 2 && (ws[i-2].s == "npm" || ws[i-2].s == "yarn" || ws[i-2].s == "pnpm")) {
+			return Node
+		}
+	case "nginx":
+		return Nginx
+	case "caddy":
+		if i+1 < len(ws) && (ws[i+1].s == "run" || ws[i+1].s == "start") {
+			return Caddy
+		}
+	}
+	// python -m gunicorn
+	if prev == "-m" && (base == Gunicorn || base == Uvicorn || base == Hypercorn) {
+		return base
+	}
+	return ""
+}

@@ -1,0 +1,96 @@
+package appserver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+func TestDetect(t *testing.T) {
+	env := func(kv ...string) map[string]parsers.Setting[string] {
+		m := map[string]parsers.Setting[string]{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = parsers.Set(kv[i+1], parsers.Pos{File: "d.yaml", Line: 9, Col: 1}, kv[i]+"="+kv[i+1])
+		}
+		return m
+	}
+	tests := []struct {
+		name      string
+		c         parsers.Container
+		server    string
+		keepAlive string // "-" unknown, "closes", or a duration; "" not set
+		request   string
+		graceful  string
+	}{
+		{"gunicorn sync default", parsers.Container{Command: []string{"gunicorn", "app:app"}}, Gunicorn, "closes", "30s", "30s"},
+		{"gunicorn gthread", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5", "app"}}, Gunicorn, "5s", "", "30s"},
+		{"gunicorn threads make gthread", parsers.Container{Command: []string{"gunicorn", "--threads=4", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn env args", parsers.Container{Command: []string{"gunicorn", "app"}, Env: env("GUNICORN_CMD_ARGS", "--worker-class gevent --keep-alive 75 --graceful-timeout 20")}, Gunicorn, "75s", "", "20s"},
+		{"gunicorn command beats env", parsers.Container{Command: []string{"gunicorn", "--keep-alive", "10", "-k", "gevent", "app"}, Env: env("GUNICORN_CMD_ARGS", "--keep-alive 75")}, Gunicorn, "10s", "", "30s"},
+		{"gunicorn config file", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "app"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn timeout", parsers.Container{Command: []string{"python", "-m", "gunicorn", "--timeout", "120", "app"}}, Gunicorn, "closes", "120s", "30s"},
+		{"uvicorn", parsers.Container{Command: []string{"uvicorn", "main:app", "--timeout-keep-alive=75"}}, Uvicorn, "75s", "", ""},
+		{"uvicorn default", parsers.Container{Args: []string{"uvicorn", "main:app"}}, Uvicorn, "5s", "", ""},
+		{"shell wrapper", parsers.Container{Command: []string{"/bin/sh", "-c", "exec uvicorn main:app --timeout-keep-alive 30 --timeout-graceful-shutdown 20"}}, Uvicorn, "30s", "", "20s"},
+		{"hypercorn", parsers.Container{Command: []string{"hypercorn", "--keep-alive", "90", "app:app"}}, Hypercorn, "90s", "", ""},
+		{"puma env", parsers.Container{Command: []string{"bundle", "exec", "puma"}, Env: env("PUMA_PERSISTENT_TIMEOUT", "75")}, Puma, "75s", "", ""},
+		{"puma default", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}}, Puma, "65s", "", "30s"},
+		{"node", parsers.Container{Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"npm start", parsers.Container{Command: []string{"npm", "start"}}, Node, "6s", "", ""},
+		{"node version is not a server", parsers.Container{Command: []string{"node", "--version"}}, "", "", "", ""},
+		{"spring graceful", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "45s")}, Spring, "", "", "45s"},
+		{"spring version-dependent", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "20s")}, Spring, "", "", "-"},
+		{"nginx image", parsers.Container{Image: "nginx:1.27-alpine"}, Nginx, "", "", ""},
+		{"caddy run", parsers.Container{Command: []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile"}}, Caddy, "", "", ""},
+		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
+		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},
+	}
+	show := func(s parsers.Duration, closes bool) string {
+		switch {
+		case closes:
+			return "closes"
+		case s.Unknown:
+			return "-"
+		case !s.Known():
+			return ""
+		}
+		return parsers.Seconds(s.Value)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.c.Pos = parsers.Pos{File: "d.yaml", Line: 5, Col: 11}
+			a := Detect(&tc.c)
+			if tc.server == "" {
+				if a != nil {
+					t.Fatalf("detected %s, want nothing", a.Name)
+				}
+				return
+			}
+			if a == nil || a.Name != tc.server {
+				t.Fatalf("got %+v, want %s", a, tc.server)
+			}
+			if got := show(a.KeepAlive, a.Closes); got != tc.keepAlive {
+				t.Errorf("keep-alive %q, want %q", got, tc.keepAlive)
+			}
+			if got := show(a.RequestTimeout, false); got != tc.request {
+				t.Errorf("request timeout %q, want %q", got, tc.request)
+			}
+			if got := show(a.GracefulTimeout, false); got != tc.graceful {
+				t.Errorf("graceful %q, want %q", got, tc.graceful)
+			}
+		})
+	}
+}
+
+func TestDetectPositions(t *testing.T) {
+	pos := func(col int) parsers.Pos { return parsers.Pos{File: "d.yaml", Line: 20, Col: col} }
+	c := &parsers.Container{
+		Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5"},
+		ArgPos:  []parsers.Pos{pos(21), pos(33), pos(39), pos(50), pos(66)},
+	}
+	a := Detect(c)
+	if a.Pos.Col != 21 || a.KeepAlive.Pos.Col != 50 || a.KeepAlive.Text != "--keep-alive 5" || a.KeepAlive.Value != 5*time.Second {
+		t.Fatalf("got %+v", a)
+	}
+}

@@ -1,0 +1,203 @@
+package appserver
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// gunicorn reads gunicorn's flags: GUNICORN_CMD_ARGS first, the command line over it
+// (gunicorn's own precedence). Defaults: keep-alive 2s, timeout 30s, graceful-timeout 30s;
+// the sync worker does not keep connections alive at all (GUN:851-906).
+func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+	short := map[string]string{"-k": "--worker-class", "-t": "--timeout", "-c": "--config", "-w": "--workers"}
+	takes := map[string]bool{"--worker-class": true, "--timeout": true, "--keep-alive": true,
+		"--graceful-timeout": true, "--config": true, "--threads": true, "--workers": true}
+	f := flagSet{}
+	parseFlags(envWords(c, "GUNICORN_CMD_ARGS"), short, takes, f)
+	parseFlags(rest, short, takes, f)
+
+	a := &parsers.AppServer{Name: Gunicorn, Pos: at.pos}
+	cfg, hasCfg := f["--config"]
+	// A value the command line does not give is gunicorn's default, unless a config file
+	// named with -c may set it. (gunicorn also reads ./gunicorn.conf.py when it exists;
+	// that file cannot be seen from here, and messages say the default is assumed.)
+	def := func(name string, d time.Duration, src string) parsers.Duration {
+		if s, ok := f.seconds(name); ok {
+			return s
+		}
+		if hasCfg {
+			return unknownAt(cfg)
+		}
+		return parsers.Def(d, src)
+	}
+	a.GracefulTimeout = def("--graceful-timeout", 30*time.Second, "gunicorn default 30s (--graceful-timeout)")
+
+	worker := "sync"
+	wc, hasWorker := f["--worker-class"]
+	switch {
+	case hasWorker:
+		worker = wc.value
+	case hasCfg:
+		worker = "" // the config file may choose one
+	}
+	if worker == "sync" {
+		// gunicorn switches a sync worker to gthread when --threads is above 1.
+		if t, ok := f["--threads"]; ok {
+			if n, err := strconv.Atoi(t.value); err == nil && n > 1 {
+				worker = "gthread"
+			} else if err != nil {
+				worker = ""
+			}
+		}
+	}
+	switch {
+	case worker == "sync":
+		// Only a sync worker is killed by --timeout for one slow request; other workers
+		// use it as a heartbeat, which a long request in a thread does not miss.
+		a.RequestTimeout = def("--timeout", 30*time.Second, "gunicorn default 30s (--timeout)")
+		if a.RequestTimeout.Known() && a.RequestTimeout.Value == 0 {
+			a.RequestTimeout = parsers.Duration{} // --timeout 0: workers are never killed
+		}
+		a.Closes = true
+		a.Note = "sync worker: every connection is closed after one response (no keep-alive)"
+		if !hasWorker {
+			a.Note = "sync worker (gunicorn's default): every connection is closed after one response (no keep-alive)"
+		}
+	case worker == "":
+		a.KeepAlive = parsers.Duration{Unknown: true}
+	default:
+		a.KeepAlive = def("--keep-alive", 2*time.Second, "gunicorn default 2s (--keep-alive)")
+		a.Note = "worker class " + worker
+	}
+	return a
+}
+
+// uvicorn: --timeout-keep-alive (default 5s) and --timeout-graceful-shutdown (default
+// none: waits for requests without limit) (UVI:214-216).
+func uvicorn(at word, rest []word) *parsers.AppServer {
+	takes := map[string]bool{"--timeout-keep-alive": true, "--timeout-graceful-shutdown": true}
+	f := flagSet{}
+	parseFlags(rest, nil, takes, f)
+	a := &parsers.AppServer{Name: Uvicorn, Pos: at.pos}
+	if s, ok := f.seconds("--timeout-keep-alive"); ok {
+		a.KeepAlive = s
+	} else {
+		a.KeepAlive = parsers.Def(5*time.Second, "uvicorn default 5s (--timeout-keep-alive)")
+	}
+	if s, ok := f.seconds("--timeout-graceful-shutdown"); ok {
+		a.GracefulTimeout = s
+	}
+	return a
+}
+
+// hypercorn: only what the command line says; its defaults are not in the researched
+// table, so they stay unknown.
+func hypercorn(at word, rest []word) *parsers.AppServer {
+	takes := map[string]bool{"--keep-alive": true, "--graceful-timeout": true}
+	f := flagSet{}
+	parseFlags(rest, nil, takes, f)
+	a := &parsers.AppServer{Name: Hypercorn, Pos: at.pos}
+	if s, ok := f.seconds("--keep-alive"); ok {
+		a.KeepAlive = s
+	}
+	if s, ok := f.seconds("--graceful-timeout"); ok {
+		a.GracefulTimeout = s
+	}
+	return a
+}
+
+// puma: persistent_timeout from PUMA_PERSISTENT_TIMEOUT, else the default, which changed
+// from 20s to 65s in Puma 7.0 (PUMA configuration.rb:164, History.md:137). The version
+// cannot be seen, so the later default is assumed (the one that reports less) and the
+// setting says so. A config file (-C, or config/puma.rb, which Puma loads by default)
+// may set it too.
+func puma(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+	short := map[string]string{"-C": "--config", "-w": "--workers"}
+	takes := map[string]bool{"--config": true, "--workers": true}
+	f := flagSet{}
+	parseFlags(rest, short, takes, f)
+	a := &parsers.AppServer{Name: Puma, Pos: at.pos}
+	if s, ok := envSeconds(c, "PUMA_PERSISTENT_TIMEOUT"); ok {
+		a.KeepAlive = s
+	} else if cfg, ok := f["--config"]; ok {
+		a.KeepAlive = unknownAt(cfg)
+	} else {
+		a.KeepAlive = parsers.Def(65*time.Second, "Puma default persistent_timeout 65s (assumed Puma ≥ 7.0; 20s before)")
+		a.Note = "Puma version unknown: assumed ≥ 7.0 (persistent_timeout 65s; 20s before 7.0)"
+	}
+	if w, ok := f["--workers"]; ok {
+		if n, err := strconv.Atoi(w.value); err == nil && n > 0 {
+			a.GracefulTimeout = parsers.Def(30*time.Second, "Puma default worker_shutdown_timeout 30s")
+		}
+	}
+	return a
+}
+
+// node: the http server's keepAliveTimeout is 5s in released Node versions, and the
+// socket is closed a buffer of 1s later (NODE; nodejs/node#59243). Frameworks that set
+// their own (Fastify) cannot be seen from the command line; the note says what was
+// assumed.
+func node(at word) *parsers.AppServer {
+	return &parsers.AppServer{
+		Name:      Node,
+		Pos:       at.pos,
+		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (released versions; 65s on main)"),
+		Note:      "assumed Node's http server defaults (Express and plain http; a framework may set its own)",
+	}
+}
+
+// spring recognises Spring Boot by its environment: SERVER_SHUTDOWN and
+// SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE (default 30s) give the graceful drain;
+// SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT the keep-alive. Without SERVER_SHUTDOWN the mode
+// depends on the Boot version (graceful by default since 3.4), so the drain is unknown.
+func spring(c *parsers.Container) *parsers.AppServer {
+	shutdown, hasShutdown := c.Env["SERVER_SHUTDOWN"]
+	phase, hasPhase := c.Env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"]
+	keep, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
+	if !hasShutdown && !hasPhase && !hasKeep {
+		return nil
+	}
+	a := &parsers.AppServer{Name: Spring, Pos: c.Pos}
+	switch {
+	case hasShutdown && strings.EqualFold(shutdown.Value, "graceful"):
+		a.Pos = shutdown.Pos
+		if hasPhase {
+			a.GracefulTimeout = springDuration(phase)
+		} else {
+			a.GracefulTimeout = parsers.Def(30*time.Second, "Spring Boot default spring.lifecycle.timeout-per-shutdown-phase 30s")
+		}
+	case hasShutdown:
+		a.Pos = shutdown.Pos // immediate: no drain to account for
+	default:
+		a.GracefulTimeout = parsers.Duration{Pos: phase.Pos, Text: phase.Text, Unknown: true}
+		a.Note = "SERVER_SHUTDOWN not set: graceful only in Spring Boot 3.4 and later"
+	}
+	if hasKeep {
+		a.KeepAlive = springDuration(keep)
+	}
+	return a
+}
+
+// springDuration reads a Spring Boot duration: "30s", "1m", "PT30S", or a bare number
+// of milliseconds.
+func springDuration(e parsers.Setting[string]) parsers.Duration {
+	v := strings.TrimSpace(e.Value)
+	var d time.Duration
+	var err error
+	switch {
+	case strings.HasPrefix(strings.ToUpper(v), "PT"):
+		d, err = time.ParseDuration(strings.ToLower(v[2:]))
+	default:
+		if n, e2 := strconv.Atoi(v); e2 == nil {
+			d = time.Duration(n) * time.Millisecond
+		} else {
+			d, err = time.ParseDuration(v)
+		}
+	}
+	s := parsers.Set(d, e.Pos, e.Text)
+	s.Unknown = err != nil || d < 0
+	return s
+}

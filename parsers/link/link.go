@@ -1,0 +1,61 @@
+// Package link connects the hops of one request path across the files of a run, after
+// every format parser has run: nginx and Caddy upstreams named by Kubernetes Service DNS
+// names → the Service → its workloads; nginx or Caddy config held in a ConfigMap → the
+// workload that mounts it (so that proxy runs with that pod's grace period, behind that
+// pod's Services); app servers detected from container command lines; and what
+// .no502.yaml declares where no file says it (chain:, backends:).
+//
+// Links made inside one format stay with its parser (Ingress → Service → workload in
+// parsers/k8s, target group → ECS service in parsers/terraform); this package only
+// reads them.
+package link
+
+import (
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/appserver"
+)
+
+// Link connects m in place. embedded lists the config texts the loader parsed out of
+// other files (their Owner names the ConfigMap); d is what .no502.yaml declares (nil
+// when nothing).
+func Link(m *parsers.Model, embedded []parsers.Embedded, d *parsers.Declared) {
+	detectApps(m)
+	linkConfigMaps(m, embedded)
+	linkServiceDNS(m)
+	if d != nil {
+		linkChains(m, d.Chains)
+		applyBackends(m, d.Backends)
+	}
+}
+
+// detectApps fills Container.App from command lines and environment.
+func detectApps(m *parsers.Model) {
+	for _, w := range m.Workloads {
+		for _, c := range w.Containers {
+			if c.App == nil {
+				c.App = appserver.Detect(c)
+			}
+		}
+	}
+}
+
+// addHop records that h serves be, once.
+func addHop(be *parsers.Backend, h *parsers.Hop) {
+	for _, x := range be.Hops {
+		if x == h {
+			return
+		}
+	}
+	be.Hops = append(be.Hops, h)
+}
+
+// addWorkload records that w serves be, once.
+func addWorkload(be *parsers.Backend, w *parsers.Workload) {
+	for _, x := range be.Workloads {
+		if x == w {
+			return
+		}
+	}
+	be.Workloads = append(be.Workloads, w)
+	w.Served = true
+}

@@ -1,0 +1,168 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Helpers of the cross-layer rules (crosslayer_*.go): what sits behind a backend once
+// the link step has run, and which route of a hop serves a path.
+
+// side is what answers a backend's connections: a proxy hop (nginx or Caddy running in
+// the backend's pods, or declared next in a chain), or an app server in a container.
+type side struct {
+	hop *parsers.Hop
+	w   *parsers.Workload
+	c   *parsers.Container
+}
+
+// name says what the side is, for messages: "nginx (server hooks.example.com)",
+// "gunicorn in container app of Deployment api".
+func (s side) name() string {
+	if s.hop != nil {
+		return fmt.Sprintf("%s (%s)", product(s.hop), s.hop.Name)
+	}
+	if len(s.w.Containers) > 1 {
+		return fmt.Sprintf("%s in %s", s.c.App.Name, containerName(s.w, s.c))
+	}
+	return fmt.Sprintf("%s in %s", s.c.App.Name, workloadName(s.w))
+}
+
+// keepAlive is the side's own idle keep-alive timeout for client connections, and
+// whether it closes every connection after one response.
+func (s side) keepAlive() (parsers.Duration, bool) {
+	if s.hop != nil {
+		ka := s.hop.ClientIdleTimeout
+		if s.hop.Kind == parsers.HopNginx && ka.Known() && ka.Value == 0 {
+			return ka, true // keepalive_timeout 0 turns client keep-alive off
+		}
+		return ka, false
+	}
+	return s.c.App.KeepAlive, s.c.App.Closes
+}
+
+// pos is where the side is defined, for related lists.
+func (s side) pos() parsers.Pos {
+	if s.hop != nil {
+		return s.hop.Pos
+	}
+	if s.c.App.Pos.IsValid() {
+		return s.c.App.Pos
+	}
+	return s.c.Pos
+}
+
+// behind returns what serves be: its proxy hops, then the app servers of its workloads
+// that run no such hop. A workload's containers count when they run a known server and
+// serve its Services' ports (or it has no Services in the model, as an ECS service).
+func behind(be *parsers.Backend) []side {
+	var out []side
+	proxied := map[*parsers.Workload]bool{}
+	for _, h := range be.Hops {
+		out = append(out, side{hop: h})
+		if h.Workload != nil {
+			proxied[h.Workload] = true
+		}
+	}
+	for _, w := range be.Workloads {
+		if proxied[w] {
+			continue
+		}
+		cs := w.Containers
+		if len(w.Services) > 0 {
+			cs = servingContainers(w)
+		}
+		for _, c := range cs {
+			if c.App != nil {
+				out = append(out, side{w: w, c: c})
+			}
+		}
+	}
+	return out
+}
+
+// poolIdle is how long hop h keeps an idle connection to the upstream of route r open
+// for reuse, when it reuses connections at all: an nginx upstream{} with keepalive and a
+// route that speaks HTTP/1.1 without Connection: close; Caddy's keepalive; ingress-nginx's
+// upstream-keepalive-timeout; an ALB's idle_timeout. An NLB passes TCP through and pools
+// nothing.
+func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
+	be := r.Backend
+	if be == nil || r.Respond != nil {
+		return parsers.Duration{}, false
+	}
+	idle := be.KeepAliveIdle
+	if !idle.Known() || idle.Value <= 0 {
+		return idle, false
+	}
+	switch h.Kind {
+	case parsers.HopNginx:
+		if be.Kind != "nginx-upstream" || !be.KeepAliveConns.Known() || be.KeepAliveConns.Value <= 0 {
+			return idle, false
+		}
+		if !r.HTTPVersion.Known() || (r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2") {
+			return idle, false
+		}
+		if !r.ConnectionHeader.Known() || strings.EqualFold(strings.Trim(r.ConnectionHeader.Value, `"'`), "close") {
+			return idle, false
+		}
+		return idle, true
+	case parsers.HopCaddy, parsers.HopIngressNginx, parsers.HopALB, parsers.HopCLB:
+		return idle, true
+	case parsers.HopALBIngress:
+		// The same kind serves NLB Services; an NLB route has no read timeout.
+		return idle, r.ReadTimeout.Known()
+	}
+	return idle, false
+}
+
+// isLoadBalancer reports whether h is a cloud load balancer, whose idle timeout also
+// bounds how long a request may stay silent: lowering it is not a free fix.
+func isLoadBalancer(h *parsers.Hop) bool {
+	switch h.Kind {
+	case parsers.HopALB, parsers.HopCLB, parsers.HopNLB, parsers.HopALBIngress:
+		return true
+	}
+	return false
+}
+
+// servingRoute returns the route of h that a request for path reaches: an exact route
+// for it, else the longest prefix route covering it. Regex and named routes are not
+// considered (what they match cannot be compared); nil when none covers the path.
+func servingRoute(h *parsers.Hop, path string) *parsers.Route {
+	var best *parsers.Route
+	for _, r := range h.Routes {
+		p := r.Path
+		if p == "" {
+			p = "/"
+		}
+		switch r.PathKind {
+		case "exact":
+			if p == path {
+				return r
+			}
+		case "regex", "named":
+		default:
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
+				best = r
+			}
+		}
+	}
+	return best
+}
+
+// related names the other side of a mismatch.
+func related[T any](s parsers.Setting[T], fallback parsers.Pos, what string) Related {
+	if s.Explicit() {
+		return Related{Pos: s.Pos, Message: what + ": " + s.Text}
+	}
+	return Related{Pos: fallback, Message: what + ": " + s.Describe()}
+}
+
+// secondsFlag renders d as a whole number of seconds, rounded up, for command-line flags.
+func secondsFlag(d time.Duration) string {
+	return fmt.Sprint(int((d + time.Second - 1) / time.Second))
+}

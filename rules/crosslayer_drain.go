@@ -1,0 +1,167 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// The grace budget of a pod running an app server or a proxy (invariant 5 of
+// defaults.md) is checked by grace-period-too-short: the link step fills Container.App
+// with the app's graceful timeout (gunicorn --graceful-timeout, uvicorn
+// --timeout-graceful-shutdown, Spring's shutdown phase) and, for nginx or Caddy run from
+// a ConfigMap, with the proxy's (worker_shutdown_timeout, grace_period + shutdown_delay),
+// which that rule adds to the preStop delay. This file holds what it cannot see: the
+// load balancer's deregistration delay against the requests in flight and the pod's life.
+
+var lbDrainMismatch = &Rule{
+	ID:       "lb-drain-mismatch",
+	Category: Drain,
+	Severity: Warning,
+	Summary:  "A load balancer's deregistration delay and the pods behind it disagree on how long in-flight requests may finish",
+	Formats:  []string{"terraform", "k8s"},
+	Doc: `# lb-drain-mismatch
+
+When a pod (or task) behind a load balancer stops, two clocks start together: the load
+balancer deregisters the target and lets its in-flight requests finish for the
+**deregistration delay** (default 300s), and Kubernetes gives the pod
+**terminationGracePeriodSeconds** (default 30s) before SIGKILL. A request the route's
+handler budget (` + "`routes:`" + ` in .no502.yaml) allows can be cut by either:
+
+1. **The delay is shorter than the budget** (plus ` + "`deregistration_margin`" + `, default 0s): the
+   load balancer drops the connection of a slow request when the delay ends, and the client
+   gets 502. Reported at the AWS Load Balancer Controller annotation; Terraform target
+   groups have their own rule, ` + "`deregistration-delay-too-short`" + `.
+2. **The pod dies before the in-flight requests are done**: the load balancer would wait
+   min(delay, budget), but the pod is killed after its grace period. Reported at
+   terminationGracePeriodSeconds.
+3. **The delay outlives the pod** by more than ` + "`deregistration_overhang`" + ` (off unless you set
+   it): the load balancer keeps a target draining that no longer exists.
+
+## The trade-off
+
+The ordering is debated. A long delay is harmless to requests (nothing is sent to a
+draining target) but slows every deploy by the full delay, and it promises in-flight
+requests a time the pod may not have. A delay equal to the pod's life makes deploys
+fast but cuts any request longer than it. no502 reports only what cuts a request the
+budget allows (cases 1 and 2). If your team prefers the load balancer never to wait for a
+pod that is gone, set ` + "`deregistration_overhang`" + ` (for example 10s) to get case 3 too;
+` + "`deregistration_margin`" + ` asks for headroom above the budget in case 1.
+
+` + "```yaml" + `
+deregistration_margin: 5s     # delay ≥ budget + 5s
+deregistration_overhang: 10s  # delay ≤ pod's grace period + 10s
+` + "```" + `
+
+## Sources
+
+- TG deregistration delay default 300s; in-flight requests are dropped when it expires:
+  ../shared/reference/defaults.md "AWS ELB" (AWS-TGA; LBC-ING:1112) and invariant 7 (EKS
+  best practices ` + "`latest/bpg/networking/loadbalancing.adoc`" + `).
+- terminationGracePeriodSeconds default 30s, SIGKILL at its end, endpoint removal in
+  parallel with SIGTERM: defaults.md "Kubernetes" (K8S-CORE; kubernetes.io pod-lifecycle).
+`,
+	Run: runLBDrainMismatch,
+}
+
+func runLBDrainMismatch(p *Pass) {
+	done := map[*parsers.Backend]bool{}
+	for _, h := range p.Model.Hops {
+		if !isLoadBalancer(h) {
+			continue
+		}
+		for _, r := range h.Routes {
+			be := r.Backend
+			if be == nil || done[be] || !be.DeregistrationDelay.Known() {
+				continue
+			}
+			done[be] = true
+			d := be.DeregistrationDelay
+			rb, hasBudget := backendBudget(p, be)
+			margin := p.Config.DeregistrationMargin.Value
+			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.HandlerTimeout.Value+margin {
+				want := suggest(rb.HandlerTimeout.Value + margin)
+				p.Report(Finding{
+					Pos: posOr(d, h.Pos, parsers.Range{}),
+					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s handler budget for %s (%s)%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
+						describeSetting(d), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
+					Related: []Related{BudgetRelated(rb)},
+					Fix:     albTargetGroupFix(h, d, secs(want)),
+				})
+				continue
+			}
+			for _, w := range be.Workloads {
+				g := w.TerminationGrace
+				if w.Format != parsers.FormatK8s || !g.Known() || g.Value <= 0 {
+					continue
+				}
+				switch {
+				case hasBudget && g.Value < min(d.Value, rb.HandlerTimeout.Value):
+					inflight := min(d.Value, rb.HandlerTimeout.Value)
+					want := suggest(inflight)
+					var edits []Edit
+					if g.Explicit() {
+						edits = scalarEdit(g.Pos, strconv.Itoa(secs(want)))
+					}
+					p.Report(Finding{
+						Pos: posOr(g, w.Pos, parsers.Range{}),
+						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and the handler budget for %s is %s (%s), but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
+							describeSetting(g), workloadName(w), product(h), describeSetting(d), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
+						Related: []Related{related(d, be.Pos, "deregistration delay"), BudgetRelated(rb)},
+						Fix:     k8sFix("let the pod live until its requests are done", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", secs(want))), edits...),
+					})
+				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:
+					want := g.Value + p.Config.DeregistrationOverhang.Value
+					p.Report(Finding{
+						Pos: posOr(d, h.Pos, parsers.Range{}),
+						Message: fmt.Sprintf("deregistration delay %s outlives %s of %s by more than deregistration_overhang %s (%s): the load balancer keeps draining a target whose pod is already gone, and every deploy waits the full delay. Lower the delay to %s or less.",
+							describeSetting(d), describeSetting(g), workloadName(w), parsers.Seconds(p.Config.DeregistrationOverhang.Value), p.Config.DeregistrationOverhang.Pos.Short(), parsers.Seconds(want)),
+						Related: []Related{related(g, w.Pos, "pod grace period")},
+						Fix:     lbDelayFix(p, h, be, d, secs(want)),
+					})
+				}
+			}
+		}
+	}
+}
+
+func marginText(p *Pass) string {
+	if m := p.Config.DeregistrationMargin; m.Explicit() && m.Value > 0 {
+		return " plus deregistration_margin " + parsers.Seconds(m.Value)
+	}
+	return ""
+}
+
+// lbDelayFix sets the deregistration delay where the load balancer is configured.
+func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration, want int) *Fix {
+	if h.Format == parsers.FormatTerraform {
+		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+	}
+	return albTargetGroupFix(h, d, want)
+}
+
+// albTargetGroupFix patches an ALB Ingress's target-group-attributes annotation, keeping
+// the other attributes written there.
+func albTargetGroupFix(h *parsers.Hop, d parsers.Duration, want int) *Fix {
+	const key = "alb.ingress.kubernetes.io/target-group-attributes"
+	entry := "deregistration_delay.timeout_seconds=" + strconv.Itoa(want)
+	val := entry
+	if d.Explicit() && strings.HasPrefix(d.Text, key) {
+		_, v, _ := strings.Cut(d.Text, ": ")
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		var keep []string
+		for _, kv := range strings.Split(v, ",") {
+			if kv = strings.TrimSpace(kv); kv != "" && !strings.HasPrefix(kv, "deregistration_delay.timeout_seconds=") {
+				keep = append(keep, kv)
+			}
+		}
+		val = strings.Join(append(keep, entry), ",")
+	}
+	ns, name, _ := strings.Cut(h.Name, "/")
+	return k8sFix("set the deregistration delay to "+strconv.Itoa(want)+"s",
+		objectPatch("Ingress", ns, name, ykv{"metadata", ymap{}.set("annotations", ymap{}.set(key, yamlQuote(val)))}))
+}
+
+func init() { Register(lbDrainMismatch) }

@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+var lbHealthAnsweredByProxy = &Rule{
+	ID:       "lb-health-answered-by-proxy",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "A load balancer's health check path is answered by the proxy behind it, not by the app",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# lb-health-answered-by-proxy
+
+A load balancer (an ALB target group, an ALB Ingress) checks a path on its targets to
+decide which get traffic. When the target is a proxy (nginx, Caddy) that answers that
+path itself (` + "`location = / { return 200; }`" + `, ` + "`respond / 200`" + `), the check succeeds as long as
+the proxy runs: the load balancer can never see the app behind it die, keeps routing to
+that target, and clients get **502** from the proxy.
+
+The finding points at the proxy's answer, the line to change, with the load balancer's
+health check as related. A health-looking path (` + "`/healthz`" + `, ` + "`/ready`" + `, ...) answered by a
+proxy is already reported by ` + "`health-answered-by-proxy`" + ` at the same line; this rule
+covers the other paths a load balancer may check (its default is ` + "`/`" + `), so each
+problem is reported once.
+
+## Fix
+
+Forward the path to the app (` + "`proxy_pass`" + `), or point the health check at a path the proxy
+forwards to an endpoint that fails when the app cannot serve.
+
+## Sources
+
+- ALB health check path default ` + "`/`" + `, matcher 200; AWS Load Balancer Controller
+  healthcheck-path ` + "`/`" + `: ../shared/reference/defaults.md "AWS ELB" (TF-TG; LBC-ING:51-56).
+- All targets unhealthy → the ALB fails open; a target is taken out only when its check
+  fails: defaults.md "AWS ELB" (AWS ALB guide, target-group-health-checks).
+`,
+	Run: runLBHealthAnsweredByProxy,
+}
+
+func runLBHealthAnsweredByProxy(p *Pass) {
+	type key struct {
+		be *parsers.Backend
+		r  *parsers.Route
+	}
+	done := map[key]bool{}
+	for _, h := range p.Model.Hops {
+		if !isLoadBalancer(h) {
+			continue
+		}
+		for _, r := range h.Routes {
+			be := r.Backend
+			if be == nil || be.Health == nil {
+				continue
+			}
+			hc := be.Health
+			proto := strings.ToUpper(hc.Protocol.Value)
+			if !hc.Enabled.Known() || !hc.Enabled.Value || !hc.Path.Known() || hc.Path.Value == "" || (proto != "HTTP" && proto != "HTTPS") {
+				continue
+			}
+			for _, inner := range be.Hops {
+				ir := servingRoute(inner, hc.Path.Value)
+				if ir == nil || ir.Respond == nil || done[key{be, ir}] {
+					continue
+				}
+				st := ir.Respond.Status
+				if !st.Known() || st.Value < 200 || st.Value > 299 || looksLikeHealth(ir.Path) {
+					continue // health-answered-by-proxy reports health-looking paths
+				}
+				done[key{be, ir}] = true
+				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets 502. Forward %s to the app, or point the health check at a path %s forwards.",
+					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), hc.Path.Describe(), product(inner), hc.Path.Value, product(inner))
+				p.Report(Finding{
+					Pos:     ir.Respond.Pos,
+					Message: msg,
+					Related: []Related{related(hc.Path, hc.Pos, product(h)+" health check path")},
+					Fix:     p.Fix(inner.Format, Change{Kind: ProxyHealthCheck, Hop: inner, Route: ir}),
+				})
+			}
+		}
+	}
+}
+
+func init() { Register(lbHealthAnsweredByProxy) }

@@ -1,0 +1,186 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+var keepaliveRace = &Rule{
+	ID:       "keepalive-race",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "A proxy or load balancer keeps idle upstream connections longer than the server behind it does (intermittent 502)",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# keepalive-race
+
+A proxy or load balancer keeps connections to its upstream open between requests and
+reuses them. The upstream closes a connection that stayed idle for its own keep-alive
+timeout. When the downstream side keeps idle connections **longer** than the upstream
+does, there is a moment when the upstream has just closed a connection the proxy still
+believes is open: the proxy sends the next request on it, the request fails, and the
+client gets **502**. It is intermittent and worst at low traffic, when connections sit idle
+longest. Each hop pair must satisfy: downstream idle timeout < upstream keep-alive.
+
+no502 checks every linked pair (see "Cross-layer checks" in the README for how hops are
+linked):
+
+| downstream (idle for upstream connections) | upstream (its own keep-alive) |
+|---|---|
+| AWS ALB ` + "`idle_timeout`" + ` (default 60s) | nginx ` + "`keepalive_timeout`" + ` (default 75s), app server |
+| nginx ` + "`upstream { keepalive_timeout }`" + ` (default 60s; only with ` + "`keepalive N`" + `, HTTP/1.1 and no ` + "`Connection: close`" + `) | app server, nginx |
+| Caddy ` + "`transport http { keepalive }`" + ` (default 2m) | app server |
+| ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
+
+App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
+closes every connection**, so it cannot race), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
+keepAliveTimeout + 1s buffer (released versions), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
+(20s before; no502 assumes ≥ 7.0 unless ` + "`PUMA_PERSISTENT_TIMEOUT`" + ` is set), Spring Boot
+(only when ` + "`SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT`" + ` is set). Go's net/http has no default idle
+timeout, so a Go app is unknown unless ` + "`backends:`" + ` in .no502.yaml declares it. Unknown
+values stay silent.
+
+## Which side is reported
+
+- **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the
+  upstream (the app's flag, nginx's ` + "`keepalive_timeout`" + `): the load balancer's idle timeout
+  also bounds how long a request may stay silent, so lowering it can cut slow responses.
+  Raise the upstream's keep-alive above it (AWS's own advice).
+- **Behind nginx or Caddy** it points at the proxy's upstream keep-alive, which only
+  affects idle pooled connections: lower it below the upstream's, a one-line change
+  that needs no app deploy.
+- **Behind ingress-nginx** it points at the app: ` + "`upstream-keepalive-timeout`" + ` is a
+  controller-wide ConfigMap key, so the app is the side one team can change.
+
+## Fix
+
+` + "```sh" + `
+gunicorn --worker-class gthread --keep-alive 65 app:app      # behind an ALB with idle 60s
+uvicorn main:app --timeout-keep-alive 65
+` + "```" + `
+
+` + "```nginx" + `
+upstream app {
+    server app.web.svc.cluster.local:8000;
+    keepalive 16;
+    keepalive_timeout 4s;  # below uvicorn's 5s
+}
+` + "```" + `
+
+## Sources
+
+- Invariant 1 and the "Application servers", "nginx", "ingress-nginx", "Caddy" and "AWS ELB"
+  tables of ../shared/reference/defaults.md: ALB idle 60s (AWS-ALBATTR: "configure the idle
+  timeout of your application to be larger than the idle timeout configured for the load
+  balancer"); nginx upstream keepalive_timeout 60s (NGX-KA:548-550) and client
+  keepalive_timeout 75s (NGX-C:3945-3946); ingress-nginx upstream-keepalive-timeout 60s
+  (ING-CFG:888-891); Caddy keepalive 2m (CDY-HT:215-216, 928); gunicorn keep-alive 2s, sync
+  worker without keep-alive (GUN:891-906); uvicorn 5s (UVI:214-216); Node 5s + 1s buffer
+  (NODE, nodejs/node#59243); Puma 65s since 7.0, 20s before (PUMA configuration.rb:164,
+  History.md:137); Go no default idle timeout (GO ` + "`(*Server).idleTimeout`" + `).
+`,
+	Run: runKeepaliveRace,
+}
+
+func runKeepaliveRace(p *Pass) {
+	type key struct {
+		be *parsers.Backend
+		h  *parsers.Hop
+		s  side
+	}
+	done := map[key]bool{}
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			idle, ok := poolIdle(h, r)
+			if !ok {
+				continue
+			}
+			be := r.Backend
+			for _, s := range behind(be) {
+				ka, closes := s.keepAlive()
+				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value {
+					continue
+				}
+				k := key{be, h, s}
+				if done[k] {
+					continue
+				}
+				done[k] = true
+				p.Report(keepaliveFinding(p, h, be, idle, s, ka))
+			}
+		}
+	}
+}
+
+// keepaliveFinding builds the finding for one racing pair, at the side to change.
+func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
+	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(idle))
+	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(ka))
+	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
+		up += " (" + s.c.App.Note + ")"
+	}
+	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — intermittently, most often at low traffic.",
+		down, up, product(h), s.name())
+
+	downstreamSide := !isLoadBalancer(h) && h.Kind != parsers.HopIngressNginx
+	if downstreamSide {
+		want := ka.Value - time.Second
+		note := "below " + s.name() + "'s keep-alive " + parsers.Seconds(ka.Value)
+		var fix *Fix
+		if want >= time.Second {
+			fix = poolIdleFix(p.Model, h, be, want, note)
+		}
+		pos := be.Pos
+		if idle.Explicit() {
+			pos = idle.Pos
+		}
+		return Finding{
+			Pos:     pos,
+			Message: fmt.Sprintf("%s Keep %s's idle upstream connections shorter than %s, e.g. keepalive_timeout %s in %s (or raise the upstream's keep-alive above %s).", race, product(h), parsers.Seconds(ka.Value), parsers.Seconds(want), be.Name, parsers.Seconds(idle.Value)),
+			Related: []Related{related(ka, s.pos(), s.name()+" keep-alive")},
+			Fix:     fix,
+		}
+	}
+	want := idle.Value + 5*time.Second
+	var fix *Fix
+	var pos parsers.Pos
+	if s.hop != nil {
+		fix = hopKeepAliveFix(p.Model, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
+		pos = posOr(ka, s.hop.Pos, s.hop.Block)
+		if ka.Explicit() {
+			pos = ka.Pos
+		}
+	} else {
+		fix = appKeepAliveFix(s, want)
+		pos = s.pos()
+		if ka.Explicit() {
+			pos = ka.Pos
+		}
+	}
+	return Finding{
+		Pos:     pos,
+		Message: fmt.Sprintf("%s Raise %s's keep-alive above %s, e.g. %s (%s).", race, s.name(), parsers.Seconds(idle.Value), parsers.Seconds(want), whyUpstream(h)),
+		Related: []Related{related(idle, h.Pos, product(h)+" idle timeout")},
+		Fix:     fix,
+	}
+}
+
+// whyUpstream says why the upstream, not the downstream, is the side to change.
+func whyUpstream(h *parsers.Hop) string {
+	if h.Kind == parsers.HopIngressNginx {
+		return "upstream-keepalive-timeout is a controller-wide ingress-nginx ConfigMap key"
+	}
+	return product(h) + "'s idle timeout also bounds slow responses, so lowering it is not the fix"
+}
+
+// describeSetting quotes a value with its origin: "keepalive_timeout 60s
+// (nginx.conf:20)" or "60s (nginx default 60s)".
+func describeSetting(s parsers.Duration) string {
+	if s.Explicit() {
+		return parsers.Seconds(s.Value) + " (" + s.Text + ", " + s.Pos.Short() + ")"
+	}
+	return parsers.Seconds(s.Value) + " (" + s.Describe() + ")"
+}
+
+func init() { Register(keepaliveRace) }

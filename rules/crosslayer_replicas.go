@@ -1,0 +1,83 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/no502/no502/parsers"
+)
+
+var singleInstanceOnPath = &Rule{
+	ID:       "single-instance-on-path",
+	Category: Replicas,
+	Severity: Warning,
+	Summary:  "A proxy runs one instance in front of a replicated app: the app's replicas do not make the path available",
+	Formats:  []string{"nginx", "caddy", "k8s"},
+	Doc: `# single-instance-on-path
+
+A request path is only as available as its least replicated layer. An nginx or Caddy
+that runs as a single pod (its config in a ConfigMap mounted by a workload with one
+replica) in front of an app with several replicas makes every restart, rollout or node
+drain of that one proxy pod an outage: requests get 502 (or connection errors) no matter
+how many app pods are ready.
+
+` + "`single-replica`" + ` already reports a single-pod Deployment that a Service selects and
+` + "`single-task`" + ` an ECS service; this rule reports the proxy pods those rules cannot see as
+serving, because traffic reaches them in a way no Service in the files says (host
+network, a node port set up outside the manifests, a chain: in .no502.yaml), and names
+the replicated app behind them.
+
+## Fix
+
+Run at least two replicas of the proxy (and a PodDisruptionBudget).
+
+## Sources
+
+- Deployment replicas default 1: ../shared/reference/defaults.md "Kubernetes" (K8S-APPS).
+`,
+	Run: runSingleInstanceOnPath,
+}
+
+func runSingleInstanceOnPath(p *Pass) {
+	done := map[*parsers.Workload]bool{}
+	for _, h := range p.Model.Hops {
+		w := h.Workload
+		if w == nil || done[w] || w.Served || w.Format != parsers.FormatK8s {
+			continue // a served workload is single-replica's
+		}
+		n, ok := effectiveReplicas(w)
+		if !ok || n != 1 {
+			continue
+		}
+		var app *parsers.Workload
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			for _, x := range r.Backend.Workloads {
+				if m, ok := effectiveReplicas(x); ok && m >= 2 && x != w {
+					app = x
+				}
+			}
+		}
+		if app == nil {
+			continue
+		}
+		done[w] = true
+		pos := w.Pos
+		if w.Replicas.Explicit() {
+			pos = w.Replicas.Pos
+		}
+		m, _ := effectiveReplicas(app)
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("%s runs %s (%s) as a single pod (%s) in front of %s with %d replicas: every restart, rollout or node drain of that pod stops the whole path, and requests fail with 502 or connection errors however many app pods are ready. Run at least 2 replicas of the proxy.",
+				workloadName(w), product(h), h.Name, w.Replicas.Describe(), workloadName(app), m),
+			Related: []Related{{Pos: app.Pos, Message: fmt.Sprintf("%s runs %d replicas", workloadName(app), m)}},
+			Fix: k8sFix("run 2 replicas of the proxy",
+				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
+				scalarEdit(w.Replicas.Pos, "2")...),
+		})
+	}
+}
+
+func init() { Register(singleInstanceOnPath) }

@@ -1,0 +1,167 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/no502/no502/parsers"
+)
+
+var appTimeoutExceedsProxy = &Rule{
+	ID:       "app-timeout-exceeds-proxy",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "The app server lets a request run longer than the proxy in front of it waits (504 while the app still works)",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# app-timeout-exceeds-proxy
+
+An app server's request timeout says how long a request may run: gunicorn's ` + "`--timeout`" + `
+(sync worker; default 30s), or ` + "`request_timeout`" + ` declared under ` + "`backends:`" + ` in .no502.yaml.
+When it was raised above the read timeout of the proxy directly in front of the app (nginx
+` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
+` + "`response_header_timeout`" + `), a request that slow gets **504** from the proxy while the app
+keeps working on it: the work is done twice when the client retries, and the app's own
+limit never applies.
+
+Only an explicit request timeout counts (a default says nothing about the handlers), and
+a route with a handler budget in ` + "`routes:`" + ` is left to ` + "`read-timeout-below-budget`" + `, which
+knows the real number. The finding points at the proxy: its timeout is what cuts the
+request.
+
+## Fix
+
+Raise the proxy's read timeout above the app's limit, or, if no handler takes that long,
+lower the app's limit and declare the real budget in ` + "`routes:`" + `.
+
+## Sources
+
+- gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers (GUN:851-858); nginx proxy_read_timeout
+  60s (NGX-P:3735); ALB idle timeout 60s (AWS-ALBATTR); ingress-nginx proxy-read-timeout 60
+  (ING-CFG:858-860); Caddy response_header_timeout none (CDY-HT:108-109): tables of
+  ../shared/reference/defaults.md; invariant 4.
+`,
+	Run: runAppTimeoutExceedsProxy,
+}
+
+func runAppTimeoutExceedsProxy(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			rt := r.ReadTimeout
+			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+				continue
+			}
+			if _, ok := p.Config.Budget(r); ok {
+				continue // read-timeout-below-budget compares with the declared budget
+			}
+			for _, s := range behind(r.Backend) {
+				if s.hop != nil {
+					continue
+				}
+				req := s.c.App.RequestTimeout
+				if !req.Explicit() || req.Value <= rt.Value {
+					continue
+				}
+				want := suggest(req.Value)
+				fix := p.Fix(h.Format, Change{Kind: SetReadTimeout, Hop: h, Route: r, Duration: want,
+					Note: fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value))})
+				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): a request slower than %s gets 504 from %s while the app is still working on it. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
+					describe(readTimeoutName(h), rt), s.name(), parsers.Seconds(req.Value), req.Describe(),
+					parsers.Seconds(rt.Value), product(h), readTimeoutName(h), parsers.Seconds(req.Value), parsers.Seconds(want))
+				p.Report(Finding{
+					Pos:     routePos(h, r, rt),
+					Message: msg,
+					Related: []Related{{Pos: req.Pos, Message: s.c.App.Name + " request timeout: " + req.Text}},
+					Fix:     fix,
+				})
+				break
+			}
+		}
+	}
+}
+
+var outerHopGivesUpFirst = &Rule{
+	ID:       "outer-hop-gives-up-first",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "A load balancer or proxy gives up before the proxy behind it does (504 while the inner layers keep working)",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# outer-hop-gives-up-first
+
+Each layer on a request's path waits a bounded time for the next one. When an outer layer
+(an ALB with ` + "`idle_timeout = 60`" + `) waits less than an inner one deliberately configured to
+wait longer (nginx ` + "`proxy_read_timeout 120s`" + ` for a slow path), the outer layer answers
+**504** at 60s while nginx and the app keep working for another minute: the inner setting
+can never take effect, and a retrying client doubles the work.
+
+Only an inner timeout written explicitly counts (it says that path is meant to be slow);
+paths with a handler budget in ` + "`routes:`" + ` are left to ` + "`read-timeout-below-budget`" + `. Cloudflare
+in front is ` + "`edge-timeout-exceeded`" + `'s concern.
+
+## Fix
+
+Raise the outer timeout above the inner one, or lower the inner one if the path is not
+that slow. Raising an ALB's idle timeout lengthens how long it keeps idle connections too:
+keep it below the keep-alive of what is behind it (` + "`keepalive-race`" + `).
+
+## Sources
+
+- ALB idle timeout 60s, no byte in either direction (AWS-ALBATTR); nginx proxy_read_timeout
+  60s between two reads (NGX-P:3735); ingress-nginx proxy-read-timeout 60 (ING-CFG:858-860):
+  ../shared/reference/defaults.md; invariant 4 (outer ≥ inner is derived there).
+`,
+	Run: runOuterHopGivesUpFirst,
+}
+
+func runOuterHopGivesUpFirst(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			rt := r.ReadTimeout
+			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+				continue
+			}
+			for _, inner := range r.Backend.Hops {
+				// The slowest explicit inner timeout among the paths this route serves.
+				var worst *parsers.Route
+				for _, ir := range inner.Routes {
+					it := ir.ReadTimeout
+					if ir.Respond != nil || ir.PathKind == "regex" || ir.PathKind == "named" || !it.Explicit() || it.Value <= rt.Value {
+						continue
+					}
+					if servingRoute(h, ir.Path) != r {
+						continue
+					}
+					if _, ok := p.Config.Budget(ir); ok {
+						continue
+					}
+					if worst == nil || it.Value > worst.ReadTimeout.Value {
+						worst = ir
+					}
+				}
+				if worst == nil {
+					continue
+				}
+				it := worst.ReadTimeout
+				want := suggest(it.Value)
+				fix := p.Fix(h.Format, Change{Kind: SetReadTimeout, Hop: h, Route: r, Duration: want,
+					Note: fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path)})
+				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
+					describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, it.Pos.Short(),
+					parsers.Seconds(rt.Value), product(h), product(inner), readTimeoutName(h), parsers.Seconds(it.Value), parsers.Seconds(want),
+					readTimeoutName(inner), worst.Path)
+				pos, rel := routePos(h, r, rt), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
+				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
+					// Raising the outer timeout past the edge's limit cannot help: the edge
+					// answers 524 first. The inner timeout is the one to lower.
+					fix = nil
+					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
+						describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, it.Pos.Short(),
+						parsers.Seconds(rt.Value), product(h), product(inner), edge.Describe(), parsers.Seconds(p.Config.EdgeLimit()),
+						readTimeoutName(inner), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
+					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
+				}
+				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})
+			}
+		}
+	}
+}
+
+func init() { Register(appTimeoutExceedsProxy, outerHopGivesUpFirst) }

@@ -1,0 +1,144 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Fixes of the cross-layer rules that no ChangeKind of the format fixers covers: an app
+// server's keep-alive (a command-line flag or an environment variable in the container
+// spec) and a proxy's idle timeouts. Where a value cannot be written mechanically (a
+// shell-wrapped command, a Node app's code, a server outside the files), the fix carries
+// a description and a snippet only.
+
+// appFlag is the keep-alive flag or environment variable of each server.
+var appFlag = map[string]struct{ flag, env string }{
+	"gunicorn":  {flag: "--keep-alive"},
+	"uvicorn":   {flag: "--timeout-keep-alive"},
+	"hypercorn": {flag: "--keep-alive"},
+	"puma":      {env: "PUMA_PERSISTENT_TIMEOUT"},
+	"spring":    {env: "SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"},
+}
+
+// appKeepAliveFix raises the keep-alive of the app server in s to want.
+func appKeepAliveFix(s side, want time.Duration) *Fix {
+	a := s.c.App
+	n := secondsFlag(want)
+	desc := fmt.Sprintf("keep idle connections open %ss in %s", n, a.Name)
+	f, ok := appFlag[a.Name]
+	k8s := s.w != nil && s.w.Format == parsers.FormatK8s
+	switch {
+	case a.Name == "node":
+		return &Fix{Description: desc + " (set it in the app's code)",
+			Snippet: fmt.Sprintf("// where the app creates its HTTP server (Express: const server = app.listen(...))\nserver.keepAliveTimeout = %d000;\nserver.headersTimeout = %d000;  // above keepAliveTimeout\n", want/time.Second, want/time.Second+1)}
+	case !ok || !k8s:
+		return &Fix{Description: desc, Snippet: fmt.Sprintf("# %s: keep idle client connections open for %ss\n", a.Name, n)}
+	case f.env != "" || strings.HasPrefix(a.KeepAlive.Text, "GUNICORN_CMD_ARGS="):
+		name, val := f.env, n
+		if a.Name == "spring" {
+			val += "s"
+		}
+		if name == "" {
+			// The flag lives in GUNICORN_CMD_ARGS: rewrite that variable.
+			name = "GUNICORN_CMD_ARGS"
+			val = strings.Join(withFlag(strings.Fields(s.c.Env[name].Value), f.flag, n), " ")
+		}
+		env := []ymap{ymap{}.set("name", name).set("value", yamlQuote(val))}
+		return k8sFix(desc, containerPatch(s.w, s.c, ymap{}.set("env", env)))
+	}
+	// Rewrite the list (command or args) that holds the server's name.
+	for _, key := range []string{"command", "args"} {
+		list := s.c.Command
+		if key == "args" {
+			list = s.c.Args
+		}
+		if !containsServer(list, a.Name) {
+			continue
+		}
+		fields := ymap{}.set(key, flowList(withFlag(list, f.flag, n)))
+		return k8sFix(desc, containerPatch(s.w, s.c, fields))
+	}
+	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line\n", f.flag, n, a.Name)}
+}
+
+// containsServer reports whether a list has the server's name as one of its items (not
+// inside a shell script).
+func containsServer(list []string, name string) bool {
+	for _, s := range list {
+		if s == name || strings.HasSuffix(s, "/"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// withFlag sets flag to value in a command line, replacing "--flag v" or "--flag=v", or
+// appending it.
+func withFlag(list []string, flag, value string) []string {
+	out := append([]string{}, list...)
+	for i := 0; i < len(out); i++ {
+		switch {
+		case out[i] == flag && i+1 < len(out):
+			out[i+1] = value
+			return out
+		case strings.HasPrefix(out[i], flag+"="):
+			out[i] = flag + "=" + value
+			return out
+		}
+	}
+	return append(out, flag, value)
+}
+
+// flowList writes a YAML flow sequence of quoted strings.
+func flowList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// hopKeepAliveFix raises a proxy hop's client keep-alive (nginx keepalive_timeout in the
+// server block, Caddy's idle timeout) to want.
+func hopKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note string) *Fix {
+	v := parsers.Seconds(want)
+	switch h.Kind {
+	case parsers.HopNginx:
+		at := parsers.Pos{}
+		ka := h.ClientIdleTimeout
+		if ka.Explicit() && ka.Pos.Offset >= h.Block.Start && ka.Pos.Offset < h.Block.End {
+			at = ka.Pos
+		}
+		return BlockFix(m, h.Block, nginxIndent, "set keepalive_timeout "+v+" in server "+h.Name,
+			LineChange{At: at, Line: fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)})
+	case parsers.HopIngressNginx:
+		return &Fix{Description: "set keep-alive in the ingress-nginx controller's ConfigMap",
+			Snippet: fmt.Sprintf("# the ingress-nginx controller ConfigMap (Helm: controller.config)\ndata:\n  keep-alive: %q  # %s\n", secondsFlag(want), note)}
+	case parsers.HopCaddy:
+		return &Fix{Description: "keep idle client connections open " + v + " in Caddy",
+			Snippet: fmt.Sprintf("{\n\tservers {\n\t\ttimeouts {\n\t\t\tidle %s\n\t\t}\n\t}\n}\n", v)}
+	}
+	return nil
+}
+
+// poolIdleFix lowers how long hop h keeps idle upstream connections of be to want.
+func poolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
+	v := parsers.Seconds(want)
+	switch h.Kind {
+	case parsers.HopNginx:
+		at := parsers.Pos{}
+		if be.KeepAliveIdle.Explicit() {
+			at = be.KeepAliveIdle.Pos
+		}
+		return BlockFix(m, be.Block, nginxIndent, "set keepalive_timeout "+v+" in upstream "+be.Name,
+			LineChange{At: at, Line: fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)})
+	case parsers.HopCaddy:
+		return &Fix{Description: "set keepalive " + v + " in the reverse_proxy transport",
+			Snippet: fmt.Sprintf("reverse_proxy %s {\n\ttransport http {\n\t\tkeepalive %s  # %s\n\t}\n}\n", be.Name, v, note)}
+	}
+	return nil
+}
