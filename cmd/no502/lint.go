@@ -26,6 +26,10 @@ type lintFlags struct {
 	maxFileSize int64
 	maxFiles    int
 	stdinName   string
+	output      string
+	noIgnore    bool
+	baseline    string
+	writeBase   string
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -54,6 +58,10 @@ bad config file.`,
 	fl.Int64Var(&f.maxFileSize, "max-file-size", 10<<20, "skip files larger than this many bytes")
 	fl.IntVar(&f.maxFiles, "max-files", 100000, "stop discovering after this many files")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
+	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
+	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
+	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	return cmd
 }
 
@@ -90,7 +98,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) er
 		Ignored:     cfg.Ignored,
 		MaxFileSize: f.maxFileSize,
 		MaxFiles:    f.maxFiles,
-		Parse:       parsers.Options{NginxVersion: cfg.NginxVersion.Value},
+		Parse:       cfg.ParseOptions(),
 	}
 	for _, vf := range f.varFiles {
 		abs, _ := filepath.Abs(vf)
@@ -115,13 +123,51 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) er
 		}
 		paths = append(paths, a)
 	}
-	res, err := load.Load(paths, opts)
+	if f.baseline != "" && f.writeBase != "" {
+		return usagef("--baseline and --write-baseline cannot be used together")
+	}
+	var base *rules.Baseline
+	if f.baseline != "" {
+		if base, err = readBaseline(f.baseline); err != nil {
+			return usagef("--baseline %s: %v", f.baseline, err)
+		}
+	}
+	res, err := loadWithContext(paths, opts)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	findings := rules.Run(res.Model, cfg)
+	kept, unused := rules.Suppress(res.Model, cfg, findings, f.noIgnore)
+	findings = append(kept, unused...)
+	rules.SortFindings(findings)
 	rep := newReport(res, findings)
-	if err := format(out, rep, outputOptions{color: useColor(out, f.noColor)}); err != nil {
+	if f.writeBase != "" {
+		if base, err = writeBaseline(f.writeBase, cwd, rep); err != nil {
+			return err
+		}
+		f.baseline = f.writeBase
+	}
+	if base != nil {
+		applyBaseline(rep, base, f.baseline, cwd)
+	}
+	oo := outputOptions{color: useColor(out, f.noColor), failOn: failOn}
+	if f.output != "" {
+		// The report goes to the file; the terminal still gets the one-line summary,
+		// so a CI log says what happened.
+		file, err := os.Create(f.output)
+		if err != nil {
+			return usagef("--output: %v", err)
+		}
+		oo.color = false
+		err = format(file, rep, oo)
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %v", f.output, err)
+		}
+		fmt.Fprintln(out, summaryLine(rep))
+	} else if err := format(out, rep, oo); err != nil {
 		return err
 	}
 	if len(rep.Errors) > 0 {
@@ -180,6 +226,9 @@ type report struct {
 	Notes    []parsers.Diag // things skipped on purpose
 	Files    int
 	Model    *parsers.Model
+	// Known counts the findings hidden because the baseline (Baseline) records them.
+	Known    int
+	Baseline string
 }
 
 func newReport(res *load.Result, findings []rules.Finding) *report {

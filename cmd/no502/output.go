@@ -18,7 +18,8 @@ import (
 
 // outputOptions are the knobs a format may honour.
 type outputOptions struct {
-	color bool
+	color  bool
+	failOn rules.Severity // findings at or above it fail the run (Off: none do)
 }
 
 // formatter writes a report in one format.
@@ -136,6 +137,9 @@ func summaryLine(r *report) string {
 	}
 	if len(r.Errors) > 0 {
 		s += fmt.Sprintf("; %s could not be parsed", plural(len(r.Errors), "error"))
+	}
+	if r.Known > 0 {
+		s += fmt.Sprintf("; %s recorded in %s not shown", plural(r.Known, "known finding"), r.Baseline)
 	}
 	return s + "."
 }

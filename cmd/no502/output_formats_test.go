@@ -1,0 +1,222 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// sarifSchema compiles the official SARIF 2.1.0 schema kept in testdata (copied
+// unmodified from oasis-tcs/sarif-spec; see ../shared/schemas/README.md).
+func sarifValidator(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validateSARIF(t *testing.T, s *jsonschema.Schema, out string) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("SARIF output is not JSON: %v", err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("SARIF output does not validate against the 2.1.0 schema: %v", err)
+	}
+}
+
+func TestDemoGoldenFormats(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	schema := sarifValidator(t)
+	for _, c := range []struct{ format, golden string }{
+		{"sarif", "demo.sarif"}, {"github", "demo.github"}, {"junit", "demo.junit.xml"},
+	} {
+		out, stderr, code := runIn(t, root, "", "lint", "--format", c.format, "testdata/demo")
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1; %s", c.format, code, stderr)
+		}
+		golden(t, c.golden, out)
+		switch c.format {
+		case "sarif":
+			validateSARIF(t, schema, out)
+			checkSARIF(t, out)
+		case "junit":
+			var s junitSuites
+			if err := xml.Unmarshal([]byte(out), &s); err != nil {
+				t.Fatalf("junit output does not parse: %v", err)
+			}
+			if s.Tests < 5 || s.Failures == 0 || s.Tests != countCases(s) {
+				t.Errorf("junit counts: %d tests, %d failures, %d cases", s.Tests, s.Failures, countCases(s))
+			}
+		case "github":
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if strings.HasPrefix(line, "::") && !strings.Contains(line, ",title=no502 ") {
+					t.Errorf("annotation without a title: %s", line)
+				}
+			}
+		}
+	}
+}
+
+func countCases(s junitSuites) int {
+	n := 0
+	for _, su := range s.Suites {
+		n += len(su.Cases)
+	}
+	return n
+}
+
+// checkSARIF checks what the schema cannot: rule indexes, help URIs, fingerprints,
+// and fixes that apply.
+func checkSARIF(t *testing.T, out string) {
+	t.Helper()
+	var log sarifLog
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	fps := map[string]bool{}
+	fixes := 0
+	for _, r := range run.Results {
+		rule := run.Tool.Driver.Rules[r.RuleIndex]
+		if rule.ID != r.RuleID || !strings.HasSuffix(rule.HelpURI, "/docs/rules/"+r.RuleID+".md") {
+			t.Errorf("result %s: rule index %d names %s (%s)", r.RuleID, r.RuleIndex, rule.ID, rule.HelpURI)
+		}
+		if _, err := os.Stat(filepath.Join("../../docs/rules", r.RuleID+".md")); err != nil {
+			t.Errorf("helpUri of %s points at a missing doc: %v", r.RuleID, err)
+		}
+		fp := r.PartialFingerprints[fingerprintV]
+		if fp == "" || fps[fp] {
+			t.Errorf("result %s: missing or duplicate fingerprint %q", r.RuleID, fp)
+		}
+		fps[fp] = true
+		fixes += len(r.Fixes)
+	}
+	if fixes == 0 {
+		t.Errorf("the demo has fixes with edits; none became a SARIF fix")
+	}
+}
+
+// A parse error and a fix with edits in a fresh directory: the output still validates,
+// and applying the SARIF fix by line and column gives the same file as the engine's
+// byte edits.
+func TestSARIFErrorsAndFixes(t *testing.T) {
+	schema := sarifValidator(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("routes:\n  - match: /hooks/\n    handler_timeout: 90s\n"), 0o644)
+	conf := "events {}\nhttp {\n    server {\n        location /hooks/ {\n            proxy_pass http://app.internal:8080;\n            proxy_read_timeout 30s;\n        }\n    }\n}\n"
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	os.WriteFile(filepath.Join(dir, "broken.conf"), []byte("http {\n  server {\n"), 0o644)
+	out, _, code := runIn(t, dir, "", "lint", "--format", "sarif", ".")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	validateSARIF(t, schema, out)
+	var log sarifLog
+	json.Unmarshal([]byte(out), &log)
+	run := log.Runs[0]
+	if run.Invocations[0].ExecutionSuccessful || len(run.Invocations[0].Notifications) == 0 {
+		t.Errorf("a parse error should be a tool notification: %+v", run.Invocations)
+	}
+	var fix *sarifFix
+	for _, r := range run.Results {
+		if r.RuleID == "read-timeout-below-budget" && len(r.Fixes) == 1 {
+			fix = &r.Fixes[0]
+		}
+	}
+	if fix == nil {
+		t.Fatalf("no SARIF fix for read-timeout-below-budget:\n%s", out)
+	}
+	got := applySARIF(t, conf, fix.ArtifactChanges[0].Replacements)
+	if !strings.Contains(got, "proxy_read_timeout 100s;") || strings.Contains(got, "proxy_read_timeout 30s;") {
+		t.Errorf("SARIF fix gives:\n%s", got)
+	}
+}
+
+// applySARIF applies replacements (line/column regions, columns in code points) to src,
+// last first.
+func applySARIF(t *testing.T, src string, reps []sarifReplacement) string {
+	t.Helper()
+	offset := func(line, col int) int {
+		lines := strings.SplitAfter(src, "\n")
+		off := 0
+		for i := 0; i < line-1; i++ {
+			off += len(lines[i])
+		}
+		return off + len(string([]rune(lines[line-1])[:col-1]))
+	}
+	for i := len(reps) - 1; i >= 0; i-- {
+		r := reps[i]
+		s, e := offset(r.DeletedRegion.StartLine, r.DeletedRegion.StartColumn), offset(r.DeletedRegion.EndLine, r.DeletedRegion.EndColumn)
+		ins := ""
+		if r.InsertedContent != nil {
+			ins = r.InsertedContent.Text
+		}
+		src = src[:s] + ins + src[e:]
+	}
+	return src
+}
+
+func TestGitHubEscaping(t *testing.T) {
+	if got := ghData("50% done\r\nnext"); got != "50%25 done%0D%0Anext" {
+		t.Errorf("ghData: %q", got)
+	}
+	if got := ghProp("a,b: c%"); got != "a%2Cb%3A c%25" {
+		t.Errorf("ghProp: %q", got)
+	}
+}
+
+// --output writes the report to the file and only the summary to the terminal.
+func TestOutputFile(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	file := filepath.Join(t.TempDir(), "report.sarif")
+	out, _, code := runIn(t, root, "", "lint", "--format", "sarif", "--output", file, "testdata/demo")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if strings.Count(out, "\n") != 1 || !strings.Contains(out, "findings in") {
+		t.Errorf("terminal should get the summary line only, got:\n%s", out)
+	}
+	written, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, sarifValidator(t), string(written))
+}
+
+// The validator must reject what the schema forbids, or the tests above prove nothing.
+func TestSARIFValidatorRejects(t *testing.T) {
+	s := sarifValidator(t)
+	for _, bad := range []string{
+		`{"version": "2.1.0"}`,
+		`{"version": "2.0.0", "runs": []}`,
+		`{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "level": "fatal"}]}]}`,
+	} {
+		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if s.Validate(inst) == nil {
+			t.Errorf("schema accepted %s", bad)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
+)
+
+// GitHub Actions workflow commands: each finding becomes an annotation on the pull
+// request's diff (https://docs.github.com/actions/reference/workflow-commands-for-github-actions).
+
+func init() { formatters["github"] = writeGitHub }
+
+func writeGitHub(w io.Writer, r *report, _ outputOptions) error {
+	for _, d := range r.Errors {
+		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: parse error"), ghData(d.Message))
+	}
+	for _, f := range r.Findings {
+		level := "notice"
+		switch f.Severity {
+		case rules.Error:
+			level = "error"
+		case rules.Warning:
+			level = "warning"
+		}
+		var msg strings.Builder
+		msg.WriteString(f.Message)
+		for _, rel := range f.Related {
+			if rel.Pos.IsValid() {
+				fmt.Fprintf(&msg, "\n= %s: %s", rel.Pos.Short(), rel.Message)
+			} else {
+				fmt.Fprintf(&msg, "\n= %s", rel.Message)
+			}
+		}
+		if f.Fix != nil {
+			fmt.Fprintf(&msg, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(f.Fix.Snippet, "\n"))
+		}
+		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(msg.String()))
+	}
+	// Lines that are not commands are plain log output.
+	fmt.Fprintln(w, summaryLine(r))
+	return nil
+}
+
+func ghProps(p parsers.Pos, title string) string {
+	var parts []string
+	if p.File != "" {
+		parts = append(parts, "file="+ghProp(p.File))
+	}
+	if p.Line > 0 {
+		parts = append(parts, fmt.Sprintf("line=%d", p.Line))
+		if p.Col > 0 {
+			parts = append(parts, fmt.Sprintf("col=%d", p.Col))
+		}
+		if p.EndLine >= p.Line {
+			parts = append(parts, fmt.Sprintf("endLine=%d", p.EndLine))
+			// GitHub reads endColumn only on single-line annotations.
+			if p.EndLine == p.Line && p.EndCol > 0 {
+				parts = append(parts, fmt.Sprintf("endColumn=%d", p.EndCol))
+			}
+		}
+	}
+	parts = append(parts, "title="+ghProp(title))
+	return strings.Join(parts, ",")
+}
+
+// ghData escapes a command's message as the runner requires: %, CR and LF.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProp escapes a property value: the message escapes plus : and , which separate
+// properties.
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

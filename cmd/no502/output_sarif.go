@@ -1,0 +1,310 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
+)
+
+// SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html), the
+// format GitHub code scanning uploads. Hand-written structs: the subset no502 fills,
+// checked against the official schema in the tests.
+
+func init() { formatters["sarif"] = writeSARIF }
+
+const (
+	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
+	repoURL      = "https://github.com/no502/no502"
+	ruleDocURL   = repoURL + "/blob/main/docs/rules/"
+	fingerprintV = "no502/v1"
+)
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	// ColumnKind: no502 counts columns in runes (Unicode code points), not UTF-16 units.
+	ColumnKind string        `json:"columnKind"`
+	Results    []sarifResult `json:"results"` // present even when empty: GitHub requires it
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
+	Help                 sarifHelp      `json:"help"`
+	HelpURI              string         `json:"helpUri"`
+	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
+	Properties           sarifRuleProps `json:"properties"`
+}
+
+type sarifHelp struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	Category string   `json:"category"`
+	Tags     []string `json:"tags"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
+	Fixes               []sarifFix        `json:"fixes,omitempty"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          *sarifResultProps `json:"properties,omitempty"`
+}
+
+// sarifResultProps carries the corrected snippet, which SARIF has no field for when the
+// fix has no edits (and GitHub shows no fixes anyway).
+type sarifResultProps struct {
+	Category       string `json:"category"`
+	FixDescription string `json:"fixDescription,omitempty"`
+	FixSnippet     string `json:"fixSnippet,omitempty"`
+}
+
+type sarifLocation struct {
+	ID               *int           `json:"id,omitempty"`
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	Message          *sarifText     `json:"message,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine   int        `json:"startLine"`
+	StartColumn int        `json:"startColumn,omitempty"`
+	EndLine     int        `json:"endLine,omitempty"`
+	EndColumn   int        `json:"endColumn,omitempty"`
+	Snippet     *sarifText `json:"snippet,omitempty"`
+}
+
+type sarifFix struct {
+	Description     sarifText             `json:"description"`
+	ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+}
+
+type sarifArtifactChange struct {
+	ArtifactLocation sarifArtifact      `json:"artifactLocation"`
+	Replacements     []sarifReplacement `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	DeletedRegion   sarifRegion `json:"deletedRegion"`
+	InsertedContent *sarifText  `json:"insertedContent,omitempty"`
+}
+
+func sarifLevel(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return "error"
+	case rules.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// artifact names a file relative to the working directory, which GitHub resolves
+// against the repository root (%SRCROOT%) when no502 runs there.
+func artifact(file string) sarifArtifact {
+	return sarifArtifact{URI: (&url.URL{Path: file}).String(), URIBaseID: "%SRCROOT%"}
+}
+
+func region(p parsers.Pos) *sarifRegion {
+	if p.Line < 1 {
+		return nil
+	}
+	r := &sarifRegion{StartLine: p.Line, StartColumn: p.Col}
+	if p.EndLine >= p.Line && p.EndCol > 0 {
+		r.EndLine, r.EndColumn = p.EndLine, p.EndCol
+	}
+	return r
+}
+
+func writeSARIF(w io.Writer, r *report, _ outputOptions) error {
+	// The driver lists the rules the results use (in registry order), not all of them:
+	// each carries its whole doc, and a report should not grow with every rule added.
+	used := map[string]bool{}
+	for _, f := range r.Findings {
+		used[f.Rule.ID] = true
+	}
+	index := map[string]int{}
+	driver := sarifDriver{Name: "no502", Version: versionString(), InformationURI: repoURL, Rules: []sarifRule{}}
+	for _, rl := range rules.All() {
+		if !used[rl.ID] {
+			continue
+		}
+		index[rl.ID] = len(driver.Rules)
+		doc := strings.TrimSpace(rl.Doc)
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID:                   rl.ID,
+			Name:                 pascal(rl.ID),
+			ShortDescription:     sarifText{rl.Summary},
+			FullDescription:      sarifText{firstParagraph(doc, rl.Summary)},
+			Help:                 sarifHelp{Text: rl.Summary + ". See " + ruleDocURL + rl.ID + ".md", Markdown: doc},
+			HelpURI:              ruleDocURL + rl.ID + ".md",
+			DefaultConfiguration: sarifConfig{Level: sarifLevel(rl.Severity)},
+			Properties:           sarifRuleProps{Category: string(rl.Category), Tags: []string{string(rl.Category), "502"}},
+		})
+	}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, ColumnKind: "unicodeCodePoints", Results: []sarifResult{}}
+	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
+	for _, d := range r.Errors {
+		n := sarifNotification{Level: "error", Message: sarifText{d.Message}}
+		if d.Pos.IsValid() {
+			n.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: artifact(d.Pos.File), Region: region(d.Pos)}}}
+		}
+		inv.Notifications = append(inv.Notifications, n)
+	}
+	run.Invocations = []sarifInvocation{inv}
+
+	texts := rules.LineTexts(r.Model, r.Findings)
+	seen := map[string]int{}
+	for i, f := range r.Findings {
+		res := sarifResult{
+			RuleID: f.Rule.ID, RuleIndex: index[f.Rule.ID], Level: sarifLevel(f.Severity),
+			Message:    sarifText{f.Message},
+			Locations:  []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: artifact(f.Pos.File), Region: region(f.Pos)}}},
+			Properties: &sarifResultProps{Category: string(f.Rule.Category)},
+		}
+		// The occurrence number tells apart identical findings in one file, as
+		// GitHub's own primaryLocationLineHash does.
+		fp := rules.Fingerprint(f.Rule.ID, f.Pos.File, texts[i])
+		seen[fp]++
+		res.PartialFingerprints = map[string]string{fingerprintV: fp + ":" + strconv.Itoa(seen[fp])}
+		for j, rel := range f.Related {
+			id := j + 1
+			loc := sarifLocation{ID: &id, Message: &sarifText{rel.Message}}
+			if rel.Pos.IsValid() {
+				loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: artifact(rel.Pos.File), Region: region(rel.Pos)}
+			}
+			res.RelatedLocations = append(res.RelatedLocations, loc)
+		}
+		if f.Fix != nil {
+			res.Properties.FixDescription = f.Fix.Description
+			res.Properties.FixSnippet = f.Fix.Snippet
+			if fx := sarifFixOf(r.Model, f.Fix); fx != nil {
+				res.Fixes = []sarifFix{*fx}
+			}
+		}
+		run.Results = append(run.Results, res)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// sarifFixOf turns byte-range edits into SARIF replacements. Regions are given as
+// line/column (in code points, the run's columnKind), which every SARIF consumer reads;
+// byte offsets would be exact too but are meant for binary files. An edit in config text
+// embedded in another file (a ConfigMap) has offsets into the embedded text, not the
+// file on disk: such fixes are left out (the snippet stays in the properties).
+func sarifFixOf(m *parsers.Model, fix *rules.Fix) *sarifFix {
+	if len(fix.Edits) == 0 {
+		return nil
+	}
+	changes := map[string]*sarifArtifactChange{}
+	var order []string
+	for _, e := range fix.Edits {
+		file := m.File(e.File)
+		if file == nil || file.Host != "" || e.Start < 0 || e.End < e.Start || e.End > len(file.Src) {
+			return nil
+		}
+		sl, sc := parsers.LineCol(file.Src, e.Start)
+		el, ec := parsers.LineCol(file.Src, e.End)
+		c := changes[e.File]
+		if c == nil {
+			c = &sarifArtifactChange{ArtifactLocation: artifact(e.File)}
+			changes[e.File] = c
+			order = append(order, e.File)
+		}
+		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec}}
+		if e.New != "" {
+			rep.InsertedContent = &sarifText{e.New}
+		}
+		c.Replacements = append(c.Replacements, rep)
+	}
+	out := &sarifFix{Description: sarifText{fix.Description}}
+	for _, f := range order {
+		out.ArtifactChanges = append(out.ArtifactChanges, *changes[f])
+	}
+	return out
+}
+
+// pascal turns a rule ID into the identifier SARIF's rule name expects:
+// read-timeout-below-budget → ReadTimeoutBelowBudget.
+func pascal(id string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(id, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// firstParagraph is the doc's first paragraph after its heading, on one line.
+func firstParagraph(doc, fallback string) string {
+	for _, para := range strings.Split(strings.TrimSpace(doc), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" || strings.HasPrefix(para, "#") {
+			continue
+		}
+		return strings.Join(strings.Fields(para), " ")
+	}
+	return fallback
+}

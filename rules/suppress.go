@@ -1,0 +1,302 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Suppressions: `# no502:ignore rule-a,rule-b -- reason` on the line before a finding's
+// line or at the end of it, `# no502:ignore-file rule-a` in the comment block at the top
+// of a file, and the Kubernetes annotation `no502.dev/ignore: "rule-a,rule-b"` on the
+// object. They are read from the files' source text after the rules ran, so no parser
+// has to keep comments; suppress_scan.go finds them, this file applies them.
+
+// UnusedSuppressionID is the ID of the rule that reports suppressions matching nothing.
+const UnusedSuppressionID = "unused-suppression"
+
+// unusedSuppression is registered so that its findings have a rule (an ID, a severity the
+// config can change, a doc page); its Run does nothing: Suppress reports for it.
+var unusedSuppression = &Rule{
+	ID:       UnusedSuppressionID,
+	Category: Health,
+	Severity: Info,
+	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
+	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
+	Run:      func(*Pass) {},
+	Doc: `# unused-suppression
+
+A suppression (a ` + "`# no502:ignore rule-id`" + ` comment, a ` + "`no502:ignore-file`" + ` comment or a
+` + "`no502.dev/ignore`" + ` annotation) that matches no finding, names a rule that does not exist, or
+sits where it is never read (` + "`no502:ignore-file`" + ` below the first comment block of a file).
+
+## Why it matters
+
+A suppression is a decision that one finding is acceptable. Once the config changes, a stale
+suppression no longer hides anything today, but it will silently hide the next problem of that
+rule on that line or in that file: a health check that can never fail, a single upstream,
+a timeout below the handler budget. Those are the 502s no502 exists to catch, so a stale
+suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
+the ` + "`health`" + ` category because it is about the health of the checks themselves: a suppression that
+outlived its reason keeps a future failure out of sight, much like a health check that
+never fails.
+
+A misspelt rule ID is reported the same way: it suppresses nothing.
+
+## Fix
+
+Remove the suppression, or the rule IDs in it that no longer match (the fix does this for
+comments). Rules switched off in ` + "`.no502.yaml`" + ` are not reported as unused: the suppression may be
+needed under another config. ` + "`--no-ignore`" + ` shows every finding and reports no suppression.
+
+## Sources
+
+- staticcheck: "this linter directive didn't match anything; should it be removed?"
+  (https://staticcheck.dev/docs/configuration/#line-based-linter-directives)
+- ruff RUF100 unused-noqa (https://docs.astral.sh/ruff/rules/unused-noqa/)
+`,
+}
+
+func init() { Register(unusedSuppression) }
+
+// directive kinds.
+const (
+	dirLine       = iota // applies to one line
+	dirFile              // applies to the whole file
+	dirAnnotation        // applies to the lines of one YAML document
+)
+
+// directive is one suppression found in a file.
+type directive struct {
+	kind int
+	file string      // the real file holding it (the host of an embedded config)
+	pos  parsers.Pos // the marker (comment or annotation), for the unused report
+	// target is the line a dirLine applies to; first..last the lines of a dirAnnotation.
+	target, first, last int
+	all                 bool     // names no rule: every rule
+	ids                 []string // the rule IDs named, in order
+	used                map[string]bool
+	misplaced           bool // an ignore-file below the file's top comment block
+	// Byte ranges for the fix of an unused directive: the text to delete when all of it
+	// is unused, and the rule-ID list to rewrite when only part is.
+	del, list parsers.Range
+}
+
+func (d *directive) covers(f Finding) bool {
+	if d.misplaced || f.Pos.File != d.file || f.Rule.ID == UnusedSuppressionID {
+		return false
+	}
+	switch d.kind {
+	case dirLine:
+		if f.Pos.Line != d.target {
+			return false
+		}
+	case dirAnnotation:
+		if f.Pos.Line < d.first || f.Pos.Line > d.last {
+			return false
+		}
+	}
+	if d.all {
+		d.used["*"] = true
+		return true
+	}
+	for _, id := range d.ids {
+		if id == f.Rule.ID {
+			d.used[id] = true
+			return true
+		}
+	}
+	return false
+}
+
+// Suppress drops the findings a suppression in the linted files covers and returns the
+// rest (kept) and a finding of the unused-suppression rule for each suppression that
+// covered nothing (unused; empty when that rule is off). With noIgnore every finding is
+// kept and nothing is reported. Findings in embedded configs carry host positions, so a
+// comment in the ConfigMap's YAML applies to them.
+func Suppress(m *parsers.Model, cfg *Config, fs []Finding, noIgnore bool) (kept, unused []Finding) {
+	if noIgnore || m == nil {
+		return fs, nil
+	}
+	var dirs []*directive
+	for _, f := range m.Files {
+		if f.Host == "" {
+			dirs = append(dirs, scanSuppressions(f)...)
+		}
+	}
+	if len(dirs) == 0 {
+		return fs, nil
+	}
+	for _, f := range fs {
+		suppressed := false
+		for _, d := range dirs {
+			// Every directive that covers the finding counts as used, so a line
+			// comment and a file comment for the same rule are not reported as stale.
+			if d.covers(f) {
+				suppressed = true
+			}
+		}
+		if !suppressed {
+			kept = append(kept, f)
+		}
+	}
+	return kept, reportUnused(m, cfg, dirs)
+}
+
+// reportUnused makes the unused-suppression findings.
+func reportUnused(m *parsers.Model, cfg *Config, dirs []*directive) []Finding {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	sev := unusedSuppression.Severity
+	if o, ok := cfg.Rules[UnusedSuppressionID]; ok {
+		sev = o.Value
+	}
+	if sev == Off {
+		return nil
+	}
+	// A file that did not parse produced no findings, so its suppressions matched
+	// nothing for a reason that has nothing to do with them.
+	broken := map[string]bool{}
+	for _, d := range m.Diags {
+		if d.Severity == "error" {
+			broken[d.Pos.File] = true
+		}
+	}
+	var out []Finding
+	for _, d := range dirs {
+		if broken[d.file] {
+			continue
+		}
+		f := Finding{Rule: unusedSuppression, Severity: sev, Pos: d.pos}
+		name := directiveName(d)
+		switch {
+		case d.misplaced:
+			f.Message = fmt.Sprintf("%s is read only in the comment block at the top of a file; here it suppresses nothing. Move it to the top of %s%s.",
+				name, d.file, annotationHint(m, d.file))
+			out = append(out, f)
+			continue
+		case d.all:
+			if d.used["*"] {
+				continue
+			}
+			f.Message = fmt.Sprintf("%s suppresses every rule but matches no finding %s: remove it, or it will hide the next problem here.", name, scopeText(d))
+			f.Fix = removalFix(m, d, nil)
+			out = append(out, f)
+			continue
+		}
+		var unknown, stale, keep []string
+		for _, id := range d.ids {
+			switch r := Lookup(id); {
+			case r == nil:
+				unknown = append(unknown, id)
+			case d.used[id]:
+				keep = append(keep, id)
+			case disabled(cfg, id):
+				// Switched off in .no502.yaml: the suppression may matter under
+				// another config, so it is not called stale.
+				keep = append(keep, id)
+			default:
+				stale = append(stale, id)
+			}
+		}
+		if len(unknown)+len(stale) == 0 {
+			continue
+		}
+		var parts []string
+		if len(unknown) > 0 {
+			parts = append(parts, fmt.Sprintf("names %s, which no rule has (see no502 rules)", quoteList(unknown)))
+		}
+		if len(stale) > 0 {
+			parts = append(parts, fmt.Sprintf("%s matches no finding %s", quoteList(stale), scopeText(d)))
+		}
+		action := "remove it"
+		if len(keep) > 0 {
+			action = "remove " + quoteList(append(unknown, stale...)) + " from it"
+		}
+		f.Message = fmt.Sprintf("%s %s: %s, or it will hide the next problem here.", name, strings.Join(parts, " and "), action)
+		f.Fix = removalFix(m, d, keep)
+		out = append(out, f)
+	}
+	return out
+}
+
+func disabled(cfg *Config, id string) bool {
+	o, ok := cfg.Rules[id]
+	return ok && o.Value == Off
+}
+
+func directiveName(d *directive) string {
+	switch d.kind {
+	case dirFile:
+		return "no502:ignore-file"
+	case dirAnnotation:
+		return "annotation no502.dev/ignore"
+	}
+	return "no502:ignore"
+}
+
+func scopeText(d *directive) string {
+	switch d.kind {
+	case dirFile:
+		return "in this file"
+	case dirAnnotation:
+		return fmt.Sprintf("in this object (lines %d-%d)", d.first, d.last)
+	}
+	if d.target == 0 {
+		return "(no line follows it)"
+	}
+	return fmt.Sprintf("on line %d", d.target)
+}
+
+// annotationHint points Kubernetes users at the annotation, the one way to cover an
+// object (or the config embedded in a ConfigMap) without a comment at the top.
+func annotationHint(m *parsers.Model, file string) string {
+	if f := m.File(file); f != nil && f.Format == parsers.FormatK8s {
+		return ", or annotate the object with no502.dev/ignore"
+	}
+	return ""
+}
+
+func quoteList(ids []string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = "`" + id + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// removalFix deletes a wholly unused comment directive, or rewrites its rule list to keep.
+// Annotations get no edits: removing a map entry can leave an empty annotations: key
+// whose meaning the user should decide.
+func removalFix(m *parsers.Model, d *directive, keep []string) *Fix {
+	f := m.File(d.file)
+	if f == nil || d.kind == dirAnnotation {
+		return nil
+	}
+	r := d.del
+	newText := ""
+	desc := "remove the unused " + directiveName(d)
+	if len(keep) > 0 {
+		r = d.list
+		newText = strings.Join(keep, ",")
+		desc = "keep only " + quoteList(keep) + " in the " + directiveName(d)
+	}
+	if r.End <= r.Start || r.End > len(f.Src) {
+		return nil
+	}
+	// The snippet is the line as it will read (empty when the line goes away).
+	ls := bytes.LastIndexByte(f.Src[:r.Start], '\n') + 1
+	le := len(f.Src)
+	if i := bytes.IndexByte(f.Src[r.Start:], '\n'); i >= 0 {
+		le = r.Start + i
+	}
+	snippet := ""
+	if r.End <= le || len(keep) > 0 {
+		snippet = string(f.Src[ls:r.Start]) + newText + string(f.Src[min(r.End, le):le])
+	}
+	return &Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
+		Edits: []Edit{{File: d.file, Start: r.Start, End: r.End, New: newText}}}
+}

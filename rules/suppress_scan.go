@@ -1,0 +1,295 @@
+package rules
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+const (
+	ignoreMarker  = "no502:ignore"
+	annotationKey = "no502.dev/ignore"
+)
+
+// span is one line of a file: bytes [start, end) without the newline (or \r\n).
+type span struct{ start, end, next int }
+
+func lineSpans(src []byte) []span {
+	var out []span
+	for start := 0; start < len(src); {
+		i := bytes.IndexByte(src[start:], '\n')
+		if i < 0 {
+			out = append(out, span{start, len(src), len(src)})
+			break
+		}
+		end := start + i
+		if end > start && src[end-1] == '\r' {
+			end--
+		}
+		out = append(out, span{start, end, start + i + 1})
+		start += i + 1
+	}
+	return out
+}
+
+// scanSuppressions finds the suppressions in one real (not embedded) file. A quick byte
+// search skips the many files that have none.
+func scanSuppressions(f *parsers.File) []*directive {
+	hasMarker := bytes.Contains(f.Src, []byte(ignoreMarker))
+	hasAnno := f.Format == parsers.FormatK8s && bytes.Contains(f.Src, []byte(annotationKey))
+	if !hasMarker && !hasAnno {
+		return nil
+	}
+	lines := lineSpans(f.Src)
+	var out []*directive
+	if hasMarker {
+		out = scanComments(f, lines)
+	}
+	if hasAnno {
+		out = append(out, scanAnnotations(f, lines)...)
+	}
+	return out
+}
+
+// scanComments reads the no502:ignore and no502:ignore-file comments of a file.
+func scanComments(f *parsers.File, lines []span) []*directive {
+	var out []*directive
+	top := true // still inside the comment block at the top of the file
+	for i, ln := range lines {
+		text := f.Src[ln.start:ln.end]
+		cstart := commentStart(f.Format, text)
+		commentOnly := cstart >= 0 && len(bytes.TrimSpace(text[:cstart])) == 0
+		trimmed := bytes.TrimSpace(text)
+		if top && len(trimmed) > 0 && !commentOnly && !(f.Format == parsers.FormatK8s && string(trimmed) == "---") {
+			top = false
+		}
+		if cstart < 0 || !bytes.Contains(text[cstart:], []byte(ignoreMarker)) {
+			continue
+		}
+		d := parseDirective(f, text, cstart, ln)
+		if d == nil {
+			continue
+		}
+		d.pos.Line, d.pos.EndLine = i+1, i+1
+		switch d.kind {
+		case dirFile:
+			d.misplaced = !top
+		case dirLine:
+			d.target = i + 1
+			if d.del.Start == ln.start {
+				// A comment on a line of its own applies to the next line that is not
+				// a comment, so several directives can stack above one line.
+				j := i + 1
+				for j < len(lines) && isCommentOnly(f.Format, f.Src[lines[j].start:lines[j].end]) {
+					j++
+				}
+				d.target = j + 1
+				if j >= len(lines) {
+					d.target = 0
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// parseDirective reads the directive in the comment part of one line: the marker must
+// open a comment (only blanks between the # or // and it). It returns nil when there is
+// none (a marker inside other comment text, "no502:ignored").
+func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directive {
+	for from := cstart; ; {
+		k := bytes.Index(text[from:], []byte(ignoreMarker))
+		if k < 0 {
+			return nil
+		}
+		mi := from + k
+		from = mi + len(ignoreMarker)
+		// The comment opener right before the marker.
+		j := mi
+		for j > cstart && (text[j-1] == ' ' || text[j-1] == '\t') {
+			j--
+		}
+		open := -1
+		switch {
+		case j > 0 && text[j-1] == '#':
+			open = j - 1
+		case f.Format == parsers.FormatTerraform && j > 1 && text[j-1] == '/' && text[j-2] == '/':
+			open = j - 2
+		}
+		if open < cstart {
+			continue
+		}
+		after := text[mi+len(ignoreMarker):]
+		d := &directive{kind: dirLine, file: f.Path, used: map[string]bool{}}
+		if bytes.HasPrefix(after, []byte("-file")) {
+			d.kind = dirFile
+			after = after[len("-file"):]
+		}
+		if len(after) > 0 && after[0] != ' ' && after[0] != '\t' {
+			continue
+		}
+		// The rule list ends at "--" (the reason) or, in HCL, at a block comment's end.
+		listText := after
+		if i := bytes.Index(listText, []byte("--")); i >= 0 {
+			listText = listText[:i]
+		}
+		if i := bytes.Index(listText, []byte("*/")); i >= 0 && f.Format == parsers.FormatTerraform {
+			listText = listText[:i]
+		}
+		base := ln.start + (len(text) - len(after))
+		first, last := -1, -1
+		for i := 0; i < len(listText); {
+			if c := listText[i]; c == ' ' || c == '\t' || c == ',' {
+				i++
+				continue
+			}
+			s := i
+			for i < len(listText) && listText[i] != ' ' && listText[i] != '\t' && listText[i] != ',' {
+				i++
+			}
+			d.ids = append(d.ids, string(listText[s:i]))
+			if first < 0 {
+				first = s
+			}
+			last = i
+		}
+		d.all = len(d.ids) == 0
+		if first >= 0 {
+			d.list = parsers.Range{File: f.Path, Start: base + first, End: base + last}
+		}
+		// What removing the directive deletes: the whole line when the comment is
+		// alone on it, else the comment and the blanks before it.
+		ds := j - 1
+		if open < j-1 {
+			ds = open
+		}
+		prefixBlank := len(bytes.TrimSpace(text[:ds])) == 0
+		if prefixBlank {
+			d.del = parsers.Range{File: f.Path, Start: ln.start, End: ln.next}
+		} else {
+			for ds > 0 && (text[ds-1] == ' ' || text[ds-1] == '\t') {
+				ds--
+			}
+			d.del = parsers.Range{File: f.Path, Start: ln.start + ds, End: ln.end}
+		}
+		end := bytes.TrimRight(text, " \t")
+		d.pos = parsers.Pos{
+			File: f.Path, Col: 1 + utf8.RuneCount(text[:open]), Offset: ln.start + open,
+			EndCol: 1 + utf8.RuneCount(end), EndOffset: ln.start + len(end),
+		}
+		return d // the caller sets Line and EndLine
+	}
+}
+
+// commentStart returns the index in line where a comment starts, or -1. It follows each
+// format's rule closely enough for suppressions: a # that starts a token (at the start of
+// the line or after a blank; nginx also after ; { }), outside quotes; in HCL also //.
+func commentStart(format string, line []byte) int {
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if quote != 0 {
+			switch {
+			case c == '\\' && quote == '"':
+				i++
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		tokenStart := i == 0 || line[i-1] == ' ' || line[i-1] == '\t'
+		if format == parsers.FormatNginx && i > 0 && strings.IndexByte(";{}", line[i-1]) >= 0 {
+			tokenStart = true
+		}
+		switch {
+		case c == '#' && tokenStart:
+			return i
+		case c == '/' && format == parsers.FormatTerraform && i+1 < len(line) && line[i+1] == '/':
+			return i
+		case c == '"' || (c == '\'' && format != parsers.FormatTerraform) || (c == '`' && format == parsers.FormatCaddy):
+			// A quote opens a string only where a token starts (YAML "it's" is plain).
+			if tokenStart || (i > 0 && strings.IndexByte(":[{,=(", line[i-1]) >= 0) || format == parsers.FormatTerraform {
+				quote = c
+			}
+		}
+	}
+	return -1
+}
+
+func isCommentOnly(format string, line []byte) bool {
+	c := commentStart(format, line)
+	return c >= 0 && len(bytes.TrimSpace(line[:c])) == 0
+}
+
+// scanAnnotations finds no502.dev/ignore annotations: each YAML document (documents are
+// separated by ---) holding one is parsed, and the annotation applies to its lines.
+func scanAnnotations(f *parsers.File, lines []span) []*directive {
+	var out []*directive
+	first := 0 // index of the document's first line
+	flush := func(end int) {
+		if end <= first {
+			return
+		}
+		doc := f.Src[lines[first].start:lines[end-1].next]
+		if !bytes.Contains(doc, []byte(annotationKey)) {
+			return
+		}
+		if d := annotationDirective(f, doc, first+1, end); d != nil {
+			out = append(out, d)
+		}
+	}
+	for i, ln := range lines {
+		t := f.Src[ln.start:ln.end]
+		if bytes.HasPrefix(t, []byte("---")) && (len(t) == 3 || t[3] == ' ' || t[3] == '\t') {
+			flush(i)
+			first = i + 1
+		}
+	}
+	flush(len(lines))
+	return out
+}
+
+// annotationDirective reads metadata.annotations["no502.dev/ignore"] of one document
+// whose first line is line firstLine (1-based) and last line lastLine.
+func annotationDirective(f *parsers.File, doc []byte, firstLine, lastLine int) *directive {
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil || len(root.Content) == 0 {
+		return nil
+	}
+	key, val := mapEntry(mapEntry2(root.Content[0], "metadata", "annotations"), annotationKey)
+	if val == nil || val.Kind != yaml.ScalarNode {
+		return nil
+	}
+	d := &directive{kind: dirAnnotation, file: f.Path, first: firstLine, last: lastLine, used: map[string]bool{}}
+	for _, id := range strings.FieldsFunc(val.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		d.ids = append(d.ids, id)
+	}
+	d.all = len(d.ids) == 0
+	line := firstLine + key.Line - 1
+	d.pos = parsers.Pos{File: f.Path, Line: line, Col: key.Column}
+	return d
+}
+
+// mapEntry2 walks two mapping keys down from n.
+func mapEntry2(n *yaml.Node, a, b string) *yaml.Node {
+	_, v := mapEntry(n, a)
+	_, v = mapEntry(v, b)
+	return v
+}
+
+func mapEntry(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
