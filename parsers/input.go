@@ -23,8 +23,9 @@ type Options struct {
 	// VarFiles are Terraform --var-file arguments (absolute paths).
 	VarFiles []string
 	// Limits on hostile input.
-	MaxDepth    int // block nesting depth (default 500)
-	MaxIncludes int // files one include/import tree may pull in (default 1000)
+	MaxDepth     int // block nesting depth (default 500)
+	MaxIncludes  int // files one include/import tree may pull in (default 1000)
+	MaxDocuments int // YAML documents read from one file (default 10000)
 	// Declared holds the chain: and backends: entries of .no502.yaml for the link step.
 	Declared *Declared
 }
@@ -43,6 +44,14 @@ func (o Options) Includes() int {
 		return o.MaxIncludes
 	}
 	return 1000
+}
+
+// Documents returns the configured YAML document limit or its default.
+func (o Options) Documents() int {
+	if o.MaxDocuments > 0 {
+		return o.MaxDocuments
+	}
+	return 10000
 }
 
 // Within reports whether abs lies inside one of the roots (or there are no roots).

@@ -25,6 +25,9 @@ type lintFlags struct {
 	varFiles    []string
 	maxFileSize int64
 	maxFiles    int
+	maxDepth    int
+	maxIncludes int
+	maxDocs     int
 	stdinName   string
 	output      string
 	noIgnore    bool
@@ -57,6 +60,9 @@ bad config file.`,
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", 10<<20, "skip files larger than this many bytes")
 	fl.IntVar(&f.maxFiles, "max-files", 100000, "stop discovering after this many files")
+	fl.IntVar(&f.maxDepth, "max-depth", 500, "deepest block nesting read in an nginx or Caddy file")
+	fl.IntVar(&f.maxIncludes, "max-includes", 1000, "most files one nginx include or Caddy import tree may pull in")
+	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
@@ -100,6 +106,15 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) er
 		MaxFiles:    f.maxFiles,
 		Parse:       cfg.ParseOptions(),
 	}
+	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles} {
+		if v < 1 {
+			return usagef("--%s must be at least 1, got %d", name, v)
+		}
+	}
+	if f.maxFileSize < 1 {
+		return usagef("--max-file-size must be at least 1, got %d", f.maxFileSize)
+	}
+	opts.Parse.MaxDepth, opts.Parse.MaxIncludes, opts.Parse.MaxDocuments = f.maxDepth, f.maxIncludes, f.maxDocs
 	for _, vf := range f.varFiles {
 		abs, _ := filepath.Abs(vf)
 		if _, err := os.Stat(abs); err != nil {

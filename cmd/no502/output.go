@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -136,7 +137,7 @@ func summaryLine(r *report) string {
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}
 	if len(r.Errors) > 0 {
-		s += fmt.Sprintf("; %s could not be parsed", plural(len(r.Errors), "error"))
+		s += fmt.Sprintf("; %s", plural(len(r.Errors), "parse error"))
 	}
 	if r.Known > 0 {
 		s += fmt.Sprintf("; %s recorded in %s not shown", plural(r.Known, "known finding"), r.Baseline)
@@ -274,8 +275,19 @@ func endOf(p parsers.Pos) (int, int) {
 }
 
 func writeJSON(w io.Writer, r *report, _ outputOptions) error {
-	out := jsonReport{Version: 1, Findings: []jsonFinding{}, Errors: []jsonError{}}
-	for _, f := range r.Findings {
+	// Streamed one finding per line, each compact: the output stays diffable and
+	// greppable, and a run with thousands of findings does not build and re-indent one
+	// huge document in memory.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	put := func(v any) error {
+		b, err := json.Marshal(v)
+		if err == nil {
+			_, err = bw.Write(b)
+		}
+		return err
+	}
+	bw.WriteString("{\"version\": 1,\n\"findings\": [")
+	for i, f := range r.Findings {
 		el, ec := endOf(f.Pos)
 		jf := jsonFinding{
 			Rule: f.Rule.ID, Category: string(f.Rule.Category), Severity: f.Severity.String(),
@@ -288,13 +300,28 @@ func writeJSON(w io.Writer, r *report, _ outputOptions) error {
 		if f.Fix != nil {
 			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet}
 		}
-		out.Findings = append(out.Findings, jf)
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		if err := put(jf); err != nil {
+			return err
+		}
 	}
-	for _, d := range r.Errors {
-		out.Errors = append(out.Errors, jsonError{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message})
+	bw.WriteString("],\n\"errors\": [")
+	for i, d := range r.Errors {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		if err := put(jsonError{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message}); err != nil {
+			return err
+		}
 	}
-	out.Summary = jsonSummary{Files: r.Files, Findings: len(out.Findings), Errors: len(out.Errors)}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	bw.WriteString("],\n\"summary\": ")
+	if err := put(jsonSummary{Files: r.Files, Findings: len(r.Findings), Errors: len(r.Errors)}); err != nil {
+		return err
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }

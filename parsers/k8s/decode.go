@@ -16,7 +16,6 @@ import (
 // Limits on hostile input. The YAML decoder already rejects nesting deeper than 10000;
 // these bound what is left: streams of many tiny documents and huge files.
 const (
-	maxDocs  = 10000
 	maxBytes = 32 << 20
 )
 
@@ -46,7 +45,7 @@ type annotation struct {
 }
 
 // decodeFile reads every document of one file into objects. Errors and notes go to diags.
-func decodeFile(s *source, diags *[]parsers.Diag) []*object {
+func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag) []*object {
 	if len(s.src) > maxBytes {
 		*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
 			"skipped: %d MB is larger than the %d MB limit for one manifest file", len(s.src)>>20, maxBytes>>20))

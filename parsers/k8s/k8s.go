@@ -61,7 +61,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		// Read each file's objects right away and keep node trees only for the few kinds
 		// linked later, so the trees of a large run do not all stay alive at once.
-		for _, o := range decodeFile(newSource(in.Path, in.Src), &m.Diags) {
+		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags) {
 			b.add(o, p)
 		}
 	}

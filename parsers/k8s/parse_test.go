@@ -217,7 +217,8 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("deep: %v", m.Diags)
 	}
 
-	// Too many documents: a note, and the first maxDocs are read.
+	// Too many documents: a note, and the first ones (the default limit) are read.
+	maxDocs := parsers.Options{}.Documents()
 	many := strings.Repeat("---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n", maxDocs+5)
 	m = parse(t, "many.yaml", many)
 	if len(m.Services) != maxDocs || len(m.Diags) != 1 || m.Diags[0].Severity != "info" {
