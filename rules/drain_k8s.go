@@ -97,15 +97,23 @@ var gracePeriodTooShort = &Rule{
 	ID:       "grace-period-too-short",
 	Category: Drain,
 	Severity: Error,
-	Summary:  "terminationGracePeriodSeconds is not longer than the preStop delay (plus the app's graceful shutdown): SIGKILL mid-drain",
+	Summary:  "terminationGracePeriodSeconds does not cover the preStop delay plus the app's graceful shutdown: SIGKILL mid-drain",
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# grace-period-too-short
 
 terminationGracePeriodSeconds (default 30) is the whole time a pod gets to stop: it covers the
 preStop hook **and** the app's shutdown after SIGTERM. When it is not longer than the preStop
-delay (plus the app server's own graceful timeout, where no502 knows it), the kubelet sends
-SIGKILL right when the hook ends or while the app is still finishing requests: in-flight
+delay, the kubelet sends SIGKILL right when the hook ends; when the app server's own graceful
+timeout is known (gunicorn --graceful-timeout, Spring's shutdown phase, nginx
+worker_shutdown_timeout, Caddy grace_period), a grace period shorter than preStop plus
+that timeout sends SIGKILL while the app is still finishing requests. Either way in-flight
 requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once.
+
+A grace period exactly equal to preStop plus the app's timeout is not reported: the app
+stops waiting at that deadline itself, so the SIGKILL cuts nothing it would have served.
+With Kubernetes' default 30s and gunicorn's default 30s that is the case without a preStop
+hook, and any preStop delay (which prestop-missing asks for) makes the sum exceed 30s: the
+prestop-missing fix raises the grace period too.
 
 **Fix:** raise terminationGracePeriodSeconds above preStop + graceful timeout (no502 suggests
 10s of margin and at least 30s).
@@ -136,7 +144,21 @@ func runGracePeriodTooShort(p *Pass) {
 				worst, need = c, d
 			}
 		}
-		if worst == nil || (need == 0 && !(g.Explicit() && g.Value == 0)) || g.Value > need {
+		if worst == nil {
+			continue
+		}
+		// The app's own graceful timeout is a deadline it enforces itself: a grace period
+		// equal to preStop + that timeout kills nothing the app would still have served.
+		// Without a known app timeout, the app needs some time after the preStop hook, so
+		// a grace period equal to the preStop delay already cuts the drain.
+		_, hasApp := appGrace(worst)
+		pre := time.Duration(0)
+		if worst.PreStopDelay.Known() {
+			pre = worst.PreStopDelay.Value
+		}
+		zero := g.Explicit() && g.Value == 0
+		short := (hasApp && g.Value < need) || (pre > 0 && g.Value <= pre) || (!hasApp && need > 0 && g.Value <= need)
+		if !zero && !short {
 			continue
 		}
 		want, _ := graceFor(w, worst, worst.PreStopDelay.Value)
@@ -163,8 +185,12 @@ func runGracePeriodTooShort(p *Pass) {
 			msg = fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d.",
 				g.Describe(), workloadName(w), int(want/time.Second))
 		} else {
-			msg = fmt.Sprintf("%s of %s is not longer than %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
-				g.Describe(), workloadName(w), parts, parsers.Seconds(need), int(want/time.Second))
+			cmp := "is not longer than"
+			if hasApp && g.Value < need {
+				cmp = "is shorter than"
+			}
+			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
+				g.Describe(), workloadName(w), cmp, parts, parsers.Seconds(need), int(want/time.Second))
 		}
 		var edits []Edit
 		if g.Explicit() {

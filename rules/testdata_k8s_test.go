@@ -16,6 +16,7 @@ import (
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
+	"github.com/no502/no502/parsers/link"
 	"github.com/no502/no502/rules"
 )
 
@@ -39,6 +40,9 @@ func lintK8s(t *testing.T, files map[string][]byte, cfg *rules.Config) (*parsers
 		in = append(in, parsers.Input{Path: n, Src: files[n]})
 	}
 	m := k8s.Parse(in, parsers.Options{})
+	// The link step fills in what crosses objects and files (app servers, ConfigMap
+	// mounts), as the loader does.
+	link.Link(m, m.Embedded, nil)
 	return m, rules.Run(m, cfg)
 }
 
