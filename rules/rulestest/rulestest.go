@@ -23,7 +23,8 @@ import (
 var wantRE = regexp.MustCompile(`(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
 var quoted = regexp.MustCompile(`"([^"]+)"`)
 
-// Lint loads dir with its .no502.yaml (if any) and returns the model and findings.
+// Lint loads dir with its .no502.yaml (if any) and returns the model and the findings
+// the CLI would report (suppressions applied).
 func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
 	t.Helper()
 	cfg := rules.DefaultConfig()
@@ -42,7 +43,12 @@ func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)
 	}
-	return res.Model, rules.Run(res.Model, cfg)
+	// Suppressions apply as in the CLI, so a testdata file can show a no502:ignore comment
+	// silencing a finding (and an unused one being reported).
+	kept, unused := rules.Suppress(res.Model, cfg, rules.Run(res.Model, cfg), false)
+	all := append(kept, unused...)
+	rules.SortFindings(all)
+	return res.Model, all
 }
 
 // Run lints dir and checks the findings against the want comments of its files.
