@@ -16,7 +16,9 @@ func init() {
 const preStopSleep = 10 * time.Second
 
 const k8sDrainSources = `
-Sources (../shared/reference/defaults.md, "Kubernetes" and "Invariants" 5-6):
+## Sources
+
+From ../shared/reference/defaults.md ("Kubernetes" and "Invariants" 5-6):
 - Endpoint removal and SIGTERM happen in parallel; terminationGracePeriodSeconds defaults to
   30 and covers the preStop hook plus the container's stop, then a one-off 2s extension and
   SIGKILL: K8S-CORE ` + "`SetDefaults_PodSpec`" + `;

@@ -13,7 +13,9 @@ func init() {
 }
 
 const k8sHealthSources = `
-Sources (../shared/reference/defaults.md, "Kubernetes" and "Invariants" 8):
+## Sources
+
+From ../shared/reference/defaults.md ("Kubernetes" and "Invariants" 8):
 - Probe defaults periodSeconds 10, timeoutSeconds 1, failureThreshold 3, successThreshold 1:
   K8S-CORE ` + "`SetDefaults_Probe`" + `.
 - A pod is removed from Service endpoints only when its readiness probe fails:

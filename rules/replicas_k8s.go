@@ -13,7 +13,9 @@ func init() {
 }
 
 const k8sReplicaSources = `
-Sources (../shared/reference/defaults.md, "Kubernetes"):
+## Sources
+
+From ../shared/reference/defaults.md ("Kubernetes"):
 - Deployment replicas default 1, maxUnavailable 25%, maxSurge 25%: K8S-APPS ` + "`SetDefaults_Deployment`" + `.
 - PDBs limit evictions only (node drains), not rollouts or deletions:
   https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
@@ -83,9 +85,9 @@ node drain or crash of that pod leaves the Service with no ready endpoint (502/5
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
-Sources: HPA minReplicas defaults to 1 (autoscaling/v2 API reference,
-https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/).
-` + k8sReplicaSources,
+` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
+  https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+`,
 	Run: runHPAMinReplicas,
 }
 

@@ -53,8 +53,8 @@ func TestRuleDocs(t *testing.T) {
 		name := r.ID + ".md"
 		seen[name] = true
 		want := strings.TrimSpace(r.Doc) + fmt.Sprintf("\n\nCategory: `%s`. Default severity: `%s`. Formats: %s.\n", r.Category, r.Severity, strings.Join(r.Formats, ", "))
-		if !strings.Contains(r.Doc, "Sources") {
-			t.Errorf("%s: the doc must cite its sources (a Sources section)", r.ID)
+		if !strings.Contains(r.Doc, "## Sources") {
+			t.Errorf("%s: the doc must cite its sources under a ## Sources heading", r.ID)
 		}
 		got, _ := os.ReadFile(filepath.Join(dir, name))
 		if string(got) != want {
