@@ -52,12 +52,19 @@ func checkBounds(t testing.TB, name string, src []byte, cfg *Config, diags []par
 	var walk func(ds []*Directive)
 	walk = func(ds []*Directive) {
 		for _, d := range ds {
-			check("directive "+d.Name, d.Pos)
-			check("name "+d.Name, d.NamePos)
-			for _, a := range d.Args {
-				check("arg "+a.Raw, a.Pos)
-				if string(src[a.Pos.Offset:a.Pos.EndOffset]) != a.Raw {
-					fail("%s: arg %q does not match source %q", name, a.Raw, src[a.Pos.Offset:a.Pos.EndOffset])
+			check("directive "+d.Name, d.Pos())
+			check("name "+d.Name, d.NamePos())
+			if d.HasBlock {
+				check("open "+d.Name, d.OpenPos())
+				if c := d.ClosePos(); c.IsValid() {
+					check("close "+d.Name, c)
+				}
+			}
+			for i, a := range d.Args {
+				p := d.ArgPos(i)
+				check("arg "+a.Raw, p)
+				if string(src[p.Offset:p.EndOffset]) != a.Raw {
+					fail("%s: arg %q does not match source %q", name, a.Raw, src[p.Offset:p.EndOffset])
 				}
 			}
 			walk(d.Block)

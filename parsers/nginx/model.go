@@ -250,9 +250,9 @@ func (b *builder) http(sc scope) {
 			}
 		}
 		if name == "" {
-			name = "server at " + d.NamePos.String()
+			name = "server at " + d.NamePos().String()
 		}
-		b.server(b.newHop(name, d.NamePos, d.Range()), ssc)
+		b.server(b.newHop(name, d.NamePos(), d.Range()), ssc)
 	}
 }
 
@@ -298,7 +298,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		}
 	}
 	path, kind := locationMatch(loc)
-	rt := &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: loc.NamePos, Block: loc.Range()}
+	rt := &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: loc.NamePos(), Block: loc.Range()}
 	switch {
 	case pass != nil:
 	case ret != nil:
@@ -306,7 +306,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		if err != nil || code < 200 || code > 299 {
 			return
 		}
-		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos, ret.Text()), Pos: ret.Pos, Text: ret.Text()}
+		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
 		return
 	default:
@@ -322,7 +322,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		for _, a := range d.Args {
 			cs = append(cs, a.Value)
 		}
-		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos, d.Text()), via)
+		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
 	}
 	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
 	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
@@ -336,15 +336,15 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
 	if d, via := sc.lookup("proxy_http_version"); d != nil {
-		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos, d.Text()), via)
+		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos(), d.Text()), via)
 	}
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
 	headers, via := sc.lookupArray("proxy_set_header")
 	for _, d := range headers {
-		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos, d.Text()), via))
+		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos(), d.Text()), via))
 		if strings.EqualFold(d.Arg(0), "Connection") {
-			rt.ConnectionHeader = inherited(parsers.Set(d.Arg(1), d.Pos, d.Text()), via)
+			rt.ConnectionHeader = inherited(parsers.Set(d.Arg(1), d.Pos(), d.Text()), via)
 		}
 	}
 	rt.Backend = b.backend(pass)
@@ -383,28 +383,28 @@ func (b *builder) durationIn(sc scope, name string, def time.Duration) parsers.D
 // an unknown setting.
 func (b *builder) duration(d *Directive, via string) parsers.Duration {
 	if len(d.Args) == 0 {
-		b.errorf(d, d.Pos, "%s needs a time value", d.Name)
-		return parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+		b.errorf(d, d.Pos(), "%s needs a time value", d.Name)
+		return parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 	}
 	v, err := ParseDuration(d.Args[0].Value)
 	if err != nil {
-		b.errorf(d, d.Args[0].Pos, "%s: %v", d.Name, err)
-		return parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+		b.errorf(d, d.ArgPos(0), "%s: %v", d.Name, err)
+		return parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 	}
-	return inherited(parsers.Set(v, d.Pos, d.Text()), via)
+	return inherited(parsers.Set(v, d.Pos(), d.Text()), via)
 }
 
 func (b *builder) integer(d *Directive, i int) parsers.Setting[int] {
 	n, err := strconv.Atoi(d.Arg(i))
 	if err != nil || n < 0 {
-		pos := d.Pos
+		pos := d.Pos()
 		if i < len(d.Args) {
-			pos = d.Args[i].Pos
+			pos = d.ArgPos(i)
 		}
 		b.errorf(d, pos, "%s: invalid number %q", d.Name, d.Arg(i))
-		return parsers.Setting[int]{Pos: d.Pos, Text: d.Text(), Unknown: true}
+		return parsers.Setting[int]{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 	}
-	return parsers.Set(n, d.Pos, d.Text())
+	return parsers.Set(n, d.Pos(), d.Text())
 }
 
 // locationMatch splits a location's arguments into the path and its kind. nginx also
@@ -473,12 +473,12 @@ func isCloudflare(s string) bool {
 // client address from Cloudflare's ranges.
 func edge(sc scope) parsers.Setting[string] {
 	if d, via := sc.lookup("real_ip_header"); d != nil && strings.EqualFold(d.Arg(0), "CF-Connecting-IP") {
-		return inherited(parsers.Set("cloudflare", d.Pos, d.Text()), via)
+		return inherited(parsers.Set("cloudflare", d.Pos(), d.Text()), via)
 	}
 	ds, via := sc.lookupArray("set_real_ip_from")
 	for _, d := range ds {
 		if isCloudflare(d.Arg(0)) {
-			return inherited(parsers.Set("cloudflare", d.Pos, d.Text()), via)
+			return inherited(parsers.Set("cloudflare", d.Pos(), d.Text()), via)
 		}
 	}
 	return parsers.Setting[string]{}
@@ -504,7 +504,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	}
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
-		be := &parsers.Backend{Kind: BackendAddress, Name: url, Pos: pass.Pos, Block: pass.Range()}
+		be := &parsers.Backend{Kind: BackendAddress, Name: url, Pos: pass.Pos(), Block: pass.Range()}
 		b.m.Backends = append(b.m.Backends, be)
 		return be
 	}
@@ -522,11 +522,11 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 		defPort = "443"
 	}
 	t := target(authority, defPort)
-	t.Pos = pass.Pos
+	t.Pos = pass.Pos()
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
 	be := &parsers.Backend{
-		Kind: BackendAddress, Name: authority, Pos: pass.Pos, Block: pass.Range(),
+		Kind: BackendAddress, Name: authority, Pos: pass.Pos(), Block: pass.Range(),
 		Targets:        []*parsers.Target{t},
 		KeepAliveConns: parsers.Def(0, "no upstream keep-alive: proxy_pass names an address, not an upstream{} block"),
 		LBPolicy:       parsers.Def("round-robin", "nginx default round-robin"),
@@ -568,7 +568,7 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 	if be := b.backends[d]; be != nil {
 		return be
 	}
-	be := &parsers.Backend{Kind: BackendUpstream, Name: d.Arg(0), Pos: d.NamePos, Block: d.Range()}
+	be := &parsers.Backend{Kind: BackendUpstream, Name: d.Arg(0), Pos: d.NamePos(), Block: d.Range()}
 	b.backends[d] = be
 	b.m.Backends = append(b.m.Backends, be)
 	be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (assumed nginx < 1.29.7; 32 connections since 1.29.7)")
@@ -591,7 +591,7 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 		case "keepalive_timeout":
 			be.KeepAliveIdle = b.duration(x, "")
 		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
-			be.LBPolicy = parsers.Set(x.Name, x.Pos, x.Text())
+			be.LBPolicy = parsers.Set(x.Name, x.Pos(), x.Text())
 		}
 	}
 	be.Passive.Enabled = parsers.Def(true, "nginx default max_fails=1")
@@ -624,11 +624,11 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 // upstreamServer reads "server address [parameters];" inside upstream{}.
 func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 	t := target(d.Arg(0), "80")
-	t.Pos = d.Pos
+	t.Pos = d.Pos()
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
-	for _, a := range d.Args[1:] {
-		k, v, _ := strings.Cut(a.Value, "=")
+	for i := 1; i < len(d.Args); i++ {
+		k, v, _ := strings.Cut(d.Args[i].Value, "=")
 		switch k {
 		case "backup":
 			t.Backup = true
@@ -637,19 +637,19 @@ func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 		case "max_fails":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				b.errorf(d, a.Pos, "server %s: invalid max_fails %q", d.Arg(0), v)
-				t.MaxFails = parsers.Setting[int]{Pos: d.Pos, Text: d.Text(), Unknown: true}
+				b.errorf(d, d.ArgPos(i), "server %s: invalid max_fails %q", d.Arg(0), v)
+				t.MaxFails = parsers.Setting[int]{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 				continue
 			}
-			t.MaxFails = parsers.Set(n, d.Pos, d.Text())
+			t.MaxFails = parsers.Set(n, d.Pos(), d.Text())
 		case "fail_timeout":
 			v2, err := ParseDuration(v)
 			if err != nil {
-				b.errorf(d, a.Pos, "server %s: fail_timeout: %v", d.Arg(0), err)
-				t.FailTimeout = parsers.Duration{Pos: d.Pos, Text: d.Text(), Unknown: true}
+				b.errorf(d, d.ArgPos(i), "server %s: fail_timeout: %v", d.Arg(0), err)
+				t.FailTimeout = parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 				continue
 			}
-			t.FailTimeout = parsers.Set(v2, d.Pos, d.Text())
+			t.FailTimeout = parsers.Set(v2, d.Pos(), d.Text())
 		}
 	}
 	return t

@@ -6,6 +6,7 @@ package nginx
 
 import (
 	"bytes"
+	"math"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,36 +15,39 @@ import (
 )
 
 // Directive is one nginx directive: a simple one ending in ';' or a block.
+//
+// Positions are kept as byte offsets into the file and turned into lines and columns on
+// demand (Pos, NamePos, ArgPos, OpenPos, ClosePos): a large config has hundreds of
+// thousands of directives, and full positions made the tree three times bigger.
 type Directive struct {
-	Name    string
-	NamePos parsers.Pos
-	Args    []Arg
+	Name string
+	Args []Arg
 	// Block holds the children of a block directive; nil when there is no block (and for
 	// *_by_lua_block, whose body is Lua, kept in Lua).
-	Block    []*Directive
-	HasBlock bool
-	// Pos spans the directive from its name to its ';' or closing '}' (Offset/EndOffset
-	// give the byte range for splicing).
-	Pos   parsers.Pos
-	Open  parsers.Pos // the '{', for blocks
-	Close parsers.Pos // the '}', for blocks
+	Block []*Directive
 	// Comment is a comment on the same line right after the directive ends (or right
 	// after its '{'), without the '#' and surrounding spaces.
 	Comment string
-	File    string
 	// Lua is the raw text between the braces of a *_by_lua_block.
 	Lua string
 	// Included lists, for an include directive, the files it pulled in, in the order
 	// nginx reads them. Set by include resolution; nil when not followed.
 	Included []*Config
+
+	cfg *Config // the file the directive is in
+	// Byte offsets in cfg.Src: the directive spans [start, end) from its name to its ';'
+	// or closing '}'; its name ends at nameEnd; a block's '{' is at open and its '}' at
+	// close (-1 when there is none).
+	start, nameEnd, end, open, close int32
+	HasBlock                         bool
 }
 
-// Arg is one argument of a directive.
+// Arg is one argument of a directive. Its position is Directive.ArgPos.
 type Arg struct {
-	Value  string // what nginx sees: quotes removed, escapes applied
-	Raw    string // as written, quotes included
-	Pos    parsers.Pos
-	Quoted bool
+	Value      string // what nginx sees: quotes removed, escapes applied
+	Raw        string // as written, quotes included
+	start, end int32
+	Quoted     bool
 }
 
 // Comment is one '#' comment.
@@ -59,11 +63,95 @@ type Config struct {
 	Src        []byte
 	Directives []*Directive
 	Comments   []Comment
+
+	text  string  // Src as the lexer read it; arguments and Text are slices of it
+	lines []int32 // byte offset of the start of every line, for positions
+	bom   bool    // Src starts with a UTF-8 byte order mark, which takes no column
 }
+
+// indexLines records where every line starts.
+func (c *Config) indexLines() {
+	c.lines = make([]int32, 1, 1+strings.Count(c.text, "\n"))
+	for i, s := 0, c.text; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		c.lines = append(c.lines, int32(i))
+	}
+	c.bom = strings.HasPrefix(c.text, "\xef\xbb\xbf")
+}
+
+// lineCol returns the 1-based line and rune column of byte offset off, counting as the
+// lexer does.
+func (c *Config) lineCol(off int32) (int, int) {
+	n := sort.Search(len(c.lines), func(i int) bool { return c.lines[i] > off })
+	if n == 0 {
+		return 1, 1
+	}
+	ls := c.lines[n-1]
+	if ls == 0 && c.bom {
+		ls = 3
+	}
+	if off <= ls {
+		return n, 1
+	}
+	return n, 1 + utf8.RuneCountInString(c.text[ls:off])
+}
+
+// pos makes the position of the byte range [start, end).
+func (c *Config) pos(start, end int32) parsers.Pos {
+	if c == nil || start < 0 {
+		return parsers.Pos{}
+	}
+	l1, c1 := c.lineCol(start)
+	l2, c2 := c.lineCol(end)
+	return parsers.Pos{File: c.Path, Line: l1, Col: c1, Offset: int(start), EndLine: l2, EndCol: c2, EndOffset: int(end)}
+}
+
+// Pos spans the directive from its name to its ';' or closing '}'.
+func (d *Directive) Pos() parsers.Pos { return d.cfg.pos(d.start, d.end) }
+
+// NamePos spans the directive's name.
+func (d *Directive) NamePos() parsers.Pos { return d.cfg.pos(d.start, d.nameEnd) }
+
+// ArgPos spans argument i as written, quotes included.
+func (d *Directive) ArgPos(i int) parsers.Pos {
+	if i < 0 || i >= len(d.Args) {
+		return parsers.Pos{}
+	}
+	return d.cfg.pos(d.Args[i].start, d.Args[i].end)
+}
+
+// OpenPos is the '{' of a block; the zero Pos when there is none.
+func (d *Directive) OpenPos() parsers.Pos { return d.cfg.pos(d.open, d.open+1) }
+
+// ClosePos is the '}' of a block; the zero Pos when there is none (unclosed at the end
+// of the file).
+func (d *Directive) ClosePos() parsers.Pos { return d.cfg.pos(d.close, d.close+1) }
+
+// File is the display path of the file the directive is in.
+func (d *Directive) File() string { return d.cfg.Path }
 
 // Text returns the directive as a one-line string for messages: the name and the
 // arguments as written, single-spaced ("proxy_read_timeout 180s").
 func (d *Directive) Text() string {
+	// Most directives are written exactly so; then the text is a slice of the file and
+	// costs no allocation (models quote thousands of them).
+	if src := d.cfg.text; len(d.Args) > 0 && int(d.Args[len(d.Args)-1].end) <= len(src) {
+		at, same := d.nameEnd, int(d.nameEnd-d.start) == len(d.Name)
+		for _, a := range d.Args {
+			if !same {
+				break
+			}
+			same = a.start == at+1 && src[at] == ' ' && int(a.end-a.start) == len(a.Raw)
+			at = a.end
+		}
+		if same {
+			return src[d.start:at]
+		}
+	}
 	var b strings.Builder
 	b.WriteString(d.Name)
 	for _, a := range d.Args {
@@ -75,7 +163,7 @@ func (d *Directive) Text() string {
 
 // Range returns the byte range of the whole directive in its file.
 func (d *Directive) Range() parsers.Range {
-	return parsers.Range{File: d.File, Start: d.Pos.Offset, End: d.Pos.EndOffset}
+	return parsers.Range{File: d.cfg.Path, Start: int(d.start), End: int(d.end)}
 }
 
 // Arg returns the value of argument i, or "".
@@ -85,9 +173,9 @@ func (d *Directive) Arg(i int) string {
 	}
 	return ""
 }
-
 // maxDirectives bounds the AST of one file, so that a huge generated file costs bounded
-// memory (about 600 bytes each); real configs have a few thousand directives.
+// memory (about 200 bytes each with two arguments); real configs have a few thousand
+// directives.
 const maxDirectives = 1 << 18
 
 // maxErrors stops parsing a file that is not nginx at all (nginx stops at the first
@@ -115,7 +203,13 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 		p := parsers.Pos{File: path, Line: line, Col: col, Offset: bad, EndLine: line, EndCol: col + 1, EndOffset: bad + 1}
 		return cfg, []parsers.Diag{parsers.Error(p, "binary or non-UTF-8 file")}
 	}
-	p := &parser{lx: newLexer(path, string(src)), cfg: cfg, maxDepth: o.Depth()}
+	if len(src) > math.MaxInt32 {
+		// Offsets are kept in 32 bits; the file size limit is far below this.
+		return cfg, []parsers.Diag{parsers.Error(parsers.Pos{File: path, Line: 1, Col: 1}, "file larger than 2 GiB; not read")}
+	}
+	cfg.text = string(src)
+	cfg.indexLines()
+	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
 	p.run()
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
@@ -156,6 +250,7 @@ type parser struct {
 
 	stack   []*frame
 	pending *Directive // a directive whose name (and maybe args) were read, not yet ended
+	args    []Arg      // the pending directive's arguments, copied to it when it ends
 	count   int
 	// last is the directive whose terminator was the previous token, to attach a
 	// trailing comment on the same line.
@@ -201,18 +296,19 @@ func (p *parser) run() {
 					p.unwind()
 					return
 				}
-				p.pending = &Directive{Name: t.val, NamePos: t.pos, File: p.cfg.Path, Pos: t.pos}
+				start, end := int32(t.pos.Offset), int32(t.pos.EndOffset)
+				p.pending = &Directive{Name: t.val, cfg: p.cfg, start: start, nameEnd: end, end: end, open: -1, close: -1}
+				p.args = p.args[:0]
 				continue
 			}
-			p.pending.Args = append(p.pending.Args, Arg{Value: t.val, Raw: t.raw, Pos: t.pos, Quoted: t.quoted})
+			p.args = append(p.args, Arg{Value: t.val, Raw: t.raw, start: int32(t.pos.Offset), end: int32(t.pos.EndOffset), Quoted: t.quoted})
 		case tSemi:
-			d := p.pending
+			d := p.take()
 			if d == nil {
 				p.errorf(t.pos, `unexpected ";"`)
 				continue
 			}
-			p.pending = nil
-			d.Pos = span(d.Pos, t.pos)
+			d.end = int32(t.pos.EndOffset)
 			p.add(d)
 			p.last, p.lastLine = d, t.pos.EndLine
 		case tOpen:
@@ -226,10 +322,20 @@ func (p *parser) run() {
 	}
 }
 
-// span returns a position from the start of a to the end of b.
-func span(a, b parsers.Pos) parsers.Pos {
-	a.EndLine, a.EndCol, a.EndOffset = b.EndLine, b.EndCol, b.EndOffset
-	return a
+// take ends the pending directive: it gets its arguments (in a slice of exactly their
+// number) and stops being pending. It returns nil when nothing is pending.
+func (p *parser) take() *Directive {
+	d := p.pending
+	if d == nil {
+		return nil
+	}
+	p.pending = nil
+	if len(p.args) > 0 {
+		d.Args = append([]Arg(nil), p.args...)
+		d.end = d.Args[len(d.Args)-1].end
+	}
+	p.args = p.args[:0]
+	return d
 }
 
 func (p *parser) comment(t token) {
@@ -243,26 +349,28 @@ func (p *parser) comment(t token) {
 
 // open handles '{'. It returns false when parsing must stop (nesting too deep).
 func (p *parser) open(t token) bool {
-	d := p.pending
-	p.pending = nil
+	d := p.take()
+	at := int32(t.pos.Offset)
 	if d == nil {
 		// nginx: unexpected "{". Parse the block anyway so the rest of the file is
 		// read in step, then drop it.
 		p.errorf(t.pos, `unexpected "{": a block needs a name (e.g. "server {")`)
-		d = &Directive{File: p.cfg.Path, Pos: t.pos, NamePos: t.pos}
+		d = &Directive{cfg: p.cfg, start: at, nameEnd: at, end: at + 1, close: -1}
 		if len(p.stack)+1 > p.maxDepth {
 			p.errorf(t.pos, "blocks nested deeper than %d levels", p.maxDepth)
 			return false
 		}
-		d.HasBlock, d.Open = true, t.pos
+		d.HasBlock, d.open = true, at
 		p.stack = append(p.stack, &frame{dir: d, discard: true})
 		return true
 	}
-	d.HasBlock, d.Open = true, t.pos
+	d.HasBlock, d.open, d.end = true, at, at+1
 	if strings.HasSuffix(d.Name, "_by_lua_block") {
 		body, closePos, ok := p.lx.luaBlock(t.pos)
-		d.Lua, d.Close = body, closePos
-		d.Pos = span(d.Pos, closePos)
+		d.Lua, d.end = body, int32(closePos.EndOffset)
+		if ok {
+			d.close = int32(closePos.Offset)
+		}
 		p.add(d)
 		if ok {
 			p.last, p.lastLine = d, closePos.EndLine
@@ -270,7 +378,7 @@ func (p *parser) open(t token) bool {
 		return true
 	}
 	if len(p.stack)+1 > p.maxDepth {
-		p.errorf(d.NamePos, "blocks nested deeper than %d levels", p.maxDepth)
+		p.errorf(d.NamePos(), "blocks nested deeper than %d levels", p.maxDepth)
 		return false
 	}
 	p.add(d)
@@ -281,12 +389,8 @@ func (p *parser) open(t token) bool {
 
 // close handles '}'.
 func (p *parser) close(t token) {
-	if d := p.pending; d != nil {
-		p.pending = nil
+	if d := p.take(); d != nil {
 		p.errorf(t.pos, `unexpected "}": directive %q is missing its terminating ";"`, d.Name)
-		if n := len(d.Args); n > 0 {
-			d.Pos = span(d.Pos, d.Args[n-1].Pos)
-		}
 		p.add(d)
 	}
 	n := len(p.stack)
@@ -296,8 +400,7 @@ func (p *parser) close(t token) {
 	}
 	f := p.stack[n-1]
 	p.stack = p.stack[:n-1]
-	f.dir.Close = t.pos
-	f.dir.Pos = span(f.dir.Pos, t.pos)
+	f.dir.close, f.dir.end = int32(t.pos.Offset), int32(t.pos.EndOffset)
 	if f.discard {
 		return
 	}
@@ -309,13 +412,9 @@ func (p *parser) close(t token) {
 }
 
 func (p *parser) eof(t token) {
-	if d := p.pending; d != nil {
-		p.pending = nil
+	if d := p.take(); d != nil {
 		if !p.lx.fatal {
-			p.errorf(d.NamePos, `unexpected end of file: directive %q is missing its terminating ";"`, d.Name)
-		}
-		if n := len(d.Args); n > 0 {
-			d.Pos = span(d.Pos, d.Args[n-1].Pos)
+			p.errorf(d.NamePos(), `unexpected end of file: directive %q is missing its terminating ";"`, d.Name)
 		}
 		p.add(d)
 	}
@@ -325,7 +424,7 @@ func (p *parser) eof(t token) {
 		if name == "" {
 			name = "{"
 		}
-		p.errorf(d.NamePos, `unexpected end of file: block %q is not closed (missing "}")`, name)
+		p.errorf(d.NamePos(), `unexpected end of file: block %q is not closed (missing "}")`, name)
 	}
 	p.unwindTo(t.pos)
 }
@@ -333,7 +432,7 @@ func (p *parser) eof(t token) {
 // unwind closes every open block at the current position after a fatal error, so the
 // directives read so far stay in the tree.
 func (p *parser) unwind() {
-	p.pending = nil
+	p.pending, p.args = nil, p.args[:0]
 	p.unwindTo(p.lx.here())
 }
 
@@ -341,7 +440,7 @@ func (p *parser) unwindTo(at parsers.Pos) {
 	for n := len(p.stack); n > 0; n = len(p.stack) {
 		f := p.stack[n-1]
 		p.stack = p.stack[:n-1]
-		f.dir.Pos = span(f.dir.Pos, p.lx.end(at))
+		f.dir.end = int32(at.Offset)
 		if !f.discard {
 			f.dir.Block = f.children
 			if f.dir.Block == nil {

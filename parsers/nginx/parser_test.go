@@ -37,19 +37,19 @@ func TestParsePositions(t *testing.T) {
 	listen, sn, loc := srv.Block[0], srv.Block[1], srv.Block[2]
 	pp := loc.Block[0]
 	for _, c := range []struct{ what, got, want string }{
-		{"http", lc(http.Pos), "2:1-10:2"},
-		{"http name", lc(http.NamePos), "2:1-2:5"},
-		{"http open", lc(http.Open), "2:6-2:7"},
-		{"http close", lc(http.Close), "10:1-10:2"},
-		{"server", lc(srv.Pos), "3:3-9:4"},
-		{"listen", lc(listen.Pos), "4:5-4:15"},
-		{"listen arg", lc(listen.Args[0].Pos), "4:12-4:14"},
-		{"server_name", lc(sn.Pos), "5:5-5:36"},
+		{"http", lc(http.Pos()), "2:1-10:2"},
+		{"http name", lc(http.NamePos()), "2:1-2:5"},
+		{"http open", lc(http.OpenPos()), "2:6-2:7"},
+		{"http close", lc(http.ClosePos()), "10:1-10:2"},
+		{"server", lc(srv.Pos()), "3:3-9:4"},
+		{"listen", lc(listen.Pos()), "4:5-4:15"},
+		{"listen arg", lc(listen.ArgPos(0)), "4:12-4:14"},
+		{"server_name", lc(sn.Pos()), "5:5-5:36"},
 		// columns count runes: é is two bytes, one column
-		{"server_name arg0", lc(sn.Args[0].Pos), "5:17-5:28"},
-		{"server_name arg1", lc(sn.Args[1].Pos), "5:29-5:35"},
-		{"location", lc(loc.Pos), "6:5-8:6"},
-		{"proxy_pass arg", lc(pp.Args[0].Pos), "7:18-7:31"},
+		{"server_name arg0", lc(sn.ArgPos(0)), "5:17-5:28"},
+		{"server_name arg1", lc(sn.ArgPos(1)), "5:29-5:35"},
+		{"location", lc(loc.Pos()), "6:5-8:6"},
+		{"proxy_pass arg", lc(pp.ArgPos(0)), "7:18-7:31"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %s, want %s", c.what, c.got, c.want)
@@ -71,13 +71,13 @@ func TestParsePositions(t *testing.T) {
 		t.Errorf("comments = %+v", cfg.Comments)
 	}
 	// Byte offsets cut out the exact source.
-	if got := src[listen.Pos.Offset:listen.Pos.EndOffset]; got != "listen 80;" {
+	if got := src[listen.Pos().Offset:listen.Pos().EndOffset]; got != "listen 80;" {
 		t.Errorf("listen range = %q", got)
 	}
-	if got := src[loc.Pos.Offset:loc.Pos.EndOffset]; !strings.HasPrefix(got, "location / {") || !strings.HasSuffix(got, "}") {
+	if got := src[loc.Pos().Offset:loc.Pos().EndOffset]; !strings.HasPrefix(got, "location / {") || !strings.HasSuffix(got, "}") {
 		t.Errorf("location range = %q", got)
 	}
-	if listen.File != "t.conf" || listen.Pos.File != "t.conf" {
+	if listen.File() != "t.conf" || listen.Pos().File != "t.conf" {
 		t.Errorf("file not set")
 	}
 	if listen.Block != nil || listen.HasBlock || !loc.HasBlock {
@@ -107,7 +107,7 @@ func TestParseLexing(t *testing.T) {
 	if e := cfg.Directives[2]; !e.HasBlock || e.Block == nil || len(e.Block) != 0 {
 		t.Errorf("empty block = %+v", e)
 	}
-	if f := cfg.Directives[3]; f.Name != "f" || len(f.Args) != 2 || f.Args[1].Pos.Line != 5 {
+	if f := cfg.Directives[3]; f.Name != "f" || len(f.Args) != 2 || f.ArgPos(1).Line != 5 {
 		t.Errorf("f = %+v", f)
 	}
 	if r := cfg.Directives[4]; r.Args[0].Value != `^/a\.b$` || r.Args[1].Value != `/c\d` {
@@ -128,13 +128,13 @@ func TestParseLua(t *testing.T) {
 		t.Fatalf("got %d directives", len(cfg.Directives))
 	}
 	l := cfg.Directives[0]
-	if !l.HasBlock || l.Block != nil || !strings.Contains(l.Lua, "local s") || lc(l.Close) != "5:1-5:2" {
+	if !l.HasBlock || l.Block != nil || !strings.Contains(l.Lua, "local s") || lc(l.ClosePos()) != "5:1-5:2" {
 		t.Errorf("lua = %+v", l)
 	}
 	if s := cfg.Directives[1]; s.Arg(0) != "$x" || strings.TrimSpace(s.Lua) != "return 1" {
 		t.Errorf("set_by_lua_block = %+v", s)
 	}
-	if n := cfg.Directives[2]; n.Name != "next" || n.Pos.Line != 7 {
+	if n := cfg.Directives[2]; n.Name != "next" || n.Pos().Line != 7 {
 		t.Errorf("after lua = %+v", n)
 	}
 }
@@ -191,7 +191,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestBOM(t *testing.T) {
 	cfg := mustParse(t, "\xef\xbb\xbfuser x;\n")
-	if cfg.Directives[0].Name != "user" || lc(cfg.Directives[0].NamePos) != "1:1-1:5" {
+	if cfg.Directives[0].Name != "user" || lc(cfg.Directives[0].NamePos()) != "1:1-1:5" {
 		t.Errorf("BOM: %+v", cfg.Directives[0])
 	}
 }
