@@ -173,6 +173,7 @@ func (d *Directive) Arg(i int) string {
 	}
 	return ""
 }
+
 // maxDirectives bounds the AST of one file, so that a huge generated file costs bounded
 // memory (about 200 bytes each with two arguments); real configs have a few thousand
 // directives.
