@@ -1,7 +1,8 @@
 package parsers
 
 // Input is one discovered file handed to a format parser. The loader reads every file
-// once; parsers never read the files they were given again.
+// once; parsers never read the files they were given again. Src is read-only from then
+// on: parsers may keep strings that share its memory instead of copying it.
 type Input struct {
 	Path string // display path (relative to the working directory when inside it)
 	Abs  string // absolute path, for resolving includes

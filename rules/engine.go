@@ -9,8 +9,11 @@ package rules
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/no502/no502/parsers"
 )
@@ -174,31 +177,57 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	var out []Finding
+	var enabled []*Rule
 	for _, r := range All() {
-		sev := r.Severity
-		if o, ok := cfg.Rules[r.ID]; ok {
-			sev = o.Value
+		if sev, ok := cfg.Rules[r.ID]; !ok && r.Severity != Off || ok && sev.Value != Off {
+			enabled = append(enabled, r)
 		}
-		if sev == Off {
-			continue
-		}
-		override := cfg.Rules[r.ID].Value != Off
-		pass := &Pass{Rule: r, Model: m, Config: cfg}
-		pass.report = func(f Finding) {
-			switch {
-			case f.Severity == Off:
-				f.Severity = sev
-			case override:
-				// The user's severity wins over a rule's own lowering.
-				f.Severity = sev
+	}
+	// Rules only read the model, so they run side by side; each keeps its own findings,
+	// joined in rule order so the result does not depend on scheduling.
+	found := make([][]Finding, len(enabled))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := min(runtime.GOMAXPROCS(0), len(enabled)); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(enabled); i = int(next.Add(1) - 1) {
+				found[i] = runRule(enabled[i], m, cfg)
 			}
-			out = append(out, f)
-		}
-		r.Run(pass)
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, fs := range found {
+		n += len(fs)
+	}
+	out := make([]Finding, 0, n)
+	for _, fs := range found {
+		out = append(out, fs...)
 	}
 	SortFindings(out)
 	return dedup(out)
+}
+
+// runRule runs one rule and returns its findings at their final severities.
+func runRule(r *Rule, m *parsers.Model, cfg *Config) []Finding {
+	sev := r.Severity
+	o, override := cfg.Rules[r.ID]
+	if override {
+		sev = o.Value
+	}
+	var out []Finding
+	pass := &Pass{Rule: r, Model: m, Config: cfg}
+	pass.report = func(f Finding) {
+		if f.Severity == Off || override {
+			// The user's severity wins over a rule's own lowering.
+			f.Severity = sev
+		}
+		out = append(out, f)
+	}
+	r.Run(pass)
+	return out
 }
 
 // SortFindings orders findings by file, line, column, then rule ID.
@@ -221,10 +250,14 @@ func SortFindings(fs []Finding) {
 // dedup drops findings identical in rule, position and message (one directive reached
 // through two includes is still one problem).
 func dedup(fs []Finding) []Finding {
-	seen := map[string]bool{}
+	type key struct {
+		rule, file, msg string
+		line, col       int
+	}
+	seen := make(map[key]bool, len(fs))
 	out := fs[:0]
 	for _, f := range fs {
-		k := fmt.Sprintf("%s|%s|%d|%d|%s", f.Rule.ID, f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
+		k := key{f.Rule.ID, f.Pos.File, f.Message, f.Pos.Line, f.Pos.Col}
 		if seen[k] {
 			continue
 		}

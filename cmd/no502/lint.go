@@ -33,6 +33,8 @@ type lintFlags struct {
 	noIgnore    bool
 	baseline    string
 	writeBase   string
+	cpuProfile  string
+	memProfile  string
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -68,10 +70,24 @@ bad config file.`,
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
+	// For measuring no502 itself (docs/benchmarks.md); hidden from --help.
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (allocations) at the end of the run to this file")
+	_ = fl.MarkHidden("cpuprofile")
+	_ = fl.MarkHidden("memprofile")
 	return cmd
 }
 
-func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) error {
+func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (err error) {
+	stop, err := startProfiles(f.cpuProfile, f.memProfile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer func() {
+		if perr := stop(); err == nil && perr != nil {
+			err = perr
+		}
+	}()
 	out := cmd.OutOrStdout()
 	format, ok := formatters[f.format]
 	if !ok {

@@ -90,32 +90,74 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 type level struct {
 	kind string
 	ds   []*Directive
-	// byName indexes ds, so a lookup in an http{} holding thousands of servers does not
-	// scan them all for every location.
+	// byName indexes ds when it is long, so a lookup in an http{} holding thousands of
+	// servers does not scan them all for every location. Short levels (a location's
+	// handful of directives) are scanned: building a map for each costs more.
 	byName map[string][]*Directive
 }
+
+// indexFrom is the level size from which lookups go through a map.
+const indexFrom = 32
 
 type scope []level
 
 func (s scope) with(kind string, ds []*Directive) scope {
 	out := make(scope, len(s), len(s)+1)
 	copy(out, s)
-	lv := level{kind: kind, ds: Expand(ds), byName: map[string][]*Directive{}}
-	for _, d := range lv.ds {
-		lv.byName[d.Name] = append(lv.byName[d.Name], d)
+	lv := level{kind: kind, ds: Expand(ds)}
+	if len(lv.ds) >= indexFrom {
+		lv.byName = map[string][]*Directive{}
+		for _, d := range lv.ds {
+			lv.byName[d.Name] = append(lv.byName[d.Name], d)
+		}
 	}
 	return append(out, lv)
+}
+
+// first returns the level's first directive called name.
+func (lv *level) first(name string) *Directive {
+	if lv.byName != nil {
+		if ds := lv.byName[name]; len(ds) > 0 {
+			return ds[0]
+		}
+		return nil
+	}
+	for _, d := range lv.ds {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// all returns the level's directives called name, in order.
+func (lv *level) all(name string) []*Directive {
+	if lv.byName != nil {
+		return lv.byName[name]
+	}
+	var out []*Directive
+	for _, d := range lv.ds {
+		if d.Name == name {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// via names the level a setting found at index i came from: "" for the innermost.
+func (s scope) via(i int) string {
+	if i == len(s)-1 {
+		return ""
+	}
+	return s[i].kind
 }
 
 // lookup finds the directive in effect for a scalar setting: the innermost level that
 // sets it wins. It also returns the level it came from, for "inherited from" notes.
 func (s scope) lookup(name string) (*Directive, string) {
 	for i := len(s) - 1; i >= 0; i-- {
-		if ds := s[i].byName[name]; len(ds) > 0 {
-			if i == len(s)-1 {
-				return ds[0], ""
-			}
-			return ds[0], s[i].kind
+		if d := s[i].first(name); d != nil {
+			return d, s.via(i)
 		}
 	}
 	return nil, ""
@@ -125,11 +167,8 @@ func (s scope) lookup(name string) (*Directive, string) {
 // proxy_set_header: nginx inherits them only into a level that sets none of them.
 func (s scope) lookupArray(name string) ([]*Directive, string) {
 	for i := len(s) - 1; i >= 0; i-- {
-		if out := s[i].byName[name]; len(out) > 0 {
-			if i == len(s)-1 {
-				return out, ""
-			}
-			return out, s[i].kind
+		if out := s[i].all(name); len(out) > 0 {
+			return out, s.via(i)
 		}
 	}
 	return nil, ""
@@ -341,6 +380,9 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
 	headers, via := sc.lookupArray("proxy_set_header")
+	if len(headers) > 0 {
+		rt.Headers = make([]parsers.Setting[string], 0, len(headers))
+	}
 	for _, d := range headers {
 		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos(), d.Text()), via))
 		if strings.EqualFold(d.Arg(0), "Connection") {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/no502/no502/parsers"
 )
@@ -208,7 +209,10 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 		// Offsets are kept in 32 bits; the file size limit is far below this.
 		return cfg, []parsers.Diag{parsers.Error(parsers.Pos{File: path, Line: 1, Col: 1}, "file larger than 2 GiB; not read")}
 	}
-	cfg.text = string(src)
+	// The lexer's tokens and every Text are slices of this string. It shares src's
+	// memory instead of copying it (a large config is megabytes): sources are read-only
+	// once read (parsers.Input).
+	cfg.text = unsafe.String(unsafe.SliceData(src), len(src))
 	cfg.indexLines()
 	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
 	p.run()
