@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/no502/no502/parsers"
@@ -114,13 +115,13 @@ func (l *lexer) next() token {
 	switch c := l.src[l.off]; c {
 	case ';', '{', '}':
 		l.adv()
-		k := tSemi
+		k, raw := tSemi, ";"
 		if c == '{' {
-			k = tOpen
+			k, raw = tOpen, "{"
 		} else if c == '}' {
-			k = tClose
+			k, raw = tClose, "}"
 		}
-		return token{kind: k, raw: string(c), pos: l.end(start)}
+		return token{kind: k, raw: raw, pos: l.end(start)}
 	case '#':
 		for l.off < len(l.src) && l.src[l.off] != '\n' {
 			l.adv()
@@ -208,11 +209,17 @@ func (l *lexer) quoted(start parsers.Pos, q byte) token {
 // unescape applies the escapes nginx's reader applies to every token: \" \' \\ become the
 // character, \t \r \n control characters; any other backslash is kept (regexes need it).
 func unescape(s string) string {
+	// Find the first backslash that changes something; regexes are full of others.
 	i := 0
-	for i < len(s) && s[i] != '\\' {
-		i++
+	for ; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(`"'\\trn`, s[i+1]) >= 0 {
+			break
+		}
+		if s[i] == '\\' {
+			i++ // \. and the like stay as written
+		}
 	}
-	if i == len(s) {
+	if i >= len(s) {
 		return s
 	}
 	b := make([]byte, 0, len(s))

@@ -187,9 +187,26 @@ const maxErrors = 50
 // frame is an open block on the parser's explicit stack (no recursion, so nesting depth
 // cannot overflow the goroutine stack).
 type frame struct {
-	dir      *Directive
-	discard  bool // a block with no name: parsed for recovery, then dropped
-	children []*Directive
+	dir     *Directive
+	discard bool // a block with no name: parsed for recovery, then dropped
+	from    int  // where its children start in parser.kids
+}
+
+// slabSize is how many directives (arguments, child pointers) one allocation holds.
+// A config has hundreds of thousands of directives; allocating them one by one made
+// the allocator and the garbage collector the largest cost of parsing.
+const slabSize = 256
+
+// carve returns a slice of n elements cut from the front of *slab, refilling the slab
+// when it runs short. The slice's capacity is n, so appending to it never writes into
+// the next one.
+func carve[T any](slab *[]T, n int) []T {
+	if n > len(*slab) || *slab == nil { // never nil: an empty block is []*Directive{}
+		*slab = make([]T, max(n, slabSize))
+	}
+	s := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return s
 }
 
 // ParseFile parses one file's text. path is the display path used in positions. Only
@@ -253,9 +270,16 @@ type parser struct {
 	maxDepth int
 	diags    []parsers.Diag
 
-	stack   []*frame
+	stack   []frame
 	pending *Directive // a directive whose name (and maybe args) were read, not yet ended
 	args    []Arg      // the pending directive's arguments, copied to it when it ends
+	// kids holds the children read so far of every open block, innermost last; a
+	// block's are copied out when it closes.
+	kids []*Directive
+
+	dirSlab  []Directive
+	argSlab  []Arg
+	kidsSlab []*Directive
 	count   int
 	// last is the directive whose terminator was the previous token, to attach a
 	// trailing comment on the same line.
@@ -269,11 +293,36 @@ func (p *parser) errorf(pos parsers.Pos, format string, args ...any) {
 
 // add appends d to the innermost open block (or the top level).
 func (p *parser) add(d *Directive) {
-	if n := len(p.stack); n > 0 {
-		p.stack[n-1].children = append(p.stack[n-1].children, d)
+	if len(p.stack) > 0 {
+		p.kids = append(p.kids, d)
 		return
 	}
 	p.cfg.Directives = append(p.cfg.Directives, d)
+}
+
+// newDirective allocates a directive of this file.
+func (p *parser) newDirective() *Directive {
+	d := &carve(&p.dirSlab, 1)[0]
+	d.cfg, d.open, d.close = p.cfg, -1, -1
+	return d
+}
+
+// push opens a block.
+func (p *parser) push(d *Directive, discard bool) {
+	p.stack = append(p.stack, frame{dir: d, discard: discard, from: len(p.kids)})
+}
+
+// pop closes the innermost block, giving it its children, and returns its frame.
+func (p *parser) pop() frame {
+	f := p.stack[len(p.stack)-1]
+	p.stack = p.stack[:len(p.stack)-1]
+	if !f.discard {
+		f.dir.Block = carve(&p.kidsSlab, len(p.kids)-f.from)
+		copy(f.dir.Block, p.kids[f.from:])
+	}
+	clear(p.kids[f.from:])
+	p.kids = p.kids[:f.from]
+	return f
 }
 
 func (p *parser) run() {
@@ -301,8 +350,9 @@ func (p *parser) run() {
 					p.unwind()
 					return
 				}
-				start, end := int32(t.pos.Offset), int32(t.pos.EndOffset)
-				p.pending = &Directive{Name: t.val, cfg: p.cfg, start: start, nameEnd: end, end: end, open: -1, close: -1}
+				d := p.newDirective()
+				d.Name, d.start, d.nameEnd, d.end = t.val, int32(t.pos.Offset), int32(t.pos.EndOffset), int32(t.pos.EndOffset)
+				p.pending = d
 				p.args = p.args[:0]
 				continue
 			}
@@ -336,7 +386,8 @@ func (p *parser) take() *Directive {
 	}
 	p.pending = nil
 	if len(p.args) > 0 {
-		d.Args = append([]Arg(nil), p.args...)
+		d.Args = carve(&p.argSlab, len(p.args))
+		copy(d.Args, p.args)
 		d.end = d.Args[len(d.Args)-1].end
 	}
 	p.args = p.args[:0]
@@ -360,13 +411,14 @@ func (p *parser) open(t token) bool {
 		// nginx: unexpected "{". Parse the block anyway so the rest of the file is
 		// read in step, then drop it.
 		p.errorf(t.pos, `unexpected "{": a block needs a name (e.g. "server {")`)
-		d = &Directive{cfg: p.cfg, start: at, nameEnd: at, end: at + 1, close: -1}
+		d = p.newDirective()
+		d.start, d.nameEnd, d.end = at, at, at+1
 		if len(p.stack)+1 > p.maxDepth {
 			p.errorf(t.pos, "blocks nested deeper than %d levels", p.maxDepth)
 			return false
 		}
 		d.HasBlock, d.open = true, at
-		p.stack = append(p.stack, &frame{dir: d, discard: true})
+		p.push(d, true)
 		return true
 	}
 	d.HasBlock, d.open, d.end = true, at, at+1
@@ -387,7 +439,7 @@ func (p *parser) open(t token) bool {
 		return false
 	}
 	p.add(d)
-	p.stack = append(p.stack, &frame{dir: d})
+	p.push(d, false)
 	p.last, p.lastLine = d, t.pos.EndLine
 	return true
 }
@@ -403,15 +455,10 @@ func (p *parser) close(t token) {
 		p.errorf(t.pos, `unexpected "}": no block is open here`)
 		return
 	}
-	f := p.stack[n-1]
-	p.stack = p.stack[:n-1]
+	f := p.pop()
 	f.dir.close, f.dir.end = int32(t.pos.Offset), int32(t.pos.EndOffset)
 	if f.discard {
 		return
-	}
-	f.dir.Block = f.children
-	if f.dir.Block == nil {
-		f.dir.Block = []*Directive{}
 	}
 	p.last, p.lastLine = f.dir, t.pos.EndLine
 }
@@ -442,15 +489,7 @@ func (p *parser) unwind() {
 }
 
 func (p *parser) unwindTo(at parsers.Pos) {
-	for n := len(p.stack); n > 0; n = len(p.stack) {
-		f := p.stack[n-1]
-		p.stack = p.stack[:n-1]
-		f.dir.end = int32(at.Offset)
-		if !f.discard {
-			f.dir.Block = f.children
-			if f.dir.Block == nil {
-				f.dir.Block = []*Directive{}
-			}
-		}
+	for len(p.stack) > 0 {
+		p.pop().dir.end = int32(at.Offset)
 	}
 }
