@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -279,11 +280,14 @@ func writeJSON(w io.Writer, r *report, _ outputOptions) error {
 	// greppable, and a run with thousands of findings does not build and re-indent one
 	// huge document in memory.
 	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one buffer for every finding, not an allocation each
 	put := func(v any) error {
-		b, err := json.Marshal(v)
-		if err == nil {
-			_, err = bw.Write(b)
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
 		}
+		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		return err
 	}
 	bw.WriteString("{\"version\": 1,\n\"findings\": [")
