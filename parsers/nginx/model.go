@@ -4,8 +4,10 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -54,7 +56,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	for _, ld := range r.order {
 		m.Files = append(m.Files, ld.file)
 	}
-	b := &builder{m: m, opts: opts, backends: map[*Directive]*parsers.Backend{}, reported: map[*Directive]bool{}}
+	b := &builder{m: m, opts: opts, upstreamMemo: &upstreamMemo{entries: map[*Directive]*upstreamEntry{}}}
 	b.newer = opts.NginxVersion != "" && VersionAtLeast(opts.NginxVersion, newDefaults)
 	var roots []*Config
 	for _, ld := range lds {
@@ -82,6 +84,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	for _, cfg := range roots {
 		b.root(cfg)
 	}
+	b.apply(b.log, map[*Directive]bool{})
 	return m
 }
 
@@ -175,25 +178,81 @@ func (s scope) lookupArray(name string) ([]*Directive, string) {
 }
 
 type builder struct {
-	m        *parsers.Model
-	opts     parsers.Options
-	newer    bool // nginx_version is known and ≥ 1.29.7
-	backends map[*Directive]*parsers.Backend
-	reported map[*Directive]bool // directives whose bad value was already reported
+	m     *parsers.Model
+	opts  parsers.Options
+	newer bool // nginx_version is known and ≥ 1.29.7
 
 	allUpstreams map[string]*Directive // of every root, for fragments
+	*upstreamMemo
 
 	// per root
 	upstreams map[string]*Directive
 	shutdown  parsers.Duration
+
+	// log records what the builder made, in the order a sequential build makes it; apply
+	// adds it to the model. Servers are built in parallel by forks of the builder, each
+	// with its own log, and the logs are applied in file order, so the model does not
+	// depend on scheduling.
+	log []event
+}
+
+// event is one entry of a builder's log: a hop, a backend, a reference to an upstream{}
+// (whose own log is applied the first time), or an error about a directive.
+type event struct {
+	hop      *parsers.Hop
+	backend  *parsers.Backend
+	upstream *upstreamEntry
+	diag     *parsers.Diag
+	dir      *Directive // the directive diag is about; it is reported once
+}
+
+// upstreamMemo builds each upstream{} block's Backend once, whichever fork needs it
+// first, so every route forwarding to it shares one Backend.
+type upstreamMemo struct {
+	mu      sync.Mutex
+	entries map[*Directive]*upstreamEntry
+}
+
+type upstreamEntry struct {
+	once    sync.Once
+	be      *parsers.Backend
+	log     []event // the Backend and its errors
+	applied bool
+}
+
+// fork returns a builder sharing b's read-only state, with an empty log.
+func (b *builder) fork() *builder {
+	f := *b
+	f.log = nil
+	return &f
+}
+
+// apply adds a log to the model, in order. reported holds the directives whose error
+// was already added.
+func (b *builder) apply(log []event, reported map[*Directive]bool) {
+	for _, ev := range log {
+		switch {
+		case ev.hop != nil:
+			b.m.Hops = append(b.m.Hops, ev.hop)
+		case ev.backend != nil:
+			b.m.Backends = append(b.m.Backends, ev.backend)
+		case ev.upstream != nil:
+			if !ev.upstream.applied {
+				ev.upstream.applied = true
+				b.apply(ev.upstream.log, reported)
+			}
+		case ev.diag != nil:
+			if !reported[ev.dir] {
+				reported[ev.dir] = true
+				b.m.Diags = append(b.m.Diags, *ev.diag)
+			}
+		}
+	}
 }
 
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
-	if b.reported[d] {
-		return
-	}
-	b.reported[d] = true
-	b.m.Diags = append(b.m.Diags, parsers.Error(pos, format, args...))
+	diag := parsers.Error(pos, format, args...)
+	b.log = append(b.log, event{diag: &diag, dir: d})
 }
 
 // root builds the hops of one root file according to what it is: a main nginx.conf, a
@@ -266,33 +325,68 @@ func collectUpstreams(http []*Directive, into map[string]*Directive) {
 	}
 }
 
-// http builds the hops of an http{} block (or a fragment in http context).
+// parallelFrom is the number of server{} blocks from which an http{} block is built by
+// several goroutines; below it, starting them costs more than it saves.
+var parallelFrom = 64
+
+// http builds the hops of an http{} block (or a fragment in http context). Servers are
+// independent of each other, so a large http{} is split among the CPUs.
 func (b *builder) http(sc scope) {
 	http := sc[len(sc)-1].ds
 	collectUpstreams(http, b.upstreams)
+	var servers []*Directive
 	for _, d := range http {
-		if d.Name != "server" || d.Block == nil {
-			continue
+		if d.Name == "server" && d.Block != nil {
+			servers = append(servers, d)
 		}
-		ssc := sc.with("server", d.Block)
-		srv := ssc[len(ssc)-1].ds
-		name := ""
-		for _, key := range []string{"server_name", "listen"} {
-			for _, x := range srv {
-				if x.Name == key && len(x.Args) > 0 && x.Args[0].Value != "" {
-					name = x.Args[0].Value
-					break
-				}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(servers)/(parallelFrom/2))
+	if workers < 2 {
+		for _, d := range servers {
+			b.serverBlock(sc, d)
+		}
+		return
+	}
+	logs := make([][]event, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		part := servers[i*len(servers)/workers : (i+1)*len(servers)/workers]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := b.fork()
+			for _, d := range part {
+				f.serverBlock(sc, d)
 			}
-			if name != "" {
+			logs[i] = f.log
+		}()
+	}
+	wg.Wait()
+	for _, log := range logs {
+		b.log = append(b.log, log...)
+	}
+}
+
+// serverBlock builds the hop of one server{} block.
+func (b *builder) serverBlock(sc scope, d *Directive) {
+	ssc := sc.with("server", d.Block)
+	srv := ssc[len(ssc)-1].ds
+	name := ""
+	for _, key := range []string{"server_name", "listen"} {
+		for _, x := range srv {
+			if x.Name == key && len(x.Args) > 0 && x.Args[0].Value != "" {
+				name = x.Args[0].Value
 				break
 			}
 		}
-		if name == "" {
-			name = "server at " + d.NamePos().String()
+		if name != "" {
+			break
 		}
-		b.server(b.newHop(name, d.NamePos(), d.Range()), ssc)
 	}
+	if name == "" {
+		name = "server at " + d.NamePos().String()
+	}
+	b.server(b.newHop(name, d.NamePos(), d.Range()), ssc)
 }
 
 func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Range) *parsers.Hop {
@@ -301,7 +395,7 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Range) *par
 		h.Version = parsers.Setting[string]{Value: b.opts.NginxVersion, Default: "nginx_version from .no502.yaml"}
 	}
 	h.ShutdownTimeout = b.shutdown
-	b.m.Hops = append(b.m.Hops, h)
+	b.log = append(b.log, event{hop: h})
 	return h
 }
 
@@ -547,7 +641,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
 		be := &parsers.Backend{Kind: BackendAddress, Name: url, Pos: pass.Pos(), Block: pass.Range()}
-		b.m.Backends = append(b.m.Backends, be)
+		b.log = append(b.log, event{backend: be})
 		return be
 	}
 	if !strings.Contains(authority, ":") || strings.HasPrefix(authority, "[") && strings.HasSuffix(authority, "]") {
@@ -578,7 +672,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 		MaxFails:    t.MaxFails,
 		FailTimeout: t.FailTimeout,
 	}
-	b.m.Backends = append(b.m.Backends, be)
+	b.log = append(b.log, event{backend: be})
 	return be
 }
 
@@ -607,12 +701,25 @@ func target(addr, defPort string) *parsers.Target {
 
 // upstream makes (once) the Backend of an upstream{} block.
 func (b *builder) upstream(d *Directive) *parsers.Backend {
-	if be := b.backends[d]; be != nil {
-		return be
+	b.mu.Lock()
+	e := b.entries[d]
+	if e == nil {
+		e = &upstreamEntry{}
+		b.entries[d] = e
 	}
+	b.mu.Unlock()
+	e.once.Do(func() {
+		f := b.fork()
+		e.be = f.buildUpstream(d)
+		e.log = f.log
+	})
+	b.log = append(b.log, event{upstream: e})
+	return e.be
+}
+
+func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 	be := &parsers.Backend{Kind: BackendUpstream, Name: d.Arg(0), Pos: d.NamePos(), Block: d.Range()}
-	b.backends[d] = be
-	b.m.Backends = append(b.m.Backends, be)
+	b.log = append(b.log, event{backend: be})
 	be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (assumed nginx < 1.29.7; 32 connections since 1.29.7)")
 	switch {
 	case b.newer:

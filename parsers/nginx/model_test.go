@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -340,5 +341,69 @@ func TestModelUpstreamInSiblingFragment(t *testing.T) {
 	// With a port, nginx does not use the upstream{}: it is a host name.
 	if be := m.Hops[1].Routes[0].Backend; be.Kind != BackendAddress || be.Targets[0].Host != "api" || be.Targets[0].Port != "8080" {
 		t.Errorf("backend with port = %+v", be)
+	}
+}
+
+// TestParallelBuildMatchesSequential builds a config large enough to be split among
+// goroutines and checks the model is the one a sequential build makes: hops, backends
+// and errors in the same order, one shared Backend per upstream{}, each bad directive
+// reported once.
+func TestParallelBuildMatchesSequential(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("http {\n  proxy_read_timeout 5x;\n")
+	for i := range 6 {
+		fmt.Fprintf(&b, "  upstream up%d {\n    server 10.0.0.%d:80 max_fails=x;\n    keepalive nope;\n  }\n", i, i+1)
+	}
+	for i := range 300 {
+		fmt.Fprintf(&b, "  server {\n    server_name s%d;\n    location / { proxy_pass http://up%d; }\n", i, (i*7)%6)
+		fmt.Fprintf(&b, "    location /a { proxy_pass http://10.1.%d.1:8080; proxy_connect_timeout %dq; }\n  }\n", i%250, i)
+	}
+	b.WriteString("}\n")
+	src := []byte(b.String())
+	build := func(from int) *parsers.Model {
+		old := parallelFrom
+		parallelFrom = from
+		defer func() { parallelFrom = old }()
+		return Parse([]parsers.Input{{Path: "nginx.conf", Abs: "/p/nginx.conf", Src: src}}, parsers.Options{Roots: []string{"/p"}})
+	}
+	par, seq := build(64), build(1<<30)
+	describe := func(m *parsers.Model) string {
+		var out strings.Builder
+		for _, h := range m.Hops {
+			fmt.Fprintf(&out, "hop %s %s\n", h.Name, h.Pos)
+			for _, r := range h.Routes {
+				fmt.Fprintf(&out, "  route %s -> %s %s %s\n", r.Path, r.Backend.Name, r.Backend.Pos, r.ConnectTimeout.Describe())
+			}
+		}
+		for _, be := range m.Backends {
+			fmt.Fprintf(&out, "backend %s %s %s\n", be.Kind, be.Name, be.Pos)
+		}
+		for _, d := range m.Diags {
+			fmt.Fprintf(&out, "diag %s\n", d)
+		}
+		return out.String()
+	}
+	if p, s := describe(par), describe(seq); p != s {
+		t.Fatalf("parallel build differs from sequential:\n%s", firstDiff(p, s))
+	}
+	shared := map[string]*parsers.Backend{}
+	for _, h := range par.Hops {
+		for _, r := range h.Routes {
+			if r.Backend.Kind != BackendUpstream {
+				continue
+			}
+			if be := shared[r.Backend.Name]; be != nil && be != r.Backend {
+				t.Fatalf("upstream %s has two Backends", r.Backend.Name)
+			}
+			shared[r.Backend.Name] = r.Backend
+		}
+	}
+	if len(shared) != 6 || len(par.Hops) != 300 {
+		t.Fatalf("%d upstreams, %d hops", len(shared), len(par.Hops))
+	}
+	// One error per bad directive: the http-level timeout that every route inherits,
+	// two per upstream, one per server's connect timeout.
+	if want := 1 + 6*2 + 300; len(par.Diags) != want {
+		t.Errorf("%d diags, want %d", len(par.Diags), want)
 	}
 }

@@ -280,7 +280,7 @@ type parser struct {
 	dirSlab  []Directive
 	argSlab  []Arg
 	kidsSlab []*Directive
-	count   int
+	count    int
 	// last is the directive whose terminator was the previous token, to attach a
 	// trailing comment on the same line.
 	last     *Directive
