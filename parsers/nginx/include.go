@@ -62,7 +62,7 @@ func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *lo
 }
 
 // Resolve follows the include directives of cfg, a file read from abs, in place: each
-// followed include directive gets the parsed files in Directive.Included. It returns the
+// followed include directive gets the parsed files in Directive.Included(). It returns the
 // files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
 // out-of-root includes, and syntax errors in included files).
 func Resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
@@ -330,14 +330,14 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		add = t.size
 	}
 	if r.count+add > limit {
-		r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: more than %d included files; not followed", d.Args[0].Raw, limit))
+		r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: more than %d included files; not followed", d.RawArg(0), limit))
 		return
 	}
 	r.count += add
 	if t == nil {
 		display, src, err := r.read(abs)
 		if err != nil {
-			r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: %v", d.Args[0].Raw, err))
+			r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: %v", d.RawArg(0), err))
 			return
 		}
 		cfg, diags := ParseFile(display, src, r.opts)
@@ -349,7 +349,8 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		t.file.IncludedBy = &pos
 	}
 	r.resolve(t)
-	d.Included = append(d.Included, t.cfg)
+	x := d.extras(true)
+	x.included = append(x.included, t.cfg)
 	ld.reached[t] = true
 	for x := range t.reached {
 		ld.reached[x] = true
@@ -377,7 +378,7 @@ func (r *resolver) read(abs string) (string, []byte, error) {
 func Expand(ds []*Directive) []*Directive {
 	has := false
 	for _, d := range ds {
-		if d.Included != nil {
+		if d.extra && d.Included() != nil {
 			has = true
 			break
 		}
@@ -387,11 +388,11 @@ func Expand(ds []*Directive) []*Directive {
 	}
 	out := make([]*Directive, 0, len(ds))
 	for _, d := range ds {
-		if d.Included == nil {
+		if !d.extra || d.Included() == nil {
 			out = append(out, d)
 			continue
 		}
-		for _, c := range d.Included {
+		for _, c := range d.Included() {
 			out = append(out, Expand(c.Directives)...)
 		}
 	}

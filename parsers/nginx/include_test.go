@@ -82,8 +82,8 @@ func TestIncludeNestedRelativeToMain(t *testing.T) {
 		t.Fatalf("proxy.conf included by %+v", proxy)
 	}
 	inc := cfg.Directives[1].Block[0]
-	a := inc.Included[0]
-	prt := a.Directives[0].Block[0].Included[0].Directives[0]
+	a := inc.Included()[0]
+	prt := a.Directives[0].Block[0].Included()[0].Directives[0]
 	if !strings.HasSuffix(prt.Pos().File, "snippets/proxy.conf") || prt.Pos().Line != 1 {
 		t.Errorf("included directive pos = %v", prt.Pos())
 	}

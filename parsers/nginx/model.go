@@ -194,6 +194,9 @@ type builder struct {
 	// with its own log, and the logs are applied in file order, so the model does not
 	// depend on scheduling.
 	log []event
+	// logged holds the upstreams this builder's log already references; only the first
+	// reference matters to apply.
+	logged map[*upstreamEntry]bool
 }
 
 // event is one entry of a builder's log: a hop, a backend, a reference to an upstream{}
@@ -223,7 +226,7 @@ type upstreamEntry struct {
 // fork returns a builder sharing b's read-only state, with an empty log.
 func (b *builder) fork() *builder {
 	f := *b
-	f.log = nil
+	f.log, f.logged = nil, nil
 	return &f
 }
 
@@ -713,7 +716,13 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 		e.be = f.buildUpstream(d)
 		e.log = f.log
 	})
-	b.log = append(b.log, event{upstream: e})
+	if !b.logged[e] {
+		if b.logged == nil {
+			b.logged = map[*upstreamEntry]bool{}
+		}
+		b.logged[e] = true
+		b.log = append(b.log, event{upstream: e})
+	}
 	return e.be
 }
 

@@ -24,16 +24,8 @@ type Directive struct {
 	Name string
 	Args []Arg
 	// Block holds the children of a block directive; nil when there is no block (and for
-	// *_by_lua_block, whose body is Lua, kept in Lua).
+	// *_by_lua_block, whose body is Lua; see Lua).
 	Block []*Directive
-	// Comment is a comment on the same line right after the directive ends (or right
-	// after its '{'), without the '#' and surrounding spaces.
-	Comment string
-	// Lua is the raw text between the braces of a *_by_lua_block.
-	Lua string
-	// Included lists, for an include directive, the files it pulled in, in the order
-	// nginx reads them. Set by include resolution; nil when not followed.
-	Included []*Config
 
 	cfg *Config // the file the directive is in
 	// Byte offsets in cfg.Src: the directive spans [start, end) from its name to its ';'
@@ -41,12 +33,64 @@ type Directive struct {
 	// close (-1 when there is none).
 	start, nameEnd, end, open, close int32
 	HasBlock                         bool
+	// extra is set when cfg.extras holds a comment, Lua body or included files for the
+	// directive; few have any, so they are kept out of the struct.
+	extra bool
 }
 
-// Arg is one argument of a directive. Its position is Directive.ArgPos.
+// directiveExtra is what few directives have.
+type directiveExtra struct {
+	comment  string
+	lua      string
+	included []*Config
+}
+
+// extras returns d's extra data, creating it when create is set.
+func (d *Directive) extras(create bool) *directiveExtra {
+	if !d.extra && !create {
+		return nil
+	}
+	x := d.cfg.extras[d]
+	if x == nil && create {
+		if d.cfg.extras == nil {
+			d.cfg.extras = map[*Directive]*directiveExtra{}
+		}
+		x = &directiveExtra{}
+		d.cfg.extras[d], d.extra = x, true
+	}
+	return x
+}
+
+// Comment is a comment on the same line right after the directive ends (or right after
+// its '{'), without the '#' and surrounding spaces.
+func (d *Directive) Comment() string {
+	if x := d.extras(false); x != nil {
+		return x.comment
+	}
+	return ""
+}
+
+// Lua is the raw text between the braces of a *_by_lua_block.
+func (d *Directive) Lua() string {
+	if x := d.extras(false); x != nil {
+		return x.lua
+	}
+	return ""
+}
+
+// Included lists, for an include directive, the files it pulled in, in the order nginx
+// reads them. Set by include resolution; nil when not followed.
+func (d *Directive) Included() []*Config {
+	if x := d.extras(false); x != nil {
+		return x.included
+	}
+	return nil
+}
+
+// Arg is one argument of a directive. Its text as written is Directive.RawArg, its
+// position Directive.ArgPos.
 type Arg struct {
 	Value      string // what nginx sees: quotes removed, escapes applied
-	Raw        string // as written, quotes included
 	start, end int32
 	Quoted     bool
 }
@@ -66,6 +110,9 @@ type Config struct {
 	Comments   []Comment
 
 	text  string  // Src as the lexer read it; arguments and Text are slices of it
+	// extras holds the comments, Lua bodies and included files of the directives that
+	// have them.
+	extras map[*Directive]*directiveExtra
 	lines []int32 // byte offset of the start of every line, for positions
 	bom   bool    // Src starts with a UTF-8 byte order mark, which takes no column
 }
@@ -117,6 +164,14 @@ func (d *Directive) Pos() parsers.Pos { return d.cfg.pos(d.start, d.end) }
 // NamePos spans the directive's name.
 func (d *Directive) NamePos() parsers.Pos { return d.cfg.pos(d.start, d.nameEnd) }
 
+// RawArg returns argument i as written, quotes included, or "".
+func (d *Directive) RawArg(i int) string {
+	if i < 0 || i >= len(d.Args) {
+		return ""
+	}
+	return d.cfg.text[d.Args[i].start:d.Args[i].end]
+}
+
 // ArgPos spans argument i as written, quotes included.
 func (d *Directive) ArgPos(i int) parsers.Pos {
 	if i < 0 || i >= len(d.Args) {
@@ -146,7 +201,7 @@ func (d *Directive) Text() string {
 			if !same {
 				break
 			}
-			same = a.start == at+1 && src[at] == ' ' && int(a.end-a.start) == len(a.Raw)
+			same = a.start == at+1 && src[at] == ' '
 			at = a.end
 		}
 		if same {
@@ -155,9 +210,9 @@ func (d *Directive) Text() string {
 	}
 	var b strings.Builder
 	b.WriteString(d.Name)
-	for _, a := range d.Args {
+	for i := range d.Args {
 		b.WriteByte(' ')
-		b.WriteString(a.Raw)
+		b.WriteString(d.RawArg(i))
 	}
 	return b.String()
 }
@@ -356,7 +411,7 @@ func (p *parser) run() {
 				p.args = p.args[:0]
 				continue
 			}
-			p.args = append(p.args, Arg{Value: t.val, Raw: t.raw, start: int32(t.pos.Offset), end: int32(t.pos.EndOffset), Quoted: t.quoted})
+			p.args = append(p.args, Arg{Value: t.val, start: int32(t.pos.Offset), end: int32(t.pos.EndOffset), Quoted: t.quoted})
 		case tSemi:
 			d := p.take()
 			if d == nil {
@@ -397,8 +452,8 @@ func (p *parser) take() *Directive {
 func (p *parser) comment(t token) {
 	c := Comment{Raw: t.raw, Text: strings.TrimSpace(t.raw[1:]), Pos: t.pos}
 	p.cfg.Comments = append(p.cfg.Comments, c)
-	if p.last != nil && p.lastLine == t.pos.Line && p.last.Comment == "" {
-		p.last.Comment = c.Text
+	if p.last != nil && p.lastLine == t.pos.Line && p.last.Comment() == "" && c.Text != "" {
+		p.last.extras(true).comment = c.Text
 	}
 	p.last = nil
 }
@@ -424,7 +479,7 @@ func (p *parser) open(t token) bool {
 	d.HasBlock, d.open, d.end = true, at, at+1
 	if strings.HasSuffix(d.Name, "_by_lua_block") {
 		body, closePos, ok := p.lx.luaBlock(t.pos)
-		d.Lua, d.end = body, int32(closePos.EndOffset)
+		d.extras(true).lua, d.end = body, int32(closePos.EndOffset)
 		if ok {
 			d.close = int32(closePos.Offset)
 		}

@@ -55,17 +55,17 @@ func TestParsePositions(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", c.what, c.got, c.want)
 		}
 	}
-	if got := sn.Args[0]; got.Value != "é.example" || got.Raw != `"é.example"` || !got.Quoted {
+	if got := sn.Args[0]; got.Value != "é.example" || sn.RawArg(0) != `"é.example"` || !got.Quoted {
 		t.Errorf("arg0 = %+v", got)
 	}
-	if got := sn.Args[1]; got.Value != "b'c" || got.Raw != `'b\'c'` {
+	if got := sn.Args[1]; got.Value != "b'c" || sn.RawArg(1) != `'b\'c'` {
 		t.Errorf("arg1 = %+v", got)
 	}
 	if pp.Args[0].Value != "http://${up}x" {
 		t.Errorf("${var} word = %q", pp.Args[0].Value)
 	}
-	if listen.Comment != "port" || srv.Comment != "main" {
-		t.Errorf("comments: listen %q server %q", listen.Comment, srv.Comment)
+	if listen.Comment() != "port" || srv.Comment() != "main" {
+		t.Errorf("comments: listen %q server %q", listen.Comment(), srv.Comment())
 	}
 	if len(cfg.Comments) != 3 || cfg.Comments[0].Text != "top" || lc(cfg.Comments[2].Pos) != "4:16-4:22" {
 		t.Errorf("comments = %+v", cfg.Comments)
@@ -101,7 +101,7 @@ func TestParseLexing(t *testing.T) {
 		t.Errorf("args = %q", got)
 	}
 	ifd := cfg.Directives[1]
-	if len(ifd.Args) != 4 || ifd.Args[3].Raw != ")" || ifd.Args[2].Value != "x" {
+	if len(ifd.Args) != 4 || ifd.RawArg(3) != ")" || ifd.Args[2].Value != "x" {
 		t.Errorf("if args = %+v", ifd.Args)
 	}
 	if e := cfg.Directives[2]; !e.HasBlock || e.Block == nil || len(e.Block) != 0 {
@@ -128,10 +128,10 @@ func TestParseLua(t *testing.T) {
 		t.Fatalf("got %d directives", len(cfg.Directives))
 	}
 	l := cfg.Directives[0]
-	if !l.HasBlock || l.Block != nil || !strings.Contains(l.Lua, "local s") || lc(l.ClosePos()) != "5:1-5:2" {
+	if !l.HasBlock || l.Block != nil || !strings.Contains(l.Lua(), "local s") || lc(l.ClosePos()) != "5:1-5:2" {
 		t.Errorf("lua = %+v", l)
 	}
-	if s := cfg.Directives[1]; s.Arg(0) != "$x" || strings.TrimSpace(s.Lua) != "return 1" {
+	if s := cfg.Directives[1]; s.Arg(0) != "$x" || strings.TrimSpace(s.Lua()) != "return 1" {
 		t.Errorf("set_by_lua_block = %+v", s)
 	}
 	if n := cfg.Directives[2]; n.Name != "next" || n.Pos().Line != 7 {
