@@ -34,6 +34,8 @@ func FuzzParse(f *testing.F) {
 		}()
 		cfg, diags := ParseFile("f.conf", src, parsers.Options{MaxDepth: 50})
 		checkBounds(t, "f.conf", src, cfg, diags)
+		// Parsing in parts (as large files are) gives exactly the one-piece tree.
+		checkChunked(t, "f.conf", src)
 		m := Parse([]parsers.Input{{Path: "f.conf", Abs: "/fuzz/f.conf", Src: src}}, parsers.Options{Roots: []string{"/fuzz"}, MaxDepth: 50})
 		for _, d := range m.Diags {
 			if d.Pos.File == "f.conf" && (d.Pos.Offset > len(src) || d.Pos.EndOffset > len(src)) {

@@ -56,6 +56,9 @@ type lexer struct {
 	off  int
 	line int
 	col  int
+	// limit ends the text this lexer reads: a token starting at or after it is not
+	// read (chunks.go gives each part of a large file its own lexer).
+	limit int
 
 	diags []parsers.Diag
 	// fatal is set after an error that makes the rest of the file meaningless (an
@@ -64,7 +67,7 @@ type lexer struct {
 }
 
 func newLexer(file string, src string) *lexer {
-	l := &lexer{file: file, src: src, line: 1, col: 1}
+	l := &lexer{file: file, src: src, line: 1, col: 1, limit: len(src)}
 	// A UTF-8 byte order mark is invisible in editors; skip it without counting a column.
 	if len(src) >= 3 && src[:3] == "\xef\xbb\xbf" {
 		l.off = 3
@@ -109,7 +112,7 @@ func (l *lexer) next() token {
 		l.adv()
 	}
 	start := l.here()
-	if l.off >= len(l.src) || l.fatal {
+	if l.off >= l.limit || l.fatal {
 		return token{kind: tEOF, pos: l.end(start)}
 	}
 	switch c := l.src[l.off]; c {

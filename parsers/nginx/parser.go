@@ -7,6 +7,7 @@ package nginx
 import (
 	"bytes"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -271,6 +272,15 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	parts := 1
+	if len(src) >= chunkedFrom {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	return parseFile(path, src, o, parts)
+}
+
+// parseFile parses src, in up to parts parts at once when parts > 1 (chunks.go).
+func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, []parsers.Diag) {
 	cfg := &Config{Path: path, Src: src}
 	if bad := binaryOffset(src); bad >= 0 {
 		line, col := parsers.LineCol(src, bad)
@@ -286,8 +296,12 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 	// once read (parsers.Input).
 	cfg.text = unsafe.String(unsafe.SliceData(src), len(src))
 	cfg.indexLines()
-	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
+	if parts > 1 && parseChunks(cfg, o.Depth(), parts) {
+		return cfg, nil
+	}
+	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), lastOp: -1}
 	p.run()
+	cfg.Comments, cfg.extras = p.comments, p.extras
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
@@ -340,6 +354,19 @@ type parser struct {
 	// trailing comment on the same line.
 	last     *Directive
 	lastLine int
+
+	// What the parser read besides the tree; ParseFile hands them to the Config.
+	comments []Comment
+	extras   map[*Directive]*directiveExtra
+
+	// A parser reading one part of a large file (chunks.go) records what happens at its
+	// outermost level as ops, for the merge to apply in file order: a directive added,
+	// or a '}' closing a block that an earlier part opened.
+	chunked bool
+	ops     []chunkOp
+	lastOp  int // the op of a '}' that was the previous token, for its comment; -1 if none
+	deepest int // most blocks open at once
+	tokEnd  int // byte offset where the last token read ended
 }
 
 func (p *parser) errorf(pos parsers.Pos, format string, args ...any) {
@@ -352,7 +379,24 @@ func (p *parser) add(d *Directive) {
 		p.kids = append(p.kids, d)
 		return
 	}
+	if p.chunked {
+		p.ops = append(p.ops, chunkOp{dir: d})
+		return
+	}
 	p.cfg.Directives = append(p.cfg.Directives, d)
+}
+
+// extra returns d's side data, creating it.
+func (p *parser) extra(d *Directive) *directiveExtra {
+	x := p.extras[d]
+	if x == nil {
+		if p.extras == nil {
+			p.extras = map[*Directive]*directiveExtra{}
+		}
+		x = &directiveExtra{}
+		p.extras[d], d.extra = x, true
+	}
+	return x
 }
 
 // newDirective allocates a directive of this file.
@@ -365,6 +409,7 @@ func (p *parser) newDirective() *Directive {
 // push opens a block.
 func (p *parser) push(d *Directive, discard bool) {
 	p.stack = append(p.stack, frame{dir: d, discard: discard, from: len(p.kids)})
+	p.deepest = max(p.deepest, len(p.stack))
 }
 
 // pop closes the innermost block, giving it its children, and returns its frame.
@@ -388,8 +433,11 @@ func (p *parser) run() {
 			return
 		}
 		t := p.lx.next()
+		if t.kind != tEOF {
+			p.tokEnd = p.lx.off
+		}
 		if t.kind != tComment && t.kind != tEOF {
-			p.last = nil
+			p.last, p.lastOp = nil, -1
 		}
 		switch t.kind {
 		case tEOF:
@@ -451,11 +499,18 @@ func (p *parser) take() *Directive {
 
 func (p *parser) comment(t token) {
 	c := Comment{Raw: t.raw, Text: strings.TrimSpace(t.raw[1:]), Pos: t.pos}
-	p.cfg.Comments = append(p.cfg.Comments, c)
-	if p.last != nil && p.lastLine == t.pos.Line && p.last.Comment() == "" && c.Text != "" {
-		p.last.extras(true).comment = c.Text
+	p.comments = append(p.comments, c)
+	if p.lastLine == t.pos.Line && c.Text != "" {
+		switch {
+		case p.last != nil:
+			if x := p.extras[p.last]; x == nil || x.comment == "" {
+				p.extra(p.last).comment = c.Text
+			}
+		case p.lastOp >= 0 && p.ops[p.lastOp].comment == "":
+			p.ops[p.lastOp].comment = c.Text
+		}
 	}
-	p.last = nil
+	p.last, p.lastOp = nil, -1
 }
 
 // open handles '{'. It returns false when parsing must stop (nesting too deep).
@@ -479,7 +534,8 @@ func (p *parser) open(t token) bool {
 	d.HasBlock, d.open, d.end = true, at, at+1
 	if strings.HasSuffix(d.Name, "_by_lua_block") {
 		body, closePos, ok := p.lx.luaBlock(t.pos)
-		d.extras(true).lua, d.end = body, int32(closePos.EndOffset)
+		p.extra(d).lua, d.end = body, int32(closePos.EndOffset)
+		p.tokEnd = p.lx.off
 		if ok {
 			d.close = int32(closePos.Offset)
 		}
@@ -506,6 +562,12 @@ func (p *parser) close(t token) {
 		p.add(d)
 	}
 	n := len(p.stack)
+	if n == 0 && p.chunked {
+		// Closes a block an earlier part of the file opened.
+		p.ops = append(p.ops, chunkOp{close: true, at: int32(t.pos.Offset), end: int32(t.pos.EndOffset)})
+		p.lastOp, p.lastLine = len(p.ops)-1, t.pos.EndLine
+		return
+	}
 	if n == 0 {
 		p.errorf(t.pos, `unexpected "}": no block is open here`)
 		return
@@ -519,6 +581,9 @@ func (p *parser) close(t token) {
 }
 
 func (p *parser) eof(t token) {
+	if p.chunked {
+		return // the merge looks at what is still open or pending
+	}
 	if d := p.take(); d != nil {
 		if !p.lx.fatal {
 			p.errorf(d.NamePos(), `unexpected end of file: directive %q is missing its terminating ";"`, d.Name)
