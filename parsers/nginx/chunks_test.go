@@ -58,7 +58,7 @@ func checkChunked(t *testing.T, name string, src []byte) bool {
 func TestChunkedParseMatchesSequential(t *testing.T) {
 	cases := map[string]string{
 		"servers": strings.Repeat("server {\n  listen 80; # port\n  location / {\n    proxy_pass http://a;\n  }\n}\n", 40),
-		"http": "http {\n" + strings.Repeat("  server {\n    listen 80;\n  } # end\n", 30) + "} # end of http\n",
+		"http":    "http {\n" + strings.Repeat("  server {\n    listen 80;\n  } # end\n", 30) + "} # end of http\n",
 		// Cuts land inside these; the parts must be given up on, not joined wrongly.
 		"multi-line string": "a {\n" + strings.Repeat("  b \"x;\ny;\n}\nz\";\n", 30) + "}\n",
 		"lua":               "a {\n  content_by_lua_block {\n" + strings.Repeat("    x = \"}\";\n    y();\n", 40) + "  }\n}\n",

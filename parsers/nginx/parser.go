@@ -110,12 +110,12 @@ type Config struct {
 	Directives []*Directive
 	Comments   []Comment
 
-	text  string  // Src as the lexer read it; arguments and Text are slices of it
+	text string // Src as the lexer read it; arguments and Text are slices of it
 	// extras holds the comments, Lua bodies and included files of the directives that
 	// have them.
 	extras map[*Directive]*directiveExtra
-	lines []int32 // byte offset of the start of every line, for positions
-	bom   bool    // Src starts with a UTF-8 byte order mark, which takes no column
+	lines  []int32 // byte offset of the start of every line, for positions
+	bom    bool    // Src starts with a UTF-8 byte order mark, which takes no column
 }
 
 // indexLines records where every line starts.
