@@ -20,12 +20,46 @@ type Setting[T any] struct {
 	Text    string
 	Default string
 	Unknown bool
-	// Via lists where an evaluated or inherited value came from besides Pos: the
-	// variable default a Terraform attribute evaluated, the http{} block an nginx
-	// location inherited from. ViaNote says it in words ("from var.idle_timeout's
-	// default, variables.tf:4").
-	Via     []Pos
-	ViaNote string
+	// Origin says where an evaluated or inherited value came from besides Pos (see
+	// Via and ViaNote); nil for most settings, which came from where they are written.
+	// Origins may be shared between settings: replace one (SetVia, SetViaNote), never
+	// change it in place.
+	Origin *Origin
+}
+
+// Origin is where a setting's value came from besides its own position.
+type Origin struct {
+	// Via lists the places: the variable default a Terraform attribute evaluated, the
+	// http{} block an nginx location inherited from.
+	Via []Pos
+	// Note says it in words ("from var.idle_timeout's default, variables.tf:4").
+	Note string
+}
+
+// Via lists where the value came from besides Pos.
+func (s Setting[T]) Via() []Pos {
+	if s.Origin == nil {
+		return nil
+	}
+	return s.Origin.Via
+}
+
+// ViaNote says in words where the value came from besides Pos; "" when nothing does.
+func (s Setting[T]) ViaNote() string {
+	if s.Origin == nil {
+		return ""
+	}
+	return s.Origin.Note
+}
+
+// SetVia replaces the places the value came from.
+func (s *Setting[T]) SetVia(via []Pos) {
+	s.Origin = &Origin{Via: via, Note: s.ViaNote()}
+}
+
+// SetViaNote replaces the words saying where the value came from.
+func (s *Setting[T]) SetViaNote(note string) {
+	s.Origin = &Origin{Via: s.Via(), Note: note}
 }
 
 // Set returns an explicit setting.
@@ -53,8 +87,8 @@ func (s Setting[T]) IsDefault() bool { return !s.Unknown && !s.Pos.IsValid() && 
 // with its position, or the default's source.
 func (s Setting[T]) Describe() string {
 	switch {
-	case s.Explicit() && s.ViaNote != "":
-		return fmt.Sprintf("%s (%s, %s)", s.Text, s.Pos.Short(), s.ViaNote)
+	case s.Explicit() && s.ViaNote() != "":
+		return fmt.Sprintf("%s (%s, %s)", s.Text, s.Pos.Short(), s.ViaNote())
 	case s.Explicit():
 		return fmt.Sprintf("%s (%s)", s.Text, s.Pos.Short())
 	case s.IsDefault():

@@ -101,8 +101,8 @@ func backendList(bs []*parsers.Backend) string {
 // (with where a variable's value came from), or the default that applies.
 func tfDescribe[T any](name string, s parsers.Setting[T]) string {
 	switch {
-	case s.Explicit() && s.ViaNote != "":
-		return s.Text + " (" + s.Pos.Short() + "; " + s.ViaNote + ")"
+	case s.Explicit() && s.ViaNote() != "":
+		return s.Text + " (" + s.Pos.Short() + "; " + s.ViaNote() + ")"
 	case s.Explicit():
 		return s.Text + " (" + s.Pos.Short() + ")"
 	case s.IsDefault():

@@ -62,8 +62,8 @@ func readTimeoutName(h *parsers.Hop) string {
 // (nginx.conf:12)", or "proxy_read_timeout is not set, so nginx default 60s applies".
 func describe[T any](name string, s parsers.Setting[T]) string {
 	switch {
-	case s.Explicit() && s.ViaNote != "":
-		return s.Text + " (" + s.ViaNote + ")"
+	case s.Explicit() && s.ViaNote() != "":
+		return s.Text + " (" + s.ViaNote() + ")"
 	case s.Explicit():
 		return s.Text
 	case s.IsDefault():

@@ -35,9 +35,9 @@ func fixTerraform(m *parsers.Model, c Change) *Fix {
 			return nil
 		}
 		desc := fmt.Sprintf("set idle_timeout = %d in %s", secs, h.Name)
-		if cur.Explicit() && len(cur.Via) == 1 && varOnly.MatchString(cur.Text) {
+		if cur.Explicit() && len(cur.Via()) == 1 && varOnly.MatchString(cur.Text) {
 			v := cur.Text[strings.LastIndex(cur.Text, "var."):]
-			desc = fmt.Sprintf("set %s to %d where it is decided (%s)", v, secs, cur.Via[0].Short())
+			desc = fmt.Sprintf("set %s to %d where it is decided (%s)", v, secs, cur.Via()[0].Short())
 		}
 		if c.Note != "" {
 			desc += ", " + c.Note

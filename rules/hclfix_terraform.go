@@ -33,8 +33,8 @@ func tfSetting[T any](s parsers.Setting[T], in parsers.Range, name, value string
 	if !s.Explicit() {
 		return tfSet{In: in, Name: name, Value: value}
 	}
-	if len(s.Via) == 1 && s.Via[0].IsValid() && varOnly.MatchString(s.Text) {
-		return tfSet{At: s.Via[0], Name: name, Value: value}
+	if len(s.Via()) == 1 && s.Via()[0].IsValid() && varOnly.MatchString(s.Text) {
+		return tfSet{At: s.Via()[0], Name: name, Value: value}
 	}
 	return tfSet{At: s.Pos, Name: name, Value: value}
 }

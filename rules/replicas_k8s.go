@@ -97,7 +97,7 @@ func runHPAMinReplicas(p *Pass) {
 		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
 			continue
 		}
-		ns, name := hpaName(min.ViaNote)
+		ns, name := hpaName(min.ViaNote())
 		spec := ymap{}.set("minReplicas", 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
 			spec = spec.set("maxReplicas", 2)

@@ -236,12 +236,11 @@ func settingVia[T any](s parsers.Setting[T], d *Directive) parsers.Setting[T] {
 	if len(d.Imported) == 0 || !s.Pos.IsValid() {
 		return s
 	}
-	s.Via = append([]parsers.Pos(nil), d.Imported...)
 	var parts []string
 	for _, p := range d.Imported {
 		parts = append(parts, p.Short())
 	}
-	s.ViaNote = "imported at " + strings.Join(parts, " ← ")
+	s.Origin = &parsers.Origin{Via: append([]parsers.Pos(nil), d.Imported...), Note: "imported at " + strings.Join(parts, " ← ")}
 	return s
 }
 

@@ -155,8 +155,8 @@ api.example.com, www.example.com {
 	if snip.ReadTimeout.Value != 60*time.Second || snip.ReadTimeout.Text != "read_timeout 60s" || snip.ReadTimeout.Pos.Line != 19 {
 		t.Errorf("read timeout: %+v", snip.ReadTimeout)
 	}
-	if !strings.Contains(snip.ReadTimeout.ViaNote, "Caddyfile:32") {
-		t.Errorf("via: %q", snip.ReadTimeout.ViaNote)
+	if !strings.Contains(snip.ReadTimeout.ViaNote(), "Caddyfile:32") {
+		t.Errorf("via: %q", snip.ReadTimeout.ViaNote())
 	}
 	if snip.Retry.Conditions.Value[0] != "lb_try_duration 5s" || snip.Retry.Timeout.Value != 5*time.Second {
 		t.Errorf("retry: %+v", snip.Retry)

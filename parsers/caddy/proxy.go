@@ -177,7 +177,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	case failDur.Unknown:
 		be.Passive.Enabled = parsers.Setting[bool]{Unknown: true}
 	case failDur.Known() && failDur.Value > 0:
-		be.Passive.Enabled = parsers.Setting[bool]{Value: true, Pos: failDur.Pos, Text: failDur.Text, Via: failDur.Via, ViaNote: failDur.ViaNote}
+		be.Passive.Enabled = parsers.Setting[bool]{Value: true, Pos: failDur.Pos, Text: failDur.Text, Origin: failDur.Origin}
 		be.Passive.FailTimeout = failDur
 		be.Passive.MaxFails = parsers.Def(1, defMaxFails)
 		if maxFails.Known() || maxFails.Unknown {
@@ -196,5 +196,5 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 // condition turns the setting that enabled retries into the Conditions list, naming
 // the directive as written.
 func condition[T any](s parsers.Setting[T]) parsers.Setting[[]string] {
-	return parsers.Setting[[]string]{Value: []string{s.Text}, Pos: s.Pos, Text: s.Text, Via: s.Via, ViaNote: s.ViaNote}
+	return parsers.Setting[[]string]{Value: []string{s.Text}, Pos: s.Pos, Text: s.Text, Origin: s.Origin}
 }

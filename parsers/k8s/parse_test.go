@@ -96,7 +96,7 @@ func TestWorkloadAndLinks(t *testing.T) {
 	if w.MaxUnavailable.Value != "50%" || w.MaxUnavailable.Text != `maxUnavailable: "50%"` {
 		t.Errorf("maxUnavailable %+v", w.MaxUnavailable)
 	}
-	if w.MinReplicas.Value != 2 || w.MaxReplicas.Value != 9 || !strings.Contains(w.MinReplicas.ViaNote, "shop/web") {
+	if w.MinReplicas.Value != 2 || w.MaxReplicas.Value != 9 || !strings.Contains(w.MinReplicas.ViaNote(), "shop/web") {
 		t.Errorf("hpa %+v %+v", w.MinReplicas, w.MaxReplicas)
 	}
 	if w.TerminationGrace.Value != 45*time.Second || !w.TerminationGrace.Explicit() {

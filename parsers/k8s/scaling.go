@@ -33,7 +33,8 @@ func readHPA(o *object) *hpa {
 	}
 	// Name the autoscaler, so messages and fixes can address it.
 	note := "from HorizontalPodAutoscaler " + o.namespace + "/" + o.name
-	h.min.ViaNote, h.max.ViaNote = note, note
+	origin := &parsers.Origin{Note: note}
+	h.min.Origin, h.max.Origin = origin, origin
 	return h
 }
 

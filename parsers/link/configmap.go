@@ -100,7 +100,7 @@ func proxyApp(h *parsers.Hop, c *parsers.Container) *parsers.AppServer {
 			total := g
 			total.Value = g.Value + delay.Value
 			total.Text = g.Text + " + " + delay.Text
-			total.Via = append(append([]parsers.Pos{}, g.Via...), delay.Pos)
+			total.SetVia(append(append([]parsers.Pos{}, g.Via()...), delay.Pos))
 			a.GracefulTimeout = total
 		}
 	}

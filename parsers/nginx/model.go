@@ -504,9 +504,20 @@ func (b *builder) versioned(newV, oldV, newText, oldText, assumedText string) pa
 
 func inherited[T any](s parsers.Setting[T], via string) parsers.Setting[T] {
 	if via != "" && s.Pos.IsValid() {
-		s.ViaNote = "inherited from " + via + "{}"
+		s.Origin = inheritedFrom[via]
+		if s.Origin == nil {
+			s.Origin = &parsers.Origin{Note: "inherited from " + via + "{}"}
+		}
 	}
 	return s
+}
+
+// inheritedFrom holds one shared Origin per level kind: thousands of locations inherit
+// from the same http{} and server{} blocks.
+var inheritedFrom = map[string]*parsers.Origin{
+	"http":     {Note: "inherited from http{}"},
+	"server":   {Note: "inherited from server{}"},
+	"location": {Note: "inherited from location{}"},
 }
 
 // durationIn returns the effective time value of a directive, or nginx's default.

@@ -77,7 +77,7 @@ func TestModelInheritance(t *testing.T) {
 	if src := inheritConf[h.Block.Start:h.Block.End]; !strings.HasPrefix(src, "server {") || !strings.HasSuffix(src, "}") {
 		t.Errorf("hop block = %q", src)
 	}
-	if h.ClientIdleTimeout.Value != 65*time.Second || h.ClientIdleTimeout.Pos.Line != 7 || h.ClientIdleTimeout.ViaNote != "inherited from http{}" {
+	if h.ClientIdleTimeout.Value != 65*time.Second || h.ClientIdleTimeout.Pos.Line != 7 || h.ClientIdleTimeout.ViaNote() != "inherited from http{}" {
 		t.Errorf("client idle = %+v", h.ClientIdleTimeout)
 	}
 	if h.ShutdownTimeout.Value != 30*time.Second || h.ShutdownTimeout.Pos.Line != 1 {
@@ -97,7 +97,7 @@ func TestModelInheritance(t *testing.T) {
 	if root.ReadTimeout.Value != 120*time.Second || root.ReadTimeout.Text != "proxy_read_timeout 120s" || root.ReadTimeout.Pos.Line != 4 {
 		t.Errorf("read = %+v", root.ReadTimeout)
 	}
-	if root.ConnectTimeout.Value != 5*time.Second || root.ConnectTimeout.ViaNote != "inherited from server{}" {
+	if root.ConnectTimeout.Value != 5*time.Second || root.ConnectTimeout.ViaNote() != "inherited from server{}" {
 		t.Errorf("connect = %+v", root.ConnectTimeout)
 	}
 	if !root.SendTimeout.IsDefault() || root.SendTimeout.Value != 60*time.Second || root.SendTimeout.Default != "nginx default 60s" {
@@ -122,12 +122,12 @@ func TestModelInheritance(t *testing.T) {
 	if !api.ConnectionHeader.IsDefault() || api.ConnectionHeader.Value != "close" {
 		t.Errorf("api connection = %+v", api.ConnectionHeader)
 	}
-	if api.ReadTimeout.Value != 90*time.Second || api.ReadTimeout.ViaNote != "" {
+	if api.ReadTimeout.Value != 90*time.Second || api.ReadTimeout.ViaNote() != "" {
 		t.Errorf("api read = %+v", api.ReadTimeout)
 	}
 	// The nested location inherits from /api/, not from http{}.
 	js := route(t, h, `\.json$`)
-	if js.PathKind != "regex" || js.ReadTimeout.Value != 90*time.Second || js.ReadTimeout.ViaNote != "inherited from location{}" {
+	if js.PathKind != "regex" || js.ReadTimeout.Value != 90*time.Second || js.ReadTimeout.ViaNote() != "inherited from location{}" {
 		t.Errorf("nested = %+v", js.ReadTimeout)
 	}
 	if !js.HTTPVersion.Explicit() || js.HTTPVersion.Value != "1.1" || js.ConnectionHeader.Value != "close" {
@@ -239,7 +239,7 @@ func TestModelCloudflareAndRetry(t *testing.T) {
 	}
 	m = parseOne(t, "http { proxy_next_upstream error timeout http_502 non_idempotent; server { location / {\n proxy_next_upstream_tries 3; proxy_next_upstream_timeout 10s; proxy_pass http://b:81; } } }", parsers.Options{})
 	r := m.Hops[0].Routes[0]
-	if got := strings.Join(r.Retry.Conditions.Value, " "); got != "error timeout http_502 non_idempotent" || r.Retry.Conditions.ViaNote != "inherited from http{}" {
+	if got := strings.Join(r.Retry.Conditions.Value, " "); got != "error timeout http_502 non_idempotent" || r.Retry.Conditions.ViaNote() != "inherited from http{}" {
 		t.Errorf("conditions = %+v", r.Retry.Conditions)
 	}
 	if r.Retry.Tries.Value != 3 || r.Retry.Timeout.Value != 10*time.Second || r.Retry.Tries.Pos.Line != 2 {

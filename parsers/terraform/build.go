@@ -142,7 +142,7 @@ func (b *builder) classic(r *resource) {
 	case !draining.Known():
 		be.DeregistrationDelay = parsers.Duration{Pos: draining.Pos, Text: draining.Text, Unknown: true}
 	case !draining.Value:
-		be.DeregistrationDelay = parsers.Duration{Value: 0, Pos: draining.Pos, Text: draining.Text, Default: draining.Default, Via: draining.Via, ViaNote: draining.ViaNote}
+		be.DeregistrationDelay = parsers.Duration{Value: 0, Pos: draining.Pos, Text: draining.Text, Default: draining.Default, Origin: draining.Origin}
 	default:
 		be.DeregistrationDelay = n.secondsSetting("connection_draining_timeout", 300*time.Second, "Terraform default connection_draining_timeout 300s")
 	}

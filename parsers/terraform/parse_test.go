@@ -46,16 +46,16 @@ func TestVariablePrecedence(t *testing.T) {
 	if s.Value != 30*time.Second || s.Pos.Line != 8 || s.Pos.Col != 3 || s.Text != "idle_timeout = var.idle" {
 		t.Errorf("default: got %v at %s %q", s.Value, s.Pos, s.Text)
 	}
-	if len(s.Via) != 1 || s.Via[0].Line != 3 || !strings.Contains(s.ViaNote, "var.idle = 30 from its default, m/main.tf:3") {
-		t.Errorf("via: %v %q", s.Via, s.ViaNote)
+	if len(s.Via()) != 1 || s.Via()[0].Line != 3 || !strings.Contains(s.ViaNote(), "var.idle = 30 from its default, m/main.tf:3") {
+		t.Errorf("via: %v %q", s.Via(), s.ViaNote())
 	}
 	m = parse(t, nil, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "m/b.auto.tfvars", "idle = 50\n", "m/a.auto.tfvars", "idle = 45\n", "m/other.tfvars", "idle = 99\n")
-	if s := idle(t, m); s.Value != 50*time.Second || !strings.Contains(s.ViaNote, "from b.auto.tfvars, m/b.auto.tfvars:1") {
-		t.Errorf("auto.tfvars: got %v %q", s.Value, s.ViaNote)
+	if s := idle(t, m); s.Value != 50*time.Second || !strings.Contains(s.ViaNote(), "from b.auto.tfvars, m/b.auto.tfvars:1") {
+		t.Errorf("auto.tfvars: got %v %q", s.Value, s.ViaNote())
 	}
 	m = parse(t, []string{"/vars/prod.tfvars"}, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "vars/prod.tfvars", "idle = \"120\"\n")
 	if s := idle(t, m); s.Value != 120*time.Second {
-		t.Errorf("var-file: got %v %q", s.Value, s.ViaNote)
+		t.Errorf("var-file: got %v %q", s.Value, s.ViaNote())
 	}
 }
 
@@ -105,8 +105,8 @@ resource "aws_lb" "web" {
   idle_timeout = local.total
 }
 `)
-	if s := idle(t, m); s.Value != 60*time.Second || !strings.Contains(s.ViaNote, "local.base = 30") {
-		t.Errorf("got %v %q", s.Value, s.ViaNote)
+	if s := idle(t, m); s.Value != 60*time.Second || !strings.Contains(s.ViaNote(), "local.base = 30") {
+		t.Errorf("got %v %q", s.Value, s.ViaNote())
 	}
 }
 

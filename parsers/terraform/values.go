@@ -102,8 +102,7 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {
-		s.Via = o.via
-		s.ViaNote = strings.Join(o.notes, "; ")
+		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; ")}
 	}
 	if !v.IsWhollyKnown() || v.IsNull() {
 		s.Unknown = true
@@ -112,7 +111,7 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 }
 
 func retype[T any](s parsers.Setting[struct{}], v T) parsers.Setting[T] {
-	return parsers.Setting[T]{Value: v, Pos: s.Pos, Text: s.Text, Unknown: s.Unknown, Via: s.Via, ViaNote: s.ViaNote}
+	return parsers.Setting[T]{Value: v, Pos: s.Pos, Text: s.Text, Unknown: s.Unknown, Origin: s.Origin}
 }
 
 // intVal converts a known value to an int (numbers, or strings holding one).
@@ -177,7 +176,7 @@ func (n *node) intSetting(name string, def int, defNote string) parsers.Setting[
 // secondsSetting reads a number of seconds as a Duration.
 func (n *node) secondsSetting(name string, def time.Duration, defNote string) parsers.Duration {
 	i := n.intSetting(name, int(def/time.Second), defNote)
-	return parsers.Duration{Value: time.Duration(i.Value) * time.Second, Pos: i.Pos, Text: i.Text, Default: i.Default, Unknown: i.Unknown, Via: i.Via, ViaNote: i.ViaNote}
+	return parsers.Duration{Value: time.Duration(i.Value) * time.Second, Pos: i.Pos, Text: i.Text, Default: i.Default, Unknown: i.Unknown, Origin: i.Origin}
 }
 
 func (n *node) strSetting(name string, def string, defNote string) parsers.Setting[string] {
