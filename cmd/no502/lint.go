@@ -174,8 +174,11 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	runtime.GC()
 	findings := rules.Run(res.Model, cfg)
 	kept, unused := rules.Suppress(res.Model, cfg, findings, f.noIgnore)
-	findings = append(kept, unused...)
-	rules.SortFindings(findings)
+	findings = kept // in order: rules.Run sorts
+	if len(unused) > 0 {
+		findings = append(findings, unused...)
+		rules.SortFindings(findings)
+	}
 	rep := newReport(res, findings)
 	if f.writeBase != "" {
 		if base, err = writeBaseline(f.writeBase, cwd, rep); err != nil {
@@ -268,12 +271,14 @@ type report struct {
 }
 
 func newReport(res *load.Result, findings []rules.Finding) *report {
-	r := &report{Files: res.Files, Model: res.Model}
-	for _, f := range findings {
-		if res.Explicit != nil && !concerns(f, res.Explicit) {
-			continue
+	r := &report{Files: res.Files, Model: res.Model, Findings: findings}
+	if res.Explicit != nil {
+		r.Findings = nil
+		for _, f := range findings {
+			if concerns(f, res.Explicit) {
+				r.Findings = append(r.Findings, f)
+			}
 		}
-		r.Findings = append(r.Findings, f)
 	}
 	for _, d := range res.Model.Diags {
 		if d.Severity == "error" {
