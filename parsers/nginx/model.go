@@ -197,6 +197,11 @@ type builder struct {
 	// logged holds the upstreams this builder's log already references; only the first
 	// reference matters to apply.
 	logged map[*upstreamEntry]bool
+
+	// Routes and their headers are allocated in slabs (see carve): a large config has
+	// tens of thousands.
+	routeSlab  []parsers.Route
+	headerSlab []parsers.Setting[string]
 }
 
 // event is one entry of a builder's log: a hop, a backend, a reference to an upstream{}
@@ -226,7 +231,7 @@ type upstreamEntry struct {
 // fork returns a builder sharing b's read-only state, with an empty log.
 func (b *builder) fork() *builder {
 	f := *b
-	f.log, f.logged = nil, nil
+	f.log, f.logged, f.routeSlab, f.headerSlab = nil, nil, nil, nil
 	return &f
 }
 
@@ -433,19 +438,23 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 			ret = d
 		}
 	}
-	path, kind := locationMatch(loc)
-	rt := &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: loc.NamePos(), Block: loc.Range()}
+	code := 0
 	switch {
 	case pass != nil:
 	case ret != nil:
-		code, err := strconv.Atoi(ret.Arg(0))
-		if err != nil || code < 200 || code > 299 {
+		var err error
+		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
 			return
 		}
+	default:
+		return
+	}
+	path, kind := locationMatch(loc)
+	rt := &carve(&b.routeSlab, 1)[0]
+	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Range()
+	if pass == nil {
 		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
-		return
-	default:
 		return
 	}
 	rt.ReadTimeout = b.durationIn(sc, "proxy_read_timeout", 60*time.Second)
@@ -478,7 +487,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
 	headers, via := sc.lookupArray("proxy_set_header")
 	if len(headers) > 0 {
-		rt.Headers = make([]parsers.Setting[string], 0, len(headers))
+		rt.Headers = carve(&b.headerSlab, len(headers))[:0]
 	}
 	for _, d := range headers {
 		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos(), d.Text()), via))
