@@ -200,8 +200,11 @@ type builder struct {
 
 	// Routes and their headers are allocated in slabs (see carve): a large config has
 	// tens of thousands.
-	routeSlab  []parsers.Route
-	headerSlab []parsers.Setting[string]
+	routeSlab   []parsers.Route
+	headerSlab  []parsers.Setting[string]
+	hopSlab     []parsers.Hop
+	backendSlab []parsers.Backend
+	targetSlab  []parsers.Target
 }
 
 // event is one entry of a builder's log: a hop, a backend, a reference to an upstream{}
@@ -231,7 +234,8 @@ type upstreamEntry struct {
 // fork returns a builder sharing b's read-only state, with an empty log.
 func (b *builder) fork() *builder {
 	f := *b
-	f.log, f.logged, f.routeSlab, f.headerSlab = nil, nil, nil, nil
+	f.log, f.logged = nil, nil
+	f.routeSlab, f.headerSlab, f.hopSlab, f.backendSlab, f.targetSlab = nil, nil, nil, nil, nil
 	return &f
 }
 
@@ -398,7 +402,8 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 }
 
 func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Range) *parsers.Hop {
-	h := &parsers.Hop{Kind: parsers.HopNginx, Format: parsers.FormatNginx, Name: name, Pos: pos, Block: block}
+	h := &carve(&b.hopSlab, 1)[0]
+	h.Kind, h.Format, h.Name, h.Pos, h.Block = parsers.HopNginx, parsers.FormatNginx, name, pos, block
 	if b.opts.NginxVersion != "" {
 		h.Version = parsers.Setting[string]{Value: b.opts.NginxVersion, Default: "nginx_version from .no502.yaml"}
 	}
@@ -663,7 +668,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	}
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
-		be := &parsers.Backend{Kind: BackendAddress, Name: url, Pos: pass.Pos(), Block: pass.Range()}
+		be := b.newBackend(BackendAddress, url, pass.Pos(), pass.Range())
 		b.log = append(b.log, event{backend: be})
 		return be
 	}
@@ -680,16 +685,14 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	if scheme == "https" {
 		defPort = "443"
 	}
-	t := target(authority, defPort)
+	t := b.target(authority, defPort)
 	t.Pos = pass.Pos()
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
-	be := &parsers.Backend{
-		Kind: BackendAddress, Name: authority, Pos: pass.Pos(), Block: pass.Range(),
-		Targets:        []*parsers.Target{t},
-		KeepAliveConns: parsers.Def(0, "no upstream keep-alive: proxy_pass names an address, not an upstream{} block"),
-		LBPolicy:       parsers.Def("round-robin", "nginx default round-robin"),
-	}
+	be := b.newBackend(BackendAddress, authority, pass.Pos(), pass.Range())
+	be.Targets = []*parsers.Target{t}
+	be.KeepAliveConns = parsers.Def(0, "no upstream keep-alive: proxy_pass names an address, not an upstream{} block")
+	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
 	be.Passive = parsers.PassiveHealth{
 		Enabled:     parsers.Def(true, "nginx default max_fails=1"),
 		MaxFails:    t.MaxFails,
@@ -699,9 +702,17 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	return be
 }
 
+// newBackend allocates a backend.
+func (b *builder) newBackend(kind, name string, pos parsers.Pos, block parsers.Range) *parsers.Backend {
+	be := &carve(&b.backendSlab, 1)[0]
+	be.Kind, be.Name, be.Pos, be.Block = kind, name, pos, block
+	return be
+}
+
 // target splits an address as written in proxy_pass or an upstream server line.
-func target(addr, defPort string) *parsers.Target {
-	t := &parsers.Target{Address: addr}
+func (b *builder) target(addr, defPort string) *parsers.Target {
+	t := &carve(&b.targetSlab, 1)[0]
+	t.Address = addr
 	if strings.HasPrefix(addr, "unix:") {
 		t.Unix, t.Local = true, true
 		return t
@@ -732,9 +743,12 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 	}
 	b.mu.Unlock()
 	e.once.Do(func() {
-		f := b.fork()
+		// Built on this goroutine with a log of its own, from this builder's slabs.
+		f := *b
+		f.log, f.logged = nil, nil
 		e.be = f.buildUpstream(d)
 		e.log = f.log
+		b.backendSlab, b.targetSlab = f.backendSlab, f.targetSlab
 	})
 	if !b.logged[e] {
 		if b.logged == nil {
@@ -747,7 +761,7 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 }
 
 func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
-	be := &parsers.Backend{Kind: BackendUpstream, Name: d.Arg(0), Pos: d.NamePos(), Block: d.Range()}
+	be := b.newBackend(BackendUpstream, d.Arg(0), d.NamePos(), d.Range())
 	b.log = append(b.log, event{backend: be})
 	be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (assumed nginx < 1.29.7; 32 connections since 1.29.7)")
 	switch {
@@ -801,7 +815,7 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 
 // upstreamServer reads "server address [parameters];" inside upstream{}.
 func (b *builder) upstreamServer(d *Directive) *parsers.Target {
-	t := target(d.Arg(0), "80")
+	t := b.target(d.Arg(0), "80")
 	t.Pos = d.Pos()
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
