@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -185,31 +186,105 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 		}
 		return sp[i].order > sp[j].order
 	})
-	changed := append([]byte(nil), src...)
+	// Work on the top-level blocks the changes fall in, not the whole file: a module
+	// with hundreds of target groups gets a fix for each, and formatting and re-parsing
+	// the whole file for every one made the run quadratic. A block formats the same on
+	// its own as in its file; top-level attributes (a .tfvars file) are aligned with
+	// their neighbours, so for those the window is the whole file.
+	offs := make([]int, 0, 2*len(sp))
+	for _, s := range sp {
+		offs = append(offs, s.start, s.end)
+	}
+	lo, hi := tfWindow(f, offs)
+	part := src[lo:hi]
+	changed := append([]byte(nil), part...)
 	last := len(src) + 1
 	for _, s := range sp {
 		if s.end > last {
 			return nil, "", false // overlapping changes
 		}
-		changed = append(changed[:s.start:s.start], append([]byte(s.text), changed[s.end:]...)...)
+		start, end := s.start-lo, s.end-lo
+		changed = append(changed[:start:start], append([]byte(s.text), changed[end:]...)...)
 		last = s.start
 	}
 
-	before := splitLines(string(src))
-	fmtBefore := splitLines(string(hclwrite.Format(src)))
+	before := splitLines(string(part))
+	fmtBefore := splitLines(string(hclwrite.Format(part)))
 	after := splitLines(string(hclwrite.Format(changed)))
 	if len(fmtBefore) != len(before) {
 		// Formatting changed the line structure; compare with the raw original instead.
 		fmtBefore = before
 	}
 	edits := lineEdits(f.Path, before, fmtBefore, after)
-	result := ApplyEdits(src, edits)
+	result := ApplyEdits(part, edits)
 	file, diags := hclsyntax.ParseConfig(result, f.Path, hcl.InitialPos)
 	if diags.HasErrors() || len(edits) == 0 {
 		return nil, "", false
 	}
-	return edits, topBlockSnippet(file, result, edits), true
+	snippet := topBlockSnippet(file, result, edits)
+	for i := range edits {
+		edits[i].Start += lo
+		edits[i].End += lo
+	}
+	return edits, snippet, true
 }
+
+// tfWindow returns the byte range of whole lines holding the top-level blocks that
+// contain every offset, or the whole file when some offset is in no top-level block.
+func tfWindow(f *parsers.File, offs []int) (int, int) {
+	src := f.Src
+	blocks := tfTopBlocks(f)
+	lo, hi := len(src), 0
+	for _, off := range offs {
+		// An offset at a block's closing brace end still belongs to it.
+		i := sort.Search(len(blocks), func(i int) bool { return blocks[i][1] >= off })
+		if i == len(blocks) || off < blocks[i][0] {
+			return 0, len(src)
+		}
+		lo, hi = min(lo, blocks[i][0]), max(hi, blocks[i][1])
+	}
+	if lo >= hi {
+		return 0, len(src)
+	}
+	lo = bytes.LastIndexByte(src[:lo], '\n') + 1
+	if i := bytes.IndexByte(src[hi:], '\n'); i >= 0 {
+		hi += i + 1
+	} else {
+		hi = len(src)
+	}
+	return lo, hi
+}
+
+// tfTopBlocks returns the byte ranges of a native-syntax file's top-level blocks, in
+// order. Every fix of a run reads the same few files: each is parsed once. The cache is
+// small and reset when full, so a long-lived process does not keep old runs' files.
+func tfTopBlocks(f *parsers.File) [][2]int {
+	tfBlocksCache.Lock()
+	defer tfBlocksCache.Unlock()
+	if b, ok := tfBlocksCache.files[f]; ok {
+		return b
+	}
+	if len(tfBlocksCache.files) >= 64 {
+		tfBlocksCache.files = map[*parsers.File][][2]int{}
+	}
+	var out [][2]int
+	if file, _ := hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos); file != nil {
+		if body, ok := file.Body.(*hclsyntax.Body); ok {
+			for _, b := range body.Blocks {
+				r := b.Range()
+				out = append(out, [2]int{r.Start.Byte, r.End.Byte})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	tfBlocksCache.files[f] = out
+	return out
+}
+
+var tfBlocksCache = struct {
+	sync.Mutex
+	files map[*parsers.File][][2]int
+}{files: map[*parsers.File][][2]int{}}
 
 func splitLines(s string) []string {
 	return strings.SplitAfter(s, "\n")
