@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -198,7 +199,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return usagef("--output: %v", err)
 		}
 		oo.color = false
-		err = format(file, rep, oo)
+		err = writeBuffered(file, rep, oo, format)
 		if cerr := file.Close(); err == nil {
 			err = cerr
 		}
@@ -206,7 +207,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return fmt.Errorf("writing %s: %v", f.output, err)
 		}
 		fmt.Fprintln(out, summaryLine(rep))
-	} else if err := format(out, rep, oo); err != nil {
+	} else if err := writeBuffered(out, rep, oo, format); err != nil {
 		return err
 	}
 	if len(rep.Errors) > 0 {
@@ -290,6 +291,16 @@ func newReport(res *load.Result, findings []rules.Finding) *report {
 	sortDiags(r.Errors)
 	sortDiags(r.Notes)
 	return r
+}
+
+// writeBuffered runs a formatter through a buffer: formatters write line by line, and
+// unbuffered each line was a system call (15,000 findings took half a second to print).
+func writeBuffered(w io.Writer, rep *report, oo outputOptions, format func(io.Writer, *report, outputOptions) error) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := format(bw, rep, oo); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // concerns reports whether a finding is about one of the files named on the command

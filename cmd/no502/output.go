@@ -202,11 +202,14 @@ func sourceLine(m *parsers.Model, pos parsers.Pos) string {
 	}
 	starts, ok := lineIndex[f]
 	if !ok {
-		starts = []int{0}
-		for i, c := range f.Src {
-			if c == '\n' {
-				starts = append(starts, i+1)
+		starts = make([]int, 1, 1+bytes.Count(f.Src, []byte{'\n'}))
+		for i := 0; ; {
+			j := bytes.IndexByte(f.Src[i:], '\n')
+			if j < 0 {
+				break
 			}
+			i += j + 1
+			starts = append(starts, i)
 		}
 		lineIndex[f] = starts
 	}
