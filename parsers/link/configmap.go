@@ -1,6 +1,7 @@
 package link
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -11,26 +12,32 @@ import (
 // it gets an AppServer with the proxy's own timeouts (so grace-period-too-short counts
 // its drain), and every backend that routes to the workload now leads to the hop.
 func linkConfigMaps(m *parsers.Model, embedded []parsers.Embedded) {
+	// Indexes, so that thousands of workloads, hops and backends are not compared
+	// pairwise (50,000 manifests spent seconds here).
+	mountedBy := map[string][]*parsers.Workload{} // "ns/name" of a ConfigMap → workloads mounting it
+	for _, w := range m.Workloads {
+		for i, cm := range w.ConfigMaps {
+			if !slices.Contains(w.ConfigMaps[:i], cm) {
+				mountedBy[cm] = append(mountedBy[cm], w)
+			}
+		}
+	}
+	hopsIn := map[string][]*parsers.Hop{} // file → hops defined in it
+	for _, h := range m.Hops {
+		hopsIn[h.Block.File] = append(hopsIn[h.Block.File], h)
+	}
 	for _, e := range embedded {
 		ns, name, ok := ownerConfigMap(e.Owner)
 		if !ok {
 			continue
 		}
-		var mounts []*parsers.Workload
-		for _, w := range m.Workloads {
-			for _, cm := range w.ConfigMaps {
-				if cm == ns+"/"+name {
-					mounts = append(mounts, w)
-					break
-				}
-			}
-		}
+		mounts := mountedBy[ns+"/"+name]
 		if len(mounts) != 1 {
 			continue // none, or several: which pods run this config is not one answer
 		}
 		w := mounts[0]
-		for _, h := range m.Hops {
-			if h.Block.File != e.Path || h.Workload != nil {
+		for _, h := range hopsIn[e.Path] {
+			if h.Workload != nil {
 				continue
 			}
 			h.Workload = w
@@ -40,12 +47,16 @@ func linkConfigMaps(m *parsers.Model, embedded []parsers.Embedded) {
 		}
 	}
 	// Backends that reach a workload running a proxy lead to that proxy.
+	hopsOf := map[*parsers.Workload][]*parsers.Hop{}
+	for _, h := range m.Hops {
+		if h.Workload != nil {
+			hopsOf[h.Workload] = append(hopsOf[h.Workload], h)
+		}
+	}
 	for _, be := range m.Backends {
 		for _, w := range be.Workloads {
-			for _, h := range m.Hops {
-				if h.Workload == w {
-					addHop(be, h)
-				}
+			for _, h := range hopsOf[w] {
+				addHop(be, h)
 			}
 		}
 	}
