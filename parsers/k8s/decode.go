@@ -45,7 +45,7 @@ type annotation struct {
 }
 
 // decodeFile reads every document of one file into objects. Errors and notes go to diags.
-func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag) []*object {
+func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*object {
 	if len(s.src) > maxBytes {
 		*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
 			"skipped: %d MB is larger than the %d MB limit for one manifest file", len(s.src)>>20, maxBytes>>20))
@@ -53,7 +53,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag) []*object {
 	}
 	seps := separators(s.src)
 	var out []*object
-	if docs, ok := fastDecode(s.src); ok && len(docs) <= maxDocs {
+	if docs, ok := fastDecode(s.src, a); ok && len(docs) <= maxDocs {
 		for _, doc := range docs {
 			root := doc.Content[0]
 			if root.Kind != yaml.MappingNode {

@@ -21,7 +21,9 @@ import (
 // any error. Where it returns ok=true, its trees equal yaml.v3's in every field the k8s
 // reader uses (Kind, Tag, Style, Value, Line, Column, Content, LineComment);
 // TestFastYAMLMatchesYAMLv3 and FuzzFastYAML check that against yaml.v3 itself.
-func fastDecode(src []byte) (docs []*yaml.Node, ok bool) {
+//
+// a carries buffers from one file to the next (nil for fresh ones).
+func fastDecode(src []byte, a *fastArena) (docs []*yaml.Node, ok bool) {
 	// Plain ASCII text without tabs only: tabs (whose meaning depends on where they
 	// sit), control characters, byte-order marks and the Unicode characters YAML forbids
 	// are yaml.v3's to judge.
@@ -30,7 +32,10 @@ func fastDecode(src []byte) (docs []*yaml.Node, ok bool) {
 			return nil, false
 		}
 	}
-	p := &fastParser{src: src}
+	if a == nil {
+		a = &fastArena{}
+	}
+	p := &fastParser{src: src, fastArena: a}
 	p.splitLines()
 	if p.fail {
 		return nil, false
@@ -90,10 +95,17 @@ func (l fastLine) isMarker(m string) bool {
 }
 
 type fastParser struct {
-	src   []byte
+	src  []byte
+	i    int
+	fail bool
+	*fastArena
+}
+
+// fastArena is what decoding one file leaves for the next: a run reads thousands of
+// small manifests, and allocating these afresh for each was a third of the parser's
+// allocations.
+type fastArena struct {
 	lines []fastLine
-	i     int
-	fail  bool
 	// slab hands out nodes from chunks: one allocation per 128 nodes instead of one each.
 	slab []yaml.Node
 	// keys interns mapping keys, which repeat in every manifest (name, image, ports).
@@ -125,7 +137,10 @@ func (p *fastParser) intern(b []byte) string {
 }
 
 func (p *fastParser) splitLines() {
-	p.lines = make([]fastLine, 0, bytes.Count(p.src, []byte("\n"))+1)
+	if n := bytes.Count(p.src, []byte("\n")) + 1; cap(p.lines) < n {
+		p.lines = make([]fastLine, 0, n)
+	}
+	p.lines = p.lines[:0]
 	n := 1
 	for off := 0; off <= len(p.src); {
 		end := bytes.IndexByte(p.src[off:], '\n')

@@ -50,7 +50,7 @@ func sameTree(a, b *yaml.Node, path string) error {
 
 // checkFast fails when fastDecode accepts src but disagrees with yaml.v3.
 func checkFast(src []byte) error {
-	fast, ok := fastDecode(src)
+	fast, ok := fastDecode(src, nil)
 	if !ok {
 		return nil
 	}
@@ -103,7 +103,7 @@ func TestFastYAMLMatchesYAMLv3(t *testing.T) {
 		if err := checkFast([]byte(c)); err != nil {
 			t.Errorf("%q: %v", c, err)
 		}
-		if _, ok := fastDecode([]byte(c)); ok {
+		if _, ok := fastDecode([]byte(c), nil); ok {
 			accepted++
 		}
 	}
@@ -128,7 +128,7 @@ func TestFastYAMLMatchesYAMLv3(t *testing.T) {
 		if err := checkFast(src); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
-		if _, ok := fastDecode(src); ok {
+		if _, ok := fastDecode(src, nil); ok {
 			fast++
 		}
 	}

@@ -49,6 +49,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 
 	charts := map[string]bool{}
 	p := &pending{classes: map[string]string{}}
+	arena := &fastArena{}
 	for _, in := range inputs {
 		m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src})
 		if chart := helmChart(in.Path, in.Src); chart != "" {
@@ -61,7 +62,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		// Read each file's objects right away and keep node trees only for the few kinds
 		// linked later, so the trees of a large run do not all stay alive at once.
-		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags) {
+		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags, arena) {
 			b.add(o, p)
 		}
 	}

@@ -20,11 +20,14 @@ type source struct {
 }
 
 func newSource(path string, src []byte) *source {
-	s := &source{path: path, src: src, lines: []int{0}}
-	for i, b := range src {
-		if b == '\n' {
-			s.lines = append(s.lines, i+1)
+	s := &source{path: path, src: src, lines: make([]int, 1, 1+bytes.Count(src, []byte{'\n'}))}
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			break
 		}
+		i += j + 1
+		s.lines = append(s.lines, i)
 	}
 	return s
 }
