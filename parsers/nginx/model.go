@@ -495,7 +495,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		rt.Headers = carve(&b.headerSlab, len(headers))[:0]
 	}
 	for _, d := range headers {
-		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.Arg(0)+" "+d.Arg(1), d.Pos(), d.Text()), via))
+		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.argText(0, 1), d.Pos(), d.Text()), via))
 		if strings.EqualFold(d.Arg(0), "Connection") {
 			rt.ConnectionHeader = inherited(parsers.Set(d.Arg(1), d.Pos(), d.Text()), via)
 		}
@@ -538,9 +538,23 @@ var inheritedFrom = map[string]*parsers.Origin{
 func (b *builder) durationIn(sc scope, name string, def time.Duration) parsers.Duration {
 	d, via := sc.lookup(name)
 	if d == nil {
-		return parsers.Def(def, "nginx default "+parsers.Seconds(def))
+		return parsers.Def(def, defaultText(def))
 	}
 	return b.duration(d, via)
+}
+
+// defaultText says where a default came from; the common ones are made once, not for
+// each of thousands of routes.
+func defaultText(def time.Duration) string {
+	switch def {
+	case 0:
+		return "nginx default 0s"
+	case 60 * time.Second:
+		return "nginx default 60s"
+	case 75 * time.Second:
+		return "nginx default 75s"
+	}
+	return "nginx default " + parsers.Seconds(def)
 }
 
 // duration converts a directive's first argument; a bad value is a positioned error and

@@ -155,7 +155,13 @@ func (c *Config) pos(start, end int32) parsers.Pos {
 		return parsers.Pos{}
 	}
 	l1, c1 := c.lineCol(start)
-	l2, c2 := c.lineCol(end)
+	l2, c2 := l1, 0
+	if l1 < len(c.lines) && end < c.lines[l1] && end >= start {
+		// Most spans end on the line they start on: count on from the start.
+		c2 = c1 + utf8.RuneCountInString(c.text[start:end])
+	} else {
+		l2, c2 = c.lineCol(end)
+	}
 	return parsers.Pos{File: c.Path, Line: l1, Col: c1, Offset: int(start), EndLine: l2, EndCol: c2, EndOffset: int(end)}
 }
 
@@ -164,6 +170,20 @@ func (d *Directive) Pos() parsers.Pos { return d.cfg.pos(d.start, d.end) }
 
 // NamePos spans the directive's name.
 func (d *Directive) NamePos() parsers.Pos { return d.cfg.pos(d.start, d.nameEnd) }
+
+// argText returns arguments i and j (i < j) as "value value", for messages. When both
+// are written unquoted and one space apart it is a slice of the file, not a new string.
+func (d *Directive) argText(i, j int) string {
+	if j >= len(d.Args) {
+		return d.Arg(i) + " " + d.Arg(j)
+	}
+	a, b := d.Args[i], d.Args[j]
+	if j == i+1 && b.start == a.end+1 && d.cfg.text[a.end] == ' ' &&
+		d.cfg.text[a.start:a.end] == a.Value && d.cfg.text[b.start:b.end] == b.Value {
+		return d.cfg.text[a.start:b.end]
+	}
+	return a.Value + " " + b.Value
+}
 
 // RawArg returns argument i as written, quotes included, or "".
 func (d *Directive) RawArg(i int) string {
