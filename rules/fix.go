@@ -2,6 +2,8 @@ package rules
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,7 +99,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 			edits = append(edits, Edit{File: blk.File, Start: insertAt, End: insertAt, New: insertPrefix + bodyIndent + c.Line + nl})
 		}
 	}
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	slices.SortStableFunc(edits, func(a, b Edit) int { return cmp.Compare(a.Start, b.Start) })
 
 	// Apply the edits to the block's lines to get the snippet.
 	var b strings.Builder
@@ -124,11 +126,17 @@ func dedent(s, prefix string) string {
 	if prefix == "" {
 		return s
 	}
-	lines := strings.SplitAfter(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, prefix)
+	var b strings.Builder
+	b.Grow(len(s))
+	for s != "" {
+		line, rest, found := strings.Cut(s, "\n")
+		b.WriteString(strings.TrimPrefix(line, prefix))
+		if found {
+			b.WriteByte('\n')
+		}
+		s = rest
 	}
-	return strings.Join(lines, "")
+	return b.String()
 }
 
 // ApplyEdits applies edits to src (all for the same file), in offset order. Overlapping
