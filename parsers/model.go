@@ -185,6 +185,10 @@ type Backend struct {
 	Name  string
 	Pos   Pos
 	Block Range
+	// CloudName is the name the cloud knows the backend by, when the config says it: an
+	// AWS target group's name (Terraform's name attribute; the name in a
+	// TargetGroupBinding's targetGroupARN). The link step joins backends that share one.
+	CloudName string
 
 	Targets []*Target
 

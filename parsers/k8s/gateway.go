@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -65,6 +66,20 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 	return h
 }
 
+// targetGroupName returns the name in a target group ARN
+// (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID), or "".
+func targetGroupName(arn string) string {
+	_, res, ok := strings.Cut(arn, ":targetgroup/")
+	if !ok || !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	name, _, ok := strings.Cut(res, "/")
+	if !ok {
+		return ""
+	}
+	return name
+}
+
 // targetGroupBinding models an AWS TargetGroupBinding: a target group outside the
 // cluster (Terraform, CloudFormation) fed with the pods of a Service.
 func (b *builder) targetGroupBinding(o *object) {
@@ -72,7 +87,7 @@ func (b *builder) targetGroupBinding(o *object) {
 	name := str(spec, "serviceRef", "name")
 	be := &parsers.Backend{Kind: "target-group", Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
 	if arn := str(spec, "targetGroupARN"); arn != "" {
-		be.Name = arn
+		be.Name, be.CloudName = arn, targetGroupName(arn)
 	}
 	if svc := b.services[o.namespace+"/"+name]; svc != nil {
 		be.Service, be.Workloads = svc, svc.Workloads

@@ -20,11 +20,49 @@ import (
 // when nothing).
 func Link(m *parsers.Model, embedded []parsers.Embedded, d *parsers.Declared) {
 	detectApps(m)
+	linkCloudNames(m)
 	linkConfigMaps(m, embedded)
 	linkServiceDNS(m)
 	if d != nil {
 		linkChains(m, d.Chains)
 		applyBackends(m, d.Backends)
+	}
+}
+
+// linkCloudNames joins backends the cloud knows by one name: a Terraform target group and
+// the TargetGroupBinding that feeds it the pods of a Service. Each gets the workloads
+// (and so the app servers and proxies) the other knows, so the ALB's settings are checked
+// against the pods behind it.
+func linkCloudNames(m *parsers.Model) {
+	byName := map[string][]*parsers.Backend{}
+	var names []string
+	for _, be := range m.Backends {
+		if be.Kind != "target-group" || be.CloudName == "" {
+			continue
+		}
+		if byName[be.CloudName] == nil {
+			names = append(names, be.CloudName)
+		}
+		byName[be.CloudName] = append(byName[be.CloudName], be)
+	}
+	for _, name := range names {
+		group := byName[name]
+		if len(group) < 2 {
+			continue
+		}
+		for _, from := range group {
+			for _, to := range group {
+				if from == to {
+					continue
+				}
+				if to.Service == nil {
+					to.Service = from.Service
+				}
+				for _, w := range from.Workloads {
+					addWorkload(to, w)
+				}
+			}
+		}
 	}
 }
 

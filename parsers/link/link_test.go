@@ -1,6 +1,7 @@
 package link_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -201,5 +202,76 @@ resource "aws_lb_listener" "l" {
 	}
 	if !found {
 		t.Errorf("no note for the chain step that matches nothing: %v", m.Diags)
+	}
+}
+
+// A TargetGroupBinding names a Terraform target group by ARN: the target group gets the
+// Service's workloads, so the ALB in front is checked against the pods. Near misses: a
+// different name, an ARN that is not a target group's, and a name_prefix (AWS adds a
+// random suffix, so no ARN can be matched to it).
+func TestTargetGroupBindingLinksTerraformTargetGroup(t *testing.T) {
+	const k8s = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: elbv2.k8s.aws/v1beta1
+kind: TargetGroupBinding
+metadata: {name: web, namespace: shop}
+spec:
+  serviceRef: {name: web, port: 80}
+  targetGroupARN: %s
+`
+	const tf = `resource "aws_lb_target_group" "web" {
+  %s
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+`
+	arn := "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/%s/73e2d6bc24d8a067"
+	cases := []struct {
+		name, arn, tgName string
+		linked            bool
+	}{
+		{"same name", fmt.Sprintf(arn, "web"), `name = "web"`, true},
+		{"other name", fmt.Sprintf(arn, "api"), `name = "web"`, false},
+		{"not a target group ARN", "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/1", `name = "web"`, false},
+		{"name_prefix", fmt.Sprintf(arn, "web"), `name_prefix = "web"`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := loadDir(t, map[string]string{
+				"k8s/app.yaml": fmt.Sprintf(k8s, c.arn),
+				"tf/main.tf":   fmt.Sprintf(tf, c.tgName),
+			}, nil)
+			var tg *parsers.Backend
+			for _, be := range m.Backends {
+				if be.Name == "aws_lb_target_group.web" {
+					tg = be
+				}
+			}
+			if tg == nil {
+				t.Fatal("no Terraform target group in the model")
+			}
+			got := len(tg.Workloads) == 1 && tg.Workloads[0] == workload(m, "web") && tg.Service != nil
+			if got != c.linked {
+				t.Errorf("linked = %v, want %v (workloads %d)", got, c.linked, len(tg.Workloads))
+			}
+		})
 	}
 }

@@ -60,6 +60,9 @@ func (b *builder) albModule(c *call) {
 			it.node.alias("backend_protocol", "protocol")
 			name := fmt.Sprintf("%s.target_groups[%s]", addr, it.key)
 			be := &parsers.Backend{Kind: "target-group", Name: name, Pos: it.pos, Block: it.node.rng}
+			if tgName := it.node.strSetting("name", "", ""); tgName.Known() {
+				be.CloudName = tgName.Value
+			}
 			be.DeregistrationDelay = it.node.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 			if it.node.attr("health_check") == nil || it.node.child("health_check") != nil {
 				be.Health = targetGroupHealth(it.node, it.node.child("health_check"))

@@ -178,6 +178,9 @@ func classicHealth(n *node) *parsers.HealthCheck {
 func (b *builder) targetGroup(r *resource) {
 	n := r.node
 	be := &parsers.Backend{Kind: "target-group", Name: r.addr, Pos: n.pos, Block: n.rng}
+	if name := n.strSetting("name", "", ""); name.Known() {
+		be.CloudName = name.Value
+	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 	if !n.dynamic["health_check"] {
 		be.Health = targetGroupHealth(n, n.child("health_check"))
