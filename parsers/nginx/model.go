@@ -383,16 +383,18 @@ func (b *builder) http(sc scope) {
 func (b *builder) serverBlock(sc scope, d *Directive) {
 	ssc := sc.with("server", d.Block)
 	srv := ssc[len(ssc)-1].ds
+	// Name the server as its config does: its first server_name, else what it listens
+	// on ("listen 80"); "_" and "" are the catch-all names, not names.
 	name := ""
-	for _, key := range []string{"server_name", "listen"} {
-		for _, x := range srv {
-			if x.Name == key && len(x.Args) > 0 && x.Args[0].Value != "" {
-				name = x.Args[0].Value
-				break
-			}
-		}
-		if name != "" {
+	for _, x := range srv {
+		if x.Name == "server_name" && len(x.Args) > 0 && x.Args[0].Value != "_" && x.Args[0].Value != "" {
+			name = x.Args[0].Value
 			break
+		}
+	}
+	for _, x := range srv {
+		if name == "" && x.Name == "listen" && len(x.Args) > 0 && x.Args[0].Value != "" {
+			name = "listen " + x.Args[0].Value
 		}
 	}
 	if name == "" {

@@ -193,7 +193,7 @@ func TestModelVersionDefaults(t *testing.T) {
 		m := parseOne(t, conf, parsers.Options{NginxVersion: c.version})
 		h := m.Hops[0]
 		r := h.Routes[0]
-		if h.Name != "8080" {
+		if h.Name != "listen 8080" {
 			t.Errorf("hop name from listen = %q", h.Name)
 		}
 		if c.version != "" && (h.Version.Value != c.version || h.Version.Default != "nginx_version from .no502.yaml") {
@@ -405,5 +405,19 @@ func TestParallelBuildMatchesSequential(t *testing.T) {
 	// two per upstream, one per server's connect timeout.
 	if want := 1 + 6*2 + 300; len(par.Diags) != want {
 		t.Errorf("%d diags, want %d", len(par.Diags), want)
+	}
+}
+
+// A server is named by its first real server_name, else by what it listens on.
+func TestServerNames(t *testing.T) {
+	for _, c := range []struct{ conf, want string }{
+		{"server { server_name api.example.com www; listen 80; location / { proxy_pass http://a; } }", "api.example.com"},
+		{"server { server_name _; listen 8080 default_server; location / { proxy_pass http://a; } }", "listen 8080"},
+		{"server { listen 127.0.0.1:80; server_name \"\"; location / { proxy_pass http://a; } }", "listen 127.0.0.1:80"},
+	} {
+		m := parseOne(t, "http { "+c.conf+" }", parsers.Options{})
+		if len(m.Hops) != 1 || m.Hops[0].Name != c.want {
+			t.Errorf("%s: hop name %q, want %q", c.conf, m.Hops[0].Name, c.want)
+		}
 	}
 }
