@@ -61,6 +61,17 @@ type Config struct {
 	// DeregistrationOverhang: when set, a deregistration delay longer than the pod lives
 	// after deregistration plus this much is reported (lb-drain-mismatch; default off).
 	DeregistrationOverhang parsers.Duration
+	// Context lists files and directories read for cross-layer links when only some files
+	// are linted (a pre-commit run names the changed ones): findings are still reported
+	// for the named files only.
+	Context []ContextPath
+}
+
+// ContextPath is one context: entry.
+type ContextPath struct {
+	Path string // as written, relative to the config file's directory
+	Abs  string // resolved by LoadConfig; empty after ParseConfig alone
+	Pos  parsers.Pos
 }
 
 // ParseOptions returns what the link step needs from the config, for load.Options.Parse.
@@ -164,7 +175,21 @@ func LoadConfig(path, display string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config: %v", err)
 	}
-	return ParseConfig(display, src)
+	c, err := ParseConfig(display, src)
+	if err != nil {
+		return nil, err
+	}
+	for i, cp := range c.Context {
+		abs := cp.Path
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(filepath.Dir(path), abs)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, &ConfigError{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)}
+		}
+		c.Context[i].Abs = abs
+	}
+	return c, nil
 }
 
 // ConfigError is a problem in .no502.yaml, with the position of the bad key or value.
@@ -322,6 +347,20 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 				}
 				c.Ignore = append(c.Ignore, s)
 			}
+		case "context":
+			if v.Kind != yaml.SequenceNode {
+				return nil, bad(v, "context must be a list of paths")
+			}
+			for _, item := range v.Content {
+				s, err := str(item, "context entry")
+				if err != nil {
+					return nil, err
+				}
+				if strings.TrimSpace(s) == "" {
+					return nil, bad(item, "context: an entry is empty")
+				}
+				c.Context = append(c.Context, ContextPath{Path: s, Pos: p(item)})
+			}
 		case "nginx_version":
 			s, err := str(v, "nginx_version")
 			if err != nil {
@@ -352,7 +391,7 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 			}
 			c.DeregistrationOverhang = d
 		default:
-			return nil, bad(k, "unknown key %q (want routes, edge, edge_timeout, rules, ignore, nginx_version, probe_failure_window, lb_detection_window, chain, backends, deregistration_margin, deregistration_overhang)", k.Value)
+			return nil, bad(k, "unknown key %q (want routes, edge, edge_timeout, rules, ignore, nginx_version, probe_failure_window, lb_detection_window, chain, backends, deregistration_margin, deregistration_overhang, context)", k.Value)
 		}
 	}
 	c.fillDefaults()

@@ -15,7 +15,11 @@ import (
 // or scaled by the HPA in the manifests next to it. nginx includes and Caddy imports are
 // followed by their parsers already. Only the named files' directories are read: no
 // walk, so a pre-commit run stays fast.
-func loadWithContext(paths []string, opts load.Options) (*load.Result, error) {
+//
+// context holds the config's context: paths (absolute), read too when files are named,
+// so that links to other layers (the ALB in Terraform in front of a changed manifest)
+// are seen.
+func loadWithContext(paths []string, opts load.Options, context ...string) (*load.Result, error) {
 	named := map[string]bool{}
 	var extra []string
 	seen := map[string]bool{}
@@ -34,6 +38,14 @@ func loadWithContext(paths []string, opts load.Options) (*load.Result, error) {
 			}
 		}
 	}
+	if len(named) > 0 {
+		for _, c := range context {
+			if !seen[c] {
+				seen[c] = true
+				extra = append(extra, c)
+			}
+		}
+	}
 	var fresh []string
 	for _, e := range extra {
 		if !named[displayPath(opts.Cwd, e)] {
@@ -46,11 +58,26 @@ func loadWithContext(paths []string, opts load.Options) (*load.Result, error) {
 	}
 	// Report only for the named files (and stdin); the context files were read, not
 	// linted, and do not count as linted files.
+	stdin := displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd))
 	for p := range res.Explicit {
-		if !named[p] && p != displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd)) {
+		if !named[p] && p != stdin {
 			delete(res.Explicit, p)
-			res.Files--
 		}
+	}
+	// Count what was linted: the named files that were read or could not be (an error
+	// names them), and stdin.
+	hasDiag := map[string]bool{}
+	for _, d := range res.Model.Diags {
+		hasDiag[d.Pos.File] = true
+	}
+	res.Files = 0
+	for p := range named {
+		if res.Explicit[p] || hasDiag[p] {
+			res.Files++
+		}
+	}
+	if opts.Stdin != nil && !named[stdin] {
+		res.Files++
 	}
 	return res, nil
 }

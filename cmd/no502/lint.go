@@ -165,7 +165,11 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return usagef("--baseline %s: %v", f.baseline, err)
 		}
 	}
-	res, err := loadWithContext(paths, opts)
+	var context []string
+	for _, c := range cfg.Context {
+		context = append(context, c.Abs)
+	}
+	res, err := loadWithContext(paths, opts, context...)
 	if err != nil {
 		return usagef("%v", err)
 	}

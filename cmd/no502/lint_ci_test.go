@@ -103,3 +103,39 @@ func TestExplicitFileContext(t *testing.T) {
 		t.Errorf("variables.tf alone must not report main.tf's finding: exit %d\n%s", code, out)
 	}
 }
+
+// context: in .no502.yaml makes a pre-commit run on one manifest see the Terraform ALB in
+// front of it: the keep-alive race between the two is reported on the manifest, and only
+// the named file counts as linted. Without context: the manifest alone is clean; a
+// context path that does not exist is a positioned config error.
+func TestConfigContext(t *testing.T) {
+	src := "../../testdata/stacks/alb-tgb-gunicorn"
+	dir := t.TempDir()
+	for _, name := range []string{"k8s/app.yaml", "terraform/alb.tf"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	out, _, code := runIn(t, dir, "", "lint", "--no-color", "k8s/app.yaml")
+	if code != 0 || !strings.Contains(out, "0 findings in 1 file") {
+		t.Errorf("without context: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("context:\n  - terraform\n"), 0o644)
+	out, _, code = runIn(t, dir, "", "lint", "--no-color", "k8s/app.yaml")
+	if code != 1 || !strings.Contains(out, "k8s/app.yaml:20:80: warning[keepalive-race]") || !strings.Contains(out, "1 finding in 1 file") {
+		t.Errorf("with context: exit %d\n%s", code, out)
+	}
+	// A whole-directory run is unchanged by context:.
+	out, _, code = runIn(t, dir, "", "lint", "--no-color", ".")
+	if code != 1 || !strings.Contains(out, "1 finding in 2 files") {
+		t.Errorf("directory run: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("context:\n  - terraform\n  - infra\n"), 0o644)
+	_, errOut, code := runIn(t, dir, "", "lint", "--no-color", "k8s/app.yaml")
+	if code != 2 || !strings.Contains(errOut, ".no502.yaml:3:5: context: infra does not exist") {
+		t.Errorf("missing context path: exit %d\n%s", code, errOut)
+	}
+}
