@@ -113,6 +113,18 @@ func runKeepaliveRace(p *Pass) {
 	}
 }
 
+// poolIdleSetting says, in the hop's own config language, how to keep its idle upstream
+// connections for want.
+func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) string {
+	switch h.Kind {
+	case parsers.HopNginx:
+		return fmt.Sprintf("keepalive_timeout %s in upstream %s", parsers.Seconds(want), be.Name)
+	case parsers.HopCaddy:
+		return fmt.Sprintf("keepalive %s in the transport http block of reverse_proxy %s", parsers.FormatDuration(want), be.Name)
+	}
+	return fmt.Sprintf("an idle timeout of %s for its connections to %s", parsers.Seconds(want), be.Name)
+}
+
 // keepaliveFinding builds the finding for one racing pair, at the side to change.
 func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
 	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(idle))
@@ -137,7 +149,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 		}
 		return Finding{
 			Pos:     pos,
-			Message: fmt.Sprintf("%s Keep %s's idle upstream connections shorter than %s, e.g. keepalive_timeout %s in %s (or raise the upstream's keep-alive above %s).", race, product(h), parsers.Seconds(ka.Value), parsers.Seconds(want), be.Name, parsers.Seconds(idle.Value)),
+			Message: fmt.Sprintf("%s Keep %s's idle upstream connections shorter than %s, e.g. %s (or raise the upstream's keep-alive above %s).", race, product(h), parsers.Seconds(ka.Value), poolIdleSetting(h, be, want), parsers.Seconds(idle.Value)),
 			Related: []Related{related(ka, s.pos(), s.name()+" keep-alive")},
 			Fix:     fix,
 		}

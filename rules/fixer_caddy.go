@@ -410,3 +410,56 @@ func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
 	e.setInBlock(global, lines, global.Find, names)
 	return &Fix{Description: description, Snippet: e.snippet(global.Pos.Offset, global.Pos.EndOffset), Edits: e.edits}
 }
+
+// caddyIdleFix sets how long Caddy keeps idle client connections (servers > timeouts >
+// idle in the global options): the idle line where one is written, else in the global
+// options block, creating the blocks it needs.
+func caddyIdleFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note string) *Fix {
+	v := parsers.FormatDuration(want)
+	desc := "keep idle client connections open " + v + " in Caddy (servers > timeouts > idle)"
+	line := "idle " + v + " # " + note
+	if idle := h.ClientIdleTimeout; idle.Explicit() {
+		if f, cf := caddyFile(m, idle.Pos); cf != nil {
+			if d := cf.At(idle.Pos.Offset); d != nil && d.Name() == "idle" {
+				e := &caddyEdits{file: f.Path, src: f.Src}
+				e.replaceLine(d, line)
+				return &Fix{Description: desc, Snippet: e.snippet(d.Pos.Offset, d.Pos.EndOffset), Edits: e.edits}
+			}
+		}
+	}
+	snippet := "{\n\tservers {\n\t\ttimeouts {\n\t\t\t" + line + "\n\t\t}\n\t}\n}\n"
+	f := m.File(h.Pos.File)
+	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
+		f = m.File(f.IncludedBy.File)
+	}
+	if f == nil || f.Host != "" {
+		return &Fix{Description: desc, Snippet: snippet}
+	}
+	cf, _ := caddy.ParseFile(f.Path, f.Src)
+	var global *caddy.Directive
+	if len(cf.Directives) > 0 && len(cf.Directives[0].Tokens) == 0 && cf.Directives[0].HasBlock {
+		global = cf.Directives[0]
+	}
+	if global == nil {
+		text := snippet + "\n"
+		return &Fix{Description: desc, Snippet: snippet, Edits: []Edit{{File: f.Path, Start: 0, End: 0, New: text}}}
+	}
+	e := &caddyEdits{file: f.Path, src: f.Src}
+	var servers *caddy.Directive
+	for _, d := range global.Block {
+		if d.Name() == "servers" && len(d.Args()) == 0 && d.HasBlock {
+			servers = d
+		}
+	}
+	if servers == nil {
+		e.setInBlock(global, []string{"servers {\n\ttimeouts {\n\t\t" + line + "\n\t}\n}"}, global.Find, []string{"\x00servers"})
+	} else if timeouts := servers.Find("timeouts"); timeouts != nil && timeouts.HasBlock {
+		e.setInBlock(timeouts, []string{line}, timeouts.Find, []string{"idle"})
+	} else {
+		e.setInBlock(servers, []string{"timeouts {\n\t" + line + "\n}"}, servers.Find, []string{"\x00timeouts"})
+	}
+	if len(e.edits) == 0 {
+		return &Fix{Description: desc, Snippet: snippet}
+	}
+	return &Fix{Description: desc, Snippet: e.snippet(global.Pos.Offset, global.Pos.EndOffset), Edits: e.edits}
+}

@@ -148,9 +148,13 @@ func TestCaddyAddTargetFix(t *testing.T) {
 }
 
 // TestCaddyTestdataFixesClear applies every fix with edits found in testdata/caddy-*/
-// to a copy of the file and lints again: the finding must go, the file must still parse.
+// (and the cross-layer cases with a Caddyfile, testdata/xl-*caddy*) to a copy of the
+// file and lints again: the finding must go, the file must still parse, and the real
+// Caddy must accept it.
 func TestCaddyTestdataFixesClear(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/caddy-*")
+	xl, _ := filepath.Glob("testdata/xl-*caddy*")
+	dirs = append(dirs, xl...)
 	for _, dir := range dirs {
 		_, findings := lintCaddyDir(t, dir)
 		for _, f := range findings {

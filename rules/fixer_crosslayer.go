@@ -119,8 +119,7 @@ func hopKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note 
 		return &Fix{Description: "set keep-alive in the ingress-nginx controller's ConfigMap",
 			Snippet: fmt.Sprintf("# the ingress-nginx controller ConfigMap (Helm: controller.config)\ndata:\n  keep-alive: %q  # %s\n", secondsFlag(want), note)}
 	case parsers.HopCaddy:
-		return &Fix{Description: "keep idle client connections open " + v + " in Caddy",
-			Snippet: fmt.Sprintf("{\n\tservers {\n\t\ttimeouts {\n\t\t\tidle %s\n\t\t}\n\t}\n}\n", v)}
+		return caddyIdleFix(m, h, want, note)
 	}
 	return nil
 }
@@ -137,8 +136,12 @@ func poolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, want tim
 		return BlockFix(m, be.Block, nginxIndent, "set keepalive_timeout "+v+" in upstream "+be.Name,
 			LineChange{At: at, Line: fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)})
 	case parsers.HopCaddy:
-		return &Fix{Description: "set keepalive " + v + " in the reverse_proxy transport",
-			Snippet: fmt.Sprintf("reverse_proxy %s {\n\ttransport http {\n\t\tkeepalive %s  # %s\n\t}\n}\n", be.Name, v, note)}
+		desc := "set keepalive " + parsers.FormatDuration(want) + " in the reverse_proxy's transport http block"
+		if fix := caddyProxyFix(m, be.Pos, desc, caddySub{name: "keepalive", value: parsers.FormatDuration(want), transport: true, comment: note}); fix != nil {
+			return fix
+		}
+		return &Fix{Description: desc,
+			Snippet: fmt.Sprintf("reverse_proxy %s {\n\ttransport http {\n\t\tkeepalive %s # %s\n\t}\n}\n", be.Name, parsers.FormatDuration(want), note)}
 	}
 	return nil
 }
