@@ -24,6 +24,10 @@ type File struct {
 	// Path names the virtual file ("cm.yaml#nginx.conf") and positions inside it are
 	// already mapped to the host file by the parser that embedded it.
 	Host string
+	// Blocks are the byte ranges of a native-syntax HCL file's top-level blocks, in file
+	// order, set by the Terraform parser: a fix formats and re-parses only the blocks it
+	// changes.
+	Blocks []Range
 }
 
 // Model is everything the parsers learned from one run: the layers of the request path

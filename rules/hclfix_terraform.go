@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -233,15 +232,15 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 // contain every offset, or the whole file when some offset is in no top-level block.
 func tfWindow(f *parsers.File, offs []int) (int, int) {
 	src := f.Src
-	blocks := tfTopBlocks(f)
+	blocks := f.Blocks // from the Terraform parser; none: the whole file
 	lo, hi := len(src), 0
 	for _, off := range offs {
 		// An offset at a block's closing brace end still belongs to it.
-		i := sort.Search(len(blocks), func(i int) bool { return blocks[i][1] >= off })
-		if i == len(blocks) || off < blocks[i][0] {
+		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].End >= off })
+		if i == len(blocks) || off < blocks[i].Start || blocks[i].End > len(src) {
 			return 0, len(src)
 		}
-		lo, hi = min(lo, blocks[i][0]), max(hi, blocks[i][1])
+		lo, hi = min(lo, blocks[i].Start), max(hi, blocks[i].End)
 	}
 	if lo >= hi {
 		return 0, len(src)
@@ -254,37 +253,6 @@ func tfWindow(f *parsers.File, offs []int) (int, int) {
 	}
 	return lo, hi
 }
-
-// tfTopBlocks returns the byte ranges of a native-syntax file's top-level blocks, in
-// order. Every fix of a run reads the same few files: each is parsed once. The cache is
-// small and reset when full, so a long-lived process does not keep old runs' files.
-func tfTopBlocks(f *parsers.File) [][2]int {
-	tfBlocksCache.Lock()
-	defer tfBlocksCache.Unlock()
-	if b, ok := tfBlocksCache.files[f]; ok {
-		return b
-	}
-	if len(tfBlocksCache.files) >= 64 {
-		tfBlocksCache.files = map[*parsers.File][][2]int{}
-	}
-	var out [][2]int
-	if file, _ := hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos); file != nil {
-		if body, ok := file.Body.(*hclsyntax.Body); ok {
-			for _, b := range body.Blocks {
-				r := b.Range()
-				out = append(out, [2]int{r.Start.Byte, r.End.Byte})
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	tfBlocksCache.files[f] = out
-	return out
-}
-
-var tfBlocksCache = struct {
-	sync.Mutex
-	files map[*parsers.File][][2]int
-}{files: map[*parsers.File][][2]int{}}
 
 func splitLines(s string) []string {
 	return strings.SplitAfter(s, "\n")

@@ -123,6 +123,14 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 		hf, diags = hcljson.Parse(f.Src, f.Path)
 	} else {
 		hf, diags = hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos)
+		if hf != nil {
+			if body, ok := hf.Body.(*hclsyntax.Body); ok {
+				for _, b := range body.Blocks {
+					r := b.Range()
+					f.Blocks = append(f.Blocks, parsers.Range{File: f.Path, Start: r.Start.Byte, End: r.End.Byte})
+				}
+			}
+		}
 	}
 	m.Diags = append(m.Diags, convertDiags(f.Path, diags)...)
 	return hf
