@@ -266,9 +266,7 @@ func annotationDirective(f *parsers.File, doc []byte, firstLine, lastLine int) *
 		return nil
 	}
 	d := &directive{kind: dirAnnotation, file: f.Path, first: firstLine, last: lastLine, used: map[string]bool{}}
-	for _, id := range strings.FieldsFunc(val.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		d.ids = append(d.ids, id)
-	}
+	d.ids = strings.FieldsFunc(val.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 	d.all = len(d.ids) == 0
 	line := firstLine + key.Line - 1
 	d.pos = parsers.Pos{File: f.Path, Line: line, Col: key.Column}
