@@ -62,7 +62,7 @@ func checkBounds(t testing.TB, name string, src []byte, cfg *Config, diags []par
 			}
 			for i, a := range d.Args {
 				p := d.ArgPos(i)
-				check("arg "+a.Value, p)
+				check("arg "+d.Arg(i), p)
 				if raw := d.RawArg(i); string(src[p.Offset:p.EndOffset]) != raw || a.Quoted != (raw[0] == '"' || raw[0] == '\'') {
 					fail("%s: arg %q does not match source %q", name, raw, src[p.Offset:p.EndOffset])
 				}

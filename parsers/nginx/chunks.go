@@ -99,6 +99,7 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	var top []*Directive
 	count := 0
 	extras := map[*Directive]*directiveExtra{}
+	var values map[int32]string
 	for i, p := range parts {
 		if len(p.diags) > 0 || len(p.lx.diags) > 0 || p.lx.fatal || p.pending != nil || p.tokEnd > cuts[i+1] {
 			return false
@@ -141,6 +142,12 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 		for d, x := range p.extras {
 			extras[d] = x
 		}
+		for off, v := range p.values {
+			if values == nil {
+				values = map[int32]string{}
+			}
+			values[off] = v
+		}
 	}
 	if len(open) > 0 {
 		return false // unclosed at the end of the file: the sequential parse says so
@@ -152,5 +159,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	if len(extras) > 0 {
 		cfg.extras = extras
 	}
+	cfg.values = values
 	return true
 }

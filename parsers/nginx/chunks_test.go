@@ -21,7 +21,7 @@ func dumpTree(cfg *Config, diags []parsers.Diag) string {
 				strings.Repeat("  ", depth), d.Name, d.Pos(), d.NamePos(), d.OpenPos(), d.ClosePos(),
 				d.Block != nil, len(d.Block), d.Comment(), d.Lua())
 			for i, a := range d.Args {
-				fmt.Fprintf(&b, "%s  arg %q raw=%q quoted=%v %v\n", strings.Repeat("  ", depth), a.Value, d.RawArg(i), a.Quoted, d.ArgPos(i))
+				fmt.Fprintf(&b, "%s  arg %q raw=%q quoted=%v %v\n", strings.Repeat("  ", depth), d.Arg(i), d.RawArg(i), a.Quoted, d.ArgPos(i))
 			}
 			walk(d.Block, depth+1)
 		}

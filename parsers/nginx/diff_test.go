@@ -65,8 +65,8 @@ func canonArgs(name string, args []string, upstreamServer bool) string {
 func canonOurs(ds []*Directive, path string, inUpstream bool, out *[]string) {
 	for _, d := range ds {
 		var args []string
-		for _, a := range d.Args {
-			args = append(args, a.Value)
+		for i := range d.Args {
+			args = append(args, d.Arg(i))
 		}
 		s := path + canonArgs(d.Name, args, inUpstream && d.Name == "server")
 		if d.HasBlock {

@@ -134,7 +134,7 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 		r.diags = append(r.diags, parsers.Error(d.Pos(), "include takes exactly one path, got %d", len(d.Args)))
 		return
 	}
-	pat := d.Args[0].Value
+	pat := d.Arg(0)
 	if pat == "" {
 		r.diags = append(r.diags, parsers.Error(d.Pos(), "include with an empty path"))
 		return

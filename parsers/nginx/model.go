@@ -329,7 +329,7 @@ func httpLevels(cfg *Config) [][]*Directive {
 func collectUpstreams(http []*Directive, into map[string]*Directive) {
 	for _, d := range http {
 		if d.Name == "upstream" && d.Block != nil && len(d.Args) > 0 {
-			name := strings.ToLower(d.Args[0].Value)
+			name := strings.ToLower(d.Arg(0))
 			if into[name] == nil {
 				into[name] = d
 			}
@@ -387,14 +387,14 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	// on ("listen 80"); "_" and "" are the catch-all names, not names.
 	name := ""
 	for _, x := range srv {
-		if x.Name == "server_name" && len(x.Args) > 0 && x.Args[0].Value != "_" && x.Args[0].Value != "" {
-			name = x.Args[0].Value
+		if x.Name == "server_name" && len(x.Args) > 0 && x.Arg(0) != "_" && x.Arg(0) != "" {
+			name = x.Arg(0)
 			break
 		}
 	}
 	for _, x := range srv {
-		if name == "" && x.Name == "listen" && len(x.Args) > 0 && x.Args[0].Value != "" {
-			name = "listen " + x.Args[0].Value
+		if name == "" && x.Name == "listen" && len(x.Args) > 0 && x.Arg(0) != "" {
+			name = "listen " + x.Arg(0)
 		}
 	}
 	if name == "" {
@@ -471,8 +471,8 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
 	if d, via := sc.lookup("proxy_next_upstream"); d != nil {
 		var cs []string
-		for _, a := range d.Args {
-			cs = append(cs, a.Value)
+		for i := range d.Args {
+			cs = append(cs, d.Arg(i))
 		}
 		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
 	}
@@ -566,7 +566,7 @@ func (b *builder) duration(d *Directive, via string) parsers.Duration {
 		b.errorf(d, d.Pos(), "%s needs a time value", d.Name)
 		return parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}
 	}
-	v, err := ParseDuration(d.Args[0].Value)
+	v, err := ParseDuration(d.Arg(0))
 	if err != nil {
 		b.errorf(d, d.ArgPos(0), "%s: %v", d.Name, err)
 		return parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}
@@ -591,8 +591,8 @@ func (b *builder) integer(d *Directive, i int) parsers.Setting[int] {
 // accepts the modifier glued to the path ("=/x", "~\.php$").
 func locationMatch(d *Directive) (string, string) {
 	if len(d.Args) >= 2 {
-		p := d.Args[1].Value
-		switch d.Args[0].Value {
+		p := d.Arg(1)
+		switch d.Arg(0) {
 		case "=":
 			return p, "exact"
 		case "~", "~*":
@@ -836,7 +836,7 @@ func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
 	for i := 1; i < len(d.Args); i++ {
-		k, v, _ := strings.Cut(d.Args[i].Value, "=")
+		k, v, _ := strings.Cut(d.Arg(i), "=")
 		switch k {
 		case "backup":
 			t.Backup = true

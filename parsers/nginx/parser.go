@@ -88,12 +88,14 @@ func (d *Directive) Included() []*Config {
 	return nil
 }
 
-// Arg is one argument of a directive. Its text as written is Directive.RawArg, its
-// position Directive.ArgPos.
+// Arg is one argument of a directive: what nginx sees is Directive.Arg(i), the text as
+// written Directive.RawArg(i), its position Directive.ArgPos(i). It holds offsets only
+// (a large config has hundreds of thousands of arguments); the value of a quoted or
+// escaped argument, which differs from its text, is kept beside the tree.
 type Arg struct {
-	Value      string // what nginx sees: quotes removed, escapes applied
 	start, end int32
 	Quoted     bool
+	unescaped  bool // the value differs from the text as written: it is in Config.values
 }
 
 // Comment is one '#' comment.
@@ -114,6 +116,9 @@ type Config struct {
 	// extras holds the comments, Lua bodies and included files of the directives that
 	// have them.
 	extras map[*Directive]*directiveExtra
+	// values holds, by start offset, the arguments whose value differs from their text
+	// (quotes removed, escapes applied).
+	values map[int32]string
 	lines  []int32 // byte offset of the start of every line, for positions
 	bom    bool    // Src starts with a UTF-8 byte order mark, which takes no column
 }
@@ -178,11 +183,10 @@ func (d *Directive) argText(i, j int) string {
 		return d.Arg(i) + " " + d.Arg(j)
 	}
 	a, b := d.Args[i], d.Args[j]
-	if j == i+1 && b.start == a.end+1 && d.cfg.text[a.end] == ' ' &&
-		d.cfg.text[a.start:a.end] == a.Value && d.cfg.text[b.start:b.end] == b.Value {
+	if j == i+1 && b.start == a.end+1 && d.cfg.text[a.end] == ' ' && !a.unescaped && !b.unescaped {
 		return d.cfg.text[a.start:b.end]
 	}
-	return a.Value + " " + b.Value
+	return d.Arg(i) + " " + d.Arg(j)
 }
 
 // RawArg returns argument i as written, quotes included, or "".
@@ -245,10 +249,14 @@ func (d *Directive) Range() parsers.Range {
 
 // Arg returns the value of argument i, or "".
 func (d *Directive) Arg(i int) string {
-	if i < len(d.Args) {
-		return d.Args[i].Value
+	if i < 0 || i >= len(d.Args) {
+		return ""
 	}
-	return ""
+	a := d.Args[i]
+	if a.unescaped {
+		return d.cfg.values[a.start]
+	}
+	return d.cfg.text[a.start:a.end]
 }
 
 // maxDirectives bounds the AST of one file, so that a huge generated file costs bounded
@@ -321,7 +329,7 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 	}
 	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), lastOp: -1}
 	p.run()
-	cfg.Comments, cfg.extras = p.comments, p.extras
+	cfg.Comments, cfg.extras, cfg.values = p.comments, p.extras, p.values
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
@@ -378,6 +386,7 @@ type parser struct {
 	// What the parser read besides the tree; ParseFile hands them to the Config.
 	comments []Comment
 	extras   map[*Directive]*directiveExtra
+	values   map[int32]string
 
 	// A parser reading one part of a large file (chunks.go) records what happens at its
 	// outermost level as ops, for the merge to apply in file order: a directive added,
@@ -479,7 +488,14 @@ func (p *parser) run() {
 				p.args = p.args[:0]
 				continue
 			}
-			p.args = append(p.args, Arg{Value: t.val, start: int32(t.pos.Offset), end: int32(t.pos.EndOffset), Quoted: t.quoted})
+			a := Arg{start: int32(t.pos.Offset), end: int32(t.pos.EndOffset), Quoted: t.quoted}
+			if t.val != t.raw {
+				if p.values == nil {
+					p.values = map[int32]string{}
+				}
+				p.values[a.start], a.unescaped = t.val, true
+			}
+			p.args = append(p.args, a)
 		case tSemi:
 			d := p.take()
 			if d == nil {

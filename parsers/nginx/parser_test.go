@@ -55,14 +55,14 @@ func TestParsePositions(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", c.what, c.got, c.want)
 		}
 	}
-	if got := sn.Args[0]; got.Value != "é.example" || sn.RawArg(0) != `"é.example"` || !got.Quoted {
+	if got := sn.Args[0]; sn.Arg(0) != "é.example" || sn.RawArg(0) != `"é.example"` || !got.Quoted {
 		t.Errorf("arg0 = %+v", got)
 	}
-	if got := sn.Args[1]; got.Value != "b'c" || sn.RawArg(1) != `'b\'c'` {
-		t.Errorf("arg1 = %+v", got)
+	if sn.Arg(1) != "b'c" || sn.RawArg(1) != `'b\'c'` {
+		t.Errorf("arg1 = %q (%s)", sn.Arg(1), sn.RawArg(1))
 	}
-	if pp.Args[0].Value != "http://${up}x" {
-		t.Errorf("${var} word = %q", pp.Args[0].Value)
+	if pp.Arg(0) != "http://${up}x" {
+		t.Errorf("${var} word = %q", pp.Arg(0))
 	}
 	if listen.Comment() != "port" || srv.Comment() != "main" {
 		t.Errorf("comments: listen %q server %q", listen.Comment(), srv.Comment())
@@ -93,15 +93,15 @@ func TestParseLexing(t *testing.T) {
 		"rewrite ^/a\\.b$ /c\\\\d;\n")
 	a := cfg.Directives[0]
 	var vals []string
-	for _, x := range a.Args {
-		vals = append(vals, x.Value)
+	for i := range a.Args {
+		vals = append(vals, a.Arg(i))
 	}
 	// '#' inside a word is literal; a backslash protects ';'.
 	if got := strings.Join(vals, "|"); got != `b#c|x"y|\;z` {
 		t.Errorf("args = %q", got)
 	}
 	ifd := cfg.Directives[1]
-	if len(ifd.Args) != 4 || ifd.RawArg(3) != ")" || ifd.Args[2].Value != "x" {
+	if len(ifd.Args) != 4 || ifd.RawArg(3) != ")" || ifd.Arg(2) != "x" {
 		t.Errorf("if args = %+v", ifd.Args)
 	}
 	if e := cfg.Directives[2]; !e.HasBlock || e.Block == nil || len(e.Block) != 0 {
@@ -110,7 +110,7 @@ func TestParseLexing(t *testing.T) {
 	if f := cfg.Directives[3]; f.Name != "f" || len(f.Args) != 2 || f.ArgPos(1).Line != 5 {
 		t.Errorf("f = %+v", f)
 	}
-	if r := cfg.Directives[4]; r.Args[0].Value != `^/a\.b$` || r.Args[1].Value != `/c\d` {
+	if r := cfg.Directives[4]; r.Arg(0) != `^/a\.b$` || r.Arg(1) != `/c\d` {
 		t.Errorf("rewrite = %+v", r.Args)
 	}
 }
