@@ -68,6 +68,28 @@ upstream app {
 }
 ` + "```" + `
 
+` + "```caddyfile" + `
+{
+	servers {
+		timeouts {
+			idle 65s # Caddy behind an ALB with idle 60s
+		}
+	}
+}
+
+example.com {
+	reverse_proxy app.web.svc.cluster.local:8000 {
+		transport http {
+			keepalive 4s # below uvicorn's 5s
+		}
+	}
+}
+` + "```" + `
+
+Fixes are byte edits of the file where the setting lives (nginx, Caddyfile, Terraform, a
+manifest's command line); where it lives outside the linted files (an app's code, the
+ingress-nginx controller's ConfigMap) the fix is a snippet to apply by hand.
+
 ## Sources
 
 - Invariant 1 and the "Application servers", "nginx", "ingress-nginx", "Caddy" and "AWS ELB"
