@@ -110,7 +110,9 @@ func fixCaddyReadTimeout(m *parsers.Model, c Change) *Fix {
 // caddyFile re-parses the file holding pos (the model keeps the text, not the tree).
 func caddyFile(m *parsers.Model, pos parsers.Pos) (*parsers.File, *caddy.File) {
 	f := m.File(pos.File)
-	if f == nil {
+	if f == nil || f.Format != parsers.FormatCaddy {
+		// A Caddyfile held in a ConfigMap has its positions in the YAML file: its fixes
+		// are snippets, not edits of the YAML.
 		return nil, nil
 	}
 	caddyCache.Lock()
@@ -380,7 +382,7 @@ func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
 	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
 		f = m.File(f.IncludedBy.File)
 	}
-	if f == nil {
+	if f == nil || f.Format != parsers.FormatCaddy {
 		return nil
 	}
 	cf, _ := caddy.ParseFile(f.Path, f.Src)
@@ -432,7 +434,7 @@ func caddyIdleFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note str
 	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
 		f = m.File(f.IncludedBy.File)
 	}
-	if f == nil || f.Host != "" {
+	if f == nil || f.Host != "" || f.Format != parsers.FormatCaddy {
 		return &Fix{Description: desc, Snippet: snippet}
 	}
 	cf, _ := caddy.ParseFile(f.Path, f.Src)
