@@ -44,8 +44,11 @@ type Config struct {
 	EdgeTimeout parsers.Duration
 	// Rules overrides severities; Off disables a rule.
 	Rules map[string]parsers.Setting[Severity]
-	// Ignore lists globs of paths to skip.
+	// Ignore lists globs of paths to skip, relative to the config file's directory.
 	Ignore []string
+	// dir is the config file's directory (absolute), set by LoadConfig; ignore globs are
+	// matched against paths relative to it, as .gitignore patterns are.
+	dir string
 	// NginxVersion is the nginx version the configs run on, where a default depends on it.
 	NginxVersion parsers.Setting[string]
 	// ProbeFailureWindow: a probe taking longer than this to notice a failure is flagged.
@@ -178,6 +181,9 @@ func LoadConfig(path, display string) (*Config, error) {
 	c, err := ParseConfig(display, src)
 	if err != nil {
 		return nil, err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		c.dir = filepath.Dir(abs)
 	}
 	for i, cp := range c.Context {
 		abs := cp.Path
@@ -429,10 +435,26 @@ func yamlErrLine(err error) int {
 	return line
 }
 
-// Ignored reports whether a display path matches one of the ignore globs. A glob
-// without a slash also matches the file's base name, as .gitignore does.
-func (c *Config) Ignored(path string) bool {
-	path = filepath.ToSlash(path)
+// Ignored reports whether a file (its absolute path) matches one of the ignore globs,
+// taken relative to the config file's directory as .gitignore patterns are, so a config
+// at the repository root means the same whatever directory no502 runs in. Files outside
+// that directory match no glob. A glob without a slash also matches the file's base
+// name, as in .gitignore.
+func (c *Config) Ignored(abs string) bool {
+	if len(c.Ignore) == 0 {
+		return false
+	}
+	base := c.dir
+	if base == "" {
+		// A config parsed without a file (tests, defaults): relative to the working
+		// directory.
+		base, _ = os.Getwd()
+	}
+	rel, err := filepath.Rel(base, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return false
+	}
+	path := filepath.ToSlash(rel)
 	for _, g := range c.Ignore {
 		if ok, _ := doublestar.Match(g, path); ok {
 			return true

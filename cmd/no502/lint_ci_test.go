@@ -139,3 +139,29 @@ func TestConfigContext(t *testing.T) {
 		t.Errorf("missing context path: exit %d\n%s", code, errOut)
 	}
 }
+
+// ignore: globs are relative to the config file's directory, as .gitignore patterns are:
+// a root config's "legacy/**" skips legacy/ whether no502 runs at the root or inside
+// legacy/, and a glob without a slash matches base names anywhere below.
+func TestIgnoreGlobsRelativeToConfig(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+	bad := "events {}\nhttp {\n  upstream app { server 10.0.0.5:8080; }\n  server { listen 80; location / { proxy_pass http://app; } }\n}\n"
+	for _, p := range []string{"legacy/nginx.conf", "app/nginx.conf", "app/old.conf"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(bad), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("ignore:\n  - legacy/**\n  - old.conf\n"), 0o644)
+	for _, c := range []struct {
+		cwd, arg, want string
+	}{
+		{".", ".", "app/nginx.conf"},
+		{"legacy", ".", "0 findings in 0 files"},
+		{"app", ".", "nginx.conf:"},
+	} {
+		out, _, _ := runIn(t, filepath.Join(dir, c.cwd), "", "lint", "--no-color", c.arg)
+		if !strings.Contains(out, c.want) || strings.Contains(out, "legacy/nginx.conf:") || strings.Contains(out, "old.conf:") {
+			t.Errorf("in %s: lint %s:\n%s", c.cwd, c.arg, out)
+		}
+	}
+}

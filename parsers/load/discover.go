@@ -100,7 +100,7 @@ func (s gitignoreStack) ignored(parts []string, isDir bool) bool {
 // walker discovers the files under the paths given.
 type walker struct {
 	cwd     string
-	ignored func(display string) bool
+	ignored func(abs string) bool
 	out     []candidate
 	notes   []parsers.Diag
 	seen    map[string]bool
@@ -119,10 +119,10 @@ func (w *walker) add(abs string, explicit bool) {
 	if w.seen[abs] {
 		return
 	}
-	display := w.display(abs)
-	if w.ignored(display) {
+	if w.ignored(abs) {
 		return
 	}
+	display := w.display(abs)
 	format, _ := formatByName(abs)
 	if format == "" {
 		return

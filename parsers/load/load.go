@@ -18,8 +18,9 @@ import (
 type Options struct {
 	// Cwd is the directory display paths are relative to (default: the process's).
 	Cwd string
-	// Ignored reports whether a display path is excluded (.no502.yaml ignore globs).
-	Ignored func(display string) bool
+	// Ignored reports whether a file, by absolute path, is excluded (.no502.yaml ignore
+	// globs).
+	Ignored func(abs string) bool
 	// Parse is the options handed to every format parser (nginx version, var files, ...).
 	Parse parsers.Options
 	// MaxFileSize: bigger files are skipped with a note (default 10 MiB).
