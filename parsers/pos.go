@@ -13,15 +13,17 @@ import (
 // Pos is a span in a source file. Line and Col are 1-based; Col counts runes, as editors
 // and SARIF (for ASCII) do. Offset is the 0-based byte offset of the start. End* describe
 // the end of the span (EndCol points one rune past the last rune, like an exclusive
-// end); they may be zero when only a start is known.
+// end); they may be zero when only a start is known. The fields are 32 bits: every
+// setting of the model carries a Pos, large models hold hundreds of thousands, and files
+// are limited far below 2 GiB (--max-file-size; the nginx parser refuses larger ones).
 type Pos struct {
 	File      string
-	Line      int
-	Col       int
-	Offset    int
-	EndLine   int
-	EndCol    int
-	EndOffset int
+	Line      int32
+	Col       int32
+	Offset    int32
+	EndLine   int32
+	EndCol    int32
+	EndOffset int32
 }
 
 // IsValid reports whether p names a real place in a file.
@@ -75,6 +77,12 @@ func Note(pos Pos, format string, args ...any) Diag {
 
 func (d Diag) String() string {
 	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
+}
+
+// CharAt is the position of the one byte at off in src (a bad byte, say).
+func CharAt(file string, src []byte, off int) Pos {
+	line, col := LineCol(src, off)
+	return Pos{File: file, Line: int32(line), Col: int32(col), Offset: int32(off), EndLine: int32(line), EndCol: int32(col + 1), EndOffset: int32(off + 1)}
 }
 
 // LineCol computes the 1-based line and rune column of byte offset off in src.

@@ -56,11 +56,11 @@ func LineTexts(m *parsers.Model, fs []Finding) []string {
 			}
 			index[file.Path] = starts
 		}
-		if f.Pos.Line > len(starts) {
+		if int(f.Pos.Line) > len(starts) {
 			continue
 		}
 		start, end := starts[f.Pos.Line-1], len(file.Src)
-		if f.Pos.Line < len(starts) {
+		if int(f.Pos.Line) < len(starts) {
 			end = starts[f.Pos.Line] - 1
 		}
 		out[i] = string(bytes.TrimRight(file.Src[start:end], "\r"))

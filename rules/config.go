@@ -217,14 +217,16 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 			c.fillDefaults()
 			return c, nil
 		}
-		return nil, &ConfigError{Pos: parsers.Pos{File: file, Line: yamlErrLine(err), Col: 1}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &ConfigError{Pos: parsers.Pos{File: file, Line: int32(yamlErrLine(err)), Col: 1}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
 		c.fillDefaults()
 		return c, nil
 	}
 	root := doc.Content[0]
-	p := func(n *yaml.Node) parsers.Pos { return parsers.Pos{File: file, Line: n.Line, Col: n.Column} }
+	p := func(n *yaml.Node) parsers.Pos {
+		return parsers.Pos{File: file, Line: int32(n.Line), Col: int32(n.Column)}
+	}
 	bad := func(n *yaml.Node, format string, args ...any) error {
 		return &ConfigError{Pos: p(n), Msg: fmt.Sprintf(format, args...)}
 	}

@@ -76,7 +76,7 @@ func describe[T any](name string, s parsers.Setting[T]) string {
 // block's own position: a finding points at the line to change, and for a missing or
 // inherited setting that is the block that should hold it.
 func posOr[T any](s parsers.Setting[T], blockPos parsers.Pos, blk parsers.Range) parsers.Pos {
-	if s.Explicit() && s.Pos.File == blk.File && s.Pos.Offset >= blk.Start && s.Pos.Offset < blk.End {
+	if s.Explicit() && s.Pos.File == blk.File && int(s.Pos.Offset) >= blk.Start && int(s.Pos.Offset) < blk.End {
 		return s.Pos
 	}
 	if s.Explicit() && blk.File == "" {

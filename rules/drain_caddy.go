@@ -115,7 +115,7 @@ func globalBlockPos(m *parsers.Model, path string) parsers.Pos {
 			}
 		case c == '{' && (i+1 == len(src) || strings.ContainsRune(" \t\r\n", rune(src[i+1]))):
 			line, col := parsers.LineCol(src, i)
-			return parsers.Pos{File: path, Line: line, Col: col, Offset: i, EndLine: line, EndCol: col + 1, EndOffset: i + 1}
+			return parsers.Pos{File: path, Line: int32(line), Col: int32(col), Offset: int32(i), EndLine: int32(line), EndCol: int32(col + 1), EndOffset: int32(i + 1)}
 		default:
 			return parsers.Pos{}
 		}

@@ -257,7 +257,7 @@ func dedup(fs []Finding) []Finding {
 	seen := make(map[key]bool, len(fs))
 	out := fs[:0]
 	for _, f := range fs {
-		k := key{f.Rule.ID, f.Pos.File, f.Message, f.Pos.Line, f.Pos.Col}
+		k := key{f.Rule.ID, f.Pos.File, f.Message, int(f.Pos.Line), int(f.Pos.Col)}
 		if seen[k] {
 			continue
 		}

@@ -80,11 +80,11 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 
 	var edits []Edit
 	for _, c := range changes {
-		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && c.At.Offset >= blk.Start && c.At.Offset < blk.End
+		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && int(c.At.Offset) >= blk.Start && int(c.At.Offset) < blk.End
 		switch {
 		case inside:
-			ls := lineStart(c.At.Offset)
-			e := Edit{File: blk.File, Start: ls, End: lineEnd(c.At.Offset)}
+			ls := lineStart(int(c.At.Offset))
+			e := Edit{File: blk.File, Start: ls, End: lineEnd(int(c.At.Offset))}
 			if !c.Delete {
 				e.New = indentOf(ls) + c.Line + "\n"
 			}

@@ -194,7 +194,7 @@ func (e *caddyEdits) snippet(start, end int) string {
 // replaceLine rewrites directive d's tokens (indentation and a trailing comment stay).
 func (e *caddyEdits) replaceLine(d *caddy.Directive, text string) {
 	first, last := d.Tokens[0].Pos.Offset, d.Tokens[len(d.Tokens)-1].Pos.EndOffset
-	e.add(first, last, text)
+	e.add(int(first), int(last), text)
 }
 
 // setInBlock sets subdirectives of block d: an existing line is replaced, a missing one
@@ -211,17 +211,17 @@ func (e *caddyEdits) setInBlock(d *caddy.Directive, lines []string, find func(st
 	if len(add) == 0 {
 		return
 	}
-	ind := e.indent(d.Pos.Offset)
+	ind := e.indent(int(d.Pos.Offset))
 	var b strings.Builder
 	if !d.HasBlock {
 		// Open the block after the last argument; a trailing comment stays on the
 		// reverse_proxy line, and the body and "}" follow that line.
-		e.add(d.Pos.EndOffset, d.Pos.EndOffset, " {")
+		e.add(int(d.Pos.EndOffset), int(d.Pos.EndOffset), " {")
 		for _, l := range add {
 			b.WriteString(indentLines(l, ind+"\t"))
 		}
 		b.WriteString(ind + "}\n")
-		le := e.lineEnd(d.Pos.EndOffset)
+		le := e.lineEnd(int(d.Pos.EndOffset))
 		if le == len(e.src) && (le == 0 || e.src[le-1] != '\n') {
 			e.add(le, le, "\n"+b.String())
 			return
@@ -235,10 +235,10 @@ func (e *caddyEdits) setInBlock(d *caddy.Directive, lines []string, find func(st
 	for _, l := range add {
 		b.WriteString(indentLines(l, ind+"\t"))
 	}
-	at := e.lineStart(d.Close.Offset)
+	at := e.lineStart(int(d.Close.Offset))
 	if strings.TrimSpace(string(e.src[at:d.Close.Offset])) != "" {
 		// "}" shares its line with a directive: open a new line before it.
-		e.add(d.Close.Offset, d.Close.Offset, "\n"+b.String()+ind)
+		e.add(int(d.Close.Offset), int(d.Close.Offset), "\n"+b.String()+ind)
 		return
 	}
 	e.add(at, at, b.String())
@@ -259,7 +259,7 @@ func caddyProxyFix(m *parsers.Model, pos parsers.Pos, desc string, subs ...caddy
 	if cf == nil {
 		return nil
 	}
-	d := cf.At(pos.Offset)
+	d := cf.At(int(pos.Offset))
 	if d == nil || d.Name() != "reverse_proxy" {
 		return nil
 	}
@@ -288,7 +288,7 @@ func caddyProxyFix(m *parsers.Model, pos parsers.Pos, desc string, subs ...caddy
 		return nil
 	}
 	end := d.Pos.EndOffset
-	return &Fix{Description: desc, Snippet: e.snippet(d.Pos.Offset, end), Edits: e.edits}
+	return &Fix{Description: desc, Snippet: e.snippet(int(d.Pos.Offset), int(end)), Edits: e.edits}
 }
 
 // fixCaddyHealth replaces a `respond` on a health path by a reverse_proxy to the app
@@ -302,7 +302,7 @@ func fixCaddyHealth(m *parsers.Model, c Change) *Fix {
 	if cf == nil {
 		return nil
 	}
-	d := cf.At(r.Pos.Offset)
+	d := cf.At(int(r.Pos.Offset))
 	if d == nil || d.Name() != "respond" {
 		return nil
 	}
@@ -324,11 +324,11 @@ func fixCaddyHealth(m *parsers.Model, c Change) *Fix {
 	desc := "Let the app answer the health check, so it fails when the app cannot serve (" + upstreams + " is the upstream this site already proxies to)"
 	e := &caddyEdits{file: f.Path, src: f.Src}
 	if d.HasBlock {
-		e.add(d.Pos.Offset, d.Pos.EndOffset, line)
+		e.add(int(d.Pos.Offset), int(d.Pos.EndOffset), line)
 	} else {
 		e.replaceLine(d, line)
 	}
-	fix := &Fix{Description: desc, Snippet: e.snippet(d.Pos.Offset, d.Pos.EndOffset)}
+	fix := &Fix{Description: desc, Snippet: e.snippet(int(d.Pos.Offset), int(d.Pos.EndOffset))}
 	if guessed {
 		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
 		return fix
@@ -348,7 +348,7 @@ func fixCaddyAddTarget(m *parsers.Model, c Change) *Fix {
 	if cf == nil {
 		return nil
 	}
-	d := cf.At(be.Pos.Offset)
+	d := cf.At(int(be.Pos.Offset))
 	if d == nil || d.Name() != "reverse_proxy" {
 		return nil
 	}
@@ -361,13 +361,13 @@ func fixCaddyAddTarget(m *parsers.Model, c Change) *Fix {
 		second += ":" + t.Port
 	}
 	e := &caddyEdits{file: f.Path, src: f.Src}
-	e.add(t.Pos.EndOffset, t.Pos.EndOffset, " "+second)
+	e.add(int(t.Pos.EndOffset), int(t.Pos.EndOffset), " "+second)
 	if t.Pos.File != d.Pos.File || t.Pos.Offset < d.Pos.Offset || t.Pos.EndOffset > d.Pos.EndOffset {
 		return &Fix{Description: "Run a second instance and list it as another upstream"}
 	}
 	return &Fix{
 		Description: fmt.Sprintf("Run a second instance and list it as another upstream (replace %s with its address)", second),
-		Snippet:     e.snippet(d.Pos.Offset, d.Pos.EndOffset),
+		Snippet:     e.snippet(int(d.Pos.Offset), int(d.Pos.EndOffset)),
 	}
 }
 
@@ -410,7 +410,7 @@ func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
 		return &Fix{Description: description, Snippet: text, Edits: []Edit{{File: f.Path, Start: 0, End: 0, New: text}}}
 	}
 	e.setInBlock(global, lines, global.Find, names)
-	return &Fix{Description: description, Snippet: e.snippet(global.Pos.Offset, global.Pos.EndOffset), Edits: e.edits}
+	return &Fix{Description: description, Snippet: e.snippet(int(global.Pos.Offset), int(global.Pos.EndOffset)), Edits: e.edits}
 }
 
 // caddyIdleFix sets how long Caddy keeps idle client connections (servers > timeouts >
@@ -422,10 +422,10 @@ func caddyIdleFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note str
 	line := "idle " + v + " # " + note
 	if idle := h.ClientIdleTimeout; idle.Explicit() {
 		if f, cf := caddyFile(m, idle.Pos); cf != nil {
-			if d := cf.At(idle.Pos.Offset); d != nil && d.Name() == "idle" {
+			if d := cf.At(int(idle.Pos.Offset)); d != nil && d.Name() == "idle" {
 				e := &caddyEdits{file: f.Path, src: f.Src}
 				e.replaceLine(d, line)
-				return &Fix{Description: desc, Snippet: e.snippet(d.Pos.Offset, d.Pos.EndOffset), Edits: e.edits}
+				return &Fix{Description: desc, Snippet: e.snippet(int(d.Pos.Offset), int(d.Pos.EndOffset)), Edits: e.edits}
 			}
 		}
 	}
@@ -463,5 +463,5 @@ func caddyIdleFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note str
 	if len(e.edits) == 0 {
 		return &Fix{Description: desc, Snippet: snippet}
 	}
-	return &Fix{Description: desc, Snippet: e.snippet(global.Pos.Offset, global.Pos.EndOffset), Edits: e.edits}
+	return &Fix{Description: desc, Snippet: e.snippet(int(global.Pos.Offset), int(global.Pos.EndOffset)), Edits: e.edits}
 }

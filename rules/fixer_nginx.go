@@ -46,7 +46,7 @@ func fixNginx(m *parsers.Model, c Change) *Fix {
 		if f == nil {
 			return nil
 		}
-		line := strings.TrimSpace(lineAt(f.Src, t.Pos.Offset))
+		line := strings.TrimSpace(lineAt(f.Src, int(t.Pos.Offset)))
 		fixed := maxFailsZero.ReplaceAllString(line, "max_fails=3")
 		if !strings.Contains(fixed, "fail_timeout=") {
 			fixed = strings.Replace(fixed, "max_fails=3", "max_fails=3 fail_timeout=10s", 1)
@@ -93,7 +93,7 @@ func fixNginx(m *parsers.Model, c Change) *Fix {
 		// proxy_set_header is an array directive: a location that sets one stops
 		// inheriting all outer ones, so copy the inherited lines in with the new one.
 		inBlock := func(p parsers.Pos) bool {
-			return p.File == r.Block.File && p.Offset >= r.Block.Start && p.Offset < r.Block.End
+			return p.File == r.Block.File && int(p.Offset) >= r.Block.Start && int(p.Offset) < r.Block.End
 		}
 		ownHeaders := false
 		for _, h := range r.Headers {

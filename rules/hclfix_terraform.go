@@ -130,7 +130,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 	for _, s := range sets {
 		if s.At.IsValid() {
 			start, end := s.At.Offset, s.At.EndOffset
-			if start < 0 || end > len(src) || start >= end {
+			if start < 0 || int(end) > len(src) || start >= end {
 				return nil, "", false
 			}
 			attr := string(src[start:end])
@@ -138,7 +138,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 			if eq < 0 {
 				return nil, "", false
 			}
-			sp = append(sp, splice{start: start, end: end, text: attr[:eq] + "= " + s.Value})
+			sp = append(sp, splice{start: int(start), end: int(end), text: attr[:eq] + "= " + s.Value})
 			continue
 		}
 		open := -1

@@ -123,5 +123,5 @@ func scalarEdit(pos parsers.Pos, s string) []Edit {
 	if !pos.IsValid() || pos.EndOffset <= pos.Offset {
 		return nil
 	}
-	return []Edit{{File: pos.File, Start: pos.Offset, End: pos.EndOffset, New: s}}
+	return []Edit{{File: pos.File, Start: int(pos.Offset), End: int(pos.EndOffset), New: s}}
 }

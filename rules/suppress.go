@@ -90,11 +90,11 @@ func (d *directive) covers(f Finding) bool {
 	}
 	switch d.kind {
 	case dirLine:
-		if f.Pos.Line != d.target {
+		if int(f.Pos.Line) != d.target {
 			return false
 		}
 	case dirAnnotation:
-		if f.Pos.Line < d.first || f.Pos.Line > d.last {
+		if int(f.Pos.Line) < d.first || int(f.Pos.Line) > d.last {
 			return false
 		}
 	}

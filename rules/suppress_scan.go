@@ -74,7 +74,7 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 		if d == nil {
 			continue
 		}
-		d.pos.Line, d.pos.EndLine = i+1, i+1
+		d.pos.Line, d.pos.EndLine = int32(i+1), int32(i+1)
 		switch d.kind {
 		case dirFile:
 			d.misplaced = !top
@@ -179,8 +179,8 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 		}
 		end := bytes.TrimRight(text, " \t")
 		d.pos = parsers.Pos{
-			File: f.Path, Col: 1 + utf8.RuneCount(text[:open]), Offset: ln.start + open,
-			EndCol: 1 + utf8.RuneCount(end), EndOffset: ln.start + len(end),
+			File: f.Path, Col: int32(1 + utf8.RuneCount(text[:open])), Offset: int32(ln.start + open),
+			EndCol: int32(1 + utf8.RuneCount(end)), EndOffset: int32(ln.start + len(end)),
 		}
 		return d // the caller sets Line and EndLine
 	}
@@ -269,7 +269,7 @@ func annotationDirective(f *parsers.File, doc []byte, firstLine, lastLine int) *
 	d.ids = strings.FieldsFunc(val.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 	d.all = len(d.ids) == 0
 	line := firstLine + key.Line - 1
-	d.pos = parsers.Pos{File: f.Path, Line: line, Col: key.Column}
+	d.pos = parsers.Pos{File: f.Path, Line: int32(line), Col: int32(key.Column)}
 	return d
 }
 

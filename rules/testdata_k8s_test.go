@@ -169,7 +169,7 @@ func TestK8sFixesClearFindings(t *testing.T) {
 					continue // the fix lowers the timeout; only the app's design clears this one
 				}
 				name := f.Pos.File
-				idx := docIndex(base[name], f.Pos.Line)
+				idx := docIndex(base[name], int(f.Pos.Line))
 				patched := map[string][]byte{}
 				for n, b := range base {
 					patched[n] = b
@@ -199,7 +199,7 @@ func TestK8sFixesClearFindings(t *testing.T) {
 func countIn(fs []rules.Finding, id, name string, src []byte, idx int) int {
 	n := 0
 	for _, f := range fs {
-		if f.Rule.ID == id && f.Pos.File == name && docIndex(src, f.Pos.Line) == idx {
+		if f.Rule.ID == id && f.Pos.File == name && docIndex(src, int(f.Pos.Line)) == idx {
 			n++
 		}
 	}

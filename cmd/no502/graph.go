@@ -170,7 +170,7 @@ func (g *graph) nodesAt(m *parsers.Model, pos parsers.Pos) []*gnode {
 		if f != nil && f.Host != "" && p.File == f.Host {
 			file = p.File
 		}
-		return p.File == file && p.Offset >= r.Start && p.Offset < r.End
+		return p.File == file && int(p.Offset) >= r.Start && int(p.Offset) < r.End
 	}
 	for key, n := range g.ids {
 		switch k := key.(type) {

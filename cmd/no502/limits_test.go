@@ -18,7 +18,7 @@ func TestLimitFlags(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "nginx.conf:2:17: error: blocks nested deeper than 2 levels") || !strings.Contains(out, "many.yaml:1:1: note: stopped after 3 YAML documents") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
-	for _, bad := range [][]string{{"--max-depth", "0"}, {"--max-includes", "-1"}, {"--max-documents", "0"}, {"--max-file-size", "0"}} {
+	for _, bad := range [][]string{{"--max-depth", "0"}, {"--max-includes", "-1"}, {"--max-documents", "0"}, {"--max-file-size", "0"}, {"--max-file-size", "3000000000"}} {
 		if _, _, code := runIn(t, dir, "", append([]string{"lint"}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -129,8 +130,9 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return usagef("--%s must be at least 1, got %d", name, v)
 		}
 	}
-	if f.maxFileSize < 1 {
-		return usagef("--max-file-size must be at least 1, got %d", f.maxFileSize)
+	if f.maxFileSize < 1 || f.maxFileSize > math.MaxInt32 {
+		// Positions are 32-bit (parsers.Pos).
+		return usagef("--max-file-size must be between 1 and %d bytes, got %d", math.MaxInt32, f.maxFileSize)
 	}
 	opts.Parse.MaxDepth, opts.Parse.MaxIncludes, opts.Parse.MaxDocuments = f.maxDepth, f.maxIncludes, f.maxDocs
 	for _, vf := range f.varFiles {

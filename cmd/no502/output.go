@@ -163,7 +163,7 @@ func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
 	gutter := strings.Repeat(" ", len(num))
 	// Tabs are shown as four spaces, and the caret is placed on the expanded text.
 	expanded := strings.ReplaceAll(line, "\t", "    ")
-	col := pos.Col
+	col := int(pos.Col)
 	if col < 1 {
 		col = 1
 	}
@@ -174,7 +174,7 @@ func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
 	lead := utf8.RuneCountInString(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
 	width := 0
 	if pos.EndLine == pos.Line && pos.EndCol > pos.Col {
-		width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(pos.EndCol-1, len(prefix))]), "\t", "    "))
+		width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(int(pos.EndCol)-1, len(prefix))]), "\t", "    "))
 	} else {
 		// No end on this line: underline to the end of the line's text.
 		width = utf8.RuneCountInString(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
@@ -213,13 +213,14 @@ func sourceLine(m *parsers.Model, pos parsers.Pos) string {
 		}
 		lineIndex[f] = starts
 	}
-	if pos.Line < 1 || pos.Line > len(starts) {
+	line := int(pos.Line)
+	if line < 1 || line > len(starts) {
 		return ""
 	}
-	start := starts[pos.Line-1]
+	start := starts[line-1]
 	end := len(f.Src)
-	if pos.Line < len(starts) {
-		end = starts[pos.Line] - 1
+	if line < len(starts) {
+		end = starts[line] - 1
 	}
 	return strings.TrimRight(string(f.Src[start:end]), "\r")
 }
@@ -273,9 +274,9 @@ type jsonSummary struct {
 // endOf returns a span's end, falling back to its start.
 func endOf(p parsers.Pos) (int, int) {
 	if p.EndLine > 0 {
-		return p.EndLine, p.EndCol
+		return int(p.EndLine), int(p.EndCol)
 	}
-	return p.Line, p.Col
+	return int(p.Line), int(p.Col)
 }
 
 func writeJSON(w io.Writer, r *report, _ outputOptions) error {
@@ -298,11 +299,11 @@ func writeJSON(w io.Writer, r *report, _ outputOptions) error {
 		el, ec := endOf(f.Pos)
 		jf := jsonFinding{
 			Rule: f.Rule.ID, Category: string(f.Rule.Category), Severity: f.Severity.String(),
-			File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, EndLine: el, EndColumn: ec,
+			File: f.Pos.File, Line: int(f.Pos.Line), Column: int(f.Pos.Col), EndLine: el, EndColumn: ec,
 			Message: f.Message, Related: []jsonRelated{},
 		}
 		for _, rel := range f.Related {
-			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: rel.Pos.Line, Message: rel.Message})
+			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message})
 		}
 		if f.Fix != nil {
 			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet}
@@ -321,7 +322,7 @@ func writeJSON(w io.Writer, r *report, _ outputOptions) error {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n  ")
-		if err := put(jsonError{File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col, Message: d.Message}); err != nil {
+		if err := put(jsonError{File: d.Pos.File, Line: int(d.Pos.Line), Column: int(d.Pos.Col), Message: d.Message}); err != nil {
 			return err
 		}
 	}

@@ -64,7 +64,7 @@ func writeJUnit(w io.Writer, r *report, o outputOptions) error {
 	for _, d := range r.Errors {
 		s := suite(d.Pos.File)
 		s.Cases = append(s.Cases, junitCase{
-			Name: fmt.Sprintf("parse error at %s", d.Pos), Classname: d.Pos.File, File: d.Pos.File, Line: d.Pos.Line,
+			Name: fmt.Sprintf("parse error at %s", d.Pos), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
 			Error: &junitProblem{Message: d.Message, Type: "parse-error", Body: d.String()},
 		})
 		s.Errors++
@@ -72,7 +72,7 @@ func writeJUnit(w io.Writer, r *report, o outputOptions) error {
 	for _, f := range r.Findings {
 		s := suite(f.Pos.File)
 		c := junitCase{
-			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: f.Pos.Line,
+			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
 		}
 		body := junitBody(f)
 		if o.failOn != rules.Off && f.Severity >= o.failOn {

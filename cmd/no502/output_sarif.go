@@ -168,9 +168,9 @@ func region(p parsers.Pos) *sarifRegion {
 	if p.Line < 1 {
 		return nil
 	}
-	r := &sarifRegion{StartLine: p.Line, StartColumn: p.Col}
+	r := &sarifRegion{StartLine: int(p.Line), StartColumn: int(p.Col)}
 	if p.EndLine >= p.Line && p.EndCol > 0 {
-		r.EndLine, r.EndColumn = p.EndLine, p.EndCol
+		r.EndLine, r.EndColumn = int(p.EndLine), int(p.EndCol)
 	}
 	return r
 }

@@ -84,7 +84,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestDetectPositions(t *testing.T) {
-	pos := func(col int) parsers.Pos { return parsers.Pos{File: "d.yaml", Line: 20, Col: col} }
+	pos := func(col int) parsers.Pos { return parsers.Pos{File: "d.yaml", Line: 20, Col: int32(col)} }
 	c := &parsers.Container{
 		Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5"},
 		ArgPos:  []parsers.Pos{pos(21), pos(33), pos(39), pos(50), pos(66)},

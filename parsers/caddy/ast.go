@@ -72,7 +72,7 @@ func (d *Directive) Text() string {
 
 // Range returns the directive's byte range in its file.
 func (d *Directive) Range() parsers.Range {
-	return parsers.Range{File: d.Pos.File, Start: d.Pos.Offset, End: d.Pos.EndOffset}
+	return parsers.Range{File: d.Pos.File, Start: int(d.Pos.Offset), End: int(d.Pos.EndOffset)}
 }
 
 // Find returns the first child directive named name, or nil.
@@ -95,7 +95,8 @@ type File struct {
 }
 
 // At returns the directive (at any depth) whose first token starts at byte offset off.
-func (f *File) At(off int) *Directive {
+func (f *File) At(offset int) *Directive {
+	off := int32(offset)
 	var walk func(ds []*Directive) *Directive
 	walk = func(ds []*Directive) *Directive {
 		for _, d := range ds {
@@ -132,9 +133,7 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*File, []parse
 	}
 	f := &File{Path: path, Src: src}
 	if bad := binaryOffset(src); bad >= 0 {
-		line, col := parsers.LineCol(src, bad)
-		p := parsers.Pos{File: path, Line: line, Col: col, Offset: bad, EndLine: line, EndCol: col + 1, EndOffset: bad + 1}
-		return f, []parsers.Diag{parsers.Error(p, "binary or non-UTF-8 file")}
+		return f, []parsers.Diag{parsers.Error(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
 	}
 	toks, comments, diags := Lex(path, src)
 	f.Comments = comments
@@ -198,7 +197,7 @@ func (p *parser) directive(depth int, top bool) *Directive {
 		return d
 	}
 	d.Pos = span(d.Pos, d.Open)
-	if p.i < len(p.toks) && p.toks[p.i].Line == d.Open.Line && !p.toks[p.i].IsClose() {
+	if p.i < len(p.toks) && p.toks[p.i].Line == int(d.Open.Line) && !p.toks[p.i].IsClose() {
 		p.diags = append(p.diags, parsers.Error(p.toks[p.i].Pos, "unexpected token %q after '{' on the same line", p.toks[p.i].Text))
 	}
 	if depth+1 > p.maxDepth {

@@ -37,7 +37,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		toks, comments, _ := Lex("Caddyfile", src)
 		for _, tk := range toks {
-			if tk.Pos.Offset < 0 || tk.Pos.EndOffset > len(src) || tk.Pos.Offset > tk.Pos.EndOffset {
+			if tk.Pos.Offset < 0 || int(tk.Pos.EndOffset) > len(src) || tk.Pos.Offset > tk.Pos.EndOffset {
 				t.Fatalf("token %q: bad offsets %d-%d (len %d)", tk.Raw, tk.Pos.Offset, tk.Pos.EndOffset, len(src))
 			}
 			if string(src[tk.Pos.Offset:tk.Pos.EndOffset]) != tk.Raw {
@@ -48,7 +48,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, c := range comments {
-			if c.Pos.EndOffset > len(src) {
+			if int(c.Pos.EndOffset) > len(src) {
 				t.Fatalf("comment past end")
 			}
 		}

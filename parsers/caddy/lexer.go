@@ -68,7 +68,7 @@ func Lex(file string, src []byte) ([]Token, []Comment, []parsers.Diag) {
 }
 
 func (l *lexer) pos() parsers.Pos {
-	return parsers.Pos{File: l.file, Line: l.line, Col: l.col, Offset: l.off}
+	return parsers.Pos{File: l.file, Line: int32(l.line), Col: int32(l.col), Offset: int32(l.off)}
 }
 
 // advance moves past one rune, keeping line and column.
@@ -92,7 +92,7 @@ func (l *lexer) peek() byte {
 }
 
 func (l *lexer) end(p parsers.Pos) parsers.Pos {
-	p.EndLine, p.EndCol, p.EndOffset = l.line, l.col, l.off
+	p.EndLine, p.EndCol, p.EndOffset = int32(l.line), int32(l.col), int32(l.off)
 	return p
 }
 

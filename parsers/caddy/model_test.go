@@ -43,7 +43,7 @@ func TestLexerPositionsAndComments(t *testing.T) {
 	}
 	for i, w := range want {
 		g := toks[i]
-		if g.Text != w.text || g.Pos.Line != w.line || g.Pos.Col != w.col || g.Line != w.lgcl {
+		if g.Text != w.text || int(g.Pos.Line) != w.line || int(g.Pos.Col) != w.col || g.Line != w.lgcl {
 			t.Errorf("token %d: got %q %d:%d (logical %d), want %q %d:%d (logical %d)", i, g.Text, g.Pos.Line, g.Pos.Col, g.Line, w.text, w.line, w.col, w.lgcl)
 		}
 		if src[g.Pos.Offset:g.Pos.EndOffset] != g.Raw {

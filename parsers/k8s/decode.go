@@ -191,7 +191,7 @@ func yamlError(s *source, err error) parsers.Diag {
 			}
 		}
 	}
-	return parsers.Error(parsers.Pos{File: s.path, Line: line, Col: 1}, "invalid YAML: %s", msg)
+	return parsers.Error(parsers.Pos{File: s.path, Line: int32(line), Col: 1}, "invalid YAML: %s", msg)
 }
 
 // helmChart returns the chart directory of a Helm template (a file with {{ under a

@@ -75,12 +75,13 @@ func (s *source) pos(n *yaml.Node) parsers.Pos {
 	if n == nil || n.Line == 0 {
 		return parsers.Pos{}
 	}
-	p := parsers.Pos{File: s.path, Line: n.Line, Col: n.Column, Offset: s.offset(n.Line, n.Column)}
+	off := s.offset(n.Line, n.Column)
+	p := parsers.Pos{File: s.path, Line: int32(n.Line), Col: int32(n.Column), Offset: int32(off)}
 	if n.Kind == yaml.ScalarNode {
-		if end := s.scalarEnd(n, p.Offset); end > p.Offset {
-			p.EndLine = n.Line
-			p.EndOffset = end
-			p.EndCol = n.Column + utf8.RuneCount(s.src[p.Offset:end])
+		if end := s.scalarEnd(n, off); end > off {
+			p.EndLine = int32(n.Line)
+			p.EndOffset = int32(end)
+			p.EndCol = int32(n.Column + utf8.RuneCount(s.src[off:end]))
 		}
 	}
 	return p

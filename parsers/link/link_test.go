@@ -152,7 +152,7 @@ func TestMixedUpstreamNotLinked(t *testing.T) {
 }
 
 func TestDeclaredChainAndBackends(t *testing.T) {
-	pos := func(l int) parsers.Pos { return parsers.Pos{File: ".no502.yaml", Line: l, Col: 3} }
+	pos := func(l int) parsers.Pos { return parsers.Pos{File: ".no502.yaml", Line: int32(l), Col: 3} }
 	tf := `resource "aws_lb" "web" {
   load_balancer_type = "application"
 }

@@ -67,18 +67,18 @@ func mapPositions(m *parsers.Model, e parsers.Embedded) {
 }
 
 func mapPos(p parsers.Pos, e parsers.Embedded) parsers.Pos {
-	col := func(line, col int) int {
+	col := func(line, col int32) int32 {
 		if line == 1 {
-			return e.Col + col - 1
+			return int32(e.Col) + col - 1
 		}
-		return e.Indent + col
+		return int32(e.Indent) + col
 	}
 	out := p
 	out.File = e.Host
-	out.Line = e.Line + p.Line - 1
+	out.Line = int32(e.Line) + p.Line - 1
 	out.Col = col(p.Line, p.Col)
 	if p.EndLine > 0 {
-		out.EndLine = e.Line + p.EndLine - 1
+		out.EndLine = int32(e.Line) + p.EndLine - 1
 		out.EndCol = col(p.EndLine, p.EndCol)
 	}
 	// Offsets stay those of the virtual text (m.Files holds it under e.Path, with Host set):

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +24,7 @@ type Options struct {
 	Ignored func(abs string) bool
 	// Parse is the options handed to every format parser (nginx version, var files, ...).
 	Parse parsers.Options
-	// MaxFileSize: bigger files are skipped with a note (default 10 MiB).
+	// MaxFileSize: bigger files are skipped with a note (default 10 MiB, at most 2 GiB).
 	MaxFileSize int64
 	// MaxFiles bounds how many files one run discovers (default 100000).
 	MaxFiles int
@@ -65,6 +66,9 @@ func Load(paths []string, opts Options) (*Result, error) {
 	}
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = 10 << 20
+	}
+	if opts.MaxFileSize > math.MaxInt32 {
+		opts.MaxFileSize = math.MaxInt32 // positions are 32-bit (parsers.Pos)
 	}
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = 100000

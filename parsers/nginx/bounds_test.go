@@ -30,7 +30,8 @@ func checkBounds(t testing.TB, name string, src []byte, cfg *Config, diags []par
 		}
 	}
 	check := func(what string, p parsers.Pos) {
-		if p.Offset < 0 || p.Offset > len(src) || p.EndOffset < 0 || p.EndOffset > len(src) || p.EndOffset < p.Offset {
+		n := int32(len(src))
+		if p.Offset < 0 || p.Offset > n || p.EndOffset < 0 || p.EndOffset > n || p.EndOffset < p.Offset {
 			fail("%s: %s position %+v outside source of %d bytes", name, what, p, len(src))
 		}
 		if p.Line < 1 || p.Col < 1 {
@@ -38,10 +39,10 @@ func checkBounds(t testing.TB, name string, src []byte, cfg *Config, diags []par
 			return
 		}
 		// Line and column agree with the offset (columns count runes).
-		if !bom && p.Offset <= len(src) {
-			line := sort.SearchInts(lineStarts, p.Offset+1)
+		if !bom && p.Offset <= n {
+			line := sort.SearchInts(lineStarts, int(p.Offset)+1)
 			col := 1 + utf8.RuneCount(src[lineStarts[line-1]:p.Offset])
-			if line != p.Line || col != p.Col {
+			if line != int(p.Line) || col != int(p.Col) {
 				fail("%s: %s position %+v: offset %d is %d:%d", name, what, p, p.Offset, line, col)
 			}
 		}

@@ -46,7 +46,8 @@ func parseChunks(cfg *Config, maxDepth, n int) bool {
 		if i > 0 {
 			// A part starts at a line start, column 1.
 			lx.off = start
-			lx.line, _ = cfg.lineCol(int32(start))
+			line, _ := cfg.lineCol(int32(start))
+			lx.line = int(line)
 		}
 		lx.limit = end
 		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true, lastOp: -1}

@@ -38,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		checkChunked(t, "f.conf", src)
 		m := Parse([]parsers.Input{{Path: "f.conf", Abs: "/fuzz/f.conf", Src: src}}, parsers.Options{Roots: []string{"/fuzz"}, MaxDepth: 50})
 		for _, d := range m.Diags {
-			if d.Pos.File == "f.conf" && (d.Pos.Offset > len(src) || d.Pos.EndOffset > len(src)) {
+			if d.Pos.File == "f.conf" && (int(d.Pos.Offset) > len(src) || int(d.Pos.EndOffset) > len(src)) {
 				t.Fatalf("model diag out of bounds: %s", d)
 			}
 		}

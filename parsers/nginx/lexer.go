@@ -77,12 +77,12 @@ func newLexer(file string, src string) *lexer {
 
 // here is the position of the next unread byte.
 func (l *lexer) here() parsers.Pos {
-	return parsers.Pos{File: l.file, Line: l.line, Col: l.col, Offset: l.off}
+	return parsers.Pos{File: l.file, Line: int32(l.line), Col: int32(l.col), Offset: int32(l.off)}
 }
 
 // end completes p so that it ends at the current position (exclusive).
 func (l *lexer) end(p parsers.Pos) parsers.Pos {
-	p.EndLine, p.EndCol, p.EndOffset = l.line, l.col, l.off
+	p.EndLine, p.EndCol, p.EndOffset = int32(l.line), int32(l.col), int32(l.off)
 	return p
 }
 
@@ -131,13 +131,13 @@ func (l *lexer) next() token {
 		}
 		// A comment ends before a CR of a CRLF line ending.
 		e := l.off
-		if e > start.Offset && l.src[e-1] == '\r' {
+		if e > int(start.Offset) && l.src[e-1] == '\r' {
 			e--
 		}
 		p := l.end(start)
 		if e != l.off {
 			p.EndCol--
-			p.EndOffset = e
+			p.EndOffset = int32(e)
 		}
 		return token{kind: tComment, raw: l.src[start.Offset:e], pos: p}
 	case '"', '\'':
@@ -203,7 +203,7 @@ func (l *lexer) quoted(start parsers.Pos, q byte) token {
 				l.adv()
 			}
 			l.errorf(l.end(p), "unexpected \"%c\" after quoted string (nginx needs a space, \";\" or \"{\" there)", r)
-			l.off, l.line, l.col = p.Offset, p.Line, p.Col
+			l.off, l.line, l.col = int(p.Offset), int(p.Line), int(p.Col)
 		}
 	}
 	return t

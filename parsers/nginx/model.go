@@ -302,7 +302,7 @@ func (b *builder) root(cfg *Config) {
 		end := len(cfg.Src)
 		line, col := parsers.LineCol(cfg.Src, end)
 		h := b.newHop(filepath.Base(cfg.Path),
-			parsers.Pos{File: cfg.Path, Line: 1, Col: 1, EndLine: line, EndCol: col, EndOffset: end},
+			parsers.Pos{File: cfg.Path, Line: 1, Col: 1, EndLine: int32(line), EndCol: int32(col), EndOffset: int32(end)},
 			parsers.Range{File: cfg.Path, Start: 0, End: end})
 		b.server(h, scope{}.with("server", top))
 	}

@@ -222,7 +222,7 @@ func TestModelVersionDefaults(t *testing.T) {
 func TestModelCloudflareAndRetry(t *testing.T) {
 	for _, c := range []struct {
 		conf string
-		line int
+		line int32
 	}{
 		{"http {\n real_ip_header cf-connecting-ip;\n server { location / { proxy_pass http://a; } } }", 2},
 		{"http { server {\n set_real_ip_from 10.0.0.0/8;\n set_real_ip_from 173.245.48.0/20;\n location / { proxy_pass http://a; } } }", 3},

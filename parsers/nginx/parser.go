@@ -139,7 +139,7 @@ func (c *Config) indexLines() {
 
 // lineCol returns the 1-based line and rune column of byte offset off, counting as the
 // lexer does.
-func (c *Config) lineCol(off int32) (int, int) {
+func (c *Config) lineCol(off int32) (int32, int32) {
 	n := sort.Search(len(c.lines), func(i int) bool { return c.lines[i] > off })
 	if n == 0 {
 		return 1, 1
@@ -149,9 +149,9 @@ func (c *Config) lineCol(off int32) (int, int) {
 		ls = 3
 	}
 	if off <= ls {
-		return n, 1
+		return int32(n), 1
 	}
-	return n, 1 + utf8.RuneCountInString(c.text[ls:off])
+	return int32(n), 1 + int32(utf8.RuneCountInString(c.text[ls:off]))
 }
 
 // pos makes the position of the byte range [start, end).
@@ -160,14 +160,14 @@ func (c *Config) pos(start, end int32) parsers.Pos {
 		return parsers.Pos{}
 	}
 	l1, c1 := c.lineCol(start)
-	l2, c2 := l1, 0
-	if l1 < len(c.lines) && end < c.lines[l1] && end >= start {
+	l2, c2 := l1, int32(0)
+	if int(l1) < len(c.lines) && end < c.lines[l1] && end >= start {
 		// Most spans end on the line they start on: count on from the start.
-		c2 = c1 + utf8.RuneCountInString(c.text[start:end])
+		c2 = c1 + int32(utf8.RuneCountInString(c.text[start:end]))
 	} else {
 		l2, c2 = c.lineCol(end)
 	}
-	return parsers.Pos{File: c.Path, Line: l1, Col: c1, Offset: int(start), EndLine: l2, EndCol: c2, EndOffset: int(end)}
+	return parsers.Pos{File: c.Path, Line: l1, Col: c1, Offset: start, EndLine: l2, EndCol: c2, EndOffset: end}
 }
 
 // Pos spans the directive from its name to its ';' or closing '}'.
@@ -311,9 +311,7 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, []parsers.Diag) {
 	cfg := &Config{Path: path, Src: src}
 	if bad := binaryOffset(src); bad >= 0 {
-		line, col := parsers.LineCol(src, bad)
-		p := parsers.Pos{File: path, Line: line, Col: col, Offset: bad, EndLine: line, EndCol: col + 1, EndOffset: bad + 1}
-		return cfg, []parsers.Diag{parsers.Error(p, "binary or non-UTF-8 file")}
+		return cfg, []parsers.Diag{parsers.Error(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
 	}
 	if len(src) > math.MaxInt32 {
 		// Offsets are kept in 32 bits; the file size limit is far below this.
@@ -381,7 +379,7 @@ type parser struct {
 	// last is the directive whose terminator was the previous token, to attach a
 	// trailing comment on the same line.
 	last     *Directive
-	lastLine int
+	lastLine int32
 
 	// What the parser read besides the tree; ParseFile hands them to the Config.
 	comments []Comment

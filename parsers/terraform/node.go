@@ -61,7 +61,7 @@ func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
 	if sb, ok := b.Body.(*hclsyntax.Body); ok {
 		n.syntaxed = sb
 		n.rng = parsers.Range{File: sf.f.Path, Start: b.DefRange.Start.Byte, End: sb.SrcRange.End.Byte}
-		n.pos.EndLine, n.pos.EndCol, n.pos.EndOffset = sb.SrcRange.End.Line, sb.SrcRange.End.Column, sb.SrcRange.End.Byte
+		n.pos.EndLine, n.pos.EndCol, n.pos.EndOffset = int32(sb.SrcRange.End.Line), int32(sb.SrcRange.End.Column), int32(sb.SrcRange.End.Byte)
 	}
 	if s == nil {
 		if n.syntaxed != nil {

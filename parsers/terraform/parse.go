@@ -164,8 +164,8 @@ func rangePos(file string, r hcl.Range) parsers.Pos {
 		file = r.Filename
 	}
 	return parsers.Pos{
-		File: file, Line: r.Start.Line, Col: r.Start.Column, Offset: r.Start.Byte,
-		EndLine: r.End.Line, EndCol: r.End.Column, EndOffset: r.End.Byte,
+		File: file, Line: int32(r.Start.Line), Col: int32(r.Start.Column), Offset: int32(r.Start.Byte),
+		EndLine: int32(r.End.Line), EndCol: int32(r.End.Column), EndOffset: int32(r.End.Byte),
 	}
 }
 
