@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -53,18 +54,18 @@ func useColor(w io.Writer, noColor bool) bool {
 
 // palette holds the colour functions; all are identity when colour is off.
 type palette struct {
-	err, warn, info, bold, dim, blue, green func(a ...any) string
+	err, warn, info, bold, dim, blue, green func(s string) string
 }
 
 func newPalette(on bool) palette {
-	mk := func(attrs ...color.Attribute) func(a ...any) string {
-		c := color.New(attrs...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
+	mk := func(attrs ...color.Attribute) func(s string) string {
+		if !on {
+			// Plain text: no formatting call per piece (thousands of findings).
+			return func(s string) string { return s }
 		}
-		return c.SprintFunc()
+		c := color.New(attrs...)
+		c.EnableColor()
+		return func(s string) string { return c.Sprint(s) }
 	}
 	return palette{
 		err:   mk(color.FgRed, color.Bold),
@@ -108,8 +109,14 @@ func writeText(w io.Writer, r *report, o outputOptions) error {
 		}
 		if f.Fix != nil {
 			fmt.Fprintf(w, "   %s fix: %s\n", pal.blue("="), f.Fix.Description)
-			for _, line := range strings.Split(strings.TrimRight(f.Fix.Snippet, "\n"), "\n") {
-				fmt.Fprintf(w, "     %s %s\n", pal.blue("|"), pal.green(line))
+			bar := pal.blue("|")
+			for rest := strings.TrimRight(f.Fix.Snippet, "\n"); ; {
+				line, more, found := strings.Cut(rest, "\n")
+				io.WriteString(w, "     "+bar+" "+pal.green(line)+"\n")
+				if !found {
+					break
+				}
+				rest = more
 			}
 		}
 		fmt.Fprintln(w)
@@ -159,32 +166,54 @@ func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
 	if line == "" || pos.Line <= 0 {
 		return
 	}
-	num := fmt.Sprint(pos.Line)
+	num := strconv.Itoa(int(pos.Line))
 	gutter := strings.Repeat(" ", len(num))
-	// Tabs are shown as four spaces, and the caret is placed on the expanded text.
-	expanded := strings.ReplaceAll(line, "\t", "    ")
-	col := int(pos.Col)
-	if col < 1 {
-		col = 1
-	}
-	prefix := []rune(line)
-	if col-1 > len(prefix) {
-		col = len(prefix) + 1
-	}
-	lead := utf8.RuneCountInString(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
-	width := 0
+	col := max(int(pos.Col), 1)
+	end := 0 // rune column the underline stops before; 0: the end of the line's text
 	if pos.EndLine == pos.Line && pos.EndCol > pos.Col {
-		width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(int(pos.EndCol)-1, len(prefix))]), "\t", "    "))
+		end = int(pos.EndCol)
+	}
+	var expanded string
+	var lead, width int
+	if isPlainASCII(line) {
+		// The common case: columns are byte offsets.
+		expanded = line
+		col = min(col, len(line)+1)
+		lead = col - 1
+		if end > 0 {
+			width = min(end, len(line)+1) - col
+		} else {
+			width = len(strings.TrimRight(line[col-1:], " "))
+		}
 	} else {
-		// No end on this line: underline to the end of the line's text.
-		width = utf8.RuneCountInString(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
+		// Tabs are shown as four spaces, and the caret is placed on the expanded text.
+		expanded = strings.ReplaceAll(line, "\t", "    ")
+		prefix := []rune(line)
+		col = min(col, len(prefix)+1)
+		lead = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
+		if end > 0 {
+			width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(end-1, len(prefix))]), "\t", "    "))
+		} else {
+			// No end on this line: underline to the end of the line's text.
+			width = utf8.RuneCountInString(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
+		}
 	}
-	if width < 1 {
-		width = 1
+	width = max(width, 1)
+	bar := pal.blue("|")
+	io.WriteString(w, " "+gutter+" "+bar+"\n")
+	io.WriteString(w, " "+pal.blue(num)+" "+bar+" "+expanded+"\n")
+	io.WriteString(w, " "+gutter+" "+bar+" "+strings.Repeat(" ", lead)+pal.warn(strings.Repeat("^", width))+"\n")
+}
+
+// isPlainASCII reports whether s is ASCII without tabs, where a rune column is a byte
+// offset.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || s[i] == '\t' {
+			return false
+		}
 	}
-	fmt.Fprintf(w, " %s %s\n", gutter, pal.blue("|"))
-	fmt.Fprintf(w, " %s %s %s\n", pal.blue(num), pal.blue("|"), expanded)
-	fmt.Fprintf(w, " %s %s %s%s\n", gutter, pal.blue("|"), strings.Repeat(" ", lead), pal.warn(strings.Repeat("^", width)))
+	return true
 }
 
 // lineIndex caches, per file, the offset where each line starts, so printing thousands
