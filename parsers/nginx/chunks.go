@@ -16,7 +16,7 @@ import (
 // directive whose arguments span lines. The merge checks that every part ended exactly
 // between two directives and that nothing in the file is an error, and otherwise gives
 // up, and ParseFile parses the file in one piece: the result is always the tree a
-// sequential parse makes (FuzzParseFile compares the two), and any error is reported
+// sequential parse makes (FuzzParse compares the two), and any error is reported
 // by the sequential parser.
 
 // chunkedFrom is the file size from which ParseFile tries parsing in parts.
