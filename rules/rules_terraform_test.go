@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -20,11 +19,7 @@ import (
 )
 
 // The Terraform testdata lives in testdata/tf-<rule>/<case>/: each case directory is one
-// module, linted through terraform.Parse and every registered rule; a line ending in
-// `# want "rule-id"` must get exactly that finding, and no other line may get one.
-
-var tfWant = regexp.MustCompile(`(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
-var tfQuoted = regexp.MustCompile(`"([^"]+)"`)
+// module. TestTestdata checks its want comments; the tests here apply the fixes.
 
 // tfCase is one testdata module held in memory, so fixes can be applied and re-linted.
 type tfCase struct {
@@ -76,47 +71,6 @@ func tfCaseDirs(t *testing.T) []string {
 		t.Fatalf("no Terraform testdata: %v", err)
 	}
 	return dirs
-}
-
-func TestTerraformTestdata(t *testing.T) {
-	for _, dir := range tfCaseDirs(t) {
-		t.Run(dir, func(t *testing.T) {
-			c := loadTFCase(t, dir)
-			m, findings := c.lint()
-			want := map[string][]string{}
-			for p, src := range c.files {
-				for i, line := range strings.Split(string(src), "\n") {
-					if mm := tfWant.FindStringSubmatch(line); mm != nil {
-						for _, q := range tfQuoted.FindAllStringSubmatch(mm[1], -1) {
-							k := fmt.Sprintf("%s:%d", p, i+1)
-							want[k] = append(want[k], q[1])
-						}
-					}
-				}
-			}
-			got := map[string][]string{}
-			for _, f := range findings {
-				k := fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
-				got[k] = append(got[k], f.Rule.ID)
-				t.Logf("%s: %s: %s", f.Pos, f.Rule.ID, f.Message)
-				if f.Fix != nil {
-					t.Logf("  fix: %s\n%s", f.Fix.Description, f.Fix.Snippet)
-				}
-			}
-			for _, d := range m.Diags {
-				if d.Severity == "error" {
-					k := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
-					got[k] = append(got[k], "error")
-				}
-			}
-			for k := range tfUnion(want, got) {
-				w, g := tfSorted(want[k]), tfSorted(got[k])
-				if strings.Join(w, ",") != strings.Join(g, ",") {
-					t.Errorf("%s: want %v, got %v", k, w, g)
-				}
-			}
-		})
-	}
 }
 
 // TestTerraformFixes applies each finding's fix, lints again and checks that the finding
@@ -206,23 +160,6 @@ func tfCount(fs []rules.Finding, id string) int {
 		}
 	}
 	return n
-}
-
-func tfUnion(a, b map[string][]string) map[string]bool {
-	out := map[string]bool{}
-	for k := range a {
-		out[k] = true
-	}
-	for k := range b {
-		out[k] = true
-	}
-	return out
-}
-
-func tfSorted(s []string) []string {
-	s = append([]string(nil), s...)
-	sort.Strings(s)
-	return s
 }
 
 // tfJSON is a .tf.json module: it cannot carry want comments, so its expectations are
