@@ -371,6 +371,27 @@ func fixCaddyAddTarget(m *parsers.Model, c Change) *Fix {
 	}
 }
 
+// caddyGlobal returns the Caddyfile hop h belongs to (the importing file of an imported
+// one: only it can hold global options) and its global options block, nil when it has
+// none. The file is nil when the fixes cannot edit it (a Caddyfile held in a ConfigMap).
+func caddyGlobal(m *parsers.Model, h *parsers.Hop) (*parsers.File, *caddy.Directive) {
+	f := m.File(h.Pos.File)
+	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
+		f = m.File(f.IncludedBy.File)
+	}
+	if f == nil || f.Host != "" {
+		return nil, nil
+	}
+	f, cf := caddyFile(m, parsers.Pos{File: f.Path})
+	if cf == nil {
+		return nil, nil
+	}
+	if len(cf.Directives) > 0 && len(cf.Directives[0].Tokens) == 0 && cf.Directives[0].HasBlock {
+		return f, cf.Directives[0]
+	}
+	return f, nil
+}
+
 // fixCaddyShutdown sets grace_period and shutdown_delay in the global options block of
 // the Caddyfile the hop belongs to (imported files cannot hold global options).
 func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
@@ -378,14 +399,10 @@ func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
 	if h == nil {
 		return nil
 	}
-	f := m.File(h.Pos.File)
-	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
-		f = m.File(f.IncludedBy.File)
-	}
-	if f == nil || f.Format != parsers.FormatCaddy {
+	f, global := caddyGlobal(m, h)
+	if f == nil {
 		return nil
 	}
-	cf, _ := caddy.ParseFile(f.Path, f.Src)
 	var lines, names []string
 	desc := []string{}
 	if !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0 {
@@ -401,10 +418,6 @@ func fixCaddyShutdown(m *parsers.Model, c Change) *Fix {
 	}
 	e := &caddyEdits{file: f.Path, src: f.Src}
 	description := "Bound Caddy's shutdown: " + strings.Join(desc, "; ")
-	var global *caddy.Directive
-	if len(cf.Directives) > 0 && len(cf.Directives[0].Tokens) == 0 && cf.Directives[0].HasBlock {
-		global = cf.Directives[0]
-	}
 	if global == nil {
 		text := "{\n" + indentLines(strings.Join(lines, "\n"), "\t") + "}\n\n"
 		return &Fix{Description: description, Snippet: text, Edits: []Edit{{File: f.Path, Start: 0, End: 0, New: text}}}
@@ -430,17 +443,9 @@ func caddyIdleFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note str
 		}
 	}
 	snippet := "{\n\tservers {\n\t\ttimeouts {\n\t\t\t" + line + "\n\t\t}\n\t}\n}\n"
-	f := m.File(h.Pos.File)
-	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
-		f = m.File(f.IncludedBy.File)
-	}
-	if f == nil || f.Host != "" || f.Format != parsers.FormatCaddy {
+	f, global := caddyGlobal(m, h)
+	if f == nil {
 		return &Fix{Description: desc, Snippet: snippet}
-	}
-	cf, _ := caddy.ParseFile(f.Path, f.Src)
-	var global *caddy.Directive
-	if len(cf.Directives) > 0 && len(cf.Directives[0].Tokens) == 0 && cf.Directives[0].HasBlock {
-		global = cf.Directives[0]
 	}
 	if global == nil {
 		text := snippet + "\n"
