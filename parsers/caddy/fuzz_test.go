@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/no502/no502/internal/hangwatch"
 	"github.com/no502/no502/parsers"
 )
 
@@ -35,6 +36,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		defer hangwatch.Start(len(src))()
 		toks, comments, _ := Lex("Caddyfile", src)
 		for _, tk := range toks {
 			if tk.Pos.Offset < 0 || int(tk.Pos.EndOffset) > len(src) || tk.Pos.Offset > tk.Pos.EndOffset {

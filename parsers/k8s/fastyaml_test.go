@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/internal/hangwatch"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -140,6 +141,7 @@ func FuzzFastYAML(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		defer hangwatch.Start(len(src))()
 		if err := checkFast(src); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/internal/hangwatch"
 	"github.com/no502/no502/rules"
 )
 
@@ -39,6 +40,7 @@ func FuzzLint(f *testing.F) {
 		f.Add(bytes.Join(parts[:], []byte("\n=====\n")))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		defer hangwatch.Start(len(data))()
 		parts := bytes.SplitN(data, []byte("\n=====\n"), 4)
 		dir := t.TempDir()
 		names := []string{"nginx.conf", "Caddyfile", "main.tf", "app.yaml"}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/no502/no502/internal/hangwatch"
 	"github.com/no502/no502/parsers"
 )
 
@@ -25,6 +26,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		defer hangwatch.Start(len(src))()
 		// Parsing is linear: a small input that takes long is a bug worth keeping.
 		start := time.Now()
 		defer func() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/internal/hangwatch"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/terraform"
 	"github.com/no502/no502/rules"
@@ -34,6 +35,7 @@ resource "aws_lb" "l" { idle_timeout = max(var.x, local.a, file("/etc/passwd")) 
 locals { hc = { matcher = "200-${var.n}" } }
 variable "n" { default = 499 }`, "")
 	f.Fuzz(func(t *testing.T, tf, tfvars string) {
+		defer hangwatch.Start(len(tf) + len(tfvars))()
 		ins := []parsers.Input{
 			{Path: "m/main.tf", Abs: "/m/main.tf", Src: []byte(tf)},
 			{Path: "m/terraform.tfvars", Abs: "/m/terraform.tfvars", Src: []byte(tfvars)},
