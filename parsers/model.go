@@ -129,9 +129,27 @@ type Hop struct {
 	Edge Setting[string]
 
 	Routes []*Route
+	// OtherPass is set when the hop hands some requests to an app by a pass the model does
+	// not follow: nginx fastcgi_pass, uwsgi_pass, scgi_pass, grpc_pass, memcached_pass;
+	// Caddy php_fastcgi.
+	OtherPass bool
 
 	// Workload runs this proxy (an nginx or Caddy container), once linked.
 	Workload *Workload
+}
+
+// Forwards reports whether the hop passes any request on to an app. A hop that forwards
+// nothing is the app itself (a static site): it cannot answer 502 for a dead backend.
+func (h *Hop) Forwards() bool {
+	if h.OtherPass {
+		return true
+	}
+	for _, r := range h.Routes {
+		if r.Backend != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Route is one path a hop forwards: an nginx location, a Caddy reverse_proxy, an ALB

@@ -214,6 +214,9 @@ stays in rotation and every real request gets a **502**.
 
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
+A server or site that forwards nothing (a static site: no proxy_pass, fastcgi_pass,
+uwsgi_pass, grpc_pass, reverse_proxy or php_fastcgi) is the app itself, and is not
+reported.
 
 ## Fix
 
@@ -241,6 +244,10 @@ func looksLikeHealth(path string) bool {
 
 func runHealthAnsweredByProxy(p *Pass) {
 	for _, h := range p.Model.Hops {
+		// A server that forwards nothing is the app: its own /health is the truth.
+		if !h.Forwards() {
+			continue
+		}
 		for _, r := range h.Routes {
 			if r.Respond == nil || r.PathKind == "regex" || !looksLikeHealth(r.Path) {
 				continue

@@ -61,6 +61,8 @@ func (s *siteWalker) walk(ds []*Directive, ctx pathCtx) {
 			s.reverseProxy(d, ctx)
 		case "respond":
 			s.respond(d, ctx)
+		case "php_fastcgi":
+			s.hop.OtherPass = true
 		}
 	}
 }

@@ -443,6 +443,8 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 			pass = d
 		case d.Name == "return" && ret == nil:
 			ret = d
+		case otherPass(d.Name):
+			h.OtherPass = true
 		}
 	}
 	code := 0
@@ -504,6 +506,16 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	}
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
+}
+
+// otherPass reports whether a directive hands requests to an app by a protocol other than
+// HTTP proxying, which the model does not follow.
+func otherPass(name string) bool {
+	switch name {
+	case "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass", "memcached_pass":
+		return true
+	}
+	return false
 }
 
 // versioned returns a default that changed in nginx 1.29.7, saying which version it
