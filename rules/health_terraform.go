@@ -29,6 +29,10 @@ Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health 
 e.g. ` + "`\"200,204\"`" + `), and point ` + "`path`" + ` at an endpoint that answers 200 without a redirect or
 authentication.
 
+When the matcher has no 2xx code at all (` + "`matcher = \"404\"`" + ` for an app that answers 404 on
+` + "`/`" + `), changing the matcher alone would fail every target's check: the finding then offers
+a snippet, not an edit, and the path has to change first.
+
 ## Sources
 
 - Matcher default 200 (ALB; gRPC 12; NLB 200-399), ALB range 200-499: ../shared/reference/defaults.md
@@ -56,6 +60,16 @@ func matcherRanges(s string) ([][2]int, bool) {
 		out = append(out, [2]int{a, b})
 	}
 	return out, len(out) > 0
+}
+
+// hasSuccess reports whether any range includes a 2xx code.
+func hasSuccess(rs [][2]int) bool {
+	for _, r := range rs {
+		if r[0] <= 299 && r[1] >= 200 {
+			return true
+		}
+	}
+	return false
 }
 
 // successOnly keeps the 2xx part of a matcher ("200-499" → "200-299", "200,302" → "200").
@@ -105,6 +119,19 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 		path := "the health path"
 		if hc.Path.Known() && hc.Path.Value != "" {
 			path = hc.Path.Value
+		}
+		if !hasSuccess(rs) {
+			// The health path answers a non-2xx today (the app returns 404 on /, say):
+			// matcher = "200" alone would fail every target's check, so the fix is the path
+			// first, and only a snippet: no502 cannot know which endpoint to use.
+			msg := fmt.Sprintf("%s counts only %s answers as healthy: the check passes as long as %s answers %s, which a web server or router answers even when the app behind it is broken, so a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check, since %s does not answer 200 today: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
+				tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, hc.Matcher.Value, path)
+			fix := &Fix{
+				Description: `point path at a health endpoint, then set matcher = "200"`,
+				Snippet:     "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n",
+			}
+			p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
+			continue
 		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with a redirect, a 404 or a 401 (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
 			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, want)

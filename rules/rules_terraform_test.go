@@ -81,7 +81,20 @@ func TestTerraformFixes(t *testing.T) {
 		c := loadTFCase(t, dir)
 		_, findings := c.lint()
 		for i, f := range findings {
-			if f.Fix == nil || len(f.Fix.Edits) == 0 {
+			if f.Fix == nil {
+				continue
+			}
+			if len(f.Fix.Edits) == 0 {
+				// A snippet-only fix (the user must choose something first) must still be
+				// valid, formatted HCL.
+				t.Run(fmt.Sprintf("%s/%d-%s-snippet", dir, i, f.Rule.ID), func(t *testing.T) {
+					if _, diags := hclsyntax.ParseConfig([]byte(f.Fix.Snippet), "snippet.tf", hcl.InitialPos); diags.HasErrors() {
+						t.Errorf("snippet does not parse: %v\n%s", diags, f.Fix.Snippet)
+					}
+					if tfBin != "" {
+						fmtCheck(t, tfBin, "snippet.tf", []byte(f.Fix.Snippet))
+					}
+				})
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/%d-%s", dir, i, f.Rule.ID), func(t *testing.T) {
@@ -208,5 +221,26 @@ func TestTerraformJSON(t *testing.T) {
 		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Snippet, `": `) {
 			t.Errorf("%s: want a JSON snippet and no edits, got %+v", k, f.Fix)
 		}
+	}
+}
+
+// TestMatcherWithoutSuccessIsNotEdited: matcher = "404" means the health path answers 404
+// today, so setting matcher = "200" alone would fail every target's check. The finding
+// must offer a snippet (path first), never an edit that --fix would apply.
+func TestMatcherWithoutSuccessIsNotEdited(t *testing.T) {
+	c := loadTFCase(t, "testdata/tf-health-matcher-accepts-errors/trigger")
+	_, findings := c.lint()
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "health-matcher-accepts-errors" || !strings.Contains(f.Message, `matcher = "404"`) {
+			continue
+		}
+		seen = true
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Snippet, "path") {
+			t.Errorf("%s: want a snippet-only fix that sets the path, got %+v", f.Pos, f.Fix)
+		}
+	}
+	if !seen {
+		t.Fatal(`no finding for matcher = "404"`)
 	}
 }

@@ -31,3 +31,15 @@ resource "aws_lb_target_group" "c" {
 
   health_check { matcher = local.ok_codes } # want "health-matcher-accepts-errors"
 }
+
+# The app answers 404 on /: the matcher has no 2xx code, so only a snippet is offered.
+resource "aws_lb_target_group" "d" {
+  name     = "d"
+  port     = 8080
+  protocol = "HTTP"
+
+  health_check {
+    path    = "/"
+    matcher = "404" # want "health-matcher-accepts-errors"
+  }
+}
