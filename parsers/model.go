@@ -416,6 +416,9 @@ type Service struct {
 	Selector  *Selector
 	Ports     []ServicePort
 	Workloads []*Workload
+	// Ingressed is set when an Ingress routes to the Service, whichever controller serves
+	// it (also one no502 does not model, which gets no hop): an HTTP proxy stands in front.
+	Ingressed bool
 }
 
 // ServicePort is one port of a Service.

@@ -8,15 +8,94 @@ import (
 )
 
 // k8sWorkloads returns the Kubernetes workloads a Service routes traffic to. The k8s
-// rules look at nothing else: a pod nobody sends requests to cannot cause a 502.
+// rules look at nothing else: a pod nobody sends requests to cannot cause a 502. Nor can
+// a datastore (redis, postgres, kafka...) that no proxy of the linted configs forwards to:
+// its clients are apps speaking its own protocol, not an HTTP proxy.
 func k8sWorkloads(m *parsers.Model) []*parsers.Workload {
+	var proxied map[*parsers.Workload]bool
 	var out []*parsers.Workload
 	for _, w := range m.Workloads {
-		if w.Format == parsers.FormatK8s && w.Served {
-			out = append(out, w)
+		if w.Format != parsers.FormatK8s || !w.Served {
+			continue
+		}
+		if isDatastore(w) {
+			if proxied == nil {
+				proxied = proxiedWorkloads(m)
+			}
+			if !proxied[w] {
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// proxiedWorkloads returns the workloads an HTTP proxy forwards requests to: a hop (nginx,
+// Caddy, an ALB, a modeled Ingress or HTTPRoute), or an Ingress of a controller no502 does
+// not model. A network load balancer passes TCP through and does not count.
+func proxiedWorkloads(m *parsers.Model) map[*parsers.Workload]bool {
+	out := map[*parsers.Workload]bool{}
+	for _, svc := range m.Services {
+		if svc.Ingressed {
+			for _, w := range svc.Workloads {
+				out[w] = true
+			}
+		}
+	}
+	for _, h := range m.Hops {
+		if h.Kind == parsers.HopNLB {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend != nil {
+				for _, w := range r.Backend.Workloads {
+					out[w] = true
+				}
+			}
 		}
 	}
 	return out
+}
+
+// datastoreImages are the image names (the last path element, without tag or digest) of
+// servers that speak their own protocol, not HTTP. Exporters and web consoles for them
+// (redis_exporter, mongo-express) have other names and stay checked.
+var datastoreImages = map[string]bool{
+	"redis": true, "redis-stack-server": true, "valkey": true, "keydb": true,
+	"postgres": true, "postgresql": true, "postgis": true, "pgbouncer": true,
+	"mysql": true, "mysql-server": true, "mariadb": true, "percona-server": true,
+	"mongo": true, "mongodb": true, "mongodb-community-server": true,
+	"memcached": true, "rabbitmq": true, "cassandra": true, "etcd": true, "nats": true,
+	"kafka": true, "cp-kafka": true, "zookeeper": true, "cp-zookeeper": true,
+}
+
+// isDatastore reports whether every container of w runs a datastore image.
+func isDatastore(w *parsers.Workload) bool {
+	if len(w.Containers) == 0 {
+		return false
+	}
+	for _, c := range w.Containers {
+		if !datastoreImages[imageName(c.Image)] {
+			return false
+		}
+	}
+	return true
+}
+
+// imageName returns the repository's last path element: "docker.io/bitnami/redis:7.2@sha256:..."
+// gives "redis".
+func imageName(image string) string {
+	if i := strings.IndexByte(image, '@'); i >= 0 {
+		image = image[:i]
+	}
+	if i := strings.LastIndexByte(image, '/'); i >= 0 {
+		image = image[i+1:]
+	}
+	if i := strings.IndexByte(image, ':'); i >= 0 {
+		image = image[:i]
+	}
+	return strings.ToLower(image)
 }
 
 // servingContainers returns the containers of w that receive the Services' traffic:

@@ -68,6 +68,11 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	}
 	b.link(p.hpas)
 	for _, o := range p.ingresses {
+		for _, ip := range o.paths {
+			if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil {
+				svc.Ingressed = true
+			}
+		}
 		switch controllerOf(o, p.classes) {
 		case ctrlNginx:
 			m.Hops = append(m.Hops, b.nginxHop(o))
