@@ -321,6 +321,30 @@ type Workload struct {
 	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
 	// link step can find the workload running an nginx.conf or Caddyfile held in one.
 	ConfigMaps []string
+	// Claims are the PersistentVolumeClaims the pod template mounts (spec.volumes; not a
+	// StatefulSet's volumeClaimTemplates, which give each pod its own).
+	Claims []*Claim
+}
+
+// Claim is a PersistentVolumeClaim a workload's pods share.
+type Claim struct {
+	Name string
+	Pos  Pos // the claimName in the pod template
+	// AccessModes are the claim's spec.accessModes when its object is among the linted
+	// files; nil when it is not.
+	AccessModes []string
+}
+
+// Shareable reports whether pods on different nodes can mount the claim at once
+// (ReadWriteMany or ReadOnlyMany). An unknown claim is not: most default storage classes
+// give ReadWriteOnce.
+func (c *Claim) Shareable() bool {
+	for _, m := range c.AccessModes {
+		if m == "ReadWriteMany" || m == "ReadOnlyMany" {
+			return true
+		}
+	}
+	return false
 }
 
 // Container is one container of a workload.

@@ -40,6 +40,10 @@ ready endpoint: the ingress or load balancer answers 502/503 until a new pod is 
 Service selects, nor a DaemonSet.
 
 **Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
+
+When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
+not among the linted files), a second pod on another node could not attach it: the finding
+says so and offers the patch as a snippet only, since the state has to move first.
 ` + k8sReplicaSources,
 	Run: runSingleReplica,
 }
@@ -58,6 +62,19 @@ func runSingleReplica(p *Pass) {
 		pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
 		if w.Replicas.Explicit() {
 			pos, what = w.Replicas.Pos, fmt.Sprintf("%s (%s)", w.Replicas.Text, w.Replicas.Pos.Short())
+		}
+		if claims := unshareableClaims(w); len(claims) > 0 {
+			// A second pod on another node could not mount the volume: the count alone is
+			// not the fix, so there is no edit for --fix to apply.
+			p.Report(Finding{
+				Pos: pos,
+				Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, serviceNames(w), describeClaims(claims)),
+				Related: append(claimRelated(claims), serviceRelated(w)...),
+				Fix: k8sFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
+					objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+			})
+			continue
 		}
 		p.Report(Finding{
 			Pos: pos,
@@ -137,7 +154,12 @@ rolling update whose ` + "`maxUnavailable`" + ` is at least the replica count (o
 During every rollout the Service then has no ready endpoint and requests get 502/503.
 
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
-old ones go). If a ReadWriteOnce volume forces Recreate, expect downtime on every deploy.
+old ones go).
+
+When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
+not among the linted files), Recreate is how the Deployment avoids a rollout that hangs on
+the volume: the finding is then ` + "`info`" + `, and says that the state has to move out of the pod
+(or onto ReadWriteMany storage) before rolling without downtime.
 ` + k8sReplicaSources,
 	Run: runRolloutTakesAllDown,
 }
@@ -154,6 +176,19 @@ func runRolloutTakesAllDown(p *Pass) {
 		fixStrategy := ymap{}.set("type", "RollingUpdate").set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1))
 		patch := objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", fixStrategy)})
 		if w.Strategy.Value == "Recreate" {
+			if claims := unshareableClaims(w); len(claims) > 0 {
+				// Recreate is how a Deployment with a ReadWriteOnce volume avoids a rollout
+				// that hangs on the volume: a known trade-off, reported as info, no edit.
+				p.Report(Finding{
+					Pos:      w.Strategy.Pos,
+					Severity: Info,
+					Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
+						w.Strategy.Text, w.Strategy.Pos.Short(), n, workloadName(w), serviceNames(w), describeClaims(claims)),
+					Related: claimRelated(claims),
+					Fix:     k8sFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
+				})
+				continue
+			}
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
 				Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
@@ -182,6 +217,43 @@ func runRolloutTakesAllDown(p *Pass) {
 				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", ymap{}.set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1)))})),
 		})
 	}
+}
+
+// unshareableClaims returns the PersistentVolumeClaims w's pods mount that pods on two
+// nodes cannot use at once: ReadWriteOnce (or ReadWriteOncePod), or a claim whose object
+// is not among the linted files (most storage classes give ReadWriteOnce).
+func unshareableClaims(w *parsers.Workload) []*parsers.Claim {
+	var out []*parsers.Claim
+	for _, c := range w.Claims {
+		if !c.Shareable() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// describeClaims names claims with their access mode: "PersistentVolumeClaim data
+// (ReadWriteOnce)".
+func describeClaims(cs []*parsers.Claim) string {
+	var parts []string
+	for _, c := range cs {
+		mode := "access mode not in the linted files; most storage classes give ReadWriteOnce"
+		if len(c.AccessModes) > 0 {
+			mode = strings.Join(c.AccessModes, ", ")
+		} else if c.AccessModes != nil {
+			mode = "no accessModes"
+		}
+		parts = append(parts, fmt.Sprintf("PersistentVolumeClaim %s (%s)", c.Name, mode))
+	}
+	return strings.Join(parts, " and ")
+}
+
+func claimRelated(cs []*parsers.Claim) []Related {
+	var out []Related
+	for _, c := range cs {
+		out = append(out, Related{Pos: c.Pos, Message: "the pods mount PersistentVolumeClaim " + c.Name})
+	}
+	return out
 }
 
 var pdbMissing = &Rule{

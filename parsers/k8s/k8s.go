@@ -39,13 +39,14 @@ type builder struct {
 	nginxKeyAnywhere  map[string]bool
 	albGroupAttrs     map[string]annotation
 	pdbs              []*parsers.PDB
+	claimModes        map[string][]string // PersistentVolumeClaim namespace/name: accessModes
 }
 
 // Parse reads every Kubernetes file of a run and returns the model.
 func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	m := &parsers.Model{}
 	b := &builder{m: m, services: map[string]*parsers.Service{}, serviceObjs: map[*parsers.Service]*object{},
-		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}}
+		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}}
 
 	charts := map[string]bool{}
 	p := &pending{classes: map[string]string{}}
@@ -67,6 +68,11 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	b.link(p.hpas)
+	for _, w := range m.Workloads {
+		for _, c := range w.Claims {
+			c.AccessModes = b.claimModes[w.Namespace+"/"+c.Name]
+		}
+	}
 	for _, o := range p.ingresses {
 		for _, ip := range o.paths {
 			if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil {
@@ -137,6 +143,12 @@ func (b *builder) add(o *object, p *pending) {
 				b.albGroupAttrs[g] = a
 			}
 		}
+	case o.kind == "PersistentVolumeClaim" && o.apiVersion == "v1":
+		modes := strList(val(o.node, "spec", "accessModes"))
+		if modes == nil {
+			modes = []string{} // listed without modes: known, and not shareable
+		}
+		b.claimModes[o.namespace+"/"+o.name] = modes
 	case o.kind == "IngressClass":
 		p.classes[o.name] = ingressClassController(o)
 	case o.kind == "HTTPRoute" && strings.HasPrefix(o.apiVersion, "gateway.networking.k8s.io/"):

@@ -442,3 +442,53 @@ data:
 		t.Errorf("want a note for the quoted nginx config: %v", m.Diags)
 	}
 }
+
+func TestVolumeClaims(t *testing.T) {
+	m := parse(t, "app.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: wiki, namespace: docs}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: wiki}]
+      volumes:
+        - name: pages
+          persistentVolumeClaim:
+            claimName: pages
+        - name: shared
+          persistentVolumeClaim: {claimName: shared}
+        - name: elsewhere
+          persistentVolumeClaim: {claimName: elsewhere}
+        - name: config
+          configMap: {name: wiki}
+`, "pvc.yaml", `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: pages, namespace: docs}
+spec: {accessModes: [ReadWriteOnce]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared, namespace: docs}
+spec: {accessModes: [ReadWriteMany]}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: elsewhere, namespace: other}
+spec: {accessModes: [ReadWriteMany]}
+`)
+	w := m.Workloads[0]
+	if len(w.Claims) != 3 {
+		t.Fatalf("claims = %+v", w.Claims)
+	}
+	pages, shared, elsewhere := w.Claims[0], w.Claims[1], w.Claims[2]
+	if pages.Name != "pages" || pages.Pos.Line != 11 || pages.Shareable() || len(pages.AccessModes) != 1 {
+		t.Errorf("pages = %+v", pages)
+	}
+	if !shared.Shareable() {
+		t.Errorf("shared = %+v, want ReadWriteMany", shared)
+	}
+	// A claim of the same name in another namespace is not this one.
+	if elsewhere.AccessModes != nil || elsewhere.Shareable() {
+		t.Errorf("elsewhere = %+v, want unknown", elsewhere)
+	}
+}

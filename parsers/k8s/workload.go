@@ -70,6 +70,9 @@ func readWorkload(o *object) *parsers.Workload {
 		if n := str(v, "configMap", "name"); n != "" {
 			w.ConfigMaps = append(w.ConfigMaps, o.namespace+"/"+n)
 		}
+		if cn, node := get(val(v, "persistentVolumeClaim"), "claimName"); cn != nil && node != nil && node.Kind == yaml.ScalarNode && node.Value != "" {
+			w.Claims = append(w.Claims, &parsers.Claim{Name: node.Value, Pos: s.pos(node)})
+		}
 	}
 	return w
 }
