@@ -38,6 +38,8 @@ type lintFlags struct {
 	writeBase   string
 	cpuProfile  string
 	memProfile  string
+	fix         bool
+	diff        bool
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -50,9 +52,14 @@ directories (default: the current directory) for the causes of 502 and 504 error
 Directories are walked honouring .gitignore, skipping hidden directories, vendor/ and
 node_modules/. Use - to read one file from standard input (name it with --stdin-filename).
 
+--fix applies every reported finding's fix that is an edit (some fixes are only snippets:
+the change needs a choice no502 cannot make) and lints again, until nothing more can be
+fixed; it writes only the files linted (in named-file mode, only those named). --diff
+prints the same changes as a unified diff and writes nothing.
+
 Exit status: 0 when nothing at or above --fail-on was found and every file parsed; 1 when
-findings at or above --fail-on were found or a file failed to parse; 2 on bad usage or a
-bad config file.`,
+findings at or above --fail-on were found or a file failed to parse (with --diff: when
+there is something to fix); 2 on bad usage or a bad config file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, stdin, args, f)
 		},
@@ -73,6 +80,8 @@ bad config file.`,
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
+	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
+	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff; write nothing (exit 1 when there are some)")
 	// For measuring no502 itself (docs/benchmarks.md); hidden from --help.
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (allocations) at the end of the run to this file")
@@ -171,30 +180,65 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	for _, c := range cfg.Context {
 		context = append(context, c.Abs)
 	}
-	res, err := loadWithContext(paths, opts, context...)
-	if err != nil {
-		return usagef("%v", err)
+	if f.fix || f.diff {
+		switch {
+		case f.fix && f.diff:
+			return usagef("--fix and --diff cannot be used together: --diff shows what --fix would write")
+		case opts.Stdin != nil:
+			return usagef("--fix and --diff work on files, not on - (standard input)")
+		case f.writeBase != "":
+			return usagef("--write-baseline cannot be used with --fix or --diff: fix first, then record what is left")
+		}
 	}
-	// The parsers' syntax trees are garbage now and the model is what stays. Collecting
-	// here lets rules and output reuse that memory instead of growing the heap: on a
-	// large tree fresh pages from the OS cost more than the collection (docs/benchmarks.md).
-	runtime.GC()
-	findings := rules.Run(res.Model, cfg)
-	kept, unused := rules.Suppress(res.Model, cfg, findings, f.noIgnore)
-	findings = kept // in order: rules.Run sorts
-	if len(unused) > 0 {
-		findings = append(findings, unused...)
-		rules.SortFindings(findings)
+	// lintOnce runs the pipeline once; --fix and --diff run it again on the fixed sources
+	// (overlay, by absolute path) before writing or showing anything.
+	lintOnce := func(overlay map[string][]byte) (*report, error) {
+		o := opts
+		o.Overlay = overlay
+		res, err := loadWithContext(paths, o, context...)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		// The parsers' syntax trees are garbage now and the model is what stays.
+		// Collecting here lets rules and output reuse that memory instead of growing the
+		// heap: on a large tree fresh pages from the OS cost more than the collection
+		// (docs/benchmarks.md).
+		runtime.GC()
+		findings := rules.Run(res.Model, cfg)
+		kept, unused := rules.Suppress(res.Model, cfg, findings, f.noIgnore)
+		findings = kept // in order: rules.Run sorts
+		if len(unused) > 0 {
+			findings = append(findings, unused...)
+			rules.SortFindings(findings)
+		}
+		rep := newReport(res, findings)
+		if f.writeBase != "" {
+			if base, err = writeBaseline(f.writeBase, cwd, rep); err != nil {
+				return nil, err
+			}
+			f.baseline = f.writeBase
+		}
+		if base != nil {
+			applyBaseline(rep, base, f.baseline, cwd)
+		}
+		return rep, nil
 	}
-	rep := newReport(res, findings)
-	if f.writeBase != "" {
-		if base, err = writeBaseline(f.writeBase, cwd, rep); err != nil {
+	var rep *report
+	fixed := ""
+	if f.fix || f.diff {
+		var fr *fixRun
+		if fr, err = fixLoop(lintOnce, cwd); err != nil {
 			return err
 		}
-		f.baseline = f.writeBase
-	}
-	if base != nil {
-		applyBaseline(rep, base, f.baseline, cwd)
+		if f.diff {
+			return showDiff(out, cmd.ErrOrStderr(), fr)
+		}
+		if err := fr.write(); err != nil {
+			return err
+		}
+		fixed, rep = fr.summary("fixed"), fr.final
+	} else if rep, err = lintOnce(nil); err != nil {
+		return err
 	}
 	oo := outputOptions{color: useColor(out, f.noColor), failOn: failOn}
 	if f.output != "" {
@@ -215,6 +259,10 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		fmt.Fprintln(out, summaryLine(rep))
 	} else if err := writeBuffered(out, rep, oo, format); err != nil {
 		return err
+	}
+	if fixed != "" {
+		// On stderr, so that --format json on stdout stays one JSON document.
+		fmt.Fprintln(cmd.ErrOrStderr(), fixed)
 	}
 	if len(rep.Errors) > 0 {
 		return exitError{exitFindings}
@@ -275,10 +323,13 @@ type report struct {
 	// Known counts the findings hidden because the baseline (Baseline) records them.
 	Known    int
 	Baseline string
+	// Explicit holds the display paths named on the command line in named-file mode
+	// (load.Result.Explicit); nil when directories were linted. --fix writes only these.
+	Explicit map[string]bool
 }
 
 func newReport(res *load.Result, findings []rules.Finding) *report {
-	r := &report{Files: res.Files, Model: res.Model, Findings: findings}
+	r := &report{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit}
 	if res.Explicit != nil {
 		r.Findings = nil
 		for _, f := range findings {

@@ -96,16 +96,22 @@ func gitInit(t *testing.T, dir string) {
 // test runs the documentation as written.
 func docExample(t *testing.T, id string) string {
 	t.Helper()
+	return docExampleWith(t, id, "")
+}
+
+// docExampleWith returns the first example for the hook id that also contains text.
+func docExampleWith(t *testing.T, id, text string) string {
+	t.Helper()
 	src, err := os.ReadFile("../../docs/ci.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(src), -1) {
-		if strings.Contains(m[1], "- id: "+id+"\n") && strings.Contains(m[1], "repos:") {
+		if strings.Contains(m[1], "- id: "+id+"\n") && strings.Contains(m[1], "repos:") && strings.Contains(m[1], text) {
 			return m[1]
 		}
 	}
-	t.Fatalf("docs/ci.md has no pre-commit example for %s", id)
+	t.Fatalf("docs/ci.md has no pre-commit example for %s with %q", id, text)
 	return ""
 }
 
@@ -171,4 +177,28 @@ func TestPreCommitHooks(t *testing.T) {
 			}
 		})
 	}
+	// args: [--fix]: the hook rewrites the file, pre-commit fails the run because a file
+	// changed, and the next run passes.
+	t.Run("no502-system --fix", func(t *testing.T) {
+		cfg := docExampleWith(t, "no502-system", "--fix")
+		cfg = strings.Replace(cfg, "https://github.com/no502/no502", repo, 1)
+		cfg = regexp.MustCompile(`(?m)^(\s*rev:).*$`).ReplaceAllString(cfg, "${1} "+rev)
+		proj := t.TempDir()
+		os.WriteFile(filepath.Join(proj, ".pre-commit-config.yaml"), []byte(cfg), 0o644)
+		conf := filepath.Join(proj, "nginx.conf")
+		os.WriteFile(conf, []byte(fixableNginx), 0o644)
+		gitInit(t, proj)
+		out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files")
+		now, _ := os.ReadFile(conf)
+		if code != 1 || !strings.Contains(string(now), "max_fails=3 fail_timeout=10s") || !strings.Contains(out, "fixed 1 finding in 1 file: nginx.conf") {
+			t.Fatalf("pre-commit exit %d, want 1 with nginx.conf rewritten:\n%s\n%s", code, out, now)
+		}
+		mustRun(t, proj, "git", "add", "-A")
+		if out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files"); code != 0 {
+			t.Fatalf("after --fix: pre-commit exit %d, want 0:\n%s", code, out)
+		}
+	})
 }
+
+// fixableNginx has one finding whose fix is an edit (max_fails=0 on one of two servers).
+const fixableNginx = "events {}\nhttp {\n    upstream app {\n        server app-1.internal:8080 max_fails=0;\n        server app-2.internal:8080;\n    }\n    server {\n        location / { proxy_pass http://app; }\n    }\n}\n"

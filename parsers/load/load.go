@@ -31,6 +31,9 @@ type Options struct {
 	// Stdin, when set, is linted as the file named StdinName (editors pipe buffers).
 	Stdin     []byte
 	StdinName string
+	// Overlay holds file contents by absolute path that replace what is on disk: lint
+	// --fix and --diff lint the fixed sources again before anything is written.
+	Overlay map[string][]byte
 }
 
 // Result is what a load produced.
@@ -118,6 +121,9 @@ func Load(paths []string, opts Options) (*Result, error) {
 	res.Model.Diags = append(res.Model.Diags, w.notes...)
 
 	cache := newFileCache(w, opts.MaxFileSize)
+	for abs, src := range opts.Overlay {
+		cache.put(abs, "", src)
+	}
 	if opts.Stdin != nil {
 		c := w.out[len(w.out)-1]
 		cache.put(c.abs, c.display, opts.Stdin)

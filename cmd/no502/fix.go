@@ -1,0 +1,202 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+
+	"github.com/no502/no502/rules"
+)
+
+// maxFixRounds bounds the lint-fix-lint loop. A round applies every fix that does not
+// overlap one already taken; the next round picks up the ones that did (and any finding
+// a fix uncovered). A fix that does not clear its finding would loop forever without it.
+const maxFixRounds = 10
+
+// fixRun is the outcome of fixLoop: the sources before and after, and the report of the
+// fixed sources.
+type fixRun struct {
+	orig, fixed map[string][]byte // by absolute path: only files some fix changed
+	display     map[string]string // absolute path → path as shown
+	fixes       int               // findings whose edits were applied
+	final       *report           // lint of the fixed sources
+}
+
+// fixLoop lints, applies the edits of the reported findings, and lints the result again
+// in memory, until a round changes nothing. Nothing is written here.
+func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd string) (*fixRun, error) {
+	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}}
+	for round := 0; ; round++ {
+		var overlay map[string][]byte
+		if len(fr.fixed) > 0 {
+			overlay = fr.fixed
+		}
+		rep, err := lintOnce(overlay)
+		if err != nil {
+			return nil, err
+		}
+		fr.final = rep
+		if round == maxFixRounds {
+			return fr, nil
+		}
+		changed := fr.applyRound(rep, cwd)
+		if changed == 0 {
+			return fr, nil
+		}
+	}
+}
+
+// applyRound applies, file by file, the edits of every fixable finding of rep that do not
+// conflict with those of a finding taken before it, and returns how many findings it
+// applied. A finding's edits go in together or not at all.
+func (fr *fixRun) applyRound(rep *report, cwd string) int {
+	writable := writableFiles(rep, cwd)
+	taken := map[string][]rules.Edit{} // absolute path → edits accepted this round
+	applied := 0
+findings:
+	for _, f := range rep.Findings {
+		if f.Fix == nil || len(f.Fix.Edits) == 0 {
+			continue
+		}
+		for _, e := range f.Fix.Edits {
+			abs, ok := writable[e.File]
+			if !ok {
+				continue findings // an edit outside the files no502 may write
+			}
+			for _, t := range taken[abs] {
+				if conflict(e, t) {
+					continue findings // the next round, against the fixed source
+				}
+			}
+		}
+		for _, e := range f.Fix.Edits {
+			abs := writable[e.File]
+			taken[abs] = append(taken[abs], e)
+		}
+		applied++
+	}
+	changed := 0
+	for abs, edits := range taken {
+		src := fr.source(rep, abs, cwd)
+		out := rules.ApplyEdits(src, edits)
+		if string(out) == string(src) {
+			continue
+		}
+		if _, ok := fr.orig[abs]; !ok {
+			fr.orig[abs] = src
+			fr.display[abs] = displayPath(cwd, abs)
+		}
+		fr.fixed[abs] = out
+		changed++
+	}
+	if changed == 0 {
+		return 0
+	}
+	fr.fixes += applied
+	return applied
+}
+
+// source returns the current text of a file: the fixed one, else what the lint read.
+func (fr *fixRun) source(rep *report, abs, cwd string) []byte {
+	if src, ok := fr.fixed[abs]; ok {
+		return src
+	}
+	for _, f := range rep.Model.Files {
+		if f.Host == "" && absPath(f.Path, cwd) == abs {
+			return f.Src
+		}
+	}
+	return nil
+}
+
+// conflict reports whether two edits touch the same bytes, or insert at the same offset
+// (whose order would be a guess).
+func conflict(a, b rules.Edit) bool {
+	return a.Start == b.Start || a.Start < b.End && b.Start < a.End
+}
+
+// writableFiles maps the display path of each file a fix may change to its absolute path:
+// the files the lint read from disk (not text embedded in another file, not standard
+// input), and in named-file mode only the files named. A fix that edits anything else
+// (.no502.yaml, a file read only for context) is not applied.
+func writableFiles(rep *report, cwd string) map[string]string {
+	out := map[string]string{}
+	for _, f := range rep.Model.Files {
+		if f.Host != "" || strings.Contains(f.Path, "#") {
+			continue
+		}
+		if rep.Explicit != nil && !rep.Explicit[f.Path] {
+			continue
+		}
+		out[f.Path] = absPath(f.Path, cwd)
+	}
+	return out
+}
+
+// write saves every changed file in place, keeping its mode.
+func (fr *fixRun) write() error {
+	for _, abs := range fr.paths() {
+		file, err := os.OpenFile(abs, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return fmt.Errorf("--fix: %v", err)
+		}
+		_, err = file.Write(fr.fixed[abs])
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("--fix: writing %s: %v", fr.display[abs], err)
+		}
+	}
+	return nil
+}
+
+// paths returns the changed files' absolute paths in the order of their display paths.
+func (fr *fixRun) paths() []string {
+	var ps []string
+	for abs := range fr.fixed {
+		ps = append(ps, abs)
+	}
+	sort.Slice(ps, func(i, j int) bool { return fr.show(ps[i]) < fr.show(ps[j]) })
+	return ps
+}
+
+func (fr *fixRun) show(abs string) string {
+	if d, ok := fr.display[abs]; ok {
+		return d
+	}
+	return abs
+}
+
+// summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf".
+func (fr *fixRun) summary(verb string) string {
+	if len(fr.fixed) == 0 {
+		return "nothing to fix"
+	}
+	var names []string
+	for _, abs := range fr.paths() {
+		names = append(names, fr.show(abs))
+	}
+	return fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
+}
+
+// showDiff prints the changes as a unified diff (git apply and patch take it) on out and a
+// summary on errOut; it exits 1 when there is something to fix, as a CI check would want.
+func showDiff(out, errOut io.Writer, fr *fixRun) error {
+	for _, abs := range fr.paths() {
+		name := filepath.ToSlash(fr.show(abs))
+		if _, err := io.WriteString(out, udiff.Unified("a/"+name, "b/"+name, string(fr.orig[abs]), string(fr.fixed[abs]))); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(errOut, fr.summary("would fix"))
+	if len(fr.fixed) > 0 {
+		return exitError{exitFindings}
+	}
+	return nil
+}

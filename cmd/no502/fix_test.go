@@ -1,0 +1,182 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyFixture copies testdata/fix (a stack whose findings have edit fixes) to a fresh
+// directory and returns it with the original contents by name.
+func copyFixture(t *testing.T) (string, map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	orig := map[string]string{}
+	entries, err := os.ReadDir("testdata/fix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("testdata/fix", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig[e.Name()] = string(b)
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, orig
+}
+
+func readAll(t *testing.T, dir string, names map[string]string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for name := range names {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(b)
+	}
+	return out
+}
+
+// TestDiffWritesNothing: --diff prints the changes, exits 1, and leaves every file as it
+// was; the diff applies with git apply and gives exactly what --fix writes.
+func TestDiffWritesNothing(t *testing.T) {
+	dir, orig := copyFixture(t)
+	diff, stderr, code := runIn(t, dir, "", "lint", "--diff", ".")
+	if code != 1 {
+		t.Fatalf("--diff exit code %d, want 1 (there is something to fix)\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "would fix 8 findings in 3 files: alb.tf, app.yaml, nginx.conf") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	for _, want := range []string{"--- a/nginx.conf\n+++ b/nginx.conf\n", "-    matcher = \"200-499\"\n+    matcher = \"200-299\"\n", "-  replicas: 1\n+  replicas: 2\n"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("diff lacks %q:\n%s", want, diff)
+		}
+	}
+	for name, src := range readAll(t, dir, orig) {
+		if src != orig[name] {
+			t.Errorf("--diff changed %s", name)
+		}
+	}
+
+	fixed, _ := copyFixture(t)
+	if _, stderr, _ := runIn(t, fixed, "", "lint", "--fix", "."); !strings.Contains(stderr, "fixed 8 findings in 3 files") {
+		t.Fatalf("--fix stderr = %q", stderr)
+	}
+	needTool(t, "git")
+	patch := filepath.Join(t.TempDir(), "fix.patch")
+	os.WriteFile(patch, []byte(diff), 0o644)
+	if out, code := cmdIn(t, dir, nil, "git", "apply", "--unsafe-paths", "--directory=.", patch); code != 0 {
+		t.Fatalf("git apply rejected the diff: %s", out)
+	}
+	want := readAll(t, fixed, orig)
+	for name, src := range readAll(t, dir, orig) {
+		if src != want[name] {
+			t.Errorf("%s: the applied diff differs from what --fix wrote:\n%s\n---\n%s", name, src, want[name])
+		}
+	}
+}
+
+// TestFixWritesAndClears: --fix changes only the files with fixable findings, keeps their
+// mode, reports what is left, and a second run finds nothing to fix. The fixed nginx.conf
+// passes the real nginx -t and the fixed alb.tf terraform fmt.
+func TestFixWritesAndClears(t *testing.T) {
+	dir, orig := copyFixture(t)
+	out, stderr, code := runIn(t, dir, "", "lint", "--fix", "--no-color", ".")
+	if code != 0 {
+		t.Errorf("exit code %d, want 0 (only an info finding is left)", code)
+	}
+	if !strings.Contains(out, "info[pdb-missing]") {
+		t.Errorf("what --fix cannot fix (a new PodDisruptionBudget) is not reported:\n%s", out)
+	}
+	if !strings.Contains(stderr, "fixed 8 findings in 3 files: alb.tf, app.yaml, nginx.conf") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	for _, gone := range []string{"health-matcher-accepts-errors", "single-replica", "read-timeout-below-budget", "dead-upstream-in-rotation"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("%s is still reported after --fix:\n%s", gone, out)
+		}
+	}
+	now := readAll(t, dir, orig)
+	if now[".no502.yaml"] != orig[".no502.yaml"] {
+		t.Error("--fix changed .no502.yaml")
+	}
+	if !strings.Contains(now["nginx.conf"], "proxy_read_timeout 100s;") || !strings.Contains(now["alb.tf"], `matcher = "200-299"`) {
+		t.Errorf("fixes not written:\n%s\n%s", now["nginx.conf"], now["alb.tf"])
+	}
+	if st, err := os.Stat(filepath.Join(dir, "alb.tf")); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("alb.tf mode changed: %v %v", st.Mode(), err)
+	}
+	if _, stderr, code := runIn(t, dir, "", "lint", "--diff", "."); code != 0 || !strings.Contains(stderr, "nothing to fix") {
+		t.Errorf("second --diff: exit %d, %q; want 0 and nothing to fix", code, stderr)
+	}
+
+	if bin := nginxBinary(t); bin != "" {
+		cmd := exec.Command(bin, "-t", "-q", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", "stderr", "-g", "pid "+filepath.Join(dir, "nginx.pid")+";")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("nginx -t rejected the fixed config: %v\n%s\n%s", err, out, now["nginx.conf"])
+		}
+	}
+	needTool(t, "terraform")
+	if out, code := cmdIn(t, dir, nil, "terraform", "fmt", "-check", "-diff", "alb.tf"); code != 0 {
+		t.Errorf("terraform fmt would change the fixed alb.tf:\n%s", out)
+	}
+}
+
+// TestFixNamedFilesOnly: in named-file mode (pre-commit) --fix writes only the files named,
+// even when another file's findings have fixes.
+func TestFixNamedFilesOnly(t *testing.T) {
+	dir, orig := copyFixture(t)
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", "alb.tf")
+	if !strings.Contains(stderr, "fixed 2 findings in 1 file: alb.tf") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	now := readAll(t, dir, orig)
+	for _, name := range []string{"nginx.conf", "app.yaml", ".no502.yaml"} {
+		if now[name] != orig[name] {
+			t.Errorf("--fix alb.tf changed %s", name)
+		}
+	}
+	if now["alb.tf"] == orig["alb.tf"] {
+		t.Error("alb.tf was not fixed")
+	}
+}
+
+func TestFixUsageErrors(t *testing.T) {
+	dir, _ := copyFixture(t)
+	for _, args := range [][]string{
+		{"lint", "--fix", "--diff", "."},
+		{"lint", "--fix", "--stdin-filename", "nginx.conf", "-"},
+		{"lint", "--fix", "--write-baseline", "b.json", "."},
+	} {
+		if _, stderr, code := runIn(t, dir, "server {}", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+}
+
+// nginxBinary finds nginx for the real nginx -t: a skip on a laptop without it, a failure
+// under CI=true.
+func nginxBinary(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("nginx"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("nginx is not installed, and CI must not skip this check (.ci/run installs nginx-light)")
+	}
+	t.Log("nginx not installed: skipping the real nginx -t check (apt-get install nginx-light)")
+	return ""
+}
