@@ -10,6 +10,7 @@ import (
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
 
@@ -24,13 +25,14 @@ type fixRun struct {
 	orig, fixed map[string][]byte // by absolute path: only files some fix changed
 	display     map[string]string // absolute path → path as shown
 	fixes       int               // findings whose edits were applied
+	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	final       *report           // lint of the fixed sources
 }
 
 // fixLoop lints, applies the edits of the reported findings, and lints the result again
 // in memory, until a round changes nothing. Nothing is written here.
 func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd string) (*fixRun, error) {
-	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}}
+	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}}
 	for round := 0; ; round++ {
 		var overlay map[string][]byte
 		if len(fr.fixed) > 0 {
@@ -55,7 +57,7 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 // conflict with those of a finding taken before it, and returns how many findings it
 // applied. A finding's edits go in together or not at all.
 func (fr *fixRun) applyRound(rep *report, cwd string) int {
-	writable := writableFiles(rep, cwd)
+	writable, outside := writableFiles(rep, cwd)
 	taken := map[string][]rules.Edit{} // absolute path → edits accepted this round
 	applied := 0
 findings:
@@ -66,6 +68,9 @@ findings:
 		for _, e := range f.Fix.Edits {
 			abs, ok := writable[e.File]
 			if !ok {
+				if outside[e.File] {
+					fr.outside[e.File] = true
+				}
 				continue findings // an edit outside the files no502 may write
 			}
 			for _, t := range taken[abs] {
@@ -123,9 +128,21 @@ func conflict(a, b rules.Edit) bool {
 // writableFiles maps the display path of each file a fix may change to its absolute path:
 // the files the lint read from disk (not text embedded in another file, not standard
 // input), and in named-file mode only the files named. A fix that edits anything else
-// (.no502.yaml, a file read only for context) is not applied.
-func writableFiles(rep *report, cwd string) map[string]string {
-	out := map[string]string{}
+// (.no502.yaml, a file read only for context) is not applied. A symbolic link is written
+// through only when its target lies inside the linted directories (sites-enabled/x →
+// ../sites-available/x); one that leads elsewhere is left alone and said on stderr.
+func writableFiles(rep *report, cwd string) (writable map[string]string, outside map[string]bool) {
+	var roots []string
+	for _, r := range rep.Roots {
+		if real, err := filepath.EvalSymlinks(r); err == nil {
+			roots = append(roots, real)
+		}
+	}
+	inside := parsers.Options{Roots: roots}
+	writable, outside = map[string]string{}, map[string]bool{}
+	// A file reached by two paths (itself and a link to it) is written through one only,
+	// the first in file order: both carry the same findings and the same edits.
+	seen := map[string]bool{}
 	for _, f := range rep.Model.Files {
 		if f.Host != "" || strings.Contains(f.Path, "#") {
 			continue
@@ -133,9 +150,19 @@ func writableFiles(rep *report, cwd string) map[string]string {
 		if rep.Explicit != nil && !rep.Explicit[f.Path] {
 			continue
 		}
-		out[f.Path] = absPath(f.Path, cwd)
+		abs := absPath(f.Path, cwd)
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil || len(roots) > 0 && !inside.Within(real) {
+			outside[f.Path] = true
+			continue
+		}
+		if seen[real] {
+			continue
+		}
+		seen[real] = true
+		writable[f.Path] = abs
 	}
-	return out
+	return writable, outside
 }
 
 // write saves every changed file in place, keeping its mode.
@@ -173,16 +200,26 @@ func (fr *fixRun) show(abs string) string {
 	return abs
 }
 
-// summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf".
+// summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf",
+// and which files were not touched because they link out of the linted directories.
 func (fr *fixRun) summary(verb string) string {
-	if len(fr.fixed) == 0 {
-		return "nothing to fix"
+	msg := "nothing to fix"
+	if len(fr.fixed) > 0 {
+		var names []string
+		for _, abs := range fr.paths() {
+			names = append(names, fr.show(abs))
+		}
+		msg = fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
 	}
-	var names []string
-	for _, abs := range fr.paths() {
-		names = append(names, fr.show(abs))
+	if len(fr.outside) > 0 {
+		var names []string
+		for p := range fr.outside {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		msg += fmt.Sprintf("\nnot fixed: %s (a symbolic link to a file outside the linted directories)", strings.Join(names, ", "))
 	}
-	return fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
+	return msg
 }
 
 // showDiff prints the changes as a unified diff (git apply and patch take it) on out and a

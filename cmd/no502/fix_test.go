@@ -180,3 +180,47 @@ func nginxBinary(t *testing.T) string {
 	t.Log("nginx not installed: skipping the real nginx -t check (apt-get install nginx-light)")
 	return ""
 }
+
+// TestFixSymlinks: a link inside the linted directory is written through (its target is
+// linted too); a link to a file outside is left alone, and stderr says so.
+func TestFixSymlinks(t *testing.T) {
+	dir, orig := copyFixture(t)
+	outside := t.TempDir()
+	// nginx.conf moves out of the tree and is linked back in.
+	target := filepath.Join(outside, "nginx.conf")
+	if err := os.Rename(filepath.Join(dir, "nginx.conf"), target); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "nginx.conf")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	// alb.tf lives in a subdirectory and is linked from another one, both linted.
+	os.MkdirAll(filepath.Join(dir, "available"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "enabled"), 0o755)
+	os.Rename(filepath.Join(dir, "alb.tf"), filepath.Join(dir, "available", "alb.tf"))
+	os.Symlink("../available/alb.tf", filepath.Join(dir, "enabled", "alb.tf"))
+
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", ".")
+	if !strings.Contains(stderr, "not fixed: nginx.conf (a symbolic link to a file outside the linted directories)") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	if b, _ := os.ReadFile(target); string(b) != orig["nginx.conf"] {
+		t.Errorf("--fix wrote through a link to a file outside the linted directory:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "available", "alb.tf")); !strings.Contains(string(b), `matcher = "200-299"`) {
+		t.Errorf("alb.tf was not fixed:\n%s", b)
+	}
+	if st, err := os.Lstat(filepath.Join(dir, "enabled", "alb.tf")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link enabled/alb.tf was replaced: %v %v", st.Mode(), err)
+	}
+	// Reached by two paths, alb.tf is changed once: its diff must apply.
+	dir2, _ := copyFixture(t)
+	os.MkdirAll(filepath.Join(dir2, "available"), 0o755)
+	os.MkdirAll(filepath.Join(dir2, "enabled"), 0o755)
+	os.Rename(filepath.Join(dir2, "alb.tf"), filepath.Join(dir2, "available", "alb.tf"))
+	os.Symlink("../available/alb.tf", filepath.Join(dir2, "enabled", "alb.tf"))
+	diff, _, _ := runIn(t, dir2, "", "lint", "--diff", ".")
+	if n := strings.Count(diff, `+    matcher = "200-299"`); n != 1 {
+		t.Errorf("the matcher fix appears %d times in the diff, want 1:\n%s", n, diff)
+	}
+}

@@ -326,10 +326,11 @@ type report struct {
 	// Explicit holds the display paths named on the command line in named-file mode
 	// (load.Result.Explicit); nil when directories were linted. --fix writes only these.
 	Explicit map[string]bool
+	Roots    []string // load.Result.Roots
 }
 
 func newReport(res *load.Result, findings []rules.Finding) *report {
-	r := &report{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit}
+	r := &report{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit, Roots: res.Roots}
 	if res.Explicit != nil {
 		r.Findings = nil
 		for _, f := range findings {

@@ -45,6 +45,9 @@ type Result struct {
 	// directories) were given; findings are reported only for them. Nil means report
 	// everything.
 	Explicit map[string]bool
+	// Roots are the directories linted: each directory given, and the directory of each
+	// file given. Includes are followed, and lint --fix writes, only inside them.
+	Roots []string
 }
 
 // ParseFunc is a format parser's entry point.
@@ -171,6 +174,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 		}
 	}
 
+	res.Roots = roots
 	popts := opts.Parse
 	popts.Roots = roots
 	popts.ReadFile = cache.readInclude
