@@ -144,7 +144,11 @@ func dedent(s, prefix string) string {
 func ApplyEdits(src []byte, edits []Edit) []byte {
 	es := append([]Edit(nil), edits...)
 	sort.SliceStable(es, func(i, j int) bool { return es[i].Start < es[j].Start })
-	var out []byte
+	size := len(src)
+	for _, e := range es {
+		size += len(e.New)
+	}
+	out := make([]byte, 0, size)
 	cur := 0
 	for _, e := range es {
 		if e.Start < cur || e.End > len(src) {
