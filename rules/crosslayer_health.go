@@ -25,7 +25,8 @@ The finding points at the proxy's answer, the line to change, with the load bala
 health check as related. A health-looking path (` + "`/healthz`" + `, ` + "`/ready`" + `, ...) answered by a
 proxy is already reported by ` + "`health-answered-by-proxy`" + ` at the same line; this rule
 covers the other paths a load balancer may check (its default is ` + "`/`" + `), so each
-problem is reported once.
+problem is reported once. A proxy that forwards nothing (a static site) is the app, and
+is not reported.
 
 ## Fix
 
@@ -63,6 +64,9 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 				continue
 			}
 			for _, inner := range be.Hops {
+				if !inner.Forwards() {
+					continue // a static site is the app: its own answer is the truth
+				}
 				ir := servingRoute(inner, hc.Path.Value)
 				if ir == nil || ir.Respond == nil || done[key{be, ir}] {
 					continue
