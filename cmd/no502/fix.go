@@ -25,6 +25,7 @@ type fixRun struct {
 	orig, fixed map[string][]byte // by absolute path: only files some fix changed
 	display     map[string]string // absolute path → path as shown
 	fixes       int               // findings whose edits were applied
+	capped      bool              // stopped at maxFixRounds with fixes left
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	final       *report           // lint of the fixed sources
 }
@@ -44,6 +45,7 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 		}
 		fr.final = rep
 		if round == maxFixRounds {
+			fr.capped = true
 			return fr, nil
 		}
 		changed := fr.applyRound(rep, cwd)
@@ -234,6 +236,9 @@ func (fr *fixRun) summary(verb string) string {
 			names = append(names, fr.show(abs))
 		}
 		msg = fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
+	}
+	if fr.capped {
+		msg += fmt.Sprintf("\nstopped after %d rounds of fixes: some may be left (run again, and report it: fixes should settle in a few rounds)", maxFixRounds)
 	}
 	if len(fr.outside) > 0 {
 		var names []string

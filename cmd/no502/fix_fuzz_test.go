@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/internal/hangwatch"
+)
+
+// fuzzFixFiles are the files FuzzFix writes, one part of its input each.
+var fuzzFixFiles = []string{"nginx.conf", "Caddyfile", "main.tf", "app.yaml"}
+
+// FuzzFix runs lint --fix on a directory of hostile files. The fixes must converge (a
+// round that undoes another would run into the round limit), must not make a file that
+// parsed stop parsing, and must leave nothing for --diff to show.
+func FuzzFix(f *testing.F) {
+	for _, dir := range []string{"testdata/fix", "../../testdata/demo", "../../rules/testdata/nginx-retry", "../../rules/testdata/caddy-retry", "../../rules/testdata/tf-health-matcher-accepts-errors/trigger", "../../rules/testdata/k8s-single-replica"} {
+		var parts [4][]byte
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			b, _ := os.ReadFile(p)
+			switch {
+			case strings.HasSuffix(p, ".conf"):
+				parts[0] = append(parts[0], b...)
+			case strings.Contains(p, "Caddyfile"):
+				parts[1] = append(parts[1], b...)
+			case strings.HasSuffix(p, ".tf"):
+				parts[2] = append(parts[2], b...)
+			case strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".no502.yaml"):
+				parts[3] = append(parts[3], b...)
+			}
+			return nil
+		})
+		f.Add(bytes.Join(parts[:], []byte("\n=====\n")))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		defer hangwatch.Start(len(data))()
+		dir := t.TempDir()
+		for i, p := range bytes.SplitN(data, []byte("\n=====\n"), len(fuzzFixFiles)) {
+			if err := os.WriteFile(filepath.Join(dir, fuzzFixFiles[i]), p, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Budgets make the timeout rules propose fixes.
+		os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("routes:\n  - match: /\n    handler_timeout: 90s\n"), 0o644)
+
+		before := lintJSON(t, dir)
+		var out, errb bytes.Buffer
+		if code := run([]string{"lint", "--fix", "--format", "json", "--fail-on", "never", dir}, strings.NewReader(""), &out, &errb); code == 2 {
+			t.Fatalf("--fix: exit 2: %s", errb.String())
+		}
+		if strings.Contains(errb.String(), "rounds") {
+			t.Fatalf("fixes did not converge: %s", errb.String())
+		}
+		after := lintJSON(t, dir)
+		if after > before {
+			t.Fatalf("--fix made %d parse errors out of %d: %s", after, before, errb.String())
+		}
+		var diff, derr bytes.Buffer
+		if code := run([]string{"lint", "--diff", dir}, strings.NewReader(""), &diff, &derr); code != 0 {
+			t.Fatalf("--diff after --fix: exit %d, %s\n%s", code, derr.String(), diff.String())
+		}
+	})
+}
+
+// lintJSON lints dir and returns how many errors (files that did not parse) it reports.
+func lintJSON(t *testing.T, dir string) int {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"lint", "--format", "json", "--fail-on", "never", dir}, strings.NewReader(""), &out, &errb); code == 2 {
+		t.Fatalf("lint: exit 2: %s", errb.String())
+	}
+	var rep struct {
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("lint --format json: %v\n%s", err, out.String())
+	}
+	return len(rep.Errors)
+}
