@@ -102,6 +102,12 @@ type Fix struct {
 	Description string
 	Snippet     string
 	Edits       []Edit
+
+	// patch is the strategic merge patch of a Kubernetes fix (Snippet is its text), from
+	// which ResolveEdits computes Edits when a run is to write them; newObject marks a
+	// patch that creates its object.
+	patch     ymap
+	newObject bool
 }
 
 // Finding is one reported problem.

@@ -49,7 +49,7 @@ func runReadinessProbeMissing(p *Pass) {
 				Pos: c.Pos,
 				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (502) and keeps sending them when it hangs (504). Add a readinessProbe on an endpoint that answers only when the app can serve.",
 					containerName(w, c), serviceNames(w)),
-				Fix: k8sFix("add a readiness probe (point path at your app's readiness endpoint)",
+				Fix: k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)",
 					containerPatch(w, c, ymap{}.set("readinessProbe", suggestedReadiness(w, c)))),
 			})
 		}
@@ -139,7 +139,7 @@ func runReadinessCannotFail(p *Pass) {
 				Pos: r.Pos,
 				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
 					containerName(w, c), why, serviceNames(w)),
-				Fix: k8sFix("probe a readiness endpoint over HTTP (point path at it)", containerPatch(w, c, fields)),
+				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", containerPatch(w, c, fields)),
 			})
 		}
 	}

@@ -112,10 +112,25 @@ func containerPatch(w *parsers.Workload, c *parsers.Container, fields ymap, extr
 	return podSpecPatch(w, ps)
 }
 
-// k8sFix wraps a patch as a Fix. When a single scalar is to change, edit replaces it in
-// place so --fix can apply it.
+// k8sFix wraps a patch as a Fix. A rule may give the edits (a scalar replaced in place);
+// otherwise ResolveEdits computes them from the patch when a run is to write them.
 func k8sFix(desc string, patch ymap, edits ...Edit) *Fix {
-	return &Fix{Description: desc, Snippet: yamlText(patch), Edits: edits}
+	return &Fix{Description: desc, Snippet: yamlText(patch), Edits: edits, patch: patch}
+}
+
+// k8sSnippetFix wraps a patch that --fix must not write: one holding a value no502 had to
+// guess (a probe's path: a wrong guess makes pods that never get ready), or one that is
+// safe only after another change (a second replica of a pod with a ReadWriteOnce volume).
+func k8sSnippetFix(desc string, patch ymap) *Fix {
+	return &Fix{Description: desc, Snippet: yamlText(patch)}
+}
+
+// k8sNewObjectFix wraps a patch that creates an object (a PodDisruptionBudget): --fix
+// writes it as a new document after the object the finding is about.
+func k8sNewObjectFix(desc string, patch ymap) *Fix {
+	f := k8sFix(desc, patch)
+	f.newObject = true
+	return f
 }
 
 // scalarEdit replaces the value at pos (a single-line scalar) with s.

@@ -43,7 +43,9 @@ Service selects, nor a DaemonSet.
 
 When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
 not among the linted files), a second pod on another node could not attach it: the finding
-says so and offers the patch as a snippet only, since the state has to move first.
+says so and offers the patch as a snippet only, since the state has to move first. A
+StatefulSet's fix is a snippet too: each of its pods keeps its own state, so a second pod
+is a second copy of the data unless the app replicates it.
 ` + k8sReplicaSources,
 	Run: runSingleReplica,
 }
@@ -71,7 +73,20 @@ func runSingleReplica(p *Pass) {
 				Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
 					workloadName(w), what, serviceNames(w), describeClaims(claims)),
 				Related: append(claimRelated(claims), serviceRelated(w)...),
-				Fix: k8sFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
+				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
+					objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+			})
+			continue
+		}
+		if w.Kind == "StatefulSet" {
+			// Each pod of a StatefulSet keeps its own state: a second one is a second
+			// database, not a replica, unless the app replicates. Not an edit to apply blind.
+			p.Report(Finding{
+				Pos: pos,
+				Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
+					workloadName(w), what, serviceNames(w)),
+				Related: serviceRelated(w),
+				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 					objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
 			})
 			continue
@@ -185,7 +200,7 @@ func runRolloutTakesAllDown(p *Pass) {
 					Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
 						w.Strategy.Text, w.Strategy.Pos.Short(), n, workloadName(w), serviceNames(w), describeClaims(claims)),
 					Related: claimRelated(claims),
-					Fix:     k8sFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
+					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
 				})
 				continue
 			}
@@ -272,8 +287,15 @@ evict every pod together, leaving the Service with no ready endpoint (502/503).
 This is ` + "`info`" + `: a PDB covers evictions (node drains) only, not rollouts or deletions, which
 are bounded by the Deployment's ` + "`maxUnavailable`" + ` (see rollout-takes-all-down).
 
-**Fix:** a PDB with ` + "`maxUnavailable: 1`" + ` selecting the pods.
-` + k8sReplicaSources,
+**Fix:** a PDB with ` + "`maxUnavailable: 1`" + ` selecting the pods, and
+` + "`unhealthyPodEvictionPolicy: AlwaysAllow`" + `: with the default (` + "`IfHealthyBudget`" + `) a pod that is
+running but not ready cannot be evicted while the budget is used up, so one crashlooping pod
+blocks every node drain of a cluster upgrade. ` + "`lint --fix`" + ` writes the new PDB as a document
+right after the workload's.
+` + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
+  in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
+  IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
+`,
 	Run: runPDBMissing,
 }
 
@@ -290,12 +312,12 @@ func runPDBMissing(p *Pass) {
 		}
 		if len(w.PDBs) == 0 {
 			pdb := objectPatch("PodDisruptionBudget", w.Namespace, w.Name,
-				ykv{"spec", ymap{}.set("maxUnavailable", 1).set("selector", ymap{}.set("matchLabels", labelsMap(pdbLabels(w))))})
+				ykv{"spec", ymap{}.set("maxUnavailable", 1).set("selector", ymap{}.set("matchLabels", labelsMap(pdbLabels(w)))).set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and requests get 502/503 until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
 					workloadName(w), n, serviceNames(w)),
-				Fix: k8sFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb),
+				Fix: k8sNewObjectFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb),
 			})
 			continue
 		}

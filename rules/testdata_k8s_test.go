@@ -115,8 +115,20 @@ func TestK8sFixesClearFindings(t *testing.T) {
 				docs[name] = ds
 				base[name] = encodeDocs(t, ds)
 			}
-			_, before := lintK8s(t, base, cfg)
+			m, before := lintK8s(t, base, cfg)
+			rules.ResolveEdits(m, before)
 			for _, f := range before {
+				// Every patch becomes edits that --fix can write, except those holding a
+				// guess (a probe path) that the user must make.
+				if f.Fix != nil && strings.HasPrefix(f.Fix.Snippet, "apiVersion:") {
+					choice := strings.Contains(f.Fix.Description, "point path") || strings.Contains(f.Fix.Description, "once the")
+					switch {
+					case choice && len(f.Fix.Edits) > 0:
+						t.Errorf("%s:%d: %s: a fix that needs the user's choice has edits --fix would write", f.Pos.File, f.Pos.Line, f.Rule.ID)
+					case !choice && len(f.Fix.Edits) == 0:
+						t.Errorf("%s:%d: %s: the patch did not become edits:\n%s", f.Pos.File, f.Pos.Line, f.Rule.ID, f.Fix.Snippet)
+					}
+				}
 				if f.Fix == nil || !strings.HasPrefix(f.Fix.Snippet, "apiVersion:") {
 					continue
 				}

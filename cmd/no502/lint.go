@@ -205,6 +205,9 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		// (docs/benchmarks.md).
 		runtime.GC()
 		findings := rules.Run(res.Model, cfg)
+		if f.fix || f.diff {
+			rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
+		}
 		kept, unused := rules.Suppress(res.Model, cfg, findings, f.noIgnore)
 		findings = kept // in order: rules.Run sorts
 		if len(unused) > 0 {
