@@ -49,8 +49,7 @@ func runReadinessProbeMissing(p *Pass) {
 				Pos: c.Pos,
 				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (502) and keeps sending them when it hangs (504). Add a readinessProbe on an endpoint that answers only when the app can serve.",
 					containerName(w, c), serviceNames(w)),
-				Fix: k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)",
-					containerPatch(w, c, ymap{}.set("readinessProbe", suggestedReadiness(w, c)))),
+				Fix: readinessFix(w, c),
 			})
 		}
 	}
@@ -59,22 +58,39 @@ func runReadinessProbeMissing(p *Pass) {
 // suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint
 // when there is one, else /healthz on the serving port; its timing differs from the
 // liveness probe so that the fix does not trip liveness-same-as-readiness.
-func suggestedReadiness(w *parsers.Workload, c *parsers.Container) ymap {
+func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe ymap, guessed bool) {
 	path, port := "/healthz", probePortFor(w, c)
+	guessed = true
 	if l := c.Liveness; l != nil && l.Handler == "httpGet" {
-		path, port = l.Path, l.Port
+		path, port, guessed = l.Path, l.Port, false
 	}
 	pr := ymap{}
 	if _, ok := httpProbePort(c, port); ok || c.Liveness != nil && c.Liveness.Handler == "httpGet" || !hasNamedPort(c, port) {
 		pr = pr.set("httpGet", ymap{}.set("path", path).set("port", port))
 	} else {
-		pr = pr.set("tcpSocket", ymap{}.set("port", port))
+		pr, guessed = pr.set("tcpSocket", ymap{}.set("port", port)), false
 	}
 	period, ft := 5, 2
 	if l := c.Liveness; l != nil && l.Period.Value == 5*time.Second && l.FailureThreshold.Value == 2 {
 		period, ft = 10, 3
 	}
-	return pr.set("periodSeconds", period).set("failureThreshold", ft)
+	return pr.set("periodSeconds", period).set("failureThreshold", ft), guessed
+}
+
+// readinessFix adds the suggested readiness probe. On the liveness probe's endpoint (which
+// the app serves, or its pods would be restarting) or a TCP check of a non-HTTP port it is
+// written by --fix; on a guessed /healthz it is a snippet: a path the app does not serve
+// would make pods that never get ready.
+func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
+	probe, guessed := suggestedReadiness(w, c)
+	patch := containerPatch(w, c, ymap{}.set("readinessProbe", probe))
+	if guessed {
+		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
+	}
+	if _, ok := probe[0].v.(ymap); ok && probe[0].k == "httpGet" {
+		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
+	}
+	return k8sFix("add a TCP readiness probe on the serving port", patch)
 }
 
 func hasNamedPort(c *parsers.Container, port string) bool {
