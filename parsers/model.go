@@ -28,6 +28,9 @@ type File struct {
 	// order, set by the Terraform parser: a fix formats and re-parses only the blocks it
 	// changes.
 	Blocks []Range
+	// Embedding is set on embedded text (with Host): where it sits in the host file, so
+	// that a fix's edits of the text can be written into the host.
+	Embedding *Embedded
 }
 
 // Model is everything the parsers learned from one run: the layers of the request path

@@ -108,7 +108,18 @@ type Fix struct {
 	// patch that creates its object.
 	patch     ymap
 	newObject bool
+	manual    bool // see SnippetOnly
 }
+
+// snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.
+// For a change that alone does not fix the problem, or needs the user's choice.
+func (f *Fix) snippetOnly() {
+	f.Edits, f.patch, f.newObject, f.manual = nil, nil, false, true
+}
+
+// SnippetOnly reports whether the fix is deliberately not written by lint --fix: it
+// needs a choice no502 cannot make, or does not fix the problem on its own.
+func (f *Fix) SnippetOnly() bool { return f.manual }
 
 // Finding is one reported problem.
 type Finding struct {

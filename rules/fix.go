@@ -65,7 +65,8 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	if brace >= 0 {
 		b := blk.Start + brace
 		le := lineEnd(b)
-		if strings.TrimSpace(string(src[b+1:le])) == "" {
+		// After the brace: nothing, or a comment that stays on the brace's line.
+		if rest := strings.TrimSpace(string(src[b+1 : le])); rest == "" || strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "//") {
 			insertAt = le
 			if le < blk.End {
 				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {

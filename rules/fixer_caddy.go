@@ -102,7 +102,7 @@ func fixCaddyReadTimeout(m *parsers.Model, c Change) *Fix {
 		// The handler budget itself is above the edge's limit: a shorter timeout alone
 		// does not make the route work (the app must queue the work), so the block is
 		// shown but not applied.
-		fix.Edits = nil
+		fix.snippetOnly()
 	}
 	return fix
 }

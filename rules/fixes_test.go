@@ -16,6 +16,8 @@ func TestFixesClearFindings(t *testing.T) {
 	for _, src := range caseDirs(t, "testdata") {
 		name, _ := filepath.Rel("testdata", src)
 		before, findings := rulestest.Lint(t, src)
+		// As lint --fix does: Kubernetes patches and ConfigMap-held config become edits.
+		rules.ResolveEdits(before, findings)
 		errorsBefore := 0
 		for _, dg := range before.Diags {
 			if dg.Severity == "error" {

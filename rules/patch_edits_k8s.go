@@ -24,9 +24,12 @@ import (
 // the finding keeps its snippet and gets no edits. Flow-style YAML ({...}, [...]) on the
 // patch's path is left alone the same way.
 
-// ResolveEdits fills in the edits of the findings whose fix is a Kubernetes patch of an
-// object in one of the model's files, when the rule gave none.
+// ResolveEdits makes the fixes of findings writable into the files they came from: it
+// fills in the edits of a Kubernetes patch of an object in one of the model's files, when
+// the rule gave none, and moves the edits of config text held in a ConfigMap into the
+// manifest (embedded_edits.go).
 func ResolveEdits(m *parsers.Model, findings []Finding) {
+	mapEmbeddedEdits(m, findings)
 	files := map[string]*yamlFile{}
 	for i := range findings {
 		f := &findings[i]

@@ -122,7 +122,9 @@ func k8sFix(desc string, patch ymap, edits ...Edit) *Fix {
 // guess (a probe's path: a wrong guess makes pods that never get ready), or one that is
 // safe only after another change (a second replica of a pod with a ReadWriteOnce volume).
 func k8sSnippetFix(desc string, patch ymap) *Fix {
-	return &Fix{Description: desc, Snippet: yamlText(patch)}
+	f := k8sFix(desc, patch)
+	f.snippetOnly()
+	return f
 }
 
 // k8sNewObjectFix wraps a patch that creates an object (a PodDisruptionBudget): --fix

@@ -121,7 +121,7 @@ func TestK8sFixesClearFindings(t *testing.T) {
 				// Every patch becomes edits that --fix can write, except those holding a
 				// guess (a probe path) that the user must make.
 				if f.Fix != nil && strings.HasPrefix(f.Fix.Snippet, "apiVersion:") {
-					choice := strings.Contains(f.Fix.Description, "point path") || strings.Contains(f.Fix.Description, "once the")
+					choice := f.Fix.SnippetOnly()
 					switch {
 					case choice && len(f.Fix.Edits) > 0:
 						t.Errorf("%s:%d: %s: a fix that needs the user's choice has edits --fix would write", f.Pos.File, f.Pos.Line, f.Rule.ID)

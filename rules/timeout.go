@@ -160,7 +160,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
 					// the proxy side of it, but applying it alone does not make the route fit.
-					fix.Edits = nil
+					fix.snippetOnly()
 				}
 				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
 					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal, parsers.Seconds(limit))

@@ -231,6 +231,8 @@ func parseEmbedded(m *parsers.Model, opts parsers.Options) {
 		for _, f := range sub.Files {
 			if f.Path == e.Path {
 				f.Host = e.Host
+				emb := e
+				f.Embedding = &emb
 			}
 		}
 		mapPositions(sub, e)

@@ -1,0 +1,175 @@
+package rules
+
+import (
+	"bytes"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Config text held in a ConfigMap (nginx.conf as a literal block scalar) is parsed as a
+// file of its own; a fix's edits are offsets into that text. hostEdits rewrites them as
+// edits of the manifest: each offset moves to its line in the block, and every line an
+// edit inserts gets the block's indentation. The result is checked: the ConfigMap entry
+// of the edited manifest must read exactly as the edited text does; otherwise the fix
+// keeps its snippet and loses its edits.
+
+// mapEmbeddedEdits rewrites the edits of fixes that change embedded text into edits of
+// its host file.
+func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
+	embedded := map[string]*parsers.File{}
+	for _, f := range m.Files {
+		if f.Embedding != nil {
+			embedded[f.Path] = f
+		}
+	}
+	if len(embedded) == 0 {
+		return
+	}
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || len(fix.Edits) == 0 {
+			continue
+		}
+		var out []Edit
+		mapped := map[string]bool{}
+		for _, e := range fix.Edits {
+			ef := embedded[e.File]
+			switch {
+			case ef == nil:
+				out = append(out, e)
+				continue
+			case mapped[e.File]:
+				continue
+			}
+			mapped[e.File] = true // all of this file's edits at once
+			host := m.File(ef.Embedding.Host)
+			var he []Edit
+			ok := host != nil
+			if ok {
+				he, ok = hostEdits(ef, host.Src, fix.Edits)
+			}
+			if !ok {
+				out = nil // a fix goes in whole or not at all
+				break
+			}
+			out = append(out, he...)
+		}
+		fix.Edits = out
+	}
+}
+
+// hostEdits maps the edits of embedded file ef (those naming it) into its host's source.
+func hostEdits(ef *parsers.File, host []byte, edits []Edit) ([]Edit, bool) {
+	e := ef.Embedding
+	src := ef.Src
+	var lineStarts []int // of the embedded text
+	lineStarts = append(lineStarts, 0)
+	for i, c := range src {
+		if c == '\n' {
+			lineStarts = append(lineStarts, i+1)
+		}
+	}
+	var hostLines []int
+	hostLines = append(hostLines, 0)
+	for i, c := range host {
+		if c == '\n' {
+			hostLines = append(hostLines, i+1)
+		}
+	}
+	indent := strings.Repeat(" ", e.Indent)
+	// offset maps an offset of the embedded text to the host: the same column of the
+	// line e.Line+L-1, past the block's indentation (an empty line may have none).
+	offset := func(o int) (at int, bare, ok bool) {
+		if o < 0 || o >= len(src) {
+			return 0, false, false // the block's end borders the next key: not mapped
+		}
+		l := 0
+		for l+1 < len(lineStarts) && lineStarts[l+1] <= o {
+			l++
+		}
+		hl := e.Line + l - 1 // 0-based index into hostLines
+		if hl < 0 || hl >= len(hostLines) {
+			return 0, false, false
+		}
+		start := hostLines[hl]
+		end := len(host)
+		if hl+1 < len(hostLines) {
+			end = hostLines[hl+1]
+		}
+		ind := e.Indent
+		if l == 0 {
+			ind = e.Col - 1
+		}
+		if start+ind > end-1 {
+			ind, bare = max(end-1-start, 0), true // an empty line without the indentation
+		}
+		return start + ind + (o - lineStarts[l]), bare, true
+	}
+	var out, mine []Edit
+	for _, ed := range edits {
+		if ed.File != ef.Path {
+			continue
+		}
+		mine = append(mine, ed)
+		s, bareStart, ok1 := offset(ed.Start)
+		end, bareEnd, ok2 := offset(ed.End)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		// Lines the edit starts after a newline get the block's indentation; the last
+		// newline's line is the rest of the old line, which keeps its own. An empty line
+		// of the block has none to keep or to lend.
+		text := strings.ReplaceAll(ed.New, "\n", "\n"+indent)
+		if bareStart && text != "" {
+			text = indent + text
+		}
+		if bareEnd && strings.HasSuffix(text, "\n"+indent) {
+			text = strings.TrimSuffix(text, indent)
+		}
+		out = append(out, Edit{File: e.Host, Start: s, End: end, New: text})
+	}
+	// Check: the host's entry, decoded, is the edited text.
+	want := ApplyEdits(src, mine)
+	got, ok := configMapEntry(ApplyEdits(host, out), e)
+	if !ok || !bytes.Equal(got, want) {
+		return nil, false
+	}
+	return out, true
+}
+
+// configMapEntry reads the value of the entry e embeds ("cm.yaml#nginx.conf") from the
+// ConfigMap e.Owner names, in a host file's source.
+func configMapEntry(host []byte, e *parsers.Embedded) ([]byte, bool) {
+	key := e.Path[strings.LastIndexByte(e.Path, '#')+1:]
+	parts := strings.SplitN(e.Owner, "/", 3) // ConfigMap/namespace/name
+	if len(parts) != 3 {
+		return nil, false
+	}
+	docs, err := decodeNodes(host)
+	if err != nil {
+		return nil, false
+	}
+	for _, d := range docs {
+		root := docRoot(d)
+		if root == nil || scalarAt(root, "kind") != "ConfigMap" {
+			continue
+		}
+		md := valueOf(root, "metadata")
+		ns := scalarAt(md, "namespace")
+		if ns == "" {
+			ns = "default"
+		}
+		if scalarAt(md, "name") != parts[2] || ns != parts[1] {
+			continue
+		}
+		v := valueOf(valueOf(root, "data"), key)
+		if v == nil || v.Kind != yaml.ScalarNode || v.Style != yaml.LiteralStyle {
+			return nil, false
+		}
+		return []byte(v.Value), true
+	}
+	return nil, false
+}
