@@ -135,6 +135,7 @@ type yamlFile struct {
 	src   []byte
 	docs  []*yaml.Node // document nodes
 	lines []int        // byte offset of each line's start; lines[0] is line 1
+	marks []int        // document markers, once computed
 }
 
 func readYAMLFile(m *parsers.Model, name string) *yamlFile {
@@ -478,13 +479,16 @@ func (yf *yamlFile) checks(doc *yaml.Node, patch ymap, edits []Edit) bool {
 			idx = i
 		}
 	}
-	docs, err := decodeNodes(ApplyEdits(yf.src, edits))
-	if err != nil || len(docs) != len(yf.docs) || idx < 0 {
+	if idx < 0 {
+		return false
+	}
+	edited, ok := yf.editedDocument(idx, edits)
+	if !ok {
 		return false
 	}
 	var want, got any
 	var p map[string]any
-	if doc.Decode(&want) != nil || docs[idx].Decode(&got) != nil || yaml.Unmarshal([]byte(yamlText(patch)), &p) != nil {
+	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(yamlText(patch)), &p) != nil {
 		return false
 	}
 	// apiVersion, kind, metadata.name and namespace name the object; they change nothing.
@@ -495,6 +499,64 @@ func (yf *yamlFile) checks(doc *yaml.Node, patch ymap, edits []Edit) bool {
 		delete(md, "namespace")
 	}
 	return reflect.DeepEqual(mergeData(want, p), got)
+}
+
+// editedDocument applies edits and returns document idx of the result. When the edits lie
+// within the document's part of the file (between its "---" lines), only that part is
+// parsed again: a large manifest is not re-read for each of its findings. Otherwise the
+// whole file is, and must keep its number of documents.
+func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
+	root := docRoot(yf.docs[idx])
+	if root != nil {
+		if at, ok := yf.lineStart(root.Line); ok {
+			start, end := 0, len(yf.src)
+			for _, m := range yf.markers() {
+				if m <= at {
+					start = m
+				} else {
+					end = m
+					break
+				}
+			}
+			inside := true
+			var shifted []Edit
+			for _, e := range edits {
+				if e.Start < start || e.End > end {
+					inside = false
+					break
+				}
+				e.Start, e.End = e.Start-start, e.End-start
+				shifted = append(shifted, e)
+			}
+			if inside {
+				docs, err := decodeNodes(ApplyEdits(yf.src[start:end], shifted))
+				if err != nil || len(docs) != 1 {
+					return nil, false
+				}
+				return docs[0], true
+			}
+		}
+	}
+	docs, err := decodeNodes(ApplyEdits(yf.src, edits))
+	if err != nil || len(docs) != len(yf.docs) {
+		return nil, false
+	}
+	return docs[idx], true
+}
+
+// markers returns the offsets of the file's document markers: lines that start with "---"
+// followed by nothing, a space or a tab.
+func (yf *yamlFile) markers() []int {
+	if yf.marks == nil {
+		yf.marks = []int{}
+		for _, ls := range yf.lines {
+			rest := yf.src[ls:]
+			if bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == '\n' || rest[3] == '\r' || rest[3] == ' ' || rest[3] == '\t') {
+				yf.marks = append(yf.marks, ls)
+			}
+		}
+	}
+	return yf.marks
 }
 
 // mergeData is the strategic merge of the shapes the fixes emit: mappings merge, null
