@@ -18,7 +18,7 @@ var fuzzFixFiles = []string{"nginx.conf", "Caddyfile", "main.tf", "app.yaml"}
 // round that undoes another would run into the round limit), must not make a file that
 // parsed stop parsing, and must leave nothing for --diff to show.
 func FuzzFix(f *testing.F) {
-	for _, dir := range []string{"testdata/fix", "../../testdata/demo", "../../rules/testdata/nginx-retry", "../../rules/testdata/caddy-retry", "../../rules/testdata/tf-health-matcher-accepts-errors/trigger", "../../rules/testdata/k8s-single-replica"} {
+	for _, dir := range []string{"testdata/fix", "../../testdata/demo", "../../rules/testdata/nginx-retry", "../../rules/testdata/caddy-retry", "../../rules/testdata/tf-health-matcher-accepts-errors/trigger", "../../rules/testdata/k8s-single-replica", "../../rules/testdata/xl-alb-nginx-app", "../../testdata/stacks/nginx-configmap-node", "../../rules/testdata/k8s-pdb-missing"} {
 		var parts [4][]byte
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
