@@ -87,7 +87,12 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 			ls := lineStart(int(c.At.Offset))
 			e := Edit{File: blk.File, Start: ls, End: lineEnd(int(c.At.Offset))}
 			if !c.Delete {
-				e.New = indentOf(ls) + c.Line + "\n"
+				e.New = indentOf(ls) + c.Line
+				// The user's own comment on the replaced line stays with it.
+				if cm := lineComment(string(src[ls:e.End])); cm != "" && !strings.Contains(c.Line, cm) {
+					e.New += "  " + cm
+				}
+				e.New += "\n"
 			}
 			edits = append(edits, e)
 		case c.Delete:
@@ -121,6 +126,29 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 		snippet += "\n"
 	}
 	return &Fix{Description: desc, Snippet: snippet, Edits: edits}
+}
+
+// lineComment returns the comment that ends a line of nginx, Caddy or HCL ("# ..." or
+// "// ..." after a blank, outside quotes), or "".
+func lineComment(line string) string {
+	line = strings.TrimRight(line, "\r\n")
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case (c == '#' || c == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t'):
+			return strings.TrimSpace(line[i:])
+		}
+	}
+	return ""
 }
 
 func dedent(s, prefix string) string {
