@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -91,7 +92,7 @@ findings:
 	changed := 0
 	for abs, set := range taken {
 		src := fr.source(rep, abs, cwd)
-		out := rules.ApplyEdits(src, set.edits)
+		out := rules.ApplyEdits(src, withLineEndings(src, set.edits))
 		if string(out) == string(src) {
 			continue
 		}
@@ -120,6 +121,21 @@ func (fr *fixRun) source(rep *report, abs, cwd string) []byte {
 		}
 	}
 	return nil
+}
+
+// withLineEndings writes the new lines of edits with the file's own line ending: a file
+// whose lines all end in CRLF gets CRLF in what a fix inserts (the rules write "\n").
+func withLineEndings(src []byte, edits []rules.Edit) []rules.Edit {
+	crlf := bytes.Count(src, []byte("\r\n"))
+	if crlf == 0 || crlf != bytes.Count(src, []byte("\n")) {
+		return edits
+	}
+	out := make([]rules.Edit, len(edits))
+	for i, e := range edits {
+		e.New = strings.ReplaceAll(strings.ReplaceAll(e.New, "\r\n", "\n"), "\n", "\r\n")
+		out[i] = e
+	}
+	return out
 }
 
 // conflict reports whether two edits touch the same bytes, or insert at the same offset

@@ -229,3 +229,18 @@ func TestFixSymlinks(t *testing.T) {
 		t.Errorf("the matcher fix appears %d times in the diff, want 1:\n%s", n, diff)
 	}
 }
+
+// TestFixKeepsCRLF: a file whose lines end in CRLF keeps them in the lines a fix adds.
+func TestFixKeepsCRLF(t *testing.T) {
+	dir := t.TempDir()
+	conf := strings.ReplaceAll(fixableNginx, "\n", "\r\n")
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	runIn(t, dir, "", "lint", "--fix", ".")
+	b, _ := os.ReadFile(filepath.Join(dir, "nginx.conf"))
+	if !strings.Contains(string(b), "max_fails=3 fail_timeout=10s") {
+		t.Fatalf("not fixed:\n%q", b)
+	}
+	if n, m := strings.Count(string(b), "\n"), strings.Count(string(b), "\r\n"); n != m {
+		t.Errorf("%d of %d lines end in CRLF after --fix:\n%q", m, n, b)
+	}
+}
