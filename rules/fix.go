@@ -2,8 +2,6 @@ package rules
 
 import (
 	"bytes"
-	"cmp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -59,7 +57,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	}
 
 	// Where a new body line goes: after the line holding the block's opening brace.
-	brace := bytes.IndexByte(src[blk.Start:blk.End], '{')
+	brace := openingBrace(src[blk.Start:blk.End])
 	insertAt, insertPrefix := -1, ""
 	bodyIndent := base + indentUnit
 	if brace >= 0 {
@@ -80,9 +78,25 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	}
 
 	var edits []Edit
+	unsafe := false // a line change whose extent is unknown, on a shared line
 	for _, c := range changes {
 		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && int(c.At.Offset) >= blk.Start && int(c.At.Offset) < blk.End
+		if inside && c.At.EndOffset <= c.At.Offset && crowded(src[lineStart(int(c.At.Offset)):lineEnd(int(c.At.Offset))]) {
+			unsafe = true
+		}
 		switch {
+		case inside && sharesLine(src, c.At, lineStart(int(c.At.Offset)), lineEnd(int(c.At.Offset))):
+			// Other directives (or the block's own braces) are on the line: change only
+			// this directive's bytes. A trailing note would comment out the rest.
+			e := Edit{File: blk.File, Start: int(c.At.Offset), End: int(c.At.EndOffset)}
+			if c.Delete {
+				for e.End < len(src) && (src[e.End] == ' ' || src[e.End] == '\t') {
+					e.End++
+				}
+			} else {
+				e.New = strings.TrimSpace(strings.TrimSuffix(c.Line, lineComment(c.Line)))
+			}
+			edits = append(edits, e)
 		case inside:
 			ls := lineStart(int(c.At.Offset))
 			e := Edit{File: blk.File, Start: ls, End: lineEnd(int(c.At.Offset))}
@@ -105,7 +119,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 			edits = append(edits, Edit{File: blk.File, Start: insertAt, End: insertAt, New: insertPrefix + bodyIndent + c.Line + nl})
 		}
 	}
-	slices.SortStableFunc(edits, func(a, b Edit) int { return cmp.Compare(a.Start, b.Start) })
+	sortEdits(edits)
 
 	// Apply the edits to the block's lines to get the snippet.
 	var b strings.Builder
@@ -125,7 +139,78 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	if !strings.HasSuffix(snippet, "\n") {
 		snippet += "\n"
 	}
+	if unsafe {
+		// Replacing the whole line would take its other directives with it.
+		fix := &Fix{Description: desc, Snippet: snippet}
+		fix.snippetOnly()
+		return fix
+	}
 	return &Fix{Description: desc, Snippet: snippet, Edits: edits}
+}
+
+// sharesLine reports whether the setting at pos (whose extent is known) shares its line,
+// [ls, le), with anything but blanks and a trailing comment.
+func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
+	s, e := int(pos.Offset), int(pos.EndOffset)
+	if e <= s || e > le {
+		return false // the extent is unknown (or spans lines): the line is the unit
+	}
+	if strings.TrimSpace(string(src[ls:s])) != "" {
+		return true
+	}
+	rest := strings.TrimSpace(string(src[e:le]))
+	return rest != "" && !strings.HasPrefix(rest, "#") && !strings.HasPrefix(rest, "//")
+}
+
+// crowded reports whether a line holds more than one directive or a brace, going by its
+// text without the trailing comment.
+func crowded(line []byte) bool {
+	l := strings.TrimSuffix(string(line), lineComment(string(line)))
+	return strings.Count(l, ";") > 1 || strings.ContainsAny(l, "{}")
+}
+
+// openingBrace returns the offset in block of its opening brace: the first '{' outside
+// quotes (a quoted nginx regex may hold one: "^/a{2}/") that does not open a Caddy
+// placeholder ({host}); -1 when there is none.
+func openingBrace(block []byte) int {
+	var quote byte
+	for i := 0; i < len(block); i++ {
+		c := block[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || block[i-1] == ' ' || block[i-1] == '\t' || block[i-1] == '\n'):
+			for i < len(block) && block[i] != '\n' {
+				i++
+			}
+		case c == '{':
+			if isPlaceholder(block[i:]) {
+				continue
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// isPlaceholder reports whether s starts with a Caddy placeholder: "{" then a name and "}"
+// with no blank in between.
+func isPlaceholder(s []byte) bool {
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '}':
+			return i > 1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '{' || c == ';':
+			return false
+		}
+	}
+	return false
 }
 
 // lineComment returns the comment that ends a line of nginx, Caddy or HCL ("# ..." or
@@ -151,6 +236,16 @@ func lineComment(line string) string {
 	return ""
 }
 
+// sortEdits orders edits by start, and at one start an insertion before a replacement.
+func sortEdits(es []Edit) {
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Start != es[j].Start {
+			return es[i].Start < es[j].Start
+		}
+		return es[i].End == es[i].Start && es[j].End > es[j].Start
+	})
+}
+
 func dedent(s, prefix string) string {
 	if prefix == "" {
 		return s
@@ -168,11 +263,12 @@ func dedent(s, prefix string) string {
 	return b.String()
 }
 
-// ApplyEdits applies edits to src (all for the same file), in offset order. Overlapping
-// edits after the first are dropped.
+// ApplyEdits applies edits to src (all for the same file), in offset order; an insertion
+// goes before a replacement that starts where it does, and insertions at one offset keep
+// their order. Overlapping edits after the first are dropped.
 func ApplyEdits(src []byte, edits []Edit) []byte {
 	es := append([]Edit(nil), edits...)
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Start < es[j].Start })
+	sortEdits(es)
 	size := len(src)
 	for _, e := range es {
 		size += len(e.New)

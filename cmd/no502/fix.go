@@ -26,7 +26,7 @@ type fixRun struct {
 	orig, fixed map[string][]byte // by absolute path: only files some fix changed
 	display     map[string]string // absolute path → path as shown
 	fixes       int               // findings whose edits were applied
-	capped      bool              // stopped at maxFixRounds with fixes left
+	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	final       *report           // lint of the fixed sources
 }
@@ -34,11 +34,20 @@ type fixRun struct {
 // fixLoop lints, applies the edits of the reported findings, and lints the result again
 // in memory, until a round changes nothing. Nothing is written here.
 func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd string) (*fixRun, error) {
-	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}}
+	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
 	for round := 0; ; round++ {
 		var overlay map[string][]byte
 		if len(fr.fixed) > 0 {
-			overlay = fr.fixed
+			overlay = map[string][]byte{}
+			for abs, src := range fr.fixed {
+				overlay[abs] = src
+			}
+			// A file reached by a second path (a link) reads as fixed there too.
+			for alias, abs := range fr.aliases {
+				if src, ok := fr.fixed[abs]; ok {
+					overlay[alias] = src
+				}
+			}
 		}
 		rep, err := lintOnce(overlay)
 		if err != nil {
@@ -46,8 +55,9 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 		}
 		fr.final = rep
 		if round == maxFixRounds {
-			fr.capped = true
-			return fr, nil
+			// A fix that does not clear its finding, applied again each round: writing
+			// ten copies of it would be worse than writing nothing.
+			return nil, fmt.Errorf("the fixes did not settle after %d rounds (a fix that does not clear its finding): nothing written; please report it with the files", maxFixRounds)
 		}
 		changed := fr.applyRound(rep, cwd)
 		if changed == 0 {
@@ -60,12 +70,12 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 // conflict with those of a finding taken before it, and returns how many findings it
 // applied. A finding's edits go in together or not at all.
 func (fr *fixRun) applyRound(rep *report, cwd string) int {
-	writable, outside := writableFiles(rep, cwd)
+	writable, outside := writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
 	applied := 0
 findings:
 	for _, f := range rep.Findings {
-		if f.Fix == nil || len(f.Fix.Edits) == 0 {
+		if f.Fix == nil || len(f.Fix.Edits) == 0 || selfOverlapping(f.Fix.Edits) {
 			continue
 		}
 		for _, e := range f.Fix.Edits {
@@ -138,6 +148,30 @@ func withLineEndings(src []byte, edits []rules.Edit) []rules.Edit {
 	return out
 }
 
+// selfOverlapping reports whether a finding's own edits overlap (one inside another):
+// ApplyEdits would drop one of them, so the finding would be applied in part. Insertions
+// at one offset, and an insertion where a replacement starts, are in order, not overlaps.
+func selfOverlapping(edits []rules.Edit) bool {
+	byFile := map[string][]rules.Edit{}
+	for _, e := range edits {
+		byFile[e.File] = append(byFile[e.File], e)
+	}
+	for _, es := range byFile {
+		sort.SliceStable(es, func(i, j int) bool {
+			if es[i].Start != es[j].Start {
+				return es[i].Start < es[j].Start
+			}
+			return es[i].End < es[j].End
+		})
+		for i := 1; i < len(es); i++ {
+			if es[i].Start < es[i-1].End {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // conflict reports whether two edits touch the same bytes, or insert at the same offset
 // (whose order would be a guess).
 func conflict(a, b rules.Edit) bool {
@@ -173,7 +207,7 @@ func (s *editSet) add(e rules.Edit) {
 // (.no502.yaml, a file read only for context) is not applied. A symbolic link is written
 // through only when its target lies inside the linted directories (sites-enabled/x →
 // ../sites-available/x); one that leads elsewhere is left alone and said on stderr.
-func writableFiles(rep *report, cwd string) (writable map[string]string, outside map[string]bool) {
+func writableFiles(rep *report, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
 	var roots []string
 	for _, r := range rep.Roots {
 		if real, err := filepath.EvalSymlinks(r); err == nil {
@@ -184,7 +218,7 @@ func writableFiles(rep *report, cwd string) (writable map[string]string, outside
 	writable, outside = map[string]string{}, map[string]bool{}
 	// A file reached by two paths (itself and a link to it) is written through one only,
 	// the first in file order: both carry the same findings and the same edits.
-	seen := map[string]bool{}
+	seen := map[string]string{} // real path → absolute path written through
 	for _, f := range rep.Model.Files {
 		if f.Host != "" || strings.Contains(f.Path, "#") {
 			continue
@@ -198,10 +232,13 @@ func writableFiles(rep *report, cwd string) (writable map[string]string, outside
 			outside[f.Path] = true
 			continue
 		}
-		if seen[real] {
+		if first, ok := seen[real]; ok {
+			if first != abs {
+				aliases[abs] = first
+			}
 			continue
 		}
-		seen[real] = true
+		seen[real] = abs
 		writable[f.Path] = abs
 	}
 	return writable, outside
@@ -253,16 +290,13 @@ func (fr *fixRun) summary(verb string) string {
 		}
 		msg = fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
 	}
-	if fr.capped {
-		msg += fmt.Sprintf("\nstopped after %d rounds of fixes: some may be left (run again, and report it: fixes should settle in a few rounds)", maxFixRounds)
-	}
 	if len(fr.outside) > 0 {
 		var names []string
 		for p := range fr.outside {
 			names = append(names, p)
 		}
 		sort.Strings(names)
-		msg += fmt.Sprintf("\nnot fixed: %s (a symbolic link to a file outside the linted directories)", strings.Join(names, ", "))
+		msg += fmt.Sprintf("\nnot fixed: %s (outside the linted directories, or a link that leads there)", strings.Join(names, ", "))
 	}
 	return msg
 }

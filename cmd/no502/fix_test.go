@@ -206,7 +206,7 @@ func TestFixSymlinks(t *testing.T) {
 	os.Symlink("../available/alb.tf", filepath.Join(dir, "enabled", "alb.tf"))
 
 	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", ".")
-	if !strings.Contains(stderr, "not fixed: nginx.conf (a symbolic link to a file outside the linted directories)") {
+	if !strings.Contains(stderr, "not fixed: nginx.conf (outside the linted directories, or a link that leads there)") {
 		t.Errorf("stderr = %q", stderr)
 	}
 	if b, _ := os.ReadFile(target); string(b) != orig["nginx.conf"] {

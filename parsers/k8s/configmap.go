@@ -90,15 +90,16 @@ func looksNginx(s string) bool {
 	return false
 }
 
-// blockStart finds where the text of a literal block scalar begins: the first non-blank
-// line after the | indicator, and its indentation.
+// blockStart finds where the text of a literal block scalar begins: the line after the |
+// indicator (blank lines that open the block are part of its text), and the indentation
+// of its first non-blank line.
 func blockStart(s *source, v *yaml.Node) (line, indent int) {
 	for l := v.Line + 1; l <= len(s.lines); l++ {
 		t := s.line(l)
 		if strings.TrimSpace(t) == "" {
 			continue
 		}
-		return l, len(t) - len(strings.TrimLeft(t, " "))
+		return v.Line + 1, len(t) - len(strings.TrimLeft(t, " "))
 	}
 	return 0, 0
 }

@@ -492,3 +492,15 @@ spec: {accessModes: [ReadWriteMany]}
 		t.Errorf("elsewhere = %+v, want unknown", elsewhere)
 	}
 }
+
+// TestEmbeddedLeadingBlankLine: a block that opens with a blank line keeps it in its text,
+// so the text's line 1 is that blank line, not the first one with content.
+func TestEmbeddedLeadingBlankLine(t *testing.T) {
+	m := parse(t, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: proxy}\ndata:\n  nginx.conf: |\n\n    events {}\n")
+	if len(m.Embedded) != 1 {
+		t.Fatalf("embedded: %+v", m.Embedded)
+	}
+	if e := m.Embedded[0]; e.Line != 6 || e.Indent != 4 || string(e.Src) != "\nevents {}\n" {
+		t.Errorf("got line %d indent %d src %q; want line 6 (the blank one), indent 4", e.Line, e.Indent, e.Src)
+	}
+}

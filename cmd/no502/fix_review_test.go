@@ -1,0 +1,93 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/rules"
+)
+
+const keepaliveUpstream = "events {\n    worker_connections 64;\n}\n\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n        keepalive 16;\n    }\n\n    server {\n        listen 8080;\n        server_name shop.example.com;\n\n"
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func readFile(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Regression (rules/fix.go BlockFix): the '{' of a quoted location regex is taken for the block's
+// brace; the fix is written inside the regex, does not clear the finding, and the loop
+// adds it again for 10 rounds, then --fix writes all ten copies.
+func TestFixQuotedRegexBrace(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        location ~ \"^/export/[a-z]{2}\" {\n            proxy_pass http://app;\n        }\n    }\n}\n"})
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", ".")
+	got := readFile(t, dir, "nginx.conf")
+	if !strings.Contains(got, "location ~ \"^/export/[a-z]{2}\" {\n") || strings.Count(got, "proxy_http_version") > 1 || strings.Contains(stderr, "stopped after") {
+		t.Errorf("stderr: %s\nwritten:\n%s", stderr, got)
+	}
+}
+
+// Regression (rules/fix.go BlockFix): the line holding proxy_read_timeout is replaced whole, and
+// proxy_pass on that line is deleted; for a one-line location the whole location goes.
+func TestFixSharedLineKeepsDirectives(t *testing.T) {
+	cfg := "routes:\n  - match: /export/\n    handler_timeout: 90s\n  - match: /b/\n    handler_timeout: 90s\n"
+	conf := "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n    }\n    server {\n        listen 8080;\n" +
+		"        location /export/ {\n            proxy_pass http://app; proxy_read_timeout 30s;\n        }\n" +
+		"        location /b/ { proxy_read_timeout 30s; proxy_pass http://app; }\n    }\n}\n"
+	dir := writeFiles(t, map[string]string{"nginx.conf": conf, ".no502.yaml": cfg})
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", ".")
+	got := readFile(t, dir, "nginx.conf")
+	if strings.Count(got, "proxy_pass http://app;") != 2 || !strings.Contains(got, "location /b/") {
+		t.Errorf("stderr: %s\nwritten:\n%s", stderr, got)
+	}
+}
+
+// Regression (rules/fix.go ApplyEdits/BlockFix): the location's first line is replaced and a line
+// inserted at its start; the insertion is dropped, "fixed 1 finding" is reported, the
+// finding remains.
+func TestFixFirstLineReplacedAndInsert(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        location /x/ {\n            proxy_http_version 1.0;\n            proxy_pass http://app;\n        }\n    }\n}\n"})
+	out, stderr, _ := runIn(t, dir, "", "lint", "--fix", "--no-color", ".")
+	got := readFile(t, dir, "nginx.conf")
+	if !strings.Contains(got, `proxy_set_header Connection "";`) || strings.Contains(out, "upstream-keepalive-unused") {
+		t.Errorf("stderr: %s\nstdout: %s\nwritten:\n%s", stderr, out, got)
+	}
+}
+
+// A finding whose own edits overlap (one inside another) would be applied in part, since
+// ApplyEdits drops the inner one: it is not applied at all. An insertion where a
+// replacement starts is in order, not an overlap.
+func TestSelfOverlappingEdits(t *testing.T) {
+	for _, c := range []struct {
+		edits []rules.Edit
+		want  bool
+	}{
+		{[]rules.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
+		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
+		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
+		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
+		{[]rules.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
+	} {
+		if got := selfOverlapping(c.edits); got != c.want {
+			t.Errorf("selfOverlapping(%+v) = %v, want %v", c.edits, got, c.want)
+		}
+	}
+}
