@@ -46,7 +46,12 @@ func fixNginx(m *parsers.Model, c Change) *Fix {
 		if f == nil {
 			return nil
 		}
+		// The server directive itself when its extent is known (it may share its line
+		// with others: "upstream app { server a max_fails=0; server b; }"), else its line.
 		line := strings.TrimSpace(lineAt(f.Src, int(t.Pos.Offset)))
+		if s, e := int(t.Pos.Offset), int(t.Pos.EndOffset); e > s && e <= len(f.Src) {
+			line = string(f.Src[s:e])
+		}
 		fixed := maxFailsZero.ReplaceAllString(line, "max_fails=3")
 		if !strings.Contains(fixed, "fail_timeout=") {
 			fixed = strings.Replace(fixed, "max_fails=3", "max_fails=3 fail_timeout=10s", 1)
