@@ -170,13 +170,22 @@ func crowded(line []byte) bool {
 }
 
 // openingBrace returns the offset in block of its opening brace: the first '{' outside
-// quotes (a quoted nginx regex may hold one: "^/a{2}/") that does not open a Caddy
-// placeholder ({host}); -1 when there is none.
+// quotes (a quoted nginx regex may hold one: "^/a{2}/") and comments that does not open a
+// Caddy placeholder ({host}); -1 when there is none.
 func openingBrace(block []byte) int {
+	return firstUnquoted(string(block), true, func(i int) bool {
+		return block[i] == '{' && !isPlaceholder(block[i:])
+	})
+}
+
+// firstUnquoted returns the offset of the first byte of s outside single or double quotes
+// (in which a backslash escapes the next byte) for which match is true, or -1. With
+// comments, a '#' that starts a line or follows a blank opens a comment to the end of the
+// line, whose bytes (quotes included) are skipped.
+func firstUnquoted(s string, comments bool, match func(i int) bool) int {
 	var quote byte
-	for i := 0; i < len(block); i++ {
-		c := block[i]
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case quote != 0:
 			if c == '\\' {
 				i++
@@ -185,14 +194,11 @@ func openingBrace(block []byte) int {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '#' && (i == 0 || block[i-1] == ' ' || block[i-1] == '\t' || block[i-1] == '\n'):
-			for i < len(block) && block[i] != '\n' {
+		case comments && c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == '\n'):
+			for i < len(s) && s[i] != '\n' {
 				i++
 			}
-		case c == '{':
-			if isPlaceholder(block[i:]) {
-				continue
-			}
+		case match(i):
 			return i
 		}
 	}
@@ -217,23 +223,13 @@ func isPlaceholder(s []byte) bool {
 // "// ..." after a blank, outside quotes), or "".
 func lineComment(line string) string {
 	line = strings.TrimRight(line, "\r\n")
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case (c == '#' || c == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t'):
-			return strings.TrimSpace(line[i:])
-		}
+	i := firstUnquoted(line, false, func(i int) bool {
+		return (line[i] == '#' || line[i] == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t')
+	})
+	if i < 0 {
+		return ""
 	}
-	return ""
+	return strings.TrimSpace(line[i:])
 }
 
 // sortEdits orders edits by start, and at one start an insertion before a replacement.

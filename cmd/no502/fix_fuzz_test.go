@@ -8,44 +8,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/internal/fuzzseed"
 	"github.com/no502/no502/internal/hangwatch"
 )
-
-// fuzzFixFiles are the files FuzzFix writes, one part of its input each.
-var fuzzFixFiles = []string{"nginx.conf", "Caddyfile", "main.tf", "app.yaml"}
 
 // FuzzFix runs lint --fix on a directory of hostile files. The fixes must converge (a
 // round that undoes another would run into the round limit), must not make a file that
 // parsed stop parsing, and must leave nothing for --diff to show.
 func FuzzFix(f *testing.F) {
 	for _, dir := range []string{"testdata/fix", "../../testdata/demo", "../../rules/testdata/nginx-retry", "../../rules/testdata/caddy-retry", "../../rules/testdata/tf-health-matcher-accepts-errors/trigger", "../../rules/testdata/k8s-single-replica", "../../rules/testdata/xl-alb-nginx-app", "../../testdata/stacks/nginx-configmap-node", "../../rules/testdata/k8s-pdb-missing"} {
-		var parts [4][]byte
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			b, _ := os.ReadFile(p)
-			switch {
-			case strings.HasSuffix(p, ".conf"):
-				parts[0] = append(parts[0], b...)
-			case strings.Contains(p, "Caddyfile"):
-				parts[1] = append(parts[1], b...)
-			case strings.HasSuffix(p, ".tf"):
-				parts[2] = append(parts[2], b...)
-			case strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".no502.yaml"):
-				parts[3] = append(parts[3], b...)
-			}
-			return nil
-		})
-		f.Add(bytes.Join(parts[:], []byte("\n=====\n")))
+		f.Add(fuzzseed.FromDir(dir))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer hangwatch.Start(len(data))()
 		dir := t.TempDir()
-		for i, p := range bytes.SplitN(data, []byte("\n=====\n"), len(fuzzFixFiles)) {
-			if err := os.WriteFile(filepath.Join(dir, fuzzFixFiles[i]), p, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := fuzzseed.Write(dir, data); err != nil {
+			t.Fatal(err)
 		}
 		// Budgets make the timeout rules propose fixes.
 		os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("routes:\n  - match: /\n    handler_timeout: 90s\n"), 0o644)
