@@ -48,7 +48,7 @@ func readConfigMap(o *object, m *parsers.Model) *controllerConfig {
 				"%s in ConfigMap %s/%s is not a literal block scalar (|): not analysed", k.Value, o.namespace, o.name))
 			continue
 		}
-		line, indent := blockStart(o.src, v)
+		line, indent := blockStart(o.src, k, v)
 		if line == 0 {
 			continue
 		}
@@ -92,8 +92,19 @@ func looksNginx(s string) bool {
 
 // blockStart finds where the text of a literal block scalar begins: the line after the |
 // indicator (blank lines that open the block are part of its text), and the indentation
-// of its first non-blank line.
-func blockStart(s *source, v *yaml.Node) (line, indent int) {
+// stripped from its lines: the key's indentation plus an explicit indentation indicator
+// (|2: the spaces beyond it stay in the text), else that of its first non-blank line.
+func blockStart(s *source, k, v *yaml.Node) (line, indent int) {
+	if header := s.line(v.Line); v.Column >= 1 && v.Column <= len(header) {
+		for _, c := range header[v.Column:] { // after the '|'
+			if c >= '1' && c <= '9' {
+				return v.Line + 1, k.Column - 1 + int(c-'0')
+			}
+			if c != '+' && c != '-' {
+				break
+			}
+		}
+	}
 	for l := v.Line + 1; l <= len(s.lines); l++ {
 		t := s.line(l)
 		if strings.TrimSpace(t) == "" {

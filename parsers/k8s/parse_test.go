@@ -435,7 +435,8 @@ data:
 		e.Path != "cm.yaml#nginx.conf" || !strings.HasPrefix(string(e.Src), "events {}\n") {
 		t.Errorf("nginx.conf: %+v", e)
 	}
-	if c := m.Embedded[1]; c.Format != parsers.FormatCaddy || c.Line != 11 {
+	// |2: two columns past the key's; the two spaces beyond that are part of the text.
+	if c := m.Embedded[1]; c.Format != parsers.FormatCaddy || c.Line != 11 || c.Indent != 4 || c.Col != 5 || !strings.HasPrefix(string(c.Src), "  :80 {") {
 		t.Errorf("Caddyfile: %+v", c)
 	}
 	if len(m.Diags) != 1 || !strings.Contains(m.Diags[0].Message, "inline.conf") {
