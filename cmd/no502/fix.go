@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -303,12 +304,37 @@ func (fr *fixRun) summary(verb string) string {
 
 // showDiff prints the changes as a unified diff (git apply and patch take it) on out and a
 // summary on errOut; it exits 1 when there is something to fix, as a CI check would want.
-func showDiff(out, errOut io.Writer, fr *fixRun) error {
+// On a terminal, removed lines are red and added ones green, as git diff shows them.
+func showDiff(out, errOut io.Writer, fr *fixRun, colored bool) error {
+	p := newPalette(colored)
+	bw := bufio.NewWriterSize(out, 64<<10)
 	for _, abs := range fr.paths() {
 		name := filepath.ToSlash(fr.show(abs))
-		if _, err := io.WriteString(out, udiff.Unified("a/"+name, "b/"+name, string(fr.orig[abs]), string(fr.fixed[abs]))); err != nil {
-			return err
+		diff := udiff.Unified("a/"+name, "b/"+name, string(fr.orig[abs]), string(fr.fixed[abs]))
+		if !colored {
+			bw.WriteString(diff)
+			continue
 		}
+		for _, line := range strings.SplitAfter(diff, "\n") {
+			text := strings.TrimSuffix(line, "\n")
+			switch {
+			case strings.HasPrefix(line, "--- "), strings.HasPrefix(line, "+++ "):
+				text = p.bold(text)
+			case strings.HasPrefix(line, "@@"):
+				text = p.info(text)
+			case strings.HasPrefix(line, "-"):
+				text = p.err(text)
+			case strings.HasPrefix(line, "+"):
+				text = p.green(text)
+			}
+			bw.WriteString(text)
+			if strings.HasSuffix(line, "\n") {
+				bw.WriteByte('\n')
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
 	}
 	fmt.Fprintln(errOut, fr.summary("would fix"))
 	if len(fr.fixed) > 0 {

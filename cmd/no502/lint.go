@@ -234,7 +234,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return err
 		}
 		if f.diff {
-			return showDiff(out, cmd.ErrOrStderr(), fr)
+			return showDiff(out, cmd.ErrOrStderr(), fr, useColor(out, f.noColor))
 		}
 		if err := fr.write(); err != nil {
 			return err
