@@ -2,14 +2,13 @@ package rules
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 // A Kubernetes fix is a strategic merge patch (patch_k8s.go). ResolveEdits turns the
@@ -162,21 +161,9 @@ func readYAMLFile(m *parsers.Model, name string) *yamlFile {
 	return yf
 }
 
-func decodeNodes(src []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, &n)
-	}
-}
+// decodeNodes parses a manifest into document nodes (the k8s parser's fast path where it
+// applies: re-reading the patched files is a third of a large --fix run).
+func decodeNodes(src []byte) ([]*yaml.Node, error) { return k8s.DecodeDocuments(src) }
 
 // find returns the document whose object the patch names (kind, metadata.name and
 // namespace, "default" when absent).

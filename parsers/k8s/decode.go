@@ -210,3 +210,34 @@ func helmChart(path string, src []byte) string {
 	}
 	return p[:i]
 }
+
+// DecodeDocuments parses a manifest file into its document nodes, leaving out documents
+// with no content (a comment-only part between "---" lines): through the fast block-YAML
+// path when it applies, else yaml.v3, which also reports any syntax error. For code that
+// edits manifests by node positions (the fixes); nodes carry no comments but line ones.
+func DecodeDocuments(src []byte) ([]*yaml.Node, error) {
+	if docs, ok := fastDecode(src, nil); ok {
+		out := docs[:0]
+		for _, d := range docs {
+			if len(d.Content) > 0 {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var out []*yaml.Node
+	for {
+		var d yaml.Node
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(d.Content) > 0 {
+			out = append(out, &d)
+		}
+	}
+}
