@@ -73,8 +73,8 @@ func TestCorpus(t *testing.T) {
 					}
 				}
 			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: parse did not finish in 5s", name)
+		case <-time.After(5 * raceSlowdown * time.Second):
+			t.Fatalf("%s: parse did not finish in %v", name, 5*raceSlowdown*time.Second)
 		}
 	}
 	rate := float64(ok) / float64(len(files))

@@ -133,7 +133,7 @@ func TestDifferentialGonginx(t *testing.T) {
 		go func() { g, err = gonginxParse(string(src)); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(10 * raceSlowdown * time.Second):
 			t.Errorf("%s: gonginx timed out", filepath.Base(f))
 			continue
 		}

@@ -11,8 +11,11 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
+// within fails the test when f runs longer than d (d times raceSlowdown under the race
+// detector, whose overhead is not what these limits are about).
 func within(t *testing.T, d time.Duration, f func()) {
 	t.Helper()
+	d *= raceSlowdown
 	done := make(chan struct{})
 	start := time.Now()
 	go func() { f(); close(done) }()

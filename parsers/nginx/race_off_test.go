@@ -1,0 +1,5 @@
+//go:build !race
+
+package nginx
+
+const raceSlowdown = 1
