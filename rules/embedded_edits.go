@@ -122,12 +122,16 @@ func hostEdits(ef *parsers.File, host []byte, edits []Edit) ([]Edit, bool) {
 		// Lines the edit starts after a newline get the block's indentation; the last
 		// newline's line is the rest of the old line, which keeps its own. An empty line
 		// of the block has none to keep or to lend.
-		text := strings.ReplaceAll(ed.New, "\n", "\n"+indent)
+		// Blank lines stay blank (no trailing spaces).
+		parts := strings.Split(ed.New, "\n")
+		for i := 1; i < len(parts); i++ {
+			if parts[i] != "" || i == len(parts)-1 && !bareEnd {
+				parts[i] = indent + parts[i]
+			}
+		}
+		text := strings.Join(parts, "\n")
 		if bareStart && text != "" {
 			text = indent + text
-		}
-		if bareEnd && strings.HasSuffix(text, "\n"+indent) {
-			text = strings.TrimSuffix(text, indent)
 		}
 		out = append(out, Edit{File: e.Host, Start: s, End: end, New: text})
 	}

@@ -109,10 +109,8 @@ func fixCaddyReadTimeout(m *parsers.Model, c Change) *Fix {
 
 // caddyFile re-parses the file holding pos (the model keeps the text, not the tree).
 func caddyFile(m *parsers.Model, pos parsers.Pos) (*parsers.File, *caddy.File) {
-	f := m.File(pos.File)
-	if f == nil || f.Format != parsers.FormatCaddy {
-		// A Caddyfile held in a ConfigMap has its positions in the YAML file: its fixes
-		// are snippets, not edits of the YAML.
+	f := caddySource(m, pos)
+	if f == nil {
 		return nil, nil
 	}
 	caddyCache.Lock()
@@ -129,6 +127,27 @@ func caddyFile(m *parsers.Model, pos parsers.Pos) (*parsers.File, *caddy.File) {
 	cf, _ := caddy.ParseFile(f.Path, f.Src)
 	caddyCache.files[f] = cf
 	return f, cf
+}
+
+// caddySource returns the Caddyfile pos is in. A Caddyfile held in a ConfigMap has its
+// positions' lines in the YAML file but their offsets in its own text: it is the embedded
+// file whose block in that YAML file covers the line. Its fixes edit that text, and
+// ResolveEdits moves them into the YAML when a run writes them.
+func caddySource(m *parsers.Model, pos parsers.Pos) *parsers.File {
+	f := m.File(pos.File)
+	if f != nil && f.Format == parsers.FormatCaddy {
+		return f
+	}
+	for _, e := range m.Files {
+		emb := e.Embedding
+		if emb == nil || e.Format != parsers.FormatCaddy || emb.Host != pos.File {
+			continue
+		}
+		if lines := bytes.Count(e.Src, []byte("\n")) + 1; int(pos.Line) >= emb.Line && int(pos.Line) < emb.Line+lines {
+			return e
+		}
+	}
+	return nil
 }
 
 var caddyCache = struct {
@@ -232,8 +251,16 @@ func (e *caddyEdits) setInBlock(d *caddy.Directive, lines []string, find func(st
 	if !d.Close.IsValid() {
 		return
 	}
+	// New lines take the indentation of the block's own lines, and nested ones the same
+	// step: a Caddyfile indented with spaces (as one held in YAML must be) stays so.
+	body, unit := ind+"\t", "\t"
+	if len(d.Block) > 0 {
+		if bi := e.indent(int(d.Block[0].Pos.Offset)); len(bi) > len(ind) && strings.HasPrefix(bi, ind) {
+			body, unit = bi, bi[len(ind):]
+		}
+	}
 	for _, l := range add {
-		b.WriteString(indentLines(l, ind+"\t"))
+		b.WriteString(indentLines(retab(l, unit), body))
 	}
 	at := e.lineStart(int(d.Close.Offset))
 	if strings.TrimSpace(string(e.src[at:d.Close.Offset])) != "" {
@@ -242,6 +269,19 @@ func (e *caddyEdits) setInBlock(d *caddy.Directive, lines []string, find func(st
 		return
 	}
 	e.add(at, at, b.String())
+}
+
+// retab rewrites the leading tabs of each line of s (one per nesting level) as unit.
+func retab(s, unit string) string {
+	if unit == "\t" {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		n := len(l) - len(strings.TrimLeft(l, "\t"))
+		lines[i] = strings.Repeat(unit, n) + l[n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // indentLines prefixes every line of a (possibly multi-line) text.
@@ -373,13 +413,13 @@ func fixCaddyAddTarget(m *parsers.Model, c Change) *Fix {
 
 // caddyGlobal returns the Caddyfile hop h belongs to (the importing file of an imported
 // one: only it can hold global options) and its global options block, nil when it has
-// none. The file is nil when the fixes cannot edit it (a Caddyfile held in a ConfigMap).
+// none.
 func caddyGlobal(m *parsers.Model, h *parsers.Hop) (*parsers.File, *caddy.Directive) {
-	f := m.File(h.Pos.File)
+	f := caddySource(m, h.Pos)
 	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
 		f = m.File(f.IncludedBy.File)
 	}
-	if f == nil || f.Host != "" {
+	if f == nil {
 		return nil, nil
 	}
 	f, cf := caddyFile(m, parsers.Pos{File: f.Path})

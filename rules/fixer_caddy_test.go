@@ -1,10 +1,14 @@
 package rules_test
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
@@ -156,7 +160,9 @@ func TestCaddyTestdataFixesClear(t *testing.T) {
 	xl, _ := filepath.Glob("testdata/xl-*caddy*")
 	dirs = append(dirs, xl...)
 	for _, dir := range dirs {
-		_, findings := lintCaddyDir(t, dir)
+		m0, findings := lintCaddyDir(t, dir)
+		// As lint --fix does: a Caddyfile held in a ConfigMap is edited in the manifest.
+		rules.ResolveEdits(m0, findings)
 		for _, f := range findings {
 			if f.Fix == nil || len(f.Fix.Edits) == 0 {
 				continue
@@ -197,13 +203,42 @@ func TestCaddyTestdataFixesClear(t *testing.T) {
 				// The real Caddy must accept the fixed file (when it is installed).
 				// Skipped when this Caddy already rejects the original (an older Caddy
 				// without an option the testdata uses).
-				if bin, err := exec.LookPath("caddy"); err == nil && caddyAccepts(bin, filepath.Join(dir, file)) {
-					out, err := exec.Command(bin, "adapt", "--config", filepath.Join(tmp, file), "--adapter", "caddyfile").CombinedOutput()
+				// A Caddyfile held in a ConfigMap is checked as the entry it is.
+				orig, edited := filepath.Join(dir, file), filepath.Join(tmp, file)
+				if strings.HasSuffix(file, ".yaml") {
+					orig = extractCaddyfile(t, orig, filepath.Join(tmp, "orig.Caddyfile"))
+					edited = extractCaddyfile(t, edited, filepath.Join(tmp, "fixed.Caddyfile"))
+				}
+				if bin, err := exec.LookPath("caddy"); err == nil && caddyAccepts(bin, orig) {
+					out, err := exec.Command(bin, "adapt", "--config", edited, "--adapter", "caddyfile").CombinedOutput()
 					if err != nil {
 						t.Errorf("caddy adapt rejects the fixed file: %v\n%s\n%s", err, out, fixed)
 					}
 				}
 			})
+		}
+	}
+}
+
+// extractCaddyfile writes the Caddyfile entry of the ConfigMap in manifest to out.
+func extractCaddyfile(t *testing.T, manifest, out string) string {
+	t.Helper()
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc struct {
+			Kind string            `yaml:"kind"`
+			Data map[string]string `yaml:"data"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("%s: no ConfigMap with a Caddyfile (%v)", manifest, err)
+		}
+		if c, ok := doc.Data["Caddyfile"]; ok && doc.Kind == "ConfigMap" {
+			os.WriteFile(out, []byte(c), 0o644)
+			return out
 		}
 	}
 }
