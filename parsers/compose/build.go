@@ -167,6 +167,7 @@ func buildProject(p *Project, root *value) {
 		p.Services = append(p.Services, t.service(p, k, services.vals[i]))
 	}
 	sort.Slice(p.Services, func(i, j int) bool { return p.Services[i].Name < p.Services[j].Name })
+	checkCycles(p)
 }
 
 func keysOf(m *value) []*value {
@@ -380,6 +381,9 @@ func (t *typer) keyValues(v *value, what string) map[string]Setting[string] {
 	out := make(map[string]Setting[string], len(m.keys))
 	for i, k := range m.keys {
 		val := m.vals[i]
+		if val.reset {
+			continue
+		}
 		switch val.kind {
 		case scalarKind:
 			out[k.s] = setting(val)
@@ -524,4 +528,41 @@ func (t *typer) networks(v *value) []NetworkAttachment {
 		t.errorf(v, "networks must be a list or a mapping")
 	}
 	return out
+}
+
+// checkCycles reports a depends_on cycle, which docker compose refuses to start.
+func checkCycles(p *Project) {
+	const (
+		unvisited = iota
+		visiting
+		visited
+	)
+	state := map[string]int{}
+	var visit func(s *Service, chain []string) bool
+	visit = func(s *Service, chain []string) bool {
+		state[s.Name] = visiting
+		chain = append(chain, s.Name)
+		for _, d := range s.DependsOn {
+			next := p.Service(d.Service)
+			if next == nil {
+				continue
+			}
+			switch state[next.Name] {
+			case visiting:
+				p.Diags = append(p.Diags, parsers.Error(d.Pos, "depends_on cycle: %s -> %s", strings.Join(chain, " -> "), next.Name))
+				return true
+			case unvisited:
+				if visit(next, chain) {
+					return true
+				}
+			}
+		}
+		state[s.Name] = visited
+		return false
+	}
+	for _, s := range p.Services {
+		if state[s.Name] == unvisited && visit(s, nil) {
+			return
+		}
+	}
 }

@@ -186,6 +186,10 @@ func appendUnique(base, over *value) *value {
 func mergeKV(base, over *value) *value {
 	out, o := kvMap(base), kvMap(over)
 	for i, k := range o.keys {
+		if o.vals[i].reset {
+			out.del(k.s)
+			continue
+		}
 		out.set(k, o.vals[i])
 	}
 	return out

@@ -37,7 +37,8 @@ func parseShortVolume(s string) shortVolume {
 	return shortVolume{source: parts[0], target: parts[1], mode: strings.Join(parts[2:], ":")}
 }
 
-// cleanTarget cleans a path in the container (docker compose drops a trailing slash).
+// cleanTarget cleans a path in the container of the short syntax (docker compose drops
+// a trailing slash there, and keeps the long syntax's target as written).
 func cleanTarget(p string) string {
 	if p == "" || !strings.HasPrefix(p, "/") {
 		return p
@@ -92,9 +93,6 @@ func (t *typer) mount(v *value) Mount {
 		m.Type = MountType(v.get("type").str())
 		m.Source = setting(v.get("source"))
 		m.Target = setting(v.get("target"))
-		if !m.Target.Unknown {
-			m.Target.Value = cleanTarget(m.Target.Value)
-		}
 		if ro := v.get("read_only"); ro != nil {
 			m.ReadOnly = t.boolSetting(ro, "read_only").Value
 		}
