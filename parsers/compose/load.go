@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -354,17 +353,4 @@ func yamlError(s *source, err error) parsers.Diag {
 		}
 	}
 	return parsers.Error(s.at(line, 1), "invalid YAML: %s", msg)
-}
-
-// sortedNames returns the keys of a mapping value, sorted.
-func sortedNames(v *value) []string {
-	if v == nil || v.kind != mapKind {
-		return nil
-	}
-	var out []string
-	for _, k := range v.keys {
-		out = append(out, k.s)
-	}
-	sort.Strings(out)
-	return out
 }
