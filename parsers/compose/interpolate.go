@@ -60,6 +60,17 @@ func Expand(s string, vars map[string]string) (out string, unknown bool) {
 }
 
 func (e *environment) expand(s string) (out string, unknown bool, via []parsers.Pos) {
+	return e.expandDepth(s, 0)
+}
+
+// maxNesting bounds defaults nested in defaults (${A:-${B:-...}}): each level rescans
+// the rest of the value, so hostile nesting would otherwise take quadratic time.
+const maxNesting = 16
+
+func (e *environment) expandDepth(s string, depth int) (out string, unknown bool, via []parsers.Pos) {
+	if depth > maxNesting {
+		return s, true, nil
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -79,7 +90,7 @@ func (e *environment) expand(s string) (out string, unknown bool, via []parsers.
 				// known.
 				return s, true, via
 			}
-			val, unk, vv := e.braced(s[i+2 : end])
+			val, unk, vv := e.braced(s[i+2:end], depth)
 			via = append(via, vv...)
 			if unk {
 				return s, true, via
@@ -110,7 +121,7 @@ func (e *environment) expand(s string) (out string, unknown bool, via []parsers.
 
 // braced evaluates the inside of ${...}: a name, optionally followed by an operator
 // (:- - :? ? :+ +) and an argument that may itself hold variables.
-func (e *environment) braced(in string) (string, bool, []parsers.Pos) {
+func (e *environment) braced(in string, depth int) (string, bool, []parsers.Pos) {
 	j := 0
 	for j < len(in) && isNameChar(in[j]) {
 		j++
@@ -142,7 +153,7 @@ func (e *environment) braced(in string) (string, bool, []parsers.Pos) {
 		if present {
 			return ev.val, false, via
 		}
-		v, unk, vv := e.expand(arg)
+		v, unk, vv := e.expandDepth(arg, depth+1)
 		return v, unk, append(via, vv...)
 	case '?':
 		if present {
@@ -154,7 +165,7 @@ func (e *environment) braced(in string) (string, bool, []parsers.Pos) {
 		if !present {
 			return "", false, via
 		}
-		v, unk, vv := e.expand(arg)
+		v, unk, vv := e.expandDepth(arg, depth+1)
 		return v, unk, append(via, vv...)
 	}
 	return "", true, nil

@@ -1,6 +1,10 @@
 package compose
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestExpand(t *testing.T) {
 	vars := map[string]string{"SET": "v", "EMPTY": "", "PORT": "8000"}
@@ -88,5 +92,19 @@ func TestParseDuration(t *testing.T) {
 		if d, ok := ParseDuration(in); ok {
 			t.Errorf("ParseDuration(%q) = %v; want an error", in, d)
 		}
+	}
+}
+
+func TestExpandHostileNesting(t *testing.T) {
+	s := strings.Repeat("${A:-", 20000) + "x" + strings.Repeat("}", 20000)
+	start := time.Now()
+	if _, unknown := Expand(s, nil); !unknown {
+		t.Error("nesting beyond the limit should be unknown")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if got, unknown := Expand(strings.Repeat("${A:-", 10)+"x"+strings.Repeat("}", 10), nil); unknown || got != "x" {
+		t.Errorf("10 levels: %q %v", got, unknown)
 	}
 }

@@ -138,25 +138,47 @@ func mergeMaps(base, over *value, path []string) (*value, error) {
 		base = &value{kind: mapKind, pos: over.pos, dir: over.dir}
 	}
 	out := base.shallow()
+	idx := make(map[string]int, len(out.keys))
+	for i, k := range out.keys {
+		idx[k.s] = i
+	}
+	removed := false
 	for i, k := range over.keys {
 		ov := over.vals[i]
-		if ov.reset {
-			out.del(k.s)
-			continue
+		j, ok := idx[k.s]
+		switch {
+		case ov.reset:
+			if ok && out.keys[j] != nil {
+				out.keys[j], removed = nil, true
+			}
+		case !ok || out.keys[j] == nil:
+			idx[k.s] = len(out.keys)
+			out.keys = append(out.keys, k)
+			out.vals = append(out.vals, ov)
+		default:
+			m, err := merge(out.vals[j], ov, append(path[:len(path):len(path)], k.s))
+			if err != nil {
+				return nil, err
+			}
+			out.vals[j] = m
 		}
-		bv := out.get(k.s)
-		if bv == nil {
-			out.set(k, ov)
-			continue
+	}
+	if removed {
+		keys, vals := out.keys[:0], out.vals[:0]
+		for i, k := range out.keys {
+			if k != nil {
+				keys, vals = append(keys, k), append(vals, out.vals[i])
+			}
 		}
-		m, err := merge(bv, ov, append(path[:len(path):len(path)], k.s))
-		if err != nil {
-			return nil, err
-		}
-		out.set(out.keyOf(k.s), m)
+		out.keys, out.vals = keys, vals
 	}
 	return out, nil
 }
+
+// maxDedup bounds the lists whose entries are compared with each other when merging:
+// docker compose drops an appended entry equal to one already there, which is quadratic,
+// and real lists are short. Longer (hostile) lists simply append.
+const maxDedup = 1000
 
 // appendUnique appends the entries of over that base does not already hold.
 func appendUnique(base, over *value) *value {
@@ -166,6 +188,10 @@ func appendUnique(base, over *value) *value {
 	out := base.shallow()
 	for _, it := range over.items {
 		if it.reset {
+			continue
+		}
+		if len(out.items) > maxDedup {
+			out.items = append(out.items, it)
 			continue
 		}
 		dup := false
@@ -185,14 +211,31 @@ func appendUnique(base, over *value) *value {
 // mergeKV merges two KEY=VALUE attributes (each a list or a mapping) into a mapping.
 func mergeKV(base, over *value) *value {
 	out, o := kvMap(base), kvMap(over)
-	for i, k := range o.keys {
-		if o.vals[i].reset {
-			out.del(k.s)
+	out.keys = append(out.keys, o.keys...)
+	out.vals = append(out.vals, o.vals...)
+	return lastByKey(out)
+}
+
+// lastByKey keeps one entry per key of a mapping built from KEY=VALUE entries: the last
+// one, at the place of the first; a !reset entry removes the key.
+func lastByKey(m *value) *value {
+	idx := make(map[string]int, len(m.keys))
+	keys, vals := m.keys[:0:0], m.vals[:0:0]
+	for i, k := range m.keys {
+		if j, ok := idx[k.s]; ok {
+			vals[j] = m.vals[i]
 			continue
 		}
-		out.set(k, o.vals[i])
+		idx[k.s] = len(keys)
+		keys, vals = append(keys, k), append(vals, m.vals[i])
 	}
-	return out
+	m.keys, m.vals = keys[:0], vals[:0]
+	for i, k := range keys {
+		if !vals[i].reset {
+			m.keys, m.vals = append(m.keys, k), append(m.vals, vals[i])
+		}
+	}
+	return m
 }
 
 // kvMap turns a KEY=VALUE list into a mapping (an entry without = maps to null). Each
@@ -215,14 +258,11 @@ func kvMap(v *value) *value {
 		kv := &value{pos: it.pos, text: it.text, dir: it.dir}
 		if has {
 			kv.kind, kv.s, kv.tag, kv.unknown, kv.via = scalarKind, val, "!!str", it.unknown, it.via
-			if it.unknown {
-				// The entry was not interpolated: its value is the text after "=".
-				_, kv.s, _ = splitKV(it.s)
-			}
 		}
-		out.set(&k, kv)
+		out.keys = append(out.keys, &k)
+		out.vals = append(out.vals, kv)
 	}
-	return out
+	return lastByKey(out)
 }
 
 // asMapping turns the list form of depends_on or networks into a mapping; defaults

@@ -3,6 +3,7 @@ package compose
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -445,5 +446,28 @@ services:
 	at(t, proxy.StopGracePeriod.Pos, "base.yaml", 6)
 	if app.Volumes[0].HostPath != filepath.Join(dir, "sub/data") || app.Build.ContextDir != filepath.Join(dir, "sub/app") {
 		t.Errorf("include paths %+v %+v", app.Volumes[0], app.Build)
+	}
+}
+
+// TestHostileSizes: huge mappings and KEY=VALUE lists load in linear time.
+func TestHostileSizes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("services:\n  a:\n    environment:\n")
+	for i := range 50000 {
+		b.WriteString("      - K" + strconv.Itoa(i) + "=v\n")
+	}
+	b.WriteString("    labels:\n")
+	for i := range 50000 {
+		b.WriteString("      l" + strconv.Itoa(i) + ": v\n")
+	}
+	src := []byte(b.String())
+	start := time.Now()
+	in := parsers.Input{Path: "compose.yaml", Abs: "/nonexistent/compose.yaml", Src: src}
+	p := Load([]parsers.Input{in, in}, Options{NoDotEnv: true})
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if a := p.Service("a"); a == nil || len(a.Environment) != 50000 || len(a.Labels) != 50000 {
+		t.Errorf("lost entries: %v", p.Diags)
 	}
 }

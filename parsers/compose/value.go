@@ -247,6 +247,8 @@ func (b *builder) convert(n *yaml.Node, key string, keyLine, depth int) *value {
 // first wins.
 func (b *builder) mapping(v *value, n *yaml.Node, depth int) {
 	var merged []*value
+	// seen indexes the keys: a hostile mapping may have a hundred thousand of them.
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
 		if kn.Kind == yaml.AliasNode && kn.Alias != nil {
@@ -278,10 +280,11 @@ func (b *builder) mapping(v *value, n *yaml.Node, depth int) {
 		}
 		k := &value{kind: scalarKind, s: kn.Value, tag: "!!str", pos: b.src.pos(kn), dir: b.src.dir}
 		k.text = kn.Value
-		if v.keyOf(k.s) != nil {
-			b.errorf(kn, "mapping key %q already defined at line %d", kn.Value, v.keyOf(k.s).pos.Line)
+		if j, dup := seen[k.s]; dup {
+			b.errorf(kn, "mapping key %q already defined at line %d", kn.Value, v.keys[j].pos.Line)
 			continue
 		}
+		seen[k.s] = len(v.keys)
 		val := b.convert(vn, kn.Value, kn.Line, depth+1)
 		if val == nil {
 			if b.failed {
@@ -294,7 +297,8 @@ func (b *builder) mapping(v *value, n *yaml.Node, depth int) {
 	}
 	for _, m := range merged {
 		for i, k := range m.keys {
-			if v.keyOf(k.s) == nil {
+			if _, ok := seen[k.s]; !ok {
+				seen[k.s] = len(v.keys)
 				v.keys = append(v.keys, k)
 				v.vals = append(v.vals, m.vals[i])
 			}
