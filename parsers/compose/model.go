@@ -1,0 +1,204 @@
+package compose
+
+import (
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Setting is the model's setting: a value with the position that set it (which file,
+// line and column), or a Compose default, or unknown (it uses an unset variable).
+type Setting[T any] = parsers.Setting[T]
+
+// Service is one merged service of a project.
+type Service struct {
+	Name string
+	// Pos is the service's key in the first file that defines it; Decls lists its key in
+	// every file that defines or overrides it, in merge order.
+	Pos   parsers.Pos
+	Decls []parsers.Pos
+
+	Image Setting[string]
+	Build *Build
+
+	Command    Command
+	Entrypoint Command
+
+	// Environment maps each variable to its value. An entry without a value (FOO in list
+	// form, FOO: null) takes it from the shell of whoever deploys: unknown.
+	Environment map[string]Setting[string]
+	EnvFiles    []Setting[string]
+	Labels      map[string]Setting[string]
+
+	Ports  []Port
+	Expose []Setting[string]
+
+	// Replicas is deploy.replicas; Scale the scale attribute. Both default to 1.
+	Replicas     Setting[int]
+	Scale        Setting[int]
+	UpdateConfig UpdateConfig
+
+	StopGracePeriod parsers.Duration
+	StopSignal      Setting[string]
+	Healthcheck     Healthcheck
+	Restart         Setting[string]
+
+	DependsOn []Dependency
+	Volumes   []Mount
+	Configs   []FileMount
+	Secrets   []FileMount
+	Networks  []NetworkAttachment
+	// NetworkMode is network_mode (host, none, service:x...), unset when absent.
+	NetworkMode Setting[string]
+	Profiles    []Setting[string]
+}
+
+// Build is the build: attribute.
+type Build struct {
+	Pos parsers.Pos
+	// Context as written, and resolved to an absolute directory ("" for a URL or an
+	// unknown value).
+	Context    Setting[string]
+	ContextDir string
+	Dockerfile Setting[string]
+	Target     Setting[string]
+}
+
+// Command is a command or entrypoint. The string form is split into words as a shell
+// would (docker compose does the same); Shell says it was written as one string.
+type Command struct {
+	Args  Setting[[]string]
+	Shell bool
+	// Null: set to null or [] explicitly, which clears the image's own.
+	Null bool
+}
+
+// Set reports whether the attribute was written (else the image's own applies).
+func (c Command) Set() bool { return c.Args.Pos.IsValid() }
+
+// Port is one entry of ports: (short "[ip:][published:]target[/proto]" or long syntax).
+type Port struct {
+	Pos    parsers.Pos
+	Text   string
+	HostIP string
+	// Published is the host port or range as written ("8080", "8000-8010"); "" when
+	// docker picks one.
+	Published string
+	// Target and TargetEnd are the container port range (equal for one port); 0 when
+	// not known.
+	Target, TargetEnd int
+	Protocol          string
+	Mode              string
+	Unknown           bool
+}
+
+// UpdateConfig is deploy.update_config.
+type UpdateConfig struct {
+	Parallelism Setting[int]
+	// Order is start-first or stop-first (the default).
+	Order Setting[string]
+	Delay parsers.Duration
+}
+
+// HealthcheckKind is the form of healthcheck.test.
+type HealthcheckKind string
+
+const (
+	HealthNone     HealthcheckKind = "NONE"      // disables the image's healthcheck
+	HealthCmd      HealthcheckKind = "CMD"       // exec form: Test is the argv
+	HealthCmdShell HealthcheckKind = "CMD-SHELL" // Test[0] is run by /bin/sh -c
+)
+
+// Healthcheck is the healthcheck: attribute. Unset attributes hold Docker's defaults;
+// Test is unset when the image's own HEALTHCHECK applies.
+type Healthcheck struct {
+	Pos  parsers.Pos
+	Kind HealthcheckKind
+	// Test is the command: the argv after CMD, or the one shell string after CMD-SHELL
+	// (the string form of test is CMD-SHELL).
+	Test          Setting[[]string]
+	Interval      parsers.Duration
+	Timeout       parsers.Duration
+	StartPeriod   parsers.Duration
+	StartInterval parsers.Duration
+	Retries       Setting[int]
+	// Disable is disable: true, or test: [NONE].
+	Disable Setting[bool]
+}
+
+// Dependency is one entry of depends_on.
+type Dependency struct {
+	Service string
+	Pos     parsers.Pos
+	// Condition is service_started (the default), service_healthy or
+	// service_completed_successfully.
+	Condition Setting[string]
+	Required  Setting[bool]
+	Restart   Setting[bool]
+}
+
+// MountType is the kind of a volume mount.
+type MountType string
+
+const (
+	MountBind   MountType = "bind"
+	MountVolume MountType = "volume"
+	MountTmpfs  MountType = "tmpfs"
+	MountNpipe  MountType = "npipe"
+	MountImage  MountType = "image"
+)
+
+// Mount is one entry of volumes: (short or long syntax).
+type Mount struct {
+	Pos  parsers.Pos
+	Text string
+	Type MountType
+	// Source is the host path or volume name as written (after interpolation).
+	Source Setting[string]
+	// HostPath is the absolute host path of a bind mount: relative sources resolve
+	// against the project directory (the base file's), or against the directory of the
+	// file an extends or include took the service from. "" when not a bind mount or when
+	// the source is unknown (a variable that is not set).
+	HostPath string
+	Target   Setting[string]
+	ReadOnly bool
+}
+
+// FileMount is one entry of a service's configs: or secrets:.
+type FileMount struct {
+	Pos    parsers.Pos
+	Text   string
+	Source Setting[string] // the top-level config or secret
+	// Target is the path in the container; defaults to /<source> for configs and
+	// /run/secrets/<source> for secrets.
+	Target Setting[string]
+	// HostPath is the absolute path of the top-level entry's file:, "" when it has
+	// none (external, content:, environment:) or it is unknown.
+	HostPath string
+}
+
+// NetworkAttachment is one entry of a service's networks:.
+type NetworkAttachment struct {
+	Name    string
+	Pos     parsers.Pos
+	Aliases []Setting[string]
+}
+
+// Resource is a top-level network, volume, config or secret.
+type Resource struct {
+	Name     string
+	Pos      parsers.Pos
+	External Setting[bool]
+	// File is config/secret file: as written; HostPath the absolute path.
+	File     Setting[string]
+	HostPath string
+	Driver   Setting[string]
+}
+
+// Defaults, as Docker documents them (the reference's defaults table).
+const (
+	DefaultStopGracePeriod = 10 * time.Second
+	DefaultHealthInterval  = 30 * time.Second
+	DefaultHealthTimeout   = 30 * time.Second
+	DefaultHealthRetries   = 3
+)
