@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -203,46 +204,30 @@ func TestPrecision(t *testing.T) {
 	t.Logf("corpus linted per repository in %v: %d lint runs, %d files, %d findings",
 		time.Since(start).Round(time.Millisecond), run.Groups, run.Files, len(run.Findings))
 
-	reported := map[string][]corpusFinding{}
-	for _, f := range run.Findings {
-		reported[f.key()] = append(reported[f.key()], f)
+	r := checkRatchet(run.Findings, labels, open)
+	for _, p := range r.Problems {
+		t.Error(p)
 	}
-	listed := map[string]bool{}
-	for _, k := range open {
-		listed[k] = true
-	}
-	// Wrong findings reported today must all be listed (the ratchet).
-	for _, l := range labels.Labels {
-		if l.Verdict == "wrong" && len(reported[l.key()]) > 0 && !listed[l.key()] {
-			t.Errorf("labelled wrong (%s) but reported: %s %s (%s)\n  message: %s\n  (a fixed false positive came back; if it was never fixed, add this line to %s:\n  %s)",
-				l.Class, l.where(), l.Rule, l.Reason, reported[l.key()][0].Message, openWrongFile, l.key())
-		}
-	}
-	// Listed findings must still be reported and still be labelled wrong.
-	var keep []string
-	for _, k := range open {
-		l, ok := labels.ByKey[k]
-		switch {
-		case !ok || l.Verdict != "wrong":
-			t.Errorf("%s lists %q, which is not labelled wrong in %s", openWrongFile, k, labelsFile)
-		case len(reported[k]) == 0:
-			if !*update {
-				t.Errorf("fixed: %s %s (%s) is no longer reported: remove it from %s (go test ./cmd/no502 -run TestPrecision -update)", l.where(), l.Rule, l.Class, openWrongFile)
+	if *update {
+		if len(r.Fixed) > 0 {
+			if err := writeOpenWrong(openWrongFile, r.Keep); err != nil {
+				t.Fatal(err)
 			}
-		default:
-			keep = append(keep, k)
+			t.Logf("%s: removed %d fixed findings, %d left", openWrongFile, len(r.Fixed), len(r.Keep))
 		}
-	}
-	if *update && len(keep) < len(open) {
-		if err := writeOpenWrong(openWrongFile, keep); err != nil {
-			t.Fatal(err)
+	} else {
+		for _, f := range r.Fixed {
+			t.Errorf("fixed: %s is no longer reported: remove it from %s (go test ./cmd/no502 -run TestPrecision -update does)", f, openWrongFile)
 		}
-		t.Logf("%s: removed %d fixed findings, %d left", openWrongFile, len(open)-len(keep), len(keep))
 	}
 
+	reported := map[string]bool{}
+	for _, f := range run.Findings {
+		reported[f.key()] = true
+	}
 	// What changed since the review, for whoever updates the labels.
 	for _, l := range labels.Labels {
-		if len(reported[l.key()]) == 0 {
+		if !reported[l.key()] {
 			t.Logf("labelled %s finding no longer reported: %s %s (%s)", l.Verdict, l.where(), l.Rule, l.Reason)
 		}
 	}
@@ -291,4 +276,123 @@ func checkPrecisionDoc(t *testing.T, section string) {
 		return
 	}
 	t.Errorf("%s is out of date with the labels and today's corpus run: run go test ./cmd/no502 -run TestPrecision -update and review the diff", precisionDoc)
+}
+
+// ratchetResult is how today's findings stand against the labels and open-wrong.txt.
+type ratchetResult struct {
+	Problems []string // each fails the test
+	Fixed    []string // listed findings no longer reported: the list must drop them
+	Keep     []string // the list without the fixed ones, in its order
+}
+
+// checkRatchet holds the findings against the labels: every finding labelled wrong that is
+// reported must be listed in open (the wrong findings known to be still there), and every
+// listed one must still be reported and still be labelled wrong.
+func checkRatchet(findings []corpusFinding, labels *labelSet, open []string) ratchetResult {
+	var r ratchetResult
+	reported := map[string]corpusFinding{}
+	for _, f := range findings {
+		if _, ok := reported[f.key()]; !ok {
+			reported[f.key()] = f
+		}
+	}
+	listed := map[string]bool{}
+	for _, k := range open {
+		listed[k] = true
+	}
+	for _, l := range labels.Labels {
+		f, on := reported[l.key()]
+		if l.Verdict == "wrong" && on && !listed[l.key()] {
+			r.Problems = append(r.Problems, fmt.Sprintf(
+				"labelled wrong (%s) but reported: %s %s (%s)\n  message: %s\n  (a fixed false positive came back; if it was never fixed, add this line to %s:\n  %s)",
+				l.Class, l.where(), l.Rule, l.Reason, f.Message, openWrongFile, l.key()))
+		}
+	}
+	for _, k := range open {
+		l, ok := labels.ByKey[k]
+		_, on := reported[k]
+		switch {
+		case !ok || l.Verdict != "wrong":
+			r.Problems = append(r.Problems, fmt.Sprintf("%s lists %q, which is not labelled wrong in %s", openWrongFile, k, labelsFile))
+			r.Keep = append(r.Keep, k)
+		case !on:
+			r.Fixed = append(r.Fixed, fmt.Sprintf("%s %s (%s)", l.where(), l.Rule, l.Class))
+		default:
+			r.Keep = append(r.Keep, k)
+		}
+	}
+	return r
+}
+
+// The label files are checked without the corpus too: they parse, every class a label
+// names exists, and every listed open finding is labelled wrong.
+func TestPrecisionLabelFiles(t *testing.T) {
+	classes, err := readClasses(classesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := readLabels(labelsFile, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := readOpenWrong(openWrongFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, k := range open {
+		if l, ok := labels.ByKey[k]; !ok || l.Verdict != "wrong" {
+			t.Errorf("%s lists %q, which is not labelled wrong", openWrongFile, k)
+		}
+		if seen[k] {
+			t.Errorf("%s lists %q twice", openWrongFile, k)
+		}
+		seen[k] = true
+	}
+	for _, c := range classes {
+		used := false
+		for _, l := range labels.Labels {
+			used = used || (l.Class == c.ID && l.Verdict == c.Verdict)
+		}
+		if !used {
+			t.Errorf("class %s (%s) in %s labels nothing", c.ID, c.Verdict, classesFile)
+		}
+	}
+}
+
+func TestPrecisionRatchet(t *testing.T) {
+	lab := func(file, verdict string) label {
+		class := "-"
+		if verdict != "right" {
+			class = "c"
+		}
+		return label{Folder: "k8s", Repository: "o/r", File: file, Rule: "single-replica", Line: 3, Verdict: verdict, Class: class, Source: "all", Reason: "why"}
+	}
+	find := func(file string) corpusFinding {
+		return corpusFinding{Folder: "k8s", Repository: "o/r", File: file, Rule: "single-replica", Line: 3, Message: "m"}
+	}
+	labels := &labelSet{ByKey: map[string]label{}}
+	for _, l := range []label{lab("still-wrong", "wrong"), lab("came-back", "wrong"), lab("fixed", "wrong"), lab("ok", "right"), lab("noisy", "noise")} {
+		labels.Labels = append(labels.Labels, l)
+		labels.ByKey[l.key()] = l
+	}
+	findings := []corpusFinding{find("still-wrong"), find("came-back"), find("ok"), find("noisy"), find("new")}
+	open := []string{lab("still-wrong", "").key(), lab("fixed", "").key(), lab("ok", "").key()}
+
+	r := checkRatchet(findings, labels, open)
+	if len(r.Problems) != 2 || !strings.Contains(r.Problems[0], "came-back:3") || !strings.Contains(r.Problems[1], "not labelled wrong") {
+		t.Errorf("problems: want came-back reported and ok listed though right, got %q", r.Problems)
+	}
+	if len(r.Fixed) != 1 || !strings.HasPrefix(r.Fixed[0], "fixed:3 ") {
+		t.Errorf("fixed: want the listed wrong finding that went away, got %q", r.Fixed)
+	}
+	want := []string{lab("still-wrong", "").key(), lab("ok", "").key()}
+	if strings.Join(r.Keep, "|") != strings.Join(want, "|") {
+		t.Errorf("keep: got %q, want %q", r.Keep, want)
+	}
+
+	// The state the list should reach: nothing wrong reported, nothing listed.
+	if r := checkRatchet([]corpusFinding{find("ok"), find("noisy")}, labels, nil); len(r.Problems)+len(r.Fixed) != 0 {
+		t.Errorf("clean run: got %+v", r)
+	}
 }
