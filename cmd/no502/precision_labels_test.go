@@ -336,3 +336,107 @@ func precisionReport(run corpusRun, labels *labelSet, classes classSet) string {
 	}
 	return b.String()
 }
+
+// labelMove is a label whose finding moved to another line of the same file (a rule now
+// points at the line to change, say), found by relocateLabels.
+type labelMove struct {
+	From label
+	Line int
+}
+
+// relocateLabels pairs labels whose finding is no longer reported with unlabelled findings
+// of the same folder, repository, file and rule, in line order, when both counts agree: the
+// rule still reports the same things, only at other lines. Without this, moving a finding
+// would drop its label, and a wrong finding would leave the ratchet unnoticed.
+func relocateLabels(findings []corpusFinding, labels *labelSet) []labelMove {
+	reported := map[string]bool{}
+	newLines := map[string][]int{} // folder, repository, file, rule -> lines of unlabelled findings
+	group := func(folder, repo, file, rule string) string {
+		return folder + "\t" + repo + "\t" + file + "\t" + rule
+	}
+	for _, f := range findings {
+		if reported[f.key()] {
+			continue
+		}
+		reported[f.key()] = true
+		if _, ok := labels.ByKey[f.key()]; !ok {
+			g := group(f.Folder, f.Repository, f.File, f.Rule)
+			newLines[g] = append(newLines[g], f.Line)
+		}
+	}
+	gone := map[string][]label{}
+	for _, l := range labels.Labels {
+		if !reported[l.key()] {
+			g := group(l.Folder, l.Repository, l.File, l.Rule)
+			gone[g] = append(gone[g], l)
+		}
+	}
+	var moves []labelMove
+	for g, ls := range gone {
+		lines := newLines[g]
+		if len(lines) != len(ls) {
+			continue
+		}
+		sort.Ints(lines)
+		sort.Slice(ls, func(i, j int) bool { return ls[i].Line < ls[j].Line })
+		for i, l := range ls {
+			moves = append(moves, labelMove{From: l, Line: lines[i]})
+		}
+	}
+	sort.Slice(moves, func(i, j int) bool { return moves[i].From.key() < moves[j].From.key() })
+	return moves
+}
+
+// applyMoves returns the labels and the open list with the moved labels at their new lines.
+func applyMoves(labels *labelSet, open []string, moves []labelMove) (*labelSet, []string) {
+	newLine := map[string]int{}
+	for _, m := range moves {
+		newLine[m.From.key()] = m.Line
+	}
+	moved := &labelSet{ByKey: map[string]label{}, Reviewed: labels.Reviewed}
+	for _, l := range labels.Labels {
+		if n, ok := newLine[l.key()]; ok {
+			l.Line = n
+		}
+		moved.Labels = append(moved.Labels, l)
+		moved.ByKey[l.key()] = l
+	}
+	keys := make([]string, 0, len(open))
+	for _, k := range open {
+		if n, ok := newLine[k]; ok {
+			c := strings.Split(k, "\t")
+			k = findingKey(c[0], c[1], c[2], c[3], n)
+		}
+		keys = append(keys, k)
+	}
+	return moved, keys
+}
+
+// rewriteLabelLines changes the line column of the moved labels in labels.tsv, keeping
+// every other byte of the file.
+func rewriteLabelLines(path string, moves []labelMove) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	to := map[string]int{}
+	for _, m := range moves {
+		to[m.From.key()] = m.Line
+	}
+	lines := strings.Split(string(src), "\n")
+	for i, line := range lines {
+		c := strings.Split(line, "\t")
+		if len(c) != 9 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n, err := strconv.Atoi(c[4])
+		if err != nil {
+			continue
+		}
+		if l, ok := to[findingKey(c[0], c[1], c[2], c[3], n)]; ok {
+			c[4] = strconv.Itoa(l)
+			lines[i] = strings.Join(c, "\t")
+		}
+	}
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644)
+}

@@ -204,6 +204,28 @@ func TestPrecision(t *testing.T) {
 	t.Logf("corpus linted per repository in %v: %d lint runs, %d files, %d findings",
 		time.Since(start).Round(time.Millisecond), run.Groups, run.Files, len(run.Findings))
 
+	// Findings that only moved to another line keep their labels; -update writes the new
+	// lines into the label files.
+	if moves := relocateLabels(run.Findings, labels); len(moves) > 0 {
+		labels, open = applyMoves(labels, open, moves)
+		for _, m := range moves {
+			msg := fmt.Sprintf("%s %s labelled %s moved to line %d", m.From.where(), m.From.Rule, m.From.Verdict, m.Line)
+			if *update {
+				t.Log(msg)
+			} else {
+				t.Errorf("%s: update the label (go test ./cmd/no502 -run TestPrecision -update does)", msg)
+			}
+		}
+		if *update {
+			if err := rewriteLabelLines(labelsFile, moves); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeOpenWrong(openWrongFile, open); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
 	r := checkRatchet(run.Findings, labels, open)
 	for _, p := range r.Problems {
 		t.Error(p)
@@ -394,5 +416,36 @@ func TestPrecisionRatchet(t *testing.T) {
 	// The state the list should reach: nothing wrong reported, nothing listed.
 	if r := checkRatchet([]corpusFinding{find("ok"), find("noisy")}, labels, nil); len(r.Problems)+len(r.Fixed) != 0 {
 		t.Errorf("clean run: got %+v", r)
+	}
+}
+
+func TestPrecisionRelocate(t *testing.T) {
+	lab := func(file string, line int, verdict string) label {
+		return label{Folder: "k8s", Repository: "o/r", File: file, Rule: "prestop-missing", Line: line, Verdict: verdict, Class: "c", Source: "all", Reason: "why"}
+	}
+	find := func(file string, line int) corpusFinding {
+		return corpusFinding{Folder: "k8s", Repository: "o/r", File: file, Rule: "prestop-missing", Line: line}
+	}
+	labels := &labelSet{ByKey: map[string]label{}}
+	for _, l := range []label{lab("a", 10, "wrong"), lab("a", 40, "right"), lab("b", 5, "wrong"), lab("c", 7, "wrong")} {
+		labels.Labels = append(labels.Labels, l)
+		labels.ByKey[l.key()] = l
+	}
+	findings := []corpusFinding{
+		find("a", 12), find("a", 44), // both of a's findings moved down: relabelled in order
+		find("b", 5), find("b", 9), // b's label still matches; the new finding is just new
+		find("c", 8), find("c", 9), // c: one label gone, two new findings: ambiguous, left alone
+	}
+	moves := relocateLabels(findings, labels)
+	var got []string
+	for _, m := range moves {
+		got = append(got, fmt.Sprintf("%s->%d", m.From.where(), m.Line))
+	}
+	if want := "a:10->12 a:40->44"; strings.Join(got, " ") != want {
+		t.Fatalf("moves: got %q, want %q", strings.Join(got, " "), want)
+	}
+	moved, open := applyMoves(labels, []string{lab("a", 10, "").key(), lab("b", 5, "").key(), lab("c", 7, "").key()}, moves)
+	if r := checkRatchet(findings, moved, open); len(r.Problems) != 0 || len(r.Fixed) != 1 || !strings.HasPrefix(r.Fixed[0], "c:7 ") {
+		t.Errorf("after the move a:12 stays listed (and b:5), only c:7 is gone; got %+v", r)
 	}
 }
