@@ -58,7 +58,7 @@ func TestK8sCorpusSummary(t *testing.T) {
 			}
 		}
 		for _, d := range m.Diags {
-			count["diag-"+d.Severity]++
+			count["diag-"+d.Severity.String()]++
 		}
 	}
 	sort.Strings(lines)

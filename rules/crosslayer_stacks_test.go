@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
 )
@@ -66,7 +67,7 @@ func lintStack(t *testing.T, dir string) string {
 	}
 	var b strings.Builder
 	for _, d := range res.Model.Diags {
-		if d.Severity == "error" || strings.Contains(d.Message, "chain:") || strings.Contains(d.Message, "backends:") {
+		if d.Severity == parsers.Error || strings.Contains(d.Message, "chain:") || strings.Contains(d.Message, "backends:") {
 			fmt.Fprintf(&b, "%s\n", d)
 		}
 	}

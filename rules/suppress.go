@@ -161,7 +161,7 @@ func reportUnused(m *parsers.Model, cfg *Config, dirs []*directive) []Finding {
 	// nothing for a reason that has nothing to do with them.
 	broken := map[string]bool{}
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			broken[d.Pos.File] = true
 		}
 	}

@@ -343,7 +343,7 @@ func newReport(res *load.Result, findings []rules.Finding) *report {
 		}
 	}
 	for _, d := range res.Model.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			r.Errors = append(r.Errors, d)
 		} else {
 			r.Notes = append(r.Notes, d)

@@ -273,11 +273,11 @@ func (e *expander) read(abs string) (string, []byte, error) {
 }
 
 func (e *expander) errorf(p parsers.Pos, format string, args ...any) {
-	e.m.Diags = append(e.m.Diags, parsers.Error(p, format, args...))
+	e.m.Diags = append(e.m.Diags, parsers.Errorf(p, format, args...))
 }
 
 func (e *expander) note(p parsers.Pos, format string, args ...any) {
-	e.m.Diags = append(e.m.Diags, parsers.Note(p, format, args...))
+	e.m.Diags = append(e.m.Diags, parsers.Notef(p, format, args...))
 }
 
 // clone copies d (not its block: body rebuilds that) with import arguments substituted and the import chain

@@ -56,7 +56,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
-				m.Diags = append(m.Diags, parsers.Note(parsers.Pos{File: in.Path, Line: 1, Col: 1},
+				m.Diags = append(m.Diags, parsers.Notef(parsers.Pos{File: in.Path, Line: 1, Col: 1},
 					"skipped Helm chart templates under %s/templates: render them first (helm template) to lint the manifests", chart))
 			}
 			continue

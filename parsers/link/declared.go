@@ -127,7 +127,7 @@ func linkChains(m *parsers.Model, chains []parsers.DeclaredChain) {
 		for i, s := range c.Steps {
 			steps[i] = resolveRef(m, s.Ref)
 			if steps[i].empty() {
-				m.Diags = append(m.Diags, parsers.Note(s.Pos, "chain: %q matches nothing in the linted files; this link is ignored", s.Ref))
+				m.Diags = append(m.Diags, parsers.Notef(s.Pos, "chain: %q matches nothing in the linted files; this link is ignored", s.Ref))
 			}
 		}
 		for i := 0; i+1 < len(steps); i++ {
@@ -176,7 +176,7 @@ func applyBackends(m *parsers.Model, bs []parsers.DeclaredBackend) {
 	for _, b := range bs {
 		r := resolveRef(m, b.Match)
 		if len(r.workloads) == 0 {
-			m.Diags = append(m.Diags, parsers.Note(b.Pos, "backends: %q matches no workload in the linted files; this entry is ignored", b.Match))
+			m.Diags = append(m.Diags, parsers.Notef(b.Pos, "backends: %q matches no workload in the linted files; this entry is ignored", b.Match))
 			continue
 		}
 		for _, w := range r.workloads {

@@ -196,7 +196,7 @@ resource "aws_lb_listener" "l" {
 	}
 	found := false
 	for _, dg := range m.Diags {
-		if dg.Pos.Line == 5 && dg.Severity == "info" {
+		if dg.Pos.Line == 5 && dg.Severity == parsers.Info {
 			found = true
 		}
 	}

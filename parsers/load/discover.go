@@ -129,7 +129,7 @@ func (w *walker) add(abs string, explicit bool) {
 	}
 	if len(w.out) >= w.maxFiles {
 		if len(w.out) == w.maxFiles {
-			w.notes = append(w.notes, parsers.Note(parsers.Pos{File: display, Line: 1, Col: 1},
+			w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
 				"more than %d files to lint; the rest are skipped (raise --max-files)", w.maxFiles))
 		}
 		w.maxFiles = -1 // note once
@@ -176,7 +176,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 		if dir == root {
 			return err
 		}
-		w.notes = append(w.notes, parsers.Error(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
+		w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
 		return nil
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })

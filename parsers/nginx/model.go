@@ -263,7 +263,7 @@ func (b *builder) apply(log []event, reported map[*Directive]bool) {
 }
 
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
-	diag := parsers.Error(pos, format, args...)
+	diag := parsers.Errorf(pos, format, args...)
 	b.log = append(b.log, event{diag: &diag, dir: d})
 }
 

@@ -54,7 +54,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		display, src, err := opts.ReadFile(v)
 		if err != nil {
-			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: v, Line: 1, Col: 1}, "cannot read var file: %v", err))
+			m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: v, Line: 1, Col: 1}, "cannot read var file: %v", err))
 			continue
 		}
 		f := &parsers.File{Path: display, Format: parsers.FormatTerraform, Src: src}
@@ -78,7 +78,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.File) {
 	defer func() {
 		if r := recover(); r != nil && len(files) > 0 {
-			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+			m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
 		}
 	}()
 	mod := newModule(m)
@@ -152,7 +152,7 @@ func convertDiags(file string, diags hcl.Diagnostics) []parsers.Diag {
 		if d.Detail != "" {
 			msg += ": " + d.Detail
 		}
-		out = append(out, parsers.Error(pos, "%s", msg))
+		out = append(out, parsers.Errorf(pos, "%s", msg))
 	}
 	return out
 }

@@ -79,7 +79,7 @@ func Run(t *testing.T, dir string) []rules.Finding {
 		msgs[k] = append(msgs[k], f.Rule.ID+": "+f.Message)
 	}
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			k := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
 			got[k] = append(got[k], "error")
 			msgs[k] = append(msgs[k], "error: "+d.Message)
