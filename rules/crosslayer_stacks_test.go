@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -54,8 +55,8 @@ func TestStacks(t *testing.T) {
 func lintStack(t *testing.T, dir string) string {
 	t.Helper()
 	cfg := rules.DefaultConfig()
-	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
-		c, err := rules.LoadConfig(p, rules.ConfigFileName)
+	if p := filepath.Join(dir, config.FileName); fileExists(p) {
+		c, err := config.Load(p, config.FileName, rules.Known)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -24,8 +25,8 @@ func lintFiles(t *testing.T, files map[string]string, noIgnore bool) (m *parsers
 		}
 	}
 	cfg := rules.DefaultConfig()
-	if src, ok := files[rules.ConfigFileName]; ok {
-		c, err := rules.ParseConfig(rules.ConfigFileName, []byte(src))
+	if src, ok := files[config.FileName]; ok {
+		c, err := rules.ParseConfig(config.FileName, []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/link"
@@ -52,8 +53,8 @@ func readK8sDir(t *testing.T, dir string) (map[string][]byte, *rules.Config) {
 	}
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
-		if e.Name() == rules.ConfigFileName {
-			c, err := rules.LoadConfig(p, rules.ConfigFileName)
+		if e.Name() == config.FileName {
+			c, err := config.Load(p, config.FileName, rules.Known)
 			if err != nil {
 				t.Fatal(err)
 			}

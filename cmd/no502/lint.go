@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -284,7 +285,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 // --config, the config nearest the first path linted wins (its directory, then parents up
 // to the git root), then the current directory's: `no502 lint services/hooks` uses
 // services/hooks/.no502.yaml, as ruff finds the pyproject.toml of the files it checks.
-func loadConfig(explicit, cwd string, args []string) (*rules.Config, error) {
+func loadConfig(explicit, cwd string, args []string) (*config.Config, error) {
 	path := ""
 	if explicit == "" {
 		for _, a := range args {
@@ -295,21 +296,21 @@ func loadConfig(explicit, cwd string, args []string) (*rules.Config, error) {
 			if st, err := os.Stat(a); err == nil && !st.IsDir() {
 				dir = filepath.Dir(a)
 			}
-			path = rules.FindConfig("", dir)
+			path = config.FindConfig("", dir)
 			break
 		}
 	}
 	if path == "" {
-		path = rules.FindConfig(explicit, cwd)
+		path = config.FindConfig(explicit, cwd)
 	}
 	if path == "" {
-		return rules.DefaultConfig(), nil
+		return config.Default(), nil
 	}
 	display := path
 	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
 		display = rel
 	}
-	cfg, err := rules.LoadConfig(path, display)
+	cfg, err := config.Load(path, display, rules.Known)
 	if err != nil {
 		return nil, usageError{err}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
+	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers"
 )
 
@@ -142,7 +143,7 @@ func (w *walker) add(abs string, explicit bool) {
 // walk adds every lintable file under root, honouring .gitignore files from the git
 // root down, and skipping hidden directories, vendor/ and node_modules/.
 func (w *walker) walk(root string) error {
-	base := findGitRoot(root)
+	base := gitdir.Root(root)
 	if base == "" {
 		base = root
 	}
@@ -219,19 +220,6 @@ func splitRel(base, dir string) []string {
 		return nil
 	}
 	return strings.Split(rel, string(filepath.Separator))
-}
-
-func findGitRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
 }
 
 // looksBinary reports whether src is not text: a NUL byte or invalid UTF-8 early on.

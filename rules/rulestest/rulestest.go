@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -28,8 +29,8 @@ var quoted = regexp.MustCompile(`"([^"]+)"`)
 func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
 	t.Helper()
 	cfg := rules.DefaultConfig()
-	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
-		c, err := rules.LoadConfig(p, rules.ConfigFileName)
+	if p := filepath.Join(dir, config.FileName); fileExists(p) {
+		c, err := config.Load(p, config.FileName, rules.Known)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
