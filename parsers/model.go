@@ -31,7 +31,17 @@ type File struct {
 	// Embedding is set on embedded text (with Host): where it sits in the host file, so
 	// that a fix's edits of the text can be written into the host.
 	Embedding *Embedded
+	// Comments are the file's comments as its parser read them, in file order: each
+	// spans its opener ('#' or '//') to the end of its line (Offset and EndOffset index
+	// Src). Suppressions (no502:ignore) are read from them, so a '#' inside a string is
+	// never one. The nginx and Caddy parsers set them for every file; the Terraform parser
+	// only for files that mention SuppressMarker (see parsers/terraform); YAML files have
+	// none (yaml.v3 keeps comment text without positions; lint/suppress scans those).
+	Comments []Pos
 }
+
+// SuppressMarker opens a suppression comment (no502:ignore, no502:ignore-file).
+const SuppressMarker = "no502:ignore"
 
 // Model is everything the parsers learned from one run: the layers of the request path
 // and the problems met while reading. Parsers append to it; the link step connects its

@@ -55,6 +55,12 @@ func newResolver(opts parsers.Options) *resolver {
 
 // add registers an already-read file (an input).
 func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *loaded {
+	if cfg != nil && len(cfg.Comments) > 0 {
+		f.Comments = make([]parsers.Pos, len(cfg.Comments))
+		for i, c := range cfg.Comments {
+			f.Comments[i] = c.Pos
+		}
+	}
 	ld := &loaded{abs: abs, cfg: cfg, file: f, input: input}
 	r.files[abs] = ld
 	r.order = append(r.order, ld)

@@ -10,9 +10,11 @@
 package terraform
 
 import (
+	"bytes"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -123,6 +125,7 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 		hf, diags = hcljson.Parse(f.Src, f.Path)
 	} else {
 		hf, diags = hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos)
+		f.Comments = comments(f)
 		if hf != nil {
 			if body, ok := hf.Body.(*hclsyntax.Body); ok {
 				for _, b := range body.Blocks {
@@ -134,6 +137,34 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 	}
 	m.Diags = append(m.Diags, convertDiags(f.Path, diags)...)
 	return hf
+}
+
+// comments lexes the comments of a native HCL file that holds a suppression
+// (parsers.SuppressMarker). hclsyntax's parser does not hand out its tokens, and lexing
+// every file a second time would cost a good part of a Terraform run for comments no one
+// reads; the marker check is one byte search.
+func comments(f *parsers.File) []parsers.Pos {
+	if !bytes.Contains(f.Src, []byte(parsers.SuppressMarker)) {
+		return nil
+	}
+	toks, _ := hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
+	var out []parsers.Pos
+	for _, t := range toks {
+		if t.Type != hclsyntax.TokenComment {
+			continue
+		}
+		r := t.Range
+		p := parsers.Pos{File: f.Path, Line: int32(r.Start.Line), Col: int32(r.Start.Column), Offset: int32(r.Start.Byte),
+			EndLine: int32(r.End.Line), EndCol: int32(r.End.Column), EndOffset: int32(r.End.Byte)}
+		if text := t.Bytes; !bytes.HasPrefix(text, []byte("/*")) {
+			// A line comment's token takes its line ending; the comment ends before it.
+			text = bytes.TrimRight(text, "\r\n")
+			p.EndLine, p.EndOffset = p.Line, p.Offset+int32(len(text))
+			p.EndCol = p.Col + int32(utf8.RuneCount(text))
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // convertDiags turns hcl errors into positioned Diags (warnings are dropped: they are
