@@ -35,9 +35,9 @@ func reaches(m string, r *parsers.Route) bool {
 		p = "/"
 	}
 	switch r.PathKind {
-	case "regex", "named":
+	case parsers.PathRegex, parsers.PathNamed:
 		return false
-	case "exact":
+	case parsers.PathExact:
 		return p == m || strings.HasPrefix(p, m)
 	}
 	if strings.HasPrefix(p, m) {
@@ -51,7 +51,7 @@ func reaches(m string, r *parsers.Route) bool {
 		return true
 	}
 	for _, o := range r.Hop.Routes {
-		if o == r || o.PathKind == "regex" || o.PathKind == "named" || o.PathKind == "exact" {
+		if o == r || o.PathKind == parsers.PathRegex || o.PathKind == parsers.PathNamed || o.PathKind == parsers.PathExact {
 			continue
 		}
 		op := o.Path

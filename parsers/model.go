@@ -101,22 +101,25 @@ func (m *Model) Merge(o *Model) {
 	m.Embedded = append(m.Embedded, o.Embedded...)
 }
 
+// HopKind says what a hop is.
+type HopKind string
+
 // Hop kinds.
 const (
-	HopNginx        = "nginx"         // an nginx server{} block
-	HopCaddy        = "caddy"         // a Caddy site block
-	HopALB          = "alb"           // an AWS application load balancer
-	HopNLB          = "nlb"           // an AWS network load balancer
-	HopCLB          = "clb"           // an AWS classic load balancer (aws_elb)
-	HopIngressNginx = "ingress-nginx" // an Ingress served by the ingress-nginx controller
-	HopALBIngress   = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
-	HopGateway      = "gateway"       // a Gateway API HTTPRoute
-	HopCloudflare   = "cloudflare"    // Cloudflare's proxy, declared or detected
+	HopNginx        HopKind = "nginx"         // an nginx server{} block
+	HopCaddy                = "caddy"         // a Caddy site block
+	HopALB                  = "alb"           // an AWS application load balancer
+	HopNLB                  = "nlb"           // an AWS network load balancer
+	HopCLB                  = "clb"           // an AWS classic load balancer (aws_elb)
+	HopIngressNginx         = "ingress-nginx" // an Ingress served by the ingress-nginx controller
+	HopALBIngress           = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
+	HopGateway              = "gateway"       // a Gateway API HTTPRoute
+	HopCloudflare           = "cloudflare"    // Cloudflare's proxy, declared or detected
 )
 
 // Hop is one proxy or load-balancer layer on the request path.
 type Hop struct {
-	Kind   string
+	Kind   HopKind
 	Format string
 	Name   string // server_name, site address, resource address, Ingress namespace/name
 	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
@@ -170,9 +173,9 @@ func (h *Hop) Forwards() bool {
 type Route struct {
 	Hop      *Hop
 	Path     string // the path it serves; "/" for everything
-	PathKind string // "prefix" (default), "exact", "regex"
-	Pos      Pos    // the block or line that defines the route
-	Block    Range  // its whole source, for fix snippets
+	PathKind PathKind
+	Pos      Pos   // the block or line that defines the route
+	Block    Range // its whole source, for fix snippets
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
@@ -216,7 +219,7 @@ type Respond struct {
 // Backend is a set of targets a route forwards to: an nginx upstream{} or literal
 // proxy_pass address, Caddy's upstreams, a target group, a Kubernetes Service.
 type Backend struct {
-	Kind  string // "nginx-upstream", "nginx-address", "caddy", "target-group", "k8s-service", ...
+	Kind  BackendKind
 	Name  string
 	Pos   Pos
 	Block Range
@@ -290,7 +293,7 @@ type PassiveHealth struct {
 // Workload is something that runs the app: a Kubernetes workload, an ECS service, an
 // autoscaling group.
 type Workload struct {
-	Kind      string // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, ECSService, AutoScalingGroup
+	Kind      WorkloadKind
 	Format    string
 	Name      string
 	Namespace string

@@ -138,7 +138,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 				served = true
 			}
 			if !served {
-				g.edge(from, g.node(be, be.Kind+" "+be.Name+"\n"+be.Pos.Short(), "backend"), label)
+				g.edge(from, g.node(be, string(be.Kind)+" "+be.Name+"\n"+be.Pos.Short(), "backend"), label)
 			}
 		}
 	}
@@ -238,7 +238,7 @@ func appKeepAlive(w *parsers.Workload) string {
 	return ""
 }
 
-func kindLabel(kind string) string {
+func kindLabel(kind parsers.HopKind) string {
 	switch kind {
 	case parsers.HopALB:
 		return "ALB"
@@ -255,7 +255,7 @@ func kindLabel(kind string) string {
 	case parsers.HopCaddy:
 		return "Caddy"
 	}
-	return kind
+	return string(kind)
 }
 
 func (n *gnode) text() string {

@@ -60,7 +60,8 @@ func resolveRef(m *parsers.Model, ref string) refs {
 }
 
 func workloadNamed(w *parsers.Workload, name string) bool {
-	return name == w.Name || name == w.Kind+"/"+w.Name || name == w.Kind+"/"+w.Namespace+"/"+w.Name
+	kind := string(w.Kind)
+	return name == w.Name || name == kind+"/"+w.Name || name == kind+"/"+w.Namespace+"/"+w.Name
 }
 
 // hasFile reports whether a file of the run is ref: equal, or ending in /ref (the config

@@ -31,7 +31,7 @@ func loadDir(t *testing.T, files map[string]string, d *parsers.Declared) *parser
 	return res.Model
 }
 
-func hop(m *parsers.Model, kind string) *parsers.Hop {
+func hop(m *parsers.Model, kind parsers.HopKind) *parsers.Hop {
 	for _, h := range m.Hops {
 		if h.Kind == kind {
 			return h

@@ -187,7 +187,7 @@ resource "aws_autoscaling_group" "asg" {
 	h := m.Hops[0]
 	var got []string
 	for _, r := range h.Routes {
-		s := r.Path + " " + r.PathKind
+		s := r.Path + " " + string(r.PathKind)
 		if r.Respond != nil {
 			s += " respond"
 		}
