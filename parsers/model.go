@@ -107,14 +107,14 @@ type HopKind string
 // Hop kinds.
 const (
 	HopNginx        HopKind = "nginx"         // an nginx server{} block
-	HopCaddy                = "caddy"         // a Caddy site block
-	HopALB                  = "alb"           // an AWS application load balancer
-	HopNLB                  = "nlb"           // an AWS network load balancer
-	HopCLB                  = "clb"           // an AWS classic load balancer (aws_elb)
-	HopIngressNginx         = "ingress-nginx" // an Ingress served by the ingress-nginx controller
-	HopALBIngress           = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
-	HopGateway              = "gateway"       // a Gateway API HTTPRoute
-	HopCloudflare           = "cloudflare"    // Cloudflare's proxy, declared or detected
+	HopCaddy        HopKind = "caddy"         // a Caddy site block
+	HopALB          HopKind = "alb"           // an AWS application load balancer
+	HopNLB          HopKind = "nlb"           // an AWS network load balancer
+	HopCLB          HopKind = "clb"           // an AWS classic load balancer (aws_elb)
+	HopIngressNginx HopKind = "ingress-nginx" // an Ingress served by the ingress-nginx controller
+	HopALBIngress   HopKind = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
+	HopGateway      HopKind = "gateway"       // a Gateway API HTTPRoute
+	HopCloudflare   HopKind = "cloudflare"    // Cloudflare's proxy, declared or detected
 )
 
 // Hop is one proxy or load-balancer layer on the request path.

@@ -37,7 +37,7 @@ func TestK8sCorpusSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := filepath.Base(f)
-		if !k8s.Sniff(name, b) {
+		if !looksLikeManifest(name, b) {
 			continue
 		}
 		parts := strings.SplitN(name, "__", 3)

@@ -65,7 +65,7 @@ func readK8sDir(t *testing.T, dir string) (map[string][]byte, *rules.Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k8s.Sniff(e.Name(), b) {
+		if looksLikeManifest(e.Name(), b) {
 			files[e.Name()] = b
 		}
 	}
@@ -319,4 +319,15 @@ func deepCopy(v any) any {
 		return l
 	}
 	return v
+}
+
+// looksLikeManifest picks the test files to read as manifests: YAML or JSON that mentions
+// both apiVersion and kind.
+func looksLikeManifest(path string, src []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+	default:
+		return false
+	}
+	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind"))
 }

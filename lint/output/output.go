@@ -289,14 +289,8 @@ func sourceLine(m *parsers.Model, lineIndex lineStarts, pos parsers.Pos) string 
 	return strings.TrimRight(string(f.Src[start:end]), "\r")
 }
 
-// The JSON output is the contract in DESIGN.md; field names and order are stable.
-type jsonReport struct {
-	Version  int           `json:"version"`
-	Findings []jsonFinding `json:"findings"`
-	Errors   []jsonError   `json:"errors"`
-	Summary  jsonSummary   `json:"summary"`
-}
-
+// The JSON output is the contract in DESIGN.md; field names and order are stable. The
+// document ({"version", "findings", "errors", "summary"}) is streamed by writeJSON.
 type jsonFinding struct {
 	Rule      string        `json:"rule"`
 	Category  string        `json:"category"`

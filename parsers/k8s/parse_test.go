@@ -245,7 +245,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
-	if !Sniff("a.yaml", []byte("apiVersion: v1\nkind: Service\n")) || Sniff("a.txt", []byte("apiVersion: v1\nkind: x")) || Sniff("a.yml", []byte("foo: bar\n")) {
+	if !sniff("a.yaml", []byte("apiVersion: v1\nkind: Service\n")) || sniff("a.txt", []byte("apiVersion: v1\nkind: x")) || sniff("a.yml", []byte("foo: bar\n")) {
 		t.Error("sniff")
 	}
 }

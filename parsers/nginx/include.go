@@ -67,21 +67,6 @@ func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *lo
 	return ld
 }
 
-// Resolve follows the include directives of cfg, a file read from abs, in place: each
-// followed include directive gets the parsed files in Directive.Included(). It returns the
-// files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
-// out-of-root includes, and syntax errors in included files).
-func Resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
-	r := newResolver(opts)
-	root := r.add(abs, cfg, &parsers.File{Path: cfg.Path, Format: parsers.FormatNginx, Src: cfg.Src}, true)
-	r.resolveRoot(root)
-	var files []*parsers.File
-	for _, ld := range r.order[1:] {
-		files = append(files, ld.file)
-	}
-	return files, r.diags
-}
-
 // isMain reports whether cfg looks like a main nginx.conf (it has top-level http or
 // events), as opposed to a fragment meant to be included (conf.d/*.conf, sites-enabled/x).
 func isMain(cfg *Config) bool {

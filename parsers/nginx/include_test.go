@@ -33,7 +33,7 @@ func resolveFile(t *testing.T, dir, name string, opts parsers.Options) (*Config,
 		t.Fatal(err)
 	}
 	cfg, diags := ParseFile(abs, src)
-	files, more := Resolve(cfg, abs, opts)
+	files, more := resolve(cfg, abs, opts)
 	return cfg, files, append(diags, more...)
 }
 
@@ -143,7 +143,7 @@ func TestIncludeMissingAndOutside(t *testing.T) {
 	// Missing absolute include inside the roots (or with no roots): a note, not an error.
 	abs := filepath.Join(dir, "nope.types")
 	cfg, _ := ParseFile("m.conf", []byte("include "+abs+";\n"))
-	_, diags = Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{})
+	_, diags = resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{})
 	if len(diags) != 1 || diags[0].Severity != parsers.Info || !strings.Contains(diags[0].Message, "file not found") {
 		t.Errorf("missing absolute: %v", diags)
 	}
@@ -151,7 +151,7 @@ func TestIncludeMissingAndOutside(t *testing.T) {
 	outside := writeTree(t, map[string]string{"secret": "root:x:0:0;\n"})
 	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "link.conf")); err == nil {
 		cfg, _ := ParseFile("m.conf", []byte("include link.conf;\n"))
-		files, diags := Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{Roots: []string{dir}})
+		files, diags := resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{Roots: []string{dir}})
 		if len(files) != 0 || len(diags) != 1 || diags[0].Severity != parsers.Info {
 			t.Errorf("symlink escape: files %d, diags %v", len(files), diags)
 		}
@@ -259,4 +259,19 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// resolve follows the include directives of cfg, a file read from abs, in place: each
+// followed include directive gets the parsed files in Directive.Included(). It returns the
+// files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
+// out-of-root includes, and syntax errors in included files).
+func resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
+	r := newResolver(opts)
+	root := r.add(abs, cfg, &parsers.File{Path: cfg.Path, Format: parsers.FormatNginx, Src: cfg.Src}, true)
+	r.resolveRoot(root)
+	var files []*parsers.File
+	for _, ld := range r.order[1:] {
+		files = append(files, ld.file)
+	}
+	return files, r.diags
 }
