@@ -32,9 +32,9 @@ type Options struct {
 	// config nearest the first path linted (see LoadConfig).
 	Config     *config.Config
 	ConfigPath string
-	// Load holds the loader's limits and standard input (MaxFileSize, MaxFiles, Stdin,
-	// StdinName; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in
-	// the rest from Cwd and the config.
+	// Load holds the loader's limits and inputs (MaxFileSize, MaxFiles, Stdin, StdinName,
+	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
+	// rest from Cwd and the config.
 	Load load.Options
 	// NoIgnore reports every finding: suppressions are not applied, nor reported unused.
 	NoIgnore bool
@@ -123,7 +123,17 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	o := r.opts.Load
 	o.Cwd = r.opts.Cwd
 	o.Ignored = r.cfg.Ignored
-	o.Overlay = overlay
+	if len(overlay) > 0 {
+		// The fixed text wins over the caller's overlay (unsaved buffers, say).
+		merged := make(map[string][]byte, len(o.Overlay)+len(overlay))
+		for abs, src := range o.Overlay {
+			merged[abs] = src
+		}
+		for abs, src := range overlay {
+			merged[abs] = src
+		}
+		o.Overlay = merged
+	}
 	limits := o.Parse
 	o.Parse = r.cfg.ParseOptions()
 	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments

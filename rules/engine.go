@@ -1,5 +1,6 @@
-// Package rules is the rule engine (registry, config, severities, the pass a rule runs
-// in) and the rules themselves, one file per concern: timeout, drain, replicas, health.
+// Package rules is the rule engine (registry, the pass a rule runs in, findings) and the
+// rules themselves, one file per concern: timeout, drain, replicas, health. The config
+// (.no502.yaml) is package config; the pipeline that runs the rules is package lint.
 //
 // The shape follows golang.org/x/tools/go/analysis: a Rule is a value with a Run
 // function; Run gets a Pass holding the linked model and the config, and calls
