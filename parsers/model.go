@@ -31,7 +31,17 @@ type File struct {
 	// Embedding is set on embedded text (with Host): where it sits in the host file, so
 	// that a fix's edits of the text can be written into the host.
 	Embedding *Embedded
+	// Comments are the file's comments as its parser read them, in file order: each
+	// spans its opener ('#' or '//') to the end of its line (Offset and EndOffset index
+	// Src). Suppressions (no502:ignore) are read from them, so a '#' inside a string is
+	// never one. The nginx and Caddy parsers set them for every file; the Terraform parser
+	// only for files that mention SuppressMarker (see parsers/terraform); YAML files have
+	// none (yaml.v3 keeps comment text without positions; lint/suppress scans those).
+	Comments []Pos
 }
+
+// SuppressMarker opens a suppression comment (no502:ignore, no502:ignore-file).
+const SuppressMarker = "no502:ignore"
 
 // Model is everything the parsers learned from one run: the layers of the request path
 // and the problems met while reading. Parsers append to it; the link step connects its
@@ -91,22 +101,25 @@ func (m *Model) Merge(o *Model) {
 	m.Embedded = append(m.Embedded, o.Embedded...)
 }
 
+// HopKind says what a hop is.
+type HopKind string
+
 // Hop kinds.
 const (
-	HopNginx        = "nginx"         // an nginx server{} block
-	HopCaddy        = "caddy"         // a Caddy site block
-	HopALB          = "alb"           // an AWS application load balancer
-	HopNLB          = "nlb"           // an AWS network load balancer
-	HopCLB          = "clb"           // an AWS classic load balancer (aws_elb)
-	HopIngressNginx = "ingress-nginx" // an Ingress served by the ingress-nginx controller
-	HopALBIngress   = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
-	HopGateway      = "gateway"       // a Gateway API HTTPRoute
-	HopCloudflare   = "cloudflare"    // Cloudflare's proxy, declared or detected
+	HopNginx        HopKind = "nginx"         // an nginx server{} block
+	HopCaddy        HopKind = "caddy"         // a Caddy site block
+	HopALB          HopKind = "alb"           // an AWS application load balancer
+	HopNLB          HopKind = "nlb"           // an AWS network load balancer
+	HopCLB          HopKind = "clb"           // an AWS classic load balancer (aws_elb)
+	HopIngressNginx HopKind = "ingress-nginx" // an Ingress served by the ingress-nginx controller
+	HopALBIngress   HopKind = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
+	HopGateway      HopKind = "gateway"       // a Gateway API HTTPRoute
+	HopCloudflare   HopKind = "cloudflare"    // Cloudflare's proxy, declared or detected
 )
 
 // Hop is one proxy or load-balancer layer on the request path.
 type Hop struct {
-	Kind   string
+	Kind   HopKind
 	Format string
 	Name   string // server_name, site address, resource address, Ingress namespace/name
 	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
@@ -160,9 +173,9 @@ func (h *Hop) Forwards() bool {
 type Route struct {
 	Hop      *Hop
 	Path     string // the path it serves; "/" for everything
-	PathKind string // "prefix" (default), "exact", "regex"
-	Pos      Pos    // the block or line that defines the route
-	Block    Range  // its whole source, for fix snippets
+	PathKind PathKind
+	Pos      Pos   // the block or line that defines the route
+	Block    Range // its whole source, for fix snippets
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
@@ -206,7 +219,7 @@ type Respond struct {
 // Backend is a set of targets a route forwards to: an nginx upstream{} or literal
 // proxy_pass address, Caddy's upstreams, a target group, a Kubernetes Service.
 type Backend struct {
-	Kind  string // "nginx-upstream", "nginx-address", "caddy", "target-group", "k8s-service", ...
+	Kind  BackendKind
 	Name  string
 	Pos   Pos
 	Block Range
@@ -280,7 +293,7 @@ type PassiveHealth struct {
 // Workload is something that runs the app: a Kubernetes workload, an ECS service, an
 // autoscaling group.
 type Workload struct {
-	Kind      string // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, ECSService, AutoScalingGroup
+	Kind      WorkloadKind
 	Format    string
 	Name      string
 	Namespace string

@@ -57,22 +57,22 @@ type Range struct {
 }
 
 // Diag is a problem with the input itself, not a finding: a syntax error, a missing
-// include, a skipped file. Severity is "error" (the file did not parse; exit code 1) or
-// "info" (a note: something was skipped on purpose).
+// include, a skipped file. Severity is Error (the file did not parse; exit code 1) or
+// Info (a note: something was skipped on purpose).
 type Diag struct {
 	Pos      Pos
-	Severity string
+	Severity Severity
 	Message  string
 }
 
-// Error makes a positioned error diagnostic.
-func Error(pos Pos, format string, args ...any) Diag {
-	return Diag{Pos: pos, Severity: "error", Message: fmt.Sprintf(format, args...)}
+// Errorf makes a positioned error diagnostic.
+func Errorf(pos Pos, format string, args ...any) Diag {
+	return Diag{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, args...)}
 }
 
-// Note makes a positioned info diagnostic.
-func Note(pos Pos, format string, args ...any) Diag {
-	return Diag{Pos: pos, Severity: "info", Message: fmt.Sprintf(format, args...)}
+// Notef makes a positioned info diagnostic.
+func Notef(pos Pos, format string, args ...any) Diag {
+	return Diag{Pos: pos, Severity: Info, Message: fmt.Sprintf(format, args...)}
 }
 
 func (d Diag) String() string {

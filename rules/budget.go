@@ -1,88 +1,28 @@
 package rules
 
 import (
-	"strings"
-	"time"
-
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 )
 
-// Budget returns the handler budget that applies to route r: the largest
-// handler_timeout among the config's routes whose requests r serves. ok is false when no
-// configured route reaches r.
-//
-// A configured prefix M reaches a route with path P when P lies under M (the route serves
-// part of M), or when P is the most specific prefix route of its hop that covers M (the
-// route nginx, Caddy or an ALB would pick for a request to M). Regex and named routes are
-// skipped: which requests they serve cannot be known without the traffic.
-func (c *Config) Budget(r *parsers.Route) (RouteBudget, bool) {
-	var best RouteBudget
-	found := false
-	for _, rb := range c.Routes {
-		if !reaches(rb.Match, r) {
-			continue
-		}
-		if !found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value {
-			best, found = rb, true
-		}
-	}
-	return best, found
+// The config lives in package config (it must not import the rules); these names keep
+// the rule files and their tests as they were.
+type (
+	Config      = config.Config
+	RouteBudget = config.RouteBudget
+)
+
+// DefaultConfig is the configuration used when there is no .no502.yaml.
+func DefaultConfig() *Config { return config.Default() }
+
+// ParseConfig parses .no502.yaml text, checking rule IDs against the registry.
+func ParseConfig(file string, src []byte) (*Config, error) {
+	return config.Parse(file, src, Known)
 }
 
-func reaches(m string, r *parsers.Route) bool {
-	p := r.Path
-	if p == "" {
-		p = "/"
-	}
-	switch r.PathKind {
-	case "regex", "named":
-		return false
-	case "exact":
-		return p == m || strings.HasPrefix(p, m)
-	}
-	if strings.HasPrefix(p, m) {
-		return true
-	}
-	if !strings.HasPrefix(m, p) {
-		return false
-	}
-	// p covers m; it serves m's requests only if no sibling route covers m more closely.
-	if r.Hop == nil {
-		return true
-	}
-	for _, o := range r.Hop.Routes {
-		if o == r || o.PathKind == "regex" || o.PathKind == "named" || o.PathKind == "exact" {
-			continue
-		}
-		op := o.Path
-		if op == "" {
-			op = "/"
-		}
-		if len(op) > len(p) && strings.HasPrefix(m, op) {
-			return false
-		}
-	}
-	return true
-}
-
-// EdgeFor says whether an edge proxy is in front of hop h: the config's edge setting
-// wins; under auto, the hop's own detected signal decides. The returned setting names
-// where that knowledge came from.
-func (c *Config) EdgeFor(h *parsers.Hop) (parsers.Setting[string], bool) {
-	switch c.Edge.Value {
-	case EdgeNone:
-		return parsers.Setting[string]{}, false
-	case EdgeCloudflare:
-		return c.Edge, true
-	}
-	if h != nil && h.Edge.Known() && h.Edge.Value != "" {
-		return h.Edge, true
-	}
-	return parsers.Setting[string]{}, false
-}
-
-// EdgeLimit is the edge's proxy read timeout.
-func (c *Config) EdgeLimit() time.Duration { return c.EdgeTimeout.Value }
+// Known reports whether a rule with this ID is registered: the config package's
+// KnownRule for the rule IDs of .no502.yaml.
+func Known(id string) bool { return Lookup(id) != nil }
 
 // BudgetRelated names the config line that set a budget, for a finding's Related list.
 func BudgetRelated(rb RouteBudget) Related {

@@ -28,7 +28,7 @@ func isTerraform(m *parsers.Model, pos parsers.Pos) bool {
 func tfBackends(m *parsers.Model) []*parsers.Backend {
 	var out []*parsers.Backend
 	for _, be := range m.Backends {
-		if (be.Kind == "target-group" || be.Kind == "clb") && isTerraform(m, be.Pos) {
+		if (be.Kind == parsers.BackendTargetGroup || be.Kind == parsers.BackendCLB) && isTerraform(m, be.Pos) {
 			out = append(out, be)
 		}
 	}
@@ -36,7 +36,7 @@ func tfBackends(m *parsers.Model) []*parsers.Backend {
 }
 
 // tfWorkloads returns the ECS services and autoscaling groups of a kind.
-func tfWorkloads(m *parsers.Model, kind string) []*parsers.Workload {
+func tfWorkloads(m *parsers.Model, kind parsers.WorkloadKind) []*parsers.Workload {
 	var out []*parsers.Workload
 	for _, w := range m.Workloads {
 		if w.Format == parsers.FormatTerraform && w.Kind == kind {

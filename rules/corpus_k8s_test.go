@@ -37,7 +37,7 @@ func TestK8sCorpusSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := filepath.Base(f)
-		if !k8s.Sniff(name, b) {
+		if !looksLikeManifest(name, b) {
 			continue
 		}
 		parts := strings.SplitN(name, "__", 3)
@@ -58,7 +58,7 @@ func TestK8sCorpusSummary(t *testing.T) {
 			}
 		}
 		for _, d := range m.Diags {
-			count["diag-"+d.Severity]++
+			count["diag-"+d.Severity.String()]++
 		}
 	}
 	sort.Strings(lines)

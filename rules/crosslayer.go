@@ -100,7 +100,7 @@ func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
 	}
 	switch h.Kind {
 	case parsers.HopNginx:
-		if be.Kind != "nginx-upstream" || !be.KeepAliveConns.Known() || be.KeepAliveConns.Value <= 0 {
+		if be.Kind != parsers.BackendNginxUpstream || !be.KeepAliveConns.Known() || be.KeepAliveConns.Value <= 0 {
 			return idle, false
 		}
 		if !r.HTTPVersion.Known() || (r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2") {
@@ -140,11 +140,11 @@ func servingRoute(h *parsers.Hop, path string) *parsers.Route {
 			p = "/"
 		}
 		switch r.PathKind {
-		case "exact":
+		case parsers.PathExact:
 			if p == path {
 				return r
 			}
-		case "regex", "named":
+		case parsers.PathRegex, parsers.PathNamed:
 		default:
 			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
 				best = r

@@ -74,7 +74,7 @@ func runSingleInstanceOnPath(p *Pass) {
 				workloadName(w), product(h), h.Name, w.Replicas.Describe(), workloadName(app), m),
 			Related: []Related{{Pos: app.Pos, Message: fmt.Sprintf("%s runs %d replicas", workloadName(app), m)}},
 			Fix: k8sFix("run 2 replicas of the proxy",
-				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
+				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
 				scalarEdit(w.Replicas.Pos, "2")...),
 		})
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/config"
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
 )
@@ -53,8 +55,8 @@ func TestStacks(t *testing.T) {
 func lintStack(t *testing.T, dir string) string {
 	t.Helper()
 	cfg := rules.DefaultConfig()
-	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
-		c, err := rules.LoadConfig(p, rules.ConfigFileName)
+	if p := filepath.Join(dir, config.FileName); fileExists(p) {
+		c, err := config.Load(p, config.FileName, rules.Known)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +68,7 @@ func lintStack(t *testing.T, dir string) string {
 	}
 	var b strings.Builder
 	for _, d := range res.Model.Diags {
-		if d.Severity == "error" || strings.Contains(d.Message, "chain:") || strings.Contains(d.Message, "backends:") {
+		if d.Severity == parsers.Error || strings.Contains(d.Message, "chain:") || strings.Contains(d.Message, "backends:") {
 			fmt.Fprintf(&b, "%s\n", d)
 		}
 	}

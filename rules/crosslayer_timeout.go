@@ -123,7 +123,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				var worst *parsers.Route
 				for _, ir := range inner.Routes {
 					it := ir.ReadTimeout
-					if ir.Respond != nil || ir.PathKind == "regex" || ir.PathKind == "named" || !it.Explicit() || it.Value <= rt.Value {
+					if ir.Respond != nil || ir.PathKind == parsers.PathRegex || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
 						continue
 					}
 					if servingRoute(h, ir.Path) != r {

@@ -32,7 +32,7 @@ func product(h *parsers.Hop) string {
 	case parsers.HopCloudflare:
 		return "Cloudflare"
 	}
-	return h.Kind
+	return string(h.Kind)
 }
 
 // readTimeoutName is the name of the setting that bounds how long a hop waits for the

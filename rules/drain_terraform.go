@@ -71,7 +71,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		var fix *Fix
 		pos := posOr(d, be.Pos, be.Block)
 		switch {
-		case be.Kind == "clb" && d.Value == 0:
+		case be.Kind == parsers.BackendCLB && d.Value == 0:
 			// d is connection_draining itself (false); the timeout is a new line.
 			what = tfDescribe("connection_draining", d)
 			desc = fmt.Sprintf("set connection_draining = true and connection_draining_timeout = %d", want)
@@ -79,7 +79,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			sets = append(sets, tfSet{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
 			fix = tfFix(p.Model, desc, sets...)
 			why = "connection draining is off: the classic ELB " + why
-		case be.Kind == "clb":
+		case be.Kind == parsers.BackendCLB:
 			what = tfDescribe("connection_draining_timeout", d)
 			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
 			fix = tfFix(p.Model, desc, tfSetting(d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))

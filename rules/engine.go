@@ -1,5 +1,6 @@
-// Package rules is the rule engine (registry, config, severities, the pass a rule runs
-// in) and the rules themselves, one file per concern: timeout, drain, replicas, health.
+// Package rules is the rule engine (registry, the pass a rule runs in, findings) and the
+// rules themselves, one file per concern: timeout, drain, replicas, health. The config
+// (.no502.yaml) is package config; the pipeline that runs the rules is package lint.
 //
 // The shape follows golang.org/x/tools/go/analysis: a Rule is a value with a Run
 // function; Run gets a Pass holding the linked model and the config, and calls
@@ -18,43 +19,20 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// Severity of a finding.
-type Severity int
+// Severity of a finding: the model's type (parsers.Severity), so that the config package
+// can hold severities without importing rules.
+type Severity = parsers.Severity
 
 // Severities, in increasing order.
 const (
-	Off Severity = iota
-	Info
-	Warning
-	Error
+	Off     = parsers.Off
+	Info    = parsers.Info
+	Warning = parsers.Warning
+	Error   = parsers.Error
 )
 
-func (s Severity) String() string {
-	switch s {
-	case Info:
-		return "info"
-	case Warning:
-		return "warning"
-	case Error:
-		return "error"
-	}
-	return "off"
-}
-
 // ParseSeverity reads "off", "info", "warning" or "error".
-func ParseSeverity(s string) (Severity, error) {
-	switch strings.ToLower(s) {
-	case "off":
-		return Off, nil
-	case "info":
-		return Info, nil
-	case "warning", "warn":
-		return Warning, nil
-	case "error":
-		return Error, nil
-	}
-	return Off, fmt.Errorf("unknown severity %q (want off, info, warning or error)", s)
-}
+func ParseSeverity(s string) (Severity, error) { return parsers.ParseSeverity(s) }
 
 // Category groups rules by the kind of mistake, not by format.
 type Category string

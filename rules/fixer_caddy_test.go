@@ -184,7 +184,7 @@ func TestCaddyTestdataFixesClear(t *testing.T) {
 				os.WriteFile(filepath.Join(tmp, file), fixed, 0o644)
 				m, after := lintCaddyDir(t, tmp)
 				for _, d := range m.Diags {
-					if d.Severity == "error" {
+					if d.Severity == parsers.Error {
 						t.Errorf("fixed file does not parse: %s\n%s", d, fixed)
 					}
 				}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
@@ -20,7 +21,7 @@ func TestFixesClearFindings(t *testing.T) {
 		rules.ResolveEdits(before, findings)
 		errorsBefore := 0
 		for _, dg := range before.Diags {
-			if dg.Severity == "error" {
+			if dg.Severity == parsers.Error {
 				errorsBefore++
 			}
 		}
@@ -50,7 +51,7 @@ func TestFixesClearFindings(t *testing.T) {
 				m, after := rulestest.Lint(t, tmp)
 				errorsAfter := 0
 				for _, dg := range m.Diags {
-					if dg.Severity == "error" {
+					if dg.Severity == parsers.Error {
 						errorsAfter++
 					}
 				}

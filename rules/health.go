@@ -124,9 +124,9 @@ func backendFormat(m *parsers.Model, b *parsers.Backend) string {
 		return f.Format
 	}
 	switch b.Kind {
-	case "nginx-upstream", "nginx-address":
+	case parsers.BackendNginxUpstream, parsers.BackendNginxAddress:
 		return parsers.FormatNginx
-	case "caddy":
+	case parsers.BackendCaddy:
 		return parsers.FormatCaddy
 	}
 	return ""
@@ -249,7 +249,7 @@ func runHealthAnsweredByProxy(p *Pass) {
 			continue
 		}
 		for _, r := range h.Routes {
-			if r.Respond == nil || r.PathKind == "regex" || !looksLikeHealth(r.Path) {
+			if r.Respond == nil || r.PathKind == parsers.PathRegex || !looksLikeHealth(r.Path) {
 				continue
 			}
 			st := r.Respond.Status

@@ -98,9 +98,9 @@ func objectPatch(kind, namespace, name string, body ...ykv) ymap {
 // podSpecPatch patches a workload's pod spec: spec.template.spec, or spec for a Pod.
 func podSpecPatch(w *parsers.Workload, podSpec ymap) ymap {
 	if w.Kind == "Pod" {
-		return objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", podSpec})
+		return objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", podSpec})
 	}
-	return objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("template", ymap{}.set("spec", podSpec))})
+	return objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("template", ymap{}.set("spec", podSpec))})
 }
 
 // containerPatch patches one container (merged by name) and, optionally, pod-level

@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/no502/no502/parsers"
+)
 
 // Replica rules shared by the proxies: one instance behind the proxy.
 
@@ -38,7 +42,7 @@ restarting instance goes to another.
 func runSingleUpstream(p *Pass) {
 	for _, b := range p.Model.Backends {
 		switch b.Kind {
-		case "nginx-upstream", "nginx-address", "caddy":
+		case parsers.BackendNginxUpstream, parsers.BackendNginxAddress, parsers.BackendCaddy:
 		default:
 			continue
 		}
@@ -52,7 +56,7 @@ func runSingleUpstream(p *Pass) {
 		format := backendFormat(p.Model, b)
 		fix := p.Fix(format, Change{Kind: AddTarget, Backend: b, Target: t})
 		where := "upstream " + b.Name
-		if b.Kind != "nginx-upstream" {
+		if b.Kind != parsers.BackendNginxUpstream {
 			where = "this proxy"
 		}
 		switch {

@@ -52,7 +52,7 @@ is a second copy of the data unless the app replicates it.
 
 func runSingleReplica(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
-		if w.Kind != "Deployment" && w.Kind != "StatefulSet" {
+		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet {
 			continue
 		}
 		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
@@ -74,11 +74,11 @@ func runSingleReplica(p *Pass) {
 					workloadName(w), what, serviceNames(w), describeClaims(claims)),
 				Related: append(claimRelated(claims), serviceRelated(w)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
-					objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+					objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
 			})
 			continue
 		}
-		if w.Kind == "StatefulSet" {
+		if w.Kind == parsers.StatefulSet {
 			// Each pod of a StatefulSet keeps its own state: a second one is a second
 			// database, not a replica, unless the app replicates. Not an edit to apply blind.
 			p.Report(Finding{
@@ -87,7 +87,7 @@ func runSingleReplica(p *Pass) {
 					workloadName(w), what, serviceNames(w)),
 				Related: serviceRelated(w),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
-					objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+					objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
 			})
 			continue
 		}
@@ -97,7 +97,7 @@ func runSingleReplica(p *Pass) {
 				workloadName(w), what, serviceNames(w)),
 			Related: serviceRelated(w),
 			Fix: k8sFix("run 2 replicas",
-				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
+				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
 				scalarEdit(w.Replicas.Pos, "2")...),
 		})
 	}
@@ -181,7 +181,7 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 
 func runRolloutTakesAllDown(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
-		if w.Kind != "Deployment" || !w.Strategy.Known() {
+		if w.Kind != parsers.Deployment || !w.Strategy.Known() {
 			continue
 		}
 		n, ok := effectiveReplicas(w)
@@ -189,7 +189,7 @@ func runRolloutTakesAllDown(p *Pass) {
 			continue
 		}
 		fixStrategy := ymap{}.set("type", "RollingUpdate").set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1))
-		patch := objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", fixStrategy)})
+		patch := objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", fixStrategy)})
 		if w.Strategy.Value == "Recreate" {
 			if claims := unshareableClaims(w); len(claims) > 0 {
 				// Recreate is how a Deployment with a ReadWriteOnce volume avoids a rollout
@@ -229,7 +229,7 @@ func runRolloutTakesAllDown(p *Pass) {
 			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
 				mu.Describe(), workloadName(w), min(down, n), n, serviceNames(w)),
 			Fix: k8sFix("roll pods one at a time, new before old",
-				objectPatch(w.Kind, w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", ymap{}.set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1)))})),
+				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", ymap{}.set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1)))})),
 		})
 	}
 }
@@ -302,7 +302,7 @@ right after the workload's.
 func runPDBMissing(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
 		switch w.Kind {
-		case "Deployment", "StatefulSet", "ReplicaSet":
+		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
 		default:
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/terraform"
 	"github.com/no502/no502/rules"
@@ -41,7 +42,7 @@ func loadTFCase(t *testing.T, dir string) *tfCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Name() == rules.ConfigFileName {
+		if e.Name() == config.FileName {
 			cfg, err := rules.ParseConfig(p, src)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)

@@ -156,7 +156,7 @@ func intOrPercent(v string, n int, roundUp bool) (int, bool) {
 }
 
 // workloadName names a workload in messages: "Deployment web".
-func workloadName(w *parsers.Workload) string { return w.Kind + " " + w.Name }
+func workloadName(w *parsers.Workload) string { return string(w.Kind) + " " + w.Name }
 
 // containerName names a container in messages.
 func containerName(w *parsers.Workload, c *parsers.Container) string {

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/link"
@@ -52,8 +53,8 @@ func readK8sDir(t *testing.T, dir string) (map[string][]byte, *rules.Config) {
 	}
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
-		if e.Name() == rules.ConfigFileName {
-			c, err := rules.LoadConfig(p, rules.ConfigFileName)
+		if e.Name() == config.FileName {
+			c, err := config.Load(p, config.FileName, rules.Known)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func readK8sDir(t *testing.T, dir string) (map[string][]byte, *rules.Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k8s.Sniff(e.Name(), b) {
+		if looksLikeManifest(e.Name(), b) {
 			files[e.Name()] = b
 		}
 	}
@@ -318,4 +319,15 @@ func deepCopy(v any) any {
 		return l
 	}
 	return v
+}
+
+// looksLikeManifest picks the test files to read as manifests: YAML or JSON that mentions
+// both apiVersion and kind.
+func looksLikeManifest(path string, src []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+	default:
+		return false
+	}
+	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind"))
 }

@@ -234,7 +234,7 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 		}
 		for _, r := range h.Routes {
 			b := r.Backend
-			if b == nil || b.Kind != "nginx-upstream" || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
+			if b == nil || b.Kind != parsers.BackendNginxUpstream || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
 				continue
 			}
 			oldVersion := r.HTTPVersion.Known() && r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2"

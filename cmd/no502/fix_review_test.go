@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/no502/no502/rules"
 )
 
 const keepaliveUpstream = "events {\n    worker_connections 64;\n}\n\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n        keepalive 16;\n    }\n\n    server {\n        listen 8080;\n        server_name shop.example.com;\n\n"
@@ -69,25 +67,5 @@ func TestFixFirstLineReplacedAndInsert(t *testing.T) {
 	got := readFile(t, dir, "nginx.conf")
 	if !strings.Contains(got, `proxy_set_header Connection "";`) || strings.Contains(out, "upstream-keepalive-unused") {
 		t.Errorf("stderr: %s\nstdout: %s\nwritten:\n%s", stderr, out, got)
-	}
-}
-
-// A finding whose own edits overlap (one inside another) would be applied in part, since
-// ApplyEdits drops the inner one: it is not applied at all. An insertion where a
-// replacement starts is in order, not an overlap.
-func TestSelfOverlappingEdits(t *testing.T) {
-	for _, c := range []struct {
-		edits []rules.Edit
-		want  bool
-	}{
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
-		{[]rules.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
-	} {
-		if got := selfOverlapping(c.edits); got != c.want {
-			t.Errorf("selfOverlapping(%+v) = %v, want %v", c.edits, got, c.want)
-		}
 	}
 }

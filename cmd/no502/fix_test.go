@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -244,24 +242,5 @@ func TestFixKeepsCRLF(t *testing.T) {
 	}
 	if n, m := strings.Count(string(b), "\n"), strings.Count(string(b), "\r\n"); n != m {
 		t.Errorf("%d of %d lines end in CRLF after --fix:\n%q", m, n, b)
-	}
-}
-
-// TestDiffColour: on a terminal the diff is coloured; without the escapes it is the same
-// diff as the plain one.
-func TestDiffColour(t *testing.T) {
-	fr := &fixRun{
-		orig:    map[string][]byte{"/x/a.conf": []byte("a\nb\n")},
-		fixed:   map[string][]byte{"/x/a.conf": []byte("a\nc\n")},
-		display: map[string]string{"/x/a.conf": "a.conf"},
-	}
-	var plain, coloured, errb bytes.Buffer
-	showDiff(&plain, &errb, fr, false)
-	showDiff(&coloured, &errb, fr, true)
-	if !strings.Contains(coloured.String(), "\x1b[") {
-		t.Fatalf("no colour:\n%q", coloured.String())
-	}
-	if got := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(coloured.String(), ""); got != plain.String() {
-		t.Errorf("coloured diff without escapes:\n%s\nplain:\n%s", got, plain.String())
 	}
 }

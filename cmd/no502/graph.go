@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
 )
 
@@ -31,23 +30,13 @@ renders with Graphviz (dot -Tsvg).`,
 			if format != "mermaid" && format != "dot" {
 				return usagef("unknown --format %q (want mermaid or dot)", format)
 			}
-			cwd, err := os.Getwd()
+			// Every finding colours its node: suppressions are for reports, not for
+			// the picture of the request path.
+			res, err := lint.Run(cmd.Context(), args, lint.Options{ConfigPath: config, NoIgnore: true})
 			if err != nil {
-				return err
+				return lintError(err)
 			}
-			if len(args) == 0 {
-				args = []string{"."}
-			}
-			cfg, err := loadConfig(config, cwd, args)
-			if err != nil {
-				return err
-			}
-			opts := cfg.ParseOptions()
-			res, err := load.Load(args, load.Options{Cwd: cwd, Ignored: cfg.Ignored, Parse: opts})
-			if err != nil {
-				return usagef("%v", err)
-			}
-			g := buildGraph(res.Model, cfg, rules.Run(res.Model, cfg))
+			g := buildGraph(res.Model, res.Config, res.Findings)
 			if format == "dot" {
 				return g.dot(cmd.OutOrStdout())
 			}
@@ -149,7 +138,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 				served = true
 			}
 			if !served {
-				g.edge(from, g.node(be, be.Kind+" "+be.Name+"\n"+be.Pos.Short(), "backend"), label)
+				g.edge(from, g.node(be, string(be.Kind)+" "+be.Name+"\n"+be.Pos.Short(), "backend"), label)
 			}
 		}
 	}
@@ -249,7 +238,7 @@ func appKeepAlive(w *parsers.Workload) string {
 	return ""
 }
 
-func kindLabel(kind string) string {
+func kindLabel(kind parsers.HopKind) string {
 	switch kind {
 	case parsers.HopALB:
 		return "ALB"
@@ -266,7 +255,7 @@ func kindLabel(kind string) string {
 	case parsers.HopCaddy:
 		return "Caddy"
 	}
-	return kind
+	return string(kind)
 }
 
 func (n *gnode) text() string {

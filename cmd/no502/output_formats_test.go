@@ -179,15 +179,6 @@ func applySARIF(t *testing.T, src string, reps []sarifReplacement) string {
 	return src
 }
 
-func TestGitHubEscaping(t *testing.T) {
-	if got := ghData("50% done\r\nnext"); got != "50%25 done%0D%0Anext" {
-		t.Errorf("ghData: %q", got)
-	}
-	if got := ghProp("a,b: c%"); got != "a%2Cb%3A c%25" {
-		t.Errorf("ghProp: %q", got)
-	}
-}
-
 // --output writes the report to the file and only the summary to the terminal.
 func TestOutputFile(t *testing.T) {
 	root, _ := filepath.Abs("../..")

@@ -1,6 +1,7 @@
 package caddy
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
-	pcaddy "github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/rules"
 )
 
@@ -25,7 +26,7 @@ var cases = []struct {
 }
 
 // configFor is the .no502.yaml a user of the generated block would have.
-func configFor(t *testing.T, o RouteOptions, queued bool) *rules.Config {
+func configFor(t *testing.T, o RouteOptions, queued bool) string {
 	var y strings.Builder
 	if o.Edge != "" {
 		y.WriteString("edge: " + o.Edge + "\n")
@@ -38,11 +39,26 @@ func configFor(t *testing.T, o RouteOptions, queued bool) *rules.Config {
 		}
 		y.WriteString("routes:\n  - match: " + m + "\n    handler_timeout: " + parsers.FormatDuration(o.HandlerTimeout) + "\n")
 	}
-	cfg, err := rules.ParseConfig(".no502.yaml", []byte(y.String()))
+	if _, err := rules.ParseConfig(".no502.yaml", []byte(y.String())); err != nil {
+		t.Fatal(err)
+	}
+	return y.String()
+}
+
+// lintDir writes files into a fresh directory and lints it as `no502 lint` does.
+func lintDir(t *testing.T, files map[string]string) *lint.Result {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return res
 }
 
 // wrap puts a bare route into a site block so that it is a whole Caddyfile.
@@ -69,14 +85,15 @@ func TestGeneratedRoutesLintClean(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := wrap(c.o, r.Text)
-			m := pcaddy.Parse([]parsers.Input{{Path: "Caddyfile", Abs: "/gen/Caddyfile", Src: []byte(src)}}, parsers.Options{})
+			res := lintDir(t, map[string]string{"Caddyfile": src, ".no502.yaml": configFor(t, c.o, r.Queued)})
+			m := res.Model
 			for _, d := range m.Diags {
 				t.Errorf("diagnostic: %s", d)
 			}
 			if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 || m.Hops[0].Routes[0].Backend == nil {
 				t.Fatalf("generated text is not one reverse_proxy route:\n%s", src)
 			}
-			for _, f := range rules.Run(m, configFor(t, c.o, r.Queued)) {
+			for _, f := range res.Findings {
 				// A bare route cannot bound Caddy's shutdown (global options); --site does.
 				if c.o.Site == "" && f.Rule.ID == "proxy-shutdown-unbounded" {
 					continue

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -52,7 +53,7 @@ func TestGeneratedLintsClean(t *testing.T) {
 			}
 			m, findings := rulestest.Lint(t, dir)
 			for _, d := range m.Diags {
-				if d.Severity == "error" {
+				if d.Severity == parsers.Error {
 					t.Errorf("generated config does not parse: %s", d)
 				}
 			}

@@ -2,9 +2,11 @@ package terraform_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	gtf "github.com/no502/no502/generators/terraform"
-	"github.com/no502/no502/parsers"
-	tfparse "github.com/no502/no502/parsers/terraform"
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/rules"
 )
 
@@ -75,19 +76,27 @@ func TestGeneratedLintsClean(t *testing.T) {
 				match := strings.TrimSuffix(o.Path, "*")
 				cfgText = fmt.Sprintf("routes:\n  - match: %s\n    handler_timeout: %s\n", match, o.HandlerTimeout)
 			}
-			cfg, err := rules.ParseConfig(".no502.yaml", []byte(cfgText))
-			if err != nil {
+			if _, err := rules.ParseConfig(".no502.yaml", []byte(cfgText)); err != nil {
 				t.Fatal(err)
 			}
 			src := out + fmt.Sprintf(around, idle, label, label)
-			m := tfparse.Parse([]parsers.Input{{Path: "gen/main.tf", Abs: "/gen/main.tf", Src: []byte(src)}}, parsers.Options{})
+			// Linted as `no502 lint` lints a checkout: the module and its .no502.yaml.
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "gen"), 0o755)
+			os.WriteFile(filepath.Join(dir, "gen", "main.tf"), []byte(src), 0o644)
+			os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte(cfgText), 0o644)
+			res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Model
 			for _, d := range m.Diags {
 				t.Errorf("diag: %s", d)
 			}
 			if len(m.Backends) != 1 || len(m.Backends[0].Workloads) != 1 {
 				t.Fatalf("the generated target group was not linked: %+v", m.Backends)
 			}
-			for _, f := range rules.Run(m, cfg) {
+			for _, f := range res.Findings {
 				t.Errorf("finding on generated config: %s %s: %s", f.Pos, f.Rule.ID, f.Message)
 			}
 		})

@@ -133,7 +133,7 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*File, []parse
 	}
 	f := &File{Path: path, Src: src}
 	if bad := binaryOffset(src); bad >= 0 {
-		return f, []parsers.Diag{parsers.Error(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
+		return f, []parsers.Diag{parsers.Errorf(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
 	}
 	toks, comments, diags := Lex(path, src)
 	f.Comments = comments
@@ -150,7 +150,7 @@ func (p *parser) block(depth int, top bool) []*Directive {
 		t := p.toks[p.i]
 		if t.IsClose() {
 			if top {
-				p.diags = append(p.diags, parsers.Error(t.Pos, `unexpected "}": no block is open`))
+				p.diags = append(p.diags, parsers.Errorf(t.Pos, `unexpected "}": no block is open`))
 				p.i++
 				continue
 			}
@@ -198,10 +198,10 @@ func (p *parser) directive(depth int, top bool) *Directive {
 	}
 	d.Pos = span(d.Pos, d.Open)
 	if p.i < len(p.toks) && p.toks[p.i].Line == int(d.Open.Line) && !p.toks[p.i].IsClose() {
-		p.diags = append(p.diags, parsers.Error(p.toks[p.i].Pos, "unexpected token %q after '{' on the same line", p.toks[p.i].Text))
+		p.diags = append(p.diags, parsers.Errorf(p.toks[p.i].Pos, "unexpected token %q after '{' on the same line", p.toks[p.i].Text))
 	}
 	if depth+1 > p.maxDepth {
-		p.diags = append(p.diags, parsers.Error(d.Open, "blocks nested deeper than %d levels; the rest of the file is not read", p.maxDepth))
+		p.diags = append(p.diags, parsers.Errorf(d.Open, "blocks nested deeper than %d levels; the rest of the file is not read", p.maxDepth))
 		p.tooDeep = true
 		p.i = len(p.toks)
 		return d
@@ -216,7 +216,7 @@ func (p *parser) directive(depth int, top bool) *Directive {
 		p.i++
 		return d
 	}
-	p.diags = append(p.diags, parsers.Error(d.Open, `block opened here is never closed: missing "}"`))
+	p.diags = append(p.diags, parsers.Errorf(d.Open, `block opened here is never closed: missing "}"`))
 	if n := len(p.toks); n > 0 {
 		d.Pos = span(d.Pos, p.toks[n-1].Pos)
 	}

@@ -50,7 +50,7 @@ func TestCorpusNoPanic(t *testing.T) {
 				routes += len(h.Routes)
 			}
 			for _, d := range m.Diags {
-				if d.Severity == "error" {
+				if d.Severity == parsers.Error {
 					errs++
 				}
 			}

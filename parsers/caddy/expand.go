@@ -48,7 +48,7 @@ func (e *expander) addInput(in parsers.Input) *srcFile {
 	}
 	f, diags := ParseFile(in.Path, in.Src, e.opts)
 	e.m.Diags = append(e.m.Diags, diags...)
-	sf := &srcFile{abs: abs, file: f, mf: &parsers.File{Path: in.Path, Format: parsers.FormatCaddy, Src: in.Src}}
+	sf := &srcFile{abs: abs, file: f, mf: &parsers.File{Path: in.Path, Format: parsers.FormatCaddy, Src: in.Src, Comments: commentPositions(f)}}
 	e.files[abs] = sf
 	e.abs[in.Path] = abs
 	e.m.Files = append(e.m.Files, sf.mf)
@@ -249,7 +249,7 @@ func (e *expander) files4(d *Directive, pattern string) []*srcFile {
 		}
 		f, diags := ParseFile(display, src, e.opts)
 		e.m.Diags = append(e.m.Diags, diags...)
-		sf := &srcFile{abs: abs, file: f, mf: &parsers.File{Path: display, Format: parsers.FormatCaddy, Src: src}}
+		sf := &srcFile{abs: abs, file: f, mf: &parsers.File{Path: display, Format: parsers.FormatCaddy, Src: src, Comments: commentPositions(f)}}
 		e.files[abs] = sf
 		e.abs[display] = abs
 		e.m.Files = append(e.m.Files, sf.mf)
@@ -273,11 +273,11 @@ func (e *expander) read(abs string) (string, []byte, error) {
 }
 
 func (e *expander) errorf(p parsers.Pos, format string, args ...any) {
-	e.m.Diags = append(e.m.Diags, parsers.Error(p, format, args...))
+	e.m.Diags = append(e.m.Diags, parsers.Errorf(p, format, args...))
 }
 
 func (e *expander) note(p parsers.Pos, format string, args ...any) {
-	e.m.Diags = append(e.m.Diags, parsers.Note(p, format, args...))
+	e.m.Diags = append(e.m.Diags, parsers.Notef(p, format, args...))
 }
 
 // clone copies d (not its block: body rebuilds that) with import arguments substituted and the import chain
@@ -356,4 +356,16 @@ func replaceArgs(s string, args []string) string {
 		s = strings.ReplaceAll(s, fmt.Sprintf("{args.%d}", i), args[i])
 	}
 	return s
+}
+
+// commentPositions hands the lexer's comments to the model (parsers.File.Comments).
+func commentPositions(f *File) []parsers.Pos {
+	if f == nil || len(f.Comments) == 0 {
+		return nil
+	}
+	out := make([]parsers.Pos, len(f.Comments))
+	for i, c := range f.Comments {
+		out[i] = c.Pos
+	}
+	return out
 }

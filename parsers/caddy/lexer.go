@@ -183,7 +183,7 @@ func (l *lexer) quoted() {
 		}
 		b.WriteRune(l.advance())
 	}
-	l.diags = append(l.diags, parsers.Error(l.end(p), "unterminated quoted string"))
+	l.diags = append(l.diags, parsers.Errorf(l.end(p), "unterminated quoted string"))
 	l.emit(p, start, b.String(), true)
 }
 
@@ -199,7 +199,7 @@ func (l *lexer) backtick() {
 		}
 		l.advance()
 	}
-	l.diags = append(l.diags, parsers.Error(l.end(p), "unterminated backtick string"))
+	l.diags = append(l.diags, parsers.Errorf(l.end(p), "unterminated backtick string"))
 	l.emit(p, start, l.src[start+1:], true)
 }
 
@@ -266,6 +266,6 @@ func (l *lexer) heredoc() {
 			l.advance()
 		}
 	}
-	l.diags = append(l.diags, parsers.Error(l.end(p), "heredoc <<%s is never closed by a line holding %s", marker, marker))
+	l.diags = append(l.diags, parsers.Errorf(l.end(p), "heredoc <<%s is never closed by a line holding %s", marker, marker))
 	l.emit(p, start, strings.Join(lines, "\n"), true)
 }

@@ -18,7 +18,7 @@ func parseSrc(t *testing.T, src string) *parsers.Model {
 func noErrors(t *testing.T, m *parsers.Model) {
 	t.Helper()
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			t.Errorf("unexpected diagnostic: %s", d)
 		}
 	}
@@ -219,7 +219,7 @@ func TestImports(t *testing.T) {
 	}
 	var msgs []string
 	for _, d := range m.Diags {
-		msgs = append(msgs, d.Severity+": "+d.Message)
+		msgs = append(msgs, d.Severity.String()+": "+d.Message)
 	}
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{"missing.caddy: file not found", "import cycle", "outside the linted paths"} {

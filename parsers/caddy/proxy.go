@@ -20,11 +20,11 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 		ReadTimeout:    parsers.Def(time.Duration(0), defRespHeader),
 		ConnectTimeout: parsers.Def(3*time.Second, defDial),
 	}
-	if r.PathKind == "regex" {
+	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
 	}
 	be := &parsers.Backend{
-		Kind:          "caddy",
+		Kind:          parsers.BackendCaddy,
 		Pos:           name.Pos,
 		Block:         d.Range(),
 		KeepAliveIdle: parsers.Def(2*time.Minute, defKeepAlive),

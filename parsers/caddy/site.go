@@ -12,7 +12,7 @@ import (
 // single path cannot describe (several paths, other matchers, path_regexp).
 type pathCtx struct {
 	path string
-	kind string // "prefix", "exact", "regex"
+	kind parsers.PathKind
 	// strip is the prefix handle_path removes before inner matchers see the path.
 	strip string
 }
@@ -50,10 +50,10 @@ func (s *siteWalker) walk(ds []*Directive, ctx pathCtx) {
 		case "handle_path":
 			if d.HasBlock {
 				inner := s.narrow(ctx, d)
-				if inner.kind == "prefix" {
+				if inner.kind == parsers.PathPrefix {
 					inner.strip = strings.TrimSuffix(inner.path, "/")
 				} else {
-					inner.kind = "regex"
+					inner.kind = parsers.PathRegex
 				}
 				s.walk(d.Block, inner)
 			}
@@ -90,7 +90,7 @@ func (s *siteWalker) narrow(ctx pathCtx, d *Directive) pathCtx {
 		return ctx
 	}
 	inner := s.matcherPath(m.Text)
-	if ctx.strip != "" && inner.kind != "regex" {
+	if ctx.strip != "" && inner.kind != parsers.PathRegex {
 		inner.path = ctx.strip + inner.path
 	}
 	return combine(ctx, inner)
@@ -142,13 +142,13 @@ func pathOf(p string) pathCtx {
 func combine(outer, inner pathCtx) pathCtx {
 	inner.strip = outer.strip
 	switch {
-	case outer.kind == "regex" || inner.kind == "regex":
+	case outer.kind == parsers.PathRegex || inner.kind == parsers.PathRegex:
 		return pathCtx{kind: "regex"}
-	case outer.kind == "prefix" && strings.HasPrefix(inner.path, outer.path):
+	case outer.kind == parsers.PathPrefix && strings.HasPrefix(inner.path, outer.path):
 		return inner
-	case outer.kind == "exact" && inner.kind == "prefix" && strings.HasPrefix(outer.path, inner.path):
+	case outer.kind == parsers.PathExact && inner.kind == parsers.PathPrefix && strings.HasPrefix(outer.path, inner.path):
 		return outer
-	case inner.kind == "prefix" && outer.kind == "prefix" && strings.HasPrefix(outer.path, inner.path):
+	case inner.kind == parsers.PathPrefix && outer.kind == parsers.PathPrefix && strings.HasPrefix(outer.path, inner.path):
 		return outer
 	}
 	return pathCtx{kind: "regex"}
@@ -182,7 +182,7 @@ func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
 		Block:    d.Range(),
 		Respond:  &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
 	}
-	if r.PathKind == "regex" {
+	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
 	}
 	s.hop.Routes = append(s.hop.Routes, r)

@@ -130,7 +130,7 @@ func (b *builder) nlbHop(o *object, svc *parsers.Service) *parsers.Hop {
 	hc.UnhealthyThreshold = annInt(get, "healthcheck-unhealthy-threshold", 3, "AWS Load Balancer Controller default (Service) healthcheck-unhealthy-threshold 3")
 	be.Health = hc
 	b.m.Backends = append(b.m.Backends, be)
-	h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: "prefix", Pos: o.pos, Block: o.block, Backend: be})
+	h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: o.pos, Block: o.block, Backend: be})
 	return h
 }
 

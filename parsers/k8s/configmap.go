@@ -44,7 +44,7 @@ func readConfigMap(o *object, m *parsers.Model) *controllerConfig {
 		}
 		if v.Style != yaml.LiteralStyle {
 			// Positions inside a quoted or folded scalar cannot be mapped line by line.
-			m.Diags = append(m.Diags, parsers.Note(o.src.pos(k),
+			m.Diags = append(m.Diags, parsers.Notef(o.src.pos(k),
 				"%s in ConfigMap %s/%s is not a literal block scalar (|): not analysed", k.Value, o.namespace, o.name))
 			continue
 		}

@@ -1,8 +1,10 @@
 package k8s
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/parsers"
@@ -26,7 +28,7 @@ func corpusInputs(t testing.TB) []parsers.Input {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if Sniff(f, b) {
+		if sniff(f, b) {
 			in = append(in, parsers.Input{Path: filepath.Base(f), Src: b})
 		}
 	}
@@ -64,4 +66,16 @@ func TestCorpus(t *testing.T) {
 			t.Log(e.Path, e.Line, e.Col, e.Owner)
 		}
 	}
+}
+
+// sniff reports whether a file looks like a Kubernetes manifest: a YAML or JSON file
+// that mentions both apiVersion and kind. It picks the corpus files to parse (the loader
+// has its own, stricter check: parsers/load).
+func sniff(path string, src []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+	default:
+		return false
+	}
+	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind"))
 }

@@ -47,7 +47,7 @@ type annotation struct {
 // decodeFile reads every document of one file into objects. Errors and notes go to diags.
 func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*object {
 	if len(s.src) > maxBytes {
-		*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
+		*diags = append(*diags, parsers.Notef(parsers.Pos{File: s.path, Line: 1, Col: 1},
 			"skipped: %d MB is larger than the %d MB limit for one manifest file", len(s.src)>>20, maxBytes>>20))
 		return nil
 	}
@@ -66,7 +66,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*
 	dec := yaml.NewDecoder(bytes.NewReader(s.src))
 	for n := 0; ; n++ {
 		if n == maxDocs {
-			*diags = append(*diags, parsers.Note(parsers.Pos{File: s.path, Line: 1, Col: 1},
+			*diags = append(*diags, parsers.Notef(parsers.Pos{File: s.path, Line: 1, Col: 1},
 				"stopped after %d YAML documents; the rest of the file is not analysed", maxDocs))
 			break
 		}
@@ -191,7 +191,7 @@ func yamlError(s *source, err error) parsers.Diag {
 			}
 		}
 	}
-	return parsers.Error(parsers.Pos{File: s.path, Line: int32(line), Col: 1}, "invalid YAML: %s", msg)
+	return parsers.Errorf(parsers.Pos{File: s.path, Line: int32(line), Col: 1}, "invalid YAML: %s", msg)
 }
 
 // helmChart returns the chart directory of a Helm template (a file with {{ under a

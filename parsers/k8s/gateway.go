@@ -44,20 +44,20 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 		}
 		matches := items(val(rule, "matches"))
 		if len(matches) == 0 {
-			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: "prefix", Pos: s.pos(rule), Block: o.block, ReadTimeout: rt, Backend: be})
+			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: s.pos(rule), Block: o.block, ReadTimeout: rt, Backend: be})
 			continue
 		}
 		for _, m := range matches {
-			path, kind := "/", "prefix"
+			path, kind := "/", parsers.PathPrefix
 			if p := val(m, "path"); p != nil {
 				if v := str(p, "value"); v != "" {
 					path = v
 				}
 				switch str(p, "type") {
 				case "Exact":
-					kind = "exact"
+					kind = parsers.PathExact
 				case "RegularExpression":
-					kind = "regex"
+					kind = parsers.PathRegex
 				}
 			}
 			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: s.pos(m), Block: o.block, ReadTimeout: rt, Backend: be})
@@ -85,7 +85,7 @@ func targetGroupName(arn string) string {
 func (b *builder) targetGroupBinding(o *object) {
 	spec := val(o.node, "spec")
 	name := str(spec, "serviceRef", "name")
-	be := &parsers.Backend{Kind: "target-group", Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
+	be := &parsers.Backend{Kind: parsers.BackendTargetGroup, Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
 	if arn := str(spec, "targetGroupARN"); arn != "" {
 		be.Name, be.CloudName = arn, targetGroupName(arn)
 	}

@@ -25,7 +25,7 @@ const (
 // ingressPath is one path of an Ingress with the Service port it forwards to.
 type ingressPath struct {
 	path     string
-	pathKind string
+	pathKind parsers.PathKind
 	pos      parsers.Pos
 	svc      string
 	port     string // number or name
@@ -44,12 +44,12 @@ func readIngressPaths(o *object) []ingressPath {
 			if ip.path == "" {
 				ip.path = "/"
 			}
-			ip.pathKind = "prefix"
+			ip.pathKind = parsers.PathPrefix
 			if str(p, "pathType") == "Exact" {
-				ip.pathKind = "exact"
+				ip.pathKind = parsers.PathExact
 			}
 			ip.svc, ip.port = backendRef(val(p, "backend"))
-			if ip.path == "/" && ip.pathKind == "prefix" {
+			if ip.path == "/" && ip.pathKind == parsers.PathPrefix {
 				hasRoot = true
 			}
 			out = append(out, ip)
@@ -60,7 +60,7 @@ func readIngressPaths(o *object) []ingressPath {
 		db = val(spec, "backend")
 	}
 	if db != nil && !hasRoot {
-		ip := ingressPath{path: "/", pathKind: "prefix", pos: s.pos(db)}
+		ip := ingressPath{path: "/", pathKind: parsers.PathPrefix, pos: s.pos(db)}
 		ip.svc, ip.port = backendRef(db)
 		out = append(out, ip)
 	}
@@ -172,8 +172,8 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 			SendTimeout:    b.nginxSetting(o, "proxy-send-timeout", 60*time.Second),
 			HTTPVersion:    parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1"),
 		}
-		if regex && r.PathKind != "exact" {
-			r.PathKind = "regex"
+		if regex && r.PathKind != parsers.PathExact {
+			r.PathKind = parsers.PathRegex
 		}
 		r.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "ingress-nginx default proxy-next-upstream error timeout")
 		if a, ok := o.annotations[nginxPrefix+"proxy-next-upstream"]; ok {

@@ -9,24 +9,10 @@
 package k8s
 
 import (
-	"bytes"
-	"path/filepath"
 	"strings"
 
 	"github.com/no502/no502/parsers"
 )
-
-// Sniff reports whether a file looks like a Kubernetes manifest: a YAML or JSON file
-// that mentions both apiVersion and kind. It is cheap on purpose; Parse ignores documents
-// without them.
-func Sniff(path string, src []byte) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".yaml", ".yml", ".json":
-	default:
-		return false
-	}
-	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind"))
-}
 
 // builder holds what one Parse call has read so far.
 type builder struct {
@@ -56,7 +42,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
-				m.Diags = append(m.Diags, parsers.Note(parsers.Pos{File: in.Path, Line: 1, Col: 1},
+				m.Diags = append(m.Diags, parsers.Notef(parsers.Pos{File: in.Path, Line: 1, Col: 1},
 					"skipped Helm chart templates under %s/templates: render them first (helm template) to lint the manifests", chart))
 			}
 			continue

@@ -13,7 +13,8 @@ func (b *builder) link(hpas []*hpa) {
 	byLabel := map[string][]*parsers.Workload{}
 	for _, w := range b.m.Workloads {
 		byNS[w.Namespace] = append(byNS[w.Namespace], w)
-		byName[w.Namespace+"/"+w.Kind+"/"+w.Name] = append(byName[w.Namespace+"/"+w.Kind+"/"+w.Name], w)
+		key := w.Namespace + "/" + string(w.Kind) + "/" + w.Name
+		byName[key] = append(byName[key], w)
 		for k, v := range w.Labels {
 			key := w.Namespace + "\x00" + k + "=" + v
 			byLabel[key] = append(byLabel[key], w)

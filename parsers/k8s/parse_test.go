@@ -184,7 +184,7 @@ func TestPreStopForms(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	// Broken YAML is a positioned error; the other files still parse.
 	m := parse(t, "bad.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: [x\n", "ok.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
-	if len(m.Diags) != 1 || m.Diags[0].Severity != "error" || m.Diags[0].Pos.File != "bad.yaml" || m.Diags[0].Pos.Line < 2 {
+	if len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Error || m.Diags[0].Pos.File != "bad.yaml" || m.Diags[0].Pos.Line < 2 {
 		t.Errorf("diags: %v", m.Diags)
 	}
 	if len(m.Services) != 1 {
@@ -213,7 +213,7 @@ func TestBadInput(t *testing.T) {
 	// Deep nesting: the decoder's depth limit gives a positioned error, not a crash.
 	deep := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + "\n"
 	m = parse(t, "deep.yaml", deep)
-	if len(m.Diags) != 1 || m.Diags[0].Severity != "error" {
+	if len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Error {
 		t.Errorf("deep: %v", m.Diags)
 	}
 
@@ -221,7 +221,7 @@ func TestBadInput(t *testing.T) {
 	maxDocs := parsers.Options{}.Documents()
 	many := strings.Repeat("---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n", maxDocs+5)
 	m = parse(t, "many.yaml", many)
-	if len(m.Services) != maxDocs || len(m.Diags) != 1 || m.Diags[0].Severity != "info" {
+	if len(m.Services) != maxDocs || len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Info {
 		t.Errorf("many: %d services, diags %v", len(m.Services), m.Diags)
 	}
 }
@@ -229,7 +229,7 @@ func TestBadInput(t *testing.T) {
 func TestHelmTemplates(t *testing.T) {
 	tpl := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n"
 	m := parse(t, "charts/web/templates/deploy.yaml", tpl, "charts/web/templates/svc.yaml", tpl)
-	if len(m.Diags) != 1 || m.Diags[0].Severity != "info" || !strings.Contains(m.Diags[0].Message, "charts/web") {
+	if len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Info || !strings.Contains(m.Diags[0].Message, "charts/web") {
 		t.Errorf("want one info note per chart, got %v", m.Diags)
 	}
 	if len(m.Workloads) != 0 {
@@ -245,7 +245,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
-	if !Sniff("a.yaml", []byte("apiVersion: v1\nkind: Service\n")) || Sniff("a.txt", []byte("apiVersion: v1\nkind: x")) || Sniff("a.yml", []byte("foo: bar\n")) {
+	if !sniff("a.yaml", []byte("apiVersion: v1\nkind: Service\n")) || sniff("a.txt", []byte("apiVersion: v1\nkind: x")) || sniff("a.yml", []byte("foo: bar\n")) {
 		t.Error("sniff")
 	}
 }

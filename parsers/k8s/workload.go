@@ -30,7 +30,7 @@ const (
 func readWorkload(o *object) *parsers.Workload {
 	s := o.src
 	w := &parsers.Workload{
-		Kind:      o.kind,
+		Kind:      parsers.WorkloadKind(o.kind),
 		Format:    parsers.FormatK8s,
 		Name:      o.name,
 		Namespace: o.namespace,
@@ -45,10 +45,10 @@ func readWorkload(o *object) *parsers.Workload {
 		w.Labels = strMap(val(o.node, "metadata", "labels"))
 	}
 
-	switch o.kind {
-	case "Deployment", "StatefulSet", "ReplicaSet":
+	switch w.Kind {
+	case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
 		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Kubernetes default replicas 1")
-	case "Pod":
+	case parsers.Pod:
 		w.Replicas = parsers.Def(1, "a bare Pod is a single replica")
 	}
 	if o.kind == "Deployment" {

@@ -60,7 +60,8 @@ func resolveRef(m *parsers.Model, ref string) refs {
 }
 
 func workloadNamed(w *parsers.Workload, name string) bool {
-	return name == w.Name || name == w.Kind+"/"+w.Name || name == w.Kind+"/"+w.Namespace+"/"+w.Name
+	kind := string(w.Kind)
+	return name == w.Name || name == kind+"/"+w.Name || name == kind+"/"+w.Namespace+"/"+w.Name
 }
 
 // hasFile reports whether a file of the run is ref: equal, or ending in /ref (the config
@@ -127,7 +128,7 @@ func linkChains(m *parsers.Model, chains []parsers.DeclaredChain) {
 		for i, s := range c.Steps {
 			steps[i] = resolveRef(m, s.Ref)
 			if steps[i].empty() {
-				m.Diags = append(m.Diags, parsers.Note(s.Pos, "chain: %q matches nothing in the linted files; this link is ignored", s.Ref))
+				m.Diags = append(m.Diags, parsers.Notef(s.Pos, "chain: %q matches nothing in the linted files; this link is ignored", s.Ref))
 			}
 		}
 		for i := 0; i+1 < len(steps); i++ {
@@ -176,7 +177,7 @@ func applyBackends(m *parsers.Model, bs []parsers.DeclaredBackend) {
 	for _, b := range bs {
 		r := resolveRef(m, b.Match)
 		if len(r.workloads) == 0 {
-			m.Diags = append(m.Diags, parsers.Note(b.Pos, "backends: %q matches no workload in the linted files; this entry is ignored", b.Match))
+			m.Diags = append(m.Diags, parsers.Notef(b.Pos, "backends: %q matches no workload in the linted files; this entry is ignored", b.Match))
 			continue
 		}
 		for _, w := range r.workloads {

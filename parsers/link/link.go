@@ -37,7 +37,7 @@ func linkCloudNames(m *parsers.Model) {
 	byName := map[string][]*parsers.Backend{}
 	var names []string
 	for _, be := range m.Backends {
-		if be.Kind != "target-group" || be.CloudName == "" {
+		if be.Kind != parsers.BackendTargetGroup || be.CloudName == "" {
 			continue
 		}
 		if byName[be.CloudName] == nil {

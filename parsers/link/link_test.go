@@ -31,7 +31,7 @@ func loadDir(t *testing.T, files map[string]string, d *parsers.Declared) *parser
 	return res.Model
 }
 
-func hop(m *parsers.Model, kind string) *parsers.Hop {
+func hop(m *parsers.Model, kind parsers.HopKind) *parsers.Hop {
 	for _, h := range m.Hops {
 		if h.Kind == kind {
 			return h
@@ -196,7 +196,7 @@ resource "aws_lb_listener" "l" {
 	}
 	found := false
 	for _, dg := range m.Diags {
-		if dg.Pos.Line == 5 && dg.Severity == "info" {
+		if dg.Pos.Line == 5 && dg.Severity == parsers.Info {
 			found = true
 		}
 	}

@@ -53,7 +53,7 @@ func TestCorpusGate(t *testing.T) {
 				}
 				// Corpus files are fragments of repositories: an include of a file the
 				// corpus did not copy is reported, as it should be, but is no parse failure.
-				if d.Severity == "error" && !strings.Contains(d.Message, "file not found") {
+				if d.Severity == parsers.Error && !strings.Contains(d.Message, "file not found") {
 					failed[d.Pos.File] = true
 				}
 			}

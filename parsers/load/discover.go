@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
+	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers"
 )
 
@@ -129,7 +130,7 @@ func (w *walker) add(abs string, explicit bool) {
 	}
 	if len(w.out) >= w.maxFiles {
 		if len(w.out) == w.maxFiles {
-			w.notes = append(w.notes, parsers.Note(parsers.Pos{File: display, Line: 1, Col: 1},
+			w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
 				"more than %d files to lint; the rest are skipped (raise --max-files)", w.maxFiles))
 		}
 		w.maxFiles = -1 // note once
@@ -142,7 +143,7 @@ func (w *walker) add(abs string, explicit bool) {
 // walk adds every lintable file under root, honouring .gitignore files from the git
 // root down, and skipping hidden directories, vendor/ and node_modules/.
 func (w *walker) walk(root string) error {
-	base := findGitRoot(root)
+	base := gitdir.Root(root)
 	if base == "" {
 		base = root
 	}
@@ -176,7 +177,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 		if dir == root {
 			return err
 		}
-		w.notes = append(w.notes, parsers.Error(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
+		w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
 		return nil
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
@@ -219,19 +220,6 @@ func splitRel(base, dir string) []string {
 		return nil
 	}
 	return strings.Split(rel, string(filepath.Separator))
-}
-
-func findGitRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
 }
 
 // looksBinary reports whether src is not text: a NUL byte or invalid UTF-8 early on.

@@ -211,7 +211,7 @@ func safeParse(parse ParseFunc, format string, in []parsers.Input, opts parsers.
 		if r := recover(); r != nil {
 			m = &parsers.Model{}
 			for _, f := range in {
-				m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: f.Path, Line: 1, Col: 1},
+				m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: f.Path, Line: 1, Col: 1},
 					"internal error in the %s parser (please report it): %v", format, r))
 			}
 		}
@@ -269,20 +269,20 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 	pos := parsers.Pos{File: display, Line: 1, Col: 1}
 	st, err := os.Stat(abs)
 	if err != nil {
-		d := parsers.Error(pos, "cannot read file: %v", unwrapPathErr(err))
+		d := parsers.Errorf(pos, "cannot read file: %v", unwrapPathErr(err))
 		return nil, &d
 	}
 	if st.Size() > c.maxSize {
-		d := parsers.Note(pos, "file is %d MiB, over the %d MiB limit; skipped (raise --max-file-size)", st.Size()>>20, c.maxSize>>20)
+		d := parsers.Notef(pos, "file is %d MiB, over the %d MiB limit; skipped (raise --max-file-size)", st.Size()>>20, c.maxSize>>20)
 		return nil, &d
 	}
 	src, err = os.ReadFile(abs)
 	if err != nil {
-		d := parsers.Error(pos, "cannot read file: %v", unwrapPathErr(err))
+		d := parsers.Errorf(pos, "cannot read file: %v", unwrapPathErr(err))
 		return nil, &d
 	}
 	if looksBinary(src) {
-		d := parsers.Note(pos, "binary or non-UTF-8 file; skipped")
+		d := parsers.Notef(pos, "binary or non-UTF-8 file; skipped")
 		return nil, &d
 	}
 	c.put(abs, display, src)

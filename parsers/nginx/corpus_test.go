@@ -25,7 +25,7 @@ func corpusFiles(t testing.TB) []string {
 
 func hasError(ds []parsers.Diag) bool {
 	for _, d := range ds {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			return true
 		}
 	}
@@ -67,7 +67,7 @@ func TestCorpus(t *testing.T) {
 				ok++
 			} else {
 				for _, d := range diags {
-					if d.Severity == "error" {
+					if d.Severity == parsers.Error {
 						t.Logf("rejected: %s", d)
 						break
 					}

@@ -183,7 +183,7 @@ func firstDiff(a, b string) string {
 
 func firstError(ds []parsers.Diag) string {
 	for _, d := range ds {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			return d.String()
 		}
 	}

@@ -55,25 +55,16 @@ func newResolver(opts parsers.Options) *resolver {
 
 // add registers an already-read file (an input).
 func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *loaded {
+	if cfg != nil && len(cfg.Comments) > 0 {
+		f.Comments = make([]parsers.Pos, len(cfg.Comments))
+		for i, c := range cfg.Comments {
+			f.Comments[i] = c.Pos
+		}
+	}
 	ld := &loaded{abs: abs, cfg: cfg, file: f, input: input}
 	r.files[abs] = ld
 	r.order = append(r.order, ld)
 	return ld
-}
-
-// Resolve follows the include directives of cfg, a file read from abs, in place: each
-// followed include directive gets the parsed files in Directive.Included(). It returns the
-// files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
-// out-of-root includes, and syntax errors in included files).
-func Resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
-	r := newResolver(opts)
-	root := r.add(abs, cfg, &parsers.File{Path: cfg.Path, Format: parsers.FormatNginx, Src: cfg.Src}, true)
-	r.resolveRoot(root)
-	var files []*parsers.File
-	for _, ld := range r.order[1:] {
-		files = append(files, ld.file)
-	}
-	return files, r.diags
 }
 
 // isMain reports whether cfg looks like a main nginx.conf (it has top-level http or
@@ -131,29 +122,29 @@ func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 // include follows one include directive found in file ld.
 func (r *resolver) include(ld *loaded, d *Directive) {
 	if len(d.Args) != 1 {
-		r.diags = append(r.diags, parsers.Error(d.Pos(), "include takes exactly one path, got %d", len(d.Args)))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include takes exactly one path, got %d", len(d.Args)))
 		return
 	}
 	pat := d.Arg(0)
 	if pat == "" {
-		r.diags = append(r.diags, parsers.Error(d.Pos(), "include with an empty path"))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include with an empty path"))
 		return
 	}
 	if strings.Contains(pat, "$") {
 		// nginx does not expand variables in include; the literal name almost never exists.
-		r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s names a variable; not followed", pat))
+		r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s names a variable; not followed", pat))
 		return
 	}
 	glob := hasGlobMeta(pat)
 	var paths []string
 	if filepath.IsAbs(pat) {
 		if !r.opts.Within(filepath.Clean(pat)) {
-			r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s is outside the linted paths; not followed", pat))
+			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 			return
 		}
 		paths = r.expand(filepath.Clean(pat), glob)
 		if paths == nil && !glob {
-			r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s: file not found; not followed (an absolute path, usually present on the server)", pat))
+			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: file not found; not followed (an absolute path, usually present on the server)", pat))
 			return
 		}
 	} else {
@@ -166,14 +157,14 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 		}
 		if paths == nil && !glob {
 			if r.fragment && r.existsAbove(pat) {
-				r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s is outside the linted paths; not followed", pat))
+				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 				return
 			}
 			if stockFile(pat) {
-				r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s: not in the linted paths; assumed to be the file the nginx package installs in its conf directory, not followed", pat))
+				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: not in the linted paths; assumed to be the file the nginx package installs in its conf directory, not followed", pat))
 				return
 			}
-			r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: file not found (relative to %s)", pat, r.prefix))
+			r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: file not found (relative to %s)", pat, r.prefix))
 			return
 		}
 	}
@@ -188,7 +179,7 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 			static = filepath.Dir(static)
 		}
 		if !r.opts.Within(static) {
-			r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s is outside the linted paths; not followed", pat))
+			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 			return
 		}
 	}
@@ -201,7 +192,7 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 		r.follow(ld, d, p)
 	}
 	if outside {
-		r.diags = append(r.diags, parsers.Note(d.Pos(), "include %s is outside the linted paths; not followed", pat))
+		r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 	}
 }
 
@@ -320,7 +311,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 			names = append(names, c.file.Path)
 		}
 		names = append(names, t.file.Path)
-		r.diags = append(r.diags, parsers.Error(d.Pos(), "include cycle: %s", strings.Join(names, " → ")))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include cycle: %s", strings.Join(names, " → ")))
 		return
 	}
 	limit := r.opts.Includes()
@@ -330,14 +321,14 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		add = t.size
 	}
 	if r.count+add > limit {
-		r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: more than %d included files; not followed", d.RawArg(0), limit))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %d included files; not followed", d.RawArg(0), limit))
 		return
 	}
 	r.count += add
 	if t == nil {
 		display, src, err := r.read(abs)
 		if err != nil {
-			r.diags = append(r.diags, parsers.Error(d.Pos(), "include %s: %v", d.RawArg(0), err))
+			r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: %v", d.RawArg(0), err))
 			return
 		}
 		cfg, diags := ParseFile(display, src, r.opts)

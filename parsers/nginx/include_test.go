@@ -33,7 +33,7 @@ func resolveFile(t *testing.T, dir, name string, opts parsers.Options) (*Config,
 		t.Fatal(err)
 	}
 	cfg, diags := ParseFile(abs, src)
-	files, more := Resolve(cfg, abs, opts)
+	files, more := resolve(cfg, abs, opts)
 	return cfg, files, append(diags, more...)
 }
 
@@ -103,7 +103,7 @@ func TestIncludeFragmentFallsBackToParents(t *testing.T) {
 	// Not found anywhere: an error at the include.
 	dir = writeTree(t, map[string]string{"sites-enabled/app": "server {\n  include nope.conf;\n}\n"})
 	_, _, diags = resolveFile(t, dir, "sites-enabled/app", parsers.Options{Roots: []string{dir}})
-	if len(diags) != 1 || diags[0].Severity != "error" || diags[0].Pos.Line != 2 || !strings.Contains(diags[0].Message, "nope.conf: file not found") {
+	if len(diags) != 1 || diags[0].Severity != parsers.Error || diags[0].Pos.Line != 2 || !strings.Contains(diags[0].Message, "nope.conf: file not found") {
 		t.Errorf("diags = %v", diags)
 	}
 
@@ -143,16 +143,16 @@ func TestIncludeMissingAndOutside(t *testing.T) {
 	// Missing absolute include inside the roots (or with no roots): a note, not an error.
 	abs := filepath.Join(dir, "nope.types")
 	cfg, _ := ParseFile("m.conf", []byte("include "+abs+";\n"))
-	_, diags = Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{})
-	if len(diags) != 1 || diags[0].Severity != "info" || !strings.Contains(diags[0].Message, "file not found") {
+	_, diags = resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{})
+	if len(diags) != 1 || diags[0].Severity != parsers.Info || !strings.Contains(diags[0].Message, "file not found") {
 		t.Errorf("missing absolute: %v", diags)
 	}
 	// Outside files are not read, even through a symlink inside the roots.
 	outside := writeTree(t, map[string]string{"secret": "root:x:0:0;\n"})
 	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "link.conf")); err == nil {
 		cfg, _ := ParseFile("m.conf", []byte("include link.conf;\n"))
-		files, diags := Resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{Roots: []string{dir}})
-		if len(files) != 0 || len(diags) != 1 || diags[0].Severity != "info" {
+		files, diags := resolve(cfg, filepath.Join(dir, "m.conf"), parsers.Options{Roots: []string{dir}})
+		if len(files) != 0 || len(diags) != 1 || diags[0].Severity != parsers.Info {
 			t.Errorf("symlink escape: files %d, diags %v", len(files), diags)
 		}
 	}
@@ -166,7 +166,7 @@ func TestIncludeCycle(t *testing.T) {
 		"self.conf":  "include self.conf;\n",
 	})
 	cfg, _, diags := resolveFile(t, dir, "nginx.conf", parsers.Options{Roots: []string{dir}})
-	if len(diags) != 1 || diags[0].Severity != "error" || !strings.HasSuffix(diags[0].Pos.File, "b.conf") || diags[0].Pos.Line != 2 {
+	if len(diags) != 1 || diags[0].Severity != parsers.Error || !strings.HasSuffix(diags[0].Pos.File, "b.conf") || diags[0].Pos.Line != 2 {
 		t.Fatalf("diags = %v", diags)
 	}
 	if !strings.Contains(diags[0].Message, "include cycle: ") || !strings.Contains(diags[0].Message, "a.conf → ") {
@@ -218,7 +218,7 @@ func TestIncludeFragmentStaysInRoots(t *testing.T) {
 	root := filepath.Join(parent, "site")
 	_, files, diags := resolveFile(t, parent, "site/app", parsers.Options{Roots: []string{root}})
 	// Found above the roots: not followed, and not reported as missing.
-	if len(files) != 0 || len(diags) != 1 || diags[0].Severity != "info" || !strings.Contains(diags[0].Message, "outside the linted paths") {
+	if len(files) != 0 || len(diags) != 1 || diags[0].Severity != parsers.Info || !strings.Contains(diags[0].Message, "outside the linted paths") {
 		t.Errorf("files %d, diags %v", len(files), diags)
 	}
 }
@@ -230,7 +230,7 @@ func TestIncludeGlobEscape(t *testing.T) {
 	if len(files) != 0 || names(cfg.Directives) != "http{include include}" {
 		t.Errorf("glob escaped the roots: %d files", len(files))
 	}
-	if len(diags) != 2 || diags[0].Severity != "info" || !strings.Contains(diags[1].Message, "outside the linted paths") {
+	if len(diags) != 2 || diags[0].Severity != parsers.Info || !strings.Contains(diags[1].Message, "outside the linted paths") {
 		t.Errorf("diags = %v", diags)
 	}
 }
@@ -246,7 +246,7 @@ func TestStockIncludeIsANote(t *testing.T) {
 		t.Fatalf("want 2 notes, got %v", m.Diags)
 	}
 	for _, d := range m.Diags {
-		if d.Severity != "info" {
+		if d.Severity != parsers.Info {
 			t.Errorf("%s: want a note", d)
 		}
 	}
@@ -259,4 +259,19 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// resolve follows the include directives of cfg, a file read from abs, in place: each
+// followed include directive gets the parsed files in Directive.Included(). It returns the
+// files pulled in (each with IncludedBy set) and diagnostics (missing, cyclic or
+// out-of-root includes, and syntax errors in included files).
+func resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []parsers.Diag) {
+	r := newResolver(opts)
+	root := r.add(abs, cfg, &parsers.File{Path: cfg.Path, Format: parsers.FormatNginx, Src: cfg.Src}, true)
+	r.resolveRoot(root)
+	var files []*parsers.File
+	for _, ld := range r.order[1:] {
+		files = append(files, ld.file)
+	}
+	return files, r.diags
 }

@@ -103,7 +103,7 @@ func (l *lexer) adv() {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func (l *lexer) errorf(p parsers.Pos, format string, args ...any) {
-	l.diags = append(l.diags, parsers.Error(p, format, args...))
+	l.diags = append(l.diags, parsers.Errorf(p, format, args...))
 }
 
 // next returns the next token; tEOF at the end (or after a fatal error).

@@ -263,7 +263,7 @@ func (b *builder) apply(log []event, reported map[*Directive]bool) {
 }
 
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
-	diag := parsers.Error(pos, format, args...)
+	diag := parsers.Errorf(pos, format, args...)
 	b.log = append(b.log, event{diag: &diag, dir: d})
 }
 
@@ -601,31 +601,31 @@ func (b *builder) integer(d *Directive, i int) parsers.Setting[int] {
 
 // locationMatch splits a location's arguments into the path and its kind. nginx also
 // accepts the modifier glued to the path ("=/x", "~\.php$").
-func locationMatch(d *Directive) (string, string) {
+func locationMatch(d *Directive) (string, parsers.PathKind) {
 	if len(d.Args) >= 2 {
 		p := d.Arg(1)
 		switch d.Arg(0) {
 		case "=":
-			return p, "exact"
+			return p, parsers.PathExact
 		case "~", "~*":
-			return p, "regex"
+			return p, parsers.PathRegex
 		}
-		return p, "prefix"
+		return p, parsers.PathPrefix
 	}
 	v := d.Arg(0)
 	switch {
 	case strings.HasPrefix(v, "@"):
-		return v, "named"
+		return v, parsers.PathNamed
 	case strings.HasPrefix(v, "^~"):
-		return v[2:], "prefix"
+		return v[2:], parsers.PathPrefix
 	case strings.HasPrefix(v, "~*"):
-		return v[2:], "regex"
+		return v[2:], parsers.PathRegex
 	case strings.HasPrefix(v, "~"):
-		return v[1:], "regex"
+		return v[1:], parsers.PathRegex
 	case strings.HasPrefix(v, "="):
-		return v[1:], "exact"
+		return v[1:], parsers.PathExact
 	}
-	return v, "prefix"
+	return v, parsers.PathPrefix
 }
 
 // Cloudflare's published origin-facing ranges (https://www.cloudflare.com/ips/).
@@ -731,7 +731,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 }
 
 // newBackend allocates a backend.
-func (b *builder) newBackend(kind, name string, pos parsers.Pos, block parsers.Range) *parsers.Backend {
+func (b *builder) newBackend(kind parsers.BackendKind, name string, pos parsers.Pos, block parsers.Range) *parsers.Backend {
 	be := &carve(&b.backendSlab, 1)[0]
 	be.Kind, be.Name, be.Pos, be.Block = kind, name, pos, block
 	return be

@@ -15,7 +15,7 @@ func parseOne(t *testing.T, src string, opts parsers.Options) *parsers.Model {
 	t.Helper()
 	m := Parse([]parsers.Input{{Path: "nginx.conf", Abs: "/x/nginx.conf", Src: []byte(src)}}, opts)
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			t.Errorf("diag: %s", d)
 		}
 	}

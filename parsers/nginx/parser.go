@@ -311,11 +311,11 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, []parsers.Diag) {
 	cfg := &Config{Path: path, Src: src}
 	if bad := binaryOffset(src); bad >= 0 {
-		return cfg, []parsers.Diag{parsers.Error(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
+		return cfg, []parsers.Diag{parsers.Errorf(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
 	}
 	if len(src) > math.MaxInt32 {
 		// Offsets are kept in 32 bits; the file size limit is far below this.
-		return cfg, []parsers.Diag{parsers.Error(parsers.Pos{File: path, Line: 1, Col: 1}, "file larger than 2 GiB; not read")}
+		return cfg, []parsers.Diag{parsers.Errorf(parsers.Pos{File: path, Line: 1, Col: 1}, "file larger than 2 GiB; not read")}
 	}
 	// The lexer's tokens and every Text are slices of this string. It shares src's
 	// memory instead of copying it (a large config is megabytes): sources are read-only
@@ -397,7 +397,7 @@ type parser struct {
 }
 
 func (p *parser) errorf(pos parsers.Pos, format string, args ...any) {
-	p.diags = append(p.diags, parsers.Error(pos, format, args...))
+	p.diags = append(p.diags, parsers.Errorf(pos, format, args...))
 }
 
 // add appends d to the innermost open block (or the top level).

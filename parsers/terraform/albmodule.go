@@ -59,7 +59,7 @@ func (b *builder) albModule(c *call) {
 			}
 			it.node.alias("backend_protocol", "protocol")
 			name := fmt.Sprintf("%s.target_groups[%s]", addr, it.key)
-			be := &parsers.Backend{Kind: "target-group", Name: name, Pos: it.pos, Block: it.node.rng}
+			be := &parsers.Backend{Kind: parsers.BackendTargetGroup, Name: name, Pos: it.pos, Block: it.node.rng}
 			if tgName := it.node.strSetting("name", "", ""); tgName.Known() {
 				be.CloudName = tgName.Value
 			}
@@ -86,7 +86,7 @@ func (b *builder) albModule(c *call) {
 		}
 		return nil
 	}
-	route := func(owner *node, path, kind string, be *parsers.Backend) {
+	route := func(owner *node, path string, kind parsers.PathKind, be *parsers.Backend) {
 		if be == nil {
 			return
 		}
@@ -144,7 +144,7 @@ func (b *builder) albModule(c *call) {
 						}
 						for _, be := range forwards(a.node) {
 							for _, p := range paths {
-								route(r.node, p[0], p[1], be)
+								route(r.node, p[0], parsers.PathKind(p[1]), be)
 							}
 						}
 					}
@@ -191,7 +191,7 @@ func (b *builder) albModule(c *call) {
 				}
 				be := tgKey(a.node, "target_group_index", false)
 				for _, p := range paths {
-					route(r.node, p[0], p[1], be)
+					route(r.node, p[0], parsers.PathKind(p[1]), be)
 				}
 			}
 		}
@@ -220,7 +220,7 @@ func v8Paths(conds *objList) [][2]string {
 		}
 		for _, v := range vals {
 			p, k := routePath(v)
-			out = append(out, [2]string{p, k})
+			out = append(out, [2]string{p, string(k)})
 		}
 	}
 	if len(out) == 0 {
@@ -249,7 +249,7 @@ func modulePaths(conds *objList, key string) [][2]string {
 			}
 			for _, v := range vals {
 				p, k := routePath(v)
-				out = append(out, [2]string{p, k})
+				out = append(out, [2]string{p, string(k)})
 			}
 		}
 	}

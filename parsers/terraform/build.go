@@ -136,7 +136,7 @@ func (b *builder) classic(r *resource) {
 	h := &parsers.Hop{Kind: parsers.HopCLB, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
 	h.ClientIdleTimeout = n.secondsSetting("idle_timeout", 60*time.Second, idleDefault)
 	b.addHop(r.addr, h)
-	be := &parsers.Backend{Kind: "clb", Name: r.addr, Pos: n.pos, Block: n.rng}
+	be := &parsers.Backend{Kind: parsers.BackendCLB, Name: r.addr, Pos: n.pos, Block: n.rng}
 	draining := n.boolSetting("connection_draining", false, "Terraform default connection_draining false")
 	switch {
 	case !draining.Known():
@@ -150,7 +150,7 @@ func (b *builder) classic(r *resource) {
 		be.Health = classicHealth(hc)
 	}
 	b.addBackend(r.addr, be)
-	route := &parsers.Route{Hop: h, Path: "/", PathKind: "prefix", Pos: n.pos, Block: n.rng, ReadTimeout: h.ClientIdleTimeout, Backend: be}
+	route := &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: n.pos, Block: n.rng, ReadTimeout: h.ClientIdleTimeout, Backend: be}
 	h.Routes = append(h.Routes, route)
 }
 
@@ -177,7 +177,7 @@ func classicHealth(n *node) *parsers.HealthCheck {
 
 func (b *builder) targetGroup(r *resource) {
 	n := r.node
-	be := &parsers.Backend{Kind: "target-group", Name: r.addr, Pos: n.pos, Block: n.rng}
+	be := &parsers.Backend{Kind: parsers.BackendTargetGroup, Name: r.addr, Pos: n.pos, Block: n.rng}
 	if name := n.strSetting("name", "", ""); name.Known() {
 		be.CloudName = name.Value
 	}
@@ -270,7 +270,10 @@ func (b *builder) listenerRule(r *resource) {
 	if hop == nil {
 		return
 	}
-	type pk struct{ path, kind string }
+	type pk struct {
+		path string
+		kind parsers.PathKind
+	}
 	var paths []pk
 	for _, c := range n.blocks["condition"] {
 		var vals []string
@@ -307,7 +310,7 @@ func (b *builder) listenerRule(r *resource) {
 
 // routesFromAction adds a route per target group an action forwards to, or a route that
 // answers itself for a fixed-response action.
-func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path, kind string, owner *node) {
+func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path string, kind parsers.PathKind, owner *node) {
 	newRoute := func() *parsers.Route {
 		// No Block: the route's read timeout is the load balancer's idle_timeout, so a
 		// fix edits the hop, and a finding about it points at that attribute.
@@ -399,7 +402,7 @@ func (b *builder) link(be *parsers.Backend, w *parsers.Workload) {
 
 func (b *builder) ecsService(r *resource) {
 	n := r.node
-	w := &parsers.Workload{Kind: "ECSService", Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	w := &parsers.Workload{Kind: parsers.ECSService, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
 	sched := n.strSetting("scheduling_strategy", "REPLICA", "Terraform default scheduling_strategy REPLICA")
 	if sched.Known() && sched.Value == "REPLICA" {
 		w.Replicas = n.intSetting("desired_count", 0, "Terraform default desired_count 0")
@@ -444,7 +447,7 @@ func (b *builder) ecsService(r *resource) {
 
 func (b *builder) asg(r *resource) {
 	n := r.node
-	w := &parsers.Workload{Kind: "AutoScalingGroup", Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
+	w := &parsers.Workload{Kind: parsers.AutoScalingGroup, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
 	w.MinReplicas = n.intSetting("min_size", 0, "")
 	w.MaxReplicas = n.intSetting("max_size", 0, "")
 	w.Replicas = n.intSetting("desired_capacity", 0, "")
@@ -463,7 +466,7 @@ func (b *builder) asgAttachment(r *resource) {
 	n := r.node
 	var ws []*parsers.Workload
 	for _, ref := range b.mod.refs(exprOf(n.attr("autoscaling_group_name"))) {
-		if w := b.workloads[ref]; w != nil && w.Kind == "AutoScalingGroup" {
+		if w := b.workloads[ref]; w != nil && w.Kind == parsers.AutoScalingGroup {
 			ws = append(ws, w)
 		}
 	}
@@ -484,7 +487,7 @@ func (b *builder) appAutoscaling(r *resource) {
 	n := r.node
 	for _, ref := range b.mod.refs(exprOf(n.attr("resource_id"))) {
 		w := b.workloads[ref]
-		if w == nil || w.Kind != "ECSService" {
+		if w == nil || w.Kind != parsers.ECSService {
 			continue
 		}
 		w.MinReplicas = n.intSetting("min_capacity", 0, "")

@@ -10,9 +10,11 @@
 package terraform
 
 import (
+	"bytes"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -54,7 +56,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		display, src, err := opts.ReadFile(v)
 		if err != nil {
-			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: v, Line: 1, Col: 1}, "cannot read var file: %v", err))
+			m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: v, Line: 1, Col: 1}, "cannot read var file: %v", err))
 			continue
 		}
 		f := &parsers.File{Path: display, Format: parsers.FormatTerraform, Src: src}
@@ -78,7 +80,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.File) {
 	defer func() {
 		if r := recover(); r != nil && len(files) > 0 {
-			m.Diags = append(m.Diags, parsers.Error(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+			m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
 		}
 	}()
 	mod := newModule(m)
@@ -123,6 +125,7 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 		hf, diags = hcljson.Parse(f.Src, f.Path)
 	} else {
 		hf, diags = hclsyntax.ParseConfig(f.Src, f.Path, hcl.InitialPos)
+		f.Comments = comments(f)
 		if hf != nil {
 			if body, ok := hf.Body.(*hclsyntax.Body); ok {
 				for _, b := range body.Blocks {
@@ -134,6 +137,34 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 	}
 	m.Diags = append(m.Diags, convertDiags(f.Path, diags)...)
 	return hf
+}
+
+// comments lexes the comments of a native HCL file that holds a suppression
+// (parsers.SuppressMarker). hclsyntax's parser does not hand out its tokens, and lexing
+// every file a second time would cost a good part of a Terraform run for comments no one
+// reads; the marker check is one byte search.
+func comments(f *parsers.File) []parsers.Pos {
+	if !bytes.Contains(f.Src, []byte(parsers.SuppressMarker)) {
+		return nil
+	}
+	toks, _ := hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
+	var out []parsers.Pos
+	for _, t := range toks {
+		if t.Type != hclsyntax.TokenComment {
+			continue
+		}
+		r := t.Range
+		p := parsers.Pos{File: f.Path, Line: int32(r.Start.Line), Col: int32(r.Start.Column), Offset: int32(r.Start.Byte),
+			EndLine: int32(r.End.Line), EndCol: int32(r.End.Column), EndOffset: int32(r.End.Byte)}
+		if text := t.Bytes; !bytes.HasPrefix(text, []byte("/*")) {
+			// A line comment's token takes its line ending; the comment ends before it.
+			text = bytes.TrimRight(text, "\r\n")
+			p.EndLine, p.EndOffset = p.Line, p.Offset+int32(len(text))
+			p.EndCol = p.Col + int32(utf8.RuneCount(text))
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // convertDiags turns hcl errors into positioned Diags (warnings are dropped: they are
@@ -152,7 +183,7 @@ func convertDiags(file string, diags hcl.Diagnostics) []parsers.Diag {
 		if d.Detail != "" {
 			msg += ": " + d.Detail
 		}
-		out = append(out, parsers.Error(pos, "%s", msg))
+		out = append(out, parsers.Errorf(pos, "%s", msg))
 	}
 	return out
 }

@@ -113,7 +113,7 @@ resource "aws_lb" "web" {
 // A syntax error is a positioned diag; the other files of the module are still read.
 func TestSyntaxError(t *testing.T) {
 	m := parse(t, nil, "m/bad.tf", "resource \"aws_lb\" \"x\" {\n  idle_timeout = \n}\n", "m/main.tf", lb)
-	if len(m.Diags) == 0 || m.Diags[0].Pos.File != "m/bad.tf" || m.Diags[0].Pos.Line != 2 || m.Diags[0].Severity != "error" {
+	if len(m.Diags) == 0 || m.Diags[0].Pos.File != "m/bad.tf" || m.Diags[0].Pos.Line != 2 || m.Diags[0].Severity != parsers.Error {
 		t.Fatalf("want an error at m/bad.tf:2, got %v", m.Diags)
 	}
 	found := false
@@ -187,7 +187,7 @@ resource "aws_autoscaling_group" "asg" {
 	h := m.Hops[0]
 	var got []string
 	for _, r := range h.Routes {
-		s := r.Path + " " + r.PathKind
+		s := r.Path + " " + string(r.PathKind)
 		if r.Respond != nil {
 			s += " respond"
 		}

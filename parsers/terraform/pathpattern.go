@@ -1,6 +1,10 @@
 package terraform
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
 
 // routePath turns an ALB path_pattern value into a route path and kind. ALB patterns
 // are case-sensitive globs where * matches any characters and ? exactly one:
@@ -10,10 +14,10 @@ import "strings"
 //
 // A wildcard anywhere else ("/v?/users", "*/health") matches a set of paths no prefix
 // describes; it is kind "regex", which budget matching skips rather than guess.
-func routePath(pattern string) (path, kind string) {
+func routePath(pattern string) (path string, kind parsers.PathKind) {
 	p := strings.TrimSpace(pattern)
 	if p == "" {
-		return "", "regex"
+		return "", parsers.PathRegex
 	}
 	i := strings.IndexAny(p, "*?")
 	switch {
@@ -21,16 +25,16 @@ func routePath(pattern string) (path, kind string) {
 		if !strings.HasPrefix(p, "/") {
 			p = "/" + p
 		}
-		return p, "exact"
+		return p, parsers.PathExact
 	case i == len(p)-1 && p[i] == '*':
 		prefix := p[:i]
 		if prefix == "" {
 			prefix = "/"
 		}
 		if !strings.HasPrefix(prefix, "/") {
-			return p, "regex"
+			return p, parsers.PathRegex
 		}
-		return prefix, "prefix"
+		return prefix, parsers.PathPrefix
 	}
-	return p, "regex"
+	return p, parsers.PathRegex
 }

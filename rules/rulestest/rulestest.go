@@ -7,48 +7,32 @@
 package rulestest
 
 import (
+	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
 )
 
 var wantRE = regexp.MustCompile(`(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
 var quoted = regexp.MustCompile(`"([^"]+)"`)
 
-// Lint loads dir with its .no502.yaml (if any) and returns the model and the findings
-// the CLI would report (suppressions applied).
+// Lint lints dir exactly as `no502 lint --fix` reads it (lint.Run: its .no502.yaml,
+// context files, edit resolution, suppressions) and returns the model and the findings
+// reported, so a testdata file can show a no502:ignore comment silencing a finding (and
+// an unused one being reported).
 func Lint(t testing.TB, dir string) (*parsers.Model, []rules.Finding) {
 	t.Helper()
-	cfg := rules.DefaultConfig()
-	if p := filepath.Join(dir, rules.ConfigFileName); fileExists(p) {
-		c, err := rules.LoadConfig(p, rules.ConfigFileName)
-		if err != nil {
-			t.Fatalf("%s: %v", dir, err)
-		}
-		cfg = c
-	}
-	res, err := load.Load([]string{"."}, load.Options{
-		Cwd:     dir,
-		Ignored: cfg.Ignored,
-		Parse:   cfg.ParseOptions(),
-	})
+	res, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, ResolveEdits: true})
 	if err != nil {
-		t.Fatalf("load %s: %v", dir, err)
+		t.Fatalf("lint %s: %v", dir, err)
 	}
-	// Suppressions apply as in the CLI, so a testdata file can show a no502:ignore comment
-	// silencing a finding (and an unused one being reported).
-	kept, unused := rules.Suppress(res.Model, cfg, rules.Run(res.Model, cfg), false)
-	all := append(kept, unused...)
-	rules.SortFindings(all)
-	return res.Model, all
+	return res.Model, res.Findings
 }
 
 // Run lints dir and checks the findings against the want comments of its files.
@@ -79,7 +63,7 @@ func Run(t *testing.T, dir string) []rules.Finding {
 		msgs[k] = append(msgs[k], f.Rule.ID+": "+f.Message)
 	}
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			k := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
 			got[k] = append(got[k], "error")
 			msgs[k] = append(msgs[k], "error: "+d.Message)
@@ -119,9 +103,4 @@ func count(ids []string) map[string]int {
 		m[id]++
 	}
 	return m
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
 }

@@ -1,4 +1,4 @@
-package rules_test
+package suppress_test
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/config"
+	"github.com/no502/no502/lint/suppress"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -24,8 +26,8 @@ func lintFiles(t *testing.T, files map[string]string, noIgnore bool) (m *parsers
 		}
 	}
 	cfg := rules.DefaultConfig()
-	if src, ok := files[rules.ConfigFileName]; ok {
-		c, err := rules.ParseConfig(rules.ConfigFileName, []byte(src))
+	if src, ok := files[config.FileName]; ok {
+		c, err := rules.ParseConfig(config.FileName, []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +37,7 @@ func lintFiles(t *testing.T, files map[string]string, noIgnore bool) (m *parsers
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, unused = rules.Suppress(res.Model, cfg, rules.Run(res.Model, cfg), noIgnore)
+	kept, unused = suppress.Apply(res.Model, cfg, rules.Run(res.Model, cfg), noIgnore)
 	return res.Model, kept, unused
 }
 

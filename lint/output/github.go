@@ -1,10 +1,11 @@
-package main
+package output
 
 import (
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
@@ -12,9 +13,9 @@ import (
 // GitHub Actions workflow commands: each finding becomes an annotation on the pull
 // request's diff (https://docs.github.com/actions/reference/workflow-commands-for-github-actions).
 
-func init() { formatters["github"] = writeGitHub }
+func init() { register("github", writeGitHub) }
 
-func writeGitHub(w io.Writer, r *report, _ outputOptions) error {
+func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 	for _, d := range r.Errors {
 		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: parse error"), ghData(d.Message))
 	}
@@ -41,7 +42,7 @@ func writeGitHub(w io.Writer, r *report, _ outputOptions) error {
 		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(msg.String()))
 	}
 	// Lines that are not commands are plain log output.
-	fmt.Fprintln(w, summaryLine(r))
+	fmt.Fprintln(w, SummaryLine(r))
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"encoding/xml"
@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/rules"
 )
 
@@ -16,7 +17,7 @@ import (
 // them without failing the pipeline. A file that did not parse is an error. A clean run
 // has one passing case, so the report is never empty.
 
-func init() { formatters["junit"] = writeJUnit }
+func init() { register("junit", writeJUnit) }
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -51,7 +52,7 @@ type junitProblem struct {
 	Body    string `xml:",chardata"`
 }
 
-func writeJUnit(w io.Writer, r *report, o outputOptions) error {
+func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 	suites := map[string]*junitSuite{}
 	suite := func(file string) *junitSuite {
 		s := suites[file]
@@ -75,7 +76,7 @@ func writeJUnit(w io.Writer, r *report, o outputOptions) error {
 			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
 		}
 		body := junitBody(f)
-		if o.failOn != rules.Off && f.Severity >= o.failOn {
+		if o.FailOn != rules.Off && f.Severity >= o.FailOn {
 			c.Failure = &junitProblem{Message: f.Message, Type: f.Severity.String() + "/" + f.Rule.ID, Body: body}
 			s.Failures++
 		} else {
@@ -85,7 +86,7 @@ func writeJUnit(w io.Writer, r *report, o outputOptions) error {
 	}
 	out := junitSuites{Name: "no502"}
 	if len(suites) == 0 {
-		out.Suites = []junitSuite{{Name: "no502", Cases: []junitCase{{Name: summaryLine(r), Classname: "no502"}}}}
+		out.Suites = []junitSuite{{Name: "no502", Cases: []junitCase{{Name: SummaryLine(r), Classname: "no502"}}}}
 	}
 	var names []string
 	for n := range suites {

@@ -1,4 +1,6 @@
-package rules
+// Package baseline records the findings a project accepts today, so that CI fails only on
+// new ones (`no502 lint --write-baseline F`, then `--baseline F`).
+package baseline
 
 import (
 	"bytes"
@@ -7,20 +9,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 )
 
-// A baseline records the findings a project accepts today, so that CI fails only on new
-// ones (`no502 lint --write-baseline F`, then `--baseline F`). Findings are matched by
+// Findings are matched by
 // fingerprint, not by line number, so that an edit elsewhere in the file that shifts
 // lines does not turn old findings into new ones. The SARIF output's partialFingerprints
 // use the same function.
 
-// BaselineVersion is the version of the baseline file format.
-const BaselineVersion = 1
+// Version is the version of the baseline file format.
+const Version = 1
 
 // Fingerprint identifies a finding by its rule, its file (as the caller names it, with
 // forward slashes) and the text of the offending line with its blanks collapsed: stable
@@ -38,7 +42,7 @@ func NormaliseLine(s string) string {
 
 // LineTexts returns the source line each finding points at ("" when unknown), indexing
 // each file's lines once: a big file with thousands of findings is not rescanned for each.
-func LineTexts(m *parsers.Model, fs []Finding) []string {
+func LineTexts(m *parsers.Model, fs []rules.Finding) []string {
 	out := make([]string, len(fs))
 	index := map[string][]int{}
 	for i, f := range fs {
@@ -70,13 +74,13 @@ func LineTexts(m *parsers.Model, fs []Finding) []string {
 
 // Baseline is the .no502-baseline.json file.
 type Baseline struct {
-	Version  int             `json:"version"`
-	Tool     string          `json:"tool"`
-	Findings []BaselineEntry `json:"findings"`
+	Version  int     `json:"version"`
+	Tool     string  `json:"tool"`
+	Findings []Entry `json:"findings"`
 }
 
-// BaselineEntry is one accepted finding, or several identical ones (Count).
-type BaselineEntry struct {
+// Entry is one accepted finding, or several identical ones (Count).
+type Entry struct {
 	Rule        string `json:"rule"`
 	File        string `json:"file"`
 	Text        string `json:"text"` // the offending line, normalised: for people reading the file
@@ -84,22 +88,22 @@ type BaselineEntry struct {
 	Count       int    `json:"count"`
 }
 
-// BaselineKey is what a finding is matched on: its rule, file and fingerprint.
-type BaselineKey struct {
+// Key is what a finding is matched on: its rule, file and fingerprint.
+type Key struct {
 	Rule, File, Text string
 }
 
-// NewBaseline records findings, given each one's key (same order). Entries are sorted so
+// New records findings, given each one's key (same order). Entries are sorted so
 // that rewriting the baseline gives a small diff.
-func NewBaseline(keys []BaselineKey) *Baseline {
-	counts := map[BaselineKey]int{}
+func New(keys []Key) *Baseline {
+	counts := map[Key]int{}
 	for _, k := range keys {
 		k.Text = NormaliseLine(k.Text)
 		counts[k]++
 	}
-	b := &Baseline{Version: BaselineVersion, Tool: "no502", Findings: []BaselineEntry{}}
+	b := &Baseline{Version: Version, Tool: "no502", Findings: []Entry{}}
 	for k, n := range counts {
-		b.Findings = append(b.Findings, BaselineEntry{Rule: k.Rule, File: k.File, Text: k.Text,
+		b.Findings = append(b.Findings, Entry{Rule: k.Rule, File: k.File, Text: k.Text,
 			Fingerprint: Fingerprint(k.Rule, k.File, k.Text), Count: n})
 	}
 	sort.Slice(b.Findings, func(i, j int) bool {
@@ -122,16 +126,16 @@ func (b *Baseline) Write(w io.Writer) error {
 	return enc.Encode(b)
 }
 
-// ReadBaseline parses a baseline file.
-func ReadBaseline(r io.Reader) (*Baseline, error) {
+// Read parses a baseline file.
+func Read(r io.Reader) (*Baseline, error) {
 	var b Baseline
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("not a no502 baseline: %v", err)
 	}
-	if b.Version != BaselineVersion {
-		return nil, fmt.Errorf("baseline version %d, this no502 reads version %d (rewrite it with --write-baseline)", b.Version, BaselineVersion)
+	if b.Version != Version {
+		return nil, fmt.Errorf("baseline version %d, this no502 reads version %d (rewrite it with --write-baseline)", b.Version, Version)
 	}
 	return &b, nil
 }
@@ -139,7 +143,7 @@ func ReadBaseline(r io.Reader) (*Baseline, error) {
 // Filter returns the findings that are not in the baseline (keys[i] is fs[i]'s key) and
 // how many were. Each entry absorbs at most Count findings, so a second copy of an
 // accepted mistake is new.
-func (b *Baseline) Filter(fs []Finding, keys []BaselineKey) (fresh []Finding, known int) {
+func (b *Baseline) Filter(fs []rules.Finding, keys []Key) (fresh []rules.Finding, known int) {
 	left := map[string]int{}
 	for _, e := range b.Findings {
 		left[e.Fingerprint] += e.Count
@@ -154,4 +158,52 @@ func (b *Baseline) Filter(fs []Finding, keys []BaselineKey) (fresh []Finding, kn
 		fresh = append(fresh, f)
 	}
 	return fresh, known
+}
+
+// Baselines name files relative to the baseline file's own directory, so the same
+// baseline works whether no502 runs from the repository root or from a subdirectory.
+
+// Keys returns each finding's key for the baseline file at path (relative to cwd).
+func Keys(m *parsers.Model, fs []rules.Finding, path, cwd string) []Key {
+	dir := filepath.Dir(absPath(path, cwd))
+	texts := LineTexts(m, fs)
+	keys := make([]Key, len(fs))
+	for i, f := range fs {
+		file := f.Pos.File
+		if rel, err := filepath.Rel(dir, absPath(file, cwd)); err == nil {
+			file = filepath.ToSlash(rel)
+		}
+		keys[i] = Key{Rule: f.Rule.ID, File: file, Text: texts[i]}
+	}
+	return keys
+}
+
+func absPath(p, cwd string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(cwd, filepath.FromSlash(p))
+}
+
+// ReadFile reads a baseline file.
+func ReadFile(path string) (*Baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f)
+}
+
+// WriteFile records keys in the baseline file path and returns the baseline.
+func WriteFile(path string, keys []Key) (*Baseline, error) {
+	b := New(keys)
+	var buf bytes.Buffer
+	if err := b.Write(&buf); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

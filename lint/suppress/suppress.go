@@ -1,11 +1,16 @@
-package rules
+// Package suppress applies the suppressions written in the linted files: no502:ignore
+// comments and no502.dev/ignore annotations, and reports those that suppress nothing
+// (the unused-suppression rule, rules.UnusedSuppression).
+package suppress
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 )
 
 // Suppressions: `# no502:ignore rule-a,rule-b -- reason` on the line before a finding's
@@ -13,53 +18,6 @@ import (
 // of a file, and the Kubernetes annotation `no502.dev/ignore: "rule-a,rule-b"` on the
 // object. They are read from the files' source text after the rules ran, so no parser
 // has to keep comments; suppress_scan.go finds them, this file applies them.
-
-// UnusedSuppressionID is the ID of the rule that reports suppressions matching nothing.
-const UnusedSuppressionID = "unused-suppression"
-
-// unusedSuppression is registered so that its findings have a rule (an ID, a severity the
-// config can change, a doc page); its Run does nothing: Suppress reports for it.
-var unusedSuppression = &Rule{
-	ID:       UnusedSuppressionID,
-	Category: Health,
-	Severity: Info,
-	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
-	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
-	Run:      func(*Pass) {},
-	Doc: `# unused-suppression
-
-A suppression (a ` + "`# no502:ignore rule-id`" + ` comment, a ` + "`no502:ignore-file`" + ` comment or a
-` + "`no502.dev/ignore`" + ` annotation) that matches no finding, names a rule that does not exist, or
-sits where it is never read (` + "`no502:ignore-file`" + ` below the first comment block of a file).
-
-## Why it matters
-
-A suppression is a decision that one finding is acceptable. Once the config changes, a stale
-suppression no longer hides anything today, but it will silently hide the next problem of that
-rule on that line or in that file: a health check that can never fail, a single upstream,
-a timeout below the handler budget. Those are the 502s no502 exists to catch, so a stale
-suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
-the ` + "`health`" + ` category because it is about the health of the checks themselves: a suppression that
-outlived its reason keeps a future failure out of sight, much like a health check that
-never fails.
-
-A misspelt rule ID is reported the same way: it suppresses nothing.
-
-## Fix
-
-Remove the suppression, or the rule IDs in it that no longer match (the fix does this for
-comments). Rules switched off in ` + "`.no502.yaml`" + ` are not reported as unused: the suppression may be
-needed under another config. ` + "`--no-ignore`" + ` shows every finding and reports no suppression.
-
-## Sources
-
-- staticcheck: "this linter directive didn't match anything; should it be removed?"
-  (https://staticcheck.dev/docs/configuration/#line-based-linter-directives)
-- ruff RUF100 unused-noqa (https://docs.astral.sh/ruff/rules/unused-noqa/)
-`,
-}
-
-func init() { Register(unusedSuppression) }
 
 // directive kinds.
 const (
@@ -84,8 +42,8 @@ type directive struct {
 	del, list parsers.Range
 }
 
-func (d *directive) covers(f Finding) bool {
-	if d.misplaced || f.Pos.File != d.file || f.Rule.ID == UnusedSuppressionID {
+func (d *directive) covers(f rules.Finding) bool {
+	if d.misplaced || f.Pos.File != d.file || f.Rule.ID == rules.UnusedSuppressionID {
 		return false
 	}
 	switch d.kind {
@@ -111,12 +69,12 @@ func (d *directive) covers(f Finding) bool {
 	return false
 }
 
-// Suppress drops the findings a suppression in the linted files covers and returns the
+// Apply drops the findings a suppression in the linted files covers and returns the
 // rest (kept) and a finding of the unused-suppression rule for each suppression that
 // covered nothing (unused; empty when that rule is off). With noIgnore every finding is
 // kept and nothing is reported. Findings in embedded configs carry host positions, so a
 // comment in the ConfigMap's YAML applies to them.
-func Suppress(m *parsers.Model, cfg *Config, fs []Finding, noIgnore bool) (kept, unused []Finding) {
+func Apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool) (kept, unused []rules.Finding) {
 	if noIgnore || m == nil {
 		return fs, nil
 	}
@@ -146,31 +104,31 @@ func Suppress(m *parsers.Model, cfg *Config, fs []Finding, noIgnore bool) (kept,
 }
 
 // reportUnused makes the unused-suppression findings.
-func reportUnused(m *parsers.Model, cfg *Config, dirs []*directive) []Finding {
+func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive) []rules.Finding {
 	if cfg == nil {
-		cfg = DefaultConfig()
+		cfg = config.Default()
 	}
-	sev := unusedSuppression.Severity
-	if o, ok := cfg.Rules[UnusedSuppressionID]; ok {
+	sev := rules.UnusedSuppression.Severity
+	if o, ok := cfg.Rules[rules.UnusedSuppressionID]; ok {
 		sev = o.Value
 	}
-	if sev == Off {
+	if sev == parsers.Off {
 		return nil
 	}
 	// A file that did not parse produced no findings, so its suppressions matched
 	// nothing for a reason that has nothing to do with them.
 	broken := map[string]bool{}
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			broken[d.Pos.File] = true
 		}
 	}
-	var out []Finding
+	var out []rules.Finding
 	for _, d := range dirs {
 		if broken[d.file] {
 			continue
 		}
-		f := Finding{Rule: unusedSuppression, Severity: sev, Pos: d.pos}
+		f := rules.Finding{Rule: rules.UnusedSuppression, Severity: sev, Pos: d.pos}
 		name := directiveName(d)
 		switch {
 		case d.misplaced:
@@ -189,7 +147,7 @@ func reportUnused(m *parsers.Model, cfg *Config, dirs []*directive) []Finding {
 		}
 		var unknown, stale, keep []string
 		for _, id := range d.ids {
-			switch r := Lookup(id); {
+			switch r := rules.Lookup(id); {
 			case r == nil:
 				unknown = append(unknown, id)
 			case d.used[id]:
@@ -223,9 +181,9 @@ func reportUnused(m *parsers.Model, cfg *Config, dirs []*directive) []Finding {
 	return out
 }
 
-func disabled(cfg *Config, id string) bool {
+func disabled(cfg *config.Config, id string) bool {
 	o, ok := cfg.Rules[id]
-	return ok && o.Value == Off
+	return ok && o.Value == parsers.Off
 }
 
 func directiveName(d *directive) string {
@@ -271,7 +229,7 @@ func quoteList(ids []string) string {
 // removalFix deletes a wholly unused comment directive, or rewrites its rule list to keep.
 // Annotations get no edits: removing a map entry can leave an empty annotations: key
 // whose meaning the user should decide.
-func removalFix(m *parsers.Model, d *directive, keep []string) *Fix {
+func removalFix(m *parsers.Model, d *directive, keep []string) *rules.Fix {
 	f := m.File(d.file)
 	if f == nil || d.kind == dirAnnotation {
 		return nil
@@ -297,6 +255,6 @@ func removalFix(m *parsers.Model, d *directive, keep []string) *Fix {
 	if r.End <= le || len(keep) > 0 {
 		snippet = string(f.Src[ls:r.Start]) + newText + string(f.Src[min(r.End, le):le])
 	}
-	return &Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
-		Edits: []Edit{{File: d.file, Start: r.Start, End: r.End, New: newText}}}
+	return &rules.Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
+		Edits: []rules.Edit{{File: d.file, Start: r.Start, End: r.End, New: newText}}}
 }

@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/no502/no502/lint"
+	"github.com/no502/no502/lint/baseline"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
@@ -15,7 +17,7 @@ import (
 // format GitHub code scanning uploads. Hand-written structs: the subset no502 fills,
 // checked against the official schema in the tests.
 
-func init() { formatters["sarif"] = writeSARIF }
+func init() { register("sarif", writeSARIF) }
 
 const (
 	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -175,7 +177,7 @@ func region(p parsers.Pos) *sarifRegion {
 	return r
 }
 
-func writeSARIF(w io.Writer, r *report, _ outputOptions) error {
+func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 	// The driver lists the rules the results use (in registry order), not all of them:
 	// each carries its whole doc, and a report should not grow with every rule added.
 	used := map[string]bool{}
@@ -183,7 +185,7 @@ func writeSARIF(w io.Writer, r *report, _ outputOptions) error {
 		used[f.Rule.ID] = true
 	}
 	index := map[string]int{}
-	driver := sarifDriver{Name: "no502", Version: versionString(), InformationURI: repoURL, Rules: []sarifRule{}}
+	driver := sarifDriver{Name: "no502", Version: o.ToolVersion, InformationURI: repoURL, Rules: []sarifRule{}}
 	for _, rl := range rules.All() {
 		if !used[rl.ID] {
 			continue
@@ -212,7 +214,7 @@ func writeSARIF(w io.Writer, r *report, _ outputOptions) error {
 	}
 	run.Invocations = []sarifInvocation{inv}
 
-	texts := rules.LineTexts(r.Model, r.Findings)
+	texts := baseline.LineTexts(r.Model, r.Findings)
 	seen := map[string]int{}
 	for i, f := range r.Findings {
 		res := sarifResult{
@@ -223,7 +225,7 @@ func writeSARIF(w io.Writer, r *report, _ outputOptions) error {
 		}
 		// The occurrence number tells apart identical findings in one file, as
 		// GitHub's own primaryLocationLineHash does.
-		fp := rules.Fingerprint(f.Rule.ID, f.Pos.File, texts[i])
+		fp := baseline.Fingerprint(f.Rule.ID, f.Pos.File, texts[i])
 		seen[fp]++
 		res.PartialFingerprints = map[string]string{fingerprintV: fp + ":" + strconv.Itoa(seen[fp])}
 		for j, rel := range f.Related {

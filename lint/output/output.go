@@ -1,4 +1,4 @@
-package main
+package output
 
 import (
 	"bufio"
@@ -15,26 +15,46 @@ import (
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
 
-// outputOptions are the knobs a format may honour.
-type outputOptions struct {
-	color  bool
-	failOn rules.Severity // findings at or above it fail the run (Off: none do)
+// Options are the knobs a format may honour.
+type Options struct {
+	Color       bool
+	FailOn      rules.Severity // findings at or above it fail the run (Off: none do)
+	ToolVersion string         // no502's version, for formats that name the tool (SARIF)
 }
 
-// formatter writes a report in one format.
-type formatter func(w io.Writer, r *report, o outputOptions) error
+// Formatter writes a lint result in one format, as staticcheck's lintcmd formatters do.
+type Formatter interface {
+	Format(w io.Writer, r *lint.Result, o Options) error
+}
+
+// formatFunc makes a function a Formatter.
+type formatFunc func(w io.Writer, r *lint.Result, o Options) error
+
+func (f formatFunc) Format(w io.Writer, r *lint.Result, o Options) error { return f(w, r, o) }
 
 // formatters is the registry of --format values; each format lives in its own file.
-var formatters = map[string]formatter{
-	"text": writeText,
-	"json": writeJSON,
+var formatters = map[string]Formatter{
+	"text": formatFunc(writeText),
+	"json": formatFunc(writeJSON),
 }
 
-func formatNames() []string {
+func register(name string, f func(w io.Writer, r *lint.Result, o Options) error) {
+	formatters[name] = formatFunc(f)
+}
+
+// Lookup returns the format called name (a --format value).
+func Lookup(name string) (Formatter, bool) {
+	f, ok := formatters[name]
+	return f, ok
+}
+
+// Names lists the formats, sorted.
+func Names() []string {
 	var names []string
 	for n := range formatters {
 		names = append(names, n)
@@ -43,8 +63,19 @@ func formatNames() []string {
 	return names
 }
 
-// useColor: colour only on a terminal, never with --no-color or NO_COLOR set.
-func useColor(w io.Writer, noColor bool) bool {
+// Write runs a formatter through a buffer: formatters write line by line, and
+// unbuffered each line was a system call (15,000 findings took half a second to print).
+func Write(w io.Writer, f Formatter, r *lint.Result, o Options) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := f.Format(bw, r, o); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// UseColor says whether to colour output for w: only on a terminal, never with
+// --no-color (noColor) or NO_COLOR set.
+func UseColor(w io.Writer, noColor bool) bool {
 	if noColor || os.Getenv("NO_COLOR") != "" {
 		return false
 	}
@@ -90,16 +121,17 @@ func (p palette) severity(s rules.Severity) string {
 
 // writeText prints findings as ruff and rustc do: a header line, the source line with a
 // caret under the offending span, the related positions, and the fix.
-func writeText(w io.Writer, r *report, o outputOptions) error {
-	pal := newPalette(o.color)
+func writeText(w io.Writer, r *lint.Result, o Options) error {
+	pal := newPalette(o.Color)
+	lines := lineStarts{}
 	for _, d := range r.Errors {
 		fmt.Fprintf(w, "%s: %s %s\n", pal.bold(d.Pos.String()), pal.err("error:"), d.Message)
-		writeSource(w, r.Model, d.Pos, pal)
+		writeSource(w, r.Model, lines, d.Pos, pal)
 		fmt.Fprintln(w)
 	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(w, "%s: %s%s %s\n", pal.bold(f.Pos.String()), pal.severity(f.Severity), pal.bold("["+f.Rule.ID+"]"), f.Message)
-		writeSource(w, r.Model, f.Pos, pal)
+		writeSource(w, r.Model, lines, f.Pos, pal)
 		for _, rel := range f.Related {
 			if rel.Pos.IsValid() {
 				fmt.Fprintf(w, "   %s %s: %s\n", pal.blue("="), rel.Pos.Short(), rel.Message)
@@ -124,11 +156,13 @@ func writeText(w io.Writer, r *report, o outputOptions) error {
 	for _, d := range r.Notes {
 		fmt.Fprintf(w, "%s: %s %s\n", pal.bold(d.Pos.String()), pal.info("note:"), d.Message)
 	}
-	fmt.Fprintln(w, summaryLine(r))
+	fmt.Fprintln(w, SummaryLine(r))
 	return nil
 }
 
-func summaryLine(r *report) string {
+// SummaryLine is the last line of the text report: how many findings of each severity
+// in how many files, parse errors, and what the baseline hid.
+func SummaryLine(r *lint.Result) string {
 	counts := map[rules.Severity]int{}
 	for _, f := range r.Findings {
 		counts[f.Severity]++
@@ -161,8 +195,8 @@ func plural(n int, word string) string {
 }
 
 // writeSource prints the source line of pos with a caret under the span.
-func writeSource(w io.Writer, m *parsers.Model, pos parsers.Pos, pal palette) {
-	line := sourceLine(m, pos)
+func writeSource(w io.Writer, m *parsers.Model, lineIndex lineStarts, pos parsers.Pos, pal palette) {
+	line := sourceLine(m, lineIndex, pos)
 	if line == "" || pos.Line <= 0 {
 		return
 	}
@@ -216,12 +250,13 @@ func isPlainASCII(s string) bool {
 	return true
 }
 
-// lineIndex caches, per file, the offset where each line starts, so printing thousands
-// of findings of one big file does not rescan it for each.
-var lineIndex = map[*parsers.File][]int{}
+// lineStarts caches, per file, the offset where each line starts, so printing thousands
+// of findings of one big file does not rescan it for each. One per report: a package
+// variable would keep every model printed alive, and race when two reports print at once.
+type lineStarts map[*parsers.File][]int
 
 // sourceLine finds the text of pos's line.
-func sourceLine(m *parsers.Model, pos parsers.Pos) string {
+func sourceLine(m *parsers.Model, lineIndex lineStarts, pos parsers.Pos) string {
 	if m == nil {
 		return ""
 	}
@@ -254,14 +289,8 @@ func sourceLine(m *parsers.Model, pos parsers.Pos) string {
 	return strings.TrimRight(string(f.Src[start:end]), "\r")
 }
 
-// The JSON output is the contract in DESIGN.md; field names and order are stable.
-type jsonReport struct {
-	Version  int           `json:"version"`
-	Findings []jsonFinding `json:"findings"`
-	Errors   []jsonError   `json:"errors"`
-	Summary  jsonSummary   `json:"summary"`
-}
-
+// The JSON output is the contract in DESIGN.md; field names and order are stable. The
+// document ({"version", "findings", "errors", "summary"}) is streamed by writeJSON.
 type jsonFinding struct {
 	Rule      string        `json:"rule"`
 	Category  string        `json:"category"`
@@ -308,7 +337,7 @@ func endOf(p parsers.Pos) (int, int) {
 	return int(p.Line), int(p.Col)
 }
 
-func writeJSON(w io.Writer, r *report, _ outputOptions) error {
+func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 	// Streamed one finding per line, each compact: the output stays diffable and
 	// greppable, and a run with thousands of findings does not build and re-indent one
 	// huge document in memory.

@@ -1,16 +1,13 @@
-package main
+package lint
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
@@ -21,21 +18,30 @@ import (
 // a fix uncovered). A fix that does not clear its finding would loop forever without it.
 const maxFixRounds = 10
 
-// fixRun is the outcome of fixLoop: the sources before and after, and the report of the
-// fixed sources.
-type fixRun struct {
+// FixResult is the outcome of Fix: the sources before and after, and the result of
+// linting the fixed sources.
+type FixResult struct {
 	orig, fixed map[string][]byte // by absolute path: only files some fix changed
 	display     map[string]string // absolute path → path as shown
 	fixes       int               // findings whose edits were applied
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
-	final       *report           // lint of the fixed sources
+	// Final is the lint of the fixed sources: what is left to report.
+	Final *Result
 }
 
-// fixLoop lints, applies the edits of the reported findings, and lints the result again
-// in memory, until a round changes nothing. Nothing is written here.
-func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd string) (*fixRun, error) {
-	fr := &fixRun{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
+// Fix lints paths, applies the edits of the reported findings, and lints the result
+// again in memory, until a round changes nothing. Nothing is written: Write saves the
+// changes, Changes lists them (for a diff). opts.WriteBaseline is not honoured (fix
+// first, then record what is left); edits are always resolved.
+func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) {
+	opts.ResolveEdits, opts.WriteBaseline = true, ""
+	r, err := newRunner(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	cwd := r.opts.Cwd
+	fr := &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
 	for round := 0; ; round++ {
 		var overlay map[string][]byte
 		if len(fr.fixed) > 0 {
@@ -50,11 +56,11 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 				}
 			}
 		}
-		rep, err := lintOnce(overlay)
+		rep, err := r.run(ctx, overlay)
 		if err != nil {
 			return nil, err
 		}
-		fr.final = rep
+		fr.Final = rep
 		if round == maxFixRounds {
 			// A fix that does not clear its finding, applied again each round: writing
 			// ten copies of it would be worse than writing nothing.
@@ -70,7 +76,7 @@ func fixLoop(lintOnce func(overlay map[string][]byte) (*report, error), cwd stri
 // applyRound applies, file by file, the edits of every fixable finding of rep that do not
 // conflict with those of a finding taken before it, and returns how many findings it
 // applied. A finding's edits go in together or not at all.
-func (fr *fixRun) applyRound(rep *report, cwd string) int {
+func (fr *FixResult) applyRound(rep *Result, cwd string) int {
 	writable, outside := writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
 	applied := 0
@@ -122,7 +128,7 @@ findings:
 }
 
 // source returns the current text of a file: the fixed one, else what the lint read.
-func (fr *fixRun) source(rep *report, abs, cwd string) []byte {
+func (fr *FixResult) source(rep *Result, abs, cwd string) []byte {
 	if src, ok := fr.fixed[abs]; ok {
 		return src
 	}
@@ -208,7 +214,7 @@ func (s *editSet) add(e rules.Edit) {
 // (.no502.yaml, a file read only for context) is not applied. A symbolic link is written
 // through only when its target lies inside the linted directories (sites-enabled/x →
 // ../sites-available/x); one that leads elsewhere is left alone and said on stderr.
-func writableFiles(rep *report, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
+func writableFiles(rep *Result, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
 	var roots []string
 	for _, r := range rep.Roots {
 		if real, err := filepath.EvalSymlinks(r); err == nil {
@@ -245,8 +251,8 @@ func writableFiles(rep *report, cwd string, aliases map[string]string) (writable
 	return writable, outside
 }
 
-// write saves every changed file in place, keeping its mode.
-func (fr *fixRun) write() error {
+// Write saves every changed file in place, keeping its mode.
+func (fr *FixResult) Write() error {
 	for _, abs := range fr.paths() {
 		file, err := os.OpenFile(abs, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
@@ -264,7 +270,7 @@ func (fr *fixRun) write() error {
 }
 
 // paths returns the changed files' absolute paths in the order of their display paths.
-func (fr *fixRun) paths() []string {
+func (fr *FixResult) paths() []string {
 	var ps []string
 	for abs := range fr.fixed {
 		ps = append(ps, abs)
@@ -273,16 +279,16 @@ func (fr *fixRun) paths() []string {
 	return ps
 }
 
-func (fr *fixRun) show(abs string) string {
+func (fr *FixResult) show(abs string) string {
 	if d, ok := fr.display[abs]; ok {
 		return d
 	}
 	return abs
 }
 
-// summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf",
+// Summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf",
 // and which files were not touched because they link out of the linted directories.
-func (fr *fixRun) summary(verb string) string {
+func (fr *FixResult) Summary(verb string) string {
 	msg := "nothing to fix"
 	if len(fr.fixed) > 0 {
 		var names []string
@@ -302,43 +308,24 @@ func (fr *fixRun) summary(verb string) string {
 	return msg
 }
 
-// showDiff prints the changes as a unified diff (git apply and patch take it) on out and a
-// summary on errOut; it exits 1 when there is something to fix, as a CI check would want.
-// On a terminal, removed lines are red and added ones green, as git diff shows them.
-func showDiff(out, errOut io.Writer, fr *fixRun, colored bool) error {
-	p := newPalette(colored)
-	bw := bufio.NewWriterSize(out, 64<<10)
+// Change is one file a fix changed: its path as shown, and its text before and after.
+type Change struct {
+	Path          string
+	Before, After []byte
+}
+
+// Changes lists the changed files in the order of their display paths.
+func (fr *FixResult) Changes() []Change {
+	var out []Change
 	for _, abs := range fr.paths() {
-		name := filepath.ToSlash(fr.show(abs))
-		diff := udiff.Unified("a/"+name, "b/"+name, string(fr.orig[abs]), string(fr.fixed[abs]))
-		if !colored {
-			bw.WriteString(diff)
-			continue
-		}
-		for _, line := range strings.SplitAfter(diff, "\n") {
-			text := strings.TrimSuffix(line, "\n")
-			switch {
-			case strings.HasPrefix(line, "--- "), strings.HasPrefix(line, "+++ "):
-				text = p.bold(text)
-			case strings.HasPrefix(line, "@@"):
-				text = p.info(text)
-			case strings.HasPrefix(line, "-"):
-				text = p.err(text)
-			case strings.HasPrefix(line, "+"):
-				text = p.green(text)
-			}
-			bw.WriteString(text)
-			if strings.HasSuffix(line, "\n") {
-				bw.WriteByte('\n')
-			}
-		}
+		out = append(out, Change{Path: fr.show(abs), Before: fr.orig[abs], After: fr.fixed[abs]})
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
 	}
-	fmt.Fprintln(errOut, fr.summary("would fix"))
-	if len(fr.fixed) > 0 {
-		return exitError{exitFindings}
-	}
-	return nil
+	return fmt.Sprintf("%d %ss", n, word)
 }

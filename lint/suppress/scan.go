@@ -1,4 +1,4 @@
-package rules
+package suppress
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	ignoreMarker  = "no502:ignore"
+	ignoreMarker  = parsers.SuppressMarker
 	annotationKey = "no502.dev/ignore"
 )
 
@@ -55,14 +55,46 @@ func scanSuppressions(f *parsers.File) []*directive {
 	return out
 }
 
+// commentStarts returns, for each line, the byte index in the line where its comment
+// starts, or -1. nginx, Caddy and Terraform comments are the ones their parsers read
+// (parsers.File.Comments); YAML comments are found by yamlCommentStart, since yaml.v3
+// keeps comment text but not where it is.
+func commentStarts(f *parsers.File, lines []span) []int {
+	starts := make([]int, len(lines))
+	if f.Format == parsers.FormatK8s {
+		for i, ln := range lines {
+			starts[i] = yamlCommentStart(f.Src[ln.start:ln.end])
+		}
+		return starts
+	}
+	for i := range starts {
+		starts[i] = -1
+	}
+	for _, c := range f.Comments {
+		i := int(c.Line) - 1
+		if i < 0 || i >= len(lines) || starts[i] >= 0 {
+			continue
+		}
+		if off := int(c.Offset) - lines[i].start; off >= 0 && off <= lines[i].end-lines[i].start {
+			starts[i] = off
+		}
+	}
+	return starts
+}
+
 // scanComments reads the no502:ignore and no502:ignore-file comments of a file.
 func scanComments(f *parsers.File, lines []span) []*directive {
 	var out []*directive
+	starts := commentStarts(f, lines)
+	isCommentOnly := func(i int) bool {
+		text := f.Src[lines[i].start:lines[i].end]
+		return starts[i] >= 0 && len(bytes.TrimSpace(text[:starts[i]])) == 0
+	}
 	top := true // still inside the comment block at the top of the file
 	for i, ln := range lines {
 		text := f.Src[ln.start:ln.end]
-		cstart := commentStart(f.Format, text)
-		commentOnly := cstart >= 0 && len(bytes.TrimSpace(text[:cstart])) == 0
+		cstart := starts[i]
+		commentOnly := isCommentOnly(i)
 		trimmed := bytes.TrimSpace(text)
 		if top && len(trimmed) > 0 && !commentOnly && !(f.Format == parsers.FormatK8s && string(trimmed) == "---") {
 			top = false
@@ -84,7 +116,7 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 				// A comment on a line of its own applies to the next line that is not
 				// a comment, so several directives can stack above one line.
 				j := i + 1
-				for j < len(lines) && isCommentOnly(f.Format, f.Src[lines[j].start:lines[j].end]) {
+				for j < len(lines) && isCommentOnly(j) {
 					j++
 				}
 				d.target = j + 1
@@ -186,10 +218,9 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 	}
 }
 
-// commentStart returns the index in line where a comment starts, or -1. It follows each
-// format's rule closely enough for suppressions: a # that starts a token (at the start of
-// the line or after a blank; nginx also after ; { }), outside quotes; in HCL also //.
-func commentStart(format string, line []byte) int {
+// yamlCommentStart returns the index in a YAML line where a comment starts, or -1: a #
+// that starts a token (at the start of the line or after a blank), outside quotes.
+func yamlCommentStart(line []byte) int {
 	var quote byte
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -203,27 +234,17 @@ func commentStart(format string, line []byte) int {
 			continue
 		}
 		tokenStart := i == 0 || line[i-1] == ' ' || line[i-1] == '\t'
-		if format == parsers.FormatNginx && i > 0 && strings.IndexByte(";{}", line[i-1]) >= 0 {
-			tokenStart = true
-		}
 		switch {
 		case c == '#' && tokenStart:
 			return i
-		case c == '/' && format == parsers.FormatTerraform && i+1 < len(line) && line[i+1] == '/':
-			return i
-		case c == '"' || (c == '\'' && format != parsers.FormatTerraform) || (c == '`' && format == parsers.FormatCaddy):
+		case c == '"' || c == '\'':
 			// A quote opens a string only where a token starts (YAML "it's" is plain).
-			if tokenStart || (i > 0 && strings.IndexByte(":[{,=(", line[i-1]) >= 0) || format == parsers.FormatTerraform {
+			if tokenStart || (i > 0 && strings.IndexByte(":[{,=(", line[i-1]) >= 0) {
 				quote = c
 			}
 		}
 	}
 	return -1
-}
-
-func isCommentOnly(format string, line []byte) bool {
-	c := commentStart(format, line)
-	return c >= 0 && len(bytes.TrimSpace(line[:c])) == 0
 }
 
 // scanAnnotations finds no502.dev/ignore annotations: each YAML document (documents are

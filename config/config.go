@@ -1,4 +1,7 @@
-package rules
+// Package config reads .no502.yaml: route budgets, the edge in front, rule severities,
+// ignored paths, declared links and context paths. Every value keeps its position, so a
+// finding can name the config line behind it and a bad value is reported at its line.
+package config
 
 import (
 	"bytes"
@@ -13,11 +16,12 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers"
 )
 
-// ConfigFileName is the name no502 looks for.
-const ConfigFileName = ".no502.yaml"
+// FileName is the name no502 looks for.
+const FileName = ".no502.yaml"
 
 // Edge settings.
 const (
@@ -43,7 +47,7 @@ type Config struct {
 	// EdgeTimeout is the edge's proxy read timeout.
 	EdgeTimeout parsers.Duration
 	// Rules overrides severities; Off disables a rule.
-	Rules map[string]parsers.Setting[Severity]
+	Rules map[string]parsers.Setting[parsers.Severity]
 	// Ignore lists globs of paths to skip, relative to the config file's directory.
 	Ignore []string
 	// dir is the config file's directory (absolute), set by LoadConfig; ignore globs are
@@ -94,8 +98,8 @@ type RouteBudget struct {
 	HandlerTimeout parsers.Duration
 }
 
-// DefaultConfig is the configuration used when there is no .no502.yaml.
-func DefaultConfig() *Config {
+// Default is the configuration used when there is no .no502.yaml.
+func Default() *Config {
 	c := &Config{}
 	c.fillDefaults()
 	return c
@@ -118,7 +122,7 @@ func (c *Config) fillDefaults() {
 		c.LBDetectionWindow = parsers.Def(3*time.Minute, "no502 default lb_detection_window 3m")
 	}
 	if c.Rules == nil {
-		c.Rules = map[string]parsers.Setting[Severity]{}
+		c.Rules = map[string]parsers.Setting[parsers.Severity]{}
 	}
 }
 
@@ -132,12 +136,12 @@ func FindConfig(explicit, dir string) string {
 	if err != nil {
 		return ""
 	}
-	if p := filepath.Join(dir, ConfigFileName); isFile(p) {
+	if p := filepath.Join(dir, FileName); isFile(p) {
 		return p
 	}
 	// Only climb when inside a git repository, and never past its root: a stray
 	// .no502.yaml in a home directory must not apply to every checkout below it.
-	root := gitRoot(dir)
+	root := gitdir.Root(dir)
 	if root == "" {
 		return ""
 	}
@@ -147,24 +151,11 @@ func FindConfig(explicit, dir string) string {
 			break
 		}
 		d = parent
-		if p := filepath.Join(d, ConfigFileName); isFile(p) {
+		if p := filepath.Join(d, FileName); isFile(p) {
 			return p
 		}
 	}
 	return ""
-}
-
-func gitRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
 }
 
 func isFile(p string) bool {
@@ -172,13 +163,17 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// LoadConfig reads and validates a config file. display is the path used in messages.
-func LoadConfig(path, display string) (*Config, error) {
+// KnownRule reports whether a rule ID exists; the caller (which knows the rule registry)
+// passes it, so that this package does not import the rules. nil accepts every ID.
+type KnownRule func(id string) bool
+
+// Load reads and validates a config file. display is the path used in messages.
+func Load(path, display string, known KnownRule) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config: %v", err)
 	}
-	c, err := ParseConfig(display, src)
+	c, err := Parse(display, src, known)
 	if err != nil {
 		return nil, err
 	}
@@ -191,24 +186,24 @@ func LoadConfig(path, display string) (*Config, error) {
 			abs = filepath.Join(filepath.Dir(path), abs)
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, &ConfigError{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)}
+			return nil, &Error{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)}
 		}
 		c.Context[i].Abs = abs
 	}
 	return c, nil
 }
 
-// ConfigError is a problem in .no502.yaml, with the position of the bad key or value.
-type ConfigError struct {
+// Error is a problem in .no502.yaml, with the position of the bad key or value.
+type Error struct {
 	Pos parsers.Pos
 	Msg string
 }
 
-func (e *ConfigError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
 
-// ParseConfig parses .no502.yaml text. Unknown keys and wrong types are errors with the
-// file:line of the offending key.
-func ParseConfig(file string, src []byte) (*Config, error) {
+// Parse parses .no502.yaml text. Unknown keys, unknown rule IDs (by known) and wrong
+// types are errors with the file:line of the offending key.
+func Parse(file string, src []byte, known KnownRule) (*Config, error) {
 	c := &Config{Path: file}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -217,7 +212,7 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 			c.fillDefaults()
 			return c, nil
 		}
-		return nil, &ConfigError{Pos: parsers.Pos{File: file, Line: int32(yamlErrLine(err)), Col: 1}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &Error{Pos: parsers.Pos{File: file, Line: int32(yamlErrLine(err)), Col: 1}, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
 		c.fillDefaults()
@@ -228,7 +223,7 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 		return parsers.Pos{File: file, Line: int32(n.Line), Col: int32(n.Column)}
 	}
 	bad := func(n *yaml.Node, format string, args ...any) error {
-		return &ConfigError{Pos: p(n), Msg: fmt.Sprintf(format, args...)}
+		return &Error{Pos: p(n), Msg: fmt.Sprintf(format, args...)}
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, bad(root, "the config must be a mapping of keys (routes, edge, rules, ...)")
@@ -325,17 +320,17 @@ func ParseConfig(file string, src []byte) (*Config, error) {
 			if v.Kind != yaml.MappingNode {
 				return nil, bad(v, "rules must be a mapping of rule ID to off, info, warning or error")
 			}
-			c.Rules = map[string]parsers.Setting[Severity]{}
+			c.Rules = map[string]parsers.Setting[parsers.Severity]{}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				rk, rv := v.Content[j], v.Content[j+1]
-				if Lookup(rk.Value) == nil {
+				if known != nil && !known(rk.Value) {
 					return nil, bad(rk, "unknown rule %q (see `no502 rules`)", rk.Value)
 				}
 				s, err := str(rv, "rules."+rk.Value)
 				if err != nil {
 					return nil, err
 				}
-				sev, err := ParseSeverity(s)
+				sev, err := parsers.ParseSeverity(s)
 				if err != nil {
 					return nil, bad(rv, "rules.%s: %v", rk.Value, err)
 				}

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Budget returns the handler budget that applies to route r: the largest
+// handler_timeout among the config's routes whose requests r serves. ok is false when no
+// configured route reaches r.
+//
+// A configured prefix M reaches a route with path P when P lies under M (the route serves
+// part of M), or when P is the most specific prefix route of its hop that covers M (the
+// route nginx, Caddy or an ALB would pick for a request to M). Regex and named routes are
+// skipped: which requests they serve cannot be known without the traffic.
+func (c *Config) Budget(r *parsers.Route) (RouteBudget, bool) {
+	var best RouteBudget
+	found := false
+	for _, rb := range c.Routes {
+		if !reaches(rb.Match, r) {
+			continue
+		}
+		if !found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value {
+			best, found = rb, true
+		}
+	}
+	return best, found
+}
+
+func reaches(m string, r *parsers.Route) bool {
+	p := r.Path
+	if p == "" {
+		p = "/"
+	}
+	switch r.PathKind {
+	case parsers.PathRegex, parsers.PathNamed:
+		return false
+	case parsers.PathExact:
+		return p == m || strings.HasPrefix(p, m)
+	}
+	if strings.HasPrefix(p, m) {
+		return true
+	}
+	if !strings.HasPrefix(m, p) {
+		return false
+	}
+	// p covers m; it serves m's requests only if no sibling route covers m more closely.
+	if r.Hop == nil {
+		return true
+	}
+	for _, o := range r.Hop.Routes {
+		if o == r || o.PathKind == parsers.PathRegex || o.PathKind == parsers.PathNamed || o.PathKind == parsers.PathExact {
+			continue
+		}
+		op := o.Path
+		if op == "" {
+			op = "/"
+		}
+		if len(op) > len(p) && strings.HasPrefix(m, op) {
+			return false
+		}
+	}
+	return true
+}
+
+// EdgeFor says whether an edge proxy is in front of hop h: the config's edge setting
+// wins; under auto, the hop's own detected signal decides. The returned setting names
+// where that knowledge came from.
+func (c *Config) EdgeFor(h *parsers.Hop) (parsers.Setting[string], bool) {
+	switch c.Edge.Value {
+	case EdgeNone:
+		return parsers.Setting[string]{}, false
+	case EdgeCloudflare:
+		return c.Edge, true
+	}
+	if h != nil && h.Edge.Known() && h.Edge.Value != "" {
+		return h.Edge, true
+	}
+	return parsers.Setting[string]{}, false
+}
+
+// EdgeLimit is the edge's proxy read timeout.
+func (c *Config) EdgeLimit() time.Duration { return c.EdgeTimeout.Value }

@@ -1,0 +1,277 @@
+// Package lint is the driver: the one pipeline behind `no502 lint`, the rules' testdata
+// checks (rules/rulestest) and the generator tests. Run discovers the files, parses and
+// links them (parsers/load), checks the model (rules.Run), resolves the fixes' edits,
+// applies suppressions (lint/suppress), keeps the findings of the files named, and hides
+// what the baseline records (lint/baseline). Fix runs it in rounds, applying the edits
+// in memory until nothing more changes.
+package lint
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/no502/no502/config"
+	"github.com/no502/no502/lint/baseline"
+	"github.com/no502/no502/lint/suppress"
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/load"
+	"github.com/no502/no502/rules"
+)
+
+// Options configure a run.
+type Options struct {
+	// Cwd is the directory paths are taken relative to and shown relative to (default:
+	// the process's working directory).
+	Cwd string
+	// Config is the .no502.yaml to apply. When nil, ConfigPath is read, or else the
+	// config nearest the first path linted (see LoadConfig).
+	Config     *config.Config
+	ConfigPath string
+	// Load holds the loader's limits and inputs (MaxFileSize, MaxFiles, Stdin, StdinName,
+	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
+	// rest from Cwd and the config.
+	Load load.Options
+	// NoIgnore reports every finding: suppressions are not applied, nor reported unused.
+	NoIgnore bool
+	// ResolveEdits computes the byte edits of the fixes that need the files re-read
+	// (Kubernetes patches become edits of the manifests). Fix always does.
+	ResolveEdits bool
+	// Baseline hides the findings it records (read from BaselinePath, named in the
+	// summary). WriteBaseline, when set, records the run's findings in that file first
+	// and then applies it.
+	Baseline      *baseline.Baseline
+	BaselinePath  string
+	WriteBaseline string
+}
+
+// Result is what a run found: what the output formats print.
+type Result struct {
+	Findings []rules.Finding
+	Errors   []parsers.Diag // files that did not parse
+	Notes    []parsers.Diag // things skipped on purpose
+	Files    int
+	Model    *parsers.Model
+	// Known counts the findings hidden because the baseline (Baseline) records them.
+	Known    int
+	Baseline string
+	// Explicit holds the display paths named in named-file mode (load.Result.Explicit);
+	// nil when directories were linted. Fix writes only these.
+	Explicit map[string]bool
+	Roots    []string // load.Result.Roots
+	// Config is the .no502.yaml the run applied.
+	Config *config.Config
+}
+
+// UsageError is a run that could not start because of how it was asked: a bad config
+// file, a path that does not exist. The CLI exits 2 on it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Run lints paths (files or directories; none: "."). The context is checked between
+// steps.
+func Run(ctx context.Context, paths []string, opts Options) (*Result, error) {
+	r, err := newRunner(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx, nil)
+}
+
+// runner holds what every round of a run shares: the resolved options and config.
+type runner struct {
+	paths   []string
+	opts    Options
+	cfg     *config.Config
+	context []string // the config's context: paths, absolute
+}
+
+func newRunner(paths []string, opts Options) (*runner, error) {
+	if opts.Cwd == "" {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		opts.Cwd = cwd
+	}
+	if len(paths) == 0 && opts.Load.Stdin == nil {
+		paths = []string{"."}
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = LoadConfig(opts.ConfigPath, opts.Cwd, paths); err != nil {
+			return nil, err
+		}
+	}
+	r := &runner{paths: paths, opts: opts, cfg: cfg}
+	for _, c := range cfg.Context {
+		r.context = append(r.context, c.Abs)
+	}
+	return r, nil
+}
+
+// run runs the pipeline once; overlay replaces files' contents (by absolute path), for
+// the rounds of Fix.
+func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, error) {
+	o := r.opts.Load
+	o.Cwd = r.opts.Cwd
+	o.Ignored = r.cfg.Ignored
+	if len(overlay) > 0 {
+		// The fixed text wins over the caller's overlay (unsaved buffers, say).
+		merged := make(map[string][]byte, len(o.Overlay)+len(overlay))
+		for abs, src := range o.Overlay {
+			merged[abs] = src
+		}
+		for abs, src := range overlay {
+			merged[abs] = src
+		}
+		o.Overlay = merged
+	}
+	limits := o.Parse
+	o.Parse = r.cfg.ParseOptions()
+	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments
+	o.Parse.VarFiles = limits.VarFiles
+	res, err := loadWithContext(r.paths, o, r.context...)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The parsers' syntax trees are garbage now and the model is what stays. Collecting
+	// here lets rules and output reuse that memory instead of growing the heap: on a
+	// large tree fresh pages from the OS cost more than the collection
+	// (docs/benchmarks.md).
+	runtime.GC()
+	findings := rules.Run(res.Model, r.cfg)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.opts.ResolveEdits {
+		rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
+	}
+	kept, unused := suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	findings = kept // in order: rules.Run sorts
+	if len(unused) > 0 {
+		findings = append(findings, unused...)
+		rules.SortFindings(findings)
+	}
+	out := newResult(res, findings)
+	out.Config = r.cfg
+	base, basePath := r.opts.Baseline, r.opts.BaselinePath
+	if r.opts.WriteBaseline != "" {
+		basePath = r.opts.WriteBaseline
+		keys := baseline.Keys(out.Model, out.Findings, basePath, r.opts.Cwd)
+		if base, err = baseline.WriteFile(basePath, keys); err != nil {
+			return nil, fmt.Errorf("--write-baseline: %v", err)
+		}
+	}
+	if base != nil {
+		keys := baseline.Keys(out.Model, out.Findings, basePath, r.opts.Cwd)
+		out.Findings, out.Known = base.Filter(out.Findings, keys)
+		out.Baseline = basePath
+	}
+	return out, nil
+}
+
+// newResult keeps, in named-file mode, only the findings about the files named, and
+// splits the diagnostics into errors and notes.
+func newResult(res *load.Result, findings []rules.Finding) *Result {
+	r := &Result{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit, Roots: res.Roots}
+	if res.Explicit != nil {
+		r.Findings = nil
+		for _, f := range findings {
+			if concerns(f, res.Explicit) {
+				r.Findings = append(r.Findings, f)
+			}
+		}
+	}
+	for _, d := range res.Model.Diags {
+		if d.Severity == parsers.Error {
+			r.Errors = append(r.Errors, d)
+		} else {
+			r.Notes = append(r.Notes, d)
+		}
+	}
+	sortDiags(r.Errors)
+	sortDiags(r.Notes)
+	return r
+}
+
+// concerns reports whether a finding is about one of the files named on the command
+// line: its own position, or the other side of a cross-layer finding.
+func concerns(f rules.Finding, files map[string]bool) bool {
+	if files[f.Pos.File] {
+		return true
+	}
+	for _, r := range f.Related {
+		if files[r.Pos.File] {
+			return true
+		}
+	}
+	return false
+}
+
+func sortDiags(ds []parsers.Diag) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Pos, ds[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+}
+
+// LoadConfig finds and parses .no502.yaml; a bad one is a UsageError. Without explicit,
+// the config nearest the first path linted wins (its directory, then parents up to the
+// git root), then cwd's: `no502 lint services/hooks` uses services/hooks/.no502.yaml, as
+// ruff finds the pyproject.toml of the files it checks. Relative paths are taken from
+// cwd.
+func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
+	path := ""
+	if explicit == "" {
+		for _, a := range paths {
+			if a == "-" {
+				continue
+			}
+			dir := absPath(a, cwd)
+			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+				dir = filepath.Dir(dir)
+			}
+			path = config.FindConfig("", dir)
+			break
+		}
+	}
+	if path == "" {
+		path = config.FindConfig(explicit, cwd)
+	}
+	if path == "" {
+		return config.Default(), nil
+	}
+	display := path
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		display = rel
+	}
+	cfg, err := config.Load(absPath(path, cwd), display, rules.Known)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	return cfg, nil
+}
+
+func absPath(p, cwd string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(cwd, filepath.FromSlash(p))
+}

@@ -1,0 +1,51 @@
+package rules
+
+import "github.com/no502/no502/parsers"
+
+// UnusedSuppressionID is the ID of the rule that reports suppressions matching nothing.
+const UnusedSuppressionID = "unused-suppression"
+
+// UnusedSuppression is registered so that its findings have a rule (an ID, a severity the
+// config can change, a doc page); its Run does nothing: package lint/suppress reports
+// for it, after the rules ran.
+var UnusedSuppression = &Rule{
+	ID:       UnusedSuppressionID,
+	Category: Health,
+	Severity: Info,
+	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
+	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
+	Run:      func(*Pass) {},
+	Doc: `# unused-suppression
+
+A suppression (a ` + "`# no502:ignore rule-id`" + ` comment, a ` + "`no502:ignore-file`" + ` comment or a
+` + "`no502.dev/ignore`" + ` annotation) that matches no finding, names a rule that does not exist, or
+sits where it is never read (` + "`no502:ignore-file`" + ` below the first comment block of a file).
+
+## Why it matters
+
+A suppression is a decision that one finding is acceptable. Once the config changes, a stale
+suppression no longer hides anything today, but it will silently hide the next problem of that
+rule on that line or in that file: a health check that can never fail, a single upstream,
+a timeout below the handler budget. Those are the 502s no502 exists to catch, so a stale
+suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
+the ` + "`health`" + ` category because it is about the health of the checks themselves: a suppression that
+outlived its reason keeps a future failure out of sight, much like a health check that
+never fails.
+
+A misspelt rule ID is reported the same way: it suppresses nothing.
+
+## Fix
+
+Remove the suppression, or the rule IDs in it that no longer match (the fix does this for
+comments). Rules switched off in ` + "`.no502.yaml`" + ` are not reported as unused: the suppression may be
+needed under another config. ` + "`--no-ignore`" + ` shows every finding and reports no suppression.
+
+## Sources
+
+- staticcheck: "this linter directive didn't match anything; should it be removed?"
+  (https://staticcheck.dev/docs/configuration/#line-based-linter-directives)
+- ruff RUF100 unused-noqa (https://docs.astral.sh/ruff/rules/unused-noqa/)
+`,
+}
+
+func init() { Register(UnusedSuppression) }
