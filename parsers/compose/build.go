@@ -17,7 +17,7 @@ type typer struct {
 }
 
 func (t *typer) errorf(v *value, format string, args ...any) {
-	*t.diags = append(*t.diags, parsers.Error(v.pos, format, args...))
+	*t.diags = append(*t.diags, parsers.Errorf(v.pos, format, args...))
 }
 
 // setting wraps a scalar into a Setting of its string.
@@ -549,7 +549,7 @@ func checkCycles(p *Project) {
 			}
 			switch state[next.Name] {
 			case visiting:
-				p.Diags = append(p.Diags, parsers.Error(d.Pos, "depends_on cycle: %s -> %s", strings.Join(chain, " -> "), next.Name))
+				p.Diags = append(p.Diags, parsers.Errorf(d.Pos, "depends_on cycle: %s -> %s", strings.Join(chain, " -> "), next.Name))
 				return true
 			case unvisited:
 				if visit(next, chain) {

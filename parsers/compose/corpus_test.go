@@ -60,7 +60,7 @@ func loadFiles(t testing.TB, env map[string]string, files ...string) *Project {
 func errorsOf(p *Project) []string {
 	var out []string
 	for _, d := range p.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			out = append(out, d.String())
 		}
 	}

@@ -35,7 +35,7 @@ func parseDotEnv(s *source, diags *[]parsers.Diag) *environment {
 			if !ok && validName(key) {
 				continue // a bare name: docker compose takes it from the shell, we do not
 			}
-			*diags = append(*diags, parsers.Error(s.at(start, 1), "%s:%d: not a KEY=VALUE line", s.path, start))
+			*diags = append(*diags, parsers.Errorf(s.at(start, 1), "%s:%d: not a KEY=VALUE line", s.path, start))
 			continue
 		}
 		raw = strings.TrimLeft(raw, " \t")

@@ -157,7 +157,7 @@ func (l *fileLoader) documents(s *source) []*value {
 			continue
 		}
 		if v.kind != mapKind {
-			*l.diags = append(*l.diags, parsers.Error(v.pos, "a compose file must be a mapping, not %s", v.describe()))
+			*l.diags = append(*l.diags, parsers.Errorf(v.pos, "a compose file must be a mapping, not %s", v.describe()))
 			continue
 		}
 		out = append(out, v)
@@ -177,7 +177,7 @@ func (l *fileLoader) file(s *source, merged *value, depth int) *value {
 		l.extends(s, doc, depth)
 		m, err := mergeFile(merged, doc)
 		if err != nil {
-			*l.diags = append(*l.diags, parsers.Error(doc.pos, "%s", strings.TrimPrefix(err.Error(), doc.pos.String()+": ")))
+			*l.diags = append(*l.diags, parsers.Errorf(doc.pos, "%s", strings.TrimPrefix(err.Error(), doc.pos.String()+": ")))
 			continue
 		}
 		merged = m
@@ -205,7 +205,7 @@ func (l *fileLoader) include(s *source, doc *value, depth int) {
 		var sub *value
 		for _, pv := range paths {
 			if pv.unknown || pv.str() == "" {
-				*l.diags = append(*l.diags, parsers.Note(pv.pos, "include %s: the path is not known; not read", pv.text))
+				*l.diags = append(*l.diags, parsers.Notef(pv.pos, "include %s: the path is not known; not read", pv.text))
 				continue
 			}
 			sub = l.readRef(pv, sub, depth)
@@ -225,7 +225,7 @@ func (l *fileLoader) include(s *source, doc *value, depth int) {
 			}
 			for i, k := range from.keys {
 				if have := to.get(k.s); have != nil && !equal(have, from.vals[i]) {
-					*l.diags = append(*l.diags, parsers.Error(to.keyOf(k.s).pos, "%s %q is also defined by the included %s (%s)", section, k.s, it.text, k.pos))
+					*l.diags = append(*l.diags, parsers.Errorf(to.keyOf(k.s).pos, "%s %q is also defined by the included %s (%s)", section, k.s, it.text, k.pos))
 					continue
 				}
 				to.set(k, from.vals[i])
@@ -243,17 +243,17 @@ func (l *fileLoader) readRef(pv *value, into *value, depth int) *value {
 	}
 	for _, r := range l.reading {
 		if r == abs {
-			*l.diags = append(*l.diags, parsers.Error(pv.pos, "%s includes or extends itself", pv.s))
+			*l.diags = append(*l.diags, parsers.Errorf(pv.pos, "%s includes or extends itself", pv.s))
 			return into
 		}
 	}
 	if depth >= 20 {
-		*l.diags = append(*l.diags, parsers.Error(pv.pos, "include and extends nest more than 20 files deep"))
+		*l.diags = append(*l.diags, parsers.Errorf(pv.pos, "include and extends nest more than 20 files deep"))
 		return into
 	}
 	display, src, err := l.read(abs)
 	if err != nil {
-		*l.diags = append(*l.diags, parsers.Note(pv.pos, "%s: not read: %v", pv.s, err))
+		*l.diags = append(*l.diags, parsers.Notef(pv.pos, "%s: not read: %v", pv.s, err))
 		return into
 	}
 	l.reading = append(l.reading, abs)
@@ -283,7 +283,7 @@ func (l *fileLoader) extends(s *source, doc *value, depth int) {
 		}
 		for _, c := range chain {
 			if c == name {
-				*l.diags = append(*l.diags, parsers.Error(ext.pos, "extends cycle: %s", strings.Join(append(chain, name), " -> ")))
+				*l.diags = append(*l.diags, parsers.Errorf(ext.pos, "extends cycle: %s", strings.Join(append(chain, name), " -> ")))
 				done[name] = true
 				return
 			}
@@ -295,23 +295,23 @@ func (l *fileLoader) extends(s *source, doc *value, depth int) {
 		var base *value
 		switch {
 		case ref.str() == "":
-			*l.diags = append(*l.diags, parsers.Error(ext.pos, "extends of service %q names no service", name))
+			*l.diags = append(*l.diags, parsers.Errorf(ext.pos, "extends of service %q names no service", name))
 		case file != nil:
 			if file.unknown || file.str() == "" {
-				*l.diags = append(*l.diags, parsers.Note(file.pos, "extends %s: the file is not known; not read", file.text))
+				*l.diags = append(*l.diags, parsers.Notef(file.pos, "extends %s: the file is not known; not read", file.text))
 				break
 			}
 			if other := l.readRef(file, nil, depth); other != nil {
 				base = other.get("services").get(ref.s)
 				if base == nil {
-					*l.diags = append(*l.diags, parsers.Error(ref.pos, "extends: no service %q in %s", ref.s, file.s))
+					*l.diags = append(*l.diags, parsers.Errorf(ref.pos, "extends: no service %q in %s", ref.s, file.s))
 				}
 			}
 		default:
 			resolve(ref.s, append(chain, name))
 			base = services.get(ref.s)
 			if base == nil {
-				*l.diags = append(*l.diags, parsers.Error(ref.pos, "extends: no service %q in %s", ref.s, s.path))
+				*l.diags = append(*l.diags, parsers.Errorf(ref.pos, "extends: no service %q in %s", ref.s, s.path))
 			}
 		}
 		done[name] = true
@@ -323,7 +323,7 @@ func (l *fileLoader) extends(s *source, doc *value, depth int) {
 		}
 		m, err := merge(base, own, []string{"services", name})
 		if err != nil {
-			*l.diags = append(*l.diags, parsers.Error(svc.pos, "extends: %v", err))
+			*l.diags = append(*l.diags, parsers.Errorf(svc.pos, "extends: %v", err))
 			m = own
 		}
 		services.set(services.keyOf(name), m)
@@ -352,5 +352,5 @@ func yamlError(s *source, err error) parsers.Diag {
 			}
 		}
 	}
-	return parsers.Error(s.at(line, 1), "invalid YAML: %s", msg)
+	return parsers.Errorf(s.at(line, 1), "invalid YAML: %s", msg)
 }

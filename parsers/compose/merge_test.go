@@ -40,7 +40,7 @@ func loadBoth(t *testing.T, dir string, files []string) *Project {
 	t.Helper()
 	p := loadFiles(t, nil, files...)
 	for _, d := range p.Diags {
-		if d.Severity == "error" {
+		if d.Severity == parsers.Error {
 			t.Errorf("diag: %s", d)
 		}
 	}

@@ -161,7 +161,7 @@ type builder struct {
 const maxNodes = 200000
 
 func (b *builder) errorf(n *yaml.Node, format string, args ...any) {
-	*b.diags = append(*b.diags, parsers.Error(b.src.pos(n), format, args...))
+	*b.diags = append(*b.diags, parsers.Errorf(b.src.pos(n), format, args...))
 }
 
 // convert turns a node into a value. key/keyLine name the mapping key the node is the
