@@ -12,7 +12,7 @@ import (
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema kept in testdata (copied
-// unmodified from oasis-tcs/sarif-spec; see ../shared/schemas/README.md).
+// unmodified from oasis-tcs/sarif-spec; see testdata/README.md).
 func sarifValidator(t *testing.T) *jsonschema.Schema {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
