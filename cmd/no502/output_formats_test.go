@@ -75,6 +75,9 @@ func TestDemoGoldenFormats(t *testing.T) {
 				if strings.HasPrefix(line, "::") && !strings.Contains(line, ",title=no502 ") {
 					t.Errorf("annotation without a title: %s", line)
 				}
+				if strings.Contains(line, "%0A") {
+					t.Errorf("annotation of more than one line: %s", line)
+				}
 			}
 		}
 	}
