@@ -21,7 +21,7 @@ const UnusedSuppressionID = "unused-suppression"
 // config can change, a doc page); its Run does nothing: Suppress reports for it.
 var unusedSuppression = &Rule{
 	ID:       UnusedSuppressionID,
-	Category: Health,
+	Category: Meta,
 	Severity: Info,
 	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
 	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
