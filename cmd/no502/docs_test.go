@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,6 +75,58 @@ func TestRuleDocs(t *testing.T) {
 				continue
 			}
 			t.Errorf("docs/rules/%s documents no registered rule", e.Name())
+		}
+	}
+}
+
+// internalCite matches the short keys of the project's internal notes of sources
+// (NGX-P:3735, CF-524, K8S-CORE, ...): a reader of the docs cannot follow them.
+var internalCite = regexp.MustCompile(`\b(NGX128-P|NGX-[A-Z]+|ING-[A-Z]+|CDY-[A-Z]+|TRF-[A-Z]+|HAP-[A-Z]+|LBC-[A-Z]+|TF-TG(go)?|GCE-[A-Z]+|K8S-(CORE|APPS)|CF-(CL|524)|AWS-[A-Z]+|GUN|UVI|PUMA)(:\d+)?\b`)
+
+// mdLink matches a Markdown link's target.
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// The README, docs/ and every rule's doc (what `explain` prints) stand on their own: no
+// link or reference leaves the repository, except full URLs.
+func TestDocsSelfContained(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	for _, r := range rules.All() {
+		if strings.Contains(r.Doc, "../") || strings.Contains(r.Doc, "defaults.md") {
+			t.Errorf("%s: the doc points outside the repository", r.ID)
+		}
+		if m := internalCite.FindString(r.Doc); m != "" {
+			t.Errorf("%s: the doc cites %q, an internal key; cite the public URL", r.ID, m)
+		}
+	}
+	files := []string{filepath.Join(root, "README.md")}
+	filepath.WalkDir(filepath.Join(root, "docs"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".md") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		for _, bad := range []string{"../shared", "DESIGN.md", "defaults.md"} {
+			if strings.Contains(string(src), bad) {
+				t.Errorf("%s mentions %s, which is outside the repository", rel, bad)
+			}
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(src), -1) {
+			target, _, _ := strings.Cut(m[1], "#")
+			if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			p := filepath.Join(filepath.Dir(f), target)
+			if r, err := filepath.Rel(root, p); err != nil || strings.HasPrefix(r, "..") {
+				t.Errorf("%s links to %s, outside the repository", rel, m[1])
+			} else if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s links to %s, which does not exist", rel, m[1])
+			}
 		}
 	}
 }
