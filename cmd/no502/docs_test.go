@@ -62,6 +62,8 @@ func TestRuleDocs(t *testing.T) {
 				i = len(doc)
 			}
 			doc = doc[:i] + "\n" + exampleSection(t, r.ID, ex) + doc[i:]
+		} else {
+			t.Errorf("%s has no example: add a bad and a good case to %s", r.ID, examplesIndex)
 		}
 		want := doc + fmt.Sprintf("\n\nCategory: `%s`. Default severity: `%s`. Formats: %s.\n", r.Category, r.Severity, strings.Join(r.Formats, ", "))
 		if !strings.Contains(r.Doc, "## Sources") {
@@ -176,8 +178,9 @@ func ruleExamples(t *testing.T) map[string]ruleExample {
 // wantComment matches rulestest's want comment at the end of a line.
 var wantComment = regexp.MustCompile(`\s*(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
 
-// maxExampleLines keeps the examples readable: a longer case is a test, not an example.
-const maxExampleLines = 70
+// maxExampleLines keeps the examples readable (all files of a case together; a
+// cross-layer case needs two or three): a longer case is a test, not an example.
+const maxExampleLines = 100
 
 // exampleCase renders one case's files (sorted; .no502.yaml first, as the context) with
 // the want comments removed, and returns the lines that want rule, as "file:line".
