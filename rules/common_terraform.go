@@ -10,9 +10,10 @@ import (
 // tfSources are the facts the Terraform rules rely on, cited in their docs.
 const tfSources = `
 - Target group defaults (deregistration delay 300s, health check interval 30s, Terraform's
-  healthy/unhealthy thresholds 3/3, matcher 200): ../shared/reference/defaults.md, "AWS ELB"
-  (AWS-TGA, AWS-CTG, TF-TG, TF-TGgo); hashicorp/terraform-provider-aws
-  ` + "`website/docs/r/lb_target_group.html.markdown`" + `, ` + "`internal/service/elbv2/target_group.go`" + `
+  healthy/unhealthy thresholds 3/3, matcher 200): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html; Terraform sends its own thresholds:
+  https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown,
+  https://github.com/hashicorp/terraform-provider-aws/blob/acde588/internal/service/elbv2/target_group.go
 - https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 - https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
 `

@@ -57,11 +57,13 @@ deregistration_overhang: 10s  # delay ≤ pod's grace period + 10s
 
 ## Sources
 
-- TG deregistration delay default 300s; in-flight requests are dropped when it expires:
-  ../shared/reference/defaults.md "AWS ELB" (AWS-TGA; LBC-ING:1112) and invariant 7 (EKS
-  best practices ` + "`latest/bpg/networking/loadbalancing.adoc`" + `).
+- TG deregistration delay default 300s: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html;
+  AWS Load Balancer Controller: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/225f44568848eb25f13e304a5f1cc68c0cd9415d/docs/guide/ingress/annotations.md#L1112
+- In-flight requests are dropped when the delay expires: EKS best practices,
+  https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
 - terminationGracePeriodSeconds default 30s, SIGKILL at its end, endpoint removal in
-  parallel with SIGTERM: defaults.md "Kubernetes" (K8S-CORE; kubernetes.io pod-lifecycle).
+  parallel with SIGTERM: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination;
+  https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go
 `,
 	Run: runLBDrainMismatch,
 }

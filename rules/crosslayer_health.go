@@ -35,10 +35,10 @@ forwards to an endpoint that fails when the app cannot serve.
 
 ## Sources
 
-- ALB health check path default ` + "`/`" + `, matcher 200; AWS Load Balancer Controller
-  healthcheck-path ` + "`/`" + `: ../shared/reference/defaults.md "AWS ELB" (TF-TG; LBC-ING:51-56).
+- ALB health check path default ` + "`/`" + `, matcher 200: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown;
+  AWS Load Balancer Controller healthcheck-path ` + "`/`" + `: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/225f44568848eb25f13e304a5f1cc68c0cd9415d/docs/guide/ingress/annotations.md#L51-L56
 - All targets unhealthy → the ALB fails open; a target is taken out only when its check
-  fails: defaults.md "AWS ELB" (AWS ALB guide, target-group-health-checks).
+  fails: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 `,
 	Run: runLBHealthAnsweredByProxy,
 }

@@ -92,15 +92,22 @@ ingress-nginx controller's ConfigMap) the fix is a snippet to apply by hand.
 
 ## Sources
 
-- Invariant 1 and the "Application servers", "nginx", "ingress-nginx", "Caddy" and "AWS ELB"
-  tables of ../shared/reference/defaults.md: ALB idle 60s (AWS-ALBATTR: "configure the idle
-  timeout of your application to be larger than the idle timeout configured for the load
-  balancer"); nginx upstream keepalive_timeout 60s (NGX-KA:548-550) and client
-  keepalive_timeout 75s (NGX-C:3945-3946); ingress-nginx upstream-keepalive-timeout 60s
-  (ING-CFG:888-891); Caddy keepalive 2m (CDY-HT:215-216, 928); gunicorn keep-alive 2s, sync
-  worker without keep-alive (GUN:891-906); uvicorn 5s (UVI:214-216); Node 5s + 1s buffer
-  (NODE, nodejs/node#59243); Puma 65s since 7.0, 20s before (PUMA configuration.rb:164,
-  History.md:137); Go no default idle timeout (GO ` + "`(*Server).idleTimeout`" + `).
+- ALB idle timeout 60s; AWS: "configure the idle timeout of your application to be larger
+  than the idle timeout configured for the load balancer": https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+- nginx upstream keepalive_timeout 60s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L548-L550;
+  client keepalive_timeout 75s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_core_module.c#L3945-L3946
+- ingress-nginx upstream-keepalive-timeout 60s: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L888-L891
+- Caddy keepalive 2m: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L215-L216
+- gunicorn keep-alive 2s, sync worker without keep-alive:
+  https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L891-L906
+- uvicorn 5s: https://github.com/encode/uvicorn/blob/e6c7ce7/uvicorn/config.py#L214-L216
+- Node.js keepAliveTimeout 5s plus a 1s buffer: https://nodejs.org/api/http.html#serverkeepalivetimeout,
+  https://github.com/nodejs/node/pull/59243
+- Puma persistent_timeout 65s since 7.0, 20s before:
+  https://github.com/puma/puma/blob/ff2e212/lib/puma/configuration.rb#L164,
+  https://github.com/puma/puma/blob/ff2e212/History.md#L137
+- Go net/http has no idle timeout unless IdleTimeout or ReadTimeout is set:
+  https://pkg.go.dev/net/http#Server
 `,
 	Run: runKeepaliveRace,
 }

@@ -32,7 +32,8 @@ Run at least two replicas of the proxy (and a PodDisruptionBudget).
 
 ## Sources
 
-- Deployment replicas default 1: ../shared/reference/defaults.md "Kubernetes" (K8S-APPS).
+- Deployment replicas default 1: https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/apps/v1/defaults.go
+  (SetDefaults_Deployment)
 `,
 	Run: runSingleInstanceOnPath,
 }

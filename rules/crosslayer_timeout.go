@@ -34,10 +34,12 @@ lower the app's limit and declare the real budget in ` + "`routes:`" + `.
 
 ## Sources
 
-- gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers (GUN:851-858); nginx proxy_read_timeout
-  60s (NGX-P:3735); ALB idle timeout 60s (AWS-ALBATTR); ingress-nginx proxy-read-timeout 60
-  (ING-CFG:858-860); Caddy response_header_timeout none (CDY-HT:108-109): tables of
-  ../shared/reference/defaults.md; invariant 4.
+- gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers:
+  https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
+- nginx proxy_read_timeout 60s: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
+- ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+- ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
+- Caddy response_header_timeout none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 `,
 	Run: runAppTimeoutExceedsProxy,
 }
@@ -104,9 +106,12 @@ keep it below the keep-alive of what is behind it (` + "`keepalive-race`" + `).
 
 ## Sources
 
-- ALB idle timeout 60s, no byte in either direction (AWS-ALBATTR); nginx proxy_read_timeout
-  60s between two reads (NGX-P:3735); ingress-nginx proxy-read-timeout 60 (ING-CFG:858-860):
-  ../shared/reference/defaults.md; invariant 4 (outer ≥ inner is derived there).
+- ALB idle timeout 60s, no byte in either direction: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+- nginx proxy_read_timeout 60s, between two reads:
+  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
+- ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
+- That an outer hop must wait at least as long as the one behind it follows from these
+  definitions; no vendor states it as a rule.
 `,
 	Run: runOuterHopGivesUpFirst,
 }

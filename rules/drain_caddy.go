@@ -160,10 +160,11 @@ shutdown_delay + grace_period must stay below the pod's terminationGracePeriodSe
 ## Sources
 
 - Caddy grace_period default 0 = eternal; shutdown_delay default unset (0):
-  defaults.md "Caddy reverse_proxy" table, CDY-APP:136-142 and CDY-APP:143-155
-  (caddyserver/caddy@0cf03d3 modules/caddyhttp/app.go).
+  https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/app.go#L136-L155;
+  https://caddyserver.com/docs/caddyfile/options#grace-period
 - Kubernetes terminationGracePeriodSeconds default 30s, SIGKILL at its end; endpoint
-  removal runs in parallel with SIGTERM: defaults.md "Kubernetes" (K8S-CORE
-  SetDefaults_PodSpec; kubernetes.io pod-lifecycle #pod-termination).
-- defaults.md invariants 5 and 6.
+  removal runs in parallel with SIGTERM: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination;
+  https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
+- A preStop delay lets load balancers stop routing first: EKS best practices,
+  https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
 `

@@ -18,15 +18,15 @@ const preStopSleep = 10 * time.Second
 const k8sDrainSources = `
 ## Sources
 
-From ../shared/reference/defaults.md ("Kubernetes" and "Invariants" 5-6):
 - Endpoint removal and SIGTERM happen in parallel; terminationGracePeriodSeconds defaults to
   30 and covers the preStop hook plus the container's stop, then a one-off 2s extension and
-  SIGKILL: K8S-CORE ` + "`SetDefaults_PodSpec`" + `;
+  SIGKILL: https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (` + "`SetDefaults_PodSpec`" + `);
   https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination;
   https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
-- preStop sleep of about 10s: aws/aws-eks-best-practices latest/bpg/networking/loadbalancing.adoc.
+- preStop sleep of about 10s: EKS best practices, https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
 - The sleep action (lifecycle.preStop.sleep.seconds) is beta since Kubernetes 1.30, GA in 1.34
-  (KEP-3960); on older clusters use exec ["sleep", "10"].
+  (KEP-3960, https://github.com/kubernetes/enhancements/issues/3960); on older clusters use
+  exec ["sleep", "10"].
 `
 
 var prestopMissing = &Rule{

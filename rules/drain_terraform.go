@@ -35,13 +35,14 @@ and ` + "`connection_draining_timeout`" + `.
 
 ## Sources
 
-- TG deregistration delay default 300s, range 0-3600: ../shared/reference/defaults.md
-  "TG deregistration delay" (AWS-TGA; TF ` + "`aws_lb_target_group.deregistration_delay`" + `)
-- In-flight requests are dropped when the delay expires: defaults.md invariant 7 (EKS best
-  practices, ` + "`latest/bpg/networking/loadbalancing.adoc`" + `)
-- CLB connection draining timeout 300s: defaults.md "CLB connection draining timeout"
-  (docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-conn-drain.html);
-  Terraform ` + "`aws_elb.connection_draining`" + ` defaults to false (registry docs for aws_elb)
+- TG deregistration delay default 300s, range 0-3600: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html;
+  Terraform ` + "`aws_lb_target_group.deregistration_delay`" + `: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown
+- In-flight requests are dropped when the delay expires: EKS best practices,
+  https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
+- CLB connection draining timeout 300s:
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-conn-drain.html;
+  Terraform ` + "`aws_elb.connection_draining`" + ` defaults to false:
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/elb
 ` + tfSources,
 	Run: runDeregistrationDelayTooShort,
 }

@@ -37,12 +37,14 @@ func ParseSeverity(s string) (Severity, error) { return parsers.ParseSeverity(s)
 // Category groups rules by the kind of mistake, not by format.
 type Category string
 
-// The four categories of 502 causes.
+// The four categories of 502 causes, and Meta for findings about no502's own
+// configuration (a suppression that suppresses nothing), which cause no 502.
 const (
 	Timeout  Category = "timeout"
 	Drain    Category = "drain"
 	Replicas Category = "replicas"
 	Health   Category = "health"
+	Meta     Category = "meta"
 )
 
 // Rule is one check.
@@ -166,7 +168,7 @@ func Register(rs ...*Rule) {
 // All returns every registered rule, sorted by category then ID.
 func All() []*Rule {
 	out := append([]*Rule(nil), registry...)
-	order := map[Category]int{Timeout: 0, Drain: 1, Replicas: 2, Health: 3}
+	order := map[Category]int{Timeout: 0, Drain: 1, Replicas: 2, Health: 3, Meta: 4}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Category != out[j].Category {
 			return order[out[i].Category] < order[out[j].Category]

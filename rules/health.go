@@ -37,10 +37,12 @@ nginx: remove ` + "`max_fails=0`" + ` (or set ` + "`max_fails=3 fail_timeout=10s
 
 ## Sources
 
-- nginx max_fails=1, fail_timeout=10s; 0 disables accounting: NGX-U:6495-6496, NGX-RR:873-875
-  in ../shared/reference/defaults.md; https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server
+- nginx max_fails=1, fail_timeout=10s; 0 disables accounting:
+  https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server;
+  https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_upstream.c#L6495-L6496, https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_upstream_round_robin.c#L873-L875
 - Caddy active health off unless health_uri/health_port; fail_duration 0 = passive off:
-  CDY-HC:226, 236 (caddy ` + "`modules/caddyhttp/reverseproxy/healthchecks.go`" + `)
+  https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/healthchecks.go#L226, https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/healthchecks.go#L236;
+  https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#health-checks
 `,
 	Run: runDeadUpstreamInRotation,
 }
@@ -162,9 +164,11 @@ idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
 ## Sources
 
 - nginx proxy_next_upstream default ` + "`error timeout`" + `; non-idempotent requests not retried:
-  NGX-P:3846-3849, NGX-U:4687-4691 in ../shared/reference/defaults.md
+  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream;
+  https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3846-L3849, https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_upstream.c#L4687-L4691
 - Caddy retries off by default; only GET retried after the connection was established:
-  CDY-RP:1657, 1665, 1375
+  https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/reverseproxy.go#L1657-L1665, https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/reverseproxy.go#L1375;
+  https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#load-balancing
 `,
 	Run: runNoRetryOnFailure,
 }
@@ -225,8 +229,9 @@ keep a proxy-only liveness path under a name no load balancer uses.
 
 ## Sources
 
-- Kubernetes probes and load-balancer health checks treat any 2xx as healthy (AWS ALB
-  matcher default 200): ../shared/reference/defaults.md (AWS ELB, Kubernetes sections)
+- Kubernetes HTTP probes treat any code from 200 to 399 as success:
+  https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
+- AWS ALB health check matcher default 200: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 `,
 	Run: runHealthAnsweredByProxy,
 }

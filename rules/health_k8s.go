@@ -15,9 +15,11 @@ func init() {
 const k8sHealthSources = `
 ## Sources
 
-From ../shared/reference/defaults.md ("Kubernetes" and "Invariants" 8):
 - Probe defaults periodSeconds 10, timeoutSeconds 1, failureThreshold 3, successThreshold 1:
-  K8S-CORE ` + "`SetDefaults_Probe`" + `.
+  https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (` + "`SetDefaults_Probe`" + `);
+  https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#configure-probes
+- Time to notice a failure ≈ periodSeconds × failureThreshold (10 × 3 = 30s by default),
+  derived from those definitions.
 - A pod is removed from Service endpoints only when its readiness probe fails:
   https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
 `

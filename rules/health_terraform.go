@@ -35,8 +35,8 @@ a snippet, not an edit, and the path has to change first.
 
 ## Sources
 
-- Matcher default 200 (ALB; gRPC 12; NLB 200-399), ALB range 200-499: ../shared/reference/defaults.md
-  "Matcher / path" (TF-TG; awsdocs guide ` + "`doc_source/target-group-health-checks.md`" + `)
+- Matcher default 200 (ALB; gRPC 12; NLB 200-399), ALB range 200-499: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown;
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 ` + tfSources,
 	Run: runHealthMatcherAcceptsErrors,
 }
@@ -222,10 +222,9 @@ limit, and keep ` + "`timeout`" + ` below ` + "`interval`" + `.
 
 ## Sources
 
-- Time to mark a target down ≈ interval × unhealthy threshold; Terraform 30 × 3 = 90s:
-  ../shared/reference/defaults.md invariant 8, "Terraform thresholds" (TF-TG, TF-TGgo)
-- Health check interval default 30s (5-300), timeout 2-120 (HTTP default 6s): defaults.md
-  "Health check interval", "Health check timeout" (AWS-CTG)
+- Time to mark a target down ≈ interval × unhealthy threshold (derived); Terraform sends
+  thresholds 3/3, so 30 × 3 = 90s: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown, https://github.com/hashicorp/terraform-provider-aws/blob/acde588/internal/service/elbv2/target_group.go
+- Health check interval default 30s (5-300), timeout 2-120 (HTTP default 6s): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
 ` + tfSources,
 	Run: runHealthCheckSlow,
 }
@@ -327,7 +326,7 @@ health check; keep ` + "`health_check_grace_period`" + ` (default 300s) long eno
 
 - health_check_type default EC2; "ELB" uses the load balancer's health checks:
   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
-- All targets unhealthy → ALB fails open: ../shared/reference/defaults.md "All targets unhealthy"
+- All targets unhealthy → ALB fails open: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 `,
 	Run: runASGEC2HealthCheck,
 }

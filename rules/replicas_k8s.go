@@ -15,8 +15,8 @@ func init() {
 const k8sReplicaSources = `
 ## Sources
 
-From ../shared/reference/defaults.md ("Kubernetes"):
-- Deployment replicas default 1, maxUnavailable 25%, maxSurge 25%: K8S-APPS ` + "`SetDefaults_Deployment`" + `.
+- Deployment replicas default 1, maxUnavailable 25%, maxSurge 25%:
+  https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/apps/v1/defaults.go (` + "`SetDefaults_Deployment`" + `)
 - PDBs limit evictions only (node drains), not rollouts or deletions:
   https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
 - Rolling update rounding (maxUnavailable rounds down, maxSurge up):

@@ -33,9 +33,9 @@ availability zones.
 ## Sources
 
 - aws_ecs_service.desired_count default 0; aws_autoscaling_group min_size required:
-  Terraform registry docs (hashicorp/terraform-provider-aws ` + "`website/docs/r/ecs_service.html.markdown`" + `,
-  ` + "`autoscaling_group.html.markdown`" + `)
-- A target group with no healthy target: ../shared/reference/defaults.md "All targets unhealthy"
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service,
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group
+- A target group with no healthy target: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 `,
 	Run: runSingleTask,
 }

@@ -48,12 +48,12 @@ reverse_proxy, load balancer or Ingress that serves the path), or make the handl
 
 ## Sources
 
-- nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads: nginx
-  ` + "`src/http/modules/ngx_http_proxy_module.c`" + ` (NGX-P:3735 in ../shared/reference/defaults.md);
-  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
-- Caddy ` + "`response_header_timeout`" + ` default none: caddy ` + "`modules/caddyhttp/reverseproxy/httptransport.go`" + ` (CDY-HT:108-109)
+- nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads:
+  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
+  https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3735
+- Caddy ` + "`response_header_timeout`" + ` default none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 - AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
-- ingress-nginx proxy-read-timeout default 60: ingress-nginx ` + "`internal/ingress/controller/config/config.go`" + ` (ING-CFG:858-860)
+- ingress-nginx proxy-read-timeout default 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
 `,
 	Run: runReadTimeoutBelowBudget,
 }
@@ -127,10 +127,9 @@ have an Enterprise plan with a raised Proxy Read Timeout, set ` + "`edge_timeout
 
 ## Sources
 
-- Cloudflare connection limits, Proxy Read Timeout (100s historically, 120s in current
-  docs; Enterprise up to 6000s): developers.cloudflare.com/fundamentals/reference/connection-limits/
-  and .../support/troubleshooting/cloudflare-errors/troubleshooting-cloudflare-5xx-errors/#error-524
-  (CF-CL, CF-524 in ../shared/reference/defaults.md)
+- Cloudflare Proxy Read Timeout (100s historically, 120s in current docs; Enterprise up to
+  6000s): https://developers.cloudflare.com/fundamentals/reference/connection-limits/,
+  https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-524/
 - Cloudflare IP ranges: https://www.cloudflare.com/ips/
 `,
 	Run: runEdgeTimeoutExceeded,
@@ -220,8 +219,12 @@ A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of th
 
 ## Sources
 
-- nginx 1.28 defaults HTTP/1.0 and ` + "`Connection: close`" + ` (NGX128-P:844, 4056); 1.29.7 changes
-  (NGX-CH, NGX-P:4068-4069, NGX-KA:552-555) in ../shared/reference/defaults.md
+- nginx 1.28 defaults HTTP/1.0 and ` + "`Connection: close`" + `:
+  https://github.com/nginx/nginx/blob/release-1.28.0/src/http/modules/ngx_http_proxy_module.c#L844,
+  https://github.com/nginx/nginx/blob/release-1.28.0/src/http/modules/ngx_http_proxy_module.c#L4056
+- 1.29.7 changes these defaults: https://nginx.org/en/CHANGES;
+  https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L4068-L4069,
+  https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L552-L555
 - https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive
 `,
 	Run: runUpstreamKeepaliveUnused,

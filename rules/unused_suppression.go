@@ -10,7 +10,7 @@ const UnusedSuppressionID = "unused-suppression"
 // for it, after the rules ran.
 var UnusedSuppression = &Rule{
 	ID:       UnusedSuppressionID,
-	Category: Health,
+	Category: Meta,
 	Severity: Info,
 	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
 	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
@@ -28,9 +28,7 @@ suppression no longer hides anything today, but it will silently hide the next p
 rule on that line or in that file: a health check that can never fail, a single upstream,
 a timeout below the handler budget. Those are the 502s no502 exists to catch, so a stale
 suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
-the ` + "`health`" + ` category because it is about the health of the checks themselves: a suppression that
-outlived its reason keeps a future failure out of sight, much like a health check that
-never fails.
+the ` + "`meta`" + ` category: it is about no502's own input, not about a cause of 502s.
 
 A misspelt rule ID is reported the same way: it suppresses nothing.
 

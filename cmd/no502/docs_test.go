@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -48,11 +49,23 @@ func TestReadmeRuleTable(t *testing.T) {
 
 func TestRuleDocs(t *testing.T) {
 	dir := "../../docs/rules"
+	examples := ruleExamples(t)
 	seen := map[string]bool{}
 	for _, r := range rules.All() {
 		name := r.ID + ".md"
 		seen[name] = true
-		want := strings.TrimSpace(r.Doc) + fmt.Sprintf("\n\nCategory: `%s`. Default severity: `%s`. Formats: %s.\n", r.Category, r.Severity, strings.Join(r.Formats, ", "))
+		doc := strings.TrimSpace(r.Doc)
+		if ex, ok := examples[r.ID]; ok {
+			// The example goes before the sources, which end the page.
+			i := strings.Index(doc, "\n## Sources")
+			if i < 0 {
+				i = len(doc)
+			}
+			doc = doc[:i] + "\n" + exampleSection(t, r.ID, ex) + doc[i:]
+		} else {
+			t.Errorf("%s has no example: add a bad and a good case to %s", r.ID, examplesIndex)
+		}
+		want := doc + fmt.Sprintf("\n\nCategory: `%s`. Default severity: `%s`. Formats: %s.\n", r.Category, r.Severity, strings.Join(r.Formats, ", "))
 		if !strings.Contains(r.Doc, "## Sources") {
 			t.Errorf("%s: the doc must cite its sources under a ## Sources heading", r.ID)
 		}
@@ -76,4 +89,165 @@ func TestRuleDocs(t *testing.T) {
 			t.Errorf("docs/rules/%s documents no registered rule", e.Name())
 		}
 	}
+}
+
+// internalCite matches the short keys of the project's internal notes of sources
+// (NGX-P:3735, CF-524, K8S-CORE, ...): a reader of the docs cannot follow them.
+var internalCite = regexp.MustCompile(`\b(NGX128-P|NGX-[A-Z]+|ING-[A-Z]+|CDY-[A-Z]+|TRF-[A-Z]+|HAP-[A-Z]+|LBC-[A-Z]+|TF-TG(go)?|GCE-[A-Z]+|K8S-(CORE|APPS)|CF-(CL|524)|AWS-[A-Z]+|GUN|UVI|PUMA)(:\d+)?\b`)
+
+// mdLink matches a Markdown link's target.
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// The README, docs/ and every rule's doc (what `explain` prints) stand on their own: no
+// link or reference leaves the repository, except full URLs.
+func TestDocsSelfContained(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	for _, r := range rules.All() {
+		if strings.Contains(r.Doc, "../") || strings.Contains(r.Doc, "defaults.md") {
+			t.Errorf("%s: the doc points outside the repository", r.ID)
+		}
+		if m := internalCite.FindString(r.Doc); m != "" {
+			t.Errorf("%s: the doc cites %q, an internal key; cite the public URL", r.ID, m)
+		}
+	}
+	files := []string{filepath.Join(root, "README.md")}
+	filepath.WalkDir(filepath.Join(root, "docs"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".md") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		for _, bad := range []string{"../shared", "DESIGN.md", "defaults.md"} {
+			if strings.Contains(string(src), bad) {
+				t.Errorf("%s mentions %s, which is outside the repository", rel, bad)
+			}
+		}
+		for _, m := range mdLink.FindAllStringSubmatch(string(src), -1) {
+			target, _, _ := strings.Cut(m[1], "#")
+			if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			p := filepath.Join(filepath.Dir(f), target)
+			if r, err := filepath.Rel(root, p); err != nil || strings.HasPrefix(r, "..") {
+				t.Errorf("%s links to %s, outside the repository", rel, m[1])
+			} else if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s links to %s, which does not exist", rel, m[1])
+			}
+		}
+	}
+}
+
+// ruleExample names two test cases under rules/testdata: one that gets the rule's finding
+// and a near miss that gets none.
+type ruleExample struct{ bad, good string }
+
+const examplesIndex = "../../rules/testdata/examples.txt"
+
+// ruleExamples reads rules/testdata/examples.txt: "rule bad good" per line.
+func ruleExamples(t *testing.T) map[string]ruleExample {
+	src, err := os.ReadFile(examplesIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]ruleExample{}
+	for i, line := range strings.Split(string(src), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if len(f) != 3 {
+			t.Fatalf("%s:%d: want \"rule bad good\", got %q", examplesIndex, i+1, line)
+		}
+		if rules.Lookup(f[0]) == nil {
+			t.Errorf("%s:%d: no rule %s", examplesIndex, i+1, f[0])
+		}
+		if _, dup := out[f[0]]; dup {
+			t.Errorf("%s:%d: %s listed twice", examplesIndex, i+1, f[0])
+		}
+		out[f[0]] = ruleExample{f[1], f[2]}
+	}
+	return out
+}
+
+// wantComment matches rulestest's want comment at the end of a line.
+var wantComment = regexp.MustCompile(`\s*(?:#|//)\s*want((?:\s+"[^"]+")+)\s*$`)
+
+// maxExampleLines keeps the examples readable (all files of a case together; a
+// cross-layer case needs two or three): a longer case is a test, not an example.
+const maxExampleLines = 100
+
+// exampleCase renders one case's files (sorted; .no502.yaml first, as the context) with
+// the want comments removed, and returns the lines that want rule, as "file:line".
+func exampleCase(t *testing.T, id, dir string) (text string, hits []string, wants int) {
+	root := filepath.Join("../../rules/testdata", dir)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", examplesIndex, id, err)
+	}
+	var b strings.Builder
+	lines := 0
+	for _, e := range entries { // os.ReadDir sorts by name: .no502.yaml comes first
+		if !e.Type().IsRegular() {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(root, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body []string
+		for i, line := range strings.Split(strings.TrimRight(string(src), "\n"), "\n") {
+			if m := wantComment.FindStringSubmatch(line); m != nil {
+				wants++
+				if strings.Contains(m[1], `"`+id+`"`) {
+					hits = append(hits, fmt.Sprintf("`%s` line %d", e.Name(), i+1))
+				}
+				line = line[:len(line)-len(m[0])]
+			}
+			body = append(body, line)
+		}
+		lines += len(body)
+		fmt.Fprintf(&b, "`%s`:\n\n```%s\n%s\n```\n\n", e.Name(), fenceLang(e.Name()), strings.Join(body, "\n"))
+	}
+	if lines > maxExampleLines {
+		t.Errorf("%s: %s: case %s has %d lines; an example should have at most %d", examplesIndex, id, dir, lines, maxExampleLines)
+	}
+	return b.String(), hits, wants
+}
+
+func fenceLang(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".tf"), strings.HasSuffix(name, ".tfvars"):
+		return "hcl"
+	case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"):
+		return "yaml"
+	case strings.HasSuffix(name, ".conf"):
+		return "nginx"
+	case strings.HasPrefix(name, "Caddyfile"):
+		return "caddyfile"
+	}
+	return "text"
+}
+
+// exampleSection is the "## Example" of a rule page: the bad case, where no502 reports
+// it, and the near miss.
+func exampleSection(t *testing.T, id string, ex ruleExample) string {
+	bad, hits, _ := exampleCase(t, id, ex.bad)
+	good, _, goodWants := exampleCase(t, id, ex.good)
+	if len(hits) == 0 {
+		t.Errorf("%s: %s: the bad case %s has no want %q", examplesIndex, id, ex.bad, id)
+	}
+	if goodWants > 0 {
+		t.Errorf("%s: %s: the good case %s expects findings; a near miss gets none", examplesIndex, id, ex.good)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Example\n\nno502 reports `%s` on %s of this configuration:\n\n%s", id, strings.Join(hits, ", "), bad)
+	fmt.Fprintf(&b, "and nothing on this one:\n\n%s", good)
+	fmt.Fprintf(&b, "Both are test cases (`rules/testdata/%s`, `rules/testdata/%s`): `go test ./rules` checks that no502 reports exactly this.\n", ex.bad, ex.good)
+	return b.String()
 }

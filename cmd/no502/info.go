@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -13,7 +12,7 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, newRulesCmd, newExplainCmd, newVersionCmd)
+	subcommands = append(subcommands, newRulesCmd, newExplainCmd)
 }
 
 func newRulesCmd(io.Reader) *cobra.Command {
@@ -44,32 +43,6 @@ func newExplainCmd(io.Reader) *cobra.Command {
 			}
 			doc := strings.TrimSpace(r.Doc)
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n\nCategory: %s. Default severity: %s. Formats: %s.\n", doc, r.Category, r.Severity, strings.Join(r.Formats, ", "))
-			return nil
-		},
-	}
-}
-
-// version is set at build time with -ldflags "-X main.version=v1.2.3"; otherwise the
-// module version from the build info is used.
-var version = ""
-
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
-
-func newVersionCmd(io.Reader) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print no502's version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "no502 "+versionString())
 			return nil
 		},
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema kept in testdata (copied
-// unmodified from oasis-tcs/sarif-spec; see ../shared/schemas/README.md).
+// unmodified from oasis-tcs/sarif-spec; see testdata/README.md).
 func sarifValidator(t *testing.T) *jsonschema.Schema {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
@@ -74,6 +74,9 @@ func TestDemoGoldenFormats(t *testing.T) {
 			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 				if strings.HasPrefix(line, "::") && !strings.Contains(line, ",title=no502 ") {
 					t.Errorf("annotation without a title: %s", line)
+				}
+				if strings.Contains(line, "%0A") {
+					t.Errorf("annotation of more than one line: %s", line)
 				}
 			}
 		}

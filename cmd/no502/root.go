@@ -61,7 +61,10 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Find the config mistakes that cause 502 and 504 errors, and write the fix",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what `no502 version` prints.
+		Version: currentVersion().String(),
 	}
+	root.SetVersionTemplate("no502 {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

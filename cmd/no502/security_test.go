@@ -25,6 +25,11 @@ func TestNoProcessOrNetworkAccess(t *testing.T) {
 		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") && p != root {
 			return filepath.SkipDir
 		}
+		// The release build (a main package, so nothing can import it into no502) runs
+		// go build and git by design.
+		if d.IsDir() && p == filepath.Join(root, "internal", "release") {
+			return filepath.SkipDir
+		}
 		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
 			return nil
 		}

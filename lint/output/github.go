@@ -27,19 +27,10 @@ func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 		case rules.Warning:
 			level = "warning"
 		}
-		var msg strings.Builder
-		msg.WriteString(f.Message)
-		for _, rel := range f.Related {
-			if rel.Pos.IsValid() {
-				fmt.Fprintf(&msg, "\n= %s: %s", rel.Pos.Short(), rel.Message)
-			} else {
-				fmt.Fprintf(&msg, "\n= %s", rel.Message)
-			}
-		}
-		if f.Fix != nil {
-			fmt.Fprintf(&msg, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(f.Fix.Snippet, "\n"))
-		}
-		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(msg.String()))
+		// One line per annotation: the message, which already names the fix. The related
+		// positions and the fix snippet are in the text and SARIF output; on a pull
+		// request's diff a multi-line annotation buries the code it points at.
+		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(f.Message))
 	}
 	// Lines that are not commands are plain log output.
 	fmt.Fprintln(w, SummaryLine(r))

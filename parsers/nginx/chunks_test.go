@@ -84,8 +84,7 @@ func TestChunkedParseMatchesSequential(t *testing.T) {
 // TestChunkedParseCorpus parses every nginx file of the tests and the corpus in parts.
 func TestChunkedParseCorpus(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.conf")
-	more, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
-	files = append(files, more...)
+	files = append(files, corpusFiles(t)...)
 	if len(files) < 10 {
 		t.Fatalf("only %d files", len(files))
 	}
