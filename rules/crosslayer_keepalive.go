@@ -149,8 +149,8 @@ func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) st
 
 // keepaliveFinding builds the finding for one racing pair, at the side to change.
 func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
-	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(idle))
-	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(ka))
+	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle)))
+	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka)))
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}

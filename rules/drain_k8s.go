@@ -169,7 +169,7 @@ func runGracePeriodTooShort(p *Pass) {
 			parts += " (" + worst.PreStopDelay.Pos.Short() + ")"
 		}
 		if ag, ok := appGrace(worst); ok {
-			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, ag.Describe(), parsers.Seconds(need))
+			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, inHost(p.Model, ag).Describe(), parsers.Seconds(need))
 		}
 		pos := g.Pos
 		var related []Related

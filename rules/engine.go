@@ -143,6 +143,17 @@ type Pass struct {
 // a rule may lower it (for example to Info when a version had to be assumed).
 func (p *Pass) Report(f Finding) {
 	f.Rule = p.Rule
+	// A finding is output: it points where the user edits, the host file of config text
+	// held in a ConfigMap (suppression comments and the baseline are there too). The
+	// model's positions stay in the embedded text.
+	f.Pos = p.Model.HostPos(f.Pos)
+	if len(f.Related) > 0 {
+		rel := make([]Related, len(f.Related))
+		for i, r := range f.Related {
+			rel[i] = Related{Pos: p.Model.HostPos(r.Pos), Message: r.Message}
+		}
+		f.Related = rel
+	}
 	f.Message = dropOwnPosition(f.Message, f.Pos)
 	p.report(f)
 }

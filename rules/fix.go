@@ -22,9 +22,9 @@ type LineChange struct {
 // column 1) and the byte-range edits that apply it to the file, so only the changed lines
 // move. indentUnit is the format's indentation ("    " for nginx, "\t" for Caddy, "  "
 // for HCL), used when the block has no body line to copy indentation from.
-func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, changes ...LineChange) *Fix {
+func BlockFix(m *parsers.Model, blk parsers.Pos, indentUnit, desc string, changes ...LineChange) *Fix {
 	f := m.File(blk.File)
-	if f == nil || blk.Start < 0 || blk.End > len(f.Src) || blk.Start >= blk.End {
+	if f == nil || blk.Start() < 0 || blk.End() > len(f.Src) || blk.Start() >= blk.End() {
 		var lines []string
 		for _, c := range changes {
 			if !c.Delete {
@@ -49,24 +49,24 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 		return string(src[ls:i])
 	}
 
-	start := lineStart(blk.Start)
+	start := lineStart(blk.Start())
 	base := indentOf(start)
-	end := blk.End
+	end := blk.End()
 	if end < len(src) && src[end-1] != '\n' {
 		end = lineEnd(end - 1)
 	}
 
 	// Where a new body line goes: after the line holding the block's opening brace.
-	brace := openingBrace(src[blk.Start:blk.End])
+	brace := openingBrace(src[blk.Start():blk.End()])
 	insertAt, insertPrefix := -1, ""
 	bodyIndent := base + indentUnit
 	if brace >= 0 {
-		b := blk.Start + brace
+		b := blk.Start() + brace
 		le := lineEnd(b)
 		// After the brace: nothing, or a comment that stays on the brace's line.
 		if rest := strings.TrimSpace(string(src[b+1 : le])); rest == "" || strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "//") {
 			insertAt = le
-			if le < blk.End {
+			if le < blk.End() {
 				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
 					bodyIndent = ind
 				}
@@ -80,7 +80,7 @@ func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, chan
 	var edits []Edit
 	unsafe := false // a line change whose extent is unknown, on a shared line
 	for _, c := range changes {
-		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && int(c.At.Offset) >= blk.Start && int(c.At.Offset) < blk.End
+		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && int(c.At.Offset) >= blk.Start() && int(c.At.Offset) < blk.End()
 		if inside && c.At.EndOffset <= c.At.Offset && crowded(src[lineStart(int(c.At.Offset)):lineEnd(int(c.At.Offset))]) {
 			unsafe = true
 		}

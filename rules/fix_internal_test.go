@@ -28,7 +28,7 @@ func TestBlockFixKeepsComment(t *testing.T) {
 	src := "location /x/ {\n    proxy_pass http://app;\n    proxy_read_timeout 30s;  # legacy\n}\n"
 	m := &parsers.Model{Files: []*parsers.File{{Path: "n.conf", Src: []byte(src)}}}
 	at := parsers.Pos{File: "n.conf", Line: 3, Col: 5, Offset: int32(strings.Index(src, "proxy_read"))}
-	f := BlockFix(m, parsers.Range{File: "n.conf", Start: 0, End: len(src)}, nginxIndent, "d", LineChange{At: at, Line: "proxy_read_timeout 100s;  # above the budget"})
+	f := BlockFix(m, parsers.ByteRange("n.conf", 0, len(src)), nginxIndent, "d", LineChange{At: at, Line: "proxy_read_timeout 100s;  # above the budget"})
 	want := "location /x/ {\n    proxy_pass http://app;\n    proxy_read_timeout 100s;  # above the budget  # legacy\n}\n"
 	if got := string(ApplyEdits([]byte(src), f.Edits)); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

@@ -149,7 +149,7 @@ func blockFixOn(t *testing.T, src, blockStart string, changes ...LineChange) str
 			changes[i].At.EndOffset = int32(off + strings.IndexByte(src[off:], ';') + 1)
 		}
 	}
-	f := BlockFix(m, parsers.Range{File: "n.conf", Start: s, End: e}, nginxIndent, "d", changes...)
+	f := BlockFix(m, parsers.ByteRange("n.conf", s, e), nginxIndent, "d", changes...)
 	return string(ApplyEdits([]byte(src), f.Edits))
 }
 
@@ -232,7 +232,7 @@ func TestBlockFixSharedLineUnknownExtent(t *testing.T) {
 	src := "location /export/ {\n    proxy_pass http://app; proxy_read_timeout 30s;\n}\n"
 	m := &parsers.Model{Files: []*parsers.File{{Path: "n.conf", Format: parsers.FormatNginx, Src: []byte(src)}}}
 	at := parsers.Pos{File: "n.conf", Line: 2, Col: 28, Offset: int32(strings.Index(src, "proxy_read"))}
-	f := BlockFix(m, parsers.Range{File: "n.conf", Start: 0, End: len(src)}, nginxIndent, "d", LineChange{At: at, Line: "proxy_read_timeout 100s;"})
+	f := BlockFix(m, parsers.ByteRange("n.conf", 0, len(src)), nginxIndent, "d", LineChange{At: at, Line: "proxy_read_timeout 100s;"})
 	if len(f.Edits) != 0 || !f.SnippetOnly() {
 		t.Errorf("want a snippet-only fix, got edits %+v", f.Edits)
 	}

@@ -110,7 +110,7 @@ func hopKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note 
 	case parsers.HopNginx:
 		at := parsers.Pos{}
 		ka := h.ClientIdleTimeout
-		if ka.Explicit() && int(ka.Pos.Offset) >= h.Block.Start && int(ka.Pos.Offset) < h.Block.End {
+		if ka.Explicit() && int(ka.Pos.Offset) >= h.Block.Start() && int(ka.Pos.Offset) < h.Block.End() {
 			at = ka.Pos
 		}
 		return BlockFix(m, h.Block, nginxIndent, "set keepalive_timeout "+v+" in server "+h.Name,

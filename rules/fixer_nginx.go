@@ -98,7 +98,7 @@ func fixNginx(m *parsers.Model, c Change) *Fix {
 		// proxy_set_header is an array directive: a location that sets one stops
 		// inheriting all outer ones, so copy the inherited lines in with the new one.
 		inBlock := func(p parsers.Pos) bool {
-			return p.File == r.Block.File && int(p.Offset) >= r.Block.Start && int(p.Offset) < r.Block.End
+			return p.File == r.Block.File && int(p.Offset) >= r.Block.Start() && int(p.Offset) < r.Block.End()
 		}
 		ownHeaders := false
 		for _, h := range r.Headers {

@@ -18,7 +18,7 @@ import (
 // constructor In (a byte range whose first '{' opens it).
 type tfSet struct {
 	At    parsers.Pos
-	In    parsers.Range
+	In    parsers.Pos
 	Name  string
 	Value string // an HCL expression: 120, "ELB", true
 	// Raw, when set, is inserted into In as written (a nested block) instead of
@@ -29,7 +29,7 @@ type tfSet struct {
 // tfSetting builds a tfSet for a setting of the model: the attribute itself, or the
 // variable default / tfvars line it came from when the attribute is exactly `var.x`
 // (changing the value where it is decided keeps the variable in use).
-func tfSetting[T any](s parsers.Setting[T], in parsers.Range, name, value string) tfSet {
+func tfSetting[T any](s parsers.Setting[T], in parsers.Pos, name, value string) tfSet {
 	if !s.Explicit() {
 		return tfSet{In: in, Name: name, Value: value}
 	}
@@ -43,7 +43,7 @@ var varOnly = regexp.MustCompile(`^[A-Za-z0-9_"-]+ = var\.[A-Za-z0-9_-]+$`)
 
 // tfNested returns sets as they are when the nested block they belong to exists, else
 // one insertion of that block, holding them, into parent.
-func tfNested(parent, block parsers.Range, name string, sets []tfSet) []tfSet {
+func tfNested(parent, block parsers.Pos, name string, sets []tfSet) []tfSet {
 	if block.File != "" {
 		return sets
 	}
@@ -142,18 +142,18 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 			continue
 		}
 		open := -1
-		if s.In.Start >= 0 && s.In.End <= len(src) && s.In.Start < s.In.End {
-			open = bytes.IndexByte(src[s.In.Start:s.In.End], '{')
+		if s.In.Start() >= 0 && s.In.End() <= len(src) && s.In.Start() < s.In.End() {
+			open = bytes.IndexByte(src[s.In.Start():s.In.End()], '{')
 		}
-		if open < 0 || src[s.In.End-1] != '}' {
+		if open < 0 || src[s.In.End()-1] != '}' {
 			return nil, "", false
 		}
-		open += s.In.Start
+		open += s.In.Start()
 		line := s.Name + " = " + s.Value
 		if s.Raw != "" {
 			line = s.Raw
 		}
-		closeAt := s.In.End - 1
+		closeAt := s.In.End() - 1
 		ls := bytes.LastIndexByte(src[:closeAt], '\n') + 1
 		if s.Raw != "" && ls > open && strings.TrimSpace(string(src[ls:closeAt])) == "" {
 			// A nested block goes last, after a blank line, as terraform style has it.
@@ -162,17 +162,17 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 		}
 		rest := string(src[open+1:])
 		nl := strings.IndexByte(rest, '\n')
-		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End-1 {
+		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End()-1 {
 			at := open + 1 + nl + 1
 			sp = append(sp, splice{start: at, end: at, text: line + "\n"})
 		} else {
 			// A one-line block ({} or { a = b }): open it up.
-			inner := strings.TrimSpace(string(src[open+1 : s.In.End-1]))
+			inner := strings.TrimSpace(string(src[open+1 : s.In.End()-1]))
 			text := "{\n" + line + "\n"
 			if inner != "" {
 				text += inner + "\n"
 			}
-			sp = append(sp, splice{start: open, end: s.In.End, text: text + "}"})
+			sp = append(sp, splice{start: open, end: s.In.End(), text: text + "}"})
 		}
 	}
 	// Apply from the end of the file; insertions at the same place keep their order.
@@ -236,11 +236,11 @@ func tfWindow(f *parsers.File, offs []int) (int, int) {
 	lo, hi := len(src), 0
 	for _, off := range offs {
 		// An offset at a block's closing brace end still belongs to it.
-		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].End >= off })
-		if i == len(blocks) || off < blocks[i].Start || blocks[i].End > len(src) {
+		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].End() >= off })
+		if i == len(blocks) || off < blocks[i].Start() || blocks[i].End() > len(src) {
 			return 0, len(src)
 		}
-		lo, hi = min(lo, blocks[i].Start), max(hi, blocks[i].End)
+		lo, hi = min(lo, blocks[i].Start()), max(hi, blocks[i].End())
 	}
 	if lo >= hi {
 		return 0, len(src)

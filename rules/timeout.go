@@ -145,7 +145,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 		}
 		signal := edge.Text
 		if edge.Pos.IsValid() {
-			signal += ", " + edge.Pos.Short()
+			signal += ", " + p.Model.HostPos(edge.Pos).Short()
 		}
 		for _, r := range h.Routes {
 			if r.Respond != nil {
