@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 // The grace budget of a pod running an app server or a proxy (invariant 5 of
@@ -101,16 +102,16 @@ func runLBDrainMismatch(p *Pass) {
 				case hasBudget && g.Value < min(d.Value, rb.HandlerTimeout.Value):
 					inflight := min(d.Value, rb.HandlerTimeout.Value)
 					want := suggest(inflight)
-					var edits []Edit
+					var edits []parsers.Edit
 					if g.Explicit() {
-						edits = scalarEdit(g.Pos, strconv.Itoa(secs(want)))
+						edits = k8s.ReplaceScalar(g.Pos, strconv.Itoa(secs(want)))
 					}
 					p.Report(Finding{
 						Pos: posOr(g, w.Pos, parsers.Pos{}),
 						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and the handler budget for %s is %s (%s), but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
 							describeSetting(inHost(p.Model, g)), workloadName(w), product(h), describeSetting(inHost(p.Model, d)), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
 						Related: []Related{related(d, be.Pos, "deregistration delay"), BudgetRelated(rb)},
-						Fix:     k8sFix("let the pod live until its requests are done", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", secs(want))), edits...),
+						Fix:     k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...),
 					})
 				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:
 					want := g.Value + p.Config.DeregistrationOverhang.Value
@@ -137,7 +138,7 @@ func marginText(p *Pass) string {
 // lbDelayFix sets the deregistration delay where the load balancer is configured.
 func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration, want int) *Fix {
 	if h.Format == parsers.FormatTerraform {
-		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 	}
 	return albTargetGroupFix(h, d, want)
 }
@@ -161,7 +162,7 @@ func albTargetGroupFix(h *parsers.Hop, d parsers.Duration, want int) *Fix {
 	}
 	ns, name, _ := strings.Cut(h.Name, "/")
 	return k8sFix("set the deregistration delay to "+strconv.Itoa(want)+"s",
-		objectPatch("Ingress", ns, name, ykv{"metadata", ymap{}.set("annotations", ymap{}.set(key, yamlQuote(val)))}))
+		k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", k8s.Patch{}.Set(key, k8s.Quote(val)))}))
 }
 
 func init() { Register(lbDrainMismatch) }

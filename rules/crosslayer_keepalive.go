@@ -163,7 +163,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 		note := "below " + s.name() + "'s keep-alive " + parsers.Seconds(ka.Value)
 		var fix *Fix
 		if want >= time.Second {
-			fix = poolIdleFix(p.Model, h, be, want, note)
+			fix = poolIdleFix(p, h, be, want, note)
 		}
 		pos := be.Pos
 		if idle.Explicit() {
@@ -180,7 +180,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	var fix *Fix
 	var pos parsers.Pos
 	if s.hop != nil {
-		fix = hopKeepAliveFix(p.Model, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
+		fix = hopKeepAliveFix(p, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
 		pos = posOr(ka, s.hop.Pos, s.hop.Block)
 		if ka.Explicit() {
 			pos = ka.Pos

@@ -50,7 +50,7 @@ func runSingleUpstream(p *Pass) {
 			continue
 		}
 		format := backendFormat(p.Model, b)
-		fix := p.Fix(format, Change{Kind: AddTarget, Backend: b, Target: t})
+		fix := p.addTargetFix(format, b, t)
 		where := "upstream " + b.Name
 		if b.Kind != "nginx-upstream" {
 			where = "this proxy"

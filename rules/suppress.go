@@ -298,5 +298,5 @@ func removalFix(m *parsers.Model, d *directive, keep []string) *Fix {
 		snippet = string(f.Src[ls:r.Start()]) + newText + string(f.Src[min(r.End(), le):le])
 	}
 	return &Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
-		Edits: []Edit{{File: d.file, Start: r.Start(), End: r.End(), New: newText}}}
+		Edits: []parsers.Edit{{File: d.file, Start: r.Start(), End: r.End(), New: newText}}}
 }

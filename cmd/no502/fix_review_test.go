@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/no502/no502/rules"
+	"github.com/no502/no502/parsers"
 )
 
 const keepaliveUpstream = "events {\n    worker_connections 64;\n}\n\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n        keepalive 16;\n    }\n\n    server {\n        listen 8080;\n        server_name shop.example.com;\n\n"
@@ -77,14 +77,14 @@ func TestFixFirstLineReplacedAndInsert(t *testing.T) {
 // replacement starts is in order, not an overlap.
 func TestSelfOverlappingEdits(t *testing.T) {
 	for _, c := range []struct {
-		edits []rules.Edit
+		edits []parsers.Edit
 		want  bool
 	}{
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
-		{[]rules.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
+		{[]parsers.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
 	} {
 		if got := selfOverlapping(c.edits); got != c.want {
 			t.Errorf("selfOverlapping(%+v) = %v, want %v", c.edits, got, c.want)
