@@ -9,7 +9,7 @@ import (
 	"github.com/no502/no502/parsers/k8s"
 )
 
-// Fixes of the cross-layer rules that no ChangeKind of the format fixers covers: an app
+// Fixes of the cross-layer rules that no shared correction (fix.go) covers: an app
 // server's keep-alive (a command-line flag or an environment variable in the container
 // spec) and a proxy's idle timeouts. Where a value cannot be written mechanically (a
 // shell-wrapped command, a Node app's code, a server outside the files), the fix carries
