@@ -98,7 +98,7 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 
 	// Where a new body line goes: after the line holding the block's opening brace.
 	brace := openingBrace(src[blk.Start():blk.End()])
-	insertAt, insertPrefix := -1, ""
+	insertAt, afterBrace, restIndent := -1, -1, ""
 	bodyIndent := base + Indent
 	if brace >= 0 {
 		o := blk.Start() + brace
@@ -112,19 +112,35 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 				}
 			}
 		} else {
-			// "location / { return 200; }": open a line right after the brace.
-			insertAt, insertPrefix = o+1, "\n"
+			// "location / { return 200; }", "location / {proxy_pass http://app;": the new
+			// lines go between the brace and what follows it, which moves to a line of its
+			// own (a trailing comment on a new line must not swallow it).
+			insertAt, afterBrace = o+1, o+1
+			for insertAt < le && (src[insertAt] == ' ' || src[insertAt] == '\t') {
+				insertAt++
+			}
+			restIndent = bodyIndent
+			if src[insertAt] == '}' {
+				restIndent = base
+			}
 		}
 	}
 
 	unsafe := false // a line change whose extent is unknown, on a shared line
+	var inserts []int // indexes in edits of the lines inserted after a shared brace
 	for _, c := range b.changes {
 		inside := c.at.IsValid() && blk.Contains(c.at.File, int(c.at.Offset))
-		if inside && c.at.EndOffset <= c.at.Offset && crowded(src[lineStart(int(c.at.Offset)):lineEnd(int(c.at.Offset))]) {
+		// The lines the directive covers: from its first to its last ("proxy_read_timeout
+		// \n 30s;" is replaced whole), or its first when its extent is unknown.
+		ls, le := lineStart(int(c.at.Offset)), lineEnd(int(c.at.Offset))
+		if inside && c.at.EndOffset > c.at.Offset && int(c.at.EndOffset) > le && int(c.at.EndOffset) <= blk.End() {
+			le = lineEnd(int(c.at.EndOffset) - 1)
+		}
+		if inside && c.at.EndOffset <= c.at.Offset && crowded(src[ls:le]) {
 			unsafe = true
 		}
 		switch {
-		case inside && sharesLine(src, c.at, lineStart(int(c.at.Offset)), lineEnd(int(c.at.Offset))):
+		case inside && sharesLine(src, c.at, ls, le):
 			// Other directives (or the block's own braces) are on the line: change only
 			// this directive's bytes. A trailing note would comment out the rest.
 			e := parsers.Edit{File: blk.File, Start: int(c.at.Offset), End: int(c.at.EndOffset)}
@@ -137,12 +153,11 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 			}
 			edits = append(edits, e)
 		case inside:
-			ls := lineStart(int(c.at.Offset))
-			e := parsers.Edit{File: blk.File, Start: ls, End: lineEnd(int(c.at.Offset))}
+			e := parsers.Edit{File: blk.File, Start: ls, End: le}
 			if !c.remove {
 				e.New = indentOf(ls) + c.line
 				// The user's own comment on the replaced line stays with it.
-				if cm := lineComment(string(src[ls:e.End])); cm != "" && !strings.Contains(c.line, cm) {
+				if cm := lineComment(string(src[lineStart(le-1):le])); cm != "" && !strings.Contains(c.line, cm) {
 					e.New += "  " + cm
 				}
 				e.New += "\n"
@@ -151,12 +166,19 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 		case c.remove:
 			// Nothing to delete inside this block.
 		case insertAt >= 0:
-			nl := "\n"
-			if insertPrefix != "" {
-				nl = ""
+			if afterBrace >= 0 {
+				inserts = append(inserts, len(edits))
 			}
-			edits = append(edits, parsers.Edit{File: blk.File, Start: insertAt, End: insertAt, New: insertPrefix + bodyIndent + c.line + nl})
+			edits = append(edits, parsers.Edit{File: blk.File, Start: insertAt, End: insertAt, New: bodyIndent + c.line + "\n"})
 		}
+	}
+	if len(inserts) > 0 {
+		// After a shared brace: a line break (instead of the blanks after the brace)
+		// before the first new line, and what followed the brace indented on the line
+		// after the last.
+		first := &edits[inserts[0]]
+		first.Start, first.New = afterBrace, "\n"+first.New
+		edits[inserts[len(inserts)-1]].New += restIndent
 	}
 	parsers.SortEdits(edits)
 
@@ -216,12 +238,12 @@ func CountFailures(server, maxFails, failTimeout string) string {
 	return fixed
 }
 
-// sharesLine reports whether the directive at pos (whose extent is known) shares its
-// line, [ls, le), with anything but blanks and a trailing comment.
+// sharesLine reports whether the directive at pos (whose extent is known) shares the
+// lines it covers, [ls, le), with anything but blanks and a trailing comment.
 func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
 	s, e := int(pos.Offset), int(pos.EndOffset)
 	if e <= s || e > le {
-		return false // the extent is unknown (or spans lines): the line is the unit
+		return false // the extent is unknown: the line is the unit
 	}
 	if strings.TrimSpace(string(src[ls:s])) != "" {
 		return true

@@ -139,3 +139,44 @@ func TestBlockFixSharedLineUnknownExtent(t *testing.T) {
 		t.Errorf("want a snippet-only fix, got edits %+v", edits)
 	}
 }
+
+// A line inserted into a block whose '{' shares its line with a directive goes between
+// the brace and that directive, which moves to a line of its own: the new line's comment
+// must not comment it out.
+func TestBlockEditInsertAfterSharedBrace(t *testing.T) {
+	src := "server {\n    location /webhooks/ {proxy_pass http://app;\n    }\n}\n"
+	got := blockFixOn(t, src, "location", LineChange{Line: "proxy_read_timeout 100s;  # above the budget"})
+	want := "server {\n    location /webhooks/ {\n        proxy_read_timeout 100s;  # above the budget\n        proxy_pass http://app;\n    }\n}\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The same in a one-line block: the closing brace stays, and two inserted lines keep
+// their order.
+func TestBlockEditInsertIntoOneLineBlock(t *testing.T) {
+	src := "server {\n    location / { proxy_pass http://app; }\n}\n"
+	got := blockFixOn(t, src, "location", LineChange{Line: "proxy_next_upstream error timeout;  # retry"}, LineChange{Line: "proxy_next_upstream_tries 2;"})
+	want := "server {\n    location / {\n        proxy_next_upstream error timeout;  # retry\n        proxy_next_upstream_tries 2;\n        proxy_pass http://app; }\n}\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	src = "upstream app { }\n"
+	got = blockFixOn(t, src, "upstream", LineChange{Line: "server b:80;"})
+	if want := "upstream app {\n    server b:80;\n}\n"; got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// A directive written over several lines is replaced whole, not only its first line
+// (which left "30s;" behind: unknown directive).
+func TestBlockEditSetMultiLineDirective(t *testing.T) {
+	src := "location /x/ {\n    proxy_pass http://app;\n    proxy_read_timeout\n        30s;  # legacy\n}\n"
+	s := strings.Index(src, "proxy_read_timeout")
+	at := parsers.Pos{File: "n.conf", Line: 3, Col: 5, Offset: int32(s), EndOffset: int32(strings.Index(src, "30s;") + 4)}
+	edits, _, writable := blockEdit(src, 0, len(src), LineChange{At: at, Line: "proxy_read_timeout 100s;"}).Result()
+	want := "location /x/ {\n    proxy_pass http://app;\n    proxy_read_timeout 100s;  # legacy\n}\n"
+	if got := string(parsers.ApplyEdits([]byte(src), edits)); !writable || got != want {
+		t.Errorf("got (writable %v):\n%s\nwant:\n%s", writable, got, want)
+	}
+}
