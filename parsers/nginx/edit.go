@@ -126,7 +126,7 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 		}
 	}
 
-	unsafe := false // a line change whose extent is unknown, on a shared line
+	unsafe := false   // a line change whose extent is unknown, on a shared line
 	var inserts []int // indexes in edits of the lines inserted after a shared brace
 	for _, c := range b.changes {
 		inside := c.at.IsValid() && blk.Contains(c.at.File, int(c.at.Offset))
