@@ -89,7 +89,7 @@ func runLBDrainMismatch(p *Pass) {
 					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s handler budget for %s (%s)%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
 						describeSetting(inHost(p.Model, d)), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
 					Related: []Related{BudgetRelated(rb)},
-					Fix:     albTargetGroupFix(h, d, secs(want)),
+					Fix:     albTargetGroupFix(p.Model, h, d, secs(want)),
 				})
 				continue
 			}
@@ -140,18 +140,20 @@ func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration
 	if h.Format == parsers.FormatTerraform {
 		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 	}
-	return albTargetGroupFix(h, d, want)
+	return albTargetGroupFix(p.Model, h, d, want)
 }
 
 // albTargetGroupFix patches an ALB Ingress's target-group-attributes annotation, keeping
 // the other attributes written there.
-func albTargetGroupFix(h *parsers.Hop, d parsers.Duration, want int) *Fix {
+func albTargetGroupFix(m *parsers.Model, h *parsers.Hop, d parsers.Duration, want int) *Fix {
 	const key = "alb.ingress.kubernetes.io/target-group-attributes"
 	entry := "deregistration_delay.timeout_seconds=" + strconv.Itoa(want)
 	val := entry
-	if d.Explicit() && strings.HasPrefix(d.Text, key) {
-		_, v, _ := strings.Cut(d.Text, ": ")
-		v = strings.Trim(strings.TrimSpace(v), `"'`)
+	var f *parsers.File
+	if d.Explicit() {
+		f = m.File(d.Pos.File)
+	}
+	if k, v, ok := entryAt(f, d.Pos); ok && k == key {
 		var keep []string
 		for _, kv := range strings.Split(v, ",") {
 			if kv = strings.TrimSpace(kv); kv != "" && !strings.HasPrefix(kv, "deregistration_delay.timeout_seconds=") {

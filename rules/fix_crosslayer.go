@@ -37,7 +37,7 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 			Snippet: fmt.Sprintf("// where the app creates its HTTP server (Express: const server = app.listen(...))\nserver.keepAliveTimeout = %d000;\nserver.headersTimeout = %d000;  // above keepAliveTimeout\n", want/time.Second, want/time.Second+1)}
 	case !ok || !inK8s:
 		return &Fix{Description: desc, Snippet: fmt.Sprintf("# %s: keep idle client connections open for %ss\n", a.Name, n)}
-	case f.env != "" || strings.HasPrefix(a.KeepAlive.Text, "GUNICORN_CMD_ARGS="):
+	case f.env != "" || fromEnv(s.c, "GUNICORN_CMD_ARGS", a.KeepAlive):
 		name, val := f.env, n
 		if a.Name == "spring" {
 			val += "s"
@@ -63,6 +63,13 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, fields))
 	}
 	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line\n", f.flag, n, a.Name)}
+}
+
+// fromEnv reports whether setting s was read from the container's environment variable
+// name (gunicorn reads its flags from GUNICORN_CMD_ARGS too).
+func fromEnv[T any](c *parsers.Container, name string, s parsers.Setting[T]) bool {
+	e, ok := c.Env[name]
+	return ok && s.Explicit() && e.Pos == s.Pos
 }
 
 // containsServer reports whether a list has the server's name as one of its items (not

@@ -35,9 +35,9 @@ func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lowe
 	case parsers.HopIngressNginx:
 		ann := k8s.Patch{}.Set("nginx.ingress.kubernetes.io/proxy-read-timeout", k8s.Quote(strconv.Itoa(secs)))
 		var edits []parsers.Edit
-		// Written in this Ingress (its annotation), not in the controller's ConfigMap:
-		// the value is replaced in place.
-		if rt := r.ReadTimeout; rt.Explicit() && r.Block.Contains(rt.Pos.File, int(rt.Pos.Offset)) {
+		// Written as the annotation (not in the controller's ConfigMap): the value is
+		// replaced in place.
+		if rt := r.ReadTimeout; rt.Explicit() && k8sKeyAt(m, rt.Pos) == "nginx.ingress.kubernetes.io/proxy-read-timeout" {
 			edits = k8s.ReplaceScalar(rt.Pos, k8s.Quote(strconv.Itoa(secs)))
 		}
 		return k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
@@ -51,6 +51,21 @@ func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lowe
 		return &Fix{Description: desc, Snippet: snippet + t.Text()}
 	}
 	return nil
+}
+
+// entryAt reads the mapping entry whose value is at pos in f (k8s.EntryAt).
+func entryAt(f *parsers.File, pos parsers.Pos) (key, val string, ok bool) {
+	if f == nil {
+		return "", "", false
+	}
+	return k8s.EntryAt(f.Src, pos)
+}
+
+// k8sKeyAt returns the key of the mapping entry whose value is at pos, "" when there is
+// none (k8s.EntryAt).
+func k8sKeyAt(m *parsers.Model, pos parsers.Pos) string {
+	k, _, _ := entryAt(m.File(pos.File), pos)
+	return k
 }
 
 // albAttributes rewrites the load-balancer-attributes list with a new idle timeout,

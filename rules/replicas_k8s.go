@@ -136,7 +136,7 @@ func runHPAMinReplicas(p *Pass) {
 			spec = spec.Set("maxReplicas", 2)
 		}
 		var edits []parsers.Edit
-		if strings.HasPrefix(min.Text, "minReplicas") {
+		if k8sKeyAt(p.Model, min.Pos) == "minReplicas" {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
 		}
 		p.Report(Finding{

@@ -237,3 +237,22 @@ func TestPatchEditsYAMLStyles(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryAt(t *testing.T) {
+	src := "metadata:\n  annotations:\n    a.io/x: \"30\"  # note\n    b.io/y: 'k=v,l=w'\n    - c: plain\n    d:\n      \"next line\"\n"
+	at := func(s string) parsers.Pos {
+		i := strings.Index(src, s)
+		return parsers.Pos{File: "f", Line: 1, Offset: int32(i), EndOffset: int32(i + len(s))}
+	}
+	for _, c := range []struct{ span, key, val string }{
+		{`"30"`, "a.io/x", "30"},
+		{`'k=v,l=w'`, "b.io/y", "k=v,l=w"},
+		{"plain", "c", "plain"},
+		{`"next line"`, "d", "next line"},
+	} {
+		k, v, ok := EntryAt([]byte(src), at(c.span))
+		if !ok || k != c.key || v != c.val {
+			t.Errorf("EntryAt(%s) = %q, %q, %v; want %q, %q", c.span, k, v, ok, c.key, c.val)
+		}
+	}
+}

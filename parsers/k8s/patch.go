@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -146,4 +147,29 @@ func ScalarValue(src []byte, at parsers.Pos) (string, bool) {
 		return "", false
 	}
 	return v, true
+}
+
+// EntryAt reads the mapping entry whose value is the single-line scalar at value (a
+// setting's span): its key and its value as YAML decodes them. The key is read from the
+// text before the value, on its line or, when the value starts a line, on the one above.
+func EntryAt(src []byte, value parsers.Pos) (key, val string, ok bool) {
+	val, ok = ScalarValue(src, value)
+	if !ok {
+		return "", "", false
+	}
+	off := int(value.Offset)
+	ls := bytes.LastIndexByte(src[:off], '\n') + 1
+	pre := strings.TrimSpace(string(src[ls:off]))
+	if pre == "" && ls > 0 {
+		prev := bytes.LastIndexByte(src[:ls-1], '\n') + 1
+		pre = strings.TrimSpace(string(src[prev : ls-1]))
+	}
+	pre = strings.TrimLeft(pre, "- ")
+	if !strings.HasSuffix(pre, ":") {
+		return "", "", false
+	}
+	if yaml.Unmarshal([]byte(strings.TrimSpace(strings.TrimSuffix(pre, ":"))), &key) != nil || key == "" {
+		return "", "", false
+	}
+	return key, val, true
 }
