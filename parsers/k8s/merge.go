@@ -14,50 +14,6 @@ import (
 // patched file again with yaml.v3 (with positions), which a plain lint has no use for, so
 // it runs only when a run writes or shows the edits.
 
-// AppendObject returns the edit that inserts patch as a new object: a document of its own
-// right after the one holding line, checked to decode to the patch and to leave every
-// other document as it was; nil when it does not check out.
-func (yf *Manifest) AppendObject(line int, patch Patch) []parsers.Edit {
-	idx := -1
-	for i, d := range yf.docs {
-		if root := docRoot(d); root != nil && root.Line <= line {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		return nil
-	}
-	// The new object lives where its neighbour does: no namespace when that one names
-	// none (kubectl apply -n puts both in the same one).
-	if scalarAt(valueOf(docRoot(yf.docs[idx]), "metadata"), "namespace") == "" {
-		patch = withoutNamespace(patch)
-	}
-	at, ok := yf.lineStart(yf.endLine(yf.docs[idx]) + 1)
-	if !ok {
-		return nil
-	}
-	e := parsers.Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, "---\n"+patch.Text())}
-	docs, err := decodeNodes(parsers.ApplyEdits(yf.src, []parsers.Edit{e}))
-	if err != nil || len(docs) != len(yf.docs)+1 {
-		return nil
-	}
-	var want, got any
-	if yaml.Unmarshal([]byte(patch.Text()), &want) != nil || docs[idx+1].Decode(&got) != nil || !reflect.DeepEqual(want, got) {
-		return nil
-	}
-	for i, d := range yf.docs {
-		j := i
-		if i > idx {
-			j = i + 1
-		}
-		var a, b any
-		if d.Decode(&a) != nil || docs[j].Decode(&b) != nil || !reflect.DeepEqual(a, b) {
-			return nil
-		}
-	}
-	return []parsers.Edit{e}
-}
-
 // Manifest is one manifest file parsed with positions, to merge patches into. Read each
 // file once for all the patches of a run: ReadManifest parses it.
 type Manifest struct {
@@ -78,13 +34,13 @@ func ReadManifest(name string, src []byte) *Manifest {
 	if err != nil {
 		return nil
 	}
-	yf := &Manifest{name: name, src: src, docs: docs, lines: []int{0}}
+	mf := &Manifest{name: name, src: src, docs: docs, lines: []int{0}}
 	for i, c := range src {
 		if c == '\n' {
-			yf.lines = append(yf.lines, i+1)
+			mf.lines = append(mf.lines, i+1)
 		}
 	}
-	return yf
+	return mf
 }
 
 // decodeNodes parses a manifest into document nodes (the fast block-YAML path where it
@@ -99,15 +55,59 @@ func decodeNodes(src []byte) ([]*yaml.Node, error) { return DecodeDocuments(src)
 // document must decode to exactly what the patch merged into the original gives, and
 // the file must still parse; otherwise, and for flow-style YAML on the patch's path, the
 // edits are nil. found reports whether the file holds the object.
-func (yf *Manifest) Merge(patch Patch) (edits []parsers.Edit, found bool) {
-	if doc := yf.find(patch); doc != nil {
-		return yf.patchEdits(doc, patch), true
+func (mf *Manifest) Merge(patch Patch) (edits []parsers.Edit, found bool) {
+	if doc := mf.find(patch); doc != nil {
+		return mf.patchEdits(doc, patch), true
 	}
 	return nil, false
 }
 
+// AppendObject returns the edit that inserts patch as a new object: a document of its own
+// right after the one holding line, checked to decode to the patch and to leave every
+// other document as it was; nil when it does not check out.
+func (mf *Manifest) AppendObject(line int, patch Patch) []parsers.Edit {
+	idx := -1
+	for i, d := range mf.docs {
+		if root := docRoot(d); root != nil && root.Line <= line {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return nil
+	}
+	// The new object lives where its neighbour does: no namespace when that one names
+	// none (kubectl apply -n puts both in the same one).
+	if scalarAt(valueOf(docRoot(mf.docs[idx]), "metadata"), "namespace") == "" {
+		patch = withoutNamespace(patch)
+	}
+	at, ok := mf.lineStart(mf.endLine(mf.docs[idx]) + 1)
+	if !ok {
+		return nil
+	}
+	e := parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, "---\n"+patch.Text())}
+	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, []parsers.Edit{e}))
+	if err != nil || len(docs) != len(mf.docs)+1 {
+		return nil
+	}
+	var want, got any
+	if yaml.Unmarshal([]byte(patch.Text()), &want) != nil || docs[idx+1].Decode(&got) != nil || !reflect.DeepEqual(want, got) {
+		return nil
+	}
+	for i, d := range mf.docs {
+		j := i
+		if i > idx {
+			j = i + 1
+		}
+		var a, b any
+		if d.Decode(&a) != nil || docs[j].Decode(&b) != nil || !reflect.DeepEqual(a, b) {
+			return nil
+		}
+	}
+	return []parsers.Edit{e}
+}
+
 // find returns the document whose object the patch names.
-func (yf *Manifest) find(patch Patch) *yaml.Node {
+func (mf *Manifest) find(patch Patch) *yaml.Node {
 	kind, _ := patchScalar(patch, "kind")
 	md, _ := patchMap(patch, "metadata")
 	name, _ := patchScalar(md, "name")
@@ -115,7 +115,7 @@ func (yf *Manifest) find(patch Patch) *yaml.Node {
 	if ns == "" {
 		ns = "default"
 	}
-	for _, d := range yf.docs {
+	for _, d := range mf.docs {
 		root := docRoot(d)
 		if root == nil || scalarAt(root, "kind") != kind {
 			continue
@@ -134,13 +134,13 @@ func (yf *Manifest) find(patch Patch) *yaml.Node {
 
 // patchEdits computes the edits that merge patch into doc, checked against the merged
 // object; nil when they cannot be computed or do not check out.
-func (yf *Manifest) patchEdits(doc *yaml.Node, patch Patch) []parsers.Edit {
+func (mf *Manifest) patchEdits(doc *yaml.Node, patch Patch) []parsers.Edit {
 	root := docRoot(doc)
 	var edits []parsers.Edit
-	if !yf.mergeMapping(root, patch, true, &edits) || len(edits) == 0 {
+	if !mf.mergeMapping(root, patch, true, &edits) || len(edits) == 0 {
 		return nil
 	}
-	if !yf.checks(doc, patch, edits) {
+	if !mf.checks(doc, patch, edits) {
 		return nil
 	}
 	return edits
@@ -148,7 +148,7 @@ func (yf *Manifest) patchEdits(doc *yaml.Node, patch Patch) []parsers.Edit {
 
 // mergeMapping adds to edits what merges patch into the block mapping node. top is true
 // for the object's root, whose apiVersion, kind and metadata name the object.
-func (yf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *[]parsers.Edit) bool {
+func (mf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *[]parsers.Edit) bool {
 	if node == nil || node.Kind != yaml.MappingNode || node.Style&yaml.FlowStyle != 0 || len(node.Content) == 0 {
 		return false
 	}
@@ -170,21 +170,21 @@ func (yf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *
 					continue
 				}
 			}
-			if !yf.mergeMapping(val, pv, false, edits) {
+			if !mf.mergeMapping(val, pv, false, edits) {
 				return false
 			}
 		case []Patch:
-			if !yf.mergeNamedList(val, pv, edits) {
+			if !mf.mergeNamedList(val, pv, edits) {
 				return false
 			}
 		case int, string:
-			e, ok := yf.replaceScalar(val, kv.V)
+			e, ok := mf.replaceScalar(val, kv.V)
 			if !ok {
 				return false
 			}
 			*edits = append(*edits, e)
 		case nil:
-			e, ok := yf.deleteEntry(node, kv.K)
+			e, ok := mf.deleteEntry(node, kv.K)
 			if !ok {
 				return false
 			}
@@ -198,17 +198,17 @@ func (yf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *
 		col := node.Content[0].Column - 1
 		var b strings.Builder
 		writeMap(&b, missing, col, "")
-		at, ok := yf.lineStart(yf.endLine(node) + 1)
+		at, ok := mf.lineStart(mf.endLine(node) + 1)
 		if !ok {
 			return false
 		}
-		*edits = append(*edits, parsers.Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, b.String())})
+		*edits = append(*edits, parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, b.String())})
 	}
 	return true
 }
 
 // mergeNamedList merges list items into a block sequence of mappings by their name key.
-func (yf *Manifest) mergeNamedList(seq *yaml.Node, items []Patch, edits *[]parsers.Edit) bool {
+func (mf *Manifest) mergeNamedList(seq *yaml.Node, items []Patch, edits *[]parsers.Edit) bool {
 	if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
 		return false
 	}
@@ -229,14 +229,14 @@ func (yf *Manifest) mergeNamedList(seq *yaml.Node, items []Patch, edits *[]parse
 			col := seq.Column - 1
 			var b strings.Builder
 			writeMap(&b, it, col+2, strings.Repeat(" ", col)+"- ")
-			at, ok := yf.lineStart(yf.endLine(seq) + 1)
+			at, ok := mf.lineStart(mf.endLine(seq) + 1)
 			if !ok {
 				return false
 			}
-			*edits = append(*edits, parsers.Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, b.String())})
+			*edits = append(*edits, parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, b.String())})
 			continue
 		}
-		if !yf.mergeMapping(elem, withoutKeys(it, "name"), false, edits) {
+		if !mf.mergeMapping(elem, withoutKeys(it, "name"), false, edits) {
 			return false
 		}
 	}
@@ -244,8 +244,8 @@ func (yf *Manifest) mergeNamedList(seq *yaml.Node, items []Patch, edits *[]parse
 }
 
 // onNewLine prefixes text inserted at the end of a file that lacks a final newline.
-func (yf *Manifest) onNewLine(at int, text string) string {
-	if at == len(yf.src) && len(yf.src) > 0 && yf.src[len(yf.src)-1] != '\n' {
+func (mf *Manifest) onNewLine(at int, text string) string {
+	if at == len(mf.src) && len(mf.src) > 0 && mf.src[len(mf.src)-1] != '\n' {
 		return "\n" + text
 	}
 	return text
@@ -253,28 +253,28 @@ func (yf *Manifest) onNewLine(at int, text string) string {
 
 // deleteEntry removes key and its value from a block mapping: the lines from the key's to
 // the value's last. The key must start its line (not follow a list's dash).
-func (yf *Manifest) deleteEntry(m *yaml.Node, key string) (parsers.Edit, bool) {
+func (mf *Manifest) deleteEntry(m *yaml.Node, key string) (parsers.Edit, bool) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
 		if k.Value != key {
 			continue
 		}
-		from, ok := yf.lineStart(k.Line)
-		if !ok || strings.TrimSpace(string(yf.src[from:from+k.Column-1])) != "" {
+		from, ok := mf.lineStart(k.Line)
+		if !ok || strings.TrimSpace(string(mf.src[from:from+k.Column-1])) != "" {
 			return parsers.Edit{}, false
 		}
-		to, ok := yf.lineStart(yf.endLine(m.Content[i+1]) + 1)
+		to, ok := mf.lineStart(mf.endLine(m.Content[i+1]) + 1)
 		if !ok {
 			return parsers.Edit{}, false
 		}
-		return parsers.Edit{File: yf.name, Start: from, End: to, New: ""}, true
+		return parsers.Edit{File: mf.name, Start: from, End: to, New: ""}, true
 	}
 	return parsers.Edit{}, false
 }
 
 // replaceScalar replaces a single-line scalar with v written as the patch writes it, or a
 // one-line flow list ([a, b]) with the patch's flow list.
-func (yf *Manifest) replaceScalar(node *yaml.Node, v any) (parsers.Edit, bool) {
+func (mf *Manifest) replaceScalar(node *yaml.Node, v any) (parsers.Edit, bool) {
 	flow := node.Kind == yaml.SequenceNode && node.Style&yaml.FlowStyle != 0
 	if s, ok := v.(string); flow && !(ok && strings.HasPrefix(s, "[")) {
 		return parsers.Edit{}, false
@@ -282,13 +282,13 @@ func (yf *Manifest) replaceScalar(node *yaml.Node, v any) (parsers.Edit, bool) {
 	if !flow && (node.Kind != yaml.ScalarNode || node.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || node.Tag == "!!null" && node.Value == "") {
 		return parsers.Edit{}, false
 	}
-	start, ok := yf.offset(node.Line, node.Column)
+	start, ok := mf.offset(node.Line, node.Column)
 	if !ok {
 		return parsers.Edit{}, false
 	}
-	end := lineScalarEnd(yf.src, start)
+	end := lineScalarEnd(mf.src, start)
 	if flow {
-		end = flowEnd(yf.src, start)
+		end = flowEnd(mf.src, start)
 	}
 	if end <= start {
 		return parsers.Edit{}, false
@@ -296,7 +296,7 @@ func (yf *Manifest) replaceScalar(node *yaml.Node, v any) (parsers.Edit, bool) {
 	var b strings.Builder
 	writeMap(&b, Patch{{K: "x", V: v}}, 0, "")
 	text := strings.TrimSuffix(strings.TrimPrefix(b.String(), "x: "), "\n")
-	return parsers.Edit{File: yf.name, Start: start, End: end, New: text}, true
+	return parsers.Edit{File: mf.name, Start: start, End: end, New: text}, true
 }
 
 // lineScalarEnd returns where the single-line scalar token starting at start ends: after its
@@ -364,13 +364,13 @@ func flowEnd(src []byte, start int) int {
 
 // endLine returns the last source line of a node's content: the greatest line among its
 // descendants, counting the lines a block scalar spans.
-func (yf *Manifest) endLine(n *yaml.Node) int {
+func (mf *Manifest) endLine(n *yaml.Node) int {
 	last := n.Line
 	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		last = n.Line + strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1
 	}
 	for _, c := range n.Content {
-		if l := yf.endLine(c); l > last {
+		if l := mf.endLine(c); l > last {
 			last = l
 		}
 	}
@@ -379,19 +379,19 @@ func (yf *Manifest) endLine(n *yaml.Node) int {
 
 // lineStart returns the byte offset where a line starts; the line after the last is the
 // end of the file.
-func (yf *Manifest) lineStart(line int) (int, bool) {
+func (mf *Manifest) lineStart(line int) (int, bool) {
 	switch {
-	case line >= 1 && line <= len(yf.lines):
-		return yf.lines[line-1], true
-	case line == len(yf.lines)+1:
-		return len(yf.src), true
+	case line >= 1 && line <= len(mf.lines):
+		return mf.lines[line-1], true
+	case line == len(mf.lines)+1:
+		return len(mf.src), true
 	}
 	return 0, false
 }
 
-func (yf *Manifest) offset(line, col int) (int, bool) {
-	at, ok := yf.lineStart(line)
-	if !ok || at+col-1 > len(yf.src) {
+func (mf *Manifest) offset(line, col int) (int, bool) {
+	at, ok := mf.lineStart(line)
+	if !ok || at+col-1 > len(mf.src) {
 		return 0, false
 	}
 	return at + col - 1, true
@@ -399,9 +399,9 @@ func (yf *Manifest) offset(line, col int) (int, bool) {
 
 // checks applies the edits and compares the edited document with the patch merged into
 // the original, as plain data; the whole file must still parse.
-func (yf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bool {
+func (mf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bool {
 	idx := -1
-	for i, d := range yf.docs {
+	for i, d := range mf.docs {
 		if d == doc {
 			idx = i
 		}
@@ -409,7 +409,7 @@ func (yf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bo
 	if idx < 0 {
 		return false
 	}
-	edited, ok := yf.editedDocument(idx, edits)
+	edited, ok := mf.editedDocument(idx, edits)
 	if !ok {
 		return false
 	}
@@ -432,12 +432,12 @@ func (yf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bo
 // within the document's part of the file (between its "---" lines), only that part is
 // parsed again: a large manifest is not re-read for each of its findings. Otherwise the
 // whole file is, and must keep its number of documents.
-func (yf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, bool) {
-	root := docRoot(yf.docs[idx])
+func (mf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, bool) {
+	root := docRoot(mf.docs[idx])
 	if root != nil {
-		if at, ok := yf.lineStart(root.Line); ok {
-			start, end := 0, len(yf.src)
-			for _, m := range yf.markers() {
+		if at, ok := mf.lineStart(root.Line); ok {
+			start, end := 0, len(mf.src)
+			for _, m := range mf.markers() {
 				if m <= at {
 					start = m
 				} else {
@@ -456,7 +456,7 @@ func (yf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 				shifted = append(shifted, e)
 			}
 			if inside {
-				docs, err := decodeNodes(parsers.ApplyEdits(yf.src[start:end], shifted))
+				docs, err := decodeNodes(parsers.ApplyEdits(mf.src[start:end], shifted))
 				if err != nil || len(docs) != 1 {
 					return nil, false
 				}
@@ -464,8 +464,8 @@ func (yf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 			}
 		}
 	}
-	docs, err := decodeNodes(parsers.ApplyEdits(yf.src, edits))
-	if err != nil || len(docs) != len(yf.docs) {
+	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, edits))
+	if err != nil || len(docs) != len(mf.docs) {
 		return nil, false
 	}
 	return docs[idx], true
@@ -473,17 +473,17 @@ func (yf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 
 // markers returns the offsets of the file's document markers: lines that start with "---"
 // followed by nothing, a space or a tab.
-func (yf *Manifest) markers() []int {
-	if yf.marks == nil {
-		yf.marks = []int{}
-		for _, ls := range yf.lines {
-			rest := yf.src[ls:]
+func (mf *Manifest) markers() []int {
+	if mf.marks == nil {
+		mf.marks = []int{}
+		for _, ls := range mf.lines {
+			rest := mf.src[ls:]
 			if bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == '\n' || rest[3] == '\r' || rest[3] == ' ' || rest[3] == '\t') {
-				yf.marks = append(yf.marks, ls)
+				mf.marks = append(mf.marks, ls)
 			}
 		}
 	}
-	return yf.marks
+	return mf.marks
 }
 
 // mergeData is the strategic merge of the shapes the fixes emit: mappings merge, null
