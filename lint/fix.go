@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/rules"
 )
 
 // maxFixRounds bounds the lint-fix-lint loop. A round applies every fix that does not
@@ -109,7 +108,7 @@ findings:
 	changed := 0
 	for abs, set := range taken {
 		src := fr.source(rep, abs, cwd)
-		out := rules.ApplyEdits(src, withLineEndings(src, set.edits))
+		out := parsers.ApplyEdits(src, withLineEndings(src, set.edits))
 		if string(out) == string(src) {
 			continue
 		}
@@ -142,12 +141,12 @@ func (fr *FixResult) source(rep *Result, abs, cwd string) []byte {
 
 // withLineEndings writes the new lines of edits with the file's own line ending: a file
 // whose lines all end in CRLF gets CRLF in what a fix inserts (the rules write "\n").
-func withLineEndings(src []byte, edits []rules.Edit) []rules.Edit {
+func withLineEndings(src []byte, edits []parsers.Edit) []parsers.Edit {
 	crlf := bytes.Count(src, []byte("\r\n"))
 	if crlf == 0 || crlf != bytes.Count(src, []byte("\n")) {
 		return edits
 	}
-	out := make([]rules.Edit, len(edits))
+	out := make([]parsers.Edit, len(edits))
 	for i, e := range edits {
 		e.New = strings.ReplaceAll(strings.ReplaceAll(e.New, "\r\n", "\n"), "\n", "\r\n")
 		out[i] = e
@@ -158,8 +157,8 @@ func withLineEndings(src []byte, edits []rules.Edit) []rules.Edit {
 // selfOverlapping reports whether a finding's own edits overlap (one inside another):
 // ApplyEdits would drop one of them, so the finding would be applied in part. Insertions
 // at one offset, and an insertion where a replacement starts, are in order, not overlaps.
-func selfOverlapping(edits []rules.Edit) bool {
-	byFile := map[string][]rules.Edit{}
+func selfOverlapping(edits []parsers.Edit) bool {
+	byFile := map[string][]parsers.Edit{}
 	for _, e := range edits {
 		byFile[e.File] = append(byFile[e.File], e)
 	}
@@ -181,7 +180,7 @@ func selfOverlapping(edits []rules.Edit) bool {
 
 // conflict reports whether two edits touch the same bytes, or insert at the same offset
 // (whose order would be a guess).
-func conflict(a, b rules.Edit) bool {
+func conflict(a, b parsers.Edit) bool {
 	return a.Start == b.Start || a.Start < b.End && b.Start < a.End
 }
 
@@ -189,9 +188,9 @@ func conflict(a, b rules.Edit) bool {
 // so their ranges are disjoint and ordered: an edit can only conflict with its neighbours
 // in that order. (A file of 5,000 servers gets thousands of edits in one round; checking
 // each against all was quadratic.)
-type editSet struct{ edits []rules.Edit }
+type editSet struct{ edits []parsers.Edit }
 
-func (s *editSet) conflicts(e rules.Edit) bool {
+func (s *editSet) conflicts(e parsers.Edit) bool {
 	if s == nil {
 		return false
 	}
@@ -201,9 +200,9 @@ func (s *editSet) conflicts(e rules.Edit) bool {
 
 // add inserts e after the edits that start where it does: one finding's inserts at one
 // offset go in the order the rule gave them.
-func (s *editSet) add(e rules.Edit) {
+func (s *editSet) add(e parsers.Edit) {
 	i := sort.Search(len(s.edits), func(i int) bool { return s.edits[i].Start > e.Start })
-	s.edits = append(s.edits, rules.Edit{})
+	s.edits = append(s.edits, parsers.Edit{})
 	copy(s.edits[i+1:], s.edits[i:])
 	s.edits[i] = e
 }

@@ -3,7 +3,7 @@ package lint
 import (
 	"testing"
 
-	"github.com/no502/no502/rules"
+	"github.com/no502/no502/parsers"
 )
 
 // A finding whose own edits overlap (one inside another) would be applied in part, since
@@ -11,14 +11,14 @@ import (
 // replacement starts is in order, not an overlap.
 func TestSelfOverlappingEdits(t *testing.T) {
 	for _, c := range []struct {
-		edits []rules.Edit
+		edits []parsers.Edit
 		want  bool
 	}{
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
-		{[]rules.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
-		{[]rules.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 20}, {File: "n.conf", Start: 5, End: 5}}, true},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 9, End: 12}}, true},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 0, End: 0}}, false},
+		{[]parsers.Edit{{File: "n.conf", Start: 0, End: 10}, {File: "n.conf", Start: 10, End: 10}}, false},
+		{[]parsers.Edit{{File: "a.conf", Start: 0, End: 10}, {File: "b.conf", Start: 5, End: 6}}, false},
 	} {
 		if got := selfOverlapping(c.edits); got != c.want {
 			t.Errorf("selfOverlapping(%+v) = %v, want %v", c.edits, got, c.want)

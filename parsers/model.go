@@ -1,6 +1,9 @@
 package parsers
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Format names, as File.Format and Hop.Format carry them.
 const (
@@ -21,13 +24,13 @@ type File struct {
 	// context, not on their own.
 	IncludedBy *Pos
 	// Host is set on config text embedded in another file (nginx.conf held in a ConfigMap):
-	// Path names the virtual file ("cm.yaml#nginx.conf") and positions inside it are
-	// already mapped to the host file by the parser that embedded it.
+	// Path names the virtual file ("cm.yaml#nginx.conf"); positions inside it are in
+	// its own text, and Model.HostPos maps them to the host file.
 	Host string
 	// Blocks are the byte ranges of a native-syntax HCL file's top-level blocks, in file
 	// order, set by the Terraform parser: a fix formats and re-parses only the blocks it
 	// changes.
-	Blocks []Range
+	Blocks []Pos
 	// Embedding is set on embedded text (with Host): where it sits in the host file, so
 	// that a fix's edits of the text can be written into the host.
 	Embedding *Embedded
@@ -54,8 +57,8 @@ type Model struct {
 	Services  []*Service
 	Diags     []Diag
 	// Embedded is config text found inside another file (an nginx.conf or Caddyfile in a
-	// ConfigMap). The loader parses it with the right format parser and maps its
-	// positions into the host file.
+	// ConfigMap). The loader parses it with the right format parser; its positions stay
+	// in its own text (see Model.HostPos).
 	Embedded []Embedded
 }
 
@@ -75,6 +78,49 @@ type Embedded struct {
 	// Owner names the object holding it ("ConfigMap/default/nginx-conf"), so the link
 	// step can find the workload that mounts it.
 	Owner string
+}
+
+// HostPos maps a span of config text embedded in another file (nginx.conf held in a
+// ConfigMap) to where that text sits in its host file, as a //line directive maps a
+// go/token position: the model keeps every position in the text it was parsed from, so
+// offsets, lines and blocks agree, and what is shown to the user (findings, diagnostics,
+// the graph) or written into the host goes through here. Any other span is returned as
+// it is.
+func (m *Model) HostPos(p Pos) Pos {
+	if m == nil || strings.IndexByte(p.File, '#') < 0 {
+		return p // embedded paths are "host#entry"; most positions are not embedded
+	}
+	if f := m.File(p.File); f != nil && f.Embedding != nil {
+		return f.Embedding.MapPos(p)
+	}
+	return p
+}
+
+// MapPos maps p, a span of the embedded text, to the host file: its lines move down to
+// where the text starts, its columns right by the block's indentation (the first line's by
+// where the text starts on it). Offsets stay those of the embedded text: edits of the
+// host are made from edits of the text by the format's own edit code (k8s.HostEdits).
+func (e Embedded) MapPos(p Pos) Pos {
+	if p.File != e.Path {
+		return p
+	}
+	col := func(line, col int32) int32 {
+		if line == 1 {
+			return int32(e.Col) + col - 1
+		}
+		return int32(e.Indent) + col
+	}
+	out := p
+	out.File = e.Host
+	if p.Line > 0 {
+		out.Line = int32(e.Line) + p.Line - 1
+		out.Col = col(p.Line, p.Col)
+	}
+	if p.EndLine > 0 {
+		out.EndLine = int32(e.Line) + p.EndLine - 1
+		out.EndCol = col(p.EndLine, p.EndCol)
+	}
+	return out
 }
 
 // File returns the file with the given path, or nil.
@@ -123,7 +169,7 @@ type Hop struct {
 	Format string
 	Name   string // server_name, site address, resource address, Ingress namespace/name
 	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
-	Block  Range  // the hop's whole source, for fix snippets
+	Block  Pos    // the hop's whole source, for fix snippets
 
 	// Version is the product version when known (nginx_version from .no502.yaml).
 	Version Setting[string]
@@ -175,7 +221,7 @@ type Route struct {
 	Path     string // the path it serves; "/" for everything
 	PathKind PathKind
 	Pos      Pos   // the block or line that defines the route
-	Block    Range // its whole source, for fix snippets
+	Block    Pos   // its whole source, for fix snippets
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
@@ -222,7 +268,7 @@ type Backend struct {
 	Kind  BackendKind
 	Name  string
 	Pos   Pos
-	Block Range
+	Block Pos
 	// CloudName is the name the cloud knows the backend by, when the config says it: an
 	// AWS target group's name (Terraform's name attribute; the name in a
 	// TargetGroupBinding's targetGroupARN). The link step joins backends that share one.
@@ -270,7 +316,7 @@ type Target struct {
 // HealthCheck is an active health check.
 type HealthCheck struct {
 	Pos                Pos
-	Block              Range
+	Block              Pos
 	Enabled            Setting[bool]
 	Protocol           Setting[string]
 	Path               Setting[string]
@@ -298,7 +344,7 @@ type Workload struct {
 	Name      string
 	Namespace string
 	Pos       Pos
-	Block     Range
+	Block     Pos
 	Labels    map[string]string
 
 	Replicas Setting[int]
@@ -452,7 +498,7 @@ type Service struct {
 	Namespace string
 	Type      string
 	Pos       Pos
-	Block     Range
+	Block     Pos
 	Selector  *Selector
 	Ports     []ServicePort
 	Workloads []*Workload

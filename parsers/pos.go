@@ -10,7 +10,8 @@ import (
 	"unicode/utf8"
 )
 
-// Pos is a span in a source file. Line and Col are 1-based; Col counts runes, as editors
+// Pos is a span in a source file, the one position type of the model: a setting's
+// place, a block's extent, a fix's target. Line and Col are 1-based; Col counts runes, as editors
 // and SARIF (for ASCII) do. Offset is the 0-based byte offset of the start. End* describe
 // the end of the span (EndCol points one rune past the last rune, like an exclusive
 // end); they may be zero when only a start is known. The fields are 32 bits: every
@@ -48,12 +49,21 @@ func (p Pos) Short() string {
 	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
-// Range is a byte range [Start, End) of one file's source, used to cut out a block and
-// to splice fixes.
-type Range struct {
-	File  string
-	Start int
-	End   int
+// Start is the byte offset where p begins.
+func (p Pos) Start() int { return int(p.Offset) }
+
+// End is the byte offset just past p's last byte.
+func (p Pos) End() int { return int(p.EndOffset) }
+
+// Contains reports whether the byte at offset off of file lies inside p.
+func (p Pos) Contains(file string, off int) bool {
+	return file == p.File && off >= int(p.Offset) && off < int(p.EndOffset)
+}
+
+// ByteRange is the span [start, end) of file when only its offsets are known (Line is
+// zero: it is no position to print). Fix code cuts blocks out with it.
+func ByteRange(file string, start, end int) Pos {
+	return Pos{File: file, Offset: int32(start), EndOffset: int32(end)}
 }
 
 // Diag is a problem with the input itself, not a finding: a syntax error, a missing

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 // The grace budget of a pod running an app server or a proxy (invariant 5 of
@@ -86,11 +87,11 @@ func runLBDrainMismatch(p *Pass) {
 			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.HandlerTimeout.Value+margin {
 				want := suggest(rb.HandlerTimeout.Value + margin)
 				p.Report(Finding{
-					Pos: posOr(d, h.Pos, parsers.Range{}),
+					Pos: posOr(d, h.Pos, parsers.Pos{}),
 					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s handler budget for %s (%s)%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
-						describeSetting(d), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
+						describeSetting(inHost(p.Model, d)), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
 					Related: []Related{BudgetRelated(rb)},
-					Fix:     albTargetGroupFix(h, d, secs(want)),
+					Fix:     albTargetGroupFix(p.Model, h, d, secs(want)),
 				})
 				continue
 			}
@@ -103,23 +104,23 @@ func runLBDrainMismatch(p *Pass) {
 				case hasBudget && g.Value < min(d.Value, rb.HandlerTimeout.Value):
 					inflight := min(d.Value, rb.HandlerTimeout.Value)
 					want := suggest(inflight)
-					var edits []Edit
+					var edits []parsers.Edit
 					if g.Explicit() {
-						edits = scalarEdit(g.Pos, strconv.Itoa(secs(want)))
+						edits = k8s.ReplaceScalar(g.Pos, strconv.Itoa(secs(want)))
 					}
 					p.Report(Finding{
-						Pos: posOr(g, w.Pos, parsers.Range{}),
+						Pos: posOr(g, w.Pos, parsers.Pos{}),
 						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and the handler budget for %s is %s (%s), but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
-							describeSetting(g), workloadName(w), product(h), describeSetting(d), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
+							describeSetting(inHost(p.Model, g)), workloadName(w), product(h), describeSetting(inHost(p.Model, d)), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
 						Related: []Related{related(d, be.Pos, "deregistration delay"), BudgetRelated(rb)},
-						Fix:     k8sFix("let the pod live until its requests are done", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", secs(want))), edits...),
+						Fix:     k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...),
 					})
 				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:
 					want := g.Value + p.Config.DeregistrationOverhang.Value
 					p.Report(Finding{
-						Pos: posOr(d, h.Pos, parsers.Range{}),
+						Pos: posOr(d, h.Pos, parsers.Pos{}),
 						Message: fmt.Sprintf("deregistration delay %s outlives %s of %s by more than deregistration_overhang %s (%s): the load balancer keeps draining a target whose pod is already gone, and every deploy waits the full delay. Lower the delay to %s or less.",
-							describeSetting(d), describeSetting(g), workloadName(w), parsers.Seconds(p.Config.DeregistrationOverhang.Value), p.Config.DeregistrationOverhang.Pos.Short(), parsers.Seconds(want)),
+							describeSetting(inHost(p.Model, d)), describeSetting(inHost(p.Model, g)), workloadName(w), parsers.Seconds(p.Config.DeregistrationOverhang.Value), p.Config.DeregistrationOverhang.Pos.Short(), parsers.Seconds(want)),
 						Related: []Related{related(g, w.Pos, "pod grace period")},
 						Fix:     lbDelayFix(p, h, be, d, secs(want)),
 					})
@@ -139,20 +140,22 @@ func marginText(p *Pass) string {
 // lbDelayFix sets the deregistration delay where the load balancer is configured.
 func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration, want int) *Fix {
 	if h.Format == parsers.FormatTerraform {
-		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 	}
-	return albTargetGroupFix(h, d, want)
+	return albTargetGroupFix(p.Model, h, d, want)
 }
 
 // albTargetGroupFix patches an ALB Ingress's target-group-attributes annotation, keeping
 // the other attributes written there.
-func albTargetGroupFix(h *parsers.Hop, d parsers.Duration, want int) *Fix {
+func albTargetGroupFix(m *parsers.Model, h *parsers.Hop, d parsers.Duration, want int) *Fix {
 	const key = "alb.ingress.kubernetes.io/target-group-attributes"
 	entry := "deregistration_delay.timeout_seconds=" + strconv.Itoa(want)
 	val := entry
-	if d.Explicit() && strings.HasPrefix(d.Text, key) {
-		_, v, _ := strings.Cut(d.Text, ": ")
-		v = strings.Trim(strings.TrimSpace(v), `"'`)
+	var f *parsers.File
+	if d.Explicit() {
+		f = m.File(d.Pos.File)
+	}
+	if k, v, ok := entryAt(f, d.Pos); ok && k == key {
 		var keep []string
 		for _, kv := range strings.Split(v, ",") {
 			if kv = strings.TrimSpace(kv); kv != "" && !strings.HasPrefix(kv, "deregistration_delay.timeout_seconds=") {
@@ -163,7 +166,7 @@ func albTargetGroupFix(h *parsers.Hop, d parsers.Duration, want int) *Fix {
 	}
 	ns, name, _ := strings.Cut(h.Name, "/")
 	return k8sFix("set the deregistration delay to "+strconv.Itoa(want)+"s",
-		objectPatch("Ingress", ns, name, ykv{"metadata", ymap{}.set("annotations", ymap{}.set(key, yamlQuote(val)))}))
+		k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", k8s.Patch{}.Set(key, k8s.Quote(val)))}))
 }
 
 func init() { Register(lbDrainMismatch) }

@@ -82,7 +82,7 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 					Pos:     ir.Respond.Pos,
 					Message: msg,
 					Related: []Related{related(hc.Path, hc.Pos, product(h)+" health check path")},
-					Fix:     p.Fix(inner.Format, Change{Kind: ProxyHealthCheck, Hop: inner, Route: ir}),
+					Fix:     p.healthProxyFix(inner, ir),
 				})
 			}
 		}

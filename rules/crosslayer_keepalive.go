@@ -156,8 +156,8 @@ func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) st
 
 // keepaliveFinding builds the finding for one racing pair, at the side to change.
 func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
-	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(idle))
-	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(ka))
+	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle)))
+	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka)))
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}
@@ -170,7 +170,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 		note := "below " + s.name() + "'s keep-alive " + parsers.Seconds(ka.Value)
 		var fix *Fix
 		if want >= time.Second {
-			fix = poolIdleFix(p.Model, h, be, want, note)
+			fix = poolIdleFix(p, h, be, want, note)
 		}
 		pos := be.Pos
 		if idle.Explicit() {
@@ -187,7 +187,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	var fix *Fix
 	var pos parsers.Pos
 	if s.hop != nil {
-		fix = hopKeepAliveFix(p.Model, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
+		fix = hopKeepAliveFix(p, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
 		pos = posOr(ka, s.hop.Pos, s.hop.Block)
 		if ka.Explicit() {
 			pos = ka.Pos

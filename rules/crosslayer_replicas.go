@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 var singleInstanceOnPath = &Rule{
@@ -75,8 +76,8 @@ func runSingleInstanceOnPath(p *Pass) {
 				workloadName(w), product(h), h.Name, w.Replicas.Describe(), workloadName(app), m),
 			Related: []Related{{Pos: app.Pos, Message: fmt.Sprintf("%s runs %d replicas", workloadName(app), m)}},
 			Fix: k8sFix("run 2 replicas of the proxy",
-				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
-				scalarEdit(w.Replicas.Pos, "2")...),
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
+				k8s.ReplaceScalar(w.Replicas.Pos, "2")...),
 		})
 	}
 }

@@ -72,11 +72,19 @@ func describe[T any](name string, s parsers.Setting[T]) string {
 	return name + " is unknown"
 }
 
+// inHost returns s as a message shows it: at its place in the host file when it was
+// written in config text held in a ConfigMap (Model.HostPos); the model keeps it in
+// that text.
+func inHost[T any](m *parsers.Model, s parsers.Setting[T]) parsers.Setting[T] {
+	s.Pos = m.HostPos(s.Pos)
+	return s
+}
+
 // posOr returns the setting's position when it is written inside the block, else the
 // block's own position: a finding points at the line to change, and for a missing or
 // inherited setting that is the block that should hold it.
-func posOr[T any](s parsers.Setting[T], blockPos parsers.Pos, blk parsers.Range) parsers.Pos {
-	if s.Explicit() && s.Pos.File == blk.File && int(s.Pos.Offset) >= blk.Start && int(s.Pos.Offset) < blk.End {
+func posOr[T any](s parsers.Setting[T], blockPos parsers.Pos, blk parsers.Pos) parsers.Pos {
+	if s.Explicit() && s.Pos.File == blk.File && int(s.Pos.Offset) >= blk.Start() && int(s.Pos.Offset) < blk.End() {
 		return s.Pos
 	}
 	if s.Explicit() && blk.File == "" {

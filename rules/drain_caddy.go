@@ -55,7 +55,7 @@ func runProxyShutdownUnbounded(p *Pass) {
 		// Point at the block that should hold the settings: the global options block,
 		// or the first site when the file has none.
 		pos, where := h.Pos, " (the Caddyfile has none yet: add it at the top)"
-		if g := globalBlockPos(p.Model, root); g.IsValid() {
+		if g := globalBlockPos(p, root); g.IsValid() {
 			pos, where = g, ""
 		}
 		grace := caddyDefaultGrace
@@ -78,7 +78,7 @@ func runProxyShutdownUnbounded(p *Pass) {
 			Pos:     pos,
 			Message: msg,
 			Related: related,
-			Fix:     p.Fix(parsers.FormatCaddy, Change{Kind: BoundShutdown, Hop: h, Duration: grace}),
+			Fix:     p.boundShutdownFix(h, grace),
 		})
 	}
 }
@@ -97,27 +97,10 @@ func rootFile(m *parsers.Model, path string) string {
 
 // globalBlockPos returns the position of the global options block's "{" in a Caddyfile,
 // or an invalid position when it has none.
-func globalBlockPos(m *parsers.Model, path string) parsers.Pos {
-	f := m.File(path)
-	if f == nil {
-		return parsers.Pos{}
-	}
-	src := f.Src
-	// Skip blank lines and comments; the global block is the file's first token "{".
-	i := 0
-	for i < len(src) {
-		switch c := src[i]; {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			i++
-		case c == '#':
-			for i < len(src) && src[i] != '\n' {
-				i++
-			}
-		case c == '{' && (i+1 == len(src) || strings.ContainsRune(" \t\r\n", rune(src[i+1]))):
-			line, col := parsers.LineCol(src, i)
-			return parsers.Pos{File: path, Line: int32(line), Col: int32(col), Offset: int32(i), EndLine: int32(line), EndCol: int32(col + 1), EndOffset: int32(i + 1)}
-		default:
-			return parsers.Pos{}
+func globalBlockPos(p *Pass, path string) parsers.Pos {
+	if _, cf := p.caddyFile(parsers.Pos{File: path}); cf != nil {
+		if g := cf.GlobalOptions(); g != nil {
+			return g.Open
 		}
 	}
 	return parsers.Pos{}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 func init() {
@@ -59,17 +60,17 @@ func runPrestopMissing(p *Pass) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
 			}
-			fields := ymap{}.set("lifecycle", ymap{}.set("preStop", ymap{}.set("sleep", ymap{}.set("seconds", int(preStopSleep/time.Second)))))
-			var extra []ykv
+			fields := k8s.Patch{}.Set("lifecycle", k8s.Patch{}.Set("preStop", k8s.Patch{}.Set("sleep", k8s.Patch{}.Set("seconds", int(preStopSleep/time.Second)))))
+			var extra []k8s.KV
 			if g, raise := graceFor(w, c, preStopSleep); raise {
-				extra = append(extra, ykv{"terminationGracePeriodSeconds", int(g / time.Second)})
+				extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
 			}
 			p.Report(Finding{
 				Pos: c.Pos,
 				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502. Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
 					containerName(w, c), parsers.Seconds(preStopSleep)),
 				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
-					containerPatch(w, c, fields, extra...)),
+					k8s.ContainerPatch(w, c, fields, extra...)),
 			})
 		}
 	}
@@ -169,7 +170,7 @@ func runGracePeriodTooShort(p *Pass) {
 			parts += " (" + worst.PreStopDelay.Pos.Short() + ")"
 		}
 		if ag, ok := appGrace(worst); ok {
-			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, ag.Describe(), parsers.Seconds(need))
+			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, inHost(p.Model, ag).Describe(), parsers.Seconds(need))
 		}
 		pos := g.Pos
 		var related []Related
@@ -194,15 +195,15 @@ func runGracePeriodTooShort(p *Pass) {
 			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
 				g.Describe(), workloadName(w), cmp, parts, parsers.Seconds(need), int(want/time.Second))
 		}
-		var edits []Edit
+		var edits []parsers.Edit
 		if g.Explicit() {
-			edits = scalarEdit(g.Pos, fmt.Sprint(int(want/time.Second)))
+			edits = k8s.ReplaceScalar(g.Pos, fmt.Sprint(int(want/time.Second)))
 		}
 		p.Report(Finding{
 			Pos:     pos,
 			Message: msg,
 			Related: related,
-			Fix:     k8sFix("give the pod time to drain", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", int(want/time.Second))), edits...),
+			Fix:     k8sFix("give the pod time to drain", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", int(want/time.Second))), edits...),
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 var deregistrationDelayTooShort = &Rule{
@@ -76,19 +77,19 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			// d is connection_draining itself (false); the timeout is a new line.
 			what = tfDescribe("connection_draining", d)
 			desc = fmt.Sprintf("set connection_draining = true and connection_draining_timeout = %d", want)
-			sets := []tfSet{tfSetting(d, be.Block, "connection_draining", "true")}
-			sets = append(sets, tfSet{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
+			sets := []terraform.Set{tfSetting(p.Model, d, be.Block, "connection_draining", "true")}
+			sets = append(sets, terraform.Set{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
 			fix = tfFix(p.Model, desc, sets...)
 			why = "connection draining is off: the classic ELB " + why
 		case be.Kind == parsers.BackendCLB:
 			what = tfDescribe("connection_draining_timeout", d)
 			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
-			fix = tfFix(p.Model, desc, tfSetting(d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
+			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
 			why = "the classic ELB " + why
 		default:
 			what = tfDescribe("deregistration_delay", d)
 			desc = fmt.Sprintf("set deregistration_delay = %d", want)
-			fix = tfFix(p.Model, desc, tfSetting(d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 			why = "the load balancer " + why
 		}
 		hint := ""

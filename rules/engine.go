@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
 )
 
 // Severity of a finding: the model's type (parsers.Severity), so that the config package
@@ -68,39 +69,6 @@ type Related struct {
 	Message string
 }
 
-// Edit replaces the bytes [Start, End) of File with New.
-type Edit struct {
-	File  string
-	Start int
-	End   int
-	New   string
-}
-
-// Fix is a suggested correction: a snippet in the file's own language (the corrected
-// block) and, where the engine can compute it, the byte-range edits that apply it.
-type Fix struct {
-	Description string
-	Snippet     string
-	Edits       []Edit
-
-	// patch is the strategic merge patch of a Kubernetes fix (Snippet is its text), from
-	// which ResolveEdits computes Edits when a run is to write them; newObject marks a
-	// patch that creates its object.
-	patch     ymap
-	newObject bool
-	manual    bool // see SnippetOnly
-}
-
-// snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.
-// For a change that alone does not fix the problem, or needs the user's choice.
-func (f *Fix) snippetOnly() {
-	f.Edits, f.patch, f.newObject, f.manual = nil, nil, false, true
-}
-
-// SnippetOnly reports whether the fix is deliberately not written by lint --fix: it
-// needs a choice no502 cannot make, or does not fix the problem on its own.
-func (f *Fix) SnippetOnly() bool { return f.manual }
-
 // Finding is one reported problem.
 type Finding struct {
 	Rule     *Rule
@@ -117,12 +85,24 @@ type Pass struct {
 	Model  *parsers.Model
 	Config *Config
 	report func(Finding)
+	trees  *syntaxTrees // shared by the run's passes
 }
 
 // Report records a finding. Severity defaults to the rule's (after config overrides);
 // a rule may lower it (for example to Info when a version had to be assumed).
 func (p *Pass) Report(f Finding) {
 	f.Rule = p.Rule
+	// A finding is output: it points where the user edits, the host file of config text
+	// held in a ConfigMap (suppression comments and the baseline are there too). The
+	// model's positions stay in the embedded text.
+	f.Pos = p.Model.HostPos(f.Pos)
+	if len(f.Related) > 0 {
+		rel := make([]Related, len(f.Related))
+		for i, r := range f.Related {
+			rel[i] = Related{Pos: p.Model.HostPos(r.Pos), Message: r.Message}
+		}
+		f.Related = rel
+	}
 	f.Message = dropOwnPosition(f.Message, f.Pos)
 	p.report(f)
 }
@@ -203,6 +183,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	// Rules only read the model, so they run side by side; each keeps its own findings,
 	// joined in rule order so the result does not depend on scheduling.
 	found := make([][]Finding, len(enabled))
+	trees := &syntaxTrees{caddy: map[*parsers.File]*caddy.File{}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := min(runtime.GOMAXPROCS(0), len(enabled)); w > 0; w-- {
@@ -210,7 +191,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(enabled); i = int(next.Add(1) - 1) {
-				found[i] = runRule(enabled[i], m, cfg)
+				found[i] = runRule(enabled[i], m, cfg, trees)
 			}
 		}()
 	}
@@ -228,14 +209,14 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 }
 
 // runRule runs one rule and returns its findings at their final severities.
-func runRule(r *Rule, m *parsers.Model, cfg *Config) []Finding {
+func runRule(r *Rule, m *parsers.Model, cfg *Config, trees *syntaxTrees) []Finding {
 	sev := r.Severity
 	o, override := cfg.Rules[r.ID]
 	if override {
 		sev = o.Value
 	}
 	var out []Finding
-	pass := &Pass{Rule: r, Model: m, Config: cfg}
+	pass := &Pass{Rule: r, Model: m, Config: cfg, trees: trees}
 	pass.report = func(f Finding) {
 		if f.Severity == Off || override {
 			// The user's severity wins over a rule's own lowering.

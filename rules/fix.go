@@ -1,283 +1,245 @@
 package rules
 
 import (
-	"bytes"
-	"sort"
-	"strings"
+	"sync"
+	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/parsers/k8s"
+	"github.com/no502/no502/parsers/nginx"
+	"github.com/no502/no502/parsers/terraform"
 )
 
-// LineChange is one change to a brace-delimited block (nginx, Caddy, HCL): when At lies
-// inside the block, the line holding it is replaced by Line (or deleted); otherwise Line
-// is inserted as the block's first body line. This is how a fix overrides an inherited
-// value: the outer directive stays, the block gets its own.
-type LineChange struct {
-	At     parsers.Pos
-	Line   string
-	Delete bool
+// A rule says what to change: a setting, its new value, at which definition. The format
+// packages say how, as typed operations on their syntax (nginx.EditBlock,
+// caddy.Editor, k8s.Patch, terraform.Set) that return byte edits; the fixes here only
+// choose the operation and wrap its result. No code in this package edits text.
+
+// Fix is a suggested correction: a snippet in the file's own language (the corrected
+// block) and, where it can be computed, the byte edits that apply it. A fix the user must
+// finish (a guessed value, a change that alone does not fix the problem) is snippet-only:
+// SnippetOnly reports it, and it carries no edits.
+type Fix struct {
+	Description string
+	Snippet     string
+	Edits       []parsers.Edit
+
+	// patch is the strategic merge patch of a Kubernetes fix (Snippet is its text), from
+	// which ResolveEdits computes Edits when a run is to write them; newObject marks a
+	// patch that creates its object.
+	patch     k8s.Patch
+	newObject bool
+	manual    bool // see SnippetOnly
 }
 
-// BlockFix builds a fix for the block blk: the corrected block as a snippet (dedented to
-// column 1) and the byte-range edits that apply it to the file, so only the changed lines
-// move. indentUnit is the format's indentation ("    " for nginx, "\t" for Caddy, "  "
-// for HCL), used when the block has no body line to copy indentation from.
-func BlockFix(m *parsers.Model, blk parsers.Range, indentUnit, desc string, changes ...LineChange) *Fix {
-	f := m.File(blk.File)
-	if f == nil || blk.Start < 0 || blk.End > len(f.Src) || blk.Start >= blk.End {
-		var lines []string
-		for _, c := range changes {
-			if !c.Delete {
-				lines = append(lines, c.Line)
-			}
-		}
-		return &Fix{Description: desc, Snippet: strings.Join(lines, "\n") + "\n"}
-	}
-	src := f.Src
-	lineStart := func(off int) int { return bytes.LastIndexByte(src[:off], '\n') + 1 }
-	lineEnd := func(off int) int {
-		if i := bytes.IndexByte(src[off:], '\n'); i >= 0 {
-			return off + i + 1
-		}
-		return len(src)
-	}
-	indentOf := func(ls int) string {
-		i := ls
-		for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
-			i++
-		}
-		return string(src[ls:i])
-	}
+// snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.
+// For a change that alone does not fix the problem, or needs the user's choice.
+func (f *Fix) snippetOnly() {
+	f.Edits, f.patch, f.newObject, f.manual = nil, nil, false, true
+}
 
-	start := lineStart(blk.Start)
-	base := indentOf(start)
-	end := blk.End
-	if end < len(src) && src[end-1] != '\n' {
-		end = lineEnd(end - 1)
-	}
+// SnippetOnly reports whether the fix is deliberately not written by lint --fix: it
+// needs a choice no502 cannot make, or does not fix the problem on its own.
+func (f *Fix) SnippetOnly() bool { return f.manual }
 
-	// Where a new body line goes: after the line holding the block's opening brace.
-	brace := openingBrace(src[blk.Start:blk.End])
-	insertAt, insertPrefix := -1, ""
-	bodyIndent := base + indentUnit
-	if brace >= 0 {
-		b := blk.Start + brace
-		le := lineEnd(b)
-		// After the brace: nothing, or a comment that stays on the brace's line.
-		if rest := strings.TrimSpace(string(src[b+1 : le])); rest == "" || strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "//") {
-			insertAt = le
-			if le < blk.End {
-				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
-					bodyIndent = ind
-				}
-			}
-		} else {
-			// "location / { return 200; }": open a line right after the brace.
-			insertAt, insertPrefix = b+1, "\n"
-		}
-	}
-
-	var edits []Edit
-	unsafe := false // a line change whose extent is unknown, on a shared line
-	for _, c := range changes {
-		inside := (c.At.File == blk.File || (f.Host != "" && c.At.File == f.Host)) && c.At.IsValid() && int(c.At.Offset) >= blk.Start && int(c.At.Offset) < blk.End
-		if inside && c.At.EndOffset <= c.At.Offset && crowded(src[lineStart(int(c.At.Offset)):lineEnd(int(c.At.Offset))]) {
-			unsafe = true
-		}
-		switch {
-		case inside && sharesLine(src, c.At, lineStart(int(c.At.Offset)), lineEnd(int(c.At.Offset))):
-			// Other directives (or the block's own braces) are on the line: change only
-			// this directive's bytes. A trailing note would comment out the rest.
-			e := Edit{File: blk.File, Start: int(c.At.Offset), End: int(c.At.EndOffset)}
-			if c.Delete {
-				for e.End < len(src) && (src[e.End] == ' ' || src[e.End] == '\t') {
-					e.End++
-				}
-			} else {
-				e.New = strings.TrimSpace(strings.TrimSuffix(c.Line, lineComment(c.Line)))
-			}
-			edits = append(edits, e)
-		case inside:
-			ls := lineStart(int(c.At.Offset))
-			e := Edit{File: blk.File, Start: ls, End: lineEnd(int(c.At.Offset))}
-			if !c.Delete {
-				e.New = indentOf(ls) + c.Line
-				// The user's own comment on the replaced line stays with it.
-				if cm := lineComment(string(src[ls:e.End])); cm != "" && !strings.Contains(c.Line, cm) {
-					e.New += "  " + cm
-				}
-				e.New += "\n"
-			}
-			edits = append(edits, e)
-		case c.Delete:
-			// Nothing to delete inside this block.
-		case insertAt >= 0:
-			nl := "\n"
-			if insertPrefix != "" {
-				nl = ""
-			}
-			edits = append(edits, Edit{File: blk.File, Start: insertAt, End: insertAt, New: insertPrefix + bodyIndent + c.Line + nl})
-		}
-	}
-	sortEdits(edits)
-
-	// Apply the edits to the block's lines to get the snippet.
-	var b strings.Builder
-	cur := start
-	for _, e := range edits {
-		if e.Start < cur {
-			continue // overlapping edits: keep the first
-		}
-		b.Write(src[cur:e.Start])
-		b.WriteString(e.New)
-		cur = e.End
-	}
-	if cur < end {
-		b.Write(src[cur:end])
-	}
-	snippet := dedent(b.String(), base)
-	if !strings.HasSuffix(snippet, "\n") {
-		snippet += "\n"
-	}
-	if unsafe {
-		// Replacing the whole line would take its other directives with it.
-		fix := &Fix{Description: desc, Snippet: snippet}
+// blockFix wraps the result of an nginx block edit. Edits that would take a shared
+// line's other directives with them make the fix snippet-only.
+func blockFix(desc string, b *nginx.BlockEdit) *Fix {
+	edits, snippet, writable := b.Result()
+	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
+	if !writable {
 		fix.snippetOnly()
-		return fix
 	}
+	return fix
+}
+
+// editBlock starts an edit of an nginx block of the model.
+func editBlock(m *parsers.Model, block parsers.Pos) *nginx.BlockEdit {
+	var src []byte
+	if f := m.File(block.File); f != nil {
+		src = f.Src
+	}
+	return nginx.EditBlock(src, block)
+}
+
+// k8sFix wraps a patch as a Fix. A rule may give the edits (a scalar replaced in place:
+// k8s.ReplaceScalar); otherwise ResolveEdits computes them from the patch when a run is
+// to write them.
+func k8sFix(desc string, patch k8s.Patch, edits ...parsers.Edit) *Fix {
+	return &Fix{Description: desc, Snippet: patch.Text(), Edits: edits, patch: patch}
+}
+
+// k8sSnippetFix wraps a patch that --fix must not write: one holding a value no502 had to
+// guess (a probe's path: a wrong guess makes pods that never get ready), or one that is
+// safe only after another change (a second replica of a pod with a ReadWriteOnce volume).
+func k8sSnippetFix(desc string, patch k8s.Patch) *Fix {
+	f := k8sFix(desc, patch)
+	f.snippetOnly()
+	return f
+}
+
+// k8sNewObjectFix wraps a patch that creates an object (a PodDisruptionBudget): --fix
+// writes it as a new document after the object the finding is about.
+func k8sNewObjectFix(desc string, patch k8s.Patch) *Fix {
+	f := k8sFix(desc, patch)
+	f.newObject = true
+	return f
+}
+
+// tfFix writes Terraform attributes (terraform.Edits) as a Fix.
+func tfFix(m *parsers.Model, desc string, sets ...terraform.Set) *Fix {
+	edits, snippet := terraform.Edits(m, sets...)
 	return &Fix{Description: desc, Snippet: snippet, Edits: edits}
 }
 
-// sharesLine reports whether the setting at pos (whose extent is known) shares its line,
-// [ls, le), with anything but blanks and a trailing comment.
-func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
-	s, e := int(pos.Offset), int(pos.EndOffset)
-	if e <= s || e > le {
-		return false // the extent is unknown (or spans lines): the line is the unit
+// tfSetting says where a Terraform setting of the model is changed: the attribute
+// itself, or the variable default / tfvars line it came from when the attribute is
+// exactly `var.x` (changing the value where it is decided keeps the variable in use);
+// for a setting not written, a new attribute in the block in.
+func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, name, value string) terraform.Set {
+	if !s.Explicit() {
+		return terraform.Set{In: in, Name: name, Value: value}
 	}
-	if strings.TrimSpace(string(src[ls:s])) != "" {
-		return true
-	}
-	rest := strings.TrimSpace(string(src[e:le]))
-	return rest != "" && !strings.HasPrefix(rest, "#") && !strings.HasPrefix(rest, "//")
-}
-
-// crowded reports whether a line holds more than one directive or a brace, going by its
-// text without the trailing comment.
-func crowded(line []byte) bool {
-	l := strings.TrimSuffix(string(line), lineComment(string(line)))
-	return strings.Count(l, ";") > 1 || strings.ContainsAny(l, "{}")
-}
-
-// openingBrace returns the offset in block of its opening brace: the first '{' outside
-// quotes (a quoted nginx regex may hold one: "^/a{2}/") and comments that does not open a
-// Caddy placeholder ({host}); -1 when there is none.
-func openingBrace(block []byte) int {
-	return firstUnquoted(string(block), true, func(i int) bool {
-		return block[i] == '{' && !isPlaceholder(block[i:])
-	})
-}
-
-// firstUnquoted returns the offset of the first byte of s outside single or double quotes
-// (in which a backslash escapes the next byte) for which match is true, or -1. With
-// comments, a '#' that starts a line or follows a blank opens a comment to the end of the
-// line, whose bytes (quotes included) are skipped.
-func firstUnquoted(s string, comments bool, match func(i int) bool) int {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case comments && c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == '\n'):
-			for i < len(s) && s[i] != '\n' {
-				i++
-			}
-		case match(i):
-			return i
+	if len(s.Via()) == 1 && s.Via()[0].IsValid() {
+		if _, ok := bareVariable(m, s.Pos); ok {
+			return terraform.Set{At: s.Via()[0], Name: name, Value: value}
 		}
 	}
-	return -1
+	return terraform.Set{At: s.Pos, Name: name, Value: value}
 }
 
-// isPlaceholder reports whether s starts with a Caddy placeholder: "{" then a name and "}"
-// with no blank in between.
-func isPlaceholder(s []byte) bool {
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '}':
-			return i > 1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '{' || c == ';':
-			return false
-		}
+// bareVariable reports whether the attribute at pos is exactly var.NAME (and returns it).
+func bareVariable(m *parsers.Model, pos parsers.Pos) (string, bool) {
+	f := m.File(pos.File)
+	if f == nil {
+		return "", false
 	}
-	return false
+	return terraform.BareVariable(f.Src, pos)
 }
 
-// lineComment returns the comment that ends a line of nginx, Caddy or HCL ("# ..." or
-// "// ..." after a blank, outside quotes), or "".
-func lineComment(line string) string {
-	line = strings.TrimRight(line, "\r\n")
-	i := firstUnquoted(line, false, func(i int) bool {
-		return (line[i] == '#' || line[i] == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t')
-	})
-	if i < 0 {
-		return ""
-	}
-	return strings.TrimSpace(line[i:])
+// syntaxTrees holds the syntax trees fixes re-read during one run: every fix of a run
+// reads the same few files, so each is parsed once (a 1,000-site Caddyfile re-parsed per
+// fix takes minutes), and the trees go away with the run.
+type syntaxTrees struct {
+	mu    sync.Mutex
+	caddy map[*parsers.File]*caddy.File
 }
 
-// sortEdits orders edits by start, and at one start an insertion before a replacement.
-func sortEdits(es []Edit) {
-	sort.SliceStable(es, func(i, j int) bool {
-		if es[i].Start != es[j].Start {
-			return es[i].Start < es[j].Start
-		}
-		return es[i].End == es[i].Start && es[j].End > es[j].Start
-	})
+// caddyFile returns the Caddyfile holding pos (its own file, or the Caddyfile text held
+// in a ConfigMap: positions are in that text) and its syntax tree.
+func (p *Pass) caddyFile(pos parsers.Pos) (*parsers.File, *caddy.File) {
+	f := p.Model.File(pos.File)
+	if f == nil || f.Format != parsers.FormatCaddy {
+		return nil, nil
+	}
+	t := p.trees
+	if t == nil {
+		cf, _ := caddy.ParseFile(f.Path, f.Src)
+		return f, cf
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cf, ok := t.caddy[f]; ok {
+		return f, cf
+	}
+	cf, _ := caddy.ParseFile(f.Path, f.Src)
+	t.caddy[f] = cf
+	return f, cf
 }
 
-func dedent(s, prefix string) string {
-	if prefix == "" {
-		return s
+// The corrections shared rules ask for. Each says what must change and leaves how to the
+// hop's format; nil when the format has no fix for it.
+
+// readTimeoutFix makes route r of hop h wait at least d for the upstream's response;
+// note is a short reason a fix may put in a comment next to the value.
+func (p *Pass) readTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duration, note string) *Fix {
+	switch h.Format {
+	case parsers.FormatNginx:
+		return nginxReadTimeoutFix(p.Model, r, d, note)
+	case parsers.FormatCaddy:
+		return caddyReadTimeoutFix(p, r, d, false)
+	case parsers.FormatK8s:
+		return k8sReadTimeoutFix(p.Model, r, d, false)
+	case parsers.FormatTerraform:
+		return tfIdleTimeoutFix(p.Model, h, r, d, false, note)
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for s != "" {
-		line, rest, found := strings.Cut(s, "\n")
-		b.WriteString(strings.TrimPrefix(line, prefix))
-		if found {
-			b.WriteByte('\n')
-		}
-		s = rest
-	}
-	return b.String()
+	return nil
 }
 
-// ApplyEdits applies edits to src (all for the same file), in offset order; an insertion
-// goes before a replacement that starts where it does, and insertions at one offset keep
-// their order. Overlapping edits after the first are dropped.
-func ApplyEdits(src []byte, edits []Edit) []byte {
-	es := append([]Edit(nil), edits...)
-	sortEdits(es)
-	size := len(src)
-	for _, e := range es {
-		size += len(e.New)
+// lowerReadTimeoutFix makes route r give up before the edge does (edge is the edge's
+// limit); the fix also says to acknowledge fast and queue the work.
+func (p *Pass) lowerReadTimeoutFix(h *parsers.Hop, r *parsers.Route, edge time.Duration) *Fix {
+	switch h.Format {
+	case parsers.FormatNginx:
+		return nginxLowerReadTimeoutFix(p.Model, r, edge)
+	case parsers.FormatCaddy:
+		return caddyReadTimeoutFix(p, r, edge, true)
+	case parsers.FormatK8s:
+		return k8sReadTimeoutFix(p.Model, r, edge, true)
+	case parsers.FormatTerraform:
+		return tfIdleTimeoutFix(p.Model, h, r, edge, true, "")
 	}
-	out := make([]byte, 0, size)
-	cur := 0
-	for _, e := range es {
-		if e.Start < cur || e.End > len(src) {
-			continue
-		}
-		out = append(out, src[cur:e.Start]...)
-		out = append(out, e.New...)
-		cur = e.End
+	return nil
+}
+
+// passiveHealthFix takes failing targets of b out of rotation (t, when set, is the one
+// with failure accounting disabled).
+func (p *Pass) passiveHealthFix(format string, b *parsers.Backend, t *parsers.Target) *Fix {
+	switch format {
+	case parsers.FormatNginx:
+		return nginxPassiveHealthFix(p.Model, b, t)
+	case parsers.FormatCaddy:
+		return caddyPassiveHealthFix(p, b)
 	}
-	return append(out, src[cur:]...)
+	return nil
+}
+
+// retryFix makes route r retry a failed connection on another target of its backend.
+func (p *Pass) retryFix(h *parsers.Hop, r *parsers.Route) *Fix {
+	switch h.Format {
+	case parsers.FormatNginx:
+		return nginxRetryFix(p.Model, r)
+	case parsers.FormatCaddy:
+		return caddyRetryFix(p, r)
+	}
+	return nil
+}
+
+// healthProxyFix forwards the health path route r answers itself to the app.
+func (p *Pass) healthProxyFix(h *parsers.Hop, r *parsers.Route) *Fix {
+	switch h.Format {
+	case parsers.FormatNginx:
+		return nginxHealthProxyFix(p.Model, h, r)
+	case parsers.FormatCaddy:
+		return caddyHealthProxyFix(p, r)
+	}
+	return nil
+}
+
+// addTargetFix adds another instance to b, which has the single target t.
+func (p *Pass) addTargetFix(format string, b *parsers.Backend, t *parsers.Target) *Fix {
+	switch format {
+	case parsers.FormatNginx:
+		return nginxAddTargetFix(p.Model, b, t)
+	case parsers.FormatCaddy:
+		return caddyAddTargetFix(p, b)
+	}
+	return nil
+}
+
+// upstreamKeepAliveFix wires route r for keep-alive to its upstream (nginx < 1.29.7).
+func (p *Pass) upstreamKeepAliveFix(h *parsers.Hop, r *parsers.Route) *Fix {
+	if h.Format == parsers.FormatNginx {
+		return nginxUpstreamKeepAliveFix(p.Model, r)
+	}
+	return nil
+}
+
+// boundShutdownFix gives hop h a finite graceful-shutdown period grace and a delay.
+func (p *Pass) boundShutdownFix(h *parsers.Hop, grace time.Duration) *Fix {
+	if h.Format == parsers.FormatCaddy {
+		return caddyShutdownFix(p, h, grace)
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func TestFixesClearFindings(t *testing.T) {
 				copyDir(t, src, tmp)
 				// A fix may edit another file than the one reported (a Terraform
 				// variable's default): apply each file's edits to it.
-				byFile := map[string][]rules.Edit{}
+				byFile := map[string][]parsers.Edit{}
 				for _, e := range f.Fix.Edits {
 					byFile[e.File] = append(byFile[e.File], e)
 				}
@@ -45,7 +45,7 @@ func TestFixesClearFindings(t *testing.T) {
 					if err != nil {
 						t.Skipf("edit targets %s, not a plain file of the directory", name)
 					}
-					os.WriteFile(path, rules.ApplyEdits(old, edits), 0o644)
+					os.WriteFile(path, parsers.ApplyEdits(old, edits), 0o644)
 				}
 				file := f.Pos.File
 				m, after := rulestest.Lint(t, tmp)

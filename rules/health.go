@@ -68,7 +68,7 @@ func runDeadUpstreamInRotation(p *Pass) {
 		reported := false
 		for _, t := range active {
 			if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-				fix := p.Fix(format, Change{Kind: EnablePassiveHealth, Backend: b, Target: t})
+				fix := p.passiveHealthFix(format, b, t)
 				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests and each of them fails with 502 (or waits for a retry). Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
 					"max_fails=0", t.Address, b.Name, len(active), t.Address)
 				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: fix})
@@ -85,9 +85,9 @@ func runDeadUpstreamInRotation(p *Pass) {
 		if anyKnown(active) {
 			continue // per-server accounting (nginx) is on
 		}
-		fix := p.Fix(format, Change{Kind: EnablePassiveHealth, Backend: b})
+		fix := p.passiveHealthFix(format, b, nil)
 		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
-			len(active), addresses(active), b.Passive.Enabled.Describe())
+			len(active), addresses(active), inHost(p.Model, b.Passive.Enabled).Describe())
 		if format == parsers.FormatCaddy {
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
 				len(active), addresses(active), b.Passive.Enabled.Default)
@@ -184,7 +184,7 @@ func runNoRetryOnFailure(p *Pass) {
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
 				continue
 			}
-			fix := p.Fix(h.Format, Change{Kind: EnableRetry, Hop: h, Route: r, Backend: b})
+			fix := p.retryFix(h, r)
 			n := len(activeTargets(b))
 			var msg string
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
@@ -261,7 +261,7 @@ func runHealthAnsweredByProxy(p *Pass) {
 			if !st.Known() || st.Value < 200 || st.Value > 299 {
 				continue
 			}
-			fix := p.Fix(h.Format, Change{Kind: ProxyHealthCheck, Hop: h, Route: r})
+			fix := p.healthProxyFix(h, r)
 			msg := fmt.Sprintf("%s answers %s itself with %d: a load balancer or probe checking it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
 				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, product(h), r.Path)
 			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: []Related{{Pos: r.Pos, Message: "health path " + r.Path}}, Fix: fix})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 func init() {
@@ -60,23 +61,23 @@ func runReadinessProbeMissing(p *Pass) {
 // suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint
 // when there is one, else /healthz on the serving port; its timing differs from the
 // liveness probe so that the fix does not trip liveness-same-as-readiness.
-func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe ymap, guessed bool) {
+func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Patch, guessed bool) {
 	path, port := "/healthz", probePortFor(w, c)
 	guessed = true
 	if l := c.Liveness; l != nil && l.Handler == "httpGet" {
 		path, port, guessed = l.Path, l.Port, false
 	}
-	pr := ymap{}
+	pr := k8s.Patch{}
 	if _, ok := httpProbePort(c, port); ok || c.Liveness != nil && c.Liveness.Handler == "httpGet" || !hasNamedPort(c, port) {
-		pr = pr.set("httpGet", ymap{}.set("path", path).set("port", port))
+		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
-		pr, guessed = pr.set("tcpSocket", ymap{}.set("port", port)), false
+		pr, guessed = pr.Set("tcpSocket", k8s.Patch{}.Set("port", port)), false
 	}
 	period, ft := 5, 2
 	if l := c.Liveness; l != nil && l.Period.Value == 5*time.Second && l.FailureThreshold.Value == 2 {
 		period, ft = 10, 3
 	}
-	return pr.set("periodSeconds", period).set("failureThreshold", ft), guessed
+	return pr.Set("periodSeconds", period).Set("failureThreshold", ft), guessed
 }
 
 // readinessFix adds the suggested readiness probe. On the liveness probe's endpoint (which
@@ -85,11 +86,11 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe ymap, 
 // would make pods that never get ready.
 func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	probe, guessed := suggestedReadiness(w, c)
-	patch := containerPatch(w, c, ymap{}.set("readinessProbe", probe))
+	patch := k8s.ContainerPatch(w, c, k8s.Patch{}.Set("readinessProbe", probe))
 	if guessed {
 		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
 	}
-	if _, ok := probe[0].v.(ymap); ok && probe[0].k == "httpGet" {
+	if _, ok := probe[0].V.(k8s.Patch); ok && probe[0].K == "httpGet" {
 		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
 	}
 	return k8sFix("add a TCP readiness probe on the serving port", patch)
@@ -152,12 +153,12 @@ func runReadinessCannotFail(p *Pass) {
 			if r.Handler == "tcpSocket" {
 				port = r.Port
 			}
-			fields := ymap{}.set("readinessProbe", ymap{}.set(r.Handler, nil).set("httpGet", ymap{}.set("path", "/healthz").set("port", port)))
+			fields := k8s.Patch{}.Set("readinessProbe", k8s.Patch{}.Set(r.Handler, nil).Set("httpGet", k8s.Patch{}.Set("path", "/healthz").Set("port", port)))
 			p.Report(Finding{
 				Pos: r.Pos,
 				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
 					containerName(w, c), why, serviceNames(w)),
-				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", containerPatch(w, c, fields)),
+				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields)),
 			})
 		}
 	}
@@ -260,7 +261,7 @@ func runProbeSlowDetection(p *Pass) {
 					serviceNames(w), parsers.FormatDuration(limit.Value), limit.Describe(), int(period/time.Second), ft),
 				Related: related,
 				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
-					containerPatch(w, c, ymap{}.set(key, ymap{}.set("periodSeconds", int(period/time.Second)).set("failureThreshold", ft)))),
+					k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft)))),
 			})
 		}
 	}
@@ -300,7 +301,7 @@ func runLivenessSameAsReadiness(p *Pass) {
 				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and requests get 502/503. Make liveness more tolerant, e.g. failureThreshold: %d.",
 					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), ft),
 				Related: []Related{{Pos: r.Pos, Message: "the readinessProbe it duplicates"}},
-				Fix:     k8sFix("give liveness more patience than readiness", containerPatch(w, c, ymap{}.set("livenessProbe", ymap{}.set("failureThreshold", ft)))),
+				Fix:     k8sFix("give liveness more patience than readiness", k8s.ContainerPatch(w, c, k8s.Patch{}.Set("livenessProbe", k8s.Patch{}.Set("failureThreshold", ft)))),
 			})
 		}
 	}

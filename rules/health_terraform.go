@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 var healthMatcherAcceptsErrors = &Rule{
@@ -135,7 +136,7 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with a redirect, a 404 or a 401 (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
 			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, want)
-		fix := tfFix(p.Model, fmt.Sprintf("set matcher = %q", want), tfSetting(hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
+		fix := tfFix(p.Model, fmt.Sprintf("set matcher = %q", want), tfSetting(p.Model, hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
 }
@@ -192,7 +193,7 @@ func runHealthCheckDisabled(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s turns the health check of %s off: a target whose app has crashed or hung keeps receiving requests, and those clients get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
 			tfDescribe("enabled", hc.Enabled), be.Name)
-		fix := tfFix(p.Model, "set enabled = true", tfSetting(hc.Enabled, hc.Block, "enabled", "true"))
+		fix := tfFix(p.Model, "set enabled = true", tfSetting(p.Model, hc.Enabled, hc.Block, "enabled", "true"))
 		p.Report(Finding{Pos: hc.Enabled.Pos, Message: msg, Fix: fix})
 	}
 }
@@ -241,19 +242,19 @@ func runHealthCheckSlow(p *Pass) {
 			window := iv.Value * time.Duration(un.Value)
 			if window > limit.Value {
 				newIv, newUn := slowFixValues(iv.Value, un.Value, limit.Value)
-				var sets []tfSet
+				var sets []terraform.Set
 				var parts []string
 				if newIv != iv.Value {
-					sets = append(sets, tfSetting(iv, hc.Block, "interval", strconv.Itoa(secs(newIv))))
+					sets = append(sets, tfSetting(p.Model, iv, hc.Block, "interval", strconv.Itoa(secs(newIv))))
 					parts = append(parts, fmt.Sprintf("interval = %d", secs(newIv)))
 				}
 				if newUn != un.Value {
-					sets = append(sets, tfSetting(un, hc.Block, "unhealthy_threshold", strconv.Itoa(newUn)))
+					sets = append(sets, tfSetting(p.Model, un, hc.Block, "unhealthy_threshold", strconv.Itoa(newUn)))
 					parts = append(parts, fmt.Sprintf("unhealthy_threshold = %d", newUn))
 				}
 				if to.Known() && to.Value >= newIv {
 					newTo := max(2*time.Second, newIv/2)
-					sets = append(sets, tfSetting(to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))
+					sets = append(sets, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))
 					parts = append(parts, fmt.Sprintf("timeout = %d", secs(newTo)))
 				}
 				desc := "set " + strings.Join(parts, ", ")
@@ -268,7 +269,7 @@ func runHealthCheckSlow(p *Pass) {
 					be.Name, parsers.Seconds(iv.Value), un.Value, parsers.Seconds(window),
 					tfDescribe("interval", iv), tfDescribe("unhealthy_threshold", un),
 					parsers.Seconds(limit.Value), limit.Describe(), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
-				sets = tfNested(be.Block, hc.Block, "health_check", sets)
+				sets = terraform.Nested(be.Block, hc.Block, "health_check", sets)
 				p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 				continue
 			}
@@ -282,7 +283,7 @@ func runHealthCheckSlow(p *Pass) {
 			}
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
 				tfDescribe("timeout", to), tfDescribe("interval", iv), upperFirst(desc))
-			p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, tfSetting(to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
+			p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
 		}
 	}
 }
@@ -340,7 +341,7 @@ func runASGEC2HealthCheck(p *Pass) {
 		tgs := servedBy(p.Model, w)
 		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
 			tfDescribe("health_check_type", t), w.Name, backendList(tgs))
-		fix := tfFix(p.Model, `set health_check_type = "ELB"`, tfSetting(t, w.Block, "health_check_type", `"ELB"`))
+		fix := tfFix(p.Model, `set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
 		p.Report(Finding{Pos: posOr(t, w.Pos, w.Block), Message: msg, Fix: fix})
 	}
 }

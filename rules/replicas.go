@@ -54,7 +54,7 @@ func runSingleUpstream(p *Pass) {
 			continue
 		}
 		format := backendFormat(p.Model, b)
-		fix := p.Fix(format, Change{Kind: AddTarget, Backend: b, Target: t})
+		fix := p.addTargetFix(format, b, t)
 		where := "upstream " + b.Name
 		if b.Kind != parsers.BackendNginxUpstream {
 			where = "this proxy"

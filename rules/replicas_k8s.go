@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 func init() {
@@ -74,7 +75,7 @@ func runSingleReplica(p *Pass) {
 					workloadName(w), what, serviceNames(w), describeClaims(claims)),
 				Related: append(claimRelated(claims), serviceRelated(w)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
-					objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 			})
 			continue
 		}
@@ -87,7 +88,7 @@ func runSingleReplica(p *Pass) {
 					workloadName(w), what, serviceNames(w)),
 				Related: serviceRelated(w),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
-					objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)})),
+					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 			})
 			continue
 		}
@@ -97,8 +98,8 @@ func runSingleReplica(p *Pass) {
 				workloadName(w), what, serviceNames(w)),
 			Related: serviceRelated(w),
 			Fix: k8sFix("run 2 replicas",
-				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("replicas", 2)}),
-				scalarEdit(w.Replicas.Pos, "2")...),
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
+				k8s.ReplaceScalar(w.Replicas.Pos, "2")...),
 		})
 	}
 }
@@ -130,20 +131,20 @@ func runHPAMinReplicas(p *Pass) {
 			continue
 		}
 		ns, name := hpaName(min.ViaNote())
-		spec := ymap{}.set("minReplicas", 2)
+		spec := k8s.Patch{}.Set("minReplicas", 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
-			spec = spec.set("maxReplicas", 2)
+			spec = spec.Set("maxReplicas", 2)
 		}
-		var edits []Edit
-		if strings.HasPrefix(min.Text, "minReplicas") {
-			edits = scalarEdit(min.Pos, "2")
+		var edits []parsers.Edit
+		if k8sKeyAt(p.Model, min.Pos) == "minReplicas" {
+			edits = k8s.ReplaceScalar(min.Pos, "2")
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
 			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s, %s): at low load a rollout, node drain or crash of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
 				name, workloadName(w), min.Value, min.Text, min.Pos.Short(), serviceNames(w)),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
-			Fix:     k8sFix("keep at least 2 pods", objectPatch("HorizontalPodAutoscaler", ns, name, ykv{"spec", spec}), edits...),
+			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
 	}
 }
@@ -188,8 +189,8 @@ func runRolloutTakesAllDown(p *Pass) {
 		if !ok || n < 1 {
 			continue
 		}
-		fixStrategy := ymap{}.set("type", "RollingUpdate").set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1))
-		patch := objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", fixStrategy)})
+		fixStrategy := k8s.Patch{}.Set("type", "RollingUpdate").Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1))
+		patch := k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", fixStrategy)})
 		if w.Strategy.Value == "Recreate" {
 			if claims := unshareableClaims(w); len(claims) > 0 {
 				// Recreate is how a Deployment with a ReadWriteOnce volume avoids a rollout
@@ -229,7 +230,7 @@ func runRolloutTakesAllDown(p *Pass) {
 			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
 				mu.Describe(), workloadName(w), min(down, n), n, serviceNames(w)),
 			Fix: k8sFix("roll pods one at a time, new before old",
-				objectPatch(string(w.Kind), w.Namespace, w.Name, ykv{"spec", ymap{}.set("strategy", ymap{}.set("rollingUpdate", ymap{}.set("maxUnavailable", 0).set("maxSurge", 1)))})),
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
 	}
 }
@@ -311,8 +312,8 @@ func runPDBMissing(p *Pass) {
 			continue
 		}
 		if len(w.PDBs) == 0 {
-			pdb := objectPatch("PodDisruptionBudget", w.Namespace, w.Name,
-				ykv{"spec", ymap{}.set("maxUnavailable", 1).set("selector", ymap{}.set("matchLabels", labelsMap(pdbLabels(w)))).set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
+			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, w.Name,
+				k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(pdbLabels(w)))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and requests get 502/503 until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
@@ -336,16 +337,16 @@ func runPDBMissing(p *Pass) {
 			if !bad.Known() {
 				continue
 			}
-			spec := ymap{}.set("maxUnavailable", 1)
+			spec := k8s.Patch{}.Set("maxUnavailable", 1)
 			if pdb.MinAvailable.Known() {
-				spec = spec.set("minAvailable", nil)
+				spec = spec.Set("minAvailable", nil)
 			}
 			p.Report(Finding{
 				Pos: bad.Pos,
 				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
 					pdb.Name, n, workloadName(w), bad.Describe()),
 				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
-				Fix:     k8sFix("allow one eviction at a time", objectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, ykv{"spec", spec})),
+				Fix:     k8sFix("allow one eviction at a time", k8s.ObjectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, k8s.KV{K: "spec", V: spec})),
 			})
 		}
 	}
@@ -362,16 +363,16 @@ func pdbLabels(w *parsers.Workload) map[string]string {
 	return w.Labels
 }
 
-// labelsMap writes labels as a sorted ymap with quoted values.
-func labelsMap(l map[string]string) ymap {
+// labelsMap writes labels as a sorted k8s.Patch with quoted values.
+func labelsMap(l map[string]string) k8s.Patch {
 	keys := make([]string, 0, len(l))
 	for k := range l {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var m ymap
+	var m k8s.Patch
 	for _, k := range keys {
-		m = m.set(k, yamlQuote(l[k]))
+		m = m.Set(k, k8s.Quote(l[k]))
 	}
 	return m
 }

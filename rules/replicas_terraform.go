@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 var singleTask = &Rule{
@@ -64,7 +65,7 @@ func runSingleTask(p *Pass) {
 		tgs := servedBy(p.Model, w)
 		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. Set %s = 2.",
 			tfDescribe(name, n), w.Name, plural(n.Value, "task"), backendList(tgs), name)
-		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(n, w.Block, name, "2"))
+		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(p.Model, n, w.Block, name, "2"))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: fix})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
@@ -72,14 +73,14 @@ func runSingleTask(p *Pass) {
 		if !w.Served || !n.Explicit() || n.Value >= 2 {
 			continue
 		}
-		sets := []tfSet{tfSetting(n, w.Block, "min_size", "2")}
+		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, "min_size", "2")}
 		desc := "set min_size = 2"
 		if w.MaxReplicas.Explicit() && w.MaxReplicas.Value < 2 {
-			sets = append(sets, tfSetting(w.MaxReplicas, w.Block, "max_size", "2"))
+			sets = append(sets, tfSetting(p.Model, w.MaxReplicas, w.Block, "max_size", "2"))
 			desc += ", max_size = 2"
 		}
 		if w.Replicas.Explicit() && w.Replicas.Value < 2 {
-			sets = append(sets, tfSetting(w.Replicas, w.Block, "desired_capacity", "2"))
+			sets = append(sets, tfSetting(p.Model, w.Replicas, w.Block, "desired_capacity", "2"))
 			desc += ", desired_capacity = 2"
 		}
 		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and clients get 502/503. %s.",
@@ -142,9 +143,9 @@ func runDeployStopsAllTasks(p *Pass) {
 			want = 50
 		}
 		desc := fmt.Sprintf("set deployment_minimum_healthy_percent = %d", want)
-		sets := []tfSet{tfSetting(pct, w.Block, "deployment_minimum_healthy_percent", strconv.Itoa(want))}
+		sets := []terraform.Set{tfSetting(p.Model, pct, w.Block, "deployment_minimum_healthy_percent", strconv.Itoa(want))}
 		if w.MaxPercent.Known() && w.MaxPercent.Value <= want {
-			sets = append(sets, tfSetting(w.MaxPercent, w.Block, "deployment_maximum_percent", "200"))
+			sets = append(sets, tfSetting(p.Model, w.MaxPercent, w.Block, "deployment_maximum_percent", "200"))
 			desc += " and deployment_maximum_percent = 200"
 		}
 		count := "its tasks"

@@ -103,12 +103,12 @@ func TestTerraformFixes(t *testing.T) {
 				for p, src := range c.files {
 					fixed.files[p] = src
 				}
-				byFile := map[string][]rules.Edit{}
+				byFile := map[string][]parsers.Edit{}
 				for _, e := range f.Fix.Edits {
 					byFile[e.File] = append(byFile[e.File], e)
 				}
 				for p, es := range byFile {
-					fixed.files[p] = rules.ApplyEdits(fixed.files[p], es)
+					fixed.files[p] = parsers.ApplyEdits(fixed.files[p], es)
 				}
 				_, after := fixed.lint()
 				if tfCount(after, f.Rule.ID) >= tfCount(findings, f.Rule.ID) {

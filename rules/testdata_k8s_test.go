@@ -152,7 +152,7 @@ func TestK8sFixesClearFindings(t *testing.T) {
 					for n, b := range base {
 						edited[n] = b
 					}
-					edited[name] = rules.ApplyEdits(base[name], f.Fix.Edits)
+					edited[name] = parsers.ApplyEdits(base[name], f.Fix.Edits)
 					_, after := lintK8s(t, edited, cfg)
 					if n0, n1 := countIn(before, f.Rule.ID, name, base[name], idx), countIn(after, f.Rule.ID, name, edited[name], idx); n1 >= n0 {
 						t.Errorf("%s:%d: %s still reported after applying its edits %+v", name, f.Pos.Line, f.Rule.ID, f.Fix.Edits)

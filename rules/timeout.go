@@ -74,8 +74,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			name := readTimeoutName(h)
 			want := suggest(rb.HandlerTimeout.Value)
 			pos := routePos(h, r, r.ReadTimeout)
-			fix := p.Fix(h.Format, Change{Kind: SetReadTimeout, Hop: h, Route: r, Duration: want,
-				Note: fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match)})
+			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
 			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
 			if fix != nil && fix.Description != "" {
 				how = fix.Description
@@ -144,7 +143,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 		}
 		signal := edge.Text
 		if edge.Pos.IsValid() {
-			signal += ", " + edge.Pos.Short()
+			signal += ", " + p.Model.HostPos(edge.Pos).Short()
 		}
 		for _, r := range h.Routes {
 			if r.Respond != nil {
@@ -155,7 +154,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				rel = nil
 			}
 			if rb, ok := p.Config.Budget(r); ok && rb.HandlerTimeout.Value > limit {
-				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
+				fix := p.lowerReadTimeoutFix(h, r, limit)
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
 					// the proxy side of it, but applying it alone does not make the route fit.
@@ -167,7 +166,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				continue
 			}
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {
-				fix := p.Fix(h.Format, Change{Kind: LowerReadTimeout, Hop: h, Route: r, Duration: limit})
+				fix := p.lowerReadTimeoutFix(h, r, limit)
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
 					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
 				pos := routePos(h, r, r.ReadTimeout)
@@ -266,7 +265,7 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				sev = Info
 				assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
 			}
-			fix := p.Fix(h.Format, Change{Kind: EnableUpstreamKeepAlive, Hop: h, Route: r, Backend: b})
+			fix := p.upstreamKeepAliveFix(h, r)
 			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location.",
 				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed)
 			pos := r.Pos

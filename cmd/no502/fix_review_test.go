@@ -29,7 +29,7 @@ func readFile(t *testing.T, dir, name string) string {
 	return string(b)
 }
 
-// Regression (rules/fix.go BlockFix): the '{' of a quoted location regex is taken for the block's
+// Regression (parsers/nginx/edit.go BlockEdit): the '{' of a quoted location regex is taken for the block's
 // brace; the fix is written inside the regex, does not clear the finding, and the loop
 // adds it again for 10 rounds, then --fix writes all ten copies.
 func TestFixQuotedRegexBrace(t *testing.T) {
@@ -42,7 +42,7 @@ func TestFixQuotedRegexBrace(t *testing.T) {
 	}
 }
 
-// Regression (rules/fix.go BlockFix): the line holding proxy_read_timeout is replaced whole, and
+// Regression (parsers/nginx/edit.go BlockEdit): the line holding proxy_read_timeout is replaced whole, and
 // proxy_pass on that line is deleted; for a one-line location the whole location goes.
 func TestFixSharedLineKeepsDirectives(t *testing.T) {
 	cfg := "routes:\n  - match: /export/\n    handler_timeout: 90s\n  - match: /b/\n    handler_timeout: 90s\n"
@@ -57,7 +57,7 @@ func TestFixSharedLineKeepsDirectives(t *testing.T) {
 	}
 }
 
-// Regression (rules/fix.go ApplyEdits/BlockFix): the location's first line is replaced and a line
+// Regression (parsers.ApplyEdits, parsers/nginx/edit.go BlockEdit): the location's first line is replaced and a line
 // inserted at its start; the insertion is dropped, "fixed 1 finding" is reported, the
 // finding remains.
 func TestFixFirstLineReplacedAndInsert(t *testing.T) {

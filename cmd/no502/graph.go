@@ -92,7 +92,7 @@ func (g *graph) edge(from, to *gnode, label string) {
 func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *graph {
 	g := &graph{ids: map[any]*gnode{}}
 	hopNode := func(h *parsers.Hop) *gnode {
-		return g.node(h, fmt.Sprintf("%s %s\n%s", kindLabel(h.Kind), h.Name, h.Pos.Short()), h.Format)
+		return g.node(h, fmt.Sprintf("%s %s\n%s", kindLabel(h.Kind), h.Name, m.HostPos(h.Pos).Short()), h.Format)
 	}
 	workloadNode := func(w *parsers.Workload) *gnode {
 		label := fmt.Sprintf("%s %s", w.Kind, w.Name)
@@ -112,7 +112,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 		return g.node(w, label+"\n"+w.Pos.Short(), w.Format)
 	}
 	hops := append([]*parsers.Hop{}, m.Hops...)
-	sort.SliceStable(hops, func(i, j int) bool { return hops[i].Pos.String() < hops[j].Pos.String() })
+	sort.SliceStable(hops, func(i, j int) bool { return m.HostPos(hops[i].Pos).String() < m.HostPos(hops[j].Pos).String() })
 	for _, h := range hops {
 		from := hopNode(h)
 		if edge, ok := cfg.EdgeFor(h); ok {
@@ -138,7 +138,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 				served = true
 			}
 			if !served {
-				g.edge(from, g.node(be, string(be.Kind)+" "+be.Name+"\n"+be.Pos.Short(), "backend"), label)
+				g.edge(from, g.node(be, string(be.Kind)+" "+be.Name+"\n"+m.HostPos(be.Pos).Short(), "backend"), label)
 			}
 		}
 	}
@@ -153,14 +153,10 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 // nodesAt finds the nodes whose definition holds pos (a finding's position).
 func (g *graph) nodesAt(m *parsers.Model, pos parsers.Pos) []*gnode {
 	var out []*gnode
-	within := func(r parsers.Range, p parsers.Pos) bool {
-		f := m.File(r.File)
-		file := r.File
-		if f != nil && f.Host != "" && p.File == f.Host {
-			file = p.File
-		}
-		return p.File == file && int(p.Offset) >= r.Start && int(p.Offset) < r.End
-	}
+	// A finding's position is in the host file, the model's in the embedded text (whose
+	// offsets HostPos keeps).
+	within := func(r parsers.Pos, p parsers.Pos) bool { return m.HostPos(r).Contains(p.File, int(p.Offset)) }
+	samePlace := func(a, b parsers.Pos) bool { a = m.HostPos(a); return a.File == b.File && a.Line == b.Line }
 	for key, n := range g.ids {
 		switch k := key.(type) {
 		case *parsers.Hop:
@@ -192,8 +188,6 @@ func (g *graph) nodesAt(m *parsers.Model, pos parsers.Pos) []*gnode {
 	}
 	return out
 }
-
-func samePlace(a, b parsers.Pos) bool { return a.File == b.File && a.Line == b.Line }
 
 func runsHop(be *parsers.Backend, w *parsers.Workload) bool {
 	for _, h := range be.Hops {

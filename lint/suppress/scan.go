@@ -112,7 +112,7 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 			d.misplaced = !top
 		case dirLine:
 			d.target = i + 1
-			if d.del.Start == ln.start {
+			if d.del.Start() == ln.start {
 				// A comment on a line of its own applies to the next line that is not
 				// a comment, so several directives can stack above one line.
 				j := i + 1
@@ -192,7 +192,7 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 		}
 		d.all = len(d.ids) == 0
 		if first >= 0 {
-			d.list = parsers.Range{File: f.Path, Start: base + first, End: base + last}
+			d.list = parsers.ByteRange(f.Path, base+first, base+last)
 		}
 		// What removing the directive deletes: the whole line when the comment is
 		// alone on it, else the comment and the blanks before it.
@@ -202,12 +202,12 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 		}
 		prefixBlank := len(bytes.TrimSpace(text[:ds])) == 0
 		if prefixBlank {
-			d.del = parsers.Range{File: f.Path, Start: ln.start, End: ln.next}
+			d.del = parsers.ByteRange(f.Path, ln.start, ln.next)
 		} else {
 			for ds > 0 && (text[ds-1] == ' ' || text[ds-1] == '\t') {
 				ds--
 			}
-			d.del = parsers.Range{File: f.Path, Start: ln.start + ds, End: ln.end}
+			d.del = parsers.ByteRange(f.Path, ln.start+ds, ln.end)
 		}
 		end := bytes.TrimRight(text, " \t")
 		d.pos = parsers.Pos{

@@ -39,7 +39,7 @@ type directive struct {
 	misplaced           bool // an ignore-file below the file's top comment block
 	// Byte ranges for the fix of an unused directive: the text to delete when all of it
 	// is unused, and the rule-ID list to rewrite when only part is.
-	del, list parsers.Range
+	del, list parsers.Pos
 }
 
 func (d *directive) covers(f rules.Finding) bool {
@@ -242,19 +242,19 @@ func removalFix(m *parsers.Model, d *directive, keep []string) *rules.Fix {
 		newText = strings.Join(keep, ",")
 		desc = "keep only " + quoteList(keep) + " in the " + directiveName(d)
 	}
-	if r.End <= r.Start || r.End > len(f.Src) {
+	if r.End() <= r.Start() || r.End() > len(f.Src) {
 		return nil
 	}
 	// The snippet is the line as it will read (empty when the line goes away).
-	ls := bytes.LastIndexByte(f.Src[:r.Start], '\n') + 1
+	ls := bytes.LastIndexByte(f.Src[:r.Start()], '\n') + 1
 	le := len(f.Src)
-	if i := bytes.IndexByte(f.Src[r.Start:], '\n'); i >= 0 {
-		le = r.Start + i
+	if i := bytes.IndexByte(f.Src[r.Start():], '\n'); i >= 0 {
+		le = r.Start() + i
 	}
 	snippet := ""
-	if r.End <= le || len(keep) > 0 {
-		snippet = string(f.Src[ls:r.Start]) + newText + string(f.Src[min(r.End, le):le])
+	if r.End() <= le || len(keep) > 0 {
+		snippet = string(f.Src[ls:r.Start()]) + newText + string(f.Src[min(r.End(), le):le])
 	}
 	return &rules.Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
-		Edits: []rules.Edit{{File: d.file, Start: r.Start, End: r.End, New: newText}}}
+		Edits: []parsers.Edit{{File: d.file, Start: r.Start(), End: r.End(), New: newText}}}
 }

@@ -70,11 +70,6 @@ func (d *Directive) Text() string {
 	return strings.Join(parts, " ")
 }
 
-// Range returns the directive's byte range in its file.
-func (d *Directive) Range() parsers.Range {
-	return parsers.Range{File: d.Pos.File, Start: int(d.Pos.Offset), End: int(d.Pos.EndOffset)}
-}
-
 // Find returns the first child directive named name, or nil.
 func (d *Directive) Find(name string) *Directive {
 	for _, c := range d.Block {

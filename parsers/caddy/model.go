@@ -148,7 +148,7 @@ func (b *builder) site(d *Directive, braces bool) {
 		Format:          parsers.FormatCaddy,
 		Name:            strings.Join(addrs, ", "),
 		Pos:             d.Tokens[0].Pos,
-		Block:           d.Range(),
+		Block:           d.Pos,
 		ShutdownTimeout: b.grace,
 		ShutdownDelay:   b.delay,
 		Edge:            b.edge,

@@ -16,7 +16,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 		Path:           ctx.path,
 		PathKind:       ctx.kind,
 		Pos:            name.Pos,
-		Block:          d.Range(),
+		Block:          d.Pos,
 		ReadTimeout:    parsers.Def(time.Duration(0), defRespHeader),
 		ConnectTimeout: parsers.Def(3*time.Second, defDial),
 	}
@@ -26,7 +26,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	be := &parsers.Backend{
 		Kind:          parsers.BackendCaddy,
 		Pos:           name.Pos,
-		Block:         d.Range(),
+		Block:         d.Pos,
 		KeepAliveIdle: parsers.Def(2*time.Minute, defKeepAlive),
 		Passive: parsers.PassiveHealth{
 			Enabled: parsers.Def(false, defPassiveOff),
@@ -51,7 +51,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 		if hc == nil {
 			hc = &parsers.HealthCheck{
 				Pos:   sub.NameTok().Pos,
-				Block: d.Range(),
+				Block: d.Pos,
 				// Active checks run only with health_uri or health_port (CDY-HC:226).
 				Enabled:            parsers.Def(false, "Caddy default: no active health checks without health_uri or health_port"),
 				Interval:           parsers.Def(30*time.Second, defHealthIntvl),

@@ -179,7 +179,7 @@ func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
 		Path:     ctx.path,
 		PathKind: ctx.kind,
 		Pos:      name.Pos,
-		Block:    d.Range(),
+		Block:    d.Pos,
 		Respond:  &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
 	}
 	if r.PathKind == parsers.PathRegex {

@@ -29,7 +29,7 @@ type object struct {
 	name        string
 	namespace   string
 	pos         parsers.Pos // the kind: line
-	block       parsers.Range
+	block       parsers.Pos
 	annotations map[string]annotation
 
 	// Ingress only: read when the object is met, so its node tree can be dropped.
@@ -93,7 +93,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*
 }
 
 // appendObjects adds root (or, for a List kind, each of its items) as objects.
-func appendObjects(out []*object, s *source, root *yaml.Node, blk parsers.Range) []*object {
+func appendObjects(out []*object, s *source, root *yaml.Node, blk parsers.Pos) []*object {
 	kind := str(root, "kind")
 	if strings.HasSuffix(kind, "List") {
 		its := items(val(root, "items"))
@@ -102,9 +102,9 @@ func appendObjects(out []*object, s *source, root *yaml.Node, blk parsers.Range)
 				continue
 			}
 			r := blk
-			r.Start = s.lineStart(it.Line)
+			r.Offset = int32(s.lineStart(it.Line))
 			if i+1 < len(its) {
-				r.End = s.lineStart(its[i+1].Line)
+				r.EndOffset = int32(s.lineStart(its[i+1].Line))
 			}
 			out = appendObjects(out, s, it, r)
 		}
@@ -164,17 +164,17 @@ func separators(src []byte) []int {
 
 // docRange is the byte range of the document whose root starts on line: from just after
 // the previous separator to the start of the next one.
-func docRange(s *source, seps []int, line int) parsers.Range {
-	r := parsers.Range{File: s.path, Start: 0, End: len(s.src)}
+func docRange(s *source, seps []int, line int) parsers.Pos {
+	start, end := 0, len(s.src)
 	for _, l := range seps {
 		if l < line {
-			r.Start = s.lineStart(l + 1)
+			start = s.lineStart(l + 1)
 		} else if l > line {
-			r.End = s.lineStart(l)
+			end = s.lineStart(l)
 			break
 		}
 	}
-	return r
+	return parsers.ByteRange(s.path, start, end)
 }
 
 // yamlError turns a decoder error into a positioned diagnostic.

@@ -36,7 +36,7 @@ func resolveRef(m *parsers.Model, ref string) refs {
 	}
 	var out refs
 	for _, h := range m.Hops {
-		if inFile(file, h.Pos.File, h.Block.File) && (name == "" || h.Name == name) {
+		if inFile(file, m.HostPos(h.Pos).File, h.Block.File) && (name == "" || h.Name == name) {
 			out.hops = append(out.hops, h)
 		}
 	}
@@ -52,7 +52,7 @@ func resolveRef(m *parsers.Model, ref string) refs {
 		return out
 	}
 	for _, be := range m.Backends {
-		if inFile(file, be.Pos.File, be.Block.File) && (name == "" || be.Name == name) {
+		if inFile(file, m.HostPos(be.Pos).File, be.Block.File) && (name == "" || be.Name == name) {
 			out.backends = append(out.backends, be)
 		}
 	}

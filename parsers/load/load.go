@@ -220,7 +220,8 @@ func safeParse(parse ParseFunc, format string, in []parsers.Input, opts parsers.
 }
 
 // parseEmbedded parses config text found inside other files (nginx.conf in a ConfigMap)
-// and maps its positions into the host file.
+// as files of their own. Positions stay in the embedded text (Model.HostPos maps them
+// to the host file); the parse's diagnostics are output already, so they name the host.
 func parseEmbedded(m *parsers.Model, opts parsers.Options) {
 	for _, e := range m.Embedded {
 		parse := formats[e.Format]
@@ -235,7 +236,9 @@ func parseEmbedded(m *parsers.Model, opts parsers.Options) {
 				f.Embedding = &emb
 			}
 		}
-		mapPositions(sub, e)
+		for i := range sub.Diags {
+			sub.Diags[i].Pos = e.MapPos(sub.Diags[i].Pos)
+		}
 		m.Merge(sub)
 	}
 	m.Embedded = nil

@@ -45,11 +45,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, h := range m.Hops {
-			if h.Block.End > len(src) || h.Block.Start > h.Block.End {
+			if h.Block.End() > len(src) || h.Block.Start() > h.Block.End() {
 				t.Fatalf("hop block out of bounds: %+v", h.Block)
 			}
 			for _, r := range h.Routes {
-				if r.Block.End > len(src) || r.Block.Start > r.Block.End {
+				if r.Block.End() > len(src) || r.Block.Start() > r.Block.End() {
 					t.Fatalf("route block out of bounds: %+v", r.Block)
 				}
 			}

@@ -303,7 +303,7 @@ func (b *builder) root(cfg *Config) {
 		line, col := parsers.LineCol(cfg.Src, end)
 		h := b.newHop(filepath.Base(cfg.Path),
 			parsers.Pos{File: cfg.Path, Line: 1, Col: 1, EndLine: int32(line), EndCol: int32(col), EndOffset: int32(end)},
-			parsers.Range{File: cfg.Path, Start: 0, End: end})
+			parsers.ByteRange(cfg.Path, 0, end))
 		b.server(h, scope{}.with("server", top))
 	}
 }
@@ -400,10 +400,10 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	if name == "" {
 		name = "server at " + d.NamePos().String()
 	}
-	b.server(b.newHop(name, d.NamePos(), d.Range()), ssc)
+	b.server(b.newHop(name, d.NamePos(), d.Pos()), ssc)
 }
 
-func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Range) *parsers.Hop {
+func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parsers.Hop {
 	h := &carve(&b.hopSlab, 1)[0]
 	h.Kind, h.Format, h.Name, h.Pos, h.Block = parsers.HopNginx, parsers.FormatNginx, name, pos, block
 	if b.opts.NginxVersion != "" {
@@ -460,7 +460,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	}
 	path, kind := locationMatch(loc)
 	rt := &carve(&b.routeSlab, 1)[0]
-	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Range()
+	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Pos()
 	if pass == nil {
 		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
@@ -696,7 +696,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	}
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
-		be := b.newBackend(BackendAddress, url, pass.Pos(), pass.Range())
+		be := b.newBackend(BackendAddress, url, pass.Pos(), pass.Pos())
 		b.log = append(b.log, event{backend: be})
 		return be
 	}
@@ -717,7 +717,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	t.Pos = pass.Pos()
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
-	be := b.newBackend(BackendAddress, authority, pass.Pos(), pass.Range())
+	be := b.newBackend(BackendAddress, authority, pass.Pos(), pass.Pos())
 	be.Targets = []*parsers.Target{t}
 	be.KeepAliveConns = parsers.Def(0, "no upstream keep-alive: proxy_pass names an address, not an upstream{} block")
 	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
@@ -731,7 +731,7 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 }
 
 // newBackend allocates a backend.
-func (b *builder) newBackend(kind parsers.BackendKind, name string, pos parsers.Pos, block parsers.Range) *parsers.Backend {
+func (b *builder) newBackend(kind parsers.BackendKind, name string, pos parsers.Pos, block parsers.Pos) *parsers.Backend {
 	be := &carve(&b.backendSlab, 1)[0]
 	be.Kind, be.Name, be.Pos, be.Block = kind, name, pos, block
 	return be
@@ -789,7 +789,7 @@ func (b *builder) upstream(d *Directive) *parsers.Backend {
 }
 
 func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
-	be := b.newBackend(BackendUpstream, d.Arg(0), d.NamePos(), d.Range())
+	be := b.newBackend(BackendUpstream, d.Arg(0), d.NamePos(), d.Pos())
 	b.log = append(b.log, event{backend: be})
 	be.KeepAliveConns = parsers.Def(0, "nginx default: upstream keep-alive off (assumed nginx < 1.29.7; 32 connections since 1.29.7)")
 	switch {

@@ -74,7 +74,7 @@ func TestModelInheritance(t *testing.T) {
 	if h.Name != "example.com" || h.Pos.Line != 9 || h.Pos.Col != 5 || h.Kind != parsers.HopNginx {
 		t.Errorf("hop = %s %v", h.Name, h.Pos)
 	}
-	if src := inheritConf[h.Block.Start:h.Block.End]; !strings.HasPrefix(src, "server {") || !strings.HasSuffix(src, "}") {
+	if src := inheritConf[h.Block.Start():h.Block.End()]; !strings.HasPrefix(src, "server {") || !strings.HasSuffix(src, "}") {
 		t.Errorf("hop block = %q", src)
 	}
 	if h.ClientIdleTimeout.Value != 65*time.Second || h.ClientIdleTimeout.Pos.Line != 7 || h.ClientIdleTimeout.ViaNote() != "inherited from http{}" {

@@ -242,11 +242,6 @@ func (d *Directive) Text() string {
 	return b.String()
 }
 
-// Range returns the byte range of the whole directive in its file.
-func (d *Directive) Range() parsers.Range {
-	return parsers.Range{File: d.cfg.Path, Start: int(d.start), End: int(d.end)}
-}
-
 // Arg returns the value of argument i, or "".
 func (d *Directive) Arg(i int) string {
 	if i < 0 || i >= len(d.Args) {

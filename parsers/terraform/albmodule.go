@@ -350,7 +350,7 @@ func (mod *module) objNode(expr hclsyntax.Expression, file *parsers.File, owner 
 	n := &node{mod: mod, file: file, attrs: hcl.Attributes{}, blocks: map[string][]*node{}, dynamic: map[string]bool{}}
 	n.pos = rangePos(file.Path, owner)
 	r := oc.Range()
-	n.rng = parsers.Range{File: file.Path, Start: r.Start.Byte, End: r.End.Byte}
+	n.rng = rangePos(file.Path, r)
 	for _, it := range oc.Items {
 		kv, diags := it.KeyExpr.Value(nil)
 		if diags.HasErrors() || !kv.IsKnown() || kv.IsNull() || kv.Type() != cty.String {

@@ -47,8 +47,8 @@ type node struct {
 	attrs    hcl.Attributes
 	blocks   map[string][]*node
 	dynamic  map[string]bool
-	pos      parsers.Pos   // the block header (DefRange)
-	rng      parsers.Range // the whole block, braces included (native syntax only)
+	pos      parsers.Pos // the block header (DefRange)
+	rng      parsers.Pos // the whole block, braces included (native syntax only)
 	body     hcl.Body
 	syntaxed *hclsyntax.Body
 }
@@ -60,7 +60,7 @@ func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
 	n.pos = rangePos(sf.f.Path, b.DefRange)
 	if sb, ok := b.Body.(*hclsyntax.Body); ok {
 		n.syntaxed = sb
-		n.rng = parsers.Range{File: sf.f.Path, Start: b.DefRange.Start.Byte, End: sb.SrcRange.End.Byte}
+		n.rng = rangePos(sf.f.Path, hcl.RangeBetween(b.DefRange, sb.SrcRange))
 		n.pos.EndLine, n.pos.EndCol, n.pos.EndOffset = int32(sb.SrcRange.End.Line), int32(sb.SrcRange.End.Column), int32(sb.SrcRange.End.Byte)
 	}
 	if s == nil {

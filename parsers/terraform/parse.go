@@ -130,7 +130,7 @@ func parseHCL(m *parsers.Model, f *parsers.File, isJSON bool) *hcl.File {
 			if body, ok := hf.Body.(*hclsyntax.Body); ok {
 				for _, b := range body.Blocks {
 					r := b.Range()
-					f.Blocks = append(f.Blocks, parsers.Range{File: f.Path, Start: r.Start.Byte, End: r.End.Byte})
+					f.Blocks = append(f.Blocks, rangePos(f.Path, r))
 				}
 			}
 		}

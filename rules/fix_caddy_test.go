@@ -53,7 +53,7 @@ func fixOf(t *testing.T, src, yaml, id string) (*parsers.Model, *rules.Fix) {
 // applyAndRelint applies a fix's edits and checks the rule no longer fires.
 func applyAndRelint(t *testing.T, src, yaml, id string, fix *rules.Fix) string {
 	t.Helper()
-	out := string(rules.ApplyEdits([]byte(src), fix.Edits))
+	out := string(parsers.ApplyEdits([]byte(src), fix.Edits))
 	cfg := rules.DefaultConfig()
 	if yaml != "" {
 		cfg, _ = rules.ParseConfig(".no502.yaml", []byte(yaml))
@@ -180,7 +180,7 @@ func TestCaddyTestdataFixesClear(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fixed := rules.ApplyEdits(old, f.Fix.Edits)
+				fixed := parsers.ApplyEdits(old, f.Fix.Edits)
 				os.WriteFile(filepath.Join(tmp, file), fixed, 0o644)
 				m, after := lintCaddyDir(t, tmp)
 				for _, d := range m.Diags {

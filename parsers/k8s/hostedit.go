@@ -1,4 +1,4 @@
-package rules
+package k8s
 
 import (
 	"bytes"
@@ -9,60 +9,12 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// Config text held in a ConfigMap (nginx.conf as a literal block scalar) is parsed as a
-// file of its own; a fix's edits are offsets into that text. hostEdits rewrites them as
-// edits of the manifest: each offset moves to its line in the block, and every line an
-// edit inserts gets the block's indentation. The result is checked: the ConfigMap entry
-// of the edited manifest must read exactly as the edited text does; otherwise the fix
-// keeps its snippet and loses its edits.
-
-// mapEmbeddedEdits rewrites the edits of fixes that change embedded text into edits of
-// its host file.
-func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
-	embedded := map[string]*parsers.File{}
-	for _, f := range m.Files {
-		if f.Embedding != nil {
-			embedded[f.Path] = f
-		}
-	}
-	if len(embedded) == 0 {
-		return
-	}
-	for i := range findings {
-		fix := findings[i].Fix
-		if fix == nil || len(fix.Edits) == 0 {
-			continue
-		}
-		var out []Edit
-		mapped := map[string]bool{}
-		for _, e := range fix.Edits {
-			ef := embedded[e.File]
-			switch {
-			case ef == nil:
-				out = append(out, e)
-				continue
-			case mapped[e.File]:
-				continue
-			}
-			mapped[e.File] = true // all of this file's edits at once
-			host := m.File(ef.Embedding.Host)
-			var he []Edit
-			ok := host != nil
-			if ok {
-				he, ok = hostEdits(ef, host.Src, fix.Edits)
-			}
-			if !ok {
-				out = nil // a fix goes in whole or not at all
-				break
-			}
-			out = append(out, he...)
-		}
-		fix.Edits = out
-	}
-}
-
-// hostEdits maps the edits of embedded file ef (those naming it) into its host's source.
-func hostEdits(ef *parsers.File, host []byte, edits []Edit) ([]Edit, bool) {
+// HostEdits maps the edits of config text held in a ConfigMap (ef, an embedded file;
+// the edits naming it) into its host manifest's source: each offset moves to its line in
+// the block scalar, and every line an edit inserts gets the block's indentation. The
+// result is checked: the ConfigMap entry of the edited manifest must read exactly as the
+// edited text does; otherwise ok is false and the edits must not be written.
+func HostEdits(ef *parsers.File, host []byte, edits []parsers.Edit) ([]parsers.Edit, bool) {
 	e := ef.Embedding
 	src := ef.Src
 	var lineStarts []int // of the embedded text
@@ -108,7 +60,7 @@ func hostEdits(ef *parsers.File, host []byte, edits []Edit) ([]Edit, bool) {
 		}
 		return start + ind + (o - lineStarts[l]), bare, true
 	}
-	var out, mine []Edit
+	var out, mine []parsers.Edit
 	for _, ed := range edits {
 		if ed.File != ef.Path {
 			continue
@@ -133,11 +85,11 @@ func hostEdits(ef *parsers.File, host []byte, edits []Edit) ([]Edit, bool) {
 		if bareStart && text != "" {
 			text = indent + text
 		}
-		out = append(out, Edit{File: e.Host, Start: s, End: end, New: text})
+		out = append(out, parsers.Edit{File: e.Host, Start: s, End: end, New: text})
 	}
 	// Check: the host's entry, decoded, is the edited text.
-	want := ApplyEdits(src, mine)
-	got, ok := configMapEntry(ApplyEdits(host, out), e)
+	want := parsers.ApplyEdits(src, mine)
+	got, ok := configMapEntry(parsers.ApplyEdits(host, out), e)
 	if !ok || !bytes.Equal(got, want) {
 		return nil, false
 	}

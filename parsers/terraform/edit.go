@@ -1,8 +1,7 @@
-package rules
+package terraform
 
 import (
 	"bytes"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -13,12 +12,15 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// tfSet is one attribute a Terraform fix writes: the existing attribute At is
-// rewritten, or, when At is not valid, a new line goes into the block or object
-// constructor In (a byte range whose first '{' opens it).
-type tfSet struct {
+// Editing HCL: attributes set or added in blocks and object constructors, written as the
+// smallest byte edits that leave the file as terraform fmt would format it.
+
+// Set is one attribute to write: the existing attribute At is rewritten, or, when At is
+// not valid, a new line goes into the block or object constructor In (a span whose
+// first '{' opens it).
+type Set struct {
 	At    parsers.Pos
-	In    parsers.Range
+	In    parsers.Pos
 	Name  string
 	Value string // an HCL expression: 120, "ELB", true
 	// Raw, when set, is inserted into In as written (a nested block) instead of
@@ -26,24 +28,9 @@ type tfSet struct {
 	Raw string
 }
 
-// tfSetting builds a tfSet for a setting of the model: the attribute itself, or the
-// variable default / tfvars line it came from when the attribute is exactly `var.x`
-// (changing the value where it is decided keeps the variable in use).
-func tfSetting[T any](s parsers.Setting[T], in parsers.Range, name, value string) tfSet {
-	if !s.Explicit() {
-		return tfSet{In: in, Name: name, Value: value}
-	}
-	if len(s.Via()) == 1 && s.Via()[0].IsValid() && varOnly.MatchString(s.Text) {
-		return tfSet{At: s.Via()[0], Name: name, Value: value}
-	}
-	return tfSet{At: s.Pos, Name: name, Value: value}
-}
-
-var varOnly = regexp.MustCompile(`^[A-Za-z0-9_"-]+ = var\.[A-Za-z0-9_-]+$`)
-
-// tfNested returns sets as they are when the nested block they belong to exists, else
-// one insertion of that block, holding them, into parent.
-func tfNested(parent, block parsers.Range, name string, sets []tfSet) []tfSet {
+// Nested returns sets as they are when the nested block they belong to exists (block is
+// its span), else one insertion of that block, holding them, into parent.
+func Nested(parent, block parsers.Pos, name string, sets []Set) []Set {
 	if block.File != "" {
 		return sets
 	}
@@ -53,14 +40,14 @@ func tfNested(parent, block parsers.Range, name string, sets []tfSet) []tfSet {
 		b.WriteString(s.Name + " = " + s.Value + "\n")
 	}
 	b.WriteString("}")
-	return []tfSet{{In: parent, Name: name, Raw: b.String()}}
+	return []Set{{In: parent, Name: name, Raw: b.String()}}
 }
 
-// tfFix turns sets into a Fix: byte-range edits of the original files that change only
-// the touched lines (plus the neighbours whose `=` terraform fmt re-aligns), and the
-// corrected top-level block as the snippet. Files in JSON syntax get the snippet only.
-func tfFix(m *parsers.Model, desc string, sets ...tfSet) *Fix {
-	byFile := map[string][]tfSet{}
+// Edits writes sets into the model's files: byte edits of the original files that change
+// only the touched lines (plus the neighbours whose `=` terraform fmt re-aligns), and the
+// corrected top-level blocks as the snippet. Files in JSON syntax get the snippet only.
+func Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, snippet string) {
+	byFile := map[string][]Set{}
 	var order []string
 	for _, s := range sets {
 		file := s.At.File
@@ -75,7 +62,6 @@ func tfFix(m *parsers.Model, desc string, sets ...tfSet) *Fix {
 		}
 		byFile[file] = append(byFile[file], s)
 	}
-	fix := &Fix{Description: desc}
 	var snippets []string
 	for _, file := range order {
 		f := m.File(file)
@@ -88,21 +74,21 @@ func tfFix(m *parsers.Model, desc string, sets ...tfSet) *Fix {
 			}
 			continue
 		}
-		edits, snippet, ok := tfFileFix(f, byFile[file])
+		fe, fs, ok := fileEdits(f, byFile[file])
 		if !ok {
 			for _, s := range byFile[file] {
 				snippets = append(snippets, s.Name+" = "+s.Value)
 			}
 			continue
 		}
-		fix.Edits = append(fix.Edits, edits...)
-		snippets = append(snippets, snippet)
+		edits = append(edits, fe...)
+		snippets = append(snippets, fs)
 	}
-	fix.Snippet = strings.Join(snippets, "\n")
-	if fix.Snippet != "" && !strings.HasSuffix(fix.Snippet, "\n") {
-		fix.Snippet += "\n"
+	snippet = strings.Join(snippets, "\n")
+	if snippet != "" && !strings.HasSuffix(snippet, "\n") {
+		snippet += "\n"
 	}
-	return fix
+	return edits, snippet
 }
 
 func jsonValue(v string) string {
@@ -115,11 +101,11 @@ func jsonValue(v string) string {
 	return `"` + v + `"`
 }
 
-// tfFileFix applies sets to one native-syntax file. It splices the raw changes, formats
+// fileEdits applies sets to one native-syntax file. It splices the raw changes, formats
 // the whole file before and after with hclwrite (what terraform fmt runs), and keeps only
 // the lines that differ between the two formatted versions: untouched lines keep their
 // bytes even where the file was not fmt-clean.
-func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
+func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 	src := f.Src
 	type splice struct {
 		start, end int
@@ -142,18 +128,18 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 			continue
 		}
 		open := -1
-		if s.In.Start >= 0 && s.In.End <= len(src) && s.In.Start < s.In.End {
-			open = bytes.IndexByte(src[s.In.Start:s.In.End], '{')
+		if s.In.Start() >= 0 && s.In.End() <= len(src) && s.In.Start() < s.In.End() {
+			open = bytes.IndexByte(src[s.In.Start():s.In.End()], '{')
 		}
-		if open < 0 || src[s.In.End-1] != '}' {
+		if open < 0 || src[s.In.End()-1] != '}' {
 			return nil, "", false
 		}
-		open += s.In.Start
+		open += s.In.Start()
 		line := s.Name + " = " + s.Value
 		if s.Raw != "" {
 			line = s.Raw
 		}
-		closeAt := s.In.End - 1
+		closeAt := s.In.End() - 1
 		ls := bytes.LastIndexByte(src[:closeAt], '\n') + 1
 		if s.Raw != "" && ls > open && strings.TrimSpace(string(src[ls:closeAt])) == "" {
 			// A nested block goes last, after a blank line, as terraform style has it.
@@ -162,17 +148,17 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 		}
 		rest := string(src[open+1:])
 		nl := strings.IndexByte(rest, '\n')
-		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End-1 {
+		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End()-1 {
 			at := open + 1 + nl + 1
 			sp = append(sp, splice{start: at, end: at, text: line + "\n"})
 		} else {
 			// A one-line block ({} or { a = b }): open it up.
-			inner := strings.TrimSpace(string(src[open+1 : s.In.End-1]))
+			inner := strings.TrimSpace(string(src[open+1 : s.In.End()-1]))
 			text := "{\n" + line + "\n"
 			if inner != "" {
 				text += inner + "\n"
 			}
-			sp = append(sp, splice{start: open, end: s.In.End, text: text + "}"})
+			sp = append(sp, splice{start: open, end: s.In.End(), text: text + "}"})
 		}
 	}
 	// Apply from the end of the file; insertions at the same place keep their order.
@@ -194,7 +180,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 	for _, s := range sp {
 		offs = append(offs, s.start, s.end)
 	}
-	lo, hi := tfWindow(f, offs)
+	lo, hi := blockWindow(f, offs)
 	part := src[lo:hi]
 	changed := append([]byte(nil), part...)
 	last := len(src) + 1
@@ -215,7 +201,7 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 		fmtBefore = before
 	}
 	edits := lineEdits(f.Path, before, fmtBefore, after)
-	result := ApplyEdits(part, edits)
+	result := parsers.ApplyEdits(part, edits)
 	file, diags := hclsyntax.ParseConfig(result, f.Path, hcl.InitialPos)
 	if diags.HasErrors() || len(edits) == 0 {
 		return nil, "", false
@@ -228,19 +214,19 @@ func tfFileFix(f *parsers.File, sets []tfSet) ([]Edit, string, bool) {
 	return edits, snippet, true
 }
 
-// tfWindow returns the byte range of whole lines holding the top-level blocks that
+// blockWindow returns the byte range of whole lines holding the top-level blocks that
 // contain every offset, or the whole file when some offset is in no top-level block.
-func tfWindow(f *parsers.File, offs []int) (int, int) {
+func blockWindow(f *parsers.File, offs []int) (int, int) {
 	src := f.Src
 	blocks := f.Blocks // from the Terraform parser; none: the whole file
 	lo, hi := len(src), 0
 	for _, off := range offs {
 		// An offset at a block's closing brace end still belongs to it.
-		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].End >= off })
-		if i == len(blocks) || off < blocks[i].Start || blocks[i].End > len(src) {
+		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].End() >= off })
+		if i == len(blocks) || off < blocks[i].Start() || blocks[i].End() > len(src) {
 			return 0, len(src)
 		}
-		lo, hi = min(lo, blocks[i].Start), max(hi, blocks[i].End)
+		lo, hi = min(lo, blocks[i].Start()), max(hi, blocks[i].End())
 	}
 	if lo >= hi {
 		return 0, len(src)
@@ -261,7 +247,7 @@ func splitLines(s string) []string {
 // lineEdits diffs fmtBefore against after (longest common subsequence of lines) and
 // turns each differing run into an edit of the original lines (before and fmtBefore
 // correspond line by line).
-func lineEdits(file string, before, fmtBefore, after []string) []Edit {
+func lineEdits(file string, before, fmtBefore, after []string) []parsers.Edit {
 	offsets := make([]int, len(before)+1)
 	for i, l := range before {
 		offsets[i+1] = offsets[i] + len(l)
@@ -289,7 +275,7 @@ func lineEdits(file string, before, fmtBefore, after []string) []Edit {
 			}
 		}
 	}
-	var edits []Edit
+	var edits []parsers.Edit
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		if i < len(a) && j < len(b) && a[i] == b[j] {
@@ -307,14 +293,14 @@ func lineEdits(file string, before, fmtBefore, after []string) []Edit {
 				i++
 			}
 		}
-		edits = append(edits, Edit{File: file, Start: offsets[p+i0], End: offsets[p+i], New: strings.Join(b[j0:j], "")})
+		edits = append(edits, parsers.Edit{File: file, Start: offsets[p+i0], End: offsets[p+i], New: strings.Join(b[j0:j], "")})
 	}
 	return edits
 }
 
 // topBlockSnippet returns the top-level block of the fixed file that holds the first
 // edit, dedented; for a file of bare attributes (tfvars) the changed lines.
-func topBlockSnippet(file *hcl.File, result []byte, edits []Edit) string {
+func topBlockSnippet(file *hcl.File, result []byte, edits []parsers.Edit) string {
 	if len(edits) == 0 {
 		return ""
 	}
@@ -340,4 +326,31 @@ func topBlockSnippet(file *hcl.File, result []byte, edits []Edit) string {
 func blankOrComment(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || strings.HasPrefix(s, "#") || strings.HasPrefix(s, "//")
+}
+
+// BareVariable reports whether the attribute at attr (its span in src: "name = expr") is
+// exactly a variable reference, var.NAME, and returns "var.NAME": changing the value
+// where it is decided (the variable's default or a tfvars line) keeps the variable in use.
+func BareVariable(src []byte, attr parsers.Pos) (string, bool) {
+	s, e := int(attr.Offset), int(attr.EndOffset)
+	if s < 0 || e > len(src) || s >= e {
+		return "", false
+	}
+	eq := bytes.IndexAny(src[s:e], "=:")
+	if eq < 0 {
+		return "", false
+	}
+	expr, diags := hclsyntax.ParseExpression(src[s+eq+1:e], "", hcl.InitialPos)
+	if diags.HasErrors() {
+		return "", false
+	}
+	tr, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(tr.Traversal) != 2 || tr.Traversal.RootName() != "var" {
+		return "", false
+	}
+	attrName, ok := tr.Traversal[1].(hcl.TraverseAttr)
+	if !ok {
+		return "", false
+	}
+	return "var." + attrName.Name, true
 }

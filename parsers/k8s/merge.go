@@ -1,4 +1,4 @@
-package rules
+package k8s
 
 import (
 	"bytes"
@@ -8,61 +8,66 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/k8s"
 )
 
-// A Kubernetes fix is a strategic merge patch (patch_k8s.go). ResolveEdits turns the
-// patches of findings into byte edits of the manifests they patch, so that lint --fix can
-// write them: a changed scalar is replaced in place, a missing key is inserted as block
-// YAML at the end of its mapping, at that mapping's indentation, and containers merge by
-// name. The rest of the file (comments, quoting, order, other documents) stays as it is.
-//
-// It does not run on every lint: it parses the patched files again with yaml.v3, which a
-// plain lint has no use for. Every result is checked: the edited document must decode to
-// exactly what the patch merged into the original gives, and must still parse; otherwise
-// the finding keeps its snippet and gets no edits. Flow-style YAML ({...}, [...]) on the
-// patch's path is left alone the same way.
+// Merging a strategic merge patch (a Patch) into a manifest as byte edits. It parses the
+// patched file again with yaml.v3 (with positions), which a plain lint has no use for, so
+// it runs only when a run writes or shows the edits.
 
-// ResolveEdits makes the fixes of findings writable into the files they came from: it
-// fills in the edits of a Kubernetes patch of an object in one of the model's files, when
-// the rule gave none, and moves the edits of config text held in a ConfigMap into the
-// manifest (embedded_edits.go).
-func ResolveEdits(m *parsers.Model, findings []Finding) {
-	mapEmbeddedEdits(m, findings)
-	files := map[string]*yamlFile{}
-	for i := range findings {
-		f := &findings[i]
-		if f.Fix == nil || f.Fix.patch == nil || len(f.Fix.Edits) > 0 {
-			continue
-		}
-		for _, name := range candidateFiles(m, f) {
-			yf, ok := files[name]
-			if !ok {
-				yf = readYAMLFile(m, name)
-				files[name] = yf
-			}
-			if yf == nil {
-				continue
-			}
-			if doc := yf.find(f.Fix.patch); doc != nil {
-				f.Fix.Edits = yf.patchEdits(doc, f.Fix.patch)
-				break
-			}
-		}
-		if len(f.Fix.Edits) == 0 && f.Fix.newObject {
-			// A new object (a PodDisruptionBudget) goes right after the document of the
-			// object the finding is about.
-			if yf := files[f.Pos.File]; yf != nil {
-				f.Fix.Edits = yf.appendObject(int(f.Pos.Line), f.Fix.patch)
-			}
-		}
-	}
+// Manifest is one manifest file parsed with positions, to merge patches into. Read each
+// file once for all the patches of a run: ReadManifest parses it.
+type Manifest struct {
+	name  string
+	src   []byte
+	docs  []*yaml.Node // document nodes
+	lines []int        // byte offset of each line's start; lines[0] is line 1
+	marks []int        // document markers, once computed
 }
 
-// appendObject inserts patch as a new document after the one holding line.
-func (yf *yamlFile) appendObject(line int, patch ymap) []Edit {
+// ReadManifest parses the manifest file name whose source is src; nil when it does not
+// parse.
+func ReadManifest(name string, src []byte) *Manifest {
+	if src == nil {
+		return nil
+	}
+	docs, err := decodeNodes(src)
+	if err != nil {
+		return nil
+	}
+	mf := &Manifest{name: name, src: src, docs: docs, lines: []int{0}}
+	for i, c := range src {
+		if c == '\n' {
+			mf.lines = append(mf.lines, i+1)
+		}
+	}
+	return mf
+}
+
+// decodeNodes parses a manifest into document nodes (the fast block-YAML path where it
+// applies: re-reading the patched files is a third of a large --fix run).
+func decodeNodes(src []byte) ([]*yaml.Node, error) { return DecodeDocuments(src) }
+
+// Merge returns the edits that merge patch into the object it names (kind,
+// metadata.name and namespace, "default" when absent): a changed scalar is replaced in
+// place, a missing key is inserted as block YAML at the end of its mapping, at that
+// mapping's indentation, and containers merge by name; the rest of the file (comments,
+// quoting, order, other documents) stays as it is. The result is checked: the edited
+// document must decode to exactly what the patch merged into the original gives, and
+// the file must still parse; otherwise, and for flow-style YAML on the patch's path, the
+// edits are nil. found reports whether the file holds the object.
+func (mf *Manifest) Merge(patch Patch) (edits []parsers.Edit, found bool) {
+	if doc := mf.find(patch); doc != nil {
+		return mf.patchEdits(doc, patch), true
+	}
+	return nil, false
+}
+
+// AppendObject returns the edit that inserts patch as a new object: a document of its own
+// right after the one holding line, checked to decode to the patch and to leave every
+// other document as it was; nil when it does not check out.
+func (mf *Manifest) AppendObject(line int, patch Patch) []parsers.Edit {
 	idx := -1
-	for i, d := range yf.docs {
+	for i, d := range mf.docs {
 		if root := docRoot(d); root != nil && root.Line <= line {
 			idx = i
 		}
@@ -72,23 +77,23 @@ func (yf *yamlFile) appendObject(line int, patch ymap) []Edit {
 	}
 	// The new object lives where its neighbour does: no namespace when that one names
 	// none (kubectl apply -n puts both in the same one).
-	if scalarAt(valueOf(docRoot(yf.docs[idx]), "metadata"), "namespace") == "" {
+	if scalarAt(valueOf(docRoot(mf.docs[idx]), "metadata"), "namespace") == "" {
 		patch = withoutNamespace(patch)
 	}
-	at, ok := yf.lineStart(yf.endLine(yf.docs[idx]) + 1)
+	at, ok := mf.lineStart(mf.endLine(mf.docs[idx]) + 1)
 	if !ok {
 		return nil
 	}
-	e := Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, "---\n"+yamlText(patch))}
-	docs, err := decodeNodes(ApplyEdits(yf.src, []Edit{e}))
-	if err != nil || len(docs) != len(yf.docs)+1 {
+	e := parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, "---\n"+patch.Text())}
+	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, []parsers.Edit{e}))
+	if err != nil || len(docs) != len(mf.docs)+1 {
 		return nil
 	}
 	var want, got any
-	if yaml.Unmarshal([]byte(yamlText(patch)), &want) != nil || docs[idx+1].Decode(&got) != nil || !reflect.DeepEqual(want, got) {
+	if yaml.Unmarshal([]byte(patch.Text()), &want) != nil || docs[idx+1].Decode(&got) != nil || !reflect.DeepEqual(want, got) {
 		return nil
 	}
-	for i, d := range yf.docs {
+	for i, d := range mf.docs {
 		j := i
 		if i > idx {
 			j = i + 1
@@ -98,76 +103,11 @@ func (yf *yamlFile) appendObject(line int, patch ymap) []Edit {
 			return nil
 		}
 	}
-	return []Edit{e}
+	return []parsers.Edit{e}
 }
 
-// candidateFiles lists the Kubernetes files that may hold the patched object: the
-// finding's own, then those of its related positions.
-func candidateFiles(m *parsers.Model, f *Finding) []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(name string) {
-		if name != "" && !seen[name] {
-			seen[name] = true
-			out = append(out, name)
-		}
-	}
-	add(f.Pos.File)
-	for _, r := range f.Related {
-		add(r.Pos.File)
-	}
-	var k8s []string
-	for _, name := range out {
-		for _, file := range m.Files {
-			if file.Path == name && file.Format == parsers.FormatK8s && file.Host == "" {
-				k8s = append(k8s, name)
-				break
-			}
-		}
-	}
-	return k8s
-}
-
-// yamlFile is one manifest file parsed with positions.
-type yamlFile struct {
-	name  string
-	src   []byte
-	docs  []*yaml.Node // document nodes
-	lines []int        // byte offset of each line's start; lines[0] is line 1
-	marks []int        // document markers, once computed
-}
-
-func readYAMLFile(m *parsers.Model, name string) *yamlFile {
-	var src []byte
-	for _, f := range m.Files {
-		if f.Path == name {
-			src = f.Src
-			break
-		}
-	}
-	if src == nil {
-		return nil
-	}
-	docs, err := decodeNodes(src)
-	if err != nil {
-		return nil
-	}
-	yf := &yamlFile{name: name, src: src, docs: docs, lines: []int{0}}
-	for i, c := range src {
-		if c == '\n' {
-			yf.lines = append(yf.lines, i+1)
-		}
-	}
-	return yf
-}
-
-// decodeNodes parses a manifest into document nodes (the k8s parser's fast path where it
-// applies: re-reading the patched files is a third of a large --fix run).
-func decodeNodes(src []byte) ([]*yaml.Node, error) { return k8s.DecodeDocuments(src) }
-
-// find returns the document whose object the patch names (kind, metadata.name and
-// namespace, "default" when absent).
-func (yf *yamlFile) find(patch ymap) *yaml.Node {
+// find returns the document whose object the patch names.
+func (mf *Manifest) find(patch Patch) *yaml.Node {
 	kind, _ := patchScalar(patch, "kind")
 	md, _ := patchMap(patch, "metadata")
 	name, _ := patchScalar(md, "name")
@@ -175,7 +115,7 @@ func (yf *yamlFile) find(patch ymap) *yaml.Node {
 	if ns == "" {
 		ns = "default"
 	}
-	for _, d := range yf.docs {
+	for _, d := range mf.docs {
 		root := docRoot(d)
 		if root == nil || scalarAt(root, "kind") != kind {
 			continue
@@ -194,13 +134,13 @@ func (yf *yamlFile) find(patch ymap) *yaml.Node {
 
 // patchEdits computes the edits that merge patch into doc, checked against the merged
 // object; nil when they cannot be computed or do not check out.
-func (yf *yamlFile) patchEdits(doc *yaml.Node, patch ymap) []Edit {
+func (mf *Manifest) patchEdits(doc *yaml.Node, patch Patch) []parsers.Edit {
 	root := docRoot(doc)
-	var edits []Edit
-	if !yf.mergeMapping(root, patch, true, &edits) || len(edits) == 0 {
+	var edits []parsers.Edit
+	if !mf.mergeMapping(root, patch, true, &edits) || len(edits) == 0 {
 		return nil
 	}
-	if !yf.checks(doc, patch, edits) {
+	if !mf.checks(doc, patch, edits) {
 		return nil
 	}
 	return edits
@@ -208,43 +148,43 @@ func (yf *yamlFile) patchEdits(doc *yaml.Node, patch ymap) []Edit {
 
 // mergeMapping adds to edits what merges patch into the block mapping node. top is true
 // for the object's root, whose apiVersion, kind and metadata name the object.
-func (yf *yamlFile) mergeMapping(node *yaml.Node, patch ymap, top bool, edits *[]Edit) bool {
+func (mf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *[]parsers.Edit) bool {
 	if node == nil || node.Kind != yaml.MappingNode || node.Style&yaml.FlowStyle != 0 || len(node.Content) == 0 {
 		return false
 	}
-	var missing ymap
+	var missing Patch
 	for _, kv := range patch {
-		if top && (kv.k == "apiVersion" || kv.k == "kind") {
+		if top && (kv.K == "apiVersion" || kv.K == "kind") {
 			continue
 		}
-		val := valueOf(node, kv.k)
+		val := valueOf(node, kv.K)
 		if val == nil {
 			missing = append(missing, kv)
 			continue
 		}
-		switch pv := kv.v.(type) {
-		case ymap:
-			if top && kv.k == "metadata" {
+		switch pv := kv.V.(type) {
+		case Patch:
+			if top && kv.K == "metadata" {
 				pv = withoutKeys(pv, "name", "namespace")
 				if len(pv) == 0 {
 					continue
 				}
 			}
-			if !yf.mergeMapping(val, pv, false, edits) {
+			if !mf.mergeMapping(val, pv, false, edits) {
 				return false
 			}
-		case []ymap:
-			if !yf.mergeNamedList(val, pv, edits) {
+		case []Patch:
+			if !mf.mergeNamedList(val, pv, edits) {
 				return false
 			}
 		case int, string:
-			e, ok := yf.replaceScalar(val, kv.v)
+			e, ok := mf.replaceScalar(val, kv.V)
 			if !ok {
 				return false
 			}
 			*edits = append(*edits, e)
 		case nil:
-			e, ok := yf.deleteEntry(node, kv.k)
+			e, ok := mf.deleteEntry(node, kv.K)
 			if !ok {
 				return false
 			}
@@ -258,17 +198,17 @@ func (yf *yamlFile) mergeMapping(node *yaml.Node, patch ymap, top bool, edits *[
 		col := node.Content[0].Column - 1
 		var b strings.Builder
 		writeMap(&b, missing, col, "")
-		at, ok := yf.lineStart(yf.endLine(node) + 1)
+		at, ok := mf.lineStart(mf.endLine(node) + 1)
 		if !ok {
 			return false
 		}
-		*edits = append(*edits, Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, b.String())})
+		*edits = append(*edits, parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, b.String())})
 	}
 	return true
 }
 
 // mergeNamedList merges list items into a block sequence of mappings by their name key.
-func (yf *yamlFile) mergeNamedList(seq *yaml.Node, items []ymap, edits *[]Edit) bool {
+func (mf *Manifest) mergeNamedList(seq *yaml.Node, items []Patch, edits *[]parsers.Edit) bool {
 	if seq.Kind != yaml.SequenceNode || seq.Style&yaml.FlowStyle != 0 {
 		return false
 	}
@@ -289,14 +229,14 @@ func (yf *yamlFile) mergeNamedList(seq *yaml.Node, items []ymap, edits *[]Edit) 
 			col := seq.Column - 1
 			var b strings.Builder
 			writeMap(&b, it, col+2, strings.Repeat(" ", col)+"- ")
-			at, ok := yf.lineStart(yf.endLine(seq) + 1)
+			at, ok := mf.lineStart(mf.endLine(seq) + 1)
 			if !ok {
 				return false
 			}
-			*edits = append(*edits, Edit{File: yf.name, Start: at, End: at, New: yf.onNewLine(at, b.String())})
+			*edits = append(*edits, parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, b.String())})
 			continue
 		}
-		if !yf.mergeMapping(elem, withoutKeys(it, "name"), false, edits) {
+		if !mf.mergeMapping(elem, withoutKeys(it, "name"), false, edits) {
 			return false
 		}
 	}
@@ -304,8 +244,8 @@ func (yf *yamlFile) mergeNamedList(seq *yaml.Node, items []ymap, edits *[]Edit) 
 }
 
 // onNewLine prefixes text inserted at the end of a file that lacks a final newline.
-func (yf *yamlFile) onNewLine(at int, text string) string {
-	if at == len(yf.src) && len(yf.src) > 0 && yf.src[len(yf.src)-1] != '\n' {
+func (mf *Manifest) onNewLine(at int, text string) string {
+	if at == len(mf.src) && len(mf.src) > 0 && mf.src[len(mf.src)-1] != '\n' {
 		return "\n" + text
 	}
 	return text
@@ -313,55 +253,55 @@ func (yf *yamlFile) onNewLine(at int, text string) string {
 
 // deleteEntry removes key and its value from a block mapping: the lines from the key's to
 // the value's last. The key must start its line (not follow a list's dash).
-func (yf *yamlFile) deleteEntry(m *yaml.Node, key string) (Edit, bool) {
+func (mf *Manifest) deleteEntry(m *yaml.Node, key string) (parsers.Edit, bool) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
 		if k.Value != key {
 			continue
 		}
-		from, ok := yf.lineStart(k.Line)
-		if !ok || strings.TrimSpace(string(yf.src[from:from+k.Column-1])) != "" {
-			return Edit{}, false
+		from, ok := mf.lineStart(k.Line)
+		if !ok || strings.TrimSpace(string(mf.src[from:from+k.Column-1])) != "" {
+			return parsers.Edit{}, false
 		}
-		to, ok := yf.lineStart(yf.endLine(m.Content[i+1]) + 1)
+		to, ok := mf.lineStart(mf.endLine(m.Content[i+1]) + 1)
 		if !ok {
-			return Edit{}, false
+			return parsers.Edit{}, false
 		}
-		return Edit{File: yf.name, Start: from, End: to, New: ""}, true
+		return parsers.Edit{File: mf.name, Start: from, End: to, New: ""}, true
 	}
-	return Edit{}, false
+	return parsers.Edit{}, false
 }
 
 // replaceScalar replaces a single-line scalar with v written as the patch writes it, or a
 // one-line flow list ([a, b]) with the patch's flow list.
-func (yf *yamlFile) replaceScalar(node *yaml.Node, v any) (Edit, bool) {
+func (mf *Manifest) replaceScalar(node *yaml.Node, v any) (parsers.Edit, bool) {
 	flow := node.Kind == yaml.SequenceNode && node.Style&yaml.FlowStyle != 0
 	if s, ok := v.(string); flow && !(ok && strings.HasPrefix(s, "[")) {
-		return Edit{}, false
+		return parsers.Edit{}, false
 	}
 	if !flow && (node.Kind != yaml.ScalarNode || node.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || node.Tag == "!!null" && node.Value == "") {
-		return Edit{}, false
+		return parsers.Edit{}, false
 	}
-	start, ok := yf.offset(node.Line, node.Column)
+	start, ok := mf.offset(node.Line, node.Column)
 	if !ok {
-		return Edit{}, false
+		return parsers.Edit{}, false
 	}
-	end := scalarEnd(yf.src, start)
+	end := lineScalarEnd(mf.src, start)
 	if flow {
-		end = flowEnd(yf.src, start)
+		end = flowEnd(mf.src, start)
 	}
 	if end <= start {
-		return Edit{}, false
+		return parsers.Edit{}, false
 	}
 	var b strings.Builder
-	writeMap(&b, ymap{{"x", v}}, 0, "")
+	writeMap(&b, Patch{{K: "x", V: v}}, 0, "")
 	text := strings.TrimSuffix(strings.TrimPrefix(b.String(), "x: "), "\n")
-	return Edit{File: yf.name, Start: start, End: end, New: text}, true
+	return parsers.Edit{File: mf.name, Start: start, End: end, New: text}, true
 }
 
-// scalarEnd returns where the single-line scalar token starting at start ends: after its
+// lineScalarEnd returns where the single-line scalar token starting at start ends: after its
 // closing quote, or before a comment or the end of the line for a plain one.
-func scalarEnd(src []byte, start int) int {
+func lineScalarEnd(src []byte, start int) int {
 	switch src[start] {
 	case '"':
 		for i := start + 1; i < len(src) && src[i] != '\n'; i++ {
@@ -405,7 +345,7 @@ func flowEnd(src []byte, start int) int {
 	for i := start; i < len(src) && src[i] != '\n'; i++ {
 		switch src[i] {
 		case '"', '\'':
-			end := scalarEnd(src, i)
+			end := lineScalarEnd(src, i)
 			if end < 0 {
 				return -1
 			}
@@ -424,13 +364,13 @@ func flowEnd(src []byte, start int) int {
 
 // endLine returns the last source line of a node's content: the greatest line among its
 // descendants, counting the lines a block scalar spans.
-func (yf *yamlFile) endLine(n *yaml.Node) int {
+func (mf *Manifest) endLine(n *yaml.Node) int {
 	last := n.Line
 	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		last = n.Line + strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1
 	}
 	for _, c := range n.Content {
-		if l := yf.endLine(c); l > last {
+		if l := mf.endLine(c); l > last {
 			last = l
 		}
 	}
@@ -439,19 +379,19 @@ func (yf *yamlFile) endLine(n *yaml.Node) int {
 
 // lineStart returns the byte offset where a line starts; the line after the last is the
 // end of the file.
-func (yf *yamlFile) lineStart(line int) (int, bool) {
+func (mf *Manifest) lineStart(line int) (int, bool) {
 	switch {
-	case line >= 1 && line <= len(yf.lines):
-		return yf.lines[line-1], true
-	case line == len(yf.lines)+1:
-		return len(yf.src), true
+	case line >= 1 && line <= len(mf.lines):
+		return mf.lines[line-1], true
+	case line == len(mf.lines)+1:
+		return len(mf.src), true
 	}
 	return 0, false
 }
 
-func (yf *yamlFile) offset(line, col int) (int, bool) {
-	at, ok := yf.lineStart(line)
-	if !ok || at+col-1 > len(yf.src) {
+func (mf *Manifest) offset(line, col int) (int, bool) {
+	at, ok := mf.lineStart(line)
+	if !ok || at+col-1 > len(mf.src) {
 		return 0, false
 	}
 	return at + col - 1, true
@@ -459,9 +399,9 @@ func (yf *yamlFile) offset(line, col int) (int, bool) {
 
 // checks applies the edits and compares the edited document with the patch merged into
 // the original, as plain data; the whole file must still parse.
-func (yf *yamlFile) checks(doc *yaml.Node, patch ymap, edits []Edit) bool {
+func (mf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bool {
 	idx := -1
-	for i, d := range yf.docs {
+	for i, d := range mf.docs {
 		if d == doc {
 			idx = i
 		}
@@ -469,13 +409,13 @@ func (yf *yamlFile) checks(doc *yaml.Node, patch ymap, edits []Edit) bool {
 	if idx < 0 {
 		return false
 	}
-	edited, ok := yf.editedDocument(idx, edits)
+	edited, ok := mf.editedDocument(idx, edits)
 	if !ok {
 		return false
 	}
 	var want, got any
 	var p map[string]any
-	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(yamlText(patch)), &p) != nil {
+	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(patch.Text()), &p) != nil {
 		return false
 	}
 	// apiVersion, kind, metadata.name and namespace name the object; they change nothing.
@@ -492,12 +432,12 @@ func (yf *yamlFile) checks(doc *yaml.Node, patch ymap, edits []Edit) bool {
 // within the document's part of the file (between its "---" lines), only that part is
 // parsed again: a large manifest is not re-read for each of its findings. Otherwise the
 // whole file is, and must keep its number of documents.
-func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
-	root := docRoot(yf.docs[idx])
+func (mf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, bool) {
+	root := docRoot(mf.docs[idx])
 	if root != nil {
-		if at, ok := yf.lineStart(root.Line); ok {
-			start, end := 0, len(yf.src)
-			for _, m := range yf.markers() {
+		if at, ok := mf.lineStart(root.Line); ok {
+			start, end := 0, len(mf.src)
+			for _, m := range mf.markers() {
 				if m <= at {
 					start = m
 				} else {
@@ -506,7 +446,7 @@ func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
 				}
 			}
 			inside := true
-			var shifted []Edit
+			var shifted []parsers.Edit
 			for _, e := range edits {
 				if e.Start < start || e.End > end {
 					inside = false
@@ -516,7 +456,7 @@ func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
 				shifted = append(shifted, e)
 			}
 			if inside {
-				docs, err := decodeNodes(ApplyEdits(yf.src[start:end], shifted))
+				docs, err := decodeNodes(parsers.ApplyEdits(mf.src[start:end], shifted))
 				if err != nil || len(docs) != 1 {
 					return nil, false
 				}
@@ -524,8 +464,8 @@ func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
 			}
 		}
 	}
-	docs, err := decodeNodes(ApplyEdits(yf.src, edits))
-	if err != nil || len(docs) != len(yf.docs) {
+	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, edits))
+	if err != nil || len(docs) != len(mf.docs) {
 		return nil, false
 	}
 	return docs[idx], true
@@ -533,17 +473,17 @@ func (yf *yamlFile) editedDocument(idx int, edits []Edit) (*yaml.Node, bool) {
 
 // markers returns the offsets of the file's document markers: lines that start with "---"
 // followed by nothing, a space or a tab.
-func (yf *yamlFile) markers() []int {
-	if yf.marks == nil {
-		yf.marks = []int{}
-		for _, ls := range yf.lines {
-			rest := yf.src[ls:]
+func (mf *Manifest) markers() []int {
+	if mf.marks == nil {
+		mf.marks = []int{}
+		for _, ls := range mf.lines {
+			rest := mf.src[ls:]
 			if bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == '\n' || rest[3] == '\r' || rest[3] == ' ' || rest[3] == '\t') {
-				yf.marks = append(yf.marks, ls)
+				mf.marks = append(mf.marks, ls)
 			}
 		}
 	}
-	return yf.marks
+	return mf.marks
 }
 
 // mergeData is the strategic merge of the shapes the fixes emit: mappings merge, null
@@ -626,20 +566,20 @@ func scalarAt(m *yaml.Node, key string) string {
 	return ""
 }
 
-func patchScalar(m ymap, key string) (string, bool) {
+func patchScalar(m Patch, key string) (string, bool) {
 	for _, kv := range m {
-		if kv.k == key {
-			s, ok := kv.v.(string)
+		if kv.K == key {
+			s, ok := kv.V.(string)
 			return s, ok
 		}
 	}
 	return "", false
 }
 
-func patchMap(m ymap, key string) (ymap, bool) {
+func patchMap(m Patch, key string) (Patch, bool) {
 	for _, kv := range m {
-		if kv.k == key {
-			v, ok := kv.v.(ymap)
+		if kv.K == key {
+			v, ok := kv.V.(Patch)
 			return v, ok
 		}
 	}
@@ -647,23 +587,23 @@ func patchMap(m ymap, key string) (ymap, bool) {
 }
 
 // withoutNamespace returns patch without metadata.namespace.
-func withoutNamespace(patch ymap) ymap {
-	var out ymap
+func withoutNamespace(patch Patch) Patch {
+	var out Patch
 	for _, kv := range patch {
-		if md, ok := kv.v.(ymap); ok && kv.k == "metadata" {
-			kv = ykv{kv.k, withoutKeys(md, "namespace")}
+		if md, ok := kv.V.(Patch); ok && kv.K == "metadata" {
+			kv = KV{K: kv.K, V: withoutKeys(md, "namespace")}
 		}
 		out = append(out, kv)
 	}
 	return out
 }
 
-func withoutKeys(m ymap, keys ...string) ymap {
-	var out ymap
+func withoutKeys(m Patch, keys ...string) Patch {
+	var out Patch
 outer:
 	for _, kv := range m {
 		for _, k := range keys {
-			if kv.k == k {
+			if kv.K == k {
 				continue outer
 			}
 		}

@@ -2,14 +2,14 @@ package rules
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
-// Fixes of the cross-layer rules that no ChangeKind of the format fixers covers: an app
+// Fixes of the cross-layer rules that no shared correction (fix.go) covers: an app
 // server's keep-alive (a command-line flag or an environment variable in the container
 // spec) and a proxy's idle timeouts. Where a value cannot be written mechanically (a
 // shell-wrapped command, a Node app's code, a server outside the files), the fix carries
@@ -30,14 +30,14 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 	n := secondsFlag(want)
 	desc := fmt.Sprintf("keep idle connections open %ss in %s", n, a.Name)
 	f, ok := appFlag[a.Name]
-	k8s := s.w != nil && s.w.Format == parsers.FormatK8s
+	inK8s := s.w != nil && s.w.Format == parsers.FormatK8s
 	switch {
 	case a.Name == "node":
 		return &Fix{Description: desc + " (set it in the app's code)",
 			Snippet: fmt.Sprintf("// where the app creates its HTTP server (Express: const server = app.listen(...))\nserver.keepAliveTimeout = %d000;\nserver.headersTimeout = %d000;  // above keepAliveTimeout\n", want/time.Second, want/time.Second+1)}
-	case !ok || !k8s:
+	case !ok || !inK8s:
 		return &Fix{Description: desc, Snippet: fmt.Sprintf("# %s: keep idle client connections open for %ss\n", a.Name, n)}
-	case f.env != "" || strings.HasPrefix(a.KeepAlive.Text, "GUNICORN_CMD_ARGS="):
+	case f.env != "" || fromEnv(s.c, "GUNICORN_CMD_ARGS", a.KeepAlive):
 		name, val := f.env, n
 		if a.Name == "spring" {
 			val += "s"
@@ -47,8 +47,8 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 			name = "GUNICORN_CMD_ARGS"
 			val = strings.Join(withFlag(strings.Fields(s.c.Env[name].Value), f.flag, n), " ")
 		}
-		env := []ymap{ymap{}.set("name", name).set("value", yamlQuote(val))}
-		return k8sFix(desc, containerPatch(s.w, s.c, ymap{}.set("env", env)))
+		env := []k8s.Patch{k8s.Patch{}.Set("name", name).Set("value", k8s.Quote(val))}
+		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, k8s.Patch{}.Set("env", env)))
 	}
 	// Rewrite the list (command or args) that holds the server's name.
 	for _, key := range []string{"command", "args"} {
@@ -59,10 +59,17 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 		if !containsServer(list, a.Name) {
 			continue
 		}
-		fields := ymap{}.set(key, flowList(withFlag(list, f.flag, n)))
-		return k8sFix(desc, containerPatch(s.w, s.c, fields))
+		fields := k8s.Patch{}.Set(key, k8s.FlowList(withFlag(list, f.flag, n)))
+		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, fields))
 	}
 	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line\n", f.flag, n, a.Name)}
+}
+
+// fromEnv reports whether setting s was read from the container's environment variable
+// name (gunicorn reads its flags from GUNICORN_CMD_ARGS too).
+func fromEnv[T any](c *parsers.Container, name string, s parsers.Setting[T]) bool {
+	e, ok := c.Env[name]
+	return ok && s.Explicit() && e.Pos == s.Pos
 }
 
 // containsServer reports whether a list has the server's name as one of its items (not
@@ -93,55 +100,28 @@ func withFlag(list []string, flag, value string) []string {
 	return append(out, flag, value)
 }
 
-// flowList writes a YAML flow sequence of quoted strings.
-func flowList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = strconv.Quote(s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
 // hopKeepAliveFix raises a proxy hop's client keep-alive (nginx keepalive_timeout in the
 // server block, Caddy's idle timeout) to want.
-func hopKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note string) *Fix {
-	v := parsers.Seconds(want)
+func hopKeepAliveFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix {
 	switch h.Kind {
 	case parsers.HopNginx:
-		at := parsers.Pos{}
-		ka := h.ClientIdleTimeout
-		if ka.Explicit() && int(ka.Pos.Offset) >= h.Block.Start && int(ka.Pos.Offset) < h.Block.End {
-			at = ka.Pos
-		}
-		return BlockFix(m, h.Block, nginxIndent, "set keepalive_timeout "+v+" in server "+h.Name,
-			LineChange{At: at, Line: fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)})
+		return nginxClientKeepAliveFix(p.Model, h, want, note)
 	case parsers.HopIngressNginx:
 		return &Fix{Description: "set keep-alive in the ingress-nginx controller's ConfigMap",
 			Snippet: fmt.Sprintf("# the ingress-nginx controller ConfigMap (Helm: controller.config)\ndata:\n  keep-alive: %q  # %s\n", secondsFlag(want), note)}
 	case parsers.HopCaddy:
-		return caddyIdleFix(m, h, want, note)
+		return caddyIdleFix(p, h, want, note)
 	}
 	return nil
 }
 
 // poolIdleFix lowers how long hop h keeps idle upstream connections of be to want.
-func poolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
-	v := parsers.Seconds(want)
+func poolIdleFix(p *Pass, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
 	switch h.Kind {
 	case parsers.HopNginx:
-		at := parsers.Pos{}
-		if be.KeepAliveIdle.Explicit() {
-			at = be.KeepAliveIdle.Pos
-		}
-		return BlockFix(m, be.Block, nginxIndent, "set keepalive_timeout "+v+" in upstream "+be.Name,
-			LineChange{At: at, Line: fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)})
+		return nginxPoolIdleFix(p.Model, be, want, note)
 	case parsers.HopCaddy:
-		desc := "set keepalive " + parsers.FormatDuration(want) + " in the reverse_proxy's transport http block"
-		if fix := caddyProxyFix(m, be.Pos, desc, caddySub{name: "keepalive", value: parsers.FormatDuration(want), transport: true, comment: note}); fix != nil {
-			return fix
-		}
-		return &Fix{Description: desc,
-			Snippet: fmt.Sprintf("reverse_proxy %s {\n\ttransport http {\n\t\tkeepalive %s # %s\n\t}\n}\n", be.Name, parsers.FormatDuration(want), note)}
+		return caddyPoolIdleFix(p, be, want, note)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package rules
+package k8s
 
 import (
 	"strings"
@@ -19,27 +19,27 @@ func TestHostEdits(t *testing.T) {
 	at := func(s string) int { return strings.Index(conf, s) }
 	cases := []struct {
 		name  string
-		edits []Edit
+		edits []parsers.Edit
 		want  string // "" when refused
 	}{
 		{
 			name:  "a line inserted before another",
-			edits: []Edit{{Start: at("http {"), End: at("http {"), New: "# the server\n"}},
+			edits: []parsers.Edit{{Start: at("http {"), End: at("http {"), New: "# the server\n"}},
 			want:  strings.Replace(host, "    http {\n", "    # the server\n    http {\n", 1),
 		},
 		{
 			name:  "a line inserted at an empty line",
-			edits: []Edit{{Start: at("\n\nhttp") + 1, End: at("\n\nhttp") + 1, New: "worker_shutdown_timeout 30s;\n"}},
+			edits: []parsers.Edit{{Start: at("\n\nhttp") + 1, End: at("\n\nhttp") + 1, New: "worker_shutdown_timeout 30s;\n"}},
 			want:  strings.Replace(host, "    events {}\n\n", "    events {}\n    worker_shutdown_timeout 30s;\n\n", 1),
 		},
 		{
 			name:  "a value replaced in its line",
-			edits: []Edit{{Start: at("80;"), End: at("80;") + 2, New: "8080"}},
+			edits: []parsers.Edit{{Start: at("80;"), End: at("80;") + 2, New: "8080"}},
 			want:  strings.Replace(host, "listen 80;", "listen 8080;", 1),
 		},
 		{
 			name:  "an edit at the end of the block",
-			edits: []Edit{{Start: len(conf), End: len(conf), New: "# last\n"}},
+			edits: []parsers.Edit{{Start: len(conf), End: len(conf), New: "# last\n"}},
 		},
 	}
 	for _, c := range cases {
@@ -47,7 +47,7 @@ func TestHostEdits(t *testing.T) {
 			for i := range c.edits {
 				c.edits[i].File = ef.Path
 			}
-			got, ok := hostEdits(ef, []byte(host), c.edits)
+			got, ok := HostEdits(ef, []byte(host), c.edits)
 			if c.want == "" {
 				if ok {
 					t.Fatalf("want refused, got %+v", got)
@@ -57,7 +57,7 @@ func TestHostEdits(t *testing.T) {
 			if !ok {
 				t.Fatal("refused")
 			}
-			if s := string(ApplyEdits([]byte(host), got)); s != c.want {
+			if s := string(parsers.ApplyEdits([]byte(host), got)); s != c.want {
 				t.Errorf("got:\n%s\nwant:\n%s", s, c.want)
 			}
 		})

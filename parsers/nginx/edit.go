@@ -1,0 +1,340 @@
+package nginx
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Editing nginx config: typed operations on one block (a server, location or upstream,
+// given by its span in the model) that return byte edits of the file holding it and the
+// corrected block as a snippet. Only the changed directives' lines move; a directive that
+// shares its line with others (or with the block's braces) is changed in place, and a
+// line a one-line block needs is opened after its '{'.
+
+// Indent is the indentation a new body line gets when the block has none to copy.
+const Indent = "    "
+
+// BlockEdit collects changes to one block. Build it with EditBlock, add changes with Set,
+// Insert and Remove, and read the result with Result.
+type BlockEdit struct {
+	src     []byte // the file's source; nil when unknown
+	block   parsers.Pos
+	changes []blockChange
+}
+
+type blockChange struct {
+	at     parsers.Pos
+	line   string
+	remove bool
+}
+
+// EditBlock starts an edit of the block spanning block in src (the source of
+// block.File; nil when the model does not hold it, and the result is then a snippet).
+func EditBlock(src []byte, block parsers.Pos) *BlockEdit {
+	return &BlockEdit{src: src, block: block}
+}
+
+// Set makes directive (text without indentation: "proxy_read_timeout 90s;", optionally
+// followed by "  # comment") the block's own: the directive at at is replaced (all its
+// lines when its extent is known) when at lies inside the block; otherwise directive is
+// inserted as the block's first body line, which overrides an inherited value.
+func (b *BlockEdit) Set(at parsers.Pos, directive string) *BlockEdit {
+	b.changes = append(b.changes, blockChange{at: at, line: directive})
+	return b
+}
+
+// Insert adds directive as the block's first body line.
+func (b *BlockEdit) Insert(directive string) *BlockEdit {
+	return b.Set(parsers.Pos{}, directive)
+}
+
+// Remove deletes the directive at at, when it lies inside the block.
+func (b *BlockEdit) Remove(at parsers.Pos) *BlockEdit {
+	b.changes = append(b.changes, blockChange{at: at, remove: true})
+	return b
+}
+
+// Result returns the edits, the corrected block (dedented to column 1) and whether the
+// edits may be written. They may not when a changed directive shares its line with others
+// and its own extent is unknown: replacing the line would take the others with it; the
+// snippet then shows the change and the edits are nil. Without the file's source the
+// snippet is the new directives alone.
+func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable bool) {
+	blk := b.block
+	src := b.src
+	if src == nil || blk.Start() < 0 || blk.End() > len(src) || blk.Start() >= blk.End() {
+		var lines []string
+		for _, c := range b.changes {
+			if !c.remove {
+				lines = append(lines, c.line)
+			}
+		}
+		return nil, strings.Join(lines, "\n") + "\n", true
+	}
+	lineStart := func(off int) int { return bytes.LastIndexByte(src[:off], '\n') + 1 }
+	lineEnd := func(off int) int {
+		if i := bytes.IndexByte(src[off:], '\n'); i >= 0 {
+			return off + i + 1
+		}
+		return len(src)
+	}
+	indentOf := func(ls int) string {
+		i := ls
+		for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+			i++
+		}
+		return string(src[ls:i])
+	}
+
+	start := lineStart(blk.Start())
+	base := indentOf(start)
+	end := blk.End()
+	if end < len(src) && src[end-1] != '\n' {
+		end = lineEnd(end - 1)
+	}
+
+	// Where a new body line goes: after the line holding the block's opening brace.
+	brace := openingBrace(src[blk.Start():blk.End()])
+	insertAt, afterBrace, restIndent := -1, -1, ""
+	bodyIndent := base + Indent
+	if brace >= 0 {
+		o := blk.Start() + brace
+		le := lineEnd(o)
+		// After the brace: nothing, or a comment that stays on the brace's line.
+		if rest := strings.TrimSpace(string(src[o+1 : le])); rest == "" || strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "//") {
+			insertAt = le
+			if le < blk.End() {
+				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
+					bodyIndent = ind
+				}
+			}
+		} else {
+			// "location / { return 200; }", "location / {proxy_pass http://app;": the new
+			// lines go between the brace and what follows it, which moves to a line of its
+			// own (a trailing comment on a new line must not swallow it).
+			insertAt, afterBrace = o+1, o+1
+			for insertAt < le && (src[insertAt] == ' ' || src[insertAt] == '\t') {
+				insertAt++
+			}
+			restIndent = bodyIndent
+			if src[insertAt] == '}' {
+				restIndent = base
+			}
+		}
+	}
+
+	unsafe := false   // a line change whose extent is unknown, on a shared line
+	var inserts []int // indexes in edits of the lines inserted after a shared brace
+	for _, c := range b.changes {
+		inside := c.at.IsValid() && blk.Contains(c.at.File, int(c.at.Offset))
+		// The lines the directive covers: from its first to its last ("proxy_read_timeout
+		// \n 30s;" is replaced whole), or its first when its extent is unknown.
+		ls, le := lineStart(int(c.at.Offset)), lineEnd(int(c.at.Offset))
+		if inside && c.at.EndOffset > c.at.Offset && int(c.at.EndOffset) > le && int(c.at.EndOffset) <= blk.End() {
+			le = lineEnd(int(c.at.EndOffset) - 1)
+		}
+		if inside && c.at.EndOffset <= c.at.Offset && crowded(src[ls:le]) {
+			unsafe = true
+		}
+		switch {
+		case inside && sharesLine(src, c.at, ls, le):
+			// Other directives (or the block's own braces) are on the line: change only
+			// this directive's bytes. A trailing note would comment out the rest.
+			e := parsers.Edit{File: blk.File, Start: int(c.at.Offset), End: int(c.at.EndOffset)}
+			if c.remove {
+				for e.End < len(src) && (src[e.End] == ' ' || src[e.End] == '\t') {
+					e.End++
+				}
+			} else {
+				e.New = strings.TrimSpace(strings.TrimSuffix(c.line, lineComment(c.line)))
+			}
+			edits = append(edits, e)
+		case inside:
+			e := parsers.Edit{File: blk.File, Start: ls, End: le}
+			if !c.remove {
+				e.New = indentOf(ls) + c.line
+				// The user's own comment on the replaced line stays with it.
+				if cm := lineComment(string(src[lineStart(le-1):le])); cm != "" && !strings.Contains(c.line, cm) {
+					e.New += "  " + cm
+				}
+				e.New += "\n"
+			}
+			edits = append(edits, e)
+		case c.remove:
+			// Nothing to delete inside this block.
+		case insertAt >= 0:
+			if afterBrace >= 0 {
+				inserts = append(inserts, len(edits))
+			}
+			edits = append(edits, parsers.Edit{File: blk.File, Start: insertAt, End: insertAt, New: bodyIndent + c.line + "\n"})
+		}
+	}
+	if len(inserts) > 0 {
+		// After a shared brace: a line break (instead of the blanks after the brace)
+		// before the first new line, and what followed the brace indented on the line
+		// after the last.
+		first := &edits[inserts[0]]
+		first.Start, first.New = afterBrace, "\n"+first.New
+		edits[inserts[len(inserts)-1]].New += restIndent
+	}
+	parsers.SortEdits(edits)
+
+	// Apply the edits to the block's lines to get the snippet.
+	var s strings.Builder
+	cur := start
+	for _, e := range edits {
+		if e.Start < cur {
+			continue // overlapping edits: keep the first
+		}
+		s.Write(src[cur:e.Start])
+		s.WriteString(e.New)
+		cur = e.End
+	}
+	if cur < end {
+		s.Write(src[cur:end])
+	}
+	snippet = dedent(s.String(), base)
+	if !strings.HasSuffix(snippet, "\n") {
+		snippet += "\n"
+	}
+	if unsafe {
+		return nil, snippet, false
+	}
+	return edits, snippet, true
+}
+
+// DirectiveText returns the directive at at as written: its bytes when its extent is
+// known, else its line, trimmed.
+func DirectiveText(src []byte, at parsers.Pos) string {
+	if s, e := int(at.Offset), int(at.EndOffset); e > s && e <= len(src) {
+		return string(src[s:e])
+	}
+	off := int(at.Offset)
+	if off > len(src) {
+		return ""
+	}
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	end := bytes.IndexByte(src[off:], '\n')
+	if end < 0 {
+		return strings.TrimSpace(string(src[start:]))
+	}
+	return strings.TrimSpace(string(src[start : off+end]))
+}
+
+var maxFailsZero = regexp.MustCompile(`max_fails=0\b`)
+
+// CountFailures rewrites an upstream server directive (as DirectiveText returns it) so
+// that nginx counts its failures: max_fails=0 becomes max_fails=maxFails, and
+// fail_timeout=failTimeout follows it unless the server sets its own.
+func CountFailures(server, maxFails, failTimeout string) string {
+	set := "max_fails=" + maxFails
+	fixed := maxFailsZero.ReplaceAllString(server, set)
+	if !strings.Contains(fixed, "fail_timeout=") {
+		fixed = strings.Replace(fixed, set, set+" fail_timeout="+failTimeout, 1)
+	}
+	return fixed
+}
+
+// sharesLine reports whether the directive at pos (whose extent is known) shares the
+// lines it covers, [ls, le), with anything but blanks and a trailing comment.
+func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
+	s, e := int(pos.Offset), int(pos.EndOffset)
+	if e <= s || e > le {
+		return false // the extent is unknown: the line is the unit
+	}
+	if strings.TrimSpace(string(src[ls:s])) != "" {
+		return true
+	}
+	rest := strings.TrimSpace(string(src[e:le]))
+	return rest != "" && !strings.HasPrefix(rest, "#") && !strings.HasPrefix(rest, "//")
+}
+
+// crowded reports whether a line holds more than one directive or a brace, going by its
+// text without the trailing comment.
+func crowded(line []byte) bool {
+	l := strings.TrimSuffix(string(line), lineComment(string(line)))
+	return strings.Count(l, ";") > 1 || strings.ContainsAny(l, "{}")
+}
+
+// openingBrace returns the offset in block of its opening brace: the first '{' outside
+// quotes (a quoted regex may hold one: "^/a{2}/") and comments that does not open a
+// placeholder-like {name} (an unquoted regex's "{2}"); -1 when there is none.
+func openingBrace(block []byte) int {
+	return firstUnquoted(string(block), true, func(i int) bool {
+		return block[i] == '{' && !isPlaceholder(block[i:])
+	})
+}
+
+// firstUnquoted returns the offset of the first byte of s outside single or double quotes
+// (in which a backslash escapes the next byte) for which match is true, or -1. With
+// comments, a '#' that starts a line or follows a blank opens a comment to the end of the
+// line, whose bytes (quotes included) are skipped.
+func firstUnquoted(s string, comments bool, match func(i int) bool) int {
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case comments && c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == '\n'):
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case match(i):
+			return i
+		}
+	}
+	return -1
+}
+
+// isPlaceholder reports whether s starts with "{" then a name and "}" with no blank in
+// between.
+func isPlaceholder(s []byte) bool {
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '}':
+			return i > 1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '{' || c == ';':
+			return false
+		}
+	}
+	return false
+}
+
+// lineComment returns the comment that ends a line ("# ..." or "// ..." after a blank,
+// outside quotes), or "".
+func lineComment(line string) string {
+	line = strings.TrimRight(line, "\r\n")
+	i := firstUnquoted(line, false, func(i int) bool {
+		return (line[i] == '#' || line[i] == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t')
+	})
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(line[i:])
+}
+
+func dedent(s, prefix string) string {
+	if prefix == "" {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for s != "" {
+		line, rest, found := strings.Cut(s, "\n")
+		b.WriteString(strings.TrimPrefix(line, prefix))
+		if found {
+			b.WriteByte('\n')
+		}
+		s = rest
+	}
+	return b.String()
+}

@@ -1,0 +1,267 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
+)
+
+// Values the Caddy fixes write. They are starting points a reviewer can tune, chosen so
+// that a dead upstream costs little: retry on another upstream for up to 5s (Caddy tries
+// every lb_try_interval, 250ms by default, CDY-RP:383-388), take a failing upstream out
+// for 30s, drain shutdowns after a 5s delay.
+const (
+	caddyTryDuration  = 5 * time.Second
+	caddyFailDuration = 30 * time.Second
+	caddyShutdownWait = 5 * time.Second
+)
+
+func caddyPassiveHealthFix(p *Pass, b *parsers.Backend) *Fix {
+	return caddyProxyFix(p, b.Pos, "Take a failing upstream out of rotation for "+parsers.FormatDuration(caddyFailDuration)+" (passive health checks)",
+		caddy.Subdirective{Name: "fail_duration", Value: parsers.FormatDuration(caddyFailDuration)})
+}
+
+func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {
+	if r == nil {
+		return nil
+	}
+	return caddyProxyFix(p, r.Pos, "Retry a failed request on another upstream for up to "+parsers.FormatDuration(caddyTryDuration),
+		caddy.Subdirective{Name: "lb_try_duration", Value: parsers.FormatDuration(caddyTryDuration)})
+}
+
+// caddyReadTimeoutFix sets the reverse_proxy's response_header_timeout to d, or, with
+// lower, to just below the edge's limit d.
+func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *Fix {
+	if r == nil || r.Backend == nil {
+		return nil
+	}
+	edge := d
+	desc := "Set response_header_timeout " + parsers.FormatDuration(d) + " in the reverse_proxy's transport http block"
+	comment := ""
+	if lower {
+		// Give up a little before the edge does, so Caddy's 504 (which the app can
+		// log and the client can retry) arrives instead of the edge's 524.
+		if d > 10*time.Second {
+			d -= 5 * time.Second
+		}
+		desc = "Set response_header_timeout " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
+		comment = "below the edge's " + parsers.Seconds(edge) + "; queue longer work"
+	}
+	subs := []caddy.Subdirective{{Name: "response_header_timeout", Value: parsers.FormatDuration(d), Transport: true, Comment: comment}}
+	// read_timeout also bounds the wait; raise or lower it with the header timeout.
+	if rt := r.ReadTimeout; rt.Explicit() && p.caddyDirective(rt.Pos) == "read_timeout" &&
+		(!lower && rt.Value < d || lower && rt.Value > d) {
+		subs = append(subs, caddy.Subdirective{Name: "read_timeout", Value: parsers.FormatDuration(d), Transport: true})
+	}
+	fix := caddyProxyFix(p, r.Pos, desc, subs...)
+	if fix != nil && lower && !(r.ReadTimeout.Explicit() && r.ReadTimeout.Value > edge) {
+		// The handler budget itself is above the edge's limit: a shorter timeout alone
+		// does not make the route work (the app must queue the work), so the block is
+		// shown but not applied.
+		fix.snippetOnly()
+	}
+	return fix
+}
+
+// caddyDirective names the directive written at pos, "" when there is none.
+func (p *Pass) caddyDirective(pos parsers.Pos) string {
+	if _, cf := p.caddyFile(pos); cf != nil {
+		if d := cf.At(int(pos.Offset)); d != nil {
+			return d.Name()
+		}
+	}
+	return ""
+}
+
+// caddyProxyFix sets subdirectives of the reverse_proxy at pos.
+func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) *Fix {
+	_, cf := p.caddyFile(pos)
+	if cf == nil {
+		return nil
+	}
+	d := cf.At(int(pos.Offset))
+	if d == nil || d.Name() != "reverse_proxy" {
+		return nil
+	}
+	e := cf.Edit()
+	e.SetProxy(d, subs...)
+	if len(e.Edits()) == 0 {
+		return nil
+	}
+	return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+}
+
+// caddyPoolIdleFix sets how long the reverse_proxy of be keeps idle connections.
+func caddyPoolIdleFix(p *Pass, be *parsers.Backend, want time.Duration, note string) *Fix {
+	desc := "set keepalive " + parsers.FormatDuration(want) + " in the reverse_proxy's transport http block"
+	if fix := caddyProxyFix(p, be.Pos, desc, caddy.Subdirective{Name: "keepalive", Value: parsers.FormatDuration(want), Transport: true, Comment: note}); fix != nil {
+		return fix
+	}
+	return &Fix{Description: desc,
+		Snippet: fmt.Sprintf("reverse_proxy %s {\n\ttransport http {\n\t\tkeepalive %s # %s\n\t}\n}\n", be.Name, parsers.FormatDuration(want), note)}
+}
+
+// caddyHealthProxyFix replaces a `respond` on a health path by a reverse_proxy to the app
+// the site already proxies to.
+func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
+	if r == nil || r.Respond == nil {
+		return nil
+	}
+	_, cf := p.caddyFile(r.Pos)
+	if cf == nil {
+		return nil
+	}
+	d := cf.At(int(r.Pos.Offset))
+	if d == nil || d.Name() != "respond" {
+		return nil
+	}
+	upstreams, guessed := "app:8080", true
+	if r.Hop != nil {
+		for _, o := range r.Hop.Routes {
+			if o.Backend != nil && o.Backend.Name != "" && (upstreams == "app:8080" || o.Path == "/") {
+				upstreams, guessed = o.Backend.Name, false
+			}
+		}
+	}
+	line := "reverse_proxy "
+	if len(d.Tokens) > 1 {
+		if t := d.Tokens[1]; !t.Quoted && (strings.HasPrefix(t.Text, "/") || strings.HasPrefix(t.Text, "@") || t.Text == "*") {
+			line += t.Raw + " "
+		}
+	}
+	line += upstreams
+	desc := "Let the app answer the health check, so it fails when the app cannot serve (" + upstreams + " is the upstream this site already proxies to)"
+	e := cf.Edit()
+	if d.HasBlock {
+		e.ReplaceWhole(d, line)
+	} else {
+		e.Replace(d, line)
+	}
+	fix := &Fix{Description: desc, Snippet: e.Snippet(d)}
+	if guessed {
+		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
+		return fix
+	}
+	fix.Edits = e.Edits()
+	return fix
+}
+
+// caddyAddTargetFix shows the reverse_proxy with a second upstream. The address of a
+// second instance cannot be known, so the fix is a snippet without edits.
+func caddyAddTargetFix(p *Pass, be *parsers.Backend) *Fix {
+	if be == nil || len(be.Targets) == 0 {
+		return nil
+	}
+	_, cf := p.caddyFile(be.Pos)
+	if cf == nil {
+		return nil
+	}
+	d := cf.At(int(be.Pos.Offset))
+	if d == nil || d.Name() != "reverse_proxy" {
+		return nil
+	}
+	t := be.Targets[len(be.Targets)-1]
+	second := "second-instance"
+	if !t.IP && !t.Local && t.Host != "" {
+		second = t.Host + "-2"
+	}
+	if t.Port != "" {
+		second += ":" + t.Port
+	}
+	e := cf.Edit()
+	e.InsertAfter(t.Pos, " "+second)
+	if t.Pos.File != d.Pos.File || t.Pos.Offset < d.Pos.Offset || t.Pos.EndOffset > d.Pos.EndOffset {
+		return &Fix{Description: "Run a second instance and list it as another upstream"}
+	}
+	return &Fix{
+		Description: fmt.Sprintf("Run a second instance and list it as another upstream (replace %s with its address)", second),
+		Snippet:     e.Snippet(d),
+	}
+}
+
+// caddyGlobal returns the Caddyfile hop h belongs to (the importing file of an imported
+// one: only it can hold global options), its tree, and its global options block (nil
+// when it has none).
+func caddyGlobal(p *Pass, h *parsers.Hop) (*caddy.File, *caddy.Directive) {
+	f := p.Model.File(h.Pos.File)
+	for seen := 0; f != nil && f.IncludedBy != nil && seen < 100; seen++ {
+		f = p.Model.File(f.IncludedBy.File)
+	}
+	if f == nil {
+		return nil, nil
+	}
+	_, cf := p.caddyFile(parsers.Pos{File: f.Path})
+	if cf == nil {
+		return nil, nil
+	}
+	return cf, cf.GlobalOptions()
+}
+
+// caddyShutdownFix sets grace_period and shutdown_delay in the global options block of
+// the Caddyfile the hop belongs to (imported files cannot hold global options).
+func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
+	if h == nil {
+		return nil
+	}
+	cf, global := caddyGlobal(p, h)
+	if cf == nil {
+		return nil
+	}
+	var lines []string
+	desc := []string{}
+	if !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0 {
+		lines = append(lines, "grace_period "+parsers.FormatDuration(grace))
+		desc = append(desc, "stop waiting for in-flight requests after "+parsers.Seconds(grace))
+	}
+	if !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0 {
+		lines = append(lines, "shutdown_delay "+parsers.FormatDuration(caddyShutdownWait))
+		desc = append(desc, "keep serving for "+parsers.Seconds(caddyShutdownWait)+" after the stop signal while the load balancer takes Caddy out")
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	description := "Bound Caddy's shutdown: " + strings.Join(desc, "; ")
+	if global == nil {
+		text := "{\n" + caddy.IndentLines(strings.Join(lines, "\n")) + "}\n\n"
+		return &Fix{Description: description, Snippet: text, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+	}
+	e := cf.Edit()
+	e.Set(global, lines...)
+	return &Fix{Description: description, Snippet: e.Snippet(global), Edits: e.Edits()}
+}
+
+// caddyIdleFix sets how long Caddy keeps idle client connections (servers > timeouts >
+// idle in the global options): the idle line where one is written, else in the global
+// options block, creating the blocks it needs.
+func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix {
+	v := parsers.FormatDuration(want)
+	desc := "keep idle client connections open " + v + " in Caddy (servers > timeouts > idle)"
+	line := "idle " + v + " # " + note
+	if idle := h.ClientIdleTimeout; idle.Explicit() {
+		if _, cf := p.caddyFile(idle.Pos); cf != nil {
+			if d := cf.At(int(idle.Pos.Offset)); d != nil && d.Name() == "idle" {
+				e := cf.Edit()
+				e.Replace(d, line)
+				return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+			}
+		}
+	}
+	snippet := "{\n\tservers {\n\t\ttimeouts {\n\t\t\t" + line + "\n\t\t}\n\t}\n}\n"
+	cf, global := caddyGlobal(p, h)
+	if cf == nil {
+		return &Fix{Description: desc, Snippet: snippet}
+	}
+	if global == nil {
+		text := snippet + "\n"
+		return &Fix{Description: desc, Snippet: snippet, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+	}
+	e := cf.Edit()
+	e.SetServerTimeout(global, "idle", line)
+	if len(e.Edits()) == 0 {
+		return &Fix{Description: desc, Snippet: snippet}
+	}
+	return &Fix{Description: desc, Snippet: e.Snippet(global), Edits: e.Edits()}
+}

@@ -1,0 +1,96 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
+)
+
+// k8sReadTimeoutFix writes a route's read timeout as an annotation patch on the object
+// behind the hop (an ingress-nginx or ALB Ingress), or an HTTPRoute rule's timeouts. With
+// lower, d is the edge's limit and the route gives up before it.
+func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lower bool) *Fix {
+	if r == nil || r.Hop == nil {
+		return nil
+	}
+	desc := "wait " + parsers.Seconds(d) + " for the upstream's response"
+	if lower {
+		// Give up before the edge does, so the client gets the origin's own error (and
+		// the app should acknowledge fast and queue long work).
+		edge := d
+		d = edge - 10*time.Second
+		if d <= 0 {
+			d = edge
+		}
+		desc = "give up before the edge's " + parsers.Seconds(edge) + "; acknowledge fast and queue long work"
+	}
+	secs := int((d + time.Second - 1) / time.Second)
+	h := r.Hop
+	ns, name, _ := strings.Cut(h.Name, "/")
+	switch h.Kind {
+	case parsers.HopIngressNginx:
+		ann := k8s.Patch{}.Set("nginx.ingress.kubernetes.io/proxy-read-timeout", k8s.Quote(strconv.Itoa(secs)))
+		var edits []parsers.Edit
+		// Written as the annotation (not in the controller's ConfigMap): the value is
+		// replaced in place.
+		if rt := r.ReadTimeout; rt.Explicit() && k8sKeyAt(m, rt.Pos) == "nginx.ingress.kubernetes.io/proxy-read-timeout" {
+			edits = k8s.ReplaceScalar(rt.Pos, k8s.Quote(strconv.Itoa(secs)))
+		}
+		return k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
+	case parsers.HopALBIngress:
+		val := albAttributes(m, r.ReadTimeout, secs)
+		ann := k8s.Patch{}.Set("alb.ingress.kubernetes.io/load-balancer-attributes", val)
+		return k8sFix(desc+" (the ALB idle timeout bounds every response)", k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}))
+	case parsers.HopGateway:
+		t := k8s.Patch{}.Set("timeouts", k8s.Patch{}.Set("request", k8s.Quote(fmt.Sprintf("%ds", secs))).Set("backendRequest", k8s.Quote(fmt.Sprintf("%ds", secs))))
+		snippet := fmt.Sprintf("# HTTPRoute %s, the rule serving %s (at %s): lists in a CRD are replaced, not merged;\n# edit the rule in place.\n", h.Name, r.Path, r.Pos.Short())
+		return &Fix{Description: desc, Snippet: snippet + t.Text()}
+	}
+	return nil
+}
+
+// entryAt reads the mapping entry whose value is at pos in f (k8s.EntryAt).
+func entryAt(f *parsers.File, pos parsers.Pos) (key, val string, ok bool) {
+	if f == nil {
+		return "", "", false
+	}
+	return k8s.EntryAt(f.Src, pos)
+}
+
+// k8sKeyAt returns the key of the mapping entry whose value is at pos, "" when there is
+// none (k8s.EntryAt).
+func k8sKeyAt(m *parsers.Model, pos parsers.Pos) string {
+	k, _, _ := entryAt(m.File(pos.File), pos)
+	return k
+}
+
+// albAttributes rewrites the load-balancer-attributes list with a new idle timeout,
+// keeping the other attributes the user set (read from the annotation's value as
+// written).
+func albAttributes(m *parsers.Model, cur parsers.Duration, secs int) string {
+	entry := "idle_timeout.timeout_seconds=" + strconv.Itoa(secs)
+	if !cur.Explicit() {
+		return entry
+	}
+	f := m.File(cur.Pos.File)
+	if f == nil {
+		return entry
+	}
+	v, ok := k8s.ScalarValue(f.Src, cur.Pos)
+	if !ok {
+		return entry
+	}
+	var out []string
+	for _, kv := range strings.Split(v, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" || strings.HasPrefix(kv, "idle_timeout.timeout_seconds=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return strings.Join(append(out, entry), ",")
+}
