@@ -220,8 +220,8 @@ type Route struct {
 	Hop      *Hop
 	Path     string // the path it serves; "/" for everything
 	PathKind PathKind
-	Pos      Pos   // the block or line that defines the route
-	Block    Pos   // its whole source, for fix snippets
+	Pos      Pos // the block or line that defines the route
+	Block    Pos // its whole source, for fix snippets
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
