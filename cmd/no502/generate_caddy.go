@@ -15,7 +15,7 @@ func init() { generateCmd.AddCommand(newGenerateCaddyCmd()) }
 func newGenerateCaddyCmd() *cobra.Command {
 	var o gcaddy.RouteOptions
 	cmd := &cobra.Command{
-		Use:   "caddy-route --path MATCHER --upstream ADDR [--upstream ADDR ...] [--handler-timeout D] [--edge cloudflare|none] [--site ADDRESS]",
+		Use:   "caddy-route --path MATCHER --upstream ADDR [--upstream ADDR ...] [--handler-timeout D] [--app NAME | --app-keepalive D] [--edge cloudflare|none] [--site ADDRESS]",
 		Short: "Print a Caddy reverse_proxy block that no502 lints clean",
 		Long: `Print a Caddyfile reverse_proxy block with active and passive health checks, retries
 on another upstream (lb_try_duration), a short dial timeout and a response_header_timeout
@@ -53,8 +53,12 @@ fit behind the edge (e.g. 150s behind Cloudflare's 120s), it says so and prints 
 	f.DurationVar(&o.HandlerTimeout, "handler-timeout", 0, "how long the app may take for these requests, e.g. 90s")
 	f.StringVar(&o.Edge, "edge", "none", "edge proxy in front: cloudflare or none")
 	f.DurationVar(&o.EdgeTimeout, "edge-timeout", 120*time.Second, "the edge's proxy read timeout")
-	f.StringVar(&o.HealthURI, "health-uri", "/health", "the app's health endpoint for active checks")
+	f.StringVar(&o.HealthPath, "health-path", "/health", "the app's health endpoint for active checks")
+	// --health-uri was this flag's name before every generator said --health-path.
+	f.StringVar(&o.HealthPath, "health-uri", "/health", "")
+	_ = f.MarkDeprecated("health-uri", "use --health-path")
 	f.StringVar(&o.Site, "site", "", "wrap the route in a site block with this address (e.g. example.com or :8080)")
+	addAppFlags(f, &o.App, &o.AppKeepAlive)
 	return cmd
 }
 

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/no502/no502/generators/app"
 	gnginx "github.com/no502/no502/generators/nginx"
 )
 
@@ -14,7 +17,7 @@ func init() { generateCmd.AddCommand(newGenerateNginxCmd()) }
 func newGenerateNginxCmd() *cobra.Command {
 	var o gnginx.LocationOptions
 	cmd := &cobra.Command{
-		Use:   "nginx-location --path PREFIX --upstream URL [--handler-timeout D] [--edge cloudflare|none] [--nginx-version V]",
+		Use:   "nginx-location --path PREFIX --upstream URL [--handler-timeout D] [--app NAME | --app-keepalive D] [--edge cloudflare|none] [--nginx-version V]",
 		Short: "Print an nginx location (and upstream) block that no502 lints clean",
 		Long: `Print an nginx location block, and the upstream block it proxies to, with a read
 timeout above the handler budget, upstream keep-alive wired for the nginx version, a short
@@ -47,5 +50,14 @@ queue the work" alternative instead of an impossible timeout.`,
 	f.StringVar(&o.Edge, "edge", "none", "edge proxy in front: cloudflare or none")
 	f.DurationVar(&o.EdgeTimeout, "edge-timeout", 120*time.Second, "the edge's proxy read timeout")
 	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: works on every version)")
+	addAppFlags(f, &o.App, &o.AppKeepAlive)
 	return cmd
+}
+
+// addAppFlags adds the flags that say which app server sits behind a generated proxy
+// block, so that its upstream keep-alive stays below the app's (shared by the nginx and
+// Caddy generators, with the same names).
+func addAppFlags(f *pflag.FlagSet, name *string, keepAlive *time.Duration) {
+	f.StringVar(name, "app", "", "the app server behind the upstream: "+strings.Join(app.Names(), ", ")+" (its default keep-alive is used)")
+	f.DurationVar(keepAlive, "app-keepalive", 0, "the app's idle keep-alive, e.g. 30s (wins over --app)")
 }

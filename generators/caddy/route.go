@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/no502/no502/generators/app"
 	"github.com/no502/no502/parsers"
 )
 
@@ -23,8 +24,14 @@ type RouteOptions struct {
 	HandlerTimeout time.Duration
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
-	// HealthURI is the app's health endpoint for active checks (default /health).
-	HealthURI string
+	// HealthPath is the app's health endpoint for active checks (default /health).
+	HealthPath string
+	// App names the app server behind the upstreams (gunicorn, uvicorn, node, puma) and
+	// AppKeepAlive its idle keep-alive (wins over App's default): the transport's
+	// keepalive is set below it. With neither, the shortest common default is assumed
+	// and the block says so.
+	App          string
+	AppKeepAlive time.Duration
 	// Site, when set, wraps the route in a site block with that address, preceded by a
 	// global options block that bounds shutdown. Empty prints the bare route, to paste
 	// into an existing site block.
@@ -94,11 +101,19 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	if o.EdgeTimeout <= 0 {
 		o.EdgeTimeout = 120 * time.Second
 	}
-	if o.HealthURI == "" {
-		o.HealthURI = "/health"
+	if o.HealthPath == "" {
+		o.HealthPath = "/health"
 	}
-	if !strings.HasPrefix(o.HealthURI, "/") || strings.ContainsAny(o.HealthURI, " \t{}\"'#") {
-		return nil, fmt.Errorf("--health-uri must be a plain path starting with /, got %q", o.HealthURI)
+	if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
+		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
+	}
+	ka, err := app.Resolve(o.App, o.AppKeepAlive)
+	if err != nil {
+		return nil, err
+	}
+	idle := app.ProxyIdle(ka.Value)
+	if ka.Assumed {
+		out.Notes = append(out.Notes, fmt.Sprintf("the app's keep-alive was not given: keepalive %s stays below %s, the shortest common default (gunicorn's); pass --app or --app-keepalive to keep upstream connections longer", app.Format(idle), app.Format(ka.Value)))
 	}
 	if o.Site != "" && strings.ContainsAny(o.Site, " \t{}\"'#") {
 		return nil, fmt.Errorf("--site must be one site address, e.g. example.com or :8080, got %q", o.Site)
@@ -145,8 +160,8 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
 	line(1, "# connection failed, never once sent).")
 	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
-	line(1, "# Active checks: an upstream failing "+o.HealthURI+" leaves rotation until it passes.")
-	line(1, "health_uri "+o.HealthURI)
+	line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
+	line(1, "health_uri "+o.HealthPath)
 	line(1, "health_interval "+parsers.FormatDuration(healthInterval))
 	line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
 	line(1, "# Passive checks: an upstream that fails a request leaves rotation for "+parsers.FormatDuration(failDuration)+".")
@@ -156,6 +171,9 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	line(2, "dial_timeout "+parsers.FormatDuration(dialTimeout))
 	line(2, "# "+upperFirst(waitNote)+".")
 	line(2, "response_header_timeout "+parsers.FormatDuration(wait))
+	line(2, "# Close idle connections before the app does (Caddy keeps them 2m by default):")
+	line(2, "# its keep-alive is "+ka.Source+".")
+	line(2, "keepalive "+app.Format(idle))
 	line(1, "}")
 	line(0, "}")
 	if o.Site != "" {

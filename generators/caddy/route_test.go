@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/no502/no502/generators/app"
+	"github.com/no502/no502/generators/app/apptest"
 	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
@@ -162,7 +164,7 @@ func TestGenerateRouteErrors(t *testing.T) {
 		{Path: "/a/*", Upstreams: []string{"ftp://a:1"}},
 		{Path: "/a/*", Upstreams: []string{"{upstream}"}},
 		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "akamai"},
-		{Path: "/a/*", Upstreams: []string{"a:1"}, HealthURI: "health"},
+		{Path: "/a/*", Upstreams: []string{"a:1"}, HealthPath: "health"},
 		{Path: "/a/*", Upstreams: []string{"http://a:1", "b:1"}},
 	} {
 		if _, err := GenerateRoute(o); err == nil {
@@ -184,5 +186,35 @@ func TestGenerateRouteDecisions(t *testing.T) {
 	q, _ := GenerateRoute(RouteOptions{Path: "/x/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"})
 	if !q.Queued || !strings.Contains(q.Text, "response_header_timeout 110s") {
 		t.Errorf("queued: %+v", q)
+	}
+}
+
+// TestKeepAliveFitsApp: the transport keepalive stays below the keep-alive of the app
+// server behind the route, named or assumed: no keepalive-race against any app server
+// no502 knows. Caddy's own default (2m) races every one of them.
+func TestKeepAliveFitsApp(t *testing.T) {
+	up := apptest.Host + ":8080"
+	for _, behind := range app.Names() {
+		for _, given := range []string{"", behind} {
+			r, err := GenerateRoute(RouteOptions{Path: "/hooks/*", Upstreams: []string{up}, App: given})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := lintDir(t, map[string]string{"Caddyfile": wrap(RouteOptions{}, r.Text), "app.yaml": apptest.Manifest(behind)})
+			for _, f := range res.Findings {
+				if f.Rule.ID == "keepalive-race" {
+					t.Errorf("%s behind, --app %q: %s: %s", behind, given, f.Pos, f.Message)
+				}
+			}
+		}
+	}
+	r, _ := GenerateRoute(RouteOptions{Path: "/hooks/*", Upstreams: []string{up}, AppKeepAlive: 3 * time.Minute})
+	res := lintDir(t, map[string]string{"Caddyfile": wrap(RouteOptions{}, r.Text), "app.yaml": apptest.Manifest("uvicorn")})
+	raced := false
+	for _, f := range res.Findings {
+		raced = raced || f.Rule.ID == "keepalive-race"
+	}
+	if !raced {
+		t.Error("keepalive 1m in front of uvicorn's 5s: want keepalive-race (is the upstream linked?)")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tufanbarisyildirim/gonginx/config"
 	"github.com/tufanbarisyildirim/gonginx/dumper"
 
+	"github.com/no502/no502/generators/app"
 	"github.com/no502/no502/parsers"
 	pnginx "github.com/no502/no502/parsers/nginx"
 )
@@ -26,6 +27,12 @@ type LocationOptions struct {
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
 	NginxVersion   string        // "" = unknown: emit what works on every version
+	// App names the app server behind the upstream (gunicorn, uvicorn, node, puma) and
+	// AppKeepAlive its idle keep-alive (wins over App's default): the upstream's
+	// keepalive_timeout is set below it. With neither, the shortest common default is
+	// assumed and the block says so.
+	App          string
+	AppKeepAlive time.Duration
 }
 
 // Location is the generated text and what the generator decided.
@@ -71,9 +78,17 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	name := strings.Trim(upstreamName.ReplaceAllString(host, "_"), "_") + "_backend"
 	modern := o.NginxVersion != "" && pnginx.VersionAtLeast(o.NginxVersion, "1.29.7")
 
+	ka, err := app.Resolve(o.App, o.AppKeepAlive)
+	if err != nil {
+		return nil, err
+	}
+	idle := app.ProxyIdle(ka.Value)
 	out := &Location{}
 	if net.ParseIP(host) != nil {
 		out.Notes = append(out.Notes, fmt.Sprintf("%s is a single instance: every restart of it is an outage (no502 reports single-upstream); add more server lines to the upstream block, or use a name that resolves to all instances", host))
+	}
+	if ka.Assumed {
+		out.Notes = append(out.Notes, fmt.Sprintf("the app's keep-alive was not given: keepalive_timeout %s stays below %s, the shortest common default (gunicorn's); pass --app or --app-keepalive to keep upstream connections longer", app.Format(idle), app.Format(ka.Value)))
 	}
 	read := 60 * time.Second
 	readNote := "nginx's default; the handler budget was not given"
@@ -93,7 +108,7 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	up := block("upstream", []string{name}, nil,
 		dir("server", []string{server, "max_fails=3", "fail_timeout=10s"}, "failing servers leave rotation for 10s"),
 		dir("keepalive", []string{"16"}, "idle connections kept open for reuse"),
-		dir("keepalive_timeout", []string{"60s"}, "close idle upstream connections before the app does; keep the app's keep-alive longer"),
+		dir("keepalive_timeout", []string{app.Format(idle)}, "close idle connections before the app does: its keep-alive is "+ka.Source),
 	)
 	pass := dir("proxy_pass", []string{u.Scheme + "://" + name}, "")
 	if out.Queued {

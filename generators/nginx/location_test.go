@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/no502/no502/generators/app"
+	"github.com/no502/no502/generators/app/apptest"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -133,5 +136,63 @@ func TestNginxAccepts(t *testing.T) {
 				t.Errorf("nginx -t rejected the generated config: %v\n%s\n%s", err, out, embed(loc.Text))
 			}
 		})
+	}
+}
+
+// TestKeepAliveFitsApp: the upstream keep-alive the block carries stays below the app
+// server's behind it, whether the app is named, its keep-alive given, or neither (the
+// shortest common default is assumed): lint finds no keepalive-race against any of the
+// app servers no502 knows, linked through a Kubernetes Service.
+func TestKeepAliveFitsApp(t *testing.T) {
+	for _, behind := range app.Names() {
+		for _, given := range []string{"", behind} {
+			t.Run(behind+"/app="+given, func(t *testing.T) {
+				loc, err := GenerateLocation(LocationOptions{Path: "/hooks/", Upstream: "http://" + apptest.Host + ":8080", App: given})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dir := t.TempDir()
+				os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(embed(loc.Text)), 0o644)
+				os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(apptest.Manifest(behind)), 0o644)
+				_, findings := rulestest.Lint(t, dir)
+				for _, f := range findings {
+					if f.Rule.ID == "keepalive-race" {
+						t.Errorf("%s: %s", f.Pos, f.Message)
+					}
+				}
+			})
+		}
+	}
+	// The test means something: the keep-alive the generator used to print (60s) races
+	// every one of them but Puma.
+	dir := t.TempDir()
+	loc, _ := GenerateLocation(LocationOptions{Path: "/hooks/", Upstream: "http://" + apptest.Host + ":8080", AppKeepAlive: 61 * time.Second})
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(embed(loc.Text)), 0o644)
+	os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(apptest.Manifest("uvicorn")), 0o644)
+	if _, findings := rulestest.Lint(t, dir); !hasRule(findings, "keepalive-race") {
+		t.Errorf("keepalive_timeout 60s in front of uvicorn's 5s: want keepalive-race (is the upstream linked?)")
+	}
+}
+
+func hasRule(fs []rules.Finding, id string) bool {
+	for _, f := range fs {
+		if f.Rule.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAppOptions(t *testing.T) {
+	if _, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", App: "tomcat"}); err == nil {
+		t.Error("--app tomcat: want an error naming the known app servers")
+	}
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", App: "uvicorn"})
+	if err != nil || !strings.Contains(loc.Text, "keepalive_timeout 4s;") || len(loc.Notes) != 0 {
+		t.Errorf("--app uvicorn: want keepalive_timeout 4s and no assumption note, got %v\n%s", loc.Notes, loc.Text)
+	}
+	loc, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080"})
+	if !strings.Contains(loc.Text, "keepalive_timeout 1s;") || len(loc.Notes) == 0 || !strings.Contains(loc.Notes[0], "not given") {
+		t.Errorf("no app: want keepalive_timeout 1s and a note saying what was assumed, got %v\n%s", loc.Notes, loc.Text)
 	}
 }

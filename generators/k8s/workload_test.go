@@ -1,0 +1,200 @@
+package k8s
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/no502/no502/lint"
+	"github.com/no502/no502/parsers"
+)
+
+var cases = []struct {
+	name string
+	o    WorkloadOptions
+}{
+	{"gunicorn", WorkloadOptions{Name: "hooks", Image: "ghcr.io/acme/hooks:1.4", Port: 8080, HealthPath: "/ready", HandlerTimeout: 90 * time.Second, App: "gunicorn", AppModule: "app:app"}},
+	{"uvicorn in a namespace", WorkloadOptions{Name: "api", Namespace: "web", Image: "api:2", Port: 8000, HealthPath: "/healthz", App: "uvicorn", AppModule: "main:app", Replicas: 3}},
+	{"node", WorkloadOptions{Name: "web", Image: "web:1", Port: 3000, HealthPath: "/ready", HandlerTimeout: 20 * time.Second, App: "node"}},
+	{"no app, exec preStop", WorkloadOptions{Name: "svc", Image: "svc:1", Port: 9000, HealthPath: "/ready", PreStopExec: true, PreStop: 15 * time.Second}},
+}
+
+// documents splits the generated text into its YAML documents.
+func documents(text string) [][]byte {
+	var out [][]byte
+	for _, d := range strings.Split(text, "\n---\n") {
+		out = append(out, []byte(d))
+	}
+	return out
+}
+
+// TestAPIStrict decodes every generated object into the k8s.io/api types with unknown
+// fields as errors: kubectl cannot validate offline here, and this is the schema it
+// would check against (k8s.io/api is a test-only dependency).
+func TestAPIStrict(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := GenerateWorkload(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs := documents(w.Text)
+			if len(docs) != 3 {
+				t.Fatalf("want 3 documents, got %d", len(docs))
+			}
+			var d appsv1.Deployment
+			var s corev1.Service
+			var p policyv1.PodDisruptionBudget
+			for i, into := range []any{&d, &s, &p} {
+				if err := yaml.UnmarshalStrict(docs[i], into); err != nil {
+					t.Fatalf("document %d: %v\n%s", i, err, docs[i])
+				}
+			}
+			ct := d.Spec.Template.Spec.Containers[0]
+			grace := *d.Spec.Template.Spec.TerminationGracePeriodSeconds
+			if d.Kind != "Deployment" || s.Kind != "Service" || p.Kind != "PodDisruptionBudget" {
+				t.Errorf("kinds: %s %s %s", d.Kind, s.Kind, p.Kind)
+			}
+			if *d.Spec.Replicas < 2 || d.Spec.Strategy.RollingUpdate.MaxUnavailable.IntValue() != 0 {
+				t.Errorf("replicas %d, maxUnavailable %v", *d.Spec.Replicas, d.Spec.Strategy.RollingUpdate.MaxUnavailable)
+			}
+			if ct.ReadinessProbe.HTTPGet == nil || ct.ReadinessProbe.HTTPGet.Path != c.o.HealthPath || ct.LivenessProbe.TCPSocket == nil {
+				t.Errorf("probes: readiness %+v liveness %+v", ct.ReadinessProbe, ct.LivenessProbe)
+			}
+			if c.o.PreStopExec != (ct.Lifecycle.PreStop.Exec != nil) || !c.o.PreStopExec && ct.Lifecycle.PreStop.Sleep == nil {
+				t.Errorf("preStop: %+v", ct.Lifecycle.PreStop)
+			}
+			if grace < 15 {
+				t.Errorf("terminationGracePeriodSeconds %d", grace)
+			}
+			if s.Spec.Ports[0].TargetPort.String() != "http" || p.Spec.UnhealthyPodEvictionPolicy == nil {
+				t.Errorf("service %+v pdb %+v", s.Spec, p.Spec)
+			}
+		})
+	}
+}
+
+// lintDir writes files into a fresh directory and lints it as `no502 lint` does.
+func lintDir(t *testing.T, files map[string]string) *lint.Result {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestLintsClean: the generated objects give no finding, alone, with a handler budget in
+// .no502.yaml, and behind nginx and ingress-nginx with their default 60s upstream keep-alive
+// (the app's keep-alive must outlive it).
+func TestLintsClean(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := GenerateWorkload(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := c.o.Name + "." + ns(c.o) + ".svc.cluster.local"
+			port := strconv.Itoa(c.o.Port)
+			nginx := "events {}\nhttp {\n  upstream app {\n    server " + host + ":" + port + ";\n    server " + host + ":" + port + " backup;\n    keepalive 16;\n  }\n" +
+				"  server {\n    listen 80;\n    location / {\n      proxy_pass http://app;\n      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n      proxy_read_timeout 120s;\n    }\n  }\n}\n"
+			budget := c.o.HandlerTimeout
+			if budget == 0 {
+				budget = 30 * time.Second
+			}
+			cfg := "routes:\n  - match: /\n    handler_timeout: " + parsers.FormatDuration(budget) + "\n"
+			for name, files := range map[string]map[string]string{
+				"alone":          {"app.yaml": w.Text},
+				"behind nginx":   {"app.yaml": w.Text, "nginx.conf": nginx, ".no502.yaml": cfg},
+				"behind ingress": {"app.yaml": w.Text, "ingress.yaml": ingress(c.o)},
+			} {
+				res := lintDir(t, files)
+				for _, d := range res.Errors {
+					t.Errorf("%s: does not parse: %s", name, d)
+				}
+				for _, f := range res.Findings {
+					t.Errorf("%s: %s: %s %s", name, f.Pos, f.Rule.ID, f.Message)
+				}
+			}
+		})
+	}
+}
+
+// TestNearMisses: the finding each generated setting prevents comes back when it is
+// taken out, so the clean run above means something.
+func TestNearMisses(t *testing.T) {
+	w, err := GenerateWorkload(cases[0].o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ from, to, rule string }{
+		{"replicas: 2", "replicas: 1", "single-replica"},
+		{"        - \"65\"", "        - \"5\"", "keepalive-race"},
+		{"      terminationGracePeriodSeconds: 105", "      terminationGracePeriodSeconds: 30", "grace-period-too-short"},
+	} {
+		text := strings.Replace(w.Text, c.from, c.to, 1)
+		if text == w.Text {
+			t.Fatalf("%q not in the generated text", c.from)
+		}
+		files := map[string]string{"app.yaml": text, "ingress.yaml": ingress(cases[0].o)}
+		res := lintDir(t, files)
+		found := false
+		for _, f := range res.Findings {
+			found = found || f.Rule.ID == c.rule
+		}
+		if !found {
+			t.Errorf("%s → %s: want %s, got %d findings", c.from, c.to, c.rule, len(res.Findings))
+		}
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	good := cases[0].o
+	for name, mod := range map[string]func(o *WorkloadOptions){
+		"name":        func(o *WorkloadOptions) { o.Name = "Hooks_1" },
+		"port":        func(o *WorkloadOptions) { o.Port = 0 },
+		"health path": func(o *WorkloadOptions) { o.HealthPath = "" },
+		"replicas":    func(o *WorkloadOptions) { o.Replicas = 1 },
+		"app":         func(o *WorkloadOptions) { o.App = "tomcat" },
+		"module":      func(o *WorkloadOptions) { o.AppModule = "" },
+		"image":       func(o *WorkloadOptions) { o.Image = "" },
+	} {
+		o := good
+		mod(&o)
+		if _, err := GenerateWorkload(o); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
+
+func ns(o WorkloadOptions) string {
+	if o.Namespace == "" {
+		return "default"
+	}
+	return o.Namespace
+}
+
+// ingress is an ingress-nginx Ingress routing / to the generated Service.
+func ingress(o WorkloadOptions) string {
+	meta := "  name: " + o.Name + "\n"
+	if o.Namespace != "" {
+		meta += "  namespace: " + o.Namespace + "\n"
+	}
+	return "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n" + meta +
+		"spec:\n  ingressClassName: nginx\n  rules:\n    - http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: " + o.Name + "\n                port:\n                  name: http\n"
+}
