@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,8 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 	case a.Name == "node":
 		return &Fix{Description: desc + " (set it in the app's code)",
 			Snippet: fmt.Sprintf("// where the app creates its HTTP server (Express: const server = app.listen(...))\nserver.keepAliveTimeout = %d000;\nserver.headersTimeout = %d000;  // above keepAliveTimeout\n", want/time.Second, want/time.Second+1)}
+	case ok && s.w != nil && s.w.Kind == parsers.ECSService && f.env == "":
+		return ecsFlagFix(s, desc, f.flag, n)
 	case !ok || !inK8s:
 		return &Fix{Description: desc, Snippet: fmt.Sprintf("# %s: keep idle client connections open for %ss\n", a.Name, n)}
 	case f.env != "" || fromEnv(s.c, "GUNICORN_CMD_ARGS", a.KeepAlive):
@@ -63,6 +66,28 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, fields))
 	}
 	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line\n", f.flag, n, a.Name)}
+}
+
+// ecsFlagFix shows an ECS container definition's entryPoint or command with the app
+// server's flag set: a snippet, since container_definitions may be jsonencode(), a JSON
+// heredoc or a template, and the edit is left to the user.
+func ecsFlagFix(s side, desc, flag, value string) *Fix {
+	for _, key := range []string{"entryPoint", "command"} {
+		list := s.c.Command
+		if key == "command" {
+			list = s.c.Args
+		}
+		if !containsServer(list, s.c.App.Name) {
+			continue
+		}
+		items := withFlag(list, flag, value)
+		quoted := make([]string, len(items))
+		for i, it := range items {
+			quoted[i] = strconv.Quote(it)
+		}
+		return &Fix{Description: desc, Snippet: fmt.Sprintf("# container %q of the task definition (container_definitions):\n%s = [%s]\n", s.c.Name, key, strings.Join(quoted, ", "))}
+	}
+	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line of container %q\n", flag, value, s.c.App.Name, s.c.Name)}
 }
 
 // fromEnv reports whether setting s was read from the container's environment variable

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"github.com/zclconf/go-cty/cty"
 	"net"
 	"strconv"
 	"strings"
@@ -429,6 +430,21 @@ func (b *builder) ecsService(r *resource) {
 		w.CircuitBreaker = parsers.Def(false, "ECS default: no deployment circuit breaker")
 		w.Rollback = parsers.Def(false, "ECS default: no deployment circuit breaker")
 	}
+	// The containers the load balancer sends to (load_balancer.container_name), or all of
+	// the task's when no name is known: their app servers meet the load balancer's
+	// keep-alive and timeouts like a pod's containers.
+	serving := map[string]bool{}
+	for _, lb := range n.blocks["load_balancer"] {
+		if v, _, s := lb.eval("container_name"); !s.Unknown && v.Type() == cty.String {
+			serving[v.AsString()] = true
+		}
+	}
+	for _, c := range b.taskContainers(n) {
+		if len(serving) == 0 || serving[c.Name] {
+			w.Containers = append(w.Containers, c)
+		}
+	}
+	w.TerminationGrace = b.stopTimeout(n)
 	b.addWorkload(r.addr, w)
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))

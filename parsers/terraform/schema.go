@@ -50,13 +50,14 @@ func init() {
 		"aws_lb_target_group_attachment":  {attrs: []string{"target_group_arn", "target_id", "port"}},
 		"aws_alb_target_group_attachment": {attrs: []string{"target_group_arn", "target_id", "port"}},
 		"aws_ecs_service": {
-			attrs: []string{"name", "desired_count", "deployment_minimum_healthy_percent", "deployment_maximum_percent", "scheduling_strategy", "launch_type"},
+			attrs: []string{"name", "desired_count", "deployment_minimum_healthy_percent", "deployment_maximum_percent", "scheduling_strategy", "launch_type", "task_definition"},
 			blocks: map[string]*schema{
 				"load_balancer":              {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}},
 				"deployment_controller":      {attrs: []string{"type"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
 			},
 		},
+		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
 		"aws_autoscaling_group": {
 			attrs: []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
 		},

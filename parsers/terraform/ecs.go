@@ -1,0 +1,226 @@
+package terraform
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/appserver"
+)
+
+// ecsContainer is one entry of an ECS task definition's container_definitions, with the
+// fields the model reads (the API's JSON names).
+type ecsContainer struct {
+	Name         string   `json:"name"`
+	Image        string   `json:"image"`
+	EntryPoint   []string `json:"entryPoint"`
+	Command      []string `json:"command"`
+	Essential    *bool    `json:"essential"`
+	StopTimeout  *int     `json:"stopTimeout"`
+	PortMappings []struct {
+		ContainerPort int    `json:"containerPort"`
+		Protocol      string `json:"protocol"`
+	} `json:"portMappings"`
+	Environment []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"environment"`
+	HealthCheck *struct {
+		Command  []string `json:"command"`
+		Interval *int     `json:"interval"`
+		Timeout  *int     `json:"timeout"`
+		Retries  *int     `json:"retries"`
+	} `json:"healthCheck"`
+}
+
+// ECS defaults: a container gets stopTimeout 30s between SIGTERM and SIGKILL (at most
+// 120s on Fargate); a container health check runs every 30s, times out after 5s and
+// marks the container unhealthy after 3 failures.
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+const ecsDefaultStopTimeout = 30 * time.Second
+
+// taskContainers reads the containers of the task definition an ECS service runs:
+// container_definitions written with jsonencode([...]), as a JSON string or heredoc.
+// A definition read from a file (file(), templatefile()) or built from values the run
+// cannot know gives no containers and a note, never a guess.
+func (b *builder) taskContainers(svc *node) []*parsers.Container {
+	td := svc.attr("task_definition")
+	if td == nil {
+		return nil
+	}
+	var def *resource
+	for _, ref := range b.mod.refs(td.Expr) {
+		if r := b.mod.byAddr[ref]; r != nil && r.typ == "aws_ecs_task_definition" {
+			def = r
+			break
+		}
+	}
+	if def == nil {
+		return nil
+	}
+	n := def.node
+	a := n.attr("container_definitions")
+	if a == nil {
+		return nil
+	}
+	v := b.mod.value(a.Expr)
+	if !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
+		what := "values this run cannot know"
+		if call := calledFunction(n.file.Src, a.Expr.Range()); call == "file" || call == "templatefile" {
+			what = call + "()"
+		}
+		b.mod.m.Diags = append(b.mod.m.Diags, parsers.Notef(rangePos(n.file.Path, a.Range),
+			"container_definitions of %s come from %s: its containers (app server, stopTimeout, health check) are not checked", def.addr, what))
+		return nil
+	}
+	var defs []ecsContainer
+	if err := json.Unmarshal([]byte(v.AsString()), &defs); err != nil {
+		b.mod.m.Diags = append(b.mod.m.Diags, parsers.Notef(rangePos(n.file.Path, a.Range),
+			"container_definitions of %s are not a JSON list of containers (%v): not checked", def.addr, err))
+		return nil
+	}
+	loc := newJSONLocator(n.file.Path, n.file.Src, a.Expr.Range())
+	var out []*parsers.Container
+	for _, d := range defs {
+		loc.enter(d.Name)
+		c := &parsers.Container{Name: d.Name, Image: d.Image, Pos: loc.here, Env: map[string]parsers.Setting[string]{}}
+		// entryPoint and command are Docker's ENTRYPOINT and CMD, as a pod's command and
+		// args are: the app server is read from both, in that order.
+		c.Command = d.EntryPoint
+		c.Args = d.Command
+		for _, s := range append(append([]string(nil), d.EntryPoint...), d.Command...) {
+			c.ArgPos = append(c.ArgPos, loc.find(s))
+		}
+		for _, e := range d.Environment {
+			at := loc.find(e.Name)
+			c.Env[e.Name] = parsers.Set(e.Value, at, e.Name+"="+e.Value)
+		}
+		for _, p := range d.PortMappings {
+			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})
+		}
+		if hc := d.HealthCheck; hc != nil && len(hc.Command) > 0 {
+			c.Liveness = &parsers.Probe{Pos: loc.find(hc.Command[0]), Handler: "exec", Command: hc.Command}
+		}
+		c.App = appserver.Detect(c)
+		out = append(out, c)
+	}
+	return out
+}
+
+// stopTimeout is the longest stopTimeout of the serving containers: how long ECS waits
+// after SIGTERM before it kills a task.
+func (b *builder) stopTimeout(svc *node) parsers.Duration {
+	td := svc.attr("task_definition")
+	if td == nil {
+		return parsers.Duration{Unknown: true}
+	}
+	for _, ref := range b.mod.refs(td.Expr) {
+		r := b.mod.byAddr[ref]
+		if r == nil || r.typ != "aws_ecs_task_definition" {
+			continue
+		}
+		a := r.node.attr("container_definitions")
+		if a == nil {
+			break
+		}
+		v := b.mod.value(a.Expr)
+		if !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
+			break
+		}
+		var defs []ecsContainer
+		if json.Unmarshal([]byte(v.AsString()), &defs) != nil {
+			break
+		}
+		loc := newJSONLocator(r.node.file.Path, r.node.file.Src, a.Expr.Range())
+		best := parsers.Def(ecsDefaultStopTimeout, "ECS default stopTimeout 30s")
+		for _, d := range defs {
+			loc.enter(d.Name)
+			if d.StopTimeout != nil {
+				v := time.Duration(*d.StopTimeout) * time.Second
+				if !best.Explicit() || v > best.Value {
+					best = parsers.Set(v, loc.find("stopTimeout"), fmt.Sprintf("stopTimeout %d", *d.StopTimeout))
+				}
+			}
+		}
+		return best
+	}
+	return parsers.Duration{Unknown: true}
+}
+
+// jsonLocator finds the position of a string of container_definitions in the file: in
+// jsonencode(...) HCL and in a JSON heredoc alike, a string value is written quoted as
+// it is ("--keep-alive"), so a forward search from where its container starts finds it.
+// A value built by interpolation is not found and gets the attribute's position.
+type jsonLocator struct {
+	file       string
+	src        []byte
+	start, end int
+	cont       int // offset where the current container's search starts
+	here       parsers.Pos
+	attr       parsers.Pos
+}
+
+func newJSONLocator(file string, src []byte, r hcl.Range) *jsonLocator {
+	l := &jsonLocator{file: file, src: src, start: r.Start.Byte, end: r.End.Byte, attr: rangePos(file, r)}
+	if l.start < 0 || l.end > len(src) || l.start > l.end {
+		l.start, l.end = 0, 0
+	}
+	l.cont = l.start
+	return l
+}
+
+// enter moves to the container named name (found after the previous one).
+func (l *jsonLocator) enter(name string) {
+	l.here = l.attr
+	if off := l.search(l.cont, name); off >= 0 {
+		l.cont = off
+		l.here = l.pos(off, len(strconv.Quote(name)))
+	}
+}
+
+// find returns the position of s inside the current container, or the attribute's.
+func (l *jsonLocator) find(s string) parsers.Pos {
+	if off := l.search(l.cont, s); off >= 0 {
+		return l.pos(off, len(strconv.Quote(s)))
+	}
+	return l.attr
+}
+
+func (l *jsonLocator) search(from int, s string) int {
+	q := []byte(strconv.Quote(s))
+	if from < l.start || from >= l.end {
+		return -1
+	}
+	i := bytes.Index(l.src[from:l.end], q)
+	if i < 0 {
+		return -1
+	}
+	return from + i
+}
+
+func (l *jsonLocator) pos(off, n int) parsers.Pos {
+	line, col := parsers.LineCol(l.src, off)
+	eline, ecol := parsers.LineCol(l.src, off+n)
+	return parsers.Pos{File: l.file, Line: int32(line), Col: int32(col), Offset: int32(off),
+		EndLine: int32(eline), EndCol: int32(ecol), EndOffset: int32(off + n)}
+}
+
+// calledFunction names the function an expression's text starts with ("file" for
+// `file("defs.json")`), or "".
+func calledFunction(src []byte, r hcl.Range) string {
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte >= r.End.Byte {
+		return ""
+	}
+	text := strings.TrimSpace(string(src[r.Start.Byte:r.End.Byte]))
+	if i := strings.IndexByte(text, '('); i > 0 {
+		return strings.TrimSpace(text[:i])
+	}
+	return ""
+}
