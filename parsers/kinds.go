@@ -37,6 +37,7 @@ const (
 	DaemonSet        WorkloadKind = "DaemonSet"
 	ReplicaSet       WorkloadKind = "ReplicaSet"
 	Pod              WorkloadKind = "Pod"
+	Rollout          WorkloadKind = "Rollout" // Argo Rollouts (argoproj.io)
 	ECSService       WorkloadKind = "ECSService"
 	AutoScalingGroup WorkloadKind = "AutoScalingGroup"
 )

@@ -363,6 +363,10 @@ type Workload struct {
 	TerminationGrace Duration
 
 	Containers []*Container
+	// TemplateOwner is the object whose pod template the containers were read from when
+	// it is not the workload itself: the Deployment an Argo Rollout names in workloadRef.
+	// Fixes to the pod template are written there.
+	TemplateOwner *ObjectRef
 
 	// Disruption budgets that select this workload.
 	PDBs []*PDB
@@ -572,4 +576,9 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ObjectRef names a Kubernetes object.
+type ObjectRef struct {
+	Kind, Namespace, Name string
 }

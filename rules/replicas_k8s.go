@@ -53,7 +53,7 @@ is a second copy of the data unless the app replicates it.
 
 func runSingleReplica(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
-		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet {
+		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet && w.Kind != parsers.Rollout {
 			continue
 		}
 		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
@@ -182,7 +182,7 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 
 func runRolloutTakesAllDown(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
-		if w.Kind != parsers.Deployment || !w.Strategy.Known() {
+		if w.Kind != parsers.Deployment && w.Kind != parsers.Rollout || !w.Strategy.Known() {
 			continue
 		}
 		n, ok := effectiveReplicas(w)
@@ -230,9 +230,18 @@ func runRolloutTakesAllDown(p *Pass) {
 			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
 				mu.Describe(), workloadName(w), min(down, n), n, serviceNames(w)),
 			Fix: k8sFix("roll pods one at a time, new before old",
-				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
 	}
+}
+
+// rollingKey is where a workload's strategy keeps maxUnavailable and maxSurge: a
+// Deployment's rollingUpdate, an Argo Rollout's canary.
+func rollingKey(w *parsers.Workload) string {
+	if w.Kind == parsers.Rollout {
+		return "canary"
+	}
+	return "rollingUpdate"
 }
 
 // unshareableClaims returns the PersistentVolumeClaims w's pods mount that pods on two
@@ -303,7 +312,7 @@ right after the workload's.
 func runPDBMissing(p *Pass) {
 	for _, w := range k8sWorkloads(p.Model) {
 		switch w.Kind {
-		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
+		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.Rollout:
 		default:
 			continue
 		}

@@ -35,7 +35,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}}
 
 	charts := map[string]bool{}
-	p := &pending{classes: map[string]string{}}
+	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}}
 	arena := &fastArena{}
 	for _, in := range inputs {
 		m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src})
@@ -53,6 +53,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			b.add(o, p)
 		}
 	}
+	resolveWorkloadRefs(m, p)
 	b.link(p.hpas)
 	for _, w := range m.Workloads {
 		for _, c := range w.Claims {
@@ -89,6 +90,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 // Services and controller configs in other files.
 type pending struct {
 	hpas                          []*hpa
+	deployments                   map[string]*parsers.Workload // namespace/name
+	rolloutRefs                   []rolloutRef
 	ingresses, routes, tgbs, nlbs []*object
 	classes                       map[string]string
 }
@@ -98,7 +101,17 @@ func (b *builder) add(o *object, p *pending) {
 	m := b.m
 	switch {
 	case workloadKinds[o.kind] && isCoreGroup(o):
-		m.Workloads = append(m.Workloads, readWorkload(o))
+		w := readWorkload(o)
+		m.Workloads = append(m.Workloads, w)
+		if o.kind == "Deployment" {
+			p.deployments[o.namespace+"/"+o.name] = w
+		}
+	case o.kind == "Rollout" && strings.HasPrefix(o.apiVersion, "argoproj.io/"):
+		w := readWorkload(o)
+		m.Workloads = append(m.Workloads, w)
+		if ref := str(o.node, "spec", "workloadRef", "name"); ref != "" {
+			p.rolloutRefs = append(p.rolloutRefs, rolloutRef{w, ref})
+		}
 	case o.kind == "Service" && o.apiVersion == "v1":
 		svc := readService(o)
 		m.Services = append(m.Services, svc)

@@ -72,6 +72,8 @@ func apiVersionOf(kind string) string {
 		return "apps/v1"
 	case "HorizontalPodAutoscaler":
 		return "autoscaling/v2"
+	case "Rollout":
+		return "argoproj.io/v1alpha1"
 	case "PodDisruptionBudget":
 		return "policy/v1"
 	case "Ingress":
@@ -101,11 +103,16 @@ func ObjectPatch(kind, namespace, name string, body ...KV) Patch {
 }
 
 // PodSpecPatch patches a workload's pod spec: spec.template.spec, or spec for a Pod.
+// A Rollout that takes its template from a Deployment (workloadRef) is patched there.
 func PodSpecPatch(w *parsers.Workload, podSpec Patch) Patch {
 	if w.Kind == "Pod" {
 		return ObjectPatch(string(w.Kind), w.Namespace, w.Name, KV{"spec", podSpec})
 	}
-	return ObjectPatch(string(w.Kind), w.Namespace, w.Name, KV{"spec", Patch{}.Set("template", Patch{}.Set("spec", podSpec))})
+	kind, ns, name := string(w.Kind), w.Namespace, w.Name
+	if o := w.TemplateOwner; o != nil {
+		kind, ns, name = o.Kind, o.Namespace, o.Name
+	}
+	return ObjectPatch(kind, ns, name, KV{"spec", Patch{}.Set("template", Patch{}.Set("spec", podSpec))})
 }
 
 // ContainerPatch patches one container (merged by name) and, optionally, pod-level

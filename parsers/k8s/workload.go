@@ -48,6 +48,9 @@ func readWorkload(o *object) *parsers.Workload {
 	switch w.Kind {
 	case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
 		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Kubernetes default replicas 1")
+	case parsers.Rollout:
+		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Argo Rollouts default replicas 1")
+		readRolloutStrategy(s, val(spec, "strategy"), w)
 	case parsers.Pod:
 		w.Replicas = parsers.Def(1, "a bare Pod is a single replica")
 	}
@@ -152,4 +155,60 @@ func strSetting(s *source, m *yaml.Node, key, def, defText string) parsers.Setti
 	st := parsers.Set(v.Value, s.pos(v), s.text(k, v))
 	st.Unknown = v.Kind != yaml.ScalarNode
 	return st
+}
+
+// readRolloutStrategy reads an Argo Rollout's strategy: canary replaces pods within
+// maxUnavailable/maxSurge (both 25% by default, as a Deployment's rolling update);
+// blueGreen brings the new pods up in full before traffic moves, so it never has fewer
+// pods serving than before.
+// https://argo-rollouts.readthedocs.io/en/stable/features/specification/
+func readRolloutStrategy(s *source, st *yaml.Node, w *parsers.Workload) {
+	if c := val(st, "canary"); c != nil {
+		w.Strategy = parsers.Set("Canary", s.pos(c), "strategy: canary")
+		w.MaxUnavailable = strSetting(s, c, "maxUnavailable", defMaxUnavail, "Argo Rollouts default canary maxUnavailable 25%")
+		w.MaxSurge = strSetting(s, c, "maxSurge", defMaxSurge, "Argo Rollouts default canary maxSurge 25%")
+		return
+	}
+	if bg := val(st, "blueGreen"); bg != nil {
+		w.Strategy = parsers.Set("BlueGreen", s.pos(bg), "strategy: blueGreen")
+		return
+	}
+	w.Strategy = parsers.Setting[string]{Unknown: true}
+}
+
+// rolloutRef is a Rollout whose pod template is a Deployment's (spec.workloadRef).
+type rolloutRef struct {
+	w    *parsers.Workload
+	name string
+}
+
+// resolveWorkloadRefs gives each Rollout with a workloadRef the pods of the Deployment it
+// names: containers, labels and grace period, with their positions in the Deployment
+// (where fixes to the template are written). Argo Rollouts scales that Deployment down,
+// so it is not a workload of its own any more.
+func resolveWorkloadRefs(m *parsers.Model, p *pending) {
+	if len(p.rolloutRefs) == 0 {
+		return
+	}
+	drop := map[*parsers.Workload]bool{}
+	for _, r := range p.rolloutRefs {
+		d := p.deployments[r.w.Namespace+"/"+r.name]
+		if d == nil {
+			continue
+		}
+		r.w.Containers, r.w.Labels, r.w.TerminationGrace = d.Containers, d.Labels, d.TerminationGrace
+		r.w.ConfigMaps, r.w.Claims = d.ConfigMaps, d.Claims
+		r.w.TemplateOwner = &parsers.ObjectRef{Kind: string(d.Kind), Namespace: d.Namespace, Name: d.Name}
+		drop[d] = true
+	}
+	if len(drop) == 0 {
+		return
+	}
+	kept := m.Workloads[:0]
+	for _, w := range m.Workloads {
+		if !drop[w] {
+			kept = append(kept, w)
+		}
+	}
+	m.Workloads = kept
 }
