@@ -99,6 +99,10 @@ the diff fixes a finding at or above --fail-on); 2 on bad usage or a bad config 
 	fl.BoolVar(&f.showFixes, "show-fixes", true, "show each fix's snippet (Kubernetes: the changed lines) in the text output")
 	fl.BoolVar(&f.noShowFixes, "no-show-fixes", false, "leave the fix snippets out of the text output (the fix's one-line description stays)")
 	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (text or json)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(output.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedValues("error", "warning", "info", "never"))
+	_ = cmd.RegisterFlagCompletionFunc("select", completeSelectors)
+	_ = cmd.RegisterFlagCompletionFunc("ignore", completeSelectors)
 	// For measuring no502 itself (docs/benchmarks.md); hidden from --help.
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (allocations) at the end of the run to this file")
