@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,13 +41,53 @@ func writeChangedLines(w io.Writer, m *parsers.Model, fix *rules.Fix, pal palett
 	}
 	bar := pal.blue("|")
 	for _, name := range files {
+		// Diff only the lines around the edits (with the context), not the whole file:
+		// a manifest of many documents has many findings, each with its own fix.
 		src := m.File(name).Src
-		before, after := string(src), string(rules.ApplyEdits(src, byFile[name]))
-		diff, err := udiff.ToUnified("a", "b", before, udiff.Strings(before, after), fixContext)
+		edits := byFile[name]
+		lo, hi := len(src), 0
+		for _, e := range edits {
+			lo, hi = min(lo, e.Start), max(hi, e.End)
+		}
+		first := bytes.Count(src[:lo], []byte{'\n'}) // 0-based line of lo
+		start := lineStart(src, lo)
+		for range fixContext {
+			if start > 0 {
+				start = lineStart(src, start-1)
+				first--
+			}
+		}
+		end := hi
+		for range fixContext + 1 {
+			if i := bytes.IndexByte(src[end:], '\n'); i >= 0 {
+				end += i + 1
+			} else {
+				end = len(src)
+			}
+		}
+		region := make([]rules.Edit, len(edits))
+		for i, e := range edits {
+			e.Start, e.End = e.Start-start, e.End-start
+			region[i] = e
+		}
+		before := string(src[start:end])
+		after := string(rules.ApplyEdits(src[start:end], region))
+		if !strings.HasSuffix(before, "\n") {
+			// The file's last line has no newline: compare lines, not that newline, or
+			// the line would show as removed and added again unchanged.
+			before += "\n"
+			if !strings.HasSuffix(after, "\n") {
+				after += "\n"
+			}
+		}
+		diff, err := udiff.ToUnified("a", "b", before, udiff.Lines(before, after), fixContext)
 		if err != nil || diff == "" {
 			return false
 		}
 		hunks := parseHunks(diff)
+		for i := range hunks {
+			hunks[i].oldStart += first
+		}
 		if len(files) > 1 {
 			fmt.Fprintf(w, "     %s %s\n", bar, pal.bold(name))
 		}
@@ -75,6 +116,11 @@ func writeChangedLines(w io.Writer, m *parsers.Model, fix *rules.Fix, pal palett
 		}
 	}
 	return true
+}
+
+// lineStart is the offset of the start of the line holding off.
+func lineStart(src []byte, off int) int {
+	return bytes.LastIndexByte(src[:off], '\n') + 1
 }
 
 // hunk is one hunk of a unified diff: the first old line and the lines, each starting
