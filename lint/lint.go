@@ -36,7 +36,8 @@ type Options struct {
 	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
 	// rest from Cwd and the config.
 	Load load.Options
-	// NoIgnore reports every finding: suppressions are not applied, nor reported unused.
+	// NoIgnore reports every finding: suppressions (inline ones and the config's
+	// suppress: entries) are not applied, nor reported unused.
 	NoIgnore bool
 	// Strict refuses inline suppressions (no502:ignore comments, no502.dev/ignore
 	// annotations): the findings they cover are reported, and each of them is reported

@@ -88,7 +88,7 @@ the diff fixes a finding at or above --fail-on); 2 on bad usage or a bad config 
 	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
-	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
+	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
