@@ -185,17 +185,25 @@ func Load(path, display string, known KnownRule, ruleIDs ...string) (*Config, er
 	if abs, err := filepath.Abs(path); err == nil {
 		c.dir = filepath.Dir(abs)
 	}
+	var missing Errors
 	for i, cp := range c.Context {
 		abs := cp.Path
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(filepath.Dir(path), abs)
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, &Error{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)}
+			missing = append(missing, &Error{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)})
+			continue
 		}
 		c.Context[i].Abs = abs
 	}
-	return c, nil
+	switch len(missing) {
+	case 0:
+		return c, nil
+	case 1:
+		return nil, missing[0]
+	}
+	return nil, missing
 }
 
 // Error is a problem in .no502.yaml, with the position of the bad key or value.
