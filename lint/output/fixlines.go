@@ -23,7 +23,10 @@ const fixContext = 2
 // already show. The edits exist when the run resolved them (lint.Options.ResolveEdits);
 // it reports false, and prints nothing, for a fix of any other format, one without
 // edits, or one whose file is not in the model.
-func writeChangedLines(w io.Writer, m *parsers.Model, fix *rules.Fix, pal palette) bool {
+//
+// When the edits are in another file than the finding (own), or in several, each file's
+// lines are headed by its path.
+func writeChangedLines(w io.Writer, m *parsers.Model, own string, fix *rules.Fix, pal palette) bool {
 	if m == nil || len(fix.Edits) == 0 {
 		return false
 	}
@@ -88,7 +91,7 @@ func writeChangedLines(w io.Writer, m *parsers.Model, fix *rules.Fix, pal palett
 		for i := range hunks {
 			hunks[i].oldStart += first
 		}
-		if len(files) > 1 {
+		if len(files) > 1 || name != own {
 			fmt.Fprintf(w, "     %s %s\n", bar, pal.bold(name))
 		}
 		width := 1

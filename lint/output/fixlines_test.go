@@ -16,7 +16,7 @@ func changedLines(t *testing.T, src string, edits ...rules.Edit) string {
 		edits[i].File = "a.yaml"
 	}
 	var b bytes.Buffer
-	if !writeChangedLines(&b, m, &rules.Fix{Edits: edits}, newPalette(false)) {
+	if !writeChangedLines(&b, m, "a.yaml", &rules.Fix{Edits: edits}, newPalette(false)) {
 		t.Fatalf("writeChangedLines refused %v", edits)
 	}
 	return b.String()
@@ -44,9 +44,16 @@ func TestChangedLines(t *testing.T) {
 	if !strings.Contains(got, "-a: 1") || !strings.Contains(got, "-g: 7") {
 		t.Errorf("two edits:\n%s", got)
 	}
+	// A fix of another file than the finding's is headed by that file's path.
+	m := &parsers.Model{Files: []*parsers.File{{Path: "a.yaml", Format: parsers.FormatK8s, Src: []byte(src)}}}
+	var b bytes.Buffer
+	writeChangedLines(&b, m, "nginx.conf", &rules.Fix{Edits: []rules.Edit{{File: "a.yaml", Start: 3, End: 4, New: "10"}}}, newPalette(false))
+	if !strings.HasPrefix(b.String(), "     | a.yaml\n") {
+		t.Errorf("fix in another file:\n%s", b.String())
+	}
 	// Not a Kubernetes file: the snippet is shown instead.
-	m := &parsers.Model{Files: []*parsers.File{{Path: "n.conf", Format: parsers.FormatNginx, Src: []byte(src)}}}
-	if writeChangedLines(&bytes.Buffer{}, m, &rules.Fix{Edits: []rules.Edit{{File: "n.conf", Start: 0, End: 1, New: "x"}}}, newPalette(false)) {
+	m = &parsers.Model{Files: []*parsers.File{{Path: "n.conf", Format: parsers.FormatNginx, Src: []byte(src)}}}
+	if writeChangedLines(&bytes.Buffer{}, m, "n.conf", &rules.Fix{Edits: []rules.Edit{{File: "n.conf", Start: 0, End: 1, New: "x"}}}, newPalette(false)) {
 		t.Errorf("an nginx fix was shown as changed lines")
 	}
 }

@@ -152,7 +152,7 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 				fmt.Fprintln(w)
 				continue
 			}
-			if writeChangedLines(w, r.Model, f.Fix, pal) {
+			if writeChangedLines(w, r.Model, f.Pos.File, f.Fix, pal) {
 				fmt.Fprintln(w)
 				continue
 			}
