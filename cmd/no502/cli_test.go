@@ -180,6 +180,19 @@ func TestStrict(t *testing.T) {
 	if out, _, code := runIn(t, dir, "", "lint", "--strict", "--format", "concise"); code != 0 {
 		t.Errorf("--strict, suppressed by the config only: exit %d\n%s", code, out)
 	}
+
+	// A Kubernetes annotation is an inline suppression too.
+	k8s := t.TempDir()
+	manifest := strings.Replace(suppressManifests, "  name: coredns\n", "  name: coredns\n  annotations:\n    no502.dev/ignore: single-replica\n", 1)
+	os.WriteFile(filepath.Join(k8s, "dns.yaml"), []byte(manifest), 0o644)
+	out, _, _ = runIn(t, k8s, "", "lint", "--format", "concise", "--fail-on", "never")
+	if strings.Contains(out, "Deployment coredns runs a single pod") {
+		t.Fatalf("the annotation should suppress the finding:\n%s", out)
+	}
+	out, _, code = runIn(t, k8s, "", "lint", "--strict", "--format", "concise")
+	if code != 1 || !strings.Contains(out, "Deployment coredns runs a single pod") || !strings.Contains(out, "dns.yaml:6:5: error[inline-suppression] annotation no502.dev/ignore (for `single-replica`)") {
+		t.Errorf("--strict with an annotation: exit %d\n%s", code, out)
+	}
 }
 
 const suppressManifests = `apiVersion: apps/v1
