@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/internal/gitdir"
+	"github.com/no502/no502/internal/suggest"
 	"github.com/no502/no502/parsers"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	Rules map[string]parsers.Setting[parsers.Severity]
 	// Ignore lists globs of paths to skip, relative to the config file's directory.
 	Ignore []string
+	// Suppress drops findings by file glob or Kubernetes object (suppress:), for files
+	// that cannot carry a no502:ignore comment.
+	Suppress []Suppression
 	// dir is the config file's directory (absolute), set by LoadConfig; ignore globs are
 	// matched against paths relative to it, as .gitignore patterns are.
 	dir string
@@ -167,30 +171,39 @@ func isFile(p string) bool {
 // passes it, so that this package does not import the rules. nil accepts every ID.
 type KnownRule func(id string) bool
 
-// Load reads and validates a config file. display is the path used in messages.
-func Load(path, display string, known KnownRule) (*Config, error) {
+// Load reads and validates a config file. display is the path used in messages; ruleIDs
+// (optional) give unknown rule IDs a "did you mean" hint.
+func Load(path, display string, known KnownRule, ruleIDs ...string) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read config: %v", err)
 	}
-	c, err := Parse(display, src, known)
+	c, err := Parse(display, src, known, ruleIDs...)
 	if err != nil {
 		return nil, err
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		c.dir = filepath.Dir(abs)
 	}
+	var missing Errors
 	for i, cp := range c.Context {
 		abs := cp.Path
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(filepath.Dir(path), abs)
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, &Error{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)}
+			missing = append(missing, &Error{Pos: cp.Pos, Msg: fmt.Sprintf("context: %s does not exist (paths are relative to the directory of %s)", cp.Path, display)})
+			continue
 		}
 		c.Context[i].Abs = abs
 	}
-	return c, nil
+	switch len(missing) {
+	case 0:
+		return c, nil
+	case 1:
+		return nil, missing[0]
+	}
+	return nil, missing
 }
 
 // Error is a problem in .no502.yaml, with the position of the bad key or value.
@@ -201,9 +214,46 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
 
+// Errors are every problem found in one config file, in the order of the file: Parse
+// reports them all at once, so a user fixes the file in one go.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// topKeys are the keys of .no502.yaml, in the order the docs give them.
+var topKeys = []string{"routes", "edge", "edge_timeout", "rules", "ignore", "suppress", "nginx_version", "probe_failure_window", "lb_detection_window", "chain", "backends", "deregistration_margin", "deregistration_overhang", "context"}
+
+// Keys lists the top-level keys of .no502.yaml.
+func Keys() []string { return append([]string(nil), topKeys...) }
+
+// errList collects the problems of one parse. bad records one and returns it, so that a
+// helper can stop reading the value it is in while the parse goes on with the next.
+type errList struct {
+	file string
+	errs Errors
+}
+
+func (l *errList) pos(n *yaml.Node) parsers.Pos {
+	return parsers.Pos{File: l.file, Line: int32(n.Line), Col: int32(n.Column)}
+}
+
+func (l *errList) bad(n *yaml.Node, format string, args ...any) error {
+	e := &Error{Pos: l.pos(n), Msg: fmt.Sprintf(format, args...)}
+	l.errs = append(l.errs, e)
+	return e
+}
+
 // Parse parses .no502.yaml text. Unknown keys, unknown rule IDs (by known) and wrong
-// types are errors with the file:line of the offending key.
-func Parse(file string, src []byte, known KnownRule) (*Config, error) {
+// types are errors with the file:line of the offending key; every one is reported (as
+// Errors), with the closest key or rule ID when one is near (ruleIDs lists the rule IDs,
+// for those hints).
+func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config, error) {
 	c := &Config{Path: file}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -219,12 +269,8 @@ func Parse(file string, src []byte, known KnownRule) (*Config, error) {
 		return c, nil
 	}
 	root := doc.Content[0]
-	p := func(n *yaml.Node) parsers.Pos {
-		return parsers.Pos{File: file, Line: int32(n.Line), Col: int32(n.Column)}
-	}
-	bad := func(n *yaml.Node, format string, args ...any) error {
-		return &Error{Pos: p(n), Msg: fmt.Sprintf(format, args...)}
-	}
+	el := &errList{file: file}
+	p, bad := el.pos, el.bad
 	if root.Kind != yaml.MappingNode {
 		return nil, bad(root, "the config must be a mapping of keys (routes, edge, rules, ...)")
 	}
@@ -245,157 +291,184 @@ func Parse(file string, src []byte, known KnownRule) (*Config, error) {
 		}
 		return parsers.Set(d, p(n), key+": "+s), nil
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			bad(k, "%s is given twice", k.Value)
+			continue
+		}
+		seen[k.Value] = true
 		switch k.Value {
 		case "routes":
 			if v.Kind != yaml.SequenceNode {
-				return nil, bad(v, "routes must be a list of {match, handler_timeout}")
+				bad(v, "routes must be a list of {match, handler_timeout}")
+				continue
 			}
 			for _, item := range v.Content {
 				if item.Kind != yaml.MappingNode {
-					return nil, bad(item, "each route must be a mapping with match and handler_timeout")
+					bad(item, "each route must be a mapping with match and handler_timeout")
+					continue
 				}
 				var rb RouteBudget
+				ok := true
 				for j := 0; j+1 < len(item.Content); j += 2 {
 					rk, rv := item.Content[j], item.Content[j+1]
 					switch rk.Value {
 					case "match":
 						s, err := str(rv, "match")
 						if err != nil {
-							return nil, err
+							ok = false
+							continue
 						}
 						if !strings.HasPrefix(s, "/") {
-							return nil, bad(rv, "match must be a path prefix starting with /, got %q", s)
+							bad(rv, "match must be a path prefix starting with /, got %q", s)
+							ok = false
+							continue
 						}
 						rb.Match, rb.MatchPos = s, p(rv)
 					case "handler_timeout":
 						d, err := dur(rv, "handler_timeout")
 						if err != nil {
-							return nil, err
+							ok = false
+							continue
 						}
 						rb.HandlerTimeout = d
 					default:
-						return nil, bad(rk, "unknown key %q in route (want match, handler_timeout)", rk.Value)
+						bad(rk, "unknown key %q in route (want match, handler_timeout)%s", rk.Value, suggest.Hint(rk.Value, []string{"match", "handler_timeout"}))
+						ok = false
 					}
 				}
+				if !ok {
+					continue
+				}
 				if rb.Match == "" {
-					return nil, bad(item, "route has no match")
+					bad(item, "route has no match")
+					continue
 				}
 				if !rb.HandlerTimeout.Known() {
-					return nil, bad(item, "route %s has no handler_timeout", rb.Match)
+					bad(item, "route %s has no handler_timeout", rb.Match)
+					continue
 				}
 				c.Routes = append(c.Routes, rb)
 			}
 		case "edge":
 			s, err := str(v, "edge")
 			if err != nil {
-				return nil, err
+				continue
 			}
 			switch s {
 			case EdgeAuto, EdgeCloudflare, EdgeNone:
 			default:
-				return nil, bad(v, "edge must be auto, cloudflare or none, got %q", s)
+				bad(v, "edge must be auto, cloudflare or none, got %q%s", s, suggest.Hint(s, []string{EdgeAuto, EdgeCloudflare, EdgeNone}))
+				continue
 			}
 			c.Edge = parsers.Set(s, p(v), "edge: "+s)
 		case "edge_timeout":
-			d, err := dur(v, "edge_timeout")
-			if err != nil {
-				return nil, err
+			if d, err := dur(v, "edge_timeout"); err == nil {
+				c.EdgeTimeout = d
 			}
-			c.EdgeTimeout = d
 		case "probe_failure_window":
-			d, err := dur(v, "probe_failure_window")
-			if err != nil {
-				return nil, err
+			if d, err := dur(v, "probe_failure_window"); err == nil {
+				c.ProbeFailureWindow = d
 			}
-			c.ProbeFailureWindow = d
 		case "lb_detection_window":
-			d, err := dur(v, "lb_detection_window")
-			if err != nil {
-				return nil, err
+			if d, err := dur(v, "lb_detection_window"); err == nil {
+				c.LBDetectionWindow = d
 			}
-			c.LBDetectionWindow = d
 		case "rules":
 			if v.Kind != yaml.MappingNode {
-				return nil, bad(v, "rules must be a mapping of rule ID to off, info, warning or error")
+				bad(v, "rules must be a mapping of rule ID to off, info, warning or error")
+				continue
 			}
 			c.Rules = map[string]parsers.Setting[parsers.Severity]{}
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				rk, rv := v.Content[j], v.Content[j+1]
 				if known != nil && !known(rk.Value) {
-					return nil, bad(rk, "unknown rule %q (see `no502 rules`)", rk.Value)
+					bad(rk, "unknown rule %q%s (see `no502 rules`)", rk.Value, suggest.Hint(rk.Value, ruleIDs))
+					continue
 				}
 				s, err := str(rv, "rules."+rk.Value)
 				if err != nil {
-					return nil, err
+					continue
 				}
 				sev, err := parsers.ParseSeverity(s)
 				if err != nil {
-					return nil, bad(rv, "rules.%s: %v", rk.Value, err)
+					bad(rv, "rules.%s: %v%s", rk.Value, err, suggest.Hint(s, []string{"off", "info", "warning", "error"}))
+					continue
 				}
 				c.Rules[rk.Value] = parsers.Set(sev, p(rv), rk.Value+": "+s)
 			}
 		case "ignore":
 			if v.Kind != yaml.SequenceNode {
-				return nil, bad(v, "ignore must be a list of path globs")
+				bad(v, "ignore must be a list of path globs")
+				continue
 			}
 			for _, item := range v.Content {
 				s, err := str(item, "ignore entry")
 				if err != nil {
-					return nil, err
+					continue
 				}
 				if !doublestar.ValidatePattern(s) {
-					return nil, bad(item, "ignore: %q is not a valid glob", s)
+					bad(item, "ignore: %q is not a valid glob", s)
+					continue
 				}
 				c.Ignore = append(c.Ignore, s)
 			}
+		case "suppress":
+			parseSuppress(c, v, el, str, known, ruleIDs)
 		case "context":
 			if v.Kind != yaml.SequenceNode {
-				return nil, bad(v, "context must be a list of paths")
+				bad(v, "context must be a list of paths")
+				continue
 			}
 			for _, item := range v.Content {
 				s, err := str(item, "context entry")
 				if err != nil {
-					return nil, err
+					continue
 				}
 				if strings.TrimSpace(s) == "" {
-					return nil, bad(item, "context: an entry is empty")
+					bad(item, "context: an entry is empty")
+					continue
 				}
 				c.Context = append(c.Context, ContextPath{Path: s, Pos: p(item)})
 			}
 		case "nginx_version":
 			s, err := str(v, "nginx_version")
 			if err != nil {
-				return nil, err
+				continue
 			}
 			if !validVersion(s) {
-				return nil, bad(v, "nginx_version must look like 1.28.0, got %q", s)
+				bad(v, "nginx_version must look like 1.28.0, got %q", s)
+				continue
 			}
 			c.NginxVersion = parsers.Set(s, p(v), "nginx_version: "+s)
 		case "chain":
-			if err := parseChain(c, v, p, bad, str); err != nil {
-				return nil, err
-			}
+			parseChain(c, v, p, bad, str)
 		case "backends":
-			if err := parseBackends(c, v, p, bad, str, dur); err != nil {
-				return nil, err
-			}
+			parseBackends(c, v, p, bad, str, dur)
 		case "deregistration_margin":
-			d, err := dur(v, "deregistration_margin")
-			if err != nil {
-				return nil, err
+			if d, err := dur(v, "deregistration_margin"); err == nil {
+				c.DeregistrationMargin = d
 			}
-			c.DeregistrationMargin = d
 		case "deregistration_overhang":
-			d, err := dur(v, "deregistration_overhang")
-			if err != nil {
-				return nil, err
+			if d, err := dur(v, "deregistration_overhang"); err == nil {
+				c.DeregistrationOverhang = d
 			}
-			c.DeregistrationOverhang = d
 		default:
-			return nil, bad(k, "unknown key %q (want routes, edge, edge_timeout, rules, ignore, nginx_version, probe_failure_window, lb_detection_window, chain, backends, deregistration_margin, deregistration_overhang, context)", k.Value)
+			if hint := suggest.Hint(k.Value, topKeys); hint != "" {
+				bad(k, "unknown key %q%s", k.Value, hint)
+			} else {
+				bad(k, "unknown key %q (want %s)", k.Value, strings.Join(topKeys, ", "))
+			}
 		}
+	}
+	switch len(el.errs) {
+	case 0:
+	case 1:
+		return nil, el.errs[0]
+	default:
+		return nil, el.errs
 	}
 	c.fillDefaults()
 	return c, nil
@@ -441,29 +514,12 @@ func (c *Config) Ignored(abs string) bool {
 	if len(c.Ignore) == 0 {
 		return false
 	}
-	base := c.dir
-	if base == "" {
-		// A config parsed without a file (tests, defaults): relative to the working
-		// directory.
-		base, _ = os.Getwd()
-	}
-	rel, err := filepath.Rel(base, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	path, ok := c.relPath(abs)
+	if !ok {
 		return false
 	}
-	path := filepath.ToSlash(rel)
 	for _, g := range c.Ignore {
-		if ok, _ := doublestar.Match(g, path); ok {
-			return true
-		}
-		if !strings.Contains(g, "/") {
-			if ok, _ := doublestar.Match(g, filepath.Base(path)); ok {
-				return true
-			}
-		}
-		// A directory glob ("legacy/" or "legacy") skips everything below it.
-		dir := strings.TrimSuffix(g, "/")
-		if strings.HasPrefix(path, dir+"/") {
+		if globMatch(g, path) {
 			return true
 		}
 	}

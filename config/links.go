@@ -1,8 +1,11 @@
 package config
 
 import (
+	"cmp"
+
 	"go.yaml.in/yaml/v3"
 
+	"github.com/no502/no502/internal/suggest"
 	"github.com/no502/no502/parsers"
 )
 
@@ -54,11 +57,14 @@ func parseBackends(c *Config, v *yaml.Node, p posFunc, bad badFunc, str strFunc,
 	if v.Kind != yaml.SequenceNode {
 		return bad(v, "backends must be a list of {match, server, keep_alive, request_timeout, drain}")
 	}
+	var first error
 	for _, item := range v.Content {
 		if item.Kind != yaml.MappingNode {
-			return bad(item, "each backend must be a mapping with match and at least one of keep_alive, request_timeout, drain")
+			first = cmp.Or(first, bad(item, "each backend must be a mapping with match and at least one of keep_alive, request_timeout, drain"))
+			continue
 		}
 		b := parsers.DeclaredBackend{Pos: p(item)}
+		ok := true
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			k, val := item.Content[j], item.Content[j+1]
 			var err error
@@ -77,19 +83,25 @@ func parseBackends(c *Config, v *yaml.Node, p posFunc, bad badFunc, str strFunc,
 			case "drain":
 				b.Drain, err = dur(val, "drain")
 			default:
-				return bad(k, "unknown key %q in backend (want match, server, keep_alive, request_timeout, drain)", k.Value)
+				keys := []string{"match", "server", "keep_alive", "request_timeout", "drain"}
+				err = bad(k, "unknown key %q in backend (want match, server, keep_alive, request_timeout, drain)%s", k.Value, suggest.Hint(k.Value, keys))
 			}
 			if err != nil {
-				return err
+				first, ok = cmp.Or(first, err), false
 			}
 		}
+		if !ok {
+			continue
+		}
 		if b.Match == "" {
-			return bad(item, "backend has no match (a workload: k8s/api.yaml:Deployment/api, Deployment/web/api, aws_ecs_service.api)")
+			first = cmp.Or(first, bad(item, "backend has no match (a workload: k8s/api.yaml:Deployment/api, Deployment/web/api, aws_ecs_service.api)"))
+			continue
 		}
 		if !b.KeepAlive.Known() && !b.RequestTimeout.Known() && !b.Drain.Known() {
-			return bad(item, "backend %s gives none of keep_alive, request_timeout, drain", b.Match)
+			first = cmp.Or(first, bad(item, "backend %s gives none of keep_alive, request_timeout, drain", b.Match))
+			continue
 		}
 		c.Declared.Backends = append(c.Declared.Backends, b)
 	}
-	return nil
+	return first
 }

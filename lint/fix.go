@@ -25,6 +25,7 @@ type FixResult struct {
 	fixes       int               // findings whose edits were applied
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
+	top         parsers.Severity  // the highest severity of the findings applied
 	// Final is the lint of the fixed sources: what is left to report.
 	Final *Result
 }
@@ -79,6 +80,7 @@ func (fr *FixResult) applyRound(rep *Result, cwd string) int {
 	writable, outside := writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
 	applied := 0
+	top := parsers.Off
 findings:
 	for _, f := range rep.Findings {
 		if f.Fix == nil || len(f.Fix.Edits) == 0 || selfOverlapping(f.Fix.Edits) {
@@ -104,6 +106,7 @@ findings:
 			taken[abs].add(e)
 		}
 		applied++
+		top = max(top, f.Severity)
 	}
 	changed := 0
 	for abs, set := range taken {
@@ -123,8 +126,13 @@ findings:
 		return 0
 	}
 	fr.fixes += applied
+	fr.top = max(fr.top, top)
 	return applied
 }
+
+// FixedSeverity is the highest severity among the findings whose fixes Changes holds
+// (Off when there are none): `lint --diff` fails only when it reaches --fail-on.
+func (fr *FixResult) FixedSeverity() parsers.Severity { return fr.top }
 
 // source returns the current text of a file: the fixed one, else what the lint read.
 func (fr *FixResult) source(rep *Result, abs, cwd string) []byte {

@@ -36,8 +36,17 @@ type Options struct {
 	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
 	// rest from Cwd and the config.
 	Load load.Options
-	// NoIgnore reports every finding: suppressions are not applied, nor reported unused.
+	// NoIgnore reports every finding: suppressions (inline ones and the config's
+	// suppress: entries) are not applied, nor reported unused.
 	NoIgnore bool
+	// Strict refuses inline suppressions (no502:ignore comments, no502.dev/ignore
+	// annotations): the findings they cover are reported, and each of them is reported
+	// as an inline-suppression finding (an error by default), so the run fails. The
+	// config's suppress: entries still apply: they are reviewed in one place.
+	Strict bool
+	// Select and Ignore are rule IDs and categories (--select, --ignore); they win over
+	// the config's rules: section (see applySelection).
+	Select, Ignore []string
 	// ResolveEdits computes the byte edits of the fixes that need the files re-read
 	// (Kubernetes patches become edits of the manifests). Fix always does.
 	ResolveEdits bool
@@ -110,6 +119,13 @@ func newRunner(paths []string, opts Options) (*runner, error) {
 			return nil, err
 		}
 	}
+	if err := CheckSelectors("--select", opts.Select); err != nil {
+		return nil, err
+	}
+	if err := CheckSelectors("--ignore", opts.Ignore); err != nil {
+		return nil, err
+	}
+	cfg = applySelection(cfg, opts.Select, opts.Ignore)
 	r := &runner{paths: paths, opts: opts, cfg: cfg}
 	for _, c := range cfg.Context {
 		r.context = append(r.context, c.Abs)
@@ -157,7 +173,15 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if r.opts.ResolveEdits {
 		rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
 	}
-	kept, unused := suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	if !r.opts.NoIgnore {
+		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
+	}
+	var kept, unused []rules.Finding
+	if r.opts.Strict {
+		kept, unused = suppress.Strict(res.Model, r.cfg, findings)
+	} else {
+		kept, unused = suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	}
 	findings = kept // in order: rules.Run sorts
 	if len(unused) > 0 {
 		findings = append(findings, unused...)
@@ -262,7 +286,7 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
 		display = rel
 	}
-	cfg, err := config.Load(absPath(path, cwd), display, rules.Known)
+	cfg, err := config.Load(absPath(path, cwd), display, rules.Known, ruleIDs()...)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -274,4 +298,12 @@ func absPath(p, cwd string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(cwd, filepath.FromSlash(p))
+}
+
+func ruleIDs() []string {
+	var ids []string
+	for _, r := range rules.All() {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }

@@ -62,7 +62,9 @@ func TestRuleDocs(t *testing.T) {
 				i = len(doc)
 			}
 			doc = doc[:i] + "\n" + exampleSection(t, r.ID, ex) + doc[i:]
-		} else {
+		} else if !strings.Contains(doc, "\n## Example") {
+			// A rule that reports only under a flag the testdata runner does not pass
+			// (--strict) writes its example in its doc, next to a test of its own.
 			t.Errorf("%s has no example: add a bad and a good case to %s", r.ID, examplesIndex)
 		}
 		want := doc + fmt.Sprintf("\n\nCategory: `%s`. Default severity: `%s`. Formats: %s.\n", r.Category, r.Severity, strings.Join(r.Formats, ", "))

@@ -39,6 +39,12 @@ type lintFlags struct {
 	memProfile  string
 	fix         bool
 	diff        bool
+	selectRules []string
+	ignoreRules []string
+	strict      bool
+	showFixes   bool
+	noShowFixes bool
+	statistics  bool
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -56,9 +62,15 @@ the change needs a choice no502 cannot make) and lints again, until nothing more
 fixed; it writes only the files linted (in named-file mode, only those named). --diff
 prints the same changes as a unified diff and writes nothing.
 
+--select and --ignore take rule IDs and categories (comma-separated or repeated); they
+win over the rules: section of .no502.yaml. --strict refuses inline suppressions: the
+findings they cover are reported, and each no502:ignore comment or no502.dev/ignore
+annotation is reported as an inline-suppression error (the suppress: section of
+.no502.yaml still applies).
+
 Exit status: 0 when nothing at or above --fail-on was found and every file parsed; 1 when
 findings at or above --fail-on were found or a file failed to parse (with --diff: when
-there is something to fix); 2 on bad usage or a bad config file.`,
+the diff fixes a finding at or above --fail-on); 2 on bad usage or a bad config file.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, stdin, args, f)
 		},
@@ -76,11 +88,21 @@ there is something to fix); 2 on bad usage or a bad config file.`,
 	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
-	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments and no502.dev/ignore annotations")
+	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
-	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff; write nothing (exit 1 when there are some)")
+	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on)")
+	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
+	fl.StringSliceVar(&f.ignoreRules, "ignore", nil, "do not run these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
+	fl.BoolVar(&f.strict, "strict", false, "refuse inline suppressions: report the findings they hide and report each no502:ignore comment and no502.dev/ignore annotation as an error")
+	fl.BoolVar(&f.showFixes, "show-fixes", true, "show each fix's snippet (Kubernetes: the changed lines) in the text output")
+	fl.BoolVar(&f.noShowFixes, "no-show-fixes", false, "leave the fix snippets out of the text output (the fix's one-line description stays)")
+	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (text or json)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(output.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedValues("error", "warning", "info", "never"))
+	_ = cmd.RegisterFlagCompletionFunc("select", completeSelectors)
+	_ = cmd.RegisterFlagCompletionFunc("ignore", completeSelectors)
 	// For measuring no502 itself (docs/benchmarks.md); hidden from --help.
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fl.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (allocations) at the end of the run to this file")
@@ -112,9 +134,23 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		}
 		failOn = sev
 	}
+	if f.statistics && f.format != "text" && f.format != "concise" && f.format != "json" {
+		return usagef("--statistics prints a table (--format text or concise) or a JSON list (--format json), not %s", f.format)
+	}
+	if f.diff && f.format != "text" && f.format != "concise" && f.format != "json" {
+		return usagef("--diff prints a unified diff (--format text) or JSON edits (--format json), not %s", f.format)
+	}
+	if f.diff && f.statistics {
+		return usagef("--statistics counts findings; it cannot be used with --diff")
+	}
 	opts, paths, err := lintOptions(stdin, args, f)
 	if err != nil {
 		return err
+	}
+	// The text output shows a Kubernetes fix as the lines it changes, and the statistics
+	// count what --fix can write: both need the fixes' edits.
+	if f.format == "text" && !hideFixes(f) || f.statistics {
+		opts.ResolveEdits = true
 	}
 	var res *lint.Result
 	fixed := ""
@@ -124,12 +160,19 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			return lintError(err)
 		}
 		if f.diff {
-			if err := output.WriteDiff(out, fr.Changes(), output.UseColor(out, f.noColor)); err != nil {
+			if f.format == "json" {
+				err = output.WriteDiffJSON(out, fr.Changes())
+			} else {
+				err = output.WriteDiff(out, fr.Changes(), output.UseColor(out, f.noColor))
+			}
+			if err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), fr.Summary("would fix"))
-			if len(fr.Changes()) > 0 {
-				return exitError{exitFindings} // something to fix, as a CI check wants
+			// Something to fix, as a CI check wants: but only a fix of a finding that
+			// would fail a plain lint run counts (docs/cli.md).
+			if len(fr.Changes()) > 0 && failOn != parsers.Off && fr.FixedSeverity() >= failOn {
+				return exitError{exitFindings}
 			}
 			return nil
 		}
@@ -140,7 +183,12 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
-	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString()}
+	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f)}
+	if f.statistics {
+		format = output.FormatterFunc(func(w io.Writer, r *lint.Result, _ output.Options) error {
+			return output.WriteStatistics(w, r, f.format == "json")
+		})
+	}
 	if f.output != "" {
 		// The report goes to the file; the terminal still gets the one-line summary,
 		// so a CI log says what happened.
@@ -189,6 +237,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 		args = []string{"."}
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
+	opts.Select, opts.Ignore, opts.Strict = f.selectRules, f.ignoreRules, f.strict
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles} {
 		if v < 1 {
 			return opts, nil, usagef("--%s must be at least 1, got %d", name, v)
@@ -256,3 +305,6 @@ func lintError(err error) error {
 	}
 	return err
 }
+
+// hideFixes is --no-show-fixes (or --show-fixes=false).
+func hideFixes(f lintFlags) bool { return f.noShowFixes || !f.showFixes }

@@ -87,7 +87,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "no502: "+err.Error())
+	// A config file with several problems reports each on its own line.
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stderr, "no502: "+line)
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return exitUsage

@@ -2,9 +2,11 @@ package output
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
@@ -42,4 +44,54 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// The JSON form of `lint --diff --format json` (docs/json.md): the edits that turn each
+// file's text into the fixed one, whole lines each, in file order. Offsets are bytes
+// into the original text; lines and columns are 1-based, columns in characters (as in
+// the findings), end exclusive.
+type jsonDiff struct {
+	Version int            `json:"version"`
+	Files   []jsonDiffFile `json:"files"`
+}
+
+type jsonDiffFile struct {
+	File  string     `json:"file"`
+	Edits []jsonEdit `json:"edits"`
+}
+
+type jsonEdit struct {
+	Line        int    `json:"line"`
+	Column      int    `json:"column"`
+	EndLine     int    `json:"end_line"`
+	EndColumn   int    `json:"end_column"`
+	StartOffset int    `json:"start_offset"`
+	EndOffset   int    `json:"end_offset"`
+	NewText     string `json:"new_text"`
+}
+
+// WriteDiffJSON prints changes as JSON edits per file.
+func WriteDiffJSON(w io.Writer, changes []lint.Change) error {
+	doc := jsonDiff{Version: 1, Files: []jsonDiffFile{}}
+	for _, c := range changes {
+		before := string(c.Before)
+		edits := udiff.Lines(before, string(c.After))
+		f := jsonDiffFile{File: filepath.ToSlash(c.Path), Edits: []jsonEdit{}}
+		for _, e := range edits {
+			l, col := lineCol(before, e.Start)
+			el, ec := lineCol(before, e.End)
+			f.Edits = append(f.Edits, jsonEdit{Line: l, Column: col, EndLine: el, EndColumn: ec, StartOffset: e.Start, EndOffset: e.End, NewText: e.New})
+		}
+		doc.Files = append(doc.Files, f)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// lineCol is the 1-based line and character column of a byte offset in s.
+func lineCol(s string, off int) (int, int) {
+	off = min(off, len(s))
+	start := strings.LastIndexByte(s[:off], '\n') + 1
+	return strings.Count(s[:off], "\n") + 1, utf8.RuneCountInString(s[start:off]) + 1
 }

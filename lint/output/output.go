@@ -25,6 +25,9 @@ type Options struct {
 	Color       bool
 	FailOn      rules.Severity // findings at or above it fail the run (Off: none do)
 	ToolVersion string         // no502's version, for formats that name the tool (SARIF)
+	// HideFixes leaves the fix snippets out of the text output (--no-show-fixes); the
+	// fix's one-line description stays, so the reader knows one exists.
+	HideFixes bool
 }
 
 // Formatter writes a lint result in one format, as staticcheck's lintcmd formatters do.
@@ -32,15 +35,19 @@ type Formatter interface {
 	Format(w io.Writer, r *lint.Result, o Options) error
 }
 
-// formatFunc makes a function a Formatter.
-type formatFunc func(w io.Writer, r *lint.Result, o Options) error
+// FormatterFunc makes a function a Formatter.
+type FormatterFunc func(w io.Writer, r *lint.Result, o Options) error
 
-func (f formatFunc) Format(w io.Writer, r *lint.Result, o Options) error { return f(w, r, o) }
+// Format calls f.
+func (f FormatterFunc) Format(w io.Writer, r *lint.Result, o Options) error { return f(w, r, o) }
+
+type formatFunc = FormatterFunc
 
 // formatters is the registry of --format values; each format lives in its own file.
 var formatters = map[string]Formatter{
-	"text": formatFunc(writeText),
-	"json": formatFunc(writeJSON),
+	"text":    formatFunc(writeText),
+	"concise": formatFunc(writeConcise),
+	"json":    formatFunc(writeJSON),
 }
 
 func register(name string, f func(w io.Writer, r *lint.Result, o Options) error) {
@@ -141,8 +148,16 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 		}
 		if f.Fix != nil {
 			fmt.Fprintf(w, "   %s fix: %s\n", pal.blue("="), f.Fix.Description)
+			if o.HideFixes {
+				fmt.Fprintln(w)
+				continue
+			}
+			if writeChangedLines(w, r.Model, f.Pos.File, f.Fix, pal) {
+				fmt.Fprintln(w)
+				continue
+			}
 			bar := pal.blue("|")
-			for rest := strings.TrimRight(f.Fix.Snippet, "\n"); ; {
+			for rest := strings.TrimRight(k8sSnippet(r.Model, f), "\n"); ; {
 				line, more, found := strings.Cut(rest, "\n")
 				io.WriteString(w, "     "+bar+" "+pal.green(line)+"\n")
 				if !found {

@@ -310,3 +310,7 @@ func firstParagraph(doc, fallback string) string {
 	}
 	return fallback
 }
+
+// RuleDocURL is the address of a rule's documentation page (SARIF helpUri, `no502 rules
+// --format json`).
+func RuleDocURL(id string) string { return ruleDocURL + id + ".md" }

@@ -258,3 +258,35 @@ func removalFix(m *parsers.Model, d *directive, keep []string) *rules.Fix {
 	return &rules.Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
 		Edits: []parsers.Edit{{File: d.file, Start: r.Start(), End: r.End(), New: newText}}}
 }
+
+// Strict is Apply for a strict run: no suppression in the files is applied, so every
+// finding is kept, and each suppression is reported as an inline-suppression finding.
+// Its severity is the config's for that rule, or the rule's default (error); the run
+// asked for strictness, so an "off" in the config is not honoured.
+func Strict(m *parsers.Model, cfg *config.Config, fs []rules.Finding) (kept, refused []rules.Finding) {
+	if m == nil {
+		return fs, nil
+	}
+	sev := rules.InlineSuppression.Severity
+	if cfg != nil {
+		if o, ok := cfg.Rules[rules.InlineSuppressionID]; ok && o.Value != parsers.Off && o.Pos.IsValid() {
+			sev = o.Value
+		}
+	}
+	for _, f := range m.Files {
+		if f.Host != "" {
+			continue
+		}
+		for _, d := range scanSuppressions(f) {
+			what := "every rule"
+			if !d.all {
+				what = quoteList(d.ids)
+			}
+			refused = append(refused, rules.Finding{
+				Rule: rules.InlineSuppression, Severity: sev, Pos: d.pos,
+				Message: fmt.Sprintf("%s (for %s) is not allowed with --strict: the findings it would hide are reported. Fix them, or move the exception to the suppress: section of .no502.yaml.", directiveName(d), what),
+			})
+		}
+	}
+	return fs, refused
+}
