@@ -8,6 +8,7 @@ const (
 	FormatCaddy     = "caddy"
 	FormatTerraform = "terraform"
 	FormatK8s       = "k8s"
+	FormatCompose   = "compose"
 )
 
 // File is one source file that was read. Src is kept so reports can show the offending
@@ -280,7 +281,7 @@ type PassiveHealth struct {
 // Workload is something that runs the app: a Kubernetes workload, an ECS service, an
 // autoscaling group.
 type Workload struct {
-	Kind      string // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, ECSService, AutoScalingGroup
+	Kind      string // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, ECSService, AutoScalingGroup, ComposeService
 	Format    string
 	Name      string
 	Namespace string
@@ -327,6 +328,9 @@ type Workload struct {
 	// Claims are the PersistentVolumeClaims the pod template mounts (spec.volumes; not a
 	// StatefulSet's volumeClaimTemplates, which give each pod its own).
 	Claims []*Claim
+	// Compose is set on a Docker Compose service (Format compose): what only Compose
+	// says (compose.go).
+	Compose *ComposeService
 }
 
 // Claim is a PersistentVolumeClaim a workload's pods share.

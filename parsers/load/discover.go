@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/compose"
 )
 
 // candidate is a discovered file and its format.
@@ -46,6 +47,9 @@ func formatByName(path string) (format string, sniff bool) {
 		return parsers.FormatNginx, false
 	case strings.HasSuffix(lower, ".conf"):
 		return parsers.FormatNginx, true
+	case compose.IsComposeFile(base):
+		// Before the Kubernetes sniff: a compose file is never a manifest.
+		return parsers.FormatCompose, false
 	case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".json"):
 		return parsers.FormatK8s, true
 	}
