@@ -18,6 +18,9 @@ type ComposeService struct {
 	NetworkMode Setting[string]
 	// Mounts are the bind mounts and file configs whose source is in the linted tree.
 	Mounts []ComposeMount
+	// DataVolumes are the named volumes it mounts read-write (Path is the volume's
+	// name): state that a second container on the host would share.
+	DataVolumes []ComposeMount
 
 	StopSignal        Setting[string]
 	UpdateOrder       Setting[string]

@@ -52,6 +52,15 @@ func runSingleReplicaCompose(p *Pass) {
 		if fixed := fixedHostPorts(w); len(fixed) > 0 {
 			extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
 		}
+		var related []Related
+		if vols := w.Compose.DataVolumes; len(vols) > 0 {
+			var names []string
+			for _, v := range vols {
+				names = append(names, v.Path+" ("+v.Target+")")
+				related = append(related, Related{Pos: v.Pos, Message: "keeps state in volume " + v.Path})
+			}
+			extra += fmt.Sprintf(" It keeps state in volume %s, which a second container on the host would share: run two only if the app supports that, or move the state out (a database, object storage) first.", strings.Join(names, " and "))
+		}
 		order := w.Compose.UpdateOrder
 		attrs := "deploy:\n  replicas: 2\n  update_config:\n    order: start-first"
 		if order.Known() && order.Value == "start-first" {
@@ -61,7 +70,8 @@ func runSingleReplicaCompose(p *Pass) {
 			Pos: writtenOr(n, w.Pos),
 			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and requests get 502 until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
 				composeService(w), what, composeProxies(p.Model, w), extra),
-			Fix: composeFix("run 2 containers, new before old", w, attrs),
+			Related: related,
+			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
 	}
 }

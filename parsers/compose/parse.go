@@ -170,8 +170,11 @@ func workload(s *Service, disp func(string) string, src []byte) *parsers.Workloa
 		}
 	}
 	for _, v := range s.Volumes {
-		if v.Type == MountBind && v.HostPath != "" {
+		switch {
+		case v.Type == MountBind && v.HostPath != "":
 			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(v.HostPath), Target: v.Target.Value, Pos: v.Pos})
+		case v.Type == MountVolume && v.Source.Known() && v.Source.Value != "" && !v.ReadOnly:
+			cs.DataVolumes = append(cs.DataVolumes, parsers.ComposeMount{Path: v.Source.Value, Target: v.Target.Value, Pos: v.Pos})
 		}
 	}
 	for _, f := range s.Configs {
