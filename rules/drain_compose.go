@@ -43,6 +43,9 @@ func runStopGraceCompose(p *Pass) {
 			continue
 		}
 		c := w.Containers[0]
+		if shellWrapped(c) {
+			continue // the stop signal may never reach the server: see shellWrapped
+		}
 		app, hasApp := appGrace(c)
 		if hasApp && app.Value <= 0 {
 			hasApp = false
@@ -189,7 +192,7 @@ func runStopSignalNotGraceful(p *Pass) {
 				want = "SIG" + gracefulSignals[c.App.Name][0]
 			}
 			msg += " Use stop_signal: " + want + "."
-		case c.App != nil && name != "" && contains(quickSignals[c.App.Name], name):
+		case c.App != nil && name != "" && contains(quickSignals[c.App.Name], name) && !shellWrapped(c):
 			want = "SIG" + gracefulSignals[c.App.Name][0]
 			how := "shut down at once"
 			if c.App.Name == appserver.Spring {
@@ -226,6 +229,31 @@ func contains(list []string, s string) bool {
 		if x == s {
 			return true
 		}
+	}
+	return false
+}
+
+// shellWrapped reports whether the container starts its server from a shell script that
+// runs other commands too (sh -c "migrate && gunicorn ..."), without exec. The stop
+// signal then goes to the shell, which as PID 1 ignores it unless the script traps it,
+// and whether the server is ever told to drain depends on the shell: the server's own
+// graceful timeout and signals say nothing, so the Compose drain checks stay silent.
+func shellWrapped(c *parsers.Container) bool {
+	words := append(append([]string{}, c.Command...), c.Args...)
+	for i := 0; i+2 < len(words); i++ {
+		switch cmdBase(words[i]) {
+		case "sh", "bash", "ash", "dash":
+		default:
+			continue
+		}
+		if words[i+1] != "-c" {
+			continue
+		}
+		script := words[i+2]
+		if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
+			return false
+		}
+		return strings.ContainsAny(script, ";&|\n")
 	}
 	return false
 }
