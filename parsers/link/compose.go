@@ -13,8 +13,9 @@ import (
 // A config file bind-mounted into a service (a volumes: entry of the file or of a
 // directory holding it, or a configs: entry whose file: it is) is that service's proxy:
 // its hops run there (Hop.Workload), and the container gets the proxy's own timeouts as
-// its app server, as for a ConfigMap mounted into a pod. A file mounted by more than one
-// service is not tied to any: which one answers cannot be known.
+// its app server, as for a ConfigMap mounted into a pod. The most specific mount decides
+// (mountingService); a file two services mount alike is tied to neither: which one
+// answers cannot be known.
 //
 // Upstream hosts then resolve as Docker's embedded DNS resolves them for the proxy's
 // container: a service name (or a network alias) of the same project on a network both
@@ -84,35 +85,51 @@ func linkCompose(m *parsers.Model) {
 	}
 }
 
-// mountingService returns the one Compose service that mounts the file defining hop h
-// (or a file that includes it), or nil.
+// mountingService returns the Compose service that mounts the file defining hop h (or a
+// file that includes it), or nil. The most specific mount decides: a service that mounts
+// the file itself wins over one that mounts a directory holding it (a dev service that
+// mounts the whole repository, .:/app, does not run the nginx.conf in it), and a deeper
+// directory over a shallower one; two services mounting it alike are not one answer.
 func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.Hop) *parsers.Workload {
 	files := []string{h.Block.File}
 	for f := m.File(h.Block.File); f != nil && f.IncludedBy != nil && len(files) < 100; f = m.File(f.IncludedBy.File) {
 		files = append(files, f.IncludedBy.File)
 	}
 	var found *parsers.Workload
+	best, tie := 0, false
 	for _, w := range services {
-		if !mountsAny(w.Compose, files) {
-			continue
+		score := mountScore(w.Compose, files)
+		switch {
+		case score == 0 || score < best:
+		case score == best:
+			tie = true
+		default:
+			found, best, tie = w, score, false
 		}
-		if found != nil {
-			return nil
-		}
-		found = w
+	}
+	if tie {
+		return nil
 	}
 	return found
 }
 
-func mountsAny(cs *parsers.ComposeService, files []string) bool {
+// mountScore says how specifically cs mounts one of files: 0 not at all, else the length
+// of the mounted path, with a mount of the file itself above any directory.
+func mountScore(cs *parsers.ComposeService, files []string) int {
+	score := 0
 	for _, mt := range cs.Mounts {
 		for _, f := range files {
-			if f == mt.Path || mt.Path == "." || strings.HasPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/") {
-				return true
+			switch {
+			case f == mt.Path:
+				score = max(score, 1<<20+len(mt.Path))
+			case mt.Path == ".":
+				score = max(score, 1)
+			case strings.HasPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/"):
+				score = max(score, len(mt.Path)+1)
 			}
 		}
 	}
-	return false
+	return score
 }
 
 // resolveCompose finds the service an upstream target of a proxy running in service

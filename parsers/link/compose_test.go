@@ -43,6 +43,8 @@ services:
   app:
     build: .
     command: ["gunicorn", "-b", ":8000", "app.wsgi"]
+    volumes:
+      - .:/code # the whole repository, nginx/ included: the proxy's own mount is closer
     networks:
       back:
         aliases: [api.internal]
