@@ -21,12 +21,17 @@ server's own graceful timeout (gunicorn `+"`--graceful-timeout`"+`, default 30s;
 handler budget of the routes that reach the service (.no502.yaml `+"`routes:`"+`), whichever is
 shorter: requests end by then either way. A server that drains without a bound of its own
 (uvicorn, nginx and Caddy by default) is held to the budget alone; with neither known, the
-check stays silent. There is no preStop in Compose, and the proxy does not take the
-container out of rotation first: the kill is what cuts requests.
+check stays silent, and so does it for a server started from a shell script that runs other
+commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell. There
+is no preStop in Compose, and the proxy does not take the container out of rotation first:
+the kill is what cuts requests.
 
 **Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time (a snippet; written as an edit once
 Compose fixes are edits).
-`, composeSources)
+`, composeSources+`- gunicorn --graceful-timeout (default 30s): https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout
+- uvicorn --timeout-graceful-shutdown (no default: waits for every request):
+  https://www.uvicorn.org/settings/
+`)
 	Register(stopSignalNotGraceful)
 }
 
@@ -108,10 +113,12 @@ them exit without finishing the requests in flight; the proxy in front answers 5
 | gunicorn | SIGTERM | SIGINT, SIGQUIT |
 | uvicorn | SIGTERM, SIGINT | SIGQUIT (not handled: the process dies) |
 | nginx | SIGQUIT | SIGTERM, SIGINT |
-| Caddy | SIGTERM, SIGINT | SIGQUIT |
+| Caddy 2 | SIGTERM, SIGINT | SIGQUIT |
 | Spring Boot (JVM) | SIGTERM, SIGINT | SIGQUIT does not stop the JVM (a thread dump): Docker waits stop_grace_period, then SIGKILL |
 
-SIGKILL cannot be handled by anything. Only a ` + "`stop_signal`" + ` written in the compose file is
+SIGKILL cannot be handled by anything. A server started from a shell script that runs other
+commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `) is not judged: the
+signal goes to the shell, not to the server. Only a ` + "`stop_signal`" + ` written in the compose file is
 judged, for the services a proxy of the linted configs forwards to (or that run the proxy
 itself, behind another one): without it the image's STOPSIGNAL applies (the official nginx
 image sets SIGQUIT), which the files do not show.
@@ -123,7 +130,8 @@ edits).
 
 - gunicorn signals: https://docs.gunicorn.org/en/stable/signals.html
 - nginx signals (QUIT graceful, TERM/INT fast): https://nginx.org/en/docs/control.html
-- Caddy signals: https://caddyserver.com/docs/command-line
+- Caddy 2: SIGQUIT "quitting process immediately", SIGTERM "shutting down apps, then
+  terminating": https://github.com/caddyserver/caddy/blob/master/sigtrap_posix.go
 - uvicorn handles SIGINT and SIGTERM (uvicorn/server.py HANDLED_SIGNALS):
   https://github.com/encode/uvicorn/blob/master/uvicorn/server.py
 - JVM: SIGQUIT prints a thread dump: https://docs.oracle.com/en/java/javase/21/troubleshoot/diagnostic-tools.html
