@@ -20,8 +20,9 @@ import (
 // Upstream hosts then resolve as Docker's embedded DNS resolves them for the proxy's
 // container: a service name (or a network alias) of the same project on a network both
 // services join. The port must be one the service declares (ports: target or expose:)
-// unless it declares none. As for Kubernetes Service names, a backend is linked only when
-// every active target resolves.
+// unless it declares none. A proxy on the host's network (network_mode: host) reaches
+// 127.0.0.1:port, which is the service publishing that port. As for Kubernetes Service
+// names, a backend is linked only when every active target resolves.
 func linkCompose(m *parsers.Model) {
 	var services []*parsers.Workload
 	for _, w := range m.Workloads {
@@ -136,6 +137,9 @@ func mountScore(cs *parsers.ComposeService, files []string) int {
 // from names, as Docker's DNS answers inside from's container; nil when it does not
 // resolve to exactly one service.
 func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload {
+	if t.Local && !t.Unix && from.Compose.NetworkMode.Known() && from.Compose.NetworkMode.Value == "host" {
+		return publishing(from, t.Port)
+	}
 	if t.IP || t.Unix || t.Local || t.Host == "" {
 		return nil
 	}
@@ -153,6 +157,26 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 				return nil
 			}
 			found = w
+		}
+	}
+	return found
+}
+
+// publishing finds the one service of from's projects that publishes port on the host:
+// what a proxy on the host's network (network_mode: host) reaches at 127.0.0.1:port.
+func publishing(from *parsers.Workload, port string) *parsers.Workload {
+	var found *parsers.Workload
+	for _, p := range from.Compose.Projects {
+		for _, w := range p.Services {
+			for _, pub := range w.Compose.Published {
+				if w == from || pub.Value != port {
+					continue
+				}
+				if found != nil && found != w {
+					return nil
+				}
+				found = w
+			}
 		}
 	}
 	return found

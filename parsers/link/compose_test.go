@@ -178,3 +178,38 @@ services:
 		}
 	}
 }
+
+// A proxy on the host's network reaches a service by the port it publishes.
+func TestComposeHostNetwork(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    network_mode: host
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  app:
+    build: .
+    command: uvicorn main:app --host 0.0.0.0 --port 8000
+    ports: ["127.0.0.1:8001:8000"]
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        server_name h.example.com;
+        location / { proxy_pass http://127.0.0.1:8001; }
+        location /other/ { proxy_pass http://127.0.0.1:8000; }
+    }
+}
+`,
+	}, nil)
+	got := served(m)
+	if g := got["127.0.0.1:8001"]; len(g) != 1 || g[0] != "app" {
+		t.Errorf("127.0.0.1:8001 reaches %v, want app (published 8001)", g)
+	}
+	if g := got["127.0.0.1:8000"]; len(g) != 0 {
+		t.Errorf("127.0.0.1:8000 reaches %v: nothing publishes 8000", g)
+	}
+}
