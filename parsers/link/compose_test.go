@@ -1,6 +1,7 @@
 package link_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/no502/no502/parsers"
@@ -89,7 +90,7 @@ b.example.com {
 `,
 	}, nil)
 	for _, d := range m.Diags {
-		if d.Severity == "error" {
+		if fmt.Sprint(d.Severity) == "error" {
 			t.Errorf("diag: %s", d)
 		}
 	}
