@@ -11,6 +11,7 @@ const (
 	FormatCaddy     = "caddy"
 	FormatTerraform = "terraform"
 	FormatK8s       = "k8s"
+	FormatCompose   = "compose"
 )
 
 // File is one source file that was read. Src is kept so reports can show the offending
@@ -390,6 +391,9 @@ type Workload struct {
 	// Claims are the PersistentVolumeClaims the pod template mounts (spec.volumes; not a
 	// StatefulSet's volumeClaimTemplates, which give each pod its own).
 	Claims []*Claim
+	// Compose is set on a Docker Compose service (Format compose): what only Compose
+	// says (compose.go).
+	Compose *ComposeService
 }
 
 // Claim is a PersistentVolumeClaim a workload's pods share.

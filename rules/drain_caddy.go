@@ -39,7 +39,8 @@ func runProxyShutdownUnbounded(p *Pass) {
 		}
 		front := ""
 		switch edge, ok := p.Config.EdgeFor(h); {
-		case h.Workload != nil:
+		case h.Workload != nil && (h.Workload.Format != parsers.FormatCompose || h.Workload.Served):
+			// A Caddy at the edge of a Compose stack has nothing in front to answer 502.
 			front = fmt.Sprintf("Caddy runs in %s %s", h.Workload.Kind, h.Workload.Name)
 		case ok:
 			front = fmt.Sprintf("%s is in front of Caddy (%s)", upperFirst(edge.Value), edge.Describe())

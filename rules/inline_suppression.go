@@ -14,7 +14,7 @@ var InlineSuppression = &Rule{
 	Category: Meta,
 	Severity: Error,
 	Summary:  "With --strict: a no502:ignore comment or no502.dev/ignore annotation, which strict runs refuse",
-	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
+	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s, parsers.FormatCompose},
 	Run:      func(*Pass) {},
 	Doc: `# inline-suppression
 

@@ -155,8 +155,13 @@ func intOrPercent(v string, n int, roundUp bool) (int, bool) {
 	return i, err == nil && i >= 0
 }
 
-// workloadName names a workload in messages: "Deployment web".
-func workloadName(w *parsers.Workload) string { return string(w.Kind) + " " + w.Name }
+// workloadName names a workload in messages: "Deployment web", "Compose service web".
+func workloadName(w *parsers.Workload) string {
+	if w.Kind == parsers.KindComposeService {
+		return "Compose service " + w.Name
+	}
+	return string(w.Kind) + " " + w.Name
+}
 
 // containerName names a container in messages.
 func containerName(w *parsers.Workload, c *parsers.Container) string {

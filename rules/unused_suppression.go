@@ -13,7 +13,7 @@ var UnusedSuppression = &Rule{
 	Category: Meta,
 	Severity: Info,
 	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
-	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s},
+	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s, parsers.FormatCompose},
 	Run:      func(*Pass) {},
 	Doc: `# unused-suppression
 

@@ -61,7 +61,7 @@ func scanSuppressions(f *parsers.File) []*directive {
 // keeps comment text but not where it is.
 func commentStarts(f *parsers.File, lines []span) []int {
 	starts := make([]int, len(lines))
-	if f.Format == parsers.FormatK8s {
+	if f.Format == parsers.FormatK8s || f.Format == parsers.FormatCompose {
 		for i, ln := range lines {
 			starts[i] = yamlCommentStart(f.Src[ln.start:ln.end])
 		}
@@ -96,7 +96,7 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 		cstart := starts[i]
 		commentOnly := isCommentOnly(i)
 		trimmed := bytes.TrimSpace(text)
-		if top && len(trimmed) > 0 && !commentOnly && !(f.Format == parsers.FormatK8s && string(trimmed) == "---") {
+		if top && len(trimmed) > 0 && !commentOnly && !((f.Format == parsers.FormatK8s || f.Format == parsers.FormatCompose) && string(trimmed) == "---") {
 			top = false
 		}
 		if cstart < 0 || !bytes.Contains(text[cstart:], []byte(ignoreMarker)) {

@@ -2,7 +2,9 @@
 // every format parser has run: nginx and Caddy upstreams named by Kubernetes Service DNS
 // names → the Service → its workloads; nginx or Caddy config held in a ConfigMap → the
 // workload that mounts it (so that proxy runs with that pod's grace period, behind that
-// pod's Services); app servers detected from container command lines; and what
+// pod's Services); nginx or Caddy config bind-mounted into a Docker Compose service →
+// that service, and its upstreams by service name → the services they name; app
+// servers detected from container command lines; and what
 // .no502.yaml declares where no file says it (chain:, backends:).
 //
 // Links made inside one format stay with its parser (Ingress → Service → workload in
@@ -22,6 +24,7 @@ func Link(m *parsers.Model, embedded []parsers.Embedded, d *parsers.Declared) {
 	detectApps(m)
 	linkCloudNames(m)
 	linkConfigMaps(m, embedded)
+	linkCompose(m)
 	linkServiceDNS(m)
 	if d != nil {
 		linkChains(m, d.Chains)

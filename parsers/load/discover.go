@@ -17,6 +17,7 @@ import (
 
 	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/compose"
 )
 
 // candidate is a discovered file and its format.
@@ -47,6 +48,9 @@ func formatByName(path string) (format string, sniff bool) {
 		return parsers.FormatNginx, false
 	case strings.HasSuffix(lower, ".conf"):
 		return parsers.FormatNginx, true
+	case compose.IsComposeFile(base):
+		// Before the Kubernetes sniff: a compose file is never a manifest.
+		return parsers.FormatCompose, false
 	case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".json"):
 		return parsers.FormatK8s, true
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/parsers/compose"
 	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/nginx"
 	"github.com/no502/no502/parsers/terraform"
@@ -14,4 +15,5 @@ func init() {
 	formats[parsers.FormatCaddy] = caddy.Parse
 	formats[parsers.FormatTerraform] = terraform.Parse
 	formats[parsers.FormatK8s] = k8s.Parse
+	formats[parsers.FormatCompose] = compose.Parse
 }

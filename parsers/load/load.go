@@ -151,7 +151,11 @@ func Load(paths []string, opts Options) (*Result, error) {
 			return
 		}
 		if _, needSniff := formatByName(c.abs); needSniff && !sniff(c.format, c.abs, src) {
-			return
+			if c.explicit && c.format == parsers.FormatK8s && composeLooking(src) {
+				w.out[i].format = parsers.FormatCompose // see composeLooking
+			} else {
+				return
+			}
 		}
 		results[i] = readResult{in: parsers.Input{Path: c.display, Abs: c.abs, Src: src}, ok: true}
 	})
@@ -354,4 +358,14 @@ func k8sLooking(path string, src []byte) bool {
 		return strings.Contains(string(src), `"apiVersion"`) && strings.Contains(string(src), `"kind"`)
 	}
 	return yamlAPIVersion.Match(src) && yamlKind.Match(src)
+}
+
+var yamlServices = regexp.MustCompile(`(?m)^"?services"?\s*:\s*(?:#.*)?$`)
+
+// composeLooking: a YAML file named on the command line that is not a manifest but has a
+// top-level services: mapping is a compose file under another name (docker-stack.yml,
+// a file meant for docker compose -f). Walking a directory, only docker compose's own
+// names count (formatByName), as docker compose finds only those.
+func composeLooking(src []byte) bool {
+	return yamlServices.Match(src)
 }

@@ -1,0 +1,263 @@
+package compose
+
+import (
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Parse is the format parser the loader runs: it groups the compose files it is given
+// into projects as docker compose picks them (Projects), loads each, and turns every
+// service into a parsers.Workload (Kind ComposeService) with one container, so that the
+// link step can tie proxies and upstreams to it and the rules read it like any other
+// workload.
+//
+// A base file belongs to several projects when variants sit beside it (compose.yaml
+// with compose.override.yaml, and compose.yaml with compose.prod.yaml). A service that
+// no file of a variant touches is the same service in both projects: it becomes one
+// workload that lists both projects, so that its findings are not doubled and a proxy
+// config it mounts belongs to one workload.
+func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
+	m := &parsers.Model{}
+	for _, in := range inputs {
+		m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatCompose, Src: in.Src})
+	}
+	srcOf := map[string][]byte{}
+	for _, in := range inputs {
+		srcOf[in.Path] = in.Src
+	}
+	shared := map[string]*parsers.Workload{}
+	seenDiag := map[string]bool{}
+	for _, set := range Projects(inputs) {
+		p := Load(set, Options{Options: opts})
+		for _, d := range p.Diags {
+			if k := d.String(); !seenDiag[k] {
+				seenDiag[k] = true
+				m.Diags = append(m.Diags, d)
+			}
+		}
+		disp := displayer(set[0])
+		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
+		for _, s := range p.Services {
+			key := p.Dir + "\x00" + s.Name + "\x00" + declKey(s.Decls)
+			w := shared[key]
+			if w == nil {
+				w = workload(s, disp, srcOf[s.Pos.File])
+				shared[key] = w
+				m.Workloads = append(m.Workloads, w)
+			}
+			w.Compose.Projects = append(w.Compose.Projects, proj)
+			proj.Services[s.Name] = w
+		}
+	}
+	return m
+}
+
+func declKey(decls []parsers.Pos) string {
+	var b strings.Builder
+	for _, d := range decls {
+		b.WriteString(d.String())
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// displayer returns a function that shows an absolute host path the way the loader shows
+// file paths: relative to the directory the input's display path is relative to, when
+// the path lies inside it, else absolute.
+func displayer(in parsers.Input) func(string) string {
+	abs := filepath.ToSlash(absPath(in))
+	disp := filepath.ToSlash(in.Path)
+	root := ""
+	if !strings.HasPrefix(disp, "/") && strings.HasSuffix(abs, "/"+disp) {
+		root = strings.TrimSuffix(abs, disp)
+	}
+	return func(p string) string {
+		p = filepath.ToSlash(p)
+		if root != "" && strings.HasPrefix(p, root) {
+			if rel := strings.TrimPrefix(p, root); rel != "" {
+				return rel
+			}
+			return "."
+		}
+		if root != "" && p+"/" == root {
+			return "."
+		}
+		return p
+	}
+}
+
+// workload turns a merged service into the model's workload.
+func workload(s *Service, disp func(string) string, src []byte) *parsers.Workload {
+	w := &parsers.Workload{
+		Kind:             parsers.KindComposeService,
+		Format:           parsers.FormatCompose,
+		Name:             s.Name,
+		Pos:              s.Pos,
+		Block:            serviceBlock(s.Pos, src),
+		Strategy:         s.UpdateConfig.Order,
+		TerminationGrace: s.StopGracePeriod,
+		Labels:           map[string]string{},
+	}
+	for k, v := range s.Labels {
+		if v.Known() {
+			w.Labels[k] = v.Value
+		}
+	}
+	switch {
+	case s.Replicas.Explicit() || s.Replicas.Unknown:
+		w.Replicas = s.Replicas
+	case s.Scale.Explicit() || s.Scale.Unknown:
+		w.Replicas = s.Scale
+	default:
+		w.Replicas = parsers.Def(1, "Compose default: no deploy.replicas or scale")
+	}
+	c := &parsers.Container{Name: s.Name, Pos: s.Pos, Image: s.Image.Value, Env: s.Environment}
+	if s.Entrypoint.Set() && !s.Entrypoint.Null {
+		c.Command = s.Entrypoint.Args.Value
+	}
+	if s.Command.Set() && !s.Command.Null {
+		c.Args = s.Command.Args.Value
+	}
+	if len(c.Command)+len(c.Args) > 0 {
+		for range c.Command {
+			c.ArgPos = append(c.ArgPos, s.Entrypoint.Args.Pos)
+		}
+		for range c.Args {
+			c.ArgPos = append(c.ArgPos, s.Command.Args.Pos)
+		}
+	}
+	for _, p := range s.Ports {
+		if p.Target > 0 {
+			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.Target, Protocol: p.Protocol, Pos: p.Pos})
+		}
+	}
+	for _, e := range s.Expose {
+		port, proto, _ := strings.Cut(e.Value, "/")
+		if n, err := strconv.Atoi(port); err == nil && !e.Unknown {
+			c.Ports = append(c.Ports, parsers.ContainerPort{Port: n, Protocol: proto, Pos: e.Pos})
+		}
+	}
+	c.Readiness = healthProbe(s.Healthcheck)
+	w.Containers = []*parsers.Container{c}
+
+	cs := &parsers.ComposeService{
+		NetworkMode:       s.NetworkMode,
+		StopSignal:        s.StopSignal,
+		UpdateOrder:       s.UpdateConfig.Order,
+		UpdateParallelism: s.UpdateConfig.Parallelism,
+		Healthcheck: parsers.ComposeHealthcheck{
+			Pos: s.Healthcheck.Pos, Kind: string(s.Healthcheck.Kind), Test: s.Healthcheck.Test,
+			Interval: s.Healthcheck.Interval, Timeout: s.Healthcheck.Timeout, StartPeriod: s.Healthcheck.StartPeriod,
+			Retries: s.Healthcheck.Retries, Disable: s.Healthcheck.Disable,
+		},
+	}
+	if !s.NetworkMode.Pos.IsValid() && !s.NetworkMode.Unknown {
+		if len(s.Networks) == 0 {
+			cs.Networks = []parsers.ComposeNetwork{{Name: "default"}}
+		}
+		for _, n := range s.Networks {
+			net := parsers.ComposeNetwork{Name: n.Name}
+			for _, a := range n.Aliases {
+				if a.Known() {
+					net.Aliases = append(net.Aliases, a.Value)
+				}
+			}
+			cs.Networks = append(cs.Networks, net)
+		}
+	}
+	for _, v := range s.Volumes {
+		switch {
+		case v.Type == MountBind && v.HostPath != "":
+			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(v.HostPath), Target: v.Target.Value, Pos: v.Pos})
+		case v.Type == MountVolume && v.Source.Known() && v.Source.Value != "" && !v.ReadOnly:
+			cs.DataVolumes = append(cs.DataVolumes, parsers.ComposeMount{Path: v.Source.Value, Target: v.Target.Value, Pos: v.Pos})
+		}
+	}
+	for _, f := range s.Configs {
+		if f.HostPath != "" {
+			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(f.HostPath), Target: f.Target.Value, Pos: f.Pos})
+		}
+	}
+	for _, d := range s.DependsOn {
+		cs.DependsOn = append(cs.DependsOn, parsers.ComposeDependency{Service: d.Service, Pos: d.Pos, Condition: d.Condition})
+	}
+	for _, p := range s.Ports {
+		if p.Published != "" && !p.Unknown {
+			cs.Published = append(cs.Published, parsers.Set(p.Published, p.Pos, p.Text))
+		}
+	}
+	sort.SliceStable(cs.Mounts, func(i, j int) bool { return cs.Mounts[i].Path < cs.Mounts[j].Path })
+	w.Compose = cs
+	return w
+}
+
+// healthProbe describes a healthcheck with a command of its own as the model's probe: an
+// exec probe (a CMD-SHELL test runs as /bin/sh -c), checked every interval, failing after
+// retries failures. nil when the healthcheck is the image's, or disabled.
+func healthProbe(h Healthcheck) *parsers.Probe {
+	if !h.Test.Pos.IsValid() || h.Test.Unknown || (h.Disable.Known() && h.Disable.Value) {
+		return nil
+	}
+	var cmd []string
+	switch h.Kind {
+	case HealthCmd:
+		cmd = h.Test.Value
+	case HealthCmdShell:
+		cmd = append([]string{"/bin/sh", "-c"}, h.Test.Value...)
+	default:
+		return nil
+	}
+	return &parsers.Probe{
+		Pos:              h.Pos,
+		Handler:          "exec",
+		Command:          cmd,
+		InitialDelay:     h.StartPeriod,
+		Period:           h.Interval,
+		Timeout:          h.Timeout,
+		FailureThreshold: h.Retries,
+		SuccessThreshold: parsers.Def(1, "Docker: one success makes a container healthy"),
+	}
+}
+
+// serviceBlock is the byte range of a service's mapping in block-style YAML: from the
+// line of its key to the next line indented no deeper than the key (comments and blank
+// lines do not end it). The graph marks a service that has a finding anywhere inside.
+func serviceBlock(key parsers.Pos, src []byte) parsers.Pos {
+	start := int(key.Offset)
+	if !key.IsValid() || start < 0 || start > len(src) {
+		return parsers.Pos{File: key.File}
+	}
+	lineStart := start
+	for lineStart > 0 && src[lineStart-1] != '\n' {
+		lineStart--
+	}
+	indent := start - lineStart
+	end := len(src)
+	i := start
+	for i < len(src) && src[i] != '\n' {
+		i++
+	}
+	for i < len(src) {
+		next := i + 1
+		j := next
+		for j < len(src) && src[j] == ' ' {
+			j++
+		}
+		if j >= len(src) {
+			break
+		}
+		if src[j] != '\n' && src[j] != '\r' && src[j] != '#' && j-next <= indent {
+			end = next
+			break
+		}
+		i = j
+		for i < len(src) && src[i] != '\n' {
+			i++
+		}
+	}
+	return parsers.ByteRange(key.File, lineStart, end)
+}

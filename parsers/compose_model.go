@@ -1,0 +1,77 @@
+package parsers
+
+// KindComposeService is Workload.Kind of a Docker Compose service.
+const KindComposeService WorkloadKind = "ComposeService"
+
+// ComposeService is what a Docker Compose service says beyond the fields every Workload
+// has: the projects it belongs to and the names and networks other containers reach it
+// by (for the link step), the proxy configs it mounts from the repository, and the
+// settings only the Compose rules read.
+type ComposeService struct {
+	// Projects are the file sets (base + override) that define this service the same
+	// way; a service no override touches is shared by every set of its directory.
+	Projects []*ComposeProject
+	// Networks are the networks it joins ("default" when it names none); nil when
+	// network_mode puts it elsewhere (host, none, another container's).
+	Networks []ComposeNetwork
+	// NetworkMode is network_mode when set.
+	NetworkMode Setting[string]
+	// Mounts are the bind mounts and file configs whose source is in the linted tree.
+	Mounts []ComposeMount
+	// DataVolumes are the named volumes it mounts read-write (Path is the volume's
+	// name): state that a second container on the host would share.
+	DataVolumes []ComposeMount
+
+	StopSignal        Setting[string]
+	UpdateOrder       Setting[string]
+	UpdateParallelism Setting[int]
+	// Healthcheck is the healthcheck: attribute (Pos invalid when the image's applies).
+	Healthcheck ComposeHealthcheck
+	DependsOn   []ComposeDependency
+	// Published are the host ports it publishes as written ("8000", "8000-8010").
+	Published []Setting[string]
+}
+
+// ComposeProject is one set of compose files merged into a project.
+type ComposeProject struct {
+	Dir      string   // the project directory, as displayed
+	Files    []string // the files merged, base first
+	Services map[string]*Workload
+}
+
+// ComposeNetwork is a network a service joins, with its aliases there.
+type ComposeNetwork struct {
+	Name    string
+	Aliases []string
+}
+
+// ComposeMount is a file or directory of the linted tree mounted into a service.
+type ComposeMount struct {
+	// Path is the host path as the loader displays file paths (relative to the working
+	// directory when inside it): a mounted file's path, or a directory whose files are
+	// all mounted.
+	Path   string
+	Target string
+	Pos    Pos
+}
+
+// ComposeHealthcheck is a service's healthcheck: attribute.
+type ComposeHealthcheck struct {
+	Pos Pos
+	// Kind is CMD, CMD-SHELL or NONE; "" when the test is the image's.
+	Kind string
+	// Test is the argv after CMD, or the one shell string after CMD-SHELL.
+	Test        Setting[[]string]
+	Interval    Duration
+	Timeout     Duration
+	StartPeriod Duration
+	Retries     Setting[int]
+	Disable     Setting[bool]
+}
+
+// ComposeDependency is one depends_on entry.
+type ComposeDependency struct {
+	Service   string
+	Pos       Pos
+	Condition Setting[string] // service_started (default), service_healthy, service_completed_successfully
+}

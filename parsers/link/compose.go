@@ -1,0 +1,250 @@
+package link
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// linkCompose ties nginx and Caddy configs to the Docker Compose services that run them
+// and to the services they forward to.
+//
+// A config file bind-mounted into a service (a volumes: entry of the file or of a
+// directory holding it, or a configs: entry whose file: it is) is that service's proxy:
+// its hops run there (Hop.Workload), and the container gets the proxy's own timeouts as
+// its app server, as for a ConfigMap mounted into a pod. The most specific mount decides
+// (mountingService); a file two services mount alike is tied to neither: which one
+// answers cannot be known.
+//
+// Upstream hosts then resolve as Docker's embedded DNS resolves them for the proxy's
+// container: a service name (or a network alias) of the same project on a network both
+// services join. The port must be one the service declares (ports: target or expose:)
+// unless it declares none. A proxy on the host's network (network_mode: host) reaches
+// 127.0.0.1:port, which is the service publishing that port. As for Kubernetes Service
+// names, a backend is linked only when every active target resolves.
+func linkCompose(m *parsers.Model) {
+	var services []*parsers.Workload
+	for _, w := range m.Workloads {
+		if w.Compose != nil {
+			services = append(services, w)
+		}
+	}
+	if len(services) == 0 {
+		return
+	}
+	ran := map[*parsers.Workload][]*parsers.Hop{}
+	for _, h := range m.Hops {
+		if h.Workload != nil || (h.Kind != parsers.HopNginx && h.Kind != parsers.HopCaddy) {
+			continue
+		}
+		w := mountingService(m, services, h)
+		if w == nil {
+			continue
+		}
+		h.Workload = w
+		if c := proxyContainer(w, h.Format); c != nil {
+			c.App = proxyApp(h, c)
+		}
+		ran[w] = append(ran[w], h)
+	}
+	for w, hops := range ran {
+		for _, h := range hops {
+			for _, r := range h.Routes {
+				be := r.Backend
+				if be == nil || be.Service != nil || len(be.Workloads) > 0 {
+					continue
+				}
+				var targets []*parsers.Workload
+				active := 0
+				for _, t := range be.Targets {
+					if t.Backup || t.Down {
+						continue
+					}
+					active++
+					if x := resolveCompose(w, t); x != nil {
+						targets = append(targets, x)
+					}
+				}
+				if active == 0 || len(targets) != active {
+					continue
+				}
+				for _, x := range targets {
+					addWorkload(be, x)
+				}
+			}
+		}
+	}
+	// A backend that reaches a service running a proxy leads to that proxy (Caddy in
+	// front of nginx in front of the app).
+	for _, be := range m.Backends {
+		for _, w := range be.Workloads {
+			for _, h := range ran[w] {
+				addHop(be, h)
+			}
+		}
+	}
+}
+
+// mountingService returns the Compose service that mounts the file defining hop h (or a
+// file that includes it), or nil. The most specific mount decides: a service that mounts
+// the file itself wins over one that mounts a directory holding it (a dev service that
+// mounts the whole repository, .:/app, does not run the nginx.conf in it), and a deeper
+// directory over a shallower one; two services mounting it alike are not one answer.
+func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.Hop) *parsers.Workload {
+	files := []string{h.Block.File}
+	for f := m.File(h.Block.File); f != nil && f.IncludedBy != nil && len(files) < 100; f = m.File(f.IncludedBy.File) {
+		files = append(files, f.IncludedBy.File)
+	}
+	var found *parsers.Workload
+	best, tie := 0, false
+	for _, w := range services {
+		score := mountScore(w.Compose, files)
+		switch {
+		case score == 0 || score < best:
+		case score == best:
+			tie = true
+		default:
+			found, best, tie = w, score, false
+		}
+	}
+	if tie {
+		return nil
+	}
+	return found
+}
+
+// mountScore says how specifically cs mounts one of files: 0 not at all, else the length
+// of the mounted path, with a mount of the file itself above any directory.
+func mountScore(cs *parsers.ComposeService, files []string) int {
+	score := 0
+	for _, mt := range cs.Mounts {
+		for _, f := range files {
+			switch {
+			case f == mt.Path:
+				score = max(score, 1<<20+len(mt.Path))
+			case mt.Path == ".":
+				score = max(score, 1)
+			case strings.HasPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/"):
+				score = max(score, len(mt.Path)+1)
+			}
+		}
+	}
+	return score
+}
+
+// resolveCompose finds the service an upstream target of a proxy running in service
+// from names, as Docker's DNS answers inside from's container; nil when it does not
+// resolve to exactly one service.
+func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload {
+	if t.Local && !t.Unix && from.Compose.NetworkMode.Known() && from.Compose.NetworkMode.Value == "host" {
+		return publishing(from, t.Port)
+	}
+	if t.IP || t.Unix || t.Local || t.Host == "" {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(t.Host), ".")
+	var found *parsers.Workload
+	for _, p := range from.Compose.Projects {
+		for _, w := range p.Services {
+			if w == from || !answers(w, host, sharedNetworks(from, w, p)) {
+				continue
+			}
+			if !listensOn(w, t.Port) {
+				return nil
+			}
+			if found != nil && found != w {
+				return nil
+			}
+			found = w
+		}
+	}
+	return found
+}
+
+// publishing finds the one service of from's projects that publishes port on the host:
+// what a proxy on the host's network (network_mode: host) reaches at 127.0.0.1:port.
+func publishing(from *parsers.Workload, port string) *parsers.Workload {
+	var found *parsers.Workload
+	for _, p := range from.Compose.Projects {
+		for _, w := range p.Services {
+			for _, pub := range w.Compose.Published {
+				if w == from || pub.Value != port {
+					continue
+				}
+				if found != nil && found != w {
+					return nil
+				}
+				found = w
+			}
+		}
+	}
+	return found
+}
+
+// answers reports whether host is w's service name, or an alias of w on one of nets.
+func answers(w *parsers.Workload, host string, nets []string) bool {
+	if len(nets) == 0 {
+		return false
+	}
+	if strings.ToLower(w.Name) == host {
+		return true
+	}
+	for _, n := range w.Compose.Networks {
+		for _, shared := range nets {
+			if n.Name != shared {
+				continue
+			}
+			for _, a := range n.Aliases {
+				if strings.ToLower(a) == host {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sharedNetworks are the networks both services join (for network_mode: service:x, x's).
+func sharedNetworks(a, b *parsers.Workload, p *parsers.ComposeProject) []string {
+	an, bn := networksOf(a, p), networksOf(b, p)
+	var out []string
+	for _, x := range an {
+		for _, y := range bn {
+			if x.Name == y.Name {
+				out = append(out, x.Name)
+			}
+		}
+	}
+	return out
+}
+
+func networksOf(w *parsers.Workload, p *parsers.ComposeProject) []parsers.ComposeNetwork {
+	mode := w.Compose.NetworkMode
+	if mode.Known() && strings.HasPrefix(mode.Value, "service:") {
+		if x := p.Services[strings.TrimPrefix(mode.Value, "service:")]; x != nil && x != w && x.Compose.NetworkMode.Value == "" {
+			return x.Compose.Networks
+		}
+		return nil
+	}
+	return w.Compose.Networks
+}
+
+// listensOn reports whether the service takes connections on port (as written in the
+// upstream address): a port it declares, or any port when it declares none.
+func listensOn(w *parsers.Workload, port string) bool {
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return false
+	}
+	declared := false
+	for _, c := range w.Containers {
+		for _, p := range c.Ports {
+			declared = true
+			if p.Port == n {
+				return true
+			}
+		}
+	}
+	return !declared
+}

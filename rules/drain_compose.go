@@ -1,0 +1,267 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/appserver"
+)
+
+func init() {
+	alsoCompose(gracePeriodTooShort, runStopGraceCompose, "stop_grace_period (default 10s) shorter than the app's drain", `
+A Compose service's `+"`stop_grace_period`"+` (default 10s) is its grace period: `+"`docker compose stop`"+`,
+`+"`down`"+`, `+"`restart`"+` and every `+"`up`"+` that recreates the container send the stop signal and, that
+long after, SIGKILL. It is checked for the services a proxy of the linted configs forwards
+to, against how long the app may still be finishing requests after the signal: the app
+server's own graceful timeout (gunicorn `+"`--graceful-timeout`"+`, default 30s; uvicorn
+`+"`--timeout-graceful-shutdown`"+`; nginx `+"`worker_shutdown_timeout`"+`; Caddy `+"`grace_period`"+`) and the
+handler budget of the routes that reach the service (.no502.yaml `+"`routes:`"+`), whichever is
+shorter: requests end by then either way. A server that drains without a bound of its own
+(uvicorn, nginx and Caddy by default) is held to the budget alone; with neither known, the
+check stays silent, and so does it for a server started from a shell script that runs other
+commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell. There
+is no preStop in Compose, and the proxy does not take the container out of rotation first:
+the kill is what cuts requests.
+
+**Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time (a snippet; written as an edit once
+Compose fixes are edits).
+`, composeSources+`- gunicorn --graceful-timeout (default 30s): https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout
+- uvicorn --timeout-graceful-shutdown (no default: waits for every request):
+  https://www.uvicorn.org/settings/
+`)
+	Register(stopSignalNotGraceful)
+}
+
+// unboundedDrain are the servers that, on their graceful signal, wait for every
+// in-flight request without a deadline of their own unless configured: uvicorn without
+// --timeout-graceful-shutdown, nginx without worker_shutdown_timeout, Caddy without
+// grace_period.
+var unboundedDrain = map[string]bool{appserver.Uvicorn: true, appserver.Nginx: true, appserver.Caddy: true}
+
+func runStopGraceCompose(p *Pass) {
+	for _, w := range composeWorkloads(p.Model) {
+		g := w.TerminationGrace
+		if !g.Known() {
+			continue
+		}
+		c := w.Containers[0]
+		if shellWrapped(c) {
+			continue // the stop signal may never reach the server: see shellWrapped
+		}
+		app, hasApp := appGrace(c)
+		if hasApp && app.Value <= 0 {
+			hasApp = false
+		}
+		budget, hasBudget := composeBudget(p, w)
+		if hasBudget && !hasApp && (c.App == nil || !unboundedDrain[c.App.Name]) {
+			hasBudget = false // how this app stops is not known: it may not drain at all
+		}
+		var need time.Duration
+		var why string
+		var related []Related
+		switch {
+		case hasApp && hasBudget && budget.HandlerTimeout.Value < app.Value:
+			need = budget.HandlerTimeout.Value
+			why = fmt.Sprintf("the handler budget %s of the routes that reach it (%s drains for up to %s, %s)",
+				parsers.Seconds(need), c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
+			related = append(related, BudgetRelated(budget))
+		case hasApp:
+			need = app.Value
+			why = fmt.Sprintf("%s's graceful timeout %s (%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
+			if app.Explicit() {
+				related = append(related, Related{Pos: app.Pos, Message: c.App.Name + " graceful timeout " + parsers.Seconds(app.Value)})
+			}
+		case hasBudget:
+			need = budget.HandlerTimeout.Value
+			why = fmt.Sprintf("the handler budget %s of the routes that reach it (%s drains without a deadline of its own)",
+				parsers.Seconds(need), c.App.Name)
+			related = append(related, BudgetRelated(budget))
+		default:
+			continue
+		}
+		if need <= 0 || g.Value >= need {
+			continue
+		}
+		want := need + 10*time.Second
+		p.Report(Finding{
+			Pos: writtenOr(g, w.Pos),
+			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off requests the app is still finishing, and %s answers 502 for them. Set stop_grace_period: %s.",
+				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want)),
+			Related: related,
+			Fix:     composeFix("give the container time to drain", w, "stop_grace_period: "+parsers.FormatDuration(want)),
+		})
+	}
+}
+
+var stopSignalNotGraceful = &Rule{
+	ID:       "stop-signal-not-graceful",
+	Category: Drain,
+	Severity: Error,
+	Summary:  "A Compose service's stop_signal makes its server quit at once instead of draining in-flight requests",
+	Formats:  []string{parsers.FormatCompose},
+	Doc: `# stop-signal-not-graceful
+
+` + "`stop_signal`" + ` is what Docker sends a container on ` + "`docker compose stop`" + `, ` + "`down`" + `, ` + "`restart`" + ` and on
+every ` + "`up`" + ` that recreates it. Servers treat signals differently, and the wrong one makes
+them exit without finishing the requests in flight; the proxy in front answers 502 for them:
+
+| server | graceful | quits at once |
+|---|---|---|
+| gunicorn | SIGTERM | SIGINT, SIGQUIT |
+| uvicorn | SIGTERM, SIGINT | SIGQUIT (not handled: the process dies) |
+| nginx | SIGQUIT | SIGTERM, SIGINT |
+| Caddy 2 | SIGTERM, SIGINT | SIGQUIT |
+| Spring Boot (JVM) | SIGTERM, SIGINT | SIGQUIT does not stop the JVM (a thread dump): Docker waits stop_grace_period, then SIGKILL |
+
+SIGKILL cannot be handled by anything. A server started from a shell script that runs other
+commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `) is not judged: the
+signal goes to the shell, not to the server. Only a ` + "`stop_signal`" + ` written in the compose file is
+judged, for the services a proxy of the linted configs forwards to (or that run the proxy
+itself, behind another one): without it the image's STOPSIGNAL applies (the official nginx
+image sets SIGQUIT), which the files do not show.
+
+**Fix:** the server's graceful signal (a snippet for now; an edit once Compose fixes are
+edits).
+
+## Sources
+
+- gunicorn signals: https://docs.gunicorn.org/en/stable/signals.html
+- nginx signals (QUIT graceful, TERM/INT fast): https://nginx.org/en/docs/control.html
+- Caddy 2: SIGQUIT "quitting process immediately", SIGTERM "shutting down apps, then
+  terminating": https://github.com/caddyserver/caddy/blob/master/sigtrap_posix.go
+- uvicorn handles SIGINT and SIGTERM (uvicorn/server.py HANDLED_SIGNALS):
+  https://github.com/encode/uvicorn/blob/master/uvicorn/server.py
+- JVM: SIGQUIT prints a thread dump: https://docs.oracle.com/en/java/javase/21/troubleshoot/diagnostic-tools.html
+` + composeSources,
+	Run: runStopSignalNotGraceful,
+}
+
+// gracefulSignals are the signals each server drains on, and quickSignals those it quits
+// on without draining (documented in the rule's page).
+var (
+	gracefulSignals = map[string][]string{
+		appserver.Gunicorn: {"TERM"},
+		appserver.Uvicorn:  {"TERM", "INT"},
+		appserver.Nginx:    {"QUIT"},
+		appserver.Caddy:    {"TERM", "INT"},
+		appserver.Spring:   {"TERM", "INT"},
+	}
+	quickSignals = map[string][]string{
+		appserver.Gunicorn: {"INT", "QUIT"},
+		appserver.Uvicorn:  {"QUIT"},
+		appserver.Nginx:    {"TERM", "INT"},
+		appserver.Caddy:    {"QUIT"},
+		appserver.Spring:   {"QUIT"},
+	}
+)
+
+// signalName normalises "SIGTERM", "term", "15" to "TERM"; "" when not recognised.
+func signalName(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if n, err := strconv.Atoi(s); err == nil {
+		switch n {
+		case 2:
+			return "INT"
+		case 3:
+			return "QUIT"
+		case 9:
+			return "KILL"
+		case 15:
+			return "TERM"
+		}
+		return ""
+	}
+	s = strings.TrimPrefix(s, "SIG")
+	switch s {
+	case "INT", "QUIT", "KILL", "TERM", "HUP", "USR1", "USR2", "WINCH", "STOP":
+		return s
+	}
+	return ""
+}
+
+func runStopSignalNotGraceful(p *Pass) {
+	for _, w := range composeWorkloads(p.Model) {
+		sig := w.Compose.StopSignal
+		if !sig.Explicit() {
+			continue
+		}
+		name := signalName(sig.Value)
+		c := w.Containers[0]
+		var msg, want string
+		switch {
+		case name == "KILL":
+			msg = fmt.Sprintf("stop_signal %s of %s kills the container at once: nothing can handle SIGKILL, so every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them.",
+				sig.Value, composeService(w), composeProxies(p.Model, w))
+			want = "SIGTERM"
+			if c.App != nil && len(gracefulSignals[c.App.Name]) > 0 {
+				want = "SIG" + gracefulSignals[c.App.Name][0]
+			}
+			msg += " Use stop_signal: " + want + "."
+		case c.App != nil && name != "" && contains(quickSignals[c.App.Name], name) && !shellWrapped(c):
+			want = "SIG" + gracefulSignals[c.App.Name][0]
+			how := "shut down at once"
+			if c.App.Name == appserver.Spring {
+				how = "print a thread dump and keep running until Docker's SIGKILL"
+			}
+			msg = fmt.Sprintf("stop_signal %s of %s makes %s %s (its graceful shutdown is on %s): every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them. Use stop_signal: %s.",
+				sig.Value, composeService(w), c.App.Name, how, strings.Join(prefixed(gracefulSignals[c.App.Name]), " or "), composeProxies(p.Model, w), want)
+		default:
+			continue
+		}
+		var related []Related
+		if c.App != nil && c.App.Pos.IsValid() {
+			related = append(related, Related{Pos: c.App.Pos, Message: "the container runs " + c.App.Name})
+		}
+		p.Report(Finding{
+			Pos:     sig.Pos,
+			Message: msg,
+			Related: related,
+			Fix:     composeFix("stop with the server's graceful signal", w, "stop_signal: "+want),
+		})
+	}
+}
+
+func prefixed(sigs []string) []string {
+	out := make([]string, len(sigs))
+	for i, s := range sigs {
+		out[i] = "SIG" + s
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// shellWrapped reports whether the container starts its server from a shell script that
+// runs other commands too (sh -c "migrate && gunicorn ..."), without exec. The stop
+// signal then goes to the shell, which as PID 1 ignores it unless the script traps it,
+// and whether the server is ever told to drain depends on the shell: the server's own
+// graceful timeout and signals say nothing, so the Compose drain checks stay silent.
+func shellWrapped(c *parsers.Container) bool {
+	words := append(append([]string{}, c.Command...), c.Args...)
+	for i := 0; i+2 < len(words); i++ {
+		switch cmdBase(words[i]) {
+		case "sh", "bash", "ash", "dash":
+		default:
+			continue
+		}
+		if words[i+1] != "-c" {
+			continue
+		}
+		script := words[i+2]
+		if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
+			return false
+		}
+		return strings.ContainsAny(script, ";&|\n")
+	}
+	return false
+}

@@ -1,0 +1,217 @@
+package rules
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+const composeHealthSources = `- Docker healthcheck (interval 30s, timeout 30s, retries 3; unhealthy after retries
+  consecutive failures): https://docs.docker.com/reference/dockerfile/#healthcheck;
+  https://docs.docker.com/reference/compose-file/services/#healthcheck
+- depends_on conditions (service_started by default, service_healthy):
+  https://docs.docker.com/reference/compose-file/services/#depends_on;
+  https://docs.docker.com/compose/how-tos/startup-order/
+`
+
+func init() {
+	alsoCompose(readinessCannotFail, runHealthCannotFailCompose, "a healthcheck that cannot fail", `
+A Compose `+"`healthcheck`"+` of a service a proxy forwards to is checked the same way: a test that
+always succeeds (`+"`true`"+`, `+"`exit 0`"+`, `+"`echo`"+`, `+"`CMD [\"true\"]`"+`, or a command followed by `+"`|| exit 0`"+` or
+`+"`|| true`"+`) makes Docker call the container healthy when the app cannot answer. Whatever waits
+for healthy then lets traffic reach it: `+"`depends_on: condition: service_healthy`"+`,
+`+"`docker compose up --wait`"+`, a swarm rolling update with `+"`order: start-first`"+`. The proxy answers
+502 for those requests.
+
+**Fix (Compose):** a test that fails when the app cannot serve, e.g. `+"`curl -f http://localhost:8000/health || exit 1`"+` (a snippet).
+`, composeHealthSources)
+	alsoCompose(probeSlowDetection, runHealthSlowCompose, "a healthcheck slow to notice (interval × retries)", `
+A Compose `+"`healthcheck`"+` written for a service a proxy forwards to notices a failure after
+interval × retries (Docker's defaults 30s × 3 = 90s); when that is longer than
+probe_failure_window the container stays "healthy", and in a swarm service in rotation,
+that long after it stopped answering. The image's own HEALTHCHECK (no healthcheck: in the
+compose file) is not judged.
+
+**Fix (Compose):** `+"`interval: 10s`"+` and `+"`retries: 3`"+` (a snippet).
+`, composeHealthSources)
+	Register(dependsOnNotHealthy)
+}
+
+// composeHealthCannotFail reports whether a healthcheck command cannot fail, and how to
+// say so: what alwaysSucceeds knows, and a shell script whose last alternative always
+// succeeds (curl ... || exit 0, curl ... || true).
+func composeHealthCannotFail(cmd []string) (script string, fixed string, ok bool) {
+	script = strings.Join(cmd, " ")
+	if len(cmd) >= 3 && (cmdBase(cmd[0]) == "sh" || cmdBase(cmd[0]) == "bash") && cmd[1] == "-c" {
+		script = cmd[2]
+	}
+	if alwaysSucceeds(cmd) {
+		return script, "", true
+	}
+	if !(len(cmd) >= 3 && cmd[1] == "-c") {
+		return script, "", false
+	}
+	s := strings.TrimSpace(cmd[2])
+	i := strings.LastIndex(s, "||")
+	if i < 0 {
+		return script, "", false
+	}
+	tail := strings.Join(strings.Fields(s[i+2:]), " ")
+	switch tail {
+	case "true", "/bin/true", ":", "exit 0", "echo", "exit 0;", "true;":
+		return script, strings.TrimSpace(s[:i]) + " || exit 1", true
+	}
+	return script, "", false
+}
+
+func runHealthCannotFailCompose(p *Pass) {
+	for _, w := range composeWorkloads(p.Model) {
+		c := w.Containers[0]
+		r := c.Readiness
+		if r == nil {
+			continue
+		}
+		script, fixed, ok := composeHealthCannotFail(r.Command)
+		if !ok {
+			continue
+		}
+		if fixed == "" {
+			fixed = fmt.Sprintf("curl -f http://localhost:%s/ || exit 1", healthPort(c))
+		}
+		hc := w.Compose.Healthcheck
+		p.Report(Finding{
+			Pos: writtenOr(hc.Test, r.Pos),
+			Message: fmt.Sprintf("healthcheck of %s runs `%s`, which always succeeds: Docker calls the container healthy when the app cannot answer, so what waits for healthy (depends_on: condition: service_healthy, docker compose up --wait, a swarm rolling update) lets requests reach it, and %s answers 502 for them. Make the test fail when the app cannot serve (point it at a health endpoint).",
+				composeService(w), script, composeProxies(p.Model, w)),
+			Fix: composeFix("a healthcheck that can fail (point it at the app's health endpoint)", w,
+				"healthcheck:\n  test: [\"CMD-SHELL\", "+strconv.Quote(fixed)+"]"),
+		})
+	}
+}
+
+// healthPort is the port a suggested healthcheck calls: the container's first declared
+// port, else 8000.
+func healthPort(c *parsers.Container) string {
+	for _, p := range c.Ports {
+		if p.Port > 0 {
+			return strconv.Itoa(p.Port)
+		}
+	}
+	return "8000"
+}
+
+func runHealthSlowCompose(p *Pass) {
+	limit := p.Config.ProbeFailureWindow
+	if !limit.Known() || limit.Value <= 0 {
+		return
+	}
+	for _, w := range composeWorkloads(p.Model) {
+		hc := w.Compose.Healthcheck
+		if !hc.Pos.IsValid() || hc.Kind == "NONE" || (hc.Disable.Known() && hc.Disable.Value) {
+			continue
+		}
+		if !hc.Interval.Known() || !hc.Retries.Known() || hc.Interval.Value <= 0 || hc.Retries.Value <= 0 {
+			continue
+		}
+		win := hc.Interval.Value * time.Duration(hc.Retries.Value)
+		if win <= limit.Value {
+			continue
+		}
+		pos := writtenOr(hc.Retries, writtenOr(hc.Interval, hc.Pos))
+		if hc.Interval.Explicit() && hc.Interval.Value*time.Duration(min(hc.Retries.Value, 3)) > limit.Value {
+			pos = hc.Interval.Pos
+		}
+		var related []Related
+		if limit.Explicit() {
+			related = append(related, Related{Pos: limit.Pos, Message: "probe_failure_window " + parsers.Seconds(limit.Value)})
+		}
+		interval := min(hc.Interval.Value, 10*time.Second)
+		retries := max(1, min(hc.Retries.Value, 3))
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("healthcheck of %s takes %s to notice a failure (interval %s × retries %d): the container stays healthy that long after the app stopped answering, and %s keeps getting 502 from it where anything acts on health. Keep the window within %s (%s), e.g. interval: %s, retries: %d.",
+				composeService(w), parsers.FormatDuration(win), parsers.FormatDuration(hc.Interval.Value), hc.Retries.Value,
+				composeProxies(p.Model, w), parsers.FormatDuration(limit.Value), limit.Describe(), parsers.FormatDuration(interval), retries),
+			Related: related,
+			Fix: composeFix("notice failures within "+parsers.FormatDuration(interval*time.Duration(retries)), w,
+				fmt.Sprintf("healthcheck:\n  interval: %s\n  retries: %d", parsers.FormatDuration(interval), retries)),
+		})
+	}
+}
+
+var dependsOnNotHealthy = &Rule{
+	ID:       "depends-on-not-healthy",
+	Category: Health,
+	Severity: Info,
+	Summary:  "A Compose proxy depends_on the app it forwards to without condition: service_healthy: it starts forwarding before the app listens",
+	Formats:  []string{parsers.FormatCompose},
+	Doc: `# depends-on-not-healthy
+
+A Compose service running nginx or Caddy lists the app it forwards to under ` + "`depends_on`" + `
+with the default condition ` + "`service_started`" + ` (a list entry means that too). Docker Compose then
+starts the proxy as soon as the app's container has started, which is before the app has
+loaded and listens: requests that arrive in that window (a ` + "`docker compose up`" + ` of the whole
+stack, after a reboot) get 502. ` + "`condition: service_healthy`" + ` makes Compose wait until the
+app's healthcheck passes; the app needs a healthcheck for that (the finding says when it
+has none in the compose file: its image may still define one).
+
+It is ` + "`info`" + `: the window is the stack's start, not every deploy (a recreated app does not
+restart the proxy). A proxy that does not list the app at all, or lists another service,
+is not reported.
+
+**Fix:** ` + "`depends_on: {app: {condition: service_healthy}}`" + ` and a healthcheck on the app (a
+snippet; an edit once Compose fixes are edits).
+
+## Sources
+
+` + composeHealthSources,
+	Run: runDependsOnNotHealthy,
+}
+
+func runDependsOnNotHealthy(p *Pass) {
+	for _, proxy := range p.Model.Workloads {
+		if proxy.Compose == nil || len(proxy.Compose.DependsOn) == 0 {
+			continue
+		}
+		apps := map[string]*parsers.Workload{}
+		var hop *parsers.Hop
+		for _, h := range p.Model.Hops {
+			if h.Workload != proxy {
+				continue
+			}
+			for _, r := range h.Routes {
+				if r.Backend == nil || r.Respond != nil {
+					continue
+				}
+				for _, w := range r.Backend.Workloads {
+					if w.Compose != nil && w != proxy {
+						apps[w.Name] = w
+						if hop == nil {
+							hop = h
+						}
+					}
+				}
+			}
+		}
+		for _, d := range proxy.Compose.DependsOn {
+			app := apps[d.Service]
+			if app == nil || !d.Condition.Known() || d.Condition.Value == "service_healthy" {
+				continue
+			}
+			tail := ""
+			attrs := fmt.Sprintf("depends_on:\n  %s:\n    condition: service_healthy", app.Name)
+			if app.Containers[0].Readiness == nil {
+				tail = fmt.Sprintf(" %s has no healthcheck in the compose file: give it one (service_healthy needs one, unless its image defines it).", composeService(app))
+			}
+			p.Report(Finding{
+				Pos: writtenOr(d.Condition, d.Pos),
+				Message: fmt.Sprintf("%s (%s) depends_on %s with condition %s (%s): Compose starts the proxy as soon as the app's container has started, before the app listens, and requests in that window get 502. Use condition: service_healthy.%s",
+					composeService(proxy), product(hop), app.Name, d.Condition.Value, composeOrigin(d.Condition), tail),
+				Fix: composeFix("start the proxy once the app is healthy", proxy, attrs),
+			})
+		}
+	}
+}

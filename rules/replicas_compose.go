@@ -1,0 +1,111 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+const composeReplicaSources = `- deploy.replicas and update_config (order stop-first by default, parallelism 1): Compose
+  specification, https://github.com/compose-spec/compose-spec/blob/main/deploy.md;
+  update_config is applied by docker stack deploy (swarm), not by docker compose up:
+  https://docs.docker.com/reference/cli/docker/service/update/ (--update-order),
+  https://github.com/docker/compose/issues/5013
+`
+
+func init() {
+	alsoCompose(singleReplica, runSingleReplicaCompose, "a service a proxy forwards to runs one container", `
+A Compose service that a proxy of the linted configs forwards to (an nginx.conf or
+Caddyfile mounted into another service names it as an upstream) and that runs one
+container (no `+"`deploy.replicas`"+` or `+"`scale`"+` of 2 or more) is reported too: every crash, restart
+and every `+"`docker compose up`"+` that recreates it leaves the proxy with nothing to connect to, and
+requests get 502 until the new container answers. This one finding covers the update order
+as well: with one container, `+"`update_config.order: stop-first`"+` (the default) stops it before
+the new one starts, and the fix sets both. A service nothing forwards to (a database, a
+worker, a one-shot job) is not reported.
+
+Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
+without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
+`+"`update_config.order: start-first`"+`, or a tool that scales up before it stops the old container.
+A service that publishes a fixed host port cannot run a second container on the same host
+(the finding says so). The fix is a snippet.
+`, composeReplicaSources)
+	alsoCompose(rolloutTakesAllDown, runRolloutTakesAllDownCompose, "update_config stops every container at once", `
+A Compose service a proxy forwards to, with two or more replicas, `+"`update_config.order: stop-first`"+`
+(the default) and a `+"`parallelism`"+` of 0 (all at once) or at least the replica count, has all of
+its containers stopped together by a rolling update (`+"`docker stack deploy`"+`): requests get 502
+until the new ones answer. One replica is `+"`single-replica`"+`'s finding, not this one.
+
+**Fix (Compose):** `+"`update_config: {order: start-first, parallelism: 1}`"+` (a snippet).
+`, composeReplicaSources)
+}
+
+func runSingleReplicaCompose(p *Pass) {
+	for _, w := range composeWorkloads(p.Model) {
+		n := w.Replicas
+		if !n.Known() || n.Value != 1 {
+			continue
+		}
+		what := fmt.Sprintf("%d, %s", n.Value, composeOrigin(n))
+		extra := ""
+		if fixed := fixedHostPorts(w); len(fixed) > 0 {
+			extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
+		}
+		var related []Related
+		if vols := w.Compose.DataVolumes; len(vols) > 0 {
+			var names []string
+			for _, v := range vols {
+				names = append(names, v.Path+" ("+v.Target+")")
+				related = append(related, Related{Pos: v.Pos, Message: "keeps state in volume " + v.Path})
+			}
+			extra += fmt.Sprintf(" It keeps state in volume %s, which a second container on the host would share: run two only if the app supports that, or move the state out (a database, object storage) first.", strings.Join(names, " and "))
+		}
+		order := w.Compose.UpdateOrder
+		attrs := "deploy:\n  replicas: 2\n  update_config:\n    order: start-first"
+		if order.Known() && order.Value == "start-first" {
+			attrs = "deploy:\n  replicas: 2"
+		}
+		p.Report(Finding{
+			Pos: writtenOr(n, w.Pos),
+			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and requests get 502 until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
+				composeService(w), what, composeProxies(p.Model, w), extra),
+			Related: related,
+			Fix:     composeFix("run 2 containers, new before old", w, attrs),
+		})
+	}
+}
+
+// fixedHostPorts lists the single host ports a service publishes ("8000"), which only
+// one container per host can bind.
+func fixedHostPorts(w *parsers.Workload) []string {
+	var out []string
+	for _, p := range w.Compose.Published {
+		if p.Known() && p.Value != "" && !strings.Contains(p.Value, "-") {
+			out = append(out, p.Value)
+		}
+	}
+	return out
+}
+
+func runRolloutTakesAllDownCompose(p *Pass) {
+	for _, w := range composeWorkloads(p.Model) {
+		n, order, par := w.Replicas, w.Compose.UpdateOrder, w.Compose.UpdateParallelism
+		if !n.Known() || n.Value < 2 || !order.Known() || order.Value != "stop-first" || !par.Known() {
+			continue
+		}
+		if par.Value != 0 && par.Value < n.Value {
+			continue
+		}
+		at := "all at once (parallelism 0)"
+		if par.Value != 0 {
+			at = fmt.Sprintf("%d at a time", par.Value)
+		}
+		p.Report(Finding{
+			Pos: writtenOr(par, writtenOr(order, w.Pos)),
+			Message: fmt.Sprintf("a rolling update of %s stops its containers %s before starting new ones (order %s, %s), so all %d of them are down together and %s answers 502 until the new ones answer. Use update_config order: start-first and parallelism: 1.",
+				composeService(w), at, order.Value, composeOrigin(order), n.Value, composeProxies(p.Model, w)),
+			Fix: composeFix("update one container at a time, new before old", w, "deploy:\n  update_config:\n    order: start-first\n    parallelism: 1"),
+		})
+	}
+}

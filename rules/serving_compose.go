@@ -1,0 +1,178 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Helpers of the Docker Compose checks (rules/*_compose.go). A Compose check that has
+// the same concern as a Kubernetes rule runs under that rule's ID (alsoCompose); the
+// concerns Kubernetes does not have (stop_signal, depends_on) are rules of their own.
+
+// alsoCompose extends rule r with its Compose check: run (if any) runs after the rule's
+// own, summary is added to its one-line summary, doc is the Compose section of its page
+// (inserted before "## Sources"), and sources are appended to its sources. The rule
+// files of the other formats stay as they are.
+func alsoCompose(r *Rule, run func(*Pass), summary, doc, sources string) {
+	if run != nil {
+		prev := r.Run
+		r.Run = func(p *Pass) {
+			prev(p)
+			run(p)
+		}
+	}
+	if summary != "" {
+		r.Summary += "; Compose: " + summary
+	}
+	r.Formats = append(r.Formats, parsers.FormatCompose)
+	section := "\n## Docker Compose\n\n" + strings.TrimSpace(doc) + "\n"
+	if i := strings.Index(r.Doc, "\n## Sources"); i >= 0 {
+		r.Doc = r.Doc[:i] + section + r.Doc[i:]
+	} else {
+		r.Doc += section
+	}
+	r.Doc = strings.TrimRight(r.Doc, "\n") + "\n" + strings.TrimLeft(sources, "\n")
+}
+
+func init() {
+	// The cross-layer rules compare a proxy with the app servers behind it, whatever runs
+	// them: a Compose service linked as an upstream is compared as it is, with the app
+	// server detected from its command, entrypoint and environment.
+	const crossLayer = `
+A Compose service that an nginx or Caddy config names as its upstream (the config
+bind-mounted into another service of the same project, the upstream written as the
+service name, ` + "`app:8000`" + `) is compared the same way: its app server is detected from its
+` + "`command`" + `, ` + "`entrypoint`" + ` and ` + "`environment`" + ` (` + "`GUNICORN_CMD_ARGS`" + `...) as for a Kubernetes container.
+`
+	for _, r := range []*Rule{keepaliveRace, appTimeoutExceedsProxy} {
+		alsoCompose(r, nil, "", crossLayer, "")
+	}
+}
+
+// composeSources are the sources every Compose section cites.
+const composeSources = `- Docker Compose defaults (stop_grace_period 10s, stop_signal SIGTERM or the image's
+  STOPSIGNAL, 1 replica, healthcheck 30s/30s/3): Compose specification,
+  https://github.com/compose-spec/compose-spec/blob/main/spec.md;
+  https://docs.docker.com/reference/compose-file/services/;
+  https://docs.docker.com/reference/cli/docker/container/stop/;
+  https://docs.docker.com/reference/dockerfile/#healthcheck
+`
+
+// composeWorkloads returns the Compose services that a proxy of the linted configs
+// forwards requests to (the link step marks them Served). Nothing else can make a proxy
+// answer 502: a database, a worker or a one-shot job that nothing forwards to gets no
+// finding, and neither does a datastore image (redis, postgres...) unless a proxy does
+// forward to it.
+func composeWorkloads(m *parsers.Model) []*parsers.Workload {
+	var proxied map[*parsers.Workload]bool
+	var out []*parsers.Workload
+	for _, w := range m.Workloads {
+		if w.Format != parsers.FormatCompose || w.Compose == nil || !w.Served || len(w.Containers) == 0 {
+			continue
+		}
+		if isDatastore(w) {
+			if proxied == nil {
+				proxied = proxiedWorkloads(m)
+			}
+			if !proxied[w] {
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// composeRoutes returns the routes whose backend reaches w.
+func composeRoutes(m *parsers.Model, w *parsers.Workload) []*parsers.Route {
+	var out []*parsers.Route
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend == nil || r.Respond != nil {
+				continue
+			}
+			for _, x := range r.Backend.Workloads {
+				if x == w {
+					out = append(out, r)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// composeProxies names the proxies that forward to w: "nginx (server hooks.example.com)".
+func composeProxies(m *parsers.Model, w *parsers.Workload) string {
+	seen := map[*parsers.Hop]bool{}
+	var names []string
+	for _, r := range composeRoutes(m, w) {
+		if r.Hop != nil && !seen[r.Hop] {
+			seen[r.Hop] = true
+			names = append(names, fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name))
+		}
+	}
+	if len(names) == 0 {
+		return "the proxy"
+	}
+	sort.Strings(names)
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
+	}
+	return strings.Join(names, ", ")
+}
+
+// composeBudget is the largest handler budget (.no502.yaml routes:) among the routes
+// that forward to w.
+func composeBudget(p *Pass, w *parsers.Workload) (RouteBudget, bool) {
+	var best RouteBudget
+	found := false
+	for _, r := range composeRoutes(p.Model, w) {
+		if rb, ok := p.Config.Budget(r); ok && (!found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value) {
+			best, found = rb, true
+		}
+	}
+	return best, found
+}
+
+// composeService names a service in messages: "service app".
+func composeService(w *parsers.Workload) string { return "service " + w.Name }
+
+// composeFix is a Compose fix shown as a snippet: the service's attributes to set, under
+// services: so that it pastes into the compose file (or an override file). Writing it as
+// edits waits for the shared edit API of the format parsers (docs/decisions.md).
+func composeFix(desc string, w *parsers.Workload, attrs string) *Fix {
+	var b strings.Builder
+	b.WriteString("services:\n  " + w.Name + ":\n")
+	for _, line := range strings.Split(strings.TrimRight(attrs, "\n"), "\n") {
+		b.WriteString("    " + line + "\n")
+	}
+	f := &Fix{Description: desc, Snippet: b.String()}
+	f.snippetOnly()
+	return f
+}
+
+// writtenOr returns the setting's position when it was written, else fallback.
+func writtenOr[T any](s parsers.Setting[T], fallback parsers.Pos) parsers.Pos {
+	if s.Explicit() {
+		return s.Pos
+	}
+	return fallback
+}
+
+// composeOrigin says where a value came from, for a parenthesis after it: its position (and
+// what it was evaluated from), or the default's source.
+func composeOrigin[T any](s parsers.Setting[T]) string {
+	switch {
+	case s.Explicit() && s.ViaNote() != "":
+		return s.Pos.Short() + ", " + s.ViaNote()
+	case s.Explicit():
+		return s.Pos.Short()
+	case s.IsDefault():
+		return s.Default
+	}
+	return "unknown"
+}
