@@ -26,8 +26,8 @@ commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to t
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
-**Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time (a snippet; written as an edit once
-Compose fixes are edits).
+**Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time, written by `+"`lint --fix`"+` where
+the value is written (an override file's included) or as the service's first line.
 `, composeSources+`- gunicorn --graceful-timeout (default 30s): https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout
 - uvicorn --timeout-graceful-shutdown (no default: waits for every request):
   https://www.uvicorn.org/settings/
@@ -91,7 +91,7 @@ func runStopGraceCompose(p *Pass) {
 			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off requests the app is still finishing, and %s answers 502 for them. Set stop_grace_period: %s.",
 				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want)),
 			Related: related,
-			Fix:     composeFix("give the container time to drain", w, "stop_grace_period: "+parsers.FormatDuration(want)),
+			Fix:     composeSetFix(p, "give the container time to drain", w, "stop_grace_period", g.Pos, parsers.FormatDuration(want)),
 		})
 	}
 }
@@ -123,8 +123,7 @@ judged, for the services a proxy of the linted configs forwards to (or that run 
 itself, behind another one): without it the image's STOPSIGNAL applies (the official nginx
 image sets SIGQUIT), which the files do not show.
 
-**Fix:** the server's graceful signal (a snippet for now; an edit once Compose fixes are
-edits).
+**Fix:** the server's graceful signal, written by ` + "`lint --fix`" + ` in place of the written one.
 
 ## Sources
 
@@ -219,7 +218,7 @@ func runStopSignalNotGraceful(p *Pass) {
 			Pos:     sig.Pos,
 			Message: msg,
 			Related: related,
-			Fix:     composeFix("stop with the server's graceful signal", w, "stop_signal: "+want),
+			Fix:     composeSetFix(p, "stop with the server's graceful signal", w, "stop_signal", sig.Pos, want),
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/compose"
 )
 
 // Helpers of the Docker Compose checks (rules/*_compose.go). A Compose check that has
@@ -142,8 +143,9 @@ func composeBudget(p *Pass, w *parsers.Workload) (RouteBudget, bool) {
 func composeService(w *parsers.Workload) string { return "service " + w.Name }
 
 // composeFix is a Compose fix shown as a snippet: the service's attributes to set, under
-// services: so that it pastes into the compose file (or an override file). Writing it as
-// edits waits for the shared edit API of the format parsers (docs/decisions.md).
+// services: so that it pastes into the compose file (or an override file). Fixes that
+// add a service, a healthcheck command or a deploy block need a choice no502 cannot make
+// (docs/decisions.md); composeSetFix writes single scalars as edits.
 func composeFix(desc string, w *parsers.Workload, attrs string) *Fix {
 	var b strings.Builder
 	b.WriteString("services:\n  " + w.Name + ":\n")
@@ -152,6 +154,23 @@ func composeFix(desc string, w *parsers.Workload, attrs string) *Fix {
 	}
 	f := &Fix{Description: desc, Snippet: b.String()}
 	f.snippetOnly()
+	return f
+}
+
+// composeSetFix sets one scalar attribute of a service, as an edit where it is written
+// (or as the first line of the service's mapping when it is not), with the snippet for
+// the text output; when the edit cannot be shown to read back right it stays a snippet.
+func composeSetFix(p *Pass, desc string, w *parsers.Workload, attr string, written parsers.Pos, v string) *Fix {
+	f := composeFix(desc, w, attr+": "+v)
+	source := func(path string) []byte {
+		if file := p.Model.File(path); file != nil {
+			return file.Src
+		}
+		return nil
+	}
+	if edits := compose.SetScalar(source, w.Name, w.Pos, attr, written, v); len(edits) > 0 {
+		f = &Fix{Description: desc, Snippet: f.Snippet, Edits: edits}
+	}
 	return f
 }
 
