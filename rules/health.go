@@ -232,8 +232,8 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s.",
 					c.Default, product(h), n, addresses(activeTargets(b)))
 			}
-			pos := posOr(c, r.Pos, r.Block)
-			p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
+			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
 }

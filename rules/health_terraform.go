@@ -102,15 +102,12 @@ func successOnly(rs [][2]int) string {
 	return strings.Join(parts, ",")
 }
 
-// byDesign names what answers a matcher without a 2xx code on purpose: an ingress-nginx
-// controller's default backend answers 404 for a path no Ingress routes (the target
-// group's name says nginx or ingress), else the server in front of the app.
-func byDesign(be *parsers.Backend, matcher string) string {
+// ingressDefaultBackend reports whether a matcher of only 404 is the ingress-nginx
+// recipe: the target group's name says nginx or ingress, and the controller's default
+// backend answers 404 for a path no Ingress routes.
+func ingressDefaultBackend(be *parsers.Backend, rs [][2]int) bool {
 	name := strings.ToLower(be.Name + " " + be.CloudName)
-	if strings.Contains(matcher, "404") && (strings.Contains(name, "nginx") || strings.Contains(name, "ingress")) {
-		return "the ingress controller's default backend (ingress-nginx answers 404 for a path no Ingress routes)"
-	}
-	return "the target"
+	return len(rs) == 1 && rs[0] == [2]int{404, 404} && (strings.Contains(name, "nginx") || strings.Contains(name, "ingress"))
 }
 
 func runHealthMatcherAcceptsErrors(p *Pass) {
@@ -143,17 +140,21 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			path = hc.Path.Value
 		}
 		if !hasSuccess(rs) {
-			// The matcher names what the target answers on the path today, on purpose (an
-			// ingress controller's default backend answers 404 on /): matcher = "200" alone
-			// would fail every target's check, so the fix is the path first, and only a
-			// snippet: no502 cannot know which endpoint to use. A design, not a typo, so a
-			// warning.
-			msg := fmt.Sprintf("%s counts only %s answers as healthy: %s answers %s on %s by design, so the check passes as long as that server answers at all, even when the app behind it is broken, and a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
-				tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), byDesign(be, hc.Matcher.Value), hc.Matcher.Value, path)
-			fix := &Fix{
-				Description: `point path at a health endpoint, then set matcher = "200"`,
-				Snippet:     "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n",
+			// The matcher names what the target answers on the path today, on purpose:
+			// matcher = "200" alone would fail every target's check, so the fix is the
+			// path first, and only a snippet (no502 cannot know which endpoint to use). A
+			// design, not a typo, so a warning that names it.
+			var msg, snippet string
+			if ingressDefaultBackend(be, rs) {
+				msg = fmt.Sprintf("%s on %s relies on ingress-nginx's default backend answering 404 for a path no Ingress routes, by design: the check proves only that the controller's nginx answers, not that the controller is ready (it passes while the controller is stuck on a stale or broken configuration), so a broken controller stays in rotation. Check the controller's own health endpoint instead: path = \"/healthz\" on port 10254 with matcher = \"200\".",
+					tfDescribe("matcher", hc.Matcher), path)
+				snippet = "health_check {\n  path    = \"/healthz\" # ingress-nginx's health endpoint\n  port    = \"10254\"\n  matcher = \"200\"\n}\n"
+			} else {
+				msg = fmt.Sprintf("%s counts only %s answers as healthy: the target answers %s on %s by design, so the check passes as long as a server answers at all, even when the app behind it is broken, and a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
+					tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), hc.Matcher.Value, path)
+				snippet = "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n"
 			}
+			fix := &Fix{Description: `point path at a health endpoint, then set matcher = "200"`, Snippet: snippet}
 			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})
 			continue
 		}
@@ -178,7 +179,7 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 				answers = append(answers, "a 500 or a 503")
 			}
 		}
-		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app, the app's own error page) stays in rotation while real requests to it fail. Set matcher = %q.",
+		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
 			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
