@@ -64,9 +64,10 @@ func activeTargets(b *parsers.Backend) []*parsers.Target {
 
 func runDeadUpstreamInRotation(p *Pass) {
 	retried := caddyRetriedBackends(p.Model)
+	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		active := activeTargets(b)
-		if len(active) < 2 || len(appTargets(p.Model, b)) < 2 {
+		if len(active) < 2 || len(appTargets(own, b)) < 2 {
 			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
 		format := backendFormat(p.Model, b)
@@ -209,10 +210,11 @@ idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
 }
 
 func runNoRetryOnFailure(p *Pass) {
+	own := newListeners(p.Model)
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			b := r.Backend
-			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 || len(appTargets(p.Model, b)) < 2 {
+			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
 				continue
 			}
 			c := r.Retry.Conditions

@@ -63,6 +63,7 @@ func runSingleUpstream(p *Pass) {
 	}
 	var order []string
 	byAddr := map[string]*instance{}
+	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		switch b.Kind {
 		case parsers.BackendNginxUpstream, parsers.BackendNginxAddress, parsers.BackendCaddy:
@@ -74,12 +75,12 @@ func runSingleUpstream(p *Pass) {
 		}
 		t := b.Targets[0]
 		format := backendFormat(p.Model, b)
-		if t.Backup || t.Down || !remoteIPTarget(t) || ownListener(p.Model, format, t) != nil {
+		if t.Backup || t.Down || !remoteIPTarget(t) || own.own(format, t) != nil {
 			continue
 		}
 		// An upstream{} block is one upstream wherever it is used; a literal address
 		// written in several proxy_pass or reverse_proxy lines is one upstream too.
-		key := rootFile(p.Model, t.Pos.File) + "\x00" + net.JoinHostPort(t.Host, t.Port)
+		key := own.root(t.Pos.File) + "\x00" + net.JoinHostPort(t.Host, t.Port)
 		if b.Kind == parsers.BackendNginxUpstream {
 			key = "upstream\x00" + b.Pos.String()
 		}

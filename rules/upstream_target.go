@@ -30,23 +30,67 @@ func remoteIPTarget(t *parsers.Target) bool {
 	return t.IP && !t.Local && !t.Unix && t.Host != "" && !placeholderTarget(t)
 }
 
-// ownListener returns the hop of the same config (same format, same top-level file)
-// that listens where t points: a proxy_pass or reverse_proxy back into the proxy itself,
-// as the auth_request and njs subrequest examples do. Such a target is an internal hop,
-// not an app; nil when t is not one of the proxy's own listeners.
-func ownListener(m *parsers.Model, format string, t *parsers.Target) *parsers.Hop {
-	if t.Host == "" && !t.Unix {
-		return nil
-	}
-	root := rootFile(m, t.Pos.File)
+// listeners indexes the nginx and Caddy hops by what they listen on, so that each
+// upstream target is compared with the few listeners on its port, not with every hop
+// (a config of 5,000 servers has 5,000 hops and 10,000 targets).
+type listeners struct {
+	m      *parsers.Model
+	byPort map[string][]listener // format + "\x00" + port (or the unix socket path)
+	roots  map[string]string     // file → the top-level file that includes it
+}
+
+type listener struct {
+	hop  *parsers.Hop
+	addr string // the listen address as written
+}
+
+func newListeners(m *parsers.Model) *listeners {
+	ls := &listeners{m: m, byPort: map[string][]listener{}, roots: map[string]string{}}
 	for _, h := range m.Hops {
-		if h.Format != format || len(h.Listen) == 0 || rootFile(m, h.Pos.File) != root {
+		if h.Format != parsers.FormatNginx && h.Format != parsers.FormatCaddy {
 			continue
 		}
 		for _, l := range h.Listen {
-			if listenerIs(format, l, t) {
-				return h
+			key := h.Format + "\x00unix\x00" + l
+			if !strings.HasPrefix(l, "unix:") {
+				_, port := listenHostPort(h.Format, l)
+				if port == "" {
+					continue
+				}
+				key = h.Format + "\x00" + port
 			}
+			ls.byPort[key] = append(ls.byPort[key], listener{hop: h, addr: l})
+		}
+	}
+	return ls
+}
+
+func (ls *listeners) root(file string) string {
+	r, ok := ls.roots[file]
+	if !ok {
+		r = rootFile(ls.m, file)
+		ls.roots[file] = r
+	}
+	return r
+}
+
+// own returns the hop of the same config (same format, same top-level file) that
+// listens where t points: a proxy_pass or reverse_proxy back into the proxy itself, as
+// the auth_request and njs subrequest examples do. Such a target is an internal hop,
+// not an app; nil when t is not one of the proxy's own listeners.
+func (ls *listeners) own(format string, t *parsers.Target) *parsers.Hop {
+	var key string
+	switch {
+	case t.Unix:
+		key = format + "\x00unix\x00" + t.Address
+	case t.Host != "":
+		key = format + "\x00" + t.Port
+	default:
+		return nil
+	}
+	for _, l := range ls.byPort[key] {
+		if listenerIs(format, l.addr, t) && ls.root(l.hop.Pos.File) == ls.root(t.Pos.File) {
+			return l.hop
 		}
 	}
 	return nil
@@ -123,11 +167,11 @@ func isDigits(s string) bool {
 // appTargets are the active targets of b that are apps the upstream rules can reason
 // about: not the proxy's own listeners. A backend made only of the proxy's listeners is
 // an internal hop, and gets no upstream findings.
-func appTargets(m *parsers.Model, b *parsers.Backend) []*parsers.Target {
-	format := backendFormat(m, b)
+func appTargets(ls *listeners, b *parsers.Backend) []*parsers.Target {
+	format := backendFormat(ls.m, b)
 	var out []*parsers.Target
 	for _, t := range activeTargets(b) {
-		if ownListener(m, format, t) == nil {
+		if ls.own(format, t) == nil {
 			out = append(out, t)
 		}
 	}
