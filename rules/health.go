@@ -292,6 +292,7 @@ func looksLikeHealth(path string) bool {
 }
 
 func runHealthAnsweredByProxy(p *Pass) {
+	lbs := lbHealthChecks(p.Model)
 	for _, h := range p.Model.Hops {
 		// A server that forwards nothing is the app: its own /health is the truth.
 		if !h.Forwards() {
@@ -308,7 +309,7 @@ func runHealthAnsweredByProxy(p *Pass) {
 			// Only a check that decides where traffic goes makes the proxy's answer a
 			// lie; a proxy answering its own container healthcheck or an uptime ping is
 			// right to answer it itself.
-			checkers, names := trafficHealthChecks(p.Model, h, r)
+			checkers, names := trafficHealthChecks(lbs, h, r)
 			if len(checkers) == 0 {
 				continue
 			}
@@ -321,12 +322,41 @@ func runHealthAnsweredByProxy(p *Pass) {
 	}
 }
 
+// lbHealthCheck is a load balancer's HTTP health check of a backend.
+type lbHealthCheck struct {
+	lb *parsers.Hop
+	be *parsers.Backend
+}
+
+// lbHealthChecks lists the enabled HTTP(S) health checks with a path of the load
+// balancers' backends.
+func lbHealthChecks(m *parsers.Model) []lbHealthCheck {
+	var out []lbHealthCheck
+	for _, lb := range m.Hops {
+		if !isLoadBalancer(lb) {
+			continue
+		}
+		for _, lr := range lb.Routes {
+			be := lr.Backend
+			if be == nil || be.Health == nil || len(be.Hops) == 0 {
+				continue
+			}
+			hc := be.Health
+			proto := strings.ToUpper(hc.Protocol.Value)
+			if hc.Enabled.Known() && hc.Enabled.Value && hc.Path.Known() && (proto == "HTTP" || proto == "HTTPS") {
+				out = append(out, lbHealthCheck{lb, be})
+			}
+		}
+	}
+	return out
+}
+
 // trafficHealthChecks returns the checks of path r on hop h whose answer decides where
 // traffic goes: the health check of a load balancer whose targets are h, and the
 // readiness probe of a pod that runs h next to an app container with no readiness probe
 // of its own (the pod is ready, and gets requests, as long as the proxy answers). names
 // says who checks, for the message.
-func trafficHealthChecks(m *parsers.Model, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
+func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
 	seen := map[string]bool{}
 	add := func(rel Related, name string) {
 		checks = append(checks, rel)
@@ -335,23 +365,10 @@ func trafficHealthChecks(m *parsers.Model, h *parsers.Hop, r *parsers.Route) (ch
 			names = append(names, name)
 		}
 	}
-	for _, lb := range m.Hops {
-		if !isLoadBalancer(lb) {
-			continue
-		}
-		for _, lr := range lb.Routes {
-			be := lr.Backend
-			if be == nil || be.Health == nil || !slices.Contains(be.Hops, h) {
-				continue
-			}
-			hc := be.Health
-			proto := strings.ToUpper(hc.Protocol.Value)
-			if !hc.Enabled.Known() || !hc.Enabled.Value || !hc.Path.Known() || (proto != "HTTP" && proto != "HTTPS") {
-				continue
-			}
-			if servingRoute(h, hc.Path.Value) == r {
-				add(related(hc.Path, hc.Pos, product(lb)+" health check path"), product(lb)+"'s health check")
-			}
+	for _, c := range lbs {
+		hc := c.be.Health
+		if slices.Contains(c.be.Hops, h) && servingRoute(h, hc.Path.Value) == r {
+			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
 		}
 	}
 	if w := h.Workload; w != nil {
