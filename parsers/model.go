@@ -172,6 +172,12 @@ type Hop struct {
 	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
 	Block  Pos    // the hop's whole source, for fix snippets
 
+	// Listen is what an nginx or Caddy hop accepts connections on, as written: nginx
+	// listen addresses ("80", "127.0.0.1:8079", "[::]:443"), Caddy site addresses
+	// (":8081", "localhost:9000", "http://app.localhost"). An upstream that is one of
+	// them is the proxy calling itself (an auth_request or njs subrequest), not an app.
+	Listen []string
+
 	// Version is the product version when known (nginx_version from .no502.yaml).
 	Version Setting[string]
 

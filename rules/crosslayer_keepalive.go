@@ -189,9 +189,12 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	if s.hop != nil {
 		fix = hopKeepAliveFix(p, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
 		pos = posOr(ka, s.hop.Pos, s.hop.Block)
-		if ka.Explicit() {
-			pos = ka.Pos
+		if ka.Explicit() && s.hop.Kind != parsers.HopNginx {
+			pos = ka.Pos // Caddy's idle timeout is set (and fixed) in its servers options
 		}
+		// nginx: an inherited value is overridden in the server block (its fix adds the
+		// line there); one from an include inside it, at the include line.
+		pos = atInclude(p.Model, pos, ka, s.hop.Block)
 	} else {
 		fix = appKeepAliveFix(s, want)
 		pos = s.pos()
@@ -202,7 +205,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	return Finding{
 		Pos:     pos,
 		Message: fmt.Sprintf("%s Raise %s's keep-alive above %s, e.g. %s (%s).", race, s.name(), parsers.Seconds(idle.Value), parsers.Seconds(want), whyUpstream(h)),
-		Related: []Related{related(idle, h.Pos, product(h)+" idle timeout")},
+		Related: origin([]Related{related(idle, h.Pos, product(h)+" idle timeout")}, ka, pos, "value set here"),
 		Fix:     fix,
 	}
 }

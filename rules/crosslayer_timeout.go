@@ -68,7 +68,7 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 					describe(readTimeoutName(h), rt), s.name(), parsers.Seconds(req.Value), inHost(p.Model, req).Describe(),
 					parsers.Seconds(rt.Value), product(h), readTimeoutName(h), parsers.Seconds(req.Value), parsers.Seconds(want))
 				p.Report(Finding{
-					Pos:     routePos(h, r, rt),
+					Pos:     atInclude(p.Model, routePos(h, r, rt), rt, r.Block),
 					Message: msg,
 					Related: []Related{{Pos: req.Pos, Message: s.c.App.Name + " request timeout: " + req.Text}},
 					Fix:     fix,
@@ -150,7 +150,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
 					parsers.Seconds(rt.Value), product(h), product(inner), readTimeoutName(h), parsers.Seconds(it.Value), parsers.Seconds(want),
 					readTimeoutName(inner), worst.Path)
-				pos, rel := routePos(h, r, rt), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
+				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
 					// answers 524 first. The inner timeout is the one to lower.

@@ -123,6 +123,7 @@ func dropOwnPosition(msg string, pos parsers.Pos) string {
 		" ("+own+")", "", // tfDescribe: "matcher = \"404\" (main.tf:70)"
 		" ("+own+"; ", " (", // with a note: "(main.tf:70; from variable x)"
 		", "+own+")", ")", // describeSetting: "5s (keepalive_timeout 5s, nginx.conf:12)"
+		" (imported at "+own+")", "", // a Caddy snippet's value, reported at its import line
 	).Replace(msg)
 }
 

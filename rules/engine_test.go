@@ -12,6 +12,8 @@ func TestDropOwnPosition(t *testing.T) {
 		{`matcher = "404" (main.tf:5) counts`, `matcher = "404" counts`},
 		{`x = 1 (main.tf:5; from variable x) y`, `x = 1 (from variable x) y`},
 		{`closes them after 5s (--keep-alive 5, main.tf:5): a`, `closes them after 5s (--keep-alive 5): a`},
+		{`read_timeout 30s (imported at main.tf:5), below`, `read_timeout 30s, below`},
+		{`read_timeout 30s (imported at main.tf:5 ← main.tf:9), below`, `read_timeout 30s (imported at main.tf:5 ← main.tf:9), below`},
 		// near misses: another line that starts with the same digits, another file
 		{`idle_timeout = 120 (main.tf:51) and`, `idle_timeout = 120 (main.tf:51) and`},
 		{`idle_timeout = 120 (alb.tf:5) and`, `idle_timeout = 120 (alb.tf:5) and`},

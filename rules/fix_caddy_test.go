@@ -104,13 +104,8 @@ func TestCaddyFixes(t *testing.T) {
 			yaml: "edge: cloudflare\n",
 			src:  "{\n\tgrace_period 10s\n\tshutdown_delay 5s\n}\nexample.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 300s\n\t\t}\n\t}\n}\n",
 		},
-		{
-			name:    "health answered by Caddy",
-			id:      "health-answered-by-proxy",
-			src:     "example.com {\n\trespond /healthz 200\n\treverse_proxy app:8080\n}\n",
-			snippet: "respond /healthz 200\n",
-			fixed:   "example.com {\n\treverse_proxy /healthz app:8080\n\treverse_proxy app:8080\n}\n",
-		},
+		// "health answered by Caddy" needs a load balancer that checks the path (issue 17):
+		// TestHealthAnsweredByCaddyFix checks that fix on testdata/caddy-health-respond.
 		{
 			name:  "shutdown without a global block",
 			id:    "proxy-shutdown-unbounded",

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -28,7 +30,11 @@ Without them, the dead server keeps receiving its share of requests, and each of
 
 - nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
   ignores max_fails (there is nowhere else to go), so that is not reported.
-- Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `.
+- Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
+  retries. With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
+  upstream is retried on another: slower, but not a 502, so it is not reported.
+- Upstreams that are the proxy's own listeners (a site proxying to other sites of the same
+  Caddyfile, nginx to its own ` + "`listen`" + `) are internal hops, not apps, and are not counted.
 
 ## Fix
 
@@ -59,12 +65,19 @@ func activeTargets(b *parsers.Backend) []*parsers.Target {
 }
 
 func runDeadUpstreamInRotation(p *Pass) {
+	retried := caddyRetriedBackends(p.Model)
+	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		active := activeTargets(b)
-		if len(active) < 2 {
-			continue
+		if len(active) < 2 || len(appTargets(own, b)) < 2 {
+			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
 		format := backendFormat(p.Model, b)
+		if format == parsers.FormatCaddy && retried[b] {
+			// lb_try_duration / lb_retries: a failed dial to the dead upstream is retried
+			// on another, so the request is slower, not a 502.
+			continue
+		}
 		reported := false
 		for _, t := range active {
 			if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
@@ -94,6 +107,33 @@ func runDeadUpstreamInRotation(p *Pass) {
 		}
 		p.Report(Finding{Pos: b.Pos, Message: msg, Fix: fix})
 	}
+}
+
+// caddyRetriedBackends are the Caddy backends whose every route retries a failed
+// connection on another upstream (lb_try_duration or lb_retries above zero).
+func caddyRetriedBackends(m *parsers.Model) map[*parsers.Backend]bool {
+	out := map[*parsers.Backend]bool{}
+	off := map[*parsers.Backend]bool{}
+	for _, h := range m.Hops {
+		if h.Kind != parsers.HopCaddy {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			c := r.Retry.Conditions
+			if c.Known() && !c.Unknown && len(c.Value) > 0 && c.Value[0] != "off" {
+				out[r.Backend] = true
+			} else {
+				off[r.Backend] = true
+			}
+		}
+	}
+	for b := range off {
+		delete(out, b)
+	}
+	return out
 }
 
 func anyKnown(ts []*parsers.Target) bool {
@@ -174,10 +214,11 @@ idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
 }
 
 func runNoRetryOnFailure(p *Pass) {
+	own := newListeners(p.Model)
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			b := r.Backend
-			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 {
+			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
 				continue
 			}
 			c := r.Retry.Conditions
@@ -197,8 +238,8 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s.",
 					c.Default, product(h), n, addresses(activeTargets(b)))
 			}
-			pos := posOr(c, r.Pos, r.Block)
-			p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
+			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
 }
@@ -212,9 +253,17 @@ var healthAnsweredByProxy = &Rule{
 	Doc: `# health-answered-by-proxy
 
 ` + "`location /healthz { return 200; }`" + ` or Caddy's ` + "`respond /health 200`" + ` answer the health check
-from the proxy. A load balancer, Kubernetes probe or uptime check pointed at that path sees
+from the proxy. A check that decides where traffic goes and is pointed at that path sees
 200 as long as the proxy process runs, even when every app behind it is down: the proxy
 stays in rotation and every real request gets a **502**.
+
+Reported only when the run shows such a check: the health check of a load balancer whose
+targets are the proxy (an ALB target group, an ALB Ingress, a ` + "`chain:`" + ` in .no502.yaml), or
+the readiness probe of a pod that runs the proxy next to an app container with no
+readiness probe of its own. A proxy answering its own container healthcheck (Docker,
+Compose) or an uptime ping is right to answer it itself: those checks do not route
+traffic, and a proxy in its own pod in front of an app Service is rightly ready while the
+app Service has no ready pod.
 
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
@@ -248,6 +297,7 @@ func looksLikeHealth(path string) bool {
 }
 
 func runHealthAnsweredByProxy(p *Pass) {
+	lbs := lbHealthChecks(p.Model)
 	for _, h := range p.Model.Hops {
 		// A server that forwards nothing is the app: its own /health is the truth.
 		if !h.Forwards() {
@@ -261,12 +311,114 @@ func runHealthAnsweredByProxy(p *Pass) {
 			if !st.Known() || st.Value < 200 || st.Value > 299 {
 				continue
 			}
+			// Only a check that decides where traffic goes makes the proxy's answer a
+			// lie; a proxy answering its own container healthcheck or an uptime ping is
+			// right to answer it itself.
+			checkers, names := trafficHealthChecks(lbs, h, r)
+			if len(checkers) == 0 {
+				continue
+			}
 			fix := p.healthProxyFix(h, r)
-			msg := fmt.Sprintf("%s answers %s itself with %d: a load balancer or probe checking it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
-				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, product(h), r.Path)
-			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: []Related{{Pos: r.Pos, Message: "health path " + r.Path}}, Fix: fix})
+			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), r.Path)
+			related := append([]Related{{Pos: r.Pos, Message: "health path " + r.Path}}, checkers...)
+			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: related, Fix: fix})
 		}
 	}
+}
+
+// lbHealthCheck is a load balancer's HTTP health check of a backend.
+type lbHealthCheck struct {
+	lb *parsers.Hop
+	be *parsers.Backend
+}
+
+// lbHealthChecks lists the enabled HTTP(S) health checks with a path of the load
+// balancers' backends.
+func lbHealthChecks(m *parsers.Model) []lbHealthCheck {
+	var out []lbHealthCheck
+	for _, lb := range m.Hops {
+		if !isLoadBalancer(lb) {
+			continue
+		}
+		for _, lr := range lb.Routes {
+			be := lr.Backend
+			if be == nil || be.Health == nil || len(be.Hops) == 0 {
+				continue
+			}
+			hc := be.Health
+			proto := strings.ToUpper(hc.Protocol.Value)
+			if hc.Enabled.Known() && hc.Enabled.Value && hc.Path.Known() && (proto == "HTTP" || proto == "HTTPS") {
+				out = append(out, lbHealthCheck{lb, be})
+			}
+		}
+	}
+	return out
+}
+
+// trafficHealthChecks returns the checks of path r on hop h whose answer decides where
+// traffic goes: the health check of a load balancer whose targets are h, and the
+// readiness probe of a pod that runs h next to an app container with no readiness probe
+// of its own (the pod is ready, and gets requests, as long as the proxy answers). names
+// says who checks, for the message.
+func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
+	seen := map[string]bool{}
+	add := func(rel Related, name string) {
+		checks = append(checks, rel)
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	for _, c := range lbs {
+		hc := c.be.Health
+		if slices.Contains(c.be.Hops, h) && servingRoute(h, hc.Path.Value) == r {
+			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
+		}
+	}
+	if w := h.Workload; w != nil {
+		for _, c := range w.Containers {
+			pr := c.Readiness
+			if pr == nil || pr.Handler != "httpGet" || servingRoute(h, pr.Path) != r || !listensOn(h, probePort(c, pr)) {
+				continue
+			}
+			for _, app := range w.Containers {
+				if app != c && app.Readiness == nil && len(app.Ports) > 0 {
+					add(Related{Pos: pr.Pos, Message: "readiness probe of " + containerName(w, c)},
+						"the readiness probe of "+workloadName(w)+" (container "+app.Name+" has none of its own)")
+					break
+				}
+			}
+		}
+	}
+	return checks, names
+}
+
+// probePort is the port number a probe checks ("8080", or a named port of c resolved);
+// "" when it cannot be known.
+func probePort(c *parsers.Container, pr *parsers.Probe) string {
+	if isDigits(pr.Port) {
+		return pr.Port
+	}
+	for _, cp := range c.Ports {
+		if cp.Name != "" && cp.Name == pr.Port {
+			return strconv.Itoa(cp.Port)
+		}
+	}
+	return ""
+}
+
+// listensOn reports whether hop h accepts connections on port.
+func listensOn(h *parsers.Hop, port string) bool {
+	if port == "" {
+		return false
+	}
+	for _, l := range h.Listen {
+		if _, p := listenHostPort(h.Format, l); p == port {
+			return true
+		}
+	}
+	return false
 }
 
 func init() {

@@ -24,6 +24,17 @@ answers the health path with a redirect to a login page, a 404 from a router tha
 routes, or a 401 from an auth layer in front of a broken app. The target stays in rotation
 while real requests fail, and the one mechanism that should take it out never fires.
 
+How bad that is depends on what the matcher lets through:
+
+- **4xx or 5xx next to 2xx** (` + "`200-499`" + `, ` + "`200,404`" + `): an error. A lost route, an auth layer
+  or the app's own error page passes the check.
+- **redirects only** (` + "`200-399`" + `, ` + "`200,302`" + `): a warning. A health handler that redirects
+  (to a login page, to https) passes without running, but 4xx and 5xx still fail it.
+- **no 2xx at all** (` + "`matcher = \"404\"`" + ` on ` + "`/`" + `): a warning that names the design. The
+  matcher is what the target answers there on purpose (an ingress-nginx controller's
+  default backend answers 404 for a path no Ingress routes), so the check proves only that
+  the server answers, not that the app behind it can serve.
+
 ## Fix
 
 Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health endpoint really returns,
@@ -92,6 +103,14 @@ func successOnly(rs [][2]int) string {
 	return strings.Join(parts, ",")
 }
 
+// ingressDefaultBackend reports whether a matcher of only 404 is the ingress-nginx
+// recipe: the target group's name says nginx or ingress, and the controller's default
+// backend answers 404 for a path no Ingress routes.
+func ingressDefaultBackend(be *parsers.Backend, rs [][2]int) bool {
+	name := strings.ToLower(be.Name + " " + be.CloudName)
+	return len(rs) == 1 && rs[0] == [2]int{404, 404} && (strings.Contains(name, "nginx") || strings.Contains(name, "ingress"))
+}
+
 func runHealthMatcherAcceptsErrors(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
 		hc := be.Health
@@ -122,21 +141,47 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			path = hc.Path.Value
 		}
 		if !hasSuccess(rs) {
-			// The health path answers a non-2xx today (the app returns 404 on /, say):
-			// matcher = "200" alone would fail every target's check, so the fix is the path
-			// first, and only a snippet: no502 cannot know which endpoint to use.
-			msg := fmt.Sprintf("%s counts only %s answers as healthy: the check passes as long as %s answers %s, which a web server or router answers even when the app behind it is broken, so a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check, since %s does not answer 200 today: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
-				tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, hc.Matcher.Value, path)
-			fix := &Fix{
-				Description: `point path at a health endpoint, then set matcher = "200"`,
-				Snippet:     "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n",
+			// The matcher names what the target answers on the path today, on purpose:
+			// matcher = "200" alone would fail every target's check, so the fix is the
+			// path first, and only a snippet (no502 cannot know which endpoint to use). A
+			// design, not a typo, so a warning that names it.
+			var msg, snippet string
+			if ingressDefaultBackend(be, rs) {
+				msg = fmt.Sprintf("%s on %s relies on ingress-nginx's default backend answering 404 for a path no Ingress routes, by design: the check proves only that the controller's nginx answers, not that the controller is ready (it passes while the controller is stuck on a stale or broken configuration), so a broken controller stays in rotation. Check the controller's own health endpoint instead: path = \"/healthz\" on port 10254 with matcher = \"200\".",
+					tfDescribe("matcher", hc.Matcher), path)
+				snippet = "health_check {\n  path    = \"/healthz\" # ingress-nginx's health endpoint\n  port    = \"10254\"\n  matcher = \"200\"\n}\n"
+			} else {
+				msg = fmt.Sprintf("%s counts only %s answers as healthy: the target answers %s on %s by design, so the check passes as long as a server answers at all, even when the app behind it is broken, and a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
+					tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), hc.Matcher.Value, path)
+				snippet = "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n"
 			}
-			p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
+			fix := &Fix{Description: `point path at a health endpoint, then set matcher = "200"`, Snippet: snippet}
+			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})
 			continue
 		}
-		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with a redirect, a 404 or a 401 (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
-			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, want)
 		fix := tfFix(p.Model, fmt.Sprintf("set matcher = %q", want), tfSetting(p.Model, hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
+		if len(bad) == 1 && bad[0] == "3xx" {
+			// Redirects only: a health handler that redirects (to a login page, to https,
+			// to a path with a slash) is a misrouted check more often than a broken app,
+			// and 4xx/5xx still fail it.
+			msg := fmt.Sprintf("%s counts redirects (3xx) as healthy: a target that answers %s with a redirect (to a login page, to https, after its health handler moved) passes the check without running it, so a broken app can stay in rotation; 4xx and 5xx still fail it. Set matcher = %q.",
+				tfDescribe("matcher", hc.Matcher), path, want)
+			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})
+			continue
+		}
+		var answers []string
+		for _, c := range bad {
+			switch c {
+			case "3xx":
+				answers = append(answers, "a redirect")
+			case "4xx":
+				answers = append(answers, "a 404 or a 401")
+			case "5xx":
+				answers = append(answers, "a 500 or a 503")
+			}
+		}
+		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
+			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/no502/no502/parsers"
 )
@@ -12,18 +13,31 @@ var singleUpstream = &Rule{
 	ID:       "single-upstream",
 	Category: Replicas,
 	Severity: Warning,
-	Summary:  "A proxy forwards to exactly one server, given as an IP address",
+	Summary:  "A proxy forwards to exactly one app server on another host, given as an IP address",
 	Formats:  []string{"nginx", "caddy"},
 	Doc: `# single-upstream
 
-An upstream with one server, written as an IP address, is one instance of the app. Every
-restart, deploy, crash or node failure of that instance is an outage: the proxy has nowhere
-else to send requests and returns **502** until it is back.
+An upstream with one server, written as the IP address of another host, is one instance
+of the app. Every restart, deploy, crash or node failure of that instance is an outage: the
+proxy has nowhere else to send requests and returns **502** until it is back.
 
-A hostname may resolve to many instances (a Kubernetes Service, a DNS round robin, a load
-balancer), so a single hostname is not reported. A unix socket or localhost is an app on
-the same machine as the proxy, often on purpose (a sidecar): reported at ` + "`info`" + `.
-An upstream with a ` + "`backup`" + ` server is not reported.
+Reported once per upstream: an nginx ` + "`upstream`" + ` block once, and an address written in several
+` + "`proxy_pass`" + ` or ` + "`reverse_proxy`" + ` lines once, at the first line that names it (the others are
+related lines). Not reported:
+
+- a hostname: it may resolve to many instances (a Kubernetes Service, a DNS round robin,
+  a load balancer); ` + "`single-replica`" + ` and ` + "`single-task`" + ` count what runs behind it;
+- a loopback address, ` + "`localhost`" + ` or a unix socket: the app shares the proxy's host or
+  container (php-fpm, nginx and the app under one supervisord, a sidecar, a single-host
+  example). A second instance on the same host does not survive the host, and the proxy
+  goes down with it anyway; ` + "`single-replica`" + ` and ` + "`single-instance-on-path`" + ` report the pod
+  that runs both;
+- one of the proxy's own listeners (` + "`proxy_pass http://127.0.0.1:8079`" + ` to a ` + "`listen 8079`" + `
+  of the same nginx, as auth_request and njs subrequests do; a Caddy site proxying to
+  another site of the same Caddyfile): an internal hop, not an app;
+- a placeholder: an address written with a variable (` + "`$upstream`" + `, ` + "`{$BACKEND:10.0.0.5:80}`" + `:
+  the default is not what is deployed) or the unspecified address ` + "`0.0.0.0`" + `;
+- an upstream with a ` + "`backup`" + ` server.
 
 ## Fix
 
@@ -40,6 +54,16 @@ restarting instance goes to another.
 }
 
 func runSingleUpstream(p *Pass) {
+	// One finding per upstream: the first proxy line naming a literal address reports
+	// it, the others are related lines of the same finding.
+	type instance struct {
+		f           Finding
+		where, addr string
+		lines       int
+	}
+	var order []string
+	byAddr := map[string]*instance{}
+	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		switch b.Kind {
 		case parsers.BackendNginxUpstream, parsers.BackendNginxAddress, parsers.BackendCaddy:
@@ -50,23 +74,37 @@ func runSingleUpstream(p *Pass) {
 			continue
 		}
 		t := b.Targets[0]
-		if t.Backup || t.Down || (t.Host == "" && !t.Unix) {
+		format := backendFormat(p.Model, b)
+		if t.Backup || t.Down || !remoteIPTarget(t) || own.own(format, t) != nil {
 			continue
 		}
-		format := backendFormat(p.Model, b)
-		fix := p.addTargetFix(format, b, t)
+		// An upstream{} block is one upstream wherever it is used; a literal address
+		// written in several proxy_pass or reverse_proxy lines is one upstream too.
+		key := own.root(t.Pos.File) + "\x00" + net.JoinHostPort(t.Host, t.Port)
+		if b.Kind == parsers.BackendNginxUpstream {
+			key = "upstream\x00" + b.Pos.String()
+		}
+		if in := byAddr[key]; in != nil {
+			in.lines++
+			in.f.Related = append(in.f.Related, Related{Pos: t.Pos, Message: "also forwards to " + t.Address})
+			continue
+		}
 		where := "upstream " + b.Name
 		if b.Kind != parsers.BackendNginxUpstream {
 			where = "this proxy"
 		}
-		switch {
-		case t.Unix || t.Local:
-			msg := fmt.Sprintf("%s forwards to a single local server %s: when that process restarts or crashes, every request gets 502 until it is back. Fine for a sidecar; otherwise run a second instance.", where, t.Address)
-			p.Report(Finding{Pos: t.Pos, Severity: Info, Message: msg, Fix: fix})
-		case t.IP:
-			msg := fmt.Sprintf("%s forwards to a single server %s: every restart, deploy or crash of that instance is an outage, with 502 for every request until it is back. Run two or more instances and list them all, or point at a name that resolves to all of them (a Kubernetes Service).", where, t.Address)
-			p.Report(Finding{Pos: t.Pos, Message: msg, Fix: fix})
+		fix := p.addTargetFix(format, b, t)
+		byAddr[key] = &instance{f: Finding{Pos: t.Pos, Fix: fix}, where: where, addr: t.Address}
+		order = append(order, key)
+	}
+	for _, k := range order {
+		in := byAddr[k]
+		also := ""
+		if in.lines > 0 {
+			also = fmt.Sprintf(" (so do %d more proxy lines)", in.lines)
 		}
+		in.f.Message = fmt.Sprintf("%s forwards to a single server %s%s: every restart, deploy or crash of that instance is an outage, with 502 for every request until it is back. Run two or more instances and list them all, or point at a name that resolves to all of them (a Kubernetes Service).", in.where, in.addr, also)
+		p.Report(in.f)
 	}
 }
 

@@ -73,7 +73,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			}
 			name := readTimeoutName(h)
 			want := suggest(rb.HandlerTimeout.Value)
-			pos := routePos(h, r, r.ReadTimeout)
+			pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
 			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
 			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
 			if fix != nil && fix.Description != "" {
@@ -169,7 +169,8 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
 					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
-				pos := routePos(h, r, r.ReadTimeout)
+				pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
+				rel = origin(rel, r.ReadTimeout, pos, "value set here")
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}
 		}
@@ -270,11 +271,14 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed)
 			pos := r.Pos
 			if r.HTTPVersion.Explicit() && oldVersion {
-				pos = posOr(r.HTTPVersion, r.Pos, r.Block)
+				pos = atInclude(p.Model, posOr(r.HTTPVersion, r.Pos, r.Block), r.HTTPVersion, r.Block)
 			}
 			rel := []Related{{Pos: b.KeepAliveConns.Pos, Message: "keepalive configured here"}}
 			if !b.KeepAliveConns.Pos.IsValid() {
 				rel = nil
+			}
+			if pos != r.Pos {
+				rel = origin(rel, r.HTTPVersion, pos, "value set here")
 			}
 			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
 		}

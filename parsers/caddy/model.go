@@ -147,6 +147,7 @@ func (b *builder) site(d *Directive, braces bool) {
 		Kind:            parsers.HopCaddy,
 		Format:          parsers.FormatCaddy,
 		Name:            strings.Join(addrs, ", "),
+		Listen:          addrs,
 		Pos:             d.Tokens[0].Pos,
 		Block:           d.Pos,
 		ShutdownTimeout: b.grace,

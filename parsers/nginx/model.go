@@ -400,7 +400,13 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	if name == "" {
 		name = "server at " + d.NamePos().String()
 	}
-	b.server(b.newHop(name, d.NamePos(), d.Pos()), ssc)
+	h := b.newHop(name, d.NamePos(), d.Pos())
+	for _, x := range srv {
+		if x.Name == "listen" && len(x.Args) > 0 && x.Arg(0) != "" {
+			h.Listen = append(h.Listen, x.Arg(0))
+		}
+	}
+	b.server(h, ssc)
 }
 
 func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parsers.Hop {

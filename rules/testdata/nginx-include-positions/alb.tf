@@ -1,0 +1,26 @@
+# An ALB that keeps idle connections to nginx for 120s, longer than nginx's 60s.
+resource "aws_lb" "web" {
+  name               = "web"
+  load_balancer_type = "application"
+  subnets            = ["subnet-1", "subnet-2"]
+  idle_timeout       = 120
+}
+
+resource "aws_lb_target_group" "nginx" {
+  name                 = "nginx"
+  port                 = 80
+  protocol             = "HTTP"
+  vpc_id               = "vpc-1"
+  deregistration_delay = 100
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.nginx.arn
+  }
+}
