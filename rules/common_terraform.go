@@ -98,14 +98,18 @@ func backendList(bs []*parsers.Backend) string {
 	return strings.Join(names, ", ")
 }
 
-// tfDescribe says what a Terraform setting is, for messages: the attribute as written
-// (with where a variable's value came from), or the default that applies.
-func tfDescribe[T any](name string, s parsers.Setting[T]) string {
+// tfDescribe says what a Terraform setting is, in a message about a finding on line own:
+// the attribute as written, where unless on own, and where a variable's value came from;
+// or the default that applies.
+func tfDescribe[T any](name string, s parsers.Setting[T], own string) string {
 	switch {
 	case s.Explicit() && s.ViaNote() != "":
-		return s.Text + " (" + s.Pos.Short() + "; " + s.ViaNote() + ")"
+		if q := quotePos(s.Pos, own); q != "" {
+			return s.Text + " (" + q + "; " + s.ViaNote() + ")"
+		}
+		return s.Text + " (" + s.ViaNote() + ")"
 	case s.Explicit():
-		return s.Text + " (" + s.Pos.Short() + ")"
+		return withPos(s.Text, s.Pos, own)
 	case s.IsDefault():
 		return name + " is not set, so the " + s.Default + " applies"
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -103,27 +102,7 @@ func (p *Pass) Report(f Finding) {
 		}
 		f.Related = rel
 	}
-	f.Message = dropOwnPosition(f.Message, f.Pos)
 	p.report(f)
-}
-
-// dropOwnPosition removes "file:line" from a message where it names the line the finding
-// already points at: settings are described with their position so that a cross-layer
-// finding names both sides, but "(stack.yaml:51)" after the setting on stack.yaml:51 only
-// repeats the finding's own location.
-func dropOwnPosition(msg string, pos parsers.Pos) string {
-	if !pos.IsValid() {
-		return msg
-	}
-	own := pos.Short()
-	if !strings.Contains(msg, own) {
-		return msg
-	}
-	return strings.NewReplacer(
-		" ("+own+")", "", // tfDescribe: "matcher = \"404\" (main.tf:70)"
-		" ("+own+"; ", " (", // with a note: "(main.tf:70; from variable x)"
-		", "+own+")", ")", // describeSetting: "5s (keepalive_timeout 5s, nginx.conf:12)"
-	).Replace(msg)
 }
 
 // Reportf reports a finding with no related positions and no fix.

@@ -258,7 +258,7 @@ func runProbeSlowDetection(p *Pass) {
 				Pos: pos,
 				Message: fmt.Sprintf("%s of %s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
 					key, containerName(w, c), parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
-					serviceNames(w), parsers.FormatDuration(limit.Value), limit.Describe(), int(period/time.Second), ft),
+					serviceNames(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
 				Related: related,
 				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
 					k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft)))),

@@ -141,9 +141,13 @@ func runEdgeTimeoutExceeded(p *Pass) {
 		if !ok {
 			continue
 		}
-		signal := edge.Text
-		if edge.Pos.IsValid() {
-			signal += ", " + p.Model.HostPos(edge.Pos).Short()
+		// signal names what says Cloudflare is in front, and where unless a finding on
+		// line own is there.
+		signal := func(own string) string {
+			if q := quotePos(p.Model.HostPos(edge.Pos), own); edge.Pos.IsValid() && q != "" {
+				return edge.Text + ", " + q
+			}
+			return edge.Text
 		}
 		for _, r := range h.Routes {
 			if r.Respond != nil {
@@ -161,15 +165,15 @@ func runEdgeTimeoutExceeded(p *Pass) {
 					fix.snippetOnly()
 				}
 				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
-					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal, parsers.Seconds(limit))
+					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
 				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
 				continue
 			}
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
-				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
-					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
 				pos := routePos(h, r, r.ReadTimeout)
+				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), readTimeoutName(h), parsers.Seconds(limit))
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}
 		}
