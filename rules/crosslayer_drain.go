@@ -82,7 +82,7 @@ func runLBDrainMismatch(p *Pass) {
 			}
 			done[be] = true
 			d := be.DeregistrationDelay
-			rb, hasBudget := backendBudget(p, be)
+			rb, hasBudget := p.backendBudget(be)
 			margin := p.Config.DeregistrationMargin.Value
 			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.HandlerTimeout.Value+margin {
 				want := suggest(rb.HandlerTimeout.Value + margin)

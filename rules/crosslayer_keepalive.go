@@ -126,7 +126,7 @@ func runKeepaliveRace(p *Pass) {
 				continue
 			}
 			be := r.Backend
-			for _, s := range behind(be) {
+			for _, s := range p.behind(be) {
 				ka, closes := s.keepAlive()
 				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value {
 					continue

@@ -51,10 +51,10 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
-			if _, ok := p.Config.Budget(r); ok {
+			if _, ok := p.budget(r); ok {
 				continue // read-timeout-below-budget compares with the declared budget
 			}
-			for _, s := range behind(r.Backend) {
+			for _, s := range p.behind(r.Backend) {
 				if s.hop != nil {
 					continue
 				}
@@ -134,7 +134,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					if servingRoute(h, ir.Path) != r {
 						continue
 					}
-					if _, ok := p.Config.Budget(ir); ok {
+					if _, ok := p.budget(ir); ok {
 						continue
 					}
 					if worst == nil || it.Value > worst.ReadTimeout.Value {

@@ -55,8 +55,8 @@ the sleep plus the app's own shutdown.
 }
 
 func runPrestopMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
 			}
@@ -125,7 +125,7 @@ prestop-missing fix raises the grace period too.
 }
 
 func runGracePeriodTooShort(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		g := w.TerminationGrace
 		if !g.Known() {
 			continue

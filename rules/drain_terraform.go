@@ -54,7 +54,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		if !d.Known() {
 			continue
 		}
-		rb, hasBudget := backendBudget(p, be)
+		rb, hasBudget := p.backendBudget(be)
 		var why string
 		switch {
 		case d.Value == 0:

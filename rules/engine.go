@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/caddy"
 )
 
 // Severity of a finding: the model's type (parsers.Severity), so that the config package
@@ -84,7 +83,7 @@ type Pass struct {
 	Model  *parsers.Model
 	Config *Config
 	report func(Finding)
-	trees  *syntaxTrees // shared by the run's passes
+	facts  *facts // shared by the run's passes (Fact.Of)
 }
 
 // Report records a finding. Severity defaults to the rule's (after config overrides);
@@ -162,7 +161,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	// Rules only read the model, so they run side by side; each keeps its own findings,
 	// joined in rule order so the result does not depend on scheduling.
 	found := make([][]Finding, len(enabled))
-	trees := &syntaxTrees{caddy: map[*parsers.File]*caddy.File{}}
+	facts := newFacts(m, cfg)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := min(runtime.GOMAXPROCS(0), len(enabled)); w > 0; w-- {
@@ -170,7 +169,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(enabled); i = int(next.Add(1) - 1) {
-				found[i] = runRule(enabled[i], m, cfg, trees)
+				found[i] = runRule(enabled[i], m, cfg, facts)
 			}
 		}()
 	}
@@ -188,14 +187,14 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 }
 
 // runRule runs one rule and returns its findings at their final severities.
-func runRule(r *Rule, m *parsers.Model, cfg *Config, trees *syntaxTrees) []Finding {
+func runRule(r *Rule, m *parsers.Model, cfg *Config, facts *facts) []Finding {
 	sev := r.Severity
 	o, override := cfg.Rules[r.ID]
 	if override {
 		sev = o.Value
 	}
 	var out []Finding
-	pass := &Pass{Rule: r, Model: m, Config: cfg, trees: trees}
+	pass := &Pass{Rule: r, Model: m, Config: cfg, facts: facts}
 	pass.report = func(f Finding) {
 		if f.Severity == Off || override {
 			// The user's severity wins over a rule's own lowering.

@@ -43,8 +43,8 @@ app hangs or loses a dependency (504).
 }
 
 func runReadinessProbeMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			if c.Readiness != nil {
 				continue
 			}
@@ -127,8 +127,8 @@ not flagged.
 }
 
 func runReadinessCannotFail(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			r := c.Readiness
 			if r == nil {
 				continue
@@ -228,8 +228,8 @@ func runProbeSlowDetection(p *Pass) {
 	if !limit.Known() || limit.Value <= 0 {
 		return
 	}
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			pr, key := c.Readiness, "readinessProbe"
 			if pr == nil {
 				pr, key = c.Liveness, "livenessProbe"
@@ -289,8 +289,8 @@ longer period) is the recommended pattern and is not flagged.
 }
 
 func runLivenessSameAsReadiness(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			r, l := c.Readiness, c.Liveness
 			if r == nil || l == nil || !sameProbe(r, l) {
 				continue

@@ -339,7 +339,7 @@ func runASGEC2HealthCheck(p *Pass) {
 		if !w.Served || !t.Known() || !strings.EqualFold(t.Value, "EC2") {
 			continue
 		}
-		tgs := servedBy(p.Model, w)
+		tgs := p.servedBy(w)
 		pos := posOr(t, w.Pos, w.Block)
 		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
 			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs))

@@ -52,7 +52,7 @@ is a second copy of the data unless the app replicates it.
 }
 
 func runSingleReplica(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet {
 			continue
 		}
@@ -125,7 +125,7 @@ node drain or crash of that pod leaves the Service with no ready endpoint (502/5
 }
 
 func runHPAMinReplicas(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		min := w.MinReplicas
 		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
 			continue
@@ -181,7 +181,7 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 }
 
 func runRolloutTakesAllDown(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		if w.Kind != parsers.Deployment || !w.Strategy.Known() {
 			continue
 		}
@@ -301,7 +301,7 @@ right after the workload's.
 }
 
 func runPDBMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		switch w.Kind {
 		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
 		default:

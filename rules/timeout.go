@@ -64,7 +64,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
 				continue
 			}
-			rb, ok := p.Config.Budget(r)
+			rb, ok := p.budget(r)
 			if !ok || r.ReadTimeout.Value >= rb.HandlerTimeout.Value {
 				continue
 			}
@@ -157,7 +157,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			if !edge.Pos.IsValid() {
 				rel = nil
 			}
-			if rb, ok := p.Config.Budget(r); ok && rb.HandlerTimeout.Value > limit {
+			if rb, ok := p.budget(r); ok && rb.HandlerTimeout.Value > limit {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
