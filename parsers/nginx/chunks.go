@@ -28,7 +28,6 @@ type chunkOp struct {
 	dir     *Directive
 	close   bool
 	at, end int32
-	comment string // a comment after the '}' on its line
 }
 
 // parseChunks parses cfg.text in up to n parts at once and fills cfg. It reports false,
@@ -50,7 +49,7 @@ func parseChunks(cfg *Config, maxDepth, n int) bool {
 			lx.line = int(line)
 		}
 		lx.limit = end
-		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true, lastOp: -1}
+		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -115,16 +114,9 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 			case op.close:
 				b := open[len(open)-1]
 				open = open[:len(open)-1]
-				b.dir.Block, b.dir.close, b.dir.end = b.kids, op.at, op.end
+				b.dir.Block, b.dir.end = b.kids, op.end
 				if b.dir.Block == nil {
 					b.dir.Block = []*Directive{}
-				}
-				if x := extras[b.dir]; op.comment != "" && (x == nil || x.comment == "") {
-					if x == nil {
-						x = &directiveExtra{}
-						extras[b.dir], b.dir.extra = x, true
-					}
-					x.comment = op.comment
 				}
 			case len(open) == 0:
 				top = append(top, op.dir)
