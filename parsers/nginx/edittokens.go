@@ -1,6 +1,10 @@
 package nginx
 
-import "github.com/no502/no502/parsers"
+import (
+	"unsafe"
+
+	"github.com/no502/no502/parsers"
+)
 
 // blockTokens is what the lexer reads in one block's text that a block edit needs: its
 // punctuation (';', '{', '}') and its comments, as byte offsets in the file. The edit
@@ -15,11 +19,14 @@ type editToken struct {
 	start, end int
 }
 
-// lexBlock lexes the block spanning blk in src.
+// lexBlock lexes the block spanning blk in src. The lexer reads the bytes in place (as
+// ParseFile does; src is not changed while it runs): a fix is built per finding, and a
+// copy of each block was most of what this cost.
 func lexBlock(src []byte, blk parsers.Pos) blockTokens {
 	base := blk.Start()
-	l := newLexer(blk.File, string(src[base:blk.End()]))
-	var bt blockTokens
+	block := src[base:blk.End()]
+	l := newLexer(blk.File, unsafe.String(unsafe.SliceData(block), len(block)))
+	bt := blockTokens{toks: make([]editToken, 0, 8)}
 	for {
 		t := l.next()
 		switch t.kind {
