@@ -98,7 +98,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	var open []openBlock
 	var top []*Directive
 	count := 0
-	extras := map[*Directive]*directiveExtra{}
 	var values map[int32]string
 	for i, p := range parts {
 		if len(p.diags) > 0 || len(p.lx.diags) > 0 || p.lx.fatal || p.pending != nil || p.tokEnd > cuts[i+1] {
@@ -132,9 +131,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 			}
 			open = append(open, openBlock{dir: f.dir, kids: append([]*Directive(nil), p.kids[f.from:to]...)})
 		}
-		for d, x := range p.extras {
-			extras[d] = x
-		}
 		for off, v := range p.values {
 			if values == nil {
 				values = map[int32]string{}
@@ -148,9 +144,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	cfg.Directives = top
 	for _, p := range parts {
 		cfg.Comments = append(cfg.Comments, p.comments...)
-	}
-	if len(extras) > 0 {
-		cfg.extras = extras
 	}
 	cfg.values = values
 	return true

@@ -94,8 +94,8 @@ type Config struct {
 	Comments   []Comment
 
 	text string // Src as the lexer read it; arguments and Text are slices of it
-	// extras holds the comments, Lua bodies and included files of the directives that
-	// have them.
+	// extras holds the included files of the include directives (include resolution
+	// sets them).
 	extras map[*Directive]*directiveExtra
 	// values holds, by start offset, the arguments whose value differs from their text
 	// (quotes removed, escapes applied).
@@ -296,7 +296,7 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 	}
 	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
 	p.run()
-	cfg.Comments, cfg.extras, cfg.values = p.comments, p.extras, p.values
+	cfg.Comments, cfg.values = p.comments, p.values
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
@@ -348,7 +348,6 @@ type parser struct {
 
 	// What the parser read besides the tree; ParseFile hands them to the Config.
 	comments []Comment
-	extras   map[*Directive]*directiveExtra
 	values   map[int32]string
 
 	// A parser reading one part of a large file (chunks.go) records what happens at its
@@ -375,19 +374,6 @@ func (p *parser) add(d *Directive) {
 		return
 	}
 	p.cfg.Directives = append(p.cfg.Directives, d)
-}
-
-// extra returns d's side data, creating it.
-func (p *parser) extra(d *Directive) *directiveExtra {
-	x := p.extras[d]
-	if x == nil {
-		if p.extras == nil {
-			p.extras = map[*Directive]*directiveExtra{}
-		}
-		x = &directiveExtra{}
-		p.extras[d], d.extra = x, true
-	}
-	return x
 }
 
 // newDirective allocates a directive of this file.
