@@ -5,7 +5,9 @@
 // The shape follows golang.org/x/tools/go/analysis: a Rule is a value with a Run
 // function; Run gets a Pass holding the linked model and the config, and calls
 // Pass.Report for each finding. A finding carries its position, the other side of a
-// cross-layer mismatch (Related) and a suggested fix.
+// cross-layer mismatch (Related) and a suggested fix. What several rules derive from the
+// model (what answers a backend, the budget of a route) is a Fact, computed once per Run
+// and shared, as an analyzer's result is through Requires and ResultOf (facts.go).
 package rules
 
 import (
