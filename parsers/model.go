@@ -40,7 +40,8 @@ type File struct {
 	// Src). Suppressions (no502:ignore) are read from them, so a '#' inside a string is
 	// never one. The nginx and Caddy parsers set them for every file; the Terraform parser
 	// only for files that mention SuppressMarker (see parsers/terraform); YAML files have
-	// none (yaml.v3 keeps comment text without positions; lint/suppress scans those).
+	// none (yaml.v3 keeps comment text without positions; k8s.CommentStart and
+	// k8s.CommentIn find them).
 	Comments []Pos
 }
 

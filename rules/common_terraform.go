@@ -47,23 +47,6 @@ func tfWorkloads(m *parsers.Model, kind parsers.WorkloadKind) []*parsers.Workloa
 	return out
 }
 
-// backendBudget is the largest handler budget among the routes that forward to be.
-func backendBudget(p *Pass, be *parsers.Backend) (RouteBudget, bool) {
-	var best RouteBudget
-	found := false
-	for _, h := range p.Model.Hops {
-		for _, r := range h.Routes {
-			if r.Backend != be {
-				continue
-			}
-			if rb, ok := p.Config.Budget(r); ok && (!found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value) {
-				best, found = rb, true
-			}
-		}
-	}
-	return best, found
-}
-
 // backendNames lists what serves a backend, for messages ("aws_ecs_service.api").
 func backendNames(be *parsers.Backend) string {
 	var names []string
@@ -71,20 +54,6 @@ func backendNames(be *parsers.Backend) string {
 		names = append(names, w.Name)
 	}
 	return strings.Join(names, ", ")
-}
-
-// servedBy lists the target groups a workload is registered in.
-func servedBy(m *parsers.Model, w *parsers.Workload) []*parsers.Backend {
-	var out []*parsers.Backend
-	for _, be := range m.Backends {
-		for _, x := range be.Workloads {
-			if x == w {
-				out = append(out, be)
-				break
-			}
-		}
-	}
-	return out
 }
 
 func backendList(bs []*parsers.Backend) string {
@@ -98,14 +67,18 @@ func backendList(bs []*parsers.Backend) string {
 	return strings.Join(names, ", ")
 }
 
-// tfDescribe says what a Terraform setting is, for messages: the attribute as written
-// (with where a variable's value came from), or the default that applies.
-func tfDescribe[T any](name string, s parsers.Setting[T]) string {
+// tfDescribe says what a Terraform setting is, in a message about a finding on line own:
+// the attribute as written, where unless on own, and where a variable's value came from;
+// or the default that applies.
+func tfDescribe[T any](name string, s parsers.Setting[T], own string) string {
 	switch {
 	case s.Explicit() && s.ViaNote() != "":
-		return s.Text + " (" + s.Pos.Short() + "; " + s.ViaNote() + ")"
+		if q := quotePos(s.Pos, own); q != "" {
+			return s.Text + " (" + q + "; " + s.ViaNote() + ")"
+		}
+		return s.Text + " (" + s.ViaNote() + ")"
 	case s.Explicit():
-		return s.Text + " (" + s.Pos.Short() + ")"
+		return withPos(s.Text, s.Pos, own)
 	case s.IsDefault():
 		return name + " is not set, so the " + s.Default + " applies"
 	}

@@ -55,10 +55,11 @@ func (s side) pos() parsers.Pos {
 	return s.c.Pos
 }
 
-// behind returns what serves be: its proxy hops, then the app servers of its workloads
+// sidesOf returns what serves be: its proxy hops, then the app servers of its workloads
 // that run no such hop. A workload's containers count when they run a known server and
 // serve its Services' ports (or it has no Services in the model, as an ECS service).
-func behind(be *parsers.Backend) []side {
+// Rules read it through Pass.behind (behindFact).
+func sidesOf(p *Pass, be *parsers.Backend) []side {
 	var out []side
 	proxied := map[*parsers.Workload]bool{}
 	for _, h := range be.Hops {
@@ -73,7 +74,7 @@ func behind(be *parsers.Backend) []side {
 		}
 		cs := w.Containers
 		if len(w.Services) > 0 {
-			cs = servingContainers(w)
+			cs = p.serving(w)
 		}
 		for _, c := range cs {
 			if c.App != nil {

@@ -82,14 +82,15 @@ func runLBDrainMismatch(p *Pass) {
 			}
 			done[be] = true
 			d := be.DeregistrationDelay
-			rb, hasBudget := backendBudget(p, be)
+			rb, hasBudget := p.backendBudget(be)
 			margin := p.Config.DeregistrationMargin.Value
 			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.HandlerTimeout.Value+margin {
 				want := suggest(rb.HandlerTimeout.Value + margin)
+				pos := posOr(d, h.Pos, parsers.Pos{})
 				p.Report(Finding{
-					Pos: posOr(d, h.Pos, parsers.Pos{}),
+					Pos: pos,
 					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s handler budget for %s (%s)%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
-						describeSetting(inHost(p.Model, d)), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
+						describeSetting(inHost(p.Model, d), p.ownLine(pos)), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
 					Related: []Related{BudgetRelated(rb)},
 					Fix:     albTargetGroupFix(p.Model, h, d, secs(want)),
 				})
@@ -108,19 +109,23 @@ func runLBDrainMismatch(p *Pass) {
 					if g.Explicit() {
 						edits = k8s.ReplaceScalar(g.Pos, strconv.Itoa(secs(want)))
 					}
+					pos := posOr(g, w.Pos, parsers.Pos{})
+					own := p.ownLine(pos)
 					p.Report(Finding{
-						Pos: posOr(g, w.Pos, parsers.Pos{}),
+						Pos: pos,
 						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and the handler budget for %s is %s (%s), but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
-							describeSetting(inHost(p.Model, g)), workloadName(w), product(h), describeSetting(inHost(p.Model, d)), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
+							describeSetting(inHost(p.Model, g), own), workloadName(w), product(h), describeSetting(inHost(p.Model, d), own), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
 						Related: []Related{related(d, be.Pos, "deregistration delay"), BudgetRelated(rb)},
 						Fix:     k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...),
 					})
 				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:
 					want := g.Value + p.Config.DeregistrationOverhang.Value
+					pos := posOr(d, h.Pos, parsers.Pos{})
+					own := p.ownLine(pos)
 					p.Report(Finding{
-						Pos: posOr(d, h.Pos, parsers.Pos{}),
+						Pos: pos,
 						Message: fmt.Sprintf("deregistration delay %s outlives %s of %s by more than deregistration_overhang %s (%s): the load balancer keeps draining a target whose pod is already gone, and every deploy waits the full delay. Lower the delay to %s or less.",
-							describeSetting(inHost(p.Model, d)), describeSetting(inHost(p.Model, g)), workloadName(w), parsers.Seconds(p.Config.DeregistrationOverhang.Value), p.Config.DeregistrationOverhang.Pos.Short(), parsers.Seconds(want)),
+							describeSetting(inHost(p.Model, d), own), describeSetting(inHost(p.Model, g), own), workloadName(w), parsers.Seconds(p.Config.DeregistrationOverhang.Value), p.Config.DeregistrationOverhang.Pos.Short(), parsers.Seconds(want)),
 						Related: []Related{related(g, w.Pos, "pod grace period")},
 						Fix:     lbDelayFix(p, h, be, d, secs(want)),
 					})

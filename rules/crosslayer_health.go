@@ -77,7 +77,7 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 				}
 				done[key{be, ir}] = true
 				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets 502. Forward %s to the app, or point the health check at a path %s forwards.",
-					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), hc.Path.Describe(), product(inner), hc.Path.Value, product(inner))
+					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), describeAt(hc.Path, p.ownLine(ir.Respond.Pos)), product(inner), hc.Path.Value, product(inner))
 				p.Report(Finding{
 					Pos:     ir.Respond.Pos,
 					Message: msg,

@@ -126,7 +126,7 @@ func runKeepaliveRace(p *Pass) {
 				continue
 			}
 			be := r.Backend
-			for _, s := range behind(be) {
+			for _, s := range p.behind(be) {
 				ka, closes := s.keepAlive()
 				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value {
 					continue
@@ -156,25 +156,42 @@ func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) st
 
 // keepaliveFinding builds the finding for one racing pair, at the side to change.
 func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
-	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle)))
-	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka)))
+	downstreamSide := !isLoadBalancer(h) && h.Kind != parsers.HopIngressNginx
+	var pos parsers.Pos
+	switch {
+	case downstreamSide:
+		pos = be.Pos
+		if idle.Explicit() {
+			pos = idle.Pos
+		}
+	case s.hop != nil:
+		pos = posOr(ka, s.hop.Pos, s.hop.Block)
+		if ka.Explicit() && s.hop.Kind != parsers.HopNginx {
+			pos = ka.Pos // Caddy's idle timeout is set (and fixed) in its servers options
+		}
+		// nginx: an inherited value is overridden in the server block (its fix adds the
+		// line there); one from an include inside it, at the include line.
+		pos = atInclude(p.Model, pos, ka, s.hop.Block)
+	case ka.Explicit():
+		pos = ka.Pos
+	default:
+		pos = s.pos()
+	}
+	own := p.ownLine(pos)
+	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle), own))
+	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka), own))
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}
 	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — intermittently, most often at low traffic.",
 		down, up, product(h), s.name())
 
-	downstreamSide := !isLoadBalancer(h) && h.Kind != parsers.HopIngressNginx
 	if downstreamSide {
 		want := ka.Value - time.Second
 		note := "below " + s.name() + "'s keep-alive " + parsers.Seconds(ka.Value)
 		var fix *Fix
 		if want >= time.Second {
 			fix = poolIdleFix(p, h, be, want, note)
-		}
-		pos := be.Pos
-		if idle.Explicit() {
-			pos = idle.Pos
 		}
 		return Finding{
 			Pos:     pos,
@@ -185,22 +202,10 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	}
 	want := idle.Value + 5*time.Second
 	var fix *Fix
-	var pos parsers.Pos
 	if s.hop != nil {
 		fix = hopKeepAliveFix(p, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
-		pos = posOr(ka, s.hop.Pos, s.hop.Block)
-		if ka.Explicit() && s.hop.Kind != parsers.HopNginx {
-			pos = ka.Pos // Caddy's idle timeout is set (and fixed) in its servers options
-		}
-		// nginx: an inherited value is overridden in the server block (its fix adds the
-		// line there); one from an include inside it, at the include line.
-		pos = atInclude(p.Model, pos, ka, s.hop.Block)
 	} else {
 		fix = appKeepAliveFix(s, want)
-		pos = s.pos()
-		if ka.Explicit() {
-			pos = ka.Pos
-		}
 	}
 	return Finding{
 		Pos:     pos,
@@ -218,11 +223,15 @@ func whyUpstream(h *parsers.Hop) string {
 	return product(h) + "'s idle timeout also bounds slow responses, so lowering it is not the fix"
 }
 
-// describeSetting quotes a value with its origin: "keepalive_timeout 60s
-// (nginx.conf:20)" or "60s (nginx default 60s)".
-func describeSetting(s parsers.Duration) string {
+// describeSetting quotes a value with its origin, in a message about a finding on line
+// own: "60s (keepalive_timeout 60s, nginx.conf:20)", "60s (keepalive_timeout 60s)" on
+// that line, or "60s (nginx default 60s)".
+func describeSetting(s parsers.Duration, own string) string {
 	if s.Explicit() {
-		return parsers.Seconds(s.Value) + " (" + s.Text + ", " + s.Pos.Short() + ")"
+		if q := quotePos(s.Pos, own); q != "" {
+			return parsers.Seconds(s.Value) + " (" + s.Text + ", " + q + ")"
+		}
+		return parsers.Seconds(s.Value) + " (" + s.Text + ")"
 	}
 	return parsers.Seconds(s.Value) + " (" + s.Describe() + ")"
 }

@@ -73,7 +73,7 @@ func runSingleInstanceOnPath(p *Pass) {
 		p.Report(Finding{
 			Pos: pos,
 			Message: fmt.Sprintf("%s runs %s (%s) as a single pod (%s) in front of %s with %d replicas: every restart, rollout or node drain of that pod stops the whole path, and requests fail with 502 or connection errors however many app pods are ready. Run at least 2 replicas of the proxy.",
-				workloadName(w), product(h), h.Name, w.Replicas.Describe(), workloadName(app), m),
+				workloadName(w), product(h), h.Name, describeAt(w.Replicas, p.ownLine(pos)), workloadName(app), m),
 			Related: []Related{{Pos: app.Pos, Message: fmt.Sprintf("%s runs %d replicas", workloadName(app), m)}},
 			Fix: k8sFix("run 2 replicas of the proxy",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),

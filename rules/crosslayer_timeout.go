@@ -51,10 +51,10 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
-			if _, ok := p.Config.Budget(r); ok {
+			if _, ok := p.budget(r); ok {
 				continue // read-timeout-below-budget compares with the declared budget
 			}
-			for _, s := range behind(r.Backend) {
+			for _, s := range p.behind(r.Backend) {
 				if s.hop != nil {
 					continue
 				}
@@ -64,11 +64,12 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				}
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
+				pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
 				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): a request slower than %s gets 504 from %s while the app is still working on it. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
-					describe(readTimeoutName(h), rt), s.name(), parsers.Seconds(req.Value), inHost(p.Model, req).Describe(),
+					describe(readTimeoutName(h), rt), s.name(), parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
 					parsers.Seconds(rt.Value), product(h), readTimeoutName(h), parsers.Seconds(req.Value), parsers.Seconds(want))
 				p.Report(Finding{
-					Pos:     atInclude(p.Model, routePos(h, r, rt), rt, r.Block),
+					Pos:     pos,
 					Message: msg,
 					Related: []Related{{Pos: req.Pos, Message: s.c.App.Name + " request timeout: " + req.Text}},
 					Fix:     fix,
@@ -133,7 +134,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					if servingRoute(h, ir.Path) != r {
 						continue
 					}
-					if _, ok := p.Config.Budget(ir); ok {
+					if _, ok := p.budget(ir); ok {
 						continue
 					}
 					if worst == nil || it.Value > worst.ReadTimeout.Value {
@@ -146,20 +147,21 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				it := worst.ReadTimeout
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
-				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
-					describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
+				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
+				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
+					describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
 					parsers.Seconds(rt.Value), product(h), product(inner), readTimeoutName(h), parsers.Seconds(it.Value), parsers.Seconds(want),
 					readTimeoutName(inner), worst.Path)
-				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
 					// answers 524 first. The inner timeout is the one to lower.
 					fix = nil
-					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
-						describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
-						parsers.Seconds(rt.Value), product(h), product(inner), inHost(p.Model, edge).Describe(), parsers.Seconds(p.Config.EdgeLimit()),
-						readTimeoutName(inner), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
+					own := p.ownLine(pos)
+					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
+						describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
+						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
+						readTimeoutName(inner), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 				}
 				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})
 			}

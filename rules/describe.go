@@ -72,6 +72,60 @@ func describe[T any](name string, s parsers.Setting[T]) string {
 	return name + " is unknown"
 }
 
+// Messages quote where a setting they name is written ("file:line" in the file the user
+// edits), so that a cross-layer finding names both sides. They never quote the line the
+// finding itself points at: the report shows that already. The helpers below take that
+// line, own, as Pass.ownLine gives it for the finding's position.
+
+// ownLine is the line a finding at pos points at, written as messages quote positions
+// (Report maps the finding to the host file; so does this). "" when pos is no place.
+func (p *Pass) ownLine(pos parsers.Pos) string {
+	if !pos.IsValid() {
+		return ""
+	}
+	return p.Model.HostPos(pos).Short()
+}
+
+// quotePos returns pos as a message quotes it, "file:line", or "" when it is own.
+func quotePos(pos parsers.Pos, own string) string {
+	if q := pos.Short(); q != own {
+		return q
+	}
+	return ""
+}
+
+// withPos appends " (file:line)" to text for a setting written at pos, unless pos is own.
+func withPos(text string, pos parsers.Pos, own string) string {
+	if q := quotePos(pos, own); q != "" {
+		return text + " (" + q + ")"
+	}
+	return text
+}
+
+// listPos is withPos inside parentheses already open: "text, file:line", or text when pos
+// is own.
+func listPos(text string, pos parsers.Pos, own string) string {
+	if q := quotePos(pos, own); q != "" {
+		return text + ", " + q
+	}
+	return text
+}
+
+// describeAt is s.Describe() in a message about a finding on line own: the setting as
+// written and where, or the default that applies.
+//
+// A value brought in by one Caddy import, reported at that import line, is quoted as
+// written: "imported at" the finding's own line would only repeat it.
+func describeAt[T any](s parsers.Setting[T], own string) string {
+	if s.Explicit() && s.ViaNote() == "" {
+		return withPos(s.Text, s.Pos, own)
+	}
+	if s.Explicit() && own != "" && s.ViaNote() == "imported at "+own {
+		return s.Text
+	}
+	return s.Describe()
+}
+
 // inHost returns s as a message shows it: at its place in the host file when it was
 // written in config text held in a ConfigMap (Model.HostPos); the model keeps it in
 // that text.

@@ -37,13 +37,16 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if !graceUnset && !delayUnset {
 			continue
 		}
-		front := ""
+		// front says what is in front of Caddy, in a message about a finding on line own.
+		var front func(own string) string
 		switch edge, ok := p.Config.EdgeFor(h); {
 		case h.Workload != nil && (h.Workload.Format != parsers.FormatCompose || h.Workload.Served):
 			// A Caddy at the edge of a Compose stack has nothing in front to answer 502.
-			front = fmt.Sprintf("Caddy runs in %s %s", h.Workload.Kind, h.Workload.Name)
+			front = func(string) string { return fmt.Sprintf("Caddy runs in %s %s", h.Workload.Kind, h.Workload.Name) }
 		case ok:
-			front = fmt.Sprintf("%s is in front of Caddy (%s)", upperFirst(edge.Value), edge.Describe())
+			front = func(own string) string {
+				return fmt.Sprintf("%s is in front of Caddy (%s)", upperFirst(edge.Value), describeAt(edge, own))
+			}
 		default:
 			continue // nothing known in front: a restart's effect cannot be judged
 		}
@@ -74,7 +77,7 @@ func runProxyShutdownUnbounded(p *Pass) {
 			parts = append(parts, "shutdown_delay is not set, so Caddy stops accepting connections the moment it is told to stop, while the load balancer still sends it new requests until it notices, and those get 502")
 		}
 		msg := fmt.Sprintf("%s (site %s): %s. Set grace_period %s and shutdown_delay %s in the global options block%s.",
-			front, h.Name, strings.Join(parts, "; "), parsers.FormatDuration(grace), parsers.FormatDuration(caddyShutdownWait), where)
+			front(p.ownLine(pos)), h.Name, strings.Join(parts, "; "), parsers.FormatDuration(grace), parsers.FormatDuration(caddyShutdownWait), where)
 		p.Report(Finding{
 			Pos:     pos,
 			Message: msg,

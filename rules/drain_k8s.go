@@ -55,8 +55,8 @@ the sleep plus the app's own shutdown.
 }
 
 func runPrestopMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
 			}
@@ -125,7 +125,7 @@ prestop-missing fix raises the grace period too.
 }
 
 func runGracePeriodTooShort(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		g := w.TerminationGrace
 		if !g.Known() {
 			continue
@@ -165,13 +165,6 @@ func runGracePeriodTooShort(p *Pass) {
 			continue
 		}
 		want, _ := graceFor(w, worst, worst.PreStopDelay.Value)
-		parts := fmt.Sprintf("the preStop delay %s of container %s", parsers.Seconds(worst.PreStopDelay.Value), worst.Name)
-		if worst.PreStopDelay.Explicit() {
-			parts += " (" + worst.PreStopDelay.Pos.Short() + ")"
-		}
-		if ag, ok := appGrace(worst); ok {
-			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, inHost(p.Model, ag).Describe(), parsers.Seconds(need))
-		}
 		pos := g.Pos
 		var related []Related
 		if !g.Explicit() {
@@ -180,20 +173,28 @@ func runGracePeriodTooShort(p *Pass) {
 				pos = w.Pos
 			}
 		}
+		own := p.ownLine(pos)
+		parts := fmt.Sprintf("the preStop delay %s of container %s", parsers.Seconds(worst.PreStopDelay.Value), worst.Name)
+		if worst.PreStopDelay.Explicit() {
+			parts = withPos(parts, worst.PreStopDelay.Pos, own)
+		}
+		if ag, ok := appGrace(worst); ok {
+			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, describeAt(inHost(p.Model, ag), own), parsers.Seconds(need))
+		}
 		if worst.PreStopDelay.Explicit() {
 			related = append(related, Related{Pos: worst.PreStopDelay.Pos, Message: "preStop delay " + parsers.Seconds(worst.PreStopDelay.Value)})
 		}
 		var msg string
 		if need == 0 {
 			msg = fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d.",
-				g.Describe(), workloadName(w), int(want/time.Second))
+				describeAt(g, own), workloadName(w), int(want/time.Second))
 		} else {
 			cmp := "is not longer than"
 			if hasApp && g.Value < need {
 				cmp = "is shorter than"
 			}
 			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
-				g.Describe(), workloadName(w), cmp, parts, parsers.Seconds(need), int(want/time.Second))
+				describeAt(g, own), workloadName(w), cmp, parts, parsers.Seconds(need), int(want/time.Second))
 		}
 		var edits []parsers.Edit
 		if g.Explicit() {

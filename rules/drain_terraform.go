@@ -54,7 +54,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		if !d.Known() {
 			continue
 		}
-		rb, hasBudget := backendBudget(p, be)
+		rb, hasBudget := p.backendBudget(be)
 		var why string
 		switch {
 		case d.Value == 0:
@@ -75,19 +75,19 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		switch {
 		case be.Kind == parsers.BackendCLB && d.Value == 0:
 			// d is connection_draining itself (false); the timeout is a new line.
-			what = tfDescribe("connection_draining", d)
+			what = tfDescribe("connection_draining", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set connection_draining = true and connection_draining_timeout = %d", want)
 			sets := []terraform.Set{tfSetting(p.Model, d, be.Block, "connection_draining", "true")}
 			sets = append(sets, terraform.Set{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
 			fix = tfFix(p.Model, desc, sets...)
 			why = "connection draining is off: the classic ELB " + why
 		case be.Kind == parsers.BackendCLB:
-			what = tfDescribe("connection_draining_timeout", d)
+			what = tfDescribe("connection_draining_timeout", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
 			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
 			why = "the classic ELB " + why
 		default:
-			what = tfDescribe("deregistration_delay", d)
+			what = tfDescribe("deregistration_delay", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set deregistration_delay = %d", want)
 			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 			why = "the load balancer " + why

@@ -5,19 +5,19 @@
 // The shape follows golang.org/x/tools/go/analysis: a Rule is a value with a Run
 // function; Run gets a Pass holding the linked model and the config, and calls
 // Pass.Report for each finding. A finding carries its position, the other side of a
-// cross-layer mismatch (Related) and a suggested fix.
+// cross-layer mismatch (Related) and a suggested fix. What several rules derive from the
+// model (what answers a backend, the budget of a route) is a Fact, computed once per Run
+// and shared, as an analyzer's result is through Requires and ResultOf (facts.go).
 package rules
 
 import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/caddy"
 )
 
 // Severity of a finding: the model's type (parsers.Severity), so that the config package
@@ -85,7 +85,7 @@ type Pass struct {
 	Model  *parsers.Model
 	Config *Config
 	report func(Finding)
-	trees  *syntaxTrees // shared by the run's passes
+	facts  *facts // shared by the run's passes (Fact.Of)
 }
 
 // Report records a finding. Severity defaults to the rule's (after config overrides);
@@ -103,28 +103,7 @@ func (p *Pass) Report(f Finding) {
 		}
 		f.Related = rel
 	}
-	f.Message = dropOwnPosition(f.Message, f.Pos)
 	p.report(f)
-}
-
-// dropOwnPosition removes "file:line" from a message where it names the line the finding
-// already points at: settings are described with their position so that a cross-layer
-// finding names both sides, but "(stack.yaml:51)" after the setting on stack.yaml:51 only
-// repeats the finding's own location.
-func dropOwnPosition(msg string, pos parsers.Pos) string {
-	if !pos.IsValid() {
-		return msg
-	}
-	own := pos.Short()
-	if !strings.Contains(msg, own) {
-		return msg
-	}
-	return strings.NewReplacer(
-		" ("+own+")", "", // tfDescribe: "matcher = \"404\" (main.tf:70)"
-		" ("+own+"; ", " (", // with a note: "(main.tf:70; from variable x)"
-		", "+own+")", ")", // describeSetting: "5s (keepalive_timeout 5s, nginx.conf:12)"
-		" (imported at "+own+")", "", // a Caddy snippet's value, reported at its import line
-	).Replace(msg)
 }
 
 // Reportf reports a finding with no related positions and no fix.
@@ -184,7 +163,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	// Rules only read the model, so they run side by side; each keeps its own findings,
 	// joined in rule order so the result does not depend on scheduling.
 	found := make([][]Finding, len(enabled))
-	trees := &syntaxTrees{caddy: map[*parsers.File]*caddy.File{}}
+	facts := newFacts(m, cfg)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := min(runtime.GOMAXPROCS(0), len(enabled)); w > 0; w-- {
@@ -192,7 +171,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(enabled); i = int(next.Add(1) - 1) {
-				found[i] = runRule(enabled[i], m, cfg, trees)
+				found[i] = runRule(enabled[i], m, cfg, facts)
 			}
 		}()
 	}
@@ -210,14 +189,14 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 }
 
 // runRule runs one rule and returns its findings at their final severities.
-func runRule(r *Rule, m *parsers.Model, cfg *Config, trees *syntaxTrees) []Finding {
+func runRule(r *Rule, m *parsers.Model, cfg *Config, facts *facts) []Finding {
 	sev := r.Severity
 	o, override := cfg.Rules[r.ID]
 	if override {
 		sev = o.Value
 	}
 	var out []Finding
-	pass := &Pass{Rule: r, Model: m, Config: cfg, trees: trees}
+	pass := &Pass{Rule: r, Model: m, Config: cfg, facts: facts}
 	pass.report = func(f Finding) {
 		if f.Severity == Off || override {
 			// The user's severity wins over a rule's own lowering.

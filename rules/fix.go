@@ -118,9 +118,9 @@ func bareVariable(m *parsers.Model, pos parsers.Pos) (string, bool) {
 	return terraform.BareVariable(f.Src, pos)
 }
 
-// syntaxTrees holds the syntax trees fixes re-read during one run: every fix of a run
-// reads the same few files, so each is parsed once (a 1,000-site Caddyfile re-parsed per
-// fix takes minutes), and the trees go away with the run.
+// syntaxTrees holds the syntax trees fixes re-read during one run (caddyTreesFact):
+// every fix of a run reads the same few files, so each is parsed once (a 1,000-site
+// Caddyfile re-parsed per fix takes minutes), and the trees go away with the run.
 type syntaxTrees struct {
 	mu    sync.Mutex
 	caddy map[*parsers.File]*caddy.File
@@ -133,11 +133,7 @@ func (p *Pass) caddyFile(pos parsers.Pos) (*parsers.File, *caddy.File) {
 	if f == nil || f.Format != parsers.FormatCaddy {
 		return nil, nil
 	}
-	t := p.trees
-	if t == nil {
-		cf, _ := caddy.ParseFile(f.Path, f.Src)
-		return f, cf
-	}
+	t := caddyTreesFact.Of(p)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if cf, ok := t.caddy[f]; ok {

@@ -226,7 +226,9 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 	description := "Bound Caddy's shutdown: " + strings.Join(desc, "; ")
 	if global == nil {
 		text := "{\n" + caddy.IndentLines(strings.Join(lines, "\n")) + "}\n\n"
-		return &Fix{Description: description, Snippet: text, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+		e := cf.Edit()
+		e.InsertGlobalOptions(text)
+		return &Fix{Description: description, Snippet: text, Edits: e.Edits()}
 	}
 	e := cf.Edit()
 	e.Set(global, lines...)
@@ -255,8 +257,9 @@ func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix
 		return &Fix{Description: desc, Snippet: snippet}
 	}
 	if global == nil {
-		text := snippet + "\n"
-		return &Fix{Description: desc, Snippet: snippet, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+		e := cf.Edit()
+		e.InsertGlobalOptions(snippet + "\n")
+		return &Fix{Description: desc, Snippet: snippet, Edits: e.Edits()}
 	}
 	e := cf.Edit()
 	e.SetServerTimeout(global, "idle", line)

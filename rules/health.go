@@ -100,7 +100,7 @@ func runDeadUpstreamInRotation(p *Pass) {
 		}
 		fix := p.passiveHealthFix(format, b, nil)
 		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
-			len(active), addresses(active), inHost(p.Model, b.Passive.Enabled).Describe())
+			len(active), addresses(active), describeAt(inHost(p.Model, b.Passive.Enabled), p.ownLine(b.Pos)))
 		if format == parsers.FormatCaddy {
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
 				len(active), addresses(active), b.Passive.Enabled.Default)

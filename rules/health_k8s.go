@@ -43,8 +43,8 @@ app hangs or loses a dependency (504).
 }
 
 func runReadinessProbeMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			if c.Readiness != nil {
 				continue
 			}
@@ -127,8 +127,8 @@ not flagged.
 }
 
 func runReadinessCannotFail(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			r := c.Readiness
 			if r == nil {
 				continue
@@ -228,8 +228,8 @@ func runProbeSlowDetection(p *Pass) {
 	if !limit.Known() || limit.Value <= 0 {
 		return
 	}
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			pr, key := c.Readiness, "readinessProbe"
 			if pr == nil {
 				pr, key = c.Liveness, "livenessProbe"
@@ -258,7 +258,7 @@ func runProbeSlowDetection(p *Pass) {
 				Pos: pos,
 				Message: fmt.Sprintf("%s of %s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
 					key, containerName(w, c), parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
-					serviceNames(w), parsers.FormatDuration(limit.Value), limit.Describe(), int(period/time.Second), ft),
+					serviceNames(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
 				Related: related,
 				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
 					k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft)))),
@@ -289,8 +289,8 @@ longer period) is the recommended pattern and is not flagged.
 }
 
 func runLivenessSameAsReadiness(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
-		for _, c := range servingContainers(w) {
+	for _, w := range servedK8sFact.Of(p) {
+		for _, c := range p.serving(w) {
 			r, l := c.Readiness, c.Liveness
 			if r == nil || l == nil || !sameProbe(r, l) {
 				continue

@@ -148,11 +148,11 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			var msg, snippet string
 			if ingressDefaultBackend(be, rs) {
 				msg = fmt.Sprintf("%s on %s relies on ingress-nginx's default backend answering 404 for a path no Ingress routes, by design: the check proves only that the controller's nginx answers, not that the controller is ready (it passes while the controller is stuck on a stale or broken configuration), so a broken controller stays in rotation. Check the controller's own health endpoint instead: path = \"/healthz\" on port 10254 with matcher = \"200\".",
-					tfDescribe("matcher", hc.Matcher), path)
+					tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), path)
 				snippet = "health_check {\n  path    = \"/healthz\" # ingress-nginx's health endpoint\n  port    = \"10254\"\n  matcher = \"200\"\n}\n"
 			} else {
 				msg = fmt.Sprintf("%s counts only %s answers as healthy: the target answers %s on %s by design, so the check passes as long as a server answers at all, even when the app behind it is broken, and a broken target stays in rotation while real requests to it fail. matcher = \"200\" alone would fail every target's check: point path at an endpoint that answers 200 only when the app can serve, then set matcher = \"200\".",
-					tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), hc.Matcher.Value, path)
+					tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), strings.Join(bad, " and "), hc.Matcher.Value, path)
 				snippet = "health_check {\n  path    = \"/healthz\" # an endpoint that answers 200 only when the app can serve\n  matcher = \"200\"\n}\n"
 			}
 			fix := &Fix{Description: `point path at a health endpoint, then set matcher = "200"`, Snippet: snippet}
@@ -165,7 +165,7 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			// to a path with a slash) is a misrouted check more often than a broken app,
 			// and 4xx/5xx still fail it.
 			msg := fmt.Sprintf("%s counts redirects (3xx) as healthy: a target that answers %s with a redirect (to a login page, to https, after its health handler moved) passes the check without running it, so a broken app can stay in rotation; 4xx and 5xx still fail it. Set matcher = %q.",
-				tfDescribe("matcher", hc.Matcher), path, want)
+				tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), path, want)
 			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})
 			continue
 		}
@@ -181,7 +181,7 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			}
 		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
-			tfDescribe("matcher", hc.Matcher), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
+			tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
 }
@@ -237,7 +237,7 @@ func runHealthCheckDisabled(p *Pass) {
 			continue
 		}
 		msg := fmt.Sprintf("%s turns the health check of %s off: a target whose app has crashed or hung keeps receiving requests, and those clients get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
-			tfDescribe("enabled", hc.Enabled), be.Name)
+			tfDescribe("enabled", hc.Enabled, p.ownLine(hc.Enabled.Pos)), be.Name)
 		fix := tfFix(p.Model, "set enabled = true", tfSetting(p.Model, hc.Enabled, hc.Block, "enabled", "true"))
 		p.Report(Finding{Pos: hc.Enabled.Pos, Message: msg, Fix: fix})
 	}
@@ -310,10 +310,11 @@ func runHealthCheckSlow(p *Pass) {
 				case un.Explicit():
 					pos = un.Pos
 				}
+				own := p.ownLine(pos)
 				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those clients get 502/504. %s (a %s window).",
 					be.Name, parsers.Seconds(iv.Value), un.Value, parsers.Seconds(window),
-					tfDescribe("interval", iv), tfDescribe("unhealthy_threshold", un),
-					parsers.Seconds(limit.Value), limit.Describe(), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
+					tfDescribe("interval", iv, own), tfDescribe("unhealthy_threshold", un, own),
+					parsers.Seconds(limit.Value), describeAt(limit, own), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
 				sets = terraform.Nested(be.Block, hc.Block, "health_check", sets)
 				p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 				continue
@@ -327,7 +328,7 @@ func runHealthCheckSlow(p *Pass) {
 				pos = iv.Pos
 			}
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
-				tfDescribe("timeout", to), tfDescribe("interval", iv), upperFirst(desc))
+				tfDescribe("timeout", to, p.ownLine(pos)), tfDescribe("interval", iv, p.ownLine(pos)), upperFirst(desc))
 			p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
 		}
 	}
@@ -383,11 +384,12 @@ func runASGEC2HealthCheck(p *Pass) {
 		if !w.Served || !t.Known() || !strings.EqualFold(t.Value, "EC2") {
 			continue
 		}
-		tgs := servedBy(p.Model, w)
+		tgs := p.servedBy(w)
+		pos := posOr(t, w.Pos, w.Block)
 		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
-			tfDescribe("health_check_type", t), w.Name, backendList(tgs))
+			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs))
 		fix := tfFix(p.Model, `set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
-		p.Report(Finding{Pos: posOr(t, w.Pos, w.Block), Message: msg, Fix: fix})
+		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}
 }
 

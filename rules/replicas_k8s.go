@@ -52,7 +52,7 @@ is a second copy of the data unless the app replicates it.
 }
 
 func runSingleReplica(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet && w.Kind != parsers.Rollout {
 			continue
 		}
@@ -64,7 +64,7 @@ func runSingleReplica(p *Pass) {
 		}
 		pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
 		if w.Replicas.Explicit() {
-			pos, what = w.Replicas.Pos, fmt.Sprintf("%s (%s)", w.Replicas.Text, w.Replicas.Pos.Short())
+			pos, what = w.Replicas.Pos, withPos(w.Replicas.Text, w.Replicas.Pos, p.ownLine(w.Replicas.Pos))
 		}
 		if claims := unshareableClaims(w); len(claims) > 0 {
 			// A second pod on another node could not mount the volume: the count alone is
@@ -125,7 +125,7 @@ node drain or crash of that pod leaves the Service with no ready endpoint (502/5
 }
 
 func runHPAMinReplicas(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		min := w.MinReplicas
 		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
 			continue
@@ -141,8 +141,8 @@ func runHPAMinReplicas(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s, %s): at low load a rollout, node drain or crash of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, min.Text, min.Pos.Short(), serviceNames(w)),
+			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a rollout, node drain or crash of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
+				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), serviceNames(w)),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -181,7 +181,7 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 }
 
 func runRolloutTakesAllDown(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		if w.Kind != parsers.Deployment && w.Kind != parsers.Rollout || !w.Strategy.Known() {
 			continue
 		}
@@ -198,8 +198,8 @@ func runRolloutTakesAllDown(p *Pass) {
 				p.Report(Finding{
 					Pos:      w.Strategy.Pos,
 					Severity: Info,
-					Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
-						w.Strategy.Text, w.Strategy.Pos.Short(), n, workloadName(w), serviceNames(w), describeClaims(claims)),
+					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
+						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), describeClaims(claims)),
 					Related: claimRelated(claims),
 					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
 				})
@@ -207,8 +207,8 @@ func runRolloutTakesAllDown(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
-				Message: fmt.Sprintf("%s (%s) stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
-					w.Strategy.Text, w.Strategy.Pos.Short(), n, workloadName(w), serviceNames(w)),
+				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
+					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w)),
 				Fix: k8sFix("roll pods one at a time, new before old", patch),
 			})
 			continue
@@ -228,7 +228,7 @@ func runRolloutTakesAllDown(p *Pass) {
 		p.Report(Finding{
 			Pos: pos,
 			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
-				mu.Describe(), workloadName(w), min(down, n), n, serviceNames(w)),
+				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w)),
 			Fix: k8sFix("roll pods one at a time, new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
@@ -310,7 +310,7 @@ right after the workload's.
 }
 
 func runPDBMissing(p *Pass) {
-	for _, w := range k8sWorkloads(p.Model) {
+	for _, w := range servedK8sFact.Of(p) {
 		switch w.Kind {
 		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.Rollout:
 		default:
@@ -353,7 +353,7 @@ func runPDBMissing(p *Pass) {
 			p.Report(Finding{
 				Pos: bad.Pos,
 				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, n, workloadName(w), bad.Describe()),
+					pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos))),
 				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
 				Fix:     k8sFix("allow one eviction at a time", k8s.ObjectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, k8s.KV{K: "spec", V: spec})),
 			})

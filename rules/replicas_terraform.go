@@ -62,9 +62,9 @@ func runSingleTask(p *Pass) {
 		if !w.Served || !ok || n.Value >= 2 {
 			continue
 		}
-		tgs := servedBy(p.Model, w)
+		tgs := p.servedBy(w)
 		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. Set %s = 2.",
-			tfDescribe(name, n), w.Name, plural(n.Value, "task"), backendList(tgs), name)
+			tfDescribe(name, n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "task"), backendList(tgs), name)
 		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(p.Model, n, w.Block, name, "2"))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: fix})
 	}
@@ -84,7 +84,7 @@ func runSingleTask(p *Pass) {
 			desc += ", desired_capacity = 2"
 		}
 		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and clients get 502/503. %s.",
-			tfDescribe("min_size", n), w.Name, plural(n.Value, "instance"), backendList(servedBy(p.Model, w)), upperFirst(desc))
+			tfDescribe("min_size", n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "instance"), backendList(p.servedBy(w)), upperFirst(desc))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 	}
 }
@@ -153,7 +153,7 @@ func runDeployStopsAllTasks(p *Pass) {
 			count = "all " + plural(n.Value, "task")
 		}
 		msg := fmt.Sprintf("%s lets a deploy of %s stop %s before any new one has passed the health check of %s: every deploy is an outage and clients get 502/503 meanwhile. %s.",
-			tfDescribe("deployment_minimum_healthy_percent", pct), w.Name, count, backendList(servedBy(p.Model, w)), upperFirst(desc))
+			tfDescribe("deployment_minimum_healthy_percent", pct, p.ownLine(pct.Pos)), w.Name, count, backendList(p.servedBy(w)), upperFirst(desc))
 		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 	}
 }

@@ -64,7 +64,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
 				continue
 			}
-			rb, ok := p.Config.Budget(r)
+			rb, ok := p.budget(r)
 			if !ok || r.ReadTimeout.Value >= rb.HandlerTimeout.Value {
 				continue
 			}
@@ -141,9 +141,13 @@ func runEdgeTimeoutExceeded(p *Pass) {
 		if !ok {
 			continue
 		}
-		signal := edge.Text
-		if edge.Pos.IsValid() {
-			signal += ", " + p.Model.HostPos(edge.Pos).Short()
+		// signal names what says Cloudflare is in front, and where unless a finding on
+		// line own is there.
+		signal := func(own string) string {
+			if q := quotePos(p.Model.HostPos(edge.Pos), own); edge.Pos.IsValid() && q != "" {
+				return edge.Text + ", " + q
+			}
+			return edge.Text
 		}
 		for _, r := range h.Routes {
 			if r.Respond != nil {
@@ -153,7 +157,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			if !edge.Pos.IsValid() {
 				rel = nil
 			}
-			if rb, ok := p.Config.Budget(r); ok && rb.HandlerTimeout.Value > limit {
+			if rb, ok := p.budget(r); ok && rb.HandlerTimeout.Value > limit {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
@@ -161,15 +165,15 @@ func runEdgeTimeoutExceeded(p *Pass) {
 					fix.snippetOnly()
 				}
 				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
-					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal, parsers.Seconds(limit))
+					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
 				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
 				continue
 			}
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
-				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
-					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
 				pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
+				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), readTimeoutName(h), parsers.Seconds(limit))
 				rel = origin(rel, r.ReadTimeout, pos, "value set here")
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 const (
@@ -57,13 +58,14 @@ func scanSuppressions(f *parsers.File) []*directive {
 
 // commentStarts returns, for each line, the byte index in the line where its comment
 // starts, or -1. nginx, Caddy and Terraform comments are the ones their parsers read
-// (parsers.File.Comments); YAML comments are found by yamlCommentStart, since yaml.v3
-// keeps comment text but not where it is.
+// (parsers.File.Comments); YAML comments are found by k8s.CommentStart, since yaml.v3
+// keeps comment text but not where it is. A comment in a block scalar (nginx.conf held in
+// a ConfigMap) counts: it is a comment of the manifest's lines for suppression.
 func commentStarts(f *parsers.File, lines []span) []int {
 	starts := make([]int, len(lines))
 	if f.Format == parsers.FormatK8s || f.Format == parsers.FormatCompose {
 		for i, ln := range lines {
-			starts[i] = yamlCommentStart(f.Src[ln.start:ln.end])
+			starts[i] = k8s.CommentStart(f.Src[ln.start:ln.end])
 		}
 		return starts
 	}
@@ -112,7 +114,7 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 			d.misplaced = !top
 		case dirLine:
 			d.target = i + 1
-			if d.del.Start() == ln.start {
+			if len(bytes.TrimSpace(f.Src[ln.start:d.open])) == 0 {
 				// A comment on a line of its own applies to the next line that is not
 				// a comment, so several directives can stack above one line.
 				j := i + 1
@@ -194,21 +196,7 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 		if first >= 0 {
 			d.list = parsers.ByteRange(f.Path, base+first, base+last)
 		}
-		// What removing the directive deletes: the whole line when the comment is
-		// alone on it, else the comment and the blanks before it.
-		ds := j - 1
-		if open < j-1 {
-			ds = open
-		}
-		prefixBlank := len(bytes.TrimSpace(text[:ds])) == 0
-		if prefixBlank {
-			d.del = parsers.ByteRange(f.Path, ln.start, ln.next)
-		} else {
-			for ds > 0 && (text[ds-1] == ' ' || text[ds-1] == '\t') {
-				ds--
-			}
-			d.del = parsers.ByteRange(f.Path, ln.start+ds, ln.end)
-		}
+		d.open = ln.start + open
 		end := bytes.TrimRight(text, " \t")
 		d.pos = parsers.Pos{
 			File: f.Path, Col: int32(1 + utf8.RuneCount(text[:open])), Offset: int32(ln.start + open),
@@ -216,35 +204,6 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 		}
 		return d // the caller sets Line and EndLine
 	}
-}
-
-// yamlCommentStart returns the index in a YAML line where a comment starts, or -1: a #
-// that starts a token (at the start of the line or after a blank), outside quotes.
-func yamlCommentStart(line []byte) int {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if quote != 0 {
-			switch {
-			case c == '\\' && quote == '"':
-				i++
-			case c == quote:
-				quote = 0
-			}
-			continue
-		}
-		tokenStart := i == 0 || line[i-1] == ' ' || line[i-1] == '\t'
-		switch {
-		case c == '#' && tokenStart:
-			return i
-		case c == '"' || c == '\'':
-			// A quote opens a string only where a token starts (YAML "it's" is plain).
-			if tokenStart || (i > 0 && strings.IndexByte(":[{,=(", line[i-1]) >= 0) {
-				quote = c
-			}
-		}
-	}
-	return -1
 }
 
 // scanAnnotations finds no502.dev/ignore annotations: each YAML document (documents are

@@ -5,12 +5,13 @@ import (
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/nginx"
 	"github.com/no502/no502/parsers/terraform"
 )
 
 // Where a line's comment starts: for nginx, Caddy and Terraform as their parsers read it
-// (parsers.File.Comments, what suppressions are read from), for YAML by yamlCommentStart.
+// (parsers.File.Comments, what suppressions are read from), for YAML by k8s.CommentStart.
 // A '#' inside a string or a URL starts no comment.
 func TestCommentStart(t *testing.T) {
 	cases := []struct {
@@ -40,7 +41,7 @@ func TestCommentStart(t *testing.T) {
 // comment starts, or -1.
 func commentStartOf(format, line string) int {
 	if format == parsers.FormatK8s {
-		return yamlCommentStart([]byte(line))
+		return k8s.CommentStart([]byte(line))
 	}
 	// Terraform lexes comments only in files that hold a suppression marker.
 	src := line + "\n# " + parsers.SuppressMarker + "\n"

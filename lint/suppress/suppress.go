@@ -4,12 +4,15 @@
 package suppress
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
 	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/parsers/k8s"
+	"github.com/no502/no502/parsers/nginx"
+	"github.com/no502/no502/parsers/terraform"
 	"github.com/no502/no502/rules"
 )
 
@@ -37,9 +40,11 @@ type directive struct {
 	ids                 []string // the rule IDs named, in order
 	used                map[string]bool
 	misplaced           bool // an ignore-file below the file's top comment block
-	// Byte ranges for the fix of an unused directive: the text to delete when all of it
-	// is unused, and the rule-ID list to rewrite when only part is.
-	del, list parsers.Pos
+	// For the fix of an unused directive: the offset of the comment opener ('#' or '//')
+	// from which the comment is removed when all of it is unused, and the rule-ID list
+	// to rewrite when only part is.
+	open int
+	list parsers.Pos
 }
 
 func (d *directive) covers(f rules.Finding) bool {
@@ -226,7 +231,9 @@ func quoteList(ids []string) string {
 	return strings.Join(q, ", ")
 }
 
-// removalFix deletes a wholly unused comment directive, or rewrites its rule list to keep.
+// removalFix deletes a wholly unused comment directive, or rewrites its rule list to keep,
+// by the comment edits of the file's format: they refuse a '#' that is not a comment of
+// that format (text in a string, a heredoc, a block scalar), and there is no fix then.
 // Annotations get no edits: removing a map entry can leave an empty annotations: key
 // whose meaning the user should decide.
 func removalFix(m *parsers.Model, d *directive, keep []string) *rules.Fix {
@@ -234,29 +241,48 @@ func removalFix(m *parsers.Model, d *directive, keep []string) *rules.Fix {
 	if f == nil || d.kind == dirAnnotation {
 		return nil
 	}
-	r := d.del
-	newText := ""
 	desc := "remove the unused " + directiveName(d)
+	e, ok := removeComment(f, d.open)
 	if len(keep) > 0 {
-		r = d.list
-		newText = strings.Join(keep, ",")
 		desc = "keep only " + quoteList(keep) + " in the " + directiveName(d)
+		e, ok = replaceInComment(f, d.list, strings.Join(keep, ","))
 	}
-	if r.End() <= r.Start() || r.End() > len(f.Src) {
+	if !ok {
 		return nil
 	}
 	// The snippet is the line as it will read (empty when the line goes away).
-	ls := bytes.LastIndexByte(f.Src[:r.Start()], '\n') + 1
-	le := len(f.Src)
-	if i := bytes.IndexByte(f.Src[r.Start():], '\n'); i >= 0 {
-		le = r.Start() + i
+	snippet := parsers.EditedLine(f.Src, e)
+	return &rules.Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n", Edits: []parsers.Edit{e}}
+}
+
+// removeComment removes the comment of f opened at byte from, in f's format.
+func removeComment(f *parsers.File, from int) (parsers.Edit, bool) {
+	switch f.Format {
+	case parsers.FormatNginx:
+		return nginx.RemoveComment(f, from)
+	case parsers.FormatCaddy:
+		return caddy.RemoveComment(f, from)
+	case parsers.FormatTerraform:
+		return terraform.RemoveComment(f, from)
+	case parsers.FormatK8s:
+		return k8s.RemoveComment(f, from)
 	}
-	snippet := ""
-	if r.End() <= le || len(keep) > 0 {
-		snippet = string(f.Src[ls:r.Start()]) + newText + string(f.Src[min(r.End(), le):le])
+	return parsers.Edit{}, false
+}
+
+// replaceInComment replaces the bytes r of a comment of f, in f's format.
+func replaceInComment(f *parsers.File, r parsers.Pos, text string) (parsers.Edit, bool) {
+	switch f.Format {
+	case parsers.FormatNginx:
+		return nginx.ReplaceInComment(f, r, text)
+	case parsers.FormatCaddy:
+		return caddy.ReplaceInComment(f, r, text)
+	case parsers.FormatTerraform:
+		return terraform.ReplaceInComment(f, r, text)
+	case parsers.FormatK8s:
+		return k8s.ReplaceInComment(f, r, text)
 	}
-	return &rules.Fix{Description: desc, Snippet: strings.TrimRight(snippet, " \t") + "\n",
-		Edits: []parsers.Edit{{File: d.file, Start: r.Start(), End: r.End(), New: newText}}}
+	return parsers.Edit{}, false
 }
 
 // Strict is Apply for a strict run: no suppression in the files is applied, so every

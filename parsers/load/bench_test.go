@@ -145,6 +145,36 @@ func benchLint(b *testing.B, dir string) {
 	b.ReportMetric(float64(findings), "findings")
 }
 
+// benchRules times rules.Run alone on a model loaded once: the rules and the facts they
+// share, without discovery and parsing.
+func benchRules(b *testing.B, dir string) {
+	res, err := Load([]string{dir}, Options{Cwd: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := rules.DefaultConfig()
+	b.ReportAllocs()
+	b.ResetTimer()
+	findings := 0
+	for i := 0; i < b.N; i++ {
+		findings = len(rules.Run(res.Model, cfg))
+	}
+	b.ReportMetric(float64(findings), "findings")
+}
+
+func BenchmarkRulesK8s10000(b *testing.B) {
+	benchRules(b, benchCorpus(b, "k8s-10000", genK8s(b, 10000)))
+}
+func BenchmarkRulesNginx5000(b *testing.B) {
+	benchRules(b, benchCorpus(b, "nginx-5000", genScript(b, "gen-nginx-corpus.sh", 5000, "nginx.conf")))
+}
+func BenchmarkRulesCaddy1000(b *testing.B) {
+	benchRules(b, benchCorpus(b, "caddy-1000", genScript(b, "gen-caddy-corpus.sh", 1000, "Caddyfile")))
+}
+func BenchmarkRulesTerraform1000(b *testing.B) {
+	benchRules(b, benchCorpus(b, "terraform-1000", genTerraform(1000)))
+}
+
 func BenchmarkLintK8s1000(b *testing.B)  { benchLint(b, benchCorpus(b, "k8s-1000", genK8s(b, 1000))) }
 func BenchmarkLintK8s5000(b *testing.B)  { benchLint(b, benchCorpus(b, "k8s-5000", genK8s(b, 5000))) }
 func BenchmarkLintK8s10000(b *testing.B) { benchLint(b, benchCorpus(b, "k8s-10000", genK8s(b, 10000))) }

@@ -55,12 +55,6 @@ func checkBounds(t testing.TB, name string, src []byte, cfg *Config, diags []par
 		for _, d := range ds {
 			check("directive "+d.Name, d.Pos())
 			check("name "+d.Name, d.NamePos())
-			if d.HasBlock {
-				check("open "+d.Name, d.OpenPos())
-				if c := d.ClosePos(); c.IsValid() {
-					check("close "+d.Name, c)
-				}
-			}
 			for i, a := range d.Args {
 				p := d.ArgPos(i)
 				check("arg "+d.Arg(i), p)

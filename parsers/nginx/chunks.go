@@ -28,7 +28,6 @@ type chunkOp struct {
 	dir     *Directive
 	close   bool
 	at, end int32
-	comment string // a comment after the '}' on its line
 }
 
 // parseChunks parses cfg.text in up to n parts at once and fills cfg. It reports false,
@@ -50,7 +49,7 @@ func parseChunks(cfg *Config, maxDepth, n int) bool {
 			lx.line = int(line)
 		}
 		lx.limit = end
-		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true, lastOp: -1}
+		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -99,7 +98,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	var open []openBlock
 	var top []*Directive
 	count := 0
-	extras := map[*Directive]*directiveExtra{}
 	var values map[int32]string
 	for i, p := range parts {
 		if len(p.diags) > 0 || len(p.lx.diags) > 0 || p.lx.fatal || p.pending != nil || p.tokEnd > cuts[i+1] {
@@ -115,16 +113,9 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 			case op.close:
 				b := open[len(open)-1]
 				open = open[:len(open)-1]
-				b.dir.Block, b.dir.close, b.dir.end = b.kids, op.at, op.end
+				b.dir.Block, b.dir.end = b.kids, op.end
 				if b.dir.Block == nil {
 					b.dir.Block = []*Directive{}
-				}
-				if x := extras[b.dir]; op.comment != "" && (x == nil || x.comment == "") {
-					if x == nil {
-						x = &directiveExtra{}
-						extras[b.dir], b.dir.extra = x, true
-					}
-					x.comment = op.comment
 				}
 			case len(open) == 0:
 				top = append(top, op.dir)
@@ -140,9 +131,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 			}
 			open = append(open, openBlock{dir: f.dir, kids: append([]*Directive(nil), p.kids[f.from:to]...)})
 		}
-		for d, x := range p.extras {
-			extras[d] = x
-		}
 		for off, v := range p.values {
 			if values == nil {
 				values = map[int32]string{}
@@ -156,9 +144,6 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 	cfg.Directives = top
 	for _, p := range parts {
 		cfg.Comments = append(cfg.Comments, p.comments...)
-	}
-	if len(extras) > 0 {
-		cfg.extras = extras
 	}
 	cfg.values = values
 	return true

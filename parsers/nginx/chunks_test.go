@@ -17,9 +17,8 @@ func dumpTree(cfg *Config, diags []parsers.Diag) string {
 	var walk func(ds []*Directive, depth int)
 	walk = func(ds []*Directive, depth int) {
 		for _, d := range ds {
-			fmt.Fprintf(&b, "%s%q %v name=%v open=%v close=%v block=%v/%d comment=%q lua=%q\n",
-				strings.Repeat("  ", depth), d.Name, d.Pos(), d.NamePos(), d.OpenPos(), d.ClosePos(),
-				d.Block != nil, len(d.Block), d.Comment(), d.Lua())
+			fmt.Fprintf(&b, "%s%q %v name=%v block=%v/%d\n",
+				strings.Repeat("  ", depth), d.Name, d.Pos(), d.NamePos(), d.Block != nil, len(d.Block))
 			for i, a := range d.Args {
 				fmt.Fprintf(&b, "%s  arg %q raw=%q quoted=%v %v\n", strings.Repeat("  ", depth), d.Arg(i), d.RawArg(i), a.Quoted, d.ArgPos(i))
 			}

@@ -97,14 +97,13 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 	}
 
 	// Where a new body line goes: after the line holding the block's opening brace.
-	brace := openingBrace(src[blk.Start():blk.End()])
+	toks := lexBlock(src, blk)
 	insertAt, afterBrace, restIndent := -1, -1, ""
 	bodyIndent := base + Indent
-	if brace >= 0 {
-		o := blk.Start() + brace
+	if o := toks.open(); o >= 0 {
 		le := lineEnd(o)
 		// After the brace: nothing, or a comment that stays on the brace's line.
-		if rest := strings.TrimSpace(string(src[o+1 : le])); rest == "" || strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "//") {
+		if blankOrComment(src, toks, o+1, le) {
 			insertAt = le
 			if le < blk.End() {
 				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
@@ -136,11 +135,11 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 		if inside && c.at.EndOffset > c.at.Offset && int(c.at.EndOffset) > le && int(c.at.EndOffset) <= blk.End() {
 			le = lineEnd(int(c.at.EndOffset) - 1)
 		}
-		if inside && c.at.EndOffset <= c.at.Offset && crowded(src[ls:le]) {
+		if inside && c.at.EndOffset <= c.at.Offset && toks.crowded(ls, le) {
 			unsafe = true
 		}
 		switch {
-		case inside && sharesLine(src, c.at, ls, le):
+		case inside && sharesLine(src, toks, c.at, ls, le):
 			// Other directives (or the block's own braces) are on the line: change only
 			// this directive's bytes. A trailing note would comment out the rest.
 			e := parsers.Edit{File: blk.File, Start: int(c.at.Offset), End: int(c.at.EndOffset)}
@@ -157,8 +156,10 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 			if !c.remove {
 				e.New = indentOf(ls) + c.line
 				// The user's own comment on the replaced line stays with it.
-				if cm := lineComment(string(src[lineStart(le-1):le])); cm != "" && !strings.Contains(c.line, cm) {
-					e.New += "  " + cm
+				if t, ok := toks.comment(lineStart(le-1), le); ok {
+					if cm := string(src[t.start:t.end]); !strings.Contains(c.line, cm) {
+						e.New += "  " + cm
+					}
 				}
 				e.New += "\n"
 			}
@@ -240,7 +241,7 @@ func CountFailures(server, maxFails, failTimeout string) string {
 
 // sharesLine reports whether the directive at pos (whose extent is known) shares the
 // lines it covers, [ls, le), with anything but blanks and a trailing comment.
-func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
+func sharesLine(src []byte, toks blockTokens, pos parsers.Pos, ls, le int) bool {
 	s, e := int(pos.Offset), int(pos.EndOffset)
 	if e <= s || e > le {
 		return false // the extent is unknown: the line is the unit
@@ -248,31 +249,21 @@ func sharesLine(src []byte, pos parsers.Pos, ls, le int) bool {
 	if strings.TrimSpace(string(src[ls:s])) != "" {
 		return true
 	}
-	rest := strings.TrimSpace(string(src[e:le]))
-	return rest != "" && !strings.HasPrefix(rest, "#") && !strings.HasPrefix(rest, "//")
+	return !blankOrComment(src, toks, e, le)
 }
 
-// crowded reports whether a line holds more than one directive or a brace, going by its
-// text without the trailing comment.
-func crowded(line []byte) bool {
-	l := strings.TrimSuffix(string(line), lineComment(string(line)))
-	return strings.Count(l, ";") > 1 || strings.ContainsAny(l, "{}")
-}
-
-// openingBrace returns the offset in block of its opening brace: the first '{' outside
-// quotes (a quoted regex may hold one: "^/a{2}/") and comments that does not open a
-// placeholder-like {name} (an unquoted regex's "{2}"); -1 when there is none.
-func openingBrace(block []byte) int {
-	return firstUnquoted(string(block), true, func(i int) bool {
-		return block[i] == '{' && !isPlaceholder(block[i:])
-	})
+// blankOrComment reports whether [from, to) holds only blanks, then perhaps a comment.
+func blankOrComment(src []byte, toks blockTokens, from, to int) bool {
+	for from < to && isSpace(src[from]) {
+		from++
+	}
+	_, cm := toks.comment(from, from+1)
+	return from == to || cm
 }
 
 // firstUnquoted returns the offset of the first byte of s outside single or double quotes
-// (in which a backslash escapes the next byte) for which match is true, or -1. With
-// comments, a '#' that starts a line or follows a blank opens a comment to the end of the
-// line, whose bytes (quotes included) are skipped.
-func firstUnquoted(s string, comments bool, match func(i int) bool) int {
+// (in which a backslash escapes the next byte) for which match is true, or -1.
+func firstUnquoted(s string, match func(i int) bool) int {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -284,10 +275,6 @@ func firstUnquoted(s string, comments bool, match func(i int) bool) int {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case comments && c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == '\n'):
-			for i < len(s) && s[i] != '\n' {
-				i++
-			}
 		case match(i):
 			return i
 		}
@@ -295,25 +282,11 @@ func firstUnquoted(s string, comments bool, match func(i int) bool) int {
 	return -1
 }
 
-// isPlaceholder reports whether s starts with "{" then a name and "}" with no blank in
-// between.
-func isPlaceholder(s []byte) bool {
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '}':
-			return i > 1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '{' || c == ';':
-			return false
-		}
-	}
-	return false
-}
-
-// lineComment returns the comment that ends a line ("# ..." or "// ..." after a blank,
-// outside quotes), or "".
+// lineComment returns the comment that ends a line a rule wrote ("# ..." or "// ..."
+// after a blank, outside quotes), or "". Source lines are read by the lexer (lexBlock).
 func lineComment(line string) string {
 	line = strings.TrimRight(line, "\r\n")
-	i := firstUnquoted(line, false, func(i int) bool {
+	i := firstUnquoted(line, func(i int) bool {
 		return (line[i] == '#' || line[i] == '/' && i+1 < len(line) && line[i+1] == '/') && i > 0 && (line[i-1] == ' ' || line[i-1] == '\t')
 	})
 	if i < 0 {

@@ -180,3 +180,19 @@ func TestBlockEditSetMultiLineDirective(t *testing.T) {
 		t.Errorf("got (writable %v):\n%s\nwant:\n%s", writable, got, want)
 	}
 }
+
+// The block edit reads braces and comments as the lexer does: a '#' or a '{' in a quoted
+// argument is text, a comment right after ';' is a comment.
+func TestBlockFixReadsTokens(t *testing.T) {
+	src := "location ~ \"^/a#{b}\" { # the brace comment\n    proxy_read_timeout 30s;# legacy\n    return 200 \"x # y\";\n}\n"
+	got := blockFixOn(t, src, "location", LineChange{At: parsers.Pos{File: "n.conf", Line: 2}, Line: "proxy_read_timeout 90s;"})
+	want := "location ~ \"^/a#{b}\" { # the brace comment\n    proxy_read_timeout 90s;  # legacy\n    return 200 \"x # y\";\n}\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	got = blockFixOn(t, src, "location", LineChange{Line: "proxy_http_version 1.1;"})
+	want = "location ~ \"^/a#{b}\" { # the brace comment\n    proxy_http_version 1.1;\n    proxy_read_timeout 30s;# legacy\n    return 200 \"x # y\";\n}\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -19,30 +19,28 @@ import (
 // Directive is one nginx directive: a simple one ending in ';' or a block.
 //
 // Positions are kept as byte offsets into the file and turned into lines and columns on
-// demand (Pos, NamePos, ArgPos, OpenPos, ClosePos): a large config has hundreds of
-// thousands of directives, and full positions made the tree three times bigger.
+// demand (Pos, NamePos, ArgPos): a large config has hundreds of thousands of directives,
+// and full positions made the tree three times bigger.
 type Directive struct {
 	Name string
 	Args []Arg
 	// Block holds the children of a block directive; nil when there is no block (and for
-	// *_by_lua_block, whose body is Lua; see Lua).
+	// *_by_lua_block, whose body is Lua, not nginx).
 	Block []*Directive
 
 	cfg *Config // the file the directive is in
 	// Byte offsets in cfg.Src: the directive spans [start, end) from its name to its ';'
-	// or closing '}'; its name ends at nameEnd; a block's '{' is at open and its '}' at
-	// close (-1 when there is none).
-	start, nameEnd, end, open, close int32
-	HasBlock                         bool
-	// extra is set when cfg.extras holds a comment, Lua body or included files for the
-	// directive; few have any, so they are kept out of the struct.
+	// or closing '}'; its name ends at nameEnd. (Editing finds a block's braces and
+	// comments with the lexer: lexBlock.)
+	start, nameEnd, end int32
+	HasBlock            bool
+	// extra is set when cfg.extras holds included files for the directive; few have
+	// any, so they are kept out of the struct.
 	extra bool
 }
 
 // directiveExtra is what few directives have.
 type directiveExtra struct {
-	comment  string
-	lua      string
 	included []*Config
 }
 
@@ -60,23 +58,6 @@ func (d *Directive) extras(create bool) *directiveExtra {
 		d.cfg.extras[d], d.extra = x, true
 	}
 	return x
-}
-
-// Comment is a comment on the same line right after the directive ends (or right after
-// its '{'), without the '#' and surrounding spaces.
-func (d *Directive) Comment() string {
-	if x := d.extras(false); x != nil {
-		return x.comment
-	}
-	return ""
-}
-
-// Lua is the raw text between the braces of a *_by_lua_block.
-func (d *Directive) Lua() string {
-	if x := d.extras(false); x != nil {
-		return x.lua
-	}
-	return ""
 }
 
 // Included lists, for an include directive, the files it pulled in, in the order nginx
@@ -113,8 +94,8 @@ type Config struct {
 	Comments   []Comment
 
 	text string // Src as the lexer read it; arguments and Text are slices of it
-	// extras holds the comments, Lua bodies and included files of the directives that
-	// have them.
+	// extras holds the included files of the include directives (include resolution
+	// sets them).
 	extras map[*Directive]*directiveExtra
 	// values holds, by start offset, the arguments whose value differs from their text
 	// (quotes removed, escapes applied).
@@ -204,13 +185,6 @@ func (d *Directive) ArgPos(i int) parsers.Pos {
 	}
 	return d.cfg.pos(d.Args[i].start, d.Args[i].end)
 }
-
-// OpenPos is the '{' of a block; the zero Pos when there is none.
-func (d *Directive) OpenPos() parsers.Pos { return d.cfg.pos(d.open, d.open+1) }
-
-// ClosePos is the '}' of a block; the zero Pos when there is none (unclosed at the end
-// of the file).
-func (d *Directive) ClosePos() parsers.Pos { return d.cfg.pos(d.close, d.close+1) }
 
 // File is the display path of the file the directive is in.
 func (d *Directive) File() string { return d.cfg.Path }
@@ -320,9 +294,9 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 	if parts > 1 && parseChunks(cfg, o.Depth(), parts) {
 		return cfg, nil
 	}
-	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), lastOp: -1}
+	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
 	p.run()
-	cfg.Comments, cfg.extras, cfg.values = p.comments, p.extras, p.values
+	cfg.Comments, cfg.values = p.comments, p.values
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
@@ -371,14 +345,9 @@ type parser struct {
 	argSlab  []Arg
 	kidsSlab []*Directive
 	count    int
-	// last is the directive whose terminator was the previous token, to attach a
-	// trailing comment on the same line.
-	last     *Directive
-	lastLine int32
 
 	// What the parser read besides the tree; ParseFile hands them to the Config.
 	comments []Comment
-	extras   map[*Directive]*directiveExtra
 	values   map[int32]string
 
 	// A parser reading one part of a large file (chunks.go) records what happens at its
@@ -386,7 +355,6 @@ type parser struct {
 	// or a '}' closing a block that an earlier part opened.
 	chunked bool
 	ops     []chunkOp
-	lastOp  int // the op of a '}' that was the previous token, for its comment; -1 if none
 	deepest int // most blocks open at once
 	tokEnd  int // byte offset where the last token read ended
 }
@@ -408,23 +376,10 @@ func (p *parser) add(d *Directive) {
 	p.cfg.Directives = append(p.cfg.Directives, d)
 }
 
-// extra returns d's side data, creating it.
-func (p *parser) extra(d *Directive) *directiveExtra {
-	x := p.extras[d]
-	if x == nil {
-		if p.extras == nil {
-			p.extras = map[*Directive]*directiveExtra{}
-		}
-		x = &directiveExtra{}
-		p.extras[d], d.extra = x, true
-	}
-	return x
-}
-
 // newDirective allocates a directive of this file.
 func (p *parser) newDirective() *Directive {
 	d := &carve(&p.dirSlab, 1)[0]
-	d.cfg, d.open, d.close = p.cfg, -1, -1
+	d.cfg = p.cfg
 	return d
 }
 
@@ -457,9 +412,6 @@ func (p *parser) run() {
 		t := p.lx.next()
 		if t.kind != tEOF {
 			p.tokEnd = p.lx.off
-		}
-		if t.kind != tComment && t.kind != tEOF {
-			p.last, p.lastOp = nil, -1
 		}
 		switch t.kind {
 		case tEOF:
@@ -497,7 +449,6 @@ func (p *parser) run() {
 			}
 			d.end = int32(t.pos.EndOffset)
 			p.add(d)
-			p.last, p.lastLine = d, t.pos.EndLine
 		case tOpen:
 			if !p.open(t) {
 				p.unwind()
@@ -527,19 +478,7 @@ func (p *parser) take() *Directive {
 }
 
 func (p *parser) comment(t token) {
-	c := Comment{Raw: t.raw, Text: strings.TrimSpace(t.raw[1:]), Pos: t.pos}
-	p.comments = append(p.comments, c)
-	if p.lastLine == t.pos.Line && c.Text != "" {
-		switch {
-		case p.last != nil:
-			if x := p.extras[p.last]; x == nil || x.comment == "" {
-				p.extra(p.last).comment = c.Text
-			}
-		case p.lastOp >= 0 && p.ops[p.lastOp].comment == "":
-			p.ops[p.lastOp].comment = c.Text
-		}
-	}
-	p.last, p.lastOp = nil, -1
+	p.comments = append(p.comments, Comment{Raw: t.raw, Text: strings.TrimSpace(t.raw[1:]), Pos: t.pos})
 }
 
 // open handles '{'. It returns false when parsing must stop (nesting too deep).
@@ -556,22 +495,17 @@ func (p *parser) open(t token) bool {
 			p.errorf(t.pos, "blocks nested deeper than %d levels", p.maxDepth)
 			return false
 		}
-		d.HasBlock, d.open = true, at
+		d.HasBlock = true
 		p.push(d, true)
 		return true
 	}
-	d.HasBlock, d.open, d.end = true, at, at+1
+	d.HasBlock, d.end = true, at+1
 	if strings.HasSuffix(d.Name, "_by_lua_block") {
-		body, closePos, ok := p.lx.luaBlock(t.pos)
-		p.extra(d).lua, d.end = body, int32(closePos.EndOffset)
+		// The body is Lua: skipped whole, so its braces and quotes do not count.
+		_, closePos, _ := p.lx.luaBlock(t.pos)
+		d.end = int32(closePos.EndOffset)
 		p.tokEnd = p.lx.off
-		if ok {
-			d.close = int32(closePos.Offset)
-		}
 		p.add(d)
-		if ok {
-			p.last, p.lastLine = d, closePos.EndLine
-		}
 		return true
 	}
 	if len(p.stack)+1 > p.maxDepth {
@@ -580,7 +514,6 @@ func (p *parser) open(t token) bool {
 	}
 	p.add(d)
 	p.push(d, false)
-	p.last, p.lastLine = d, t.pos.EndLine
 	return true
 }
 
@@ -594,7 +527,6 @@ func (p *parser) close(t token) {
 	if n == 0 && p.chunked {
 		// Closes a block an earlier part of the file opened.
 		p.ops = append(p.ops, chunkOp{close: true, at: int32(t.pos.Offset), end: int32(t.pos.EndOffset)})
-		p.lastOp, p.lastLine = len(p.ops)-1, t.pos.EndLine
 		return
 	}
 	if n == 0 {
@@ -602,11 +534,7 @@ func (p *parser) close(t token) {
 		return
 	}
 	f := p.pop()
-	f.dir.close, f.dir.end = int32(t.pos.Offset), int32(t.pos.EndOffset)
-	if f.discard {
-		return
-	}
-	p.last, p.lastLine = f.dir, t.pos.EndLine
+	f.dir.end = int32(t.pos.EndOffset)
 }
 
 func (p *parser) eof(t token) {
