@@ -466,6 +466,7 @@ type ServicePort struct {
 	Name       string
 	Port       int
 	TargetPort string
+	Protocol   string // TCP (the default), UDP, SCTP
 	Pos        Pos
 }
 
