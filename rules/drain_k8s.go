@@ -109,7 +109,9 @@ delay, the kubelet sends SIGKILL right when the hook ends; when the app server's
 timeout is known (gunicorn --graceful-timeout, Spring's shutdown phase, nginx
 worker_shutdown_timeout, Caddy grace_period), a grace period shorter than preStop plus
 that timeout sends SIGKILL while the app is still finishing requests. Either way in-flight
-requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once.
+requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once, and is
+reported even when the preStop hook's length cannot be known (ingress-nginx's
+/wait-shutdown): with 0 the hook does not run at all.
 
 A grace period exactly equal to preStop plus the app's timeout is not reported: the app
 stops waiting at that deadline itself, so the SIGKILL cuts nothing it would have served.
@@ -146,7 +148,14 @@ func runGracePeriodTooShort(p *Pass) {
 				worst, need = c, d
 			}
 		}
+		zero := g.Explicit() && g.Value == 0
 		if worst == nil {
+			// Every preStop hook is of unknown length (ingress-nginx's /wait-shutdown):
+			// nothing to compare, except an explicit 0, which kills the pod without
+			// running them at all.
+			if zero {
+				reportGraceZero(p, w)
+			}
 			continue
 		}
 		// The app's own graceful timeout is a deadline it enforces itself: a grace period
@@ -158,7 +167,6 @@ func runGracePeriodTooShort(p *Pass) {
 		if worst.PreStopDelay.Known() {
 			pre = worst.PreStopDelay.Value
 		}
-		zero := g.Explicit() && g.Value == 0
 		short := (hasApp && g.Value < need) || (pre > 0 && g.Value <= pre) || (!hasApp && need > 0 && g.Value <= need)
 		if !zero && !short {
 			continue
@@ -205,4 +213,29 @@ func runGracePeriodTooShort(p *Pass) {
 			Fix:     k8sFix("give the pod time to drain", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", int(want/time.Second))), edits...),
 		})
 	}
+}
+
+// reportGraceZero reports an explicit terminationGracePeriodSeconds: 0 on a workload whose
+// preStop hooks are of unknown length: the kubelet kills the containers at once, so the
+// hook (a drain such as ingress-nginx's /wait-shutdown) never gets to run.
+func reportGraceZero(p *Pass, w *parsers.Workload) {
+	g := w.TerminationGrace
+	var related []Related
+	hook := ""
+	for _, c := range w.Containers {
+		if c.PreStopPos.IsValid() {
+			related = append(related, Related{Pos: c.PreStopPos, Message: "the preStop hook of container " + c.Name})
+			if hook == "" {
+				hook = " (container " + c.Name + ")"
+			}
+		}
+	}
+	want := 30
+	p.Report(Finding{
+		Pos: g.Pos,
+		Message: fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without running the preStop hook%s or letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d (more if the hook waits longer).",
+			g.Describe(), workloadName(w), hook, want),
+		Related: related,
+		Fix:     k8sFix("give the pod time to drain", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", want)), scalarEdit(g.Pos, fmt.Sprint(want))...),
+	})
 }
