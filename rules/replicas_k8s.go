@@ -160,11 +160,13 @@ node drain or crash of that pod leaves the Service with no ready endpoint (502/5
 }
 
 func runHPAMinReplicas(p *Pass) {
+	reported := map[parsers.Pos]bool{} // one finding per autoscaler, however many copies of its target
 	for _, w := range k8sWorkloads(p.Model) {
 		min := w.MinReplicas
-		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
+		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() || reported[min.Pos] {
 			continue
 		}
+		reported[min.Pos] = true
 		ns, name := hpaName(min.ViaNote())
 		spec := ymap{}.set("minReplicas", 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
