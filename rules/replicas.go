@@ -50,7 +50,7 @@ func runSingleUpstream(p *Pass) {
 			continue
 		}
 		t := b.Targets[0]
-		if t.Backup || t.Down || (t.Host == "" && !t.Unix) {
+		if t.Backup || t.Down || (t.Host == "" && !t.Unix) || inOwnPod(p.Model, b, t) {
 			continue
 		}
 		format := backendFormat(p.Model, b)

@@ -441,3 +441,32 @@ func probePortFor(w *parsers.Workload, c *parsers.Container) string {
 	}
 	return "8080"
 }
+
+// inOwnPod reports whether target t of backend b is a container of the proxy's own pod:
+// a loopback address (127.0.0.1:8090, localhost:8090) whose port a container of the
+// Kubernetes workload running the proxy declares (hubble-ui's nginx forwarding to its
+// backend container). That is the pod's own container, restarted with the pod, not a
+// single upstream instance elsewhere.
+func inOwnPod(m *parsers.Model, b *parsers.Backend, t *parsers.Target) bool {
+	if !t.Local || t.Port == "" {
+		return false
+	}
+	for _, h := range m.Hops {
+		if h.Workload == nil || h.Workload.Format != parsers.FormatK8s {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend != b {
+				continue
+			}
+			for _, c := range h.Workload.Containers {
+				for _, p := range c.Ports {
+					if strconv.Itoa(p.Port) == t.Port {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
