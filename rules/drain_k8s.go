@@ -32,7 +32,7 @@ From ../shared/reference/defaults.md ("Kubernetes" and "Invariants" 5-6):
 var prestopMissing = &Rule{
 	ID:       "prestop-missing",
 	Category: Drain,
-	Severity: Warning,
+	Severity: Info,
 	Summary:  "A served container has no preStop delay, so it stops while still receiving requests",
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# prestop-missing
@@ -47,6 +47,15 @@ A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook runnin
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
 call) are not judged.
 
+**Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic (a Service
+of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller, a target group
+bound to the Service). How many requests reach a stopping pod depends on how long the
+layer in front takes to drop it: kube-proxy and an ingress controller watching endpoints
+take a second or two, and many servers finish the connections they accepted after
+SIGTERM; a cloud load balancer takes 10 seconds or more to deregister a target, and every
+request it sends in that time fails. The condition is true of nearly every manifest, so
+without that evidence it is advice, not a failed check.
+
 **Fix:** ` + "`lifecycle.preStop.sleep.seconds: 10`" + `, with terminationGracePeriodSeconds longer than
 the sleep plus the app's own shutdown.
 ` + k8sDrainSources,
@@ -54,7 +63,12 @@ the sleep plus the app's own shutdown.
 }
 
 func runPrestopMissing(p *Pass) {
+	cloud := cloudBalanced(p.Model)
 	for _, w := range k8sWorkloads(p.Model) {
+		sev, lb := Info, ""
+		if d, ok := cloud[w]; ok {
+			sev, lb = Warning, fmt.Sprintf(" %s takes 10s or more to deregister it, and fails every request it sends meanwhile.", d)
+		}
 		for _, c := range servingContainers(w) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
@@ -65,9 +79,10 @@ func runPrestopMissing(p *Pass) {
 				extra = append(extra, ykv{"terminationGracePeriodSeconds", int(g / time.Second)})
 			}
 			p.Report(Finding{
-				Pos: c.Pos,
-				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502. Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
-					containerName(w, c), parsers.Seconds(preStopSleep)),
+				Pos:      c.Pos,
+				Severity: sev,
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
+					containerName(w, c), lb, parsers.Seconds(preStopSleep)),
 				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
 					containerPatch(w, c, fields, extra...)),
 			})
@@ -238,4 +253,48 @@ func reportGraceZero(p *Pass, w *parsers.Workload) {
 		Related: related,
 		Fix:     k8sFix("give the pod time to drain", podSpecPatch(w, ymap{}.set("terminationGracePeriodSeconds", want)), scalarEdit(g.Pos, fmt.Sprint(want))...),
 	})
+}
+
+// cloudBalanced returns the workloads a cloud load balancer sends traffic to, each with a
+// description of that balancer: a Service of type LoadBalancer, a hop of the AWS Load
+// Balancer Controller (ALB or NLB), a target group bound to one of its Services.
+func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
+	out := map[*parsers.Workload]string{}
+	for _, h := range m.Hops {
+		switch h.Kind {
+		case parsers.HopALB, parsers.HopNLB, parsers.HopCLB, parsers.HopALBIngress:
+		default:
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			for _, w := range r.Backend.Workloads {
+				if _, ok := out[w]; !ok {
+					out[w] = "the " + string(h.Kind) + " load balancer in front"
+				}
+			}
+		}
+	}
+	for _, be := range m.Backends {
+		if be.Kind == parsers.BackendTargetGroup {
+			for _, w := range be.Workloads {
+				if _, ok := out[w]; !ok {
+					out[w] = "target group " + be.Name
+				}
+			}
+		}
+	}
+	for _, s := range m.Services {
+		if s.Type != "LoadBalancer" {
+			continue
+		}
+		for _, w := range s.Workloads {
+			if _, ok := out[w]; !ok {
+				out[w] = "the cloud load balancer of Service " + s.Name + " (type LoadBalancer)"
+			}
+		}
+	}
+	return out
 }
