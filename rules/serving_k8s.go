@@ -179,14 +179,16 @@ func httpCapable(sp parsers.ServicePort) bool {
 	return true
 }
 
-// isMetricsPort reports whether a Service port only exposes metrics for Prometheus: named
-// so (metrics, http-metrics, https-main and https-self of kube-state-metrics), in the
+// isMetricsPort reports whether a Service port only exposes metrics for Prometheus or an
+// admission webhook for the API server: named so (metrics, http-metrics, https-main and
+// https-self of kube-state-metrics, webhook, https-webhook, webhook-server), in the
 // exporters' port range 9100-9199, or served by kube-rbac-proxy or an exporter image
-// (which front metrics endpoints). Prometheus calls it, no user request does.
+// (which front metrics endpoints). Prometheus or the API server calls it, no user request
+// does (and the API server retries a webhook call or applies its failurePolicy).
 func isMetricsPort(c *parsers.Container, sp parsers.ServicePort, cp *parsers.ContainerPort) bool {
 	for _, n := range []string{sp.Name, cp.Name} {
 		n = strings.ToLower(n)
-		if strings.Contains(n, "metrics") || n == "https-main" || n == "https-self" || n == "prometheus" {
+		if strings.Contains(n, "metrics") || strings.Contains(n, "webhook") || n == "https-main" || n == "https-self" || n == "prometheus" {
 			return true
 		}
 	}
