@@ -429,7 +429,8 @@ func serviceNames(w *parsers.Workload) string { return namesOf(w.Services) }
 // serviceRelated points at the Services that route to w.
 func serviceRelated(w *parsers.Workload) []Related { return relatedOf(w.Services) }
 
-// soleServices returns the Services of w that route to no pod but w's, or none when one
+// soleServices returns the Services of w that route requests (not only metrics or a
+// webhook: trafficServices) to no pod but w's, or none when one
 // of w's Services has other pods too (w is then one version of an app, reviews-v1 of
 // reviews, and a Service for that version alone is an experiment's path). Each
 // kind/namespace/name counts once (a kustomize base and its overlay are one Deployment).
@@ -443,6 +444,10 @@ func serviceRelated(w *parsers.Workload) []Related { return relatedOf(w.Services
 // Service written alone counts everything it selects (a service.yaml next to a
 // deployment.yaml; bookinfo-ratings-v2-mysql.yaml adding a version to Service ratings).
 func soleServices(w *parsers.Workload) []*parsers.Service {
+	return trafficServices(soleServicesAll(w), w)
+}
+
+func soleServicesAll(w *parsers.Workload) []*parsers.Service {
 	self := string(w.Kind) + "/" + w.Namespace + "/" + w.Name
 	var own []*parsers.Service
 	for _, s := range w.Services {

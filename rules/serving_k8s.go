@@ -82,27 +82,52 @@ func proxiedWorkloads(m *parsers.Model) map[*parsers.Workload]bool {
 // containers declare ports and none is the targetPort, the Service reaches nothing that
 // is known to listen.
 func reachedOverHTTP(w *parsers.Workload) bool {
+	for _, s := range w.Services {
+		if serviceReaches(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// trafficServices returns the Services of svcs that carry requests to w: an Ingress
+// routes to them, or they reach w over HTTP (not only a metrics or webhook port). When
+// none does (w is reached some other way, such as a proxy upstream), svcs is returned.
+func trafficServices(svcs []*parsers.Service, w *parsers.Workload) []*parsers.Service {
+	var out []*parsers.Service
+	for _, s := range svcs {
+		if s.Ingressed || serviceReaches(s, w) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return svcs
+	}
+	return out
+}
+
+// serviceReaches reports whether Service s sends w traffic that can be HTTP (see
+// reachedOverHTTP).
+func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
 	declared := false
 	for _, c := range w.Containers {
 		declared = declared || len(c.Ports) > 0
 	}
-	for _, s := range w.Services {
-		for _, sp := range s.Ports {
-			if !httpCapable(sp) {
-				continue
-			}
-			c, cp := targetOf(w, sp)
-			if c == nil {
-				// Declared ports are informational: a pod that declares none may still
-				// listen on a numeric targetPort, unless all it runs is a sleep.
-				if _, err := strconv.Atoi(sp.TargetPort); err == nil && !declared && !idlePod(w) {
-					return true
-				}
-				continue
-			}
-			if !isMetricsPort(c, sp, cp) && !isDatastoreContainer(c) && !strings.EqualFold(cp.Protocol, "UDP") && !strings.EqualFold(cp.Protocol, "SCTP") {
+	for _, sp := range s.Ports {
+		if !httpCapable(sp) {
+			continue
+		}
+		c, cp := targetOf(w, sp)
+		if c == nil {
+			// Declared ports are informational: a pod that declares none may still
+			// listen on a numeric targetPort, unless all it runs is a sleep.
+			if _, err := strconv.Atoi(sp.TargetPort); err == nil && !declared && !idlePod(w) {
 				return true
 			}
+			continue
+		}
+		if !isMetricsPort(c, sp, cp) && !isDatastoreContainer(c) && !strings.EqualFold(cp.Protocol, "UDP") && !strings.EqualFold(cp.Protocol, "SCTP") {
+			return true
 		}
 	}
 	return false
