@@ -151,6 +151,9 @@ A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means
 Service routes to. At low load the autoscaler scales it to one pod, and then every rollout,
 node drain or crash of that pod leaves the Service with no ready endpoint (502/503).
 
+Like single-replica it counts the Service's pods: an autoscaled version of an app whose
+Service also has other workloads' pods is not reported.
+
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
 ` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
@@ -165,6 +168,9 @@ func runHPAMinReplicas(p *Pass) {
 		min := w.MinReplicas
 		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() || reported[min.Pos] {
 			continue
+		}
+		if len(soleServices(w)) == 0 {
+			continue // its Services have other workloads' pods too (see single-replica)
 		}
 		reported[min.Pos] = true
 		ns, name := hpaName(min.ViaNote())
