@@ -527,6 +527,7 @@ type ServicePort struct {
 	Name       string
 	Port       int
 	TargetPort string
+	Protocol   string // TCP (the default), UDP, SCTP
 	Pos        Pos
 }
 

@@ -33,7 +33,7 @@ const k8sDrainSources = `
 var prestopMissing = &Rule{
 	ID:       "prestop-missing",
 	Category: Drain,
-	Severity: Warning,
+	Severity: Info,
 	Summary:  "A served container has no preStop delay, so it stops while still receiving requests",
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# prestop-missing
@@ -48,6 +48,15 @@ A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook runnin
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
 call) are not judged.
 
+**Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic (a Service
+of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller, a target group
+bound to the Service). How many requests reach a stopping pod depends on how long the
+layer in front takes to drop it: kube-proxy and an ingress controller watching endpoints
+take a second or two, and many servers finish the connections they accepted after
+SIGTERM; a cloud load balancer takes 10 seconds or more to deregister a target, and every
+request it sends in that time fails. The condition is true of nearly every manifest, so
+without that evidence it is advice, not a failed check.
+
 **Fix:** ` + "`lifecycle.preStop.sleep.seconds: 10`" + `, with terminationGracePeriodSeconds longer than
 the sleep plus the app's own shutdown.
 ` + k8sDrainSources,
@@ -55,7 +64,12 @@ the sleep plus the app's own shutdown.
 }
 
 func runPrestopMissing(p *Pass) {
+	cloud := cloudBalanced(p.Model)
 	for _, w := range servedK8sFact.Of(p) {
+		sev, lb := Info, ""
+		if d, ok := cloud[w]; ok {
+			sev, lb = Warning, fmt.Sprintf(" %s takes 10s or more to deregister it, and fails every request it sends meanwhile.", d)
+		}
 		for _, c := range p.serving(w) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
@@ -66,9 +80,10 @@ func runPrestopMissing(p *Pass) {
 				extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
 			}
 			p.Report(Finding{
-				Pos: c.Pos,
-				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502. Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
-					containerName(w, c), parsers.Seconds(preStopSleep)),
+				Pos:      c.Pos,
+				Severity: sev,
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
+					containerName(w, c), lb, parsers.Seconds(preStopSleep)),
 				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
 					k8s.ContainerPatch(w, c, fields, extra...)),
 			})
@@ -110,7 +125,9 @@ delay, the kubelet sends SIGKILL right when the hook ends; when the app server's
 timeout is known (gunicorn --graceful-timeout, Spring's shutdown phase, nginx
 worker_shutdown_timeout, Caddy grace_period), a grace period shorter than preStop plus
 that timeout sends SIGKILL while the app is still finishing requests. Either way in-flight
-requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once.
+requests are cut off and the proxy returns 502. An explicit 0 kills the pod at once, and is
+reported even when the preStop hook's length cannot be known (ingress-nginx's
+/wait-shutdown): with 0 the hook does not run at all.
 
 A grace period exactly equal to preStop plus the app's timeout is not reported: the app
 stops waiting at that deadline itself, so the SIGKILL cuts nothing it would have served.
@@ -147,7 +164,14 @@ func runGracePeriodTooShort(p *Pass) {
 				worst, need = c, d
 			}
 		}
+		zero := g.Explicit() && g.Value == 0
 		if worst == nil {
+			// Every preStop hook is of unknown length (ingress-nginx's /wait-shutdown):
+			// nothing to compare, except an explicit 0, which kills the pod without
+			// running them at all.
+			if zero {
+				reportGraceZero(p, w)
+			}
 			continue
 		}
 		// The app's own graceful timeout is a deadline it enforces itself: a grace period
@@ -159,7 +183,6 @@ func runGracePeriodTooShort(p *Pass) {
 		if worst.PreStopDelay.Known() {
 			pre = worst.PreStopDelay.Value
 		}
-		zero := g.Explicit() && g.Value == 0
 		short := (hasApp && g.Value < need) || (pre > 0 && g.Value <= pre) || (!hasApp && need > 0 && g.Value <= need)
 		if !zero && !short {
 			continue
@@ -207,4 +230,73 @@ func runGracePeriodTooShort(p *Pass) {
 			Fix:     k8sFix("give the pod time to drain", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", int(want/time.Second))), edits...),
 		})
 	}
+}
+
+// reportGraceZero reports an explicit terminationGracePeriodSeconds: 0 on a workload whose
+// preStop hooks are of unknown length: the kubelet kills the containers at once, so the
+// hook (a drain such as ingress-nginx's /wait-shutdown) never gets to run.
+func reportGraceZero(p *Pass, w *parsers.Workload) {
+	g := w.TerminationGrace
+	var related []Related
+	hook := ""
+	for _, c := range w.Containers {
+		if c.PreStopPos.IsValid() {
+			related = append(related, Related{Pos: c.PreStopPos, Message: "the preStop hook of container " + c.Name})
+			if hook == "" {
+				hook = " (container " + c.Name + ")"
+			}
+		}
+	}
+	want := 30
+	p.Report(Finding{
+		Pos: g.Pos,
+		Message: fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without running the preStop hook%s or letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d (more if the hook waits longer).",
+			g.Describe(), workloadName(w), hook, want),
+		Related: related,
+		Fix:     k8sFix("give the pod time to drain", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", want)), k8s.ReplaceScalar(g.Pos, fmt.Sprint(want))...),
+	})
+}
+
+// cloudBalanced returns the workloads a cloud load balancer sends traffic to, each with a
+// description of that balancer: a Service of type LoadBalancer, a hop of the AWS Load
+// Balancer Controller (ALB or NLB), a target group bound to one of its Services.
+func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
+	out := map[*parsers.Workload]string{}
+	for _, h := range m.Hops {
+		switch h.Kind {
+		case parsers.HopALB, parsers.HopNLB, parsers.HopCLB, parsers.HopALBIngress:
+		default:
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			for _, w := range r.Backend.Workloads {
+				if _, ok := out[w]; !ok {
+					out[w] = "the " + string(h.Kind) + " load balancer in front"
+				}
+			}
+		}
+	}
+	for _, be := range m.Backends {
+		if be.Kind == parsers.BackendTargetGroup {
+			for _, w := range be.Workloads {
+				if _, ok := out[w]; !ok {
+					out[w] = "target group " + be.Name
+				}
+			}
+		}
+	}
+	for _, s := range m.Services {
+		if s.Type != "LoadBalancer" {
+			continue
+		}
+		for _, w := range s.Workloads {
+			if _, ok := out[w]; !ok {
+				out[w] = "the cloud load balancer of Service " + s.Name + " (type LoadBalancer)"
+			}
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,34 +120,62 @@ soon as the server binds, before the app can serve, and keeps accepting them whi
 stuck). The pod stays in rotation when it cannot answer; requests get 502/504.
 
 A tcpSocket probe on a port that does not speak HTTP (grpc, redis, postgres, ...) is fine and
-not flagged.
+not flagged, and so is one on a port no Service targets (an app that opens a port of its
+own once it is ready): only the port the traffic goes to accepts connections regardless.
 
 **Fix:** an httpGet probe on a readiness endpoint.
 ` + k8sHealthSources,
 	Run: runReadinessCannotFail,
 }
 
+// readinessCannotFailWhy says why c's readiness probe cannot fail, or "" when it can (or
+// there is none): an exec that always succeeds, or a tcpSocket check of the HTTP port the
+// Services send traffic to. A tcpSocket probe of a port nothing else uses (an app that
+// opens a port of its own once it is ready) can fail, and is not flagged.
+func readinessCannotFailWhy(w *parsers.Workload, c *parsers.Container) string {
+	r := c.Readiness
+	if r == nil {
+		return ""
+	}
+	switch r.Handler {
+	case "exec":
+		if alwaysSucceeds(r.Command) {
+			return fmt.Sprintf("runs `%s`, which always succeeds", strings.Join(r.Command, " "))
+		}
+	case "tcpSocket":
+		desc, ok := httpProbePort(c, r.Port)
+		if ok && servedPort(w, c, r.Port) {
+			return fmt.Sprintf("only checks that HTTP port %s accepts TCP connections, which it does as soon as the server binds and while the app is stuck", desc)
+		}
+	}
+	return ""
+}
+
+// servedPort reports whether port (a number or a port name of c) is one a Service of w
+// sends traffic to.
+func servedPort(w *parsers.Workload, c *parsers.Container, port string) bool {
+	name, num := port, port
+	for _, p := range c.Ports {
+		if p.Name != "" && p.Name == port || strconv.Itoa(p.Port) == port {
+			name, num = p.Name, strconv.Itoa(p.Port)
+		}
+	}
+	for _, s := range w.Services {
+		for _, sp := range s.Ports {
+			if sp.TargetPort != "" && (sp.TargetPort == name || sp.TargetPort == num) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func runReadinessCannotFail(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
 			r := c.Readiness
-			if r == nil {
-				continue
-			}
-			var why string
-			switch r.Handler {
-			case "exec":
-				if !alwaysSucceeds(r.Command) {
-					continue
-				}
-				why = fmt.Sprintf("runs `%s`, which always succeeds", strings.Join(r.Command, " "))
-			case "tcpSocket":
-				desc, ok := httpProbePort(c, r.Port)
-				if !ok {
-					continue
-				}
-				why = fmt.Sprintf("only checks that HTTP port %s accepts TCP connections, which it does as soon as the server binds and while the app is stuck", desc)
-			default:
+			why := readinessCannotFailWhy(w, c)
+			if why == "" {
 				continue
 			}
 			port := probePortFor(w, c)
@@ -214,8 +243,9 @@ A probe notices a failure after periodSeconds × failureThreshold (defaults 10 �
 that window is longer than probe_failure_window (.no502.yaml, default 5m), a pod that stops
 answering stays in the Service that long and the requests sent to it get 502/504.
 
-The readiness probe is checked; a liveness probe only when there is no readiness probe (then
-it is the only thing that takes a broken pod away). Startup probes are meant to be patient
+The readiness probe is checked; a liveness probe only when there is no readiness probe, or
+one that cannot fail (see readiness-cannot-fail): then it is the only thing that takes a
+broken pod away. Startup probes are meant to be patient
 and are not checked.
 
 **Fix:** periodSeconds ≤ 10 and failureThreshold ≤ 3.
@@ -230,9 +260,14 @@ func runProbeSlowDetection(p *Pass) {
 	}
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
-			pr, key := c.Readiness, "readinessProbe"
-			if pr == nil {
+			pr, key, only := c.Readiness, "readinessProbe", ""
+			if pr == nil || readinessCannotFailWhy(w, c) != "" {
+				// No readiness probe, or one that cannot fail: the liveness probe is what
+				// takes a broken pod away (by restarting it).
 				pr, key = c.Liveness, "livenessProbe"
+				if c.Readiness != nil {
+					only = " (its readinessProbe cannot fail, so only this probe takes a broken pod away)"
+				}
 			}
 			if pr == nil || !pr.Period.Known() || !pr.FailureThreshold.Known() {
 				continue
@@ -256,8 +291,8 @@ func runProbeSlowDetection(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s of %s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
-					key, containerName(w, c), parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
+				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
+					key, containerName(w, c), only, parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
 					serviceNames(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
 				Related: related,
 				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
@@ -280,6 +315,10 @@ app fails both at once: the pod is taken out of the Service and restarted in the
 moment, instead of being given time to recover. When every pod is slow (a traffic spike, a
 slow database), all of them restart together and requests get 502/503 until they are back.
 
+Every container of a served pod is checked, sidecars too: a pod is ready only when all its
+containers are. A readiness probe that cannot fail is reported by readiness-cannot-fail
+alone.
+
 Using the same endpoint with a more tolerant liveness probe (a higher failureThreshold or
 longer period) is the recommended pattern and is not flagged.
 
@@ -290,10 +329,15 @@ longer period) is the recommended pattern and is not flagged.
 
 func runLivenessSameAsReadiness(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
-		for _, c := range p.serving(w) {
+		// Every container: a pod is ready only when all of its containers are, so a
+		// sidecar failing both probes under load takes the pod out and restarts it too.
+		for _, c := range w.Containers {
 			r, l := c.Readiness, c.Liveness
 			if r == nil || l == nil || !sameProbe(r, l) {
 				continue
+			}
+			if readinessCannotFailWhy(w, c) != "" {
+				continue // one probe finding per container: readiness-cannot-fail says it
 			}
 			ft := max(2*l.FailureThreshold.Value, l.FailureThreshold.Value+3)
 			p.Report(Finding{

@@ -40,6 +40,17 @@ ready endpoint: the ingress or load balancer answers 502/503 until a new pod is 
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
 
+The count is the Service's, not the workload's: a Service that selects several
+Deployments (reviews-v1, -v2 and -v3 behind ` + "`reviews`" + `) has all their pods, and a
+workload that shares a Service with other pods is one version of an app, not reported.
+Objects written in one file are taken to be meant for each other, so the examples of a
+repository that share labels do not count each other's pods.
+
+When the Deployment's rollout would also stop that pod before its replacement is ready
+(` + "`strategy.type: Recreate`" + `, or a ` + "`maxUnavailable`" + ` that still covers 2 pods), it is one
+outage and one finding: the message names the strategy and the fix also rolls new pods
+before old ones (rollout-takes-all-down reports Deployments of 2 or more pods).
+
 **Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
 
 When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
@@ -62,6 +73,12 @@ func runSingleReplica(p *Pass) {
 		if !w.Replicas.Known() || w.Replicas.Value != 1 {
 			continue
 		}
+		// Count what the Service has, not what this workload has: reviews-v1 with one pod
+		// behind Service reviews, which also selects reviews-v2 and -v3, is not alone.
+		alone := soleServices(w)
+		if len(alone) == 0 {
+			continue
+		}
 		pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
 		if w.Replicas.Explicit() {
 			pos, what = w.Replicas.Pos, withPos(w.Replicas.Text, w.Replicas.Pos, p.ownLine(w.Replicas.Pos))
@@ -69,11 +86,15 @@ func runSingleReplica(p *Pass) {
 		if claims := unshareableClaims(w); len(claims) > 0 {
 			// A second pod on another node could not mount the volume: the count alone is
 			// not the fix, so there is no edit for --fix to apply.
+			also := ""
+			if rollout, _ := rolloutStopsAll(w, 2); rollout != "" {
+				also = fmt.Sprintf(" (which is likely why it uses %s, stopping the pod before its replacement on every rollout)", rollout)
+			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, serviceNames(w), describeClaims(claims)),
-				Related: append(claimRelated(claims), serviceRelated(w)...),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, namesOf(alone), describeClaims(claims), also),
+				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 			})
@@ -84,19 +105,34 @@ func runSingleReplica(p *Pass) {
 			// database, not a replica, unless the app replicates. Not an edit to apply blind.
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-					workloadName(w), what, serviceNames(w)),
-				Related: serviceRelated(w),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
+					workloadName(w), what, namesOf(alone)),
+				Related: relatedOf(alone),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 			})
 			continue
 		}
+		// One cause, one finding: a rollout that stops every pod (Recreate, maxUnavailable
+		// covering them) of a single-pod Deployment is the same outage, said here with both
+		// fixes; rollout-takes-all-down reports only Deployments of 2 or more pods.
+		if rollout, related := rolloutStopsAll(w, 2); rollout != "" {
+			strategy := noDownStrategy(w)
+			p.Report(Finding{
+				Pos: pos,
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready, and %s stops it before its replacement is ready on every rollout. Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+					workloadName(w), what, namesOf(alone), rollout),
+				Related: append(relatedOf(alone), related...),
+				Fix: k8sFix("run 2 replicas, rolled new before old",
+					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
+			})
+			continue
+		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, behind Service %s: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
-				workloadName(w), what, serviceNames(w)),
-			Related: serviceRelated(w),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
+				workloadName(w), what, namesOf(alone)),
+			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
 				k8s.ReplaceScalar(w.Replicas.Pos, "2")...),
@@ -116,6 +152,9 @@ A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means
 Service routes to. At low load the autoscaler scales it to one pod, and then every rollout,
 node drain or crash of that pod leaves the Service with no ready endpoint (502/503).
 
+Like single-replica it counts the Service's pods: an autoscaled version of an app whose
+Service also has other workloads' pods is not reported.
+
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
 ` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
@@ -125,11 +164,16 @@ node drain or crash of that pod leaves the Service with no ready endpoint (502/5
 }
 
 func runHPAMinReplicas(p *Pass) {
+	reported := map[parsers.Pos]bool{} // one finding per autoscaler, however many copies of its target
 	for _, w := range servedK8sFact.Of(p) {
 		min := w.MinReplicas
-		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() {
+		if !min.Known() || min.Value >= 2 || !min.Pos.IsValid() || reported[min.Pos] {
 			continue
 		}
+		if len(soleServices(w)) == 0 {
+			continue // its Services have other workloads' pods too (see single-replica)
+		}
+		reported[min.Pos] = true
 		ns, name := hpaName(min.ViaNote())
 		spec := k8s.Patch{}.Set("minReplicas", 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
@@ -169,6 +213,10 @@ var rolloutTakesAllDown = &Rule{
 rolling update whose ` + "`maxUnavailable`" + ` is at least the replica count (or 100%) may do the same.
 During every rollout the Service then has no ready endpoint and requests get 502/503.
 
+Only Deployments of 2 or more pods are reported here: a single pod is reported once, by
+single-replica, whose message and fix include the strategy. Nor is a Deployment whose
+Services also route to other workloads' pods (a canary beside its stable version).
+
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
 old ones go).
 
@@ -186,10 +234,15 @@ func runRolloutTakesAllDown(p *Pass) {
 			continue
 		}
 		n, ok := effectiveReplicas(w)
-		if !ok || n < 1 {
+		if !ok || n < 2 {
+			// One pod: single-replica (or hpa-min-replicas) reports the outage, with the
+			// strategy when it stops that pod too.
 			continue
 		}
-		fixStrategy := k8s.Patch{}.Set("type", "RollingUpdate").Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1))
+		if len(soleServices(w)) == 0 {
+			continue // other workloads' pods keep every Service answering
+		}
+		fixStrategy := noDownStrategy(w)
 		patch := k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", fixStrategy)})
 		if w.Strategy.Value == "Recreate" {
 			if claims := unshareableClaims(w); len(claims) > 0 {
@@ -233,6 +286,17 @@ func runRolloutTakesAllDown(p *Pass) {
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
 	}
+}
+
+// noDownStrategy is the strategy that never has fewer pods serving than replicas: a
+// Deployment's RollingUpdate, an Argo Rollout's canary, with maxUnavailable 0 and
+// maxSurge 1.
+func noDownStrategy(w *parsers.Workload) k8s.Patch {
+	steps := k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)
+	if w.Kind == parsers.Rollout {
+		return k8s.Patch{}.Set("canary", steps)
+	}
+	return k8s.Patch{}.Set("type", "RollingUpdate").Set("rollingUpdate", steps)
 }
 
 // rollingKey is where a workload's strategy keeps maxUnavailable and maxSurge: a
@@ -387,10 +451,113 @@ func labelsMap(l map[string]string) k8s.Patch {
 }
 
 // serviceNames lists the Services that route to w.
-func serviceNames(w *parsers.Workload) string {
+func serviceNames(w *parsers.Workload) string { return namesOf(w.Services) }
+
+// serviceRelated points at the Services that route to w.
+func serviceRelated(w *parsers.Workload) []Related { return relatedOf(w.Services) }
+
+// soleServices returns the Services of w that route requests (not only metrics or a
+// webhook: trafficServices) to no pod but w's, or none when one
+// of w's Services has other pods too (w is then one version of an app, reviews-v1 of
+// reviews, and a Service for that version alone is an experiment's path). Each
+// kind/namespace/name counts once (a kustomize base and its overlay are one Deployment).
+//
+// Examples and fixtures of one repository share labels and namespaces, so a Service can
+// select workloads it was never written for. The objects written together are taken to
+// be meant for each other: when w's file has Services selecting w, only they count, each
+// with the workloads of that file (the ingress-nginx manifests of nine providers,
+// kube-score's fixtures that each define my-service); otherwise a Service written beside
+// workloads of its own counts only if w is one of them (by kind/namespace/name), and a
+// Service written alone counts everything it selects (a service.yaml next to a
+// deployment.yaml; bookinfo-ratings-v2-mysql.yaml adding a version to Service ratings).
+func soleServices(w *parsers.Workload) []*parsers.Service {
+	return trafficServices(soleServicesAll(w), w)
+}
+
+func soleServicesAll(w *parsers.Workload) []*parsers.Service {
+	self := string(w.Kind) + "/" + w.Namespace + "/" + w.Name
+	var own []*parsers.Service
+	for _, s := range w.Services {
+		if s.Pos.File == w.Pos.File {
+			own = append(own, s)
+		}
+	}
+	if len(own) > 0 {
+		for _, s := range own {
+			if hasOtherPods(inFile(s.Workloads, s.Pos.File), w, self) {
+				return nil
+			}
+		}
+		return own
+	}
+	var out []*parsers.Service
+	for _, s := range w.Services {
+		pool := s.Workloads
+		if local := inFile(s.Workloads, s.Pos.File); len(local) > 0 {
+			if !hasIdentity(local, self) {
+				continue // written for its own file's workloads; w is linked by labels only
+			}
+			pool = local
+		}
+		if hasOtherPods(pool, w, self) {
+			return nil
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		// Only Services written for other workloads select w: w is alone only if none of
+		// them has other pods.
+		for _, s := range w.Services {
+			if hasOtherPods(s.Workloads, w, self) {
+				return nil
+			}
+		}
+		return w.Services
+	}
+	return out
+}
+
+// hasOtherPods reports whether a workload of pool other than w (by identity) runs pods,
+// or may: a DaemonSet, an unknown count.
+func hasOtherPods(pool []*parsers.Workload, w *parsers.Workload, self string) bool {
+	for _, x := range pool {
+		if x == w || string(x.Kind)+"/"+x.Namespace+"/"+x.Name == self {
+			continue
+		}
+		n, ok := effectiveReplicas(x)
+		if x.Kind == parsers.DaemonSet || !ok || n > 0 || x.MinReplicas.Unknown {
+			return true
+		}
+	}
+	return false
+}
+
+// hasIdentity reports whether one of ws is the object kind/namespace/name id.
+func hasIdentity(ws []*parsers.Workload, id string) bool {
+	for _, w := range ws {
+		if string(w.Kind)+"/"+w.Namespace+"/"+w.Name == id {
+			return true
+		}
+	}
+	return false
+}
+
+// inFile returns the workloads defined in file.
+func inFile(ws []*parsers.Workload, file string) []*parsers.Workload {
+	var out []*parsers.Workload
+	for _, w := range ws {
+		if w.Pos.File == file {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// namesOf lists Service names once each, in order.
+func namesOf(svcs []*parsers.Service) string {
 	var names []string
 	seen := map[string]bool{}
-	for _, s := range w.Services {
+	for _, s := range svcs {
 		if !seen[s.Name] {
 			seen[s.Name] = true
 			names = append(names, s.Name)
@@ -399,11 +566,32 @@ func serviceNames(w *parsers.Workload) string {
 	return strings.Join(names, ", ")
 }
 
-// serviceRelated points at the Services that route to w.
-func serviceRelated(w *parsers.Workload) []Related {
+// relatedOf points at Services that route requests to the workload of a finding.
+func relatedOf(svcs []*parsers.Service) []Related {
 	var out []Related
-	for _, s := range w.Services {
+	for _, s := range svcs {
 		out = append(out, Related{Pos: s.Pos, Message: "Service " + s.Name + " routes requests to it"})
 	}
 	return out
+}
+
+// rolloutStopsAll describes how a rollout of Deployment w would stop every pod even with
+// n replicas ("strategy: Recreate", "maxUnavailable: 100%"), or "" when it would not.
+func rolloutStopsAll(w *parsers.Workload, n int) (string, []Related) {
+	if w.Kind != parsers.Deployment || !w.Strategy.Known() {
+		return "", nil
+	}
+	if w.Strategy.Value == "Recreate" {
+		return fmt.Sprintf("%s (%s)", w.Strategy.Text, w.Strategy.Pos.Short()), []Related{{Pos: w.Strategy.Pos, Message: "the Recreate strategy"}}
+	}
+	if mu := w.MaxUnavailable; mu.Known() {
+		if down, ok := intOrPercent(mu.Value, n, false); ok && down >= n {
+			var rel []Related
+			if mu.Explicit() {
+				rel = []Related{{Pos: mu.Pos, Message: "maxUnavailable " + mu.Value}}
+			}
+			return mu.Describe(), rel
+		}
+	}
+	return "", nil
 }

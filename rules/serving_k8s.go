@@ -7,10 +7,21 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// k8sWorkloads returns the Kubernetes workloads a Service routes traffic to. The k8s
-// rules look at nothing else: a pod nobody sends requests to cannot cause a 502. Nor can
-// a datastore (redis, postgres, kafka...) that no proxy of the linted configs forwards to:
-// its clients are apps speaking its own protocol, not an HTTP proxy.
+// k8sWorkloads returns the Kubernetes workloads that serve HTTP requests: the only ones a
+// 502 can come from. A workload is served over HTTP when
+//
+//   - an HTTP proxy of the run forwards to it: an Ingress or HTTPRoute reaches one of its
+//     Services, an nginx or Caddy upstream or an ALB target group resolves to it; or
+//   - lacking that, one of its Services sends TCP traffic to a port it listens on (a
+//     declared container port, by name or number) that is not a metrics, UDP/SCTP or
+//     plain-TCP port; a LoadBalancer or NodePort Service counts even when the pod declares
+//     no ports, since a cloud load balancer stands in front of it.
+//
+// A pod with no ports whose Service only names it (a `sleep infinity` toolbox, a curl
+// client), a workload scraped through a metrics-only Service, a DNS, syslog or TCP echo
+// server, and a datastore (redis, postgres, kafka...) that no HTTP proxy forwards to
+// serve no HTTP request: no rule of this package reports on them. Jobs and CronJobs are
+// not read as workloads at all (parsers/k8s).
 func k8sWorkloads(m *parsers.Model) []*parsers.Workload {
 	var proxied map[*parsers.Workload]bool
 	var out []*parsers.Workload
@@ -18,22 +29,20 @@ func k8sWorkloads(m *parsers.Model) []*parsers.Workload {
 		if w.Format != parsers.FormatK8s || !w.Served {
 			continue
 		}
-		if isDatastore(w) {
-			if proxied == nil {
-				proxied = proxiedWorkloads(m)
-			}
-			if !proxied[w] {
-				continue
-			}
+		if proxied == nil {
+			proxied = proxiedWorkloads(m)
 		}
-		out = append(out, w)
+		if proxied[w] || !isDatastore(w) && reachedOverHTTP(w) {
+			out = append(out, w)
+		}
 	}
 	return out
 }
 
 // proxiedWorkloads returns the workloads an HTTP proxy forwards requests to: a hop (nginx,
-// Caddy, an ALB, a modeled Ingress or HTTPRoute), or an Ingress of a controller no502 does
-// not model. A network load balancer passes TCP through and does not count.
+// Caddy, an ALB, a modeled Ingress or HTTPRoute), an Ingress of a controller no502 does
+// not model, or a target group outside the cluster (TargetGroupBinding). A network load
+// balancer passes TCP through and does not count.
 func proxiedWorkloads(m *parsers.Model) map[*parsers.Workload]bool {
 	out := map[*parsers.Workload]bool{}
 	for _, svc := range m.Services {
@@ -55,32 +64,263 @@ func proxiedWorkloads(m *parsers.Model) map[*parsers.Workload]bool {
 			}
 		}
 	}
+	for _, be := range m.Backends {
+		if be.Kind == parsers.BackendTargetGroup {
+			for _, w := range be.Workloads {
+				out[w] = true
+			}
+		}
+	}
 	return out
 }
 
-// datastoreImages are the image names (the last path element, without tag or digest) of
-// servers that speak their own protocol, not HTTP. Exporters and web consoles for them
-// (redis_exporter, mongo-express) have other names and stay checked.
-var datastoreImages = map[string]bool{
-	"redis": true, "redis-stack-server": true, "valkey": true, "keydb": true,
-	"postgres": true, "postgresql": true, "postgis": true, "pgbouncer": true,
-	"mysql": true, "mysql-server": true, "mariadb": true, "percona-server": true,
-	"mongo": true, "mongodb": true, "mongodb-community-server": true,
-	"memcached": true, "rabbitmq": true, "cassandra": true, "etcd": true, "nats": true,
-	"kafka": true, "cp-kafka": true, "zookeeper": true, "cp-zookeeper": true,
+// reachedOverHTTP reports whether one of w's Services sends it traffic that can be HTTP:
+// a port that is not metrics, UDP/SCTP or named as plain TCP, whose targetPort is a port a
+// container of w declares. When no container declares a port, a numeric targetPort is
+// taken to reach the pod (many images listen without declaring), unless every container
+// only sleeps (a curl or toolbox pod whose Service exists to give it a name). When
+// containers declare ports and none is the targetPort, the Service reaches nothing that
+// is known to listen.
+func reachedOverHTTP(w *parsers.Workload) bool {
+	for _, s := range w.Services {
+		if serviceReaches(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
-// isDatastore reports whether every container of w runs a datastore image.
+// trafficServices returns the Services of svcs that carry requests to w: an Ingress
+// routes to them, or they reach w over HTTP (not only a metrics or webhook port). When
+// none does (w is reached some other way, such as a proxy upstream), svcs is returned.
+func trafficServices(svcs []*parsers.Service, w *parsers.Workload) []*parsers.Service {
+	var out []*parsers.Service
+	for _, s := range svcs {
+		if s.Ingressed || serviceReaches(s, w) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return svcs
+	}
+	return out
+}
+
+// serviceReaches reports whether Service s sends w traffic that can be HTTP (see
+// reachedOverHTTP).
+func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
+	declared := false
+	for _, c := range w.Containers {
+		declared = declared || len(c.Ports) > 0
+	}
+	for _, sp := range s.Ports {
+		if !httpCapable(sp) {
+			continue
+		}
+		c, cp := targetOf(w, sp)
+		if c == nil {
+			// Declared ports are informational: a pod that declares none may still
+			// listen on a numeric targetPort, unless all it runs is a sleep.
+			if _, err := strconv.Atoi(sp.TargetPort); err == nil && !declared && !idlePod(w) {
+				return true
+			}
+			continue
+		}
+		if !isMetricsPort(c, sp, cp) && !isDatastoreContainer(c) && !strings.EqualFold(cp.Protocol, "UDP") && !strings.EqualFold(cp.Protocol, "SCTP") {
+			return true
+		}
+	}
+	return false
+}
+
+// idlePod reports whether every container of w runs nothing but a sleep: `sleep infinity`,
+// a shell script ending in `sleep 3600` or `tail -f /dev/null`, or a curl image with no
+// command (a client pod kept alive to exec into).
+func idlePod(w *parsers.Workload) bool {
+	if len(w.Containers) == 0 {
+		return true
+	}
+	for _, c := range w.Containers {
+		if !idleContainer(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func idleContainer(c *parsers.Container) bool {
+	argv := append(append([]string{}, c.Command...), c.Args...)
+	if len(argv) == 0 {
+		return imageName(c.Image) == "curl"
+	}
+	if len(argv) >= 3 && (cmdBase(argv[0]) == "sh" || cmdBase(argv[0]) == "bash" || cmdBase(argv[0]) == "ash") && argv[1] == "-c" {
+		script := strings.NewReplacer("&&", ";", "||", ";", "\n", ";").Replace(argv[2])
+		stmts := strings.FieldsFunc(script, func(r rune) bool { return r == ';' || r == '\n' })
+		for i := len(stmts) - 1; i >= 0; i-- {
+			if f := strings.Fields(stmts[i]); len(f) > 0 {
+				argv = f
+				break
+			}
+		}
+	}
+	switch cmdBase(argv[0]) {
+	case "sleep":
+		return true
+	case "tail":
+		return strings.Contains(strings.Join(argv, " "), "/dev/null")
+	}
+	return false
+}
+
+// targetOf returns the container and declared port a Service port's targetPort names.
+func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
+	for _, c := range w.Containers {
+		for i := range c.Ports {
+			p := &c.Ports[i]
+			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {
+				return c, p
+			}
+		}
+	}
+	return nil, nil
+}
+
+// httpCapable reports whether a Service port can carry HTTP: TCP, and not named as plain
+// TCP, TLS passthrough, DNS or syslog (Istio's port-naming convention: tcp-*, tls-*).
+func httpCapable(sp parsers.ServicePort) bool {
+	if sp.Protocol != "" && !strings.EqualFold(sp.Protocol, "TCP") {
+		return false
+	}
+	n := strings.ToLower(sp.Name)
+	for _, pre := range []string{"tcp", "udp", "tls", "dns", "syslog", "sctp", "mongo", "mysql", "redis", "postgres"} {
+		if n == pre || strings.HasPrefix(n, pre+"-") {
+			return false
+		}
+	}
+	switch sp.Port {
+	case 53, 514, 601, 5353:
+		return false
+	}
+	return true
+}
+
+// isMetricsPort reports whether a Service port only exposes metrics for Prometheus or an
+// admission webhook for the API server: named so (metrics, http-metrics, https-main and
+// https-self of kube-state-metrics, webhook, https-webhook, webhook-server), in the
+// exporters' port range 9100-9199, or served by kube-rbac-proxy or an exporter image
+// (which front metrics endpoints). Prometheus or the API server calls it, no user request
+// does (and the API server retries a webhook call or applies its failurePolicy).
+func isMetricsPort(c *parsers.Container, sp parsers.ServicePort, cp *parsers.ContainerPort) bool {
+	for _, n := range []string{sp.Name, cp.Name} {
+		n = strings.ToLower(n)
+		if strings.Contains(n, "metrics") || strings.Contains(n, "webhook") || n == "https-main" || n == "https-self" || n == "prometheus" {
+			return true
+		}
+	}
+	if cp.Port >= 9100 && cp.Port <= 9199 {
+		return true
+	}
+	img := imageName(c.Image)
+	return img == "kube-rbac-proxy" || strings.HasSuffix(img, "exporter") || strings.Contains(img, "exporter-") || strings.Contains(img, "_exporter")
+}
+
+// datastoreWords are words of image names of servers that speak their own protocol, not
+// HTTP: a word of the image name (split at - _ .) that starts with one, or the whole name
+// (cloud-sql-proxy), marks a datastore. "examples-bookinfo-mongodb", "gb-redisslave",
+// "kubernetes-kafka" and "volume-nfs" all match.
+var datastoreWords = []string{
+	"redis", "valkey", "keydb", "postgres", "postgis", "pgbouncer", "mysql", "mariadb", "percona",
+	"mongo", "memcached", "rabbitmq", "cassandra", "scylla", "etcd", "nats", "kafka", "zookeeper",
+	"nfs", "dynamodb", "cockroach", "couchbase", "neo4j", "clickhouse", "cloudsql",
+}
+
+// consoleWords mark an image that is a web console, exporter or operator for a datastore
+// (mongo-express, redis_exporter, kafka-ui): HTTP apps or controllers, not the datastore.
+var consoleWords = map[string]bool{
+	"exporter": true, "express": true, "ui": true, "console": true, "admin": true, "commander": true,
+	"dashboard": true, "insight": true, "web": true, "gui": true, "rest": true, "operator": true,
+	"management": true, "connect": true,
+}
+
+// datastorePorts are the well-known ports of datastores: MongoDB, MySQL, PostgreSQL,
+// Redis (and Sentinel), Kafka, ZooKeeper, etcd, NFS, memcached, AMQP, Cassandra, NATS.
+var datastorePorts = map[int]bool{
+	27017: true, 3306: true, 5432: true, 6379: true, 26379: true, 9092: true, 9093: true, 2181: true,
+	2379: true, 2380: true, 2049: true, 11211: true, 5672: true, 9042: true, 4222: true,
+}
+
+// isDatastore reports whether every container of w is a datastore.
 func isDatastore(w *parsers.Workload) bool {
 	if len(w.Containers) == 0 {
 		return false
 	}
 	for _, c := range w.Containers {
-		if !datastoreImages[imageName(c.Image)] {
+		if !isDatastoreContainer(c) {
 			return false
 		}
 	}
 	return true
+}
+
+// isDatastoreContainer reports whether c runs a datastore: its image name has a datastore
+// word, or it listens on a datastore's well-known port and names no port http or web; an
+// httpGet probe says it speaks HTTP either way. podinfo run as a "database" on 3306 with
+// an HTTP readiness probe is an HTTP app.
+func isDatastoreContainer(c *parsers.Container) bool {
+	if probesHTTP(c) {
+		return false
+	}
+	img := imageName(c.Image)
+	if strings.Contains(strings.ReplaceAll(img, "-", ""), "cloudsqlproxy") {
+		return true
+	}
+	words := strings.FieldsFunc(img, func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	for _, wd := range words {
+		if consoleWords[wd] {
+			return false
+		}
+	}
+	for _, wd := range words {
+		for _, d := range datastoreWords {
+			if strings.HasPrefix(wd, d) {
+				// A datastore image with a web console on the side (rabbitmq:management's
+				// rabbitmq-http) is still a datastore; an Ingress to the console makes it
+				// proxied, and then it is checked.
+				return true
+			}
+		}
+	}
+	if namesHTTPPort(c) {
+		return false
+	}
+	for _, p := range c.Ports {
+		if datastorePorts[p.Port] {
+			return true
+		}
+	}
+	return false
+}
+
+// probesHTTP reports whether a probe of the container speaks HTTP to it.
+func probesHTTP(c *parsers.Container) bool {
+	for _, pr := range []*parsers.Probe{c.Readiness, c.Liveness, c.Startup} {
+		if pr != nil && pr.Handler == "httpGet" {
+			return true
+		}
+	}
+	return false
+}
+
+// namesHTTPPort reports whether the container declares a port named http, https, web or
+// http-*.
+func namesHTTPPort(c *parsers.Container) bool {
+	for _, p := range c.Ports {
+		n := strings.ToLower(p.Name)
+		if n == "web" || strings.HasPrefix(n, "http") || strings.HasSuffix(n, "-http") {
+			return true
+		}
+	}
+	return false
 }
 
 // imageName returns the repository's last path element: "docker.io/bitnami/redis:7.2@sha256:..."

@@ -1,6 +1,10 @@
 package k8s
 
-import "github.com/no502/no502/parsers"
+import (
+	"path/filepath"
+
+	"github.com/no502/no502/parsers"
+)
 
 // link connects the objects of one run: Services to the workloads they select,
 // autoscalers to their targets, disruption budgets to the workloads they cover. Only
@@ -46,7 +50,7 @@ func (b *builder) link(hpas []*hpa) {
 		}
 	}
 	for _, h := range hpas {
-		for _, w := range byName[h.o.namespace+"/"+h.targetKind+"/"+h.targetName] {
+		for _, w := range nearest(byName[h.o.namespace+"/"+h.targetKind+"/"+h.targetName], h.o.pos.File) {
 			w.MinReplicas, w.MaxReplicas = h.min, h.max
 		}
 	}
@@ -57,4 +61,30 @@ func (b *builder) link(hpas []*hpa) {
 			}
 		}
 	}
+}
+
+// nearest picks, among the workloads of one kind/namespace/name that several files define
+// (fixtures or examples of one repository, a kustomize base and its overlay), those
+// meant for a reference from file: the definition in the same file, else those in the
+// same directory, else all of them (nothing says which one is meant).
+func nearest(ws []*parsers.Workload, file string) []*parsers.Workload {
+	if len(ws) < 2 {
+		return ws
+	}
+	var same, dir []*parsers.Workload
+	for _, w := range ws {
+		switch {
+		case w.Pos.File == file:
+			same = append(same, w)
+		case filepath.Dir(w.Pos.File) == filepath.Dir(file):
+			dir = append(dir, w)
+		}
+	}
+	if len(same) > 0 {
+		return same
+	}
+	if len(dir) > 0 {
+		return dir
+	}
+	return ws
 }

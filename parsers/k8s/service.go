@@ -30,7 +30,11 @@ func readService(o *object) *parsers.Service {
 		if tp == "" && n > 0 {
 			tp = strconv.Itoa(n) // Kubernetes defaults targetPort to port
 		}
-		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Pos: o.src.pos(p)})
+		proto := str(p, "protocol")
+		if proto == "" {
+			proto = "TCP"
+		}
+		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Protocol: proto, Pos: o.src.pos(p)})
 	}
 	return svc
 }
