@@ -157,7 +157,13 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if r.opts.ResolveEdits {
 		rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
 	}
-	kept, unused := suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	apply := suppress.Apply
+	if res.Explicit != nil {
+		// Named files: whether a suppression matches nothing is a property of the whole
+		// tree, which a partial run does not lint (see suppress.ApplyPartial).
+		apply = suppress.ApplyPartial
+	}
+	kept, unused := apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
 	findings = kept // in order: rules.Run sorts
 	if len(unused) > 0 {
 		findings = append(findings, unused...)
@@ -181,19 +187,24 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	return out, nil
 }
 
-// newResult keeps, in named-file mode, only the findings about the files named, and
-// splits the diagnostics into errors and notes.
+// newResult keeps, in named-file mode, only the findings and diagnostics positioned in
+// the files named, and splits the diagnostics into errors and notes.
 func newResult(res *load.Result, findings []rules.Finding) *Result {
 	r := &Result{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit, Roots: res.Roots}
 	if res.Explicit != nil {
 		r.Findings = nil
 		for _, f := range findings {
-			if concerns(f, res.Explicit) {
+			if res.Explicit[f.Pos.File] {
 				r.Findings = append(r.Findings, f)
 			}
 		}
 	}
 	for _, d := range res.Model.Diags {
+		if res.Explicit != nil && !res.Explicit[d.Pos.File] {
+			// A context file's parse error or note: it was read to link the named
+			// files, not linted (a broken unrelated file does not fail the run).
+			continue
+		}
 		if d.Severity == parsers.Error {
 			r.Errors = append(r.Errors, d)
 		} else {
@@ -203,20 +214,6 @@ func newResult(res *load.Result, findings []rules.Finding) *Result {
 	sortDiags(r.Errors)
 	sortDiags(r.Notes)
 	return r
-}
-
-// concerns reports whether a finding is about one of the files named on the command
-// line: its own position, or the other side of a cross-layer finding.
-func concerns(f rules.Finding, files map[string]bool) bool {
-	if files[f.Pos.File] {
-		return true
-	}
-	for _, r := range f.Related {
-		if files[r.Pos.File] {
-			return true
-		}
-	}
-	return false
 }
 
 func sortDiags(ds []parsers.Diag) {
