@@ -3,26 +3,29 @@ package lint
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers/load"
 )
 
 // loadWithContext loads paths. When files are named (as pre-commit names the changed
-// ones), the files beside them that give them meaning are loaded too, but findings stay
-// limited to the named files: a Terraform module is every .tf file of its directory (a
-// variable's default sits in variables.tf), and a Deployment is served by the Service
-// or scaled by the HPA in the manifests next to it. nginx includes and Caddy imports are
-// followed by their parsers already. Only the named files' directories are read: no
-// walk, so a pre-commit run stays fast.
+// ones), the files that give them meaning are loaded too, but only findings and
+// diagnostics positioned in the named files are reported (newResult): a Deployment is
+// served by the Service, scaled by the HPA and proxied to by the nginx of other files; a
+// Terraform module is every .tf file of its directory.
 //
-// context holds the config's context: paths (absolute), read too when files are named,
-// so that links to other layers (the ALB in Terraform in front of a changed manifest)
-// are seen.
-func loadWithContext(paths []string, opts load.Options, context ...string) (*load.Result, error) {
+// Which files: what a full run would read — the lintable files under the working
+// directory (or, for a named file outside it, under the file's own directory) and the
+// config's context: paths — narrowed by a byte scan to those that can link to the named
+// files, directly or through one another (load.SelectContext). Only those are parsed, so
+// a pre-commit run costs what the change links to, not what the directory holds.
+func loadWithContext(paths []string, opts load.Options, cfg *config.Config, context ...string) (*load.Result, error) {
 	named := map[string]bool{}
-	var extra []string
-	seen := map[string]bool{}
+	var namedAbs []string
+	var co load.ContextOptions
+	roots := map[string]bool{}
 	for _, p := range paths {
 		abs := absPath(p, opts.Cwd)
 		st, err := os.Stat(abs)
@@ -30,24 +33,31 @@ func loadWithContext(paths []string, opts load.Options, context ...string) (*loa
 			continue
 		}
 		named[displayPath(opts.Cwd, abs)] = true
-		seen[abs] = true
-		for _, sib := range siblings(abs) {
-			if !seen[sib] {
-				seen[sib] = true
-				extra = append(extra, sib)
-			}
+		namedAbs = append(namedAbs, abs)
+		root := opts.Cwd
+		if rel, err := filepath.Rel(opts.Cwd, abs); err != nil || strings.HasPrefix(rel, "..") {
+			root = filepath.Dir(abs)
+		}
+		roots[root] = true
+		co.Forced = append(co.Forced, load.ModuleFiles(abs)...)
+	}
+	if len(namedAbs) == 0 {
+		return load.Load(paths, opts)
+	}
+	for _, c := range context {
+		if st, err := os.Stat(c); err == nil && st.IsDir() {
+			roots[c] = true
+		} else if err == nil {
+			co.Forced = append(co.Forced, c)
 		}
 	}
-	if len(named) > 0 {
-		for _, c := range context {
-			if !seen[c] {
-				seen[c] = true
-				extra = append(extra, c)
-			}
-		}
+	for r := range roots {
+		co.Roots = append(co.Roots, r)
 	}
+	sort.Strings(co.Roots)
+	declaredContext(&co, cfg, opts.Cwd)
 	var fresh []string
-	for _, e := range extra {
+	for _, e := range load.SelectContext(namedAbs, co, opts) {
 		if !named[displayPath(opts.Cwd, e)] {
 			fresh = append(fresh, e)
 		}
@@ -90,30 +100,37 @@ func displayPath(cwd, abs string) string {
 	return filepath.ToSlash(abs)
 }
 
-// siblings lists the context files for a named file: the other Terraform files of its
-// module, or the other YAML manifests of its directory.
-func siblings(abs string) []string {
-	var want func(name string) bool
-	switch name := filepath.Base(abs); {
-	case strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json") || strings.HasSuffix(name, ".tfvars"):
-		want = func(n string) bool { return strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json") }
-	case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
-		want = func(n string) bool {
-			return (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) && !strings.HasPrefix(n, ".")
+// declaredContext adds what .no502.yaml's chain: and backends: name: the files as
+// forced context, the objects named alone as link keys.
+func declaredContext(co *load.ContextOptions, cfg *config.Config, cwd string) {
+	if cfg == nil {
+		return
+	}
+	base := cwd
+	if cfg.Path != "" {
+		base = filepath.Dir(absPath(cfg.Path, cwd))
+	}
+	ref := func(r string) {
+		r = strings.TrimSpace(r)
+		file, name := r, ""
+		if i := strings.Index(r, ":"); i > 0 {
+			file, name = r[:i], r[i+1:]
 		}
-	default:
-		return nil
-	}
-	dir := filepath.Dir(abs)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && want(e.Name()) {
-			out = append(out, filepath.Join(dir, e.Name()))
+		if st, err := os.Stat(absPath(file, base)); err == nil && !st.IsDir() {
+			co.Forced = append(co.Forced, absPath(file, base))
+		} else {
+			name = r
+		}
+		if name != "" {
+			co.Names = append(co.Names, name[strings.LastIndexByte(name, '/')+1:])
 		}
 	}
-	return out
+	for _, c := range cfg.Declared.Chains {
+		for _, s := range c.Steps {
+			ref(s.Ref)
+		}
+	}
+	for _, b := range cfg.Declared.Backends {
+		ref(b.Match)
+	}
 }

@@ -138,7 +138,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	o.Parse = r.cfg.ParseOptions()
 	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments
 	o.Parse.VarFiles = limits.VarFiles
-	res, err := loadWithContext(r.paths, o, r.context...)
+	res, err := loadWithContext(r.paths, o, r.cfg, r.context...)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
