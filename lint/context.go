@@ -63,16 +63,21 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 		}
 	}
 	res, err := load.Load(append(append([]string(nil), paths...), fresh...), opts)
-	if err != nil || len(fresh) == 0 || res.Explicit == nil {
+	if err != nil {
 		return res, err
 	}
-	// Report only for the named files (and stdin); the context files were read, not
+	// Report only for the named files (and stdin), also those that could not be read
+	// (a file over --max-file-size is an error in it); the context files were read, not
 	// linted, and do not count as linted files.
-	stdin := displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd))
-	for p := range res.Explicit {
-		if !named[p] && p != stdin {
-			delete(res.Explicit, p)
-		}
+	read := res.Explicit
+	res.Explicit = map[string]bool{}
+	for p := range named {
+		res.Explicit[p] = true
+	}
+	stdin := ""
+	if opts.Stdin != nil {
+		stdin = displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd))
+		res.Explicit[stdin] = true
 	}
 	// Count what was linted: the named files that were read or could not be (an error
 	// names them), and stdin.
@@ -82,11 +87,11 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	}
 	res.Files = 0
 	for p := range named {
-		if res.Explicit[p] || hasDiag[p] {
+		if read[p] || hasDiag[p] {
 			res.Files++
 		}
 	}
-	if opts.Stdin != nil && !named[stdin] {
+	if stdin != "" && !named[stdin] {
 		res.Files++
 	}
 	return res, nil

@@ -33,7 +33,7 @@ type Options struct {
 	Config     *config.Config
 	ConfigPath string
 	// Load holds the loader's limits and inputs (MaxFileSize, MaxFiles, Stdin, StdinName,
-	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
+	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments, MaxDirectives and VarFiles). Run fills in the
 	// rest from Cwd and the config.
 	Load load.Options
 	// NoIgnore reports every finding: suppressions are not applied, nor reported unused.
@@ -65,6 +65,11 @@ type Result struct {
 	Roots    []string // load.Result.Roots
 	// Config is the .no502.yaml the run applied.
 	Config *config.Config
+	// NothingLinted says why, when the run linted no file at all (an empty directory, no
+	// recognised config, a file name no502 does not read); empty otherwise. The CLI
+	// prints it on stderr as a warning and exits 0, as ruff does for "no Python files
+	// found": a pre-commit hook handed only unrelated files must not fail the commit.
+	NothingLinted string
 }
 
 // UsageError is a run that could not start because of how it was asked: a bad config
@@ -137,6 +142,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	limits := o.Parse
 	o.Parse = r.cfg.ParseOptions()
 	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments
+	o.Parse.MaxDirectives = limits.MaxDirectives
 	o.Parse.VarFiles = limits.VarFiles
 	res, err := loadWithContext(r.paths, o, r.cfg, r.context...)
 	if err != nil {
@@ -171,6 +177,9 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	out := newResult(res, findings)
 	out.Config = r.cfg
+	if out.Files == 0 && len(out.Errors) == 0 {
+		out.NothingLinted = nothingLinted(r.paths, r.opts.Cwd)
+	}
 	base, basePath := r.opts.Baseline, r.opts.BaselinePath
 	if r.opts.WriteBaseline != "" {
 		basePath = r.opts.WriteBaseline
@@ -214,6 +223,35 @@ func newResult(res *load.Result, findings []rules.Finding) *Result {
 	sortDiags(r.Errors)
 	sortDiags(r.Notes)
 	return r
+}
+
+// nothingLinted explains a run that linted no file.
+func nothingLinted(paths []string, cwd string) string {
+	var files, dirs []string
+	for _, p := range paths {
+		if st, err := os.Stat(absPath(p, cwd)); err == nil && st.IsDir() {
+			dirs = append(dirs, p)
+		} else {
+			files = append(files, p)
+		}
+	}
+	const formats = "nginx, Caddy, Terraform or Kubernetes"
+	var parts []string
+	if len(files) > 0 {
+		what := "is not a config no502 reads"
+		if len(files) > 1 {
+			what = "are not configs no502 reads"
+		}
+		shown := files
+		if len(shown) > 3 {
+			shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(files)-3))
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", strings.Join(shown, ", "), what, formats))
+	}
+	if len(dirs) > 0 {
+		parts = append(parts, fmt.Sprintf("no %s config found in %s", formats, strings.Join(dirs, ", ")))
+	}
+	return "nothing linted: " + strings.Join(parts, "; ")
 }
 
 func sortDiags(ds []parsers.Diag) {

@@ -133,8 +133,8 @@ func (w *walker) add(abs string, explicit bool) {
 	}
 	if len(w.out) >= w.maxFiles {
 		if len(w.out) == w.maxFiles {
-			w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
-				"more than %d files to lint; the rest are skipped (raise --max-files)", w.maxFiles))
+			w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
+				"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
 		}
 		w.maxFiles = -1 // note once
 		return
