@@ -19,7 +19,7 @@ import (
 //	go test ./lint -run '^$' -bench NamedFile -benchmem
 func BenchmarkNamedFileK8s5000(b *testing.B) {
 	dir := k8sCorpus(b, 5000)
-	named := "app-00625.yaml"
+	named := "app-00640.yaml" // 3 findings in the full run
 	b.ReportAllocs()
 	b.ResetTimer()
 	findings := 0

@@ -56,13 +56,22 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	}
 	sort.Strings(co.Roots)
 	declaredContext(&co, cfg, opts.Cwd)
-	var fresh []string
-	for _, e := range load.SelectContext(namedAbs, co, opts) {
-		if !named[displayPath(opts.Cwd, e)] {
-			fresh = append(fresh, e)
+	// The paths that are not named files (directories, missing paths: Load reports
+	// those) first, then the named files with their context in the order a full run
+	// reads them, so that the model, and the order of related positions, is the full
+	// run's.
+	isNamed := map[string]bool{}
+	for _, a := range namedAbs {
+		isNamed[a] = true
+	}
+	var all []string
+	for _, p := range paths {
+		if !isNamed[absPath(p, opts.Cwd)] {
+			all = append(all, p)
 		}
 	}
-	res, err := load.Load(append(append([]string(nil), paths...), fresh...), opts)
+	all = append(all, load.SelectContext(namedAbs, co, opts)...)
+	res, err := load.Load(all, opts)
 	if err != nil {
 		return res, err
 	}

@@ -154,8 +154,11 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	// The parsers' syntax trees are garbage now and the model is what stays. Collecting
 	// here lets rules and output reuse that memory instead of growing the heap: on a
 	// large tree fresh pages from the OS cost more than the collection
-	// (docs/benchmarks.md).
-	runtime.GC()
+	// (docs/benchmarks.md). A partial run (files named) parses a handful of files:
+	// there the collection would cost more than it saves.
+	if res.Explicit == nil {
+		runtime.GC()
+	}
 	findings := rules.Run(res.Model, r.cfg)
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -27,8 +27,8 @@ type ContextOptions struct {
 }
 
 // SelectContext picks, among the files under the roots, those that can link to the
-// named files (absolute paths), directly or through one another, and returns them
-// (absolute, named files excluded). Only bytes are read: each candidate is scanned once
+// named files (absolute paths), directly or through one another, and returns them with
+// the named files (absolute), in the order a full run of the roots reads them. Only bytes are read: each candidate is scanned once
 // for its link keys (scanKeys) and nothing is parsed, so a pre-commit run on one
 // manifest in a directory of thousands parses the handful that matter.
 func SelectContext(named []string, co ContextOptions, opts Options) []string {
@@ -48,10 +48,6 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
 	for _, root := range co.Roots {
 		_ = w.walk(root) // what cannot be read is no context; the named files are loaded on their own
-	}
-	isNamed := map[string]bool{}
-	for _, n := range named {
-		isNamed[n] = true
 	}
 	// The named files and the forced ones are scanned too (they may lie outside the
 	// roots); they seed the selection.
@@ -98,12 +94,19 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	}
 	sel.addNames(co.Names)
 	sel.settle()
+	// In the order a full run reads them (its walk's), the named files among them: the
+	// model, and so the order of related positions, is then the full run's.
+	walkPos := make(map[string]int, len(w.out))
+	for i, c := range w.out {
+		walkPos[c.abs] = i + 1
+	}
 	var out []string
 	for i, c := range files {
-		if sel.selected[i] && !isNamed[c.abs] {
+		if sel.selected[i] {
 			out = append(out, c.abs)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return walkPos[out[i]] < walkPos[out[j]] })
 	return out
 }
 

@@ -117,7 +117,7 @@ func TestSelectContext(t *testing.T) {
 		names = append(names, filepath.Base(g))
 	}
 	sort.Strings(names)
-	if want := "hpa.yaml ingress.yaml proxy.yaml svc.yaml team.yaml"; strings.Join(names, " ") != want {
+	if want := "app.yaml hpa.yaml ingress.yaml proxy.yaml svc.yaml team.yaml"; strings.Join(names, " ") != want {
 		t.Errorf("selected %v, want %s", names, want)
 	}
 }
