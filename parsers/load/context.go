@@ -122,7 +122,6 @@ type selection struct {
 	keys     []*linkKeys // full scans, made on demand
 	quick    []*linkKeys // the selectors alone, made once per file
 	selected []bool
-	queue    []int
 
 	// What the selected files hold, together.
 	names             map[string]bool

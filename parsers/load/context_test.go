@@ -23,6 +23,7 @@ spec:
       containers:
       - name: app
         image: registry.example.com/web:1.2
+        args: ["--upstream=http://auth:9000", --verbose]
         env:
         - name: BACKEND
           value: http://api.shop.svc.cluster.local:8080
@@ -64,7 +65,7 @@ spec:
 	for _, n := range k.names {
 		names[n] = true
 	}
-	for _, want := range []string{"web", "web-conf", "api", "web-svc", "internal"} {
+	for _, want := range []string{"web", "web-conf", "api", "web-svc", "internal", "auth"} {
 		if !names[want] {
 			t.Errorf("name %q missing: %v", want, k.names)
 		}

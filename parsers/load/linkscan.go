@@ -425,8 +425,10 @@ func (s *yamlScan) value(v []byte) {
 		s.flow(v)
 		return
 	}
-	if kind, _ := s.context(); kind == "" {
-		s.k.hosts(v)
+	switch kind, _ := s.context(); kind {
+	case "labels", "selector", "wild", "nodeSelector":
+	default:
+		s.k.hosts(v) // a command's or list's item: "--upstream=http://api:8080"
 	}
 }
 
