@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/config"
+	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers/load"
 )
 
@@ -17,8 +18,8 @@ import (
 // Terraform module is every .tf file of its directory.
 //
 // Which files: what a full run would read — the lintable files under the working
-// directory (or, for a named file outside it, under the file's own directory) and the
-// config's context: paths — narrowed by a byte scan to those that can link to the named
+// directory when it is in a git repository (else, or for a named file outside it, under
+// the file's own directory) and the config's context: paths — narrowed by a byte scan to those that can link to the named
 // files, directly or through one another (load.SelectContext). Only those are parsed, so
 // a pre-commit run costs what the change links to, not what the directory holds.
 func loadWithContext(paths []string, opts load.Options, cfg *config.Config, context ...string) (*load.Result, error) {
@@ -26,6 +27,7 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	var namedAbs []string
 	var co load.ContextOptions
 	roots := map[string]bool{}
+	inGit := gitdir.Root(opts.Cwd) != ""
 	for _, p := range paths {
 		abs := absPath(p, opts.Cwd)
 		st, err := os.Stat(abs)
@@ -34,9 +36,13 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 		}
 		named[displayPath(opts.Cwd, abs)] = true
 		namedAbs = append(namedAbs, abs)
-		root := opts.Cwd
-		if rel, err := filepath.Rel(opts.Cwd, abs); err != nil || strings.HasPrefix(rel, "..") {
-			root = filepath.Dir(abs)
+		// The working directory when it is (in) a git repository and holds the file:
+		// pre-commit runs at the repository root. Elsewhere (a file named from a home
+		// directory, or outside the working directory) only the file's own directory:
+		// a walk of a home directory would cost more than the run.
+		root := filepath.Dir(abs)
+		if rel, err := filepath.Rel(opts.Cwd, abs); err == nil && !strings.HasPrefix(rel, "..") && inGit {
+			root = opts.Cwd
 		}
 		roots[root] = true
 		co.Forced = append(co.Forced, load.ModuleFiles(abs)...)
