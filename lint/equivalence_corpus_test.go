@@ -33,7 +33,10 @@ func TestNamedFileMatchesFullRunCorpus(t *testing.T) {
 	}
 	sort.Strings(files)
 	bad := 0
-	for _, name := range files {
+	for n, name := range files {
+		if n%100 == 0 {
+			t.Logf("%d/%d files", n, len(files))
+		}
 		part, err := lint.Run(context.Background(), []string{name}, lint.Options{Cwd: abs})
 		if err != nil {
 			t.Errorf("lint %s: %v", name, err)
