@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/rules"
 )
 
 func k8sDeployment(name string, replicas int, extra string) string {
@@ -103,5 +105,40 @@ func TestNamedFilesCrossLayer(t *testing.T) {
 	}
 	if n := count("Caddyfile"); n != 1 {
 		t.Errorf("lint Caddyfile: %d keepalive-race findings, want 1 (app.yaml is context)", n)
+	}
+}
+
+// A suppression in a named file is never called unused in a partial run, so --fix does
+// not remove it: here the full run has no finding for it either (the Deployment is
+// served by nothing), yet only the full run may say so.
+func TestNamedFileSuppressionNotUnused(t *testing.T) {
+	dep := strings.Replace(k8sDeployment("web", 1, ""), "metadata: {name: web}", "metadata:\n  name: web\n  annotations: {no502.dev/ignore: \"single-replica\"}", 1)
+	dep = "# no502:ignore-file prestop-missing\n" + dep
+	dir := writeTree(t, map[string]string{"app.yaml": dep})
+	full, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := lint.Fix(context.Background(), []string{"app.yaml"}, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unused := func(fs []rules.Finding) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule.ID == rules.UnusedSuppressionID {
+				n++
+			}
+		}
+		return n
+	}
+	if unused(full.Findings) == 0 {
+		t.Fatalf("the full run should call a suppression unused: %v", full.Findings)
+	}
+	if n := unused(part.Final.Findings); n != 0 {
+		t.Errorf("partial run: %d unused-suppression findings", n)
+	}
+	if len(part.Changes()) != 0 {
+		t.Errorf("--fix in a partial run would change %v", part.Changes())
 	}
 }
