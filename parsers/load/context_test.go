@@ -122,3 +122,28 @@ func TestSelectContext(t *testing.T) {
 		t.Errorf("selected %v, want %s", names, want)
 	}
 }
+
+// Pretty-printed JSON manifests are read by indentation like block YAML.
+func TestScanKeysJSON(t *testing.T) {
+	src := `{
+  "apiVersion": "v1",
+  "kind": "Service",
+  "metadata": {
+    "name": "web-svc",
+    "labels": {
+      "app": "web"
+    }
+  },
+  "spec": {
+    "selector": {
+      "app": "web",
+      "tier": "front"
+    }
+  }
+}
+`
+	k := scanKeys("k8s", "svc.json", []byte(src))
+	if len(k.names) != 1 || k.names[0] != "web-svc" || !k.labels["app=web"] || len(k.selectors) != 1 || len(k.selectors[0]) != 2 {
+		t.Errorf("names %v labels %v selectors %v", k.names, k.labels, k.selectors)
+	}
+}

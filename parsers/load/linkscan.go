@@ -228,7 +228,9 @@ func (s *yamlScan) scan(src []byte) {
 		}
 		value = stripComment(value)
 		switch {
-		case len(value) == 0:
+		case len(value) == 0 || len(value) == 1 && (value[0] == '{' || value[0] == '['):
+			// A block, or a pretty-printed JSON object or array opening: its
+			// members follow on deeper lines.
 			s.push(indent, key)
 		case value[0] == '|' || value[0] == '>':
 			s.pair(key, nil)
@@ -356,7 +358,7 @@ func (s *yamlScan) context() (kind string, id int) {
 // string only when it is kept: most are not, and this runs on every line of every
 // candidate file.
 func (s *yamlScan) pair(key string, v []byte) {
-	v = bytes.Trim(v, "\"'")
+	v = bytes.Trim(bytes.TrimSuffix(v, []byte(",")), "\"'") // JSON: "web",
 	kind, id := s.context()
 	switch {
 	case len(s.stack) == 0 && key == "kind":
