@@ -83,9 +83,9 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 			srcs[i] = src
 			return
 		}
-		bp := scratch.Get().(*[]byte)
-		srcs[i] = readSmall(c.abs, opts.MaxFileSize, bp)
-		scratch.Put(bp)
+		sb := scanBufs.Get().(*scanBuf)
+		srcs[i] = readSmall(c.abs, opts.MaxFileSize, sb)
+		scanBufs.Put(sb)
 	})
 
 	sel := newSelection(files, srcs)
@@ -407,8 +407,8 @@ func indexSelector(b []byte) int {
 
 var selectorKey = newFinder([]byte("elector:"))
 
-// scratch holds the read buffers of the context scan's workers.
-var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+// scanBufs hold the read buffers of the context scan's workers.
+var scanBufs = sync.Pool{New: func() any { return &scanBuf{scratch: make([]byte, 0, 64<<10)} }}
 
 // ModuleFiles lists the other Terraform files of a named Terraform file's module (its
 // directory, .tfvars included): a module is read whole (a variable's default sits in
