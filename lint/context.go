@@ -3,26 +3,31 @@ package lint
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/no502/no502/config"
+	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers/load"
 )
 
 // loadWithContext loads paths. When files are named (as pre-commit names the changed
-// ones), the files beside them that give them meaning are loaded too, but findings stay
-// limited to the named files: a Terraform module is every .tf file of its directory (a
-// variable's default sits in variables.tf), and a Deployment is served by the Service
-// or scaled by the HPA in the manifests next to it. nginx includes and Caddy imports are
-// followed by their parsers already. Only the named files' directories are read: no
-// walk, so a pre-commit run stays fast.
+// ones), the files that give them meaning are loaded too, but only findings and
+// diagnostics positioned in the named files are reported (newResult): a Deployment is
+// served by the Service, scaled by the HPA and proxied to by the nginx of other files; a
+// Terraform module is every .tf file of its directory.
 //
-// context holds the config's context: paths (absolute), read too when files are named,
-// so that links to other layers (the ALB in Terraform in front of a changed manifest)
-// are seen.
-func loadWithContext(paths []string, opts load.Options, context ...string) (*load.Result, error) {
+// Which files: what a full run would read — the lintable files under the working
+// directory when it is in a git repository (else, or for a named file outside it, under
+// the file's own directory) and the config's context: paths — narrowed by a byte scan to those that can link to the named
+// files, directly or through one another (load.SelectContext). Only those are parsed, so
+// a pre-commit run costs what the change links to, not what the directory holds.
+func loadWithContext(paths []string, opts load.Options, cfg *config.Config, context ...string) (*load.Result, error) {
 	named := map[string]bool{}
-	var extra []string
-	seen := map[string]bool{}
+	var namedAbs []string
+	var co load.ContextOptions
+	roots := map[string]bool{}
+	inGit := gitdir.Root(opts.Cwd) != ""
 	for _, p := range paths {
 		abs := absPath(p, opts.Cwd)
 		st, err := os.Stat(abs)
@@ -30,39 +35,64 @@ func loadWithContext(paths []string, opts load.Options, context ...string) (*loa
 			continue
 		}
 		named[displayPath(opts.Cwd, abs)] = true
-		seen[abs] = true
-		for _, sib := range siblings(abs) {
-			if !seen[sib] {
-				seen[sib] = true
-				extra = append(extra, sib)
-			}
+		namedAbs = append(namedAbs, abs)
+		// The working directory when it is (in) a git repository and holds the file:
+		// pre-commit runs at the repository root. Elsewhere (a file named from a home
+		// directory, or outside the working directory) only the file's own directory:
+		// a walk of a home directory would cost more than the run.
+		root := filepath.Dir(abs)
+		if rel, err := filepath.Rel(opts.Cwd, abs); err == nil && !strings.HasPrefix(rel, "..") && inGit {
+			root = opts.Cwd
+		}
+		roots[root] = true
+		co.Forced = append(co.Forced, load.ModuleFiles(abs)...)
+	}
+	if len(namedAbs) == 0 {
+		return load.Load(paths, opts)
+	}
+	for _, c := range context {
+		if st, err := os.Stat(c); err == nil && st.IsDir() {
+			roots[c] = true
+		} else if err == nil {
+			co.Forced = append(co.Forced, c)
 		}
 	}
-	if len(named) > 0 {
-		for _, c := range context {
-			if !seen[c] {
-				seen[c] = true
-				extra = append(extra, c)
-			}
+	for r := range roots {
+		co.Roots = append(co.Roots, r)
+	}
+	sort.Strings(co.Roots)
+	declaredContext(&co, cfg, opts.Cwd)
+	// The paths that are not named files (directories, missing paths: Load reports
+	// those) first, then the named files with their context in the order a full run
+	// reads them, so that the model, and the order of related positions, is the full
+	// run's.
+	isNamed := map[string]bool{}
+	for _, a := range namedAbs {
+		isNamed[a] = true
+	}
+	var all []string
+	for _, p := range paths {
+		if !isNamed[absPath(p, opts.Cwd)] {
+			all = append(all, p)
 		}
 	}
-	var fresh []string
-	for _, e := range extra {
-		if !named[displayPath(opts.Cwd, e)] {
-			fresh = append(fresh, e)
-		}
-	}
-	res, err := load.Load(append(append([]string(nil), paths...), fresh...), opts)
-	if err != nil || len(fresh) == 0 || res.Explicit == nil {
+	all = append(all, load.SelectContext(namedAbs, co, opts)...)
+	res, err := load.Load(all, opts)
+	if err != nil {
 		return res, err
 	}
-	// Report only for the named files (and stdin); the context files were read, not
+	// Report only for the named files (and stdin), also those that could not be read
+	// (a file over --max-file-size is an error in it); the context files were read, not
 	// linted, and do not count as linted files.
-	stdin := displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd))
-	for p := range res.Explicit {
-		if !named[p] && p != stdin {
-			delete(res.Explicit, p)
-		}
+	read := res.Explicit
+	res.Explicit = map[string]bool{}
+	for p := range named {
+		res.Explicit[p] = true
+	}
+	stdin := ""
+	if opts.Stdin != nil {
+		stdin = displayPath(opts.Cwd, absPath(opts.StdinName, opts.Cwd))
+		res.Explicit[stdin] = true
 	}
 	// Count what was linted: the named files that were read or could not be (an error
 	// names them), and stdin.
@@ -72,11 +102,11 @@ func loadWithContext(paths []string, opts load.Options, context ...string) (*loa
 	}
 	res.Files = 0
 	for p := range named {
-		if res.Explicit[p] || hasDiag[p] {
+		if read[p] || hasDiag[p] {
 			res.Files++
 		}
 	}
-	if opts.Stdin != nil && !named[stdin] {
+	if stdin != "" && !named[stdin] {
 		res.Files++
 	}
 	return res, nil
@@ -90,30 +120,37 @@ func displayPath(cwd, abs string) string {
 	return filepath.ToSlash(abs)
 }
 
-// siblings lists the context files for a named file: the other Terraform files of its
-// module, or the other YAML manifests of its directory.
-func siblings(abs string) []string {
-	var want func(name string) bool
-	switch name := filepath.Base(abs); {
-	case strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json") || strings.HasSuffix(name, ".tfvars"):
-		want = func(n string) bool { return strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json") }
-	case strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"):
-		want = func(n string) bool {
-			return (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) && !strings.HasPrefix(n, ".")
+// declaredContext adds what .no502.yaml's chain: and backends: name: the files as
+// forced context, the objects named alone as link keys.
+func declaredContext(co *load.ContextOptions, cfg *config.Config, cwd string) {
+	if cfg == nil {
+		return
+	}
+	base := cwd
+	if cfg.Path != "" {
+		base = filepath.Dir(absPath(cfg.Path, cwd))
+	}
+	ref := func(r string) {
+		r = strings.TrimSpace(r)
+		file, name := r, ""
+		if i := strings.Index(r, ":"); i > 0 {
+			file, name = r[:i], r[i+1:]
 		}
-	default:
-		return nil
-	}
-	dir := filepath.Dir(abs)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && want(e.Name()) {
-			out = append(out, filepath.Join(dir, e.Name()))
+		if st, err := os.Stat(absPath(file, base)); err == nil && !st.IsDir() {
+			co.Forced = append(co.Forced, absPath(file, base))
+		} else {
+			name = r
+		}
+		if name != "" {
+			co.Names = append(co.Names, name[strings.LastIndexByte(name, '/')+1:])
 		}
 	}
-	return out
+	for _, c := range cfg.Declared.Chains {
+		for _, s := range c.Steps {
+			ref(s.Ref)
+		}
+	}
+	for _, b := range cfg.Declared.Backends {
+		ref(b.Match)
+	}
 }

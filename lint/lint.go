@@ -33,7 +33,7 @@ type Options struct {
 	Config     *config.Config
 	ConfigPath string
 	// Load holds the loader's limits and inputs (MaxFileSize, MaxFiles, Stdin, StdinName,
-	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments and VarFiles). Run fills in the
+	// Overlay; Parse's MaxDepth, MaxIncludes, MaxDocuments, MaxDirectives and VarFiles). Run fills in the
 	// rest from Cwd and the config.
 	Load load.Options
 	// NoIgnore reports every finding: suppressions (inline ones and the config's
@@ -74,6 +74,11 @@ type Result struct {
 	Roots    []string // load.Result.Roots
 	// Config is the .no502.yaml the run applied.
 	Config *config.Config
+	// NothingLinted says why, when the run linted no file at all (an empty directory, no
+	// recognised config, a file name no502 does not read); empty otherwise. The CLI
+	// prints it on stderr as a warning and exits 0, as ruff does for "no Python files
+	// found": a pre-commit hook handed only unrelated files must not fail the commit.
+	NothingLinted string
 }
 
 // UsageError is a run that could not start because of how it was asked: a bad config
@@ -153,8 +158,9 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	limits := o.Parse
 	o.Parse = r.cfg.ParseOptions()
 	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments
+	o.Parse.MaxDirectives = limits.MaxDirectives
 	o.Parse.VarFiles = limits.VarFiles
-	res, err := loadWithContext(r.paths, o, r.context...)
+	res, err := loadWithContext(r.paths, o, r.cfg, r.context...)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
@@ -164,8 +170,11 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	// The parsers' syntax trees are garbage now and the model is what stays. Collecting
 	// here lets rules and output reuse that memory instead of growing the heap: on a
 	// large tree fresh pages from the OS cost more than the collection
-	// (docs/benchmarks.md).
-	runtime.GC()
+	// (docs/benchmarks.md). A partial run (files named) parses a handful of files:
+	// there the collection would cost more than it saves.
+	if res.Explicit == nil {
+		runtime.GC()
+	}
 	findings := rules.Run(res.Model, r.cfg)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -177,9 +186,14 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
 	}
 	var kept, unused []rules.Finding
-	if r.opts.Strict {
+	switch {
+	case r.opts.Strict:
 		kept, unused = suppress.Strict(res.Model, r.cfg, findings)
-	} else {
+	case res.Explicit != nil:
+		// Named files: whether a suppression matches nothing is a property of the whole
+		// tree, which a partial run does not lint (see suppress.ApplyPartial).
+		kept, unused = suppress.ApplyPartial(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	default:
 		kept, unused = suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
 	}
 	findings = kept // in order: rules.Run sorts
@@ -189,6 +203,9 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	out := newResult(res, findings)
 	out.Config = r.cfg
+	if out.Files == 0 && len(out.Errors) == 0 {
+		out.NothingLinted = nothingLinted(r.paths, r.opts.Cwd)
+	}
 	base, basePath := r.opts.Baseline, r.opts.BaselinePath
 	if r.opts.WriteBaseline != "" {
 		basePath = r.opts.WriteBaseline
@@ -205,19 +222,24 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	return out, nil
 }
 
-// newResult keeps, in named-file mode, only the findings about the files named, and
-// splits the diagnostics into errors and notes.
+// newResult keeps, in named-file mode, only the findings and diagnostics positioned in
+// the files named, and splits the diagnostics into errors and notes.
 func newResult(res *load.Result, findings []rules.Finding) *Result {
 	r := &Result{Files: res.Files, Model: res.Model, Findings: findings, Explicit: res.Explicit, Roots: res.Roots}
 	if res.Explicit != nil {
 		r.Findings = nil
 		for _, f := range findings {
-			if concerns(f, res.Explicit) {
+			if res.Explicit[f.Pos.File] {
 				r.Findings = append(r.Findings, f)
 			}
 		}
 	}
 	for _, d := range res.Model.Diags {
+		if res.Explicit != nil && !res.Explicit[d.Pos.File] {
+			// A context file's parse error or note: it was read to link the named
+			// files, not linted (a broken unrelated file does not fail the run).
+			continue
+		}
 		if d.Severity == parsers.Error {
 			r.Errors = append(r.Errors, d)
 		} else {
@@ -229,18 +251,33 @@ func newResult(res *load.Result, findings []rules.Finding) *Result {
 	return r
 }
 
-// concerns reports whether a finding is about one of the files named on the command
-// line: its own position, or the other side of a cross-layer finding.
-func concerns(f rules.Finding, files map[string]bool) bool {
-	if files[f.Pos.File] {
-		return true
-	}
-	for _, r := range f.Related {
-		if files[r.Pos.File] {
-			return true
+// nothingLinted explains a run that linted no file.
+func nothingLinted(paths []string, cwd string) string {
+	var files, dirs []string
+	for _, p := range paths {
+		if st, err := os.Stat(absPath(p, cwd)); err == nil && st.IsDir() {
+			dirs = append(dirs, p)
+		} else {
+			files = append(files, p)
 		}
 	}
-	return false
+	const formats = "nginx, Caddy, Terraform or Kubernetes"
+	var parts []string
+	if len(files) > 0 {
+		what := "is not a config no502 reads"
+		if len(files) > 1 {
+			what = "are not configs no502 reads"
+		}
+		shown := files
+		if len(shown) > 3 {
+			shown = append(shown[:3:3], fmt.Sprintf("and %d more", len(files)-3))
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", strings.Join(shown, ", "), what, formats))
+	}
+	if len(dirs) > 0 {
+		parts = append(parts, fmt.Sprintf("no %s config found in %s", formats, strings.Join(dirs, ", ")))
+	}
+	return "nothing linted: " + strings.Join(parts, "; ")
 }
 
 func sortDiags(ds []parsers.Diag) {

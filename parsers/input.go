@@ -27,6 +27,9 @@ type Options struct {
 	MaxDepth     int // block nesting depth (default 500)
 	MaxIncludes  int // files one include/import tree may pull in (default 1000)
 	MaxDocuments int // YAML documents read from one file (default 10000)
+	// MaxDirectives bounds the directives of one nginx or Caddy config: of one file as
+	// parsed, and of a tree with its includes and imports expanded (default 262144).
+	MaxDirectives int
 	// Declared holds the chain: and backends: entries of .no502.yaml for the link step.
 	Declared *Declared
 }
@@ -45,6 +48,14 @@ func (o Options) Includes() int {
 		return o.MaxIncludes
 	}
 	return 1000
+}
+
+// Directives returns the configured directive limit or its default.
+func (o Options) Directives() int {
+	if o.MaxDirectives > 0 {
+		return o.MaxDirectives
+	}
+	return 1 << 18
 }
 
 // Documents returns the configured YAML document limit or its default.

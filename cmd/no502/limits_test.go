@@ -8,14 +8,14 @@ import (
 	"time"
 )
 
-// Each limit on hostile input has a flag; going over it is a positioned error or note,
-// and the run goes on.
+// Each limit on hostile input has a flag; going over it is a positioned error (what a
+// limit skips is not linted, so the run fails: issue 17), and the run goes on.
 func TestLimitFlags(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte("events {}\nhttp { server { location / { location /a/ { proxy_pass http://app.internal; } } } }\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "many.yaml"), []byte(strings.Repeat("---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n", 5)), 0o644)
 	out, _, code := runIn(t, dir, "", "lint", "--no-color", "--max-depth", "2", "--max-documents", "3")
-	if code != 1 || !strings.Contains(out, "nginx.conf:2:17: error: blocks nested deeper than 2 levels") || !strings.Contains(out, "many.yaml:1:1: note: stopped after 3 YAML documents") {
+	if code != 1 || !strings.Contains(out, "nginx.conf:2:17: error: blocks nested deeper than 2 levels") || !strings.Contains(out, "many.yaml:1:1: error: stopped after 3 YAML documents") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	for _, bad := range [][]string{{"--max-depth", "0"}, {"--max-includes", "-1"}, {"--max-documents", "0"}, {"--max-file-size", "0"}, {"--max-file-size", "3000000000"}} {
@@ -60,5 +60,48 @@ func TestWritesNothing(t *testing.T) {
 		if after[p] != v {
 			t.Errorf("lint changed %s", p)
 		}
+	}
+}
+
+// A file a limit skips is not linted: an error that fails the run, whatever --fail-on
+// says, never a note with exit 0 (issue 17). The nginx directive limit has its flag.
+func TestLimitsFailTheRun(t *testing.T) {
+	dir := t.TempDir()
+	conf := "events {}\nhttp {\n  server {\n    listen 80;\n    location / { proxy_pass http://10.0.0.1:80; proxy_pass http://10.0.0.2:80; }\n  }\n}\n"
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	out, _, code := runIn(t, dir, "", "lint", "--no-color", "--fail-on", "never", "--max-file-size", "50", "nginx.conf")
+	if code != 1 || !strings.Contains(out, "nginx.conf:1:1: error: file is ") || !strings.Contains(out, "over the 50 bytes limit; not linted (raise --max-file-size)") {
+		t.Errorf("--max-file-size: exit %d\n%s", code, out)
+	}
+	out, _, code = runIn(t, dir, "", "lint", "--no-color", "--fail-on", "never", "--max-directives", "4", "nginx.conf")
+	if code != 1 || !strings.Contains(out, "error: too many directives (more than 4)") {
+		t.Errorf("--max-directives: exit %d\n%s", code, out)
+	}
+	if _, _, code := runIn(t, dir, "", "lint", "--max-directives", "0", "nginx.conf"); code != 2 {
+		t.Errorf("--max-directives 0: exit %d, want 2", code)
+	}
+}
+
+// A run that lints nothing says so on stderr and exits 0 (as ruff does): an empty
+// directory, a file no502 does not read. A conf.d file holding only an upstream block is
+// nginx, linted.
+func TestNothingLinted(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("# hello\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
+	for _, c := range []struct{ arg, want string }{
+		{"empty", "warning: nothing linted: no nginx, Caddy, Terraform or Kubernetes config found in empty"},
+		{"README.md", "warning: nothing linted: README.md is not a config no502 reads"},
+	} {
+		out, errOut, code := runIn(t, dir, "", "lint", "--no-color", c.arg)
+		if code != 0 || !strings.Contains(errOut, c.want) || !strings.Contains(out, "0 findings in 0 files") {
+			t.Errorf("lint %s: exit %d\nstdout: %s\nstderr: %s", c.arg, code, out, errOut)
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "conf.d", "upstreams.conf"), []byte("upstream backend {\n    server 10.0.0.1:80;\n    server 10.0.0.2:80;\n}\n"), 0o644)
+	out, errOut, code := runIn(t, dir, "", "lint", "--no-color", "conf.d/upstreams.conf")
+	if code != 0 || errOut != "" || !strings.Contains(out, "0 findings in 1 file") {
+		t.Errorf("upstream-only conf.d file: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }

@@ -30,6 +30,7 @@ type lintFlags struct {
 	maxDepth    int
 	maxIncludes int
 	maxDocs     int
+	maxDirs     int
 	stdinName   string
 	output      string
 	noIgnore    bool
@@ -69,8 +70,9 @@ annotation is reported as an inline-suppression error (the suppress: section of
 .no502.yaml still applies).
 
 Exit status: 0 when nothing at or above --fail-on was found and every file parsed; 1 when
-findings at or above --fail-on were found or a file failed to parse (with --diff: when
-the diff fixes a finding at or above --fail-on); 2 on bad usage or a bad config file.`,
+findings at or above --fail-on were found, a file failed to parse or a limit kept a file
+from being linted (with --diff: when the diff fixes a finding at or above --fail-on); 2 on
+bad usage or a bad config file. A run that lints nothing says so on stderr and exits 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, stdin, args, f)
 		},
@@ -81,11 +83,12 @@ the diff fixes a finding at or above --fail-on); 2 on bad usage or a bad config 
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
-	fl.Int64Var(&f.maxFileSize, "max-file-size", 10<<20, "skip files larger than this many bytes")
+	fl.Int64Var(&f.maxFileSize, "max-file-size", 10<<20, "files larger than this many bytes are not linted (an error)")
 	fl.IntVar(&f.maxFiles, "max-files", 100000, "stop discovering after this many files")
 	fl.IntVar(&f.maxDepth, "max-depth", 500, "deepest block nesting read in an nginx or Caddy file")
-	fl.IntVar(&f.maxIncludes, "max-includes", 1000, "most files one nginx include or Caddy import tree may pull in")
+	fl.IntVar(&f.maxIncludes, "max-includes", 1000, "most files (and Caddy snippets) one nginx include or Caddy import tree may pull in, each counted once")
 	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
+	fl.IntVar(&f.maxDirs, "max-directives", 1<<18, "most directives one nginx or Caddy config may hold, includes and imports expanded")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
@@ -212,6 +215,9 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		// On stderr, so that --format json on stdout stays one JSON document.
 		fmt.Fprintln(cmd.ErrOrStderr(), fixed)
 	}
+	if res.NothingLinted != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+res.NothingLinted)
+	}
 	if len(res.Errors) > 0 {
 		return exitError{exitFindings}
 	}
@@ -238,7 +244,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
 	opts.Select, opts.Ignore, opts.Strict = f.selectRules, f.ignoreRules, f.strict
-	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles} {
+	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles, "max-directives": f.maxDirs} {
 		if v < 1 {
 			return opts, nil, usagef("--%s must be at least 1, got %d", name, v)
 		}
@@ -249,6 +255,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	}
 	opts.Load.MaxFileSize, opts.Load.MaxFiles = f.maxFileSize, f.maxFiles
 	opts.Load.Parse.MaxDepth, opts.Load.Parse.MaxIncludes, opts.Load.Parse.MaxDocuments = f.maxDepth, f.maxIncludes, f.maxDocs
+	opts.Load.Parse.MaxDirectives = f.maxDirs
 	for _, vf := range f.varFiles {
 		abs, _ := filepath.Abs(vf)
 		if _, err := os.Stat(abs); err != nil {

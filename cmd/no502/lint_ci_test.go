@@ -104,13 +104,16 @@ func TestExplicitFileContext(t *testing.T) {
 	}
 }
 
-// context: in .no502.yaml makes a pre-commit run on one manifest see the Terraform ALB in
-// front of it: the keep-alive race between the two is reported on the manifest, and only
-// the named file counts as linted. Without context: the manifest alone is clean; a
-// context path that does not exist is a positioned config error.
+// A pre-commit run on one manifest sees the Terraform ALB in front of it: the keep-alive
+// race between the two is reported on the manifest, and only the named file counts as
+// linted. From the repository root the context scan finds the ALB by itself (issue 17:
+// the named file's findings are the full run's); from k8s/, whose tree holds only the
+// manifest, the manifest alone is clean, and context: in .no502.yaml brings the ALB in.
+// A context path that does not exist is a positioned config error.
 func TestConfigContext(t *testing.T) {
 	src := "../../testdata/stacks/alb-tgb-gunicorn"
 	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
 	for _, name := range []string{"k8s/app.yaml", "terraform/alb.tf"} {
 		b, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
@@ -119,14 +122,19 @@ func TestConfigContext(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
+	const race = "k8s/app.yaml:20:80: warning[keepalive-race]"
 	out, _, code := runIn(t, dir, "", "lint", "--no-color", "k8s/app.yaml")
+	if code != 1 || !strings.Contains(out, race) || !strings.Contains(out, "1 finding in 1 file") {
+		t.Errorf("from the root, without context: exit %d\n%s", code, out)
+	}
+	out, _, code = runIn(t, filepath.Join(dir, "k8s"), "", "lint", "--no-color", "app.yaml")
 	if code != 0 || !strings.Contains(out, "0 findings in 1 file") {
-		t.Errorf("without context: exit %d\n%s", code, out)
+		t.Errorf("from k8s/, without context: exit %d\n%s", code, out)
 	}
 	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte("context:\n  - terraform\n"), 0o644)
-	out, _, code = runIn(t, dir, "", "lint", "--no-color", "k8s/app.yaml")
-	if code != 1 || !strings.Contains(out, "k8s/app.yaml:20:80: warning[keepalive-race]") || !strings.Contains(out, "1 finding in 1 file") {
-		t.Errorf("with context: exit %d\n%s", code, out)
+	out, _, code = runIn(t, filepath.Join(dir, "k8s"), "", "lint", "--no-color", "app.yaml")
+	if code != 1 || !strings.Contains(out, "app.yaml:20:80: warning[keepalive-race]") || !strings.Contains(out, "1 finding in 1 file") {
+		t.Errorf("from k8s/, with context: exit %d\n%s", code, out)
 	}
 	// A whole-directory run is unchanged by context:.
 	out, _, code = runIn(t, dir, "", "lint", "--no-color", ".")

@@ -80,6 +80,19 @@ func (d *directive) covers(f rules.Finding) bool {
 // kept and nothing is reported. Findings in embedded configs carry host positions, so a
 // comment in the ConfigMap's YAML applies to them.
 func Apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool) (kept, unused []rules.Finding) {
+	return apply(m, cfg, fs, noIgnore, false)
+}
+
+// ApplyPartial is Apply for a partial run (named files, as pre-commit runs no502): the
+// other files were read only for context, so a suppression that matches nothing here
+// may match a finding of the full run. It is not reported, and so --fix never removes
+// it; what is wrong whatever the run (a rule ID no rule has, an ignore-file below the
+// top comment block) still is.
+func ApplyPartial(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool) (kept, unused []rules.Finding) {
+	return apply(m, cfg, fs, noIgnore, true)
+}
+
+func apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore, partial bool) (kept, unused []rules.Finding) {
 	if noIgnore || m == nil {
 		return fs, nil
 	}
@@ -105,11 +118,12 @@ func Apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bo
 			kept = append(kept, f)
 		}
 	}
-	return kept, reportUnused(m, cfg, dirs)
+	return kept, reportUnused(m, cfg, dirs, partial)
 }
 
-// reportUnused makes the unused-suppression findings.
-func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive) []rules.Finding {
+// reportUnused makes the unused-suppression findings. In a partial run only rule IDs
+// that no rule has are reported: a known rule matching nothing may match in the full run.
+func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, partial bool) []rules.Finding {
 	if cfg == nil {
 		cfg = config.Default()
 	}
@@ -142,7 +156,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive) []rul
 			out = append(out, f)
 			continue
 		case d.all:
-			if d.used["*"] {
+			if d.used["*"] || partial {
 				continue
 			}
 			f.Message = fmt.Sprintf("%s suppresses every rule but matches no finding %s: remove it, or it will hide the next problem here.", name, scopeText(d))
@@ -155,7 +169,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive) []rul
 			switch r := rules.Lookup(id); {
 			case r == nil:
 				unknown = append(unknown, id)
-			case d.used[id]:
+			case d.used[id], partial:
 				keep = append(keep, id)
 			case disabled(cfg, id):
 				// Switched off in .no502.yaml: the suppression may matter under

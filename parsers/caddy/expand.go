@@ -21,9 +21,16 @@ type expander struct {
 	abs   map[string]string   // display path → abs path
 	// Per root Caddyfile:
 	snippets map[string]*Directive
-	chain    []string // files and snippets being imported, for cycle detection
-	count    int
+	chain    []string        // files and snippets being imported, for cycle detection
 	reached  map[string]bool // abs paths this root imported
+	// imported holds the distinct snippets and files this root imports: --max-includes
+	// counts them, not import directives (2,000 sites importing one snippet import
+	// one). expanded counts the directives imports copied in, bounded by
+	// --max-directives (a snippet importing another twice, and so on, doubles each
+	// level); overflow is set once that bound was reported.
+	imported map[string]bool
+	expanded int
+	overflow bool
 }
 
 type srcFile struct {
@@ -59,8 +66,8 @@ func (e *expander) addInput(in parsers.Input) *srcFile {
 func (e *expander) startRoot(root *srcFile) {
 	e.snippets = map[string]*Directive{}
 	e.chain = []string{root.abs}
-	e.count = 0
 	e.reached = map[string]bool{}
+	e.imported, e.expanded, e.overflow = map[string]bool{}, 0, false
 }
 
 // top expands the top level of a Caddyfile: imports are spliced in, snippets and named
@@ -95,6 +102,13 @@ func (e *expander) body(dirs []*Directive, args []string, via []parsers.Pos, blo
 	}
 	var out []*Directive
 	for _, d := range dirs {
+		if e.expanded++; e.expanded > e.opts.Directives() {
+			if !e.overflow {
+				e.overflow = true
+				e.errorf(d.NameTok().Pos, "with its imports expanded the Caddyfile would hold more than %d directives; the rest are not followed (raise --max-directives)", e.opts.Directives())
+			}
+			return out
+		}
 		d = e.clone(d, args, via)
 		switch d.Name() {
 		case "import":
@@ -130,10 +144,17 @@ func (e *expander) resolve(d *Directive, via []parsers.Pos) []*Directive {
 		args = []string{}
 	}
 	inner := append([]parsers.Pos{d.NameTok().Pos}, via...)
-	e.count++
-	if e.count > e.opts.Includes() {
-		e.errorf(d.Tokens[1].Pos, "more than %d imports; the rest are not followed", e.opts.Includes())
-		return nil
+	// pull counts a snippet or file the first time this root imports it.
+	pull := func(key string) bool {
+		if e.imported[key] {
+			return true
+		}
+		if len(e.imported) >= e.opts.Includes() {
+			e.errorf(d.Tokens[1].Pos, "more than %d imported snippets and files; the rest are not followed (raise --max-includes)", e.opts.Includes())
+			return false
+		}
+		e.imported[key] = true
+		return true
 	}
 	var block []*Directive
 	if d.HasBlock {
@@ -145,6 +166,9 @@ func (e *expander) resolve(d *Directive, via []parsers.Pos) []*Directive {
 			e.errorf(d.Tokens[1].Pos, "import cycle: snippet %s imports itself (%s)", pattern, strings.Join(append(e.chain, key), " → "))
 			return nil
 		}
+		if !pull(key) {
+			return nil
+		}
 		e.chain = append(e.chain, key)
 		defer func() { e.chain = e.chain[:len(e.chain)-1] }()
 		return e.body(sn.Block, args, inner, block, 0)
@@ -154,6 +178,9 @@ func (e *expander) resolve(d *Directive, via []parsers.Pos) []*Directive {
 	for _, sf := range files {
 		if e.inChain(sf.abs) {
 			e.errorf(d.Tokens[1].Pos, "import cycle: %s imports itself (%s)", sf.mf.Path, strings.Join(e.displayChain(sf.abs), " → "))
+			continue
+		}
+		if !pull(sf.abs) {
 			continue
 		}
 		if sf.mf.IncludedBy == nil {

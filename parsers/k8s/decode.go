@@ -14,10 +14,9 @@ import (
 )
 
 // Limits on hostile input. The YAML decoder already rejects nesting deeper than 10000;
-// these bound what is left: streams of many tiny documents and huge files.
-const (
-	maxBytes = 32 << 20
-)
+// streams of many tiny documents are bounded by --max-documents and huge files by the
+// loader's --max-file-size (one limit, one flag: there is no separate manifest size
+// limit).
 
 // object is one Kubernetes object found in a file: its identity, where it sits, and its
 // root mapping node for the kind-specific readers.
@@ -46,11 +45,6 @@ type annotation struct {
 
 // decodeFile reads every document of one file into objects. Errors and notes go to diags.
 func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*object {
-	if len(s.src) > maxBytes {
-		*diags = append(*diags, parsers.Notef(parsers.Pos{File: s.path, Line: 1, Col: 1},
-			"skipped: %d MB is larger than the %d MB limit for one manifest file", len(s.src)>>20, maxBytes>>20))
-		return nil
-	}
 	seps := separators(s.src)
 	var out []*object
 	if docs, ok := fastDecode(s.src, a); ok && len(docs) <= maxDocs {
@@ -66,8 +60,10 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*
 	dec := yaml.NewDecoder(bytes.NewReader(s.src))
 	for n := 0; ; n++ {
 		if n == maxDocs {
-			*diags = append(*diags, parsers.Notef(parsers.Pos{File: s.path, Line: 1, Col: 1},
-				"stopped after %d YAML documents; the rest of the file is not analysed", maxDocs))
+			// An error, not a note: what the limit skips is not linted, and the run
+			// must not pass as if it were (issue 17).
+			*diags = append(*diags, parsers.Errorf(parsers.Pos{File: s.path, Line: 1, Col: 1},
+				"stopped after %d YAML documents; the rest of the file is not analysed (raise --max-documents)", maxDocs))
 			break
 		}
 		var doc yaml.Node

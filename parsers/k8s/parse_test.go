@@ -217,11 +217,12 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("deep: %v", m.Diags)
 	}
 
-	// Too many documents: a note, and the first ones (the default limit) are read.
+	// Too many documents: an error (what is skipped is not linted; issue 17), and the
+	// first ones (the default limit) are read.
 	maxDocs := parsers.Options{}.Documents()
 	many := strings.Repeat("---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n", maxDocs+5)
 	m = parse(t, "many.yaml", many)
-	if len(m.Services) != maxDocs || len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Info {
+	if len(m.Services) != maxDocs || len(m.Diags) != 1 || m.Diags[0].Severity != parsers.Error {
 		t.Errorf("many: %d services, diags %v", len(m.Services), m.Diags)
 	}
 }

@@ -63,8 +63,11 @@ func formatByName(path string) (format string, sniff bool) {
 }
 
 // nginxLooking recognises nginx config among the many *.conf formats (supervisord,
-// fail2ban, ...): a block nginx knows or a directive only nginx writes.
-var nginxLooking = regexp.MustCompile(`(?m)^\s*(?:(?:http|server|events|upstream|stream|types)\s*\{|location\s+[^{;]*\{|(?:proxy_pass|server_name|listen|worker_processes|fastcgi_pass|uwsgi_pass|proxy_set_header|proxy_read_timeout|keepalive_timeout|client_max_body_size|add_header|try_files|error_page)\s+[^;{]*;)`)
+// fail2ban, ...): a block nginx knows or a directive only nginx writes. A conf.d file may
+// hold nothing but an `upstream NAME { ... }` pool or `include` lines (issue 17); an
+// include counts only with an unquoted path and a semicolon, which BIND (quoted paths),
+// Apache and supervisord (no semicolon) do not write.
+var nginxLooking = regexp.MustCompile(`(?m)^\s*(?:(?:http|server|events|stream|types)\s*\{|upstream\s+[^\s{;"']+\s*\{|include\s+[^\s;{"']+\s*;|location\s+[^{;]*\{|(?:proxy_pass|server_name|listen|worker_processes|fastcgi_pass|uwsgi_pass|proxy_set_header|proxy_read_timeout|keepalive_timeout|client_max_body_size|add_header|try_files|error_page)\s+[^;{]*;)`)
 
 func sniff(format string, path string, src []byte) bool {
 	switch format {
@@ -134,8 +137,8 @@ func (w *walker) add(abs string, explicit bool) {
 	}
 	if len(w.out) >= w.maxFiles {
 		if len(w.out) == w.maxFiles {
-			w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
-				"more than %d files to lint; the rest are skipped (raise --max-files)", w.maxFiles))
+			w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
+				"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
 		}
 		w.maxFiles = -1 // note once
 		return

@@ -280,7 +280,9 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 		return nil, &d
 	}
 	if st.Size() > c.maxSize {
-		d := parsers.Notef(pos, "file is %d MiB, over the %d MiB limit; skipped (raise --max-file-size)", st.Size()>>20, c.maxSize>>20)
+		// An error: a file a limit skips is not linted, and the run must not pass as
+		// if it were (issue 17).
+		d := parsers.Errorf(pos, "file is %s, over the %s limit; not linted (raise --max-file-size)", size(st.Size()), size(c.maxSize))
 		return nil, &d
 	}
 	src, err = os.ReadFile(abs)
@@ -304,6 +306,15 @@ func (c *fileCache) readInclude(abs string) (string, []byte, error) {
 		return display, nil, fmt.Errorf("%s", d.Message)
 	}
 	return display, src, nil
+}
+
+// size writes a byte count for a message: MiB when it is a whole number of them (the
+// default limit is 10 MiB), else bytes (a limit of 1000 bytes is not "0 MiB").
+func size(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func unwrapPathErr(err error) error {

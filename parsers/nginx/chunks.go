@@ -32,7 +32,7 @@ type chunkOp struct {
 
 // parseChunks parses cfg.text in up to n parts at once and fills cfg. It reports false,
 // leaving cfg's tree empty, when the parts do not join into a clean parse.
-func parseChunks(cfg *Config, maxDepth, n int) bool {
+func parseChunks(cfg *Config, maxDepth, maxDirectives, n int) bool {
 	cuts := chunkCuts(cfg.text, n)
 	if len(cuts) < 3 {
 		return false
@@ -49,7 +49,7 @@ func parseChunks(cfg *Config, maxDepth, n int) bool {
 			lx.line = int(line)
 		}
 		lx.limit = end
-		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, chunked: true}
+		parts[i] = &parser{lx: lx, cfg: cfg, maxDepth: maxDepth, maxDirectives: maxDirectives, chunked: true}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -103,7 +103,7 @@ func joinChunks(cfg *Config, parts []*parser, cuts []int, maxDepth int) bool {
 		if len(p.diags) > 0 || len(p.lx.diags) > 0 || p.lx.fatal || p.pending != nil || p.tokEnd > cuts[i+1] {
 			return false
 		}
-		if count += p.count; count > maxDirectives || len(open)+p.deepest > maxDepth {
+		if count += p.count; count > p.maxDirectives || len(open)+p.deepest > maxDepth {
 			return false
 		}
 		for _, op := range p.ops {

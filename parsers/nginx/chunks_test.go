@@ -49,7 +49,7 @@ func checkChunked(t *testing.T, name string, src []byte) bool {
 		}
 		probe := &Config{Path: name, Src: src, text: string(src)}
 		probe.indexLines()
-		joined = joined || binaryOffset(src) < 0 && parseChunks(probe, 50, n)
+		joined = joined || binaryOffset(src) < 0 && parseChunks(probe, 50, 1<<18, n)
 	}
 	return joined
 }

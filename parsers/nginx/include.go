@@ -18,8 +18,9 @@ type loaded struct {
 
 	resolving bool // on the current include chain (cycle detection)
 	resolved  bool
-	// size is the number of file instances in this file's include tree (itself plus,
-	// recursively, every followed include), capped; it bounds the work of splicing.
+	// size is the number of directives in this file's include tree, includes expanded
+	// (itself plus, recursively, every followed include, each time it is included),
+	// capped: it bounds the work of splicing (--max-directives).
 	size int
 	// reached lists the files this one includes, directly or not.
 	reached map[*loaded]bool
@@ -40,7 +41,10 @@ type resolver struct {
 	fragment    bool   // the root is a fragment: relative includes may also be found in its parents
 	ownDir      string // the root's directory
 	chain       []*loaded
-	count       int
+	// pulled holds the distinct files the root's tree has pulled in: --max-includes
+	// counts files, not include directives (2,000 locations including one snippet
+	// pull in one file).
+	pulled map[*loaded]bool
 }
 
 func newResolver(opts parsers.Options) *resolver {
@@ -88,7 +92,7 @@ func (r *resolver) resolveRoot(ld *loaded) {
 	r.prefixFixed = isMain(ld.cfg)
 	r.fragment = !r.prefixFixed
 	r.chain = r.chain[:0]
-	r.count = 0
+	r.pulled = map[*loaded]bool{}
 	r.resolve(ld)
 }
 
@@ -98,7 +102,7 @@ func (r *resolver) resolve(ld *loaded) {
 	}
 	ld.resolving = true
 	ld.reached = map[*loaded]bool{}
-	ld.size = 1
+	ld.size = countDirectives(ld.cfg.Directives)
 	r.chain = append(r.chain, ld)
 	r.walk(ld, ld.cfg.Directives)
 	r.chain = r.chain[:len(r.chain)-1]
@@ -315,16 +319,21 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		return
 	}
 	limit := r.opts.Includes()
-	fresh := t == nil || !t.resolved
-	add := 1
-	if !fresh {
-		add = t.size
+	add := 0 // files this include pulls into the tree for the first time
+	if t == nil || !r.pulled[t] {
+		add++
 	}
-	if r.count+add > limit {
-		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %d included files; not followed", d.RawArg(0), limit))
+	if t != nil {
+		for x := range t.reached {
+			if !r.pulled[x] {
+				add++
+			}
+		}
+	}
+	if len(r.pulled)+add > limit {
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %d included files; not followed (raise --max-includes)", d.RawArg(0), limit))
 		return
 	}
-	r.count += add
 	if t == nil {
 		display, src, err := r.read(abs)
 		if err != nil {
@@ -340,6 +349,14 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		t.file.IncludedBy = &pos
 	}
 	r.resolve(t)
+	if max := r.opts.Directives(); ld.size+t.size > max {
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: with its includes expanded the config would hold more than %d directives; not followed (raise --max-directives)", d.RawArg(0), max))
+		return
+	}
+	r.pulled[t] = true
+	for x := range t.reached {
+		r.pulled[x] = true
+	}
 	x := d.extras(true)
 	x.included = append(x.included, t.cfg)
 	ld.reached[t] = true
@@ -347,9 +364,15 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		ld.reached[x] = true
 	}
 	ld.size += t.size
-	if ld.size > limit+1 {
-		ld.size = limit + 1
+}
+
+// countDirectives counts the directives of a tree, blocks' contents included.
+func countDirectives(ds []*Directive) int {
+	n := len(ds)
+	for _, d := range ds {
+		n += countDirectives(d.Block)
 	}
+	return n
 }
 
 func (r *resolver) read(abs string) (string, []byte, error) {

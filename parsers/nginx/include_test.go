@@ -3,6 +3,7 @@ package nginx
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,7 +183,9 @@ func TestIncludeCycle(t *testing.T) {
 }
 
 func TestIncludeLimitAndReadFile(t *testing.T) {
-	// Each file includes the next twice: 2^20 instances without a cap.
+	// Each file includes the next twice: 2^20 instances without a cap. --max-includes
+	// counts the files pulled in (21 here, under 50: issue 17); the expanded tree is
+	// bounded by --max-directives, which stops the bomb.
 	files := map[string]string{}
 	for i := 0; i < 20; i++ {
 		files[filepath.Join("f", string(rune('a'+i))+".conf")] = "include f/" + string(rune('a'+i+1)) + ".conf;\ninclude f/" + string(rune('a'+i+1)) + ".conf;\n"
@@ -190,7 +193,7 @@ func TestIncludeLimitAndReadFile(t *testing.T) {
 	files["f/u.conf"] = "leaf 1;\n"
 	dir := writeTree(t, files)
 	var reads int
-	opts := parsers.Options{MaxIncludes: 50, ReadFile: func(abs string) (string, []byte, error) {
+	opts := parsers.Options{MaxIncludes: 50, MaxDirectives: 5000, ReadFile: func(abs string) (string, []byte, error) {
 		reads++
 		src, err := os.ReadFile(abs)
 		return "shown/" + filepath.Base(abs), src, err
@@ -204,12 +207,44 @@ func TestIncludeLimitAndReadFile(t *testing.T) {
 	}
 	limited := false
 	for _, d := range diags {
-		if strings.Contains(d.Message, "more than 50 included files") {
+		if strings.Contains(d.Message, "more than 5000 directives") {
 			limited = true
+		}
+		if strings.Contains(d.Message, "included files") {
+			t.Errorf("21 files counted as more than 50: %s", d)
 		}
 	}
 	if !limited {
 		t.Errorf("no limit diag: %v", diags)
+	}
+
+	// The same file included from 1,500 locations is one file; 60 distinct files are
+	// more than 50.
+	var b strings.Builder
+	b.WriteString("http { server {\n")
+	for i := 0; i < 1500; i++ {
+		b.WriteString("location /p" + strconv.Itoa(i) + "/ { include snippets/proxy.conf; }\n")
+	}
+	for i := 0; i < 60; i++ {
+		b.WriteString("location /q" + strconv.Itoa(i) + "/ { include snippets/s" + strconv.Itoa(i) + ".conf; }\n")
+	}
+	b.WriteString("} }\n")
+	many := map[string]string{"nginx.conf": b.String(), "snippets/proxy.conf": "proxy_set_header Host $host;\n"}
+	for i := 0; i < 60; i++ {
+		many["snippets/s"+strconv.Itoa(i)+".conf"] = "proxy_set_header X-N " + strconv.Itoa(i) + ";\n"
+	}
+	dir = writeTree(t, many)
+	_, _, diags = resolveFile(t, dir, "nginx.conf", parsers.Options{MaxIncludes: 50})
+	over := 0
+	for _, d := range diags {
+		if strings.Contains(d.Message, "more than 50 included files") {
+			over++
+		} else {
+			t.Errorf("unexpected: %s", d)
+		}
+	}
+	if over != 60-49 {
+		t.Errorf("%d includes over the limit, want %d (files 50..60 of the 61 pulled in)", over, 60-49)
 	}
 }
 

@@ -228,10 +228,9 @@ func (d *Directive) Arg(i int) string {
 	return d.cfg.text[a.start:a.end]
 }
 
-// maxDirectives bounds the AST of one file, so that a huge generated file costs bounded
-// memory (about 200 bytes each with two arguments); real configs have a few thousand
-// directives.
-const maxDirectives = 1 << 18
+// The directive limit (parsers.Options.Directives, --max-directives; default 1<<18)
+// bounds the AST of one file, so that a huge generated file costs bounded memory (about
+// 200 bytes each with two arguments); real configs have a few thousand directives.
 
 // maxErrors stops parsing a file that is not nginx at all (nginx stops at the first
 // error; we go on to report a few, not millions).
@@ -291,10 +290,10 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 	// once read (parsers.Input).
 	cfg.text = unsafe.String(unsafe.SliceData(src), len(src))
 	cfg.indexLines()
-	if parts > 1 && parseChunks(cfg, o.Depth(), parts) {
+	if parts > 1 && parseChunks(cfg, o.Depth(), o.Directives(), parts) {
 		return cfg, nil
 	}
-	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth()}
+	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), maxDirectives: o.Directives()}
 	p.run()
 	cfg.Comments, cfg.values = p.comments, p.values
 	diags := append(p.lx.diags, p.diags...)
@@ -345,6 +344,8 @@ type parser struct {
 	argSlab  []Arg
 	kidsSlab []*Directive
 	count    int
+	// maxDirectives: more directives than this stop the parse (with an error).
+	maxDirectives int
 
 	// What the parser read besides the tree; ParseFile hands them to the Config.
 	comments []Comment
@@ -422,8 +423,8 @@ func (p *parser) run() {
 		case tWord:
 			if p.pending == nil {
 				p.count++
-				if p.count > maxDirectives {
-					p.errorf(t.pos, "too many directives (more than %d); the rest of the file is not read", maxDirectives)
+				if p.count > p.maxDirectives {
+					p.errorf(t.pos, "too many directives (more than %d); the rest of the file is not read (raise --max-directives)", p.maxDirectives)
 					p.unwind()
 					return
 				}

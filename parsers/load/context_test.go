@@ -1,0 +1,149 @@
+package load
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestScanKeysYAML(t *testing.T) {
+	src := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web, tier: "front"}}
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/web:1.2
+        args: ["--upstream=http://auth:9000", --verbose]
+        env:
+        - name: BACKEND
+          value: http://api.shop.svc.cluster.local:8080
+        ports:
+        - name: http
+          containerPort: 8080
+      volumes:
+      - name: conf
+        configMap: {name: web-conf}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+  - http:
+      paths:
+      - backend:
+          service:
+            name: web-svc
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-svc}
+spec:
+  selector: {app: web, tier: front}
+---
+kind: IngressClass
+metadata:
+  name: internal
+spec:
+  podSelector:
+    matchExpressions: [{key: app, operator: Exists}]
+`
+	k := scanKeys("k8s", "x.yaml", []byte(src))
+	names := map[string]bool{}
+	for _, n := range k.names {
+		names[n] = true
+	}
+	for _, want := range []string{"web", "web-conf", "api", "web-svc", "internal", "auth"} {
+		if !names[want] {
+			t.Errorf("name %q missing: %v", want, k.names)
+		}
+	}
+	for _, not := range []string{"app", "http", "conf", "BACKEND", "registry", "nginx"} {
+		if names[not] {
+			t.Errorf("%q is not a link name: %v", not, k.names)
+		}
+	}
+	if !k.labels["app=web"] || !k.labels["tier=front"] || len(k.labels) != 2 {
+		t.Errorf("labels %v", k.labels)
+	}
+	var sels []string
+	for _, s := range k.selectors {
+		sort.Strings(s)
+		sels = append(sels, strings.Join(s, ","))
+	}
+	sort.Strings(sels)
+	if strings.Join(sels, " ") != "app=web app=web,tier=front" {
+		t.Errorf("selectors %v", sels)
+	}
+	if !k.ingress || !k.wild || len(k.classRefs) != 1 || k.classRefs[0] != "nginx" || len(k.classDefs) != 1 || k.classDefs[0] != "internal" {
+		t.Errorf("ingress %v wild %v classRefs %v classDefs %v", k.ingress, k.wild, k.classRefs, k.classDefs)
+	}
+}
+
+// SelectContext follows links through files (Deployment <- Service <- Ingress, a
+// ConfigMap's nginx proxying to the Service, an HPA scaling the Deployment) and leaves
+// out what does not link, however much it resembles (same labels' keys, other names).
+func TestSelectContext(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"app.yaml":     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels:\n        app: web\n        team: shop\n",
+		"svc.yaml":     "apiVersion: v1\nkind: Service\nmetadata:\n  name: front\nspec:\n  selector:\n    app: web\n",
+		"ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: edge\nspec:\n  defaultBackend:\n    service:\n      name: front\n",
+		"proxy.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy-conf\ndata:\n  nginx.conf: |\n    server {\n      location / { proxy_pass http://front.default:80; }\n    }\n",
+		"hpa.yaml":     "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: scaler}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n",
+		"team.yaml":    "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: team}\nspec:\n  selector: {matchLabels: {team: shop}}\n",
+		"other.yaml":   "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api, team: billing}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec:\n  selector: {app: api, team: billing}\n",
+		"nginx.conf":   "events {}\nhttp { server { location / { proxy_pass http://billing:80; } } }\n",
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := SelectContext([]string{filepath.Join(dir, "app.yaml")}, ContextOptions{Roots: []string{dir}}, Options{Cwd: dir})
+	var names []string
+	for _, g := range got {
+		names = append(names, filepath.Base(g))
+	}
+	sort.Strings(names)
+	if want := "app.yaml hpa.yaml ingress.yaml proxy.yaml svc.yaml team.yaml"; strings.Join(names, " ") != want {
+		t.Errorf("selected %v, want %s", names, want)
+	}
+}
+
+// Pretty-printed JSON manifests are read by indentation like block YAML.
+func TestScanKeysJSON(t *testing.T) {
+	src := `{
+  "apiVersion": "v1",
+  "kind": "Service",
+  "metadata": {
+    "name": "web-svc",
+    "labels": {
+      "app": "web"
+    }
+  },
+  "spec": {
+    "selector": {
+      "app": "web",
+      "tier": "front"
+    }
+  }
+}
+`
+	k := scanKeys("k8s", "svc.json", []byte(src))
+	if len(k.names) != 1 || k.names[0] != "web-svc" || !k.labels["app=web"] || len(k.selectors) != 1 || len(k.selectors[0]) != 2 {
+		t.Errorf("names %v labels %v selectors %v", k.names, k.labels, k.selectors)
+	}
+}
