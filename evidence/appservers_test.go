@@ -46,7 +46,7 @@ type appServer struct {
 	command string // the container command no502 lints (JSON array)
 	files   map[string]string
 	args    func(port int) []string // the local command line: same settings, loopback port
-	keep    time.Duration          // when it closes an idle connection (what no502 reads)
+	keep    time.Duration           // when it closes an idle connection (what no502 reads)
 }
 
 var appServers = []appServer{

@@ -58,10 +58,10 @@ func (r Rewrite) apply(src string) string {
 }
 
 var (
-	versionOnce          sync.Once
-	nginxVer, caddyVer   string
-	nginxVersionPattern  = regexp.MustCompile(`nginx/[0-9.]+`)
-	caddyVersionPattern  = regexp.MustCompile(`v?[0-9]+\.[0-9]+\.[0-9]+`)
+	versionOnce         sync.Once
+	nginxVer, caddyVer  string
+	nginxVersionPattern = regexp.MustCompile(`nginx/[0-9.]+`)
+	caddyVersionPattern = regexp.MustCompile(`v?[0-9]+\.[0-9]+\.[0-9]+`)
 )
 
 func versions() (nginx, caddy string) {

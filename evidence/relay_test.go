@@ -71,9 +71,9 @@ func (r *Relay) forward(down *net.TCPConn) {
 }
 
 type chunk struct {
-	at    time.Time
-	data  []byte
-	err   error // io.EOF: forward a FIN; another error: forward a reset
+	at   time.Time
+	data []byte
+	err  error // io.EOF: forward a FIN; another error: forward a reset
 }
 
 // pump copies src to dst, each chunk and the final close delivered latency later.
