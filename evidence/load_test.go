@@ -22,6 +22,8 @@ type Counts struct {
 	Bad502 int
 	Bad504 int
 	Other  int // other statuses and transport errors
+	// Errors holds the first few other outcomes, for a failing test's message.
+	Errors []string
 }
 
 // Failed is every request that did not succeed.
@@ -30,12 +32,12 @@ func (c Counts) Failed() int { return c.N - c.OK }
 func (c Counts) String() string {
 	s := fmt.Sprintf("%d/%d ok, 502: %d, 504: %d", c.OK, c.N, c.Bad502, c.Bad504)
 	if c.Other > 0 {
-		s += fmt.Sprintf(", other: %d", c.Other)
+		s += fmt.Sprintf(", other: %d %v", c.Other, c.Errors)
 	}
 	return s
 }
 
-func (c *Counts) add(status int) {
+func (c *Counts) add(status int, err error) {
 	c.N++
 	switch {
 	case status >= 200 && status < 300:
@@ -46,6 +48,13 @@ func (c *Counts) add(status int) {
 		c.Bad504++
 	default:
 		c.Other++
+		if len(c.Errors) < 3 {
+			if err != nil {
+				c.Errors = append(c.Errors, err.Error())
+			} else {
+				c.Errors = append(c.Errors, strconv.Itoa(status))
+			}
+		}
 	}
 }
 
@@ -54,26 +63,26 @@ var client = &http.Client{
 	Timeout:   15 * time.Second,
 }
 
-// send sends one request and returns its status (0 on a transport error).
-func send(method, url string, i int) int {
+// send sends one request and returns its status (0 and the error on a transport error).
+func send(method, url string, i int) (int, error) {
 	var body io.Reader
 	if method == http.MethodPost {
 		body = strings.NewReader(`{"event":"delivery","id":` + strconv.Itoa(i) + `}`)
 	}
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0
+		return 0, err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // Sequential sends n requests one after another, each gap after the previous answer:
@@ -99,6 +108,7 @@ func Concurrent(method, url string, n int) Counts {
 // before it is sent (to act in the middle of the load).
 func AtRate(method, url string, n int, interval time.Duration, at func(i int)) Counts {
 	statuses := make([]int, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := 0; i < n; i++ {
@@ -111,13 +121,13 @@ func AtRate(method, url string, n int, interval time.Duration, at func(i int)) C
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			statuses[i] = send(method, url, i)
+			statuses[i], errs[i] = send(method, url, i)
 		}(i)
 	}
 	wg.Wait()
 	var c Counts
-	for _, s := range statuses {
-		c.add(s)
+	for i, s := range statuses {
+		c.add(s, errs[i])
 	}
 	return c
 }

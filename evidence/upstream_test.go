@@ -43,6 +43,8 @@ type Upstream struct {
 	// /healthz 503 and every response with Connection: close for DrainFor, then graceful).
 	OnTerm   string
 	DrainFor time.Duration
+	// Port to listen on (0: any free port); a restarted instance takes its old one.
+	Port int
 }
 
 // upstreamMain runs the upstream when the test binary is re-executed as one.
@@ -52,7 +54,7 @@ func upstreamMain(spec string) {
 		fmt.Fprintln(os.Stderr, "upstream: bad spec:", err)
 		os.Exit(2)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(u.Port))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "upstream:", err)
 		os.Exit(2)
@@ -261,29 +263,49 @@ func (l *lockedBuffer) String() string {
 func startProc(t testing.TB, name string, cmd *exec.Cmd) *Proc {
 	t.Helper()
 	p := &Proc{Cmd: cmd, Name: name, done: make(chan struct{}), log: &lockedBuffer{}}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if cmd.Stderr == nil {
-		cmd.Stderr = p.log
-	}
-	if err := cmd.Start(); err != nil {
+	if err := p.start(t); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.stop)
 	return p
+}
+
+func (p *Proc) start(t testing.TB) error {
+	p.Cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if p.Cmd.Stderr == nil {
+		p.Cmd.Stderr = p.log
+	}
+	if err := p.Cmd.Start(); err != nil {
+		return err
+	}
+	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
+	t.Cleanup(p.stop)
+	return nil
 }
 
 // StartUpstream starts the Go upstream as a subprocess and returns once it listens.
 func StartUpstream(t testing.TB, u Upstream) *Proc {
 	t.Helper()
+	p, err := startUpstream(t, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startUpstream is StartUpstream for goroutines other than the test's: it returns its
+// error instead of failing the test.
+func startUpstream(t testing.TB, u Upstream) (*Proc, error) {
 	spec, _ := json.Marshal(u)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), upstreamEnv+"="+string(spec))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	p := startProc(t, "upstream", cmd)
+	p := &Proc{Cmd: cmd, Name: "upstream", done: make(chan struct{}), log: &lockedBuffer{}}
+	if err := p.start(t); err != nil {
+		return nil, err
+	}
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -296,25 +318,47 @@ func StartUpstream(t testing.TB, u Upstream) *Proc {
 	select {
 	case l := <-lines:
 		p.Port, _ = strconv.Atoi(strings.TrimPrefix(l, "LISTEN "))
+	case <-p.done:
+		return nil, fmt.Errorf("upstream exited: %s", p.log)
 	case <-time.After(10 * time.Second):
-		t.Fatalf("upstream did not start: %s", p.log)
+		return nil, fmt.Errorf("upstream did not start: %s", p.log)
 	}
-	return p
+	return p, nil
 }
 
 // Addr is the process's listen address.
 func (p *Proc) Addr() string { return "127.0.0.1:" + strconv.Itoa(p.Port) }
 
-// freePort returns a loopback port nothing listens on now.
+// freePort returns a loopback port nothing listens on now. Ports come from below the
+// kernel's ephemeral range (32768 and up on Linux) and from a counter, so that a port
+// handed out here is not taken in the meantime by the local end of one of the many
+// short connections the experiments open, nor handed out twice.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for i := 0; i < 2000; i++ {
+		port := int(nextPort.Add(1))
+		if port >= 32000 {
+			nextPort.Store(portBase)
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free loopback port below 32000")
+	return 0
 }
+
+// portBase spreads concurrent test processes (go test -count, other packages) apart.
+var (
+	portBase = int64(20000 + (os.Getpid()%100)*100)
+	nextPort atomic.Int64
+)
+
+func init() { nextPort.Store(portBase) }
 
 // waitListening polls until something accepts connections on port, or fails the test.
 func waitListening(t testing.TB, p *Proc, port int) {
