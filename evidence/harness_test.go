@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -93,3 +94,5 @@ spec:
 }
 
 const serviceAddr = "api.web.svc.cluster.local:8000"
+
+func itoa(i int) string { return strconv.Itoa(i) }

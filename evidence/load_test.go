@@ -22,6 +22,8 @@ type Counts struct {
 	Bad502 int
 	Bad504 int
 	Other  int // other statuses and transport errors
+	// Conns is how many connections the upstreams accepted, where an experiment counts them.
+	Conns int
 	// Errors holds the first few other outcomes, for a failing test's message.
 	Errors []string
 }
@@ -31,6 +33,9 @@ func (c Counts) Failed() int { return c.N - c.OK }
 
 func (c Counts) String() string {
 	s := fmt.Sprintf("%d/%d ok, 502: %d, 504: %d", c.OK, c.N, c.Bad502, c.Bad504)
+	if c.Conns > 0 {
+		s += fmt.Sprintf(", upstream connections: %d", c.Conns)
+	}
 	if c.Other > 0 {
 		s += fmt.Sprintf(", other: %d %v", c.Other, c.Errors)
 	}

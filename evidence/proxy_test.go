@@ -82,16 +82,29 @@ func versions() (nginx, caddy string) {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+// nginxOpt changes how StartNginx runs nginx.
+type nginxOpt int
+
+// withMaster runs nginx's master process (one worker), so that SIGHUP reloads the config.
+const withMaster nginxOpt = 1
+
 // StartNginx runs nginx with conf (a complete nginx.conf whose server listens on
-// LISTEN_PORT, a placeholder replaced here) and returns the process and its port.
-func StartNginx(t testing.TB, conf string) (*Proc, int) {
+// LISTEN_PORT, a placeholder replaced here) and returns the process and its port. The
+// process runs in its temporary prefix (Cmd.Dir), where nginx.conf is.
+func StartNginx(t testing.TB, conf string, opts ...nginxOpt) (*Proc, int) {
 	t.Helper()
 	bin := needBinary(t, "nginx")
 	dir := t.TempDir()
 	port := freePort(t)
 	conf = strings.ReplaceAll(conf, "LISTEN_PORT", strconv.Itoa(port))
 	// Run in the foreground as one process, with every path inside the prefix.
-	head := "daemon off;\nmaster_process off;\npid " + dir + "/nginx.pid;\nerror_log " + dir + "/error.log info;\n"
+	master := "off"
+	for _, o := range opts {
+		if o == withMaster {
+			master = "on;\nworker_processes 1"
+		}
+	}
+	head := "daemon off;\nmaster_process " + master + ";\npid " + dir + "/nginx.pid;\nerror_log " + dir + "/error.log info;\n"
 	var paths strings.Builder
 	paths.WriteString("\n    access_log off;\n")
 	for _, k := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
@@ -107,7 +120,9 @@ func StartNginx(t testing.TB, conf string) (*Proc, int) {
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startProc(t, "nginx", exec.Command(bin, "-p", dir, "-c", path))
+	cmd := exec.Command(bin, "-p", dir, "-c", path)
+	cmd.Dir = dir
+	p := startProc(t, "nginx", cmd)
 	waitListening(t, p, port)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -126,7 +141,7 @@ func StartCaddy(t testing.TB, caddyfile string) (*Proc, int) {
 	port := freePort(t)
 	caddyfile = strings.ReplaceAll(caddyfile, "LISTEN_PORT", strconv.Itoa(port))
 	// No admin endpoint (several instances run at once) and nothing persisted outside dir.
-	global := "\tadmin off\n\tpersist_config off\n"
+	global := "\tadmin off\n"
 	if strings.HasPrefix(strings.TrimSpace(caddyfile), "{") {
 		i := strings.Index(caddyfile, "{") + 1
 		caddyfile = caddyfile[:i] + "\n" + global + caddyfile[i:]

@@ -169,10 +169,22 @@ It runs in CI (` + "`.ci/run`" + `) with the real proxies and skips without them
 		}
 		fmt.Fprintf(&b, "Fix (%s):\n\n```%s\n%s\n```\n\n", r.FixKind, fence(r.Proxy), strings.TrimRight(r.Fix, "\n"))
 		fmt.Fprintf(&b, "Method: %s\n\n", r.Method)
-		b.WriteString("| config | traffic | N | ok | 502 | 504 | other |\n|---|---|---|---|---|---|---|\n")
+		conns := false
+		for _, row := range r.Rows {
+			conns = conns || row.Counts.Conns > 0
+		}
+		if conns {
+			b.WriteString("| config | traffic | N | ok | 502 | 504 | other | upstream connections |\n|---|---|---|---|---|---|---|---|\n")
+		} else {
+			b.WriteString("| config | traffic | N | ok | 502 | 504 | other |\n|---|---|---|---|---|---|---|\n")
+		}
 		for _, row := range r.Rows {
 			c := row.Counts
-			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d |\n", row.Config, row.Traffic, c.N, c.OK, c.Bad502, c.Bad504, c.Other)
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d |", row.Config, row.Traffic, c.N, c.OK, c.Bad502, c.Bad504, c.Other)
+			if conns {
+				fmt.Fprintf(&b, " %d |", c.Conns)
+			}
+			b.WriteString("\n")
 		}
 		if r.Note != "" {
 			fmt.Fprintf(&b, "\n%s\n", r.Note)
