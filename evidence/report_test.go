@@ -145,19 +145,23 @@ It runs in CI (` + "`.ci/run`" + `) with the real proxies and skips without them
 
 `)
 	fmt.Fprintf(&b, "Proxies: %s, %s. Upstream: a Go server run as a separate process (so that kill -9 and SIGTERM are real) unless an experiment names a real app server.\n\n", nginx, caddy)
-	b.WriteString("## Summary\n\n| rule | experiment | bad | fixed |\n|---|---|---|---|\n")
+	b.WriteString("## Summary\n\nFailed requests (502, 504 or another error) out of those sent.\n\n| rule | experiment | bad | fixed | other configs |\n|---|---|---|---|---|\n")
 	for _, id := range ids {
 		r := records[id]
-		var bad, fixed []string
+		cols := map[string][]string{}
 		for _, row := range r.Rows {
-			s := fmt.Sprintf("%s: %d/%d failed", strings.SplitN(row.Traffic, ",", 2)[0], row.Counts.Failed(), row.Counts.N)
-			if row.Config == "bad" {
-				bad = append(bad, s)
-			} else {
-				fixed = append(fixed, s)
+			s := fmt.Sprintf("%s %d/%d", strings.SplitN(row.Traffic, ",", 2)[0], row.Counts.Failed(), row.Counts.N)
+			if row.Counts.Conns > 0 {
+				s += fmt.Sprintf(" (%d upstream connections)", row.Counts.Conns)
 			}
+			col := row.Config
+			if col != "bad" && col != "fixed" {
+				s = row.Config + ": " + s
+				col = "other"
+			}
+			cols[col] = append(cols[col], s)
 		}
-		fmt.Fprintf(&b, "| [`%s`](rules/%s.md) | [%s](#%s) | %s | %s |\n", r.Rule, r.Rule, id, anchor(id), strings.Join(bad, "; "), strings.Join(fixed, "; "))
+		fmt.Fprintf(&b, "| [`%s`](rules/%s.md) | [%s](#%s) | %s | %s | %s |\n", r.Rule, r.Rule, id, anchor(id), strings.Join(cols["bad"], ", "), strings.Join(cols["fixed"], ", "), strings.Join(cols["other"], ", "))
 	}
 	b.WriteString("\n## Experiments\n")
 	for _, id := range ids {
