@@ -154,7 +154,7 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}
-	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — intermittently, most often at low traffic.",
+	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — intermittently, most often at low traffic, and mostly to POSTs (webhooks): nginx and Caddy resend a GET that fails this way, never a POST.",
 		down, up, product(h), s.name())
 
 	downstreamSide := !isLoadBalancer(h) && h.Kind != parsers.HopIngressNginx
