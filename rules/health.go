@@ -184,13 +184,13 @@ func runNoRetryOnFailure(p *Pass) {
 			n := len(activeTargets(b))
 			var msg string
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
-				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent).",
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
 					c.Text, n, addresses(activeTargets(b)))
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {
-				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s.",
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
 					c.Default, product(h), n, addresses(activeTargets(b)))
 			}
 			pos := posOr(c, r.Pos, r.Block)
