@@ -80,9 +80,13 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if fix != nil && fix.Description != "" {
 				how = fix.Description
 			}
-			msg := fmt.Sprintf("%s, below the %s handler budget for %s (%s): when the app takes longer than %s, %s stops waiting and returns 504 while the handler is still running. %s.",
+			status := "504"
+			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
+				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
+			}
+			msg := fmt.Sprintf("%s, below the %s handler budget for %s (%s): when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
 				describe(name, r.ReadTimeout), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(),
-				parsers.Seconds(r.ReadTimeout.Value), product(h), upperFirst(how))
+				parsers.Seconds(r.ReadTimeout.Value), product(h), status, upperFirst(how))
 			rel := []Related{BudgetRelated(rb)}
 			rel = origin(rel, r.ReadTimeout, pos, "value set here")
 			if r.Block.File == "" && r.Pos.IsValid() && (r.Pos.File != pos.File || r.Pos.Line != pos.Line) {
