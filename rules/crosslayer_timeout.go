@@ -102,6 +102,13 @@ Raise the outer timeout above the inner one, or lower the inner one if the path 
 that slow. Raising an ALB's idle timeout lengthens how long it keeps idle connections too:
 keep it below the keep-alive of what is behind it (` + "`keepalive-race`" + `).
 
+## Evidence
+
+nginx 1.22.1 (` + "`" + `proxy_read_timeout 1s` + "`" + `) in front of nginx (3s) in front of a handler taking
+1.5s: 10 of 10 POSTs got 504 from the outer nginx while the inner one and the app finished;
+after the fix (15s), 0.
+See [docs/evidence.md](../evidence.md#outer-hop-gives-up-first-nginx-in-front-of-nginx).
+
 ## Sources
 
 - ALB idle timeout 60s, no byte in either direction (AWS-ALBATTR); nginx proxy_read_timeout
