@@ -93,10 +93,19 @@ func send(method, url string, i int) (int, error) {
 // Sequential sends n requests one after another, each gap after the previous answer:
 // an idle-connection experiment.
 func Sequential(method, url string, n int, gap time.Duration) Counts {
+	return SequentialWith(method, url, n, gap, nil)
+}
+
+// SequentialWith is Sequential calling before(i) ahead of each request, when nothing is
+// in flight.
+func SequentialWith(method, url string, n int, gap time.Duration, before func(i int)) Counts {
 	var c Counts
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			time.Sleep(gap)
+		}
+		if before != nil {
+			before(i)
 		}
 		c.add(send(method, url, i))
 	}

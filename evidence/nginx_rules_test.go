@@ -263,9 +263,10 @@ http {
 	if !strings.Contains(fixed["nginx.conf"], "SECOND_INSTANCE:8080") {
 		t.Fatalf("the fix no longer adds a SECOND_INSTANCE placeholder:\n%s", fixed["nginx.conf"])
 	}
-	// A restart: the instance stops gracefully (in-flight requests finish) and a new one
-	// listens on the same address 500ms later.
-	const n, every = 40, 25 * time.Millisecond
+	// A restart between two requests (requests in flight during a restart are the
+	// prestop-missing experiment's): the instance stops gracefully and a new one listens
+	// on the same address 500ms later. Meanwhile requests keep coming, one every 25ms.
+	const n, gap = 40, 25 * time.Millisecond
 	try := func(conf, method string, second bool) func(t *testing.T) Counts {
 		return func(t *testing.T) Counts {
 			a := StartUpstream(t, Upstream{OnTerm: "graceful"})
@@ -275,24 +276,27 @@ http {
 			}
 			_, port := StartNginx(t, r.apply(conf))
 			restarted := make(chan struct{})
-			c := AtRate(method, url(port, "/hook"), n, every, func(i int) {
-				if i == n/4 {
-					go func() {
-						defer close(restarted)
-						a.Signal(syscall.SIGTERM)
-						a.Wait(2 * time.Second)
-						time.Sleep(500 * time.Millisecond)
-						if _, err := startUpstream(t, Upstream{OnTerm: "graceful", Port: a.Port}); err != nil {
-							t.Errorf("restart: %v", err)
-						}
-					}()
+			c := SequentialWith(method, url(port, "/hook"), n, gap, func(i int) {
+				if i != n/4 {
+					return
 				}
+				a.Signal(syscall.SIGTERM)
+				if !a.Wait(5 * time.Second) {
+					t.Errorf("the upstream did not stop")
+				}
+				go func() {
+					defer close(restarted)
+					time.Sleep(500 * time.Millisecond)
+					if _, err := startUpstream(t, Upstream{OnTerm: "graceful", Port: a.Port}); err != nil {
+						t.Errorf("restart: %v", err)
+					}
+				}()
 			})
 			<-restarted
 			return c
 		}
 	}
-	traffic := func(m string) string { return m + ", 40 at 40 per second, restart at the 10th" }
+	traffic := func(m string) string { return m + ", 40 one every 25ms, restart before the 10th" }
 	rows := measure(t,
 		run{"bad", traffic("POST"), try(bad["nginx.conf"], http.MethodPost, false)},
 		run{"bad", traffic("GET"), try(bad["nginx.conf"], http.MethodGet, false)},
@@ -308,7 +312,7 @@ http {
 		Upstream: "a Go server that stops gracefully on SIGTERM (in-flight requests finish) and is started again 500ms later on the same port",
 		Bad:      bad["nginx.conf"], Finding: f.Message,
 		Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix, its SECOND_INSTANCE placeholder filled with a second upstream",
-		Method: "40 requests at 40 per second; the instance restarts after the 10th.",
+		Method: "40 requests one after another, 25ms apart; before the 10th the instance stops (nothing in flight) and starts again 500ms later.",
 		Rows:   rows,
 		Note:   "Even a graceful restart of the only instance fails every request that arrives while nothing listens. With a second instance nginx's default retry sends those to it: a refused connection has sent nothing, so POSTs are resent too.",
 	})

@@ -37,6 +37,7 @@ type Record struct {
 	Method   string
 	Rows     []Row
 	Note     string // what the numbers teach
+	Lang     string // the code fence's language when not the proxy's config
 }
 
 var (
@@ -167,11 +168,15 @@ It runs in CI (` + "`.ci/run`" + `) with the real proxies and skips without them
 	for _, id := range ids {
 		r := records[id]
 		fmt.Fprintf(&b, "\n### %s\n\nRule: [`%s`](rules/%s.md). Proxy: %s. Upstream: %s.\n\n", id, r.Rule, r.Rule, r.Proxy, r.Upstream)
-		fmt.Fprintf(&b, "Bad config (flagged):\n\n```%s\n%s\n```\n\n", fence(r.Proxy), strings.TrimRight(r.Bad, "\n"))
+		lang := r.Lang
+		if lang == "" {
+			lang = fence(r.Proxy)
+		}
+		fmt.Fprintf(&b, "Bad config (flagged):\n\n```%s\n%s\n```\n\n", lang, strings.TrimRight(r.Bad, "\n"))
 		if r.Finding != "" {
 			fmt.Fprintf(&b, "no502: %s\n\n", r.Finding)
 		}
-		fmt.Fprintf(&b, "Fix (%s):\n\n```%s\n%s\n```\n\n", r.FixKind, fence(r.Proxy), strings.TrimRight(r.Fix, "\n"))
+		fmt.Fprintf(&b, "Fix (%s):\n\n```%s\n%s\n```\n\n", r.FixKind, lang, strings.TrimRight(r.Fix, "\n"))
 		fmt.Fprintf(&b, "Method: %s\n\n", r.Method)
 		conns := false
 		for _, row := range r.Rows {

@@ -79,7 +79,7 @@ func TestPrestopRestart(t *testing.T) {
 	expectNone(t, rows[2])
 	expectNone(t, rows[3])
 	record(Record{
-		ID: idPrestop, Rule: "prestop-missing", Proxy: nginxVersion(),
+		ID: idPrestop, Rule: "prestop-missing", Proxy: nginxVersion(), Lang: "yaml",
 		Upstream: "two Go servers (200ms per request) that exit at once on SIGTERM",
 		Bad:      deploymentExcerpt(bad["k8s/api.yaml"]), Finding: f.Message,
 		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix; on loopback the 10s sleep is scaled to 1s",
