@@ -32,6 +32,13 @@ request.
 Raise the proxy's read timeout above the app's limit, or, if no handler takes that long,
 lower the app's limit and declare the real budget in ` + "`routes:`" + `.
 
+## Evidence
+
+gunicorn (sync workers, ` + "`" + `--timeout 3` + "`" + `) running a 1.5s handler behind nginx 1.22.1 with
+` + "`" + `proxy_read_timeout 1s` + "`" + `: 4 of 4 POSTs got 504 while gunicorn finished the work; after the
+fix (15s), 0.
+See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-of-gunicorn).
+
 ## Sources
 
 - gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers (GUN:851-858); nginx proxy_read_timeout
