@@ -23,13 +23,6 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok\n"})
 `
 
-const wsgiApp = `# A webhook receiver: reads the body, answers 200.
-def app(environ, start_response):
-    environ["wsgi.input"].read()
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"ok\n"]
-`
-
 // The Node app is plain http with Node's defaults: what no502 assumes for "node server.js".
 const nodeApp = `const http = require("http");
 const server = http.createServer((req, res) => {
