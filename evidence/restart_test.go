@@ -39,12 +39,23 @@ func TestPrestopRestart(t *testing.T) {
 		return "events {}\nhttp {\n    upstream api {\n" + servers.String() + "    }\n    server {\n        listen 127.0.0.1:LISTEN_PORT;\n        location / {\n            proxy_pass http://api;\n        }\n    }\n}\n"
 	}
 	const n, every, removal = 80, 25 * time.Millisecond, 300 * time.Millisecond
-	try := func(preStop time.Duration, method string) func(t *testing.T) Counts {
+	// The app exits at once on SIGTERM, in-flight requests and all (Go's, Node's and most
+	// runtimes' default), unless the variant makes it drain or kills it with SIGKILL.
+	type variant struct {
+		preStop time.Duration
+		onTerm  string
+		sig     syscall.Signal
+	}
+	var (
+		noPreStop = variant{0, "immediate", syscall.SIGTERM}
+		withSleep = variant{time.Second, "immediate", syscall.SIGTERM}
+		killed    = variant{0, "immediate", syscall.SIGKILL}
+		drains    = variant{0, "drain", syscall.SIGTERM}
+	)
+	try := func(v variant, method string) func(t *testing.T) Counts {
 		return func(t *testing.T) Counts {
-			// The app exits at once on SIGTERM, in-flight requests and all: Go's, Node's
-			// and most runtimes' default.
 			stay := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond})
-			gone := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond, OnTerm: "immediate"})
+			gone := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond, OnTerm: v.onTerm, DrainFor: 500 * time.Millisecond})
 			ngx, port, conf := startNginxMaster(t, proxy(stay.Addr(), gone.Addr()))
 			done := make(chan struct{})
 			c := AtRate(method, url(port, "/hook"), n, every, func(i int) {
@@ -55,13 +66,13 @@ func TestPrestopRestart(t *testing.T) {
 					defer close(done)
 					deleted := time.Now()
 					go func() {
-						time.Sleep(preStop)
-						gone.Signal(syscall.SIGTERM)
+						time.Sleep(v.preStop)
+						gone.Signal(v.sig)
 					}()
 					time.Sleep(time.Until(deleted.Add(removal)))
 					os.WriteFile(conf, []byte(strings.Replace(mustRead(conf), "        server "+gone.Addr()+";\n", "", 1)), 0o644)
 					ngx.Signal(syscall.SIGHUP)
-					time.Sleep(time.Until(deleted.Add(preStop + 100*time.Millisecond)))
+					time.Sleep(time.Until(deleted.Add(v.preStop + 100*time.Millisecond)))
 				}()
 			})
 			<-done
@@ -70,14 +81,18 @@ func TestPrestopRestart(t *testing.T) {
 	}
 	traffic := func(m string) string { return m + ", 80 at 40 per second, each taking 200ms; pod deleted at the 20th" }
 	rows := measure(t,
-		run{"bad", traffic("POST"), try(0, http.MethodPost)},
-		run{"bad", traffic("GET"), try(0, http.MethodGet)},
-		run{"fixed", traffic("POST"), try(time.Second, http.MethodPost)},
-		run{"fixed", traffic("GET"), try(time.Second, http.MethodGet)},
+		run{"bad", traffic("POST"), try(noPreStop, http.MethodPost)},
+		run{"bad", traffic("GET"), try(noPreStop, http.MethodGet)},
+		run{"bad, kill -9", traffic("POST"), try(killed, http.MethodPost)},
+		run{"fixed", traffic("POST"), try(withSleep, http.MethodPost)},
+		run{"fixed", traffic("GET"), try(withSleep, http.MethodGet)},
+		run{"no preStop, the app drains 500ms", traffic("POST"), try(drains, http.MethodPost)},
 	)
 	expectFailures(t, rows[0], 1)
-	expectNone(t, rows[2])
+	expectFailures(t, rows[2], 1)
 	expectNone(t, rows[3])
+	expectNone(t, rows[4])
+	expectNone(t, rows[5])
 	record(Record{
 		ID: idPrestop, Rule: "prestop-missing", Proxy: nginxVersion(), Lang: "yaml",
 		Upstream: "two Go servers (200ms per request) that exit at once on SIGTERM",
@@ -85,7 +100,7 @@ func TestPrestopRestart(t *testing.T) {
 		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix; on loopback the 10s sleep is scaled to 1s",
 		Method: "nginx (master process) balances two upstreams; 80 requests at 40 per second. At the 20th, one pod is \"deleted\": SIGTERM reaches it after its preStop sleep (none in the bad config, 1s fixed), and nginx is reloaded without it 300ms after the deletion (the endpoint removal reaching the proxy).",
 		Rows:   rows,
-		Note:   "Without preStop, the requests in flight on the pod when SIGTERM kills it fail: POSTs with 502; GETs nginx resends to the other server. Requests sent to it before the removal arrives are refused and resent (a refused connection has sent nothing). With the sleep, the pod is out of rotation before SIGTERM arrives and nothing fails. The drain an app can do itself (answer health checks 503, finish in-flight requests on SIGTERM) is the same protection from the other side.",
+		Note:   "Without preStop, the requests in flight on the pod when SIGTERM kills it fail: POSTs with 502; GETs nginx resends to the other server. Requests sent to it before the removal arrives are refused and resent (a refused connection has sent nothing). With the sleep, the pod is out of rotation before SIGTERM arrives and nothing fails. kill -9 loses the same requests as an app that exits at once on SIGTERM. An app that drains on SIGTERM (keeps serving with `Connection: close` and a failing health check for 500ms, then finishes its in-flight requests and exits) is the same protection from the app's side.",
 	})
 }
 
