@@ -127,7 +127,7 @@ func TestKeepaliveRaceAppServers(t *testing.T) {
 			gap := a.keep - latency
 			n := 10
 			if gap > 3*time.Second {
-				n = 5 // Node: 6s apart; 5 requests give two races
+				n = 7 // Node: 6s apart; 7 requests give three races
 			}
 			try := func(conf, method string) func(t *testing.T) Counts {
 				return func(t *testing.T) Counts {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // upstream-keepalive-unused: what the rule claims is the mechanism (a new upstream
@@ -73,15 +74,21 @@ http {
 // that asks.
 func accepted(t *testing.T, p *Proc) int {
 	t.Helper()
-	resp, err := http.Get("http://" + p.Addr() + "/stats")
+	n, err := askUpstream(p, "/stats")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n - 1
+}
+
+// askUpstream reads a number the upstream reports at path (/stats, /inflight).
+func askUpstream(p *Proc, path string) (int, error) {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + p.Addr() + path)
+	if err != nil {
+		return 0, err
+	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatalf("stats: %q", b)
-	}
-	return n - 1
+	return strconv.Atoi(strings.TrimSpace(string(b)))
 }

@@ -162,7 +162,7 @@ It runs in CI (` + "`.ci/run`" + `) with the real proxies and skips without them
 			}
 			cols[col] = append(cols[col], s)
 		}
-		fmt.Fprintf(&b, "| [`%s`](rules/%s.md) | [%s](#%s) | %s | %s | %s |\n", r.Rule, r.Rule, id, anchor(id), strings.Join(cols["bad"], ", "), strings.Join(cols["fixed"], ", "), strings.Join(cols["other"], ", "))
+		fmt.Fprintf(&b, "| [`%s`](rules/%s.md) | [%s](#%s) | %s | %s | %s |\n", r.Rule, r.Rule, id, anchor(id), strings.Join(cols["bad"], ", "), strings.Join(cols["fixed"], ", "), strings.Join(cols["other"], "; "))
 	}
 	b.WriteString("\n## Experiments\n")
 	for _, id := range ids {

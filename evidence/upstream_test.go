@@ -26,7 +26,7 @@ import (
 
 const upstreamEnv = "NO502_EVIDENCE_UPSTREAM"
 
-// Upstream configures one upstream process. Durations are in milliseconds on the wire.
+// Upstream configures one upstream process (passed to it as JSON in upstreamEnv).
 type Upstream struct {
 	// IdleTimeout closes a keep-alive connection idle this long (0: never).
 	IdleTimeout time.Duration
@@ -72,7 +72,13 @@ func upstreamMain(spec string) {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d\n", accepted.Load())
 	})
+	var inflight atomic.Int64
+	mux.HandleFunc("/inflight", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", inflight.Load())
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		inflight.Add(1)
+		defer inflight.Add(-1)
 		io.Copy(io.Discard, r.Body)
 		time.Sleep(u.Delay)
 		if draining.Load() {

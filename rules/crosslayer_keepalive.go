@@ -94,7 +94,7 @@ ingress-nginx controller's ConfigMap) the fix is a snippet to apply by hand.
 
 nginx 1.22.1 (` + "`" + `keepalive 16` + "`" + `, idle 60s by default) and Caddy 2.6.2 (idle 2m) in front of an
 upstream that closes idle connections after 2s: of POSTs sent just as the upstream closed,
-5 of 10 got 502 (a Go upstream, uvicorn ` + "`" + `--timeout-keep-alive 2` + "`" + `; 2 of 5 against Node's
+5 of 10 got 502 (a Go upstream, uvicorn ` + "`" + `--timeout-keep-alive 2` + "`" + `; 3 of 7 against Node's
 defaults, which close at keepAliveTimeout 5s + 1s on Node 20); of GETs, 0 of 10: nginx and
 Caddy resend a GET that fails this way, never a POST. After the fix (` + "`" + `keepalive_timeout 1s` + "`" + `,
 Caddy ` + "`" + `keepalive 1s` + "`" + `): 0.
