@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,7 +41,8 @@ type appServer struct {
 	files   map[string]string
 	args    func(port int) []string // the local command line: same settings, loopback port
 	keep    time.Duration           // when it closes an idle connection (what no502 reads)
-	check   []string                // a command that succeeds when it is installed
+	check   []string                // a command that succeeds when it is installed, and prints its version
+	note    string                  // what the numbers teach about this server
 }
 
 var appServers = []appServer{
@@ -52,7 +54,7 @@ var appServers = []appServer{
 			return []string{"/usr/bin/python3", "-m", "uvicorn", "main:app", "--timeout-keep-alive", "2", "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--lifespan", "off", "--no-access-log"}
 		},
 		keep:  2 * time.Second,
-		check: []string{"/usr/bin/python3", "-c", "import uvicorn"},
+		check: []string{"/usr/bin/python3", "-c", "import uvicorn; print('uvicorn', uvicorn.__version__)"},
 	},
 	{
 		name: "node", bin: "node",
@@ -61,6 +63,7 @@ var appServers = []appServer{
 		args:    func(port int) []string { return []string{"node", "server.js"} },
 		keep:    6 * time.Second,
 		check:   []string{"node", "--version"},
+		note:    "The requests 5.9s apart raced, so Node closed the idle connection at about 6s: keepAliveTimeout (5s by default) plus the 1s buffer no502 assumes. Had it closed at 5s, nginx would have seen the close long before the next request and nothing would have failed.",
 	},
 }
 
@@ -112,7 +115,8 @@ func TestKeepaliveRaceAppServers(t *testing.T) {
 			t.Parallel()
 			needBinary(t, "nginx")
 			needApp(t, a.bin)
-			if err := exec.Command(a.check[0], a.check[1:]...).Run(); err != nil {
+			version, err := exec.Command(a.check[0], a.check[1:]...).Output()
+			if err != nil {
 				if os.Getenv("CI") == "true" {
 					t.Fatalf("%s is not installed (CI=true: .ci/run must install it): %v", a.name, err)
 				}
@@ -147,11 +151,12 @@ func TestKeepaliveRaceAppServers(t *testing.T) {
 			nginx, _ := versions()
 			record(Record{
 				ID: idKeepaliveApps[a.name], Rule: "keepalive-race", Proxy: nginx,
-				Upstream: a.name + " (" + a.command + ", closes idle connections after " + secs(a.keep) + "), reached through a relay adding " + secs(latency) + " each way",
+				Upstream: a.name + " " + strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(string(version), "uvicorn ")), "v") + " (" + a.command + ", closes idle connections after " + secs(a.keep) + "), reached through a relay adding " + secs(latency) + " each way",
 				Bad:      bad["nginx.conf"], Finding: f.Message,
 				Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix",
 				Method: "requests one at a time, each " + secs(gap) + " after the previous answer: nginx reuses the pooled connection one latency before the app server closes it, so the request reaches the app just after its close (the race a real network opens; on bare loopback the close arrives before the next request).",
 				Rows:   rows,
+				Note:   a.note,
 			})
 		})
 	}

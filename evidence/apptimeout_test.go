@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 )
@@ -70,11 +71,19 @@ http {
 	expectNone(t, rows[1])
 	record(Record{
 		ID: idAppTimeout, Rule: "app-timeout-exceeds-proxy", Proxy: nginxVersion(),
-		Upstream: "gunicorn (" + command + ", sync workers) running a handler that takes 1.5s",
+		Upstream: gunicornVersion() + " (" + command + ", sync workers) running a handler that takes 1.5s",
 		Bad:      bad["nginx.conf"], Finding: f.Message,
 		Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix",
 		Method: "4 POSTs at once (one per gunicorn worker); the handler answers after 1.5s, within gunicorn's 3s limit.",
 		Rows:   rows,
 		Note:   "nginx answers 504 at 1s while gunicorn finishes the work: a client that retries runs it twice.",
 	})
+}
+
+func gunicornVersion() string {
+	out, _ := exec.Command("/usr/bin/gunicorn", "--version").Output()
+	if v := regexp.MustCompile(`[0-9]+\.[0-9]+\.[0-9]+`).FindString(string(out)); v != "" {
+		return "gunicorn " + v
+	}
+	return "gunicorn"
 }
