@@ -303,8 +303,10 @@ http {
 		run{"fixed", traffic("POST"), try(fixed["nginx.conf"], http.MethodPost, true)},
 		run{"fixed", traffic("GET"), try(fixed["nginx.conf"], http.MethodGet, true)},
 	)
-	expectFailures(t, rows[0], 5)
-	expectFailures(t, rows[1], 5)
+	// About half fail on an idle machine; under heavy load each request takes longer and
+	// fewer fall into the 500ms: the claim is only that some do.
+	expectFailures(t, rows[0], 1)
+	expectFailures(t, rows[1], 1)
 	expectNone(t, rows[2])
 	expectNone(t, rows[3])
 	record(Record{

@@ -22,9 +22,9 @@ each rule's page under "Sources".
 | [` + "`proxy-shutdown-unbounded`" + `](rules/proxy-shutdown-unbounded.md) | the harm is the kubelet's SIGKILL at the end of the pod's grace period, cutting a Caddy that waits forever | Caddy grace_period and Kubernetes pod termination: https://caddyserver.com/docs/caddyfile/options#grace-period, https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination |
 | [` + "`unused-suppression`" + `](rules/unused-suppression.md) | about no502's own comments, not traffic | — |
 
-Not covered yet: keepalive-race against gunicorn's gthread worker. Measured here, gunicorn
-20.1 with ` + "`--keep-alive 2`" + ` closed idle connections between 2.1s and 2.9s after the
-response: its worker checks keep-alive deadlines on a one-second poll tick, so the moment of
+Not covered yet: keepalive-race against gunicorn's gthread worker. Measured here (five
+tries), gunicorn 20.1 with ` + "`--keep-alive 2`" + ` closed idle connections between 2.1s and 2.9s
+after the response: its worker checks keep-alive deadlines on a one-second poll tick, so the moment of
 the close cannot be aimed at, and an experiment would be flaky. (no502 takes ` + "`--keep-alive`" + `
 as the close time, the earlier end, which is the safe side.)
 `
