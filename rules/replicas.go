@@ -30,8 +30,9 @@ restarting instance goes to another.
 ## Evidence
 
 nginx 1.22.1 with one server that restarts gracefully (nothing listens for 500ms) while a
-request comes every 25ms: about half of 40 requests got 502, POST and GET alike; with a
-second server (the fix's SECOND_INSTANCE filled in) and nginx's default retry, 0.
+request comes every 25ms: 10 to 22 of 40 requests got 502 (fewer on a loaded machine),
+POST and GET alike; with a second server (the fix's SECOND_INSTANCE filled in) and nginx's
+default retry, 0.
 See [docs/evidence.md](../evidence.md#single-upstream-nginx-the-one-instance-restarts).
 
 ## Sources
