@@ -32,6 +32,13 @@ request.
 Raise the proxy's read timeout above the app's limit, or, if no handler takes that long,
 lower the app's limit and declare the real budget in ` + "`routes:`" + `.
 
+## Evidence
+
+gunicorn (sync workers, ` + "`" + `--timeout 3` + "`" + `) running a 1.5s handler behind nginx 1.22.1 with
+` + "`" + `proxy_read_timeout 1s` + "`" + `: 4 of 4 POSTs got 504 while gunicorn finished the work; after the
+fix (15s), 0.
+See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-of-gunicorn).
+
 ## Sources
 
 - gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers:
@@ -103,6 +110,13 @@ in front is ` + "`edge-timeout-exceeded`" + `'s concern.
 Raise the outer timeout above the inner one, or lower the inner one if the path is not
 that slow. Raising an ALB's idle timeout lengthens how long it keeps idle connections too:
 keep it below the keep-alive of what is behind it (` + "`keepalive-race`" + `).
+
+## Evidence
+
+nginx 1.22.1 (` + "`" + `proxy_read_timeout 1s` + "`" + `) in front of nginx (3s) in front of a handler taking
+1.5s: 10 of 10 POSTs got 504 from the outer nginx while the inner one and the app finished;
+after the fix (15s), 0.
+See [docs/evidence.md](../evidence.md#outer-hop-gives-up-first-nginx-in-front-of-nginx).
 
 ## Sources
 

@@ -41,6 +41,16 @@ Without them, the dead server keeps receiving its share of requests, and each of
 nginx: remove ` + "`max_fails=0`" + ` (or set ` + "`max_fails=3 fail_timeout=10s`" + `). Caddy: add
 ` + "`health_uri /healthz`" + ` (active) and ` + "`fail_duration 30s`" + ` (passive).
 
+## Evidence
+
+nginx 1.22.1 with ` + "`" + `max_fails=0` + "`" + ` and ` + "`" + `proxy_next_upstream off` + "`" + `, one of two servers refusing
+connections: 10 of 20 requests got 502, POST and GET alike; after ` + "`" + `lint --fix` + "`" + `, 0.
+` + "`" + `max_fails=0` + "`" + ` alone lost nothing there (nginx resends a refused connection, even a POST),
+at the cost of a connect attempt per request. Caddy 2.6.2 with two upstreams and no health
+checks: about half of the requests got 502; after the fix GETs 0, POSTs see
+no-retry-on-failure.
+See [docs/evidence.md](../evidence.md#dead-upstream-in-rotation-nginx-one-of-two-servers-down).
+
 ## Sources
 
 - nginx max_fails=1, fail_timeout=10s; 0 disables accounting:
@@ -201,6 +211,15 @@ nginx: ` + "`proxy_next_upstream error timeout http_502 http_503;`" + ` with
 ` + "`proxy_next_upstream_tries 2;`" + ` (never add ` + "`non_idempotent`" + ` unless every handler is
 idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
 
+## Evidence
+
+nginx 1.22.1 with ` + "`" + `proxy_next_upstream off` + "`" + `, one of two servers down: 1 of 20 requests got
+502 before ` + "`" + `max_fails` + "`" + ` took the server out for 10s; with the fix, 0 (POST and GET). Caddy
+2.6.2 with the fix (` + "`" + `lb_try_duration 5s` + "`" + `, ` + "`" + `fail_duration 30s` + "`" + `): GETs 0 of 20, but the first
+POST sent to the dead upstream got 502 and its failed retry took the healthy upstream out,
+so the rest got 503 (caddy#7546); with an active ` + "`" + `health_uri` + "`" + ` check as well, 0.
+See [docs/evidence.md](../evidence.md#no-retry-on-failure-nginx-one-of-two-servers-down).
+
 ## Sources
 
 - nginx proxy_next_upstream default ` + "`error timeout`" + `; non-idempotent requests not retried:
@@ -229,13 +248,13 @@ func runNoRetryOnFailure(p *Pass) {
 			n := len(activeTargets(b))
 			var msg string
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
-				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent).",
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
 					c.Text, n, addresses(activeTargets(b)))
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {
-				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s.",
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
 					c.Default, product(h), n, addresses(activeTargets(b)))
 			}
 			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
@@ -275,6 +294,13 @@ reported.
 
 Forward the health path to the app (and make the app's handler check what it needs), or
 keep a proxy-only liveness path under a name no load balancer uses.
+
+## Evidence
+
+A load balancer (Caddy 2.6.2, active check of /healthz every 200ms) in front of two nginx
+1.22.1, the app behind one of them down: with ` + "`" + `return 200` + "`" + ` on /healthz, about half of 20
+requests got 502; with /healthz forwarded to the app (the fix), 0.
+See [docs/evidence.md](../evidence.md#health-answered-by-proxy-nginx-behind-a-load-balancer-its-app-down).
 
 ## Sources
 
