@@ -65,8 +65,8 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
 				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): a request slower than %s gets 504 from %s while the app is still working on it. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
-					describe(readTimeoutName(h), rt), s.name(), parsers.Seconds(req.Value), inHost(p.Model, req).Describe(),
-					parsers.Seconds(rt.Value), product(h), readTimeoutName(h), parsers.Seconds(req.Value), parsers.Seconds(want))
+					describe(routeReadTimeoutName(h, r), rt), s.name(), parsers.Seconds(req.Value), inHost(p.Model, req).Describe(),
+					parsers.Seconds(rt.Value), product(h), routeReadTimeoutName(h, r), parsers.Seconds(req.Value), parsers.Seconds(want))
 				p.Report(Finding{
 					Pos:     routePos(h, r, rt),
 					Message: msg,
@@ -147,18 +147,18 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
-					describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
-					parsers.Seconds(rt.Value), product(h), product(inner), readTimeoutName(h), parsers.Seconds(it.Value), parsers.Seconds(want),
-					readTimeoutName(inner), worst.Path)
+					describe(routeReadTimeoutName(h, r), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
+					parsers.Seconds(rt.Value), product(h), product(inner), routeReadTimeoutName(h, r), parsers.Seconds(it.Value), parsers.Seconds(want),
+					routeReadTimeoutName(inner, worst), worst.Path)
 				pos, rel := routePos(h, r, rt), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
 					// answers 524 first. The inner timeout is the one to lower.
 					fix = nil
 					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s (%s): a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
-						describe(readTimeoutName(h), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
+						describe(routeReadTimeoutName(h, r), rt), product(inner), parsers.Seconds(it.Value), worst.Path, p.Model.HostPos(it.Pos).Short(),
 						parsers.Seconds(rt.Value), product(h), product(inner), inHost(p.Model, edge).Describe(), parsers.Seconds(p.Config.EdgeLimit()),
-						readTimeoutName(inner), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
+						routeReadTimeoutName(inner, worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 				}
 				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})

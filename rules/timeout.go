@@ -71,7 +71,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
 				continue // edge-timeout-exceeded says what can actually be done
 			}
-			name := readTimeoutName(h)
+			name := routeReadTimeoutName(h, r)
 			want := suggest(rb.HandlerTimeout.Value)
 			pos := routePos(h, r, r.ReadTimeout)
 			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
@@ -168,7 +168,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
-					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), readTimeoutName(h), parsers.Seconds(limit))
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal, product(h), routeReadTimeoutName(h, r), parsers.Seconds(limit))
 				pos := routePos(h, r, r.ReadTimeout)
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}
@@ -179,7 +179,17 @@ func runEdgeTimeoutExceeded(p *Pass) {
 // upgrades reports whether a route proxies WebSocket upgrades, which Cloudflare does not
 // cut at its read timeout once the connection is upgraded.
 func upgrades(r *parsers.Route) bool {
-	return strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade")
+	if strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade") {
+		return true
+	}
+	// Connection $connection_upgrade evaluates to "close" for ordinary requests (its
+	// map); the Upgrade header forwarded next to it still marks a WebSocket route.
+	for _, h := range r.Headers {
+		if name, _, _ := strings.Cut(h.Value, " "); strings.EqualFold(name, "Upgrade") {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(r.ConnectionHeader.Text), "upgrade")
 }
 
 var upstreamKeepaliveUnused = &Rule{
