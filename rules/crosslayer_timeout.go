@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
 )
 
@@ -127,10 +129,10 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				var worst *parsers.Route
 				for _, ir := range inner.Routes {
 					it := ir.ReadTimeout
-					if ir.Respond != nil || ir.PathKind == parsers.PathRegex || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
+					if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
 						continue
 					}
-					if servingRoute(h, ir.Path) != r {
+					if servingRoute(h, innerPath(ir)) != r {
 						continue
 					}
 					if _, ok := p.Config.Budget(ir); ok {
@@ -168,3 +170,17 @@ func runOuterHopGivesUpFirst(p *Pass) {
 }
 
 func init() { Register(appTimeoutExceedsProxy, outerHopGivesUpFirst) }
+
+// innerPath is the path whose outer route serves inner route ir: its own path, or for a
+// regex location (location ~ \.php$ serving a PHP site) the literal start of an anchored
+// regex, else "/": requests that reach a regex may come through the outer hop's
+// catch-all.
+func innerPath(ir *parsers.Route) string {
+	if ir.PathKind != parsers.PathRegex {
+		return ir.Path
+	}
+	if prefix, anchored := config.RegexPrefix(ir.Path); anchored && strings.HasPrefix(prefix, "/") {
+		return prefix
+	}
+	return "/"
+}
