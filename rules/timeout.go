@@ -264,7 +264,7 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			}
 			if closes {
 				if r.ConnectionHeader.Explicit() {
-					missing = append(missing, r.ConnectionHeader.Text)
+					missing = append(missing, describe("Connection", r.ConnectionHeader))
 				} else {
 					missing = append(missing, "Connection: close (no proxy_set_header Connection)")
 				}
@@ -276,8 +276,19 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
 			}
 			fix := p.upstreamKeepAliveFix(h, r)
-			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location.",
-				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed)
+			how := "Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location."
+			if closes && len(r.ConnectionHeader.Via()) > 0 {
+				// The close comes from a map{} that also serves WebSocket upgrades: the
+				// header must stay, the map's value for ordinary requests must change.
+				fix = mapConnectionFix(r, oldVersion)
+				how = "Make the map give an empty value for requests without an Upgrade header ('' \"\";), so WebSocket upgrades still get Connection: upgrade and ordinary requests reuse the upstream connection"
+				if oldVersion {
+					how += ", and add proxy_http_version 1.1 to this location"
+				}
+				how += "."
+			}
+			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. %s",
+				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed, how)
 			pos := r.Pos
 			if r.HTTPVersion.Explicit() && oldVersion {
 				pos = posOr(r.HTTPVersion, r.Pos, r.Block)
@@ -286,9 +297,32 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			if !b.KeepAliveConns.Pos.IsValid() {
 				rel = nil
 			}
+			if closes {
+				for _, via := range r.ConnectionHeader.Via() {
+					rel = append(rel, Related{Pos: via, Message: "the map entry that gives Connection: close"})
+				}
+			}
 			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// mapConnectionFix is the snippet for a location whose Connection header comes from a
+// map{} (map $http_upgrade $connection_upgrade) that gives close to ordinary requests:
+// the map is shared by every location that proxies WebSockets, so no502 shows the
+// change instead of writing it.
+func mapConnectionFix(r *parsers.Route, oldVersion bool) *Fix {
+	name := "$connection_upgrade"
+	if f := strings.Fields(r.ConnectionHeader.Text); len(f) > 0 && strings.HasPrefix(f[len(f)-1], "$") {
+		name = strings.TrimSuffix(f[len(f)-1], ";")
+	}
+	snippet := "map $http_upgrade " + name + " {\n    default upgrade;\n    ''      \"\";  # no Connection header: keep-alive to the upstream\n}\n"
+	if oldVersion {
+		snippet += "# and in location " + r.Path + ":\nproxy_http_version 1.1;\n"
+	}
+	f := &Fix{Description: "send no Connection header for requests without an Upgrade header", Snippet: snippet}
+	f.snippetOnly()
+	return f
 }
 
 func upperFirst(s string) string {

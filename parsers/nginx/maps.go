@@ -57,7 +57,7 @@ func (b *builder) connectionHeader(d *Directive, via string) parsers.Setting[str
 	if !ok {
 		return unknown
 	}
-	out, ok := evalMap(m, in)
+	out, entry, ok := evalMap(m, in)
 	if !ok || strings.Contains(out, "$") {
 		return unknown
 	}
@@ -65,8 +65,13 @@ func (b *builder) connectionHeader(d *Directive, via string) parsers.Setting[str
 	if out == "" {
 		shown = "an empty value (no Connection header)"
 	}
-	text := d.Text() + " (map " + m.Arg(0) + " " + m.Arg(1) + " gives " + shown + " for requests without an Upgrade header)"
-	return inherited(parsers.Set(out, d.Pos(), text), via)
+	set := inherited(parsers.Set(out, d.Pos(), d.Text()), via)
+	note := "map " + m.Arg(0) + " " + m.Arg(1) + " gives " + shown + " for requests without an Upgrade header"
+	if set.ViaNote() != "" {
+		note = set.ViaNote() + "; " + note
+	}
+	set.Origin = &parsers.Origin{Via: []parsers.Pos{entry}, Note: note}
+	return set
 }
 
 // evalMap returns the value map{} m gives when its source is in, following nginx's
@@ -75,52 +80,51 @@ func (b *builder) connectionHeader(d *Directive, via string) parsers.Setting[str
 // when the map uses what the model does not evaluate: hostnames masks, included
 // entries, or a regular expression Go's regexp does not accept (PCRE syntax).
 // https://nginx.org/en/docs/http/ngx_http_map_module.html#map
-func evalMap(m *Directive, in string) (string, bool) {
-	def := ""
-	var exact *string
+func evalMap(m *Directive, in string) (value string, entry parsers.Pos, ok bool) {
+	def, defPos := "", m.NamePos()
+	var exact *Directive
 	type re struct {
-		expr  string
-		value string
+		expr string
+		e    *Directive
 	}
 	var res []re
 	for _, e := range m.Block {
 		if len(e.Args) != 1 && e.Name != "hostnames" && e.Name != "volatile" {
-			return "", false
+			return "", parsers.Pos{}, false
 		}
 		switch e.Name {
 		case "default":
-			def = e.Arg(0)
+			def, defPos = e.Arg(0), e.Pos()
 			continue
 		case "hostnames", "include":
-			return "", false
+			return "", parsers.Pos{}, false
 		case "volatile":
 			continue
 		}
 		key := e.Name
 		switch {
 		case strings.HasPrefix(key, "~*"):
-			res = append(res, re{"(?i)" + key[2:], e.Arg(0)})
+			res = append(res, re{"(?i)" + key[2:], e})
 		case strings.HasPrefix(key, "~"):
-			res = append(res, re{key[1:], e.Arg(0)})
+			res = append(res, re{key[1:], e})
 		default:
 			key = strings.TrimPrefix(key, `\`) // \default, \~ escape a key
 			if exact == nil && strings.EqualFold(key, in) {
-				v := e.Arg(0)
-				exact = &v
+				exact = e
 			}
 		}
 	}
 	if exact != nil {
-		return *exact, true
+		return exact.Arg(0), exact.Pos(), true
 	}
 	for _, r := range res {
 		x, err := regexp.Compile(r.expr)
 		if err != nil {
-			return "", false
+			return "", parsers.Pos{}, false
 		}
 		if x.MatchString(in) {
-			return r.value, true
+			return r.e.Arg(0), r.e.Pos(), true
 		}
 	}
-	return def, true
+	return def, defPos, true
 }
