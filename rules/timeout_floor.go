@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -69,7 +70,7 @@ func runReadTimeoutTooShort(p *Pass) {
 			if r.Respond != nil || !rt.Explicit() || rt.Value <= 0 || rt.Value >= floor {
 				continue
 			}
-			if r.PathKind != parsers.PathRegex && looksLikeHealth(r.Path) || upgrades(r) {
+			if healthRoute(r) || upgrades(r) {
 				continue
 			}
 			if _, ok := p.Config.Budget(r); ok {
@@ -104,6 +105,17 @@ func runReadTimeoutTooShort(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// healthRoute reports whether a route serves health checks, where a short timeout is the
+// point: a health path (/healthz), or a location named for them (NGINX Plus's
+// location @healthcheck { health_check; }, /showhealthcheck).
+func healthRoute(r *parsers.Route) bool {
+	if r.PathKind == parsers.PathRegex {
+		return false
+	}
+	path := strings.TrimPrefix(r.Path, "@")
+	return looksLikeHealth(path) || strings.Contains(strings.ToLower(path), "health")
 }
 
 // retriesOnTimeout reports whether nginx passes a timed-out request to the next server
