@@ -36,7 +36,16 @@ routes:
 
 A budget applies to every route that serves a matching path: a route under the prefix, and
 the most specific route that covers it (` + "`location /`" + ` serves ` + "`/webhooks/`" + ` when nothing
-closer does). Regex locations are skipped: which requests they serve cannot be known.
+closer does). A budget for ` + "`/`" + ` covers every regex location too: a PHP site's
+` + "`location ~ \\.php$`" + ` serves every page. A narrower budget covers a regex location when the
+regex is anchored and its literal start lies under the prefix or the prefix under it
+(` + "`^/webhooks/legacy`" + ` for ` + "`/webhooks/`" + `, ` + "`^/api`" + ` for ` + "`/api/v2/`" + `); a regex that may match
+anywhere (` + "`\\.php$`" + `, ` + "`^/[a-z]+/`" + `) is left to the budget for ` + "`/`" + `. Named locations are
+skipped: only internal redirects reach them.
+
+nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
+their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,
+` + "`grpc_read_timeout`" + ` (each 60s by default; ` + "`proxy_read_timeout`" + ` does not apply to them).
 
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
@@ -51,6 +60,11 @@ reverse_proxy, load balancer or Ingress that serves the path), or make the handl
 - nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads:
   https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3735
+- ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `, ` + "`grpc_read_timeout`" + ` default 60s:
+  https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_scgi_module.html#scgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_grpc_module.html#grpc_read_timeout
 - Caddy ` + "`response_header_timeout`" + ` default none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 - AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout default 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
@@ -223,6 +237,13 @@ location /api/ {
 }
 ` + "```" + `
 
+The WebSocket recipe ` + "`map $http_upgrade $connection_upgrade { default upgrade; '' close; }`" + `
+with ` + "`proxy_set_header Connection $connection_upgrade`" + ` sends ` + "`close`" + ` for every request
+without an Upgrade header: no502 evaluates simple maps (string and regex keys, ` + "`default`" + `)
+for an ordinary request and reports the location; the fix is the map's ` + "`'' \"\";`" + `, which keeps
+` + "`Connection: upgrade`" + ` for WebSockets. A map it cannot evaluate (keyed by another variable,
+` + "`hostnames`" + `, ` + "`include`" + `, PCRE-only syntax) leaves the header unknown and the rule silent.
+
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
 
@@ -235,6 +256,8 @@ A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of th
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L4068-L4069,
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L552-L555
 - https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive
+- map: exact strings first, then regular expressions in order, then default:
+  https://nginx.org/en/docs/http/ngx_http_map_module.html#map
 `,
 	Run: runUpstreamKeepaliveUnused,
 }
