@@ -13,8 +13,14 @@ import (
 //
 // A configured prefix M reaches a route with path P when P lies under M (the route serves
 // part of M), or when P is the most specific prefix route of its hop that covers M (the
-// route nginx, Caddy or an ALB would pick for a request to M). Regex and named routes are
-// skipped: which requests they serve cannot be known without the traffic.
+// route nginx, Caddy or an ALB would pick for a request to M). A regex route is reached
+// when it can serve requests under M: always for M = "/" (every request is under it; a
+// PHP site's location ~ \.php$ serves every page), and otherwise when the regex is
+// anchored and its literal start, longer than "/", and M agree: one lies under the other
+// (^/webhooks/legacy for /webhooks/, ^/api for /api/v2/). A regex that may match
+// anywhere (\.php$, ^.*\.php$, ^/[a-z]+/) is not reached by a narrower M (/export/):
+// that it serves any of M's requests cannot be known without the traffic.
+// Named routes are never reached: only an internal redirect gets there.
 func (c *Config) Budget(r *parsers.Route) (RouteBudget, bool) {
 	var best RouteBudget
 	found := false
@@ -35,8 +41,17 @@ func reaches(m string, r *parsers.Route) bool {
 		p = "/"
 	}
 	switch r.PathKind {
-	case parsers.PathRegex, parsers.PathNamed:
+	case parsers.PathNamed:
 		return false
+	case parsers.PathRegex:
+		if m == "/" {
+			return true
+		}
+		prefix, anchored := RegexPrefix(p)
+		if !anchored || prefix == "" || prefix == "/" {
+			return false // ^.*\.php$ or ^/[a-z]+/: may serve anything, like \.php$
+		}
+		return strings.HasPrefix(prefix, m) || strings.HasPrefix(m, prefix)
 	case parsers.PathExact:
 		return p == m || strings.HasPrefix(p, m)
 	}

@@ -36,6 +36,22 @@ const (
 // say 120s; older docs said 100s (../shared/reference/defaults.md, CF-524, CF-CL).
 const CloudflareReadTimeout = 120 * time.Second
 
+// DefaultMinReadTimeout is the read timeout below which a route that no budget covers is
+// reported (read-timeout-too-short): see docs/decisions.md for why 5s.
+const DefaultMinReadTimeout = 5 * time.Second
+
+// DynamicHost returns the dynamic_hosts: entry that host matches (exactly, or under a
+// *.domain pattern); ok is false when none does.
+func (c *Config) DynamicHost(host string) (parsers.Setting[string], bool) {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range c.DynamicHosts {
+		if d.Value == host || strings.HasPrefix(d.Value, "*.") && strings.HasSuffix(host, d.Value[1:]) {
+			return d, true
+		}
+	}
+	return parsers.Setting[string]{}, false
+}
+
 // Config is .no502.yaml. Every value keeps its position so that a finding can name the
 // config line that set a budget, and a bad value can be reported at its line.
 type Config struct {
@@ -72,6 +88,12 @@ type Config struct {
 	// DeregistrationOverhang: when set, a deregistration delay longer than the pod lives
 	// after deregistration plus this much is reported (lb-drain-mismatch; default off).
 	DeregistrationOverhang parsers.Duration
+	// MinReadTimeout: a proxy read timeout below this, on a route no budget covers, is
+	// reported (read-timeout-too-short; default DefaultMinReadTimeout).
+	MinReadTimeout parsers.Duration
+	// DynamicHosts are host names (exact, or *.suffix globs) whose addresses change, so a
+	// proxy that resolves them once at startup loses them (upstream-dns-resolved-once).
+	DynamicHosts []parsers.Setting[string]
 	// Context lists files and directories read for cross-layer links when only some files
 	// are linted (a pre-commit run names the changed ones): findings are still reported
 	// for the named files only.
@@ -121,6 +143,9 @@ func (c *Config) fillDefaults() {
 	}
 	if !c.DeregistrationMargin.Known() {
 		c.DeregistrationMargin = parsers.Def(time.Duration(0), "no502 default deregistration_margin 0s")
+	}
+	if !c.MinReadTimeout.Known() {
+		c.MinReadTimeout = parsers.Def(DefaultMinReadTimeout, "no502 default min_read_timeout 5s")
 	}
 	if !c.LBDetectionWindow.Known() {
 		c.LBDetectionWindow = parsers.Def(3*time.Minute, "no502 default lb_detection_window 3m")
@@ -227,7 +252,7 @@ func (es Errors) Error() string {
 }
 
 // topKeys are the keys of .no502.yaml, in the order the docs give them.
-var topKeys = []string{"routes", "edge", "edge_timeout", "rules", "ignore", "suppress", "nginx_version", "probe_failure_window", "lb_detection_window", "chain", "backends", "deregistration_margin", "deregistration_overhang", "context"}
+var topKeys = []string{"routes", "edge", "edge_timeout", "rules", "ignore", "suppress", "nginx_version", "probe_failure_window", "lb_detection_window", "chain", "backends", "deregistration_margin", "deregistration_overhang", "min_read_timeout", "dynamic_hosts", "context"}
 
 // Keys lists the top-level keys of .no502.yaml.
 func Keys() []string { return append([]string(nil), topKeys...) }
@@ -450,6 +475,26 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 		case "deregistration_margin":
 			if d, err := dur(v, "deregistration_margin"); err == nil {
 				c.DeregistrationMargin = d
+			}
+		case "min_read_timeout":
+			if d, err := dur(v, "min_read_timeout"); err == nil {
+				c.MinReadTimeout = d
+			}
+		case "dynamic_hosts":
+			if v.Kind != yaml.SequenceNode {
+				bad(v, "dynamic_hosts must be a list of host names (or *.domain patterns)")
+				continue
+			}
+			for _, item := range v.Content {
+				s, err := str(item, "dynamic_hosts entry")
+				if err != nil {
+					continue
+				}
+				if s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), ".")); s == "" || strings.ContainsAny(s, " /:") || strings.Contains(strings.TrimPrefix(s, "*."), "*") {
+					bad(item, "dynamic_hosts: %q is not a host name or *.domain pattern", s)
+					continue
+				}
+				c.DynamicHosts = append(c.DynamicHosts, parsers.Set(s, p(item), "dynamic_hosts: "+s))
 			}
 		case "deregistration_overhang":
 			if d, err := dur(v, "deregistration_overhang"); err == nil {

@@ -236,6 +236,11 @@ type Route struct {
 	ReadTimeout    Duration
 	ConnectTimeout Duration
 	SendTimeout    Duration
+	// Pass names the nginx module that forwards the route when it is not HTTP proxying:
+	// "fastcgi", "uwsgi", "scgi" or "grpc" (fastcgi_pass, ...). Its timeouts are that
+	// module's (fastcgi_read_timeout, ...); such a route has no Backend: the model does
+	// not follow those protocols to an app. "" for proxy_pass and every other format.
+	Pass string
 
 	Retry RetryPolicy
 
@@ -296,6 +301,9 @@ type Backend struct {
 
 	DeregistrationDelay Duration
 	LBPolicy            Setting[string]
+	// Zone is set on an nginx upstream{} with a zone directive (shared memory, which
+	// server ... resolve needs).
+	Zone bool
 
 	// Service and Workloads: what serves this backend, once linked.
 	Service   *Service
@@ -316,6 +324,11 @@ type Target struct {
 	Unix    bool // a unix socket
 	Backup  bool
 	Down    bool
+	// Resolve is set on an nginx upstream server with the resolve parameter: nginx
+	// re-resolves its name while running (needs a zone in the upstream and a resolver).
+	Resolve bool
+	// Service is the Kubernetes Service the host names, once linked.
+	Service *Service
 
 	MaxFails    Setting[int]
 	FailTimeout Duration
@@ -512,6 +525,9 @@ type Service struct {
 	Name      string
 	Namespace string
 	Type      string
+	// Headless is set on a Service with clusterIP: None: its DNS name resolves to the
+	// addresses of its pods, which change on every rollout.
+	Headless  bool
 	Pos       Pos
 	Block     Pos
 	Selector  *Selector

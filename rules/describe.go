@@ -37,6 +37,15 @@ func product(h *parsers.Hop) string {
 
 // readTimeoutName is the name of the setting that bounds how long a hop waits for the
 // upstream's response, as the user would write it.
+// routeReadTimeoutName names the read timeout of route r: an nginx location that
+// forwards by FastCGI, uwsgi, SCGI or gRPC has its module's (fastcgi_read_timeout).
+func routeReadTimeoutName(h *parsers.Hop, r *parsers.Route) string {
+	if r != nil && r.Pass != "" && h != nil && h.Kind == parsers.HopNginx {
+		return r.Pass + "_read_timeout"
+	}
+	return readTimeoutName(h)
+}
+
 func readTimeoutName(h *parsers.Hop) string {
 	if h == nil {
 		return "read timeout"

@@ -14,19 +14,31 @@ import (
 
 func nginxReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, note string) *Fix {
 	v := parsers.Seconds(d)
-	line := fmt.Sprintf("proxy_read_timeout %s;", v)
+	name := nginxReadTimeoutDirective(r)
+	line := fmt.Sprintf("%s %s;", name, v)
 	if note != "" {
 		line += "  # " + note
 	}
-	return blockFix("set proxy_read_timeout "+v+" in location "+r.Path,
+	return blockFix("set "+name+" "+v+" in location "+r.Path,
 		editBlock(m, r.Block).Set(r.ReadTimeout.Pos, line))
 }
 
 func nginxLowerReadTimeoutFix(m *parsers.Model, r *parsers.Route, edge time.Duration) *Fix {
 	v := parsers.Seconds(edge - 5*time.Second)
-	line := fmt.Sprintf("proxy_read_timeout %s;  # below the edge's %s: answer 202 fast and queue longer work", v, parsers.Seconds(edge))
-	return blockFix("keep proxy_read_timeout below the edge's limit and queue slow work",
+	name := nginxReadTimeoutDirective(r)
+	line := fmt.Sprintf("%s %s;  # below the edge's %s: answer 202 fast and queue longer work", name, v, parsers.Seconds(edge))
+	return blockFix("keep "+name+" below the edge's limit and queue slow work",
 		editBlock(m, r.Block).Set(r.ReadTimeout.Pos, line))
+}
+
+// nginxReadTimeoutDirective names the directive that bounds route r's wait for the app:
+// proxy_read_timeout, or fastcgi_read_timeout (uwsgi_, scgi_, grpc_) for a location that
+// forwards by that protocol.
+func nginxReadTimeoutDirective(r *parsers.Route) string {
+	if r.Pass != "" {
+		return r.Pass + "_read_timeout"
+	}
+	return "proxy_read_timeout"
 }
 
 func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) *Fix {

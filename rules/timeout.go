@@ -36,7 +36,16 @@ routes:
 
 A budget applies to every route that serves a matching path: a route under the prefix, and
 the most specific route that covers it (` + "`location /`" + ` serves ` + "`/webhooks/`" + ` when nothing
-closer does). Regex locations are skipped: which requests they serve cannot be known.
+closer does). A budget for ` + "`/`" + ` covers every regex location too: a PHP site's
+` + "`location ~ \\.php$`" + ` serves every page. A narrower budget covers a regex location when the
+regex is anchored and its literal start lies under the prefix or the prefix under it
+(` + "`^/webhooks/legacy`" + ` for ` + "`/webhooks/`" + `, ` + "`^/api`" + ` for ` + "`/api/v2/`" + `); a regex that may match
+anywhere (` + "`\\.php$`" + `, ` + "`^/[a-z]+/`" + `) is left to the budget for ` + "`/`" + `. Named locations are
+skipped: only internal redirects reach them.
+
+nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
+their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,
+` + "`grpc_read_timeout`" + ` (each 60s by default; ` + "`proxy_read_timeout`" + ` does not apply to them).
 
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
@@ -59,6 +68,11 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 - nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads:
   https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3735
+- ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `, ` + "`grpc_read_timeout`" + ` default 60s:
+  https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_scgi_module.html#scgi_read_timeout,
+  https://nginx.org/en/docs/http/ngx_http_grpc_module.html#grpc_read_timeout
 - Caddy ` + "`response_header_timeout`" + ` default none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 - AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout default 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
@@ -79,7 +93,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
 				continue // edge-timeout-exceeded says what can actually be done
 			}
-			name := readTimeoutName(h)
+			name := routeReadTimeoutName(h, r)
 			want := suggest(rb.HandlerTimeout.Value)
 			pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
 			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
@@ -185,7 +199,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
-					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), readTimeoutName(h), parsers.Seconds(limit))
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), routeReadTimeoutName(h, r), parsers.Seconds(limit))
 				rel = origin(rel, r.ReadTimeout, pos, "value set here")
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}
@@ -196,7 +210,17 @@ func runEdgeTimeoutExceeded(p *Pass) {
 // upgrades reports whether a route proxies WebSocket upgrades, which Cloudflare does not
 // cut at its read timeout once the connection is upgraded.
 func upgrades(r *parsers.Route) bool {
-	return strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade")
+	if strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade") {
+		return true
+	}
+	// Connection $connection_upgrade evaluates to "close" for ordinary requests (its
+	// map); the Upgrade header forwarded next to it still marks a WebSocket route.
+	for _, h := range r.Headers {
+		if name, _, _ := strings.Cut(h.Value, " "); strings.EqualFold(name, "Upgrade") {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(r.ConnectionHeader.Text), "upgrade")
 }
 
 var upstreamKeepaliveUnused = &Rule{
@@ -230,6 +254,13 @@ location /api/ {
 }
 ` + "```" + `
 
+The WebSocket recipe ` + "`map $http_upgrade $connection_upgrade { default upgrade; '' close; }`" + `
+with ` + "`proxy_set_header Connection $connection_upgrade`" + ` sends ` + "`close`" + ` for every request
+without an Upgrade header: no502 evaluates simple maps (string and regex keys, ` + "`default`" + `)
+for an ordinary request and reports the location; the fix is the map's ` + "`'' \"\";`" + `, which keeps
+` + "`Connection: upgrade`" + ` for WebSockets. A map it cannot evaluate (keyed by another variable,
+` + "`hostnames`" + `, ` + "`include`" + `, PCRE-only syntax) leaves the header unknown and the rule silent.
+
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
 
@@ -249,6 +280,8 @@ See [docs/evidence.md](../evidence.md#upstream-keepalive-unused-nginx-with-keepa
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L4068-L4069,
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L552-L555
 - https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive
+- map: exact strings first, then regular expressions in order, then default:
+  https://nginx.org/en/docs/http/ngx_http_map_module.html#map
 `,
 	Run: runUpstreamKeepaliveUnused,
 }
@@ -278,7 +311,7 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			}
 			if closes {
 				if r.ConnectionHeader.Explicit() {
-					missing = append(missing, r.ConnectionHeader.Text)
+					missing = append(missing, describe("Connection", r.ConnectionHeader))
 				} else {
 					missing = append(missing, "Connection: close (no proxy_set_header Connection)")
 				}
@@ -290,8 +323,19 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
 			}
 			fix := p.upstreamKeepAliveFix(h, r)
-			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location.",
-				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed)
+			how := "Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location."
+			if closes && len(r.ConnectionHeader.Via()) > 0 {
+				// The close comes from a map{} that also serves WebSocket upgrades: the
+				// header must stay, the map's value for ordinary requests must change.
+				fix = mapConnectionFix(r, oldVersion)
+				how = "Make the map give an empty value for requests without an Upgrade header ('' \"\";), so WebSocket upgrades still get Connection: upgrade and ordinary requests reuse the upstream connection"
+				if oldVersion {
+					how += ", and add proxy_http_version 1.1 to this location"
+				}
+				how += "."
+			}
+			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. %s",
+				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed, how)
 			pos := r.Pos
 			if r.HTTPVersion.Explicit() && oldVersion {
 				pos = atInclude(p.Model, posOr(r.HTTPVersion, r.Pos, r.Block), r.HTTPVersion, r.Block)
@@ -303,9 +347,32 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			if pos != r.Pos {
 				rel = origin(rel, r.HTTPVersion, pos, "value set here")
 			}
+			if closes {
+				for _, via := range r.ConnectionHeader.Via() {
+					rel = append(rel, Related{Pos: via, Message: "the map entry that gives Connection: close"})
+				}
+			}
 			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// mapConnectionFix is the snippet for a location whose Connection header comes from a
+// map{} (map $http_upgrade $connection_upgrade) that gives close to ordinary requests:
+// the map is shared by every location that proxies WebSockets, so no502 shows the
+// change instead of writing it.
+func mapConnectionFix(r *parsers.Route, oldVersion bool) *Fix {
+	name := "$connection_upgrade"
+	if f := strings.Fields(r.ConnectionHeader.Text); len(f) > 0 && strings.HasPrefix(f[len(f)-1], "$") {
+		name = strings.TrimSuffix(f[len(f)-1], ";")
+	}
+	snippet := "map $http_upgrade " + name + " {\n    default upgrade;\n    ''      \"\";  # no Connection header: keep-alive to the upstream\n}\n"
+	if oldVersion {
+		snippet += "# and in location " + r.Path + ":\nproxy_http_version 1.1;\n"
+	}
+	f := &Fix{Description: "send no Connection header for requests without an Upgrade header", Snippet: snippet}
+	f.snippetOnly()
+	return f
 }
 
 func upperFirst(s string) string {

@@ -21,6 +21,9 @@ func readService(o *object) *parsers.Service {
 	if svc.Type == "" {
 		svc.Type = "ClusterIP"
 	}
+	// clusterIP: None makes the Service headless: its name resolves to the pods' own
+	// addresses (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
+	svc.Headless = str(spec, "clusterIP") == "None"
 	if sel := strMap(val(spec, "selector")); len(sel) > 0 {
 		svc.Selector = &parsers.Selector{MatchLabels: sel}
 	}

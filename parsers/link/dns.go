@@ -42,6 +42,7 @@ func linkServiceDNS(m *parsers.Model) {
 				}
 				active++
 				if s := resolve(byName, t, ns); s != nil {
+					t.Service = s
 					svcs = append(svcs, s)
 				}
 			}

@@ -76,9 +76,11 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	// file's own tree lacks is looked up in the other roots before it is taken for a
 	// host name.
 	b.allUpstreams = map[string]*Directive{}
+	b.maps = map[string]*Directive{}
 	for _, cfg := range roots {
 		for _, ds := range httpLevels(cfg) {
 			collectUpstreams(ds, b.allUpstreams)
+			collectMaps(ds, b.maps)
 		}
 	}
 	for _, cfg := range roots {
@@ -183,6 +185,7 @@ type builder struct {
 	newer bool // nginx_version is known and ≥ 1.29.7
 
 	allUpstreams map[string]*Directive // of every root, for fragments
+	maps         map[string]*Directive // map{} blocks of every root, by the variable they set
 	*upstreamMemo
 
 	// per root
@@ -442,7 +445,7 @@ func (b *builder) locations(h *parsers.Hop, sc scope) {
 
 func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	own := sc[len(sc)-1].ds
-	var pass, ret *Directive
+	var pass, ret, other *Directive
 	for _, d := range own {
 		switch {
 		case d.Name == "proxy_pass" && pass == nil:
@@ -451,11 +454,17 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 			ret = d
 		case otherPass(d.Name):
 			h.OtherPass = true
+			if other == nil {
+				other = d
+			}
 		}
 	}
 	code := 0
 	switch {
 	case pass != nil:
+	case other != nil && timedPass(other.Name) != "":
+		b.passRoute(h, loc, sc, timedPass(other.Name))
+		return
 	case ret != nil:
 		var err error
 		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
@@ -507,7 +516,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	for _, d := range headers {
 		rt.Headers = append(rt.Headers, inherited(parsers.Set(d.argText(0, 1), d.Pos(), d.Text()), via))
 		if strings.EqualFold(d.Arg(0), "Connection") {
-			rt.ConnectionHeader = inherited(parsers.Set(d.Arg(1), d.Pos(), d.Text()), via)
+			rt.ConnectionHeader = b.connectionHeader(d, via)
 		}
 	}
 	rt.Backend = b.backend(pass)
@@ -816,6 +825,8 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 			be.KeepAliveConns = b.integer(x, 0)
 		case "keepalive_timeout":
 			be.KeepAliveIdle = b.duration(x, "")
+		case "zone":
+			be.Zone = true
 		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
 			be.LBPolicy = parsers.Set(x.Name, x.Pos(), x.Text())
 		}
@@ -858,6 +869,8 @@ func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 		switch k {
 		case "backup":
 			t.Backup = true
+		case "resolve":
+			t.Resolve = true
 		case "down":
 			t.Down = true
 		case "max_fails":

@@ -1,0 +1,130 @@
+package nginx
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// collectMaps records the map{} blocks of an http level by the variable they set
+// (lower-cased, without '$'; nginx variable names are case-insensitive). The first
+// definition wins, as nginx rejects a second one.
+func collectMaps(http []*Directive, into map[string]*Directive) {
+	for _, d := range http {
+		if d.Name == "map" && d.Block != nil && len(d.Args) == 2 {
+			name := strings.ToLower(strings.TrimPrefix(d.Arg(1), "$"))
+			if into[name] == nil {
+				into[name] = d
+			}
+		}
+	}
+}
+
+// ordinaryValue is what a variable holds for an ordinary request (a plain GET, no
+// WebSocket upgrade), for the variables whose value that is known: $http_upgrade is
+// the Upgrade request header, which only an upgrade request sends.
+var ordinaryValue = map[string]string{
+	"http_upgrade": "",
+}
+
+// connectionHeader reads "proxy_set_header Connection value". A literal value is what
+// the upstream gets. A variable set by a map{} the model can evaluate is replaced by
+// what the map gives for an ordinary request: the common
+//
+//	map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+//
+// sends "close" to the upstream for every request that is not a WebSocket upgrade, so
+// upstream keep-alive is never used. Any other variable leaves the value unknown: a
+// guess would be a finding about a header nobody knows.
+func (b *builder) connectionHeader(d *Directive, via string) parsers.Setting[string] {
+	v := d.Arg(1)
+	if !strings.Contains(v, "$") {
+		return inherited(parsers.Set(v, d.Pos(), d.Text()), via)
+	}
+	unknown := parsers.Setting[string]{Value: v, Pos: d.Pos(), Text: d.Text(), Unknown: true}
+	name := strings.TrimPrefix(v, "$")
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "{"), "}")
+	if strings.ContainsAny(name, "$ {}") {
+		return unknown // several variables or text around one
+	}
+	m := b.maps[strings.ToLower(name)]
+	if m == nil {
+		return unknown
+	}
+	src := strings.ToLower(strings.TrimPrefix(m.Arg(0), "$"))
+	in, ok := ordinaryValue[src]
+	if !ok {
+		return unknown
+	}
+	out, entry, ok := evalMap(m, in)
+	if !ok || strings.Contains(out, "$") {
+		return unknown
+	}
+	shown := `"` + out + `"`
+	if out == "" {
+		shown = "an empty value (no Connection header)"
+	}
+	set := inherited(parsers.Set(out, d.Pos(), d.Text()), via)
+	note := "map " + m.Arg(0) + " " + m.Arg(1) + " gives " + shown + " for requests without an Upgrade header"
+	if set.ViaNote() != "" {
+		note = set.ViaNote() + "; " + note
+	}
+	set.Origin = &parsers.Origin{Via: []parsers.Pos{entry}, Note: note}
+	return set
+}
+
+// evalMap returns the value map{} m gives when its source is in, following nginx's
+// order: an exact string (compared case-insensitively), then the regular expressions in
+// the order written, then default (the empty string when there is none). ok is false
+// when the map uses what the model does not evaluate: hostnames masks, included
+// entries, or a regular expression Go's regexp does not accept (PCRE syntax).
+// https://nginx.org/en/docs/http/ngx_http_map_module.html#map
+func evalMap(m *Directive, in string) (value string, entry parsers.Pos, ok bool) {
+	def, defPos := "", m.NamePos()
+	var exact *Directive
+	type re struct {
+		expr string
+		e    *Directive
+	}
+	var res []re
+	for _, e := range m.Block {
+		if len(e.Args) != 1 && e.Name != "hostnames" && e.Name != "volatile" {
+			return "", parsers.Pos{}, false
+		}
+		switch e.Name {
+		case "default":
+			def, defPos = e.Arg(0), e.Pos()
+			continue
+		case "hostnames", "include":
+			return "", parsers.Pos{}, false
+		case "volatile":
+			continue
+		}
+		key := e.Name
+		switch {
+		case strings.HasPrefix(key, "~*"):
+			res = append(res, re{"(?i)" + key[2:], e})
+		case strings.HasPrefix(key, "~"):
+			res = append(res, re{key[1:], e})
+		default:
+			key = strings.TrimPrefix(key, `\`) // \default, \~ escape a key
+			if exact == nil && strings.EqualFold(key, in) {
+				exact = e
+			}
+		}
+	}
+	if exact != nil {
+		return exact.Arg(0), exact.Pos(), true
+	}
+	for _, r := range res {
+		x, err := regexp.Compile(r.expr)
+		if err != nil {
+			return "", parsers.Pos{}, false
+		}
+		if x.MatchString(in) {
+			return r.e.Arg(0), r.e.Pos(), true
+		}
+	}
+	return def, defPos, true
+}

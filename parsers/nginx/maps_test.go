@@ -1,0 +1,97 @@
+package nginx
+
+import (
+	"testing"
+
+	"github.com/no502/no502/parsers"
+)
+
+func TestConnectionHeaderFromMap(t *testing.T) {
+	src := `events {}
+http {
+    map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+    map $http_upgrade $keep { default upgrade; '' ""; }
+    map $http_upgrade $re { "~^$" close; default upgrade; }
+    map $http_upgrade $lookahead { "~^(?!x)" close; default upgrade; }
+    map $http_upgrade $nodefault { websocket upgrade; }
+    map $http_x $other { default close; }
+    map $http_upgrade $var { default upgrade; '' $http_connection; }
+    upstream app { server a:80; keepalive 8; }
+    server {
+        location /a/ { proxy_pass http://app; proxy_set_header Connection $connection_upgrade; }
+        location /b/ { proxy_pass http://app; proxy_set_header Connection $keep; }
+        location /c/ { proxy_pass http://app; proxy_set_header Connection $re; }
+        location /d/ { proxy_pass http://app; proxy_set_header Connection $lookahead; }
+        location /e/ { proxy_pass http://app; proxy_set_header Connection $nodefault; }
+        location /f/ { proxy_pass http://app; proxy_set_header Connection $other; }
+        location /g/ { proxy_pass http://app; proxy_set_header Connection $var; }
+        location /h/ { proxy_pass http://app; proxy_set_header Connection $undefined; }
+        location /i/ { proxy_pass http://app; proxy_set_header Connection "keep-alive"; }
+    }
+}
+`
+	m := Parse([]parsers.Input{{Path: "nginx.conf", Src: []byte(src)}}, parsers.Options{})
+	want := map[string]struct {
+		value string
+		known bool
+	}{
+		"/a/": {"close", true}, "/b/": {"", true}, "/c/": {"close", true}, "/d/": {"", false},
+		"/e/": {"", true}, "/f/": {"", false}, "/g/": {"", false}, "/h/": {"", false}, "/i/": {"keep-alive", true},
+	}
+	seen := 0
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			w, ok := want[r.Path]
+			if !ok {
+				continue
+			}
+			seen++
+			got := r.ConnectionHeader
+			if got.Known() != w.known || (w.known && got.Value != w.value) {
+				t.Errorf("%s: Connection = %q (known %v), want %q (known %v)", r.Path, got.Value, got.Known(), w.value, w.known)
+			}
+			if w.known && r.Path != "/i/" && len(got.Via()) != 1 {
+				t.Errorf("%s: want the map entry as the value's origin, got %v", r.Path, got.Via())
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Fatalf("saw %d routes, want %d", seen, len(want))
+	}
+}
+
+func TestPassRoutes(t *testing.T) {
+	src := `events {}
+http {
+    fastcgi_read_timeout 90s;
+    server {
+        location ~ \.php$ { fastcgi_pass unix:/run/php.sock; }
+        location /u/ { uwsgi_pass 127.0.0.1:3031; uwsgi_read_timeout 10s; uwsgi_connect_timeout 2s; }
+        location /g/ { grpc_pass grpc://127.0.0.1:50051; }
+        location /m/ { memcached_pass 127.0.0.1:11211; }
+    }
+}
+`
+	m := Parse([]parsers.Input{{Path: "nginx.conf", Src: []byte(src)}}, parsers.Options{})
+	got := map[string]*parsers.Route{}
+	for _, h := range m.Hops {
+		if !h.OtherPass {
+			t.Errorf("hop %s: OtherPass not set", h.Name)
+		}
+		for _, r := range h.Routes {
+			got[r.Path] = r
+		}
+	}
+	if r := got[`\.php$`]; r == nil || r.Pass != "fastcgi" || r.ReadTimeout.Value.Seconds() != 90 || r.Backend != nil || r.PathKind != parsers.PathRegex {
+		t.Errorf("php route = %+v", r)
+	}
+	if r := got["/u/"]; r == nil || r.Pass != "uwsgi" || r.ReadTimeout.Value.Seconds() != 10 || r.ConnectTimeout.Value.Seconds() != 2 || r.SendTimeout.Default != "nginx default 60s" {
+		t.Errorf("uwsgi route = %+v", r)
+	}
+	if r := got["/g/"]; r == nil || r.Pass != "grpc" || r.ReadTimeout.Default != "nginx default 60s" {
+		t.Errorf("grpc route = %+v", r)
+	}
+	if got["/m/"] != nil {
+		t.Errorf("memcached_pass made a route")
+	}
+}

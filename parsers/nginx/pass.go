@@ -1,0 +1,43 @@
+package nginx
+
+import (
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// timedPass returns the module of a pass directive whose timeouts the model reads
+// (fastcgi_pass → "fastcgi"), or "" for one it does not (memcached_pass).
+func timedPass(name string) string {
+	switch name {
+	case "fastcgi_pass":
+		return "fastcgi"
+	case "uwsgi_pass":
+		return "uwsgi"
+	case "scgi_pass":
+		return "scgi"
+	case "grpc_pass":
+		return "grpc"
+	}
+	return ""
+}
+
+// passRoute makes the route of a location that hands requests to an app by FastCGI,
+// uwsgi, SCGI or gRPC. Each module has its own read, connect and send timeouts, 60s by
+// default like proxy_pass's:
+// https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_read_timeout,
+// https://nginx.org/en/docs/http/ngx_http_uwsgi_module.html#uwsgi_read_timeout,
+// https://nginx.org/en/docs/http/ngx_http_scgi_module.html#scgi_read_timeout,
+// https://nginx.org/en/docs/http/ngx_http_grpc_module.html#grpc_read_timeout.
+// The route has no Backend: the model follows only HTTP to an app, so the rules about
+// pools, keep-alive and retries do not look at it; the timeout rules do.
+func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module string) {
+	path, kind := locationMatch(loc)
+	rt := &carve(&b.routeSlab, 1)[0]
+	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Pos()
+	rt.Pass = module
+	rt.ReadTimeout = b.durationIn(sc, module+"_read_timeout", 60*time.Second)
+	rt.ConnectTimeout = b.durationIn(sc, module+"_connect_timeout", 60*time.Second)
+	rt.SendTimeout = b.durationIn(sc, module+"_send_timeout", 60*time.Second)
+	h.Routes = append(h.Routes, rt)
+}

@@ -1,0 +1,176 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/nginx"
+)
+
+var upstreamDNSResolvedOnce = &Rule{
+	ID:       "upstream-dns-resolved-once",
+	Category: Health,
+	Severity: Warning,
+	Summary:  "nginx resolves an upstream host name once at startup, but its addresses change",
+	Formats:  []string{"nginx"},
+	Doc: `# upstream-dns-resolved-once
+
+nginx resolves the host name in ` + "`proxy_pass http://name`" + ` or in an ` + "`upstream`" + `'s
+` + "`server name`" + ` once, when it starts or reloads, and keeps those addresses until the next
+reload. That is fine for a name whose addresses never change. It is not for:
+
+- an AWS Application or Classic Load Balancer's DNS name (` + "`*.elb.amazonaws.com`" + `): AWS
+  adds, removes and replaces the load balancer's nodes as it scales, and their addresses
+  change (only a Network Load Balancer, ` + "`*.elb.<region>.amazonaws.com`" + `, has fixed addresses);
+- an Azure public IP's DNS label (` + "`*.cloudapp.azure.com`" + `), whose dynamic address changes
+  when the resource is deallocated or recreated;
+- a Kubernetes **headless** Service (` + "`clusterIP: None`" + `) among the linted files: its name
+  resolves to the pods' own addresses, which change on every rollout;
+- a name ` + "`.no502.yaml`" + ` declares dynamic:
+
+` + "```yaml" + `
+dynamic_hosts:
+  - api.partner.example       # a name whose addresses change
+  - "*.internal.example"      # every name under a domain
+` + "```" + `
+
+When the addresses move, nginx keeps connecting to the old ones: connections are refused or
+time out, and clients get **502** (or 504) until someone reloads nginx. A Kubernetes
+ClusterIP Service name is stable (the ClusterIP does not change) and is not reported;
+neither is any other host name nothing marks as dynamic.
+
+## Fix
+
+Make nginx resolve the name while it runs. With a variable in ` + "`proxy_pass`" + `, nginx
+resolves the name per request through ` + "`resolver`" + ` (cached for ` + "`valid=`" + `):
+
+` + "```nginx" + `
+resolver 169.254.169.253 valid=30s;  # your DNS server: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker
+location / {
+    set $backend http://internal-app-123456.eu-west-1.elb.amazonaws.com;
+    proxy_pass $backend;
+}
+` + "```" + `
+
+A variable changes how ` + "`proxy_pass`" + ` builds the URI (a URI part in the variable replaces the
+request's): check paths after the change. From nginx 1.27.3 (earlier only in NGINX Plus), an
+` + "`upstream`" + ` can re-resolve its servers itself, when it has a shared-memory ` + "`zone`" + `:
+
+` + "```nginx" + `
+resolver 10.96.0.10 valid=10s;
+upstream app {
+    zone app 64k;
+    server app-headless.default.svc.cluster.local:8080 resolve;
+}
+` + "```" + `
+
+The resolver address is a choice no502 cannot make, so the fix is a snippet.
+
+## Sources
+
+- nginx resolves a proxy_pass name at startup, and at run time only when the address holds a
+  variable (through resolver): https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass,
+  https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver
+- ` + "`server ... resolve`" + ` (open source since 1.27.3; needs a zone):
+  https://nginx.org/en/docs/http/ngx_http_upstream_module.html#resolve
+- ALB addresses are not static (only an NLB's are): https://repost.aws/knowledge-center/alb-static-ip,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html
+- Azure dynamic public IP addresses change on deallocation:
+  https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses
+- Kubernetes headless Services resolve to pod addresses:
+  https://kubernetes.io/docs/concepts/services-networking/service/#headless-services
+`,
+	Run: runUpstreamDNSResolvedOnce,
+}
+
+// cloudDynamicSuffixes are the DNS name suffixes of cloud endpoints whose addresses
+// change, with what to call them in a message. An NLB's name ends in
+// .elb.<region>.amazonaws.com and is not listed: its addresses are fixed per subnet.
+var cloudDynamicSuffixes = []struct{ suffix, what string }{
+	{".elb.amazonaws.com", "an AWS Application or Classic Load Balancer's DNS name, whose node addresses change as AWS scales and replaces them"},
+	{".elb.amazonaws.com.cn", "an AWS Application or Classic Load Balancer's DNS name, whose node addresses change as AWS scales and replaces them"},
+	{".cloudapp.azure.com", "an Azure public IP's DNS label, whose dynamic address changes when the resource is deallocated or recreated"},
+}
+
+// dynamicHost says why target t's addresses change, or "" when nothing says they do.
+func dynamicHost(p *Pass, t *parsers.Target) (why string, rel []Related) {
+	if t.IP || t.Unix || t.Local || t.Host == "" || strings.Contains(t.Host, "$") {
+		return "", nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(t.Host, "."))
+	if d, ok := p.Config.DynamicHost(host); ok {
+		return "a name .no502.yaml declares dynamic (" + d.Text + ")", []Related{{Pos: d.Pos, Message: "declared dynamic here"}}
+	}
+	if s := t.Service; s != nil && s.Headless {
+		return fmt.Sprintf("the headless Service %s/%s (clusterIP: None), whose name resolves to its pods' addresses, which change on every rollout", s.Namespace, s.Name),
+			[]Related{{Pos: s.Pos, Message: "headless Service"}}
+	}
+	for _, c := range cloudDynamicSuffixes {
+		if strings.HasSuffix(host, c.suffix) {
+			return c.what, nil
+		}
+	}
+	return "", nil
+}
+
+func runUpstreamDNSResolvedOnce(p *Pass) {
+	done := map[*parsers.Target]bool{}
+	for _, h := range p.Model.Hops {
+		if h.Kind != parsers.HopNginx {
+			continue
+		}
+		for _, r := range h.Routes {
+			be := r.Backend
+			if be == nil || r.Respond != nil {
+				continue
+			}
+			for _, t := range be.Targets {
+				if done[t] {
+					continue
+				}
+				done[t] = true
+				if t.Resolve {
+					continue // server ... resolve: re-resolved while running
+				}
+				why, rel := dynamicHost(p, t)
+				if why == "" {
+					continue
+				}
+				where := "proxy_pass"
+				if be.Kind == parsers.BackendNginxUpstream {
+					where = "upstream " + be.Name
+				}
+				fix := dnsFix(h, be, t)
+				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and clients get 502 until the next reload. %s.",
+					where, t.Host, why, upperFirst(fix.Description))
+				p.Report(Finding{Pos: t.Pos, Message: msg, Related: rel, Fix: fix})
+			}
+		}
+	}
+}
+
+// dnsFix is the snippet that makes nginx re-resolve t: server ... resolve in a zoned
+// upstream for nginx ≥ 1.27.3, else a variable in proxy_pass with a resolver. The
+// resolver's address is the user's choice: the fix is never written.
+func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+	port, scheme := t.Port, "http"
+	if port == "443" {
+		scheme = "https"
+	}
+	newer := h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3")
+	var f *Fix
+	if be.Kind == parsers.BackendNginxUpstream && newer {
+		f = &Fix{Description: "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}",
+			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
+	} else {
+		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
+			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\nproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, scheme, port)}
+	}
+	f.snippetOnly()
+	return f
+}
+
+func init() {
+	Register(upstreamDNSResolvedOnce)
+}

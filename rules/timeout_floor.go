@@ -1,0 +1,130 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+var readTimeoutTooShort = &Rule{
+	ID:       "read-timeout-too-short",
+	Category: Timeout,
+	Severity: Warning,
+	Summary:  "A proxy's read timeout is so short that ordinary slow responses get 504, and no budget says the route is that fast",
+	Formats:  []string{"nginx", "caddy", "terraform", "k8s"},
+	Doc: `# read-timeout-too-short
+
+` + "`read-timeout-below-budget`" + ` needs a handler budget in ` + "`.no502.yaml`" + `; this rule needs none.
+It reports a read timeout written so short that no ordinary app answers every request
+within it: nginx ` + "`proxy_read_timeout`" + ` (and ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `,
+` + "`scgi_read_timeout`" + `, ` + "`grpc_read_timeout`" + `), Caddy ` + "`response_header_timeout`" + `, an ALB's
+` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, below ` + "`min_read_timeout`" + ` (default **5s**).
+
+Any response slower than that, a slow query, a cold start after a deploy or a scale-up, a
+garbage-collection pause, a cache miss, gets **504 Gateway Timeout** while the app keeps
+working on it. Behind nginx with several upstream servers it is worse: a timed-out GET is
+retried on the next server (` + "`proxy_next_upstream`" + ` default ` + "`error timeout`" + `) and every
+timeout counts toward ` + "`max_fails`" + ` (default 1 in 10s), so a few slow requests mark every
+server unavailable and clients get **502** ("no live upstreams") even for fast pages.
+
+It stays quiet when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
+compares them: a budget of 2s says the route is that fast), on health-check paths, where a
+short timeout is the point, and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
+` + "`.no502.yaml`" + ` to move the floor (` + "`0s`" + ` turns the check off, as does ` + "`rules: {read-timeout-too-short: off}`" + `).
+
+## Fix
+
+Raise the timeout to what the slowest legitimate request needs (the products' defaults are
+60s), or declare the route's budget in ` + "`.no502.yaml`" + ` if its handlers really always answer
+that fast. The value is the app's, so the fix is a snippet.
+
+## Sources
+
+- nginx proxy_read_timeout default 60s: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
+  fastcgi_read_timeout: https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_read_timeout
+- timeouts count toward max_fails, and proxy_next_upstream retries on timeout by default:
+  https://nginx.org/en/docs/http/ngx_http_upstream_module.html#max_fails,
+  https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream
+- ALB idle timeout default 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
+- Cold starts take seconds: AWS Lambda "from under 100 ms to over 1 second" and more for
+  Java without SnapStart: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html,
+  https://aws.amazon.com/blogs/compute/operating-lambda-performance-optimization-part-1/
+- Platform request timeouts sit far above 5s: Heroku 30s (https://devcenter.heroku.com/articles/request-timeout),
+  Cloud Run 300s default (https://cloud.google.com/run/docs/configuring/request-timeout)
+`,
+	Run: runReadTimeoutTooShort,
+}
+
+func runReadTimeoutTooShort(p *Pass) {
+	floor := p.Config.MinReadTimeout.Value
+	if !p.Config.MinReadTimeout.Known() || floor <= 0 {
+		return
+	}
+	done := map[string]bool{}
+	for _, h := range p.Model.Hops {
+		for _, r := range h.Routes {
+			rt := r.ReadTimeout
+			if r.Respond != nil || !rt.Explicit() || rt.Value <= 0 || rt.Value >= floor {
+				continue
+			}
+			if healthRoute(r) || upgrades(r) {
+				continue
+			}
+			if _, ok := p.Config.Budget(r); ok {
+				continue // read-timeout-below-budget compares it with the declared budget
+			}
+			pos := routePos(h, r, rt)
+			key := fmt.Sprintf("%s:%d:%d", pos.File, pos.Offset, pos.Line)
+			if done[key] {
+				continue // one ALB idle_timeout serves all its listener rules
+			}
+			done[key] = true
+			name := routeReadTimeoutName(h, r)
+			worse := ""
+			if b := r.Backend; h.Kind == parsers.HopNginx && b != nil && len(activeTargets(b)) >= 2 && retriesOnTimeout(r) {
+				worse = fmt.Sprintf(" With %d upstream servers it gets worse: a timed-out GET is retried on the next one and each timeout counts toward max_fails, so a few slow requests mark every server unavailable and clients get 502 (no live upstreams).", len(activeTargets(b)))
+			}
+			def := "the default is 60s"
+			if h.Kind == parsers.HopCaddy {
+				def = "Caddy's default is no limit"
+			}
+			what := "route " + r.Path
+			if r.Path == "" {
+				what = "this route"
+			}
+			fix := p.readTimeoutFix(h, r, 60*time.Second, "above the slowest legitimate request; declare a budget in .no502.yaml for a tighter one")
+			if fix != nil {
+				fix.snippetOnly()
+			}
+			msg := fmt.Sprintf("%s: any response slower than %s, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s No handler budget in .no502.yaml covers %s: raise %s to what the slowest legitimate request needs (%s), or declare the route's budget (routes:) if its handlers always answer within %s. The floor is min_read_timeout (%s).",
+				describe(name, rt), parsers.Seconds(rt.Value), product(h), worse, what, name, def, parsers.Seconds(rt.Value), p.Config.MinReadTimeout.Describe())
+			rel := origin(nil, rt, pos, "value set here")
+			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
+		}
+	}
+}
+
+// healthRoute reports whether a route serves health checks, where a short timeout is the
+// point: a health path (/healthz), or a location named for them (NGINX Plus's
+// location @healthcheck { health_check; }, /showhealthcheck).
+func healthRoute(r *parsers.Route) bool {
+	if r.PathKind == parsers.PathRegex {
+		return false
+	}
+	path := strings.TrimPrefix(r.Path, "@")
+	return looksLikeHealth(path) || strings.Contains(strings.ToLower(path), "health")
+}
+
+// retriesOnTimeout reports whether nginx passes a timed-out request to the next server
+// (proxy_next_upstream includes timeout, as its default error timeout does).
+func retriesOnTimeout(r *parsers.Route) bool {
+	c := r.Retry.Conditions
+	return c.Known() && slices.Contains(c.Value, "timeout")
+}
+
+func init() {
+	Register(readTimeoutTooShort)
+}
