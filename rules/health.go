@@ -28,7 +28,8 @@ Without them, the dead server keeps receiving its share of requests, and each of
 
 - nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
   ignores max_fails (there is nowhere else to go), so that is not reported.
-- Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `.
+- Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `. In Caddy's JSON config
+  they are the reverse_proxy handler's ` + "`health_checks.active.uri`" + ` and ` + "`health_checks.passive.fail_duration`" + `.
 
 ## Fix
 
@@ -151,6 +152,7 @@ the client never notices; without them, the client gets **502**.
   safe for payments and webhooks. ` + "`proxy_next_upstream off`" + ` turns them off.
 - Caddy does not retry by default (` + "`lb_try_duration`" + ` 0, ` + "`lb_retries`" + ` 0). When enabled it
   retries dial errors for every method, and only GET after the request was sent.
+  In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on.
@@ -215,6 +217,7 @@ var healthAnsweredByProxy = &Rule{
 from the proxy. A load balancer, Kubernetes probe or uptime check pointed at that path sees
 200 as long as the proxy process runs, even when every app behind it is down: the proxy
 stays in rotation and every real request gets a **502**.
+In Caddy's JSON config the same answer is a ` + "`static_response`" + ` handler on a health path.
 
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
