@@ -78,6 +78,9 @@ func (p *Pass) caddyDirective(pos parsers.Pos) string {
 
 // caddyProxyFix sets subdirectives of the reverse_proxy at pos.
 func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) *Fix {
+	if fix, isJSON := caddyJSONProxyFix(p, pos, desc, subs...); isJSON {
+		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
+	}
 	_, cf := p.caddyFile(pos)
 	if cf == nil {
 		return nil
