@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
 )
 
 // detect is the format discovery gives path with content src ("" when skipped).
@@ -93,8 +94,9 @@ func TestCaddyByContentCorpus(t *testing.T) {
 					recognised++
 				}
 			case "caddy-json":
-				if strings.HasSuffix(base, ".json") && got != parsers.FormatCaddy && strings.Contains(string(src), `"http"`) {
-					t.Logf("Caddy JSON not recognised: %s", base)
+				// Layer4-only configs (caddy-l4) mention "http" only as a matcher: not ours.
+				if strings.HasSuffix(base, ".json") && (got == parsers.FormatCaddy) != caddy.IsJSONConfig(src) {
+					t.Errorf("caddy-json/%s: discovered as %q", base, got)
 				}
 			default:
 				if got == parsers.FormatCaddy && byName != parsers.FormatCaddy {
@@ -109,4 +111,46 @@ func TestCaddyByContentCorpus(t *testing.T) {
 		}
 	}
 	t.Logf("content test: %d of %d corpus Caddyfiles recognised without their name; %d other files claimed", recognised, caddyfiles, claimed)
+}
+
+// TestCaddyJSONCorpusLoad lints the corpus's caddy-json directory through discovery:
+// every file that is a Caddy JSON config is read as Caddy and parses without an error;
+// the rest (layer4-only or logging-only configs, the adapter's error texts) are skipped.
+func TestCaddyJSONCorpusLoad(t *testing.T) {
+	dir := "../../../shared/corpus/caddy-json"
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("../shared/corpus is missing")
+		}
+		t.Skip("../shared/corpus is not here")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	configs := 0
+	for _, f := range files {
+		if src, err := os.ReadFile(f); err == nil && strings.HasSuffix(f, ".json") && caddy.IsJSONConfig(src) {
+			configs++
+		}
+	}
+	res, err := Load([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != configs || configs < 200 {
+		t.Errorf("%d files linted, want the %d Caddy JSON configs (of %d files)", res.Files, configs, len(files))
+	}
+	caddyFiles := 0
+	for _, f := range res.Model.Files {
+		if f.Format == parsers.FormatCaddy {
+			caddyFiles++
+		}
+	}
+	if caddyFiles != configs {
+		t.Errorf("%d files read as Caddy, want %d", caddyFiles, configs)
+	}
+	for _, d := range res.Model.Diags {
+		if d.Severity == parsers.Error {
+			t.Errorf("%s", d)
+		}
+	}
+	t.Logf("%d of %d caddy-json files are Caddy JSON configs, all parsed; %d hops", configs, len(files), len(res.Model.Hops))
 }
