@@ -111,6 +111,7 @@ func siteOf(h *parsers.Hop) modelSite {
 func TestJSONDifferential(t *testing.T) {
 	pairs, routes, responds, sites := 0, 0, 0, 0
 	legit := map[string]int{}
+	extra := 0 // routes with health/balancing settings beyond modelProxy's
 	for _, jf := range jsonCorpus(t) {
 		base := strings.TrimSuffix(filepath.Base(jf), ".json")
 		cf := filepath.Join(corpusDir, "caddy", base+".caddyfile")
@@ -131,7 +132,9 @@ func TestJSONDifferential(t *testing.T) {
 		for _, h := range jm.Hops {
 			for _, r := range h.Routes {
 				if r.Backend != nil {
-					want = append(want, modelProxy(r))
+					jp := modelProxy(r)
+					jp.route = r
+					want = append(want, jp)
 				}
 			}
 		}
@@ -162,6 +165,13 @@ func TestJSONDifferential(t *testing.T) {
 				routes++
 				if !reflect.DeepEqual(match.settings, got.settings) || match.uri != got.uri {
 					t.Errorf("%s: %s: settings differ: Caddyfile %v uri=%q, JSON %v uri=%q", base, r.Pos, got.settings, got.uri, match.settings, match.uri)
+				}
+				fe, je := extraSettings(r), extraSettings(match.route)
+				if len(fe) > 0 {
+					extra++
+				}
+				if !reflect.DeepEqual(fe, je) {
+					t.Errorf("%s: %s: health/balancing settings differ: Caddyfile %v, JSON %v", base, r.Pos, fe, je)
 				}
 			}
 		}
@@ -200,7 +210,7 @@ func TestJSONDifferential(t *testing.T) {
 			responds += len(fs.responds)
 		}
 	}
-	t.Logf("%d Caddyfile/JSON pairs: %d reverse_proxy routes and %d sites (%d respond routes) agree; legitimate differences: %v", pairs, routes, sites, responds, legit)
+	t.Logf("%d Caddyfile/JSON pairs: %d reverse_proxy routes (%d with health/balancing settings) and %d sites (%d respond routes) agree; legitimate differences: %v", pairs, routes, extra, sites, responds, legit)
 	if pairs == 0 {
 		t.Fatal("no pairs compared")
 	}
@@ -247,4 +257,36 @@ func hasErrors(m *parsers.Model) bool {
 		}
 	}
 	return false
+}
+
+// extraSettings are the route's settings beyond modelProxy's: the selection policy (its
+// name), active health timing and thresholds, passive max_fails, the edge signal.
+func extraSettings(r *parsers.Route) map[string]string {
+	out := map[string]string{}
+	be := r.Backend
+	if be.LBPolicy.Explicit() {
+		out["policy"], _, _ = strings.Cut(be.LBPolicy.Value, " ")
+	}
+	if h := be.Health; h != nil {
+		for k, d := range map[string]parsers.Duration{"interval": h.Interval, "timeout": h.Timeout} {
+			if d.Explicit() {
+				out[k] = d.Value.String()
+			}
+		}
+		for k, n := range map[string]parsers.Setting[int]{"passes": h.HealthyThreshold, "fails": h.UnhealthyThreshold} {
+			if n.Explicit() {
+				out[k] = fmt.Sprint(n.Value)
+			}
+		}
+		if h.Enabled.Known() {
+			out["active"] = fmt.Sprint(h.Enabled.Value)
+		}
+	}
+	if be.Passive.MaxFails.Explicit() {
+		out["max_fails"] = fmt.Sprint(be.Passive.MaxFails.Value)
+	}
+	if r.Hop.Edge.Known() {
+		out["edge"] = r.Hop.Edge.Value
+	}
+	return out
 }
