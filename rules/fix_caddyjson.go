@@ -22,7 +22,7 @@ func caddyJSONProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subd
 	if !ok {
 		return nil, true
 	}
-	fix = &Fix{Description: desc + " (the reverse_proxy handler of the JSON config, as it would read)", Snippet: snippet}
+	fix = &Fix{Description: desc + "; in the JSON config the reverse_proxy handler would read", Snippet: snippet}
 	fix.snippetOnly()
 	return fix, true
 }
