@@ -10,8 +10,8 @@ import (
 // not say (caddy.conf, proxy.caddy, a file in a caddy/ directory). It is conservative:
 // it needs a site block (an address Caddy accepts, then "{") whose body starts a line with
 // a directive only Caddy has, or a global options block naming Caddy options; and it
-// refuses any file with a line ending in ";" (nginx, and most other configs) or a YAML
-// document marker.
+// refuses any file with a line ending in ";" (nginx, and most other configs), a YAML
+// document marker or a top-level YAML key.
 func LooksLikeCaddyfile(src []byte) bool {
 	depth := 0
 	inSite, found := false, false
@@ -23,7 +23,7 @@ func LooksLikeCaddyfile(src []byte) bool {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if strings.HasSuffix(line, ";") || line == "---" {
+		if strings.HasSuffix(line, ";") || line == "---" || depth == 0 && yamlKey.MatchString(line) {
 			return false
 		}
 		if depth == 0 {
@@ -43,6 +43,9 @@ func LooksLikeCaddyfile(src []byte) bool {
 	}
 	return found
 }
+
+// yamlKey is a YAML mapping key at the top level ("data:", "kind: Service").
+var yamlKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:(?:\s|$)`)
 
 // caddyOnly are directives and global options no other common config format starts a
 // line with inside a block.

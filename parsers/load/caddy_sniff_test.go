@@ -43,6 +43,11 @@ func TestCaddyByContent(t *testing.T) {
 		{"Caddyfile.prod", site, "caddy"}, // by name
 		{"caddy.conf", site, "caddy"},
 		{"proxy.caddy", site, "caddy"},
+		{"CaddyfileConfig", site, "caddy"},
+		{"caddyfile-dev", site, "caddy"},
+		{"Caddyfile-notes", "TODO: move example.com to the new host\n", ""},
+		{"caddyfile-cm.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  Caddyfile: |\n    example.com {\n      reverse_proxy app:8080\n    }\n", "k8s"},
+		{"caddy/cm", "data:\n  Caddyfile: |\n    example.com {\n      reverse_proxy app:8080\n    }\n", ""},
 		{"caddy/sites", ":8080 {\n\tfile_server\n}\n", "caddy"},
 		{"caddy/main", "{\n\temail ops@example.com\n\tgrace_period 10s\n}\n\nhttps://a.example.com, b.example.com {\n\tencode gzip\n}\n", "caddy"},
 		{"proxy.caddy", "{$SITE:localhost} {\n\trespond \"ok\"\n}\n", "caddy"},

@@ -56,6 +56,9 @@ func formatByName(path string) (format string, sniff bool) {
 		return parsers.FormatCompose, false
 	case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".json"):
 		return parsers.FormatK8s, true
+	case strings.HasPrefix(lower, "caddyfile"):
+		// Caddyfile-dev, CaddyfileConfig: by their content.
+		return parsers.FormatCaddy, true
 	}
 	// Files in the directories nginx packages use hold nginx config whatever their name.
 	switch filepath.Base(filepath.Dir(path)) {
