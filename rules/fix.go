@@ -130,8 +130,8 @@ type syntaxTrees struct {
 // in a ConfigMap: positions are in that text) and its syntax tree.
 func (p *Pass) caddyFile(pos parsers.Pos) (*parsers.File, *caddy.File) {
 	f := p.Model.File(pos.File)
-	if f == nil || f.Format != parsers.FormatCaddy {
-		return nil, nil
+	if f == nil || f.Format != parsers.FormatCaddy || caddy.IsJSONConfig(f.Src) {
+		return nil, nil // JSON configs are not edited (fix_caddyjson.go)
 	}
 	t := caddyTreesFact.Of(p)
 	t.mu.Lock()

@@ -78,6 +78,9 @@ func (p *Pass) caddyDirective(pos parsers.Pos) string {
 
 // caddyProxyFix sets subdirectives of the reverse_proxy at pos.
 func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) *Fix {
+	if fix, isJSON := caddyJSONProxyFix(p, pos, desc, subs...); isJSON {
+		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
+	}
 	_, cf := p.caddyFile(pos)
 	if cf == nil {
 		return nil
@@ -206,6 +209,9 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 	if h == nil {
 		return nil
 	}
+	if fix, isJSON := caddyJSONShutdownFix(p, h, grace); isJSON {
+		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
+	}
 	cf, global := caddyGlobal(p, h)
 	if cf == nil {
 		return nil
@@ -239,6 +245,9 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 // idle in the global options): the idle line where one is written, else in the global
 // options block, creating the blocks it needs.
 func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix {
+	if fix, isJSON := caddyJSONIdleFix(p, h, want); isJSON {
+		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
+	}
 	v := parsers.FormatDuration(want)
 	desc := "keep idle client connections open " + v + " in Caddy (servers > timeouts > idle)"
 	line := "idle " + v + " # " + note

@@ -31,7 +31,8 @@ Without them, the dead server keeps receiving its share of requests, and each of
 - nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
   ignores max_fails (there is nowhere else to go), so that is not reported.
 - Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
-  retries. With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
+  retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
+  ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
   upstream is retried on another: slower, but not a 502, so it is not reported.
 - Upstreams that are the proxy's own listeners (a site proxying to other sites of the same
   Caddyfile, nginx to its own ` + "`listen`" + `) are internal hops, not apps, and are not counted.
@@ -201,6 +202,7 @@ the client never notices; without them, the client gets **502**.
   safe for payments and webhooks. ` + "`proxy_next_upstream off`" + ` turns them off.
 - Caddy does not retry by default (` + "`lb_try_duration`" + ` 0, ` + "`lb_retries`" + ` 0). When enabled it
   retries dial errors for every method, and only GET after the request was sent.
+  In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on.
@@ -275,6 +277,7 @@ var healthAnsweredByProxy = &Rule{
 from the proxy. A check that decides where traffic goes and is pointed at that path sees
 200 as long as the proxy process runs, even when every app behind it is down: the proxy
 stays in rotation and every real request gets a **502**.
+In Caddy's JSON config the same answer is a ` + "`static_response`" + ` handler on a health path.
 
 Reported only when the run shows such a check: the health check of a load balancer whose
 targets are the proxy (an ALB target group, an ALB Ingress, a ` + "`chain:`" + ` in .no502.yaml), or

@@ -24,6 +24,8 @@ A proxy waits a bounded time for the upstream's response: nginx ` + "`proxy_read
 (default 60, unitless seconds). When the app takes longer than that to answer, the proxy
 gives up and returns **504 Gateway Timeout** (an ALB returns 504 too) while the handler is
 still running, and a client that retries runs the work twice.
+In Caddy's JSON config the timeouts are the reverse_proxy handler's ` + "`transport.response_header_timeout`" + `
+and ` + "`transport.read_timeout`" + ` (nanoseconds or a duration string).
 
 no502 compares each route's effective read timeout (explicit, inherited, or the product's
 default) with the handler budget you declare in ` + "`.no502.yaml`" + `:

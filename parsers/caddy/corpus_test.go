@@ -68,6 +68,7 @@ type jsonProxy struct {
 	uri      string
 	used     bool
 	fastcgi  bool
+	route    *parsers.Route // the JSON model's route (TestJSONDifferential)
 }
 
 // TestCorpusAgreement compares, for every Caddyfile whose adapter output is in

@@ -34,6 +34,10 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	e := newExpander(opts, m)
 	var roots []*srcFile
 	for _, in := range inputs {
+		if isJSONInput(in) {
+			parseJSON(m, in) // Caddy's native JSON config (json.go)
+			continue
+		}
 		if sf := e.addInput(in); sf != nil {
 			roots = append(roots, sf)
 		}

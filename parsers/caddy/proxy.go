@@ -137,56 +137,9 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	}
 	be.Name = strings.Join(names, " ")
 
-	// ReadTimeout: the shorter of response_header_timeout and read_timeout, whichever
-	// are set (both bound how long Caddy waits on the upstream).
-	switch {
-	case respHdr.Known() && readTO.Known() && !respHdr.Unknown && !readTO.Unknown:
-		r.ReadTimeout = respHdr
-		if readTO.Value > 0 && (respHdr.Value == 0 || readTO.Value < respHdr.Value) {
-			r.ReadTimeout = readTO
-		}
-	case respHdr.Known() || respHdr.Unknown:
-		r.ReadTimeout = respHdr
-	case readTO.Known() || readTO.Unknown:
-		r.ReadTimeout = readTO
-	}
-
-	// Retries: none unless lb_try_duration or lb_retries is set and non-zero.
-	r.Retry.Timeout, r.Retry.Tries = tryDur, retries
-	switch {
-	case !tryDur.Known() && !retries.Known() && !tryDur.Unknown && !retries.Unknown:
-		r.Retry.Conditions = parsers.Def([]string{"off"}, defNoRetry)
-	case tryDur.Unknown || retries.Unknown:
-		r.Retry.Conditions = parsers.Setting[[]string]{Unknown: true}
-	case tryDur.Value > 0:
-		r.Retry.Conditions = condition(tryDur)
-	case retries.Value > 0:
-		r.Retry.Conditions = condition(retries)
-	default:
-		// Written, but zero: still no retries.
-		c := condition(tryDur)
-		if !tryDur.Known() {
-			c = condition(retries)
-		}
-		c.Value = []string{"off"}
-		r.Retry.Conditions = c
-	}
-
-	// Passive health checks are on only with fail_duration > 0.
-	switch {
-	case failDur.Unknown:
-		be.Passive.Enabled = parsers.Setting[bool]{Unknown: true}
-	case failDur.Known() && failDur.Value > 0:
-		be.Passive.Enabled = parsers.Setting[bool]{Value: true, Pos: failDur.Pos, Text: failDur.Text, Origin: failDur.Origin}
-		be.Passive.FailTimeout = failDur
-		be.Passive.MaxFails = parsers.Def(1, defMaxFails)
-		if maxFails.Known() || maxFails.Unknown {
-			be.Passive.MaxFails = maxFails
-		}
-	case failDur.Known():
-		be.Passive.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text}
-		be.Passive.FailTimeout = failDur
-	}
+	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
+	r.Retry = retryPolicy(tryDur, retries)
+	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	be.Health = hc
 	r.Backend = be
 	s.hop.Routes = append(s.hop.Routes, r)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/no502/no502/internal/gitdir"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/compose"
 )
 
@@ -47,17 +48,24 @@ func formatByName(path string) (format string, sniff bool) {
 	case lower == "nginx.conf" || strings.HasSuffix(lower, ".nginx") || strings.HasSuffix(lower, ".nginxconf"):
 		return parsers.FormatNginx, false
 	case strings.HasSuffix(lower, ".conf"):
-		return parsers.FormatNginx, true
+		return parsers.FormatNginx, true // or a Caddyfile by its content (caddySniff)
+	case strings.HasSuffix(lower, ".caddy"):
+		return parsers.FormatCaddy, true
 	case compose.IsComposeFile(base):
 		// Before the Kubernetes sniff: a compose file is never a manifest.
 		return parsers.FormatCompose, false
 	case strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".json"):
 		return parsers.FormatK8s, true
+	case strings.HasPrefix(lower, "caddyfile"):
+		// Caddyfile-dev, CaddyfileConfig: by their content.
+		return parsers.FormatCaddy, true
 	}
 	// Files in the directories nginx packages use hold nginx config whatever their name.
 	switch filepath.Base(filepath.Dir(path)) {
 	case "sites-enabled", "sites-available", "conf.d", "snippets":
 		return parsers.FormatNginx, true
+	case "caddy", "Caddy":
+		return parsers.FormatCaddy, true
 	}
 	return "", false
 }
@@ -75,8 +83,24 @@ func sniff(format string, path string, src []byte) bool {
 		return nginxLooking.Match(src)
 	case parsers.FormatK8s:
 		return k8sLooking(path, src)
+	case parsers.FormatCaddy:
+		return caddy.LooksLikeCaddyfile(src)
 	}
 	return true
+}
+
+// caddySniff picks Caddy for a file its name gave another format that needs a look at
+// the content: a .json file holding Caddy's JSON config (apps.http at the top level;
+// checked before the Kubernetes sniff, which only looks for "apiVersion" and "kind"
+// anywhere), or a .conf file that is no nginx config but a Caddyfile (caddy.conf).
+func caddySniff(format, path string, src []byte) bool {
+	switch {
+	case format == parsers.FormatK8s && strings.HasSuffix(strings.ToLower(path), ".json"):
+		return caddy.IsJSONConfig(src)
+	case format == parsers.FormatNginx && strings.HasSuffix(strings.ToLower(path), ".conf"):
+		return !nginxLooking.Match(src) && caddy.LooksLikeCaddyfile(src)
+	}
+	return false
 }
 
 // gitignoreStack holds the .gitignore patterns that apply to a directory.

@@ -150,7 +150,10 @@ func Load(paths []string, opts Options) (*Result, error) {
 			results[i] = readResult{diag: diag}
 			return
 		}
-		if _, needSniff := formatByName(c.abs); needSniff && !sniff(c.format, c.abs, src) {
+		_, needSniff := formatByName(c.abs)
+		if needSniff && caddySniff(c.format, c.abs, src) {
+			w.out[i].format = parsers.FormatCaddy
+		} else if needSniff && !sniff(c.format, c.abs, src) {
 			if c.explicit && c.format == parsers.FormatK8s && composeLooking(src) {
 				w.out[i].format = parsers.FormatCompose // see composeLooking
 			} else {

@@ -3,12 +3,15 @@
 // does with `// want`. A comment `# want "rule-id"` (or `// want "rule-id"` in HCL) at the
 // end of a line expects a finding of that rule on that line; `want "a" "b"` expects
 // two. `want "error"` expects a parse error. Every finding must be wanted and every want
-// must be found.
+// must be found. A format with no comments (JSON) lists its wants in a file named
+// want.txt beside it instead: lines `caddy.json:12 want "rule-id"` (see wantFile).
 package rulestest
 
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -54,6 +57,9 @@ func Run(t *testing.T, dir string) []rules.Finding {
 				want[k] = append(want[k], q[1])
 			}
 		}
+	}
+	for k, ids := range wantFile(t, dir) {
+		want[k] = append(want[k], ids...)
 	}
 	got := map[string][]string{}
 	msgs := map[string][]string{}
@@ -103,4 +109,32 @@ func count(ids []string) map[string]int {
 		m[id]++
 	}
 	return m
+}
+
+var wantLine = regexp.MustCompile(`^(\S+:\d+)\s+want((?:\s+"[^"]+")+)\s*$`)
+
+// wantFile reads dir/want.txt, the wants of files that cannot hold comments: one
+// `path:line want "rule-id" ...` per line, path relative to dir; blank lines and lines
+// starting with # are skipped.
+func wantFile(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "want.txt"))
+	if err != nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for i, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		mm := wantLine.FindStringSubmatch(line)
+		if mm == nil {
+			t.Fatalf("%s/want.txt:%d: want `path:line want \"rule-id\"`, got %q", dir, i+1, line)
+		}
+		for _, q := range quoted.FindAllStringSubmatch(mm[2], -1) {
+			out[mm[1]] = append(out[mm[1]], q[1])
+		}
+	}
+	return out
 }

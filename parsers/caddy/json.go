@@ -1,0 +1,659 @@
+package caddy
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Caddy's native configuration is JSON (what the admin API and `caddy adapt` speak). A
+// Caddyfile is adapted to it; this file reads the JSON into the same model the Caddyfile
+// builder makes (site.go, proxy.go), so every Caddy rule applies to both. The JSON names
+// Caddy's modules: apps.http.servers.<name>.routes[].handle[] with handlers
+// reverse_proxy, subroute, static_response, file_server, rewrite, ...
+
+// IsJSONConfig reports, cheaply and before any parse, whether src is a Caddy JSON config:
+// a JSON object whose top level has an "apps" key holding an "http" app. Kubernetes
+// manifests (apiVersion/kind) and Terraform JSON (resource, module, ...) have neither.
+func IsJSONConfig(src []byte) bool {
+	s := bytes.TrimLeft(src, " \t\r\n\ufeff")
+	if len(s) == 0 || s[0] != '{' {
+		return false
+	}
+	if !bytes.Contains(src, []byte(`"apps"`)) || !bytes.Contains(src, []byte(`"http"`)) {
+		return false
+	}
+	// The keys must sit at the right levels: read the document (Caddy configs are small)
+	// and look.
+	root, _, err := readJSON(src)
+	if err != nil {
+		// A broken file that says "apps" at the top is still meant for Caddy: parse it
+		// so the syntax error is reported.
+		return topLevelKey(s, "apps")
+	}
+	return root.get("apps").get("http") != nil
+}
+
+// topLevelKey reports whether key appears as a key at depth 1 of the object in s, read
+// up to the first syntax error.
+func topLevelKey(s []byte, key string) bool {
+	depth, inStr := 0, false
+	want := `"` + key + `"`
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inStr:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			if depth == 1 && bytes.HasPrefix(s[i:], []byte(want)) {
+				rest := bytes.TrimLeft(s[i+len(want):], " \t\r\n")
+				if len(rest) > 0 && rest[0] == ':' {
+					return true
+				}
+			}
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// isJSONInput tells a JSON input from a Caddyfile handed to Parse.
+func isJSONInput(in parsers.Input) bool {
+	return strings.HasSuffix(strings.ToLower(in.Path), ".json") || IsJSONConfig(in.Src)
+}
+
+// parseJSON reads one Caddy JSON config into m.
+func parseJSON(m *parsers.Model, in parsers.Input) {
+	m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatCaddy, Src: in.Src})
+	li := newLineIndex(in.Path, in.Src)
+	if bad := binaryOffset(in.Src); bad >= 0 {
+		m.Diags = append(m.Diags, parsers.Errorf(parsers.CharAt(in.Path, in.Src, bad), "binary or non-UTF-8 file"))
+		return
+	}
+	root, at, err := readJSON(in.Src)
+	if err != nil {
+		m.Diags = append(m.Diags, parsers.Errorf(li.span(at, min(at+1, len(in.Src))), "%v", err))
+		return
+	}
+	httpApp := root.get("apps").get("http")
+	if httpApp == nil {
+		return
+	}
+	b := &jsonBuilder{m: m, li: li}
+	grace := parsers.Def(time.Duration(0), defGrace)
+	if mb := httpApp.member("grace_period"); mb != nil {
+		grace = b.duration(mb)
+	}
+	delay := parsers.Def(time.Duration(0), defDelay)
+	if mb := httpApp.member("shutdown_delay"); mb != nil {
+		delay = b.duration(mb)
+	}
+	servers := httpApp.get("servers")
+	if servers == nil {
+		return
+	}
+	for i := range servers.fields() {
+		b.server(&servers.members[i], grace, delay)
+	}
+}
+
+// jsonBuilder turns one Caddy JSON config into hops.
+type jsonBuilder struct {
+	m  *parsers.Model
+	li *lineIndex
+}
+
+// memberPos is the span of a member, its key through its value.
+func (b *jsonBuilder) memberPos(mb *jsonMember) parsers.Pos {
+	return b.li.span(mb.keyStart, mb.val.end)
+}
+
+// memberText is a member as written, for messages: `"read_timeout": "30s"`. A number of
+// nanoseconds gets its duration in words: `"dial_timeout": 3000000000 (3s)`.
+func (b *jsonBuilder) memberText(mb *jsonMember) string {
+	raw := string(b.li.src[mb.val.start:mb.val.end])
+	if mb.val.kind == jsonObject || mb.val.kind == jsonArray {
+		raw = compactJSON(raw)
+	}
+	return strconv.Quote(mb.key) + ": " + raw
+}
+
+// compactJSON shortens a written object or array for a message.
+func compactJSON(raw string) string {
+	var buf bytes.Buffer
+	inStr := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inStr:
+			buf.WriteByte(c)
+			if c == '\\' && i+1 < len(raw) {
+				i++
+				buf.WriteByte(raw[i])
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+			buf.WriteByte(c)
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			buf.WriteByte(c)
+		}
+	}
+	s := buf.String()
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func jsonSet[T any](b *jsonBuilder, v T, mb *jsonMember) parsers.Setting[T] {
+	return parsers.Set(v, b.memberPos(mb), b.memberText(mb))
+}
+
+func jsonUnknown[T any](b *jsonBuilder, mb *jsonMember) parsers.Setting[T] {
+	s := jsonSet(b, *new(T), mb)
+	s.Unknown = true
+	return s
+}
+
+// duration reads a Caddy duration: an integer of nanoseconds or a duration string
+// ("30s", "1d"), as caddy.Duration's UnmarshalJSON accepts.
+func (b *jsonBuilder) duration(mb *jsonMember) parsers.Duration {
+	switch mb.val.kind {
+	case jsonNumber:
+		n, err := strconv.ParseInt(mb.val.str, 10, 64)
+		if err != nil || n < 0 {
+			return jsonUnknown[time.Duration](b, mb)
+		}
+		s := jsonSet(b, time.Duration(n), mb)
+		s.Text += " (" + parsers.FormatDuration(time.Duration(n)) + ")"
+		return s
+	case jsonString:
+		v, ok := envValue(mb.val.str)
+		if !ok {
+			return jsonUnknown[time.Duration](b, mb)
+		}
+		d, ok := parseDuration(v)
+		if !ok {
+			return jsonUnknown[time.Duration](b, mb)
+		}
+		return jsonSet(b, d, mb)
+	}
+	return jsonUnknown[time.Duration](b, mb)
+}
+
+// integer reads an integer setting (a number, or a string holding one).
+func (b *jsonBuilder) integer(mb *jsonMember) parsers.Setting[int] {
+	s := mb.val.str
+	if mb.val.kind == jsonString {
+		var ok bool
+		if s, ok = envValue(s); !ok {
+			return jsonUnknown[int](b, mb)
+		}
+	} else if mb.val.kind != jsonNumber {
+		return jsonUnknown[int](b, mb)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return jsonUnknown[int](b, mb)
+	}
+	return jsonSet(b, n, mb)
+}
+
+// server models one apps.http.servers entry: a hop per site (a top-level route matching
+// hosts, as the adapter writes each Caddyfile site block) and one for the routes that
+// match no host, named by the server's listeners.
+func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
+	s := srv.val
+	idle := parsers.Def(5*time.Minute, defIdle)
+	if mb := s.member("idle_timeout"); mb != nil {
+		idle = b.duration(mb)
+	}
+	edge := b.serverEdge(s)
+	listen := s.get("listen").strings()
+	newHop := func(name string, pos, block parsers.Pos) *parsers.Hop {
+		return &parsers.Hop{
+			Kind:              parsers.HopCaddy,
+			Format:            parsers.FormatCaddy,
+			Name:              name,
+			Pos:               pos,
+			Block:             block,
+			ShutdownTimeout:   grace,
+			ShutdownDelay:     delay,
+			Edge:              edge,
+			ClientIdleTimeout: idle,
+		}
+	}
+	var anyHost *parsers.Hop // the routes that match no host
+	var hops []*parsers.Hop
+	routes := s.get("routes")
+	if routes == nil {
+		return
+	}
+	strip := ""
+	for _, r := range routes.list() {
+		hosts, hostVal := routeHosts(r)
+		var h *parsers.Hop
+		if len(hosts) > 0 {
+			h = newHop(strings.Join(hosts, ", "), b.li.span(hostVal.start, hostVal.end), b.li.span(r.start, r.end))
+			hops = append(hops, h)
+		} else {
+			if anyHost == nil {
+				name := strings.Join(listen, ", ")
+				if name == "" {
+					name = srv.key
+				}
+				anyHost = newHop(name, b.li.span(srv.keyStart, srv.keyStart+len(strconv.Quote(srv.key))), b.li.span(s.start, s.end))
+				hops = append(hops, anyHost)
+			}
+			h = anyHost
+		}
+		w := &jsonWalker{b: b, hop: h}
+		strip = w.route(r, pathCtx{path: "/", kind: parsers.PathPrefix, strip: strip}, true)
+	}
+	// Every site is a hop, even one with no route the model follows (file_server,
+	// redirects), as a Caddyfile site block is.
+	b.m.Hops = append(b.m.Hops, hops...)
+}
+
+// routeHosts returns the hosts a route's matcher sets name, and the first host list.
+func routeHosts(r *jsonValue) ([]string, *jsonValue) {
+	match := r.get("match")
+	if match == nil {
+		return nil, nil
+	}
+	var hosts []string
+	var first *jsonValue
+	for _, set := range match.list() {
+		if hv := set.get("host"); hv != nil {
+			if first == nil {
+				first = hv
+			}
+			hosts = append(hosts, hv.strings()...)
+		}
+	}
+	return hosts, first
+}
+
+// serverEdge finds a Cloudflare signal in a server's options: trusted_proxies from the
+// cloudflare module or listing Cloudflare's ranges, client_ip_headers naming
+// Cf-Connecting-Ip.
+func (b *jsonBuilder) serverEdge(s *jsonValue) parsers.Setting[string] {
+	if mb := s.member("trusted_proxies"); mb != nil {
+		tp := mb.val
+		if tp.get("source").text() == "cloudflare" {
+			return jsonSet(b, "cloudflare", mb)
+		}
+		for _, r := range tp.get("ranges").strings() {
+			if isCloudflareRange(r) {
+				return jsonSet(b, "cloudflare", mb)
+			}
+		}
+	}
+	if mb := s.member("client_ip_headers"); mb != nil {
+		for _, h := range mb.val.strings() {
+			if strings.EqualFold(h, "Cf-Connecting-Ip") {
+				return jsonSet(b, "cloudflare", mb)
+			}
+		}
+	}
+	return parsers.Setting[string]{}
+}
+
+// jsonWalker walks the routes of one hop.
+type jsonWalker struct {
+	b   *jsonBuilder
+	hop *parsers.Hop
+}
+
+// route models one route under ctx. It returns the path prefix stripped for the routes
+// after it in the same list: handle_path adapts to a subroute whose first route, with no
+// matcher, strips the prefix for the routes that follow.
+func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
+	if r == nil || r.kind != jsonObject {
+		return ctx.strip
+	}
+	outerStrip := ctx.strip
+	matched := false
+	if m := r.get("match"); m != nil {
+		matched = true
+		ctx = combine(ctx, matchPath(m, ctx.strip, top))
+	}
+	for _, h := range r.get("handle").list() {
+		switch h.get("handler").text() {
+		case "subroute":
+			strip := ctx.strip
+			for _, sr := range h.get("routes").list() {
+				strip = w.route(sr, pathCtx{path: ctx.path, kind: ctx.kind, strip: strip}, false)
+			}
+		case "rewrite":
+			if sp := h.get("strip_path_prefix").text(); sp != "" {
+				ctx.strip += sp
+			}
+		case "reverse_proxy":
+			w.reverseProxy(h, ctx)
+		case "static_response":
+			w.respond(h, ctx)
+		}
+	}
+	if matched {
+		return outerStrip
+	}
+	return ctx.strip
+}
+
+// matchPath reads a route's matcher sets as the paths they select: one set whose only
+// conditions are one path value and, on a top-level route, host (the site's addresses,
+// which do not narrow paths); anything else (several sets, several paths, other
+// matchers, a host matcher inside a site) is "regex", as for a Caddyfile matcher.
+func matchPath(m *jsonValue, strip string, top bool) pathCtx {
+	if len(m.list()) != 1 || m.list()[0].kind != jsonObject {
+		return pathCtx{kind: parsers.PathRegex}
+	}
+	var paths []string
+	for _, mb := range m.list()[0].fields() {
+		switch mb.key {
+		case "host":
+			if !top {
+				return pathCtx{kind: parsers.PathRegex}
+			}
+		case "path":
+			paths = mb.val.strings()
+			if len(paths) != 1 {
+				return pathCtx{kind: parsers.PathRegex}
+			}
+		default:
+			return pathCtx{kind: parsers.PathRegex}
+		}
+	}
+	if paths == nil {
+		return pathCtx{path: "/", kind: parsers.PathPrefix}
+	}
+	p := pathOf(paths[0])
+	if strip != "" && p.kind != parsers.PathRegex {
+		p.path = strip + p.path
+	}
+	return p
+}
+
+// handlerPos is the position of a handler: its "handler" member, else the object.
+func (w *jsonWalker) handlerPos(h *jsonValue) parsers.Pos {
+	if mb := h.member("handler"); mb != nil {
+		return w.b.memberPos(mb)
+	}
+	return w.b.li.span(h.start, h.end)
+}
+
+// respond models a static_response handler as a route the hop answers itself.
+func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx) {
+	if ab := h.get("abort"); ab != nil && ab.str == "true" || h.get("headers").get("Location") != nil {
+		// abort and redir adapt to static_response; neither is a response the hop
+		// serves in place of the app (the Caddyfile model skips them too).
+		return
+	}
+	pos := w.handlerPos(h)
+	status := parsers.Def(200, defRespond)
+	if mb := h.member("status_code"); mb != nil {
+		status = w.b.integer(mb)
+	}
+	r := &parsers.Route{
+		Hop:      w.hop,
+		Path:     ctx.path,
+		PathKind: ctx.kind,
+		Pos:      pos,
+		Block:    w.b.li.span(h.start, h.end),
+		Respond:  &parsers.Respond{Status: status, Pos: pos, Text: compactJSON(string(w.b.li.src[h.start:h.end]))},
+	}
+	if r.PathKind == parsers.PathRegex {
+		r.Path = ""
+	}
+	w.hop.Routes = append(w.hop.Routes, r)
+}
+
+// isForwardAuth recognises the reverse_proxy the forward_auth directive adapts to (a GET
+// subrequest whose 2xx answer lets the request through): the Caddyfile model does not
+// count it as a route to the app, and neither does this one.
+func isForwardAuth(h *jsonValue) bool {
+	rw := h.get("rewrite")
+	return rw.get("method").text() == "GET" && rw.get("uri") != nil && h.get("handle_response") != nil
+}
+
+// reverseProxy models one reverse_proxy handler as a route and its backend.
+func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
+	b := w.b
+	tr := h.get("transport")
+	if tr.get("protocol").text() == "fastcgi" {
+		// php_fastcgi adapts to a reverse_proxy with the fastcgi transport; the model
+		// does not follow FastCGI passes (as for the Caddyfile's php_fastcgi).
+		w.hop.OtherPass = true
+		return
+	}
+	if isForwardAuth(h) {
+		return
+	}
+	pos := w.handlerPos(h)
+	block := b.li.span(h.start, h.end)
+	r := &parsers.Route{
+		Hop:            w.hop,
+		Path:           ctx.path,
+		PathKind:       ctx.kind,
+		Pos:            pos,
+		Block:          block,
+		ReadTimeout:    parsers.Def(time.Duration(0), defRespHeader),
+		ConnectTimeout: parsers.Def(3*time.Second, defDial),
+	}
+	if r.PathKind == parsers.PathRegex {
+		r.Path = ""
+	}
+	be := &parsers.Backend{
+		Kind:          parsers.BackendCaddy,
+		Pos:           pos,
+		Block:         block,
+		KeepAliveIdle: parsers.Def(2*time.Minute, defKeepAlive),
+		Passive:       parsers.PassiveHealth{Enabled: parsers.Def(false, defPassiveOff)},
+	}
+	for _, u := range h.get("upstreams").list() {
+		if d := u.get("dial"); d != nil && d.kind == jsonString {
+			be.Targets = append(be.Targets, targets(Token{Text: d.str, Pos: b.li.span(d.start, d.end)})...)
+		}
+	}
+	if h.get("dynamic_upstreams") != nil {
+		be.Targets = nil // from DNS or another source at run time
+	}
+	var names []string
+	for _, t := range be.Targets {
+		names = append(names, t.Address)
+	}
+	be.Name = strings.Join(names, " ")
+
+	// Edge signals on the proxy: trusted_proxies with Cloudflare's ranges, a header
+	// read from Cf-Connecting-Ip.
+	if mb := h.member("trusted_proxies"); mb != nil {
+		for _, c := range mb.val.strings() {
+			if isCloudflareRange(c) {
+				w.hop.Edge = jsonSet(b, "cloudflare", mb)
+			}
+		}
+	}
+	if mb := h.get("headers").get("request"); mb != nil {
+		for _, op := range mb.fields() {
+			for _, hv := range op.val.fields() {
+				for _, v := range hv.val.strings() {
+					if strings.Contains(strings.ToLower(v), "header.cf-connecting-ip}") {
+						w.hop.Edge = jsonSet(b, "cloudflare", &hv)
+					}
+				}
+			}
+		}
+	}
+
+	lb := h.get("load_balancing")
+	if mb := lb.get("selection_policy").member("policy"); mb != nil {
+		be.LBPolicy = jsonSet(b, mb.val.text(), mb)
+	}
+	var tryDur, respHdr, readTO, failDur parsers.Duration
+	var retries, maxFails parsers.Setting[int]
+	if mb := lb.member("try_duration"); mb != nil {
+		tryDur = b.duration(mb)
+	}
+	if mb := lb.member("retries"); mb != nil {
+		retries = b.integer(mb)
+	}
+
+	hc := h.get("health_checks")
+	if am := hc.member("active"); am != nil {
+		a := am.val
+		be.Health = &parsers.HealthCheck{
+			Pos:   b.memberPos(am),
+			Block: block,
+			// Active checks run only with a uri, path or port (CDY-HC:226).
+			Enabled:            parsers.Def(false, "Caddy default: no active health checks without uri, path or port"),
+			Interval:           parsers.Def(30*time.Second, defHealthIntvl),
+			Timeout:            parsers.Def(5*time.Second, defHealthTO),
+			HealthyThreshold:   parsers.Def(1, defHealthPasses),
+			UnhealthyThreshold: parsers.Def(1, defHealthFails),
+		}
+		hcm := be.Health
+		for _, key := range []string{"path", "uri"} { // uri replaces the deprecated path
+			if mb := a.member(key); mb != nil {
+				v, ok := envValue(mb.val.text())
+				hcm.Path = jsonSet(b, v, mb)
+				hcm.Path.Unknown = !ok || mb.val.kind != jsonString
+				hcm.Enabled = jsonSet(b, true, mb)
+			}
+		}
+		if mb := a.member("port"); mb != nil {
+			hcm.Port = jsonSet(b, mb.val.str, mb)
+			hcm.Enabled = jsonSet(b, true, mb)
+		}
+		if mb := a.member("interval"); mb != nil {
+			hcm.Interval = b.duration(mb)
+		}
+		if mb := a.member("timeout"); mb != nil {
+			hcm.Timeout = b.duration(mb)
+		}
+		if mb := a.member("passes"); mb != nil {
+			hcm.HealthyThreshold = b.integer(mb)
+		}
+		if mb := a.member("fails"); mb != nil {
+			hcm.UnhealthyThreshold = b.integer(mb)
+		}
+		if mb := a.member("expect_status"); mb != nil {
+			// A one-digit status is a class: 2 means 2xx.
+			v := mb.val.str
+			if len(v) == 1 {
+				v += "xx"
+			}
+			hcm.Matcher = jsonSet(b, v, mb)
+		}
+	}
+	if p := hc.get("passive"); p != nil {
+		if mb := p.member("fail_duration"); mb != nil {
+			failDur = b.duration(mb)
+		}
+		if mb := p.member("max_fails"); mb != nil {
+			maxFails = b.integer(mb)
+		}
+	}
+
+	if tr != nil {
+		if mb := tr.member("dial_timeout"); mb != nil {
+			r.ConnectTimeout = b.duration(mb)
+		}
+		if mb := tr.member("response_header_timeout"); mb != nil {
+			respHdr = b.duration(mb)
+		}
+		if mb := tr.member("read_timeout"); mb != nil {
+			readTO = b.duration(mb)
+		}
+		if mb := tr.member("write_timeout"); mb != nil {
+			r.SendTimeout = b.duration(mb)
+		}
+		if ka := tr.member("keep_alive"); ka != nil {
+			if en := ka.val.member("enabled"); en != nil && en.val.str == "false" {
+				be.KeepAliveIdle = jsonSet(b, time.Duration(0), en)
+			} else if mb := ka.val.member("idle_timeout"); mb != nil {
+				be.KeepAliveIdle = b.duration(mb)
+			}
+		}
+	}
+
+	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
+	r.Retry = retryPolicy(tryDur, retries)
+	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
+	r.Backend = be
+	w.hop.Routes = append(w.hop.Routes, r)
+	b.m.Backends = append(b.m.Backends, be)
+}
+
+// readWait is how long Caddy waits on the upstream: the shorter of
+// response_header_timeout and read_timeout, whichever are set (def when neither is).
+func readWait(def, respHdr, readTO parsers.Duration) parsers.Duration {
+	switch {
+	case respHdr.Known() && readTO.Known() && !respHdr.Unknown && !readTO.Unknown:
+		if readTO.Value > 0 && (respHdr.Value == 0 || readTO.Value < respHdr.Value) {
+			return readTO
+		}
+		return respHdr
+	case respHdr.Known() || respHdr.Unknown:
+		return respHdr
+	case readTO.Known() || readTO.Unknown:
+		return readTO
+	}
+	return def
+}
+
+// retryPolicy: none unless try_duration or retries is set and non-zero.
+func retryPolicy(tryDur parsers.Duration, retries parsers.Setting[int]) parsers.RetryPolicy {
+	p := parsers.RetryPolicy{Timeout: tryDur, Tries: retries}
+	switch {
+	case !tryDur.Known() && !retries.Known() && !tryDur.Unknown && !retries.Unknown:
+		p.Conditions = parsers.Def([]string{"off"}, defNoRetry)
+	case tryDur.Unknown || retries.Unknown:
+		p.Conditions = parsers.Setting[[]string]{Unknown: true}
+	case tryDur.Value > 0:
+		p.Conditions = condition(tryDur)
+	case retries.Value > 0:
+		p.Conditions = condition(retries)
+	default:
+		c := condition(tryDur)
+		if !tryDur.Known() {
+			c = condition(retries)
+		}
+		c.Value = []string{"off"}
+		p.Conditions = c
+	}
+	return p
+}
+
+// passiveHealth: on only with fail_duration > 0.
+func passiveHealth(p parsers.PassiveHealth, failDur parsers.Duration, maxFails parsers.Setting[int]) parsers.PassiveHealth {
+	switch {
+	case failDur.Unknown:
+		p.Enabled = parsers.Setting[bool]{Unknown: true}
+	case failDur.Known() && failDur.Value > 0:
+		p.Enabled = parsers.Setting[bool]{Value: true, Pos: failDur.Pos, Text: failDur.Text, Origin: failDur.Origin}
+		p.FailTimeout = failDur
+		p.MaxFails = parsers.Def(1, defMaxFails)
+		if maxFails.Known() || maxFails.Unknown {
+			p.MaxFails = maxFails
+		}
+	case failDur.Known():
+		p.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text}
+		p.FailTimeout = failDur
+	}
+	return p
+}

@@ -1,0 +1,186 @@
+package caddy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+const jsonSample = `{
+	"apps": {
+		"http": {
+			"grace_period": "10s",
+			"shutdown_delay": 5000000000,
+			"servers": {
+				"srv0": {
+					"listen": [":443"],
+					"idle_timeout": "2m",
+					"routes": [
+						{
+							"match": [{"host": ["api.example.com"]}],
+							"handle": [
+								{
+									"handler": "subroute",
+									"routes": [
+										{
+											"match": [{"path": ["/v1/*"]}],
+											"handle": [
+												{
+													"handler": "subroute",
+													"routes": [
+														{"handle": [{"handler": "rewrite", "strip_path_prefix": "/v1"}]},
+														{
+															"match": [{"path": ["/hooks/*"]}],
+															"handle": [
+																{
+																	"handler": "reverse_proxy",
+																	"health_checks": {
+																		"active": {"uri": "/healthz", "interval": "10s", "expect_status": 2},
+																		"passive": {"fail_duration": 30000000000, "max_fails": 3}
+																	},
+																	"load_balancing": {"retries": 2, "selection_policy": {"policy": "least_conn"}},
+																	"transport": {
+																		"protocol": "http",
+																		"read_timeout": "90s",
+																		"response_header_timeout": 120000000000,
+																		"dial_timeout": "1s",
+																		"keep_alive": {"enabled": false}
+																	},
+																	"upstreams": [{"dial": "10.0.0.1:8080"}, {"dial": "app:8001-8002"}]
+																}
+															]
+														}
+													]
+												}
+											]
+										},
+										{"match": [{"path": ["/health"]}], "handle": [{"handler": "static_response", "status_code": "204"}]},
+										{"handle": [{"handler": "static_response", "headers": {"Location": ["https://x/"]}, "status_code": 302}]}
+									]
+								}
+							]
+						},
+						{"handle": [{"handler": "reverse_proxy", "transport": {"protocol": "fastcgi"}, "upstreams": [{"dial": "php:9000"}]}]}
+					]
+				}
+			}
+		}
+	}
+}
+`
+
+func TestJSONModel(t *testing.T) {
+	src := []byte(jsonSample)
+	if !IsJSONConfig(src) {
+		t.Fatal("sample not recognised")
+	}
+	m := Parse([]parsers.Input{{Path: "caddy.json", Src: src}}, parsers.Options{})
+	if len(m.Diags) > 0 {
+		t.Fatalf("diags: %v", m.Diags)
+	}
+	if len(m.Hops) != 2 {
+		t.Fatalf("%d hops, want 2 (the site and the listener's host-less routes)", len(m.Hops))
+	}
+	site, other := m.Hops[0], m.Hops[1]
+	if site.Name != "api.example.com" || other.Name != ":443" || !other.OtherPass || len(other.Routes) != 0 {
+		t.Errorf("hops %q %q (other pass %v, %d routes)", site.Name, other.Name, other.OtherPass, len(other.Routes))
+	}
+	cut := func(p parsers.Pos) string { return string(src[p.Offset:p.EndOffset]) }
+	if site.ShutdownTimeout.Value != 10*time.Second || site.ShutdownDelay.Value != 5*time.Second || site.ClientIdleTimeout.Value != 2*time.Minute {
+		t.Errorf("grace %v delay %v idle %v", site.ShutdownTimeout, site.ShutdownDelay, site.ClientIdleTimeout)
+	}
+	if got := cut(site.ShutdownDelay.Pos); got != `"shutdown_delay": 5000000000` {
+		t.Errorf("shutdown_delay position cuts %q", got)
+	}
+	if len(site.Routes) != 2 {
+		t.Fatalf("%d routes, want 2 (proxy and /health; the redirect is no response)", len(site.Routes))
+	}
+	r := site.Routes[0]
+	if r.Path != "/v1/hooks/" || r.PathKind != parsers.PathPrefix {
+		t.Errorf("path %q %s, want /v1/hooks/ prefix (handle_path strip)", r.Path, r.PathKind)
+	}
+	if r.ReadTimeout.Value != 90*time.Second || cut(r.ReadTimeout.Pos) != `"read_timeout": "90s"` {
+		t.Errorf("read wait %v at %q", r.ReadTimeout.Value, cut(r.ReadTimeout.Pos))
+	}
+	if r.ConnectTimeout.Value != time.Second || r.Retry.Tries.Value != 2 || r.Retry.Conditions.Value[0] != `"retries": 2` {
+		t.Errorf("dial %v tries %v conditions %v", r.ConnectTimeout.Value, r.Retry.Tries.Value, r.Retry.Conditions.Value)
+	}
+	be := r.Backend
+	if len(be.Targets) != 3 || !be.Targets[0].IP || be.Targets[2].Port != "8002" || be.LBPolicy.Value != "least_conn" {
+		t.Errorf("targets %v policy %v", be.Name, be.LBPolicy.Value)
+	}
+	if !be.KeepAliveIdle.Explicit() || be.KeepAliveIdle.Value != 0 {
+		t.Errorf("keep_alive enabled false: %v", be.KeepAliveIdle)
+	}
+	if !be.Passive.Enabled.Value || be.Passive.FailTimeout.Value != 30*time.Second || be.Passive.MaxFails.Value != 3 ||
+		be.Passive.FailTimeout.Text != `"fail_duration": 30000000000 (30s)` {
+		t.Errorf("passive %+v", be.Passive)
+	}
+	hc := be.Health
+	if hc == nil || !hc.Enabled.Value || hc.Path.Value != "/healthz" || hc.Interval.Value != 10*time.Second || hc.Matcher.Value != "2xx" {
+		t.Errorf("active %+v", hc)
+	}
+	if !strings.HasPrefix(cut(r.Pos), `"handler": "reverse_proxy"`) {
+		t.Errorf("route position cuts %q", cut(r.Pos))
+	}
+	h := site.Routes[1]
+	if h.Respond == nil || h.Path != "/health" || h.PathKind != parsers.PathExact || h.Respond.Status.Value != 204 {
+		t.Errorf("health route %+v", h)
+	}
+}
+
+func TestJSONDurations(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want time.Duration
+		ok   bool
+	}{
+		{`1500000000`, 1500 * time.Millisecond, true},
+		{`"1.5s"`, 1500 * time.Millisecond, true},
+		{`"1d"`, 24 * time.Hour, true},
+		{`"{$T:30s}"`, 30 * time.Second, true},
+		{`"{$T}"`, 0, false},
+		{`1.5`, 0, false},
+		{`-1`, 0, false},
+		{`true`, 0, false},
+	} {
+		src := []byte(`{"apps": {"http": {"grace_period": ` + c.raw + `}}}`)
+		root, _, err := readJSON(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &jsonBuilder{li: newLineIndex("c.json", src)}
+		d := b.duration(root.get("apps").get("http").member("grace_period"))
+		if d.Known() != c.ok || c.ok && d.Value != c.want {
+			t.Errorf("%s: %v (known %v), want %v (%v)", c.raw, d.Value, d.Known(), c.want, c.ok)
+		}
+	}
+}
+
+func TestJSONSyntaxError(t *testing.T) {
+	src := []byte("{\n  \"apps\": {\"http\": {\"servers\": {,}}}\n}\n")
+	m := Parse([]parsers.Input{{Path: "bad.json", Src: src}}, parsers.Options{})
+	if len(m.Diags) != 1 || m.Diags[0].Pos.Line != 2 || m.Diags[0].Pos.Col != 33 {
+		t.Errorf("diags %v, want one error at 2:33", m.Diags)
+	}
+}
+
+func TestJSONProxySnippet(t *testing.T) {
+	src := []byte(jsonSample)
+	off := strings.LastIndex(jsonSample[:strings.Index(jsonSample, `"health_checks"`)], `"handler"`)
+	if off < 0 {
+		t.Fatal("sample changed")
+	}
+	got, ok := JSONProxySnippet(src, off, Subdirective{Name: "lb_try_duration", Value: "5s"}, Subdirective{Name: "response_header_timeout", Value: "100s", Transport: true})
+	if !ok || !strings.Contains(got, `"try_duration": "5s"`) || !strings.Contains(got, `"response_header_timeout": "100s"`) || !strings.Contains(got, `"retries": 2`) {
+		t.Errorf("snippet (ok %v):\n%s", ok, got)
+	}
+	if _, ok := JSONProxySnippet(src, off+1); ok {
+		t.Error("a snippet for an offset where no handler starts")
+	}
+	if _, ok := JSONProxySnippet(src, off, Subdirective{Name: "unknown_thing", Value: "1"}); ok {
+		t.Error("a snippet for a subdirective with no JSON form")
+	}
+}
