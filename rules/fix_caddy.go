@@ -91,7 +91,11 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if len(e.Edits()) == 0 {
 		return nil
 	}
-	return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	fix := &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	for _, s := range subs {
+		fix.sets = append(fix.sets, s.Name)
+	}
+	return fix
 }
 
 // caddyPoolIdleFix sets how long the reverse_proxy of be keeps idle connections.
@@ -140,7 +144,7 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	} else {
 		e.Replace(d, line)
 	}
-	fix := &Fix{Description: desc, Snippet: e.Snippet(d)}
+	fix := &Fix{Description: desc, Snippet: e.Snippet(d), sets: []string{"reverse_proxy"}}
 	if guessed {
 		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
 		return fix
@@ -226,11 +230,11 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 	description := "Bound Caddy's shutdown: " + strings.Join(desc, "; ")
 	if global == nil {
 		text := "{\n" + caddy.IndentLines(strings.Join(lines, "\n")) + "}\n\n"
-		return &Fix{Description: description, Snippet: text, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+		return &Fix{Description: description, Snippet: text, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}, sets: []string{"grace_period", "shutdown_delay"}}
 	}
 	e := cf.Edit()
 	e.Set(global, lines...)
-	return &Fix{Description: description, Snippet: e.Snippet(global), Edits: e.Edits()}
+	return &Fix{Description: description, Snippet: e.Snippet(global), Edits: e.Edits(), sets: []string{"grace_period", "shutdown_delay"}}
 }
 
 // caddyIdleFix sets how long Caddy keeps idle client connections (servers > timeouts >
@@ -245,7 +249,7 @@ func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix
 			if d := cf.At(int(idle.Pos.Offset)); d != nil && d.Name() == "idle" {
 				e := cf.Edit()
 				e.Replace(d, line)
-				return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+				return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits(), sets: []string{"idle"}}
 			}
 		}
 	}
@@ -256,12 +260,12 @@ func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix
 	}
 	if global == nil {
 		text := snippet + "\n"
-		return &Fix{Description: desc, Snippet: snippet, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}}
+		return &Fix{Description: desc, Snippet: snippet, Edits: []parsers.Edit{{File: cf.Path, Start: 0, End: 0, New: text}}, sets: []string{"idle"}}
 	}
 	e := cf.Edit()
 	e.SetServerTimeout(global, "idle", line)
 	if len(e.Edits()) == 0 {
 		return &Fix{Description: desc, Snippet: snippet}
 	}
-	return &Fix{Description: desc, Snippet: e.Snippet(global), Edits: e.Edits()}
+	return &Fix{Description: desc, Snippet: e.Snippet(global), Edits: e.Edits(), sets: []string{"idle"}}
 }

@@ -40,8 +40,10 @@ func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Targ
 	// The server directive itself when its extent is known (it may share its line with
 	// others: "upstream app { server a max_fails=0; server b; }"), else its line.
 	server := nginx.CountFailures(nginx.DirectiveText(f.Src, t.Pos), "3", "10s")
-	return blockFix("count failures of "+t.Address+" (max_fails=3 fail_timeout=10s)",
+	fix := blockFix("count failures of "+t.Address+" (max_fails=3 fail_timeout=10s)",
 		editBlock(m, b.Block).Set(t.Pos, server))
+	fix.sets = []string{"max_fails", "fail_timeout"} // the server line's parameters, not its address
+	return fix
 }
 
 func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {

@@ -39,6 +39,7 @@ type lintFlags struct {
 	memProfile  string
 	fix         bool
 	diff        bool
+	unsafeFixes bool
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -80,6 +81,7 @@ there is something to fix); 2 on bad usage or a bad config file.`,
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
+	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period)")
 	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff; write nothing (exit 1 when there are some)")
 	// For measuring no502 itself (docs/benchmarks.md); hidden from --help.
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
@@ -189,6 +191,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 		args = []string{"."}
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
+	opts.UnsafeFixes = f.unsafeFixes
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles} {
 		if v < 1 {
 			return opts, nil, usagef("--%s must be at least 1, got %d", name, v)

@@ -140,7 +140,7 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 			}
 		}
 		if f.Fix != nil {
-			fmt.Fprintf(w, "   %s fix: %s\n", pal.blue("="), f.Fix.Description)
+			fmt.Fprintf(w, "   %s fix (%s): %s\n", pal.blue("="), f.Fix.Safety(), f.Fix.Description)
 			bar := pal.blue("|")
 			for rest := strings.TrimRight(f.Fix.Snippet, "\n"); ; {
 				line, more, found := strings.Cut(rest, "\n")
@@ -314,6 +314,7 @@ type jsonRelated struct {
 type jsonFix struct {
 	Description string `json:"description"`
 	Snippet     string `json:"snippet"`
+	Safety      string `json:"safety"`
 }
 
 type jsonError struct {
@@ -364,7 +365,7 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message})
 		}
 		if f.Fix != nil {
-			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet}
+			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety())}
 		}
 		if i > 0 {
 			bw.WriteByte(',')

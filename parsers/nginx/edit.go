@@ -57,6 +57,18 @@ func (b *BlockEdit) Remove(at parsers.Pos) *BlockEdit {
 	return b
 }
 
+// Names lists the directives the edit sets or inserts ("proxy_read_timeout"), in order:
+// the settings a fix built from it names.
+func (b *BlockEdit) Names() []string {
+	var out []string
+	for _, c := range b.changes {
+		if f := strings.Fields(c.line); len(f) > 0 {
+			out = append(out, strings.TrimSuffix(f[0], ";"))
+		}
+	}
+	return out
+}
+
 // Result returns the edits, the corrected block (dedented to column 1) and whether the
 // edits may be written. They may not when a changed directive shares its line with others
 // and its own extent is unknown: replacing the line would take the others with it; the

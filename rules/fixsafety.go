@@ -1,0 +1,157 @@
+package rules
+
+import "github.com/no502/no502/parsers/k8s"
+
+// Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
+type Safety string
+
+// Safety levels.
+const (
+	// FixSafe changes the finding's own setting and nothing else: --fix writes it.
+	FixSafe Safety = "safe"
+	// FixUnsafe changes behaviour a user may rely on (more replicas cost money, a longer
+	// grace period slows deletes): written only with --unsafe-fixes.
+	FixUnsafe Safety = "unsafe"
+	// FixSnippet is never written: it holds a guess (a placeholder, an invented
+	// upstream, a guessed path or port) or needs another change first.
+	FixSnippet Safety = "snippet"
+)
+
+// Safety says whether lint --fix writes the fix.
+func (f *Fix) Safety() Safety {
+	switch {
+	case f == nil || f.manual || len(f.Edits) == 0 && f.patch == nil:
+		return FixSnippet
+	case f.unsafe:
+		return FixUnsafe
+	}
+	return FixSafe
+}
+
+// markUnsafe makes f written only with --unsafe-fixes; it returns f.
+func (f *Fix) markUnsafe() *Fix {
+	if f != nil {
+		f.unsafe = true
+	}
+	return f
+}
+
+// guess makes f a snippet because it holds a value no502 had to guess; why is added to
+// its description. It returns f.
+func (f *Fix) guess(why string) *Fix {
+	if f != nil {
+		f.snippetOnly()
+		f.Description += " (not written: " + why + ")"
+	}
+	return f
+}
+
+// Reject keeps f as a snippet that is not written, saying why: lint --fix calls it for a
+// fix that failed its check (it changed a setting it does not name, broke the file, or
+// did not settle).
+func (f *Fix) Reject(why string) {
+	if f == nil || f.manual {
+		return
+	}
+	f.guess(why)
+}
+
+// Settings names the fields of the model (parsers.Route.ReadTimeout: "ReadTimeout") the
+// fix may change. lint --fix compares the model before and after a round of fixes and
+// writes a fix only when every field that changed in an object the fix edits is one of
+// these. A fix with no named settings (an unused suppression removed) may change none.
+func (f *Fix) Settings() []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range f.sets {
+		out = append(out, settingFields[s]...)
+	}
+	return out
+}
+
+// patchKeys lists every key of a Kubernetes patch, nested ones included.
+func patchKeys(p k8s.Patch, out []string) []string {
+	for _, kv := range p {
+		out = append(out, kv.K)
+		switch v := kv.V.(type) {
+		case k8s.Patch:
+			out = patchKeys(v, out)
+		case []k8s.Patch:
+			for _, it := range v {
+				out = patchKeys(it, out)
+			}
+		}
+	}
+	return out
+}
+
+// settingFields maps a setting as a config writes it (nginx and Caddy directives,
+// Terraform attributes, Kubernetes keys) to the model fields it decides. A key that
+// only places a value (spec, metadata, name) decides none. A setting not listed here
+// may change nothing, so a fix that writes it is never written: add it here.
+var settingFields = map[string][]string{
+	// nginx
+	"proxy_read_timeout":        {"ReadTimeout"},
+	"proxy_connect_timeout":     {"ConnectTimeout"},
+	"proxy_send_timeout":        {"SendTimeout"},
+	"proxy_next_upstream":       {"Retry"},
+	"proxy_next_upstream_tries": {"Retry"},
+	"proxy_http_version":        {"HTTPVersion"},
+	"proxy_set_header":          {"Headers", "ConnectionHeader"},
+	"keepalive_timeout":         {"ClientIdleTimeout", "KeepAliveIdle"},
+	"max_fails":                 {"MaxFails", "Passive"},
+	"fail_timeout":              {"FailTimeout", "Passive"},
+	// A route that starts to proxy gets every proxy setting (its defaults).
+	"proxy_pass": {"Respond", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	// Caddy
+	"response_header_timeout": {"ReadTimeout"},
+	"read_timeout":            {"ReadTimeout"},
+	"lb_try_duration":         {"Retry"},
+	"fail_duration":           {"Passive", "FailTimeout"},
+	"keepalive":               {"KeepAliveIdle"},
+	"idle":                    {"ClientIdleTimeout"},
+	"grace_period":            {"ShutdownTimeout"},
+	"shutdown_delay":          {"ShutdownDelay"},
+	"reverse_proxy":           {"Respond", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	// Terraform
+	"idle_timeout":                       {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
+	"deregistration_delay":               {"DeregistrationDelay"},
+	"connection_draining":                {"DeregistrationDelay"},
+	"connection_draining_timeout":        {"DeregistrationDelay"},
+	"min_size":                           {"MinReplicas"},
+	"max_size":                           {"MaxReplicas"},
+	"desired_capacity":                   {"Replicas"},
+	"desired_count":                      {"Replicas"},
+	"deployment_maximum_percent":         {"MaxPercent"},
+	"deployment_minimum_healthy_percent": {"MinHealthyPercent"},
+	"health_check_type":                  {"HealthCheckType"},
+	"health_check":                       {"Health"},
+	"enabled":                            {"Health"},
+	"matcher":                            {"Health"},
+	"interval":                           {"Health"},
+	"timeout":                            {"Health"},
+	"healthy_threshold":                  {"Health"},
+	"unhealthy_threshold":                {"Health"},
+	// Kubernetes
+	"replicas":                      {"Replicas"},
+	"minReplicas":                   {"MinReplicas"},
+	"maxReplicas":                   {"MaxReplicas"},
+	"strategy":                      {"Strategy", "MaxSurge", "MaxUnavailable"},
+	"rollingUpdate":                 {"MaxSurge", "MaxUnavailable"},
+	"maxSurge":                      {"MaxSurge"},
+	"maxUnavailable":                {"MaxUnavailable"},
+	"minAvailable":                  {"MinAvailable", "PDBs"},
+	"selector":                      {"PDBs"},
+	"terminationGracePeriodSeconds": {"TerminationGrace"},
+	"lifecycle":                     {"PreStopDelay"},
+	"readinessProbe":                {"Readiness"},
+	"livenessProbe":                 {"Liveness"},
+	"command":                       {"Command", "App", "ArgPos"},
+	"args":                          {"Args", "App", "ArgPos"},
+	"env":                           {"Env", "App"},
+	"nginx.ingress.kubernetes.io/proxy-read-timeout":     {"ReadTimeout"},
+	"alb.ingress.kubernetes.io/load-balancer-attributes": {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
+	"alb.ingress.kubernetes.io/target-group-attributes":  {"DeregistrationDelay"},
+}
