@@ -55,17 +55,28 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 }
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
-	target := "http://app"
+	target, why := "http://app", "http://app stands for the app's address"
 	if h != nil {
 		for _, o := range h.Routes {
 			if o.Backend != nil && o.Respond == nil {
-				target = proxyTarget(o.Backend)
+				target, why = proxyTarget(m, o)
 				break
 			}
 		}
+		if h.OtherPass && why == "" {
+			// The server hands requests to its app by fastcgi_pass, grpc_pass, ...: an
+			// HTTP proxy_pass to it would be a new, guessed path to the app.
+			why = "the server passes requests to its app by fastcgi/uwsgi/grpc, not proxy_pass"
+		}
 	}
-	return blockFix("forward "+r.Path+" to the app",
+	fix := blockFix("forward "+r.Path+" to the app",
 		editBlock(m, r.Block).Set(r.Respond.Pos, fmt.Sprintf("proxy_pass %s;  # let the app answer its own health check", target)))
+	if why != "" {
+		return fix.guess(why)
+	}
+	// The load balancer's health check then depends on the app: right, but a change
+	// of what takes the proxy out of rotation.
+	return fix.markUnsafe()
 }
 
 func nginxAddTargetFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) *Fix {
@@ -75,7 +86,8 @@ func nginxAddTargetFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) 
 			port = "80"
 		}
 		return blockFix("add a second instance to upstream "+b.Name,
-			editBlock(m, b.Block).Insert(fmt.Sprintf("server SECOND_INSTANCE:%s;  # replace with a second instance of the app", port)))
+			editBlock(m, b.Block).Insert(fmt.Sprintf("server SECOND_INSTANCE:%s;  # replace with a second instance of the app", port))).
+			guess("SECOND_INSTANCE stands for the address of a second instance")
 	}
 	return &Fix{Description: "put two instances behind an upstream block",
 		Snippet: fmt.Sprintf("upstream app {\n    server %s;\n    server SECOND_INSTANCE:%s;  # replace with a second instance\n}\n# and in the location: proxy_pass http://app;\n", t.Address, t.Port)}
@@ -130,13 +142,27 @@ func nginxPoolIdleFix(m *parsers.Model, be *parsers.Backend, want time.Duration,
 		editBlock(m, be.Block).Set(at, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
 }
 
-// proxyTarget renders a backend as a proxy_pass argument.
-func proxyTarget(b *parsers.Backend) string {
-	if b.Kind == "nginx-upstream" {
-		return "http://" + b.Name
+// proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as
+// it is written there; why says why it cannot be copied ("" when it can): a variable is
+// resolved at request time, and a path would rewrite the health path.
+func proxyTarget(m *parsers.Model, o *parsers.Route) (target, why string) {
+	var src []byte
+	if f := m.File(o.Block.File); f != nil {
+		src = f.Src
 	}
-	if strings.Contains(b.Name, "://") {
-		return b.Name
+	args, ok := nginx.BlockDirectiveArgs(src, o.Block, "proxy_pass")
+	if !ok || len(args) != 1 {
+		return "http://" + o.Backend.Name, "the proxy_pass of location " + o.Path + " could not be read"
 	}
-	return "http://" + b.Name
+	url := args[0]
+	scheme, rest, ok := strings.Cut(url, "://")
+	switch {
+	case !ok || scheme != "http" && scheme != "https":
+		return url, "location " + o.Path + " proxies to " + url
+	case strings.Contains(url, "$"):
+		return url, "location " + o.Path + " proxies to " + url + ", resolved at request time"
+	case strings.ContainsAny(rest, "/?"):
+		return url, "location " + o.Path + " proxies to " + url + ", with a path of its own"
+	}
+	return url, ""
 }

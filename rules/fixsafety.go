@@ -25,7 +25,33 @@ func (f *Fix) Safety() Safety {
 	case f.unsafe:
 		return FixUnsafe
 	}
+	for _, k := range f.sets {
+		if _, ok := unsafeSettings[k]; ok {
+			return FixUnsafe
+		}
+	}
 	return FixSafe
+}
+
+// unsafeSettings are the settings whose fix changes behaviour a user may rely on, and
+// why: --fix writes them only with --unsafe-fixes (docs/decisions.md has the table).
+var unsafeSettings = map[string]string{
+	"replicas":                      "more replicas cost money",
+	"minReplicas":                   "more replicas cost money",
+	"maxReplicas":                   "more replicas cost money",
+	"min_size":                      "more instances cost money",
+	"max_size":                      "more instances cost money",
+	"desired_capacity":              "more instances cost money",
+	"desired_count":                 "more tasks cost money",
+	"maxSurge":                      "a surge pod needs spare capacity during every rollout",
+	"rollingUpdate":                 "a surge pod needs spare capacity during every rollout",
+	"terminationGracePeriodSeconds": "a longer grace period slows deletes and rollouts",
+	"lifecycle":                     "a preStop sleep slows every pod's shutdown",
+	"deregistration_delay":          "a longer delay slows every deploy",
+	"connection_draining_timeout":   "a longer delay slows every deploy",
+	"alb.ingress.kubernetes.io/target-group-attributes": "a longer delay slows every deploy",
+	"minAvailable":               "a disruption budget can hold up node drains",
+	"unhealthyPodEvictionPolicy": "a disruption budget can hold up node drains",
 }
 
 // markUnsafe makes f written only with --unsafe-fixes; it returns f.
