@@ -87,13 +87,20 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 		return nil
 	}
 	e := cf.Edit()
-	e.SetProxy(d, subs...)
+	if !e.SetProxy(d, subs...) {
+		return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + d.Find("transport").Arg(0) + ", which has no such setting")
+	}
 	if len(e.Edits()) == 0 {
 		return nil
 	}
 	fix := &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
 	for _, s := range subs {
 		fix.sets = append(fix.sets, s.Name)
+	}
+	if n := cf.Imports(d); n > 1 {
+		// A snippet (or imported file) used by several sites: changing it changes
+		// them all, and a reverse_proxy cannot be overridden at one import.
+		return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
 	}
 	return fix
 }
@@ -121,6 +128,16 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	d := cf.At(int(r.Pos.Offset))
 	if d == nil || d.Name() != "respond" {
 		return nil
+	}
+	for _, a := range cf.Ancestors(d) {
+		if a.Name() == "handle_path" {
+			// handle_path strips its prefix: the app would be asked for "/", not the
+			// health path.
+			e := cf.Edit()
+			e.Replace(d, "reverse_proxy APP_ADDRESS")
+			return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
+				guess("handle_path strips " + a.Arg(0) + " from the path: use handle and reverse_proxy to the app's health endpoint")
+		}
 	}
 	upstreams, guessed := "app:8080", true
 	if r.Hop != nil {
@@ -150,7 +167,7 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 		return fix
 	}
 	fix.Edits = e.Edits()
-	return fix
+	return fix.markUnsafe() // the health check starts to depend on the app
 }
 
 // caddyAddTargetFix shows the reverse_proxy with a second upstream. The address of a

@@ -119,7 +119,7 @@ func hopKeepAliveFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *
 func poolIdleFix(p *Pass, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
 	switch h.Kind {
 	case parsers.HopNginx:
-		return nginxPoolIdleFix(p.Model, be, want, note)
+		return nginxPoolIdleFix(p.Model, h, be, want, note)
 	case parsers.HopCaddy:
 		return caddyPoolIdleFix(p, be, want, note)
 	}

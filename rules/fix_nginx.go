@@ -131,15 +131,21 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 		editBlock(m, h.Block).Set(at, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
 }
 
-// nginxPoolIdleFix sets how long upstream be keeps idle connections.
-func nginxPoolIdleFix(m *parsers.Model, be *parsers.Backend, want time.Duration, note string) *Fix {
+// nginxPoolIdleFix sets how long upstream be (of hop h) keeps idle connections. The
+// directive exists in upstream{} since nginx 1.15.3: for an older nginx_version the fix is
+// a snippet.
+func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
 	v := parsers.Seconds(want)
 	at := parsers.Pos{}
 	if be.KeepAliveIdle.Explicit() {
 		at = be.KeepAliveIdle.Pos
 	}
-	return blockFix("set keepalive_timeout "+v+" in upstream "+be.Name,
+	fix := blockFix("set keepalive_timeout "+v+" in upstream "+be.Name,
 		editBlock(m, be.Block).Set(at, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
+	if h != nil && h.Version.Known() && h.Version.Value != "" && !nginx.VersionAtLeast(h.Version.Value, "1.15.3") {
+		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or lower the app's side instead")
+	}
+	return fix
 }
 
 // proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as
