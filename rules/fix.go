@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -114,11 +115,29 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 		return terraform.Set{In: in, Name: name, Value: value}
 	}
 	if len(s.Via()) == 1 && s.Via()[0].IsValid() {
-		if _, ok := bareVariable(m, s.Pos); ok {
+		if v, ok := bareVariable(m, s.Pos); ok && variableOwnedBy(m, strings.TrimPrefix(v, "var.")) {
 			return terraform.Set{At: s.Via()[0], Name: name, Value: value}
 		}
 	}
 	return terraform.Set{At: s.Pos, Name: name, Value: value}
+}
+
+// variableOwnedBy reports whether a fix may change variable name where it is decided:
+// the setting it fixes is its only use (changing a default that feeds other resources
+// changes them too), and it has no validation block (whose condition the new value might
+// fail). Otherwise the fix writes the value at the use site.
+func variableOwnedBy(m *parsers.Model, name string) bool {
+	uses := 0
+	for _, f := range m.Files {
+		if f.Format != parsers.FormatTerraform || !strings.HasSuffix(f.Path, ".tf") {
+			continue
+		}
+		if terraform.HasValidation(f.Src, name) {
+			return false
+		}
+		uses += terraform.VariableUses(f.Src, name)
+	}
+	return uses == 1
 }
 
 // bareVariable reports whether the attribute at pos is exactly var.NAME (and returns it).
