@@ -195,3 +195,65 @@ func TestNginxUpstreamKeepaliveTimeoutNeedsVersion(t *testing.T) {
 		t.Errorf("keepalive_timeout in upstream{} not written for nginx 1.16.0")
 	}
 }
+
+const ingressToGunicorn = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: app
+                port:
+                  number: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+spec:
+  selector:
+    app: app
+  ports:
+    - port: 8080
+      targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+        - name: app
+          image: example/app:1.0
+          command: ["gunicorn", "--worker-class", "gthread", "--keep-alive", "2", "app:wsgi"]
+          args: ["--keep-alive", "3"]
+          ports:
+            - containerPort: 8080
+`
+
+// The app's keep-alive set in command and again in args: args come last and win, so the
+// fix rewrites args (appending to command left the finding in place).
+func TestAppKeepAliveFixEditsEffectiveFlag(t *testing.T) {
+	dir := writeDir(t, map[string]string{"stack.yaml": ingressToGunicorn})
+	for _, fix := range fixesOf(t, dir, "keepalive-race") {
+		if !strings.Contains(fix.Snippet, "args:") || strings.Contains(fix.Snippet, "command:") {
+			t.Errorf("the fix does not rewrite args, where the effective --keep-alive is:\n%s", fix.Snippet)
+		}
+	}
+}
