@@ -240,6 +240,10 @@ type Route struct {
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	Headers []Setting[string]
 
+	// Pass is what forwards the route, as written: nginx's proxy_pass URL
+	// ("https://app:8443"), so that a fix can copy it; unknown for other formats.
+	Pass Setting[string]
+
 	// Respond is set when the hop answers the path itself (nginx return, Caddy respond)
 	// instead of forwarding it.
 	Respond *Respond

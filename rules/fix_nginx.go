@@ -31,17 +31,18 @@ func includedIn(m *parsers.Model, block, pos parsers.Pos) bool {
 }
 
 // nginxSet makes the directive line the one block uses for the setting defined at def
-// (shared counts the blocks that use that same definition). In the block: replaced, or
+// (users counts the blocks that use that same definition; called only for a definition in
+// an included file, since counting walks the model). In the block: replaced, or
 // inserted as an override of an outer value. In a file included inside the block (where
 // an override would be a duplicate): changed in that file when no other block uses the
 // definition; otherwise why says why the fix stays a snippet.
-func nginxSet(m *parsers.Model, e *nginx.BlockEdit, block, def parsers.Pos, shared int, line string) (why string) {
+func nginxSet(m *parsers.Model, e *nginx.BlockEdit, block, def parsers.Pos, users func() int, line string) (why string) {
 	if !includedIn(m, block, def) {
 		e.Set(def, line)
 		return ""
 	}
 	name, _, _ := strings.Cut(line, " ")
-	if shared > 1 {
+	if shared := users(); shared > 1 {
 		e.Set(parsers.Pos{}, line) // for the snippet; not written
 		return fmt.Sprintf("%s comes from %s, included here and by %d other blocks: change it there, or stop including it here", name, def.Short(), shared-1)
 	}
@@ -60,16 +61,18 @@ func nginxSet(m *parsers.Model, e *nginx.BlockEdit, block, def parsers.Pos, shar
 }
 
 // routesUsing counts the routes of the model whose setting (read by get) is defined at pos.
-func routesUsing(m *parsers.Model, pos parsers.Pos, get func(*parsers.Route) parsers.Pos) int {
-	n := 0
-	for _, h := range m.Hops {
-		for _, r := range h.Routes {
-			if p := get(r); p.File == pos.File && p.Offset == pos.Offset {
-				n++
+func routesUsing(m *parsers.Model, pos parsers.Pos, get func(*parsers.Route) parsers.Pos) func() int {
+	return func() int {
+		n := 0
+		for _, h := range m.Hops {
+			for _, r := range h.Routes {
+				if p := get(r); p.File == pos.File && p.Offset == pos.Offset {
+					n++
+				}
 			}
 		}
+		return n
 	}
-	return n
 }
 
 // blockFixWhy wraps a block edit as blockFix does, kept as a snippet when why says so.
@@ -114,13 +117,16 @@ func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Targ
 		f = tf // a server line in a file included into the upstream block
 	}
 	server := nginx.CountFailures(nginx.DirectiveText(f.Src, t.Pos), "3", "10s")
-	users := 0
-	for _, be := range m.Backends {
-		for _, x := range be.Targets {
-			if x.Pos.File == t.Pos.File && x.Pos.Offset == t.Pos.Offset {
-				users++
+	users := func() int {
+		n := 0
+		for _, be := range m.Backends {
+			for _, x := range be.Targets {
+				if x.Pos.File == t.Pos.File && x.Pos.Offset == t.Pos.Offset {
+					n++
+				}
 			}
 		}
+		return n
 	}
 	e := editBlock(m, b.Block)
 	why := nginxSet(m, e, b.Block, t.Pos, users, server)
@@ -145,7 +151,7 @@ func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fi
 	if h != nil {
 		for _, o := range h.Routes {
 			if o.Backend != nil && o.Respond == nil {
-				target, why = proxyTarget(m, o)
+				target, why = proxyTarget(o)
 				break
 			}
 		}
@@ -217,11 +223,14 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 	if ka := h.ClientIdleTimeout; ka.Explicit() && (h.Block.Contains(ka.Pos.File, int(ka.Pos.Offset)) || includedIn(m, h.Block, ka.Pos)) {
 		at = ka.Pos
 	}
-	users := 0
-	for _, o := range m.Hops {
-		if p := o.ClientIdleTimeout.Pos; at.IsValid() && p.File == at.File && p.Offset == at.Offset {
-			users++
+	users := func() int {
+		n := 0
+		for _, o := range m.Hops {
+			if p := o.ClientIdleTimeout.Pos; p.File == at.File && p.Offset == at.Offset {
+				n++
+			}
 		}
+		return n
 	}
 	e := editBlock(m, h.Block)
 	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note))
@@ -237,11 +246,14 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 	if be.KeepAliveIdle.Explicit() {
 		at = be.KeepAliveIdle.Pos
 	}
-	users := 0
-	for _, o := range m.Backends {
-		if p := o.KeepAliveIdle.Pos; at.IsValid() && p.File == at.File && p.Offset == at.Offset {
-			users++
+	users := func() int {
+		n := 0
+		for _, o := range m.Backends {
+			if p := o.KeepAliveIdle.Pos; p.File == at.File && p.Offset == at.Offset {
+				n++
+			}
 		}
+		return n
 	}
 	e := editBlock(m, be.Block)
 	fix := blockFixWhy("set keepalive_timeout "+v+" in upstream "+be.Name, e,
@@ -253,18 +265,13 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 }
 
 // proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as
-// it is written there; why says why it cannot be copied ("" when it can): a variable is
+// it is written there (Route.Pass); why says why it cannot be copied ("" when it can): a variable is
 // resolved at request time, and a path would rewrite the health path.
-func proxyTarget(m *parsers.Model, o *parsers.Route) (target, why string) {
-	var src []byte
-	if f := m.File(o.Block.File); f != nil {
-		src = f.Src
+func proxyTarget(o *parsers.Route) (target, why string) {
+	if !o.Pass.Known() {
+		return "http://" + o.Backend.Name, "the proxy_pass of location " + o.Path + " is not known"
 	}
-	args, ok := nginx.BlockDirectiveArgs(src, o.Block, "proxy_pass")
-	if !ok || len(args) != 1 {
-		return "http://" + o.Backend.Name, "the proxy_pass of location " + o.Path + " could not be read"
-	}
-	url := args[0]
+	url := o.Pass.Value
 	scheme, rest, ok := strings.Cut(url, "://")
 	switch {
 	case !ok || scheme != "http" && scheme != "https":

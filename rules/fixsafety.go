@@ -138,7 +138,7 @@ var settingFields = map[string][]string{
 	"max_fails":                 {"MaxFails", "Passive"},
 	"fail_timeout":              {"FailTimeout", "Passive"},
 	// A route that starts to proxy gets every proxy setting (its defaults).
-	"proxy_pass": {"Respond", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	"proxy_pass": {"Respond", "Pass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
 	// Caddy
 	"response_header_timeout": {"ReadTimeout"},
 	"read_timeout":            {"ReadTimeout"},
@@ -148,7 +148,7 @@ var settingFields = map[string][]string{
 	"idle":                    {"ClientIdleTimeout"},
 	"grace_period":            {"ShutdownTimeout"},
 	"shutdown_delay":          {"ShutdownDelay"},
-	"reverse_proxy":           {"Respond", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	"reverse_proxy":           {"Respond", "Pass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
 	// Terraform
 	"idle_timeout":                       {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
 	"deregistration_delay":               {"DeregistrationDelay"},

@@ -365,27 +365,3 @@ func dedent(s, prefix string) string {
 	}
 	return b.String()
 }
-
-// BlockDirectiveArgs returns the arguments (as written) of the first directive named
-// name directly inside the block spanning block in src, read from the parsed block, and
-// whether there is one. A fix uses it to copy what a sibling block says (the proxy_pass
-// of another location) rather than rebuild it from the model.
-func BlockDirectiveArgs(src []byte, block parsers.Pos, name string) ([]string, bool) {
-	if src == nil || block.Start() < 0 || block.End() > len(src) || block.Start() >= block.End() {
-		return nil, false
-	}
-	cfg, diags := ParseFile(block.File, src[block.Start():block.End()])
-	if len(diags) > 0 || cfg == nil || len(cfg.Directives) != 1 {
-		return nil, false
-	}
-	for _, d := range cfg.Directives[0].Block {
-		if d.Name == name {
-			args := make([]string, len(d.Args))
-			for i := range d.Args {
-				args[i] = d.RawArg(i)
-			}
-			return args, true
-		}
-	}
-	return nil, false
-}

@@ -501,6 +501,9 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		h.Routes = append(h.Routes, rt)
 		return
 	}
+	if len(pass.Args) > 0 {
+		rt.Pass = parsers.Set(pass.RawArg(0), pass.Pos(), "")
+	}
 	rt.ReadTimeout = b.durationIn(sc, "proxy_read_timeout", 60*time.Second)
 	rt.ConnectTimeout = b.durationIn(sc, "proxy_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
