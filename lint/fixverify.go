@@ -72,12 +72,49 @@ func (c *checker) check(before, after *Result, cands []candidate) map[string]str
 	if after == before {
 		return nil
 	}
+	// The files each fix edits and the model fields the fixes of each file name, by
+	// canonical path (a file reached by a link counts as its target).
+	canon := map[string]string{}
+	canonOf := func(p string) string {
+		p = fixcheck.HostFile(p)
+		if c, ok := canon[p]; ok {
+			return c
+		}
+		abs := absPath(p, c.r.opts.Cwd)
+		if a, ok := c.fr.aliases[abs]; ok {
+			abs = a
+		}
+		canon[p] = abs
+		return abs
+	}
+	candFiles := make([]map[string]bool, len(cands))
+	fields := map[string]map[string]bool{}
+	for i, cd := range cands {
+		candFiles[i] = map[string]bool{}
+		settings := cd.finding.Fix.Settings()
+		for _, e := range cd.finding.Fix.Edits {
+			f := canonOf(e.File)
+			candFiles[i][f] = true
+			if fields[f] == nil {
+				fields[f] = map[string]bool{}
+			}
+			for _, s := range settings {
+				fields[f][s] = true
+			}
+		}
+	}
 	bad := map[string]string{}
-	edits := func(cd candidate, files map[string]bool) bool { return c.editsIn(cd, files) }
 	blame := func(files map[string]bool, why string) {
 		n := 0
-		for _, cd := range cands {
-			if edits(cd, files) {
+		for i, cd := range cands {
+			hit := false
+			for f := range files {
+				if candFiles[i][canonOf(f)] {
+					hit = true
+					break
+				}
+			}
+			if hit {
 				if _, ok := bad[cd.id]; !ok {
 					bad[cd.id] = why
 				}
@@ -105,18 +142,17 @@ func (c *checker) check(before, after *Result, cands []candidate) map[string]str
 		blame(map[string]bool{fixcheck.HostFile(d.Pos.File): true}, fmt.Sprintf("the fixed file does not parse: %s: %s", d.Pos.Short(), d.Message))
 	}
 	for _, ch := range fixcheck.Diff(c.snapshot(before), c.snapshot(after)) {
-		allowed := map[string]bool{}
-		for _, cd := range cands {
-			if edits(cd, ch.Files) {
-				for _, s := range cd.finding.Fix.Settings() {
-					allowed[s] = true
+		explained := false
+		names := ch.Fields()
+		for f := range ch.Files {
+			allowed := fields[canonOf(f)]
+			for _, n := range names {
+				if allowed[n] {
+					explained = true
+					break
 				}
 			}
-		}
-		explained := false
-		for _, f := range ch.Fields() {
-			if allowed[f] {
-				explained = true
+			if explained {
 				break
 			}
 		}
@@ -140,30 +176,6 @@ func short(s string) string {
 		return s[:57] + "..."
 	}
 	return s
-}
-
-// editsIn reports whether a fix edits one of files (host files of the model's objects),
-// also through a second path to the file (a link).
-func (c *checker) editsIn(cd candidate, files map[string]bool) bool {
-	canon := func(p string) string {
-		abs := absPath(p, c.r.opts.Cwd)
-		if a, ok := c.fr.aliases[abs]; ok {
-			return a
-		}
-		return abs
-	}
-	for _, e := range cd.finding.Fix.Edits {
-		host := fixcheck.HostFile(e.File)
-		if files[host] {
-			return true
-		}
-		for f := range files {
-			if canon(f) == canon(host) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // isolate finds which of the fixes cands break the round (bad lists the suspects the

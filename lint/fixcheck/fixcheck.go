@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"io"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/no502/no502/parsers"
 )
@@ -123,44 +127,147 @@ func Diff(before, after Snapshot) []Change {
 			for f := range b.Files {
 				files[f] = true
 			}
-			bv, av := flatten(b), flatten(a)
-			seen := map[string]bool{}
-			for _, e := range bv {
-				seen[e.path] = true
-			}
-			bm := map[string]string{}
-			for _, e := range bv {
-				bm[e.path] = e.value
-			}
-			for _, e := range av {
-				if old, ok := bm[e.path]; !ok || old != e.value {
-					if !ok {
-						old = "absent"
-					}
-					out = append(out, Change{Path: k + e.path, Before: old, After: e.value, Files: files})
-				}
-				delete(bm, e.path)
-			}
-			for _, e := range bv {
-				if v, ok := bm[e.path]; ok {
-					out = append(out, Change{Path: k + e.path, Before: v, After: "absent", Files: files})
-				}
-			}
+			d := &differ{key: k, files: files}
+			d.diff(b.obj, a.obj, 0)
+			out = append(out, d.out...)
 		}
 	}
 	return out
 }
 
-type entry struct{ path, value string }
-
-// flatten lists an object's values with their paths.
-func flatten(o *Object) []entry {
-	w := &walker{files: map[string]bool{}, list: &[]entry{}}
-	w.value(o.obj, 0)
-	return *w.list
+// differ walks two versions of an object side by side and records the values that
+// differ; equal parts cost no allocation.
+type differ struct {
+	key   string
+	files map[string]bool
+	path  []string
+	out   []Change
 }
 
+func (d *differ) record(before, after string) {
+	d.out = append(d.out, Change{Path: d.key + "/" + strings.Join(d.path, "/"), Before: before, After: after, Files: d.files})
+}
+
+// summary renders a value for a change's message: a scalar as written, anything else by
+// its kind.
+func summary(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		if v.IsNil() {
+			return "nil"
+		}
+		return "set"
+	case reflect.Struct:
+		return "set"
+	}
+	var b strings.Builder
+	w := &walker{files: map[string]bool{}, list: &[]entry{}}
+	w.path = []string{""}
+	w.value(v, 1)
+	for _, e := range *w.list {
+		b.WriteString(e.value)
+	}
+	return b.String()
+}
+
+func (d *differ) diff(a, b reflect.Value, depth int) {
+	if depth > 12 {
+		return
+	}
+	t := a.Type()
+	if t == posType || t == originType {
+		return
+	}
+	if depth > 0 && refTypes[t] {
+		ra, rb := refName(a), refName(b)
+		if ra != rb {
+			d.record(ra, rb)
+		}
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				d.record(summary(a), summary(b))
+			}
+			return
+		}
+		d.diff(a.Elem(), b.Elem(), depth+1)
+	case reflect.Struct:
+		for _, f := range exportedFields(t) {
+			d.path = append(d.path, f.name)
+			d.diff(a.Field(f.index), b.Field(f.index), depth+1)
+			d.path = d.path[:len(d.path)-1]
+		}
+	case reflect.Slice, reflect.Array:
+		if t.Elem() == posType {
+			return
+		}
+		last := len(d.path) - 1
+		name := d.path[last]
+		for i := 0; i < a.Len() || i < b.Len(); i++ {
+			d.path[last] = fmt.Sprintf("%s[%d]", name, i)
+			switch {
+			case i >= a.Len():
+				d.record("absent", summary(b.Index(i)))
+			case i >= b.Len():
+				d.record(summary(a.Index(i)), "absent")
+			default:
+				d.diff(a.Index(i), b.Index(i), depth+1)
+			}
+		}
+		d.path[last] = name
+	case reflect.Map:
+		last := len(d.path) - 1
+		name := d.path[last]
+		keys := map[string]reflect.Value{}
+		for _, k := range a.MapKeys() {
+			keys[fmt.Sprint(k)] = k
+		}
+		for _, k := range b.MapKeys() {
+			keys[fmt.Sprint(k)] = k
+		}
+		names := make([]string, 0, len(keys))
+		for n := range keys {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			k := keys[n]
+			d.path[last] = name + "[" + n + "]"
+			av, bv := a.MapIndex(k), b.MapIndex(k)
+			switch {
+			case !av.IsValid():
+				d.record("absent", summary(bv))
+			case !bv.IsValid():
+				d.record(summary(av), "absent")
+			default:
+				d.diff(av, bv, depth+1)
+			}
+		}
+		d.path[last] = name
+	default:
+		if a.Interface() != b.Interface() {
+			d.record(summary(a), summary(b))
+		}
+	}
+}
+
+// refName names a reference to another top-level object.
+func refName(v reflect.Value) string {
+	if v.IsNil() {
+		return "nil"
+	}
+	e := v.Elem()
+	return "ref " + e.FieldByName("Kind").String() + " " + e.FieldByName("Name").String()
+}
+
+type entry struct{ path, value string }
+
 var (
+	slash, nul = []byte{'/'}, []byte{0}
+
 	posType    = reflect.TypeOf(parsers.Pos{})
 	originType = reflect.TypeOf(&parsers.Origin{})
 	// Pointers to these, below the top level, are references to other top-level
@@ -184,10 +291,12 @@ type walker struct {
 
 func (w *walker) emit(v string) {
 	if w.h != nil {
-		w.h.Write([]byte(strings.Join(w.path, "/")))
-		w.h.Write([]byte{0})
-		w.h.Write([]byte(v))
-		w.h.Write([]byte{0})
+		for _, seg := range w.path {
+			io.WriteString(w.h, seg)
+			w.h.Write(slash)
+		}
+		io.WriteString(w.h, v)
+		w.h.Write(nul)
 	}
 	if w.list != nil {
 		*w.list = append(*w.list, entry{"/" + strings.Join(w.path, "/"), v})
@@ -222,7 +331,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 			return
 		}
 		e := v.Elem()
-		w.emit(fmt.Sprintf("ref %v %v", e.FieldByName("Kind"), e.FieldByName("Name")))
+		w.emit("ref " + e.FieldByName("Kind").String() + " " + e.FieldByName("Name").String())
 		return
 	}
 	switch v.Kind() {
@@ -233,14 +342,9 @@ func (w *walker) value(v reflect.Value, depth int) {
 		}
 		w.value(v.Elem(), depth+1)
 	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			w.path = append(w.path, f.Name)
-			w.value(v.Field(i), depth+1)
+		for _, f := range exportedFields(v.Type()) {
+			w.path = append(w.path, f.name)
+			w.value(v.Field(f.index), depth+1)
 			w.path = w.path[:len(w.path)-1]
 		}
 	case reflect.Slice, reflect.Array:
@@ -273,7 +377,41 @@ func (w *walker) value(v reflect.Value, depth int) {
 			w.value(v.MapIndex(k), depth+1)
 		}
 		w.path[last] = name
+	case reflect.String:
+		w.emit(v.String())
+	case reflect.Bool:
+		w.emit(strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if v.Type() == durationType {
+			w.emit(time.Duration(v.Int()).String())
+		} else {
+			w.emit(strconv.FormatInt(v.Int(), 10))
+		}
 	default:
 		w.emit(fmt.Sprint(v.Interface()))
 	}
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+type field struct {
+	name  string
+	index int
+}
+
+// fieldCache holds the exported fields of each struct type walked.
+var fieldCache sync.Map // reflect.Type → []field
+
+func exportedFields(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
+	var fs []field
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() {
+			fs = append(fs, field{f.Name, i})
+		}
+	}
+	fieldCache.Store(t, fs)
+	return fs
 }
