@@ -6,9 +6,6 @@ package fixcheck
 
 import (
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"io"
 	"reflect"
 	"sort"
 	"strconv"
@@ -45,10 +42,9 @@ func Take(m *parsers.Model) Snapshot {
 			key = fmt.Sprintf("%s[%s %s %s #%d]", list, kind, name, HostFile(pos.File), i)
 		}
 		o := &Object{Key: key, Files: map[string]bool{}, obj: reflect.ValueOf(v)}
-		h := fnv.New64a()
-		w := &walker{h: h, files: o.Files}
+		w := &walker{hashing: true, sum: fnvOffset, files: o.Files}
 		w.value(o.obj, 0)
-		o.Hash = h.Sum64()
+		o.Hash = w.sum
 		s[key] = o
 	}
 	for _, h := range m.Hops {
@@ -266,8 +262,6 @@ func refName(v reflect.Value) string {
 type entry struct{ path, value string }
 
 var (
-	slash, nul = []byte{'/'}, []byte{0}
-
 	posType    = reflect.TypeOf(parsers.Pos{})
 	originType = reflect.TypeOf(&parsers.Origin{})
 	// Pointers to these, below the top level, are references to other top-level
@@ -283,20 +277,31 @@ var (
 // walker writes an object's values in a fixed order, into a hash or as a list of
 // path-value entries, and collects the files of its positions.
 type walker struct {
-	h     hash.Hash64
-	list  *[]entry
-	path  []string
-	files map[string]bool
+	// hashing: values are folded into sum (FNV-1a) in walk order, each ended by a 0 byte,
+	// with every list's length: the order of a fixed walk stands for the paths.
+	hashing bool
+	sum     uint64
+	list    *[]entry
+	path    []string
+	files   map[string]bool
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (w *walker) fold(v string) {
+	h := w.sum
+	for i := 0; i < len(v); i++ {
+		h = (h ^ uint64(v[i])) * fnvPrime
+	}
+	w.sum = h * fnvPrime // the 0 byte that ends the value
 }
 
 func (w *walker) emit(v string) {
-	if w.h != nil {
-		for _, seg := range w.path {
-			io.WriteString(w.h, seg)
-			w.h.Write(slash)
-		}
-		io.WriteString(w.h, v)
-		w.h.Write(nul)
+	if w.hashing {
+		w.fold(v)
 	}
 	if w.list != nil {
 		*w.list = append(*w.list, entry{"/" + strings.Join(w.path, "/"), v})
@@ -343,12 +348,23 @@ func (w *walker) value(v reflect.Value, depth int) {
 		w.value(v.Elem(), depth+1)
 	case reflect.Struct:
 		for _, f := range exportedFields(v.Type()) {
+			if w.hashing {
+				w.value(v.Field(f.index), depth+1) // no path to keep
+				continue
+			}
 			w.path = append(w.path, f.name)
 			w.value(v.Field(f.index), depth+1)
 			w.path = w.path[:len(w.path)-1]
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem() == posType {
+			for i := 0; i < v.Len(); i++ {
+				w.value(v.Index(i), depth+1)
+			}
+			return
+		}
+		if w.hashing {
+			w.fold(strconv.Itoa(v.Len()))
 			for i := 0; i < v.Len(); i++ {
 				w.value(v.Index(i), depth+1)
 			}
@@ -367,6 +383,14 @@ func (w *walker) value(v reflect.Value, depth int) {
 	case reflect.Map:
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		if w.hashing {
+			w.fold(strconv.Itoa(len(keys)))
+			for _, k := range keys {
+				w.fold(fmt.Sprint(k))
+				w.value(v.MapIndex(k), depth+1)
+			}
+			return
+		}
 		last := len(w.path) - 1
 		name := w.path[last]
 		if len(keys) == 0 {

@@ -244,31 +244,31 @@ func (f *File) Imports(d *Directive) int {
 }
 
 // Ancestors returns the blocks that enclose d, innermost first (nil when d is at the top
-// level or not in f).
+// level or not in f). Only the blocks whose span holds d are searched.
 func (f *File) Ancestors(d *Directive) []*Directive {
 	var path []*Directive
-	var walk func([]*Directive) bool
-	walk = func(ds []*Directive) bool {
+	ds := f.Directives
+	for depth := 0; depth < 1000; depth++ {
+		var next *Directive
 		for _, x := range ds {
 			if x == d {
-				return true
+				out := make([]*Directive, len(path))
+				for i, p := range path {
+					out[len(path)-1-i] = p
+				}
+				return out
 			}
-			path = append(path, x)
-			if walk(x.Block) {
-				return true
+			if x.Pos.File == d.Pos.File && x.Pos.Offset <= d.Pos.Offset && d.Pos.EndOffset <= x.Pos.EndOffset && len(x.Block) > 0 {
+				next = x
 			}
-			path = path[:len(path)-1]
 		}
-		return false
+		if next == nil {
+			return nil
+		}
+		path = append(path, next)
+		ds = next.Block
 	}
-	if !walk(f.Directives) {
-		return nil
-	}
-	out := make([]*Directive, len(path))
-	for i, x := range path {
-		out[len(path)-1-i] = x
-	}
-	return out
+	return nil
 }
 
 // SetServerTimeout sets a client timeout of every server (servers > timeouts > name) in
