@@ -30,6 +30,8 @@ type FixResult struct {
 	fixes       int               // findings whose edits were applied
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
+	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
+	first       *Result           // the lint of the files as read
 	// Final is the lint of the fixed sources: what is left to report. A finding whose
 	// fix was not written because it failed its check carries that fix as a snippet
 	// saying why.
@@ -84,8 +86,9 @@ func fixID(f *rules.Finding) string {
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
-	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}}
 	rep, err := r.run(ctx, nil)
+	fr.first = rep
 	if err != nil {
 		return nil, false, err
 	}
@@ -125,6 +128,9 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 				}
 				for _, c := range cands {
 					applied[c.id] = true
+					for _, s := range c.finding.Fix.Settings() {
+						fr.named[s] = true
+					}
 				}
 				if len(files) > 0 {
 					fr.fixes += len(cands)
