@@ -31,6 +31,7 @@ type FixResult struct {
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
+	writes      map[string]bool   // the settings the applied fixes write (Fix.Writes)
 	first       *Result           // the lint of the files as read
 	// Final is the lint of the fixed sources: what is left to report. A finding whose
 	// fix was not written because it failed its check carries that fix as a snippet
@@ -86,7 +87,7 @@ func fixID(f *rules.Finding) string {
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
-	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}}
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}}
 	rep, err := r.run(ctx, nil)
 	fr.first = rep
 	if err != nil {
@@ -131,6 +132,9 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 					for _, s := range c.finding.Fix.Settings() {
 						fr.named[s] = true
 					}
+					for _, s := range c.finding.Fix.Writes() {
+						fr.writes[s] = true
+					}
 				}
 				if len(files) > 0 {
 					fr.fixes += len(cands)
@@ -166,6 +170,17 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 			cands = keep
 		}
 	}
+}
+
+// FixedDirectives lists the settings the applied fixes write, as the configs write them
+// ("proxy_read_timeout"), sorted: what a real tool's view of the fixed files may differ in.
+func FixedDirectives(fr *FixResult) []string {
+	var out []string
+	for s := range fr.writes {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // markRejected turns the fixes of the final findings that were not written because they

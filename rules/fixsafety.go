@@ -105,6 +105,14 @@ func (f *Fix) Settings() []string {
 	return out
 }
 
+// Writes lists the settings the fix writes, as the config writes them.
+func (f *Fix) Writes() []string {
+	if f == nil {
+		return nil
+	}
+	return append([]string(nil), f.sets...)
+}
+
 // patchKeys lists every key of a Kubernetes patch, nested ones included.
 func patchKeys(p k8s.Patch, out []string) []string {
 	for _, kv := range p {
