@@ -243,3 +243,78 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+const corpusRoot = "../../shared/corpus"
+
+// TestDifferentialFixesCorpus: the same checks on the real configs of the corpus (each
+// Caddyfile, and each nginx main file with an http{} block, linted alone) that the real
+// tool accepts as they are.
+func TestDifferentialFixesCorpus(t *testing.T) {
+	if _, err := os.Stat(corpusRoot); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("corpus %s is missing (CI=true)", corpusRoot)
+		}
+		t.Skipf("corpus %s is not here (a plain clone has no ../shared); skipping", corpusRoot)
+	}
+	if testing.Short() {
+		t.Skip("-short: the corpus takes a minute")
+	}
+	nginx := tool(t, "nginx", "/usr/sbin/nginx")
+	caddy := tool(t, "caddy")
+	type kase struct{ path, name string }
+	var cases []kase
+	cfiles, _ := filepath.Glob(filepath.Join(corpusRoot, "caddy", "*"))
+	for _, p := range cfiles {
+		cases = append(cases, kase{p, "Caddyfile"})
+	}
+	nfiles, _ := filepath.Glob(filepath.Join(corpusRoot, "nginx", "*"))
+	for _, p := range nfiles {
+		if src, _ := os.ReadFile(p); bytes.Contains(src, []byte("\nhttp {")) || bytes.HasPrefix(src, []byte("http {")) {
+			cases = append(cases, kase{p, "nginx.conf"})
+		}
+	}
+	fixed := 0
+	for _, c := range cases {
+		t.Run(filepath.Base(c.path), func(t *testing.T) {
+			dir := t.TempDir()
+			src, _ := os.ReadFile(c.path)
+			os.WriteFile(filepath.Join(dir, c.name), src, 0o644)
+			hosts := map[string]bool{}
+			view := func() (string, error) {
+				if c.name == "Caddyfile" {
+					return caddyView(caddy, dir)
+				}
+				return nginxView(nginx, dir, hosts)
+			}
+			if _, err := view(); err != nil {
+				t.Skip("the real tool rejects it as written")
+			}
+			opts := lint.Options{Cwd: dir, UnsafeFixes: true}
+			fr, err := lint.Fix(context.Background(), nil, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fr.Changes()) == 0 {
+				return
+			}
+			fixed++
+			if err := fr.Write(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := view(); err != nil {
+				t.Fatalf("the real tool rejects the fixed file: %.300s", err)
+			}
+			if len(fr.Final.Errors) > 0 {
+				t.Errorf("no502 cannot parse the fixed file: %v", fr.Final.Errors)
+			}
+			again, err := lint.Fix(context.Background(), nil, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(again.Changes()) > 0 {
+				t.Errorf("a second --fix changes it again")
+			}
+		})
+	}
+	t.Logf("%d corpus files fixed and checked", fixed)
+}
