@@ -444,6 +444,9 @@ type ContainerPort struct {
 	Port     int
 	Protocol string
 	Pos      Pos
+	// HostPort is the node port the container binds (0: none): two pods of it cannot
+	// share a node.
+	HostPort int
 }
 
 // Probe is a Kubernetes probe (or any periodic check of one container).

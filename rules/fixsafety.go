@@ -1,6 +1,9 @@
 package rules
 
-import "github.com/no502/no502/parsers/k8s"
+import (
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
+)
 
 // Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
 type Safety string
@@ -111,6 +114,68 @@ func (f *Fix) Writes() []string {
 		return nil
 	}
 	return append([]string(nil), f.sets...)
+}
+
+// guardHostPorts keeps as snippets the fixes that would run more pods of a workload
+// whose containers bind a hostPort (more replicas, a surge pod in rollouts): two such pods
+// cannot share a node, so a surge pod waits for a free node and a rollout can hang.
+func guardHostPorts(m *parsers.Model, findings []Finding) {
+	type key struct{ kind, ns, name string }
+	var bound map[key]bool
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || fix.patch == nil || fix.Safety() == FixSnippet {
+			continue
+		}
+		more := false
+		for _, s := range fix.sets {
+			more = more || s == "replicas" || s == "maxSurge" || s == "rollingUpdate"
+		}
+		if !more {
+			continue
+		}
+		if bound == nil {
+			bound = map[key]bool{}
+			for _, w := range m.Workloads {
+				for _, c := range w.Containers {
+					for _, p := range c.Ports {
+						if p.HostPort > 0 {
+							bound[key{string(w.Kind), w.Namespace, w.Name}] = true
+						}
+					}
+				}
+			}
+			if len(bound) == 0 {
+				return
+			}
+		}
+		kind, ns, name := patchObject(fix.patch)
+		if bound[key{kind, ns, name}] || ns == "" && bound[key{kind, "default", name}] {
+			fix.guess("its pods bind a hostPort: two cannot share a node, so more pods or a surge pod may never schedule")
+		}
+	}
+}
+
+// patchObject reads the kind, namespace and name a patch names (k8s.ObjectPatch).
+func patchObject(p k8s.Patch) (kind, ns, name string) {
+	for _, kv := range p {
+		switch kv.K {
+		case "kind":
+			kind, _ = kv.V.(string)
+		case "metadata":
+			if md, ok := kv.V.(k8s.Patch); ok {
+				for _, m := range md {
+					switch m.K {
+					case "name":
+						name, _ = m.V.(string)
+					case "namespace":
+						ns, _ = m.V.(string)
+					}
+				}
+			}
+		}
+	}
+	return kind, ns, name
 }
 
 // patchKeys lists every key of a Kubernetes patch, nested ones included.

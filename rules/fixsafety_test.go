@@ -257,3 +257,49 @@ func TestAppKeepAliveFixEditsEffectiveFlag(t *testing.T) {
 		}
 	}
 }
+
+// More pods of a workload that binds a hostPort may never schedule: the replicas fix is
+// a snippet.
+func TestReplicasFixHostPort(t *testing.T) {
+	dir := writeDir(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: edge
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: edge
+  template:
+    metadata:
+      labels:
+        app: edge
+    spec:
+      containers:
+        - name: edge
+          image: example/edge:1
+          ports:
+            - containerPort: 8080
+              hostPort: 80
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: edge
+spec:
+  selector:
+    app: edge
+  ports:
+    - port: 80
+      targetPort: 8080
+`})
+	for _, fix := range fixesOf(t, dir, "single-replica") {
+		if fix.Safety() != rules.FixSnippet || len(fix.Edits) > 0 || !strings.Contains(fix.Description, "hostPort") {
+			t.Errorf("replicas raised on pods with a hostPort: %+v", fix)
+		}
+	}
+}
