@@ -10,12 +10,17 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 )
 
 // maxFixRounds bounds the lint-fix-lint loop. A round applies every fix that does not
 // overlap one already taken; the next round picks up the ones that did (and any finding
-// a fix uncovered). A fix that does not clear its finding would loop forever without it.
+// a fix uncovered).
 const maxFixRounds = 10
+
+// maxFixRestarts bounds how often Fix starts over from the files as read, without the
+// fixes that did not settle.
+const maxFixRestarts = 3
 
 // FixResult is the outcome of Fix: the sources before and after, and the result of
 // linting the fixed sources.
@@ -25,8 +30,13 @@ type FixResult struct {
 	fixes       int               // findings whose edits were applied
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
+	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
+	writes      map[string]bool   // the settings the applied fixes write (Fix.Writes)
+	first       *Result           // the lint of the files as read
 	top         parsers.Severity  // the highest severity of the findings applied
-	// Final is the lint of the fixed sources: what is left to report.
+	// Final is the lint of the fixed sources: what is left to report. A finding whose
+	// fix was not written because it failed its check carries that fix as a snippet
+	// saying why.
 	Final *Result
 }
 
@@ -34,56 +44,193 @@ type FixResult struct {
 // again in memory, until a round changes nothing. Nothing is written: Write saves the
 // changes, Changes lists them (for a diff). opts.WriteBaseline is not honoured (fix
 // first, then record what is left); edits are always resolved.
+//
+// Every round is checked before it is kept (checkRound): the fixed files must parse as
+// well as before, and the model of the fixed files may differ from the model before only
+// in the settings the applied fixes name. A fix that fails is found (isolate), kept as a
+// snippet saying why, and the round is made again without it; a fix that does not settle
+// (its finding comes back, or the rounds run out) is dropped the same way and the run
+// starts over without it. Only safe fixes are applied, and unsafe ones too with
+// opts.UnsafeFixes.
 func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) {
 	opts.ResolveEdits, opts.WriteBaseline = true, ""
 	r, err := newRunner(paths, opts)
 	if err != nil {
 		return nil, err
 	}
-	cwd := r.opts.Cwd
-	fr := &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
-	for round := 0; ; round++ {
-		var overlay map[string][]byte
-		if len(fr.fixed) > 0 {
-			overlay = map[string][]byte{}
-			for abs, src := range fr.fixed {
-				overlay[abs] = src
-			}
-			// A file reached by a second path (a link) reads as fixed there too.
-			for alias, abs := range fr.aliases {
-				if src, ok := fr.fixed[abs]; ok {
-					overlay[alias] = src
-				}
-			}
-		}
-		rep, err := r.run(ctx, overlay)
+	rejected := map[string]string{} // fix identity → why it is not written
+	for restart := 0; restart <= maxFixRestarts; restart++ {
+		fr, again, err := fixRounds(ctx, r, rejected)
 		if err != nil {
 			return nil, err
 		}
-		fr.Final = rep
-		if round == maxFixRounds {
-			// A fix that does not clear its finding, applied again each round: writing
-			// ten copies of it would be worse than writing nothing.
-			return nil, fmt.Errorf("the fixes did not settle after %d rounds (a fix that does not clear its finding): nothing written; please report it with the files", maxFixRounds)
-		}
-		changed := fr.applyRound(rep, cwd)
-		if changed == 0 {
+		if !again {
+			fr.markRejected(rejected)
 			return fr, nil
+		}
+	}
+	return nil, fmt.Errorf("the fixes did not settle after %d attempts: nothing written; please report it with the files", maxFixRestarts+1)
+}
+
+// candidate is a fix a round may apply: the finding that carries it and its identity,
+// which stays the same from round to round while the fix is the same.
+type candidate struct {
+	id      string
+	finding *rules.Finding
+}
+
+// fixID names a finding's fix across rounds: positions move as other fixes apply, the
+// rule, file, description and corrected text do not.
+func fixID(f *rules.Finding) string {
+	return f.Rule.ID + "\x00" + f.Pos.File + "\x00" + f.Fix.Description + "\x00" + f.Fix.Snippet
+}
+
+// fixRounds runs the rounds from the files as read. It returns again when a fix did not
+// settle: it is in rejected now, and the run must start over without it.
+func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}}
+	rep, err := r.run(ctx, nil)
+	fr.first = rep
+	if err != nil {
+		return nil, false, err
+	}
+	applied := map[string]bool{}
+	chk := &checker{r: r, fr: fr, ctx: ctx}
+	for round := 0; ; round++ {
+		fr.Final = rep
+		cands := fr.pick(rep, r.opts.Cwd, rejected, r.opts.UnsafeFixes)
+		if len(cands) == 0 {
+			return fr, false, nil
+		}
+		for _, c := range cands {
+			if applied[c.id] || round == maxFixRounds {
+				// Applied before and back again (it does not clear its finding, or
+				// another fix undoes it), or still going after every round: writing it
+				// again and again would be worse than not writing it.
+				rejected[c.id] = "it does not settle: its finding comes back after it is applied"
+				again = true
+			}
+		}
+		if again {
+			return nil, true, nil
+		}
+		for len(cands) > 0 {
+			next, files, err := chk.try(rep, cands)
+			if err != nil {
+				return nil, false, err
+			}
+			bad := chk.check(rep, next, cands)
+			if len(bad) == 0 {
+				for abs, src := range files {
+					if _, ok := fr.orig[abs]; !ok {
+						fr.orig[abs] = fr.source(rep, abs, r.opts.Cwd)
+						fr.display[abs] = displayPath(r.opts.Cwd, abs)
+					}
+					fr.fixed[abs] = src
+				}
+				for _, c := range cands {
+					applied[c.id] = true
+					for _, s := range c.finding.Fix.Settings() {
+						fr.named[s] = true
+					}
+					for _, s := range c.finding.Fix.Writes() {
+						fr.writes[s] = true
+					}
+				}
+				if len(files) > 0 {
+					fr.fixes += len(cands)
+					for _, c := range cands {
+						fr.top = max(fr.top, c.finding.Severity)
+					}
+				}
+				rep = next
+				chk.keep(rep)
+				if len(files) == 0 {
+					fr.Final = rep
+					return fr, false, nil
+				}
+				break
+			}
+			culprits, err := chk.isolate(rep, cands, bad)
+			if err != nil {
+				return nil, false, err
+			}
+			chk.keep(rep)
+			var keep []candidate
+			for _, c := range cands {
+				if why, ok := culprits[c.id]; ok {
+					rejected[c.id] = why
+				} else {
+					keep = append(keep, c)
+				}
+			}
+			if len(keep) == len(cands) {
+				// No single fix to blame (they fail only together): keep none.
+				for _, c := range cands {
+					rejected[c.id] = "it conflicts with another fix of the same run"
+				}
+				keep = nil
+			}
+			cands = keep
 		}
 	}
 }
 
-// applyRound applies, file by file, the edits of every fixable finding of rep that do not
-// conflict with those of a finding taken before it, and returns how many findings it
-// applied. A finding's edits go in together or not at all.
-func (fr *FixResult) applyRound(rep *Result, cwd string) int {
+// FixedSeverity is the highest severity among the findings whose fixes were applied:
+// what --diff compares with --fail-on.
+func (fr *FixResult) FixedSeverity() parsers.Severity { return fr.top }
+
+// FixedDirectives lists the settings the applied fixes write, as the configs write them
+// ("proxy_read_timeout"), sorted: what a real tool's view of the fixed files may differ in.
+func FixedDirectives(fr *FixResult) []string {
+	var out []string
+	for s := range fr.writes {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// markRejected turns the fixes of the final findings that were not written because they
+// failed their check into snippets saying why.
+func (fr *FixResult) markRejected(rejected map[string]string) {
+	if fr.Final == nil || len(rejected) == 0 {
+		return
+	}
+	for i := range fr.Final.Findings {
+		f := &fr.Final.Findings[i]
+		if f.Fix == nil {
+			continue
+		}
+		if why, ok := rejected[fixID(f)]; ok {
+			f.Fix.Reject(why)
+		}
+	}
+}
+
+// pick returns the fixable findings of rep whose edits may be written and do not
+// conflict with those of a finding taken before it. A finding's edits go in together or
+// not at all.
+func (fr *FixResult) pick(rep *Result, cwd string, rejected map[string]string, unsafe bool) []candidate {
 	writable, outside := writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
-	applied := 0
-	top := parsers.Off
+	var out []candidate
 findings:
-	for _, f := range rep.Findings {
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
 		if f.Fix == nil || len(f.Fix.Edits) == 0 || selfOverlapping(f.Fix.Edits) {
+			continue
+		}
+		switch f.Fix.Safety() {
+		case rules.FixSnippet:
+			continue
+		case rules.FixUnsafe:
+			if !unsafe {
+				continue
+			}
+		}
+		id := fixID(f)
+		if _, ok := rejected[id]; ok {
 			continue
 		}
 		for _, e := range f.Fix.Edits {
@@ -105,34 +252,32 @@ findings:
 			}
 			taken[abs].add(e)
 		}
-		applied++
-		top = max(top, f.Severity)
+		out = append(out, candidate{id: id, finding: f})
 	}
-	changed := 0
-	for abs, set := range taken {
-		src := fr.source(rep, abs, cwd)
-		out := parsers.ApplyEdits(src, withLineEndings(src, set.edits))
-		if string(out) == string(src) {
-			continue
-		}
-		if _, ok := fr.orig[abs]; !ok {
-			fr.orig[abs] = src
-			fr.display[abs] = displayPath(cwd, abs)
-		}
-		fr.fixed[abs] = out
-		changed++
-	}
-	if changed == 0 {
-		return 0
-	}
-	fr.fixes += applied
-	fr.top = max(fr.top, top)
-	return applied
+	return out
 }
 
-// FixedSeverity is the highest severity among the findings whose fixes Changes holds
-// (Off when there are none): `lint --diff` fails only when it reaches --fail-on.
-func (fr *FixResult) FixedSeverity() parsers.Severity { return fr.top }
+// apply returns the text of every file the edits of cands change (by absolute path),
+// applied to the current text.
+func (fr *FixResult) apply(rep *Result, cands []candidate, cwd string) map[string][]byte {
+	writable, _ := writableFiles(rep, cwd, map[string]string{})
+	byFile := map[string][]parsers.Edit{}
+	for _, c := range cands {
+		for _, e := range c.finding.Fix.Edits {
+			abs := writable[e.File]
+			byFile[abs] = append(byFile[abs], e)
+		}
+	}
+	out := map[string][]byte{}
+	for abs, edits := range byFile {
+		src := fr.source(rep, abs, cwd)
+		fixed := parsers.ApplyEdits(src, withLineEndings(src, edits))
+		if string(fixed) != string(src) {
+			out[abs] = fixed
+		}
+	}
+	return out
+}
 
 // source returns the current text of a file: the fixed one, else what the lint read.
 func (fr *FixResult) source(rep *Result, abs, cwd string) []byte {

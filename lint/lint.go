@@ -50,6 +50,8 @@ type Options struct {
 	// ResolveEdits computes the byte edits of the fixes that need the files re-read
 	// (Kubernetes patches become edits of the manifests). Fix always does.
 	ResolveEdits bool
+	// UnsafeFixes lets Fix apply the fixes marked unsafe (rules.FixUnsafe) too.
+	UnsafeFixes bool
 	// Baseline hides the findings it records (read from BaselinePath, named in the
 	// summary). WriteBaseline, when set, records the run's findings in that file first
 	// and then applies it.

@@ -253,6 +253,10 @@ type Route struct {
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	Headers []Setting[string]
 
+	// ProxyPass is what forwards the route, as written: nginx's proxy_pass URL
+	// ("https://app:8443"), so that a fix can copy it; unknown for other formats.
+	ProxyPass Setting[string]
+
 	// Respond is set when the hop answers the path itself (nginx return, Caddy respond)
 	// instead of forwarding it.
 	Respond *Respond
@@ -468,6 +472,9 @@ type ContainerPort struct {
 	Port     int
 	Protocol string
 	Pos      Pos
+	// HostPort is the node port the container binds (0: none): two pods of it cannot
+	// share a node.
+	HostPort int
 }
 
 // Probe is a Kubernetes probe (or any periodic check of one container).

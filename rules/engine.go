@@ -185,7 +185,9 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 		out = append(out, fs...)
 	}
 	SortFindings(out)
-	return dedup(out)
+	out = dedup(out)
+	guardHostPorts(m, out)
+	return out
 }
 
 // runRule runs one rule and returns its findings at their final severities.

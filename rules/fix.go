@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,14 @@ type Fix struct {
 	patch     k8s.Patch
 	newObject bool
 	manual    bool // see SnippetOnly
+
+	// sets names the settings the fix changes as the config writes them
+	// ("proxy_read_timeout", "minReplicas", "idle_timeout"); Settings maps them to the
+	// model's fields, the only ones lint --fix lets change (see fixsafety.go).
+	sets []string
+	// unsafe marks a fix that changes behaviour a user may rely on (more replicas cost
+	// money, a longer grace period slows deletes): written only with --unsafe-fixes.
+	unsafe bool
 }
 
 // snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.
@@ -47,7 +56,7 @@ func (f *Fix) SnippetOnly() bool { return f.manual }
 // line's other directives with them make the fix snippet-only.
 func blockFix(desc string, b *nginx.BlockEdit) *Fix {
 	edits, snippet, writable := b.Result()
-	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
+	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits, sets: b.Names()}
 	if !writable {
 		fix.snippetOnly()
 	}
@@ -67,7 +76,7 @@ func editBlock(m *parsers.Model, block parsers.Pos) *nginx.BlockEdit {
 // k8s.ReplaceScalar); otherwise ResolveEdits computes them from the patch when a run is
 // to write them.
 func k8sFix(desc string, patch k8s.Patch, edits ...parsers.Edit) *Fix {
-	return &Fix{Description: desc, Snippet: patch.Text(), Edits: edits, patch: patch}
+	return &Fix{Description: desc, Snippet: patch.Text(), Edits: edits, patch: patch, sets: patchKeys(patch, nil)}
 }
 
 // k8sSnippetFix wraps a patch that --fix must not write: one holding a value no502 had to
@@ -90,7 +99,11 @@ func k8sNewObjectFix(desc string, patch k8s.Patch) *Fix {
 // tfFix writes Terraform attributes (terraform.Edits) as a Fix.
 func tfFix(m *parsers.Model, desc string, sets ...terraform.Set) *Fix {
 	edits, snippet := terraform.Edits(m, sets...)
-	return &Fix{Description: desc, Snippet: snippet, Edits: edits}
+	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
+	for _, s := range sets {
+		fix.sets = append(fix.sets, s.Name)
+	}
+	return fix
 }
 
 // tfSetting says where a Terraform setting of the model is changed: the attribute
@@ -102,11 +115,29 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 		return terraform.Set{In: in, Name: name, Value: value}
 	}
 	if len(s.Via()) == 1 && s.Via()[0].IsValid() {
-		if _, ok := bareVariable(m, s.Pos); ok {
+		if v, ok := bareVariable(m, s.Pos); ok && variableOwnedBy(m, strings.TrimPrefix(v, "var.")) {
 			return terraform.Set{At: s.Via()[0], Name: name, Value: value}
 		}
 	}
 	return terraform.Set{At: s.Pos, Name: name, Value: value}
+}
+
+// variableOwnedBy reports whether a fix may change variable name where it is decided:
+// the setting it fixes is its only use (changing a default that feeds other resources
+// changes them too), and it has no validation block (whose condition the new value might
+// fail). Otherwise the fix writes the value at the use site.
+func variableOwnedBy(m *parsers.Model, name string) bool {
+	uses := 0
+	for _, f := range m.Files {
+		if f.Format != parsers.FormatTerraform || !strings.HasSuffix(f.Path, ".tf") {
+			continue
+		}
+		if terraform.HasValidation(f.Src, name) {
+			return false
+		}
+		uses += terraform.VariableUses(f.Src, name)
+	}
+	return uses == 1
 }
 
 // bareVariable reports whether the attribute at pos is exactly var.NAME (and returns it).

@@ -90,11 +90,22 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 		return nil
 	}
 	e := cf.Edit()
-	e.SetProxy(d, subs...)
+	if !e.SetProxy(d, subs...) {
+		return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + d.Find("transport").Arg(0) + ", which has no such setting")
+	}
 	if len(e.Edits()) == 0 {
 		return nil
 	}
-	return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	fix := &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	for _, s := range subs {
+		fix.sets = append(fix.sets, s.Name)
+	}
+	if n := cf.Imports(d); n > 1 {
+		// A snippet (or imported file) used by several sites: changing it changes
+		// them all, and a reverse_proxy cannot be overridden at one import.
+		return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+	}
+	return fix
 }
 
 // caddyPoolIdleFix sets how long the reverse_proxy of be keeps idle connections.
@@ -121,6 +132,16 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	if d == nil || d.Name() != "respond" {
 		return nil
 	}
+	for _, a := range cf.Ancestors(d) {
+		if a.Name() == "handle_path" {
+			// handle_path strips its prefix: the app would be asked for "/", not the
+			// health path.
+			e := cf.Edit()
+			e.Replace(d, "reverse_proxy APP_ADDRESS")
+			return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
+				guess("handle_path strips " + a.Arg(0) + " from the path: use handle and reverse_proxy to the app's health endpoint")
+		}
+	}
 	upstreams, guessed := "app:8080", true
 	if r.Hop != nil {
 		for _, o := range r.Hop.Routes {
@@ -143,13 +164,13 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	} else {
 		e.Replace(d, line)
 	}
-	fix := &Fix{Description: desc, Snippet: e.Snippet(d)}
+	fix := &Fix{Description: desc, Snippet: e.Snippet(d), sets: []string{"reverse_proxy"}}
 	if guessed {
 		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
 		return fix
 	}
 	fix.Edits = e.Edits()
-	return fix
+	return fix.markUnsafe() // the health check starts to depend on the app
 }
 
 // caddyAddTargetFix shows the reverse_proxy with a second upstream. The address of a
@@ -234,11 +255,11 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 		text := "{\n" + caddy.IndentLines(strings.Join(lines, "\n")) + "}\n\n"
 		e := cf.Edit()
 		e.InsertGlobalOptions(text)
-		return &Fix{Description: description, Snippet: text, Edits: e.Edits()}
+		return &Fix{Description: description, Snippet: text, Edits: e.Edits(), sets: []string{"grace_period", "shutdown_delay"}}
 	}
 	e := cf.Edit()
 	e.Set(global, lines...)
-	return &Fix{Description: description, Snippet: e.Snippet(global), Edits: e.Edits()}
+	return &Fix{Description: description, Snippet: e.Snippet(global), Edits: e.Edits(), sets: []string{"grace_period", "shutdown_delay"}}
 }
 
 // caddyIdleFix sets how long Caddy keeps idle client connections (servers > timeouts >
@@ -256,7 +277,7 @@ func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix
 			if d := cf.At(int(idle.Pos.Offset)); d != nil && d.Name() == "idle" {
 				e := cf.Edit()
 				e.Replace(d, line)
-				return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+				return &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits(), sets: []string{"idle"}}
 			}
 		}
 	}
@@ -268,12 +289,12 @@ func caddyIdleFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *Fix
 	if global == nil {
 		e := cf.Edit()
 		e.InsertGlobalOptions(snippet + "\n")
-		return &Fix{Description: desc, Snippet: snippet, Edits: e.Edits()}
+		return &Fix{Description: desc, Snippet: snippet, Edits: e.Edits(), sets: []string{"idle"}}
 	}
 	e := cf.Edit()
 	e.SetServerTimeout(global, "idle", line)
 	if len(e.Edits()) == 0 {
 		return &Fix{Description: desc, Snippet: snippet}
 	}
-	return &Fix{Description: desc, Snippet: e.Snippet(global), Edits: e.Edits()}
+	return &Fix{Description: desc, Snippet: e.Snippet(global), Edits: e.Edits(), sets: []string{"idle"}}
 }

@@ -53,12 +53,18 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 		env := []k8s.Patch{k8s.Patch{}.Set("name", name).Set("value", k8s.Quote(val))}
 		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, k8s.Patch{}.Set("env", env)))
 	}
-	// Rewrite the list (command or args) that holds the server's name.
-	for _, key := range []string{"command", "args"} {
-		list := s.c.Command
-		if key == "args" {
-			list = s.c.Args
+	// Rewrite the list that sets the flag the server reads last (args come after
+	// command, and the last occurrence wins), else the list (command or args) that holds
+	// the server's name.
+	lists := map[string][]string{"command": s.c.Command, "args": s.c.Args}
+	for _, key := range []string{"args", "command"} {
+		if hasFlag(lists[key], f.flag) {
+			fields := k8s.Patch{}.Set(key, k8s.FlowList(withFlag(lists[key], f.flag, n)))
+			return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, fields))
 		}
+	}
+	for _, key := range []string{"command", "args"} {
+		list := lists[key]
 		if !containsServer(list, a.Name) {
 			continue
 		}
@@ -108,11 +114,21 @@ func containsServer(list []string, name string) bool {
 	return false
 }
 
+// hasFlag reports whether a command line sets flag ("--flag v" or "--flag=v").
+func hasFlag(list []string, flag string) bool {
+	for _, s := range list {
+		if s == flag || strings.HasPrefix(s, flag+"=") {
+			return true
+		}
+	}
+	return false
+}
+
 // withFlag sets flag to value in a command line, replacing "--flag v" or "--flag=v", or
 // appending it.
 func withFlag(list []string, flag, value string) []string {
 	out := append([]string{}, list...)
-	for i := 0; i < len(out); i++ {
+	for i := len(out) - 1; i >= 0; i-- { // the last one is the one that counts
 		switch {
 		case out[i] == flag && i+1 < len(out):
 			out[i+1] = value
@@ -144,7 +160,7 @@ func hopKeepAliveFix(p *Pass, h *parsers.Hop, want time.Duration, note string) *
 func poolIdleFix(p *Pass, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
 	switch h.Kind {
 	case parsers.HopNginx:
-		return nginxPoolIdleFix(p.Model, be, want, note)
+		return nginxPoolIdleFix(p.Model, h, be, want, note)
 	case parsers.HopCaddy:
 		return caddyPoolIdleFix(p, be, want, note)
 	}

@@ -12,6 +12,73 @@ import (
 // nginx fixes write directives inside the block that must hold them: the location for
 // per-route settings, the upstream for server parameters, the server for client ones.
 
+// includedIn reports whether pos lies in a file included (directly or through other
+// includes) from inside block: nginx splices that file's directives into the block, so a
+// second directive of the same name written in the block is a duplicate nginx rejects.
+func includedIn(m *parsers.Model, block, pos parsers.Pos) bool {
+	if !pos.IsValid() || pos.File == block.File {
+		return false
+	}
+	// includeLine knows a file included from several blocks (File.IncludedBy records
+	// only the first include): it finds the block's own include line naming it.
+	_, ok := includeLine(m, parsers.Set(true, pos, ""), block)
+	return ok
+}
+
+// nginxSet makes the directive line the one block uses for the setting defined at def
+// (users counts the blocks that use that same definition; called only for a definition in
+// an included file, since counting walks the model). In the block: replaced, or
+// inserted as an override of an outer value. In a file included inside the block (where
+// an override would be a duplicate): changed in that file when no other block uses the
+// definition; otherwise why says why the fix stays a snippet.
+func nginxSet(m *parsers.Model, e *nginx.BlockEdit, block, def parsers.Pos, users func() int, line string) (why string) {
+	if !includedIn(m, block, def) {
+		e.Set(def, line)
+		return ""
+	}
+	name, _, _ := strings.Cut(line, " ")
+	if shared := users(); shared > 1 {
+		e.Set(parsers.Pos{}, line) // for the snippet; not written
+		return fmt.Sprintf("%s comes from %s, included here and by %d other blocks: change it there, or stop including it here", name, def.Short(), shared-1)
+	}
+	f := m.File(def.File)
+	if f == nil {
+		return name + " comes from " + def.Short() + ", which is not among the linted files"
+	}
+	// The definition nginx uses for this block, in the included file, which no other
+	// block uses: change it there.
+	in := editBlock(m, parsers.ByteRange(f.Path, 0, len(f.Src))).Set(def, line)
+	if _, _, writable := in.Result(); !writable {
+		return name + " in " + def.Short() + " shares its line with other directives"
+	}
+	e.Extra(in)
+	return ""
+}
+
+// routesUsing counts the routes of the model whose setting (read by get) is defined at pos.
+func routesUsing(m *parsers.Model, pos parsers.Pos, get func(*parsers.Route) parsers.Pos) func() int {
+	return func() int {
+		n := 0
+		for _, h := range m.Hops {
+			for _, r := range h.Routes {
+				if p := get(r); p.File == pos.File && p.Offset == pos.Offset {
+					n++
+				}
+			}
+		}
+		return n
+	}
+}
+
+// blockFixWhy wraps a block edit as blockFix does, kept as a snippet when why says so.
+func blockFixWhy(desc string, b *nginx.BlockEdit, why string) *Fix {
+	fix := blockFix(desc, b)
+	if why != "" {
+		fix.guess(why)
+	}
+	return fix
+}
+
 func nginxReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, note string) *Fix {
 	v := parsers.Seconds(d)
 	name := nginxReadTimeoutDirective(r)
@@ -19,16 +86,18 @@ func nginxReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, no
 	if note != "" {
 		line += "  # " + note
 	}
-	return blockFix("set "+name+" "+v+" in location "+r.Path,
-		editBlock(m, r.Block).Set(r.ReadTimeout.Pos, line))
+	e := editBlock(m, r.Block)
+	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, func(r *parsers.Route) parsers.Pos { return r.ReadTimeout.Pos }), line)
+	return blockFixWhy("set "+name+" "+v+" in location "+r.Path, e, why)
 }
 
 func nginxLowerReadTimeoutFix(m *parsers.Model, r *parsers.Route, edge time.Duration) *Fix {
 	v := parsers.Seconds(edge - 5*time.Second)
 	name := nginxReadTimeoutDirective(r)
 	line := fmt.Sprintf("%s %s;  # below the edge's %s: answer 202 fast and queue longer work", name, v, parsers.Seconds(edge))
-	return blockFix("keep "+name+" below the edge's limit and queue slow work",
-		editBlock(m, r.Block).Set(r.ReadTimeout.Pos, line))
+	e := editBlock(m, r.Block)
+	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, func(r *parsers.Route) parsers.Pos { return r.ReadTimeout.Pos }), line)
+	return blockFixWhy("keep "+name+" below the edge's limit and queue slow work", e, why)
 }
 
 // nginxReadTimeoutDirective names the directive that bounds route r's wait for the app:
@@ -51,31 +120,62 @@ func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Targ
 	}
 	// The server directive itself when its extent is known (it may share its line with
 	// others: "upstream app { server a max_fails=0; server b; }"), else its line.
+	if tf := m.File(t.Pos.File); tf != nil {
+		f = tf // a server line in a file included into the upstream block
+	}
 	server := nginx.CountFailures(nginx.DirectiveText(f.Src, t.Pos), "3", "10s")
-	return blockFix("count failures of "+t.Address+" (max_fails=3 fail_timeout=10s)",
-		editBlock(m, b.Block).Set(t.Pos, server))
+	users := func() int {
+		n := 0
+		for _, be := range m.Backends {
+			for _, x := range be.Targets {
+				if x.Pos.File == t.Pos.File && x.Pos.Offset == t.Pos.Offset {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	e := editBlock(m, b.Block)
+	why := nginxSet(m, e, b.Block, t.Pos, users, server)
+	fix := blockFixWhy("count failures of "+t.Address+" (max_fails=3 fail_timeout=10s)", e, why)
+	fix.sets = []string{"max_fails", "fail_timeout"} // the server line's parameters, not its address
+	return fix
 }
 
 func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
-	e := editBlock(m, r.Block).Set(r.Retry.Conditions.Pos, "proxy_next_upstream error timeout http_502 http_503;  # POST/PATCH are never re-sent once sent")
+	e := editBlock(m, r.Block)
+	cond := r.Retry.Conditions.Pos
+	why := nginxSet(m, e, r.Block, cond, routesUsing(m, cond, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }),
+		"proxy_next_upstream error timeout http_502 http_503;  # POST/PATCH are never re-sent once sent")
 	if !r.Retry.Tries.Explicit() {
 		e.Insert("proxy_next_upstream_tries 2;")
 	}
-	return blockFix("retry failed connections on the next server", e)
+	return blockFixWhy("retry failed connections on the next server", e, why)
 }
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
-	target := "http://app"
+	target, why := "http://app", "http://app stands for the app's address"
 	if h != nil {
 		for _, o := range h.Routes {
 			if o.Backend != nil && o.Respond == nil {
-				target = proxyTarget(o.Backend)
+				target, why = proxyTarget(o)
 				break
 			}
 		}
+		if h.OtherPass && why == "" {
+			// The server hands requests to its app by fastcgi_pass, grpc_pass, ...: an
+			// HTTP proxy_pass to it would be a new, guessed path to the app.
+			why = "the server passes requests to its app by fastcgi/uwsgi/grpc, not proxy_pass"
+		}
 	}
-	return blockFix("forward "+r.Path+" to the app",
+	fix := blockFix("forward "+r.Path+" to the app",
 		editBlock(m, r.Block).Set(r.Respond.Pos, fmt.Sprintf("proxy_pass %s;  # let the app answer its own health check", target)))
+	if why != "" {
+		return fix.guess(why)
+	}
+	// The load balancer's health check then depends on the app: right, but a change
+	// of what takes the proxy out of rotation.
+	return fix.markUnsafe()
 }
 
 func nginxAddTargetFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) *Fix {
@@ -85,17 +185,20 @@ func nginxAddTargetFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) 
 			port = "80"
 		}
 		return blockFix("add a second instance to upstream "+b.Name,
-			editBlock(m, b.Block).Insert(fmt.Sprintf("server SECOND_INSTANCE:%s;  # replace with a second instance of the app", port)))
+			editBlock(m, b.Block).Insert(fmt.Sprintf("server SECOND_INSTANCE:%s;  # replace with a second instance of the app", port))).
+			guess("SECOND_INSTANCE stands for the address of a second instance")
 	}
 	return &Fix{Description: "put two instances behind an upstream block",
 		Snippet: fmt.Sprintf("upstream app {\n    server %s;\n    server SECOND_INSTANCE:%s;  # replace with a second instance\n}\n# and in the location: proxy_pass http://app;\n", t.Address, t.Port)}
 }
 
 func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
-	e := editBlock(m, r.Block).Set(r.HTTPVersion.Pos, "proxy_http_version 1.1;")
+	e := editBlock(m, r.Block)
+	why := nginxSet(m, e, r.Block, r.HTTPVersion.Pos, routesUsing(m, r.HTTPVersion.Pos, func(r *parsers.Route) parsers.Pos { return r.HTTPVersion.Pos }), "proxy_http_version 1.1;")
 	// proxy_set_header is an array directive: a location that sets one stops inheriting
-	// all outer ones, so copy the inherited ones in with the new one.
-	inBlock := func(p parsers.Pos) bool { return r.Block.Contains(p.File, int(p.Offset)) }
+	// all outer ones, so copy the inherited ones in with the new one. Lines of a file
+	// included inside the location are its own.
+	inBlock := func(p parsers.Pos) bool { return r.Block.Contains(p.File, int(p.Offset)) || includedIn(m, r.Block, p) }
 	ownHeaders := false
 	for _, h := range r.Headers {
 		if inBlock(h.Pos) {
@@ -113,8 +216,10 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 	if inBlock(r.ConnectionHeader.Pos) {
 		at = r.ConnectionHeader.Pos
 	}
-	e.Set(at, `proxy_set_header Connection "";`)
-	return blockFix("send HTTP/1.1 without Connection: close so upstream connections are reused", e)
+	if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
+		why = w
+	}
+	return blockFixWhy("send HTTP/1.1 without Connection: close so upstream connections are reused", e, why)
 }
 
 // nginxClientKeepAliveFix sets how long the server block of h keeps idle client
@@ -122,31 +227,66 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duration, note string) *Fix {
 	v := parsers.Seconds(want)
 	at := parsers.Pos{}
-	if ka := h.ClientIdleTimeout; ka.Explicit() && h.Block.Contains(ka.Pos.File, int(ka.Pos.Offset)) {
+	if ka := h.ClientIdleTimeout; ka.Explicit() && (h.Block.Contains(ka.Pos.File, int(ka.Pos.Offset)) || includedIn(m, h.Block, ka.Pos)) {
 		at = ka.Pos
 	}
-	return blockFix("set keepalive_timeout "+v+" in server "+h.Name,
-		editBlock(m, h.Block).Set(at, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
+	users := func() int {
+		n := 0
+		for _, o := range m.Hops {
+			if p := o.ClientIdleTimeout.Pos; p.File == at.File && p.Offset == at.Offset {
+				n++
+			}
+		}
+		return n
+	}
+	e := editBlock(m, h.Block)
+	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note))
+	return blockFixWhy("set keepalive_timeout "+v+" in server "+h.Name, e, why)
 }
 
-// nginxPoolIdleFix sets how long upstream be keeps idle connections.
-func nginxPoolIdleFix(m *parsers.Model, be *parsers.Backend, want time.Duration, note string) *Fix {
+// nginxPoolIdleFix sets how long upstream be (of hop h) keeps idle connections. The
+// directive exists in upstream{} since nginx 1.15.3: for an older nginx_version the fix is
+// a snippet.
+func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, want time.Duration, note string) *Fix {
 	v := parsers.Seconds(want)
 	at := parsers.Pos{}
 	if be.KeepAliveIdle.Explicit() {
 		at = be.KeepAliveIdle.Pos
 	}
-	return blockFix("set keepalive_timeout "+v+" in upstream "+be.Name,
-		editBlock(m, be.Block).Set(at, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
+	users := func() int {
+		n := 0
+		for _, o := range m.Backends {
+			if p := o.KeepAliveIdle.Pos; p.File == at.File && p.Offset == at.Offset {
+				n++
+			}
+		}
+		return n
+	}
+	e := editBlock(m, be.Block)
+	fix := blockFixWhy("set keepalive_timeout "+v+" in upstream "+be.Name, e,
+		nginxSet(m, e, be.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
+	if h != nil && h.Version.Known() && h.Version.Value != "" && !nginx.VersionAtLeast(h.Version.Value, "1.15.3") {
+		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or lower the app's side instead")
+	}
+	return fix
 }
 
-// proxyTarget renders a backend as a proxy_pass argument.
-func proxyTarget(b *parsers.Backend) string {
-	if b.Kind == "nginx-upstream" {
-		return "http://" + b.Name
+// proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as
+// it is written there (Route.ProxyPass); why says why it cannot be copied ("" when it can): a variable is
+// resolved at request time, and a path would rewrite the health path.
+func proxyTarget(o *parsers.Route) (target, why string) {
+	if !o.ProxyPass.Known() {
+		return "http://" + o.Backend.Name, "the proxy_pass of location " + o.Path + " is not known"
 	}
-	if strings.Contains(b.Name, "://") {
-		return b.Name
+	url := o.ProxyPass.Value
+	scheme, rest, ok := strings.Cut(url, "://")
+	switch {
+	case !ok || scheme != "http" && scheme != "https":
+		return url, "location " + o.Path + " proxies to " + url
+	case strings.Contains(url, "$"):
+		return url, "location " + o.Path + " proxies to " + url + ", resolved at request time"
+	case strings.ContainsAny(rest, "/?"):
+		return url, "location " + o.Path + " proxies to " + url + ", with a path of its own"
 	}
-	return "http://" + b.Name
+	return url, ""
 }

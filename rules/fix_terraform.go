@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -31,7 +32,7 @@ func tfIdleTimeoutFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route, d time
 	}
 	desc := fmt.Sprintf("set idle_timeout = %d in %s", secs, h.Name)
 	if cur.Explicit() && len(cur.Via()) == 1 {
-		if v, ok := bareVariable(m, cur.Pos); ok {
+		if v, ok := bareVariable(m, cur.Pos); ok && variableOwnedBy(m, strings.TrimPrefix(v, "var.")) {
 			desc = fmt.Sprintf("set %s to %d where it is decided (%s)", v, secs, cur.Via()[0].Short())
 		}
 	}

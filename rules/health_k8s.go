@@ -94,6 +94,12 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	if _, ok := probe[0].V.(k8s.Patch); ok && probe[0].K == "httpGet" {
 		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
 	}
+	if c.App != nil && c.App.Name != "" {
+		// An HTTP app server: a TCP check passes while the app answers 500 to every
+		// request (the kind of probe this rule calls useless). Its readiness path
+		// is a guess.
+		return k8sSnippetFix("add an HTTP readiness probe on the app's readiness endpoint ("+c.App.Name+" serves HTTP: a TCP check would pass while it fails every request)", patch)
+	}
 	return k8sFix("add a TCP readiness probe on the serving port", patch)
 }
 

@@ -182,6 +182,14 @@ func runHPAMinReplicas(p *Pass) {
 		var edits []parsers.Edit
 		if k8sKeyAt(p.Model, min.Pos) == "minReplicas" {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
+			if max := w.MaxReplicas; max.Known() && max.Value < 2 {
+				// minReplicas above maxReplicas: the API rejects the object. Both, or
+				// the patch merged.
+				edits = nil
+				if max.Explicit() && k8sKeyAt(p.Model, max.Pos) == "maxReplicas" {
+					edits = append(k8s.ReplaceScalar(min.Pos, "2"), k8s.ReplaceScalar(max.Pos, "2")...)
+				}
+			}
 		}
 		p.Report(Finding{
 			Pos: min.Pos,

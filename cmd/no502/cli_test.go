@@ -40,14 +40,14 @@ func TestShowFixes(t *testing.T) {
 	if !strings.Contains(full, "     | ") || strings.Contains(hidden, "     | ") {
 		t.Errorf("--no-show-fixes should drop the snippets, and only them:\n%s", hidden)
 	}
-	if strings.Count(hidden, "= fix: ") != strings.Count(full, "= fix: ") {
+	if strings.Count(hidden, "= fix (") != strings.Count(full, "= fix (") {
 		t.Errorf("--no-show-fixes dropped fix descriptions")
 	}
 	if off, _, _ := runIn(t, root, "", "lint", "--no-color", "--show-fixes=false", "testdata/demo"); off != hidden {
 		t.Errorf("--show-fixes=false differs from --no-show-fixes")
 	}
 	// A Kubernetes fix shows its changed lines, not the patch with the object's header.
-	i := strings.Index(full, "= fix: run 2 replicas")
+	i := strings.Index(full, "= fix (unsafe): run 2 replicas")
 	if i < 0 {
 		t.Fatalf("no single-replica fix:\n%s", full)
 	}
@@ -380,7 +380,9 @@ func TestDiffFailOnAndJSON(t *testing.T) {
 	if _, _, code := runIn(t, dir, "", "lint", "--diff", "--fail-on", "error", "--ignore", "health-matcher-accepts-errors", "."); code != 0 {
 		t.Errorf("--diff --fail-on error fixing only warnings: exit %d, want 0", code)
 	}
-	out, stderr, code := runIn(t, dir, "", "lint", "--diff", "--format", "json", ".")
+	// With --unsafe-fixes every fix of the fixture is an edit (its Kubernetes fixes add
+	// replicas and a preStop sleep: unsafe).
+	out, stderr, code := runIn(t, dir, "", "lint", "--diff", "--unsafe-fixes", "--format", "json", ".")
 	if code != 1 {
 		t.Errorf("--diff --format json: exit %d %s", code, stderr)
 	}
@@ -403,7 +405,7 @@ func TestDiffFailOnAndJSON(t *testing.T) {
 		t.Fatalf("diff JSON: %v\n%s", err, out)
 	}
 	fixed, _ := copyFixture(t)
-	runIn(t, fixed, "", "lint", "--fix", ".")
+	runIn(t, fixed, "", "lint", "--fix", "--unsafe-fixes", ".")
 	want := readAll(t, fixed, orig)
 	for _, f := range doc.Files {
 		src := orig[f.File]

@@ -48,7 +48,7 @@ func readAll(t *testing.T, dir string, names map[string]string) map[string]strin
 // was; the diff applies with git apply and gives exactly what --fix writes.
 func TestDiffWritesNothing(t *testing.T) {
 	dir, orig := copyFixture(t)
-	diff, stderr, code := runIn(t, dir, "", "lint", "--diff", ".")
+	diff, stderr, code := runIn(t, dir, "", "lint", "--diff", "--unsafe-fixes", ".")
 	if code != 1 {
 		t.Fatalf("--diff exit code %d, want 1 (there is something to fix)\n%s", code, stderr)
 	}
@@ -67,7 +67,7 @@ func TestDiffWritesNothing(t *testing.T) {
 	}
 
 	fixed, _ := copyFixture(t)
-	if _, stderr, _ := runIn(t, fixed, "", "lint", "--fix", "."); !strings.Contains(stderr, "fixed 9 findings in 3 files") {
+	if _, stderr, _ := runIn(t, fixed, "", "lint", "--fix", "--unsafe-fixes", "."); !strings.Contains(stderr, "fixed 9 findings in 3 files") {
 		t.Fatalf("--fix stderr = %q", stderr)
 	}
 	needTool(t, "git")
@@ -84,12 +84,36 @@ func TestDiffWritesNothing(t *testing.T) {
 	}
 }
 
+// TestFixSafetyLevels: without --unsafe-fixes, --fix writes only the safe fixes (the
+// finding's own setting); the unsafe ones (more replicas, a longer deregistration delay, a
+// health check that starts to depend on the app) stay, marked so in the text and JSON.
+func TestFixSafetyLevels(t *testing.T) {
+	dir, orig := copyFixture(t)
+	out, stderr, _ := runIn(t, dir, "", "lint", "--fix", "--no-color", ".")
+	if !strings.Contains(stderr, "fixed 4 findings in 2 files: alb.tf, nginx.conf") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	for _, want := range []string{"= fix (unsafe): run 2 replicas", "= fix (unsafe): set deregistration_delay = 100", "= fix (unsafe): forward /healthz to the app"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	files := readAll(t, dir, orig)
+	if !strings.Contains(files["app.yaml"], "replicas: 1\n") || !strings.Contains(files["alb.tf"], "deregistration_delay = 0") {
+		t.Errorf("an unsafe fix was written without --unsafe-fixes:\n%s\n%s", files["app.yaml"], files["alb.tf"])
+	}
+	js, _, _ := runIn(t, dir, "", "lint", "--format", "json", ".")
+	if !strings.Contains(js, `"safety":"unsafe"`) {
+		t.Errorf("the JSON lacks fix.safety:\n%s", js)
+	}
+}
+
 // TestFixWritesAndClears: --fix changes only the files with fixable findings, keeps their
 // mode, reports what is left, and a second run finds nothing to fix. The fixed nginx.conf
 // passes the real nginx -t and the fixed alb.tf terraform fmt.
 func TestFixWritesAndClears(t *testing.T) {
 	dir, orig := copyFixture(t)
-	out, stderr, code := runIn(t, dir, "", "lint", "--fix", "--no-color", ".")
+	out, stderr, code := runIn(t, dir, "", "lint", "--fix", "--unsafe-fixes", "--no-color", ".")
 	if code != 0 || !strings.Contains(out, "0 findings") {
 		t.Errorf("exit code %d, want 0 and nothing left:\n%s", code, out)
 	}
@@ -139,7 +163,7 @@ func TestFixWritesAndClears(t *testing.T) {
 // even when another file's findings have fixes.
 func TestFixNamedFilesOnly(t *testing.T) {
 	dir, orig := copyFixture(t)
-	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", "alb.tf")
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", "--unsafe-fixes", "alb.tf")
 	if !strings.Contains(stderr, "fixed 2 findings in 1 file: alb.tf") {
 		t.Errorf("stderr = %q", stderr)
 	}

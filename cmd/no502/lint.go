@@ -46,6 +46,7 @@ type lintFlags struct {
 	showFixes   bool
 	noShowFixes bool
 	statistics  bool
+	unsafeFixes bool
 }
 
 func newLintCmd(stdin io.Reader) *cobra.Command {
@@ -95,6 +96,7 @@ bad usage or a bad config file. A run that lints nothing says so on stderr and e
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
+	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period)")
 	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on)")
 	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
 	fl.StringSliceVar(&f.ignoreRules, "ignore", nil, "do not run these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
@@ -245,6 +247,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
 	opts.Select, opts.Ignore, opts.Strict = f.selectRules, f.ignoreRules, f.strict
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles, "max-directives": f.maxDirs} {
+		opts.UnsafeFixes = f.unsafeFixes
 		if v < 1 {
 			return opts, nil, usagef("--%s must be at least 1, got %d", name, v)
 		}

@@ -147,7 +147,7 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 			}
 		}
 		if f.Fix != nil {
-			fmt.Fprintf(w, "   %s fix: %s\n", pal.blue("="), f.Fix.Description)
+			fmt.Fprintf(w, "   %s fix (%s): %s\n", pal.blue("="), f.Fix.Safety(), f.Fix.Description)
 			if o.HideFixes {
 				fmt.Fprintln(w)
 				continue
@@ -329,6 +329,7 @@ type jsonRelated struct {
 type jsonFix struct {
 	Description string `json:"description"`
 	Snippet     string `json:"snippet"`
+	Safety      string `json:"safety"`
 }
 
 type jsonError struct {
@@ -379,7 +380,7 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message})
 		}
 		if f.Fix != nil {
-			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet}
+			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety())}
 		}
 		if i > 0 {
 			bw.WriteByte(',')

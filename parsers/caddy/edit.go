@@ -187,8 +187,10 @@ func (s Subdirective) line() string {
 }
 
 // SetProxy sets subdirectives of the reverse_proxy d, creating its block and its
-// `transport http` block as needed.
-func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) {
+// `transport http` block as needed. It writes nothing and returns false when a transport
+// subdirective is asked of a reverse_proxy whose transport is not http (fastcgi has no
+// response_header_timeout or keepalive: caddy adapt rejects them).
+func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 	var top, topNames, tr, trNames []string
 	for _, s := range subs {
 		if s.Transport {
@@ -198,6 +200,9 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) {
 		}
 	}
 	transport := d.Find("transport")
+	if len(tr) > 0 && transport != nil && transport.Arg(0) != "http" {
+		return false
+	}
 	if len(tr) > 0 {
 		if transport != nil && transport.HasBlock {
 			e.setInBlock(transport, tr, trNames)
@@ -209,6 +214,61 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) {
 	if len(top) > 0 {
 		e.setInBlock(d, top, topNames)
 	}
+	return true
+}
+
+// Imports counts the sites that use d when d is inside a snippet ("(name) { ... }"): the
+// `import name` directives of the file. It is 1 for a directive outside any snippet.
+func (f *File) Imports(d *Directive) int {
+	anc := f.Ancestors(d)
+	if len(anc) == 0 {
+		return 1
+	}
+	top := anc[len(anc)-1].Name()
+	if !strings.HasPrefix(top, "(") || !strings.HasSuffix(top, ")") {
+		return 1
+	}
+	name := top[1 : len(top)-1]
+	n := 0
+	var walk func([]*Directive)
+	walk = func(ds []*Directive) {
+		for _, x := range ds {
+			if x.Name() == "import" && x.Arg(0) == name {
+				n++
+			}
+			walk(x.Block)
+		}
+	}
+	walk(f.Directives)
+	return n
+}
+
+// Ancestors returns the blocks that enclose d, innermost first (nil when d is at the top
+// level or not in f). Only the blocks whose span holds d are searched.
+func (f *File) Ancestors(d *Directive) []*Directive {
+	var path []*Directive
+	ds := f.Directives
+	for depth := 0; depth < 1000; depth++ {
+		var next *Directive
+		for _, x := range ds {
+			if x == d {
+				out := make([]*Directive, len(path))
+				for i, p := range path {
+					out[len(path)-1-i] = p
+				}
+				return out
+			}
+			if x.Pos.File == d.Pos.File && x.Pos.Offset <= d.Pos.Offset && d.Pos.EndOffset <= x.Pos.EndOffset && len(x.Block) > 0 {
+				next = x
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		path = append(path, next)
+		ds = next.Block
+	}
+	return nil
 }
 
 // SetServerTimeout sets a client timeout of every server (servers > timeouts > name) in

@@ -107,7 +107,8 @@ func readContainer(s *source, c *yaml.Node) *parsers.Container {
 		if proto == "" {
 			proto = "TCP"
 		}
-		ct.Ports = append(ct.Ports, parsers.ContainerPort{Name: str(p, "name"), Port: n, Protocol: proto, Pos: s.pos(p)})
+		hp, _ := atoi(val(p, "hostPort"))
+		ct.Ports = append(ct.Ports, parsers.ContainerPort{Name: str(p, "name"), Port: n, Protocol: proto, Pos: s.pos(p), HostPort: hp})
 	}
 	if argNodes := append(items(val(c, "command")), items(val(c, "args"))...); len(argNodes) == len(ct.Command)+len(ct.Args) {
 		for _, n := range argNodes {

@@ -23,6 +23,21 @@ type BlockEdit struct {
 	src     []byte // the file's source; nil when unknown
 	block   parsers.Pos
 	changes []blockChange
+	// Changes outside the block (see Extra): their edits, directive names and snippets.
+	extra        []parsers.Edit
+	extraNames   []string
+	extraSnippet string
+}
+
+// Extra adds the result of another edit to this one: the same setting changed in a file
+// the block includes, where nginx reads it for this block (a second directive in the
+// block would be a duplicate).
+func (b *BlockEdit) Extra(o *BlockEdit) *BlockEdit {
+	edits, snippet, _ := o.Result()
+	b.extra = append(b.extra, edits...)
+	b.extraNames = append(b.extraNames, o.Names()...)
+	b.extraSnippet += "# in " + o.block.File + ":\n" + snippet
+	return b
 }
 
 type blockChange struct {
@@ -57,6 +72,18 @@ func (b *BlockEdit) Remove(at parsers.Pos) *BlockEdit {
 	return b
 }
 
+// Names lists the directives the edit sets or inserts ("proxy_read_timeout"), in order:
+// the settings a fix built from it names.
+func (b *BlockEdit) Names() []string {
+	out := append([]string(nil), b.extraNames...)
+	for _, c := range b.changes {
+		if f := strings.Fields(c.line); len(f) > 0 {
+			out = append(out, strings.TrimSuffix(f[0], ";"))
+		}
+	}
+	return out
+}
+
 // Result returns the edits, the corrected block (dedented to column 1) and whether the
 // edits may be written. They may not when a changed directive shares its line with others
 // and its own extent is unknown: replacing the line would take the others with it; the
@@ -72,7 +99,7 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 				lines = append(lines, c.line)
 			}
 		}
-		return nil, strings.Join(lines, "\n") + "\n", true
+		return b.extra, strings.Join(lines, "\n") + "\n" + b.extraSnippet, true
 	}
 	lineStart := func(off int) int { return bytes.LastIndexByte(src[:off], '\n') + 1 }
 	lineEnd := func(off int) int {
@@ -204,7 +231,7 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 	if unsafe {
 		return nil, snippet, false
 	}
-	return edits, snippet, true
+	return append(edits, b.extra...), snippet + b.extraSnippet, true
 }
 
 // DirectiveText returns the directive at at as written: its bytes when its extent is

@@ -265,6 +265,38 @@ func (b *builder) apply(log []event, reported map[*Directive]bool) {
 	}
 }
 
+// oneOnly are directives nginx accepts once per block: a second one in the same block
+// (also one spliced in by an include) makes nginx -t fail with "directive is duplicate".
+// These are the ones no502 reads or a fix writes.
+var oneOnly = map[string]bool{
+	"proxy_read_timeout": true, "proxy_connect_timeout": true, "proxy_send_timeout": true,
+	"proxy_http_version": true, "proxy_next_upstream": true, "proxy_next_upstream_tries": true,
+	"proxy_next_upstream_timeout": true, "proxy_pass": true, "fastcgi_pass": true,
+	"grpc_pass": true, "uwsgi_pass": true, "keepalive_timeout": true, "keepalive_requests": true,
+	"keepalive": true, "keepalive_time": true, "client_body_timeout": true,
+	"client_header_timeout": true, "send_timeout": true, "worker_shutdown_timeout": true,
+	"proxy_buffering": true, "proxy_request_buffering": true, "client_max_body_size": true,
+}
+
+// duplicates reports, as positioned errors, the second and later directives of a block
+// (with its includes spliced in) that nginx accepts only once.
+func (b *builder) duplicates(ds []*Directive) {
+	var seen map[string]*Directive
+	for _, d := range ds {
+		if !oneOnly[d.Name] {
+			continue
+		}
+		if seen == nil {
+			seen = map[string]*Directive{}
+		}
+		if first := seen[d.Name]; first != nil {
+			b.errorf(d, d.NamePos(), "%q directive is duplicate (nginx -t rejects it): the first is at %s", d.Name, first.NamePos().Short())
+			continue
+		}
+		seen[d.Name] = d
+	}
+}
+
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
 	diag := parsers.Errorf(pos, format, args...)
 	b.log = append(b.log, event{diag: &diag, dir: d})
@@ -348,6 +380,7 @@ var parallelFrom = 64
 // independent of each other, so a large http{} is split among the CPUs.
 func (b *builder) http(sc scope) {
 	http := sc[len(sc)-1].ds
+	b.duplicates(http)
 	collectUpstreams(http, b.upstreams)
 	var servers []*Directive
 	for _, d := range http {
@@ -386,6 +419,7 @@ func (b *builder) http(sc scope) {
 func (b *builder) serverBlock(sc scope, d *Directive) {
 	ssc := sc.with("server", d.Block)
 	srv := ssc[len(ssc)-1].ds
+	b.duplicates(srv)
 	// Name the server as its config does: its first server_name, else what it listens
 	// on ("listen 80"); "_" and "" are the catch-all names, not names.
 	name := ""
@@ -438,6 +472,7 @@ func (b *builder) locations(h *parsers.Hop, sc scope) {
 			continue
 		}
 		lsc := sc.with("location", d.Block)
+		b.duplicates(lsc[len(lsc)-1].ds)
 		b.route(h, d, lsc)
 		b.locations(h, lsc)
 	}
@@ -480,6 +515,9 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
 		return
+	}
+	if len(pass.Args) > 0 {
+		rt.ProxyPass = parsers.Set(pass.RawArg(0), pass.Pos(), "")
 	}
 	rt.ReadTimeout = b.durationIn(sc, "proxy_read_timeout", 60*time.Second)
 	rt.ConnectTimeout = b.durationIn(sc, "proxy_connect_timeout", 60*time.Second)
@@ -815,6 +853,7 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 	}
 	be.KeepAliveIdle = parsers.Def(60*time.Second, "nginx default 60s")
 	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
+	b.duplicates(Expand(d.Block))
 	for _, x := range Expand(d.Block) {
 		switch x.Name {
 		case "server":

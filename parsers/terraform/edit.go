@@ -354,3 +354,51 @@ func BareVariable(src []byte, attr parsers.Pos) (string, bool) {
 	}
 	return "var." + attrName.Name, true
 }
+
+// VariableUses counts the references to variable name ("var.x" is name "x") in the
+// expressions of a native-syntax HCL file, read from its syntax tree. A fix changes a
+// variable's default only when the attribute it fixes is its one use.
+func VariableUses(src []byte, name string) int {
+	f, diags := hclsyntax.ParseConfig(src, "", hcl.InitialPos)
+	if diags.HasErrors() || f == nil {
+		return 0
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return 0
+	}
+	n := 0
+	_ = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+		if tr, ok := node.(*hclsyntax.ScopeTraversalExpr); ok && len(tr.Traversal) >= 2 && tr.Traversal.RootName() == "var" {
+			if a, ok := tr.Traversal[1].(hcl.TraverseAttr); ok && a.Name == name {
+				n++
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// HasValidation reports whether the file declares variable name with a validation block:
+// a new default might fail its condition, which no502 does not evaluate.
+func HasValidation(src []byte, name string) bool {
+	f, diags := hclsyntax.ParseConfig(src, "", hcl.InitialPos)
+	if diags.HasErrors() || f == nil {
+		return false
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return false
+	}
+	for _, b := range body.Blocks {
+		if b.Type != "variable" || len(b.Labels) != 1 || b.Labels[0] != name {
+			continue
+		}
+		for _, nb := range b.Body.Blocks {
+			if nb.Type == "validation" {
+				return true
+			}
+		}
+	}
+	return false
+}

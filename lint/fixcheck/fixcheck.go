@@ -1,0 +1,441 @@
+// Package fixcheck compares two models of the same configs, before and after fixes, as
+// canonical dumps: every hop, route, backend, workload and service with every setting's
+// value (positions left out, since edits move them). lint --fix uses it to write a fix
+// only when the settings it names are all that changed.
+package fixcheck
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Object is one top-level object of a model (a hop, backend, workload or service) as a
+// dump: its key, the hash of its dump, and the files its positions lie in (the host file
+// for embedded text), which say which fixes may have changed it.
+type Object struct {
+	Key   string
+	Hash  uint64
+	Files map[string]bool
+	obj   reflect.Value
+}
+
+// Snapshot is the dump of a model's objects by key.
+type Snapshot map[string]*Object
+
+// Take dumps the objects of m. Only hashes are kept; Diff walks an object again to say
+// which of its fields changed, for the few that differ.
+func Take(m *parsers.Model) Snapshot {
+	s := Snapshot{}
+	if m == nil {
+		return s
+	}
+	add := func(list string, kind, name string, pos parsers.Pos, v any) {
+		key := fmt.Sprintf("%s[%s %s %s]", list, kind, name, HostFile(pos.File))
+		for i := 2; s[key] != nil; i++ {
+			key = fmt.Sprintf("%s[%s %s %s #%d]", list, kind, name, HostFile(pos.File), i)
+		}
+		o := &Object{Key: key, Files: map[string]bool{}, obj: reflect.ValueOf(v)}
+		w := &walker{hashing: true, sum: fnvOffset, files: o.Files}
+		w.value(o.obj, 0)
+		o.Hash = w.sum
+		s[key] = o
+	}
+	for _, h := range m.Hops {
+		add("Hops", string(h.Kind), h.Name, h.Pos, h)
+	}
+	for _, b := range m.Backends {
+		add("Backends", string(b.Kind), b.Name, b.Pos, b)
+	}
+	for _, w := range m.Workloads {
+		add("Workloads", string(w.Kind), w.Namespace+"/"+w.Name, w.Pos, w)
+	}
+	for _, sv := range m.Services {
+		add("Services", sv.Type, sv.Namespace+"/"+sv.Name, sv.Pos, sv)
+	}
+	return s
+}
+
+// HostFile is the file a path's text is written in: the host of config text embedded
+// in a manifest ("k8s/cm.yaml#nginx.conf" is in "k8s/cm.yaml").
+func HostFile(path string) string {
+	host, _, _ := strings.Cut(path, "#")
+	return host
+}
+
+// Change is one value that differs between two snapshots: its path (field names and
+// indexes from the top-level list: "Hops[nginx app a.conf]/Routes[0]/ReadTimeout/Value")
+// and the files of its object, before and after.
+type Change struct {
+	Path   string
+	Before string
+	After  string
+	Files  map[string]bool
+}
+
+// Fields lists the field names along the change's path ("Hops", "Routes",
+// "ReadTimeout", "Value").
+func (c Change) Fields() []string {
+	var out []string
+	for _, seg := range strings.Split(c.Path, "/") {
+		name, _, _ := strings.Cut(seg, "[")
+		out = append(out, name)
+	}
+	return out
+}
+
+func (c Change) String() string {
+	return fmt.Sprintf("%s: %s → %s", c.Path, c.Before, c.After)
+}
+
+// Diff lists what changed from before to after: every value of an object whose hash
+// differs, and objects that appeared or went away.
+func Diff(before, after Snapshot) []Change {
+	var out []Change
+	keys := make([]string, 0, len(before)+len(after))
+	for k := range before {
+		keys = append(keys, k)
+	}
+	for k := range after {
+		if before[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b, a := before[k], after[k]
+		switch {
+		case a == nil:
+			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files})
+		case b == nil:
+			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files})
+		case a.Hash != b.Hash:
+			files := map[string]bool{}
+			for f := range a.Files {
+				files[f] = true
+			}
+			for f := range b.Files {
+				files[f] = true
+			}
+			d := &differ{key: k, files: files}
+			d.diff(b.obj, a.obj, 0)
+			out = append(out, d.out...)
+		}
+	}
+	return out
+}
+
+// differ walks two versions of an object side by side and records the values that
+// differ; equal parts cost no allocation.
+type differ struct {
+	key   string
+	files map[string]bool
+	path  []string
+	out   []Change
+}
+
+func (d *differ) record(before, after string) {
+	d.out = append(d.out, Change{Path: d.key + "/" + strings.Join(d.path, "/"), Before: before, After: after, Files: d.files})
+}
+
+// summary renders a value for a change's message: a scalar as written, anything else by
+// its kind.
+func summary(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+		if v.IsNil() {
+			return "nil"
+		}
+		return "set"
+	case reflect.Struct:
+		return "set"
+	}
+	var b strings.Builder
+	w := &walker{files: map[string]bool{}, list: &[]entry{}}
+	w.path = []string{""}
+	w.value(v, 1)
+	for _, e := range *w.list {
+		b.WriteString(e.value)
+	}
+	return b.String()
+}
+
+func (d *differ) diff(a, b reflect.Value, depth int) {
+	if depth > 12 {
+		return
+	}
+	t := a.Type()
+	if t == posType || t == originType {
+		return
+	}
+	if depth > 0 && refTypes[t] {
+		ra, rb := refName(a), refName(b)
+		if ra != rb {
+			d.record(ra, rb)
+		}
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				d.record(summary(a), summary(b))
+			}
+			return
+		}
+		d.diff(a.Elem(), b.Elem(), depth+1)
+	case reflect.Struct:
+		for _, f := range exportedFields(t) {
+			d.path = append(d.path, f.name)
+			d.diff(a.Field(f.index), b.Field(f.index), depth+1)
+			d.path = d.path[:len(d.path)-1]
+		}
+	case reflect.Slice, reflect.Array:
+		if t.Elem() == posType {
+			return
+		}
+		last := len(d.path) - 1
+		name := d.path[last]
+		for i := 0; i < a.Len() || i < b.Len(); i++ {
+			d.path[last] = fmt.Sprintf("%s[%d]", name, i)
+			switch {
+			case i >= a.Len():
+				d.record("absent", summary(b.Index(i)))
+			case i >= b.Len():
+				d.record(summary(a.Index(i)), "absent")
+			default:
+				d.diff(a.Index(i), b.Index(i), depth+1)
+			}
+		}
+		d.path[last] = name
+	case reflect.Map:
+		last := len(d.path) - 1
+		name := d.path[last]
+		keys := map[string]reflect.Value{}
+		for _, k := range a.MapKeys() {
+			keys[fmt.Sprint(k)] = k
+		}
+		for _, k := range b.MapKeys() {
+			keys[fmt.Sprint(k)] = k
+		}
+		names := make([]string, 0, len(keys))
+		for n := range keys {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			k := keys[n]
+			d.path[last] = name + "[" + n + "]"
+			av, bv := a.MapIndex(k), b.MapIndex(k)
+			switch {
+			case !av.IsValid():
+				d.record("absent", summary(bv))
+			case !bv.IsValid():
+				d.record(summary(av), "absent")
+			default:
+				d.diff(av, bv, depth+1)
+			}
+		}
+		d.path[last] = name
+	default:
+		if a.Interface() != b.Interface() {
+			d.record(summary(a), summary(b))
+		}
+	}
+}
+
+// refName names a reference to another top-level object.
+func refName(v reflect.Value) string {
+	if v.IsNil() {
+		return "nil"
+	}
+	e := v.Elem()
+	return "ref " + e.FieldByName("Kind").String() + " " + e.FieldByName("Name").String()
+}
+
+type entry struct{ path, value string }
+
+var (
+	posType    = reflect.TypeOf(parsers.Pos{})
+	originType = reflect.TypeOf(&parsers.Origin{})
+	// Pointers to these, below the top level, are references to other top-level
+	// objects (a route's backend, a backend's hops): written as their names.
+	refTypes = map[reflect.Type]bool{
+		reflect.TypeOf(&parsers.Hop{}):      true,
+		reflect.TypeOf(&parsers.Backend{}):  true,
+		reflect.TypeOf(&parsers.Workload{}): true,
+		reflect.TypeOf(&parsers.Service{}):  true,
+	}
+)
+
+// walker writes an object's values in a fixed order, into a hash or as a list of
+// path-value entries, and collects the files of its positions.
+type walker struct {
+	// hashing: values are folded into sum (FNV-1a) in walk order, each ended by a 0 byte,
+	// with every list's length: the order of a fixed walk stands for the paths.
+	hashing bool
+	sum     uint64
+	list    *[]entry
+	path    []string
+	files   map[string]bool
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (w *walker) fold(v string) {
+	h := w.sum
+	for i := 0; i < len(v); i++ {
+		h = (h ^ uint64(v[i])) * fnvPrime
+	}
+	w.sum = h * fnvPrime // the 0 byte that ends the value
+}
+
+func (w *walker) emit(v string) {
+	if w.hashing {
+		w.fold(v)
+	}
+	if w.list != nil {
+		*w.list = append(*w.list, entry{"/" + strings.Join(w.path, "/"), v})
+	}
+}
+
+func (w *walker) value(v reflect.Value, depth int) {
+	if depth > 12 {
+		return
+	}
+	switch v.Type() {
+	case posType:
+		if f := v.Interface().(parsers.Pos).File; f != "" {
+			w.files[HostFile(f)] = true
+		}
+		return
+	case originType:
+		// Where a value came from (a variable default, an outer block): its files count,
+		// its words (which quote line numbers) do not.
+		if o := v.Interface().(*parsers.Origin); o != nil {
+			for _, p := range o.Via {
+				if p.File != "" {
+					w.files[HostFile(p.File)] = true
+				}
+			}
+		}
+		return
+	}
+	if depth > 0 && refTypes[v.Type()] {
+		if v.IsNil() {
+			w.emit("nil")
+			return
+		}
+		e := v.Elem()
+		w.emit("ref " + e.FieldByName("Kind").String() + " " + e.FieldByName("Name").String())
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			w.emit("nil")
+			return
+		}
+		w.value(v.Elem(), depth+1)
+	case reflect.Struct:
+		for _, f := range exportedFields(v.Type()) {
+			if w.hashing {
+				w.value(v.Field(f.index), depth+1) // no path to keep
+				continue
+			}
+			w.path = append(w.path, f.name)
+			w.value(v.Field(f.index), depth+1)
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem() == posType {
+			for i := 0; i < v.Len(); i++ {
+				w.value(v.Index(i), depth+1)
+			}
+			return
+		}
+		if w.hashing {
+			w.fold(strconv.Itoa(v.Len()))
+			for i := 0; i < v.Len(); i++ {
+				w.value(v.Index(i), depth+1)
+			}
+			return
+		}
+		last := len(w.path) - 1
+		name := w.path[last]
+		if v.Len() == 0 {
+			w.emit("[]")
+		}
+		for i := 0; i < v.Len(); i++ {
+			w.path[last] = fmt.Sprintf("%s[%d]", name, i)
+			w.value(v.Index(i), depth+1)
+		}
+		w.path[last] = name
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		if w.hashing {
+			w.fold(strconv.Itoa(len(keys)))
+			for _, k := range keys {
+				w.fold(fmt.Sprint(k))
+				w.value(v.MapIndex(k), depth+1)
+			}
+			return
+		}
+		last := len(w.path) - 1
+		name := w.path[last]
+		if len(keys) == 0 {
+			w.emit("{}")
+		}
+		for _, k := range keys {
+			w.path[last] = fmt.Sprintf("%s[%v]", name, k)
+			w.value(v.MapIndex(k), depth+1)
+		}
+		w.path[last] = name
+	case reflect.String:
+		w.emit(v.String())
+	case reflect.Bool:
+		w.emit(strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if v.Type() == durationType {
+			w.emit(time.Duration(v.Int()).String())
+		} else {
+			w.emit(strconv.FormatInt(v.Int(), 10))
+		}
+	default:
+		w.emit(fmt.Sprint(v.Interface()))
+	}
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+type field struct {
+	name  string
+	index int
+}
+
+// fieldCache holds the exported fields of each struct type walked.
+var fieldCache sync.Map // reflect.Type → []field
+
+func exportedFields(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
+	var fs []field
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() {
+			fs = append(fs, field{f.Name, i})
+		}
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}

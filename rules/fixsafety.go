@@ -1,0 +1,277 @@
+package rules
+
+import (
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
+)
+
+// Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
+type Safety string
+
+// Safety levels.
+const (
+	// FixSafe changes the finding's own setting and nothing else: --fix writes it.
+	FixSafe Safety = "safe"
+	// FixUnsafe changes behaviour a user may rely on (more replicas cost money, a longer
+	// grace period slows deletes): written only with --unsafe-fixes.
+	FixUnsafe Safety = "unsafe"
+	// FixSnippet is never written: it holds a guess (a placeholder, an invented
+	// upstream, a guessed path or port) or needs another change first.
+	FixSnippet Safety = "snippet"
+)
+
+// Safety says whether lint --fix writes the fix.
+func (f *Fix) Safety() Safety {
+	switch {
+	case f == nil || f.manual || len(f.Edits) == 0 && f.patch == nil:
+		return FixSnippet
+	case f.unsafe:
+		return FixUnsafe
+	}
+	for _, k := range f.sets {
+		if _, ok := unsafeSettings[k]; ok {
+			return FixUnsafe
+		}
+	}
+	return FixSafe
+}
+
+// unsafeSettings are the settings whose fix changes behaviour a user may rely on, and
+// why: --fix writes them only with --unsafe-fixes (docs/decisions.md has the table).
+var unsafeSettings = map[string]string{
+	"replicas":                      "more replicas cost money",
+	"minReplicas":                   "more replicas cost money",
+	"maxReplicas":                   "more replicas cost money",
+	"min_size":                      "more instances cost money",
+	"max_size":                      "more instances cost money",
+	"desired_capacity":              "more instances cost money",
+	"desired_count":                 "more tasks cost money",
+	"maxSurge":                      "a surge pod needs spare capacity during every rollout",
+	"rollingUpdate":                 "a surge pod needs spare capacity during every rollout",
+	"terminationGracePeriodSeconds": "a longer grace period slows deletes and rollouts",
+	"lifecycle":                     "a preStop sleep slows every pod's shutdown",
+	"deregistration_delay":          "a longer delay slows every deploy",
+	"connection_draining_timeout":   "a longer delay slows every deploy",
+	"alb.ingress.kubernetes.io/target-group-attributes": "a longer delay slows every deploy",
+	"minAvailable":               "a disruption budget can hold up node drains",
+	"unhealthyPodEvictionPolicy": "a disruption budget can hold up node drains",
+}
+
+// Declare names the settings f changes, as the config writes them ("proxy_read_timeout",
+// "minReplicas"): the rules' fix constructors do it; a fix built elsewhere (a test, an
+// unused suppression removed: none) says it here. It returns f.
+func (f *Fix) Declare(settings ...string) *Fix {
+	f.sets = append(f.sets, settings...)
+	return f
+}
+
+// markUnsafe makes f written only with --unsafe-fixes; it returns f.
+func (f *Fix) markUnsafe() *Fix {
+	if f != nil {
+		f.unsafe = true
+	}
+	return f
+}
+
+// guess makes f a snippet because it holds a value no502 had to guess; why is added to
+// its description. It returns f.
+func (f *Fix) guess(why string) *Fix {
+	if f != nil {
+		f.snippetOnly()
+		f.Description += " (not written: " + why + ")"
+	}
+	return f
+}
+
+// Reject keeps f as a snippet that is not written, saying why: lint --fix calls it for a
+// fix that failed its check (it changed a setting it does not name, broke the file, or
+// did not settle).
+func (f *Fix) Reject(why string) {
+	if f == nil || f.manual {
+		return
+	}
+	f.guess(why)
+}
+
+// Settings names the fields of the model (parsers.Route.ReadTimeout: "ReadTimeout") the
+// fix may change. lint --fix compares the model before and after a round of fixes and
+// writes a fix only when every field that changed in an object the fix edits is one of
+// these. A fix with no named settings (an unused suppression removed) may change none.
+func (f *Fix) Settings() []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range f.sets {
+		out = append(out, settingFields[s]...)
+	}
+	return out
+}
+
+// Writes lists the settings the fix writes, as the config writes them.
+func (f *Fix) Writes() []string {
+	if f == nil {
+		return nil
+	}
+	return append([]string(nil), f.sets...)
+}
+
+// guardHostPorts keeps as snippets the fixes that would run more pods of a workload
+// whose containers bind a hostPort (more replicas, a surge pod in rollouts): two such pods
+// cannot share a node, so a surge pod waits for a free node and a rollout can hang.
+func guardHostPorts(m *parsers.Model, findings []Finding) {
+	type key struct{ kind, ns, name string }
+	var bound map[key]bool
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || fix.patch == nil || fix.Safety() == FixSnippet {
+			continue
+		}
+		more := false
+		for _, s := range fix.sets {
+			more = more || s == "replicas" || s == "maxSurge" || s == "rollingUpdate"
+		}
+		if !more {
+			continue
+		}
+		if bound == nil {
+			bound = map[key]bool{}
+			for _, w := range m.Workloads {
+				for _, c := range w.Containers {
+					for _, p := range c.Ports {
+						if p.HostPort > 0 {
+							bound[key{string(w.Kind), w.Namespace, w.Name}] = true
+						}
+					}
+				}
+			}
+			if len(bound) == 0 {
+				return
+			}
+		}
+		kind, ns, name := patchObject(fix.patch)
+		if bound[key{kind, ns, name}] || ns == "" && bound[key{kind, "default", name}] {
+			fix.guess("its pods bind a hostPort: two cannot share a node, so more pods or a surge pod may never schedule")
+		}
+	}
+}
+
+// patchObject reads the kind, namespace and name a patch names (k8s.ObjectPatch).
+func patchObject(p k8s.Patch) (kind, ns, name string) {
+	for _, kv := range p {
+		switch kv.K {
+		case "kind":
+			kind, _ = kv.V.(string)
+		case "metadata":
+			if md, ok := kv.V.(k8s.Patch); ok {
+				for _, m := range md {
+					switch m.K {
+					case "name":
+						name, _ = m.V.(string)
+					case "namespace":
+						ns, _ = m.V.(string)
+					}
+				}
+			}
+		}
+	}
+	return kind, ns, name
+}
+
+// patchKeys lists every key of a Kubernetes patch, nested ones included.
+func patchKeys(p k8s.Patch, out []string) []string {
+	for _, kv := range p {
+		out = append(out, kv.K)
+		switch v := kv.V.(type) {
+		case k8s.Patch:
+			out = patchKeys(v, out)
+		case []k8s.Patch:
+			for _, it := range v {
+				out = patchKeys(it, out)
+			}
+		}
+	}
+	return out
+}
+
+// settingFields maps a setting as a config writes it (nginx and Caddy directives,
+// Terraform attributes, Kubernetes keys) to the model fields it decides. A key that
+// only places a value (spec, metadata, name) decides none. A setting not listed here
+// may change nothing, so a fix that writes it is never written: add it here.
+var settingFields = map[string][]string{
+	// nginx
+	"proxy_read_timeout":    {"ReadTimeout"},
+	"proxy_connect_timeout": {"ConnectTimeout"},
+	"proxy_send_timeout":    {"SendTimeout"},
+	// The other modules' timeouts are the route's too (Route.Pass names the module).
+	"fastcgi_read_timeout":      {"ReadTimeout"},
+	"fastcgi_connect_timeout":   {"ConnectTimeout"},
+	"fastcgi_send_timeout":      {"SendTimeout"},
+	"uwsgi_read_timeout":        {"ReadTimeout"},
+	"uwsgi_connect_timeout":     {"ConnectTimeout"},
+	"uwsgi_send_timeout":        {"SendTimeout"},
+	"scgi_read_timeout":         {"ReadTimeout"},
+	"scgi_connect_timeout":      {"ConnectTimeout"},
+	"scgi_send_timeout":         {"SendTimeout"},
+	"grpc_read_timeout":         {"ReadTimeout"},
+	"grpc_connect_timeout":      {"ConnectTimeout"},
+	"grpc_send_timeout":         {"SendTimeout"},
+	"proxy_next_upstream":       {"Retry"},
+	"proxy_next_upstream_tries": {"Retry"},
+	"proxy_http_version":        {"HTTPVersion"},
+	"proxy_set_header":          {"Headers", "ConnectionHeader"},
+	"keepalive_timeout":         {"ClientIdleTimeout", "KeepAliveIdle"},
+	"max_fails":                 {"MaxFails", "Passive"},
+	"fail_timeout":              {"FailTimeout", "Passive"},
+	// A route that starts to proxy gets every proxy setting (its defaults).
+	"proxy_pass": {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	// Caddy
+	"response_header_timeout": {"ReadTimeout"},
+	"read_timeout":            {"ReadTimeout"},
+	"lb_try_duration":         {"Retry"},
+	"fail_duration":           {"Passive", "FailTimeout"},
+	"keepalive":               {"KeepAliveIdle"},
+	"idle":                    {"ClientIdleTimeout"},
+	"grace_period":            {"ShutdownTimeout"},
+	"shutdown_delay":          {"ShutdownDelay"},
+	"reverse_proxy":           {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	// Terraform
+	"idle_timeout":                       {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
+	"deregistration_delay":               {"DeregistrationDelay"},
+	"connection_draining":                {"DeregistrationDelay"},
+	"connection_draining_timeout":        {"DeregistrationDelay"},
+	"min_size":                           {"MinReplicas"},
+	"max_size":                           {"MaxReplicas"},
+	"desired_capacity":                   {"Replicas"},
+	"desired_count":                      {"Replicas"},
+	"deployment_maximum_percent":         {"MaxPercent"},
+	"deployment_minimum_healthy_percent": {"MinHealthyPercent"},
+	"health_check_type":                  {"HealthCheckType"},
+	"health_check":                       {"Health"},
+	"enabled":                            {"Health"},
+	"matcher":                            {"Health"},
+	"interval":                           {"Health"},
+	"timeout":                            {"Health"},
+	"healthy_threshold":                  {"Health"},
+	"unhealthy_threshold":                {"Health"},
+	// Kubernetes
+	"replicas":                      {"Replicas"},
+	"minReplicas":                   {"MinReplicas"},
+	"maxReplicas":                   {"MaxReplicas"},
+	"strategy":                      {"Strategy", "MaxSurge", "MaxUnavailable"},
+	"rollingUpdate":                 {"MaxSurge", "MaxUnavailable"},
+	"maxSurge":                      {"MaxSurge"},
+	"maxUnavailable":                {"MaxUnavailable"},
+	"minAvailable":                  {"MinAvailable", "PDBs"},
+	"selector":                      {"PDBs"},
+	"terminationGracePeriodSeconds": {"TerminationGrace"},
+	"lifecycle":                     {"PreStopDelay"},
+	"readinessProbe":                {"Readiness"},
+	"livenessProbe":                 {"Liveness"},
+	"command":                       {"Command", "App", "ArgPos"},
+	"args":                          {"Args", "App", "ArgPos"},
+	"env":                           {"Env", "App"},
+	"nginx.ingress.kubernetes.io/proxy-read-timeout":     {"ReadTimeout"},
+	"alb.ingress.kubernetes.io/load-balancer-attributes": {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
+	"alb.ingress.kubernetes.io/target-group-attributes":  {"DeregistrationDelay"},
+}

@@ -1,0 +1,345 @@
+package rules_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/rules"
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// Crafted cases of issue 16: each is a fix that wrote something wrong before and now is
+// either written right or kept as a snippet saying why.
+
+func TestCaddyFixNotIntoFastCGITransport(t *testing.T) {
+	src := "example.com {\n\treverse_proxy /webhooks/* php:9000 {\n\t\ttransport fastcgi {\n\t\t\tsplit .php\n\t\t}\n\t}\n}\n"
+	cf, diags := caddy.ParseFile("Caddyfile", []byte(src))
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	d := cf.Directives[0].Block[0]
+	e := cf.Edit()
+	if e.SetProxy(d, caddy.Subdirective{Name: "response_header_timeout", Value: "100s", Transport: true}) || len(e.Edits()) > 0 {
+		t.Errorf("response_header_timeout written into transport fastcgi: %+v", e.Edits())
+	}
+	e = cf.Edit()
+	if !e.SetProxy(d, caddy.Subdirective{Name: "lb_try_duration", Value: "5s"}) || len(e.Edits()) == 0 {
+		t.Errorf("a reverse_proxy subdirective is not written beside a fastcgi transport")
+	}
+}
+
+func TestCaddyFixSharedSnippet(t *testing.T) {
+	src := "(proxy) {\n\treverse_proxy app-1:8080 app-2:8080\n}\na.example.com {\n\timport proxy\n}\nb.example.com {\n\timport proxy\n}\n"
+	_, fix := fixOf(t, src, "", "dead-upstream-in-rotation")
+	if fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "imported 2 times") {
+		t.Errorf("a snippet imported by two sites would be edited for one: %+v", fix)
+	}
+	// Imported once, the snippet is the site's own: written.
+	one := "(proxy) {\n\treverse_proxy app-1:8080 app-2:8080\n}\na.example.com {\n\timport proxy\n}\n"
+	_, fix = fixOf(t, one, "", "dead-upstream-in-rotation")
+	if fix.Safety() != rules.FixSafe {
+		t.Errorf("a snippet imported once: %+v", fix)
+	}
+}
+
+// healthFixOf lints a Caddyfile behind an ALB that checks /healthz (chained in
+// .no502.yaml: health-answered-by-proxy needs a check that routes traffic) and returns
+// the health-answered-by-proxy fix.
+func healthFixOf(t *testing.T, caddyfile string) *rules.Fix {
+	t.Helper()
+	dir := writeDir(t, map[string]string{
+		"Caddyfile":   caddyfile,
+		".no502.yaml": "chain: [alb.tf:aws_lb.web, Caddyfile]\n",
+		"alb.tf": `resource "aws_lb" "web" {
+  name = "web"
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.caddy.arn
+  }
+}
+resource "aws_lb_target_group" "caddy" {
+  name     = "caddy"
+  port     = 80
+  protocol = "HTTP"
+  health_check {
+    path    = "/healthz"
+    matcher = "200"
+  }
+}
+`})
+	_, findings := rulestest.Lint(t, dir)
+	for _, f := range findings {
+		if f.Rule.ID == "health-answered-by-proxy" && f.Fix != nil {
+			return f.Fix
+		}
+	}
+	t.Fatalf("no health-answered-by-proxy finding with a fix: %v", findings)
+	return nil
+}
+
+func TestCaddyHealthFixHandlePath(t *testing.T) {
+	src := "example.com {\n\thandle_path /healthz* {\n\t\trespond 200\n\t}\n\treverse_proxy app:8080\n}\n"
+	fix := healthFixOf(t, src)
+	if fix.Safety() != rules.FixSnippet || len(fix.Edits) > 0 {
+		t.Errorf("a handle_path health route would become a proxy with its prefix stripped: %+v", fix)
+	}
+}
+
+func TestCaddyHealthFixIsUnsafe(t *testing.T) {
+	fix := healthFixOf(t, "example.com {\n\trespond /healthz 200\n\treverse_proxy app:8080\n}\n")
+	if fix.Safety() != rules.FixUnsafe {
+		t.Errorf("safety %s, want unsafe (the health check starts to depend on the app)", fix.Safety())
+	}
+}
+
+// writeDir writes files into a new temporary directory.
+func writeDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// fixesOf lints dir and returns the fixes of rule id's findings.
+func fixesOf(t *testing.T, dir, id string) []*rules.Fix {
+	t.Helper()
+	_, fs := lintCaddyDir(t, dir)
+	var out []*rules.Fix
+	for _, f := range fs {
+		if f.Rule.ID == id && f.Fix != nil {
+			out = append(out, f.Fix)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no %s finding with a fix in %v", id, fs)
+	}
+	return out
+}
+
+// gunicornBehindNginx: nginx (in a ConfigMap) keeps upstream connections to a gunicorn
+// app that closes idle ones after 2s.
+const gunicornBehindNginx = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: proxy-conf
+data:
+  nginx.conf: |
+    events {}
+    http {
+      upstream app {
+        server app.default.svc.cluster.local:8080;
+        keepalive 16;
+      }
+      server {
+        listen 80;
+        location / {
+          proxy_pass http://app;
+          proxy_http_version 1.1;
+          proxy_set_header Connection "";
+        }
+      }
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: proxy
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: proxy
+  template:
+    metadata:
+      labels:
+        app: proxy
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.14.2
+          volumeMounts:
+            - name: conf
+              mountPath: /etc/nginx/nginx.conf
+              subPath: nginx.conf
+      volumes:
+        - name: conf
+          configMap:
+            name: proxy-conf
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+spec:
+  selector:
+    app: app
+  ports:
+    - port: 8080
+      targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+        - name: app
+          image: example/app:1.0
+          command: ["gunicorn", "--worker-class", "gthread", "--keep-alive", "2", "app:wsgi"]
+`
+
+func TestNginxUpstreamKeepaliveTimeoutNeedsVersion(t *testing.T) {
+	old := writeDir(t, map[string]string{"stack.yaml": gunicornBehindNginx, ".no502.yaml": "nginx_version: 1.14.2\n"})
+	seen := false
+	for _, fix := range fixesOf(t, old, "keepalive-race") {
+		if strings.Contains(fix.Snippet, "keepalive_timeout") {
+			seen = true
+			if fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "1.15.3") {
+				t.Errorf("keepalive_timeout in upstream{} written for nginx 1.14.2: %+v", fix)
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("no keepalive_timeout fix for nginx 1.14.2")
+	}
+	recent := writeDir(t, map[string]string{"stack.yaml": gunicornBehindNginx, ".no502.yaml": "nginx_version: 1.16.0\n"})
+	written := false
+	for _, fix := range fixesOf(t, recent, "keepalive-race") {
+		written = written || strings.Contains(fix.Snippet, "keepalive_timeout") && fix.Safety() == rules.FixSafe && len(fix.Edits) > 0
+	}
+	if !written {
+		t.Errorf("keepalive_timeout in upstream{} not written for nginx 1.16.0")
+	}
+}
+
+const ingressToGunicorn = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: app
+                port:
+                  number: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app
+spec:
+  selector:
+    app: app
+  ports:
+    - port: 8080
+      targetPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+        - name: app
+          image: example/app:1.0
+          command: ["gunicorn", "--worker-class", "gthread", "--keep-alive", "2", "app:wsgi"]
+          args: ["--keep-alive", "3"]
+          ports:
+            - containerPort: 8080
+`
+
+// The app's keep-alive set in command and again in args: args come last and win, so the
+// fix rewrites args (appending to command left the finding in place).
+func TestAppKeepAliveFixEditsEffectiveFlag(t *testing.T) {
+	dir := writeDir(t, map[string]string{"stack.yaml": ingressToGunicorn})
+	for _, fix := range fixesOf(t, dir, "keepalive-race") {
+		if !strings.Contains(fix.Snippet, "args:") || strings.Contains(fix.Snippet, "command:") {
+			t.Errorf("the fix does not rewrite args, where the effective --keep-alive is:\n%s", fix.Snippet)
+		}
+	}
+}
+
+// More pods of a workload that binds a hostPort may never schedule: the replicas fix is
+// a snippet.
+func TestReplicasFixHostPort(t *testing.T) {
+	dir := writeDir(t, map[string]string{"app.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: edge
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: edge
+  template:
+    metadata:
+      labels:
+        app: edge
+    spec:
+      containers:
+        - name: edge
+          image: example/edge:1
+          ports:
+            - containerPort: 8080
+              hostPort: 80
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: edge
+spec:
+  selector:
+    app: edge
+  ports:
+    - port: 80
+      targetPort: 8080
+`})
+	for _, fix := range fixesOf(t, dir, "single-replica") {
+		if fix.Safety() != rules.FixSnippet || len(fix.Edits) > 0 || !strings.Contains(fix.Description, "hostPort") {
+			t.Errorf("replicas raised on pods with a hostPort: %+v", fix)
+		}
+	}
+}
