@@ -286,13 +286,11 @@ func (r *jsonReader) string() (string, bool) {
 		case c == '"':
 			r.i++
 			raw := r.src[start:r.i]
-			if !escaped {
-				if !utf8.Valid(raw) {
-					r.fail("invalid UTF-8 in string")
-					return "", false
-				}
+			if !escaped && utf8.Valid(raw) {
 				return string(raw[1 : len(raw)-1]), true
 			}
+			// Escapes, or bytes that are not UTF-8: decoded as Caddy's encoding/json
+			// decodes them (invalid bytes become U+FFFD), so a file Caddy loads is read.
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
 				r.i = start
