@@ -54,7 +54,7 @@ func newLintCmd(stdin io.Reader) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lint [PATH...]",
 		Short: "Find the config mistakes that cause 502/504 errors (default path: .)",
-		Long: `Lint nginx, Caddy, Terraform and Kubernetes configs under the given files or
+		Long: `Lint nginx, Caddy, Terraform, Kubernetes and Docker Compose configs under the given files or
 directories (default: the current directory) for the causes of 502 and 504 errors.
 Directories are walked honouring .gitignore, skipping hidden directories, vendor/ and
 node_modules/. Use - to read one file from standard input (name it with --stdin-filename).
