@@ -219,7 +219,7 @@ resource "aws_lb_target_group" "nginx" {
 		ID: idHealthNginx, Rule: "health-answered-by-proxy", Proxy: nginxVersion() + " behind " + caddyVersion() + " as the load balancer",
 		Upstream: "two nginx instances with this config; the app behind the first is a Go server, the app behind the second is down (its address refuses connections)",
 		Bad:      bad["nginx.conf"], Finding: f.Message,
-		Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix",
+		Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix --unsafe-fixes (moving the health check to the app is an unsafe fix)",
 		Method: "a load balancer (Caddy, active health check GET /healthz every 200ms) in front of both nginx instances; 20 requests one after another, 1s after it started. no502 lints the nginx.conf with an ALB chained in front that checks the same path (.no502.yaml chain:), since a health check that decides where traffic goes is what makes the proxy's own answer wrong.",
 		Rows:   rows,
 		Note:   "With the health check answered by nginx, the load balancer never sees that the second instance's app is down and keeps sending it half of the traffic, each request a 502. Forwarded to the app, the check fails there and the load balancer takes that nginx out.",

@@ -110,7 +110,9 @@ func lintDir(t testing.TB, dir string) []Finding {
 func Fix(t testing.TB, fs Files) Files {
 	t.Helper()
 	dir := fs.write(t)
-	cmd := exec.Command(no502(t), "lint", "--fix", "--fail-on", "never", ".")
+	// --unsafe-fixes: the experiments measure every fix no502 can write, the ones that
+	// change behaviour a user may rely on (more replicas, a preStop sleep) included.
+	cmd := exec.Command(no502(t), "lint", "--fix", "--unsafe-fixes", "--fail-on", "never", ".")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("no502 lint --fix: %v\n%s", err, out)

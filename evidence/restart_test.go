@@ -101,7 +101,7 @@ func TestPrestopRestart(t *testing.T) {
 		ID: idPrestop, Rule: "prestop-missing", Proxy: nginxVersion(), Lang: "yaml",
 		Upstream: "two Go servers (200ms per request) that exit at once on SIGTERM",
 		Bad:      deploymentExcerpt(bad["k8s/api.yaml"]), Finding: f.Message,
-		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix; on loopback the 10s sleep is scaled to 1s",
+		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix --unsafe-fixes (a preStop sleep and a longer grace period are unsafe fixes); on loopback the 10s sleep is scaled to 1s",
 		Method: "nginx (master process) balances two upstreams; 80 requests at 40 per second. At the 20th, once it has requests in flight, one pod is \"deleted\": SIGTERM reaches it after its preStop sleep (none in the bad config, 1s fixed), and nginx is reloaded without it 300ms after the deletion (the endpoint removal reaching the proxy).",
 		Rows:   rows,
 		Note:   "Without preStop, the requests in flight on the pod when SIGTERM kills it fail: POSTs with 502; GETs nginx resends to the other server. Requests sent to it before the removal arrives are refused and resent (a refused connection has sent nothing). With the sleep, the pod is out of rotation before SIGTERM arrives and nothing fails. kill -9 loses the same requests as an app that exits at once on SIGTERM. An app that drains on SIGTERM (keeps serving with `Connection: close` and a failing health check for 1s, as long as the preStop sleep, then finishes its in-flight requests and exits) is the same protection from the app's side.",
