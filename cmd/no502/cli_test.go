@@ -68,11 +68,16 @@ func TestStatistics(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "2  [*] read-timeout-below-budget") || strings.Contains(out, "^^^") {
 		t.Errorf("statistics:\n%s", out)
 	}
+	// [*]: --fix writes it; [-]: only with --unsafe-fixes (more replicas cost money).
+	if !strings.Contains(out, "1  [-] single-replica ") || !strings.Contains(out, "[-] some findings of the rule can be fixed with --fix --unsafe-fixes") {
+		t.Errorf("statistics should mark rules fixed only by unsafe fixes with [-]:\n%s", out)
+	}
 	out, _, _ = runIn(t, root, "", "lint", "--statistics", "--format", "json", "testdata/demo")
 	var stats []struct {
-		Rule    string `json:"rule"`
-		Count   int    `json:"count"`
-		Fixable int    `json:"fixable"`
+		Rule          string `json:"rule"`
+		Count         int    `json:"count"`
+		Fixable       int    `json:"fixable"`
+		UnsafeFixable int    `json:"unsafe_fixable"`
 	}
 	if err := json.Unmarshal([]byte(out), &stats); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -86,6 +91,11 @@ func TestStatistics(t *testing.T) {
 	}
 	if total != 13 {
 		t.Errorf("statistics count %d findings, want 13", total)
+	}
+	for _, s := range stats {
+		if s.Rule == "single-replica" && (s.Fixable != 0 || s.UnsafeFixable != 1) {
+			t.Errorf("single-replica: fixable %d, unsafe %d; want 0 and 1 (its fix adds a replica)", s.Fixable, s.UnsafeFixable)
+		}
 	}
 	if _, stderr, code := runIn(t, root, "", "lint", "--statistics", "--format", "sarif", "testdata/demo"); code != 2 {
 		t.Errorf("--statistics --format sarif: exit %d %s", code, stderr)

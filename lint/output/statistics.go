@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/rules"
 )
 
 // RuleCount is one row of `lint --statistics`: how many findings a rule reported.
@@ -16,8 +17,10 @@ type RuleCount struct {
 	Category string `json:"category"`
 	Severity string `json:"severity"`
 	Count    int    `json:"count"`
-	// Fixable counts the findings `lint --fix` can write (their fix has edits).
-	Fixable int `json:"fixable"`
+	// Fixable counts the findings `lint --fix` writes (a safe fix with edits);
+	// UnsafeFixable those only `lint --fix --unsafe-fixes` writes.
+	Fixable       int `json:"fixable"`
+	UnsafeFixable int `json:"unsafe_fixable"`
 }
 
 // Statistics counts the findings per rule, most frequent first, then by rule ID, as
@@ -35,7 +38,12 @@ func Statistics(r *lint.Result) []RuleCount {
 		c := &out[i]
 		c.Count++
 		if f.Fix != nil && len(f.Fix.Edits) > 0 {
-			c.Fixable++
+			switch f.Fix.Safety() {
+			case rules.FixSafe:
+				c.Fixable++
+			case rules.FixUnsafe:
+				c.UnsafeFixable++
+			}
 		}
 		if sev := f.Severity.String(); severityRank(sev) > severityRank(c.Severity) {
 			c.Severity = sev
@@ -58,7 +66,8 @@ func severityRank(s string) int {
 }
 
 // WriteStatistics prints Statistics: a table (count, rule, severity, [*] when some are
-// fixable with --fix) ending with the summary line, or, with asJSON, a JSON list.
+// fixed by --fix, [-] when some are fixed only with --unsafe-fixes) ending with the
+// summary line, or, with asJSON, a JSON list.
 func WriteStatistics(w io.Writer, r *lint.Result, asJSON bool) error {
 	stats := Statistics(r)
 	if asJSON {
@@ -73,11 +82,14 @@ func WriteStatistics(w io.Writer, r *lint.Result, asJSON bool) error {
 	for _, s := range stats {
 		countW, ruleW = max(countW, len(fmt.Sprint(s.Count))), max(ruleW, len(s.Rule))
 	}
-	fixable := false
+	fixable, unsafe := false, false
 	for _, s := range stats {
 		mark := "   "
-		if s.Fixable > 0 {
+		switch {
+		case s.Fixable > 0:
 			mark, fixable = "[*]", true
+		case s.UnsafeFixable > 0:
+			mark, unsafe = "[-]", true
 		}
 		if _, err := fmt.Fprintf(w, "%*d  %s %-*s  %s\n", countW, s.Count, mark, ruleW, s.Rule, s.Severity); err != nil {
 			return err
@@ -85,6 +97,9 @@ func WriteStatistics(w io.Writer, r *lint.Result, asJSON bool) error {
 	}
 	if fixable {
 		fmt.Fprintln(w, "[*] some findings of the rule can be fixed with --fix")
+	}
+	if unsafe {
+		fmt.Fprintln(w, "[-] some findings of the rule can be fixed with --fix --unsafe-fixes")
 	}
 	_, err := fmt.Fprintln(w, SummaryLine(r))
 	return err
