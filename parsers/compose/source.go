@@ -17,46 +17,19 @@ type source struct {
 	path  string // display path, as positions name it
 	dir   string // absolute directory relative paths in this file resolve against
 	src   []byte
-	lines []int // byte offset of the start of each line
+	lines parsers.Lines // where each line starts
 }
 
 func newSource(path, dir string, src []byte) *source {
-	s := &source{path: path, dir: dir, src: src, lines: make([]int, 1, 1+bytes.Count(src, []byte{'\n'}))}
-	for i := 0; ; {
-		j := bytes.IndexByte(src[i:], '\n')
-		if j < 0 {
-			break
-		}
-		i += j + 1
-		s.lines = append(s.lines, i)
-	}
+	s := &source{path: path, dir: dir, src: src, lines: parsers.NewLines(src)}
 	return s
 }
 
 // offset converts a 1-based line and rune column to a byte offset.
-func (s *source) offset(line, col int) int {
-	if line < 1 || line > len(s.lines) {
-		return len(s.src)
-	}
-	off := s.lines[line-1]
-	for c := 1; c < col && off < len(s.src) && s.src[off] != '\n'; c++ {
-		_, n := utf8.DecodeRune(s.src[off:])
-		off += n
-	}
-	return off
-}
+func (s *source) offset(line, col int) int { return s.lines.Offset(line, col) }
 
 // line returns the text of a 1-based line without its newline.
-func (s *source) line(n int) string {
-	if n < 1 || n > len(s.lines) {
-		return ""
-	}
-	start, end := s.lines[n-1], len(s.src)
-	if n < len(s.lines) {
-		end = s.lines[n] - 1
-	}
-	return strings.TrimRight(string(s.src[start:end]), "\r")
-}
+func (s *source) line(n int) string { return s.lines.Text(n) }
 
 // at is the position of a 1-based line and column, without an end.
 func (s *source) at(line, col int) parsers.Pos {

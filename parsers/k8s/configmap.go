@@ -105,7 +105,7 @@ func blockStart(s *source, k, v *yaml.Node) (line, indent int) {
 			}
 		}
 	}
-	for l := v.Line + 1; l <= len(s.lines); l++ {
+	for l := v.Line + 1; l <= s.lines.Count(); l++ {
 		t := s.line(l)
 		if strings.TrimSpace(t) == "" {
 			continue

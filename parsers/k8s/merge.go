@@ -19,9 +19,9 @@ import (
 type Manifest struct {
 	name  string
 	src   []byte
-	docs  []*yaml.Node // document nodes
-	lines []int        // byte offset of each line's start; lines[0] is line 1
-	marks []int        // document markers, once computed
+	docs  []*yaml.Node  // document nodes
+	lines parsers.Lines // where each line starts
+	marks []int         // document markers, once computed
 }
 
 // ReadManifest parses the manifest file name whose source is src; nil when it does not
@@ -34,13 +34,7 @@ func ReadManifest(name string, src []byte) *Manifest {
 	if err != nil {
 		return nil
 	}
-	mf := &Manifest{name: name, src: src, docs: docs, lines: []int{0}}
-	for i, c := range src {
-		if c == '\n' {
-			mf.lines = append(mf.lines, i+1)
-		}
-	}
-	return mf
+	return &Manifest{name: name, src: src, docs: docs, lines: parsers.NewLines(src)}
 }
 
 // decodeNodes parses a manifest into document nodes (the fast block-YAML path where it
@@ -381,9 +375,9 @@ func (mf *Manifest) endLine(n *yaml.Node) int {
 // end of the file.
 func (mf *Manifest) lineStart(line int) (int, bool) {
 	switch {
-	case line >= 1 && line <= len(mf.lines):
-		return mf.lines[line-1], true
-	case line == len(mf.lines)+1:
+	case line >= 1 && line <= mf.lines.Count():
+		return mf.lines.Start(line), true
+	case line == mf.lines.Count()+1:
 		return len(mf.src), true
 	}
 	return 0, false
@@ -476,7 +470,8 @@ func (mf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 func (mf *Manifest) markers() []int {
 	if mf.marks == nil {
 		mf.marks = []int{}
-		for _, ls := range mf.lines {
+		for n := 1; n <= mf.lines.Count(); n++ {
+			ls := mf.lines.Start(n)
 			rest := mf.src[ls:]
 			if bytes.HasPrefix(rest, []byte("---")) && (len(rest) == 3 || rest[3] == '\n' || rest[3] == '\r' || rest[3] == ' ' || rest[3] == '\t') {
 				mf.marks = append(mf.marks, ls)

@@ -16,58 +16,22 @@ import (
 type source struct {
 	path  string
 	src   []byte
-	lines []int // byte offset of the start of each line (0-based line index)
+	lines parsers.Lines // where each line starts
 }
 
 func newSource(path string, src []byte) *source {
-	s := &source{path: path, src: src, lines: make([]int, 1, 1+bytes.Count(src, []byte{'\n'}))}
-	for i := 0; ; {
-		j := bytes.IndexByte(src[i:], '\n')
-		if j < 0 {
-			break
-		}
-		i += j + 1
-		s.lines = append(s.lines, i)
-	}
+	s := &source{path: path, src: src, lines: parsers.NewLines(src)}
 	return s
 }
 
 // offset converts a 1-based line and rune column to a byte offset.
-func (s *source) offset(line, col int) int {
-	if line < 1 || line > len(s.lines) {
-		return len(s.src)
-	}
-	off := s.lines[line-1]
-	for c := 1; c < col && off < len(s.src) && s.src[off] != '\n'; c++ {
-		_, n := utf8.DecodeRune(s.src[off:])
-		off += n
-	}
-	return off
-}
+func (s *source) offset(line, col int) int { return s.lines.Offset(line, col) }
 
 // lineStart returns the byte offset of the start of a 1-based line.
-func (s *source) lineStart(line int) int {
-	if line < 1 {
-		return 0
-	}
-	if line > len(s.lines) {
-		return len(s.src)
-	}
-	return s.lines[line-1]
-}
+func (s *source) lineStart(line int) int { return s.lines.Start(line) }
 
 // line returns the text of a 1-based line without its newline.
-func (s *source) line(n int) string {
-	if n < 1 || n > len(s.lines) {
-		return ""
-	}
-	start := s.lines[n-1]
-	end := len(s.src)
-	if n < len(s.lines) {
-		end = s.lines[n] - 1
-	}
-	return strings.TrimRight(string(s.src[start:end]), "\r")
-}
+func (s *source) line(n int) string { return s.lines.Text(n) }
 
 // pos returns the position of a node. For a single-line scalar the end is computed too,
 // so a fix can replace exactly the value.
