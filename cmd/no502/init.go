@@ -255,8 +255,12 @@ func initFile(list []routes.Route, budget time.Duration) string {
 		shortest := time.Duration(0)
 		for _, r := range chains[match] {
 			shown := r.Path
-			if shown != match {
-				shown += " (a budget for " + match + " covers it)"
+			switch {
+			case shown == match:
+			case match == "/":
+				shown += " (no prefix describes it: the budget for / covers it, and every other route too)"
+			default:
+				shown += " (the budget for " + match + " covers it)"
 			}
 			fmt.Fprintf(&b, "  # %s\n", oneLine(shown))
 			for _, s := range r.Steps {
