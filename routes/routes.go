@@ -37,7 +37,8 @@ type Route struct {
 	Path string
 	// Match is the routes: match of .no502.yaml whose budget reaches every route of the
 	// chain: Path, or for a regex the literal start of an anchored regex, else "/" (see
-	// config.Config.Budget).
+	// config.Config.Budget). Empty when no match can reach it: a path that does not
+	// start with / (an Ingress path left as a template placeholder).
 	Match string
 	// Steps are the chain, outermost first. The last steps are LayerApp ones, one per app
 	// server that answers (usually one), or one saying the app is not in the files.
@@ -254,6 +255,9 @@ func (l *lister) emit(show, at string, steps []Step) {
 		return
 	}
 	rt := Route{Path: show, Match: at, Steps: steps}
+	if !strings.HasPrefix(at, "/") {
+		rt.Match = "" // a template placeholder ("<html-path>"): no match reaches it
+	}
 	// The innermost route is the most specific: its budget is the path's (an outer
 	// catch-all is reached by the budgets of every path it forwards).
 	for i := len(steps) - 1; i >= 0; i-- {

@@ -118,3 +118,13 @@ func TestListUnservedAndLoops(t *testing.T) {
 		t.Errorf("a loop gave chains:\n%s", chains(l))
 	}
 }
+
+// A path that is not one (an Ingress path left as a template placeholder) has no match.
+func TestListPathWithoutMatch(t *testing.T) {
+	h := &parsers.Hop{Kind: parsers.HopIngressNginx, Name: "web"}
+	route(h, "<html-path>", parsers.PathPrefix, &parsers.Backend{Kind: parsers.BackendK8sService, Name: "web"}, 1)
+	l := List(&parsers.Model{Hops: []*parsers.Hop{h}}, nil)
+	if len(l) != 1 || l[0].Path != "<html-path>" || l[0].Match != "" || l[0].Steps[1].Source() != "the app is not in the files" {
+		t.Errorf("got %+v", l)
+	}
+}

@@ -133,7 +133,7 @@ func writeInitFile(path, text string) (int, error) {
 	if err := f.Close(); err != nil {
 		return 0, err
 	}
-	return strings.Count(text, "- match: "), nil
+	return strings.Count(text, "- match: "), nil // active or commented out, one per entry
 }
 
 // writeRoutesTable prints one block per route: its path, then a line per layer of its
@@ -256,7 +256,7 @@ func initFile(list []routes.Route, budget time.Duration) string {
 		for _, r := range chains[match] {
 			shown := r.Path
 			switch {
-			case shown == match:
+			case shown == match, match == "":
 			case match == "/":
 				shown += " (no prefix describes it: the budget for / covers it, and every other route too)"
 			default:
@@ -270,7 +270,11 @@ func initFile(list []routes.Route, budget time.Duration) string {
 				}
 			}
 		}
-		if budget > 0 {
+		switch {
+		case match == "":
+			b.WriteString("  # (no entry: a match is a path starting with /, and this is not one)\n")
+			continue
+		case budget > 0:
 			fmt.Fprintf(&b, "  - match: %s\n    handler_timeout: %s\n", yamlScalar(match), parsers.FormatDuration(budget))
 			continue
 		}

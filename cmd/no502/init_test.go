@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/no502/no502/config"
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/routes"
 	"github.com/no502/no502/rules"
 )
 
@@ -251,5 +254,38 @@ func TestInitUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, config.FileName)); err == nil {
 		t.Errorf("init wrote a config for an empty directory")
+	}
+}
+
+// Paths that need quoting, regexes, and paths no match can name still give a file that
+// loads, with and without budgets.
+func TestInitFileOddPaths(t *testing.T) {
+	step := routes.Step{Layer: routes.LayerProxy, Name: "nginx x\ny", Setting: "proxy_read_timeout", Timeout: parsers.Def(60*time.Second, "nginx default 60s")}
+	list := []routes.Route{
+		{Path: "/api/{id}: x #y", Match: "/api/{id}: x #y", Steps: []routes.Step{step}},
+		{Path: `~ \.php$`, Match: "/", Steps: []routes.Step{step}},
+		{Path: "<html-path>", Match: "", Steps: []routes.Step{step}},
+		{Path: "/", Match: "/", Steps: []routes.Step{step}},
+	}
+	for _, budget := range []time.Duration{0, 45 * time.Second} {
+		text := initFile(list, budget)
+		c, err := config.Parse(config.FileName, []byte(text), rules.Known)
+		if err != nil {
+			t.Fatalf("budget %v: %v\n%s", budget, err, text)
+		}
+		var got []string
+		for _, rb := range c.Routes {
+			got = append(got, rb.Match+" "+parsers.Seconds(rb.HandlerTimeout.Value))
+		}
+		want := ""
+		if budget > 0 {
+			want = "/api/{id}: x #y 45s / 45s"
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("budget %v: routes %q, want %q\n%s", budget, got, want, text)
+		}
+		if !strings.Contains(text, "# <html-path>\n") || !strings.Contains(text, "nginx x y") {
+			t.Errorf("budget %v: the chains are not all there:\n%s", budget, text)
+		}
 	}
 }
