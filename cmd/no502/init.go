@@ -41,11 +41,12 @@ its handler_timeout (the slowest response the path must serve). --budget 30s wri
 every entry with that handler_timeout instead, so the timeout rules check every route.
 
 init never overwrites a config: when a .no502.yaml already applies to PATH (the one
-lint would use), it lists the routes and exits 2 without writing; --stdout prints the
-file instead of writing it, to copy entries from.`,
-		Example: `  no502 init                    # list the routes, write .no502.yaml with entries to fill in
+lint would use) or one is in the current directory, it lists the routes and exits 2
+without writing; --stdout prints the file instead of writing it, to copy entries from.`,
+		Example: `  no502 init                        # list the routes, write .no502.yaml with entries to fill in
   no502 init --budget 30s deploy/   # every route gets handler_timeout: 30s
-  no502 init --stdout           # print the file, write nothing`,
+  no502 init --stdout               # print the file, write nothing
+  no502 init --format json          # the routes and their chains as JSON (docs/cli.md)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json":
