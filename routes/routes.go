@@ -11,6 +11,7 @@ package routes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,8 +118,9 @@ func List(m *parsers.Model, cfg *config.Config) []Route {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	l := &lister{m: m, cfg: cfg, onPath: map[*parsers.Hop]bool{}}
-	for _, h := range l.entries() {
+	l := &lister{m: m, cfg: cfg, onPath: map[*parsers.Hop]bool{}, walked: map[*parsers.Route]bool{}}
+	entries := l.entries()
+	for _, h := range entries {
 		var prefix []Step
 		if edge, ok := cfg.EdgeFor(h); ok {
 			t := cfg.EdgeTimeout
@@ -134,6 +136,23 @@ func List(m *parsers.Model, cfg *config.Config) []Route {
 			l.walk(prefix, h, r, routePath(r), config.RoutePrefix(r))
 		}
 	}
+	// Routes of a proxy behind another that no outer route forwards to (an ALB sending
+	// only /api/* to nginx, whose /admin/ is reached some other way): listed from that
+	// proxy on, so that every route the files define has its entry.
+	entry := make(map[*parsers.Hop]bool, len(entries))
+	for _, h := range entries {
+		entry[h] = true
+	}
+	for _, h := range l.sorted(l.m.Hops) {
+		if entry[h] {
+			continue
+		}
+		for _, r := range h.Routes {
+			if forwards(r) && !l.walked[r] {
+				l.walk(nil, h, r, routePath(r), config.RoutePrefix(r))
+			}
+		}
+	}
 	return l.out
 }
 
@@ -141,6 +160,7 @@ type lister struct {
 	m      *parsers.Model
 	cfg    *config.Config
 	onPath map[*parsers.Hop]bool // the hops of the chain being walked, against loops
+	walked map[*parsers.Route]bool
 	out    []Route
 }
 
@@ -169,6 +189,12 @@ func (l *lister) entries() []*parsers.Hop {
 	if len(out) == 0 {
 		out = append(out, l.m.Hops...)
 	}
+	return l.sorted(out)
+}
+
+// sorted returns hops in the order of their positions (the files by name, then offsets).
+func (l *lister) sorted(hops []*parsers.Hop) []*parsers.Hop {
+	out := slices.Clone(hops)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := l.m.HostPos(out[i].Pos), l.m.HostPos(out[j].Pos)
 		if a.File != b.File {
@@ -185,6 +211,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 	if len(l.out) >= maxChains {
 		return
 	}
+	l.walked[r] = true
 	steps := append(append([]Step(nil), prefix...), l.hopStep(h, r))
 	be := r.Backend
 	if be == nil {

@@ -128,3 +128,20 @@ func TestListPathWithoutMatch(t *testing.T) {
 		t.Errorf("got %+v", l)
 	}
 }
+
+// An ALB that forwards only /api/ to nginx: nginx's /admin/ is still listed, from nginx on.
+func TestListRoutesNoOuterRouteForwards(t *testing.T) {
+	nginx := &parsers.Hop{Kind: parsers.HopNginx, Name: "example.com", Pos: parsers.Pos{File: "nginx.conf", Line: 1}}
+	appBE := &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "app"}
+	route(nginx, "/api/", parsers.PathPrefix, appBE, 10)
+	route(nginx, "/admin/", parsers.PathPrefix, appBE, 20)
+	alb := &parsers.Hop{Kind: parsers.HopALB, Name: "aws_lb.web", Pos: parsers.Pos{File: "alb.tf", Line: 1}}
+	route(alb, "/api/", parsers.PathPrefix, &parsers.Backend{Kind: parsers.BackendTargetGroup, Name: "nginx", Hops: []*parsers.Hop{nginx}}, 5)
+	got := chains(List(&parsers.Model{Hops: []*parsers.Hop{nginx, alb}}, nil))
+	want := `/api/ [/api/]: load balancer ALB aws_lb.web /api/ 5s | proxy nginx example.com /api/ 10s | app upstream app ?
+/admin/ [/admin/]: proxy nginx example.com /admin/ 20s | app upstream app ?
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
