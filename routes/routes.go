@@ -121,19 +121,10 @@ func List(m *parsers.Model, cfg *config.Config) []Route {
 	l := &lister{m: m, cfg: cfg, onPath: map[*parsers.Hop]bool{}, walked: map[*parsers.Route]bool{}}
 	entries := l.entries()
 	for _, h := range entries {
-		var prefix []Step
-		if edge, ok := cfg.EdgeFor(h); ok {
-			t := cfg.EdgeTimeout
-			if t.Explicit() {
-				t.Pos = m.HostPos(t.Pos)
-			}
-			prefix = append(prefix, Step{Layer: LayerEdge, Name: "Cloudflare (" + edge.Text + ")", Pos: m.HostPos(edge.Pos), Setting: "edge_timeout", Timeout: t})
-		}
 		for _, r := range h.Routes {
-			if !forwards(r) {
-				continue
+			if forwards(r) {
+				l.walk(nil, h, r, routePath(r), config.RoutePrefix(r))
 			}
-			l.walk(prefix, h, r, routePath(r), config.RoutePrefix(r))
 		}
 	}
 	// Routes of a proxy behind another that no outer route forwards to (an ALB sending
@@ -280,6 +271,21 @@ func forwardsTo(h *parsers.Hop, r, ir *parsers.Route, at string) bool {
 func (l *lister) emit(show, at string, steps []Step) {
 	if len(l.out) >= maxChains {
 		return
+	}
+	// Cloudflare in front of any hop of the chain (edge: cloudflare, or a signal such as
+	// nginx's real_ip_header CF-Connecting-IP behind an ALB) is in front of all of it.
+	for _, s := range steps {
+		if s.Hop == nil {
+			continue
+		}
+		if edge, ok := l.cfg.EdgeFor(s.Hop); ok {
+			t := l.cfg.EdgeTimeout
+			if t.Explicit() {
+				t.Pos = l.m.HostPos(t.Pos)
+			}
+			steps = append([]Step{{Layer: LayerEdge, Name: "Cloudflare (" + edge.Text + ")", Pos: l.m.HostPos(edge.Pos), Setting: "edge_timeout", Timeout: t}}, steps...)
+			break
+		}
 	}
 	rt := Route{Path: show, Match: at, Steps: steps}
 	if !strings.HasPrefix(at, "/") {
