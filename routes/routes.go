@@ -106,9 +106,10 @@ func (s Step) Value() string {
 	return parsers.Seconds(s.Timeout.Value)
 }
 
-// maxChains bounds the listing: a proxy with thousands of server blocks behind a load
-// balancer would otherwise multiply into a table no one reads.
-const maxChains = 10000
+// MaxRoutes bounds the listing: a proxy with thousands of server blocks behind a load
+// balancer would otherwise multiply into a table no one reads. List returns at most this
+// many.
+const MaxRoutes = 10000
 
 // List returns the chains of m, in the order of the outermost hops' positions and their
 // routes. Routes that answer themselves (nginx return, Caddy respond), named locations
@@ -199,7 +200,7 @@ func (l *lister) sorted(hops []*parsers.Hop) []*parsers.Hop {
 // walk follows route r of hop h to the app. show is the chain's path as listed, at the
 // path prefix of its requests (the routes: match that reaches it).
 func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at string) {
-	if len(l.out) >= maxChains {
+	if len(l.out) >= MaxRoutes {
 		return
 	}
 	l.walked[r] = true
@@ -269,7 +270,7 @@ func forwardsTo(h *parsers.Hop, r, ir *parsers.Route, at string) bool {
 }
 
 func (l *lister) emit(show, at string, steps []Step) {
-	if len(l.out) >= maxChains {
+	if len(l.out) >= MaxRoutes {
 		return
 	}
 	// Cloudflare in front of any hop of the chain (edge: cloudflare, or a signal such as

@@ -76,6 +76,9 @@ without writing; --stdout prints the file instead of writing it, to copy entries
 				fmt.Fprintln(stderr, "warning: "+res.NothingLinted)
 			}
 			list := routes.List(res.Model, res.Config)
+			if len(list) >= routes.MaxRoutes {
+				fmt.Fprintf(stderr, "warning: the listing stops at %d routes: run init on a subdirectory to see the rest\n", routes.MaxRoutes)
+			}
 			file := initFile(list, budget)
 			if toStdout {
 				_, err := io.WriteString(cmd.OutOrStdout(), file)
@@ -222,6 +225,10 @@ func writeRoutesJSON(w io.Writer, list []routes.Route) error {
 	return enc.Encode(out)
 }
 
+// maxChainsPerEntry bounds the comments above one entry: a catch-all served by thousands
+// of server blocks would bury the entries.
+const maxChainsPerEntry = 5
+
 // initFile is the .no502.yaml init writes: a routes: entry per distinct match, each
 // after comments giving the chains it covers. Without budget the entries are comments:
 // routes: with nothing under it is an empty list, so the file changes nothing until an
@@ -254,7 +261,11 @@ func initFile(list []routes.Route, budget time.Duration) string {
 			b.WriteString("\n")
 		}
 		shortest := time.Duration(0)
-		for _, r := range chains[match] {
+		for i, r := range chains[match] {
+			if i == maxChainsPerEntry {
+				fmt.Fprintf(&b, "  # ... and %d more under %s (the table no502 init prints lists them)\n", len(chains[match])-i, match)
+				break
+			}
 			shown := r.Path
 			switch {
 			case shown == match, match == "":

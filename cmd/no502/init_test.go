@@ -289,3 +289,16 @@ func TestInitFileOddPaths(t *testing.T) {
 		}
 	}
 }
+
+// Above one entry, the comments give at most maxChainsPerEntry chains.
+func TestInitFileBoundsComments(t *testing.T) {
+	step := routes.Step{Layer: routes.LayerProxy, Name: "nginx", Setting: "proxy_read_timeout", Timeout: parsers.Def(60*time.Second, "nginx default 60s")}
+	var list []routes.Route
+	for range maxChainsPerEntry + 3 {
+		list = append(list, routes.Route{Path: "/", Match: "/", Steps: []routes.Step{step}})
+	}
+	text := initFile(list, 0)
+	if n := strings.Count(text, "  # /\n"); n != maxChainsPerEntry || !strings.Contains(text, "  # ... and 3 more under /") {
+		t.Errorf("%d chains in the comments:\n%s", n, text)
+	}
+}
