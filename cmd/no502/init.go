@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,6 +56,9 @@ without writing; --stdout prints the file instead of writing it, to copy entries
 			}
 			if toStdout && format == "json" {
 				return usagef("--stdout prints the .no502.yaml; it cannot be combined with --format json")
+			}
+			if slices.Contains(args, "-") {
+				return usagef("init reads files and directories, not standard input (-): the routes it writes are for the paths lint will read")
 			}
 			var budget time.Duration
 			if budgetFlag != "" {

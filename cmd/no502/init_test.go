@@ -241,6 +241,7 @@ func TestInitUsage(t *testing.T) {
 		{[]string{"init", "--format", "yaml"}, "unknown --format"},
 		{[]string{"init", "--stdout", "--format", "json"}, "cannot be combined"},
 		{[]string{"init", "no-such-dir"}, "no-such-dir"},
+		{[]string{"init", "-"}, "not standard input"},
 	} {
 		_, errOut, code := runIn(t, tmp, "", c.args...)
 		if code != exitUsage || !strings.Contains(errOut, c.msg) {
