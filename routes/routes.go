@@ -124,7 +124,7 @@ func List(m *parsers.Model, cfg *config.Config) []Route {
 	for _, h := range entries {
 		for _, r := range h.Routes {
 			if forwards(r) {
-				l.walk(nil, h, r, routePath(r), config.RoutePrefix(r))
+				l.walk(nil, h, r, routePath(r), requestPrefix(r))
 			}
 		}
 	}
@@ -141,7 +141,7 @@ func List(m *parsers.Model, cfg *config.Config) []Route {
 		}
 		for _, r := range h.Routes {
 			if forwards(r) && !l.walked[r] {
-				l.walk(nil, h, r, routePath(r), config.RoutePrefix(r))
+				l.walk(nil, h, r, routePath(r), requestPrefix(r))
 			}
 		}
 	}
@@ -232,7 +232,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 			l.emit(show, at, append(steps, Step{Layer: LayerProxy, Name: hopName(ih), Pos: l.m.HostPos(ih.Pos), Note: "no route of " + ih.Kind.Label() + " serves " + at}))
 		}
 		for _, ir := range narrower {
-			l.walk(steps, ih, ir, routePath(ir), config.RoutePrefix(ir))
+			l.walk(steps, ih, ir, routePath(ir), requestPrefix(ir))
 		}
 	}
 	apps := be.AppContainers(nil)
@@ -265,7 +265,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 // for it is r, as outer-hop-gives-up-first decides. An unanchored regex (location ~
 // \.php$) counts as under /.
 func forwardsTo(h *parsers.Hop, r, ir *parsers.Route, at string) bool {
-	p := config.RoutePrefix(ir)
+	p := requestPrefix(ir)
 	return strings.HasPrefix(p, at) && h.ServingRoute(p) == r
 }
 
@@ -324,6 +324,15 @@ func (l *lister) hopStep(h *parsers.Hop, r *parsers.Route) Step {
 		name += " " + p
 	}
 	return Step{Layer: layer, Name: name, Pos: l.m.HostPos(pos), Setting: h.ReadTimeoutName(r), Timeout: t, Hop: h, Route: r}
+}
+
+// requestPrefix is the path prefix of the requests r serves (config.RoutePrefix), "/"
+// for a route whose path is empty.
+func requestPrefix(r *parsers.Route) string {
+	if p := config.RoutePrefix(r); p != "" {
+		return p
+	}
+	return "/"
 }
 
 // forwards reports whether a request on r waits for something behind the hop.
