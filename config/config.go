@@ -326,6 +326,9 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 		seen[k.Value] = true
 		switch k.Value {
 		case "routes":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				continue // routes: with every entry commented out (as no502 init writes it)
+			}
 			if v.Kind != yaml.SequenceNode {
 				bad(v, "routes must be a list of {match, handler_timeout}")
 				continue

@@ -74,3 +74,17 @@ func TestParseSuppress(t *testing.T) {
 		}
 	}
 }
+
+// routes: with every entry commented out (as no502 init writes it) is an empty list;
+// any other scalar is still an error.
+func TestParseRoutesCommentedOut(t *testing.T) {
+	c, err := Parse(".no502.yaml", []byte("routes:\n  # - match: /api/\n  #   handler_timeout: ?\nedge: none\n"), known)
+	if err != nil || len(c.Routes) != 0 || c.Edge.Value != EdgeNone {
+		t.Fatalf("config %+v, err %v", c, err)
+	}
+	for _, src := range []string{"routes: /api/\n", "routes: {}\n", "routes: 0\n"} {
+		if _, err := Parse(".no502.yaml", []byte(src), known); err == nil || !strings.Contains(err.Error(), "routes must be a list") {
+			t.Errorf("%q: err %v", src, err)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
 
 // RegexPrefix returns the literal text every path a location regex matches starts with,
 // when the regex is anchored (^/api/v[0-9]+ → "/api/v"); anchored is false when paths
@@ -36,4 +40,18 @@ func RegexPrefix(expr string) (prefix string, anchored bool) {
 		b = append(b, c)
 	}
 	return string(b), true
+}
+
+// RoutePrefix is the path prefix every request that route r serves starts with, as an
+// outer hop sees it: r's own path, or for a regex (location ~ \.php$ serving a PHP site)
+// the literal start of an anchored regex, else "/": requests that reach a regex may come
+// through the outer hop's catch-all.
+func RoutePrefix(r *parsers.Route) string {
+	if r.PathKind != parsers.PathRegex {
+		return r.Path
+	}
+	if prefix, anchored := RegexPrefix(r.Path); anchored && strings.HasPrefix(prefix, "/") {
+		return prefix
+	}
+	return "/"
 }

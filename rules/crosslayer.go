@@ -61,26 +61,11 @@ func (s side) pos() parsers.Pos {
 // Rules read it through Pass.behind (behindFact).
 func sidesOf(p *Pass, be *parsers.Backend) []side {
 	var out []side
-	proxied := map[*parsers.Workload]bool{}
 	for _, h := range be.Hops {
 		out = append(out, side{hop: h})
-		if h.Workload != nil {
-			proxied[h.Workload] = true
-		}
 	}
-	for _, w := range be.Workloads {
-		if proxied[w] {
-			continue
-		}
-		cs := w.Containers
-		if len(w.Services) > 0 {
-			cs = p.serving(w)
-		}
-		for _, c := range cs {
-			if c.App != nil {
-				out = append(out, side{w: w, c: c})
-			}
-		}
+	for _, a := range be.AppContainers(p.serving) {
+		out = append(out, side{w: a.Workload, c: a.Container})
 	}
 	return out
 }
@@ -128,31 +113,6 @@ func isLoadBalancer(h *parsers.Hop) bool {
 		return true
 	}
 	return false
-}
-
-// servingRoute returns the route of h that a request for path reaches: an exact route
-// for it, else the longest prefix route covering it. Regex and named routes are not
-// considered (what they match cannot be compared); nil when none covers the path.
-func servingRoute(h *parsers.Hop, path string) *parsers.Route {
-	var best *parsers.Route
-	for _, r := range h.Routes {
-		p := r.Path
-		if p == "" {
-			p = "/"
-		}
-		switch r.PathKind {
-		case parsers.PathExact:
-			if p == path {
-				return r
-			}
-		case parsers.PathRegex, parsers.PathNamed:
-		default:
-			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
-				best = r
-			}
-		}
-	}
-	return best
 }
 
 // related names the other side of a mismatch.

@@ -67,7 +67,7 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 				if !inner.Forwards() {
 					continue // a static site is the app: its own answer is the truth
 				}
-				ir := servingRoute(inner, hc.Path.Value)
+				ir := inner.ServingRoute(hc.Path.Value)
 				if ir == nil || ir.Respond == nil || done[key{be, ir}] {
 					continue
 				}

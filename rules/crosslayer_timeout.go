@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
@@ -75,8 +74,8 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
 				pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
 				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): a request slower than %s gets 504 from %s while the app is still working on it. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
-					describe(routeReadTimeoutName(h, r), rt), s.name(), parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
-					parsers.Seconds(rt.Value), product(h), routeReadTimeoutName(h, r), parsers.Seconds(req.Value), parsers.Seconds(want))
+					describe(h.ReadTimeoutName(r), rt), s.name(), parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
+					parsers.Seconds(rt.Value), product(h), h.ReadTimeoutName(r), parsers.Seconds(req.Value), parsers.Seconds(want))
 				p.Report(Finding{
 					Pos:     pos,
 					Message: msg,
@@ -147,7 +146,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
 						continue
 					}
-					if servingRoute(h, innerPath(ir)) != r {
+					if h.ServingRoute(config.RoutePrefix(ir)) != r {
 						continue
 					}
 					if _, ok := p.budget(ir); ok {
@@ -165,9 +164,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
 				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
-					describe(routeReadTimeoutName(h, r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
-					parsers.Seconds(rt.Value), product(h), product(inner), routeReadTimeoutName(h, r), parsers.Seconds(it.Value), parsers.Seconds(want),
-					routeReadTimeoutName(inner, worst), worst.Path)
+					describe(h.ReadTimeoutName(r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
+					parsers.Seconds(rt.Value), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
+					inner.ReadTimeoutName(worst), worst.Path)
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
 					// answers 524 first. The inner timeout is the one to lower.
@@ -175,9 +174,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 					own := p.ownLine(pos)
 					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
-						describe(routeReadTimeoutName(h, r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
+						describe(h.ReadTimeoutName(r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
 						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
-						routeReadTimeoutName(inner, worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
+						inner.ReadTimeoutName(worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 				}
 				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})
 			}
@@ -186,17 +185,3 @@ func runOuterHopGivesUpFirst(p *Pass) {
 }
 
 func init() { Register(appTimeoutExceedsProxy, outerHopGivesUpFirst) }
-
-// innerPath is the path whose outer route serves inner route ir: its own path, or for a
-// regex location (location ~ \.php$ serving a PHP site) the literal start of an anchored
-// regex, else "/": requests that reach a regex may come through the outer hop's
-// catch-all.
-func innerPath(ir *parsers.Route) string {
-	if ir.PathKind != parsers.PathRegex {
-		return ir.Path
-	}
-	if prefix, anchored := config.RegexPrefix(ir.Path); anchored && strings.HasPrefix(prefix, "/") {
-		return prefix
-	}
-	return "/"
-}

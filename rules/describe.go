@@ -35,38 +35,6 @@ func product(h *parsers.Hop) string {
 	return string(h.Kind)
 }
 
-// readTimeoutName is the name of the setting that bounds how long a hop waits for the
-// upstream's response, as the user would write it.
-// routeReadTimeoutName names the read timeout of route r: an nginx location that
-// forwards by FastCGI, uwsgi, SCGI or gRPC has its module's (fastcgi_read_timeout).
-func routeReadTimeoutName(h *parsers.Hop, r *parsers.Route) string {
-	if r != nil && r.Pass != "" && h != nil && h.Kind == parsers.HopNginx {
-		return r.Pass + "_read_timeout"
-	}
-	return readTimeoutName(h)
-}
-
-func readTimeoutName(h *parsers.Hop) string {
-	if h == nil {
-		return "read timeout"
-	}
-	switch h.Kind {
-	case parsers.HopNginx:
-		return "proxy_read_timeout"
-	case parsers.HopCaddy:
-		return "response_header_timeout"
-	case parsers.HopALB, parsers.HopCLB:
-		return "idle_timeout"
-	case parsers.HopALBIngress:
-		return "idle_timeout.timeout_seconds"
-	case parsers.HopIngressNginx:
-		return "proxy-read-timeout"
-	case parsers.HopGateway:
-		return "timeouts.request"
-	}
-	return "read timeout"
-}
-
 // describe says what a setting is and where it came from: "proxy_read_timeout 30s
 // (nginx.conf:12)", or "proxy_read_timeout is not set, so nginx default 60s applies".
 func describe[T any](name string, s parsers.Setting[T]) string {

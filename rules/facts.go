@@ -75,14 +75,14 @@ var (
 		Compute: func(p *Pass) []*parsers.Workload { return k8sWorkloads(p.Model) },
 	}
 	// servingFact: the containers of each workload with Services that receive their
-	// traffic (servingContainers).
+	// traffic (Workload.ServingContainers).
 	servingFact = &Fact[map[*parsers.Workload][]*parsers.Container]{
 		Name: "containers serving each workload's Services",
 		Compute: func(p *Pass) map[*parsers.Workload][]*parsers.Container {
 			out := make(map[*parsers.Workload][]*parsers.Container, len(p.Model.Workloads))
 			for _, w := range p.Model.Workloads {
 				if len(w.Services) > 0 {
-					out[w] = servingContainers(w)
+					out[w] = w.ServingContainers()
 				}
 			}
 			return out
@@ -174,7 +174,7 @@ func (p *Pass) serving(w *parsers.Workload) []*parsers.Container {
 	if cs, ok := servingFact.Of(p)[w]; ok {
 		return cs
 	}
-	return servingContainers(w)
+	return w.ServingContainers()
 }
 
 // behind returns what serves be: its proxy hops, then the app servers of its workloads

@@ -401,14 +401,14 @@ func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) 
 	}
 	for _, c := range lbs {
 		hc := c.be.Health
-		if slices.Contains(c.be.Hops, h) && servingRoute(h, hc.Path.Value) == r {
+		if slices.Contains(c.be.Hops, h) && h.ServingRoute(hc.Path.Value) == r {
 			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
 		}
 	}
 	if w := h.Workload; w != nil {
 		for _, c := range w.Containers {
 			pr := c.Readiness
-			if pr == nil || pr.Handler != "httpGet" || servingRoute(h, pr.Path) != r || !listensOn(h, probePort(c, pr)) {
+			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) {
 				continue
 			}
 			for _, app := range w.Containers {

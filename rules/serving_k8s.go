@@ -338,32 +338,6 @@ func imageName(image string) string {
 	return strings.ToLower(image)
 }
 
-// servingContainers returns the containers of w that receive the Services' traffic:
-// those declaring a port a Service targets (by name or number). When no declared port
-// matches (targetPort by number, ports not declared), a single container is the one;
-// with several, which one serves cannot be known and none is returned.
-func servingContainers(w *parsers.Workload) []*parsers.Container {
-	targets := map[string]bool{}
-	for _, s := range w.Services {
-		for _, p := range s.Ports {
-			targets[p.TargetPort] = true
-		}
-	}
-	var out []*parsers.Container
-	for _, c := range w.Containers {
-		for _, p := range c.Ports {
-			if targets[p.Name] && p.Name != "" || targets[strconv.Itoa(p.Port)] {
-				out = append(out, c)
-				break
-			}
-		}
-	}
-	if len(out) == 0 && len(w.Containers) == 1 {
-		return w.Containers
-	}
-	return out
-}
-
 // effectiveReplicas is the pod count a rollout or drain starts from: the autoscaler's
 // floor when there is one, else spec.replicas. ok is false when it cannot be known.
 func effectiveReplicas(w *parsers.Workload) (n int, ok bool) {

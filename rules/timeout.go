@@ -95,7 +95,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
 				continue // edge-timeout-exceeded says what can actually be done
 			}
-			name := routeReadTimeoutName(h, r)
+			name := h.ReadTimeoutName(r)
 			want := suggest(rb.HandlerTimeout.Value)
 			pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
 			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
@@ -201,7 +201,7 @@ func runEdgeTimeoutExceeded(p *Pass) {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
 				msg := fmt.Sprintf("%s is longer than the %s Cloudflare waits for a response (%s): a request that slow gets a 524 from Cloudflare while %s keeps waiting. Keep %s at or below %s and move slow work to a background job.",
-					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), routeReadTimeoutName(h, r), parsers.Seconds(limit))
+					r.ReadTimeout.Text, parsers.Seconds(limit), signal(p.ownLine(pos)), product(h), h.ReadTimeoutName(r), parsers.Seconds(limit))
 				rel = origin(rel, r.ReadTimeout, pos, "value set here")
 				p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 			}

@@ -82,7 +82,7 @@ func runReadTimeoutTooShort(p *Pass) {
 				continue // one ALB idle_timeout serves all its listener rules
 			}
 			done[key] = true
-			name := routeReadTimeoutName(h, r)
+			name := h.ReadTimeoutName(r)
 			worse := ""
 			if b := r.Backend; h.Kind == parsers.HopNginx && b != nil && len(activeTargets(b)) >= 2 && retriesOnTimeout(r) {
 				worse = fmt.Sprintf(" With %d upstream servers it gets worse: a timed-out GET is retried on the next one and each timeout counts toward max_fails, so a few slow requests mark every server unavailable and clients get 502 (no live upstreams).", len(activeTargets(b)))

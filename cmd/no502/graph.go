@@ -92,7 +92,7 @@ func (g *graph) edge(from, to *gnode, label string) {
 func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *graph {
 	g := &graph{ids: map[any]*gnode{}}
 	hopNode := func(h *parsers.Hop) *gnode {
-		return g.node(h, fmt.Sprintf("%s %s\n%s", kindLabel(h.Kind), h.Name, m.HostPos(h.Pos).Short()), h.Format)
+		return g.node(h, fmt.Sprintf("%s %s\n%s", h.Kind.Label(), h.Name, m.HostPos(h.Pos).Short()), h.Format)
 	}
 	workloadNode := func(w *parsers.Workload) *gnode {
 		label := fmt.Sprintf("%s %s", w.Kind, w.Name)
@@ -131,7 +131,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 				served = true
 			}
 			for _, w := range be.Workloads {
-				if runsHop(be, w) {
+				if be.RunsHop(w) {
 					continue
 				}
 				g.edge(from, workloadNode(w), label+appKeepAlive(w))
@@ -189,15 +189,6 @@ func (g *graph) nodesAt(m *parsers.Model, pos parsers.Pos) []*gnode {
 	return out
 }
 
-func runsHop(be *parsers.Backend, w *parsers.Workload) bool {
-	for _, h := range be.Hops {
-		if h.Workload == w {
-			return true
-		}
-	}
-	return false
-}
-
 // edgeLabel says how long the outer hop waits on this route and keeps idle upstream
 // connections.
 func edgeLabel(h *parsers.Hop, r *parsers.Route) string {
@@ -230,26 +221,6 @@ func appKeepAlive(w *parsers.Workload) string {
 		}
 	}
 	return ""
-}
-
-func kindLabel(kind parsers.HopKind) string {
-	switch kind {
-	case parsers.HopALB:
-		return "ALB"
-	case parsers.HopNLB:
-		return "NLB"
-	case parsers.HopCLB:
-		return "ELB"
-	case parsers.HopALBIngress:
-		return "ALB Ingress"
-	case parsers.HopIngressNginx:
-		return "ingress-nginx"
-	case parsers.HopGateway:
-		return "Gateway"
-	case parsers.HopCaddy:
-		return "Caddy"
-	}
-	return string(kind)
 }
 
 func (n *gnode) text() string {

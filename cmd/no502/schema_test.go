@@ -179,6 +179,7 @@ deregistration_margin: 0
 deregistration_overhang: 30s
 `, true},
 		{"chains", "chain:\n  - [a, b]\n  - [c, d, e]\n", true},
+		{"routes all commented out", "routes:\n  # - match: /api/\n  #   handler_timeout: ?\n", true},
 		{"severity spellings", "rules:\n  single-replica: Warning\n  single-upstream: warn\n  pdb-missing: OFF\n", true},
 		{"unknown key", "timeout: 3s\n", false},
 		{"unknown route key", "routes:\n  - match: /a/\n    handler_timeout: 3s\n    method: GET\n", false},

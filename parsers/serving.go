@@ -1,0 +1,158 @@
+package parsers
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Queries of the linked model that the rules and the route listing (package routes)
+// both need: which route of a hop a path reaches, which containers answer a backend, what
+// a hop's read timeout is called. They live here, next to the types, so that both read
+// the model the same way.
+
+// ServingRoute returns the route of h that a request for path reaches: an exact route
+// for it, else the longest prefix route covering it. Regex and named routes are not
+// considered (what they match cannot be compared); nil when none covers the path.
+func (h *Hop) ServingRoute(path string) *Route {
+	var best *Route
+	for _, r := range h.Routes {
+		p := r.Path
+		if p == "" {
+			p = "/"
+		}
+		switch r.PathKind {
+		case PathExact:
+			if p == path {
+				return r
+			}
+		case PathRegex, PathNamed:
+		default:
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
+				best = r
+			}
+		}
+	}
+	return best
+}
+
+// ReadTimeoutName is the name of the setting that bounds how long h waits for the
+// upstream's response on route r, as the user would write it: an nginx location that
+// forwards by FastCGI, uwsgi, SCGI or gRPC has its module's (fastcgi_read_timeout). r may
+// be nil (the hop's own setting).
+func (h *Hop) ReadTimeoutName(r *Route) string {
+	if h == nil {
+		return "read timeout"
+	}
+	if r != nil && r.Pass != "" && h.Kind == HopNginx {
+		return r.Pass + "_read_timeout"
+	}
+	switch h.Kind {
+	case HopNginx:
+		return "proxy_read_timeout"
+	case HopCaddy:
+		return "response_header_timeout"
+	case HopALB, HopCLB:
+		return "idle_timeout"
+	case HopALBIngress:
+		return "idle_timeout.timeout_seconds"
+	case HopIngressNginx:
+		return "proxy-read-timeout"
+	case HopGateway:
+		return "timeouts.request"
+	}
+	return "read timeout"
+}
+
+// Label names a hop kind for people, as a table or graph shows it: "ALB",
+// "ingress-nginx", "Caddy".
+func (k HopKind) Label() string {
+	switch k {
+	case HopALB:
+		return "ALB"
+	case HopNLB:
+		return "NLB"
+	case HopCLB:
+		return "ELB"
+	case HopALBIngress:
+		return "ALB Ingress"
+	case HopIngressNginx:
+		return "ingress-nginx"
+	case HopGateway:
+		return "Gateway"
+	case HopCaddy:
+		return "Caddy"
+	case HopCloudflare:
+		return "Cloudflare"
+	}
+	return string(k)
+}
+
+// ServingContainers returns the containers of w that receive its Services' traffic:
+// those declaring a port a Service targets (by name or number). When no declared port
+// matches (targetPort by number, ports not declared), a single container is the one;
+// with several, which one serves cannot be known and none is returned.
+func (w *Workload) ServingContainers() []*Container {
+	targets := map[string]bool{}
+	for _, s := range w.Services {
+		for _, p := range s.Ports {
+			targets[p.TargetPort] = true
+		}
+	}
+	var out []*Container
+	for _, c := range w.Containers {
+		for _, p := range c.Ports {
+			if targets[p.Name] && p.Name != "" || targets[strconv.Itoa(p.Port)] {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	if len(out) == 0 && len(w.Containers) == 1 {
+		return w.Containers
+	}
+	return out
+}
+
+// AppContainer is a container running a known app server, in the workload that runs it.
+type AppContainer struct {
+	Workload  *Workload
+	Container *Container
+}
+
+// AppContainers returns the app servers that answer be's connections: the containers
+// of its workloads that run a known server (Container.App) and serve the workload's
+// Services' ports (all of them when the model has no Service for it, as for an ECS
+// service). Workloads that run one of be's proxy hops are left out: the proxy answers
+// there, not the app beside it. serving gives a workload's serving containers; nil
+// means Workload.ServingContainers (the rules pass a cached copy).
+func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppContainer {
+	if serving == nil {
+		serving = (*Workload).ServingContainers
+	}
+	var out []AppContainer
+	for _, w := range be.Workloads {
+		if be.RunsHop(w) {
+			continue
+		}
+		cs := w.Containers
+		if len(w.Services) > 0 {
+			cs = serving(w)
+		}
+		for _, c := range cs {
+			if c.App != nil {
+				out = append(out, AppContainer{w, c})
+			}
+		}
+	}
+	return out
+}
+
+// RunsHop reports whether w runs one of be's proxy hops.
+func (be *Backend) RunsHop(w *Workload) bool {
+	for _, h := range be.Hops {
+		if h.Workload == w {
+			return true
+		}
+	}
+	return false
+}
