@@ -409,6 +409,12 @@ type Workload struct {
 	// deployment) instead of replacing tasks forever.
 	CircuitBreaker Setting[bool]
 	Rollback       Setting[bool]
+	// ECSModule is set on an ECS service declared through the terraform-aws-modules/ecs
+	// module: its inputs (autoscaling_min_capacity) and defaults (desired_count 1,
+	// autoscaling on) differ from aws_ecs_service's.
+	ECSModule bool
+	// LaunchType is an ECS service's launch type (FARGATE caps stopTimeout at 120s).
+	LaunchType Setting[string]
 	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
 	// link step can find the workload running an nginx.conf or Caddyfile held in one.
 	ConfigMaps []string

@@ -43,14 +43,21 @@ availability zones.
 
 // ecsCount is the number of tasks an ECS service can run at its lowest: the autoscaling
 // floor when one is declared, else desired_count. ok is false when it cannot be known or
-// was not written.
+// was not written. A service of the terraform-aws-modules/ecs module counts with the
+// module's defaults too: they are a real count (desired_count 1, autoscaling on with
+// autoscaling_min_capacity 1), where aws_ecs_service's desired_count 0 means an
+// autoscaling policy owns the count.
 func ecsCount(w *parsers.Workload) (parsers.Setting[int], string, bool) {
+	floor := "min_capacity"
+	if w.ECSModule {
+		floor = "autoscaling_min_capacity"
+	}
 	switch {
 	case w.MinReplicas.Unknown:
 		return w.MinReplicas, "", false
-	case w.MinReplicas.Explicit():
-		return w.MinReplicas, "min_capacity", true
-	case w.Replicas.Explicit():
+	case w.MinReplicas.Explicit() || w.ECSModule && w.MinReplicas.Known():
+		return w.MinReplicas, floor, true
+	case w.Replicas.Explicit() || w.ECSModule && w.Replicas.Known():
 		return w.Replicas, "desired_count", true
 	}
 	return parsers.Setting[int]{}, "", false
@@ -63,10 +70,31 @@ func runSingleTask(p *Pass) {
 			continue
 		}
 		tgs := p.servedBy(w)
-		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. Set %s = 2.",
-			tfDescribe(name, n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "task"), backendList(tgs), name)
-		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(p.Model, n, w.Block, name, "2"))
-		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: fix})
+		pos := writtenOr(n, w.Pos)
+		desc := "set " + name + " = 2"
+		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, name, "2")}
+		if w.ECSModule && name != "desired_count" {
+			// The module's autoscaling owns the count: desired_count is only the
+			// first one, but a written 1 is raised with the floor.
+			if d := w.Replicas; d.Explicit() && d.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, d, w.Block, "desired_count", "2"))
+				desc += " and desired_count = 2"
+				if !n.Explicit() {
+					pos = d.Pos
+				}
+			}
+			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, mx, w.Block, "autoscaling_max_capacity", "2"))
+				desc += " and autoscaling_max_capacity = 2"
+			}
+		}
+		what := tfDescribe(name, n, p.ownLine(pos))
+		if pos != n.Pos && w.Replicas.Explicit() && pos == w.Replicas.Pos {
+			what = tfDescribe("desired_count", w.Replicas, p.ownLine(pos)) + ", and " + what
+		}
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. %s.",
+			what, w.Name, plural(n.Value, "task"), backendList(tgs), upperFirst(desc))
+		p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
 		n := w.MinReplicas

@@ -62,6 +62,10 @@ func (mod *module) build() {
 			b.asg(r)
 		}
 	})
+	// After the target groups: module services link to them like aws_ecs_service.
+	for _, c := range mod.calls {
+		b.ecsModule(c)
+	}
 	b.each(func(r *resource) {
 		switch r.typ {
 		case "aws_autoscaling_attachment":
