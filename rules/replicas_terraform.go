@@ -89,8 +89,11 @@ func runSingleTask(p *Pass) {
 			}
 		}
 		what := tfDescribe(name, n, p.ownLine(pos))
-		if pos != n.Pos && w.Replicas.Explicit() && pos == w.Replicas.Pos {
-			what = tfDescribe("desired_count", w.Replicas, p.ownLine(pos)) + ", and " + what
+		switch d := w.Replicas; {
+		case pos != n.Pos && d.Explicit() && pos == d.Pos:
+			what = tfDescribe("desired_count", d, p.ownLine(pos)) + ", and " + what
+		case w.ECSModule && name != "desired_count" && d.Explicit() && d.Value >= 2:
+			what += fmt.Sprintf(" (%s is only the first count: the module ignores changes to it, and autoscaling scales the service in to its floor when load is low)", tfDescribe("desired_count", d, p.ownLine(pos)))
 		}
 		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. %s.",
 			what, w.Name, plural(n.Value, "task"), backendList(tgs), upperFirst(desc))

@@ -62,3 +62,18 @@ module "web" {
     }
   }
 }
+
+# desired_count = 3, but the module's autoscaling (on by default, floor 1) owns the count.
+module "api" { # want "single-task"
+  source = "terraform-aws-modules/ecs/aws//modules/service"
+
+  desired_count = 3
+
+  load_balancer = {
+    service = {
+      target_group_arn = module.alb.target_groups["web"].arn
+      container_name   = "api"
+      container_port   = 3000
+    }
+  }
+}
