@@ -105,13 +105,31 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		for _, p := range d.PortMappings {
 			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})
 		}
-		if hc := d.HealthCheck; hc != nil && len(hc.Command) > 0 {
-			c.Liveness = &parsers.Probe{Pos: loc.find(hc.Command[0]), Handler: "exec", Command: hc.Command}
+		if hc := d.HealthCheck; hc != nil {
+			if cmd := ecsHealthCommand(hc.Command); cmd != nil {
+				c.Liveness = &parsers.Probe{Pos: loc.find(hc.Command[len(hc.Command)-1]), Handler: "exec", Command: cmd}
+			}
 		}
 		c.App = appserver.Detect(c)
 		out = append(out, c)
 	}
 	return out
+}
+
+// ecsHealthCommand is what a container health check runs, as an exec probe's command:
+// ["CMD", "curl", ...] runs curl, ["CMD-SHELL", "curl ... || exit 1"] runs the string with
+// /bin/sh -c (as Docker's HEALTHCHECK does); nil for anything else (NONE, or no command).
+func ecsHealthCommand(cmd []string) []string {
+	if len(cmd) < 2 {
+		return nil
+	}
+	switch cmd[0] {
+	case "CMD":
+		return cmd[1:]
+	case "CMD-SHELL":
+		return []string{"/bin/sh", "-c", strings.Join(cmd[1:], " ")}
+	}
+	return nil
 }
 
 // stopTimeout is the longest stopTimeout of the serving containers: how long ECS waits

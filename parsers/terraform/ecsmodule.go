@@ -218,8 +218,8 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 			}
 		}
 		if hc := cn.child("healthCheck"); hc != nil {
-			if cmd, pos := hc.strListPos("command"); len(cmd) > 0 {
-				c.Liveness = &parsers.Probe{Pos: pos[0], Handler: "exec", Command: cmd}
+			if cmd, pos := hc.strListPos("command"); ecsHealthCommand(cmd) != nil {
+				c.Liveness = &parsers.Probe{Pos: pos[len(pos)-1], Handler: "exec", Command: ecsHealthCommand(cmd)}
 			}
 		}
 		st := cn.secondsSetting("stopTimeout", 120*time.Second, ecsModuleDefault+" stopTimeout 120s")

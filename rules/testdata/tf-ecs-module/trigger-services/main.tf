@@ -17,9 +17,9 @@ module "ecs" {
     api = { # want "single-task"
       container_definitions = {
         api = {
-          image      = "ghcr.io/acme/api:1.0"
-          entrypoint = ["uvicorn"] # want "keepalive-race"
-          command    = ["app:app", "--host", "0.0.0.0", "--port", "8000"]
+          image        = "ghcr.io/acme/api:1.0"
+          entrypoint   = ["uvicorn"] # want "keepalive-race"
+          command      = ["app:app", "--host", "0.0.0.0", "--port", "8000"]
           portMappings = [{ containerPort = 8000 }]
         }
       }

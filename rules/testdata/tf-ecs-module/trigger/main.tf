@@ -44,7 +44,7 @@ module "web" {
   container_definitions = {
     (local.container_name) = {
       image   = "ghcr.io/acme/web:2.0"
-      command = ["node", "server.js"] # want "keepalive-race"
+      command = ["uvicorn", "app:app", "--port", "3000", "--timeout-keep-alive", "5"] # want "keepalive-race"
       port_mappings = [
         {
           containerPort = 3000
