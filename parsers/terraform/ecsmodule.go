@@ -217,7 +217,11 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 				}
 			}
 		}
-		if hc := cn.child("healthCheck"); hc != nil {
+		hc := cn.child("healthCheck")
+		if hc == nil {
+			hc = cn.child("health_check")
+		}
+		if hc != nil {
 			if cmd, pos := hc.strListPos("command"); ecsHealthCommand(cmd) != nil {
 				c.Liveness = &parsers.Probe{Pos: pos[len(pos)-1], Handler: "exec", Command: ecsHealthCommand(cmd)}
 			}
