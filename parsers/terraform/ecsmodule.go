@@ -111,6 +111,17 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 		w.Rollback = parsers.Def(false, "ECS default: no deployment circuit breaker")
 	}
 	w.LaunchType = n.strSetting("launch_type", "FARGATE", ecsModuleDefault+" launch_type FARGATE")
+	if a := n.attr("capacity_provider_strategy"); a != nil {
+		if list := n.objectAttr("capacity_provider_strategy"); list != nil {
+			var entries []*node
+			for _, it := range list.items {
+				entries = append(entries, it.node)
+			}
+			w.Spot = spotStrategy(entries)
+		} else if v, _, _ := n.eval("capacity_provider_strategy"); !v.IsKnown() || !v.IsNull() {
+			w.Spot = parsers.Setting[bool]{Pos: rangePos(n.file.Path, a.Range), Unknown: true}
+		}
+	}
 
 	// load_balancer = { key = { target_group_arn, container_name, container_port } } (a
 	// list of such objects in older versions). A value the run cannot walk (merge(),
@@ -227,10 +238,11 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 			}
 		}
 		st := cn.secondsSetting("stopTimeout", 120*time.Second, ecsModuleDefault+" stopTimeout 120s")
+		c.StopTimeout = st
 		switch {
-		case stop.Unknown:
-		case st.Unknown:
+		case len(out) == 0 || st.Unknown:
 			stop = st
+		case stop.Unknown:
 		case st.Value > stop.Value || (st.Value == stop.Value && st.Explicit()):
 			stop = st
 		}
