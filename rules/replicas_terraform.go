@@ -26,10 +26,18 @@ A ` + "`desired_count`" + ` that is not written is not reported (Terraform's def
 because an autoscaling policy owns the count); an Application Auto Scaling target's
 ` + "`min_capacity`" + ` is used when one refers to the service.
 
+A service of the terraform-aws-modules/ecs module (a ` + "`modules/service`" + ` call, or an entry of
+the root module's ` + "`services`" + ` map) is read with the module's defaults, which are a real count:
+` + "`desired_count`" + ` 1, and autoscaling on (` + "`enable_autoscaling`" + `) with ` + "`autoscaling_min_capacity`" + ` 1.
+The module ignores changes to ` + "`desired_count`" + ` after the service is created, so with autoscaling
+on the floor is ` + "`autoscaling_min_capacity`" + `, reported even when it is not written (a
+` + "`desired_count = 3`" + ` does not keep three tasks once load is low); with ` + "`enable_autoscaling = false`" + `
+it is ` + "`desired_count`" + `.
+
 ## Fix
 
-Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `), ` + "`min_size = 2`" + `, spread across
-availability zones.
+Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
+module), ` + "`min_size = 2`" + `, spread across availability zones.
 
 ## Sources
 
@@ -37,7 +45,7 @@ availability zones.
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service,
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group
 - A target group with no healthy target: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
-`,
+` + ecsModuleSources,
 	Run: runSingleTask,
 }
 
@@ -120,6 +128,14 @@ func runSingleTask(p *Pass) {
 	}
 }
 
+// ecsModuleSources cites the terraform-aws-modules/ecs defaults the ECS rules use.
+const ecsModuleSources = `- terraform-aws-modules/ecs service module defaults (desired_count 1, enable_autoscaling
+  true, autoscaling_min_capacity 1, deployment_minimum_healthy_percent 66, desired_count
+  ignored after creation):
+  https://github.com/terraform-aws-modules/terraform-aws-ecs/blob/master/modules/service/variables.tf,
+  https://github.com/terraform-aws-modules/terraform-aws-ecs/blob/master/modules/service/main.tf
+`
+
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
@@ -140,6 +156,9 @@ During a rolling (ECS controller) deployment, ECS keeps at least
 it may stop every old task before a new one has passed the load balancer's health check:
 each deploy is an outage, and the load balancer answers 502/503 meanwhile.
 
+A service of the terraform-aws-modules/ecs module gets the module's default of 66%, which
+keeps a task; a written 0 is reported as on ` + "`aws_ecs_service`" + `.
+
 ## Fix
 
 ` + "`deployment_minimum_healthy_percent = 100`" + ` with ` + "`deployment_maximum_percent = 200`" + ` (the ECS
@@ -151,7 +170,7 @@ cluster has no room for extra ones.
 - minimumHealthyPercent is a lower limit as a percentage of desiredCount, rounded up;
   default 100; maximumPercent default 200: ECS API DeploymentConfiguration
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html)
-`,
+` + ecsModuleSources,
 	Run: runDeployStopsAllTasks,
 }
 
