@@ -249,7 +249,7 @@ var settingFields = map[string][]string{
 	"desired_count":                      {"Replicas"},
 	"autoscaling_min_capacity":           {"MinReplicas"},
 	"autoscaling_max_capacity":           {"MaxReplicas"},
-	"stopTimeout":                        {"TerminationGrace"},
+	"stopTimeout":                        {"TerminationGrace", "StopTimeout"},
 	"deployment_maximum_percent":         {"MaxPercent"},
 	"deployment_minimum_healthy_percent": {"MinHealthyPercent"},
 	"health_check_type":                  {"HealthCheckType"},

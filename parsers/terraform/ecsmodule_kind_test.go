@@ -23,3 +23,18 @@ func TestECSModuleKind(t *testing.T) {
 		}
 	}
 }
+
+// A new input of a module call goes after its source and version lines.
+func TestAfterModuleSource(t *testing.T) {
+	src := []byte("module \"a\" {\n  source  = \"x\"\n  version = \"1\"\n\n  name = \"a\"\n}\n")
+	start := len("module \"a\" {\n")
+	at := afterModuleSource(src, start, len(src)-1)
+	if got := string(src[at:]); got != "\n  name = \"a\"\n}\n" {
+		t.Errorf("inserts before %q", got)
+	}
+	plain := []byte("resource \"r\" \"a\" {\n  name = \"a\"\n}\n")
+	start = len("resource \"r\" \"a\" {\n")
+	if at := afterModuleSource(plain, start, len(plain)-1); at != start {
+		t.Errorf("moved past %q", plain[start:at])
+	}
+}
