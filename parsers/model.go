@@ -409,6 +409,17 @@ type Workload struct {
 	// deployment) instead of replacing tasks forever.
 	CircuitBreaker Setting[bool]
 	Rollback       Setting[bool]
+	// ECSModule is set on an ECS service declared through the terraform-aws-modules/ecs
+	// module: its inputs (autoscaling_min_capacity) and defaults (desired_count 1,
+	// autoscaling on) differ from aws_ecs_service's.
+	ECSModule bool
+	// LaunchType is an ECS service's launch type (FARGATE caps stopTimeout at 120s).
+	LaunchType Setting[string]
+	// Spot is true when an ECS service places tasks on FARGATE_SPOT (an entry of its
+	// capacity_provider_strategy with a weight or base above 0), at that entry's
+	// capacity_provider. A Spot interruption sends SIGTERM while the task is still
+	// registered in its target groups.
+	Spot Setting[bool]
 	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
 	// link step can find the workload running an nginx.conf or Caddyfile held in one.
 	ConfigMaps []string
@@ -461,6 +472,9 @@ type Container struct {
 	Startup   *Probe
 
 	App *AppServer
+	// StopTimeout is an ECS container's own stopTimeout: the time between SIGTERM and
+	// SIGKILL (the workload's TerminationGrace is the longest of its containers').
+	StopTimeout Duration
 	// ArgPos holds the positions of Command's items followed by Args' items, so a
 	// finding about an app-server flag can point at it (nil when unknown).
 	ArgPos []Pos

@@ -26,10 +26,18 @@ A ` + "`desired_count`" + ` that is not written is not reported (Terraform's def
 because an autoscaling policy owns the count); an Application Auto Scaling target's
 ` + "`min_capacity`" + ` is used when one refers to the service.
 
+A service of the terraform-aws-modules/ecs module (a ` + "`modules/service`" + ` call, or an entry of
+the root module's ` + "`services`" + ` map) is read with the module's defaults, which are a real count:
+` + "`desired_count`" + ` 1, and autoscaling on (` + "`enable_autoscaling`" + `) with ` + "`autoscaling_min_capacity`" + ` 1.
+The module ignores changes to ` + "`desired_count`" + ` after the service is created, so with autoscaling
+on the floor is ` + "`autoscaling_min_capacity`" + `, reported even when it is not written (a
+` + "`desired_count = 3`" + ` does not keep three tasks once load is low); with ` + "`enable_autoscaling = false`" + `
+it is ` + "`desired_count`" + `.
+
 ## Fix
 
-Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `), ` + "`min_size = 2`" + `, spread across
-availability zones.
+Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
+module), ` + "`min_size = 2`" + `, spread across availability zones.
 
 ## Sources
 
@@ -37,20 +45,27 @@ availability zones.
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service,
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/autoscaling_group
 - A target group with no healthy target: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
-`,
+` + ecsModuleSources,
 	Run: runSingleTask,
 }
 
 // ecsCount is the number of tasks an ECS service can run at its lowest: the autoscaling
 // floor when one is declared, else desired_count. ok is false when it cannot be known or
-// was not written.
+// was not written. A service of the terraform-aws-modules/ecs module counts with the
+// module's defaults too: they are a real count (desired_count 1, autoscaling on with
+// autoscaling_min_capacity 1), where aws_ecs_service's desired_count 0 means an
+// autoscaling policy owns the count.
 func ecsCount(w *parsers.Workload) (parsers.Setting[int], string, bool) {
+	floor := "min_capacity"
+	if w.ECSModule {
+		floor = "autoscaling_min_capacity"
+	}
 	switch {
 	case w.MinReplicas.Unknown:
 		return w.MinReplicas, "", false
-	case w.MinReplicas.Explicit():
-		return w.MinReplicas, "min_capacity", true
-	case w.Replicas.Explicit():
+	case w.MinReplicas.Explicit() || w.ECSModule && w.MinReplicas.Known():
+		return w.MinReplicas, floor, true
+	case w.Replicas.Explicit() || w.ECSModule && w.Replicas.Known():
 		return w.Replicas, "desired_count", true
 	}
 	return parsers.Setting[int]{}, "", false
@@ -63,10 +78,34 @@ func runSingleTask(p *Pass) {
 			continue
 		}
 		tgs := p.servedBy(w)
-		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. Set %s = 2.",
-			tfDescribe(name, n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "task"), backendList(tgs), name)
-		fix := tfFix(p.Model, "set "+name+" = 2", tfSetting(p.Model, n, w.Block, name, "2"))
-		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: fix})
+		pos := writtenOr(n, w.Pos)
+		desc := "set " + name + " = 2"
+		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, name, "2")}
+		if w.ECSModule && name != "desired_count" {
+			// The module's autoscaling owns the count: desired_count is only the
+			// first one, but a written 1 is raised with the floor.
+			if d := w.Replicas; d.Explicit() && d.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, d, w.Block, "desired_count", "2"))
+				desc += " and desired_count = 2"
+				if !n.Explicit() {
+					pos = d.Pos
+				}
+			}
+			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, mx, w.Block, "autoscaling_max_capacity", "2"))
+				desc += " and autoscaling_max_capacity = 2"
+			}
+		}
+		what := tfDescribe(name, n, p.ownLine(pos))
+		switch d := w.Replicas; {
+		case pos != n.Pos && d.Explicit() && pos == d.Pos:
+			what = tfDescribe("desired_count", d, p.ownLine(pos)) + ", and " + what
+		case w.ECSModule && name != "desired_count" && d.Explicit() && d.Value >= 2:
+			what += fmt.Sprintf(" (%s is only the first count: the module ignores changes to it, and autoscaling scales the service in to its floor when load is low)", tfDescribe("desired_count", d, p.ownLine(pos)))
+		}
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. %s.",
+			what, w.Name, plural(n.Value, "task"), backendList(tgs), upperFirst(desc))
+		p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
 		n := w.MinReplicas
@@ -89,6 +128,14 @@ func runSingleTask(p *Pass) {
 	}
 }
 
+// ecsModuleSources cites the terraform-aws-modules/ecs defaults the ECS rules use.
+const ecsModuleSources = `- terraform-aws-modules/ecs service module defaults (desired_count 1, enable_autoscaling
+  true, autoscaling_min_capacity 1, deployment_minimum_healthy_percent 66, desired_count
+  ignored after creation):
+  https://github.com/terraform-aws-modules/terraform-aws-ecs/blob/master/modules/service/variables.tf,
+  https://github.com/terraform-aws-modules/terraform-aws-ecs/blob/master/modules/service/main.tf
+`
+
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
@@ -109,6 +156,9 @@ During a rolling (ECS controller) deployment, ECS keeps at least
 it may stop every old task before a new one has passed the load balancer's health check:
 each deploy is an outage, and the load balancer answers 502/503 meanwhile.
 
+A service of the terraform-aws-modules/ecs module gets the module's default of 66%, which
+keeps a task; a written 0 is reported as on ` + "`aws_ecs_service`" + `.
+
 ## Fix
 
 ` + "`deployment_minimum_healthy_percent = 100`" + ` with ` + "`deployment_maximum_percent = 200`" + ` (the ECS
@@ -120,7 +170,7 @@ cluster has no room for extra ones.
 - minimumHealthyPercent is a lower limit as a percentage of desiredCount, rounded up;
   default 100; maximumPercent default 200: ECS API DeploymentConfiguration
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html)
-`,
+` + ecsModuleSources,
 	Run: runDeployStopsAllTasks,
 }
 

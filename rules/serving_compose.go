@@ -18,6 +18,12 @@ import (
 // (inserted before "## Sources"), and sources are appended to its sources. The rule
 // files of the other formats stay as they are.
 func alsoCompose(r *Rule, run func(*Pass), summary, doc, sources string) {
+	alsoFormat(r, parsers.FormatCompose, "Compose", "Docker Compose", run, summary, doc, sources)
+}
+
+// alsoFormat extends rule r with its check of another format, as alsoCompose does:
+// short names the format in the summary, title heads its section of the page.
+func alsoFormat(r *Rule, format, short, title string, run func(*Pass), summary, doc, sources string) {
 	if run != nil {
 		prev := r.Run
 		r.Run = func(p *Pass) {
@@ -26,10 +32,12 @@ func alsoCompose(r *Rule, run func(*Pass), summary, doc, sources string) {
 		}
 	}
 	if summary != "" {
-		r.Summary += "; Compose: " + summary
+		r.Summary += "; " + short + ": " + summary
 	}
-	r.Formats = append(r.Formats, parsers.FormatCompose)
-	section := "\n## Docker Compose\n\n" + strings.TrimSpace(doc) + "\n"
+	if !contains(r.Formats, format) {
+		r.Formats = append(r.Formats, format)
+	}
+	section := "\n## " + title + "\n\n" + strings.TrimSpace(doc) + "\n"
 	if i := strings.Index(r.Doc, "\n## Sources"); i >= 0 {
 		r.Doc = r.Doc[:i] + section + r.Doc[i:]
 	} else {

@@ -287,12 +287,12 @@ func (n *node) objectAttr(name string) *objList {
 	switch e := expr.(type) {
 	case *hclsyntax.ObjectConsExpr:
 		for _, it := range e.Items {
-			kv, diags := it.KeyExpr.Value(nil)
-			if diags.HasErrors() || !kv.IsKnown() || kv.IsNull() || kv.Type() != cty.String {
+			key, ok := n.mod.keyString(it.KeyExpr)
+			if !ok {
 				continue
 			}
 			r := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
-			out.items = append(out.items, objItem{key: fmt.Sprintf("%q", kv.AsString()), pos: rangePos(file.Path, r), node: n.mod.objNode(it.ValueExpr, file, r)})
+			out.items = append(out.items, objItem{key: fmt.Sprintf("%q", key), pos: rangePos(file.Path, r), node: n.mod.objNode(it.ValueExpr, file, r)})
 		}
 	case *hclsyntax.TupleConsExpr:
 		for i, el := range e.Exprs {

@@ -62,6 +62,10 @@ func (mod *module) build() {
 			b.asg(r)
 		}
 	})
+	// After the target groups: module services link to them like aws_ecs_service.
+	for _, c := range mod.calls {
+		b.ecsModule(c)
+	}
 	b.each(func(r *resource) {
 		switch r.typ {
 		case "aws_autoscaling_attachment":
@@ -445,6 +449,14 @@ func (b *builder) ecsService(r *resource) {
 		}
 	}
 	w.TerminationGrace = b.stopTimeout(n)
+	if lt := n.strSetting("launch_type", "", ""); lt.Explicit() {
+		w.LaunchType = lt
+	}
+	if n.dynamic["capacity_provider_strategy"] {
+		w.Spot = parsers.Setting[bool]{Unknown: true}
+	} else {
+		w.Spot = spotStrategy(n.blocks["capacity_provider_strategy"])
+	}
 	b.addWorkload(r.addr, w)
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
@@ -556,4 +568,34 @@ func (b *builder) keepAlive() {
 			}
 		}
 	}
+}
+
+// spotStrategy reads capacity provider strategy entries: true at the first FARGATE_SPOT
+// entry that gets tasks (a weight or base above 0; both default to 0), unknown when an
+// entry's provider or numbers cannot be known, else not set.
+func spotStrategy(entries []*node) parsers.Setting[bool] {
+	var out parsers.Setting[bool]
+	for _, e := range entries {
+		if e == nil {
+			continue
+		}
+		cp := e.strSetting("capacity_provider", "", "")
+		if !cp.Known() {
+			out = parsers.Setting[bool]{Pos: cp.Pos, Text: cp.Text, Unknown: true}
+			continue
+		}
+		if cp.Value != "FARGATE_SPOT" {
+			continue
+		}
+		weight := e.intSetting("weight", 0, "ECS default weight 0")
+		base := e.intSetting("base", 0, "ECS default base 0")
+		if !weight.Known() || !base.Known() {
+			out = parsers.Setting[bool]{Pos: cp.Pos, Text: cp.Text, Unknown: true}
+			continue
+		}
+		if weight.Value > 0 || base.Value > 0 {
+			return parsers.Set(true, cp.Pos, cp.Text)
+		}
+	}
+	return out
 }

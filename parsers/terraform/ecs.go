@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/no502/no502/parsers"
@@ -87,6 +88,7 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		return nil
 	}
 	loc := newJSONLocator(n.file.Path, n.file.Src, a.Expr.Range())
+	written := jsonencodeContainers(n, a)
 	var out []*parsers.Container
 	for _, d := range defs {
 		loc.enter(d.Name)
@@ -105,13 +107,41 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		for _, p := range d.PortMappings {
 			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})
 		}
-		if hc := d.HealthCheck; hc != nil && len(hc.Command) > 0 {
-			c.Liveness = &parsers.Probe{Pos: loc.find(hc.Command[0]), Handler: "exec", Command: hc.Command}
+		if hc := d.HealthCheck; hc != nil {
+			if cmd := ecsHealthCommand(hc.Command); cmd != nil {
+				c.Liveness = &parsers.Probe{Pos: loc.find(hc.Command[len(hc.Command)-1]), Handler: "exec", Command: cmd}
+			}
+		}
+		c.StopTimeout = parsers.Def(ecsDefaultStopTimeout, "ECS default stopTimeout 30s")
+		if d.StopTimeout != nil {
+			v := time.Duration(*d.StopTimeout) * time.Second
+			c.StopTimeout = parsers.Set(v, loc.find("stopTimeout"), fmt.Sprintf("stopTimeout %d", *d.StopTimeout))
+			if cn := written[d.Name]; cn != nil && cn.attr("stopTimeout") != nil {
+				if st := cn.secondsSetting("stopTimeout", 0, ""); st.Known() && st.Value == v {
+					c.StopTimeout = st
+				}
+			}
 		}
 		c.App = appserver.Detect(c)
 		out = append(out, c)
 	}
 	return out
+}
+
+// ecsHealthCommand is what a container health check runs, as an exec probe's command:
+// ["CMD", "curl", ...] runs curl, ["CMD-SHELL", "curl ... || exit 1"] runs the string with
+// /bin/sh -c (as Docker's HEALTHCHECK does); nil for anything else (NONE, or no command).
+func ecsHealthCommand(cmd []string) []string {
+	if len(cmd) < 2 {
+		return nil
+	}
+	switch cmd[0] {
+	case "CMD":
+		return cmd[1:]
+	case "CMD-SHELL":
+		return []string{"/bin/sh", "-c", strings.Join(cmd[1:], " ")}
+	}
+	return nil
 }
 
 // stopTimeout is the longest stopTimeout of the serving containers: how long ECS waits
@@ -139,6 +169,7 @@ func (b *builder) stopTimeout(svc *node) parsers.Duration {
 			break
 		}
 		loc := newJSONLocator(r.node.file.Path, r.node.file.Src, a.Expr.Range())
+		written := jsonencodeContainers(r.node, a)
 		best := parsers.Def(ecsDefaultStopTimeout, "ECS default stopTimeout 30s")
 		for _, d := range defs {
 			loc.enter(d.Name)
@@ -146,12 +177,43 @@ func (b *builder) stopTimeout(svc *node) parsers.Duration {
 				v := time.Duration(*d.StopTimeout) * time.Second
 				if !best.Explicit() || v > best.Value {
 					best = parsers.Set(v, loc.find("stopTimeout"), fmt.Sprintf("stopTimeout %d", *d.StopTimeout))
+					// Written in jsonencode(...): the attribute itself, which a fix can edit.
+					if cn := written[d.Name]; cn != nil && cn.attr("stopTimeout") != nil {
+						if st := cn.secondsSetting("stopTimeout", 0, ""); st.Known() && st.Value == v {
+							best = st
+						}
+					}
 				}
 			}
 		}
 		return best
 	}
 	return parsers.Duration{Unknown: true}
+}
+
+// jsonencodeContainers reads container_definitions written as jsonencode([{...}, ...])
+// in its syntax, each container as a node keyed by its name, so that its attributes
+// keep their own positions; nil for any other form (a JSON string, a heredoc).
+func jsonencodeContainers(n *node, a *hcl.Attribute) map[string]*node {
+	call, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+		return nil
+	}
+	list, ok := call.Args[0].(*hclsyntax.TupleConsExpr)
+	if !ok {
+		return nil
+	}
+	out := map[string]*node{}
+	for _, el := range list.Exprs {
+		cn := n.mod.objNode(el, n.file, el.Range())
+		if cn == nil {
+			continue
+		}
+		if name := cn.strSetting("name", "", ""); name.Known() {
+			out[name.Value] = cn
+		}
+	}
+	return out
 }
 
 // jsonLocator finds the position of a string of container_definitions in the file: in

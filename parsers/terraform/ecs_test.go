@@ -101,3 +101,95 @@ func TestECSContainerDefinitionsUnknown(t *testing.T) {
 		}
 	}
 }
+
+// A terraform-aws-modules/ecs service reads like aws_ecs_service, with the module's
+// defaults and both spellings of its container inputs (v5 snake_case, v6 camelCase).
+func TestECSModuleService(t *testing.T) {
+	src := `
+locals {
+  name = "api"
+}
+
+resource "aws_lb_target_group" "api" {
+  name = "api"
+}
+
+module "v5" {
+  source = "terraform-aws-modules/ecs/aws//modules/service"
+
+  container_definitions = {
+    (local.name) = {
+      entrypoint   = ["gunicorn"]
+      command      = ["--worker-class", "gthread", "--keep-alive", "30", "app:app"]
+      stop_timeout = 45
+      health_check = { command = ["CMD-SHELL", "exit 0"] }
+      environment  = [{ name = "WEB_CONCURRENCY", value = "4" }]
+    }
+    sidecar = {
+      image = "fluent-bit:2"
+    }
+  }
+  load_balancer = {
+    service = {
+      target_group_arn = aws_lb_target_group.api.arn
+      container_name   = local.name
+      container_port   = 8000
+    }
+  }
+}
+
+module "ecs" {
+  source = "terraform-aws-modules/ecs/aws"
+  services = {
+    web = {
+      enable_autoscaling = false
+      desired_count      = 3
+      capacity_provider_strategy = {
+        spot = { capacity_provider = "FARGATE_SPOT", weight = 1 }
+      }
+      container_definitions = {
+        web = {
+          entryPoint  = ["node", "server.js"]
+          stopTimeout = 20
+          healthCheck = { command = ["CMD", "curl", "-f", "http://localhost/"] }
+        }
+      }
+    }
+  }
+}
+`
+	m := parse(t, nil, "m/main.tf", src)
+	if len(m.Workloads) != 2 {
+		t.Fatalf("want 2 workloads, got %d (%v)", len(m.Workloads), m.Diags)
+	}
+	v5, web := m.Workloads[0], m.Workloads[1]
+	if v5.Name != "module.v5" || web.Name != `module.ecs.services["web"]` || !v5.ECSModule || !web.ECSModule {
+		t.Fatalf("names: %s, %s", v5.Name, web.Name)
+	}
+	// Module defaults: 1 task, autoscaling floor 1, 66%, stopTimeout 120s (the sidecar).
+	if !v5.Replicas.IsDefault() || v5.Replicas.Value != 1 || !v5.MinReplicas.IsDefault() || v5.MinReplicas.Value != 1 ||
+		v5.MinHealthyPercent.Value != 66 || v5.TerminationGrace.Value != 120*time.Second {
+		t.Errorf("v5 defaults: replicas %+v min %+v pct %+v stop %+v", v5.Replicas, v5.MinReplicas, v5.MinHealthyPercent, v5.TerminationGrace)
+	}
+	if !v5.Served || len(v5.Containers) != 1 || v5.Containers[0].Name != "api" {
+		t.Fatalf("v5: served %v, containers %+v", v5.Served, v5.Containers)
+	}
+	c := v5.Containers[0]
+	if c.App == nil || c.App.Name != "gunicorn" || c.App.KeepAlive.Value != 30*time.Second || c.App.KeepAlive.Pos.Line != 16 {
+		t.Errorf("v5 app: %+v", c.App)
+	}
+	if c.StopTimeout.Value != 45*time.Second || c.StopTimeout.Text != "stop_timeout = 45" || c.Env["WEB_CONCURRENCY"].Value != "4" {
+		t.Errorf("v5 container: stop %+v env %+v", c.StopTimeout, c.Env)
+	}
+	if c.Liveness == nil || strings.Join(c.Liveness.Command, " ") != "/bin/sh -c exit 0" {
+		t.Errorf("v5 health check: %+v", c.Liveness)
+	}
+	// enable_autoscaling = false: the count is desired_count; Spot from the strategy.
+	if web.Served || web.MinReplicas.Known() || web.Replicas.Value != 3 || !web.Spot.Explicit() || !web.Spot.Value {
+		t.Errorf("web: served %v min %+v replicas %+v spot %+v", web.Served, web.MinReplicas, web.Replicas, web.Spot)
+	}
+	if len(web.Containers) != 1 || web.Containers[0].App == nil || web.Containers[0].App.Name != "node" ||
+		web.Containers[0].StopTimeout.Value != 20*time.Second || strings.Join(web.Containers[0].Liveness.Command, " ") != "curl -f http://localhost/" {
+		t.Errorf("web container: %+v", web.Containers)
+	}
+}

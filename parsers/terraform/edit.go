@@ -150,6 +150,9 @@ func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 		nl := strings.IndexByte(rest, '\n')
 		if nl >= 0 && blankOrComment(rest[:nl]) && open+1+nl < s.In.End()-1 {
 			at := open + 1 + nl + 1
+			if s.Raw == "" {
+				at = afterModuleSource(src, at, s.In.End()-1)
+			}
 			sp = append(sp, splice{start: at, end: at, text: line + "\n"})
 		} else {
 			// A one-line block ({} or { a = b }): open it up.
@@ -212,6 +215,27 @@ func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 		edits[i].End += lo
 	}
 	return edits, snippet, true
+}
+
+// afterModuleSource moves an insertion point at the start of a block's body past the
+// lines that open a module call, `source = ...` and `version = ...`, which Terraform
+// style keeps first: a new input goes after them.
+func afterModuleSource(src []byte, at, end int) int {
+	for at < end {
+		nl := bytes.IndexByte(src[at:end], '\n')
+		if nl < 0 {
+			return at
+		}
+		name, _, ok := strings.Cut(strings.TrimSpace(string(src[at:at+nl])), "=")
+		if !ok {
+			return at
+		}
+		if name = strings.TrimSpace(name); name != "source" && name != "version" {
+			return at
+		}
+		at += nl + 1
+	}
+	return at
 }
 
 // blockWindow returns the byte range of whole lines holding the top-level blocks that

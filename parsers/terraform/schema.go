@@ -55,6 +55,7 @@ func init() {
 				"load_balancer":              {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}},
 				"deployment_controller":      {attrs: []string{"type"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
+				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
 			},
 		},
 		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
