@@ -71,6 +71,9 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				if !req.Explicit() || req.Value <= rt.Value {
 					continue
 				}
+				if _, edge := p.Config.EdgeFor(h); edge && req.Value > p.Config.EdgeLimit() {
+					break // edge-timeout-exceeded: no proxy timeout can make this route work
+				}
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
 				pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
@@ -140,23 +143,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				continue
 			}
 			for _, inner := range r.Backend.Hops {
-				// The slowest explicit inner timeout among the paths this route serves.
-				var worst *parsers.Route
-				for _, ir := range inner.Routes {
-					it := ir.ReadTimeout
-					if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
-						continue
-					}
-					if servingRoute(h, innerPath(ir)) != r {
-						continue
-					}
-					if _, ok := p.budget(ir); ok {
-						continue
-					}
-					if worst == nil || it.Value > worst.ReadTimeout.Value {
-						worst = ir
-					}
-				}
+				worst := p.innerWaitsLonger(h, r, inner)
 				if worst == nil {
 					continue
 				}
@@ -186,6 +173,49 @@ func runOuterHopGivesUpFirst(p *Pass) {
 }
 
 func init() { Register(appTimeoutExceedsProxy, outerHopGivesUpFirst) }
+
+// innerWaitsLonger returns the route of hop inner, behind route r of hop h, with the
+// slowest explicit read timeout above r's among the paths r serves, or nil: what
+// outer-hop-gives-up-first reports. Inner routes with a budget in routes: are left to
+// read-timeout-below-budget.
+func (p *Pass) innerWaitsLonger(h *parsers.Hop, r *parsers.Route, inner *parsers.Hop) *parsers.Route {
+	rt := r.ReadTimeout
+	if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+		return nil
+	}
+	var worst *parsers.Route
+	for _, ir := range inner.Routes {
+		it := ir.ReadTimeout
+		if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
+			continue
+		}
+		if servingRoute(h, innerPath(ir)) != r {
+			continue
+		}
+		if _, ok := p.budget(ir); ok {
+			continue
+		}
+		if worst == nil || it.Value > worst.ReadTimeout.Value {
+			worst = ir
+		}
+	}
+	return worst
+}
+
+// outerGivesUpFirst reports whether outer-hop-gives-up-first reports route r of hop h:
+// a hop behind it waits longer than r does on a path r serves. That finding decides the
+// chain without a budget.
+func (p *Pass) outerGivesUpFirst(h *parsers.Hop, r *parsers.Route) bool {
+	if r.Backend == nil {
+		return false
+	}
+	for _, inner := range r.Backend.Hops {
+		if p.innerWaitsLonger(h, r, inner) != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // innerPath is the path whose outer route serves inner route ir: its own path, or for a
 // regex location (location ~ \.php$ serving a PHP site) the literal start of an anchored

@@ -59,15 +59,15 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		switch {
 		case d.Value == 0:
 			why = "cuts every in-flight request of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), and those clients get 502"
-		case hasBudget && d.Value < rb.HandlerTimeout.Value:
-			why = fmt.Sprintf("is shorter than the %s handler budget for %s (%s): a request still running when its target is deregistered is cut after %s and the client gets 502",
-				parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), parsers.Seconds(d.Value))
+		case hasBudget && d.Value < rb.value():
+			why = fmt.Sprintf("is shorter than the %s: a request still running when its target is deregistered is cut after %s and the client gets 502",
+				rb.phrase(), parsers.Seconds(d.Value))
 		default:
 			continue
 		}
 		want := 30
 		if hasBudget {
-			want = secs(suggest(rb.HandlerTimeout.Value))
+			want = secs(suggest(rb.value()))
 		}
 		var what, desc string
 		var fix *Fix
@@ -100,7 +100,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			what, why, upperFirst(desc), hint)
 		var rel []Related
 		if hasBudget {
-			rel = append(rel, BudgetRelated(rb))
+			rel = append(rel, rb.related())
 		}
 		if names := backendNames(be); names != "" {
 			rel = append(rel, Related{Pos: be.Workloads[0].Pos, Message: "registered by " + names})

@@ -88,18 +88,23 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
 				continue
 			}
-			rb, ok := p.budget(r)
-			if !ok || r.ReadTimeout.Value >= rb.HandlerTimeout.Value {
+			rb, ok := p.handlerBudget(r)
+			if !ok || r.ReadTimeout.Value >= rb.value() {
 				continue
 			}
-			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
+			if _, edge := p.Config.EdgeFor(h); edge && rb.value() > p.Config.EdgeLimit() {
 				continue // edge-timeout-exceeded says what can actually be done
 			}
+			if rb.fromApp() && (p.directAppOutwaits(r) || p.outerGivesUpFirst(h, r)) {
+				// One cause, one finding: app-timeout-exceeds-proxy names the app right
+				// behind this hop, outer-hop-gives-up-first the hop behind that waits longer.
+				continue
+			}
 			name := routeReadTimeoutName(h, r)
-			want := suggest(rb.HandlerTimeout.Value)
+			want := suggest(rb.value())
 			pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
-			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
-			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
+			fix := p.readTimeoutFix(h, r, want, rb.above())
+			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.value()), parsers.Seconds(want))
 			if fix != nil && fix.Description != "" {
 				how = fix.Description
 			}
@@ -107,10 +112,10 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
 				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
 			}
-			msg := fmt.Sprintf("%s, below the %s handler budget for %s (%s): when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
-				describe(name, r.ReadTimeout), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(),
+			msg := fmt.Sprintf("%s, below the %s: when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
+				describe(name, r.ReadTimeout), rb.phrase(),
 				parsers.Seconds(r.ReadTimeout.Value), product(h), status, upperFirst(how))
-			rel := []Related{BudgetRelated(rb)}
+			rel := []Related{rb.related()}
 			rel = origin(rel, r.ReadTimeout, pos, "value set here")
 			if r.Block.File == "" && r.Pos.IsValid() && (r.Pos.File != pos.File || r.Pos.Line != pos.Line) {
 				// A load balancer's route (listener rule) is not where the value lives: name it.
@@ -185,16 +190,16 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			if !edge.Pos.IsValid() {
 				rel = nil
 			}
-			if rb, ok := p.budget(r); ok && rb.HandlerTimeout.Value > limit {
+			if rb, ok := p.handlerBudget(r); ok && rb.value() > limit {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
 					// the proxy side of it, but applying it alone does not make the route fit.
 					fix.snippetOnly()
 				}
-				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
-					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
-				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
+				msg := fmt.Sprintf("%s, but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
+					rb.mayTake(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
+				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, rb.related()), Fix: fix})
 				continue
 			}
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {

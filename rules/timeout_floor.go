@@ -73,8 +73,10 @@ func runReadTimeoutTooShort(p *Pass) {
 			if healthRoute(r) || upgrades(r) {
 				continue
 			}
-			if _, ok := p.Config.Budget(r); ok {
-				continue // read-timeout-below-budget compares it with the declared budget
+			if _, ok := p.handlerBudget(r); ok {
+				// read-timeout-below-budget (or app-timeout-exceeds-proxy) compares it with
+				// the budget: a routes: entry, or the app's own request timeout.
+				continue
 			}
 			pos := routePos(h, r, rt)
 			key := fmt.Sprintf("%s:%d:%d", pos.File, pos.Offset, pos.Line)
