@@ -47,10 +47,10 @@ func (b handlerBudget) phrase() string {
 
 // mayTake says how long requests may run and who said so: "requests under /x may take
 // 300s (handler_timeout, .no502.yaml:3)", "gunicorn --timeout 300 (api.yaml:20) lets
-// requests of this route run 300s".
+// requests under /export/ run 300s".
 func (b handlerBudget) mayTake() string {
 	if b.fromApp() {
-		return fmt.Sprintf("%s (%s) lets requests of this route run %s", b.app, b.HandlerTimeout.Pos.Short(), parsers.Seconds(b.value()))
+		return fmt.Sprintf("%s (%s) lets requests under %s run %s", b.app, b.HandlerTimeout.Pos.Short(), b.Match, parsers.Seconds(b.value()))
 	}
 	return fmt.Sprintf("requests under %s may take %s (handler_timeout, %s)", b.Match, parsers.Seconds(b.value()), b.HandlerTimeout.Pos.Short())
 }
@@ -140,7 +140,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 				continue
 			}
 			if b, ok := appBudgetOf(p, ir, seen); ok {
-				b.direct = false
+				b.Match, b.direct = routePathOf(r), false
 				consider(b)
 			}
 		}
