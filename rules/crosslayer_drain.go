@@ -29,7 +29,9 @@ When a pod (or task) behind a load balancer stops, two clocks start together: th
 balancer deregisters the target and lets its in-flight requests finish for the
 **deregistration delay** (default 300s), and Kubernetes gives the pod
 **terminationGracePeriodSeconds** (default 30s) before SIGKILL. A request the route's
-handler budget (` + "`routes:`" + ` in .no502.yaml) allows can be cut by either:
+handler budget (` + "`routes:`" + ` in .no502.yaml, or without one the explicit request timeout of
+the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
+` + "`--harakiri`" + `) allows can be cut by either:
 
 1. **The delay is shorter than the budget** (plus ` + "`deregistration_margin`" + `, default 0s): the
    load balancer drops the connection of a slow request when the delay ends, and the client

@@ -17,7 +17,8 @@ var appTimeoutExceedsProxy = &Rule{
 	Doc: `# app-timeout-exceeds-proxy
 
 An app server's request timeout says how long a request may run: gunicorn's ` + "`--timeout`" + `
-(sync worker; default 30s), or ` + "`request_timeout`" + ` declared under ` + "`backends:`" + ` in .no502.yaml.
+(sync worker; default 30s), uWSGI's ` + "`--harakiri`" + ` (default off), or ` + "`request_timeout`" + ` declared
+under ` + "`backends:`" + ` in .no502.yaml.
 When it was raised above the read timeout of the proxy directly in front of the app (nginx
 ` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
 ` + "`response_header_timeout`" + `), a request that slow gets **504** from the proxy while the app
@@ -28,6 +29,11 @@ Only an explicit request timeout counts (a default says nothing about the handle
 a route with a handler budget in ` + "`routes:`" + ` is left to ` + "`read-timeout-below-budget`" + `, which
 knows the real number. The finding points at the proxy: its timeout is what cuts the
 request.
+
+This rule owns the hop directly in front of the app. The same timeout is the handler budget
+of the hops further out (an ALB in front of that proxy), which ` + "`read-timeout-below-budget`" + `
+checks. Behind Cloudflare, an app timeout above the edge's limit is reported by
+` + "`edge-timeout-exceeded`" + ` instead: no proxy timeout can make such a route work.
 
 ## Fix
 
@@ -45,6 +51,7 @@ See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-o
 
 - gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers:
   https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
+- uWSGI harakiri: https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri
 - nginx proxy_read_timeout 60s: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
 - ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
@@ -109,6 +116,11 @@ can never take effect, and a retrying client doubles the work.
 Only an inner timeout written explicitly counts (it says that path is meant to be slow);
 paths with a handler budget in ` + "`routes:`" + ` are left to ` + "`read-timeout-below-budget`" + `. Cloudflare
 in front is ` + "`edge-timeout-exceeded`" + `'s concern.
+
+This rule needs no budget: the chain is decided by its own two timeouts. An app server's
+request timeout behind the inner hop does not change that: when this rule reports an outer
+hop, ` + "`read-timeout-below-budget`" + ` does not report the same setting again, and a run's count
+of routes without a budget leaves out the two routes it compared.
 
 ## Fix
 

@@ -22,7 +22,11 @@ the requests it is already serving finish for ` + "`deregistration_delay`" + ` s
 300). When the delay is over, whatever is still running is cut off and the client gets a
 **502**. With ` + "`deregistration_delay = 0`" + ` every in-flight request of a leaving target is cut at
 once; with a delay shorter than a route's handler budget (` + "`routes:`" + ` in ` + "`.no502.yaml`" + `) the slow
-requests of that route are.
+requests of that route are. Without a ` + "`routes:`" + ` entry for any route of the target group, the
+budget is the explicit request timeout of the app server behind it, when it kills requests
+after one (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `, ` + "`request_timeout`" + ` under
+` + "`backends:`" + `), read from an ECS container definition: it lets a request run that long, so the
+target must be drained that long. The message names where the budget came from.
 
 A classic ELB (` + "`aws_elb`" + `) does the same with ` + "`connection_draining`" + `, which Terraform leaves
 **off** by default: instances are cut off mid-request.

@@ -189,3 +189,54 @@ func (p *Pass) directAppOutwaits(r *parsers.Route) bool {
 	}
 	return false
 }
+
+// Unbudgeted counts the routes whose timeouts no rule could check against a handler
+// budget because none is known: no routes: entry of .no502.yaml reaches them and no app
+// server behind them sets an explicit request timeout. Routes that forward nowhere (a
+// return, a respond, a static root) and named locations (only internal redirects reach
+// them, and routes: cannot name them) need none. Neither does a chain that
+// outer-hop-gives-up-first already decides: the outer route it reports and the inner
+// route that waits longer. keep says which routes to count (the files named, in a
+// partial run); nil counts all. The count is 0 when read-timeout-below-budget is off.
+func Unbudgeted(m *parsers.Model, cfg *Config, keep func(parsers.Pos) bool) int {
+	if m == nil || cfg == nil {
+		return 0
+	}
+	if sev, ok := cfg.Rules[readTimeoutBelowBudget.ID]; ok && sev.Value == Off {
+		return 0
+	}
+	p := newFacts(m, cfg).pass
+	decided := map[*parsers.Route]bool{}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			for _, inner := range r.Backend.Hops {
+				if ir := p.innerWaitsLonger(h, r, inner); ir != nil {
+					decided[r], decided[ir] = true, true
+				}
+			}
+		}
+	}
+	n := 0
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend == nil || r.Respond != nil || r.PathKind == parsers.PathNamed || decided[r] {
+				continue
+			}
+			if keep != nil && !keep(m.HostPos(r.Pos)) {
+				continue
+			}
+			if _, ok := cfg.Budget(r); ok {
+				continue
+			}
+			// Not appBudgetFact: a partial run counts a few routes of a large model.
+			if _, ok := appBudgetOf(p, r, map[*parsers.Route]bool{}); ok {
+				continue
+			}
+			n++
+		}
+	}
+	return n
+}

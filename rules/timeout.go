@@ -52,6 +52,37 @@ their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeo
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
 
+## Without .no502.yaml: the app server's own timeout
+
+A route that no ` + "`routes:`" + ` entry reaches can still have a budget: the app server behind it
+may kill every request after an explicit time, which says how long its handlers may run.
+no502 takes that time as the budget of every route whose requests reach the app, directly
+or through other proxies:
+
+- gunicorn ` + "`--timeout`" + ` (` + "`-t`" + `, ` + "`GUNICORN_CMD_ARGS`" + `) on a **sync** worker, which the arbiter kills
+  when one request runs longer. On gthread, gevent, eventlet and the other worker classes
+  the timeout is a heartbeat: a worker busy with a long request in a thread still notifies
+  the arbiter, so it bounds no request and is not a budget.
+- uWSGI ` + "`--harakiri`" + ` (` + "`-t`" + `, ` + "`UWSGI_HARAKIRI`" + `): the master kills a worker whose request runs
+  longer, measured in wall-clock seconds.
+- ` + "`request_timeout`" + ` under ` + "`backends:`" + ` in ` + "`.no502.yaml`" + `, for servers no502 cannot read.
+
+Only a value someone wrote counts: gunicorn's default 30s was not chosen for these
+handlers, and uWSGI has none. The declared budget wins when both exist. The message says
+where the budget came from: "below the 120s handler budget from gunicorn --timeout 120
+(deploy.yaml:31)".
+
+One cause, one finding: the hop directly in front of the app is
+` + "`app-timeout-exceeds-proxy`" + `'s (it names the app); a hop that gives up before a hop behind it
+that waits longer is ` + "`outer-hop-gives-up-first`" + `'s. This rule reports the other hops in
+front, such as an ALB in front of an nginx that waits long enough. PHP's
+` + "`max_execution_time`" + ` is not a budget (on Linux it counts the script's CPU time, not time
+spent waiting on a database or a network call), and php-fpm's ` + "`request_terminate_timeout`" + `
+lives in pool files no502 does not read yet.
+
+A run without budgets says in its summary how many routes it could not check this way;
+` + "`no502 init`" + ` lists them.
+
 ## Fix
 
 Raise the read timeout above the budget on the route (the fix inserts it in the location,
@@ -78,6 +109,16 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 - Caddy ` + "`response_header_timeout`" + ` default none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 - AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout default 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
+- gunicorn ` + "`--timeout`" + `: sync workers silent longer are killed; for other workers it only
+  says the process still talks to the arbiter, not how long a request takes:
+  https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
+- uWSGI harakiri (off by default; ` + "`-t`" + `; every option also from a ` + "`UWSGI_`" + ` variable):
+  https://uwsgi-docs.readthedocs.io/en/latest/Glossary.html,
+  https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri,
+  https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables
+- PHP ` + "`max_execution_time`" + ` leaves out time spent outside the script (system calls, stream
+  operations, database queries) everywhere but Windows:
+  https://www.php.net/manual/en/function.set-time-limit.php
 `,
 	Run: runReadTimeoutBelowBudget,
 }
@@ -149,6 +190,10 @@ with ` + "`proxied = true`" + ` pointing at a load balancer. The limit is ` + "`
 
 It reports a route when its handler budget is above the limit, or when its explicit read
 timeout is (WebSocket routes, which Cloudflare does not time out this way, are skipped).
+The budget is the route's ` + "`routes:`" + ` entry, or without one the explicit request timeout of
+the app server behind it (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `; see
+` + "`read-timeout-below-budget`" + `): an app allowed to run a request 300s behind Cloudflare is
+reported here, not by ` + "`app-timeout-exceeds-proxy`" + `, since raising the proxy cannot help.
 
 ## Fix
 

@@ -31,7 +31,10 @@ timeout counts toward ` + "`max_fails`" + ` (default 1 in 10s), so a few slow re
 server unavailable and clients get **502** ("no live upstreams") even for fast pages.
 
 It stays quiet when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
-compares them: a budget of 2s says the route is that fast), on health-check paths, where a
+compares them: a budget of 2s says the route is that fast), or when the app server behind
+it kills requests after an explicit time (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
+` + "`--harakiri`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
+is ` + "`app-timeout-exceeds-proxy`" + `'s finding), on health-check paths, where a
 short timeout is the point, and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
 ` + "`.no502.yaml`" + ` to move the floor (` + "`0s`" + ` turns the check off, as does ` + "`rules: {read-timeout-too-short: off}`" + `).
 
