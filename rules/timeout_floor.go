@@ -30,7 +30,8 @@ retried on the next server (` + "`proxy_next_upstream`" + ` default ` + "`error 
 timeout counts toward ` + "`max_fails`" + ` (default 1 in 10s), so a few slow requests mark every
 server unavailable and clients get **502** ("no live upstreams") even for fast pages.
 
-It stays quiet when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
+It stays quiet when a hop behind the route waits longer (` + "`outer-hop-gives-up-first`" + ` reports
+that setting without asking for a budget), when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
 compares them: a budget of 2s says the route is that fast), or when the app server behind
 it kills requests after an explicit time (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
 ` + "`--harakiri`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
@@ -74,6 +75,11 @@ func runReadTimeoutTooShort(p *Pass) {
 				continue
 			}
 			if healthRoute(r) || upgrades(r) {
+				continue
+			}
+			if p.outerGivesUpFirst(h, r) {
+				// outer-hop-gives-up-first reports this setting against the hop behind that
+				// waits longer: that decides the chain without asking for a budget.
 				continue
 			}
 			if _, ok := p.handlerBudget(r); ok {
