@@ -104,3 +104,22 @@ func TestDetectPositions(t *testing.T) {
 		t.Fatalf("got %+v", a)
 	}
 }
+
+// uWSGI speaks its own protocol unless an HTTP socket is asked for: no rule may call its
+// port HTTP then (an HTTP readiness probe would fail on it).
+func TestUWSGIProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		notHTTP bool
+	}{
+		{[]string{"uwsgi", "--socket", ":3031", "--harakiri", "30"}, true},
+		{[]string{"uwsgi", "--ini", "app.ini"}, true},
+		{[]string{"uwsgi", "--http", ":8000"}, false},
+		{[]string{"uwsgi", "--http-socket=:8000"}, false},
+	} {
+		a := Detect(&parsers.Container{Command: tc.args})
+		if a == nil || a.Name != UWSGI || a.NotHTTP != tc.notHTTP {
+			t.Errorf("%v: got %+v, want uwsgi with NotHTTP %v", tc.args, a, tc.notHTTP)
+		}
+	}
+}

@@ -81,7 +81,8 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 // default. A config file (--ini, --yaml, --json, --xml, or a bare file argument uWSGI
 // loads by its extension) may set it, so without the flag the value is unknown then.
 // Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
-// uwsgi_pass) and stay unknown.
+// uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
+// (NotHTTP), unless a config file says otherwise.
 func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	short := map[string]string{"-t": "--harakiri"}
 	takes := map[string]bool{"--harakiri": true, "--ini": true, "--yaml": true, "--json": true, "--xml": true}
@@ -90,7 +91,19 @@ func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 		f["--harakiri"] = flagVal{value: e.Value, pos: e.Pos, text: e.Text}
 	}
 	parseFlags(rest, short, takes, f)
-	a := &parsers.AppServer{Name: UWSGI, Pos: at.pos}
+	a := &parsers.AppServer{Name: UWSGI, Pos: at.pos, NotHTTP: true}
+	for _, w := range rest {
+		name, _, _ := strings.Cut(w.s, "=")
+		switch name {
+		case "--http", "--http-socket", "--https", "--http11-socket", "--https-socket":
+			a.NotHTTP = false
+		}
+	}
+	if !a.NotHTTP {
+		a.Note = "serves HTTP"
+	} else {
+		a.Note = "no --http or --http-socket: the uwsgi protocol (behind uwsgi_pass), or set in a config file"
+	}
 	var cfg *flagVal
 	for _, name := range []string{"--ini", "--yaml", "--json", "--xml"} {
 		if v, ok := f[name]; ok {
