@@ -22,9 +22,6 @@ type handlerBudget struct {
 	// app names the app server setting the budget ("gunicorn --timeout 120"); empty for a
 	// routes: entry.
 	app string
-	// direct: the app answers the route's backend itself, with no proxy hop between
-	// (app-timeout-exceeds-proxy's case).
-	direct bool
 }
 
 func declaredBudget(rb RouteBudget) handlerBudget { return handlerBudget{RouteBudget: rb} }
@@ -128,7 +125,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 		if s.hop == nil {
 			if req, ok := appRequestTimeout(s); ok {
 				req.Pos = p.Model.HostPos(req.Pos)
-				consider(handlerBudget{RouteBudget: RouteBudget{Match: routePathOf(r), HandlerTimeout: req}, app: appSource(s, req), direct: true})
+				consider(handlerBudget{RouteBudget: RouteBudget{Match: routePathOf(r), HandlerTimeout: req}, app: appSource(s, req)})
 			}
 			continue
 		}
@@ -140,7 +137,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 				continue
 			}
 			if b, ok := appBudgetOf(p, ir, seen); ok {
-				b.Match, b.direct = routePathOf(r), false
+				b.Match = routePathOf(r) // the budget of this route's requests
 				consider(b)
 			}
 		}
