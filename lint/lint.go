@@ -76,6 +76,10 @@ type Result struct {
 	Roots    []string // load.Result.Roots
 	// Config is the .no502.yaml the run applied.
 	Config *config.Config
+	// Unbudgeted counts the routes whose timeouts could not be checked against a handler
+	// budget because none is known (rules.Unbudgeted); the summary says how to declare
+	// them.
+	Unbudgeted int
 	// NothingLinted says why, when the run linted no file at all (an empty directory, no
 	// recognised config, a file name no502 does not read); empty otherwise. The CLI
 	// prints it on stderr as a warning and exits 0, as ruff does for "no Python files
@@ -205,6 +209,11 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	out := newResult(res, findings)
 	out.Config = r.cfg
+	var named func(parsers.Pos) bool
+	if res.Explicit != nil {
+		named = func(pos parsers.Pos) bool { return res.Explicit[pos.File] }
+	}
+	out.Unbudgeted = rules.Unbudgeted(res.Model, r.cfg, named)
 	if out.Files == 0 && len(out.Errors) == 0 {
 		out.NothingLinted = nothingLinted(r.paths, r.opts.Cwd)
 	}

@@ -539,6 +539,9 @@ type AppServer struct {
 	// Closes is true when the server closes every connection after one response
 	// (gunicorn's sync worker sends Connection: close): nothing can reuse one.
 	Closes bool
+	// NotHTTP is true when the server's port may speak another protocol (uWSGI's own
+	// with --socket, its default): nothing may suggest an HTTP probe for it.
+	NotHTTP bool
 }
 
 // Service is a Kubernetes Service.

@@ -29,7 +29,9 @@ When a pod (or task) behind a load balancer stops, two clocks start together: th
 balancer deregisters the target and lets its in-flight requests finish for the
 **deregistration delay** (default 300s), and Kubernetes gives the pod
 **terminationGracePeriodSeconds** (default 30s) before SIGKILL. A request the route's
-handler budget (` + "`routes:`" + ` in .no502.yaml) allows can be cut by either:
+handler budget (` + "`routes:`" + ` in .no502.yaml, or without one the explicit request timeout of
+the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
+` + "`--harakiri`" + `) allows can be cut by either:
 
 1. **The delay is shorter than the budget** (plus ` + "`deregistration_margin`" + `, default 0s): the
    load balancer drops the connection of a slow request when the delay ends, and the client
@@ -84,14 +86,14 @@ func runLBDrainMismatch(p *Pass) {
 			d := be.DeregistrationDelay
 			rb, hasBudget := p.backendBudget(be)
 			margin := p.Config.DeregistrationMargin.Value
-			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.HandlerTimeout.Value+margin {
-				want := suggest(rb.HandlerTimeout.Value + margin)
+			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.value()+margin {
+				want := suggest(rb.value() + margin)
 				pos := posOr(d, h.Pos, parsers.Pos{})
 				p.Report(Finding{
 					Pos: pos,
-					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s handler budget for %s (%s)%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
-						describeSetting(inHost(p.Model, d), p.ownLine(pos)), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), marginText(p), parsers.Seconds(d.Value), secs(want)),
-					Related: []Related{BudgetRelated(rb)},
+					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
+						describeSetting(inHost(p.Model, d), p.ownLine(pos)), rb.phrase(), marginText(p), parsers.Seconds(d.Value), secs(want)),
+					Related: []Related{rb.related()},
 					Fix:     albTargetGroupFix(p.Model, h, d, secs(want)),
 				})
 				continue
@@ -102,8 +104,8 @@ func runLBDrainMismatch(p *Pass) {
 					continue
 				}
 				switch {
-				case hasBudget && g.Value < min(d.Value, rb.HandlerTimeout.Value):
-					inflight := min(d.Value, rb.HandlerTimeout.Value)
+				case hasBudget && g.Value < min(d.Value, rb.value()):
+					inflight := min(d.Value, rb.value())
 					want := suggest(inflight)
 					var edits []parsers.Edit
 					if g.Explicit() {
@@ -113,9 +115,9 @@ func runLBDrainMismatch(p *Pass) {
 					own := p.ownLine(pos)
 					p.Report(Finding{
 						Pos: pos,
-						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and the handler budget for %s is %s (%s), but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
-							describeSetting(inHost(p.Model, g), own), workloadName(w), product(h), describeSetting(inHost(p.Model, d), own), rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), parsers.Seconds(g.Value), secs(want)),
-						Related: []Related{related(d, be.Pos, "deregistration delay"), BudgetRelated(rb)},
+						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and %s, but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
+							describeSetting(inHost(p.Model, g), own), workloadName(w), product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), parsers.Seconds(g.Value), secs(want)),
+						Related: []Related{related(d, be.Pos, "deregistration delay"), rb.related()},
 						Fix:     k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...),
 					})
 				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:

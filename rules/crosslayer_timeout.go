@@ -16,7 +16,8 @@ var appTimeoutExceedsProxy = &Rule{
 	Doc: `# app-timeout-exceeds-proxy
 
 An app server's request timeout says how long a request may run: gunicorn's ` + "`--timeout`" + `
-(sync worker; default 30s), or ` + "`request_timeout`" + ` declared under ` + "`backends:`" + ` in .no502.yaml.
+(sync worker; default 30s), uWSGI's ` + "`--harakiri`" + ` (default off), or ` + "`request_timeout`" + ` declared
+under ` + "`backends:`" + ` in .no502.yaml.
 When it was raised above the read timeout of the proxy directly in front of the app (nginx
 ` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
 ` + "`response_header_timeout`" + `), a request that slow gets **504** from the proxy while the app
@@ -27,6 +28,11 @@ Only an explicit request timeout counts (a default says nothing about the handle
 a route with a handler budget in ` + "`routes:`" + ` is left to ` + "`read-timeout-below-budget`" + `, which
 knows the real number. The finding points at the proxy: its timeout is what cuts the
 request.
+
+This rule owns the hop directly in front of the app. The same timeout is the handler budget
+of the hops further out (an ALB in front of that proxy), which ` + "`read-timeout-below-budget`" + `
+checks. Behind Cloudflare, an app timeout above the edge's limit is reported by
+` + "`edge-timeout-exceeded`" + ` instead: no proxy timeout can make such a route work.
 
 ## Fix
 
@@ -44,6 +50,7 @@ See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-o
 
 - gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers:
   https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
+- uWSGI harakiri: https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri
 - nginx proxy_read_timeout 60s: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
 - ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
@@ -69,6 +76,9 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				req := s.c.App.RequestTimeout
 				if !req.Explicit() || req.Value <= rt.Value {
 					continue
+				}
+				if _, edge := p.Config.EdgeFor(h); edge && req.Value > p.Config.EdgeLimit() {
+					break // edge-timeout-exceeded: no proxy timeout can make this route work
 				}
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
@@ -106,6 +116,11 @@ Only an inner timeout written explicitly counts (it says that path is meant to b
 paths with a handler budget in ` + "`routes:`" + ` are left to ` + "`read-timeout-below-budget`" + `. Cloudflare
 in front is ` + "`edge-timeout-exceeded`" + `'s concern.
 
+This rule needs no budget: the chain is decided by its own two timeouts. An app server's
+request timeout behind the inner hop does not change that: when this rule reports an outer
+hop, ` + "`read-timeout-below-budget`" + ` does not report the same setting again, and a run's count
+of routes without a budget leaves out the two routes it compared.
+
 ## Fix
 
 Raise the outer timeout above the inner one, or lower the inner one if the path is not
@@ -139,23 +154,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				continue
 			}
 			for _, inner := range r.Backend.Hops {
-				// The slowest explicit inner timeout among the paths this route serves.
-				var worst *parsers.Route
-				for _, ir := range inner.Routes {
-					it := ir.ReadTimeout
-					if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
-						continue
-					}
-					if h.ServingRoute(config.RoutePrefix(ir)) != r {
-						continue
-					}
-					if _, ok := p.budget(ir); ok {
-						continue
-					}
-					if worst == nil || it.Value > worst.ReadTimeout.Value {
-						worst = ir
-					}
-				}
+				worst := p.innerWaitsLonger(h, r, inner)
 				if worst == nil {
 					continue
 				}
@@ -185,3 +184,46 @@ func runOuterHopGivesUpFirst(p *Pass) {
 }
 
 func init() { Register(appTimeoutExceedsProxy, outerHopGivesUpFirst) }
+
+// innerWaitsLonger returns the route of hop inner, behind route r of hop h, with the
+// slowest explicit read timeout above r's among the paths r serves, or nil: what
+// outer-hop-gives-up-first reports. Inner routes with a budget in routes: are left to
+// read-timeout-below-budget.
+func (p *Pass) innerWaitsLonger(h *parsers.Hop, r *parsers.Route, inner *parsers.Hop) *parsers.Route {
+	rt := r.ReadTimeout
+	if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+		return nil
+	}
+	var worst *parsers.Route
+	for _, ir := range inner.Routes {
+		it := ir.ReadTimeout
+		if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
+			continue
+		}
+		if h.ServingRoute(config.RoutePrefix(ir)) != r {
+			continue
+		}
+		if _, ok := p.budget(ir); ok {
+			continue
+		}
+		if worst == nil || it.Value > worst.ReadTimeout.Value {
+			worst = ir
+		}
+	}
+	return worst
+}
+
+// outerGivesUpFirst reports whether outer-hop-gives-up-first reports route r of hop h:
+// a hop behind it waits longer than r does on a path r serves. That finding decides the
+// chain without a budget.
+func (p *Pass) outerGivesUpFirst(h *parsers.Hop, r *parsers.Route) bool {
+	if r.Backend == nil {
+		return false
+	}
+	for _, inner := range r.Backend.Hops {
+		if p.innerWaitsLonger(h, r, inner) != nil {
+			return true
+		}
+	}
+	return false
+}

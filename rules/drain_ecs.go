@@ -76,7 +76,7 @@ func runStopTimeoutECS(p *Pass) {
 				need = budget.HandlerTimeout.Value
 				why = fmt.Sprintf("the handler budget %s of the routes that reach it (%s drains for up to %s, %s)",
 					parsers.Seconds(need), c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
-				related = append(related, BudgetRelated(budget))
+				related = append(related, budget.related())
 			case hasApp:
 				need = app.Value
 				why = fmt.Sprintf("%s's graceful timeout %s (%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
@@ -87,7 +87,7 @@ func runStopTimeoutECS(p *Pass) {
 				need = budget.HandlerTimeout.Value
 				why = fmt.Sprintf("the handler budget %s of the routes that reach it (%s drains without a deadline of its own)",
 					parsers.Seconds(need), c.App.Name)
-				related = append(related, BudgetRelated(budget))
+				related = append(related, budget.related())
 			default:
 				continue
 			}
@@ -121,8 +121,8 @@ func runStopTimeoutECS(p *Pass) {
 
 // ecsBudget is the longest handler budget of the routes that reach an ECS service
 // through its target groups.
-func ecsBudget(p *Pass, w *parsers.Workload) (RouteBudget, bool) {
-	var best RouteBudget
+func ecsBudget(p *Pass, w *parsers.Workload) (handlerBudget, bool) {
+	var best handlerBudget
 	found := false
 	for _, be := range p.servedBy(w) {
 		if rb, ok := p.backendBudget(be); ok && (!found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value) {

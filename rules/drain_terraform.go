@@ -22,7 +22,11 @@ the requests it is already serving finish for ` + "`deregistration_delay`" + ` s
 300). When the delay is over, whatever is still running is cut off and the client gets a
 **502**. With ` + "`deregistration_delay = 0`" + ` every in-flight request of a leaving target is cut at
 once; with a delay shorter than a route's handler budget (` + "`routes:`" + ` in ` + "`.no502.yaml`" + `) the slow
-requests of that route are.
+requests of that route are. Without a ` + "`routes:`" + ` entry for any route of the target group, the
+budget is the explicit request timeout of the app server behind it, when it kills requests
+after one (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `, ` + "`request_timeout`" + ` under
+` + "`backends:`" + `), read from an ECS container definition: it lets a request run that long, so the
+target must be drained that long. The message names where the budget came from.
 
 A classic ELB (` + "`aws_elb`" + `) does the same with ` + "`connection_draining`" + `, which Terraform leaves
 **off** by default: instances are cut off mid-request.
@@ -59,15 +63,15 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		switch {
 		case d.Value == 0:
 			why = "cuts every in-flight request of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), and those clients get 502"
-		case hasBudget && d.Value < rb.HandlerTimeout.Value:
-			why = fmt.Sprintf("is shorter than the %s handler budget for %s (%s): a request still running when its target is deregistered is cut after %s and the client gets 502",
-				parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(), parsers.Seconds(d.Value))
+		case hasBudget && d.Value < rb.value():
+			why = fmt.Sprintf("is shorter than the %s: a request still running when its target is deregistered is cut after %s and the client gets 502",
+				rb.phrase(), parsers.Seconds(d.Value))
 		default:
 			continue
 		}
 		want := 30
 		if hasBudget {
-			want = secs(suggest(rb.HandlerTimeout.Value))
+			want = secs(suggest(rb.value()))
 		}
 		var what, desc string
 		var fix *Fix
@@ -100,7 +104,7 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			what, why, upperFirst(desc), hint)
 		var rel []Related
 		if hasBudget {
-			rel = append(rel, BudgetRelated(rb))
+			rel = append(rel, rb.related())
 		}
 		if names := backendNames(be); names != "" {
 			rel = append(rel, Related{Pos: be.Workloads[0].Pos, Message: "registered by " + names})

@@ -125,11 +125,12 @@ var (
 		},
 	}
 	// backendBudgetFact: the largest handler budget among the routes that forward to each
-	// backend. Requires routeBudgetFact.
-	backendBudgetFact = &Fact[map[*parsers.Backend]RouteBudget]{
+	// backend: their routes: entries, or, when none reaches any of them, the app servers'
+	// explicit request timeouts (appBudgetFact). Requires routeBudgetFact.
+	backendBudgetFact = &Fact[map[*parsers.Backend]handlerBudget]{
 		Name: "handler budget of each backend",
-		Compute: func(p *Pass) map[*parsers.Backend]RouteBudget {
-			out := map[*parsers.Backend]RouteBudget{}
+		Compute: func(p *Pass) map[*parsers.Backend]handlerBudget {
+			out := map[*parsers.Backend]handlerBudget{}
 			routes := routeBudgetFact.Of(p)
 			for _, h := range p.Model.Hops {
 				for _, r := range h.Routes {
@@ -137,10 +138,29 @@ var (
 					if !rb.ok || r.Backend == nil {
 						continue
 					}
-					if best, found := out[r.Backend]; !found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value {
-						out[r.Backend] = rb.RouteBudget
+					if best, found := out[r.Backend]; !found || rb.HandlerTimeout.Value > best.value() {
+						out[r.Backend] = declaredBudget(rb.RouteBudget)
 					}
 				}
+			}
+			apps := appBudgetFact.Of(p)
+			fromApps := map[*parsers.Backend]handlerBudget{}
+			for _, h := range p.Model.Hops {
+				for _, r := range h.Routes {
+					b, ok := apps[r]
+					if !ok || r.Backend == nil {
+						continue
+					}
+					if _, declared := out[r.Backend]; declared {
+						continue // the declared budget wins
+					}
+					if best, found := fromApps[r.Backend]; !found || b.value() > best.value() {
+						fromApps[r.Backend] = b
+					}
+				}
+			}
+			for be, b := range fromApps {
+				out[be] = b
 			}
 			return out
 		},
@@ -204,7 +224,7 @@ func (p *Pass) budget(r *parsers.Route) (RouteBudget, bool) {
 }
 
 // backendBudget is the largest handler budget among the routes that forward to be.
-func (p *Pass) backendBudget(be *parsers.Backend) (RouteBudget, bool) {
+func (p *Pass) backendBudget(be *parsers.Backend) (handlerBudget, bool) {
 	rb, ok := backendBudgetFact.Of(p)[be]
 	return rb, ok
 }

@@ -94,7 +94,7 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	if _, ok := probe[0].V.(k8s.Patch); ok && probe[0].K == "httpGet" {
 		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
 	}
-	if c.App != nil && c.App.Name != "" {
+	if c.App != nil && c.App.Name != "" && !c.App.NotHTTP {
 		// An HTTP app server: a TCP check passes while the app answers 500 to every
 		// request (the kind of probe this rule calls useless). Its readiness path
 		// is a guess.

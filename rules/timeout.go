@@ -52,6 +52,37 @@ their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeo
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
 
+## Without .no502.yaml: the app server's own timeout
+
+A route that no ` + "`routes:`" + ` entry reaches can still have a budget: the app server behind it
+may kill every request after an explicit time, which says how long its handlers may run.
+no502 takes that time as the budget of every route whose requests reach the app, directly
+or through other proxies:
+
+- gunicorn ` + "`--timeout`" + ` (` + "`-t`" + `, ` + "`GUNICORN_CMD_ARGS`" + `) on a **sync** worker, which the arbiter kills
+  when one request runs longer. On gthread, gevent, eventlet and the other worker classes
+  the timeout is a heartbeat: a worker busy with a long request in a thread still notifies
+  the arbiter, so it bounds no request and is not a budget.
+- uWSGI ` + "`--harakiri`" + ` (` + "`-t`" + `, ` + "`UWSGI_HARAKIRI`" + `): the master kills a worker whose request runs
+  longer, measured in wall-clock seconds.
+- ` + "`request_timeout`" + ` under ` + "`backends:`" + ` in ` + "`.no502.yaml`" + `, for servers no502 cannot read.
+
+Only a value someone wrote counts: gunicorn's default 30s was not chosen for these
+handlers, and uWSGI has none. The declared budget wins when both exist. The message says
+where the budget came from: "below the 120s handler budget from gunicorn --timeout 120
+(deploy.yaml:31)".
+
+One cause, one finding: the hop directly in front of the app is
+` + "`app-timeout-exceeds-proxy`" + `'s (it names the app); a hop that gives up before a hop behind it
+that waits longer is ` + "`outer-hop-gives-up-first`" + `'s. This rule reports the other hops in
+front, such as an ALB in front of an nginx that waits long enough. PHP's
+` + "`max_execution_time`" + ` is not a budget (on Linux it counts the script's CPU time, not time
+spent waiting on a database or a network call), and php-fpm's ` + "`request_terminate_timeout`" + `
+lives in pool files no502 does not read yet.
+
+A run without budgets says in its summary how many routes it could not check this way;
+` + "`no502 init`" + ` lists them.
+
 ## Fix
 
 Raise the read timeout above the budget on the route (the fix inserts it in the location,
@@ -78,6 +109,16 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 - Caddy ` + "`response_header_timeout`" + ` default none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
 - AWS ALB idle timeout default 60s, range 1-4000s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout default 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
+- gunicorn ` + "`--timeout`" + `: sync workers silent longer are killed; for other workers it only
+  says the process still talks to the arbiter, not how long a request takes:
+  https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
+- uWSGI harakiri (off by default; ` + "`-t`" + `; every option also from a ` + "`UWSGI_`" + ` variable):
+  https://uwsgi-docs.readthedocs.io/en/latest/Glossary.html,
+  https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri,
+  https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables
+- PHP ` + "`max_execution_time`" + ` leaves out time spent outside the script (system calls, stream
+  operations, database queries) everywhere but Windows:
+  https://www.php.net/manual/en/function.set-time-limit.php
 `,
 	Run: runReadTimeoutBelowBudget,
 }
@@ -88,18 +129,23 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
 				continue
 			}
-			rb, ok := p.budget(r)
-			if !ok || r.ReadTimeout.Value >= rb.HandlerTimeout.Value {
+			rb, ok := p.handlerBudget(r)
+			if !ok || r.ReadTimeout.Value >= rb.value() {
 				continue
 			}
-			if _, edge := p.Config.EdgeFor(h); edge && rb.HandlerTimeout.Value > p.Config.EdgeLimit() {
+			if _, edge := p.Config.EdgeFor(h); edge && rb.value() > p.Config.EdgeLimit() {
 				continue // edge-timeout-exceeded says what can actually be done
 			}
+			if rb.fromApp() && (p.directAppOutwaits(r) || p.outerGivesUpFirst(h, r)) {
+				// One cause, one finding: app-timeout-exceeds-proxy names the app right
+				// behind this hop, outer-hop-gives-up-first the hop behind that waits longer.
+				continue
+			}
 			name := h.ReadTimeoutName(r)
-			want := suggest(rb.HandlerTimeout.Value)
+			want := suggest(rb.value())
 			pos := atInclude(p.Model, routePos(h, r, r.ReadTimeout), r.ReadTimeout, r.Block)
-			fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above the %s handler budget for %s", parsers.Seconds(rb.HandlerTimeout.Value), rb.Match))
-			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.HandlerTimeout.Value), parsers.Seconds(want))
+			fix := p.readTimeoutFix(h, r, want, rb.above())
+			how := fmt.Sprintf("set %s to at least %s, e.g. %s", name, parsers.Seconds(rb.value()), parsers.Seconds(want))
 			if fix != nil && fix.Description != "" {
 				how = fix.Description
 			}
@@ -107,10 +153,10 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
 				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
 			}
-			msg := fmt.Sprintf("%s, below the %s handler budget for %s (%s): when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
-				describe(name, r.ReadTimeout), parsers.Seconds(rb.HandlerTimeout.Value), rb.Match, rb.HandlerTimeout.Pos.Short(),
+			msg := fmt.Sprintf("%s, below the %s: when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
+				describe(name, r.ReadTimeout), rb.phrase(),
 				parsers.Seconds(r.ReadTimeout.Value), product(h), status, upperFirst(how))
-			rel := []Related{BudgetRelated(rb)}
+			rel := []Related{rb.related()}
 			rel = origin(rel, r.ReadTimeout, pos, "value set here")
 			if r.Block.File == "" && r.Pos.IsValid() && (r.Pos.File != pos.File || r.Pos.Line != pos.Line) {
 				// A load balancer's route (listener rule) is not where the value lives: name it.
@@ -144,6 +190,10 @@ with ` + "`proxied = true`" + ` pointing at a load balancer. The limit is ` + "`
 
 It reports a route when its handler budget is above the limit, or when its explicit read
 timeout is (WebSocket routes, which Cloudflare does not time out this way, are skipped).
+The budget is the route's ` + "`routes:`" + ` entry, or without one the explicit request timeout of
+the app server behind it (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `; see
+` + "`read-timeout-below-budget`" + `): an app allowed to run a request 300s behind Cloudflare is
+reported here, not by ` + "`app-timeout-exceeds-proxy`" + `, since raising the proxy cannot help.
 
 ## Fix
 
@@ -185,16 +235,16 @@ func runEdgeTimeoutExceeded(p *Pass) {
 			if !edge.Pos.IsValid() {
 				rel = nil
 			}
-			if rb, ok := p.budget(r); ok && rb.HandlerTimeout.Value > limit {
+			if rb, ok := p.handlerBudget(r); ok && rb.value() > limit {
 				fix := p.lowerReadTimeoutFix(h, r, limit)
 				if fix != nil {
 					// The real fix is a design change (queue the work); the snippet shows
 					// the proxy side of it, but applying it alone does not make the route fit.
 					fix.snippetOnly()
 				}
-				msg := fmt.Sprintf("requests under %s may take %s (handler_timeout, %s), but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
-					rb.Match, parsers.Seconds(rb.HandlerTimeout.Value), rb.HandlerTimeout.Pos.Short(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
-				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, BudgetRelated(rb)), Fix: fix})
+				msg := fmt.Sprintf("%s, but Cloudflare is in front (%s) and answers 524 when the origin sends nothing for %s: no proxy timeout can make this route work. Acknowledge fast and queue the work (202 Accepted, process in the background), or raise Cloudflare's Proxy Read Timeout (Enterprise) and edge_timeout.",
+					rb.mayTake(), signal(p.ownLine(r.Pos)), parsers.Seconds(limit))
+				p.Report(Finding{Pos: r.Pos, Message: msg, Related: append(rel, rb.related()), Fix: fix})
 				continue
 			}
 			if r.ReadTimeout.Explicit() && r.ReadTimeout.Value > limit && !upgrades(r) {

@@ -30,8 +30,12 @@ retried on the next server (` + "`proxy_next_upstream`" + ` default ` + "`error 
 timeout counts toward ` + "`max_fails`" + ` (default 1 in 10s), so a few slow requests mark every
 server unavailable and clients get **502** ("no live upstreams") even for fast pages.
 
-It stays quiet when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
-compares them: a budget of 2s says the route is that fast), on health-check paths, where a
+It stays quiet when a hop behind the route waits longer (` + "`outer-hop-gives-up-first`" + ` reports
+that setting without asking for a budget), when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
+compares them: a budget of 2s says the route is that fast), or when the app server behind
+it kills requests after an explicit time (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
+` + "`--harakiri`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
+is ` + "`app-timeout-exceeds-proxy`" + `'s finding), on health-check paths, where a
 short timeout is the point, and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
 ` + "`.no502.yaml`" + ` to move the floor (` + "`0s`" + ` turns the check off, as does ` + "`rules: {read-timeout-too-short: off}`" + `).
 
@@ -73,8 +77,15 @@ func runReadTimeoutTooShort(p *Pass) {
 			if healthRoute(r) || upgrades(r) {
 				continue
 			}
-			if _, ok := p.Config.Budget(r); ok {
-				continue // read-timeout-below-budget compares it with the declared budget
+			if p.outerGivesUpFirst(h, r) {
+				// outer-hop-gives-up-first reports this setting against the hop behind that
+				// waits longer: that decides the chain without asking for a budget.
+				continue
+			}
+			if _, ok := p.handlerBudget(r); ok {
+				// read-timeout-below-budget (or app-timeout-exceeds-proxy) compares it with
+				// the budget: a routes: entry, or the app's own request timeout.
+				continue
 			}
 			pos := routePos(h, r, rt)
 			key := fmt.Sprintf("%s:%d:%d", pos.File, pos.Offset, pos.Line)

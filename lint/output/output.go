@@ -172,7 +172,25 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 		fmt.Fprintf(w, "%s: %s %s\n", pal.bold(d.Pos.String()), pal.info("note:"), d.Message)
 	}
 	fmt.Fprintln(w, SummaryLine(r))
+	if line := UnbudgetedLine(r); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	return nil
+}
+
+// UnbudgetedLine follows the summary line of the text report when some routes have no
+// known handler budget (lint.Result.Unbudgeted): their read timeouts were only checked
+// against a floor and each other, not against how long their handlers take. Empty when
+// every route has a budget, and for runs with no routes.
+func UnbudgetedLine(r *lint.Result) string {
+	if r.Unbudgeted == 0 {
+		return ""
+	}
+	what, their := plural(r.Unbudgeted, "route")+" have", "their"
+	if r.Unbudgeted == 1 {
+		what, their = "1 route has", "its"
+	}
+	return fmt.Sprintf("%s no handler budget, so %s timeouts were not checked against how long the handlers take: run `no502 init` to list the routes with their timeout chains, or declare handler_timeout under routes: in .no502.yaml.", what, their)
 }
 
 // SummaryLine is the last line of the text report: how many findings of each severity
@@ -343,6 +361,9 @@ type jsonSummary struct {
 	Files    int `json:"files"`
 	Findings int `json:"findings"`
 	Errors   int `json:"errors"`
+	// UnbudgetedRoutes is lint.Result.Unbudgeted: always present, 0 when every route has
+	// a budget.
+	UnbudgetedRoutes int `json:"unbudgeted_routes"`
 }
 
 // endOf returns a span's end, falling back to its start.
@@ -401,7 +422,7 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 		}
 	}
 	bw.WriteString("],\n\"summary\": ")
-	if err := put(jsonSummary{Files: r.Files, Findings: len(r.Findings), Errors: len(r.Errors)}); err != nil {
+	if err := put(jsonSummary{Files: r.Files, Findings: len(r.Findings), Errors: len(r.Errors), UnbudgetedRoutes: r.Unbudgeted}); err != nil {
 		return err
 	}
 	bw.WriteString("}\n")

@@ -1,5 +1,6 @@
 // Package appserver recognises the HTTP server a container runs from its command line
-// and environment (gunicorn, uvicorn, hypercorn, Puma, Node, Spring Boot, nginx, Caddy)
+// and environment (gunicorn, uWSGI, uvicorn, hypercorn, Puma, Node, Spring Boot, nginx,
+// Caddy)
 // and reads the timeouts the cross-layer rules compare: idle keep-alive, request timeout,
 // graceful shutdown. A value written on the command line or in the environment is
 // explicit, with its position; a value not written is the server's documented default
@@ -18,6 +19,7 @@ import (
 // Server names, as AppServer.Name carries them.
 const (
 	Gunicorn  = "gunicorn"
+	UWSGI     = "uwsgi"
 	Uvicorn   = "uvicorn"
 	Hypercorn = "hypercorn"
 	Puma      = "puma"
@@ -50,6 +52,8 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		switch name {
 		case Gunicorn:
 			return gunicorn(c, w, rest)
+		case UWSGI:
+			return uwsgi(c, w, rest)
 		case Uvicorn:
 			return uvicorn(w, rest)
 		case Hypercorn:
@@ -129,7 +133,7 @@ func serverName(ws []word, i int) string {
 		prev = ws[i-1].s
 	}
 	switch base {
-	case Gunicorn, Uvicorn, Hypercorn:
+	case Gunicorn, Uvicorn, Hypercorn, UWSGI:
 		return base
 	case Puma:
 		return Puma

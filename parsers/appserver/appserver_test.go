@@ -30,6 +30,16 @@ func TestDetect(t *testing.T) {
 		{"gunicorn command beats env", parsers.Container{Command: []string{"gunicorn", "--keep-alive", "10", "-k", "gevent", "app"}, Env: env("GUNICORN_CMD_ARGS", "--keep-alive 75")}, Gunicorn, "10s", "", "30s"},
 		{"gunicorn config file", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "app"}}, Gunicorn, "-", "", "-"},
 		{"gunicorn timeout", parsers.Container{Command: []string{"python", "-m", "gunicorn", "--timeout", "120", "app"}}, Gunicorn, "closes", "120s", "30s"},
+		{"uwsgi harakiri", parsers.Container{Command: []string{"uwsgi", "--http-socket", ":8000", "--harakiri", "60", "--module", "app.wsgi"}}, UWSGI, "", "60s", ""},
+		{"uwsgi -t", parsers.Container{Command: []string{"/usr/local/bin/uwsgi", "-t", "45", "--http", ":8000"}}, UWSGI, "", "45s", ""},
+		{"uwsgi harakiri=", parsers.Container{Command: []string{"uwsgi", "--harakiri=30"}}, UWSGI, "", "30s", ""},
+		{"uwsgi env", parsers.Container{Command: []string{"uwsgi", "--http", ":8000"}, Env: env("UWSGI_HARAKIRI", "90")}, UWSGI, "", "90s", ""},
+		{"uwsgi flag beats env", parsers.Container{Command: []string{"uwsgi", "--harakiri", "20"}, Env: env("UWSGI_HARAKIRI", "90")}, UWSGI, "", "20s", ""},
+		{"uwsgi off by default", parsers.Container{Command: []string{"uwsgi", "--http", ":8000"}}, UWSGI, "", "", ""},
+		{"uwsgi harakiri 0", parsers.Container{Command: []string{"uwsgi", "--harakiri", "0"}}, UWSGI, "", "", ""},
+		{"uwsgi ini may set it", parsers.Container{Command: []string{"uwsgi", "--ini", "/etc/uwsgi/app.ini"}}, UWSGI, "", "-", ""},
+		{"uwsgi bare config file", parsers.Container{Command: []string{"uwsgi", "uwsgi.yaml"}}, UWSGI, "", "-", ""},
+		{"uwsgi flag beats ini", parsers.Container{Command: []string{"uwsgi", "--ini", "app.ini", "--harakiri", "50"}}, UWSGI, "", "50s", ""},
 		{"uvicorn", parsers.Container{Command: []string{"uvicorn", "main:app", "--timeout-keep-alive=75"}}, Uvicorn, "75s", "", ""},
 		{"uvicorn default", parsers.Container{Args: []string{"uvicorn", "main:app"}}, Uvicorn, "5s", "", ""},
 		{"shell wrapper", parsers.Container{Command: []string{"/bin/sh", "-c", "exec uvicorn main:app --timeout-keep-alive 30 --timeout-graceful-shutdown 20"}}, Uvicorn, "30s", "", "20s"},
@@ -92,5 +102,24 @@ func TestDetectPositions(t *testing.T) {
 	a := Detect(c)
 	if a.Pos.Col != 21 || a.KeepAlive.Pos.Col != 50 || a.KeepAlive.Text != "--keep-alive 5" || a.KeepAlive.Value != 5*time.Second {
 		t.Fatalf("got %+v", a)
+	}
+}
+
+// uWSGI speaks its own protocol unless an HTTP socket is asked for: no rule may call its
+// port HTTP then (an HTTP readiness probe would fail on it).
+func TestUWSGIProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		notHTTP bool
+	}{
+		{[]string{"uwsgi", "--socket", ":3031", "--harakiri", "30"}, true},
+		{[]string{"uwsgi", "--ini", "app.ini"}, true},
+		{[]string{"uwsgi", "--http", ":8000"}, false},
+		{[]string{"uwsgi", "--http-socket=:8000"}, false},
+	} {
+		a := Detect(&parsers.Container{Command: tc.args})
+		if a == nil || a.Name != UWSGI || a.NotHTTP != tc.notHTTP {
+			t.Errorf("%v: got %+v, want uwsgi with NotHTTP %v", tc.args, a, tc.notHTTP)
+		}
 	}
 }

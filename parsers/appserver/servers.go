@@ -75,6 +75,68 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	return a
 }
 
+// uwsgi reads the one timeout uWSGI has that bounds a request: --harakiri (-t; also
+// UWSGI_HARAKIRI, as uWSGI reads every option from a UWSGI_ variable), after which the
+// worker handling a request is killed, measured in wall-clock seconds. It is off by
+// default. A config file (--ini, --yaml, --json, --xml, or a bare file argument uWSGI
+// loads by its extension) may set it, so without the flag the value is unknown then.
+// Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
+// uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
+// (NotHTTP), unless a config file says otherwise.
+func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+	short := map[string]string{"-t": "--harakiri"}
+	takes := map[string]bool{"--harakiri": true, "--ini": true, "--yaml": true, "--json": true, "--xml": true}
+	f := flagSet{}
+	if e, ok := c.Env["UWSGI_HARAKIRI"]; ok {
+		f["--harakiri"] = flagVal{value: e.Value, pos: e.Pos, text: e.Text}
+	}
+	parseFlags(rest, short, takes, f)
+	a := &parsers.AppServer{Name: UWSGI, Pos: at.pos, NotHTTP: true}
+	for _, w := range rest {
+		name, _, _ := strings.Cut(w.s, "=")
+		switch name {
+		case "--http", "--http-socket", "--https", "--http11-socket", "--https-socket":
+			a.NotHTTP = false
+		}
+	}
+	if !a.NotHTTP {
+		a.Note = "serves HTTP"
+	} else {
+		a.Note = "no --http or --http-socket: the uwsgi protocol (behind uwsgi_pass), or set in a config file"
+	}
+	var cfg *flagVal
+	for _, name := range []string{"--ini", "--yaml", "--json", "--xml"} {
+		if v, ok := f[name]; ok {
+			cfg = &v
+		}
+	}
+	for _, w := range rest {
+		if cfg == nil && !strings.HasPrefix(w.s, "-") && uwsgiConfigFile(w.s) {
+			cfg = &flagVal{value: w.s, pos: w.pos, text: w.s}
+		}
+	}
+	switch s, ok := f.seconds("--harakiri"); {
+	case ok && s.Known() && s.Value == 0:
+		// --harakiri 0: requests are never killed.
+	case ok:
+		a.RequestTimeout = s
+	case cfg != nil:
+		a.RequestTimeout = unknownAt(*cfg)
+	}
+	return a
+}
+
+// uwsgiConfigFile reports whether a bare uwsgi argument is a config file it loads by its
+// extension.
+func uwsgiConfigFile(s string) bool {
+	for _, ext := range []string{".ini", ".yaml", ".yml", ".json", ".xml"} {
+		if strings.HasSuffix(s, ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // uvicorn: --timeout-keep-alive (default 5s) and --timeout-graceful-shutdown (default
 // none: waits for requests without limit) (UVI:214-216).
 func uvicorn(at word, rest []word) *parsers.AppServer {
