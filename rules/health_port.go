@@ -46,6 +46,9 @@ Not reported:
 - ingress-nginx's health endpoint (port 10254, on a target group named for nginx or an
   ingress): the controller serves it in the same process as the traffic.
 - UDP target groups, whose health check has to use another protocol.
+- TCP or TLS traffic checked over HTTP on a port that takes no traffic (Patroni's
+  ` + "`/primary`" + ` on 8008 for PostgreSQL on 5432, a message broker's management API): an
+  application-level check the traffic port cannot answer, on purpose.
 
 ## Fix
 
@@ -91,7 +94,7 @@ func runHealthCheckWrongPort(p *Pass) {
 		if port == ingressNginxHealthPort && ingressNamed(be) {
 			continue
 		}
-		unchecked, checked := uncheckedPorts(be, port)
+		unchecked, checked := uncheckedPorts(be, port, strings.ToUpper(hc.Protocol.Value))
 		if len(unchecked) == 0 {
 			continue
 		}
@@ -121,24 +124,26 @@ func ingressNamed(be *parsers.Backend) bool {
 }
 
 // uncheckedPorts returns the traffic ports (one per port number, first seen) that a
-// health check on port never tries, leaving out those it cannot judge: unknown ports,
-// UDP (checked over another protocol by design), and ECS tasks whose containers cannot
-// be read or declare the health port themselves. checked says whether some traffic goes
-// to the checked port.
-func uncheckedPorts(be *parsers.Backend, port int) (unchecked []parsers.TrafficPort, checked bool) {
+// health check on port, speaking proto, never tries; checked says whether some traffic
+// goes to the checked port. It leaves out what it cannot judge: unknown ports; UDP
+// (checked over another protocol by design); ECS tasks whose containers cannot be read
+// or declare the health port themselves; and, when the health port takes no traffic,
+// TCP or TLS traffic checked over HTTP: that asks an application-level question the
+// traffic port cannot answer (Patroni's /primary on 8008 for PostgreSQL on 5432, a
+// broker's management API), on purpose, and proves more than a TCP check of the traffic
+// port would.
+func uncheckedPorts(be *parsers.Backend, port int, proto string) (unchecked []parsers.TrafficPort, checked bool) {
+	for _, tp := range be.TrafficPorts {
+		checked = checked || tp.Port.Known() && tp.Port.Value == port
+	}
 	seen := map[int]bool{}
 	for _, tp := range be.TrafficPorts {
-		if !tp.Port.Known() || tp.Port.Value <= 0 || tp.Protocol == "UDP" || tp.Protocol == "GENEVE" {
-			continue
-		}
-		if tp.Port.Value == port {
-			checked = true
-			continue
-		}
-		if tp.Workload != "" && !taskOmitsPort(be, tp.Workload, port) {
-			continue
-		}
-		if !seen[tp.Port.Value] {
+		switch {
+		case !tp.Port.Known() || tp.Port.Value <= 0 || tp.Port.Value == port || seen[tp.Port.Value]:
+		case tp.Protocol == "UDP" || tp.Protocol == "GENEVE":
+		case !checked && isHTTP(proto) && !isHTTP(tp.Protocol):
+		case tp.Workload != "" && !taskOmitsPort(be, tp.Workload, port):
+		default:
 			seen[tp.Port.Value] = true
 			unchecked = append(unchecked, tp)
 		}
@@ -173,9 +178,9 @@ func taskOmitsPort(be *parsers.Backend, workload string, port int) bool {
 func describeTraffic(be *parsers.Backend, tp parsers.TrafficPort, own string) string {
 	switch {
 	case be.Kind == parsers.BackendCLB:
-		return tp.From + " sends requests to " + tfDescribe("instance_port", tp.Port, own)
+		return tp.From + " sends traffic to " + tfDescribe("instance_port", tp.Port, own)
 	case tp.From == "":
-		return "its targets take requests on " + tfDescribe("port", tp.Port, own)
+		return "its targets take traffic on " + tfDescribe("port", tp.Port, own)
 	case tp.Workload != "":
 		return tp.From + " registers its tasks on " + tfDescribe("container_port", tp.Port, own)
 	case tp.GroupPort:
@@ -192,17 +197,23 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 		where = append(where, describeTraffic(be, tp, own))
 		nums = append(nums, strconv.Itoa(tp.Port.Value))
 	}
-	targets := "targets"
+	targets, target := "targets", "a target"
 	if be.Kind == parsers.BackendCLB {
-		targets = "instances"
+		targets, target = "instances", "an instance"
+	}
+	// An HTTP load balancer answers 502/503 itself; a TCP or TLS one passes the failed
+	// connection on, and only a proxy in front of it turns that into a 502.
+	harm := "the requests sent there fail with 502/503"
+	if !slices.ContainsFunc(unchecked, func(tp parsers.TrafficPort) bool { return isHTTP(tp.Protocol) }) {
+		harm = "the connections sent there are refused or hang (a proxy in front answers 502/504)"
 	}
 	var msg string
 	if checked {
-		msg = fmt.Sprintf("%s checks its %s only on port %d, set by %s, but %s as well, and no health check tries it: a target whose server on %s is down or hung stays healthy, and the requests sent there fail with 502/503.",
-			be.Name, targets, port, tfDescribe("port", hc.Port, own), strings.Join(where, " and "), strings.Join(nums, " or "))
+		msg = fmt.Sprintf("%s checks its %s only on port %d, set by %s, but %s as well, and no health check tries it: %s whose server on %s is down or hung stays healthy, and %s.",
+			be.Name, targets, port, tfDescribe("port", hc.Port, own), strings.Join(where, " and "), target, strings.Join(nums, " or "), harm)
 	} else {
-		msg = fmt.Sprintf("%s checks its %s on port %d, set by %s, but %s: the check proves that something answers on %d, not that the server taking the requests does, so a target whose server on %s is down or hung stays healthy and keeps getting requests, which fail with 502/503.",
-			be.Name, targets, port, tfDescribe("port", hc.Port, own), strings.Join(where, " and "), port, strings.Join(nums, " or "))
+		msg = fmt.Sprintf("%s checks its %s on port %d, set by %s, but %s: the check proves that something answers on %d, not that the server taking the traffic does, so %s whose server on %s is down or hung stays healthy, and %s.",
+			be.Name, targets, port, tfDescribe("port", hc.Port, own), strings.Join(where, " and "), port, target, strings.Join(nums, " or "), harm)
 	}
 	var fix *Fix
 	switch {
@@ -272,6 +283,8 @@ func portFixSafety(fix *Fix, proto parsers.Setting[string], unchecked []parsers.
 	}
 	return fix.markUnsafe()
 }
+
+func isHTTP(proto string) bool { return proto == "HTTP" || proto == "HTTPS" }
 
 func orUnknown(s string) string {
 	if s == "" {

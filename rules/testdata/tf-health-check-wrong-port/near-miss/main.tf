@@ -179,3 +179,40 @@ resource "aws_elb" "two_listeners" {
     unhealthy_threshold = 2
   }
 }
+
+# PostgreSQL behind an NLB, checked over HTTP by Patroni on 8008: only the primary
+# answers 200. An application-level check of TCP traffic, on purpose.
+resource "aws_lb_target_group" "postgres" {
+  name     = "postgres"
+  port     = 5432
+  protocol = "TCP"
+
+  health_check {
+    protocol = "HTTP"
+    path     = "/primary"
+    port     = 8008
+  }
+}
+
+# The same on a classic ELB.
+resource "aws_elb" "postgres" {
+  name                        = "postgres"
+  availability_zones          = ["eu-west-1a"]
+  connection_draining         = true
+  connection_draining_timeout = 60
+
+  listener {
+    lb_port           = 5432
+    lb_protocol       = "tcp"
+    instance_port     = 5432
+    instance_protocol = "tcp"
+  }
+
+  health_check {
+    target              = "HTTP:8008/primary"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+  }
+}
