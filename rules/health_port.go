@@ -207,8 +207,11 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 	if !slices.ContainsFunc(unchecked, func(tp parsers.TrafficPort) bool { return isHTTP(tp.Protocol) }) {
 		harm = "the connections sent there are refused or hang (a proxy in front answers 502/504)"
 	}
+	// With ports the run cannot see, the checked port may take traffic too: say only
+	// what is sure, that the ports listed are never checked.
+	unknown := slices.ContainsFunc(be.TrafficPorts, func(tp parsers.TrafficPort) bool { return !tp.Port.Known() })
 	var msg string
-	if checked {
+	if checked || unknown {
 		msg = fmt.Sprintf("%s checks its %s only on port %d, set by %s, but %s as well, and no health check tries it: %s whose server on %s is down or hung stays healthy, and %s.",
 			be.Name, targets, port, tfDescribe("port", hc.Port, own), strings.Join(where, " and "), target, strings.Join(nums, " or "), harm)
 	} else {
@@ -223,7 +226,7 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 		fix = tfFix(p.Model, `set port = "traffic-port"`, terraform.Set{At: hc.Port.Pos, Name: "port", Value: `"traffic-port"`})
 		fix = portFixSafety(fix, hc.Protocol, unchecked)
 		msg += ` Set port = "traffic-port" (the default) so each target is checked on the port its requests go to.`
-	case checked || len(unchecked) > 1 || slices.ContainsFunc(be.TrafficPorts, func(tp parsers.TrafficPort) bool { return !tp.Port.Known() }):
+	case checked || len(unchecked) > 1 || unknown:
 		fix = &Fix{Description: "a target group per instance port", Snippet: classicSplitSnippet(be)}
 		msg += " A classic ELB has one health check for all its listeners: check an endpoint that fails when any of these servers is down, or move the listeners to an ALB or NLB with a target group per port, each checked on its traffic port."
 	default:

@@ -57,8 +57,12 @@ func (b *builder) trafficPorts() {
 }
 
 // classicPorts reads an aws_elb's listeners: each sends requests to its instance_port.
+// Listeners written as a dynamic block go to ports not known here.
 func classicPorts(n *node) []parsers.TrafficPort {
 	var out []parsers.TrafficPort
+	if n.dynamic["listener"] {
+		out = append(out, parsers.TrafficPort{Port: parsers.Setting[int]{Unknown: true}, From: "dynamic listener"})
+	}
 	for _, l := range n.blocks["listener"] {
 		port := l.intSetting("instance_port", 0, "")
 		from := "listener"

@@ -155,3 +155,42 @@ resource "aws_autoscaling_group" "web" {
   health_check_type = "ELB"
   target_group_arns = [aws_lb_target_group.asg.arn]
 }
+
+variable "extra_listeners" {
+  type    = list(object({ lb_port = number, instance_port = number }))
+  default = []
+}
+
+# A static listener to 8080 and listeners the run cannot see: 8080 is not checked, but
+# pointing the check at it could leave the others unchecked, so the fix is a snippet.
+resource "aws_elb" "mixed" {
+  name                        = "mixed"
+  availability_zones          = ["eu-west-1a"]
+  connection_draining         = true
+  connection_draining_timeout = 60
+
+  listener {
+    lb_port           = 80
+    lb_protocol       = "tcp"
+    instance_port     = 8080
+    instance_protocol = "tcp"
+  }
+
+  dynamic "listener" {
+    for_each = var.extra_listeners
+    content {
+      lb_port           = listener.value.lb_port
+      lb_protocol       = "tcp"
+      instance_port     = listener.value.instance_port
+      instance_protocol = "tcp"
+    }
+  }
+
+  health_check {
+    target              = "TCP:443" # want "health-check-wrong-port"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+  }
+}
