@@ -24,7 +24,8 @@ classic ELB whose ` + "`health_check { target = \"TCP:443\" }`" + ` while its li
 instance ports 8443 and 8000. The check then proves that something answers on the
 checked port, not that the server taking the requests does: when that server crashes,
 hangs or loses its certificate while the checked port still answers, the target stays
-healthy, keeps its share of requests, and those get 502 or 503.
+healthy, keeps its share of requests, and those get 502 or 503 (over a TCP or TLS listener,
+their connections are refused or hang).
 
 The same happens when one health check stands for several backend ports: a classic ELB
 has one ` + "`health_check`" + ` for all its listeners, so with listeners to instance ports 80 and 8443 and
@@ -46,6 +47,8 @@ Not reported:
 - ingress-nginx's health endpoint (port 10254, on a target group named for nginx or an
   ingress): the controller serves it in the same process as the traffic.
 - UDP target groups, whose health check has to use another protocol.
+- A target group a Kubernetes TargetGroupBinding fills: the controller registers the
+  Service's node or pod port, not the one Terraform shows.
 - TCP or TLS traffic checked over HTTP on a port that takes no traffic (Patroni's
   ` + "`/primary`" + ` on 8008 for PostgreSQL on 5432, a message broker's management API): an
   application-level check the traffic port cannot answer, on purpose.
@@ -66,14 +69,15 @@ the fix is a snippet.
 
 ## Sources
 
-- Target group health check port, default traffic-port ("the port on which each target
-  receives traffic from the load balancer"): https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
-  https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown
-- Targets registered with their own port override the target group's:
-  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html
-- Classic ELB: one health check target ("TCP:5000", "HTTP:80/weather/us/wa/seattle") for the
-  load balancer: https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html
-- ingress-nginx serves /healthz on port 10254: https://kubernetes.github.io/ingress-nginx/user-guide/cli-arguments/
+- Target group HealthCheckPort: "the default is traffic-port, which is the port on which
+  each target receives traffic from the load balancer":
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html;
+  Terraform's health_check.port: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown
+- A target registered with its own port gets traffic there instead of the target group's
+  port: https://docs.aws.amazon.com/cli/latest/reference/elbv2/register-targets.html
+- Classic ELB: one health check Target per load balancer ("TCP:5000",
+  "HTTP:80/weather/us/wa/seattle"): https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_HealthCheck.html
+- ingress-nginx serves /healthz on port 10254 (--healthz-port): https://kubernetes.github.io/ingress-nginx/user-guide/cli-arguments/
 `,
 	Run: runHealthCheckWrongPort,
 }
