@@ -179,14 +179,15 @@ func taskOmitsPort(be *parsers.Backend, workload string, port int) bool {
 }
 
 // describeTraffic says where requests go in a message about a finding on line own.
-func describeTraffic(be *parsers.Backend, tp parsers.TrafficPort, own string) string {
+// port is the health check's.
+func describeTraffic(be *parsers.Backend, tp parsers.TrafficPort, port int, own string) string {
 	switch {
 	case be.Kind == parsers.BackendCLB:
 		return tp.From + " sends traffic to " + tfDescribe("instance_port", tp.Port, own)
 	case tp.From == "":
 		return "its targets take traffic on " + tfDescribe("port", tp.Port, own)
 	case tp.Workload != "":
-		return tp.From + " registers its tasks on " + tfDescribe("container_port", tp.Port, own)
+		return tp.From + " registers its tasks on " + tfDescribe("container_port", tp.Port, own) + ", and no container it sends traffic to declares port " + strconv.Itoa(port)
 	case tp.GroupPort:
 		return tp.From + " registers targets on the target group's " + tfDescribe("port", tp.Port, own)
 	}
@@ -198,7 +199,7 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 	own := p.ownLine(hc.Port.Pos)
 	var where, nums []string
 	for _, tp := range unchecked {
-		where = append(where, describeTraffic(be, tp, own))
+		where = append(where, describeTraffic(be, tp, port, own))
 		nums = append(nums, strconv.Itoa(tp.Port.Value))
 	}
 	targets, target := "targets", "a target"
