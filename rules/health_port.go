@@ -44,8 +44,11 @@ Not reported:
 - An ECS service whose container definitions cannot be read, and ip targets registered
   outside the run (an ECS service or a Kubernetes controller elsewhere): their traffic port
   is their own and not known here.
-- ingress-nginx's health endpoint (port 10254, on a target group named for nginx or an
-  ingress): the controller serves it in the same process as the traffic.
+- A Kubernetes node's own health endpoint: kube-proxy's on 10256 (under
+  ` + "`externalTrafficPolicy: Cluster`" + ` any node forwards a NodePort's traffic to a ready pod, so
+  the node's proxy is what has to be up), and, on a target group named for nginx or an
+  ingress, ingress-nginx's ` + "`/healthz`" + ` (on 10254 or the NodePort exposing it): the
+  controller answers it in the process that serves the traffic.
 - UDP target groups, whose health check has to use another protocol.
 - A target group a Kubernetes TargetGroupBinding fills: the controller registers the
   Service's node or pod port, not the one Terraform shows.
@@ -82,8 +85,12 @@ the fix is a snippet.
 	Run: runHealthCheckWrongPort,
 }
 
-// ingressNginxHealthPort is where the ingress-nginx controller answers /healthz.
-const ingressNginxHealthPort = 10254
+// Well-known health ports of Kubernetes nodes: the ingress-nginx controller answers
+// /healthz on 10254, kube-proxy on 10256.
+const (
+	ingressNginxHealthPort = 10254
+	kubeProxyHealthPort    = 10256
+)
 
 func runHealthCheckWrongPort(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
@@ -95,7 +102,7 @@ func runHealthCheckWrongPort(p *Pass) {
 		if err != nil {
 			continue // "traffic-port", or not a number
 		}
-		if port == ingressNginxHealthPort && ingressNamed(be) {
+		if kubernetesNodeHealth(be, port) {
 			continue
 		}
 		unchecked, checked := uncheckedPorts(be, port, strings.ToUpper(hc.Protocol.Value))
@@ -117,6 +124,24 @@ func linkedOutsideTerraform(be *parsers.Backend) bool {
 		if w.Format != parsers.FormatTerraform {
 			return true
 		}
+	}
+	return false
+}
+
+// kubernetesNodeHealth reports whether a health check asks a Kubernetes node's own
+// health endpoint, by design: kube-proxy's /healthz on 10256 (under externalTrafficPolicy
+// Cluster a node forwards NodePort traffic to any ready pod, so the node's proxy is what
+// must be up), or, on a target group named for an ingress controller, ingress-nginx's
+// /healthz (on 10254, or the NodePort it is exposed on), answered by the process that
+// serves the traffic.
+func kubernetesNodeHealth(be *parsers.Backend, port int) bool {
+	hc := be.Health
+	healthz := hc.Path.Known() && hc.Path.Value == "/healthz"
+	switch {
+	case port == kubeProxyHealthPort:
+		return true
+	case ingressNamed(be):
+		return port == ingressNginxHealthPort || healthz
 	}
 	return false
 }

@@ -216,3 +216,29 @@ resource "aws_elb" "postgres" {
     unhealthy_threshold = 2
   }
 }
+
+# ingress-nginx on its NodePorts: traffic on 30080, /healthz on the NodePort exposing
+# the controller's 10254.
+resource "aws_lb_target_group" "ingress_nodeport" {
+  name     = "k8s-ingress-http"
+  port     = 30080
+  protocol = "HTTP"
+
+  health_check {
+    path = "/healthz"
+    port = 30254
+  }
+}
+
+# Kubernetes nodes checked on kube-proxy's health endpoint.
+resource "aws_lb_target_group" "nodes" {
+  name     = "nodes"
+  port     = 31080
+  protocol = "HTTP"
+
+  health_check {
+    protocol = "HTTP"
+    path     = "/healthz"
+    port     = 10256
+  }
+}
