@@ -263,7 +263,13 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 		fix = classicPortFix(p, be, unchecked[0])
 		msg += " Point target at port " + nums[0] + "."
 	}
-	return Finding{Pos: hc.Port.Pos, Message: msg, Fix: fix}
+	var rel []Related
+	for _, tp := range unchecked {
+		if tp.Port.Explicit() {
+			rel = append(rel, Related{Pos: tp.Port.Pos, Message: "traffic to port " + strconv.Itoa(tp.Port.Value) + ", never health-checked: " + tp.Port.Text})
+		}
+	}
+	return Finding{Pos: hc.Port.Pos, Message: msg, Related: rel, Fix: fix}
 }
 
 // classicSplitSnippet sketches a target group per instance port of a classic ELB, each
