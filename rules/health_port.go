@@ -44,11 +44,11 @@ Not reported:
 - An ECS service whose container definitions cannot be read, and ip targets registered
   outside the run (an ECS service or a Kubernetes controller elsewhere): their traffic port
   is their own and not known here.
-- A Kubernetes node's own health endpoint: kube-proxy's on 10256 (under
-  ` + "`externalTrafficPolicy: Cluster`" + ` any node forwards a NodePort's traffic to a ready pod, so
-  the node's proxy is what has to be up), and, on a target group named for nginx or an
-  ingress, ingress-nginx's ` + "`/healthz`" + ` (on 10254 or the NodePort exposing it): the
-  controller answers it in the process that serves the traffic.
+- An edge proxy's own health endpoint, answered by the process that serves the traffic:
+  kube-proxy's on 10256 (under ` + "`externalTrafficPolicy: Cluster`" + ` any node forwards a NodePort's
+  traffic to a ready pod, so the node's proxy is what has to be up); on a target group
+  whose name says which proxy it serves, ingress-nginx's ` + "`/healthz`" + ` (on 10254 or the
+  NodePort exposing it), Traefik's ` + "`/ping`" + `, Envoy's admin ` + "`/ready`" + `.
 - UDP target groups, whose health check has to use another protocol.
 - A target group a Kubernetes TargetGroupBinding fills: the controller registers the
   Service's node or pod port, not the one Terraform shows.
@@ -102,7 +102,7 @@ func runHealthCheckWrongPort(p *Pass) {
 		if err != nil {
 			continue // "traffic-port", or not a number
 		}
-		if kubernetesNodeHealth(be, port) {
+		if proxyOwnHealth(be, port) {
 			continue
 		}
 		unchecked, checked := uncheckedPorts(be, port, strings.ToUpper(hc.Protocol.Value))
@@ -128,28 +128,31 @@ func linkedOutsideTerraform(be *parsers.Backend) bool {
 	return false
 }
 
-// kubernetesNodeHealth reports whether a health check asks a Kubernetes node's own
-// health endpoint, by design: kube-proxy's /healthz on 10256 (under externalTrafficPolicy
+// proxyOwnHealth reports whether a health check asks an edge proxy's own health endpoint
+// on a port of its own, by design: the proxy answers it in the process that serves the
+// traffic. kube-proxy's /healthz on 10256 on any group (under externalTrafficPolicy
 // Cluster a node forwards NodePort traffic to any ready pod, so the node's proxy is what
-// must be up), or, on a target group named for an ingress controller, ingress-nginx's
-// /healthz (on 10254, or the NodePort it is exposed on), answered by the process that
-// serves the traffic.
-func kubernetesNodeHealth(be *parsers.Backend, port int) bool {
-	hc := be.Health
-	healthz := hc.Path.Known() && hc.Path.Value == "/healthz"
-	switch {
-	case port == kubeProxyHealthPort:
+// must be up); on a group whose name says which proxy it serves, ingress-nginx's /healthz
+// (on 10254 or the NodePort exposing it), Traefik's /ping, Envoy's admin /ready.
+func proxyOwnHealth(be *parsers.Backend, port int) bool {
+	if port == kubeProxyHealthPort {
 		return true
-	case ingressNamed(be):
-		return port == ingressNginxHealthPort || healthz
+	}
+	hc := be.Health
+	path := ""
+	if hc.Path.Known() {
+		path = hc.Path.Value
+	}
+	name := strings.ToLower(be.Name + " " + be.CloudName)
+	switch {
+	case strings.Contains(name, "nginx") || strings.Contains(name, "ingress"):
+		return port == ingressNginxHealthPort || path == "/healthz"
+	case strings.Contains(name, "traefik"):
+		return path == "/ping"
+	case strings.Contains(name, "envoy"):
+		return path == "/ready"
 	}
 	return false
-}
-
-// ingressNamed reports whether a backend's name says it serves an ingress controller.
-func ingressNamed(be *parsers.Backend) bool {
-	name := strings.ToLower(be.Name + " " + be.CloudName)
-	return strings.Contains(name, "nginx") || strings.Contains(name, "ingress")
 }
 
 // uncheckedPorts returns the traffic ports (one per port number, first seen) that a

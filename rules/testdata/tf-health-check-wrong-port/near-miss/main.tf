@@ -242,3 +242,16 @@ resource "aws_lb_target_group" "nodes" {
     port     = 10256
   }
 }
+
+# Traefik answers /ping on its own entrypoint, in the process that serves 443.
+resource "aws_lb_target_group" "traefik" {
+  name     = "traefik-https"
+  port     = 443
+  protocol = "HTTPS"
+
+  health_check {
+    protocol = "HTTP"
+    path     = "/ping"
+    port     = 8082
+  }
+}

@@ -194,3 +194,15 @@ resource "aws_elb" "mixed" {
     unhealthy_threshold = 2
   }
 }
+
+# Named for Traefik, but not its ping endpoint: nothing says 9000 shares its fate.
+resource "aws_lb_target_group" "traefik_app" {
+  name     = "traefik-app"
+  port     = 80
+  protocol = "HTTP"
+
+  health_check {
+    path = "/status"
+    port = 9000 # want "health-check-wrong-port"
+  }
+}
