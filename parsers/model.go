@@ -305,6 +305,12 @@ type Backend struct {
 
 	DeregistrationDelay Duration
 	LBPolicy            Setting[string]
+	// TrafficPorts are the ports the load balancer sends requests to on its targets, as
+	// the config says: a classic ELB listener's instance_port, the port a target group
+	// attachment, an ECS service (container_port) or an autoscaling group registers
+	// targets with, or the target group's own port for instance targets registered out
+	// of sight. Empty when the config does not say (ip targets registered elsewhere).
+	TrafficPorts []TrafficPort
 	// Zone is set on an nginx upstream{} with a zone directive (shared memory, which
 	// server ... resolve needs).
 	Zone bool
@@ -315,6 +321,22 @@ type Backend struct {
 	// Hops are the proxies that serve this backend (an nginx running in its workloads'
 	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
 	Hops []*Hop
+}
+
+// TrafficPort is one port a load balancer sends requests to on a backend's targets.
+type TrafficPort struct {
+	Port Setting[int]
+	// Protocol is what the load balancer speaks to the port (HTTP, HTTPS, TCP, TLS,
+	// UDP, SSL), upper case; empty when not known.
+	Protocol string
+	// From names what decides the port: "listener lb_port 443", a target group
+	// attachment's or an ECS service's address; empty for the target group's own port.
+	From string
+	// Workload is the name of the ECS service whose tasks are registered on the port.
+	Workload string
+	// GroupPort: the port is the target group's own, which targets registered without
+	// one get.
+	GroupPort bool
 }
 
 // Target is one upstream server.

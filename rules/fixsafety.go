@@ -264,6 +264,9 @@ var settingFields = map[string][]string{
 	"timeout":                            {"Health"},
 	"healthy_threshold":                  {"Health"},
 	"unhealthy_threshold":                {"Health"},
+	// A health check's port (target group) and target (classic ELB): only health-check-wrong-port writes them.
+	"port":   {"Health"},
+	"target": {"Health"},
 	// Kubernetes
 	"replicas":                      {"Replicas"},
 	"minReplicas":                   {"MinReplicas"},

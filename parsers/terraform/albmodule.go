@@ -67,6 +67,10 @@ func (b *builder) albModule(c *call) {
 			if it.node.attr("health_check") == nil || it.node.child("health_check") != nil {
 				be.Health = targetGroupHealth(it.node, it.node.child("health_check"))
 			}
+			// v8 calls the port backend_port; v9 defaults it to the module's
+			// default_port, which is not read: an entry without one has no known port.
+			it.node.alias("backend_port", "port")
+			b.noteTargetGroup(be, it.node, "port")
 			b.addBackend(name, be)
 		}
 	}

@@ -18,6 +18,7 @@ type builder struct {
 	backends  map[string]*parsers.Backend
 	listeners map[string]*parsers.Hop // listener address → its load balancer
 	workloads map[string]*parsers.Workload
+	tgPorts   map[*parsers.Backend]*tgPorts
 }
 
 func (mod *module) build() {
@@ -27,6 +28,7 @@ func (mod *module) build() {
 		backends:  map[string]*parsers.Backend{},
 		listeners: map[string]*parsers.Hop{},
 		workloads: map[string]*parsers.Workload{},
+		tgPorts:   map[*parsers.Backend]*tgPorts{},
 	}
 	// Order matters only for references: load balancers and target groups first, then
 	// what points at them.
@@ -76,6 +78,7 @@ func (mod *module) build() {
 			b.cloudflare(r)
 		}
 	})
+	b.trafficPorts()
 	b.keepAlive()
 }
 
@@ -154,6 +157,7 @@ func (b *builder) classic(r *resource) {
 	if hc := n.child("health_check"); hc != nil && !n.dynamic["health_check"] {
 		be.Health = classicHealth(hc)
 	}
+	be.TrafficPorts = classicPorts(n)
 	b.addBackend(r.addr, be)
 	route := &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: n.pos, Block: n.rng, ReadTimeout: h.ClientIdleTimeout, Backend: be}
 	h.Routes = append(h.Routes, route)
@@ -190,6 +194,7 @@ func (b *builder) targetGroup(r *resource) {
 	if !n.dynamic["health_check"] {
 		be.Health = targetGroupHealth(n, n.child("health_check"))
 	}
+	b.noteTargetGroup(be, n, "port")
 	b.addBackend(r.addr, be)
 }
 
@@ -393,6 +398,7 @@ func (b *builder) attachment(r *resource) {
 		t.Address = net.JoinHostPort(t.Host, t.Port)
 	}
 	be.Targets = append(be.Targets, t)
+	b.register(be, port, r.addr, "")
 }
 
 func (b *builder) link(be *parsers.Backend, w *parsers.Workload) {
@@ -464,6 +470,8 @@ func (b *builder) ecsService(r *resource) {
 		for _, ref := range refs {
 			if be := b.backends[ref]; be != nil {
 				b.link(be, w)
+				// ECS registers each task on its container's port.
+				b.register(be, lb.intSetting("container_port", 0, ""), r.addr, r.addr)
 			}
 		}
 	}
@@ -486,6 +494,8 @@ func (b *builder) asg(r *resource) {
 	for _, ref := range refs {
 		if be := b.backends[ref]; be != nil {
 			b.link(be, w)
+			// An autoscaling group registers its instances on the target group's port.
+			b.register(be, parsers.Setting[int]{}, r.addr, "")
 		}
 	}
 }
@@ -503,6 +513,7 @@ func (b *builder) asgAttachment(r *resource) {
 			if be := b.backends[ref]; be != nil {
 				for _, w := range ws {
 					b.link(be, w)
+					b.register(be, parsers.Setting[int]{}, w.Name, "")
 				}
 			}
 		}
