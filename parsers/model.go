@@ -403,6 +403,9 @@ type Workload struct {
 	Pos       Pos
 	Block     Pos
 	Labels    map[string]string
+	// HostNetwork: the pods use the node's network namespace (hostNetwork: true), so a
+	// containerPort is a port of the node.
+	HostNetwork bool
 
 	Replicas Setting[int]
 	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with
