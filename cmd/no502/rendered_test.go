@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -108,6 +109,11 @@ func TestHelmTemplateOnStdin(t *testing.T) {
 	sarif, _, _ := runIn(t, dir, string(src), "lint", "--format", "sarif", "--stdin-filename", "rendered.yaml", "-")
 	if !strings.Contains(sarif, `"renderedFrom": "mychart/templates/deployment.yaml"`) {
 		t.Errorf("SARIF output does not name the template:\n%s", sarif)
+	}
+
+	// A render that failed leaves an empty stream: the run passes, and says so.
+	if _, errOut, code := runIn(t, dir, "", "lint", "--stdin-filename", "rendered.yaml", "-"); code != 0 || !strings.Contains(errOut, "warning: nothing linted: standard input (rendered.yaml) is empty") {
+		t.Errorf("empty stdin: exit %d, stderr %q; want 0 and the warning", code, errOut)
 	}
 
 	// Standard input cannot be written back: --fix and --diff refuse it (exit 2).
@@ -286,4 +292,68 @@ func equalTrees(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// The pre-commit recipe of docs/helm-kustomize.md, run as written with the real
+// pre-commit and kubectl: the overlay's findings fail the hook; fixed in the base, it
+// passes.
+func TestPreCommitKustomizeRecipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the pre-commit integration test")
+	}
+	needTool(t, "git")
+	needTool(t, "pre-commit")
+	needTool(t, "kubectl")
+	needTool(t, "bash")
+	src, err := os.ReadFile("../../docs/helm-kustomize.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ""
+	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(src), -1) {
+		if strings.Contains(m[1], "- id: no502-kustomize\n") {
+			cfg = m[1]
+		}
+	}
+	if cfg == "" {
+		t.Fatal("docs/helm-kustomize.md has no pre-commit example for no502-kustomize")
+	}
+	root, _ := filepath.Abs("../..")
+	bin := t.TempDir()
+	mustRun(t, root, "go", "build", "-o", filepath.Join(bin, "no502"), "./cmd/no502")
+	env := []string{
+		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PRE_COMMIT_HOME=" + t.TempDir(),
+		"PRE_COMMIT_COLOR=never",
+		"KUBECONFIG=/dev/null",
+	}
+
+	proj := t.TempDir()
+	copyTree(t, "testdata/rendered/kustomize/base", filepath.Join(proj, "deploy", "base"))
+	overlay := filepath.Join(proj, "deploy", "overlays", "prod")
+	copyTree(t, "testdata/rendered/kustomize/overlay", overlay)
+	k := filepath.Join(overlay, "kustomization.yaml")
+	ks, _ := os.ReadFile(k)
+	os.WriteFile(k, []byte(strings.Replace(string(ks), "- ../base", "- ../../base", 1)), 0o644)
+	kubectlKustomize(t, overlay) // adapts the overlay to an old kubectl's Kustomize
+	os.WriteFile(filepath.Join(proj, ".pre-commit-config.yaml"), []byte(cfg), 0o644)
+	gitInit(t, proj)
+
+	out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files")
+	if code != 1 || !strings.Contains(out, "deploy/overlays/prod/rendered.yaml:") || !strings.Contains(out, "single-replica") {
+		t.Fatalf("pre-commit exit %d, want 1 with the overlay's single-replica finding:\n%s", code, out)
+	}
+	// Two replicas and a disruption budget in the base; the preStop finding is info,
+	// below the default --fail-on.
+	dep := filepath.Join(proj, "deploy", "base", "deployment.yaml")
+	ds, _ := os.ReadFile(dep)
+	os.WriteFile(dep, []byte(strings.Replace(string(ds), "replicas: 1", "replicas: 2", 1)), 0o644)
+	os.WriteFile(filepath.Join(proj, "deploy", "base", "pdb.yaml"), []byte("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: web\n"), 0o644)
+	bk := filepath.Join(proj, "deploy", "base", "kustomization.yaml")
+	bs, _ := os.ReadFile(bk)
+	os.WriteFile(bk, []byte(string(bs)+"- pdb.yaml\n"), 0o644)
+	mustRun(t, proj, "git", "add", "-A")
+	if out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files"); code != 0 || !strings.Contains(out, "Passed") {
+		t.Fatalf("fixed base: pre-commit exit %d, want 0:\n%s", code, out)
+	}
 }
