@@ -113,11 +113,17 @@ func attributeRendered(m *parsers.Model, findings []Finding) {
 				f.Related[j].RenderedFrom = r.From
 			}
 		}
-		if f.Fix == nil || f.Fix.SnippetOnly() {
-			continue
-		}
-		if r, ok := ix.fixTarget(f); ok {
-			f.Fix.guess(renderedWhy(r))
+		switch {
+		case f.Fix == nil:
+		case f.Fix.SnippetOnly():
+			// Already a snippet (a guessed probe path): still say where it goes.
+			if f.RenderedFrom != "" {
+				f.Fix.Description += " (rendered: make this change in " + f.RenderedFrom + ")"
+			}
+		default:
+			if r, ok := ix.fixTarget(f); ok {
+				f.Fix.guess(renderedWhy(r))
+			}
 		}
 	}
 }
