@@ -26,25 +26,26 @@ const originAnnotation = "config.kubernetes.io/origin"
 // names one. first is the document's first line (after its "---"), last its last.
 func renderedDoc(s *source, root *yaml.Node, first, last int) (parsers.Rendered, bool) {
 	r := parsers.Rendered{Line: first, EndLine: last}
+	// helm template puts the comment between the marker and the object; a comment
+	// further down is the template's own.
+	for l := first; l < root.Line && r.From == ""; l++ {
+		if from, ok := strings.CutPrefix(strings.TrimRight(s.line(l), " \r"), helmSourcePrefix); ok && strings.TrimSpace(from) != "" {
+			r.From, r.By = strings.TrimSpace(from), "helm"
+		}
+	}
+	if r.From == "" {
+		if r.From = kustomizeOrigin(str(root, "metadata", "annotations", originAnnotation)); r.From == "" {
+			return r, false
+		}
+		r.By = "kustomize"
+	}
 	if !strings.HasSuffix(str(root, "kind"), "List") {
 		r.Kind, r.Name, r.Namespace = str(root, "kind"), str(root, "metadata", "name"), str(root, "metadata", "namespace")
 		if r.Namespace == "" {
 			r.Namespace = "default"
 		}
 	}
-	// helm template puts the comment between the marker and the object; a comment
-	// further down is the template's own.
-	for l := first; l < root.Line; l++ {
-		if from, ok := strings.CutPrefix(strings.TrimRight(s.line(l), " \r"), helmSourcePrefix); ok && strings.TrimSpace(from) != "" {
-			r.From, r.By = strings.TrimSpace(from), "helm"
-			return r, true
-		}
-	}
-	if from := kustomizeOrigin(str(root, "metadata", "annotations", originAnnotation)); from != "" {
-		r.From, r.By = from, "kustomize"
-		return r, true
-	}
-	return r, false
+	return r, true
 }
 
 // kustomizeOrigin reads the file an origin annotation names: its path (relative to the
