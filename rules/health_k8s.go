@@ -450,5 +450,5 @@ func edgeRolloutHarm(w *parsers.Workload) string {
 	if w.Kind == parsers.DaemonSet {
 		return "the update moves on to the next node before this one listens, and several nodes can refuse connections at once"
 	}
-	return "the update stops old pods before the new ones listen, and until they do neither the old pods' nodes nor the new ones' answer"
+	return "the update stops old pods before the new ones listen, and until they do the nodes of both refuse connections"
 }

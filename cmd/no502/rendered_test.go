@@ -302,6 +302,7 @@ func TestPreCommitKustomizeRecipe(t *testing.T) {
 		t.Skip("-short: skipping the pre-commit integration test")
 	}
 	needTool(t, "git")
+	needTool(t, "go")
 	needTool(t, "pre-commit")
 	needTool(t, "kubectl")
 	needTool(t, "bash")
