@@ -495,8 +495,11 @@ func edgeContainers(w *parsers.Workload) []*parsers.Container {
 	}
 	var out []*parsers.Container
 	for _, c := range w.Containers {
-		for _, p := range c.Ports {
-			if edgePort(w, p) {
+		for i, p := range c.Ports {
+			// An admission webhook or metrics endpoint on 443 of the host network (a
+			// webhook server run with hostNetwork for a custom CNI) is called by the API
+			// server or Prometheus, not by users.
+			if edgePort(w, p) && !isMetricsPort(c, parsers.ServicePort{}, &c.Ports[i]) {
 				out = append(out, c)
 				break
 			}
