@@ -202,6 +202,37 @@ func TestKustomizeBuildOnStdin(t *testing.T) {
 	}
 }
 
+// The overlay as kubectl 1.32 (Kustomize v5.5) renders it, with origin annotations,
+// checked in: CI's kubectl (Debian's 1.20) renders no annotations, and the attribution
+// must be tested there too.
+func TestKustomizeOriginsCheckedIn(t *testing.T) {
+	src, err := os.ReadFile("testdata/rendered/kustomize-build.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runIn(t, t.TempDir(), string(src), "lint", "--format", "json", "--stdin-filename", "prod.yaml", "-")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	rep := decodeRendered(t, out)
+	if len(rep.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, f := range rep.Findings {
+		if f.RenderedFrom != "../base/deployment.yaml" {
+			t.Errorf("%s rendered from %q, want ../base/deployment.yaml", f.Rule, f.RenderedFrom)
+		}
+		for _, rel := range f.Related {
+			if rel.File == "prod.yaml" && rel.RenderedFrom != "../base/service.yaml" {
+				t.Errorf("%s: related line %d rendered from %q, want ../base/service.yaml", f.Rule, rel.Line, rel.RenderedFrom)
+			}
+		}
+		if f.Fix != nil && (f.Fix.Safety != "snippet" || !strings.Contains(f.Fix.Description, "rendered by kustomize from ../base/deployment.yaml")) {
+			t.Errorf("%s: fix %+v, want a snippet naming ../base/deployment.yaml", f.Rule, f.Fix)
+		}
+	}
+}
+
 // kubectlKustomize renders dir with `kubectl kustomize`. origins is false when this
 // kubectl's Kustomize does not know buildMetadata and the overlay was rendered without it.
 func kubectlKustomize(t *testing.T, dir string) (out string, origins bool) {
