@@ -7,6 +7,7 @@
 package lint
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -216,6 +217,9 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	out.Unbudgeted = rules.Unbudgeted(res.Model, r.cfg, named)
 	if out.Files == 0 && len(out.Errors) == 0 {
 		out.NothingLinted = nothingLinted(r.paths, r.opts.Cwd)
+		if r.opts.Load.Stdin != nil && len(r.paths) == 0 {
+			out.NothingLinted = stdinNothingLinted(r.opts.Load.Stdin, r.opts.Load.StdinName)
+		}
 	}
 	base, basePath := r.opts.Baseline, r.opts.BaselinePath
 	if r.opts.WriteBaseline != "" {
@@ -260,6 +264,16 @@ func newResult(res *load.Result, findings []rules.Finding) *Result {
 	sortDiags(r.Errors)
 	sortDiags(r.Notes)
 	return r
+}
+
+// stdinNothingLinted explains a run of standard input alone that linted nothing. An empty
+// stream is worth saying: `helm template ... | no502 lint -` reads one when the render
+// failed, and the run passes.
+func stdinNothingLinted(src []byte, name string) string {
+	if len(bytes.TrimSpace(src)) == 0 {
+		return "nothing linted: standard input (" + name + ") is empty"
+	}
+	return "nothing linted: standard input (" + name + ") is not a config no502 reads (nginx, Caddy, Terraform or Kubernetes)"
 }
 
 // nothingLinted explains a run that linted no file.

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -43,6 +44,37 @@ type File struct {
 	// none (yaml.v3 keeps comment text without positions; k8s.CommentStart and
 	// k8s.CommentIn find them).
 	Comments []Pos
+	// Rendered lists the documents of a Kubernetes file that a tool generated from a file
+	// the user edits (helm template, kustomize build), in file order; nil for a file
+	// written by hand. Set by the Kubernetes parser.
+	Rendered []Rendered
+}
+
+// Rendered is a document a tool generated from a source the user edits: a Helm template,
+// named by the "# Source: chart/templates/x.yaml" comment helm template writes above
+// each document, or a Kustomize resource, named by the config.kubernetes.io/origin
+// annotation kustomize adds with buildMetadata: [originAnnotations]. A finding in it names
+// that source (the rendered text is regenerated on the next render: an edit of it is
+// lost), and lint --fix writes no fix into it.
+type Rendered struct {
+	Line, EndLine int    // the document's first and last line (1-based, inclusive)
+	From          string // the source as the tool names it: "mychart/templates/deployment.yaml"
+	By            string // "helm" or "kustomize"
+	// The object the document holds (empty for a List), so that a fix's patch, which
+	// names its object, can be traced to the document.
+	Kind, Namespace, Name string
+}
+
+// RenderedAt returns the rendered document holding line, if any.
+func (f *File) RenderedAt(line int) (Rendered, bool) {
+	if f == nil {
+		return Rendered{}, false
+	}
+	i := sort.Search(len(f.Rendered), func(i int) bool { return f.Rendered[i].EndLine >= line })
+	if i < len(f.Rendered) && f.Rendered[i].Line <= line {
+		return f.Rendered[i], true
+	}
+	return Rendered{}, false
 }
 
 // SuppressMarker opens a suppression comment (no502:ignore, no502:ignore-file).
@@ -393,6 +425,9 @@ type Workload struct {
 	Pos       Pos
 	Block     Pos
 	Labels    map[string]string
+	// HostNetwork: the pods use the node's network namespace (hostNetwork: true), so a
+	// containerPort is a port of the node.
+	HostNetwork bool
 
 	Replicas Setting[int]
 	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with

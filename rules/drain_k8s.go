@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -47,6 +49,12 @@ those with connection refused or reset: the proxy returns 502.
 A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook running ` + "`sleep N`" + `) keeps the pod
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
 call) are not judged.
+
+An ingress controller bound to port 80 or 443 of its node (hostPort, hostNetwork) with no
+Service in front is not reported: nothing removes it from rotation while it sleeps (the load
+balancer in front only notices when it stops answering), so a preStop sleep would only delay
+the same gap. Its grace period and readiness probe are checked (grace-period-too-short,
+readiness-probe-missing).
 
 **Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic (a Service
 of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller, a target group
@@ -146,12 +154,24 @@ prestop-missing fix raises the grace period too.
 
 **Fix:** raise terminationGracePeriodSeconds above preStop + graceful timeout (no502 suggests
 10s of margin and at least 30s).
+
+An ingress controller that is the cluster's edge (a DaemonSet or Deployment binding port 80
+or 443 of its node: hostPort, or hostNetwork: true; no Service in front) is checked too: the
+SIGKILL cuts its in-flight requests the same way, and the load balancer in front of the nodes
+returns 502 for them. (prestop-missing does not report it: with no Service there is no
+endpoint removal for a preStop sleep to wait out.)
 ` + k8sDrainSources,
 	Run: runGracePeriodTooShort,
 }
 
 func runGracePeriodTooShort(p *Pass) {
-	for _, w := range servedK8sFact.Of(p) {
+	// An edge proxy on the nodes' ports drops its in-flight requests the same way.
+	edge := edgeK8sFact.Of(p)
+	for _, w := range append(slices.Clip(servedK8sFact.Of(p)), edge...) {
+		cut := "the proxy returns 502 for them"
+		if slices.Contains(edge, w) {
+			cut = "the load balancer in front of the nodes returns 502 for them (clients reaching " + edgeNodePorts(w) + " directly see the connection reset)"
+		}
 		g := w.TerminationGrace
 		if !g.Known() {
 			continue
@@ -179,7 +199,7 @@ func runGracePeriodTooShort(p *Pass) {
 			// nothing to compare, except an explicit 0, which kills the pod without
 			// running them at all.
 			if zero {
-				reportGraceZero(p, w)
+				reportGraceZero(p, w, cut)
 			}
 			continue
 		}
@@ -218,15 +238,15 @@ func runGracePeriodTooShort(p *Pass) {
 		}
 		var msg string
 		if need == 0 {
-			msg = fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d.",
-				describeAt(g, own), workloadName(w), int(want/time.Second))
+			msg = fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without letting the app finish in-flight requests, and %s. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d.",
+				describeAt(g, own), workloadName(w), cut, int(want/time.Second))
 		} else {
 			cmp := "is not longer than"
 			if hasApp && g.Value < need {
 				cmp = "is shorter than"
 			}
-			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and the proxy returns 502. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
-				describeAt(g, own), workloadName(w), cmp, parts, parsers.Seconds(need), int(want/time.Second))
+			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and %s. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
+				describeAt(g, own), workloadName(w), cmp, parts, strings.TrimSuffix(cut, " for them"), parsers.Seconds(need), int(want/time.Second))
 		}
 		var edits []parsers.Edit
 		if g.Explicit() {
@@ -244,7 +264,7 @@ func runGracePeriodTooShort(p *Pass) {
 // reportGraceZero reports an explicit terminationGracePeriodSeconds: 0 on a workload whose
 // preStop hooks are of unknown length: the kubelet kills the containers at once, so the
 // hook (a drain such as ingress-nginx's /wait-shutdown) never gets to run.
-func reportGraceZero(p *Pass, w *parsers.Workload) {
+func reportGraceZero(p *Pass, w *parsers.Workload, cut string) {
 	g := w.TerminationGrace
 	var related []Related
 	hook := ""
@@ -259,8 +279,8 @@ func reportGraceZero(p *Pass, w *parsers.Workload) {
 	want := 30
 	p.Report(Finding{
 		Pos: g.Pos,
-		Message: fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without running the preStop hook%s or letting the app finish in-flight requests, and the proxy returns 502 for them. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d (more if the hook waits longer).",
-			g.Describe(), workloadName(w), hook, want),
+		Message: fmt.Sprintf("%s of %s kills its pods at once: the kubelet sends SIGKILL without running the preStop hook%s or letting the app finish in-flight requests, and %s. Give the pod time to drain, e.g. terminationGracePeriodSeconds: %d (more if the hook waits longer).",
+			g.Describe(), workloadName(w), hook, cut, want),
 		Related: related,
 		Fix:     k8sFix("give the pod time to drain", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", want)), k8s.ReplaceScalar(g.Pos, fmt.Sprint(want))...),
 	})

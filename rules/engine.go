@@ -67,6 +67,9 @@ type Rule struct {
 type Related struct {
 	Pos     parsers.Pos
 	Message string
+	// RenderedFrom names the Helm template or Kustomize resource the document at Pos was
+	// rendered from, when it was (see parsers.Rendered); set by Run.
+	RenderedFrom string
 }
 
 // Finding is one reported problem.
@@ -77,6 +80,11 @@ type Finding struct {
 	Message  string
 	Related  []Related
 	Fix      *Fix
+	// RenderedFrom names the Helm template or Kustomize resource the document at Pos was
+	// rendered from (helm template's "# Source:" comment, kustomize's origin annotation):
+	// Pos stays in the rendered stream the user linted, and this says which file to
+	// change. Set by Run.
+	RenderedFrom string
 }
 
 // Pass is what a rule's Run receives.
@@ -99,7 +107,7 @@ func (p *Pass) Report(f Finding) {
 	if len(f.Related) > 0 {
 		rel := make([]Related, len(f.Related))
 		for i, r := range f.Related {
-			rel[i] = Related{Pos: p.Model.HostPos(r.Pos), Message: r.Message}
+			rel[i] = Related{Pos: p.Model.HostPos(r.Pos), Message: r.Message, RenderedFrom: r.RenderedFrom}
 		}
 		f.Related = rel
 	}
@@ -187,6 +195,7 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	SortFindings(out)
 	out = dedup(out)
 	guardHostPorts(m, out)
+	attributeRendered(m, out)
 	return out
 }
 

@@ -74,6 +74,12 @@ var (
 		Name:    "Kubernetes workloads that serve traffic",
 		Compute: func(p *Pass) []*parsers.Workload { return k8sWorkloads(p.Model) },
 	}
+	// edgeK8sFact: the Kubernetes workloads served only as an edge proxy on the nodes'
+	// ports 80 and 443 (k8sEdgeProxies).
+	edgeK8sFact = &Fact[[]*parsers.Workload]{
+		Name:    "Kubernetes edge proxies on the nodes' ports",
+		Compute: func(p *Pass) []*parsers.Workload { return k8sEdgeProxies(servedK8sFact.Of(p), p.Model) },
+	}
 	// servingFact: the containers of each workload with Services that receive their
 	// traffic (Workload.ServingContainers).
 	servingFact = &Fact[map[*parsers.Workload][]*parsers.Container]{

@@ -39,6 +39,14 @@ it requests before the app listens (connection refused: 502) and keeps sending t
 app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
+
+An ingress controller that is the cluster's edge (a DaemonSet or Deployment binding port 80
+or 443 of its node: hostPort, or hostNetwork: true; no Service in front) is checked too. No
+Service takes it out of rotation, but its readiness paces a rolling update: the update takes
+a new pod that is ready for one that can serve, and moves on (a DaemonSet to the next node,
+a Deployment to the next old pod). Taken for ready before it listens, it leaves nodes that
+refuse connections, and the load balancer in front returns 502. The node exporter on
+hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge proxies.
 ` + k8sHealthSources,
 	Run: runReadinessProbeMissing,
 }
@@ -53,6 +61,19 @@ func runReadinessProbeMissing(p *Pass) {
 				Pos: c.Pos,
 				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (502) and keeps sending them when it hangs (504). Add a readinessProbe on an endpoint that answers only when the app can serve.",
 					containerName(w, c), serviceNames(w)),
+				Fix: readinessFix(w, c),
+			})
+		}
+	}
+	for _, w := range edgeK8sFact.Of(p) {
+		for _, c := range edgeContainers(w) {
+			if c.Readiness != nil {
+				continue
+			}
+			p.Report(Finding{
+				Pos: c.Pos,
+				Message: fmt.Sprintf("%s has no readinessProbe: it takes %s of its node with no Service in front, and a rolling update counts a new pod as available the moment it starts, so %s (502 from the load balancer in front; clients that reach the nodes directly get connection errors). Add a readinessProbe on an endpoint that answers only when the proxy can serve.",
+					containerName(w, c), edgeNodePorts(w), edgeRolloutHarm(w)),
 				Fix: readinessFix(w, c),
 			})
 		}
@@ -130,6 +151,14 @@ not flagged, and so is one on a port no Service targets (an app that opens a por
 own once it is ready): only the port the traffic goes to accepts connections regardless.
 
 **Fix:** an httpGet probe on a readiness endpoint.
+
+An ingress controller that is the cluster's edge (a DaemonSet or Deployment binding port 80
+or 443 of its node: hostPort, or hostNetwork: true; no Service in front) is checked too (a tcpSocket check of its port 80 or 443 cannot fail either). No
+Service takes it out of rotation, but its readiness paces a rolling update: the update takes
+a new pod that is ready for one that can serve, and moves on (a DaemonSet to the next node,
+a Deployment to the next old pod). Taken for ready before it listens, it leaves nodes that
+refuse connections, and the load balancer in front returns 502. The node exporter on
+hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge proxies.
 ` + k8sHealthSources,
 	Run: runReadinessCannotFail,
 }
@@ -173,6 +202,12 @@ func servedPort(w *parsers.Workload, c *parsers.Container, port string) bool {
 			}
 		}
 	}
+	// An edge proxy's port 80 or 443 of the node gets its traffic without a Service.
+	for _, p := range c.Ports {
+		if (p.Name != "" && p.Name == name || strconv.Itoa(p.Port) == num) && edgePort(w, p) && len(edgeContainers(w)) > 0 {
+			return true
+		}
+	}
 	return false
 }
 
@@ -193,6 +228,26 @@ func runReadinessCannotFail(p *Pass) {
 				Pos: r.Pos,
 				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
 					containerName(w, c), why, serviceNames(w)),
+				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields)),
+			})
+		}
+	}
+	for _, w := range edgeK8sFact.Of(p) {
+		for _, c := range edgeContainers(w) {
+			r := c.Readiness
+			why := readinessCannotFailWhy(w, c)
+			if why == "" {
+				continue
+			}
+			port := probePortFor(w, c)
+			if r.Handler == "tcpSocket" {
+				port = r.Port
+			}
+			fields := k8s.Patch{}.Set("readinessProbe", k8s.Patch{}.Set(r.Handler, nil).Set("httpGet", k8s.Patch{}.Set("path", "/healthz").Set("port", port)))
+			p.Report(Finding{
+				Pos: r.Pos,
+				Message: fmt.Sprintf("readinessProbe of %s %s: it takes %s of its node with no Service in front, and a rolling update takes a new pod that cannot answer yet for ready, so %s (502 from the load balancer in front; clients that reach the nodes directly get connection errors). Probe an HTTP endpoint that answers only when the proxy can serve.",
+					containerName(w, c), why, edgeNodePorts(w), edgeRolloutHarm(w)),
 				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields)),
 			})
 		}
@@ -385,4 +440,15 @@ func probeCheck(p *parsers.Probe) string {
 		return "exec " + strings.Join(p.Command, " ")
 	}
 	return p.Handler + " on port " + p.Port
+}
+
+// edgeRolloutHarm says what a rolling update of edge proxy w does when it takes a pod
+// for ready before it answers. A DaemonSet replaces its pod node by node (a hostPort
+// leaves no room for a surge pod beside it), moving on when the new pod is ready; a
+// Deployment stops old pods as new ones become ready.
+func edgeRolloutHarm(w *parsers.Workload) string {
+	if w.Kind == parsers.DaemonSet {
+		return "the update moves on to the next node before this one listens, and several nodes can refuse connections at once"
+	}
+	return "the update stops old pods before the new ones listen, and until they do the nodes of both refuse connections"
 }

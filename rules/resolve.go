@@ -42,6 +42,7 @@ func ResolveEdits(m *parsers.Model, findings []Finding) {
 			}
 		}
 	}
+	guardRenderedEdits(m, findings)
 }
 
 // candidateFiles lists the Kubernetes files that may hold the patched object: the

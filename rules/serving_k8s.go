@@ -21,7 +21,9 @@ import (
 // client), a workload scraped through a metrics-only Service, a DNS, syslog or TCP echo
 // server, and a datastore (redis, postgres, kafka...) that no HTTP proxy forwards to
 // serve no HTTP request: no rule of this package reports on them. Jobs and CronJobs are
-// not read as workloads at all (parsers/k8s).
+// not read as workloads at all (parsers/k8s). An edge proxy bound to port 80 or 443 of
+// its node with no Service in front is served too, but reasons differ: see
+// k8sEdgeProxies.
 func k8sWorkloads(m *parsers.Model) []*parsers.Workload {
 	var proxied map[*parsers.Workload]bool
 	var out []*parsers.Workload
@@ -446,4 +448,105 @@ func probePortFor(w *parsers.Workload, c *parsers.Container) string {
 		}
 	}
 	return "8080"
+}
+
+// Edge proxies on the nodes' ports. An ingress controller run as a DaemonSet or
+// Deployment that binds port 80 or 443 of its node (hostPort, or hostNetwork: true) is
+// the cluster's edge: the load balancer or DNS in front sends requests to the nodes, and
+// no Service is involved. It serves every request of the cluster, so it is served even
+// with no Service and no proxy of the run in front of it.
+
+// edgeHTTPPorts are the node ports an edge proxy takes: HTTP and HTTPS.
+var edgeHTTPPorts = map[int]bool{80: true, 443: true}
+
+// edgeContainers returns the containers of w that bind TCP port 80 or 443 of their
+// node: a hostPort, or a containerPort of a pod on the host network. Only a DaemonSet or
+// Deployment counts: the kinds an edge proxy runs as (a Job binding hostPort 80 is not
+// read as a workload at all; parsers/k8s).
+func edgeContainers(w *parsers.Workload) []*parsers.Container {
+	if w.Format != parsers.FormatK8s || w.Kind != parsers.DaemonSet && w.Kind != parsers.Deployment {
+		return nil
+	}
+	var out []*parsers.Container
+	for _, c := range w.Containers {
+		for i, p := range c.Ports {
+			// An admission webhook or metrics endpoint on 443 of the host network (a
+			// webhook server run with hostNetwork for a custom CNI) is called by the API
+			// server or Prometheus, not by users.
+			if edgePort(w, p) && !isMetricsPort(c, parsers.ServicePort{}, &c.Ports[i]) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// edgePort reports whether container port p of w is port 80 or 443 of the node, over TCP.
+func edgePort(w *parsers.Workload, p parsers.ContainerPort) bool {
+	if p.Protocol != "" && !strings.EqualFold(p.Protocol, "TCP") {
+		return false // QUIC on UDP 443 is not what a TCP load balancer reaches
+	}
+	node := p.HostPort
+	if w.HostNetwork && node == 0 {
+		node = p.Port
+	}
+	return edgeHTTPPorts[node]
+}
+
+// edgeNodePorts describes the node ports w binds, for messages: "hostPort 80 and 443",
+// "port 80 (hostNetwork)".
+func edgeNodePorts(w *parsers.Workload) string {
+	var ports []string
+	seen := map[int]bool{}
+	host := true
+	for _, c := range w.Containers {
+		for _, p := range c.Ports {
+			if !edgePort(w, p) {
+				continue
+			}
+			n := p.HostPort
+			if n == 0 {
+				n, host = p.Port, false
+			}
+			if !seen[n] {
+				seen[n] = true
+				ports = append(ports, strconv.Itoa(n))
+			}
+		}
+	}
+	list := strings.Join(ports, " and ")
+	if host {
+		return "hostPort " + list
+	}
+	return "port " + list + " (hostNetwork)"
+}
+
+// k8sEdgeProxies returns the workloads served only as an edge proxy: they bind port 80
+// or 443 of their nodes (edgeContainers) and are not among k8sWorkloads (no Service or
+// proxy of the run sends them HTTP; a metrics-only Service does not count).
+//
+// Only the rules whose reasoning holds without a Service check them: a grace period
+// that kills in-flight requests, and the readiness probe that paces a rolling update
+// from node to node. The others reason about Service endpoints (a preStop sleep covers
+// the endpoint removal racing SIGTERM; a failing readiness probe takes a pod out of its
+// Service), which an edge proxy on the nodes' ports does not have.
+func k8sEdgeProxies(served []*parsers.Workload, m *parsers.Model) []*parsers.Workload {
+	var in map[*parsers.Workload]bool
+	var out []*parsers.Workload
+	for _, w := range m.Workloads {
+		if len(edgeContainers(w)) == 0 || isDatastore(w) {
+			continue
+		}
+		if in == nil {
+			in = make(map[*parsers.Workload]bool, len(served))
+			for _, s := range served {
+				in[s] = true
+			}
+		}
+		if !in[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -57,7 +57,8 @@ func newLintCmd(stdin io.Reader) *cobra.Command {
 		Long: `Lint nginx, Caddy, Terraform, Kubernetes and Docker Compose configs under the given files or
 directories (default: the current directory) for the causes of 502 and 504 errors.
 Directories are walked honouring .gitignore, skipping hidden directories, vendor/ and
-node_modules/. Use - to read one file from standard input (name it with --stdin-filename).
+node_modules/ (a directory named here is read even when .gitignore excludes it). Use - to
+read one file from standard input (name it with --stdin-filename).
 
 --fix applies every reported finding's fix that is an edit (some fixes are only snippets:
 the change needs a choice no502 cannot make) and lints again, until nothing more can be

@@ -30,7 +30,7 @@ func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 		// One line per annotation: the message, which already names the fix. The related
 		// positions and the fix snippet are in the text and SARIF output; on a pull
 		// request's diff a multi-line annotation buries the code it points at.
-		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(f.Message))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(f.Message+renderedNote(f)))
 	}
 	// Lines that are not commands are plain log output.
 	fmt.Fprintln(w, SummaryLine(r))

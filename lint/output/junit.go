@@ -119,8 +119,13 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 func junitBody(f rules.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: [%s] %s", f.Pos, f.Rule.ID, f.Message)
+	if f.RenderedFrom != "" {
+		fmt.Fprintf(&b, "\n= rendered from %s", f.RenderedFrom)
+	}
 	for _, rel := range f.Related {
-		if rel.Pos.IsValid() {
+		if rel.Pos.IsValid() && rel.RenderedFrom != "" {
+			fmt.Fprintf(&b, "\n= %s (rendered from %s): %s", rel.Pos.Short(), rel.RenderedFrom, rel.Message)
+		} else if rel.Pos.IsValid() {
 			fmt.Fprintf(&b, "\n= %s: %s", rel.Pos.Short(), rel.Message)
 		} else {
 			fmt.Fprintf(&b, "\n= %s", rel.Message)

@@ -139,8 +139,15 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 	for _, f := range r.Findings {
 		fmt.Fprintf(w, "%s: %s%s %s\n", pal.bold(f.Pos.String()), pal.severity(f.Severity), pal.bold("["+f.Rule.ID+"]"), f.Message)
 		writeSource(w, r.Model, lines, f.Pos, pal)
+		if f.RenderedFrom != "" {
+			// The position is in the rendered stream the user linted; the file to
+			// change is the template (or Kustomize resource) it came from.
+			fmt.Fprintf(w, "   %s rendered from %s\n", pal.blue("="), f.RenderedFrom)
+		}
 		for _, rel := range f.Related {
-			if rel.Pos.IsValid() {
+			if rel.Pos.IsValid() && rel.RenderedFrom != "" {
+				fmt.Fprintf(w, "   %s %s (rendered from %s): %s\n", pal.blue("="), rel.Pos.Short(), rel.RenderedFrom, rel.Message)
+			} else if rel.Pos.IsValid() {
 				fmt.Fprintf(w, "   %s %s: %s\n", pal.blue("="), rel.Pos.Short(), rel.Message)
 			} else {
 				fmt.Fprintf(w, "   %s %s\n", pal.blue("="), rel.Message)
@@ -336,12 +343,16 @@ type jsonFinding struct {
 	Message   string        `json:"message"`
 	Related   []jsonRelated `json:"related"`
 	Fix       *jsonFix      `json:"fix,omitempty"`
+	// RenderedFrom: the Helm template or Kustomize resource the document was rendered
+	// from (docs/json.md).
+	RenderedFrom string `json:"rendered_from,omitempty"`
 }
 
 type jsonRelated struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Message string `json:"message"`
+	File         string `json:"file"`
+	Line         int    `json:"line"`
+	Message      string `json:"message"`
+	RenderedFrom string `json:"rendered_from,omitempty"`
 }
 
 type jsonFix struct {
@@ -395,10 +406,10 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 		jf := jsonFinding{
 			Rule: f.Rule.ID, Category: string(f.Rule.Category), Severity: f.Severity.String(),
 			File: f.Pos.File, Line: int(f.Pos.Line), Column: int(f.Pos.Col), EndLine: el, EndColumn: ec,
-			Message: f.Message, Related: []jsonRelated{},
+			Message: f.Message, Related: []jsonRelated{}, RenderedFrom: f.RenderedFrom,
 		}
 		for _, rel := range f.Related {
-			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message})
+			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message, RenderedFrom: rel.RenderedFrom})
 		}
 		if f.Fix != nil {
 			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety())}

@@ -109,6 +109,10 @@ type sarifResultProps struct {
 	Category       string `json:"category"`
 	FixDescription string `json:"fixDescription,omitempty"`
 	FixSnippet     string `json:"fixSnippet,omitempty"`
+	// RenderedFrom names the Helm template or Kustomize resource the document was
+	// rendered from. A property, not a location: "# Source:" names the template by the
+	// chart's name, which need not be a path in the repository.
+	RenderedFrom string `json:"renderedFrom,omitempty"`
 }
 
 type sarifLocation struct {
@@ -221,7 +225,7 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 			RuleID: f.Rule.ID, RuleIndex: index[f.Rule.ID], Level: sarifLevel(f.Severity),
 			Message:    sarifText{f.Message},
 			Locations:  []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: artifact(f.Pos.File), Region: region(f.Pos)}}},
-			Properties: &sarifResultProps{Category: string(f.Rule.Category)},
+			Properties: &sarifResultProps{Category: string(f.Rule.Category), RenderedFrom: f.RenderedFrom},
 		}
 		// The occurrence number tells apart identical findings in one file, as
 		// GitHub's own primaryLocationLineHash does.

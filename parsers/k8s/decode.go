@@ -43,8 +43,9 @@ type annotation struct {
 	text  string
 }
 
-// decodeFile reads every document of one file into objects. Errors and notes go to diags.
-func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*object {
+// decodeFile reads every document of one file into objects. Errors and notes go to diags;
+// the documents a tool rendered from a source the user edits go to rendered.
+func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena, rendered *[]parsers.Rendered) []*object {
 	seps := separators(s.src)
 	var out []*object
 	if docs, ok := fastDecode(s.src, a); ok && len(docs) <= maxDocs {
@@ -54,6 +55,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*
 				continue
 			}
 			out = appendObjects(out, s, root, docRange(s, seps, root.Line))
+			noteRendered(s, seps, root, rendered)
 		}
 		return out
 	}
@@ -84,8 +86,20 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena) []*
 		}
 		blk := docRange(s, seps, root.Line)
 		out = appendObjects(out, s, root, blk)
+		noteRendered(s, seps, root, rendered)
 	}
 	return out
+}
+
+// noteRendered records the document of root in rendered when a tool rendered it.
+func noteRendered(s *source, seps []int, root *yaml.Node, rendered *[]parsers.Rendered) {
+	if rendered == nil {
+		return
+	}
+	first, last := docLines(s, seps, root.Line)
+	if r, ok := renderedDoc(s, root, first, last); ok {
+		*rendered = append(*rendered, r)
+	}
 }
 
 // appendObjects adds root (or, for a List kind, each of its items) as objects.
@@ -193,7 +207,7 @@ func yamlError(s *source, err error) parsers.Diag {
 // helmChart returns the chart directory of a Helm template (a file with {{ under a
 // templates/ directory), or "" when path is not one.
 func helmChart(path string, src []byte) string {
-	if !bytes.Contains(src, []byte("{{")) {
+	if !bytes.Contains(src, []byte("{{")) || isRenderedStream(src) {
 		return ""
 	}
 	p := filepath.ToSlash(path)

@@ -38,7 +38,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}}
 	arena := &fastArena{}
 	for _, in := range inputs {
-		m.Files = append(m.Files, &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src})
+		file := &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src}
+		m.Files = append(m.Files, file)
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
@@ -49,7 +50,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		// Read each file's objects right away and keep node trees only for the few kinds
 		// linked later, so the trees of a large run do not all stay alive at once.
-		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags, arena) {
+		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags, arena, &file.Rendered) {
 			b.add(o, p)
 		}
 	}
@@ -100,7 +101,7 @@ type pending struct {
 func (b *builder) add(o *object, p *pending) {
 	m := b.m
 	switch {
-	case workloadKinds[o.kind] && isCoreGroup(o):
+	case workloadKinds[o.kind] && isCoreGroup(o) && !isHelmHook(o):
 		w := readWorkload(o)
 		m.Workloads = append(m.Workloads, w)
 		if o.kind == "Deployment" {
@@ -155,6 +156,15 @@ func (b *builder) add(o *object, p *pending) {
 	case o.kind == "TargetGroupBinding" && strings.HasPrefix(o.apiVersion, "elbv2.k8s.aws/"):
 		p.tgbs = append(p.tgbs, o)
 	}
+}
+
+// isHelmHook reports whether o is a Helm hook (annotated helm.sh/hook): helm creates it
+// at a point of a release's life (helm test's client pod, a pre-install Job) and it is
+// no part of what serves the release's traffic, even when its labels match a Service's
+// selector (the test pod of every `helm create` chart carries the app's labels).
+func isHelmHook(o *object) bool {
+	_, ok := o.annotations["helm.sh/hook"]
+	return ok
 }
 
 // isCoreGroup keeps workload kinds of the core and apps groups (a CRD may reuse a name

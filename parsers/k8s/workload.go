@@ -63,6 +63,7 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxSurge = strSetting(s, ru, "maxSurge", defMaxSurge, "Kubernetes default maxSurge 25%")
 		}
 	}
+	w.HostNetwork = str(pod, "hostNetwork") == "true"
 	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
 	for _, c := range items(val(pod, "containers")) {
 		if c.Kind == yaml.MappingNode {

@@ -183,6 +183,12 @@ func (w *walker) walk(root string) error {
 	for _, dir := range ancestors(base, root) {
 		stack = stack.withDir(dir, splitRel(base, dir))
 	}
+	if rel := splitRel(base, root); len(rel) > 0 && stack.ignored(rel, true) {
+		// A directory named although .gitignore excludes it (a `helm template
+		// --output-dir` tree, say): linted, as a named file is. The patterns above it
+		// would exclude everything in it; the .gitignore files inside it still apply.
+		stack = nil
+	}
 	return w.walkDir(root, base, stack, root)
 }
 
