@@ -35,6 +35,23 @@ func (c *Config) Budget(r *parsers.Route) (RouteBudget, bool) {
 	return best, found
 }
 
+// BudgetWithin is Budget among the entries whose handler_timeout is at most limit: what a
+// hop's timeout must still cover when an edge in front cuts every request at limit (the
+// longer budgets cannot be met whatever the hop waits).
+func (c *Config) BudgetWithin(r *parsers.Route, limit time.Duration) (RouteBudget, bool) {
+	var best RouteBudget
+	found := false
+	for _, rb := range c.Routes {
+		if rb.HandlerTimeout.Value > limit || !reaches(rb.Match, r) {
+			continue
+		}
+		if !found || rb.HandlerTimeout.Value > best.HandlerTimeout.Value {
+			best, found = rb, true
+		}
+	}
+	return best, found
+}
+
 func reaches(m string, r *parsers.Route) bool {
 	p := r.Path
 	if p == "" {

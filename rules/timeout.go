@@ -51,6 +51,9 @@ their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeo
 
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
+That holds for every hop of the chain, not only the one that shows the edge: an ALB in front
+of an nginx that reads CF-Connecting-IP has Cloudflare in front of it too. Such a hop must
+still cover the longest budget under the edge's limit, and is reported against that one.
 
 ## Without .no502.yaml: the app server's own timeout
 
@@ -133,8 +136,14 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if !ok || r.ReadTimeout.Value >= rb.value() {
 				continue
 			}
-			if _, edge := p.Config.EdgeFor(h); edge && rb.value() > p.Config.EdgeLimit() {
-				continue // edge-timeout-exceeded says what can actually be done
+			if rb.value() > p.Config.EdgeLimit() && p.edgeOnChain(h, r) {
+				// edge-timeout-exceeded says what can be done for the routes whose budget
+				// the edge cuts off; this hop must still cover the longest budget below it.
+				within, ok := p.Config.BudgetWithin(r, p.Config.EdgeLimit())
+				if !ok || rb.fromApp() || r.ReadTimeout.Value >= within.HandlerTimeout.Value {
+					continue
+				}
+				rb = declaredBudget(within)
 			}
 			if rb.fromApp() && (p.directAppOutwaits(r) || p.outerGivesUpFirst(h, r)) {
 				// One cause, one finding: app-timeout-exceeds-proxy names the app right
@@ -165,6 +174,40 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// edgeOnChain reports whether an edge (Cloudflare) is in front of route r of hop h: in
+// front of h itself, or in front of a hop behind r (an nginx that sees CF-Connecting-IP
+// behind an ALB has Cloudflare in front of the ALB too, since its requests come through
+// it). Then a budget above the edge's limit cannot be met by raising r's timeout, and
+// edge-timeout-exceeded, on the hop that shows the edge, says what can be done.
+func (p *Pass) edgeOnChain(h *parsers.Hop, r *parsers.Route) bool {
+	if _, edge := p.Config.EdgeFor(h); edge {
+		return true
+	}
+	seen := map[*parsers.Hop]bool{h: true}
+	var behind func(be *parsers.Backend) bool
+	behind = func(be *parsers.Backend) bool {
+		if be == nil {
+			return false
+		}
+		for _, inner := range be.Hops {
+			if seen[inner] {
+				continue
+			}
+			seen[inner] = true
+			if _, edge := p.Config.EdgeFor(inner); edge {
+				return true
+			}
+			for _, ir := range inner.Routes {
+				if behind(ir.Backend) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return behind(r.Backend)
 }
 
 var edgeTimeoutExceeded = &Rule{
