@@ -1,11 +1,13 @@
 package lint_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/rules"
 )
 
@@ -318,5 +320,55 @@ spec:
 	}
 	if fix := finalFix(fr, "readiness-probe-missing"); fix == nil || fix.Safety() != rules.FixSnippet {
 		t.Errorf("fix = %+v, want a snippet (the path is a guess)", fix)
+	}
+}
+
+// The Compose fixes are written: stop_signal by --fix, stop_grace_period (a longer grace
+// period slows every stop, as in Kubernetes) with --unsafe-fixes. Before, neither named
+// the setting it writes, so the check dropped both as changing something unnamed.
+func TestFixComposeSettings(t *testing.T) {
+	compose := "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n" +
+		"  app:\n    build: .\n    command: gunicorn --bind 0.0.0.0:8000 --graceful-timeout 30 hooks.wsgi\n    stop_signal: SIGQUIT\n    deploy:\n      replicas: 2\n"
+	site := "server {\n    listen 80;\n    location / {\n        proxy_pass http://app:8000;\n    }\n}\n"
+	files := map[string]string{"compose.yaml": compose, "default.conf": site}
+	fr, after := fixDir(t, files, false)
+	got := after["compose.yaml"]
+	if !strings.Contains(got, "stop_signal: SIGTERM") {
+		t.Errorf("--fix did not write stop_signal:\n%s", got)
+	}
+	if strings.Contains(got, "stop_grace_period") {
+		t.Errorf("--fix wrote an unsafe fix:\n%s", got)
+	}
+	if fix := finalFix(fr, "grace-period-too-short"); fix == nil || fix.Safety() != rules.FixUnsafe {
+		t.Errorf("grace period fix = %+v, want it unsafe and left for --unsafe-fixes", fix)
+	}
+	_, after = fixDir(t, files, true)
+	if got := after["compose.yaml"]; !strings.Contains(got, "stop_grace_period: 40s") || !strings.Contains(got, "stop_signal: SIGTERM") {
+		t.Errorf("--fix --unsafe-fixes did not write both:\n%s", got)
+	}
+}
+
+// No fix of the rules' testdata is dropped by lint --fix's own check: a fix whose
+// constructor forgets to name a setting it writes (fixsafety.go: settingFields) is
+// labelled safe or unsafe but never written. (The Compose fixes, and the keep-alive and
+// shutdown fixes of a proxy run from a ConfigMap, were: the proxy's settings are also its
+// container's App.KeepAlive and App.GracefulTimeout.)
+func TestTestdataFixesAreWritten(t *testing.T) {
+	cases, _ := filepath.Glob("../rules/testdata/*")
+	for _, c := range cases {
+		if st, err := os.Stat(c); err != nil || !st.IsDir() {
+			continue
+		}
+		t.Run(filepath.Base(c), func(t *testing.T) {
+			fr, err := lint.Fix(context.Background(), nil, lint.Options{Cwd: copyTree(t, c), UnsafeFixes: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fr.Final.Findings {
+				if f.Fix != nil && strings.Contains(f.Fix.Description, "(not written: it ") {
+					t.Errorf("%s: %s: %s", f.Rule.ID, f.Pos, f.Fix.Description)
+				}
+			}
+		})
 	}
 }
