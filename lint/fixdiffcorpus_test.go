@@ -58,6 +58,7 @@ type corpusCase struct {
 	format, path string
 	files        map[string][]byte // name in the directory → text
 	main         string            // the file the real tool reads
+	named        bool              // lint main alone, named (the others are context)
 }
 
 func corpusCases(t *testing.T) []corpusCase {
@@ -77,28 +78,48 @@ func corpusCases(t *testing.T) []corpusCase {
 		src := read(p)
 		switch {
 		case topLevel(src, "http"):
-			out = append(out, corpusCase{"nginx", p, map[string][]byte{"nginx.conf": src}, "nginx.conf"})
+			out = append(out, corpusCase{"nginx", p, map[string][]byte{"nginx.conf": src}, "nginx.conf", false})
 		case topLevel(src, "server") || topLevel(src, "upstream"):
 			// A conf.d file: included from the http block of a main file of our own.
 			out = append(out, corpusCase{"nginx", p, map[string][]byte{
 				"nginx.conf":     []byte("events {}\nhttp {\n    include conf.d/*.conf;\n}\n"),
 				"conf.d/ci.conf": src,
-			}, "nginx.conf"})
+			}, "nginx.conf", false})
 		}
 	}
 	for _, p := range glob("caddy") {
-		out = append(out, corpusCase{"caddy", p, map[string][]byte{"Caddyfile": read(p)}, "Caddyfile"})
+		out = append(out, corpusCase{"caddy", p, map[string][]byte{"Caddyfile": read(p)}, "Caddyfile", false})
 	}
 	for _, p := range glob("terraform") {
-		out = append(out, corpusCase{"terraform", p, map[string][]byte{"main.tf": read(p)}, "main.tf"})
+		out = append(out, corpusCase{"terraform", p, map[string][]byte{"main.tf": read(p)}, "main.tf", false})
 	}
 	for _, p := range glob("k8s") {
-		out = append(out, corpusCase{"k8s", p, map[string][]byte{"app.yaml": read(p)}, "app.yaml"})
+		out = append(out, corpusCase{"k8s", p, map[string][]byte{"app.yaml": read(p)}, "app.yaml", false})
 	}
-	for _, p := range glob("compose") {
-		if strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml") {
-			out = append(out, corpusCase{"compose", p, map[string][]byte{"compose.yaml": read(p)}, "compose.yaml"})
+	// A Compose file with the proxy configs it mounts: each one in its repository's tree
+	// (MANIFEST.tsv), named on the command line as a user would; only it is written.
+	manifest, err := os.ReadFile(filepath.Join(corpusRoot, "MANIFEST.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos := map[string]map[string][]byte{} // repository → path in it → text
+	var composeFiles [][2]string            // repository, path
+	for _, line := range strings.Split(string(manifest), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) < 4 || cols[0] != "compose" {
+			continue
 		}
+		if repos[cols[2]] == nil {
+			repos[cols[2]] = map[string][]byte{}
+		}
+		repos[cols[2]][cols[3]] = read(filepath.Join(corpusRoot, "compose", cols[1]))
+		if strings.HasSuffix(cols[3], ".yml") || strings.HasSuffix(cols[3], ".yaml") {
+			composeFiles = append(composeFiles, [2]string{cols[2], cols[3]})
+		}
+	}
+	for _, cf := range composeFiles {
+		c := corpusCase{format: "compose", path: strings.ReplaceAll(cf[0]+"/"+cf[1], "/", "__"), files: repos[cf[0]], main: cf[1], named: true}
+		out = append(out, c)
 	}
 	// The same proxy and load balancer configs with a handler budget, so that the timeout
 	// rules fix their routes too (most corpus files have no finding with an edit alone).
@@ -108,7 +129,7 @@ func corpusCases(t *testing.T) []corpusCase {
 			for name, src := range c.files {
 				files[name] = src
 			}
-			out = append(out, corpusCase{c.format + "+budget", c.path, files, c.main})
+			out = append(out, corpusCase{c.format + "+budget", c.path, files, c.main, false})
 		}
 	}
 	return out
@@ -149,7 +170,7 @@ func TestDifferentialFixesCorpus(t *testing.T) {
 	tally := &corpusTally{checked: map[string]int{}, rejected: map[string]int{}, fixed: map[string]int{}, failures: map[string]int{}}
 	t.Run("files", func(t *testing.T) {
 		for _, c := range corpusCases(t) {
-			t.Run(c.format+"/"+filepath.Base(c.path), func(t *testing.T) {
+			t.Run(c.format+"/"+strings.ReplaceAll(filepath.Base(c.path), "/", "__"), func(t *testing.T) {
 				t.Parallel() // bounded by -parallel (GOMAXPROCS): one tool process per test
 				checkCorpusFix(t, c, bins, tally)
 			})
@@ -221,7 +242,11 @@ func checkCorpusFix(t *testing.T, c corpusCase, bins map[string]string, tally *c
 		t.Errorf(format, args...)
 	}
 	opts := lint.Options{Cwd: dir, UnsafeFixes: true}
-	fr, err := lint.Fix(context.Background(), nil, opts)
+	var paths []string
+	if c.named {
+		paths = []string{filepath.Join(dir, c.main)}
+	}
+	fr, err := lint.Fix(context.Background(), paths, opts)
 	if err != nil {
 		fail("--fix: %v", err)
 		return
@@ -231,7 +256,7 @@ func checkCorpusFix(t *testing.T, c corpusCase, bins map[string]string, tally *c
 		return
 	}
 	tally.add(tally.fixed, c.format)
-	first, err := lint.Run(context.Background(), nil, opts) // the files as read: nothing written yet
+	first, err := lint.Run(context.Background(), paths, opts) // the files as read: nothing written yet
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +282,7 @@ func checkCorpusFix(t *testing.T, c corpusCase, bins map[string]string, tally *c
 		fail("the %s view changed where no fix says (%v): %s", c.format, lint.FixedDirectives(fr), d)
 	}
 	// no502 still parses it, with no error it did not have before.
-	fixedRun, err := lint.Run(context.Background(), nil, opts)
+	fixedRun, err := lint.Run(context.Background(), paths, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +297,7 @@ func checkCorpusFix(t *testing.T, c corpusCase, bins map[string]string, tally *c
 		}
 		fail("no502 cannot parse the fixed files: %s: %s", d.Pos, d.Message)
 	}
-	again, err := lint.Fix(context.Background(), nil, opts)
+	again, err := lint.Fix(context.Background(), paths, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
