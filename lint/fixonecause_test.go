@@ -1,8 +1,13 @@
 package lint_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/no502/no502/lint"
 )
 
 // One cause, one fix (issue 16): an upstream whose keep-alive is too short for both a
@@ -253,5 +258,41 @@ func TestFixOneCauseRaiseNotWritten(t *testing.T) {
 	}
 	if got := after["Caddyfile"]; !strings.Contains(got, "keepalive 5s # below node in Deployment api's keep-alive 6s") {
 		t.Errorf("want Caddy's pool below Node's 6s (5s and its 1s buffer):\n%s", got)
+	}
+}
+
+// Two rules about one pair: nginx's proxy_read_timeout 3s is below both the route's 90s
+// budget (read-timeout-below-budget) and gunicorn's --timeout 120
+// (app-timeout-exceeds-proxy). One finding and one edit: a route with a budget is left
+// to read-timeout-below-budget (app-timeout-exceeds-proxy's doc), and the budget, not
+// the app's limit, is what its handlers need.
+func TestFixOneCauseTwoTimeoutRules(t *testing.T) {
+	stack := strings.Replace(oneCauseStack, "proxy_set_header Connection \"\";", "proxy_set_header Connection \"\";\n          proxy_read_timeout 3s;", 1)
+	stack = strings.Replace(stack, `"--keep-alive", "2",`, `"--keep-alive", "2", "--timeout", "120",`, 1)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(stack), 0o644)
+	os.WriteFile(filepath.Join(dir, ".no502.yaml"), []byte(budget), 0o644)
+	first, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, after := fixDir(t, map[string]string{"app.yaml": stack, ".no502.yaml": budget}, false)
+	n := 0
+	for _, f := range first.Findings {
+		if f.Rule.ID == "read-timeout-below-budget" || f.Rule.ID == "app-timeout-exceeds-proxy" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d timeout findings about one location, want 1", n)
+	}
+	got := after["app.yaml"]
+	if c := strings.Count(got, "proxy_read_timeout"); c != 1 || !strings.Contains(got, "proxy_read_timeout 100s;  # above the 90s handler budget") {
+		t.Errorf("want one proxy_read_timeout, above the 90s budget:\n%s", got)
+	}
+	for _, f := range fr.Final.Findings {
+		if f.Rule.ID == "read-timeout-below-budget" || f.Rule.ID == "app-timeout-exceeds-proxy" {
+			t.Errorf("left after --fix: %s: %s", f.Pos, f.Message)
+		}
 	}
 }
