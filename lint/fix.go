@@ -85,6 +85,21 @@ func fixID(f *rules.Finding) string {
 	return f.Rule.ID + "\x00" + f.Pos.File + "\x00" + f.Fix.Description + "\x00" + f.Fix.Snippet
 }
 
+// chainID names every fix of a rule in one file: the fixes that still go on after every
+// round are dropped by it (their identity changes each round).
+func chainID(f *rules.Finding) string {
+	return "chain\x00" + f.Rule.ID + "\x00" + f.Pos.File
+}
+
+// rejectedWhy says why a finding's fix is not written, if it is rejected.
+func rejectedWhy(rejected map[string]string, f *rules.Finding) (string, bool) {
+	if why, ok := rejected[fixID(f)]; ok {
+		return why, true
+	}
+	why, ok := rejected[chainID(f)]
+	return why, ok
+}
+
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
@@ -109,6 +124,13 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 				// again and again would be worse than not writing it.
 				rejected[c.id] = "it does not settle: its finding comes back after it is applied"
 				again = true
+			}
+			if round == maxFixRounds {
+				// Still going after every round, with a new fix each time: the fixes
+				// of the rounds before had other identities, and the run must not
+				// start over with them and stop one round short. Every fix of the
+				// rule in that file is dropped.
+				rejected[chainID(c.finding)] = "it does not settle: its finding comes back after it is applied"
 			}
 		}
 		if again {
@@ -202,7 +224,7 @@ func (fr *FixResult) markRejected(rejected map[string]string) {
 		if f.Fix == nil {
 			continue
 		}
-		if why, ok := rejected[fixID(f)]; ok {
+		if why, ok := rejectedWhy(rejected, f); ok {
 			f.Fix.Reject(why)
 		}
 	}
@@ -230,7 +252,7 @@ findings:
 			}
 		}
 		id := fixID(f)
-		if _, ok := rejected[id]; ok {
+		if _, ok := rejectedWhy(rejected, f); ok {
 			continue
 		}
 		for _, e := range f.Fix.Edits {

@@ -164,7 +164,7 @@ func TestDifferentialFixes(t *testing.T) {
 	nginx := tool(t, "nginx", "/usr/sbin/nginx")
 	caddy := tool(t, "caddy")
 	cases, _ := filepath.Glob("../rules/testdata/*")
-	checked := 0
+	checked, caddyCompared := 0, 0
 	for _, c := range cases {
 		if st, err := os.Stat(c); err != nil || !st.IsDir() {
 			continue
@@ -185,6 +185,12 @@ func TestDifferentialFixes(t *testing.T) {
 			before, err := view(dir)
 			if err != nil {
 				t.Skipf("the real tool rejects the case as written: %.200s", err)
+			}
+			var caddyBefore any
+			if fileExists(filepath.Join(dir, "Caddyfile")) {
+				if caddyBefore, err = caddyJSON(caddy, filepath.Join(dir, "Caddyfile")); err != nil {
+					t.Fatalf("caddy adapt prints no JSON: %v", err)
+				}
 			}
 			opts := lint.Options{Cwd: dir, UnsafeFixes: true}
 			fr, err := lint.Fix(context.Background(), nil, opts)
@@ -224,6 +230,24 @@ func TestDifferentialFixes(t *testing.T) {
 					}
 				}
 			}
+			if caddyBefore != nil {
+				// caddy adapt's JSON differs only at the paths of the settings the fixes
+				// write.
+				caddyAfter, err := caddyJSON(caddy, filepath.Join(dir, "Caddyfile"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				names := map[string]bool{}
+				for _, w := range lint.FixedDirectives(fr) {
+					names[w] = true
+				}
+				for _, d := range jsonChanges(caddyBefore, caddyAfter, caddyJSONKeys(names)) {
+					t.Errorf("caddy adapt's JSON changed where no fix says (%v): %s", lint.FixedDirectives(fr), d)
+				}
+				if len(shown) > 0 {
+					caddyCompared++
+				}
+			}
 			again, err := lint.Fix(context.Background(), nil, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -237,6 +261,10 @@ func TestDifferentialFixes(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no testdata case was checked")
 	}
+	if caddyCompared == 0 {
+		t.Error("no Caddy fix had its caddy adapt JSON compared")
+	}
+	t.Logf("%d testdata cases checked, %d Caddy fixes compared in caddy adapt's JSON", checked, caddyCompared)
 }
 
 func fileExists(p string) bool {
@@ -245,76 +273,3 @@ func fileExists(p string) bool {
 }
 
 const corpusRoot = "../../shared/corpus"
-
-// TestDifferentialFixesCorpus: the same checks on the real configs of the corpus (each
-// Caddyfile, and each nginx main file with an http{} block, linted alone) that the real
-// tool accepts as they are.
-func TestDifferentialFixesCorpus(t *testing.T) {
-	if _, err := os.Stat(corpusRoot); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus %s is missing (CI=true)", corpusRoot)
-		}
-		t.Skipf("corpus %s is not here (a plain clone has no ../shared); skipping", corpusRoot)
-	}
-	if testing.Short() {
-		t.Skip("-short: the corpus takes a minute")
-	}
-	nginx := tool(t, "nginx", "/usr/sbin/nginx")
-	caddy := tool(t, "caddy")
-	type kase struct{ path, name string }
-	var cases []kase
-	cfiles, _ := filepath.Glob(filepath.Join(corpusRoot, "caddy", "*"))
-	for _, p := range cfiles {
-		cases = append(cases, kase{p, "Caddyfile"})
-	}
-	nfiles, _ := filepath.Glob(filepath.Join(corpusRoot, "nginx", "*"))
-	for _, p := range nfiles {
-		if src, _ := os.ReadFile(p); bytes.Contains(src, []byte("\nhttp {")) || bytes.HasPrefix(src, []byte("http {")) {
-			cases = append(cases, kase{p, "nginx.conf"})
-		}
-	}
-	fixed := 0
-	for _, c := range cases {
-		t.Run(filepath.Base(c.path), func(t *testing.T) {
-			dir := t.TempDir()
-			src, _ := os.ReadFile(c.path)
-			os.WriteFile(filepath.Join(dir, c.name), src, 0o644)
-			hosts := map[string]bool{}
-			view := func() (string, error) {
-				if c.name == "Caddyfile" {
-					return caddyView(caddy, dir)
-				}
-				return nginxView(nginx, dir, hosts)
-			}
-			if _, err := view(); err != nil {
-				t.Skip("the real tool rejects it as written")
-			}
-			opts := lint.Options{Cwd: dir, UnsafeFixes: true}
-			fr, err := lint.Fix(context.Background(), nil, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(fr.Changes()) == 0 {
-				return
-			}
-			fixed++
-			if err := fr.Write(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := view(); err != nil {
-				t.Fatalf("the real tool rejects the fixed file: %.300s", err)
-			}
-			if len(fr.Final.Errors) > 0 {
-				t.Errorf("no502 cannot parse the fixed file: %v", fr.Final.Errors)
-			}
-			again, err := lint.Fix(context.Background(), nil, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(again.Changes()) > 0 {
-				t.Errorf("a second --fix changes it again")
-			}
-		})
-	}
-	t.Logf("%d corpus files fixed and checked", fixed)
-}

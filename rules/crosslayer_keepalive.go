@@ -90,6 +90,11 @@ Fixes are byte edits of the file where the setting lives (nginx, Caddyfile, Terr
 manifest's command line); where it lives outside the linted files (an app's code, the
 ingress-nginx controller's ConfigMap) the fix is a snippet to apply by hand.
 
+One cause, one fix: when a load balancer's finding raises an upstream's keep-alive, a
+proxy's finding about the same upstream writes no edit of its own in that run (its fix
+is shown as a snippet saying so). Raised above the proxy's pool timeout, that race is
+gone too; raised less, the proxy's fix is made against the raised keep-alive.
+
 ## Evidence
 
 nginx 1.22.1 (` + "`" + `keepalive 16` + "`" + `, idle 60s by default) and Caddy 2.6.2 (idle 2m) in front of an
@@ -129,6 +134,7 @@ func runKeepaliveRace(p *Pass) {
 		s  side
 	}
 	done := map[key]bool{}
+	var races []race
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			idle, ok := poolIdle(h, r)
@@ -146,30 +152,84 @@ func runKeepaliveRace(p *Pass) {
 					continue
 				}
 				done[k] = true
-				p.Report(keepaliveFinding(p, h, be, idle, s, ka))
+				races = append(races, race{h: h, be: be, idle: idle, s: s, ka: ka})
 			}
 		}
 	}
-}
-
-// poolIdleSetting says, in the hop's own config language, how to keep its idle upstream
-// connections for want.
-func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) string {
-	switch h.Kind {
-	case parsers.HopNginx:
-		return fmt.Sprintf("keepalive_timeout %s in upstream %s", parsers.Seconds(want), be.Name)
-	case parsers.HopCaddy:
-		return fmt.Sprintf("keepalive %s in the transport http block of reverse_proxy %s", parsers.FormatDuration(want), be.Name)
+	// One cause, one fix: when a load balancer's finding raises an upstream's keep-alive
+	// (the side the doc names for that pair), a proxy's finding about the same upstream
+	// writes no edit in the same run: its lower pool timeout, with a comment quoting the
+	// keep-alive the raise changes, would be a second fix of the same cause. Raised above
+	// the proxy's pool idle timeout, the race is gone; raised less, the proxy's finding
+	// is still there once the raise is written, and its fix is then made against the
+	// raised value (lint --fix's next round).
+	raised := map[side]raise{}
+	for i := range races {
+		rc := &races[i]
+		if rc.downstreamSide() {
+			continue
+		}
+		rc.fix = rc.upstreamFix(p)
+		if rc.fix.Safety() != FixSafe {
+			continue // not written by --fix: the proxy's own fix stays
+		}
+		if r, ok := raised[rc.s]; !ok || rc.want() > r.to {
+			raised[rc.s] = raise{to: rc.want(), at: rc.pos(p)}
+		}
 	}
-	return fmt.Sprintf("an idle timeout of %s for its connections to %s", parsers.Seconds(want), be.Name)
+	for i := range races {
+		rc := &races[i]
+		if r, ok := raised[rc.s]; ok && rc.downstreamSide() {
+			rc.settledBy = &r
+		}
+		p.Report(keepaliveFinding(p, rc))
+	}
 }
 
-// keepaliveFinding builds the finding for one racing pair, at the side to change.
-func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers.Duration, s side, ka parsers.Duration) Finding {
-	downstreamSide := !isLoadBalancer(h) && h.Kind != parsers.HopIngressNginx
+// race is one racing pair: hop h keeps idle connections to be for idle, and side s
+// behind be closes them after ka.
+type race struct {
+	h    *parsers.Hop
+	be   *parsers.Backend
+	idle parsers.Duration
+	s    side
+	ka   parsers.Duration
+	fix  *Fix // the upstream side's fix, once built
+	// settledBy is the raise of s's keep-alive by another finding's fix, which comes
+	// first.
+	settledBy *raise
+}
+
+// raise is a fix that raises an upstream's keep-alive to to, reported at at.
+type raise struct {
+	to time.Duration
+	at parsers.Pos
+}
+
+// downstreamSide reports whether the finding and its fix are on the downstream hop (a
+// proxy's pool of idle upstream connections) rather than the upstream's keep-alive: see
+// "Which side is reported" in the rule's doc.
+func (rc *race) downstreamSide() bool {
+	return !isLoadBalancer(rc.h) && rc.h.Kind != parsers.HopIngressNginx
+}
+
+// want is the upstream keep-alive the upstream side's fix writes.
+func (rc *race) want() time.Duration { return rc.idle.Value + 5*time.Second }
+
+// upstreamFix raises the upstream's keep-alive above the hop's idle timeout.
+func (rc *race) upstreamFix(p *Pass) *Fix {
+	if rc.s.hop != nil {
+		return hopKeepAliveFix(p, rc.s.hop, rc.want(), "above "+product(rc.h)+"'s idle timeout "+parsers.Seconds(rc.idle.Value))
+	}
+	return appKeepAliveFix(rc.s, rc.want())
+}
+
+// pos is where the finding is reported: the setting of the side to change.
+func (rc *race) pos(p *Pass) parsers.Pos {
+	be, idle, s, ka := rc.be, rc.idle, rc.s, rc.ka
 	var pos parsers.Pos
 	switch {
-	case downstreamSide:
+	case rc.downstreamSide():
 		pos = be.Pos
 		if idle.Explicit() {
 			pos = idle.Pos
@@ -187,6 +247,25 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	default:
 		pos = s.pos()
 	}
+	return pos
+}
+
+// poolIdleSetting says, in the hop's own config language, how to keep its idle upstream
+// connections for want.
+func poolIdleSetting(h *parsers.Hop, be *parsers.Backend, want time.Duration) string {
+	switch h.Kind {
+	case parsers.HopNginx:
+		return fmt.Sprintf("keepalive_timeout %s in upstream %s", parsers.Seconds(want), be.Name)
+	case parsers.HopCaddy:
+		return fmt.Sprintf("keepalive %s in the transport http block of reverse_proxy %s", parsers.FormatDuration(want), be.Name)
+	}
+	return fmt.Sprintf("an idle timeout of %s for its connections to %s", parsers.Seconds(want), be.Name)
+}
+
+// keepaliveFinding builds the finding for one racing pair, at the side to change.
+func keepaliveFinding(p *Pass, rc *race) Finding {
+	h, be, idle, s, ka := rc.h, rc.be, rc.idle, rc.s, rc.ka
+	pos := rc.pos(p)
 	own := p.ownLine(pos)
 	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle), own))
 	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka), own))
@@ -204,12 +283,26 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — %s.",
 		down, up, product(h), s.name(), who)
 
-	if downstreamSide {
+	if rc.downstreamSide() {
 		want := ka.Value - time.Second
 		note := "below " + s.name() + "'s keep-alive " + parsers.Seconds(ka.Value)
 		var fix *Fix
 		if want >= time.Second {
 			fix = poolIdleFix(p, h, be, want, note)
+		}
+		if r := rc.settledBy; r != nil && fix != nil {
+			// The same cause, fixed once: the raise comes first.
+			then := fmt.Sprintf(", above %s's %s, which settles this too", product(h), parsers.Seconds(idle.Value))
+			if r.to <= idle.Value {
+				then = " first: this fix is then made against the raised keep-alive"
+			}
+			at := r.at.Short()
+			if q := quotePos(r.at, own); q != "" {
+				at = q
+			}
+			fix.snippetOnly()
+			fix.Description = fmt.Sprintf("%s (not written: the fix at %s raises %s's keep-alive to %s%s)",
+				fix.Description, at, s.name(), parsers.Seconds(r.to), then)
 		}
 		return Finding{
 			Pos:     pos,
@@ -218,16 +311,13 @@ func keepaliveFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, idle parsers
 			Fix:     fix,
 		}
 	}
-	want := idle.Value + 5*time.Second
-	var fix *Fix
-	if s.hop != nil {
-		fix = hopKeepAliveFix(p, s.hop, want, "above "+product(h)+"'s idle timeout "+parsers.Seconds(idle.Value))
-	} else {
-		fix = appKeepAliveFix(s, want)
+	fix := rc.fix
+	if fix == nil {
+		fix = rc.upstreamFix(p)
 	}
 	return Finding{
 		Pos:     pos,
-		Message: fmt.Sprintf("%s Raise %s's keep-alive above %s, e.g. %s (%s).", race, s.name(), parsers.Seconds(idle.Value), parsers.Seconds(want), whyUpstream(h)),
+		Message: fmt.Sprintf("%s Raise %s's keep-alive above %s, e.g. %s (%s).", race, s.name(), parsers.Seconds(idle.Value), parsers.Seconds(rc.want()), whyUpstream(h)),
 		Related: origin([]Related{related(idle, h.Pos, product(h)+" idle timeout")}, ka, pos, "value set here"),
 		Fix:     fix,
 	}

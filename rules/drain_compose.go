@@ -26,7 +26,8 @@ commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to t
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
-**Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time, written by `+"`lint --fix`"+` where
+**Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time, written by `+"`lint --fix --unsafe-fixes`"+` (a longer grace period
+slows every stop, as in Kubernetes) where
 the value is written (an override file's included) or as the service's first line.
 `, composeSources+`- gunicorn --graceful-timeout (default 30s): https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout
 - uvicorn --timeout-graceful-shutdown (no default: waits for every request):

@@ -162,7 +162,7 @@ func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fi
 				break
 			}
 		}
-		if h.OtherPass && why == "" {
+		if h.OtherPass && (why == "" || target == "http://app") {
 			// The server hands requests to its app by fastcgi_pass, grpc_pass, ...: an
 			// HTTP proxy_pass to it would be a new, guessed path to the app.
 			why = "the server passes requests to its app by fastcgi/uwsgi/grpc, not proxy_pass"

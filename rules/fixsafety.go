@@ -55,6 +55,7 @@ var unsafeSettings = map[string]string{
 	"rollingUpdate":                 "a surge pod needs spare capacity during every rollout",
 	"terminationGracePeriodSeconds": "a longer grace period slows deletes and rollouts",
 	"lifecycle":                     "a preStop sleep slows every pod's shutdown",
+	"stop_grace_period":             "a longer grace period slows docker compose stop, down and recreates",
 	"deregistration_delay":          "a longer delay slows every deploy",
 	"connection_draining_timeout":   "a longer delay slows every deploy",
 	"alb.ingress.kubernetes.io/target-group-attributes": "a longer delay slows every deploy",
@@ -203,6 +204,10 @@ func patchKeys(p k8s.Patch, out []string) []string {
 // Terraform attributes, Kubernetes keys) to the model fields it decides. A key that
 // only places a value (spec, metadata, name) decides none. A setting not listed here
 // may change nothing, so a fix that writes it is never written: add it here.
+//
+// A proxy run from a manifest (nginx or Caddy in a ConfigMap) is also that container's
+// server: its client keep-alive and its drain are the container's App.KeepAlive and
+// App.GracefulTimeout, so the proxy settings name those too.
 var settingFields = map[string][]string{
 	// nginx
 	"proxy_read_timeout":    {"ReadTimeout"},
@@ -225,7 +230,7 @@ var settingFields = map[string][]string{
 	"proxy_next_upstream_tries": {"Retry"},
 	"proxy_http_version":        {"HTTPVersion"},
 	"proxy_set_header":          {"Headers", "ConnectionHeader"},
-	"keepalive_timeout":         {"ClientIdleTimeout", "KeepAliveIdle"},
+	"keepalive_timeout":         {"ClientIdleTimeout", "KeepAliveIdle", "KeepAlive"},
 	"max_fails":                 {"MaxFails", "Passive"},
 	"fail_timeout":              {"FailTimeout", "Passive"},
 	// A route that starts to proxy gets every proxy setting (its defaults).
@@ -236,9 +241,9 @@ var settingFields = map[string][]string{
 	"lb_try_duration":         {"Retry"},
 	"fail_duration":           {"Passive", "FailTimeout"},
 	"keepalive":               {"KeepAliveIdle"},
-	"idle":                    {"ClientIdleTimeout"},
-	"grace_period":            {"ShutdownTimeout"},
-	"shutdown_delay":          {"ShutdownDelay"},
+	"idle":                    {"ClientIdleTimeout", "KeepAlive"},
+	"grace_period":            {"ShutdownTimeout", "GracefulTimeout"},
+	"shutdown_delay":          {"ShutdownDelay", "GracefulTimeout"},
 	"reverse_proxy":           {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
 	// Terraform
 	"idle_timeout":                       {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
@@ -278,12 +283,15 @@ var settingFields = map[string][]string{
 	"minAvailable":                  {"MinAvailable", "PDBs"},
 	"selector":                      {"PDBs"},
 	"terminationGracePeriodSeconds": {"TerminationGrace"},
-	"lifecycle":                     {"PreStopDelay"},
-	"readinessProbe":                {"Readiness"},
-	"livenessProbe":                 {"Liveness"},
-	"command":                       {"Command", "App", "ArgPos"},
-	"args":                          {"Args", "App", "ArgPos"},
-	"env":                           {"Env", "App"},
+	// Compose
+	"stop_grace_period": {"TerminationGrace"},
+	"stop_signal":       {"StopSignal"},
+	"lifecycle":         {"PreStopDelay"},
+	"readinessProbe":    {"Readiness"},
+	"livenessProbe":     {"Liveness"},
+	"command":           {"Command", "App", "ArgPos"},
+	"args":              {"Args", "App", "ArgPos"},
+	"env":               {"Env", "App"},
 	"nginx.ingress.kubernetes.io/proxy-read-timeout":     {"ReadTimeout"},
 	"alb.ingress.kubernetes.io/load-balancer-attributes": {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
 	"alb.ingress.kubernetes.io/target-group-attributes":  {"DeregistrationDelay"},

@@ -177,7 +177,9 @@ func composeSetFix(p *Pass, desc string, w *parsers.Workload, attr string, writt
 		return nil
 	}
 	if edits := compose.SetScalar(source, w.Name, w.Pos, attr, written, v); len(edits) > 0 {
-		f = &Fix{Description: desc, Snippet: f.Snippet, Edits: edits}
+		// The attribute is the setting it writes (fixsafety.go): lint --fix lets the
+		// model change there only.
+		f = (&Fix{Description: desc, Snippet: f.Snippet, Edits: edits}).Declare(attr)
 	}
 	return f
 }

@@ -79,10 +79,37 @@ func (e *Editor) snippet(start, end int) string {
 }
 
 // Replace rewrites directive d's tokens as text (indentation and a trailing comment
-// stay).
+// stay; but a trailing comment that is text's own note with other numbers, written by
+// an earlier round of the same --fix and now stale, is replaced with it).
 func (e *Editor) Replace(d *Directive, text string) {
-	first, last := d.Tokens[0].Pos.Offset, d.Tokens[len(d.Tokens)-1].Pos.EndOffset
-	e.add(int(first), int(last), text)
+	first, last := int(d.Tokens[0].Pos.Offset), int(d.Tokens[len(d.Tokens)-1].Pos.EndOffset)
+	if _, note, ok := strings.Cut(text, " # "); ok && last <= len(e.src) {
+		i := last
+		for i < len(e.src) && (e.src[i] == ' ' || e.src[i] == '\t') {
+			i++
+		}
+		if i < len(e.src) && e.src[i] == '#' {
+			end := e.lineEnd(i)
+			old := strings.TrimRight(string(e.src[i:end]), "\r\n")
+			if sameNote(old, "# "+note) {
+				last = i + len(old)
+			}
+		}
+	}
+	e.add(first, last, text)
+}
+
+// sameNote reports whether two comments are the same text but for their numbers.
+func sameNote(a, b string) bool {
+	strip := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r == '.' {
+				return -1
+			}
+			return r
+		}, strings.TrimSpace(s))
+	}
+	return a != "" && b != "" && strip(a) == strip(b)
 }
 
 // ReplaceWhole rewrites directive d, its block included, as text.

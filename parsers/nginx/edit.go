@@ -182,9 +182,11 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 			e := parsers.Edit{File: blk.File, Start: ls, End: le}
 			if !c.remove {
 				e.New = indentOf(ls) + c.line
-				// The user's own comment on the replaced line stays with it.
+				// The user's own comment on the replaced line stays with it; the same note
+				// as the new line's with other numbers (one an earlier round wrote, now
+				// stale: "# above the ALB's idle timeout 120s") goes.
 				if t, ok := toks.comment(lineStart(le-1), le); ok {
-					if cm := string(src[t.start:t.end]); !strings.Contains(c.line, cm) {
+					if cm := string(src[t.start:t.end]); !strings.Contains(c.line, cm) && !sameNote(cm, lineComment(c.line)) {
 						e.New += "  " + cm
 					}
 				}
@@ -337,4 +339,20 @@ func dedent(s, prefix string) string {
 		s = rest
 	}
 	return b.String()
+}
+
+// sameNote reports whether two comments are the same text but for their numbers.
+func sameNote(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	strip := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' || r == '.' {
+				return -1
+			}
+			return r
+		}, strings.TrimSpace(s))
+	}
+	return strip(a) == strip(b)
 }

@@ -196,3 +196,22 @@ func TestBlockFixReadsTokens(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A directive replaced a second time in one --fix run (the ALB's idle timeout raised by
+// another fix): the note the first round wrote, now stale, is replaced, not kept beside
+// the new one; the user's own comment stays.
+func TestBlockEditReplacesStaleNote(t *testing.T) {
+	for _, c := range []struct{ old, want string }{
+		{"  # above the ALB's idle timeout 120s", "    keepalive_timeout 155s;  # above the ALB's idle timeout 150s\n"},
+		{"  # tuned for the ALB", "    keepalive_timeout 155s;  # above the ALB's idle timeout 150s  # tuned for the ALB\n"},
+	} {
+		src := "server {\n    keepalive_timeout 125s;" + c.old + "\n    listen 80;\n}\n"
+		s := strings.Index(src, "keepalive_timeout")
+		at := parsers.Pos{File: "n.conf", Line: 2, Col: 5, Offset: int32(s), EndOffset: int32(strings.Index(src, "125s;") + 5)}
+		edits, _, _ := blockEdit(src, 0, len(src), LineChange{At: at, Line: "keepalive_timeout 155s;  # above the ALB's idle timeout 150s"}).Result()
+		want := "server {\n" + c.want + "    listen 80;\n}\n"
+		if got := string(parsers.ApplyEdits([]byte(src), edits)); got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+	}
+}
