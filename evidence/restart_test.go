@@ -14,7 +14,8 @@ import (
 // the same time, and the proxies learn of the removal a little later. Scaled down 10x:
 // the removal reaches the proxy 300ms after the deletion (a config reload of nginx
 // without that server, as an ingress controller does on an endpoint change) and the
-// fix's preStop sleep of 10s becomes 1s.
+// fix's preStop sleep of 10s becomes 2s (1s failed once on a loaded CI machine: the
+// reload that takes the pod out of nginx's rotation took longer than the 700ms left).
 
 var idPrestop = experiment("prestop-missing: a pod deleted under load (nginx learns of the removal 300ms later)")
 
@@ -45,14 +46,14 @@ func TestPrestopRestart(t *testing.T) {
 	}
 	var (
 		noPreStop = variant{0, "immediate", syscall.SIGTERM}
-		withSleep = variant{time.Second, "immediate", syscall.SIGTERM}
+		withSleep = variant{2 * time.Second, "immediate", syscall.SIGTERM}
 		killed    = variant{0, "immediate", syscall.SIGKILL}
 		drains    = variant{0, "drain", syscall.SIGTERM}
 	)
 	try := func(v variant, method string) func(t *testing.T) Counts {
 		return func(t *testing.T) Counts {
 			stay := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond})
-			gone := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond, OnTerm: v.onTerm, DrainFor: time.Second})
+			gone := StartUpstream(t, Upstream{Delay: 200 * time.Millisecond, OnTerm: v.onTerm, DrainFor: 2 * time.Second})
 			ngx, port, conf := startNginxMaster(t, proxy(stay.Addr(), gone.Addr()))
 			done := make(chan struct{})
 			c := AtRate(method, url(port, "/hook"), n, every, func(i int) {
@@ -90,7 +91,7 @@ func TestPrestopRestart(t *testing.T) {
 		run{"bad (kill -9)", traffic("POST"), try(killed, http.MethodPost)},
 		run{"fixed", traffic("POST"), try(withSleep, http.MethodPost)},
 		run{"fixed", traffic("GET"), try(withSleep, http.MethodGet)},
-		run{"no preStop, the app drains 1s", traffic("POST"), try(drains, http.MethodPost)},
+		run{"no preStop, the app drains 2s", traffic("POST"), try(drains, http.MethodPost)},
 	)
 	expectFailures(t, rows[0], 1)
 	expectFailures(t, rows[2], 1)
@@ -101,10 +102,10 @@ func TestPrestopRestart(t *testing.T) {
 		ID: idPrestop, Rule: "prestop-missing", Proxy: nginxVersion(), Lang: "yaml",
 		Upstream: "two Go servers (200ms per request) that exit at once on SIGTERM",
 		Bad:      deploymentExcerpt(bad["k8s/api.yaml"]), Finding: f.Message,
-		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix --unsafe-fixes (a preStop sleep and a longer grace period are unsafe fixes); on loopback the 10s sleep is scaled to 1s",
-		Method: "nginx (master process) balances two upstreams; 80 requests at 40 per second. At the 20th, once it has requests in flight, one pod is \"deleted\": SIGTERM reaches it after its preStop sleep (none in the bad config, 1s fixed), and nginx is reloaded without it 300ms after the deletion (the endpoint removal reaching the proxy).",
+		Fix: diffLines(bad["k8s/api.yaml"], fixed["k8s/api.yaml"]), FixKind: "no502 lint --fix --unsafe-fixes (a preStop sleep and a longer grace period are unsafe fixes); on loopback the 10s sleep is scaled to 2s",
+		Method: "nginx (master process) balances two upstreams; 80 requests at 40 per second. At the 20th, once it has requests in flight, one pod is \"deleted\": SIGTERM reaches it after its preStop sleep (none in the bad config, 2s fixed), and nginx is reloaded without it 300ms after the deletion (the endpoint removal reaching the proxy).",
 		Rows:   rows,
-		Note:   "Without preStop, the requests in flight on the pod when SIGTERM kills it fail: POSTs with 502; GETs nginx resends to the other server. Requests sent to it before the removal arrives are refused and resent (a refused connection has sent nothing). With the sleep, the pod is out of rotation before SIGTERM arrives and nothing fails. kill -9 loses the same requests as an app that exits at once on SIGTERM. An app that drains on SIGTERM (keeps serving with `Connection: close` and a failing health check for 1s, as long as the preStop sleep, then finishes its in-flight requests and exits) is the same protection from the app's side.",
+		Note:   "Without preStop, the requests in flight on the pod when SIGTERM kills it fail: POSTs with 502; GETs nginx resends to the other server. Requests sent to it before the removal arrives are refused and resent (a refused connection has sent nothing). With the sleep, the pod is out of rotation before SIGTERM arrives and nothing fails. kill -9 loses the same requests as an app that exits at once on SIGTERM. An app that drains on SIGTERM (keeps serving with `Connection: close` and a failing health check for 2s, as long as the preStop sleep, then finishes its in-flight requests and exits) is the same protection from the app's side.",
 	})
 }
 

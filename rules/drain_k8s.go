@@ -74,7 +74,7 @@ Two upstreams behind nginx 1.22.1 at 40 requests per second, each taking 200ms; 
 deleted: the app gets SIGTERM (and exits at once) and nginx is reloaded without it 300ms
 later. Without a preStop delay the POSTs in flight on it got 502 (4 of 80); nginx resent
 the GETs, and every request the stopped pod refused; kill -9 lost the same. With a preStop
-sleep (10s scaled to 1s), 0; so did an app that drains on SIGTERM instead.
+sleep (10s scaled to 2s), 0; so did an app that drains on SIGTERM instead.
 See [docs/evidence.md](../evidence.md#prestop-missing-a-pod-deleted-under-load-nginx-learns-of-the-removal-300ms-later).
 ` + k8sDrainSources,
 	Run: runPrestopMissing,
