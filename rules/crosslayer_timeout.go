@@ -63,13 +63,13 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			rt := r.ReadTimeout
-			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+			if (r.Backend == nil && r.PassBackend == nil) || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
 			if _, ok := p.budget(r); ok {
 				continue // read-timeout-below-budget compares with the declared budget
 			}
-			for _, s := range p.behind(r.Backend) {
+			for _, s := range p.answering(r) {
 				if s.hop != nil {
 					continue
 				}

@@ -9,6 +9,7 @@ package phpfpm
 
 import (
 	"bytes"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -110,4 +111,19 @@ func span(path string, src []byte, start, end int) parsers.Pos {
 	endLine, endCol := parsers.LineCol(src, end)
 	return parsers.Pos{File: path, Line: int32(line), Col: int32(col), Offset: int32(start),
 		EndLine: int32(endLine), EndCol: int32(endCol), EndOffset: int32(end)}
+}
+
+// ConfigTarget reports whether a path inside a container is where php-fpm reads its
+// configuration: php-fpm.conf, or a pool directory (php-fpm.d in the official image,
+// Debian's /etc/php/8.2/fpm/pool.d) or a *.conf file in one.
+func ConfigTarget(target string) bool {
+	target = strings.TrimSuffix(target, "/")
+	base := path.Base(target)
+	return base == "php-fpm.conf" || PoolDir(target) || strings.HasSuffix(base, ".conf") && PoolDir(path.Dir(target))
+}
+
+// PoolDir reports whether dir is a php-fpm pool directory.
+func PoolDir(dir string) bool {
+	dir = strings.TrimSuffix(dir, "/")
+	return path.Base(dir) == "php-fpm.d" || path.Base(dir) == "pool.d" && path.Base(path.Dir(dir)) == "fpm"
 }
