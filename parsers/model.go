@@ -551,9 +551,20 @@ type Container struct {
 	// StopTimeout is an ECS container's own stopTimeout: the time between SIGTERM and
 	// SIGKILL (the workload's TerminationGrace is the longest of its containers').
 	StopTimeout Duration
+	// ConfigMapMounts are the container's volumeMounts of ConfigMap volumes (Kubernetes),
+	// so the link step knows where a php-fpm reads the pool files a ConfigMap holds.
+	ConfigMapMounts []ConfigMapMount
 	// ArgPos holds the positions of Command's items followed by Args' items, so a
 	// finding about an app-server flag can point at it (nil when unknown).
 	ArgPos []Pos
+}
+
+// ConfigMapMount is a ConfigMap volume mounted into a container: at Path, or only its key
+// SubPath as the file Path.
+type ConfigMapMount struct {
+	ConfigMap string // "namespace/name"
+	Path      string
+	SubPath   string
 }
 
 // ContainerPort is a declared container port.

@@ -10,25 +10,37 @@ import (
 	"github.com/no502/no502/parsers/phpfpm"
 )
 
-// linkPHPFPM gives each php-fpm container of a Compose service the request timeout its
-// mounted pool files set, and links the fastcgi_pass routes of the nginx hops running in
-// Compose services to the php-fpm services they name (Route.PassBackend), as proxy_pass
-// upstreams are linked. Run after linkCompose, which places the hops.
-func linkPHPFPM(m *parsers.Model) {
+// linkPHPFPM gives each php-fpm container the request timeout its pool files set (files
+// a Compose service mounts; ConfigMap keys a pod mounts), and links the fastcgi_pass
+// routes of nginx hops running in Compose services or pods to the php-fpm they reach
+// (Route.PassBackend), as proxy_pass upstreams are linked. Run after linkConfigMaps and
+// linkCompose, which place the hops.
+func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
+	cmPools := configMapPools(embedded)
 	for _, w := range m.Workloads {
-		if w.Compose == nil {
-			continue
-		}
 		for _, c := range w.Containers {
-			if c.App != nil && c.App.Name == appserver.PHPFPM {
-				if rt, ok := poolTimeout(m.PHPPools, w.Compose.Mounts); ok {
-					c.App.RequestTimeout = rt
-				}
+			if c.App == nil || c.App.Name != appserver.PHPFPM {
+				continue
+			}
+			var files []poolFile
+			var wholeDir bool
+			switch {
+			case w.Compose != nil:
+				files, wholeDir = composePoolFiles(m.PHPPools, w.Compose.Mounts)
+			case w.Format == parsers.FormatK8s:
+				files, wholeDir = configMapPoolFiles(cmPools, c.ConfigMapMounts)
+			}
+			if rt, ok := poolTimeout(files, wholeDir); ok {
+				c.App.RequestTimeout = rt
 			}
 		}
 	}
+	services := map[string]*parsers.Service{}
+	for _, s := range m.Services {
+		services[s.Namespace+"/"+s.Name] = s
+	}
 	for _, h := range m.Hops {
-		if h.Kind != parsers.HopNginx || h.Workload == nil || h.Workload.Compose == nil {
+		if h.Kind != parsers.HopNginx || h.Workload == nil {
 			continue
 		}
 		for _, r := range h.Routes {
@@ -37,59 +49,118 @@ func linkPHPFPM(m *parsers.Model) {
 				continue
 			}
 			var targets []*parsers.Workload
-			active := 0
+			active, resolved := 0, 0
 			for _, t := range be.Targets {
 				if t.Backup || t.Down {
 					continue
 				}
 				active++
-				if x := resolveCompose(h.Workload, t); x != nil && runsPHPFPM(x) {
-					targets = append(targets, x)
+				found := fastcgiTargets(h.Workload, t, services)
+				if len(found) > 0 {
+					resolved++
 				}
+				targets = append(targets, found...)
 			}
-			if active > 0 && len(targets) == active {
-				for _, x := range targets {
-					if !containsWorkload(be.Workloads, x) {
-						be.Workloads = append(be.Workloads, x)
-					}
+			if active == 0 || resolved != active {
+				continue
+			}
+			for _, x := range targets {
+				if !containsWorkload(be.Workloads, x) {
+					be.Workloads = append(be.Workloads, x)
 				}
 			}
 		}
 	}
 }
 
-// poolTimeout is the request_terminate_timeout of a php-fpm whose configuration mounts
-// holds, when it bounds every request: each pool the files define sets a value above 0,
-// and no pool the image may bring is left unseen. php-fpm reads php-fpm.conf, then the
-// pool directory in name order, a later value replacing an earlier one (phpfpm.Merge).
-// The longest value wins, as among several app servers behind one route. Without a
-// [www] pool in the files, and without a mount of the whole pool directory, the image's
-// own www.conf (no limit) still runs a pool that may be the one answering: no timeout.
-func poolTimeout(pools map[string][]*parsers.PHPPool, mounts []parsers.ComposeMount) (parsers.Duration, bool) {
-	type file struct {
-		target string // where php-fpm sees it, for the order it reads files in
-		pools  []*parsers.PHPPool
+// fastcgiTargets finds the php-fpm workloads a fastcgi_pass target of an nginx running in
+// from reaches: a Compose service by name (as Docker's DNS answers), a Kubernetes
+// Service's pods by its DNS name, or the nginx's own pod at 127.0.0.1 (a php-fpm sidecar).
+// Nil when the target does not lead to php-fpm.
+func fastcgiTargets(from *parsers.Workload, t *parsers.Target, services map[string]*parsers.Service) []*parsers.Workload {
+	var out []*parsers.Workload
+	switch {
+	case from.Compose != nil:
+		if x := resolveCompose(from, t); x != nil {
+			out = append(out, x)
+		}
+	case from.Format != parsers.FormatK8s:
+	case t.Local && !t.Unix:
+		out = append(out, from)
+	default:
+		if s := resolve(services, t, from.Namespace); s != nil {
+			out = append(out, s.Workloads...)
+		}
 	}
-	var files []file
-	wholeDir := false
+	for _, x := range out {
+		if !runsPHPFPM(x) {
+			return nil
+		}
+	}
+	return out
+}
+
+// poolFile is a pool file as one php-fpm sees it.
+type poolFile struct {
+	target string // where php-fpm reads it, for the order it reads files in
+	pools  []*parsers.PHPPool
+}
+
+// composePoolFiles lists the pool files a Compose service mounts where php-fpm reads
+// them, and whether a mount replaces the whole pool directory.
+func composePoolFiles(pools map[string][]*parsers.PHPPool, mounts []parsers.ComposeMount) (files []poolFile, wholeDir bool) {
 	for _, mt := range mounts {
 		if !phpfpm.ConfigTarget(mt.Target) {
 			continue
 		}
 		if p, ok := pools[mt.Path]; ok {
-			files = append(files, file{mt.Target, p})
+			files = append(files, poolFile{mt.Target, p})
 			continue
 		}
 		if !phpfpm.PoolDir(mt.Target) {
 			continue
 		}
+		wholeDir = true
 		for name, p := range pools {
 			if path.Dir(name) == strings.TrimSuffix(mt.Path, "/") {
-				files = append(files, file{path.Join(mt.Target, path.Base(name)), p})
-				wholeDir = true
+				files = append(files, poolFile{path.Join(mt.Target, path.Base(name)), p})
 			}
 		}
 	}
+	return files, wholeDir
+}
+
+// configMapPoolFiles lists the pool files a container mounts from ConfigMaps (byKey:
+// "ns/name" → key → pools): one key as a file (subPath), or every .conf key of a
+// ConfigMap mounted as the pool directory (which it then replaces).
+func configMapPoolFiles(byKey map[string]map[string][]*parsers.PHPPool, mounts []parsers.ConfigMapMount) (files []poolFile, wholeDir bool) {
+	for _, mt := range mounts {
+		keys := byKey[mt.ConfigMap]
+		switch {
+		case mt.SubPath != "":
+			if p, ok := keys[mt.SubPath]; ok && phpfpm.ConfigTarget(mt.Path) {
+				files = append(files, poolFile{mt.Path, p})
+			}
+		case phpfpm.PoolDir(mt.Path):
+			wholeDir = true
+			for key, p := range keys {
+				if strings.HasSuffix(key, ".conf") {
+					files = append(files, poolFile{path.Join(mt.Path, key), p})
+				}
+			}
+		}
+	}
+	return files, wholeDir
+}
+
+// poolTimeout is the request_terminate_timeout of a php-fpm reading files, when it bounds
+// every request: each pool the files define sets a value above 0, and no pool the image
+// may bring is left unseen. php-fpm reads php-fpm.conf, then the pool directory in name
+// order, a later value replacing an earlier one (phpfpm.Merge). The longest value wins,
+// as among several app servers behind one route. Without a [www] pool in the files, and
+// unless wholeDir (a mount replaces the whole pool directory), the image's own www.conf
+// (no limit) still runs a pool that may be the one answering: no timeout.
+func poolTimeout(files []poolFile, wholeDir bool) (parsers.Duration, bool) {
 	sort.SliceStable(files, func(i, j int) bool {
 		// php-fpm.conf first: it includes the pool directory at its end.
 		ci, cj := path.Base(files[i].target) == "php-fpm.conf", path.Base(files[j].target) == "php-fpm.conf"
@@ -119,6 +190,29 @@ func poolTimeout(pools map[string][]*parsers.PHPPool, mounts []parsers.ComposeMo
 		return parsers.Duration{}, false
 	}
 	return best, true
+}
+
+// configMapPools parses the pool files held in ConfigMaps, by "ns/name" and key, with
+// positions in the manifest that holds them.
+func configMapPools(embedded []parsers.Embedded) map[string]map[string][]*parsers.PHPPool {
+	out := map[string]map[string][]*parsers.PHPPool{}
+	for _, e := range embedded {
+		ns, name, ok := ownerConfigMap(e.Owner)
+		_, key, _ := strings.Cut(e.Path, "#")
+		if e.Format != phpfpm.Format || !ok || key == "" {
+			continue
+		}
+		pools := phpfpm.Parse(e.Path, e.Src)
+		for _, p := range pools {
+			p.Pos = e.MapPos(p.Pos)
+			p.RequestTerminateTimeout.Pos = e.MapPos(p.RequestTerminateTimeout.Pos)
+		}
+		if out[ns+"/"+name] == nil {
+			out[ns+"/"+name] = map[string][]*parsers.PHPPool{}
+		}
+		out[ns+"/"+name][key] = pools
+	}
+	return out
 }
 
 func runsPHPFPM(w *parsers.Workload) bool {

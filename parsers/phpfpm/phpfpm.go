@@ -17,6 +17,30 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
+// Format names pool files held in a ConfigMap (parsers.Embedded.Format): no format parser
+// reads them; the link step does, for the php-fpm containers that mount them.
+const Format = "php-fpm"
+
+// LooksLikePool reports whether a .conf text is php-fpm configuration: a [section] line
+// and a pool directive ("pm = dynamic", "listen = 9000"), not an nginx file with a
+// listen line.
+func LooksLikePool(text string) bool {
+	section, directive := false, false
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = true
+			continue
+		}
+		key, _, ok := strings.Cut(line, "=")
+		switch strings.TrimSpace(key) {
+		case "pm", "listen", "request_terminate_timeout", "pm.max_children", "user", "include":
+			directive = directive || ok
+		}
+	}
+	return section && directive
+}
+
 // Pool is one [name] section of a pool file.
 type Pool = parsers.PHPPool
 

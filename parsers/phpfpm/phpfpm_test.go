@@ -79,3 +79,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLooksLikePool(t *testing.T) {
+	for text, want := range map[string]bool{
+		"[www]\nlisten = 9000\n; comment\n":                true,
+		"[global]\ninclude=/etc/php-fpm.d/*.conf\n":        true,
+		"server {\n    listen 80;\n    location / {}\n}\n": false,
+		"[SERVICE]\n    Flush 5\n":                         false,
+	} {
+		if got := LooksLikePool(text); got != want {
+			t.Errorf("LooksLikePool(%q) = %v", text, got)
+		}
+	}
+}
