@@ -71,8 +71,8 @@ or through other proxies:
   ` + "`php-fpm.conf`" + `, and ConfigMap keys a pod mounts there. It is the budget of the nginx
   routes whose ` + "`fastcgi_pass`" + ` reaches that php-fpm: a Compose service by name, a
   Kubernetes Service, or a sidecar at 127.0.0.1 in the same pod. Every pool php-fpm runs
-  must set one (a pool without a limit may be the one answering); a mounted file that
-  leaves the image's own ` + "`[www]`" + ` pool in place does not count.
+  must set one (a pool without a limit may be the one answering), and with several the
+  shortest counts; a mounted file that leaves the image's own ` + "`[www]`" + ` pool in place does not count.
 - ` + "`request_timeout`" + ` under ` + "`backends:`" + ` in ` + "`.no502.yaml`" + `, for servers no502 cannot read.
 
 Only a value someone wrote counts: gunicorn's default 30s was not chosen for these

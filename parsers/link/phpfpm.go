@@ -156,8 +156,9 @@ func configMapPoolFiles(byKey map[string]map[string][]*parsers.PHPPool, mounts [
 // poolTimeout is the request_terminate_timeout of a php-fpm reading files, when it bounds
 // every request: each pool the files define sets a value above 0, and no pool the image
 // may bring is left unseen. php-fpm reads php-fpm.conf, then the pool directory in name
-// order, a later value replacing an earlier one (phpfpm.Merge). The longest value wins,
-// as among several app servers behind one route. Without a [www] pool in the files, and
+// order, a later value replacing an earlier one (phpfpm.Merge). With several pools the
+// shortest counts: a route reaches one pool (by its listen address, not read here), and
+// each lets a request run at least that long. Without a [www] pool in the files, and
 // unless wholeDir (a mount replaces the whole pool directory), the image's own www.conf
 // (no limit) still runs a pool that may be the one answering: no timeout.
 func poolTimeout(files []poolFile, wholeDir bool) (parsers.Duration, bool) {
@@ -182,7 +183,7 @@ func poolTimeout(files []poolFile, wholeDir bool) (parsers.Duration, bool) {
 		if !rt.Explicit() || rt.Value <= 0 {
 			return parsers.Duration{}, false
 		}
-		if rt.Value > best.Value {
+		if !best.Pos.IsValid() || rt.Value < best.Value {
 			best = rt
 		}
 	}
