@@ -64,7 +64,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case Node:
 			return node(w)
 		case PHPFPM:
-			return phpFPM(w.pos, "")
+			return phpFPM(w.pos, "", rest)
 		case Nginx, Caddy:
 			return &parsers.AppServer{Name: name, Pos: w.pos}
 		}
@@ -81,7 +81,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case img == "caddy":
 			return &parsers.AppServer{Name: Caddy, Pos: c.Pos, Note: "from the image " + c.Image}
 		case phpFPMImage(c.Image):
-			return phpFPM(c.Pos, "from the image "+c.Image+"; ")
+			return phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
 		}
 	}
 	return nil

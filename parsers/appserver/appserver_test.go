@@ -57,6 +57,7 @@ func TestDetect(t *testing.T) {
 		{"bitnami php-fpm", parsers.Container{Image: "docker.io/bitnami/php-fpm:8.2"}, PHPFPM, "", "", ""},
 		{"php cli image is not php-fpm", parsers.Container{Image: "php:8.3-cli"}, "", "", "", ""},
 		{"php-fpm command", parsers.Container{Image: "php:8.3", Command: []string{"php-fpm", "-F"}}, PHPFPM, "", "", ""},
+		{"php-fpm own config file", parsers.Container{Command: []string{"php-fpm", "-F", "-y", "/app/fpm.conf"}}, PHPFPM, "", "-", ""},
 		{"php-fpm versioned", parsers.Container{Command: []string{"/usr/sbin/php-fpm8.2", "--nodaemonize"}}, PHPFPM, "", "", ""},
 		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
 		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},

@@ -268,8 +268,16 @@ func springDuration(e parsers.Setting[string]) parsers.Duration {
 // phpFPM: php-fpm speaks FastCGI (behind nginx fastcgi_pass), not HTTP. Its request
 // timeout, request_terminate_timeout, is set in pool files, not on the command line: the
 // link step fills it from the pool files mounted into the container (off by default).
-func phpFPM(pos parsers.Pos, from string) *parsers.AppServer {
-	return &parsers.AppServer{Name: PHPFPM, Pos: pos, NotHTTP: true, Note: from + "speaks FastCGI (behind fastcgi_pass), not HTTP"}
+// A config file named on the command line (-y, --fpm-config) may include pools from
+// anywhere, so then the timeout is unknown and the link step leaves it so.
+func phpFPM(pos parsers.Pos, from string, rest []word) *parsers.AppServer {
+	a := &parsers.AppServer{Name: PHPFPM, Pos: pos, NotHTTP: true, Note: from + "speaks FastCGI (behind fastcgi_pass), not HTTP"}
+	for _, w := range rest {
+		if w.s == "-y" || w.s == "--fpm-config" || strings.HasPrefix(w.s, "--fpm-config=") {
+			a.RequestTimeout = parsers.Duration{Pos: w.pos, Text: w.s, Unknown: true}
+		}
+	}
+	return a
 }
 
 // phpFPMImage reports whether an image runs php-fpm by default: the official php image's

@@ -19,8 +19,8 @@ func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
 	cmPools := configMapPools(embedded)
 	for _, w := range m.Workloads {
 		for _, c := range w.Containers {
-			if c.App == nil || c.App.Name != appserver.PHPFPM {
-				continue
+			if c.App == nil || c.App.Name != appserver.PHPFPM || c.App.RequestTimeout.Unknown {
+				continue // Unknown: a config file named on the command line decides
 			}
 			var files []poolFile
 			var wholeDir bool
