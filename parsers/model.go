@@ -94,6 +94,10 @@ type Model struct {
 	// ConfigMap). The loader parses it with the right format parser; its positions stay
 	// in its own text (see Model.HostPos).
 	Embedded []Embedded
+	// PHPPools holds the php-fpm pools of each pool file a Compose service mounts
+	// (php/www.conf), by the file's display path; the link step gives the php-fpm
+	// containers mounting them their request_terminate_timeout.
+	PHPPools map[string][]*PHPPool
 }
 
 // Embedded is config text of one format held inside a file of another.
@@ -294,6 +298,21 @@ type Route struct {
 	Respond *Respond
 
 	Backend *Backend
+	// PassBackend is what a fastcgi_pass route hands requests to (the address it names),
+	// kept apart from Backend: the rules about HTTP upstreams (pools, keep-alive,
+	// retries) do not apply to FastCGI. The link step sets its Workloads to the php-fpm
+	// services it reaches, whose request_terminate_timeout is then the route's handler
+	// budget. Nil for every other route.
+	PassBackend *Backend
+}
+
+// PHPPool is a php-fpm pool ([www] in www.conf) as the pool files no502 read define it.
+type PHPPool struct {
+	Name string
+	Pos  Pos // the [name] line
+	// RequestTerminateTimeout is request_terminate_timeout as the pool sets it (0: off,
+	// php-fpm's default); not Known when no file sets it, or sets a value php-fpm refuses.
+	RequestTerminateTimeout Duration
 }
 
 // RetryPolicy is what the hop does when an upstream fails.
@@ -532,9 +551,20 @@ type Container struct {
 	// StopTimeout is an ECS container's own stopTimeout: the time between SIGTERM and
 	// SIGKILL (the workload's TerminationGrace is the longest of its containers').
 	StopTimeout Duration
+	// ConfigMapMounts are the container's volumeMounts of ConfigMap volumes (Kubernetes),
+	// so the link step knows where a php-fpm reads the pool files a ConfigMap holds.
+	ConfigMapMounts []ConfigMapMount
 	// ArgPos holds the positions of Command's items followed by Args' items, so a
 	// finding about an app-server flag can point at it (nil when unknown).
 	ArgPos []Pos
+}
+
+// ConfigMapMount is a ConfigMap volume mounted into a container: at Path, or only its key
+// SubPath as the file Path.
+type ConfigMapMount struct {
+	ConfigMap string // "namespace/name"
+	Path      string
+	SubPath   string
 }
 
 // ContainerPort is a declared container port.

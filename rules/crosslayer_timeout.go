@@ -16,8 +16,10 @@ var appTimeoutExceedsProxy = &Rule{
 	Doc: `# app-timeout-exceeds-proxy
 
 An app server's request timeout says how long a request may run: gunicorn's ` + "`--timeout`" + `
-(sync worker; default 30s), uWSGI's ` + "`--harakiri`" + ` (default off), or ` + "`request_timeout`" + ` declared
-under ` + "`backends:`" + ` in .no502.yaml.
+(sync worker; default 30s), uWSGI's ` + "`--harakiri`" + ` (default off), php-fpm's
+` + "`request_terminate_timeout`" + ` (default off; read from the pool files a Compose service or a pod
+mounts, for the nginx ` + "`fastcgi_pass`" + ` in front: ` + "`fastcgi_read_timeout`" + `), or ` + "`request_timeout`" + `
+declared under ` + "`backends:`" + ` in .no502.yaml.
 When it was raised above the read timeout of the proxy directly in front of the app (nginx
 ` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
 ` + "`response_header_timeout`" + `), a request that slow gets **504** from the proxy while the app
@@ -51,6 +53,9 @@ See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-o
 - gunicorn ` + "`--timeout`" + ` 30s, applies to sync workers:
   https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L851-L858
 - uWSGI harakiri: https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri
+- php-fpm request_terminate_timeout (default 0, off):
+  https://www.php.net/manual/en/install.fpm.configuration.php
+- nginx fastcgi_read_timeout 60s: https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_read_timeout
 - nginx proxy_read_timeout 60s: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout
 - ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
@@ -63,13 +68,13 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			rt := r.ReadTimeout
-			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
+			if (r.Backend == nil && r.PassBackend == nil) || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
 			if _, ok := p.budget(r); ok {
 				continue // read-timeout-below-budget compares with the declared budget
 			}
-			for _, s := range p.behind(r.Backend) {
+			for _, s := range p.answering(r) {
 				if s.hop != nil {
 					continue
 				}

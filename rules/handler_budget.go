@@ -7,6 +7,7 @@ import (
 
 	"github.com/no502/no502/config"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/appserver"
 )
 
 // A handlerBudget is how long a route's handlers may take, and who said so. A routes:
@@ -111,7 +112,7 @@ var appBudgetFact = &Fact[map[*parsers.Route]handlerBudget]{
 // forwards to, through the inner routes r serves (the ones outer-hop-gives-up-first
 // compares). seen guards against a chain that loops back.
 func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handlerBudget, bool) {
-	if r.Backend == nil || r.Respond != nil || seen[r] {
+	if (r.Backend == nil && r.PassBackend == nil) || r.Respond != nil || seen[r] {
 		return handlerBudget{}, false
 	}
 	seen[r] = true
@@ -122,7 +123,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 			best, found = b, true
 		}
 	}
-	for _, s := range p.behind(r.Backend) {
+	for _, s := range p.answering(r) {
 		if s.hop == nil {
 			if req, ok := appRequestTimeout(s); ok {
 				req.Pos = p.Model.HostPos(req.Pos)
@@ -146,6 +147,27 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 	return best, found
 }
 
+// answering lists what route r hands its requests to: the proxy hops and app servers
+// behind its Backend, or, for a fastcgi_pass route, the php-fpm containers its
+// PassBackend reaches (the link step sets its workloads only for php-fpm services).
+func (p *Pass) answering(r *parsers.Route) []side {
+	if r.Backend != nil {
+		return p.behind(r.Backend)
+	}
+	if r.PassBackend == nil {
+		return nil
+	}
+	var out []side
+	for _, w := range r.PassBackend.Workloads {
+		for _, c := range w.Containers {
+			if c.App != nil && c.App.Name == appserver.PHPFPM {
+				out = append(out, side{w: w, c: c})
+			}
+		}
+	}
+	return out
+}
+
 // appRequestTimeout is the request timeout an app server side was explicitly given, when
 // it kills requests after it.
 func appRequestTimeout(s side) (parsers.Duration, bool) {
@@ -157,8 +179,12 @@ func appRequestTimeout(s side) (parsers.Duration, bool) {
 }
 
 // appSource names the app server setting a budget: "gunicorn --timeout 120", "uwsgi
-// --harakiri 60", "request_timeout: 90s under backends:".
+// --harakiri 60", "request_timeout: 90s under backends:", "php-fpm
+// request_terminate_timeout 300s".
 func appSource(s side, req parsers.Duration) string {
+	if s.c.App.Name == appserver.PHPFPM {
+		return "php-fpm request_terminate_timeout " + parsers.Seconds(req.Value)
+	}
 	if strings.HasPrefix(s.c.App.Note, "declared in ") && strings.HasPrefix(req.Text, "request_timeout:") {
 		return req.Text + " under backends:"
 	}
@@ -177,10 +203,10 @@ func routePathOf(r *parsers.Route) string {
 // finding, which no other rule repeats.
 func (p *Pass) directAppOutwaits(r *parsers.Route) bool {
 	rt := r.ReadTimeout
-	if r.Backend == nil || !rt.Known() || rt.Value == 0 {
+	if (r.Backend == nil && r.PassBackend == nil) || !rt.Known() || rt.Value == 0 {
 		return false
 	}
-	for _, s := range p.behind(r.Backend) {
+	for _, s := range p.answering(r) {
 		if req, ok := appRequestTimeout(s); ok && s.hop == nil && req.Value > rt.Value {
 			return true
 		}

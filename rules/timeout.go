@@ -68,6 +68,14 @@ or through other proxies:
   the arbiter, so it bounds no request and is not a budget.
 - uWSGI ` + "`--harakiri`" + ` (` + "`-t`" + `, ` + "`UWSGI_HARAKIRI`" + `): the master kills a worker whose request runs
   longer, measured in wall-clock seconds.
+- php-fpm ` + "`request_terminate_timeout`" + ` (a pool's wall-clock limit; ` + "`0`" + `, the default, is off),
+  read from the pool files php-fpm runs with: files a Compose service mounts into its
+  pool directory (` + "`./php/www.conf:/usr/local/etc/php-fpm.d/www.conf`" + `) or
+  ` + "`php-fpm.conf`" + `, and ConfigMap keys a pod mounts there. It is the budget of the nginx
+  routes whose ` + "`fastcgi_pass`" + ` reaches that php-fpm: a Compose service by name, a
+  Kubernetes Service, or a sidecar at 127.0.0.1 in the same pod. Every pool php-fpm runs
+  must set one (a pool without a limit may be the one answering), and with several the
+  shortest counts; a mounted file that leaves the image's own ` + "`[www]`" + ` pool in place does not count.
 - ` + "`request_timeout`" + ` under ` + "`backends:`" + ` in ` + "`.no502.yaml`" + `, for servers no502 cannot read.
 
 Only a value someone wrote counts: gunicorn's default 30s was not chosen for these
@@ -80,8 +88,7 @@ One cause, one finding: the hop directly in front of the app is
 that waits longer is ` + "`outer-hop-gives-up-first`" + `'s. This rule reports the other hops in
 front, such as an ALB in front of an nginx that waits long enough. PHP's
 ` + "`max_execution_time`" + ` is not a budget (on Linux it counts the script's CPU time, not time
-spent waiting on a database or a network call), and php-fpm's ` + "`request_terminate_timeout`" + `
-lives in pool files no502 does not read yet.
+spent waiting on a database or a network call).
 
 A run without budgets says in its summary how many routes it could not check this way;
 ` + "`no502 init`" + ` lists them.
@@ -119,6 +126,9 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
   https://uwsgi-docs.readthedocs.io/en/latest/Glossary.html,
   https://uwsgi-docs.readthedocs.io/en/latest/Options.html#harakiri,
   https://uwsgi-docs.readthedocs.io/en/latest/Configuration.html#environment-variables
+- php-fpm ` + "`request_terminate_timeout`" + ` ("the timeout for serving a single request after which
+  the worker process will be killed"; default 0, off; units s, m, h, d):
+  https://www.php.net/manual/en/install.fpm.configuration.php
 - PHP ` + "`max_execution_time`" + ` leaves out time spent outside the script (system calls, stream
   operations, database queries) everywhere but Windows:
   https://www.php.net/manual/en/function.set-time-limit.php
@@ -234,7 +244,8 @@ with ` + "`proxied = true`" + ` pointing at a load balancer. The limit is ` + "`
 It reports a route when its handler budget is above the limit, or when its explicit read
 timeout is (WebSocket routes, which Cloudflare does not time out this way, are skipped).
 The budget is the route's ` + "`routes:`" + ` entry, or without one the explicit request timeout of
-the app server behind it (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `; see
+the app server behind it (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--harakiri`" + `,
+php-fpm ` + "`request_terminate_timeout`" + `; see
 ` + "`read-timeout-below-budget`" + `): an app allowed to run a request 300s behind Cloudflare is
 reported here, not by ` + "`app-timeout-exceeds-proxy`" + `, since raising the proxy cannot help.
 

@@ -34,7 +34,7 @@ It stays quiet when a hop behind the route waits longer (` + "`outer-hop-gives-u
 that setting without asking for a budget), when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
 compares them: a budget of 2s says the route is that fast), or when the app server behind
 it kills requests after an explicit time (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
-` + "`--harakiri`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
+` + "`--harakiri`" + `, php-fpm ` + "`request_terminate_timeout`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
 is ` + "`app-timeout-exceeds-proxy`" + `'s finding), on health-check paths, where a
 short timeout is the point, and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
 ` + "`.no502.yaml`" + ` to move the floor (` + "`0s`" + ` turns the check off, as does ` + "`rules: {read-timeout-too-short: off}`" + `).

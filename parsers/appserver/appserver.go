@@ -1,5 +1,5 @@
 // Package appserver recognises the HTTP server a container runs from its command line
-// and environment (gunicorn, uWSGI, uvicorn, hypercorn, Puma, Node, Spring Boot, nginx,
+// and environment (gunicorn, uWSGI, uvicorn, hypercorn, Puma, Node, Spring Boot, php-fpm, nginx,
 // Caddy)
 // and reads the timeouts the cross-layer rules compare: idle keep-alive, request timeout,
 // graceful shutdown. A value written on the command line or in the environment is
@@ -27,6 +27,7 @@ const (
 	Spring    = "spring"
 	Nginx     = "nginx"
 	Caddy     = "caddy"
+	PHPFPM    = "php-fpm"
 )
 
 // word is one command-line token with where it was written and how it reads in a
@@ -62,6 +63,8 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 			return puma(c, w, rest)
 		case Node:
 			return node(w)
+		case PHPFPM:
+			return phpFPM(w.pos, "", rest)
 		case Nginx, Caddy:
 			return &parsers.AppServer{Name: name, Pos: w.pos}
 		}
@@ -77,6 +80,8 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 			return &parsers.AppServer{Name: Nginx, Pos: c.Pos, Note: "from the image " + c.Image}
 		case img == "caddy":
 			return &parsers.AppServer{Name: Caddy, Pos: c.Pos, Note: "from the image " + c.Image}
+		case phpFPMImage(c.Image):
+			return phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
 		}
 	}
 	return nil
@@ -148,10 +153,15 @@ func serverName(ws []word, i int) string {
 		}
 	case "nginx":
 		return Nginx
+	case "php-fpm":
+		return PHPFPM
 	case "caddy":
 		if i+1 < len(ws) && (ws[i+1].s == "run" || ws[i+1].s == "start") {
 			return Caddy
 		}
+	}
+	if phpFPMVersioned(base) {
+		return PHPFPM // php-fpm8.2, Debian's name
 	}
 	// python -m gunicorn
 	if prev == "-m" && (base == Gunicorn || base == Uvicorn || base == Hypercorn) {

@@ -53,6 +53,12 @@ func TestDetect(t *testing.T) {
 		{"spring version-dependent", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "20s")}, Spring, "", "", "-"},
 		{"nginx image", parsers.Container{Image: "nginx:1.27-alpine"}, Nginx, "", "", ""},
 		{"caddy run", parsers.Container{Command: []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile"}}, Caddy, "", "", ""},
+		{"php-fpm image", parsers.Container{Image: "php:8.3-fpm-alpine"}, PHPFPM, "", "", ""},
+		{"bitnami php-fpm", parsers.Container{Image: "docker.io/bitnami/php-fpm:8.2"}, PHPFPM, "", "", ""},
+		{"php cli image is not php-fpm", parsers.Container{Image: "php:8.3-cli"}, "", "", "", ""},
+		{"php-fpm command", parsers.Container{Image: "php:8.3", Command: []string{"php-fpm", "-F"}}, PHPFPM, "", "", ""},
+		{"php-fpm own config file", parsers.Container{Command: []string{"php-fpm", "-F", "-y", "/app/fpm.conf"}}, PHPFPM, "", "-", ""},
+		{"php-fpm versioned", parsers.Container{Command: []string{"/usr/sbin/php-fpm8.2", "--nodaemonize"}}, PHPFPM, "", "", ""},
 		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
 		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},
 	}

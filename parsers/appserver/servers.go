@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -262,4 +263,48 @@ func springDuration(e parsers.Setting[string]) parsers.Duration {
 	s := parsers.Set(d, e.Pos, e.Text)
 	s.Unknown = err != nil || d < 0
 	return s
+}
+
+// phpFPM: php-fpm speaks FastCGI (behind nginx fastcgi_pass), not HTTP. Its request
+// timeout, request_terminate_timeout, is set in pool files, not on the command line: the
+// link step fills it from the pool files mounted into the container (off by default).
+// A config file named on the command line (-y, --fpm-config) may include pools from
+// anywhere, so then the timeout is unknown and the link step leaves it so.
+func phpFPM(pos parsers.Pos, from string, rest []word) *parsers.AppServer {
+	a := &parsers.AppServer{Name: PHPFPM, Pos: pos, NotHTTP: true, Note: from + "speaks FastCGI (behind fastcgi_pass), not HTTP"}
+	for _, w := range rest {
+		if w.s == "-y" || w.s == "--fpm-config" || strings.HasPrefix(w.s, "--fpm-config=") {
+			a.RequestTimeout = parsers.Duration{Pos: w.pos, Text: w.s, Unknown: true}
+		}
+	}
+	return a
+}
+
+// phpFPMImage reports whether an image runs php-fpm by default: the official php image's
+// fpm variants (php:8.3-fpm, php:fpm-alpine) and bitnami/php-fpm.
+func phpFPMImage(ref string) bool {
+	ref, _, _ = strings.Cut(ref, "@")
+	name, tag, _ := strings.Cut(path.Base(ref), ":")
+	switch strings.ToLower(name) {
+	case "php-fpm":
+		return true
+	case "php":
+		return strings.Contains(strings.ToLower(tag), "fpm")
+	}
+	return false
+}
+
+// phpFPMVersioned reports whether a command is php-fpm with a version suffix, as
+// Debian and Ubuntu install it (php-fpm8.2, php-fpm7).
+func phpFPMVersioned(base string) bool {
+	v, ok := strings.CutPrefix(base, "php-fpm")
+	if !ok || v == "" {
+		return false
+	}
+	for _, r := range v {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
 }

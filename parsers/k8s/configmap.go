@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/phpfpm"
 )
 
 // nginxKeys are ConfigMap keys only the ingress-nginx controller reads; a ConfigMap
@@ -73,6 +74,8 @@ func embeddedFormat(key, value string) string {
 		return parsers.FormatCaddy
 	case key == "nginx.conf":
 		return parsers.FormatNginx
+	case strings.HasSuffix(key, ".conf") && phpfpm.LooksLikePool(value):
+		return phpfpm.Format // www.conf: its listen = 9000 is not nginx's listen
 	case strings.HasSuffix(key, ".conf") && looksNginx(value):
 		return parsers.FormatNginx
 	}

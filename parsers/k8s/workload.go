@@ -70,15 +70,44 @@ func readWorkload(o *object) *parsers.Workload {
 			w.Containers = append(w.Containers, readContainer(s, c))
 		}
 	}
+	cmVolumes := map[string]string{} // volume name → "ns/name", for volumeMounts
 	for _, v := range items(val(pod, "volumes")) {
 		if n := str(v, "configMap", "name"); n != "" {
 			w.ConfigMaps = append(w.ConfigMaps, o.namespace+"/"+n)
+			if val(val(v, "configMap"), "items") == nil {
+				// items remap keys to other paths: where each lands is not followed.
+				cmVolumes[str(v, "name")] = o.namespace + "/" + n
+			}
 		}
 		if cn, node := get(val(v, "persistentVolumeClaim"), "claimName"); cn != nil && node != nil && node.Kind == yaml.ScalarNode && node.Value != "" {
 			w.Claims = append(w.Claims, &parsers.Claim{Name: node.Value, Pos: s.pos(node)})
 		}
 	}
+	readConfigMapMounts(pod, w, cmVolumes)
 	return w
+}
+
+// readConfigMapMounts records where each container mounts the pod's ConfigMap volumes.
+func readConfigMapMounts(pod *yaml.Node, w *parsers.Workload, cmVolumes map[string]string) {
+	if len(cmVolumes) == 0 {
+		return
+	}
+	i := 0
+	for _, c := range items(val(pod, "containers")) {
+		if c.Kind != yaml.MappingNode {
+			continue
+		}
+		if i >= len(w.Containers) {
+			return
+		}
+		ct := w.Containers[i]
+		i++
+		for _, vm := range items(val(c, "volumeMounts")) {
+			if cm, ok := cmVolumes[str(vm, "name")]; ok && str(vm, "mountPath") != "" {
+				ct.ConfigMapMounts = append(ct.ConfigMapMounts, parsers.ConfigMapMount{ConfigMap: cm, Path: str(vm, "mountPath"), SubPath: str(vm, "subPath")})
+			}
+		}
+	}
 }
 
 // readContainer reads the fields of one container that drain and health rules need.

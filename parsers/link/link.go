@@ -25,6 +25,7 @@ func Link(m *parsers.Model, embedded []parsers.Embedded, d *parsers.Declared) {
 	linkCloudNames(m)
 	linkConfigMaps(m, embedded)
 	linkCompose(m)
+	linkPHPFPM(m, embedded)
 	linkServiceDNS(m)
 	if d != nil {
 		linkChains(m, d.Chains)

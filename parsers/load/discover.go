@@ -19,6 +19,7 @@ import (
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/compose"
+	"github.com/no502/no502/parsers/phpfpm"
 )
 
 // candidate is a discovered file and its format.
@@ -80,7 +81,10 @@ var nginxLooking = regexp.MustCompile(`(?m)^\s*(?:(?:http|server|events|stream|t
 func sniff(format string, path string, src []byte) bool {
 	switch format {
 	case parsers.FormatNginx:
-		return nginxLooking.Match(src)
+		// A php-fpm pool file (www.conf) is a .conf whose "listen = 9000" and ';'
+		// comments match the nginx pattern; no502 reads it only through the mounts that
+		// hand it to a php-fpm (readPHPPools).
+		return nginxLooking.Match(src) && !phpfpm.LooksLikePool(string(src))
 	case parsers.FormatK8s:
 		return k8sLooking(path, src)
 	case parsers.FormatCaddy:
@@ -98,7 +102,7 @@ func caddySniff(format, path string, src []byte) bool {
 	case format == parsers.FormatK8s && strings.HasSuffix(strings.ToLower(path), ".json"):
 		return caddy.IsJSONConfig(src)
 	case format == parsers.FormatNginx && strings.HasSuffix(strings.ToLower(path), ".conf"):
-		return !nginxLooking.Match(src) && caddy.LooksLikeCaddyfile(src)
+		return !nginxLooking.Match(src) && !phpfpm.LooksLikePool(string(src)) && caddy.LooksLikeCaddyfile(src)
 	}
 	return false
 }

@@ -20,6 +20,8 @@ func TestNginxRecognition(t *testing.T) {
 		"[include]\nfiles = /etc/supervisor/conf.d/*.conf\n": false,
 		"Include conf/extra/httpd-ssl.conf\n":                false,
 		"[program:app]\ncommand=/usr/bin/app\n":              false,
+		// A php-fpm pool file: its listen line and ';' comments match the nginx pattern.
+		"; pool www\n[www]\nlisten = 127.0.0.1:9000\n\n; backlog\npm = dynamic\n": false,
 	} {
 		if got := sniff("nginx", "conf.d/x.conf", []byte(src)); got != want {
 			t.Errorf("sniff(%q) = %v, want %v", src, got, want)

@@ -204,6 +204,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 	}
 	embedded := res.Model.Embedded
 	parseEmbedded(res.Model, popts)
+	res.Model.PHPPools = readPHPPools(res.Model, cache, cwd, opts.Ignored)
 	// Connect the hops across formats (Service DNS names, ConfigMap mounts, app servers,
 	// what .no502.yaml declares) now that every file is in the model.
 	link.Link(res.Model, embedded, popts.Declared)

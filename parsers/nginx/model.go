@@ -498,7 +498,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	switch {
 	case pass != nil:
 	case other != nil && timedPass(other.Name) != "":
-		b.passRoute(h, loc, sc, timedPass(other.Name))
+		b.passRoute(h, loc, sc, timedPass(other.Name), other)
 		return
 	case ret != nil:
 		var err error

@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -31,7 +32,7 @@ func timedPass(name string) string {
 // https://nginx.org/en/docs/http/ngx_http_grpc_module.html#grpc_read_timeout.
 // The route has no Backend: the model follows only HTTP to an app, so the rules about
 // pools, keep-alive and retries do not look at it; the timeout rules do.
-func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module string) {
+func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module string, pass *Directive) {
 	path, kind := locationMatch(loc)
 	rt := &carve(&b.routeSlab, 1)[0]
 	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Pos()
@@ -39,5 +40,39 @@ func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module str
 	rt.ReadTimeout = b.durationIn(sc, module+"_read_timeout", 60*time.Second)
 	rt.ConnectTimeout = b.durationIn(sc, module+"_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, module+"_send_timeout", 60*time.Second)
+	if module == "fastcgi" {
+		rt.PassBackend = b.fastcgiBackend(pass)
+	}
 	h.Routes = append(h.Routes, rt)
+}
+
+// fastcgiBackend is the address a fastcgi_pass names, so the link step can find the
+// php-fpm behind it: host:port, unix:/path, or an upstream{} block's servers. It is not
+// one of the model's backends (the HTTP upstream rules do not apply to FastCGI). Nil for
+// an address resolved at request time ($variable) or one without a port.
+func (b *builder) fastcgiBackend(pass *Directive) *parsers.Backend {
+	addr := pass.Arg(0)
+	if addr == "" || strings.Contains(addr, "$") {
+		return nil
+	}
+	be := &parsers.Backend{Kind: BackendAddress, Name: addr, Pos: pass.Pos(), Block: pass.Pos()}
+	if up := b.upstreams[strings.ToLower(addr)]; up != nil || b.allUpstreams[strings.ToLower(addr)] != nil {
+		if up == nil {
+			up = b.allUpstreams[strings.ToLower(addr)]
+		}
+		be.Kind, be.Name = BackendUpstream, up.Arg(0)
+		for _, x := range Expand(up.Block) {
+			if x.Name == "server" && len(x.Args) > 0 {
+				be.Targets = append(be.Targets, b.upstreamServer(x))
+			}
+		}
+		return be
+	}
+	if !strings.HasPrefix(addr, "unix:") && !strings.Contains(strings.TrimPrefix(addr, "["), ":") {
+		return nil // nginx wants a port here ("no port in upstream")
+	}
+	t := b.target(addr, "")
+	t.Pos = pass.Pos()
+	be.Targets = []*parsers.Target{t}
+	return be
 }
