@@ -32,7 +32,6 @@ type FixResult struct {
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
 	writes      map[string]bool   // the settings the applied fixes write (Fix.Writes)
-	first       *Result           // the lint of the files as read
 	top         parsers.Severity  // the highest severity of the findings applied
 	// Final is the lint of the fixed sources: what is left to report. A finding whose
 	// fix was not written because it failed its check carries that fix as a snippet
@@ -90,7 +89,6 @@ func fixID(f *rules.Finding) string {
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
 	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}}
 	rep, err := r.run(ctx, nil)
-	fr.first = rep
 	if err != nil {
 		return nil, false, err
 	}

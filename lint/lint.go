@@ -47,8 +47,10 @@ type Options struct {
 	// Select and Ignore are rule IDs and categories (--select, --ignore); they win over
 	// the config's rules: section (see applySelection).
 	Select, Ignore []string
-	// ResolveEdits computes the byte edits of the fixes that need the files re-read
-	// (Kubernetes patches become edits of the manifests). Fix always does.
+	// ResolveEdits is ignored: every run computes the byte edits of the fixes that need
+	// the files re-read (Kubernetes patches become edits of the manifests), so every
+	// output shows the edits --fix writes (issue 16). Kept so that callers that set it
+	// still build.
 	ResolveEdits bool
 	// UnsafeFixes lets Fix apply the fixes marked unsafe (rules.FixUnsafe) too.
 	UnsafeFixes bool
@@ -106,6 +108,9 @@ type runner struct {
 	opts    Options
 	cfg     *config.Config
 	context []string // the config's context: paths, absolute
+	// edits keeps the Kubernetes edits resolved by earlier rounds of a fix run: a file
+	// no round changed is not merged again.
+	edits rules.EditCache
 }
 
 func newRunner(paths []string, opts Options) (*runner, error) {
@@ -181,9 +186,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r.opts.ResolveEdits {
-		rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
-	}
+	r.edits.Resolve(res.Model, findings) // Kubernetes patches as edits
 	if !r.opts.NoIgnore {
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
 	}

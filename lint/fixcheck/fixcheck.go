@@ -244,10 +244,28 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		}
 		d.path[last] = name
 	default:
-		if a.Interface() != b.Interface() {
+		if !sameScalar(a, b) {
 			d.record(summary(a), summary(b))
 		}
 	}
+}
+
+// sameScalar compares two values of one scalar type without boxing them (Interface
+// allocates for most values, and an nginx round compares millions of them).
+func sameScalar(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	}
+	return a.Interface() == b.Interface()
 }
 
 // refName names a reference to another top-level object.
@@ -263,6 +281,7 @@ type entry struct{ path, value string }
 
 var (
 	posType    = reflect.TypeOf(parsers.Pos{})
+	posFile    = fieldIndex(posType, "File")
 	originType = reflect.TypeOf(&parsers.Origin{})
 	// Pointers to these, below the top level, are references to other top-level
 	// objects (a route's backend, a backend's hops): written as their names.
@@ -299,6 +318,19 @@ func (w *walker) fold(v string) {
 	w.sum = h * fnvPrime // the 0 byte that ends the value
 }
 
+// foldInt folds a number (or a bool) into the hash as its 8 bytes and a marker, without
+// writing it as text first: the hash is compared only with hashes of the same run.
+func (w *walker) foldInt(n int64, b bool) {
+	h := w.sum
+	for i := 0; i < 8; i++ {
+		h = (h ^ uint64(byte(n>>(8*i)))) * fnvPrime
+	}
+	if b {
+		h = (h ^ 1) * fnvPrime
+	}
+	w.sum = h * fnvPrime
+}
+
 func (w *walker) emit(v string) {
 	if w.hashing {
 		w.fold(v)
@@ -314,7 +346,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 	}
 	switch v.Type() {
 	case posType:
-		if f := v.Interface().(parsers.Pos).File; f != "" {
+		if f := v.Field(posFile).String(); f != "" {
 			w.files[HostFile(f)] = true
 		}
 		return
@@ -364,7 +396,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 			return
 		}
 		if w.hashing {
-			w.fold(strconv.Itoa(v.Len()))
+			w.foldInt(int64(v.Len()), false)
 			for i := 0; i < v.Len(); i++ {
 				w.value(v.Index(i), depth+1)
 			}
@@ -384,7 +416,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 		if w.hashing {
-			w.fold(strconv.Itoa(len(keys)))
+			w.foldInt(int64(len(keys)), false)
 			for _, k := range keys {
 				w.fold(fmt.Sprint(k))
 				w.value(v.MapIndex(k), depth+1)
@@ -404,8 +436,16 @@ func (w *walker) value(v reflect.Value, depth int) {
 	case reflect.String:
 		w.emit(v.String())
 	case reflect.Bool:
+		if w.list == nil {
+			w.foldInt(0, v.Bool())
+			return
+		}
 		w.emit(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if w.list == nil {
+			w.foldInt(v.Int(), false) // a hash only: no text to write
+			return
+		}
 		if v.Type() == durationType {
 			w.emit(time.Duration(v.Int()).String())
 		} else {
@@ -417,6 +457,11 @@ func (w *walker) value(v reflect.Value, depth int) {
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))
+
+func fieldIndex(t reflect.Type, name string) int {
+	f, _ := t.FieldByName(name)
+	return f.Index[0]
+}
 
 type field struct {
 	name  string

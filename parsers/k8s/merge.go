@@ -407,6 +407,9 @@ func (mf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bo
 	if !ok {
 		return false
 	}
+	if quickChecks(doc, edited, patch) {
+		return true
+	}
 	var want, got any
 	var p map[string]any
 	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(patch.Text()), &p) != nil {
