@@ -187,6 +187,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		return nil, err
 	}
 	r.edits.Resolve(res.Model, findings) // Kubernetes patches as edits
+	inLineEndings(res.Model, findings)
 	if !r.opts.NoIgnore {
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
 	}
@@ -225,6 +226,32 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		out.Baseline = basePath
 	}
 	return out, nil
+}
+
+// inLineEndings writes the new lines of every fix's edits with the line ending of the
+// file they go into (withLineEndings), so that what the outputs show is what --fix
+// writes.
+func inLineEndings(m *parsers.Model, findings []rules.Finding) {
+	var crlf map[string]bool // by path, for the files with edits
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || len(fix.Edits) == 0 {
+			continue
+		}
+		if crlf == nil {
+			crlf = map[string]bool{}
+			for _, f := range m.Files {
+				if _, ok := crlf[f.Path]; !ok {
+					crlf[f.Path] = allCRLF(f.Src)
+				}
+			}
+		}
+		for j, e := range fix.Edits {
+			if crlf[e.File] {
+				fix.Edits[j] = withLineEndings([]byte("\r\n"), []parsers.Edit{e})[0]
+			}
+		}
+	}
 }
 
 // newResult keeps, in named-file mode, only the findings and diagnostics positioned in

@@ -18,7 +18,7 @@ type scalar struct{ tag, value string }
 
 // quickChecks reports whether edited holds exactly what patch merged into doc gives,
 // comparing node trees; false means "not shown", not "wrong".
-func quickChecks(doc, edited *yaml.Node, patch Patch) bool {
+func (mf *Manifest) quickChecks(doc, edited *yaml.Node, patch Patch) bool {
 	want, ok := nodeData(doc)
 	if !ok {
 		return false
@@ -27,7 +27,7 @@ func quickChecks(doc, edited *yaml.Node, patch Patch) bool {
 	if !ok {
 		return false
 	}
-	pdocs, err := DecodeDocuments([]byte(patch.Text()))
+	pdocs, err := mf.decodeNodes([]byte(patch.Text()))
 	if err != nil || len(pdocs) != 1 {
 		return false
 	}
