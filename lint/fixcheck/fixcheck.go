@@ -16,21 +16,20 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// Object is one top-level object of a model (a hop, backend, workload or service) as a
-// dump: its key, the hash of its dump, and the files its positions lie in (the host file
-// for embedded text), which say which fixes may have changed it.
+// Object is one top-level object of a model (a hop, backend, workload or service): its
+// key and its value. Diff compares it with its namesake in another snapshot field by
+// field; the files its positions lie in (the host file for embedded text), which say
+// which fixes may have changed it, are collected on the way.
 type Object struct {
-	Key   string
-	Hash  uint64
-	Files map[string]bool
-	obj   reflect.Value
+	Key string
+	obj reflect.Value
 }
 
-// Snapshot is the dump of a model's objects by key.
+// Snapshot is a model's objects by key.
 type Snapshot map[string]*Object
 
-// Take dumps the objects of m. Only hashes are kept; Diff walks an object again to say
-// which of its fields changed, for the few that differ.
+// Take lists the objects of m by key. It copies nothing: the snapshot holds the model,
+// and Diff walks two of them side by side.
 func Take(m *parsers.Model) Snapshot {
 	s := Snapshot{}
 	if m == nil {
@@ -41,11 +40,7 @@ func Take(m *parsers.Model) Snapshot {
 		for i := 2; s[key] != nil; i++ {
 			key = fmt.Sprintf("%s[%s %s %s #%d]", list, kind, name, HostFile(pos.File), i)
 		}
-		o := &Object{Key: key, Files: map[string]bool{}, obj: reflect.ValueOf(v)}
-		w := &walker{hashing: true, sum: fnvOffset, files: o.Files}
-		w.value(o.obj, 0)
-		o.Hash = w.sum
-		s[key] = o
+		s[key] = &Object{Key: key, obj: reflect.ValueOf(v)}
 	}
 	for _, h := range m.Hops {
 		add("Hops", string(h.Kind), h.Name, h.Pos, h)
@@ -60,6 +55,14 @@ func Take(m *parsers.Model) Snapshot {
 		add("Services", sv.Type, sv.Namespace+"/"+sv.Name, sv.Pos, sv)
 	}
 	return s
+}
+
+// Files returns the files o's positions lie in.
+func (o *Object) Files() map[string]bool {
+	files := map[string]bool{}
+	w := &walker{hashing: true, files: files}
+	w.value(o.obj, 0)
+	return files
 }
 
 // HostFile is the file a path's text is written in: the host of config text embedded
@@ -94,8 +97,9 @@ func (c Change) String() string {
 	return fmt.Sprintf("%s: %s → %s", c.Path, c.Before, c.After)
 }
 
-// Diff lists what changed from before to after: every value of an object whose hash
-// differs, and objects that appeared or went away.
+// Diff lists what changed from before to after: every value of an object that differs
+// (the two versions walked side by side; equal parts cost no allocation), and objects
+// that appeared or went away.
 func Diff(before, after Snapshot) []Change {
 	var out []Change
 	keys := make([]string, 0, len(before)+len(after))
@@ -108,40 +112,82 @@ func Diff(before, after Snapshot) []Change {
 		}
 	}
 	sort.Strings(keys)
+	d := &differ{}
 	for _, k := range keys {
 		b, a := before[k], after[k]
 		switch {
 		case a == nil:
-			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files})
+			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files()})
 		case b == nil:
-			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files})
-		case a.Hash != b.Hash:
-			files := map[string]bool{}
-			for f := range a.Files {
-				files[f] = true
-			}
-			for f := range b.Files {
-				files[f] = true
-			}
-			d := &differ{key: k, files: files}
+			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files()})
+		default:
+			d.key, d.files, d.out, d.path = k, nil, d.out[:0], d.path[:0]
 			d.diff(b.obj, a.obj, 0)
-			out = append(out, d.out...)
+			if len(d.out) > 0 {
+				// The files of both versions, shared by the object's changes.
+				d.files = map[string]bool{}
+				w := &walker{hashing: true, files: d.files}
+				w.value(b.obj, 0)
+				w.value(a.obj, 0)
+				for i := range d.out {
+					d.out[i].Files = d.files
+				}
+				out = append(out, d.out...)
+			}
 		}
 	}
 	return out
 }
 
 // differ walks two versions of an object side by side and records the values that
-// differ; equal parts cost no allocation.
+// differ. The path is kept as segments and written out only for a change.
 type differ struct {
 	key   string
 	files map[string]bool
-	path  []string
+	path  []segment
 	out   []Change
 }
 
+// segment is one step of a path: a field name and the list indexes and map keys that
+// follow it ("Routes[0]", "Headers[Host][0]").
+type segment struct {
+	name string
+	subs []sub
+}
+
+type sub struct {
+	idx int
+	key string // a map key; idx is -1
+}
+
+// push adds a field's segment, reusing the memory of an earlier one at that depth.
+func (d *differ) push(name string) {
+	if len(d.path) < cap(d.path) {
+		d.path = d.path[:len(d.path)+1]
+		s := &d.path[len(d.path)-1]
+		s.name, s.subs = name, s.subs[:0]
+		return
+	}
+	d.path = append(d.path, segment{name: name})
+}
+
 func (d *differ) record(before, after string) {
-	d.out = append(d.out, Change{Path: d.key + "/" + strings.Join(d.path, "/"), Before: before, After: after, Files: d.files})
+	var b strings.Builder
+	b.WriteString(d.key)
+	for _, s := range d.path {
+		b.WriteByte('/')
+		b.WriteString(s.name)
+		for _, x := range s.subs {
+			b.WriteByte('[')
+			if x.idx >= 0 {
+				b.WriteString(strconv.Itoa(x.idx))
+			} else {
+				b.WriteString(x.key)
+			}
+			b.WriteByte(']')
+		}
+	}
+	d.out = append(d.out, Change{Path: b.String(), Before: before, After: after})
 }
 
 // summary renders a value for a change's message: a scalar as written, anything else by
@@ -192,7 +238,7 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		d.diff(a.Elem(), b.Elem(), depth+1)
 	case reflect.Struct:
 		for _, f := range exportedFields(t) {
-			d.path = append(d.path, f.name)
+			d.push(f.name)
 			d.diff(a.Field(f.index), b.Field(f.index), depth+1)
 			d.path = d.path[:len(d.path)-1]
 		}
@@ -201,9 +247,10 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			return
 		}
 		last := len(d.path) - 1
-		name := d.path[last]
+		n := len(d.path[last].subs)
+		d.path[last].subs = append(d.path[last].subs, sub{})
 		for i := 0; i < a.Len() || i < b.Len(); i++ {
-			d.path[last] = fmt.Sprintf("%s[%d]", name, i)
+			d.path[last].subs[n] = sub{idx: i}
 			switch {
 			case i >= a.Len():
 				d.record("absent", summary(b.Index(i)))
@@ -213,10 +260,12 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 				d.diff(a.Index(i), b.Index(i), depth+1)
 			}
 		}
-		d.path[last] = name
+		d.path[last].subs = d.path[last].subs[:n]
 	case reflect.Map:
+		if a.Len() == 0 && b.Len() == 0 {
+			return
+		}
 		last := len(d.path) - 1
-		name := d.path[last]
 		keys := map[string]reflect.Value{}
 		for _, k := range a.MapKeys() {
 			keys[fmt.Sprint(k)] = k
@@ -229,9 +278,11 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		for _, n := range names {
-			k := keys[n]
-			d.path[last] = name + "[" + n + "]"
+		n := len(d.path[last].subs)
+		d.path[last].subs = append(d.path[last].subs, sub{})
+		for _, name := range names {
+			k := keys[name]
+			d.path[last].subs[n] = sub{idx: -1, key: name}
 			av, bv := a.MapIndex(k), b.MapIndex(k)
 			switch {
 			case !av.IsValid():
@@ -242,7 +293,7 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 				d.diff(av, bv, depth+1)
 			}
 		}
-		d.path[last] = name
+		d.path[last].subs = d.path[last].subs[:n]
 	default:
 		if !sameScalar(a, b) {
 			d.record(summary(a), summary(b))
