@@ -121,16 +121,16 @@ func Diff(before, after Snapshot) []Change {
 		case b == nil:
 			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files()})
 		default:
-			d.key, d.files, d.out, d.path = k, nil, d.out[:0], d.path[:0]
+			d.key, d.seen, d.out, d.path = k, d.seen[:0], d.out[:0], d.path[:0]
 			d.diff(b.obj, a.obj, 0)
 			if len(d.out) > 0 {
 				// The files of both versions, shared by the object's changes.
-				d.files = map[string]bool{}
-				w := &walker{hashing: true, files: d.files}
-				w.value(b.obj, 0)
-				w.value(a.obj, 0)
+				files := make(map[string]bool, len(d.seen))
+				for _, f := range d.seen {
+					files[f] = true
+				}
 				for i := range d.out {
-					d.out[i].Files = d.files
+					d.out[i].Files = files
 				}
 				out = append(out, d.out...)
 			}
@@ -142,10 +142,35 @@ func Diff(before, after Snapshot) []Change {
 // differ walks two versions of an object side by side and records the values that
 // differ. The path is kept as segments and written out only for a change.
 type differ struct {
-	key   string
-	files map[string]bool
-	path  []segment
-	out   []Change
+	key  string
+	seen []string // the files of the positions met so far, each once
+	path []segment
+	out  []Change
+}
+
+// file notes the file of a position met.
+func (d *differ) file(f string) {
+	if f == "" {
+		return
+	}
+	f = HostFile(f)
+	for _, s := range d.seen {
+		if s == f {
+			return
+		}
+	}
+	d.seen = append(d.seen, f)
+}
+
+// files notes the files of a value the walk does not go into on both sides (a value
+// only one version has).
+func (d *differ) files(v reflect.Value, depth int) {
+	files := map[string]bool{}
+	w := &walker{hashing: true, files: files}
+	w.value(v, depth)
+	for f := range files {
+		d.file(f)
+	}
 }
 
 // segment is one step of a path: a field name and the list indexes and map keys that
@@ -217,10 +242,16 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		return
 	}
 	t := a.Type()
-	if t == posType || t == originType {
+	switch {
+	case t == posType:
+		d.file(a.Field(posFile).String())
+		d.file(b.Field(posFile).String())
 		return
-	}
-	if depth > 0 && refTypes[t] {
+	case t == originType:
+		d.files(a, depth)
+		d.files(b, depth)
+		return
+	case depth > 0 && isRef(t):
 		ra, rb := refName(a), refName(b)
 		if ra != rb {
 			d.record(ra, rb)
@@ -232,6 +263,8 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		if a.IsNil() || b.IsNil() {
 			if a.IsNil() != b.IsNil() {
 				d.record(summary(a), summary(b))
+				d.files(a, depth)
+				d.files(b, depth)
 			}
 			return
 		}
@@ -244,6 +277,8 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem() == posType {
+			d.files(a, depth)
+			d.files(b, depth)
 			return
 		}
 		last := len(d.path) - 1
@@ -254,8 +289,10 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			switch {
 			case i >= a.Len():
 				d.record("absent", summary(b.Index(i)))
+				d.files(b.Index(i), depth+1)
 			case i >= b.Len():
 				d.record(summary(a.Index(i)), "absent")
+				d.files(a.Index(i), depth+1)
 			default:
 				d.diff(a.Index(i), b.Index(i), depth+1)
 			}
@@ -287,8 +324,10 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			switch {
 			case !av.IsValid():
 				d.record("absent", summary(bv))
+				d.files(bv, depth+1)
 			case !bv.IsValid():
 				d.record(summary(av), "absent")
+				d.files(av, depth+1)
 			default:
 				d.diff(av, bv, depth+1)
 			}
@@ -336,13 +375,16 @@ var (
 	originType = reflect.TypeOf(&parsers.Origin{})
 	// Pointers to these, below the top level, are references to other top-level
 	// objects (a route's backend, a backend's hops): written as their names.
-	refTypes = map[reflect.Type]bool{
-		reflect.TypeOf(&parsers.Hop{}):      true,
-		reflect.TypeOf(&parsers.Backend{}):  true,
-		reflect.TypeOf(&parsers.Workload{}): true,
-		reflect.TypeOf(&parsers.Service{}):  true,
-	}
+	hopRef, backendRef = reflect.TypeOf(&parsers.Hop{}), reflect.TypeOf(&parsers.Backend{})
+	workloadRef        = reflect.TypeOf(&parsers.Workload{})
+	serviceRef         = reflect.TypeOf(&parsers.Service{})
 )
+
+// isRef reports whether t is a reference to a top-level object (compared as types, not
+// looked up in a map: this runs for every value of both models).
+func isRef(t reflect.Type) bool {
+	return t == hopRef || t == backendRef || t == workloadRef || t == serviceRef
+}
 
 // walker writes an object's values in a fixed order, into a hash or as a list of
 // path-value entries, and collects the files of its positions.
@@ -413,7 +455,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 		}
 		return
 	}
-	if depth > 0 && refTypes[v.Type()] {
+	if depth > 0 && isRef(v.Type()) {
 		if v.IsNil() {
 			w.emit("nil")
 			return
