@@ -248,8 +248,13 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		d.file(b.Field(posFile).String())
 		return
 	case t == originType:
-		d.files(a, depth)
-		d.files(b, depth)
+		for _, v := range []reflect.Value{a, b} {
+			if o := v.Interface().(*parsers.Origin); o != nil {
+				for _, p := range o.Via {
+					d.file(p.File)
+				}
+			}
+		}
 		return
 	case depth > 0 && isRef(t):
 		ra, rb := refName(a), refName(b)
@@ -277,8 +282,11 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem() == posType {
-			d.files(a, depth)
-			d.files(b, depth)
+			for _, v := range []reflect.Value{a, b} {
+				for i := 0; i < v.Len(); i++ {
+					d.file(v.Index(i).Field(posFile).String())
+				}
+			}
 			return
 		}
 		last := len(d.path) - 1
