@@ -417,9 +417,12 @@ func (mf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bo
 	if !ok {
 		return false
 	}
-	if mf.quickChecks(doc, edited, patch) {
-		return true
-	}
+	return mf.quickChecks(doc, edited, patch) || decodedChecks(doc, edited, patch)
+}
+
+// decodedChecks compares the edited document with the patch merged into the original
+// as yaml.v3 decodes them.
+func decodedChecks(doc, edited *yaml.Node, patch Patch) bool {
 	var want, got any
 	var p map[string]any
 	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(patch.Text()), &p) != nil {
