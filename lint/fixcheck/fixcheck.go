@@ -1,5 +1,5 @@
-// Package fixcheck compares two models of the same configs, before and after fixes, as
-// canonical dumps: every hop, route, backend, workload and service with every setting's
+// Package fixcheck compares two models of the same configs, before and after fixes,
+// object by object: every hop, route, backend, workload and service with every setting's
 // value (positions left out, since edits move them). lint --fix uses it to write a fix
 // only when the settings it names are all that changed.
 package fixcheck
@@ -60,7 +60,7 @@ func Take(m *parsers.Model) Snapshot {
 // Files returns the files o's positions lie in.
 func (o *Object) Files() map[string]bool {
 	files := map[string]bool{}
-	w := &walker{hashing: true, files: files}
+	w := &walker{filesOnly: true, files: files}
 	w.value(o.obj, 0)
 	return files
 }
@@ -166,7 +166,7 @@ func (d *differ) file(f string) {
 // only one version has).
 func (d *differ) files(v reflect.Value, depth int) {
 	files := map[string]bool{}
-	w := &walker{hashing: true, files: files}
+	w := &walker{filesOnly: true, files: files}
 	w.value(v, depth)
 	for f := range files {
 		d.file(f)
@@ -394,48 +394,17 @@ func isRef(t reflect.Type) bool {
 	return t == hopRef || t == backendRef || t == workloadRef || t == serviceRef
 }
 
-// walker writes an object's values in a fixed order, into a hash or as a list of
-// path-value entries, and collects the files of its positions.
+// walker collects the files of a value's positions and, with list set, writes its
+// values in a fixed order as path-value entries (summary).
 type walker struct {
-	// hashing: values are folded into sum (FNV-1a) in walk order, each ended by a 0 byte,
-	// with every list's length: the order of a fixed walk stands for the paths.
-	hashing bool
-	sum     uint64
-	list    *[]entry
-	path    []string
-	files   map[string]bool
-}
-
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-func (w *walker) fold(v string) {
-	h := w.sum
-	for i := 0; i < len(v); i++ {
-		h = (h ^ uint64(v[i])) * fnvPrime
-	}
-	w.sum = h * fnvPrime // the 0 byte that ends the value
-}
-
-// foldInt folds a number (or a bool) into the hash as its 8 bytes and a marker, without
-// writing it as text first: the hash is compared only with hashes of the same run.
-func (w *walker) foldInt(n int64, b bool) {
-	h := w.sum
-	for i := 0; i < 8; i++ {
-		h = (h ^ uint64(byte(n>>(8*i)))) * fnvPrime
-	}
-	if b {
-		h = (h ^ 1) * fnvPrime
-	}
-	w.sum = h * fnvPrime
+	// filesOnly: only the files are wanted; no path is kept and no value written.
+	filesOnly bool
+	list      *[]entry
+	path      []string
+	files     map[string]bool
 }
 
 func (w *walker) emit(v string) {
-	if w.hashing {
-		w.fold(v)
-	}
 	if w.list != nil {
 		*w.list = append(*w.list, entry{"/" + strings.Join(w.path, "/"), v})
 	}
@@ -481,7 +450,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 		w.value(v.Elem(), depth+1)
 	case reflect.Struct:
 		for _, f := range exportedFields(v.Type()) {
-			if w.hashing {
+			if w.filesOnly {
 				w.value(v.Field(f.index), depth+1) // no path to keep
 				continue
 			}
@@ -496,8 +465,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 			}
 			return
 		}
-		if w.hashing {
-			w.foldInt(int64(v.Len()), false)
+		if w.filesOnly {
 			for i := 0; i < v.Len(); i++ {
 				w.value(v.Index(i), depth+1)
 			}
@@ -515,15 +483,13 @@ func (w *walker) value(v reflect.Value, depth int) {
 		w.path[last] = name
 	case reflect.Map:
 		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-		if w.hashing {
-			w.foldInt(int64(len(keys)), false)
+		if w.filesOnly {
 			for _, k := range keys {
-				w.fold(fmt.Sprint(k))
 				w.value(v.MapIndex(k), depth+1)
 			}
 			return
 		}
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 		last := len(w.path) - 1
 		name := w.path[last]
 		if len(keys) == 0 {
@@ -537,14 +503,9 @@ func (w *walker) value(v reflect.Value, depth int) {
 	case reflect.String:
 		w.emit(v.String())
 	case reflect.Bool:
-		if w.list == nil {
-			w.foldInt(0, v.Bool())
-			return
-		}
 		w.emit(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if w.list == nil {
-			w.foldInt(v.Int(), false) // a hash only: no text to write
 			return
 		}
 		if v.Type() == durationType {
@@ -553,7 +514,9 @@ func (w *walker) value(v reflect.Value, depth int) {
 			w.emit(strconv.FormatInt(v.Int(), 10))
 		}
 	default:
-		w.emit(fmt.Sprint(v.Interface()))
+		if w.list != nil {
+			w.emit(fmt.Sprint(v.Interface()))
+		}
 	}
 }
 
