@@ -56,3 +56,49 @@ func k8sCorpus(b *testing.B, docs int) string {
 	os.WriteFile(filepath.Join(dir, ".done"), nil, 0o644)
 	return dir
 }
+
+// The cost of --diff against a plain lint on the benchmark corpora (issue 16 item 7:
+// within 1.5x). The corpora are the ones parsers/load's benchmarks generate into
+// $TMPDIR/no502-bench (k8s-10000 here too); the benchmarks skip the ones not there.
+//
+//	go test ./lint -run '^$' -bench 'Lint|Fix' -benchmem -benchtime 3x
+func BenchmarkLintK8s10000(b *testing.B)  { benchLint(b, k8sCorpus(b, 10000), false) }
+func BenchmarkFixK8s10000(b *testing.B)   { benchLint(b, k8sCorpus(b, 10000), true) }
+func BenchmarkLintNginx5000(b *testing.B) { benchLint(b, cachedCorpus(b, "nginx-5000"), false) }
+func BenchmarkFixNginx5000(b *testing.B)  { benchLint(b, cachedCorpus(b, "nginx-5000"), true) }
+func BenchmarkLintCaddy1000(b *testing.B) { benchLint(b, cachedCorpus(b, "caddy-1000"), false) }
+func BenchmarkFixCaddy1000(b *testing.B)  { benchLint(b, cachedCorpus(b, "caddy-1000"), true) }
+func BenchmarkLintTerraform1000(b *testing.B) {
+	benchLint(b, cachedCorpus(b, "terraform-1000"), false)
+}
+func BenchmarkFixTerraform1000(b *testing.B) { benchLint(b, cachedCorpus(b, "terraform-1000"), true) }
+
+func benchLint(b *testing.B, dir string, fix bool) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if fix {
+			fr, err := lint.Fix(context.Background(), []string{dir}, lint.Options{Cwd: dir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(len(fr.Changes())), "files-fixed")
+			continue
+		}
+		res, err := lint.Run(context.Background(), []string{dir}, lint.Options{Cwd: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(res.Findings)), "findings")
+	}
+}
+
+// cachedCorpus returns a corpus parsers/load's benchmarks generated, or skips.
+func cachedCorpus(b *testing.B, name string) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "no502-bench", name)
+	if _, err := os.Stat(filepath.Join(dir, ".done")); err != nil {
+		b.Skipf("%s is not generated: run go test ./parsers/load -run '^$' -bench . once", dir)
+	}
+	return dir
+}

@@ -32,8 +32,12 @@ type FixResult struct {
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
 	writes      map[string]bool   // the settings the applied fixes write (Fix.Writes)
-	first       *Result           // the lint of the files as read
 	top         parsers.Severity  // the highest severity of the findings applied
+	// What the rounds look up again and again, kept for the run: each file's real path
+	// (a symlink resolved), and the text of each file by absolute path in the last lint.
+	real       map[string]realPath
+	srcOf      map[string][]byte
+	srcOfModel *parsers.Model
 	// Final is the lint of the fixed sources: what is left to report. A finding whose
 	// fix was not written because it failed its check carries that fix as a snippet
 	// saying why.
@@ -103,9 +107,8 @@ func rejectedWhy(rejected map[string]string, f *rules.Finding) (string, bool) {
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
-	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}}
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}, real: map[string]realPath{}}
 	rep, err := r.run(ctx, nil)
-	fr.first = rep
 	if err != nil {
 		return nil, false, err
 	}
@@ -234,7 +237,7 @@ func (fr *FixResult) markRejected(rejected map[string]string) {
 // conflict with those of a finding taken before it. A finding's edits go in together or
 // not at all.
 func (fr *FixResult) pick(rep *Result, cwd string, rejected map[string]string, unsafe bool) []candidate {
-	writable, outside := writableFiles(rep, cwd, fr.aliases)
+	writable, outside := fr.writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
 	var out []candidate
 findings:
@@ -282,7 +285,7 @@ findings:
 // apply returns the text of every file the edits of cands change (by absolute path),
 // applied to the current text.
 func (fr *FixResult) apply(rep *Result, cands []candidate, cwd string) map[string][]byte {
-	writable, _ := writableFiles(rep, cwd, map[string]string{})
+	writable, _ := fr.writableFiles(rep, cwd, map[string]string{})
 	byFile := map[string][]parsers.Edit{}
 	for _, c := range cands {
 		for _, e := range c.finding.Fix.Edits {
@@ -306,19 +309,51 @@ func (fr *FixResult) source(rep *Result, abs, cwd string) []byte {
 	if src, ok := fr.fixed[abs]; ok {
 		return src
 	}
-	for _, f := range rep.Model.Files {
-		if f.Host == "" && absPath(f.Path, cwd) == abs {
-			return f.Src
+	if fr.srcOfModel != rep.Model || fr.srcOf == nil {
+		// Indexed once per lint: looking each file up in the model's list was quadratic
+		// on a run that fixes hundreds of files among thousands.
+		fr.srcOf, fr.srcOfModel = map[string][]byte{}, rep.Model
+		for _, f := range rep.Model.Files {
+			if f.Host != "" {
+				continue
+			}
+			if a := absPath(f.Path, cwd); !hasKey(fr.srcOf, a) {
+				fr.srcOf[a] = f.Src
+			}
 		}
 	}
-	return nil
+	return fr.srcOf[abs]
+}
+
+func hasKey(m map[string][]byte, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// realPath is a file's path with symbolic links resolved, or why it cannot be.
+type realPath struct {
+	path string
+	err  error
+}
+
+// evalSymlinks is filepath.EvalSymlinks, once per path for the whole run: the files do
+// not move while the fixes are computed, and every round asks for each file again.
+func (fr *FixResult) evalSymlinks(p string) (string, error) {
+	if fr.real == nil {
+		fr.real = map[string]realPath{}
+	}
+	r, ok := fr.real[p]
+	if !ok {
+		r.path, r.err = filepath.EvalSymlinks(p)
+		fr.real[p] = r
+	}
+	return r.path, r.err
 }
 
 // withLineEndings writes the new lines of edits with the file's own line ending: a file
 // whose lines all end in CRLF gets CRLF in what a fix inserts (the rules write "\n").
 func withLineEndings(src []byte, edits []parsers.Edit) []parsers.Edit {
-	crlf := bytes.Count(src, []byte("\r\n"))
-	if crlf == 0 || crlf != bytes.Count(src, []byte("\n")) {
+	if !allCRLF(src) {
 		return edits
 	}
 	out := make([]parsers.Edit, len(edits))
@@ -327,6 +362,12 @@ func withLineEndings(src []byte, edits []parsers.Edit) []parsers.Edit {
 		out[i] = e
 	}
 	return out
+}
+
+// allCRLF reports whether every line of src ends in CRLF (and there is one).
+func allCRLF(src []byte) bool {
+	crlf := bytes.Count(src, []byte("\r\n"))
+	return crlf > 0 && crlf == bytes.Count(src, []byte("\n"))
 }
 
 // selfOverlapping reports whether a finding's own edits overlap (one inside another):
@@ -388,10 +429,10 @@ func (s *editSet) add(e parsers.Edit) {
 // (.no502.yaml, a file read only for context) is not applied. A symbolic link is written
 // through only when its target lies inside the linted directories (sites-enabled/x →
 // ../sites-available/x); one that leads elsewhere is left alone and said on stderr.
-func writableFiles(rep *Result, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
+func (fr *FixResult) writableFiles(rep *Result, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
 	var roots []string
 	for _, r := range rep.Roots {
-		if real, err := filepath.EvalSymlinks(r); err == nil {
+		if real, err := fr.evalSymlinks(r); err == nil {
 			roots = append(roots, real)
 		}
 	}
@@ -408,7 +449,7 @@ func writableFiles(rep *Result, cwd string, aliases map[string]string) (writable
 			continue
 		}
 		abs := absPath(f.Path, cwd)
-		real, err := filepath.EvalSymlinks(abs)
+		real, err := fr.evalSymlinks(abs)
 		if err != nil || len(roots) > 0 && !inside.Within(real) {
 			outside[f.Path] = true
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/no502/no502/lint/fixcheck"
 )
@@ -47,7 +48,16 @@ func (c *checker) try(rep *Result, cands []candidate) (next *Result, files map[s
 	if len(files) == 0 {
 		return rep, files, nil
 	}
-	overlay := map[string][]byte{}
+	// Every file as the lint before read it: the round reads nothing from disk again (a
+	// run of thousands of files stats and reads each once), and sees the same text.
+	overlay := make(map[string][]byte, len(rep.Model.Files))
+	for _, f := range rep.Model.Files {
+		if f.Host == "" && !strings.Contains(f.Path, "#") && f.Src != nil {
+			if abs := absPath(f.Path, c.r.opts.Cwd); !hasKey(overlay, abs) {
+				overlay[abs] = f.Src
+			}
+		}
+	}
 	for abs, src := range c.fr.fixed {
 		overlay[abs] = src
 	}

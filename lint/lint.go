@@ -48,8 +48,10 @@ type Options struct {
 	// Select and Ignore are rule IDs and categories (--select, --ignore); they win over
 	// the config's rules: section (see applySelection).
 	Select, Ignore []string
-	// ResolveEdits computes the byte edits of the fixes that need the files re-read
-	// (Kubernetes patches become edits of the manifests). Fix always does.
+	// ResolveEdits is ignored: every run computes the byte edits of the fixes that need
+	// the files re-read (Kubernetes patches become edits of the manifests), so every
+	// output shows the edits --fix writes (issue 16). Kept so that callers that set it
+	// still build.
 	ResolveEdits bool
 	// UnsafeFixes lets Fix apply the fixes marked unsafe (rules.FixUnsafe) too.
 	UnsafeFixes bool
@@ -111,6 +113,9 @@ type runner struct {
 	opts    Options
 	cfg     *config.Config
 	context []string // the config's context: paths, absolute
+	// edits keeps the Kubernetes edits resolved by earlier rounds of a fix run: a file
+	// no round changed is not merged again.
+	edits rules.EditCache
 }
 
 func newRunner(paths []string, opts Options) (*runner, error) {
@@ -186,9 +191,8 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r.opts.ResolveEdits {
-		rules.ResolveEdits(res.Model, findings) // Kubernetes patches as edits
-	}
+	r.edits.Resolve(res.Model, findings) // Kubernetes patches as edits
+	inLineEndings(res.Model, findings)
 	if !r.opts.NoIgnore {
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
 	}
@@ -235,6 +239,32 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		out.Baseline = basePath
 	}
 	return out, nil
+}
+
+// inLineEndings writes the new lines of every fix's edits with the line ending of the
+// file they go into (withLineEndings), so that what the outputs show is what --fix
+// writes.
+func inLineEndings(m *parsers.Model, findings []rules.Finding) {
+	var crlf map[string]bool // by path, for the files with edits
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || len(fix.Edits) == 0 {
+			continue
+		}
+		if crlf == nil {
+			crlf = map[string]bool{}
+			for _, f := range m.Files {
+				if _, ok := crlf[f.Path]; !ok {
+					crlf[f.Path] = allCRLF(f.Src)
+				}
+			}
+		}
+		for j, e := range fix.Edits {
+			if crlf[e.File] {
+				fix.Edits[j] = withLineEndings([]byte("\r\n"), []parsers.Edit{e})[0]
+			}
+		}
+	}
 }
 
 // newResult keeps, in named-file mode, only the findings and diagnostics positioned in

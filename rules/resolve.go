@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"bytes"
+
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
 )
@@ -8,68 +10,131 @@ import (
 // ResolveEdits makes the fixes of findings writable into the files they came from: it
 // fills in the edits of a Kubernetes patch of an object in one of the model's files, when
 // the rule gave none (k8s.Manifest.Merge), and moves the edits of config text held in a
-// ConfigMap into the manifest (k8s.HostEdits). It does not run on every lint: merging
-// parses the patched files again, which a plain lint has no use for.
+// ConfigMap into the manifest (k8s.HostEdits). Every run does it, so every output shows
+// the edits --fix writes (issue 16).
 func ResolveEdits(m *parsers.Model, findings []Finding) {
+	new(EditCache).Resolve(m, findings)
+}
+
+// EditCache remembers the edits resolved for each manifest text and patch, so that the
+// rounds of a fix run (and the check of each) resolve again only the patches of the files
+// a round changed: merging re-reads the manifest and decodes the edited document, the
+// dearest part of a Kubernetes lint. The zero value is ready; it is safe for one
+// goroutine at a time.
+type EditCache struct {
+	merges map[mergeKey]*mergeResult
+}
+
+// mergeKey is one resolve operation: a patch merged into a file, or appended to it as a
+// new object after the document holding line.
+type mergeKey struct {
+	file, patch string
+	append      bool // AppendObject after the document holding line; else Merge
+	line        int
+}
+
+// mergeResult is the outcome for the file's text src (a hit needs the same text).
+type mergeResult struct {
+	src   []byte
+	edits []parsers.Edit
+	found bool
+}
+
+// Resolve is ResolveEdits with the results of earlier runs reused where the file's text
+// is the same.
+func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
 	mapEmbeddedEdits(m, findings)
+	if c.merges == nil {
+		c.merges = map[mergeKey]*mergeResult{}
+	}
+	// The model's files by path (the first of a path, as Model.File finds it) and the
+	// Kubernetes manifests among them: looked up for every finding.
+	byPath := map[string]*parsers.File{}
+	manifests := map[string]bool{}
+	for _, file := range m.Files {
+		if _, ok := byPath[file.Path]; !ok {
+			byPath[file.Path] = file
+		}
+		if file.Format == parsers.FormatK8s && file.Host == "" {
+			manifests[file.Path] = true
+		}
+	}
+	// The manifests read, for the findings of the same file (they come sorted by file):
+	// a few at a time, since a manifest holds its whole node tree.
 	files := map[string]*k8s.Manifest{}
+	manifest := func(name string, src []byte) *k8s.Manifest {
+		mf, ok := files[name]
+		if !ok {
+			if len(files) >= 8 {
+				clear(files)
+			}
+			mf = k8s.ReadManifest(name, src)
+			files[name] = mf
+		}
+		return mf
+	}
+	// op returns the cached outcome of key on the file's current text, or computes it.
+	op := func(key mergeKey, compute func(mf *k8s.Manifest) ([]parsers.Edit, bool)) ([]parsers.Edit, bool) {
+		file := byPath[key.file]
+		if file == nil {
+			return nil, false
+		}
+		if r := c.merges[key]; r != nil && bytes.Equal(r.src, file.Src) {
+			return append([]parsers.Edit(nil), r.edits...), r.found
+		}
+		r := &mergeResult{src: file.Src}
+		if mf := manifest(key.file, file.Src); mf != nil {
+			r.edits, r.found = compute(mf)
+		}
+		c.merges[key] = r
+		return append([]parsers.Edit(nil), r.edits...), r.found
+	}
 	for i := range findings {
 		f := &findings[i]
 		if f.Fix == nil || f.Fix.patch == nil || len(f.Fix.Edits) > 0 {
 			continue
 		}
-		for _, name := range candidateFiles(m, f) {
-			mf, ok := files[name]
-			if !ok {
-				if file := m.File(name); file != nil {
-					mf = k8s.ReadManifest(name, file.Src)
-				}
-				files[name] = mf
-			}
-			if mf == nil {
-				continue
-			}
-			if edits, found := mf.Merge(f.Fix.patch); found {
+		text := f.Fix.patch.Text()
+		cands := candidateFiles(manifests, f)
+		for _, name := range cands {
+			edits, found := op(mergeKey{file: name, patch: text}, func(mf *k8s.Manifest) ([]parsers.Edit, bool) {
+				return mf.Merge(f.Fix.patch)
+			})
+			if found {
 				f.Fix.Edits = edits
 				break
 			}
 		}
-		if len(f.Fix.Edits) == 0 && f.Fix.newObject {
+		if len(f.Fix.Edits) == 0 && f.Fix.newObject && len(cands) > 0 && cands[0] == f.Pos.File {
 			// A new object (a PodDisruptionBudget) goes right after the document of the
 			// object the finding is about.
-			if mf := files[f.Pos.File]; mf != nil {
-				f.Fix.Edits = mf.AppendObject(int(f.Pos.Line), f.Fix.patch)
-			}
+			line := int(f.Pos.Line)
+			f.Fix.Edits, _ = op(mergeKey{file: f.Pos.File, patch: text, append: true, line: line}, func(mf *k8s.Manifest) ([]parsers.Edit, bool) {
+				return mf.AppendObject(line, f.Fix.patch), true
+			})
 		}
 	}
 	guardRenderedEdits(m, findings)
 }
 
-// candidateFiles lists the Kubernetes files that may hold the patched object: the
-// finding's own, then those of its related positions.
-func candidateFiles(m *parsers.Model, f *Finding) []string {
+// candidateFiles lists the Kubernetes files (manifests) that may hold the patched
+// object: the finding's own, then those of its related positions.
+func candidateFiles(manifests map[string]bool, f *Finding) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(name string) {
 		if name != "" && !seen[name] {
 			seen[name] = true
-			out = append(out, name)
+			if manifests[name] {
+				out = append(out, name)
+			}
 		}
 	}
 	add(f.Pos.File)
 	for _, r := range f.Related {
 		add(r.Pos.File)
 	}
-	var k8s []string
-	for _, name := range out {
-		for _, file := range m.Files {
-			if file.Path == name && file.Format == parsers.FormatK8s && file.Host == "" {
-				k8s = append(k8s, name)
-				break
-			}
-		}
-	}
-	return k8s
+	return out
 }
 
 // Config text held in a ConfigMap (nginx.conf as a literal block scalar) is parsed as a

@@ -153,11 +153,6 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if err != nil {
 		return err
 	}
-	// The text output shows a Kubernetes fix as the lines it changes, and the statistics
-	// count what --fix can write: both need the fixes' edits.
-	if f.format == "text" && !hideFixes(f) || f.statistics {
-		opts.ResolveEdits = true
-	}
 	var res *lint.Result
 	fixed := ""
 	if f.fix || f.diff {

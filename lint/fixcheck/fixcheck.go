@@ -1,5 +1,5 @@
-// Package fixcheck compares two models of the same configs, before and after fixes, as
-// canonical dumps: every hop, route, backend, workload and service with every setting's
+// Package fixcheck compares two models of the same configs, before and after fixes,
+// object by object: every hop, route, backend, workload and service with every setting's
 // value (positions left out, since edits move them). lint --fix uses it to write a fix
 // only when the settings it names are all that changed.
 package fixcheck
@@ -16,21 +16,20 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// Object is one top-level object of a model (a hop, backend, workload or service) as a
-// dump: its key, the hash of its dump, and the files its positions lie in (the host file
-// for embedded text), which say which fixes may have changed it.
+// Object is one top-level object of a model (a hop, backend, workload or service): its
+// key and its value. Diff compares it with its namesake in another snapshot field by
+// field; the files its positions lie in (the host file for embedded text), which say
+// which fixes may have changed it, are collected on the way.
 type Object struct {
-	Key   string
-	Hash  uint64
-	Files map[string]bool
-	obj   reflect.Value
+	Key string
+	obj reflect.Value
 }
 
-// Snapshot is the dump of a model's objects by key.
+// Snapshot is a model's objects by key.
 type Snapshot map[string]*Object
 
-// Take dumps the objects of m. Only hashes are kept; Diff walks an object again to say
-// which of its fields changed, for the few that differ.
+// Take lists the objects of m by key. It copies nothing: the snapshot holds the model,
+// and Diff walks two of them side by side.
 func Take(m *parsers.Model) Snapshot {
 	s := Snapshot{}
 	if m == nil {
@@ -41,11 +40,7 @@ func Take(m *parsers.Model) Snapshot {
 		for i := 2; s[key] != nil; i++ {
 			key = fmt.Sprintf("%s[%s %s %s #%d]", list, kind, name, HostFile(pos.File), i)
 		}
-		o := &Object{Key: key, Files: map[string]bool{}, obj: reflect.ValueOf(v)}
-		w := &walker{hashing: true, sum: fnvOffset, files: o.Files}
-		w.value(o.obj, 0)
-		o.Hash = w.sum
-		s[key] = o
+		s[key] = &Object{Key: key, obj: reflect.ValueOf(v)}
 	}
 	for _, h := range m.Hops {
 		add("Hops", string(h.Kind), h.Name, h.Pos, h)
@@ -60,6 +55,14 @@ func Take(m *parsers.Model) Snapshot {
 		add("Services", sv.Type, sv.Namespace+"/"+sv.Name, sv.Pos, sv)
 	}
 	return s
+}
+
+// Files returns the files o's positions lie in.
+func (o *Object) Files() map[string]bool {
+	files := map[string]bool{}
+	w := &walker{filesOnly: true, files: files}
+	w.value(o.obj, 0)
+	return files
 }
 
 // HostFile is the file a path's text is written in: the host of config text embedded
@@ -94,8 +97,9 @@ func (c Change) String() string {
 	return fmt.Sprintf("%s: %s → %s", c.Path, c.Before, c.After)
 }
 
-// Diff lists what changed from before to after: every value of an object whose hash
-// differs, and objects that appeared or went away.
+// Diff lists what changed from before to after: every value of an object that differs
+// (the two versions walked side by side; equal parts cost no allocation), and objects
+// that appeared or went away.
 func Diff(before, after Snapshot) []Change {
 	var out []Change
 	keys := make([]string, 0, len(before)+len(after))
@@ -108,40 +112,107 @@ func Diff(before, after Snapshot) []Change {
 		}
 	}
 	sort.Strings(keys)
+	d := &differ{}
 	for _, k := range keys {
 		b, a := before[k], after[k]
 		switch {
 		case a == nil:
-			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files})
+			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files()})
 		case b == nil:
-			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files})
-		case a.Hash != b.Hash:
-			files := map[string]bool{}
-			for f := range a.Files {
-				files[f] = true
-			}
-			for f := range b.Files {
-				files[f] = true
-			}
-			d := &differ{key: k, files: files}
+			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files()})
+		default:
+			d.key, d.seen, d.out, d.path = k, d.seen[:0], d.out[:0], d.path[:0]
 			d.diff(b.obj, a.obj, 0)
-			out = append(out, d.out...)
+			if len(d.out) > 0 {
+				// The files of both versions, shared by the object's changes.
+				files := make(map[string]bool, len(d.seen))
+				for _, f := range d.seen {
+					files[f] = true
+				}
+				for i := range d.out {
+					d.out[i].Files = files
+				}
+				out = append(out, d.out...)
+			}
 		}
 	}
 	return out
 }
 
 // differ walks two versions of an object side by side and records the values that
-// differ; equal parts cost no allocation.
+// differ. The path is kept as segments and written out only for a change.
 type differ struct {
-	key   string
-	files map[string]bool
-	path  []string
-	out   []Change
+	key  string
+	seen []string // the files of the positions met so far, each once
+	path []segment
+	out  []Change
+}
+
+// file notes the file of a position met.
+func (d *differ) file(f string) {
+	if f == "" {
+		return
+	}
+	f = HostFile(f)
+	for _, s := range d.seen {
+		if s == f {
+			return
+		}
+	}
+	d.seen = append(d.seen, f)
+}
+
+// files notes the files of a value the walk does not go into on both sides (a value
+// only one version has).
+func (d *differ) files(v reflect.Value, depth int) {
+	files := map[string]bool{}
+	w := &walker{filesOnly: true, files: files}
+	w.value(v, depth)
+	for f := range files {
+		d.file(f)
+	}
+}
+
+// segment is one step of a path: a field name and the list indexes and map keys that
+// follow it ("Routes[0]", "Headers[Host][0]").
+type segment struct {
+	name string
+	subs []sub
+}
+
+type sub struct {
+	idx int
+	key string // a map key; idx is -1
+}
+
+// push adds a field's segment, reusing the memory of an earlier one at that depth.
+func (d *differ) push(name string) {
+	if len(d.path) < cap(d.path) {
+		d.path = d.path[:len(d.path)+1]
+		s := &d.path[len(d.path)-1]
+		s.name, s.subs = name, s.subs[:0]
+		return
+	}
+	d.path = append(d.path, segment{name: name})
 }
 
 func (d *differ) record(before, after string) {
-	d.out = append(d.out, Change{Path: d.key + "/" + strings.Join(d.path, "/"), Before: before, After: after, Files: d.files})
+	var b strings.Builder
+	b.WriteString(d.key)
+	for _, s := range d.path {
+		b.WriteByte('/')
+		b.WriteString(s.name)
+		for _, x := range s.subs {
+			b.WriteByte('[')
+			if x.idx >= 0 {
+				b.WriteString(strconv.Itoa(x.idx))
+			} else {
+				b.WriteString(x.key)
+			}
+			b.WriteByte(']')
+		}
+	}
+	d.out = append(d.out, Change{Path: b.String(), Before: before, After: after})
 }
 
 // summary renders a value for a change's message: a scalar as written, anything else by
@@ -171,10 +242,21 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		return
 	}
 	t := a.Type()
-	if t == posType || t == originType {
+	switch {
+	case t == posType:
+		d.file(a.Field(posFile).String())
+		d.file(b.Field(posFile).String())
 		return
-	}
-	if depth > 0 && refTypes[t] {
+	case t == originType:
+		for _, v := range []reflect.Value{a, b} {
+			if o := v.Interface().(*parsers.Origin); o != nil {
+				for _, p := range o.Via {
+					d.file(p.File)
+				}
+			}
+		}
+		return
+	case depth > 0 && isRef(t):
 		ra, rb := refName(a), refName(b)
 		if ra != rb {
 			d.record(ra, rb)
@@ -186,37 +268,49 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		if a.IsNil() || b.IsNil() {
 			if a.IsNil() != b.IsNil() {
 				d.record(summary(a), summary(b))
+				d.files(a, depth)
+				d.files(b, depth)
 			}
 			return
 		}
 		d.diff(a.Elem(), b.Elem(), depth+1)
 	case reflect.Struct:
 		for _, f := range exportedFields(t) {
-			d.path = append(d.path, f.name)
+			d.push(f.name)
 			d.diff(a.Field(f.index), b.Field(f.index), depth+1)
 			d.path = d.path[:len(d.path)-1]
 		}
 	case reflect.Slice, reflect.Array:
 		if t.Elem() == posType {
+			for _, v := range []reflect.Value{a, b} {
+				for i := 0; i < v.Len(); i++ {
+					d.file(v.Index(i).Field(posFile).String())
+				}
+			}
 			return
 		}
 		last := len(d.path) - 1
-		name := d.path[last]
+		n := len(d.path[last].subs)
+		d.path[last].subs = append(d.path[last].subs, sub{})
 		for i := 0; i < a.Len() || i < b.Len(); i++ {
-			d.path[last] = fmt.Sprintf("%s[%d]", name, i)
+			d.path[last].subs[n] = sub{idx: i}
 			switch {
 			case i >= a.Len():
 				d.record("absent", summary(b.Index(i)))
+				d.files(b.Index(i), depth+1)
 			case i >= b.Len():
 				d.record(summary(a.Index(i)), "absent")
+				d.files(a.Index(i), depth+1)
 			default:
 				d.diff(a.Index(i), b.Index(i), depth+1)
 			}
 		}
-		d.path[last] = name
+		d.path[last].subs = d.path[last].subs[:n]
 	case reflect.Map:
+		if a.Len() == 0 && b.Len() == 0 {
+			return
+		}
 		last := len(d.path) - 1
-		name := d.path[last]
 		keys := map[string]reflect.Value{}
 		for _, k := range a.MapKeys() {
 			keys[fmt.Sprint(k)] = k
@@ -229,25 +323,47 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		for _, n := range names {
-			k := keys[n]
-			d.path[last] = name + "[" + n + "]"
+		n := len(d.path[last].subs)
+		d.path[last].subs = append(d.path[last].subs, sub{})
+		for _, name := range names {
+			k := keys[name]
+			d.path[last].subs[n] = sub{idx: -1, key: name}
 			av, bv := a.MapIndex(k), b.MapIndex(k)
 			switch {
 			case !av.IsValid():
 				d.record("absent", summary(bv))
+				d.files(bv, depth+1)
 			case !bv.IsValid():
 				d.record(summary(av), "absent")
+				d.files(av, depth+1)
 			default:
 				d.diff(av, bv, depth+1)
 			}
 		}
-		d.path[last] = name
+		d.path[last].subs = d.path[last].subs[:n]
 	default:
-		if a.Interface() != b.Interface() {
+		if !sameScalar(a, b) {
 			d.record(summary(a), summary(b))
 		}
 	}
+}
+
+// sameScalar compares two values of one scalar type without boxing them (Interface
+// allocates for most values, and an nginx round compares millions of them).
+func sameScalar(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	}
+	return a.Interface() == b.Interface()
 }
 
 // refName names a reference to another top-level object.
@@ -263,46 +379,32 @@ type entry struct{ path, value string }
 
 var (
 	posType    = reflect.TypeOf(parsers.Pos{})
+	posFile    = fieldIndex(posType, "File")
 	originType = reflect.TypeOf(&parsers.Origin{})
 	// Pointers to these, below the top level, are references to other top-level
 	// objects (a route's backend, a backend's hops): written as their names.
-	refTypes = map[reflect.Type]bool{
-		reflect.TypeOf(&parsers.Hop{}):      true,
-		reflect.TypeOf(&parsers.Backend{}):  true,
-		reflect.TypeOf(&parsers.Workload{}): true,
-		reflect.TypeOf(&parsers.Service{}):  true,
-	}
+	hopRef, backendRef = reflect.TypeOf(&parsers.Hop{}), reflect.TypeOf(&parsers.Backend{})
+	workloadRef        = reflect.TypeOf(&parsers.Workload{})
+	serviceRef         = reflect.TypeOf(&parsers.Service{})
 )
 
-// walker writes an object's values in a fixed order, into a hash or as a list of
-// path-value entries, and collects the files of its positions.
-type walker struct {
-	// hashing: values are folded into sum (FNV-1a) in walk order, each ended by a 0 byte,
-	// with every list's length: the order of a fixed walk stands for the paths.
-	hashing bool
-	sum     uint64
-	list    *[]entry
-	path    []string
-	files   map[string]bool
+// isRef reports whether t is a reference to a top-level object (compared as types, not
+// looked up in a map: this runs for every value of both models).
+func isRef(t reflect.Type) bool {
+	return t == hopRef || t == backendRef || t == workloadRef || t == serviceRef
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-func (w *walker) fold(v string) {
-	h := w.sum
-	for i := 0; i < len(v); i++ {
-		h = (h ^ uint64(v[i])) * fnvPrime
-	}
-	w.sum = h * fnvPrime // the 0 byte that ends the value
+// walker collects the files of a value's positions and, with list set, writes its
+// values in a fixed order as path-value entries (summary).
+type walker struct {
+	// filesOnly: only the files are wanted; no path is kept and no value written.
+	filesOnly bool
+	list      *[]entry
+	path      []string
+	files     map[string]bool
 }
 
 func (w *walker) emit(v string) {
-	if w.hashing {
-		w.fold(v)
-	}
 	if w.list != nil {
 		*w.list = append(*w.list, entry{"/" + strings.Join(w.path, "/"), v})
 	}
@@ -314,7 +416,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 	}
 	switch v.Type() {
 	case posType:
-		if f := v.Interface().(parsers.Pos).File; f != "" {
+		if f := v.Field(posFile).String(); f != "" {
 			w.files[HostFile(f)] = true
 		}
 		return
@@ -330,7 +432,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 		}
 		return
 	}
-	if depth > 0 && refTypes[v.Type()] {
+	if depth > 0 && isRef(v.Type()) {
 		if v.IsNil() {
 			w.emit("nil")
 			return
@@ -348,7 +450,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 		w.value(v.Elem(), depth+1)
 	case reflect.Struct:
 		for _, f := range exportedFields(v.Type()) {
-			if w.hashing {
+			if w.filesOnly {
 				w.value(v.Field(f.index), depth+1) // no path to keep
 				continue
 			}
@@ -363,8 +465,7 @@ func (w *walker) value(v reflect.Value, depth int) {
 			}
 			return
 		}
-		if w.hashing {
-			w.fold(strconv.Itoa(v.Len()))
+		if w.filesOnly {
 			for i := 0; i < v.Len(); i++ {
 				w.value(v.Index(i), depth+1)
 			}
@@ -382,15 +483,13 @@ func (w *walker) value(v reflect.Value, depth int) {
 		w.path[last] = name
 	case reflect.Map:
 		keys := v.MapKeys()
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-		if w.hashing {
-			w.fold(strconv.Itoa(len(keys)))
+		if w.filesOnly {
 			for _, k := range keys {
-				w.fold(fmt.Sprint(k))
 				w.value(v.MapIndex(k), depth+1)
 			}
 			return
 		}
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 		last := len(w.path) - 1
 		name := w.path[last]
 		if len(keys) == 0 {
@@ -406,17 +505,27 @@ func (w *walker) value(v reflect.Value, depth int) {
 	case reflect.Bool:
 		w.emit(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if w.list == nil {
+			return
+		}
 		if v.Type() == durationType {
 			w.emit(time.Duration(v.Int()).String())
 		} else {
 			w.emit(strconv.FormatInt(v.Int(), 10))
 		}
 	default:
-		w.emit(fmt.Sprint(v.Interface()))
+		if w.list != nil {
+			w.emit(fmt.Sprint(v.Interface()))
+		}
 	}
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))
+
+func fieldIndex(t reflect.Type, name string) int {
+	f, _ := t.FieldByName(name)
+	return f.Index[0]
+}
 
 type field struct {
 	name  string

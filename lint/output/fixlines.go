@@ -20,7 +20,7 @@ const fixContext = 2
 // line of context each side, instead of its snippet. The snippet of a Kubernetes fix is
 // a strategic merge patch: it repeats the object's header (apiVersion, kind, metadata)
 // and every key down to the change, which the finding's own header line and excerpt
-// already show. The edits exist when the run resolved them (lint.Options.ResolveEdits);
+// already show. Every run resolves the edits (rules.ResolveEdits, in lint.Run);
 // it reports false, and prints nothing, for a fix of any other format, one without
 // edits, or one whose file is not in the model.
 //

@@ -356,9 +356,23 @@ type jsonRelated struct {
 }
 
 type jsonFix struct {
-	Description string `json:"description"`
-	Snippet     string `json:"snippet"`
-	Safety      string `json:"safety"`
+	Description string        `json:"description"`
+	Snippet     string        `json:"snippet"`
+	Safety      string        `json:"safety"`
+	Edits       []jsonFixEdit `json:"edits"`
+}
+
+// jsonFixEdit is one edit of a fix: what lint --fix writes (the same edits as SARIF's
+// fixes; --diff shows their result).
+type jsonFixEdit struct {
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Column      int    `json:"column"`
+	EndLine     int    `json:"end_line"`
+	EndColumn   int    `json:"end_column"`
+	StartOffset int    `json:"start_offset"`
+	EndOffset   int    `json:"end_offset"`
+	NewText     string `json:"new_text"`
 }
 
 type jsonError struct {
@@ -400,6 +414,7 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		return err
 	}
+	placer := newEditPlacer(r.Model)
 	bw.WriteString("{\"version\": 1,\n\"findings\": [")
 	for i, f := range r.Findings {
 		el, ec := endOf(f.Pos)
@@ -412,7 +427,11 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 			jf.Related = append(jf.Related, jsonRelated{File: rel.Pos.File, Line: int(rel.Pos.Line), Message: rel.Message, RenderedFrom: rel.RenderedFrom})
 		}
 		if f.Fix != nil {
-			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety())}
+			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety()), Edits: []jsonFixEdit{}}
+			edits, _ := placer.place(f.Fix)
+			for _, e := range edits {
+				jf.Fix.Edits = append(jf.Fix.Edits, jsonFixEdit{File: e.file, Line: e.line, Column: e.col, EndLine: e.endLine, EndColumn: e.endCol, StartOffset: e.startOffset, EndOffset: e.endOffset, NewText: e.newText})
+			}
 		}
 		if i > 0 {
 			bw.WriteByte(',')

@@ -185,6 +185,7 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 	// The driver lists the rules the results use (in registry order), not all of them:
 	// each carries its whole doc, and a report should not grow with every rule added.
 	used := map[string]bool{}
+	placer := newEditPlacer(r.Model)
 	for _, f := range r.Findings {
 		used[f.Rule.ID] = true
 	}
@@ -243,7 +244,7 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 		if f.Fix != nil {
 			res.Properties.FixDescription = f.Fix.Description
 			res.Properties.FixSnippet = f.Fix.Snippet
-			if fx := sarifFixOf(r.Model, f.Fix); fx != nil {
+			if fx := sarifFixOf(placer, f.Fix); fx != nil {
 				res.Fixes = []sarifFix{*fx}
 			}
 		}
@@ -259,28 +260,23 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 // byte offsets would be exact too but are meant for binary files. An edit in config text
 // embedded in another file (a ConfigMap) has offsets into the embedded text, not the
 // file on disk: such fixes are left out (the snippet stays in the properties).
-func sarifFixOf(m *parsers.Model, fix *rules.Fix) *sarifFix {
-	if len(fix.Edits) == 0 {
+func sarifFixOf(p *editPlacer, fix *rules.Fix) *sarifFix {
+	edits, ok := p.place(fix)
+	if !ok || len(edits) == 0 {
 		return nil
 	}
 	changes := map[string]*sarifArtifactChange{}
 	var order []string
-	for _, e := range fix.Edits {
-		file := m.File(e.File)
-		if file == nil || file.Host != "" || e.Start < 0 || e.End < e.Start || e.End > len(file.Src) {
-			return nil
-		}
-		sl, sc := parsers.LineCol(file.Src, e.Start)
-		el, ec := parsers.LineCol(file.Src, e.End)
-		c := changes[e.File]
+	for _, e := range edits {
+		c := changes[e.file]
 		if c == nil {
-			c = &sarifArtifactChange{ArtifactLocation: artifact(e.File)}
-			changes[e.File] = c
-			order = append(order, e.File)
+			c = &sarifArtifactChange{ArtifactLocation: artifact(e.file)}
+			changes[e.file] = c
+			order = append(order, e.file)
 		}
-		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: sl, StartColumn: sc, EndLine: el, EndColumn: ec}}
-		if e.New != "" {
-			rep.InsertedContent = &sarifText{e.New}
+		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: e.line, StartColumn: e.col, EndLine: e.endLine, EndColumn: e.endCol}}
+		if e.newText != "" {
+			rep.InsertedContent = &sarifText{e.newText}
 		}
 		c.Replacements = append(c.Replacements, rep)
 	}

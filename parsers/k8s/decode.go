@@ -225,8 +225,12 @@ func helmChart(path string, src []byte) string {
 // with no content (a comment-only part between "---" lines): through the fast block-YAML
 // path when it applies, else yaml.v3, which also reports any syntax error. For code that
 // edits manifests by node positions (the fixes); nodes carry no comments but line ones.
-func DecodeDocuments(src []byte) ([]*yaml.Node, error) {
-	if docs, ok := fastDecode(src, nil); ok {
+func DecodeDocuments(src []byte) ([]*yaml.Node, error) { return decodeDocuments(src, nil) }
+
+// decodeDocuments is DecodeDocuments with the fast path's buffers taken from a (nil for
+// fresh ones): the decodes of one manifest share them.
+func decodeDocuments(src []byte, a *fastArena) ([]*yaml.Node, error) {
+	if docs, ok := fastDecode(src, a); ok {
 		out := docs[:0]
 		for _, d := range docs {
 			if len(d.Content) > 0 {

@@ -22,6 +22,9 @@ type Manifest struct {
 	docs  []*yaml.Node  // document nodes
 	lines parsers.Lines // where each line starts
 	marks []int         // document markers, once computed
+	// arena holds the fast decoder's buffers for every decode of this file (the file,
+	// each edited document, each patch): a fresh one costs a slab of nodes each time.
+	arena *fastArena
 }
 
 // ReadManifest parses the manifest file name whose source is src; nil when it does not
@@ -30,16 +33,23 @@ func ReadManifest(name string, src []byte) *Manifest {
 	if src == nil {
 		return nil
 	}
-	docs, err := decodeNodes(src)
+	mf := &Manifest{name: name, src: src, arena: &fastArena{}}
+	docs, err := mf.decodeNodes(src)
 	if err != nil {
 		return nil
 	}
-	return &Manifest{name: name, src: src, docs: docs, lines: parsers.NewLines(src)}
+	mf.docs, mf.lines = docs, parsers.NewLines(src)
+	return mf
 }
 
 // decodeNodes parses a manifest into document nodes (the fast block-YAML path where it
 // applies: re-reading the patched files is a third of a large --fix run).
 func decodeNodes(src []byte) ([]*yaml.Node, error) { return DecodeDocuments(src) }
+
+// decodeNodes is decodeNodes with the manifest's buffers.
+func (mf *Manifest) decodeNodes(src []byte) ([]*yaml.Node, error) {
+	return decodeDocuments(src, mf.arena)
+}
 
 // Merge returns the edits that merge patch into the object it names (kind,
 // metadata.name and namespace, "default" when absent): a changed scalar is replaced in
@@ -79,7 +89,7 @@ func (mf *Manifest) AppendObject(line int, patch Patch) []parsers.Edit {
 		return nil
 	}
 	e := parsers.Edit{File: mf.name, Start: at, End: at, New: mf.onNewLine(at, "---\n"+patch.Text())}
-	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, []parsers.Edit{e}))
+	docs, err := mf.decodeNodes(parsers.ApplyEdits(mf.src, []parsers.Edit{e}))
 	if err != nil || len(docs) != len(mf.docs)+1 {
 		return nil
 	}
@@ -407,6 +417,12 @@ func (mf *Manifest) checks(doc *yaml.Node, patch Patch, edits []parsers.Edit) bo
 	if !ok {
 		return false
 	}
+	return mf.quickChecks(doc, edited, patch) || decodedChecks(doc, edited, patch)
+}
+
+// decodedChecks compares the edited document with the patch merged into the original
+// as yaml.v3 decodes them.
+func decodedChecks(doc, edited *yaml.Node, patch Patch) bool {
 	var want, got any
 	var p map[string]any
 	if doc.Decode(&want) != nil || edited.Decode(&got) != nil || yaml.Unmarshal([]byte(patch.Text()), &p) != nil {
@@ -450,7 +466,7 @@ func (mf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 				shifted = append(shifted, e)
 			}
 			if inside {
-				docs, err := decodeNodes(parsers.ApplyEdits(mf.src[start:end], shifted))
+				docs, err := mf.decodeNodes(parsers.ApplyEdits(mf.src[start:end], shifted))
 				if err != nil || len(docs) != 1 {
 					return nil, false
 				}
@@ -458,7 +474,7 @@ func (mf *Manifest) editedDocument(idx int, edits []parsers.Edit) (*yaml.Node, b
 			}
 		}
 	}
-	docs, err := decodeNodes(parsers.ApplyEdits(mf.src, edits))
+	docs, err := mf.decodeNodes(parsers.ApplyEdits(mf.src, edits))
 	if err != nil || len(docs) != len(mf.docs) {
 		return nil, false
 	}
