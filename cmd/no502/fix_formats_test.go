@@ -15,7 +15,8 @@ import (
 // testdata case with fixes, the edits a finding's fix carries in the JSON output are the
 // replacements of its SARIF fix, and applying them as --fix does (the written fixes of
 // each lint, in order, skipping those that touch bytes an earlier one took, until none
-// is left) gives exactly the files --fix writes, which --diff shows.
+// is left) gives exactly the files --fix writes, which --diff shows, and that --fix's
+// check rejects no fix a plain lint reports with edits.
 func TestFixEditsSameInEveryFormat(t *testing.T) {
 	cases, _ := filepath.Glob("../../rules/testdata/*")
 	cases = append(cases, "testdata/fix", "../../testdata/demo")
@@ -56,9 +57,13 @@ func TestFixEditsSameInEveryFormat(t *testing.T) {
 				out, _, _ := runIn(t, fixedDir, "", append(flags, "--fix", "--format", "json", ".")...)
 				if !ok || rejected(out) > rejectedIn(findings) {
 					// A fix failed its check (or did not settle) under --fix: the JSON of the
-					// files as read still carries its edits, so the rounds cannot agree.
+					// files as read still carries its edits, so the rounds cannot agree. A plain
+					// lint does not run the check, so such a fix is reported with edits that
+					// --fix then refuses: a fix that is not final when reported. None of the
+					// testdata cases has one (the last were fixes that did not declare the
+					// setting they write); keep it so.
 					skipped++
-					t.Logf("unsafe=%v: a fix was rejected by --fix's check; --diff not compared", unsafe)
+					t.Errorf("unsafe=%v: a fix was rejected by --fix's check, so the edits a plain lint reports are not what --fix writes:\n%s", unsafe, out)
 					continue
 				}
 				diffed := diffResult(t, src, flags)
