@@ -211,6 +211,19 @@ func servedPort(w *parsers.Workload, c *parsers.Container, port string) bool {
 	return false
 }
 
+// httpReadinessFix replaces container c's readinessProbe handler with an httpGet on the
+// port traffic reaches (the tcpSocket probe's own port when it has one), as a snippet:
+// the path is a guess.
+func httpReadinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
+	r := c.Readiness
+	port := probePortFor(w, c)
+	if r.Handler == "tcpSocket" {
+		port = r.Port
+	}
+	fields := k8s.Patch{}.Set("readinessProbe", k8s.Patch{}.Set(r.Handler, nil).Set("httpGet", k8s.Patch{}.Set("path", "/healthz").Set("port", port)))
+	return k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields))
+}
+
 func runReadinessCannotFail(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
@@ -219,16 +232,11 @@ func runReadinessCannotFail(p *Pass) {
 			if why == "" {
 				continue
 			}
-			port := probePortFor(w, c)
-			if r.Handler == "tcpSocket" {
-				port = r.Port
-			}
-			fields := k8s.Patch{}.Set("readinessProbe", k8s.Patch{}.Set(r.Handler, nil).Set("httpGet", k8s.Patch{}.Set("path", "/healthz").Set("port", port)))
 			p.Report(Finding{
 				Pos: r.Pos,
 				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
 					containerName(w, c), why, serviceNames(w)),
-				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields)),
+				Fix: httpReadinessFix(w, c),
 			})
 		}
 	}
@@ -239,16 +247,11 @@ func runReadinessCannotFail(p *Pass) {
 			if why == "" {
 				continue
 			}
-			port := probePortFor(w, c)
-			if r.Handler == "tcpSocket" {
-				port = r.Port
-			}
-			fields := k8s.Patch{}.Set("readinessProbe", k8s.Patch{}.Set(r.Handler, nil).Set("httpGet", k8s.Patch{}.Set("path", "/healthz").Set("port", port)))
 			p.Report(Finding{
 				Pos: r.Pos,
 				Message: fmt.Sprintf("readinessProbe of %s %s: it takes %s of its node with no Service in front, and a rolling update takes a new pod that cannot answer yet for ready, so %s (502 from the load balancer in front; clients that reach the nodes directly get connection errors). Probe an HTTP endpoint that answers only when the proxy can serve.",
 					containerName(w, c), why, edgeNodePorts(w), edgeRolloutHarm(w)),
-				Fix: k8sSnippetFix("probe a readiness endpoint over HTTP (point path at it)", k8s.ContainerPatch(w, c, fields)),
+				Fix: httpReadinessFix(w, c),
 			})
 		}
 	}

@@ -364,15 +364,10 @@ type jsonFix struct {
 
 // jsonFixEdit is one edit of a fix: what lint --fix writes (the same edits as SARIF's
 // fixes; --diff shows their result).
+// It is --diff --format json's edit (jsonEdit) with the file it edits.
 type jsonFixEdit struct {
-	File        string `json:"file"`
-	Line        int    `json:"line"`
-	Column      int    `json:"column"`
-	EndLine     int    `json:"end_line"`
-	EndColumn   int    `json:"end_column"`
-	StartOffset int    `json:"start_offset"`
-	EndOffset   int    `json:"end_offset"`
-	NewText     string `json:"new_text"`
+	File string `json:"file"`
+	jsonEdit
 }
 
 type jsonError struct {
@@ -430,7 +425,7 @@ func writeJSON(w io.Writer, r *lint.Result, _ Options) error {
 			jf.Fix = &jsonFix{Description: f.Fix.Description, Snippet: f.Fix.Snippet, Safety: string(f.Fix.Safety()), Edits: []jsonFixEdit{}}
 			edits, _ := placer.place(f.Fix)
 			for _, e := range edits {
-				jf.Fix.Edits = append(jf.Fix.Edits, jsonFixEdit{File: e.file, Line: e.line, Column: e.col, EndLine: e.endLine, EndColumn: e.endCol, StartOffset: e.startOffset, EndOffset: e.endOffset, NewText: e.newText})
+				jf.Fix.Edits = append(jf.Fix.Edits, jsonFixEdit{File: e.file, jsonEdit: jsonEdit{Line: e.line, Column: e.col, EndLine: e.endLine, EndColumn: e.endCol, StartOffset: e.startOffset, EndOffset: e.endOffset, NewText: e.newText}})
 			}
 		}
 		if i > 0 {
