@@ -40,6 +40,10 @@ app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
 
+A container that another container of its pod probes (that container's readinessProbe checks
+a port this one declares: a pod shares one network) is not reported: that probe keeps the
+pod out of the Service's endpoints until this container answers.
+
 An ingress controller that is the cluster's edge (a DaemonSet or Deployment binding port 80
 or 443 of its node: hostPort, or hostNetwork: true; no Service in front) is checked too. No
 Service takes it out of rotation, but its readiness paces a rolling update: the update takes
@@ -54,7 +58,7 @@ hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge p
 func runReadinessProbeMissing(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
-			if c.Readiness != nil {
+			if c.Readiness != nil || probedBySibling(w, c) {
 				continue
 			}
 			p.Report(Finding{
@@ -78,6 +82,31 @@ func runReadinessProbeMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// probedBySibling reports whether another container of w has a readiness probe on a port
+// c declares: the containers of a pod share its network, so that probe checks c's server,
+// and the pod is ready (in the Service's endpoints) only once it passes. JetStream's model
+// server probes /healthcheck on port 8000 of its jetstream-http sidecar, the port the
+// Service sends to.
+func probedBySibling(w *parsers.Workload, c *parsers.Container) bool {
+	for _, o := range w.Containers {
+		if o == c || o.Readiness == nil || o.Readiness.Handler == "exec" {
+			continue
+		}
+		port := o.Readiness.Port
+		for _, op := range o.Ports {
+			if op.Name != "" && op.Name == port {
+				port = strconv.Itoa(op.Port)
+			}
+		}
+		for _, cp := range c.Ports {
+			if strconv.Itoa(cp.Port) == port {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint

@@ -233,7 +233,8 @@ func isMetricsPort(c *parsers.Container, sp parsers.ServicePort, cp *parsers.Con
 var datastoreWords = []string{
 	"redis", "valkey", "keydb", "postgres", "postgis", "pgbouncer", "mysql", "mariadb", "percona",
 	"mongo", "memcached", "rabbitmq", "cassandra", "scylla", "etcd", "nats", "kafka", "zookeeper",
-	"nfs", "dynamodb", "cockroach", "couchbase", "neo4j", "clickhouse", "cloudsql",
+	"nfs", "dynamodb", "cockroach", "couchbase", "neo4j", "clickhouse", "cloudsql", "documentdb",
+	"hazelcast",
 }
 
 // consoleWords mark an image that is a web console, exporter or operator for a datastore
@@ -245,10 +246,12 @@ var consoleWords = map[string]bool{
 }
 
 // datastorePorts are the well-known ports of datastores: MongoDB, MySQL, PostgreSQL,
-// Redis (and Sentinel), Kafka, ZooKeeper, etcd, NFS, memcached, AMQP, Cassandra, NATS.
+// Redis (and Sentinel), Kafka, ZooKeeper, etcd, NFS, memcached, AMQP, Cassandra, NATS,
+// Hazelcast and DocumentDB (MongoDB's wire protocol on PostgreSQL).
 var datastorePorts = map[int]bool{
 	27017: true, 3306: true, 5432: true, 6379: true, 26379: true, 9092: true, 9093: true, 2181: true,
-	2379: true, 2380: true, 2049: true, 11211: true, 5672: true, 9042: true, 4222: true,
+	2379: true, 2380: true, 2049: true, 11211: true, 5672: true, 9042: true, 4222: true, 5701: true,
+	10260: true,
 }
 
 // isDatastore reports whether every container of w is a datastore.
