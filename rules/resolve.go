@@ -5,6 +5,7 @@ import (
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 // ResolveEdits makes the fixes of findings writable into the files they came from: it
@@ -19,10 +20,12 @@ func ResolveEdits(m *parsers.Model, findings []Finding) {
 // EditCache remembers the edits resolved for each manifest text and patch, so that the
 // rounds of a fix run (and the check of each) resolve again only the patches of the files
 // a round changed: merging re-reads the manifest and decodes the edited document, the
-// dearest part of a Kubernetes lint. The zero value is ready; it is safe for one
-// goroutine at a time.
+// dearest part of a Kubernetes lint. It also keeps the Terraform fixes' edits for
+// RunCached. The zero value is ready; it is safe for one goroutine at a time (one Resolve
+// or RunCached at once).
 type EditCache struct {
-	merges map[mergeKey]*mergeResult
+	merges    map[mergeKey]*mergeResult
+	terraform terraform.EditCache
 }
 
 // mergeKey is one resolve operation: a patch merged into a file, or appended to it as a
