@@ -113,8 +113,8 @@ type runner struct {
 	opts    Options
 	cfg     *config.Config
 	context []string // the config's context: paths, absolute
-	// edits keeps the Kubernetes edits resolved by earlier rounds of a fix run: a file
-	// no round changed is not merged again.
+	// edits keeps the fixes' edits of earlier rounds of a fix run (Kubernetes merges,
+	// Terraform edits): a file no round changed is not merged or formatted again.
 	edits rules.EditCache
 }
 
@@ -187,7 +187,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if res.Explicit == nil {
 		runtime.GC()
 	}
-	findings := rules.Run(res.Model, r.cfg)
+	findings := rules.RunCached(res.Model, r.cfg, &r.edits)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -147,7 +147,7 @@ func marginText(p *Pass) string {
 // lbDelayFix sets the deregistration delay where the load balancer is configured.
 func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration, want int) *Fix {
 	if h.Format == parsers.FormatTerraform {
-		return tfFix(p.Model, fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+		return p.tfFix(fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 	}
 	return albTargetGroupFix(p.Model, h, d, want)
 }

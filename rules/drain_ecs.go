@@ -139,7 +139,7 @@ func stopTimeoutFix(p *Pass, g parsers.Duration, c *parsers.Container, want int)
 	desc := fmt.Sprintf("give container %s time to drain: stopTimeout = %d", c.Name, want)
 	for _, name := range []string{"stopTimeout", "stop_timeout"} {
 		if g.Explicit() && strings.HasPrefix(g.Text, name+" =") && len(g.Via()) == 0 {
-			return tfFix(p.Model, desc, terraform.Set{At: g.Pos, Name: name, Value: strconv.Itoa(want)}).Declare("stopTimeout")
+			return p.tfFix(desc, terraform.Set{At: g.Pos, Name: name, Value: strconv.Itoa(want)}).Declare("stopTimeout")
 		}
 	}
 	f := &Fix{Description: desc + " (in the container's definition)", Snippet: fmt.Sprintf("stopTimeout = %d\n", want)}

@@ -83,17 +83,17 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			desc = fmt.Sprintf("set connection_draining = true and connection_draining_timeout = %d", want)
 			sets := []terraform.Set{tfSetting(p.Model, d, be.Block, "connection_draining", "true")}
 			sets = append(sets, terraform.Set{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
-			fix = tfFix(p.Model, desc, sets...)
+			fix = p.tfFix(desc, sets...)
 			why = "connection draining is off: the classic ELB " + why
 		case be.Kind == parsers.BackendCLB:
 			what = tfDescribe("connection_draining_timeout", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
-			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
+			fix = p.tfFix(desc, tfSetting(p.Model, d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
 			why = "the classic ELB " + why
 		default:
 			what = tfDescribe("deregistration_delay", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set deregistration_delay = %d", want)
-			fix = tfFix(p.Model, desc, tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
+			fix = p.tfFix(desc, tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 			why = "the load balancer " + why
 		}
 		hint := ""

@@ -159,6 +159,14 @@ func Lookup(id string) *Rule {
 // Run runs every enabled rule over the model and returns the findings, sorted by file,
 // line, column and rule.
 func Run(m *parsers.Model, cfg *Config) []Finding {
+	return RunCached(m, cfg, nil)
+}
+
+// RunCached is Run with the fixes' edits of earlier runs reused where the files they
+// change have the same text (the Terraform edits; c.Resolve does the same for the
+// Kubernetes patches): the rounds of a fix run re-lint files most of which no round
+// changed. A nil c caches nothing.
+func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	if cfg == nil {
 		cfg = &Config{}
 	}
@@ -172,6 +180,9 @@ func Run(m *parsers.Model, cfg *Config) []Finding {
 	// joined in rule order so the result does not depend on scheduling.
 	found := make([][]Finding, len(enabled))
 	facts := newFacts(m, cfg)
+	if c != nil {
+		facts.tfEdits = &c.terraform
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := min(runtime.GOMAXPROCS(0), len(enabled)); w > 0; w-- {

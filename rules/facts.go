@@ -7,6 +7,7 @@ import (
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 // A Fact is something derived from the model that several rules need: which workloads
@@ -39,6 +40,9 @@ type facts struct {
 	pass  *Pass // the model and config, for Compute; reporting from it panics
 	mu    sync.Mutex
 	cells map[any]*factCell
+	// tfEdits keeps the Terraform fixes' edits across the rounds of a fix run (nil:
+	// computed each time).
+	tfEdits *terraform.EditCache
 }
 
 type factCell struct {

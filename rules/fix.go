@@ -96,9 +96,14 @@ func k8sNewObjectFix(desc string, patch k8s.Patch) *Fix {
 	return f
 }
 
-// tfFix writes Terraform attributes (terraform.Edits) as a Fix.
-func tfFix(m *parsers.Model, desc string, sets ...terraform.Set) *Fix {
-	edits, snippet := terraform.Edits(m, sets...)
+// tfFix writes Terraform attributes (terraform.Edits) as a Fix, reusing the edits of
+// the rounds before where a file did not change (RunCached).
+func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
+	var cache *terraform.EditCache
+	if p.facts != nil {
+		cache = p.facts.tfEdits
+	}
+	edits, snippet := cache.Edits(p.Model, sets...)
 	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
 	for _, s := range sets {
 		fix.sets = append(fix.sets, s.Name)
@@ -189,7 +194,7 @@ func (p *Pass) readTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duration,
 	case parsers.FormatK8s:
 		return k8sReadTimeoutFix(p.Model, r, d, false)
 	case parsers.FormatTerraform:
-		return tfIdleTimeoutFix(p.Model, h, r, d, false, note)
+		return p.tfIdleTimeoutFix(h, r, d, false, note)
 	}
 	return nil
 }
@@ -205,7 +210,7 @@ func (p *Pass) lowerReadTimeoutFix(h *parsers.Hop, r *parsers.Route, edge time.D
 	case parsers.FormatK8s:
 		return k8sReadTimeoutFix(p.Model, r, edge, true)
 	case parsers.FormatTerraform:
-		return tfIdleTimeoutFix(p.Model, h, r, edge, true, "")
+		return p.tfIdleTimeoutFix(h, r, edge, true, "")
 	}
 	return nil
 }

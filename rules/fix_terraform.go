@@ -13,7 +13,8 @@ import (
 // its idle_timeout, set in the aws_lb block (or the terraform-aws-modules/alb module
 // call), or in the variable default / tfvars line it comes from. With lower, d is the
 // edge's limit the load balancer must give up before.
-func tfIdleTimeoutFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route, d time.Duration, lower bool, note string) *Fix {
+func (p *Pass) tfIdleTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duration, lower bool, note string) *Fix {
+	m := p.Model
 	if h == nil && r != nil {
 		h = r.Hop
 	}
@@ -39,7 +40,7 @@ func tfIdleTimeoutFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route, d time
 	if note != "" {
 		desc += ", " + note
 	}
-	return tfFix(m, desc, tfSetting(m, cur, h.Block, "idle_timeout", strconv.Itoa(secs)))
+	return p.tfFix(desc, tfSetting(m, cur, h.Block, "idle_timeout", strconv.Itoa(secs)))
 }
 
 // ceilSeconds rounds d up to whole seconds, the unit Terraform's AWS arguments take.

@@ -256,7 +256,7 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 	case be.Kind != parsers.BackendCLB:
 		// At the use site: a variable behind port may be a number, which "traffic-port"
 		// is not.
-		fix = tfFix(p.Model, `set port = "traffic-port"`, terraform.Set{At: hc.Port.Pos, Name: "port", Value: `"traffic-port"`})
+		fix = p.tfFix(`set port = "traffic-port"`, terraform.Set{At: hc.Port.Pos, Name: "port", Value: `"traffic-port"`})
 		fix = portFixSafety(fix, hc.Protocol, unchecked)
 		msg += ` Set port = "traffic-port" (the default) so each target is checked on the port its requests go to.`
 	case checked || len(unchecked) > 1 || unknown:
@@ -302,7 +302,7 @@ func classicPortFix(p *Pass, be *parsers.Backend, tp parsers.TrafficPort) *Fix {
 	if strings.HasPrefix(hc.Protocol.Value, "HTTP") {
 		target += hc.Path.Value
 	}
-	fix := tfFix(p.Model, fmt.Sprintf("set target = %q", target), tfSetting(p.Model, hc.Port, hc.Block, "target", strconv.Quote(target)))
+	fix := p.tfFix(fmt.Sprintf("set target = %q", target), tfSetting(p.Model, hc.Port, hc.Block, "target", strconv.Quote(target)))
 	return portFixSafety(fix, hc.Protocol, []parsers.TrafficPort{tp})
 }
 

@@ -159,7 +159,7 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})
 			continue
 		}
-		fix := tfFix(p.Model, fmt.Sprintf("set matcher = %q", want), tfSetting(p.Model, hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
+		fix := p.tfFix(fmt.Sprintf("set matcher = %q", want), tfSetting(p.Model, hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
 		if len(bad) == 1 && bad[0] == "3xx" {
 			// Redirects only: a health handler that redirects (to a login page, to https,
 			// to a path with a slash) is a misrouted check more often than a broken app,
@@ -238,7 +238,7 @@ func runHealthCheckDisabled(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s turns the health check of %s off: a target whose app has crashed or hung keeps receiving requests, and those clients get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
 			tfDescribe("enabled", hc.Enabled, p.ownLine(hc.Enabled.Pos)), be.Name)
-		fix := tfFix(p.Model, "set enabled = true", tfSetting(p.Model, hc.Enabled, hc.Block, "enabled", "true"))
+		fix := p.tfFix("set enabled = true", tfSetting(p.Model, hc.Enabled, hc.Block, "enabled", "true"))
 		p.Report(Finding{Pos: hc.Enabled.Pos, Message: msg, Fix: fix})
 	}
 }
@@ -316,7 +316,7 @@ func runHealthCheckSlow(p *Pass) {
 					tfDescribe("interval", iv, own), tfDescribe("unhealthy_threshold", un, own),
 					parsers.Seconds(limit.Value), describeAt(limit, own), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
 				sets = terraform.Nested(be.Block, hc.Block, "health_check", sets)
-				p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+				p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 				continue
 			}
 		}
@@ -329,7 +329,7 @@ func runHealthCheckSlow(p *Pass) {
 			}
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
 				tfDescribe("timeout", to, p.ownLine(pos)), tfDescribe("interval", iv, p.ownLine(pos)), upperFirst(desc))
-			p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
+			p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
 		}
 	}
 }
@@ -388,7 +388,7 @@ func runASGEC2HealthCheck(p *Pass) {
 		pos := posOr(t, w.Pos, w.Block)
 		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
 			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs))
-		fix := tfFix(p.Model, `set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
+		fix := p.tfFix(`set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}
 }

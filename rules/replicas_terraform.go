@@ -105,7 +105,7 @@ func runSingleTask(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. %s.",
 			what, w.Name, plural(n.Value, "task"), backendList(tgs), upperFirst(desc))
-		p.Report(Finding{Pos: pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+		p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
 		n := w.MinReplicas
@@ -124,7 +124,7 @@ func runSingleTask(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and clients get 502/503. %s.",
 			tfDescribe("min_size", n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "instance"), backendList(p.servedBy(w)), upperFirst(desc))
-		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 }
 
@@ -204,7 +204,7 @@ func runDeployStopsAllTasks(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s lets a deploy of %s stop %s before any new one has passed the health check of %s: every deploy is an outage and clients get 502/503 meanwhile. %s.",
 			tfDescribe("deployment_minimum_healthy_percent", pct, p.ownLine(pct.Pos)), w.Name, count, backendList(p.servedBy(w)), upperFirst(desc))
-		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: tfFix(p.Model, desc, sets...)})
+		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 }
 

@@ -2,9 +2,11 @@ package rules
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
+	"github.com/no502/no502/parsers/terraform"
 )
 
 // ResolveEdits makes the fixes of findings writable into the files they came from: it
@@ -19,10 +21,12 @@ func ResolveEdits(m *parsers.Model, findings []Finding) {
 // EditCache remembers the edits resolved for each manifest text and patch, so that the
 // rounds of a fix run (and the check of each) resolve again only the patches of the files
 // a round changed: merging re-reads the manifest and decodes the edited document, the
-// dearest part of a Kubernetes lint. The zero value is ready; it is safe for one
-// goroutine at a time.
+// dearest part of a Kubernetes lint. It also keeps the Terraform fixes' edits for
+// RunCached. The zero value is ready; it is safe for one goroutine at a time (one Resolve
+// or RunCached at once).
 type EditCache struct {
-	merges map[mergeKey]*mergeResult
+	merges    map[mergeKey]*mergeResult
+	terraform terraform.EditCache
 }
 
 // mergeKey is one resolve operation: a patch merged into a file, or appended to it as a
@@ -96,16 +100,18 @@ func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
 		}
 		text := f.Fix.patch.Text()
 		cands := candidateFiles(manifests, f)
+		holder := "" // the file found holding the patched object
 		for _, name := range cands {
 			edits, found := op(mergeKey{file: name, patch: text}, func(mf *k8s.Manifest) ([]parsers.Edit, bool) {
 				return mf.Merge(f.Fix.patch)
 			})
 			if found {
-				f.Fix.Edits = edits
+				f.Fix.Edits, holder = edits, name
 				break
 			}
 		}
-		if len(f.Fix.Edits) == 0 && f.Fix.newObject && len(cands) > 0 && cands[0] == f.Pos.File {
+		appended := len(f.Fix.Edits) == 0 && f.Fix.newObject && len(cands) > 0 && cands[0] == f.Pos.File
+		if appended {
 			// A new object (a PodDisruptionBudget) goes right after the document of the
 			// object the finding is about.
 			line := int(f.Pos.Line)
@@ -113,8 +119,28 @@ func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
 				return mf.AppendObject(line, f.Fix.patch), true
 			})
 		}
+		if len(f.Fix.Edits) == 0 {
+			// No edits to show or write: the fix is the patch to apply by hand, and
+			// says why, rather than a safe or unsafe fix that changes nothing.
+			f.Fix.guess(unresolvedWhy(cands, holder, appended))
+		}
 	}
 	guardRenderedEdits(m, findings)
+}
+
+// unresolvedWhy says why a patch has no edits: the manifests tried (cands) do not hold
+// its object, or the one that does (holder) cannot take it as block YAML with the check
+// of Merge passing, or (appended) the new object cannot go after its neighbour.
+func unresolvedWhy(cands []string, holder string, appended bool) string {
+	switch {
+	case holder != "":
+		return "no502 cannot merge it into " + holder + " and check the result, as where the YAML on its path is flow style; apply it by hand"
+	case appended:
+		return "no502 cannot add it to " + cands[0] + " as a document of its own and check the result; apply it by hand"
+	case len(cands) == 0:
+		return "no manifest of this run holds its object"
+	}
+	return "its object is not in " + strings.Join(cands, ", ")
 }
 
 // candidateFiles lists the Kubernetes files (manifests) that may hold the patched

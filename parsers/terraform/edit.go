@@ -3,7 +3,9 @@ package terraform
 import (
 	"bytes"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -47,6 +49,38 @@ func Nested(parent, block parsers.Pos, name string, sets []Set) []Set {
 // only the touched lines (plus the neighbours whose `=` terraform fmt re-aligns), and the
 // corrected top-level blocks as the snippet. Files in JSON syntax get the snippet only.
 func Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, snippet string) {
+	return (*EditCache)(nil).Edits(m, sets...)
+}
+
+// EditCache keeps the edits written for each top-level block's text and changes, so
+// that the rounds of a fix run (and the check of each) format again only the blocks a
+// round changed: formatting a block before and after and parsing the result is a third
+// of a Terraform lint. The key is the block, not the file, since a round usually edits
+// every file: on the benchmark's target groups the first round fixes a matcher in each
+// file and the second must still write the unsafe fixes of the services next to them.
+// The zero value is ready; it is safe for concurrent use (rules run side by side). A nil
+// cache computes every time.
+type EditCache struct {
+	mu      sync.Mutex
+	windows map[windowKey]*windowResult
+}
+
+// windowKey is what windowEdits reads: the file's name, the text of the lines it
+// formats and the changes spliced into them (offsets in that text).
+type windowKey struct {
+	path, part, splices string
+}
+
+// windowResult is windowEdits' outcome.
+type windowResult struct {
+	edits   []parsers.Edit
+	snippet string
+	ok      bool
+}
+
+// Edits is the package's Edits with the results of earlier calls reused where a file's
+// text and sets are the same.
+func (c *EditCache) Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, snippet string) {
 	byFile := map[string][]Set{}
 	var order []string
 	for _, s := range sets {
@@ -74,7 +108,7 @@ func Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, snippet string)
 			}
 			continue
 		}
-		fe, fs, ok := fileEdits(f, byFile[file])
+		fe, fs, ok := c.fileEdits(f, byFile[file])
 		if !ok {
 			for _, s := range byFile[file] {
 				snippets = append(snippets, s.Name+" = "+s.Value)
@@ -105,13 +139,8 @@ func jsonValue(v string) string {
 // the whole file before and after with hclwrite (what terraform fmt runs), and keeps only
 // the lines that differ between the two formatted versions: untouched lines keep their
 // bytes even where the file was not fmt-clean.
-func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
+func (c *EditCache) fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 	src := f.Src
-	type splice struct {
-		start, end int
-		text       string
-		order      int
-	}
 	var sp []splice
 	for _, s := range sets {
 		if s.At.IsValid() {
@@ -184,15 +213,72 @@ func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 		offs = append(offs, s.start, s.end)
 	}
 	lo, hi := blockWindow(f, offs)
-	part := src[lo:hi]
+	for i := range sp {
+		sp[i].start -= lo
+		sp[i].end -= lo
+	}
+	edits, snippet, ok := c.windowEdits(f.Path, src[lo:hi], sp)
+	if !ok {
+		return nil, "", false
+	}
+	for i := range edits {
+		edits[i].Start += lo
+		edits[i].End += lo
+	}
+	return edits, snippet, true
+}
+
+// splice is one raw change of a file's text.
+type splice struct {
+	start, end int
+	text       string
+	order      int
+}
+
+// windowEdits is fileEdits on the lines part of file path, with the changes sp (offsets
+// in part, from the last): it formats part before and after and returns the edits of
+// part's lines (offsets in part) and the snippet. It reuses the result of an earlier call
+// with the same arguments.
+func (c *EditCache) windowEdits(path string, part []byte, sp []splice) ([]parsers.Edit, string, bool) {
+	if c == nil {
+		return formatWindow(path, part, sp)
+	}
+	var b []byte
+	for _, s := range sp {
+		b = strconv.AppendInt(b, int64(s.start), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(s.end), 10)
+		b = append(b, ',')
+		b = strconv.AppendQuote(b, s.text)
+	}
+	key := windowKey{path: path, part: string(part), splices: string(b)}
+	c.mu.Lock()
+	r := c.windows[key]
+	c.mu.Unlock()
+	if r == nil {
+		r = &windowResult{}
+		r.edits, r.snippet, r.ok = formatWindow(path, part, sp)
+		c.mu.Lock()
+		if c.windows == nil {
+			c.windows = map[windowKey]*windowResult{}
+		}
+		c.windows[key] = r
+		c.mu.Unlock()
+	}
+	// A copy: the caller moves the edits to file offsets, and fixes' edits are rewritten
+	// later (line endings).
+	return append([]parsers.Edit(nil), r.edits...), r.snippet, r.ok
+}
+
+// formatWindow is windowEdits without the cache.
+func formatWindow(path string, part []byte, sp []splice) ([]parsers.Edit, string, bool) {
 	changed := append([]byte(nil), part...)
-	last := len(src) + 1
+	last := len(part) + 1
 	for _, s := range sp {
 		if s.end > last {
 			return nil, "", false // overlapping changes
 		}
-		start, end := s.start-lo, s.end-lo
-		changed = append(changed[:start:start], append([]byte(s.text), changed[end:]...)...)
+		changed = append(changed[:s.start:s.start], append([]byte(s.text), changed[s.end:]...)...)
 		last = s.start
 	}
 
@@ -203,18 +289,13 @@ func fileEdits(f *parsers.File, sets []Set) ([]parsers.Edit, string, bool) {
 		// Formatting changed the line structure; compare with the raw original instead.
 		fmtBefore = before
 	}
-	edits := lineEdits(f.Path, before, fmtBefore, after)
+	edits := lineEdits(path, before, fmtBefore, after)
 	result := parsers.ApplyEdits(part, edits)
-	file, diags := hclsyntax.ParseConfig(result, f.Path, hcl.InitialPos)
+	file, diags := hclsyntax.ParseConfig(result, path, hcl.InitialPos)
 	if diags.HasErrors() || len(edits) == 0 {
 		return nil, "", false
 	}
-	snippet := topBlockSnippet(file, result, edits)
-	for i := range edits {
-		edits[i].Start += lo
-		edits[i].End += lo
-	}
-	return edits, snippet, true
+	return edits, topBlockSnippet(file, result, edits), true
 }
 
 // afterModuleSource moves an insertion point at the start of a block's body past the

@@ -1,0 +1,65 @@
+package lint_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/lint"
+	"github.com/no502/no502/rules"
+)
+
+// A Kubernetes patch that cannot be merged into its manifest (here the containers are
+// flow-style YAML, where Merge writes nothing) is a snippet saying why, in a plain lint
+// as in --fix: before, it read as an unsafe fix with no edits (JSON "edits": []).
+func TestUnmergeablePatchIsSnippet(t *testing.T) {
+	const app = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {replicas: 1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: "nginx:1.25", ports: [{containerPort: 8080}]}]}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRule := map[string]*rules.Fix{}
+	for _, f := range res.Findings {
+		byRule[f.Rule.ID] = f.Fix
+	}
+	// The scalar in the flow mapping is replaced in place: still a written fix.
+	if fix := byRule["single-replica"]; fix == nil || len(fix.Edits) == 0 || fix.Safety() != rules.FixUnsafe {
+		t.Fatalf("single-replica: want an unsafe fix with edits, got %+v", fix)
+	}
+	fix := byRule["prestop-missing"]
+	if fix == nil {
+		t.Fatal("no prestop-missing finding")
+	}
+	if fix.Safety() != rules.FixSnippet || len(fix.Edits) != 0 {
+		t.Errorf("prestop-missing: want a snippet without edits, got %s with %d edits", fix.Safety(), len(fix.Edits))
+	}
+	if want := "(not written: no502 cannot merge it into app.yaml and check the result"; !strings.Contains(fix.Description, want) {
+		t.Errorf("prestop-missing: the description does not say why: %q", fix.Description)
+	}
+	if fix.Snippet == "" {
+		t.Error("prestop-missing: the snippet to apply by hand is gone")
+	}
+	// --fix with unsafe fixes writes the replicas and leaves the preStop hook alone.
+	fr, after := fixDir(t, map[string]string{"app.yaml": app}, true)
+	if got := after["app.yaml"]; !strings.Contains(got, "replicas: 2") || strings.Contains(got, "preStop") {
+		t.Errorf("--fix wrote:\n%s", got)
+	}
+	if fix := finalFix(fr, "prestop-missing"); fix == nil || fix.Safety() != rules.FixSnippet {
+		t.Errorf("after --fix, prestop-missing: want a snippet, got %+v", fix)
+	}
+}
