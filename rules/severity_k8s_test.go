@@ -31,3 +31,55 @@ func TestPrestopSeverity(t *testing.T) {
 		t.Errorf("want one prestop-missing finding on each Deployment, got %d", seen)
 	}
 }
+
+// TestOperatorToolSeverity: findings on a workload whose serving containers run an
+// operators' tool (Grafana here) are info and say why; an app with such a sidecar keeps
+// its warnings (docs/decisions.md, "Operators' tools at info (session 5)").
+func TestOperatorToolSeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool")
+	seen := map[string]int{}
+	for _, f := range findings {
+		if f.Rule.ID == "prestop-missing" {
+			continue // info everywhere without a cloud load balancer
+		}
+		lowered := strings.Contains(f.Message, "runs grafana, a tool for the people who run the system")
+		switch {
+		case strings.Contains(f.Message, "Deployment grafana "):
+			seen["grafana"]++
+			if f.Severity != parsers.Info || !lowered {
+				t.Errorf("%s on grafana: severity %v, want info with the reason (%s)", f.Rule.ID, f.Severity, f.Message)
+			}
+		case strings.Contains(f.Message, "Deployment shop "):
+			seen["shop"]++
+			if f.Severity != parsers.Warning || lowered {
+				t.Errorf("%s on shop: severity %v, want warning without the reason (%s)", f.Rule.ID, f.Severity, f.Message)
+			}
+		}
+	}
+	if seen["grafana"] != 2 || seen["shop"] != 2 {
+		t.Errorf("want single-replica and readiness-probe-missing on each Deployment, got %v", seen)
+	}
+}
+
+// TestOperatorToolSeverityConfigured: a severity set in .no502.yaml is the user's choice
+// and is not lowered.
+func TestOperatorToolSeverityConfigured(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-configured")
+	seen := 0
+	for _, f := range findings {
+		if !strings.Contains(f.Message, "Deployment grafana ") {
+			continue
+		}
+		want := parsers.Info
+		if f.Rule.ID == "single-replica" {
+			want = parsers.Warning
+		}
+		if f.Severity != want {
+			t.Errorf("%s on grafana: severity %v, want %v", f.Rule.ID, f.Severity, want)
+		}
+		seen++
+	}
+	if seen != 3 {
+		t.Errorf("want 3 findings on grafana, got %d", seen)
+	}
+}
