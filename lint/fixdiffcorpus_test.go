@@ -121,6 +121,7 @@ func corpusCases(t *testing.T) []corpusCase {
 		c := corpusCase{format: "compose", path: strings.ReplaceAll(cf[0]+"/"+cf[1], "/", "__"), files: repos[cf[0]], main: cf[1], named: true}
 		out = append(out, c)
 	}
+	out = append(out, benchCases(t)...)
 	// The same proxy and load balancer configs with a handler budget, so that the timeout
 	// rules fix their routes too (most corpus files have no finding with an edit alone).
 	for _, c := range out {
@@ -131,6 +132,48 @@ func corpusCases(t *testing.T) []corpusCase {
 			}
 			out = append(out, corpusCase{c.format + "+budget", c.path, files, c.main, false})
 		}
+	}
+	return out
+}
+
+// benchRoot holds the generators of the benchmark corpora (docs/benchmarks.md): one large
+// nginx.conf, one large Caddyfile, a directory of Kubernetes manifests.
+const benchRoot = "../../shared/bench"
+
+// benchCases are the benchmark corpora, generated smaller than for the benchmarks (300
+// nginx servers, 300 Caddy sites, 300 Kubernetes documents: the same shapes, a few seconds
+// of tool time) and checked like the corpus files: issue 16 asks that --fix leave no file
+// of the benchmark corpora that the real tool rejects. The Kubernetes files are cases of
+// their own, as the corpus's are.
+func benchCases(t *testing.T) []corpusCase {
+	dir := t.TempDir()
+	run := func(name string, args ...string) {
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	gen := func(script string) string { p, _ := filepath.Abs(filepath.Join(benchRoot, script)); return p }
+	read := func(p string) []byte {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	run("bash", gen("gen-nginx-corpus.sh"), "300", filepath.Join(dir, "nginx.conf"))
+	run("bash", gen("gen-caddy-corpus.sh"), "300", filepath.Join(dir, "Caddyfile"))
+	k8sDir := filepath.Join(dir, "k8s")
+	run("go", "run", gen("gen-k8s-corpus.go"), "-docs", "300", "-seed", "1", "-out", k8sDir)
+	out := []corpusCase{
+		{"nginx", "bench/nginx-300.conf", map[string][]byte{"nginx.conf": read(filepath.Join(dir, "nginx.conf"))}, "nginx.conf", false},
+		{"caddy", "bench/caddy-300.caddyfile", map[string][]byte{"Caddyfile": read(filepath.Join(dir, "Caddyfile"))}, "Caddyfile", false},
+	}
+	manifests, _ := filepath.Glob(filepath.Join(k8sDir, "*.yaml"))
+	if len(manifests) == 0 {
+		t.Fatalf("the Kubernetes generator wrote no manifest in %s", k8sDir)
+	}
+	for _, p := range manifests {
+		out = append(out, corpusCase{"k8s", "bench/" + filepath.Base(p), map[string][]byte{"app.yaml": read(p)}, "app.yaml", false})
 	}
 	return out
 }
