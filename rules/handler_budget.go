@@ -246,7 +246,10 @@ func Unbudgeted(m *parsers.Model, cfg *Config, keep func(parsers.Pos) bool) int 
 	n := 0
 	for _, h := range m.Hops {
 		for _, r := range h.Routes {
-			if r.Backend == nil || r.Respond != nil || r.PathKind == parsers.PathNamed || decided[r] {
+			// A route that proxies (Backend) or hands requests to an app by fastcgi_pass,
+			// uwsgi_pass, scgi_pass or grpc_pass (Pass): both have a read timeout that
+			// read-timeout-below-budget checks once a budget reaches them.
+			if r.Backend == nil && r.Pass == "" || r.Respond != nil || r.PathKind == parsers.PathNamed || decided[r] {
 				continue
 			}
 			if keep != nil && !keep(m.HostPos(r.Pos)) {

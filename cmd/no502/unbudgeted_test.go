@@ -22,6 +22,7 @@ func TestUnbudgetedSummary(t *testing.T) {
 		{"one budget covers both", map[string]string{"nginx.conf": twoRoutes, ".no502.yaml": "routes:\n  - match: /\n    handler_timeout: 30s\n"}, 0},
 		{"one of two", map[string]string{"nginx.conf": twoRoutes, ".no502.yaml": "routes:\n  - match: /api/\n    handler_timeout: 30s\n"}, 1},
 		{"read-timeout-below-budget off", map[string]string{"nginx.conf": twoRoutes, ".no502.yaml": "rules:\n  read-timeout-below-budget: off\n"}, 0},
+		{"a FastCGI route counts", map[string]string{"nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        location ~ \\.php$ {\n            fastcgi_pass 10.0.0.5:9000;\n        }\n    }\n}\n"}, 1},
 		{"no routes", map[string]string{"nginx.conf": "events {}\nhttp {\n    server {\n        listen 80;\n        root /srv;\n    }\n}\n"}, 0},
 		{"app timeouts", map[string]string{
 			"nginx.conf": twoRoutes,
