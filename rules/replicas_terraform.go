@@ -18,9 +18,11 @@ var singleTask = &Rule{
 
 An ECS service with ` + "`desired_count = 1`" + ` (or an autoscaling floor ` + "`min_capacity = 1`" + `), or an
 autoscaling group with ` + "`min_size = 1`" + `, behind a load balancer has moments with no healthy
-target: when the task crashes, when its host is patched or replaced, when a deploy stops it
-before the new one passes its health check. The load balancer then answers 502/503 until a
-replacement is up.
+target: when the task crashes, when its host is patched or replaced, and, with
+` + "`deployment_minimum_healthy_percent = 0`" + `, when a deploy stops it before the new one passes its
+health check (with the API's default 100, or the module's 66, ECS starts the new task
+first: the minimum healthy count is rounded up). The load balancer then answers 502/503
+until a replacement is up.
 
 A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
 because an autoscaling policy owns the count); an Application Auto Scaling target's
@@ -103,8 +105,15 @@ func runSingleTask(p *Pass) {
 		case w.ECSModule && name != "desired_count" && d.Explicit() && d.Value >= 2:
 			what += fmt.Sprintf(" (%s is only the first count: the module ignores changes to it, and autoscaling scales the service in to its floor when load is low)", tfDescribe("desired_count", d, p.ownLine(pos)))
 		}
-		msg := fmt.Sprintf("%s: %s can run only %s behind %s; when it crashes, its host is replaced or a deploy stops it, the target group has no healthy target and clients get 502/503. %s.",
-			what, w.Name, plural(n.Value, "task"), backendList(tgs), upperFirst(desc))
+		// A deploy stops the one task before its replacement is healthy only when the
+		// minimum healthy count, desired × minimum healthy percent rounded up, is 0: with
+		// the API's default 100 or the module's 66 ECS starts the new task first.
+		when := "when it crashes or its host is replaced"
+		if mh := w.MinHealthyPercent; !mh.Known() || mh.Value == 0 {
+			when = "when it crashes, its host is replaced or a deploy stops it"
+		}
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, the target group has no healthy target and clients get 502/503. %s.",
+			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, upperFirst(desc))
 		p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
