@@ -151,24 +151,21 @@ func (c *checker) check(before, after *Result, cands []candidate) map[string]str
 		}
 		blame(map[string]bool{fixcheck.HostFile(d.Pos.File): true}, fmt.Sprintf("the fixed file does not parse: %s: %s", d.Pos.Short(), d.Message))
 	}
-	for _, ch := range fixcheck.Diff(c.snapshot(before), c.snapshot(after)) {
-		explained := false
-		names := ch.Fields()
-		for f := range ch.Files {
+	// A change is explained when a fix editing a file of its object names one of the
+	// fields along its path.
+	explained := func(names []string, files map[string]bool) bool {
+		for f := range files {
 			allowed := fields[canonOf(f)]
 			for _, n := range names {
 				if allowed[n] {
-					explained = true
-					break
+					return true
 				}
 			}
-			if explained {
-				break
-			}
 		}
-		if !explained {
-			blame(ch.Files, "it would also change "+describe(ch))
-		}
+		return false
+	}
+	for _, ch := range fixcheck.Unexplained(c.snapshot(before), c.snapshot(after), explained) {
+		blame(ch.Files, "it would also change "+describe(ch))
 	}
 	if len(bad) == 0 {
 		return nil

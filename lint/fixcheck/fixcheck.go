@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/no502/no502/parsers"
 )
@@ -80,11 +81,15 @@ type Change struct {
 	Before string
 	After  string
 	Files  map[string]bool
+	fields []string
 }
 
 // Fields lists the field names along the change's path ("Hops", "Routes",
 // "ReadTimeout", "Value").
 func (c Change) Fields() []string {
+	if c.fields != nil {
+		return c.fields
+	}
 	var out []string
 	for _, seg := range strings.Split(c.Path, "/") {
 		name, _, _ := strings.Cut(seg, "[")
@@ -100,7 +105,21 @@ func (c Change) String() string {
 // Diff lists what changed from before to after: every value of an object that differs
 // (the two versions walked side by side; equal parts cost no allocation), and objects
 // that appeared or went away.
-func Diff(before, after Snapshot) []Change {
+func Diff(before, after Snapshot) []Change { return diff(before, after, nil, false) }
+
+// Unexplained is Diff without the changes explained accepts. explained is asked for each
+// change with the field names along its path (Change.Fields) and the files of its object;
+// a change it accepts is never written out, which on a round that changes every object
+// of a large model is most of the cost.
+func Unexplained(before, after Snapshot, explained func(fields []string, files map[string]bool) bool) []Change {
+	return diff(before, after, explained, false)
+}
+
+// DiffReference is Diff walking every value with reflect, without the compiled plans:
+// slower, and kept as the reference the tests hold Diff to.
+func DiffReference(before, after Snapshot) []Change { return diff(before, after, nil, true) }
+
+func diff(before, after Snapshot, explained func([]string, map[string]bool) bool, walkAll bool) []Change {
 	var out []Change
 	keys := make([]string, 0, len(before)+len(after))
 	for k := range before {
@@ -112,16 +131,16 @@ func Diff(before, after Snapshot) []Change {
 		}
 	}
 	sort.Strings(keys)
-	d := &differ{}
+	d := &differ{walkAll: walkAll, explained: explained}
 	for _, k := range keys {
 		b, a := before[k], after[k]
 		switch {
 		case a == nil:
-			out = append(out, Change{Path: k, Before: "present", After: "absent", Files: b.Files()})
+			out = appendChange(out, explained, Change{Path: k, Before: "present", After: "absent", Files: b.Files(), fields: []string{listOf(k)}})
 		case b == nil:
-			out = append(out, Change{Path: k, Before: "absent", After: "present", Files: a.Files()})
-		default:
-			d.key, d.seen, d.out, d.path = k, d.seen[:0], d.out[:0], d.path[:0]
+			out = appendChange(out, explained, Change{Path: k, Before: "absent", After: "present", Files: a.Files(), fields: []string{listOf(k)}})
+		case walkAll:
+			d.key, d.list, d.seen, d.out, d.path = k, listOf(k), d.seen[:0], d.out[:0], d.path[:0]
 			d.diff(b.obj, a.obj, 0)
 			if len(d.out) > 0 {
 				// The files of both versions, shared by the object's changes.
@@ -134,23 +153,71 @@ func Diff(before, after Snapshot) []Change {
 				}
 				out = append(out, d.out...)
 			}
+		default:
+			if sameObject(b.obj, a.obj) {
+				continue // the common case: nothing to walk, no files to collect
+			}
+			// The files of both versions, known before the walk so that each change
+			// can be judged when it is met.
+			d.objFiles = objectFiles(b.obj, a.obj)
+			d.key, d.list, d.out, d.path = k, listOf(k), d.out[:0], d.path[:0]
+			d.diff(b.obj, a.obj, 0)
+			out = append(out, d.out...)
 		}
 	}
 	return out
 }
 
+func appendChange(out []Change, explained func([]string, map[string]bool) bool, c Change) []Change {
+	if explained != nil && explained(c.fields, c.Files) {
+		return out
+	}
+	return append(out, c)
+}
+
+// listOf returns the list a key is in ("Hops" of "Hops[nginx app a.conf]").
+func listOf(key string) string {
+	list, _, _ := strings.Cut(key, "[")
+	return list
+}
+
+// objectFiles returns the files of two versions of a top-level object: what a walk of
+// both collects.
+func objectFiles(a, b reflect.Value) map[string]bool {
+	files := map[string]bool{}
+	add := func(f string) {
+		if f != "" {
+			files[HostFile(f)] = true
+		}
+	}
+	p := planOf(a.Type().Elem())
+	for _, v := range []reflect.Value{a, b} {
+		if !v.IsNil() && p.files != nil {
+			p.files(v.UnsafePointer(), 1, add)
+		}
+	}
+	return files
+}
+
 // differ walks two versions of an object side by side and records the values that
 // differ. The path is kept as segments and written out only for a change.
 type differ struct {
-	key  string
-	seen []string // the files of the positions met so far, each once
-	path []segment
-	out  []Change
+	// walkAll: never ask the compiled plans, collect the files on the way (the reference
+	// walk the tests compare with).
+	walkAll   bool
+	explained func([]string, map[string]bool) bool
+	key, list string
+	objFiles  map[string]bool // the object's files, when known before the walk
+	seen      []string        // the files of the positions met so far, each once (walkAll)
+	path      []segment
+	fields    []string // scratch: the field names of the path
+	out       []Change
 }
 
-// file notes the file of a position met.
+// file notes the file of a position met (the reference walk only: otherwise the
+// object's files are known before the walk).
 func (d *differ) file(f string) {
-	if f == "" {
+	if f == "" || !d.walkAll {
 		return
 	}
 	f = HostFile(f)
@@ -165,6 +232,9 @@ func (d *differ) file(f string) {
 // files notes the files of a value the walk does not go into on both sides (a value
 // only one version has).
 func (d *differ) files(v reflect.Value, depth int) {
+	if !d.walkAll {
+		return
+	}
 	files := map[string]bool{}
 	w := &walker{filesOnly: true, files: files}
 	w.value(v, depth)
@@ -196,7 +266,35 @@ func (d *differ) push(name string) {
 	d.path = append(d.path, segment{name: name})
 }
 
-func (d *differ) record(before, after string) {
+// record adds a change at the current path unless the object's files explain it.
+func (d *differ) record(before, after text) {
+	d.fields = append(d.fields[:0], d.list)
+	for _, s := range d.path {
+		d.fields = append(d.fields, s.name)
+	}
+	if d.explained != nil && d.explained(d.fields, d.objFiles) {
+		return
+	}
+	d.recordText(before.String(), after.String())
+}
+
+// text is a value of a change, written out only when the change is kept: a word, or a
+// value to summarise.
+type text struct {
+	word string
+	v    reflect.Value
+}
+
+func word(s string) text       { return text{word: s} }
+func val(v reflect.Value) text { return text{v: v} }
+func (t text) String() string {
+	if t.v.IsValid() {
+		return summary(t.v)
+	}
+	return t.word
+}
+
+func (d *differ) recordText(before, after string) {
 	var b strings.Builder
 	b.WriteString(d.key)
 	for _, s := range d.path {
@@ -212,7 +310,7 @@ func (d *differ) record(before, after string) {
 			b.WriteByte(']')
 		}
 	}
-	d.out = append(d.out, Change{Path: b.String(), Before: before, After: after})
+	d.out = append(d.out, Change{Path: b.String(), Before: before, After: after, Files: d.objFiles, fields: append([]string(nil), d.fields...)})
 }
 
 // summary renders a value for a change's message: a scalar as written, anything else by
@@ -238,7 +336,7 @@ func summary(v reflect.Value) string {
 }
 
 func (d *differ) diff(a, b reflect.Value, depth int) {
-	if depth > 12 {
+	if depth > 12 || d.same(a, b, depth) {
 		return
 	}
 	t := a.Type()
@@ -257,9 +355,12 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		}
 		return
 	case depth > 0 && isRef(t):
+		if !d.walkAll && sameRef(a, b) {
+			return
+		}
 		ra, rb := refName(a), refName(b)
 		if ra != rb {
-			d.record(ra, rb)
+			d.record(word(ra), word(rb))
 		}
 		return
 	}
@@ -267,7 +368,7 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 	case reflect.Pointer, reflect.Interface:
 		if a.IsNil() || b.IsNil() {
 			if a.IsNil() != b.IsNil() {
-				d.record(summary(a), summary(b))
+				d.record(val(a), val(b))
 				d.files(a, depth)
 				d.files(b, depth)
 			}
@@ -296,10 +397,10 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			d.path[last].subs[n] = sub{idx: i}
 			switch {
 			case i >= a.Len():
-				d.record("absent", summary(b.Index(i)))
+				d.record(word("absent"), val(b.Index(i)))
 				d.files(b.Index(i), depth+1)
 			case i >= b.Len():
-				d.record(summary(a.Index(i)), "absent")
+				d.record(val(a.Index(i)), word("absent"))
 				d.files(a.Index(i), depth+1)
 			default:
 				d.diff(a.Index(i), b.Index(i), depth+1)
@@ -331,10 +432,10 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 			av, bv := a.MapIndex(k), b.MapIndex(k)
 			switch {
 			case !av.IsValid():
-				d.record("absent", summary(bv))
+				d.record(word("absent"), val(bv))
 				d.files(bv, depth+1)
 			case !bv.IsValid():
-				d.record(summary(av), "absent")
+				d.record(val(av), word("absent"))
 				d.files(av, depth+1)
 			default:
 				d.diff(av, bv, depth+1)
@@ -343,9 +444,61 @@ func (d *differ) diff(a, b reflect.Value, depth int) {
 		d.path[last].subs = d.path[last].subs[:n]
 	default:
 		if !sameScalar(a, b) {
-			d.record(summary(a), summary(b))
+			d.record(val(a), val(b))
 		}
 	}
+}
+
+// same reports whether the compiled plan of a's type finds a and b equal. Only lists, maps and structs are asked:
+// a scalar is compared as cheaply by the walk, and a pointer is asked at its target.
+func (d *differ) same(a, b reflect.Value, depth int) bool {
+	if d.walkAll {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Array, reflect.Map:
+	default:
+		return false
+	}
+	if a.Type() != b.Type() {
+		return false
+	}
+	pa, pb := addressOf(a), addressOf(b)
+	// The object's files were collected before the walk (objectFiles).
+	return planOf(a.Type()).same(pa, pb, depth)
+}
+
+// addressOf returns where v is held, copying it out when it is not addressable (a map's
+// value).
+func addressOf(v reflect.Value) unsafe.Pointer {
+	if v.CanAddr() {
+		return v.Addr().UnsafePointer()
+	}
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	return c.UnsafePointer()
+}
+
+// sameObject reports whether two versions of a top-level object (pointers) are equal as
+// Diff sees them.
+func sameObject(a, b reflect.Value) bool {
+	if a.Kind() != reflect.Pointer || a.Type() != b.Type() {
+		return false
+	}
+	if a.IsNil() || b.IsNil() {
+		return a.IsNil() == b.IsNil()
+	}
+	return planOf(a.Type().Elem()).same(a.UnsafePointer(), b.UnsafePointer(), 1)
+}
+
+// sameRef reports whether two references name the same object, as refName writes
+// them, without writing them.
+func sameRef(a, b reflect.Value) bool {
+	pa, pb := a.UnsafePointer(), b.UnsafePointer()
+	if pa == nil || pb == nil {
+		return pa == pb
+	}
+	return refSameOf(a.Type().Elem())(pa, pb)
 }
 
 // sameScalar compares two values of one scalar type without boxing them (Interface
