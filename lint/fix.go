@@ -28,6 +28,7 @@ type FixResult struct {
 	orig, fixed map[string][]byte // by absolute path: only files some fix changed
 	display     map[string]string // absolute path → path as shown
 	fixes       int               // findings whose edits were applied
+	rounds      int               // rounds that changed files (each one linted again)
 	aliases     map[string]string // absolute path of a second path to a file → the one fixed
 	outside     map[string]bool   // display paths not written: links that lead out of the roots
 	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
@@ -163,6 +164,7 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 					}
 				}
 				if len(files) > 0 {
+					fr.rounds++
 					fr.fixes += len(cands)
 					for _, c := range cands {
 						fr.top = max(fr.top, c.finding.Severity)
@@ -239,6 +241,10 @@ func (fr *FixResult) markRejected(rejected map[string]string) {
 func (fr *FixResult) pick(rep *Result, cwd string, rejected map[string]string, unsafe bool) []candidate {
 	writable, outside := fr.writableFiles(rep, cwd, fr.aliases)
 	taken := map[string]*editSet{} // absolute path → edits accepted this round
+	formats := map[string]string{} // display path → format, for directiveLines
+	for _, f := range rep.Model.Files {
+		formats[f.Path] = f.Format
+	}
 	var out []candidate
 findings:
 	for i := range rep.Findings {
@@ -258,6 +264,7 @@ findings:
 		if _, ok := rejectedWhy(rejected, f); ok {
 			continue
 		}
+		lines := directiveLines(f, formats)
 		for _, e := range f.Fix.Edits {
 			abs, ok := writable[e.File]
 			if !ok {
@@ -266,7 +273,7 @@ findings:
 				}
 				continue findings // an edit outside the files no502 may write
 			}
-			if taken[abs].conflicts(e) {
+			if taken[abs].conflicts(e, lines) {
 				continue findings // the next round, against the fixed source
 			}
 		}
@@ -275,7 +282,7 @@ findings:
 			if taken[abs] == nil {
 				taken[abs] = &editSet{}
 			}
-			taken[abs].add(e)
+			taken[abs].add(e, lines)
 		}
 		out = append(out, candidate{id: id, finding: f})
 	}
@@ -400,27 +407,87 @@ func conflict(a, b parsers.Edit) bool {
 	return a.Start == b.Start || a.Start < b.End && b.Start < a.End
 }
 
-// editSet holds one file's accepted edits sorted by Start. Accepted edits never conflict,
-// so their ranges are disjoint and ordered: an edit can only conflict with its neighbours
-// in that order. (A file of 5,000 servers gets thousands of edits in one round; checking
-// each against all was quadratic.)
-type editSet struct{ edits []parsers.Edit }
+// directiveLines returns the settings a finding's fix writes when each of its edits only
+// inserts whole directive lines (no block, no brace) into an nginx config or a Caddyfile;
+// nil otherwise. Two such fixes that write different settings may insert at one offset in
+// the same round: either order of the lines is the same config (a directive's place
+// among its siblings does not matter when no sibling has its name), so nothing is left
+// to guess and the round after it is saved. Kubernetes, Terraform and Caddy JSON edits
+// are not lines of directives, and keep one insertion per offset.
+func directiveLines(f *rules.Finding, formats map[string]string) []string {
+	writes := f.Fix.Writes()
+	if len(writes) == 0 {
+		return nil
+	}
+	for _, e := range f.Fix.Edits {
+		format := formats[e.File]
+		if format != parsers.FormatNginx && format != parsers.FormatCaddy || strings.HasSuffix(e.File, ".json") {
+			return nil
+		}
+		if e.Start != e.End || !strings.HasSuffix(e.New, "\n") || strings.ContainsAny(e.New, "{}") {
+			return nil
+		}
+	}
+	return writes
+}
 
-func (s *editSet) conflicts(e parsers.Edit) bool {
+// sharable reports whether two fixes' insertions at one offset may go in together: both
+// insert directive lines only, and no setting is written by both.
+func sharable(a, b []string) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// editSet holds one file's accepted edits sorted by Start. Accepted edits never conflict,
+// so their ranges are disjoint and ordered (insertions that share an offset aside, which
+// are sharable): an edit can only conflict with its neighbours in that order. (A file of
+// 5,000 servers gets thousands of edits in one round; checking each against all was
+// quadratic.)
+type editSet struct {
+	edits []parsers.Edit
+	lines [][]string // directiveLines of each edit's fix
+}
+
+func (s *editSet) conflicts(e parsers.Edit, lines []string) bool {
 	if s == nil {
 		return false
 	}
 	i := sort.Search(len(s.edits), func(i int) bool { return s.edits[i].Start >= e.Start })
-	return i < len(s.edits) && conflict(e, s.edits[i]) || i > 0 && conflict(e, s.edits[i-1])
+	if i > 0 && conflict(e, s.edits[i-1]) {
+		return true
+	}
+	for j := i; j < len(s.edits) && (s.edits[j].Start == e.Start || s.edits[j].Start < e.End); j++ {
+		o := s.edits[j]
+		if e.Start == e.End && o.Start == o.End && o.Start == e.Start && sharable(lines, s.lines[j]) {
+			continue
+		}
+		if conflict(e, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // add inserts e after the edits that start where it does: one finding's inserts at one
-// offset go in the order the rule gave them.
-func (s *editSet) add(e parsers.Edit) {
+// offset go in the order the rule gave them, and two findings' in the order they were
+// taken.
+func (s *editSet) add(e parsers.Edit, lines []string) {
 	i := sort.Search(len(s.edits), func(i int) bool { return s.edits[i].Start > e.Start })
 	s.edits = append(s.edits, parsers.Edit{})
 	copy(s.edits[i+1:], s.edits[i:])
 	s.edits[i] = e
+	s.lines = append(s.lines, nil)
+	copy(s.lines[i+1:], s.lines[i:])
+	s.lines[i] = lines
 }
 
 // writableFiles maps the display path of each file a fix may change to its absolute path:
