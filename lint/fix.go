@@ -25,15 +25,16 @@ const maxFixRestarts = 3
 // FixResult is the outcome of Fix: the sources before and after, and the result of
 // linting the fixed sources.
 type FixResult struct {
-	orig, fixed map[string][]byte // by absolute path: only files some fix changed
-	display     map[string]string // absolute path → path as shown
-	fixes       int               // findings whose edits were applied
-	rounds      int               // rounds that changed files (each one linted again)
-	aliases     map[string]string // absolute path of a second path to a file → the one fixed
-	outside     map[string]bool   // display paths not written: links that lead out of the roots
-	named       map[string]bool   // the model fields the applied fixes name (Fix.Settings)
-	writes      map[string]bool   // the settings the applied fixes write (Fix.Writes)
-	top         parsers.Severity  // the highest severity of the findings applied
+	orig, fixed map[string][]byte   // by absolute path: only files some fix changed
+	display     map[string]string   // absolute path → path as shown
+	fixes       int                 // findings whose edits were applied
+	rounds      int                 // rounds that changed files (each one linted again)
+	aliases     map[string]string   // absolute path of a second path to a file → the one fixed
+	outside     map[string]bool     // display paths not written: links that lead out of the roots
+	named       map[string]bool     // the model fields the applied fixes name (Fix.Settings)
+	writes      map[string]bool     // the settings the applied fixes write (Fix.Writes)
+	logs        map[string]*editLog // by absolute path: the applied edits, as edits of orig
+	top         parsers.Severity    // the highest severity of the findings applied
 	// What the rounds look up again and again, kept for the run: each file's real path
 	// (a symlink resolved), and the text of each file by absolute path in the last lint.
 	real       map[string]realPath
@@ -108,7 +109,7 @@ func rejectedWhy(rejected map[string]string, f *rules.Finding) (string, bool) {
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
-	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}, real: map[string]realPath{}}
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, logs: map[string]*editLog{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}, real: map[string]realPath{}}
 	rep, err := r.run(ctx, nil)
 	if err != nil {
 		return nil, false, err
@@ -141,7 +142,7 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 			return nil, true, nil
 		}
 		for len(cands) > 0 {
-			next, files, err := chk.try(rep, cands)
+			next, files, edits, err := chk.try(rep, cands)
 			if err != nil {
 				return nil, false, err
 			}
@@ -151,8 +152,10 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 					if _, ok := fr.orig[abs]; !ok {
 						fr.orig[abs] = fr.source(rep, abs, r.opts.Cwd)
 						fr.display[abs] = displayPath(r.opts.Cwd, abs)
+						fr.logs[abs] = newEditLog(len(fr.orig[abs]))
 					}
 					fr.fixed[abs] = src
+					fr.logs[abs].apply(edits[abs])
 				}
 				for _, c := range cands {
 					applied[c.id] = true
@@ -290,8 +293,8 @@ findings:
 }
 
 // apply returns the text of every file the edits of cands change (by absolute path),
-// applied to the current text.
-func (fr *FixResult) apply(rep *Result, cands []candidate, cwd string) map[string][]byte {
+// applied to the current text, and the edits as applied (parsers.Applied).
+func (fr *FixResult) apply(rep *Result, cands []candidate, cwd string) (map[string][]byte, map[string][]parsers.Edit) {
 	writable, _ := fr.writableFiles(rep, cwd, map[string]string{})
 	byFile := map[string][]parsers.Edit{}
 	for _, c := range cands {
@@ -300,15 +303,16 @@ func (fr *FixResult) apply(rep *Result, cands []candidate, cwd string) map[strin
 			byFile[abs] = append(byFile[abs], e)
 		}
 	}
-	out := map[string][]byte{}
+	out, applied := map[string][]byte{}, map[string][]parsers.Edit{}
 	for abs, edits := range byFile {
 		src := fr.source(rep, abs, cwd)
-		fixed := parsers.ApplyEdits(src, withLineEndings(src, edits))
+		es := parsers.Applied(src, withLineEndings(src, edits))
+		fixed := parsers.ApplyEdits(src, es)
 		if string(fixed) != string(src) {
-			out[abs] = fixed
+			out[abs], applied[abs] = fixed, es
 		}
 	}
-	return out
+	return out, applied
 }
 
 // source returns the current text of a file: the fixed one, else what the lint read.
@@ -594,13 +598,23 @@ func (fr *FixResult) Summary(verb string) string {
 type Change struct {
 	Path          string
 	Before, After []byte
+	// Edits turn Before into After: the fixes' edits as applied, in order, in Before's
+	// offsets (File is Path).
+	Edits []parsers.Edit
 }
 
 // Changes lists the changed files in the order of their display paths.
 func (fr *FixResult) Changes() []Change {
 	var out []Change
 	for _, abs := range fr.paths() {
-		out = append(out, Change{Path: fr.show(abs), Before: fr.orig[abs], After: fr.fixed[abs]})
+		c := Change{Path: fr.show(abs), Before: fr.orig[abs], After: fr.fixed[abs]}
+		if l := fr.logs[abs]; l != nil {
+			c.Edits = l.edits(c.Before)
+			for i := range c.Edits {
+				c.Edits[i].File = c.Path
+			}
+		}
+		out = append(out, c)
 	}
 	return out
 }

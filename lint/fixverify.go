@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/lint/fixcheck"
+	"github.com/no502/no502/parsers"
 )
 
 // checker proves a round of fixes before it is kept: it applies them in memory, lints
@@ -42,11 +43,11 @@ func (c *checker) snapshot(rep *Result) fixcheck.Snapshot {
 }
 
 // try applies the edits of cands to the current text and lints the result; files holds
-// the changed files' new text (by absolute path).
-func (c *checker) try(rep *Result, cands []candidate) (next *Result, files map[string][]byte, err error) {
-	files = c.fr.apply(rep, cands, c.r.opts.Cwd)
+// the changed files' new text (by absolute path), applied the edits as applied.
+func (c *checker) try(rep *Result, cands []candidate) (next *Result, files map[string][]byte, applied map[string][]parsers.Edit, err error) {
+	files, applied = c.fr.apply(rep, cands, c.r.opts.Cwd)
 	if len(files) == 0 {
-		return rep, files, nil
+		return rep, files, applied, nil
 	}
 	// Every file as the lint before read it: the round reads nothing from disk again (a
 	// run of thousands of files stats and reads each once), and sees the same text.
@@ -71,7 +72,7 @@ func (c *checker) try(rep *Result, cands []candidate) (next *Result, files map[s
 		}
 	}
 	next, err = c.r.run(c.ctx, overlay)
-	return next, files, err
+	return next, files, applied, err
 }
 
 // check compares the lint after the fixes cands with the one before. It returns, for
@@ -202,7 +203,7 @@ func (c *checker) isolate(rep *Result, cands []candidate, bad map[string]string)
 	var walk func(set []candidate, known map[string]string) error
 	walk = func(set []candidate, known map[string]string) error {
 		if known == nil {
-			next, _, err := c.try(rep, set)
+			next, _, _, err := c.try(rep, set)
 			if err != nil {
 				return err
 			}

@@ -56,7 +56,7 @@ func TestCheckRound(t *testing.T) {
 	chk := &checker{r: r, fr: fr, ctx: ctx}
 	run := func(cands ...candidate) map[string]string {
 		t.Helper()
-		next, _, err := chk.try(before, cands)
+		next, _, _, err := chk.try(before, cands)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,8 +26,7 @@ func SortEdits(es []Edit) {
 // goes before a replacement that starts where it does, and insertions at one offset keep
 // their order. Overlapping edits after the first are dropped.
 func ApplyEdits(src []byte, edits []Edit) []byte {
-	es := append([]Edit(nil), edits...)
-	SortEdits(es)
+	es := Applied(src, edits)
 	size := len(src)
 	for _, e := range es {
 		size += len(e.New)
@@ -35,12 +34,26 @@ func ApplyEdits(src []byte, edits []Edit) []byte {
 	out := make([]byte, 0, size)
 	cur := 0
 	for _, e := range es {
-		if e.Start < cur || e.End > len(src) {
-			continue
-		}
 		out = append(out, src[cur:e.Start]...)
 		out = append(out, e.New...)
 		cur = e.End
 	}
 	return append(out, src[cur:]...)
+}
+
+// Applied returns the edits ApplyEdits applies to src, in the order it applies them:
+// sorted, and without those that overlap an earlier one or reach past the end.
+func Applied(src []byte, edits []Edit) []Edit {
+	es := append([]Edit(nil), edits...)
+	SortEdits(es)
+	out := es[:0]
+	cur := 0
+	for _, e := range es {
+		if e.Start < cur || e.End > len(src) {
+			continue
+		}
+		out = append(out, e)
+		cur = e.End
+	}
+	return out
 }

@@ -6,11 +6,11 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/parsers"
 )
 
 // WriteDiff prints changes as a unified diff (git apply and patch take it). With colour,
@@ -20,7 +20,12 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, c := range changes {
 		name := filepath.ToSlash(c.Path)
-		diff := udiff.Unified("a/"+name, "b/"+name, string(c.Before), string(c.After))
+		var diff string
+		if c.Edits != nil {
+			diff = unifiedDiff("a/"+name, "b/"+name, string(c.Before), lineEdits(string(c.Before), c.Edits), 3)
+		} else {
+			diff = udiff.Unified("a/"+name, "b/"+name, string(c.Before), string(c.After))
+		}
 		if !colored {
 			bw.WriteString(diff)
 			continue
@@ -75,11 +80,19 @@ func WriteDiffJSON(w io.Writer, changes []lint.Change) error {
 	doc := jsonDiff{Version: 1, Files: []jsonDiffFile{}}
 	for _, c := range changes {
 		before := string(c.Before)
-		edits := udiff.Lines(before, string(c.After))
+		var edits []parsers.Edit
+		if c.Edits != nil {
+			edits = lineEdits(before, c.Edits)
+		} else {
+			for _, e := range udiff.Lines(before, string(c.After)) {
+				edits = append(edits, parsers.Edit{Start: e.Start, End: e.End, New: e.New})
+			}
+		}
 		f := jsonDiffFile{File: filepath.ToSlash(c.Path), Edits: []jsonEdit{}}
+		lc := newLineCounter(before)
 		for _, e := range edits {
-			l, col := lineCol(before, e.Start)
-			el, ec := lineCol(before, e.End)
+			l, col := lc.lineCol(e.Start)
+			el, ec := lc.lineCol(e.End)
 			f.Edits = append(f.Edits, jsonEdit{Line: l, Column: col, EndLine: el, EndColumn: ec, StartOffset: e.Start, EndOffset: e.End, NewText: e.New})
 		}
 		doc.Files = append(doc.Files, f)
@@ -87,11 +100,4 @@ func WriteDiffJSON(w io.Writer, changes []lint.Change) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
-}
-
-// lineCol is the 1-based line and character column of a byte offset in s.
-func lineCol(s string, off int) (int, int) {
-	off = min(off, len(s))
-	start := strings.LastIndexByte(s[:off], '\n') + 1
-	return strings.Count(s[:off], "\n") + 1, utf8.RuneCountInString(s[start:off]) + 1
 }
