@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -34,6 +35,7 @@ type FixResult struct {
 	named       map[string]bool     // the model fields the applied fixes name (Fix.Settings)
 	writes      map[string]bool     // the settings the applied fixes write (Fix.Writes)
 	logs        map[string]*editLog // by absolute path: the applied edits, as edits of orig
+	changes     []Change            // Changes, once made
 	top         parsers.Severity    // the highest severity of the findings applied
 	// What the rounds look up again and again, kept for the run: each file's real path
 	// (a symlink resolved), and the text of each file by absolute path in the last lint.
@@ -72,6 +74,13 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 		}
 		if !again {
 			fr.markRejected(rejected)
+			if len(fr.fixed) > 0 {
+				// The models of the rounds before the last are garbage now, and the
+				// caller writes a diff next: collected here, its memory is reused
+				// instead of growing the heap past the rounds' peak (5,000 nginx
+				// servers: 240 -> 202 MB peak RSS, docs/benchmarks.md).
+				runtime.GC()
+			}
 			return fr, nil
 		}
 	}
@@ -603,9 +612,13 @@ type Change struct {
 	Edits []parsers.Edit
 }
 
-// Changes lists the changed files in the order of their display paths.
+// Changes lists the changed files in the order of their display paths. The list is made
+// once (a diff of thousands of edits is composed from the rounds' edits) and shared.
 func (fr *FixResult) Changes() []Change {
-	var out []Change
+	if fr.changes != nil {
+		return fr.changes
+	}
+	out := []Change{}
 	for _, abs := range fr.paths() {
 		c := Change{Path: fr.show(abs), Before: fr.orig[abs], After: fr.fixed[abs]}
 		if l := fr.logs[abs]; l != nil {
@@ -616,6 +629,7 @@ func (fr *FixResult) Changes() []Change {
 		}
 		out = append(out, c)
 	}
+	fr.changes = out
 	return out
 }
 

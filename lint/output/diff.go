@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
@@ -54,7 +55,8 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 // The JSON form of `lint --diff --format json` (docs/json.md): the edits that turn each
 // file's text into the fixed one, whole lines each, in file order. Offsets are bytes
 // into the original text; lines and columns are 1-based, columns in characters (as in
-// the findings), end exclusive.
+// the findings), end exclusive. WriteDiffJSON writes it edit by edit; the tests read it
+// back with these types.
 type jsonDiff struct {
 	Version int            `json:"version"`
 	Files   []jsonDiffFile `json:"files"`
@@ -75,10 +77,17 @@ type jsonEdit struct {
 	NewText     string `json:"new_text"`
 }
 
-// WriteDiffJSON prints changes as JSON edits per file.
+// WriteDiffJSON prints changes as JSON edits per file, indented by two spaces as
+// encoding/json's Encoder with SetIndent("", "  ") writes it. It is written edit by edit:
+// the Encoder builds the whole document and then an indented copy of it, which for a
+// diff of thousands of edits was most of the memory --diff used after the fixes.
 func WriteDiffJSON(w io.Writer, changes []lint.Change) error {
-	doc := jsonDiff{Version: 1, Files: []jsonDiffFile{}}
-	for _, c := range changes {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("{\n  \"version\": 1,\n  \"files\": [")
+	for i, c := range changes {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
 		before := string(c.Before)
 		var edits []parsers.Edit
 		if c.Edits != nil {
@@ -88,16 +97,44 @@ func WriteDiffJSON(w io.Writer, changes []lint.Change) error {
 				edits = append(edits, parsers.Edit{Start: e.Start, End: e.End, New: e.New})
 			}
 		}
-		f := jsonDiffFile{File: filepath.ToSlash(c.Path), Edits: []jsonEdit{}}
+		bw.WriteString("\n    {\n      \"file\": ")
+		writeJSONString(bw, filepath.ToSlash(c.Path))
+		bw.WriteString(",\n      \"edits\": [")
 		lc := newLineCounter(before)
-		for _, e := range edits {
+		for j, e := range edits {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
 			l, col := lc.lineCol(e.Start)
 			el, ec := lc.lineCol(e.End)
-			f.Edits = append(f.Edits, jsonEdit{Line: l, Column: col, EndLine: el, EndColumn: ec, StartOffset: e.Start, EndOffset: e.End, NewText: e.New})
+			bw.WriteString("\n        {")
+			for k, f := range [...]struct {
+				name string
+				n    int
+			}{{"line", l}, {"column", col}, {"end_line", el}, {"end_column", ec}, {"start_offset", e.Start}, {"end_offset", e.End}} {
+				if k > 0 {
+					bw.WriteByte(',')
+				}
+				bw.WriteString("\n          \"" + f.name + "\": " + strconv.Itoa(f.n))
+			}
+			bw.WriteString(",\n          \"new_text\": ")
+			writeJSONString(bw, e.New)
+			bw.WriteString("\n        }")
 		}
-		doc.Files = append(doc.Files, f)
+		if len(edits) > 0 {
+			bw.WriteString("\n      ")
+		}
+		bw.WriteString("]\n    }")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if len(changes) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
+}
+
+// writeJSONString writes s as encoding/json does (HTML characters escaped).
+func writeJSONString(w *bufio.Writer, s string) {
+	b, _ := json.Marshal(s)
+	w.Write(b)
 }

@@ -51,6 +51,9 @@ func TestDiffOfFixRuns(t *testing.T) {
 		if err := WriteDiffJSON(&out, changes); err != nil {
 			t.Fatal(err)
 		}
+		if want := referenceDiffJSON(t, changes); out.String() != want {
+			t.Errorf("%s: the JSON diff is not what encoding/json writes:\n%s\nwant:\n%s", dir, out.String(), want)
+		}
 		var doc jsonDiff
 		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 			t.Fatal(err)
@@ -83,4 +86,45 @@ func lineCol(s string, off int) (int, int) {
 	off = min(off, len(s))
 	start := strings.LastIndexByte(s[:off], '\n') + 1
 	return strings.Count(s[:off], "\n") + 1, utf8.RuneCountInString(s[start:off]) + 1
+}
+
+// referenceDiffJSON writes the JSON diff of changes with encoding/json, indented.
+func referenceDiffJSON(t *testing.T, changes []lint.Change) string {
+	doc := jsonDiff{Version: 1, Files: []jsonDiffFile{}}
+	for _, c := range changes {
+		before := string(c.Before)
+		f := jsonDiffFile{File: filepath.ToSlash(c.Path), Edits: []jsonEdit{}}
+		for _, e := range lineEdits(before, c.Edits) {
+			l, col := lineCol(before, e.Start)
+			el, ec := lineCol(before, e.End)
+			f.Edits = append(f.Edits, jsonEdit{Line: l, Column: col, EndLine: el, EndColumn: ec, StartOffset: e.Start, EndOffset: e.End, NewText: e.New})
+		}
+		doc.Files = append(doc.Files, f)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestDiffJSONEmpty: no change is an empty list of files, as encoding/json writes it.
+func TestDiffJSONEmpty(t *testing.T) {
+	var out bytes.Buffer
+	if err := WriteDiffJSON(&out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := referenceDiffJSON(t, nil); out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+	changes := []lint.Change{{Path: "a<b>&.conf", Before: []byte("a\n"), After: []byte("a\n<b>\n"), Edits: []parsers.Edit{{Start: 2, End: 2, New: "<b>\n"}}}}
+	out.Reset()
+	if err := WriteDiffJSON(&out, changes); err != nil {
+		t.Fatal(err)
+	}
+	if want := referenceDiffJSON(t, changes); out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
 }
