@@ -107,7 +107,7 @@ func TestHelmTemplateOnStdin(t *testing.T) {
 		t.Errorf("concise output does not name the template:\n%s", concise)
 	}
 	sarif, _, _ := runIn(t, dir, string(src), "lint", "--format", "sarif", "--stdin-filename", "rendered.yaml", "-")
-	if !strings.Contains(sarif, `"renderedFrom": "mychart/templates/deployment.yaml"`) {
+	if !strings.Contains(sarif, `"renderedFrom":"mychart/templates/deployment.yaml"`) {
 		t.Errorf("SARIF output does not name the template:\n%s", sarif)
 	}
 

@@ -1,7 +1,10 @@
 package output
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -250,9 +253,51 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+	return writeSARIFLog(w, run)
+}
+
+// writeSARIFLog writes the log of one run indented by two spaces, as encoding/json's
+// indenting Encoder does, but each result on one line: the Encoder builds the whole
+// document and then an indented copy of it, which for thousands of results was most of
+// the run (5,000 nginx servers: 0.5 s of 1.1 s, and 400 MB).
+func writeSARIFLog(w io.Writer, run sarifRun) error {
+	results := run.Results
+	run.Results = []sarifResult{}
+	head, err := json.MarshalIndent(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	// results is the run's last field: the head ends with it, empty.
+	const empty = `"results": []`
+	at := bytes.LastIndex(head, []byte(empty))
+	if at < 0 {
+		return fmt.Errorf("sarif: no results field in %.100s", head)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if len(results) == 0 {
+		bw.Write(head)
+		bw.WriteByte('\n')
+		return bw.Flush()
+	}
+	bw.Write(head[:at])
+	bw.WriteString(`"results": [`)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for i := range results {
+		buf.Reset()
+		if err := enc.Encode(&results[i]); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n        ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n      ]")
+	bw.Write(head[at+len(empty):])
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
 // sarifFixOf turns byte-range edits into SARIF replacements. Regions are given as
