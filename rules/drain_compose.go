@@ -116,13 +116,15 @@ them exit without finishing the requests in flight; the proxy in front answers 5
 | nginx | SIGQUIT | SIGTERM, SIGINT |
 | Caddy 2 | SIGTERM, SIGINT | SIGQUIT |
 | Spring Boot (JVM) | SIGTERM, SIGINT | SIGQUIT does not stop the JVM (a thread dump): Docker waits stop_grace_period, then SIGKILL |
+| php-fpm | SIGQUIT | SIGTERM, SIGINT (nginx answers the FastCGI requests cut off with 502) |
 
 SIGKILL cannot be handled by anything. A server started from a shell script that runs other
 commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `) is not judged: the
 signal goes to the shell, not to the server. Only a ` + "`stop_signal`" + ` written in the compose file is
 judged, for the services a proxy of the linted configs forwards to (or that run the proxy
-itself, behind another one): without it the image's STOPSIGNAL applies (the official nginx
-image sets SIGQUIT), which the files do not show.
+itself, behind another one; for php-fpm, the services an nginx ` + "`fastcgi_pass`" + ` reaches):
+without it the image's STOPSIGNAL applies (the official nginx and php-fpm images set
+SIGQUIT), which the files do not show.
 
 **Fix:** the server's graceful signal, written by ` + "`lint --fix`" + ` in place of the written one.
 
@@ -135,6 +137,8 @@ image sets SIGQUIT), which the files do not show.
 - uvicorn handles SIGINT and SIGTERM (uvicorn/server.py HANDLED_SIGNALS):
   https://github.com/encode/uvicorn/blob/master/uvicorn/server.py
 - JVM: SIGQUIT prints a thread dump: https://docs.oracle.com/en/java/javase/21/troubleshoot/diagnostic-tools.html
+- php-fpm: "SIGINT,SIGTERM immediate termination", "SIGQUIT graceful stop" (php-fpm(8)):
+  https://github.com/php/php-src/blob/0a98679d14f7b32d3505f690cec483b119f7002e/sapi/fpm/php-fpm.8.in
 ` + composeSources,
 	Run: runStopSignalNotGraceful,
 }
@@ -148,6 +152,7 @@ var (
 		appserver.Nginx:    {"QUIT"},
 		appserver.Caddy:    {"TERM", "INT"},
 		appserver.Spring:   {"TERM", "INT"},
+		appserver.PHPFPM:   {"QUIT"},
 	}
 	quickSignals = map[string][]string{
 		appserver.Gunicorn: {"INT", "QUIT"},
@@ -155,6 +160,7 @@ var (
 		appserver.Nginx:    {"TERM", "INT"},
 		appserver.Caddy:    {"QUIT"},
 		appserver.Spring:   {"QUIT"},
+		appserver.PHPFPM:   {"TERM", "INT"},
 	}
 )
 
@@ -183,7 +189,7 @@ func signalName(s string) string {
 }
 
 func runStopSignalNotGraceful(p *Pass) {
-	for _, w := range composeWorkloads(p.Model) {
+	for _, w := range append(composeWorkloads(p.Model), fastcgiComposeWorkloads(p.Model)...) {
 		sig := w.Compose.StopSignal
 		if !sig.Explicit() {
 			continue
@@ -222,6 +228,29 @@ func runStopSignalNotGraceful(p *Pass) {
 			Fix:     composeSetFix(p, "stop with the server's graceful signal", w, "stop_signal", sig.Pos, want),
 		})
 	}
+}
+
+// fastcgiComposeWorkloads returns the Compose services an nginx reaches only by
+// fastcgi_pass (php-fpm). They are not Served: a FastCGI pass is not an HTTP upstream, and
+// the replica and probe rules do not judge it (docs/decisions.md, "php-fpm (session 5)");
+// but a stop that cuts off their requests is a 502 at the nginx all the same.
+func fastcgiComposeWorkloads(m *parsers.Model) []*parsers.Workload {
+	seen := map[*parsers.Workload]bool{}
+	var out []*parsers.Workload
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.PassBackend == nil {
+				continue
+			}
+			for _, w := range r.PassBackend.Workloads {
+				if w.Compose != nil && !w.Served && len(w.Containers) > 0 && !seen[w] {
+					seen[w] = true
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func prefixed(sigs []string) []string {

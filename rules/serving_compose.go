@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -118,10 +119,21 @@ func composeRoutes(m *parsers.Model, w *parsers.Workload) []*parsers.Route {
 func composeProxies(m *parsers.Model, w *parsers.Workload) string {
 	seen := map[*parsers.Hop]bool{}
 	var names []string
-	for _, r := range composeRoutes(m, w) {
+	add := func(r *parsers.Route) {
 		if r.Hop != nil && !seen[r.Hop] {
 			seen[r.Hop] = true
 			names = append(names, fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name))
+		}
+	}
+	for _, r := range composeRoutes(m, w) {
+		add(r)
+	}
+	// The nginx that reaches w by fastcgi_pass (php-fpm) names it too.
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.PassBackend != nil && slices.Contains(r.PassBackend.Workloads, w) {
+				add(r)
+			}
 		}
 	}
 	if len(names) == 0 {

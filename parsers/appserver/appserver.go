@@ -72,10 +72,16 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 	if a := spring(c); a != nil {
 		return a
 	}
-	// An nginx or Caddy image run with its own entrypoint.
+	// An nginx, Caddy or php-fpm image run with its own entrypoint and command. Args
+	// (Compose's command:, a pod's args:) replace the image's command, so another program
+	// runs (a start script, supervisord), except that the php image's entrypoint runs
+	// php-fpm with args that start with "-" (docker-php-entrypoint).
 	if len(c.Command) == 0 {
 		img := imageName(c.Image)
 		switch {
+		case len(c.Args) > 0 && phpFPMImage(c.Image) && strings.HasPrefix(c.Args[0], "-"):
+			return phpFPM(c.Pos, "from the image "+c.Image+"; ", ws)
+		case len(c.Args) > 0:
 		case img == "nginx" || strings.HasPrefix(img, "nginx-") || img == "openresty":
 			return &parsers.AppServer{Name: Nginx, Pos: c.Pos, Note: "from the image " + c.Image}
 		case img == "caddy":
