@@ -194,30 +194,38 @@ func nginxAddTargetFix(m *parsers.Model, b *parsers.Backend, t *parsers.Target) 
 
 func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 	e := editBlock(m, r.Block)
-	why := nginxSet(m, e, r.Block, r.HTTPVersion.Pos, routesUsing(m, r.HTTPVersion.Pos, func(r *parsers.Route) parsers.Pos { return r.HTTPVersion.Pos }), "proxy_http_version 1.1;")
-	// proxy_set_header is an array directive: a location that sets one stops inheriting
-	// all outer ones, so copy the inherited ones in with the new one. Lines of a file
-	// included inside the location are its own.
-	inBlock := func(p parsers.Pos) bool { return r.Block.Contains(p.File, int(p.Offset)) || includedIn(m, r.Block, p) }
-	ownHeaders := false
-	for _, h := range r.Headers {
-		if inBlock(h.Pos) {
-			ownHeaders = true
-		}
+	oldVersion, closes := keepAliveBlockers(r)
+	why := ""
+	// Only what blocks the reuse is written: a proxy_http_version 1.1 already in force is
+	// left as it is (writing it again would be an edit that changes nothing).
+	if oldVersion {
+		why = nginxSet(m, e, r.Block, r.HTTPVersion.Pos, routesUsing(m, r.HTTPVersion.Pos, func(r *parsers.Route) parsers.Pos { return r.HTTPVersion.Pos }), "proxy_http_version 1.1;")
 	}
-	if !ownHeaders {
+	if closes {
+		// proxy_set_header is an array directive: a location that sets one stops
+		// inheriting all outer ones, so copy the inherited ones in with the new one.
+		// Lines of a file included inside the location are its own.
+		inBlock := func(p parsers.Pos) bool { return r.Block.Contains(p.File, int(p.Offset)) || includedIn(m, r.Block, p) }
+		ownHeaders := false
 		for _, h := range r.Headers {
-			if name, _, _ := strings.Cut(h.Value, " "); !strings.HasPrefix(strings.ToLower(name), "connection") {
-				e.Insert(strings.TrimSuffix(h.Text, ";") + ";  # copied: a location's own proxy_set_header drops inherited ones")
+			if inBlock(h.Pos) {
+				ownHeaders = true
 			}
 		}
-	}
-	at := parsers.Pos{}
-	if inBlock(r.ConnectionHeader.Pos) {
-		at = r.ConnectionHeader.Pos
-	}
-	if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
-		why = w
+		if !ownHeaders {
+			for _, h := range r.Headers {
+				if name, _, _ := strings.Cut(h.Value, " "); !strings.HasPrefix(strings.ToLower(name), "connection") {
+					e.Insert(strings.TrimSuffix(h.Text, ";") + ";  # copied: a location's own proxy_set_header drops inherited ones")
+				}
+			}
+		}
+		at := parsers.Pos{}
+		if inBlock(r.ConnectionHeader.Pos) {
+			at = r.ConnectionHeader.Pos
+		}
+		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
+			why = w
+		}
 	}
 	return blockFixWhy("send HTTP/1.1 without Connection: close so upstream connections are reused", e, why)
 }

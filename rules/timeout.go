@@ -392,6 +392,15 @@ See [docs/evidence.md](../evidence.md#upstream-keepalive-unused-nginx-with-keepa
 	Run: runUpstreamKeepaliveUnused,
 }
 
+// keepAliveBlockers says what makes a route's requests close their upstream connection:
+// an HTTP version before 1.1 (nginx's default 1.0), and a Connection: close header (the
+// default the proxy sends).
+func keepAliveBlockers(r *parsers.Route) (oldVersion, closes bool) {
+	oldVersion = r.HTTPVersion.Known() && r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2"
+	closes = r.ConnectionHeader.Known() && strings.EqualFold(strings.Trim(r.ConnectionHeader.Value, `"'`), "close")
+	return oldVersion, closes
+}
+
 func runUpstreamKeepaliveUnused(p *Pass) {
 	for _, h := range p.Model.Hops {
 		if h.Kind != parsers.HopNginx {
@@ -402,8 +411,7 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			if b == nil || b.Kind != parsers.BackendNginxUpstream || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
 				continue
 			}
-			oldVersion := r.HTTPVersion.Known() && r.HTTPVersion.Value != "1.1" && r.HTTPVersion.Value != "2"
-			closes := r.ConnectionHeader.Known() && strings.EqualFold(strings.Trim(r.ConnectionHeader.Value, `"'`), "close")
+			oldVersion, closes := keepAliveBlockers(r)
 			if !oldVersion && !closes {
 				continue
 			}
@@ -429,7 +437,14 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
 			}
 			fix := p.upstreamKeepAliveFix(h, r)
-			how := "Add proxy_http_version 1.1 and proxy_set_header Connection \"\" to this location."
+			var add []string
+			if oldVersion {
+				add = append(add, "proxy_http_version 1.1")
+			}
+			if closes {
+				add = append(add, "proxy_set_header Connection \"\"")
+			}
+			how := "Add " + strings.Join(add, " and ") + " to this location."
 			if closes && len(r.ConnectionHeader.Via()) > 0 {
 				// The close comes from a map{} that also serves WebSocket upgrades: the
 				// header must stay, the map's value for ordinary requests must change.
