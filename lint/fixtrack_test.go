@@ -67,3 +67,45 @@ func runeStart(b []byte, off int) int {
 	}
 	return off
 }
+
+// FuzzEditLog: rounds of edits recorded in the log compose into edits of the original
+// that give the same text, in order, without cutting a character.
+func FuzzEditLog(f *testing.F) {
+	f.Add("a\nb\n{}\n", []byte{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add("é\nü\n", []byte{200, 1, 2, 0, 3, 4})
+	f.Fuzz(func(t *testing.T, orig string, ops []byte) {
+		if len(orig) > 4096 || len(ops) > 90 || !utf8.ValidString(orig) {
+			return // the parsers reject files that are not UTF-8
+		}
+		texts := []string{"", "x", "\n", "é", "ab\n", orig[:min(3, len(orig))]}
+		log := newEditLog(len(orig))
+		cur := []byte(orig)
+		// Three rounds of up to five edits; each edit takes three bytes.
+		for round := 0; round < 3; round++ {
+			var edits []parsers.Edit
+			for i := round * 15; i+2 < len(ops) && i < (round+1)*15; i += 3 {
+				start := runeStart(cur, int(ops[i])*(len(cur)+1)/256)
+				end := runeStart(cur, min(start+int(ops[i+1])%6, len(cur)))
+				if end < start {
+					end = start
+				}
+				edits = append(edits, parsers.Edit{Start: start, End: end, New: texts[int(ops[i+2])%len(texts)]})
+			}
+			applied := parsers.Applied(cur, edits)
+			cur = parsers.ApplyEdits(cur, applied)
+			log.apply(applied)
+		}
+		composed := log.edits([]byte(orig))
+		if got := parsers.ApplyEdits([]byte(orig), composed); string(got) != string(cur) {
+			t.Fatalf("%q with %v gives %q, want %q", orig, composed, got, cur)
+		}
+		for i, e := range composed {
+			if e.Start == e.End && e.New == "" || i > 0 && e.Start < composed[i-1].End {
+				t.Fatalf("edits %v", composed)
+			}
+			if e.Start < len(orig) && !utf8.RuneStart(orig[e.Start]) || e.End < len(orig) && !utf8.RuneStart(orig[e.End]) {
+				t.Fatalf("%v cuts a character of %q", e, orig)
+			}
+		}
+	})
+}

@@ -187,3 +187,46 @@ func parseRange(s string, start, count *int) error {
 	*start = n
 	return err
 }
+
+// FuzzUnifiedFromEdits: for any text and edits, the whole-line edits and the unified diff
+// written from them turn the text into what the edits give.
+func FuzzUnifiedFromEdits(f *testing.F) {
+	f.Add("a\nb\nc\n", []byte{1, 2, 3, 4, 5, 6})
+	f.Add("server {\n  listen 80;\n}", []byte{9, 0, 0, 200, 7})
+	f.Add("", []byte{0, 0, 1})
+	f.Fuzz(func(t *testing.T, before string, ops []byte) {
+		if len(before) > 4096 || len(ops) > 64 {
+			return
+		}
+		// Each edit takes three bytes: where it starts, how far it reaches, what it writes.
+		var edits []parsers.Edit
+		texts := []string{"", "x", "\n", "y\n", "z\nw", "}\n"}
+		for i := 0; i+2 < len(ops); i += 3 {
+			start := int(ops[i]) * (len(before) + 1) / 256
+			end := min(start+int(ops[i+1])%8, len(before))
+			edits = append(edits, parsers.Edit{Start: start, End: end, New: texts[int(ops[i+2])%len(texts)]})
+		}
+		edits = parsers.Applied([]byte(before), edits)
+		var kept []parsers.Edit
+		for _, e := range edits {
+			if e.Start != e.End || e.New != "" {
+				kept = append(kept, e)
+			}
+		}
+		after := string(parsers.ApplyEdits([]byte(before), kept))
+		lines := lineEdits(before, kept)
+		if got := string(parsers.ApplyEdits([]byte(before), lines)); got != after {
+			t.Fatalf("whole-line edits give %q, want %q", got, after)
+		}
+		diff := unifiedDiff("a/f", "b/f", before, lines, 3)
+		if diff == "" {
+			if len(lines) > 0 {
+				t.Fatalf("no diff for %v", lines)
+			}
+			return
+		}
+		if got, err := applyUnified(diff, before); err != nil || got != after {
+			t.Fatalf("the diff does not apply (%v):\n%s\ngives %q, want %q", err, diff, got, after)
+		}
+	})
+}
