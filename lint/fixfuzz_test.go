@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/no502/no502/internal/fuzzseed"
@@ -13,7 +14,7 @@ import (
 
 // FuzzFixChangesOnlyNamed runs Fix on a directory of hostile files and checks, against
 // the model of the files as read, that the fixed files' model differs only in settings
-// the applied fixes name, that the fixed files parse as well as before, and that a second
+// the applied fixes name (and that the compiled comparison sees what the plain walk sees), that the fixed files parse as well as before, and that a second
 // Fix of the written files changes nothing.
 func FuzzFixChangesOnlyNamed(f *testing.F) {
 	for _, dir := range []string{"../cmd/no502/testdata/fix", "../testdata/demo", "../rules/testdata/nginx-retry", "../rules/testdata/caddy-retry", "../rules/testdata/k8s-single-replica", "../rules/testdata/xl-alb-nginx-app", "../rules/testdata/nginx-keepalive-old", "../rules/testdata/tf-single-task/trigger"} {
@@ -39,7 +40,12 @@ func FuzzFixChangesOnlyNamed(f *testing.F) {
 		if len(fr.Final.Errors) > len(first.Errors) {
 			t.Fatalf("the fixes made %d parse errors out of %d: %v", len(fr.Final.Errors), len(first.Errors), fr.Final.Errors)
 		}
-		for _, ch := range fixcheck.Diff(fixcheck.Take(first.Model), fixcheck.Take(fr.Final.Model)) {
+		before, after := fixcheck.Take(first.Model), fixcheck.Take(fr.Final.Model)
+		changes := fixcheck.Diff(before, after)
+		if want := fixcheck.DiffReference(before, after); !reflect.DeepEqual(changes, want) {
+			t.Fatalf("the compiled comparison differs from the walk:\n%v\nwant\n%v", changes, want)
+		}
+		for _, ch := range changes {
 			named := false
 			for _, n := range ch.Fields() {
 				named = named || fr.named[n]
