@@ -3,6 +3,8 @@ package nginx
 import (
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/no502/no502/parsers"
 )
@@ -118,7 +120,7 @@ func evalMap(m *Directive, in string) (value string, entry parsers.Pos, ok bool)
 		return exact.Arg(0), exact.Pos(), true
 	}
 	for _, r := range res {
-		x, err := regexp.Compile(r.expr)
+		x, err := mapRegexp(r.expr)
 		if err != nil {
 			return "", parsers.Pos{}, false
 		}
@@ -127,4 +129,34 @@ func evalMap(m *Directive, in string) (value string, entry parsers.Pos, ok bool)
 		}
 	}
 	return def, defPos, true
+}
+
+// mapRegexps holds the compiled expressions of map entries: a map is evaluated for each
+// route that uses its variable, and the same pattern need not be compiled again for each.
+// At most maxMapRegexps are kept (hostile configs, a long fuzzing run).
+var (
+	mapRegexps     sync.Map // expression → regexpResult
+	mapRegexpCount atomic.Int64
+)
+
+const maxMapRegexps = 4096
+
+type regexpResult struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// mapRegexp compiles expr, once while the cache has room.
+func mapRegexp(expr string) (*regexp.Regexp, error) {
+	if v, ok := mapRegexps.Load(expr); ok {
+		r := v.(regexpResult)
+		return r.re, r.err
+	}
+	re, err := regexp.Compile(expr)
+	if mapRegexpCount.Load() < maxMapRegexps {
+		if _, loaded := mapRegexps.LoadOrStore(expr, regexpResult{re, err}); !loaded {
+			mapRegexpCount.Add(1)
+		}
+	}
+	return re, err
 }
