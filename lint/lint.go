@@ -192,6 +192,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		return nil, err
 	}
 	r.edits.Resolve(res.Model, findings) // Kubernetes patches as edits
+	dropNoopEdits(res.Model, findings)
 	inLineEndings(res.Model, findings)
 	if !r.opts.NoIgnore {
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
@@ -239,6 +240,48 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		out.Baseline = basePath
 	}
 	return out, nil
+}
+
+// dropNoopEdits drops the edits that write what is already there (a patch that sets
+// maxSurge: 1 where it is 1, next to the value it changes): they change no text, but
+// JSON and SARIF would list them and a round would keep their bytes from other fixes.
+// A fix whose every edit is one keeps them, so that it still reads as a fix.
+func dropNoopEdits(m *parsers.Model, findings []rules.Finding) {
+	var src map[string][]byte // by path, for the files with edits
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || len(fix.Edits) < 2 {
+			continue
+		}
+		if src == nil {
+			src = map[string][]byte{}
+			for _, f := range m.Files {
+				if _, ok := src[f.Path]; !ok {
+					src[f.Path] = f.Src
+				}
+			}
+		}
+		noop := func(e parsers.Edit) bool {
+			b, ok := src[e.File]
+			return ok && e.Start >= 0 && e.Start <= e.End && e.End <= len(b) && string(b[e.Start:e.End]) == e.New
+		}
+		n := 0
+		for _, e := range fix.Edits {
+			if noop(e) {
+				n++
+			}
+		}
+		if n == 0 || n == len(fix.Edits) {
+			continue
+		}
+		kept := make([]parsers.Edit, 0, len(fix.Edits)-n)
+		for _, e := range fix.Edits {
+			if !noop(e) {
+				kept = append(kept, e)
+			}
+		}
+		fix.Edits = kept
+	}
 }
 
 // inLineEndings writes the new lines of every fix's edits with the line ending of the
