@@ -66,6 +66,11 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	if !opts.UnsafeFixes {
+		// The rounds write no unsafe fix: their patches are resolved only if the final
+		// result is shown (below).
+		r.resolveWhich = func(f *rules.Finding) bool { return f.Fix.Safety() != rules.FixUnsafe }
+	}
 	rejected := map[string]string{} // fix identity → why it is not written
 	for restart := 0; restart <= maxFixRestarts; restart++ {
 		fr, again, err := fixRounds(ctx, r, rejected)
@@ -73,6 +78,13 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 			return nil, err
 		}
 		if !again {
+			if r.resolveWhich != nil && !opts.DiffOnly {
+				// The findings left are shown: their fixes carry their edits, as a
+				// plain lint's do.
+				r.edits.Resolve(fr.Final.Model, fr.Final.Findings)
+				dropNoopEdits(fr.Final.Model, fr.Final.Findings)
+				inLineEndings(fr.Final.Model, fr.Final.Findings)
+			}
 			fr.markRejected(rejected)
 			if len(fr.fixed) > 0 {
 				// The models of the rounds before the last are garbage now, and the

@@ -55,6 +55,11 @@ type Options struct {
 	ResolveEdits bool
 	// UnsafeFixes lets Fix apply the fixes marked unsafe (rules.FixUnsafe) too.
 	UnsafeFixes bool
+	// DiffOnly tells Fix that its caller shows only the changes (lint --diff), not the
+	// findings left: the Kubernetes patches of the fixes the run may not write (the unsafe
+	// ones, without UnsafeFixes) are then never resolved into edits. Without it the final
+	// result's fixes all carry their edits, as a plain lint's do.
+	DiffOnly bool
 	// Baseline hides the findings it records (read from BaselinePath, named in the
 	// summary). WriteBaseline, when set, records the run's findings in that file first
 	// and then applies it.
@@ -116,6 +121,9 @@ type runner struct {
 	// edits keeps the fixes' edits of earlier rounds of a fix run (Kubernetes merges,
 	// Terraform edits): a file no round changed is not merged or formatted again.
 	edits rules.EditCache
+	// resolveWhich, when set, limits which findings' Kubernetes patches a run resolves
+	// (Fix: those it may write); the others are resolved at the end if shown.
+	resolveWhich func(*rules.Finding) bool
 }
 
 func newRunner(paths []string, opts Options) (*runner, error) {
@@ -191,7 +199,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r.edits.Resolve(res.Model, findings) // Kubernetes patches as edits
+	r.edits.ResolveWhere(res.Model, findings, r.resolveWhich) // Kubernetes patches as edits
 	dropNoopEdits(res.Model, findings)
 	inLineEndings(res.Model, findings)
 	if !r.opts.NoIgnore {

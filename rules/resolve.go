@@ -47,6 +47,14 @@ type mergeResult struct {
 // Resolve is ResolveEdits with the results of earlier runs reused where the file's text
 // is the same.
 func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
+	c.ResolveWhere(m, findings, nil)
+}
+
+// ResolveWhere is Resolve for the Kubernetes patches of the findings want accepts (all
+// when want is nil); the others keep their patch, unresolved, for a later Resolve. A fix
+// run that shows only what it writes (lint --diff) has no use for the edits of fixes it
+// cannot write, and resolving is the dearest part of a Kubernetes lint.
+func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func(*Finding) bool) {
 	mapEmbeddedEdits(m, findings)
 	if c.merges == nil {
 		c.merges = map[mergeKey]*mergeResult{}
@@ -95,7 +103,7 @@ func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
 	}
 	for i := range findings {
 		f := &findings[i]
-		if f.Fix == nil || f.Fix.patch == nil || len(f.Fix.Edits) > 0 {
+		if f.Fix == nil || f.Fix.patch == nil || len(f.Fix.Edits) > 0 || want != nil && !want(f) {
 			continue
 		}
 		text := f.Fix.patch.Text()

@@ -156,6 +156,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	var res *lint.Result
 	fixed := ""
 	if f.fix || f.diff {
+		opts.DiffOnly = f.diff // --diff shows the changes, not the findings left
 		fr, err := lint.Fix(cmd.Context(), paths, opts)
 		if err != nil {
 			return lintError(err)
