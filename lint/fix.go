@@ -66,9 +66,11 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The Terraform fixes' edits are worked out with the Kubernetes patches, after the
+	// rules, for the fixes the rounds may write; the rounds write no unsafe fix without
+	// UnsafeFixes, and theirs are resolved only if the final result is shown (below).
+	r.edits.DeferTerraform = true
 	if !opts.UnsafeFixes {
-		// The rounds write no unsafe fix: their patches are resolved only if the final
-		// result is shown (below).
 		r.resolveWhich = func(f *rules.Finding) bool { return f.Fix.Safety() != rules.FixUnsafe }
 	}
 	rejected := map[string]string{} // fix identity → why it is not written

@@ -181,7 +181,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	found := make([][]Finding, len(enabled))
 	facts := newFacts(m, cfg)
 	if c != nil {
-		facts.tfEdits = &c.terraform
+		facts.tfEdits, facts.deferTF = &c.terraform, c.DeferTerraform
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup

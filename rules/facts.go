@@ -43,6 +43,8 @@ type facts struct {
 	// tfEdits keeps the Terraform fixes' edits across the rounds of a fix run (nil:
 	// computed each time).
 	tfEdits *terraform.EditCache
+	// deferTF: tfFix leaves the edits to EditCache.ResolveWhere (EditCache.DeferTerraform).
+	deferTF bool
 }
 
 type factCell struct {

@@ -32,6 +32,10 @@ type Fix struct {
 	patch     k8s.Patch
 	newObject bool
 	manual    bool // see SnippetOnly
+	// tf holds the Terraform settings of a fix whose edits and snippet are worked out
+	// later (a fix run defers them: EditCache.DeferTerraform), as patch does for
+	// Kubernetes; nil once they are.
+	tf []terraform.Set
 
 	// sets names the settings the fix changes as the config writes them
 	// ("proxy_read_timeout", "minReplicas", "idle_timeout"); Settings maps them to the
@@ -103,11 +107,16 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 	if p.facts != nil {
 		cache = p.facts.tfEdits
 	}
-	edits, snippet := cache.Edits(p.Model, sets...)
-	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
+	fix := &Fix{Description: desc}
 	for _, s := range sets {
 		fix.sets = append(fix.sets, s.Name)
 	}
+	if p.facts != nil && p.facts.deferTF {
+		// Worked out by EditCache.ResolveWhere, once the run knows which fixes it needs.
+		fix.tf = sets
+		return fix
+	}
+	fix.Edits, fix.Snippet = cache.Edits(p.Model, sets...)
 	return fix
 }
 

@@ -23,7 +23,7 @@ const (
 // Safety says whether lint --fix writes the fix.
 func (f *Fix) Safety() Safety {
 	switch {
-	case f == nil || f.manual || len(f.Edits) == 0 && f.patch == nil:
+	case f == nil || f.manual || len(f.Edits) == 0 && f.patch == nil && f.tf == nil:
 		return FixSnippet
 	case f.unsafe:
 		return FixUnsafe

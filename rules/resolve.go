@@ -27,6 +27,10 @@ func ResolveEdits(m *parsers.Model, findings []Finding) {
 type EditCache struct {
 	merges    map[mergeKey]*mergeResult
 	terraform terraform.EditCache
+	// DeferTerraform makes RunCached leave the Terraform fixes' edits and snippets to
+	// ResolveWhere, as Kubernetes patches are: a fix run that writes only some fixes (the
+	// safe ones) then formats only the blocks of those. Resolve works them all out.
+	DeferTerraform bool
 }
 
 // mergeKey is one resolve operation: a patch merged into a file, or appended to it as a
@@ -55,6 +59,19 @@ func (c *EditCache) Resolve(m *parsers.Model, findings []Finding) {
 // run that shows only what it writes (lint --diff) has no use for the edits of fixes it
 // cannot write, and resolving is the dearest part of a Kubernetes lint.
 func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func(*Finding) bool) {
+	for i := range findings {
+		f := &findings[i]
+		if f.Fix == nil || f.Fix.tf == nil || want != nil && !want(f) {
+			continue
+		}
+		// As tfFix works them out when it does not defer: a snippet-only fix keeps
+		// its snippet and no edits.
+		edits, snippet := c.terraform.Edits(m, f.Fix.tf...)
+		f.Fix.Snippet, f.Fix.tf = snippet, nil
+		if !f.Fix.manual {
+			f.Fix.Edits = edits
+		}
+	}
 	mapEmbeddedEdits(m, findings)
 	if c.merges == nil {
 		c.merges = map[mergeKey]*mergeResult{}
