@@ -70,6 +70,7 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 	// rules, for the fixes the rounds may write; the rounds write no unsafe fix without
 	// UnsafeFixes, and theirs are resolved only if the final result is shown (below).
 	r.edits.DeferTerraform = true
+	r.parsed = &parsers.ParseCache{}
 	if !opts.UnsafeFixes {
 		r.resolveWhich = func(f *rules.Finding) bool { return f.Fix.Safety() != rules.FixUnsafe }
 	}

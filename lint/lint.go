@@ -124,6 +124,10 @@ type runner struct {
 	// resolveWhich, when set, limits which findings' Kubernetes patches a run resolves
 	// (Fix: those it may write); the others are resolved at the end if shown.
 	resolveWhich func(*rules.Finding) bool
+	// parsed keeps what the parsers read from each file's text in a fix run (the
+	// Kubernetes parser's objects): a verifying round decodes only the files a round
+	// changed. Nil in a plain lint, which parses once.
+	parsed *parsers.ParseCache
 }
 
 func newRunner(paths []string, opts Options) (*runner, error) {
@@ -180,6 +184,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	o.Parse.MaxDepth, o.Parse.MaxIncludes, o.Parse.MaxDocuments = limits.MaxDepth, limits.MaxIncludes, limits.MaxDocuments
 	o.Parse.MaxDirectives = limits.MaxDirectives
 	o.Parse.VarFiles = limits.VarFiles
+	o.Parse.Cache = r.parsed
 	res, err := loadWithContext(r.paths, o, r.cfg, r.context...)
 	if err != nil {
 		return nil, &UsageError{err}

@@ -1,5 +1,7 @@
 package parsers
 
+import "sync"
+
 // Input is one discovered file handed to a format parser. The loader reads every file
 // once; parsers never read the files they were given again. Src is read-only from then
 // on: parsers may keep strings that share its memory instead of copying it.
@@ -32,6 +34,64 @@ type Options struct {
 	MaxDirectives int
 	// Declared holds the chain: and backends: entries of .no502.yaml for the link step.
 	Declared *Declared
+	// Cache, when set, keeps what a parser read from a file's text for a later parse of
+	// the same text in the same run (lint --fix's verifying rounds re-read every file,
+	// and most did not change). Nil: nothing is kept.
+	Cache *ParseCache
+}
+
+// ParseCache holds per-format values by key (a format's own key type, such as a file's
+// path and text). It is safe for concurrent use; a format stores only values it never
+// changes after storing them.
+type ParseCache struct {
+	mu     sync.Mutex
+	values map[any]any
+}
+
+// Load returns the value kept under key.
+func (c *ParseCache) Load(key any) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.values[key]
+	return v, ok
+}
+
+// Take returns the value kept under key and drops it: a value handed out once.
+func (c *ParseCache) Take(key any) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.values[key]
+	delete(c.values, key)
+	return v, ok
+}
+
+// Len is how many values the cache holds.
+func (c *ParseCache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.values)
+}
+
+// Store keeps v under key.
+func (c *ParseCache) Store(key, v any) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.values == nil {
+		c.values = map[any]any{}
+	}
+	c.values[key] = v
 }
 
 // Depth returns the configured nesting limit or its default.

@@ -48,10 +48,28 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			}
 			continue
 		}
+		if kept := keptFile(opts.Cache, in); kept != nil {
+			// The same text as in the parse before: its objects as read then (a copy
+			// made before the link steps changed them), without decoding it again.
+			m.Diags = append(m.Diags, kept.diags...)
+			file.Rendered = append([]parsers.Rendered(nil), kept.rendered...)
+			for _, out := range kept.outs {
+				b.apply(out, p)
+			}
+			continue
+		}
 		// Read each file's objects right away and keep node trees only for the few kinds
 		// linked later, so the trees of a large run do not all stay alive at once.
-		for _, o := range decodeFile(newSource(in.Path, in.Src), opts.Documents(), &m.Diags, arena, &file.Rendered) {
-			b.add(o, p)
+		var diags []parsers.Diag
+		objects := decodeFile(newSource(in.Path, in.Src), opts.Documents(), &diags, arena, &file.Rendered)
+		m.Diags = append(m.Diags, diags...)
+		outs := make([]readOut, len(objects))
+		for i, o := range objects {
+			outs[i] = read(o)
+		}
+		keepFile(opts.Cache, in, diags, file.Rendered, outs)
+		for _, out := range outs {
+			b.apply(out, p)
 		}
 	}
 	resolveWorkloadRefs(m, p)
@@ -97,63 +115,146 @@ type pending struct {
 	classes                       map[string]string
 }
 
-// add reads one object into the model, or keeps it for after the last file.
-func (b *builder) add(o *object, p *pending) {
-	m := b.m
+// readOut is what one object of a file gives: the model objects read from it, before
+// any link step changes them, and what the builder keeps of it. read makes it from the
+// object alone; apply puts it into the model. Between the two it can be kept for a later
+// parse of the same file (FileCache).
+type readOut struct {
+	what  readKind
+	o     *object
+	w     *parsers.Workload
+	ref   string // a Rollout's spec.workloadRef.name
+	svc   *parsers.Service
+	nlb   bool // the Service is an AWS NLB (its node is read again after the last file)
+	h     *hpa
+	pdb   *parsers.PDB
+	modes []string // a PersistentVolumeClaim's accessModes
+	class string   // an IngressClass's controller
+}
+
+type readKind int
+
+const (
+	readOther readKind = iota
+	readWorkloadObj
+	readRolloutObj
+	readServiceObj
+	readHPAObj
+	readPDBObj
+	readConfigMapObj
+	readIngressObj
+	readPVCObj
+	readIngressClassObj
+	readHTTPRouteObj
+	readTGBObj
+)
+
+// read reads one object. Its node tree is dropped unless apply or a step after the last
+// file reads it again (a ConfigMap, an NLB Service, an HTTPRoute, a TargetGroupBinding).
+func read(o *object) readOut {
+	out := readOut{o: o}
 	switch {
 	case workloadKinds[o.kind] && isCoreGroup(o) && !isHelmHook(o):
-		w := readWorkload(o)
-		m.Workloads = append(m.Workloads, w)
-		if o.kind == "Deployment" {
-			p.deployments[o.namespace+"/"+o.name] = w
-		}
+		out.what, out.w = readWorkloadObj, readWorkload(o)
+		o.node = nil
 	case o.kind == "Rollout" && strings.HasPrefix(o.apiVersion, "argoproj.io/"):
-		w := readWorkload(o)
-		m.Workloads = append(m.Workloads, w)
-		if ref := str(o.node, "spec", "workloadRef", "name"); ref != "" {
-			p.rolloutRefs = append(p.rolloutRefs, rolloutRef{w, ref})
-		}
+		out.what, out.w = readRolloutObj, readWorkload(o)
+		out.ref = str(o.node, "spec", "workloadRef", "name")
+		o.node = nil
 	case o.kind == "Service" && o.apiVersion == "v1":
-		svc := readService(o)
-		m.Services = append(m.Services, svc)
-		b.services[o.namespace+"/"+o.name] = svc
-		b.serviceObjs[svc] = o
-		if isNLB(o, svc) {
-			p.nlbs = append(p.nlbs, o)
-		} else {
+		out.what, out.svc = readServiceObj, readService(o)
+		if out.nlb = isNLB(o, out.svc); !out.nlb {
 			o.node = nil // only its annotations are needed later
 		}
 	case o.kind == "HorizontalPodAutoscaler":
-		p.hpas = append(p.hpas, readHPA(o))
+		out.what, out.h = readHPAObj, readHPA(o)
 		o.node = nil
 	case o.kind == "PodDisruptionBudget":
-		b.pdbs = append(b.pdbs, readPDB(o))
+		out.what, out.pdb = readPDBObj, readPDB(o)
+		o.node = nil
 	case o.kind == "ConfigMap" && o.apiVersion == "v1":
+		out.what = readConfigMapObj // read by apply: it adds embedded files to the model
+	case o.kind == "Ingress":
+		out.what = readIngressObj
+		o.class = str(o.node, "spec", "ingressClassName")
+		o.paths = readIngressPaths(o)
+		o.node = nil
+	case o.kind == "PersistentVolumeClaim" && o.apiVersion == "v1":
+		out.what = readPVCObj
+		out.modes = strList(val(o.node, "spec", "accessModes"))
+		if out.modes == nil {
+			out.modes = []string{} // listed without modes: known, and not shareable
+		}
+		o.node = nil
+	case o.kind == "IngressClass":
+		out.what, out.class = readIngressClassObj, ingressClassController(o)
+		o.node = nil
+	case o.kind == "HTTPRoute" && strings.HasPrefix(o.apiVersion, "gateway.networking.k8s.io/"):
+		out.what = readHTTPRouteObj
+	case o.kind == "TargetGroupBinding" && strings.HasPrefix(o.apiVersion, "elbv2.k8s.aws/"):
+		out.what = readTGBObj
+	default:
+		o.node = nil
+	}
+	return out
+}
+
+// keepable reports whether out can be kept for a later parse: it holds no node tree
+// and apply reads nothing but it.
+func (out readOut) keepable() bool {
+	switch out.what {
+	case readConfigMapObj, readHTTPRouteObj, readTGBObj:
+		return false
+	case readServiceObj:
+		return !out.nlb
+	}
+	return true
+}
+
+// apply puts what read made into the model, or keeps it for after the last file.
+func (b *builder) apply(out readOut, p *pending) {
+	m, o := b.m, out.o
+	switch out.what {
+	case readWorkloadObj:
+		m.Workloads = append(m.Workloads, out.w)
+		if o.kind == "Deployment" {
+			p.deployments[o.namespace+"/"+o.name] = out.w
+		}
+	case readRolloutObj:
+		m.Workloads = append(m.Workloads, out.w)
+		if out.ref != "" {
+			p.rolloutRefs = append(p.rolloutRefs, rolloutRef{out.w, out.ref})
+		}
+	case readServiceObj:
+		m.Services = append(m.Services, out.svc)
+		b.services[o.namespace+"/"+o.name] = out.svc
+		b.serviceObjs[out.svc] = o
+		if out.nlb {
+			p.nlbs = append(p.nlbs, o)
+		}
+	case readHPAObj:
+		p.hpas = append(p.hpas, out.h)
+	case readPDBObj:
+		b.pdbs = append(b.pdbs, out.pdb)
+	case readConfigMapObj:
 		if cc := readConfigMap(o, m); cc != nil {
 			o.node = nil
 			b.addNginxConfig(cc)
 		}
-	case o.kind == "Ingress":
-		o.class = str(o.node, "spec", "ingressClassName")
-		o.paths = readIngressPaths(o)
-		o.node = nil
+	case readIngressObj:
 		p.ingresses = append(p.ingresses, o)
 		if g := o.annotations[albPrefix+"group.name"].value; g != "" {
 			if a, ok := o.annotations[albPrefix+"load-balancer-attributes"]; ok {
 				b.albGroupAttrs[g] = a
 			}
 		}
-	case o.kind == "PersistentVolumeClaim" && o.apiVersion == "v1":
-		modes := strList(val(o.node, "spec", "accessModes"))
-		if modes == nil {
-			modes = []string{} // listed without modes: known, and not shareable
-		}
-		b.claimModes[o.namespace+"/"+o.name] = modes
-	case o.kind == "IngressClass":
-		p.classes[o.name] = ingressClassController(o)
-	case o.kind == "HTTPRoute" && strings.HasPrefix(o.apiVersion, "gateway.networking.k8s.io/"):
+	case readPVCObj:
+		b.claimModes[o.namespace+"/"+o.name] = out.modes
+	case readIngressClassObj:
+		p.classes[o.name] = out.class
+	case readHTTPRouteObj:
 		p.routes = append(p.routes, o)
-	case o.kind == "TargetGroupBinding" && strings.HasPrefix(o.apiVersion, "elbv2.k8s.aws/"):
+	case readTGBObj:
 		p.tgbs = append(p.tgbs, o)
 	}
 }
