@@ -67,7 +67,6 @@ func keepFile(c *parsers.ParseCache, in parsers.Input, diags []parsers.Diag, ren
 	c.Store(keyOf(in), k)
 }
 
-
 // copyOuts copies the objects of one file deeply, keeping what they share shared among
 // the copies (two settings of an HPA point at one Origin).
 func copyOuts(outs []readOut) []readOut {
