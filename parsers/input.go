@@ -48,17 +48,6 @@ type ParseCache struct {
 	values map[any]any
 }
 
-// Load returns the value kept under key.
-func (c *ParseCache) Load(key any) (any, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.values[key]
-	return v, ok
-}
-
 // Take returns the value kept under key and drops it: a value handed out once.
 func (c *ParseCache) Take(key any) (any, bool) {
 	if c == nil {
