@@ -11,13 +11,13 @@ import (
 )
 
 // A fix run lints its files again after each round, and most files did not change: with
-// parsers.Options.Cache set, Parse keeps what it read from each file (keepFile) and, for
-// a file with the same path and text, copies that instead of decoding the YAML again
-// (keptFile). What is kept is the model objects as read, before the link steps change
-// them (Services gain workloads, workloads their PodDisruptionBudgets), so each parse
-// gets copies of its own. A file with an object whose node tree is read after the last
-// file (a ConfigMap, an NLB Service, an HTTPRoute, a TargetGroupBinding) is decoded
-// each time.
+// parsers.Options.Cache set, Parse keeps a copy of what it read from each file
+// (keepFile), and the next parse of a file with the same path and text takes that copy
+// instead of decoding the YAML again (keptFile). What is kept is the model objects as
+// read, copied before the link steps change the originals (Services gain workloads,
+// workloads their PodDisruptionBudgets). A file with an object whose node tree is read
+// after the last file (a ConfigMap, an NLB Service, an HTTPRoute, a TargetGroupBinding)
+// is decoded each time.
 
 // fileKey names a file's text: its path and its bytes (the map hashes them; the bytes
 // are the run's own, never changed).
@@ -30,7 +30,7 @@ type keptRead struct {
 	src      []byte // the text the key's string shares
 	diags    []parsers.Diag
 	rendered []parsers.Rendered
-	outs     []readOut // never handed out: copy gives copies
+	outs     []readOut // a copy made before the link steps; handed out once
 }
 
 func keyOf(in parsers.Input) fileKey {
