@@ -37,9 +37,10 @@ func Take(m *parsers.Model) Snapshot {
 		return s
 	}
 	add := func(list string, kind, name string, pos parsers.Pos, v any) {
-		key := fmt.Sprintf("%s[%s %s %s]", list, kind, name, HostFile(pos.File))
+		base := list + "[" + kind + " " + name + " " + HostFile(pos.File)
+		key := base + "]"
 		for i := 2; s[key] != nil; i++ {
-			key = fmt.Sprintf("%s[%s %s %s #%d]", list, kind, name, HostFile(pos.File), i)
+			key = base + " #" + strconv.Itoa(i) + "]"
 		}
 		s[key] = &Object{Key: key, obj: reflect.ValueOf(v)}
 	}
