@@ -2,7 +2,6 @@ package lint
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -14,14 +13,7 @@ import (
 // may not write, and writes the same changes as --fix; a --fix run's final findings carry
 // the edits of every fix, the unsafe ones too, as a plain lint's do.
 func TestDiffOnlyResolvesWhatItWrites(t *testing.T) {
-	var dirs []string
-	filepath.WalkDir("../rules/testdata", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
-	dirs = append(dirs, "../testdata/demo")
+	dirs := append(testdataDirs(), "../testdata/demo")
 	deferred, compared := 0, 0
 	for _, dir := range dirs {
 		abs, _ := filepath.Abs(dir)

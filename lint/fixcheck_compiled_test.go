@@ -18,14 +18,7 @@ import (
 // the same changes, in the same order, with the same files; and Unexplained to the walk's
 // list filtered afterwards.
 func TestCompiledMatchesWalk(t *testing.T) {
-	var dirs []string
-	filepath.WalkDir("../rules/testdata", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
-	dirs = append(dirs, "../testdata/demo", "../cmd/no502/testdata/fix")
+	dirs := append(testdataDirs(), "../testdata/demo", "../cmd/no502/testdata/fix")
 	number := regexp.MustCompile(`\b[0-9]+\b`)
 	compared, changes := 0, 0
 	for _, dir := range dirs {
@@ -80,4 +73,16 @@ func TestCompiledMatchesWalk(t *testing.T) {
 		t.Fatalf("only %d model pairs with %d changes compared: the test lost its inputs", compared, changes)
 	}
 	t.Logf("%d model pairs, %d changes", compared, changes)
+}
+
+// testdataDirs lists every directory under rules/testdata (cases and their parents).
+func testdataDirs() []string {
+	var dirs []string
+	filepath.WalkDir("../rules/testdata", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	return dirs
 }
