@@ -81,7 +81,8 @@ func TestParseCacheSameModel(t *testing.T) {
 		}
 		compared++
 	}
-	if compared < 20 || kept < 100 {
+	// The testdata alone (a clone without ../shared) keep 73 files; the corpus adds more.
+	if compared < 20 || kept < 50 {
 		t.Fatalf("only %d directories with manifests compared, %d files kept", compared, kept)
 	}
 	t.Logf("%d directories, %d files kept", compared, kept)
