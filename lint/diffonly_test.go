@@ -10,7 +10,7 @@ import (
 )
 
 // A --diff run (Options.DiffOnly) never resolves the Kubernetes patches of the fixes it
-// may not write, and writes the same changes as --fix; a --fix run's final findings carry
+// may not write, keeps no finding it does not show, and writes the same changes as --fix; a --fix run's final findings carry
 // the edits of every fix, the unsafe ones too, as a plain lint's do.
 func TestDiffOnlyResolvesWhatItWrites(t *testing.T) {
 	dirs := append(testdataDirs(), "../testdata/demo")
@@ -38,8 +38,23 @@ func TestDiffOnlyResolvesWhatItWrites(t *testing.T) {
 				t.Errorf("%s: %s %s: --fix shows an unsafe fix without its edits", dir, f.Rule.ID, f.Pos)
 			}
 		}
-		for i := range diff.Final.Findings {
-			f := &diff.Final.Findings[i]
+		for _, f := range diff.Final.Findings {
+			if f.Fix == nil || f.Fix.Safety() != rules.FixSafe || f.Message != "" {
+				t.Errorf("%s: %s %s: --diff kept a finding it never shows (slimForDiff)", dir, f.Rule.ID, f.Pos)
+			}
+		}
+		// The first round of a --diff run, before slimForDiff drops what it never
+		// shows: the unsafe fixes are there, without their edits.
+		r, err := newFixRunner(nil, Options{Cwd: abs, DiffOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := r.run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range first.Findings {
+			f := &first.Findings[i]
 			if f.Fix != nil && f.Fix.Safety() == rules.FixUnsafe && len(f.Fix.Edits) == 0 {
 				deferred++
 			}
