@@ -356,6 +356,13 @@ type Backend struct {
 
 	DeregistrationDelay Duration
 	LBPolicy            Setting[string]
+	// Protocol is what an AWS target group's load balancer speaks to its targets, upper
+	// case: HTTP or HTTPS (an ALB), TCP, TLS, UDP or TCP_UDP (an NLB), GENEVE (a Gateway
+	// Load Balancer). Empty when not known, and for other backends.
+	Protocol string
+	// TargetType is an AWS target group's target_type (instance, ip, lambda, alb); empty
+	// when not known, and for other backends.
+	TargetType string
 	// TrafficPorts are the ports the load balancer sends requests to on its targets, as
 	// the config says: a classic ELB listener's instance_port, the port a target group
 	// attachment, an ECS service (container_port) or an autoscaling group registers

@@ -28,6 +28,12 @@ after one (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--haraki
 ` + "`backends:`" + `), read from an ECS container definition: it lets a request run that long, so the
 target must be drained that long. The message names where the budget came from.
 
+Only the target groups of an Application Load Balancer are checked (protocol HTTP or
+HTTPS, or not known): an NLB's (TCP, TLS, UDP, TCP_UDP) and a Gateway Load Balancer's
+(GENEVE) pass connections through and answer no 502, and past the delay leave them open
+unless ` + "`connection_termination`" + ` is on; Lambda targets have no connections, and AWS does not
+support the attribute for them.
+
 A classic ELB (` + "`aws_elb`" + `) does the same with ` + "`connection_draining`" + `, which Terraform leaves
 **off** by default: instances are cut off mid-request.
 
@@ -42,6 +48,10 @@ and ` + "`connection_draining_timeout`" + `.
 
 - TG deregistration delay default 300s, range 0-3600: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html;
   Terraform ` + "`aws_lb_target_group.deregistration_delay`" + `: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown
+- NLB connections stay open past the deregistration delay unless connection termination
+  is enabled; the attribute is not supported for Lambda targets:
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html
 - In-flight requests are dropped when the delay expires: EKS best practices,
   https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
 - CLB connection draining timeout 300s:
@@ -55,7 +65,7 @@ and ` + "`connection_draining_timeout`" + `.
 func runDeregistrationDelayTooShort(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
 		d := be.DeregistrationDelay
-		if !d.Known() {
+		if !d.Known() || !servesHTTP(be) {
 			continue
 		}
 		rb, hasBudget := p.backendBudget(be)
@@ -111,6 +121,23 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 	}
+}
+
+// servesHTTP reports whether a Terraform backend may be a load balancer's HTTP target
+// group, the kind that answers 502 itself: not an NLB's (TCP, TLS, UDP, TCP_UDP) or a
+// Gateway Load Balancer's (GENEVE), which pass connections through and, past the
+// deregistration delay, leave them open unless connection termination is on; and not
+// Lambda targets, which have no connections to drain (AWS does not support the
+// attribute for them).
+func servesHTTP(be *parsers.Backend) bool {
+	if be.Kind != parsers.BackendTargetGroup {
+		return true // a classic ELB: HTTP listeners or not, it drains the same way
+	}
+	switch be.Protocol {
+	case "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE":
+		return false
+	}
+	return be.TargetType != "lambda"
 }
 
 func init() { Register(deregistrationDelayTooShort) }

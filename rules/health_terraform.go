@@ -210,7 +210,9 @@ With ` + "`health_check { enabled = false }`" + ` the load balancer never checks
 whose app has crashed, hung or lost its database keeps getting its share of requests, and
 those clients get 502 or 504 until someone deregisters it by hand. AWS only lets you turn
 the check off for Lambda targets; for instance and ip targets the API rejects it, so the
-setting is at best a failed apply waiting to happen.
+setting is at best a failed apply waiting to happen. A Lambda target group
+(` + "`target_type = \"lambda\"`" + `) is not reported: off is AWS's default there, it holds one function,
+and a check only adds invocations.
 
 ## Fix
 
@@ -229,15 +231,19 @@ with 200 when it can serve requests.
 func runHealthCheckDisabled(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
 		hc := be.Health
-		if hc == nil || !hc.Enabled.Explicit() || hc.Enabled.Value {
-			continue
+		if hc == nil || !hc.Enabled.Explicit() || hc.Enabled.Value || be.TargetType == "lambda" {
+			continue // off is AWS's default for Lambda targets, and a check costs invocations
 		}
 		proto := strings.ToUpper(hc.Protocol.Value)
 		if !hc.Protocol.Known() || (proto != "HTTP" && proto != "HTTPS") {
 			continue
 		}
-		msg := fmt.Sprintf("%s turns the health check of %s off: a target whose app has crashed or hung keeps receiving requests, and those clients get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
-			tfDescribe("enabled", hc.Enabled, p.ownLine(hc.Enabled.Pos)), be.Name)
+		targets := "for instance, ip and alb targets"
+		if be.TargetType != "" {
+			targets = "for its " + be.TargetType + " targets"
+		}
+		msg := fmt.Sprintf("%s asks to turn the health check of %s off, which AWS allows only for Lambda targets: %s the apply fails, and were the check off, a target whose app has crashed or hung would keep receiving requests and those clients would get 502/504 until it is removed by hand. Set enabled = true with a path the app answers with 200.",
+			tfDescribe("enabled", hc.Enabled, p.ownLine(hc.Enabled.Pos)), be.Name, targets)
 		fix := p.tfFix("set enabled = true", tfSetting(p.Model, hc.Enabled, hc.Block, "enabled", "true"))
 		p.Report(Finding{Pos: hc.Enabled.Pos, Message: msg, Fix: fix})
 	}

@@ -191,11 +191,23 @@ func (b *builder) targetGroup(r *resource) {
 		be.CloudName = name.Value
 	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+	targetGroupKind(be, n)
 	if !n.dynamic["health_check"] {
 		be.Health = targetGroupHealth(n, n.child("health_check"))
 	}
 	b.noteTargetGroup(be, n, "port")
 	b.addBackend(r.addr, be)
+}
+
+// targetGroupKind sets what a target group's load balancer speaks to its targets, and
+// their type, when the config says.
+func targetGroupKind(be *parsers.Backend, n *node) {
+	if proto := n.strSetting("protocol", "", ""); proto.Known() {
+		be.Protocol = strings.ToUpper(proto.Value)
+	}
+	if tt := n.strSetting("target_type", "instance", "Terraform default target_type instance"); tt.Known() {
+		be.TargetType = strings.ToLower(tt.Value)
+	}
 }
 
 // targetGroupHealth reads health_check with Terraform's defaults (thresholds 3/3, which

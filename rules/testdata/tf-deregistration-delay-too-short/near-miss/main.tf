@@ -55,3 +55,34 @@ resource "aws_elb" "legacy" {
     lb_protocol       = "http"
   }
 }
+
+# Network and Gateway Load Balancer target groups pass connections through: they answer
+# no 502, and past the delay leave connections open unless connection_termination is on.
+resource "aws_lb_target_group" "nlb" {
+  name                   = "nlb"
+  port                   = 5432
+  protocol               = "TCP"
+  deregistration_delay   = 0
+  connection_termination = false
+}
+
+resource "aws_lb_target_group" "dns" {
+  name                 = "dns"
+  port                 = 53
+  protocol             = "UDP"
+  deregistration_delay = 0
+}
+
+resource "aws_lb_target_group" "firewall" {
+  name                 = "firewall"
+  port                 = 6081
+  protocol             = "GENEVE"
+  deregistration_delay = 0
+}
+
+# Lambda targets have no connections to drain.
+resource "aws_lb_target_group" "fn" {
+  name                 = "fn"
+  target_type          = "lambda"
+  deregistration_delay = 0
+}

@@ -19,3 +19,13 @@ resource "aws_lb_target_group" "tcp" {
     protocol = "TCP"
   }
 }
+
+# Off is AWS's default for Lambda targets.
+resource "aws_lb_target_group" "fn" {
+  name        = "fn"
+  target_type = "lambda"
+
+  health_check {
+    enabled = false
+  }
+}
