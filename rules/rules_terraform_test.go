@@ -32,25 +32,28 @@ type tfCase struct {
 func loadTFCase(t *testing.T, dir string) *tfCase {
 	t.Helper()
 	c := &tfCase{dir: dir, files: map[string][]byte{}, cfg: rules.DefaultConfig()}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
+	// A case may hold local modules in subdirectories (modules/svc), read with it.
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
 		src, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Name() == config.FileName {
+		if e.Name() == config.FileName && filepath.Dir(p) == dir {
 			cfg, err := rules.ParseConfig(p, src)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
 			c.cfg = cfg
-			continue
+			return nil
 		}
 		c.files[p] = src
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
