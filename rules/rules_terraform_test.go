@@ -248,3 +248,59 @@ func TestMatcherWithoutSuccessIsNotEdited(t *testing.T) {
 		t.Fatal(`no finding for matcher = "404"`)
 	}
 }
+
+// TestDeployStopsAllTasksFixSafety: the fix is safe only when it changes the minimum
+// alone and needs no room the cluster may lack (Fargate, or a minimum below 100); it is
+// unsafe when it raises deployment_maximum_percent or asks for 100% on EC2 capacity, and
+// a snippet for a DAEMON service.
+func TestDeployStopsAllTasksFixSafety(t *testing.T) {
+	svc := func(extra string) string {
+		return `resource "aws_lb_target_group" "api" {
+  name     = "api"
+  port     = 8080
+  protocol = "HTTP"
+}
+
+resource "aws_ecs_service" "api" {
+  name                               = "api"
+  deployment_minimum_healthy_percent = 0
+` + extra + `
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = 8080
+  }
+}
+`
+	}
+	cases := []struct {
+		name, extra string
+		want        rules.Safety
+	}{
+		{"fargate-min-only", "  launch_type = \"FARGATE\"\n  desired_count = 1\n", rules.FixSafe},
+		{"fargate-raises-max", "  launch_type = \"FARGATE\"\n  desired_count = 1\n  deployment_maximum_percent = 100\n", rules.FixUnsafe},
+		{"ec2-min-100", "  launch_type = \"EC2\"\n  desired_count = 1\n", rules.FixUnsafe},
+		{"no-launch-type-min-100", "  desired_count = 1\n", rules.FixUnsafe},
+		{"ec2-min-50-within-max", "  launch_type = \"EC2\"\n  desired_count = 4\n  deployment_maximum_percent = 100\n", rules.FixSafe},
+		{"daemon", "  launch_type = \"EC2\"\n  scheduling_strategy = \"DAEMON\"\n", rules.FixSnippet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(svc(tc.extra))}, cfg: rules.DefaultConfig()}
+			_, findings := c.lint()
+			n := 0
+			for _, f := range findings {
+				if f.Rule.ID != "deploy-stops-all-tasks" {
+					continue
+				}
+				n++
+				if got := f.Fix.Safety(); got != tc.want {
+					t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, tc.want)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d deploy-stops-all-tasks findings, want 1", n)
+			}
+		})
+	}
+}

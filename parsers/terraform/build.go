@@ -427,6 +427,7 @@ func (b *builder) ecsService(r *resource) {
 	n := r.node
 	w := &parsers.Workload{Kind: parsers.ECSService, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
 	sched := n.strSetting("scheduling_strategy", "REPLICA", "Terraform default scheduling_strategy REPLICA")
+	w.Scheduling = sched
 	if sched.Known() && sched.Value == "REPLICA" {
 		w.Replicas = n.intSetting("desired_count", 0, "Terraform default desired_count 0")
 	}
@@ -440,6 +441,11 @@ func (b *builder) ecsService(r *resource) {
 		w.Strategy = dc.strSetting("type", "ECS", "ECS default deployment controller ECS (rolling update)")
 	} else {
 		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
+	}
+	if n.dynamic["deployment_configuration"] {
+		w.Strategy = ecsDeployStrategy(w.Strategy, parsers.Setting[string]{Unknown: true})
+	} else if dc := n.child("deployment_configuration"); dc != nil {
+		w.Strategy = ecsDeployStrategy(w.Strategy, dc.strSetting("strategy", "ROLLING", "ECS default deployment strategy ROLLING"))
 	}
 	switch cb := n.child("deployment_circuit_breaker"); {
 	case n.dynamic["deployment_circuit_breaker"]:
@@ -491,6 +497,25 @@ func (b *builder) ecsService(r *resource) {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
 	}
+}
+
+// ecsDeployStrategy combines the deployment controller with the ECS controller's own
+// deployment strategy (deployment_configuration.strategy: ROLLING, BLUE_GREEN, LINEAR,
+// CANARY): only a rolling update stays "ECS", the controller whose deploys
+// deployment_minimum_healthy_percent paces. With BLUE_GREEN, LINEAR or CANARY, ECS starts
+// the whole new revision beside the old one and shifts traffic to it, so the strategy is
+// what the workload gets; an unknown strategy is unknown.
+func ecsDeployStrategy(controller, strategy parsers.Setting[string]) parsers.Setting[string] {
+	if !controller.Known() || controller.Value != "ECS" {
+		return controller
+	}
+	switch {
+	case strategy.Unknown:
+		return strategy
+	case !strategy.Known() || strategy.Value == "ROLLING":
+		return controller
+	}
+	return strategy
 }
 
 func (b *builder) asg(r *resource) {

@@ -54,6 +54,7 @@ func init() {
 			blocks: map[string]*schema{
 				"load_balancer":              {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}},
 				"deployment_controller":      {attrs: []string{"type"}},
+				"deployment_configuration":   {attrs: []string{"strategy"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
 				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
 			},
