@@ -72,6 +72,8 @@ func (mod *module) build() {
 		switch r.typ {
 		case "aws_autoscaling_attachment":
 			b.asgAttachment(r)
+		case "aws_autoscaling_traffic_source_attachment":
+			b.asgTrafficSourceAttachment(r)
 		case "aws_appautoscaling_target":
 			b.appAutoscaling(r)
 		case "cloudflare_record", "cloudflare_dns_record":
@@ -528,11 +530,44 @@ func (b *builder) asg(r *resource) {
 	b.addWorkload(r.addr, w)
 	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
 	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
+	refs = append(refs, b.trafficSourceRefs(n)...)
 	for _, ref := range refs {
 		if be := b.backends[ref]; be != nil {
 			b.link(be, w)
 			// An autoscaling group registers its instances on the target group's port.
 			b.register(be, parsers.Setting[int]{}, r.addr, "")
+		}
+	}
+}
+
+// trafficSourceRefs returns what the traffic_source blocks of n refer to: a target group
+// (type elbv2) or a classic ELB (type elb). A VPC Lattice source is not a load balancer
+// the model holds.
+func (b *builder) trafficSourceRefs(n *node) []string {
+	var refs []string
+	for _, ts := range n.blocks["traffic_source"] {
+		if t := ts.strSetting("type", "", ""); !t.Known() || (t.Value != "elbv2" && t.Value != "elb") {
+			continue
+		}
+		refs = append(refs, b.mod.refs(exprOf(ts.attr("identifier")))...)
+	}
+	return refs
+}
+
+// asgTrafficSourceAttachment links an autoscaling group to the load balancer an
+// aws_autoscaling_traffic_source_attachment attaches to it.
+func (b *builder) asgTrafficSourceAttachment(r *resource) {
+	n := r.node
+	for _, ref := range b.mod.refs(exprOf(n.attr("autoscaling_group_name"))) {
+		w := b.workloads[ref]
+		if w == nil || w.Kind != parsers.AutoScalingGroup {
+			continue
+		}
+		for _, tref := range b.trafficSourceRefs(n) {
+			if be := b.backends[tref]; be != nil {
+				b.link(be, w)
+				b.register(be, parsers.Setting[int]{}, w.Name, "")
+			}
 		}
 	}
 }
