@@ -194,8 +194,13 @@ func (b *builder) targetGroup(r *resource) {
 	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 	targetGroupKind(be, n)
-	if !n.dynamic["health_check"] {
+	switch hc := n.dynamicOnce["health_check"]; {
+	case !n.dynamic["health_check"]:
 		be.Health = targetGroupHealth(n, n.child("health_check"))
+	case hc != nil && n.child("health_check") == nil:
+		// A dynamic block that generates one block that does not vary: its content
+		// is the health check, and its settings are fixed where they are written.
+		be.Health = targetGroupHealth(n, hc)
 	}
 	b.noteTargetGroup(be, n, "port")
 	b.addBackend(r.addr, be)
