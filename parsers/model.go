@@ -498,6 +498,9 @@ type Workload struct {
 	ECSModule bool
 	// LaunchType is an ECS service's launch type (FARGATE caps stopTimeout at 120s).
 	LaunchType Setting[string]
+	// Scheduling is an ECS service's scheduling_strategy: REPLICA (desired_count tasks)
+	// or DAEMON (one task per container instance).
+	Scheduling Setting[string]
 	// Spot is true when an ECS service places tasks on FARGATE_SPOT (an entry of its
 	// capacity_provider_strategy with a weight or base above 0), at that entry's
 	// capacity_provider. A Spot interruption sends SIGTERM while the task is still

@@ -41,6 +41,12 @@ checks. Behind Cloudflare, an app timeout above the edge's limit is reported by
 Raise the proxy's read timeout above the app's limit, or, if no handler takes that long,
 lower the app's limit and declare the real budget in ` + "`routes:`" + `.
 
+An ALB's (or classic ELB's) ` + "`idle_timeout`" + ` is one setting for every target group behind it:
+raising it for one backend is an unsafe fix (` + "`--unsafe-fixes`" + `) when the load balancer serves
+others, and only a snippet when the new value would reach the keep-alive of a server behind
+any of them (the load balancer would then reuse connections that server has closed: a
+` + "`keepalive-race`" + `); raise that keep-alive first.
+
 ## Evidence
 
 gunicorn (sync workers, ` + "`" + `--timeout 3` + "`" + `) running a 1.5s handler behind nginx 1.22.1 with

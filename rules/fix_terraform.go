@@ -40,7 +40,53 @@ func (p *Pass) tfIdleTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duratio
 	if note != "" {
 		desc += ", " + note
 	}
-	return p.tfFix(desc, tfSetting(m, cur, h.Block, "idle_timeout", strconv.Itoa(secs)))
+	fix := p.tfFix(desc, tfSetting(m, cur, h.Block, "idle_timeout", strconv.Itoa(secs)))
+	// One idle_timeout serves every listener and target group of the load balancer: a
+	// change made for one route's backend changes the others' too.
+	others, racer := sharedIdleTimeout(p, h, r, time.Duration(secs)*time.Second, lower)
+	switch {
+	case racer != "":
+		fix.guess(racer)
+	case len(others) > 0:
+		fix.markUnsafe()
+		fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", h.Name, strings.Join(others, ", "))
+	}
+	return fix
+}
+
+// sharedIdleTimeout looks at the backends of h a new idle timeout of to would change
+// besides route r's: others names them, and racer says why the change must not be
+// written when raising it reaches the keep-alive of a server behind any backend of h
+// (r's included): the load balancer would then reuse connections that server has
+// already closed, a keepalive-race the fix itself creates.
+func sharedIdleTimeout(p *Pass, h *parsers.Hop, r *parsers.Route, to time.Duration, lower bool) (others []string, racer string) {
+	seen := map[*parsers.Backend]bool{}
+	for _, hr := range h.Routes {
+		be := hr.Backend
+		if be == nil || hr.Respond != nil || seen[be] {
+			continue
+		}
+		seen[be] = true
+		if r == nil || be != r.Backend {
+			others = append(others, be.Name)
+		}
+		if lower || racer != "" {
+			continue
+		}
+		for _, s := range p.behind(be) {
+			ka, closes := s.keepAlive()
+			if closes || !ka.Known() || ka.Value <= 0 || to < ka.Value {
+				continue
+			}
+			racer = fmt.Sprintf("%s would then keep idle connections to %s open for %s, longer than %s keeps them (%s): a keepalive-race; raise that keep-alive above %s first",
+				h.Name, be.Name, parsers.Seconds(to), s.name(), parsers.Seconds(ka.Value), parsers.Seconds(to))
+			break
+		}
+	}
+	if r == nil && len(others) == 1 {
+		others = nil // the hop's only backend is the one the finding is about
+	}
+	return others, racer
 }
 
 // ceilSeconds rounds d up to whole seconds, the unit Terraform's AWS arguments take.

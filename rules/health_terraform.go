@@ -309,12 +309,13 @@ func runHealthCheckSlow(p *Pass) {
 					parts = append(parts, fmt.Sprintf("timeout = %d", secs(newTo)))
 				}
 				desc := "set " + strings.Join(parts, ", ")
+				// The finding points at the first setting its fix changes (the block,
+				// when the fix adds it there).
 				pos := hc.Pos
-				switch {
-				case iv.Explicit():
-					pos = iv.Pos
-				case un.Explicit():
-					pos = un.Pos
+				if newIv != iv.Value {
+					pos = writtenOr(iv, hc.Pos)
+				} else {
+					pos = writtenOr(un, hc.Pos)
 				}
 				own := p.ownLine(pos)
 				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those clients get 502/504. %s (a %s window).",
@@ -329,10 +330,8 @@ func runHealthCheckSlow(p *Pass) {
 		if iv.Known() && to.Known() && (iv.Explicit() || to.Explicit()) && iv.Value > 0 && to.Value >= iv.Value {
 			newTo := max(2*time.Second, iv.Value/2)
 			desc := fmt.Sprintf("set timeout = %d", secs(newTo))
-			pos := to.Pos
-			if !to.Explicit() {
-				pos = iv.Pos
-			}
+			// The setting the fix changes, or the block it adds the timeout to.
+			pos := writtenOr(to, hc.Pos)
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
 				tfDescribe("timeout", to, p.ownLine(pos)), tfDescribe("interval", iv, p.ownLine(pos)), upperFirst(desc))
 			p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})

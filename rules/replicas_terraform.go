@@ -168,17 +168,42 @@ each deploy is an outage, and the load balancer answers 502/503 meanwhile.
 A service of the terraform-aws-modules/ecs module gets the module's default of 66%, which
 keeps a task; a written 0 is reported as on ` + "`aws_ecs_service`" + `.
 
+Not reported: a deployment controller other than ECS (CODE_DEPLOY, EXTERNAL), and an ECS
+controller whose ` + "`deployment_configuration { strategy }`" + ` is not ` + "`ROLLING`" + ` (` + "`BLUE_GREEN`" + `,
+` + "`LINEAR`" + `, ` + "`CANARY`" + `: the new revision starts beside the old one and traffic shifts to it),
+nor a ` + "`scheduling_strategy`" + ` that cannot be evaluated.
+
+A ` + "`DAEMON`" + ` service (one task on each container instance) with 0% may stop the task on
+every instance at once. It is reported, but its fix is a snippet: the AWS provider never
+sends ` + "`deployment_maximum_percent`" + ` for DAEMON and ignores a change of the minimum to 100 (its
+diff is suppressed), so only a value such as 50, the share of instances that may be
+without the task at once, changes anything, and that is the user's choice.
+
 ## Fix
 
 ` + "`deployment_minimum_healthy_percent = 100`" + ` with ` + "`deployment_maximum_percent = 200`" + ` (the ECS
-defaults: new tasks start first), or 50 when the service runs at least two tasks and the
-cluster has no room for extra ones.
+defaults: new tasks start first), or 50 when the service runs at least two tasks.
+
+` + "`lint --fix`" + ` writes it only when it changes the minimum alone and needs no room the
+cluster may lack: 50, or 100 on Fargate. Raising ` + "`deployment_maximum_percent`" + ` runs more tasks
+at once in every deploy, and 100% on EC2 capacity (or a launch type not known) makes ECS
+start each new task before stopping an old one, which waits for free CPU, memory and host
+ports in the cluster (a static ` + "`hostPort`" + ` needs another instance): a deploy can stall. Those
+fixes are unsafe (` + "`--unsafe-fixes`" + `).
 
 ## Sources
 
 - minimumHealthyPercent is a lower limit as a percentage of desiredCount, rounded up;
-  default 100; maximumPercent default 200: ECS API DeploymentConfiguration
+  default 100; maximumPercent default 200; extra tasks start "provided that the cluster
+  resources required to do this are available": ECS API DeploymentConfiguration
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html)
+- aws_ecs_service: deployment_maximum_percent "Not valid when using the DAEMON scheduling
+  strategy"; deployment_configuration.strategy (ROLLING, BLUE_GREEN, ...):
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service
+- The provider suppresses a deployment_minimum_healthy_percent of 100 and sends no
+  maximum for DAEMON (internal/service/ecs/service.go); 0% on a DAEMON service stops it
+  on every instance: https://github.com/hashicorp/terraform-provider-aws/issues/5236
+- ECS blue/green deployments: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html
 ` + ecsModuleSources,
 	Run: runDeployStopsAllTasks,
 }
@@ -186,16 +211,23 @@ cluster has no room for extra ones.
 func runDeployStopsAllTasks(p *Pass) {
 	for _, w := range tfWorkloads(p.Model, "ECSService") {
 		pct := w.MinHealthyPercent
-		if !w.Served || !pct.Explicit() || !w.Strategy.Known() || w.Strategy.Value != "ECS" {
+		if !w.Served || !pct.Explicit() || !w.Strategy.Known() || w.Strategy.Value != "ECS" || !w.Scheduling.Known() {
+			continue
+		}
+		// ECS rounds the minimum up, so only 0% leaves no task for any count ≥ 1.
+		if pct.Value > 0 {
+			continue
+		}
+		if w.Scheduling.Value == "DAEMON" {
+			reportDaemonStopsAllTasks(p, w)
+			continue
+		}
+		if w.Scheduling.Value != "REPLICA" {
 			continue
 		}
 		n, _, countKnown := ecsCount(w)
 		if countKnown && n.Value == 0 {
 			continue // nothing runs, nothing to stop
-		}
-		// ECS rounds the minimum up, so only 0% leaves no task for any count ≥ 1.
-		if pct.Value > 0 {
-			continue
 		}
 		want := 100
 		if countKnown && n.Value >= 2 {
@@ -203,9 +235,11 @@ func runDeployStopsAllTasks(p *Pass) {
 		}
 		desc := fmt.Sprintf("set deployment_minimum_healthy_percent = %d", want)
 		sets := []terraform.Set{tfSetting(p.Model, pct, w.Block, "deployment_minimum_healthy_percent", strconv.Itoa(want))}
+		raisesMax := false
 		if w.MaxPercent.Known() && w.MaxPercent.Value <= want {
 			sets = append(sets, tfSetting(p.Model, w.MaxPercent, w.Block, "deployment_maximum_percent", "200"))
 			desc += " and deployment_maximum_percent = 200"
+			raisesMax = true
 		}
 		count := "its tasks"
 		if countKnown {
@@ -213,8 +247,33 @@ func runDeployStopsAllTasks(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s lets a deploy of %s stop %s before any new one has passed the health check of %s: every deploy is an outage and clients get 502/503 meanwhile. %s.",
 			tfDescribe("deployment_minimum_healthy_percent", pct, p.ownLine(pct.Pos)), w.Name, count, backendList(p.servedBy(w)), upperFirst(desc))
-		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
+		fix := p.tfFix(desc, sets...)
+		// A higher deployment_maximum_percent runs more tasks at once during every
+		// deploy; a minimum of 100 makes ECS start each new task before it stops an old
+		// one, which on EC2 capacity (not Fargate) waits for room in the cluster, so a
+		// deploy that used to finish can stall. Both change more than the outage.
+		fargate := w.LaunchType.Known() && w.LaunchType.Value == "FARGATE"
+		if raisesMax || want == 100 && !fargate {
+			fix.markUnsafe()
+		}
+		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: fix})
 	}
+}
+
+// reportDaemonStopsAllTasks reports deployment_minimum_healthy_percent = 0 on a DAEMON
+// service: one task per container instance, and a deploy may stop all of them at once
+// (hashicorp/terraform-provider-aws#5236). The fix is a snippet: the provider never
+// sends deployment_maximum_percent for DAEMON and ignores a change to 100 (its diff is
+// suppressed), so the ECS defaults that fix a REPLICA service change nothing here; the
+// percent of instances that may be without the task at once is the user's choice.
+func reportDaemonStopsAllTasks(p *Pass, w *parsers.Workload) {
+	pct := w.MinHealthyPercent
+	desc := "set deployment_minimum_healthy_percent = 50"
+	sets := []terraform.Set{tfSetting(p.Model, pct, w.Block, "deployment_minimum_healthy_percent", "50")}
+	msg := fmt.Sprintf("%s lets a deploy of %s stop its task on every container instance at once (%s runs one on each) before a new one has passed the health check of %s: every deploy is an outage and clients get 502/503 meanwhile. %s.",
+		tfDescribe("deployment_minimum_healthy_percent", pct, p.ownLine(pct.Pos)), w.Name, tfDescribe("scheduling_strategy", w.Scheduling, p.ownLine(pct.Pos)), backendList(p.servedBy(w)), upperFirst(desc))
+	fix := p.tfFix(desc, sets...).guess("a DAEMON service replaces each instance's task in place, so the percent is how many instances may be without it at once, yours to choose; the AWS provider ignores 100 and deployment_maximum_percent for DAEMON")
+	p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: fix})
 }
 
 func init() { Register(singleTask, deployStopsAllTasks) }

@@ -32,25 +32,28 @@ type tfCase struct {
 func loadTFCase(t *testing.T, dir string) *tfCase {
 	t.Helper()
 	c := &tfCase{dir: dir, files: map[string][]byte{}, cfg: rules.DefaultConfig()}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
+	// A case may hold local modules in subdirectories (modules/svc), read with it.
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
 		src, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Name() == config.FileName {
+		if e.Name() == config.FileName && filepath.Dir(p) == dir {
 			cfg, err := rules.ParseConfig(p, src)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
 			c.cfg = cfg
-			continue
+			return nil
 		}
 		c.files[p] = src
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -243,5 +246,194 @@ func TestMatcherWithoutSuccessIsNotEdited(t *testing.T) {
 	}
 	if !seen {
 		t.Fatal(`no finding for matcher = "404"`)
+	}
+}
+
+// TestDeployStopsAllTasksFixSafety: the fix is safe only when it changes the minimum
+// alone and needs no room the cluster may lack (Fargate, or a minimum below 100); it is
+// unsafe when it raises deployment_maximum_percent or asks for 100% on EC2 capacity, and
+// a snippet for a DAEMON service.
+func TestDeployStopsAllTasksFixSafety(t *testing.T) {
+	svc := func(extra string) string {
+		return `resource "aws_lb_target_group" "api" {
+  name     = "api"
+  port     = 8080
+  protocol = "HTTP"
+}
+
+resource "aws_ecs_service" "api" {
+  name                               = "api"
+  deployment_minimum_healthy_percent = 0
+` + extra + `
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = 8080
+  }
+}
+`
+	}
+	cases := []struct {
+		name, extra string
+		want        rules.Safety
+	}{
+		{"fargate-min-only", "  launch_type = \"FARGATE\"\n  desired_count = 1\n", rules.FixSafe},
+		{"fargate-raises-max", "  launch_type = \"FARGATE\"\n  desired_count = 1\n  deployment_maximum_percent = 100\n", rules.FixUnsafe},
+		{"ec2-min-100", "  launch_type = \"EC2\"\n  desired_count = 1\n", rules.FixUnsafe},
+		{"no-launch-type-min-100", "  desired_count = 1\n", rules.FixUnsafe},
+		{"ec2-min-50-within-max", "  launch_type = \"EC2\"\n  desired_count = 4\n  deployment_maximum_percent = 100\n", rules.FixSafe},
+		{"daemon", "  launch_type = \"EC2\"\n  scheduling_strategy = \"DAEMON\"\n", rules.FixSnippet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(svc(tc.extra))}, cfg: rules.DefaultConfig()}
+			_, findings := c.lint()
+			n := 0
+			for _, f := range findings {
+				if f.Rule.ID != "deploy-stops-all-tasks" {
+					continue
+				}
+				n++
+				if got := f.Fix.Safety(); got != tc.want {
+					t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, tc.want)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d deploy-stops-all-tasks findings, want 1", n)
+			}
+		})
+	}
+}
+
+// TestSharedIdleTimeoutFix: an ALB's idle_timeout serves every target group behind it.
+// Raising it for one backend is unsafe when the ALB serves others, and not written at
+// all when the new value reaches the keep-alive of a server behind any of them (the fix
+// would create a keepalive-race there).
+func TestSharedIdleTimeoutFix(t *testing.T) {
+	alb := func(hooksKeepAlive string, hooksServed bool) string {
+		src := `resource "aws_lb" "web" {
+  name         = "web"
+  idle_timeout = 60
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }
+}
+
+resource "aws_lb_target_group" "app" {
+  name        = "app"
+  port        = 8080
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+resource "aws_ecs_service" "app" {
+  name            = "app"
+  desired_count   = 2
+  task_definition = aws_ecs_task_definition.app.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "app"
+    container_port   = 8080
+  }
+}
+
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([
+    {
+      name         = "app"
+      image        = "ghcr.io/acme/app:1"
+      command      = ["gunicorn", "app:app", "--bind", "0.0.0.0:8080", "--timeout", "120"]
+      portMappings = [{ containerPort = 8080 }]
+    }
+  ])
+}
+`
+		if !hooksServed {
+			return src
+		}
+		return src + `
+resource "aws_lb_listener_rule" "hooks" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.hooks.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/hooks/*"]
+    }
+  }
+}
+
+resource "aws_lb_target_group" "hooks" {
+  name        = "hooks"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+resource "aws_ecs_service" "hooks" {
+  name            = "hooks"
+  desired_count   = 2
+  task_definition = aws_ecs_task_definition.hooks.arn
+  load_balancer {
+    target_group_arn = aws_lb_target_group.hooks.arn
+    container_name   = "hooks"
+    container_port   = 8000
+  }
+}
+
+resource "aws_ecs_task_definition" "hooks" {
+  family = "hooks"
+  container_definitions = jsonencode([
+    {
+      name         = "hooks"
+      image        = "ghcr.io/acme/hooks:1"
+      command      = ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "` + hooksKeepAlive + `"]
+      portMappings = [{ containerPort = 8000 }]
+    }
+  ])
+}
+`
+	}
+	cases := []struct {
+		name string
+		src  string
+		want rules.Safety
+	}{
+		{"one-backend", alb("", false), rules.FixSafe},
+		{"shared-keepalive-above", alb("200", true), rules.FixUnsafe},
+		{"shared-keepalive-below", alb("75", true), rules.FixSnippet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(tc.src)}, cfg: rules.DefaultConfig()}
+			_, findings := c.lint()
+			n := 0
+			for _, f := range findings {
+				if f.Rule.ID != "app-timeout-exceeds-proxy" {
+					continue
+				}
+				n++
+				if got := f.Fix.Safety(); got != tc.want {
+					t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, tc.want)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d app-timeout-exceeds-proxy findings, want 1", n)
+			}
+		})
 	}
 }

@@ -72,6 +72,8 @@ func (mod *module) build() {
 		switch r.typ {
 		case "aws_autoscaling_attachment":
 			b.asgAttachment(r)
+		case "aws_autoscaling_traffic_source_attachment":
+			b.asgTrafficSourceAttachment(r)
 		case "aws_appautoscaling_target":
 			b.appAutoscaling(r)
 		case "cloudflare_record", "cloudflare_dns_record":
@@ -192,8 +194,13 @@ func (b *builder) targetGroup(r *resource) {
 	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 	targetGroupKind(be, n)
-	if !n.dynamic["health_check"] {
+	switch hc := n.dynamicOnce["health_check"]; {
+	case !n.dynamic["health_check"]:
 		be.Health = targetGroupHealth(n, n.child("health_check"))
+	case hc != nil && n.child("health_check") == nil:
+		// A dynamic block that generates one block that does not vary: its content
+		// is the health check, and its settings are fixed where they are written.
+		be.Health = targetGroupHealth(n, hc)
 	}
 	b.noteTargetGroup(be, n, "port")
 	b.addBackend(r.addr, be)
@@ -427,6 +434,7 @@ func (b *builder) ecsService(r *resource) {
 	n := r.node
 	w := &parsers.Workload{Kind: parsers.ECSService, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
 	sched := n.strSetting("scheduling_strategy", "REPLICA", "Terraform default scheduling_strategy REPLICA")
+	w.Scheduling = sched
 	if sched.Known() && sched.Value == "REPLICA" {
 		w.Replicas = n.intSetting("desired_count", 0, "Terraform default desired_count 0")
 	}
@@ -440,6 +448,11 @@ func (b *builder) ecsService(r *resource) {
 		w.Strategy = dc.strSetting("type", "ECS", "ECS default deployment controller ECS (rolling update)")
 	} else {
 		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
+	}
+	if n.dynamic["deployment_configuration"] {
+		w.Strategy = ecsDeployStrategy(w.Strategy, parsers.Setting[string]{Unknown: true})
+	} else if dc := n.child("deployment_configuration"); dc != nil {
+		w.Strategy = ecsDeployStrategy(w.Strategy, dc.strSetting("strategy", "ROLLING", "ECS default deployment strategy ROLLING"))
 	}
 	switch cb := n.child("deployment_circuit_breaker"); {
 	case n.dynamic["deployment_circuit_breaker"]:
@@ -493,6 +506,25 @@ func (b *builder) ecsService(r *resource) {
 	}
 }
 
+// ecsDeployStrategy combines the deployment controller with the ECS controller's own
+// deployment strategy (deployment_configuration.strategy: ROLLING, BLUE_GREEN, LINEAR,
+// CANARY): only a rolling update stays "ECS", the controller whose deploys
+// deployment_minimum_healthy_percent paces. With BLUE_GREEN, LINEAR or CANARY, ECS starts
+// the whole new revision beside the old one and shifts traffic to it, so the strategy is
+// what the workload gets; an unknown strategy is unknown.
+func ecsDeployStrategy(controller, strategy parsers.Setting[string]) parsers.Setting[string] {
+	if !controller.Known() || controller.Value != "ECS" {
+		return controller
+	}
+	switch {
+	case strategy.Unknown:
+		return strategy
+	case !strategy.Known() || strategy.Value == "ROLLING":
+		return controller
+	}
+	return strategy
+}
+
 func (b *builder) asg(r *resource) {
 	n := r.node
 	w := &parsers.Workload{Kind: parsers.AutoScalingGroup, Format: parsers.FormatTerraform, Name: r.addr, Pos: n.pos, Block: n.rng}
@@ -503,11 +535,44 @@ func (b *builder) asg(r *resource) {
 	b.addWorkload(r.addr, w)
 	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
 	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
+	refs = append(refs, b.trafficSourceRefs(n)...)
 	for _, ref := range refs {
 		if be := b.backends[ref]; be != nil {
 			b.link(be, w)
 			// An autoscaling group registers its instances on the target group's port.
 			b.register(be, parsers.Setting[int]{}, r.addr, "")
+		}
+	}
+}
+
+// trafficSourceRefs returns what the traffic_source blocks of n refer to: a target group
+// (type elbv2) or a classic ELB (type elb). A VPC Lattice source is not a load balancer
+// the model holds.
+func (b *builder) trafficSourceRefs(n *node) []string {
+	var refs []string
+	for _, ts := range n.blocks["traffic_source"] {
+		if t := ts.strSetting("type", "", ""); !t.Known() || (t.Value != "elbv2" && t.Value != "elb") {
+			continue
+		}
+		refs = append(refs, b.mod.refs(exprOf(ts.attr("identifier")))...)
+	}
+	return refs
+}
+
+// asgTrafficSourceAttachment links an autoscaling group to the load balancer an
+// aws_autoscaling_traffic_source_attachment attaches to it.
+func (b *builder) asgTrafficSourceAttachment(r *resource) {
+	n := r.node
+	for _, ref := range b.mod.refs(exprOf(n.attr("autoscaling_group_name"))) {
+		w := b.workloads[ref]
+		if w == nil || w.Kind != parsers.AutoScalingGroup {
+			continue
+		}
+		for _, tref := range b.trafficSourceRefs(n) {
+			if be := b.backends[tref]; be != nil {
+				b.link(be, w)
+				b.register(be, parsers.Setting[int]{}, w.Name, "")
+			}
 		}
 	}
 }

@@ -76,6 +76,7 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 	}
 	w := &parsers.Workload{Kind: parsers.ECSService, Format: parsers.FormatTerraform, Name: addr, Pos: n.pos, Block: n.rng, ECSModule: true}
 	sched := n.strSetting("scheduling_strategy", "REPLICA", ecsModuleDefault+" scheduling_strategy REPLICA")
+	w.Scheduling = sched
 	if sched.Known() && sched.Value == "REPLICA" {
 		w.Replicas = n.intSetting("desired_count", 1, ecsModuleDefault+" desired_count 1")
 		// The module always ignores changes to desired_count and, unless
@@ -98,6 +99,12 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 		w.Strategy = dc.strSetting("type", "ECS", "ECS default deployment controller ECS (rolling update)")
 	default:
 		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
+	}
+	switch dc, known := n.objectValue("deployment_configuration"); {
+	case !known:
+		w.Strategy = ecsDeployStrategy(w.Strategy, parsers.Setting[string]{Unknown: true})
+	case dc != nil:
+		w.Strategy = ecsDeployStrategy(w.Strategy, dc.strSetting("strategy", "ROLLING", "ECS default deployment strategy ROLLING"))
 	}
 	switch cb, known := n.objectValue("deployment_circuit_breaker"); {
 	case !known:

@@ -312,3 +312,16 @@ func baseName(p string) string {
 	}
 	return p
 }
+
+// unknownVars makes the named variables unknown, with no source to edit.
+func (mod *module) unknownVars(names map[string]bool) {
+	if len(names) == 0 {
+		return
+	}
+	for name := range names {
+		if v := mod.vars[name]; v != nil {
+			*v = variable{name: v.name, ty: v.ty, val: cty.DynamicVal}
+		}
+	}
+	mod.refreshVars()
+}

@@ -69,22 +69,85 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	for _, d := range dirs {
-		parseModule(m, groups[d], globalVars)
+	// Every directory's blocks are read before any is evaluated: a directory that a module
+	// call elsewhere uses as its source gets its inputs from that call, not from its
+	// variables' defaults.
+	mods := make([]*module, len(dirs))
+	for i, d := range dirs {
+		mods[i] = collectModule(m, groups[d])
+	}
+	passed := passedInputs(dirs, mods)
+	for i, d := range dirs {
+		evalModule(mods[i], groups[d], globalVars, passed[d])
 	}
 	return m
 }
 
-// parseModule reads one directory's files into m. A bug in the builder must not take
-// down the run: it becomes an error Diag on the module's first file.
-func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.File) {
+// passedInputs maps each directory that is the local source ("./x", "../x") of a module
+// call in one of mods to the names of the inputs any such call sets.
+func passedInputs(dirs []string, mods []*module) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for i, mod := range mods {
+		if mod == nil {
+			continue
+		}
+		for _, c := range mod.calls {
+			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
+				continue
+			}
+			dir := filepath.Join(dirs[i], filepath.FromSlash(c.source))
+			if out[dir] == nil {
+				out[dir] = map[string]bool{}
+			}
+			for name := range c.node.attrs {
+				out[dir][name] = true
+			}
+		}
+	}
+	return out
+}
+
+// collectModule reads one directory's files into a module (nil if the reading panics).
+// A bug in the builder must not take down the run: it becomes an error Diag on the
+// module's first file.
+func collectModule(m *parsers.Model, files []*parsers.File) (mod *module) {
 	defer func() {
 		if r := recover(); r != nil && len(files) > 0 {
+			mod = nil
 			m.Diags = append(m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
 		}
 	}()
-	mod := newModule(m)
+	mod = newModule(m)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	for _, f := range files {
+		name := filepath.Base(f.Path)
+		switch {
+		case name == "terraform.tfvars" || name == "terraform.tfvars.json",
+			strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
+			// Read in evalModule.
+		case strings.HasSuffix(name, ".tf.json"):
+			mod.addFile(f, true)
+		default:
+			mod.addFile(f, false)
+		}
+	}
+	mod.collect()
+	return mod
+}
+
+// evalModule gives the variables of mod their values and builds its resources into the
+// model. passed names the variables a module call sets: their value is the caller's,
+// which can differ per call, so they are unknown here (and a fix never edits their
+// defaults, which change nothing deployed).
+func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool) {
+	if mod == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil && len(files) > 0 {
+			mod.m.Diags = append(mod.m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+		}
+	}()
 	var autoVars []*parsers.File
 	var tfvars *parsers.File
 	for _, f := range files {
@@ -94,15 +157,9 @@ func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.Fi
 			tfvars = f
 		case strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json"):
 			autoVars = append(autoVars, f)
-		case strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
-			// Not loaded automatically by Terraform; only as --var-file.
-		case strings.HasSuffix(name, ".tf.json"):
-			mod.addFile(f, true)
-		default:
-			mod.addFile(f, false)
 		}
+		// Other .tfvars files are not loaded automatically by Terraform; only as --var-file.
 	}
-	mod.collect()
 	// Terraform's order: defaults, terraform.tfvars, *.auto.tfvars (lexical), -var-file.
 	var order []*parsers.File
 	if tfvars != nil {
@@ -113,6 +170,7 @@ func parseModule(m *parsers.Model, files []*parsers.File, varFiles []*parsers.Fi
 	for _, f := range order {
 		mod.applyVarFile(f)
 	}
+	mod.unknownVars(passed)
 	mod.evalLocals()
 	mod.build()
 }

@@ -5,6 +5,9 @@ package terraform
 var resourceSchemas = map[string]*schema{}
 
 func init() {
+	// An autoscaling group's traffic_source: identifier is the target group ARN (type
+	// elbv2) or the classic ELB's name (type elb).
+	trafficSource := &schema{attrs: []string{"identifier", "type"}}
 	action := &schema{
 		attrs: []string{"type", "target_group_arn"},
 		blocks: map[string]*schema{
@@ -54,13 +57,19 @@ func init() {
 			blocks: map[string]*schema{
 				"load_balancer":              {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}},
 				"deployment_controller":      {attrs: []string{"type"}},
+				"deployment_configuration":   {attrs: []string{"strategy"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
 				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
 			},
 		},
 		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
 		"aws_autoscaling_group": {
-			attrs: []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
+			attrs:  []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
+			blocks: map[string]*schema{"traffic_source": trafficSource},
+		},
+		"aws_autoscaling_traffic_source_attachment": {
+			attrs:  []string{"autoscaling_group_name"},
+			blocks: map[string]*schema{"traffic_source": trafficSource},
 		},
 		"aws_autoscaling_attachment": {attrs: []string{"autoscaling_group_name", "lb_target_group_arn", "alb_target_group_arn", "elb"}},
 		"aws_appautoscaling_target":  {attrs: []string{"resource_id", "min_capacity", "max_capacity", "scalable_dimension", "service_namespace"}},
