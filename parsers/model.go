@@ -235,6 +235,13 @@ type Hop struct {
 	Edge Setting[string]
 
 	Routes []*Route
+	// Locations is an nginx server's location tree, every location in config order, so
+	// that which one answers a path is decided as nginx does (ServingRoute); nil for
+	// other hops.
+	Locations *Locations
+	// DefaultFor lists the listen addresses (as in Listen) on which an nginx server is
+	// the default_server: it gets the requests whose Host matches no server_name there.
+	DefaultFor []string
 	// OtherPass is set when the hop hands some requests to an app by a pass the model does
 	// not follow: nginx fastcgi_pass, uwsgi_pass, scgi_pass, grpc_pass, memcached_pass;
 	// Caddy php_fastcgi.

@@ -441,6 +441,11 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	for _, x := range srv {
 		if x.Name == "listen" && len(x.Args) > 0 && x.Arg(0) != "" {
 			h.Listen = append(h.Listen, x.Arg(0))
+			for i := 1; i < len(x.Args); i++ {
+				if x.Arg(i) == "default_server" || x.Arg(i) == "default" {
+					h.DefaultFor = append(h.DefaultFor, x.Arg(0))
+				}
+			}
 		}
 	}
 	b.server(h, ssc)
@@ -461,24 +466,69 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parse
 func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
 	h.Edge = edge(sc)
-	b.locations(h, sc)
+	if answersAll(sc[len(sc)-1].ds) {
+		// A server-level return runs in the rewrite phase, before any location is
+		// searched: no location of this server is ever reached.
+		return
+	}
+	h.SetLocations(b.locations(h, sc))
 }
 
-// locations makes a route of every location (nested ones too) in the innermost level.
-// Locations inside if{} are not valid nginx and are not looked at.
-func (b *builder) locations(h *parsers.Hop, sc scope) {
+// answersAll reports whether a server's own rewrite-phase directives end every request
+// with a return: a return at server level (outside if), with no rewrite ... last|break
+// before it that could hand the request to a location with a new URI first.
+func answersAll(srv []*Directive) bool {
+	for _, d := range srv {
+		switch d.Name {
+		case "return":
+			return true
+		case "rewrite":
+			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
+				return false
+			}
+		case "if":
+			for _, x := range Expand(d.Block) {
+				if x.Name == "rewrite" {
+					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// locations makes a route of every location (nested ones too) in the innermost level,
+// and returns the level's location tree. Locations inside if{} are not valid nginx and
+// are not looked at.
+func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
+	var out []*parsers.Location
 	for _, d := range sc[len(sc)-1].ds {
 		if d.Name != "location" || d.Block == nil {
 			continue
 		}
 		lsc := sc.with("location", d.Block)
 		b.duplicates(lsc[len(lsc)-1].ds)
-		b.route(h, d, lsc)
-		b.locations(h, lsc)
+		path, kind := locationMatch(d)
+		loc := &parsers.Location{Path: path, Kind: kind, Route: b.route(h, d, lsc)}
+		loc.Caseless = kind == parsers.PathRegex && (d.Arg(0) == "~*" || strings.HasPrefix(d.Arg(0), "~*"))
+		loc.NoRegex = kind == parsers.PathPrefix && (d.Arg(0) == "^~" || strings.HasPrefix(d.Arg(0), "^~"))
+		if kind == parsers.PathPrefix && strings.HasSuffix(path, "/") {
+			for _, x := range lsc[len(lsc)-1].ds {
+				if x.Name == "proxy_pass" || otherPass(x.Name) {
+					loc.AutoRedirect = true
+				}
+			}
+		}
+		loc.Nested = b.locations(h, lsc)
+		out = append(out, loc)
 	}
+	return out
 }
 
-func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
+// route makes the route of a location that forwards or answers 2xx (nil otherwise).
+func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route {
 	own := sc[len(sc)-1].ds
 	var pass, ret, other *Directive
 	for _, d := range own {
@@ -498,15 +548,14 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	switch {
 	case pass != nil:
 	case other != nil && timedPass(other.Name) != "":
-		b.passRoute(h, loc, sc, timedPass(other.Name), other)
-		return
+		return b.passRoute(h, loc, sc, timedPass(other.Name), other)
 	case ret != nil:
 		var err error
 		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
-			return
+			return nil
 		}
 	default:
-		return
+		return nil
 	}
 	path, kind := locationMatch(loc)
 	rt := &carve(&b.routeSlab, 1)[0]
@@ -514,7 +563,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	if pass == nil {
 		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
-		return
+		return rt
 	}
 	if len(pass.Args) > 0 {
 		rt.ProxyPass = parsers.Set(pass.RawArg(0), pass.Pos(), "")
@@ -559,6 +608,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	}
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
+	return rt
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than
