@@ -295,6 +295,12 @@ type Route struct {
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	Headers []Setting[string]
+	// HeadersUnread is set when an include in the location or a block around it was not
+	// read and may hold proxy_set_header lines (a file outside the linted paths, the stock
+	// proxy_params, a glob that matched nothing here): Headers may then miss some, and a
+	// location that gets a proxy_set_header of its own stops inheriting them. The include
+	// as written, at its position.
+	HeadersUnread Setting[string]
 
 	// ProxyPass is what forwards the route, as written: nginx's proxy_pass URL
 	// ("https://app:8443"), so that a fix can copy it; unknown for other formats.

@@ -226,6 +226,12 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
 			why = w
 		}
+		if u := r.HeadersUnread; !ownHeaders && u.Pos.IsValid() && why == "" {
+			// The location's first proxy_set_header would also drop the ones it
+			// inherits from a file no502 did not read (Host, X-Forwarded-For from
+			// proxy_params): which they are is not known, so they cannot be copied.
+			why = fmt.Sprintf("include %s (%s) was not read and may set proxy_set_header lines, which location %s inherits and would stop inheriting once it sets one of its own: copy them into the location with Connection", u.Value, u.Pos.Short(), r.Path)
+		}
 	}
 	return blockFixWhy("send HTTP/1.1 without Connection: close so upstream connections are reused", e, why)
 }

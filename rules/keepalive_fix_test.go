@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -71,5 +72,63 @@ http {
 	}
 	if seen != 2 {
 		t.Fatalf("want 2 upstream-keepalive-unused findings, got %d", seen)
+	}
+}
+
+// A location whose inherited proxy_set_header lines are not all known (an include no502
+// did not read, around it or in it) gets no proxy_set_header of its own from a fix: nginx
+// would stop inheriting the unread ones (Host, X-Forwarded-For from proxy_params). When
+// the include was read, the inherited lines are copied in and the fix is written.
+func TestKeepAliveFixUnreadHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name, include string
+		files         map[string]string
+		written       bool
+	}{
+		{"stock proxy_params", "include proxy_params;", nil, false},
+		{"outside the linted paths", "include /etc/nginx/snippets/headers.conf;", nil, false},
+		{"glob matching nothing here", "include conf.d/headers/*.conf;", nil, false},
+		{"stock mime.types", "include mime.types;", nil, true},
+		{"stock mime.types by absolute path", "include /etc/nginx/mime.types;", nil, true},
+		{"read", "include headers.conf;", map[string]string{"headers.conf": "proxy_set_header Host $host;\n"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; keepalive 16; }\n    server {\n        listen 80;\n        " +
+				tc.include + "\n        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"
+			dir := t.TempDir()
+			files := map[string]string{"nginx.conf": conf}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "conf.d", "headers"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, text := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, findings := rulestest.Lint(t, dir)
+			seen := false
+			for _, f := range findings {
+				if f.Rule.ID != "upstream-keepalive-unused" {
+					continue
+				}
+				seen = true
+				written := f.Fix != nil && f.Fix.Safety() != rules.FixSnippet
+				if written != tc.written {
+					t.Errorf("fix written = %v, want %v: %s", written, tc.written, f.Fix.Description)
+				}
+				if !tc.written && !strings.Contains(f.Fix.Description, "may set proxy_set_header") {
+					t.Errorf("the snippet does not say why: %s", f.Fix.Description)
+				}
+				if tc.files != nil && !strings.Contains(string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits)), "proxy_set_header Host $host;  # copied") {
+					t.Errorf("the read header is not copied")
+				}
+			}
+			if !seen {
+				t.Fatal("no upstream-keepalive-unused finding")
+			}
+		})
 	}
 }

@@ -374,6 +374,10 @@ for an ordinary request and reports the location; the fix is the map's ` + "`'' 
 
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
+` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
+was not read (` + "`include proxy_params;`" + `, the nginx package's file, or one outside the linted
+paths, or a glob that matched nothing here), the lines it may set are unknown and the fix
+is a snippet that says so.
 
 ## Evidence
 

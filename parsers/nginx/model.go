@@ -3,6 +3,7 @@ package nginx
 import (
 	"net"
 	"net/netip"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -606,9 +607,43 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			rt.ConnectionHeader = b.connectionHeader(d, via)
 		}
 	}
+	rt.HeadersUnread = unreadInclude(sc, "proxy_set_header")
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
+}
+
+// stockName returns the name of the nginx package's stock file an include names, also by
+// an absolute path into a conf directory (/etc/nginx/mime.types → mime.types); "" for
+// any other file.
+func stockName(pat string) string {
+	pat = filepath.ToSlash(pat)
+	base := path.Base(pat)
+	for _, name := range []string{pat, base, "snippets/" + base} {
+		if stockFile(name) && (name == pat || strings.HasSuffix(pat, "/"+name)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// unreadInclude returns the first include of the scope's levels (outermost first) whose
+// files were not all read and may set the directive: its value is then not fully known.
+// The nginx package's stock files are known not to set proxy_set_header, except
+// proxy_params.
+func unreadInclude(sc scope, directive string) parsers.Setting[string] {
+	for i := range sc {
+		for _, d := range sc[i].all("include") {
+			if !d.Unread() {
+				continue
+			}
+			if name := stockName(d.Arg(0)); name != "" && !(directive == "proxy_set_header" && name == "proxy_params") {
+				continue
+			}
+			return parsers.Set(d.RawArg(0), d.Pos(), d.Text())
+		}
+	}
+	return parsers.Setting[string]{}
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than
