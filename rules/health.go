@@ -287,6 +287,15 @@ Compose) or an uptime ping is right to answer it itself: those checks do not rou
 traffic, and a proxy in its own pod in front of an app Service is rightly ready while the
 app Service has no ready pod.
 
+Only the nginx server the check reaches is reported: a load balancer's check and a
+kubelet's probe carry no Host header a ` + "`server_name`" + ` is written for, so nginx hands them to
+the default server of the port they connect to (the health check's port, or the port the
+load balancer sends traffic to): the server with ` + "`default_server`" + ` on that port, else the
+first one listening on it. When that port is not known, or a server listens on it at a
+specific address, only a config with a single server is reported. Which location answers
+the path is decided as nginx searches locations: a ` + "`location /healthz { return 200; }`" + ` is
+not the answer when a regex location after it matches /healthz too.
+
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
 A server or site that forwards nothing (a static site: no proxy_pass, fastcgi_pass,
@@ -343,7 +352,7 @@ func runHealthAnsweredByProxy(p *Pass) {
 			// Only a check that decides where traffic goes makes the proxy's answer a
 			// lie; a proxy answering its own container healthcheck or an uptime ping is
 			// right to answer it itself.
-			checkers, names := trafficHealthChecks(lbs, h, r)
+			checkers, names := trafficHealthChecks(p.Model.Hops, lbs, h, r)
 			if len(checkers) == 0 {
 				continue
 			}
@@ -390,7 +399,7 @@ func lbHealthChecks(m *parsers.Model) []lbHealthCheck {
 // readiness probe of a pod that runs h next to an app container with no readiness probe
 // of its own (the pod is ready, and gets requests, as long as the proxy answers). names
 // says who checks, for the message.
-func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
+func trafficHealthChecks(all []*parsers.Hop, lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
 	seen := map[string]bool{}
 	add := func(rel Related, name string) {
 		checks = append(checks, rel)
@@ -401,14 +410,14 @@ func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) 
 	}
 	for _, c := range lbs {
 		hc := c.be.Health
-		if slices.Contains(c.be.Hops, h) && h.ServingRoute(hc.Path.Value) == r {
+		if slices.Contains(c.be.Hops, h) && checkReaches(c.be.Hops, h, lbCheckPort(c.be)) && h.ServingRoute(hc.Path.Value) == r {
 			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
 		}
 	}
 	if w := h.Workload; w != nil {
 		for _, c := range w.Containers {
 			pr := c.Readiness
-			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) {
+			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) || !checkReaches(hopsOf(all, w), h, probePort(c, pr)) {
 				continue
 			}
 			for _, app := range w.Containers {
@@ -421,6 +430,94 @@ func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) 
 		}
 	}
 	return checks, names
+}
+
+// lbCheckPort is the port a load balancer's health check of be connects to on its
+// targets: the check's own port, or for traffic-port (the default) the one port the
+// load balancer sends requests to; "" when that is not known (several, or none said).
+func lbCheckPort(be *parsers.Backend) string {
+	hc := be.Health
+	if p := strings.TrimSpace(hc.Port.Value); hc.Port.Known() && isDigits(p) {
+		return p
+	}
+	port := ""
+	for _, tp := range be.TrafficPorts {
+		if !tp.Port.Known() {
+			return ""
+		}
+		v := strconv.Itoa(tp.Port.Value)
+		if port != "" && port != v {
+			return ""
+		}
+		port = v
+	}
+	return port
+}
+
+// hopsOf lists the hops of all that workload w runs.
+func hopsOf(all []*parsers.Hop, w *parsers.Workload) []*parsers.Hop {
+	var out []*parsers.Hop
+	for _, h := range all {
+		if h.Workload == w {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// checkReaches reports whether a health check connecting to port on the targets reaches
+// nginx server h, one of the servers the targets run (group): a load balancer's check
+// and a kubelet's probe carry no Host header a server_name is written for (an ALB sends
+// the target's address), so nginx hands them to the default server of the address they
+// connect to: the server with default_server on a listen for that port, else the first
+// server listening on it. When the port is not known, or a server listens on the port
+// at a specific address (which one the check connects to is not known), only a server
+// that is the only one of the group is known to be reached. Other proxies (Caddy) are
+// not narrowed here.
+func checkReaches(group []*parsers.Hop, h *parsers.Hop, port string) bool {
+	if h.Kind != parsers.HopNginx {
+		return true
+	}
+	var servers []*parsers.Hop
+	for _, x := range group {
+		if x.Kind == parsers.HopNginx && !slices.Contains(servers, x) {
+			servers = append(servers, x)
+		}
+	}
+	if len(servers) <= 1 {
+		return true
+	}
+	if port == "" {
+		return false
+	}
+	var on []*parsers.Hop
+	var def *parsers.Hop
+	for _, x := range servers {
+		for _, l := range x.Listen {
+			host, p := listenHostPort(x.Format, l)
+			if p != port {
+				continue
+			}
+			switch host {
+			case "", "*", "0.0.0.0", "::":
+			default:
+				return false
+			}
+			if !slices.Contains(on, x) {
+				on = append(on, x)
+			}
+			if slices.Contains(x.DefaultFor, l) && def == nil {
+				def = x
+			}
+		}
+	}
+	switch {
+	case def != nil:
+		return def == h
+	case len(on) > 0:
+		return on[0] == h
+	}
+	return false
 }
 
 // probePort is the port number a probe checks ("8080", or a named port of c resolved);
