@@ -254,8 +254,29 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 		return n
 	}
 	e := editBlock(m, h.Block)
-	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note))
+	// keepalive_timeout takes a second parameter, the Keep-Alive: timeout= header sent
+	// to clients: the fix changes the first and keeps the rest as written.
+	args := v
+	if ka := h.ClientIdleTimeout; ka.Explicit() {
+		args += keptArgs(ka.Text)
+	}
+	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", args, note))
 	return blockFixWhy("set keepalive_timeout "+v+" in server "+h.Name, e, why)
+}
+
+// keptArgs returns the arguments after the first of the directive written as text
+// ("keepalive_timeout 30s 25s;" → " 25s"), as written, each after a space.
+func keptArgs(text string) string {
+	cfg, _ := nginx.ParseFile("", []byte(text))
+	if cfg == nil || len(cfg.Directives) == 0 {
+		return ""
+	}
+	d := cfg.Directives[0]
+	out := ""
+	for i := 1; i < len(d.Args); i++ {
+		out += " " + d.RawArg(i)
+	}
+	return out
 }
 
 // nginxPoolIdleFix sets how long upstream be (of hop h) keeps idle connections. The

@@ -132,3 +132,51 @@ func TestKeepAliveFixUnreadHeaders(t *testing.T) {
 		})
 	}
 }
+
+// keepalive-race raises nginx's keepalive_timeout and keeps its second parameter (the
+// Keep-Alive: timeout= header nginx sends), as written.
+func TestKeepAliveRaceKeepsHeaderTimeout(t *testing.T) {
+	conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; }\n    server {\n        listen 80;\n        keepalive_timeout 30s 25s;\n        location / { proxy_pass http://app; }\n    }\n}\n"
+	tf := `resource "aws_lb" "web" {
+  name               = "web"
+  load_balancer_type = "application"
+  subnets            = ["subnet-1", "subnet-2"]
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.t.arn
+  }
+}
+resource "aws_lb_target_group" "t" {
+  name     = "t"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+`
+	dir := t.TempDir()
+	for name, text := range map[string]string{"nginx.conf": conf, "alb.tf": tf, ".no502.yaml": "chain: [alb.tf:aws_lb.web, nginx.conf]\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, findings := rulestest.Lint(t, dir)
+	for _, f := range findings {
+		if f.Rule.ID != "keepalive-race" {
+			continue
+		}
+		if f.Fix == nil || f.Fix.Safety() != rules.FixSafe {
+			t.Fatalf("fix not written: %+v", f.Fix)
+		}
+		fixed := string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits))
+		if !strings.Contains(fixed, "keepalive_timeout 65s 25s;") {
+			t.Errorf("fixed:\n%s", fixed)
+		}
+		return
+	}
+	t.Fatal("no keepalive-race finding")
+}
