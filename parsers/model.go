@@ -295,6 +295,10 @@ type Route struct {
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	Headers []Setting[string]
+	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
+	// answering the error: the target of an error_page listing 502 in effect for the
+	// location (a named location "@retry", a URI, a URL), as written.
+	FailoverTo Setting[string]
 	// HeadersUnread is set when an include in the location or a block around it was not
 	// read and may hold proxy_set_header lines (a file outside the linted paths, the stock
 	// proxy_params, a glob that matched nothing here): Headers may then miss some, and a

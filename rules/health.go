@@ -205,7 +205,10 @@ the client never notices; without them, the client gets **502**.
   In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
-retry on.
+retry on. Not reported for an nginx location whose failed request is handed on instead of
+answered with the 502: an ` + "`error_page`" + ` listing 502 that sends it to a named location or a
+URI that forwards again (` + "`error_page 502 504 = @retry;`" + ` with ` + "`proxy_pass`" + ` in ` + "`@retry`" + `), or
+to a URL (a redirect). A static error page still fails the request, and is reported.
 
 ## Fix
 
@@ -243,7 +246,7 @@ func runNoRetryOnFailure(p *Pass) {
 				continue
 			}
 			c := r.Retry.Conditions
-			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
+			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" || failsOver(h, r) {
 				continue
 			}
 			fix := p.retryFix(h, r)
@@ -263,6 +266,32 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// failsOver reports whether an nginx route's failed request does not end with the 502:
+// an error_page for 502 sends it to a location that forwards again (error_page 502 =
+// @retry, with proxy_pass in @retry), or redirects the client (a URL). A static error
+// page still fails the request.
+func failsOver(h *parsers.Hop, r *parsers.Route) bool {
+	to := r.FailoverTo
+	if !to.Pos.IsValid() {
+		return false
+	}
+	t := to.Value
+	var fr *parsers.Route
+	switch {
+	case strings.HasPrefix(t, "@"):
+		for _, o := range h.Routes {
+			if o.PathKind == parsers.PathNamed && o.Path == t {
+				fr = o
+			}
+		}
+	case strings.HasPrefix(t, "/"):
+		fr = h.ServingRoute(t)
+	default:
+		return true // a URL (a redirect) or a variable: not a 502, or not known
+	}
+	return fr != nil && fr.Respond == nil && (fr.Backend != nil || fr.Pass != "")
 }
 
 var healthAnsweredByProxy = &Rule{

@@ -608,6 +608,18 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		}
 	}
 	rt.HeadersUnread = unreadInclude(sc, "proxy_set_header")
+	pages, via := sc.lookupArray("error_page")
+	for _, d := range pages {
+		if len(d.Args) < 2 || rt.FailoverTo.Pos.IsValid() {
+			continue
+		}
+		for i := 0; i < len(d.Args)-1; i++ {
+			if d.Arg(i) == "502" {
+				rt.FailoverTo = inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				break
+			}
+		}
+	}
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
