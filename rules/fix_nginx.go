@@ -301,7 +301,7 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 	fix := blockFixWhy("set keepalive_timeout "+v+" in upstream "+be.Name, e,
 		nginxSet(m, e, be.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
 	if h != nil && h.Version.Known() && h.Version.Value != "" && !nginx.VersionAtLeast(h.Version.Value, "1.15.3") {
-		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or lower the app's side instead")
+		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or remove keepalive from upstream " + be.Name + " (before 1.15.3 nginx keeps idle upstream connections until the upstream closes them)")
 	}
 	return fix
 }

@@ -180,3 +180,37 @@ resource "aws_lb_target_group" "t" {
 	}
 	t.Fatal("no keepalive-race finding")
 }
+
+// nginx before 1.15.3 has no upstream keepalive_timeout: keepalive-race says it keeps idle
+// connections until the upstream closes them, not for a 60s default it does not have, and
+// reports an upstream whose keep-alive is longer than 60s too.
+func TestKeepAliveRaceOldNginx(t *testing.T) {
+	conf := "events {}\nhttp {\n    upstream app_up { server app:8000; keepalive 16; }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://app_up;\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n        }\n    }\n}\n"
+	for _, tc := range []struct{ keepAlive, version, want, not string }{
+		{"5", "1.14.2", "nginx 1.14.2 keeps idle connections to app_up open until the server behind closes them", "60s"},
+		{"90", "1.14.2", "Upgrade nginx to 1.15.3 or later", "60s"},
+		{"5", "1.22.1", "open for 60s (nginx default 60s)", "until the server behind"},
+	} {
+		compose := "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  app:\n    image: python:3.12\n    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive " + tc.keepAlive + "\n    deploy:\n      replicas: 2\n"
+		dir := t.TempDir()
+		for name, text := range map[string]string{"nginx.conf": conf, "compose.yaml": compose, ".no502.yaml": "nginx_version: " + tc.version + "\n"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, findings := rulestest.Lint(t, dir)
+		found := false
+		for _, f := range findings {
+			if f.Rule.ID != "keepalive-race" {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Message, tc.want) || strings.Contains(f.Message, tc.not) {
+				t.Errorf("keep-alive %s, nginx %s: %s", tc.keepAlive, tc.version, f.Message)
+			}
+		}
+		if !found {
+			t.Errorf("keep-alive %s, nginx %s: no keepalive-race finding", tc.keepAlive, tc.version)
+		}
+	}
+}
