@@ -204,6 +204,11 @@ the client never notices; without them, the client gets **502**.
   retries dial errors for every method, and only GET after the request was sent.
   In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
 
+nginx settings that are not ` + "`off`" + ` but never pass a refused connection on are reported too:
+` + "`proxy_next_upstream`" + ` without ` + "`error`" + ` (` + "`timeout`" + `, ` + "`http_502 http_503`" + `: a connection that
+cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest, and
+` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2.
+
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on. Not reported for an nginx location whose failed request is handed on instead of
 answered with the 502: an ` + "`error_page`" + ` listing 502 that sends it to a named location or a
@@ -246,7 +251,13 @@ func runNoRetryOnFailure(p *Pass) {
 				continue
 			}
 			c := r.Retry.Conditions
-			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" || failsOver(h, r) {
+			if failsOver(h, r) {
+				continue
+			}
+			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
+				if h.Kind == parsers.HopNginx && r.Pass == "" {
+					nginxNoRetryOnError(p, r)
+				}
 				continue
 			}
 			fix := p.retryFix(h, r)
@@ -265,6 +276,32 @@ func runNoRetryOnFailure(p *Pass) {
 			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
+	}
+}
+
+// nginxNoRetryOnError reports an nginx route whose retry settings, though not off, never
+// pass a failed connection to the next server: proxy_next_upstream without error
+// (timeout, http_502 http_503: a refused connection is an error), or
+// proxy_next_upstream_tries 1 (one attempt in all).
+func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
+	c, tries, b := r.Retry.Conditions, r.Retry.Tries, r.Backend
+	n := len(activeTargets(b))
+	switch {
+	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
+		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
+		msg := fmt.Sprintf("%s lists no error: when the server nginx picks from the %d in %s is down or restarting, its failed connection is an error, not retried, and the request fails with 502 instead of going to another one. Add error: %s",
+			strings.TrimSuffix(c.Text, ";"), n, b.Name, line)
+		e := editBlock(p.Model, r.Block)
+		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
+	case tries.Explicit() && tries.Known() && tries.Value == 1:
+		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (POSTs are still never sent twice).",
+			strings.TrimSuffix(tries.Text, ";"), n, b.Name)
+		e := editBlock(p.Model, r.Block)
+		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: blockFixWhy("try a second server when the first fails", e, why)})
 	}
 }
 
