@@ -40,8 +40,11 @@ type Location struct {
 	// fastcgi_pass, ...): a request for the path without the slash gets a 301.
 	AutoRedirect bool
 	// Route is the route the location makes (nil when it neither forwards nor answers 2xx).
-	Route  *Route
-	Nested []*Location
+	Route *Route
+	// Fallback is the named location a location without a route hands requests to when
+	// no file matches (try_files ... @backend), as written.
+	Fallback string
+	Nested   []*Location
 
 	once sync.Once
 	re   *regexp.Regexp // nil when Go's regexp cannot compile the PCRE expression
@@ -173,7 +176,9 @@ func (ls *Locations) Locate(path string) (loc *Location, ok bool) {
 // location's literal path, a match of each anchored regex) and one more character after
 // each, and asks which location answers each: evidence, not a proof that no other path
 // reaches r. An unanchored regex (\.php$) is sampled only under /: whether requests
-// under a narrower prefix end that way cannot be known without the traffic.
+// under a narrower prefix end that way cannot be known without the traffic. A location
+// that serves files and hands the rest to a named location (try_files $uri @backend)
+// counts as reaching that named location: requests for paths with no file go there.
 func (ls *Locations) ServesUnder(r *Route, prefix string) (yes, decided bool) {
 	if ls == nil || ls.many {
 		return false, false
@@ -185,6 +190,9 @@ func (ls *Locations) ServesUnder(r *Route, prefix string) (yes, decided bool) {
 		}
 		seen[p] = true
 		loc, ok := ls.Locate(p)
+		if ok && loc != nil && loc.Route == nil && loc.Fallback != "" {
+			loc = ls.named(loc.Fallback)
+		}
 		return ok && loc != nil && loc.Route == r
 	}
 	sample := func(p string) bool { return try(p) || try(p+"x") }
@@ -220,6 +228,16 @@ func (ls *Locations) ServesUnder(r *Route, prefix string) (yes, decided bool) {
 		return false
 	}
 	return walk(ls.Top), true
+}
+
+// named returns the server's named location called name (@backend), or nil.
+func (ls *Locations) named(name string) *Location {
+	for _, l := range ls.Top {
+		if l.Kind == PathNamed && l.Path == name {
+			return l
+		}
+	}
+	return nil
 }
 
 // maxExamples bounds the strings RegexExamples makes (alternations multiply).

@@ -47,8 +47,9 @@ serve ` + "`/webhooks/`" + ` when ` + "`location ~ ^/webhooks/`" + ` takes those
 that matches first never does. A regex Go cannot evaluate (a PCRE lookahead) leaves the
 answer unknown, and the locations it may shadow are not reported. A budget for ` + "`/`" + ` covers
 an unanchored regex too: a PHP site's ` + "`location ~ \\.php$`" + ` serves every page; a narrower
-budget leaves it to the budget for ` + "`/`" + `. Named locations are skipped: only internal
-redirects reach them.
+budget leaves it to the budget for ` + "`/`" + `. A named location is reached through the
+locations that hand requests to it with ` + "`try_files ... @backend`" + ` (the paths with no file);
+other internal redirects to it are not followed.
 
 nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
 their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,

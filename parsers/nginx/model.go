@@ -522,6 +522,13 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 				}
 			}
 		}
+		if loc.Route == nil {
+			for _, x := range lsc[len(lsc)-1].ds {
+				if x.Name == "try_files" && len(x.Args) >= 2 && strings.HasPrefix(x.Arg(len(x.Args)-1), "@") {
+					loc.Fallback = x.Arg(len(x.Args) - 1)
+				}
+			}
+		}
 		loc.Nested = b.locations(h, lsc)
 		out = append(out, loc)
 	}
