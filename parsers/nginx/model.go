@@ -155,6 +155,11 @@ func (s scope) via(i int) string {
 	if i == len(s)-1 {
 		return ""
 	}
+	// A route forwarding from inside if{} or limit_except{} is its location's: the
+	// location's own settings are not inherited ones.
+	if k := s[len(s)-1].kind; i == len(s)-2 && (k == "if" || k == "limit_except") {
+		return ""
+	}
 	return s[i].kind
 }
 
@@ -563,6 +568,18 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			return nil
 		}
 	default:
+		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
+		// with the location's settings unless the block sets its own: the block is the
+		// innermost level of the route's scope.
+		for _, d := range own {
+			if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
+				for _, x := range Expand(d.Block) {
+					if x.Name == "proxy_pass" {
+						return b.route(h, loc, sc.with(d.Name, d.Block))
+					}
+				}
+			}
+		}
 		return nil
 	}
 	path, kind := locationMatch(loc)
