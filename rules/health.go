@@ -29,7 +29,12 @@ Without them, the dead server keeps receiving its share of requests, and each of
 **502** (or a slow retry, when retries are on).
 
 - nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
-  ignores max_fails (there is nowhere else to go), so that is not reported.
+  ignores max_fails (there is nowhere else to go), so that is not reported. With one
+  primary server and a ` + "`backup`" + `, the backup takes over only once the primary is marked down:
+  ` + "`max_fails=0`" + ` on the primary means never, and every request tries the dead primary first
+  (nginx 1.22.1 on loopback: 10 of 10 requests 502 where retries are off): reported when a
+  location forwarding to it does not retry a failed connection; where all retry, the
+  backup answers (slower, not a 502).
 - Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
   retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
   ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
@@ -75,15 +80,64 @@ func activeTargets(b *parsers.Backend) []*parsers.Target {
 	return out
 }
 
+// unretried returns the first nginx route forwarding to b that does not pass a failed
+// connection to the next server (proxy_next_upstream off or without error, tries 1, and
+// no error_page handing it on); nil when every one does.
+func unretried(m *parsers.Model, b *parsers.Backend) *parsers.Route {
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != b || r.Respond != nil || failsOver(h, r) {
+				continue
+			}
+			c, tries := r.Retry.Conditions, r.Retry.Tries
+			if c.Known() && (!slices.Contains(c.Value, "error") || slices.Contains(c.Value, "off")) ||
+				tries.Known() && tries.Value == 1 {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// primaryWithBackup returns, for an nginx upstream of one primary server (not one of the
+// proxy's own listeners) and at least one backup, that server and the first backup; nil
+// otherwise. The backup gets requests only when the primary is marked down (or on a
+// retry), so the primary's failure accounting and the retries decide whether it helps.
+func primaryWithBackup(own *listeners, b *parsers.Backend) (primary, backup *parsers.Target) {
+	if b.Kind != parsers.BackendNginxUpstream {
+		return nil, nil
+	}
+	active := appTargets(own, b)
+	if len(active) != 1 || len(activeTargets(b)) != 1 {
+		return nil, nil
+	}
+	for _, t := range b.Targets {
+		if t.Backup && !t.Down && own.own(backendFormat(own.m, b), t) == nil {
+			return active[0], t
+		}
+	}
+	return nil, nil
+}
+
 func runDeadUpstreamInRotation(p *Pass) {
 	retried := caddyRetriedBackends(p.Model)
 	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		active := activeTargets(b)
+		format := backendFormat(p.Model, b)
+		if t, bk := primaryWithBackup(own, b); format == parsers.FormatNginx && t != nil {
+			// Where every location retries a failed connection, the backup answers
+			// (slower, not a 502), as for Caddy's retries below.
+			if r := unretried(p.Model, b); r != nil && t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so each of its requests gets 502. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					t.Address, b.Name, bk.Address, r.Path)
+				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: p.passiveHealthFix(format, b, t)})
+			}
+			continue
+		}
 		if len(active) < 2 || len(appTargets(own, b)) < 2 {
 			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
-		format := backendFormat(p.Model, b)
 		if format == parsers.FormatCaddy && retried[b] {
 			// lb_try_duration / lb_retries: a failed dial to the dead upstream is retried
 			// on another, so the request is slower, not a 502.
@@ -210,7 +264,8 @@ cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest
 ` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
-retry on. Not reported for an nginx location whose failed request is handed on instead of
+retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
+request to a dead primary gets 502 until nginx marks it down (never with ` + "`max_fails=0`" + `). Not reported for an nginx location whose failed request is handed on instead of
 answered with the 502: an ` + "`error_page`" + ` listing 502 that sends it to a named location or a
 URI that forwards again (` + "`error_page 502 504 = @retry;`" + ` with ` + "`proxy_pass`" + ` in ` + "`@retry`" + `), or
 to a URL (a redirect). A static error page still fails the request, and is reported.
@@ -247,7 +302,24 @@ func runNoRetryOnFailure(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			b := r.Backend
-			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
+			if b == nil || r.Respond != nil {
+				continue
+			}
+			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
+				c := r.Retry.Conditions
+				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
+					when := "only once nginx has marked it down (max_fails)"
+					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+						when = "never: max_fails=0 keeps it from being marked down"
+					}
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+						c.Text, t.Address, b.Name, bk.Address, when)
+					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
+				}
+				continue
+			}
+			if len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
 				continue
 			}
 			c := r.Retry.Conditions
