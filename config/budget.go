@@ -23,7 +23,7 @@ import (
 // Named routes are never reached this way: only an internal redirect gets there.
 //
 // An nginx route is decided by its server's location tree instead
-// (parsers.Locations.ServesUnder): M reaches the route when a request under M (M itself,
+// (parsers.Hop.ServesUnder): M reaches the route when a request under M (M itself,
 // a location's own path, a match of an anchored regex, ^/webhooks/(github|gitlab)$ →
 // /webhooks/github) is answered by it as nginx searches locations: exact, longest prefix,
 // then the regexes in config order unless the prefix is ^~. A named location is reached
@@ -64,8 +64,8 @@ func reaches(m string, r *parsers.Route) bool {
 	// location covering M serves none of M's requests when a regex tried after it
 	// (location ~ ^/webhooks/) takes them all, and a regex serves M's requests when one
 	// of its matches under M reaches it first.
-	if r.Hop != nil && r.Hop.Locations != nil {
-		if yes, decided := r.Hop.Locations.ServesUnder(r, m); decided {
+	if r.Hop != nil {
+		if yes, decided := r.Hop.ServesUnder(r, m); decided {
 			return yes
 		}
 	}

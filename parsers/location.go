@@ -27,6 +27,9 @@ type Locations struct {
 	// many is set when the tree is too large for sample-based questions (ServesUnder):
 	// they are then left undecided.
 	many bool
+
+	mu    sync.Mutex
+	under map[string]map[*Route]bool // ServesUnder's answers, by prefix
 }
 
 // Location is one location block.
@@ -65,7 +68,7 @@ func (h *Hop) SetLocations(top []*Location) {
 		}
 	}
 	count(top)
-	h.Locations = &Locations{Top: top, many: n > maxSampledLocations}
+	h.locations = &Locations{Top: top, many: n > maxSampledLocations}
 }
 
 // regexp compiles the location's regex once. PCRE syntax Go does not have (lookarounds,
@@ -183,30 +186,46 @@ func (ls *Locations) ServesUnder(r *Route, prefix string) (yes, decided bool) {
 	if ls == nil || ls.many {
 		return false, false
 	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	served, ok := ls.under[prefix]
+	if !ok {
+		// Every route of a server is asked about the same prefixes (one per budget):
+		// the samples are located once per prefix.
+		served = ls.servedUnder(prefix)
+		if ls.under == nil {
+			ls.under = map[string]map[*Route]bool{}
+		}
+		ls.under[prefix] = served
+	}
+	return served[r], true
+}
+
+// servedUnder returns the routes answering the sampled paths under prefix (ServesUnder).
+func (ls *Locations) servedUnder(prefix string) map[*Route]bool {
+	served := map[*Route]bool{}
 	seen := map[string]bool{}
-	try := func(p string) bool {
+	try := func(p string) {
 		if !strings.HasPrefix(p, prefix) || seen[p] {
-			return false
+			return
 		}
 		seen[p] = true
 		loc, ok := ls.Locate(p)
 		if ok && loc != nil && loc.Route == nil && loc.Fallback != "" {
 			loc = ls.named(loc.Fallback)
 		}
-		return ok && loc != nil && loc.Route == r
+		if ok && loc != nil && loc.Route != nil {
+			served[loc.Route] = true
+		}
 	}
-	sample := func(p string) bool { return try(p) || try(p+"x") }
-	if sample(prefix) {
-		return true, true
-	}
-	var walk func([]*Location) bool
-	walk = func(locs []*Location) bool {
+	sample := func(p string) { try(p); try(p + "x") }
+	sample(prefix)
+	var walk func([]*Location)
+	walk = func(locs []*Location) {
 		for _, l := range locs {
 			switch l.Kind {
 			case PathExact, PathPrefix:
-				if sample(l.Path) {
-					return true
-				}
+				sample(l.Path)
 			case PathRegex:
 				anchored := strings.HasPrefix(l.Path, "^")
 				for _, e := range RegexExamples(l.Path, l.Caseless) {
@@ -216,18 +235,23 @@ func (ls *Locations) ServesUnder(r *Route, prefix string) (yes, decided bool) {
 						}
 						e = "/x" + e
 					}
-					if sample(e) {
-						return true
-					}
+					sample(e)
 				}
 			}
-			if walk(l.Nested) {
-				return true
-			}
+			walk(l.Nested)
 		}
-		return false
 	}
-	return walk(ls.Top), true
+	walk(ls.Top)
+	return served
+}
+
+// ServesUnder is Locations.ServesUnder for an nginx server; decided is false for other
+// hops.
+func (h *Hop) ServesUnder(r *Route, prefix string) (yes, decided bool) {
+	if h.locations == nil {
+		return false, false
+	}
+	return h.locations.ServesUnder(r, prefix)
 }
 
 // named returns the server's named location called name (@backend), or nil.

@@ -235,10 +235,11 @@ type Hop struct {
 	Edge Setting[string]
 
 	Routes []*Route
-	// Locations is an nginx server's location tree, every location in config order, so
-	// that which one answers a path is decided as nginx does (ServingRoute); nil for
-	// other hops.
-	Locations *Locations
+	// locations is an nginx server's location tree, every location in config order, so
+	// that which one answers a path is decided as nginx does (ServingRoute, ServesUnder);
+	// nil for other hops. Unexported: an index of the routes, not settings (a fix check
+	// comparing models walks the exported fields).
+	locations *Locations
 	// DefaultFor lists the listen addresses (as in Listen) on which an nginx server is
 	// the default_server: it gets the requests whose Host matches no server_name there.
 	DefaultFor []string

@@ -16,8 +16,8 @@ import (
 // take an exact route for the path, else the longest prefix route covering it (their
 // regex routes are not compared).
 func (h *Hop) ServingRoute(path string) *Route {
-	if h.Locations != nil {
-		if loc, ok := h.Locations.Locate(path); ok && loc != nil {
+	if h.locations != nil {
+		if loc, ok := h.locations.Locate(path); ok && loc != nil {
 			return loc.Route
 		}
 		return nil
