@@ -20,7 +20,14 @@ import (
 // (^/webhooks/legacy for /webhooks/, ^/api for /api/v2/). A regex that may match
 // anywhere (\.php$, ^.*\.php$, ^/[a-z]+/) is not reached by a narrower M (/export/):
 // that it serves any of M's requests cannot be known without the traffic.
-// Named routes are never reached: only an internal redirect gets there.
+// Named routes are never reached this way: only an internal redirect gets there.
+//
+// An nginx route is decided by its server's location tree instead
+// (parsers.Hop.ServesUnder): M reaches the route when a request under M (M itself,
+// a location's own path, a match of an anchored regex, ^/webhooks/(github|gitlab)$ →
+// /webhooks/github) is answered by it as nginx searches locations: exact, longest prefix,
+// then the regexes in config order unless the prefix is ^~. A named location is reached
+// through a location whose try_files ends in it (the paths with no file go there).
 func (c *Config) Budget(r *parsers.Route) (RouteBudget, bool) {
 	var best RouteBudget
 	found := false
@@ -53,6 +60,15 @@ func (c *Config) BudgetWithin(r *parsers.Route, limit time.Duration) (RouteBudge
 }
 
 func reaches(m string, r *parsers.Route) bool {
+	// An nginx server decides with its location tree, as nginx searches it: a prefix
+	// location covering M serves none of M's requests when a regex tried after it
+	// (location ~ ^/webhooks/) takes them all, and a regex serves M's requests when one
+	// of its matches under M reaches it first.
+	if r.Hop != nil {
+		if yes, decided := r.Hop.ServesUnder(r, m); decided {
+			return yes
+		}
+	}
 	p := r.Path
 	if p == "" {
 		p = "/"

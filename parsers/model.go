@@ -235,6 +235,14 @@ type Hop struct {
 	Edge Setting[string]
 
 	Routes []*Route
+	// locations is an nginx server's location tree, every location in config order, so
+	// that which one answers a path is decided as nginx does (ServingRoute, ServesUnder);
+	// nil for other hops. Unexported: an index of the routes, not settings (a fix check
+	// comparing models walks the exported fields).
+	locations *Locations
+	// DefaultFor lists the listen addresses (as in Listen) on which an nginx server is
+	// the default_server: it gets the requests whose Host matches no server_name there.
+	DefaultFor []string
 	// OtherPass is set when the hop hands some requests to an app by a pass the model does
 	// not follow: nginx fastcgi_pass, uwsgi_pass, scgi_pass, grpc_pass, memcached_pass;
 	// Caddy php_fastcgi.
@@ -288,6 +296,16 @@ type Route struct {
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	Headers []Setting[string]
+	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
+	// answering the error: the target of an error_page listing 502 in effect for the
+	// location (a named location "@retry", a URI, a URL), as written.
+	FailoverTo Setting[string]
+	// HeadersUnread is set when an include in the location or a block around it was not
+	// read and may hold proxy_set_header lines (a file outside the linted paths, the stock
+	// proxy_params, a glob that matched nothing here): Headers may then miss some, and a
+	// location that gets a proxy_set_header of its own stops inheriting them. The include
+	// as written, at its position.
+	HeadersUnread Setting[string]
 
 	// ProxyPass is what forwards the route, as written: nginx's proxy_pass URL
 	// ("https://app:8443"), so that a fix can copy it; unknown for other formats.

@@ -10,10 +10,18 @@ import (
 // a hop's read timeout is called. They live here, next to the types, so that both read
 // the model the same way.
 
-// ServingRoute returns the route of h that a request for path reaches: an exact route
-// for it, else the longest prefix route covering it. Regex and named routes are not
-// considered (what they match cannot be compared); nil when none covers the path.
+// ServingRoute returns the route of h that a request for path reaches; nil when none
+// does or that cannot be known. An nginx server searches its locations as nginx does
+// (Locations.Locate: exact, longest prefix, then regexes in order unless ^~); other hops
+// take an exact route for the path, else the longest prefix route covering it (their
+// regex routes are not compared).
 func (h *Hop) ServingRoute(path string) *Route {
+	if h.locations != nil {
+		if loc, ok := h.locations.Locate(path); ok && loc != nil {
+			return loc.Route
+		}
+		return nil
+	}
 	var best *Route
 	for _, r := range h.Routes {
 		p := r.Path

@@ -28,6 +28,11 @@ covers the other paths a load balancer may check (its default is ` + "`/`" + `),
 problem is reported once. A proxy that forwards nothing (a static site) is the app, and
 is not reported.
 
+For nginx, only the server the check reaches (the default server of the checked port)
+is looked at, and the location answering the path is found as nginx searches locations
+(exact, longest prefix, then regexes in order): see ` + "`health-answered-by-proxy`" + `. A regex
+location that answers the path (` + "`location ~ ^/healthz$ { return 200; }`" + `) is reported here.
+
 ## Fix
 
 Forward the path to the app (` + "`proxy_pass`" + `), or point the health check at a path the proxy
@@ -64,7 +69,7 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 				continue
 			}
 			for _, inner := range be.Hops {
-				if !inner.Forwards() {
+				if !inner.Forwards() || !checkReaches(be.Hops, inner, lbCheckPort(be)) {
 					continue // a static site is the app: its own answer is the truth
 				}
 				ir := inner.ServingRoute(hc.Path.Value)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/nginx"
 )
 
 var keepaliveRace = &Rule{
@@ -95,6 +96,11 @@ proxy's finding about the same upstream writes no edit of its own in that run (i
 is shown as a snippet saying so). Raised above the proxy's pool timeout, that race is
 gone too; raised less, the proxy's fix is made against the raised keep-alive.
 
+nginx before 1.15.3 (` + "`nginx_version`" + ` in .no502.yaml) has no ` + "`keepalive_timeout`" + ` in ` + "`upstream{}`" + `:
+an idle cached connection stays open until the upstream closes it, so every upstream
+keep-alive races. The finding says so, and the fix (a snippet) is to upgrade nginx and set
+it, or to remove ` + "`keepalive`" + ` from the upstream.
+
 ## Evidence
 
 nginx 1.22.1 (` + "`" + `keepalive 16` + "`" + `, idle 60s by default) and Caddy 2.6.2 (idle 2m) in front of an
@@ -144,7 +150,9 @@ func runKeepaliveRace(p *Pass) {
 			be := r.Backend
 			for _, s := range p.behind(be) {
 				ka, closes := s.keepAlive()
-				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value {
+				// An nginx without upstream keepalive_timeout keeps idle connections until
+				// the upstream closes them: any keep-alive of the upstream's races.
+				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value && !noPoolTimeout(h, idle) {
 					continue
 				}
 				k := key{be, h, s}
@@ -268,6 +276,10 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	pos := rc.pos(p)
 	own := p.ownLine(pos)
 	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle), own))
+	old := noPoolTimeout(h, idle)
+	if old {
+		down = fmt.Sprintf("%s %s keeps idle connections to %s open until the server behind closes them (keepalive_timeout in upstream{} exists since nginx 1.15.3)", product(h), h.Version.Value, be.Name)
+	}
 	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka), own))
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
@@ -304,9 +316,13 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 			fix.Description = fmt.Sprintf("%s (not written: the fix at %s raises %s's keep-alive to %s%s)",
 				fix.Description, at, s.name(), parsers.Seconds(r.to), then)
 		}
+		advice := fmt.Sprintf("Keep %s's idle upstream connections shorter than %s, e.g. %s (or raise the upstream's keep-alive above %s).", product(h), parsers.Seconds(ka.Value), poolIdleSetting(h, be, want), parsers.Seconds(idle.Value))
+		if old {
+			advice = fmt.Sprintf("Upgrade nginx to 1.15.3 or later and set %s, or remove keepalive from upstream %s.", poolIdleSetting(h, be, want), be.Name)
+		}
 		return Finding{
 			Pos:     pos,
-			Message: fmt.Sprintf("%s Keep %s's idle upstream connections shorter than %s, e.g. %s (or raise the upstream's keep-alive above %s).", race, product(h), parsers.Seconds(ka.Value), poolIdleSetting(h, be, want), parsers.Seconds(idle.Value)),
+			Message: race + " " + advice,
 			Related: []Related{related(ka, s.pos(), s.name()+" keep-alive")},
 			Fix:     fix,
 		}
@@ -321,6 +337,15 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 		Related: origin([]Related{related(idle, h.Pos, product(h)+" idle timeout")}, ka, pos, "value set here"),
 		Fix:     fix,
 	}
+}
+
+// noPoolTimeout reports whether nginx hop h, of a version before 1.15.3 (nginx_version),
+// has no idle timeout for upstream connections: upstream keepalive_timeout came in
+// 1.15.3, and before it an idle cached connection stays open until the upstream closes
+// it (or the cache evicts it for a newer one). idle is then only the model's default.
+func noPoolTimeout(h *parsers.Hop, idle parsers.Duration) bool {
+	return h.Kind == parsers.HopNginx && !idle.Explicit() && h.Version.Known() && h.Version.Value != "" &&
+		!nginx.VersionAtLeast(h.Version.Value, "1.15.3")
 }
 
 // whyUpstream says why the upstream, not the downstream, is the side to change.

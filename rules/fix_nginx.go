@@ -226,6 +226,12 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
 			why = w
 		}
+		if u := r.HeadersUnread; !ownHeaders && u.Pos.IsValid() && why == "" {
+			// The location's first proxy_set_header would also drop the ones it
+			// inherits from a file no502 did not read (Host, X-Forwarded-For from
+			// proxy_params): which they are is not known, so they cannot be copied.
+			why = fmt.Sprintf("include %s (%s) was not read and may set proxy_set_header lines, which location %s inherits and would stop inheriting once it sets one of its own: copy them into the location with Connection", u.Value, u.Pos.Short(), r.Path)
+		}
 	}
 	return blockFixWhy("send HTTP/1.1 without Connection: close so upstream connections are reused", e, why)
 }
@@ -248,8 +254,29 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 		return n
 	}
 	e := editBlock(m, h.Block)
-	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note))
+	// keepalive_timeout takes a second parameter, the Keep-Alive: timeout= header sent
+	// to clients: the fix changes the first and keeps the rest as written.
+	args := v
+	if ka := h.ClientIdleTimeout; ka.Explicit() {
+		args += keptArgs(ka.Text)
+	}
+	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", args, note))
 	return blockFixWhy("set keepalive_timeout "+v+" in server "+h.Name, e, why)
+}
+
+// keptArgs returns the arguments after the first of the directive written as text
+// ("keepalive_timeout 30s 25s;" → " 25s"), as written, each after a space.
+func keptArgs(text string) string {
+	cfg, _ := nginx.ParseFile("", []byte(text))
+	if cfg == nil || len(cfg.Directives) == 0 {
+		return ""
+	}
+	d := cfg.Directives[0]
+	out := ""
+	for i := 1; i < len(d.Args); i++ {
+		out += " " + d.RawArg(i)
+	}
+	return out
 }
 
 // nginxPoolIdleFix sets how long upstream be (of hop h) keeps idle connections. The
@@ -274,7 +301,7 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 	fix := blockFixWhy("set keepalive_timeout "+v+" in upstream "+be.Name, e,
 		nginxSet(m, e, be.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", v, note)))
 	if h != nil && h.Version.Known() && h.Version.Value != "" && !nginx.VersionAtLeast(h.Version.Value, "1.15.3") {
-		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or lower the app's side instead")
+		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or remove keepalive from upstream " + be.Name + " (before 1.15.3 nginx keeps idle upstream connections until the upstream closes them)")
 	}
 	return fix
 }

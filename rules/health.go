@@ -29,7 +29,12 @@ Without them, the dead server keeps receiving its share of requests, and each of
 **502** (or a slow retry, when retries are on).
 
 - nginx: ` + "`max_fails=0`" + ` on a server disables its failure accounting. With a single server nginx
-  ignores max_fails (there is nowhere else to go), so that is not reported.
+  ignores max_fails (there is nowhere else to go), so that is not reported. With one
+  primary server and a ` + "`backup`" + `, the backup takes over only once the primary is marked down:
+  ` + "`max_fails=0`" + ` on the primary means never, and every request tries the dead primary first
+  (nginx 1.22.1 on loopback: 10 of 10 requests 502 where retries are off): reported when a
+  location forwarding to it does not retry a failed connection; where all retry, the
+  backup answers (slower, not a 502).
 - Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
   retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
   ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
@@ -75,15 +80,64 @@ func activeTargets(b *parsers.Backend) []*parsers.Target {
 	return out
 }
 
+// unretried returns the first nginx route forwarding to b that does not pass a failed
+// connection to the next server (proxy_next_upstream off or without error, tries 1, and
+// no error_page handing it on); nil when every one does.
+func unretried(m *parsers.Model, b *parsers.Backend) *parsers.Route {
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != b || r.Respond != nil || failsOver(h, r) {
+				continue
+			}
+			c, tries := r.Retry.Conditions, r.Retry.Tries
+			if c.Known() && (!slices.Contains(c.Value, "error") || slices.Contains(c.Value, "off")) ||
+				tries.Known() && tries.Value == 1 {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// primaryWithBackup returns, for an nginx upstream of one primary server (not one of the
+// proxy's own listeners) and at least one backup, that server and the first backup; nil
+// otherwise. The backup gets requests only when the primary is marked down (or on a
+// retry), so the primary's failure accounting and the retries decide whether it helps.
+func primaryWithBackup(own *listeners, b *parsers.Backend) (primary, backup *parsers.Target) {
+	if b.Kind != parsers.BackendNginxUpstream {
+		return nil, nil
+	}
+	active := appTargets(own, b)
+	if len(active) != 1 || len(activeTargets(b)) != 1 {
+		return nil, nil
+	}
+	for _, t := range b.Targets {
+		if t.Backup && !t.Down && own.own(backendFormat(own.m, b), t) == nil {
+			return active[0], t
+		}
+	}
+	return nil, nil
+}
+
 func runDeadUpstreamInRotation(p *Pass) {
 	retried := caddyRetriedBackends(p.Model)
 	own := newListeners(p.Model)
 	for _, b := range p.Model.Backends {
 		active := activeTargets(b)
+		format := backendFormat(p.Model, b)
+		if t, bk := primaryWithBackup(own, b); format == parsers.FormatNginx && t != nil {
+			// Where every location retries a failed connection, the backup answers
+			// (slower, not a 502), as for Caddy's retries below.
+			if r := unretried(p.Model, b); r != nil && t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so each of its requests gets 502. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					t.Address, b.Name, bk.Address, r.Path)
+				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: p.passiveHealthFix(format, b, t)})
+			}
+			continue
+		}
 		if len(active) < 2 || len(appTargets(own, b)) < 2 {
 			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
-		format := backendFormat(p.Model, b)
 		if format == parsers.FormatCaddy && retried[b] {
 			// lb_try_duration / lb_retries: a failed dial to the dead upstream is retried
 			// on another, so the request is slower, not a 502.
@@ -204,8 +258,17 @@ the client never notices; without them, the client gets **502**.
   retries dial errors for every method, and only GET after the request was sent.
   In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
 
+nginx settings that are not ` + "`off`" + ` but never pass a refused connection on are reported too:
+` + "`proxy_next_upstream`" + ` without ` + "`error`" + ` (` + "`timeout`" + `, ` + "`http_502 http_503`" + `: a connection that
+cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest, and
+` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2.
+
 Reported only where the upstream has two or more servers: with one, there is nothing to
-retry on.
+retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
+request to a dead primary gets 502 until nginx marks it down (never with ` + "`max_fails=0`" + `). Not reported for an nginx location whose failed request is handed on instead of
+answered with the 502: an ` + "`error_page`" + ` listing 502 that sends it to a named location or a
+URI that forwards again (` + "`error_page 502 504 = @retry;`" + ` with ` + "`proxy_pass`" + ` in ` + "`@retry`" + `), or
+to a URL (a redirect). A static error page still fails the request, and is reported.
 
 ## Fix
 
@@ -239,11 +302,34 @@ func runNoRetryOnFailure(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			b := r.Backend
-			if b == nil || r.Respond != nil || len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
+			if b == nil || r.Respond != nil {
+				continue
+			}
+			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
+				c := r.Retry.Conditions
+				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
+					when := "only once nginx has marked it down (max_fails)"
+					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+						when = "never: max_fails=0 keeps it from being marked down"
+					}
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+						c.Text, t.Address, b.Name, bk.Address, when)
+					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
+				}
+				continue
+			}
+			if len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
 				continue
 			}
 			c := r.Retry.Conditions
+			if failsOver(h, r) {
+				continue
+			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
+				if h.Kind == parsers.HopNginx && r.Pass == "" {
+					nginxNoRetryOnError(p, r)
+				}
 				continue
 			}
 			fix := p.retryFix(h, r)
@@ -263,6 +349,58 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// nginxNoRetryOnError reports an nginx route whose retry settings, though not off, never
+// pass a failed connection to the next server: proxy_next_upstream without error
+// (timeout, http_502 http_503: a refused connection is an error), or
+// proxy_next_upstream_tries 1 (one attempt in all).
+func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
+	c, tries, b := r.Retry.Conditions, r.Retry.Tries, r.Backend
+	n := len(activeTargets(b))
+	switch {
+	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
+		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
+		msg := fmt.Sprintf("%s lists no error: when the server nginx picks from the %d in %s is down or restarting, its failed connection is an error, not retried, and the request fails with 502 instead of going to another one. Add error: %s",
+			strings.TrimSuffix(c.Text, ";"), n, b.Name, line)
+		e := editBlock(p.Model, r.Block)
+		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
+	case tries.Explicit() && tries.Known() && tries.Value == 1:
+		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (POSTs are still never sent twice).",
+			strings.TrimSuffix(tries.Text, ";"), n, b.Name)
+		e := editBlock(p.Model, r.Block)
+		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: blockFixWhy("try a second server when the first fails", e, why)})
+	}
+}
+
+// failsOver reports whether an nginx route's failed request does not end with the 502:
+// an error_page for 502 sends it to a location that forwards again (error_page 502 =
+// @retry, with proxy_pass in @retry), or redirects the client (a URL). A static error
+// page still fails the request.
+func failsOver(h *parsers.Hop, r *parsers.Route) bool {
+	to := r.FailoverTo
+	if !to.Pos.IsValid() {
+		return false
+	}
+	t := to.Value
+	var fr *parsers.Route
+	switch {
+	case strings.HasPrefix(t, "@"):
+		for _, o := range h.Routes {
+			if o.PathKind == parsers.PathNamed && o.Path == t {
+				fr = o
+			}
+		}
+	case strings.HasPrefix(t, "/"):
+		fr = h.ServingRoute(t)
+	default:
+		return true // a URL (a redirect) or a variable: not a 502, or not known
+	}
+	return fr != nil && fr.Respond == nil && (fr.Backend != nil || fr.Pass != "")
 }
 
 var healthAnsweredByProxy = &Rule{
@@ -286,6 +424,15 @@ readiness probe of its own. A proxy answering its own container healthcheck (Doc
 Compose) or an uptime ping is right to answer it itself: those checks do not route
 traffic, and a proxy in its own pod in front of an app Service is rightly ready while the
 app Service has no ready pod.
+
+Only the nginx server the check reaches is reported: a load balancer's check and a
+kubelet's probe carry no Host header a ` + "`server_name`" + ` is written for, so nginx hands them to
+the default server of the port they connect to (the health check's port, or the port the
+load balancer sends traffic to): the server with ` + "`default_server`" + ` on that port, else the
+first one listening on it. When that port is not known, or a server listens on it at a
+specific address, only a config with a single server is reported. Which location answers
+the path is decided as nginx searches locations: a ` + "`location /healthz { return 200; }`" + ` is
+not the answer when a regex location after it matches /healthz too.
 
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
@@ -343,7 +490,7 @@ func runHealthAnsweredByProxy(p *Pass) {
 			// Only a check that decides where traffic goes makes the proxy's answer a
 			// lie; a proxy answering its own container healthcheck or an uptime ping is
 			// right to answer it itself.
-			checkers, names := trafficHealthChecks(lbs, h, r)
+			checkers, names := trafficHealthChecks(p.Model.Hops, lbs, h, r)
 			if len(checkers) == 0 {
 				continue
 			}
@@ -390,7 +537,7 @@ func lbHealthChecks(m *parsers.Model) []lbHealthCheck {
 // readiness probe of a pod that runs h next to an app container with no readiness probe
 // of its own (the pod is ready, and gets requests, as long as the proxy answers). names
 // says who checks, for the message.
-func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
+func trafficHealthChecks(all []*parsers.Hop, lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) (checks []Related, names []string) {
 	seen := map[string]bool{}
 	add := func(rel Related, name string) {
 		checks = append(checks, rel)
@@ -401,14 +548,14 @@ func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) 
 	}
 	for _, c := range lbs {
 		hc := c.be.Health
-		if slices.Contains(c.be.Hops, h) && h.ServingRoute(hc.Path.Value) == r {
+		if slices.Contains(c.be.Hops, h) && checkReaches(c.be.Hops, h, lbCheckPort(c.be)) && h.ServingRoute(hc.Path.Value) == r {
 			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
 		}
 	}
 	if w := h.Workload; w != nil {
 		for _, c := range w.Containers {
 			pr := c.Readiness
-			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) {
+			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) || !checkReaches(hopsOf(all, w), h, probePort(c, pr)) {
 				continue
 			}
 			for _, app := range w.Containers {
@@ -421,6 +568,94 @@ func trafficHealthChecks(lbs []lbHealthCheck, h *parsers.Hop, r *parsers.Route) 
 		}
 	}
 	return checks, names
+}
+
+// lbCheckPort is the port a load balancer's health check of be connects to on its
+// targets: the check's own port, or for traffic-port (the default) the one port the
+// load balancer sends requests to; "" when that is not known (several, or none said).
+func lbCheckPort(be *parsers.Backend) string {
+	hc := be.Health
+	if p := strings.TrimSpace(hc.Port.Value); hc.Port.Known() && isDigits(p) {
+		return p
+	}
+	port := ""
+	for _, tp := range be.TrafficPorts {
+		if !tp.Port.Known() {
+			return ""
+		}
+		v := strconv.Itoa(tp.Port.Value)
+		if port != "" && port != v {
+			return ""
+		}
+		port = v
+	}
+	return port
+}
+
+// hopsOf lists the hops of all that workload w runs.
+func hopsOf(all []*parsers.Hop, w *parsers.Workload) []*parsers.Hop {
+	var out []*parsers.Hop
+	for _, h := range all {
+		if h.Workload == w {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// checkReaches reports whether a health check connecting to port on the targets reaches
+// nginx server h, one of the servers the targets run (group): a load balancer's check
+// and a kubelet's probe carry no Host header a server_name is written for (an ALB sends
+// the target's address), so nginx hands them to the default server of the address they
+// connect to: the server with default_server on a listen for that port, else the first
+// server listening on it. When the port is not known, or a server listens on the port
+// at a specific address (which one the check connects to is not known), only a server
+// that is the only one of the group is known to be reached. Other proxies (Caddy) are
+// not narrowed here.
+func checkReaches(group []*parsers.Hop, h *parsers.Hop, port string) bool {
+	if h.Kind != parsers.HopNginx {
+		return true
+	}
+	var servers []*parsers.Hop
+	for _, x := range group {
+		if x.Kind == parsers.HopNginx && !slices.Contains(servers, x) {
+			servers = append(servers, x)
+		}
+	}
+	if len(servers) <= 1 {
+		return true
+	}
+	if port == "" {
+		return false
+	}
+	var on []*parsers.Hop
+	var def *parsers.Hop
+	for _, x := range servers {
+		for _, l := range x.Listen {
+			host, p := listenHostPort(x.Format, l)
+			if p != port {
+				continue
+			}
+			switch host {
+			case "", "*", "0.0.0.0", "::":
+			default:
+				return false
+			}
+			if !slices.Contains(on, x) {
+				on = append(on, x)
+			}
+			if slices.Contains(x.DefaultFor, l) && def == nil {
+				def = x
+			}
+		}
+	}
+	switch {
+	case def != nil:
+		return def == h
+	case len(on) > 0:
+		return on[0] == h
+	}
+	return false
 }
 
 // probePort is the port number a probe checks ("8080", or a named port of c resolved);

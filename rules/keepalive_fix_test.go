@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -71,5 +72,145 @@ http {
 	}
 	if seen != 2 {
 		t.Fatalf("want 2 upstream-keepalive-unused findings, got %d", seen)
+	}
+}
+
+// A location whose inherited proxy_set_header lines are not all known (an include no502
+// did not read, around it or in it) gets no proxy_set_header of its own from a fix: nginx
+// would stop inheriting the unread ones (Host, X-Forwarded-For from proxy_params). When
+// the include was read, the inherited lines are copied in and the fix is written.
+func TestKeepAliveFixUnreadHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name, include string
+		files         map[string]string
+		written       bool
+	}{
+		{"stock proxy_params", "include proxy_params;", nil, false},
+		{"outside the linted paths", "include /etc/nginx/snippets/headers.conf;", nil, false},
+		{"glob matching nothing here", "include conf.d/headers/*.conf;", nil, false},
+		{"stock mime.types", "include mime.types;", nil, true},
+		{"stock mime.types by absolute path", "include /etc/nginx/mime.types;", nil, true},
+		{"read", "include headers.conf;", map[string]string{"headers.conf": "proxy_set_header Host $host;\n"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; keepalive 16; }\n    server {\n        listen 80;\n        " +
+				tc.include + "\n        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"
+			dir := t.TempDir()
+			files := map[string]string{"nginx.conf": conf}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			if err := os.MkdirAll(filepath.Join(dir, "conf.d", "headers"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, text := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, findings := rulestest.Lint(t, dir)
+			seen := false
+			for _, f := range findings {
+				if f.Rule.ID != "upstream-keepalive-unused" {
+					continue
+				}
+				seen = true
+				written := f.Fix != nil && f.Fix.Safety() != rules.FixSnippet
+				if written != tc.written {
+					t.Errorf("fix written = %v, want %v: %s", written, tc.written, f.Fix.Description)
+				}
+				if !tc.written && !strings.Contains(f.Fix.Description, "may set proxy_set_header") {
+					t.Errorf("the snippet does not say why: %s", f.Fix.Description)
+				}
+				if tc.files != nil && !strings.Contains(string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits)), "proxy_set_header Host $host;  # copied") {
+					t.Errorf("the read header is not copied")
+				}
+			}
+			if !seen {
+				t.Fatal("no upstream-keepalive-unused finding")
+			}
+		})
+	}
+}
+
+// keepalive-race raises nginx's keepalive_timeout and keeps its second parameter (the
+// Keep-Alive: timeout= header nginx sends), as written.
+func TestKeepAliveRaceKeepsHeaderTimeout(t *testing.T) {
+	conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; }\n    server {\n        listen 80;\n        keepalive_timeout 30s 25s;\n        location / { proxy_pass http://app; }\n    }\n}\n"
+	tf := `resource "aws_lb" "web" {
+  name               = "web"
+  load_balancer_type = "application"
+  subnets            = ["subnet-1", "subnet-2"]
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.t.arn
+  }
+}
+resource "aws_lb_target_group" "t" {
+  name     = "t"
+  port     = 80
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+`
+	dir := t.TempDir()
+	for name, text := range map[string]string{"nginx.conf": conf, "alb.tf": tf, ".no502.yaml": "chain: [alb.tf:aws_lb.web, nginx.conf]\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, findings := rulestest.Lint(t, dir)
+	for _, f := range findings {
+		if f.Rule.ID != "keepalive-race" {
+			continue
+		}
+		if f.Fix == nil || f.Fix.Safety() != rules.FixSafe {
+			t.Fatalf("fix not written: %+v", f.Fix)
+		}
+		fixed := string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits))
+		if !strings.Contains(fixed, "keepalive_timeout 65s 25s;") {
+			t.Errorf("fixed:\n%s", fixed)
+		}
+		return
+	}
+	t.Fatal("no keepalive-race finding")
+}
+
+// nginx before 1.15.3 has no upstream keepalive_timeout: keepalive-race says it keeps idle
+// connections until the upstream closes them, not for a 60s default it does not have, and
+// reports an upstream whose keep-alive is longer than 60s too.
+func TestKeepAliveRaceOldNginx(t *testing.T) {
+	conf := "events {}\nhttp {\n    upstream app_up { server app:8000; keepalive 16; }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://app_up;\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n        }\n    }\n}\n"
+	for _, tc := range []struct{ keepAlive, version, want, not string }{
+		{"5", "1.14.2", "nginx 1.14.2 keeps idle connections to app_up open until the server behind closes them", "60s"},
+		{"90", "1.14.2", "Upgrade nginx to 1.15.3 or later", "60s"},
+		{"5", "1.22.1", "open for 60s (nginx default 60s)", "until the server behind"},
+	} {
+		compose := "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  app:\n    image: python:3.12\n    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive " + tc.keepAlive + "\n    deploy:\n      replicas: 2\n"
+		dir := t.TempDir()
+		for name, text := range map[string]string{"nginx.conf": conf, "compose.yaml": compose, ".no502.yaml": "nginx_version: " + tc.version + "\n"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, findings := rulestest.Lint(t, dir)
+		found := false
+		for _, f := range findings {
+			if f.Rule.ID != "keepalive-race" {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Message, tc.want) || strings.Contains(f.Message, tc.not) {
+				t.Errorf("keep-alive %s, nginx %s: %s", tc.keepAlive, tc.version, f.Message)
+			}
+		}
+		if !found {
+			t.Errorf("keep-alive %s, nginx %s: no keepalive-race finding", tc.keepAlive, tc.version)
+		}
 	}
 }

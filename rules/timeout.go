@@ -38,12 +38,18 @@ routes:
 
 A budget applies to every route that serves a matching path: a route under the prefix, and
 the most specific route that covers it (` + "`location /`" + ` serves ` + "`/webhooks/`" + ` when nothing
-closer does). A budget for ` + "`/`" + ` covers every regex location too: a PHP site's
-` + "`location ~ \\.php$`" + ` serves every page. A narrower budget covers a regex location when the
-regex is anchored and its literal start lies under the prefix or the prefix under it
-(` + "`^/webhooks/legacy`" + ` for ` + "`/webhooks/`" + `, ` + "`^/api`" + ` for ` + "`/api/v2/`" + `); a regex that may match
-anywhere (` + "`\\.php$`" + `, ` + "`^/[a-z]+/`" + `) is left to the budget for ` + "`/`" + `. Named locations are
-skipped: only internal redirects reach them.
+closer does). An nginx server's locations are searched as nginx searches them: an exact
+location, else the longest prefix, then the regex locations in config order, the first
+match winning, unless the prefix is ` + "`^~`" + `. A budget reaches a location when a request under
+its prefix (the prefix itself, a location's own path, a match of an anchored regex:
+` + "`^/webhooks/(github|gitlab)$`" + ` → ` + "`/webhooks/github`" + `) is answered by it: ` + "`location /`" + ` does not
+serve ` + "`/webhooks/`" + ` when ` + "`location ~ ^/webhooks/`" + ` takes those requests, and a regex after one
+that matches first never does. A regex Go cannot evaluate (a PCRE lookahead) leaves the
+answer unknown, and the locations it may shadow are not reported. A budget for ` + "`/`" + ` covers
+an unanchored regex too: a PHP site's ` + "`location ~ \\.php$`" + ` serves every page; a narrower
+budget leaves it to the budget for ` + "`/`" + `. A named location is reached through the
+locations that hand requests to it with ` + "`try_files ... @backend`" + ` (the paths with no file);
+other internal redirects to it are not followed.
 
 nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
 their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,
@@ -369,6 +375,10 @@ for an ordinary request and reports the location; the fix is the map's ` + "`'' 
 
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
+` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
+was not read (` + "`include proxy_params;`" + `, the nginx package's file, or one outside the linted
+paths, or a glob that matched nothing here), the lines it may set are unknown and the fix
+is a snippet that says so.
 
 ## Evidence
 

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ compares them: a budget of 2s says the route is that fast), or when the app serv
 it kills requests after an explicit time (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi
 ` + "`--harakiri`" + `, php-fpm ` + "`request_terminate_timeout`" + `: an app that gives up after 1s says the route is that fast, and a longer limit
 is ` + "`app-timeout-exceeds-proxy`" + `'s finding), on health-check paths, where a
-short timeout is the point, and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
+short timeout is the point (` + "`/healthz`" + `, ` + "`= /live`" + `, ` + "`/showhealthcheck`" + `; not ` + "`/healthcare/`" + `, and
+not a subtree named with a word pages also use, ` + "`/live/`" + `, ` + "`/status/`" + `), and on WebSocket routes. Set ` + "`min_read_timeout`" + ` in
 ` + "`.no502.yaml`" + ` to move the floor (` + "`0s`" + ` turns the check off, as does ` + "`rules: {read-timeout-too-short: off}`" + `).
 
 ## Fix
@@ -121,13 +123,25 @@ func runReadTimeoutTooShort(p *Pass) {
 // healthRoute reports whether a route serves health checks, where a short timeout is the
 // point: a health path (/healthz), or a location named for them (NGINX Plus's
 // location @healthcheck { health_check; }, /showhealthcheck).
+// "health" counts as a word (/healthcheck, /showhealthcheck), not the start of one
+// (/healthcare/). A prefix location ending in / names a subtree of pages: it is a health
+// route only under an unambiguous health name (/healthz/), not a word pages also use
+// (/live/stream, /status/orders, /up/).
 func healthRoute(r *parsers.Route) bool {
 	if r.PathKind == parsers.PathRegex {
 		return false
 	}
 	path := strings.TrimPrefix(r.Path, "@")
-	return looksLikeHealth(path) || strings.Contains(strings.ToLower(path), "health")
+	if r.PathKind != parsers.PathNamed && len(path) > 1 && strings.HasSuffix(path, "/") {
+		return strictHealthPath.MatchString(strings.TrimSuffix(path, "/"))
+	}
+	return looksLikeHealth(path) || healthWord.MatchString(path)
 }
+
+var (
+	healthWord       = regexp.MustCompile(`(?i)health(z|check|-check|_check)?($|[/_.-])`)
+	strictHealthPath = regexp.MustCompile(`(?i)(^|/)_?(health(z|check|-check|_check)?|readyz|readiness|livez|liveness)$`)
+)
 
 // retriesOnTimeout reports whether nginx passes a timed-out request to the next server
 // (proxy_next_upstream includes timeout, as its default error timeout does).

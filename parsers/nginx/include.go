@@ -187,13 +187,18 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 			return
 		}
 	}
-	outside := false
+	outside, missed := false, false
 	for _, p := range paths {
 		if !r.within(p) {
 			outside = true
 			continue
 		}
-		r.follow(ld, d, p)
+		if !r.follow(ld, d, p) {
+			missed = true
+		}
+	}
+	if (outside || missed) && len(d.Included()) > 0 {
+		d.extras(true).partial = true
 	}
 	if outside {
 		r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
@@ -300,8 +305,9 @@ func (r *resolver) within(abs string) bool {
 	return false
 }
 
-// follow reads (once), parses and resolves the file at abs and attaches it to d.
-func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
+// follow reads (once), parses and resolves the file at abs and attaches it to d; false
+// when it was not attached (a cycle, a limit, a read error).
+func (r *resolver) follow(ld *loaded, d *Directive, abs string) bool {
 	t := r.files[abs]
 	if t != nil && t.resolving {
 		var names []string
@@ -316,7 +322,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		}
 		names = append(names, t.file.Path)
 		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include cycle: %s", strings.Join(names, " → ")))
-		return
+		return false
 	}
 	limit := r.opts.Includes()
 	add := 0 // files this include pulls into the tree for the first time
@@ -332,13 +338,13 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 	}
 	if len(r.pulled)+add > limit {
 		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %d included files; not followed (raise --max-includes)", d.RawArg(0), limit))
-		return
+		return false
 	}
 	if t == nil {
 		display, src, err := r.read(abs)
 		if err != nil {
 			r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: %v", d.RawArg(0), err))
-			return
+			return false
 		}
 		cfg, diags := ParseFile(display, src, r.opts)
 		r.diags = append(r.diags, diags...)
@@ -351,7 +357,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 	r.resolve(t)
 	if max := r.opts.Directives(); ld.size+t.size > max {
 		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: with its includes expanded the config would hold more than %d directives; not followed (raise --max-directives)", d.RawArg(0), max))
-		return
+		return false
 	}
 	r.pulled[t] = true
 	for x := range t.reached {
@@ -364,6 +370,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) {
 		ld.reached[x] = true
 	}
 	ld.size += t.size
+	return true
 }
 
 // countDirectives counts the directives of a tree, blocks' contents included.
@@ -408,6 +415,9 @@ func Expand(ds []*Directive) []*Directive {
 		}
 		for _, c := range d.Included() {
 			out = append(out, Expand(c.Directives)...)
+		}
+		if d.Unread() {
+			out = append(out, d) // read in part: what the rest sets is unknown (Unread)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package nginx
 import (
 	"net"
 	"net/netip"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -152,6 +153,11 @@ func (lv *level) all(name string) []*Directive {
 // via names the level a setting found at index i came from: "" for the innermost.
 func (s scope) via(i int) string {
 	if i == len(s)-1 {
+		return ""
+	}
+	// A route forwarding from inside if{} or limit_except{} is its location's: the
+	// location's own settings are not inherited ones.
+	if k := s[len(s)-1].kind; i == len(s)-2 && (k == "if" || k == "limit_except") {
 		return ""
 	}
 	return s[i].kind
@@ -441,6 +447,11 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	for _, x := range srv {
 		if x.Name == "listen" && len(x.Args) > 0 && x.Arg(0) != "" {
 			h.Listen = append(h.Listen, x.Arg(0))
+			for i := 1; i < len(x.Args); i++ {
+				if x.Arg(i) == "default_server" || x.Arg(i) == "default" {
+					h.DefaultFor = append(h.DefaultFor, x.Arg(0))
+				}
+			}
 		}
 	}
 	b.server(h, ssc)
@@ -461,24 +472,76 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parse
 func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
 	h.Edge = edge(sc)
-	b.locations(h, sc)
+	if answersAll(sc[len(sc)-1].ds) {
+		// A server-level return runs in the rewrite phase, before any location is
+		// searched: no location of this server is ever reached.
+		return
+	}
+	h.SetLocations(b.locations(h, sc))
 }
 
-// locations makes a route of every location (nested ones too) in the innermost level.
-// Locations inside if{} are not valid nginx and are not looked at.
-func (b *builder) locations(h *parsers.Hop, sc scope) {
+// answersAll reports whether a server's own rewrite-phase directives end every request
+// with a return: a return at server level (outside if), with no rewrite ... last|break
+// before it that could hand the request to a location with a new URI first.
+func answersAll(srv []*Directive) bool {
+	for _, d := range srv {
+		switch d.Name {
+		case "return":
+			return true
+		case "rewrite":
+			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
+				return false
+			}
+		case "if":
+			for _, x := range Expand(d.Block) {
+				if x.Name == "rewrite" {
+					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// locations makes a route of every location (nested ones too) in the innermost level,
+// and returns the level's location tree. Locations inside if{} are not valid nginx and
+// are not looked at.
+func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
+	var out []*parsers.Location
 	for _, d := range sc[len(sc)-1].ds {
 		if d.Name != "location" || d.Block == nil {
 			continue
 		}
 		lsc := sc.with("location", d.Block)
 		b.duplicates(lsc[len(lsc)-1].ds)
-		b.route(h, d, lsc)
-		b.locations(h, lsc)
+		path, kind := locationMatch(d)
+		loc := &parsers.Location{Path: path, Kind: kind, Route: b.route(h, d, lsc)}
+		loc.Caseless = kind == parsers.PathRegex && (d.Arg(0) == "~*" || strings.HasPrefix(d.Arg(0), "~*"))
+		loc.NoRegex = kind == parsers.PathPrefix && (d.Arg(0) == "^~" || strings.HasPrefix(d.Arg(0), "^~"))
+		if kind == parsers.PathPrefix && strings.HasSuffix(path, "/") {
+			for _, x := range lsc[len(lsc)-1].ds {
+				if x.Name == "proxy_pass" || otherPass(x.Name) {
+					loc.AutoRedirect = true
+				}
+			}
+		}
+		if loc.Route == nil {
+			for _, x := range lsc[len(lsc)-1].ds {
+				if x.Name == "try_files" && len(x.Args) >= 2 && strings.HasPrefix(x.Arg(len(x.Args)-1), "@") {
+					loc.Fallback = x.Arg(len(x.Args) - 1)
+				}
+			}
+		}
+		loc.Nested = b.locations(h, lsc)
+		out = append(out, loc)
 	}
+	return out
 }
 
-func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
+// route makes the route of a location that forwards or answers 2xx (nil otherwise).
+func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route {
 	own := sc[len(sc)-1].ds
 	var pass, ret, other *Directive
 	for _, d := range own {
@@ -498,15 +561,26 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	switch {
 	case pass != nil:
 	case other != nil && timedPass(other.Name) != "":
-		b.passRoute(h, loc, sc, timedPass(other.Name), other)
-		return
+		return b.passRoute(h, loc, sc, timedPass(other.Name), other)
 	case ret != nil:
 		var err error
 		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
-			return
+			return nil
 		}
 	default:
-		return
+		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
+		// with the location's settings unless the block sets its own: the block is the
+		// innermost level of the route's scope.
+		for _, d := range own {
+			if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
+				for _, x := range Expand(d.Block) {
+					if x.Name == "proxy_pass" {
+						return b.route(h, loc, sc.with(d.Name, d.Block))
+					}
+				}
+			}
+		}
+		return nil
 	}
 	path, kind := locationMatch(loc)
 	rt := &carve(&b.routeSlab, 1)[0]
@@ -514,7 +588,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 	if pass == nil {
 		rt.Respond = &parsers.Respond{Status: parsers.Set(code, ret.Pos(), ret.Text()), Pos: ret.Pos(), Text: ret.Text()}
 		h.Routes = append(h.Routes, rt)
-		return
+		return rt
 	}
 	if len(pass.Args) > 0 {
 		rt.ProxyPass = parsers.Set(pass.RawArg(0), pass.Pos(), "")
@@ -557,8 +631,55 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) {
 			rt.ConnectionHeader = b.connectionHeader(d, via)
 		}
 	}
+	rt.HeadersUnread = unreadInclude(sc, "proxy_set_header")
+	pages, via := sc.lookupArray("error_page")
+	for _, d := range pages {
+		if len(d.Args) < 2 || rt.FailoverTo.Pos.IsValid() {
+			continue
+		}
+		for i := 0; i < len(d.Args)-1; i++ {
+			if d.Arg(i) == "502" {
+				rt.FailoverTo = inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				break
+			}
+		}
+	}
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
+	return rt
+}
+
+// stockName returns the name of the nginx package's stock file an include names, also by
+// an absolute path into a conf directory (/etc/nginx/mime.types → mime.types); "" for
+// any other file.
+func stockName(pat string) string {
+	pat = filepath.ToSlash(pat)
+	base := path.Base(pat)
+	for _, name := range []string{pat, base, "snippets/" + base} {
+		if stockFile(name) && (name == pat || strings.HasSuffix(pat, "/"+name)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// unreadInclude returns the first include of the scope's levels (outermost first) whose
+// files were not all read and may set the directive: its value is then not fully known.
+// The nginx package's stock files are known not to set proxy_set_header, except
+// proxy_params.
+func unreadInclude(sc scope, directive string) parsers.Setting[string] {
+	for i := range sc {
+		for _, d := range sc[i].all("include") {
+			if !d.Unread() {
+				continue
+			}
+			if name := stockName(d.Arg(0)); name != "" && !(directive == "proxy_set_header" && name == "proxy_params") {
+				continue
+			}
+			return parsers.Set(d.RawArg(0), d.Pos(), d.Text())
+		}
+	}
+	return parsers.Setting[string]{}
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than

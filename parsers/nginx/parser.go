@@ -42,6 +42,9 @@ type Directive struct {
 // directiveExtra is what few directives have.
 type directiveExtra struct {
 	included []*Config
+	// partial is set on an include that pulled in some of the files it names but not
+	// all (some lie outside the linted paths, or could not be read).
+	partial bool
 }
 
 // extras returns d's extra data, creating it when create is set.
@@ -67,6 +70,17 @@ func (d *Directive) Included() []*Config {
 		return x.included
 	}
 	return nil
+}
+
+// Unread reports whether d is an include whose files were not all read: not followed
+// (outside the linted paths, a stock file of the nginx package, a glob that matched
+// nothing here, a variable), or followed only in part. What those files set is unknown.
+func (d *Directive) Unread() bool {
+	if d.Name != "include" || d.HasBlock {
+		return false
+	}
+	x := d.extras(false)
+	return x == nil || len(x.included) == 0 || x.partial
 }
 
 // Arg is one argument of a directive: what nginx sees is Directive.Arg(i), the text as

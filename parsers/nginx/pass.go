@@ -32,7 +32,7 @@ func timedPass(name string) string {
 // https://nginx.org/en/docs/http/ngx_http_grpc_module.html#grpc_read_timeout.
 // The route has no Backend: the model follows only HTTP to an app, so the rules about
 // pools, keep-alive and retries do not look at it; the timeout rules do.
-func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module string, pass *Directive) {
+func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module string, pass *Directive) *parsers.Route {
 	path, kind := locationMatch(loc)
 	rt := &carve(&b.routeSlab, 1)[0]
 	rt.Hop, rt.Path, rt.PathKind, rt.Pos, rt.Block = h, path, kind, loc.NamePos(), loc.Pos()
@@ -44,6 +44,7 @@ func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module str
 		rt.PassBackend = b.fastcgiBackend(pass)
 	}
 	h.Routes = append(h.Routes, rt)
+	return rt
 }
 
 // fastcgiBackend is the address a fastcgi_pass names, so the link step can find the

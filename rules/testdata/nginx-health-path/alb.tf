@@ -57,9 +57,10 @@ resource "aws_lb_listener_rule" "check1" {
   }
 }
 
+# checks the php-fpm site, the server listening on 8082
 resource "aws_lb_target_group" "check2" {
   name     = "check2"
-  port     = 80
+  port     = 8082
   protocol = "HTTP"
   vpc_id   = "vpc-1"
 
