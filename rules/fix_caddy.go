@@ -76,7 +76,10 @@ func (p *Pass) caddyDirective(pos parsers.Pos) string {
 	return ""
 }
 
-// caddyProxyFix sets subdirectives of the reverse_proxy at pos.
+// caddyProxyFix sets subdirectives of the reverse_proxy at pos. Transport ones go in the
+// transport block the reverse_proxy uses, where it is written: Caddy keeps only the last
+// `transport` of a reverse_proxy, so a second block added beside one a snippet imports
+// would drop that one's settings (tls, dial_timeout).
 func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) *Fix {
 	if fix, isJSON := caddyJSONProxyFix(p, pos, desc, subs...); isJSON {
 		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
@@ -89,23 +92,149 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if d == nil || d.Name() != "reverse_proxy" {
 		return nil
 	}
+	var top, tr []caddy.Subdirective
+	for _, s := range subs {
+		if s.Transport {
+			tr = append(tr, s)
+		} else {
+			top = append(top, s)
+		}
+	}
 	e := cf.Edit()
-	if !e.SetProxy(d, subs...) {
+	var te *caddy.Editor // the editor of a transport block written in another file
+	var shown, shared string
+	rest := subs // what SetProxy writes in d's own block
+	if len(tr) > 0 {
+		tf, t, why := caddyTransport(p, cf, d)
+		switch {
+		case why != "":
+			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess(why)
+		case t != nil && t.Arg(0) != "http":
+			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + t.Arg(0) + ", which has no such setting")
+		case t != nil && !isChild(d, t):
+			ed := e
+			if tf != cf {
+				te = tf.Edit()
+				ed = te
+			}
+			ed.SetIn(t, tr...)
+			shown = ed.Snippet(t)
+			if name := tf.SnippetOf(t); name != "" {
+				shown = fmt.Sprintf("# in the snippet (%s), %s:%d\n", name, tf.Path, t.Pos.Line) + shown
+				if n := caddyImportCount(p, tf, name); n > 1 {
+					shared = fmt.Sprintf("its transport http block is in the snippet (%s), imported %d times; changing it changes every site that imports it", name, n)
+				}
+			}
+			rest = top
+		}
+	}
+	if len(rest) > 0 && !e.SetProxy(d, rest...) {
 		return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + d.Find("transport").Arg(0) + ", which has no such setting")
 	}
-	if len(e.Edits()) == 0 {
+	edits := e.Edits()
+	if te != nil {
+		edits = append(edits, te.Edits()...)
+	}
+	if len(edits) == 0 {
 		return nil
 	}
-	fix := &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	snippet := shown
+	if len(rest) > 0 || shown == "" {
+		snippet = e.Snippet(d) + shown
+	}
+	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
 	for _, s := range subs {
 		fix.sets = append(fix.sets, s.Name)
 	}
-	if n := cf.Imports(d); n > 1 {
-		// A snippet (or imported file) used by several sites: changing it changes
-		// them all, and a reverse_proxy cannot be overridden at one import.
-		return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+	if name := cf.SnippetOf(d); name != "" {
+		if n := caddyImportCount(p, cf, name); n > 1 {
+			// A snippet used by several sites: changing it changes them all, and a
+			// reverse_proxy cannot be overridden at one import.
+			return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+		}
+	}
+	if shared != "" {
+		return fix.guess(shared)
 	}
 	return fix
+}
+
+// isChild reports whether c is written directly in d's block.
+func isChild(d, c *caddy.Directive) bool {
+	for _, x := range d.Block {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// caddyTransport finds the `transport` directive the reverse_proxy d of cf uses, following
+// its imports of snippets: the last one in the order Caddy reads them (Caddy keeps only
+// the last), and the file it is written in; t is nil when there is none. why says why it
+// cannot be known (an import of a file, or of a snippet no file of the config defines,
+// or one that imports another): a fix must then not add a transport block.
+func caddyTransport(p *Pass, cf *caddy.File, d *caddy.Directive) (tf *caddy.File, t *caddy.Directive, why string) {
+	for _, x := range d.Block {
+		switch x.Name() {
+		case "transport":
+			tf, t = cf, x
+		case "import":
+			sf, snip := caddySnippet(p, cf, x.Arg(0))
+			if snip == nil {
+				return nil, nil, fmt.Sprintf("the reverse_proxy imports %s, which may set its transport, and a second transport block would replace that one", x.Arg(0))
+			}
+			for _, y := range snip.Block {
+				switch y.Name() {
+				case "transport":
+					tf, t = sf, y
+				case "import", "{block}":
+					return nil, nil, fmt.Sprintf("the snippet (%s) the reverse_proxy imports imports more, which may set its transport, and a second transport block would replace that one", x.Arg(0))
+				}
+			}
+		}
+	}
+	return tf, t, ""
+}
+
+// caddyConfigFiles returns the trees of the Caddyfiles of the config the file at path
+// belongs to: its root Caddyfile and every file imported into it.
+func caddyConfigFiles(p *Pass, path string) []*caddy.File {
+	root := rootFile(p.Model, path)
+	var out []*caddy.File
+	for _, f := range p.Model.Files {
+		if f.Format != parsers.FormatCaddy || rootFile(p.Model, f.Path) != root {
+			continue
+		}
+		if _, cf := p.caddyFile(parsers.Pos{File: f.Path}); cf != nil {
+			out = append(out, cf)
+		}
+	}
+	return out
+}
+
+// caddySnippet finds the definition of snippet name in the config cf belongs to.
+func caddySnippet(p *Pass, cf *caddy.File, name string) (*caddy.File, *caddy.Directive) {
+	if d := cf.Snippet(name); d != nil {
+		return cf, d
+	}
+	for _, f := range caddyConfigFiles(p, cf.Path) {
+		if d := f.Snippet(name); d != nil {
+			return f, d
+		}
+	}
+	return nil, nil
+}
+
+// caddyImportCount counts the imports of snippet name in every file of the config cf
+// belongs to (sites in separate files importing one snippet share it as much as sites
+// in one file do).
+func caddyImportCount(p *Pass, cf *caddy.File, name string) int {
+	n := 0
+	for _, f := range caddyConfigFiles(p, cf.Path) {
+		n += f.ImportsOf(name)
+	}
+	return n
 }
 
 // caddyPoolIdleFix sets how long the reverse_proxy of be keeps idle connections.

@@ -244,18 +244,33 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 	return true
 }
 
-// Imports counts the sites that use d when d is inside a snippet ("(name) { ... }"): the
-// `import name` directives of the file. It is 1 for a directive outside any snippet.
-func (f *File) Imports(d *Directive) int {
+// SnippetOf names the snippet ("(name) { ... }") d is written in, "" when d is outside
+// any snippet.
+func (f *File) SnippetOf(d *Directive) string {
 	anc := f.Ancestors(d)
 	if len(anc) == 0 {
-		return 1
+		return ""
 	}
 	top := anc[len(anc)-1].Name()
-	if !strings.HasPrefix(top, "(") || !strings.HasSuffix(top, ")") {
-		return 1
+	if len(anc[len(anc)-1].Tokens) != 1 || !isSnippetName(top) {
+		return ""
 	}
-	name := top[1 : len(top)-1]
+	return top[1 : len(top)-1]
+}
+
+// Snippet returns the definition of the snippet name in f, nil when f defines none.
+func (f *File) Snippet(name string) *Directive {
+	for _, d := range f.Directives {
+		if len(d.Tokens) == 1 && d.HasBlock && d.Name() == "("+name+")" {
+			return d
+		}
+	}
+	return nil
+}
+
+// ImportsOf counts the `import name` directives of f, at any depth (a snippet imported
+// by sites in other files is counted by adding up every file's count).
+func (f *File) ImportsOf(name string) int {
 	n := 0
 	var walk func([]*Directive)
 	walk = func(ds []*Directive) {
@@ -268,6 +283,16 @@ func (f *File) Imports(d *Directive) int {
 	}
 	walk(f.Directives)
 	return n
+}
+
+// SetIn sets subs in block d (a `transport http` block written away from its
+// reverse_proxy, in a snippet), replacing the lines of the same names.
+func (e *Editor) SetIn(d *Directive, subs ...Subdirective) {
+	lines, names := make([]string, len(subs)), make([]string, len(subs))
+	for i, s := range subs {
+		lines[i], names[i] = s.line(), s.Name
+	}
+	e.setInBlock(d, lines, names)
 }
 
 // Ancestors returns the blocks that enclose d, innermost first (nil when d is at the top

@@ -1,0 +1,56 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// A transport block that comes from an imported snippet is edited where it is written:
+// Caddy keeps only the last `transport` of a reverse_proxy, so a second block beside the
+// import would drop the snippet's tls (502 on every request to a TLS backend).
+func TestCaddyFixEditsImportedTransport(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	src := "(tls_upstream) {\n\ttransport http {\n\t\ttls\n\t\ttls_insecure_skip_verify\n\t\tresponse_header_timeout 30s\n\t}\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\timport tls_upstream\n\t}\n}\n"
+	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
+	if len(fix.Edits) == 0 {
+		t.Fatalf("no edits: %+v", fix)
+	}
+	out := applyAndRelint(t, src, yaml, "read-timeout-below-budget", fix)
+	want := "(tls_upstream) {\n\ttransport http {\n\t\ttls\n\t\ttls_insecure_skip_verify\n\t\tresponse_header_timeout 100s\n\t}\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\timport tls_upstream\n\t}\n}\n"
+	if out != want {
+		t.Errorf("fixed file:\n%s\nwant:\n%s", out, want)
+	}
+	if strings.Count(out, "transport") != 1 {
+		t.Errorf("a second transport block:\n%s", out)
+	}
+}
+
+// A reverse_proxy whose import cannot be followed may get its transport from it: the fix
+// adds no transport block and stays a snippet that says why.
+func TestCaddyFixUnknownImportedTransport(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	src := "(tr) {\n\tresponse_header_timeout 30s\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 30s\n\t\t}\n\t\timport upstream-tls.caddy\n\t}\n}\n"
+	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
+	if len(fix.Edits) != 0 || !strings.Contains(fix.Description, "may set its transport") {
+		t.Errorf("want a snippet saying the import may set the transport: %+v", fix)
+	}
+}
+
+// A snippet imported once per site, by sites in two files, is shared as much as one
+// imported twice in one file: the fix stays a snippet.
+func TestCaddyFixSnippetImportedFromTwoFiles(t *testing.T) {
+	_, findings := lintCaddyDir(t, "testdata/caddy-snippet-two-files")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "no-retry-on-failure" {
+			continue
+		}
+		n++
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Description, "imported 2 times") {
+			t.Errorf("want a snippet-only fix naming the 2 imports: %+v", f.Fix)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no no-retry-on-failure finding")
+	}
+}
