@@ -277,10 +277,10 @@ func (p *Pass) upstreamKeepAliveFix(h *parsers.Hop, r *parsers.Route) *Fix {
 	return nil
 }
 
-// boundShutdownFix gives hop h a finite graceful-shutdown period grace and a delay.
-func (p *Pass) boundShutdownFix(h *parsers.Hop, grace time.Duration) *Fix {
+// boundShutdownFix gives hop h the finite graceful-shutdown period and the delay of plan.
+func (p *Pass) boundShutdownFix(h *parsers.Hop, plan caddyShutdownPlan) *Fix {
 	if h.Format == parsers.FormatCaddy {
-		return caddyShutdownFix(p, h, grace)
+		return caddyShutdownFix(p, h, plan)
 	}
 	return nil
 }

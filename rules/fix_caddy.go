@@ -353,13 +353,14 @@ func caddyGlobal(p *Pass, h *parsers.Hop) (*caddy.File, *caddy.Directive) {
 	return cf, cf.GlobalOptions()
 }
 
-// caddyShutdownFix sets grace_period and shutdown_delay in the global options block of
-// the Caddyfile the hop belongs to (imported files cannot hold global options).
-func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
+// caddyShutdownFix sets grace_period and shutdown_delay, as plan says, in the global
+// options block of the Caddyfile the hop belongs to (imported files cannot hold global
+// options).
+func caddyShutdownFix(p *Pass, h *parsers.Hop, plan caddyShutdownPlan) *Fix {
 	if h == nil {
 		return nil
 	}
-	if fix, isJSON := caddyJSONShutdownFix(p, h, grace); isJSON {
+	if fix, isJSON := caddyJSONShutdownFix(p, h, plan); isJSON {
 		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
 	}
 	cf, global := caddyGlobal(p, h)
@@ -368,13 +369,13 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 	}
 	var lines []string
 	desc := []string{}
-	if !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0 {
-		lines = append(lines, "grace_period "+parsers.FormatDuration(grace))
-		desc = append(desc, "stop waiting for in-flight requests after "+parsers.Seconds(grace))
+	if plan.writeGrace {
+		lines = append(lines, "grace_period "+parsers.FormatDuration(plan.grace))
+		desc = append(desc, "stop waiting for in-flight requests after "+parsers.Seconds(plan.grace))
 	}
-	if !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0 {
-		lines = append(lines, "shutdown_delay "+parsers.FormatDuration(caddyShutdownWait))
-		desc = append(desc, "keep serving for "+parsers.Seconds(caddyShutdownWait)+" after the stop signal while the load balancer takes Caddy out")
+	if plan.writeDelay {
+		lines = append(lines, "shutdown_delay "+parsers.FormatDuration(plan.delay))
+		desc = append(desc, "keep serving for "+parsers.Seconds(plan.delay)+" after the stop signal while the load balancer takes Caddy out")
 	}
 	if len(lines) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"github.com/no502/no502/rules"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,42 @@ func TestCaddyFixSnippetImportedFromTwoFiles(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no no-retry-on-failure finding")
+	}
+}
+
+// The shutdown fix writes what its message names, with values that keep the set
+// shutdown_delay and end before the kill; when the set value leaves no room it is a
+// snippet that says why.
+func TestCaddyShutdownFixRespectsSetDelay(t *testing.T) {
+	for _, c := range []struct {
+		dir, msg, writes string
+		snippetOnly      bool
+	}{
+		{dir: "testdata/xl-caddy-shutdown-delay-set", msg: "Set grace_period 4s in the global options block", writes: "grace_period 4s"},
+		{dir: "testdata/xl-caddy-shutdown-delay-too-long", msg: "No value fits: shutdown_delay 30s", snippetOnly: true},
+	} {
+		m, findings := lintCaddyDir(t, c.dir)
+		rules.ResolveEdits(m, findings)
+		found := false
+		for _, f := range findings {
+			if f.Rule.ID != "proxy-shutdown-unbounded" {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Message, c.msg) || strings.Contains(f.Message, "shutdown_delay 5s") && !c.snippetOnly {
+				t.Errorf("%s: message %q, want %q", c.dir, f.Message, c.msg)
+			}
+			if c.snippetOnly != (len(f.Fix.Edits) == 0) {
+				t.Errorf("%s: edits %v, snippet only %v", c.dir, f.Fix.Edits, c.snippetOnly)
+			}
+			for _, e := range f.Fix.Edits {
+				if strings.Contains(e.New, "shutdown_delay") || !strings.Contains(e.New, c.writes) {
+					t.Errorf("%s: edit %q, want only %q", c.dir, e.New, c.writes)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no proxy-shutdown-unbounded finding", c.dir)
+		}
 	}
 }
