@@ -50,6 +50,11 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 	case HopNginx:
 		return "proxy_read_timeout"
 	case HopCaddy:
+		// Caddy waits for the shorter of response_header_timeout and read_timeout
+		// (readWait): the one that binds is the one to name.
+		if r != nil && r.ReadTimeout.Explicit() && strings.HasPrefix(strings.TrimLeft(r.ReadTimeout.Text, `"`), "read_timeout") {
+			return "read_timeout"
+		}
 		return "response_header_timeout"
 	case HopALB, HopCLB:
 		return "idle_timeout"

@@ -32,14 +32,21 @@ func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {
 		caddy.Subdirective{Name: "lb_try_duration", Value: parsers.FormatDuration(caddyTryDuration)})
 }
 
-// caddyReadTimeoutFix sets the reverse_proxy's response_header_timeout to d, or, with
-// lower, to just below the edge's limit d.
-func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *Fix {
+// caddyReadTimeoutFix sets the timeout that bounds how long the reverse_proxy waits
+// (Hop.ReadTimeoutName: read_timeout where it is set and binds, else
+// response_header_timeout) to d, or, with lower, to just below the edge's limit d. It
+// changes only that setting: the message names no other.
+func caddyReadTimeoutFix(p *Pass, h *parsers.Hop, r *parsers.Route, d time.Duration, lower bool) *Fix {
 	if r == nil || r.Backend == nil {
 		return nil
 	}
+	name := h.ReadTimeoutName(r)
 	edge := d
-	desc := "Set response_header_timeout " + parsers.FormatDuration(d) + " in the reverse_proxy's transport http block"
+	where := "in the reverse_proxy's transport block"
+	if name == "response_header_timeout" {
+		where = "in the reverse_proxy's transport http block"
+	}
+	desc := "Set " + name + " " + parsers.FormatDuration(d) + " " + where
 	comment := ""
 	if lower {
 		// Give up a little before the edge does, so Caddy's 504 (which the app can
@@ -47,16 +54,17 @@ func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool)
 		if d > 10*time.Second {
 			d -= 5 * time.Second
 		}
-		desc = "Set response_header_timeout " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
+		desc = "Set " + name + " " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
 		comment = "below the edge's " + parsers.Seconds(edge) + "; queue longer work"
 	}
-	subs := []caddy.Subdirective{{Name: "response_header_timeout", Value: parsers.FormatDuration(d), Transport: true, Comment: comment}}
-	// read_timeout also bounds the wait; raise or lower it with the header timeout.
-	if rt := r.ReadTimeout; rt.Explicit() && p.caddyDirective(rt.Pos) == "read_timeout" &&
-		(!lower && rt.Value < d || lower && rt.Value > d) {
-		subs = append(subs, caddy.Subdirective{Name: "read_timeout", Value: parsers.FormatDuration(d), Transport: true})
+	fix := caddyProxyFix(p, r.Pos, desc, caddy.Subdirective{Name: name, Value: parsers.FormatDuration(d), Transport: true, Comment: comment})
+	if fix != nil && !lower && name == "read_timeout" {
+		// Caddy waits for the shorter of the two: a response_header_timeout also set
+		// below d still cuts the request off once read_timeout is raised.
+		if rh := caddyTransportSetting(p, r, "response_header_timeout"); rh > 0 && rh < d {
+			fix.guess("response_header_timeout " + parsers.FormatDuration(rh) + " is set too and is below " + parsers.FormatDuration(d) + ": raise it as well")
+		}
 	}
-	fix := caddyProxyFix(p, r.Pos, desc, subs...)
 	if fix != nil && lower && !(r.ReadTimeout.Explicit() && r.ReadTimeout.Value > edge) {
 		// The handler budget itself is above the edge's limit: a shorter timeout alone
 		// does not make the route work (the app must queue the work), so the block is
@@ -64,6 +72,39 @@ func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool)
 		fix.snippetOnly()
 	}
 	return fix
+}
+
+// caddyTransportSetting is the duration set by subdirective name of the transport
+// block of the reverse_proxy of route r, 0 when it is not set or cannot be found.
+func caddyTransportSetting(p *Pass, r *parsers.Route, name string) time.Duration {
+	_, cf := p.caddyFile(r.Pos)
+	if cf == nil {
+		return 0
+	}
+	d := cf.At(int(r.Pos.Offset))
+	if d == nil || d.Name() != "reverse_proxy" {
+		return 0
+	}
+	_, t, why := caddyTransport(p, cf, d)
+	if t == nil || why != "" {
+		return 0
+	}
+	var v time.Duration
+	for _, x := range t.Block {
+		if x.Name() == name {
+			v, _ = caddy.ParseDuration(x.Arg(0))
+		}
+	}
+	return v
+}
+
+// names lists the subdirectives' names.
+func names(subs []caddy.Subdirective) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = s.Name
+	}
+	return out
 }
 
 // caddyDirective names the directive written at pos, "" when there is none.
@@ -109,7 +150,7 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 		switch {
 		case why != "":
 			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess(why)
-		case t != nil && t.Arg(0) != "http":
+		case t != nil && !caddy.TransportAccepts(t.Arg(0), names(tr)...):
 			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + t.Arg(0) + ", which has no such setting")
 		case t != nil && !isChild(d, t):
 			ed := e

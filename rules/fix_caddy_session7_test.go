@@ -92,3 +92,34 @@ func TestCaddyShutdownFixRespectsSetDelay(t *testing.T) {
 		}
 	}
 }
+
+// Caddy waits for the shorter of read_timeout and response_header_timeout: where
+// read_timeout binds, the message names it and the fix raises it alone (no
+// response_header_timeout added), in an http or a fastcgi transport.
+func TestCaddyReadTimeoutFixNamesTheBindingSetting(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 60s\n"
+	for _, c := range []struct{ name, src, fixed, desc string }{
+		{
+			name:  "http",
+			src:   "example.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tread_timeout 30s\n\t\t\tdial_timeout 2s\n\t\t}\n\t}\n}\n",
+			fixed: "example.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tread_timeout 70s\n\t\t\tdial_timeout 2s\n\t\t}\n\t}\n}\n",
+			desc:  "Set read_timeout 70s",
+		},
+		{
+			name:  "fastcgi",
+			src:   "example.com {\n\troot * /srv\n\treverse_proxy 10.0.0.5:9000 {\n\t\ttransport fastcgi {\n\t\t\tsplit .php\n\t\t\tread_timeout 30s\n\t\t}\n\t}\n}\n",
+			fixed: "example.com {\n\troot * /srv\n\treverse_proxy 10.0.0.5:9000 {\n\t\ttransport fastcgi {\n\t\t\tsplit .php\n\t\t\tread_timeout 70s\n\t\t}\n\t}\n}\n",
+			desc:  "Set read_timeout 70s",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, fix := fixOf(t, c.src, yaml, "read-timeout-below-budget")
+			if !strings.HasPrefix(fix.Description, c.desc) {
+				t.Errorf("description %q, want %q", fix.Description, c.desc)
+			}
+			if out := applyAndRelint(t, c.src, yaml, "read-timeout-below-budget", fix); out != c.fixed {
+				t.Errorf("fixed file:\n%s\nwant:\n%s", out, c.fixed)
+			}
+		})
+	}
+}

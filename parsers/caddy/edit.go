@@ -213,10 +213,29 @@ func (s Subdirective) line() string {
 	return l
 }
 
+// TransportAccepts reports whether a `transport kind` block takes every subdirective
+// of names: http takes them all (of those the fixes write); fastcgi only its dial, read
+// and write timeouts (caddy adapt 2.6.2 rejects "unrecognized subdirective
+// response_header_timeout" in it, and it has no keepalive).
+func TransportAccepts(kind string, names ...string) bool {
+	switch kind {
+	case "http":
+		return true
+	case "fastcgi":
+		for _, n := range names {
+			if n != "read_timeout" && n != "write_timeout" && n != "dial_timeout" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // SetProxy sets subdirectives of the reverse_proxy d, creating its block and its
 // `transport http` block as needed. It writes nothing and returns false when a transport
-// subdirective is asked of a reverse_proxy whose transport is not http (fastcgi has no
-// response_header_timeout or keepalive: caddy adapt rejects them).
+// subdirective is asked of a reverse_proxy whose transport does not take it
+// (TransportAccepts).
 func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 	var top, topNames, tr, trNames []string
 	for _, s := range subs {
@@ -227,7 +246,7 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 		}
 	}
 	transport := d.Find("transport")
-	if len(tr) > 0 && transport != nil && transport.Arg(0) != "http" {
+	if len(tr) > 0 && transport != nil && !TransportAccepts(transport.Arg(0), trNames...) {
 		return false
 	}
 	if len(tr) > 0 {
