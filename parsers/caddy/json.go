@@ -317,6 +317,65 @@ func (b *jsonBuilder) serverEdge(s *jsonValue) parsers.Setting[string] {
 type jsonWalker struct {
 	b   *jsonBuilder
 	hop *parsers.Hop
+	// taken holds the paths of the routes walked so far that answer a request or
+	// rewrite its path: routes run in the order written, and a static_response after one
+	// of them that may match its paths is not known to answer.
+	taken []takenPaths
+	// groups are the grouped routes being walked (outermost first) and next numbers
+	// routes.
+	groups []groupedRoute
+	next   int
+}
+
+// groupedRoute is a route of a group (routes of one group are mutually exclusive: the
+// adapter's handle blocks), numbered.
+type groupedRoute struct {
+	group string
+	id    int
+}
+
+// takenPaths are the paths of a route that answers (reverse_proxy, file_server...) or,
+// with rewrite, changes the path for the routes after it, and the grouped routes it is
+// in.
+type takenPaths struct {
+	ctx     pathCtx
+	rewrite bool
+	groups  []groupedRoute
+}
+
+// mayBeTaken reports whether a route walked before may take a request to target. One
+// in another route of a group the current position is in too is exclusive with it
+// (the Caddyfile's sibling handle blocks, which the Caddyfile model does not order
+// either); a rewrite does not change what a catch-all matches.
+func (w *jsonWalker) mayBeTaken(target pathCtx) bool {
+	for _, tp := range w.taken {
+		if w.exclusive(tp.groups) || tp.rewrite && target.kind == parsers.PathPrefix && target.path == "/" {
+			continue
+		}
+		t := tp.ctx
+		switch {
+		case t.kind == parsers.PathRegex || target.kind == parsers.PathRegex:
+			return true
+		case t.kind == parsers.PathPrefix && strings.HasPrefix(target.path, t.path),
+			target.kind == parsers.PathPrefix && strings.HasPrefix(t.path, target.path),
+			t.path == target.path:
+			return true
+		}
+	}
+	return false
+}
+
+// exclusive reports whether a route in the grouped routes gs and the current position
+// are in different routes of one group.
+func (w *jsonWalker) exclusive(gs []groupedRoute) bool {
+	for _, g := range gs {
+		for _, c := range w.groups {
+			if g.group == c.group && g.id != c.id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // route models one route under ctx. It returns the path prefix stripped for the routes
@@ -332,6 +391,12 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		matched = true
 		ctx = combine(ctx, matchPath(m, ctx.strip, top))
 	}
+	takes, rewrites := false, false
+	if g := r.get("group").text(); g != "" {
+		w.next++
+		w.groups = append(w.groups, groupedRoute{group: g, id: w.next})
+		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
+	}
 	for _, h := range r.get("handle").list() {
 		switch h.get("handler").text() {
 		case "subroute":
@@ -343,11 +408,27 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 			if sp := h.get("strip_path_prefix").text(); sp != "" {
 				ctx.strip += sp
 			}
+			for _, mb := range h.fields() {
+				switch mb.key {
+				case "uri", "strip_path_suffix", "uri_substring", "path_regexp":
+					rewrites = true // the path changes for the routes after it
+				}
+			}
 		case "reverse_proxy":
 			w.reverseProxy(h, ctx)
+			takes = true
 		case "static_response":
-			w.respond(h, ctx)
+			// Not taken by itself: the adapter sorts respond directives by how specific
+			// their matchers are, as the Caddyfile model does not.
+			if !w.mayBeTaken(ctx) {
+				w.respond(h, ctx)
+			}
+		case "file_server", "error", "authentication":
+			takes = true
 		}
+	}
+	if takes || rewrites {
+		w.taken = append(w.taken, takenPaths{ctx: ctx, rewrite: !takes, groups: append([]groupedRoute(nil), w.groups...)})
 	}
 	if matched {
 		return outerStrip
