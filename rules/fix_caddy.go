@@ -313,10 +313,30 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 		}
 	}
 	upstreams, guessed := "app:8080", true
+	var from *parsers.Route // the route whose upstreams the health path goes to
 	if r.Hop != nil {
 		for _, o := range r.Hop.Routes {
 			if o.Backend != nil && o.Backend.Name != "" && (upstreams == "app:8080" || o.Path == "/") {
-				upstreams, guessed = o.Backend.Name, false
+				upstreams, guessed, from = o.Backend.Name, false, o
+			}
+		}
+	}
+	// The new reverse_proxy reaches the upstreams as the site's does: with its transport
+	// (tls to an HTTPS backend), copied as written.
+	transport, why := "", ""
+	if from != nil {
+		if _, scf := p.caddyFile(from.Pos); scf != nil {
+			if sd := scf.At(int(from.Pos.Offset)); sd != nil && sd.Name() == "reverse_proxy" {
+				tf, t, w := caddyTransport(p, scf, sd)
+				why = w
+				if t != nil && why == "" {
+					transport = tf.Source(t)
+					if strings.Contains(transport, "{args") || strings.Contains(transport, "{block}") {
+						why = "the upstream's transport takes the arguments of the snippet it is in"
+					}
+				}
+			} else {
+				why = "the upstream's reverse_proxy could not be read"
 			}
 		}
 	}
@@ -328,16 +348,19 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	}
 	line += upstreams
 	desc := "Let the app answer the health check, so it fails when the app cannot serve (" + upstreams + " is the upstream this site already proxies to)"
-	e := cf.Edit()
-	if d.HasBlock {
-		e.ReplaceWhole(d, line)
-	} else {
-		e.Replace(d, line)
+	if transport != "" {
+		line += " {\n\t" + strings.ReplaceAll(transport, "\n", "\n\t") + "\n}"
+		desc += ", with its transport"
 	}
+	e := cf.Edit()
+	e.ReplaceIndented(d, line)
 	fix := &Fix{Description: desc, Snippet: e.Snippet(d), sets: []string{"reverse_proxy"}}
 	if guessed {
 		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
 		return fix
+	}
+	if why != "" {
+		return fix.guess(why)
 	}
 	fix.Edits = e.Edits()
 	return fix.markUnsafe() // the health check starts to depend on the app

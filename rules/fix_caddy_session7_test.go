@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 	"strings"
 	"testing"
@@ -122,4 +123,26 @@ func TestCaddyReadTimeoutFixNamesTheBindingSetting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The reverse_proxy that replaces a health respond reaches the upstreams as the site's
+// does: with its transport (tls), or /health gets 502.
+func TestCaddyHealthProxyFixCarriesTransport(t *testing.T) {
+	m, findings := lintCaddyDir(t, "testdata/caddy-health-respond-tls")
+	for _, f := range findings {
+		if f.Rule.ID != "health-answered-by-proxy" {
+			continue
+		}
+		if f.Fix == nil || len(f.Fix.Edits) == 0 {
+			t.Fatalf("no edits: %+v", f.Fix)
+		}
+		src := m.File("Caddyfile").Src
+		out := string(parsers.ApplyEdits(src, f.Fix.Edits))
+		want := "\treverse_proxy /health 10.0.0.5:8443 10.0.0.6:8443 { # want \"health-answered-by-proxy\"\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}\n\t}\n"
+		if !strings.Contains(out, want) {
+			t.Errorf("fixed file:\n%s\nwant it to hold:\n%s", out, want)
+		}
+		return
+	}
+	t.Fatal("no health-answered-by-proxy finding")
 }

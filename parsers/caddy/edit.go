@@ -117,6 +117,51 @@ func (e *Editor) ReplaceWhole(d *Directive, text string) {
 	e.add(int(d.Pos.Offset), int(d.Pos.EndOffset), text)
 }
 
+// ReplaceIndented rewrites directive d, its block included, as text, whose lines after
+// the first take d's indentation ("reverse_proxy x {\n\ttransport http {\n\t\ttls\n\t}\n}").
+func (e *Editor) ReplaceIndented(d *Directive, text string) {
+	ind := e.indent(int(d.Pos.Offset))
+	lines := strings.Split(text, "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = ind + lines[i]
+	}
+	start, end := int(d.Tokens[0].Pos.Offset), int(d.Tokens[len(d.Tokens)-1].Pos.EndOffset)
+	if d.HasBlock {
+		end = int(d.Pos.EndOffset)
+	} else if len(lines) > 1 {
+		// A comment after the line stays on the first line, not after the new "}".
+		i := end
+		for i < len(e.src) && (e.src[i] == ' ' || e.src[i] == '\t') {
+			i++
+		}
+		if i < len(e.src) && e.src[i] == '#' {
+			c := strings.TrimRight(string(e.src[i:e.lineEnd(i)]), "\r\n")
+			lines[0] += " " + c
+			end = i + len(c)
+		}
+	}
+	e.add(start, end, strings.Join(lines, "\n"))
+}
+
+// Source returns directive d as written, its block included, the lines after the first
+// without the indentation of d's line.
+func (f *File) Source(d *Directive) string {
+	start, end := int(d.Pos.Offset), int(d.Pos.EndOffset)
+	if start < 0 || end > len(f.Src) || start > end {
+		return ""
+	}
+	ls := bytes.LastIndexByte(f.Src[:start], '\n') + 1
+	ind := string(f.Src[ls:start])
+	if strings.TrimLeft(ind, " \t") != "" {
+		ind = "" // d does not start its line
+	}
+	lines := strings.Split(string(f.Src[start:end]), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.TrimPrefix(lines[i], ind)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // InsertAfter inserts text right after the span at (an argument: " second:8080").
 func (e *Editor) InsertAfter(at parsers.Pos, text string) {
 	e.add(int(at.EndOffset), int(at.EndOffset), text)
