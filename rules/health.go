@@ -110,13 +110,19 @@ func runDeadUpstreamInRotation(p *Pass) {
 			continue // per-server accounting (nginx) is on
 		}
 		fix := p.passiveHealthFix(format, b, nil)
+		pos := b.Pos
+		if format == parsers.FormatCaddy && b.Passive.Enabled.Explicit() {
+			// fail_duration 0 written: the line to change.
+			pos = b.Passive.Enabled.Pos
+		}
+		passive := describeAt(inHost(p.Model, b.Passive.Enabled), p.ownLine(pos))
 		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
-			len(active), addresses(active), describeAt(inHost(p.Model, b.Passive.Enabled), p.ownLine(b.Pos)))
+			len(active), addresses(active), passive)
 		if format == parsers.FormatCaddy {
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
-				len(active), addresses(active), b.Passive.Enabled.Default)
+				len(active), addresses(active), passive)
 		}
-		p.Report(Finding{Pos: b.Pos, Message: msg, Fix: fix})
+		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}
 }
 

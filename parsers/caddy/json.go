@@ -733,7 +733,7 @@ func passiveHealth(p parsers.PassiveHealth, failDur parsers.Duration, maxFails p
 			p.MaxFails = maxFails
 		}
 	case failDur.Known():
-		p.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text}
+		p.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text, Origin: failDur.Origin}
 		p.FailTimeout = failDur
 	}
 	return p
