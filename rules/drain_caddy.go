@@ -32,7 +32,10 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if h.Kind != parsers.HopCaddy {
 			continue
 		}
-		graceUnset := h.ShutdownTimeout.IsDefault() && h.ShutdownTimeout.Value == 0
+		// grace_period 0s is no bound either: Caddy omits a zero duration from its
+		// config and then waits forever, as when it is not set.
+		graceZero := h.ShutdownTimeout.Explicit() && h.ShutdownTimeout.Value == 0
+		graceUnset := h.ShutdownTimeout.IsDefault() && h.ShutdownTimeout.Value == 0 || graceZero
 		delayUnset := h.ShutdownDelay.IsDefault() && h.ShutdownDelay.Value == 0
 		if !graceUnset && !delayUnset {
 			continue
@@ -62,13 +65,19 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if g := globalBlockPos(p, root); g.IsValid() {
 			pos, where = g, ""
 		}
+		if graceZero && !delayUnset {
+			pos = h.ShutdownTimeout.Pos // the one line to change
+		}
 		plan := caddyShutdownPlanFor(h)
 		var related []Related
 		if w := h.Workload; w != nil && w.TerminationGrace.Known() && w.TerminationGrace.Value > 0 {
 			related = append(related, Related{Pos: w.TerminationGrace.Pos, Message: "terminationGracePeriodSeconds: " + w.TerminationGrace.Describe()})
 		}
 		var parts []string
-		if graceUnset {
+		switch {
+		case graceZero:
+			parts = append(parts, describeAt(inHost(p.Model, h.ShutdownTimeout), p.ownLine(pos))+" is no limit (Caddy drops a zero grace period, as if unset), so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
+		case graceUnset:
 			parts = append(parts, "grace_period is not set, so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
 		}
 		if delayUnset {
@@ -199,6 +208,8 @@ or no ` + "`shutdown_delay`" + ` in its global options.
   not: Kubernetes sends SIGKILL after terminationGracePeriodSeconds (default 30s), so
   whatever is still in flight is cut off and the client (or the load balancer in front)
   sees a 502. A bounded grace period lets Caddy close connections itself, in order.
+- **grace_period 0s** is the same: Caddy drops a zero duration from its config, and the
+  unset grace period is eternal.
 - **shutdown_delay unset**: on SIGTERM Caddy starts to shut down at once. The load
   balancer or the Kubernetes endpoints update in parallel and keep sending new requests
   for a few seconds; they hit a closed listener and fail with 502. shutdown_delay keeps
