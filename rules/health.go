@@ -33,7 +33,9 @@ Without them, the dead server keeps receiving its share of requests, and each of
 - Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
   retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
   ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
-  upstream is retried on another: slower, but not a 502, so it is not reported.
+  upstream is retried on another: slower, but not a 502, so it is not reported, unless
+  ` + "`lb_policy`" + ` is ` + "`first`" + `, ` + "`ip_hash`" + `, ` + "`client_ip_hash`" + ` or ` + "`uri_hash`" + `: those pick the same
+  upstream again for the retry while no health check marks it down.
 - Upstreams that are the proxy's own listeners (a site proxying to other sites of the same
   Caddyfile, nginx to its own ` + "`listen`" + `) are internal hops, not apps, and are not counted.
 
@@ -84,7 +86,8 @@ func runDeadUpstreamInRotation(p *Pass) {
 			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
 		format := backendFormat(p.Model, b)
-		if format == parsers.FormatCaddy && retried[b] {
+		sticky := caddyStickyPolicy(b)
+		if format == parsers.FormatCaddy && retried[b] && sticky == "" {
 			// lb_try_duration / lb_retries: a failed dial to the dead upstream is retried
 			// on another, so the request is slower, not a 502.
 			continue
@@ -121,9 +124,28 @@ func runDeadUpstreamInRotation(p *Pass) {
 		if format == parsers.FormatCaddy {
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
 				len(active), addresses(active), passive)
+			if retried[b] {
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add health_uri for active checks and fail_duration for passive ones.",
+					len(active), addresses(active), passive, sticky)
+			}
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}
+}
+
+// caddyStickyPolicy names the lb_policy of Caddy backend b when it picks the same
+// upstream again for a retried request while no health check marks that one down
+// (first: the first available; ip_hash, client_ip_hash, uri_hash: a hash of the
+// request), "" for the others (random, round_robin, least_conn... pick again).
+func caddyStickyPolicy(b *parsers.Backend) string {
+	if b.Kind != parsers.BackendCaddy || !b.LBPolicy.Explicit() {
+		return ""
+	}
+	switch b.LBPolicy.Value {
+	case "first", "ip_hash", "client_ip_hash", "uri_hash":
+		return b.LBPolicy.Text
+	}
+	return ""
 }
 
 // caddyRetriedBackends are the Caddy backends whose every route retries a failed
