@@ -152,9 +152,14 @@ func (s *siteWalker) walkBlock(ds []*Directive, ctx pathCtx, ordered bool) {
 		case "handle_path":
 			if d.HasBlock {
 				inner := s.narrow(ctx, d)
-				if inner.kind == parsers.PathPrefix {
+				switch inner.kind {
+				case parsers.PathPrefix:
 					inner.strip = strings.TrimSuffix(inner.path, "/")
-				} else {
+				case parsers.PathExact:
+					// handle_path /health: the block serves that one path (stripped to
+					// "" for the matchers inside), as the adapter's JSON says.
+					inner.strip = inner.path
+				default:
 					inner.kind = parsers.PathRegex
 				}
 				s.walkBlock(d.Block, inner, false)
