@@ -2,6 +2,7 @@ package caddy
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -445,6 +446,7 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 		return pathCtx{kind: parsers.PathRegex}
 	}
 	var paths []string
+	method := false
 	for _, mb := range m.list()[0].fields() {
 		switch mb.key {
 		case "host":
@@ -456,9 +458,19 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 			if len(paths) != 1 {
 				return pathCtx{kind: parsers.PathRegex}
 			}
+		case "method":
+			// As in the Caddyfile model: a method matcher that lets GET through keeps
+			// the path.
+			if !slices.ContainsFunc(mb.val.strings(), func(m string) bool { return strings.EqualFold(m, "GET") }) {
+				return pathCtx{kind: parsers.PathRegex}
+			}
+			method = true
 		default:
 			return pathCtx{kind: parsers.PathRegex}
 		}
+	}
+	if paths == nil && method {
+		return pathCtx{kind: parsers.PathRegex} // a method alone: not a path
 	}
 	if paths == nil {
 		return pathCtx{path: "/", kind: parsers.PathPrefix}

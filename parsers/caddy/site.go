@@ -211,13 +211,25 @@ func (s *siteWalker) matcherPath(m string) pathCtx {
 			return pathCtx{kind: "regex"}
 		}
 		// @name path /x/*  or  @name { path /x/* }: exactly one condition, a path
-		// matcher with one value.
+		// matcher with one value; a `method` condition that lets GET through may come
+		// with it (health checks and page loads are GETs).
 		var cond *Directive
 		if def.HasBlock {
-			if len(def.Tokens) != 1 || len(def.Block) != 1 {
+			if len(def.Tokens) != 1 {
 				return pathCtx{kind: "regex"}
 			}
-			cond = def.Block[0]
+			for _, c := range def.Block {
+				if c.Name() == "method" && !c.HasBlock && allowsGET(c.Args()) {
+					continue
+				}
+				if cond != nil {
+					return pathCtx{kind: "regex"}
+				}
+				cond = c
+			}
+			if cond == nil {
+				return pathCtx{kind: "regex"}
+			}
 		} else {
 			cond = &Directive{Tokens: def.Tokens[1:]}
 		}
@@ -227,6 +239,16 @@ func (s *siteWalker) matcherPath(m string) pathCtx {
 		return pathOf(cond.Tokens[1].Text)
 	}
 	return pathOf(m)
+}
+
+// allowsGET reports whether a method matcher's values include GET.
+func allowsGET(methods []Token) bool {
+	for _, m := range methods {
+		if strings.EqualFold(m.Text, "GET") {
+			return true
+		}
+	}
+	return false
 }
 
 // pathOf reads one path matcher value: "*" is everything, a trailing "*" a prefix, no
