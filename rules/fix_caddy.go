@@ -107,16 +107,6 @@ func names(subs []caddy.Subdirective) []string {
 	return out
 }
 
-// caddyDirective names the directive written at pos, "" when there is none.
-func (p *Pass) caddyDirective(pos parsers.Pos) string {
-	if _, cf := p.caddyFile(pos); cf != nil {
-		if d := cf.At(int(pos.Offset)); d != nil {
-			return d.Name()
-		}
-	}
-	return ""
-}
-
 // caddyProxyFix sets subdirectives of the reverse_proxy at pos. Transport ones go in the
 // transport block the reverse_proxy uses, where it is written: Caddy keeps only the last
 // `transport` of a reverse_proxy, so a second block added beside one a snippet imports
