@@ -13,8 +13,15 @@ import (
 // ServingRoute returns the route of h that a request for path reaches: an exact route
 // for it, else the longest prefix route covering it. Regex and named routes are not
 // considered (what they match cannot be compared); nil when none covers the path.
+//
+// Of a Caddy hop's routes with the same path, a respond wins: Caddy runs respond before
+// reverse_proxy (its directive order), and the parser keeps no respond that something
+// runs before (a reverse_proxy written before it in a route block).
 func (h *Hop) ServingRoute(path string) *Route {
-	var best *Route
+	var best, exact *Route
+	respondFirst := func(r, other *Route) bool {
+		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil
+	}
 	for _, r := range h.Routes {
 		p := r.Path
 		if p == "" {
@@ -22,15 +29,18 @@ func (h *Hop) ServingRoute(path string) *Route {
 		}
 		switch r.PathKind {
 		case PathExact:
-			if p == path {
-				return r
+			if p == path && (exact == nil || respondFirst(r, exact)) {
+				exact = r
 			}
 		case PathRegex, PathNamed:
 		default:
-			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && respondFirst(r, best)) {
 				best = r
 			}
 		}
+	}
+	if exact != nil {
+		return exact
 	}
 	return best
 }
