@@ -307,6 +307,11 @@ type Route struct {
 	// as written, at its position.
 	HeadersUnread Setting[string]
 
+	// WebSocket is set when the route takes only WebSocket upgrades: a Caddy matcher
+	// on the Upgrade (or Connection: Upgrade) request header, Caddy's documented
+	// recipe. Its read timeouts cover only the handshake.
+	WebSocket bool
+
 	// ProxyPass is what forwards the route, as written: nginx's proxy_pass URL
 	// ("https://app:8443"), so that a fix can copy it; unknown for other formats.
 	ProxyPass Setting[string]

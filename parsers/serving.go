@@ -14,7 +14,11 @@ import (
 // does or that cannot be known. An nginx server searches its locations as nginx does
 // (Locations.Locate: exact, longest prefix, then regexes in order unless ^~); other hops
 // take an exact route for the path, else the longest prefix route covering it (their
-// regex routes are not compared).
+// regex and named routes are not compared).
+//
+// Of a Caddy hop's routes with the same path, a respond wins: Caddy runs respond before
+// reverse_proxy (its directive order), and the parser keeps no respond that something
+// runs before (a reverse_proxy written before it in a route block).
 func (h *Hop) ServingRoute(path string) *Route {
 	if h.locations != nil {
 		if loc, ok := h.locations.Locate(path); ok && loc != nil {
@@ -22,7 +26,10 @@ func (h *Hop) ServingRoute(path string) *Route {
 		}
 		return nil
 	}
-	var best *Route
+	var best, exact *Route
+	respondFirst := func(r, other *Route) bool {
+		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil
+	}
 	for _, r := range h.Routes {
 		p := r.Path
 		if p == "" {
@@ -30,15 +37,18 @@ func (h *Hop) ServingRoute(path string) *Route {
 		}
 		switch r.PathKind {
 		case PathExact:
-			if p == path {
-				return r
+			if p == path && (exact == nil || respondFirst(r, exact)) {
+				exact = r
 			}
 		case PathRegex, PathNamed:
 		default:
-			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path)) {
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && respondFirst(r, best)) {
 				best = r
 			}
 		}
+	}
+	if exact != nil {
+		return exact
 	}
 	return best
 }
@@ -58,6 +68,11 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 	case HopNginx:
 		return "proxy_read_timeout"
 	case HopCaddy:
+		// Caddy waits for the shorter of response_header_timeout and read_timeout
+		// (readWait): the one that binds is the one to name.
+		if r != nil && r.ReadTimeout.Explicit() && strings.HasPrefix(strings.TrimLeft(r.ReadTimeout.Text, `"`), "read_timeout") {
+			return "read_timeout"
+		}
 		return "response_header_timeout"
 	case HopALB, HopCLB:
 		return "idle_timeout"

@@ -32,7 +32,10 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if h.Kind != parsers.HopCaddy {
 			continue
 		}
-		graceUnset := h.ShutdownTimeout.IsDefault() && h.ShutdownTimeout.Value == 0
+		// grace_period 0s is no bound either: Caddy omits a zero duration from its
+		// config and then waits forever, as when it is not set.
+		graceZero := h.ShutdownTimeout.Explicit() && h.ShutdownTimeout.Value == 0
+		graceUnset := h.ShutdownTimeout.IsDefault() && h.ShutdownTimeout.Value == 0 || graceZero
 		delayUnset := h.ShutdownDelay.IsDefault() && h.ShutdownDelay.Value == 0
 		if !graceUnset && !delayUnset {
 			continue
@@ -62,29 +65,112 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if g := globalBlockPos(p, root); g.IsValid() {
 			pos, where = g, ""
 		}
-		grace := caddyDefaultGrace
+		if graceZero && !delayUnset {
+			pos = h.ShutdownTimeout.Pos // the one line to change
+		}
+		plan := caddyShutdownPlanFor(h)
 		var related []Related
 		if w := h.Workload; w != nil && w.TerminationGrace.Known() && w.TerminationGrace.Value > 0 {
-			// Delay plus grace must end before the kill, with 5s to spare.
-			grace = max(w.TerminationGrace.Value-caddyShutdownWait-5*time.Second, time.Second)
 			related = append(related, Related{Pos: w.TerminationGrace.Pos, Message: "terminationGracePeriodSeconds: " + w.TerminationGrace.Describe()})
 		}
 		var parts []string
-		if graceUnset {
+		switch {
+		case graceZero:
+			parts = append(parts, describeAt(inHost(p.Model, h.ShutdownTimeout), p.ownLine(pos))+" is no limit (Caddy drops a zero grace period, as if unset), so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
+		case graceUnset:
 			parts = append(parts, "grace_period is not set, so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
 		}
 		if delayUnset {
 			parts = append(parts, "shutdown_delay is not set, so Caddy stops accepting connections the moment it is told to stop, while the load balancer still sends it new requests until it notices, and those get 502")
 		}
-		msg := fmt.Sprintf("%s (site %s): %s. Set grace_period %s and shutdown_delay %s in the global options block%s.",
-			front(p.ownLine(pos)), h.Name, strings.Join(parts, "; "), parsers.FormatDuration(grace), parsers.FormatDuration(caddyShutdownWait), where)
+		// The advice names what the fix writes: the unset settings, with values that
+		// leave the set ones as they are.
+		var set []string
+		if plan.writeGrace {
+			set = append(set, "grace_period "+parsers.FormatDuration(plan.grace))
+		}
+		if plan.writeDelay {
+			set = append(set, "shutdown_delay "+parsers.FormatDuration(plan.delay))
+		}
+		advice := fmt.Sprintf("Set %s in the global options block%s.", strings.Join(set, " and "), where)
+		if plan.noFit != "" {
+			advice = "No value fits: " + describeAt(inHost(p.Model, plan.noFitSet), p.ownLine(pos)) + " " + plan.noFit + fmt.Sprintf(": lower it (or raise terminationGracePeriodSeconds), e.g. grace_period %s and shutdown_delay %s in the global options block%s.",
+				parsers.FormatDuration(plan.grace), parsers.FormatDuration(plan.delay), where)
+		}
+		msg := fmt.Sprintf("%s (site %s): %s. %s", front(p.ownLine(pos)), h.Name, strings.Join(parts, "; "), advice)
+		fix := p.boundShutdownFix(h, plan)
+		if plan.noFit != "" {
+			fix = fix.guess(plan.noFitSet.Text + " " + plan.noFit + "; lowering it changes a value set on purpose")
+		}
 		p.Report(Finding{
 			Pos:     pos,
 			Message: msg,
 			Related: related,
-			Fix:     p.boundShutdownFix(h, grace),
+			Fix:     fix,
 		})
 	}
+}
+
+// caddyShutdownPlan is what bounds a Caddy's shutdown: the grace_period and shutdown_delay
+// to write where unset (a set one keeps its value), and noFit, when a set shutdown_delay or
+// grace_period leaves no room for the other before the platform's kill (then grace and
+// delay are values that fit, replacing the set one).
+type caddyShutdownPlan struct {
+	grace, delay time.Duration
+	writeGrace   bool
+	writeDelay   bool
+	noFit        string
+	noFitSet     parsers.Duration
+}
+
+// caddyShutdownPlanFor computes the plan for hop h: delay + grace must end before the
+// kill (terminationGracePeriodSeconds), with 5s to spare where that leaves a grace period
+// of 1s or more, else 1s.
+func caddyShutdownPlanFor(h *parsers.Hop) caddyShutdownPlan {
+	pl := caddyShutdownPlan{
+		grace: caddyDefaultGrace, delay: caddyShutdownWait,
+		writeGrace: !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0,
+		writeDelay: !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0,
+	}
+	w := h.Workload
+	if w == nil || !w.TerminationGrace.Known() || w.TerminationGrace.Value <= 0 {
+		return pl // no known kill: the defaults
+	}
+	limit := w.TerminationGrace.Value
+	// left is how much of the limit remains after used, with 5s to spare, or 1s when
+	// 5s leaves nothing.
+	left := func(used time.Duration) time.Duration {
+		if d := limit - used - 5*time.Second; d >= time.Second {
+			return d
+		}
+		return limit - used - time.Second
+	}
+	switch {
+	case pl.writeGrace && pl.writeDelay:
+		pl.delay = min(caddyShutdownWait, max(limit/3, time.Second))
+		pl.grace = left(pl.delay)
+	case pl.writeGrace:
+		pl.delay = h.ShutdownDelay.Value
+		pl.grace = left(pl.delay)
+	case pl.writeDelay:
+		pl.grace = h.ShutdownTimeout.Value
+		pl.delay = min(caddyShutdownWait, left(pl.grace))
+	default:
+		return pl
+	}
+	if pl.grace >= time.Second && pl.delay >= time.Second {
+		return pl
+	}
+	set := h.ShutdownDelay
+	if !pl.writeGrace {
+		set = h.ShutdownTimeout
+	}
+	pl.noFit = "already leaves less than 1s of the " + parsers.Seconds(limit) + " before the kill (terminationGracePeriodSeconds)"
+	pl.noFitSet = set
+	pl.delay = min(caddyShutdownWait, max(limit/3, time.Second))
+	pl.grace = max(limit-pl.delay-max(min(5*time.Second, limit/3), time.Second), time.Second)
+	pl.writeGrace, pl.writeDelay = true, true
+	return pl
 }
 
 // rootFile follows IncludedBy to the Caddyfile that imported path.
@@ -122,6 +208,8 @@ or no ` + "`shutdown_delay`" + ` in its global options.
   not: Kubernetes sends SIGKILL after terminationGracePeriodSeconds (default 30s), so
   whatever is still in flight is cut off and the client (or the load balancer in front)
   sees a 502. A bounded grace period lets Caddy close connections itself, in order.
+- **grace_period 0s** is the same: Caddy drops a zero duration from its config, and the
+  unset grace period is eternal.
 - **shutdown_delay unset**: on SIGTERM Caddy starts to shut down at once. The load
   balancer or the Kubernetes endpoints update in parallel and keep sending new requests
   for a few seconds; they hit a closed listener and fail with 502. shutdown_delay keeps
@@ -142,7 +230,12 @@ period.
 ` + "```" + `
 
 shutdown_delay + grace_period must stay below the pod's terminationGracePeriodSeconds
-(20s + 5s < 30s); the fix computes grace_period from the linked workload when known.
+(20s + 5s < 30s); the fix computes grace_period from the linked workload when known. It
+writes only the setting that is missing and keeps the one that is set: with
+` + "`shutdown_delay 10s`" + ` and terminationGracePeriodSeconds 15 it adds ` + "`grace_period 4s`" + ` (5s
+to spare when that leaves a second or more, else 1s). When the set value leaves less than
+a second (` + "`shutdown_delay 14s`" + ` of 15), the fix is a snippet that lowers it, not written:
+the value was set on purpose.
 
 ## Sources
 

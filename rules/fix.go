@@ -199,7 +199,7 @@ func (p *Pass) readTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duration,
 	case parsers.FormatNginx:
 		return nginxReadTimeoutFix(p.Model, r, d, note)
 	case parsers.FormatCaddy:
-		return caddyReadTimeoutFix(p, r, d, false)
+		return caddyReadTimeoutFix(p, h, r, d, false)
 	case parsers.FormatK8s:
 		return k8sReadTimeoutFix(p.Model, r, d, false)
 	case parsers.FormatTerraform:
@@ -215,7 +215,7 @@ func (p *Pass) lowerReadTimeoutFix(h *parsers.Hop, r *parsers.Route, edge time.D
 	case parsers.FormatNginx:
 		return nginxLowerReadTimeoutFix(p.Model, r, edge)
 	case parsers.FormatCaddy:
-		return caddyReadTimeoutFix(p, r, edge, true)
+		return caddyReadTimeoutFix(p, h, r, edge, true)
 	case parsers.FormatK8s:
 		return k8sReadTimeoutFix(p.Model, r, edge, true)
 	case parsers.FormatTerraform:
@@ -277,10 +277,10 @@ func (p *Pass) upstreamKeepAliveFix(h *parsers.Hop, r *parsers.Route) *Fix {
 	return nil
 }
 
-// boundShutdownFix gives hop h a finite graceful-shutdown period grace and a delay.
-func (p *Pass) boundShutdownFix(h *parsers.Hop, grace time.Duration) *Fix {
+// boundShutdownFix gives hop h the finite graceful-shutdown period and the delay of plan.
+func (p *Pass) boundShutdownFix(h *parsers.Hop, plan caddyShutdownPlan) *Fix {
 	if h.Format == parsers.FormatCaddy {
-		return caddyShutdownFix(p, h, grace)
+		return caddyShutdownFix(p, h, plan)
 	}
 	return nil
 }

@@ -32,14 +32,21 @@ func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {
 		caddy.Subdirective{Name: "lb_try_duration", Value: parsers.FormatDuration(caddyTryDuration)})
 }
 
-// caddyReadTimeoutFix sets the reverse_proxy's response_header_timeout to d, or, with
-// lower, to just below the edge's limit d.
-func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *Fix {
+// caddyReadTimeoutFix sets the timeout that bounds how long the reverse_proxy waits
+// (Hop.ReadTimeoutName: read_timeout where it is set and binds, else
+// response_header_timeout) to d, or, with lower, to just below the edge's limit d. It
+// changes only that setting: the message names no other.
+func caddyReadTimeoutFix(p *Pass, h *parsers.Hop, r *parsers.Route, d time.Duration, lower bool) *Fix {
 	if r == nil || r.Backend == nil {
 		return nil
 	}
+	name := h.ReadTimeoutName(r)
 	edge := d
-	desc := "Set response_header_timeout " + parsers.FormatDuration(d) + " in the reverse_proxy's transport http block"
+	where := "in the reverse_proxy's transport block"
+	if name == "response_header_timeout" {
+		where = "in the reverse_proxy's transport http block"
+	}
+	desc := "Set " + name + " " + parsers.FormatDuration(d) + " " + where
 	comment := ""
 	if lower {
 		// Give up a little before the edge does, so Caddy's 504 (which the app can
@@ -47,16 +54,17 @@ func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool)
 		if d > 10*time.Second {
 			d -= 5 * time.Second
 		}
-		desc = "Set response_header_timeout " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
+		desc = "Set " + name + " " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
 		comment = "below the edge's " + parsers.Seconds(edge) + "; queue longer work"
 	}
-	subs := []caddy.Subdirective{{Name: "response_header_timeout", Value: parsers.FormatDuration(d), Transport: true, Comment: comment}}
-	// read_timeout also bounds the wait; raise or lower it with the header timeout.
-	if rt := r.ReadTimeout; rt.Explicit() && p.caddyDirective(rt.Pos) == "read_timeout" &&
-		(!lower && rt.Value < d || lower && rt.Value > d) {
-		subs = append(subs, caddy.Subdirective{Name: "read_timeout", Value: parsers.FormatDuration(d), Transport: true})
+	fix := caddyProxyFix(p, r.Pos, desc, caddy.Subdirective{Name: name, Value: parsers.FormatDuration(d), Transport: true, Comment: comment})
+	if fix != nil && !lower && name == "read_timeout" {
+		// Caddy waits for the shorter of the two: a response_header_timeout also set
+		// below d still cuts the request off once read_timeout is raised.
+		if rh := caddyTransportSetting(p, r, "response_header_timeout"); rh > 0 && rh < d {
+			fix.guess("response_header_timeout " + parsers.FormatDuration(rh) + " is set too and is below " + parsers.FormatDuration(d) + ": raise it as well")
+		}
 	}
-	fix := caddyProxyFix(p, r.Pos, desc, subs...)
 	if fix != nil && lower && !(r.ReadTimeout.Explicit() && r.ReadTimeout.Value > edge) {
 		// The handler budget itself is above the edge's limit: a shorter timeout alone
 		// does not make the route work (the app must queue the work), so the block is
@@ -66,17 +74,43 @@ func caddyReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool)
 	return fix
 }
 
-// caddyDirective names the directive written at pos, "" when there is none.
-func (p *Pass) caddyDirective(pos parsers.Pos) string {
-	if _, cf := p.caddyFile(pos); cf != nil {
-		if d := cf.At(int(pos.Offset)); d != nil {
-			return d.Name()
+// caddyTransportSetting is the duration set by subdirective name of the transport
+// block of the reverse_proxy of route r, 0 when it is not set or cannot be found.
+func caddyTransportSetting(p *Pass, r *parsers.Route, name string) time.Duration {
+	_, cf := p.caddyFile(r.Pos)
+	if cf == nil {
+		return 0
+	}
+	d := cf.At(int(r.Pos.Offset))
+	if d == nil || d.Name() != "reverse_proxy" {
+		return 0
+	}
+	_, t, why := caddyTransport(p, cf, d)
+	if t == nil || why != "" {
+		return 0
+	}
+	var v time.Duration
+	for _, x := range t.Block {
+		if x.Name() == name {
+			v, _ = caddy.ParseDuration(x.Arg(0))
 		}
 	}
-	return ""
+	return v
 }
 
-// caddyProxyFix sets subdirectives of the reverse_proxy at pos.
+// names lists the subdirectives' names.
+func names(subs []caddy.Subdirective) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// caddyProxyFix sets subdirectives of the reverse_proxy at pos. Transport ones go in the
+// transport block the reverse_proxy uses, where it is written: Caddy keeps only the last
+// `transport` of a reverse_proxy, so a second block added beside one a snippet imports
+// would drop that one's settings (tls, dial_timeout).
 func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) *Fix {
 	if fix, isJSON := caddyJSONProxyFix(p, pos, desc, subs...); isJSON {
 		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
@@ -89,23 +123,149 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if d == nil || d.Name() != "reverse_proxy" {
 		return nil
 	}
+	var top, tr []caddy.Subdirective
+	for _, s := range subs {
+		if s.Transport {
+			tr = append(tr, s)
+		} else {
+			top = append(top, s)
+		}
+	}
 	e := cf.Edit()
-	if !e.SetProxy(d, subs...) {
+	var te *caddy.Editor // the editor of a transport block written in another file
+	var shown, shared string
+	rest := subs // what SetProxy writes in d's own block
+	if len(tr) > 0 {
+		tf, t, why := caddyTransport(p, cf, d)
+		switch {
+		case why != "":
+			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess(why)
+		case t != nil && !caddy.TransportAccepts(t.Arg(0), names(tr)...):
+			return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + t.Arg(0) + ", which has no such setting")
+		case t != nil && !isChild(d, t):
+			ed := e
+			if tf != cf {
+				te = tf.Edit()
+				ed = te
+			}
+			ed.SetIn(t, tr...)
+			shown = ed.Snippet(t)
+			if name := tf.SnippetOf(t); name != "" {
+				shown = fmt.Sprintf("# in the snippet (%s), %s:%d\n", name, tf.Path, t.Pos.Line) + shown
+				if n := caddyImportCount(p, tf, name); n > 1 {
+					shared = fmt.Sprintf("its transport http block is in the snippet (%s), imported %d times; changing it changes every site that imports it", name, n)
+				}
+			}
+			rest = top
+		}
+	}
+	if len(rest) > 0 && !e.SetProxy(d, rest...) {
 		return (&Fix{Description: desc, Snippet: d.Text() + "\n"}).guess("its transport is " + d.Find("transport").Arg(0) + ", which has no such setting")
 	}
-	if len(e.Edits()) == 0 {
+	edits := e.Edits()
+	if te != nil {
+		edits = append(edits, te.Edits()...)
+	}
+	if len(edits) == 0 {
 		return nil
 	}
-	fix := &Fix{Description: desc, Snippet: e.Snippet(d), Edits: e.Edits()}
+	snippet := shown
+	if len(rest) > 0 || shown == "" {
+		snippet = e.Snippet(d) + shown
+	}
+	fix := &Fix{Description: desc, Snippet: snippet, Edits: edits}
 	for _, s := range subs {
 		fix.sets = append(fix.sets, s.Name)
 	}
-	if n := cf.Imports(d); n > 1 {
-		// A snippet (or imported file) used by several sites: changing it changes
-		// them all, and a reverse_proxy cannot be overridden at one import.
-		return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+	if name := cf.SnippetOf(d); name != "" {
+		if n := caddyImportCount(p, cf, name); n > 1 {
+			// A snippet used by several sites: changing it changes them all, and a
+			// reverse_proxy cannot be overridden at one import.
+			return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+		}
+	}
+	if shared != "" {
+		return fix.guess(shared)
 	}
 	return fix
+}
+
+// isChild reports whether c is written directly in d's block.
+func isChild(d, c *caddy.Directive) bool {
+	for _, x := range d.Block {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// caddyTransport finds the `transport` directive the reverse_proxy d of cf uses, following
+// its imports of snippets: the last one in the order Caddy reads them (Caddy keeps only
+// the last), and the file it is written in; t is nil when there is none. why says why it
+// cannot be known (an import of a file, or of a snippet no file of the config defines,
+// or one that imports another): a fix must then not add a transport block.
+func caddyTransport(p *Pass, cf *caddy.File, d *caddy.Directive) (tf *caddy.File, t *caddy.Directive, why string) {
+	for _, x := range d.Block {
+		switch x.Name() {
+		case "transport":
+			tf, t = cf, x
+		case "import":
+			sf, snip := caddySnippet(p, cf, x.Arg(0))
+			if snip == nil {
+				return nil, nil, fmt.Sprintf("the reverse_proxy imports %s, which may set its transport, and a second transport block would replace that one", x.Arg(0))
+			}
+			for _, y := range snip.Block {
+				switch y.Name() {
+				case "transport":
+					tf, t = sf, y
+				case "import", "{block}":
+					return nil, nil, fmt.Sprintf("the snippet (%s) the reverse_proxy imports imports more, which may set its transport, and a second transport block would replace that one", x.Arg(0))
+				}
+			}
+		}
+	}
+	return tf, t, ""
+}
+
+// caddyConfigFiles returns the trees of the Caddyfiles of the config the file at path
+// belongs to: its root Caddyfile and every file imported into it.
+func caddyConfigFiles(p *Pass, path string) []*caddy.File {
+	root := rootFile(p.Model, path)
+	var out []*caddy.File
+	for _, f := range p.Model.Files {
+		if f.Format != parsers.FormatCaddy || rootFile(p.Model, f.Path) != root {
+			continue
+		}
+		if _, cf := p.caddyFile(parsers.Pos{File: f.Path}); cf != nil {
+			out = append(out, cf)
+		}
+	}
+	return out
+}
+
+// caddySnippet finds the definition of snippet name in the config cf belongs to.
+func caddySnippet(p *Pass, cf *caddy.File, name string) (*caddy.File, *caddy.Directive) {
+	if d := cf.Snippet(name); d != nil {
+		return cf, d
+	}
+	for _, f := range caddyConfigFiles(p, cf.Path) {
+		if d := f.Snippet(name); d != nil {
+			return f, d
+		}
+	}
+	return nil, nil
+}
+
+// caddyImportCount counts the imports of snippet name in every file of the config cf
+// belongs to (sites in separate files importing one snippet share it as much as sites
+// in one file do).
+func caddyImportCount(p *Pass, cf *caddy.File, name string) int {
+	n := 0
+	for _, f := range caddyConfigFiles(p, cf.Path) {
+		n += f.ImportsOf(name)
+	}
+	return n
 }
 
 // caddyPoolIdleFix sets how long the reverse_proxy of be keeps idle connections.
@@ -143,10 +303,30 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 		}
 	}
 	upstreams, guessed := "app:8080", true
+	var from *parsers.Route // the route whose upstreams the health path goes to
 	if r.Hop != nil {
 		for _, o := range r.Hop.Routes {
 			if o.Backend != nil && o.Backend.Name != "" && (upstreams == "app:8080" || o.Path == "/") {
-				upstreams, guessed = o.Backend.Name, false
+				upstreams, guessed, from = o.Backend.Name, false, o
+			}
+		}
+	}
+	// The new reverse_proxy reaches the upstreams as the site's does: with its transport
+	// (tls to an HTTPS backend), copied as written.
+	transport, why := "", ""
+	if from != nil {
+		if _, scf := p.caddyFile(from.Pos); scf != nil {
+			if sd := scf.At(int(from.Pos.Offset)); sd != nil && sd.Name() == "reverse_proxy" {
+				tf, t, w := caddyTransport(p, scf, sd)
+				why = w
+				if t != nil && why == "" {
+					transport = tf.Source(t)
+					if strings.Contains(transport, "{args") || strings.Contains(transport, "{block}") {
+						why = "the upstream's transport takes the arguments of the snippet it is in"
+					}
+				}
+			} else {
+				why = "the upstream's reverse_proxy could not be read"
 			}
 		}
 	}
@@ -158,16 +338,19 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	}
 	line += upstreams
 	desc := "Let the app answer the health check, so it fails when the app cannot serve (" + upstreams + " is the upstream this site already proxies to)"
-	e := cf.Edit()
-	if d.HasBlock {
-		e.ReplaceWhole(d, line)
-	} else {
-		e.Replace(d, line)
+	if transport != "" {
+		line += " {\n\t" + strings.ReplaceAll(transport, "\n", "\n\t") + "\n}"
+		desc += ", with its transport"
 	}
+	e := cf.Edit()
+	e.ReplaceIndented(d, line)
 	fix := &Fix{Description: desc, Snippet: e.Snippet(d), sets: []string{"reverse_proxy"}}
 	if guessed {
 		fix.Description = "Let the app answer the health check: replace app:8080 with the app's address"
 		return fix
+	}
+	if why != "" {
+		return fix.guess(why)
 	}
 	fix.Edits = e.Edits()
 	return fix.markUnsafe() // the health check starts to depend on the app
@@ -224,13 +407,14 @@ func caddyGlobal(p *Pass, h *parsers.Hop) (*caddy.File, *caddy.Directive) {
 	return cf, cf.GlobalOptions()
 }
 
-// caddyShutdownFix sets grace_period and shutdown_delay in the global options block of
-// the Caddyfile the hop belongs to (imported files cannot hold global options).
-func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
+// caddyShutdownFix sets grace_period and shutdown_delay, as plan says, in the global
+// options block of the Caddyfile the hop belongs to (imported files cannot hold global
+// options).
+func caddyShutdownFix(p *Pass, h *parsers.Hop, plan caddyShutdownPlan) *Fix {
 	if h == nil {
 		return nil
 	}
-	if fix, isJSON := caddyJSONShutdownFix(p, h, grace); isJSON {
+	if fix, isJSON := caddyJSONShutdownFix(p, h, plan); isJSON {
 		return fix // Caddy's JSON config: a snippet, no edits (fix_caddyjson.go)
 	}
 	cf, global := caddyGlobal(p, h)
@@ -239,13 +423,13 @@ func caddyShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) *Fix {
 	}
 	var lines []string
 	desc := []string{}
-	if !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0 {
-		lines = append(lines, "grace_period "+parsers.FormatDuration(grace))
-		desc = append(desc, "stop waiting for in-flight requests after "+parsers.Seconds(grace))
+	if plan.writeGrace {
+		lines = append(lines, "grace_period "+parsers.FormatDuration(plan.grace))
+		desc = append(desc, "stop waiting for in-flight requests after "+parsers.Seconds(plan.grace))
 	}
-	if !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0 {
-		lines = append(lines, "shutdown_delay "+parsers.FormatDuration(caddyShutdownWait))
-		desc = append(desc, "keep serving for "+parsers.Seconds(caddyShutdownWait)+" after the stop signal while the load balancer takes Caddy out")
+	if plan.writeDelay {
+		lines = append(lines, "shutdown_delay "+parsers.FormatDuration(plan.delay))
+		desc = append(desc, "keep serving for "+parsers.Seconds(plan.delay)+" after the stop signal while the load balancer takes Caddy out")
 	}
 	if len(lines) == 0 {
 		return nil

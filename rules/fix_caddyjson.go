@@ -48,16 +48,16 @@ func caddyJSONIdleFix(p *Pass, h *parsers.Hop, want time.Duration) (*Fix, bool) 
 
 // caddyJSONShutdownFix is caddyShutdownFix for a JSON config: grace_period and
 // shutdown_delay at the top of apps.http, as a snippet.
-func caddyJSONShutdownFix(p *Pass, h *parsers.Hop, grace time.Duration) (*Fix, bool) {
+func caddyJSONShutdownFix(p *Pass, h *parsers.Hop, plan caddyShutdownPlan) (*Fix, bool) {
 	if !caddyJSONHop(p, h) {
 		return nil, false
 	}
 	var lines []string
-	if !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0 {
-		lines = append(lines, fmt.Sprintf("\"grace_period\": %q", parsers.FormatDuration(grace)))
+	if plan.writeGrace {
+		lines = append(lines, fmt.Sprintf("\"grace_period\": %q", parsers.FormatDuration(plan.grace)))
 	}
-	if !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0 {
-		lines = append(lines, fmt.Sprintf("\"shutdown_delay\": %q", parsers.FormatDuration(caddyShutdownWait)))
+	if plan.writeDelay {
+		lines = append(lines, fmt.Sprintf("\"shutdown_delay\": %q", parsers.FormatDuration(plan.delay)))
 	}
 	if len(lines) == 0 {
 		return nil, true

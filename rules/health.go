@@ -38,7 +38,9 @@ Without them, the dead server keeps receiving its share of requests, and each of
 - Caddy: two or more upstreams with neither ` + "`health_uri`" + ` nor ` + "`fail_duration`" + `, and no
   retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
   ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
-  upstream is retried on another: slower, but not a 502, so it is not reported.
+  upstream is retried on another: slower, but not a 502, so it is not reported, unless
+  ` + "`lb_policy`" + ` is ` + "`first`" + `, ` + "`ip_hash`" + `, ` + "`client_ip_hash`" + ` or ` + "`uri_hash`" + `: those pick the same
+  upstream again for the retry while no health check marks it down.
 - Upstreams that are the proxy's own listeners (a site proxying to other sites of the same
   Caddyfile, nginx to its own ` + "`listen`" + `) are internal hops, not apps, and are not counted.
 
@@ -138,7 +140,8 @@ func runDeadUpstreamInRotation(p *Pass) {
 		if len(active) < 2 || len(appTargets(own, b)) < 2 {
 			continue // one server (nothing else to send to), or the proxy's own listeners
 		}
-		if format == parsers.FormatCaddy && retried[b] {
+		sticky := caddyStickyPolicy(b)
+		if format == parsers.FormatCaddy && retried[b] && sticky == "" {
 			// lb_try_duration / lb_retries: a failed dial to the dead upstream is retried
 			// on another, so the request is slower, not a 502.
 			continue
@@ -164,14 +167,39 @@ func runDeadUpstreamInRotation(p *Pass) {
 			continue // per-server accounting (nginx) is on
 		}
 		fix := p.passiveHealthFix(format, b, nil)
+		pos := b.Pos
+		if format == parsers.FormatCaddy && b.Passive.Enabled.Explicit() {
+			// fail_duration 0 written: the line to change.
+			pos = b.Passive.Enabled.Pos
+		}
+		passive := describeAt(inHost(p.Model, b.Passive.Enabled), p.ownLine(pos))
 		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
-			len(active), addresses(active), describeAt(inHost(p.Model, b.Passive.Enabled), p.ownLine(b.Pos)))
+			len(active), addresses(active), passive)
 		if format == parsers.FormatCaddy {
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
-				len(active), addresses(active), b.Passive.Enabled.Default)
+				len(active), addresses(active), passive)
+			if retried[b] {
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add health_uri for active checks and fail_duration for passive ones.",
+					len(active), addresses(active), passive, sticky)
+			}
 		}
-		p.Report(Finding{Pos: b.Pos, Message: msg, Fix: fix})
+		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}
+}
+
+// caddyStickyPolicy names the lb_policy of Caddy backend b when it picks the same
+// upstream again for a retried request while no health check marks that one down
+// (first: the first available; ip_hash, client_ip_hash, uri_hash: a hash of the
+// request), "" for the others (random, round_robin, least_conn... pick again).
+func caddyStickyPolicy(b *parsers.Backend) string {
+	if b.Kind != parsers.BackendCaddy || !b.LBPolicy.Explicit() {
+		return ""
+	}
+	switch b.LBPolicy.Value {
+	case "first", "ip_hash", "client_ip_hash", "uri_hash":
+		return b.LBPolicy.Text
+	}
+	return ""
 }
 
 // caddyRetriedBackends are the Caddy backends whose every route retries a failed

@@ -322,6 +322,9 @@ func runEdgeTimeoutExceeded(p *Pass) {
 // upgrades reports whether a route proxies WebSocket upgrades, which Cloudflare does not
 // cut at its read timeout once the connection is upgraded.
 func upgrades(r *parsers.Route) bool {
+	if r.WebSocket {
+		return true
+	}
 	if strings.Contains(strings.ToLower(r.ConnectionHeader.Value), "upgrade") {
 		return true
 	}

@@ -117,6 +117,51 @@ func (e *Editor) ReplaceWhole(d *Directive, text string) {
 	e.add(int(d.Pos.Offset), int(d.Pos.EndOffset), text)
 }
 
+// ReplaceIndented rewrites directive d, its block included, as text, whose lines after
+// the first take d's indentation ("reverse_proxy x {\n\ttransport http {\n\t\ttls\n\t}\n}").
+func (e *Editor) ReplaceIndented(d *Directive, text string) {
+	ind := e.indent(int(d.Pos.Offset))
+	lines := strings.Split(text, "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = ind + lines[i]
+	}
+	start, end := int(d.Tokens[0].Pos.Offset), int(d.Tokens[len(d.Tokens)-1].Pos.EndOffset)
+	if d.HasBlock {
+		end = int(d.Pos.EndOffset)
+	} else if len(lines) > 1 {
+		// A comment after the line stays on the first line, not after the new "}".
+		i := end
+		for i < len(e.src) && (e.src[i] == ' ' || e.src[i] == '\t') {
+			i++
+		}
+		if i < len(e.src) && e.src[i] == '#' {
+			c := strings.TrimRight(string(e.src[i:e.lineEnd(i)]), "\r\n")
+			lines[0] += " " + c
+			end = i + len(c)
+		}
+	}
+	e.add(start, end, strings.Join(lines, "\n"))
+}
+
+// Source returns directive d as written, its block included, the lines after the first
+// without the indentation of d's line.
+func (f *File) Source(d *Directive) string {
+	start, end := int(d.Pos.Offset), int(d.Pos.EndOffset)
+	if start < 0 || end > len(f.Src) || start > end {
+		return ""
+	}
+	ls := bytes.LastIndexByte(f.Src[:start], '\n') + 1
+	ind := string(f.Src[ls:start])
+	if strings.TrimLeft(ind, " \t") != "" {
+		ind = "" // d does not start its line
+	}
+	lines := strings.Split(string(f.Src[start:end]), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.TrimPrefix(lines[i], ind)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // InsertAfter inserts text right after the span at (an argument: " second:8080").
 func (e *Editor) InsertAfter(at parsers.Pos, text string) {
 	e.add(int(at.EndOffset), int(at.EndOffset), text)
@@ -213,10 +258,29 @@ func (s Subdirective) line() string {
 	return l
 }
 
+// TransportAccepts reports whether a `transport kind` block takes every subdirective
+// of names: http takes them all (of those the fixes write); fastcgi only its dial, read
+// and write timeouts (caddy adapt 2.6.2 rejects "unrecognized subdirective
+// response_header_timeout" in it, and it has no keepalive).
+func TransportAccepts(kind string, names ...string) bool {
+	switch kind {
+	case "http":
+		return true
+	case "fastcgi":
+		for _, n := range names {
+			if n != "read_timeout" && n != "write_timeout" && n != "dial_timeout" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // SetProxy sets subdirectives of the reverse_proxy d, creating its block and its
 // `transport http` block as needed. It writes nothing and returns false when a transport
-// subdirective is asked of a reverse_proxy whose transport is not http (fastcgi has no
-// response_header_timeout or keepalive: caddy adapt rejects them).
+// subdirective is asked of a reverse_proxy whose transport does not take it
+// (TransportAccepts).
 func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 	var top, topNames, tr, trNames []string
 	for _, s := range subs {
@@ -227,7 +291,7 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 		}
 	}
 	transport := d.Find("transport")
-	if len(tr) > 0 && transport != nil && transport.Arg(0) != "http" {
+	if len(tr) > 0 && transport != nil && !TransportAccepts(transport.Arg(0), trNames...) {
 		return false
 	}
 	if len(tr) > 0 {
@@ -244,18 +308,33 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 	return true
 }
 
-// Imports counts the sites that use d when d is inside a snippet ("(name) { ... }"): the
-// `import name` directives of the file. It is 1 for a directive outside any snippet.
-func (f *File) Imports(d *Directive) int {
+// SnippetOf names the snippet ("(name) { ... }") d is written in, "" when d is outside
+// any snippet.
+func (f *File) SnippetOf(d *Directive) string {
 	anc := f.Ancestors(d)
 	if len(anc) == 0 {
-		return 1
+		return ""
 	}
 	top := anc[len(anc)-1].Name()
-	if !strings.HasPrefix(top, "(") || !strings.HasSuffix(top, ")") {
-		return 1
+	if len(anc[len(anc)-1].Tokens) != 1 || !isSnippetName(top) {
+		return ""
 	}
-	name := top[1 : len(top)-1]
+	return top[1 : len(top)-1]
+}
+
+// Snippet returns the definition of the snippet name in f, nil when f defines none.
+func (f *File) Snippet(name string) *Directive {
+	for _, d := range f.Directives {
+		if len(d.Tokens) == 1 && d.HasBlock && d.Name() == "("+name+")" {
+			return d
+		}
+	}
+	return nil
+}
+
+// ImportsOf counts the `import name` directives of f, at any depth (a snippet imported
+// by sites in other files is counted by adding up every file's count).
+func (f *File) ImportsOf(name string) int {
 	n := 0
 	var walk func([]*Directive)
 	walk = func(ds []*Directive) {
@@ -268,6 +347,16 @@ func (f *File) Imports(d *Directive) int {
 	}
 	walk(f.Directives)
 	return n
+}
+
+// SetIn sets subs in block d (a `transport http` block written away from its
+// reverse_proxy, in a snippet), replacing the lines of the same names.
+func (e *Editor) SetIn(d *Directive, subs ...Subdirective) {
+	lines, names := make([]string, len(subs)), make([]string, len(subs))
+	for i, s := range subs {
+		lines[i], names[i] = s.line(), s.Name
+	}
+	e.setInBlock(d, lines, names)
 }
 
 // Ancestors returns the blocks that enclose d, innermost first (nil when d is at the top

@@ -2,6 +2,7 @@ package caddy
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -317,6 +318,65 @@ func (b *jsonBuilder) serverEdge(s *jsonValue) parsers.Setting[string] {
 type jsonWalker struct {
 	b   *jsonBuilder
 	hop *parsers.Hop
+	// taken holds the paths of the routes walked so far that answer a request or
+	// rewrite its path: routes run in the order written, and a static_response after one
+	// of them that may match its paths is not known to answer.
+	taken []takenPaths
+	// groups are the grouped routes being walked (outermost first) and next numbers
+	// routes.
+	groups []groupedRoute
+	next   int
+}
+
+// groupedRoute is a route of a group (routes of one group are mutually exclusive: the
+// adapter's handle blocks), numbered.
+type groupedRoute struct {
+	group string
+	id    int
+}
+
+// takenPaths are the paths of a route that answers (reverse_proxy, file_server...) or,
+// with rewrite, changes the path for the routes after it, and the grouped routes it is
+// in.
+type takenPaths struct {
+	ctx     pathCtx
+	rewrite bool
+	groups  []groupedRoute
+}
+
+// mayBeTaken reports whether a route walked before may take a request to target. One
+// in another route of a group the current position is in too is exclusive with it
+// (the Caddyfile's sibling handle blocks, which the Caddyfile model does not order
+// either); a rewrite does not change what a catch-all matches.
+func (w *jsonWalker) mayBeTaken(target pathCtx) bool {
+	for _, tp := range w.taken {
+		if w.exclusive(tp.groups) || tp.rewrite && target.kind == parsers.PathPrefix && target.path == "/" {
+			continue
+		}
+		t := tp.ctx
+		switch {
+		case t.kind == parsers.PathRegex || target.kind == parsers.PathRegex:
+			return true
+		case t.kind == parsers.PathPrefix && strings.HasPrefix(target.path, t.path),
+			target.kind == parsers.PathPrefix && strings.HasPrefix(t.path, target.path),
+			t.path == target.path:
+			return true
+		}
+	}
+	return false
+}
+
+// exclusive reports whether a route in the grouped routes gs and the current position
+// are in different routes of one group.
+func (w *jsonWalker) exclusive(gs []groupedRoute) bool {
+	for _, g := range gs {
+		for _, c := range w.groups {
+			if g.group == c.group && g.id != c.id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // route models one route under ctx. It returns the path prefix stripped for the routes
@@ -332,6 +392,12 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		matched = true
 		ctx = combine(ctx, matchPath(m, ctx.strip, top))
 	}
+	takes, rewrites := false, false
+	if g := r.get("group").text(); g != "" {
+		w.next++
+		w.groups = append(w.groups, groupedRoute{group: g, id: w.next})
+		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
+	}
 	for _, h := range r.get("handle").list() {
 		switch h.get("handler").text() {
 		case "subroute":
@@ -343,11 +409,27 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 			if sp := h.get("strip_path_prefix").text(); sp != "" {
 				ctx.strip += sp
 			}
+			for _, mb := range h.fields() {
+				switch mb.key {
+				case "uri", "strip_path_suffix", "uri_substring", "path_regexp":
+					rewrites = true // the path changes for the routes after it
+				}
+			}
 		case "reverse_proxy":
 			w.reverseProxy(h, ctx)
+			takes = true
 		case "static_response":
-			w.respond(h, ctx)
+			// Not taken by itself: the adapter sorts respond directives by how specific
+			// their matchers are, as the Caddyfile model does not.
+			if !w.mayBeTaken(ctx) {
+				w.respond(h, ctx)
+			}
+		case "file_server", "error", "authentication":
+			takes = true
 		}
+	}
+	if takes || rewrites {
+		w.taken = append(w.taken, takenPaths{ctx: ctx, rewrite: !takes, groups: append([]groupedRoute(nil), w.groups...)})
 	}
 	if matched {
 		return outerStrip
@@ -364,6 +446,7 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 		return pathCtx{kind: parsers.PathRegex}
 	}
 	var paths []string
+	method := false
 	for _, mb := range m.list()[0].fields() {
 		switch mb.key {
 		case "host":
@@ -375,9 +458,19 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 			if len(paths) != 1 {
 				return pathCtx{kind: parsers.PathRegex}
 			}
+		case "method":
+			// As in the Caddyfile model: a method matcher that lets GET through keeps
+			// the path.
+			if !slices.ContainsFunc(mb.val.strings(), func(m string) bool { return strings.EqualFold(m, "GET") }) {
+				return pathCtx{kind: parsers.PathRegex}
+			}
+			method = true
 		default:
 			return pathCtx{kind: parsers.PathRegex}
 		}
+	}
+	if paths == nil && method {
+		return pathCtx{kind: parsers.PathRegex} // a method alone: not a path
 	}
 	if paths == nil {
 		return pathCtx{path: "/", kind: parsers.PathPrefix}
@@ -652,7 +745,7 @@ func passiveHealth(p parsers.PassiveHealth, failDur parsers.Duration, maxFails p
 			p.MaxFails = maxFails
 		}
 	case failDur.Known():
-		p.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text}
+		p.Enabled = parsers.Setting[bool]{Value: false, Pos: failDur.Pos, Text: failDur.Text, Origin: failDur.Origin}
 		p.FailTimeout = failDur
 	}
 	return p

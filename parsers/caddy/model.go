@@ -46,9 +46,14 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		root    *srcFile
 		entries []*Directive
 		reached map[string]bool
+		// diags are the expansion's diagnostics, reported only if the root is
+		// analysed: a file another root imports (sites/b.caddy pulled in by
+		// `import sites/*`) misses, on its own, the snippets its importer defines.
+		diags []parsers.Diag
 	}
 	var all []expanded
 	for _, r := range roots {
+		before := len(m.Diags)
 		e.startRoot(r)
 		entries := e.top(r.file.Directives)
 		// Imports inside blocks, now that every top-level snippet is known.
@@ -57,7 +62,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 				d.Block = e.body(d.Block, nil, nil, nil, 1)
 			}
 		}
-		all = append(all, expanded{r, entries, e.reached})
+		diags := append([]parsers.Diag(nil), m.Diags[before:]...)
+		m.Diags = m.Diags[:before]
+		all = append(all, expanded{r, entries, e.reached, diags})
 	}
 	for _, x := range all {
 		// Skip a root another root imports (unless they import each other, a cycle
@@ -72,6 +79,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		if skip {
 			continue
 		}
+		m.Diags = append(m.Diags, x.diags...)
 		b := &builder{m: m, file: x.root}
 		b.build(x.entries)
 	}

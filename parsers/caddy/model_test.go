@@ -252,3 +252,28 @@ func TestImportedInputNotAnalysedTwice(t *testing.T) {
 		t.Errorf("hops: %d, want 1", len(m.Hops))
 	}
 }
+
+// A file another input imports is linted as part of it, not on its own: its imports of
+// snippets the importer defines are no errors (sites/b.caddy: "import lb: file not
+// found" was reported for `import sites/*` of a Caddyfile defining (lb)).
+func TestImportedInputUsesImportersSnippets(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sites"), 0o755)
+	site := filepath.Join(dir, "sites", "b.caddy")
+	main := filepath.Join(dir, "Caddyfile")
+	os.WriteFile(site, []byte("b.example.com {\n\treverse_proxy 10.0.1.5:8080 10.0.1.6:8080 {\n\t\timport lb\n\t}\n}\n"), 0o644)
+	os.WriteFile(main, []byte("(lb) {\n\tlb_try_duration 5s\n}\nimport sites/*\n"), 0o644)
+	var ins []parsers.Input
+	for _, p := range []string{main, site} {
+		src, _ := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		ins = append(ins, parsers.Input{Path: rel, Abs: p, Src: src})
+	}
+	m := Parse(ins, parsers.Options{Roots: []string{dir}})
+	for _, d := range m.Diags {
+		t.Errorf("diagnostic: %s", d.Message)
+	}
+	if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 || m.Hops[0].Routes[0].Retry.Timeout.Value == 0 {
+		t.Errorf("hops: %+v", m.Hops)
+	}
+}

@@ -23,6 +23,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
 	}
+	r.WebSocket = s.upgradeOnly(d)
 	be := &parsers.Backend{
 		Kind:          parsers.BackendCaddy,
 		Pos:           name.Pos,
@@ -150,4 +151,47 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 // the directive as written.
 func condition[T any](s parsers.Setting[T]) parsers.Setting[[]string] {
 	return parsers.Setting[[]string]{Value: []string{s.Text}, Pos: s.Pos, Text: s.Text, Origin: s.Origin}
+}
+
+// upgradeOnly reports whether directive d, or a block enclosing it, has a named matcher
+// that requires a WebSocket upgrade header (`header Upgrade websocket` or
+// `header Connection *Upgrade*`, conditions that every request it takes must meet).
+func (s *siteWalker) upgradeOnly(d *Directive) bool {
+	ds := []*Directive{d}
+	for _, lv := range s.levels {
+		ds = append(ds, lv.ds[lv.i])
+	}
+	for _, x := range ds {
+		m := matcherOf(x)
+		if m == nil || !strings.HasPrefix(m.Text, "@") {
+			continue
+		}
+		def := s.matchers[m.Text]
+		if def == nil {
+			continue
+		}
+		conds := def.Block
+		if !def.HasBlock {
+			conds = []*Directive{{Tokens: def.Tokens[1:]}}
+		}
+		for _, c := range conds {
+			if c.Name() == "header" && len(c.Tokens) == 3 && upgradeHeader(c.Tokens[1].Text, c.Tokens[2].Text) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// upgradeHeader reports whether a header condition name: value holds only on WebSocket
+// upgrade requests.
+func upgradeHeader(name, value string) bool {
+	v := strings.ToLower(strings.Trim(value, "*"))
+	switch strings.ToLower(name) {
+	case "upgrade":
+		return v == "websocket"
+	case "connection":
+		return v == "upgrade"
+	}
+	return false
 }

@@ -22,6 +22,99 @@ type siteWalker struct {
 	b        *builder
 	hop      *parsers.Hop
 	matchers map[string]*Directive
+	// levels are the blocks enclosing the directive being walked, outermost first: what
+	// runs before it there can answer or rewrite its request first.
+	levels []level
+}
+
+// level is one block of directives being walked: the directive at i is the one that
+// leads to the current position; ordered is set in a route block, where directives
+// run as written (elsewhere Caddy sorts them by its directive order).
+type level struct {
+	ds      []*Directive
+	i       int
+	ordered bool
+	ctx     pathCtx
+}
+
+// directiveRank is Caddy's directive order, as far as it matters for what runs before
+// respond: caddy adapt 2.6.2 puts, of a site's directives, redir, rewrite, uri,
+// try_files, basicauth, forward_auth, handle_path, handle and route before respond, and
+// reverse_proxy, php_fastcgi and file_server after it (CDY-ORDER; checked by adapting a
+// site holding them all).
+var directiveRank = map[string]int{
+	"redir": 1, "rewrite": 3, "uri": 4, "try_files": 5,
+	"basicauth": 6, "basic_auth": 6, "forward_auth": 7,
+	"handle": 10, "handle_path": 10, "route": 10,
+	"abort": 11, "error": 12, "respond": 14,
+	"reverse_proxy": 16, "php_fastcgi": 17, "file_server": 18,
+}
+
+// answeredFirst reports whether a request to the paths target of the directive being
+// walked may be answered, redirected, refused or rewritten by a directive that runs
+// before it (a terminating handler, or a rewrite after which its matcher no longer
+// holds): then the model cannot say it reaches that directive.
+func (s *siteWalker) answeredFirst(target pathCtx) bool {
+	for _, lv := range s.levels {
+		own := lv.ds[lv.i]
+		ownRank, known := directiveRank[own.Name()]
+		for j, x := range lv.ds {
+			if j == lv.i {
+				continue
+			}
+			r, ok := directiveRank[x.Name()]
+			if !ok {
+				continue
+			}
+			switch {
+			case isHandle(own) && isHandle(x):
+				// Sibling handle blocks are one group, mutually exclusive (in a route
+				// block too): which takes a path is left to their matchers.
+				continue
+			case lv.ordered:
+				if j > lv.i {
+					continue
+				}
+			case !known || r >= ownRank:
+				// Runs after it, or at the same rank (Caddy sorts those by how
+				// specific their path matcher is: the model keeps the one it reads).
+				continue
+			}
+			switch x.Name() {
+			case "rewrite", "uri", "try_files":
+				if target.kind == parsers.PathPrefix && target.path == "/" {
+					continue // a catch-all still matches the rewritten path
+				}
+				if x.Name() == "uri" && (x.Arg(0) == "query" || matcherOf(x) != nil && x.Arg(1) == "query") {
+					continue // changes the query, not the path
+				}
+			}
+			if x.Name() == "try_files" || s.mayMatch(x, lv.ctx, target) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHandle(d *Directive) bool { return d.Name() == "handle" || d.Name() == "handle_path" }
+
+// mayMatch reports whether directive x, in a block serving ctx, may match a request
+// to the paths target: no matcher, one the model cannot read, or paths that overlap.
+func (s *siteWalker) mayMatch(x *Directive, ctx pathCtx, target pathCtx) bool {
+	if matcherOf(x) == nil {
+		return true
+	}
+	m := s.narrow(ctx, x)
+	switch {
+	case m.kind == parsers.PathRegex || target.kind == parsers.PathRegex:
+		return true
+	case m.kind == parsers.PathPrefix:
+		return strings.HasPrefix(target.path, m.path) || target.kind == parsers.PathPrefix && strings.HasPrefix(m.path, target.path)
+	case target.kind == parsers.PathPrefix:
+		return strings.HasPrefix(m.path, target.path)
+	}
+	return m.path == target.path
 }
 
 // collectMatchers records every named matcher definition (@name ...) of the site.
@@ -41,21 +134,35 @@ func (s *siteWalker) collectMatchers(ds []*Directive) {
 
 // walk models the directives of a block under ctx.
 func (s *siteWalker) walk(ds []*Directive, ctx pathCtx) {
-	for _, d := range ds {
+	s.walkBlock(ds, ctx, false)
+}
+
+// walkBlock models the directives of a block under ctx; ordered is set for a route
+// block, whose directives run as written.
+func (s *siteWalker) walkBlock(ds []*Directive, ctx pathCtx, ordered bool) {
+	s.levels = append(s.levels, level{ds: ds, ordered: ordered, ctx: ctx})
+	defer func() { s.levels = s.levels[:len(s.levels)-1] }()
+	for i, d := range ds {
+		s.levels[len(s.levels)-1].i = i
 		switch d.Name() {
 		case "handle", "route":
 			if d.HasBlock {
-				s.walk(d.Block, s.narrow(ctx, d))
+				s.walkBlock(d.Block, s.narrow(ctx, d), d.Name() == "route")
 			}
 		case "handle_path":
 			if d.HasBlock {
 				inner := s.narrow(ctx, d)
-				if inner.kind == parsers.PathPrefix {
+				switch inner.kind {
+				case parsers.PathPrefix:
 					inner.strip = strings.TrimSuffix(inner.path, "/")
-				} else {
+				case parsers.PathExact:
+					// handle_path /health: the block serves that one path (stripped to
+					// "" for the matchers inside), as the adapter's JSON says.
+					inner.strip = inner.path
+				default:
 					inner.kind = parsers.PathRegex
 				}
-				s.walk(d.Block, inner)
+				s.walkBlock(d.Block, inner, false)
 			}
 		case "reverse_proxy":
 			s.reverseProxy(d, ctx)
@@ -104,13 +211,25 @@ func (s *siteWalker) matcherPath(m string) pathCtx {
 			return pathCtx{kind: "regex"}
 		}
 		// @name path /x/*  or  @name { path /x/* }: exactly one condition, a path
-		// matcher with one value.
+		// matcher with one value; a `method` condition that lets GET through may come
+		// with it (health checks and page loads are GETs).
 		var cond *Directive
 		if def.HasBlock {
-			if len(def.Tokens) != 1 || len(def.Block) != 1 {
+			if len(def.Tokens) != 1 {
 				return pathCtx{kind: "regex"}
 			}
-			cond = def.Block[0]
+			for _, c := range def.Block {
+				if c.Name() == "method" && !c.HasBlock && allowsGET(c.Args()) {
+					continue
+				}
+				if cond != nil {
+					return pathCtx{kind: "regex"}
+				}
+				cond = c
+			}
+			if cond == nil {
+				return pathCtx{kind: "regex"}
+			}
 		} else {
 			cond = &Directive{Tokens: def.Tokens[1:]}
 		}
@@ -120,6 +239,16 @@ func (s *siteWalker) matcherPath(m string) pathCtx {
 		return pathOf(cond.Tokens[1].Text)
 	}
 	return pathOf(m)
+}
+
+// allowsGET reports whether a method matcher's values include GET.
+func allowsGET(methods []Token) bool {
+	for _, m := range methods {
+		if strings.EqualFold(m.Text, "GET") {
+			return true
+		}
+	}
+	return false
 }
 
 // pathOf reads one path matcher value: "*" is everything, a trailing "*" a prefix, no
@@ -158,6 +287,11 @@ func combine(outer, inner pathCtx) pathCtx {
 // itself.
 func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
 	ctx = s.narrow(ctx, d)
+	if s.answeredFirst(ctx) {
+		// Something that runs first (a reverse_proxy before it in a route block, a
+		// rewrite of its path) may take the request: it is not known to answer.
+		return
+	}
 	args := d.Args()
 	if matcherOf(d) != nil {
 		args = args[1:]

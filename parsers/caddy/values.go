@@ -40,6 +40,9 @@ func envValue(s string) (string, bool) {
 }
 
 // parseDuration reads a Caddy duration: Go's syntax plus a "d" (day) unit.
+// ParseDuration reads a Caddyfile duration ("30s", "1m30s", "2d"); false when s is none.
+func ParseDuration(s string) (time.Duration, bool) { return parseDuration(s) }
+
 func parseDuration(s string) (time.Duration, bool) {
 	if s == "" {
 		return 0, false

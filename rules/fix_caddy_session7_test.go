@@ -1,0 +1,148 @@
+package rules_test
+
+import (
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
+	"strings"
+	"testing"
+)
+
+// A transport block that comes from an imported snippet is edited where it is written:
+// Caddy keeps only the last `transport` of a reverse_proxy, so a second block beside the
+// import would drop the snippet's tls (502 on every request to a TLS backend).
+func TestCaddyFixEditsImportedTransport(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	src := "(tls_upstream) {\n\ttransport http {\n\t\ttls\n\t\ttls_insecure_skip_verify\n\t\tresponse_header_timeout 30s\n\t}\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\timport tls_upstream\n\t}\n}\n"
+	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
+	if len(fix.Edits) == 0 {
+		t.Fatalf("no edits: %+v", fix)
+	}
+	out := applyAndRelint(t, src, yaml, "read-timeout-below-budget", fix)
+	want := "(tls_upstream) {\n\ttransport http {\n\t\ttls\n\t\ttls_insecure_skip_verify\n\t\tresponse_header_timeout 100s\n\t}\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\timport tls_upstream\n\t}\n}\n"
+	if out != want {
+		t.Errorf("fixed file:\n%s\nwant:\n%s", out, want)
+	}
+	if strings.Count(out, "transport") != 1 {
+		t.Errorf("a second transport block:\n%s", out)
+	}
+}
+
+// A reverse_proxy whose import cannot be followed may get its transport from it: the fix
+// adds no transport block and stays a snippet that says why.
+func TestCaddyFixUnknownImportedTransport(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	src := "(tr) {\n\tresponse_header_timeout 30s\n}\nexample.com {\n\treverse_proxy app:8443 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 30s\n\t\t}\n\t\timport upstream-tls.caddy\n\t}\n}\n"
+	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
+	if len(fix.Edits) != 0 || !strings.Contains(fix.Description, "may set its transport") {
+		t.Errorf("want a snippet saying the import may set the transport: %+v", fix)
+	}
+}
+
+// A snippet imported once per site, by sites in two files, is shared as much as one
+// imported twice in one file: the fix stays a snippet.
+func TestCaddyFixSnippetImportedFromTwoFiles(t *testing.T) {
+	_, findings := lintCaddyDir(t, "testdata/caddy-snippet-two-files")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "no-retry-on-failure" {
+			continue
+		}
+		n++
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Description, "imported 2 times") {
+			t.Errorf("want a snippet-only fix naming the 2 imports: %+v", f.Fix)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no no-retry-on-failure finding")
+	}
+}
+
+// The shutdown fix writes what its message names, with values that keep the set
+// shutdown_delay and end before the kill; when the set value leaves no room it is a
+// snippet that says why.
+func TestCaddyShutdownFixRespectsSetDelay(t *testing.T) {
+	for _, c := range []struct {
+		dir, msg, writes string
+		snippetOnly      bool
+	}{
+		{dir: "testdata/xl-caddy-shutdown-delay-set", msg: "Set grace_period 4s in the global options block", writes: "grace_period 4s"},
+		{dir: "testdata/xl-caddy-shutdown-delay-too-long", msg: "No value fits: shutdown_delay 30s", snippetOnly: true},
+	} {
+		m, findings := lintCaddyDir(t, c.dir)
+		rules.ResolveEdits(m, findings)
+		found := false
+		for _, f := range findings {
+			if f.Rule.ID != "proxy-shutdown-unbounded" {
+				continue
+			}
+			found = true
+			if !strings.Contains(f.Message, c.msg) || strings.Contains(f.Message, "shutdown_delay 5s") && !c.snippetOnly {
+				t.Errorf("%s: message %q, want %q", c.dir, f.Message, c.msg)
+			}
+			if c.snippetOnly != (len(f.Fix.Edits) == 0) {
+				t.Errorf("%s: edits %v, snippet only %v", c.dir, f.Fix.Edits, c.snippetOnly)
+			}
+			for _, e := range f.Fix.Edits {
+				if strings.Contains(e.New, "shutdown_delay") || !strings.Contains(e.New, c.writes) {
+					t.Errorf("%s: edit %q, want only %q", c.dir, e.New, c.writes)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no proxy-shutdown-unbounded finding", c.dir)
+		}
+	}
+}
+
+// Caddy waits for the shorter of read_timeout and response_header_timeout: where
+// read_timeout binds, the message names it and the fix raises it alone (no
+// response_header_timeout added), in an http or a fastcgi transport.
+func TestCaddyReadTimeoutFixNamesTheBindingSetting(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 60s\n"
+	for _, c := range []struct{ name, src, fixed, desc string }{
+		{
+			name:  "http",
+			src:   "example.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tread_timeout 30s\n\t\t\tdial_timeout 2s\n\t\t}\n\t}\n}\n",
+			fixed: "example.com {\n\treverse_proxy app:8080 {\n\t\ttransport http {\n\t\t\tread_timeout 70s\n\t\t\tdial_timeout 2s\n\t\t}\n\t}\n}\n",
+			desc:  "Set read_timeout 70s",
+		},
+		{
+			name:  "fastcgi",
+			src:   "example.com {\n\troot * /srv\n\treverse_proxy 10.0.0.5:9000 {\n\t\ttransport fastcgi {\n\t\t\tsplit .php\n\t\t\tread_timeout 30s\n\t\t}\n\t}\n}\n",
+			fixed: "example.com {\n\troot * /srv\n\treverse_proxy 10.0.0.5:9000 {\n\t\ttransport fastcgi {\n\t\t\tsplit .php\n\t\t\tread_timeout 70s\n\t\t}\n\t}\n}\n",
+			desc:  "Set read_timeout 70s",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, fix := fixOf(t, c.src, yaml, "read-timeout-below-budget")
+			if !strings.HasPrefix(fix.Description, c.desc) {
+				t.Errorf("description %q, want %q", fix.Description, c.desc)
+			}
+			if out := applyAndRelint(t, c.src, yaml, "read-timeout-below-budget", fix); out != c.fixed {
+				t.Errorf("fixed file:\n%s\nwant:\n%s", out, c.fixed)
+			}
+		})
+	}
+}
+
+// The reverse_proxy that replaces a health respond reaches the upstreams as the site's
+// does: with its transport (tls), or /health gets 502.
+func TestCaddyHealthProxyFixCarriesTransport(t *testing.T) {
+	m, findings := lintCaddyDir(t, "testdata/caddy-health-respond-tls")
+	for _, f := range findings {
+		if f.Rule.ID != "health-answered-by-proxy" {
+			continue
+		}
+		if f.Fix == nil || len(f.Fix.Edits) == 0 {
+			t.Fatalf("no edits: %+v", f.Fix)
+		}
+		src := m.File("Caddyfile").Src
+		out := string(parsers.ApplyEdits(src, f.Fix.Edits))
+		want := "\treverse_proxy /health 10.0.0.5:8443 10.0.0.6:8443 { # want \"health-answered-by-proxy\"\n\t\ttransport http {\n\t\t\ttls\n\t\t\ttls_insecure_skip_verify\n\t\t}\n\t}\n"
+		if !strings.Contains(out, want) {
+			t.Errorf("fixed file:\n%s\nwant it to hold:\n%s", out, want)
+		}
+		return
+	}
+	t.Fatal("no health-answered-by-proxy finding")
+}
