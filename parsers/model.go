@@ -593,12 +593,24 @@ type Probe struct {
 	Port    string
 	Command []string
 
+	// The rest of what an httpGet probe asks: Scheme ("" is HTTP, the default), Host (""
+	// is the pod IP) and the request headers, as written. HTTPOpaque: the httpGet has a
+	// field no502 does not read (or one it cannot read), so a copy of it may ask
+	// something else.
+	Scheme     string
+	Host       string
+	Headers    []ProbeHeader
+	HTTPOpaque bool
+
 	InitialDelay     Duration
 	Period           Duration
 	Timeout          Duration
 	FailureThreshold Setting[int]
 	SuccessThreshold Setting[int]
 }
+
+// ProbeHeader is one of an httpGet probe's httpHeaders.
+type ProbeHeader struct{ Name, Value string }
 
 // FailureWindow is how long the probe takes to notice a failure: period × failure
 // threshold.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -119,7 +120,29 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 		path, port, guessed = l.Path, l.Port, false
 	}
 	pr := k8s.Patch{}
-	if _, ok := httpProbePort(c, port); ok || c.Liveness != nil && c.Liveness.Handler == "httpGet" || !hasNamedPort(c, port) {
+	if l := c.Liveness; l != nil && l.Handler == "httpGet" {
+		// Every field that decides what the kubelet asks is copied: without scheme:
+		// HTTPS it would send plain HTTP to a TLS port, without the Host header a
+		// virtual host the app does not serve, and no pod would ever be ready.
+		get := k8s.Patch{}.Set("path", yamlPlain(path)).Set("port", yamlPlain(port))
+		if l.Scheme != "" {
+			get = get.Set("scheme", yamlPlain(l.Scheme))
+		}
+		if l.Host != "" {
+			get = get.Set("host", k8s.Quote(l.Host))
+		}
+		if len(l.Headers) > 0 {
+			hs := make([]k8s.Patch, len(l.Headers))
+			for i, h := range l.Headers {
+				hs[i] = k8s.Patch{}.Set("name", k8s.Quote(h.Name)).Set("value", k8s.Quote(h.Value))
+			}
+			get = get.Set("httpHeaders", hs)
+		}
+		// A field no502 does not read may change the request too: then the copy is
+		// only a suggestion.
+		guessed = l.HTTPOpaque
+		pr = pr.Set("httpGet", get)
+	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) {
 		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
 		pr, guessed = pr.Set("tcpSocket", k8s.Patch{}.Set("port", port)), false
@@ -138,6 +161,9 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	probe, guessed := suggestedReadiness(w, c)
 	patch := k8s.ContainerPatch(w, c, k8s.Patch{}.Set("readinessProbe", probe))
+	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
+		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
+	}
 	if guessed {
 		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
 	}
@@ -151,6 +177,20 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 		return k8sSnippetFix("add an HTTP readiness probe on the app's readiness endpoint ("+c.App.Name+" serves HTTP: a TCP check would pass while it fails every request)", patch)
 	}
 	return k8sFix("add a TCP readiness probe on the serving port", patch)
+}
+
+// yamlPlain writes s as a plain YAML scalar when it reads back as the same string or
+// number (a path, a port number or name, HTTPS), else quoted.
+func yamlPlain(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-_.", r)) {
+			return k8s.Quote(s)
+		}
+	}
+	if s == "" {
+		return k8s.Quote(s)
+	}
+	return s
 }
 
 func hasNamedPort(c *parsers.Container, port string) bool {
@@ -451,6 +491,12 @@ func sameProbe(a, b *parsers.Probe) bool {
 		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
 		return false
 	}
+	// Another scheme, host or Host header asks another server (or virtual host): not the
+	// same check. Other headers (microservices-demo's frontend sends a different session
+	// cookie from each probe) reach the same handler.
+	if a.HTTPOpaque || b.HTTPOpaque || !strings.EqualFold(cmp.Or(a.Scheme, "HTTP"), cmp.Or(b.Scheme, "HTTP")) || a.Host != b.Host || hostHeader(a) != hostHeader(b) {
+		return false
+	}
 	for _, s := range []parsers.Duration{a.Period, b.Period, a.Timeout, b.Timeout, a.InitialDelay, b.InitialDelay} {
 		if !s.Known() {
 			return false
@@ -461,6 +507,16 @@ func sameProbe(a, b *parsers.Probe) bool {
 	}
 	return a.Period.Value == b.Period.Value && a.Timeout.Value == b.Timeout.Value &&
 		a.FailureThreshold.Value == b.FailureThreshold.Value
+}
+
+// hostHeader is the Host header an httpGet probe sends, or "".
+func hostHeader(p *parsers.Probe) string {
+	for _, h := range p.Headers {
+		if strings.EqualFold(h.Name, "Host") {
+			return h.Value
+		}
+	}
+	return ""
 }
 
 // probeCheck describes what a probe checks, for messages.
