@@ -54,7 +54,6 @@ spec:
 `
 }
 
-
 // The readiness probe copied from the liveness probe asks the same request: scheme:
 // HTTPS (plain HTTP to a TLS port never gets ready), the Host header and host. A field
 // no502 does not read leaves the fix a snippet.
