@@ -535,6 +535,27 @@ func (c *Claim) Shareable() bool {
 	return false
 }
 
+// EnvFromSource is one entry of a container's envFrom: a ConfigMap or a Secret, with the
+// prefix put before each of its keys.
+type EnvFromSource struct {
+	ConfigMap, Secret string // the object's name (one of them)
+	Prefix            string
+	Pos               Pos
+}
+
+// EnvVar returns the value of environment variable name as the container's process
+// sees it: ok is false when it is not set, and the setting is Unknown when it is set
+// from a source no502 cannot read (env valueFrom, or an envFrom source it does not have).
+func (c *Container) EnvVar(name string) (Setting[string], bool) {
+	if e, ok := c.Env[name]; ok {
+		return e, true
+	}
+	if c.EnvUnknownFrom.IsValid() {
+		return Setting[string]{Pos: c.EnvUnknownFrom, Text: "envFrom", Unknown: true}, true
+	}
+	return Setting[string]{}, false
+}
+
 // Container is one container of a workload.
 type Container struct {
 	Name    string
@@ -544,6 +565,13 @@ type Container struct {
 	Args    []string
 	Env     map[string]Setting[string]
 	Ports   []ContainerPort
+	// EnvFrom lists a Kubernetes container's envFrom sources, in order; the parser puts
+	// the variables of the ConfigMaps it has into Env (below the container's own env,
+	// which wins). EnvUnknownFrom is where a source no502 cannot read is named (a
+	// Secret, a ConfigMap not among the files, env valueFrom): any variable not in Env
+	// may come from there, so EnvVar says it is unknown.
+	EnvFrom        []EnvFromSource
+	EnvUnknownFrom Pos
 
 	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
 	// Unknown when the hook is something other than a sleep.
