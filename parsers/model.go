@@ -702,7 +702,10 @@ type ServicePort struct {
 	Port       int
 	TargetPort string
 	Protocol   string // TCP (the default), UDP, SCTP
-	Pos        Pos
+	// AppProtocol is the port's appProtocol as written ("" when absent): the application
+	// protocol it carries (http, kubernetes.io/h2c, tcp, mqtt, ...).
+	AppProtocol string
+	Pos         Pos
 }
 
 // Selector is a Kubernetes label selector.

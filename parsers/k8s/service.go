@@ -37,7 +37,7 @@ func readService(o *object) *parsers.Service {
 		if proto == "" {
 			proto = "TCP"
 		}
-		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Protocol: proto, Pos: o.src.pos(p)})
+		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Protocol: proto, AppProtocol: str(p, "appProtocol"), Pos: o.src.pos(p)})
 	}
 	return svc
 }
