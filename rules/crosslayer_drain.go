@@ -51,6 +51,13 @@ the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a syn
 3. **The delay outlives the pod** by more than ` + "`deregistration_overhang`" + ` (off unless you set
    it): the load balancer keeps a target draining that no longer exists.
 
+Only target groups of pods are checked: an ALB Ingress or NLB Service with
+` + "`alb.ingress.kubernetes.io/target-type: ip`" + ` (` + "`service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip`" + `).
+With instance targets (the controller's default) the load balancer sends to the nodes and
+kube-proxy forwards to the pods: a pod leaving deregisters nothing, so the delay does not
+apply to it. Without the annotation the target type is the controller's
+` + "`--default-target-type`" + ` (instance unless changed), not known from the manifests: nothing is said.
+
 ## The trade-off
 
 The ordering is debated. A long delay is harmless to requests (nothing is sent to a
@@ -88,6 +95,13 @@ func runLBDrainMismatch(p *Pass) {
 		for _, r := range h.Routes {
 			be := r.Backend
 			if be == nil || done[be] || !be.DeregistrationDelay.Known() {
+				continue
+			}
+			if h.Format == parsers.FormatK8s && be.TargetType != "ip" {
+				// Instance targets (the AWS Load Balancer Controller's default, unless its
+				// --default-target-type flag says otherwise) are the nodes: a pod leaving
+				// deregisters nothing, and kube-proxy forwards to the other pods. Without
+				// target-type: ip it is not known that the delay applies to pods.
 				continue
 			}
 			done[be] = true
