@@ -686,7 +686,10 @@ type Service struct {
 	// Headless is set on a Service with clusterIP: None: its DNS name resolves to the
 	// addresses of its pods, which change on every rollout.
 	Headless  bool
-	Pos       Pos
+	// PublishNotReady is spec.publishNotReadyAddresses: true: the Service's endpoints
+	// list its pods whether or not they are ready, so readiness does not gate them.
+	PublishNotReady bool
+	Pos             Pos
 	Block     Pos
 	Selector  *Selector
 	Ports     []ServicePort

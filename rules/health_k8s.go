@@ -41,6 +41,10 @@ app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
 
+A workload served only through Services with ` + "`publishNotReadyAddresses: true`" + ` is not reported:
+their endpoints list pods whether or not they are ready, so a readiness probe would keep
+no request away from them.
+
 A container that another container of its pod probes (that container's readinessProbe checks
 a port this one declares: a pod shares one network) is not reported: that probe keeps the
 pod out of the Service's endpoints until this container answers.
@@ -59,7 +63,7 @@ hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge p
 func runReadinessProbeMissing(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
-			if c.Readiness != nil || probedBySibling(w, c) {
+			if c.Readiness != nil || probedBySibling(w, c) || readinessIgnored(w) {
 				continue
 			}
 			p.Report(Finding{
@@ -83,6 +87,23 @@ func runReadinessProbeMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// readinessIgnored reports whether every Service of w publishes not-ready addresses
+// (publishNotReadyAddresses: true, as a StatefulSet's peer-discovery Service does): their
+// endpoints list the pods whether or not they are ready, so a readiness probe keeps no
+// pod out of them. A workload served through any other Service (or an edge port) is
+// checked.
+func readinessIgnored(w *parsers.Workload) bool {
+	if len(w.Services) == 0 {
+		return false
+	}
+	for _, s := range w.Services {
+		if !s.PublishNotReady {
+			return false
+		}
+	}
+	return true
 }
 
 // probedBySibling reports whether another container of w has a readiness probe on a port
