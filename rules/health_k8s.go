@@ -232,7 +232,9 @@ var readinessCannotFail = &Rule{
 	Doc: `# readiness-cannot-fail
 
 A readinessProbe that always succeeds is no probe: an exec of ` + "`true`" + `, ` + "`/bin/true`" + `, ` + "`exit 0`" + ` or
-` + "`echo ...`" + `, or a ` + "`tcpSocket`" + ` check on the port of an HTTP server (the port accepts connections as
+` + "`echo ...`" + `, a shell script that swallows its check's failure (` + "`curl ... || true`" + `,
+` + "`curl ...; exit 0`" + `; one that can leave earlier, with an exit of its own or set -e, is not
+judged), or a ` + "`tcpSocket`" + ` check on the port of an HTTP server (the port accepts connections as
 soon as the server binds, before the app can serve, and keeps accepting them while it is
 stuck). The pod stays in rotation when it cannot answer; requests get 502/504.
 
@@ -266,6 +268,10 @@ func readinessCannotFailWhy(w *parsers.Workload, c *parsers.Container) string {
 	case "exec":
 		if alwaysSucceeds(r.Command) {
 			return fmt.Sprintf("runs `%s`, which always succeeds", strings.Join(r.Command, " "))
+		}
+		// A check whose failure the script swallows: "curl ... || true", "curl ...; exit 0".
+		if script, _, ok := composeHealthCannotFail(r.Command); ok {
+			return fmt.Sprintf("runs `%s`, which always succeeds (the script ends in success whatever the check returns)", script)
 		}
 	case "tcpSocket":
 		desc, ok := httpProbePort(c, r.Port)
