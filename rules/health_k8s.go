@@ -493,7 +493,7 @@ func runLivenessSameAsReadiness(p *Pass) {
 		// sidecar failing both probes under load takes the pod out and restarts it too.
 		for _, c := range w.Containers {
 			r, l := c.Readiness, c.Liveness
-			if r == nil || l == nil || !sameProbe(r, l) {
+			if r == nil || l == nil || !sameProbe(c, r, l) {
 				continue
 			}
 			if readinessCannotFailWhy(w, c) != "" {
@@ -511,10 +511,21 @@ func runLivenessSameAsReadiness(p *Pass) {
 	}
 }
 
+// containerPortNumber is port as a number when it names a port c declares (http → 8080),
+// else port as written: a probe on the named port and one on its number check the same.
+func containerPortNumber(c *parsers.Container, port string) string {
+	for _, p := range c.Ports {
+		if p.Name != "" && p.Name == port && p.Port > 0 {
+			return strconv.Itoa(p.Port)
+		}
+	}
+	return port
+}
+
 // sameProbe reports whether two probes run the same check with the same timing. Every
 // value must be known; an unknown one keeps the rule silent.
-func sameProbe(a, b *parsers.Probe) bool {
-	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || a.Port != b.Port ||
+func sameProbe(c *parsers.Container, a, b *parsers.Probe) bool {
+	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || containerPortNumber(c, a.Port) != containerPortNumber(c, b.Port) ||
 		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
 		return false
 	}
