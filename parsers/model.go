@@ -685,15 +685,15 @@ type Service struct {
 	Type      string
 	// Headless is set on a Service with clusterIP: None: its DNS name resolves to the
 	// addresses of its pods, which change on every rollout.
-	Headless  bool
+	Headless bool
 	// PublishNotReady is spec.publishNotReadyAddresses: true: the Service's endpoints
 	// list its pods whether or not they are ready, so readiness does not gate them.
 	PublishNotReady bool
 	Pos             Pos
-	Block     Pos
-	Selector  *Selector
-	Ports     []ServicePort
-	Workloads []*Workload
+	Block           Pos
+	Selector        *Selector
+	Ports           []ServicePort
+	Workloads       []*Workload
 	// Ingressed is set when an Ingress routes to the Service, whichever controller serves
 	// it (also one no502 does not model, which gets no hop): an HTTP proxy stands in front.
 	Ingressed bool
