@@ -561,6 +561,27 @@ func (c *Claim) Shareable() bool {
 	return false
 }
 
+// EnvFromSource is one entry of a container's envFrom: a ConfigMap or a Secret, with the
+// prefix put before each of its keys.
+type EnvFromSource struct {
+	ConfigMap, Secret string // the object's name (one of them)
+	Prefix            string
+	Pos               Pos
+}
+
+// EnvVar returns the value of environment variable name as the container's process
+// sees it: ok is false when it is not set, and the setting is Unknown when it is set
+// from a source no502 cannot read (env valueFrom, or an envFrom source it does not have).
+func (c *Container) EnvVar(name string) (Setting[string], bool) {
+	if e, ok := c.Env[name]; ok {
+		return e, true
+	}
+	if c.EnvUnknownFrom.IsValid() {
+		return Setting[string]{Pos: c.EnvUnknownFrom, Text: "envFrom", Unknown: true}, true
+	}
+	return Setting[string]{}, false
+}
+
 // Container is one container of a workload.
 type Container struct {
 	Name    string
@@ -570,6 +591,13 @@ type Container struct {
 	Args    []string
 	Env     map[string]Setting[string]
 	Ports   []ContainerPort
+	// EnvFrom lists a Kubernetes container's envFrom sources, in order; the parser puts
+	// the variables of the ConfigMaps it has into Env (below the container's own env,
+	// which wins). EnvUnknownFrom is where a source no502 cannot read is named (a
+	// Secret, a ConfigMap not among the files, env valueFrom): any variable not in Env
+	// may come from there, so EnvVar says it is unknown.
+	EnvFrom        []EnvFromSource
+	EnvUnknownFrom Pos
 
 	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
 	// Unknown when the hook is something other than a sleep.
@@ -619,12 +647,24 @@ type Probe struct {
 	Port    string
 	Command []string
 
+	// The rest of what an httpGet probe asks: Scheme ("" is HTTP, the default), Host (""
+	// is the pod IP) and the request headers, as written. HTTPOpaque: the httpGet has a
+	// field no502 does not read (or one it cannot read), so a copy of it may ask
+	// something else.
+	Scheme     string
+	Host       string
+	Headers    []ProbeHeader
+	HTTPOpaque bool
+
 	InitialDelay     Duration
 	Period           Duration
 	Timeout          Duration
 	FailureThreshold Setting[int]
 	SuccessThreshold Setting[int]
 }
+
+// ProbeHeader is one of an httpGet probe's httpHeaders.
+type ProbeHeader struct{ Name, Value string }
 
 // FailureWindow is how long the probe takes to notice a failure: period × failure
 // threshold.
@@ -671,12 +711,15 @@ type Service struct {
 	Type      string
 	// Headless is set on a Service with clusterIP: None: its DNS name resolves to the
 	// addresses of its pods, which change on every rollout.
-	Headless  bool
-	Pos       Pos
-	Block     Pos
-	Selector  *Selector
-	Ports     []ServicePort
-	Workloads []*Workload
+	Headless bool
+	// PublishNotReady is spec.publishNotReadyAddresses: true: the Service's endpoints
+	// list its pods whether or not they are ready, so readiness does not gate them.
+	PublishNotReady bool
+	Pos             Pos
+	Block           Pos
+	Selector        *Selector
+	Ports           []ServicePort
+	Workloads       []*Workload
 	// Ingressed is set when an Ingress routes to the Service, whichever controller serves
 	// it (also one no502 does not model, which gets no hop): an HTTP proxy stands in front.
 	Ingressed bool
@@ -688,7 +731,10 @@ type ServicePort struct {
 	Port       int
 	TargetPort string
 	Protocol   string // TCP (the default), UDP, SCTP
-	Pos        Pos
+	// AppProtocol is the port's appProtocol as written ("" when absent): the application
+	// protocol it carries (http, kubernetes.io/h2c, tcp, mqtt, ...).
+	AppProtocol string
+	Pos         Pos
 }
 
 // Selector is a Kubernetes label selector.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
@@ -39,9 +40,23 @@ the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a syn
    groups have their own rule, ` + "`deregistration-delay-too-short`" + `.
 2. **The pod dies before the in-flight requests are done**: the load balancer would wait
    min(delay, budget), but the pod is killed after its grace period. Reported at
-   terminationGracePeriodSeconds.
+   terminationGracePeriodSeconds. When the app server's own drain limit ends first (the
+   preStop delay, then gunicorn ` + "`--graceful-timeout`" + `, default 30s, after which it kills its
+   workers whatever the pod's grace period; uvicorn ` + "`--timeout-graceful-shutdown`" + `, Puma
+   ` + "`worker_shutdown_timeout`" + `, Spring's shutdown phase), that limit cuts the requests and
+   raising the grace period alone does nothing: the finding is reported at the app server's
+   setting (or its command) and names both. When that limit cannot be read (a gunicorn
+   ` + "`-c`" + ` config file may set it, a preStop hook of unknown length precedes it), nothing is
+   said.
 3. **The delay outlives the pod** by more than ` + "`deregistration_overhang`" + ` (off unless you set
    it): the load balancer keeps a target draining that no longer exists.
+
+Only target groups of pods are checked: an ALB Ingress or NLB Service with
+` + "`alb.ingress.kubernetes.io/target-type: ip`" + ` (` + "`service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip`" + `).
+With instance targets (the controller's default) the load balancer sends to the nodes and
+kube-proxy forwards to the pods: a pod leaving deregisters nothing, so the delay does not
+apply to it. Without the annotation the target type is the controller's
+` + "`--default-target-type`" + ` (instance unless changed), not known from the manifests: nothing is said.
 
 ## The trade-off
 
@@ -82,6 +97,13 @@ func runLBDrainMismatch(p *Pass) {
 			if be == nil || done[be] || !be.DeregistrationDelay.Known() {
 				continue
 			}
+			if h.Format == parsers.FormatK8s && be.TargetType != "ip" {
+				// Instance targets (the AWS Load Balancer Controller's default, unless its
+				// --default-target-type flag says otherwise) are the nodes: a pod leaving
+				// deregisters nothing, and kube-proxy forwards to the other pods. Without
+				// target-type: ip it is not known that the delay applies to pods.
+				continue
+			}
 			done[be] = true
 			d := be.DeregistrationDelay
 			rb, hasBudget := p.backendBudget(be)
@@ -103,9 +125,16 @@ func runLBDrainMismatch(p *Pass) {
 				if w.Format != parsers.FormatK8s || !g.Known() || g.Value <= 0 {
 					continue
 				}
+				inflight := min(d.Value, rb.value())
+				drain, unsure := appDrainLimit(p, w)
 				switch {
-				case hasBudget && g.Value < min(d.Value, rb.value()):
-					inflight := min(d.Value, rb.value())
+				case hasBudget && unsure && inflight > g.Value:
+					// An app server whose own drain limit (or preStop length) is unknown
+					// may cut the requests before the kubelet does: raising the grace
+					// period may not be the fix.
+				case hasBudget && drain.c != nil && drain.limit < inflight && drain.limit <= g.Value:
+					p.Report(appDrainFinding(p, h, w, d, rb, drain, inflight))
+				case hasBudget && g.Value < inflight:
 					want := suggest(inflight)
 					var edits []parsers.Edit
 					if g.Explicit() {
@@ -134,6 +163,97 @@ func runLBDrainMismatch(p *Pass) {
 				}
 			}
 		}
+	}
+}
+
+// appDrain is when a container's app server stops waiting for its requests after the pod
+// is deleted: its preStop delay, then its graceful timeout after SIGTERM (gunicorn kills
+// its workers --graceful-timeout after SIGTERM, whatever the pod's grace period).
+type appDrain struct {
+	c       *parsers.Container
+	preStop time.Duration
+	limit   time.Duration
+}
+
+// appDrainLimit returns the serving container of w whose app server cuts its requests
+// first, and unsure when a serving container's app server has a drain limit no502 cannot
+// read (a config file may set it) or a preStop hook of unknown length precedes one.
+func appDrainLimit(p *Pass, w *parsers.Workload) (worst appDrain, unsure bool) {
+	for _, c := range p.serving(w) {
+		if c.App == nil {
+			continue
+		}
+		ag := c.App.GracefulTimeout
+		if ag.Unknown {
+			unsure = true
+			continue
+		}
+		if !ag.Known() {
+			continue // no limit (uvicorn waits for its requests by default) or none read
+		}
+		if !c.PreStopDelay.Known() {
+			unsure = true
+			continue
+		}
+		at := c.PreStopDelay.Value + ag.Value
+		if worst.c == nil || at < worst.limit {
+			worst = appDrain{c: c, preStop: c.PreStopDelay.Value, limit: at}
+		}
+	}
+	return worst, unsure
+}
+
+// gracefulSetting names the setting that bounds an app server's drain, for messages.
+func gracefulSetting(a *parsers.AppServer) string {
+	switch a.Name {
+	case "gunicorn", "hypercorn":
+		return "--graceful-timeout"
+	case "uvicorn":
+		return "--timeout-graceful-shutdown"
+	case "puma":
+		return "worker_shutdown_timeout"
+	case "spring":
+		return "spring.lifecycle.timeout-per-shutdown-phase"
+	case "nginx":
+		return "worker_shutdown_timeout"
+	}
+	return "its graceful shutdown timeout"
+}
+
+// appDrainFinding reports an app server that cuts its in-flight requests before the load
+// balancer and the handler budget would let them finish. The pod's grace period is not
+// what binds (raising it alone changes nothing), so the fix names both settings; it is a
+// snippet: the app's timeout sits in its command line or config.
+func appDrainFinding(p *Pass, h *parsers.Hop, w *parsers.Workload, d parsers.Duration, rb handlerBudget, drain appDrain, inflight time.Duration) Finding {
+	a, g := drain.c.App, w.TerminationGrace
+	pos := a.Pos
+	if a.GracefulTimeout.Explicit() {
+		pos = a.GracefulTimeout.Pos
+	}
+	own := p.ownLine(pos)
+	after := ""
+	if drain.preStop > 0 {
+		after = fmt.Sprintf(", %s after the pod is deleted (the preStop delay of %s comes first)", parsers.Seconds(drain.limit), parsers.Seconds(drain.preStop))
+	}
+	wantApp := suggest(inflight) - drain.preStop
+	wantGrace := drain.preStop + wantApp + 10*time.Second
+	grace := ""
+	if g.Value < wantGrace {
+		grace = fmt.Sprintf(" and terminationGracePeriodSeconds (now %s) to %d", parsers.Seconds(g.Value), secs(wantGrace))
+	}
+	// Both settings, as text: a patch of the grace period alone would not clear the
+	// finding, and no502 does not rewrite an app's command line or config file.
+	fix := &Fix{
+		Description: fmt.Sprintf("raise %s's %s to %ds (in its command or config), and let the pod live until it is done", a.Name, gracefulSetting(a), secs(wantApp)),
+		Snippet:     fmt.Sprintf("%s: %s %d\nterminationGracePeriodSeconds: %d\n", a.Name, gracefulSetting(a), secs(wantApp), secs(max(wantGrace, g.Value))),
+	}
+	fix.snippetOnly()
+	return Finding{
+		Pos: pos,
+		Message: fmt.Sprintf("%s in %s stops waiting for its requests and kills its workers %s after SIGTERM (%s)%s, but %s lets a leaving pod's requests finish for %s and %s, so a request still running then is cut and the client gets 502; raising terminationGracePeriodSeconds alone does not help. Raise %s to %d%s.",
+			a.Name, workloadName(w), parsers.Seconds(a.GracefulTimeout.Value), describeAt(a.GracefulTimeout, own), after, product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), gracefulSetting(a), secs(wantApp), grace),
+		Related: []Related{related(d, h.Pos, "deregistration delay"), rb.related()},
+		Fix:     fix,
 	}
 }
 

@@ -57,8 +57,10 @@ the same gap. Its grace period and readiness probe are checked (grace-period-too
 readiness-probe-missing).
 
 **Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic (a Service
-of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller, a target group
-bound to the Service). How many requests reach a stopping pod depends on how long the
+of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller that targets the
+pods (` + "`target-type: ip`" + `: with instance targets, the controller's default, it sends to the
+nodes and kube-proxy drops the pod, so an ALB Ingress without it stays at info), a target
+group bound to the Service). How many requests reach a stopping pod depends on how long the
 layer in front takes to drop it: kube-proxy and an ingress controller watching endpoints
 take a second or two, and many servers finish the connections they accepted after
 SIGTERM; a cloud load balancer takes 10 seconds or more to deregister a target, and every
@@ -299,6 +301,12 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 		}
 		for _, r := range h.Routes {
 			if r.Backend == nil {
+				continue
+			}
+			if h.Format == parsers.FormatK8s && h.Kind == parsers.HopALBIngress && r.Backend.TargetType != "ip" {
+				// Instance targets (the controller's default): the load balancer sends to
+				// the nodes, kube-proxy to the pods; a pod leaving deregisters nothing, and
+				// kube-proxy drops it in a second or two.
 				continue
 			}
 			for _, w := range r.Backend.Workloads {

@@ -20,8 +20,8 @@ const composeHealthSources = `- Docker healthcheck (interval 30s, timeout 30s, r
 func init() {
 	alsoCompose(readinessCannotFail, runHealthCannotFailCompose, "a healthcheck that cannot fail", `
 A Compose `+"`healthcheck`"+` of a service a proxy forwards to is checked the same way: a test that
-always succeeds (`+"`true`"+`, `+"`exit 0`"+`, `+"`echo`"+`, `+"`CMD [\"true\"]`"+`, or a command followed by `+"`|| exit 0`"+` or
-`+"`|| true`"+`) makes Docker call the container healthy when the app cannot answer. Whatever waits
+always succeeds (`+"`true`"+`, `+"`exit 0`"+`, `+"`echo`"+`, `+"`CMD [\"true\"]`"+`, or a command followed by `+"`|| exit 0`"+`,
+`+"`|| true`"+` or `+"`; exit 0`"+`) makes Docker call the container healthy when the app cannot answer. Whatever waits
 for healthy then lets traffic reach it: `+"`depends_on: condition: service_healthy`"+`,
 `+"`docker compose up --wait`"+`, a swarm rolling update with `+"`order: start-first`"+`. The proxy answers
 502 for those requests.
@@ -55,6 +55,9 @@ func composeHealthCannotFail(cmd []string) (script string, fixed string, ok bool
 		return script, "", false
 	}
 	s := strings.TrimSpace(cmd[2])
+	if fixed, ok := endsInSuccess(s); ok {
+		return script, fixed, true
+	}
 	i := strings.LastIndex(s, "||")
 	if i < 0 {
 		return script, "", false
@@ -65,6 +68,34 @@ func composeHealthCannotFail(cmd []string) (script string, fixed string, ok bool
 		return script, strings.TrimSpace(s[:i]) + " || exit 1", true
 	}
 	return script, "", false
+}
+
+// endsInSuccess reports whether a shell script's last statement, run whatever came
+// before it, always succeeds: "curl ...; exit 0", "curl ...\ntrue". A script that can
+// leave earlier (another exit, set -e, errexit) or whose last statement is conditional
+// (if/fi, a function) is not judged. fixed is the script without that statement.
+func endsInSuccess(s string) (fixed string, ok bool) {
+	s = strings.TrimRight(strings.TrimSpace(s), ";")
+	i := strings.LastIndexAny(s, ";\n")
+	if i < 0 {
+		return "", false
+	}
+	head, last := strings.TrimSpace(s[:i]), strings.Join(strings.Fields(s[i+1:]), " ")
+	switch last {
+	case "true", "/bin/true", ":", "exit 0":
+	default:
+		return "", false // a bare exit returns the last command's status: it can fail
+	}
+	for _, f := range strings.FieldsFunc(head, func(r rune) bool { return r == ' ' || r == ';' || r == '\n' || r == '\t' || r == '&' || r == '|' }) {
+		switch f {
+		case "exit", "return", "set", "-e", "errexit", "if", "fi", "then", "else", "while", "until", "for", "done", "case", "esac", "{", "}", "(", ")", "trap":
+			return "", false
+		}
+	}
+	if head == "" {
+		return "", false
+	}
+	return head, true
 }
 
 func runHealthCannotFailCompose(p *Pass) {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,6 +41,10 @@ app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
 
+A workload served only through Services with ` + "`publishNotReadyAddresses: true`" + ` is not reported:
+their endpoints list pods whether or not they are ready, so a readiness probe would keep
+no request away from them.
+
 A container that another container of its pod probes (that container's readinessProbe checks
 a port this one declares: a pod shares one network) is not reported: that probe keeps the
 pod out of the Service's endpoints until this container answers.
@@ -58,7 +63,7 @@ hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge p
 func runReadinessProbeMissing(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		for _, c := range p.serving(w) {
-			if c.Readiness != nil || probedBySibling(w, c) {
+			if c.Readiness != nil || probedBySibling(w, c) || readinessIgnored(w) {
 				continue
 			}
 			p.Report(Finding{
@@ -82,6 +87,23 @@ func runReadinessProbeMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// readinessIgnored reports whether every Service of w publishes not-ready addresses
+// (publishNotReadyAddresses: true, as a StatefulSet's peer-discovery Service does): their
+// endpoints list the pods whether or not they are ready, so a readiness probe keeps no
+// pod out of them. A workload served through any other Service (or an edge port) is
+// checked.
+func readinessIgnored(w *parsers.Workload) bool {
+	if len(w.Services) == 0 {
+		return false
+	}
+	for _, s := range w.Services {
+		if !s.PublishNotReady {
+			return false
+		}
+	}
+	return true
 }
 
 // probedBySibling reports whether another container of w has a readiness probe on a port
@@ -119,7 +141,29 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 		path, port, guessed = l.Path, l.Port, false
 	}
 	pr := k8s.Patch{}
-	if _, ok := httpProbePort(c, port); ok || c.Liveness != nil && c.Liveness.Handler == "httpGet" || !hasNamedPort(c, port) {
+	if l := c.Liveness; l != nil && l.Handler == "httpGet" {
+		// Every field that decides what the kubelet asks is copied: without scheme:
+		// HTTPS it would send plain HTTP to a TLS port, without the Host header a
+		// virtual host the app does not serve, and no pod would ever be ready.
+		get := k8s.Patch{}.Set("path", yamlPlain(path)).Set("port", yamlPlain(port))
+		if l.Scheme != "" {
+			get = get.Set("scheme", yamlPlain(l.Scheme))
+		}
+		if l.Host != "" {
+			get = get.Set("host", k8s.Quote(l.Host))
+		}
+		if len(l.Headers) > 0 {
+			hs := make([]k8s.Patch, len(l.Headers))
+			for i, h := range l.Headers {
+				hs[i] = k8s.Patch{}.Set("name", k8s.Quote(h.Name)).Set("value", k8s.Quote(h.Value))
+			}
+			get = get.Set("httpHeaders", hs)
+		}
+		// A field no502 does not read may change the request too: then the copy is
+		// only a suggestion.
+		guessed = l.HTTPOpaque
+		pr = pr.Set("httpGet", get)
+	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) {
 		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
 		pr, guessed = pr.Set("tcpSocket", k8s.Patch{}.Set("port", port)), false
@@ -138,6 +182,9 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	probe, guessed := suggestedReadiness(w, c)
 	patch := k8s.ContainerPatch(w, c, k8s.Patch{}.Set("readinessProbe", probe))
+	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
+		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
+	}
 	if guessed {
 		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
 	}
@@ -151,6 +198,20 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 		return k8sSnippetFix("add an HTTP readiness probe on the app's readiness endpoint ("+c.App.Name+" serves HTTP: a TCP check would pass while it fails every request)", patch)
 	}
 	return k8sFix("add a TCP readiness probe on the serving port", patch)
+}
+
+// yamlPlain writes s as a plain YAML scalar when it reads back as the same string or
+// number (a path, a port number or name, HTTPS), else quoted.
+func yamlPlain(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-_.", r)) {
+			return k8s.Quote(s)
+		}
+	}
+	if s == "" {
+		return k8s.Quote(s)
+	}
+	return s
 }
 
 func hasNamedPort(c *parsers.Container, port string) bool {
@@ -171,7 +232,9 @@ var readinessCannotFail = &Rule{
 	Doc: `# readiness-cannot-fail
 
 A readinessProbe that always succeeds is no probe: an exec of ` + "`true`" + `, ` + "`/bin/true`" + `, ` + "`exit 0`" + ` or
-` + "`echo ...`" + `, or a ` + "`tcpSocket`" + ` check on the port of an HTTP server (the port accepts connections as
+` + "`echo ...`" + `, a shell script that swallows its check's failure (` + "`curl ... || true`" + `,
+` + "`curl ...; exit 0`" + `; one that can leave earlier, with an exit of its own or set -e, is not
+judged), or a ` + "`tcpSocket`" + ` check on the port of an HTTP server (the port accepts connections as
 soon as the server binds, before the app can serve, and keeps accepting them while it is
 stuck). The pod stays in rotation when it cannot answer; requests get 502/504.
 
@@ -205,6 +268,10 @@ func readinessCannotFailWhy(w *parsers.Workload, c *parsers.Container) string {
 	case "exec":
 		if alwaysSucceeds(r.Command) {
 			return fmt.Sprintf("runs `%s`, which always succeeds", strings.Join(r.Command, " "))
+		}
+		// A check whose failure the script swallows: "curl ... || true", "curl ...; exit 0".
+		if script, _, ok := composeHealthCannotFail(r.Command); ok {
+			return fmt.Sprintf("runs `%s`, which always succeeds (the script ends in success whatever the check returns)", script)
 		}
 	case "tcpSocket":
 		desc, ok := httpProbePort(c, r.Port)
@@ -426,7 +493,7 @@ func runLivenessSameAsReadiness(p *Pass) {
 		// sidecar failing both probes under load takes the pod out and restarts it too.
 		for _, c := range w.Containers {
 			r, l := c.Readiness, c.Liveness
-			if r == nil || l == nil || !sameProbe(r, l) {
+			if r == nil || l == nil || !sameProbe(c, r, l) {
 				continue
 			}
 			if readinessCannotFailWhy(w, c) != "" {
@@ -444,11 +511,28 @@ func runLivenessSameAsReadiness(p *Pass) {
 	}
 }
 
+// containerPortNumber is port as a number when it names a port c declares (http → 8080),
+// else port as written: a probe on the named port and one on its number check the same.
+func containerPortNumber(c *parsers.Container, port string) string {
+	for _, p := range c.Ports {
+		if p.Name != "" && p.Name == port && p.Port > 0 {
+			return strconv.Itoa(p.Port)
+		}
+	}
+	return port
+}
+
 // sameProbe reports whether two probes run the same check with the same timing. Every
 // value must be known; an unknown one keeps the rule silent.
-func sameProbe(a, b *parsers.Probe) bool {
-	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || a.Port != b.Port ||
+func sameProbe(c *parsers.Container, a, b *parsers.Probe) bool {
+	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || containerPortNumber(c, a.Port) != containerPortNumber(c, b.Port) ||
 		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
+		return false
+	}
+	// Another scheme, host or Host header asks another server (or virtual host): not the
+	// same check. Other headers (microservices-demo's frontend sends a different session
+	// cookie from each probe) reach the same handler.
+	if a.HTTPOpaque || b.HTTPOpaque || !strings.EqualFold(cmp.Or(a.Scheme, "HTTP"), cmp.Or(b.Scheme, "HTTP")) || a.Host != b.Host || hostHeader(a) != hostHeader(b) {
 		return false
 	}
 	for _, s := range []parsers.Duration{a.Period, b.Period, a.Timeout, b.Timeout, a.InitialDelay, b.InitialDelay} {
@@ -461,6 +545,16 @@ func sameProbe(a, b *parsers.Probe) bool {
 	}
 	return a.Period.Value == b.Period.Value && a.Timeout.Value == b.Timeout.Value &&
 		a.FailureThreshold.Value == b.FailureThreshold.Value
+}
+
+// hostHeader is the Host header an httpGet probe sends, or "".
+func hostHeader(p *parsers.Probe) string {
+	for _, h := range p.Headers {
+		if strings.EqualFold(h.Name, "Host") {
+			return h.Value
+		}
+	}
+	return ""
 }
 
 // probeCheck describes what a probe checks, for messages.

@@ -159,7 +159,7 @@ func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func
 func unresolvedWhy(cands []string, holder string, appended bool) string {
 	switch {
 	case holder != "":
-		return "no502 cannot merge it into " + holder + " and check the result, as where the YAML on its path is flow style; apply it by hand"
+		return "no502 cannot merge it into " + holder + " and check the result, as where the YAML on its path is flow style or an anchor another object or container shares (editing it would change them too); apply it by hand"
 	case appended:
 		return "no502 cannot add it to " + cands[0] + " as a document of its own and check the result; apply it by hand"
 	case len(cands) == 0:

@@ -187,10 +187,14 @@ func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, 
 	return nil, nil
 }
 
-// httpCapable reports whether a Service port can carry HTTP: TCP, and not named as plain
-// TCP, TLS passthrough, DNS or syslog (Istio's port-naming convention: tcp-*, tls-*).
+// httpCapable reports whether a Service port can carry HTTP: TCP, not declared with an
+// appProtocol that is clearly something else (tcp, mqtt, redis, ...), and not named as
+// plain TCP, TLS passthrough, DNS or syslog (Istio's port-naming convention: tcp-*, tls-*).
 func httpCapable(sp parsers.ServicePort) bool {
 	if sp.Protocol != "" && !strings.EqualFold(sp.Protocol, "TCP") {
+		return false
+	}
+	if nonHTTPAppProtocols[strings.ToLower(sp.AppProtocol)] {
 		return false
 	}
 	n := strings.ToLower(sp.Name)
@@ -204,6 +208,20 @@ func httpCapable(sp parsers.ServicePort) bool {
 		return false
 	}
 	return true
+}
+
+// nonHTTPAppProtocols are appProtocol values that name a protocol other than HTTP: plain
+// TCP, TLS passthrough, and the IANA service names of brokers and datastores. HTTP ones
+// (http, https, h2c, kubernetes.io/h2c, kubernetes.io/ws, grpc) and values not listed (a
+// custom domain-prefixed name) leave the port HTTP-capable: only a clear "not HTTP"
+// silences the rules (https://kubernetes.io/docs/concepts/services-networking/service/#application-protocol).
+var nonHTTPAppProtocols = map[string]bool{
+	"tcp": true, "udp": true, "sctp": true, "tls": true,
+	"mqtt": true, "mqtts": true, "secure-mqtt": true, "amqp": true, "amqps": true, "kafka": true, "nats": true, "stomp": true,
+	"redis": true, "postgresql": true, "postgres": true, "mysql": true, "mongodb": true, "mongo": true,
+	"memcache": true, "memcached": true, "cassandra": true, "cql": true, "zookeeper": true, "ldap": true, "ldaps": true,
+	"dns": true, "domain": true, "smtp": true, "submission": true, "imap": true, "imaps": true, "pop3": true, "pop3s": true,
+	"ssh": true, "ftp": true, "syslog": true, "ms-sql-s": true, "mssql": true, "rtmp": true, "sip": true,
 }
 
 // isMetricsPort reports whether a Service port only exposes metrics for Prometheus or an

@@ -83,3 +83,23 @@ func TestOperatorToolSeverityConfigured(t *testing.T) {
 		t.Errorf("want 3 findings on grafana, got %d", seen)
 	}
 }
+
+// TestPrestopSeverityALBInstance: behind an ALB Ingress without target-type: ip (instance
+// targets, the controller default) prestop-missing stays info and makes no load balancer
+// claim (docs/decisions.md, session 7).
+func TestPrestopSeverityALBInstance(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-alb-instance")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "prestop-missing" {
+			continue
+		}
+		seen++
+		if f.Severity != parsers.Info || strings.Contains(f.Message, "to deregister it") {
+			t.Errorf("prestop-missing behind instance targets: %v %s", f.Severity, f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("want one prestop-missing finding, got %d", seen)
+	}
+}

@@ -56,7 +56,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case UWSGI:
 			return uwsgi(c, w, rest)
 		case Uvicorn:
-			return uvicorn(w, rest)
+			return uvicorn(c, w, rest)
 		case Hypercorn:
 			return hypercorn(w, rest)
 		case Puma:

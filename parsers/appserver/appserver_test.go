@@ -66,6 +66,15 @@ func TestDetect(t *testing.T) {
 		{"php-fpm versioned", parsers.Container{Command: []string{"/usr/sbin/php-fpm8.2", "--nodaemonize"}}, PHPFPM, "", "", ""},
 		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
 		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},
+		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
+		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
+		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},
+		// An envFrom source no502 cannot read (a Secret) may set any variable.
+		{"gunicorn envFrom secret", parsers.Container{Command: []string{"gunicorn", "--threads", "4", "app"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Gunicorn, "-", "", "-"},
+		{"gunicorn envFrom secret, flags given", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5", "app"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Gunicorn, "5s", "", "-"},
+		{"uvicorn envFrom secret", parsers.Container{Command: []string{"uvicorn", "app"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Uvicorn, "-", "", "-"},
+		{"puma envFrom secret", parsers.Container{Command: []string{"puma"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Puma, "-", "", ""},
+		{"gunicorn env valueFrom", parsers.Container{Command: []string{"gunicorn", "--threads", "4", "app"}, Env: map[string]parsers.Setting[string]{"GUNICORN_CMD_ARGS": {Pos: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}, Text: "GUNICORN_CMD_ARGS (valueFrom)", Unknown: true}}}, Gunicorn, "-", "", "-"},
 	}
 	show := func(s parsers.Duration, closes bool) string {
 		switch {

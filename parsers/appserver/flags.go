@@ -64,23 +64,31 @@ func (f flagSet) seconds(name string) (parsers.Duration, bool) {
 
 // envWords splits an environment variable holding command-line flags
 // (GUNICORN_CMD_ARGS) into words at its position.
-func envWords(c *parsers.Container, name string) []word {
-	e, ok := c.Env[name]
+//
+// unknown is set when the variable comes from a source no502 cannot read (a Secret, a
+// ConfigMap not among the files): any flag it does not see may be set there.
+func envWords(c *parsers.Container, name string) (ws []word, unknown *flagVal) {
+	e, ok := c.EnvVar(name)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	var out []word
+	if e.Unknown {
+		return nil, &flagVal{pos: e.Pos, text: name + " (" + e.Text + ")"}
+	}
 	for _, f := range strings.Fields(e.Value) {
-		out = append(out, word{s: strings.Trim(f, `"'`), pos: e.Pos, env: name})
+		ws = append(ws, word{s: strings.Trim(f, `"'`), pos: e.Pos, env: name})
 	}
-	return out
+	return ws, nil
 }
 
 // envSeconds reads an environment variable holding whole seconds.
 func envSeconds(c *parsers.Container, name string) (parsers.Duration, bool) {
-	e, ok := c.Env[name]
+	e, ok := c.EnvVar(name)
 	if !ok {
 		return parsers.Duration{}, false
+	}
+	if e.Unknown {
+		return parsers.Duration{Pos: e.Pos, Text: e.Text, Unknown: true}, true
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(e.Value))
 	s := parsers.Set(time.Duration(n)*time.Second, e.Pos, e.Text)

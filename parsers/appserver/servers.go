@@ -17,11 +17,17 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	takes := map[string]bool{"--worker-class": true, "--timeout": true, "--keep-alive": true,
 		"--graceful-timeout": true, "--config": true, "--threads": true, "--workers": true}
 	f := flagSet{}
-	parseFlags(envWords(c, "GUNICORN_CMD_ARGS"), short, takes, f)
+	env, envUnknown := envWords(c, "GUNICORN_CMD_ARGS")
+	parseFlags(env, short, takes, f)
 	parseFlags(rest, short, takes, f)
 
 	a := &parsers.AppServer{Name: Gunicorn, Pos: at.pos}
 	cfg, hasCfg := f["--config"]
+	if !hasCfg && envUnknown != nil {
+		// GUNICORN_CMD_ARGS from a Secret or a ConfigMap not among the files: like a
+		// config file, it may set any flag the command line does not.
+		cfg, hasCfg = *envUnknown, true
+	}
 	// A value the command line does not give is gunicorn's default, unless a config file
 	// named with -c may set it. (gunicorn also reads ./gunicorn.conf.py when it exists;
 	// that file cannot be seen from here, and messages say the default is assumed.)
@@ -88,7 +94,10 @@ func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	short := map[string]string{"-t": "--harakiri"}
 	takes := map[string]bool{"--harakiri": true, "--ini": true, "--yaml": true, "--json": true, "--xml": true}
 	f := flagSet{}
-	if e, ok := c.Env["UWSGI_HARAKIRI"]; ok {
+	if e, ok := c.EnvVar("UWSGI_HARAKIRI"); ok {
+		if e.Unknown {
+			e.Value = "?" // not a number: an unknown --harakiri
+		}
 		f["--harakiri"] = flagVal{value: e.Value, pos: e.Pos, text: e.Text}
 	}
 	parseFlags(rest, short, takes, f)
@@ -139,10 +148,20 @@ func uwsgiConfigFile(s string) bool {
 }
 
 // uvicorn: --timeout-keep-alive (default 5s) and --timeout-graceful-shutdown (default
-// none: waits for requests without limit) (UVI:214-216).
-func uvicorn(at word, rest []word) *parsers.AppServer {
+// none: waits for requests without limit) (UVI:214-216). uvicorn's command line reads every
+// option from a UVICORN_ variable too (click's auto_envvar_prefix "UVICORN", uvicorn/main.py),
+// below the flag.
+func uvicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	takes := map[string]bool{"--timeout-keep-alive": true, "--timeout-graceful-shutdown": true}
 	f := flagSet{}
+	for flag, env := range map[string]string{"--timeout-keep-alive": "UVICORN_TIMEOUT_KEEP_ALIVE", "--timeout-graceful-shutdown": "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"} {
+		if e, ok := c.EnvVar(env); ok {
+			if e.Unknown {
+				e.Value = "?" // not a number: unknown
+			}
+			f[flag] = flagVal{value: e.Value, pos: e.Pos, text: e.Text}
+		}
+	}
 	parseFlags(rest, nil, takes, f)
 	a := &parsers.AppServer{Name: Uvicorn, Pos: at.pos}
 	if s, ok := f.seconds("--timeout-keep-alive"); ok {
@@ -222,6 +241,18 @@ func spring(c *parsers.Container) *parsers.AppServer {
 	keep, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
 	if !hasShutdown && !hasPhase && !hasKeep {
 		return nil
+	}
+	// Recognised by a variable it sets: the others may come from a source no502 cannot
+	// read (EnvVar says so), and are unknown then.
+	shutdown, hasShutdown = c.EnvVar("SERVER_SHUTDOWN")
+	phase, hasPhase = c.EnvVar("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")
+	keep, hasKeep = c.EnvVar("SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT")
+	if shutdown.Unknown {
+		a := &parsers.AppServer{Name: Spring, Pos: c.Pos, GracefulTimeout: parsers.Duration{Pos: shutdown.Pos, Text: shutdown.Text, Unknown: true}}
+		if hasKeep {
+			a.KeepAlive = springDuration(keep)
+		}
+		return a
 	}
 	a := &parsers.AppServer{Name: Spring, Pos: c.Pos}
 	switch {

@@ -2,6 +2,7 @@ package compose
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -28,7 +29,24 @@ func SetScalar(source func(path string) []byte, service string, key parsers.Pos,
 		if written.EndLine != written.Line || int(written.EndOffset) > len(src) {
 			return nil
 		}
-		edits = []parsers.Edit{{File: written.File, Start: int(written.Offset), End: int(written.EndOffset), New: v}}
+		switch owner, svcKey := writtenIn(src, written, service); {
+		case owner == service:
+			edits = []parsers.Edit{{File: written.File, Start: int(written.Offset), End: int(written.EndOffset), New: v}}
+		case owner == "" && svcKey >= 0:
+			// The value comes from an anchor (x-common: &common, merged with <<: *common),
+			// which other services may share: changing it there would change them too.
+			// A key written in the service's own mapping wins over a merged one (YAML
+			// merge keys; compose-go reads them so), so the fix overrides it there.
+			at, indent, ok := firstChildLine(src, svcKey)
+			if !ok {
+				return nil
+			}
+			edits = []parsers.Edit{{File: written.File, Start: at, End: at, New: indent + attr + ": " + v + "\n"}}
+		default:
+			// Written in another service's mapping (extends), or not found: changing
+			// it there may change that service too.
+			return nil
+		}
 	case key.IsValid():
 		src = source(key.File)
 		if int(key.Offset) >= len(src) {
@@ -46,6 +64,67 @@ func SetScalar(source func(path string) []byte, service string, key parsers.Pos,
 		return nil
 	}
 	return edits
+}
+
+// writtenIn finds where the value at pos is written in src: owner is the service whose
+// own mapping holds it as a key's value ("" when it is elsewhere: an anchored mapping
+// merged into services, an alias), and svcKey the offset of service's key in the
+// services mapping of this file (-1 when the file has none, or it is not a plain key).
+func writtenIn(src []byte, pos parsers.Pos, service string) (owner string, svcKey int) {
+	svcKey = -1
+	var doc yaml.Node
+	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 {
+		return "", -1
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return "", -1
+	}
+	var services *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "services" {
+			services = root.Content[i+1]
+		}
+	}
+	if services == nil || services.Kind != yaml.MappingNode {
+		return "", -1
+	}
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		k, m := services.Content[i], services.Content[i+1]
+		if k.Value == service && k.Kind == yaml.ScalarNode && m.Kind == yaml.MappingNode && m.Style&yaml.FlowStyle == 0 {
+			svcKey = offsetOf(src, k.Line, k.Column)
+		}
+		if m.Kind != yaml.MappingNode {
+			continue // an alias: its values are written elsewhere
+		}
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if v := m.Content[j+1]; v.Line == int(pos.Line) && v.Column == int(pos.Col) {
+				owner = k.Value
+			}
+		}
+	}
+	return owner, svcKey
+}
+
+// offsetOf is the byte offset of a 1-based line and column (columns count runes, as
+// yaml.v3 counts them), or -1.
+func offsetOf(src []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	for c := 1; c < col; c++ {
+		if off >= len(src) || src[off] == '\n' {
+			return -1
+		}
+		_, n := utf8.DecodeRune(src[off:])
+		off += n
+	}
+	return off
 }
 
 // firstChildLine finds, for the mapping key at off, the offset where a new first entry

@@ -116,6 +116,14 @@ func workload(s *Service, disp func(string) string, src []byte) *parsers.Workloa
 		w.Replicas = parsers.Def(1, "Compose default: no deploy.replicas or scale")
 	}
 	c := &parsers.Container{Name: s.Name, Pos: s.Pos, Image: s.Image.Value, Env: s.Environment}
+	if len(s.EnvFiles) > 0 {
+		// env_file is not read: it may set any variable environment does not
+		// (GUNICORN_CMD_ARGS), so those are unknown (parsers.Container.EnvVar).
+		c.EnvUnknownFrom = s.EnvFiles[0].Pos
+		if !c.EnvUnknownFrom.IsValid() {
+			c.EnvUnknownFrom = s.Pos
+		}
+	}
 	if s.Entrypoint.Set() && !s.Entrypoint.Null {
 		c.Command = s.Entrypoint.Args.Value
 	}

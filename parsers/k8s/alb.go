@@ -74,6 +74,12 @@ func (b *builder) albHop(o *object) *parsers.Hop {
 		tga, tgok := b.albAnnotation(o, svcObj, "target-group-attributes")
 		be.DeregistrationDelay = attrSeconds(tga, tgok, "deregistration_delay.timeout_seconds", 300*time.Second, "AWS default deregistration delay 300s")
 		be.Health = b.albHealth(o, svcObj)
+		// instance (the controller's default, which its --default-target-type flag can
+		// change) or ip: whether a pod leaving deregisters a target. Empty when not
+		// written: not known.
+		if tt, ok := b.albAnnotation(o, svcObj, "target-type"); ok {
+			be.TargetType = strings.ToLower(strings.TrimSpace(tt.value))
+		}
 		r.Backend = be
 		h.Routes = append(h.Routes, r)
 	}
@@ -117,6 +123,9 @@ func (b *builder) nlbHop(o *object, svc *parsers.Service) *parsers.Hop {
 		}
 	}
 	be := &parsers.Backend{Kind: "k8s-service", Name: o.namespace + "/" + o.name, Pos: o.pos, Service: svc, Workloads: svc.Workloads}
+	if tt, ok := get("nlb-target-type"); ok {
+		be.TargetType = strings.ToLower(strings.TrimSpace(tt.value))
+	}
 	tga, ok := get("target-group-attributes")
 	be.DeregistrationDelay = attrSeconds(tga, ok, "deregistration_delay.timeout_seconds", 300*time.Second, "AWS default deregistration delay 300s")
 	hc := &parsers.HealthCheck{Pos: o.pos, Enabled: parsers.Def(true, "AWS Load Balancer Controller: target groups are always health checked")}

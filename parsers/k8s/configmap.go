@@ -67,6 +67,57 @@ func readConfigMap(o *object, m *parsers.Model) *controllerConfig {
 	return cc
 }
 
+// configMapData reads a ConfigMap's data entries, with their positions, as the
+// environment variables envFrom makes of them.
+func configMapData(o *object) map[string]parsers.Setting[string] {
+	out := map[string]parsers.Setting[string]{}
+	ks, vs := pairs(val(o.node, "data"))
+	for i, k := range ks {
+		out[k.Value] = parsers.Set(vs[i].Value, o.src.pos(vs[i]), k.Value+"="+vs[i].Value)
+	}
+	return out
+}
+
+// resolveEnvFrom puts the variables of the ConfigMaps containers name in envFrom into
+// their Env, below what the container's own env sets (Kubernetes: env wins over envFrom,
+// and a later envFrom source over an earlier one). A Secret, or a ConfigMap not among the
+// files, may set any variable: then EnvUnknownFrom names it, and no ConfigMap's variable
+// is taken as known (that source may override it).
+func (b *builder) resolveEnvFrom() {
+	for _, w := range b.m.Workloads {
+		for _, c := range w.Containers {
+			if len(c.EnvFrom) == 0 {
+				continue
+			}
+			from := map[string]parsers.Setting[string]{}
+			for _, src := range c.EnvFrom {
+				data, ok := b.configMapEnv[w.Namespace+"/"+src.ConfigMap]
+				if src.ConfigMap == "" || !ok {
+					if !c.EnvUnknownFrom.IsValid() {
+						c.EnvUnknownFrom = src.Pos
+					}
+					continue
+				}
+				for k, v := range data {
+					from[src.Prefix+k] = v
+				}
+			}
+			if c.EnvUnknownFrom.IsValid() {
+				continue
+			}
+			for k, v := range from {
+				if _, own := c.Env[k]; own {
+					continue
+				}
+				if c.Env == nil {
+					c.Env = map[string]parsers.Setting[string]{}
+				}
+				c.Env[k] = v
+			}
+		}
+	}
+}
+
 // embeddedFormat says which format a ConfigMap entry holds, or "".
 func embeddedFormat(key, value string) string {
 	switch {

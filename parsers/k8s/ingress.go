@@ -139,7 +139,19 @@ func seconds(a annotation) parsers.Duration {
 // controller ConfigMap key, else the controller default.
 func (b *builder) nginxSetting(o *object, key string, def time.Duration) parsers.Duration {
 	if a, ok := o.annotations[nginxPrefix+key]; ok {
-		return seconds(a)
+		d := seconds(a)
+		if _, err := strconv.Atoi(strings.TrimSpace(a.value)); err == nil {
+			return d
+		}
+		// Not a whole number ("120s"): ingress-nginx's GetIntValue fails and the
+		// controller uses its ConfigMap value or default instead, without an error
+		// (kubernetes/ingress-nginx#11726). The annotation is still where the user
+		// fixes it, so the setting points there.
+		fb := b.nginxSetting(&object{}, key, def)
+		if !fb.Known() {
+			return d
+		}
+		return parsers.Set(fb.Value, a.pos, a.text+" (not a whole number of seconds: ingress-nginx ignores it and uses "+fb.Describe()+")")
 	}
 	if b.nginxCfgAmbiguous {
 		if _, ok := b.nginxKeyAnywhere[key]; ok {

@@ -26,13 +26,16 @@ type builder struct {
 	albGroupAttrs     map[string]annotation
 	pdbs              []*parsers.PDB
 	claimModes        map[string][]string // PersistentVolumeClaim namespace/name: accessModes
+	// configMapEnv holds each ConfigMap's data (namespace/name) for containers that read
+	// it as environment variables (envFrom).
+	configMapEnv map[string]map[string]parsers.Setting[string]
 }
 
 // Parse reads every Kubernetes file of a run and returns the model.
 func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	m := &parsers.Model{}
 	b := &builder{m: m, services: map[string]*parsers.Service{}, serviceObjs: map[*parsers.Service]*object{},
-		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}}
+		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}, configMapEnv: map[string]map[string]parsers.Setting[string]{}}
 
 	charts := map[string]bool{}
 	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}}
@@ -73,6 +76,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	resolveWorkloadRefs(m, p)
+	b.resolveEnvFrom()
 	b.link(p.hpas)
 	for _, w := range m.Workloads {
 		for _, c := range w.Claims {
@@ -237,6 +241,7 @@ func (b *builder) apply(out readOut, p *pending) {
 	case readPDBObj:
 		b.pdbs = append(b.pdbs, out.pdb)
 	case readConfigMapObj:
+		b.configMapEnv[o.namespace+"/"+o.name] = configMapData(o)
 		if cc := readConfigMap(o, m); cc != nil {
 			o.node = nil
 			b.addNginxConfig(cc)

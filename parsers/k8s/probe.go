@@ -25,6 +25,7 @@ func readProbe(s *source, c *yaml.Node, key string) *parsers.Probe {
 			pr.Path = "/"
 		}
 		pr.Port = str(p, "httpGet", "port")
+		readHTTPGetRequest(val(p, "httpGet"), pr)
 	case val(p, "tcpSocket") != nil:
 		pr.Handler = "tcpSocket"
 		pr.Port = str(p, "tcpSocket", "port")
@@ -41,6 +42,58 @@ func readProbe(s *source, c *yaml.Node, key string) *parsers.Probe {
 	pr.FailureThreshold = intSetting(s, p, "failureThreshold", defFailure, "Kubernetes default failureThreshold 3")
 	pr.SuccessThreshold = intSetting(s, p, "successThreshold", defSuccess, "Kubernetes default successThreshold 1")
 	return pr
+}
+
+// readHTTPGetRequest reads the fields of an httpGet probe that decide what the kubelet
+// asks besides path and port: scheme, host and httpHeaders. Any other field, or one of
+// these it cannot read (not a plain scalar, a header without a name), makes the probe
+// HTTPOpaque.
+func readHTTPGetRequest(h *yaml.Node, pr *parsers.Probe) {
+	if h == nil || h.Kind != yaml.MappingNode {
+		pr.HTTPOpaque = true
+		return
+	}
+	scalar := func(n *yaml.Node) bool {
+		n = deref(n)
+		return n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null"
+	}
+	for i := 0; i+1 < len(h.Content); i += 2 {
+		k, v := h.Content[i], deref(h.Content[i+1])
+		switch k.Value {
+		case "path", "port":
+			if !scalar(v) {
+				pr.HTTPOpaque = true
+			}
+		case "scheme", "host":
+			switch {
+			case isNull(v):
+			case !scalar(v):
+				pr.HTTPOpaque = true
+			case k.Value == "scheme":
+				pr.Scheme = v.Value
+			default:
+				pr.Host = v.Value
+			}
+		case "httpHeaders":
+			if isNull(v) {
+				continue
+			}
+			if v.Kind != yaml.SequenceNode {
+				pr.HTTPOpaque = true
+				continue
+			}
+			for _, it := range items(v) {
+				name, value := val(it, "name"), val(it, "value")
+				if !scalar(name) || value != nil && !scalar(value) {
+					pr.HTTPOpaque = true
+					continue
+				}
+				pr.Headers = append(pr.Headers, parsers.ProbeHeader{Name: name.Value, Value: str(it, "value")})
+			}
+		default:
+			pr.HTTPOpaque = true
+		}
+	}
 }
 
 // readPreStop fills PreStopDelay: a sleep action, or an exec hook that runs sleep N

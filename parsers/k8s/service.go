@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -24,6 +25,7 @@ func readService(o *object) *parsers.Service {
 	// clusterIP: None makes the Service headless: its name resolves to the pods' own
 	// addresses (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
 	svc.Headless = str(spec, "clusterIP") == "None"
+	svc.PublishNotReady = strings.EqualFold(str(spec, "publishNotReadyAddresses"), "true")
 	if sel := strMap(val(spec, "selector")); len(sel) > 0 {
 		svc.Selector = &parsers.Selector{MatchLabels: sel}
 	}
@@ -37,7 +39,7 @@ func readService(o *object) *parsers.Service {
 		if proto == "" {
 			proto = "TCP"
 		}
-		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Protocol: proto, Pos: o.src.pos(p)})
+		svc.Ports = append(svc.Ports, parsers.ServicePort{Name: str(p, "name"), Port: n, TargetPort: tp, Protocol: proto, AppProtocol: str(p, "appProtocol"), Pos: o.src.pos(p)})
 	}
 	return svc
 }

@@ -120,16 +120,30 @@ func readContainer(s *source, c *yaml.Node) *parsers.Container {
 		Args:    strList(val(c, "args")),
 	}
 	for _, e := range items(val(c, "env")) {
-		k, v := get(e, "value")
+		_, v := get(e, "value")
 		name := str(e, "name")
-		if name == "" || v == nil || v.Kind != yaml.ScalarNode {
+		if name == "" {
 			continue
 		}
 		if ct.Env == nil {
 			ct.Env = map[string]parsers.Setting[string]{}
 		}
-		ct.Env[name] = parsers.Set(v.Value, s.pos(v), name+"="+v.Value)
-		_ = k
+		switch {
+		case v != nil && v.Kind == yaml.ScalarNode:
+			ct.Env[name] = parsers.Set(v.Value, s.pos(v), name+"="+v.Value)
+		case val(e, "valueFrom") != nil:
+			// From a ConfigMap or Secret key, a field of the pod: not known here.
+			ct.Env[name] = parsers.Setting[string]{Pos: s.pos(e), Text: name + " (valueFrom)", Unknown: true}
+		default:
+			ct.Env[name] = parsers.Set("", s.pos(e), name+"=") // no value: the empty string
+		}
+	}
+	for _, e := range items(val(c, "envFrom")) {
+		src := parsers.EnvFromSource{ConfigMap: str(e, "configMapRef", "name"), Secret: str(e, "secretRef", "name"), Prefix: str(e, "prefix"), Pos: s.pos(e)}
+		if src.ConfigMap == "" && src.Secret == "" {
+			src.Secret = "?" // a source this parser does not read: unknown
+		}
+		ct.EnvFrom = append(ct.EnvFrom, src)
 	}
 	for _, p := range items(val(c, "ports")) {
 		n, _ := atoi(val(p, "containerPort"))
