@@ -311,11 +311,9 @@ func runHealthCheckSlow(p *Pass) {
 				desc := "set " + strings.Join(parts, ", ")
 				// The finding points at the first setting its fix changes (the block,
 				// when the fix adds it there).
-				pos := hc.Pos
+				pos := writtenOr(un, hc.Pos)
 				if newIv != iv.Value {
 					pos = writtenOr(iv, hc.Pos)
-				} else {
-					pos = writtenOr(un, hc.Pos)
 				}
 				own := p.ownLine(pos)
 				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those clients get 502/504. %s (a %s window).",

@@ -236,17 +236,17 @@ func node(at word) *parsers.AppServer {
 // SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT the keep-alive. Without SERVER_SHUTDOWN the mode
 // depends on the Boot version (graceful by default since 3.4), so the drain is unknown.
 func spring(c *parsers.Container) *parsers.AppServer {
-	shutdown, hasShutdown := c.Env["SERVER_SHUTDOWN"]
-	phase, hasPhase := c.Env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"]
-	keep, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
+	_, hasShutdown := c.Env["SERVER_SHUTDOWN"]
+	_, hasPhase := c.Env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"]
+	_, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
 	if !hasShutdown && !hasPhase && !hasKeep {
 		return nil
 	}
 	// Recognised by a variable it sets: the others may come from a source no502 cannot
 	// read (EnvVar says so), and are unknown then.
-	shutdown, hasShutdown = c.EnvVar("SERVER_SHUTDOWN")
-	phase, hasPhase = c.EnvVar("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")
-	keep, hasKeep = c.EnvVar("SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT")
+	shutdown, hasShutdown := c.EnvVar("SERVER_SHUTDOWN")
+	phase, hasPhase := c.EnvVar("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")
+	keep, hasKeep := c.EnvVar("SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT")
 	if shutdown.Unknown {
 		a := &parsers.AppServer{Name: Spring, Pos: c.Pos, GracefulTimeout: parsers.Duration{Pos: shutdown.Pos, Text: shutdown.Text, Unknown: true}}
 		if hasKeep {

@@ -1,10 +1,11 @@
 package rules_test
 
 import (
-	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/rules"
 	"strings"
 	"testing"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 )
 
 // A transport block that comes from an imported snippet is edited where it is written:

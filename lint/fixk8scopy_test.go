@@ -7,7 +7,9 @@ import (
 	"github.com/no502/no502/rules"
 )
 
-// Session 7's review of the Kubernetes and Compose fixes, end to end through lint.Fix.
+// Kubernetes and Compose fixes that copy or override what a user wrote elsewhere (a
+// liveness probe's request, a value merged from a shared YAML anchor), end to end
+// through lint.Fix.
 
 func manifestWithLiveness(liveness string) string {
 	return `apiVersion: apps/v1
