@@ -298,14 +298,16 @@ type Route struct {
 	Headers []Setting[string]
 	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
 	// answering the error: the target of an error_page listing 502 in effect for the
-	// location (a named location "@retry", a URI, a URL), as written.
-	FailoverTo Setting[string]
+	// location (a named location "@retry", a URI, a URL), as written; nil when there is
+	// none. (Pointers: most routes have neither this nor HeadersUnread, and every model
+	// holds thousands of routes.)
+	FailoverTo *Setting[string]
 	// HeadersUnread is set when an include in the location or a block around it was not
 	// read and may hold proxy_set_header lines (a file outside the linted paths, the stock
 	// proxy_params, a glob that matched nothing here): Headers may then miss some, and a
 	// location that gets a proxy_set_header of its own stops inheriting them. The include
-	// as written, at its position.
-	HeadersUnread Setting[string]
+	// as written, at its position; nil when every include around it was read.
+	HeadersUnread *Setting[string]
 
 	// WebSocket is set when the route takes only WebSocket upgrades: a Caddy matcher
 	// on the Upgrade (or Connection: Upgrade) request header, Caddy's documented

@@ -226,7 +226,7 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
 			why = w
 		}
-		if u := r.HeadersUnread; !ownHeaders && u.Pos.IsValid() && why == "" {
+		if u := r.HeadersUnread; !ownHeaders && u != nil && why == "" {
 			// The location's first proxy_set_header would also drop the ones it
 			// inherits from a file no502 did not read (Host, X-Forwarded-For from
 			// proxy_params): which they are is not known, so they cannot be copied.

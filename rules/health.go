@@ -411,7 +411,7 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
 // page still fails the request.
 func failsOver(h *parsers.Hop, r *parsers.Route) bool {
 	to := r.FailoverTo
-	if !to.Pos.IsValid() {
+	if to == nil {
 		return false
 	}
 	t := to.Value

@@ -631,15 +631,18 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			rt.ConnectionHeader = b.connectionHeader(d, via)
 		}
 	}
-	rt.HeadersUnread = unreadInclude(sc, "proxy_set_header")
+	if u := unreadInclude(sc, "proxy_set_header"); u.Pos.IsValid() {
+		rt.HeadersUnread = &u
+	}
 	pages, via := sc.lookupArray("error_page")
 	for _, d := range pages {
-		if len(d.Args) < 2 || rt.FailoverTo.Pos.IsValid() {
+		if len(d.Args) < 2 || rt.FailoverTo != nil {
 			continue
 		}
 		for i := 0; i < len(d.Args)-1; i++ {
 			if d.Arg(i) == "502" {
-				rt.FailoverTo = inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				to := inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				rt.FailoverTo = &to
 				break
 			}
 		}
