@@ -283,22 +283,29 @@ func (fr *FixResult) markRejected(rejected map[string]string) {
 func slimForDiff(rep *Result, unsafe bool) {
 	kept := rep.Findings[:0]
 	for _, f := range rep.Findings {
-		if f.Fix == nil || len(f.Fix.Edits) == 0 {
+		if !mayWrite(&f, unsafe) {
 			continue
-		}
-		switch f.Fix.Safety() {
-		case rules.FixSnippet:
-			continue
-		case rules.FixUnsafe:
-			if !unsafe {
-				continue
-			}
 		}
 		f.Message, f.Related = "", nil
 		kept = append(kept, f)
 	}
 	clear(rep.Findings[len(kept):])
 	rep.Findings = kept
+}
+
+// mayWrite reports whether a run may write f's fix: it has edits, and it is safe (or
+// unsafe, with unsafe set).
+func mayWrite(f *rules.Finding, unsafe bool) bool {
+	if f.Fix == nil || len(f.Fix.Edits) == 0 {
+		return false
+	}
+	switch f.Fix.Safety() {
+	case rules.FixSnippet:
+		return false
+	case rules.FixUnsafe:
+		return unsafe
+	}
+	return true
 }
 
 // pick returns the fixable findings of rep whose edits may be written and do not
@@ -315,16 +322,8 @@ func (fr *FixResult) pick(rep *Result, cwd string, rejected map[string]string, u
 findings:
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
-		if f.Fix == nil || len(f.Fix.Edits) == 0 || selfOverlapping(f.Fix.Edits) {
+		if !mayWrite(f, unsafe) || selfOverlapping(f.Fix.Edits) {
 			continue
-		}
-		switch f.Fix.Safety() {
-		case rules.FixSnippet:
-			continue
-		case rules.FixUnsafe:
-			if !unsafe {
-				continue
-			}
 		}
 		id := fixID(f)
 		if _, ok := rejectedWhy(rejected, f); ok {
