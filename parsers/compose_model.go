@@ -37,6 +37,10 @@ type ComposeProject struct {
 	Dir      string   // the project directory, as displayed
 	Files    []string // the files merged, base first
 	Services map[string]*Workload
+	// Variant is set on a project that applies a variant file beside the base
+	// (compose.yaml with compose.prod.yaml: `docker compose -f compose.yaml -f
+	// compose.prod.yaml`), not the set `docker compose up` loads by default.
+	Variant bool
 }
 
 // ComposeNetwork is a network a service joins, with its aliases there.

@@ -41,6 +41,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		disp := displayer(set[0])
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
+		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
 		for _, s := range p.Services {
 			key := p.Dir + "\x00" + s.Name + "\x00" + declKey(s.Decls)
 			w := shared[key]

@@ -96,22 +96,47 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 	for f := m.File(h.Block.File); f != nil && f.IncludedBy != nil && len(files) < 100; f = m.File(f.IncludedBy.File) {
 		files = append(files, f.IncludedBy.File)
 	}
-	var found *parsers.Workload
-	best, tie := 0, false
+	var found []*parsers.Workload
+	best := 0
 	for _, w := range services {
 		score := mountScore(w.Compose, files)
 		switch {
 		case score == 0 || score < best:
 		case score == best:
-			tie = true
+			found = append(found, w)
 		default:
-			found, best, tie = w, score, false
+			found, best = []*parsers.Workload{w}, score
 		}
 	}
-	if tie {
+	if len(found) > 1 {
+		// The same service in the default project and in a variant's (compose.yaml with
+		// compose.prod.yaml, where the variant changes the proxy service): the default
+		// project's is the one `docker compose up` runs. Anything else is not one answer.
+		found = inDefaultProject(found)
+	}
+	if len(found) != 1 {
 		return nil
 	}
-	return found
+	return found[0]
+}
+
+// inDefaultProject keeps the workloads of services that belong to a project docker
+// compose loads by default (not only to variants), when they all share one name; else
+// it returns ws as it is.
+func inDefaultProject(ws []*parsers.Workload) []*parsers.Workload {
+	var out []*parsers.Workload
+	for _, w := range ws {
+		if w.Name != ws[0].Name {
+			return ws
+		}
+		for _, p := range w.Compose.Projects {
+			if !p.Variant {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // mountScore says how specifically cs mounts one of files: 0 not at all, else the length
