@@ -363,15 +363,16 @@ func runNoRetryOnFailure(p *Pass) {
 			fix := p.retryFix(h, r)
 			n := len(activeTargets(b))
 			var msg string
+			try, active := caddyRetryNames(p, h)
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
-				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set lb_try_duration 5s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
-					c.Text, n, addresses(activeTargets(b)))
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
+					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {
-				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add lb_try_duration 5s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add an active health_uri check as well.",
-					c.Default, product(h), n, addresses(activeTargets(b)))
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
+					c.Default, product(h), n, addresses(activeTargets(b)), try, active)
 			}
 			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
@@ -715,4 +716,14 @@ func listensOn(h *parsers.Hop, port string) bool {
 
 func init() {
 	Register(deadUpstreamInRotation, noRetryOnFailure, healthAnsweredByProxy)
+}
+
+// caddyRetryNames names, as a Caddy hop's config writes them, the retry the
+// no-retry-on-failure fix adds and the active health check its message advises: a JSON
+// config has the handler's keys, not the Caddyfile's subdirectives.
+func caddyRetryNames(p *Pass, h *parsers.Hop) (try, active string) {
+	if caddyJSONHop(p, h) {
+		return `"load_balancing": {"try_duration": "5s"} in the reverse_proxy handler`, `an active health check ("health_checks": {"active": {"uri": ...}})`
+	}
+	return "lb_try_duration 5s", "an active health_uri check"
 }

@@ -685,7 +685,7 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	}
 
 	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
-	r.Retry = retryPolicy(tryDur, retries)
+	r.Retry = retryPolicy(tryDur, retries, defNoRetryJSON)
 	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	r.Backend = be
 	w.hop.Routes = append(w.hop.Routes, r)
@@ -709,12 +709,13 @@ func readWait(def, respHdr, readTO parsers.Duration) parsers.Duration {
 	return def
 }
 
-// retryPolicy: none unless try_duration or retries is set and non-zero.
-func retryPolicy(tryDur parsers.Duration, retries parsers.Setting[int]) parsers.RetryPolicy {
+// retryPolicy: none unless try_duration or retries is set and non-zero. none says so
+// in the config's own terms (defNoRetry, defNoRetryJSON).
+func retryPolicy(tryDur parsers.Duration, retries parsers.Setting[int], none string) parsers.RetryPolicy {
 	p := parsers.RetryPolicy{Timeout: tryDur, Tries: retries}
 	switch {
 	case !tryDur.Known() && !retries.Known() && !tryDur.Unknown && !retries.Unknown:
-		p.Conditions = parsers.Def([]string{"off"}, defNoRetry)
+		p.Conditions = parsers.Def([]string{"off"}, none)
 	case tryDur.Unknown || retries.Unknown:
 		p.Conditions = parsers.Setting[[]string]{Unknown: true}
 	case tryDur.Value > 0:

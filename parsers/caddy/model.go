@@ -17,12 +17,13 @@ const (
 	defDial         = "Caddy default dial_timeout 3s"                                          // CDY-HT:100-102
 	defKeepAlive    = "Caddy default keepalive 2m"                                             // CDY-HT:215-216
 	defNoRetry      = "Caddy default: lb_try_duration 0 and lb_retries 0 (no retries)"         // CDY-RP:1657,1665
-	defPassiveOff   = "Caddy default: fail_duration 0 (passive health checks off)"             // CDY-HC:236
-	defMaxFails     = "Caddy default max_fails 1"                                              // CDY-HC:241
-	defHealthIntvl  = "Caddy default health_interval 30s"                                      // CDY-HC:201-202
-	defHealthTO     = "Caddy default health_timeout 5s"                                        // CDY-HC:161
-	defHealthPasses = "Caddy default health_passes 1"                                          // CDY-HC:214
-	defHealthFails  = "Caddy default health_fails 1"                                           // CDY-HC:218
+	defNoRetryJSON  = "Caddy default: load_balancing try_duration 0 and retries 0 (no retries)"
+	defPassiveOff   = "Caddy default: fail_duration 0 (passive health checks off)" // CDY-HC:236
+	defMaxFails     = "Caddy default max_fails 1"                                  // CDY-HC:241
+	defHealthIntvl  = "Caddy default health_interval 30s"                          // CDY-HC:201-202
+	defHealthTO     = "Caddy default health_timeout 5s"                            // CDY-HC:161
+	defHealthPasses = "Caddy default health_passes 1"                              // CDY-HC:214
+	defHealthFails  = "Caddy default health_fails 1"                               // CDY-HC:218
 	defRespond      = "Caddy default respond status 200"
 )
 

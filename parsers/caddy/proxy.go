@@ -139,7 +139,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	be.Name = strings.Join(names, " ")
 
 	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
-	r.Retry = retryPolicy(tryDur, retries)
+	r.Retry = retryPolicy(tryDur, retries, defNoRetry)
 	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	be.Health = hc
 	r.Backend = be
