@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/caddy"
 )
 
 // Health rules shared by the proxies: failing upstreams that stay in rotation, failures
@@ -176,11 +177,16 @@ func runDeadUpstreamInRotation(p *Pass) {
 		msg := fmt.Sprintf("%d upstreams (%s) and no health checks: %s, and there is no active check: a dead upstream keeps receiving its share of requests, each a 502. Add an active check (health_uri) and passive failure accounting (fail_duration).",
 			len(active), addresses(active), passive)
 		if format == parsers.FormatCaddy {
-			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add health_uri for active checks and fail_duration for passive ones.",
-				len(active), addresses(active), passive)
+			// A JSON config's message names its keys, not the Caddyfile's subdirectives.
+			uri, failDur := "health_uri", "fail_duration"
+			if f := p.Model.File(b.Pos.File); f != nil && caddy.IsJSONConfig(f.Src) {
+				uri, failDur = `health_checks.active.uri`, `health_checks.passive.fail_duration`
+			}
+			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add %s for active checks and %s for passive ones.",
+				len(active), addresses(active), uri, passive, uri, failDur)
 			if retried[b] {
-				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no health_uri; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add health_uri for active checks and fail_duration for passive ones.",
-					len(active), addresses(active), passive, sticky)
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add %s for active checks and %s for passive ones.",
+					len(active), addresses(active), uri, passive, sticky, uri, failDur)
 			}
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
