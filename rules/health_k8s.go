@@ -241,6 +241,8 @@ stuck). The pod stays in rotation when it cannot answer; requests get 502/504.
 A tcpSocket probe on a port that does not speak HTTP (grpc, redis, postgres, ...) is fine and
 not flagged, and so is one on a port no Service targets (an app that opens a port of its
 own once it is ready): only the port the traffic goes to accepts connections regardless.
+A workload served only through Services with ` + "`publishNotReadyAddresses: true`" + ` is not
+reported either: their endpoints list its pods whether they are ready or not.
 
 **Fix:** an httpGet probe on a readiness endpoint.
 
@@ -322,6 +324,9 @@ func httpReadinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 
 func runReadinessCannotFail(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
+		if readinessIgnored(w) {
+			continue // the endpoints list its pods whether they are ready or not
+		}
 		for _, c := range p.serving(w) {
 			r := c.Readiness
 			why := readinessCannotFailWhy(w, c)
