@@ -199,6 +199,20 @@ var (
 		Name:    "Caddyfile syntax trees",
 		Compute: func(*Pass) *syntaxTrees { return &syntaxTrees{caddy: map[*parsers.File]*caddy.File{}} },
 	}
+	// caddyJSONFact: the Caddy files that are JSON configs. caddy.IsJSONConfig reads the
+	// whole document, and rules ask per route and per fix.
+	caddyJSONFact = &Fact[map[*parsers.File]bool]{
+		Name: "Caddy JSON configs",
+		Compute: func(p *Pass) map[*parsers.File]bool {
+			out := map[*parsers.File]bool{}
+			for _, f := range p.Model.Files {
+				if f.Format == parsers.FormatCaddy && caddy.IsJSONConfig(f.Src) {
+					out[f] = true
+				}
+			}
+			return out
+		},
+	}
 )
 
 // serving returns the containers of w that receive its Services' traffic.

@@ -175,7 +175,7 @@ type syntaxTrees struct {
 // in a ConfigMap: positions are in that text) and its syntax tree.
 func (p *Pass) caddyFile(pos parsers.Pos) (*parsers.File, *caddy.File) {
 	f := p.Model.File(pos.File)
-	if f == nil || f.Format != parsers.FormatCaddy || caddy.IsJSONConfig(f.Src) {
+	if f == nil || f.Format != parsers.FormatCaddy || caddyJSONFact.Of(p)[f] {
 		return nil, nil // JSON configs are not edited (fix_caddyjson.go)
 	}
 	t := caddyTreesFact.Of(p)

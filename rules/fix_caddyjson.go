@@ -15,7 +15,7 @@ import (
 // all; fix is nil when the change has no JSON form there.
 func caddyJSONProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirective) (fix *Fix, isJSON bool) {
 	f := p.Model.File(pos.File)
-	if f == nil || f.Format != parsers.FormatCaddy || !caddy.IsJSONConfig(f.Src) {
+	if f == nil || !caddyJSONFact.Of(p)[f] {
 		return nil, false
 	}
 	snippet, ok := caddy.JSONProxySnippet(f.Src, int(pos.Offset), subs...)
@@ -30,7 +30,7 @@ func caddyJSONProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subd
 // caddyJSONHop reports whether hop h was read from a Caddy JSON config.
 func caddyJSONHop(p *Pass, h *parsers.Hop) bool {
 	f := p.Model.File(h.Pos.File)
-	return h.Kind == parsers.HopCaddy && f != nil && f.Format == parsers.FormatCaddy && caddy.IsJSONConfig(f.Src)
+	return h.Kind == parsers.HopCaddy && f != nil && caddyJSONFact.Of(p)[f]
 }
 
 // caddyJSONIdleFix is caddyIdleFix for a JSON config: the server's idle_timeout, as a

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/no502/no502/parsers"
-	"github.com/no502/no502/parsers/caddy"
 )
 
 // Health rules shared by the proxies: failing upstreams that stay in rotation, failures
@@ -179,7 +178,7 @@ func runDeadUpstreamInRotation(p *Pass) {
 		if format == parsers.FormatCaddy {
 			// A JSON config's message names its keys, not the Caddyfile's subdirectives.
 			uri, failDur := "health_uri", "fail_duration"
-			if f := p.Model.File(b.Pos.File); f != nil && caddy.IsJSONConfig(f.Src) {
+			if caddyJSONFact.Of(p)[p.Model.File(b.Pos.File)] {
 				uri, failDur = `health_checks.active.uri`, `health_checks.passive.fail_duration`
 			}
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add %s for active checks and %s for passive ones.",
