@@ -285,23 +285,7 @@ resource "aws_ecs_service" "api" {
 		{"daemon", "  launch_type = \"EC2\"\n  scheduling_strategy = \"DAEMON\"\n", rules.FixSnippet},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(svc(tc.extra))}, cfg: rules.DefaultConfig()}
-			_, findings := c.lint()
-			n := 0
-			for _, f := range findings {
-				if f.Rule.ID != "deploy-stops-all-tasks" {
-					continue
-				}
-				n++
-				if got := f.Fix.Safety(); got != tc.want {
-					t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, tc.want)
-				}
-			}
-			if n != 1 {
-				t.Errorf("%d deploy-stops-all-tasks findings, want 1", n)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantOneFixSafety(t, svc(tc.extra), "deploy-stops-all-tasks", tc.want) })
 	}
 }
 
@@ -418,22 +402,27 @@ resource "aws_ecs_task_definition" "hooks" {
 		{"shared-keepalive-below", alb("75", true), rules.FixSnippet},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(tc.src)}, cfg: rules.DefaultConfig()}
-			_, findings := c.lint()
-			n := 0
-			for _, f := range findings {
-				if f.Rule.ID != "app-timeout-exceeds-proxy" {
-					continue
-				}
-				n++
-				if got := f.Fix.Safety(); got != tc.want {
-					t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, tc.want)
-				}
-			}
-			if n != 1 {
-				t.Errorf("%d app-timeout-exceeds-proxy findings, want 1", n)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantOneFixSafety(t, tc.src, "app-timeout-exceeds-proxy", tc.want) })
+	}
+}
+
+// wantOneFixSafety lints one Terraform file and wants exactly one finding of rule id,
+// whose fix has the safety want.
+func wantOneFixSafety(t *testing.T, src, id string, want rules.Safety) {
+	t.Helper()
+	c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(src)}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != id {
+			continue
+		}
+		n++
+		if got := f.Fix.Safety(); got != want {
+			t.Errorf("fix %q is %s, want %s", f.Fix.Description, got, want)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d %s findings, want 1", n, id)
 	}
 }
