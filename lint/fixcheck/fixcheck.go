@@ -186,8 +186,11 @@ func listOf(key string) string {
 // both collects.
 func objectFiles(a, b reflect.Value) map[string]bool {
 	files := map[string]bool{}
+	last := ""
 	add := func(f string) {
-		if f != "" {
+		// Nearly every position of an object is in the file of the one before it.
+		if f != "" && f != last {
+			last = f
 			files[HostFile(f)] = true
 		}
 	}
