@@ -717,11 +717,15 @@ type Service struct {
 	// PublishNotReady is spec.publishNotReadyAddresses: true: the Service's endpoints
 	// list its pods whether or not they are ready, so readiness does not gate them.
 	PublishNotReady bool
-	Pos             Pos
-	Block           Pos
-	Selector        *Selector
-	Ports           []ServicePort
-	Workloads       []*Workload
+	// ExternalTrafficPolicy is spec.externalTrafficPolicy as written ("" is Cluster, the
+	// default): with Local, the load balancer of a LoadBalancer Service sends a node's
+	// traffic only to that node's pods, and stops only when the node fails its health check.
+	ExternalTrafficPolicy string
+	Pos                   Pos
+	Block                 Pos
+	Selector              *Selector
+	Ports                 []ServicePort
+	Workloads             []*Workload
 	// Ingressed is set when an Ingress routes to the Service, whichever controller serves
 	// it (also one no502 does not model, which gets no hop): an HTTP proxy stands in front.
 	Ingressed bool

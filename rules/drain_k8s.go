@@ -56,11 +56,14 @@ balancer in front only notices when it stops answering), so a preStop sleep woul
 the same gap. Its grace period and readiness probe are checked (grace-period-too-short,
 readiness-probe-missing).
 
-**Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic (a Service
-of type LoadBalancer, an ALB or NLB of the AWS Load Balancer Controller that targets the
-pods (` + "`target-type: ip`" + `: with instance targets, the controller's default, it sends to the
-nodes and kube-proxy drops the pod, so an ALB Ingress without it stays at info), a target
-group bound to the Service). How many requests reach a stopping pod depends on how long the
+**Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic itself: an
+ALB or NLB of the AWS Load Balancer Controller that targets the pods (` + "`target-type: ip`" + `), a
+target group bound to the Service, or a Service of type LoadBalancer with
+` + "`externalTrafficPolicy: Local`" + ` (its load balancer sends a node's share to that node's pods
+until the node fails its health check). With instance targets (the controller's default)
+and on a LoadBalancer Service with the default ` + "`externalTrafficPolicy: Cluster`" + `, the load
+balancer sends to the nodes and kube-proxy drops the pod in a second or two, so those stay
+at info. How many requests reach a stopping pod depends on how long the
 layer in front takes to drop it: kube-proxy and an ingress controller watching endpoints
 take a second or two, and many servers finish the connections they accepted after
 SIGTERM; a cloud load balancer takes 10 seconds or more to deregister a target, and every
@@ -326,12 +329,17 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 		}
 	}
 	for _, s := range m.Services {
-		if s.Type != "LoadBalancer" {
+		// With the default externalTrafficPolicy (Cluster) the load balancer sends to every
+		// node and kube-proxy to the pods: a pod leaving is dropped in a second or two, as
+		// behind a ClusterIP Service (and as behind an ALB with instance targets). With
+		// Local it sends a node's share to that node's pods until the node fails its
+		// health check.
+		if s.Type != "LoadBalancer" || !strings.EqualFold(s.ExternalTrafficPolicy, "Local") {
 			continue
 		}
 		for _, w := range s.Workloads {
 			if _, ok := out[w]; !ok {
-				out[w] = "the cloud load balancer of Service " + s.Name + " (type LoadBalancer)"
+				out[w] = "the load balancer of Service " + s.Name + " (type LoadBalancer, externalTrafficPolicy: Local)"
 			}
 		}
 	}

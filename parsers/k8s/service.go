@@ -26,6 +26,7 @@ func readService(o *object) *parsers.Service {
 	// addresses (https://kubernetes.io/docs/concepts/services-networking/service/#headless-services).
 	svc.Headless = str(spec, "clusterIP") == "None"
 	svc.PublishNotReady = strings.EqualFold(str(spec, "publishNotReadyAddresses"), "true")
+	svc.ExternalTrafficPolicy = str(spec, "externalTrafficPolicy")
 	if sel := strMap(val(spec, "selector")); len(sel) > 0 {
 		svc.Selector = &parsers.Selector{MatchLabels: sel}
 	}
