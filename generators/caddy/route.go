@@ -1,5 +1,5 @@
 // Package caddy generates Caddyfile blocks that no502 itself lints clean: a
-// reverse_proxy with active and passive health checks, bounded retries, a short dial
+// reverse_proxy with passive (and, given the app's health endpoint, active) health checks, bounded retries, a short dial
 // timeout and a response-header timeout above the handler budget, indented with tabs as
 // `caddy fmt` prints it.
 package caddy
@@ -24,7 +24,9 @@ type RouteOptions struct {
 	HandlerTimeout time.Duration
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
-	// HealthPath is the app's health endpoint for active checks (default /health).
+	// HealthPath is the app's health endpoint for active checks. Empty writes passive
+	// checks only: an active check on a path the app does not serve (a 404) takes every
+	// upstream out of rotation, and Caddy answers 503 to every request.
 	HealthPath string
 	// App names the app server behind the upstreams (gunicorn, uvicorn, node, puma) and
 	// AppKeepAlive its idle keep-alive (wins over App's default): the transport's
@@ -102,9 +104,8 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		o.EdgeTimeout = 120 * time.Second
 	}
 	if o.HealthPath == "" {
-		o.HealthPath = "/health"
-	}
-	if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
+		out.Notes = append(out.Notes, "no --health-path: passive health checks only (an upstream whose requests fail leaves rotation); pass the app's health endpoint, e.g. --health-path /healthz, to add active checks")
+	} else if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
 		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
 	}
 	ka, err := app.Resolve(o.App, o.AppKeepAlive)
@@ -160,10 +161,15 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
 	line(1, "# connection failed, never once sent).")
 	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
-	line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
-	line(1, "health_uri "+o.HealthPath)
-	line(1, "health_interval "+parsers.FormatDuration(healthInterval))
-	line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
+	if o.HealthPath != "" {
+		line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
+		line(1, "health_uri "+o.HealthPath)
+		line(1, "health_interval "+parsers.FormatDuration(healthInterval))
+		line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
+	} else {
+		line(1, "# No active checks: health_uri needs a path the app answers with 2xx, else every")
+		line(1, "# upstream leaves rotation and Caddy answers 503 (--health-path adds them).")
+	}
 	line(1, "# Passive checks: an upstream that fails a request leaves rotation for "+parsers.FormatDuration(failDuration)+".")
 	line(1, "fail_duration "+parsers.FormatDuration(failDuration))
 	line(1, "transport http {")

@@ -21,6 +21,7 @@ var cases = []struct {
 	o    RouteOptions
 }{
 	{"two upstreams with budget", RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second}},
+	{"active health checks", RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second, HealthPath: "/healthz"}},
 	{"no budget", RouteOptions{Path: "/api/*", Upstreams: []string{"http://app-1:8080", "http://app-2:8080", "http://app-3:8080"}}},
 	{"behind cloudflare", RouteOptions{Path: "/reports/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 115 * time.Second, Edge: "cloudflare"}},
 	{"queued behind cloudflare", RouteOptions{Path: "/export/", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"}},
@@ -174,11 +175,11 @@ func TestGenerateRouteErrors(t *testing.T) {
 }
 
 func TestGenerateRouteDecisions(t *testing.T) {
-	r, err := GenerateRoute(RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second})
+	r, err := GenerateRoute(RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second, HealthPath: "/healthz"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"reverse_proxy /webhooks/* app-1:8080 app-2:8080 {\n", "\tlb_try_duration 5s\n", "\thealth_uri /health\n", "\tfail_duration 30s\n", "\t\tdial_timeout 2s\n", "\t\tresponse_header_timeout 99s\n"} {
+	for _, want := range []string{"reverse_proxy /webhooks/* app-1:8080 app-2:8080 {\n", "\tlb_try_duration 5s\n", "\thealth_uri /healthz\n", "\tfail_duration 30s\n", "\t\tdial_timeout 2s\n", "\t\tresponse_header_timeout 99s\n"} {
 		if !strings.Contains(r.Text, want) {
 			t.Errorf("missing %q in:\n%s", want, r.Text)
 		}
@@ -216,5 +217,27 @@ func TestKeepAliveFitsApp(t *testing.T) {
 	}
 	if !raced {
 		t.Error("keepalive 1m in front of uvicorn's 5s: want keepalive-race (is the upstream linked?)")
+	}
+}
+
+// TestNoHealthPathNoActiveChecks: without --health-path the route has no active check. A
+// guessed path the app does not serve (404) takes every upstream out of rotation: Caddy
+// 2.6.2 on loopback, health_uri /health in front of two apps without it, answered 503 to
+// every request from the first one on.
+func TestNoHealthPathNoActiveChecks(t *testing.T) {
+	r, err := GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"app-1:8080", "app-2:8080"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"health_uri", "health_interval", "health_timeout"} {
+		if strings.Contains(r.Text, "\t"+bad+" ") {
+			t.Errorf("%s written without --health-path:\n%s", bad, r.Text)
+		}
+	}
+	if !strings.Contains(r.Text, "\tfail_duration 30s\n") {
+		t.Errorf("no passive checks:\n%s", r.Text)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "--health-path") {
+		t.Errorf("notes do not say how to add active checks: %q", r.Notes)
 	}
 }
