@@ -7,6 +7,7 @@ package caddy
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,8 @@ const (
 	// terminationGracePeriodSeconds (K8S-CORE).
 	shutdownDelay = 5 * time.Second
 	gracePeriod   = 20 * time.Second
+	// edgeHeadroom is how much sooner than the edge the queue alternative answers.
+	edgeHeadroom = 10 * time.Second
 )
 
 // GenerateRoute builds the reverse_proxy block for o.
@@ -100,8 +103,13 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	default:
 		return nil, fmt.Errorf("--edge must be cloudflare or none, got %q", o.Edge)
 	}
-	if o.EdgeTimeout <= 0 {
+	if o.EdgeTimeout == 0 {
 		o.EdgeTimeout = 120 * time.Second
+	}
+	// The queue alternative answers 10s before the edge gives up; --edge-timeout 5s made
+	// that -5s, which Caddy reads as no timeout at all.
+	if o.EdgeTimeout <= edgeHeadroom {
+		return nil, fmt.Errorf("--edge-timeout must be longer than %s, got %s", parsers.Seconds(edgeHeadroom), o.EdgeTimeout)
 	}
 	if o.HealthPath == "" {
 		out.Notes = append(out.Notes, "no --health-path: passive health checks only (an upstream whose requests fail leaves rotation); pass the app's health endpoint, e.g. --health-path /healthz, to add active checks")
@@ -129,7 +137,7 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		switch {
 		case o.HandlerTimeout > o.EdgeTimeout:
 			out.Queued = true
-			wait = o.EdgeTimeout - 10*time.Second
+			wait = o.EdgeTimeout - edgeHeadroom
 			waitNote = fmt.Sprintf("below Cloudflare's %s: the app must answer 202 fast and queue the work", parsers.Seconds(o.EdgeTimeout))
 			out.Notes = append(out.Notes, fmt.Sprintf(
 				"a %s handler cannot fit behind Cloudflare, which answers 524 after %s: the block below expects the app to acknowledge with 202 Accepted and finish the work in a background job",
@@ -224,10 +232,20 @@ func checkUpstream(u string) error {
 	if strings.ContainsAny(addr, "/?") {
 		return fmt.Errorf("--upstream %q has a path; Caddy upstreams are host:port only", u)
 	}
-	if host, _, err := net.SplitHostPort(addr); err != nil && strings.Contains(addr, ":") && !strings.HasPrefix(addr, "[") {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil && strings.Contains(addr, ":") && !strings.HasPrefix(addr, "[") {
 		return fmt.Errorf("--upstream %q: %v", u, err)
 	} else if err == nil && host == "" {
 		return fmt.Errorf("--upstream %q has no host", u)
+	}
+	// caddy adapt and validate accept any port; the dial fails on every request (502).
+	// A range (8080-8082) is one upstream per port.
+	if err == nil {
+		for _, p := range strings.SplitN(port, "-", 2) {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("--upstream %q: the port must be 1-65535 (or a range such as 8080-8082)", u)
+			}
+		}
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ var cases = []struct {
 	{"no budget", RouteOptions{Path: "/api/*", Upstreams: []string{"http://app-1:8080", "http://app-2:8080", "http://app-3:8080"}}},
 	{"behind cloudflare", RouteOptions{Path: "/reports/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 115 * time.Second, Edge: "cloudflare"}},
 	{"queued behind cloudflare", RouteOptions{Path: "/export/", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"}},
+	{"port range and IPv6", RouteOptions{Path: "/api/*", Upstreams: []string{"app:8080-8081", "[fd00::5]:8080"}}},
 	{"site block", RouteOptions{Path: "*", Upstreams: []string{"app.default.svc.cluster.local:8080"}, HandlerTimeout: 30 * time.Second, Site: "example.com", Edge: "cloudflare"}},
 }
 
@@ -167,6 +168,13 @@ func TestGenerateRouteErrors(t *testing.T) {
 		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "akamai"},
 		{Path: "/a/*", Upstreams: []string{"a:1"}, HealthPath: "health"},
 		{Path: "/a/*", Upstreams: []string{"http://a:1", "b:1"}},
+		// caddy validate accepts these; every dial fails.
+		{Path: "/a/*", Upstreams: []string{"a:0"}},
+		{Path: "/a/*", Upstreams: []string{"a:99999"}},
+		{Path: "/a/*", Upstreams: []string{"https://a:http"}},
+		// The queue alternative would be -5s (no timeout at all, to Caddy).
+		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: 5 * time.Second, HandlerTimeout: 150 * time.Second},
+		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: -5 * time.Second},
 	} {
 		if _, err := GenerateRoute(o); err == nil {
 			t.Errorf("%+v: want an error", o)
