@@ -1,7 +1,7 @@
 // Package caddy generates Caddyfile blocks that no502 itself lints clean: a
-// reverse_proxy with passive (and, given the app's health endpoint, active) health checks, bounded retries, a short dial
-// timeout and a response-header timeout above the handler budget, indented with tabs as
-// `caddy fmt` prints it.
+// reverse_proxy with bounded retries, active health checks on the app's health endpoint
+// (when given), a short dial timeout and a response-header timeout above the handler
+// budget, indented with tabs as `caddy fmt` prints it.
 package caddy
 
 import (
@@ -25,9 +25,9 @@ type RouteOptions struct {
 	HandlerTimeout time.Duration
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
-	// HealthPath is the app's health endpoint for active checks. Empty writes passive
-	// checks only: an active check on a path the app does not serve (a 404) takes every
-	// upstream out of rotation, and Caddy answers 503 to every request.
+	// HealthPath is the app's health endpoint for active checks. Empty writes none: an
+	// active check on a path the app does not serve (a 404) takes every upstream out of
+	// rotation, and Caddy answers 503 to every request.
 	HealthPath string
 	// App names the app server behind the upstreams (gunicorn, uvicorn, node, puma) and
 	// AppKeepAlive its idle keep-alive (wins over App's default): the transport's
@@ -53,14 +53,17 @@ type Route struct {
 
 // The values the route uses. Retries: Caddy retries dial errors for every method and
 // only GET once the request was sent (CDY-RP:1375), every lb_try_interval (250ms,
-// CDY-RP:383-388). Passive: fail_duration > 0 turns failure counting on (CDY-HC:236).
-// Active: Caddy's defaults are 30s interval, 5s timeout, 1 failure (CDY-HC:201-218);
+// CDY-RP:383-388). No passive checks (fail_duration): Caddy counts every failed round
+// trip, a response_header_timeout included, and with max_fails 1 one failure takes the
+// upstream out for fail_duration. Caddy 2.6.2 on loopback, fail_duration 30s: six
+// requests past the budget took both upstreams out and every request for the next 30s
+// got 503; one upstream down for 0.3s meant 30s of 503 after it was back. The retries
+// already carry a request past a dead upstream. Active: Caddy's defaults are 30s interval, 5s timeout, 1 failure (CDY-HC:201-218);
 // a 10s interval takes a dead upstream out within 10s (health_fails is not written: it
 // only exists since Caddy 2.7, and Debian ships 2.6). Dial: Caddy's default is 3s (CDY-HT:100-102); 2s leaves room for a retry
 // inside lb_try_duration.
 const (
 	tryDuration    = 5 * time.Second
-	failDuration   = 30 * time.Second
 	healthInterval = 10 * time.Second
 	healthTimeout  = 5 * time.Second
 	dialTimeout    = 2 * time.Second
@@ -112,7 +115,7 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		return nil, fmt.Errorf("--edge-timeout must be longer than %s, got %s", parsers.Seconds(edgeHeadroom), o.EdgeTimeout)
 	}
 	if o.HealthPath == "" {
-		out.Notes = append(out.Notes, "no --health-path: passive health checks only (an upstream whose requests fail leaves rotation); pass the app's health endpoint, e.g. --health-path /healthz, to add active checks")
+		out.Notes = append(out.Notes, "no --health-path: no health checks; a request to a dead upstream is retried on another (lb_try_duration); pass the app's health endpoint, e.g. --health-path /healthz, to take a dead or hung upstream out of rotation")
 	} else if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
 		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
 	}
@@ -169,17 +172,16 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
 	line(1, "# connection failed, never once sent).")
 	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
+	// No fail_duration (passive checks): see the constants.
 	if o.HealthPath != "" {
 		line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
 		line(1, "health_uri "+o.HealthPath)
 		line(1, "health_interval "+parsers.FormatDuration(healthInterval))
 		line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
 	} else {
-		line(1, "# No active checks: health_uri needs a path the app answers with 2xx, else every")
+		line(1, "# No health checks: health_uri needs a path the app answers with 2xx, else every")
 		line(1, "# upstream leaves rotation and Caddy answers 503 (--health-path adds them).")
 	}
-	line(1, "# Passive checks: an upstream that fails a request leaves rotation for "+parsers.FormatDuration(failDuration)+".")
-	line(1, "fail_duration "+parsers.FormatDuration(failDuration))
 	line(1, "transport http {")
 	line(2, "# Fail fast when an upstream is down, so the retry can pick another.")
 	line(2, "dial_timeout "+parsers.FormatDuration(dialTimeout))
