@@ -21,7 +21,8 @@ func newGenerateNginxCmd() *cobra.Command {
 		Short: "Print an nginx location (and upstream) block that no502 lints clean",
 		Long: `Print an nginx location block, and the upstream block it proxies to, with a read
 timeout above the handler budget, upstream keep-alive wired for the nginx version, a short
-connect timeout and retries that never re-send a POST; an https:// upstream gets SNI
+connect timeout and retries that never re-send a POST nor a request that ran past the read
+timeout (proxy_next_upstream_timeout); an https:// upstream gets SNI
 (proxy_ssl_server_name, proxy_ssl_name), which nginx does not send by default. --path is a
 literal location prefix (a trailing /* is dropped). When the budget cannot fit behind the
 edge (e.g. 150s behind Cloudflare's 120s), it says so and prints the "acknowledge fast,

@@ -149,11 +149,12 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 		dir("proxy_set_header", []string{"Host", "$host"}, ""),
 		dir("proxy_set_header", []string{"X-Forwarded-For", "$proxy_add_x_forwarded_for"}, ""),
 		dir("proxy_set_header", []string{"X-Forwarded-Proto", "$scheme"}, ""),
-		dir("proxy_connect_timeout", []string{"5s"}, "fail fast when the app is down, so the retry below can try another server"),
+		dir("proxy_connect_timeout", []string{parsers.Seconds(connectTimeout)}, "fail fast when the app is down, so the retry below can try another server"),
 		dir("proxy_send_timeout", []string{parsers.Seconds(read)}, ""),
 		dir("proxy_read_timeout", []string{parsers.Seconds(read)}, readNote),
 		dir("proxy_next_upstream", []string{"error", "timeout", "http_502", "http_503"}, "retry elsewhere; POST/PATCH are never re-sent (no non_idempotent)"),
 		dir("proxy_next_upstream_tries", []string{"2"}, "bounded retries"),
+		dir("proxy_next_upstream_timeout", []string{parsers.Seconds(retryWindow(read))}, "retry a failed or timed-out connect, not a request that ran past proxy_read_timeout"),
 	)
 	loc := block("location", []string{o.Path}, nil, locDirs...)
 
@@ -167,6 +168,20 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	b.WriteString("\n")
 	out.Text = b.String()
 	return out, nil
+}
+
+// connectTimeout is the generated proxy_connect_timeout.
+const connectTimeout = 5 * time.Second
+
+// retryWindow is proxy_next_upstream_timeout: long enough to retry after a connect
+// timeout, shorter than the read timeout. nginx retries a GET that ran past
+// proxy_read_timeout on the next server ("timeout" covers connect and read alike), and
+// counts both attempts toward max_fails: nginx 1.22.1 on loopback, two servers of the
+// generated upstream, four GETs past the read timeout each waited twice as long (30s for
+// 15s), marked both servers down, and every request for the next 10s got 502 ("no live
+// upstreams"). Past the window nginx hands the failure to the client instead.
+func retryWindow(read time.Duration) time.Duration {
+	return min(2*connectTimeout, read)
 }
 
 // edgeHeadroom is how much sooner than the edge the queue alternative answers.
