@@ -41,6 +41,11 @@ alternative instead of an impossible timeout.`,
 			if o.HandlerTimeout < 0 {
 				return usagef("--handler-timeout must not be negative")
 			}
+			// The edge's timeout means nothing without the edge: refuse it rather than
+			// print a block that silently ignores it.
+			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
+				return usagef("--edge-timeout needs --edge cloudflare")
+			}
 			r, err := gcaddy.GenerateRoute(o)
 			if err != nil {
 				return usagef("%v", err)

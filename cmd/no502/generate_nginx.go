@@ -36,6 +36,11 @@ queue the work" alternative instead of an impossible timeout.`,
 			if o.HandlerTimeout < 0 {
 				return usagef("--handler-timeout must not be negative")
 			}
+			// The edge's timeout means nothing without the edge: refuse it rather than
+			// print a block that silently ignores it.
+			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
+				return usagef("--edge-timeout needs --edge cloudflare")
+			}
 			loc, err := gnginx.GenerateLocation(o)
 			if err != nil {
 				return usagef("%v", err)
