@@ -253,7 +253,7 @@ func TestHTTPSUpstreamSNI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"proxy_pass https://payments_example_com_backend;", "proxy_ssl_server_name on;", "proxy_ssl_name payments.example.com;"} {
+	for _, want := range []string{"proxy_pass https://payments_example_com_8443_backend;", "proxy_ssl_server_name on;", "proxy_ssl_name payments.example.com;"} {
 		if !strings.Contains(loc.Text, want) {
 			t.Errorf("missing %q:\n%s", want, loc.Text)
 		}
@@ -384,4 +384,18 @@ func directiveSeconds(t *testing.T, text, name string) int {
 	}
 	t.Fatalf("no %s in:\n%s", name, text)
 	return 0
+}
+
+// TestUpstreamNamesDiffer: two apps on one host get two upstream blocks; nginx refused
+// the second one when both were named after the host ("duplicate upstream").
+func TestUpstreamNamesDiffer(t *testing.T) {
+	a, _ := GenerateLocation(LocationOptions{Path: "/api/", Upstream: "http://app:8080"})
+	b, _ := GenerateLocation(LocationOptions{Path: "/metrics/", Upstream: "http://app:9090"})
+	name := func(text string) string {
+		i := strings.Index(text, "\nupstream ") + 1
+		return strings.Fields(text[i:])[1]
+	}
+	if name(a.Text) == name(b.Text) {
+		t.Errorf("both upstream blocks are named %s", name(a.Text))
+	}
 }
