@@ -46,6 +46,9 @@ alternative instead of an impossible timeout.`,
 			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
 				return usagef("--edge-timeout needs --edge cloudflare")
 			}
+			if cmd.Flags().Changed("edge-timeout") && o.EdgeTimeout <= 0 {
+				return usagef("--edge-timeout must be positive, got %s", o.EdgeTimeout)
+			}
 			r, err := gcaddy.GenerateRoute(o)
 			if err != nil {
 				return usagef("%v", err)

@@ -25,6 +25,7 @@ func TestGenerateCaddyRoute(t *testing.T) {
 		{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--app-keepalive", "1ns"},
 		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--edge-timeout", "100s", "--edge", "none"},
 		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--nginx-version", "latest"},
+		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--edge", "cloudflare", "--edge-timeout", "0s"},
 	} {
 		out.Reset()
 		errb.Reset()

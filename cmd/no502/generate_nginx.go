@@ -41,6 +41,9 @@ queue the work" alternative instead of an impossible timeout.`,
 			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
 				return usagef("--edge-timeout needs --edge cloudflare")
 			}
+			if cmd.Flags().Changed("edge-timeout") && o.EdgeTimeout <= 0 {
+				return usagef("--edge-timeout must be positive, got %s", o.EdgeTimeout)
+			}
 			loc, err := gnginx.GenerateLocation(o)
 			if err != nil {
 				return usagef("%v", err)
