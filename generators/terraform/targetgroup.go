@@ -56,7 +56,7 @@ const maxPattern = 128
 func (o TargetGroupOptions) Validate() error {
 	switch {
 	case !nameRE.MatchString(o.Name):
-		return fmt.Errorf("--name %q: a target group name is 1-32 letters, digits and hyphens, starting with a letter", o.Name)
+		return fmt.Errorf("--name %q: a target group name is 1-32 letters, digits and hyphens, starting with a letter and not ending with a hyphen", o.Name)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("--port %d: must be 1-65535", o.Port)
 	case !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, "\" \n"):
