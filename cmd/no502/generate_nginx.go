@@ -61,7 +61,7 @@ queue the work" alternative instead of an impossible timeout.`,
 	f.DurationVar(&o.HandlerTimeout, "handler-timeout", 0, "how long the app may take for these requests, e.g. 90s")
 	f.StringVar(&o.Edge, "edge", "none", "edge proxy in front: cloudflare or none")
 	f.DurationVar(&o.EdgeTimeout, "edge-timeout", 120*time.Second, "the edge's proxy read timeout")
-	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: works on every version)")
+	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: any nginx since 1.15.3)")
 	addAppFlags(f, &o.App, &o.AppKeepAlive)
 	return cmd
 }

@@ -28,7 +28,7 @@ type LocationOptions struct {
 	HandlerTimeout time.Duration // how long the app may take (0: nginx's 60s default is kept)
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
-	NginxVersion   string        // "" = unknown: emit what works on every version
+	NginxVersion   string        // "" = unknown: emit what works on every nginx since 1.15.3
 	// App names the app server behind the upstream (gunicorn, uvicorn, node, puma) and
 	// AppKeepAlive its idle keep-alive (wins over App's default): the upstream's
 	// keepalive_timeout is set below it. With neither, the shortest common default is
@@ -121,11 +121,20 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 		readNote = fmt.Sprintf("above the %s handler budget, at Cloudflare's %s limit", parsers.Seconds(o.HandlerTimeout), parsers.Seconds(o.EdgeTimeout))
 	}
 
-	upBlock := block("upstream", []string{name}, nil,
+	upDirs := []config.IDirective{
 		dir("server", []string{up.server, "max_fails=3", "fail_timeout=10s"}, "failing servers leave rotation for 10s"),
-		dir("keepalive", []string{"16"}, "idle connections kept open for reuse"),
-		dir("keepalive_timeout", []string{app.Format(idle)}, "close idle connections before the app does: its keep-alive is "+ka.Source),
-	)
+	}
+	if o.NginxVersion != "" && !pnginx.VersionAtLeast(o.NginxVersion, "1.15.3") {
+		// keepalive_timeout in upstream{} appeared in 1.15.3 (nginx -t refuses it before);
+		// a pool without it keeps idle connections until the app closes them, which is
+		// the keepalive race. No pool: a connection per request.
+		out.Notes = append(out.Notes, fmt.Sprintf("nginx %s has no keepalive_timeout in upstream{} (since 1.15.3): the block keeps no idle upstream connections, so none can be reused after the app closed it", o.NginxVersion))
+	} else {
+		upDirs = append(upDirs,
+			dir("keepalive", []string{"16"}, "idle connections kept open for reuse"),
+			dir("keepalive_timeout", []string{app.Format(idle)}, "close idle connections before the app does: its keep-alive is "+ka.Source))
+	}
+	upBlock := block("upstream", []string{name}, nil, upDirs...)
 	pass := dir("proxy_pass", []string{up.scheme + "://" + name}, "")
 	if out.Queued {
 		pass.Comment = []string{

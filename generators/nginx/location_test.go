@@ -56,6 +56,8 @@ var cases = []struct {
 	{"unix socket", LocationOptions{Path: "/", Upstream: "unix:/run/gunicorn.sock", App: "gunicorn"}, ""},
 	{"glob path", LocationOptions{Path: "/webhooks/*", Upstream: "http://app:8080", HandlerTimeout: 90 * time.Second},
 		"routes:\n  - match: /webhooks/\n    handler_timeout: 90s\n"},
+	// nginx 1.14 (Debian 10, Ubuntu 18.04) has no keepalive_timeout in upstream{}.
+	{"nginx before 1.15.3", LocationOptions{Path: "/hooks/", Upstream: "http://app:8080", NginxVersion: "1.14.2"}, "nginx_version: 1.14.2\n"},
 	{"cloudflare queue", LocationOptions{Path: "/reports/", Upstream: "http://app:8080", HandlerTimeout: 150 * time.Second, Edge: "cloudflare"},
 		"edge: cloudflare\n"},
 }
@@ -397,5 +399,22 @@ func TestUpstreamNamesDiffer(t *testing.T) {
 	}
 	if name(a.Text) == name(b.Text) {
 		t.Errorf("both upstream blocks are named %s", name(a.Text))
+	}
+}
+
+// TestOldNginxNoPoolTimeout: keepalive_timeout in upstream{} appeared in nginx 1.15.3
+// (nginx.org, ngx_http_upstream_module): for an older version the block keeps no pool
+// rather than print a directive that version refuses.
+func TestOldNginxNoPoolTimeout(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.14.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(loc.Text, "keepalive_timeout") || strings.Contains(loc.Text, "keepalive 16") {
+		t.Errorf("nginx 1.14.2:\n%s", loc.Text)
+	}
+	loc, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.15.3"})
+	if !strings.Contains(loc.Text, "keepalive_timeout 1s;") {
+		t.Errorf("nginx 1.15.3:\n%s", loc.Text)
 	}
 }
