@@ -69,7 +69,8 @@ const (
 	dialTimeout    = 2 * time.Second
 	noBudgetWait   = 60 * time.Second
 	// Shutdown, for --site: 5s delay + 20s grace fits Kubernetes' default 30s
-	// terminationGracePeriodSeconds (K8S-CORE).
+	// terminationGracePeriodSeconds (K8S-CORE); a handler budget longer than that raises
+	// the grace period to the response_header_timeout.
 	shutdownDelay = 5 * time.Second
 	gracePeriod   = 20 * time.Second
 	// edgeHeadroom is how much sooner than the edge the queue alternative answers.
@@ -155,9 +156,18 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	var b strings.Builder
 	ind := ""
 	if o.Site != "" {
+		// A request within the budget must finish inside grace_period: Caddy 2.6.2 on
+		// loopback, budget 60s and grace_period 20s, a 40s request was cut at 26s (empty
+		// reply) when Caddy was stopped.
+		grace := gracePeriod
+		if o.HandlerTimeout > 0 && wait > grace {
+			grace = wait
+			out.Notes = append(out.Notes, fmt.Sprintf("grace_period %s lets requests within the budget finish on shutdown: give Caddy at least %s to stop (Kubernetes terminationGracePeriodSeconds, default 30s; Compose stop_grace_period, default 10s)",
+				parsers.FormatDuration(grace), parsers.Seconds(grace+shutdownDelay)))
+		}
 		fmt.Fprintf(&b, "{\n\t# Finish in-flight requests on shutdown, but not forever; keep serving while\n")
 		fmt.Fprintf(&b, "\t# the load balancer takes this instance out.\n")
-		fmt.Fprintf(&b, "\tgrace_period %s\n\tshutdown_delay %s\n}\n\n", parsers.FormatDuration(gracePeriod), parsers.FormatDuration(shutdownDelay))
+		fmt.Fprintf(&b, "\tgrace_period %s\n\tshutdown_delay %s\n}\n\n", parsers.FormatDuration(grace), parsers.FormatDuration(shutdownDelay))
 		fmt.Fprintf(&b, "%s {\n", o.Site)
 		ind = "\t"
 	}

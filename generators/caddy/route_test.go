@@ -263,3 +263,20 @@ func TestNoPassiveChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestGraceCoversBudget: with --site, grace_period covers the handler budget. Caddy 2.6.2
+// on loopback, budget 60s, grace_period 20s: a 40s request was cut at 26s when Caddy was
+// stopped (the client got an empty reply).
+func TestGraceCoversBudget(t *testing.T) {
+	r, err := GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 60 * time.Second, Site: ":8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "\tgrace_period 66s\n") || !strings.Contains(strings.Join(r.Notes, "\n"), "71s") {
+		t.Errorf("want grace_period 66s and a note asking 71s to stop, got %q\n%s", r.Notes, r.Text)
+	}
+	r, _ = GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 10 * time.Second, Site: ":8080"})
+	if !strings.Contains(r.Text, "\tgrace_period 20s\n") {
+		t.Errorf("a 10s budget fits the 20s default:\n%s", r.Text)
+	}
+}
