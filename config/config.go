@@ -466,7 +466,7 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 			if err != nil {
 				continue
 			}
-			if !validVersion(s) {
+			if !ValidNginxVersion(s) {
 				bad(v, "nginx_version must look like 1.28.0, got %q", s)
 				continue
 			}
@@ -522,7 +522,9 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 	return c, nil
 }
 
-func validVersion(s string) bool {
+// ValidNginxVersion says whether s is an nginx version as nginx_version and
+// generate nginx-location take it: 1.28 or 1.28.0.
+func ValidNginxVersion(s string) bool {
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 || len(parts) > 3 {
 		return false

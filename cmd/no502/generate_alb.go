@@ -21,6 +21,7 @@ budget, whose health check counts only 200 as healthy and takes a dead target ou
 path to it. The output is formatted as terraform fmt would.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer resetFlags(cmd)
 			if o.Name == "" || o.Port == 0 || o.HealthPath == "" {
 				return usagef("generate alb-target-group needs --name, --port and --health-path")
 			}

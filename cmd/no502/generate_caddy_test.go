@@ -21,11 +21,28 @@ func TestGenerateCaddyRoute(t *testing.T) {
 		{"generate", "caddy-route", "--path", "x", "--upstream", "a:1"},
 		{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--edge", "fastly"},
 		{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--handler-timeout", "soon"},
+		{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--edge-timeout", "100s"},
+		{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--app-keepalive", "1ns"},
+		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--edge-timeout", "100s", "--edge", "none"},
+		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--nginx-version", "latest"},
+		{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--edge", "cloudflare", "--edge-timeout", "0s"},
 	} {
 		out.Reset()
 		errb.Reset()
 		if code := run(args, strings.NewReader(""), &out, &errb); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsage, errb.String())
 		}
+	}
+}
+
+// TestGenerateFlagsDoNotLeak: every generator puts its flags back after a run (tests run
+// many in one process): a --edge cloudflare of one run must not reach the next.
+func TestGenerateFlagsDoNotLeak(t *testing.T) {
+	var out, errb bytes.Buffer
+	run([]string{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--edge", "cloudflare", "--edge-timeout", "100s", "--handler-timeout", "150s"}, strings.NewReader(""), &out, &errb)
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--handler-timeout", "150s"}, strings.NewReader(""), &out, &errb); code != exitClean || strings.Contains(out.String(), "Cloudflare") {
+		t.Errorf("exit %d, a flag of the previous run leaked:\n%s%s", code, out.String(), errb.String())
 	}
 }

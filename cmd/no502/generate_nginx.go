@@ -21,16 +21,28 @@ func newGenerateNginxCmd() *cobra.Command {
 		Short: "Print an nginx location (and upstream) block that no502 lints clean",
 		Long: `Print an nginx location block, and the upstream block it proxies to, with a read
 timeout above the handler budget, upstream keep-alive wired for the nginx version, a short
-connect timeout and retries that never re-send a POST. When the budget cannot fit behind
-the edge (e.g. 150s behind Cloudflare's 120s), it says so and prints the "acknowledge fast,
+connect timeout and retries that never re-send a POST nor a request that ran past the read
+timeout (proxy_next_upstream_timeout); an https:// upstream gets SNI
+(proxy_ssl_server_name, proxy_ssl_name), which nginx does not send by default. --path is a
+literal location prefix (a trailing /* is dropped). When the budget cannot fit behind the
+edge (e.g. 150s behind Cloudflare's 120s), it says so and prints the "acknowledge fast,
 queue the work" alternative instead of an impossible timeout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer resetFlags(cmd)
 			if o.Path == "" || o.Upstream == "" {
 				return usagef("generate nginx-location needs --path and --upstream")
 			}
 			if o.HandlerTimeout < 0 {
 				return usagef("--handler-timeout must not be negative")
+			}
+			// The edge's timeout means nothing without the edge: refuse it rather than
+			// print a block that silently ignores it.
+			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
+				return usagef("--edge-timeout needs --edge cloudflare")
+			}
+			if cmd.Flags().Changed("edge-timeout") && o.EdgeTimeout <= 0 {
+				return usagef("--edge-timeout must be positive, got %s", o.EdgeTimeout)
 			}
 			loc, err := gnginx.GenerateLocation(o)
 			if err != nil {
@@ -45,11 +57,11 @@ queue the work" alternative instead of an impossible timeout.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Path, "path", "", "location prefix, e.g. /webhooks/")
-	f.StringVar(&o.Upstream, "upstream", "", "the app, e.g. http://app:8080")
+	f.StringVar(&o.Upstream, "upstream", "", "the app, e.g. http://app:8080, https://api.example.com or unix:/run/app.sock")
 	f.DurationVar(&o.HandlerTimeout, "handler-timeout", 0, "how long the app may take for these requests, e.g. 90s")
 	f.StringVar(&o.Edge, "edge", "none", "edge proxy in front: cloudflare or none")
 	f.DurationVar(&o.EdgeTimeout, "edge-timeout", 120*time.Second, "the edge's proxy read timeout")
-	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: works on every version)")
+	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: any nginx since 1.15.3)")
 	addAppFlags(f, &o.App, &o.AppKeepAlive)
 	return cmd
 }

@@ -34,7 +34,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // generateCmd is the parent of every generator; each generator file adds itself in init.
 var generateCmd = &cobra.Command{
 	Use:   "generate",
-	Short: "Print correct config blocks from scratch (nginx-location, caddy-route, alb-target-group)",
+	Short: "Print correct config blocks from scratch (nginx-location, caddy-route, alb-target-group, k8s-workload)",
 	Args:  cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, args []string) error {
 		return usagef("generate needs a generator: %s", generatorNames(cmd))

@@ -70,6 +70,11 @@ func Resolve(name string, explicit time.Duration) (KeepAlive, error) {
 	if explicit < 0 {
 		return KeepAlive{}, fmt.Errorf("--app-keepalive must not be negative")
 	}
+	// nginx and Caddy count idle time in milliseconds: below that the block would print
+	// "0ms" for the app's keep-alive and a proxy idle time equal to it.
+	if explicit > 0 && explicit < 2*time.Millisecond {
+		return KeepAlive{}, fmt.Errorf("--app-keepalive %s is below what a proxy can stay under (2ms)", explicit)
+	}
 	var s Server
 	if name != "" {
 		var ok bool

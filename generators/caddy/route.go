@@ -1,12 +1,13 @@
 // Package caddy generates Caddyfile blocks that no502 itself lints clean: a
-// reverse_proxy with active and passive health checks, bounded retries, a short dial
-// timeout and a response-header timeout above the handler budget, indented with tabs as
-// `caddy fmt` prints it.
+// reverse_proxy with bounded retries, active health checks on the app's health endpoint
+// (when given), a short dial timeout and a response-header timeout above the handler
+// budget, indented with tabs as `caddy fmt` prints it.
 package caddy
 
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,9 @@ type RouteOptions struct {
 	HandlerTimeout time.Duration
 	Edge           string        // "cloudflare" or "none"
 	EdgeTimeout    time.Duration // the edge's proxy read timeout (default 120s)
-	// HealthPath is the app's health endpoint for active checks (default /health).
+	// HealthPath is the app's health endpoint for active checks. Empty writes none: an
+	// active check on a path the app does not serve (a 404) takes every upstream out of
+	// rotation, and Caddy answers 503 to every request.
 	HealthPath string
 	// App names the app server behind the upstreams (gunicorn, uvicorn, node, puma) and
 	// AppKeepAlive its idle keep-alive (wins over App's default): the transport's
@@ -50,22 +53,28 @@ type Route struct {
 
 // The values the route uses. Retries: Caddy retries dial errors for every method and
 // only GET once the request was sent (CDY-RP:1375), every lb_try_interval (250ms,
-// CDY-RP:383-388). Passive: fail_duration > 0 turns failure counting on (CDY-HC:236).
-// Active: Caddy's defaults are 30s interval, 5s timeout, 1 failure (CDY-HC:201-218);
+// CDY-RP:383-388). No passive checks (fail_duration): Caddy counts every failed round
+// trip, a response_header_timeout included, and with max_fails 1 one failure takes the
+// upstream out for fail_duration. Caddy 2.6.2 on loopback, fail_duration 30s: six
+// requests past the budget took both upstreams out and every request for the next 30s
+// got 503; one upstream down for 0.3s meant 30s of 503 after it was back. The retries
+// already carry a request past a dead upstream. Active: Caddy's defaults are 30s interval, 5s timeout, 1 failure (CDY-HC:201-218);
 // a 10s interval takes a dead upstream out within 10s (health_fails is not written: it
 // only exists since Caddy 2.7, and Debian ships 2.6). Dial: Caddy's default is 3s (CDY-HT:100-102); 2s leaves room for a retry
 // inside lb_try_duration.
 const (
 	tryDuration    = 5 * time.Second
-	failDuration   = 30 * time.Second
 	healthInterval = 10 * time.Second
 	healthTimeout  = 5 * time.Second
 	dialTimeout    = 2 * time.Second
 	noBudgetWait   = 60 * time.Second
 	// Shutdown, for --site: 5s delay + 20s grace fits Kubernetes' default 30s
-	// terminationGracePeriodSeconds (K8S-CORE).
+	// terminationGracePeriodSeconds (K8S-CORE); a handler budget longer than that raises
+	// the grace period to the response_header_timeout.
 	shutdownDelay = 5 * time.Second
 	gracePeriod   = 20 * time.Second
+	// edgeHeadroom is how much sooner than the edge the queue alternative answers.
+	edgeHeadroom = 10 * time.Second
 )
 
 // GenerateRoute builds the reverse_proxy block for o.
@@ -98,13 +107,17 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	default:
 		return nil, fmt.Errorf("--edge must be cloudflare or none, got %q", o.Edge)
 	}
-	if o.EdgeTimeout <= 0 {
+	if o.EdgeTimeout == 0 {
 		o.EdgeTimeout = 120 * time.Second
 	}
-	if o.HealthPath == "" {
-		o.HealthPath = "/health"
+	// The queue alternative answers 10s before the edge gives up; --edge-timeout 5s made
+	// that -5s, which Caddy reads as no timeout at all.
+	if o.EdgeTimeout <= edgeHeadroom {
+		return nil, fmt.Errorf("--edge-timeout must be longer than %s, got %s", parsers.Seconds(edgeHeadroom), o.EdgeTimeout)
 	}
-	if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
+	if o.HealthPath == "" {
+		out.Notes = append(out.Notes, "no --health-path: no health checks; a request to a dead upstream is retried on another (lb_try_duration); pass the app's health endpoint, e.g. --health-path /healthz, to take a dead or hung upstream out of rotation")
+	} else if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
 		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
 	}
 	ka, err := app.Resolve(o.App, o.AppKeepAlive)
@@ -128,7 +141,7 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		switch {
 		case o.HandlerTimeout > o.EdgeTimeout:
 			out.Queued = true
-			wait = o.EdgeTimeout - 10*time.Second
+			wait = o.EdgeTimeout - edgeHeadroom
 			waitNote = fmt.Sprintf("below Cloudflare's %s: the app must answer 202 fast and queue the work", parsers.Seconds(o.EdgeTimeout))
 			out.Notes = append(out.Notes, fmt.Sprintf(
 				"a %s handler cannot fit behind Cloudflare, which answers 524 after %s: the block below expects the app to acknowledge with 202 Accepted and finish the work in a background job",
@@ -143,9 +156,18 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	var b strings.Builder
 	ind := ""
 	if o.Site != "" {
+		// A request within the budget must finish inside grace_period: Caddy 2.6.2 on
+		// loopback, budget 60s and grace_period 20s, a 40s request was cut at 26s (empty
+		// reply) when Caddy was stopped.
+		grace := gracePeriod
+		if o.HandlerTimeout > 0 && wait > grace {
+			grace = wait
+			out.Notes = append(out.Notes, fmt.Sprintf("grace_period %s lets requests within the budget finish on shutdown: give Caddy at least %s to stop (Kubernetes terminationGracePeriodSeconds, default 30s; Compose stop_grace_period, default 10s)",
+				parsers.FormatDuration(grace), parsers.Seconds(grace+shutdownDelay)))
+		}
 		fmt.Fprintf(&b, "{\n\t# Finish in-flight requests on shutdown, but not forever; keep serving while\n")
 		fmt.Fprintf(&b, "\t# the load balancer takes this instance out.\n")
-		fmt.Fprintf(&b, "\tgrace_period %s\n\tshutdown_delay %s\n}\n\n", parsers.FormatDuration(gracePeriod), parsers.FormatDuration(shutdownDelay))
+		fmt.Fprintf(&b, "\tgrace_period %s\n\tshutdown_delay %s\n}\n\n", parsers.FormatDuration(grace), parsers.FormatDuration(shutdownDelay))
 		fmt.Fprintf(&b, "%s {\n", o.Site)
 		ind = "\t"
 	}
@@ -160,12 +182,16 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
 	line(1, "# connection failed, never once sent).")
 	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
-	line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
-	line(1, "health_uri "+o.HealthPath)
-	line(1, "health_interval "+parsers.FormatDuration(healthInterval))
-	line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
-	line(1, "# Passive checks: an upstream that fails a request leaves rotation for "+parsers.FormatDuration(failDuration)+".")
-	line(1, "fail_duration "+parsers.FormatDuration(failDuration))
+	// No fail_duration (passive checks): see the constants.
+	if o.HealthPath != "" {
+		line(1, "# Active checks: an upstream failing "+o.HealthPath+" leaves rotation until it passes.")
+		line(1, "health_uri "+o.HealthPath)
+		line(1, "health_interval "+parsers.FormatDuration(healthInterval))
+		line(1, "health_timeout "+parsers.FormatDuration(healthTimeout))
+	} else {
+		line(1, "# No health checks: health_uri needs a path the app answers with 2xx, else every")
+		line(1, "# upstream leaves rotation and Caddy answers 503 (--health-path adds them).")
+	}
 	line(1, "transport http {")
 	line(2, "# Fail fast when an upstream is down, so the retry can pick another.")
 	line(2, "dial_timeout "+parsers.FormatDuration(dialTimeout))
@@ -218,10 +244,20 @@ func checkUpstream(u string) error {
 	if strings.ContainsAny(addr, "/?") {
 		return fmt.Errorf("--upstream %q has a path; Caddy upstreams are host:port only", u)
 	}
-	if host, _, err := net.SplitHostPort(addr); err != nil && strings.Contains(addr, ":") && !strings.HasPrefix(addr, "[") {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil && strings.Contains(addr, ":") && !strings.HasPrefix(addr, "[") {
 		return fmt.Errorf("--upstream %q: %v", u, err)
 	} else if err == nil && host == "" {
 		return fmt.Errorf("--upstream %q has no host", u)
+	}
+	// caddy adapt and validate accept any port; the dial fails on every request (502).
+	// A range (8080-8082) is one upstream per port.
+	if err == nil {
+		for _, p := range strings.SplitN(port, "-", 2) {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("--upstream %q: the port must be 1-65535 (or a range such as 8080-8082)", u)
+			}
+		}
 	}
 	return nil
 }

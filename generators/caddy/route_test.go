@@ -21,9 +21,11 @@ var cases = []struct {
 	o    RouteOptions
 }{
 	{"two upstreams with budget", RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second}},
+	{"active health checks", RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second, HealthPath: "/healthz"}},
 	{"no budget", RouteOptions{Path: "/api/*", Upstreams: []string{"http://app-1:8080", "http://app-2:8080", "http://app-3:8080"}}},
 	{"behind cloudflare", RouteOptions{Path: "/reports/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 115 * time.Second, Edge: "cloudflare"}},
 	{"queued behind cloudflare", RouteOptions{Path: "/export/", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 300 * time.Second, Edge: "cloudflare"}},
+	{"port range and IPv6", RouteOptions{Path: "/api/*", Upstreams: []string{"app:8080-8081", "[fd00::5]:8080"}}},
 	{"site block", RouteOptions{Path: "*", Upstreams: []string{"app.default.svc.cluster.local:8080"}, HandlerTimeout: 30 * time.Second, Site: "example.com", Edge: "cloudflare"}},
 }
 
@@ -166,6 +168,13 @@ func TestGenerateRouteErrors(t *testing.T) {
 		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "akamai"},
 		{Path: "/a/*", Upstreams: []string{"a:1"}, HealthPath: "health"},
 		{Path: "/a/*", Upstreams: []string{"http://a:1", "b:1"}},
+		// caddy validate accepts these; every dial fails.
+		{Path: "/a/*", Upstreams: []string{"a:0"}},
+		{Path: "/a/*", Upstreams: []string{"a:99999"}},
+		{Path: "/a/*", Upstreams: []string{"https://a:http"}},
+		// The queue alternative would be -5s (no timeout at all, to Caddy).
+		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: 5 * time.Second, HandlerTimeout: 150 * time.Second},
+		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: -5 * time.Second},
 	} {
 		if _, err := GenerateRoute(o); err == nil {
 			t.Errorf("%+v: want an error", o)
@@ -174,11 +183,11 @@ func TestGenerateRouteErrors(t *testing.T) {
 }
 
 func TestGenerateRouteDecisions(t *testing.T) {
-	r, err := GenerateRoute(RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second})
+	r, err := GenerateRoute(RouteOptions{Path: "/webhooks/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HandlerTimeout: 90 * time.Second, HealthPath: "/healthz"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"reverse_proxy /webhooks/* app-1:8080 app-2:8080 {\n", "\tlb_try_duration 5s\n", "\thealth_uri /health\n", "\tfail_duration 30s\n", "\t\tdial_timeout 2s\n", "\t\tresponse_header_timeout 99s\n"} {
+	for _, want := range []string{"reverse_proxy /webhooks/* app-1:8080 app-2:8080 {\n", "\tlb_try_duration 5s\n", "\thealth_uri /healthz\n", "\t\tdial_timeout 2s\n", "\t\tresponse_header_timeout 99s\n"} {
 		if !strings.Contains(r.Text, want) {
 			t.Errorf("missing %q in:\n%s", want, r.Text)
 		}
@@ -216,5 +225,58 @@ func TestKeepAliveFitsApp(t *testing.T) {
 	}
 	if !raced {
 		t.Error("keepalive 1m in front of uvicorn's 5s: want keepalive-race (is the upstream linked?)")
+	}
+}
+
+// TestNoHealthPathNoActiveChecks: without --health-path the route has no active check. A
+// guessed path the app does not serve (404) takes every upstream out of rotation: Caddy
+// 2.6.2 on loopback, health_uri /health in front of two apps without it, answered 503 to
+// every request from the first one on.
+func TestNoHealthPathNoActiveChecks(t *testing.T) {
+	r, err := GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"app-1:8080", "app-2:8080"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"health_uri", "health_interval", "health_timeout"} {
+		if strings.Contains(r.Text, "\t"+bad+" ") {
+			t.Errorf("%s written without --health-path:\n%s", bad, r.Text)
+		}
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "--health-path") {
+		t.Errorf("notes do not say how to add active checks: %q", r.Notes)
+	}
+}
+
+// TestNoPassiveChecks: no fail_duration. Caddy counts every failed round trip as a
+// failure, a response_header_timeout included, and with max_fails 1 takes the upstream
+// out for fail_duration: Caddy 2.6.2 on loopback with fail_duration 30s, six requests
+// past the budget took both upstreams out (30s of 503 for every request), and one
+// upstream down for 0.3s answered 503 for 30s after it was back.
+func TestNoPassiveChecks(t *testing.T) {
+	for _, c := range cases {
+		r, err := GenerateRoute(c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(r.Text, "fail_duration") || strings.Contains(r.Text, "max_fails") {
+			t.Errorf("%s: passive health checks written:\n%s", c.name, r.Text)
+		}
+	}
+}
+
+// TestGraceCoversBudget: with --site, grace_period covers the handler budget. Caddy 2.6.2
+// on loopback, budget 60s, grace_period 20s: a 40s request was cut at 26s when Caddy was
+// stopped (the client got an empty reply).
+func TestGraceCoversBudget(t *testing.T) {
+	r, err := GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 60 * time.Second, Site: ":8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "\tgrace_period 66s\n") || !strings.Contains(strings.Join(r.Notes, "\n"), "71s") {
+		t.Errorf("want grace_period 66s and a note asking 71s to stop, got %q\n%s", r.Notes, r.Text)
+	}
+	r, _ = GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"a:1", "b:1"}, HandlerTimeout: 10 * time.Second, Site: ":8080"})
+	if !strings.Contains(r.Text, "\tgrace_period 20s\n") {
+		t.Errorf("a 10s budget fits the 20s default:\n%s", r.Text)
 	}
 }

@@ -61,10 +61,15 @@ const (
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
+// serviceName is a DNS-1035 label, what the API server takes as a Service name
+// (Kubernetes ValidateServiceName = NameIsDNS1035Label): unlike a Deployment's, it must
+// start with a letter.
+var serviceName = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
 // GenerateWorkload builds the three objects for o.
 func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
-	if !dnsLabel.MatchString(o.Name) {
-		return nil, fmt.Errorf("--name must be a DNS label (lower-case letters, digits and -), got %q", o.Name)
+	if !serviceName.MatchString(o.Name) {
+		return nil, fmt.Errorf("--name must be a DNS label starting with a letter (lower-case letters, digits and -; it also names the Service), got %q", o.Name)
 	}
 	if o.Namespace != "" && !dnsLabel.MatchString(o.Namespace) {
 		return nil, fmt.Errorf("--namespace must be a DNS label, got %q", o.Namespace)
@@ -80,6 +85,11 @@ func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
 	}
 	if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t\n") {
 		return nil, fmt.Errorf("--health-path must be a path starting with /, got %q", o.HealthPath)
+	}
+	for flag, d := range map[string]time.Duration{"--handler-timeout": o.HandlerTimeout, "--proxy-idle": o.ProxyIdle, "--prestop": o.PreStop} {
+		if d < 0 {
+			return nil, fmt.Errorf("%s must not be negative, got %s", flag, d)
+		}
 	}
 	if o.Replicas == 0 {
 		o.Replicas = 2

@@ -173,6 +173,13 @@ func TestBadOptions(t *testing.T) {
 		"app":         func(o *WorkloadOptions) { o.App = "tomcat" },
 		"module":      func(o *WorkloadOptions) { o.AppModule = "" },
 		"image":       func(o *WorkloadOptions) { o.Image = "" },
+		// A Service name is a DNS-1035 label (ValidateServiceName): the API server
+		// refuses "1hooks" though a Deployment may carry it.
+		"service name":    func(o *WorkloadOptions) { o.Name = "1hooks" },
+		"handler timeout": func(o *WorkloadOptions) { o.HandlerTimeout = -5 * time.Second },
+		"proxy idle":      func(o *WorkloadOptions) { o.ProxyIdle = -time.Second },
+		"prestop":         func(o *WorkloadOptions) { o.PreStop = -time.Second },
+		"namespace":       func(o *WorkloadOptions) { o.Namespace = "Web" },
 	} {
 		o := good
 		mod(&o)

@@ -1,12 +1,21 @@
 package nginx
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +47,17 @@ var cases = []struct {
 		"edge: cloudflare\nroutes:\n  - match: /hooks/\n    handler_timeout: 60s\n"},
 	// The budget cannot fit behind the edge: the queue alternative is printed, and the
 	// budget the app must then meet is the fast acknowledgement, not the 150s of work.
+	// 115s fits behind Cloudflare's 120s, but the usual margin (130s) would not: the
+	// timeout stops at the edge's limit instead of waiting past it.
+	{"cloudflare fits, margin capped", LocationOptions{Path: "/hooks/", Upstream: "http://app:8080", HandlerTimeout: 115 * time.Second, Edge: "cloudflare"},
+		"edge: cloudflare\nroutes:\n  - match: /hooks/\n    handler_timeout: 115s\n"},
+	{"https upstream", LocationOptions{Path: "/pay/", Upstream: "https://payments.example.com", HandlerTimeout: 20 * time.Second},
+		"routes:\n  - match: /pay/\n    handler_timeout: 20s\n"},
+	{"unix socket", LocationOptions{Path: "/", Upstream: "unix:/run/gunicorn.sock", App: "gunicorn"}, ""},
+	{"glob path", LocationOptions{Path: "/webhooks/*", Upstream: "http://app:8080", HandlerTimeout: 90 * time.Second},
+		"routes:\n  - match: /webhooks/\n    handler_timeout: 90s\n"},
+	// nginx 1.14 (Debian 10, Ubuntu 18.04) has no keepalive_timeout in upstream{}.
+	{"nginx before 1.15.3", LocationOptions{Path: "/hooks/", Upstream: "http://app:8080", NginxVersion: "1.14.2"}, "nginx_version: 1.14.2\n"},
 	{"cloudflare queue", LocationOptions{Path: "/reports/", Upstream: "http://app:8080", HandlerTimeout: 150 * time.Second, Edge: "cloudflare"},
 		"edge: cloudflare\n"},
 }
@@ -94,6 +114,21 @@ func TestBadOptions(t *testing.T) {
 		{Path: "/a/", Upstream: "http://app:8080/v1"},
 		{Path: "/a b/", Upstream: "http://app:8080"},
 		{Path: "/a/", Upstream: "http://app:8080", Edge: "fastly"},
+		// nginx -t: "invalid port in upstream", "no host in upstream".
+		{Path: "/a/", Upstream: "http://app:0"},
+		{Path: "/a/", Upstream: "http://app:99999"},
+		{Path: "/a/", Upstream: "http://:8080"},
+		// What the block cannot carry is refused, not dropped.
+		{Path: "/a/", Upstream: "http://app:8080?x=1"},
+		{Path: "/a/", Upstream: "http://user:secret@app:8080"},
+		{Path: "/a/", Upstream: "unix:run/app.sock"},
+		// A location prefix has no wildcards: these would match nothing.
+		{Path: "/a/*/b", Upstream: "http://app:8080"},
+		{Path: "/a?", Upstream: "http://app:8080"},
+		{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "latest"},
+		// The queue alternative answers 10s before the edge: --edge-timeout 5s made it -5s.
+		{Path: "/a/", Upstream: "http://app:8080", Edge: "cloudflare", EdgeTimeout: 5 * time.Second, HandlerTimeout: 150 * time.Second},
+		{Path: "/a/", Upstream: "http://app:8080", Edge: "cloudflare", EdgeTimeout: -5 * time.Second},
 	} {
 		if _, err := GenerateLocation(o); err == nil {
 			t.Errorf("%+v: want an error", o)
@@ -101,8 +136,9 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
-// TestNginxAccepts runs the real nginx -t on every generated block.
-func TestNginxAccepts(t *testing.T) {
+// nginxBinary returns the real nginx, or skips (fails under CI=true) when missing.
+func nginxBinary(t *testing.T) string {
+	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
@@ -115,15 +151,22 @@ func TestNginxAccepts(t *testing.T) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("nginx is not installed, and CI must not skip this test (.ci/run installs nginx-light)")
 		}
-		t.Skip("nginx not installed: skipping the real nginx -t check (apt-get install nginx-light)")
+		t.Skip("nginx not installed: skipping the real nginx check (apt-get install nginx-light)")
 	}
+	return bin
+}
+
+// TestNginxAccepts runs the real nginx -t on every generated block.
+func TestNginxAccepts(t *testing.T) {
+	bin := nginxBinary(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// nginx -t resolves upstream host names: use an address that resolves here.
 			o := c.opts
-			u, _ := url.Parse(o.Upstream)
-			u.Host = strings.Replace(u.Host, u.Hostname(), "127.0.0.1", 1)
-			o.Upstream = u.String()
+			if u, _ := url.Parse(o.Upstream); u.Hostname() != "" {
+				u.Host = strings.Replace(u.Host, u.Hostname(), "127.0.0.1", 1)
+				o.Upstream = u.String()
+			}
 			loc, err := GenerateLocation(o)
 			if err != nil {
 				t.Fatal(err)
@@ -194,5 +237,184 @@ func TestAppOptions(t *testing.T) {
 	loc, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080"})
 	if !strings.Contains(loc.Text, "keepalive_timeout 1s;") || len(loc.Notes) == 0 || !strings.Contains(loc.Notes[0], "not given") {
 		t.Errorf("no app: want keepalive_timeout 1s and a note saying what was assumed, got %v\n%s", loc.Notes, loc.Text)
+	}
+}
+
+func TestGlobPathBecomesPrefix(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/webhooks/*", Upstream: "http://app:8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc.Text, "\nlocation /webhooks/ {") || !strings.Contains(strings.Join(loc.Notes, "\n"), "literal") {
+		t.Errorf("want location /webhooks/ and a note, got %v\n%s", loc.Notes, loc.Text)
+	}
+}
+
+func TestHTTPSUpstreamSNI(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/pay/", Upstream: "https://payments.example.com:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"proxy_pass https://payments_example_com_8443_backend;", "proxy_ssl_server_name on;", "proxy_ssl_name payments.example.com;"} {
+		if !strings.Contains(loc.Text, want) {
+			t.Errorf("missing %q:\n%s", want, loc.Text)
+		}
+	}
+	// An IP address is no server name (RFC 6066 3): nothing to send.
+	loc, _ = GenerateLocation(LocationOptions{Path: "/pay/", Upstream: "https://10.0.0.5"})
+	if strings.Contains(loc.Text, "proxy_ssl_") {
+		t.Errorf("SNI directives for an IP upstream:\n%s", loc.Text)
+	}
+}
+
+func TestUnixSocketUpstream(t *testing.T) {
+	for _, up := range []string{"unix:/run/gunicorn.sock", "http://unix:/run/gunicorn.sock"} {
+		loc, err := GenerateLocation(LocationOptions{Path: "/", Upstream: up})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(loc.Text, "server unix:/run/gunicorn.sock max_fails=3") || !strings.Contains(loc.Text, "proxy_pass http://gunicorn_sock_backend;") {
+			t.Errorf("%s:\n%s", up, loc.Text)
+		}
+	}
+}
+
+func TestEdgeCapNotQueue(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", HandlerTimeout: 115 * time.Second, Edge: "cloudflare"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc.Queued || !strings.Contains(loc.Text, "proxy_read_timeout 120s;") {
+		t.Errorf("115s behind Cloudflare's 120s: want proxy_read_timeout 120s, not queued:\n%s", loc.Text)
+	}
+}
+
+// TestHTTPSUpstreamSNIOnLoopback runs the real nginx with a generated block in front of
+// an HTTPS server that, like CDN and PaaS front ends, refuses a handshake without SNI.
+// Without proxy_ssl_server_name the request got 502 ("sslv3 alert handshake failure
+// while SSL handshaking to upstream", nginx 1.22.1).
+func TestHTTPSUpstreamSNIOnLoopback(t *testing.T) {
+	bin := nginxBinary(t)
+	var gotSNI atomic.Value
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	app.TLS = &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		if h.ServerName == "" {
+			return nil, errors.New("no SNI")
+		}
+		gotSNI.Store(h.ServerName)
+		return nil, nil
+	}}
+	app.Config.ErrorLog = log.New(io.Discard, "", 0)
+	app.StartTLS()
+	defer app.Close()
+	port := app.Listener.Addr().(*net.TCPAddr).Port
+	loc, err := GenerateLocation(LocationOptions{Path: "/pay/", Upstream: fmt.Sprintf("https://localhost:%d", port)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	src := strings.Replace(embed(loc.Text), "listen 127.0.0.1:18080;", "listen "+listen+";", 1)
+	os.WriteFile(conf, []byte(src), 0o644)
+	errLog := filepath.Join(dir, "error.log")
+	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", errLog, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// SIGTERM: the master stops its workers too (a SIGKILL would orphan them).
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	client := &http.Client{Timeout: 10 * time.Second}
+	var resp *http.Response
+	for i := 0; i < 50; i++ {
+		if resp, err = client.Get("http://" + listen + "/pay/x"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	logText := func() string { b, _ := os.ReadFile(errLog); return string(b) }
+	if err != nil {
+		t.Fatalf("nginx did not answer: %v\n%s", err, logText())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || gotSNI.Load() != "localhost" {
+		t.Errorf("status %d, SNI %v; want 200 with SNI localhost\n%s\n%s", resp.StatusCode, gotSNI.Load(), logText(), src)
+	}
+}
+
+// TestReadTimeoutNotRetried: proxy_next_upstream_timeout lets a connect timeout (5s) be
+// retried but not a request that ran past proxy_read_timeout. Without it, nginx 1.22.1 on
+// loopback (two servers of the generated upstream, 2s budget) sent four slow GETs to both
+// servers (30s each for a 15s read timeout), marked both down (max_fails=3), and answered
+// every request for the next 10s with 502 "no live upstreams"; with it, 504 after 15s and
+// the next requests 200. A blackholed server's connect timeout was still retried (200
+// after 5s).
+func TestReadTimeoutNotRetried(t *testing.T) {
+	for _, o := range []LocationOptions{
+		{Path: "/a/", Upstream: "http://app:8080"},
+		{Path: "/a/", Upstream: "http://app:8080", HandlerTimeout: 500 * time.Millisecond},
+		{Path: "/a/", Upstream: "http://app:8080", HandlerTimeout: 150 * time.Second, Edge: "cloudflare", EdgeTimeout: 15 * time.Second},
+	} {
+		loc, err := GenerateLocation(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, window := directiveSeconds(t, loc.Text, "proxy_read_timeout"), directiveSeconds(t, loc.Text, "proxy_next_upstream_timeout")
+		if window > read || (read > 5 && window <= 5) {
+			t.Errorf("%+v: proxy_next_upstream_timeout %ds, proxy_read_timeout %ds: want above the 5s connect timeout and at most the read timeout", o, window, read)
+		}
+	}
+}
+
+func directiveSeconds(t *testing.T, text, name string) int {
+	t.Helper()
+	for _, l := range strings.Split(text, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == name {
+			var n int
+			if _, err := fmt.Sscanf(strings.TrimSuffix(f[1], ";"), "%ds", &n); err == nil {
+				return n
+			}
+		}
+	}
+	t.Fatalf("no %s in:\n%s", name, text)
+	return 0
+}
+
+// TestUpstreamNamesDiffer: two apps on one host get two upstream blocks; nginx refused
+// the second one when both were named after the host ("duplicate upstream").
+func TestUpstreamNamesDiffer(t *testing.T) {
+	a, _ := GenerateLocation(LocationOptions{Path: "/api/", Upstream: "http://app:8080"})
+	b, _ := GenerateLocation(LocationOptions{Path: "/metrics/", Upstream: "http://app:9090"})
+	name := func(text string) string {
+		i := strings.Index(text, "\nupstream ") + 1
+		return strings.Fields(text[i:])[1]
+	}
+	if name(a.Text) == name(b.Text) {
+		t.Errorf("both upstream blocks are named %s", name(a.Text))
+	}
+}
+
+// TestOldNginxNoPoolTimeout: keepalive_timeout in upstream{} appeared in nginx 1.15.3
+// (nginx.org, ngx_http_upstream_module): for an older version the block keeps no pool
+// rather than print a directive that version refuses.
+func TestOldNginxNoPoolTimeout(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.14.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(loc.Text, "keepalive_timeout") || strings.Contains(loc.Text, "keepalive 16") {
+		t.Errorf("nginx 1.14.2:\n%s", loc.Text)
+	}
+	loc, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.15.3"})
+	if !strings.Contains(loc.Text, "keepalive_timeout 1s;") {
+		t.Errorf("nginx 1.15.3:\n%s", loc.Text)
 	}
 }

@@ -44,21 +44,29 @@ const (
 	maxDrain = 3600
 )
 
-var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,31}$`)
+// nameRE: AWS allows 1-32 letters, digits and hyphens, not beginning or ending with a
+// hyphen (the provider refuses "hooks-" at plan); the name is also the resource label,
+// which must start with a letter.
+var nameRE = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
+
+// maxPattern is the longest path pattern a listener rule condition takes.
+const maxPattern = 128
 
 // Validate checks the options; its errors name the flag to fix.
 func (o TargetGroupOptions) Validate() error {
 	switch {
 	case !nameRE.MatchString(o.Name):
-		return fmt.Errorf("--name %q: a target group name is 1-32 letters, digits and hyphens, starting with a letter", o.Name)
+		return fmt.Errorf("--name %q: a target group name is 1-32 letters, digits and hyphens, starting with a letter and not ending with a hyphen", o.Name)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("--port %d: must be 1-65535", o.Port)
 	case !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, "\" \n"):
 		return fmt.Errorf("--health-path %q: must be a path starting with /", o.HealthPath)
-	case o.HandlerTimeout < 0 || drainFor(o.HandlerTimeout) > maxDrain:
-		return fmt.Errorf("--handler-timeout %s: must be between 0 and %ds (the longest deregistration delay AWS allows)", o.HandlerTimeout, maxDrain-10)
+	case o.HandlerTimeout < 0 || o.HandlerTimeout > maxDrain*time.Second:
+		return fmt.Errorf("--handler-timeout %s: must be between 0 and %ds (the longest deregistration delay AWS allows)", parsers.Seconds(o.HandlerTimeout), maxDrain)
 	case o.Path != "" && (!strings.HasPrefix(o.Path, "/") || strings.ContainsAny(o.Path, "\" \n")):
 		return fmt.Errorf("--path %q: must be a path pattern starting with /, e.g. /hooks/*", o.Path)
+	case len(pathPattern(o.Path)) > maxPattern:
+		return fmt.Errorf("--path: a listener rule's path pattern is at most %d characters, got %d", maxPattern, len(pathPattern(o.Path)))
 	}
 	for flag, e := range map[string]string{"--vpc-id-expr": o.VPCIDExpr, "--listener-arn-expr": o.ListenerARNExpr} {
 		if e == "" {
@@ -73,14 +81,22 @@ func (o TargetGroupOptions) Validate() error {
 
 // drainFor is the deregistration delay for a handler budget: the budget plus 10% (at
 // least 10s), rounded up to 5s, so a request that started just before deregistration can
-// finish.
+// finish; at most AWS's 3600s, which still covers a budget up to it.
 func drainFor(budget time.Duration) int {
 	if budget <= 0 {
 		return drainDefault
 	}
 	margin := max(budget/10, 10*time.Second)
 	d := int((budget + margin + time.Second - 1) / time.Second)
-	return (d + 4) / 5 * 5
+	return min((d+4)/5*5, maxDrain)
+}
+
+// hclString quotes s as an HCL string literal: "${" and "%{" would start an
+// interpolation or a template directive (terraform fmt: "Invalid template control
+// keyword").
+func hclString(s string) string {
+	q := fmt.Sprintf("%q", s)
+	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(q)
 }
 
 // pathPattern turns a prefix into the ALB pattern that matches below it.
@@ -127,7 +143,7 @@ func GenerateTargetGroup(o TargetGroupOptions) (string, error) {
 	fmt.Fprintf(&b, "deregistration_delay = %d\n\n", drain)
 	b.WriteString("health_check {\n")
 	b.WriteString("enabled = true\n")
-	fmt.Fprintf(&b, "path = %q\n", o.HealthPath)
+	fmt.Fprintf(&b, "path = %s\n", hclString(o.HealthPath))
 	b.WriteString("port = \"traffic-port\"\n")
 	b.WriteString("protocol = \"HTTP\"\n")
 	b.WriteString("# only a real success counts: a 3xx/4xx answer is a failing target\n")
@@ -146,7 +162,7 @@ func GenerateTargetGroup(o TargetGroupOptions) (string, error) {
 		fmt.Fprintf(&b, "target_group_arn = aws_lb_target_group.%s.arn\n", label(o.Name))
 		b.WriteString("}\n\n")
 		b.WriteString("condition {\npath_pattern {\n")
-		fmt.Fprintf(&b, "values = [%q]\n", pathPattern(o.Path))
+		fmt.Fprintf(&b, "values = [%s]\n", hclString(pathPattern(o.Path)))
 		b.WriteString("}\n}\n}\n")
 	}
 	return string(hclwrite.Format([]byte(b.String()))), nil

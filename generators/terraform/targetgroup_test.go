@@ -54,6 +54,10 @@ func TestGeneratedLintsClean(t *testing.T) {
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: 90 * time.Second, Path: "/hooks/*"},
 		{Name: "api-v2", Port: 3000, HealthPath: "/ready", HandlerTimeout: 20 * time.Minute, Path: "/api/"},
 		{Name: "web", Port: 80, HealthPath: "/", VPCIDExpr: "aws_vpc.main.id"},
+		// The longest budget AWS can drain: the delay stops at its 3600s maximum.
+		{Name: "exports", Port: 8080, HealthPath: "/healthz", HandlerTimeout: time.Hour, Path: "/exports/*"},
+		// "${" and "%{" in a path are text, not an interpolation or a directive.
+		{Name: "tmpl", Port: 8080, HealthPath: "/health%{x}", Path: "/t/${id}/*"},
 	}
 	for _, o := range cases {
 		t.Run(o.Name, func(t *testing.T) {
@@ -112,6 +116,9 @@ func TestBadOptions(t *testing.T) {
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: 2 * time.Hour},
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", VPCIDExpr: "file(\"x\")"},
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "hooks"},
+		{Name: "hooks-", Port: 8080, HealthPath: "/healthz"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: time.Hour + time.Second},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/" + strings.Repeat("a", 127) + "/"},
 	}
 	for _, o := range bad {
 		if _, err := gtf.GenerateTargetGroup(o); err == nil {
@@ -141,5 +148,18 @@ func fmtCheck(t *testing.T, src string) {
 	}
 	if !bytes.Equal(out, []byte(src)) {
 		t.Errorf("not terraform fmt clean:\n%s\n--- terraform fmt:\n%s", src, out)
+	}
+}
+
+// TestHandlerTimeoutBound: the error names the budget the generator takes (it used to say
+// 3590s and refuse 3590s).
+func TestHandlerTimeoutBound(t *testing.T) {
+	out, err := gtf.GenerateTargetGroup(gtf.TargetGroupOptions{Name: "x", Port: 1, HealthPath: "/", HandlerTimeout: 3590 * time.Second})
+	if err != nil || !strings.Contains(out, "deregistration_delay = 3600") {
+		t.Errorf("3590s: %v\n%s", err, out)
+	}
+	_, err = gtf.GenerateTargetGroup(gtf.TargetGroupOptions{Name: "x", Port: 1, HealthPath: "/", HandlerTimeout: 3601 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "3601s") || !strings.Contains(err.Error(), "3600s") {
+		t.Errorf("3601s: %v", err)
 	}
 }
