@@ -1,9 +1,13 @@
 package lint_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/rules"
 )
 
@@ -122,5 +126,78 @@ func TestFixKeepsEnvPlaceholders(t *testing.T) {
 	}, true)
 	if got := after["compose.yaml"]; !strings.Contains(got, `stop_grace_period: "${HOOKS_GRACE:-70s}"`) {
 		t.Errorf("want the variable's default raised, got:\n%s", got)
+	}
+}
+
+// edgeConfigMap is a ConfigMap holding an nginx.conf whose location sets extra (a
+// directive line, or "").
+func edgeConfigMap(ns, extra string) string {
+	return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: edge-conf
+  namespace: ` + ns + `
+data:
+  nginx.conf: |
+    events {}
+    http {
+        upstream app {
+            server app-1.internal:8080;
+            server app-2.internal:8080;
+        }
+        server {
+            listen 80;
+            location / {
+                proxy_pass http://app;
+` + extra + `            }
+        }
+    }
+`
+}
+
+// Two ConfigMaps of one file with an nginx.conf each (staging and prod) were one
+// virtual file "stack.yaml#nginx.conf": prod's finding was shown at staging's lines
+// (18:17, the closing brace of staging's location) and its fix was not written. Each
+// entry is now a file of its own.
+func TestTwoConfigMapsWithOneKey(t *testing.T) {
+	src := edgeConfigMap("staging", "") + "---\n" + edgeConfigMap("prod", "                proxy_next_upstream off;\n")
+	fr, after := fixDir(t, map[string]string{"stack.yaml": src}, false)
+	want := edgeConfigMap("staging", "") + "---\n" + edgeConfigMap("prod", "                proxy_next_upstream_tries 2;\n                proxy_next_upstream error timeout http_502 http_503;  # POST/PATCH are never re-sent once sent\n")
+	got := after["stack.yaml"]
+	// The tries line goes before proxy_pass: compare the set of lines of prod's location.
+	for _, l := range []string{"proxy_next_upstream_tries 2;", "proxy_next_upstream error timeout"} {
+		if i := strings.Index(got, l); i < 0 || i < strings.Index(got, "namespace: prod") {
+			t.Errorf("want %q written into prod's nginx.conf, got:\n%s", l, got)
+		}
+	}
+	if strings.Contains(got, "proxy_next_upstream off") || len(got) != len(want) {
+		t.Errorf("got:\n%s\nwant (up to line order):\n%s", got, want)
+	}
+	_ = fr
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.Rule.ID == "no-retry-on-failure" && f.Pos.Line != 39 {
+			t.Errorf("finding at %s, want stack.yaml:39 (prod's proxy_next_upstream)", f.Pos)
+		}
+	}
+}
+
+// An entry aliased by another key (nginx.conf: &edge |, default.conf: *edge) changes
+// with it: the fix, checked only against its own entry, edited both. It is a snippet now.
+func TestConfigMapFixLeavesAliasedEntry(t *testing.T) {
+	src := strings.Replace(edgeConfigMap("prod", "                proxy_next_upstream off;\n"), "nginx.conf: |", "nginx.conf: &edge |", 1) + "  backup.conf: *edge\n"
+	fr, after := fixDir(t, map[string]string{"stack.yaml": src}, false)
+	if got, ok := after["stack.yaml"]; ok {
+		t.Errorf("the aliased entry was edited:\n%s", got)
+	}
+	if fix := finalFix(fr, "no-retry-on-failure"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "not written") {
+		t.Errorf("fix = %+v, want a snippet saying why", fix)
 	}
 }
