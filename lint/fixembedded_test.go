@@ -201,3 +201,20 @@ func TestConfigMapFixLeavesAliasedEntry(t *testing.T) {
 		t.Errorf("fix = %+v, want a snippet saying why", fix)
 	}
 }
+
+// A snippet imported once whose timeout is its argument ({args[1]}): the fix wrote 100s
+// over the placeholder, valid but leaving the import's "30s" dead for the next reader to
+// change in vain. It is a snippet saying where the value is given.
+func TestCaddyFixLeavesSnippetArgument(t *testing.T) {
+	caddyfile := "(proxy) {\n\treverse_proxy {args[0]} {\n\t\ttransport http {\n\t\t\tresponse_header_timeout {args[1]}\n\t\t}\n\t}\n}\napi.example.com {\n\timport proxy app:8080 30s\n}\n"
+	fr, after := fixDir(t, map[string]string{
+		"Caddyfile":   caddyfile,
+		".no502.yaml": "routes:\n  - match: /\n    handler_timeout: 90s\n",
+	}, false)
+	if got, ok := after["Caddyfile"]; ok {
+		t.Errorf("the snippet's argument was written over:\n%s", got)
+	}
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "{args[1]}") {
+		t.Errorf("fix = %+v, want a snippet naming {args[1]}", fix)
+	}
+}
