@@ -218,3 +218,16 @@ func TestCaddyFixLeavesSnippetArgument(t *testing.T) {
 		t.Errorf("fix = %+v, want a snippet naming {args[1]}", fix)
 	}
 }
+
+// Two whole copies of one Deployment (examples of one repository, both with a selector)
+// are not an overlay and its base: each is fixed on its own.
+func TestK8sFixWritesBesideAnotherCopy(t *testing.T) {
+	files := map[string]string{
+		"a/deployment.yaml": overlayBase,
+		"b/deployment.yaml": strings.Replace(overlayBase, "          livenessProbe:", "          readinessProbe:\n            tcpSocket:\n              port: 8080\n          livenessProbe:", 1),
+	}
+	_, after := fixDir(t, files, false)
+	if got := after["a/deployment.yaml"]; !strings.Contains(got, "readinessProbe") {
+		t.Errorf("a whole copy of the Deployment in b/ kept a/'s readiness probe from being written:\n%s", got)
+	}
+}

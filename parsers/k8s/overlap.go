@@ -10,8 +10,9 @@ import (
 // server rejects.
 var handlerKeys = []string{"exec", "httpGet", "tcpSocket", "grpc", "sleep"}
 
-// Overlap reports where another definition of the object patch names, in this manifest,
-// sets what the patch writes: the first such key path ("spec.template.spec.containers[web].readinessProbe"),
+// Overlap reports where a patch of the object patch names, in this manifest (a
+// workload written as a strategic-merge patch file is: patchLike), sets what the patch
+// writes: the first such key path ("spec.template.spec.containers[web].readinessProbe"),
 // or "" when the manifest holds no such object or it sets none of it. Such a definition is
 // a Kustomize overlay's patch of a base object (or another copy of the object): kustomize
 // merges it over the base, so a change the patch makes in the base is overridden there,
@@ -41,11 +42,30 @@ func (mf *Manifest) Overlap(patch Patch) string {
 		if dns := scalarAt(dmd, "namespace"); ns != "" && ns != "default" && dns != "" && dns != "default" && dns != ns {
 			continue
 		}
+		if !patchLike(root) {
+			continue
+		}
 		if p := overlap(patch, root, true); p != "" {
 			return p
 		}
 	}
 	return ""
+}
+
+// patchLike reports whether a workload is written as a strategic-merge patch file is:
+// without spec.selector (apps/v1 requires it) and without the pod labels a selector
+// needs. A whole workload is another copy of the object, as examples of one repository
+// are (kustomize refuses two resources of one name), not a patch of it.
+func patchLike(root *yaml.Node) bool {
+	spec := valueOf(root, "spec")
+	if valueOf(spec, "selector") != nil {
+		return false
+	}
+	labels := valueOf(valueOf(valueOf(spec, "template"), "metadata"), "labels")
+	if scalarAt(root, "kind") == "Pod" {
+		labels = valueOf(valueOf(root, "metadata"), "labels")
+	}
+	return labels == nil
 }
 
 // overlap returns the first key path of patch that node (a mapping) also sets: a scalar
