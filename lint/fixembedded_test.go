@@ -231,3 +231,49 @@ func TestK8sFixWritesBesideAnotherCopy(t *testing.T) {
 		t.Errorf("a whole copy of the Deployment in b/ kept a/'s readiness probe from being written:\n%s", got)
 	}
 }
+
+// The ingress-nginx read timeout annotation is the Ingress's: every path of it gets the
+// new value. Raised for /reports' 90s budget, it also made / (another Service) wait 100s
+// instead of 30s, as a "safe" fix. With other Services behind the Ingress it is unsafe.
+func TestIngressAnnotationFixSharedByPaths(t *testing.T) {
+	ingress := `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "30"
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - path: /reports
+            pathType: Prefix
+            backend:
+              service:
+                name: reports
+                port:
+                  number: 80
+`
+	other := `          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+`
+	budget := "routes:\n  - match: /reports\n    handler_timeout: 90s\n"
+	fr, after := fixDir(t, map[string]string{"ing.yaml": ingress + other, ".no502.yaml": budget}, false)
+	if got, ok := after["ing.yaml"]; ok {
+		t.Errorf("plain --fix raised the timeout of every path of the Ingress:\n%s", got)
+	}
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixUnsafe || !strings.Contains(fix.Description, "/ (default/web:80)") {
+		t.Errorf("fix = %+v, want unsafe, naming / (default/web:80)", fix)
+	}
+	_, after = fixDir(t, map[string]string{"ing.yaml": ingress, ".no502.yaml": budget}, false)
+	if got := after["ing.yaml"]; !strings.Contains(got, `proxy-read-timeout: "100"`) {
+		t.Errorf("an Ingress serving only /reports was not fixed:\n%s", got)
+	}
+}

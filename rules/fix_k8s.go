@@ -40,7 +40,15 @@ func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lowe
 		if rt := r.ReadTimeout; rt.Explicit() && k8sKeyAt(m, rt.Pos) == "nginx.ingress.kubernetes.io/proxy-read-timeout" {
 			edits = k8s.ReplaceScalar(rt.Pos, k8s.Quote(strconv.Itoa(secs)))
 		}
-		return k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
+		fix := k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
+		// The annotation is the Ingress's, so every path of it gets the new timeout: one
+		// that leads to another Service is changed too (as one ALB idle_timeout is for
+		// every target group behind it).
+		if others := ingressOtherPaths(h, r); len(others) > 0 {
+			fix.markUnsafe()
+			fix.Description += " (unsafe: the annotation applies to every path of Ingress " + h.Name + ": its paths to other Services get the new timeout too, " + strings.Join(others, ", ") + ")"
+		}
+		return fix
 	case parsers.HopALBIngress:
 		val := albAttributes(m, r.ReadTimeout, secs)
 		ann := k8s.Patch{}.Set("alb.ingress.kubernetes.io/load-balancer-attributes", val)
@@ -93,4 +101,22 @@ func albAttributes(m *parsers.Model, cur parsers.Duration, secs int) string {
 		out = append(out, kv)
 	}
 	return strings.Join(append(out, entry), ",")
+}
+
+// ingressOtherPaths lists the paths of Ingress hop h that lead to another Service than
+// route r's ("/ (web)"), once each.
+func ingressOtherPaths(h *parsers.Hop, r *parsers.Route) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range h.Routes {
+		if o == r || o.Backend == nil || r.Backend != nil && o.Backend.Name == r.Backend.Name {
+			continue
+		}
+		s := o.Path + " (" + o.Backend.Name + ")"
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
