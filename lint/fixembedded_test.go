@@ -277,3 +277,87 @@ spec:
 		t.Errorf("an Ingress serving only /reports was not fixed:\n%s", got)
 	}
 }
+
+// An ALB Ingress's idle timeout is the whole load balancer's, as in Terraform: raised
+// from 30s to 100s for a 90s budget while gunicorn behind it (in sh -c, which no502 does
+// not rewrite) keeps connections 75s, the safe fix made a keepalive race (502s) that the
+// next lint reported and could not fix. Now it is a snippet saying so; with another
+// Service behind the Ingress it is unsafe.
+func TestALBIngressFixLikeTerraform(t *testing.T) {
+	ingress := strings.NewReplacer(
+		`nginx.ingress.kubernetes.io/proxy-read-timeout: "30"`, "alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds=30\n    alb.ingress.kubernetes.io/target-type: ip",
+		"ingressClassName: nginx", "ingressClassName: alb").Replace(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "30"
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /reports
+            pathType: Prefix
+            backend:
+              service:
+                name: reports
+                port:
+                  number: 80
+`)
+	app := `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: reports
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: reports
+  template:
+    metadata:
+      labels:
+        app: reports
+    spec:
+      containers:
+        - name: app
+          image: example/reports:1.0
+          command: ["sh", "-c", "exec gunicorn --threads 4 --keep-alive 75 -b 0.0.0.0:8080 app:app"]
+          ports:
+            - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: reports
+spec:
+  selector:
+    app: reports
+  ports:
+    - port: 80
+      targetPort: 8080
+`
+	budget := "routes:\n  - match: /reports\n    handler_timeout: 90s\n"
+	fr, after := fixDir(t, map[string]string{"ing.yaml": ingress, "app.yaml": app, ".no502.yaml": budget}, false)
+	if got, ok := after["ing.yaml"]; ok {
+		t.Errorf("the ALB idle timeout was raised past gunicorn's 75s keep-alive:\n%s", got)
+	}
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "keepalive-race") {
+		t.Errorf("fix = %+v, want a snippet naming the keepalive race", fix)
+	}
+	two := ingress + `          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: web
+                port:
+                  number: 80
+`
+	fr, after = fixDir(t, map[string]string{"ing.yaml": two, ".no502.yaml": budget}, false)
+	if got, ok := after["ing.yaml"]; ok {
+		t.Errorf("plain --fix raised the idle timeout of a load balancer serving another Service:\n%s", got)
+	}
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixUnsafe {
+		t.Errorf("fix = %+v, want unsafe", fix)
+	}
+}

@@ -13,10 +13,11 @@ import (
 // k8sReadTimeoutFix writes a route's read timeout as an annotation patch on the object
 // behind the hop (an ingress-nginx or ALB Ingress), or an HTTPRoute rule's timeouts. With
 // lower, d is the edge's limit and the route gives up before it.
-func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lower bool) *Fix {
+func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *Fix {
 	if r == nil || r.Hop == nil {
 		return nil
 	}
+	m := p.Model
 	desc := "wait " + parsers.Seconds(d) + " for the upstream's response"
 	if lower {
 		// Give up before the edge does, so the client gets the origin's own error (and
@@ -52,7 +53,19 @@ func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lowe
 	case parsers.HopALBIngress:
 		val := albAttributes(m, r.ReadTimeout, secs)
 		ann := k8s.Patch{}.Set("alb.ingress.kubernetes.io/load-balancer-attributes", val)
-		return k8sFix(desc+" (the ALB idle timeout bounds every response)", k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}))
+		fix := k8sFix(desc+" (the ALB idle timeout bounds every response)", k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}))
+		// One idle timeout for the whole load balancer, as in Terraform
+		// (tfIdleTimeoutFix): raised past the keep-alive of a server behind it, it makes a
+		// keepalive race; and every other Service behind it gets it too.
+		others, racer := sharedIdleTimeout(p, h, r, time.Duration(secs)*time.Second, lower)
+		switch {
+		case racer != "":
+			fix.guess(racer)
+		case len(others) > 0:
+			fix.markUnsafe()
+			fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", h.Name, strings.Join(others, ", "))
+		}
+		return fix
 	case parsers.HopGateway:
 		t := k8s.Patch{}.Set("timeouts", k8s.Patch{}.Set("request", k8s.Quote(fmt.Sprintf("%ds", secs))).Set("backendRequest", k8s.Quote(fmt.Sprintf("%ds", secs))))
 		snippet := fmt.Sprintf("# HTTPRoute %s, the rule serving %s (at %s): lists in a CRD are replaced, not merged;\n# edit the rule in place.\n", h.Name, r.Path, r.Pos.Short())
