@@ -361,3 +361,40 @@ spec:
 		t.Errorf("fix = %+v, want unsafe", fix)
 	}
 }
+
+// Ingresses of one IngressGroup share an ALB and must agree on its attributes (the AWS
+// Load Balancer Controller fails to build the group on "conflicting load balancer
+// attributes"). The fix added idle_timeout 100 to one member while another said 30; it is
+// a snippet asking for the value in every member now.
+func TestALBIngressGroupFixIsSnippet(t *testing.T) {
+	member := func(name, path, extra string) string {
+		return `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ` + name + `
+  annotations:
+    alb.ingress.kubernetes.io/group.name: shop
+    alb.ingress.kubernetes.io/target-type: ip
+` + extra + `spec:
+  ingressClassName: alb
+  rules:
+    - http:
+        paths:
+          - path: ` + path + `
+            pathType: Prefix
+            backend:
+              service:
+                name: ` + name + `
+                port:
+                  number: 80
+`
+	}
+	src := member("reports", "/reports", "") + "---\n" + member("web", "/", "    alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds=30\n")
+	fr, after := fixDir(t, map[string]string{"ing.yaml": src, ".no502.yaml": "routes:\n  - match: /reports\n    handler_timeout: 90s\n"}, true)
+	if got, ok := after["ing.yaml"]; ok {
+		t.Errorf("one member of the IngressGroup was given other ALB attributes:\n%s", got)
+	}
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "IngressGroup shop") {
+		t.Errorf("fix = %+v, want a snippet naming the group", fix)
+	}
+}

@@ -58,7 +58,13 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 		// (tfIdleTimeoutFix): raised past the keep-alive of a server behind it, it makes a
 		// keepalive race; and every other Service behind it gets it too.
 		others, racer := sharedIdleTimeout(p, h, r, time.Duration(secs)*time.Second, lower)
-		switch {
+		switch group := albGroup(m, h); {
+		case group != "":
+			// The Ingresses of a group share one ALB and must agree on its attributes:
+			// members with different values stop the controller from building the load
+			// balancer ("conflicting load balancer attributes"), and one member's value
+			// changes the others' routes too.
+			fix.guess("the Ingress is in IngressGroup " + group + ", whose Ingresses share one ALB and must give it the same attributes: set idle_timeout.timeout_seconds=" + strconv.Itoa(secs) + " in every member's load-balancer-attributes")
 		case racer != "":
 			fix.guess(racer)
 		case len(others) > 0:
@@ -132,4 +138,21 @@ func ingressOtherPaths(h *parsers.Hop, r *parsers.Route) []string {
 		}
 	}
 	return out
+}
+
+// albGroup returns the IngressGroup (alb.ingress.kubernetes.io/group.name) of the Ingress
+// behind ALB hop h, as written in its object; "" when it has none.
+func albGroup(m *parsers.Model, h *parsers.Hop) string {
+	f := m.File(h.Block.File)
+	if f == nil || h.Block.EndOffset > int32(len(f.Src)) || h.Block.Offset >= h.Block.EndOffset {
+		return ""
+	}
+	text := string(f.Src[h.Block.Offset:h.Block.EndOffset])
+	const key = "alb.ingress.kubernetes.io/group.name:"
+	i := strings.Index(text, key)
+	if i < 0 {
+		return ""
+	}
+	v, _, _ := strings.Cut(text[i+len(key):], "\n")
+	return strings.Trim(strings.TrimSpace(v), `"'`)
 }
