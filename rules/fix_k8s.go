@@ -57,7 +57,13 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 		// One idle timeout for the whole load balancer, as in Terraform
 		// (tfIdleTimeoutFix): raised past the keep-alive of a server behind it, it makes a
 		// keepalive race; and every other Service behind it gets it too.
-		others, racer := sharedIdleTimeout(p, h, r, time.Duration(secs)*time.Second, lower)
+		// An nginx or Caddy server in the run's files behind it is not a racer: the
+		// next round's keepalive-race fix raises its keep-alive in the same run (a safe
+		// edit of a file no502 reads), as the corpus case xl-alb-nginx-app shows.
+		proxyInFiles := func(s side) bool {
+			return s.hop != nil && (s.hop.Kind == parsers.HopNginx || s.hop.Kind == parsers.HopCaddy)
+		}
+		others, racer := sharedIdleTimeoutExcept(p, h, r, time.Duration(secs)*time.Second, lower, proxyInFiles)
 		switch group := albGroup(m, h); {
 		case group != "":
 			// The Ingresses of a group share one ALB and must agree on its attributes:
