@@ -103,8 +103,11 @@ type Model struct {
 // Embedded is config text of one format held inside a file of another.
 type Embedded struct {
 	Format string // FormatNginx or FormatCaddy
-	// Path names the virtual file ("k8s/proxy.yaml#nginx.conf"); Src is the text.
+	// Path names the virtual file ("k8s/proxy.yaml#nginx.conf"; a second ConfigMap of the
+	// same file with an entry of that name: "k8s/proxy.yaml#staging/edge/nginx.conf"); Key
+	// is the entry's key ("nginx.conf"); Src is the text.
 	Path string
+	Key  string
 	Src  []byte
 	// Host is the file that holds it; Line and Col are where the text's first character
 	// sits in Host; Indent is the number of columns stripped from every following line

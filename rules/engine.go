@@ -206,6 +206,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	SortFindings(out)
 	out = dedup(out)
 	guardHostPorts(m, out)
+	guardOverlays(m, out)
 	lowerOperatorTools(m, cfg, out)
 	attributeRendered(m, out)
 	return out

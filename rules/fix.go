@@ -201,7 +201,7 @@ func (p *Pass) readTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duration,
 	case parsers.FormatCaddy:
 		return caddyReadTimeoutFix(p, h, r, d, false)
 	case parsers.FormatK8s:
-		return k8sReadTimeoutFix(p.Model, r, d, false)
+		return k8sReadTimeoutFix(p, r, d, false)
 	case parsers.FormatTerraform:
 		return p.tfIdleTimeoutFix(h, r, d, false, note)
 	}
@@ -217,7 +217,7 @@ func (p *Pass) lowerReadTimeoutFix(h *parsers.Hop, r *parsers.Route, edge time.D
 	case parsers.FormatCaddy:
 		return caddyReadTimeoutFix(p, h, r, edge, true)
 	case parsers.FormatK8s:
-		return k8sReadTimeoutFix(p.Model, r, edge, true)
+		return k8sReadTimeoutFix(p, r, edge, true)
 	case parsers.FormatTerraform:
 		return p.tfIdleTimeoutFix(h, r, edge, true, "")
 	}

@@ -187,7 +187,24 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if shared != "" {
 		return fix.guess(shared)
 	}
+	for _, ed := range edits {
+		// A value that is a snippet's argument ({args[1]}) is given where the snippet
+		// is imported: written over, the import's argument would be left dead.
+		if f := p.Model.File(ed.File); f != nil && ed.End <= len(f.Src) && strings.Contains(string(f.Src[ed.Start:ed.End]), "{args") {
+			return fix.guess("the value it replaces is the snippet's " + argsPlaceholder(string(f.Src[ed.Start:ed.End])) + ", given where the snippet is imported: change it there")
+		}
+	}
 	return fix
+}
+
+// argsPlaceholder returns the first {args...} placeholder in s.
+func argsPlaceholder(s string) string {
+	i := strings.Index(s, "{args")
+	j := strings.IndexByte(s[i:], '}')
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j+1]
 }
 
 // isChild reports whether c is written directly in d's block.

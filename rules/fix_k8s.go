@@ -13,10 +13,11 @@ import (
 // k8sReadTimeoutFix writes a route's read timeout as an annotation patch on the object
 // behind the hop (an ingress-nginx or ALB Ingress), or an HTTPRoute rule's timeouts. With
 // lower, d is the edge's limit and the route gives up before it.
-func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lower bool) *Fix {
+func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *Fix {
 	if r == nil || r.Hop == nil {
 		return nil
 	}
+	m := p.Model
 	desc := "wait " + parsers.Seconds(d) + " for the upstream's response"
 	if lower {
 		// Give up before the edge does, so the client gets the origin's own error (and
@@ -40,11 +41,43 @@ func k8sReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, lowe
 		if rt := r.ReadTimeout; rt.Explicit() && k8sKeyAt(m, rt.Pos) == "nginx.ingress.kubernetes.io/proxy-read-timeout" {
 			edits = k8s.ReplaceScalar(rt.Pos, k8s.Quote(strconv.Itoa(secs)))
 		}
-		return k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
+		fix := k8sFix(desc, k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}), edits...)
+		// The annotation is the Ingress's, so every path of it gets the new timeout: one
+		// that leads to another Service is changed too (as one ALB idle_timeout is for
+		// every target group behind it).
+		if others := ingressOtherPaths(h, r); len(others) > 0 {
+			fix.markUnsafe()
+			fix.Description += " (unsafe: the annotation applies to every path of Ingress " + h.Name + ": its paths to other Services get the new timeout too, " + strings.Join(others, ", ") + ")"
+		}
+		return fix
 	case parsers.HopALBIngress:
 		val := albAttributes(m, r.ReadTimeout, secs)
 		ann := k8s.Patch{}.Set("alb.ingress.kubernetes.io/load-balancer-attributes", val)
-		return k8sFix(desc+" (the ALB idle timeout bounds every response)", k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}))
+		fix := k8sFix(desc+" (the ALB idle timeout bounds every response)", k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", ann)}))
+		// One idle timeout for the whole load balancer, as in Terraform
+		// (tfIdleTimeoutFix): raised past the keep-alive of a server behind it, it makes a
+		// keepalive race; and every other Service behind it gets it too.
+		// An nginx or Caddy server in the run's files behind it is not a racer: the
+		// next round's keepalive-race fix raises its keep-alive in the same run (a safe
+		// edit of a file no502 reads), as the corpus case xl-alb-nginx-app shows.
+		proxyInFiles := func(s side) bool {
+			return s.hop != nil && (s.hop.Kind == parsers.HopNginx || s.hop.Kind == parsers.HopCaddy)
+		}
+		others, racer := sharedIdleTimeoutExcept(p, h, r, time.Duration(secs)*time.Second, lower, proxyInFiles)
+		switch group := albGroup(m, h); {
+		case group != "":
+			// The Ingresses of a group share one ALB and must agree on its attributes:
+			// members with different values stop the controller from building the load
+			// balancer ("conflicting load balancer attributes"), and one member's value
+			// changes the others' routes too.
+			fix.guess("the Ingress is in IngressGroup " + group + ", whose Ingresses share one ALB and must give it the same attributes: set idle_timeout.timeout_seconds=" + strconv.Itoa(secs) + " in every member's load-balancer-attributes")
+		case racer != "":
+			fix.guess(racer)
+		case len(others) > 0:
+			fix.markUnsafe()
+			fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", h.Name, strings.Join(others, ", "))
+		}
+		return fix
 	case parsers.HopGateway:
 		t := k8s.Patch{}.Set("timeouts", k8s.Patch{}.Set("request", k8s.Quote(fmt.Sprintf("%ds", secs))).Set("backendRequest", k8s.Quote(fmt.Sprintf("%ds", secs))))
 		snippet := fmt.Sprintf("# HTTPRoute %s, the rule serving %s (at %s): lists in a CRD are replaced, not merged;\n# edit the rule in place.\n", h.Name, r.Path, r.Pos.Short())
@@ -93,4 +126,39 @@ func albAttributes(m *parsers.Model, cur parsers.Duration, secs int) string {
 		out = append(out, kv)
 	}
 	return strings.Join(append(out, entry), ",")
+}
+
+// ingressOtherPaths lists the paths of Ingress hop h that lead to another Service than
+// route r's ("/ (web)"), once each.
+func ingressOtherPaths(h *parsers.Hop, r *parsers.Route) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range h.Routes {
+		if o == r || o.Backend == nil || r.Backend != nil && o.Backend.Name == r.Backend.Name {
+			continue
+		}
+		s := o.Path + " (" + o.Backend.Name + ")"
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// albGroup returns the IngressGroup (alb.ingress.kubernetes.io/group.name) of the Ingress
+// behind ALB hop h, as written in its object; "" when it has none.
+func albGroup(m *parsers.Model, h *parsers.Hop) string {
+	f := m.File(h.Block.File)
+	if f == nil || h.Block.EndOffset > int32(len(f.Src)) || h.Block.Offset >= h.Block.EndOffset {
+		return ""
+	}
+	text := string(f.Src[h.Block.Offset:h.Block.EndOffset])
+	const key = "alb.ingress.kubernetes.io/group.name:"
+	i := strings.Index(text, key)
+	if i < 0 {
+		return ""
+	}
+	v, _, _ := strings.Cut(text[i+len(key):], "\n")
+	return strings.Trim(strings.TrimSpace(v), `"'`)
 }

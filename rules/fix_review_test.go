@@ -11,7 +11,7 @@ func TestEmbeddedEditsAllOrNothing(t *testing.T) {
 	host := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\ndata:\n  nginx.conf: |\n    events {}\n  other: x\n"
 	conf := "events {}\n"
 	ef := &parsers.File{Path: "cm.yaml#nginx.conf", Format: parsers.FormatNginx, Src: []byte(conf), Host: "cm.yaml",
-		Embedding: &parsers.Embedded{Format: parsers.FormatNginx, Path: "cm.yaml#nginx.conf", Src: []byte(conf), Host: "cm.yaml", Line: 7, Col: 5, Indent: 4, Owner: "ConfigMap/default/proxy"}}
+		Embedding: &parsers.Embedded{Format: parsers.FormatNginx, Path: "cm.yaml#nginx.conf", Key: "nginx.conf", Src: []byte(conf), Host: "cm.yaml", Line: 7, Col: 5, Indent: 4, Owner: "ConfigMap/default/proxy"}}
 	m := &parsers.Model{Files: []*parsers.File{
 		{Path: "cm.yaml", Format: parsers.FormatK8s, Src: []byte(host)},
 		ef,

@@ -60,6 +60,12 @@ func (p *Pass) tfIdleTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duratio
 // (r's included): the load balancer would then reuse connections that server has
 // already closed, a keepalive-race the fix itself creates.
 func sharedIdleTimeout(p *Pass, h *parsers.Hop, r *parsers.Route, to time.Duration, lower bool) (others []string, racer string) {
+	return sharedIdleTimeoutExcept(p, h, r, to, lower, nil)
+}
+
+// sharedIdleTimeoutExcept is sharedIdleTimeout with the servers skip accepts left out of
+// the race check.
+func sharedIdleTimeoutExcept(p *Pass, h *parsers.Hop, r *parsers.Route, to time.Duration, lower bool, skip func(side) bool) (others []string, racer string) {
 	seen := map[*parsers.Backend]bool{}
 	for _, hr := range h.Routes {
 		be := hr.Backend
@@ -74,6 +80,9 @@ func sharedIdleTimeout(p *Pass, h *parsers.Hop, r *parsers.Route, to time.Durati
 			continue
 		}
 		for _, s := range p.behind(be) {
+			if skip != nil && skip(s) {
+				continue
+			}
 			ka, closes := s.keepAlive()
 			if closes || !ka.Known() || ka.Value <= 0 || to < ka.Value {
 				continue

@@ -296,3 +296,75 @@ var settingFields = map[string][]string{
 	"alb.ingress.kubernetes.io/load-balancer-attributes": {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
 	"alb.ingress.kubernetes.io/target-group-attributes":  {"DeregistrationDelay"},
 }
+
+// guardOverlays keeps as a snippet a Kubernetes fix of an object that another file of
+// the run defines too and sets on the fix's path: a Kustomize overlay's patch of a base
+// (or another copy of the object). Kustomize merges the overlay over the base, so the
+// change written into the base is overridden there, or merged with it into an object the
+// API server rejects (a readiness probe given httpGet in the base and exec in the
+// overlay has two handlers). Which definition decides the deployed value is the user's
+// layout; a base whose overlays set none of what the fix writes is still fixed.
+func guardOverlays(m *parsers.Model, findings []Finding) {
+	type key struct{ kind, name string }
+	var defined map[key][]*parsers.Workload
+	read := map[string]*k8s.Manifest{}
+	for i := range findings {
+		f := &findings[i]
+		fix := f.Fix
+		if fix == nil || fix.patch == nil || fix.newObject || fix.SnippetOnly() {
+			continue
+		}
+		if defined == nil {
+			defined = map[key][]*parsers.Workload{}
+			for _, w := range m.Workloads {
+				k := key{string(w.Kind), w.Name}
+				defined[k] = append(defined[k], w)
+			}
+		}
+		kind, _, name := patchObject(fix.patch)
+		defs := defined[key{kind, name}]
+		if len(defs) < 2 {
+			continue
+		}
+		// The definition the fix edits: that of its edits' file, else the first of the
+		// files ResolveEdits tries (the finding's, then its related positions').
+		own := ""
+		for _, e := range fix.Edits {
+			own = e.File
+		}
+		for _, cand := range append([]parsers.Pos{f.Pos}, relatedPositions(f)...) {
+			for _, w := range defs {
+				if own == "" && w.Pos.File == cand.File {
+					own = cand.File
+				}
+			}
+		}
+		for _, w := range defs {
+			path := w.Pos.File
+			if path == own {
+				continue
+			}
+			mf, ok := read[path]
+			if !ok {
+				if file := m.File(path); file != nil && file.Host == "" {
+					mf = k8s.ReadManifest(path, file.Src)
+				}
+				read[path] = mf
+			}
+			if at := mf.Overlap(fix.patch); at != "" {
+				fix.guess(kind + " " + name + " is also defined in " + path + ", which sets " + at +
+					" too (a Kustomize overlay's patch merges over this file's object, so this change would be overridden there or merged with it into an invalid object): make it in the definition that decides the deployed value")
+				break
+			}
+		}
+	}
+}
+
+// relatedPositions lists the positions of f's related locations.
+func relatedPositions(f *Finding) []parsers.Pos {
+	out := make([]parsers.Pos, 0, len(f.Related))
+	for _, r := range f.Related {
+		out = append(out, r.Pos)
+	}
+	return out
+}

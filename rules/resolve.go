@@ -212,6 +212,7 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 		}
 		var out []parsers.Edit
 		mapped := map[string]bool{}
+		failed := ""
 		for _, e := range fix.Edits {
 			ef := embedded[e.File]
 			switch {
@@ -229,11 +230,14 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 				he, ok = k8s.HostEdits(ef, host.Src, fix.Edits)
 			}
 			if !ok {
-				out = nil // a fix goes in whole or not at all
+				out, failed = nil, ef.Embedding.Host // a fix goes in whole or not at all
 				break
 			}
 			out = append(out, he...)
 		}
 		fix.Edits = out
+		if failed != "" {
+			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " and check that only this entry changes, as where its text is aliased or ends the block; apply it by hand")
+		}
 	}
 }

@@ -96,7 +96,40 @@ func (e *Editor) Replace(d *Directive, text string) {
 			}
 		}
 	}
-	e.add(first, last, text)
+	e.add(first, last, keepEnvPlaceholders(d, text))
+}
+
+// keepEnvPlaceholders writes a new value of an argument written as an environment
+// placeholder with a default ({$RHT:30s}) as that placeholder's default ({$RHT:100s}):
+// the finding read the default, and a deployment that sets the variable keeps its own
+// value, as it did before the fix. Replacing the placeholder would take that override
+// away: a server started with RHT=300s would get the fix's shorter value.
+func keepEnvPlaceholders(d *Directive, text string) string {
+	line, note, hasNote := strings.Cut(text, " # ")
+	fields := strings.Fields(line)
+	if len(fields) != len(d.Tokens) || len(fields) < 2 || fields[0] != d.Tokens[0].Text {
+		return text
+	}
+	changed := false
+	for i := 1; i < len(fields); i++ {
+		raw := d.Tokens[i].Raw
+		if !strings.HasPrefix(raw, "{$") || !strings.HasSuffix(raw, "}") || strings.Count(raw, "{") != 1 {
+			continue
+		}
+		name, def, ok := strings.Cut(raw[2:len(raw)-1], ":")
+		if !ok || name == "" || fields[i] == def || strings.ContainsAny(fields[i], "{}") {
+			continue
+		}
+		fields[i], changed = "{$"+name+":"+fields[i]+"}", true
+	}
+	if !changed {
+		return text
+	}
+	out := strings.Join(fields, " ")
+	if hasNote {
+		out += " # " + note
+	}
+	return out
 }
 
 // sameNote reports whether two comments are the same text but for their numbers.

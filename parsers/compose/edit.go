@@ -2,6 +2,8 @@ package compose
 
 import (
 	"bytes"
+	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -31,6 +33,9 @@ func SetScalar(source func(path string) []byte, service string, key parsers.Pos,
 		}
 		switch owner, svcKey := writtenIn(src, written, service); {
 		case owner == service:
+			if def := envDefault(string(src[written.Offset:written.EndOffset]), v); def != "" {
+				v = def
+			}
 			edits = []parsers.Edit{{File: written.File, Start: int(written.Offset), End: int(written.EndOffset), New: v}}
 		case owner == "" && svcKey >= 0:
 			// The value comes from an anchor (x-common: &common, merged with <<: *common),
@@ -60,7 +65,7 @@ func SetScalar(source func(path string) []byte, service string, key parsers.Pos,
 	default:
 		return nil
 	}
-	if !readsBack(parsers.ApplyEdits(src, edits), service, attr, v) {
+	if !readsBack(parsers.ApplyEdits(src, edits), service, attr, strings.Trim(v, `"'`)) {
 		return nil
 	}
 	return edits
@@ -186,4 +191,24 @@ func readsBack(src []byte, name, attr, v string) bool {
 	}
 	s, ok := got.(string)
 	return ok && s == v
+}
+
+// envDefaultRe matches a value that is one variable with a plain default:
+// ${NAME:-default} or ${NAME-default}.
+var envDefaultRe = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)(:?-)([^${}"'\s]*)\}$`)
+
+// envDefault returns written, a value of the form ${NAME:-default}, with v as its
+// default ("" when written is not of that form): the model read the default (the
+// variable is not set in .env), and a deployment whose shell sets the variable keeps its
+// own value, as before the fix. Writing v alone would take that override away.
+func envDefault(written, v string) string {
+	q := ""
+	if n := len(written); n >= 2 && (written[0] == '"' || written[0] == '\'') && written[n-1] == written[0] {
+		q, written = written[:1], written[1:n-1]
+	}
+	m := envDefaultRe.FindStringSubmatch(written)
+	if m == nil {
+		return ""
+	}
+	return q + "${" + m[1] + m[2] + v + "}" + q
 }

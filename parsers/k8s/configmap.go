@@ -53,9 +53,21 @@ func readConfigMap(o *object, m *parsers.Model) *controllerConfig {
 		if line == 0 {
 			continue
 		}
+		// Two ConfigMaps of one file may hold an entry of the same name (staging and
+		// prod, each its nginx.conf): each must be a file of its own, or the second's
+		// positions would be mapped into the first's lines and its hops linked to the
+		// first's workload.
+		path := o.src.path + "#" + k.Value
+		for _, e := range m.Embedded {
+			if e.Path == path {
+				path = o.src.path + "#" + o.namespace + "/" + o.name + "/" + k.Value
+				break
+			}
+		}
 		m.Embedded = append(m.Embedded, parsers.Embedded{
 			Format: format,
-			Path:   o.src.path + "#" + k.Value,
+			Path:   path,
+			Key:    k.Value,
 			Src:    []byte(v.Value),
 			Host:   o.src.path,
 			Line:   line,

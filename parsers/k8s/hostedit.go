@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -87,19 +88,55 @@ func HostEdits(ef *parsers.File, host []byte, edits []parsers.Edit) ([]parsers.E
 		}
 		out = append(out, parsers.Edit{File: e.Host, Start: s, End: end, New: text})
 	}
-	// Check: the host's entry, decoded, is the edited text.
+	// Check: the host's entry, decoded, is the edited text, and nothing else of the host
+	// changed (an alias of the entry, *conf in another key, would change with it).
 	want := parsers.ApplyEdits(src, mine)
-	got, ok := configMapEntry(parsers.ApplyEdits(host, out), e)
-	if !ok || !bytes.Equal(got, want) {
+	edited := parsers.ApplyEdits(host, out)
+	got, ok := configMapEntry(edited, e)
+	if !ok || !bytes.Equal(got, want) || !onlyEntryChanged(host, edited, e, string(want)) {
 		return nil, false
 	}
 	return out, true
 }
 
+// onlyEntryChanged reports whether the host's documents, decoded, are the same before and
+// after but for the entry e embeds, which after reads want.
+func onlyEntryChanged(before, after []byte, e *parsers.Embedded, want string) bool {
+	key := e.Key
+	parts := strings.SplitN(e.Owner, "/", 3) // ConfigMap/namespace/name
+	a, err1 := decodeNodes(before)
+	b, err2 := decodeNodes(after)
+	if err1 != nil || err2 != nil || len(a) != len(b) || len(parts) != 3 {
+		return false
+	}
+	for i := range a {
+		var x, y any
+		if a[i].Decode(&x) != nil || b[i].Decode(&y) != nil {
+			return false
+		}
+		if m, ok := x.(map[string]any); ok && m["kind"] == "ConfigMap" {
+			md, _ := m["metadata"].(map[string]any)
+			ns, _ := md["namespace"].(string)
+			if ns == "" {
+				ns = "default"
+			}
+			if data, ok := m["data"].(map[string]any); ok && md["name"] == parts[2] && ns == parts[1] {
+				if _, has := data[key]; has {
+					data[key] = want
+				}
+			}
+		}
+		if !reflect.DeepEqual(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
 // configMapEntry reads the value of the entry e embeds ("cm.yaml#nginx.conf") from the
 // ConfigMap e.Owner names, in a host file's source.
 func configMapEntry(host []byte, e *parsers.Embedded) ([]byte, bool) {
-	key := e.Path[strings.LastIndexByte(e.Path, '#')+1:]
+	key := e.Key
 	parts := strings.SplitN(e.Owner, "/", 3) // ConfigMap/namespace/name
 	if len(parts) != 3 {
 		return nil, false

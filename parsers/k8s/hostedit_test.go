@@ -15,7 +15,7 @@ func TestHostEdits(t *testing.T) {
 	host := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\ndata:\n  nginx.conf: |\n    events {}\n\n    http {\n        server { listen 80; }\n    }\n  other: x\n"
 	conf := "events {}\n\nhttp {\n    server { listen 80; }\n}\n"
 	ef := &parsers.File{Path: "cm.yaml#nginx.conf", Format: parsers.FormatNginx, Src: []byte(conf), Host: "cm.yaml",
-		Embedding: &parsers.Embedded{Format: parsers.FormatNginx, Path: "cm.yaml#nginx.conf", Src: []byte(conf), Host: "cm.yaml", Line: 7, Col: 5, Indent: 4, Owner: "ConfigMap/default/proxy"}}
+		Embedding: &parsers.Embedded{Format: parsers.FormatNginx, Path: "cm.yaml#nginx.conf", Key: "nginx.conf", Src: []byte(conf), Host: "cm.yaml", Line: 7, Col: 5, Indent: 4, Owner: "ConfigMap/default/proxy"}}
 	at := func(s string) int { return strings.Index(conf, s) }
 	cases := []struct {
 		name  string

@@ -199,7 +199,7 @@ func configMapPools(embedded []parsers.Embedded) map[string]map[string][]*parser
 	out := map[string]map[string][]*parsers.PHPPool{}
 	for _, e := range embedded {
 		ns, name, ok := ownerConfigMap(e.Owner)
-		_, key, _ := strings.Cut(e.Path, "#")
+		key := e.Key
 		if e.Format != phpfpm.Format || !ok || key == "" {
 			continue
 		}
