@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -35,5 +36,30 @@ func TestReplicaRolloutWording(t *testing.T) {
 	}
 	if len(seen) != len(want) {
 		t.Errorf("want a finding on each Deployment, got %v", seen)
+	}
+}
+
+// TestProbeSlowDetectionLivenessFixUnsafe: shortening a liveness window restarts a slow
+// container sooner, so that fix is written only with --unsafe-fixes; a readiness window
+// (rotation only) stays safe.
+func TestProbeSlowDetectionLivenessFixUnsafe(t *testing.T) {
+	for dir, want := range map[string]rules.Safety{
+		"testdata/k8s-probes-issue17":       rules.FixUnsafe, // readiness cannot fail: liveness
+		"testdata/k8s-probe-slow-detection": rules.FixSafe,   // a slow readiness probe
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "probe-slow-detection" {
+				continue
+			}
+			seen = true
+			if got := f.Fix.Safety(); got != want {
+				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no probe-slow-detection finding", dir)
+		}
 	}
 }
