@@ -63,3 +63,24 @@ func TestProbeSlowDetectionLivenessFixUnsafe(t *testing.T) {
 		}
 	}
 }
+
+// TestGraceZeroEdgeWording: an ingress controller that binds the nodes' ports 80/443
+// itself (kind's ingress-nginx, a NodePort Service beside it) has no HTTP proxy in front:
+// grace-period-too-short says its clients' connections are reset, not that a proxy
+// answers 502.
+func TestGraceZeroEdgeWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-grace-zero-edge-service")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "grace-period-too-short" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "the proxy returns 502") || !strings.Contains(f.Message, "connection reset") {
+			t.Errorf("message speaks of a proxy in front: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no grace-period-too-short finding")
+	}
+}
