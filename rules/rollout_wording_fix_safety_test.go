@@ -84,3 +84,31 @@ func TestGraceZeroEdgeWording(t *testing.T) {
 		t.Error("no grace-period-too-short finding")
 	}
 }
+
+// TestCaddyRetryFixSafety: lb_try_duration on a reverse_proxy without an active health
+// check is written only with --unsafe-fixes. On Caddy before the fix of caddy#7546 a
+// retried POST fails, and with passive health (dead-upstream-in-rotation's fix) that
+// failure takes the healthy upstream out too: caddy 2.6.2, one of two upstreams down, 20
+// POSTs: none fixed 11 ok, fail_duration alone 19 ok, lb_try_duration alone 8 ok, both
+// 0 ok (19 got 503). With health_uri the retries are safe.
+func TestCaddyRetryFixSafety(t *testing.T) {
+	for dir, want := range map[string]rules.Safety{
+		"testdata/caddy-dead-upstream":       rules.FixUnsafe,
+		"testdata/caddy-retry-active-health": rules.FixSafe,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "no-retry-on-failure" {
+				continue
+			}
+			seen = true
+			if got := f.Fix.Safety(); got != want {
+				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no no-retry-on-failure finding", dir)
+		}
+	}
+}
