@@ -52,7 +52,8 @@ func TestSharedInsertionOffset(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Caddyfile"), []byte(caddyfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fr, err := Fix(context.Background(), nil, Options{Cwd: dir})
+	// --unsafe-fixes: without an active health check the retry fix is unsafe (caddy#7546).
+	fr, err := Fix(context.Background(), nil, Options{Cwd: dir, UnsafeFixes: true})
 	if err != nil {
 		t.Fatal(err)
 	}

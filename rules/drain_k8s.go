@@ -164,7 +164,9 @@ An ingress controller that is the cluster's edge (a DaemonSet or Deployment bind
 or 443 of its node: hostPort, or hostNetwork: true; no Service in front) is checked too: the
 SIGKILL cuts its in-flight requests the same way, and the load balancer in front of the nodes
 returns 502 for them. (prestop-missing does not report it: with no Service there is no
-endpoint removal for a preStop sleep to wait out.)
+endpoint removal for a preStop sleep to wait out.) A controller that binds those ports and
+has a Service too (kind's ingress-nginx: hostPort and a NodePort Service) is told the same:
+no proxy stands in front of it to answer 502, its clients' connections are reset.
 ` + k8sDrainSources,
 	Run: runGracePeriodTooShort,
 }
@@ -174,7 +176,9 @@ func runGracePeriodTooShort(p *Pass) {
 	edge := edgeK8sFact.Of(p)
 	for _, w := range append(slices.Clip(servedK8sFact.Of(p)), edge...) {
 		cut := "the proxy returns 502 for them"
-		if slices.Contains(edge, w) {
+		if slices.Contains(edge, w) || len(edgeContainers(w)) > 0 {
+			// An ingress controller on the nodes' ports 80/443 is the proxy itself, even
+			// with a Service beside it (kind's ingress-nginx: hostPort and NodePort).
 			cut = "the load balancer in front of the nodes returns 502 for them (clients reaching " + edgeNodePorts(w) + " directly see the connection reset)"
 		}
 		g := w.TerminationGrace

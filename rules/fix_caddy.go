@@ -28,8 +28,17 @@ func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {
 	if r == nil {
 		return nil
 	}
-	return caddyProxyFix(p, r.Pos, "Retry a failed request on another upstream for up to "+parsers.FormatDuration(caddyTryDuration),
+	fix := caddyProxyFix(p, r.Pos, "Retry a failed request on another upstream for up to "+parsers.FormatDuration(caddyTryDuration),
 		caddy.Subdirective{Name: "lb_try_duration", Value: parsers.FormatDuration(caddyTryDuration)})
+	if b := r.Backend; fix != nil && (b == nil || b.Health == nil || !b.Health.Enabled.Known() || !b.Health.Enabled.Value) {
+		// Without an active health check, Caddy before the fix of caddy#7546 fails a
+		// POST retried after a dial error, and passive health (fail_duration, the
+		// dead-upstream fix) then takes the healthy upstream out too: on caddy 2.6.2
+		// with one of two upstreams down, 0 of 20 POSTs passed with both fixes, 11
+		// with neither (docs/decisions.md, "Corpus label audit (session 8)").
+		fix.markUnsafe()
+	}
+	return fix
 }
 
 // caddyReadTimeoutFix sets the timeout that bounds how long the reverse_proxy waits

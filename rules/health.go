@@ -307,7 +307,12 @@ to a URL (a redirect). A static error page still fails the request, and is repor
 
 nginx: ` + "`proxy_next_upstream error timeout http_502 http_503;`" + ` with
 ` + "`proxy_next_upstream_tries 2;`" + ` (never add ` + "`non_idempotent`" + ` unless every handler is
-idempotent). Caddy: ` + "`lb_try_duration 5s`" + `.
+idempotent). Caddy: ` + "`lb_try_duration 5s`" + `, written by --fix only where the reverse_proxy
+has an active health check (` + "`health_uri`" + `), otherwise only with --unsafe-fixes: on Caddy
+before the fix of caddy#7546 a retried POST fails, and with passive health (` + "`fail_duration`" + `,
+the dead-upstream-in-rotation fix) it takes the healthy upstream out too. Caddy 2.6.2, one
+of two upstreams down, 20 POSTs: 11 passed with neither setting, 19 with ` + "`fail_duration`" + `
+alone, 8 with ` + "`lb_try_duration`" + ` alone and none with both.
 
 ## Evidence
 

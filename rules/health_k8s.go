@@ -408,12 +408,16 @@ A probe notices a failure after periodSeconds × failureThreshold (defaults 10 �
 that window is longer than probe_failure_window (.no502.yaml, default 5m), a pod that stops
 answering stays in the Service that long and the requests sent to it get 502/504.
 
-The readiness probe is checked; a liveness probe only when there is no readiness probe, or
-one that cannot fail (see readiness-cannot-fail): then it is the only thing that takes a
-broken pod away. Startup probes are meant to be patient
-and are not checked.
+The readiness probe is checked; a liveness probe only when the readiness probe cannot fail
+(see readiness-cannot-fail), or there is none and readiness-probe-missing does not report
+the container (the Services publish not-ready addresses, or another container's readiness
+probe checks its port): then it is the only thing that takes a broken pod away. A container
+with no readiness probe is otherwise left to readiness-probe-missing, whose probe is the
+fix. Startup probes are meant to be patient and are not checked.
 
-**Fix:** periodSeconds ≤ 10 and failureThreshold ≤ 3.
+**Fix:** periodSeconds ≤ 10 and failureThreshold ≤ 3. On a liveness probe the fix is
+written only with --unsafe-fixes: a shorter liveness window restarts a slow container
+sooner, where a readiness window only takes it out of rotation.
 ` + k8sHealthSources,
 	Run: runProbeSlowDetection,
 }
@@ -427,8 +431,13 @@ func runProbeSlowDetection(p *Pass) {
 		for _, c := range p.serving(w) {
 			pr, key, only := c.Readiness, "readinessProbe", ""
 			if pr == nil || readinessCannotFailWhy(w, c) != "" {
-				// No readiness probe, or one that cannot fail: the liveness probe is what
-				// takes a broken pod away (by restarting it).
+				if pr == nil && !probedBySibling(w, c) && !readinessIgnored(w) {
+					// readiness-probe-missing says the hung pod stays in the Service, and
+					// its readiness probe is the fix: one finding per cause.
+					continue
+				}
+				// A readiness probe that cannot fail (or one that keeps no pod out): the
+				// liveness probe is what takes a broken pod away (by restarting it).
 				pr, key = c.Liveness, "livenessProbe"
 				if c.Readiness != nil {
 					only = " (its readinessProbe cannot fail, so only this probe takes a broken pod away)"
@@ -454,14 +463,21 @@ func runProbeSlowDetection(p *Pass) {
 			if limit.Explicit() {
 				related = append(related, Related{Pos: limit.Pos, Message: "probe_failure_window " + parsers.Seconds(limit.Value)})
 			}
+			fix := k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
+				k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft))))
+			if key == "livenessProbe" {
+				// A shorter liveness window restarts a slow container sooner (the harm
+				// liveness-same-as-readiness is about), where a readiness window only
+				// takes it out of rotation: written only with --unsafe-fixes.
+				fix.markUnsafe()
+			}
 			p.Report(Finding{
 				Pos: pos,
 				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
 					key, containerName(w, c), only, parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
 					serviceNames(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
 				Related: related,
-				Fix: k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
-					k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft)))),
+				Fix:     fix,
 			})
 		}
 	}

@@ -34,8 +34,11 @@ var singleReplica = &Rule{
 
 A Deployment or StatefulSet that a Service routes to runs a single pod (` + "`replicas: 1`" + `, or
 no replicas field, which defaults to 1) and no HorizontalPodAutoscaler keeps it at 2 or more.
-Every rollout, node drain, eviction or crash of that one pod leaves the Service without a
-ready endpoint: the ingress or load balancer answers 502/503 until a new pod is ready.
+Every node drain, eviction or crash of that one pod leaves the Service without a ready
+endpoint: the ingress or load balancer answers 502/503 until a new pod is ready. So does
+every rollout, unless it starts the new pod first: the default rolling update of a 1-pod
+Deployment does (maxSurge 25% rounds up to 1 pod, maxUnavailable 25% down to 0), and the
+message then leaves rollouts out.
 
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
@@ -92,8 +95,8 @@ func runSingleReplica(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), describeClaims(claims), also),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, namesOf(alone), outageCauses(w), describeClaims(claims), also),
 				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -130,8 +133,8 @@ func runSingleReplica(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
-				workloadName(w), what, namesOf(alone)),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
+				workloadName(w), what, namesOf(alone), outageCauses(w)),
 			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
@@ -149,8 +152,9 @@ var hpaMinReplicas = &Rule{
 	Doc: `# hpa-min-replicas
 
 A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means 1) targets a workload a
-Service routes to. At low load the autoscaler scales it to one pod, and then every rollout,
-node drain or crash of that pod leaves the Service with no ready endpoint (502/503).
+Service routes to. At low load the autoscaler scales it to one pod, and then every node
+drain or crash of that pod leaves the Service with no ready endpoint (502/503), and so does
+every rollout unless it starts the new pod first (see single-replica).
 
 Like single-replica it counts the Service's pods: an autoscaled version of an app whose
 Service also has other workloads' pods is not reported.
@@ -193,8 +197,8 @@ func runHPAMinReplicas(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a rollout, node drain or crash of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), serviceNames(w)),
+			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
+				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w)),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -581,6 +585,41 @@ func relatedOf(svcs []*parsers.Service) []Related {
 		out = append(out, Related{Pos: s.Pos, Message: "Service " + s.Name + " routes requests to it"})
 	}
 	return out
+}
+
+// surgesFirst reports whether a rollout of w with n pods is known to start a new pod
+// before it stops any: an Argo blue-green rollout, or a rolling update (a Deployment's,
+// an Argo canary's) whose maxUnavailable comes to 0 pods (a percentage rounds down) and
+// maxSurge to 1 or more (a percentage rounds up). The default 25%/25% does for 1 pod;
+// when both come to 0 Kubernetes stops one pod first (the fencepost it resolves to
+// maxUnavailable 1). apps/v1 RollingUpdateDeployment; Argo Rollouts specification.
+func surgesFirst(w *parsers.Workload, n int) bool {
+	if !w.Strategy.Known() {
+		return false
+	}
+	switch {
+	case w.Kind == parsers.Rollout && w.Strategy.Value == "BlueGreen":
+		return true
+	case w.Kind == parsers.Deployment && w.Strategy.Value == "RollingUpdate",
+		w.Kind == parsers.Rollout && w.Strategy.Value == "Canary":
+	default:
+		return false
+	}
+	if !w.MaxUnavailable.Known() || !w.MaxSurge.Known() {
+		return false
+	}
+	down, ok1 := intOrPercent(w.MaxUnavailable.Value, n, false)
+	up, ok2 := intOrPercent(w.MaxSurge.Value, n, true)
+	return ok1 && ok2 && down == 0 && up >= 1
+}
+
+// outageCauses is what empties the Service of a workload running a single pod: every
+// node drain or crash of it, and every rollout unless the rollout starts the new pod first.
+func outageCauses(w *parsers.Workload) string {
+	if surgesFirst(w, 1) {
+		return "node drain or crash"
+	}
+	return "rollout, node drain or crash"
 }
 
 // rolloutStopsAll describes how a rollout of Deployment w would stop every pod even with

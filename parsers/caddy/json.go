@@ -326,6 +326,23 @@ type jsonWalker struct {
 	// routes.
 	groups []groupedRoute
 	next   int
+	// unreached is set while walking routes that come after a route without a matcher
+	// whose handlers proxy every request it gets (reverse_proxy never hands a request
+	// on): no request reaches them, and their reverse_proxy handlers are not modelled,
+	// as the Caddyfile model leaves out a reverse_proxy after one without a matcher.
+	unreached bool
+}
+
+// proxiesFirst reports whether route r's handlers end every request it gets in a
+// reverse_proxy of its own (not in a subroute): one without handle_response routes,
+// which run with the next handler after them (forward_auth).
+func proxiesFirst(r *jsonValue) bool {
+	for _, h := range r.get("handle").list() {
+		if h.get("handler").text() == "reverse_proxy" && h.get("handle_response") == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // groupedRoute is a route of a group (routes of one group are mutually exclusive: the
@@ -392,7 +409,11 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		matched = true
 		ctx = combine(ctx, matchPath(m, ctx.strip, top))
 	}
-	takes, rewrites := false, false
+	// proxied: a reverse_proxy ran earlier in this route's handlers; without
+	// handle_response it never hands the request on, so a reverse_proxy after it never
+	// gets one (the adapter's output for
+	// several reverse_proxy directives without a matcher in one site).
+	takes, rewrites, proxied := false, false, false
 	if g := r.get("group").text(); g != "" {
 		w.next++
 		w.groups = append(w.groups, groupedRoute{group: g, id: w.next})
@@ -402,9 +423,16 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		switch h.get("handler").text() {
 		case "subroute":
 			strip := ctx.strip
+			unreached := w.unreached
 			for _, sr := range h.get("routes").list() {
 				strip = w.route(sr, pathCtx{path: ctx.path, kind: ctx.kind, strip: strip}, false)
+				if sr.get("match") == nil && proxiesFirst(sr) {
+					// Every request this subroute gets is proxied there: the routes
+					// after it never run.
+					w.unreached = true
+				}
 			}
+			w.unreached = unreached
 		case "rewrite":
 			if sp := h.get("strip_path_prefix").text(); sp != "" {
 				ctx.strip += sp
@@ -416,8 +444,11 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 				}
 			}
 		case "reverse_proxy":
-			w.reverseProxy(h, ctx)
+			if !w.unreached && !proxied {
+				w.reverseProxy(h, ctx)
+			}
 			takes = true
+			proxied = proxied || h.get("handle_response") == nil
 		case "static_response":
 			// Not taken by itself: the adapter sorts respond directives by how specific
 			// their matchers are, as the Caddyfile model does not.

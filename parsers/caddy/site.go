@@ -165,13 +165,52 @@ func (s *siteWalker) walkBlock(ds []*Directive, ctx pathCtx, ordered bool) {
 				s.walkBlock(d.Block, inner, false)
 			}
 		case "reverse_proxy":
-			s.reverseProxy(d, ctx)
+			if !shadowedProxy(ds, i, ordered) {
+				s.reverseProxy(d, ctx)
+			}
 		case "respond":
 			s.respond(d, ctx)
 		case "php_fastcgi":
 			s.hop.OtherPass = true
 		}
 	}
+}
+
+// shadowedProxy reports whether the reverse_proxy ds[i] never gets a request because an
+// earlier reverse_proxy of the same block without a matcher takes them all: reverse_proxy
+// never hands a request on (unless a handle_response block lets it), a route block runs its directives as written, and elsewhere
+// Caddy sorts a reverse_proxy with a matcher before one without and keeps those without
+// in the order written (caddy adapt 2.6.2; with the first one's upstream down, every
+// request got 502 and none reached the second). Such a directive is not modelled, as a
+// respond answered first is not: no finding can say what happens to its requests.
+func shadowedProxy(ds []*Directive, i int, ordered bool) bool {
+	if !ordered && !catchAll(ds[i]) {
+		return false // sorted before the catch-all
+	}
+	for _, x := range ds[:i] {
+		if x.Name() == "reverse_proxy" && catchAll(x) && !handsOn(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// handsOn reports whether reverse_proxy d has handle_response blocks: their routes run
+// with the next handler after them (forward_auth is built on this), so a request can go
+// on past d.
+func handsOn(d *Directive) bool {
+	for _, sub := range d.Block {
+		if sub.Name() == "handle_response" {
+			return true
+		}
+	}
+	return false
+}
+
+// catchAll reports whether directive d has no matcher, or "*", which matches every request.
+func catchAll(d *Directive) bool {
+	m := matcherOf(d)
+	return m == nil || m.Text == "*"
 }
 
 // matcherOf returns the matcher token of a directive (its first argument when that is

@@ -506,3 +506,45 @@ func TestEmbeddedLeadingBlankLine(t *testing.T) {
 		t.Errorf("got line %d indent %d src %q; want line 6 (the blank one), indent 4", e.Line, e.Indent, e.Src)
 	}
 }
+
+// TestFlowStyleSettingText: a setting written in a JSON-style document (kubernetes/website's
+// hpa/php-apache.yaml) is quoted without the comma that separates it from the next key.
+func TestFlowStyleSettingText(t *testing.T) {
+	m := parse(t, "hpa.yaml", `{
+  apiVersion: "autoscaling/v2",
+  kind: "HorizontalPodAutoscaler",
+  metadata: {name: "web"},
+  spec: {
+    scaleTargetRef: {apiVersion: "apps/v1", kind: "Deployment", name: "web"},
+    minReplicas: 1,
+    maxReplicas: 10,
+  },
+}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: app
+          image: example/web:1.0
+          command: ["serve", "a,"]
+`)
+	for _, w := range m.Workloads {
+		if w.Name != "web" {
+			continue
+		}
+		if got := w.MinReplicas.Text; got != "minReplicas: 1" {
+			t.Errorf("minReplicas text %q, want %q", got, "minReplicas: 1")
+		}
+		return
+	}
+	t.Fatal("no workload web")
+}

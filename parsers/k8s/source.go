@@ -87,7 +87,7 @@ func (s *source) scalarEnd(n *yaml.Node, off int) int {
 }
 
 // text is the line holding n as the user wrote it, for Setting.Text: trimmed, without a
-// list dash or trailing comment. Very long lines (minified JSON) give key: value instead.
+// list dash, trailing comment or a flow mapping's separating comma. Very long lines (minified JSON) give key: value instead.
 func (s *source) text(key, val *yaml.Node) string {
 	if val == nil {
 		return ""
@@ -113,6 +113,10 @@ func (s *source) text(key, val *yaml.Node) string {
 		if i := strings.LastIndex(l, " #"); i > 0 {
 			l = strings.TrimSpace(l[:i])
 		}
+	}
+	if strings.HasSuffix(l, ",") && !strings.HasSuffix(val.Value, ",") {
+		// A JSON-style document (minReplicas: 1,): the comma separates keys.
+		l = strings.TrimSpace(strings.TrimSuffix(l, ","))
 	}
 	return l
 }

@@ -1,0 +1,114 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/rules"
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// TestReplicaRolloutWording: single-replica and hpa-min-replicas say a rollout empties
+// the Service only where it does: not for a 1-pod Deployment whose rolling update starts
+// the new pod first (the default), but for one with maxUnavailable: 1 or maxSurge: 0.
+func TestReplicaRolloutWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-rollout")
+	want := map[string]bool{ // Deployment → its message speaks of rollouts
+		"surge-first": false,
+		"stop-first":  true,
+		"no-surge":    true,
+		"scaled":      false,
+	}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" && f.Rule.ID != "hpa-min-replicas" {
+			continue
+		}
+		for name, rollout := range want {
+			if !strings.Contains(f.Message, "Deployment "+name+" ") {
+				continue
+			}
+			seen[name] = true
+			if got := strings.Contains(f.Message, "rollout"); got != rollout {
+				t.Errorf("%s on %s: mentions a rollout: %v, want %v (%s)", f.Rule.ID, name, got, rollout, f.Message)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("want a finding on each Deployment, got %v", seen)
+	}
+}
+
+// TestProbeSlowDetectionLivenessFixUnsafe: shortening a liveness window restarts a slow
+// container sooner, so that fix is written only with --unsafe-fixes; a readiness window
+// (rotation only) stays safe.
+func TestProbeSlowDetectionLivenessFixUnsafe(t *testing.T) {
+	for dir, want := range map[string]rules.Safety{
+		"testdata/k8s-probes-issue17":       rules.FixUnsafe, // readiness cannot fail: liveness
+		"testdata/k8s-probe-slow-detection": rules.FixSafe,   // a slow readiness probe
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "probe-slow-detection" {
+				continue
+			}
+			seen = true
+			if got := f.Fix.Safety(); got != want {
+				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no probe-slow-detection finding", dir)
+		}
+	}
+}
+
+// TestGraceZeroEdgeWording: an ingress controller that binds the nodes' ports 80/443
+// itself (kind's ingress-nginx, a NodePort Service beside it) has no HTTP proxy in front:
+// grace-period-too-short says its clients' connections are reset, not that a proxy
+// answers 502.
+func TestGraceZeroEdgeWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-grace-zero-edge-service")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "grace-period-too-short" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "the proxy returns 502") || !strings.Contains(f.Message, "connection reset") {
+			t.Errorf("message speaks of a proxy in front: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no grace-period-too-short finding")
+	}
+}
+
+// TestCaddyRetryFixSafety: lb_try_duration on a reverse_proxy without an active health
+// check is written only with --unsafe-fixes. On Caddy before the fix of caddy#7546 a
+// retried POST fails, and with passive health (dead-upstream-in-rotation's fix) that
+// failure takes the healthy upstream out too: caddy 2.6.2, one of two upstreams down, 20
+// POSTs: none fixed 11 ok, fail_duration alone 19 ok, lb_try_duration alone 8 ok, both
+// 0 ok (19 got 503). With health_uri the retries are safe.
+func TestCaddyRetryFixSafety(t *testing.T) {
+	for dir, want := range map[string]rules.Safety{
+		"testdata/caddy-dead-upstream":       rules.FixUnsafe,
+		"testdata/caddy-retry-active-health": rules.FixSafe,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "no-retry-on-failure" {
+				continue
+			}
+			seen = true
+			if got := f.Fix.Safety(); got != want {
+				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no no-retry-on-failure finding", dir)
+		}
+	}
+}
