@@ -35,7 +35,9 @@ linked):
 | ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
 
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
-closes every connection**, so it cannot race), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
+closes every connection**, so it cannot race; the gthread, gevent, eventlet, uvicorn and
+aiohttp workers use ` + "`--keep-alive`" + `, and any other worker class, tornado's included, keeps idle
+connections for a time of its own, which is unknown), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
 keepAliveTimeout + 1s buffer (released versions), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
 (20s before; no502 assumes ≥ 7.0 unless ` + "`PUMA_PERSISTENT_TIMEOUT`" + ` is set), Spring Boot
 (only when ` + "`SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT`" + ` is set). Go's net/http has no default idle

@@ -29,6 +29,19 @@ func TestDetect(t *testing.T) {
 		{"gunicorn env args", parsers.Container{Command: []string{"gunicorn", "app"}, Env: env("GUNICORN_CMD_ARGS", "--worker-class gevent --keep-alive 75 --graceful-timeout 20")}, Gunicorn, "75s", "", "20s"},
 		{"gunicorn command beats env", parsers.Container{Command: []string{"gunicorn", "--keep-alive", "10", "-k", "gevent", "app"}, Env: env("GUNICORN_CMD_ARGS", "--keep-alive 75")}, Gunicorn, "10s", "", "30s"},
 		{"gunicorn config file", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "app"}}, Gunicorn, "-", "", "-"},
+		// Worker classes whose idle keep-alive is not gunicorn's --keep-alive: tornado's
+		// server keeps idle connections for its own idle_connection_timeout (1h; measured
+		// open after 70s behind gunicorn 20.1 -k tornado), gevent's pywsgi server for its
+		// own; a third-party class may do anything.
+		{"gunicorn tornado worker", parsers.Container{Command: []string{"gunicorn", "-k", "tornado", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn gevent pywsgi worker", parsers.Container{Command: []string{"gunicorn", "-k", "gevent_pywsgi", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn third-party worker", parsers.Container{Command: []string{"gunicorn", "-k", "egg:meinheld#gunicorn_worker", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn uvicorn worker", parsers.Container{Command: []string{"gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn uvicorn-worker package", parsers.Container{Command: []string{"gunicorn", "-k", "uvicorn_worker.UvicornWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn aiohttp worker", parsers.Container{Command: []string{"gunicorn", "--worker-class", "aiohttp.GunicornWebWorker", "--keep-alive", "9", "app"}}, Gunicorn, "9s", "", "30s"},
+		{"gunicorn eventlet", parsers.Container{Command: []string{"gunicorn", "-k", "eventlet", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn gthread by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.gthread.ThreadWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn sync by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.sync.SyncWorker", "app"}}, Gunicorn, "closes", "30s", "30s"},
 		{"gunicorn timeout", parsers.Container{Command: []string{"python", "-m", "gunicorn", "--timeout", "120", "app"}}, Gunicorn, "closes", "120s", "30s"},
 		{"uwsgi harakiri", parsers.Container{Command: []string{"uwsgi", "--http-socket", ":8000", "--harakiri", "60", "--module", "app.wsgi"}}, UWSGI, "", "60s", ""},
 		{"uwsgi -t", parsers.Container{Command: []string{"/usr/local/bin/uwsgi", "-t", "45", "--http", ":8000"}}, UWSGI, "", "45s", ""},

@@ -46,15 +46,16 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	wc, hasWorker := f["--worker-class"]
 	switch {
 	case hasWorker:
-		worker = wc.value
+		worker = gunicornWorker(wc.value)
 	case hasCfg:
 		worker = "" // the config file may choose one
 	}
+	threaded := false
 	if worker == "sync" {
 		// gunicorn switches a sync worker to gthread when --threads is above 1.
 		if t, ok := f["--threads"]; ok {
 			if n, err := strconv.Atoi(t.value); err == nil && n > 1 {
-				worker = "gthread"
+				worker, threaded = "gthread", true
 			} else if err != nil {
 				worker = ""
 			}
@@ -73,13 +74,54 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 		if !hasWorker {
 			a.Note = "sync worker (gunicorn's default): every connection is closed after one response (no keep-alive)"
 		}
-	case worker == "":
+	case worker == "" || !keepAliveWorker[worker]:
+		// The config file may choose the worker, or the worker's server keeps idle
+		// connections for a time of its own (tornado's idle_connection_timeout, gevent's
+		// pywsgi, a third-party class): not --keep-alive.
 		a.KeepAlive = parsers.Duration{Unknown: true}
 	default:
 		a.KeepAlive = def("--keep-alive", 2*time.Second, "gunicorn default 2s (--keep-alive)")
-		a.Note = "worker class " + worker
+		a.Note = "worker class " + wc.value
+		if threaded {
+			a.Note = "worker class gthread (--threads above 1)"
+		}
 	}
 	return a
+}
+
+// keepAliveWorker lists the gunicorn worker classes that close an idle connection after
+// --keep-alive: gthread (ThreadWorker.murder_keepalived), gevent and eventlet (the async
+// worker's timeout_ctx), and the uvicorn and aiohttp workers, which hand cfg.keepalive to
+// their server (timeout_keep_alive, keepalive_timeout). gunicorn's tornado worker only
+// turns keep-alive off at 0 (tornado keeps idle connections for its own
+// idle_connection_timeout), and gevent_pywsgi serves through gevent's pywsgi server.
+var keepAliveWorker = map[string]bool{
+	"gthread": true, "gevent": true, "eventlet": true,
+	"uvicorn.workers.UvicornWorker": true, "uvicorn.workers.UvicornH11Worker": true,
+	"uvicorn_worker.UvicornWorker": true, "uvicorn_worker.UvicornH11Worker": true,
+	"aiohttp.GunicornWebWorker": true, "aiohttp.GunicornUVLoopWebWorker": true,
+	"aiohttp.worker.GunicornWebWorker": true, "aiohttp.worker.GunicornUVLoopWebWorker": true,
+}
+
+// gunicornWorker names a worker class by gunicorn's short name when it is one of
+// gunicorn's own given by class path (gunicorn.workers.sync.SyncWorker is "sync").
+func gunicornWorker(class string) string {
+	for short, path := range map[string]string{
+		"sync":          "gunicorn.workers.sync.SyncWorker",
+		"gthread":       "gunicorn.workers.gthread.ThreadWorker",
+		"gevent":        "gunicorn.workers.ggevent.GeventWorker",
+		"gevent_pywsgi": "gunicorn.workers.ggevent.GeventPyWSGIWorker",
+		"eventlet":      "gunicorn.workers.geventlet.EventletWorker",
+		"tornado":       "gunicorn.workers.gtornado.TornadoWorker",
+	} {
+		if class == path || class == "egg:gunicorn#"+short {
+			return short
+		}
+	}
+	if class == "gevent_wsgi" {
+		return "gevent_pywsgi"
+	}
+	return class
 }
 
 // uwsgi reads the one timeout uWSGI has that bounds a request: --harakiri (-t; also
