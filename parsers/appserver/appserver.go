@@ -49,22 +49,26 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		if name == "" {
 			continue
 		}
-		rest := ws[i+1:]
+		rest, open := ownArgs(ws[i+1:])
 		switch name {
 		case Gunicorn:
-			return gunicorn(c, w, rest)
+			return gunicorn(c, w, rest, open)
 		case UWSGI:
-			return uwsgi(c, w, rest)
+			return uwsgi(c, w, rest, open)
 		case Uvicorn:
-			return uvicorn(c, w, rest)
+			return uvicorn(c, w, rest, open)
 		case Hypercorn:
 			return hypercorn(w, rest)
 		case Puma:
-			return puma(c, w, rest)
+			return puma(c, w, rest, open)
 		case Node:
 			return node(w)
 		case PHPFPM:
-			return phpFPM(w.pos, "", rest)
+			a := phpFPM(w.pos, "", rest)
+			if open != nil && !a.RequestTimeout.Unknown {
+				a.RequestTimeout = unknownAt(*open) // it may name a config file (-y)
+			}
+			return a
 		case Nginx, Caddy:
 			return &parsers.AppServer{Name: name, Pos: w.pos}
 		}
@@ -91,6 +95,60 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		}
 	}
 	return nil
+}
+
+// ownArgs returns the server's own arguments from the words after its name: up to a
+// shell operator that ends its command (&&, ;, |), and after the last word that expands to
+// words no502 cannot see (${EXTRA}, "$@", $(OPTS)), which it returns as open. Such a word
+// may hold any flags, a later flag winning, so only what follows it is known. A variable
+// that is a flag's value (--bind 0.0.0.0:$PORT, --workers $N) is only that value.
+func ownArgs(ws []word) (rest []word, open *flagVal) {
+	for i, w := range ws {
+		if end := shellOperator(w.s); end {
+			ws = ws[:i]
+			break
+		}
+	}
+	rest = ws
+	for i, w := range ws {
+		if !strings.Contains(w.s, "$") || strings.HasPrefix(w.s, "-") {
+			continue
+		}
+		if i > 0 && flagTakingValue(ws[i-1].s) {
+			continue
+		}
+		rest = ws[i+1:]
+		open = &flagVal{value: w.s, pos: w.pos, text: w.s}
+	}
+	return rest, open
+}
+
+// shellOperator reports whether a word of a shell script ends the command before it.
+func shellOperator(s string) bool {
+	switch s {
+	case "&&", "||", ";", "|", "&":
+		return true
+	}
+	return strings.HasSuffix(s, ";")
+}
+
+// flagTakingValue reports whether the word before a variable is a flag that takes it as
+// its value: a flag without "=" that is not one of the servers' switches.
+func flagTakingValue(s string) bool {
+	if !strings.HasPrefix(s, "-") || strings.Contains(s, "=") || s == "-" || s == "--" {
+		return false
+	}
+	switch s {
+	case "--reload", "--preload", "--daemon", "-D", "--check-config", "--print-config",
+		"--spew", "--capture-output", "--enable-stdio-inheritance", "--no-sendfile",
+		"--reuse-port", "--proxy-protocol", "--factory", "--proxy-headers",
+		"--no-proxy-headers", "--no-access-log", "--use-colors", "--no-use-colors",
+		"--server-header", "--no-server-header", "--date-header", "--no-date-header",
+		"-F", "--nodaemonize", "-R", "--allow-to-run-as-root", "--preload-app",
+		"--master", "--enable-threads", "--lazy-apps", "--die-on-term", "--vacuum":
+		return false
+	}
+	return true
 }
 
 // imageName is an image reference's last path element without tag or digest

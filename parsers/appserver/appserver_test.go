@@ -79,6 +79,20 @@ func TestDetect(t *testing.T) {
 		{"php-fpm versioned", parsers.Container{Command: []string{"/usr/sbin/php-fpm8.2", "--nodaemonize"}}, PHPFPM, "", "", ""},
 		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
 		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},
+		// A word the shell, Compose or the kubelet expands may hold any flags (a later one
+		// wins): what the command line does not give after it is unknown. A variable that
+		// is a flag's value is only that value.
+		{"gunicorn variable args", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app:app", "${EXTRA}"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn shell args", parsers.Container{Command: []string{"sh", "-c", `exec gunicorn -k gthread app:app "$@"`, "--"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn k8s variable args", parsers.Container{Command: []string{"gunicorn", "app:app", "$(GUNICORN_OPTS)"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn flags after the variable", parsers.Container{Command: []string{"gunicorn", "$OPTS", "-k", "gthread", "--keep-alive", "5", "--graceful-timeout", "20", "app"}}, Gunicorn, "5s", "", "20s"},
+		{"gunicorn variable port", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread -b 0.0.0.0:$PORT --workers $WORKERS app:app && echo $DONE"}}, Gunicorn, "2s", "", "30s"},
+		{"uvicorn variable args", parsers.Container{Command: []string{"uvicorn", "main:app", "$UVICORN_ARGS"}}, Uvicorn, "-", "", "-"},
+		{"uvicorn variable port", parsers.Container{Command: []string{"uvicorn", "main:app", "--port", "${PORT}"}}, Uvicorn, "5s", "", ""},
+		{"puma variable args", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2", "$PUMA_ARGS"}}, Puma, "-", "", "-"},
+		{"puma config file", parsers.Container{Command: []string{"bundle", "exec", "puma", "-C", "config/puma.rb", "-w", "2"}, Env: env("PUMA_PERSISTENT_TIMEOUT", "20")}, Puma, "-", "", "-"},
+		{"uwsgi variable args", parsers.Container{Command: []string{"uwsgi", "--http", ":8000", "$UWSGI_ARGS"}}, UWSGI, "", "-", ""},
+		{"php-fpm variable args", parsers.Container{Command: []string{"php-fpm", "-F", "$FPM_ARGS"}}, PHPFPM, "", "-", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

@@ -12,7 +12,10 @@ import (
 // gunicorn reads gunicorn's flags: GUNICORN_CMD_ARGS first, the command line over it
 // (gunicorn's own precedence). Defaults: keep-alive 2s, timeout 30s, graceful-timeout 30s;
 // the sync worker does not keep connections alive at all (GUN:851-906).
-func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+//
+// open is a word before rest that may expand to any flags (a variable): like a config
+// file, it may set every flag rest does not.
+func gunicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-k": "--worker-class", "-t": "--timeout", "-c": "--config", "-w": "--workers"}
 	takes := map[string]bool{"--worker-class": true, "--timeout": true, "--keep-alive": true,
 		"--graceful-timeout": true, "--config": true, "--threads": true, "--workers": true}
@@ -23,6 +26,9 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 
 	a := &parsers.AppServer{Name: Gunicorn, Pos: at.pos}
 	cfg, hasCfg := f["--config"]
+	if !hasCfg && open != nil {
+		cfg, hasCfg = *open, true
+	}
 	if !hasCfg && envUnknown != nil {
 		// GUNICORN_CMD_ARGS from a Secret or a ConfigMap not among the files: like a
 		// config file, it may set any flag the command line does not.
@@ -132,7 +138,7 @@ func gunicornWorker(class string) string {
 // Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
 // uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
 // (NotHTTP), unless a config file says otherwise.
-func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+func uwsgi(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-t": "--harakiri"}
 	takes := map[string]bool{"--harakiri": true, "--ini": true, "--yaml": true, "--json": true, "--xml": true}
 	f := flagSet{}
@@ -156,7 +162,7 @@ func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	} else {
 		a.Note = "no --http or --http-socket: the uwsgi protocol (behind uwsgi_pass), or set in a config file"
 	}
-	var cfg *flagVal
+	cfg := open // a variable may name a config file or set --harakiri
 	for _, name := range []string{"--ini", "--yaml", "--json", "--xml"} {
 		if v, ok := f[name]; ok {
 			cfg = &v
@@ -193,7 +199,7 @@ func uwsgiConfigFile(s string) bool {
 // none: waits for requests without limit) (UVI:214-216). uvicorn's command line reads every
 // option from a UVICORN_ variable too (click's auto_envvar_prefix "UVICORN", uvicorn/main.py),
 // below the flag.
-func uvicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+func uvicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	takes := map[string]bool{"--timeout-keep-alive": true, "--timeout-graceful-shutdown": true}
 	f := flagSet{}
 	for flag, env := range map[string]string{"--timeout-keep-alive": "UVICORN_TIMEOUT_KEEP_ALIVE", "--timeout-graceful-shutdown": "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"} {
@@ -206,6 +212,13 @@ func uvicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	}
 	parseFlags(rest, nil, takes, f)
 	a := &parsers.AppServer{Name: Uvicorn, Pos: at.pos}
+	if open != nil {
+		// A variable before rest may set either flag, over the environment too.
+		for _, flag := range []string{"--timeout-keep-alive", "--timeout-graceful-shutdown"} {
+			f[flag] = flagVal{value: "?", pos: open.pos, text: open.text}
+		}
+		parseFlags(rest, nil, takes, f)
+	}
 	if s, ok := f.seconds("--timeout-keep-alive"); ok {
 		a.KeepAlive = s
 	} else {
@@ -238,21 +251,31 @@ func hypercorn(at word, rest []word) *parsers.AppServer {
 // cannot be seen, so the later default is assumed (the one that reports less) and the
 // setting says so. A config file (-C, or config/puma.rb, which Puma loads by default)
 // may set it too.
-func puma(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+//
+// A config file's persistent_timeout wins over PUMA_PERSISTENT_TIMEOUT, which only
+// changes the default (Puma ≥ 7), so with -C (or a variable that may add it) both values
+// are unknown.
+func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-C": "--config", "-w": "--workers"}
 	takes := map[string]bool{"--config": true, "--workers": true}
 	f := flagSet{}
 	parseFlags(rest, short, takes, f)
 	a := &parsers.AppServer{Name: Puma, Pos: at.pos}
-	if s, ok := envSeconds(c, "PUMA_PERSISTENT_TIMEOUT"); ok {
-		a.KeepAlive = s
-	} else if cfg, ok := f["--config"]; ok {
+	cfg, hasCfg := f["--config"]
+	if !hasCfg && open != nil {
+		cfg, hasCfg = *open, true
+	}
+	if hasCfg {
 		a.KeepAlive = unknownAt(cfg)
+	} else if s, ok := envSeconds(c, "PUMA_PERSISTENT_TIMEOUT"); ok {
+		a.KeepAlive = s
 	} else {
 		a.KeepAlive = parsers.Def(65*time.Second, "Puma default persistent_timeout 65s (assumed Puma ≥ 7.0; 20s before)")
 		a.Note = "Puma version unknown: assumed ≥ 7.0 (persistent_timeout 65s; 20s before 7.0)"
 	}
-	if w, ok := f["--workers"]; ok {
+	if hasCfg {
+		a.GracefulTimeout = unknownAt(cfg) // workers and worker_shutdown_timeout may be set there
+	} else if w, ok := f["--workers"]; ok {
 		if n, err := strconv.Atoi(w.value); err == nil && n > 0 {
 			a.GracefulTimeout = parsers.Def(30*time.Second, "Puma default worker_shutdown_timeout 30s")
 		}
