@@ -581,7 +581,36 @@ func (c *Container) EnvVar(name string) (Setting[string], bool) {
 	if c.EnvUnknownFrom.IsValid() {
 		return Setting[string]{Pos: c.EnvUnknownFrom, Text: "envFrom", Unknown: true}, true
 	}
+	if c.Built != nil && c.Built.Env[name] {
+		return Setting[string]{Pos: c.Built.Pos, Text: name + " (ENV in " + c.Built.Dockerfile + ")", Unknown: true}, true
+	}
 	return Setting[string]{}, false
+}
+
+// BuiltImage is what no502 sees of an image a Compose service builds from a local
+// context: beside the command line, the app server may be configured by a file it reads
+// by default from its working directory (gunicorn.conf.py, Puma's config/puma.rb), copied
+// from the context, and by the Dockerfile's ENV. Those are not read: a setting they may
+// hold is unknown.
+type BuiltImage struct {
+	Pos        Pos             // the service's build: key
+	Dockerfile string          // as messages name it ("Dockerfile")
+	Files      []string        // slash paths relative to the context
+	Env        map[string]bool // variables the Dockerfile's ENV sets
+}
+
+// HasFile reports whether the context holds a file whose slash path relative to it ends
+// with suffix at a path element boundary ("gunicorn.conf.py" matches "app/gunicorn.conf.py").
+func (b *BuiltImage) HasFile(suffix string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	for _, f := range b.Files {
+		if f == suffix || strings.HasSuffix(f, "/"+suffix) {
+			return f, true
+		}
+	}
+	return "", false
 }
 
 // Container is one container of a workload.
@@ -600,6 +629,9 @@ type Container struct {
 	// may come from there, so EnvVar says it is unknown.
 	EnvFrom        []EnvFromSource
 	EnvUnknownFrom Pos
+	// Built is set for a Compose service built from a local context: the files in it
+	// and the Dockerfile's ENV may configure the app server (nil when not known).
+	Built *BuiltImage
 
 	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
 	// Unknown when the hook is something other than a sleep.

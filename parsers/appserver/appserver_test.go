@@ -93,6 +93,15 @@ func TestDetect(t *testing.T) {
 		{"puma config file", parsers.Container{Command: []string{"bundle", "exec", "puma", "-C", "config/puma.rb", "-w", "2"}, Env: env("PUMA_PERSISTENT_TIMEOUT", "20")}, Puma, "-", "", "-"},
 		{"uwsgi variable args", parsers.Container{Command: []string{"uwsgi", "--http", ":8000", "$UWSGI_ARGS"}}, UWSGI, "", "-", ""},
 		{"php-fpm variable args", parsers.Container{Command: []string{"php-fpm", "-F", "$FPM_ARGS"}}, PHPFPM, "", "-", ""},
+		// A Compose service built from a local context: gunicorn reads ./gunicorn.conf.py
+		// and Puma config/puma.rb when the command line names no config file, and the
+		// Dockerfile's ENV may set the variables the servers read.
+		{"gunicorn conf in the build context", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Files: []string{"gunicorn.conf.py"}}}, Gunicorn, "-", "", "-"},
+		{"gunicorn conf in the build context, flags given", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5", "app"}, Built: &parsers.BuiltImage{Files: []string{"src/gunicorn.conf.py"}}}, Gunicorn, "5s", "", "-"},
+		{"gunicorn build context without conf", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Files: []string{}}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn args in the Dockerfile's ENV", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"GUNICORN_CMD_ARGS": true}}}, Gunicorn, "-", "", "-"},
+		{"puma config in the build context", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}, Built: &parsers.BuiltImage{Files: []string{"config/puma.rb"}}}, Puma, "-", "", "-"},
+		{"uvicorn env in the Dockerfile's ENV", parsers.Container{Command: []string{"uvicorn", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"UVICORN_TIMEOUT_KEEP_ALIVE": true}}}, Uvicorn, "-", "", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

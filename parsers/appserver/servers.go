@@ -29,14 +29,20 @@ func gunicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parser
 	if !hasCfg && open != nil {
 		cfg, hasCfg = *open, true
 	}
+	if f, ok := c.Built.HasFile("gunicorn.conf.py"); ok && !hasCfg {
+		// Without -c gunicorn reads ./gunicorn.conf.py; the image is built from a context
+		// that holds one, most likely copied into the working directory.
+		cfg, hasCfg = flagVal{pos: c.Built.Pos, text: f + " in the build context"}, true
+	}
 	if !hasCfg && envUnknown != nil {
 		// GUNICORN_CMD_ARGS from a Secret or a ConfigMap not among the files: like a
 		// config file, it may set any flag the command line does not.
 		cfg, hasCfg = *envUnknown, true
 	}
 	// A value the command line does not give is gunicorn's default, unless a config file
-	// named with -c may set it. (gunicorn also reads ./gunicorn.conf.py when it exists;
-	// that file cannot be seen from here, and messages say the default is assumed.)
+	// may set it: one named with -c, or ./gunicorn.conf.py, which gunicorn reads without
+	// -c: seen only in a Compose service's local build context (an image pulled by name
+	// may hold one too, which no file shows; messages say the default is assumed).
 	def := func(name string, d time.Duration, src string) parsers.Duration {
 		if s, ok := f.seconds(name); ok {
 			return s
@@ -264,6 +270,12 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 	cfg, hasCfg := f["--config"]
 	if !hasCfg && open != nil {
 		cfg, hasCfg = *open, true
+	}
+	for _, name := range []string{"config/puma.rb", "config/puma"} {
+		if f, ok := c.Built.HasFile(name); ok && !hasCfg {
+			// Puma reads config/puma.rb (or config/puma/<environment>.rb) without -C.
+			cfg, hasCfg = flagVal{pos: c.Built.Pos, text: f + " in the build context"}, true
+		}
 	}
 	if hasCfg {
 		a.KeepAlive = unknownAt(cfg)

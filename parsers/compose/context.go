@@ -1,0 +1,152 @@
+package compose
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Limits of the look into a build context: the app servers' default config files sit in
+// the working directory, which COPY fills from the top of the context; a repository's
+// deep trees (node_modules, vendor) are not walked.
+const (
+	contextDepth   = 3
+	contextEntries = 2000
+)
+
+// contextConfigFiles are the files an app server reads by default from its working
+// directory when its command line names none: gunicorn ./gunicorn.conf.py (gunicorn
+// ≥ 19.7's default --config), Puma config/puma.rb and config/puma/<env>.rb.
+var contextConfigFiles = []string{"gunicorn.conf.py", "config/puma.rb", "config/puma"}
+
+// skippedDirs are not walked: dependencies and build output hold no app server config.
+var skippedDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true,
+	"venv": true, ".venv": true, "__pycache__": true, ".tox": true, "site-packages": true}
+
+// builtImage looks into the local build context of a service (nil without one, or when
+// it lies outside the paths being linted): which default config files of app servers it
+// holds, and which variables its Dockerfile's ENV sets.
+func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
+	if b == nil || b.ContextDir == "" || !opts.Within(b.ContextDir) {
+		return nil
+	}
+	st, err := os.Stat(b.ContextDir)
+	if err != nil || !st.IsDir() {
+		return nil
+	}
+	img := &parsers.BuiltImage{Pos: b.Pos, Dockerfile: "Dockerfile", Env: map[string]bool{}}
+	img.Files = configFiles(b.ContextDir)
+	dockerfile := filepath.Join(b.ContextDir, "Dockerfile")
+	if b.Dockerfile.Known() && b.Dockerfile.Value != "" {
+		img.Dockerfile = b.Dockerfile.Value
+		dockerfile = b.Dockerfile.Value
+		if !filepath.IsAbs(dockerfile) {
+			dockerfile = filepath.Join(b.ContextDir, dockerfile)
+		}
+	}
+	if opts.Within(dockerfile) {
+		if src, err := readSmall(dockerfile, opts); err == nil {
+			for _, name := range dockerfileEnv(src) {
+				img.Env[name] = true
+			}
+		}
+	}
+	return img
+}
+
+func readSmall(abs string, opts parsers.Options) ([]byte, error) {
+	if opts.ReadFile != nil {
+		_, src, err := opts.ReadFile(abs)
+		return src, err
+	}
+	return os.ReadFile(abs)
+}
+
+// configFiles lists the app servers' default config files in dir, as slash paths
+// relative to it, down to contextDepth directories.
+func configFiles(dir string) []string {
+	var out []string
+	seen := 0
+	var walk func(abs, rel string, depth int)
+	walk = func(abs, rel string, depth int) {
+		entries, err := os.ReadDir(abs)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if seen++; seen > contextEntries {
+				return
+			}
+			name := e.Name()
+			p := path.Join(rel, name)
+			for _, want := range contextConfigFiles {
+				if p == want || strings.HasSuffix(p, "/"+want) {
+					out = append(out, p)
+				}
+			}
+			if e.IsDir() && depth < contextDepth && !skippedDirs[name] {
+				walk(filepath.Join(abs, name), p, depth+1)
+			}
+		}
+	}
+	walk(dir, "", 0)
+	return out
+}
+
+// dockerfileEnv returns the names of the variables a Dockerfile's ENV instructions set
+// (ENV KEY=value KEY2=value, or the old ENV KEY value), in any stage.
+func dockerfileEnv(src []byte) []string {
+	var names []string
+	var logical strings.Builder
+	flush := func() {
+		line := strings.TrimSpace(logical.String())
+		logical.Reset()
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "ENV") {
+			return
+		}
+		if !strings.Contains(fields[1], "=") {
+			names = append(names, fields[1]) // ENV KEY value
+			return
+		}
+		for _, f := range fields[1:] {
+			if k, _, ok := strings.Cut(f, "="); ok && envName(k) {
+				names = append(names, k)
+			}
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
+			continue
+		}
+		if cont, ok := strings.CutSuffix(strings.TrimRight(line, " \t"), `\`); ok {
+			logical.WriteString(cont + " ")
+			continue
+		}
+		logical.WriteString(line)
+		flush()
+	}
+	flush()
+	return names
+}
+
+// envName reports whether s is a variable name (letters, digits, underscores).
+func envName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r != '_' && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (i == 0 || r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
