@@ -597,6 +597,9 @@ type BuiltImage struct {
 	Dockerfile string          // as messages name it ("Dockerfile")
 	Files      []string        // slash paths relative to the context
 	Env        map[string]bool // variables the Dockerfile's ENV sets
+	// NodeKeepAlive says where a Node app in the context may set its own keep-alive
+	// ("fastify in package.json", "keepAliveTimeout in src/server.ts"); "" when nowhere.
+	NodeKeepAlive string
 }
 
 // HasFile reports whether the context holds a file whose slash path relative to it ends

@@ -62,7 +62,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case Puma:
 			return puma(c, w, rest, open)
 		case Node:
-			return node(w)
+			return node(c, w)
 		case PHPFPM:
 			a := phpFPM(w.pos, "", rest)
 			if open != nil && !a.RequestTimeout.Unknown {

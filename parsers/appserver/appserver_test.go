@@ -102,6 +102,7 @@ func TestDetect(t *testing.T) {
 		{"gunicorn args in the Dockerfile's ENV", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"GUNICORN_CMD_ARGS": true}}}, Gunicorn, "-", "", "-"},
 		{"puma config in the build context", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}, Built: &parsers.BuiltImage{Files: []string{"config/puma.rb"}}}, Puma, "-", "", "-"},
 		{"uvicorn env in the Dockerfile's ENV", parsers.Container{Command: []string{"uvicorn", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"UVICORN_TIMEOUT_KEEP_ALIVE": true}}}, Uvicorn, "-", "", ""},
+		{"node app that sets its keep-alive", parsers.Container{Command: []string{"node", "dist/main.js"}, Built: &parsers.BuiltImage{NodeKeepAlive: "fastify in package.json"}}, Node, "-", "", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

@@ -299,7 +299,14 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 // socket is closed a buffer of 1s later (NODE; nodejs/node#59243). Frameworks that set
 // their own (Fastify) cannot be seen from the command line; the note says what was
 // assumed.
-func node(at word) *parsers.AppServer {
+//
+// A Compose service built from a local context where the app may set its own (Fastify,
+// a source that sets keepAliveTimeout) gets an unknown keep-alive.
+func node(c *parsers.Container, at word) *parsers.AppServer {
+	if c.Built != nil && c.Built.NodeKeepAlive != "" {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: c.Built.Pos, Text: c.Built.NodeKeepAlive, Unknown: true}}
+	}
 	return &parsers.AppServer{
 		Name:      Node,
 		Pos:       at.pos,

@@ -3,6 +3,7 @@ package compose
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
@@ -40,7 +41,9 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 		return nil
 	}
 	img := &parsers.BuiltImage{Pos: b.Pos, Dockerfile: "Dockerfile", Env: map[string]bool{}}
-	img.Files = configFiles(b.ContextDir)
+	var sources []string
+	img.Files, sources = configFiles(b.ContextDir)
+	img.NodeKeepAlive = nodeKeepAlive(b.ContextDir, sources, opts)
 	dockerfile := filepath.Join(b.ContextDir, "Dockerfile")
 	if b.Dockerfile.Known() && b.Dockerfile.Value != "" {
 		img.Dockerfile = b.Dockerfile.Value
@@ -68,9 +71,9 @@ func readSmall(abs string, opts parsers.Options) ([]byte, error) {
 }
 
 // configFiles lists the app servers' default config files in dir, as slash paths
-// relative to it, down to contextDepth directories.
-func configFiles(dir string) []string {
-	var out []string
+// relative to it, down to contextDepth directories, and the package.json and JavaScript
+// or TypeScript sources beside them.
+func configFiles(dir string) (out, sources []string) {
 	seen := 0
 	var walk func(abs, rel string, depth int)
 	walk = func(abs, rel string, depth int) {
@@ -89,13 +92,70 @@ func configFiles(dir string) []string {
 					out = append(out, p)
 				}
 			}
+			if e.Type().IsRegular() && (name == "package.json" || nodeSource(name)) {
+				sources = append(sources, p)
+			}
 			if e.IsDir() && depth < contextDepth && !skippedDirs[name] {
 				walk(filepath.Join(abs, name), p, depth+1)
 			}
 		}
 	}
 	walk(dir, "", 0)
-	return out
+	return out, sources
+}
+
+// nodeSource reports whether a file is JavaScript or TypeScript source (not a test).
+func nodeSource(name string) bool {
+	switch path.Ext(name) {
+	case ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts":
+		return !strings.Contains(name, ".test.") && !strings.Contains(name, ".spec.") && !strings.HasSuffix(name, ".d.ts")
+	}
+	return false
+}
+
+// Limits of what nodeKeepAlive reads.
+const (
+	nodeSources    = 300
+	nodeSourceSize = 512 << 10
+)
+
+// nodeKeepAlive says where a Node app built from dir may set its server's keep-alive
+// itself, so that Node's default is not what it runs with: Fastify (keepAliveTimeout 72s
+// by default) among a package.json's dependencies, or a source that sets
+// keepAliveTimeout. "" when nothing is seen.
+func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
+	read := 0
+	for _, f := range files {
+		if read >= nodeSources {
+			break
+		}
+		abs := filepath.Join(dir, filepath.FromSlash(f))
+		if st, err := os.Stat(abs); err != nil || st.Size() > nodeSourceSize || !opts.Within(abs) {
+			continue
+		}
+		read++
+		src, err := readSmall(abs, opts)
+		if err != nil {
+			continue
+		}
+		if path.Base(f) == "package.json" {
+			var pkg struct {
+				Dependencies map[string]any `json:"dependencies"`
+			}
+			if json.Unmarshal(src, &pkg) == nil {
+				for dep := range pkg.Dependencies {
+					if dep == "fastify" || dep == "@nestjs/platform-fastify" {
+						return dep + " in " + f
+					}
+				}
+			}
+			continue
+		}
+		if bytes.Contains(src, []byte("keepAliveTimeout")) {
+			return "keepAliveTimeout in " + f
+		}
+	}
+	return ""
 }
 
 // dockerfileEnv returns the names of the variables a Dockerfile's ENV instructions set

@@ -45,6 +45,9 @@ func TestBuiltImage(t *testing.T) {
 	if img == nil {
 		t.Fatal("no image")
 	}
+	if img.NodeKeepAlive != "" {
+		t.Errorf("node keep-alive %q in a context without Node", img.NodeKeepAlive)
+	}
 	if !reflect.DeepEqual(img.Files, []string{"app/gunicorn.conf.py", "config/puma.rb"}) {
 		t.Errorf("files %q", img.Files)
 	}
@@ -54,5 +57,33 @@ func TestBuiltImage(t *testing.T) {
 	// A context outside the paths being linted is not looked into.
 	if img := builtImage(b, parsers.Options{Roots: []string{filepath.Join(dir, "app")}}); img != nil {
 		t.Errorf("looked outside the roots: %+v", img)
+	}
+}
+
+func TestBuiltImageNodeKeepAlive(t *testing.T) {
+	for _, tc := range []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.js": "app.listen(3000)\n"}, ""},
+		{map[string]string{"package.json": `{"dependencies": {"fastify": "^4"}}`}, "fastify in package.json"},
+		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.ts": "server.keepAliveTimeout = 65_000\n"}, "keepAliveTimeout in src/server.ts"},
+		// A dependency's own code is not the app's.
+		{map[string]string{"node_modules/x/index.js": "s.keepAliveTimeout = 1\n"}, ""},
+	} {
+		dir := t.TempDir()
+		for rel, text := range tc.files {
+			p := filepath.Join(dir, rel)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+		if img == nil || img.NodeKeepAlive != tc.want {
+			t.Errorf("%v: got %+v, want %q", tc.files, img, tc.want)
+		}
 	}
 }
