@@ -145,7 +145,9 @@ func flagTakingValue(s string) bool {
 		"--no-proxy-headers", "--no-access-log", "--use-colors", "--no-use-colors",
 		"--server-header", "--no-server-header", "--date-header", "--no-date-header",
 		"-F", "--nodaemonize", "-R", "--allow-to-run-as-root", "--preload-app",
-		"--master", "--enable-threads", "--lazy-apps", "--die-on-term", "--vacuum":
+		"--master", "--enable-threads", "--lazy-apps", "--die-on-term", "--vacuum",
+		"--strip-header-spaces", "--suppress-ragged-eofs", "--do-handshake-on-connect",
+		"--disable-redirect-access-to-syslog", "--access-log", "--debug", "--single-interpreter":
 		return false
 	}
 	return true
