@@ -600,6 +600,9 @@ type BuiltImage struct {
 	// NodeKeepAlive says where a Node app in the context may set its own keep-alive
 	// ("fastify in package.json", "keepAliveTimeout in src/server.ts"); "" when nowhere.
 	NodeKeepAlive string
+	// From is the image the Dockerfile's last stage starts FROM ("node:22-alpine"; "" when
+	// not read), which tells the runtime's version.
+	From string
 }
 
 // HasFile reports whether the context holds a file whose slash path relative to it ends

@@ -103,6 +103,16 @@ func TestDetect(t *testing.T) {
 		{"puma config in the build context", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}, Built: &parsers.BuiltImage{Files: []string{"config/puma.rb"}}}, Puma, "-", "", "-"},
 		{"uvicorn env in the Dockerfile's ENV", parsers.Container{Command: []string{"uvicorn", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"UVICORN_TIMEOUT_KEEP_ALIVE": true}}}, Uvicorn, "-", "", ""},
 		{"node app that sets its keep-alive", parsers.Container{Command: []string{"node", "dist/main.js"}, Built: &parsers.BuiltImage{NodeKeepAlive: "fastify in package.json"}}, Node, "-", "", ""},
+		// Node 26 raised keepAliveTimeout to 65s: an image of Node 26 or later, or one
+		// whose tag moves, has an unknown keep-alive; an older one keeps 5s + 1s.
+		{"node 22 image", parsers.Container{Image: "node:22-alpine", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node iron image", parsers.Container{Image: "docker.io/library/node:iron-slim", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node 26 image", parsers.Container{Image: "node:26-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"node latest image", parsers.Container{Image: "node", Command: []string{"npm", "start"}}, Node, "-", "", ""},
+		{"node lts image", parsers.Container{Image: "node:lts-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"distroless node 26", parsers.Container{Image: "gcr.io/distroless/nodejs26-debian12", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"built from node 26", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:26-slim"}}, Node, "-", "", ""},
+		{"built from node 20", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:20-slim"}}, Node, "6s", "", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

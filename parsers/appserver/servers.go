@@ -302,15 +302,27 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 //
 // A Compose service built from a local context where the app may set its own (Fastify,
 // a source that sets keepAliveTimeout) gets an unknown keep-alive.
+//
+// Node 26 raised the default to 65s (nodejs/node#62782, semver-major): an image that
+// says it runs Node 26 or later, or a moving tag (node:latest, node:lts), has an unknown
+// keep-alive. An image that does not say (the app's own) keeps the assumption above.
 func node(c *parsers.Container, at word) *parsers.AppServer {
 	if c.Built != nil && c.Built.NodeKeepAlive != "" {
 		return &parsers.AppServer{Name: Node, Pos: at.pos,
 			KeepAlive: parsers.Duration{Pos: c.Built.Pos, Text: c.Built.NodeKeepAlive, Unknown: true}}
 	}
+	image, pos := c.Image, c.Pos
+	if c.Built != nil && c.Built.From != "" {
+		image, pos = c.Built.From, c.Built.Pos
+	}
+	if major, ok := nodeMajor(image); ok && (major == 0 || major >= 26) {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: pos, Text: "image " + image + " (Node 26 raised keepAliveTimeout to 65s)", Unknown: true}}
+	}
 	return &parsers.AppServer{
 		Name:      Node,
 		Pos:       at.pos,
-		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (released versions; 65s on main)"),
+		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (before Node 26; 65s since)"),
 		Note:      "assumed Node's http server defaults (Express and plain http; a framework may set its own)",
 	}
 }
@@ -422,4 +434,42 @@ func phpFPMVersioned(base string) bool {
 		}
 	}
 	return true
+}
+
+// nodeCodenames are the LTS lines' names the node image tags by (node:iron-alpine).
+var nodeCodenames = map[string]int{"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12,
+	"fermium": 14, "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
+
+// nodeMajor reads the Node.js major version an image runs from its name and tag: node:22,
+// node:22.11-alpine, node:iron, distroless nodejs22. ok is false for an image that is not a
+// Node image (the app's own); major is 0 for a Node image whose tag moves (latest, lts,
+// current, none).
+func nodeMajor(ref string) (major int, ok bool) {
+	ref, _, _ = strings.Cut(ref, "@")
+	name, tag, _ := strings.Cut(path.Base(ref), ":")
+	name = strings.ToLower(name)
+	if v, found := strings.CutPrefix(name, "nodejs"); found {
+		v, _, _ = strings.Cut(v, "-") // nodejs22-debian12
+		if n, err := strconv.Atoi(v); err == nil {
+			return n, true
+		}
+		return 0, false
+	}
+	if name != "node" {
+		return 0, false
+	}
+	tag = strings.ToLower(tag)
+	digits := 0
+	for digits < len(tag) && tag[digits] >= '0' && tag[digits] <= '9' {
+		digits++
+	}
+	if digits > 0 {
+		n, _ := strconv.Atoi(tag[:digits])
+		return n, true
+	}
+	word, _, _ := strings.Cut(tag, "-")
+	if n, found := nodeCodenames[word]; found {
+		return n, true
+	}
+	return 0, true
 }

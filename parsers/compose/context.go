@@ -57,6 +57,7 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			for _, name := range dockerfileEnv(src) {
 				img.Env[name] = true
 			}
+			img.From = dockerfileFrom(src)
 		}
 	}
 	return img
@@ -209,4 +210,34 @@ func envName(s string) bool {
 		}
 	}
 	return true
+}
+
+// dockerfileFrom returns the image the Dockerfile's last stage starts from, "" when it
+// is a variable (FROM ${BASE}) or another stage of the same file.
+func dockerfileFrom(src []byte) string {
+	from := ""
+	stages := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || !strings.EqualFold(f[0], "FROM") {
+			continue
+		}
+		args := f[1:]
+		for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+			args = args[1:] // --platform=...
+		}
+		if len(args) == 0 {
+			continue
+		}
+		from = args[0]
+		if strings.Contains(from, "$") || stages[strings.ToLower(from)] {
+			from = ""
+		}
+		if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+			stages[strings.ToLower(args[2])] = true
+		}
+	}
+	return from
 }

@@ -87,3 +87,16 @@ func TestBuiltImageNodeKeepAlive(t *testing.T) {
 		}
 	}
 }
+
+func TestDockerfileFrom(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM node:22-alpine\nCMD [\"node\", \"server.js\"]\n":                                              "node:22-alpine",
+		"FROM node:26 AS build\nRUN npm ci\nFROM gcr.io/distroless/nodejs22\nCOPY --from=build /app /app\n": "gcr.io/distroless/nodejs22",
+		"FROM --platform=$BUILDPLATFORM node:24 AS deps\nFROM deps\n":                                       "",
+		"ARG BASE=node:20\nFROM ${BASE}\n":                                                                  "",
+	} {
+		if got := dockerfileFrom([]byte(src)); got != want {
+			t.Errorf("%q: got %q, want %q", src, got, want)
+		}
+	}
+}
