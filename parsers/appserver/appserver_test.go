@@ -42,6 +42,7 @@ func TestDetect(t *testing.T) {
 		{"gunicorn eventlet", parsers.Container{Command: []string{"gunicorn", "-k", "eventlet", "app"}}, Gunicorn, "2s", "", "30s"},
 		{"gunicorn gthread by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.gthread.ThreadWorker", "app"}}, Gunicorn, "2s", "", "30s"},
 		{"gunicorn sync by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.sync.SyncWorker", "app"}}, Gunicorn, "closes", "30s", "30s"},
+		{"gunicorn sync with a config file that may set threads", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "-k", "sync", "--timeout", "120", "app"}}, Gunicorn, "-", "", "-"},
 		{"gunicorn timeout", parsers.Container{Command: []string{"python", "-m", "gunicorn", "--timeout", "120", "app"}}, Gunicorn, "closes", "120s", "30s"},
 		{"uwsgi harakiri", parsers.Container{Command: []string{"uwsgi", "--http-socket", ":8000", "--harakiri", "60", "--module", "app.wsgi"}}, UWSGI, "", "60s", ""},
 		{"uwsgi -t", parsers.Container{Command: []string{"/usr/local/bin/uwsgi", "-t", "45", "--http", ":8000"}}, UWSGI, "", "45s", ""},

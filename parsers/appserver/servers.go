@@ -71,6 +71,8 @@ func gunicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parser
 			} else if err != nil {
 				worker = ""
 			}
+		} else if hasCfg {
+			worker = "" // the config file may set threads, which makes it gthread
 		}
 	}
 	switch {
