@@ -50,6 +50,9 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 			continue
 		}
 		rest, open := ownArgs(ws[i+1:])
+		if open == nil {
+			open = shellAssignment(ws[:i])
+		}
 		switch name {
 		case Gunicorn:
 			return gunicorn(c, w, rest, open)
@@ -121,6 +124,25 @@ func ownArgs(ws []word) (rest []word, open *flagVal) {
 		open = &flagVal{value: w.s, pos: w.pos, text: w.s}
 	}
 	return rest, open
+}
+
+// shellAssignment returns a word of a shell script before the server that sets a
+// variable app servers read their options from (GUNICORN_CMD_ARGS=..., export
+// UVICORN_TIMEOUT_KEEP_ALIVE=75): the value is the script's, which no502 does not follow,
+// so it is an open source of options like a variable among the arguments.
+func shellAssignment(before []word) *flagVal {
+	for _, w := range before {
+		name, _, ok := strings.Cut(w.s, "=")
+		if !ok {
+			continue
+		}
+		for _, prefix := range []string{"GUNICORN_", "UVICORN_", "UWSGI_", "PUMA_", "SERVER_", "SPRING_"} {
+			if strings.HasPrefix(name, prefix) {
+				return &flagVal{value: w.s, pos: w.pos, text: w.s}
+			}
+		}
+	}
+	return nil
 }
 
 // shellOperator reports whether a word of a shell script ends the command before it.

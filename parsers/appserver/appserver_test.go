@@ -88,6 +88,8 @@ func TestDetect(t *testing.T) {
 		{"gunicorn k8s variable args", parsers.Container{Command: []string{"gunicorn", "app:app", "$(GUNICORN_OPTS)"}}, Gunicorn, "-", "", "-"},
 		{"gunicorn flags after the variable", parsers.Container{Command: []string{"gunicorn", "$OPTS", "-k", "gthread", "--keep-alive", "5", "--graceful-timeout", "20", "app"}}, Gunicorn, "5s", "", "20s"},
 		{"gunicorn variable port", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread -b 0.0.0.0:$PORT --workers $WORKERS app:app && echo $DONE"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn args set by the script", parsers.Container{Command: []string{"sh", "-c", "export GUNICORN_CMD_ARGS='--keep-alive 75'; exec gunicorn -k gthread app:app"}}, Gunicorn, "-", "", "-"},
+		{"uvicorn option set by the script", parsers.Container{Command: []string{"/bin/bash", "-c", "UVICORN_TIMEOUT_KEEP_ALIVE=75 uvicorn main:app"}}, Uvicorn, "-", "", "-"},
 		{"uvicorn variable args", parsers.Container{Command: []string{"uvicorn", "main:app", "$UVICORN_ARGS"}}, Uvicorn, "-", "", "-"},
 		{"uvicorn variable port", parsers.Container{Command: []string{"uvicorn", "main:app", "--port", "${PORT}"}}, Uvicorn, "5s", "", ""},
 		{"puma variable args", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2", "$PUMA_ARGS"}}, Puma, "-", "", "-"},
