@@ -65,6 +65,9 @@ func TestDetect(t *testing.T) {
 		{"node version is not a server", parsers.Container{Command: []string{"node", "--version"}}, "", "", "", ""},
 		{"spring graceful", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "45s")}, Spring, "", "", "45s"},
 		{"spring version-dependent", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "20s")}, Spring, "", "", "-"},
+		// Spring binds the canonical variable (dashes removed) as well as the legacy one.
+		{"spring graceful canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "60s")}, Spring, "", "", "60s"},
+		{"spring keep-alive canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_TOMCAT_KEEPALIVETIMEOUT", "75s")}, Spring, "75s", "", "-"},
 		{"nginx image", parsers.Container{Image: "nginx:1.27-alpine"}, Nginx, "", "", ""},
 		{"caddy run", parsers.Container{Command: []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile"}}, Caddy, "", "", ""},
 		{"php-fpm image", parsers.Container{Image: "php:8.3-fpm-alpine"}, PHPFPM, "", "", ""},

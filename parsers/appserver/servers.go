@@ -333,18 +333,24 @@ func node(c *parsers.Container, at word) *parsers.AppServer {
 // SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE (default 30s) give the graceful drain;
 // SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT the keep-alive. Without SERVER_SHUTDOWN the mode
 // depends on the Boot version (graceful by default since 3.4), so the drain is unknown.
+//
+// Spring binds a property from its canonical variable (dots to underscores, dashes
+// removed: SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE) and from the legacy one (dashes to
+// underscores too): SystemEnvironmentPropertyMapper maps both, the canonical first.
 func spring(c *parsers.Container) *parsers.AppServer {
+	phaseVars := []string{"SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"}
+	keepVars := []string{"SERVER_TOMCAT_KEEPALIVETIMEOUT", "SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"}
 	_, hasShutdown := c.Env["SERVER_SHUTDOWN"]
-	_, hasPhase := c.Env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"]
-	_, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
+	hasPhase := c.Env[phaseVars[0]].Pos.IsValid() || c.Env[phaseVars[1]].Pos.IsValid()
+	hasKeep := c.Env[keepVars[0]].Pos.IsValid() || c.Env[keepVars[1]].Pos.IsValid()
 	if !hasShutdown && !hasPhase && !hasKeep {
 		return nil
 	}
 	// Recognised by a variable it sets: the others may come from a source no502 cannot
 	// read (EnvVar says so), and are unknown then.
 	shutdown, hasShutdown := c.EnvVar("SERVER_SHUTDOWN")
-	phase, hasPhase := c.EnvVar("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")
-	keep, hasKeep := c.EnvVar("SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT")
+	phase, hasPhase := envFirst(c, phaseVars)
+	keep, hasKeep := envFirst(c, keepVars)
 	if shutdown.Unknown {
 		a := &parsers.AppServer{Name: Spring, Pos: c.Pos, GracefulTimeout: parsers.Duration{Pos: shutdown.Pos, Text: shutdown.Text, Unknown: true}}
 		if hasKeep {
@@ -371,6 +377,22 @@ func spring(c *parsers.Container) *parsers.AppServer {
 		a.KeepAlive = springDuration(keep)
 	}
 	return a
+}
+
+// envFirst returns the first of names the container's environment sets (one set in its
+// own environment before one that only an unread source may set).
+func envFirst(c *parsers.Container, names []string) (parsers.Setting[string], bool) {
+	for _, n := range names {
+		if e, ok := c.Env[n]; ok {
+			return e, true
+		}
+	}
+	for _, n := range names {
+		if e, ok := c.EnvVar(n); ok {
+			return e, true
+		}
+	}
+	return parsers.Setting[string]{}, false
 }
 
 // springDuration reads a Spring Boot duration: "30s", "1m", "PT30S", or a bare number
