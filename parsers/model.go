@@ -605,6 +605,21 @@ type BuiltImage struct {
 	From string
 }
 
+// SpringConfig returns a Spring Boot application config (application.yml,
+// application-prod.properties) the context holds, if any.
+func (b *BuiltImage) SpringConfig() (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	for _, f := range b.Files {
+		name := f[strings.LastIndex(f, "/")+1:]
+		if strings.HasPrefix(name, "application") {
+			return f, true
+		}
+	}
+	return "", false
+}
+
 // HasFile reports whether the context holds a file whose slash path relative to it ends
 // with suffix at a path element boundary ("gunicorn.conf.py" matches "app/gunicorn.conf.py").
 func (b *BuiltImage) HasFile(suffix string) (string, bool) {

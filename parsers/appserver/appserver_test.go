@@ -68,6 +68,7 @@ func TestDetect(t *testing.T) {
 		// Spring binds the canonical variable (dashes removed) as well as the legacy one.
 		{"spring graceful canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "60s")}, Spring, "", "", "60s"},
 		{"spring keep-alive canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_TOMCAT_KEEPALIVETIMEOUT", "75s")}, Spring, "75s", "", "-"},
+		{"spring config in the build context", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful"), Built: &parsers.BuiltImage{Files: []string{"src/main/resources/application.yml"}}}, Spring, "", "", "-"},
 		{"nginx image", parsers.Container{Image: "nginx:1.27-alpine"}, Nginx, "", "", ""},
 		{"caddy run", parsers.Container{Command: []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile"}}, Caddy, "", "", ""},
 		{"php-fpm image", parsers.Container{Image: "php:8.3-fpm-alpine"}, PHPFPM, "", "", ""},

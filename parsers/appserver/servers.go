@@ -362,9 +362,14 @@ func spring(c *parsers.Container) *parsers.AppServer {
 	switch {
 	case hasShutdown && strings.EqualFold(shutdown.Value, "graceful"):
 		a.Pos = shutdown.Pos
-		if hasPhase {
+		cfg, hasCfg := c.Built.SpringConfig()
+		switch {
+		case hasPhase:
 			a.GracefulTimeout = springDuration(phase)
-		} else {
+		case hasCfg:
+			// The application config the jar carries may set the phase.
+			a.GracefulTimeout = parsers.Duration{Pos: c.Built.Pos, Text: cfg + " in the build context", Unknown: true}
+		default:
 			a.GracefulTimeout = parsers.Def(30*time.Second, "Spring Boot default spring.lifecycle.timeout-per-shutdown-phase 30s")
 		}
 	case hasShutdown:

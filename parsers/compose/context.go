@@ -93,6 +93,9 @@ func configFiles(dir string) (out, sources []string) {
 					out = append(out, p)
 				}
 			}
+			if e.Type().IsRegular() && springConfig(name) {
+				out = append(out, p)
+			}
 			if e.Type().IsRegular() && (name == "package.json" || nodeSource(name)) {
 				sources = append(sources, p)
 			}
@@ -105,6 +108,27 @@ func configFiles(dir string) (out, sources []string) {
 	return out, sources
 }
 
+// springConfig reports whether a file is a Spring Boot application config
+// (application.yml, application-prod.properties), which the jar built from the context
+// carries.
+func springConfig(name string) bool {
+	base, ok := strings.CutPrefix(name, "application")
+	if !ok {
+		return false
+	}
+	ext := path.Ext(base)
+	switch ext {
+	case ".yml", ".yaml", ".properties":
+	default:
+		return false
+	}
+	base = strings.TrimSuffix(base, ext)
+	return base == "" || strings.HasPrefix(base, "-")
+}
+
+// SpringConfigFile is how BuiltImage.Files names a Spring Boot application config: its
+// own path, matched by HasSpringConfig.
+//
 // nodeSource reports whether a file is JavaScript or TypeScript source (not a test).
 func nodeSource(name string) bool {
 	switch path.Ext(name) {

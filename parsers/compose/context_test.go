@@ -40,6 +40,8 @@ func TestBuiltImage(t *testing.T) {
 	write("config/puma.rb", "persistent_timeout 75\n")
 	write("node_modules/x/gunicorn.conf.py", "")
 	write("docker/web.Dockerfile", "FROM ruby\nENV PUMA_PERSISTENT_TIMEOUT=75\n")
+	write("src/main/resources/application-prod.properties", "spring.lifecycle.timeout-per-shutdown-phase=60s\n")
+	write("src/main/resources/applicationContext.xml", "")
 	b := &Build{ContextDir: dir, Dockerfile: parsers.Set("docker/web.Dockerfile", parsers.Pos{File: "compose.yaml", Line: 4, Col: 19}, "docker/web.Dockerfile")}
 	img := builtImage(b, parsers.Options{Roots: []string{dir}})
 	if img == nil {
@@ -48,7 +50,7 @@ func TestBuiltImage(t *testing.T) {
 	if img.NodeKeepAlive != "" {
 		t.Errorf("node keep-alive %q in a context without Node", img.NodeKeepAlive)
 	}
-	if !reflect.DeepEqual(img.Files, []string{"app/gunicorn.conf.py", "config/puma.rb"}) {
+	if !reflect.DeepEqual(img.Files, []string{"app/gunicorn.conf.py", "config/puma.rb", "src/main/resources/application-prod.properties"}) {
 		t.Errorf("files %q", img.Files)
 	}
 	if !img.Env["PUMA_PERSISTENT_TIMEOUT"] || img.Dockerfile != "docker/web.Dockerfile" {
