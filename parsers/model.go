@@ -401,9 +401,22 @@ type Backend struct {
 	// Service and Workloads: what serves this backend, once linked.
 	Service   *Service
 	Workloads []*Workload
+	// Reaches narrows which containers of Workloads receive this backend's traffic (the
+	// others may serve another Service or target group): see Reach. Empty: every serving
+	// container of the workloads.
+	Reaches []Reach
 	// Hops are the proxies that serve this backend (an nginx running in its workloads'
 	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
 	Hops []*Hop
+}
+
+// Reach is where a backend's traffic enters its workloads' pods or tasks: the container
+// named Container (an ECS load_balancer's container_name), or the container that declares
+// Port (a Kubernetes Service port's targetPort, a name or a number). An empty Reach is
+// an entry not known (a container_name from a variable): any container.
+type Reach struct {
+	Container string
+	Port      string
 }
 
 // TrafficPort is one port a load balancer sends requests to on a backend's targets.

@@ -164,6 +164,7 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 			for _, ref := range refs {
 				if be := b.backends[ref]; be != nil {
 					b.link(be, w)
+					reachContainer(be, it.node.strSetting("container_name", "", ""))
 				}
 			}
 		}
