@@ -404,9 +404,22 @@ type Backend struct {
 	// Service and Workloads: what serves this backend, once linked.
 	Service   *Service
 	Workloads []*Workload
+	// Reaches narrows which containers of Workloads receive this backend's traffic (the
+	// others may serve another Service or target group): see Reach. Empty: every serving
+	// container of the workloads.
+	Reaches []Reach
 	// Hops are the proxies that serve this backend (an nginx running in its workloads'
 	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
 	Hops []*Hop
+}
+
+// Reach is where a backend's traffic enters its workloads' pods or tasks: the container
+// named Container (an ECS load_balancer's container_name), or the container that declares
+// Port (a Kubernetes Service port's targetPort, a name or a number). An empty Reach is
+// an entry not known (a container_name from a variable): any container.
+type Reach struct {
+	Container string
+	Port      string
 }
 
 // TrafficPort is one port a load balancer sends requests to on a backend's targets.
@@ -584,7 +597,57 @@ func (c *Container) EnvVar(name string) (Setting[string], bool) {
 	if c.EnvUnknownFrom.IsValid() {
 		return Setting[string]{Pos: c.EnvUnknownFrom, Text: "envFrom", Unknown: true}, true
 	}
+	if c.Built != nil && c.Built.Env[name] {
+		return Setting[string]{Pos: c.Built.Pos, Text: name + " (ENV in " + c.Built.Dockerfile + ")", Unknown: true}, true
+	}
 	return Setting[string]{}, false
+}
+
+// BuiltImage is what no502 sees of an image a Compose service builds from a local
+// context: beside the command line, the app server may be configured by a file it reads
+// by default from its working directory (gunicorn.conf.py, Puma's config/puma.rb), copied
+// from the context, and by the Dockerfile's ENV. Those are not read: a setting they may
+// hold is unknown.
+type BuiltImage struct {
+	Pos        Pos             // the service's build: key
+	Dockerfile string          // as messages name it ("Dockerfile")
+	Files      []string        // slash paths relative to the context
+	Env        map[string]bool // variables the Dockerfile's ENV sets
+	// NodeKeepAlive says where a Node app in the context may set its own keep-alive
+	// ("fastify in package.json", "keepAliveTimeout in src/server.ts"); "" when nowhere.
+	NodeKeepAlive string
+	// From is the image the Dockerfile's last stage starts FROM ("node:22-alpine"; "" when
+	// not read), which tells the runtime's version.
+	From string
+}
+
+// SpringConfig returns a Spring Boot application config (application.yml,
+// application-prod.properties) the context holds, if any.
+func (b *BuiltImage) SpringConfig() (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	for _, f := range b.Files {
+		name := f[strings.LastIndex(f, "/")+1:]
+		if strings.HasPrefix(name, "application") {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// HasFile reports whether the context holds a file whose slash path relative to it ends
+// with suffix at a path element boundary ("gunicorn.conf.py" matches "app/gunicorn.conf.py").
+func (b *BuiltImage) HasFile(suffix string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	for _, f := range b.Files {
+		if f == suffix || strings.HasSuffix(f, "/"+suffix) {
+			return f, true
+		}
+	}
+	return "", false
 }
 
 // Container is one container of a workload.
@@ -603,6 +666,9 @@ type Container struct {
 	// may come from there, so EnvVar says it is unknown.
 	EnvFrom        []EnvFromSource
 	EnvUnknownFrom Pos
+	// Built is set for a Compose service built from a local context: the files in it
+	// and the Dockerfile's ENV may configure the app server (nil when not known).
+	Built *BuiltImage
 
 	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
 	// Unknown when the hook is something other than a sleep.

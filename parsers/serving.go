@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -161,6 +162,9 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		if len(w.Services) > 0 {
 			cs = serving(w)
 		}
+		if len(be.Reaches) > 0 {
+			cs = be.reached(w, cs)
+		}
 		for _, c := range cs {
 			if c.App != nil {
 				out = append(out, AppContainer{w, c})
@@ -168,6 +172,50 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		}
 	}
 	return out
+}
+
+// reached keeps the containers of cs (serving containers of w) that be's traffic enters
+// (Backend.Reaches): a container named by a reach, or declaring its port. With several
+// containers and none declaring it, which one listens cannot be known and none is kept.
+func (be *Backend) reached(w *Workload, cs []*Container) []*Container {
+	if slices.Contains(be.Reaches, Reach{}) || len(w.Containers) == 1 {
+		// An entry not known: any container. A pod or task of one container is that
+		// container (ports need not be declared; a task no file defines has one standing
+		// for it).
+		return cs
+	}
+	var out []*Container
+	for _, c := range cs {
+		for _, r := range be.Reaches {
+			if r.Container != "" && c.Name == r.Container || r.Port != "" && declaresPort(c, r.Port) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// declaresPort reports whether c declares port, by name or number.
+func declaresPort(c *Container, port string) bool {
+	for _, p := range c.Ports {
+		if p.Name != "" && p.Name == port || strconv.Itoa(p.Port) == port {
+			return true
+		}
+	}
+	return false
+}
+
+// ReachServicePort returns the Reach of the Service port that port (a number or a
+// port name, as an Ingress or a route names it; "" for a Service's only port) selects:
+// its targetPort. ok is false when no port of svc matches.
+func ReachServicePort(svc *Service, port string) (Reach, bool) {
+	for _, p := range svc.Ports {
+		if port == "" && len(svc.Ports) == 1 || port != "" && (p.Name == port || strconv.Itoa(p.Port) == port) {
+			return Reach{Port: p.TargetPort}, p.TargetPort != ""
+		}
+	}
+	return Reach{}, false
 }
 
 // RunsHop reports whether w runs one of be's proxy hops.

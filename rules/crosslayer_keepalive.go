@@ -35,8 +35,12 @@ linked):
 | ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
 
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
-closes every connection**, so it cannot race), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
-keepAliveTimeout + 1s buffer (released versions), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
+closes every connection**, so it cannot race; the gthread, gevent, eventlet, uvicorn and
+aiohttp workers use ` + "`--keep-alive`" + `, and any other worker class, tornado's included, keeps idle
+connections for a time of its own, which is unknown), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
+keepAliveTimeout + 1s buffer before Node 26 (65s since: an image that says Node 26 or later,
+or a moving tag such as ` + "`node:lts`" + `, leaves it unknown; an image that does not say is assumed
+older), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
 (20s before; no502 assumes ≥ 7.0 unless ` + "`PUMA_PERSISTENT_TIMEOUT`" + ` is set), Spring Boot
 (only when ` + "`SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT`" + ` is set). Go's net/http has no default idle
 timeout, so a Go app is unknown unless ` + "`backends:`" + ` in .no502.yaml declares it. Unknown
@@ -123,7 +127,8 @@ See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upst
   https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L891-L906
 - uvicorn 5s: https://github.com/encode/uvicorn/blob/e6c7ce7/uvicorn/config.py#L214-L216
 - Node.js keepAliveTimeout 5s plus a 1s buffer: https://nodejs.org/api/http.html#serverkeepalivetimeout,
-  https://github.com/nodejs/node/pull/59243
+  https://github.com/nodejs/node/pull/59243; 65s since Node 26 (semver-major):
+  https://github.com/nodejs/node/pull/62782
 - Puma persistent_timeout 65s since 7.0, 20s before:
   https://github.com/puma/puma/blob/ff2e212/lib/puma/configuration.rb#L164,
   https://github.com/puma/puma/blob/ff2e212/History.md#L137

@@ -56,6 +56,14 @@ A Compose service that an nginx or Caddy config names as its upstream (the confi
 bind-mounted into another service of the same project, the upstream written as the
 service name, ` + "`app:8000`" + `) is compared the same way: its app server is detected from its
 ` + "`command`" + `, ` + "`entrypoint`" + ` and ` + "`environment`" + ` (` + "`GUNICORN_CMD_ARGS`" + `...) as for a Kubernetes container.
+A service built from a local context (` + "`build: ./app`" + `) may be configured by what the image
+copies from it, which no502 does not read: a ` + "`gunicorn.conf.py`" + ` (gunicorn reads it from its
+working directory without ` + "`-c`" + `), Puma's ` + "`config/puma.rb`" + `, the Dockerfile's ` + "`ENV`" + `
+(` + "`GUNICORN_CMD_ARGS`" + `, ` + "`UVICORN_*`" + `), a Node app on Fastify (keepAliveTimeout 72s) or one
+whose code sets ` + "`keepAliveTimeout`" + `. Then the values those may set are unknown, and nothing
+is reported about them; a value on the command line still counts. A variable among the
+server's arguments (` + "`$${GUNICORN_EXTRA}`" + `, ` + "`\"$@\"`" + `) may hold any flag: only the flags after
+it count.
 `
 	for _, r := range []*Rule{keepaliveRace, appTimeoutExceedsProxy} {
 		alsoCompose(r, nil, "", crossLayer, "")

@@ -49,22 +49,29 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		if name == "" {
 			continue
 		}
-		rest := ws[i+1:]
+		rest, open := ownArgs(ws[i+1:])
+		if open == nil {
+			open = shellAssignment(ws[:i])
+		}
 		switch name {
 		case Gunicorn:
-			return gunicorn(c, w, rest)
+			return gunicorn(c, w, rest, open)
 		case UWSGI:
-			return uwsgi(c, w, rest)
+			return uwsgi(c, w, rest, open)
 		case Uvicorn:
-			return uvicorn(c, w, rest)
+			return uvicorn(c, w, rest, open)
 		case Hypercorn:
 			return hypercorn(w, rest)
 		case Puma:
-			return puma(c, w, rest)
+			return puma(c, w, rest, open)
 		case Node:
-			return node(w)
+			return node(c, w)
 		case PHPFPM:
-			return phpFPM(w.pos, "", rest)
+			a := phpFPM(w.pos, "", rest)
+			if open != nil && !a.RequestTimeout.Unknown {
+				a.RequestTimeout = unknownAt(*open) // it may name a config file (-y)
+			}
+			return a
 		case Nginx, Caddy:
 			return &parsers.AppServer{Name: name, Pos: w.pos}
 		}
@@ -91,6 +98,81 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		}
 	}
 	return nil
+}
+
+// ownArgs returns the server's own arguments from the words after its name: up to a
+// shell operator that ends its command (&&, ;, |), and after the last word that expands to
+// words no502 cannot see (${EXTRA}, "$@", $(OPTS)), which it returns as open. Such a word
+// may hold any flags, a later flag winning, so only what follows it is known. A variable
+// that is a flag's value (--bind 0.0.0.0:$PORT, --workers $N) is only that value.
+func ownArgs(ws []word) (rest []word, open *flagVal) {
+	for i, w := range ws {
+		if end := shellOperator(w.s); end {
+			ws = ws[:i]
+			break
+		}
+	}
+	rest = ws
+	for i, w := range ws {
+		if !strings.Contains(w.s, "$") || strings.HasPrefix(w.s, "-") {
+			continue
+		}
+		if i > 0 && flagTakingValue(ws[i-1].s) {
+			continue
+		}
+		rest = ws[i+1:]
+		open = &flagVal{value: w.s, pos: w.pos, text: w.s}
+	}
+	return rest, open
+}
+
+// shellAssignment returns a word of a shell script before the server that sets a
+// variable app servers read their options from (GUNICORN_CMD_ARGS=..., export
+// UVICORN_TIMEOUT_KEEP_ALIVE=75): the value is the script's, which no502 does not follow,
+// so it is an open source of options like a variable among the arguments.
+func shellAssignment(before []word) *flagVal {
+	for _, w := range before {
+		name, _, ok := strings.Cut(w.s, "=")
+		if !ok {
+			continue
+		}
+		for _, prefix := range []string{"GUNICORN_", "UVICORN_", "UWSGI_", "PUMA_", "SERVER_", "SPRING_"} {
+			if strings.HasPrefix(name, prefix) {
+				return &flagVal{value: w.s, pos: w.pos, text: w.s}
+			}
+		}
+	}
+	return nil
+}
+
+// shellOperator reports whether a word of a shell script ends the command before it.
+func shellOperator(s string) bool {
+	switch s {
+	case "&&", "||", ";", "|", "&":
+		return true
+	}
+	return strings.HasSuffix(s, ";")
+}
+
+// flagTakingValue reports whether the word before a variable is a flag that takes it as
+// its value: a flag without "=" that is not one of the servers' switches.
+func flagTakingValue(s string) bool {
+	if !strings.HasPrefix(s, "-") || strings.Contains(s, "=") || s == "-" || s == "--" {
+		return false
+	}
+	switch s {
+	case "--reload", "--preload", "--daemon", "-D", "--check-config", "--print-config",
+		"--spew", "--capture-output", "--enable-stdio-inheritance", "--no-sendfile",
+		"--reuse-port", "--proxy-protocol", "--factory", "--proxy-headers",
+		"--no-proxy-headers", "--no-access-log", "--use-colors", "--no-use-colors",
+		"--server-header", "--no-server-header", "--date-header", "--no-date-header",
+		"-F", "--nodaemonize", "-R", "--allow-to-run-as-root", "--preload-app",
+		"--master", "--enable-threads", "--lazy-apps", "--die-on-term", "--vacuum",
+		"--strip-header-spaces", "--suppress-ragged-eofs", "--do-handshake-on-connect",
+		"--disable-redirect-access-to-syslog", "--access-log", "--debug", "--single-interpreter":
+		return false
+	}
+	return true
 }
 
 // imageName is an image reference's last path element without tag or digest

@@ -29,6 +29,20 @@ func TestDetect(t *testing.T) {
 		{"gunicorn env args", parsers.Container{Command: []string{"gunicorn", "app"}, Env: env("GUNICORN_CMD_ARGS", "--worker-class gevent --keep-alive 75 --graceful-timeout 20")}, Gunicorn, "75s", "", "20s"},
 		{"gunicorn command beats env", parsers.Container{Command: []string{"gunicorn", "--keep-alive", "10", "-k", "gevent", "app"}, Env: env("GUNICORN_CMD_ARGS", "--keep-alive 75")}, Gunicorn, "10s", "", "30s"},
 		{"gunicorn config file", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "app"}}, Gunicorn, "-", "", "-"},
+		// Worker classes whose idle keep-alive is not gunicorn's --keep-alive: tornado's
+		// server keeps idle connections for its own idle_connection_timeout (1h; measured
+		// open after 70s behind gunicorn 20.1 -k tornado), gevent's pywsgi server for its
+		// own; a third-party class may do anything.
+		{"gunicorn tornado worker", parsers.Container{Command: []string{"gunicorn", "-k", "tornado", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn gevent pywsgi worker", parsers.Container{Command: []string{"gunicorn", "-k", "gevent_pywsgi", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn third-party worker", parsers.Container{Command: []string{"gunicorn", "-k", "egg:meinheld#gunicorn_worker", "app"}}, Gunicorn, "-", "", "30s"},
+		{"gunicorn uvicorn worker", parsers.Container{Command: []string{"gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn uvicorn-worker package", parsers.Container{Command: []string{"gunicorn", "-k", "uvicorn_worker.UvicornWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn aiohttp worker", parsers.Container{Command: []string{"gunicorn", "--worker-class", "aiohttp.GunicornWebWorker", "--keep-alive", "9", "app"}}, Gunicorn, "9s", "", "30s"},
+		{"gunicorn eventlet", parsers.Container{Command: []string{"gunicorn", "-k", "eventlet", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn gthread by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.gthread.ThreadWorker", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn sync by class path", parsers.Container{Command: []string{"gunicorn", "-k", "gunicorn.workers.sync.SyncWorker", "app"}}, Gunicorn, "closes", "30s", "30s"},
+		{"gunicorn sync with a config file that may set threads", parsers.Container{Command: []string{"gunicorn", "-c", "conf.py", "-k", "sync", "--timeout", "120", "app"}}, Gunicorn, "-", "", "-"},
 		{"gunicorn timeout", parsers.Container{Command: []string{"python", "-m", "gunicorn", "--timeout", "120", "app"}}, Gunicorn, "closes", "120s", "30s"},
 		{"uwsgi harakiri", parsers.Container{Command: []string{"uwsgi", "--http-socket", ":8000", "--harakiri", "60", "--module", "app.wsgi"}}, UWSGI, "", "60s", ""},
 		{"uwsgi -t", parsers.Container{Command: []string{"/usr/local/bin/uwsgi", "-t", "45", "--http", ":8000"}}, UWSGI, "", "45s", ""},
@@ -51,6 +65,10 @@ func TestDetect(t *testing.T) {
 		{"node version is not a server", parsers.Container{Command: []string{"node", "--version"}}, "", "", "", ""},
 		{"spring graceful", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "45s")}, Spring, "", "", "45s"},
 		{"spring version-dependent", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "20s")}, Spring, "", "", "-"},
+		// Spring binds the canonical variable (dashes removed) as well as the legacy one.
+		{"spring graceful canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "60s")}, Spring, "", "", "60s"},
+		{"spring keep-alive canonical variable", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_TOMCAT_KEEPALIVETIMEOUT", "75s")}, Spring, "75s", "", "-"},
+		{"spring config in the build context", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful"), Built: &parsers.BuiltImage{Files: []string{"src/main/resources/application.yml"}}}, Spring, "", "", "-"},
 		{"nginx image", parsers.Container{Image: "nginx:1.27-alpine"}, Nginx, "", "", ""},
 		{"caddy run", parsers.Container{Command: []string{"caddy", "run", "--config", "/etc/caddy/Caddyfile"}}, Caddy, "", "", ""},
 		{"php-fpm image", parsers.Container{Image: "php:8.3-fpm-alpine"}, PHPFPM, "", "", ""},
@@ -66,6 +84,42 @@ func TestDetect(t *testing.T) {
 		{"php-fpm versioned", parsers.Container{Command: []string{"/usr/sbin/php-fpm8.2", "--nodaemonize"}}, PHPFPM, "", "", ""},
 		{"go binary", parsers.Container{Command: []string{"/app/server"}}, "", "", "", ""},
 		{"variable", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "$(KA)"}}, Uvicorn, "-", "", ""},
+		// A word the shell, Compose or the kubelet expands may hold any flags (a later one
+		// wins): what the command line does not give after it is unknown. A variable that
+		// is a flag's value is only that value.
+		{"gunicorn variable args", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app:app", "${EXTRA}"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn shell args", parsers.Container{Command: []string{"sh", "-c", `exec gunicorn -k gthread app:app "$@"`, "--"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn k8s variable args", parsers.Container{Command: []string{"gunicorn", "app:app", "$(GUNICORN_OPTS)"}}, Gunicorn, "-", "", "-"},
+		{"gunicorn flags after the variable", parsers.Container{Command: []string{"gunicorn", "$OPTS", "-k", "gthread", "--keep-alive", "5", "--graceful-timeout", "20", "app"}}, Gunicorn, "5s", "", "20s"},
+		{"gunicorn variable port", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread -b 0.0.0.0:$PORT --workers $WORKERS app:app && echo $DONE"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn args set by the script", parsers.Container{Command: []string{"sh", "-c", "export GUNICORN_CMD_ARGS='--keep-alive 75'; exec gunicorn -k gthread app:app"}}, Gunicorn, "-", "", "-"},
+		{"uvicorn option set by the script", parsers.Container{Command: []string{"/bin/bash", "-c", "UVICORN_TIMEOUT_KEEP_ALIVE=75 uvicorn main:app"}}, Uvicorn, "-", "", "-"},
+		{"uvicorn variable args", parsers.Container{Command: []string{"uvicorn", "main:app", "$UVICORN_ARGS"}}, Uvicorn, "-", "", "-"},
+		{"uvicorn variable port", parsers.Container{Command: []string{"uvicorn", "main:app", "--port", "${PORT}"}}, Uvicorn, "5s", "", ""},
+		{"puma variable args", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2", "$PUMA_ARGS"}}, Puma, "-", "", "-"},
+		{"puma config file", parsers.Container{Command: []string{"bundle", "exec", "puma", "-C", "config/puma.rb", "-w", "2"}, Env: env("PUMA_PERSISTENT_TIMEOUT", "20")}, Puma, "-", "", "-"},
+		{"uwsgi variable args", parsers.Container{Command: []string{"uwsgi", "--http", ":8000", "$UWSGI_ARGS"}}, UWSGI, "", "-", ""},
+		{"php-fpm variable args", parsers.Container{Command: []string{"php-fpm", "-F", "$FPM_ARGS"}}, PHPFPM, "", "-", ""},
+		// A Compose service built from a local context: gunicorn reads ./gunicorn.conf.py
+		// and Puma config/puma.rb when the command line names no config file, and the
+		// Dockerfile's ENV may set the variables the servers read.
+		{"gunicorn conf in the build context", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Files: []string{"gunicorn.conf.py"}}}, Gunicorn, "-", "", "-"},
+		{"gunicorn conf in the build context, flags given", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5", "app"}, Built: &parsers.BuiltImage{Files: []string{"src/gunicorn.conf.py"}}}, Gunicorn, "5s", "", "-"},
+		{"gunicorn build context without conf", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Files: []string{}}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn args in the Dockerfile's ENV", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"GUNICORN_CMD_ARGS": true}}}, Gunicorn, "-", "", "-"},
+		{"puma config in the build context", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}, Built: &parsers.BuiltImage{Files: []string{"config/puma.rb"}}}, Puma, "-", "", "-"},
+		{"uvicorn env in the Dockerfile's ENV", parsers.Container{Command: []string{"uvicorn", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"UVICORN_TIMEOUT_KEEP_ALIVE": true}}}, Uvicorn, "-", "", ""},
+		{"node app that sets its keep-alive", parsers.Container{Command: []string{"node", "dist/main.js"}, Built: &parsers.BuiltImage{NodeKeepAlive: "fastify in package.json"}}, Node, "-", "", ""},
+		// Node 26 raised keepAliveTimeout to 65s: an image of Node 26 or later, or one
+		// whose tag moves, has an unknown keep-alive; an older one keeps 5s + 1s.
+		{"node 22 image", parsers.Container{Image: "node:22-alpine", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node iron image", parsers.Container{Image: "docker.io/library/node:iron-slim", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node 26 image", parsers.Container{Image: "node:26-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"node latest image", parsers.Container{Image: "node", Command: []string{"npm", "start"}}, Node, "-", "", ""},
+		{"node lts image", parsers.Container{Image: "node:lts-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"distroless node 26", parsers.Container{Image: "gcr.io/distroless/nodejs26-debian12", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
+		{"built from node 26", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:26-slim"}}, Node, "-", "", ""},
+		{"built from node 20", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:20-slim"}}, Node, "6s", "", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

@@ -12,7 +12,10 @@ import (
 // gunicorn reads gunicorn's flags: GUNICORN_CMD_ARGS first, the command line over it
 // (gunicorn's own precedence). Defaults: keep-alive 2s, timeout 30s, graceful-timeout 30s;
 // the sync worker does not keep connections alive at all (GUN:851-906).
-func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+//
+// open is a word before rest that may expand to any flags (a variable): like a config
+// file, it may set every flag rest does not.
+func gunicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-k": "--worker-class", "-t": "--timeout", "-c": "--config", "-w": "--workers"}
 	takes := map[string]bool{"--worker-class": true, "--timeout": true, "--keep-alive": true,
 		"--graceful-timeout": true, "--config": true, "--threads": true, "--workers": true}
@@ -23,14 +26,23 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 
 	a := &parsers.AppServer{Name: Gunicorn, Pos: at.pos}
 	cfg, hasCfg := f["--config"]
+	if !hasCfg && open != nil {
+		cfg, hasCfg = *open, true
+	}
+	if f, ok := c.Built.HasFile("gunicorn.conf.py"); ok && !hasCfg {
+		// Without -c gunicorn reads ./gunicorn.conf.py; the image is built from a context
+		// that holds one, most likely copied into the working directory.
+		cfg, hasCfg = flagVal{pos: c.Built.Pos, text: f + " in the build context"}, true
+	}
 	if !hasCfg && envUnknown != nil {
 		// GUNICORN_CMD_ARGS from a Secret or a ConfigMap not among the files: like a
 		// config file, it may set any flag the command line does not.
 		cfg, hasCfg = *envUnknown, true
 	}
 	// A value the command line does not give is gunicorn's default, unless a config file
-	// named with -c may set it. (gunicorn also reads ./gunicorn.conf.py when it exists;
-	// that file cannot be seen from here, and messages say the default is assumed.)
+	// may set it: one named with -c, or ./gunicorn.conf.py, which gunicorn reads without
+	// -c: seen only in a Compose service's local build context (an image pulled by name
+	// may hold one too, which no file shows; messages say the default is assumed).
 	def := func(name string, d time.Duration, src string) parsers.Duration {
 		if s, ok := f.seconds(name); ok {
 			return s
@@ -46,18 +58,21 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	wc, hasWorker := f["--worker-class"]
 	switch {
 	case hasWorker:
-		worker = wc.value
+		worker = gunicornWorker(wc.value)
 	case hasCfg:
 		worker = "" // the config file may choose one
 	}
+	threaded := false
 	if worker == "sync" {
 		// gunicorn switches a sync worker to gthread when --threads is above 1.
 		if t, ok := f["--threads"]; ok {
 			if n, err := strconv.Atoi(t.value); err == nil && n > 1 {
-				worker = "gthread"
+				worker, threaded = "gthread", true
 			} else if err != nil {
 				worker = ""
 			}
+		} else if hasCfg {
+			worker = "" // the config file may set threads, which makes it gthread
 		}
 	}
 	switch {
@@ -73,13 +88,54 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 		if !hasWorker {
 			a.Note = "sync worker (gunicorn's default): every connection is closed after one response (no keep-alive)"
 		}
-	case worker == "":
+	case worker == "" || !keepAliveWorker[worker]:
+		// The config file may choose the worker, or the worker's server keeps idle
+		// connections for a time of its own (tornado's idle_connection_timeout, gevent's
+		// pywsgi, a third-party class): not --keep-alive.
 		a.KeepAlive = parsers.Duration{Unknown: true}
 	default:
 		a.KeepAlive = def("--keep-alive", 2*time.Second, "gunicorn default 2s (--keep-alive)")
-		a.Note = "worker class " + worker
+		a.Note = "worker class " + wc.value
+		if threaded {
+			a.Note = "worker class gthread (--threads above 1)"
+		}
 	}
 	return a
+}
+
+// keepAliveWorker lists the gunicorn worker classes that close an idle connection after
+// --keep-alive: gthread (ThreadWorker.murder_keepalived), gevent and eventlet (the async
+// worker's timeout_ctx), and the uvicorn and aiohttp workers, which hand cfg.keepalive to
+// their server (timeout_keep_alive, keepalive_timeout). gunicorn's tornado worker only
+// turns keep-alive off at 0 (tornado keeps idle connections for its own
+// idle_connection_timeout), and gevent_pywsgi serves through gevent's pywsgi server.
+var keepAliveWorker = map[string]bool{
+	"gthread": true, "gevent": true, "eventlet": true,
+	"uvicorn.workers.UvicornWorker": true, "uvicorn.workers.UvicornH11Worker": true,
+	"uvicorn_worker.UvicornWorker": true, "uvicorn_worker.UvicornH11Worker": true,
+	"aiohttp.GunicornWebWorker": true, "aiohttp.GunicornUVLoopWebWorker": true,
+	"aiohttp.worker.GunicornWebWorker": true, "aiohttp.worker.GunicornUVLoopWebWorker": true,
+}
+
+// gunicornWorker names a worker class by gunicorn's short name when it is one of
+// gunicorn's own given by class path (gunicorn.workers.sync.SyncWorker is "sync").
+func gunicornWorker(class string) string {
+	for short, path := range map[string]string{
+		"sync":          "gunicorn.workers.sync.SyncWorker",
+		"gthread":       "gunicorn.workers.gthread.ThreadWorker",
+		"gevent":        "gunicorn.workers.ggevent.GeventWorker",
+		"gevent_pywsgi": "gunicorn.workers.ggevent.GeventPyWSGIWorker",
+		"eventlet":      "gunicorn.workers.geventlet.EventletWorker",
+		"tornado":       "gunicorn.workers.gtornado.TornadoWorker",
+	} {
+		if class == path || class == "egg:gunicorn#"+short {
+			return short
+		}
+	}
+	if class == "gevent_wsgi" {
+		return "gevent_pywsgi"
+	}
+	return class
 }
 
 // uwsgi reads the one timeout uWSGI has that bounds a request: --harakiri (-t; also
@@ -90,7 +146,7 @@ func gunicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 // Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
 // uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
 // (NotHTTP), unless a config file says otherwise.
-func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+func uwsgi(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-t": "--harakiri"}
 	takes := map[string]bool{"--harakiri": true, "--ini": true, "--yaml": true, "--json": true, "--xml": true}
 	f := flagSet{}
@@ -114,7 +170,7 @@ func uwsgi(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	} else {
 		a.Note = "no --http or --http-socket: the uwsgi protocol (behind uwsgi_pass), or set in a config file"
 	}
-	var cfg *flagVal
+	cfg := open // a variable may name a config file or set --harakiri
 	for _, name := range []string{"--ini", "--yaml", "--json", "--xml"} {
 		if v, ok := f[name]; ok {
 			cfg = &v
@@ -151,7 +207,7 @@ func uwsgiConfigFile(s string) bool {
 // none: waits for requests without limit) (UVI:214-216). uvicorn's command line reads every
 // option from a UVICORN_ variable too (click's auto_envvar_prefix "UVICORN", uvicorn/main.py),
 // below the flag.
-func uvicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+func uvicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	takes := map[string]bool{"--timeout-keep-alive": true, "--timeout-graceful-shutdown": true}
 	f := flagSet{}
 	for flag, env := range map[string]string{"--timeout-keep-alive": "UVICORN_TIMEOUT_KEEP_ALIVE", "--timeout-graceful-shutdown": "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"} {
@@ -164,6 +220,13 @@ func uvicorn(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 	}
 	parseFlags(rest, nil, takes, f)
 	a := &parsers.AppServer{Name: Uvicorn, Pos: at.pos}
+	if open != nil {
+		// A variable before rest may set either flag, over the environment too.
+		for _, flag := range []string{"--timeout-keep-alive", "--timeout-graceful-shutdown"} {
+			f[flag] = flagVal{value: "?", pos: open.pos, text: open.text}
+		}
+		parseFlags(rest, nil, takes, f)
+	}
 	if s, ok := f.seconds("--timeout-keep-alive"); ok {
 		a.KeepAlive = s
 	} else {
@@ -196,21 +259,37 @@ func hypercorn(at word, rest []word) *parsers.AppServer {
 // cannot be seen, so the later default is assumed (the one that reports less) and the
 // setting says so. A config file (-C, or config/puma.rb, which Puma loads by default)
 // may set it too.
-func puma(c *parsers.Container, at word, rest []word) *parsers.AppServer {
+//
+// A config file's persistent_timeout wins over PUMA_PERSISTENT_TIMEOUT, which only
+// changes the default (Puma ≥ 7), so with -C (or a variable that may add it) both values
+// are unknown.
+func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	short := map[string]string{"-C": "--config", "-w": "--workers"}
 	takes := map[string]bool{"--config": true, "--workers": true}
 	f := flagSet{}
 	parseFlags(rest, short, takes, f)
 	a := &parsers.AppServer{Name: Puma, Pos: at.pos}
-	if s, ok := envSeconds(c, "PUMA_PERSISTENT_TIMEOUT"); ok {
-		a.KeepAlive = s
-	} else if cfg, ok := f["--config"]; ok {
+	cfg, hasCfg := f["--config"]
+	if !hasCfg && open != nil {
+		cfg, hasCfg = *open, true
+	}
+	for _, name := range []string{"config/puma.rb", "config/puma"} {
+		if f, ok := c.Built.HasFile(name); ok && !hasCfg {
+			// Puma reads config/puma.rb (or config/puma/<environment>.rb) without -C.
+			cfg, hasCfg = flagVal{pos: c.Built.Pos, text: f + " in the build context"}, true
+		}
+	}
+	if hasCfg {
 		a.KeepAlive = unknownAt(cfg)
+	} else if s, ok := envSeconds(c, "PUMA_PERSISTENT_TIMEOUT"); ok {
+		a.KeepAlive = s
 	} else {
 		a.KeepAlive = parsers.Def(65*time.Second, "Puma default persistent_timeout 65s (assumed Puma ≥ 7.0; 20s before)")
 		a.Note = "Puma version unknown: assumed ≥ 7.0 (persistent_timeout 65s; 20s before 7.0)"
 	}
-	if w, ok := f["--workers"]; ok {
+	if hasCfg {
+		a.GracefulTimeout = unknownAt(cfg) // workers and worker_shutdown_timeout may be set there
+	} else if w, ok := f["--workers"]; ok {
 		if n, err := strconv.Atoi(w.value); err == nil && n > 0 {
 			a.GracefulTimeout = parsers.Def(30*time.Second, "Puma default worker_shutdown_timeout 30s")
 		}
@@ -222,11 +301,30 @@ func puma(c *parsers.Container, at word, rest []word) *parsers.AppServer {
 // socket is closed a buffer of 1s later (NODE; nodejs/node#59243). Frameworks that set
 // their own (Fastify) cannot be seen from the command line; the note says what was
 // assumed.
-func node(at word) *parsers.AppServer {
+//
+// A Compose service built from a local context where the app may set its own (Fastify,
+// a source that sets keepAliveTimeout) gets an unknown keep-alive.
+//
+// Node 26 raised the default to 65s (nodejs/node#62782, semver-major): an image that
+// says it runs Node 26 or later, or a moving tag (node:latest, node:lts), has an unknown
+// keep-alive. An image that does not say (the app's own) keeps the assumption above.
+func node(c *parsers.Container, at word) *parsers.AppServer {
+	if c.Built != nil && c.Built.NodeKeepAlive != "" {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: c.Built.Pos, Text: c.Built.NodeKeepAlive, Unknown: true}}
+	}
+	image, pos := c.Image, c.Pos
+	if c.Built != nil && c.Built.From != "" {
+		image, pos = c.Built.From, c.Built.Pos
+	}
+	if major, ok := nodeMajor(image); ok && (major == 0 || major >= 26) {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: pos, Text: "image " + image + " (Node 26 raised keepAliveTimeout to 65s)", Unknown: true}}
+	}
 	return &parsers.AppServer{
 		Name:      Node,
 		Pos:       at.pos,
-		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (released versions; 65s on main)"),
+		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (before Node 26; 65s since)"),
 		Note:      "assumed Node's http server defaults (Express and plain http; a framework may set its own)",
 	}
 }
@@ -235,18 +333,24 @@ func node(at word) *parsers.AppServer {
 // SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE (default 30s) give the graceful drain;
 // SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT the keep-alive. Without SERVER_SHUTDOWN the mode
 // depends on the Boot version (graceful by default since 3.4), so the drain is unknown.
+//
+// Spring binds a property from its canonical variable (dots to underscores, dashes
+// removed: SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE) and from the legacy one (dashes to
+// underscores too): SystemEnvironmentPropertyMapper maps both, the canonical first.
 func spring(c *parsers.Container) *parsers.AppServer {
+	phaseVars := []string{"SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"}
+	keepVars := []string{"SERVER_TOMCAT_KEEPALIVETIMEOUT", "SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"}
 	_, hasShutdown := c.Env["SERVER_SHUTDOWN"]
-	_, hasPhase := c.Env["SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE"]
-	_, hasKeep := c.Env["SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT"]
+	hasPhase := c.Env[phaseVars[0]].Pos.IsValid() || c.Env[phaseVars[1]].Pos.IsValid()
+	hasKeep := c.Env[keepVars[0]].Pos.IsValid() || c.Env[keepVars[1]].Pos.IsValid()
 	if !hasShutdown && !hasPhase && !hasKeep {
 		return nil
 	}
 	// Recognised by a variable it sets: the others may come from a source no502 cannot
 	// read (EnvVar says so), and are unknown then.
 	shutdown, hasShutdown := c.EnvVar("SERVER_SHUTDOWN")
-	phase, hasPhase := c.EnvVar("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")
-	keep, hasKeep := c.EnvVar("SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT")
+	phase, hasPhase := envFirst(c, phaseVars)
+	keep, hasKeep := envFirst(c, keepVars)
 	if shutdown.Unknown {
 		a := &parsers.AppServer{Name: Spring, Pos: c.Pos, GracefulTimeout: parsers.Duration{Pos: shutdown.Pos, Text: shutdown.Text, Unknown: true}}
 		if hasKeep {
@@ -258,9 +362,14 @@ func spring(c *parsers.Container) *parsers.AppServer {
 	switch {
 	case hasShutdown && strings.EqualFold(shutdown.Value, "graceful"):
 		a.Pos = shutdown.Pos
-		if hasPhase {
+		cfg, hasCfg := c.Built.SpringConfig()
+		switch {
+		case hasPhase:
 			a.GracefulTimeout = springDuration(phase)
-		} else {
+		case hasCfg:
+			// The application config the jar carries may set the phase.
+			a.GracefulTimeout = parsers.Duration{Pos: c.Built.Pos, Text: cfg + " in the build context", Unknown: true}
+		default:
 			a.GracefulTimeout = parsers.Def(30*time.Second, "Spring Boot default spring.lifecycle.timeout-per-shutdown-phase 30s")
 		}
 	case hasShutdown:
@@ -273,6 +382,22 @@ func spring(c *parsers.Container) *parsers.AppServer {
 		a.KeepAlive = springDuration(keep)
 	}
 	return a
+}
+
+// envFirst returns the first of names the container's environment sets (one set in its
+// own environment before one that only an unread source may set).
+func envFirst(c *parsers.Container, names []string) (parsers.Setting[string], bool) {
+	for _, n := range names {
+		if e, ok := c.Env[n]; ok {
+			return e, true
+		}
+	}
+	for _, n := range names {
+		if e, ok := c.EnvVar(n); ok {
+			return e, true
+		}
+	}
+	return parsers.Setting[string]{}, false
 }
 
 // springDuration reads a Spring Boot duration: "30s", "1m", "PT30S", or a bare number
@@ -338,4 +463,42 @@ func phpFPMVersioned(base string) bool {
 		}
 	}
 	return true
+}
+
+// nodeCodenames are the LTS lines' names the node image tags by (node:iron-alpine).
+var nodeCodenames = map[string]int{"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12,
+	"fermium": 14, "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
+
+// nodeMajor reads the Node.js major version an image runs from its name and tag: node:22,
+// node:22.11-alpine, node:iron, distroless nodejs22. ok is false for an image that is not a
+// Node image (the app's own); major is 0 for a Node image whose tag moves (latest, lts,
+// current, none).
+func nodeMajor(ref string) (major int, ok bool) {
+	ref, _, _ = strings.Cut(ref, "@")
+	name, tag, _ := strings.Cut(path.Base(ref), ":")
+	name = strings.ToLower(name)
+	if v, found := strings.CutPrefix(name, "nodejs"); found {
+		v, _, _ = strings.Cut(v, "-") // nodejs22-debian12
+		if n, err := strconv.Atoi(v); err == nil {
+			return n, true
+		}
+		return 0, false
+	}
+	if name != "node" {
+		return 0, false
+	}
+	tag = strings.ToLower(tag)
+	digits := 0
+	for digits < len(tag) && tag[digits] >= '0' && tag[digits] <= '9' {
+		digits++
+	}
+	if digits > 0 {
+		n, _ := strconv.Atoi(tag[:digits])
+		return n, true
+	}
+	word, _, _ := strings.Cut(tag, "-")
+	if n, found := nodeCodenames[word]; found {
+		return n, true
+	}
+	return 0, true
 }

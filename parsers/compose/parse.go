@@ -46,7 +46,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			key := p.Dir + "\x00" + s.Name + "\x00" + declKey(s.Decls)
 			w := shared[key]
 			if w == nil {
-				w = workload(s, disp, srcOf[s.Pos.File])
+				w = workload(s, disp, srcOf[s.Pos.File], opts)
 				shared[key] = w
 				m.Workloads = append(m.Workloads, w)
 			}
@@ -92,7 +92,7 @@ func displayer(in parsers.Input) func(string) string {
 }
 
 // workload turns a merged service into the model's workload.
-func workload(s *Service, disp func(string) string, src []byte) *parsers.Workload {
+func workload(s *Service, disp func(string) string, src []byte, opts parsers.Options) *parsers.Workload {
 	w := &parsers.Workload{
 		Kind:             parsers.KindComposeService,
 		Format:           parsers.FormatCompose,
@@ -125,6 +125,7 @@ func workload(s *Service, disp func(string) string, src []byte) *parsers.Workloa
 			c.EnvUnknownFrom = s.Pos
 		}
 	}
+	c.Built = builtImage(s.Build, opts)
 	if s.Entrypoint.Set() && !s.Entrypoint.Null {
 		c.Command = s.Entrypoint.Args.Value
 	}

@@ -38,6 +38,9 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 				be = &parsers.Backend{Kind: "k8s-service", Name: ns + "/" + name + ":" + port, Pos: s.pos(ref)}
 				if svc := b.services[ns+"/"+name]; svc != nil && len(refs) == 1 && servesPort(svc, port) {
 					be.Service, be.Workloads = svc, svc.Workloads
+					if r, ok := parsers.ReachServicePort(svc, port); ok {
+						be.Reaches = []parsers.Reach{r}
+					}
 				}
 				b.m.Backends = append(b.m.Backends, be)
 			}
@@ -91,6 +94,9 @@ func (b *builder) targetGroupBinding(o *object) {
 	}
 	if svc := b.services[o.namespace+"/"+name]; svc != nil {
 		be.Service, be.Workloads = svc, svc.Workloads
+		if r, ok := parsers.ReachServicePort(svc, str(spec, "serviceRef", "port")); ok {
+			be.Reaches = []parsers.Reach{r}
+		}
 		for _, w := range svc.Workloads {
 			w.Served = true
 		}

@@ -218,6 +218,9 @@ func (b *builder) serviceBackend(o *object, ip ingressPath) *parsers.Backend {
 	if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil && servesPort(svc, ip.port) {
 		be.Service = svc
 		be.Workloads = svc.Workloads
+		if r, ok := parsers.ReachServicePort(svc, ip.port); ok {
+			be.Reaches = []parsers.Reach{r} // the container behind that port, not the pod's others
+		}
 	}
 	b.m.Backends = append(b.m.Backends, be)
 	return be

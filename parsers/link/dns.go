@@ -1,6 +1,7 @@
 package link
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,7 @@ func linkServiceDNS(m *parsers.Model) {
 				continue
 			}
 			var svcs []*parsers.Service
+			var reaches []parsers.Reach
 			active := 0
 			for _, t := range be.Targets {
 				if t.Backup || t.Down {
@@ -44,11 +46,16 @@ func linkServiceDNS(m *parsers.Model) {
 				if s := resolve(byName, t, ns); s != nil {
 					t.Service = s
 					svcs = append(svcs, s)
+					if r, ok := parsers.ReachServicePort(s, t.Port); ok && !slices.Contains(reaches, r) {
+						reaches = append(reaches, r)
+					}
 				}
 			}
 			if active == 0 || len(svcs) != active {
 				continue
 			}
+			// The containers behind the ports the targets name, not the pods' others.
+			be.Reaches = reaches
 			if same(svcs) {
 				be.Service = svcs[0]
 			}

@@ -13,6 +13,8 @@
 package link
 
 import (
+	"slices"
+
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/appserver"
 )
@@ -64,6 +66,11 @@ func linkCloudNames(m *parsers.Model) {
 				}
 				for _, w := range from.Workloads {
 					addWorkload(to, w)
+				}
+				for _, r := range from.Reaches {
+					if !slices.Contains(to.Reaches, r) {
+						to.Reaches = append(to.Reaches, r)
+					}
 				}
 			}
 		}

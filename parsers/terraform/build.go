@@ -3,6 +3,7 @@ package terraform
 import (
 	"github.com/zclconf/go-cty/cty"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -497,12 +498,27 @@ func (b *builder) ecsService(r *resource) {
 				b.link(be, w)
 				// ECS registers each task on its container's port.
 				b.register(be, lb.intSetting("container_port", 0, ""), r.addr, r.addr)
+				reachContainer(be, lb.strSetting("container_name", "", ""))
 			}
 		}
 	}
 	if n.dynamic["load_balancer"] {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
+	}
+}
+
+// reachContainer records that a target group's traffic enters its ECS tasks at the
+// container a load_balancer block names (a task's other containers, another target
+// group's, answer none of it). An unknown name narrows nothing (an empty Reach).
+func reachContainer(be *parsers.Backend, name parsers.Setting[string]) {
+	if !name.Known() || name.Value == "" {
+		be.Reaches = append(be.Reaches, parsers.Reach{}) // any container
+		return
+	}
+	r := parsers.Reach{Container: name.Value}
+	if !slices.Contains(be.Reaches, r) {
+		be.Reaches = append(be.Reaches, r)
 	}
 }
 

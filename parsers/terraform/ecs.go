@@ -33,7 +33,13 @@ type ecsContainer struct {
 		Name  string `json:"name"`
 		Value string `json:"value"`
 	} `json:"environment"`
-	HealthCheck *struct {
+	// secrets and environmentFiles set environment variables from sources no502 cannot
+	// read (Secrets Manager, SSM, an S3 .env file).
+	Secrets []struct {
+		Name string `json:"name"`
+	} `json:"secrets"`
+	EnvironmentFiles []json.RawMessage `json:"environmentFiles"`
+	HealthCheck      *struct {
 		Command  []string `json:"command"`
 		Interval *int     `json:"interval"`
 		Timeout  *int     `json:"timeout"`
@@ -103,6 +109,13 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		for _, e := range d.Environment {
 			at := loc.find(e.Name)
 			c.Env[e.Name] = parsers.Set(e.Value, at, e.Name+"="+e.Value)
+		}
+		for _, s := range d.Secrets {
+			c.Env[s.Name] = parsers.Setting[string]{Pos: loc.find(s.Name), Text: s.Name + " (secrets valueFrom)", Unknown: true}
+		}
+		if len(d.EnvironmentFiles) > 0 {
+			// A variable environment sets wins over the files' (ECS): EnvVar reads so.
+			c.EnvUnknownFrom = loc.find("environmentFiles")
 		}
 		for _, p := range d.PortMappings {
 			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})

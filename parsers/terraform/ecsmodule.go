@@ -164,6 +164,7 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 			for _, ref := range refs {
 				if be := b.backends[ref]; be != nil {
 					b.link(be, w)
+					reachContainer(be, it.node.strSetting("container_name", "", ""))
 				}
 			}
 		}
@@ -221,6 +222,26 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 				} else {
 					c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + "=…", Unknown: true}
 				}
+			}
+		}
+		if sec := cn.objectAttr("secrets"); sec != nil {
+			// Variables from Secrets Manager or SSM: set, with values no502 cannot read.
+			for _, e := range sec.items {
+				k := parsers.Setting[string]{}
+				if e.node != nil {
+					k = e.node.strSetting("name", "", "")
+				}
+				if k.Known() {
+					c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + " (secrets valueFrom)", Unknown: true}
+				} else {
+					c.EnvUnknownFrom = e.pos // a name no502 cannot read: any variable
+				}
+			}
+		}
+		for _, name := range []string{"environmentFiles", "environment_files"} {
+			if a := cn.attr(name); a != nil {
+				// Variables from an S3 .env file; environment's own win (ECS).
+				c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range)
 			}
 		}
 		if ports := cn.objectAttr("portMappings"); ports != nil {

@@ -1,0 +1,267 @@
+package compose
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Limits of the look into a build context: the app servers' default config files sit in
+// the working directory, which COPY fills from the top of the context; a repository's
+// deep trees (node_modules, vendor) are not walked.
+const (
+	contextDepth   = 3
+	contextEntries = 2000
+)
+
+// contextConfigFiles are the files an app server reads by default from its working
+// directory when its command line names none: gunicorn ./gunicorn.conf.py (gunicorn
+// ≥ 19.7's default --config), Puma config/puma.rb and config/puma/<env>.rb.
+var contextConfigFiles = []string{"gunicorn.conf.py", "config/puma.rb", "config/puma"}
+
+// skippedDirs are not walked: dependencies and build output hold no app server config.
+var skippedDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true,
+	"venv": true, ".venv": true, "__pycache__": true, ".tox": true, "site-packages": true}
+
+// builtImage looks into the local build context of a service (nil without one, or when
+// it lies outside the paths being linted): which default config files of app servers it
+// holds, and which variables its Dockerfile's ENV sets.
+func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
+	if b == nil || b.ContextDir == "" || !opts.Within(b.ContextDir) {
+		return nil
+	}
+	st, err := os.Stat(b.ContextDir)
+	if err != nil || !st.IsDir() {
+		return nil
+	}
+	img := &parsers.BuiltImage{Pos: b.Pos, Dockerfile: "Dockerfile", Env: map[string]bool{}}
+	var sources []string
+	img.Files, sources = configFiles(b.ContextDir)
+	img.NodeKeepAlive = nodeKeepAlive(b.ContextDir, sources, opts)
+	dockerfile := filepath.Join(b.ContextDir, "Dockerfile")
+	if b.Dockerfile.Known() && b.Dockerfile.Value != "" {
+		img.Dockerfile = b.Dockerfile.Value
+		dockerfile = b.Dockerfile.Value
+		if !filepath.IsAbs(dockerfile) {
+			dockerfile = filepath.Join(b.ContextDir, dockerfile)
+		}
+	}
+	if opts.Within(dockerfile) {
+		if src, err := readSmall(dockerfile, opts); err == nil {
+			for _, name := range dockerfileEnv(src) {
+				img.Env[name] = true
+			}
+			img.From = dockerfileFrom(src)
+		}
+	}
+	return img
+}
+
+func readSmall(abs string, opts parsers.Options) ([]byte, error) {
+	if opts.ReadFile != nil {
+		_, src, err := opts.ReadFile(abs)
+		return src, err
+	}
+	return os.ReadFile(abs)
+}
+
+// configFiles lists the app servers' default config files in dir, as slash paths
+// relative to it, down to contextDepth directories, and the package.json and JavaScript
+// or TypeScript sources beside them.
+func configFiles(dir string) (out, sources []string) {
+	seen := 0
+	var walk func(abs, rel string, depth int)
+	walk = func(abs, rel string, depth int) {
+		entries, err := os.ReadDir(abs)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if seen++; seen > contextEntries {
+				return
+			}
+			name := e.Name()
+			p := path.Join(rel, name)
+			for _, want := range contextConfigFiles {
+				if p == want || strings.HasSuffix(p, "/"+want) {
+					out = append(out, p)
+				}
+			}
+			if e.Type().IsRegular() && springConfig(name) {
+				out = append(out, p)
+			}
+			if e.Type().IsRegular() && (name == "package.json" || nodeSource(name)) {
+				sources = append(sources, p)
+			}
+			if e.IsDir() && depth < contextDepth && !skippedDirs[name] {
+				walk(filepath.Join(abs, name), p, depth+1)
+			}
+		}
+	}
+	walk(dir, "", 0)
+	return out, sources
+}
+
+// springConfig reports whether a file is a Spring Boot application config
+// (application.yml, application-prod.properties), which the jar built from the context
+// carries.
+func springConfig(name string) bool {
+	base, ok := strings.CutPrefix(name, "application")
+	if !ok {
+		return false
+	}
+	ext := path.Ext(base)
+	switch ext {
+	case ".yml", ".yaml", ".properties":
+	default:
+		return false
+	}
+	base = strings.TrimSuffix(base, ext)
+	return base == "" || strings.HasPrefix(base, "-")
+}
+
+// SpringConfigFile is how BuiltImage.Files names a Spring Boot application config: its
+// own path, matched by HasSpringConfig.
+//
+// nodeSource reports whether a file is JavaScript or TypeScript source (not a test).
+func nodeSource(name string) bool {
+	switch path.Ext(name) {
+	case ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts":
+		return !strings.Contains(name, ".test.") && !strings.Contains(name, ".spec.") && !strings.HasSuffix(name, ".d.ts")
+	}
+	return false
+}
+
+// Limits of what nodeKeepAlive reads.
+const (
+	nodeSources    = 300
+	nodeSourceSize = 512 << 10
+)
+
+// nodeKeepAlive says where a Node app built from dir may set its server's keep-alive
+// itself, so that Node's default is not what it runs with: Fastify (keepAliveTimeout 72s
+// by default) among a package.json's dependencies, or a source that sets
+// keepAliveTimeout. "" when nothing is seen.
+func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
+	read := 0
+	for _, f := range files {
+		if read >= nodeSources {
+			break
+		}
+		abs := filepath.Join(dir, filepath.FromSlash(f))
+		if st, err := os.Stat(abs); err != nil || st.Size() > nodeSourceSize || !opts.Within(abs) {
+			continue
+		}
+		read++
+		src, err := readSmall(abs, opts)
+		if err != nil {
+			continue
+		}
+		if path.Base(f) == "package.json" {
+			var pkg struct {
+				Dependencies map[string]any `json:"dependencies"`
+			}
+			if json.Unmarshal(src, &pkg) == nil {
+				for dep := range pkg.Dependencies {
+					if dep == "fastify" || dep == "@nestjs/platform-fastify" {
+						return dep + " in " + f
+					}
+				}
+			}
+			continue
+		}
+		if bytes.Contains(src, []byte("keepAliveTimeout")) {
+			return "keepAliveTimeout in " + f
+		}
+	}
+	return ""
+}
+
+// dockerfileEnv returns the names of the variables a Dockerfile's ENV instructions set
+// (ENV KEY=value KEY2=value, or the old ENV KEY value), in any stage.
+func dockerfileEnv(src []byte) []string {
+	var names []string
+	var logical strings.Builder
+	flush := func() {
+		line := strings.TrimSpace(logical.String())
+		logical.Reset()
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "ENV") {
+			return
+		}
+		if !strings.Contains(fields[1], "=") {
+			names = append(names, fields[1]) // ENV KEY value
+			return
+		}
+		for _, f := range fields[1:] {
+			if k, _, ok := strings.Cut(f, "="); ok && envName(k) {
+				names = append(names, k)
+			}
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
+			continue
+		}
+		if cont, ok := strings.CutSuffix(strings.TrimRight(line, " \t"), `\`); ok {
+			logical.WriteString(cont + " ")
+			continue
+		}
+		logical.WriteString(line)
+		flush()
+	}
+	flush()
+	return names
+}
+
+// envName reports whether s is a variable name (letters, digits, underscores).
+func envName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r != '_' && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (i == 0 || r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// dockerfileFrom returns the image the Dockerfile's last stage starts from, "" when it
+// is a variable (FROM ${BASE}) or another stage of the same file.
+func dockerfileFrom(src []byte) string {
+	from := ""
+	stages := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || !strings.EqualFold(f[0], "FROM") {
+			continue
+		}
+		args := f[1:]
+		for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+			args = args[1:] // --platform=...
+		}
+		if len(args) == 0 {
+			continue
+		}
+		from = args[0]
+		if strings.Contains(from, "$") || stages[strings.ToLower(from)] {
+			from = ""
+		}
+		if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+			stages[strings.ToLower(args[2])] = true
+		}
+	}
+	return from
+}

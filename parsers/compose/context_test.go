@@ -1,0 +1,104 @@
+package compose
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+)
+
+func TestDockerfileEnv(t *testing.T) {
+	src := []byte(`FROM python:3.12 AS build
+env PIP_NO_CACHE_DIR 1
+# ENV COMMENTED=1
+ENV PYTHONUNBUFFERED=1 \
+    GUNICORN_CMD_ARGS="--bind=0.0.0.0:8000 --keep-alive=75" \
+    UVICORN_TIMEOUT_KEEP_ALIVE=75
+RUN echo ENV NOT_AN_ENV=1
+`)
+	got := dockerfileEnv(src)
+	want := []string{"PIP_NO_CACHE_DIR", "PYTHONUNBUFFERED", "GUNICORN_CMD_ARGS", "UVICORN_TIMEOUT_KEEP_ALIVE"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestBuiltImage(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app/gunicorn.conf.py", "keepalive = 75\n")
+	write("config/puma.rb", "persistent_timeout 75\n")
+	write("node_modules/x/gunicorn.conf.py", "")
+	write("docker/web.Dockerfile", "FROM ruby\nENV PUMA_PERSISTENT_TIMEOUT=75\n")
+	write("src/main/resources/application-prod.properties", "spring.lifecycle.timeout-per-shutdown-phase=60s\n")
+	write("src/main/resources/applicationContext.xml", "")
+	b := &Build{ContextDir: dir, Dockerfile: parsers.Set("docker/web.Dockerfile", parsers.Pos{File: "compose.yaml", Line: 4, Col: 19}, "docker/web.Dockerfile")}
+	img := builtImage(b, parsers.Options{Roots: []string{dir}})
+	if img == nil {
+		t.Fatal("no image")
+	}
+	if img.NodeKeepAlive != "" {
+		t.Errorf("node keep-alive %q in a context without Node", img.NodeKeepAlive)
+	}
+	if !reflect.DeepEqual(img.Files, []string{"app/gunicorn.conf.py", "config/puma.rb", "src/main/resources/application-prod.properties"}) {
+		t.Errorf("files %q", img.Files)
+	}
+	if !img.Env["PUMA_PERSISTENT_TIMEOUT"] || img.Dockerfile != "docker/web.Dockerfile" {
+		t.Errorf("env %v from %s", img.Env, img.Dockerfile)
+	}
+	// A context outside the paths being linted is not looked into.
+	if img := builtImage(b, parsers.Options{Roots: []string{filepath.Join(dir, "app")}}); img != nil {
+		t.Errorf("looked outside the roots: %+v", img)
+	}
+}
+
+func TestBuiltImageNodeKeepAlive(t *testing.T) {
+	for _, tc := range []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.js": "app.listen(3000)\n"}, ""},
+		{map[string]string{"package.json": `{"dependencies": {"fastify": "^4"}}`}, "fastify in package.json"},
+		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.ts": "server.keepAliveTimeout = 65_000\n"}, "keepAliveTimeout in src/server.ts"},
+		// A dependency's own code is not the app's.
+		{map[string]string{"node_modules/x/index.js": "s.keepAliveTimeout = 1\n"}, ""},
+	} {
+		dir := t.TempDir()
+		for rel, text := range tc.files {
+			p := filepath.Join(dir, rel)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+		if img == nil || img.NodeKeepAlive != tc.want {
+			t.Errorf("%v: got %+v, want %q", tc.files, img, tc.want)
+		}
+	}
+}
+
+func TestDockerfileFrom(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM node:22-alpine\nCMD [\"node\", \"server.js\"]\n":                                              "node:22-alpine",
+		"FROM node:26 AS build\nRUN npm ci\nFROM gcr.io/distroless/nodejs22\nCOPY --from=build /app /app\n": "gcr.io/distroless/nodejs22",
+		"FROM --platform=$BUILDPLATFORM node:24 AS deps\nFROM deps\n":                                       "",
+		"ARG BASE=node:20\nFROM ${BASE}\n":                                                                  "",
+	} {
+		if got := dockerfileFrom([]byte(src)); got != want {
+			t.Errorf("%q: got %q, want %q", src, got, want)
+		}
+	}
+}
