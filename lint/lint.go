@@ -409,19 +409,41 @@ func sortDiags(ds []parsers.Diag) {
 // git root), then cwd's: `no502 lint services/hooks` uses services/hooks/.no502.yaml, as
 // ruff finds the pyproject.toml of the files it checks. Relative paths are taken from
 // cwd.
+//
+// A run reads one config, so paths that different configs govern (two services of a
+// monorepo, each with its .no502.yaml, named together by pre-commit) are a UsageError:
+// the first path's config would judge the others' files with budgets, rules: and
+// suppress: entries written for another service, and the result would depend on the
+// order of the arguments.
 func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	path := ""
 	if explicit == "" {
+		fallback := config.FindConfig("", cwd)
+		first, seen := "", false
 		for _, a := range paths {
 			if a == "-" {
 				continue
 			}
 			dir := absPath(a, cwd)
-			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			st, err := os.Stat(dir)
+			if err != nil {
+				continue // reported by the loader
+			}
+			if !st.IsDir() {
 				dir = filepath.Dir(dir)
 			}
-			path = config.FindConfig("", dir)
-			break
+			p := config.FindConfig("", dir)
+			if p == "" {
+				p = fallback
+			}
+			if !seen {
+				first, path, seen = a, p, true
+				continue
+			}
+			if p != path {
+				return nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s): a run reads one .no502.yaml, so lint them in separate runs, or name the config with --config",
+					first, a, configName(path, cwd), configName(p, cwd))}
+			}
 		}
 	}
 	if path == "" {
@@ -430,15 +452,24 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	display := path
-	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
-		display = rel
-	}
+	display := configName(path, cwd)
 	cfg, err := config.Load(absPath(path, cwd), display, rules.Known, ruleIDs()...)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
 	return cfg, nil
+}
+
+// configName is how messages name a config file: relative to cwd when it is below it,
+// "no .no502.yaml" for none.
+func configName(path, cwd string) string {
+	if path == "" {
+		return "no .no502.yaml"
+	}
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
 }
 
 func absPath(p, cwd string) string {

@@ -85,3 +85,46 @@ func TestFix(t *testing.T) {
 		t.Errorf("summary: %q", fr.Summary("fixed"))
 	}
 }
+
+// One run reads one .no502.yaml. Paths governed by different configs (two services of
+// a monorepo, as pre-commit names them together) are refused: the first path's config
+// used to apply to all of them, so one service's budgets, rules: and suppress: judged
+// the other's files, and the result depended on the order of the arguments.
+func TestRunPathsWithDifferentConfigs(t *testing.T) {
+	conf := "upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; }\nserver {\n    listen 80;\n    location /api/ { proxy_pass http://app; proxy_read_timeout 20s; }\n}\n"
+	dir := writeTree(t, map[string]string{
+		"svc-a/nginx.conf":  conf,
+		"svc-a/other.conf":  conf,
+		"svc-a/.no502.yaml": "routes:\n  - match: /api/\n    handler_timeout: 100s\n",
+		"svc-b/nginx.conf":  conf,
+		"svc-b/.no502.yaml": "rules:\n  read-timeout-below-budget: off\n",
+	})
+	for _, paths := range [][]string{{"svc-a/nginx.conf", "svc-b/nginx.conf"}, {"svc-b", "svc-a/nginx.conf"}} {
+		_, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir})
+		var ue *lint.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), filepath.Join("svc-a", ".no502.yaml")) || !strings.Contains(err.Error(), filepath.Join("svc-b", ".no502.yaml")) {
+			t.Errorf("%v: want a UsageError naming both configs, got %v", paths, err)
+		}
+	}
+	// Paths under one config, or an explicit --config, are one run as before.
+	if _, err := lint.Run(context.Background(), []string{"svc-a/nginx.conf", "svc-a/other.conf"}, lint.Options{Cwd: dir}); err != nil {
+		t.Errorf("one config: %v", err)
+	}
+	res, err := lint.Run(context.Background(), []string{"svc-a/nginx.conf", "svc-b/nginx.conf"}, lint.Options{Cwd: dir, ConfigPath: filepath.Join(dir, "svc-a", ".no502.yaml")})
+	if err != nil || len(res.Findings) != 2 {
+		t.Errorf("--config: %v, %d findings", err, len(res.Findings))
+	}
+}
+
+// A path under no config and one under a config are governed differently too.
+func TestRunPathsConfigAndNone(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"root.conf":         single,
+		"svc-a/nginx.conf":  single,
+		"svc-a/.no502.yaml": "rules:\n  single-upstream: off\n",
+	})
+	_, err := lint.Run(context.Background(), []string{"root.conf", "svc-a/nginx.conf"}, lint.Options{Cwd: dir})
+	if err == nil || !strings.Contains(err.Error(), "no .no502.yaml") {
+		t.Errorf("want a UsageError naming the missing config, got %v", err)
+	}
+}
