@@ -35,8 +35,13 @@ A misspelt rule ID is reported the same way: it suppresses nothing.
 ## Fix
 
 Remove the suppression, or the rule IDs in it that no longer match (the fix does this for
-comments). Rules switched off in ` + "`.no502.yaml`" + ` are not reported as unused: the suppression may be
-needed under another config. ` + "`--no-ignore`" + ` shows every finding and reports no suppression.
+comments). Rules switched off in ` + "`.no502.yaml`" + ` (or by ` + "`--select`" + ` and ` + "`--ignore`" + `) are not reported as
+unused: the suppression may be needed under another config; a bare ` + "`no502:ignore`" + `, which
+covers every rule, is not reported while any rule is off. A run in which a file did not parse
+reports only rule IDs that do not exist and misplaced comments: the broken file may hold what
+makes the findings of the others (the Service in front of a Deployment), and ` + "`--fix`" + ` must not
+delete a suppression the next run needs. ` + "`--no-ignore`" + ` shows every finding and reports no
+suppression.
 
 ## Sources
 

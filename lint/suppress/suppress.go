@@ -142,6 +142,22 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 			broken[d.Pos.File] = true
 		}
 	}
+	// Nor can the files that did parse be judged: the broken one may hold what makes
+	// their findings (the Service in front of a Deployment, the upstream behind a
+	// proxy), so a suppression matching nothing may match once it parses, and --fix
+	// would delete it. Such a run is partial: only what is wrong in any run is reported.
+	if len(broken) > 0 {
+		partial = true
+	}
+	// A bare no502:ignore covers the rules switched off too: it may match one of their
+	// findings in a run where they are on.
+	someOff := false
+	for _, r := range rules.All() {
+		if o, set := cfg.Rules[r.ID]; set && o.Value == parsers.Off || !set && r.Severity == parsers.Off {
+			someOff = true
+			break
+		}
+	}
 	var out []rules.Finding
 	for _, d := range dirs {
 		if broken[d.file] {
@@ -156,7 +172,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 			out = append(out, f)
 			continue
 		case d.all:
-			if d.used["*"] || partial {
+			if d.used["*"] || partial || someOff {
 				continue
 			}
 			f.Message = fmt.Sprintf("%s suppresses every rule but matches no finding %s: remove it, or it will hide the next problem here.", name, scopeText(d))

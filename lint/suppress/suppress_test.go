@@ -185,6 +185,25 @@ func TestSuppressUnused(t *testing.T) {
 	// A file that did not parse has no findings; its directives are not blamed.
 	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": "# no502:ignore single-upstream\nhttp {\n"}, false)
 	eq(t, "broken file", unused)
+
+	// Nor are the directives of the files that did parse: the broken file may hold what
+	// makes their findings (the Service in front of a Deployment), so `--fix` would
+	// delete a suppression that the next run, with the file repaired, needs. A rule ID no
+	// rule has is still wrong.
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": src, "other.conf": "http {\n"}, false)
+	eq(t, "another file broken", unused)
+	typo := strings.Replace(src, "single-upstream", "single-upstreams", 1)
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": typo, "other.conf": "http {\n"}, false)
+	eq(t, "another file broken: typo", unused, "unused-suppression@nginx.conf:5")
+
+	// A bare no502:ignore covers every rule, those switched off too (`rules: off`,
+	// --ignore, not in --select): it may match a finding of one of them in a run where
+	// it is on, so it is not called stale either.
+	bare := strings.Replace(clean, "app.internal:8080;", "app.internal:8080;  # no502:ignore", 1)
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": bare}, false)
+	eq(t, "bare, every rule on", unused, "unused-suppression@nginx.conf:5")
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": bare, ".no502.yaml": "rules:\n  pdb-missing: off\n"}, false)
+	eq(t, "bare, a rule off", unused)
 }
 
 // apply applies a fix's edits to its file and returns the result.
