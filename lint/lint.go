@@ -243,7 +243,20 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if r.opts.WriteBaseline != "" {
 		basePath = r.opts.WriteBaseline
 		keys := baseline.Keys(out.Model, out.Findings, basePath, r.opts.Cwd)
-		if base, err = baseline.WriteFile(basePath, keys); err != nil {
+		// The files whose findings this run reports (a partial run: the named ones) and
+		// those that did not parse (their findings are unknown) keep or lose their
+		// entries by this run; the other files' entries stay as they were.
+		judged := map[string]bool{}
+		for _, f := range res.Model.Files {
+			if f.Host == "" && (res.Explicit == nil || res.Explicit[f.Path]) {
+				judged[baseline.EntryFile(f.Path, basePath, r.opts.Cwd)] = true
+			}
+		}
+		for _, d := range out.Errors {
+			delete(judged, baseline.EntryFile(d.Pos.File, basePath, r.opts.Cwd))
+		}
+		keep := func(file string) bool { return !judged[file] }
+		if base, err = baseline.WriteFile(absPath(basePath, r.opts.Cwd), keys, keep); err != nil {
 			return nil, fmt.Errorf("--write-baseline: %v", err)
 		}
 	}

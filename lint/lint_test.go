@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/lint/baseline"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -126,5 +127,35 @@ func TestRunPathsConfigAndNone(t *testing.T) {
 	_, err := lint.Run(context.Background(), []string{"root.conf", "svc-a/nginx.conf"}, lint.Options{Cwd: dir})
 	if err == nil || !strings.Contains(err.Error(), "no .no502.yaml") {
 		t.Errorf("want a UsageError naming the missing config, got %v", err)
+	}
+}
+
+// --write-baseline records the findings of the files it lints and keeps the entries of
+// the files it did not (a named file, a subdirectory): rewriting the baseline from a
+// partial run used to drop every other file's accepted findings, which then failed the
+// next full run. Entries of files that no longer exist go.
+func TestWriteBaselinePartialRunKeepsOtherFiles(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.conf": single, "sub/b.conf": single, "gone.conf": single})
+	if _, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir, WriteBaseline: filepath.Join(dir, "bl.json")}); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "gone.conf"))
+	for _, paths := range [][]string{{"a.conf"}, {"sub"}} {
+		res, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir, WriteBaseline: filepath.Join(dir, "bl.json")})
+		if err != nil || res.Known != 1 || len(res.Findings) != 0 {
+			t.Fatalf("%v: %v, %d known, %d findings", paths, err, res.Known, len(res.Findings))
+		}
+		src, _ := os.ReadFile(filepath.Join(dir, "bl.json"))
+		if !strings.Contains(string(src), `"file": "a.conf"`) || !strings.Contains(string(src), `"file": "sub/b.conf"`) || strings.Contains(string(src), "gone.conf") {
+			t.Errorf("%v: baseline\n%s", paths, src)
+		}
+	}
+	b, err := baseline.ReadFile(filepath.Join(dir, "bl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir, Baseline: b, BaselinePath: filepath.Join(dir, "bl.json")})
+	if err != nil || len(res.Findings) != 0 {
+		t.Errorf("full run after partial rewrites: %d new findings", len(res.Findings))
 	}
 }
