@@ -141,10 +141,33 @@ func newRunner(paths []string, opts Options) (*runner, error) {
 	if len(paths) == 0 && opts.Load.Stdin == nil {
 		paths = []string{"."}
 	}
+	if opts.Load.Stdin != nil && opts.Load.StdinName != "" {
+		// A buffer piped with the path of a file on disk (an editor's unsaved edits) is
+		// that file, named, with the buffer in place of the disk's text: it gets the
+		// context a named file gets (the Service next to a Deployment), so the editor
+		// shows what the pre-commit hook will.
+		abs := absPath(opts.Load.StdinName, opts.Cwd)
+		if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() {
+			overlay := make(map[string][]byte, len(opts.Load.Overlay)+1)
+			for k, v := range opts.Load.Overlay {
+				overlay[k] = v
+			}
+			overlay[abs] = opts.Load.Stdin
+			opts.Load.Overlay = overlay
+			opts.Load.Stdin = nil
+			paths = append(paths, opts.Load.StdinName)
+		}
+	}
 	cfg := opts.Config
 	if cfg == nil {
 		var err error
-		if cfg, err = LoadConfig(opts.ConfigPath, opts.Cwd, paths); err != nil {
+		cfgPaths := paths
+		if opts.Load.Stdin != nil && opts.Load.StdinName != "" {
+			// An editor pipes a new buffer with its path: the config is the one a file
+			// there would get (ruff's --stdin-filename does the same).
+			cfgPaths = append([]string{filepath.Dir(opts.Load.StdinName)}, paths...)
+		}
+		if cfg, err = LoadConfig(opts.ConfigPath, opts.Cwd, cfgPaths); err != nil {
 			return nil, err
 		}
 	}

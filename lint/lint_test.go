@@ -10,6 +10,7 @@ import (
 
 	"github.com/no502/no502/lint"
 	"github.com/no502/no502/lint/baseline"
+	"github.com/no502/no502/parsers/load"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -157,5 +158,43 @@ func TestWriteBaselinePartialRunKeepsOtherFiles(t *testing.T) {
 	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir, Baseline: b, BaselinePath: filepath.Join(dir, "bl.json")})
 	if err != nil || len(res.Findings) != 0 {
 		t.Errorf("full run after partial rewrites: %d new findings", len(res.Findings))
+	}
+}
+
+// Standard input named with --stdin-filename gets the config of that path, as the file
+// would: an editor pipes svc-a/nginx.conf from the repository root, and svc-a's budgets
+// must judge it.
+func TestStdinUsesConfigOfItsName(t *testing.T) {
+	conf := "upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; }\nserver {\n    listen 80;\n    location /api/ { proxy_pass http://app; proxy_read_timeout 20s; }\n}\n"
+	dir := writeTree(t, map[string]string{
+		"svc-a/nginx.conf":  conf,
+		"svc-a/.no502.yaml": "routes:\n  - match: /api/\n    handler_timeout: 100s\n",
+	})
+	for _, name := range []string{"svc-a/nginx.conf", "svc-a/new.conf"} {
+		res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir, Load: load.Options{Stdin: []byte(conf), StdinName: name}})
+		if err != nil || len(res.Findings) != 1 || res.Findings[0].Rule.ID != "read-timeout-below-budget" {
+			t.Errorf("%s: %v, findings %v", name, err, res.Findings)
+		}
+	}
+}
+
+// A buffer piped with the name of a file on disk is linted as that named file with the
+// buffer's text: with its context (the Service beside a Deployment), as pre-commit lints
+// the file, and not with the text on disk.
+func TestStdinOfAFileOnDiskHasItsContext(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: app\n          image: example/web:1.0\n          ports:\n            - name: http\n              containerPort: 8080\n          lifecycle:\n            preStop:\n              sleep:\n                seconds: 10\n          readinessProbe:\n            httpGet:\n              path: /ready\n              port: http\n"
+	svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: http\n"
+	dir := writeTree(t, map[string]string{"deploy.yaml": deploy, "svc.yaml": svc})
+	buffer := strings.Replace(deploy, "replicas: 2", "replicas: 1", 1)
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir, Load: load.Options{Stdin: []byte(buffer), StdinName: "deploy.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Rule.ID+"@"+f.Pos.Short())
+	}
+	if strings.Join(got, " ") != "single-replica@deploy.yaml:6" || res.Files != 1 {
+		t.Errorf("files %d, findings %v; want single-replica@deploy.yaml:6", res.Files, got)
 	}
 }
