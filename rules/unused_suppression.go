@@ -30,7 +30,11 @@ a timeout below the handler budget. Those are the 502s no502 exists to catch, so
 suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
 the ` + "`meta`" + ` category: it is about no502's own input, not about a cause of 502s.
 
-A misspelt rule ID is reported the same way: it suppresses nothing.
+A misspelt rule ID is reported the same way: it suppresses nothing. So is a comment that
+opens like a suppression no502 does not read (` + "`# NO502:IGNORE`" + `, ` + "`# no502: ignore`" + `,
+` + "`# no502:ignore-files`" + `, ` + "`# no502:ignore=rule-id`" + `, a Terraform ` + "`/* */`" + ` comment), so the user learns
+why the finding is still there, as ruff reports an invalid ` + "`# noqa`" + `; a comment that only
+mentions the marker further on is prose and is not.
 
 ## Fix
 

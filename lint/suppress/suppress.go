@@ -40,6 +40,10 @@ type directive struct {
 	ids                 []string // the rule IDs named, in order
 	used                map[string]bool
 	misplaced           bool // an ignore-file below the file's top comment block
+	// malformed: a comment that opens like a suppression no502 does not read
+	// (NO502:IGNORE, "no502: ignore", no502:ignore-files, a /* */ comment); it covers
+	// nothing and is reported so the user learns why the finding stays.
+	malformed bool
 	// For the fix of an unused directive: the offset of the comment opener ('#' or '//')
 	// from which the comment is removed when all of it is unused, and the rule-ID list
 	// to rewrite when only part is.
@@ -48,7 +52,7 @@ type directive struct {
 }
 
 func (d *directive) covers(f rules.Finding) bool {
-	if d.misplaced || f.Pos.File != d.file || f.Rule.ID == rules.UnusedSuppressionID {
+	if d.misplaced || d.malformed || f.Pos.File != d.file || f.Rule.ID == rules.UnusedSuppressionID {
 		return false
 	}
 	switch d.kind {
@@ -166,6 +170,11 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 		f := rules.Finding{Rule: rules.UnusedSuppression, Severity: sev, Pos: d.pos}
 		name := directiveName(d)
 		switch {
+		case d.malformed:
+			f.Message = fmt.Sprintf("%s is not a suppression no502 reads, so it hides nothing: write `no502:ignore RULE-ID` (lower case, no space around the colon) in a `#` comment%s at the end of the line or on the line above, or `no502:ignore-file RULE-ID` at the top of the file.",
+				"`"+strings.TrimSpace(string(m.File(d.file).Src[d.pos.Offset:d.pos.EndOffset]))+"`", slashes(m, d.file))
+			out = append(out, f)
+			continue
 		case d.misplaced:
 			f.Message = fmt.Sprintf("%s is read only in the comment block at the top of a file; here it suppresses nothing. Move it to the top of %s%s.",
 				name, d.file, annotationHint(m, d.file))
@@ -219,6 +228,14 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 func disabled(cfg *config.Config, id string) bool {
 	o, ok := cfg.Rules[id]
 	return ok && o.Value == parsers.Off
+}
+
+// slashes names Terraform's other line comment.
+func slashes(m *parsers.Model, file string) string {
+	if f := m.File(file); f != nil && f.Format == parsers.FormatTerraform {
+		return " (or `//`)"
+	}
+	return ""
 }
 
 func directiveName(d *directive) string {
@@ -334,6 +351,9 @@ func Strict(m *parsers.Model, cfg *config.Config, fs []rules.Finding) (kept, ref
 			continue
 		}
 		for _, d := range scanSuppressions(f) {
+			if d.malformed {
+				continue // suppresses nothing, so there is nothing to refuse
+			}
 			what := "every rule"
 			if !d.all {
 				what = quoteList(d.ids)

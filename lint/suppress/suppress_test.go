@@ -369,3 +369,36 @@ data:
 	eq(t, "embedded annotation", kept)
 	eq(t, "embedded annotation: unused", unused)
 }
+
+// A comment that reads like a suppression but is not one no502 reads (another case, a
+// space after the colon, a typo, a block comment) hides nothing; it is reported, so the
+// user learns why the finding is still there, as ruff reports an invalid `# noqa`.
+// Prose that mentions the marker is not.
+func TestSuppressMalformed(t *testing.T) {
+	for _, eol := range []string{
+		"  # NO502:IGNORE single-upstream",
+		"  # no502: ignore single-upstream",
+		"  # no502:ignore=single-upstream",
+		"  # no502:ignore-files single-upstream",
+		"  # no502:ignored",
+		"  # no502 ignore single-upstream",
+	} {
+		_, kept, unused := lintFiles(t, map[string]string{"nginx.conf": nginxDoc(eol)}, false)
+		eq(t, eol, kept, "single-upstream@nginx.conf:5")
+		eq(t, eol+": reported", unused, "unused-suppression@nginx.conf:5")
+		if len(unused) == 1 {
+			if u := unused[0]; !strings.Contains(u.Message, "is not a suppression no502 reads") || u.Fix != nil || u.Pos.Col != 32 {
+				t.Errorf("%s: %s %+v", eol, u.Message, u.Pos)
+			}
+		}
+	}
+	_, kept, unused := lintFiles(t, map[string]string{"nginx.conf": nginxDoc("  # see the no502:ignore docs")}, false)
+	eq(t, "prose", kept, "single-upstream@nginx.conf:5")
+	eq(t, "prose: not reported", unused)
+
+	// Terraform's block comments are not read.
+	tf := "resource \"aws_lb_target_group\" \"a\" {\n  name     = \"a\"\n  port     = 8080\n  protocol = \"HTTP\"\n  health_check {\n    enabled = false /* no502:ignore health-check-disabled */\n    path    = \"/\"\n  }\n}\n"
+	_, kept, unused = lintFiles(t, map[string]string{"main.tf": tf}, false)
+	eq(t, "block comment", kept, "health-check-disabled@main.tf:6")
+	eq(t, "block comment: reported", unused, "unused-suppression@main.tf:6")
+}
