@@ -251,6 +251,10 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	out := newResult(res, findings)
 	out.Config = r.cfg
+	if res.Explicit == nil {
+		out.Notes = append(out.Notes, unreadConfigs(res.Configs, r.cfg, r.opts.Cwd)...)
+		sortDiags(out.Notes)
+	}
 	var named func(parsers.Pos) bool
 	if res.Explicit != nil {
 		named = func(pos parsers.Pos) bool { return res.Explicit[pos.File] }
@@ -494,6 +498,29 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 		return nil, &UsageError{err}
 	}
 	return cfg, nil
+}
+
+// unreadConfigs notes the .no502.yaml files a directory run walked past without reading
+// them (a service's own config below the one in use): one run reads one config, and a
+// budget, rules: or suppress: entry that silently does not apply is a finding lost or a
+// suppression ignored. A note, as ruff's nested configs are not: no502 has no per-file
+// config.
+func unreadConfigs(found []string, cfg *config.Config, cwd string) []parsers.Diag {
+	var out []parsers.Diag
+	for _, abs := range found {
+		dir := filepath.Dir(abs)
+		if cfg != nil && dir == cfg.Dir() {
+			continue
+		}
+		using := "none"
+		if cfg != nil && cfg.Path != "" {
+			using = cfg.Path
+		}
+		out = append(out, parsers.Notef(parsers.Pos{File: configName(abs, cwd), Line: 1, Col: 1},
+			"not read: one run reads one .no502.yaml (this run: %s); lint %s on its own, or name this file with --config, to apply it",
+			using, configName(dir, cwd)))
+	}
+	return out
 }
 
 // configName is how messages name a config file: relative to cwd when it is below it,

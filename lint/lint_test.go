@@ -198,3 +198,33 @@ func TestStdinOfAFileOnDiskHasItsContext(t *testing.T) {
 		t.Errorf("files %d, findings %v; want single-replica@deploy.yaml:6", res.Files, got)
 	}
 }
+
+// A directory run reads one config; a .no502.yaml below it that is not that config is
+// named in a note, so that budgets and suppressions that silently do not apply are seen.
+func TestRunNotesUnreadConfigs(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		".no502.yaml":       "edge: none\n",
+		"nginx.conf":        single,
+		"svc-a/nginx.conf":  single,
+		"svc-a/.no502.yaml": "rules:\n  single-upstream: off\n",
+	})
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, n := range res.Notes {
+		if strings.Contains(n.Message, "not read") {
+			notes = append(notes, n.String())
+		}
+	}
+	want := filepath.Join("svc-a", ".no502.yaml") + ":1:1: info: not read: one run reads one .no502.yaml (this run: .no502.yaml); lint svc-a on its own, or name this file with --config, to apply it"
+	if len(notes) != 1 || notes[0] != want {
+		t.Errorf("notes %q\nwant %q", notes, want)
+	}
+	// Linting svc-a reads its config: no note.
+	res, err = lint.Run(context.Background(), []string{"svc-a"}, lint.Options{Cwd: dir})
+	if err != nil || len(res.Notes) != 0 {
+		t.Errorf("svc-a: %v, notes %v", err, res.Notes)
+	}
+}

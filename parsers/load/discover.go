@@ -142,7 +142,14 @@ type walker struct {
 	seen    map[string]bool
 	// maxFiles bounds discovery on a hostile or mistaken root ("/").
 	maxFiles int
+	// configs are the .no502.yaml files met on the walk (absolute paths).
+	configs []string
 }
+
+// configFileName is no502's config file (config.FileName; this package does not import
+// the config). The walk records where they are so that a run can say which it did not
+// read; none is linted.
+const configFileName = ".no502.yaml"
 
 func (w *walker) display(abs string) string {
 	if rel, err := filepath.Rel(w.cwd, abs); err == nil && !strings.HasPrefix(rel, "..") {
@@ -248,6 +255,10 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 			continue
 		}
 		if stack.ignored(parts, false) {
+			continue
+		}
+		if name == configFileName {
+			w.configs = append(w.configs, abs)
 			continue
 		}
 		w.add(abs, false)
