@@ -270,9 +270,10 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if r.opts.WriteBaseline != "" {
 		basePath = r.opts.WriteBaseline
 		keys := baseline.Keys(out.Model, out.Findings, basePath, r.opts.Cwd)
-		// The files whose findings this run reports (a partial run: the named ones) and
-		// those that did not parse (their findings are unknown) keep or lose their
-		// entries by this run; the other files' entries stay as they were.
+		// The files whose findings this run reports (a partial run: the named ones),
+		// except those that did not parse (their findings are unknown), have their
+		// entries rewritten by this run, for the rules it ran; the other entries stay
+		// as they were.
 		judged := map[string]bool{}
 		for _, f := range res.Model.Files {
 			if f.Host == "" && (res.Explicit == nil || res.Explicit[f.Path]) {
@@ -282,7 +283,14 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		for _, d := range out.Errors {
 			delete(judged, baseline.EntryFile(d.Pos.File, basePath, r.opts.Cwd))
 		}
-		keep := func(file string) bool { return !judged[file] }
+		keep := func(e baseline.Entry) bool {
+			if !judged[e.File] {
+				return true
+			}
+			// A rule that did not run (--select, --ignore, rules: off) judged nothing.
+			o, set := r.cfg.Rules[e.Rule]
+			return set && o.Value == parsers.Off
+		}
 		if base, err = baseline.WriteFile(absPath(basePath, r.opts.Cwd), keys, keep); err != nil {
 			return nil, fmt.Errorf("--write-baseline: %v", err)
 		}

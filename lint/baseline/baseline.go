@@ -204,16 +204,17 @@ func ReadFile(path string) (*Baseline, error) {
 }
 
 // WriteFile records keys in the baseline file path and returns the baseline. The
-// entries of the baseline already there whose file keep(entry file) says the run did
-// not judge, and which still exists, are kept: a run over some files (named ones, a
-// subdirectory) rewrites their entries, not the others'.
-func WriteFile(path string, keys []Key, keep func(file string) bool) (*Baseline, error) {
+// entries of the baseline already there that keep says the run did not judge (another
+// file, a rule that did not run), and whose file still exists, are kept: a run over some
+// files (named ones, a subdirectory) or some rules (--select) rewrites their entries,
+// not the others'.
+func WriteFile(path string, keys []Key, keep func(e Entry) bool) (*Baseline, error) {
 	b := New(keys)
 	if old, err := ReadFile(path); err == nil && keep != nil {
 		dir := filepath.Dir(path)
 		n := len(b.Findings)
 		for _, e := range old.Findings {
-			if !keep(e.File) {
+			if !keep(e) {
 				continue
 			}
 			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e.File))); err != nil {
