@@ -286,6 +286,12 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 		d := parsers.Errorf(pos, "cannot read file: %v", unwrapPathErr(err))
 		return nil, &d
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device named like a config: reading it would wait for a writer
+		// (or read forever), so it is skipped.
+		d := parsers.Notef(pos, "not a regular file (a FIFO or a device); skipped")
+		return nil, &d
+	}
 	if st.Size() > c.maxSize {
 		// An error: a file a limit skips is not linted, and the run must not pass as
 		// if it were (issue 17).
