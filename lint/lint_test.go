@@ -232,3 +232,28 @@ func TestRunNotesUnreadConfigs(t *testing.T) {
 		t.Errorf("svc-a: %v, notes %v", err, res.Notes)
 	}
 }
+
+// A directory given beside a file is linted whole: `no502 lint k8s/ nginx/nginx.conf`
+// used to report only nginx.conf (the directory's findings were dropped), and a file
+// named inside a directory also given counted as not linted ("nothing linted").
+func TestRunDirectoryAndFile(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a/one.conf": single, "a/two.conf": single, "b/nginx.conf": single})
+	res, err := lint.Run(context.Background(), []string{"a", "b/nginx.conf"}, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, f := range res.Findings {
+		files[f.Pos.File] = true
+	}
+	if res.Files != 3 || len(files) != 3 || res.NothingLinted != "" {
+		t.Errorf("a + b/nginx.conf: files %d, findings in %v, nothing linted %q", res.Files, files, res.NothingLinted)
+	}
+	res, err = lint.Run(context.Background(), []string{"a", "a/one.conf"}, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 2 || len(res.Findings) != 2 || res.NothingLinted != "" {
+		t.Errorf("a + a/one.conf: files %d, findings %d, nothing linted %q", res.Files, len(res.Findings), res.NothingLinted)
+	}
+}
