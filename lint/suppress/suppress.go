@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/config"
+	"github.com/no502/no502/internal/suggest"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/k8s"
@@ -209,7 +210,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 		}
 		var parts []string
 		if len(unknown) > 0 {
-			parts = append(parts, fmt.Sprintf("names %s, which no rule has (see no502 rules)", quoteList(unknown)))
+			parts = append(parts, fmt.Sprintf("names %s, which no rule has (%ssee no502 rules)", quoteList(unknown), didYouMean(unknown)))
 		}
 		if len(stale) > 0 {
 			parts = append(parts, fmt.Sprintf("%s matches no finding %s", quoteList(stale), scopeText(d)))
@@ -228,6 +229,24 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 func disabled(cfg *config.Config, id string) bool {
 	o, ok := cfg.Rules[id]
 	return ok && o.Value == parsers.Off
+}
+
+// didYouMean is "did you mean `x`? " for the unknown IDs that are near a rule's ID (a
+// typo), or "".
+func didYouMean(unknown []string) string {
+	var ids, near []string
+	for _, r := range rules.All() {
+		ids = append(ids, r.ID)
+	}
+	for _, id := range unknown {
+		if c := suggest.Closest(id, ids); c != "" {
+			near = append(near, c)
+		}
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	return "did you mean " + quoteList(near) + "? "
 }
 
 // slashes names Terraform's other line comment.

@@ -133,7 +133,7 @@ func TestSuppressUnused(t *testing.T) {
 	eq(t, "typo: reported", unused, "unused-suppression@nginx.conf:5")
 	if len(unused) == 1 {
 		u := unused[0]
-		if u.Severity != rules.Info || !strings.Contains(u.Message, "`single-upstreams`, which no rule has") {
+		if u.Severity != rules.Info || !strings.Contains(u.Message, "`single-upstreams`, which no rule has (did you mean `single-upstream`? see no502 rules)") {
 			t.Errorf("typo report: %v %s", u.Severity, u.Message)
 		}
 		if u.Pos.Col != 32 || u.Pos.EndLine != 5 {
