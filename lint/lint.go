@@ -468,6 +468,7 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	if explicit == "" {
 		fallback := config.FindConfig("", cwd)
 		first, seen := "", false
+		byDir := map[string]string{} // pre-commit --all-files names thousands of files
 		for _, a := range paths {
 			if a == "-" {
 				continue
@@ -480,9 +481,12 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 			if !st.IsDir() {
 				dir = filepath.Dir(dir)
 			}
-			p := config.FindConfig("", dir)
-			if p == "" {
-				p = fallback
+			p, ok := byDir[dir]
+			if !ok {
+				if p = config.FindConfig("", dir); p == "" {
+					p = fallback
+				}
+				byDir[dir] = p
 			}
 			if !seen {
 				first, path, seen = a, p, true
