@@ -479,6 +479,11 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 				continue // reported by the loader
 			}
 			if !st.IsDir() {
+				// pre-commit passes every YAML and JSON file: one no502 does not read
+				// (a workflow, package.json) has no say in the config.
+				if !load.Lintable(dir, maxConfigSniff) {
+					continue
+				}
 				dir = filepath.Dir(dir)
 			}
 			p, ok := byDir[dir]
@@ -534,6 +539,10 @@ func unreadConfigs(found []string, cfg *config.Config, cwd string) []parsers.Dia
 	}
 	return out
 }
+
+// maxConfigSniff bounds what LoadConfig reads of a named file to tell whether it is a
+// config (the loader's default --max-file-size).
+const maxConfigSniff = 10 << 20
 
 // configName is how messages name a config file: relative to cwd when it is below it,
 // "no .no502.yaml" for none.

@@ -257,3 +257,22 @@ func TestRunDirectoryAndFile(t *testing.T) {
 		t.Errorf("a + a/one.conf: files %d, findings %d, nothing linted %q", res.Files, len(res.Findings), res.NothingLinted)
 	}
 }
+
+// Only the named files no502 reads choose the config: pre-commit's files: pattern passes
+// every YAML and JSON file, so a workflow file or package.json named beside a service's
+// nginx.conf must neither pick its config (the first path's, before) nor conflict with it.
+func TestRunConfigFromLintedFilesOnly(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"deploy/nginx.conf":        single,
+		"deploy/.no502.yaml":       "rules:\n  single-upstream: error\n",
+		".github/workflows/ci.yml": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+		"package.json":             "{\"name\": \"x\"}\n",
+	})
+	res, err := lint.Run(context.Background(), []string{".github/workflows/ci.yml", "package.json", "deploy/nginx.conf"}, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Severity.String() != "error" {
+		t.Errorf("want the deploy config's error severity, got %v", res.Findings)
+	}
+}

@@ -71,6 +71,30 @@ func formatByName(path string) (format string, sniff bool) {
 	return "", false
 }
 
+// Lintable reports whether the file at abs is one the loader lints when it is named:
+// a config by its name, or by its content where the name does not decide (a .yaml that
+// is no manifest, a .conf that is no nginx config, is not). It reads the file when the
+// name does not decide; a file it cannot read, or larger than maxSize, is not.
+func Lintable(abs string, maxSize int64) bool {
+	format, needSniff := formatByName(abs)
+	if format == "" {
+		return false
+	}
+	if !needSniff {
+		return true
+	}
+	st, err := os.Stat(abs)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
+		return false
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return false
+	}
+	return caddySniff(format, abs, src) || sniff(format, abs, src) ||
+		format == parsers.FormatK8s && composeLooking(src)
+}
+
 // nginxLooking recognises nginx config among the many *.conf formats (supervisord,
 // fail2ban, ...): a block nginx knows or a directive only nginx writes. A conf.d file may
 // hold nothing but an `upstream NAME { ... }` pool or `include` lines (issue 17); an
