@@ -107,6 +107,10 @@ type ContextPath struct {
 	Pos  parsers.Pos
 }
 
+// Dir is the directory of the file the config was loaded from (absolute); "" for the
+// built-in defaults.
+func (c *Config) Dir() string { return c.dir }
+
 // ParseOptions returns what the link step needs from the config, for load.Options.Parse.
 func (c *Config) ParseOptions() parsers.Options {
 	o := parsers.Options{NginxVersion: c.NginxVersion.Value}

@@ -100,16 +100,63 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	for _, d := range res.Model.Diags {
 		hasDiag[d.Pos.File] = true
 	}
+	// A named file inside a directory also given was discovered by the walk first, so
+	// the loader did not mark it as named: that it was parsed is what counts.
+	parsed := map[string]bool{}
+	for _, f := range res.Model.Files {
+		if f.Host == "" {
+			parsed[f.Path] = true
+		}
+	}
 	res.Files = 0
 	for p := range named {
-		if read[p] || hasDiag[p] {
+		if read[p] || hasDiag[p] || parsed[p] {
 			res.Files++
+		}
+	}
+	// Directories given beside the files (`no502 lint k8s/ nginx/nginx.conf`) are
+	// linted whole, as alone: every file under them is reported and counted, not only
+	// the named ones (their findings were dropped, and a file named inside one of them
+	// counted as not linted).
+	if dirs := dirArgs(paths, opts.Cwd); len(dirs) > 0 {
+		under := func(p string) bool {
+			abs := absPath(p, opts.Cwd)
+			for _, d := range dirs {
+				if abs == d || strings.HasPrefix(abs, d+string(filepath.Separator)) {
+					return true
+				}
+			}
+			return false
+		}
+		for p := range parsed {
+			if !res.Explicit[p] && under(p) {
+				res.Explicit[p] = true
+				res.Files++
+			}
+		}
+		for p := range hasDiag {
+			if p != "" && !res.Explicit[p] && under(p) {
+				res.Explicit[p] = true
+				res.Files++
+			}
 		}
 	}
 	if stdin != "" && !named[stdin] {
 		res.Files++
 	}
 	return res, nil
+}
+
+// dirArgs returns the paths given that are directories, absolute and clean.
+func dirArgs(paths []string, cwd string) []string {
+	var out []string
+	for _, p := range paths {
+		abs := absPath(p, cwd)
+		if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			out = append(out, filepath.Clean(abs))
+		}
+	}
+	return out
 }
 
 // displayPath is the path the loader shows for abs: relative to cwd when inside it.

@@ -141,10 +141,33 @@ func newRunner(paths []string, opts Options) (*runner, error) {
 	if len(paths) == 0 && opts.Load.Stdin == nil {
 		paths = []string{"."}
 	}
+	if opts.Load.Stdin != nil && opts.Load.StdinName != "" {
+		// A buffer piped with the path of a file on disk (an editor's unsaved edits) is
+		// that file, named, with the buffer in place of the disk's text: it gets the
+		// context a named file gets (the Service next to a Deployment), so the editor
+		// shows what the pre-commit hook will.
+		abs := absPath(opts.Load.StdinName, opts.Cwd)
+		if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() {
+			overlay := make(map[string][]byte, len(opts.Load.Overlay)+1)
+			for k, v := range opts.Load.Overlay {
+				overlay[k] = v
+			}
+			overlay[abs] = opts.Load.Stdin
+			opts.Load.Overlay = overlay
+			opts.Load.Stdin = nil
+			paths = append(paths, opts.Load.StdinName)
+		}
+	}
 	cfg := opts.Config
 	if cfg == nil {
 		var err error
-		if cfg, err = LoadConfig(opts.ConfigPath, opts.Cwd, paths); err != nil {
+		cfgPaths := paths
+		if opts.Load.Stdin != nil && opts.Load.StdinName != "" {
+			// An editor pipes a new buffer with its path: the config is the one a file
+			// there would get (ruff's --stdin-filename does the same).
+			cfgPaths = append([]string{filepath.Dir(opts.Load.StdinName)}, paths...)
+		}
+		if cfg, err = LoadConfig(opts.ConfigPath, opts.Cwd, cfgPaths); err != nil {
 			return nil, err
 		}
 	}
@@ -228,6 +251,10 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	out := newResult(res, findings)
 	out.Config = r.cfg
+	if res.Explicit == nil {
+		out.Notes = append(out.Notes, unreadConfigs(res.Configs, r.cfg, r.opts.Cwd)...)
+		sortDiags(out.Notes)
+	}
 	var named func(parsers.Pos) bool
 	if res.Explicit != nil {
 		named = func(pos parsers.Pos) bool { return res.Explicit[pos.File] }
@@ -243,7 +270,28 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if r.opts.WriteBaseline != "" {
 		basePath = r.opts.WriteBaseline
 		keys := baseline.Keys(out.Model, out.Findings, basePath, r.opts.Cwd)
-		if base, err = baseline.WriteFile(basePath, keys); err != nil {
+		// The files whose findings this run reports (a partial run: the named ones),
+		// except those that did not parse (their findings are unknown), have their
+		// entries rewritten by this run, for the rules it ran; the other entries stay
+		// as they were.
+		judged := map[string]bool{}
+		for _, f := range res.Model.Files {
+			if f.Host == "" && (res.Explicit == nil || res.Explicit[f.Path]) {
+				judged[baseline.EntryFile(f.Path, basePath, r.opts.Cwd)] = true
+			}
+		}
+		for _, d := range out.Errors {
+			delete(judged, baseline.EntryFile(d.Pos.File, basePath, r.opts.Cwd))
+		}
+		keep := func(e baseline.Entry) bool {
+			if !judged[e.File] {
+				return true
+			}
+			// A rule that did not run (--select, --ignore, rules: off) judged nothing.
+			o, set := r.cfg.Rules[e.Rule]
+			return set && o.Value == parsers.Off
+		}
+		if base, err = baseline.WriteFile(absPath(basePath, r.opts.Cwd), keys, keep); err != nil {
 			return nil, fmt.Errorf("--write-baseline: %v", err)
 		}
 	}
@@ -409,19 +457,50 @@ func sortDiags(ds []parsers.Diag) {
 // git root), then cwd's: `no502 lint services/hooks` uses services/hooks/.no502.yaml, as
 // ruff finds the pyproject.toml of the files it checks. Relative paths are taken from
 // cwd.
+//
+// A run reads one config, so paths that different configs govern (two services of a
+// monorepo, each with its .no502.yaml, named together by pre-commit) are a UsageError:
+// the first path's config would judge the others' files with budgets, rules: and
+// suppress: entries written for another service, and the result would depend on the
+// order of the arguments.
 func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	path := ""
 	if explicit == "" {
+		fallback := config.FindConfig("", cwd)
+		first, seen := "", false
+		byDir := map[string]string{} // pre-commit --all-files names thousands of files
 		for _, a := range paths {
 			if a == "-" {
 				continue
 			}
 			dir := absPath(a, cwd)
-			if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			st, err := os.Stat(dir)
+			if err != nil {
+				continue // reported by the loader
+			}
+			if !st.IsDir() {
+				// pre-commit passes every YAML and JSON file: one no502 does not read
+				// (a workflow, package.json) has no say in the config.
+				if !load.Lintable(dir, maxConfigSniff) {
+					continue
+				}
 				dir = filepath.Dir(dir)
 			}
-			path = config.FindConfig("", dir)
-			break
+			p, ok := byDir[dir]
+			if !ok {
+				if p = config.FindConfig("", dir); p == "" {
+					p = fallback
+				}
+				byDir[dir] = p
+			}
+			if !seen {
+				first, path, seen = a, p, true
+				continue
+			}
+			if p != path {
+				return nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s): a run reads one .no502.yaml, so lint them in separate runs, or name the config with --config",
+					first, a, configName(path, cwd), configName(p, cwd))}
+			}
 		}
 	}
 	if path == "" {
@@ -430,15 +509,51 @@ func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	if path == "" {
 		return config.Default(), nil
 	}
-	display := path
-	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
-		display = rel
-	}
+	display := configName(path, cwd)
 	cfg, err := config.Load(absPath(path, cwd), display, rules.Known, ruleIDs()...)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
 	return cfg, nil
+}
+
+// unreadConfigs notes the .no502.yaml files a directory run walked past without reading
+// them (a service's own config below the one in use): one run reads one config, and a
+// budget, rules: or suppress: entry that silently does not apply is a finding lost or a
+// suppression ignored. A note, as ruff's nested configs are not: no502 has no per-file
+// config.
+func unreadConfigs(found []string, cfg *config.Config, cwd string) []parsers.Diag {
+	var out []parsers.Diag
+	for _, abs := range found {
+		dir := filepath.Dir(abs)
+		if cfg != nil && dir == cfg.Dir() {
+			continue
+		}
+		using := "none"
+		if cfg != nil && cfg.Path != "" {
+			using = cfg.Path
+		}
+		out = append(out, parsers.Notef(parsers.Pos{File: configName(abs, cwd), Line: 1, Col: 1},
+			"not read: one run reads one .no502.yaml (this run: %s); lint %s on its own, or name this file with --config, to apply it",
+			using, configName(dir, cwd)))
+	}
+	return out
+}
+
+// maxConfigSniff bounds what LoadConfig reads of a named file to tell whether it is a
+// config (the loader's default --max-file-size).
+const maxConfigSniff = 10 << 20
+
+// configName is how messages name a config file: relative to cwd when it is below it,
+// "no .no502.yaml" for none.
+func configName(path, cwd string) string {
+	if path == "" {
+		return "no .no502.yaml"
+	}
+	if rel, err := filepath.Rel(cwd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
 }
 
 func absPath(p, cwd string) string {

@@ -30,13 +30,22 @@ a timeout below the handler budget. Those are the 502s no502 exists to catch, so
 suppression is reported, as staticcheck and ruff (RUF100) report theirs. The rule sits in
 the ` + "`meta`" + ` category: it is about no502's own input, not about a cause of 502s.
 
-A misspelt rule ID is reported the same way: it suppresses nothing.
+A misspelt rule ID is reported the same way: it suppresses nothing. So is a comment that
+opens like a suppression no502 does not read (` + "`# NO502:IGNORE`" + `, ` + "`# no502: ignore`" + `,
+` + "`# no502:ignore-files`" + `, ` + "`# no502:ignore=rule-id`" + `, a Terraform ` + "`/* */`" + ` comment), so the user learns
+why the finding is still there, as ruff reports an invalid ` + "`# noqa`" + `; a comment that only
+mentions the marker further on is prose and is not.
 
 ## Fix
 
 Remove the suppression, or the rule IDs in it that no longer match (the fix does this for
-comments). Rules switched off in ` + "`.no502.yaml`" + ` are not reported as unused: the suppression may be
-needed under another config. ` + "`--no-ignore`" + ` shows every finding and reports no suppression.
+comments). Rules switched off in ` + "`.no502.yaml`" + ` (or by ` + "`--select`" + ` and ` + "`--ignore`" + `) are not reported as
+unused: the suppression may be needed under another config; a bare ` + "`no502:ignore`" + `, which
+covers every rule, is not reported while any rule is off. A run in which a file did not parse
+reports only rule IDs that do not exist and misplaced comments: the broken file may hold what
+makes the findings of the others (the Service in front of a Deployment), and ` + "`--fix`" + ` must not
+delete a suppression the next run needs. ` + "`--no-ignore`" + ` shows every finding and reports no
+suppression.
 
 ## Sources
 

@@ -106,8 +106,13 @@ func New(keys []Key) *Baseline {
 		b.Findings = append(b.Findings, Entry{Rule: k.Rule, File: k.File, Text: k.Text,
 			Fingerprint: Fingerprint(k.Rule, k.File, k.Text), Count: n})
 	}
-	sort.Slice(b.Findings, func(i, j int) bool {
-		a, c := b.Findings[i], b.Findings[j]
+	sortEntries(b.Findings)
+	return b
+}
+
+func sortEntries(es []Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		a, c := es[i], es[j]
 		if a.File != c.File {
 			return a.File < c.File
 		}
@@ -116,7 +121,6 @@ func New(keys []Key) *Baseline {
 		}
 		return a.Fingerprint < c.Fingerprint
 	})
-	return b
 }
 
 // Write writes the baseline as indented JSON.
@@ -165,17 +169,21 @@ func (b *Baseline) Filter(fs []rules.Finding, keys []Key) (fresh []rules.Finding
 
 // Keys returns each finding's key for the baseline file at path (relative to cwd).
 func Keys(m *parsers.Model, fs []rules.Finding, path, cwd string) []Key {
-	dir := filepath.Dir(absPath(path, cwd))
 	texts := LineTexts(m, fs)
 	keys := make([]Key, len(fs))
 	for i, f := range fs {
-		file := f.Pos.File
-		if rel, err := filepath.Rel(dir, absPath(file, cwd)); err == nil {
-			file = filepath.ToSlash(rel)
-		}
-		keys[i] = Key{Rule: f.Rule.ID, File: file, Text: texts[i]}
+		keys[i] = Key{Rule: f.Rule.ID, File: EntryFile(f.Pos.File, path, cwd), Text: texts[i]}
 	}
 	return keys
+}
+
+// EntryFile is how the baseline file at path (relative to cwd) names file (as shown,
+// relative to cwd): relative to the baseline's directory, with slashes.
+func EntryFile(file, path, cwd string) string {
+	if rel, err := filepath.Rel(filepath.Dir(absPath(path, cwd)), absPath(file, cwd)); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return file
 }
 
 func absPath(p, cwd string) string {
@@ -195,9 +203,29 @@ func ReadFile(path string) (*Baseline, error) {
 	return Read(f)
 }
 
-// WriteFile records keys in the baseline file path and returns the baseline.
-func WriteFile(path string, keys []Key) (*Baseline, error) {
+// WriteFile records keys in the baseline file path and returns the baseline. The
+// entries of the baseline already there that keep says the run did not judge (another
+// file, a rule that did not run), and whose file still exists, are kept: a run over some
+// files (named ones, a subdirectory) or some rules (--select) rewrites their entries,
+// not the others'.
+func WriteFile(path string, keys []Key, keep func(e Entry) bool) (*Baseline, error) {
 	b := New(keys)
+	if old, err := ReadFile(path); err == nil && keep != nil {
+		dir := filepath.Dir(path)
+		n := len(b.Findings)
+		for _, e := range old.Findings {
+			if !keep(e) {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e.File))); err != nil {
+				continue
+			}
+			b.Findings = append(b.Findings, e)
+		}
+		if len(b.Findings) > n {
+			sortEntries(b.Findings)
+		}
+	}
 	var buf bytes.Buffer
 	if err := b.Write(&buf); err != nil {
 		return nil, err

@@ -260,16 +260,19 @@ func writeSource(w io.Writer, m *parsers.Model, lineIndex lineStarts, pos parser
 			width = len(strings.TrimRight(line[col-1:], " "))
 		}
 	} else {
-		// Tabs are shown as four spaces, and the caret is placed on the expanded text.
+		// Tabs are shown as four spaces, and the caret is placed on the expanded text,
+		// counting terminal cells: a CJK character takes two, a combining mark none.
+		// A byte order mark is not a column (editors do not count it): it is dropped.
+		line = strings.TrimPrefix(line, "\uFEFF")
 		expanded = strings.ReplaceAll(line, "\t", "    ")
 		prefix := []rune(line)
 		col = min(col, len(prefix)+1)
-		lead = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
+		lead = cells(strings.ReplaceAll(string(prefix[:col-1]), "\t", "    "))
 		if end > 0 {
-			width = utf8.RuneCountInString(strings.ReplaceAll(string(prefix[col-1:min(end-1, len(prefix))]), "\t", "    "))
+			width = cells(strings.ReplaceAll(string(prefix[col-1:min(max(end-1, col-1), len(prefix))]), "\t", "    "))
 		} else {
 			// No end on this line: underline to the end of the line's text.
-			width = utf8.RuneCountInString(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
+			width = cells(strings.TrimRight(strings.ReplaceAll(string(prefix[col-1:]), "\t", "    "), " "))
 		}
 	}
 	width = max(width, 1)
@@ -277,6 +280,27 @@ func writeSource(w io.Writer, m *parsers.Model, lineIndex lineStarts, pos parser
 	io.WriteString(w, " "+gutter+" "+bar+"\n")
 	io.WriteString(w, " "+pal.blue(num)+" "+bar+" "+expanded+"\n")
 	io.WriteString(w, " "+gutter+" "+bar+" "+strings.Repeat(" ", lead)+pal.warn(strings.Repeat("^", width))+"\n")
+}
+
+// cells is how many terminal cells s takes: East Asian wide and fullwidth characters
+// (CJK, Hangul, fullwidth forms, most emoji) two, combining marks and zero-width
+// characters none, the rest one (Unicode's East Asian Width, the ranges terminals use).
+func cells(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x0300 && r <= 0x036F, r >= 0x200B && r <= 0x200F, r == 0xFEFF, r >= 0xFE00 && r <= 0xFE0F:
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0x303E, r >= 0x3041 && r <= 0x33FF,
+			r >= 0x3400 && r <= 0x4DBF, r >= 0x4E00 && r <= 0x9FFF, r >= 0xA000 && r <= 0xA4CF,
+			r >= 0xAC00 && r <= 0xD7A3, r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F,
+			r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F300 && r <= 0x1F64F,
+			r >= 0x1F900 && r <= 0x1F9FF, r >= 0x20000 && r <= 0x3FFFD:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // isPlainASCII reports whether s is ASCII without tabs, where a rune column is a byte

@@ -2,6 +2,7 @@ package suppress
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -40,7 +41,7 @@ func lineSpans(src []byte) []span {
 // scanSuppressions finds the suppressions in one real (not embedded) file. A quick byte
 // search skips the many files that have none.
 func scanSuppressions(f *parsers.File) []*directive {
-	hasMarker := bytes.Contains(f.Src, []byte(ignoreMarker))
+	hasMarker := bytes.Contains(f.Src, []byte(ignoreMarker)) || mentionsNo502(f.Src)
 	hasAnno := f.Format == parsers.FormatK8s && bytes.Contains(f.Src, []byte(annotationKey))
 	if !hasMarker && !hasAnno {
 		return nil
@@ -101,11 +102,15 @@ func scanComments(f *parsers.File, lines []span) []*directive {
 		if top && len(trimmed) > 0 && !commentOnly && !((f.Format == parsers.FormatK8s || f.Format == parsers.FormatCompose) && string(trimmed) == "---") {
 			top = false
 		}
-		if cstart < 0 || !bytes.Contains(text[cstart:], []byte(ignoreMarker)) {
+		if cstart < 0 || !bytes.Contains(text[cstart:], []byte(ignoreMarker)) && !mentionsNo502(text[cstart:]) {
 			continue
 		}
 		d := parseDirective(f, text, cstart, ln)
 		if d == nil {
+			if m := malformedDirective(f, text, cstart, ln); m != nil {
+				m.pos.Line, m.pos.EndLine = int32(i+1), int32(i+1)
+				out = append(out, m)
+			}
 			continue
 		}
 		d.pos.Line, d.pos.EndLine = int32(i+1), int32(i+1)
@@ -203,6 +208,37 @@ func parseDirective(f *parsers.File, text []byte, cstart int, ln span) *directiv
 			EndCol: int32(1 + utf8.RuneCount(end)), EndOffset: int32(ln.start + len(end)),
 		}
 		return d // the caller sets Line and EndLine
+	}
+}
+
+// mentionsNo502 is the quick test for a comment that may be a suppression in another
+// case than no502's own lower case.
+func mentionsNo502(b []byte) bool {
+	return bytes.Contains(b, []byte("NO502")) || bytes.Contains(b, []byte("No502")) ||
+		bytes.Contains(b, []byte("no502"))
+}
+
+// almostDirective is what a suppression written another way looks like: another case, a
+// space around the colon or none, any suffix (ignore-files, ignored, ignore=ID).
+var almostDirective = regexp.MustCompile(`(?i)no502\s*:?\s*ignore`)
+
+// malformedDirective returns, for a comment that opens with something like a
+// suppression that parseDirective did not read, a directive marked malformed (it covers
+// nothing; the unused-suppression report says it is not read). A comment that mentions
+// the marker further on is prose, not a directive.
+func malformedDirective(f *parsers.File, text []byte, cstart int, ln span) *directive {
+	body := text[cstart:]
+	loc := almostDirective.FindIndex(body)
+	if loc == nil || len(bytes.Trim(body[:loc[0]], "#/* \t")) > 0 {
+		return nil
+	}
+	end := bytes.TrimRight(text, " \t")
+	return &directive{
+		kind: dirLine, malformed: true, file: f.Path, used: map[string]bool{}, open: ln.start + cstart,
+		pos: parsers.Pos{
+			File: f.Path, Col: int32(1 + utf8.RuneCount(text[:cstart])), Offset: int32(ln.start + cstart),
+			EndCol: int32(1 + utf8.RuneCount(end)), EndOffset: int32(ln.start + len(end)),
+		},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/config"
+	"github.com/no502/no502/internal/suggest"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/k8s"
@@ -40,6 +41,10 @@ type directive struct {
 	ids                 []string // the rule IDs named, in order
 	used                map[string]bool
 	misplaced           bool // an ignore-file below the file's top comment block
+	// malformed: a comment that opens like a suppression no502 does not read
+	// (NO502:IGNORE, "no502: ignore", no502:ignore-files, a /* */ comment); it covers
+	// nothing and is reported so the user learns why the finding stays.
+	malformed bool
 	// For the fix of an unused directive: the offset of the comment opener ('#' or '//')
 	// from which the comment is removed when all of it is unused, and the rule-ID list
 	// to rewrite when only part is.
@@ -48,7 +53,7 @@ type directive struct {
 }
 
 func (d *directive) covers(f rules.Finding) bool {
-	if d.misplaced || f.Pos.File != d.file || f.Rule.ID == rules.UnusedSuppressionID {
+	if d.misplaced || d.malformed || f.Pos.File != d.file || f.Rule.ID == rules.UnusedSuppressionID {
 		return false
 	}
 	switch d.kind {
@@ -142,6 +147,22 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 			broken[d.Pos.File] = true
 		}
 	}
+	// Nor can the files that did parse be judged: the broken one may hold what makes
+	// their findings (the Service in front of a Deployment, the upstream behind a
+	// proxy), so a suppression matching nothing may match once it parses, and --fix
+	// would delete it. Such a run is partial: only what is wrong in any run is reported.
+	if len(broken) > 0 {
+		partial = true
+	}
+	// A bare no502:ignore covers the rules switched off too: it may match one of their
+	// findings in a run where they are on.
+	someOff := false
+	for _, r := range rules.All() {
+		if o, set := cfg.Rules[r.ID]; set && o.Value == parsers.Off || !set && r.Severity == parsers.Off {
+			someOff = true
+			break
+		}
+	}
 	var out []rules.Finding
 	for _, d := range dirs {
 		if broken[d.file] {
@@ -150,13 +171,18 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 		f := rules.Finding{Rule: rules.UnusedSuppression, Severity: sev, Pos: d.pos}
 		name := directiveName(d)
 		switch {
+		case d.malformed:
+			f.Message = fmt.Sprintf("%s is not a suppression no502 reads, so it hides nothing: write `no502:ignore RULE-ID` (lower case, no space around the colon) in a `#` comment%s at the end of the line or on the line above, or `no502:ignore-file RULE-ID` at the top of the file.",
+				"`"+strings.TrimSpace(string(m.File(d.file).Src[d.pos.Offset:d.pos.EndOffset]))+"`", slashes(m, d.file))
+			out = append(out, f)
+			continue
 		case d.misplaced:
 			f.Message = fmt.Sprintf("%s is read only in the comment block at the top of a file; here it suppresses nothing. Move it to the top of %s%s.",
 				name, d.file, annotationHint(m, d.file))
 			out = append(out, f)
 			continue
 		case d.all:
-			if d.used["*"] || partial {
+			if d.used["*"] || partial || someOff {
 				continue
 			}
 			f.Message = fmt.Sprintf("%s suppresses every rule but matches no finding %s: remove it, or it will hide the next problem here.", name, scopeText(d))
@@ -184,7 +210,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 		}
 		var parts []string
 		if len(unknown) > 0 {
-			parts = append(parts, fmt.Sprintf("names %s, which no rule has (see no502 rules)", quoteList(unknown)))
+			parts = append(parts, fmt.Sprintf("names %s, which no rule has (%ssee no502 rules)", quoteList(unknown), didYouMean(unknown)))
 		}
 		if len(stale) > 0 {
 			parts = append(parts, fmt.Sprintf("%s matches no finding %s", quoteList(stale), scopeText(d)))
@@ -203,6 +229,32 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 func disabled(cfg *config.Config, id string) bool {
 	o, ok := cfg.Rules[id]
 	return ok && o.Value == parsers.Off
+}
+
+// didYouMean is "did you mean `x`? " for the unknown IDs that are near a rule's ID (a
+// typo), or "".
+func didYouMean(unknown []string) string {
+	var ids, near []string
+	for _, r := range rules.All() {
+		ids = append(ids, r.ID)
+	}
+	for _, id := range unknown {
+		if c := suggest.Closest(id, ids); c != "" {
+			near = append(near, c)
+		}
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	return "did you mean " + quoteList(near) + "? "
+}
+
+// slashes names Terraform's other line comment.
+func slashes(m *parsers.Model, file string) string {
+	if f := m.File(file); f != nil && f.Format == parsers.FormatTerraform {
+		return " (or `//`)"
+	}
+	return ""
 }
 
 func directiveName(d *directive) string {
@@ -318,6 +370,9 @@ func Strict(m *parsers.Model, cfg *config.Config, fs []rules.Finding) (kept, ref
 			continue
 		}
 		for _, d := range scanSuppressions(f) {
+			if d.malformed {
+				continue // suppresses nothing, so there is nothing to refuse
+			}
 			what := "every rule"
 			if !d.all {
 				what = quoteList(d.ids)

@@ -133,7 +133,7 @@ func TestSuppressUnused(t *testing.T) {
 	eq(t, "typo: reported", unused, "unused-suppression@nginx.conf:5")
 	if len(unused) == 1 {
 		u := unused[0]
-		if u.Severity != rules.Info || !strings.Contains(u.Message, "`single-upstreams`, which no rule has") {
+		if u.Severity != rules.Info || !strings.Contains(u.Message, "`single-upstreams`, which no rule has (did you mean `single-upstream`? see no502 rules)") {
 			t.Errorf("typo report: %v %s", u.Severity, u.Message)
 		}
 		if u.Pos.Col != 32 || u.Pos.EndLine != 5 {
@@ -185,6 +185,25 @@ func TestSuppressUnused(t *testing.T) {
 	// A file that did not parse has no findings; its directives are not blamed.
 	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": "# no502:ignore single-upstream\nhttp {\n"}, false)
 	eq(t, "broken file", unused)
+
+	// Nor are the directives of the files that did parse: the broken file may hold what
+	// makes their findings (the Service in front of a Deployment), so `--fix` would
+	// delete a suppression that the next run, with the file repaired, needs. A rule ID no
+	// rule has is still wrong.
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": src, "other.conf": "http {\n"}, false)
+	eq(t, "another file broken", unused)
+	typo := strings.Replace(src, "single-upstream", "single-upstreams", 1)
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": typo, "other.conf": "http {\n"}, false)
+	eq(t, "another file broken: typo", unused, "unused-suppression@nginx.conf:5")
+
+	// A bare no502:ignore covers every rule, those switched off too (`rules: off`,
+	// --ignore, not in --select): it may match a finding of one of them in a run where
+	// it is on, so it is not called stale either.
+	bare := strings.Replace(clean, "app.internal:8080;", "app.internal:8080;  # no502:ignore", 1)
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": bare}, false)
+	eq(t, "bare, every rule on", unused, "unused-suppression@nginx.conf:5")
+	_, _, unused = lintFiles(t, map[string]string{"nginx.conf": bare, ".no502.yaml": "rules:\n  pdb-missing: off\n"}, false)
+	eq(t, "bare, a rule off", unused)
 }
 
 // apply applies a fix's edits to its file and returns the result.
@@ -349,4 +368,37 @@ data:
 	_, kept, unused = lintFiles(t, map[string]string{"cm.yaml": mk("\n  annotations:\n    no502.dev/ignore: single-upstream", "")}, false)
 	eq(t, "embedded annotation", kept)
 	eq(t, "embedded annotation: unused", unused)
+}
+
+// A comment that reads like a suppression but is not one no502 reads (another case, a
+// space after the colon, a typo, a block comment) hides nothing; it is reported, so the
+// user learns why the finding is still there, as ruff reports an invalid `# noqa`.
+// Prose that mentions the marker is not.
+func TestSuppressMalformed(t *testing.T) {
+	for _, eol := range []string{
+		"  # NO502:IGNORE single-upstream",
+		"  # no502: ignore single-upstream",
+		"  # no502:ignore=single-upstream",
+		"  # no502:ignore-files single-upstream",
+		"  # no502:ignored",
+		"  # no502 ignore single-upstream",
+	} {
+		_, kept, unused := lintFiles(t, map[string]string{"nginx.conf": nginxDoc(eol)}, false)
+		eq(t, eol, kept, "single-upstream@nginx.conf:5")
+		eq(t, eol+": reported", unused, "unused-suppression@nginx.conf:5")
+		if len(unused) == 1 {
+			if u := unused[0]; !strings.Contains(u.Message, "is not a suppression no502 reads") || u.Fix != nil || u.Pos.Col != 32 {
+				t.Errorf("%s: %s %+v", eol, u.Message, u.Pos)
+			}
+		}
+	}
+	_, kept, unused := lintFiles(t, map[string]string{"nginx.conf": nginxDoc("  # see the no502:ignore docs")}, false)
+	eq(t, "prose", kept, "single-upstream@nginx.conf:5")
+	eq(t, "prose: not reported", unused)
+
+	// Terraform's block comments are not read.
+	tf := "resource \"aws_lb_target_group\" \"a\" {\n  name     = \"a\"\n  port     = 8080\n  protocol = \"HTTP\"\n  health_check {\n    enabled = false /* no502:ignore health-check-disabled */\n    path    = \"/\"\n  }\n}\n"
+	_, kept, unused = lintFiles(t, map[string]string{"main.tf": tf}, false)
+	eq(t, "block comment", kept, "health-check-disabled@main.tf:6")
+	eq(t, "block comment: reported", unused, "unused-suppression@main.tf:6")
 }

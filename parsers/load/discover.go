@@ -71,6 +71,30 @@ func formatByName(path string) (format string, sniff bool) {
 	return "", false
 }
 
+// Lintable reports whether the file at abs is one the loader lints when it is named:
+// a config by its name, or by its content where the name does not decide (a .yaml that
+// is no manifest, a .conf that is no nginx config, is not). It reads the file when the
+// name does not decide; a file it cannot read, or larger than maxSize, is not.
+func Lintable(abs string, maxSize int64) bool {
+	format, needSniff := formatByName(abs)
+	if format == "" {
+		return false
+	}
+	if !needSniff {
+		return true
+	}
+	st, err := os.Stat(abs)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
+		return false
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return false
+	}
+	return caddySniff(format, abs, src) || sniff(format, abs, src) ||
+		format == parsers.FormatK8s && composeLooking(src)
+}
+
 // nginxLooking recognises nginx config among the many *.conf formats (supervisord,
 // fail2ban, ...): a block nginx knows or a directive only nginx writes. A conf.d file may
 // hold nothing but an `upstream NAME { ... }` pool or `include` lines (issue 17); an
@@ -142,7 +166,14 @@ type walker struct {
 	seen    map[string]bool
 	// maxFiles bounds discovery on a hostile or mistaken root ("/").
 	maxFiles int
+	// configs are the .no502.yaml files met on the walk (absolute paths).
+	configs []string
 }
+
+// configFileName is no502's config file (config.FileName; this package does not import
+// the config). The walk records where they are so that a run can say which it did not
+// read; none is linted.
+const configFileName = ".no502.yaml"
 
 func (w *walker) display(abs string) string {
 	if rel, err := filepath.Rel(w.cwd, abs); err == nil && !strings.HasPrefix(rel, "..") {
@@ -248,6 +279,10 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 			continue
 		}
 		if stack.ignored(parts, false) {
+			continue
+		}
+		if name == configFileName {
+			w.configs = append(w.configs, abs)
 			continue
 		}
 		w.add(abs, false)

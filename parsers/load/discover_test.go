@@ -3,6 +3,7 @@ package load
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -69,5 +70,37 @@ func TestIgnoredDirectoryNamed(t *testing.T) {
 	}
 	if got := files("."); len(got) != 1 || got[0] != "app.yaml" {
 		t.Errorf("lint . reads %v, want only app.yaml", got)
+	}
+}
+
+// The pre-commit hooks pass a file only when their files: pattern matches its path, so
+// every name discovery lints must match it: a commit changing sites-available/default
+// or site.nginx was not checked by the hook, though `no502 lint .` lints both.
+func TestPreCommitFilesCoverDiscovery(t *testing.T) {
+	src, err := os.ReadFile("../../.pre-commit-hooks.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*files: &files '([^']*)'`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal(".pre-commit-hooks.yaml: no `files: &files '...'` pattern")
+	}
+	// pre-commit matches with Python's re.search; this pattern's syntax means the same
+	// in Go's regexp.
+	files := regexp.MustCompile(string(m[1]))
+	for _, path := range []string{
+		"nginx.conf", "deploy/nginx.conf", "conf/site.conf", "NGINX.CONF", "site.nginx", "site.nginxconf",
+		"nginx/sites-available/default", "sites-enabled/example.com", "conf.d/upstreams", "snippets/ssl-params",
+		"Caddyfile", "Caddyfile.prod", "caddyfile-dev", "site.caddyfile", "site.caddy", "caddy/site", "Caddy/site",
+		"main.tf", "main.tf.json", "prod.tfvars", "prod.tfvars.json",
+		"compose.yaml", "docker-compose.override.yml", "k8s/app.yaml", "k8s/app.yml", "caddy.json",
+	} {
+		if f, _ := formatByName(path); f == "" {
+			t.Errorf("%s: discovery does not read it; drop it from this list", path)
+			continue
+		}
+		if !files.MatchString(path) {
+			t.Errorf("%s: discovery reads it, but the hooks' files: pattern does not pass it", path)
+		}
 	}
 }

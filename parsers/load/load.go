@@ -48,6 +48,8 @@ type Result struct {
 	// Roots are the directories linted: each directory given, and the directory of each
 	// file given. Includes are followed, and lint --fix writes, only inside them.
 	Roots []string
+	// Configs are the .no502.yaml files found in the directories walked (absolute).
+	Configs []string
 }
 
 // ParseFunc is a format parser's entry point.
@@ -182,6 +184,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 	}
 
 	res.Roots = roots
+	res.Configs = w.configs
 	popts := opts.Parse
 	popts.Roots = roots
 	popts.ReadFile = cache.readInclude
@@ -281,6 +284,12 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 	st, err := os.Stat(abs)
 	if err != nil {
 		d := parsers.Errorf(pos, "cannot read file: %v", unwrapPathErr(err))
+		return nil, &d
+	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device named like a config: reading it would wait for a writer
+		// (or read forever), so it is skipped.
+		d := parsers.Notef(pos, "not a regular file (a FIFO or a device); skipped")
 		return nil, &d
 	}
 	if st.Size() > c.maxSize {

@@ -37,3 +37,32 @@ func TestContextScanFIFO(t *testing.T) {
 		t.Fatal("the context scan hangs on a FIFO")
 	}
 }
+
+// Nor does it hang the load of a directory holding one, or of a FIFO named on the
+// command line: a file that is not a regular file is skipped with a note, not read
+// (a read of a FIFO waits for a writer that never comes).
+func TestLoadFIFO(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte("events {}\nhttp {}\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.conf"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, paths := range [][]string{{"."}, {"pipe.conf", "nginx.conf"}} {
+		done := make(chan *Result)
+		go func() {
+			res, err := Load(paths, Options{Cwd: dir})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+		select {
+		case res := <-done:
+			if res == nil || res.Files < 1 {
+				t.Errorf("%v: %+v", paths, res)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: the load hangs on a FIFO", paths)
+		}
+	}
+}

@@ -141,6 +141,11 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 	}
 	glob := hasGlobMeta(pat)
 	var paths []string
+	if filepath.IsAbs(pat) && !r.opts.Within(filepath.Clean(pat)) {
+		if local, ok := r.underPrefix(pat); ok {
+			pat = local // the same file, as the repository holds it
+		}
+	}
 	if filepath.IsAbs(pat) {
 		if !r.opts.Within(filepath.Clean(pat)) {
 			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
@@ -203,6 +208,29 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 	if outside {
 		r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 	}
+}
+
+// etcPrefix is the conf prefix of packaged nginx and of the official image: their main
+// file is /etc/nginx/nginx.conf.
+const etcPrefix = "/etc/nginx/"
+
+// underPrefix maps an absolute include under /etc/nginx/ in a main file to the same
+// path under the main file's own directory, when something is there: a repository's
+// nginx.conf that includes /etc/nginx/conf.d/*.conf is deployed as
+// /etc/nginx/nginx.conf with its conf.d/ beside it (docker compose mounts ./nginx.conf
+// and ./conf.d there), so nginx reads the conf.d/ the repository holds. Its fragments
+// then inherit what the main file's http{} sets, instead of being linted as if nothing
+// were set around them. A fragment's includes are not mapped: its main file, and so
+// the prefix, is unknown.
+func (r *resolver) underPrefix(pat string) (string, bool) {
+	if r.fragment || !strings.HasPrefix(pat, etcPrefix) {
+		return "", false
+	}
+	local := filepath.Join(r.prefix, filepath.FromSlash(strings.TrimPrefix(pat, etcPrefix)))
+	if !r.opts.Within(local) || r.expand(local, hasGlobMeta(local)) == nil {
+		return "", false
+	}
+	return local, true
 }
 
 // candidates lists the directories a relative include may be relative to. For a
