@@ -19,9 +19,19 @@ const (
 	caddyShutdownWait = 5 * time.Second
 )
 
+// caddyPassiveHealthFix turns on passive health checks. It is unsafe: with Caddy's
+// default max_fails 1, one failed round trip takes an upstream out for fail_duration, a
+// request that ran past response_header_timeout included, so a few slow requests or a
+// restart of each upstream within fail_duration leave none in rotation (caddy 2.6.2:
+// six requests past a 2s timeout, 503 to every request for 30s; docs/decisions.md,
+// "Generator review fixes (session 8)").
 func caddyPassiveHealthFix(p *Pass, b *parsers.Backend) *Fix {
-	return caddyProxyFix(p, b.Pos, "Take a failing upstream out of rotation for "+parsers.FormatDuration(caddyFailDuration)+" (passive health checks)",
+	fix := caddyProxyFix(p, b.Pos, "Take a failing upstream out of rotation for "+parsers.FormatDuration(caddyFailDuration)+" (passive health checks; with max_fails 1, Caddy's default, one failed or timed-out request takes an upstream out, and upstreams that each fail within "+parsers.FormatDuration(caddyFailDuration)+" leave none: an active check (health_uri) on the app's health endpoint does not mistake a slow request for a dead upstream)",
 		caddy.Subdirective{Name: "fail_duration", Value: parsers.FormatDuration(caddyFailDuration)})
+	if fix != nil {
+		fix.markUnsafe()
+	}
+	return fix
 }
 
 func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {

@@ -47,7 +47,14 @@ Without them, the dead server keeps receiving its share of requests, and each of
 ## Fix
 
 nginx: remove ` + "`max_fails=0`" + ` (or set ` + "`max_fails=3 fail_timeout=10s`" + `). Caddy: add
-` + "`health_uri /healthz`" + ` (active) and ` + "`fail_duration 30s`" + ` (passive).
+` + "`health_uri /healthz`" + ` (active: the app's health endpoint, which only you know, so it is in
+the snippet, not written) and ` + "`fail_duration 30s`" + ` (passive). ` + "`--fix`" + ` writes the passive
+check only with ` + "`--unsafe-fixes`" + `: with Caddy's default ` + "`max_fails 1`" + ` one failed round trip,
+a request past ` + "`response_header_timeout`" + ` included, takes an upstream out for the whole
+` + "`fail_duration`" + `, so a few slow requests, or each upstream restarting within 30s of the other,
+leave none in rotation (Caddy 2.6.2: six requests past a 2s timeout, then 503 to every
+request for 30s). Consider ` + "`max_fails 3`" + ` and a shorter ` + "`fail_duration`" + `, or active checks
+alone.
 
 ## Evidence
 

@@ -112,3 +112,29 @@ func TestCaddyRetryFixSafety(t *testing.T) {
 		}
 	}
 }
+
+// TestCaddyPassiveHealthFixUnsafe: dead-upstream-in-rotation's Caddy fix (fail_duration)
+// is written only with --unsafe-fixes. With Caddy's default max_fails 1 one failed round
+// trip takes an upstream out for fail_duration, a response_header_timeout included: on
+// caddy 2.6.2 six requests past a 2s timeout took both upstreams out (503 to every
+// request for 30s), and an upstream down for 0.3s answered 503 for 30s after it was back
+// (docs/decisions.md, "Generator review fixes (session 8)").
+func TestCaddyPassiveHealthFixUnsafe(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/caddy-dead-upstream")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "dead-upstream-in-rotation" || f.Fix == nil {
+			continue
+		}
+		seen = true
+		if got := f.Fix.Safety(); got != rules.FixUnsafe {
+			t.Errorf("fix safety %s, want unsafe (%s)", got, f.Fix.Description)
+		}
+		if !strings.Contains(f.Fix.Description, "max_fails") {
+			t.Errorf("the fix should say why it is unsafe: %s", f.Fix.Description)
+		}
+	}
+	if !seen {
+		t.Error("no dead-upstream-in-rotation finding with a fix")
+	}
+}
