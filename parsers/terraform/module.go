@@ -210,6 +210,25 @@ func (mod *module) applyVarFile(f *parsers.File) {
 	mod.refreshVars()
 }
 
+// varFileNames returns the names of the module's variables the var files set.
+func (mod *module) varFileNames(files []*parsers.File) map[string]bool {
+	names := map[string]bool{}
+	for _, f := range files {
+		isJSON := len(f.Path) > 5 && f.Path[len(f.Path)-5:] == ".json"
+		hf := parseHCL(mod.m, f, isJSON)
+		if hf == nil || hf.Body == nil {
+			continue
+		}
+		attrs, _ := hf.Body.JustAttributes()
+		for name := range attrs {
+			if mod.vars[name] != nil {
+				names[name] = true
+			}
+		}
+	}
+	return names
+}
+
 func (mod *module) refreshVars() {
 	obj := map[string]cty.Value{}
 	for name, v := range mod.vars {

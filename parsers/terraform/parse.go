@@ -74,7 +74,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		// syntax trees are garbage before the next one is parsed (1,000 target groups in
 		// two directories: 47 MB peak instead of 62).
 		for _, d := range dirs {
-			evalModule(collectModule(m, groups[d]), groups[d], globalVars, nil)
+			evalModule(collectModule(m, groups[d]), groups[d], globalVars, nil, false)
 		}
 		return m
 	}
@@ -87,7 +87,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	}
 	passed := passedInputs(dirs, mods)
 	for i, d := range dirs {
-		evalModule(mods[i], groups[d], globalVars, passed[d])
+		inputs, child := passed[d]
+		evalModule(mods[i], groups[d], globalVars, inputs, child)
 		mods[i] = nil
 	}
 	return m
@@ -162,7 +163,16 @@ func collectModule(m *parsers.Model, files []*parsers.File) (mod *module) {
 // model. passed names the variables a module call sets: their value is the caller's,
 // which can differ per call, so they are unknown here (and a fix never edits their
 // defaults, which change nothing deployed).
-func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool) {
+//
+// child says a linted module call uses the directory as its source. Terraform sets only
+// the root module's variables from -var-file, terraform.tfvars and *.auto.tfvars; a
+// child's come from its module block or its defaults
+// (https://developer.hashicorp.com/terraform/language/values/variables#assigning-values-to-root-module-variables).
+// So the run's var files (given for the root) are not applied to a child, and the
+// variables the child directory's own tfvars files set are unknown: those files load
+// only when the directory is itself run as a root, so such a variable has two deployed
+// values (the file's as a root, the default as a module).
+func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool, child bool) {
 	if mod == nil {
 		return
 	}
@@ -189,9 +199,13 @@ func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, pa
 		order = append(order, tfvars)
 	}
 	order = append(order, autoVars...)
-	order = append(order, varFiles...)
-	for _, f := range order {
-		mod.applyVarFile(f)
+	if child {
+		mod.unknownVars(mod.varFileNames(order))
+	} else {
+		order = append(order, varFiles...)
+		for _, f := range order {
+			mod.applyVarFile(f)
+		}
 	}
 	mod.unknownVars(passed)
 	mod.evalLocals()

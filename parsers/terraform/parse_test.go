@@ -345,3 +345,46 @@ resource "aws_ecs_service" "without" {
 		t.Errorf("without: %+v", without.CircuitBreaker)
 	}
 }
+
+// Terraform sets a root module's variables from -var-file, terraform.tfvars and
+// *.auto.tfvars; a child module's come only from its module block (or its defaults). A
+// directory that a linted module call uses as its source is a child: the run's var files
+// are not its values, and its own tfvars files (loaded only when it is itself the root)
+// make the variables they set unknown.
+func TestVarFilesNotAppliedToChildModule(t *testing.T) {
+	const root = `
+variable "idle" {
+  default = 60
+}
+
+module "web" {
+  source = "./modules/web"
+  name   = "web"
+}
+`
+	const child = `
+variable "name" {}
+
+variable "idle" {
+  default = 30
+}
+
+resource "aws_lb" "web" {
+  name         = var.name
+  idle_timeout = var.idle
+}
+`
+	m := parse(t, []string{"/prod.tfvars"}, "main.tf", root, "modules/web/main.tf", child, "prod.tfvars", "idle = 1\n")
+	if s := idle(t, m); s.Value != 30*time.Second || !strings.Contains(s.ViaNote(), "from its default") {
+		t.Errorf("--var-file reached the child module: got %v %q", s.Value, s.ViaNote())
+	}
+	m = parse(t, nil, "main.tf", root, "modules/web/main.tf", child, "modules/web/terraform.tfvars", "idle = 1\n")
+	if s := idle(t, m); s.Known() {
+		t.Errorf("a child's own terraform.tfvars: want unknown (root or child use), got %v %q", s.Value, s.ViaNote())
+	}
+	// The same directory linted without its caller is a root: its var files apply.
+	m = parse(t, []string{"/prod.tfvars"}, "modules/web/main.tf", child, "prod.tfvars", "idle = 1\n")
+	if s := idle(t, m); s.Value != time.Second {
+		t.Errorf("root: got %v %q", s.Value, s.ViaNote())
+	}
+}
