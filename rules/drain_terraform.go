@@ -74,7 +74,9 @@ func runDeregistrationDelayTooShort(p *Pass) {
 		case d.Value == 0:
 			why = "cuts every in-flight request of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), and those clients get 502"
 		case hasBudget && d.Value < rb.value():
-			why = fmt.Sprintf("is shorter than the %s: a request still running when its target is deregistered is cut after %s and the client gets 502",
+			// Said of the setting itself, not of the load balancer ("the load balancer is
+			// shorter than ..." read as nonsense).
+			why = fmt.Sprintf("it is shorter than the %s: a request still running when its target is deregistered is cut after %s and the client gets 502",
 				rb.phrase(), parsers.Seconds(d.Value))
 		default:
 			continue
@@ -94,17 +96,21 @@ func runDeregistrationDelayTooShort(p *Pass) {
 			sets := []terraform.Set{tfSetting(p.Model, d, be.Block, "connection_draining", "true")}
 			sets = append(sets, terraform.Set{In: be.Block, Name: "connection_draining_timeout", Value: strconv.Itoa(want)})
 			fix = p.tfFix(desc, sets...)
-			why = "connection draining is off: the classic ELB " + why
+			why = "connection draining is off: the classic ELB " + why // d.Value == 0
 		case be.Kind == parsers.BackendCLB:
 			what = tfDescribe("connection_draining_timeout", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set connection_draining_timeout = %d", want)
 			fix = p.tfFix(desc, tfSetting(p.Model, d, be.Block, "connection_draining_timeout", strconv.Itoa(want)))
-			why = "the classic ELB " + why
+			if d.Value == 0 {
+				why = "the classic ELB " + why
+			}
 		default:
 			what = tfDescribe("deregistration_delay", d, p.ownLine(pos))
 			desc = fmt.Sprintf("set deregistration_delay = %d", want)
 			fix = p.tfFix(desc, tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
-			why = "the load balancer " + why
+			if d.Value == 0 {
+				why = "the load balancer " + why
+			}
 		}
 		hint := ""
 		if !hasBudget {

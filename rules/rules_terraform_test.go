@@ -426,3 +426,67 @@ func wantOneFixSafety(t *testing.T, src, id string, want rules.Safety) {
 		t.Errorf("%d %s findings, want 1", n, id)
 	}
 }
+
+// TestDeregistrationDelayBelowBudgetWording: the shorter-than-budget message is said of
+// the setting ("deregistration_delay = 30: it is shorter than the 60s handler budget"),
+// not of the load balancer ("the load balancer is shorter than ...").
+func TestDeregistrationDelayBelowBudgetWording(t *testing.T) {
+	src := `resource "aws_lb_target_group" "app" {
+  name                 = "app"
+  port                 = 8000
+  protocol             = "HTTP"
+  target_type          = "ip"
+  deregistration_delay = 30
+}
+
+resource "aws_lb" "web" {
+  name = "web"
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app.arn
+  }
+}
+
+resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([{
+    name         = "app"
+    image        = "app:1"
+    command      = ["gunicorn", "app:app", "-b", "0.0.0.0:8000", "--timeout", "60"]
+    portMappings = [{ containerPort = 8000 }]
+  }])
+}
+
+resource "aws_ecs_service" "app" {
+  name            = "app"
+  task_definition = aws_ecs_task_definition.app.arn
+  desired_count   = 2
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`
+	c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(src)}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "deregistration-delay-too-short" {
+			continue
+		}
+		n++
+		if !strings.HasPrefix(f.Message, "deregistration_delay = 30: it is shorter than the 60s handler budget") {
+			t.Errorf("message: %s", f.Message)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d findings, want 1", n)
+	}
+}
