@@ -34,6 +34,10 @@ type Origin struct {
 	Via []Pos
 	// Note says it in words ("from var.idle_timeout's default, variables.tf:4").
 	Note string
+	// PerCall says the value is one call's of a Terraform module that is called once per
+	// module block: the attribute itself is shared by every call, so a fix may change
+	// the value only where that call decides it (its argument, or the default it uses).
+	PerCall bool
 }
 
 // Via lists where the value came from besides Pos.
@@ -54,12 +58,12 @@ func (s Setting[T]) ViaNote() string {
 
 // SetVia replaces the places the value came from.
 func (s *Setting[T]) SetVia(via []Pos) {
-	s.Origin = &Origin{Via: via, Note: s.ViaNote()}
+	s.Origin = &Origin{Via: via, Note: s.ViaNote(), PerCall: s.Origin != nil && s.Origin.PerCall}
 }
 
 // SetViaNote replaces the words saying where the value came from.
 func (s *Setting[T]) SetViaNote(note string) {
-	s.Origin = &Origin{Via: s.Via(), Note: note}
+	s.Origin = &Origin{Via: s.Via(), Note: note, PerCall: s.Origin != nil && s.Origin.PerCall}
 }
 
 // Set returns an explicit setting.

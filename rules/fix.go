@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -111,6 +113,20 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 	for _, s := range sets {
 		fix.sets = append(fix.sets, s.Name)
 	}
+	for _, s := range sets {
+		if s.Shared {
+			// Writing the value into the module's attribute would change every call of
+			// the module, and drop the input the others pass.
+			var b strings.Builder
+			for _, s := range sets {
+				fmt.Fprintf(&b, "%s = %s\n", s.Name, s.Value)
+			}
+			fix.Snippet = b.String()
+			fix.snippetOnly()
+			fix.Description += fmt.Sprintf(" (a snippet: %s is in a module called once per module block, and the variable it reads also sets other attributes, so change the input of the call this finding names, not the shared line)", s.Name)
+			return fix
+		}
+	}
 	if p.facts != nil && p.facts.deferTF {
 		// Worked out by EditCache.ResolveWhere, once the run knows which fixes it needs.
 		fix.tf = sets
@@ -128,6 +144,17 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 	if !s.Explicit() {
 		return terraform.Set{In: in, Name: name, Value: value}
 	}
+	if s.Origin != nil && s.Origin.PerCall {
+		// The value is one module call's (the module is evaluated once per call): the
+		// attribute is shared by every call, so only the call's own argument (or the
+		// default the call uses) may change, and only when the variable feeds nothing else.
+		if len(s.Via()) == 1 && s.Via()[0].IsValid() {
+			if v, ok := bareVariable(m, s.Pos); ok && variableOwnedIn(m, filepath.Dir(s.Pos.File), strings.TrimPrefix(v, "var.")) {
+				return terraform.Set{At: s.Via()[0], Name: name, Value: value}
+			}
+		}
+		return terraform.Set{At: s.Pos, Name: name, Value: value, Shared: true}
+	}
 	if len(s.Via()) == 1 && s.Via()[0].IsValid() {
 		if v, ok := bareVariable(m, s.Pos); ok && variableOwnedBy(m, strings.TrimPrefix(v, "var.")) {
 			return terraform.Set{At: s.Via()[0], Name: name, Value: value}
@@ -144,6 +171,22 @@ func variableOwnedBy(m *parsers.Model, name string) bool {
 	uses := 0
 	for _, f := range m.Files {
 		if f.Format != parsers.FormatTerraform || !strings.HasSuffix(f.Path, ".tf") {
+			continue
+		}
+		if terraform.HasValidation(f.Src, name) {
+			return false
+		}
+		uses += terraform.VariableUses(f.Src, name)
+	}
+	return uses == 1
+}
+
+// variableOwnedIn is variableOwnedBy counted in the files of one directory (a module's):
+// the variable of a module evaluated per call is used there only.
+func variableOwnedIn(m *parsers.Model, dir, name string) bool {
+	uses := 0
+	for _, f := range m.Files {
+		if f.Format != parsers.FormatTerraform || !strings.HasSuffix(f.Path, ".tf") || filepath.Dir(f.Path) != dir {
 			continue
 		}
 		if terraform.HasValidation(f.Src, name) {

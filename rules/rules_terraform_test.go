@@ -490,3 +490,70 @@ resource "aws_ecs_service" "app" {
 		t.Errorf("%d findings, want 1", n)
 	}
 }
+
+// TestPerCallFixWhereTheCallDecides: a module evaluated once per call is fixed at the
+// call's argument (the module's line is shared by every call); when the variable also
+// sets another attribute, changing the argument would change that too, and writing the
+// module's line would change every call: a snippet.
+func TestPerCallFixWhereTheCallDecides(t *testing.T) {
+	child := func(extra string) string {
+		return `variable "name" {}
+
+variable "drain" {
+  default = 60
+}
+
+resource "aws_lb_target_group" "this" {
+  name                 = var.name
+  port                 = 8080
+  protocol             = "HTTP"
+  target_type          = "ip"
+  deregistration_delay = var.drain
+` + extra + `}
+`
+	}
+	const root = `module "api" {
+  source = "./modules/svc"
+  name   = "api"
+  drain  = 0
+}
+
+module "worker" {
+  source = "./modules/svc"
+  name   = "worker"
+}
+`
+	for _, tc := range []struct {
+		name, extra string
+		wantLine    int // the edited line of main.tf; 0: a snippet
+	}{
+		{"argument", "", 4},
+		{"shared", "  slow_start           = var.drain\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(root), "m/modules/svc/main.tf": []byte(child(tc.extra))}, cfg: rules.DefaultConfig()}
+			_, findings := c.lint()
+			n := 0
+			for _, f := range findings {
+				if f.Rule.ID != "deregistration-delay-too-short" {
+					continue
+				}
+				n++
+				if f.Pos.File != "m/modules/svc/main.tf" || f.Pos.Line != 12 || !strings.Contains(f.Message, "from module.api, m/main.tf:4") {
+					t.Errorf("finding at %s: %s", f.Pos, f.Message)
+				}
+				switch {
+				case tc.wantLine == 0:
+					if !f.Fix.SnippetOnly() || len(f.Fix.Edits) != 0 {
+						t.Errorf("want a snippet, got %+v", f.Fix)
+					}
+				case len(f.Fix.Edits) != 1 || f.Fix.Edits[0].File != "m/main.tf" || !strings.Contains(f.Fix.Edits[0].New, "drain  = 30"):
+					t.Errorf("want the call's argument edited, got %+v", f.Fix.Edits)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d findings, want 1 (api's)", n)
+			}
+		})
+	}
+}

@@ -28,6 +28,9 @@ type Set struct {
 	// Raw, when set, is inserted into In as written (a nested block) instead of
 	// "Name = Value".
 	Raw string
+	// Shared says At is an attribute that every call of its module shares while the
+	// value to change is one call's: a fix with such a set is a snippet, not an edit.
+	Shared bool
 }
 
 // Nested returns sets as they are when the nested block they belong to exists (block is

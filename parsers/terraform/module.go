@@ -22,6 +22,10 @@ type module struct {
 	byAddr    map[string]*resource
 	calls     []*call
 	ctx       *hcl.EvalContext
+	// perCall: the module is a child evaluated once per module call, with that call's
+	// inputs (evalCall); defaults holds its variables as declared, restored before each.
+	perCall  bool
+	defaults map[string]variable
 }
 
 type srcFile struct {
@@ -330,6 +334,48 @@ func baseName(p string) string {
 		}
 	}
 	return p
+}
+
+// callMeta are the module block's meta-arguments, which are not inputs.
+var callMeta = map[string]bool{"source": true, "version": true, "count": true, "for_each": true, "providers": true, "depends_on": true}
+
+// evalCall gives the child module mod the inputs of call c (evaluated in the caller's
+// context: a value the caller cannot know, such as each.value, is unknown) and builds
+// its resources, once per call: Terraform instantiates a module per module block, each
+// with its own inputs (https://developer.hashicorp.com/terraform/language/modules/syntax).
+// Variables the call does not set keep their defaults. own names the variables the
+// child directory's own tfvars files set: unknown (see evalModule).
+func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
+	if mod.defaults == nil {
+		mod.defaults = map[string]variable{}
+		for name, v := range mod.vars {
+			mod.defaults[name] = *v
+		}
+	}
+	for name, v := range mod.defaults {
+		*mod.vars[name] = v
+	}
+	mod.perCall = true
+	for name, a := range c.node.attrs {
+		v := mod.vars[name]
+		if v == nil || callMeta[name] {
+			continue
+		}
+		val := caller.value(a.Expr)
+		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), "module."+c.name, nil
+		if len(a.Expr.Variables()) == 0 {
+			// Structured inputs are walked through v.expr in the child's scope
+			// (resolveSyntax): only a constant reads the same there.
+			v.expr = a.Expr
+		}
+	}
+	mod.refreshVars()
+	mod.unknownVars(own)
+	for _, l := range mod.locals {
+		l.state, l.val = 0, cty.NilVal
+	}
+	mod.evalLocals()
+	mod.build()
 }
 
 // unknownVars makes the named variables unknown, with no source to edit.

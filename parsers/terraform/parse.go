@@ -82,16 +82,88 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	// call elsewhere uses as its source gets its inputs from that call, not from its
 	// variables' defaults.
 	mods := make([]*module, len(dirs))
+	index := map[string]int{}
 	for i, d := range dirs {
 		mods[i] = collectModule(m, groups[d])
+		index[d] = i
 	}
 	passed := passedInputs(dirs, mods)
-	for i, d := range dirs {
-		inputs, child := passed[d]
-		evalModule(mods[i], groups[d], globalVars, inputs, child)
-		mods[i] = nil
+	done := make([]bool, len(dirs))
+	// Roots first; each root's local module calls then evaluate their directory once per
+	// call, with that call's inputs, and so on down (a cycle or a depth past 8 stops).
+	var visit func(i, depth int, stack map[int]bool)
+	visit = func(i, depth int, stack map[int]bool) {
+		if depth > 8 {
+			return
+		}
+		caller := mods[i]
+		for _, c := range caller.calls {
+			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
+				continue
+			}
+			j, ok := index[filepath.Join(dirs[i], filepath.FromSlash(c.source))]
+			if !ok || mods[j] == nil || stack[j] {
+				continue
+			}
+			done[j] = true
+			if !c.node.exists() {
+				continue // count = 0 or an empty for_each: no instance
+			}
+			if !evalCall(mods[j], c, caller, groups[dirs[j]]) {
+				continue
+			}
+			stack[j] = true
+			visit(j, depth+1, stack)
+			delete(stack, j)
+		}
 	}
+	for i, d := range dirs {
+		if _, child := passed[d]; child || mods[i] == nil {
+			continue
+		}
+		if evalModule(mods[i], groups[d], globalVars, nil, false) {
+			visit(i, 0, map[int]bool{i: true})
+		}
+	}
+	// A child no root reaches (its callers form a cycle) is read once, with the inputs
+	// any call sets unknown.
+	for i, d := range dirs {
+		if _, child := passed[d]; child && !done[i] {
+			evalModule(mods[i], groups[d], globalVars, passed[d], true)
+		}
+	}
+	dedupDiags(m)
 	return m
+}
+
+// evalCall evaluates the child module mod for call c of caller (module.evalCall),
+// turning a panic into an error Diag on the child's first file; false when it panicked.
+func evalCall(mod *module, c *call, caller *module, files []*parsers.File) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+			if len(files) > 0 {
+				mod.m.Diags = append(mod.m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+			}
+		}
+	}()
+	mod.evalCall(c, caller, mod.varFileNames(ownVarFiles(files)))
+	return true
+}
+
+// dedupDiags drops repeated diagnostics: a module evaluated once per call notes the
+// same thing once per call.
+func dedupDiags(m *parsers.Model) {
+	seen := map[parsers.Diag]bool{}
+	out := m.Diags[:0]
+	for _, d := range m.Diags {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		out = append(out, d)
+	}
+	m.Diags = out
 }
 
 // mentionsModules reports whether any file could hold a module call: one that does not
@@ -172,33 +244,20 @@ func collectModule(m *parsers.Model, files []*parsers.File) (mod *module) {
 // variables the child directory's own tfvars files set are unknown: those files load
 // only when the directory is itself run as a root, so such a variable has two deployed
 // values (the file's as a root, the default as a module).
-func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool, child bool) {
+func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool, child bool) (ok bool) {
 	if mod == nil {
-		return
+		return false
 	}
 	defer func() {
-		if r := recover(); r != nil && len(files) > 0 {
-			mod.m.Diags = append(mod.m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+		if r := recover(); r != nil {
+			ok = false
+			if len(files) > 0 {
+				mod.m.Diags = append(mod.m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+			}
 		}
 	}()
-	var autoVars []*parsers.File
-	var tfvars *parsers.File
-	for _, f := range files {
-		name := filepath.Base(f.Path)
-		switch {
-		case name == "terraform.tfvars" || name == "terraform.tfvars.json":
-			tfvars = f
-		case strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json"):
-			autoVars = append(autoVars, f)
-		}
-		// Other .tfvars files are not loaded automatically by Terraform; only as --var-file.
-	}
 	// Terraform's order: defaults, terraform.tfvars, *.auto.tfvars (lexical), -var-file.
-	var order []*parsers.File
-	if tfvars != nil {
-		order = append(order, tfvars)
-	}
-	order = append(order, autoVars...)
+	order := ownVarFiles(files)
 	if child {
 		mod.unknownVars(mod.varFileNames(order))
 	} else {
@@ -210,6 +269,29 @@ func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, pa
 	mod.unknownVars(passed)
 	mod.evalLocals()
 	mod.build()
+	return true
+}
+
+// ownVarFiles returns the var files Terraform loads by itself from a root module's
+// directory, in its order: terraform.tfvars, then *.auto.tfvars (lexical; files are
+// sorted by path). Other .tfvars files load only as -var-file.
+func ownVarFiles(files []*parsers.File) []*parsers.File {
+	var autoVars []*parsers.File
+	var tfvars *parsers.File
+	for _, f := range files {
+		name := filepath.Base(f.Path)
+		switch {
+		case name == "terraform.tfvars" || name == "terraform.tfvars.json":
+			tfvars = f
+		case strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json"):
+			autoVars = append(autoVars, f)
+		}
+	}
+	var order []*parsers.File
+	if tfvars != nil {
+		order = append(order, tfvars)
+	}
+	return append(order, autoVars...)
 }
 
 // parseHCL parses a file as native HCL or JSON and records its syntax errors.

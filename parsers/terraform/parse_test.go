@@ -388,3 +388,84 @@ resource "aws_lb" "web" {
 		t.Errorf("root: got %v %q", s.Value, s.ViaNote())
 	}
 }
+
+// A local module called twice is built once per call, each with its own inputs; the
+// value's origin is the call's argument (PerCall: the attribute is shared by the calls).
+// A call with count = 0 builds nothing; an input the caller cannot know is unknown.
+func TestModuleEvaluatedPerCall(t *testing.T) {
+	const root = `
+variable "slow_idle" {
+  default = 300
+}
+
+module "api" {
+  source = "./modules/web"
+  name   = "api"
+  idle   = 10
+}
+
+module "reports" {
+  source = "./modules/web"
+  name   = "reports"
+  idle   = var.slow_idle
+}
+
+module "legacy" {
+  source = "./modules/web"
+  count  = 0
+  name   = "legacy"
+  idle   = 1
+}
+
+module "each" {
+  source   = "./modules/web"
+  for_each = toset(["a"])
+  name     = each.key
+  idle     = length(each.key)
+}
+
+module "plain" {
+  source = "./modules/web"
+  name   = "plain"
+}
+`
+	const child = `
+variable "name" {}
+
+variable "idle" {
+  default = 30
+}
+
+resource "aws_lb" "web" {
+  name         = var.name
+  idle_timeout = var.idle
+}
+`
+	m := parse(t, nil, "main.tf", root, "modules/web/main.tf", child)
+	if len(m.Hops) != 4 {
+		t.Fatalf("want 4 load balancers (api, reports, each, plain), got %d (diags %v)", len(m.Hops), m.Diags)
+	}
+	want := []struct {
+		known bool
+		value time.Duration
+		note  string
+	}{
+		{true, 10 * time.Second, "var.idle = 10 from module.api, main.tf:9"},
+		{true, 300 * time.Second, "var.idle = 300 from module.reports, main.tf:15"},
+		{false, 0, ""},
+		{true, 30 * time.Second, "var.idle = 30 from its default, modules/web/main.tf:5"},
+	}
+	for i, h := range m.Hops {
+		s := h.ClientIdleTimeout
+		w := want[i]
+		if s.Known() != w.known || (w.known && (s.Value != w.value || !strings.Contains(s.ViaNote(), w.note))) {
+			t.Errorf("call %d: got %v known=%v %q, want %v %q", i, s.Value, s.Known(), s.ViaNote(), w.value, w.note)
+		}
+		if s.Pos.File != "modules/web/main.tf" || s.Pos.Line != 10 {
+			t.Errorf("call %d: position %s, want the attribute in the module", i, s.Pos)
+		}
+		if s.Origin != nil && !s.Origin.PerCall {
+			t.Errorf("call %d: origin not marked PerCall", i)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {
-		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; ")}
+		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall}
 	}
 	if !v.IsWhollyKnown() || v.IsNull() {
 		s.Unknown = true
