@@ -123,7 +123,7 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 			}
 			fix.Snippet = b.String()
 			fix.snippetOnly()
-			fix.Description += fmt.Sprintf(" (a snippet: %s is in a module called once per module block, and the variable it reads also sets other attributes, so change the input of the call this finding names, not the shared line)", s.Name)
+			fix.Description += fmt.Sprintf(" (a snippet: %s is a line of a module that each of its calls shares; set the value in the call this finding names, where that call decides it: no502 writes only a constant argument whose variable sets nothing else)", s.Name)
 			return fix
 		}
 	}
@@ -147,8 +147,10 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 	if s.Origin != nil && s.Origin.PerCall {
 		// The value is one module call's (the module is evaluated once per call): the
 		// attribute is shared by every call, so only the call's own argument (or the
-		// default the call uses) may change, and only when the variable feeds nothing else.
-		if len(s.Via()) == 1 && s.Via()[0].IsValid() {
+		// default the call uses) may change, only when the variable feeds nothing else,
+		// and only a constant: an argument that reads a variable may itself be a line
+		// shared by the calls of its own module (a module calling a module).
+		if via := s.Via(); len(via) == 1 && via[0].IsValid() && constantAttribute(m, via[0]) {
 			if v, ok := bareVariable(m, s.Pos); ok && variableOwnedIn(m, filepath.Dir(s.Pos.File), strings.TrimPrefix(v, "var.")) {
 				return terraform.Set{At: s.Via()[0], Name: name, Value: value}
 			}
@@ -195,6 +197,12 @@ func variableOwnedIn(m *parsers.Model, dir, name string) bool {
 		uses += terraform.VariableUses(f.Src, name)
 	}
 	return uses == 1
+}
+
+// constantAttribute reports whether the attribute at pos is a constant.
+func constantAttribute(m *parsers.Model, pos parsers.Pos) bool {
+	f := m.File(pos.File)
+	return f != nil && terraform.ConstantAttribute(f.Src, pos)
 }
 
 // bareVariable reports whether the attribute at pos is exactly var.NAME (and returns it).

@@ -463,6 +463,21 @@ func BareVariable(src []byte, attr parsers.Pos) (string, bool) {
 	return "var." + attrName.Name, true
 }
 
+// ConstantAttribute reports whether the attribute at attr (native syntax) is a constant:
+// its expression reads no variable, local, resource or iterator.
+func ConstantAttribute(src []byte, attr parsers.Pos) bool {
+	s, e := int(attr.Offset), int(attr.EndOffset)
+	if s < 0 || e > len(src) || s >= e {
+		return false
+	}
+	eq := bytes.IndexAny(src[s:e], "=:")
+	if eq < 0 {
+		return false
+	}
+	expr, diags := hclsyntax.ParseExpression(src[s+eq+1:e], "", hcl.InitialPos)
+	return !diags.HasErrors() && len(expr.Variables()) == 0
+}
+
 // VariableUses counts the references to variable name ("var.x" is name "x") in the
 // expressions of a native-syntax HCL file, read from its syntax tree. A fix changes a
 // variable's default only when the attribute it fixes is its one use.

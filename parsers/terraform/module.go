@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -362,7 +363,15 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 			continue
 		}
 		val := caller.value(a.Expr)
-		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), "module."+c.name, nil
+		from := "module." + c.name
+		var o origin
+		caller.originOf(a.Expr, &o, 0)
+		if len(o.notes) > 0 {
+			// The argument reads the caller's variables or locals: say where they come
+			// from too ("from module.tg (var.delay = 0 from module.a, main.tf:4)").
+			from += " (" + strings.Join(o.notes, "; ") + ")"
+		}
+		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), from, nil
 		if len(a.Expr.Variables()) == 0 {
 			// Structured inputs are walked through v.expr in the child's scope
 			// (resolveSyntax): only a constant reads the same there.

@@ -451,7 +451,7 @@ resource "aws_lb" "web" {
 		note  string
 	}{
 		{true, 10 * time.Second, "var.idle = 10 from module.api, main.tf:9"},
-		{true, 300 * time.Second, "var.idle = 300 from module.reports, main.tf:15"},
+		{true, 300 * time.Second, "var.idle = 300 from module.reports (var.slow_idle = 300 from its default, main.tf:3), main.tf:15"},
 		{false, 0, ""},
 		{true, 30 * time.Second, "var.idle = 30 from its default, modules/web/main.tf:5"},
 	}
