@@ -129,6 +129,24 @@ func runDeregistrationDelayTooShort(p *Pass) {
 	}
 }
 
+// clientsGet says what the clients of backends see when a broken target keeps its share
+// of traffic or none is left: an HTTP load balancer answers them with the codes (e.g.
+// "502/504"); a pass-through one (an NLB's TCP, TLS or UDP target group, a Gateway Load
+// Balancer's) has no status to answer with, so their connections fail instead.
+func clientsGet(bes []*parsers.Backend, codes string) string {
+	for _, be := range bes {
+		switch be.Protocol {
+		case "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE":
+		default:
+			return "clients get " + codes // HTTP(S), a Lambda target group, or unknown
+		}
+	}
+	if len(bes) == 0 {
+		return "clients get " + codes
+	}
+	return "clients' connections are refused, reset or time out (the load balancer passes connections through and has no HTTP status to answer with)"
+}
+
 // servesHTTP reports whether a Terraform backend may be a load balancer's HTTP target
 // group, the kind that answers 502 itself: not an NLB's (TCP, TLS, UDP, TCP_UDP) or a
 // Gateway Load Balancer's (GENEVE), which pass connections through and, past the

@@ -316,10 +316,10 @@ func runHealthCheckSlow(p *Pass) {
 					pos = writtenOr(iv, hc.Pos)
 				}
 				own := p.ownLine(pos)
-				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those clients get 502/504. %s (a %s window).",
+				msg := fmt.Sprintf("%s notices a dead target only after %s × %d = %s (%s; %s), above the %s limit (%s): until then the target keeps receiving requests and those %s. %s (a %s window).",
 					be.Name, parsers.Seconds(iv.Value), un.Value, parsers.Seconds(window),
 					tfDescribe("interval", iv, own), tfDescribe("unhealthy_threshold", un, own),
-					parsers.Seconds(limit.Value), describeAt(limit, own), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
+					parsers.Seconds(limit.Value), describeAt(limit, own), clientsGet([]*parsers.Backend{be}, "502/504"), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
 				sets = terraform.Nested(be.Block, hc.Block, "health_check", sets)
 				p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 				continue
@@ -389,8 +389,8 @@ func runASGEC2HealthCheck(p *Pass) {
 		}
 		tgs := p.servedBy(w)
 		pos := posOr(t, w.Pos, w.Block)
-		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and clients get 502/503. Set health_check_type = \"ELB\".",
-			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs))
+		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and %s. Set health_check_type = \"ELB\".",
+			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs), clientsGet(tgs, "502/503"))
 		fix := p.tfFix(`set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}

@@ -112,8 +112,8 @@ func runSingleTask(p *Pass) {
 		if mh := w.MinHealthyPercent; !mh.Known() || mh.Value == 0 {
 			when = "when it crashes, its host is replaced or a deploy stops it"
 		}
-		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, the target group has no healthy target and clients get 502/503. %s.",
-			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, upperFirst(desc))
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, the target group has no healthy target and %s. %s.",
+			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, clientsGet(tgs, "502/503"), upperFirst(desc))
 		p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
@@ -131,8 +131,8 @@ func runSingleTask(p *Pass) {
 			sets = append(sets, tfSetting(p.Model, w.Replicas, w.Block, "desired_capacity", "2"))
 			desc += ", desired_capacity = 2"
 		}
-		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and clients get 502/503. %s.",
-			tfDescribe("min_size", n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "instance"), backendList(p.servedBy(w)), upperFirst(desc))
+		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
+			tfDescribe("min_size", n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "instance"), backendList(p.servedBy(w)), clientsGet(p.servedBy(w), "502/503"), upperFirst(desc))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 }

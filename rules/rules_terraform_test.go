@@ -562,3 +562,45 @@ module "worker" {
 		})
 	}
 }
+
+// TestPassThroughWording: an NLB's TCP target group has no 502 to answer with: its
+// clients' connections fail, and the messages say so (an ALB's still say 502).
+func TestPassThroughWording(t *testing.T) {
+	src := func(protocol string) string {
+		return `resource "aws_lb_target_group" "app" {
+  name        = "app"
+  port        = 3000
+  protocol    = "` + protocol + `"
+  target_type = "ip"
+  health_check {
+    protocol            = "HTTP"
+    path                = "/health"
+    interval            = 30
+    unhealthy_threshold = 10
+  }
+}
+
+resource "aws_autoscaling_group" "app" {
+  min_size          = 1
+  max_size          = 3
+  target_group_arns = [aws_lb_target_group.app.arn]
+}
+`
+	}
+	for protocol, want := range map[string]string{"TCP": "connections are refused, reset or time out", "HTTP": "clients get 50"} {
+		c := &tfCase{files: map[string][]byte{"m/main.tf": []byte(src(protocol))}, cfg: rules.DefaultConfig()}
+		_, findings := c.lint()
+		seen := map[string]bool{}
+		for _, f := range findings {
+			seen[f.Rule.ID] = true
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("%s %s: want %q in %s", protocol, f.Rule.ID, want, f.Message)
+			}
+		}
+		for _, id := range []string{"health-check-slow", "single-task", "asg-ec2-health-check"} {
+			if !seen[id] {
+				t.Errorf("%s: no %s finding", protocol, id)
+			}
+		}
+	}
+}
