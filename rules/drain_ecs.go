@@ -54,8 +54,20 @@ func runStopTimeoutECS(p *Pass) {
 		if !w.Served || !w.Spot.Explicit() || !w.Spot.Value {
 			continue
 		}
-		budget, hasBudget := ecsBudget(p, w)
+		routeBudget, hasRouteBudget := ecsBudget(p, w)
 		for _, c := range w.Containers {
+			budget, hasBudget := routeBudget, hasRouteBudget
+			if !hasBudget {
+				// No route of the run reaches the service (its listener lives in another
+				// stack), but an app server that bounds every request itself (gunicorn's
+				// sync worker --timeout, uwsgi --harakiri) finishes its in-flight requests
+				// within that bound after SIGTERM, whatever the route: the budget the
+				// routes would get from it (appBudgetOf).
+				if req, ok := appRequestTimeout(side{w: w, c: c}); ok {
+					budget = handlerBudget{RouteBudget: RouteBudget{Match: "/", HandlerTimeout: req}, app: appSource(side{w: w, c: c}, req)}
+					hasBudget = true
+				}
+			}
 			g := c.StopTimeout
 			if !g.Known() {
 				continue
