@@ -31,7 +31,9 @@ has stopTimeout to finish the requests it is serving; when that is shorter than 
 app server's own graceful timeout (gunicorn `+"`--graceful-timeout`"+`, default 30s) or, for a
 server that drains without a bound of its own (uvicorn), than the handler budget of the
 routes that reach it, ECS kills the container mid-request and the load balancer answers
-502. (New requests the load balancer sends meanwhile fail too once the app stops
+502. An app server that bounds every request itself (gunicorn's sync worker `+"`--timeout`"+`) is
+done within that bound, so the shorter of the two counts, also when no route of the run
+reaches the service. (New requests the load balancer sends meanwhile fail too once the app stops
 listening: Spot interruptions are not free of 502s even with a long stopTimeout.)
 
 **Fix (ECS):** `+"`stopTimeout`"+` 10s above that time, never above Fargate's 120s (the
