@@ -256,7 +256,10 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 	case be.Kind != parsers.BackendCLB:
 		// At the use site: a variable behind port may be a number, which "traffic-port"
 		// is not.
-		fix = p.tfFix(`set port = "traffic-port"`, terraform.Set{At: hc.Port.Pos, Name: "port", Value: `"traffic-port"`})
+		// In a module evaluated per call, the line is shared by every call, and the
+		// port it reads is this call's: a snippet (tfSetting's Shared).
+		perCall := hc.Port.Origin != nil && hc.Port.Origin.PerCall
+		fix = p.tfFix(`set port = "traffic-port"`, terraform.Set{At: hc.Port.Pos, Name: "port", Value: `"traffic-port"`, Shared: perCall})
 		fix = portFixSafety(fix, hc.Protocol, unchecked)
 		msg += ` Set port = "traffic-port" (the default) so each target is checked on the port its requests go to.`
 	case checked || len(unchecked) > 1 || unknown:

@@ -604,3 +604,50 @@ resource "aws_autoscaling_group" "app" {
 		}
 	}
 }
+
+// TestPerCallHealthPortFixIsSnippet: health-check-wrong-port writes "traffic-port" at the
+// use site; in a module evaluated per call that line is every call's, so a snippet.
+func TestPerCallHealthPortFixIsSnippet(t *testing.T) {
+	c := &tfCase{files: map[string][]byte{
+		"m/main.tf": []byte(`module "a" {
+  source      = "./modules/svc"
+  name        = "a"
+  health_port = "8081"
+}
+
+module "b" {
+  source = "./modules/svc"
+  name   = "b"
+}
+`),
+		"m/modules/svc/main.tf": []byte(`variable "name" {}
+
+variable "health_port" {
+  default = "traffic-port"
+}
+
+resource "aws_lb_target_group" "this" {
+  name     = var.name
+  port     = 8080
+  protocol = "HTTP"
+  health_check {
+    port = var.health_port
+    path = "/health"
+  }
+}
+
+resource "aws_autoscaling_group" "this" {
+  min_size          = 2
+  max_size          = 4
+  health_check_type = "ELB"
+  target_group_arns = [aws_lb_target_group.this.arn]
+}
+`)}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	if len(findings) != 1 || findings[0].Rule.ID != "health-check-wrong-port" {
+		t.Fatalf("want one health-check-wrong-port finding, got %v", findings)
+	}
+	if f := findings[0].Fix; !f.SnippetOnly() || len(f.Edits) != 0 {
+		t.Errorf("want a snippet, got %+v", f)
+	}
+}
