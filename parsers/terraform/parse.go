@@ -3,9 +3,10 @@
 // into the shared model.
 //
 // All files of one directory form one module. Expressions are evaluated where that can be
-// done without touching the world: literals, variables (defaults, then terraform.tfvars,
-// *.auto.tfvars, then --var-file), locals, arithmetic, templates and a table of pure
-// functions. Everything else (resource attributes, data sources, file reads) is unknown,
+// done without touching the world: literals, variables (a root's: defaults, then
+// terraform.tfvars, *.auto.tfvars, then --var-file; a local module's: the arguments of
+// each call, which builds it once per call), locals, arithmetic, templates and a table of
+// pure functions. Everything else (resource attributes, data sources, file reads) is unknown,
 // and a setting whose value is unknown is marked so: rules stay silent rather than guess.
 package terraform
 
