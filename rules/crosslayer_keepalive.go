@@ -366,10 +366,15 @@ func whyUpstream(h *parsers.Hop) string {
 // that line, or "60s (nginx default 60s)".
 func describeSetting(s parsers.Duration, own string) string {
 	if s.Explicit() {
-		if q := quotePos(s.Pos, own); q != "" {
-			return parsers.Seconds(s.Value) + " (" + s.Text + ", " + q + ")"
+		note := ""
+		if s.Origin != nil && s.Origin.PerCall && s.ViaNote() != "" {
+			// The line is every call's of its module: say whose value this is.
+			note = "; " + s.ViaNote()
 		}
-		return parsers.Seconds(s.Value) + " (" + s.Text + ")"
+		if q := quotePos(s.Pos, own); q != "" {
+			return parsers.Seconds(s.Value) + " (" + s.Text + ", " + q + note + ")"
+		}
+		return parsers.Seconds(s.Value) + " (" + s.Text + note + ")"
 	}
 	return parsers.Seconds(s.Value) + " (" + s.Describe() + ")"
 }

@@ -651,3 +651,84 @@ resource "aws_autoscaling_group" "this" {
 		t.Errorf("want a snippet, got %+v", f)
 	}
 }
+
+// TestPerCallKeepaliveRaceNamesTheCall: the module's idle_timeout line is every call's;
+// the keepalive-race finding of the call whose ALB keeps connections 60s (not the one at
+// 3s) says whose value it is.
+func TestPerCallKeepaliveRaceNamesTheCall(t *testing.T) {
+	c := &tfCase{files: map[string][]byte{
+		"m/main.tf": []byte(`module "a" {
+  source = "./modules/svc"
+  name   = "a"
+  idle   = 60
+}
+
+module "b" {
+  source = "./modules/svc"
+  name   = "b"
+  idle   = 3
+}
+`),
+		"m/modules/svc/main.tf": []byte(`variable "name" {}
+variable "idle" {
+  default = 60
+}
+
+resource "aws_lb" "this" {
+  name         = var.name
+  idle_timeout = var.idle
+}
+
+resource "aws_lb_target_group" "this" {
+  name        = var.name
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family = var.name
+  container_definitions = jsonencode([{
+    name         = "app"
+    image        = "app:1"
+    command      = ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]
+    portMappings = [{ containerPort = 8000 }]
+  }])
+}
+
+resource "aws_ecs_service" "this" {
+  name            = var.name
+  task_definition = aws_ecs_task_definition.this.arn
+  desired_count   = 2
+  load_balancer {
+    target_group_arn = aws_lb_target_group.this.arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`)}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "keepalive-race" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, "open for 60s") || !strings.Contains(f.Message, "var.idle = 60 from module.a, m/main.tf:4") {
+			t.Errorf("message does not name the call: %s", f.Message)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d keepalive-race findings, want 1 (module.a's)", n)
+	}
+}
