@@ -301,7 +301,9 @@ the client never notices; without them, the client gets **502**.
 nginx settings that are not ` + "`off`" + ` but never pass a refused connection on are reported too:
 ` + "`proxy_next_upstream`" + ` without ` + "`error`" + ` (` + "`timeout`" + `, ` + "`http_502 http_503`" + `: a connection that
 cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest, and
-` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2.
+` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2: written only with --unsafe-fixes when
+` + "`proxy_next_upstream`" + ` lists ` + "`non_idempotent`" + `, where one try is all that keeps a POST whose server
+failed after receiving it from being sent to a second one.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
@@ -415,11 +417,25 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
 	case tries.Explicit() && tries.Known() && tries.Value == 1:
 		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (POSTs are still never sent twice).",
-			strings.TrimSuffix(tries.Text, ";"), n, b.Name)
+		posts := "POSTs are still never sent twice"
+		// With non_idempotent among the conditions, one try is all that keeps a POST
+		// from being sent again: a second try re-sends a POST whose server failed after
+		// receiving it (nginx 1.22.1 on loopback: it reached both servers). The user may
+		// rely on that, so the fix is written only with --unsafe-fixes.
+		nonIdempotent := c.Known() && slices.Contains(c.Value, "non_idempotent")
+		if nonIdempotent {
+			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
+		}
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), n, b.Name, posts)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
-		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: blockFixWhy("try a second server when the first fails", e, why)})
+		fix := blockFixWhy("try a second server when the first fails", e, why)
+		if nonIdempotent {
+			fix.Description += " (unsafe: proxy_next_upstream non_idempotent then sends a failed POST again)"
+			fix.markUnsafe()
+		}
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: fix})
 	}
 }
 
