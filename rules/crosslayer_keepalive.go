@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/no502/no502/parsers"
@@ -286,6 +287,9 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 		down = fmt.Sprintf("%s %s keeps idle connections to %s open until the server behind closes them (keepalive_timeout in upstream{} exists since nginx 1.15.3)", product(h), h.Version.Value, be.Name)
 	}
 	up := fmt.Sprintf("%s closes them after %s", s.name(), describeSetting(inHost(p.Model, ka), own))
+	if n := ka.ViaNote(); s.hop != nil && strings.HasPrefix(n, locationKeepAliveNote) {
+		up += " " + n // a location's shorter keepalive_timeout, applied after its requests
+	}
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}

@@ -261,8 +261,16 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 		args += keptArgs(ka.Text)
 	}
 	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", args, note))
-	return blockFixWhy("set keepalive_timeout "+v+" in server "+h.Name, e, why)
+	where := "server " + h.Name
+	if n := h.ClientIdleTimeout.ViaNote(); at.IsValid() && strings.HasPrefix(n, locationKeepAliveNote) {
+		where = strings.TrimPrefix(n, "after a request to ") + " of server " + h.Name
+	}
+	return blockFixWhy("set keepalive_timeout "+v+" in "+where, e, why)
 }
+
+// locationKeepAliveNote starts the note of a server's idle timeout that a location's
+// shorter keepalive_timeout sets (the nginx parser's shortestLocationKeepAlive).
+const locationKeepAliveNote = "after a request to location "
 
 // keptArgs returns the arguments after the first of the directive written as text
 // ("keepalive_timeout 30s 25s;" → " 25s"), as written, each after a space.
