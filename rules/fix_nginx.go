@@ -155,6 +155,12 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
 	target, why := "http://app", "http://app stands for the app's address"
+	if stubStatus(r) {
+		// The app has no /nginx_status: forwarding it would fail the check for good,
+		// and metrics exporters may read the page.
+		return blockFix("point the check at a path the app answers", editBlock(m, r.Block).Set(r.Respond.Pos, "stub_status;  # keep: point the health check at a path forwarded to the app")).
+			guess("the location serves nginx's stub_status page, which the app does not serve and metrics exporters may read")
+	}
 	if h != nil {
 		for _, o := range h.Routes {
 			if o.Backend != nil && o.Respond == nil {

@@ -478,6 +478,9 @@ from the proxy. A check that decides where traffic goes and is pointed at that p
 200 as long as the proxy process runs, even when every app behind it is down: the proxy
 stays in rotation and every real request gets a **502**.
 In Caddy's JSON config the same answer is a ` + "`static_response`" + ` handler on a health path.
+nginx's ` + "`stub_status`" + ` page counts whatever its path (a readiness probe on ` + "`/nginx_status`" + `), unless
+its location limits access (` + "`deny`" + `, ` + "`auth_basic`" + `, ` + "`auth_request`" + `): those run before it and may
+refuse the check. Its fix is a snippet: the app does not serve that page.
 
 Reported only when the run shows such a check: the health check of a load balancer whose
 targets are the proxy (an ALB target group, an ALB Ingress, a ` + "`chain:`" + ` in .no502.yaml), or
@@ -525,6 +528,12 @@ See [docs/evidence.md](../evidence.md#health-answered-by-proxy-nginx-behind-a-lo
 
 var healthPath = regexp.MustCompile(`(?i)(^|/)(_?health(z|check|-check|_check)?|_?ready(z|ness)?|_?live(z|ness)?|ping|status|hc|up|alive)/?$`)
 
+// stubStatus reports whether route r is answered by nginx's stub_status page (200 with
+// nginx's own counters).
+func stubStatus(r *parsers.Route) bool {
+	return r.Respond != nil && r.Hop != nil && r.Hop.Kind == parsers.HopNginx && strings.HasPrefix(r.Respond.Text, "stub_status")
+}
+
 // looksLikeHealth reports whether a route's path is a health-check path.
 func looksLikeHealth(path string) bool {
 	path = strings.TrimRight(strings.TrimSuffix(path, "*"), "/")
@@ -542,7 +551,9 @@ func runHealthAnsweredByProxy(p *Pass) {
 			continue
 		}
 		for _, r := range h.Routes {
-			if r.Respond == nil || r.PathKind == parsers.PathRegex || !looksLikeHealth(r.Path) {
+			// nginx's stub_status page counts whatever its path: a check that requests
+			// it gets nginx's 200 (a readiness probe on /nginx_status).
+			if r.Respond == nil || r.PathKind == parsers.PathRegex || !looksLikeHealth(r.Path) && !stubStatus(r) {
 				continue
 			}
 			st := r.Respond.Status
@@ -557,8 +568,12 @@ func runHealthAnsweredByProxy(p *Pass) {
 				continue
 			}
 			fix := p.healthProxyFix(h, r)
-			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
-				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), r.Path)
+			advice := fmt.Sprintf("Forward %s to the app instead.", r.Path)
+			if stubStatus(r) {
+				advice = "Point the check at a path nginx forwards to the app (the app does not serve nginx's stub_status page)."
+			}
+			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. %s",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), advice)
 			related := append([]Related{{Pos: r.Pos, Message: "health path " + r.Path}}, checkers...)
 			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: related, Fix: fix})
 		}

@@ -483,6 +483,24 @@ func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.SetLocations(b.locations(h, sc))
 }
 
+// accessLimited reports whether a request in scope sc may be refused in the access
+// phase: a deny, auth_basic (not off), auth_request (not off) or auth_jwt at any level.
+func accessLimited(sc scope) bool {
+	for i := range sc {
+		for _, d := range sc[i].ds {
+			switch d.Name {
+			case "deny", "auth_jwt":
+				return true
+			case "auth_basic", "auth_request":
+				if d.Arg(0) != "off" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // shortestLocationKeepAlive returns the shortest keepalive_timeout a location (at any
 // depth) sets below the server's own idle timeout cur, or nil. nginx applies the
 // keepalive_timeout of the location that answered a connection's last request (nginx
@@ -585,13 +603,15 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 // route makes the route of a location that forwards or answers 2xx (nil otherwise).
 func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route {
 	own := sc[len(sc)-1].ds
-	var pass, ret, other *Directive
+	var pass, ret, other, stub *Directive
 	for _, d := range own {
 		switch {
 		case d.Name == "proxy_pass" && pass == nil:
 			pass = d
 		case d.Name == "return" && ret == nil:
 			ret = d
+		case d.Name == "stub_status" && stub == nil && (len(d.Args) == 0 || d.Arg(0) == "on"):
+			stub = d
 		case otherPass(d.Name):
 			h.OtherPass = true
 			if other == nil {
@@ -609,6 +629,12 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
 			return nil
 		}
+	case stub != nil && !accessLimited(sc):
+		// stub_status answers 200 with nginx's own counters, whatever the app does. It
+		// runs in the content phase, after allow/deny and auth: a location that limits
+		// access may answer a check 403 or 401 instead (a return, in the rewrite phase,
+		// is not stopped by them).
+		ret, code = stub, 200
 	default:
 		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
 		// with the location's settings unless the block sets its own: the block is the
