@@ -146,7 +146,11 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 	e := editBlock(m, r.Block)
 	cond := r.Retry.Conditions.Pos
 	why := nginxSet(m, e, r.Block, cond, routesUsing(m, cond, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }),
-		"proxy_next_upstream error timeout http_502 http_503;  # POST/PATCH are never re-sent once sent")
+		// nginx's default. Not http_502 http_503: listed, an app's own 503 (load
+		// shedding, maintenance) counts toward max_fails and takes every server out
+		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
+		// upstreams" for every request).
+		"proxy_next_upstream error timeout;  # POST/PATCH are never re-sent once sent")
 	if !r.Retry.Tries.Explicit() {
 		e.Insert("proxy_next_upstream_tries 2;")
 	}

@@ -314,9 +314,11 @@ to a URL (a redirect). A static error page still fails the request, and is repor
 
 ## Fix
 
-nginx: ` + "`proxy_next_upstream error timeout http_502 http_503;`" + ` with
+nginx: ` + "`proxy_next_upstream error timeout;`" + ` (nginx's default) with
 ` + "`proxy_next_upstream_tries 2;`" + ` (never add ` + "`non_idempotent`" + ` unless every handler is
-idempotent). Caddy: ` + "`lb_try_duration 5s`" + `, written by --fix only where the reverse_proxy
+idempotent). The fix adds no ` + "`http_502 http_503`" + `: listed, an app's own 503 (load shedding,
+maintenance) counts toward ` + "`max_fails`" + ` and takes every server out (nginx 1.22.1, two servers
+answering 503: the first request got 503, the next four 502 "no live upstreams"). Caddy: ` + "`lb_try_duration 5s`" + `, written by --fix only where the reverse_proxy
 has an active health check (` + "`health_uri`" + `), otherwise only with --unsafe-fixes: on Caddy
 before the fix of caddy#7546 a retried POST fails, and with passive health (` + "`fail_duration`" + `,
 the dead-upstream-in-rotation fix) it takes the healthy upstream out too. Caddy 2.6.2, one
@@ -359,7 +361,7 @@ func runNoRetryOnFailure(p *Pass) {
 					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
 						when = "never: max_fails=0 keeps it from being marked down"
 					}
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 						c.Text, t.Address, b.Name, bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
@@ -387,7 +389,7 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
-				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
@@ -73,5 +74,46 @@ http {
 	}
 	if len(seen) != 3 {
 		t.Fatalf("want findings at lines 10, 14, 19, got %v", seen)
+	}
+}
+
+// The fix for proxy_next_upstream off restores nginx's default, error timeout, without
+// http_502 http_503: listed, an app's own 503 counts toward max_fails (nginx 1.22.1 on
+// loopback, two servers answering 503: 503, then 502 "no live upstreams" for the next
+// four requests; with off, 503 for all five).
+func TestRetryFixAddsNo5xx(t *testing.T) {
+	conf := `events {}
+http {
+    upstream pool {
+        server app-1.internal:8080;
+        server app-2.internal:8080;
+    }
+    server {
+        listen 80;
+        location / {
+            proxy_pass http://pool;
+            proxy_next_upstream off;
+        }
+    }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "no-retry-on-failure" {
+			continue
+		}
+		seen++
+		fixed := string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits))
+		if strings.Contains(fixed, "http_50") || strings.Contains(f.Message, "http_50") || !strings.Contains(fixed, "proxy_next_upstream error timeout;") {
+			t.Errorf("message: %s\nfixed:\n%s", f.Message, fixed)
+		}
+	}
+	if seen != 1 {
+		t.Fatalf("want 1 no-retry-on-failure finding, got %d", seen)
 	}
 }
