@@ -77,8 +77,8 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 					continue
 				}
 				st := ir.Respond.Status
-				if !st.Known() || st.Value < 200 || st.Value > 299 || looksLikeHealth(ir.Path) {
-					continue // health-answered-by-proxy reports health-looking paths
+				if !st.Known() || st.Value < 200 || st.Value > 299 || looksLikeHealth(ir.Path) || stubStatus(ir) {
+					continue // health-answered-by-proxy reports health-looking paths and stub_status
 				}
 				done[key{be, ir}] = true
 				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets 502. Forward %s to the app, or point the health check at a path %s forwards.",

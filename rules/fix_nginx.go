@@ -146,7 +146,11 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 	e := editBlock(m, r.Block)
 	cond := r.Retry.Conditions.Pos
 	why := nginxSet(m, e, r.Block, cond, routesUsing(m, cond, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }),
-		"proxy_next_upstream error timeout http_502 http_503;  # POST/PATCH are never re-sent once sent")
+		// nginx's default. Not http_502 http_503: listed, an app's own 503 (load
+		// shedding, maintenance) counts toward max_fails and takes every server out
+		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
+		// upstreams" for every request).
+		"proxy_next_upstream error timeout;  # POST/PATCH are never re-sent once sent")
 	if !r.Retry.Tries.Explicit() {
 		e.Insert("proxy_next_upstream_tries 2;")
 	}
@@ -155,6 +159,12 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
 	target, why := "http://app", "http://app stands for the app's address"
+	if stubStatus(r) {
+		// The app has no /nginx_status: forwarding it would fail the check for good,
+		// and metrics exporters may read the page.
+		return blockFix("point the check at a path the app answers", editBlock(m, r.Block).Set(r.Respond.Pos, "stub_status;  # keep: point the health check at a path forwarded to the app")).
+			guess("the location serves nginx's stub_status page, which the app does not serve and metrics exporters may read")
+	}
 	if h != nil {
 		for _, o := range h.Routes {
 			if o.Backend != nil && o.Respond == nil {
@@ -261,8 +271,16 @@ func nginxClientKeepAliveFix(m *parsers.Model, h *parsers.Hop, want time.Duratio
 		args += keptArgs(ka.Text)
 	}
 	why := nginxSet(m, e, h.Block, at, users, fmt.Sprintf("keepalive_timeout %s;  # %s", args, note))
-	return blockFixWhy("set keepalive_timeout "+v+" in server "+h.Name, e, why)
+	where := "server " + h.Name
+	if n := h.ClientIdleTimeout.ViaNote(); at.IsValid() && strings.HasPrefix(n, locationKeepAliveNote) {
+		where = strings.TrimPrefix(n, "after a request to ") + " of server " + h.Name
+	}
+	return blockFixWhy("set keepalive_timeout "+v+" in "+where, e, why)
 }
+
+// locationKeepAliveNote starts the note of a server's idle timeout that a location's
+// shorter keepalive_timeout sets (the nginx parser's shortestLocationKeepAlive).
+const locationKeepAliveNote = "after a request to location "
 
 // keptArgs returns the arguments after the first of the directive written as text
 // ("keepalive_timeout 30s 25s;" → " 25s"), as written, each after a space.

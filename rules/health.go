@@ -301,7 +301,9 @@ the client never notices; without them, the client gets **502**.
 nginx settings that are not ` + "`off`" + ` but never pass a refused connection on are reported too:
 ` + "`proxy_next_upstream`" + ` without ` + "`error`" + ` (` + "`timeout`" + `, ` + "`http_502 http_503`" + `: a connection that
 cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest, and
-` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2.
+` + "`proxy_next_upstream_tries 1`" + ` (one attempt in all), whose fix sets 2: written only with --unsafe-fixes when
+` + "`proxy_next_upstream`" + ` lists ` + "`non_idempotent`" + `, where one try is all that keeps a POST whose server
+failed after receiving it from being sent to a second one.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
@@ -312,9 +314,11 @@ to a URL (a redirect). A static error page still fails the request, and is repor
 
 ## Fix
 
-nginx: ` + "`proxy_next_upstream error timeout http_502 http_503;`" + ` with
+nginx: ` + "`proxy_next_upstream error timeout;`" + ` (nginx's default) with
 ` + "`proxy_next_upstream_tries 2;`" + ` (never add ` + "`non_idempotent`" + ` unless every handler is
-idempotent). Caddy: ` + "`lb_try_duration 5s`" + `, written by --fix only where the reverse_proxy
+idempotent). The fix adds no ` + "`http_502 http_503`" + `: listed, an app's own 503 (load shedding,
+maintenance) counts toward ` + "`max_fails`" + ` and takes every server out (nginx 1.22.1, two servers
+answering 503: the first request got 503, the next four 502 "no live upstreams"). Caddy: ` + "`lb_try_duration 5s`" + `, written by --fix only where the reverse_proxy
 has an active health check (` + "`health_uri`" + `), otherwise only with --unsafe-fixes: on Caddy
 before the fix of caddy#7546 a retried POST fails, and with passive health (` + "`fail_duration`" + `,
 the dead-upstream-in-rotation fix) it takes the healthy upstream out too. Caddy 2.6.2, one
@@ -357,7 +361,7 @@ func runNoRetryOnFailure(p *Pass) {
 					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
 						when = "never: max_fails=0 keeps it from being marked down"
 					}
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 						c.Text, t.Address, b.Name, bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
@@ -385,7 +389,7 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
-				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout http_502 http_503 (POSTs are still never sent twice).",
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 					c.Text, n, b.Name)
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
@@ -415,11 +419,25 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
 	case tries.Explicit() && tries.Known() && tries.Value == 1:
 		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (POSTs are still never sent twice).",
-			strings.TrimSuffix(tries.Text, ";"), n, b.Name)
+		posts := "POSTs are still never sent twice"
+		// With non_idempotent among the conditions, one try is all that keeps a POST
+		// from being sent again: a second try re-sends a POST whose server failed after
+		// receiving it (nginx 1.22.1 on loopback: it reached both servers). The user may
+		// rely on that, so the fix is written only with --unsafe-fixes.
+		nonIdempotent := c.Known() && slices.Contains(c.Value, "non_idempotent")
+		if nonIdempotent {
+			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
+		}
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), n, b.Name, posts)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
-		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: blockFixWhy("try a second server when the first fails", e, why)})
+		fix := blockFixWhy("try a second server when the first fails", e, why)
+		if nonIdempotent {
+			fix.Description += " (unsafe: proxy_next_upstream non_idempotent then sends a failed POST again)"
+			fix.markUnsafe()
+		}
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: fix})
 	}
 }
 
@@ -462,6 +480,9 @@ from the proxy. A check that decides where traffic goes and is pointed at that p
 200 as long as the proxy process runs, even when every app behind it is down: the proxy
 stays in rotation and every real request gets a **502**.
 In Caddy's JSON config the same answer is a ` + "`static_response`" + ` handler on a health path.
+nginx's ` + "`stub_status`" + ` page counts whatever its path (a readiness probe on ` + "`/nginx_status`" + `), unless
+its location limits access (` + "`deny`" + `, ` + "`auth_basic`" + `, ` + "`auth_request`" + `): those run before it and may
+refuse the check. Its fix is a snippet: the app does not serve that page.
 
 Reported only when the run shows such a check: the health check of a load balancer whose
 targets are the proxy (an ALB target group, an ALB Ingress, a ` + "`chain:`" + ` in .no502.yaml), or
@@ -509,6 +530,12 @@ See [docs/evidence.md](../evidence.md#health-answered-by-proxy-nginx-behind-a-lo
 
 var healthPath = regexp.MustCompile(`(?i)(^|/)(_?health(z|check|-check|_check)?|_?ready(z|ness)?|_?live(z|ness)?|ping|status|hc|up|alive)/?$`)
 
+// stubStatus reports whether route r is answered by nginx's stub_status page (200 with
+// nginx's own counters).
+func stubStatus(r *parsers.Route) bool {
+	return r.Respond != nil && r.Hop != nil && r.Hop.Kind == parsers.HopNginx && strings.HasPrefix(r.Respond.Text, "stub_status")
+}
+
 // looksLikeHealth reports whether a route's path is a health-check path.
 func looksLikeHealth(path string) bool {
 	path = strings.TrimRight(strings.TrimSuffix(path, "*"), "/")
@@ -526,7 +553,9 @@ func runHealthAnsweredByProxy(p *Pass) {
 			continue
 		}
 		for _, r := range h.Routes {
-			if r.Respond == nil || r.PathKind == parsers.PathRegex || !looksLikeHealth(r.Path) {
+			// nginx's stub_status page counts whatever its path: a check that requests
+			// it gets nginx's 200 (a readiness probe on /nginx_status).
+			if r.Respond == nil || r.PathKind == parsers.PathRegex || !looksLikeHealth(r.Path) && !stubStatus(r) {
 				continue
 			}
 			st := r.Respond.Status
@@ -541,8 +570,12 @@ func runHealthAnsweredByProxy(p *Pass) {
 				continue
 			}
 			fix := p.healthProxyFix(h, r)
-			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. Forward %s to the app instead.",
-				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), r.Path)
+			advice := fmt.Sprintf("Forward %s to the app instead.", r.Path)
+			if stubStatus(r) {
+				advice = "Point the check at a path nginx forwards to the app (the app does not serve nginx's stub_status page)."
+			}
+			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. %s",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), advice)
 			related := append([]Related{{Pos: r.Pos, Message: "health path " + r.Path}}, checkers...)
 			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: related, Fix: fix})
 		}

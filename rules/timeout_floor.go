@@ -97,8 +97,15 @@ func runReadTimeoutTooShort(p *Pass) {
 			done[key] = true
 			name := h.ReadTimeoutName(r)
 			worse := ""
-			if b := r.Backend; h.Kind == parsers.HopNginx && b != nil && len(activeTargets(b)) >= 2 && retriesOnTimeout(r) {
-				worse = fmt.Sprintf(" With %d upstream servers it gets worse: a timed-out GET is retried on the next one and each timeout counts toward max_fails, so a few slow requests mark every server unavailable and clients get 502 (no live upstreams).", len(activeTargets(b)))
+			if b := r.Backend; h.Kind == parsers.HopNginx && b != nil && len(activeTargets(b)) >= 2 && countsFailures(activeTargets(b)) {
+				// A timeout counts toward max_fails whether or not it is retried (nginx
+				// 1.22.1: 504 504 502 502 with retries off too); a server with max_fails=0
+				// is never marked down, and the pool never runs out.
+				retried := ""
+				if retriesOnTimeout(r) && !(r.Retry.Tries.Known() && r.Retry.Tries.Value == 1) {
+					retried = "a timed-out GET is retried on the next one and "
+				}
+				worse = fmt.Sprintf(" With %d upstream servers it gets worse: %seach timeout counts toward max_fails, so a few slow requests mark every server unavailable and clients get 502 (no live upstreams).", len(activeTargets(b)), retried)
 			}
 			def := "the default is 60s"
 			if h.Kind == parsers.HopCaddy {
@@ -145,6 +152,17 @@ var (
 
 // retriesOnTimeout reports whether nginx passes a timed-out request to the next server
 // (proxy_next_upstream includes timeout, as its default error timeout does).
+// countsFailures reports whether nginx may mark every one of targets down: none has
+// max_fails=0, which turns its failure accounting off.
+func countsFailures(targets []*parsers.Target) bool {
+	for _, t := range targets {
+		if !t.MaxFails.Known() || t.MaxFails.Value == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func retriesOnTimeout(r *parsers.Route) bool {
 	c := r.Retry.Conditions
 	return c.Known() && slices.Contains(c.Value, "timeout")

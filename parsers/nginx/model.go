@@ -471,6 +471,9 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parse
 // server fills a hop from the server-level scope and builds its routes.
 func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
+	if ka := b.shortestLocationKeepAlive(sc[len(sc)-1].ds, h.ClientIdleTimeout); ka != nil {
+		h.ClientIdleTimeout = *ka
+	}
 	h.Edge = edge(sc)
 	if answersAll(sc[len(sc)-1].ds) {
 		// A server-level return runs in the rewrite phase, before any location is
@@ -478,6 +481,63 @@ func (b *builder) server(h *parsers.Hop, sc scope) {
 		return
 	}
 	h.SetLocations(b.locations(h, sc))
+}
+
+// accessLimited reports whether a request in scope sc may be refused in the access
+// phase: a deny, auth_basic (not off), auth_request (not off) or auth_jwt at any level.
+func accessLimited(sc scope) bool {
+	for i := range sc {
+		for _, d := range sc[i].ds {
+			switch d.Name {
+			case "deny", "auth_jwt":
+				return true
+			case "auth_basic", "auth_request":
+				if d.Arg(0) != "off" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// shortestLocationKeepAlive returns the shortest keepalive_timeout a location (at any
+// depth) sets below the server's own idle timeout cur, or nil. nginx applies the
+// keepalive_timeout of the location that answered a connection's last request (nginx
+// 1.22.1 on loopback: 300s in http{}, 2s in a location: idle after a request to that
+// location, the connection was closed at 2s; after another, still open), so a load
+// balancer in front races with the shortest one. A location's 0 closes the connection
+// after its response: no idle connection, no race.
+func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duration) *parsers.Duration {
+	if !cur.Known() || cur.Value <= 0 {
+		return nil // keep-alive off, or not known: nothing shorter to find
+	}
+	var best *parsers.Duration
+	var walk func(ds []*Directive)
+	walk = func(ds []*Directive) {
+		for _, d := range Expand(ds) {
+			if d.Name != "location" || d.Block == nil {
+				continue
+			}
+			inner := Expand(d.Block)
+			for _, x := range inner {
+				if x.Name != "keepalive_timeout" || len(x.Args) == 0 {
+					continue
+				}
+				v, err := ParseDuration(x.Arg(0))
+				if err != nil || v <= 0 || v >= cur.Value || best != nil && v >= best.Value {
+					continue
+				}
+				ka := parsers.Set(v, x.Pos(), x.Text())
+				path, _ := locationMatch(d)
+				ka.Origin = &parsers.Origin{Note: "after a request to location " + path}
+				best = &ka
+			}
+			walk(inner)
+		}
+	}
+	walk(ds)
+	return best
 }
 
 // answersAll reports whether a server's own rewrite-phase directives end every request
@@ -543,13 +603,15 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 // route makes the route of a location that forwards or answers 2xx (nil otherwise).
 func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route {
 	own := sc[len(sc)-1].ds
-	var pass, ret, other *Directive
+	var pass, ret, other, stub *Directive
 	for _, d := range own {
 		switch {
 		case d.Name == "proxy_pass" && pass == nil:
 			pass = d
 		case d.Name == "return" && ret == nil:
 			ret = d
+		case d.Name == "stub_status" && stub == nil && (len(d.Args) == 0 || d.Arg(0) == "on"):
+			stub = d
 		case otherPass(d.Name):
 			h.OtherPass = true
 			if other == nil {
@@ -567,6 +629,12 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		if code, err = strconv.Atoi(ret.Arg(0)); err != nil || code < 200 || code > 299 {
 			return nil
 		}
+	case stub != nil && !accessLimited(sc):
+		// stub_status answers 200 with nginx's own counters, whatever the app does. It
+		// runs in the content phase, after allow/deny and auth: a location that limits
+		// access may answer a check 403 or 401 instead (a return, in the rewrite phase,
+		// is not stopped by them).
+		ret, code = stub, 200
 	default:
 		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
 		// with the location's settings unless the block sets its own: the block is the

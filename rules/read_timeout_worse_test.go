@@ -1,0 +1,65 @@
+package rules_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// read-timeout-too-short's "it gets worse" sentence says what nginx does with the
+// timeouts of a pool. nginx 1.22.1 on loopback, two servers answering after 2s,
+// proxy_read_timeout 1s, four GETs: default max_fails 504 502 502 502 (both marked
+// down); max_fails=0 on both 504 504 504 504 (never marked down: no "no live
+// upstreams"); proxy_next_upstream error, proxy_next_upstream_tries 1 or
+// proxy_next_upstream off 504 504 502 502 (a timeout counts toward max_fails whether or
+// not it is retried).
+func TestReadTimeoutTooShortPoolSentence(t *testing.T) {
+	conf := `events {}
+http {
+    upstream pool { server app-1.internal:8080; server app-2.internal:8080; }
+    upstream nofail { server app-3.internal:8080 max_fails=0; server app-4.internal:8080 max_fails=0; }
+    server {
+        listen 80;
+        location /a/ { proxy_pass http://pool; proxy_read_timeout 1s; }
+        location /b/ { proxy_pass http://nofail; proxy_read_timeout 1s; }
+        location /c/ { proxy_pass http://pool; proxy_read_timeout 1s; proxy_next_upstream_tries 1; }
+        location /d/ { proxy_pass http://pool; proxy_read_timeout 1s; proxy_next_upstream error; }
+    }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "read-timeout-too-short" {
+			continue
+		}
+		seen++
+		m := f.Message
+		switch f.Pos.Line {
+		case 7:
+			if !strings.Contains(m, "a timed-out GET is retried on the next one") || !strings.Contains(m, "no live upstreams") {
+				t.Errorf("/a/: %s", m)
+			}
+		case 8:
+			if strings.Contains(m, "max_fails") || strings.Contains(m, "no live upstreams") {
+				t.Errorf("/b/ (max_fails=0): %s", m)
+			}
+		case 9, 10:
+			if strings.Contains(m, "retried") || !strings.Contains(m, "each timeout counts toward max_fails") {
+				t.Errorf("line %d (not retried): %s", f.Pos.Line, m)
+			}
+		default:
+			t.Errorf("unexpected finding at line %d: %s", f.Pos.Line, m)
+		}
+	}
+	if seen != 4 {
+		t.Fatalf("want 4 read-timeout-too-short findings, got %d", seen)
+	}
+}
