@@ -501,7 +501,10 @@ containers are. A readiness probe that cannot fail is reported by readiness-cann
 alone.
 
 Using the same endpoint with a more tolerant liveness probe (a higher failureThreshold or
-longer period) is the recommended pattern and is not flagged.
+longer period) is the recommended pattern and is not flagged. Probes that ask different
+things are not the same check: an httpGet with another path, scheme, host or Host header, or
+a grpc probe naming another ` + "`service`" + ` (the gRPC health server answers for each service
+name on its own, https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
 
 **Fix:** make liveness more tolerant, e.g. twice the failureThreshold.
 ` + k8sHealthSources,
@@ -547,7 +550,7 @@ func containerPortNumber(c *parsers.Container, port string) string {
 // value must be known; an unknown one keeps the rule silent.
 func sameProbe(c *parsers.Container, a, b *parsers.Probe) bool {
 	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || containerPortNumber(c, a.Port) != containerPortNumber(c, b.Port) ||
-		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
+		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") || a.GRPCService != b.GRPCService {
 		return false
 	}
 	// Another scheme, host or Host header asks another server (or virtual host): not the

@@ -35,6 +35,7 @@ func readProbe(s *source, c *yaml.Node, key string) *parsers.Probe {
 	case val(p, "grpc") != nil:
 		pr.Handler = "grpc"
 		pr.Port = str(p, "grpc", "port")
+		pr.GRPCService = str(p, "grpc", "service")
 	}
 	pr.InitialDelay = secondsSetting(s, p, "initialDelaySeconds", 0, "Kubernetes default initialDelaySeconds 0")
 	pr.Period = secondsSetting(s, p, "periodSeconds", defPeriod, "Kubernetes default periodSeconds 10")
