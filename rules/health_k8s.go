@@ -45,6 +45,10 @@ A workload served only through Services with ` + "`publishNotReadyAddresses: tru
 their endpoints list pods whether or not they are ready, so a readiness probe would keep
 no request away from them.
 
+A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
+the app) is not reported: Prometheus scrapes it and no request goes to it, and a readiness
+probe on it would take the app out of the Service whenever the exporter fails.
+
 A container that another container of its pod probes (that container's readinessProbe checks
 a port this one declares: a pod shares one network) is not reported: that probe keeps the
 pod out of the Service's endpoints until this container answers.

@@ -135,6 +135,72 @@ func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
 	return false
 }
 
+// withoutScrapeOnly drops from cs (the containers of w its Services target) those whose
+// every targeted port is a metrics or webhook port (isMetricsPort): an exporter sidecar
+// on the app's Service (nginx-prometheus-exporter on "metrics") is scraped by Prometheus
+// and called by no user request, so it needs no readiness probe or preStop delay for
+// one; a readiness probe written into it would even take the app out of the Service
+// whenever the exporter fails. A port reached through a Service that a proxy, Ingress or
+// target group sends requests to (routed) counts as served whatever its name. When that
+// would leave none, cs is returned as it is.
+func withoutScrapeOnly(w *parsers.Workload, cs []*parsers.Container, routed map[*parsers.Service]bool) []*parsers.Container {
+	var out []*parsers.Container
+	for _, c := range cs {
+		if !scrapeOnly(w, c, routed) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return cs
+	}
+	return out
+}
+
+// scrapeOnly reports whether every port of c a Service of w targets is a metrics or
+// webhook port of a Service no proxy routes to. A container none of whose declared ports
+// is targeted (the one container of a pod that declares none) is not.
+func scrapeOnly(w *parsers.Workload, c *parsers.Container, routed map[*parsers.Service]bool) bool {
+	targeted := false
+	for _, s := range w.Services {
+		for _, sp := range s.Ports {
+			for i := range c.Ports {
+				cp := &c.Ports[i]
+				if cp.Name != "" && cp.Name == sp.TargetPort || strconv.Itoa(cp.Port) == sp.TargetPort {
+					if routed[s] || !isMetricsPort(c, sp, cp) {
+						return false
+					}
+					targeted = true
+				}
+			}
+		}
+	}
+	return targeted
+}
+
+// routedServices returns the Services a proxy, Ingress or target group of m sends
+// requests to.
+func routedServices(m *parsers.Model) map[*parsers.Service]bool {
+	out := map[*parsers.Service]bool{}
+	for _, svc := range m.Services {
+		if svc.Ingressed {
+			out[svc] = true
+		}
+	}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != nil && r.Backend.Service != nil {
+				out[r.Backend.Service] = true
+			}
+		}
+	}
+	for _, be := range m.Backends {
+		if be.Service != nil {
+			out[be.Service] = true
+		}
+	}
+	return out
+}
+
 // idlePod reports whether every container of w runs nothing but a sleep: `sleep infinity`,
 // a shell script ending in `sleep 3600` or `tail -f /dev/null`, or a curl image with no
 // command (a client pod kept alive to exec into).
