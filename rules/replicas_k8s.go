@@ -43,6 +43,12 @@ message then leaves rollouts out.
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
 
+A KEDA ScaledObject is the autoscaler of its target (KEDA makes and owns its
+HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workload is not single,
+whatever its replicas field says. A lower floor (the default 0 scales to zero when idle) is
+the scaler's deliberate choice, which neither this rule nor hpa-min-replicas judges; a
+` + "`replicas: 2`" + ` would be undone by the autoscaler.
+
 The count is the Service's, not the workload's: a Service that selects several
 Deployments (reviews-v1, -v2 and -v3 behind ` + "`reviews`" + `) has all their pods, and a
 workload that shares a Service with other pods is one version of an app, not reported.
@@ -163,6 +169,8 @@ Service also has other workloads' pods is not reported.
 
 ` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+- KEDA ScaledObject: minReplicaCount defaults to 0, maxReplicaCount to 100, scaleTargetRef
+  to a Deployment: https://keda.sh/docs/2.16/reference/scaledobject-spec/
 `,
 	Run: runHPAMinReplicas,
 }

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -559,4 +560,29 @@ spec:
 		return
 	}
 	t.Fatal("no workload web")
+}
+
+// TestScaledObjectFloor: a KEDA ScaledObject is its target's autoscaler. A minReplicaCount
+// of 2 or more is the floor; the default 0 (scale to zero) and 1 are unknown.
+func TestScaledObjectFloor(t *testing.T) {
+	dep := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: api, image: api}]}\n---\n"
+	for so, want := range map[string]string{
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 3\n":                    "3",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n":                                          "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 1\n":                    "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {kind: StatefulSet, name: api}\n  minReplicaCount: 3\n": "none",
+	} {
+		m := parse(t, "a.yaml", dep+so)
+		min := m.Workloads[0].MinReplicas
+		got := "none"
+		switch {
+		case min.Unknown:
+			got = "unknown"
+		case min.Known():
+			got = strconv.Itoa(min.Value)
+		}
+		if got != want {
+			t.Errorf("%s: floor %s, want %s", so, got, want)
+		}
+	}
 }
