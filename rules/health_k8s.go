@@ -40,6 +40,10 @@ it requests before the app listens (connection refused: 502) and keeps sending t
 app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
+` + "`lint --fix`" + ` writes a copy of the liveness probe's check (its whole httpGet request, or its
+gRPC health check with the same service name) with the liveness probe's timeoutSeconds: at
+the default 1s, a health endpoint that needs more would never pass and no pod would be
+ready. An httpGet on a guessed path is a snippet.
 
 A workload served only through Services with ` + "`publishNotReadyAddresses: true`" + ` is not reported:
 their endpoints list pods whether or not they are ready, so a readiness probe would keep
@@ -136,7 +140,7 @@ func probedBySibling(w *parsers.Workload, c *parsers.Container) bool {
 }
 
 // suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint
-// when there is one, else /healthz on the serving port; its timing differs from the
+// or gRPC health check when there is one, else /healthz on the serving port; its timing differs from the
 // liveness probe so that the fix does not trip liveness-same-as-readiness.
 func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Patch, guessed bool) {
 	path, port := "/healthz", probePortFor(w, c)
@@ -167,6 +171,15 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 		// only a suggestion.
 		guessed = l.HTTPOpaque
 		pr = pr.Set("httpGet", get)
+	} else if l := c.Liveness; l != nil && l.Handler == "grpc" && l.Port != "" {
+		// A gRPC server checked by the gRPC health protocol: an httpGet to its port
+		// would never pass (no pod ever ready). The liveness probe's check is one it
+		// answers, or its pods would be restarting.
+		get := k8s.Patch{}.Set("port", yamlPlain(l.Port))
+		if l.GRPCService != "" {
+			get = get.Set("service", k8s.Quote(l.GRPCService))
+		}
+		pr, guessed = pr.Set("grpc", get), false
 	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) {
 		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
@@ -175,6 +188,20 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 	period, ft := 5, 2
 	if l := c.Liveness; l != nil && l.Period.Value == 5*time.Second && l.FailureThreshold.Value == 2 {
 		period, ft = 10, 3
+	}
+	// A copy of the liveness check waits as long for its answer: a health endpoint
+	// given timeoutSeconds: 5 because it takes 2s would fail every readiness check at
+	// the default 1s, and no pod would ever be ready. A timeout no502 cannot read makes
+	// the copy a suggestion.
+	if l := c.Liveness; l != nil && (pr[0].K == "httpGet" && l.Handler == "httpGet" || pr[0].K == "grpc") {
+		switch {
+		case l.Timeout.Unknown:
+			guessed = true
+		case l.Timeout.Explicit() && l.Timeout.Value > time.Second:
+			secs := int((l.Timeout.Value + time.Second - 1) / time.Second)
+			pr = pr.Set("timeoutSeconds", secs)
+			period = max(period, secs)
+		}
 	}
 	return pr.Set("periodSeconds", period).Set("failureThreshold", ft), guessed
 }
@@ -186,6 +213,9 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	probe, guessed := suggestedReadiness(w, c)
 	patch := k8s.ContainerPatch(w, c, k8s.Patch{}.Set("readinessProbe", probe))
+	if l := c.Liveness; guessed && l != nil && (l.Handler == "httpGet" || l.Handler == "grpc") && l.Timeout.Unknown {
+		return k8sSnippetFix("add a readiness probe on the check the liveness probe makes (no502 cannot read its timeoutSeconds: give the readiness probe the same, or it may never pass)", patch)
+	}
 	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
 		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
 	}
@@ -194,6 +224,9 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	}
 	if _, ok := probe[0].V.(k8s.Patch); ok && probe[0].K == "httpGet" {
 		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
+	}
+	if probe[0].K == "grpc" {
+		return k8sFix("add a readiness probe on the gRPC health check the liveness probe uses", patch)
 	}
 	if c.App != nil && c.App.Name != "" && !c.App.NotHTTP {
 		// An HTTP app server: a TCP check passes while the app answers 500 to every
