@@ -52,7 +52,7 @@ call) are not judged.
 
 A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
 the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
-to it. A proxy, Ingress or target group that routes to such a Service makes it served.
+to it. A proxy, Ingress or target group that routes to such a port makes it served.
 
 An ingress controller bound to port 80 or 443 of its node (hostPort, hostNetwork) with no
 Service in front is not reported: nothing removes it from rotation while it sleeps (the load
