@@ -191,3 +191,24 @@ spec:
 		t.Errorf("fix = %+v, want a snippet left", fix)
 	}
 }
+
+// The readiness probe copied from the liveness probe waits as long for an answer: a
+// liveness timeoutSeconds of 5 (a health endpoint that takes 2s) copied without it would
+// get the default 1s, fail every time, and leave no pod ready. A gRPC liveness probe is
+// copied as a gRPC readiness probe (an httpGet to a gRPC port never passes), with its
+// service name.
+func TestReadinessFixCopiesTimeoutAndGRPC(t *testing.T) {
+	_, after := fixDir(t, map[string]string{"app.yaml": manifestWithLiveness("              path: /live\n              port: 8443\n            timeoutSeconds: 5\n")}, false)
+	got := after["app.yaml"]
+	i := strings.Index(got, "readinessProbe:")
+	if i < 0 || !strings.Contains(got[i:], "timeoutSeconds: 5") {
+		t.Errorf("the readinessProbe did not keep the liveness probe's timeout:\n%s", got)
+	}
+	grpc := strings.Replace(manifestWithLiveness("              port: 8443\n              service: ready\n"), "            httpGet:\n", "            grpc:\n", 1)
+	_, after = fixDir(t, map[string]string{"app.yaml": grpc}, false)
+	got = after["app.yaml"]
+	i = strings.Index(got, "readinessProbe:")
+	if i < 0 || !strings.Contains(got[i:], "grpc:\n              port: 8443\n              service: \"ready\"\n") {
+		t.Errorf("want the gRPC check copied into the readinessProbe:\n%s", got)
+	}
+}

@@ -726,6 +726,10 @@ type Probe struct {
 	Host       string
 	Headers    []ProbeHeader
 	HTTPOpaque bool
+	// GRPCService is the service name a grpc probe puts in its HealthCheckRequest (""
+	// asks about the server as a whole): a server answers per service name, so two grpc
+	// probes with different names are different checks.
+	GRPCService string
 
 	InitialDelay     Duration
 	Period           Duration

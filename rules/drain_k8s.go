@@ -50,6 +50,10 @@ A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook runnin
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
 call) are not judged.
 
+A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
+the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
+to it. A proxy, Ingress or target group that routes to such a port makes it served.
+
 An ingress controller bound to port 80 or 443 of its node (hostPort, hostNetwork) with no
 Service in front is not reported: nothing removes it from rotation while it sleeps (the load
 balancer in front only notices when it stops answering), so a preStop sleep would only delay
@@ -151,6 +155,11 @@ requests are cut off and the proxy returns 502. An explicit 0 kills the pod at o
 reported even when the preStop hook's length cannot be known (ingress-nginx's
 /wait-shutdown): with 0 the hook does not run at all.
 
+Only the containers requests go to count (those declaring a port a Service targets, an edge
+proxy's node ports): the kubelet stops every container at once, each with the pod's grace
+period, so a sidecar that no request reaches (a log shipper sleeping 45s in its preStop
+hook to flush) being killed at the deadline cuts no request of the app beside it.
+
 A grace period exactly equal to preStop plus the app's timeout is not reported: the app
 stops waiting at that deadline itself, so the SIGKILL cuts nothing it would have served.
 With Kubernetes' default 30s and gunicorn's default 30s that is the case without a preStop
@@ -185,10 +194,19 @@ func runGracePeriodTooShort(p *Pass) {
 		if !g.Known() {
 			continue
 		}
-		// The container that needs the longest stop decides.
+		// The serving container that needs the longest stop decides. The kubelet stops
+		// every container of the pod at once, each with the pod's grace period, so a
+		// sidecar no request goes to (a log shipper sleeping 45s to flush) being killed
+		// later cuts no request of the app beside it.
+		drains := p.serving(w)
+		for _, c := range edgeContainers(w) {
+			if !slices.Contains(drains, c) {
+				drains = append(drains, c)
+			}
+		}
 		var worst *parsers.Container
 		var need time.Duration
-		for _, c := range w.Containers {
+		for _, c := range drains {
 			d := time.Duration(0)
 			if c.PreStopDelay.Known() {
 				d = c.PreStopDelay.Value

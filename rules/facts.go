@@ -87,14 +87,16 @@ var (
 		Compute: func(p *Pass) []*parsers.Workload { return k8sEdgeProxies(servedK8sFact.Of(p), p.Model) },
 	}
 	// servingFact: the containers of each workload with Services that receive their
-	// traffic (Workload.ServingContainers).
+	// traffic (Workload.ServingContainers), less those only Prometheus or the API server
+	// calls (withoutScrapeOnly).
 	servingFact = &Fact[map[*parsers.Workload][]*parsers.Container]{
 		Name: "containers serving each workload's Services",
 		Compute: func(p *Pass) map[*parsers.Workload][]*parsers.Container {
 			out := make(map[*parsers.Workload][]*parsers.Container, len(p.Model.Workloads))
+			routed := routedServices(p.Model)
 			for _, w := range p.Model.Workloads {
 				if len(w.Services) > 0 {
-					out[w] = w.ServingContainers()
+					out[w] = withoutScrapeOnly(w, w.ServingContainers(), routed)
 				}
 			}
 			return out

@@ -40,10 +40,18 @@ it requests before the app listens (connection refused: 502) and keeps sending t
 app hangs or loses a dependency (504).
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
+` + "`lint --fix`" + ` writes a copy of the liveness probe's check (its whole httpGet request, or its
+gRPC health check with the same service name) with the liveness probe's timeoutSeconds: at
+the default 1s, a health endpoint that needs more would never pass and no pod would be
+ready. An httpGet on a guessed path is a snippet.
 
 A workload served only through Services with ` + "`publishNotReadyAddresses: true`" + ` is not reported:
 their endpoints list pods whether or not they are ready, so a readiness probe would keep
 no request away from them.
+
+A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
+the app) is not reported: Prometheus scrapes it and no request goes to it, and a readiness
+probe on it would take the app out of the Service whenever the exporter fails.
 
 A container that another container of its pod probes (that container's readinessProbe checks
 a port this one declares: a pod shares one network) is not reported: that probe keeps the
@@ -132,7 +140,7 @@ func probedBySibling(w *parsers.Workload, c *parsers.Container) bool {
 }
 
 // suggestedReadiness builds a readiness probe for c: the liveness probe's HTTP endpoint
-// when there is one, else /healthz on the serving port; its timing differs from the
+// or gRPC health check when there is one, else /healthz on the serving port; its timing differs from the
 // liveness probe so that the fix does not trip liveness-same-as-readiness.
 func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Patch, guessed bool) {
 	path, port := "/healthz", probePortFor(w, c)
@@ -163,6 +171,15 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 		// only a suggestion.
 		guessed = l.HTTPOpaque
 		pr = pr.Set("httpGet", get)
+	} else if l := c.Liveness; l != nil && l.Handler == "grpc" && l.Port != "" {
+		// A gRPC server checked by the gRPC health protocol: an httpGet to its port
+		// would never pass (no pod ever ready). The liveness probe's check is one it
+		// answers, or its pods would be restarting.
+		get := k8s.Patch{}.Set("port", yamlPlain(l.Port))
+		if l.GRPCService != "" {
+			get = get.Set("service", k8s.Quote(l.GRPCService))
+		}
+		pr, guessed = pr.Set("grpc", get), false
 	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) {
 		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
@@ -171,6 +188,20 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 	period, ft := 5, 2
 	if l := c.Liveness; l != nil && l.Period.Value == 5*time.Second && l.FailureThreshold.Value == 2 {
 		period, ft = 10, 3
+	}
+	// A copy of the liveness check waits as long for its answer: a health endpoint
+	// given timeoutSeconds: 5 because it takes 2s would fail every readiness check at
+	// the default 1s, and no pod would ever be ready. A timeout no502 cannot read makes
+	// the copy a suggestion.
+	if l := c.Liveness; l != nil && (pr[0].K == "httpGet" && l.Handler == "httpGet" || pr[0].K == "grpc") {
+		switch {
+		case l.Timeout.Unknown:
+			guessed = true
+		case l.Timeout.Explicit() && l.Timeout.Value > time.Second:
+			secs := int((l.Timeout.Value + time.Second - 1) / time.Second)
+			pr = pr.Set("timeoutSeconds", secs)
+			period = max(period, secs)
+		}
 	}
 	return pr.Set("periodSeconds", period).Set("failureThreshold", ft), guessed
 }
@@ -182,6 +213,9 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	probe, guessed := suggestedReadiness(w, c)
 	patch := k8s.ContainerPatch(w, c, k8s.Patch{}.Set("readinessProbe", probe))
+	if l := c.Liveness; guessed && l != nil && (l.Handler == "httpGet" || l.Handler == "grpc") && l.Timeout.Unknown {
+		return k8sSnippetFix("add a readiness probe on the check the liveness probe makes (no502 cannot read its timeoutSeconds: give the readiness probe the same, or it may never pass)", patch)
+	}
 	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
 		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
 	}
@@ -190,6 +224,9 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	}
 	if _, ok := probe[0].V.(k8s.Patch); ok && probe[0].K == "httpGet" {
 		return k8sFix("add a readiness probe on the endpoint the liveness probe checks", patch)
+	}
+	if probe[0].K == "grpc" {
+		return k8sFix("add a readiness probe on the gRPC health check the liveness probe uses", patch)
 	}
 	if c.App != nil && c.App.Name != "" && !c.App.NotHTTP {
 		// An HTTP app server: a TCP check passes while the app answers 500 to every
@@ -501,7 +538,10 @@ containers are. A readiness probe that cannot fail is reported by readiness-cann
 alone.
 
 Using the same endpoint with a more tolerant liveness probe (a higher failureThreshold or
-longer period) is the recommended pattern and is not flagged.
+longer period) is the recommended pattern and is not flagged. Probes that ask different
+things are not the same check: an httpGet with another path, scheme, host or Host header, or
+a grpc probe naming another ` + "`service`" + ` (the gRPC health server answers for each service
+name on its own, https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
 
 **Fix:** make liveness more tolerant, e.g. twice the failureThreshold.
 ` + k8sHealthSources,
@@ -547,7 +587,7 @@ func containerPortNumber(c *parsers.Container, port string) string {
 // value must be known; an unknown one keeps the rule silent.
 func sameProbe(c *parsers.Container, a, b *parsers.Probe) bool {
 	if a.Handler == "" || a.Handler != b.Handler || a.Path != b.Path || containerPortNumber(c, a.Port) != containerPortNumber(c, b.Port) ||
-		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
+		strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") || a.GRPCService != b.GRPCService {
 		return false
 	}
 	// Another scheme, host or Host header asks another server (or virtual host): not the

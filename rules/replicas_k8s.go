@@ -43,6 +43,12 @@ message then leaves rollouts out.
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
 
+A KEDA ScaledObject is the autoscaler of its target (KEDA makes and owns its
+HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workload is not single,
+whatever its replicas field says. A lower floor (the default 0 scales to zero when idle) is
+the scaler's deliberate choice, which neither this rule nor hpa-min-replicas judges; a
+` + "`replicas: 2`" + ` would be undone by the autoscaler.
+
 The count is the Service's, not the workload's: a Service that selects several
 Deployments (reviews-v1, -v2 and -v3 behind ` + "`reviews`" + `) has all their pods, and a
 workload that shares a Service with other pods is one version of an app, not reported.
@@ -163,6 +169,8 @@ Service also has other workloads' pods is not reported.
 
 ` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
+- KEDA ScaledObject: minReplicaCount defaults to 0, maxReplicaCount to 100, scaleTargetRef
+  to a Deployment: https://keda.sh/docs/2.16/reference/scaledobject-spec/
 `,
 	Run: runHPAMinReplicas,
 }
@@ -377,10 +385,16 @@ are bounded by the Deployment's ` + "`maxUnavailable`" + ` (see rollout-takes-al
 ` + "`unhealthyPodEvictionPolicy: AlwaysAllow`" + `: with the default (` + "`IfHealthyBudget`" + `) a pod that is
 running but not ready cannot be evicted while the budget is used up, so one crashlooping pod
 blocks every node drain of a cluster upgrade. ` + "`lint --fix`" + ` writes the new PDB as a document
-right after the workload's.
+right after the workload's. It selects the labels of the Service's selector, or else the
+pod labels, whichever selects no other workload's pods: a pod that two PDBs select cannot
+be evicted at all (the eviction API answers 500, "more than one PodDisruptionBudget"), so a
+PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
+both select another workload's pods, the PDB is a snippet.
 ` + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
+- A pod with more than one PDB is refused eviction: kubernetes
+  pkg/registry/core/pod/storage/eviction.go (` + "`len(pdbs) > 1`" + `, HTTP 500).
 `,
 	Run: runPDBMissing,
 }
@@ -397,13 +411,22 @@ func runPDBMissing(p *Pass) {
 			continue
 		}
 		if len(w.PDBs) == 0 {
+			labels, other := pdbLabels(w, p.Model.Workloads)
 			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, w.Name,
-				k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(pdbLabels(w)))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
+				k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(labels))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
+			fix := k8sNewObjectFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb)
+			if other == w {
+				fix = k8sSnippetFix("add a PodDisruptionBudget whose selector takes these pods (not written: no502 read no labels of them to select them by)", pdb)
+			} else if other != nil {
+				// A pod two PDBs select cannot be evicted at all: the eviction subresource
+				// answers 500 ("more than one PodDisruptionBudget"), whatever each allows.
+				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget whose selector takes only these pods (not written: these labels also select the pods of %s, and a pod that two PDBs select cannot be evicted at all; give the pods a label of their own)", workloadName(other)), pdb)
+			}
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and requests get 502/503 until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
 					workloadName(w), n, serviceNames(w)),
-				Fix: k8sNewObjectFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb),
+				Fix: fix,
 			})
 			continue
 		}
@@ -438,14 +461,51 @@ func runPDBMissing(p *Pass) {
 }
 
 // pdbLabels picks the labels a new PDB should select: the selector of a Service that
-// routes to w (stable, already chosen by the user), else the pod labels.
-func pdbLabels(w *parsers.Workload) map[string]string {
+// routes to w (stable, already chosen by the user), else the pod labels; the first that
+// selects the pods of no other Kubernetes workload of w's namespace among all. A PDB
+// over another workload's pods would put them under two budgets when they have one (or
+// get one from the same fix run), and the eviction subresource refuses a pod that two
+// PDBs select (HTTP 500), so a node drain would stop at it. When every choice selects
+// another workload's pods, other is the first such workload (the labels returned are the
+// first choice's, for a snippet); other is w itself when none of its labels are known.
+func pdbLabels(w *parsers.Workload, all []*parsers.Workload) (labels map[string]string, other *parsers.Workload) {
+	var choices []map[string]string
 	for _, s := range w.Services {
 		if s.Selector != nil && len(s.Selector.MatchLabels) > 0 && len(s.Selector.MatchExpressions) == 0 {
-			return s.Selector.MatchLabels
+			choices = append(choices, s.Selector.MatchLabels)
 		}
 	}
-	return w.Labels
+	choices = append(choices, w.Labels)
+	for _, l := range choices {
+		if len(l) == 0 {
+			continue // an empty selector of policy/v1 selects every pod of the namespace
+		}
+		sel := &parsers.Selector{MatchLabels: l}
+		var shared *parsers.Workload
+		for _, o := range all {
+			if o != w && o.Format == parsers.FormatK8s && o.Namespace == w.Namespace && !sameObject(o, w) && sel.Matches(o.Labels) {
+				shared = o
+				break
+			}
+		}
+		if shared == nil {
+			return l, nil
+		}
+		if labels == nil {
+			labels, other = l, shared
+		}
+	}
+	if labels == nil {
+		return nil, w // no labels read: nothing that selects only these pods
+	}
+	return labels, other
+}
+
+// sameObject reports whether a and b define the same object (kind, namespace and name):
+// an overlay's patch or another file's copy of it, whose pods are a's, not another
+// workload's.
+func sameObject(a, b *parsers.Workload) bool {
+	return a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name
 }
 
 // labelsMap writes labels as a sorted k8s.Patch with quoted values.

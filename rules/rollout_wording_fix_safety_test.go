@@ -138,3 +138,34 @@ func TestCaddyPassiveHealthFixUnsafe(t *testing.T) {
 		t.Error("no dead-upstream-in-rotation finding with a fix")
 	}
 }
+
+// TestPDBFixSelectsOnlyItsPods: the PodDisruptionBudget pdb-missing adds must select the
+// workload's pods only. A pod that two PDBs select cannot be evicted at all (the eviction
+// subresource answers 500, "more than one PodDisruptionBudget"), so a selector that also
+// takes another workload's pods (the Service's app: web over a stable Deployment with its
+// own PDB and a canary) would block every node drain. The canary's own pod labels are
+// used instead; when no labels single the pods out, the fix is a snippet.
+func TestPDBFixSelectsOnlyItsPods(t *testing.T) {
+	for dir, want := range map[string]rules.Safety{
+		"testdata/k8s-pdb-shared-selector": rules.FixUnsafe,
+		"testdata/k8s-pdb-no-own-labels":   rules.FixSnippet,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "pdb-missing" {
+				continue
+			}
+			seen = true
+			if got := f.Fix.Safety(); got != want {
+				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Fix.Description)
+			}
+			if snippet := f.Fix.Snippet; want == rules.FixUnsafe && !strings.Contains(snippet, `track: "canary"`) {
+				t.Errorf("%s: the new PDB does not select the canary's own labels:\n%s", dir, snippet)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no pdb-missing finding", dir)
+		}
+	}
+}

@@ -135,6 +135,85 @@ func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
 	return false
 }
 
+// withoutScrapeOnly drops from cs (the containers of w its Services target) those whose
+// every targeted port is a metrics or webhook port (isMetricsPort): an exporter sidecar
+// on the app's Service (nginx-prometheus-exporter on "metrics") is scraped by Prometheus
+// and called by no user request, so it needs no readiness probe or preStop delay for
+// one; a readiness probe written into it would even take the app out of the Service
+// whenever the exporter fails. A port reached through a Service that a proxy, Ingress or
+// target group sends requests to (routed) counts as served whatever its name. When that
+// would leave none, cs is returned as it is.
+func withoutScrapeOnly(w *parsers.Workload, cs []*parsers.Container, routed map[*parsers.Service]map[string]bool) []*parsers.Container {
+	var out []*parsers.Container
+	for _, c := range cs {
+		if !scrapeOnly(w, c, routed) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return cs
+	}
+	return out
+}
+
+// scrapeOnly reports whether every port of c a Service of w targets is a metrics or
+// webhook port no proxy routes to. A container none of whose declared ports
+// is targeted (the one container of a pod that declares none) is not.
+func scrapeOnly(w *parsers.Workload, c *parsers.Container, routed map[*parsers.Service]map[string]bool) bool {
+	targeted := false
+	for _, s := range w.Services {
+		for _, sp := range s.Ports {
+			for i := range c.Ports {
+				cp := &c.Ports[i]
+				if cp.Name != "" && cp.Name == sp.TargetPort || strconv.Itoa(cp.Port) == sp.TargetPort {
+					if routed[s][""] || routed[s][sp.TargetPort] || !isMetricsPort(c, sp, cp) {
+						return false
+					}
+					targeted = true
+				}
+			}
+		}
+	}
+	return targeted
+}
+
+// routedServices returns, for each Service a proxy, Ingress or target group of m sends
+// requests to, the targetPorts (as the Service writes them) those requests go to; "" when
+// which one cannot be told (an Ingress of a controller no502 does not model, a backend
+// without a port).
+func routedServices(m *parsers.Model) map[*parsers.Service]map[string]bool {
+	out := map[*parsers.Service]map[string]bool{}
+	add := func(svc *parsers.Service, reaches []parsers.Reach) {
+		if out[svc] == nil {
+			out[svc] = map[string]bool{}
+		}
+		if len(reaches) == 0 {
+			out[svc][""] = true
+		}
+		for _, r := range reaches {
+			out[svc][r.Port] = true
+		}
+	}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != nil && r.Backend.Service != nil {
+				add(r.Backend.Service, r.Backend.Reaches)
+			}
+		}
+	}
+	for _, be := range m.Backends {
+		if be.Service != nil {
+			add(be.Service, be.Reaches)
+		}
+	}
+	for _, svc := range m.Services {
+		if svc.Ingressed && out[svc] == nil {
+			add(svc, nil) // an Ingress no hop models: any of its ports
+		}
+	}
+	return out
+}
+
 // idlePod reports whether every container of w runs nothing but a sleep: `sleep infinity`,
 // a shell script ending in `sleep 3600` or `tail -f /dev/null`, or a curl image with no
 // command (a client pod kept alive to exec into).

@@ -173,6 +173,9 @@ func read(o *object) readOut {
 	case o.kind == "HorizontalPodAutoscaler":
 		out.what, out.h = readHPAObj, readHPA(o)
 		o.node = nil
+	case o.kind == "ScaledObject" && strings.HasPrefix(o.apiVersion, "keda.sh/"):
+		out.what, out.h = readHPAObj, readScaledObject(o)
+		o.node = nil
 	case o.kind == "PodDisruptionBudget":
 		out.what, out.pdb = readPDBObj, readPDB(o)
 		o.node = nil

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,18 @@ func TestPreStopForms(t *testing.T) {
 		{`{exec: {command: ["/bin/sh", "-c", "sleep 10"]}}`, 10 * time.Second, true},
 		{`{exec: {command: ["/wait-shutdown"]}}`, 0, false},
 		{`{httpGet: {path: /drain, port: 8080}}`, 0, false},
+		{`{exec: {command: ["/bin/sh", "-c", "sleep 5 && nginx -s quit"]}}`, 5 * time.Second, true},
+		// A sleep inside a loop or a test runs as long as the loop does: the hook waits
+		// for something (connections to drop, a file to go), for an unknown time.
+		{`{exec: {command: ["/bin/sh", "-c", "while [ $(ss -Htn state established | wc -l) -gt 0 ]; do sleep 1; done"]}}`, 0, false},
+		{`{exec: {command: ["sh", "-c", "until curl -sf localhost:8080/drained; do sleep 2; done"]}}`, 0, false},
+		{`{exec: {command: ["bash", "-c", "for i in $(seq 1 30); do sleep 1; done"]}}`, 0, false},
+		{`{exec: {command: ["sh", "-c", "if [ -f /tmp/slow ]; then sleep 30; else sleep 5; fi"]}}`, 0, false},
+		// sleep infinity holds the hook until the grace period ends: not a number of
+		// seconds (strconv.ParseFloat reads "infinity" and "inf" as +Inf).
+		{`{exec: {command: ["/bin/sh", "-c", "sleep infinity"]}}`, 0, false},
+		{`{exec: {command: ["sleep", "inf"]}}`, 0, false},
+		{`{exec: {command: ["sleep", "NaN"]}}`, 0, false},
 	}
 	for _, tc := range cases {
 		m := parse(t, "p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      lifecycle:\n        preStop: "+tc.hook+"\n")
@@ -547,4 +560,29 @@ spec:
 		return
 	}
 	t.Fatal("no workload web")
+}
+
+// TestScaledObjectFloor: a KEDA ScaledObject is its target's autoscaler. A minReplicaCount
+// of 2 or more is the floor; the default 0 (scale to zero) and 1 are unknown.
+func TestScaledObjectFloor(t *testing.T) {
+	dep := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: api, image: api}]}\n---\n"
+	for so, want := range map[string]string{
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 3\n":                    "3",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n":                                          "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 1\n":                    "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {kind: StatefulSet, name: api}\n  minReplicaCount: 3\n": "none",
+	} {
+		m := parse(t, "a.yaml", dep+so)
+		min := m.Workloads[0].MinReplicas
+		got := "none"
+		switch {
+		case min.Unknown:
+			got = "unknown"
+		case min.Known():
+			got = strconv.Itoa(min.Value)
+		}
+		if got != want {
+			t.Errorf("%s: floor %s, want %s", so, got, want)
+		}
+	}
 }

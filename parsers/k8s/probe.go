@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ func readProbe(s *source, c *yaml.Node, key string) *parsers.Probe {
 	case val(p, "grpc") != nil:
 		pr.Handler = "grpc"
 		pr.Port = str(p, "grpc", "port")
+		pr.GRPCService = str(p, "grpc", "service")
 	}
 	pr.InitialDelay = secondsSetting(s, p, "initialDelaySeconds", 0, "Kubernetes default initialDelaySeconds 0")
 	pr.Period = secondsSetting(s, p, "periodSeconds", defPeriod, "Kubernetes default periodSeconds 10")
@@ -121,7 +123,7 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 }
 
 // sleepIn finds the delay of a command that sleeps: ["sleep", "10"], ["/bin/sleep",
-// "10"], or a shell running a script that contains "sleep N".
+// "10"], or a shell running a script that contains "sleep N" outside any loop or branch.
 func sleepIn(cmd []string) (time.Duration, bool) {
 	if len(cmd) == 0 {
 		return 0, false
@@ -134,6 +136,15 @@ func sleepIn(cmd []string) (time.Duration, bool) {
 			f := strings.FieldsFunc(cmd[i], func(r rune) bool {
 				return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '"' || r == '\''
 			})
+			// A sleep in a loop or a branch lasts as long as the loop runs (until the
+			// app's connections drop, a file goes) or the branch taken: not its own
+			// argument.
+			for _, w := range f {
+				switch w {
+				case "while", "until", "for", "if", "case":
+					return 0, false
+				}
+			}
 			for j := 0; j+1 < len(f); j++ {
 				if base(f[j]) == "sleep" {
 					return sleepArg(f[j+1])
@@ -153,7 +164,9 @@ func sleepArg(a string) (time.Duration, bool) {
 		a, unit = strings.TrimSuffix(a, "m"), time.Minute
 	}
 	f, err := strconv.ParseFloat(a, 64)
-	if err != nil || f < 0 {
+	// ParseFloat also reads "infinity", "inf" and "NaN": sleep infinity holds the hook
+	// until the grace period ends, which is no delay of its own.
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e6 {
 		return 0, false
 	}
 	return time.Duration(f * float64(unit)), true

@@ -38,6 +38,42 @@ func readHPA(o *object) *hpa {
 	return h
 }
 
+// readScaledObject reads a KEDA ScaledObject as the autoscaler it makes: KEDA creates and
+// owns a HorizontalPodAutoscaler for its target (scaleTargetRef: kind Deployment unless
+// said), with minReplicaCount as its floor (default 0: scaled to zero when idle) and
+// maxReplicaCount its ceiling (default 100),
+// https://keda.sh/docs/2.16/reference/scaledobject-spec/. A floor of 2 or more is known;
+// a lower one (scale to zero, or 1) is unknown: a deliberate choice of the scaler whose
+// HPA no502 cannot fix (its minReplicas is KEDA's), so the replica rules stay silent
+// rather than count the Deployment's replicas field, which the HPA overrides.
+func readScaledObject(o *object) *hpa {
+	spec := val(o.node, "spec")
+	h := &hpa{o: o, targetKind: str(spec, "scaleTargetRef", "kind"), targetName: str(spec, "scaleTargetRef", "name")}
+	if h.targetKind == "" {
+		h.targetKind = "Deployment"
+	}
+	note := "from ScaledObject " + o.namespace + "/" + o.name
+	k, v := get(spec, "minReplicaCount")
+	if n, ok := atoi(v); ok && n >= 2 {
+		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
+	} else {
+		pos, text := o.pos, "kind: ScaledObject (no minReplicaCount: KEDA default 0)"
+		if v != nil && !isNull(v) {
+			pos, text = o.src.pos(v), o.src.text(k, v)
+		}
+		h.min = parsers.Setting[int]{Pos: pos, Text: text, Unknown: true}
+	}
+	mk, mv := get(spec, "maxReplicaCount")
+	if n, ok := atoi(mv); ok {
+		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
+	} else if mv == nil || isNull(mv) {
+		h.max = parsers.Def(100, "KEDA default maxReplicaCount 100")
+	}
+	origin := &parsers.Origin{Note: note}
+	h.min.Origin, h.max.Origin = origin, origin
+	return h
+}
+
 // readPDB reads a PodDisruptionBudget (policy/v1 and v1beta1).
 func readPDB(o *object) *parsers.PDB {
 	spec := val(o.node, "spec")
