@@ -71,11 +71,8 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 			// balancer ("conflicting load balancer attributes"), and one member's value
 			// changes the others' routes too.
 			fix.guess("the Ingress is in IngressGroup " + group + ", whose Ingresses share one ALB and must give it the same attributes: set idle_timeout.timeout_seconds=" + strconv.Itoa(secs) + " in every member's load-balancer-attributes")
-		case racer != "":
-			fix.guess(racer)
-		case len(others) > 0:
-			fix.markUnsafe()
-			fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", h.Name, strings.Join(others, ", "))
+		default:
+			guardSharedIdle(fix, h.Name, others, racer)
 		}
 		return fix
 	case parsers.HopGateway:

@@ -44,14 +44,21 @@ func (p *Pass) tfIdleTimeoutFix(h *parsers.Hop, r *parsers.Route, d time.Duratio
 	// One idle_timeout serves every listener and target group of the load balancer: a
 	// change made for one route's backend changes the others' too.
 	others, racer := sharedIdleTimeout(p, h, r, time.Duration(secs)*time.Second, lower)
+	guardSharedIdle(fix, h.Name, others, racer)
+	return fix
+}
+
+// guardSharedIdle makes a new idle timeout of load balancer lb a snippet when it would
+// race the keep-alive of a server behind it (racer says why), and unsafe when lb serves
+// others too (their requests and idle connections get the new timeout).
+func guardSharedIdle(fix *Fix, lb string, others []string, racer string) {
 	switch {
 	case racer != "":
 		fix.guess(racer)
 	case len(others) > 0:
 		fix.markUnsafe()
-		fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", h.Name, strings.Join(others, ", "))
+		fix.Description += fmt.Sprintf(" (unsafe: %s also serves %s, whose requests and idle connections get the new timeout too)", lb, strings.Join(others, ", "))
 	}
-	return fix
 }
 
 // sharedIdleTimeout looks at the backends of h a new idle timeout of to would change
