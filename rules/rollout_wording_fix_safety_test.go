@@ -43,23 +43,34 @@ func TestReplicaRolloutWording(t *testing.T) {
 // container sooner, so that fix is written only with --unsafe-fixes; a readiness window
 // (rotation only) stays safe.
 func TestProbeSlowDetectionLivenessFixUnsafe(t *testing.T) {
-	for dir, want := range map[string]rules.Safety{
+	wantFixSafetyByDir(t, "probe-slow-detection", map[string]rules.Safety{
 		"testdata/k8s-probes-issue17":       rules.FixUnsafe, // readiness cannot fail: liveness
 		"testdata/k8s-probe-slow-detection": rules.FixSafe,   // a slow readiness probe
-	} {
+	}, nil)
+}
+
+// wantFixSafetyByDir lints each testdata directory and wants every finding of rule id
+// there to carry a fix of the safety given for it, and at least one such finding;
+// check, when set, looks at each of them too.
+func wantFixSafetyByDir(t *testing.T, id string, want map[string]rules.Safety, check func(dir string, want rules.Safety, f rules.Finding)) {
+	t.Helper()
+	for dir, want := range want {
 		_, findings := rulestest.Lint(t, dir)
 		seen := false
 		for _, f := range findings {
-			if f.Rule.ID != "probe-slow-detection" {
+			if f.Rule.ID != id {
 				continue
 			}
 			seen = true
 			if got := f.Fix.Safety(); got != want {
-				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
+				t.Errorf("%s: fix safety %s, want %s (%s; %s)", dir, got, want, f.Message, f.Fix.Description)
+			}
+			if check != nil {
+				check(dir, want, f)
 			}
 		}
 		if !seen {
-			t.Errorf("%s: no probe-slow-detection finding", dir)
+			t.Errorf("%s: no %s finding", dir, id)
 		}
 	}
 }
@@ -92,25 +103,10 @@ func TestGraceZeroEdgeWording(t *testing.T) {
 // POSTs: none fixed 11 ok, fail_duration alone 19 ok, lb_try_duration alone 8 ok, both
 // 0 ok (19 got 503). With health_uri the retries are safe.
 func TestCaddyRetryFixSafety(t *testing.T) {
-	for dir, want := range map[string]rules.Safety{
+	wantFixSafetyByDir(t, "no-retry-on-failure", map[string]rules.Safety{
 		"testdata/caddy-dead-upstream":       rules.FixUnsafe,
 		"testdata/caddy-retry-active-health": rules.FixSafe,
-	} {
-		_, findings := rulestest.Lint(t, dir)
-		seen := false
-		for _, f := range findings {
-			if f.Rule.ID != "no-retry-on-failure" {
-				continue
-			}
-			seen = true
-			if got := f.Fix.Safety(); got != want {
-				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Message)
-			}
-		}
-		if !seen {
-			t.Errorf("%s: no no-retry-on-failure finding", dir)
-		}
-	}
+	}, nil)
 }
 
 // TestCaddyPassiveHealthFixUnsafe: dead-upstream-in-rotation's Caddy fix (fail_duration)
@@ -146,26 +142,12 @@ func TestCaddyPassiveHealthFixUnsafe(t *testing.T) {
 // own PDB and a canary) would block every node drain. The canary's own pod labels are
 // used instead; when no labels single the pods out, the fix is a snippet.
 func TestPDBFixSelectsOnlyItsPods(t *testing.T) {
-	for dir, want := range map[string]rules.Safety{
+	wantFixSafetyByDir(t, "pdb-missing", map[string]rules.Safety{
 		"testdata/k8s-pdb-shared-selector": rules.FixUnsafe,
 		"testdata/k8s-pdb-no-own-labels":   rules.FixSnippet,
-	} {
-		_, findings := rulestest.Lint(t, dir)
-		seen := false
-		for _, f := range findings {
-			if f.Rule.ID != "pdb-missing" {
-				continue
-			}
-			seen = true
-			if got := f.Fix.Safety(); got != want {
-				t.Errorf("%s: fix safety %s, want %s (%s)", dir, got, want, f.Fix.Description)
-			}
-			if snippet := f.Fix.Snippet; want == rules.FixUnsafe && !strings.Contains(snippet, `track: "canary"`) {
-				t.Errorf("%s: the new PDB does not select the canary's own labels:\n%s", dir, snippet)
-			}
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if snippet := f.Fix.Snippet; want == rules.FixUnsafe && !strings.Contains(snippet, `track: "canary"`) {
+			t.Errorf("%s: the new PDB does not select the canary's own labels:\n%s", dir, snippet)
 		}
-		if !seen {
-			t.Errorf("%s: no pdb-missing finding", dir)
-		}
-	}
+	})
 }
