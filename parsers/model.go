@@ -525,6 +525,13 @@ type Workload struct {
 	// Served is true when something routes traffic to the workload (a Service selects
 	// it, a target group registers it).
 	Served bool
+	// Scaler names what changes an autoscaling group's desired_capacity, down to its
+	// min_size floor: a scaling policy or schedule, an ECS capacity provider, the
+	// Kubernetes cluster autoscaler (its tag), or something outside Terraform (lifecycle
+	// ignore_changes = [desired_capacity]); Pos is where it is said, Text how (the
+	// tag, the ignore_changes) when Value does not say it. Unknown when that
+	// cannot be read (a dynamic tag block); zero when nothing in the files scales it.
+	Scaler Setting[string]
 	// HealthCheckType: which health check makes an autoscaling group replace an
 	// instance (ASG health_check_type: "EC2", the default, or "ELB").
 	HealthCheckType Setting[string]

@@ -24,6 +24,13 @@ health check (with the API's default 100, or the module's 66, ECS starts the new
 first: the minimum healthy count is rounded up). The load balancer then answers 502/503
 until a replacement is up.
 
+An autoscaling group's ` + "`min_size`" + ` is reported when something scales the group: an
+` + "`aws_autoscaling_policy`" + ` or ` + "`aws_autoscaling_schedule`" + ` naming it, an ECS capacity provider, the
+Kubernetes cluster autoscaler (a ` + "`k8s.io/cluster-autoscaler/...`" + ` tag), or something outside
+Terraform (` + "`lifecycle { ignore_changes = [desired_capacity] }`" + `); or when ` + "`desired_capacity`" + ` is
+below 2 or not written (the group starts at ` + "`min_size`" + `). A group with ` + "`desired_capacity = 3`" + ` that
+nothing in the files scales runs three instances, and is not reported.
+
 A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
 because an autoscaling policy owns the count); an Application Auto Scaling target's
 ` + "`min_capacity`" + ` is used when one refers to the service.
@@ -121,6 +128,14 @@ func runSingleTask(p *Pass) {
 		if !w.Served || !n.Explicit() || n.Value >= 2 {
 			continue
 		}
+		// min_size is a floor for whatever sets desired_capacity. When nothing does (no
+		// scaling policy, schedule, capacity provider or cluster autoscaler), the group
+		// runs desired_capacity instances, as an ECS service without an autoscaling
+		// target runs desired_count.
+		scaler := w.Scaler
+		if d := w.Replicas; d.Explicit() && d.Value >= 2 && !scaler.Unknown && scaler.Value == "" {
+			continue
+		}
 		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, "min_size", "2")}
 		desc := "set min_size = 2"
 		if w.MaxReplicas.Explicit() && w.MaxReplicas.Value < 2 {
@@ -131,8 +146,16 @@ func runSingleTask(p *Pass) {
 			sets = append(sets, tfSetting(p.Model, w.Replicas, w.Block, "desired_capacity", "2"))
 			desc += ", desired_capacity = 2"
 		}
-		msg := fmt.Sprintf("%s: %s may scale down to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
-			tfDescribe("min_size", n, p.ownLine(n.Pos)), w.Name, plural(n.Value, "instance"), backendList(p.servedBy(w)), clientsGet(p.servedBy(w), "502/503"), upperFirst(desc))
+		who := w.Name + " may scale down"
+		if scaler.Value != "" {
+			where := p.ownLine(scaler.Pos)
+			if scaler.Text != "" {
+				where = scaler.Text + ", " + where
+			}
+			who = fmt.Sprintf("%s (%s) may scale %s down", scaler.Value, where, w.Name)
+		}
+		msg := fmt.Sprintf("%s: %s to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
+			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(p.servedBy(w)), clientsGet(p.servedBy(w), "502/503"), upperFirst(desc))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
 	}
 }

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"net"
 	"slices"
@@ -20,6 +21,7 @@ type builder struct {
 	listeners map[string]*parsers.Hop // listener address → its load balancer
 	workloads map[string]*parsers.Workload
 	tgPorts   map[*parsers.Backend]*tgPorts
+	asgNames  map[string][]*parsers.Workload // an autoscaling group's name attribute → the groups
 }
 
 func (mod *module) build() {
@@ -30,6 +32,7 @@ func (mod *module) build() {
 		listeners: map[string]*parsers.Hop{},
 		workloads: map[string]*parsers.Workload{},
 		tgPorts:   map[*parsers.Backend]*tgPorts{},
+		asgNames:  map[string][]*parsers.Workload{},
 	}
 	// Order matters only for references: load balancers and target groups first, then
 	// what points at them.
@@ -77,6 +80,12 @@ func (mod *module) build() {
 			b.asgTrafficSourceAttachment(r)
 		case "aws_appautoscaling_target":
 			b.appAutoscaling(r)
+		case "aws_autoscaling_policy", "aws_autoscaling_schedule":
+			b.asgScaler(r, r.node, "autoscaling_group_name")
+		case "aws_ecs_capacity_provider":
+			for _, p := range r.node.blocks["auto_scaling_group_provider"] {
+				b.asgScaler(r, p, "auto_scaling_group_arn")
+			}
 		case "cloudflare_record", "cloudflare_dns_record":
 			b.cloudflare(r)
 		}
@@ -548,6 +557,10 @@ func (b *builder) asg(r *resource) {
 	w.MaxReplicas = n.intSetting("max_size", 0, "")
 	w.Replicas = n.intSetting("desired_capacity", 0, "")
 	w.HealthCheckType = n.strSetting("health_check_type", "EC2", "AWS default health_check_type EC2")
+	w.Scaler = asgOwnScaler(n)
+	if name := n.strSetting("name", "", ""); name.Known() && name.Value != "" {
+		b.asgNames[name.Value] = append(b.asgNames[name.Value], w)
+	}
 	b.addWorkload(r.addr, w)
 	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
 	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
@@ -557,6 +570,74 @@ func (b *builder) asg(r *resource) {
 			b.link(be, w)
 			// An autoscaling group registers its instances on the target group's port.
 			b.register(be, parsers.Setting[int]{}, r.addr, "")
+		}
+	}
+}
+
+// clusterAutoscalerTag is the tag key prefix the Kubernetes cluster autoscaler finds its
+// node groups by ("k8s.io/cluster-autoscaler/enabled", ".../<cluster name>").
+const clusterAutoscalerTag = "k8s.io/cluster-autoscaler/"
+
+// asgOwnScaler reads what the group's own block says about who sets desired_capacity: a
+// cluster autoscaler tag, or lifecycle ignore_changes naming desired_capacity (or all).
+// A tag block made by a dynamic block, or a tag key that cannot be evaluated, may be
+// the autoscaler's: unknown.
+func asgOwnScaler(n *node) parsers.Setting[string] {
+	for _, t := range n.blocks["tag"] {
+		key := t.strSetting("key", "", "")
+		switch {
+		case key.Unknown:
+			return parsers.Setting[string]{Pos: key.Pos, Unknown: true}
+		case strings.HasPrefix(key.Value, clusterAutoscalerTag):
+			return parsers.Setting[string]{Value: "the Kubernetes cluster autoscaler", Text: "tag " + key.Value, Pos: key.Pos}
+		}
+	}
+	if n.dynamic["tag"] {
+		return parsers.Setting[string]{Pos: n.pos, Unknown: true}
+	}
+	if n.syntaxed == nil {
+		return parsers.Setting[string]{}
+	}
+	for _, blk := range n.syntaxed.Blocks {
+		if blk.Type != "lifecycle" {
+			continue
+		}
+		a := blk.Body.Attributes["ignore_changes"]
+		if a == nil {
+			continue
+		}
+		pos := rangePos(n.file.Path, a.SrcRange)
+		for _, tr := range a.Expr.Variables() {
+			if name := tr.RootName(); name == "desired_capacity" || name == "all" {
+				return parsers.Setting[string]{Value: "something outside Terraform", Text: "lifecycle ignore_changes = [" + name + "]", Pos: pos}
+			}
+		}
+		// ignore_changes = all is a keyword, not a traversal.
+		if kw := hcl.ExprAsKeyword(a.Expr); kw == "all" {
+			return parsers.Setting[string]{Value: "something outside Terraform", Text: "lifecycle ignore_changes = all", Pos: pos}
+		}
+	}
+	return parsers.Setting[string]{}
+}
+
+// asgScaler marks the autoscaling groups attribute attr of n names (a reference, or the
+// group's name as a string) as scaled by resource r: a scaling policy or schedule, or an
+// ECS capacity provider with managed scaling.
+func (b *builder) asgScaler(r *resource, n *node, attr string) {
+	var ws []*parsers.Workload
+	for _, ref := range b.mod.refs(exprOf(n.attr(attr))) {
+		if w := b.workloads[ref]; w != nil && w.Kind == parsers.AutoScalingGroup {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		if name := n.strSetting(attr, "", ""); name.Known() && name.Value != "" {
+			ws = b.asgNames[name.Value]
+		}
+	}
+	for _, w := range ws {
+		if !w.Scaler.Known() || w.Scaler.Value == "" {
+			w.Scaler = parsers.Setting[string]{Value: r.addr, Pos: r.node.pos}
 		}
 	}
 }

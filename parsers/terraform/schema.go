@@ -65,7 +65,12 @@ func init() {
 		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
 		"aws_autoscaling_group": {
 			attrs:  []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
-			blocks: map[string]*schema{"traffic_source": trafficSource},
+			blocks: map[string]*schema{"traffic_source": trafficSource, "tag": {attrs: []string{"key"}}},
+		},
+		"aws_autoscaling_policy":   {attrs: []string{"autoscaling_group_name"}},
+		"aws_autoscaling_schedule": {attrs: []string{"autoscaling_group_name"}},
+		"aws_ecs_capacity_provider": {
+			blocks: map[string]*schema{"auto_scaling_group_provider": {attrs: []string{"auto_scaling_group_arn"}}},
 		},
 		"aws_autoscaling_traffic_source_attachment": {
 			attrs:  []string{"autoscaling_group_name"},
