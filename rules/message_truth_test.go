@@ -51,3 +51,33 @@ func TestK8sClientsWording(t *testing.T) {
 		t.Errorf("checked %d findings, want 6", seen)
 	}
 }
+
+// TestReadTimeoutStreamCut: nginx's read timeout runs between two reads and an ALB's on an
+// idle connection, so a response already under way that pauses that long is cut mid-body,
+// not answered 504 (nginx 1.22.1 on loopback: 200, one event, closed after 3s). Caddy's
+// response_header_timeout covers the headers only, and its message does not say so.
+func TestReadTimeoutStreamCut(t *testing.T) {
+	for dir, cut := range map[string]bool{
+		"testdata/read-timeout-too-short/nginx": true,
+		"testdata/read-timeout-too-short/alb":   true,
+		"testdata/read-timeout-too-short/caddy": false,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "read-timeout-too-short" {
+				continue
+			}
+			seen = true
+			if got := strings.Contains(f.Message, "is cut off mid-body"); got != cut {
+				t.Errorf("%s: cut off mid-body said %v, want %v: %s", dir, got, cut, f.Message)
+			}
+			if !strings.Contains(f.Message, "to start") {
+				t.Errorf("%s: the 504 is for a response that has not started: %s", dir, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no read-timeout-too-short finding", dir)
+		}
+	}
+}
