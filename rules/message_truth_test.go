@@ -81,3 +81,34 @@ func TestReadTimeoutStreamCut(t *testing.T) {
 		}
 	}
 }
+
+// TestLBStatusWording: an ALB answers 502 for a target that refuses or resets the
+// connection and 504 for one that hangs past the idle timeout; 503 is for a target group
+// with no registered target (AWS ALB troubleshooting, "The load balancer generates an HTTP
+// error"). A target whose traffic port is never checked stays healthy, so its clients get
+// 502/504, never 503; an ALB with no healthy target left fails open, so do those of an
+// autoscaling group whose broken instances are never replaced. And a default setting
+// reads as a clause of its own ("timeout is not set, so the ... applies, which is ...").
+func TestLBStatusWording(t *testing.T) {
+	for _, c := range []struct{ dir, rule, want, not string }{
+		{"testdata/tf-health-check-wrong-port/trigger-ecs", "health-check-wrong-port", "fail with 502 (504 when it hangs)", "503"},
+		{"testdata/tf-asg-ec2-health-check/trigger", "asg-ec2-health-check", "clients get 502/504 (with no healthy target the load balancer fails open", "503"},
+		{"testdata/tf-health-check-slow/trigger-position", "health-check-slow", "", "applies is not"},
+		{"testdata/tf-health-check-slow/trigger-default-interval", "health-check-slow", "is not shorter than the Terraform default health_check.interval 30s", "than interval is not set"},
+	} {
+		_, findings := rulestest.Lint(t, c.dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != c.rule {
+				continue
+			}
+			seen = true
+			if !strings.Contains(f.Message, c.want) || strings.Contains(f.Message, c.not) {
+				t.Errorf("%s: want %q and not %q in %s", c.dir, c.want, c.not, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no %s finding", c.dir, c.rule)
+		}
+	}
+}
