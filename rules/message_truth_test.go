@@ -112,3 +112,21 @@ func TestLBStatusWording(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupTakeoverWording: no-retry-on-failure names when the backup takes over in a
+// sentence that reads ("which never takes over", not "which takes over never").
+func TestBackupTakeoverWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/nginx-backup")
+	want := []string{"which never takes over: max_fails=0 keeps the primary from being marked down", "which takes over only once nginx has marked it down"}
+	for _, w := range want {
+		found := false
+		for _, f := range findings {
+			if f.Rule.ID == "no-retry-on-failure" && strings.Contains(f.Message, w) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no no-retry-on-failure message holds %q", w)
+		}
+	}
+}
