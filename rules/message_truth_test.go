@@ -130,3 +130,40 @@ func TestBackupTakeoverWording(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyShutdownFront: proxy-shutdown-unbounded names what the clients get from what
+// stands in front of Caddy: Cloudflare answers 520 for a response cut off and 521 for a
+// refused connection (cloudflare-docs error-520, error-521); a Caddy Deployment reached
+// through its Service only has no HTTP proxy in front, and its clients' connections are
+// reset. A default terminationGracePeriodSeconds is named at the workload, not at no line.
+func TestProxyShutdownFront(t *testing.T) {
+	for dir, want := range map[string][]string{
+		"testdata/caddy-shutdown":     {"Cloudflare answers 520", "Cloudflare answers 521"},
+		"testdata/xl-caddy-configmap": {"the clients' connections are reset", "those are refused"},
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "proxy-shutdown-unbounded" {
+				continue
+			}
+			seen = true
+			for _, w := range want {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("%s: want %q in %s", dir, w, f.Message)
+				}
+			}
+			if strings.Contains(f.Message, "with 502s for the clients") || strings.Contains(f.Message, "and those get 502") {
+				t.Errorf("%s: a 502 nothing in front answers: %s", dir, f.Message)
+			}
+			for _, r := range f.Related {
+				if !r.Pos.IsValid() {
+					t.Errorf("%s: related %q has no position", dir, r.Message)
+				}
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no proxy-shutdown-unbounded finding", dir)
+		}
+	}
+}
