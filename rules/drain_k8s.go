@@ -329,6 +329,18 @@ func reportGraceZero(p *Pass, w *parsers.Workload, cut string) {
 	})
 }
 
+// balancerName names a cloud load balancer hop as people do: "ALB", "NLB" (an NLB of the
+// AWS Load Balancer Controller is an alb-ingress hop that passes TCP through), "classic ELB".
+func balancerName(h *parsers.Hop) string {
+	switch {
+	case h.Kind == parsers.HopNLB || h.Passthrough:
+		return "NLB"
+	case h.Kind == parsers.HopCLB:
+		return "classic ELB"
+	}
+	return "ALB"
+}
+
 // cloudBalanced returns the workloads a cloud load balancer sends traffic to, each with a
 // description of that balancer: a Service of type LoadBalancer, a hop of the AWS Load
 // Balancer Controller (ALB or NLB), a target group bound to one of its Services.
@@ -352,7 +364,7 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 			}
 			for _, w := range r.Backend.Workloads {
 				if _, ok := out[w]; !ok {
-					out[w] = "the " + string(h.Kind) + " load balancer in front"
+					out[w] = "the " + balancerName(h) + " in front"
 				}
 			}
 		}
