@@ -171,3 +171,28 @@ func TestProxyShutdownFront(t *testing.T) {
 		}
 	}
 }
+
+// TestSpotStopTimeoutBehindNLB: an NLB's TCP target group passes the connection through,
+// so a Fargate Spot task killed mid-request resets its clients' connections; only an HTTP
+// target group's load balancer answers 502.
+func TestSpotStopTimeoutBehindNLB(t *testing.T) {
+	for dir, want := range map[string]string{
+		"testdata/tf-ecs-stop-timeout/trigger-nlb": "clients' connections are refused, reset or time out",
+		"testdata/tf-ecs-stop-timeout/trigger":     "clients get 502 from the load balancer",
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "grace-period-too-short" {
+				continue
+			}
+			seen = true
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("%s: want %q in %s", dir, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no grace-period-too-short finding", dir)
+		}
+	}
+}
