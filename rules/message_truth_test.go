@@ -196,3 +196,34 @@ func TestSpotStopTimeoutBehindNLB(t *testing.T) {
 		}
 	}
 }
+
+// TestLBDrainBehindNLB: lb-drain-mismatch names an NLB of the AWS Load Balancer Controller
+// as such (it was "the ALB") and says the cut request's connection is reset: the NLB
+// passes TCP through and answers no 502. It asked for a grace period of 70s, after which
+// the same rule asked for gunicorn's --graceful-timeout: it now asks for both at once.
+func TestLBDrainBehindNLB(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-lb-drain-nlb")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "lb-drain-mismatch" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "the NLB lets a leaving pod's requests finish") || !strings.Contains(f.Message, "the client's connection is reset") || strings.Contains(f.Message, "gets 502") {
+			t.Errorf("message: %s", f.Message)
+		}
+		// The kubelet cuts first at 30s, but gunicorn's own limit (preStop 10s + default
+		// --graceful-timeout 30s) ends before the 60s requests too: the grace period alone
+		// is not the fix, and the message and the snippet say both, with the values the
+		// app-drain finding names once the grace period is raised.
+		if !strings.Contains(f.Message, "Raise terminationGracePeriodSeconds to 80 (the app must keep serving until then), and gunicorn's --graceful-timeout to 60") {
+			t.Errorf("message does not name both settings: %s", f.Message)
+		}
+		if f.Fix == nil || !f.Fix.SnippetOnly() {
+			t.Errorf("a grace period written alone would leave the cut to gunicorn: %+v", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no lb-drain-mismatch finding")
+	}
+}
