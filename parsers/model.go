@@ -212,6 +212,12 @@ type Hop struct {
 	Pos    Pos    // where the hop is defined: the server{} line, resource header, object
 	Block  Pos    // the hop's whole source, for fix snippets
 
+	// Passthrough is set on a hop that passes TCP through instead of answering HTTP: a
+	// Service of type LoadBalancer that the AWS Load Balancer Controller provisions as an
+	// NLB (modelled as an alb-ingress hop for its target group and health check). It
+	// answers no request with a status of its own.
+	Passthrough bool
+
 	// Listen is what an nginx or Caddy hop accepts connections on, as written: nginx
 	// listen addresses ("80", "127.0.0.1:8079", "[::]:443"), Caddy site addresses
 	// (":8081", "localhost:9000", "http://app.localhost"). An upstream that is one of

@@ -133,21 +133,39 @@ func runLBDrainMismatch(p *Pass) {
 					// may cut the requests before the kubelet does: raising the grace
 					// period may not be the fix.
 				case hasBudget && drain.c != nil && drain.limit < inflight && drain.limit <= g.Value:
-					p.Report(appDrainFinding(p, h, w, d, rb, drain, inflight))
+					p.Report(appDrainFinding(p, h, be, w, d, rb, drain, inflight))
 				case hasBudget && g.Value < inflight:
 					want := suggest(inflight)
+					// The kubelet cuts first, but the app server's own limit ends before the
+					// requests too: a longer grace period alone would leave them to it. Say
+					// both, with the values appDrainFinding names once the grace period is
+					// raised (it reports the app's setting then).
+					also, appToo := "", ""
+					if hasBudget && drain.c != nil && drain.limit < inflight {
+						a := drain.c.App
+						wantApp := suggest(inflight) - drain.preStop
+						want = max(want, drain.preStop+wantApp+10*time.Second)
+						also = fmt.Sprintf(", and %s's %s to %d: it stops waiting for its requests %s after the pod is deleted (%s)", a.Name, gracefulSetting(a), secs(wantApp), parsers.Seconds(drain.limit), describeAt(a.GracefulTimeout, p.ownLine(posOr(g, w.Pos, parsers.Pos{}))))
+						appToo = fmt.Sprintf("the grace period alone leaves the requests to %s's %s: raise it to %ds in its command or config too", a.Name, gracefulSetting(a), secs(wantApp))
+					}
 					var edits []parsers.Edit
 					if g.Explicit() {
 						edits = k8s.ReplaceScalar(g.Pos, strconv.Itoa(secs(want)))
+					}
+					graceFix := k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...)
+					if appToo != "" {
+						// Written alone, the grace period would not clear the cut: the app
+						// server's own limit, which no502 does not rewrite, comes next.
+						graceFix.guess(appToo)
 					}
 					pos := posOr(g, w.Pos, parsers.Pos{})
 					own := p.ownLine(pos)
 					p.Report(Finding{
 						Pos: pos,
-						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and %s, but the kubelet kills the pod after %s, so a request still running then is cut and the client gets 502. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then).",
-							describeSetting(inHost(p.Model, g), own), workloadName(w), product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), parsers.Seconds(g.Value), secs(want)),
+						Message: fmt.Sprintf("%s of %s ends before the requests it may be serving: %s lets a leaving pod's requests finish for %s and %s, but the kubelet kills the pod after %s, so a request still running then is cut and %s. Raise terminationGracePeriodSeconds to %d (the app must keep serving until then)%s.",
+							describeSetting(inHost(p.Model, g), own), workloadName(w), product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), parsers.Seconds(g.Value), cutClient(h, be), secs(want), also),
 						Related: []Related{related(d, be.Pos, "deregistration delay"), rb.related()},
-						Fix:     k8sFix("let the pod live until its requests are done", k8s.PodSpecPatch(w, k8s.Patch{}.Set("terminationGracePeriodSeconds", secs(want))), edits...),
+						Fix:     graceFix,
 					})
 				case p.Config.DeregistrationOverhang.Known() && d.Value > g.Value+p.Config.DeregistrationOverhang.Value:
 					want := g.Value + p.Config.DeregistrationOverhang.Value
@@ -224,7 +242,7 @@ func gracefulSetting(a *parsers.AppServer) string {
 // balancer and the handler budget would let them finish. The pod's grace period is not
 // what binds (raising it alone changes nothing), so the fix names both settings; it is a
 // snippet: the app's timeout sits in its command line or config.
-func appDrainFinding(p *Pass, h *parsers.Hop, w *parsers.Workload, d parsers.Duration, rb handlerBudget, drain appDrain, inflight time.Duration) Finding {
+func appDrainFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, w *parsers.Workload, d parsers.Duration, rb handlerBudget, drain appDrain, inflight time.Duration) Finding {
 	a, g := drain.c.App, w.TerminationGrace
 	pos := a.Pos
 	if a.GracefulTimeout.Explicit() {
@@ -250,11 +268,21 @@ func appDrainFinding(p *Pass, h *parsers.Hop, w *parsers.Workload, d parsers.Dur
 	fix.snippetOnly()
 	return Finding{
 		Pos: pos,
-		Message: fmt.Sprintf("%s in %s stops waiting for its requests and kills its workers %s after SIGTERM (%s)%s, but %s lets a leaving pod's requests finish for %s and %s, so a request still running then is cut and the client gets 502; raising terminationGracePeriodSeconds alone does not help. Raise %s to %d%s.",
-			a.Name, workloadName(w), parsers.Seconds(a.GracefulTimeout.Value), describeAt(a.GracefulTimeout, own), after, product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), gracefulSetting(a), secs(wantApp), grace),
+		Message: fmt.Sprintf("%s in %s stops waiting for its requests and kills its workers %s after SIGTERM (%s)%s, but %s lets a leaving pod's requests finish for %s and %s, so a request still running then is cut and %s; raising terminationGracePeriodSeconds alone does not help. Raise %s to %d%s.",
+			a.Name, workloadName(w), parsers.Seconds(a.GracefulTimeout.Value), describeAt(a.GracefulTimeout, own), after, product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), cutClient(h, be), gracefulSetting(a), secs(wantApp), grace),
 		Related: []Related{related(d, h.Pos, "deregistration delay"), rb.related()},
 		Fix:     fix,
 	}
+}
+
+// cutClient says what the client of a request a load balancer's target cuts off gets: an
+// ALB or classic ELB answers 502; an NLB (a TCP, TLS or UDP target group) passes the reset
+// connection through.
+func cutClient(h *parsers.Hop, be *parsers.Backend) string {
+	if h.Kind == parsers.HopNLB || h.Passthrough || be != nil && !servesHTTP(be) && be.TargetType != "lambda" {
+		return "the client's connection is reset (the NLB passes it through)"
+	}
+	return "the client gets 502"
 }
 
 func marginText(p *Pass) string {

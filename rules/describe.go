@@ -26,6 +26,9 @@ func product(h *parsers.Hop) string {
 	case parsers.HopIngressNginx:
 		return "ingress-nginx"
 	case parsers.HopALBIngress:
+		if h.Passthrough {
+			return "the NLB" // the AWS Load Balancer Controller's NLB for a Service
+		}
 		return "the ALB"
 	case parsers.HopGateway:
 		return "the Gateway"

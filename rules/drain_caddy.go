@@ -40,16 +40,29 @@ func runProxyShutdownUnbounded(p *Pass) {
 		if !graceUnset && !delayUnset {
 			continue
 		}
-		// front says what is in front of Caddy, in a message about a finding on line own.
+		// front says what is in front of Caddy, in a message about a finding on line own;
+		// cut and refused what the clients of a request cut off by the kill, and of one
+		// sent to the closed listener, get from it.
 		var front func(own string) string
+		cut, refused := "with 502s for the clients", "while the load balancer still sends it new requests until it notices, and those get 502"
 		switch edge, ok := p.Config.EdgeFor(h); {
 		case h.Workload != nil && (h.Workload.Format != parsers.FormatCompose || h.Workload.Served):
 			// A Caddy at the edge of a Compose stack has nothing in front to answer 502.
 			front = func(string) string { return fmt.Sprintf("Caddy runs in %s %s", h.Workload.Kind, h.Workload.Name) }
+			if h.Workload.Format == parsers.FormatK8s && !p.proxied(h.Workload) {
+				// Reached through its Service only (a LoadBalancer or NodePort Service
+				// passes TCP): no HTTP proxy in front answers with a status.
+				cut = "and the clients' connections are reset (a proxy in front answers 502)"
+				refused = "while kube-proxy (and any load balancer in front) still sends it new connections until it notices, and those are refused (a proxy in front answers 502)"
+			}
 		case ok:
 			front = func(own string) string {
 				return fmt.Sprintf("%s is in front of Caddy (%s)", upperFirst(edge.Value), describeAt(edge, own))
 			}
+			// Cloudflare's own codes for an origin that resets a request (520) or refuses
+			// the connection (521), unless a load balancer between them answers first.
+			cut = "with errors for the clients (Cloudflare answers 520 for a response cut off, a load balancer between them 502)"
+			refused = "while requests still reach it until whatever routes to it notices, and those fail (Cloudflare answers 521 for a refused connection, a load balancer between them 502)"
 		default:
 			continue // nothing known in front: a restart's effect cannot be judged
 		}
@@ -71,17 +84,22 @@ func runProxyShutdownUnbounded(p *Pass) {
 		plan := caddyShutdownPlanFor(h)
 		var related []Related
 		if w := h.Workload; w != nil && w.TerminationGrace.Known() && w.TerminationGrace.Value > 0 {
-			related = append(related, Related{Pos: w.TerminationGrace.Pos, Message: "terminationGracePeriodSeconds: " + w.TerminationGrace.Describe()})
+			// A default has no line of its own: point at the workload that would hold it.
+			at := w.TerminationGrace.Pos
+			if !at.IsValid() {
+				at = w.Pos
+			}
+			related = append(related, Related{Pos: at, Message: "terminationGracePeriodSeconds: " + w.TerminationGrace.Describe()})
 		}
 		var parts []string
 		switch {
 		case graceZero:
-			parts = append(parts, describeAt(inHost(p.Model, h.ShutdownTimeout), p.ownLine(pos))+" is no limit (Caddy drops a zero grace period, as if unset), so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
+			parts = append(parts, describeAt(inHost(p.Model, h.ShutdownTimeout), p.ownLine(pos))+" is no limit (Caddy drops a zero grace period, as if unset), so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, "+cut)
 		case graceUnset:
-			parts = append(parts, "grace_period is not set, so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, with 502s for the clients")
+			parts = append(parts, "grace_period is not set, so on shutdown Caddy waits forever for in-flight requests and the platform's kill (SIGKILL after the grace period) cuts them off instead, "+cut)
 		}
 		if delayUnset {
-			parts = append(parts, "shutdown_delay is not set, so Caddy stops accepting connections the moment it is told to stop, while the load balancer still sends it new requests until it notices, and those get 502")
+			parts = append(parts, "shutdown_delay is not set, so Caddy stops accepting connections the moment it is told to stop, "+refused)
 		}
 		// The advice names what the fix writes: the unset settings, with values that
 		// leave the set ones as they are.
@@ -215,6 +233,12 @@ or no ` + "`shutdown_delay`" + ` in its global options.
   for a few seconds; they hit a closed listener and fail with 502. shutdown_delay keeps
   Caddy serving for that long first.
 
+The status is the answer of what stands in front. Cloudflare has codes of its own for an
+origin that cuts a response off (520) or refuses the connection (521); a Caddy in
+Kubernetes reached through its Service only (a LoadBalancer or NodePort Service passes
+TCP) has no HTTP proxy in front, and its clients' connections are reset or refused. The
+message says which.
+
 The rule stays silent when nothing says Caddy sits behind something (no linked
 Kubernetes workload, no Cloudflare signal, no ` + "`edge`" + ` in .no502.yaml). It is ` + "`info`" + `
 until the cross-layer rules can compare Caddy's numbers with the real termination grace
@@ -247,4 +271,7 @@ the value was set on purpose.
   https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
 - A preStop delay lets load balancers stop routing first: EKS best practices,
   https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
+- Cloudflare 520 (the origin returns an empty or unexpected response, crashes) and 521
+  (the origin refuses the connection): https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-520/,
+  https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/error-521/
 `

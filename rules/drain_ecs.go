@@ -31,7 +31,7 @@ has stopTimeout to finish the requests it is serving; when that is shorter than 
 app server's own graceful timeout (gunicorn `+"`--graceful-timeout`"+`, default 30s) or, for a
 server that drains without a bound of its own (uvicorn), than the handler budget of the
 routes that reach it, ECS kills the container mid-request and the load balancer answers
-502. An app server that bounds every request itself (gunicorn's sync worker `+"`--timeout`"+`) is
+502 (an NLB's TCP target group passes the reset on to the clients instead). An app server that bounds every request itself (gunicorn's sync worker `+"`--timeout`"+`) is
 done within that bound, so the shorter of the two counts, also when no route of the run
 reaches the service. (New requests the load balancer sends meanwhile fail too once the app stops
 listening: Spot interruptions are not free of 502s even with a long stopTimeout.)
@@ -124,8 +124,8 @@ func runStopTimeoutECS(p *Pass) {
 			p.Report(Finding{
 				Pos:      pos,
 				Severity: Warning,
-				Message: fmt.Sprintf("%s: container %s of %s gets that long between SIGTERM and SIGKILL, less than %s. A Fargate Spot interruption sends SIGTERM while the task is still registered in %s (Spot tasks leave it only once stopped), and ECS kills the container %s later, cutting off requests the app is still finishing; the load balancer answers 502 for them. %s",
-					tfDescribe("stopTimeout", g, p.ownLine(pos)), c.Name, w.Name, why, backendList(p.servedBy(w)), parsers.Seconds(g.Value), advice),
+				Message: fmt.Sprintf("%s: container %s of %s gets that long between SIGTERM and SIGKILL, less than %s. A Fargate Spot interruption sends SIGTERM while the task is still registered in %s (Spot tasks leave it only once stopped), and ECS kills the container %s later, cutting off requests the app is still finishing: %s. %s",
+					tfDescribe("stopTimeout", g, p.ownLine(pos)), c.Name, w.Name, why, backendList(p.servedBy(w)), parsers.Seconds(g.Value), clientsGet(p.servedBy(w), "502 from the load balancer"), advice),
 				Related: related,
 				Fix:     fix,
 			})

@@ -85,7 +85,7 @@ later. Without a preStop delay the POSTs in flight on it got 502 (4 of 80); ngin
 the GETs, and every request the stopped pod refused; kill -9 lost the same. With a preStop
 sleep (10s scaled to 2s), 0; so did an app that drains on SIGTERM instead.
 See [docs/evidence.md](../evidence.md#prestop-missing-a-pod-deleted-under-load-nginx-learns-of-the-removal-300ms-later).
-` + k8sDrainSources,
+` + k8sClientsDoc + k8sDrainSources,
 	Run: runPrestopMissing,
 }
 
@@ -94,7 +94,19 @@ func runPrestopMissing(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
 		sev, lb := Info, ""
 		if d, ok := cloud[w]; ok {
-			sev, lb = Warning, fmt.Sprintf(" %s takes 10s or more to deregister it, and fails every request it sends meanwhile.", d)
+			sev, lb = Warning, fmt.Sprintf(" %s takes 10s or more to deregister it, and fails every request it sends meanwhile.", upperFirst(d))
+		}
+		// Behind an HTTP proxy the refused requests are its 502s; reached only through the
+		// Service, the clients' new connections are refused (k8sClientsDoc).
+		senders, fate := "kube-proxy and the load balancer keep sending it requests", "those get 502"
+		if lb == "" {
+			senders = "kube-proxy and the proxy in front keep sending it requests"
+		}
+		if !p.proxied(w) {
+			senders, fate = "kube-proxy keeps sending it new connections", "those are refused (a proxy in front answers 502)"
+			if lb != "" {
+				senders = "kube-proxy and the load balancer keep sending it new connections"
+			}
 		}
 		for _, c := range p.serving(w) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
@@ -108,8 +120,8 @@ func runPrestopMissing(p *Pass) {
 			p.Report(Finding{
 				Pos:      c.Pos,
 				Severity: sev,
-				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so kube-proxy and the load balancer keep sending it requests for a few seconds after it stopped accepting them, and those get 502.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
-					containerName(w, c), lb, parsers.Seconds(preStopSleep)),
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
+					containerName(w, c), senders, fate, lb, parsers.Seconds(preStopSleep)),
 				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
 					k8s.ContainerPatch(w, c, fields, extra...)),
 			})
@@ -176,7 +188,7 @@ returns 502 for them. (prestop-missing does not report it: with no Service there
 endpoint removal for a preStop sleep to wait out.) A controller that binds those ports and
 has a Service too (kind's ingress-nginx: hostPort and a NodePort Service) is told the same:
 no proxy stands in front of it to answer 502, its clients' connections are reset.
-` + k8sDrainSources,
+` + k8sClientsDoc + k8sDrainSources,
 	Run: runGracePeriodTooShort,
 }
 
@@ -185,6 +197,10 @@ func runGracePeriodTooShort(p *Pass) {
 	edge := edgeK8sFact.Of(p)
 	for _, w := range append(slices.Clip(servedK8sFact.Of(p)), edge...) {
 		cut := "the proxy returns 502 for them"
+		if !p.proxied(w) {
+			// Reached only through its Service: nothing in front answers with a status.
+			cut = "the clients' connections are reset (a proxy in front answers 502)"
+		}
 		if slices.Contains(edge, w) || len(edgeContainers(w)) > 0 {
 			// An ingress controller on the nodes' ports 80/443 is the proxy itself, even
 			// with a Service beside it (kind's ingress-nginx: hostPort and NodePort).
@@ -313,6 +329,18 @@ func reportGraceZero(p *Pass, w *parsers.Workload, cut string) {
 	})
 }
 
+// balancerName names a cloud load balancer hop as people do: "ALB", "NLB" (an NLB of the
+// AWS Load Balancer Controller is an alb-ingress hop that passes TCP through), "classic ELB".
+func balancerName(h *parsers.Hop) string {
+	switch {
+	case h.Kind == parsers.HopNLB || h.Passthrough:
+		return "NLB"
+	case h.Kind == parsers.HopCLB:
+		return "classic ELB"
+	}
+	return "ALB"
+}
+
 // cloudBalanced returns the workloads a cloud load balancer sends traffic to, each with a
 // description of that balancer: a Service of type LoadBalancer, a hop of the AWS Load
 // Balancer Controller (ALB or NLB), a target group bound to one of its Services.
@@ -336,7 +364,7 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 			}
 			for _, w := range r.Backend.Workloads {
 				if _, ok := out[w]; !ok {
-					out[w] = "the " + string(h.Kind) + " load balancer in front"
+					out[w] = "the " + balancerName(h) + " in front"
 				}
 			}
 		}

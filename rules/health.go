@@ -357,11 +357,11 @@ func runNoRetryOnFailure(p *Pass) {
 			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
 				c := r.Retry.Conditions
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
-					when := "only once nginx has marked it down (max_fails)"
+					when := "takes over only once nginx has marked it down (max_fails)"
 					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-						when = "never: max_fails=0 keeps it from being marked down"
+						when = "never takes over: max_fails=0 keeps the primary from being marked down"
 					}
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 						c.Text, t.Address, b.Name, bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})

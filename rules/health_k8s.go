@@ -64,7 +64,7 @@ a new pod that is ready for one that can serve, and moves on (a DaemonSet to the
 a Deployment to the next old pod). Taken for ready before it listens, it leaves nodes that
 refuse connections, and the load balancer in front returns 502. The node exporter on
 hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge proxies.
-` + k8sHealthSources,
+` + k8sClientsDoc + k8sHealthSources,
 	Run: runReadinessProbeMissing,
 }
 
@@ -76,8 +76,8 @@ func runReadinessProbeMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: c.Pos,
-				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (502) and keeps sending them when it hangs (504). Add a readinessProbe on an endpoint that answers only when the app can serve.",
-					containerName(w, c), serviceNames(w)),
+				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (%s) and keeps sending them when it hangs (%s). Add a readinessProbe on an endpoint that answers only when the app can serve.",
+					containerName(w, c), serviceNames(w), p.refusedClients(w), p.hungClients(w)),
 				Fix: readinessFix(w, c),
 			})
 		}
@@ -290,7 +290,7 @@ a new pod that is ready for one that can serve, and moves on (a DaemonSet to the
 a Deployment to the next old pod). Taken for ready before it listens, it leaves nodes that
 refuse connections, and the load balancer in front returns 502. The node exporter on
 hostPort 9100, an agent on hostPort 8080 and a Job on hostPort 80 are not edge proxies.
-` + k8sHealthSources,
+` + k8sClientsDoc + k8sHealthSources,
 	Run: runReadinessCannotFail,
 }
 
@@ -372,8 +372,8 @@ func runReadinessCannotFail(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: r.Pos,
-				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and requests sent to it get 502/504. Probe an HTTP endpoint that answers only when the app can serve.",
-					containerName(w, c), why, serviceNames(w)),
+				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and %s. Probe an HTTP endpoint that answers only when the app can serve.",
+					containerName(w, c), why, serviceNames(w), p.stuckPodClients(w)),
 				Fix: httpReadinessFix(w, c),
 			})
 		}
@@ -455,7 +455,7 @@ fix. Startup probes are meant to be patient and are not checked.
 **Fix:** periodSeconds ≤ 10 and failureThreshold ≤ 3. On a liveness probe the fix is
 written only with --unsafe-fixes: a shorter liveness window restarts a slow container
 sooner, where a readiness window only takes it out of rotation.
-` + k8sHealthSources,
+` + k8sClientsDoc + k8sHealthSources,
 	Run: runProbeSlowDetection,
 }
 
@@ -510,9 +510,9 @@ func runProbeSlowDetection(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and requests sent to it get 502/504. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
+				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and %s. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
 					key, containerName(w, c), only, parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
-					serviceNames(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
+					serviceNames(w), p.stuckPodClients(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
 				Related: related,
 				Fix:     fix,
 			})
@@ -544,7 +544,7 @@ a grpc probe naming another ` + "`service`" + ` (the gRPC health server answers 
 name on its own, https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
 
 **Fix:** make liveness more tolerant, e.g. twice the failureThreshold.
-` + k8sHealthSources,
+` + k8sClientsDoc + k8sHealthSources,
 	Run: runLivenessSameAsReadiness,
 }
 
@@ -563,8 +563,8 @@ func runLivenessSameAsReadiness(p *Pass) {
 			ft := max(2*l.FailureThreshold.Value, l.FailureThreshold.Value+3)
 			p.Report(Finding{
 				Pos: l.Pos,
-				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and requests get 502/503. Make liveness more tolerant, e.g. failureThreshold: %d.",
-					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), ft),
+				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and %s. Make liveness more tolerant, e.g. failureThreshold: %d.",
+					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), p.noEndpointClients(w, "the Service"), ft),
 				Related: []Related{{Pos: r.Pos, Message: "the readinessProbe it duplicates"}},
 				Fix:     k8sFix("give liveness more patience than readiness", k8s.ContainerPatch(w, c, k8s.Patch{}.Set("livenessProbe", k8s.Patch{}.Set("failureThreshold", ft)))),
 			})

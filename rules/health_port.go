@@ -24,8 +24,8 @@ classic ELB whose ` + "`health_check { target = \"TCP:443\" }`" + ` while its li
 instance ports 8443 and 8000. The check then proves that something answers on the
 checked port, not that the server taking the requests does: when that server crashes,
 hangs or loses its certificate while the checked port still answers, the target stays
-healthy, keeps its share of requests, and those get 502 or 503 (over a TCP or TLS listener,
-their connections are refused or hang).
+healthy, keeps its share of requests, and those get 502 (504 when the server hangs; over
+a TCP or TLS listener, their connections are refused or hang).
 
 The same happens when one health check stands for several backend ports: a classic ELB
 has one ` + "`health_check`" + ` for all its listeners, so with listeners to instance ports 80 and 8443 and
@@ -234,9 +234,11 @@ func wrongPortFinding(p *Pass, be *parsers.Backend, port int, unchecked []parser
 	if be.Kind == parsers.BackendCLB {
 		targets, target = "instances", "an instance"
 	}
-	// An HTTP load balancer answers 502/503 itself; a TCP or TLS one passes the failed
-	// connection on, and only a proxy in front of it turns that into a 502.
-	harm := "the requests sent there fail with 502/503"
+	// An HTTP load balancer answers itself: 502 for a server that refuses or resets the
+	// connection, 504 for one that hangs past the idle timeout (never 503 here: that is
+	// for a target group with no registered target, and this one stays healthy). A TCP or
+	// TLS one passes the failed connection on, and only a proxy in front of it answers.
+	harm := "the requests sent there fail with 502 (504 when it hangs)"
 	if !slices.ContainsFunc(unchecked, func(tp parsers.TrafficPort) bool { return isHTTP(tp.Protocol) }) {
 		harm = "the connections sent there are refused or hang (a proxy in front answers 502/504)"
 	}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -330,8 +331,17 @@ func runHealthCheckSlow(p *Pass) {
 			desc := fmt.Sprintf("set timeout = %d", secs(newTo))
 			// The setting the fix changes, or the block it adds the timeout to.
 			pos := writtenOr(to, hc.Pos)
+			// A default reads "timeout is not set, so the ... applies": a clause of its own,
+			// which the comparison then refers back to; a default interval is named as such.
+			timeout, interval := tfDescribe("timeout", to, p.ownLine(pos)), tfDescribe("interval", iv, p.ownLine(pos))
+			if to.IsDefault() {
+				timeout += ", which"
+			}
+			if iv.IsDefault() {
+				interval = "the " + iv.Default
+			}
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
-				tfDescribe("timeout", to, p.ownLine(pos)), tfDescribe("interval", iv, p.ownLine(pos)), upperFirst(desc))
+				timeout, interval, upperFirst(desc))
 			p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
 		}
 	}
@@ -365,7 +375,8 @@ when EC2's status checks fail: the machine is down. An instance whose app has cr
 or run out of disk still passes them. The load balancer's health check marks it unhealthy
 and stops routing to it, but the group keeps it forever: capacity silently shrinks, and
 when every instance is in that state the load balancer has no healthy target (ALBs then
-fail open and route to all of them) and clients get 502/503.
+fail open and route to all of them, 502 from the targets that refuse, 504 from the ones that
+hang; a classic ELB answers 503).
 
 ## Fix
 
@@ -381,6 +392,16 @@ health check; keep ` + "`health_check_grace_period`" + ` (default 300s) long eno
 	Run: runASGEC2HealthCheck,
 }
 
+// noneHealthyCodes is what clients of bes get once no target is healthy: an ALB fails
+// open and sends requests to the broken targets (502 from those that refuse, 504 from
+// those that hang); a classic ELB answers 503 itself ("no healthy instances").
+func noneHealthyCodes(bes []*parsers.Backend) string {
+	if slices.ContainsFunc(bes, func(be *parsers.Backend) bool { return be.Kind == parsers.BackendCLB }) {
+		return "502/503"
+	}
+	return "502/504 (with no healthy target the load balancer fails open and sends requests to all of them)"
+}
+
 func runASGEC2HealthCheck(p *Pass) {
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
 		t := w.HealthCheckType
@@ -390,7 +411,7 @@ func runASGEC2HealthCheck(p *Pass) {
 		tgs := p.servedBy(w)
 		pos := posOr(t, w.Pos, w.Block)
 		msg := fmt.Sprintf("%s: %s replaces an instance only when EC2 reports the machine broken, so an instance whose app has hung fails the health check of %s, leaves rotation and is never replaced; capacity shrinks until nothing healthy is left and %s. Set health_check_type = \"ELB\".",
-			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs), clientsGet(tgs, "502/503"))
+			tfDescribe("health_check_type", t, p.ownLine(pos)), w.Name, backendList(tgs), clientsGet(tgs, noneHealthyCodes(tgs)))
 		fix := p.tfFix(`set health_check_type = "ELB"`, tfSetting(p.Model, t, w.Block, "health_check_type", `"ELB"`))
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 	}

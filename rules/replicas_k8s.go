@@ -67,7 +67,7 @@ not among the linted files), a second pod on another node could not attach it: t
 says so and offers the patch as a snippet only, since the state has to move first. A
 StatefulSet's fix is a snippet too: each of its pods keeps its own state, so a second pod
 is a second copy of the data unless the app replicates it.
-` + k8sReplicaSources,
+` + k8sClientsDoc + k8sReplicaSources,
 	Run: runSingleReplica,
 }
 
@@ -101,8 +101,8 @@ func runSingleReplica(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), outageCauses(w), describeClaims(claims), also),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, namesOf(alone), outageCauses(w), p.noEndpointClients(w, "it"), describeClaims(claims), also),
 				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -114,8 +114,8 @@ func runSingleReplica(p *Pass) {
 			// database, not a replica, unless the app replicates. Not an edit to apply blind.
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-					workloadName(w), what, namesOf(alone)),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
+					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, "it")),
 				Related: relatedOf(alone),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -129,8 +129,8 @@ func runSingleReplica(p *Pass) {
 			strategy := noDownStrategy(w)
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready, and %s stops it before its replacement is ready on every rollout. Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-					workloadName(w), what, namesOf(alone), rollout),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout. Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, "it"), rollout),
 				Related: append(relatedOf(alone), related...),
 				Fix: k8sFix("run 2 replicas, rolled new before old",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
@@ -139,8 +139,8 @@ func runSingleReplica(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
-				workloadName(w), what, namesOf(alone), outageCauses(w)),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. Run at least 2 replicas.",
+				workloadName(w), what, namesOf(alone), outageCauses(w), p.noEndpointClients(w, "it")),
 			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
@@ -167,7 +167,7 @@ Service also has other workloads' pods is not reported.
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
-` + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
+` + k8sClientsDoc + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
 - KEDA ScaledObject: minReplicaCount defaults to 0, maxReplicaCount to 100, scaleTargetRef
   to a Deployment: https://keda.sh/docs/2.16/reference/scaledobject-spec/
@@ -205,8 +205,8 @@ func runHPAMinReplicas(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and requests get 502/503. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w)),
+			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set minReplicas: 2.",
+				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, "it")),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -244,7 +244,7 @@ When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose 
 not among the linted files), Recreate is how the Deployment avoids a rollout that hangs on
 the volume: the finding is then ` + "`info`" + `, and says that the state has to move out of the pod
 (or onto ReadWriteMany storage) before rolling without downtime.
-` + k8sReplicaSources,
+` + k8sClientsDoc + k8sReplicaSources,
 	Run: runRolloutTakesAllDown,
 }
 
@@ -271,8 +271,8 @@ func runRolloutTakesAllDown(p *Pass) {
 				p.Report(Finding{
 					Pos:      w.Strategy.Pos,
 					Severity: Info,
-					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
-						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), describeClaims(claims)),
+					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
+						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, "it"), describeClaims(claims)),
 					Related: claimRelated(claims),
 					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
 				})
@@ -280,8 +280,8 @@ func runRolloutTakesAllDown(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
-				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and requests get 502/503. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
-					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w)),
+				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
+					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, "it")),
 				Fix: k8sFix("roll pods one at a time, new before old", patch),
 			})
 			continue
@@ -300,8 +300,8 @@ func runRolloutTakesAllDown(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and requests get 502/503. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
-				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w)),
+			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
+				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w), p.noEndpointClients(w, "it")),
 			Fix: k8sFix("roll pods one at a time, new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
@@ -390,7 +390,7 @@ pod labels, whichever selects no other workload's pods: a pod that two PDBs sele
 be evicted at all (the eviction API answers 500, "more than one PodDisruptionBudget"), so a
 PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
 both select another workload's pods, the PDB is a snippet.
-` + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
+` + k8sClientsDoc + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
 - A pod with more than one PDB is refused eviction: kubernetes
@@ -424,8 +424,8 @@ func runPDBMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
-				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and requests get 502/503 until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
-					workloadName(w), n, serviceNames(w)),
+				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
+					workloadName(w), n, serviceNames(w), p.noEndpointClients(w, "the Service")),
 				Fix: fix,
 			})
 			continue
@@ -451,8 +451,8 @@ func runPDBMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: bad.Pos,
-				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos))),
+				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+					pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w))),
 				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
 				Fix:     k8sFix("allow one eviction at a time", k8s.ObjectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, k8s.KV{K: "spec", V: spec})),
 			})

@@ -55,7 +55,7 @@ func proxiedWorkloads(m *parsers.Model) map[*parsers.Workload]bool {
 		}
 	}
 	for _, h := range m.Hops {
-		if h.Kind == parsers.HopNLB {
+		if h.Kind == parsers.HopNLB || h.Passthrough {
 			continue
 		}
 		for _, r := range h.Routes {

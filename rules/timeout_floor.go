@@ -30,6 +30,11 @@ working on it. Behind nginx with several upstream servers it is worse: a timed-o
 retried on the next server (` + "`proxy_next_upstream`" + ` default ` + "`error timeout`" + `) and every
 timeout counts toward ` + "`max_fails`" + ` (default 1 in 10s), so a few slow requests mark every
 server unavailable and clients get **502** ("no live upstreams") even for fast pages.
+nginx's timeout runs between two reads and an ALB's on an idle connection, so a response
+already under way that pauses that long (server-sent events, a streamed export) is not a
+504 but a cut: the client has the app's status and part of the body, then the connection
+closes (nginx 1.22.1 on loopback, ` + "`proxy_read_timeout 3s`" + `, an event every 5s: 200, one
+event, closed after 3s). Caddy's ` + "`response_header_timeout`" + ` covers the headers only.
 
 It stays quiet when a hop behind the route waits longer (` + "`outer-hop-gives-up-first`" + ` reports
 that setting without asking for a budget), when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
@@ -119,12 +124,28 @@ func runReadTimeoutTooShort(p *Pass) {
 			if fix != nil {
 				fix.snippetOnly()
 			}
-			msg := fmt.Sprintf("%s: any response slower than %s, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s No handler budget in .no502.yaml covers %s: raise %s to what the slowest legitimate request needs (%s), or declare the route's budget (routes:) if its handlers always answer within %s. The floor is min_read_timeout (%s).",
-				describe(name, rt), parsers.Seconds(rt.Value), product(h), worse, what, name, def, parsers.Seconds(rt.Value), p.Config.MinReadTimeout.Describe())
+			msg := fmt.Sprintf("%s: any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s No handler budget in .no502.yaml covers %s: raise %s to what the slowest legitimate request needs (%s), or declare the route's budget (routes:) if its handlers always answer within %s. The floor is min_read_timeout (%s).",
+				describe(name, rt), parsers.Seconds(rt.Value), product(h), streamCut(h, rt.Value), worse, what, name, def, parsers.Seconds(rt.Value), p.Config.MinReadTimeout.Describe())
 			rel := origin(nil, rt, pos, "value set here")
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// streamCut says what a read timeout that runs between two reads (nginx's, ingress-nginx's)
+// or on an idle connection (an ALB's, a classic ELB's) does to a response already under
+// way: the status line has gone to the client, so there is no 504 to send, and the
+// connection is closed mid-body. nginx 1.22.1 on loopback, proxy_read_timeout 3s, an
+// event stream that sends an event every 5s: 200, the first event, then "upstream timed
+// out ... while reading upstream" and curl's "transfer closed with outstanding read data
+// remaining" after 3s; access log 200. Caddy's response_header_timeout covers the
+// headers only: "".
+func streamCut(h *parsers.Hop, timeout time.Duration) string {
+	switch h.Kind {
+	case parsers.HopNginx, parsers.HopIngressNginx, parsers.HopALB, parsers.HopALBIngress, parsers.HopCLB:
+		return fmt.Sprintf(" A response already under way that pauses for %s (server-sent events, a streamed export) is cut off mid-body instead: the client has the app's status and part of the body, then the connection closes.", parsers.Seconds(timeout))
+	}
+	return ""
 }
 
 // healthRoute reports whether a route serves health checks, where a short timeout is the

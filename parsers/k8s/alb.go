@@ -112,7 +112,7 @@ func (b *builder) nlbHop(o *object, svc *parsers.Service) *parsers.Hop {
 		return a, ok
 	}
 	h := &parsers.Hop{
-		Kind: parsers.HopALBIngress, Format: parsers.FormatK8s,
+		Kind: parsers.HopALBIngress, Format: parsers.FormatK8s, Passthrough: true,
 		Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block,
 		ClientIdleTimeout: parsers.Def(350*time.Second, "AWS default NLB TCP idle timeout 350s"),
 	}
