@@ -3,6 +3,7 @@ package terraform
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 type origin struct {
 	via   []parsers.Pos
 	notes []string
+	vars  []string // the variables read, once each
 }
 
 func (o *origin) add(pos parsers.Pos, note string) {
@@ -47,7 +49,13 @@ func (mod *module) originOf(expr hcl.Expression, o *origin, depth int) {
 		switch t.RootName() {
 		case "var":
 			v := mod.vars[a.Name]
-			if v == nil || !v.src.IsValid() {
+			if v == nil {
+				continue
+			}
+			if !slices.Contains(o.vars, a.Name) {
+				o.vars = append(o.vars, a.Name)
+			}
+			if !v.src.IsValid() {
 				continue
 			}
 			o.add(v.src, fmt.Sprintf("var.%s = %s from %s, %s", a.Name, showValue(v.val), v.from, v.src.Short()))
@@ -102,7 +110,7 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {
-		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall}
+		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall, Vars: o.vars}
 	}
 	if !v.IsWhollyKnown() || v.IsNull() {
 		s.Unknown = true
