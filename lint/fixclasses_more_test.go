@@ -464,3 +464,23 @@ resource "aws_lb_target_group" "` + lb + `" {
 		t.Errorf("--fix --unsafe-fixes left a variable in place:\n%s", got)
 	}
 }
+
+// A Compose setting that cannot be written where the service is (merged from an anchor
+// into a flow-style service mapping, where the override must go) is a snippet that says
+// why, as every snippet-only fix does.
+func TestFixComposeSnippetSaysWhy(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "x-fpm: &fpm\n  image: php:8.3-fpm\n  stop_signal: SIGTERM\n  deploy:\n    replicas: 2\n\n" +
+			"services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n" +
+			"  blog: {<<: *fpm, environment: {APP: blog}}\n",
+		"nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n    location / { fastcgi_pass blog:9000; }\n  }\n}\n",
+	}
+	fr, after := fixDir(t, files, true)
+	if len(after) != 0 {
+		t.Errorf("--fix changed %v, want nothing written into a flow-style service", after)
+	}
+	fix := finalFix(fr, "stop-signal-not-graceful")
+	if fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "(not written: ") {
+		t.Errorf("fix = %+v, want a snippet saying why it is not written", fix)
+	}
+}
