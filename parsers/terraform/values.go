@@ -112,7 +112,7 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	if len(o.via) > 0 {
 		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall, Vars: o.vars}
 	}
-	if !v.IsWhollyKnown() || v.IsNull() {
+	if !v.IsWhollyKnown() || v.IsNull() || n.ignores(a.Name) {
 		s.Unknown = true
 	}
 	return v, a, s
@@ -172,6 +172,9 @@ func (n *node) intSetting(name string, def int, defNote string) parsers.Setting[
 		if defNote == "" {
 			return parsers.Setting[int]{}
 		}
+		if n.ignores(name) {
+			return parsers.Setting[int]{Unknown: true} // the default only at creation
+		}
 		return parsers.Def(def, defNote)
 	}
 	i, ok := intVal(v)
@@ -193,6 +196,9 @@ func (n *node) strSetting(name string, def string, defNote string) parsers.Setti
 		if defNote == "" {
 			return parsers.Setting[string]{}
 		}
+		if n.ignores(name) {
+			return parsers.Setting[string]{Unknown: true} // the default only at creation
+		}
 		return parsers.Def(def, defNote)
 	}
 	str, ok := strVal(v)
@@ -207,6 +213,9 @@ func (n *node) boolSetting(name string, def bool, defNote string) parsers.Settin
 	if a == nil || (v.IsKnown() && v.IsNull()) {
 		if defNote == "" {
 			return parsers.Setting[bool]{}
+		}
+		if n.ignores(name) {
+			return parsers.Setting[bool]{Unknown: true} // the default only at creation
 		}
 		return parsers.Def(def, defNote)
 	}
