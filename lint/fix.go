@@ -31,7 +31,7 @@ type FixResult struct {
 	fixes       int                 // findings whose edits were applied
 	rounds      int                 // rounds that changed files (each one linted again)
 	aliases     map[string]string   // absolute path of a second path to a file → the one fixed
-	outside     map[string]bool     // display paths not written: links that lead out of the roots
+	outside     map[string]string   // display paths not written (links that lead out of the roots, files not named) → why
 	named       map[string]bool     // the model fields the applied fixes name (Fix.Settings)
 	writes      map[string]bool     // the settings the applied fixes write (Fix.Writes)
 	logs        map[string]*editLog // by absolute path: the applied edits, as edits of orig
@@ -142,7 +142,7 @@ func rejectedWhy(rejected map[string]string, f *rules.Finding) (string, bool) {
 // fixRounds runs the rounds from the files as read. It returns again when a fix did not
 // settle: it is in rejected now, and the run must start over without it.
 func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *FixResult, again bool, err error) {
-	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, logs: map[string]*editLog{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}, real: map[string]realPath{}}
+	fr = &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, logs: map[string]*editLog{}, display: map[string]string{}, outside: map[string]string{}, aliases: map[string]string{}, named: map[string]bool{}, writes: map[string]bool{}, real: map[string]realPath{}}
 	rep, err := r.run(ctx, nil)
 	if err != nil {
 		return nil, false, err
@@ -333,8 +333,8 @@ findings:
 		for _, e := range f.Fix.Edits {
 			abs, ok := writable[e.File]
 			if !ok {
-				if outside[e.File] {
-					fr.outside[e.File] = true
+				if why, ok := outside[e.File]; ok {
+					fr.outside[e.File] = why
 				}
 				continue findings // an edit outside the files no502 may write
 			}
@@ -562,7 +562,7 @@ func (s *editSet) add(e parsers.Edit, lines []string) {
 // (.no502.yaml, a file read only for context) is not applied. A symbolic link is written
 // through only when its target lies inside the linted directories (sites-enabled/x →
 // ../sites-available/x); one that leads elsewhere is left alone and said on stderr.
-func (fr *FixResult) writableFiles(rep *Result, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]bool) {
+func (fr *FixResult) writableFiles(rep *Result, cwd string, aliases map[string]string) (writable map[string]string, outside map[string]string) {
 	var roots []string
 	for _, r := range rep.Roots {
 		if real, err := fr.evalSymlinks(r); err == nil {
@@ -570,7 +570,7 @@ func (fr *FixResult) writableFiles(rep *Result, cwd string, aliases map[string]s
 		}
 	}
 	inside := parsers.Options{Roots: roots}
-	writable, outside = map[string]string{}, map[string]bool{}
+	writable, outside = map[string]string{}, map[string]string{}
 	// A file reached by two paths (itself and a link to it) is written through one only,
 	// the first in file order: both carry the same findings and the same edits.
 	seen := map[string]string{} // real path → absolute path written through
@@ -579,12 +579,15 @@ func (fr *FixResult) writableFiles(rep *Result, cwd string, aliases map[string]s
 			continue
 		}
 		if rep.Explicit != nil && !rep.Explicit[f.Path] {
+			// Read for context: a fix of a named file's finding may edit it (an include
+			// only that location reads), and the summary says it was not written.
+			outside[f.Path] = notNamed
 			continue
 		}
 		abs := absPath(f.Path, cwd)
 		real, err := fr.evalSymlinks(abs)
 		if err != nil || len(roots) > 0 && !inside.Within(real) {
-			outside[f.Path] = true
+			outside[f.Path] = outsideRoots
 			continue
 		}
 		if first, ok := seen[real]; ok {
@@ -634,8 +637,15 @@ func (fr *FixResult) show(abs string) string {
 	return abs
 }
 
+// Why a file a fix edits is not written (FixResult.outside), as the summary says it.
+const (
+	outsideRoots = "outside the linted directories, or a link that leads there"
+	notNamed     = "not named: --fix writes only the files named; name it too"
+)
+
 // Summary says what was (or would be) fixed: "fixed 3 findings in 2 files: a.conf, b.tf",
-// and which files were not touched because they link out of the linted directories.
+// and which files were not touched because they link out of the linted directories or
+// were not named.
 func (fr *FixResult) Summary(verb string) string {
 	msg := "nothing to fix"
 	if len(fr.fixed) > 0 {
@@ -645,13 +655,17 @@ func (fr *FixResult) Summary(verb string) string {
 		}
 		msg = fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
 	}
-	if len(fr.outside) > 0 {
+	for _, why := range []string{outsideRoots, notNamed} {
 		var names []string
-		for p := range fr.outside {
-			names = append(names, p)
+		for p, w := range fr.outside {
+			if w == why {
+				names = append(names, p)
+			}
 		}
-		sort.Strings(names)
-		msg += fmt.Sprintf("\nnot fixed: %s (outside the linted directories, or a link that leads there)", strings.Join(names, ", "))
+		if len(names) > 0 {
+			sort.Strings(names)
+			msg += fmt.Sprintf("\nnot fixed: %s (%s)", strings.Join(names, ", "), why)
+		}
 	}
 	return msg
 }

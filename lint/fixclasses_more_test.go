@@ -372,3 +372,115 @@ func TestTestdataFixesAreWritten(t *testing.T) {
 		})
 	}
 }
+
+// A Terraform attribute whose value reads a variable (var.env == "prod" ? 300 : 60, or a
+// var.idle_timeout that feeds two load balancers, so its default must not change) is
+// rewritten as a constant at its use only with --unsafe-fixes: the constant drops every
+// value another environment gives the variable (terraform apply -var-file=prod.tfvars
+// read 300 and 400 before, 100 after), a shorter timeout there. A constant attribute is
+// still a safe fix, and so is a default that only this attribute reads (a set variable
+// still wins over it).
+func TestFixTerraformUseSiteKeepsVariables(t *testing.T) {
+	tf := `variable "env" {
+  type    = string
+  default = "staging"
+}
+
+variable "idle_timeout" {
+  type    = number
+  default = 60
+}
+
+variable "api_idle" {
+  type    = number
+  default = 60
+}
+
+resource "aws_lb" "web" {
+  name         = "web"
+  idle_timeout = var.env == "prod" ? 300 : 60
+}
+
+resource "aws_lb" "admin" {
+  name         = "admin"
+  idle_timeout = var.idle_timeout
+}
+
+resource "aws_lb" "batch" {
+  name         = "batch"
+  idle_timeout = var.idle_timeout
+}
+
+resource "aws_lb" "api" {
+  name         = "api"
+  idle_timeout = var.api_idle
+}
+
+resource "aws_lb" "static" {
+  name         = "static"
+  idle_timeout = 30
+}
+`
+	for _, lb := range []string{"web", "admin", "batch", "api", "static"} {
+		tf += `
+resource "aws_lb_listener" "` + lb + `" {
+  load_balancer_arn = aws_lb.` + lb + `.arn
+  port              = 80
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.` + lb + `.arn
+  }
+}
+
+resource "aws_lb_target_group" "` + lb + `" {
+  name     = "` + lb + `"
+  port     = 8080
+  protocol = "HTTP"
+}
+`
+	}
+	files := map[string]string{"main.tf": tf, ".no502.yaml": "routes:\n  - match: /\n    handler_timeout: 90s\n"}
+	fr, after := fixDir(t, files, false)
+	got := after["main.tf"]
+	for _, want := range []string{`idle_timeout = var.env == "prod" ? 300 : 60`, "idle_timeout = var.idle_timeout", "default = 100", "idle_timeout = 100\n}\n\nresource \"aws_lb_listener\" \"web\""} {
+		if !strings.Contains(got, want) {
+			t.Errorf("--fix: want %q in:\n%s", want, got)
+		}
+	}
+	unsafe := 0
+	for _, f := range fr.Final.Findings {
+		if f.Rule.ID == "read-timeout-below-budget" && f.Fix != nil {
+			if f.Fix.Safety() != rules.FixUnsafe || !strings.Contains(f.Fix.Description, "-var-file") {
+				t.Errorf("fix left by --fix = %s %q, want unsafe, saying a value another environment sets no longer applies", f.Fix.Safety(), f.Fix.Description)
+			}
+			unsafe++
+		}
+	}
+	if unsafe != 3 {
+		t.Errorf("%d fixes left for --unsafe-fixes, want 3 (web, admin, batch)", unsafe)
+	}
+	_, after = fixDir(t, files, true)
+	if got := after["main.tf"]; strings.Contains(got, "var.env ==") || strings.Contains(got, "= var.idle_timeout") {
+		t.Errorf("--fix --unsafe-fixes left a variable in place:\n%s", got)
+	}
+}
+
+// A Compose setting that cannot be written where the service is (merged from an anchor
+// into a flow-style service mapping, where the override must go) is a snippet that says
+// why, as every snippet-only fix does.
+func TestFixComposeSnippetSaysWhy(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "x-fpm: &fpm\n  image: php:8.3-fpm\n  stop_signal: SIGTERM\n  deploy:\n    replicas: 2\n\n" +
+			"services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n" +
+			"  blog: {<<: *fpm, environment: {APP: blog}}\n",
+		"nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n    location / { fastcgi_pass blog:9000; }\n  }\n}\n",
+	}
+	fr, after := fixDir(t, files, true)
+	if len(after) != 0 {
+		t.Errorf("--fix changed %v, want nothing written into a flow-style service", after)
+	}
+	fix := finalFix(fr, "stop-signal-not-graceful")
+	if fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "(not written: ") {
+		t.Errorf("fix = %+v, want a snippet saying why it is not written", fix)
+	}
+}

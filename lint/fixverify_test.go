@@ -52,7 +52,7 @@ func TestCheckRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]bool{}, aliases: map[string]string{}}
+	fr := &FixResult{orig: map[string][]byte{}, fixed: map[string][]byte{}, display: map[string]string{}, outside: map[string]string{}, aliases: map[string]string{}}
 	chk := &checker{r: r, fr: fr, ctx: ctx}
 	run := func(cands ...candidate) map[string]string {
 		t.Helper()

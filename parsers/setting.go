@@ -38,6 +38,10 @@ type Origin struct {
 	// module block: the attribute itself is shared by every call, so a fix may change
 	// the value only where that call decides it (its argument, or the default it uses).
 	PerCall bool
+	// Vars names the Terraform variables the value reads, directly or through locals
+	// ("env"): another environment may give them other values (-var-file, TF_VAR_env,
+	// a module's caller), so a constant written over the expression drops those.
+	Vars []string
 }
 
 // Via lists where the value came from besides Pos.
@@ -58,12 +62,20 @@ func (s Setting[T]) ViaNote() string {
 
 // SetVia replaces the places the value came from.
 func (s *Setting[T]) SetVia(via []Pos) {
-	s.Origin = &Origin{Via: via, Note: s.ViaNote(), PerCall: s.Origin != nil && s.Origin.PerCall}
+	s.Origin = &Origin{Via: via, Note: s.ViaNote(), PerCall: s.Origin != nil && s.Origin.PerCall, Vars: s.vars()}
 }
 
 // SetViaNote replaces the words saying where the value came from.
 func (s *Setting[T]) SetViaNote(note string) {
-	s.Origin = &Origin{Via: s.Via(), Note: note, PerCall: s.Origin != nil && s.Origin.PerCall}
+	s.Origin = &Origin{Via: s.Via(), Note: note, PerCall: s.Origin != nil && s.Origin.PerCall, Vars: s.vars()}
+}
+
+// vars returns the variables the value reads (Origin.Vars).
+func (s Setting[T]) vars() []string {
+	if s.Origin == nil {
+		return nil
+	}
+	return s.Origin.Vars
 }
 
 // Set returns an explicit setting.

@@ -127,6 +127,21 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 			return fix
 		}
 	}
+	for _, s := range sets {
+		if len(s.Drops) > 0 {
+			// The value read from the variables' defaults (or terraform.tfvars) is the
+			// one no502 judged; an environment that passes its own value (-var-file,
+			// TF_VAR_*, a module's caller) had another, which the constant replaces:
+			// a timeout raised here may be one shortened there.
+			vars := make([]string, len(s.Drops))
+			for i, v := range s.Drops {
+				vars[i] = "var." + v
+			}
+			fix.markUnsafe()
+			fix.Description += fmt.Sprintf(" (unsafe: the constant replaces an expression that reads %s, so a value another environment sets for it (-var-file, TF_VAR_%s) no longer applies to %s)", strings.Join(vars, ", "), s.Drops[0], s.Name)
+			break
+		}
+	}
 	if p.facts != nil && p.facts.deferTF {
 		// Worked out by EditCache.ResolveWhere, once the run knows which fixes it needs.
 		fix.tf = sets
@@ -162,7 +177,13 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 			return terraform.Set{At: s.Via()[0], Name: name, Value: value}
 		}
 	}
-	return terraform.Set{At: s.Pos, Name: name, Value: value}
+	// At the use: a constant over an expression that reads variables drops the values
+	// other environments give them (tfFix makes the fix unsafe).
+	var drops []string
+	if s.Origin != nil {
+		drops = s.Origin.Vars
+	}
+	return terraform.Set{At: s.Pos, Name: name, Value: value, Drops: drops}
 }
 
 // variableOwnedBy reports whether a fix may change variable name where it is decided:

@@ -200,7 +200,9 @@ func composeSetFix(p *Pass, desc string, w *parsers.Workload, attr string, writt
 		// The attribute is the setting it writes (fixsafety.go): lint --fix lets the
 		// model change there only.
 		f = (&Fix{Description: desc, Snippet: f.Snippet, Edits: edits}).Declare(attr)
+		return f
 	}
+	f.Description += " (not written: no502 cannot write " + attr + " into service " + w.Name + " and check that only it changes, as when the service's mapping is flow style, its line holds an anchor or merge key, or the value spans lines; apply it by hand)"
 	return f
 }
 

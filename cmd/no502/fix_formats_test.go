@@ -46,9 +46,7 @@ func TestFixEditsSameInEveryFormat(t *testing.T) {
 				if fixable == 0 {
 					continue
 				}
-				if !unsafe {
-					compareSARIF(t, dir, findings)
-				}
+				compareSARIF(t, dir, flags, findings, unsafe)
 				simulated, ok := applyRounds(t, dir, flags, unsafe)
 				fixedDir := t.TempDir()
 				if err := os.CopyFS(fixedDir, os.DirFS(src)); err != nil {
@@ -150,15 +148,19 @@ func rejectedIn(fs []fixFinding) int {
 }
 
 // compareSARIF checks that each finding's SARIF fix holds the replacements of its JSON
-// edits, and that a finding without edits has no SARIF fix.
-func compareSARIF(t *testing.T, dir string, findings []fixFinding) {
+// edits (an unsafe fix's only with --unsafe-fixes), that a finding without edits has no
+// SARIF fix, and that SARIF's fixSafety property is JSON's safety.
+func compareSARIF(t *testing.T, dir string, flags []string, findings []fixFinding, unsafe bool) {
 	t.Helper()
-	out, _, _ := runIn(t, dir, "", "lint", "--format", "sarif", ".")
+	out, _, _ := runIn(t, dir, "", append(append([]string{}, flags...), "--format", "sarif", ".")...)
 	var log struct {
 		Runs []struct {
 			Results []struct {
-				RuleID string `json:"ruleId"`
-				Fixes  []struct {
+				RuleID     string `json:"ruleId"`
+				Properties struct {
+					FixSafety string `json:"fixSafety"`
+				} `json:"properties"`
+				Fixes []struct {
 					ArtifactChanges []struct {
 						ArtifactLocation struct {
 							URI string `json:"uri"`
@@ -188,7 +190,13 @@ func compareSARIF(t *testing.T, dir string, findings []fixFinding) {
 	}
 	for i, f := range findings {
 		var want, got []string
-		if f.Fix != nil {
+		if f.Fix != nil && results[i].Properties.FixSafety != f.Fix.Safety {
+			t.Errorf("%s at %s:%d: SARIF fixSafety %q, JSON safety %q", f.Rule, f.File, f.Line, results[i].Properties.FixSafety, f.Fix.Safety)
+		}
+		// SARIF's fixes are what tools apply without asking (reviewdog posts them as
+		// suggested changes): an unsafe one is there only with --unsafe-fixes, as --fix
+		// writes it.
+		if f.Fix != nil && (f.Fix.Safety != "unsafe" || unsafe) {
 			// SARIF groups a fix's replacements by file, in the order files first appear.
 			var order []string
 			byFile := map[string][]string{}

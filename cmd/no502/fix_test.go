@@ -268,3 +268,32 @@ func TestFixKeepsCRLF(t *testing.T) {
 		t.Errorf("%d of %d lines end in CRLF after --fix:\n%q", m, n, b)
 	}
 }
+
+// TestFixNamedFileEditsAnother: in named-file mode --fix writes only the files named. A
+// safe fix whose edit lies in another file (the proxy_read_timeout of an include only
+// this location reads) is not written, and stderr says which file and why; before, the
+// finding showed "fix (safe)" beside "nothing to fix".
+func TestFixNamedFileEditsAnother(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"nginx.conf":  "events {}\nhttp {\n  server {\n    listen 80;\n    location /a/ {\n      include proxy.conf;\n      proxy_pass http://127.0.0.1:8080;\n    }\n  }\n}\n",
+		"proxy.conf":  "proxy_read_timeout 30s;\n",
+		".no502.yaml": "edge: none\nroutes:\n  - match: /a/\n    handler_timeout: 90s\n",
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, _ := runIn(t, dir, "", "lint", "--fix", "nginx.conf")
+	if !strings.Contains(stderr, "not fixed: proxy.conf (not named: --fix writes only the files named; name it too)") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "proxy.conf")); string(b) != files["proxy.conf"] {
+		t.Errorf("--fix wrote a file that was not named:\n%s", b)
+	}
+	_, stderr, _ = runIn(t, dir, "", "lint", "--fix", "nginx.conf", "proxy.conf")
+	if b, _ := os.ReadFile(filepath.Join(dir, "proxy.conf")); !strings.Contains(string(b), "proxy_read_timeout 100s") {
+		t.Errorf("both named: proxy.conf = %q (stderr %q)", b, stderr)
+	}
+}

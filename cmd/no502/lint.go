@@ -97,7 +97,7 @@ bad usage or a bad config file. A run that lints nothing says so on stderr and e
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
-	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period)")
+	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period); with --format sarif, also list them in SARIF's fixes")
 	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on)")
 	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
 	fl.StringSliceVar(&f.ignoreRules, "ignore", nil, "do not run these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
@@ -185,7 +185,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
-	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f)}
+	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes}
 	if f.statistics {
 		format = output.FormatterFunc(func(w io.Writer, r *lint.Result, _ output.Options) error {
 			return output.WriteStatistics(w, r, f.format == "json")

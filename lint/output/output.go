@@ -28,6 +28,10 @@ type Options struct {
 	// HideFixes leaves the fix snippets out of the text output (--no-show-fixes); the
 	// fix's one-line description stays, so the reader knows one exists.
 	HideFixes bool
+	// UnsafeFixes (--unsafe-fixes) puts the unsafe fixes' edits into SARIF's fixes,
+	// which tools apply without asking; without it only the safe ones are there, as
+	// --fix writes only those.
+	UnsafeFixes bool
 }
 
 // Formatter writes a lint result in one format, as staticcheck's lintcmd formatters do.

@@ -112,6 +112,9 @@ type sarifResultProps struct {
 	Category       string `json:"category"`
 	FixDescription string `json:"fixDescription,omitempty"`
 	FixSnippet     string `json:"fixSnippet,omitempty"`
+	// FixSafety is the fix's safety level, as JSON's fix.safety: "safe", "unsafe"
+	// (changes behaviour a user may rely on) or "snippet" (never written).
+	FixSafety string `json:"fixSafety,omitempty"`
 	// RenderedFrom names the Helm template or Kustomize resource the document was
 	// rendered from. A property, not a location: "# Source:" names the template by the
 	// chart's name, which need not be a path in the repository.
@@ -247,7 +250,12 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 		if f.Fix != nil {
 			res.Properties.FixDescription = f.Fix.Description
 			res.Properties.FixSnippet = f.Fix.Snippet
-			if fx := sarifFixOf(placer, f.Fix); fx != nil {
+			res.Properties.FixSafety = string(f.Fix.Safety())
+			// SARIF has no safety level for a fix, and its consumers apply fixes as
+			// given (reviewdog turns each replacement into a suggested change): an
+			// unsafe fix goes there only when asked for, as --fix writes it (its
+			// description and snippet stay in the properties).
+			if fx := sarifFixOf(placer, f.Fix); fx != nil && (f.Fix.Safety() != rules.FixUnsafe || o.UnsafeFixes) {
 				res.Fixes = []sarifFix{*fx}
 			}
 		}

@@ -31,6 +31,10 @@ type Set struct {
 	// Shared says At is an attribute that every call of its module shares while the
 	// value to change is one call's: a fix with such a set is a snippet, not an edit.
 	Shared bool
+	// Drops names the variables the expression at At reads, which the constant written
+	// over it stops reading: the values other environments give them no longer apply
+	// there (the rules make such a fix unsafe).
+	Drops []string
 }
 
 // Nested returns sets as they are when the nested block they belong to exists (block is

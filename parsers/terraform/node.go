@@ -2,9 +2,11 @@ package terraform
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/no502/no502/parsers"
 )
@@ -55,6 +57,60 @@ type node struct {
 	rng         parsers.Pos // the whole block, braces included (native syntax only)
 	body        hcl.Body
 	syntaxed    *hclsyntax.Body
+	// ignored names the attributes and nested blocks of this block that the resource's
+	// lifecycle.ignore_changes lists ("*": every one, in a nested block it lists): code
+	// sets them when the resource is created, and the live value is managed elsewhere
+	// (Application Auto Scaling's desired_count, a console change), so they read as
+	// unknown. Terraform would not apply a fix there either.
+	ignored map[string]bool
+}
+
+// ignores reports whether attribute or block name of n is in ignore_changes.
+func (n *node) ignores(name string) bool {
+	return n != nil && (n.ignored["*"] || n.ignored[name])
+}
+
+// ignoreChanges reads the names that the lifecycle block of resource body b lists in
+// ignore_changes (native syntax; the first step of each traversal: health_check for
+// health_check[0].matcher). ignore_changes = all is left alone: reading every attribute,
+// the resource's name and port included, as unknown would also unlink it.
+func ignoreChanges(b *hclsyntax.Body) map[string]bool {
+	var out map[string]bool
+	for _, lb := range b.Blocks {
+		if lb.Type != "lifecycle" {
+			continue
+		}
+		a := lb.Body.Attributes["ignore_changes"]
+		if a == nil {
+			continue
+		}
+		exprs, diags := hcl.ExprList(a.Expr)
+		if diags.HasErrors() {
+			continue
+		}
+		for _, e := range exprs {
+			name := ""
+			if t, d := hcl.RelTraversalForExpr(e); !d.HasErrors() && len(t) > 0 {
+				if r, ok := t[0].(hcl.TraverseAttr); ok {
+					name = r.Name
+				}
+			}
+			if name == "" {
+				// The quoted form of Terraform 0.11 ("desired_count"), still accepted.
+				if v, d := e.Value(nil); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+					name, _, _ = strings.Cut(v.AsString(), ".")
+					name, _, _ = strings.Cut(name, "[")
+				}
+			}
+			if name != "" {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[name] = true
+			}
+		}
+	}
+	return out
 }
 
 // open reads block b of file sf through schema s (nil reads every attribute, for module
@@ -64,6 +120,9 @@ func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
 	n.pos = rangePos(sf.f.Path, b.DefRange)
 	if sb, ok := b.Body.(*hclsyntax.Body); ok {
 		n.syntaxed = sb
+		if b.Type == "resource" {
+			n.ignored = ignoreChanges(sb)
+		}
 		n.rng = rangePos(sf.f.Path, hcl.RangeBetween(b.DefRange, sb.SrcRange))
 		n.pos.EndLine, n.pos.EndCol, n.pos.EndOffset = int32(sb.SrcRange.End.Line), int32(sb.SrcRange.End.Column), int32(sb.SrcRange.End.Byte)
 	}
@@ -91,6 +150,9 @@ func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
 				n.dynamic[label] = true
 				dynCount[label]++
 				if c := mod.dynamicContent(sf, cb, s.blocks[label]); c != nil && dynCount[label] == 1 {
+					if n.ignores(label) {
+						c.ignored = map[string]bool{"*": true}
+					}
 					if n.dynamicOnce == nil {
 						n.dynamicOnce = map[string]*node{}
 					}
@@ -101,7 +163,11 @@ func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
 			}
 			continue
 		}
-		n.blocks[cb.Type] = append(n.blocks[cb.Type], mod.open(sf, cb, s.blocks[cb.Type]))
+		c := mod.open(sf, cb, s.blocks[cb.Type])
+		if n.ignores(cb.Type) {
+			c.ignored = map[string]bool{"*": true}
+		}
+		n.blocks[cb.Type] = append(n.blocks[cb.Type], c)
 	}
 	return n
 }

@@ -3,6 +3,7 @@ package terraform
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 type origin struct {
 	via   []parsers.Pos
 	notes []string
+	vars  []string // the variables read, once each
 }
 
 func (o *origin) add(pos parsers.Pos, note string) {
@@ -47,7 +49,13 @@ func (mod *module) originOf(expr hcl.Expression, o *origin, depth int) {
 		switch t.RootName() {
 		case "var":
 			v := mod.vars[a.Name]
-			if v == nil || !v.src.IsValid() {
+			if v == nil {
+				continue
+			}
+			if !slices.Contains(o.vars, a.Name) {
+				o.vars = append(o.vars, a.Name)
+			}
+			if !v.src.IsValid() {
 				continue
 			}
 			o.add(v.src, fmt.Sprintf("var.%s = %s from %s, %s", a.Name, showValue(v.val), v.from, v.src.Short()))
@@ -102,9 +110,9 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {
-		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall}
+		s.Origin = &parsers.Origin{Via: o.via, Note: strings.Join(o.notes, "; "), PerCall: n.mod.perCall, Vars: o.vars}
 	}
-	if !v.IsWhollyKnown() || v.IsNull() {
+	if !v.IsWhollyKnown() || v.IsNull() || n.ignores(a.Name) {
 		s.Unknown = true
 	}
 	return v, a, s
@@ -164,6 +172,9 @@ func (n *node) intSetting(name string, def int, defNote string) parsers.Setting[
 		if defNote == "" {
 			return parsers.Setting[int]{}
 		}
+		if n.ignores(name) {
+			return parsers.Setting[int]{Unknown: true} // the default only at creation
+		}
 		return parsers.Def(def, defNote)
 	}
 	i, ok := intVal(v)
@@ -185,6 +196,9 @@ func (n *node) strSetting(name string, def string, defNote string) parsers.Setti
 		if defNote == "" {
 			return parsers.Setting[string]{}
 		}
+		if n.ignores(name) {
+			return parsers.Setting[string]{Unknown: true} // the default only at creation
+		}
 		return parsers.Def(def, defNote)
 	}
 	str, ok := strVal(v)
@@ -199,6 +213,9 @@ func (n *node) boolSetting(name string, def bool, defNote string) parsers.Settin
 	if a == nil || (v.IsKnown() && v.IsNull()) {
 		if defNote == "" {
 			return parsers.Setting[bool]{}
+		}
+		if n.ignores(name) {
+			return parsers.Setting[bool]{Unknown: true} // the default only at creation
 		}
 		return parsers.Def(def, defNote)
 	}
