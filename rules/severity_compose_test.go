@@ -1,0 +1,50 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// TestStopGraceComposeSeverity: Compose's default 10s stop against gunicorn's default 30s
+// drain is a warning (only requests longer than 10s are cut, and nothing says there are
+// any); a drain or request timeout set above the grace period, or a handler budget
+// longer than it, makes it an error (docs/decisions.md, "Compose review fixes, round 2
+// (session 9)").
+func TestStopGraceComposeSeverity(t *testing.T) {
+	want := map[string]parsers.Severity{
+		"testdata/compose-grace-severity|shop":    parsers.Warning,
+		"testdata/compose-grace-severity|reports": parsers.Error,
+		"testdata/compose-grace-severity|exports": parsers.Error,
+		"testdata/compose-nginx-gunicorn|app":     parsers.Warning,
+		"testdata/compose-grace-budget|hooks":     parsers.Error,
+		"testdata/compose-grace-budget|legacy":    parsers.Error,
+	}
+	seen := 0
+	for _, dir := range []string{"testdata/compose-grace-severity", "testdata/compose-nginx-gunicorn", "testdata/compose-grace-budget"} {
+		_, findings := rulestest.Lint(t, dir)
+		for _, f := range findings {
+			if f.Rule.ID != "grace-period-too-short" {
+				continue
+			}
+			for key, sev := range want {
+				d, name, _ := strings.Cut(key, "|")
+				if d != dir || !strings.HasPrefix(f.Message, "service "+name+" ") {
+					continue
+				}
+				seen++
+				if f.Severity != sev {
+					t.Errorf("%s: severity %v, want %v (%s)", key, f.Severity, sev, f.Message)
+				}
+				if (sev == parsers.Warning) != strings.Contains(f.Message, "Only requests running longer than") {
+					t.Errorf("%s: the message must say which requests are cut exactly when it is a warning: %s", key, f.Message)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("want one grace-period-too-short finding per service, got %d of %d", seen, len(want))
+	}
+}
