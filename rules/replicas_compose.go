@@ -50,7 +50,13 @@ func runSingleReplicaCompose(p *Pass) {
 		what := fmt.Sprintf("%d, %s", n.Value, composeOrigin(n))
 		extra := ""
 		if fixed := fixedHostPorts(w); len(fixed) > 0 {
-			extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
+			if hostProxied(p.Model, w) {
+				// The proxy runs on the host's network and reaches the service through
+				// the published port: dropping it would cut the proxy off.
+				extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind, and the proxy (network_mode: host) reaches it through that port: publish a range (one host port per container) and list each port in the proxy's upstream.", strings.Join(fixed, ", "))
+			} else {
+				extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
+			}
 		}
 		var related []Related
 		if vols := w.Compose.DataVolumes; len(vols) > 0 {
@@ -74,6 +80,21 @@ func runSingleReplicaCompose(p *Pass) {
 			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
 	}
+}
+
+// hostProxied reports whether a proxy that forwards to w runs in a Compose service on the
+// host's network (network_mode: host): it reaches w at 127.0.0.1 through a port w
+// publishes, not on the project network.
+func hostProxied(m *parsers.Model, w *parsers.Workload) bool {
+	for _, r := range composeRoutes(m, w) {
+		if r.Hop == nil || r.Hop.Workload == nil || r.Hop.Workload.Compose == nil {
+			continue
+		}
+		if mode := r.Hop.Workload.Compose.NetworkMode; mode.Known() && mode.Value == "host" {
+			return true
+		}
+	}
+	return false
 }
 
 // fixedHostPorts lists the single host ports a service publishes ("8000"), which only

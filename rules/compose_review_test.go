@@ -48,3 +48,29 @@ func TestStopGraceComposeSeverity(t *testing.T) {
 		t.Errorf("want one grace-period-too-short finding per service, got %d of %d", seen, len(want))
 	}
 }
+
+// singleReplicaMessage returns the message of the one single-replica finding on service
+// name in dir.
+func singleReplicaMessage(t *testing.T, dir, name string) string {
+	t.Helper()
+	_, findings := rulestest.Lint(t, dir)
+	var msgs []string
+	for _, f := range findings {
+		if f.Rule.ID == "single-replica" && strings.HasPrefix(f.Message, "service "+name+" ") {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("want one single-replica finding on service %s in %s, got %q", name, dir, msgs)
+	}
+	return msgs[0]
+}
+
+// TestSingleReplicaHostNetworkAdvice: a proxy on the host's network reaches the service
+// through the port it publishes, so the advice must not be to drop that ports: entry.
+func TestSingleReplicaHostNetworkAdvice(t *testing.T) {
+	msg := singleReplicaMessage(t, "testdata/compose-host-network-proxy", "web")
+	if strings.Contains(msg, "drop that ports: entry") || !strings.Contains(msg, "list each port in the proxy's upstream") {
+		t.Errorf("advice for a service a host-network proxy reaches through its published port: %s", msg)
+	}
+}
