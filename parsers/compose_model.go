@@ -16,6 +16,13 @@ type ComposeService struct {
 	Networks []ComposeNetwork
 	// NetworkMode is network_mode when set.
 	NetworkMode Setting[string]
+	// ContainerName is container_name when set: Docker's DNS answers it on the service's
+	// networks like the service name, and Compose refuses a second container of a
+	// service that has one.
+	ContainerName Setting[string]
+	// Links maps the aliases of links: entries ("web:backend": backend) to the service
+	// they name: those names resolve to it from this service's container.
+	Links map[string]string
 	// Mounts are the bind mounts and file configs whose source is in the linted tree.
 	Mounts []ComposeMount
 	// DataVolumes are the named volumes it mounts read-write (Path is the volume's

@@ -74,3 +74,15 @@ func TestSingleReplicaHostNetworkAdvice(t *testing.T) {
 		t.Errorf("advice for a service a host-network proxy reaches through its published port: %s", msg)
 	}
 }
+
+// TestSingleReplicaContainerName: Compose refuses deploy.replicas above 1 beside a
+// container_name, so the advice (and the snippet) say to remove it, and to move a proxy
+// that addresses the container by that name to the service name.
+func TestSingleReplicaContainerName(t *testing.T) {
+	msg := singleReplicaMessage(t, "testdata/compose-container-name", "web")
+	for _, want := range []string{"remove container_name first", "by its service name web"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q: %s", want, msg)
+		}
+	}
+}

@@ -288,6 +288,10 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 	s.Secrets = t.fileMounts(v.get("secrets"), "/run/secrets/", p.Secrets)
 	s.Networks = t.networks(v.get("networks"))
 	s.NetworkMode = setting(v.get("network_mode"))
+	s.ContainerName = setting(v.get("container_name"))
+	for _, it := range items(v.get("links")) {
+		s.Links = append(s.Links, setting(it))
+	}
 	for _, it := range items(v.get("profiles")) {
 		s.Profiles = append(s.Profiles, setting(it))
 	}

@@ -51,6 +51,12 @@ type Service struct {
 	// NetworkMode is network_mode (host, none, service:x...), unset when absent.
 	NetworkMode Setting[string]
 	Profiles    []Setting[string]
+	// ContainerName is container_name: the container's own name, which Docker's DNS
+	// answers too, and which forbids a second container of the service.
+	ContainerName Setting[string]
+	// Links are the links: entries as written ("web", "web:backend"): the linked
+	// service is reachable from this one by the alias too.
+	Links []Setting[string]
 }
 
 // Build is the build: attribute.

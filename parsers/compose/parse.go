@@ -156,6 +156,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 
 	cs := &parsers.ComposeService{
 		NetworkMode:       s.NetworkMode,
+		ContainerName:     s.ContainerName,
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
 		UpdateParallelism: s.UpdateConfig.Parallelism,
@@ -190,6 +191,21 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	for _, f := range s.Configs {
 		if f.HostPath != "" {
 			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(f.HostPath), Target: f.Target.Value, Pos: f.Pos})
+		}
+	}
+	for _, l := range s.Links {
+		if !l.Known() {
+			continue
+		}
+		svc, alias, ok := strings.Cut(l.Value, ":")
+		if !ok {
+			alias = svc
+		}
+		if svc != "" && alias != "" {
+			if cs.Links == nil {
+				cs.Links = map[string]string{}
+			}
+			cs.Links[strings.ToLower(alias)] = svc
 		}
 	}
 	for _, d := range s.DependsOn {

@@ -172,7 +172,8 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 	var found *parsers.Workload
 	for _, p := range from.Compose.Projects {
 		for _, w := range p.Services {
-			if w == from || !answers(w, host, sharedNetworks(from, w, p)) {
+			nets := sharedNetworks(from, w, p)
+			if w == from || !answers(w, host, nets) && !linkedAs(from, w, host, nets) {
 				continue
 			}
 			if !listensOn(w, t.Port) {
@@ -207,12 +208,18 @@ func publishing(from *parsers.Workload, port string) *parsers.Workload {
 	return found
 }
 
-// answers reports whether host is w's service name, or an alias of w on one of nets.
+// answers reports whether host is w's service name, its container_name, or an alias of w
+// on one of nets. Docker's embedded DNS answers a container's name on every user-defined
+// network it joins, as it answers the service name (Compose's networks are all
+// user-defined).
 func answers(w *parsers.Workload, host string, nets []string) bool {
 	if len(nets) == 0 {
 		return false
 	}
 	if strings.ToLower(w.Name) == host {
+		return true
+	}
+	if cn := w.Compose.ContainerName; cn.Known() && cn.Value != "" && strings.ToLower(cn.Value) == host {
 		return true
 	}
 	for _, n := range w.Compose.Networks {
@@ -228,6 +235,14 @@ func answers(w *parsers.Workload, host string, nets []string) bool {
 		}
 	}
 	return false
+}
+
+// linkedAs reports whether from's links: name w by the alias host ("w:host", or "w"
+// alone), on a network both join: Docker's DNS answers that alias to from's container
+// only.
+func linkedAs(from, w *parsers.Workload, host string, nets []string) bool {
+	svc, ok := from.Compose.Links[host]
+	return ok && len(nets) > 0 && svc == w.Name
 }
 
 // sharedNetworks are the networks both services join (for network_mode: service:x, x's).

@@ -214,3 +214,84 @@ http {
 		t.Errorf("127.0.0.1:8000 reaches %v: nothing publishes 8000", g)
 	}
 }
+
+// Docker's DNS answers a container_name on the networks the container joins, and a
+// links: alias from the linking container only; neither across networks.
+func TestComposeContainerNameAndLinks(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    links: ["web:backend", "admin"]
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  other:
+    image: nginx
+    volumes: ["./other.conf:/etc/nginx/nginx.conf:ro"]
+  web:
+    container_name: myapp_web
+    build: .
+    command: gunicorn -b 0.0.0.0:8000 app:app
+  admin:
+    build: .
+    expose: ["9000"]
+  hidden:
+    container_name: hidden_app
+    build: .
+    networks: [back]
+networks:
+  back: {}
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://myapp_web:8000; }
+        location /b/ { proxy_pass http://backend:8000; }
+        location /admin/ { proxy_pass http://admin:9000; }
+        location /hidden/ { proxy_pass http://hidden_app:8000; }
+    }
+}
+`,
+		"other.conf": `
+events {}
+http {
+    server {
+        listen 81;
+        location / { proxy_pass http://backend:8000; }
+    }
+}
+`,
+	}, nil)
+	got := map[string][]string{}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend == nil || len(r.Backend.Targets) == 0 {
+				continue
+			}
+			key := h.Block.File + " " + r.Backend.Targets[0].Address
+			got[key] = nil
+			for _, w := range r.Backend.Workloads {
+				got[key] = append(got[key], w.Name)
+			}
+		}
+	}
+	want := map[string]string{
+		"nginx.conf myapp_web:8000":  "web",
+		"nginx.conf backend:8000":    "web",
+		"nginx.conf admin:9000":      "admin",
+		"nginx.conf hidden_app:8000": "", // on network back only
+		"other.conf backend:8000":    "", // the alias is nginx's, not other's
+	}
+	for key, name := range want {
+		g, ok := got[key]
+		if !ok {
+			t.Errorf("%s: no route", key)
+			continue
+		}
+		if name == "" && len(g) != 0 || name != "" && (len(g) != 1 || g[0] != name) {
+			t.Errorf("%s reaches %v, want %q", key, g, name)
+		}
+	}
+}
