@@ -54,6 +54,9 @@ type ComposeProject struct {
 type ComposeNetwork struct {
 	Name    string
 	Aliases []string
+	// Static is set when ipv4_address or ipv6_address fixes the container's address
+	// there: a recreated container gets the same one.
+	Static bool
 }
 
 // ComposeMount is a file or directory of the linted tree mounted into a service.
@@ -85,4 +88,7 @@ type ComposeDependency struct {
 	Service   string
 	Pos       Pos
 	Condition Setting[string] // service_started (default), service_healthy, service_completed_successfully
+	// Restart is depends_on.restart: Compose restarts this service after it restarts or
+	// recreates the dependency.
+	Restart Setting[bool]
 }

@@ -526,6 +526,7 @@ func (t *typer) networks(v *value) []NetworkAttachment {
 			for _, a := range items(v.vals[i].get("aliases")) {
 				n.Aliases = append(n.Aliases, setting(a))
 			}
+			n.Static = v.vals[i].get("ipv4_address") != nil || v.vals[i].get("ipv6_address") != nil
 			out = append(out, n)
 		}
 	default:

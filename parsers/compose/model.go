@@ -188,6 +188,9 @@ type NetworkAttachment struct {
 	Name    string
 	Pos     parsers.Pos
 	Aliases []Setting[string]
+	// Static is set when ipv4_address or ipv6_address fixes the container's address on
+	// the network.
+	Static bool
 }
 
 // Resource is a top-level network, volume, config or secret.

@@ -171,7 +171,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 			cs.Networks = []parsers.ComposeNetwork{{Name: "default"}}
 		}
 		for _, n := range s.Networks {
-			net := parsers.ComposeNetwork{Name: n.Name}
+			net := parsers.ComposeNetwork{Name: n.Name, Static: n.Static}
 			for _, a := range n.Aliases {
 				if a.Known() {
 					net.Aliases = append(net.Aliases, a.Value)
@@ -209,7 +209,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	for _, d := range s.DependsOn {
-		cs.DependsOn = append(cs.DependsOn, parsers.ComposeDependency{Service: d.Service, Pos: d.Pos, Condition: d.Condition})
+		cs.DependsOn = append(cs.DependsOn, parsers.ComposeDependency{Service: d.Service, Pos: d.Pos, Condition: d.Condition, Restart: d.Restart})
 	}
 	for _, p := range s.Ports {
 		if p.Published != "" && !p.Unknown {

@@ -56,6 +56,7 @@ func linkCompose(m *parsers.Model) {
 					continue
 				}
 				var targets []*parsers.Workload
+				var named []*parsers.Target
 				active := 0
 				for _, t := range be.Targets {
 					if t.Backup || t.Down {
@@ -64,13 +65,17 @@ func linkCompose(m *parsers.Model) {
 					active++
 					if x := resolveCompose(w, t); x != nil {
 						targets = append(targets, x)
+						named = append(named, t)
 					}
 				}
 				if active == 0 || len(targets) != active {
 					continue
 				}
-				for _, x := range targets {
+				for i, x := range targets {
 					addWorkload(be, x)
+					if t := named[i]; !t.Local && !t.IP {
+						t.Compose = x // a name Docker's DNS answers, not a published port
+					}
 				}
 			}
 		}
