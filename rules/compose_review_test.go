@@ -86,3 +86,22 @@ func TestSingleReplicaContainerName(t *testing.T) {
 		}
 	}
 }
+
+// TestDependsOnDisabledHealthcheck: with healthcheck disable: true the image's
+// HEALTHCHECK is off too, so the message must not say the image may define one.
+func TestDependsOnDisabledHealthcheck(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-depends-health-disabled")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "depends-on-not-healthy" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, "unless its image defines it") || !strings.Contains(f.Message, "healthcheck is disabled") {
+			t.Errorf("message: %s", f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("want one depends-on-not-healthy finding, got %d", seen)
+	}
+}
