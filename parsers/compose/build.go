@@ -192,6 +192,7 @@ func (t *typer) resource(k, v *value) *Resource {
 		}
 	}
 	r.Driver = setting(v.get("driver"))
+	r.Inline = v.get("content") != nil
 	if f := v.get("file"); f != nil {
 		r.File = setting(f)
 		if !r.File.Unknown && f.s != "" {

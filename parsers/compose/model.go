@@ -181,6 +181,8 @@ type FileMount struct {
 	// HostPath is the absolute path of the top-level entry's file:, "" when it has
 	// none (external, content:, environment:) or it is unknown.
 	HostPath string
+	// Inline is set when the top-level entry holds the text itself (content:).
+	Inline bool
 }
 
 // NetworkAttachment is one entry of a service's networks:.
@@ -199,7 +201,9 @@ type Resource struct {
 	Pos      parsers.Pos
 	External Setting[bool]
 	// File is config/secret file: as written; HostPath the absolute path.
-	File     Setting[string]
+	File Setting[string]
+	// Inline is set when the config's text is written in the compose file (content:).
+	Inline   bool
 	HostPath string
 	Driver   Setting[string]
 }

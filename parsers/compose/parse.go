@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -43,6 +44,12 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
 		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
 		for _, s := range p.Services {
+			for _, d := range inlineProxyConfigs(s) {
+				if k := d.String(); !seenDiag[k] {
+					seenDiag[k] = true
+					m.Diags = append(m.Diags, d)
+				}
+			}
 			key := p.Dir + "\x00" + s.Name + "\x00" + declKey(s.Decls)
 			w := shared[key]
 			if w == nil {
@@ -55,6 +62,30 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	return m
+}
+
+// inlineProxyConfigs notes the configs: a service mounts where nginx or Caddy read their
+// configuration whose text is written in the compose file (content:). They are not read:
+// Compose interpolates that text (nginx's $host must be written $$host), so it is not the
+// file nginx reads, byte for byte, and a fix could not be written back into it. Without
+// the note, a proxy held there would be missing from the run without a word.
+func inlineProxyConfigs(s *Service) []parsers.Diag {
+	var out []parsers.Diag
+	for _, f := range s.Configs {
+		if !f.Inline || !f.Target.Known() || !proxyConfigPath(f.Target.Value) {
+			continue
+		}
+		out = append(out, parsers.Notef(f.Pos, "config %s of service %s is written inline (content:) and mounted at %s: no502 does not read inline configs, so the proxy configured there is not checked, nor linked to the services it forwards to; move it to a file (file:) to have it checked",
+			f.Source.Value, s.Name, f.Target.Value))
+	}
+	return out
+}
+
+// proxyConfigPath reports whether a path in a container is where the official nginx and
+// Caddy images read their configuration.
+func proxyConfigPath(p string) bool {
+	base := path.Base(p)
+	return strings.HasPrefix(p, "/etc/nginx/") || strings.HasPrefix(p, "/etc/caddy/") || base == "Caddyfile" || base == "nginx.conf"
 }
 
 func declKey(decls []parsers.Pos) string {

@@ -116,3 +116,49 @@ volumes:
 		t.Errorf("worker block = %q", src[w.Start():w.End()])
 	}
 }
+
+// A proxy config written inline (configs: content:) is not read, and a note says so where
+// it is mounted; an inline config mounted elsewhere (an app's settings) gets no note.
+func TestInlineProxyConfigNote(t *testing.T) {
+	src := `services:
+  proxy:
+    image: nginx:1.27
+    configs:
+      - source: nginx_conf
+        target: /etc/nginx/conf.d/default.conf
+      - source: app_settings
+        target: /srv/settings.ini
+  caddy:
+    image: caddy:2
+    configs:
+      - source: caddyfile
+        target: /etc/caddy/Caddyfile
+configs:
+  nginx_conf:
+    content: |
+      server { listen 80; location / { proxy_pass http://api:8000; } }
+  caddyfile:
+    content: |
+      :80 {
+        reverse_proxy api:8000
+      }
+  app_settings:
+    content: "debug = false"
+`
+	dir := t.TempDir()
+	in := parsers.Input{Path: "compose.yaml", Abs: filepath.Join(dir, "compose.yaml"), Src: []byte(src)}
+	m := Parse([]parsers.Input{in}, parsers.Options{})
+	var notes []string
+	for _, d := range m.Diags {
+		notes = append(notes, d.String())
+	}
+	all := strings.Join(notes, "\n")
+	if len(notes) != 2 || !strings.Contains(all, "config nginx_conf of service proxy is written inline") || !strings.Contains(all, "config caddyfile of service caddy") {
+		t.Errorf("notes: %q", notes)
+	}
+	for _, n := range notes {
+		if strings.Contains(n, "app_settings") {
+			t.Errorf("an inline config no proxy reads got a note: %s", n)
+		}
+	}
+}
