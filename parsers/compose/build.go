@@ -236,11 +236,20 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 	s.Environment = t.keyValues(v.get("environment"), "environment")
 	s.Labels = t.keyValues(v.get("labels"), "labels")
 	for _, it := range asSequence(v.get("env_file")).items {
+		var ef EnvFile
 		if it.kind == mapKind {
+			if r := it.get("required"); r != nil {
+				req := t.boolSetting(r, "env_file.required")
+				ef.Optional = req.Known() && !req.Value
+			}
 			it = it.get("path")
 		}
 		if it != nil && it.kind == scalarKind {
-			s.EnvFiles = append(s.EnvFiles, setting(it))
+			ef.Path = setting(it)
+			if !it.unknown && it.s != "" {
+				ef.Abs = resolve(it.dir, it.s)
+			}
+			s.EnvFiles = append(s.EnvFiles, ef)
 		}
 	}
 	for _, it := range items(v.get("ports")) {

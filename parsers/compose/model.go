@@ -27,7 +27,7 @@ type Service struct {
 	// Environment maps each variable to its value. An entry without a value (FOO in list
 	// form, FOO: null) takes it from the shell of whoever deploys: unknown.
 	Environment map[string]Setting[string]
-	EnvFiles    []Setting[string]
+	EnvFiles    []EnvFile
 	Labels      map[string]Setting[string]
 
 	Ports  []Port
@@ -57,6 +57,15 @@ type Service struct {
 	// Links are the links: entries as written ("web", "web:backend"): the linked
 	// service is reachable from this one by the alias too.
 	Links []Setting[string]
+}
+
+// EnvFile is one env_file: entry.
+type EnvFile struct {
+	Path Setting[string] // as written
+	// Abs is the file's absolute path ("" when the path is not known).
+	Abs string
+	// Optional is required: false: docker compose skips the file when it is missing.
+	Optional bool
 }
 
 // Build is the build: attribute.

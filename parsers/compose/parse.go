@@ -1,6 +1,9 @@
 package compose
 
 import (
+	"errors"
+	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"sort"
@@ -62,6 +65,44 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	return m
+}
+
+// readEnvFiles reads a service's env_file: entries in order (a later file's variable wins)
+// as docker compose does, with the .env syntax. It returns the entry that cannot be read
+// instead when one cannot: outside the linted paths, missing (unless required: false), or
+// with a line that is not an assignment. A variable whose value refers to one the file
+// does not define above it is unknown (docker compose would take it from the shell or
+// the project's .env).
+func readEnvFiles(files []EnvFile, opts parsers.Options) (map[string]parsers.Setting[string], *EnvFile) {
+	out := map[string]parsers.Setting[string]{}
+	for i := range files {
+		ef := &files[i]
+		if ef.Abs == "" || !opts.Within(ef.Abs) {
+			return nil, ef
+		}
+		src, err := readSmall(ef.Abs, opts)
+		if err != nil {
+			if ef.Optional && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, ef
+		}
+		var diags []parsers.Diag
+		env := parseDotEnv(newSource(ef.Path.Value, filepath.Dir(ef.Abs), src), &diags)
+		if len(diags) > 0 {
+			return nil, ef
+		}
+		for k, v := range env.vars {
+			out[k] = parsers.Set(v.val, v.pos, k+"="+v.val)
+		}
+		for _, k := range env.unknown {
+			if _, set := env.vars[k]; set {
+				continue // assigned again further down the file
+			}
+			out[k] = parsers.Setting[string]{Pos: ef.Path.Pos, Text: k + " (" + ef.Path.Value + ")", Unknown: true}
+		}
+	}
+	return out, nil
 }
 
 // inlineProxyConfigs notes the configs: a service mounts where nginx or Caddy read their
@@ -149,11 +190,21 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	}
 	c := &parsers.Container{Name: s.Name, Pos: s.Pos, Image: s.Image.Value, Env: s.Environment}
 	if len(s.EnvFiles) > 0 {
-		// env_file is not read: it may set any variable environment does not
-		// (GUNICORN_CMD_ARGS), so those are unknown (parsers.Container.EnvVar).
-		c.EnvUnknownFrom = s.EnvFiles[0].Pos
-		if !c.EnvUnknownFrom.IsValid() {
-			c.EnvUnknownFrom = s.Pos
+		fileEnv, unread := readEnvFiles(s.EnvFiles, opts)
+		if unread != nil {
+			// A file that cannot be read (missing from the repository, outside the
+			// linted paths, not a KEY=VALUE file) may set any variable environment does
+			// not (GUNICORN_CMD_ARGS): those are unknown (parsers.Container.EnvVar).
+			c.EnvUnknownFrom = unread.Path.Pos
+			if !c.EnvUnknownFrom.IsValid() {
+				c.EnvUnknownFrom = s.Pos
+			}
+		} else {
+			// environment: wins over env_file (Compose specification, env_file).
+			env := make(map[string]parsers.Setting[string], len(fileEnv)+len(s.Environment))
+			maps.Copy(env, fileEnv)
+			maps.Copy(env, s.Environment)
+			c.Env = env
 		}
 	}
 	c.Built = builtImage(s.Build, opts)
