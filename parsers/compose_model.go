@@ -29,7 +29,9 @@ type ComposeService struct {
 	// name): state that a second container on the host would share.
 	DataVolumes []ComposeMount
 
-	StopSignal        Setting[string]
+	StopSignal Setting[string]
+	// DeployMode is deploy.mode when written (global: one container per swarm node).
+	DeployMode        Setting[string]
 	UpdateOrder       Setting[string]
 	UpdateParallelism Setting[int]
 	// Healthcheck is the healthcheck: attribute (Pos invalid when the image's applies).

@@ -35,7 +35,7 @@ reload. That is fine for a name whose addresses never change. It is not for:
   container, unchanged, keeps running with the address it resolved. Not reported when
   Compose restarts nginx after the service (` + "`depends_on: {app: {restart: true}}`" + ` on the
   proxy), when the service has a fixed address (` + "`ipv4_address`" + `), or when either file says it
-  is deployed as a swarm stack (an ` + "`update_config`" + `, a file named like ` + "`docker-stack.yml`" + `): there
+  is deployed as a swarm stack (an ` + "`update_config`" + `, ` + "`deploy.mode: global`" + `, a file named like ` + "`docker-stack.yml`" + `): there
   the name is the service's virtual IP, which updates do not change;
 - a name ` + "`.no502.yaml`" + ` declares dynamic:
 
@@ -214,13 +214,17 @@ func composeRecreated(h *parsers.Hop, t *parsers.Target) (string, []Related) {
 }
 
 // swarmIntended reports whether w's files say it is deployed as a swarm stack: an
-// update_config (which docker compose up ignores), or a file named like a stack file
+// update_config (which docker compose up ignores), deploy.mode: global (one task per
+// node), or a file named like a stack file
 // (docker-stack.yml). Such a file may be used with docker compose too; which one runs it
 // is not in the files, so the Compose-only findings that swarm would make wrong stay
 // silent.
 func swarmIntended(w *parsers.Workload) bool {
 	if w.Compose.UpdateOrder.Explicit() || w.Compose.UpdateParallelism.Explicit() {
 		return true
+	}
+	if m := w.Compose.DeployMode; m.Unknown || m.Known() && m.Value == "global" {
+		return true // one task per swarm node: a mode for docker stack deploy
 	}
 	for _, p := range w.Compose.Projects {
 		for _, f := range p.Files {

@@ -34,8 +34,11 @@ type Service struct {
 	Expose []Setting[string]
 
 	// Replicas is deploy.replicas; Scale the scale attribute. Both default to 1.
-	Replicas     Setting[int]
-	Scale        Setting[int]
+	Replicas Setting[int]
+	Scale    Setting[int]
+	// DeployMode is deploy.mode: replicated (the default) or global (one container per
+	// swarm node; docker compose up runs one).
+	DeployMode   Setting[string]
 	UpdateConfig UpdateConfig
 
 	StopGracePeriod parsers.Duration

@@ -181,6 +181,10 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	switch {
+	case s.DeployMode.Unknown || s.DeployMode.Known() && s.DeployMode.Value == "global":
+		// One container per node of the swarm, which the files do not show (docker
+		// compose up runs one; the mode is written for docker stack deploy).
+		w.Replicas = parsers.Setting[int]{Pos: s.DeployMode.Pos, Text: "deploy.mode: " + s.DeployMode.Value, Unknown: true}
 	case s.Replicas.Explicit() || s.Replicas.Unknown:
 		w.Replicas = s.Replicas
 	case s.Scale.Explicit() || s.Scale.Unknown:
@@ -239,6 +243,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	cs := &parsers.ComposeService{
 		NetworkMode:       s.NetworkMode,
 		ContainerName:     s.ContainerName,
+		DeployMode:        s.DeployMode,
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
 		UpdateParallelism: s.UpdateConfig.Parallelism,
