@@ -30,6 +30,9 @@ type ComposeService struct {
 	DataVolumes []ComposeMount
 
 	StopSignal Setting[string]
+	// Profiles are the profiles: it belongs to; a service with any is started only when
+	// one of them is enabled (docker compose --profile), not by a plain up.
+	Profiles []string
 	// DeployMode is deploy.mode when written (global: one container per swarm node).
 	DeployMode        Setting[string]
 	UpdateOrder       Setting[string]

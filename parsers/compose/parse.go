@@ -67,6 +67,19 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	return m
 }
 
+// knownValues returns the known values of settings, as written.
+func knownValues(ss []parsers.Setting[string]) []string {
+	var out []string
+	for _, s := range ss {
+		if s.Known() {
+			out = append(out, s.Value)
+		} else if s.Unknown {
+			out = append(out, "?") // a profile from an unset variable: still a profile
+		}
+	}
+	return out
+}
+
 // readEnvFiles reads a service's env_file: entries in order (a later file's variable wins)
 // as docker compose does, with the .env syntax. It returns the entry that cannot be read
 // instead when one cannot: outside the linted paths, missing (unless required: false), or
@@ -244,6 +257,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		NetworkMode:       s.NetworkMode,
 		ContainerName:     s.ContainerName,
 		DeployMode:        s.DeployMode,
+		Profiles:          knownValues(s.Profiles),
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
 		UpdateParallelism: s.UpdateConfig.Parallelism,

@@ -119,6 +119,19 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 		// project's is the one `docker compose up` runs. Anything else is not one answer.
 		found = inDefaultProject(found)
 	}
+	if len(found) > 1 {
+		// A proxy service started by default and one only under a profile (nginx and
+		// nginx-debug mounting the same nginx.conf): a plain up runs the first alone.
+		var plain []*parsers.Workload
+		for _, w := range found {
+			if len(w.Compose.Profiles) == 0 {
+				plain = append(plain, w)
+			}
+		}
+		if len(plain) == 1 {
+			found = plain
+		}
+	}
 	if len(found) != 1 {
 		return nil
 	}

@@ -295,3 +295,39 @@ http {
 		}
 	}
 }
+
+// Two services mount one nginx.conf, one of them only under a profile: a plain docker
+// compose up runs the other, which is the proxy the config belongs to.
+func TestComposeProfilesPreferDefault(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  nginx-debug:
+    image: nginx
+    profiles: [debug]
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  app:
+    build: .
+    command: gunicorn -b 0.0.0.0:8000 app:app
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://app:8000; }
+    }
+}
+`,
+	}, nil)
+	h := hop(m, parsers.HopNginx)
+	if h == nil || h.Workload == nil || h.Workload.Name != "nginx" {
+		t.Fatalf("nginx hop runs in %v, want service nginx (nginx-debug is under a profile)", h)
+	}
+	if g := served(m)["app:8000"]; len(g) != 1 || g[0] != "app" {
+		t.Errorf("app:8000 reaches %v, want app", g)
+	}
+}
