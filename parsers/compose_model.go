@@ -20,6 +20,9 @@ type ComposeService struct {
 	// networks like the service name, and Compose refuses a second container of a
 	// service that has one.
 	ContainerName Setting[string]
+	// ExtraHosts are the names extra_hosts: puts in its /etc/hosts, answered there before
+	// Docker's DNS is asked ("?" for an entry not known).
+	ExtraHosts []string
 	// Links maps the aliases of links: entries ("web:backend": backend) to the service
 	// they name: those names resolve to it from this service's container.
 	Links map[string]string

@@ -300,6 +300,20 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 	s.Networks = t.networks(v.get("networks"))
 	s.NetworkMode = setting(v.get("network_mode"))
 	s.ContainerName = setting(v.get("container_name"))
+	if eh := v.get("extra_hosts"); eh != nil && eh.kind == mapKind {
+		for _, k := range eh.keys {
+			s.ExtraHosts = append(s.ExtraHosts, strings.ToLower(k.s))
+		}
+	} else if eh != nil {
+		for _, it := range asSequence(eh).items {
+			host, _, _ := strings.Cut(it.s, "=")
+			host, _, _ = strings.Cut(host, ":")
+			if it.kind != scalarKind || it.unknown {
+				host = "?"
+			}
+			s.ExtraHosts = append(s.ExtraHosts, strings.ToLower(strings.TrimSpace(host)))
+		}
+	}
 	for _, it := range items(v.get("links")) {
 		s.Links = append(s.Links, setting(it))
 	}

@@ -54,6 +54,9 @@ type Service struct {
 	// NetworkMode is network_mode (host, none, service:x...), unset when absent.
 	NetworkMode Setting[string]
 	Profiles    []Setting[string]
+	// ExtraHosts are the host names extra_hosts: adds to the container's /etc/hosts, which
+	// answers them before Docker's DNS; "?" for an entry not known.
+	ExtraHosts []string
 	// ContainerName is container_name: the container's own name, which Docker's DNS
 	// answers too, and which forbids a second container of the service.
 	ContainerName Setting[string]

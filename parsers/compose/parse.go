@@ -256,6 +256,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	cs := &parsers.ComposeService{
 		NetworkMode:       s.NetworkMode,
 		ContainerName:     s.ContainerName,
+		ExtraHosts:        s.ExtraHosts,
 		DeployMode:        s.DeployMode,
 		Profiles:          knownValues(s.Profiles),
 		StopSignal:        s.StopSignal,

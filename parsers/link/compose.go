@@ -187,6 +187,11 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 		return nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(t.Host), ".")
+	for _, h := range from.Compose.ExtraHosts {
+		if h == host || h == "?" {
+			return nil // /etc/hosts answers it (extra_hosts), not Docker's DNS
+		}
+	}
 	var found *parsers.Workload
 	for _, p := range from.Compose.Projects {
 		for _, w := range p.Services {

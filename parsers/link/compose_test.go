@@ -331,3 +331,42 @@ http {
 		t.Errorf("app:8000 reaches %v, want app", g)
 	}
 }
+
+// A name the proxy's extra_hosts puts in its /etc/hosts is answered there, not by Docker's
+// DNS: it does not reach the Compose service of that name.
+func TestComposeExtraHostsShadow(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    extra_hosts:
+      - "app:host-gateway"
+      - "api=10.0.0.7"
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  app:
+    build: .
+  api:
+    build: .
+  web:
+    build: .
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://app:8000; }
+        location /api/ { proxy_pass http://api:8000; }
+        location /web/ { proxy_pass http://web:8000; }
+    }
+}
+`,
+	}, nil)
+	got := served(m)
+	for addr, want := range map[string]int{"app:8000": 0, "api:8000": 0, "web:8000": 1} {
+		if len(got[addr]) != want {
+			t.Errorf("%s reaches %v, want %d services", addr, got[addr], want)
+		}
+	}
+}
