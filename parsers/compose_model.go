@@ -16,13 +16,28 @@ type ComposeService struct {
 	Networks []ComposeNetwork
 	// NetworkMode is network_mode when set.
 	NetworkMode Setting[string]
+	// ContainerName is container_name when set: Docker's DNS answers it on the service's
+	// networks like the service name, and Compose refuses a second container of a
+	// service that has one.
+	ContainerName Setting[string]
+	// ExtraHosts are the names extra_hosts: puts in its /etc/hosts, answered there before
+	// Docker's DNS is asked ("?" for an entry not known).
+	ExtraHosts []string
+	// Links maps the aliases of links: entries ("web:backend": backend) to the service
+	// they name: those names resolve to it from this service's container.
+	Links map[string]string
 	// Mounts are the bind mounts and file configs whose source is in the linted tree.
 	Mounts []ComposeMount
 	// DataVolumes are the named volumes it mounts read-write (Path is the volume's
 	// name): state that a second container on the host would share.
 	DataVolumes []ComposeMount
 
-	StopSignal        Setting[string]
+	StopSignal Setting[string]
+	// Profiles are the profiles: it belongs to; a service with any is started only when
+	// one of them is enabled (docker compose --profile), not by a plain up.
+	Profiles []string
+	// DeployMode is deploy.mode when written (global: one container per swarm node).
+	DeployMode        Setting[string]
 	UpdateOrder       Setting[string]
 	UpdateParallelism Setting[int]
 	// Healthcheck is the healthcheck: attribute (Pos invalid when the image's applies).
@@ -47,6 +62,9 @@ type ComposeProject struct {
 type ComposeNetwork struct {
 	Name    string
 	Aliases []string
+	// Static is set when ipv4_address or ipv6_address fixes the container's address
+	// there: a recreated container gets the same one.
+	Static bool
 }
 
 // ComposeMount is a file or directory of the linted tree mounted into a service.
@@ -78,4 +96,7 @@ type ComposeDependency struct {
 	Service   string
 	Pos       Pos
 	Condition Setting[string] // service_started (default), service_healthy, service_completed_successfully
+	// Restart is depends_on.restart: Compose restarts this service after it restarts or
+	// recreates the dependency.
+	Restart Setting[bool]
 }

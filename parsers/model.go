@@ -460,6 +460,10 @@ type Target struct {
 	Resolve bool
 	// Service is the Kubernetes Service the host names, once linked.
 	Service *Service
+	// Compose is the Docker Compose service the host names (its service name, an alias,
+	// its container_name), once linked: Docker's DNS answers it with the addresses of
+	// the service's containers at the time of the lookup.
+	Compose *Workload
 
 	MaxFails    Setting[int]
 	FailTimeout Duration

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -27,6 +28,15 @@ reload. That is fine for a name whose addresses never change. It is not for:
   when the resource is deallocated or recreated;
 - a Kubernetes **headless** Service (` + "`clusterIP: None`" + `) among the linted files: its name
   resolves to the pods' own addresses, which change on every rollout;
+- a Docker Compose service's name (or its ` + "`container_name`" + `, an alias), when nginx runs in
+  another service of the project: Docker releases a container's address when it stops, and
+  a container that ` + "`docker compose up`" + ` recreates (a new image, a changed config) takes
+  whichever address is free when it starts, not always its old one, while the nginx
+  container, unchanged, keeps running with the address it resolved. Not reported when
+  Compose restarts nginx after the service (` + "`depends_on: {app: {restart: true}}`" + ` on the
+  proxy), when the service has a fixed address (` + "`ipv4_address`" + `), or when either file says it
+  is deployed as a swarm stack (an ` + "`update_config`" + `, ` + "`deploy.mode: global`" + `, a file named like ` + "`docker-stack.yml`" + `): there
+  the name is the service's virtual IP, which updates do not change;
 - a name ` + "`.no502.yaml`" + ` declares dynamic:
 
 ` + "```yaml" + `
@@ -65,7 +75,12 @@ upstream app {
 }
 ` + "```" + `
 
-The resolver address is a choice no502 cannot make, so the fix is a snippet.
+The resolver address is a choice no502 cannot make, so the fix is a snippet. For a Compose
+service it is Docker's embedded DNS server, ` + "`127.0.0.11`" + ` in every container on a
+user-defined network; the snippet names it, and also offers ` + "`depends_on`" + ` with
+` + "`restart: true`" + ` on the proxy's service (Compose 2.17 and later restart it after recreating
+the app). Both change more than a setting (how proxy_pass builds URIs; when nginx restarts),
+so the fix stays a snippet.
 
 ## Sources
 
@@ -78,6 +93,17 @@ The resolver address is a choice no502 cannot make, so the fix is a snippet.
   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html
 - Azure dynamic public IP addresses change on deallocation:
   https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses
+- Docker releases a container's address when it stops; a started container gets a free one
+  (moby/libnetwork#1038: https://github.com/moby/libnetwork/issues/1038); nginx in Compose
+  returning 502 after the app's container was recreated, until nginx is reloaded:
+  https://github.com/medic/cht-core/issues/8205,
+  https://github.com/NginxProxyManager/nginx-proxy-manager/issues/1021
+- docker compose up recreates only the services whose configuration or image changed
+  (dependents only with --always-recreate-deps), and depends_on restart: true restarts a
+  dependent after its dependency: https://docs.docker.com/reference/compose-file/services/#depends_on,
+  https://github.com/docker/compose/pull/10284
+- Docker's embedded DNS server is 127.0.0.11:
+  https://docs.docker.com/engine/network/#dns-services
 - Kubernetes headless Services resolve to pod addresses:
   https://kubernetes.io/docs/concepts/services-networking/service/#headless-services
 `,
@@ -134,6 +160,12 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 					continue // server ... resolve: re-resolved while running
 				}
 				why, rel := dynamicHost(p, t)
+				fix := dnsFix(h, be, t)
+				if why == "" {
+					if why, rel = composeRecreated(h, t); why != "" {
+						fix = composeDNSFix(h, be, t)
+					}
+				}
 				if why == "" {
 					continue
 				}
@@ -141,13 +173,84 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
 				}
-				fix := dnsFix(h, be, t)
 				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and clients get 502 until the next reload. %s.",
 					where, t.Host, why, upperFirst(fix.Description))
 				p.Report(Finding{Pos: t.Pos, Message: msg, Related: rel, Fix: fix})
 			}
 		}
 	}
+}
+
+// composeRecreated says why the addresses of target t, a Compose service name that an
+// nginx running in another service of the project resolves, change under it; "" when
+// they do not: the name is not a Compose service's, the service has a fixed address
+// (ipv4_address, ipv6_address), or Compose restarts the proxy after it recreates the
+// service (depends_on: {service: {restart: true}} on the proxy). Docker releases a
+// container's address when it stops, and a recreated container takes whichever address
+// is free when it starts (moby/libnetwork#1038); nginx keeps the one it resolved.
+func composeRecreated(h *parsers.Hop, t *parsers.Target) (string, []Related) {
+	proxy, app := h.Workload, t.Compose
+	if app == nil || proxy == nil || proxy.Compose == nil || app == proxy || app.Compose == nil {
+		return "", nil
+	}
+	for _, n := range app.Compose.Networks {
+		if n.Static {
+			return "", nil
+		}
+	}
+	if swarmIntended(app) || swarmIntended(proxy) {
+		// Under docker stack deploy a service name resolves to the service's virtual
+		// IP, which its tasks' updates do not change.
+		return "", nil
+	}
+	for _, d := range proxy.Compose.DependsOn {
+		if d.Service == app.Name && (d.Restart.Unknown || d.Restart.Known() && d.Restart.Value) {
+			return "", nil // Compose restarts the proxy after the app (or it may: unknown)
+		}
+	}
+	why := fmt.Sprintf("the Compose service %s, whose container gets whichever address is free, not always its old one, each time docker compose up recreates it (a new image, a changed config) while %s keeps running",
+		app.Name, composeService(proxy))
+	return why, []Related{{Pos: app.Pos, Message: "Compose service " + app.Name}}
+}
+
+// swarmIntended reports whether w's files say it is deployed as a swarm stack: an
+// update_config (which docker compose up ignores), deploy.mode: global (one task per
+// node), or a file named like a stack file
+// (docker-stack.yml). Such a file may be used with docker compose too; which one runs it
+// is not in the files, so the Compose-only findings that swarm would make wrong stay
+// silent.
+func swarmIntended(w *parsers.Workload) bool {
+	if w.Compose.UpdateOrder.Explicit() || w.Compose.UpdateParallelism.Explicit() {
+		return true
+	}
+	if m := w.Compose.DeployMode; m.Unknown || m.Known() && m.Value == "global" {
+		return true // one task per swarm node: a mode for docker stack deploy
+	}
+	for _, p := range w.Compose.Projects {
+		for _, f := range p.Files {
+			if strings.Contains(strings.ToLower(path.Base(f)), "stack") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// composeDNSFix is the snippet for a Compose service name: a variable in proxy_pass with
+// Docker's embedded DNS server (127.0.0.11, the one address every container on a
+// user-defined network has), or a Compose restart of the proxy after the service.
+func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+	proxy := "the proxy"
+	if h.Workload != nil {
+		proxy = h.Workload.Name
+	}
+	f := &Fix{Description: fmt.Sprintf("put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy, t.Compose.Name, t.Compose.Name, proxy),
+		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\nset $upstream_host %s;\nproxy_pass http://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, t.Port)}
+	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
+		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
+	}
+	f.snippetOnly()
+	return f
 }
 
 // dnsFix is the snippet that makes nginx re-resolve t: server ... resolve in a zoned

@@ -26,6 +26,16 @@ commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to t
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
+Only a request still running when the SIGKILL comes is cut: gunicorn closes its listener on
+SIGTERM, lets its workers finish what they hold, and exits as soon as they are idle, so a
+request shorter than the grace period finishes. (Measured with nginx 1.22 in front of
+gunicorn 20.1 on loopback, SIGTERM then SIGKILL 10s later: a 3s request answered 200, a 15s
+one got 502 "upstream prematurely closed connection" at 10s.) So the finding is an **error**
+when the files say requests run that long: a `+"`routes:`"+` handler budget above the grace
+period, or a drain or request timeout written above it (`+"`--graceful-timeout 60`"+`,
+`+"`--timeout 120`"+`); with only the app server's default drain against Compose's default
+(gunicorn's 30s against 10s) it is a **warning** and says which requests are at risk.
+
 **Fix (Compose):** `+"`stop_grace_period`"+` 10s above that time, written by `+"`lint --fix --unsafe-fixes`"+` (a longer grace period
 slows every stop, as in Kubernetes) where
 the value is written (an override file's included) or as the service's first line.
@@ -34,6 +44,17 @@ the value is written (an override file's included) or as the service's first lin
   https://www.uvicorn.org/settings/
 `)
 	Register(stopSignalNotGraceful)
+}
+
+// requestTimeoutAbove reports whether c's app server lets a request run longer than d by
+// a timeout written in the files (gunicorn --timeout 120): the user expects requests that
+// long. A default says nothing about how long requests take.
+func requestTimeoutAbove(c *parsers.Container, d time.Duration) bool {
+	if c.App == nil {
+		return false
+	}
+	t := c.App.RequestTimeout
+	return t.Known() && t.Explicit() && t.Value > d
 }
 
 // unboundedDrain are the servers that, on their graceful signal, wait for every
@@ -87,10 +108,25 @@ func runStopGraceCompose(p *Pass) {
 			continue
 		}
 		want := need + 10*time.Second
+		// Only a request still running when the SIGKILL comes is cut: one shorter than
+		// the grace period ends first, and the app exits once it is idle. Error when the
+		// files say requests run that long (a declared handler budget, or a drain or
+		// request timeout the user set above the grace period); with only the app
+		// server's default drain (gunicorn's 30s against Compose's 10s), nothing does.
+		sev := Warning
+		tail := fmt.Sprintf(" Only requests running longer than %s are cut; nothing in the files says yours do (declare the routes' handler budgets in .no502.yaml routes: to check).", parsers.Seconds(g.Value))
+		if hasBudget && budget.HandlerTimeout.Value > g.Value || hasApp && app.Explicit() || requestTimeoutAbove(c, g.Value) {
+			sev, tail = Error, ""
+		}
+		if requestTimeoutAbove(c, g.Value) {
+			t := c.App.RequestTimeout
+			related = append(related, Related{Pos: t.Pos, Message: fmt.Sprintf("%s lets a request run %s", c.App.Name, parsers.Seconds(t.Value))})
+		}
 		p.Report(Finding{
-			Pos: writtenOr(g, w.Pos),
-			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off requests the app is still finishing, and %s answers 502 for them. Set stop_grace_period: %s.",
-				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want)),
+			Pos:      writtenOr(g, w.Pos),
+			Severity: sev,
+			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off every request still running then, and %s answers 502 for them. Set stop_grace_period: %s.%s",
+				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want), tail),
 			Related: related,
 			Fix:     composeSetFix(p, "give the container time to drain", w, "stop_grace_period", g.Pos, parsers.FormatDuration(want)),
 		})

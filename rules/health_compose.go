@@ -236,6 +236,11 @@ func runDependsOnNotHealthy(p *Pass) {
 			attrs := fmt.Sprintf("depends_on:\n  %s:\n    condition: service_healthy", app.Name)
 			if app.Containers[0].Readiness == nil {
 				tail = fmt.Sprintf(" %s has no healthcheck in the compose file: give it one (service_healthy needs one, unless its image defines it).", composeService(app))
+				if hc := app.Compose.Healthcheck; hc.Kind == "NONE" || hc.Disable.Known() && hc.Disable.Value {
+					// The image's HEALTHCHECK is off too: service_healthy alone would make
+					// Compose fail the proxy's start ("has no healthcheck configured").
+					tail = fmt.Sprintf(" %s's healthcheck is disabled in the compose file, which turns off its image's too: give it one (service_healthy needs one).", composeService(app))
+				}
 			}
 			p.Report(Finding{
 				Pos: writtenOr(d.Condition, d.Pos),

@@ -50,7 +50,13 @@ func runSingleReplicaCompose(p *Pass) {
 		what := fmt.Sprintf("%d, %s", n.Value, composeOrigin(n))
 		extra := ""
 		if fixed := fixedHostPorts(w); len(fixed) > 0 {
-			extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
+			if hostProxied(p.Model, w) {
+				// The proxy runs on the host's network and reaches the service through
+				// the published port: dropping it would cut the proxy off.
+				extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind, and the proxy (network_mode: host) reaches it through that port: publish a range (one host port per container) and list each port in the proxy's upstream.", strings.Join(fixed, ", "))
+			} else {
+				extra = fmt.Sprintf(" It publishes host port %s, which a second container on the same host cannot bind: drop that ports: entry (the proxy reaches it on the project network) or publish a range.", strings.Join(fixed, ", "))
+			}
 		}
 		var related []Related
 		if vols := w.Compose.DataVolumes; len(vols) > 0 {
@@ -66,6 +72,18 @@ func runSingleReplicaCompose(p *Pass) {
 		if order.Known() && order.Value == "start-first" {
 			attrs = "deploy:\n  replicas: 2"
 		}
+		if cn := w.Compose.ContainerName; cn.Explicit() && cn.Value != "" {
+			// Compose refuses the project outright: "services.deploy.replicas: can't set
+			// container_name and NAME as container name must be unique" (compose-go
+			// loader/validate.go). The replicas alone would break the next up.
+			extra += fmt.Sprintf(" It sets container_name %s, and Compose refuses a service with a container_name and more than one replica: remove container_name first", cn.Value)
+			if proxyNames(p.Model, w, cn.Value) {
+				extra += fmt.Sprintf(", and have the proxy address it by its service name %s (it now uses %s)", w.Name, cn.Value)
+			}
+			extra += "."
+			attrs = "# remove container_name: " + cn.Value + " (a fixed name allows one container)\n" + attrs
+			related = append(related, Related{Pos: cn.Pos, Message: "container_name " + cn.Value + " allows one container"})
+		}
 		p.Report(Finding{
 			Pos: writtenOr(n, w.Pos),
 			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and requests get 502 until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
@@ -74,6 +92,33 @@ func runSingleReplicaCompose(p *Pass) {
 			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
 	}
+}
+
+// proxyNames reports whether a proxy reaches w by the host name name (its container_name).
+func proxyNames(m *parsers.Model, w *parsers.Workload, name string) bool {
+	for _, r := range composeRoutes(m, w) {
+		for _, t := range r.Backend.Targets {
+			if strings.EqualFold(strings.TrimSuffix(t.Host, "."), name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hostProxied reports whether a proxy that forwards to w runs in a Compose service on the
+// host's network (network_mode: host): it reaches w at 127.0.0.1 through a port w
+// publishes, not on the project network.
+func hostProxied(m *parsers.Model, w *parsers.Workload) bool {
+	for _, r := range composeRoutes(m, w) {
+		if r.Hop == nil || r.Hop.Workload == nil || r.Hop.Workload.Compose == nil {
+			continue
+		}
+		if mode := r.Hop.Workload.Compose.NetworkMode; mode.Known() && mode.Value == "host" {
+			return true
+		}
+	}
+	return false
 }
 
 // fixedHostPorts lists the single host ports a service publishes ("8000"), which only

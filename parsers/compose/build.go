@@ -192,6 +192,7 @@ func (t *typer) resource(k, v *value) *Resource {
 		}
 	}
 	r.Driver = setting(v.get("driver"))
+	r.Inline = v.get("content") != nil
 	if f := v.get("file"); f != nil {
 		r.File = setting(f)
 		if !r.File.Unknown && f.s != "" {
@@ -235,11 +236,20 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 	s.Environment = t.keyValues(v.get("environment"), "environment")
 	s.Labels = t.keyValues(v.get("labels"), "labels")
 	for _, it := range asSequence(v.get("env_file")).items {
+		var ef EnvFile
 		if it.kind == mapKind {
+			if r := it.get("required"); r != nil {
+				req := t.boolSetting(r, "env_file.required")
+				ef.Optional = req.Known() && !req.Value
+			}
 			it = it.get("path")
 		}
 		if it != nil && it.kind == scalarKind {
-			s.EnvFiles = append(s.EnvFiles, setting(it))
+			ef.Path = setting(it)
+			if !it.unknown && it.s != "" {
+				ef.Abs = resolve(it.dir, it.s)
+			}
+			s.EnvFiles = append(s.EnvFiles, ef)
 		}
 	}
 	for _, it := range items(v.get("ports")) {
@@ -255,6 +265,7 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 		if r := d.get("replicas"); r != nil {
 			s.Replicas = t.intSetting(r, "deploy.replicas")
 		}
+		s.DeployMode = setting(d.get("mode"))
 		if uc := d.get("update_config"); uc != nil && uc.kind == mapKind {
 			if pv := uc.get("parallelism"); pv != nil {
 				s.UpdateConfig.Parallelism = t.intSetting(pv, "update_config.parallelism")
@@ -288,6 +299,24 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 	s.Secrets = t.fileMounts(v.get("secrets"), "/run/secrets/", p.Secrets)
 	s.Networks = t.networks(v.get("networks"))
 	s.NetworkMode = setting(v.get("network_mode"))
+	s.ContainerName = setting(v.get("container_name"))
+	if eh := v.get("extra_hosts"); eh != nil && eh.kind == mapKind {
+		for _, k := range eh.keys {
+			s.ExtraHosts = append(s.ExtraHosts, strings.ToLower(k.s))
+		}
+	} else if eh != nil {
+		for _, it := range asSequence(eh).items {
+			host, _, _ := strings.Cut(it.s, "=")
+			host, _, _ = strings.Cut(host, ":")
+			if it.kind != scalarKind || it.unknown {
+				host = "?"
+			}
+			s.ExtraHosts = append(s.ExtraHosts, strings.ToLower(strings.TrimSpace(host)))
+		}
+	}
+	for _, it := range items(v.get("links")) {
+		s.Links = append(s.Links, setting(it))
+	}
 	for _, it := range items(v.get("profiles")) {
 		s.Profiles = append(s.Profiles, setting(it))
 	}
@@ -522,6 +551,7 @@ func (t *typer) networks(v *value) []NetworkAttachment {
 			for _, a := range items(v.vals[i].get("aliases")) {
 				n.Aliases = append(n.Aliases, setting(a))
 			}
+			n.Static = v.vals[i].get("ipv4_address") != nil || v.vals[i].get("ipv6_address") != nil
 			out = append(out, n)
 		}
 	default:

@@ -81,6 +81,7 @@ func parseDotEnv(s *source, diags *[]parsers.Diag) *environment {
 		}
 		if unknown {
 			delete(env.vars, key)
+			env.unknown = append(env.unknown, key)
 			continue
 		}
 		env.vars[key] = envVar{val: val, pos: s.at(start, 1)}

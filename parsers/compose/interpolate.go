@@ -11,6 +11,9 @@ import (
 // running the linter, so that a finding does not depend on whose shell ran it.
 type environment struct {
 	vars map[string]envVar
+	// unknown are the variables a dotenv file assigns from a variable it does not define
+	// (left out of vars).
+	unknown []string
 }
 
 // envVar is one variable and where it was set (invalid for variables passed in code).

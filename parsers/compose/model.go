@@ -27,15 +27,18 @@ type Service struct {
 	// Environment maps each variable to its value. An entry without a value (FOO in list
 	// form, FOO: null) takes it from the shell of whoever deploys: unknown.
 	Environment map[string]Setting[string]
-	EnvFiles    []Setting[string]
+	EnvFiles    []EnvFile
 	Labels      map[string]Setting[string]
 
 	Ports  []Port
 	Expose []Setting[string]
 
 	// Replicas is deploy.replicas; Scale the scale attribute. Both default to 1.
-	Replicas     Setting[int]
-	Scale        Setting[int]
+	Replicas Setting[int]
+	Scale    Setting[int]
+	// DeployMode is deploy.mode: replicated (the default) or global (one container per
+	// swarm node; docker compose up runs one).
+	DeployMode   Setting[string]
 	UpdateConfig UpdateConfig
 
 	StopGracePeriod parsers.Duration
@@ -51,6 +54,24 @@ type Service struct {
 	// NetworkMode is network_mode (host, none, service:x...), unset when absent.
 	NetworkMode Setting[string]
 	Profiles    []Setting[string]
+	// ExtraHosts are the host names extra_hosts: adds to the container's /etc/hosts, which
+	// answers them before Docker's DNS; "?" for an entry not known.
+	ExtraHosts []string
+	// ContainerName is container_name: the container's own name, which Docker's DNS
+	// answers too, and which forbids a second container of the service.
+	ContainerName Setting[string]
+	// Links are the links: entries as written ("web", "web:backend"): the linked
+	// service is reachable from this one by the alias too.
+	Links []Setting[string]
+}
+
+// EnvFile is one env_file: entry.
+type EnvFile struct {
+	Path Setting[string] // as written
+	// Abs is the file's absolute path ("" when the path is not known).
+	Abs string
+	// Optional is required: false: docker compose skips the file when it is missing.
+	Optional bool
 }
 
 // Build is the build: attribute.
@@ -175,6 +196,8 @@ type FileMount struct {
 	// HostPath is the absolute path of the top-level entry's file:, "" when it has
 	// none (external, content:, environment:) or it is unknown.
 	HostPath string
+	// Inline is set when the top-level entry holds the text itself (content:).
+	Inline bool
 }
 
 // NetworkAttachment is one entry of a service's networks:.
@@ -182,6 +205,9 @@ type NetworkAttachment struct {
 	Name    string
 	Pos     parsers.Pos
 	Aliases []Setting[string]
+	// Static is set when ipv4_address or ipv6_address fixes the container's address on
+	// the network.
+	Static bool
 }
 
 // Resource is a top-level network, volume, config or secret.
@@ -190,7 +216,9 @@ type Resource struct {
 	Pos      parsers.Pos
 	External Setting[bool]
 	// File is config/secret file: as written; HostPath the absolute path.
-	File     Setting[string]
+	File Setting[string]
+	// Inline is set when the config's text is written in the compose file (content:).
+	Inline   bool
 	HostPath string
 	Driver   Setting[string]
 }

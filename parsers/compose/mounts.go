@@ -134,7 +134,7 @@ func (t *typer) fileMounts(v *value, dir string, top map[string]*Resource) []Fil
 			}
 		}
 		if r := top[f.Source.Value]; r != nil {
-			f.HostPath = r.HostPath
+			f.HostPath, f.Inline = r.HostPath, r.Inline
 		}
 		out = append(out, f)
 	}

@@ -141,6 +141,9 @@ func diffOracle(ours *Project, theirs *types.Project) []string {
 		if sig := s.StopSignal; sig.Explicit() && sig.Value != ts.StopSignal {
 			bad(n, "stop_signal", sig.Value, ts.StopSignal)
 		}
+		if cn := s.ContainerName; cn.Explicit() && cn.Value != ts.ContainerName {
+			bad(n, "container_name", cn.Value, ts.ContainerName)
+		}
 		if r := s.Restart; r.Explicit() && r.Value != ts.Restart {
 			bad(n, "restart", r.Value, ts.Restart)
 		}

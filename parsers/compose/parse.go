@@ -1,6 +1,10 @@
 package compose
 
 import (
+	"errors"
+	"io/fs"
+	"maps"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -43,6 +47,12 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
 		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
 		for _, s := range p.Services {
+			for _, d := range inlineProxyConfigs(s) {
+				if k := d.String(); !seenDiag[k] {
+					seenDiag[k] = true
+					m.Diags = append(m.Diags, d)
+				}
+			}
 			key := p.Dir + "\x00" + s.Name + "\x00" + declKey(s.Decls)
 			w := shared[key]
 			if w == nil {
@@ -55,6 +65,81 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	return m
+}
+
+// knownValues returns the known values of settings, as written.
+func knownValues(ss []parsers.Setting[string]) []string {
+	var out []string
+	for _, s := range ss {
+		if s.Known() {
+			out = append(out, s.Value)
+		} else if s.Unknown {
+			out = append(out, "?") // a profile from an unset variable: still a profile
+		}
+	}
+	return out
+}
+
+// readEnvFiles reads a service's env_file: entries in order (a later file's variable wins)
+// as docker compose does, with the .env syntax. It returns the entry that cannot be read
+// instead when one cannot: outside the linted paths, missing (unless required: false), or
+// with a line that is not an assignment. A variable whose value refers to one the file
+// does not define above it is unknown (docker compose would take it from the shell or
+// the project's .env).
+func readEnvFiles(files []EnvFile, opts parsers.Options) (map[string]parsers.Setting[string], *EnvFile) {
+	out := map[string]parsers.Setting[string]{}
+	for i := range files {
+		ef := &files[i]
+		if ef.Abs == "" || !opts.Within(ef.Abs) {
+			return nil, ef
+		}
+		src, err := readSmall(ef.Abs, opts)
+		if err != nil {
+			if ef.Optional && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, ef
+		}
+		var diags []parsers.Diag
+		env := parseDotEnv(newSource(ef.Path.Value, filepath.Dir(ef.Abs), src), &diags)
+		if len(diags) > 0 {
+			return nil, ef
+		}
+		for k, v := range env.vars {
+			out[k] = parsers.Set(v.val, v.pos, k+"="+v.val)
+		}
+		for _, k := range env.unknown {
+			if _, set := env.vars[k]; set {
+				continue // assigned again further down the file
+			}
+			out[k] = parsers.Setting[string]{Pos: ef.Path.Pos, Text: k + " (" + ef.Path.Value + ")", Unknown: true}
+		}
+	}
+	return out, nil
+}
+
+// inlineProxyConfigs notes the configs: a service mounts where nginx or Caddy read their
+// configuration whose text is written in the compose file (content:). They are not read:
+// Compose interpolates that text (nginx's $host must be written $$host), so it is not the
+// file nginx reads, byte for byte, and a fix could not be written back into it. Without
+// the note, a proxy held there would be missing from the run without a word.
+func inlineProxyConfigs(s *Service) []parsers.Diag {
+	var out []parsers.Diag
+	for _, f := range s.Configs {
+		if !f.Inline || !f.Target.Known() || !proxyConfigPath(f.Target.Value) {
+			continue
+		}
+		out = append(out, parsers.Notef(f.Pos, "config %s of service %s is written inline (content:) and mounted at %s: no502 does not read inline configs, so the proxy configured there is not checked, nor linked to the services it forwards to; move it to a file (file:) to have it checked",
+			f.Source.Value, s.Name, f.Target.Value))
+	}
+	return out
+}
+
+// proxyConfigPath reports whether a path in a container is where the official nginx and
+// Caddy images read their configuration.
+func proxyConfigPath(p string) bool {
+	base := path.Base(p)
+	return strings.HasPrefix(p, "/etc/nginx/") || strings.HasPrefix(p, "/etc/caddy/") || base == "Caddyfile" || base == "nginx.conf"
 }
 
 func declKey(decls []parsers.Pos) string {
@@ -109,6 +194,10 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	switch {
+	case s.DeployMode.Unknown || s.DeployMode.Known() && s.DeployMode.Value == "global":
+		// One container per node of the swarm, which the files do not show (docker
+		// compose up runs one; the mode is written for docker stack deploy).
+		w.Replicas = parsers.Setting[int]{Pos: s.DeployMode.Pos, Text: "deploy.mode: " + s.DeployMode.Value, Unknown: true}
 	case s.Replicas.Explicit() || s.Replicas.Unknown:
 		w.Replicas = s.Replicas
 	case s.Scale.Explicit() || s.Scale.Unknown:
@@ -118,11 +207,21 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	}
 	c := &parsers.Container{Name: s.Name, Pos: s.Pos, Image: s.Image.Value, Env: s.Environment}
 	if len(s.EnvFiles) > 0 {
-		// env_file is not read: it may set any variable environment does not
-		// (GUNICORN_CMD_ARGS), so those are unknown (parsers.Container.EnvVar).
-		c.EnvUnknownFrom = s.EnvFiles[0].Pos
-		if !c.EnvUnknownFrom.IsValid() {
-			c.EnvUnknownFrom = s.Pos
+		fileEnv, unread := readEnvFiles(s.EnvFiles, opts)
+		if unread != nil {
+			// A file that cannot be read (missing from the repository, outside the
+			// linted paths, not a KEY=VALUE file) may set any variable environment does
+			// not (GUNICORN_CMD_ARGS): those are unknown (parsers.Container.EnvVar).
+			c.EnvUnknownFrom = unread.Path.Pos
+			if !c.EnvUnknownFrom.IsValid() {
+				c.EnvUnknownFrom = s.Pos
+			}
+		} else {
+			// environment: wins over env_file (Compose specification, env_file).
+			env := make(map[string]parsers.Setting[string], len(fileEnv)+len(s.Environment))
+			maps.Copy(env, fileEnv)
+			maps.Copy(env, s.Environment)
+			c.Env = env
 		}
 	}
 	c.Built = builtImage(s.Build, opts)
@@ -156,6 +255,10 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 
 	cs := &parsers.ComposeService{
 		NetworkMode:       s.NetworkMode,
+		ContainerName:     s.ContainerName,
+		ExtraHosts:        s.ExtraHosts,
+		DeployMode:        s.DeployMode,
+		Profiles:          knownValues(s.Profiles),
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
 		UpdateParallelism: s.UpdateConfig.Parallelism,
@@ -170,7 +273,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 			cs.Networks = []parsers.ComposeNetwork{{Name: "default"}}
 		}
 		for _, n := range s.Networks {
-			net := parsers.ComposeNetwork{Name: n.Name}
+			net := parsers.ComposeNetwork{Name: n.Name, Static: n.Static}
 			for _, a := range n.Aliases {
 				if a.Known() {
 					net.Aliases = append(net.Aliases, a.Value)
@@ -192,8 +295,23 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(f.HostPath), Target: f.Target.Value, Pos: f.Pos})
 		}
 	}
+	for _, l := range s.Links {
+		if !l.Known() {
+			continue
+		}
+		svc, alias, ok := strings.Cut(l.Value, ":")
+		if !ok {
+			alias = svc
+		}
+		if svc != "" && alias != "" {
+			if cs.Links == nil {
+				cs.Links = map[string]string{}
+			}
+			cs.Links[strings.ToLower(alias)] = svc
+		}
+	}
 	for _, d := range s.DependsOn {
-		cs.DependsOn = append(cs.DependsOn, parsers.ComposeDependency{Service: d.Service, Pos: d.Pos, Condition: d.Condition})
+		cs.DependsOn = append(cs.DependsOn, parsers.ComposeDependency{Service: d.Service, Pos: d.Pos, Condition: d.Condition, Restart: d.Restart})
 	}
 	for _, p := range s.Ports {
 		if p.Published != "" && !p.Unknown {

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,5 +115,106 @@ volumes:
 	}
 	if w := byName["worker"].Block; src[w.Start():w.End()] != "  worker:\n    image: registry.example.com/app:1\n" {
 		t.Errorf("worker block = %q", src[w.Start():w.End()])
+	}
+}
+
+// A proxy config written inline (configs: content:) is not read, and a note says so where
+// it is mounted; an inline config mounted elsewhere (an app's settings) gets no note.
+func TestInlineProxyConfigNote(t *testing.T) {
+	src := `services:
+  proxy:
+    image: nginx:1.27
+    configs:
+      - source: nginx_conf
+        target: /etc/nginx/conf.d/default.conf
+      - source: app_settings
+        target: /srv/settings.ini
+  caddy:
+    image: caddy:2
+    configs:
+      - source: caddyfile
+        target: /etc/caddy/Caddyfile
+configs:
+  nginx_conf:
+    content: |
+      server { listen 80; location / { proxy_pass http://api:8000; } }
+  caddyfile:
+    content: |
+      :80 {
+        reverse_proxy api:8000
+      }
+  app_settings:
+    content: "debug = false"
+`
+	dir := t.TempDir()
+	in := parsers.Input{Path: "compose.yaml", Abs: filepath.Join(dir, "compose.yaml"), Src: []byte(src)}
+	m := Parse([]parsers.Input{in}, parsers.Options{})
+	var notes []string
+	for _, d := range m.Diags {
+		notes = append(notes, d.String())
+	}
+	all := strings.Join(notes, "\n")
+	if len(notes) != 2 || !strings.Contains(all, "config nginx_conf of service proxy is written inline") || !strings.Contains(all, "config caddyfile of service caddy") {
+		t.Errorf("notes: %q", notes)
+	}
+	for _, n := range notes {
+		if strings.Contains(n, "app_settings") {
+			t.Errorf("an inline config no proxy reads got a note: %s", n)
+		}
+	}
+}
+
+// env_file: entries are read in order below environment:; a file that cannot be read
+// leaves every variable environment does not set unknown, one missing with required:
+// false is skipped, and a value built from a variable the file does not define is unknown.
+func TestEnvFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("web.env", "GUNICORN_CMD_ARGS=--keep-alive 75\nTIMEOUT=30\nEXTRA=${HOME}/x\nPORT=8000\n")
+	write("override.env", "TIMEOUT=60\n")
+	src := `services:
+  web:
+    image: x/web:1
+    env_file:
+      - web.env
+      - path: override.env
+      - path: missing.env
+        required: false
+    environment:
+      PORT: "9000"
+  gone:
+    image: x/web:1
+    env_file: missing.env
+`
+	write("compose.yaml", src)
+	in := parsers.Input{Path: "compose.yaml", Abs: filepath.Join(dir, "compose.yaml"), Src: []byte(src)}
+	m := Parse([]parsers.Input{in}, parsers.Options{Roots: []string{dir}})
+	byName := map[string]*parsers.Container{}
+	for _, w := range m.Workloads {
+		byName[w.Name] = w.Containers[0]
+	}
+	web, gone := byName["web"], byName["gone"]
+	if web == nil || gone == nil {
+		t.Fatalf("workloads: %v", byName)
+	}
+	want := map[string]string{"GUNICORN_CMD_ARGS": "--keep-alive 75", "TIMEOUT": "60", "PORT": "9000"}
+	for k, v := range want {
+		if got, ok := web.EnvVar(k); !ok || !got.Known() || got.Value != v {
+			t.Errorf("web %s = %+v, want %q", k, got, v)
+		}
+	}
+	if got, ok := web.EnvVar("EXTRA"); !ok || !got.Unknown {
+		t.Errorf("web EXTRA = %+v, want unknown (${HOME} is not in the file)", got)
+	}
+	if _, ok := web.EnvVar("UNSET"); ok {
+		t.Error("web UNSET is set: every env file was read, so a variable none sets is unset")
+	}
+	if got, ok := gone.EnvVar("GUNICORN_CMD_ARGS"); !ok || !got.Unknown {
+		t.Errorf("gone GUNICORN_CMD_ARGS = %+v, want unknown (its env_file is missing)", got)
 	}
 }

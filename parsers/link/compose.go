@@ -56,6 +56,7 @@ func linkCompose(m *parsers.Model) {
 					continue
 				}
 				var targets []*parsers.Workload
+				var named []*parsers.Target
 				active := 0
 				for _, t := range be.Targets {
 					if t.Backup || t.Down {
@@ -64,13 +65,17 @@ func linkCompose(m *parsers.Model) {
 					active++
 					if x := resolveCompose(w, t); x != nil {
 						targets = append(targets, x)
+						named = append(named, t)
 					}
 				}
 				if active == 0 || len(targets) != active {
 					continue
 				}
-				for _, x := range targets {
+				for i, x := range targets {
 					addWorkload(be, x)
+					if t := named[i]; !t.Local && !t.IP {
+						t.Compose = x // a name Docker's DNS answers, not a published port
+					}
 				}
 			}
 		}
@@ -113,6 +118,19 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 		// compose.prod.yaml, where the variant changes the proxy service): the default
 		// project's is the one `docker compose up` runs. Anything else is not one answer.
 		found = inDefaultProject(found)
+	}
+	if len(found) > 1 {
+		// A proxy service started by default and one only under a profile (nginx and
+		// nginx-debug mounting the same nginx.conf): a plain up runs the first alone.
+		var plain []*parsers.Workload
+		for _, w := range found {
+			if len(w.Compose.Profiles) == 0 {
+				plain = append(plain, w)
+			}
+		}
+		if len(plain) == 1 {
+			found = plain
+		}
 	}
 	if len(found) != 1 {
 		return nil
@@ -169,10 +187,16 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 		return nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(t.Host), ".")
+	for _, h := range from.Compose.ExtraHosts {
+		if h == host || h == "?" {
+			return nil // /etc/hosts answers it (extra_hosts), not Docker's DNS
+		}
+	}
 	var found *parsers.Workload
 	for _, p := range from.Compose.Projects {
 		for _, w := range p.Services {
-			if w == from || !answers(w, host, sharedNetworks(from, w, p)) {
+			nets := sharedNetworks(from, w, p)
+			if w == from || !answers(w, host, nets) && !linkedAs(from, w, host, nets) {
 				continue
 			}
 			if !listensOn(w, t.Port) {
@@ -207,12 +231,18 @@ func publishing(from *parsers.Workload, port string) *parsers.Workload {
 	return found
 }
 
-// answers reports whether host is w's service name, or an alias of w on one of nets.
+// answers reports whether host is w's service name, its container_name, or an alias of w
+// on one of nets. Docker's embedded DNS answers a container's name on every user-defined
+// network it joins, as it answers the service name (Compose's networks are all
+// user-defined).
 func answers(w *parsers.Workload, host string, nets []string) bool {
 	if len(nets) == 0 {
 		return false
 	}
 	if strings.ToLower(w.Name) == host {
+		return true
+	}
+	if cn := w.Compose.ContainerName; cn.Known() && cn.Value != "" && strings.ToLower(cn.Value) == host {
 		return true
 	}
 	for _, n := range w.Compose.Networks {
@@ -228,6 +258,14 @@ func answers(w *parsers.Workload, host string, nets []string) bool {
 		}
 	}
 	return false
+}
+
+// linkedAs reports whether from's links: name w by the alias host ("w:host", or "w"
+// alone), on a network both join: Docker's DNS answers that alias to from's container
+// only.
+func linkedAs(from, w *parsers.Workload, host string, nets []string) bool {
+	svc, ok := from.Compose.Links[host]
+	return ok && len(nets) > 0 && svc == w.Name
 }
 
 // sharedNetworks are the networks both services join (for network_mode: service:x, x's).

@@ -214,3 +214,159 @@ http {
 		t.Errorf("127.0.0.1:8000 reaches %v: nothing publishes 8000", g)
 	}
 }
+
+// Docker's DNS answers a container_name on the networks the container joins, and a
+// links: alias from the linking container only; neither across networks.
+func TestComposeContainerNameAndLinks(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    links: ["web:backend", "admin"]
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  other:
+    image: nginx
+    volumes: ["./other.conf:/etc/nginx/nginx.conf:ro"]
+  web:
+    container_name: myapp_web
+    build: .
+    command: gunicorn -b 0.0.0.0:8000 app:app
+  admin:
+    build: .
+    expose: ["9000"]
+  hidden:
+    container_name: hidden_app
+    build: .
+    networks: [back]
+networks:
+  back: {}
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://myapp_web:8000; }
+        location /b/ { proxy_pass http://backend:8000; }
+        location /admin/ { proxy_pass http://admin:9000; }
+        location /hidden/ { proxy_pass http://hidden_app:8000; }
+    }
+}
+`,
+		"other.conf": `
+events {}
+http {
+    server {
+        listen 81;
+        location / { proxy_pass http://backend:8000; }
+    }
+}
+`,
+	}, nil)
+	got := map[string][]string{}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend == nil || len(r.Backend.Targets) == 0 {
+				continue
+			}
+			key := h.Block.File + " " + r.Backend.Targets[0].Address
+			got[key] = nil
+			for _, w := range r.Backend.Workloads {
+				got[key] = append(got[key], w.Name)
+			}
+		}
+	}
+	want := map[string]string{
+		"nginx.conf myapp_web:8000":  "web",
+		"nginx.conf backend:8000":    "web",
+		"nginx.conf admin:9000":      "admin",
+		"nginx.conf hidden_app:8000": "", // on network back only
+		"other.conf backend:8000":    "", // the alias is nginx's, not other's
+	}
+	for key, name := range want {
+		g, ok := got[key]
+		if !ok {
+			t.Errorf("%s: no route", key)
+			continue
+		}
+		if name == "" && len(g) != 0 || name != "" && (len(g) != 1 || g[0] != name) {
+			t.Errorf("%s reaches %v, want %q", key, g, name)
+		}
+	}
+}
+
+// Two services mount one nginx.conf, one of them only under a profile: a plain docker
+// compose up runs the other, which is the proxy the config belongs to.
+func TestComposeProfilesPreferDefault(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  nginx-debug:
+    image: nginx
+    profiles: [debug]
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  app:
+    build: .
+    command: gunicorn -b 0.0.0.0:8000 app:app
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://app:8000; }
+    }
+}
+`,
+	}, nil)
+	h := hop(m, parsers.HopNginx)
+	if h == nil || h.Workload == nil || h.Workload.Name != "nginx" {
+		t.Fatalf("nginx hop runs in %v, want service nginx (nginx-debug is under a profile)", h)
+	}
+	if g := served(m)["app:8000"]; len(g) != 1 || g[0] != "app" {
+		t.Errorf("app:8000 reaches %v, want app", g)
+	}
+}
+
+// A name the proxy's extra_hosts puts in its /etc/hosts is answered there, not by Docker's
+// DNS: it does not reach the Compose service of that name.
+func TestComposeExtraHostsShadow(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    extra_hosts:
+      - "app:host-gateway"
+      - "api=10.0.0.7"
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  app:
+    build: .
+  api:
+    build: .
+  web:
+    build: .
+`,
+		"nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://app:8000; }
+        location /api/ { proxy_pass http://api:8000; }
+        location /web/ { proxy_pass http://web:8000; }
+    }
+}
+`,
+	}, nil)
+	got := served(m)
+	for addr, want := range map[string]int{"app:8000": 0, "api:8000": 0, "web:8000": 1} {
+		if len(got[addr]) != want {
+			t.Errorf("%s reaches %v, want %d services", addr, got[addr], want)
+		}
+	}
+}

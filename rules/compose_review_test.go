@@ -1,0 +1,107 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// TestStopGraceComposeSeverity: Compose's default 10s stop against gunicorn's default 30s
+// drain is a warning (only requests longer than 10s are cut, and nothing says there are
+// any); a drain or request timeout set above the grace period, or a handler budget
+// longer than it, makes it an error (docs/decisions.md, "Compose review fixes, round 2
+// (session 9)").
+func TestStopGraceComposeSeverity(t *testing.T) {
+	want := map[string]parsers.Severity{
+		"testdata/compose-grace-severity|shop":    parsers.Warning,
+		"testdata/compose-grace-severity|reports": parsers.Error,
+		"testdata/compose-grace-severity|exports": parsers.Error,
+		"testdata/compose-nginx-gunicorn|app":     parsers.Warning,
+		"testdata/compose-grace-budget|hooks":     parsers.Error,
+		"testdata/compose-grace-budget|legacy":    parsers.Error,
+	}
+	seen := 0
+	for _, dir := range []string{"testdata/compose-grace-severity", "testdata/compose-nginx-gunicorn", "testdata/compose-grace-budget"} {
+		_, findings := rulestest.Lint(t, dir)
+		for _, f := range findings {
+			if f.Rule.ID != "grace-period-too-short" {
+				continue
+			}
+			for key, sev := range want {
+				d, name, _ := strings.Cut(key, "|")
+				if d != dir || !strings.HasPrefix(f.Message, "service "+name+" ") {
+					continue
+				}
+				seen++
+				if f.Severity != sev {
+					t.Errorf("%s: severity %v, want %v (%s)", key, f.Severity, sev, f.Message)
+				}
+				if (sev == parsers.Warning) != strings.Contains(f.Message, "Only requests running longer than") {
+					t.Errorf("%s: the message must say which requests are cut exactly when it is a warning: %s", key, f.Message)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("want one grace-period-too-short finding per service, got %d of %d", seen, len(want))
+	}
+}
+
+// singleReplicaMessage returns the message of the one single-replica finding on service
+// name in dir.
+func singleReplicaMessage(t *testing.T, dir, name string) string {
+	t.Helper()
+	_, findings := rulestest.Lint(t, dir)
+	var msgs []string
+	for _, f := range findings {
+		if f.Rule.ID == "single-replica" && strings.HasPrefix(f.Message, "service "+name+" ") {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("want one single-replica finding on service %s in %s, got %q", name, dir, msgs)
+	}
+	return msgs[0]
+}
+
+// TestSingleReplicaHostNetworkAdvice: a proxy on the host's network reaches the service
+// through the port it publishes, so the advice must not be to drop that ports: entry.
+func TestSingleReplicaHostNetworkAdvice(t *testing.T) {
+	msg := singleReplicaMessage(t, "testdata/compose-host-network-proxy", "web")
+	if strings.Contains(msg, "drop that ports: entry") || !strings.Contains(msg, "list each port in the proxy's upstream") {
+		t.Errorf("advice for a service a host-network proxy reaches through its published port: %s", msg)
+	}
+}
+
+// TestSingleReplicaContainerName: Compose refuses deploy.replicas above 1 beside a
+// container_name, so the advice (and the snippet) say to remove it, and to move a proxy
+// that addresses the container by that name to the service name.
+func TestSingleReplicaContainerName(t *testing.T) {
+	msg := singleReplicaMessage(t, "testdata/compose-container-name", "web")
+	for _, want := range []string{"remove container_name first", "by its service name web"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q: %s", want, msg)
+		}
+	}
+}
+
+// TestDependsOnDisabledHealthcheck: with healthcheck disable: true the image's
+// HEALTHCHECK is off too, so the message must not say the image may define one.
+func TestDependsOnDisabledHealthcheck(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-depends-health-disabled")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "depends-on-not-healthy" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, "unless its image defines it") || !strings.Contains(f.Message, "healthcheck is disabled") {
+			t.Errorf("message: %s", f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("want one depends-on-not-healthy finding, got %d", seen)
+	}
+}
