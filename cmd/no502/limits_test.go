@@ -90,7 +90,7 @@ func TestNothingLinted(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("# hello\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
 	for _, c := range []struct{ arg, want string }{
-		{"empty", "warning: nothing linted: no nginx, Caddy, Terraform or Kubernetes config found in empty"},
+		{"empty", "warning: nothing linted: no nginx, Caddy, Terraform, Kubernetes or Docker Compose config found in empty"},
 		{"README.md", "warning: nothing linted: README.md is not a config no502 reads"},
 	} {
 		out, errOut, code := runIn(t, dir, "", "lint", "--no-color", c.arg)

@@ -81,7 +81,7 @@ bad usage or a bad config file. A run that lints nothing says so on stderr and e
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(output.Names(), ", "))
-	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml in the current directory or a parent up to the git root)")
+	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml next to the linted paths or in a parent up to the git root, else in the current directory or a parent)")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
@@ -104,7 +104,7 @@ bad usage or a bad config file. A run that lints nothing says so on stderr and e
 	fl.BoolVar(&f.strict, "strict", false, "refuse inline suppressions: report the findings they hide and report each no502:ignore comment and no502.dev/ignore annotation as an error")
 	fl.BoolVar(&f.showFixes, "show-fixes", true, "show each fix's snippet (Kubernetes: the changed lines) in the text output")
 	fl.BoolVar(&f.noShowFixes, "no-show-fixes", false, "leave the fix snippets out of the text output (the fix's one-line description stays)")
-	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (text or json)")
+	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (a table with --format text or concise, a list with json)")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(output.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedValues("error", "warning", "info", "never"))
 	_ = cmd.RegisterFlagCompletionFunc("select", completeSelectors)
