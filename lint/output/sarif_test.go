@@ -1,8 +1,12 @@
 package output
 
 import (
+	"encoding/json"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
@@ -74,5 +78,40 @@ func TestSARIFFixOneReplacementPerPlace(t *testing.T) {
 		if got := applySARIF(t, src, sf.ArtifactChanges[0].Replacements); got != want {
 			t.Errorf("%v: SARIF gives %q, lint --fix %q", edits, got, want)
 		}
+	}
+}
+
+// TestSARIFHelpLinksAbsolute: GitHub shows a rule's help markdown on the alert's page
+// (github.com/OWNER/REPO/security/code-scanning/N), where a link relative to the rule's
+// page in docs/rules/ (../evidence.md#...) leads nowhere: every link is absolute.
+func TestSARIFHelpLinksAbsolute(t *testing.T) {
+	var rule *rules.Rule
+	for _, r := range rules.All() {
+		if strings.Contains(r.Doc, "](../") {
+			rule = r
+			break
+		}
+	}
+	if rule == nil {
+		t.Skip("no rule page links to another docs page")
+	}
+	m := &parsers.Model{Files: []*parsers.File{{Path: "a.conf", Src: []byte("x\n")}}}
+	r := &lint.Result{Files: 1, Model: m, Findings: []rules.Finding{{Rule: rule, Severity: rule.Severity, Message: "m", Pos: parsers.Pos{File: "a.conf", Line: 1, Col: 1}}}}
+	var b strings.Builder
+	if err := writeSARIF(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal([]byte(b.String()), &log); err != nil {
+		t.Fatal(err)
+	}
+	md := log.Runs[0].Tool.Driver.Rules[0].Help.Markdown
+	for _, m := range regexp.MustCompile(`\]\(([^)]*)\)`).FindAllStringSubmatch(md, -1) {
+		if !strings.HasPrefix(m[1], "https://") {
+			t.Errorf("%s: link %q in the help markdown is not absolute", rule.ID, m[1])
+		}
+	}
+	if !strings.Contains(md, "](https://github.com/no502/no502/blob/main/docs/evidence.md#") {
+		t.Errorf("%s: no absolute link to docs/evidence.md in\n%s", rule.ID, md)
 	}
 }
