@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,46 @@ func TestNothingLinted(t *testing.T) {
 	out, errOut, code := runIn(t, dir, "", "lint", "--no-color", "conf.d/upstreams.conf")
 	if code != 0 || errOut != "" || !strings.Contains(out, "0 findings in 1 file") {
 		t.Errorf("upstream-only conf.d file: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// TestNonUTF8ConfigIsAnError: a config no502 would lint that is not UTF-8 (nginx takes a
+// Latin-1 comment: nginx -t passes) is a positioned error that fails the run, as it is on
+// standard input and through an include. It was a note, so every format said "0 findings,
+// 0 errors" and the run passed as if the file had been linted. A binary file (a NUL byte)
+// is no config and stays a note; a non-UTF-8 file that is no config (a .conf of another
+// tool) is skipped as any such file is.
+func TestNonUTF8ConfigIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"nginx.conf":      "events {}\nhttp {\n  upstream a {\n    server 10.0.0.5:80; # G\xe9r\xe9\n    server 10.0.0.6:80;\n  }\n}\n",
+		"supervisor.conf": "[program:x]\ncommand=/bin/caf\xe9\n",
+		"blob.conf":       "\x00\x01\x02\xff",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, code := runIn(t, dir, "", "lint", "--format", "json", ".")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	var doc struct {
+		Errors []struct {
+			File    string
+			Line    int
+			Column  int
+			Message string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].File != "nginx.conf" || doc.Errors[0].Line != 4 || doc.Errors[0].Column != 28 {
+		t.Errorf("errors: %+v, want one at nginx.conf:4:28 (the \\xe9)", doc.Errors)
+	}
+	out, _, _ = runIn(t, dir, "", "lint", "--format", "concise", ".")
+	if !strings.Contains(out, "blob.conf:1:1: note: binary") || strings.Contains(out, "supervisor.conf") {
+		t.Errorf("concise:\n%s", out)
 	}
 }
