@@ -146,4 +146,20 @@ func TestNonUTF8ConfigIsAnError(t *testing.T) {
 	if !strings.Contains(out, "blob.conf:1:1: note: binary") || strings.Contains(out, "supervisor.conf") {
 		t.Errorf("concise:\n%s", out)
 	}
+	// YAML (a manifest, a compose file): at the byte, not at 1:1 where the decoder stops.
+	yamlDir := t.TempDir()
+	for name, text := range map[string]string{
+		"svc.yaml":     "apiVersion: v1\nkind: Service\nmetadata: {name: x}  # caf\xe9\nspec: {ports: [{port: 80}]}\n",
+		"compose.yaml": "services:\n  app:\n    image: x  # caf\xe9\n",
+	} {
+		if err := os.WriteFile(filepath.Join(yamlDir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code = runIn(t, yamlDir, "", "lint", "--format", "concise", ".")
+	for _, want := range []string{"compose.yaml:3:20: error: invalid YAML: not UTF-8", "svc.yaml:3:27: error: invalid YAML: not UTF-8"} {
+		if !strings.Contains(out, want) || code != 1 {
+			t.Errorf("exit %d, no %q in:\n%s", code, want, out)
+		}
+	}
 }
