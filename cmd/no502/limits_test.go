@@ -98,6 +98,13 @@ func TestNothingLinted(t *testing.T) {
 		if code != 0 || !strings.Contains(errOut, c.want) || !strings.Contains(out, "0 findings in 0 files") {
 			t.Errorf("lint %s: exit %d\nstdout: %s\nstderr: %s", c.arg, code, out, errOut)
 		}
+		// --diff and --fix too: "nothing to fix" alone hid a mistyped path.
+		for _, mode := range []string{"--diff", "--fix"} {
+			_, errOut, code := runIn(t, dir, "", "lint", mode, c.arg)
+			if code != 0 || !strings.Contains(errOut, c.want) {
+				t.Errorf("lint %s %s: exit %d\nstderr: %s", mode, c.arg, code, errOut)
+			}
+		}
 	}
 	os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755)
 	os.WriteFile(filepath.Join(dir, "conf.d", "upstreams.conf"), []byte("upstream backend {\n    server 10.0.0.1:80;\n    server 10.0.0.2:80;\n}\n"), 0o644)

@@ -171,6 +171,9 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 				return err
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), fr.Summary("would fix"))
+			if fr.Final != nil && fr.Final.NothingLinted != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+fr.Final.NothingLinted)
+			}
 			// A file that did not parse, or that a limit kept out, was not looked at:
 			// "nothing to fix" must not pass for it, as a plain lint does not.
 			if fr.Final != nil && len(fr.Final.Errors) > 0 {
