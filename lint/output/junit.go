@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
 
@@ -75,7 +76,7 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 		c := junitCase{
 			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
 		}
-		body := junitBody(f)
+		body := junitBody(r.Model, f)
 		if o.FailOn != rules.Off && f.Severity >= o.FailOn {
 			c.Failure = &junitProblem{Message: f.Message, Type: f.Severity.String() + "/" + f.Rule.ID, Body: body}
 			s.Failures++
@@ -115,8 +116,9 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 	return err
 }
 
-// junitBody is the finding as the text output prints it, without the source excerpt.
-func junitBody(f rules.Finding) string {
+// junitBody is the finding as the text output prints it, without the source excerpt: a
+// Kubernetes fix's patch without its object header (k8sSnippet).
+func junitBody(m *parsers.Model, f rules.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: [%s] %s", f.Pos, f.Rule.ID, f.Message)
 	if f.RenderedFrom != "" {
@@ -132,7 +134,7 @@ func junitBody(f rules.Finding) string {
 		}
 	}
 	if f.Fix != nil {
-		fmt.Fprintf(&b, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(f.Fix.Snippet, "\n"))
+		fmt.Fprintf(&b, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(k8sSnippet(m, f), "\n"))
 	}
 	return b.String()
 }
