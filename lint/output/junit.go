@@ -63,18 +63,31 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 		}
 		return s
 	}
+	// GitLab and Jenkins identify a case by classname and name and keep one of two that
+	// share them (gitlab-org/gitlab#237920): a second case of one name in a file (two
+	// findings of a rule at one place, an upstream racing two Deployments) gets its
+	// occurrence in the name.
+	seen := map[string]int{}
+	unique := func(file, name string) string {
+		seen[file+"\x00"+name]++
+		if n := seen[file+"\x00"+name]; n > 1 {
+			return fmt.Sprintf("%s (%d)", name, n)
+		}
+		return name
+	}
 	for _, d := range r.Errors {
 		s := suite(d.Pos.File)
 		s.Cases = append(s.Cases, junitCase{
-			Name: fmt.Sprintf("parse error at %s", d.Pos), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
+			Name: unique(d.Pos.File, fmt.Sprintf("parse error at %s", d.Pos)), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
 			Error: &junitProblem{Message: d.Message, Type: "parse-error", Body: d.String()},
 		})
 		s.Errors++
 	}
 	for _, f := range r.Findings {
 		s := suite(f.Pos.File)
+		name := unique(f.Pos.File, fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos))
 		c := junitCase{
-			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
+			Name: name, Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
 		}
 		body := junitBody(r.Model, f)
 		if o.FailOn != rules.Off && f.Severity >= o.FailOn {
