@@ -407,7 +407,7 @@ func stdinNothingLinted(src []byte, name string) string {
 	if len(bytes.TrimSpace(src)) == 0 {
 		return "nothing linted: standard input (" + name + ") is empty"
 	}
-	return "nothing linted: standard input (" + name + ") is not a config no502 reads (nginx, Caddy, Terraform or Kubernetes)"
+	return "nothing linted: standard input (" + name + ") is not a config no502 reads (nginx, Caddy, Terraform, Kubernetes or Docker Compose)"
 }
 
 // nothingLinted explains a run that linted no file.
@@ -420,7 +420,7 @@ func nothingLinted(paths []string, cwd string) string {
 			files = append(files, p)
 		}
 	}
-	const formats = "nginx, Caddy, Terraform or Kubernetes"
+	const formats = "nginx, Caddy, Terraform, Kubernetes or Docker Compose"
 	var parts []string
 	if len(files) > 0 {
 		what := "is not a config no502 reads"

@@ -107,3 +107,21 @@ func LineCol(src []byte, off int) (line, col int) {
 	col = 1 + utf8.RuneCount(src[start:off])
 	return line, col
 }
+
+// InvalidUTF8 returns the offset of the first byte of src that is not part of valid
+// UTF-8, or -1. Decoders that stop at such a byte report it at the start of the file
+// (go-yaml), so the parsers point at it themselves.
+func InvalidUTF8(src []byte) int {
+	for i := 0; i < len(src); {
+		if src[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}

@@ -438,3 +438,29 @@ func TestDiffFailOnAndJSON(t *testing.T) {
 		t.Errorf("--diff --format sarif: exit %d, want 2", code)
 	}
 }
+
+// TestDiffReportsFilesNotLinted: --diff says nothing to fix only about files it read. A
+// file that did not parse, or that a limit kept from being linted, is reported on stderr
+// and fails the run whatever --fail-on says, as in a plain lint: "nothing to fix" and
+// exit 0 passed a CI gate on a file no502 never read.
+func TestDiffReportsFilesNotLinted(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("broken.conf", "server {\n  listen 80;\n  location / { proxy_pass http://x; }\n")
+	write("big.conf", "# "+strings.Repeat("x", 2000)+"\n")
+	for _, format := range []string{"text", "json"} {
+		_, stderr, code := runIn(t, dir, "", "lint", "--diff", "--fail-on", "never", "--max-file-size", "1000", "--format", format, ".")
+		if code != 1 {
+			t.Errorf("--diff --format %s: exit %d, want 1\n%s", format, code, stderr)
+		}
+		for _, want := range []string{"broken.conf:1:1: error: unexpected end of file", "big.conf:1:1: error: file is"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("--diff --format %s: no %q on stderr:\n%s", format, want, stderr)
+			}
+		}
+	}
+}

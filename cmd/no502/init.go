@@ -74,7 +74,7 @@ without writing; --stdout prints the file instead of writing it, to copy entries
 			}
 			stderr := cmd.ErrOrStderr()
 			for _, d := range res.Errors {
-				fmt.Fprintf(stderr, "warning: %s: %s (its routes are not listed)\n", d.Pos, d.Message)
+				fmt.Fprintf(stderr, "warning: %s: %s (routes after the error may be missing)\n", d.Pos, d.Message)
 			}
 			if res.NothingLinted != "" {
 				fmt.Fprintln(stderr, "warning: "+res.NothingLinted)

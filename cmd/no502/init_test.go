@@ -303,3 +303,20 @@ func TestInitFileBoundsComments(t *testing.T) {
 		t.Errorf("%d chains in the comments:\n%s", n, text)
 	}
 }
+
+// TestInitParseErrorWarning: a file that does not parse may still give routes (what was
+// read before the error); the warning must not say they are all left out while the table
+// lists them.
+func TestInitParseErrorWarning(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "site.conf"), []byte("server {\n  listen 80;\n  location / { proxy_pass http://app:8080; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runIn(t, dir, "", "init", "--stdout", "site.conf")
+	if code != 0 || !strings.Contains(out, "# - match: /") {
+		t.Fatalf("exit %d, the route of the unclosed server is not listed:\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "not listed") || !strings.Contains(errOut, "may be missing") {
+		t.Errorf("warning: %s", errOut)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,12 +91,19 @@ func TestNothingLinted(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("# hello\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
 	for _, c := range []struct{ arg, want string }{
-		{"empty", "warning: nothing linted: no nginx, Caddy, Terraform or Kubernetes config found in empty"},
+		{"empty", "warning: nothing linted: no nginx, Caddy, Terraform, Kubernetes or Docker Compose config found in empty"},
 		{"README.md", "warning: nothing linted: README.md is not a config no502 reads"},
 	} {
 		out, errOut, code := runIn(t, dir, "", "lint", "--no-color", c.arg)
 		if code != 0 || !strings.Contains(errOut, c.want) || !strings.Contains(out, "0 findings in 0 files") {
 			t.Errorf("lint %s: exit %d\nstdout: %s\nstderr: %s", c.arg, code, out, errOut)
+		}
+		// --diff and --fix too: "nothing to fix" alone hid a mistyped path.
+		for _, mode := range []string{"--diff", "--fix"} {
+			_, errOut, code := runIn(t, dir, "", "lint", mode, c.arg)
+			if code != 0 || !strings.Contains(errOut, c.want) {
+				t.Errorf("lint %s %s: exit %d\nstderr: %s", mode, c.arg, code, errOut)
+			}
 		}
 	}
 	os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755)
@@ -103,5 +111,62 @@ func TestNothingLinted(t *testing.T) {
 	out, errOut, code := runIn(t, dir, "", "lint", "--no-color", "conf.d/upstreams.conf")
 	if code != 0 || errOut != "" || !strings.Contains(out, "0 findings in 1 file") {
 		t.Errorf("upstream-only conf.d file: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// TestNonUTF8ConfigIsAnError: a config no502 would lint that is not UTF-8 (nginx takes a
+// Latin-1 comment: nginx -t passes) is a positioned error that fails the run, as it is on
+// standard input and through an include. It was a note, so every format said "0 findings,
+// 0 errors" and the run passed as if the file had been linted. A binary file (a NUL byte)
+// is no config and stays a note; a non-UTF-8 file that is no config (a .conf of another
+// tool) is skipped as any such file is.
+func TestNonUTF8ConfigIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"nginx.conf":      "events {}\nhttp {\n  upstream a {\n    server 10.0.0.5:80; # G\xe9r\xe9\n    server 10.0.0.6:80;\n  }\n}\n",
+		"supervisor.conf": "[program:x]\ncommand=/bin/caf\xe9\n",
+		"blob.conf":       "\x00\x01\x02\xff",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, code := runIn(t, dir, "", "lint", "--format", "json", ".")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\n%s%s", code, out, stderr)
+	}
+	var doc struct {
+		Errors []struct {
+			File    string
+			Line    int
+			Column  int
+			Message string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Errors) != 1 || doc.Errors[0].File != "nginx.conf" || doc.Errors[0].Line != 4 || doc.Errors[0].Column != 28 {
+		t.Errorf("errors: %+v, want one at nginx.conf:4:28 (the \\xe9)", doc.Errors)
+	}
+	out, _, _ = runIn(t, dir, "", "lint", "--format", "concise", ".")
+	if !strings.Contains(out, "blob.conf:1:1: note: binary") || strings.Contains(out, "supervisor.conf") {
+		t.Errorf("concise:\n%s", out)
+	}
+	// YAML (a manifest, a compose file): at the byte, not at 1:1 where the decoder stops.
+	yamlDir := t.TempDir()
+	for name, text := range map[string]string{
+		"svc.yaml":     "apiVersion: v1\nkind: Service\nmetadata: {name: x}  # caf\xe9\nspec: {ports: [{port: 80}]}\n",
+		"compose.yaml": "services:\n  app:\n    image: x  # caf\xe9\n",
+	} {
+		if err := os.WriteFile(filepath.Join(yamlDir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code = runIn(t, yamlDir, "", "lint", "--format", "concise", ".")
+	for _, want := range []string{"compose.yaml:3:20: error: invalid YAML: not UTF-8", "svc.yaml:3:27: error: invalid YAML: not UTF-8"} {
+		if !strings.Contains(out, want) || code != 1 {
+			t.Errorf("exit %d, no %q in:\n%s", code, want, out)
+		}
 	}
 }

@@ -72,16 +72,16 @@ annotation is reported as an inline-suppression error (the suppress: section of
 .no502.yaml still applies).
 
 Exit status: 0 when nothing at or above --fail-on was found and every file parsed; 1 when
-findings at or above --fail-on were found, a file failed to parse or a limit kept a file
-from being linted (with --diff: when the diff fixes a finding at or above --fail-on); 2 on
-bad usage or a bad config file. A run that lints nothing says so on stderr and exits 0.`,
+findings at or above --fail-on were found (with --diff: when the diff fixes a finding at or
+above --fail-on), a file failed to parse or a limit kept a file from being linted; 2 on bad
+usage or a bad config file. A run that lints nothing says so on stderr and exits 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLint(cmd, stdin, args, f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(output.Names(), ", "))
-	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml in the current directory or a parent up to the git root)")
+	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml next to the linted paths or in a parent up to the git root, else in the current directory or a parent)")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
@@ -98,13 +98,13 @@ bad usage or a bad config file. A run that lints nothing says so on stderr and e
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
 	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
 	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period); with --format sarif, also list them in SARIF's fixes")
-	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on)")
+	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on, or a file was not linted)")
 	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
 	fl.StringSliceVar(&f.ignoreRules, "ignore", nil, "do not run these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
 	fl.BoolVar(&f.strict, "strict", false, "refuse inline suppressions: report the findings they hide and report each no502:ignore comment and no502.dev/ignore annotation as an error")
 	fl.BoolVar(&f.showFixes, "show-fixes", true, "show each fix's snippet (Kubernetes: the changed lines) in the text output")
 	fl.BoolVar(&f.noShowFixes, "no-show-fixes", false, "leave the fix snippets out of the text output (the fix's one-line description stays)")
-	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (text or json)")
+	fl.BoolVar(&f.statistics, "statistics", false, "print how many findings each rule reported, most frequent first, instead of the findings (a table with --format text or concise, a list with json)")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(output.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedValues("error", "warning", "info", "never"))
 	_ = cmd.RegisterFlagCompletionFunc("select", completeSelectors)
@@ -144,7 +144,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		return usagef("--statistics prints a table (--format text or concise) or a JSON list (--format json), not %s", f.format)
 	}
 	if f.diff && f.format != "text" && f.format != "concise" && f.format != "json" {
-		return usagef("--diff prints a unified diff (--format text) or JSON edits (--format json), not %s", f.format)
+		return usagef("--diff prints a unified diff (--format text or concise) or JSON edits (--format json), not %s", f.format)
 	}
 	if f.diff && f.statistics {
 		return usagef("--statistics counts findings; it cannot be used with --diff")
@@ -171,6 +171,17 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 				return err
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), fr.Summary("would fix"))
+			if fr.Final != nil && fr.Final.NothingLinted != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+fr.Final.NothingLinted)
+			}
+			// A file that did not parse, or that a limit kept out, was not looked at:
+			// "nothing to fix" must not pass for it, as a plain lint does not.
+			if fr.Final != nil && len(fr.Final.Errors) > 0 {
+				for _, d := range fr.Final.Errors {
+					fmt.Fprintln(cmd.ErrOrStderr(), d.String())
+				}
+				return exitError{exitFindings}
+			}
 			// Something to fix, as a CI check wants: but only a fix of a finding that
 			// would fail a plain lint run counts (docs/cli.md).
 			if len(fr.Changes()) > 0 && failOn != parsers.Off && fr.FixedSeverity() >= failOn {

@@ -14,7 +14,7 @@ import (
 
 func init() { subcommands = append(subcommands, newVersionCmd) }
 
-// Set by the release build (scripts/release):
+// Set by the release build (internal/release):
 //
 //	-ldflags "-X main.version=v1.2.3 -X main.commit=<sha> -X main.date=<RFC 3339>"
 //

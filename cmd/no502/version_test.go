@@ -83,7 +83,7 @@ func versionOutputs(t *testing.T, bin string) string {
 	return string(cmd)
 }
 
-// The release build's -ldflags (scripts/release sets the same three variables).
+// The release build's -ldflags (internal/release sets the same three variables).
 func TestVersionFromLdflags(t *testing.T) {
 	bin := buildNo502(t, "-trimpath", "-ldflags",
 		"-X main.version=v9.8.7 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2026-12-06T10:00:00Z")

@@ -3,6 +3,7 @@ package output
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -21,11 +22,12 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, c := range changes {
 		name := filepath.ToSlash(c.Path)
+		from, to := diffName("a/"+name), diffName("b/"+name)
 		var diff string
 		if c.Edits != nil {
-			diff = unifiedDiff("a/"+name, "b/"+name, string(c.Before), lineEdits(string(c.Before), c.Edits), 3)
+			diff = unifiedDiff(from, to, string(c.Before), lineEdits(string(c.Before), c.Edits), 3)
 		} else {
-			diff = udiff.Unified("a/"+name, "b/"+name, string(c.Before), string(c.After))
+			diff = udiff.Unified(from, to, string(c.Before), string(c.After))
 		}
 		if !colored {
 			bw.WriteString(diff)
@@ -50,6 +52,41 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// diffName writes a file name for a "---" or "+++" line as git diff does (diff.c,
+// quote_c_style and the tab after a name with a space), which git apply and GNU patch
+// read back: a name holding a double quote, a backslash or a control character is
+// C-quoted ("a/tab\tx.conf"), and a name holding a space ends with a tab, since patch
+// otherwise ends the name at the space. Other bytes (UTF-8 included) stay as they are.
+func diffName(name string) string {
+	if strings.IndexFunc(name, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 || r == 0x7f }) >= 0 {
+		var b strings.Builder
+		b.WriteByte('"')
+		for i := 0; i < len(name); i++ {
+			switch c := name[i]; c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\n':
+				b.WriteString(`\n`)
+			default:
+				if c < 0x20 || c == 0x7f {
+					fmt.Fprintf(&b, `\%03o`, c)
+				} else {
+					b.WriteByte(c)
+				}
+			}
+		}
+		b.WriteByte('"')
+		name = b.String()
+	}
+	if strings.Contains(name, " ") {
+		name += "\t"
+	}
+	return name
 }
 
 // The JSON form of `lint --diff --format json` (docs/json.md): the edits that turn each

@@ -3,11 +3,15 @@ package output
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/parsers"
 )
 
 // TestDiffColour: on a terminal the diff is coloured; without the escapes it is the same
@@ -56,5 +60,74 @@ func TestDiffHunkHeaders(t *testing.T) {
 			t.Errorf("%s: new start %d, want %d\n%s", l, ns, os+delta, out.String())
 		}
 		delta += nc - oc
+	}
+}
+
+// TestDiffFileNames: a file name with a space, a tab, a quote or a backslash is written
+// as git diff writes it (git's diff.c: a name that needs it C-quoted, "a/x\ty", and a tab
+// after a name with a space), so that git apply and patch find the file: a bare
+// "--- a/my dir/x.conf" ends the name at the space for patch, and a tab in it ends it
+// for both.
+func TestDiffFileNames(t *testing.T) {
+	for name, want := range map[string]string{
+		"nginx.conf":        "--- a/nginx.conf\n+++ b/nginx.conf\n",
+		"my dir/wéb x.conf": "--- a/my dir/wéb x.conf\t\n+++ b/my dir/wéb x.conf\t\n",
+		"tab\tx.conf":       "--- \"a/tab\\tx.conf\"\n+++ \"b/tab\\tx.conf\"\n",
+		`q"uo\te d.conf`:    "--- \"a/q\\\"uo\\\\te d.conf\"\t\n+++ \"b/q\\\"uo\\\\te d.conf\"\t\n",
+		"new\nline.conf":    "--- \"a/new\\nline.conf\"\n+++ \"b/new\\nline.conf\"\n",
+	} {
+		for _, edits := range [][]parsers.Edit{{{File: name, Start: 2, End: 4, New: "c\n"}}, nil} {
+			var out strings.Builder
+			c := lint.Change{Path: name, Before: []byte("a\nb\n"), After: []byte("a\nc\n"), Edits: edits}
+			if err := WriteDiff(&out, []lint.Change{c}, false); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(out.String(), want) {
+				t.Errorf("%q (edits %v):\n%s\nwant the header\n%s", name, edits != nil, out.String(), want)
+			}
+		}
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed; the headers are checked above")
+	}
+	dir := t.TempDir()
+	names := []string{"my dir/wéb x.conf", "tab\tx.conf", `q"uo\te d.conf`, "plain.conf"}
+	var changes []lint.Change
+	for _, n := range names {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("a\nb\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		changes = append(changes, lint.Change{Path: n, Before: []byte("a\nb\n"), Edits: []parsers.Edit{{File: n, Start: 2, End: 4, New: "c\n"}}})
+	}
+	var diff strings.Builder
+	if err := WriteDiff(&diff, changes, false); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(git, "apply", "--unsafe-paths", "-")
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(diff.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git apply: %v\n%s\n%s", err, out, diff.String())
+	}
+	for _, n := range names {
+		if got, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n))); string(got) != "a\nc\n" {
+			t.Errorf("%q after git apply: %q", n, got)
+		}
+	}
+	if patch, err := exec.LookPath("patch"); err == nil {
+		cmd := exec.Command(patch, "-p1", "-R")
+		cmd.Dir, cmd.Stdin = dir, strings.NewReader(diff.String())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("patch -R: %v\n%s", err, out)
+		}
+		for _, n := range names {
+			if got, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n))); string(got) != "a\nb\n" {
+				t.Errorf("%q after patch -R: %q", n, got)
+			}
+		}
 	}
 }

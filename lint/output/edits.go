@@ -34,7 +34,8 @@ func newEditPlacer(m *parsers.Model) *editPlacer {
 	return &editPlacer{m: m, files: map[string]*placedFile{}}
 }
 
-// place returns the edits of fix placed in their files, in the fix's order; ok is false
+// place returns the edits of fix placed in their files, by file and offset, those that
+// start at one place joined into one (joinSamePlace); ok is false
 // when an edit does not lie in a file on disk as read (config text embedded in another
 // file keeps offsets into that text): every output then leaves the edits out, and the
 // snippet stays.
@@ -54,7 +55,39 @@ func (p *editPlacer) place(fix *rules.Fix) (edits []placedEdit, ok bool) {
 		el, ec := f.lineCol(e.End)
 		edits = append(edits, placedEdit{file: e.File, line: sl, col: sc, endLine: el, endCol: ec, startOffset: e.Start, endOffset: e.End, newText: e.New})
 	}
-	return edits, true
+	return joinSamePlace(edits), true
+}
+
+// joinSamePlace orders a fix's edits as lint --fix applies them (parsers.SortEdits: by
+// file, then start, at one start the insertions in their order and then the replacement)
+// and joins the edits that start at one place into one. SARIF applies a change's
+// replacements in their order, each placed in the unmodified file (§3.57, replacement
+// object), and the JSON edits say only where each goes: two insertions at one place, or
+// an insertion where a replacement starts, would leave their order in the result to the
+// consumer.
+func joinSamePlace(edits []placedEdit) []placedEdit {
+	sorted := append([]placedEdit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		switch {
+		case a.file != b.file:
+			return a.file < b.file
+		case a.startOffset != b.startOffset:
+			return a.startOffset < b.startOffset
+		}
+		return a.endOffset == a.startOffset && b.endOffset > b.startOffset
+	})
+	var out []placedEdit
+	for _, e := range sorted {
+		if n := len(out); n > 0 && out[n-1].file == e.file && out[n-1].startOffset == e.startOffset && out[n-1].endOffset == out[n-1].startOffset {
+			last := &out[n-1]
+			last.newText += e.newText
+			last.endLine, last.endCol, last.endOffset = e.endLine, e.endCol, e.endOffset
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func (p *editPlacer) file(path string) *placedFile {

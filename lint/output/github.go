@@ -15,7 +15,14 @@ import (
 
 func init() { register("github", writeGitHub) }
 
+// ghAnnotationsPerLevel is how many workflow commands of one level (error, warning,
+// notice) GitHub turns into annotations in one step; it keeps the rest in the log only
+// (actions/toolkit docs/problem-matchers.md, "Limitations": 10 of each level per step,
+// 50 per job).
+const ghAnnotationsPerLevel = 10
+
 func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
+	count := map[string]int{"error": len(r.Errors)}
 	for _, d := range r.Errors {
 		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: parse error"), ghData(d.Message))
 	}
@@ -27,14 +34,40 @@ func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 		case rules.Warning:
 			level = "warning"
 		}
+		count[level]++
 		// One line per annotation: the message, which already names the fix. The related
 		// positions and the fix snippet are in the text and SARIF output; on a pull
 		// request's diff a multi-line annotation buries the code it points at.
 		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(f.Message+renderedNote(f)))
 	}
-	// Lines that are not commands are plain log output.
+	// Lines that are not commands are plain log output. A pull request showing 10
+	// warnings must not pass for one that has 10: say what GitHub left out.
+	var over []string
+	hidden := 0
+	for _, level := range []string{"error", "warning", "notice"} {
+		if n := count[level] - ghAnnotationsPerLevel; n > 0 {
+			over = append(over, plural(n, level))
+			hidden += n
+		}
+	}
+	if len(over) > 0 {
+		verb := "are"
+		if hidden == 1 {
+			verb = "is"
+		}
+		fmt.Fprintf(w, "GitHub shows the first %d annotations of each level in a step: %s %s only in this log (upload SARIF to code scanning, or run --format text, to see every finding on its line).\n",
+			ghAnnotationsPerLevel, joinAnd(over), verb)
+	}
 	fmt.Fprintln(w, SummaryLine(r))
 	return nil
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(parts []string) string {
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 func ghProps(p parsers.Pos, title string) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 )
 
@@ -62,20 +63,33 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 		}
 		return s
 	}
+	// GitLab and Jenkins identify a case by classname and name and keep one of two that
+	// share them (gitlab-org/gitlab#237920): a second case of one name in a file (two
+	// findings of a rule at one place, an upstream racing two Deployments) gets its
+	// occurrence in the name.
+	seen := map[string]int{}
+	unique := func(file, name string) string {
+		seen[file+"\x00"+name]++
+		if n := seen[file+"\x00"+name]; n > 1 {
+			return fmt.Sprintf("%s (%d)", name, n)
+		}
+		return name
+	}
 	for _, d := range r.Errors {
 		s := suite(d.Pos.File)
 		s.Cases = append(s.Cases, junitCase{
-			Name: fmt.Sprintf("parse error at %s", d.Pos), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
+			Name: unique(d.Pos.File, fmt.Sprintf("parse error at %s", d.Pos)), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
 			Error: &junitProblem{Message: d.Message, Type: "parse-error", Body: d.String()},
 		})
 		s.Errors++
 	}
 	for _, f := range r.Findings {
 		s := suite(f.Pos.File)
+		name := unique(f.Pos.File, fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos))
 		c := junitCase{
-			Name: fmt.Sprintf("%s at %s", f.Rule.ID, f.Pos), Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
+			Name: name, Classname: f.Pos.File, File: f.Pos.File, Line: int(f.Pos.Line),
 		}
-		body := junitBody(f)
+		body := junitBody(r.Model, f)
 		if o.FailOn != rules.Off && f.Severity >= o.FailOn {
 			c.Failure = &junitProblem{Message: f.Message, Type: f.Severity.String() + "/" + f.Rule.ID, Body: body}
 			s.Failures++
@@ -115,8 +129,9 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 	return err
 }
 
-// junitBody is the finding as the text output prints it, without the source excerpt.
-func junitBody(f rules.Finding) string {
+// junitBody is the finding as the text output prints it, without the source excerpt: a
+// Kubernetes fix's patch without its object header (k8sSnippet).
+func junitBody(m *parsers.Model, f rules.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: [%s] %s", f.Pos, f.Rule.ID, f.Message)
 	if f.RenderedFrom != "" {
@@ -132,7 +147,7 @@ func junitBody(f rules.Finding) string {
 		}
 	}
 	if f.Fix != nil {
-		fmt.Fprintf(&b, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(f.Fix.Snippet, "\n"))
+		fmt.Fprintf(&b, "\nfix: %s\n%s", f.Fix.Description, strings.TrimRight(k8sSnippet(m, f), "\n"))
 	}
 	return b.String()
 }

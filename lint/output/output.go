@@ -170,7 +170,8 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 			bar := pal.blue("|")
 			for rest := strings.TrimRight(k8sSnippet(r.Model, f), "\n"); ; {
 				line, more, found := strings.Cut(rest, "\n")
-				io.WriteString(w, "     "+bar+" "+pal.green(line)+"\n")
+				// A CRLF file's snippet keeps its CRs; on the terminal they are noise.
+				io.WriteString(w, "     "+bar+" "+pal.green(strings.TrimSuffix(line, "\r"))+"\n")
 				if !found {
 					break
 				}

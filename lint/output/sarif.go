@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -208,7 +209,7 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 			Name:                 pascal(rl.ID),
 			ShortDescription:     sarifText{rl.Summary},
 			FullDescription:      sarifText{firstParagraph(doc, rl.Summary)},
-			Help:                 sarifHelp{Text: rl.Summary + ". See " + ruleDocURL + rl.ID + ".md", Markdown: doc},
+			Help:                 sarifHelp{Text: rl.Summary + ". See " + ruleDocURL + rl.ID + ".md", Markdown: absoluteDocLinks(doc)},
 			HelpURI:              ruleDocURL + rl.ID + ".md",
 			DefaultConfiguration: sarifConfig{Level: sarifLevel(rl.Severity)},
 			Properties:           sarifRuleProps{Category: string(rl.Category), Tags: []string{string(rl.Category), "502"}},
@@ -339,6 +340,17 @@ func sarifFixOf(p *editPlacer, fix *rules.Fix) *sarifFix {
 	}
 	return out
 }
+
+// absoluteDocLinks makes the links of a rule's page that are relative to docs/rules/
+// (../evidence.md#...) absolute: GitHub shows the help markdown on the alert's page, where
+// a relative link leads nowhere.
+func absoluteDocLinks(doc string) string {
+	doc = strings.ReplaceAll(doc, "](../", "]("+repoURL+"/blob/main/docs/")
+	return relativeLink.ReplaceAllString(doc, "]("+ruleDocURL+"$1")
+}
+
+// relativeLink is a markdown link to a page beside the rule's (another rule's page).
+var relativeLink = regexp.MustCompile(`\]\(([a-z0-9-]+\.md(?:#[^)]*)?)\)`)
 
 // pascal turns a rule ID into the identifier SARIF's rule name expects:
 // read-timeout-below-budget → ReadTimeoutBelowBudget.

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/lint"
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 )
 
 // The caret sits under the span in terminal cells: a CJK character takes two, a tab
@@ -32,5 +34,21 @@ func TestSourceCaretCells(t *testing.T) {
 		if got.String() != tc.want {
 			t.Errorf("%q:\n%s\nwant\n%s", tc.src, got.String(), tc.want)
 		}
+	}
+}
+
+// A CRLF file's fix snippet keeps the file's line endings (it is the corrected block, to
+// paste back); the text output shows it without the CRs.
+func TestTextSnippetWithoutCR(t *testing.T) {
+	src := "upstream app {\r\n  server 10.0.0.6:8080;\r\n}\r\n"
+	m := &parsers.Model{Files: []*parsers.File{{Path: "a.conf", Format: parsers.FormatNginx, Src: []byte(src)}}}
+	f := rules.Finding{Rule: &rules.Rule{ID: "single-upstream"}, Severity: rules.Warning, Message: "m",
+		Pos: parsers.Pos{File: "a.conf", Line: 2, Col: 3}, Fix: &rules.Fix{Description: "d", Snippet: src}}
+	var b bytes.Buffer
+	if err := writeText(&b, &lint.Result{Findings: []rules.Finding{f}, Files: 1, Model: m}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "\r") || !strings.Contains(b.String(), "| upstream app {\n") {
+		t.Errorf("%q", b.String())
 	}
 }

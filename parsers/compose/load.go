@@ -336,6 +336,12 @@ func (l *fileLoader) extends(s *source, doc *value, depth int) {
 // yamlError turns a decoder error into a positioned diagnostic.
 func yamlError(s *source, err error) parsers.Diag {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	// go-yaml stops at the start of a file that is not UTF-8: point at the byte.
+	if strings.Contains(msg, "UTF-8") {
+		if off := parsers.InvalidUTF8(s.src); off >= 0 {
+			return parsers.Errorf(parsers.CharAt(s.path, s.src, off), "invalid YAML: not UTF-8 (byte 0x%02x)", s.src[off])
+		}
+	}
 	line := 1
 	if i := strings.Index(msg, "line "); i >= 0 {
 		rest := msg[i+5:]

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
@@ -298,18 +297,15 @@ func splitRel(base, dir string) []string {
 	return strings.Split(rel, string(filepath.Separator))
 }
 
-// looksBinary reports whether src is not text: a NUL byte or invalid UTF-8 early on.
+// looksBinary reports whether src is not text: a NUL byte early on. Text that is not
+// UTF-8 (a Latin-1 comment, which nginx takes) is not binary: it goes on to the sniff and
+// the parser, which reports where it stops being UTF-8, so a config no502 cannot read
+// fails the run as it does on standard input and through an include, instead of passing
+// as a note.
 func looksBinary(src []byte) bool {
 	head := src
 	if len(head) > 8192 {
 		head = head[:8192]
 	}
-	if bytes.IndexByte(head, 0) >= 0 {
-		return true
-	}
-	// Trim a multi-byte rune the window may have cut in two.
-	for i := 0; i < 3 && len(head) > 0 && !utf8.Valid(head); i++ {
-		head = head[:len(head)-1]
-	}
-	return !utf8.Valid(head)
+	return bytes.IndexByte(head, 0) >= 0
 }

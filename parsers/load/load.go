@@ -304,7 +304,7 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 		return nil, &d
 	}
 	if looksBinary(src) {
-		d := parsers.Notef(pos, "binary or non-UTF-8 file; skipped")
+		d := parsers.Notef(pos, "binary file; skipped")
 		return nil, &d
 	}
 	c.put(abs, display, src)
