@@ -258,6 +258,9 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 					name = srv.key
 				}
 				anyHost = newHop(name, b.li.span(srv.keyStart, srv.keyStart+len(strconv.Quote(srv.key))), b.li.span(s.start, s.end))
+				// These routes take any Host on the server's listeners, as a Caddyfile
+				// site written ":80" does: a load balancer's check reaches them.
+				anyHost.Listen = listen
 				hops = append(hops, anyHost)
 			}
 			h = anyHost
