@@ -719,6 +719,7 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	}
 
 	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
+	be.KeepAliveIdle = poolIdle(be.KeepAliveIdle, readTO)
 	r.Retry = retryPolicy(tryDur, retries, defNoRetryJSON)
 	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	r.Backend = be
@@ -741,6 +742,20 @@ func readWait(def, respHdr, readTO parsers.Duration) parsers.Duration {
 		return readTO
 	}
 	return def
+}
+
+// poolIdle is how long Caddy keeps an idle upstream connection in its pool: keepalive,
+// or read_timeout when that is shorter. read_timeout is a deadline on every read of the
+// connection, and Go's transport keeps a read pending on an idle pooled one, so that read
+// fails and the connection is closed once read_timeout passes (caddy 2.6.2 on loopback,
+// read_timeout 2s: a request 3s after the last one came on a new connection; without
+// read_timeout the idle one was reused).
+func poolIdle(keepalive, readTO parsers.Duration) parsers.Duration {
+	if !readTO.Known() || readTO.Value <= 0 || !keepalive.Known() || keepalive.Value <= 0 || readTO.Value >= keepalive.Value {
+		return keepalive
+	}
+	readTO.Text += ", which closes idle connections too"
+	return readTO
 }
 
 // retryPolicy: none unless try_duration or retries is set and non-zero. none says so
