@@ -329,6 +329,9 @@ type jsonWalker struct {
 	// routes.
 	groups []groupedRoute
 	next   int
+	// upgrade is set while walking a route whose matcher takes only WebSocket upgrade
+	// requests (the Caddyfile's @ws recipe), and the routes inside it.
+	upgrade bool
 	// unreached is set while walking routes that come after a route without a matcher
 	// whose handlers proxy every request it gets (reverse_proxy never hands a request
 	// on): no request reaches them, and their reverse_proxy handlers are not modelled,
@@ -411,6 +414,11 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	if m := r.get("match"); m != nil {
 		matched = true
 		ctx = combine(ctx, matchPath(m, ctx.strip, top))
+		if upgradeMatch(m) {
+			// Only WebSocket upgrades get here, and to the routes inside.
+			defer func(was bool) { w.upgrade = was }(w.upgrade)
+			w.upgrade = true
+		}
 	}
 	// proxied: a reverse_proxy ran earlier in this route's handlers; without
 	// handle_response it never hands the request on, so a reverse_proxy after it never
@@ -516,6 +524,30 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 	return p
 }
 
+// upgradeMatch reports whether a route's matcher sets take only WebSocket upgrade
+// requests: every set (they are alternatives) has a header condition whose every value
+// (also alternatives) is one upgradeHeader accepts, as the Caddyfile's
+// `@ws { header Connection *Upgrade*; header Upgrade websocket }` adapts to.
+func upgradeMatch(m *jsonValue) bool {
+	sets := m.list()
+	if len(sets) == 0 {
+		return false
+	}
+	for _, set := range sets {
+		only := false
+		for _, f := range set.get("header").fields() {
+			vals := f.val.strings()
+			if len(vals) > 0 && !slices.ContainsFunc(vals, func(v string) bool { return !upgradeHeader(f.key, v) }) {
+				only = true
+			}
+		}
+		if !only {
+			return false
+		}
+	}
+	return true
+}
+
 // handlerPos is the position of a handler: its "handler" member, else the object.
 func (w *jsonWalker) handlerPos(h *jsonValue) parsers.Pos {
 	if mb := h.member("handler"); mb != nil {
@@ -585,6 +617,7 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
 	}
+	r.WebSocket = w.upgrade
 	be := &parsers.Backend{
 		Kind:          parsers.BackendCaddy,
 		Pos:           pos,
