@@ -32,6 +32,8 @@ For nginx, only the server the check reaches (the default server of the checked 
 is looked at, and the location answering the path is found as nginx searches locations
 (exact, longest prefix, then regexes in order): see ` + "`health-answered-by-proxy`" + `. A regex
 location that answers the path (` + "`location ~ ^/healthz$ { return 200; }`" + `) is reported here.
+For Caddy, only a site whose address names no host (` + "`:80`" + `): the check's Host is the
+target's address, which no ` + "`example.com`" + ` site matches.
 
 ## Fix
 

@@ -33,7 +33,7 @@ linked):
 |---|---|
 | AWS ALB ` + "`idle_timeout`" + ` (default 60s) | nginx ` + "`keepalive_timeout`" + ` (default 75s), app server |
 | nginx ` + "`upstream { keepalive_timeout }`" + ` (default 60s; only with ` + "`keepalive N`" + `, HTTP/1.1 and no ` + "`Connection: close`" + `) | app server, nginx |
-| Caddy ` + "`transport http { keepalive }`" + ` (default 2m) | app server |
+| Caddy ` + "`transport http { keepalive }`" + ` (default 2m; ` + "`read_timeout`" + ` when shorter: it closes idle pooled connections too) | app server |
 | ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
 
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/appserver"
 )
 
 func init() {
@@ -36,7 +37,10 @@ func runProxyShutdownUnbounded(p *Pass) {
 		// config and then waits forever, as when it is not set.
 		graceZero := h.ShutdownTimeout.Explicit() && h.ShutdownTimeout.Value == 0
 		graceUnset := h.ShutdownTimeout.IsDefault() && h.ShutdownTimeout.Value == 0 || graceZero
-		delayUnset := h.ShutdownDelay.IsDefault() && h.ShutdownDelay.Value == 0
+		// A preStop sleep before Caddy's SIGTERM keeps it serving while the endpoints go,
+		// which is what shutdown_delay is for.
+		preStop := caddyPreStop(h)
+		delayUnset := h.ShutdownDelay.IsDefault() && h.ShutdownDelay.Value == 0 && !(preStop.Known() && preStop.Value > 0)
 		if !graceUnset && !delayUnset {
 			continue
 		}
@@ -89,7 +93,10 @@ func runProxyShutdownUnbounded(p *Pass) {
 			if !at.IsValid() {
 				at = w.Pos
 			}
-			related = append(related, Related{Pos: at, Message: "terminationGracePeriodSeconds: " + w.TerminationGrace.Describe()})
+			related = append(related, Related{Pos: at, Message: "terminationGracePeriodSeconds " + parsers.Seconds(w.TerminationGrace.Value)})
+			if preStop.Explicit() && preStop.Value > 0 {
+				related = append(related, Related{Pos: preStop.Pos, Message: "preStop hook: Caddy gets SIGTERM " + parsers.Seconds(preStop.Value) + " into the grace period"})
+			}
 		}
 		var parts []string
 		switch {
@@ -150,11 +157,26 @@ func caddyShutdownPlanFor(h *parsers.Hop) caddyShutdownPlan {
 		writeGrace: !h.ShutdownTimeout.Explicit() || h.ShutdownTimeout.Value == 0,
 		writeDelay: !h.ShutdownDelay.Explicit() || h.ShutdownDelay.Value == 0,
 	}
+	// A preStop sleep of Caddy's container holds its SIGTERM back while the endpoints go:
+	// shutdown_delay's work is done, and the kill comes that much sooner after the signal.
+	preStop := caddyPreStop(h)
+	held := preStop.Known() && preStop.Value > 0
+	if held && pl.writeDelay {
+		pl.writeDelay, pl.delay = false, 0
+	}
 	w := h.Workload
 	if w == nil || !w.TerminationGrace.Known() || w.TerminationGrace.Value <= 0 {
 		return pl // no known kill: the defaults
 	}
 	limit := w.TerminationGrace.Value
+	if held {
+		limit -= preStop.Value
+		if limit < 2*time.Second {
+			// The hook takes (nearly) the whole grace period: grace-period-too-short's
+			// finding; no Caddy setting fits here.
+			return pl
+		}
+	}
 	// left is how much of the limit remains after used, with 5s to spare, or 1s when
 	// 5s leaves nothing.
 	left := func(used time.Duration) time.Duration {
@@ -176,7 +198,7 @@ func caddyShutdownPlanFor(h *parsers.Hop) caddyShutdownPlan {
 	default:
 		return pl
 	}
-	if pl.grace >= time.Second && pl.delay >= time.Second {
+	if pl.grace >= time.Second && (pl.delay >= time.Second || held && h.ShutdownDelay.Value == 0) {
 		return pl
 	}
 	set := h.ShutdownDelay
@@ -189,6 +211,32 @@ func caddyShutdownPlanFor(h *parsers.Hop) caddyShutdownPlan {
 	pl.grace = max(limit-pl.delay-max(min(5*time.Second, limit/3), time.Second), time.Second)
 	pl.writeGrace, pl.writeDelay = true, true
 	return pl
+}
+
+// caddyPreStop is the preStop delay of the container that runs Caddy hop h: the one
+// whose app server is Caddy, else the workload's only container. Kubernetes sends that
+// container SIGTERM only once the hook has run. Not known (zero setting) otherwise.
+func caddyPreStop(h *parsers.Hop) parsers.Duration {
+	w := h.Workload
+	if w == nil {
+		return parsers.Duration{}
+	}
+	var pick *parsers.Container
+	for _, c := range w.Containers {
+		if c.App != nil && c.App.Name == appserver.Caddy {
+			if pick != nil {
+				return parsers.Duration{} // two Caddy containers: which one is h's is not known
+			}
+			pick = c
+		}
+	}
+	if pick == nil && len(w.Containers) == 1 {
+		pick = w.Containers[0]
+	}
+	if pick == nil {
+		return parsers.Duration{}
+	}
+	return pick.PreStopDelay
 }
 
 // rootFile follows IncludedBy to the Caddyfile that imported path.
@@ -260,6 +308,10 @@ writes only the setting that is missing and keeps the one that is set: with
 to spare when that leaves a second or more, else 1s). When the set value leaves less than
 a second (` + "`shutdown_delay 14s`" + ` of 15), the fix is a snippet that lowers it, not written:
 the value was set on purpose.
+
+A preStop sleep on Caddy's container does shutdown_delay's work: Kubernetes sends SIGTERM
+only after the hook, once the endpoints are gone. Then shutdown_delay is not asked for, and
+grace_period must end within what the hook leaves: preStop 10s of 40s → ` + "`grace_period 25s`" + `.
 
 ## Sources
 

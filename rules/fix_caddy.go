@@ -196,6 +196,14 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	for _, s := range subs {
 		fix.sets = append(fix.sets, s.Name)
 	}
+	for _, ed := range edits {
+		// A value that is a snippet's argument ({args[1]}) is given where the snippet
+		// is imported (where the finding points): written over, the import's argument
+		// would be left dead, and every importer would get this value.
+		if f := p.Model.File(ed.File); f != nil && ed.End <= len(f.Src) && strings.Contains(string(f.Src[ed.Start:ed.End]), "{args") {
+			return fix.guess("the value it replaces is the snippet's " + argsPlaceholder(string(f.Src[ed.Start:ed.End])) + ", given where the snippet is imported: change it there")
+		}
+	}
 	if name := cf.SnippetOf(d); name != "" {
 		if n := caddyImportCount(p, cf, name); n > 1 {
 			// A snippet used by several sites: changing it changes them all, and a
@@ -205,13 +213,6 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	}
 	if shared != "" {
 		return fix.guess(shared)
-	}
-	for _, ed := range edits {
-		// A value that is a snippet's argument ({args[1]}) is given where the snippet
-		// is imported: written over, the import's argument would be left dead.
-		if f := p.Model.File(ed.File); f != nil && ed.End <= len(f.Src) && strings.Contains(string(f.Src[ed.Start:ed.End]), "{args") {
-			return fix.guess("the value it replaces is the snippet's " + argsPlaceholder(string(f.Src[ed.Start:ed.End])) + ", given where the snippet is imported: change it there")
-		}
 	}
 	return fix
 }
@@ -417,7 +418,9 @@ func caddyAddTargetFix(p *Pass, be *parsers.Backend) *Fix {
 	e := cf.Edit()
 	e.InsertAfter(t.Pos, " "+second)
 	if t.Pos.File != d.Pos.File || t.Pos.Offset < d.Pos.Offset || t.Pos.EndOffset > d.Pos.EndOffset {
-		return &Fix{Description: "Run a second instance and list it as another upstream"}
+		// The upstream is written elsewhere: an import's argument, a `to` line of
+		// another snippet. No edit here can add the second one.
+		return &Fix{Description: fmt.Sprintf("Run a second instance and list it as another upstream where %s is written (%s)", t.Address, t.Pos.Short())}
 	}
 	return &Fix{
 		Description: fmt.Sprintf("Run a second instance and list it as another upstream (replace %s with its address)", second),

@@ -237,7 +237,7 @@ var settingFields = map[string][]string{
 	"proxy_pass": {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
 	// Caddy
 	"response_header_timeout": {"ReadTimeout"},
-	"read_timeout":            {"ReadTimeout"},
+	"read_timeout":            {"ReadTimeout", "KeepAliveIdle"}, // a deadline on idle pooled connections too
 	"lb_try_duration":         {"Retry"},
 	"fail_duration":           {"Passive", "FailTimeout"},
 	"keepalive":               {"KeepAliveIdle"},

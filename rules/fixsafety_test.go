@@ -86,7 +86,7 @@ resource "aws_lb_target_group" "caddy" {
 }
 
 func TestCaddyHealthFixHandlePath(t *testing.T) {
-	src := "example.com {\n\thandle_path /healthz* {\n\t\trespond 200\n\t}\n\treverse_proxy app:8080\n}\n"
+	src := ":80 {\n\thandle_path /healthz* {\n\t\trespond 200\n\t}\n\treverse_proxy app:8080\n}\n"
 	fix := healthFixOf(t, src)
 	if fix.Safety() != rules.FixSnippet || len(fix.Edits) > 0 {
 		t.Errorf("a handle_path health route would become a proxy with its prefix stripped: %+v", fix)
@@ -94,7 +94,7 @@ func TestCaddyHealthFixHandlePath(t *testing.T) {
 }
 
 func TestCaddyHealthFixIsUnsafe(t *testing.T) {
-	fix := healthFixOf(t, "example.com {\n\trespond /healthz 200\n\treverse_proxy app:8080\n}\n")
+	fix := healthFixOf(t, ":80 {\n\trespond /healthz 200\n\treverse_proxy app:8080\n}\n")
 	if fix.Safety() != rules.FixUnsafe {
 		t.Errorf("safety %s, want unsafe (the health check starts to depend on the app)", fix.Safety())
 	}

@@ -39,8 +39,10 @@ Without them, the dead server keeps receiving its share of requests, and each of
   retries (in Caddy's JSON config: the reverse_proxy handler's ` + "`health_checks.active.uri`" + `,
   ` + "`health_checks.passive.fail_duration`" + ` and ` + "`load_balancing.try_duration`" + `/` + "`retries`" + `). With ` + "`lb_try_duration`" + ` or ` + "`lb_retries`" + ` set, a failed connection to the dead
   upstream is retried on another: slower, but not a 502, so it is not reported, unless
-  ` + "`lb_policy`" + ` is ` + "`first`" + `, ` + "`ip_hash`" + `, ` + "`client_ip_hash`" + ` or ` + "`uri_hash`" + `: those pick the same
-  upstream again for the retry while no health check marks it down.
+  ` + "`lb_policy`" + ` is ` + "`first`" + `, ` + "`ip_hash`" + `, ` + "`client_ip_hash`" + `, ` + "`uri_hash`" + `, ` + "`header`" + `, ` + "`query`" + ` or
+  ` + "`cookie`" + `: those pick the same upstream again for the retry while no health check marks it
+  down (header and query for the requests that carry their key; cookie for every client
+  holding the dead upstream's cookie: Caddy 2.6.2 answered each of its requests with 502).
 - Upstreams that are the proxy's own listeners (a site proxying to other sites of the same
   Caddyfile, nginx to its own ` + "`listen`" + `) are internal hops, not apps, and are not counted.
 
@@ -202,13 +204,17 @@ func runDeadUpstreamInRotation(p *Pass) {
 // caddyStickyPolicy names the lb_policy of Caddy backend b when it picks the same
 // upstream again for a retried request while no health check marks that one down
 // (first: the first available; ip_hash, client_ip_hash, uri_hash: a hash of the
-// request), "" for the others (random, round_robin, least_conn... pick again).
+// request; header, query: a hash of the request's key, for the requests that carry it;
+// cookie: the upstream a client's cookie names), "" for the others (random,
+// round_robin, least_conn... pick again). Caddy 2.6.2 on loopback, one of two upstreams
+// refusing connections, lb_try_duration 2s: 4 of 8 X-Tenant values got 502 under
+// `header X-Tenant`, and every request holding the dead upstream's cookie under `cookie`.
 func caddyStickyPolicy(b *parsers.Backend) string {
 	if b.Kind != parsers.BackendCaddy || !b.LBPolicy.Explicit() {
 		return ""
 	}
 	switch b.LBPolicy.Value {
-	case "first", "ip_hash", "client_ip_hash", "uri_hash":
+	case "first", "ip_hash", "client_ip_hash", "uri_hash", "header", "cookie", "query":
 		return b.LBPolicy.Text
 	}
 	return ""
@@ -501,6 +507,12 @@ specific address, only a config with a single server is reported. Which location
 the path is decided as nginx searches locations: a ` + "`location /healthz { return 200; }`" + ` is
 not the answer when a regex location after it matches /healthz too.
 
+For the same reason only a Caddy site whose address names no host (` + "`:80`" + `, ` + "`http://`" + `, a JSON
+server's routes without a ` + "`host`" + ` matcher) is reported: Caddy hands a request whose Host no
+site matches to none of them, and answers it itself (an empty 200 on an ` + "`http://`" + ` port, a
+redirect to HTTPS where its automatic HTTPS redirects), so ` + "`example.com { respond /health 200 }`" + `
+is not what the check gets, and forwarding /health there would not reach the app either.
+
 Paths that look like health checks: /health, /healthz, /ready, /readyz, /live, /livez,
 /ping, /status, /_health, /healthcheck, /hc and variants under a prefix (/api/health).
 A server or site that forwards nothing (a static site: no proxy_pass, fastcgi_pass,
@@ -689,9 +701,12 @@ func hopsOf(all []*parsers.Hop, w *parsers.Workload) []*parsers.Hop {
 // connect to: the server with default_server on a listen for that port, else the first
 // server listening on it. When the port is not known, or a server listens on the port
 // at a specific address (which one the check connects to is not known), only a server
-// that is the only one of the group is known to be reached. Other proxies (Caddy) are
-// not narrowed here.
+// that is the only one of the group is known to be reached. A Caddy site is reached only
+// when its address names no host (caddyTakesAnyHost).
 func checkReaches(group []*parsers.Hop, h *parsers.Hop, port string) bool {
+	if h.Kind == parsers.HopCaddy {
+		return caddyTakesAnyHost(h, port)
+	}
 	if h.Kind != parsers.HopNginx {
 		return true
 	}
@@ -733,6 +748,25 @@ func checkReaches(group []*parsers.Hop, h *parsers.Hop, port string) bool {
 		return def == h
 	case len(on) > 0:
 		return on[0] == h
+	}
+	return false
+}
+
+// caddyTakesAnyHost reports whether Caddy site h gets a request whose Host header is the
+// target's own address (a load balancer's health check, a kubelet's probe) on port (""
+// when not known): only a site whose address names no host (":80", "http://") matches
+// one. A site for example.com never sees it: Caddy answers a request no site matches
+// itself, with an empty 200 on an http:// port and a redirect to HTTPS on a port its
+// automatic HTTPS redirects (caddy 2.6.2 on loopback, Host 10.0.0.5: empty 200, and 308
+// to https://10.0.0.5/health), so no respond or reverse_proxy of that site answers the
+// check. An address with a placeholder or an IP may or may not be it: not known, so not
+// reached.
+func caddyTakesAnyHost(h *parsers.Hop, port string) bool {
+	for _, l := range h.Listen {
+		host, p := listenHostPort(h.Format, l)
+		if host == "" && p != "" && (port == "" || p == port) {
+			return true
+		}
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -23,7 +24,9 @@ and every `+"`docker compose up`"+` that recreates it leaves the proxy with noth
 requests get 502 until the new container answers. This one finding covers the update order
 as well: with one container, `+"`update_config.order: stop-first`"+` (the default) stops it before
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
-worker, a one-shot job) is not reported.
+worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it
+balances with another service (`+"`reverse_proxy app-1:8080 app-2:8080`"+`, an `+"`upstream{}`"+` naming
+both): while its container is down the proxy has the other to send requests to.
 
 Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
 without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
@@ -44,7 +47,7 @@ until the new ones answer. One replica is `+"`single-replica`"+`'s finding, not 
 func runSingleReplicaCompose(p *Pass) {
 	for _, w := range composeWorkloads(p.Model) {
 		n := w.Replicas
-		if !n.Known() || n.Value != 1 {
+		if !n.Known() || n.Value != 1 || balancedWithOthers(p.Model, w) {
 			continue
 		}
 		what := fmt.Sprintf("%d, %s", n.Value, composeOrigin(n))
@@ -119,6 +122,30 @@ func hostProxied(m *parsers.Model, w *parsers.Workload) bool {
 		}
 	}
 	return false
+}
+
+// balancedWithOthers reports whether every proxy route that forwards to w balances over
+// another Compose service too (reverse_proxy app-1:8080 app-2:8080, an upstream{} naming
+// both): while w's one container is down the proxy still has the other to send requests
+// to, as with two replicas of one service, which this rule does not report either.
+// Whether it routes around the dead one is dead-upstream-in-rotation's and
+// no-retry-on-failure's finding.
+func balancedWithOthers(m *parsers.Model, w *parsers.Workload) bool {
+	found := false
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			for _, be := range []*parsers.Backend{r.Backend, r.PassBackend} {
+				if be == nil || !slices.Contains(be.Workloads, w) {
+					continue
+				}
+				found = true
+				if !slices.ContainsFunc(be.Workloads, func(x *parsers.Workload) bool { return x != w }) {
+					return false
+				}
+			}
+		}
+	}
+	return found
 }
 
 // fixedHostPorts lists the single host ports a service publishes ("8000"), which only

@@ -328,9 +328,10 @@ func (e *Editor) SetProxy(d *Directive, subs ...Subdirective) bool {
 		return false
 	}
 	if len(tr) > 0 {
-		if transport != nil && transport.HasBlock {
+		if transport != nil {
+			// A `transport http` line without a block gets one.
 			e.setInBlock(transport, tr, trNames)
-		} else if transport == nil {
+		} else {
 			top = append(top, "transport http {\n\t"+strings.Join(tr, "\n\t")+"\n}")
 			topNames = append(topNames, "") // never found: always added
 		}

@@ -33,3 +33,23 @@ func TestReplaceStaleNote(t *testing.T) {
 		}
 	}
 }
+
+// A `transport http` line without a block gets one for the setting, rather than no edit
+// (or a second transport, which would replace the first).
+func TestSetProxyTransportWithoutBlock(t *testing.T) {
+	src := "example.com {\n\treverse_proxy {\n\t\tto app:3000\n\t\ttransport http\n\t}\n}\n"
+	f, diags := ParseFile("Caddyfile", []byte(src))
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	d := f.At(strings.Index(src, "reverse_proxy"))
+	e := f.Edit()
+	if !e.SetProxy(d, Subdirective{Name: "keepalive", Value: "5s", Transport: true}) {
+		t.Fatal("SetProxy refused")
+	}
+	got := string(parsers.ApplyEdits([]byte(src), e.Edits()))
+	want := "example.com {\n\treverse_proxy {\n\t\tto app:3000\n\t\ttransport http {\n\t\t\tkeepalive 5s\n\t\t}\n\t}\n}\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

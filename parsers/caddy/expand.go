@@ -96,7 +96,7 @@ func isSnippetName(s string) bool {
 
 // body expands the directives of a block: imports are replaced by what they import.
 // block is the body of an `import name { ... }`, substituted for {block}.
-func (e *expander) body(dirs []*Directive, args []string, via []parsers.Pos, block []*Directive, depth int) []*Directive {
+func (e *expander) body(dirs []*Directive, args []Token, via []parsers.Pos, block []*Directive, depth int) []*Directive {
 	if depth > e.opts.Depth() {
 		return nil
 	}
@@ -136,12 +136,15 @@ func (e *expander) resolve(d *Directive, via []parsers.Pos) []*Directive {
 		return nil
 	}
 	pattern := d.Tokens[1].Text
-	var args []string
+	var args []Token
 	for _, t := range d.Tokens[2:] {
-		args = append(args, t.Text)
+		if !t.Arg.IsValid() {
+			t.Arg = t.Pos // written here (not passed on from an outer import)
+		}
+		args = append(args, t)
 	}
 	if args == nil {
-		args = []string{}
+		args = []Token{}
 	}
 	inner := append([]parsers.Pos{d.NameTok().Pos}, via...)
 	// pull counts a snippet or file the first time this root imports it.
@@ -309,7 +312,7 @@ func (e *expander) note(p parsers.Pos, format string, args ...any) {
 
 // clone copies d (not its block: body rebuilds that) with import arguments substituted and the import chain
 // recorded. args nil means "not inside an import": tokens are kept as they are.
-func (e *expander) clone(d *Directive, args []string, via []parsers.Pos) *Directive {
+func (e *expander) clone(d *Directive, args []Token, via []parsers.Pos) *Directive {
 	c := *d
 	if via != nil {
 		c.Imported = append(append([]parsers.Pos(nil), via...), d.Imported...)
@@ -325,7 +328,8 @@ func (e *expander) clone(d *Directive, args []string, via []parsers.Pos) *Direct
 
 // substitute replaces {args[N]}, {args.N} and the ranges {args[:]}, {args[N:]},
 // {args[:N]} (a token that is only a range becomes one token per argument).
-func substitute(toks []Token, args []string) []Token {
+// A token that takes an argument's text records where the argument is written (Arg).
+func substitute(toks []Token, args []Token) []Token {
 	var out []Token
 	for _, t := range toks {
 		if !strings.Contains(t.Text, "{args") {
@@ -335,16 +339,37 @@ func substitute(toks []Token, args []string) []Token {
 		if lo, hi, ok := argRange(t.Text, len(args)); ok {
 			for _, a := range args[lo:hi] {
 				nt := t
-				nt.Text = a
+				nt.Text, nt.Arg = a.Text, a.Arg
 				out = append(out, nt)
 			}
 			continue
 		}
 		nt := t
-		nt.Text = replaceArgs(t.Text, args)
+		if i := firstArg(t.Text, len(args)); i >= 0 {
+			nt.Arg = args[i].Arg
+		}
+		texts := make([]string, len(args))
+		for i, a := range args {
+			texts[i] = a.Text
+		}
+		nt.Text = replaceArgs(t.Text, texts)
 		out = append(out, nt)
 	}
 	return out
+}
+
+// firstArg returns the index of the first argument placeholder in s ({args[N]} or
+// {args.N}) that names one of n arguments, or -1.
+func firstArg(s string, n int) int {
+	best, at := -1, len(s)
+	for i := 0; i < n; i++ {
+		for _, ph := range []string{fmt.Sprintf("{args[%d]}", i), fmt.Sprintf("{args.%d}", i)} {
+			if j := strings.Index(s, ph); j >= 0 && j < at {
+				best, at = i, j
+			}
+		}
+	}
+	return best
 }
 
 // argRange parses a whole-token "{args[a:b]}".

@@ -258,6 +258,9 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 					name = srv.key
 				}
 				anyHost = newHop(name, b.li.span(srv.keyStart, srv.keyStart+len(strconv.Quote(srv.key))), b.li.span(s.start, s.end))
+				// These routes take any Host on the server's listeners, as a Caddyfile
+				// site written ":80" does: a load balancer's check reaches them.
+				anyHost.Listen = listen
 				hops = append(hops, anyHost)
 			}
 			h = anyHost
@@ -326,6 +329,9 @@ type jsonWalker struct {
 	// routes.
 	groups []groupedRoute
 	next   int
+	// upgrade is set while walking a route whose matcher takes only WebSocket upgrade
+	// requests (the Caddyfile's @ws recipe), and the routes inside it.
+	upgrade bool
 	// unreached is set while walking routes that come after a route without a matcher
 	// whose handlers proxy every request it gets (reverse_proxy never hands a request
 	// on): no request reaches them, and their reverse_proxy handlers are not modelled,
@@ -408,6 +414,11 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	if m := r.get("match"); m != nil {
 		matched = true
 		ctx = combine(ctx, matchPath(m, ctx.strip, top))
+		if upgradeMatch(m) {
+			// Only WebSocket upgrades get here, and to the routes inside.
+			defer func(was bool) { w.upgrade = was }(w.upgrade)
+			w.upgrade = true
+		}
 	}
 	// proxied: a reverse_proxy ran earlier in this route's handlers; without
 	// handle_response it never hands the request on, so a reverse_proxy after it never
@@ -513,6 +524,30 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 	return p
 }
 
+// upgradeMatch reports whether a route's matcher sets take only WebSocket upgrade
+// requests: every set (they are alternatives) has a header condition whose every value
+// (also alternatives) is one upgradeHeader accepts, as the Caddyfile's
+// `@ws { header Connection *Upgrade*; header Upgrade websocket }` adapts to.
+func upgradeMatch(m *jsonValue) bool {
+	sets := m.list()
+	if len(sets) == 0 {
+		return false
+	}
+	for _, set := range sets {
+		only := false
+		for _, f := range set.get("header").fields() {
+			vals := f.val.strings()
+			if len(vals) > 0 && !slices.ContainsFunc(vals, func(v string) bool { return !upgradeHeader(f.key, v) }) {
+				only = true
+			}
+		}
+		if !only {
+			return false
+		}
+	}
+	return true
+}
+
 // handlerPos is the position of a handler: its "handler" member, else the object.
 func (w *jsonWalker) handlerPos(h *jsonValue) parsers.Pos {
 	if mb := h.member("handler"); mb != nil {
@@ -582,6 +617,7 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
 	}
+	r.WebSocket = w.upgrade
 	be := &parsers.Backend{
 		Kind:          parsers.BackendCaddy,
 		Pos:           pos,
@@ -716,6 +752,7 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	}
 
 	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
+	be.KeepAliveIdle = poolIdle(be.KeepAliveIdle, readTO)
 	r.Retry = retryPolicy(tryDur, retries, defNoRetryJSON)
 	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	r.Backend = be
@@ -738,6 +775,20 @@ func readWait(def, respHdr, readTO parsers.Duration) parsers.Duration {
 		return readTO
 	}
 	return def
+}
+
+// poolIdle is how long Caddy keeps an idle upstream connection in its pool: keepalive,
+// or read_timeout when that is shorter. read_timeout is a deadline on every read of the
+// connection, and Go's transport keeps a read pending on an idle pooled one, so that read
+// fails and the connection is closed once read_timeout passes (caddy 2.6.2 on loopback,
+// read_timeout 2s: a request 3s after the last one came on a new connection; without
+// read_timeout the idle one was reused).
+func poolIdle(keepalive, readTO parsers.Duration) parsers.Duration {
+	if !readTO.Known() || readTO.Value <= 0 || !keepalive.Known() || keepalive.Value <= 0 || readTO.Value >= keepalive.Value {
+		return keepalive
+	}
+	readTO.Text += ", which closes idle connections too"
+	return readTO
 }
 
 // retryPolicy: none unless try_duration or retries is set and non-zero. none says so

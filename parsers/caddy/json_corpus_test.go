@@ -260,7 +260,8 @@ func hasErrors(m *parsers.Model) bool {
 }
 
 // extraSettings are the route's settings beyond modelProxy's: the selection policy (its
-// name), active health timing and thresholds, passive max_fails, the edge signal.
+// name), active health timing and thresholds, passive max_fails, the edge signal, a
+// route taking only WebSocket upgrades.
 func extraSettings(r *parsers.Route) map[string]string {
 	out := map[string]string{}
 	be := r.Backend
@@ -287,6 +288,9 @@ func extraSettings(r *parsers.Route) map[string]string {
 	}
 	if r.Hop.Edge.Known() {
 		out["edge"] = r.Hop.Edge.Value
+	}
+	if r.WebSocket {
+		out["websocket"] = "true"
 	}
 	return out
 }

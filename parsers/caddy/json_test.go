@@ -184,3 +184,30 @@ func TestJSONProxySnippet(t *testing.T) {
 		t.Error("a snippet for a subdirective with no JSON form")
 	}
 }
+
+// TestPoolIdleReadTimeout: Caddy's read_timeout closes idle pooled connections too, so
+// the pool keeps them for the shorter of keepalive and read_timeout, in both syntaxes.
+func TestPoolIdleReadTimeout(t *testing.T) {
+	for _, c := range []struct {
+		name, caddyfile, json string
+		want                  time.Duration
+	}{
+		{"shorter read_timeout", "transport http {\n\t\t\tread_timeout 60s\n\t\t}", `"transport": {"protocol": "http", "read_timeout": "60s"}`, 60 * time.Second},
+		{"longer read_timeout", "transport http {\n\t\t\tread_timeout 5m\n\t\t}", `"transport": {"protocol": "http", "read_timeout": "5m"}`, 2 * time.Minute},
+		{"keepalive below it", "transport http {\n\t\t\tread_timeout 60s\n\t\t\tkeepalive 30s\n\t\t}", `"transport": {"protocol": "http", "read_timeout": "60s", "keep_alive": {"idle_timeout": "30s"}}`, 30 * time.Second},
+		{"keepalive off", "transport http {\n\t\t\tread_timeout 60s\n\t\t\tkeepalive off\n\t\t}", `"transport": {"protocol": "http", "read_timeout": "60s", "keep_alive": {"enabled": false}}`, 0},
+		{"response_header_timeout only", "transport http {\n\t\t\tresponse_header_timeout 10s\n\t\t}", `"transport": {"protocol": "http", "response_header_timeout": "10s"}`, 2 * time.Minute},
+	} {
+		cf := parseSrc(t, "example.com {\n\treverse_proxy app:8080 {\n\t\t"+c.caddyfile+"\n\t}\n}\n")
+		js := Parse([]parsers.Input{{Path: "caddy.json", Src: []byte(`{"apps": {"http": {"servers": {"s": {"listen": [":443"], "routes": [{"handle": [{"handler": "reverse_proxy", ` + c.json + `, "upstreams": [{"dial": "app:8080"}]}]}]}}}}}`)}}, parsers.Options{})
+		for _, m := range []*parsers.Model{cf, js} {
+			noErrors(t, m)
+			if len(m.Backends) != 1 {
+				t.Fatalf("%s: %d backends", c.name, len(m.Backends))
+			}
+			if got := m.Backends[0].KeepAliveIdle; !got.Known() || got.Value != c.want {
+				t.Errorf("%s (%s): pool idle %v (%q), want %v", c.name, m.Files[0].Path, got.Value, got.Text, c.want)
+			}
+		}
+	}
+}

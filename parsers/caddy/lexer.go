@@ -26,6 +26,10 @@ type Token struct {
 	// Line is the logical line: the first physical line of a line continued with a
 	// trailing backslash. Tokens on one logical line form one directive.
 	Line int
+	// Arg is set on a token of an imported snippet or file whose text came from the
+	// import's arguments ({args[0]}, {args.1}): where that argument is written, the one
+	// place a user changes this import's value (Pos stays the snippet's token).
+	Arg parsers.Pos
 }
 
 // IsOpen reports whether t is an unquoted "{".

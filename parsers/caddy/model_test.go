@@ -165,7 +165,8 @@ api.example.com, www.example.com {
 	if !be.Passive.Enabled.Value || be.Passive.FailTimeout.Value != 30*time.Second || be.Health == nil || be.Health.Path.Value != "/healthz" || !be.Health.Enabled.Value {
 		t.Errorf("health: %+v %+v", be.Passive, be.Health)
 	}
-	if be.Health.Interval.Value != 30*time.Second || be.KeepAliveIdle.Value != 90*time.Second || snip.ConnectTimeout.Value != 2*time.Second {
+	// keepalive 90s, but read_timeout 60s closes an idle pooled connection first.
+	if be.Health.Interval.Value != 30*time.Second || be.KeepAliveIdle.Value != 60*time.Second || snip.ConnectTimeout.Value != 2*time.Second {
 		t.Errorf("health interval %v keepalive %v dial %v", be.Health.Interval.Value, be.KeepAliveIdle.Value, snip.ConnectTimeout.Value)
 	}
 	if health.Respond == nil || health.Path != "/health" || health.PathKind != "exact" || health.Respond.Status.Value != 200 || !health.Respond.Status.Explicit() {

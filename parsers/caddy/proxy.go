@@ -139,6 +139,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	be.Name = strings.Join(names, " ")
 
 	r.ReadTimeout = readWait(r.ReadTimeout, respHdr, readTO)
+	be.KeepAliveIdle = poolIdle(be.KeepAliveIdle, readTO)
 	r.Retry = retryPolicy(tryDur, retries, defNoRetry)
 	be.Passive = passiveHealth(be.Passive, failDur, maxFails)
 	be.Health = hc

@@ -89,26 +89,36 @@ func parseDuration(s string) (time.Duration, bool) {
 func durationOf(d *Directive, i int) parsers.Duration {
 	v, ok := envValue(d.Arg(i))
 	if !ok {
-		return unknown[time.Duration](d)
+		return atArg(unknown[time.Duration](d), d, i)
 	}
 	dur, ok := parseDuration(v)
 	if !ok {
-		return unknown[time.Duration](d)
+		return atArg(unknown[time.Duration](d), d, i)
 	}
-	return set(dur, d)
+	return atArg(set(dur, d), d, i)
 }
 
 // intOf reads argument i of d as an integer setting.
 func intOf(d *Directive, i int) parsers.Setting[int] {
 	v, ok := envValue(d.Arg(i))
 	if !ok {
-		return unknown[int](d)
+		return atArg(unknown[int](d), d, i)
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return unknown[int](d)
+		return atArg(unknown[int](d), d, i)
 	}
-	return set(n, d)
+	return atArg(set(n, d), d, i)
+}
+
+// atArg places a setting whose value, argument i of d, came from an import's
+// arguments where that argument is written: the import line is where this site's value
+// is changed (the snippet line is every importer's).
+func atArg[T any](s parsers.Setting[T], d *Directive, i int) parsers.Setting[T] {
+	if i+1 < len(d.Tokens) && d.Tokens[i+1].Arg.IsValid() {
+		s.Pos = d.Tokens[i+1].Arg
+	}
+	return s
 }
 
 // targets reads one upstream token; a port range (localhost:8001-8003) is one target
@@ -147,6 +157,9 @@ func portRange(s string) (lo, hi int, ok bool) {
 // {$APP:app:8080}). A placeholder leaves Host empty: the target is unknown.
 func target(t Token) *parsers.Target {
 	tg := &parsers.Target{Address: t.Text, Pos: t.Pos}
+	if t.Arg.IsValid() {
+		tg.Pos = t.Arg // an import's argument: written, and changed, at the import line
+	}
 	addr, ok := envValue(t.Text)
 	if !ok {
 		return tg

@@ -28,3 +28,31 @@ resource "aws_lb_target_group" "check0" {
     matcher = "200"
   }
 }
+
+resource "aws_lb_target_group" "static" {
+  name     = "static"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+
+  health_check {
+    path    = "/health"
+    matcher = "200"
+  }
+}
+
+resource "aws_lb_listener_rule" "static" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.static.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/static/*"]
+    }
+  }
+}
