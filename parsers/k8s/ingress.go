@@ -182,7 +182,7 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 			ReadTimeout:    b.nginxSetting(o, "proxy-read-timeout", 60*time.Second),
 			ConnectTimeout: b.nginxSetting(o, "proxy-connect-timeout", 5*time.Second),
 			SendTimeout:    b.nginxSetting(o, "proxy-send-timeout", 60*time.Second),
-			HTTPVersion:    parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1"),
+			HTTPVersion:    b.nginxHTTPVersion(o),
 		}
 		if regex && r.PathKind != parsers.PathExact {
 			r.PathKind = parsers.PathRegex
@@ -195,11 +195,55 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 		}
 		r.Retry.Tries = parsers.Def(3, "ingress-nginx default proxy-next-upstream-tries 3")
 		be := b.serviceBackend(o, ip)
-		be.KeepAliveIdle = b.nginxSetting(o, "upstream-keepalive-timeout", 60*time.Second)
+		// upstream-keepalive-timeout and -connections are ConfigMap keys only: ingress-nginx
+		// has no such annotation (its annotations.md; kubernetes/ingress-nginx#11472 asks
+		// for one), so an Ingress that sets one still gets the controller-wide value.
+		be.KeepAliveIdle = b.nginxSetting(&object{}, "upstream-keepalive-timeout", 60*time.Second)
+		be.KeepAliveConns = b.nginxCount("upstream-keepalive-connections", 320)
 		r.Backend = be
 		h.Routes = append(h.Routes, r)
 	}
 	return h
+}
+
+// nginxCount returns a whole-number ingress-nginx ConfigMap key (no annotation sets it),
+// else the controller default; Unknown when the value is not a whole number or the
+// controller's ConfigMap is not known for sure.
+func (b *builder) nginxCount(key string, def int) parsers.Setting[int] {
+	if b.nginxCfgAmbiguous {
+		if _, ok := b.nginxKeyAnywhere[key]; ok {
+			return parsers.Setting[int]{Unknown: true}
+		}
+	}
+	if a, ok := b.nginxKey(key); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(a.value))
+		s := parsers.Set(n, a.pos, a.text)
+		s.Unknown = err != nil || n < 0
+		return s
+	}
+	return parsers.Def(def, "ingress-nginx default "+key+" "+strconv.Itoa(def))
+}
+
+// nginxHTTPVersion is the HTTP version ingress-nginx speaks to the Service: the
+// proxy-http-version annotation, else the ConfigMap key, else 1.1. With "1.0" nginx
+// closes every upstream connection after its response (no keep-alive pool).
+func (b *builder) nginxHTTPVersion(o *object) parsers.Setting[string] {
+	a, ok := o.annotations[nginxPrefix+"proxy-http-version"]
+	if !ok && b.nginxCfgAmbiguous {
+		if _, amb := b.nginxKeyAnywhere["proxy-http-version"]; amb {
+			return parsers.Setting[string]{Unknown: true}
+		}
+	}
+	if !ok {
+		a, ok = b.nginxKey("proxy-http-version")
+	}
+	if !ok {
+		return parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1")
+	}
+	v := strings.TrimSpace(a.value)
+	s := parsers.Set(v, a.pos, a.text)
+	s.Unknown = v != "1.0" && v != "1.1"
+	return s
 }
 
 // nginxKey returns a controller ConfigMap key when exactly one controller config is known.
