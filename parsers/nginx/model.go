@@ -542,18 +542,24 @@ func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duratio
 
 // answersAll reports whether a server's own rewrite-phase directives end every request
 // with a return: a return at server level (outside if), with no rewrite ... last|break
-// before it that could hand the request to a location with a new URI first.
+// before it that could hand the request to a location with a new URI first, and no
+// break (which ends the server's rewrite directives for the requests it is reached by).
 func answersAll(srv []*Directive) bool {
 	for _, d := range srv {
 		switch d.Name {
 		case "return":
 			return true
+		case "break":
+			return false
 		case "rewrite":
 			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
 				return false
 			}
 		case "if":
 			for _, x := range Expand(d.Block) {
+				if x.Name == "break" {
+					return false
+				}
 				if x.Name == "rewrite" {
 					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
 						return false
@@ -617,6 +623,23 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			if other == nil {
 				other = d
 			}
+		}
+	}
+	if pass != nil || other != nil {
+		prefix := ""
+		if path, kind := locationMatch(loc); kind == parsers.PathPrefix || kind == parsers.PathExact {
+			prefix = path
+		}
+		switch end := locationAnswersAll(own, prefix); {
+		case end == nil:
+		case end.Name == "return":
+			// The return runs in the rewrite phase, before the content handler: it
+			// answers every request, and the proxy_pass beside it is never used.
+			pass, other, ret = nil, nil, end
+		default:
+			// A rewrite sends every request this location matches elsewhere (or
+			// redirects it): its proxy_pass is never used.
+			return nil
 		}
 	}
 	code := 0
