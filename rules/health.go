@@ -356,11 +356,17 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
 				c := r.Retry.Conditions
+				when := "only once nginx has marked it down (max_fails)"
+				if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+					when = "never: max_fails=0 keeps it from being marked down"
+				}
+				if !failsOver(h, r) && r.Pass == "" && (!c.Known() || len(c.Value) != 1 || c.Value[0] != "off") {
+					// tries 1 or a list without error: the failed connection to the
+					// primary is not passed on either (nginx 1.22.1 on loopback, primary
+					// refusing: 502, then the backup until fail_timeout ran out).
+					nginxNoRetryOnError(p, r, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
+				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
-					when := "only once nginx has marked it down (max_fails)"
-					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-						when = "never: max_fails=0 keeps it from being marked down"
-					}
 					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
 						c.Text, t.Address, b.Name, bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
@@ -377,7 +383,7 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
 				if h.Kind == parsers.HopNginx && r.Pass == "" {
-					nginxNoRetryOnError(p, r)
+					nginxNoRetryOnError(p, r, nil)
 				}
 				continue
 			}
@@ -401,19 +407,33 @@ func runNoRetryOnFailure(p *Pass) {
 	}
 }
 
+// backupRetry names, for an upstream of one primary server and a backup, the servers
+// and when the backup takes over without retries.
+type backupRetry struct{ primary, backup, when string }
+
 // nginxNoRetryOnError reports an nginx route whose retry settings, though not off, never
 // pass a failed connection to the next server: proxy_next_upstream without error
 // (timeout, http_502 http_503: a refused connection is an error), or
-// proxy_next_upstream_tries 1 (one attempt in all).
-func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
+// proxy_next_upstream_tries 1 (one attempt in all). bk is set for an upstream of one
+// primary and a backup, which gets the failed request only on a retry.
+func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 	c, tries, b := r.Retry.Conditions, r.Retry.Tries, r.Backend
 	n := len(activeTargets(b))
+	// downNginx and downIt say when the request fails, other where it would have gone.
+	downNginx := fmt.Sprintf("the server nginx picks from the %d in %s is down or restarting", n, b.Name)
+	downIt := fmt.Sprintf("the server it picks from the %d in %s is down or restarting", n, b.Name)
+	other := "another one"
+	if bk != nil {
+		downNginx = fmt.Sprintf("%s, the only primary server of %s, is down or restarting", bk.primary, b.Name)
+		downIt = downNginx
+		other = fmt.Sprintf("the backup %s, which takes over %s", bk.backup, bk.when)
+	}
 	switch {
 	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
 		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
-		msg := fmt.Sprintf("%s lists no error: when the server nginx picks from the %d in %s is down or restarting, its failed connection is an error, not retried, and the request fails with 502 instead of going to another one. Add error: %s",
-			strings.TrimSuffix(c.Text, ";"), n, b.Name, line)
+		msg := fmt.Sprintf("%s lists no error: when %s, its failed connection is an error, not retried, and the request fails with 502 instead of going to %s. Add error: %s",
+			strings.TrimSuffix(c.Text, ";"), downNginx, other, line)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
@@ -428,8 +448,8 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
 		if nonIdempotent {
 			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
 		}
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (%s).",
-			strings.TrimSuffix(tries.Text, ";"), n, b.Name, posts)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, the request fails with 502 instead of going to %s. Set proxy_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), downIt, other, posts)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
 		fix := blockFixWhy("try a second server when the first fails", e, why)
