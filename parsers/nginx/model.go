@@ -304,6 +304,9 @@ func (b *builder) duplicates(ds []*Directive) {
 }
 
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
+	if d != nil && d.templated() {
+		return // envsubst rewrites it before nginx reads it: its value is unknown
+	}
 	diag := parsers.Errorf(pos, format, args...)
 	b.log = append(b.log, event{diag: &diag, dir: d})
 }
@@ -732,6 +735,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			cs = append(cs, d.Arg(i))
 		}
 		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
+		rt.Retry.Conditions.Unknown = d.templated()
 	}
 	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
 	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
@@ -746,6 +750,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
 	if d, via := sc.lookup("proxy_http_version"); d != nil {
 		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos(), d.Text()), via)
+		rt.HTTPVersion.Unknown = d.templated()
 	}
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
