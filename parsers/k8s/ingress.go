@@ -176,6 +176,15 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 		ClientIdleTimeout: b.nginxSetting(&object{}, "keep-alive", 75*time.Second),
 		ShutdownTimeout:   b.nginxSetting(&object{}, "worker-shutdown-timeout", 240*time.Second),
 	}
+	// A snippet annotation is nginx config pasted into the server (server-snippet) or
+	// its locations (configuration-snippet); a keepalive_timeout there overrides the
+	// ConfigMap's keep-alive for this Ingress's connections (the location's applies
+	// after a request to it, as in plain nginx). Its value is not read: unknown.
+	for _, k := range []string{"server-snippet", "configuration-snippet"} {
+		if a, ok := o.annotations[nginxPrefix+k]; ok && strings.Contains(a.value, "keepalive_timeout") {
+			h.ClientIdleTimeout = parsers.Duration{Pos: a.pos, Text: a.text, Unknown: true}
+		}
+	}
 	regex := o.annotations[nginxPrefix+"use-regex"].value == "true"
 	canary := isCanary(o)
 	for _, ip := range o.paths {
