@@ -367,8 +367,8 @@ func runNoRetryOnFailure(p *Pass) {
 					nginxNoRetryOnError(p, r, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
 				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-						c.Text, t.Address, b.Name, bk.Address, when)
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which takes over %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
+						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
 				}
@@ -395,8 +395,8 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
-				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-					c.Text, n, b.Name)
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
+					c.Text, n, b.Name, nginxFails(r))
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Default, product(h), n, addresses(activeTargets(b)), try, active)
@@ -405,6 +405,17 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// nginxFails says what a failed connection of an nginx route does to the client: its
+// 502, or, for a location answering an auth_request subrequest, auth_request's 500 for
+// the request it guards (nginx 1.22.1 on loopback, the auth service refusing: "auth
+// request unexpected status: 502", the client got 500).
+func nginxFails(r *parsers.Route) string {
+	if r.AuthFor != "" {
+		return "the auth check fails and nginx answers 500 to the request it guards (auth_request of " + r.AuthFor + ")"
+	}
+	return "the request fails with 502"
 }
 
 // backupRetry names, for an upstream of one primary server and a backup, the servers
@@ -432,8 +443,8 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
 		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
-		msg := fmt.Sprintf("%s lists no error: when %s, its failed connection is an error, not retried, and the request fails with 502 instead of going to %s. Add error: %s",
-			strings.TrimSuffix(c.Text, ";"), downNginx, other, line)
+		msg := fmt.Sprintf("%s lists no error: when %s, its failed connection is an error, not retried, and %s instead of going to %s. Add error: %s",
+			strings.TrimSuffix(c.Text, ";"), downNginx, nginxFails(r), other, line)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
@@ -448,8 +459,8 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 		if nonIdempotent {
 			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
 		}
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, the request fails with 502 instead of going to %s. Set proxy_next_upstream_tries 2 (%s).",
-			strings.TrimSuffix(tries.Text, ";"), downIt, other, posts)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, %s instead of going to %s. Set proxy_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), downIt, nginxFails(r), other, posts)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
 		fix := blockFixWhy("try a second server when the first fails", e, why)

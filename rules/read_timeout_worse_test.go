@@ -110,3 +110,37 @@ http {
 		t.Errorf("%d read-timeout-too-short findings, want 2", seen)
 	}
 }
+
+// TestNoRetryAuthRequest: no-retry-on-failure on a location answering an auth_request
+// subrequest says what the client gets there: auth_request's 500 (nginx 1.22.1 on
+// loopback, the auth service refusing: "auth request unexpected status: 502", 500).
+func TestNoRetryAuthRequest(t *testing.T) {
+	conf := `events {}
+http {
+    upstream auth { server auth-1.internal:9000; server auth-2.internal:9000; }
+    server {
+        listen 80;
+        location /api/ { auth_request /_auth; proxy_pass http://app.internal:8080; }
+        location = /_auth { internal; proxy_pass http://auth/verify; proxy_next_upstream off; }
+    }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "no-retry-on-failure" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, "fails with 502") || !strings.Contains(f.Message, "answers 500 to the request it guards") {
+			t.Errorf("%s", f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("%d no-retry-on-failure findings, want 1", seen)
+	}
+}
