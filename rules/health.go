@@ -489,7 +489,15 @@ func failsOver(h *parsers.Hop, r *parsers.Route) bool {
 	if to == nil {
 		return false
 	}
-	t := to.Value
+	if !strings.HasPrefix(to.Value, "@") && !strings.HasPrefix(to.Value, "/") {
+		return true // a URL (a redirect) or a variable: not a 502, or not known
+	}
+	return forwardsTo(h, to.Value)
+}
+
+// forwardsTo reports whether an nginx error_page target (a named location or a URI)
+// is answered by a location that forwards the request again.
+func forwardsTo(h *parsers.Hop, t string) bool {
 	var fr *parsers.Route
 	switch {
 	case strings.HasPrefix(t, "@"):
@@ -500,10 +508,19 @@ func failsOver(h *parsers.Hop, r *parsers.Route) bool {
 		}
 	case strings.HasPrefix(t, "/"):
 		fr = h.ServingRoute(t)
-	default:
-		return true // a URL (a redirect) or a variable: not a 502, or not known
 	}
 	return fr != nil && fr.Respond == nil && (fr.Backend != nil || fr.Pass != "")
+}
+
+// timeoutHandedOn reports whether an nginx route's own 504 is not the answer: an
+// error_page listing 504 sends the timed-out request to a location that forwards it again
+// (or its target is a variable, not known). A static page or a redirect still fails it.
+func timeoutHandedOn(h *parsers.Hop, r *parsers.Route) bool {
+	to := r.TimeoutTo
+	if to == nil || h.Kind != parsers.HopNginx {
+		return false
+	}
+	return strings.Contains(to.Value, "$") || forwardsTo(h, to.Value)
 }
 
 var healthAnsweredByProxy = &Rule{

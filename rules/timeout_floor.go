@@ -80,7 +80,7 @@ func runReadTimeoutTooShort(p *Pass) {
 			if r.Respond != nil || !rt.Explicit() || rt.Value <= 0 || rt.Value >= floor {
 				continue
 			}
-			if healthRoute(r) || upgrades(r) {
+			if healthRoute(r) || upgrades(r) || timeoutHandedOn(h, r) {
 				continue
 			}
 			if p.outerGivesUpFirst(h, r) {

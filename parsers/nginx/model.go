@@ -769,14 +769,17 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	pages, via := sc.lookupArray("error_page")
 	for _, d := range pages {
-		if len(d.Args) < 2 || rt.FailoverTo != nil {
+		if len(d.Args) < 2 {
 			continue
 		}
 		for i := 0; i < len(d.Args)-1; i++ {
-			if d.Arg(i) == "502" {
+			if d.Arg(i) == "502" && rt.FailoverTo == nil {
 				to := inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
 				rt.FailoverTo = &to
-				break
+			}
+			if d.Arg(i) == "504" && rt.TimeoutTo == nil {
+				to := inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				rt.TimeoutTo = &to
 			}
 		}
 	}
