@@ -503,7 +503,8 @@ func markAuthTargets(h *parsers.Hop, sc scope) {
 		}
 	}
 	for i := range sc {
-		for _, d := range Expand(sc[i].ds) {
+		// all: the http level of a large config holds thousands of servers, indexed.
+		for _, d := range sc[i].all("auth_request") {
 			mark(d, "every location of server "+h.Name)
 		}
 	}
