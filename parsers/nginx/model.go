@@ -666,11 +666,11 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			}
 		}
 	}
+	prefix := ""
+	if path, kind := locationMatch(loc); kind == parsers.PathPrefix || kind == parsers.PathExact {
+		prefix = path
+	}
 	if pass != nil || other != nil {
-		prefix := ""
-		if path, kind := locationMatch(loc); kind == parsers.PathPrefix || kind == parsers.PathExact {
-			prefix = path
-		}
 		switch end := locationAnswersAll(own, prefix); {
 		case end == nil:
 		case end.Name == "return":
@@ -681,6 +681,24 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			// A rewrite sends every request this location matches elsewhere (or
 			// redirects it): its proxy_pass is never used.
 			return nil
+		}
+	}
+	if pass == nil && other == nil {
+		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
+		// with the location's settings unless the block sets its own: the block is the
+		// innermost level of the route's scope. A return (or a rewrite taking every
+		// request) outside them still runs after a matched if, unless a break comes
+		// first (nginx 1.22.1 on loopback: `if ($arg_x) { proxy_pass ...; } return 403;`
+		// answered 403 to ?x=1; with break in the if, the proxy answered).
+		if blk := passBlock(own); blk != nil {
+			switch end := locationAnswersAll(own, prefix); {
+			case end == nil:
+				return b.route(h, loc, sc.with(blk.Name, blk.Block))
+			case end.Name == "return":
+				ret = end // answers every request: the return's case below
+			default:
+				return nil // a rewrite sends every request elsewhere
+			}
 		}
 	}
 	code := 0
@@ -700,18 +718,6 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		// is not stopped by them).
 		ret, code = stub, 200
 	default:
-		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
-		// with the location's settings unless the block sets its own: the block is the
-		// innermost level of the route's scope.
-		for _, d := range own {
-			if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
-				for _, x := range Expand(d.Block) {
-					if x.Name == "proxy_pass" {
-						return b.route(h, loc, sc.with(d.Name, d.Block))
-					}
-				}
-			}
-		}
 		return nil
 	}
 	path, kind := locationMatch(loc)
@@ -787,6 +793,21 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
+}
+
+// passBlock returns the first if{} or limit_except{} among a location's own directives
+// that holds a proxy_pass, or nil.
+func passBlock(own []*Directive) *Directive {
+	for _, d := range own {
+		if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
+			for _, x := range Expand(d.Block) {
+				if x.Name == "proxy_pass" {
+					return d
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // stockName returns the name of the nginx package's stock file an include names, also by
