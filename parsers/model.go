@@ -311,6 +311,15 @@ type Route struct {
 	// none. (Pointers: most routes have neither this nor HeadersUnread, and every model
 	// holds thousands of routes.)
 	FailoverTo *Setting[string]
+	// TimeoutTo is the same for nginx's own 504 (a read timeout): the target of an
+	// error_page listing 504, which gets the request again when it forwards (nginx
+	// 1.22.1 on loopback: error_page 504 = @slow re-sent a GET and a POST past a 1s
+	// proxy_read_timeout to @slow, 200).
+	TimeoutTo *Setting[string]
+	// AuthFor names the nginx location whose auth_request subrequest this route answers
+	// ("location /api/"), "" for an ordinary route. A failure here (a 502, a 504) is not
+	// what the client sees: auth_request answers 500 to the request it guards.
+	AuthFor string
 	// HeadersUnread is set when an include in the location or a block around it was not
 	// read and may hold proxy_set_header lines (a file outside the linted paths, the stock
 	// proxy_params, a glob that matched nothing here): Headers may then miss some, and a

@@ -96,7 +96,15 @@ func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
 			return idle, false
 		}
 		return idle, true
-	case parsers.HopCaddy, parsers.HopIngressNginx, parsers.HopALB, parsers.HopCLB:
+	case parsers.HopIngressNginx:
+		// upstream-keepalive-connections 0 leaves keepalive out of ingress-nginx's
+		// upstream block (nginx.tmpl: `if gt UpstreamKeepaliveConnections 0`), and
+		// proxy-http-version 1.0 closes every connection after its response.
+		if !be.KeepAliveConns.Known() || be.KeepAliveConns.Value <= 0 || !r.HTTPVersion.Known() || r.HTTPVersion.Value != "1.1" {
+			return idle, false
+		}
+		return idle, true
+	case parsers.HopCaddy, parsers.HopALB, parsers.HopCLB:
 		return idle, true
 	case parsers.HopALBIngress:
 		// The same kind serves NLB Services; an NLB route has no read timeout.

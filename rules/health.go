@@ -159,8 +159,16 @@ func runDeadUpstreamInRotation(p *Pass) {
 		for _, t := range active {
 			if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
 				fix := p.passiveHealthFix(format, b, t)
-				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests and each of them fails with 502 (or waits for a retry). Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
-					"max_fails=0", t.Address, b.Name, len(active), t.Address)
+				// Where the locations retry a failed connection (nginx's default), a
+				// refused one is retried at once: nginx 1.22.1 on loopback, one of two
+				// servers refusing with max_fails=0, 8 of 8 requests 200. The cost is
+				// the wait for a connection that does not fail at once.
+				what := "each of them first waits for the connection to fail, at once when refused but up to proxy_connect_timeout (nginx default 60s) when the host is gone, and is then retried on another server"
+				if r := unretried(p.Model, b); r != nil {
+					what = fmt.Sprintf("location %s does not retry a failed connection, so each of its requests sent there gets 502", r.Path)
+				}
+				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests: %s. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					"max_fails=0", t.Address, b.Name, len(active), t.Address, what)
 				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: fix})
 				reported = true
 			}
@@ -362,13 +370,19 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
 				c := r.Retry.Conditions
+				when := "takes over only once nginx has marked it down (max_fails)"
+				if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
+					when = "never takes over: max_fails=0 keeps the primary from being marked down"
+				}
+				if !failsOver(h, r) && r.Pass == "" && (!c.Known() || len(c.Value) != 1 || c.Value[0] != "off") {
+					// tries 1 or a list without error: the failed connection to the
+					// primary is not passed on either (nginx 1.22.1 on loopback, primary
+					// refusing: 502, then the backup until fail_timeout ran out).
+					nginxNoRetryOnError(p, r, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
+				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
-					when := "takes over only once nginx has marked it down (max_fails)"
-					if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-						when = "never takes over: max_fails=0 keeps the primary from being marked down"
-					}
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, the request fails with 502 instead of going to the backup %s, which %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-						c.Text, t.Address, b.Name, bk.Address, when)
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
+						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when)
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
 				}
@@ -383,7 +397,7 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
 				if h.Kind == parsers.HopNginx && r.Pass == "" {
-					nginxNoRetryOnError(p, r)
+					nginxNoRetryOnError(p, r, nil)
 				}
 				continue
 			}
@@ -395,8 +409,8 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
-				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-					c.Text, n, b.Name)
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
+					c.Text, n, b.Name, nginxFails(r))
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Default, product(h), n, addresses(activeTargets(b)), try, active)
@@ -407,19 +421,44 @@ func runNoRetryOnFailure(p *Pass) {
 	}
 }
 
+// nginxFails says what a failed connection of an nginx route does to the client: its
+// 502, or, for a location answering an auth_request subrequest, auth_request's 500 for
+// the request it guards (nginx 1.22.1 on loopback, the auth service refusing: "auth
+// request unexpected status: 502", the client got 500).
+func nginxFails(r *parsers.Route) string {
+	if r.AuthFor != "" {
+		return "the auth check fails and nginx answers 500 to the request it guards (auth_request of " + r.AuthFor + ")"
+	}
+	return "the request fails with 502"
+}
+
+// backupRetry names, for an upstream of one primary server and a backup, the servers
+// and when the backup takes over without retries.
+type backupRetry struct{ primary, backup, when string }
+
 // nginxNoRetryOnError reports an nginx route whose retry settings, though not off, never
 // pass a failed connection to the next server: proxy_next_upstream without error
 // (timeout, http_502 http_503: a refused connection is an error), or
-// proxy_next_upstream_tries 1 (one attempt in all).
-func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
+// proxy_next_upstream_tries 1 (one attempt in all). bk is set for an upstream of one
+// primary and a backup, which gets the failed request only on a retry.
+func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 	c, tries, b := r.Retry.Conditions, r.Retry.Tries, r.Backend
 	n := len(activeTargets(b))
+	// downNginx and downIt say when the request fails, other where it would have gone.
+	downNginx := fmt.Sprintf("the server nginx picks from the %d in %s is down or restarting", n, b.Name)
+	downIt := fmt.Sprintf("the server it picks from the %d in %s is down or restarting", n, b.Name)
+	other := "another one"
+	if bk != nil {
+		downNginx = fmt.Sprintf("%s, the only primary server of %s, is down or restarting", bk.primary, b.Name)
+		downIt = downNginx
+		other = fmt.Sprintf("the backup %s, which %s", bk.backup, bk.when)
+	}
 	switch {
 	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
 		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
-		msg := fmt.Sprintf("%s lists no error: when the server nginx picks from the %d in %s is down or restarting, its failed connection is an error, not retried, and the request fails with 502 instead of going to another one. Add error: %s",
-			strings.TrimSuffix(c.Text, ";"), n, b.Name, line)
+		msg := fmt.Sprintf("%s lists no error: when %s, its failed connection is an error, not retried, and %s instead of going to %s. Add error: %s",
+			strings.TrimSuffix(c.Text, ";"), downNginx, nginxFails(r), other, line)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
@@ -434,8 +473,8 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route) {
 		if nonIdempotent {
 			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
 		}
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when the server it picks from the %d in %s is down or restarting, the request fails with 502 instead of going to another one. Set proxy_next_upstream_tries 2 (%s).",
-			strings.TrimSuffix(tries.Text, ";"), n, b.Name, posts)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, %s instead of going to %s. Set proxy_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), downIt, nginxFails(r), other, posts)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
 		fix := blockFixWhy("try a second server when the first fails", e, why)
@@ -456,7 +495,15 @@ func failsOver(h *parsers.Hop, r *parsers.Route) bool {
 	if to == nil {
 		return false
 	}
-	t := to.Value
+	if !strings.HasPrefix(to.Value, "@") && !strings.HasPrefix(to.Value, "/") {
+		return true // a URL (a redirect) or a variable: not a 502, or not known
+	}
+	return forwardsTo(h, to.Value)
+}
+
+// forwardsTo reports whether an nginx error_page target (a named location or a URI)
+// is answered by a location that forwards the request again.
+func forwardsTo(h *parsers.Hop, t string) bool {
 	var fr *parsers.Route
 	switch {
 	case strings.HasPrefix(t, "@"):
@@ -467,10 +514,19 @@ func failsOver(h *parsers.Hop, r *parsers.Route) bool {
 		}
 	case strings.HasPrefix(t, "/"):
 		fr = h.ServingRoute(t)
-	default:
-		return true // a URL (a redirect) or a variable: not a 502, or not known
 	}
 	return fr != nil && fr.Respond == nil && (fr.Backend != nil || fr.Pass != "")
+}
+
+// timeoutHandedOn reports whether an nginx route's own 504 is not the answer: an
+// error_page listing 504 sends the timed-out request to a location that forwards it again
+// (or its target is a variable, not known). A static page or a redirect still fails it.
+func timeoutHandedOn(h *parsers.Hop, r *parsers.Route) bool {
+	to := r.TimeoutTo
+	if to == nil || h.Kind != parsers.HopNginx {
+		return false
+	}
+	return strings.Contains(to.Value, "$") || forwardsTo(h, to.Value)
 }
 
 var healthAnsweredByProxy = &Rule{

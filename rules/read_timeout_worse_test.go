@@ -63,3 +63,84 @@ http {
 		t.Fatalf("want 4 read-timeout-too-short findings, got %d", seen)
 	}
 }
+
+// TestReadTimeoutTooShortAuthRequest: a location answering an auth_request subrequest
+// does not give the client its 504. nginx 1.22.1 on loopback, proxy_read_timeout 1s in
+// location = /_auth and an auth service taking 3s: the request to /api/x got 500 after
+// 1s ("auth request unexpected status: 504"). The message says 500 and names the
+// guarded location; an ordinary location keeps its 504.
+func TestReadTimeoutTooShortAuthRequest(t *testing.T) {
+	conf := `events {}
+http {
+    upstream auth { server auth-1.internal:9000; server auth-2.internal:9000; }
+    server {
+        listen 80;
+        location /api/ { auth_request /_auth; proxy_pass http://app.internal:8080; }
+        location = /_auth { internal; proxy_pass http://auth/verify; proxy_read_timeout 1s; }
+        location /slow/ { proxy_pass http://app.internal:8080; proxy_read_timeout 1s; }
+    }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "read-timeout-too-short" {
+			continue
+		}
+		seen++
+		m := f.Message
+		switch f.Pos.Line {
+		case 7:
+			if strings.Contains(m, "504 from") || strings.Contains(m, "get 502") || !strings.Contains(m, "answers 500") || !strings.Contains(m, "location /api/") {
+				t.Errorf("/_auth: %s", m)
+			}
+		case 8:
+			if !strings.Contains(m, "gets 504 from nginx") {
+				t.Errorf("/slow/: %s", m)
+			}
+		default:
+			t.Errorf("unexpected finding at line %d: %s", f.Pos.Line, m)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d read-timeout-too-short findings, want 2", seen)
+	}
+}
+
+// TestNoRetryAuthRequest: no-retry-on-failure on a location answering an auth_request
+// subrequest says what the client gets there: auth_request's 500 (nginx 1.22.1 on
+// loopback, the auth service refusing: "auth request unexpected status: 502", 500).
+func TestNoRetryAuthRequest(t *testing.T) {
+	conf := `events {}
+http {
+    upstream auth { server auth-1.internal:9000; server auth-2.internal:9000; }
+    server {
+        listen 80;
+        location /api/ { auth_request /_auth; proxy_pass http://app.internal:8080; }
+        location = /_auth { internal; proxy_pass http://auth/verify; proxy_next_upstream off; }
+    }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "no-retry-on-failure" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, "fails with 502") || !strings.Contains(f.Message, "answers 500 to the request it guards") {
+			t.Errorf("%s", f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("%d no-retry-on-failure findings, want 1", seen)
+	}
+}

@@ -145,7 +145,9 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 func runReadTimeoutBelowBudget(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
-			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 {
+			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 || timeoutHandedOn(h, r) {
+				// timeoutHandedOn: an error_page for 504 sends the timed-out request to
+				// a location that forwards it again: no 504 for the client.
 				continue
 			}
 			rb, ok := p.handlerBudget(r)

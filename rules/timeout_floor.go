@@ -36,6 +36,10 @@ already under way that pauses that long (server-sent events, a streamed export) 
 closes (nginx 1.22.1 on loopback, ` + "`proxy_read_timeout 3s`" + `, an event every 5s: 200, one
 event, closed after 3s). Caddy's ` + "`response_header_timeout`" + ` covers the headers only.
 
+An nginx location that answers an ` + "`auth_request`" + ` subrequest is reported with what the client
+gets there: auth_request answers **500** to the request it guards when the check times out
+(nginx 1.22.1: "auth request unexpected status: 504", the client got 500).
+
 It stays quiet when a hop behind the route waits longer (` + "`outer-hop-gives-up-first`" + ` reports
 that setting without asking for a budget), when a ` + "`routes:`" + ` budget covers the route (then ` + "`read-timeout-below-budget`" + `
 compares them: a budget of 2s says the route is that fast), or when the app server behind
@@ -81,7 +85,7 @@ func runReadTimeoutTooShort(p *Pass) {
 			if r.Respond != nil || !rt.Explicit() || rt.Value <= 0 || rt.Value >= floor {
 				continue
 			}
-			if healthRoute(r) || upgrades(r) {
+			if healthRoute(r) || upgrades(r) || timeoutHandedOn(h, r) {
 				continue
 			}
 			if p.outerGivesUpFirst(h, r) {
@@ -124,8 +128,17 @@ func runReadTimeoutTooShort(p *Pass) {
 			if fix != nil {
 				fix.snippetOnly()
 			}
-			msg := fmt.Sprintf("%s: any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s No handler budget in .no502.yaml covers %s: raise %s to what the slowest legitimate request needs (%s), or declare the route's budget (routes:) if its handlers always answer within %s. The floor is min_read_timeout (%s).",
-				describe(name, rt), parsers.Seconds(rt.Value), product(h), streamCut(h, rt.Value), worse, what, name, def, parsers.Seconds(rt.Value), p.Config.MinReadTimeout.Describe())
+			outcome := fmt.Sprintf("any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), product(h), streamCut(h, rt.Value), worse)
+			if r.AuthFor != "" {
+				// An auth_request subrequest: its 504 (or the 502 of a pool marked down)
+				// reaches the client as auth_request's 500 for the request it guards.
+				if worse != "" {
+					worse = fmt.Sprintf(" With %d upstream servers it gets worse: each timeout counts toward max_fails, so a few slow checks mark every server unavailable and every guarded request fails.", len(activeTargets(r.Backend)))
+				}
+				outcome = fmt.Sprintf("this location answers the auth_request of %s: any check slower than %s, a slow query, a cold start after a deploy, a garbage-collection pause, times out, and nginx answers 500 to the request it guards.%s", r.AuthFor, parsers.Seconds(rt.Value), worse)
+			}
+			msg := fmt.Sprintf("%s: %s No handler budget in .no502.yaml covers %s: raise %s to what the slowest legitimate request needs (%s), or declare the route's budget (routes:) if its handlers always answer within %s. The floor is min_read_timeout (%s).",
+				describe(name, rt), outcome, what, name, def, parsers.Seconds(rt.Value), p.Config.MinReadTimeout.Describe())
 			rel := origin(nil, rt, pos, "value set here")
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}

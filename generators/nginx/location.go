@@ -122,7 +122,12 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	}
 
 	upDirs := []config.IDirective{
-		dir("server", []string{up.server, "max_fails=3", "fail_timeout=10s"}, "failing servers leave rotation for 10s"),
+		// A read timeout counts toward max_fails too (ngx_http_upstream_next marks every
+		// failure but a 403/404): requests stuck past proxy_read_timeout take a server
+		// out like a dead one. Kept: the read timeout is above the handler budget, and
+		// without max_fails a dead server keeps its share of requests (the
+		// dead-upstream-in-rotation rule); the comment says so.
+		dir("server", []string{up.server, "max_fails=3", "fail_timeout=10s"}, "3 failures within 10s (a refused connection, a connect or read timeout) take a server out for 10s"),
 	}
 	if o.NginxVersion != "" && !pnginx.VersionAtLeast(o.NginxVersion, "1.15.3") {
 		// keepalive_timeout in upstream{} appeared in 1.15.3 (nginx -t refuses it before);
@@ -161,7 +166,12 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 		dir("proxy_connect_timeout", []string{parsers.Seconds(connectTimeout)}, "fail fast when the app is down, so the retry below can try another server"),
 		dir("proxy_send_timeout", []string{parsers.Seconds(read)}, ""),
 		dir("proxy_read_timeout", []string{parsers.Seconds(read)}, readNote),
-		dir("proxy_next_upstream", []string{"error", "timeout", "http_502", "http_503"}, "retry elsewhere; POST/PATCH are never re-sent (no non_idempotent)"),
+		// No http_502/http_503: listed, the app's own 503 (load shedding, maintenance)
+		// counts toward max_fails. nginx 1.22.1 on loopback, two servers of this upstream
+		// answering 503: five requests got 503, then every request 502 "no live
+		// upstreams" for fail_timeout. nginx's default retries only what never reached
+		// the app: a refused, reset or timed-out connection.
+		dir("proxy_next_upstream", []string{"error", "timeout"}, "retry a failed connection elsewhere; POST/PATCH are never re-sent (no non_idempotent)"),
 		dir("proxy_next_upstream_tries", []string{"2"}, "bounded retries"),
 		dir("proxy_next_upstream_timeout", []string{parsers.Seconds(retryWindow(read))}, "retry a failed or timed-out connect, not a request that ran past proxy_read_timeout"),
 	)

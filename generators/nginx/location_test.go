@@ -294,7 +294,7 @@ func TestEdgeCapNotQueue(t *testing.T) {
 // Without proxy_ssl_server_name the request got 502 ("sslv3 alert handshake failure
 // while SSL handshaking to upstream", nginx 1.22.1).
 func TestHTTPSUpstreamSNIOnLoopback(t *testing.T) {
-	bin := nginxBinary(t)
+	nginxBinary(t)
 	var gotSNI atomic.Value
 	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
@@ -314,23 +314,7 @@ func TestHTTPSUpstreamSNIOnLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listen := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "nginx.conf")
-	src := strings.Replace(embed(loc.Text), "listen 127.0.0.1:18080;", "listen "+listen+";", 1)
-	os.WriteFile(conf, []byte(src), 0o644)
-	errLog := filepath.Join(dir, "error.log")
-	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", errLog, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// SIGTERM: the master stops its workers too (a SIGKILL would orphan them).
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	listen, errLog, src := startNginx(t, loc.Text)
 	client := &http.Client{Timeout: 10 * time.Second}
 	var resp *http.Response
 	for i := 0; i < 50; i++ {
@@ -346,6 +330,76 @@ func TestHTTPSUpstreamSNIOnLoopback(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || gotSNI.Load() != "localhost" {
 		t.Errorf("status %d, SNI %v; want 200 with SNI localhost\n%s\n%s", resp.StatusCode, gotSNI.Load(), logText(), src)
+	}
+}
+
+// startNginx runs the real nginx with a generated block in a server on a free loopback
+// port, until the test ends. It returns that address, the error log's path and the
+// config.
+func startNginx(t *testing.T, generated string) (listen, errLog, src string) {
+	t.Helper()
+	bin := nginxBinary(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen = l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	src = strings.Replace(embed(generated), "listen 127.0.0.1:18080;", "listen "+listen+";", 1)
+	os.WriteFile(conf, []byte(src), 0o644)
+	errLog = filepath.Join(dir, "error.log")
+	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", errLog, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+";")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// SIGTERM: the master stops its workers too (a SIGKILL would orphan them).
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	return listen, errLog, src
+}
+
+// TestAppStatusNotCountedOnLoopback runs the generated block with two servers that both
+// answer 503 (load shedding, maintenance): every request must get the app's 503. With
+// http_502 http_503 in proxy_next_upstream, each 503 counted toward max_fails: nginx
+// 1.22.1 answered five 503s, then 502 "no live upstreams" to everything for 10s.
+func TestAppStatusNotCountedOnLoopback(t *testing.T) {
+	nginxBinary(t)
+	var hits atomic.Int64
+	shed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	a, b := httptest.NewServer(shed), httptest.NewServer(shed)
+	defer a.Close()
+	defer b.Close()
+	loc, err := GenerateLocation(LocationOptions{Path: "/api/", Upstream: "http://" + a.Listener.Addr().String(), AppKeepAlive: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The note asks for every instance in the upstream: add the second one.
+	first := "server " + a.Listener.Addr().String() + " "
+	text := strings.Replace(loc.Text, first, "server "+b.Listener.Addr().String()+" max_fails=3 fail_timeout=10s;\n    "+first, 1)
+	listen, errLog, src := startNginx(t, text)
+	client := &http.Client{Timeout: 10 * time.Second}
+	var codes []int
+	for i := 0; i < 50 && len(codes) < 8; i++ {
+		resp, err := client.Get("http://" + listen + "/api/x")
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+	}
+	for _, c := range codes {
+		if c != http.StatusServiceUnavailable {
+			log, _ := os.ReadFile(errLog)
+			t.Fatalf("statuses %v: want the app's 503 every time\n%s\n%s", codes, log, src)
+		}
+	}
+	if len(codes) < 8 {
+		t.Fatalf("nginx answered %d requests: %v", len(codes), codes)
 	}
 }
 

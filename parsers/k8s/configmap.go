@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/nginx"
 	"github.com/no502/no502/parsers/phpfpm"
 )
 
@@ -16,6 +17,7 @@ var nginxKeys = map[string]bool{
 	"worker-shutdown-timeout": true, "upstream-keepalive-timeout": true, "keep-alive": true,
 	"proxy-next-upstream": true, "proxy-next-upstream-tries": true, "proxy-next-upstream-timeout": true,
 	"use-forwarded-headers": true, "proxy-body-size": true, "upstream-keepalive-connections": true,
+	"proxy-http-version": true,
 }
 
 // controllerConfig is an ingress-nginx controller ConfigMap: its keys with positions.
@@ -140,6 +142,10 @@ func embeddedFormat(key, value string) string {
 	case strings.HasSuffix(key, ".conf") && phpfpm.LooksLikePool(value):
 		return phpfpm.Format // www.conf: its listen = 9000 is not nginx's listen
 	case strings.HasSuffix(key, ".conf") && looksNginx(value):
+		return parsers.FormatNginx
+	case nginx.IsTemplate(key) && looksNginx(value):
+		// default.conf.template, mounted into the nginx image's /etc/nginx/templates:
+		// the entry's path keeps the name, so its environment values stay unknown.
 		return parsers.FormatNginx
 	}
 	return ""

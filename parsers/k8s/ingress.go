@@ -24,6 +24,7 @@ const (
 
 // ingressPath is one path of an Ingress with the Service port it forwards to.
 type ingressPath struct {
+	host     string // the rule's host; "" for every host
 	path     string
 	pathKind parsers.PathKind
 	pos      parsers.Pos
@@ -40,7 +41,7 @@ func readIngressPaths(o *object) []ingressPath {
 	hasRoot := false
 	for _, r := range items(val(spec, "rules")) {
 		for _, p := range items(val(r, "http", "paths")) {
-			ip := ingressPath{path: str(p, "path"), pos: s.pos(p)}
+			ip := ingressPath{host: str(r, "host"), path: str(p, "path"), pos: s.pos(p)}
 			if ip.path == "" {
 				ip.path = "/"
 			}
@@ -175,31 +176,129 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 		ClientIdleTimeout: b.nginxSetting(&object{}, "keep-alive", 75*time.Second),
 		ShutdownTimeout:   b.nginxSetting(&object{}, "worker-shutdown-timeout", 240*time.Second),
 	}
+	// A snippet annotation is nginx config pasted into the server (server-snippet) or
+	// its locations (configuration-snippet); a keepalive_timeout there overrides the
+	// ConfigMap's keep-alive for this Ingress's connections (the location's applies
+	// after a request to it, as in plain nginx). Its value is not read: unknown.
+	for _, k := range []string{"server-snippet", "configuration-snippet"} {
+		if a, ok := o.annotations[nginxPrefix+k]; ok && strings.Contains(a.value, "keepalive_timeout") {
+			h.ClientIdleTimeout = parsers.Duration{Pos: a.pos, Text: a.text, Unknown: true}
+		}
+	}
 	regex := o.annotations[nginxPrefix+"use-regex"].value == "true"
+	canary := isCanary(o)
 	for _, ip := range o.paths {
-		r := &parsers.Route{
-			Hop: h, Path: ip.path, PathKind: ip.pathKind, Pos: ip.pos, Block: o.block,
-			ReadTimeout:    b.nginxSetting(o, "proxy-read-timeout", 60*time.Second),
-			ConnectTimeout: b.nginxSetting(o, "proxy-connect-timeout", 5*time.Second),
-			SendTimeout:    b.nginxSetting(o, "proxy-send-timeout", 60*time.Second),
-			HTTPVersion:    parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1"),
+		// A canary Ingress only picks another Service for some requests of its main
+		// Ingress's location: ingress-nginx ignores its other annotations (timeouts,
+		// retries, HTTP version), which come from the main Ingress ("all the other
+		// non-canary annotations will be ignored (inherited from the corresponding main
+		// ingress)", annotations.md#canary). Without the main Ingress here, they are
+		// unknown.
+		so := o
+		if canary {
+			so = b.canaryMain(o, ip)
+		}
+		r := &parsers.Route{Hop: h, Path: ip.path, PathKind: ip.pathKind, Pos: ip.pos, Block: o.block}
+		if so != nil {
+			// Its settings are changed in the main Ingress (an annotation added to the
+			// canary would be ignored too): that is the route's block for findings
+			// and fixes.
+			r.Block = so.block
+			r.ReadTimeout = b.nginxSetting(so, "proxy-read-timeout", 60*time.Second)
+			r.ConnectTimeout = b.nginxSetting(so, "proxy-connect-timeout", 5*time.Second)
+			r.SendTimeout = b.nginxSetting(so, "proxy-send-timeout", 60*time.Second)
+			r.HTTPVersion = b.nginxHTTPVersion(so)
+			r.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "ingress-nginx default proxy-next-upstream error timeout")
+			if a, ok := so.annotations[nginxPrefix+"proxy-next-upstream"]; ok {
+				r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
+			} else if a, ok := b.nginxKey("proxy-next-upstream"); ok {
+				r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
+			}
+		} else {
+			r.ReadTimeout = parsers.Duration{Unknown: true}
+			r.ConnectTimeout = parsers.Duration{Unknown: true}
+			r.SendTimeout = parsers.Duration{Unknown: true}
+			r.HTTPVersion = parsers.Setting[string]{Unknown: true}
+			r.Retry.Conditions = parsers.Setting[[]string]{Unknown: true}
 		}
 		if regex && r.PathKind != parsers.PathExact {
 			r.PathKind = parsers.PathRegex
 		}
-		r.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "ingress-nginx default proxy-next-upstream error timeout")
-		if a, ok := o.annotations[nginxPrefix+"proxy-next-upstream"]; ok {
-			r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
-		} else if a, ok := b.nginxKey("proxy-next-upstream"); ok {
-			r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
-		}
 		r.Retry.Tries = parsers.Def(3, "ingress-nginx default proxy-next-upstream-tries 3")
 		be := b.serviceBackend(o, ip)
-		be.KeepAliveIdle = b.nginxSetting(o, "upstream-keepalive-timeout", 60*time.Second)
+		// upstream-keepalive-timeout and -connections are ConfigMap keys only: ingress-nginx
+		// has no such annotation (its annotations.md; kubernetes/ingress-nginx#11472 asks
+		// for one), so an Ingress that sets one still gets the controller-wide value.
+		be.KeepAliveIdle = b.nginxSetting(&object{}, "upstream-keepalive-timeout", 60*time.Second)
+		be.KeepAliveConns = b.nginxCount("upstream-keepalive-connections", 320)
 		r.Backend = be
 		h.Routes = append(h.Routes, r)
 	}
 	return h
+}
+
+// isCanary reports whether an Ingress is an ingress-nginx canary (its canary annotation
+// read as the controller reads booleans, strconv.ParseBool).
+func isCanary(o *object) bool {
+	v, err := strconv.ParseBool(strings.TrimSpace(o.annotations[nginxPrefix+"canary"].value))
+	return err == nil && v
+}
+
+// canaryMain returns the main Ingress of a canary Ingress's path: an ingress-nginx
+// Ingress, not a canary, with a path of the same host, path and kind. nil when none is
+// in the model.
+func (b *builder) canaryMain(o *object, ip ingressPath) *object {
+	for _, m := range b.nginxIngresses {
+		if m == o || isCanary(m) {
+			continue
+		}
+		for _, mp := range m.paths {
+			if mp.host == ip.host && mp.path == ip.path && mp.pathKind == ip.pathKind {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// nginxCount returns a whole-number ingress-nginx ConfigMap key (no annotation sets it),
+// else the controller default; Unknown when the value is not a whole number or the
+// controller's ConfigMap is not known for sure.
+func (b *builder) nginxCount(key string, def int) parsers.Setting[int] {
+	if b.nginxCfgAmbiguous {
+		if _, ok := b.nginxKeyAnywhere[key]; ok {
+			return parsers.Setting[int]{Unknown: true}
+		}
+	}
+	if a, ok := b.nginxKey(key); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(a.value))
+		s := parsers.Set(n, a.pos, a.text)
+		s.Unknown = err != nil || n < 0
+		return s
+	}
+	return parsers.Def(def, "ingress-nginx default "+key+" "+strconv.Itoa(def))
+}
+
+// nginxHTTPVersion is the HTTP version ingress-nginx speaks to the Service: the
+// proxy-http-version annotation, else the ConfigMap key, else 1.1. With "1.0" nginx
+// closes every upstream connection after its response (no keep-alive pool).
+func (b *builder) nginxHTTPVersion(o *object) parsers.Setting[string] {
+	a, ok := o.annotations[nginxPrefix+"proxy-http-version"]
+	if !ok && b.nginxCfgAmbiguous {
+		if _, amb := b.nginxKeyAnywhere["proxy-http-version"]; amb {
+			return parsers.Setting[string]{Unknown: true}
+		}
+	}
+	if !ok {
+		a, ok = b.nginxKey("proxy-http-version")
+	}
+	if !ok {
+		return parsers.Def("1.1", "ingress-nginx default proxy-http-version 1.1")
+	}
+	v := strings.TrimSpace(a.value)
+	s := parsers.Set(v, a.pos, a.text)
+	s.Unknown = v != "1.0" && v != "1.1"
+	return s
 }
 
 // nginxKey returns a controller ConfigMap key when exactly one controller config is known.

@@ -23,9 +23,12 @@ type builder struct {
 	nginxCfg          *controllerConfig
 	nginxCfgAmbiguous bool
 	nginxKeyAnywhere  map[string]bool
-	albGroupAttrs     map[string]annotation
-	pdbs              []*parsers.PDB
-	claimModes        map[string][]string // PersistentVolumeClaim namespace/name: accessModes
+	// nginxIngresses are the Ingresses ingress-nginx serves, where a canary finds its
+	// main Ingress.
+	nginxIngresses []*object
+	albGroupAttrs  map[string]annotation
+	pdbs           []*parsers.PDB
+	claimModes     map[string][]string // PersistentVolumeClaim namespace/name: accessModes
 	// configMapEnv holds each ConfigMap's data (namespace/name) for containers that read
 	// it as environment variables (envFrom).
 	configMapEnv map[string]map[string]parsers.Setting[string]
@@ -81,6 +84,11 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	for _, w := range m.Workloads {
 		for _, c := range w.Claims {
 			c.AccessModes = b.claimModes[w.Namespace+"/"+c.Name]
+		}
+	}
+	for _, o := range p.ingresses {
+		if controllerOf(o, p.classes) == ctrlNginx {
+			b.nginxIngresses = append(b.nginxIngresses, o)
 		}
 	}
 	for _, o := range p.ingresses {

@@ -586,3 +586,39 @@ func TestScaledObjectFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestIngressNginxSnippetKeepAlive: a keepalive_timeout in a server-snippet or
+// configuration-snippet overrides the ConfigMap's keep-alive for the Ingress's server
+// (ingress-nginx pastes the snippet into it); its value is not read, so the hop's client
+// idle timeout is unknown. Without one, it is the controller's 75s.
+func TestIngressNginxSnippetKeepAlive(t *testing.T) {
+	ing := `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  namespace: shop
+  annotations:
+    nginx.ingress.kubernetes.io/server-snippet: |
+      keepalive_timeout 400s;
+spec:
+  ingressClassName: nginx
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: api
+                port:
+                  number: 80
+`
+	m := parse(t, "ing.yaml", ing)
+	if ka := m.Hops[0].ClientIdleTimeout; ka.Known() {
+		t.Errorf("server-snippet keepalive_timeout: %+v, want unknown", ka)
+	}
+	m = parse(t, "ing.yaml", strings.Replace(ing, "keepalive_timeout 400s;", "more_set_headers \"X-A: b\";", 1))
+	if ka := m.Hops[0].ClientIdleTimeout; ka.Value != 75*time.Second {
+		t.Errorf("no keepalive_timeout in the snippet: %+v, want 75s", ka)
+	}
+}

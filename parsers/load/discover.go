@@ -18,6 +18,7 @@ import (
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/compose"
+	"github.com/no502/no502/parsers/nginx"
 	"github.com/no502/no502/parsers/phpfpm"
 )
 
@@ -49,6 +50,11 @@ func formatByName(path string) (format string, sniff bool) {
 		return parsers.FormatNginx, false
 	case strings.HasSuffix(lower, ".conf"):
 		return parsers.FormatNginx, true // or a Caddyfile by its content (caddySniff)
+	case nginx.IsTemplate(lower):
+		// The official nginx image renders templates/*.conf.template into conf.d at
+		// start (envsubst): the file is nginx config with the environment's values to
+		// come, which the model leaves unknown.
+		return parsers.FormatNginx, true
 	case strings.HasSuffix(lower, ".caddy"):
 		return parsers.FormatCaddy, true
 	case compose.IsComposeFile(base):

@@ -168,6 +168,7 @@ var controllerKeys = map[string]bool{
 	"worker-shutdown-timeout": true, "upstream-keepalive-timeout": true, "keep-alive": true,
 	"proxy-next-upstream": true, "proxy-next-upstream-tries": true, "proxy-next-upstream-timeout": true,
 	"use-forwarded-headers": true, "proxy-body-size": true, "upstream-keepalive-connections": true,
+	"proxy-http-version": true,
 }
 
 func scanYAML(k *linkKeys, src []byte) {

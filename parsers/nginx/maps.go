@@ -41,6 +41,9 @@ var ordinaryValue = map[string]string{
 // guess would be a finding about a header nobody knows.
 func (b *builder) connectionHeader(d *Directive, via string) parsers.Setting[string] {
 	v := d.Arg(1)
+	if d.templated() {
+		return parsers.Setting[string]{Value: v, Pos: d.Pos(), Text: d.Text(), Unknown: true}
+	}
 	if !strings.Contains(v, "$") {
 		return inherited(parsers.Set(v, d.Pos(), d.Text()), via)
 	}

@@ -304,6 +304,9 @@ func (b *builder) duplicates(ds []*Directive) {
 }
 
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
+	if d != nil && d.templated() {
+		return // envsubst rewrites it before nginx reads it: its value is unknown
+	}
 	diag := parsers.Errorf(pos, format, args...)
 	b.log = append(b.log, event{diag: &diag, dir: d})
 }
@@ -481,6 +484,44 @@ func (b *builder) server(h *parsers.Hop, sc scope) {
 		return
 	}
 	h.SetLocations(b.locations(h, sc))
+	markAuthTargets(h, sc)
+}
+
+// markAuthTargets sets Route.AuthFor on the routes answering the auth_request
+// subrequests of server h: an auth_request URI in http{}, server{} or any location
+// (nested ones too), located as nginx locates the subrequest's URI. A subrequest that
+// fails (502, 504) makes auth_request answer 500 to the request it guards (nginx 1.22.1
+// on loopback: proxy_read_timeout 1s in the auth location, a 3s auth service: 500 after
+// 1s, "auth request unexpected status: 504").
+func markAuthTargets(h *parsers.Hop, sc scope) {
+	mark := func(d *Directive, guard string) {
+		if d.Name != "auth_request" || len(d.Args) == 0 || d.Arg(0) == "off" || strings.Contains(d.Arg(0), "$") {
+			return
+		}
+		if r := h.ServingRoute(d.Arg(0)); r != nil && r.AuthFor == "" {
+			r.AuthFor = guard
+		}
+	}
+	for i := range sc {
+		// all: the http level of a large config holds thousands of servers, indexed.
+		for _, d := range sc[i].all("auth_request") {
+			mark(d, "every location of server "+h.Name)
+		}
+	}
+	var walk func(ds []*Directive)
+	walk = func(ds []*Directive) {
+		for _, d := range Expand(ds) {
+			if d.Name != "location" || d.Block == nil {
+				continue
+			}
+			path, _ := locationMatch(d)
+			for _, x := range Expand(d.Block) {
+				mark(x, "location "+path)
+			}
+			walk(d.Block)
+		}
+	}
+	walk(sc[len(sc)-1].ds)
 }
 
 // accessLimited reports whether a request in scope sc may be refused in the access
@@ -542,18 +583,24 @@ func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duratio
 
 // answersAll reports whether a server's own rewrite-phase directives end every request
 // with a return: a return at server level (outside if), with no rewrite ... last|break
-// before it that could hand the request to a location with a new URI first.
+// before it that could hand the request to a location with a new URI first, and no
+// break (which ends the server's rewrite directives for the requests it is reached by).
 func answersAll(srv []*Directive) bool {
 	for _, d := range srv {
 		switch d.Name {
 		case "return":
 			return true
+		case "break":
+			return false
 		case "rewrite":
 			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
 				return false
 			}
 		case "if":
 			for _, x := range Expand(d.Block) {
+				if x.Name == "break" {
+					return false
+				}
 				if x.Name == "rewrite" {
 					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
 						return false
@@ -619,6 +666,41 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			}
 		}
 	}
+	prefix := ""
+	if path, kind := locationMatch(loc); kind == parsers.PathPrefix || kind == parsers.PathExact {
+		prefix = path
+	}
+	if pass != nil || other != nil {
+		switch end := locationAnswersAll(own, prefix); {
+		case end == nil:
+		case end.Name == "return":
+			// The return runs in the rewrite phase, before the content handler: it
+			// answers every request, and the proxy_pass beside it is never used.
+			pass, other, ret = nil, nil, end
+		default:
+			// A rewrite sends every request this location matches elsewhere (or
+			// redirects it): its proxy_pass is never used.
+			return nil
+		}
+	}
+	if pass == nil && other == nil {
+		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
+		// with the location's settings unless the block sets its own: the block is the
+		// innermost level of the route's scope. A return (or a rewrite taking every
+		// request) outside them still runs after a matched if, unless a break comes
+		// first (nginx 1.22.1 on loopback: `if ($arg_x) { proxy_pass ...; } return 403;`
+		// answered 403 to ?x=1; with break in the if, the proxy answered).
+		if blk := passBlock(own); blk != nil {
+			switch end := locationAnswersAll(own, prefix); {
+			case end == nil:
+				return b.route(h, loc, sc.with(blk.Name, blk.Block))
+			case end.Name == "return":
+				ret = end // answers every request: the return's case below
+			default:
+				return nil // a rewrite sends every request elsewhere
+			}
+		}
+	}
 	code := 0
 	switch {
 	case pass != nil:
@@ -636,18 +718,6 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		// is not stopped by them).
 		ret, code = stub, 200
 	default:
-		// proxy_pass inside if{} or limit_except{} forwards the requests they select,
-		// with the location's settings unless the block sets its own: the block is the
-		// innermost level of the route's scope.
-		for _, d := range own {
-			if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
-				for _, x := range Expand(d.Block) {
-					if x.Name == "proxy_pass" {
-						return b.route(h, loc, sc.with(d.Name, d.Block))
-					}
-				}
-			}
-		}
 		return nil
 	}
 	path, kind := locationMatch(loc)
@@ -672,6 +742,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			cs = append(cs, d.Arg(i))
 		}
 		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
+		rt.Retry.Conditions.Unknown = d.templated()
 	}
 	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
 	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
@@ -686,6 +757,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
 	if d, via := sc.lookup("proxy_http_version"); d != nil {
 		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos(), d.Text()), via)
+		rt.HTTPVersion.Unknown = d.templated()
 	}
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
@@ -704,20 +776,38 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	pages, via := sc.lookupArray("error_page")
 	for _, d := range pages {
-		if len(d.Args) < 2 || rt.FailoverTo != nil {
+		if len(d.Args) < 2 {
 			continue
 		}
 		for i := 0; i < len(d.Args)-1; i++ {
-			if d.Arg(i) == "502" {
+			if d.Arg(i) == "502" && rt.FailoverTo == nil {
 				to := inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
 				rt.FailoverTo = &to
-				break
+			}
+			if d.Arg(i) == "504" && rt.TimeoutTo == nil {
+				to := inherited(parsers.Set(d.Arg(len(d.Args)-1), d.Pos(), d.Text()), via)
+				rt.TimeoutTo = &to
 			}
 		}
 	}
 	rt.Backend = b.backend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
+}
+
+// passBlock returns the first if{} or limit_except{} among a location's own directives
+// that holds a proxy_pass, or nil.
+func passBlock(own []*Directive) *Directive {
+	for _, d := range own {
+		if (d.Name == "if" || d.Name == "limit_except") && d.Block != nil {
+			for _, x := range Expand(d.Block) {
+				if x.Name == "proxy_pass" {
+					return d
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // stockName returns the name of the nginx package's stock file an include names, also by

@@ -1,0 +1,59 @@
+package nginx
+
+import "strings"
+
+// TemplateSuffix ends the files the official nginx Docker image renders at start:
+// /docker-entrypoint.d/20-envsubst-on-templates.sh runs envsubst on every
+// /etc/nginx/templates/*.template and writes the result, without the suffix, to
+// /etc/nginx/conf.d (NGINX_ENVSUBST_TEMPLATE_SUFFIX, default ".template";
+// https://github.com/nginxinc/docker-nginx, "Using environment variables in nginx
+// configuration"). A repository holds templates/default.conf.template.
+const TemplateSuffix = ".template"
+
+// IsTemplate reports whether path is such a template of an nginx config file.
+func IsTemplate(path string) bool {
+	return strings.HasSuffix(strings.ToLower(path), ".conf"+TemplateSuffix)
+}
+
+// templated reports whether d, in a template file, has an argument envsubst rewrites at
+// container start: a reference to an environment variable ($NAME or ${NAME}). What the
+// variable holds is the container's environment, which no file here says for sure: the
+// directive's value is unknown (and its parse errors are no errors: nginx sees another
+// text). The image substitutes only variables that are set, so nginx's own variables
+// ($host, $request_uri, all lower case) pass through; a name with an upper-case letter is
+// taken as the environment's (BACKEND_TIMEOUT, NGINX_PORT).
+func (d *Directive) templated() bool {
+	if d.cfg == nil || !IsTemplate(d.cfg.Path) {
+		return false
+	}
+	for i := range d.Args {
+		if envReference(d.RawArg(i)) {
+			return true
+		}
+	}
+	return false
+}
+
+// envReference reports whether s holds $NAME or ${NAME} with an upper-case letter in
+// NAME.
+func envReference(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		j := i + 1
+		if j < len(s) && s[j] == '{' {
+			j++
+		}
+		for ; j < len(s); j++ {
+			c := s[j]
+			if c >= 'A' && c <= 'Z' {
+				return true
+			}
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+				break
+			}
+		}
+	}
+	return false
+}
