@@ -291,6 +291,12 @@ type Route struct {
 
 	Retry RetryPolicy
 
+	// InheritsFrom is the route whose settings this one takes, written elsewhere: an
+	// ingress-nginx canary Ingress's path takes the main Ingress's timeouts and retries
+	// (the canary's own annotations are ignored), so a fix changes them there. nil for
+	// every other route.
+	InheritsFrom *Route
+
 	// Upstream protocol settings needed for keep-alive to the backend (nginx before
 	// 1.29.7 closes upstream connections unless both are set).
 	HTTPVersion      Setting[string]

@@ -24,6 +24,7 @@ const (
 
 // ingressPath is one path of an Ingress with the Service port it forwards to.
 type ingressPath struct {
+	host     string // the rule's host; "" for every host
 	path     string
 	pathKind parsers.PathKind
 	pos      parsers.Pos
@@ -40,7 +41,7 @@ func readIngressPaths(o *object) []ingressPath {
 	hasRoot := false
 	for _, r := range items(val(spec, "rules")) {
 		for _, p := range items(val(r, "http", "paths")) {
-			ip := ingressPath{path: str(p, "path"), pos: s.pos(p)}
+			ip := ingressPath{host: str(r, "host"), path: str(p, "path"), pos: s.pos(p)}
 			if ip.path == "" {
 				ip.path = "/"
 			}
@@ -195,11 +196,57 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 		}
 		r.Retry.Tries = parsers.Def(3, "ingress-nginx default proxy-next-upstream-tries 3")
 		be := b.serviceBackend(o, ip)
-		be.KeepAliveIdle = b.nginxSetting(o, "upstream-keepalive-timeout", 60*time.Second)
+		// upstream-keepalive-timeout is a ConfigMap key only: ingress-nginx has no such
+		// annotation (docs/user-guide/nginx-configuration/annotations.md lists none of
+		// the upstream-keepalive-* keys; kubernetes/ingress-nginx#11472 asks for one), so
+		// an Ingress annotation of that name changes nothing.
+		be.KeepAliveIdle = b.nginxSetting(&object{}, "upstream-keepalive-timeout", 60*time.Second)
 		r.Backend = be
 		h.Routes = append(h.Routes, r)
 	}
 	return h
+}
+
+// isNginxCanary reports whether an ingress-nginx Ingress is a canary
+// (nginx.ingress.kubernetes.io/canary: "true"): its paths send a share of the main
+// Ingress's traffic to other Services.
+func isNginxCanary(o *object) bool {
+	return strings.TrimSpace(o.annotations[nginxPrefix+"canary"].value) == "true"
+}
+
+// inheritCanarySettings gives the routes of a canary Ingress the settings of the main
+// Ingress's route for the same host and path. ingress-nginx ignores every annotation
+// of a canary Ingress but the canary, load-balance, upstream-hash-by and affinity
+// ones: its backend becomes an alternative backend of the main Ingress's location,
+// whose timeouts and retries apply to it (docs/user-guide/nginx-configuration/
+// annotations.md, "Canary": "all the other non-canary annotations will be ignored
+// (inherited from the corresponding main ingress)"). A canary with no main route among
+// the files, or with several, gets unknown timeouts: what applies is not known here.
+func inheritCanarySettings(canary *parsers.Hop, paths []ingressPath, mains map[string][]*parsers.Route) {
+	for i, r := range canary.Routes {
+		ip := paths[i]
+		ms := mains[ip.host+"\x00"+ip.path]
+		if len(ms) != 1 {
+			unknown := parsers.Duration{Unknown: true}
+			r.ReadTimeout, r.ConnectTimeout, r.SendTimeout = unknown, unknown, unknown
+			r.Retry.Conditions = parsers.Setting[[]string]{Unknown: true}
+			r.Retry.Tries = parsers.Setting[int]{Unknown: true}
+			continue
+		}
+		m := ms[0]
+		note := "from the main Ingress " + m.Hop.Name + ": ingress-nginx ignores a canary Ingress's own annotations"
+		inherit := func(d parsers.Duration) parsers.Duration {
+			if d.Explicit() {
+				d.SetViaNote(note)
+			} else if d.IsDefault() {
+				d.Default += " (the main Ingress " + m.Hop.Name + " sets none, and ingress-nginx ignores a canary Ingress's own annotations)"
+			}
+			return d
+		}
+		r.ReadTimeout, r.ConnectTimeout, r.SendTimeout = inherit(m.ReadTimeout), inherit(m.ConnectTimeout), inherit(m.SendTimeout)
+		r.Retry, r.HTTPVersion = m.Retry, m.HTTPVersion
+		r.InheritsFrom = m
+	}
 }
 
 // nginxKey returns a controller ConfigMap key when exactly one controller config is known.

@@ -83,6 +83,14 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			c.AccessModes = b.claimModes[w.Namespace+"/"+c.Name]
 		}
 	}
+	// The routes of ingress-nginx's main Ingresses by host and path, for the canary
+	// Ingresses that take their settings (inheritCanarySettings).
+	mainRoutes := map[string][]*parsers.Route{}
+	type canaryHop struct {
+		h     *parsers.Hop
+		paths []ingressPath
+	}
+	var canaries []canaryHop
 	for _, o := range p.ingresses {
 		for _, ip := range o.paths {
 			if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil {
@@ -91,10 +99,22 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		switch controllerOf(o, p.classes) {
 		case ctrlNginx:
-			m.Hops = append(m.Hops, b.nginxHop(o))
+			h := b.nginxHop(o)
+			m.Hops = append(m.Hops, h)
+			if isNginxCanary(o) {
+				canaries = append(canaries, canaryHop{h, o.paths})
+				continue
+			}
+			for i, r := range h.Routes {
+				key := o.paths[i].host + "\x00" + o.paths[i].path
+				mainRoutes[key] = append(mainRoutes[key], r)
+			}
 		case ctrlALB:
 			m.Hops = append(m.Hops, b.albHop(o))
 		}
+	}
+	for _, c := range canaries {
+		inheritCanarySettings(c.h, c.paths, mainRoutes)
 	}
 	for _, o := range p.nlbs {
 		svc := b.services[o.namespace+"/"+o.name]
