@@ -89,7 +89,10 @@ type Model struct {
 	Backends  []*Backend
 	Workloads []*Workload
 	Services  []*Service
-	Diags     []Diag
+	// PDBs are the PodDisruptionBudgets of the run, whatever they select (a new PDB a fix
+	// writes must not take the name of one).
+	PDBs  []*PDB
+	Diags []Diag
 	// Embedded is config text found inside another file (an nginx.conf or Caddyfile in a
 	// ConfigMap). The loader parses it with the right format parser; its positions stay
 	// in its own text (see Model.HostPos).
@@ -184,6 +187,7 @@ func (m *Model) Merge(o *Model) {
 	m.Backends = append(m.Backends, o.Backends...)
 	m.Workloads = append(m.Workloads, o.Workloads...)
 	m.Services = append(m.Services, o.Services...)
+	m.PDBs = append(m.PDBs, o.PDBs...)
 	m.Diags = append(m.Diags, o.Diags...)
 	m.Embedded = append(m.Embedded, o.Embedded...)
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -389,17 +390,30 @@ right after the workload's. It selects the labels of the Service's selector, or 
 pod labels, whichever selects no other workload's pods: a pod that two PDBs select cannot
 be evicted at all (the eviction API answers 500, "more than one PodDisruptionBudget"), so a
 PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
-both select another workload's pods, the PDB is a snippet.
+both select another workload's pods, the PDB is a snippet. It is named after the workload,
+or NAME-pdb when a PDB of that name already exists in the namespace (` + "`kubectl apply`" + ` would
+overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken.
+
+A PDB that selects the pods of several workloads (a ` + "`tier: web`" + ` label on two apps) has one
+budget for all of them: Kubernetes scales its ` + "`maxUnavailable`" + ` or percentage over every pod it
+selects, so ` + "`maxUnavailable: 50%`" + ` over 2 + 4 pods allows 3 evictions, both pods of the
+smaller app among them. It is reported when the evictions it allows cover every pod of a
+workload whose Service has no other pod; a stable and a canary Deployment behind one
+Service keep the Service answering when all of one of them go, and are not reported.
 ` + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
 - A pod with more than one PDB is refused eviction: kubernetes
   pkg/registry/core/pod/storage/eviction.go (` + "`len(pdbs) > 1`" + `, HTTP 500).
+- A budget's maxUnavailable and percentages are scaled over the pods of every controller
+  it selects, rounding up: kubernetes pkg/controller/disruption/disruption.go
+  (` + "`getExpectedPodCount`" + `, ` + "`getExpectedScale`" + `).
 `,
 	Run: runPDBMissing,
 }
 
 func runPDBMissing(p *Pass) {
+	reported := map[*parsers.PDB]bool{} // one finding per budget, however many workloads it covers
 	for _, w := range servedK8sFact.Of(p) {
 		switch w.Kind {
 		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.Rollout:
@@ -412,15 +426,19 @@ func runPDBMissing(p *Pass) {
 		}
 		if len(w.PDBs) == 0 {
 			labels, other := pdbLabels(w, p.Model.Workloads)
-			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, w.Name,
+			name, taken := freePDBName(w, p.Model)
+			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, name,
 				k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(labels))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
 			fix := k8sNewObjectFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb)
-			if other == w {
+			switch {
+			case other == w:
 				fix = k8sSnippetFix("add a PodDisruptionBudget whose selector takes these pods (not written: no502 read no labels of them to select them by)", pdb)
-			} else if other != nil {
+			case other != nil:
 				// A pod two PDBs select cannot be evicted at all: the eviction subresource
 				// answers 500 ("more than one PodDisruptionBudget"), whatever each allows.
 				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget whose selector takes only these pods (not written: these labels also select the pods of %s, and a pod that two PDBs select cannot be evicted at all; give the pods a label of their own)", workloadName(other)), pdb)
+			case taken:
+				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget under a name of its own (not written: PodDisruptionBudgets %s and %s-pdb already exist in the namespace, and kubectl apply would overwrite one)", w.Name, w.Name), pdb)
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
@@ -431,33 +449,114 @@ func runPDBMissing(p *Pass) {
 			continue
 		}
 		for _, pdb := range w.PDBs {
-			var bad parsers.Setting[string]
-			switch {
-			case pdb.MaxUnavailable.Known():
-				if v, ok := intOrPercent(pdb.MaxUnavailable.Value, n, true); ok && v >= n {
-					bad = pdb.MaxUnavailable
-				}
-			case pdb.MinAvailable.Known():
-				if v, ok := intOrPercent(pdb.MinAvailable.Value, n, true); ok && v == 0 {
-					bad = pdb.MinAvailable
-				}
-			}
-			if !bad.Known() {
+			if reported[pdb] {
 				continue
 			}
+			pool := pdbPool(pdb, p.Model.Workloads)
+			total, ok := 0, true
+			for _, o := range pool {
+				k, known := effectiveReplicas(o)
+				if !known || o.Kind == parsers.DaemonSet || o.Kind == parsers.Pod || o.MinReplicas.Unknown {
+					// The disruption controller counts the pods a controller's scale
+					// gives; a DaemonSet or bare pod has none (the budget then admits
+					// no percentage), a count no502 cannot read is unknown: silence.
+					ok = false
+					break
+				}
+				total += k
+			}
+			if !ok || total < n {
+				continue
+			}
+			if len(pool) > 1 && len(soleServices(w)) == 0 {
+				// The budget spans several workloads, and w's Services have other pods
+				// (a canary and its stable version): evicting all of w leaves them.
+				continue
+			}
+			var bad parsers.Setting[string]
+			allowed := 0
+			switch {
+			case pdb.MaxUnavailable.Known():
+				// Scaled over every pod the budget selects, rounding up
+				// (disruption controller, getExpectedPodCount).
+				if v, ok := intOrPercent(pdb.MaxUnavailable.Value, total, true); ok {
+					bad, allowed = pdb.MaxUnavailable, min(v, total)
+				}
+			case pdb.MinAvailable.Known():
+				if v, ok := intOrPercent(pdb.MinAvailable.Value, total, true); ok {
+					bad, allowed = pdb.MinAvailable, max(0, total-v)
+				}
+			}
+			if !bad.Known() || allowed < n {
+				continue
+			}
+			reported[pdb] = true
 			spec := k8s.Patch{}.Set("maxUnavailable", 1)
 			if pdb.MinAvailable.Known() {
 				spec = spec.Set("minAvailable", nil)
 			}
+			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)))
+			if len(pool) > 1 {
+				names := make([]string, len(pool))
+				for i, o := range pool {
+					names[i] = workloadName(o)
+				}
+				msg = fmt.Sprintf("PodDisruptionBudget %s allows %d of the %d pods it selects (%s) to be evicted at once (%s), enough for all %d pods of %s: a node drain may take them down together, and Service %s has no other pod, so requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), namesOf(soleServices(w)))
+			}
 			p.Report(Finding{
-				Pos: bad.Pos,
-				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and requests get 502/503. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos))),
+				Pos:     bad.Pos,
+				Message: msg,
 				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
 				Fix:     k8sFix("allow one eviction at a time", k8s.ObjectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, k8s.KV{K: "spec", V: spec})),
 			})
 		}
 	}
+}
+
+// pdbPool returns the workloads whose pods pdb selects, once per object (a kustomize
+// base and its overlay, two copies of one Deployment, count once): the disruption
+// controller scales a budget's maxUnavailable or percentage over all of them.
+func pdbPool(pdb *parsers.PDB, all []*parsers.Workload) []*parsers.Workload {
+	var out []*parsers.Workload
+	for _, o := range all {
+		if o.Format != parsers.FormatK8s || !slices.Contains(o.PDBs, pdb) {
+			continue
+		}
+		dup := false
+		for _, x := range out {
+			if sameObject(x, o) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// freePDBName names the PodDisruptionBudget a fix adds for w: the workload's name, or
+// NAME-pdb when a PDB of the run already has that name in w's namespace (a PDB of other
+// pods: kubectl apply would overwrite it with the new one, and kustomize refuses two
+// objects of one name). taken is true when both names are in use.
+func freePDBName(w *parsers.Workload, m *parsers.Model) (name string, taken bool) {
+	used := func(name string) bool {
+		for _, pdb := range m.PDBs {
+			if pdb.Namespace == w.Namespace && pdb.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{w.Name, w.Name + "-pdb"} {
+		if !used(name) {
+			return name, false
+		}
+	}
+	return w.Name, true
 }
 
 // pdbLabels picks the labels a new PDB should select: the selector of a Service that

@@ -151,3 +151,17 @@ func TestPDBFixSelectsOnlyItsPods(t *testing.T) {
 		}
 	})
 }
+
+// TestPDBFixNameIsFree: the new PDB is not named after the workload when a PDB of that
+// name exists in the namespace (selecting other pods): kubectl apply would overwrite one
+// with the other, and kustomize refuses two objects of one name ("may not add resource
+// with an already registered id").
+func TestPDBFixNameIsFree(t *testing.T) {
+	wantFixSafetyByDir(t, "pdb-missing", map[string]rules.Safety{
+		"testdata/k8s-pdb-name-taken": rules.FixUnsafe,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if snippet := f.Fix.Snippet; !strings.Contains(snippet, "name: api-pdb") {
+			t.Errorf("%s: the new PDB is not named api-pdb:\n%s", dir, snippet)
+		}
+	})
+}

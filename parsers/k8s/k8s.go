@@ -263,6 +263,7 @@ func (b *builder) apply(out readOut, p *pending) {
 		p.hpas = append(p.hpas, out.h)
 	case readPDBObj:
 		b.pdbs = append(b.pdbs, out.pdb)
+		b.m.PDBs = append(b.m.PDBs, out.pdb)
 	case readConfigMapObj:
 		b.configMapEnv[o.namespace+"/"+o.name] = configMapData(o)
 		if cc := readConfigMap(o, m); cc != nil {
