@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -23,6 +24,9 @@ const k8sReplicaSources = `
   https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
 - Rolling update rounding (maxUnavailable rounds down, maxSurge up):
   https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+- DaemonSet maxUnavailable: default 1, a percentage of the nodes rounded up (apps/v1
+  RollingUpdateDaemonSet):
+  https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/daemon-set-v1/
 `
 
 var singleReplica = &Rule{
@@ -226,7 +230,7 @@ var rolloutTakesAllDown = &Rule{
 	ID:       "rollout-takes-all-down",
 	Category: Replicas,
 	Severity: Warning,
-	Summary:  "A rollout can stop every pod of a served Deployment at once (Recreate, or maxUnavailable covering all replicas)",
+	Summary:  "A rollout can stop every pod of a served Deployment or DaemonSet at once (Recreate, or maxUnavailable covering all replicas)",
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# rollout-takes-all-down
 
@@ -237,6 +241,12 @@ During every rollout the Service then has no ready endpoint and requests get 502
 Only Deployments of 2 or more pods are reported here: a single pod is reported once, by
 single-replica, whose message and fix include the strategy. Nor is a Deployment whose
 Services also route to other workloads' pods (a canary beside its stable version).
+
+A DaemonSet behind a Service is reported when its ` + "`updateStrategy.rollingUpdate.maxUnavailable`" + `
+is a percentage of 100 or more: a percentage of the nodes, rounded up, so every node's pod
+stops at once however many nodes there are. An integer is not judged (the node count is
+not in the manifests), nor is ` + "`OnDelete`" + `, which replaces no pod by itself. Its fix, the default
+` + "`maxUnavailable: 1`" + `, is unsafe: a rollout then takes one step per node.
 
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
 old ones go).
@@ -251,6 +261,10 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 
 func runRolloutTakesAllDown(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
+		if w.Kind == parsers.DaemonSet {
+			daemonSetTakesAllDown(p, w)
+			continue
+		}
 		if w.Kind != parsers.Deployment && w.Kind != parsers.Rollout || !w.Strategy.Known() {
 			continue
 		}
@@ -307,6 +321,41 @@ func runRolloutTakesAllDown(p *Pass) {
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
 	}
+}
+
+// daemonSetTakesAllDown reports a DaemonSet behind a Service whose rolling update stops
+// its pod on every node at once: a maxUnavailable percentage of 100 or more (a
+// percentage of the nodes, rounded up: all of them however many there are). An integer
+// is compared with a node count the manifests do not give: not judged. OnDelete replaces
+// no pod by itself.
+func daemonSetTakesAllDown(p *Pass, w *parsers.Workload) {
+	if !w.Strategy.Known() || w.Strategy.Value != "RollingUpdate" || !w.MaxUnavailable.Explicit() || !w.MaxUnavailable.Known() {
+		return
+	}
+	v := strings.TrimSpace(w.MaxUnavailable.Value)
+	pct, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
+	if !strings.HasSuffix(v, "%") || err != nil || pct < 100 {
+		return
+	}
+	alone := soleServices(w)
+	if len(alone) == 0 {
+		return // other workloads' pods keep its Services answering
+	}
+	mu := w.MaxUnavailable
+	fix := k8sFix("replace the pod of one node at a time (the Kubernetes default)",
+		k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("updateStrategy", k8s.Patch{}.Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 1)))}),
+		k8s.ReplaceScalar(mu.Pos, "1")...)
+	// One node at a time makes a rollout over many nodes last much longer than one
+	// that replaced them all at once: a change of pace the user may count on.
+	fix.markUnsafe()
+	fix.Description += " (unsafe: a rollout then replaces one node's pod at a time, so it takes as many steps as there are nodes)"
+	p.Report(Finding{
+		Pos: mu.Pos,
+		Message: fmt.Sprintf("%s lets a rollout of %s stop its pod on every node at once (a percentage of the nodes, rounded up): Service %s has no ready endpoint until the new pods are ready, and requests get 502/503. Set maxUnavailable: 1 (the default), or maxSurge: 1 with maxUnavailable: 0 (pods without hostPort) so each node's new pod is ready before its old one stops.",
+			describeAt(mu, p.ownLine(mu.Pos)), workloadName(w), namesOf(alone)),
+		Related: relatedOf(alone),
+		Fix:     fix,
+	})
 }
 
 // noDownStrategy is the strategy that never has fewer pods serving than replicas: a
