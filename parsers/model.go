@@ -522,6 +522,11 @@ type Workload struct {
 	TerminationGrace Duration
 
 	Containers []*Container
+	// NativeSidecars are the init containers with restartPolicy: Always (Kubernetes
+	// 1.28+): they run beside Containers for the pod's life, start before them and stop
+	// after them. Only their ports are used (a Service port they declare is theirs, not
+	// the app's); no rule checks them as app containers.
+	NativeSidecars []*Container
 	// TemplateOwner is the object whose pod template the containers were read from when
 	// it is not the workload itself: the Deployment an Argo Rollout names in workloadRef.
 	// Fixes to the pod template are written there.

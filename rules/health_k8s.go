@@ -219,6 +219,11 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
 		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
 	}
+	if guessed && len(c.Ports) == 0 && len(w.NativeSidecars) > 0 {
+		// The Service's port may be the sidecar's (an auth proxy in front of the app):
+		// probePortFor left those out, and the port written is a guess too.
+		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint and port at the port the app listens on: the container declares none, and the Service's ports a native sidecar declares are the sidecar's)", patch)
+	}
 	if guessed {
 		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
 	}

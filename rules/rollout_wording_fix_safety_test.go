@@ -165,3 +165,17 @@ func TestPDBFixNameIsFree(t *testing.T) {
 		}
 	})
 }
+
+// TestReadinessSnippetSkipsNativeSidecarPort: the Service sends to port 4180, which a
+// native sidecar (an auth proxy in initContainers with restartPolicy: Always) declares;
+// the app container declares none. The readiness probe suggested for the app must not
+// probe 4180: that checks the sidecar, and a pod whose app is down would stay ready.
+func TestReadinessSnippetSkipsNativeSidecarPort(t *testing.T) {
+	wantFixSafetyByDir(t, "readiness-probe-missing", map[string]rules.Safety{
+		"testdata/k8s-native-sidecar-port": rules.FixSnippet,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if strings.Contains(f.Fix.Snippet, "4180") || !strings.Contains(f.Fix.Description, "native sidecar") {
+			t.Errorf("%s: the suggested probe checks the sidecar's port, or does not say the port is a guess: %s\n%s", dir, f.Fix.Description, f.Fix.Snippet)
+		}
+	})
+}

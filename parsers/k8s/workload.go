@@ -82,6 +82,11 @@ func readWorkload(o *object) *parsers.Workload {
 			w.Containers = append(w.Containers, readContainer(s, c))
 		}
 	}
+	for _, c := range items(val(pod, "initContainers")) {
+		if c.Kind == yaml.MappingNode && str(c, "restartPolicy") == "Always" {
+			w.NativeSidecars = append(w.NativeSidecars, readContainer(s, c))
+		}
+	}
 	cmVolumes := map[string]string{} // volume name → "ns/name", for volumeMounts
 	for _, v := range items(val(pod, "volumes")) {
 		if n := str(v, "configMap", "name"); n != "" {
