@@ -758,8 +758,22 @@ type ProbeHeader struct{ Name, Value string }
 
 // FailureWindow is how long the probe takes to notice a failure: period × failure
 // threshold.
+//
+// A check of a pod that hangs lasts its timeoutSeconds, and the kubelet starts the next
+// one no sooner than the period's next tick (its worker waits for each check, and a Go
+// ticker drops the ticks it missed: pkg/kubelet/prober/worker.go), so a timeout longer
+// than the period spaces the checks by the timeout instead.
 func (p *Probe) FailureWindow() time.Duration {
-	return p.Period.Value * time.Duration(p.FailureThreshold.Value)
+	return ProbeWindow(p.Period.Value, p.Timeout, p.FailureThreshold.Value)
+}
+
+// ProbeWindow is FailureWindow for a period and failure threshold a fix would give a
+// probe with this timeout.
+func ProbeWindow(period time.Duration, timeout Duration, failureThreshold int) time.Duration {
+	if timeout.Known() && timeout.Value > period {
+		period = timeout.Value
+	}
+	return period * time.Duration(failureThreshold)
 }
 
 // PDB is a PodDisruptionBudget.

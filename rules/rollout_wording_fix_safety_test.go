@@ -179,3 +179,36 @@ func TestReadinessSnippetSkipsNativeSidecarPort(t *testing.T) {
 		}
 	})
 }
+
+// TestIngressNginxRetryOffWording: with proxy-next-upstream "off" on the Ingress,
+// ingress-nginx resends no GET whose reused connection the app closed; keepalive-race
+// must not say it does.
+func TestIngressNginxRetryOffWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-ingress-nginx-retry-off")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "keepalive-race" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "resends a GET that fails this way, never a POST") || !strings.Contains(f.Message, "GETs and POSTs alike") {
+			t.Errorf("message claims retries the Ingress turned off: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no keepalive-race finding")
+	}
+}
+
+// TestProbeSlowDetectionTimeout: a readiness probe with timeoutSeconds 120 and period 10
+// takes 3 × 120s to take a hung pod out; the fix, which only shortens the period and
+// threshold, cannot bring that within 5m, so it is a snippet that says why.
+func TestProbeSlowDetectionTimeout(t *testing.T) {
+	wantFixSafetyByDir(t, "probe-slow-detection", map[string]rules.Safety{
+		"testdata/k8s-probe-slow-timeout": rules.FixSnippet,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if !strings.Contains(f.Message, "takes 6m") || !strings.Contains(f.Fix.Description, "timeoutSeconds 120") {
+			t.Errorf("%s: the window or the fix ignores the timeout: %s; %s", dir, f.Message, f.Fix.Description)
+		}
+	})
+}
