@@ -448,7 +448,9 @@ budget for all of them: Kubernetes scales its ` + "`maxUnavailable`" + ` or perc
 selects, so ` + "`maxUnavailable: 50%`" + ` over 2 + 4 pods allows 3 evictions, both pods of the
 smaller app among them. It is reported when the evictions it allows cover every pod of a
 workload whose Service has no other pod; a stable and a canary Deployment behind one
-Service keep the Service answering when all of one of them go, and are not reported.
+Service keep the Service answering when all of one of them go, and are not reported. Pods
+that two PDBs select are not judged by either: the eviction API refuses them outright, so a
+drain stops at them instead of taking them down.
 ` + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
@@ -495,6 +497,12 @@ func runPDBMissing(p *Pass) {
 					workloadName(w), n, serviceNames(w)),
 				Fix: fix,
 			})
+			continue
+		}
+		if distinctPDBs(w.PDBs) > 1 {
+			// A pod that two budgets select cannot be evicted at all (the eviction
+			// subresource answers 500, "more than one PodDisruptionBudget"): a drain stops
+			// at it rather than taking it down, whatever each budget allows.
 			continue
 		}
 		for _, pdb := range w.PDBs {
@@ -562,6 +570,16 @@ func runPDBMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// distinctPDBs counts budgets by namespace and name: a kustomize base and its overlay, or
+// two copies of one file, define one PDB.
+func distinctPDBs(pdbs []*parsers.PDB) int {
+	seen := map[string]bool{}
+	for _, p := range pdbs {
+		seen[p.Namespace+"/"+p.Name] = true
+	}
+	return len(seen)
 }
 
 // pdbPool returns the workloads whose pods pdb selects, once per object (a kustomize
