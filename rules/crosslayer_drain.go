@@ -40,7 +40,8 @@ the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a syn
    groups have their own rule, ` + "`deregistration-delay-too-short`" + `.
 2. **The pod dies before the in-flight requests are done**: the load balancer would wait
    min(delay, budget), but the pod is killed after its grace period. Reported at
-   terminationGracePeriodSeconds. When the app server's own drain limit ends first (the
+   terminationGracePeriodSeconds. When the app server's own drain limit ends before the
+   requests are done, even if the grace period ends sooner still (the
    preStop delay, then gunicorn ` + "`--graceful-timeout`" + `, default 30s, after which it kills its
    workers whatever the pod's grace period; uvicorn ` + "`--timeout-graceful-shutdown`" + `, Puma
    ` + "`worker_shutdown_timeout`" + `, Spring's shutdown phase), that limit cuts the requests and
@@ -132,7 +133,10 @@ func runLBDrainMismatch(p *Pass) {
 					// An app server whose own drain limit (or preStop length) is unknown
 					// may cut the requests before the kubelet does: raising the grace
 					// period may not be the fix.
-				case hasBudget && drain.c != nil && drain.limit < inflight && drain.limit <= g.Value:
+				case hasBudget && drain.c != nil && drain.limit < inflight:
+					// The app cuts its requests before they are done whatever the grace
+					// period (also when the kubelet's kill comes even sooner): a longer grace
+					// period alone leaves them cut at the app's limit, so both are named.
 					p.Report(appDrainFinding(p, h, w, d, rb, drain, inflight))
 				case hasBudget && g.Value < inflight:
 					want := suggest(inflight)
