@@ -43,7 +43,10 @@ Every node drain, eviction or crash of that one pod leaves the Service without a
 endpoint: the ingress or load balancer answers 502/503 until a new pod is ready. So does
 every rollout, unless it starts the new pod first: the default rolling update of a 1-pod
 Deployment does (maxSurge 25% rounds up to 1 pod, maxUnavailable 25% down to 0), and the
-message then leaves rollouts out.
+message then leaves rollouts out. A PodDisruptionBudget that allows no eviction of the one
+pod (` + "`minAvailable: 1`" + `, ` + "`maxUnavailable: 0`" + `) keeps node drains from taking it down: they wait on
+it until it is forced out (a managed upgrade does after its timeout), and the message says
+so instead of counting drains among the causes.
 
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
@@ -97,6 +100,14 @@ func runSingleReplica(p *Pass) {
 		if w.Replicas.Explicit() {
 			pos, what = w.Replicas.Pos, withPos(w.Replicas.Text, w.Replicas.Pos, p.ownLine(w.Replicas.Pos))
 		}
+		causes, blocked := outageCauses(w), ""
+		if pdb, how := drainBlocker(p, w); pdb != nil {
+			// Evictions of the pod are refused: a drain waits on it instead of taking
+			// it down, until someone (a managed upgrade after its timeout) forces it.
+			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
+			causes = strings.Replace(causes, "rollout, crash", "rollout or crash", 1)
+			blocked = fmt.Sprintf(" A node drain does not evict it: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on this pod until it is forced out, with the same outage.", pdb.Name, how)
+		}
 		if claims := unshareableClaims(w); len(claims) > 0 {
 			// A second pod on another node could not mount the volume: the count alone is
 			// not the fix, so there is no edit for --fix to apply.
@@ -106,8 +117,8 @@ func runSingleReplica(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), outageCauses(w), describeClaims(claims), also),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, namesOf(alone), causes, blocked, describeClaims(claims), also),
 				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -134,8 +145,8 @@ func runSingleReplica(p *Pass) {
 			strategy := noDownStrategy(w)
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every node drain or crash of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready, and %s stops it before its replacement is ready on every rollout. Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-					workloadName(w), what, namesOf(alone), rollout),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+					workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), rollout, blocked),
 				Related: append(relatedOf(alone), related...),
 				Fix: k8sFix("run 2 replicas, rolled new before old",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
@@ -144,8 +155,8 @@ func runSingleReplica(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready. Run at least 2 replicas.",
-				workloadName(w), what, namesOf(alone), outageCauses(w)),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and requests get 502/503 until a new pod is ready.%s Run at least 2 replicas.",
+				workloadName(w), what, namesOf(alone), causes, blocked),
 			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
@@ -580,6 +591,35 @@ func distinctPDBs(pdbs []*parsers.PDB) int {
 		seen[p.Namespace+"/"+p.Name] = true
 	}
 	return len(seen)
+}
+
+// drainBlocker returns the PodDisruptionBudget that refuses every eviction of w's one
+// pod, and how it does, or nil. A budget over w alone whose maxUnavailable comes to 0 or
+// whose minAvailable to 1 or more leaves no disruption for a single pod (disruption
+// controller: disruptionsAllowed = healthy - desiredHealthy); pods under two budgets are
+// refused outright (eviction.go, HTTP 500).
+func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
+	if len(w.PDBs) == 0 {
+		return nil, ""
+	}
+	if distinctPDBs(w.PDBs) > 1 {
+		return w.PDBs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
+	}
+	pdb := w.PDBs[0]
+	if len(pdbPool(pdb, p.Model.Workloads)) != 1 {
+		return nil, "" // its budget is shared with other pods
+	}
+	switch {
+	case pdb.MaxUnavailable.Known():
+		if v, ok := intOrPercent(pdb.MaxUnavailable.Value, 1, true); ok && v == 0 {
+			return pdb, "(" + describeAt(pdb.MaxUnavailable, p.ownLine(w.Pos)) + ") allows no eviction of its one pod"
+		}
+	case pdb.MinAvailable.Known():
+		if v, ok := intOrPercent(pdb.MinAvailable.Value, 1, true); ok && v >= 1 {
+			return pdb, "(" + describeAt(pdb.MinAvailable, p.ownLine(w.Pos)) + ") allows no eviction of its one pod"
+		}
+	}
+	return nil, ""
 }
 
 // pdbPool returns the workloads whose pods pdb selects, once per object (a kustomize

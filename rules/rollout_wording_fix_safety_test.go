@@ -212,3 +212,22 @@ func TestProbeSlowDetectionTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestSingleReplicaDrainBlockedWording: one pod under minAvailable: 1 cannot be evicted;
+// single-replica must not say every node drain takes it down, and says the drain waits.
+func TestSingleReplicaDrainBlockedWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-pdb-blocks")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "node drain or crash") || !strings.Contains(f.Message, "A node drain does not evict it") {
+			t.Errorf("message says drains take the pod down past its PDB: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}
