@@ -89,7 +89,10 @@ type Model struct {
 	Backends  []*Backend
 	Workloads []*Workload
 	Services  []*Service
-	Diags     []Diag
+	// PDBs are the PodDisruptionBudgets of the run, whatever they select (a new PDB a fix
+	// writes must not take the name of one).
+	PDBs  []*PDB
+	Diags []Diag
 	// Embedded is config text found inside another file (an nginx.conf or Caddyfile in a
 	// ConfigMap). The loader parses it with the right format parser; its positions stay
 	// in its own text (see Model.HostPos).
@@ -184,6 +187,7 @@ func (m *Model) Merge(o *Model) {
 	m.Backends = append(m.Backends, o.Backends...)
 	m.Workloads = append(m.Workloads, o.Workloads...)
 	m.Services = append(m.Services, o.Services...)
+	m.PDBs = append(m.PDBs, o.PDBs...)
 	m.Diags = append(m.Diags, o.Diags...)
 	m.Embedded = append(m.Embedded, o.Embedded...)
 }
@@ -296,6 +300,12 @@ type Route struct {
 	Pass string
 
 	Retry RetryPolicy
+
+	// InheritsFrom is the route whose settings this one takes, written elsewhere: an
+	// ingress-nginx canary Ingress's path takes the main Ingress's timeouts and retries
+	// (the canary's own annotations are ignored), so a fix changes them there. nil for
+	// every other route.
+	InheritsFrom *Route
 
 	// Upstream protocol settings needed for keep-alive to the backend (nginx before
 	// 1.29.7 closes upstream connections unless both are set).
@@ -531,6 +541,11 @@ type Workload struct {
 	TerminationGrace Duration
 
 	Containers []*Container
+	// NativeSidecars are the init containers with restartPolicy: Always (Kubernetes
+	// 1.28+): they run beside Containers for the pod's life, start before them and stop
+	// after them. Only their ports are used (a Service port they declare is theirs, not
+	// the app's); no rule checks them as app containers.
+	NativeSidecars []*Container
 	// TemplateOwner is the object whose pod template the containers were read from when
 	// it is not the workload itself: the Deployment an Argo Rollout names in workloadRef.
 	// Fixes to the pod template are written there.
@@ -769,8 +784,22 @@ type ProbeHeader struct{ Name, Value string }
 
 // FailureWindow is how long the probe takes to notice a failure: period × failure
 // threshold.
+//
+// A check of a pod that hangs lasts its timeoutSeconds, and the kubelet starts the next
+// one no sooner than the period's next tick (its worker waits for each check, and a Go
+// ticker drops the ticks it missed: pkg/kubelet/prober/worker.go), so a timeout longer
+// than the period spaces the checks by the timeout instead.
 func (p *Probe) FailureWindow() time.Duration {
-	return p.Period.Value * time.Duration(p.FailureThreshold.Value)
+	return ProbeWindow(p.Period.Value, p.Timeout, p.FailureThreshold.Value)
+}
+
+// ProbeWindow is FailureWindow for a period and failure threshold a fix would give a
+// probe with this timeout.
+func ProbeWindow(period time.Duration, timeout Duration, failureThreshold int) time.Duration {
+	if timeout.Known() && timeout.Value > period {
+		period = timeout.Value
+	}
+	return period * time.Duration(failureThreshold)
 }
 
 // PDB is a PodDisruptionBudget.

@@ -40,7 +40,8 @@ the app server behind the load balancer: gunicorn ` + "`--timeout`" + ` on a syn
    groups have their own rule, ` + "`deregistration-delay-too-short`" + `.
 2. **The pod dies before the in-flight requests are done**: the load balancer would wait
    min(delay, budget), but the pod is killed after its grace period. Reported at
-   terminationGracePeriodSeconds. When the app server's own drain limit ends first (the
+   terminationGracePeriodSeconds. When the app server's own drain limit ends before the
+   requests are done, even if the grace period ends sooner still (the
    preStop delay, then gunicorn ` + "`--graceful-timeout`" + `, default 30s, after which it kills its
    workers whatever the pod's grace period; uvicorn ` + "`--timeout-graceful-shutdown`" + `, Puma
    ` + "`worker_shutdown_timeout`" + `, Spring's shutdown phase), that limit cuts the requests and

@@ -228,8 +228,11 @@ type race struct {
 // only when proxy_next_upstream lists error (nginx 1.22.1 on loopback, an upstream
 // closing each reused connection: 6 of 6 GETs answered with the default, 3 of 6 got 502
 // with proxy_next_upstream off).
+//
+// ingress-nginx writes its proxy-next-upstream annotation (or ConfigMap key) into the
+// location's proxy_next_upstream, so the same holds for it.
 func (rc *race) noteRetry(r *parsers.Route) {
-	if rc.h.Kind != parsers.HopNginx {
+	if rc.h.Kind != parsers.HopNginx && rc.h.Kind != parsers.HopIngressNginx {
 		return
 	}
 	c := r.Retry.Conditions
@@ -325,9 +328,9 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	// message does not claim them.
 	who := "intermittently, most often at low traffic"
 	switch {
-	case h.Kind == parsers.HopNginx && rc.noRetry != nil:
-		who += fmt.Sprintf(", to GETs and POSTs alike: %s keeps nginx from resending a GET that fails this way", describeAt(inHost(p.Model, *rc.noRetry), own))
-	case h.Kind == parsers.HopNginx && rc.retryUnknown:
+	case (h.Kind == parsers.HopNginx || h.Kind == parsers.HopIngressNginx) && rc.noRetry != nil:
+		who += fmt.Sprintf(", to GETs and POSTs alike: %s keeps %s from resending a GET that fails this way", describeAt(inHost(p.Model, *rc.noRetry), own), product(h))
+	case (h.Kind == parsers.HopNginx || h.Kind == parsers.HopIngressNginx) && rc.retryUnknown:
 	case h.Kind == parsers.HopNginx || h.Kind == parsers.HopCaddy || h.Kind == parsers.HopIngressNginx:
 		who += fmt.Sprintf(", and mostly to POSTs (webhooks): %s resends a GET that fails this way, never a POST", product(h))
 	}

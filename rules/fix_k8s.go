@@ -17,6 +17,15 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 	if r == nil || r.Hop == nil {
 		return nil
 	}
+	if r.InheritsFrom != nil {
+		// A canary Ingress's path: ingress-nginx takes the main Ingress's timeout and
+		// ignores the canary's own annotation, so the change is made there.
+		fix := k8sReadTimeoutFix(p, r.InheritsFrom, d, lower)
+		if fix != nil {
+			fix.Description += " (on the main Ingress " + r.InheritsFrom.Hop.Name + ": ingress-nginx ignores a canary Ingress's own timeout annotations)"
+		}
+		return fix
+	}
 	m := p.Model
 	desc := "wait " + parsers.Seconds(d) + " for the upstream's response"
 	if lower {

@@ -219,6 +219,11 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	if guessed && c.Liveness != nil && c.Liveness.Handler == "httpGet" {
 		return k8sSnippetFix("add a readiness probe on the endpoint the liveness probe checks (its httpGet has a field no502 does not read: check that the copy asks the same request)", patch)
 	}
+	if guessed && len(c.Ports) == 0 && len(w.NativeSidecars) > 0 {
+		// The Service's port may be the sidecar's (an auth proxy in front of the app):
+		// probePortFor left those out, and the port written is a guess too.
+		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint and port at the port the app listens on: the container declares none, and the Service's ports a native sidecar declares are the sidecar's)", patch)
+	}
 	if guessed {
 		return k8sSnippetFix("add a readiness probe (point path at your app's readiness endpoint)", patch)
 	}
@@ -441,7 +446,9 @@ var probeSlowDetection = &Rule{
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# probe-slow-detection
 
-A probe notices a failure after periodSeconds × failureThreshold (defaults 10 × 3 = 30s). When
+A probe notices a failure after periodSeconds × failureThreshold (defaults 10 × 3 = 30s), or
+timeoutSeconds × failureThreshold when the timeout is the longer: the kubelet waits for each
+check, and a check of a pod that hangs lasts its timeout. When
 that window is longer than probe_failure_window (.no502.yaml, default 5m), a pod that stops
 answering stays in the Service that long and the requests sent to it get 502/504.
 
@@ -500,19 +507,40 @@ func runProbeSlowDetection(p *Pass) {
 			if limit.Explicit() {
 				related = append(related, Related{Pos: limit.Pos, Message: "probe_failure_window " + parsers.Seconds(limit.Value)})
 			}
-			fix := k8sFix("notice failures within "+parsers.FormatDuration(period*time.Duration(ft)),
-				k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft))))
+			fixWin := parsers.ProbeWindow(period, pr.Timeout, ft)
+			timing := k8s.Patch{}.Set("periodSeconds", int(period/time.Second)).Set("failureThreshold", ft)
+			maxTimeout := max(1, int(limit.Value/time.Second)/ft)
+			if fixWin > limit.Value {
+				// The longest timeout that fits; a guess (see below), so a snippet.
+				timing = timing.Set("timeoutSeconds", maxTimeout)
+			}
+			fix := k8sFix("notice failures within "+parsers.FormatDuration(min(fixWin, limit.Value)),
+				k8s.ContainerPatch(w, c, k8s.Patch{}.Set(key, timing)))
 			if key == "livenessProbe" {
 				// A shorter liveness window restarts a slow container sooner (the harm
 				// liveness-same-as-readiness is about), where a readiness window only
 				// takes it out of rotation: written only with --unsafe-fixes.
 				fix.markUnsafe()
 			}
+			if fixWin > limit.Value {
+				// Each check of a hung pod waits out a timeoutSeconds this long: a shorter
+				// period alone does not bring the window within the limit, and what
+				// timeout the endpoint needs is the user's to say.
+				fix.guess(fmt.Sprintf("its timeoutSeconds %d spaces the checks of a hung pod %ds apart whatever the period, and timeoutSeconds %d is the longest that fits: a check slower than the endpoint needs would fail healthy pods", int(pr.Timeout.Value/time.Second), int(pr.Timeout.Value/time.Second), maxTimeout))
+			}
+			eg := fmt.Sprintf("periodSeconds: %d, failureThreshold: %d", int(period/time.Second), ft)
+			if fixWin > limit.Value {
+				eg = fmt.Sprintf("timeoutSeconds at most %d with %s", maxTimeout, eg)
+			}
+			how := fmt.Sprintf("periodSeconds %d × failureThreshold %d", int(pr.Period.Value/time.Second), pr.FailureThreshold.Value)
+			if pr.Timeout.Known() && pr.Timeout.Value > pr.Period.Value {
+				how = fmt.Sprintf("timeoutSeconds %d, longer than periodSeconds %d, × failureThreshold %d: each check of a hung pod waits out its timeout", int(pr.Timeout.Value/time.Second), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value)
+			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (periodSeconds %d × failureThreshold %d): a pod that stops answering stays in Service %s that long and %s. Keep the window within %s (%s), e.g. periodSeconds: %d, failureThreshold: %d.",
-					key, containerName(w, c), only, parsers.FormatDuration(win), int(pr.Period.Value/time.Second), pr.FailureThreshold.Value,
-					serviceNames(w), p.stuckPodClients(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), int(period/time.Second), ft),
+				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (%s): a pod that stops answering stays in Service %s that long and %s. Keep the window within %s (%s), e.g. %s.",
+					key, containerName(w, c), only, parsers.FormatDuration(win), how,
+					serviceNames(w), p.stuckPodClients(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), eg),
 				Related: related,
 				Fix:     fix,
 			})

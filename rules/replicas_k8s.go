@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -22,6 +24,9 @@ const k8sReplicaSources = `
   https://kubernetes.io/docs/concepts/workloads/pods/disruptions/
 - Rolling update rounding (maxUnavailable rounds down, maxSurge up):
   https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+- DaemonSet maxUnavailable: default 1, a percentage of the nodes rounded up (apps/v1
+  RollingUpdateDaemonSet):
+  https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/daemon-set-v1/
 `
 
 var singleReplica = &Rule{
@@ -38,7 +43,10 @@ Every node drain, eviction or crash of that one pod leaves the Service without a
 endpoint: the ingress or load balancer answers 502/503 until a new pod is ready. So does
 every rollout, unless it starts the new pod first: the default rolling update of a 1-pod
 Deployment does (maxSurge 25% rounds up to 1 pod, maxUnavailable 25% down to 0), and the
-message then leaves rollouts out.
+message then leaves rollouts out. A PodDisruptionBudget that allows no eviction of the one
+pod (` + "`minAvailable: 1`" + `, ` + "`maxUnavailable: 0`" + `) keeps node drains from taking it down: they wait on
+it until it is forced out (a managed upgrade does after its timeout), and the message says
+so instead of counting drains among the causes.
 
 ` + "`replicas: 0`" + ` is a deliberate scale-down and is not flagged; neither is a workload no
 Service selects, nor a DaemonSet.
@@ -92,6 +100,14 @@ func runSingleReplica(p *Pass) {
 		if w.Replicas.Explicit() {
 			pos, what = w.Replicas.Pos, withPos(w.Replicas.Text, w.Replicas.Pos, p.ownLine(w.Replicas.Pos))
 		}
+		causes, blocked := outageCauses(w), ""
+		if pdb, how := drainBlocker(p, w); pdb != nil {
+			// Evictions of the pod are refused: a drain waits on it instead of taking
+			// it down, until someone (a managed upgrade after its timeout) forces it.
+			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
+			causes = strings.Replace(causes, "rollout, crash", "rollout or crash", 1)
+			blocked = fmt.Sprintf(" A node drain does not evict it: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on this pod until it is forced out, with the same outage.", pdb.Name, how)
+		}
 		if claims := unshareableClaims(w); len(claims) > 0 {
 			// A second pod on another node could not mount the volume: the count alone is
 			// not the fix, so there is no edit for --fix to apply.
@@ -101,8 +117,8 @@ func runSingleReplica(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), outageCauses(w), p.noEndpointClients(w, "it"), describeClaims(claims), also),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+					workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, "it"), blocked, describeClaims(claims), also),
 				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -129,8 +145,8 @@ func runSingleReplica(p *Pass) {
 			strategy := noDownStrategy(w)
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout. Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, "it"), rollout),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+					workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, "it"), rollout, blocked),
 				Related: append(relatedOf(alone), related...),
 				Fix: k8sFix("run 2 replicas, rolled new before old",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
@@ -139,8 +155,8 @@ func runSingleReplica(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. Run at least 2 replicas.",
-				workloadName(w), what, namesOf(alone), outageCauses(w), p.noEndpointClients(w, "it")),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
+				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, "it"), blocked),
 			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
@@ -225,7 +241,7 @@ var rolloutTakesAllDown = &Rule{
 	ID:       "rollout-takes-all-down",
 	Category: Replicas,
 	Severity: Warning,
-	Summary:  "A rollout can stop every pod of a served Deployment at once (Recreate, or maxUnavailable covering all replicas)",
+	Summary:  "A rollout can stop every pod of a served Deployment or DaemonSet at once (Recreate, or maxUnavailable covering all replicas)",
 	Formats:  []string{parsers.FormatK8s},
 	Doc: `# rollout-takes-all-down
 
@@ -236,6 +252,12 @@ During every rollout the Service then has no ready endpoint and requests get 502
 Only Deployments of 2 or more pods are reported here: a single pod is reported once, by
 single-replica, whose message and fix include the strategy. Nor is a Deployment whose
 Services also route to other workloads' pods (a canary beside its stable version).
+
+A DaemonSet behind a Service is reported when its ` + "`updateStrategy.rollingUpdate.maxUnavailable`" + `
+is a percentage of 100 or more: a percentage of the nodes, rounded up, so every node's pod
+stops at once however many nodes there are. An integer is not judged (the node count is
+not in the manifests), nor is ` + "`OnDelete`" + `, which replaces no pod by itself. Its fix, the default
+` + "`maxUnavailable: 1`" + `, is unsafe: a rollout then takes one step per node.
 
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
 old ones go).
@@ -250,6 +272,10 @@ the volume: the finding is then ` + "`info`" + `, and says that the state has to
 
 func runRolloutTakesAllDown(p *Pass) {
 	for _, w := range servedK8sFact.Of(p) {
+		if w.Kind == parsers.DaemonSet {
+			daemonSetTakesAllDown(p, w)
+			continue
+		}
 		if w.Kind != parsers.Deployment && w.Kind != parsers.Rollout || !w.Strategy.Known() {
 			continue
 		}
@@ -306,6 +332,41 @@ func runRolloutTakesAllDown(p *Pass) {
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
 	}
+}
+
+// daemonSetTakesAllDown reports a DaemonSet behind a Service whose rolling update stops
+// its pod on every node at once: a maxUnavailable percentage of 100 or more (a
+// percentage of the nodes, rounded up: all of them however many there are). An integer
+// is compared with a node count the manifests do not give: not judged. OnDelete replaces
+// no pod by itself.
+func daemonSetTakesAllDown(p *Pass, w *parsers.Workload) {
+	if !w.Strategy.Known() || w.Strategy.Value != "RollingUpdate" || !w.MaxUnavailable.Explicit() || !w.MaxUnavailable.Known() {
+		return
+	}
+	v := strings.TrimSpace(w.MaxUnavailable.Value)
+	pct, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
+	if !strings.HasSuffix(v, "%") || err != nil || pct < 100 {
+		return
+	}
+	alone := soleServices(w)
+	if len(alone) == 0 {
+		return // other workloads' pods keep its Services answering
+	}
+	mu := w.MaxUnavailable
+	fix := k8sFix("replace the pod of one node at a time (the Kubernetes default)",
+		k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("updateStrategy", k8s.Patch{}.Set("rollingUpdate", k8s.Patch{}.Set("maxUnavailable", 1)))}),
+		k8s.ReplaceScalar(mu.Pos, "1")...)
+	// One node at a time makes a rollout over many nodes last much longer than one
+	// that replaced them all at once: a change of pace the user may count on.
+	fix.markUnsafe()
+	fix.Description += " (unsafe: a rollout then replaces one node's pod at a time, so it takes as many steps as there are nodes)"
+	p.Report(Finding{
+		Pos: mu.Pos,
+		Message: fmt.Sprintf("%s lets a rollout of %s stop its pod on every node at once (a percentage of the nodes, rounded up): Service %s has no ready endpoint until the new pods are ready, and requests get 502/503. Set maxUnavailable: 1 (the default), or maxSurge: 1 with maxUnavailable: 0 (pods without hostPort) so each node's new pod is ready before its old one stops.",
+			describeAt(mu, p.ownLine(mu.Pos)), workloadName(w), namesOf(alone)),
+		Related: relatedOf(alone),
+		Fix:     fix,
+	})
 }
 
 // noDownStrategy is the strategy that never has fewer pods serving than replicas: a
@@ -389,17 +450,32 @@ right after the workload's. It selects the labels of the Service's selector, or 
 pod labels, whichever selects no other workload's pods: a pod that two PDBs select cannot
 be evicted at all (the eviction API answers 500, "more than one PodDisruptionBudget"), so a
 PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
-both select another workload's pods, the PDB is a snippet.
+both select another workload's pods, the PDB is a snippet. It is named after the workload,
+or NAME-pdb when a PDB of that name already exists in the namespace (` + "`kubectl apply`" + ` would
+overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken.
+
+A PDB that selects the pods of several workloads (a ` + "`tier: web`" + ` label on two apps) has one
+budget for all of them: Kubernetes scales its ` + "`maxUnavailable`" + ` or percentage over every pod it
+selects, so ` + "`maxUnavailable: 50%`" + ` over 2 + 4 pods allows 3 evictions, both pods of the
+smaller app among them. It is reported when the evictions it allows cover every pod of a
+workload whose Service has no other pod; a stable and a canary Deployment behind one
+Service keep the Service answering when all of one of them go, and are not reported. Pods
+that two PDBs select are not judged by either: the eviction API refuses them outright, so a
+drain stops at them instead of taking them down.
 ` + k8sClientsDoc + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
 - A pod with more than one PDB is refused eviction: kubernetes
   pkg/registry/core/pod/storage/eviction.go (` + "`len(pdbs) > 1`" + `, HTTP 500).
+- A budget's maxUnavailable and percentages are scaled over the pods of every controller
+  it selects, rounding up: kubernetes pkg/controller/disruption/disruption.go
+  (` + "`getExpectedPodCount`" + `, ` + "`getExpectedScale`" + `).
 `,
 	Run: runPDBMissing,
 }
 
 func runPDBMissing(p *Pass) {
+	reported := map[*parsers.PDB]bool{} // one finding per budget, however many workloads it covers
 	for _, w := range servedK8sFact.Of(p) {
 		switch w.Kind {
 		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.Rollout:
@@ -412,15 +488,19 @@ func runPDBMissing(p *Pass) {
 		}
 		if len(w.PDBs) == 0 {
 			labels, other := pdbLabels(w, p.Model.Workloads)
-			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, w.Name,
+			name, taken := freePDBName(w, p.Model)
+			pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, name,
 				k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(labels))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
 			fix := k8sNewObjectFix("add a PodDisruptionBudget (a new object: kubectl apply)", pdb)
-			if other == w {
+			switch {
+			case other == w:
 				fix = k8sSnippetFix("add a PodDisruptionBudget whose selector takes these pods (not written: no502 read no labels of them to select them by)", pdb)
-			} else if other != nil {
+			case other != nil:
 				// A pod two PDBs select cannot be evicted at all: the eviction subresource
 				// answers 500 ("more than one PodDisruptionBudget"), whatever each allows.
 				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget whose selector takes only these pods (not written: these labels also select the pods of %s, and a pod that two PDBs select cannot be evicted at all; give the pods a label of their own)", workloadName(other)), pdb)
+			case taken:
+				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget under a name of its own (not written: PodDisruptionBudgets %s and %s-pdb already exist in the namespace, and kubectl apply would overwrite one)", w.Name, w.Name), pdb)
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
@@ -430,34 +510,160 @@ func runPDBMissing(p *Pass) {
 			})
 			continue
 		}
+		if distinctPDBs(w.PDBs) > 1 {
+			// A pod that two budgets select cannot be evicted at all (the eviction
+			// subresource answers 500, "more than one PodDisruptionBudget"): a drain stops
+			// at it rather than taking it down, whatever each budget allows.
+			continue
+		}
 		for _, pdb := range w.PDBs {
-			var bad parsers.Setting[string]
-			switch {
-			case pdb.MaxUnavailable.Known():
-				if v, ok := intOrPercent(pdb.MaxUnavailable.Value, n, true); ok && v >= n {
-					bad = pdb.MaxUnavailable
-				}
-			case pdb.MinAvailable.Known():
-				if v, ok := intOrPercent(pdb.MinAvailable.Value, n, true); ok && v == 0 {
-					bad = pdb.MinAvailable
-				}
-			}
-			if !bad.Known() {
+			if reported[pdb] {
 				continue
 			}
+			pool := pdbPool(pdb, p.Model.Workloads)
+			total, ok := 0, true
+			for _, o := range pool {
+				k, known := effectiveReplicas(o)
+				if !known || o.Kind == parsers.DaemonSet || o.Kind == parsers.Pod || o.MinReplicas.Unknown {
+					// The disruption controller counts the pods a controller's scale
+					// gives; a DaemonSet or bare pod has none (the budget then admits
+					// no percentage), a count no502 cannot read is unknown: silence.
+					ok = false
+					break
+				}
+				total += k
+			}
+			if !ok || total < n {
+				continue
+			}
+			if len(pool) > 1 && len(soleServices(w)) == 0 {
+				// The budget spans several workloads, and w's Services have other pods
+				// (a canary and its stable version): evicting all of w leaves them.
+				continue
+			}
+			var bad parsers.Setting[string]
+			allowed := 0
+			switch {
+			case pdb.MaxUnavailable.Known():
+				// Scaled over every pod the budget selects, rounding up
+				// (disruption controller, getExpectedPodCount).
+				if v, ok := intOrPercent(pdb.MaxUnavailable.Value, total, true); ok {
+					bad, allowed = pdb.MaxUnavailable, min(v, total)
+				}
+			case pdb.MinAvailable.Known():
+				if v, ok := intOrPercent(pdb.MinAvailable.Value, total, true); ok {
+					bad, allowed = pdb.MinAvailable, max(0, total-v)
+				}
+			}
+			if !bad.Known() || allowed < n {
+				continue
+			}
+			reported[pdb] = true
 			spec := k8s.Patch{}.Set("maxUnavailable", 1)
 			if pdb.MinAvailable.Known() {
 				spec = spec.Set("minAvailable", nil)
 			}
+			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w)))
+			if len(pool) > 1 {
+				names := make([]string, len(pool))
+				for i, o := range pool {
+					names[i] = workloadName(o)
+				}
+				msg = fmt.Sprintf("PodDisruptionBudget %s allows %d of the %d pods it selects (%s) to be evicted at once (%s), enough for all %d pods of %s: a node drain may take them down together, and Service %s has no other pod, so %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), namesOf(soleServices(w)), p.noEndpointClients(w, "it"))
+			}
 			p.Report(Finding{
-				Pos: bad.Pos,
-				Message: fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w))),
+				Pos:     bad.Pos,
+				Message: msg,
 				Related: []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " it covers"}},
 				Fix:     k8sFix("allow one eviction at a time", k8s.ObjectPatch("PodDisruptionBudget", pdb.Namespace, pdb.Name, k8s.KV{K: "spec", V: spec})),
 			})
 		}
 	}
+}
+
+// distinctPDBs counts budgets by namespace and name: a kustomize base and its overlay, or
+// two copies of one file, define one PDB.
+func distinctPDBs(pdbs []*parsers.PDB) int {
+	seen := map[string]bool{}
+	for _, p := range pdbs {
+		seen[p.Namespace+"/"+p.Name] = true
+	}
+	return len(seen)
+}
+
+// drainBlocker returns the PodDisruptionBudget that refuses every eviction of w's one
+// pod, and how it does, or nil. A budget over w alone whose maxUnavailable comes to 0 or
+// whose minAvailable to 1 or more leaves no disruption for a single pod (disruption
+// controller: disruptionsAllowed = healthy - desiredHealthy); pods under two budgets are
+// refused outright (eviction.go, HTTP 500).
+func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
+	if len(w.PDBs) == 0 {
+		return nil, ""
+	}
+	if distinctPDBs(w.PDBs) > 1 {
+		return w.PDBs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
+	}
+	pdb := w.PDBs[0]
+	if len(pdbPool(pdb, p.Model.Workloads)) != 1 {
+		return nil, "" // its budget is shared with other pods
+	}
+	switch {
+	case pdb.MaxUnavailable.Known():
+		if v, ok := intOrPercent(pdb.MaxUnavailable.Value, 1, true); ok && v == 0 {
+			return pdb, "(" + describeAt(pdb.MaxUnavailable, p.ownLine(w.Pos)) + ") allows no eviction of its one pod"
+		}
+	case pdb.MinAvailable.Known():
+		if v, ok := intOrPercent(pdb.MinAvailable.Value, 1, true); ok && v >= 1 {
+			return pdb, "(" + describeAt(pdb.MinAvailable, p.ownLine(w.Pos)) + ") allows no eviction of its one pod"
+		}
+	}
+	return nil, ""
+}
+
+// pdbPool returns the workloads whose pods pdb selects, once per object (a kustomize
+// base and its overlay, two copies of one Deployment, count once): the disruption
+// controller scales a budget's maxUnavailable or percentage over all of them.
+func pdbPool(pdb *parsers.PDB, all []*parsers.Workload) []*parsers.Workload {
+	var out []*parsers.Workload
+	for _, o := range all {
+		if o.Format != parsers.FormatK8s || !slices.Contains(o.PDBs, pdb) {
+			continue
+		}
+		dup := false
+		for _, x := range out {
+			if sameObject(x, o) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// freePDBName names the PodDisruptionBudget a fix adds for w: the workload's name, or
+// NAME-pdb when a PDB of the run already has that name in w's namespace (a PDB of other
+// pods: kubectl apply would overwrite it with the new one, and kustomize refuses two
+// objects of one name). taken is true when both names are in use.
+func freePDBName(w *parsers.Workload, m *parsers.Model) (name string, taken bool) {
+	used := func(name string) bool {
+		for _, pdb := range m.PDBs {
+			if pdb.Namespace == w.Namespace && pdb.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range []string{w.Name, w.Name + "-pdb"} {
+		if !used(name) {
+			return name, false
+		}
+	}
+	return w.Name, true
 }
 
 // pdbLabels picks the labels a new PDB should select: the selector of a Service that

@@ -151,3 +151,83 @@ func TestPDBFixSelectsOnlyItsPods(t *testing.T) {
 		}
 	})
 }
+
+// TestPDBFixNameIsFree: the new PDB is not named after the workload when a PDB of that
+// name exists in the namespace (selecting other pods): kubectl apply would overwrite one
+// with the other, and kustomize refuses two objects of one name ("may not add resource
+// with an already registered id").
+func TestPDBFixNameIsFree(t *testing.T) {
+	wantFixSafetyByDir(t, "pdb-missing", map[string]rules.Safety{
+		"testdata/k8s-pdb-name-taken": rules.FixUnsafe,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if snippet := f.Fix.Snippet; !strings.Contains(snippet, "name: api-pdb") {
+			t.Errorf("%s: the new PDB is not named api-pdb:\n%s", dir, snippet)
+		}
+	})
+}
+
+// TestReadinessSnippetSkipsNativeSidecarPort: the Service sends to port 4180, which a
+// native sidecar (an auth proxy in initContainers with restartPolicy: Always) declares;
+// the app container declares none. The readiness probe suggested for the app must not
+// probe 4180: that checks the sidecar, and a pod whose app is down would stay ready.
+func TestReadinessSnippetSkipsNativeSidecarPort(t *testing.T) {
+	wantFixSafetyByDir(t, "readiness-probe-missing", map[string]rules.Safety{
+		"testdata/k8s-native-sidecar-port": rules.FixSnippet,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if strings.Contains(f.Fix.Snippet, "4180") || !strings.Contains(f.Fix.Description, "native sidecar") {
+			t.Errorf("%s: the suggested probe checks the sidecar's port, or does not say the port is a guess: %s\n%s", dir, f.Fix.Description, f.Fix.Snippet)
+		}
+	})
+}
+
+// TestIngressNginxRetryOffWording: with proxy-next-upstream "off" on the Ingress,
+// ingress-nginx resends no GET whose reused connection the app closed; keepalive-race
+// must not say it does.
+func TestIngressNginxRetryOffWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-ingress-nginx-retry-off")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "keepalive-race" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "resends a GET that fails this way, never a POST") || !strings.Contains(f.Message, "GETs and POSTs alike") {
+			t.Errorf("message claims retries the Ingress turned off: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no keepalive-race finding")
+	}
+}
+
+// TestProbeSlowDetectionTimeout: a readiness probe with timeoutSeconds 120 and period 10
+// takes 3 × 120s to take a hung pod out; the fix, which only shortens the period and
+// threshold, cannot bring that within 5m, so it is a snippet that says why.
+func TestProbeSlowDetectionTimeout(t *testing.T) {
+	wantFixSafetyByDir(t, "probe-slow-detection", map[string]rules.Safety{
+		"testdata/k8s-probe-slow-timeout": rules.FixSnippet,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if !strings.Contains(f.Message, "takes 6m") || !strings.Contains(f.Fix.Description, "timeoutSeconds 120") {
+			t.Errorf("%s: the window or the fix ignores the timeout: %s; %s", dir, f.Message, f.Fix.Description)
+		}
+	})
+}
+
+// TestSingleReplicaDrainBlockedWording: one pod under minAvailable: 1 cannot be evicted;
+// single-replica must not say every node drain takes it down, and says the drain waits.
+func TestSingleReplicaDrainBlockedWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-pdb-blocks")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "node drain or crash") || !strings.Contains(f.Message, "A node drain does not evict it") {
+			t.Errorf("message says drains take the pod down past its PDB: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}

@@ -542,12 +542,27 @@ func probePortFor(w *parsers.Workload, c *parsers.Container) string {
 	}
 	for _, s := range w.Services {
 		for _, p := range s.Ports {
-			if p.TargetPort != "" {
+			if p.TargetPort != "" && !nativeSidecarPort(w, p.TargetPort) {
 				return p.TargetPort
 			}
 		}
 	}
 	return "8080"
+}
+
+// nativeSidecarPort reports whether port (a number or a name) is one a native sidecar of
+// w declares (an init container with restartPolicy: Always, such as an oauth2-proxy in
+// front of the app): a Service sending there reaches the sidecar, and a probe of the
+// app on that port would check the sidecar instead.
+func nativeSidecarPort(w *parsers.Workload, port string) bool {
+	for _, c := range w.NativeSidecars {
+		for _, p := range c.Ports {
+			if p.Name != "" && p.Name == port || p.Port > 0 && strconv.Itoa(p.Port) == port {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Edge proxies on the nodes' ports. An ingress controller run as a DaemonSet or

@@ -244,6 +244,12 @@ func isCanary(o *object) bool {
 	return err == nil && v
 }
 
+// canaryKey is what ties a canary Ingress's path to its main Ingress's: host, path and
+// path kind.
+func canaryKey(ip ingressPath) string {
+	return ip.host + "\x00" + ip.path + "\x00" + string(ip.pathKind)
+}
+
 // canaryMain returns the main Ingress of a canary Ingress's path: an ingress-nginx
 // Ingress, not a canary, with a path of the same host, path and kind. nil when none is
 // in the model.

@@ -91,6 +91,15 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			b.nginxIngresses = append(b.nginxIngresses, o)
 		}
 	}
+	// The routes of ingress-nginx's main Ingresses by host and path: a canary Ingress's
+	// path takes its settings from there (nginxHop reads them), and its fixes are
+	// written there (Route.InheritsFrom).
+	mainRoutes := map[string][]*parsers.Route{}
+	type canaryHop struct {
+		h     *parsers.Hop
+		paths []ingressPath
+	}
+	var canaries []canaryHop
 	for _, o := range p.ingresses {
 		for _, ip := range o.paths {
 			if svc := b.services[o.namespace+"/"+ip.svc]; svc != nil {
@@ -99,9 +108,25 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		switch controllerOf(o, p.classes) {
 		case ctrlNginx:
-			m.Hops = append(m.Hops, b.nginxHop(o))
+			h := b.nginxHop(o)
+			m.Hops = append(m.Hops, h)
+			if isCanary(o) {
+				canaries = append(canaries, canaryHop{h, o.paths})
+				continue
+			}
+			for i, r := range h.Routes {
+				key := canaryKey(o.paths[i])
+				mainRoutes[key] = append(mainRoutes[key], r)
+			}
 		case ctrlALB:
 			m.Hops = append(m.Hops, b.albHop(o))
+		}
+	}
+	for _, c := range canaries {
+		for i, r := range c.h.Routes {
+			if ms := mainRoutes[canaryKey(c.paths[i])]; len(ms) == 1 {
+				r.InheritsFrom = ms[0]
+			}
 		}
 	}
 	for _, o := range p.nlbs {
@@ -251,6 +276,7 @@ func (b *builder) apply(out readOut, p *pending) {
 		p.hpas = append(p.hpas, out.h)
 	case readPDBObj:
 		b.pdbs = append(b.pdbs, out.pdb)
+		b.m.PDBs = append(b.m.PDBs, out.pdb)
 	case readConfigMapObj:
 		b.configMapEnv[o.namespace+"/"+o.name] = configMapData(o)
 		if cc := readConfigMap(o, m); cc != nil {

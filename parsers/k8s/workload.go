@@ -63,11 +63,28 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxSurge = strSetting(s, ru, "maxSurge", defMaxSurge, "Kubernetes default maxSurge 25%")
 		}
 	}
+	if o.kind == "DaemonSet" {
+		// A DaemonSet replaces its pods node by node: maxUnavailable (default 1; a
+		// percentage of the nodes, rounded up) at a time, or with maxSurge (default 0)
+		// the new pod first. apps/v1 RollingUpdateDaemonSet.
+		st := val(spec, "updateStrategy")
+		w.Strategy = strSetting(s, st, "type", "RollingUpdate", "Kubernetes default updateStrategy RollingUpdate")
+		if w.Strategy.Value == "RollingUpdate" {
+			ru := val(st, "rollingUpdate")
+			w.MaxUnavailable = strSetting(s, ru, "maxUnavailable", "1", "Kubernetes default DaemonSet maxUnavailable 1")
+			w.MaxSurge = strSetting(s, ru, "maxSurge", "0", "Kubernetes default DaemonSet maxSurge 0")
+		}
+	}
 	w.HostNetwork = str(pod, "hostNetwork") == "true"
 	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
 	for _, c := range items(val(pod, "containers")) {
 		if c.Kind == yaml.MappingNode {
 			w.Containers = append(w.Containers, readContainer(s, c))
+		}
+	}
+	for _, c := range items(val(pod, "initContainers")) {
+		if c.Kind == yaml.MappingNode && str(c, "restartPolicy") == "Always" {
+			w.NativeSidecars = append(w.NativeSidecars, readContainer(s, c))
 		}
 	}
 	cmVolumes := map[string]string{} // volume name → "ns/name", for volumeMounts
