@@ -520,7 +520,7 @@ func runPDBMissing(p *Pass) {
 			if reported[pdb] {
 				continue
 			}
-			pool := pdbPool(pdb, p.Model.Workloads)
+			pool := pdbPool(p, pdb)
 			total, ok := 0, true
 			for _, o := range pool {
 				k, known := effectiveReplicas(o)
@@ -606,7 +606,7 @@ func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
 		return w.PDBs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
 	}
 	pdb := w.PDBs[0]
-	if len(pdbPool(pdb, p.Model.Workloads)) != 1 {
+	if len(pdbPool(p, pdb)) != 1 {
 		return nil, "" // its budget is shared with other pods
 	}
 	switch {
@@ -622,27 +622,33 @@ func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
 	return nil, ""
 }
 
-// pdbPool returns the workloads whose pods pdb selects, once per object (a kustomize
-// base and its overlay, two copies of one Deployment, count once): the disruption
-// controller scales a budget's maxUnavailable or percentage over all of them.
-func pdbPool(pdb *parsers.PDB, all []*parsers.Workload) []*parsers.Workload {
-	var out []*parsers.Workload
-	for _, o := range all {
-		if o.Format != parsers.FormatK8s || !slices.Contains(o.PDBs, pdb) {
-			continue
-		}
-		dup := false
-		for _, x := range out {
-			if sameObject(x, o) {
-				dup = true
-				break
+// pdbPoolsFact: the workloads whose pods each PodDisruptionBudget selects, in model
+// order, once per object (a kustomize base and its overlay, two copies of one
+// Deployment, count once): the disruption controller scales a budget's maxUnavailable or
+// percentage over all of them. Indexed once per run: looked up per workload and budget,
+// a scan of every workload made 10,000 manifests quadratic.
+var pdbPoolsFact = &Fact[map[*parsers.PDB][]*parsers.Workload]{
+	Name: "the workloads each PodDisruptionBudget selects",
+	Compute: func(p *Pass) map[*parsers.PDB][]*parsers.Workload {
+		out := map[*parsers.PDB][]*parsers.Workload{}
+		for _, o := range p.Model.Workloads {
+			if o.Format != parsers.FormatK8s {
+				continue
+			}
+			for i, pdb := range o.PDBs {
+				if slices.Contains(o.PDBs[:i], pdb) || slices.ContainsFunc(out[pdb], func(x *parsers.Workload) bool { return sameObject(x, o) }) {
+					continue
+				}
+				out[pdb] = append(out[pdb], o)
 			}
 		}
-		if !dup {
-			out = append(out, o)
-		}
-	}
-	return out
+		return out
+	},
+}
+
+// pdbPool returns the workloads whose pods pdb selects (pdbPoolsFact).
+func pdbPool(p *Pass, pdb *parsers.PDB) []*parsers.Workload {
+	return pdbPoolsFact.Of(p)[pdb]
 }
 
 // freePDBName names the PodDisruptionBudget a fix adds for w: the workload's name, or
