@@ -592,7 +592,7 @@ func runLivenessSameAsReadiness(p *Pass) {
 			p.Report(Finding{
 				Pos: l.Pos,
 				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and %s. Make liveness more tolerant, e.g. failureThreshold: %d.",
-					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), p.noEndpointClients(w, "the Service"), ft),
+					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services)), ft),
 				Related: []Related{{Pos: r.Pos, Message: "the readinessProbe it duplicates"}},
 				Fix:     k8sFix("give liveness more patience than readiness", k8s.ContainerPatch(w, c, k8s.Patch{}.Set("livenessProbe", k8s.Patch{}.Set("failureThreshold", ft)))),
 			})

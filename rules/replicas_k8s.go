@@ -118,7 +118,7 @@ func runSingleReplica(p *Pass) {
 			p.Report(Finding{
 				Pos: pos,
 				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, "it"), blocked, describeClaims(claims), also),
+					workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
 				Related: append(claimRelated(claims), relatedOf(alone)...),
 				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -131,7 +131,7 @@ func runSingleReplica(p *Pass) {
 			p.Report(Finding{
 				Pos: pos,
 				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, "it")),
+					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, itOf(alone))),
 				Related: relatedOf(alone),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -146,7 +146,7 @@ func runSingleReplica(p *Pass) {
 			p.Report(Finding{
 				Pos: pos,
 				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-					workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, "it"), rollout, blocked),
+					workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, itOf(alone)), rollout, blocked),
 				Related: append(relatedOf(alone), related...),
 				Fix: k8sFix("run 2 replicas, rolled new before old",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
@@ -156,7 +156,7 @@ func runSingleReplica(p *Pass) {
 		p.Report(Finding{
 			Pos: pos,
 			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
-				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, "it"), blocked),
+				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
 			Related: relatedOf(alone),
 			Fix: k8sFix("run 2 replicas",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
@@ -222,7 +222,7 @@ func runHPAMinReplicas(p *Pass) {
 		p.Report(Finding{
 			Pos: min.Pos,
 			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, "it")),
+				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -298,7 +298,7 @@ func runRolloutTakesAllDown(p *Pass) {
 					Pos:      w.Strategy.Pos,
 					Severity: Info,
 					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
-						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, "it"), describeClaims(claims)),
+						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
 					Related: claimRelated(claims),
 					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
 				})
@@ -307,7 +307,7 @@ func runRolloutTakesAllDown(p *Pass) {
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
 				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
-					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, "it")),
+					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
 				Fix: k8sFix("roll pods one at a time, new before old", patch),
 			})
 			continue
@@ -327,7 +327,7 @@ func runRolloutTakesAllDown(p *Pass) {
 		p.Report(Finding{
 			Pos: pos,
 			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
-				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w), p.noEndpointClients(w, "it")),
+				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
 			Fix: k8sFix("roll pods one at a time, new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
@@ -505,7 +505,7 @@ func runPDBMissing(p *Pass) {
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
-					workloadName(w), n, serviceNames(w), p.noEndpointClients(w, "the Service")),
+					workloadName(w), n, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services))),
 				Fix: fix,
 			})
 			continue
@@ -571,7 +571,7 @@ func runPDBMissing(p *Pass) {
 					names[i] = workloadName(o)
 				}
 				msg = fmt.Sprintf("PodDisruptionBudget %s allows %d of the %d pods it selects (%s) to be evicted at once (%s), enough for all %d pods of %s: a node drain may take them down together, and Service %s has no other pod, so %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), namesOf(soleServices(w)), p.noEndpointClients(w, "it"))
+					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), namesOf(soleServices(w)), p.noEndpointClients(w, itOf(soleServices(w))))
 			}
 			p.Report(Finding{
 				Pos:     bad.Pos,
@@ -838,6 +838,23 @@ func inFile(ws []*parsers.Workload, file string) []*parsers.Workload {
 }
 
 // namesOf lists Service names once each, in order.
+// theServicesOf names the Services namesOf(svcs) lists as a whole: "the Service", or
+// "the Services" for several.
+func theServicesOf(svcs []*parsers.Service) string {
+	if itOf(svcs) == "them" {
+		return "the Services"
+	}
+	return "the Service"
+}
+
+// itOf is the pronoun for the Services namesOf(svcs) lists: "it", or "them" for several.
+func itOf(svcs []*parsers.Service) string {
+	if strings.Contains(namesOf(svcs), ", ") {
+		return "them"
+	}
+	return "it"
+}
+
 func namesOf(svcs []*parsers.Service) string {
 	var names []string
 	seen := map[string]bool{}
