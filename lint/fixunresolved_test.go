@@ -63,3 +63,55 @@ spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
 		t.Errorf("after --fix, prestop-missing: want a snippet, got %+v", fix)
 	}
 }
+
+// A file that defines one object twice (a Deployment under apps/v1 and again under
+// apps/v1beta1, as kubeconform's fixtures do) gets no edits for it: the patch for the
+// second document's finding was merged into the first (the first document with the
+// object's kind, name and namespace), and --fix then dropped it as a fix that does not
+// settle while a plain lint's JSON and SARIF still offered it.
+func TestObjectDefinedTwiceIsSnippet(t *testing.T) {
+	const doc = `kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+`
+	const svc = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n"
+	app := "apiVersion: apps/v1\n" + doc + "---\napiVersion: apps/v1beta1\n" + doc + svc
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := lint.Run(context.Background(), nil, lint.Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.Rule.ID != "prestop-missing" {
+			continue
+		}
+		n++
+		if f.Fix == nil || f.Fix.Safety() != rules.FixSnippet || len(f.Fix.Edits) != 0 {
+			t.Errorf("line %d: want a snippet without edits, got %+v", f.Pos.Line, f.Fix)
+		} else if !strings.Contains(f.Fix.Description, "its object is defined twice in app.yaml") {
+			t.Errorf("line %d: the description does not say why: %q", f.Pos.Line, f.Fix.Description)
+		}
+	}
+	if n != 2 {
+		t.Fatalf("want prestop-missing on both documents, got %d findings", n)
+	}
+}

@@ -147,7 +147,13 @@ func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func
 		if len(f.Fix.Edits) == 0 {
 			// No edits to show or write: the fix is the patch to apply by hand, and
 			// says why, rather than a safe or unsafe fix that changes nothing.
-			f.Fix.guess(unresolvedWhy(cands, holder, appended))
+			why := unresolvedWhy(cands, holder, appended)
+			if holder != "" {
+				if mf := manifest(holder, byPath[holder].Src); mf != nil && mf.Defines(f.Fix.patch) > 1 {
+					why = "its object is defined twice in " + holder + " (kubectl apply applies both documents, the later over the earlier); apply it by hand to the one you keep"
+				}
+			}
+			f.Fix.guess(why)
 		}
 	}
 	guardRenderedEdits(m, findings)

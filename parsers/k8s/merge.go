@@ -59,12 +59,20 @@ func (mf *Manifest) decodeNodes(src []byte) ([]*yaml.Node, error) {
 // document must decode to exactly what the patch merged into the original gives, and
 // the file must still parse; otherwise, and for flow-style YAML on the patch's path, the
 // edits are nil. found reports whether the file holds the object.
+//
+// An object the file defines twice (two documents with its kind, name and namespace,
+// such as one per apiVersion) is found but not edited: kubectl apply applies both, the
+// later over the earlier, and which one the finding is about is a guess (Defines).
 func (mf *Manifest) Merge(patch Patch) (edits []parsers.Edit, found bool) {
-	if doc := mf.find(patch); doc != nil {
-		return mf.patchEdits(doc, patch), true
+	docs := mf.find(patch)
+	if len(docs) == 1 {
+		return mf.patchEdits(docs[0], patch), true
 	}
-	return nil, false
+	return nil, len(docs) > 0
 }
+
+// Defines counts the documents of the file that define the object patch names.
+func (mf *Manifest) Defines(patch Patch) int { return len(mf.find(patch)) }
 
 // AppendObject returns the edit that inserts patch as a new object: a document of its own
 // right after the one holding line, checked to decode to the patch and to leave every
@@ -110,8 +118,8 @@ func (mf *Manifest) AppendObject(line int, patch Patch) []parsers.Edit {
 	return []parsers.Edit{e}
 }
 
-// find returns the document whose object the patch names.
-func (mf *Manifest) find(patch Patch) *yaml.Node {
+// find returns the documents that define the object the patch names.
+func (mf *Manifest) find(patch Patch) []*yaml.Node {
 	kind, _ := patchScalar(patch, "kind")
 	md, _ := patchMap(patch, "metadata")
 	name, _ := patchScalar(md, "name")
@@ -119,6 +127,7 @@ func (mf *Manifest) find(patch Patch) *yaml.Node {
 	if ns == "" {
 		ns = "default"
 	}
+	var out []*yaml.Node
 	for _, d := range mf.docs {
 		root := docRoot(d)
 		if root == nil || scalarAt(root, "kind") != kind {
@@ -130,10 +139,10 @@ func (mf *Manifest) find(patch Patch) *yaml.Node {
 			dns = "default"
 		}
 		if scalarAt(dmd, "name") == name && dns == ns {
-			return d
+			out = append(out, d)
 		}
 	}
-	return nil
+	return out
 }
 
 // patchEdits computes the edits that merge patch into doc, checked against the merged

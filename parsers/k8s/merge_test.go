@@ -79,6 +79,11 @@ func TestPatchEdits(t *testing.T) {
 			patch: deploy(KV{"spec", Patch{}.Set("replicas", 2)}),
 		},
 		{
+			name:  "an object defined twice in the file (two apiVersions of one kind) is left alone",
+			src:   "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n---\napiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+			patch: deploy(KV{"spec", Patch{}.Set("replicas", 2)}),
+		},
+		{
 			name:  "flow style on the path is left alone",
 			src:   "kind: Deployment\nmetadata: {name: web}\nspec: {replicas: 1}\n",
 			patch: deploy(KV{"spec", Patch{}.Set("replicas", 2)}),
