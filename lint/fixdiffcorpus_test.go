@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/lint"
+	"github.com/no502/no502/rules"
 )
 
 // The differential fix suite on the corpus (issue 16): every nginx, Caddy, Terraform,
@@ -333,6 +334,13 @@ func checkCorpusFix(t *testing.T, c corpusCase, bins map[string]string, tally *c
 	if err != nil {
 		fail("--fix: %v", err)
 		return
+	}
+	// What a plain lint offers as a fix (JSON edits, SARIF fixes) is what --fix writes:
+	// none of its fixes fails --fix's check.
+	for _, f := range fr.Final.Findings {
+		if why := checkRejection(f.Fix); why != "" {
+			fail("%s: %s: a plain lint shows this fix with its edits, --fix rejects it: %s", f.Pos.Short(), f.Rule.ID, why)
+		}
 	}
 	shown := fr.Changes()
 	if len(shown) == 0 {
@@ -724,4 +732,19 @@ func TestViewChangesCatchOthers(t *testing.T) {
 	if got := viewChanges("nginx", "http {\n  proxy_read_timeout 30s;\n  gzip on;\n}\n", "http {\n  proxy_read_timeout 100s;\n  gzip off;\n}\n", map[string]bool{"proxy_read_timeout": true}); len(got) != 2 {
 		t.Errorf("changes = %v, want the two gzip lines", got)
 	}
+}
+
+// checkRejection returns the reason --fix gave for not writing fix when that reason is its
+// own check's (the fix broke the file, changed another setting, conflicted or did not
+// settle), rather than the rule's; "" otherwise.
+func checkRejection(fix *rules.Fix) string {
+	if fix == nil {
+		return ""
+	}
+	for _, why := range []string{"it does not settle", "it would also change", "the fixed file does not parse", "it conflicts with another fix"} {
+		if strings.Contains(fix.Description, "(not written: "+why) {
+			return fix.Description
+		}
+	}
+	return ""
 }
