@@ -197,6 +197,11 @@ func TestDifferentialFixes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, f := range fr.Final.Findings {
+				if why := checkRejection(f.Fix); why != "" {
+					t.Errorf("%s: %s: a plain lint shows this fix with its edits, --fix rejects it: %s", f.Pos.Short(), f.Rule.ID, why)
+				}
+			}
 			shown := fr.Changes()
 			if err := fr.Write(); err != nil {
 				t.Fatal(err)
