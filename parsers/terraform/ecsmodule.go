@@ -208,6 +208,12 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 		}
 		entry, entryPos := cn.strListPos("entrypoint")
 		cmd, cmdPos := cn.strListPos("command")
+		if _, a, ok := cn.strList("command"); a != nil && !ok {
+			// Written as something the run cannot read (a variable without a value): it
+			// may hold any flag, so it is an open word as "${EXTRA}" in a command line is,
+			// and the server's options after it are not guessed.
+			cmd, cmdPos = []string{"${command}"}, []parsers.Pos{rangePos(cn.file.Path, a.Range)}
+		}
 		c.Command, c.Args = entry, cmd
 		c.ArgPos = append(append([]parsers.Pos(nil), entryPos...), cmdPos...)
 		moduleEnv(cn, c)
