@@ -421,6 +421,21 @@ func ModuleFiles(abs string) []string {
 		return nil
 	}
 	dir := filepath.Dir(abs)
+	if name := filepath.Base(abs); strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json") {
+		// An environment's var file below its configuration (envs/prod.tfvars): read
+		// that configuration, as a directory run does.
+		for d, up := dir, 0; up < 3 && !hasConfig(d); up++ {
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			if hasConfig(parent) {
+				dir = parent
+				break
+			}
+			d = parent
+		}
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -435,6 +450,20 @@ func ModuleFiles(abs string) []string {
 		}
 	}
 	return out
+}
+
+// hasConfig reports whether dir holds Terraform configuration files (.tf, .tf.json).
+func hasConfig(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if name := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")) {
+			return true
+		}
+	}
+	return false
 }
 
 // varFilesBelow lists the .tfvars files of dir and of its subdirectories, depth levels

@@ -163,14 +163,17 @@ func TestModuleFilesWithEnvironmentVarFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got []string
-	for _, p := range ModuleFiles(filepath.Join(dir, "main.tf")) {
-		rel, _ := filepath.Rel(dir, p)
-		got = append(got, filepath.ToSlash(rel))
-	}
-	sort.Strings(got)
 	want := []string{"envs/eu/staging.tfvars.json", "envs/prod.tfvars", "main.tf", "prod.tfvars", "variables.tf"}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+	// Named, an environment's var file reads its configuration too.
+	for _, named := range []string{"main.tf", "envs/eu/staging.tfvars.json"} {
+		var got []string
+		for _, p := range ModuleFiles(filepath.Join(dir, filepath.FromSlash(named))) {
+			rel, _ := filepath.Rel(dir, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", named, got, want)
+		}
 	}
 }
