@@ -36,6 +36,10 @@ How bad that is depends on what the matcher lets through:
   default backend answers 404 for a path no Ingress routes), so the check proves only that
   the server answers, not that the app behind it can serve.
 
+Not reported: a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
+group whose only target is unhealthy fails open: the load balancer sends it every request
+whatever its check says, so the matcher takes nothing out of rotation.
+
 ## Fix
 
 Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health endpoint really returns,
@@ -50,6 +54,8 @@ a snippet, not an edit, and the path has to change first.
 
 - Matcher default 200 (ALB; gRPC 12; NLB 200-399), ALB range 200-499: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown;
   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+  (and its fail-open when a group has only unhealthy targets); one Lambda function per
+  target group: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
 ` + tfSources,
 	Run: runHealthMatcherAcceptsErrors,
 }
@@ -115,7 +121,7 @@ func ingressDefaultBackend(be *parsers.Backend, rs [][2]int) bool {
 func runHealthMatcherAcceptsErrors(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
 		hc := be.Health
-		if hc == nil || !hc.Matcher.Explicit() || (hc.Enabled.Known() && !hc.Enabled.Value) {
+		if hc == nil || !hc.Matcher.Explicit() || (hc.Enabled.Known() && !hc.Enabled.Value) || oneFunction(be) {
 			continue
 		}
 		rs, ok := matcherRanges(hc.Matcher.Value)
@@ -185,6 +191,17 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
+}
+
+// oneFunction reports whether a target group holds a Lambda function: one target per
+// group, so when its check fails the group has only unhealthy targets and the ALB fails
+// open, sending it every request anyway ("If a target group contains only unhealthy
+// registered targets, the load balancer routes requests to all those targets", AWS ALB
+// guide, target-group-health-checks). What the check accepts and how fast it notices
+// then change nothing for the requests (it feeds Route 53 DNS failover, which no502
+// does not model).
+func oneFunction(be *parsers.Backend) bool {
+	return be.TargetType == "lambda"
 }
 
 func dedupStrings(in []string) []string {
@@ -268,6 +285,10 @@ configurable in ` + "`.no502.yaml`" + `).
 A health check ` + "`timeout`" + ` must also be shorter than its ` + "`interval`" + `: AWS rejects a timeout that
 is not, and a check that may run into the next one cannot report in time.
 
+A Lambda target group (` + "`target_type = \"lambda\"`" + `) is checked for the timeout only: it holds
+one function, and a group whose only target is unhealthy fails open, so the function gets
+every request however soon its check notices.
+
 ## Fix
 
 Lower ` + "`interval`" + ` (e.g. 10-15s) and ` + "`unhealthy_threshold`" + ` (2-3) so the window is well under the
@@ -278,6 +299,8 @@ limit, and keep ` + "`timeout`" + ` below ` + "`interval`" + `.
 - Time to mark a target down ≈ interval × unhealthy threshold (derived); Terraform sends
   thresholds 3/3, so 30 × 3 = 90s: https://github.com/hashicorp/terraform-provider-aws/blob/00c7d114c4d2f5dd9710f7560d2caaa7c742c5c2/website/docs/r/lb_target_group.html.markdown, https://github.com/hashicorp/terraform-provider-aws/blob/acde588/internal/service/elbv2/target_group.go
 - Health check interval default 30s (5-300), timeout 2-120 (HTTP default 6s): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+- Fail-open when a target group has only unhealthy targets: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html;
+  one Lambda function per target group: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
 ` + tfSources,
 	Run: runHealthCheckSlow,
 }
@@ -290,7 +313,7 @@ func runHealthCheckSlow(p *Pass) {
 			continue
 		}
 		iv, un, to := hc.Interval, hc.UnhealthyThreshold, hc.Timeout
-		if iv.Known() && un.Known() && iv.Value > 0 && un.Value > 0 {
+		if iv.Known() && un.Known() && iv.Value > 0 && un.Value > 0 && !oneFunction(be) {
 			window := iv.Value * time.Duration(un.Value)
 			if window > limit.Value {
 				newIv, newUn := slowFixValues(iv.Value, un.Value, limit.Value)

@@ -732,3 +732,44 @@ resource "aws_ecs_service" "this" {
 		t.Errorf("%d keepalive-race findings, want 1 (module.a's)", n)
 	}
 }
+
+// TestTerraformJSONNestedSnippet: in JSON syntax a health_check has no block span, so
+// health-check-slow's fix (terraform.Nested) used to insert a new block into nothing and
+// showed an empty snippet. It now names every setting, the written ones and the added one.
+func TestTerraformJSONNestedSnippet(t *testing.T) {
+	const src = `{
+  "resource": {
+    "aws_lb_target_group": {
+      "api": {
+        "name": "api",
+        "port": 8080,
+        "protocol": "HTTP",
+        "health_check": {
+          "path": "/healthz",
+          "interval": 120,
+          "timeout": 90
+        }
+      }
+    }
+  }
+}
+`
+	c := &tfCase{files: map[string][]byte{"json/main.tf.json": []byte(src)}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	if tfCount(findings, "health-check-slow") != 1 {
+		t.Fatalf("want one health-check-slow, got %v", findings)
+	}
+	for _, f := range findings {
+		if f.Rule.ID != "health-check-slow" {
+			continue
+		}
+		if f.Fix == nil || len(f.Fix.Edits) != 0 {
+			t.Fatalf("want a snippet, got %+v", f.Fix)
+		}
+		for _, want := range []string{`"interval": 30`, `"timeout": 15`} {
+			if !strings.Contains(f.Fix.Snippet, want) {
+				t.Errorf("snippet %q lacks %s (fix: %s)", f.Fix.Snippet, want, f.Fix.Description)
+			}
+		}
+	}
+}

@@ -143,6 +143,14 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 }
 
 func runReadTimeoutBelowBudget(p *Pass) {
+	// A load balancer's routes share its one idle timeout: a rule forwarding to two
+	// target groups (a weighted canary) is two routes with the same finding, which is
+	// reported once. (An nginx or Caddy route has a block of its own, where its fix goes.)
+	type key struct {
+		pos    parsers.Pos
+		budget string
+	}
+	reported := map[key]bool{}
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			if r.Respond != nil || !r.ReadTimeout.Known() || r.ReadTimeout.Value == 0 || timeoutHandedOn(h, r) {
@@ -188,6 +196,14 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if r.Block.File == "" && r.Pos.IsValid() && (r.Pos.File != pos.File || r.Pos.Line != pos.Line) {
 				// A load balancer's route (listener rule) is not where the value lives: name it.
 				rel = append(rel, Related{Pos: r.Pos, Message: "the route for " + r.Path + " that it serves"})
+			}
+			if r.Block.File == "" {
+				// A load balancer's route: its fix edits the hop, whichever route it is.
+				if k := (key{pos, rb.phrase()}); reported[k] {
+					continue
+				} else {
+					reported[k] = true
+				}
 			}
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}

@@ -412,12 +412,30 @@ var scanBufs = sync.Pool{New: func() any { return &scanBuf{scratch: make([]byte,
 
 // ModuleFiles lists the other Terraform files of a named Terraform file's module (its
 // directory, .tfvars included): a module is read whole (a variable's default sits in
-// variables.tf, its value in terraform.tfvars).
+// variables.tf, its value in terraform.tfvars). The environments' var files kept in
+// directories below it without a configuration of their own (envs/prod.tfvars) are read
+// too: a variable they set differently is not known (terraform.environmentVarFiles), as
+// when the directory is linted.
 func ModuleFiles(abs string) []string {
 	if f, _ := formatByName(abs); f != parsers.FormatTerraform {
 		return nil
 	}
 	dir := filepath.Dir(abs)
+	if name := filepath.Base(abs); strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json") {
+		// An environment's var file below its configuration (envs/prod.tfvars): read
+		// that configuration, as a directory run does.
+		for d, up := dir, 0; up < 3 && !hasConfig(d); up++ {
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			if hasConfig(parent) {
+				dir = parent
+				break
+			}
+			d = parent
+		}
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -427,9 +445,52 @@ func ModuleFiles(abs string) []string {
 		name := e.Name()
 		if f, _ := formatByName(name); e.Type().IsRegular() && f == parsers.FormatTerraform {
 			out = append(out, filepath.Join(dir, name))
+		} else if e.IsDir() && !strings.HasPrefix(name, ".") {
+			out = append(out, varFilesBelow(filepath.Join(dir, name), 3)...)
 		}
 	}
 	return out
+}
+
+// hasConfig reports whether dir holds Terraform configuration files (.tf, .tf.json).
+func hasConfig(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if name := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")) {
+			return true
+		}
+	}
+	return false
+}
+
+// varFilesBelow lists the .tfvars files of dir and of its subdirectories, depth levels
+// down, leaving out every directory that holds .tf files (another configuration, whose
+// var files are its own) and hidden ones (.terraform holds downloaded modules).
+func varFilesBelow(dir string, depth int) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil || depth == 0 {
+		return nil
+	}
+	var vars, subs []string
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case e.IsDir() && !strings.HasPrefix(name, "."):
+			subs = append(subs, filepath.Join(dir, name))
+		case !e.Type().IsRegular():
+		case strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
+			vars = append(vars, filepath.Join(dir, name))
+		case strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json"):
+			return nil // a configuration of its own
+		}
+	}
+	for _, sub := range subs {
+		vars = append(vars, varFilesBelow(sub, depth-1)...)
+	}
+	return vars
 }
 
 // chunked runs f(0..n-1) on GOMAXPROCS goroutines, each taking a contiguous share: the

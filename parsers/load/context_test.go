@@ -3,6 +3,7 @@ package load
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -145,5 +146,34 @@ func TestScanKeysJSON(t *testing.T) {
 	k := scanKeys("k8s", "svc.json", []byte(src))
 	if len(k.names) != 1 || k.names[0] != "web-svc" || !k.labels["app=web"] || len(k.selectors) != 1 || len(k.selectors[0]) != 2 {
 		t.Errorf("names %v labels %v selectors %v", k.names, k.labels, k.selectors)
+	}
+}
+
+// A named Terraform file's module is read whole, with the environments' var files kept
+// below it (envs/prod.tfvars), but not another configuration's nor .terraform's.
+func TestModuleFilesWithEnvironmentVarFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"main.tf", "variables.tf", "prod.tfvars", "envs/prod.tfvars", "envs/eu/staging.tfvars.json",
+		"modules/app/main.tf", "modules/app/test.tfvars", ".terraform/modules/x/y.tfvars", "README.md"} {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"envs/eu/staging.tfvars.json", "envs/prod.tfvars", "main.tf", "prod.tfvars", "variables.tf"}
+	// Named, an environment's var file reads its configuration too.
+	for _, named := range []string{"main.tf", "envs/eu/staging.tfvars.json"} {
+		var got []string
+		for _, p := range ModuleFiles(filepath.Join(dir, filepath.FromSlash(named))) {
+			rel, _ := filepath.Rel(dir, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", named, got, want)
+		}
 	}
 }

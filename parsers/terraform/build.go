@@ -377,8 +377,26 @@ func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path string, kin
 		}
 		return
 	}
+	if typ.Known() && typ.Value == "redirect" {
+		// The load balancer answers the request itself (301/302), as for a fixed
+		// response: the path is the rule's, and a budget for it is not the app's behind
+		// a catch-all forward rule.
+		rd := act.child("redirect")
+		if rd == nil {
+			return
+		}
+		code := rd.strSetting("status_code", "", "")
+		rt := newRoute()
+		rt.Respond = &parsers.Respond{Pos: rd.pos, Text: "redirect " + code.Text}
+		if i, err := strconv.Atoi(strings.TrimPrefix(code.Value, "HTTP_")); err == nil && code.Known() {
+			rt.Respond.Status = parsers.Setting[int]{Value: i, Pos: code.Pos, Text: code.Text}
+		} else {
+			rt.Respond.Status = parsers.Setting[int]{Pos: code.Pos, Text: code.Text, Unknown: true}
+		}
+		return
+	}
 	if typ.Known() && typ.Value != "forward" {
-		return // redirect, authenticate-*: no backend
+		return // authenticate-*: no backend of its own (a forward action follows it)
 	}
 	var refs []string
 	refs = append(refs, b.mod.refs(exprOf(act.attr("target_group_arn")))...)

@@ -2,12 +2,14 @@ package terraform
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/appserver"
@@ -206,24 +208,15 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 		}
 		entry, entryPos := cn.strListPos("entrypoint")
 		cmd, cmdPos := cn.strListPos("command")
+		if _, a, ok := cn.strList("command"); a != nil && !ok {
+			// Written as something the run cannot read (a variable without a value): it
+			// may hold any flag, so it is an open word as "${EXTRA}" in a command line is,
+			// and the server's options after it are not guessed.
+			cmd, cmdPos = []string{"${command}"}, []parsers.Pos{rangePos(cn.file.Path, a.Range)}
+		}
 		c.Command, c.Args = entry, cmd
 		c.ArgPos = append(append([]parsers.Pos(nil), entryPos...), cmdPos...)
-		if env := cn.objectAttr("environment"); env != nil {
-			for _, e := range env.items {
-				if e.node == nil {
-					continue
-				}
-				k, v := e.node.strSetting("name", "", ""), e.node.strSetting("value", "", "")
-				if !k.Known() {
-					continue
-				}
-				if v.Known() {
-					c.Env[k.Value] = parsers.Set(v.Value, e.pos, k.Value+"="+v.Value)
-				} else {
-					c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + "=…", Unknown: true}
-				}
-			}
-		}
+		moduleEnv(cn, c)
 		if sec := cn.objectAttr("secrets"); sec != nil {
 			// Variables from Secrets Manager or SSM: set, with values no502 cannot read.
 			for _, e := range sec.items {
@@ -237,6 +230,9 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 					c.EnvUnknownFrom = e.pos // a name no502 cannot read: any variable
 				}
 			}
+		}
+		if a := cn.attr("secrets"); a != nil && cn.objectAttr("secrets") == nil {
+			c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range) // concat(...), a variable: any name
 		}
 		for _, name := range []string{"environmentFiles", "environment_files"} {
 			if a := cn.attr(name); a != nil {
@@ -335,4 +331,66 @@ func (mod *module) keyString(e hcl.Expression) (string, bool) {
 		return strVal(kv)
 	}
 	return strVal(mod.value(e))
+}
+
+// moduleEnv reads a module container's environment ([{ name, value }]). A list of object
+// constructors is walked in its syntax, each variable at its entry; anything else
+// (concat(local.common, [...]), a for expression, a variable, an entry that is a
+// reference) is evaluated, each variable at the attribute. What cannot be evaluated may
+// set any variable (GUNICORN_CMD_ARGS, UVICORN_TIMEOUT_KEEP_ALIVE), so the container's
+// environment is then unknown (EnvUnknownFrom): the app server's options are not guessed.
+func moduleEnv(cn *node, c *parsers.Container) {
+	a := cn.attr("environment")
+	if a == nil {
+		return
+	}
+	if env := cn.objectAttr("environment"); env != nil && !slices.ContainsFunc(env.items, func(e objItem) bool { return e.node == nil }) {
+		for _, e := range env.items {
+			k, v := e.node.strSetting("name", "", ""), e.node.strSetting("value", "", "")
+			if !k.Known() {
+				c.EnvUnknownFrom = e.pos
+				continue
+			}
+			if v.Known() {
+				c.Env[k.Value] = parsers.Set(v.Value, e.pos, k.Value+"="+v.Value)
+			} else {
+				c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + "=…", Unknown: true}
+			}
+		}
+		return
+	}
+	val, _, s := cn.evalAttr(a)
+	if !val.IsKnown() || val.IsNull() || !(val.Type().IsListType() || val.Type().IsTupleType() || val.Type().IsSetType()) {
+		c.EnvUnknownFrom = s.Pos
+		return
+	}
+	for it := val.ElementIterator(); it.Next(); {
+		_, el := it.Element()
+		if !el.IsKnown() || el.IsNull() || !(el.Type().IsObjectType() || el.Type().IsMapType()) {
+			c.EnvUnknownFrom = s.Pos
+			continue
+		}
+		field := func(name string) (string, bool) {
+			if el.Type().IsObjectType() {
+				if !el.Type().HasAttribute(name) {
+					return "", false
+				}
+				return strVal(el.GetAttr(name))
+			}
+			if !el.HasIndex(cty.StringVal(name)).True() {
+				return "", false
+			}
+			return strVal(el.Index(cty.StringVal(name)))
+		}
+		k, ok := field("name")
+		if !ok {
+			c.EnvUnknownFrom = s.Pos
+			continue
+		}
+		if v, ok := field("value"); ok {
+			c.Env[k] = parsers.Set(v, s.Pos, k+"="+v)
+		} else {
+			c.Env[k] = parsers.Setting[string]{Pos: s.Pos, Text: k + "=…", Unknown: true}
+		}
+	}
 }

@@ -43,6 +43,19 @@ func Nested(parent, block parsers.Pos, name string, sets []Set) []Set {
 	if block.File != "" {
 		return sets
 	}
+	for _, s := range sets {
+		if s.At.IsValid() {
+			// The block exists (it holds a written setting) but has no span: JSON
+			// syntax, whose fixes are snippets. The settings to add go with it.
+			out := append([]Set(nil), sets...)
+			for i := range out {
+				if !out[i].At.IsValid() {
+					out[i].In = parsers.Pos{File: s.At.File}
+				}
+			}
+			return out
+		}
+	}
 	var b strings.Builder
 	b.WriteString(name + " {\n")
 	for _, s := range sets {
@@ -90,12 +103,20 @@ type windowResult struct {
 func (c *EditCache) Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, snippet string) {
 	byFile := map[string][]Set{}
 	var order []string
+	var nowhere []string
 	for _, s := range sets {
 		file := s.At.File
 		if !s.At.IsValid() {
 			file = s.In.File
 		}
 		if file == "" {
+			// A block with no span to write into (JSON syntax): said as a snippet, never
+			// dropped from it.
+			if s.Raw != "" {
+				nowhere = append(nowhere, s.Raw)
+			} else {
+				nowhere = append(nowhere, s.Name+" = "+s.Value)
+			}
 			continue
 		}
 		if _, ok := byFile[file]; !ok {
@@ -125,7 +146,7 @@ func (c *EditCache) Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, 
 		edits = append(edits, fe...)
 		snippets = append(snippets, fs)
 	}
-	snippet = strings.Join(snippets, "\n")
+	snippet = strings.Join(append(snippets, nowhere...), "\n")
 	if snippet != "" && !strings.HasSuffix(snippet, "\n") {
 		snippet += "\n"
 	}

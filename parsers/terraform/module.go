@@ -215,6 +215,46 @@ func (mod *module) applyVarFile(f *parsers.File) {
 	mod.refreshVars()
 }
 
+// unknownEnvVars makes unknown the variables that an environment's var file (one Terraform
+// loads only with -var-file) sets to another value than the one read so far: the value
+// deployed depends on the environment, which the run does not name. Each such file gets
+// a note that says which variables went unchecked and how to check one environment.
+func (mod *module) unknownEnvVars(files []*parsers.File) {
+	names := map[string]bool{}
+	for _, f := range files {
+		isJSON := strings.HasSuffix(f.Path, ".json")
+		hf := parseHCL(mod.m, f, isJSON)
+		if hf == nil || hf.Body == nil {
+			continue
+		}
+		attrs, _ := hf.Body.JustAttributes()
+		var differ []string
+		var first *hcl.Attribute
+		for name, a := range attrs {
+			v := mod.vars[name]
+			if v == nil || !v.val.IsWhollyKnown() {
+				continue
+			}
+			if val, diags := a.Expr.Value(nil); !diags.HasErrors() && mod.typed(v, val).RawEquals(v.val) {
+				continue
+			}
+			differ = append(differ, "var."+name)
+			names[name] = true
+			if first == nil || a.Range.Start.Byte < first.Range.Start.Byte {
+				first = a
+			}
+		}
+		if first == nil {
+			continue
+		}
+		sort.Strings(differ)
+		mod.m.Diags = append(mod.m.Diags, parsers.Notef(rangePos(f.Path, first.Range),
+			"%s sets %s to another value than the default (or terraform.tfvars) this run reads: Terraform reads the file only when a command names it (-var-file), so the deployed value depends on the environment, and the settings that read it are not checked; lint one environment with --var-file %s",
+			f.Path, strings.Join(differ, ", "), f.Path))
+	}
+	mod.unknownVars(names)
+}
+
 // varFileNames returns the names of the module's variables the var files set.
 func (mod *module) varFileNames(files []*parsers.File) map[string]bool {
 	names := map[string]bool{}

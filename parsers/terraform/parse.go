@@ -70,12 +70,18 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
+	// Without --var-file the run does not say which environment it lints, so a
+	// variable that an environment's var file sets to another value is not known.
+	var envFiles map[string][]*parsers.File
+	if len(opts.VarFiles) == 0 {
+		envFiles = environmentVarFiles(groups)
+	}
 	if !mentionsModules(groups) {
 		// No module call anywhere: each directory is evaluated as it is read, so that its
 		// syntax trees are garbage before the next one is parsed (1,000 target groups in
 		// two directories: 47 MB peak instead of 62).
 		for _, d := range dirs {
-			evalModule(collectModule(m, groups[d]), groups[d], globalVars, nil, false)
+			evalModule(collectModule(m, groups[d]), groups[d], globalVars, envFiles[d], nil, false)
 		}
 		return m
 	}
@@ -122,7 +128,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		if _, child := passed[d]; child || mods[i] == nil {
 			continue
 		}
-		if evalModule(mods[i], groups[d], globalVars, nil, false) {
+		if evalModule(mods[i], groups[d], globalVars, envFiles[d], nil, false) {
 			visit(i, 0, map[int]bool{i: true})
 		}
 	}
@@ -130,7 +136,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	// any call sets unknown.
 	for i, d := range dirs {
 		if _, child := passed[d]; child && !done[i] {
-			evalModule(mods[i], groups[d], globalVars, passed[d], true)
+			evalModule(mods[i], groups[d], globalVars, nil, passed[d], true)
 		}
 	}
 	dedupDiags(m)
@@ -245,7 +251,11 @@ func collectModule(m *parsers.Model, files []*parsers.File) (mod *module) {
 // variables the child directory's own tfvars files set are unknown: those files load
 // only when the directory is itself run as a root, so such a variable has two deployed
 // values (the file's as a root, the default as a module).
-func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, passed map[string]bool, child bool) (ok bool) {
+//
+// envFiles are the root's environment var files (environmentVarFiles), given when the run
+// names none with --var-file: a variable one of them sets to another value than the one
+// read here is unknown.
+func evalModule(mod *module, files []*parsers.File, varFiles, envFiles []*parsers.File, passed map[string]bool, child bool) (ok bool) {
 	if mod == nil {
 		return false
 	}
@@ -266,6 +276,7 @@ func evalModule(mod *module, files []*parsers.File, varFiles []*parsers.File, pa
 		for _, f := range order {
 			mod.applyVarFile(f)
 		}
+		mod.unknownEnvVars(envFiles)
 	}
 	mod.unknownVars(passed)
 	mod.evalLocals()
@@ -293,6 +304,69 @@ func ownVarFiles(files []*parsers.File) []*parsers.File {
 		order = append(order, tfvars)
 	}
 	return append(order, autoVars...)
+}
+
+// isVarFile reports whether a file name is a Terraform var file (.tfvars, .tfvars.json).
+func isVarFile(name string) bool {
+	return strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json")
+}
+
+// autoVarFile reports whether Terraform loads a var file of a root module's own directory
+// by itself: terraform.tfvars and *.auto.tfvars (and their .json forms).
+func autoVarFile(name string) bool {
+	return name == "terraform.tfvars" || name == "terraform.tfvars.json" ||
+		strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json")
+}
+
+// environmentVarFiles maps a configuration's directory to the var files that Terraform
+// loads only when a command names them (-var-file=envs/prod.tfvars): every other .tfvars
+// file in that directory, and those in directories below it that hold no configuration
+// of their own (envs/, environments/prod/), whose nearest directory with .tf files is it.
+// The common layout keeps one such file per environment, each setting its own values
+// (https://developer.hashicorp.com/terraform/language/values/variables#variable-definitions-tfvars-files):
+// which one a deploy uses is not in the files.
+func environmentVarFiles(groups map[string][]*parsers.File) map[string][]*parsers.File {
+	hasConfig := func(dir string) bool {
+		for _, f := range groups[dir] {
+			if !isVarFile(filepath.Base(f.Path)) {
+				return true
+			}
+		}
+		return false
+	}
+	out := map[string][]*parsers.File{}
+	for dir, files := range groups {
+		for _, f := range files {
+			name := filepath.Base(f.Path)
+			if !isVarFile(name) {
+				continue
+			}
+			owner := ""
+			if hasConfig(dir) {
+				if autoVarFile(name) {
+					continue
+				}
+				owner = dir
+			} else {
+				for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+					if hasConfig(d) {
+						owner = d
+						break
+					}
+					if d == filepath.Dir(d) {
+						break
+					}
+				}
+			}
+			if owner != "" {
+				out[owner] = append(out[owner], f)
+			}
+		}
+	}
+	for _, files := range out {
+		sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	}
+	return out
 }
 
 // parseHCL parses a file as native HCL or JSON and records its syntax errors.

@@ -49,7 +49,7 @@ func TestVariablePrecedence(t *testing.T) {
 	if len(s.Via()) != 1 || s.Via()[0].Line != 3 || !strings.Contains(s.ViaNote(), "var.idle = 30 from its default, m/main.tf:3") {
 		t.Errorf("via: %v %q", s.Via(), s.ViaNote())
 	}
-	m = parse(t, nil, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "m/b.auto.tfvars", "idle = 50\n", "m/a.auto.tfvars", "idle = 45\n", "m/other.tfvars", "idle = 99\n")
+	m = parse(t, nil, "m/main.tf", lb, "m/terraform.tfvars", "idle = 40\n", "m/b.auto.tfvars", "idle = 50\n", "m/a.auto.tfvars", "idle = 45\n")
 	if s := idle(t, m); s.Value != 50*time.Second || !strings.Contains(s.ViaNote(), "from b.auto.tfvars, m/b.auto.tfvars:1") {
 		t.Errorf("auto.tfvars: got %v %q", s.Value, s.ViaNote())
 	}
@@ -351,6 +351,39 @@ resource "aws_ecs_service" "without" {
 // directory that a linted module call uses as its source is a child: the run's var files
 // are not its values, and its own tfvars files (loaded only when it is itself the root)
 // make the variables they set unknown.
+// An environment's var file (one Terraform reads only with -var-file: another .tfvars in
+// the directory, or one in a directory below it without .tf files) that sets a variable to
+// another value makes it unknown when the run names no var file, with a note; one that
+// sets the same value, or other variables, changes nothing; --var-file picks the
+// environment.
+func TestEnvironmentVarFiles(t *testing.T) {
+	m := parse(t, nil, "m/main.tf", lb, "m/envs/prod.tfvars", "idle = 300\n", "m/envs/dev.tfvars", "idle = 30\n")
+	if s := idle(t, m); s.Known() {
+		t.Errorf("envs/prod.tfvars sets 300: want unknown, got %v %q", s.Value, s.ViaNote())
+	}
+	var notes []string
+	for _, d := range m.Diags {
+		notes = append(notes, d.Pos.String()+" "+d.Message)
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "m/envs/prod.tfvars:1:1 ") || !strings.Contains(notes[0], "sets var.idle to another value") || !strings.Contains(notes[0], "--var-file m/envs/prod.tfvars") {
+		t.Errorf("want one note on m/envs/prod.tfvars, got %q", notes)
+	}
+	// Beside the configuration, with a terraform.tfvars that sets the same value.
+	m = parse(t, nil, "m/main.tf", lb, "m/terraform.tfvars", "idle = 90\n", "m/prod.tfvars", "idle = 90\nregion = \"eu-west-1\"\n")
+	if s := idle(t, m); s.Value != 90*time.Second || len(m.Diags) != 0 {
+		t.Errorf("prod.tfvars sets terraform.tfvars' value: got %v %q, diags %v", s.Value, s.ViaNote(), m.Diags)
+	}
+	m = parse(t, []string{"/m/envs/prod.tfvars"}, "m/main.tf", lb, "m/envs/prod.tfvars", "idle = 300\n", "m/envs/dev.tfvars", "idle = 10\n")
+	if s := idle(t, m); s.Value != 300*time.Second || len(m.Diags) != 0 {
+		t.Errorf("--var-file m/envs/prod.tfvars: got %v %q, diags %v", s.Value, s.ViaNote(), m.Diags)
+	}
+	// A var file below another configuration belongs to that one.
+	m = parse(t, nil, "m/main.tf", lb, "m/other/main.tf", "locals {}\n", "m/other/envs/prod.tfvars", "idle = 300\n")
+	if s := idle(t, m); s.Value != 30*time.Second {
+		t.Errorf("another configuration's var file: got %v %q", s.Value, s.ViaNote())
+	}
+}
+
 func TestVarFilesNotAppliedToChildModule(t *testing.T) {
 	const root = `
 variable "idle" {

@@ -15,6 +15,7 @@ func init() {
 				"target_group": {attrs: []string{"arn", "weight"}},
 			}},
 			"fixed_response": {attrs: []string{"status_code", "content_type"}},
+			"redirect":       {attrs: []string{"status_code"}},
 		},
 	}
 	lb := &schema{attrs: []string{"name", "idle_timeout", "load_balancer_type", "internal"}}

@@ -1,0 +1,1 @@
+lb_idle_timeout = 120
