@@ -472,3 +472,42 @@ func TestOldNginxNoPoolTimeout(t *testing.T) {
 		t.Errorf("nginx 1.15.3:\n%s", loc.Text)
 	}
 }
+
+// TestDynamicHostRefused: an upstream block resolves its names once, at startup. An ALB's
+// or an Azure public IP label's addresses change, and nginx keeps connecting to the old
+// ones (502 until a reload): the generated block was flagged by no502's own
+// upstream-dns-resolved-once. Resolving per request needs the user's DNS server (a
+// resolver directive), which the generator cannot know: it refuses and says why.
+func TestDynamicHostRefused(t *testing.T) {
+	for _, u := range []string{
+		"http://internal-hooks-1234.eu-west-1.elb.amazonaws.com",
+		"https://hooks-123.us-east-1.elb.amazonaws.com:8443",
+		"https://myapp.westeurope.cloudapp.azure.com",
+	} {
+		_, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: u})
+		if err == nil || !strings.Contains(err.Error(), "resolver") {
+			t.Errorf("%s: want an error naming the resolver, got %v", u, err)
+		}
+	}
+	// A Network Load Balancer's name (its addresses are fixed) stays allowed.
+	if _, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://hooks-1234.elb.eu-west-1.amazonaws.com"}); err != nil {
+		t.Errorf("NLB name refused: %v", err)
+	}
+}
+
+// TestNginxBeforeRetryDirectives: the block's retry settings need nginx 1.9.13.
+// proxy_next_upstream_tries and _timeout appeared in 1.7.5 (nginx -t refuses them
+// before), and before 1.9.13 nginx re-sent a POST or PATCH to the next server
+// (non_idempotent appeared then, nginx.org ngx_http_proxy_module), so the block's
+// "POST/PATCH are never re-sent" would be false.
+func TestNginxBeforeRetryDirectives(t *testing.T) {
+	for _, v := range []string{"1.6.2", "1.9.12"} {
+		_, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: v})
+		if err == nil || !strings.Contains(err.Error(), "1.9.13") {
+			t.Errorf("--nginx-version %s: want an error naming 1.9.13, got %v", v, err)
+		}
+	}
+	if _, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.10.3"}); err != nil {
+		t.Errorf("1.10.3: %v", err)
+	}
+}
