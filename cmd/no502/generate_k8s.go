@@ -21,7 +21,9 @@ a terminating pod before it stops serving, terminationGracePeriodSeconds coverin
 delay plus the handler budget, a readiness probe on --health-path separate from a TCP
 liveness probe, and (with --app gunicorn or uvicorn) a command line whose keep-alive
 outlives the proxy's idle connections (--proxy-idle, default 60s: ALB, nginx and
-ingress-nginx) and whose graceful timeout matches the budget.`,
+ingress-nginx) and (gunicorn) whose graceful timeout matches the budget; uvicorn gets no
+--timeout-graceful-shutdown, which versions before 0.22 refuse: it waits for the requests
+in flight, within the grace period.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer resetFlags(cmd)
