@@ -7,7 +7,7 @@ const notReproducible = `
 ## Not reproducible on loopback
 
 These rules are about a managed service or an orchestrator that does not run on a single
-machine's loopback. Their claims rest on the provider's documentation and source, cited on
+machine's loopback, or need a change to the machine (its DNS) that a test does not make. Their claims rest on the provider's documentation and source, cited on
 each rule's page under "Sources".
 
 | rule | why not here | source |
@@ -20,7 +20,10 @@ each rule's page under "Sources".
 | [` + "`grace-period-too-short`" + `](rules/grace-period-too-short.md), [` + "`readiness-probe-missing`" + `](rules/readiness-probe-missing.md), [` + "`readiness-cannot-fail`" + `](rules/readiness-cannot-fail.md), [` + "`liveness-same-as-readiness`" + `](rules/liveness-same-as-readiness.md), [` + "`probe-slow-detection`" + `](rules/probe-slow-detection.md) | the kubelet's probes and SIGKILL need a cluster (prestop-missing's proxy-side effect is shown above) | Pod lifecycle and probes: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/ |
 | [` + "`single-replica`" + `](rules/single-replica.md), [` + "`hpa-min-replicas`" + `](rules/hpa-min-replicas.md), [` + "`pdb-missing`" + `](rules/pdb-missing.md), [` + "`rollout-takes-all-down`" + `](rules/rollout-takes-all-down.md), [` + "`single-instance-on-path`" + `](rules/single-instance-on-path.md) | replica counts, evictions and rollouts are the cluster's (the proxy-side effect of one instance restarting is single-upstream above) | Deployments and disruptions: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/, https://kubernetes.io/docs/concepts/workloads/pods/disruptions/ |
 | [` + "`proxy-shutdown-unbounded`" + `](rules/proxy-shutdown-unbounded.md) | the harm is the kubelet's SIGKILL at the end of the pod's grace period, cutting a Caddy that waits forever | Caddy grace_period and Kubernetes pod termination: https://caddyserver.com/docs/caddyfile/options#grace-period, https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination |
-| [` + "`unused-suppression`" + `](rules/unused-suppression.md) | about no502's own comments, not traffic | — |
+| [` + "`health-check-wrong-port`" + `](rules/health-check-wrong-port.md) | the target group's health check and target registration are AWS's | AWS target group health check port ("the default is traffic-port"): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html |
+| [` + "`depends-on-not-healthy`" + `](rules/depends-on-not-healthy.md) | the start order is Docker Compose's, and Docker does not run here | Compose depends_on conditions (service_started by default, service_healthy): https://docs.docker.com/reference/compose-file/services/#depends_on |
+| [` + "`upstream-dns-resolved-once`" + `](rules/upstream-dns-resolved-once.md) | nginx resolves an upstream's name at startup through the machine's resolver (/etc/hosts, resolv.conf); moving the name's addresses under a running nginx means changing those, which a test on a shared machine does not do | nginx proxy_pass and resolver: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass, https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver |
+| [` + "`unused-suppression`" + `](rules/unused-suppression.md), [` + "`inline-suppression`" + `](rules/inline-suppression.md) | about no502's own comments, not traffic | — |
 
 Not covered yet: keepalive-race against gunicorn's gthread worker. Measured here (five
 tries), gunicorn 20.1 with ` + "`--keep-alive 2`" + ` closed idle connections between 2.1s and 2.9s

@@ -141,7 +141,10 @@ func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
 		bind := "0.0.0.0:" + strconv.Itoa(o.Port)
 		if o.App == "gunicorn" {
 			// gthread: the sync worker holds one request per process and cannot keep
-			// connections alive; --timeout kills a worker stuck past the budget.
+			// connections alive. --timeout is gthread's heartbeat, which its main loop
+			// keeps sending while a request runs: it restarts a hung worker process, not
+			// a slow request (gunicorn 20.1 on loopback, gthread --timeout 3: an 8s
+			// request answered 200), so it is no budget and sits above the real one.
 			c.Command = []string{"gunicorn", "--bind", bind, "--worker-class", "gthread",
 				"--keep-alive", secs(keepAlive), "--timeout", secs(budget + graceMargin),
 				"--graceful-timeout", secs(budget), o.AppModule}
