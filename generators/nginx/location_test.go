@@ -511,3 +511,17 @@ func TestNginxBeforeRetryDirectives(t *testing.T) {
 		t.Errorf("1.10.3: %v", err)
 	}
 }
+
+// TestPumaBeforeSeven: --app puma must fit every Puma. persistent_timeout's default was
+// 20s before Puma 7.0 and is 65s since (puma History.md, PR 3378): the block used 60s,
+// which outlives Puma 6's 20s, and nginx then sends POSTs on connections Puma has
+// closed (keepalive-race: 502). The shorter default is assumed, as for no --app.
+func TestPumaBeforeSeven(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", App: "puma"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc.Text, "keepalive_timeout 19s;") || !strings.Contains(loc.Text, "20s before Puma 7.0") {
+		t.Errorf("--app puma: want keepalive_timeout 19s, below Puma 6's 20s, and the comment saying why:\n%s", loc.Text)
+	}
+}
