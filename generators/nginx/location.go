@@ -237,8 +237,9 @@ func parseUpstream(s string) (upstreamAddr, error) {
 		if !strings.HasPrefix(sock, "/") || strings.ContainsAny(sock, " ;{}#\"'") {
 			return upstreamAddr{}, fmt.Errorf("--upstream %q: a unix socket is unix:/absolute/path", s)
 		}
-		base := sock[strings.LastIndex(sock, "/")+1:]
-		return upstreamAddr{scheme: "http", server: "unix:" + sock, name: safeName(base, "unix")}, nil
+		// The whole path names the block: two sockets called app.sock in different
+		// directories got one name, and nginx refuses the second ("duplicate upstream").
+		return upstreamAddr{scheme: "http", server: "unix:" + sock, name: safeName(sock, "unix")}, nil
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {

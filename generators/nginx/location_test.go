@@ -273,7 +273,7 @@ func TestUnixSocketUpstream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(loc.Text, "server unix:/run/gunicorn.sock max_fails=3") || !strings.Contains(loc.Text, "proxy_pass http://gunicorn_sock_backend;") {
+		if !strings.Contains(loc.Text, "server unix:/run/gunicorn.sock max_fails=3") || !strings.Contains(loc.Text, "proxy_pass http://run_gunicorn_sock_backend;") {
 			t.Errorf("%s:\n%s", up, loc.Text)
 		}
 	}
@@ -453,6 +453,13 @@ func TestUpstreamNamesDiffer(t *testing.T) {
 	}
 	if name(a.Text) == name(b.Text) {
 		t.Errorf("both upstream blocks are named %s", name(a.Text))
+	}
+	// Two sockets of one name in different directories: app_sock_backend twice, and
+	// nginx -t refused the second ("duplicate upstream").
+	a, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "unix:/run/a/app.sock"})
+	b, _ = GenerateLocation(LocationOptions{Path: "/b/", Upstream: "unix:/run/b/app.sock"})
+	if name(a.Text) == name(b.Text) {
+		t.Errorf("both socket upstream blocks are named %s", name(a.Text))
 	}
 }
 
