@@ -7,7 +7,7 @@ const notReproducible = `
 ## Not reproducible on loopback
 
 These rules are about a managed service or an orchestrator that does not run on a single
-machine's loopback, or need a change to the machine (its DNS) that a test does not make. Their claims rest on the provider's documentation and source, cited on
+machine's loopback. Their claims rest on the provider's documentation and source, cited on
 each rule's page under "Sources".
 
 | rule | why not here | source |
@@ -22,7 +22,6 @@ each rule's page under "Sources".
 | [` + "`proxy-shutdown-unbounded`" + `](rules/proxy-shutdown-unbounded.md) | the harm is the kubelet's SIGKILL at the end of the pod's grace period, cutting a Caddy that waits forever | Caddy grace_period and Kubernetes pod termination: https://caddyserver.com/docs/caddyfile/options#grace-period, https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination |
 | [` + "`health-check-wrong-port`" + `](rules/health-check-wrong-port.md) | the target group's health check and target registration are AWS's | AWS target group health check port ("the default is traffic-port"): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html |
 | [` + "`depends-on-not-healthy`" + `](rules/depends-on-not-healthy.md) | the start order is Docker Compose's, and Docker does not run here | Compose depends_on conditions (service_started by default, service_healthy): https://docs.docker.com/reference/compose-file/services/#depends_on |
-| [` + "`upstream-dns-resolved-once`" + `](rules/upstream-dns-resolved-once.md) | nginx resolves an upstream's name at startup through the machine's resolver (/etc/hosts, resolv.conf); moving the name's addresses under a running nginx means changing those, which a test on a shared machine does not do | nginx proxy_pass and resolver: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass, https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver |
 | [` + "`unused-suppression`" + `](rules/unused-suppression.md), [` + "`inline-suppression`" + `](rules/inline-suppression.md) | about no502's own comments, not traffic | — |
 
 Not covered yet: keepalive-race against gunicorn's gthread worker. Measured here (five
