@@ -187,7 +187,7 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	// experiment "dead-upstream-in-rotation and no-retry-on-failure: Caddy").
 	line(1, "# Retry a failed upstream on another one (a POST only when the connection")
 	line(1, "# failed, never once sent). Caddy releases before the fix of caddy issue 7546")
-	line(1, "# (2026; 2.6.2 included) send that retried POST without its body: 502.")
+	line(1, "# (2026; 2.6.2 included) lose that retried POST's body and answer 502.")
 	if o.HealthPath != "" {
 		line(1, "# The active checks below take a dead upstream out at the next check.")
 	}

@@ -293,7 +293,7 @@ func TestRetryPOSTBodyCaveat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(r.Text, "caddy issue 7546") || !strings.Contains(r.Text, "without its body: 502") {
+		if !strings.Contains(r.Text, "caddy issue 7546") || !strings.Contains(r.Text, "lose that retried POST's body and answer 502") {
 			t.Errorf("health %q: the retry comment does not say a retried POST loses its body:\n%s", health, r.Text)
 		}
 		notes := strings.Join(r.Notes, "\n")
