@@ -32,12 +32,20 @@ func measure(t *testing.T, runs ...run) []Row {
 	return rows
 }
 
-// expectFailures asserts that the row failed at least min times (and only with the
-// statuses the rule predicts, when want is set).
-func expectFailures(t *testing.T, row Row, min int) {
+// expectFailures asserts that the row failed at least min times, every time with a
+// status the rule's message claims (502 or 504): a transport error, a 503 or a 500 is
+// not what the rule says happens, and does not prove it.
+func expectFailures(t *testing.T, row Row, min int, want ...int) {
 	t.Helper()
 	if row.Counts.Failed() < min {
 		t.Errorf("%s config, %s: want at least %d failed requests, got %s", row.Config, row.Traffic, min, row.Counts)
+	}
+	got := 0
+	for _, w := range want {
+		got += map[int]int{502: row.Counts.Bad502, 504: row.Counts.Bad504}[w]
+	}
+	if got != row.Counts.Failed() {
+		t.Errorf("%s config, %s: want every failure to be a %v (the rule's claim), got %s", row.Config, row.Traffic, want, row.Counts)
 	}
 }
 

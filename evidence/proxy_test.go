@@ -83,10 +83,16 @@ func versions() (nginx, caddy string) {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // nginxOpt changes how StartNginx runs nginx.
-type nginxOpt int
+// nginxOpt changes how StartNginx runs nginx.
+type nginxOpt struct {
+	master bool
+	// unshare and hosts, when set, run nginx through unshare -m with hosts bind-mounted
+	// on /etc/hosts: a name resolved at startup resolves there, and nowhere else.
+	unshare, hosts string
+}
 
 // withMaster runs nginx's master process (one worker), so that SIGHUP reloads the config.
-const withMaster nginxOpt = 1
+var withMaster = nginxOpt{master: true}
 
 // StartNginx runs nginx with conf (a complete nginx.conf whose server listens on
 // LISTEN_PORT, a placeholder replaced here) and returns the process and its port. The
@@ -99,9 +105,13 @@ func StartNginx(t testing.TB, conf string, opts ...nginxOpt) (*Proc, int) {
 	conf = strings.ReplaceAll(conf, "LISTEN_PORT", strconv.Itoa(port))
 	// Run in the foreground as one process, with every path inside the prefix.
 	master := "off"
+	var ns nginxOpt
 	for _, o := range opts {
-		if o == withMaster {
+		if o.master {
 			master = "on;\nworker_processes 1"
+		}
+		if o.unshare != "" {
+			ns = o
 		}
 	}
 	head := "daemon off;\nmaster_process " + master + ";\npid " + dir + "/nginx.pid;\nerror_log " + dir + "/error.log info;\n"
@@ -121,6 +131,9 @@ func StartNginx(t testing.TB, conf string, opts ...nginxOpt) (*Proc, int) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", path)
+	if ns.unshare != "" {
+		cmd = exec.Command(ns.unshare, "-m", "sh", "-c", `mount --bind "$1" /etc/hosts && exec "$2" -p "$3" -c "$4"`, "sh", ns.hosts, bin, dir, path)
+	}
 	cmd.Dir = dir
 	p := startProc(t, "nginx", cmd)
 	waitListening(t, p, port)

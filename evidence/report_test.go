@@ -140,7 +140,8 @@ be clean. Only the addresses are rewritten to run it (a Kubernetes Service name 
 private IP becomes the loopback upstream, ` + "`listen 80`" + ` a free port); every other byte is
 the linted file. Timeouts are scaled down to hundreds of milliseconds or a few seconds.
 
-The suite asserts "bad: at least one failure" and "fixed: none", never exact counts; the
+The suite asserts "bad: at least one failure, each with the status the rule's message
+names (502 or 504)" and "fixed: none", never exact counts; the
 numbers here are one run's (` + "`go test ./evidence -update`" + `), and vary a little between runs.
 It runs in CI (` + "`.ci/run`" + `) with the real proxies and skips without them elsewhere.
 

@@ -45,6 +45,9 @@ type Upstream struct {
 	DrainFor time.Duration
 	// Port to listen on (0: any free port); a restarted instance takes its old one.
 	Port int
+	// Host is the loopback address to listen on (default 127.0.0.1): an instance that
+	// moved to another address.
+	Host string
 }
 
 // upstreamMain runs the upstream when the test binary is re-executed as one.
@@ -54,7 +57,11 @@ func upstreamMain(spec string) {
 		fmt.Fprintln(os.Stderr, "upstream: bad spec:", err)
 		os.Exit(2)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(u.Port))
+	host := u.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(u.Port)))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "upstream:", err)
 		os.Exit(2)

@@ -132,12 +132,20 @@ func dynamicHost(p *Pass, t *parsers.Target) (why string, rel []Related) {
 		return fmt.Sprintf("the headless Service %s/%s (clusterIP: None), whose name resolves to its pods' addresses, which change on every rollout", s.Namespace, s.Name),
 			[]Related{{Pos: s.Pos, Message: "headless Service"}}
 	}
+	return CloudDynamicHost(host), nil
+}
+
+// CloudDynamicHost says why a cloud endpoint's name has addresses that change (an ALB's,
+// an Azure public IP's DNS label), or "" when its suffix says nothing. The nginx
+// generator refuses such a name for the same reason this rule reports it.
+func CloudDynamicHost(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	for _, c := range cloudDynamicSuffixes {
 		if strings.HasSuffix(host, c.suffix) {
-			return c.what, nil
+			return c.what
 		}
 	}
-	return "", nil
+	return ""
 }
 
 func runUpstreamDNSResolvedOnce(p *Pass) {

@@ -46,3 +46,19 @@ func TestGenerateFlagsDoNotLeak(t *testing.T) {
 		t.Errorf("exit %d, a flag of the previous run leaked:\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestGenerateK8sZeroDurations: an explicit 0s for a duration whose unset value is 0
+// was silently the default (--prestop 0s wrote a 10s preStop sleep); it is refused.
+func TestGenerateK8sZeroDurations(t *testing.T) {
+	base := []string{"generate", "k8s-workload", "--name", "api", "--image", "img", "--port", "8000", "--health-path", "/ready"}
+	for _, flag := range []string{"--prestop", "--proxy-idle", "--handler-timeout"} {
+		var out, errb bytes.Buffer
+		if code := run(append(append([]string(nil), base...), flag, "0s"), strings.NewReader(""), &out, &errb); code != exitUsage || !strings.Contains(errb.String(), flag) {
+			t.Errorf("%s 0s: exit %d, want %d naming the flag (%s)", flag, code, exitUsage, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run(append(append([]string(nil), base...), "--prestop", "5s"), strings.NewReader(""), &out, &errb); code != exitClean || !strings.Contains(out.String(), "seconds: 5") {
+		t.Errorf("--prestop 5s: exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+}

@@ -21,10 +21,19 @@ a terminating pod before it stops serving, terminationGracePeriodSeconds coverin
 delay plus the handler budget, a readiness probe on --health-path separate from a TCP
 liveness probe, and (with --app gunicorn or uvicorn) a command line whose keep-alive
 outlives the proxy's idle connections (--proxy-idle, default 60s: ALB, nginx and
-ingress-nginx) and whose graceful timeout matches the budget.`,
+ingress-nginx) and (gunicorn) whose graceful timeout matches the budget; uvicorn gets no
+--timeout-graceful-shutdown, which versions before 0.22 refuse: it waits for the requests
+in flight, within the grace period.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer resetFlags(cmd)
+			// 0 is these flags' unset value: an explicit 0s was silently the default
+			// (--prestop 0s wrote a 10s sleep). Refuse it rather than ignore it.
+			for _, name := range []string{"prestop", "proxy-idle", "handler-timeout"} {
+				if fl := cmd.Flags().Lookup(name); fl.Changed && fl.Value.String() == "0s" {
+					return usagef("--%s 0s: give a positive duration, or leave the flag out for its default", name)
+				}
+			}
 			w, err := gk8s.GenerateWorkload(o)
 			if err != nil {
 				return usagef("%v", err)

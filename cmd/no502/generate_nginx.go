@@ -24,7 +24,10 @@ timeout above the handler budget, upstream keep-alive wired for the nginx versio
 connect timeout and retries that never re-send a POST nor a request that ran past the read
 timeout (proxy_next_upstream_timeout); an https:// upstream gets SNI
 (proxy_ssl_server_name, proxy_ssl_name), which nginx does not send by default. --path is a
-literal location prefix (a trailing /* is dropped). When the budget cannot fit behind the
+literal location prefix (a trailing /* is dropped). An upstream whose addresses change (an
+AWS load balancer's or an Azure public IP's DNS name) is refused: an upstream block
+resolves it once, and resolving it per request needs your DNS server. The block needs
+nginx 1.9.13 or later. When the budget cannot fit behind the
 edge (e.g. 150s behind Cloudflare's 120s), it says so and prints the "acknowledge fast,
 queue the work" alternative instead of an impossible timeout.`,
 		Args: cobra.NoArgs,

@@ -116,7 +116,7 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		return nil, fmt.Errorf("--edge-timeout must be longer than %s, got %s", parsers.Seconds(edgeHeadroom), o.EdgeTimeout)
 	}
 	if o.HealthPath == "" {
-		out.Notes = append(out.Notes, "no --health-path: no health checks; a request to a dead upstream is retried on another (lb_try_duration); pass the app's health endpoint, e.g. --health-path /healthz, to take a dead or hung upstream out of rotation")
+		out.Notes = append(out.Notes, "no --health-path: no health checks; a GET to a dead upstream is retried on another (lb_try_duration), but a POST or PUT with a body gets 502 on Caddy releases before the fix of caddy issue 7546 (2026; 2.6.2 included), which lose the body on that retry; pass the app's health endpoint, e.g. --health-path /healthz, to take a dead or hung upstream out of rotation")
 	} else if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
 		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
 	}
@@ -179,8 +179,18 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 		line(1, fmt.Sprintf("# The app must acknowledge with 202 Accepted within %s and queue the work;", parsers.Seconds(wait)))
 		line(1, "# Cloudflare answers 524 to anything slower.")
 	}
-	line(1, "# Retry a failed upstream on another one (POSTs are only retried when the")
-	line(1, "# connection failed, never once sent).")
+	// A retry after a failed dial loses the request body on Caddy releases before the
+	// fix of caddy issue 7546 (pull requests 7547 and 7715, 2026): Go's transport closes
+	// the body on the dial error and the retry answers 502 "invalid Read on closed
+	// Body". Caddy 2.6.2 on loopback, this block in front of a dead and a live
+	// upstream: POSTs with a body that drew the dead one first got 502 (the evidence
+	// experiment "dead-upstream-in-rotation and no-retry-on-failure: Caddy").
+	line(1, "# Retry a failed upstream on another one (a POST only when the connection")
+	line(1, "# failed, never once sent). Caddy releases before the fix of caddy issue 7546")
+	line(1, "# (2026; 2.6.2 included) lose that retried POST's body and answer 502.")
+	if o.HealthPath != "" {
+		line(1, "# The active checks below take a dead upstream out at the next check.")
+	}
 	line(1, "lb_try_duration "+parsers.FormatDuration(tryDuration))
 	// No fail_duration (passive checks): see the constants.
 	if o.HealthPath != "" {

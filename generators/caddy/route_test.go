@@ -280,3 +280,25 @@ func TestGraceCoversBudget(t *testing.T) {
 		t.Errorf("a 10s budget fits the 20s default:\n%s", r.Text)
 	}
 }
+
+// TestRetryPOSTBodyCaveat: the block must not promise that a POST is retried after a
+// failed connection. Caddy releases before the fix of caddy issue 7546 (2.6.2 included)
+// close the body on the dial error and answer the retry 502 "invalid Read on closed
+// Body": Caddy 2.6.2 on loopback, this block in front of a dead and a live upstream,
+// POSTs with a body that drew the dead one got 502 (evidence: "dead-upstream-in-rotation
+// and no-retry-on-failure: Caddy").
+func TestRetryPOSTBodyCaveat(t *testing.T) {
+	for _, health := range []string{"", "/healthz"} {
+		r, err := GenerateRoute(RouteOptions{Path: "/api/*", Upstreams: []string{"app-1:8080", "app-2:8080"}, HealthPath: health})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(r.Text, "caddy issue 7546") || !strings.Contains(r.Text, "lose that retried POST's body and answer 502") {
+			t.Errorf("health %q: the retry comment does not say a retried POST loses its body:\n%s", health, r.Text)
+		}
+		notes := strings.Join(r.Notes, "\n")
+		if health == "" && (strings.Contains(notes, "a request to a dead upstream is retried") || !strings.Contains(notes, "a POST or PUT with a body gets 502")) {
+			t.Errorf("the no-health note promises retries for every request: %q", r.Notes)
+		}
+	}
+}

@@ -141,13 +141,21 @@ func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
 		bind := "0.0.0.0:" + strconv.Itoa(o.Port)
 		if o.App == "gunicorn" {
 			// gthread: the sync worker holds one request per process and cannot keep
-			// connections alive; --timeout kills a worker stuck past the budget.
+			// connections alive. --timeout is gthread's heartbeat, which its main loop
+			// keeps sending while a request runs: it restarts a hung worker process, not
+			// a slow request (gunicorn 20.1 on loopback, gthread --timeout 3: an 8s
+			// request answered 200), so it is no budget and sits above the real one.
 			c.Command = []string{"gunicorn", "--bind", bind, "--worker-class", "gthread",
 				"--keep-alive", secs(keepAlive), "--timeout", secs(budget + graceMargin),
 				"--graceful-timeout", secs(budget), o.AppModule}
 		} else {
+			// No --timeout-graceful-shutdown: uvicorn added it in 0.22.0 (2023), and an
+			// older one exits at once ("No such option": Debian 12's 0.17.6), so the pod
+			// never starts. Without it uvicorn waits on SIGTERM for every request in
+			// flight, and the grace period below (preStop + budget + margin) bounds that.
 			c.Command = []string{"uvicorn", o.AppModule, "--host", "0.0.0.0", "--port", strconv.Itoa(o.Port),
-				"--timeout-keep-alive", secs(keepAlive), "--timeout-graceful-shutdown", secs(budget)}
+				"--timeout-keep-alive", secs(keepAlive)}
+			out.Notes = append(out.Notes, fmt.Sprintf("uvicorn waits for the requests in flight on SIGTERM until terminationGracePeriodSeconds ends; with uvicorn 0.22 or later, --timeout-graceful-shutdown %s bounds it to the budget (older versions refuse the flag and exit)", secs(budget)))
 		}
 	case "node":
 		out.Notes = append(out.Notes, fmt.Sprintf("Node's keep-alive is set in code: server.keepAliveTimeout = %d and server.headersTimeout = %d (above the proxy's %s idle)",

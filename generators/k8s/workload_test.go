@@ -2,7 +2,9 @@ package k8s
 
 import (
 	"context"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -204,4 +206,84 @@ func ingress(o WorkloadOptions) string {
 	}
 	return "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n" + meta +
 		"spec:\n  ingressClassName: nginx\n  rules:\n    - http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: " + o.Name + "\n                port:\n                  name: http\n"
+}
+
+// TestAppCommandStarts runs the generated gunicorn and uvicorn command lines with the
+// real servers (the Debian packages CI installs) and waits for them to listen. The
+// uvicorn line had --timeout-graceful-shutdown, which uvicorn added in 0.22.0 (release
+// notes, 2023-04-28): Debian 12's uvicorn 0.17.6 exits at once ("No such option"), and a
+// pod with that command never starts.
+func TestAppCommandStarts(t *testing.T) {
+	for _, c := range []struct {
+		app, bin string
+		prefix   []string // how the command's first word is run here
+		src      string
+	}{
+		{"gunicorn", "/usr/bin/gunicorn", []string{"/usr/bin/gunicorn"}, "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"},
+		{"uvicorn", "/usr/bin/python3", []string{"/usr/bin/python3", "-m", "uvicorn"}, "async def app(scope, receive, send):\n    pass\n"},
+	} {
+		t.Run(c.app, func(t *testing.T) {
+			if c.app == "uvicorn" {
+				if err := exec.Command(c.bin, "-c", "import uvicorn").Run(); err != nil {
+					t.Skip("uvicorn is not installed")
+				}
+			} else if _, err := os.Stat(c.bin); err != nil {
+				t.Skip("gunicorn is not installed")
+			}
+			port := freePort(t)
+			w, err := GenerateWorkload(WorkloadOptions{Name: "api", Image: "api:1", Port: port, HealthPath: "/ready", App: c.app, AppModule: "main:app", HandlerTimeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d appsv1.Deployment
+			if err := yaml.Unmarshal(documents(w.Text)[0], &d); err != nil {
+				t.Fatal(err)
+			}
+			args := append(append([]string(nil), c.prefix...), d.Spec.Template.Spec.Containers[0].Command[1:]...)
+			for i, a := range args { // listen on loopback only
+				args[i] = strings.Replace(a, "0.0.0.0", "127.0.0.1", 1)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.py"), []byte(c.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			go func() { cmd.Wait(); close(exited) }()
+			defer func() { cmd.Process.Kill(); <-exited }()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+					c.Close()
+					return
+				}
+				select {
+				case <-exited:
+					t.Fatalf("%v exited before listening:\n%s", args, out.String())
+				case <-time.After(100 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%v did not listen within 10s:\n%s", args, out.String())
+				}
+			}
+		})
+	}
+}
+
+// freePort asks the kernel for a loopback port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/no502/no502/generators/app"
 	"github.com/no502/no502/parsers"
 	pnginx "github.com/no502/no502/parsers/nginx"
+	"github.com/no502/no502/rules"
 )
 
 // LocationOptions describe the location to generate.
@@ -71,9 +72,23 @@ func GenerateLocation(o LocationOptions) (*Location, error) {
 	if o.NginxVersion != "" && !noconfig.ValidNginxVersion(o.NginxVersion) {
 		return nil, fmt.Errorf("--nginx-version must look like 1.28.0, got %q", o.NginxVersion)
 	}
+	// The retry lines need 1.9.13: proxy_next_upstream_tries and _timeout appeared in
+	// 1.7.5 (nginx -t refuses them before), and until 1.9.13 nginx re-sent a POST or
+	// PATCH to the next server (nginx CHANGES 1.9.13: non_idempotent), which the block
+	// says it never does.
+	if o.NginxVersion != "" && !pnginx.VersionAtLeast(o.NginxVersion, "1.9.13") {
+		return nil, fmt.Errorf("--nginx-version %s: the block needs nginx 1.9.13 or later (before it, nginx re-sends a POST to the next server, and before 1.7.5 it has no proxy_next_upstream_tries)", o.NginxVersion)
+	}
 	up, err := parseUpstream(o.Upstream)
 	if err != nil {
 		return nil, err
+	}
+	// An upstream block resolves its names once, at startup: for a name whose addresses
+	// change nginx keeps connecting to the old ones, 502 until a reload (the
+	// upstream-dns-resolved-once rule). Resolving per request needs a resolver directive
+	// with the user's DNS server, which the generator cannot know.
+	if why := rules.CloudDynamicHost(up.host); why != "" {
+		return nil, fmt.Errorf("--upstream %q: %s is %s; an upstream block resolves it once, at startup, and nginx keeps the old addresses when they change (502 until a reload). Proxy to it with a variable in proxy_pass and a resolver directive naming your DNS server (no502 explain upstream-dns-resolved-once), which this generator cannot write for you", o.Upstream, up.host, why)
 	}
 	switch o.Edge {
 	case "", "none", "cloudflare":
@@ -222,8 +237,9 @@ func parseUpstream(s string) (upstreamAddr, error) {
 		if !strings.HasPrefix(sock, "/") || strings.ContainsAny(sock, " ;{}#\"'") {
 			return upstreamAddr{}, fmt.Errorf("--upstream %q: a unix socket is unix:/absolute/path", s)
 		}
-		base := sock[strings.LastIndex(sock, "/")+1:]
-		return upstreamAddr{scheme: "http", server: "unix:" + sock, name: safeName(base, "unix")}, nil
+		// The whole path names the block: two sockets called app.sock in different
+		// directories got one name, and nginx refuses the second ("duplicate upstream").
+		return upstreamAddr{scheme: "http", server: "unix:" + sock, name: safeName(sock, "unix")}, nil
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {

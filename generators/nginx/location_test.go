@@ -273,7 +273,7 @@ func TestUnixSocketUpstream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(loc.Text, "server unix:/run/gunicorn.sock max_fails=3") || !strings.Contains(loc.Text, "proxy_pass http://gunicorn_sock_backend;") {
+		if !strings.Contains(loc.Text, "server unix:/run/gunicorn.sock max_fails=3") || !strings.Contains(loc.Text, "proxy_pass http://run_gunicorn_sock_backend;") {
 			t.Errorf("%s:\n%s", up, loc.Text)
 		}
 	}
@@ -454,6 +454,13 @@ func TestUpstreamNamesDiffer(t *testing.T) {
 	if name(a.Text) == name(b.Text) {
 		t.Errorf("both upstream blocks are named %s", name(a.Text))
 	}
+	// Two sockets of one name in different directories: app_sock_backend twice, and
+	// nginx -t refused the second ("duplicate upstream").
+	a, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "unix:/run/a/app.sock"})
+	b, _ = GenerateLocation(LocationOptions{Path: "/b/", Upstream: "unix:/run/b/app.sock"})
+	if name(a.Text) == name(b.Text) {
+		t.Errorf("both socket upstream blocks are named %s", name(a.Text))
+	}
 }
 
 // TestOldNginxNoPoolTimeout: keepalive_timeout in upstream{} appeared in nginx 1.15.3
@@ -470,5 +477,58 @@ func TestOldNginxNoPoolTimeout(t *testing.T) {
 	loc, _ = GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.15.3"})
 	if !strings.Contains(loc.Text, "keepalive_timeout 1s;") {
 		t.Errorf("nginx 1.15.3:\n%s", loc.Text)
+	}
+}
+
+// TestDynamicHostRefused: an upstream block resolves its names once, at startup. An ALB's
+// or an Azure public IP label's addresses change, and nginx keeps connecting to the old
+// ones (502 until a reload): the generated block was flagged by no502's own
+// upstream-dns-resolved-once. Resolving per request needs the user's DNS server (a
+// resolver directive), which the generator cannot know: it refuses and says why.
+func TestDynamicHostRefused(t *testing.T) {
+	for _, u := range []string{
+		"http://internal-hooks-1234.eu-west-1.elb.amazonaws.com",
+		"https://hooks-123.us-east-1.elb.amazonaws.com:8443",
+		"https://myapp.westeurope.cloudapp.azure.com",
+	} {
+		_, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: u})
+		if err == nil || !strings.Contains(err.Error(), "resolver") {
+			t.Errorf("%s: want an error naming the resolver, got %v", u, err)
+		}
+	}
+	// A Network Load Balancer's name (its addresses are fixed) stays allowed.
+	if _, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://hooks-1234.elb.eu-west-1.amazonaws.com"}); err != nil {
+		t.Errorf("NLB name refused: %v", err)
+	}
+}
+
+// TestNginxBeforeRetryDirectives: the block's retry settings need nginx 1.9.13.
+// proxy_next_upstream_tries and _timeout appeared in 1.7.5 (nginx -t refuses them
+// before), and before 1.9.13 nginx re-sent a POST or PATCH to the next server
+// (non_idempotent appeared then, nginx.org ngx_http_proxy_module), so the block's
+// "POST/PATCH are never re-sent" would be false.
+func TestNginxBeforeRetryDirectives(t *testing.T) {
+	for _, v := range []string{"1.6.2", "1.9.12"} {
+		_, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: v})
+		if err == nil || !strings.Contains(err.Error(), "1.9.13") {
+			t.Errorf("--nginx-version %s: want an error naming 1.9.13, got %v", v, err)
+		}
+	}
+	if _, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", NginxVersion: "1.10.3"}); err != nil {
+		t.Errorf("1.10.3: %v", err)
+	}
+}
+
+// TestPumaBeforeSeven: --app puma must fit every Puma. persistent_timeout's default was
+// 20s before Puma 7.0 and is 65s since (puma History.md, PR 3378): the block used 60s,
+// which outlives Puma 6's 20s, and nginx then sends POSTs on connections Puma has
+// closed (keepalive-race: 502). The shorter default is assumed, as for no --app.
+func TestPumaBeforeSeven(t *testing.T) {
+	loc, err := GenerateLocation(LocationOptions{Path: "/a/", Upstream: "http://app:8080", App: "puma"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc.Text, "keepalive_timeout 19s;") || !strings.Contains(loc.Text, "20s before Puma 7.0") {
+		t.Errorf("--app puma: want keepalive_timeout 19s, below Puma 6's 20s, and the comment saying why:\n%s", loc.Text)
 	}
 }

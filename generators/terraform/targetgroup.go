@@ -132,7 +132,14 @@ func GenerateTargetGroup(o TargetGroupOptions) (string, error) {
 	var b strings.Builder
 	if o.HandlerTimeout > 0 {
 		fmt.Fprintf(&b, "# Handler budget %s: draining outlasts it, and the load balancer in front needs\n", parsers.FormatDuration(o.HandlerTimeout))
-		fmt.Fprintf(&b, "# idle_timeout = %d (or more) so it does not cut these requests (504).\n", drain)
+		fmt.Fprintf(&b, "# idle_timeout = %d (or more) so it does not cut these requests (504). Keep the\n", drain)
+		// Raising the ALB's idle timeout past the app's keep-alive (Node 5s, gunicorn
+		// 2s, or the 65s an app set for the default 60s) makes the load balancer reuse
+		// connections the app has closed: AWS, "configure the idle timeout of your
+		// application to be larger than the idle timeout configured for the load
+		// balancer" (the keepalive-race rule).
+		b.WriteString("# app's keep-alive above that idle_timeout, or the load balancer reuses connections\n")
+		b.WriteString("# the app has closed (502).\n")
 	}
 	fmt.Fprintf(&b, "resource \"aws_lb_target_group\" %q {\n", label(o.Name))
 	fmt.Fprintf(&b, "name = %q\n", o.Name)

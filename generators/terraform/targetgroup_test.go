@@ -163,3 +163,19 @@ func TestHandlerTimeoutBound(t *testing.T) {
 		t.Errorf("3601s: %v", err)
 	}
 }
+
+// TestIdleTimeoutNamesKeepAlive: the comment that asks for a longer ALB idle_timeout
+// also says the app's keep-alive must stay above it. Raised alone (90s budget: 100s), it
+// outlives an app's keep-alive set for the default 60s (65s) and the ALB sends requests
+// on connections the app has closed: 502 (AWS, "configure the idle timeout of your
+// application to be larger than the idle timeout configured for the load balancer").
+func TestIdleTimeoutNamesKeepAlive(t *testing.T) {
+	out, err := gtf.GenerateTargetGroup(gtf.TargetGroupOptions{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: 90 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "idle_timeout = 100 (or more)") || !strings.Contains(out, "app's keep-alive above that idle_timeout") {
+		t.Errorf("the idle_timeout advice does not name the app's keep-alive:\n%s", out)
+	}
+	fmtCheck(t, out)
+}
