@@ -478,12 +478,14 @@ func (b *builder) server(h *parsers.Hop, sc scope) {
 		h.ClientIdleTimeout = *ka
 	}
 	h.Edge = edge(sc)
-	if answersAll(sc[len(sc)-1].ds) {
-		// A server-level return runs in the rewrite phase, before any location is
-		// searched: no location of this server is ever reached.
+	answers, reach := serverRewrites(sc[len(sc)-1].ds)
+	if answers {
+		// A server-level return (or a redirecting rewrite of every URI) runs in the
+		// rewrite phase, before any location is searched: no location of this server
+		// is ever reached.
 		return
 	}
-	h.SetLocations(b.locations(h, sc))
+	h.SetLocations(b.locations(h, sc, reach))
 	markAuthTargets(h, sc)
 }
 
@@ -581,42 +583,115 @@ func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duratio
 	return best
 }
 
-// answersAll reports whether a server's own rewrite-phase directives end every request
-// with a return: a return at server level (outside if), with no rewrite ... last|break
-// before it that could hand the request to a location with a new URI first, and no
-// break (which ends the server's rewrite directives for the requests it is reached by).
-func answersAll(srv []*Directive) bool {
+// serverRewrites reads a server's own rewrite-phase directives, which run for every
+// request (and every internal redirect and subrequest) before a location is searched:
+//
+//   - answers: they end every request: a return at server level (outside if), or a
+//     rewrite whose regex matches every URI and which redirects (flag redirect or
+//     permanent, or a replacement starting with http://, https:// or $scheme, which
+//     nginx answers with a redirect whatever the flag), with no rewrite ... last|break
+//     before it that could hand the request to a location with a new URI first, and no
+//     break (which ends the server's rewrite directives for the requests it is reached
+//     by). nginx 1.22.1 on loopback: `rewrite ^(.*)$ https://example.com$1 permanent;`
+//     above `location / { proxy_pass ...; }` answered 301 to /, /x, /api/y, and the
+//     upstream got nothing.
+//   - reach: the literal start of every URI the locations are searched with, when a
+//     rewrite ... last (or break) of every URI comes first and its replacement starts
+//     with a literal path ("/new/" for `rewrite ^/(.*)$ /new/$1 last;`: nginx 1.22.1
+//     answered /, /x and /api/y from location /new/, never from location /); "" when
+//     any URI may reach them.
+func serverRewrites(srv []*Directive) (answers bool, reach string) {
 	for _, d := range srv {
 		switch d.Name {
 		case "return":
-			return true
+			return true, ""
 		case "break":
-			return false
+			return false, ""
 		case "rewrite":
-			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
-				return false
+			if len(d.Args) < 2 {
+				return false, "" // nginx -t refuses it; nothing is known
+			}
+			flag := ""
+			if len(d.Args) >= 3 {
+				flag = d.Arg(len(d.Args) - 1)
+			}
+			to := d.Arg(1)
+			redirects := flag == "redirect" || flag == "permanent" || strings.HasPrefix(to, "http://") ||
+				strings.HasPrefix(to, "https://") || strings.HasPrefix(to, "$scheme")
+			every := matchesEveryURIUnder(d.Arg(0), "/")
+			switch {
+			case redirects && every:
+				return true, ""
+			case flag == "last" || flag == "break":
+				if every && !redirects {
+					return false, literalPath(to)
+				}
+				return false, ""
 			}
 		case "if":
 			for _, x := range Expand(d.Block) {
 				if x.Name == "break" {
-					return false
+					return false, ""
 				}
 				if x.Name == "rewrite" {
 					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
-						return false
+						return false, ""
 					}
 				}
 			}
 		}
 	}
-	return false
+	return false, ""
+}
+
+// literalPath returns the literal start of a rewrite's replacement up to its first
+// variable or query string ("/new/" of "/new/$1?x=1"), "" when it does not start with
+// "/" (a variable: not known).
+func literalPath(to string) string {
+	if !strings.HasPrefix(to, "/") {
+		return ""
+	}
+	if i := strings.IndexAny(to, "$?"); i >= 0 {
+		to = to[:i]
+	}
+	return to
+}
+
+// reachable reports whether a prefix or exact location path can serve a URI starting
+// with reach (see serverRewrites; "" reaches every location). longest is the longest
+// prefix location path among its siblings that reach starts with: it takes every such
+// URI from the shorter ones (location / gets nothing when every URI starts with /new/
+// and location /new/ exists). Regex and named locations are not decided here: kept.
+func reachable(path string, kind parsers.PathKind, reach, longest string) bool {
+	if reach == "" {
+		return true
+	}
+	switch kind {
+	case parsers.PathPrefix:
+		return strings.HasPrefix(path, reach) || path == longest
+	case parsers.PathExact:
+		return strings.HasPrefix(path, reach)
+	}
+	return true
 }
 
 // locations makes a route of every location (nested ones too) in the innermost level,
 // and returns the level's location tree. Locations inside if{} are not valid nginx and
 // are not looked at.
-func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
+//
+// reach is the literal start of every URI a server-level rewrite sends to the locations
+// ("" for any URI, see serverRewrites): a location that cannot serve such a URI gets no
+// route, nor do the locations nested in it.
+func (b *builder) locations(h *parsers.Hop, sc scope, reach string) []*parsers.Location {
 	var out []*parsers.Location
+	longest := ""
+	for _, d := range sc[len(sc)-1].ds {
+		if d.Name == "location" && d.Block != nil && reach != "" {
+			if path, kind := locationMatch(d); kind == parsers.PathPrefix && strings.HasPrefix(reach, path) && len(path) > len(longest) {
+				longest = path
+			}
+		}
+	}
 	for _, d := range sc[len(sc)-1].ds {
 		if d.Name != "location" || d.Block == nil {
 			continue
@@ -624,7 +699,14 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 		lsc := sc.with("location", d.Block)
 		b.duplicates(lsc[len(lsc)-1].ds)
 		path, kind := locationMatch(d)
-		loc := &parsers.Location{Path: path, Kind: kind, Route: b.route(h, d, lsc)}
+		loc := &parsers.Location{Path: path, Kind: kind}
+		if !reachable(path, kind, reach, longest) {
+			// Still in the tree, so that a path it would serve is not given to another
+			// location; but no URI reaches it.
+			out = append(out, loc)
+			continue
+		}
+		loc.Route = b.route(h, d, lsc)
 		loc.Caseless = kind == parsers.PathRegex && (d.Arg(0) == "~*" || strings.HasPrefix(d.Arg(0), "~*"))
 		loc.NoRegex = kind == parsers.PathPrefix && (d.Arg(0) == "^~" || strings.HasPrefix(d.Arg(0), "^~"))
 		if kind == parsers.PathPrefix && strings.HasSuffix(path, "/") {
@@ -641,7 +723,7 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 				}
 			}
 		}
-		loc.Nested = b.locations(h, lsc)
+		loc.Nested = b.locations(h, lsc, reach)
 		out = append(out, loc)
 	}
 	return out
