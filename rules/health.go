@@ -432,6 +432,35 @@ func nginxFails(r *parsers.Route) string {
 	return "the request fails with 502"
 }
 
+// authOnly returns the guarded locations (Route.AuthFor) when every nginx route
+// forwarding to b answers an auth_request subrequest, nil when another route forwards
+// to it or none does. Such an upstream's failure reaches no client as a 502: nginx
+// answers 500 to the request the check guards.
+func authOnly(m *parsers.Model, b *parsers.Backend) []string {
+	var guards []string
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != b {
+				continue
+			}
+			if r.AuthFor == "" {
+				return nil
+			}
+			if !slices.Contains(guards, r.AuthFor) {
+				guards = append(guards, r.AuthFor)
+			}
+		}
+	}
+	return guards
+}
+
+// authFailure says what a failed auth check does to the client, for the guarded
+// locations of authOnly: nginx answers 500 to which ("every request they guard" when
+// every check fails, "the request it guards" for one).
+func authFailure(which string, guards []string) string {
+	return "nginx answers 500 to " + which + " (auth_request of " + strings.Join(guards, ", ") + ")"
+}
+
 // backupRetry names, for an upstream of one primary server and a backup, the servers
 // and when the backup takes over without retries.
 type backupRetry struct{ primary, backup, when string }
