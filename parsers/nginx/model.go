@@ -583,6 +583,29 @@ func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duratio
 	return best
 }
 
+// retry reads a route's retry policy from module's next_upstream directives
+// (proxy_next_upstream, grpc_next_upstream, ...: one implementation in nginx,
+// ngx_http_upstream_next, with the same defaults).
+func (b *builder) retry(rt *parsers.Route, sc scope, module string) {
+	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
+	if d, via := sc.lookup(module + "_next_upstream"); d != nil {
+		var cs []string
+		for i := range d.Args {
+			cs = append(cs, d.Arg(i))
+		}
+		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
+		rt.Retry.Conditions.Unknown = d.templated()
+	}
+	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
+	if d, via := sc.lookup(module + "_next_upstream_tries"); d != nil {
+		rt.Retry.Tries = inherited(b.integer(d, 0), via)
+	}
+	rt.Retry.Timeout = b.durationIn(sc, module+"_next_upstream_timeout", 0)
+	if rt.Retry.Timeout.IsDefault() {
+		rt.Retry.Timeout.Default = "nginx default 0 (unlimited)"
+	}
+}
+
 // serverRewrites reads a server's own rewrite-phase directives, which run for every
 // request (and every internal redirect and subrequest) before a location is searched:
 //
@@ -817,23 +840,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	rt.ConnectTimeout = b.durationIn(sc, "proxy_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
 
-	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
-	if d, via := sc.lookup("proxy_next_upstream"); d != nil {
-		var cs []string
-		for i := range d.Args {
-			cs = append(cs, d.Arg(i))
-		}
-		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
-		rt.Retry.Conditions.Unknown = d.templated()
-	}
-	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
-	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
-		rt.Retry.Tries = inherited(b.integer(d, 0), via)
-	}
-	rt.Retry.Timeout = b.durationIn(sc, "proxy_next_upstream_timeout", 0)
-	if rt.Retry.Timeout.IsDefault() {
-		rt.Retry.Timeout.Default = "nginx default 0 (unlimited)"
-	}
+	b.retry(rt, sc, "proxy")
 
 	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
@@ -1218,12 +1225,15 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 	be.KeepAliveIdle = parsers.Def(60*time.Second, "nginx default 60s")
 	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
 	b.duplicates(Expand(d.Block))
+	luaBalancer := false
 	for _, x := range Expand(d.Block) {
 		switch x.Name {
 		case "server":
 			if len(x.Args) > 0 {
 				be.Targets = append(be.Targets, b.upstreamServer(x))
 			}
+		case "balancer_by_lua_block", "balancer_by_lua_file", "balancer_by_lua":
+			luaBalancer = true
 		case "keepalive":
 			be.KeepAliveConns = b.integer(x, 0)
 		case "keepalive_timeout":
@@ -1233,6 +1243,15 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
 			be.LBPolicy = parsers.Set(x.Name, x.Pos(), x.Text())
 		}
+	}
+	if luaBalancer {
+		// OpenResty's balancer_by_lua picks every request's peer in Lua
+		// (ngx.balancer.set_current_peer); the server lines are a placeholder nginx
+		// requires ("server 0.0.0.1; # just an invalid address as a place holder",
+		// lua-nginx-module's README): which servers take requests, and how many, is not
+		// known.
+		be.Targets = nil
+		be.LBPolicy = parsers.Set("balancer_by_lua", d.Pos(), "balancer_by_lua")
 	}
 	be.Passive.Enabled = parsers.Def(true, "nginx default max_fails=1")
 	var first, firstOff *parsers.Target
