@@ -150,3 +150,62 @@ http {
 		t.Errorf("want one finding saying the guarded requests get 500, got %q", got)
 	}
 }
+
+// dead-upstream-in-rotation: the auth location that does not retry fails the guarded
+// request with 500.
+func TestDeadUpstreamAuthOnly(t *testing.T) {
+	conf := `events {}
+http {
+    upstream auth { server 10.0.0.5:8080 max_fails=0; server 10.0.0.6:8080; }
+    server {
+        listen 80;
+        location = /_auth { internal; proxy_pass http://auth; proxy_next_upstream off; }
+        location /g/ { auth_request /_auth; proxy_pass http://10.0.0.7:8000; }
+    }
+}
+`
+	var got []string
+	for _, f := range lintAuthDir(t, map[string]string{"nginx.conf": conf}) {
+		if strings.HasPrefix(f, "dead-upstream-in-rotation: ") {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || strings.Contains(got[0], "502") || !strings.Contains(got[0], "500 to the request it guards (auth_request of location /g/)") {
+		t.Errorf("want one finding saying the guarded request gets 500, got %q", got)
+	}
+}
+
+// app-timeout-exceeds-proxy: an auth check that times out is the guarded request's 500
+// (nginx 1.22.1 on loopback: proxy_read_timeout 1s in the auth location, a 3s auth
+// service: 500 after 1s), not a 504.
+func TestAppTimeoutExceedsProxyAuth(t *testing.T) {
+	conf := `events {}
+http {
+    server {
+        listen 80;
+        location = /_auth { internal; proxy_pass http://auth:8080/check; proxy_read_timeout 30s; }
+        location / { auth_request /_auth; proxy_pass http://app:8000; }
+    }
+}
+`
+	compose := `services:
+  proxy:
+    image: nginx:1.22
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+  auth:
+    image: example/auth
+    command: gunicorn --timeout 120 -b 0.0.0.0:8080 auth:app
+  app:
+    image: example/app
+    command: gunicorn -b 0.0.0.0:8000 app:app
+`
+	var got []string
+	for _, f := range lintAuthDir(t, map[string]string{"compose.yaml": compose, "nginx.conf": conf}) {
+		if strings.HasPrefix(f, "app-timeout-exceeds-proxy: ") {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || strings.Contains(got[0], "504") || !strings.Contains(got[0], "500 to the request it guards") {
+		t.Errorf("want one finding saying the guarded request gets 500, got %q", got)
+	}
+}

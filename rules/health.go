@@ -140,8 +140,8 @@ func runDeadUpstreamInRotation(p *Pass) {
 			// Where every location retries a failed connection, the backup answers
 			// (slower, not a 502), as for Caddy's retries below.
 			if r := unretried(p.Model, b); r != nil && t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so each of its requests gets 502. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
-					t.Address, b.Name, bk.Address, r.Path)
+				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so %s. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					t.Address, b.Name, bk.Address, r.Path, unretriedFails(r, "each of its requests gets 502"))
 				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: p.passiveHealthFix(format, b, t)})
 			}
 			continue
@@ -165,7 +165,7 @@ func runDeadUpstreamInRotation(p *Pass) {
 				// the wait for a connection that does not fail at once.
 				what := "each of them first waits for the connection to fail, at once when refused but up to proxy_connect_timeout (nginx default 60s) when the host is gone, and is then retried on another server"
 				if r := unretried(p.Model, b); r != nil {
-					what = fmt.Sprintf("location %s does not retry a failed connection, so each of its requests sent there gets 502", r.Path)
+					what = fmt.Sprintf("location %s does not retry a failed connection, so %s", r.Path, unretriedFails(r, "each of its requests sent there gets 502"))
 				}
 				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests: %s. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
 					"max_fails=0", t.Address, b.Name, len(active), t.Address, what)
@@ -432,6 +432,16 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// unretriedFails says what a failed connection of unretried route r does to the
+// client: fails for an ordinary route; for one answering auth_request checks, the
+// guarded request's 500.
+func unretriedFails(r *parsers.Route, fails string) string {
+	if r.AuthFor != "" {
+		return "each auth check sent there fails and nginx answers 500 to the request it guards (auth_request of " + r.AuthFor + ")"
+	}
+	return fails
 }
 
 // nginxFails says what a failed connection of an nginx route does to the client: its
