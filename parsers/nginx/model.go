@@ -1100,6 +1100,28 @@ func edge(sc scope) parsers.Setting[string] {
 	return parsers.Setting[string]{}
 }
 
+// literalHostBeforeURI returns the host of a proxy_pass authority that is a literal
+// name without a port followed by a variable that always starts the URI ($request_uri,
+// $uri, $document_uri: "/..."), as in http://app$request_uri; false otherwise.
+func literalHostBeforeURI(authority string) (string, bool) {
+	i := strings.IndexByte(authority, '$')
+	if i <= 0 || strings.ContainsAny(authority[:i], ":[") {
+		return "", false
+	}
+	for _, v := range []string{"$request_uri", "$uri", "$document_uri", "${request_uri}", "${uri}", "${document_uri}"} {
+		if rest := authority[i:]; strings.HasPrefix(rest, v) {
+			if next := rest[len(v):]; next == "" || !isVarChar(next[0]) {
+				return authority[:i], true
+			}
+		}
+	}
+	return "", false
+}
+
+func isVarChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // backend resolves a proxy_pass to an upstream{} of the same tree, or to a literal
 // address.
 func (b *builder) backend(pass *Directive) *parsers.Backend {
@@ -1117,6 +1139,18 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 		}
 	} else if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority = rest[:i]
+	}
+	if host, ok := literalHostBeforeURI(authority); ok && !strings.Contains(scheme, "$") {
+		// proxy_pass http://app$request_uri: the variable is the URI, the host is
+		// literal, and nginx looks a host given with variables up among the upstream{}
+		// groups first ("the name is searched among the described server groups",
+		// ngx_http_proxy_module's proxy_pass).
+		if up := b.upstreams[strings.ToLower(host)]; up != nil {
+			return b.upstream(up)
+		}
+		if up := b.allUpstreams[strings.ToLower(host)]; up != nil {
+			return b.upstream(up)
+		}
 	}
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
