@@ -39,7 +39,9 @@ related lines). Not reported:
   another site of the same Caddyfile): an internal hop, not an app;
 - a placeholder: an address written with a variable (` + "`$upstream`" + `, ` + "`{$BACKEND:10.0.0.5:80}`" + `:
   the default is not what is deployed) or the unspecified address ` + "`0.0.0.0`" + `;
-- an upstream with a ` + "`backup`" + ` server.
+- an upstream with a ` + "`backup`" + ` server;
+- an upstream whose peers OpenResty's ` + "`balancer_by_lua`" + ` picks: its ` + "`server 0.0.0.1;`" + ` is the
+  placeholder nginx requires, and how many servers take requests is not known.
 
 ## Fix
 
