@@ -48,6 +48,11 @@ older), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
 timeout, so a Go app is unknown unless ` + "`backends:`" + ` in .no502.yaml declares it. Unknown
 values stay silent.
 
+An nginx upstream that only ` + "`auth_request`" + ` checks use is not reported: a check is a GET
+whatever the client sent, and nginx resends one whose reused connection fails (unless the
+auth location's ` + "`proxy_next_upstream`" + ` leaves out ` + "`error`" + `; then the check fails, and
+nginx answers **500** to the request it guards, which the message says).
+
 ## Which side is reported
 
 - **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the
@@ -201,6 +206,9 @@ func runKeepaliveRace(p *Pass) {
 		if r, ok := raised[rc.s]; ok && rc.downstreamSide() {
 			rc.settledBy = &r
 		}
+		if rc.authOnly() && rc.noRetry == nil && !rc.retryUnknown {
+			continue // every check that fails this way is resent: no client sees it
+		}
 		p.Report(keepaliveFinding(p, rc))
 	}
 }
@@ -222,7 +230,20 @@ type race struct {
 	// error); retryUnknown, that some route's is not known.
 	noRetry      *parsers.Setting[[]string]
 	retryUnknown bool
+	// guards are the locations whose auth_request checks use the pool, when nothing
+	// else does (every route is an auth location); otherTraffic, that some other route
+	// uses it.
+	guards       []string
+	otherTraffic bool
 }
+
+// authOnly reports whether only auth_request checks use the pool. A check is a GET
+// whatever the client sent (nginx 1.22.1 on loopback: "GET /check" for a guarded
+// POST), so nginx resends one whose reused connection fails, where the auth location's
+// proxy_next_upstream lists error: an auth service resetting every reused connection,
+// 7 of 7 guarded POSTs and GETs answered 200. Where it does not, the check fails and
+// auth_request answers 500 to the request it guards.
+func (rc *race) authOnly() bool { return len(rc.guards) > 0 && !rc.otherTraffic }
 
 // noteRetry records whether nginx route r resends a GET whose reused connection fails:
 // only when proxy_next_upstream lists error (nginx 1.22.1 on loopback, an upstream
@@ -234,6 +255,11 @@ type race struct {
 func (rc *race) noteRetry(r *parsers.Route) {
 	if rc.h.Kind != parsers.HopNginx && rc.h.Kind != parsers.HopIngressNginx {
 		return
+	}
+	if r.AuthFor == "" {
+		rc.otherTraffic = true
+	} else if !slices.Contains(rc.guards, r.AuthFor) {
+		rc.guards = append(rc.guards, r.AuthFor)
 	}
 	c := r.Retry.Conditions
 	switch {
@@ -336,6 +362,16 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	}
 	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — %s.",
 		down, up, product(h), s.name(), who)
+	if rc.authOnly() {
+		// Only auth_request checks use the pool, and this one is reported only when
+		// they are not resent (or that is not known).
+		who = "intermittently, most often at low traffic"
+		if rc.noRetry != nil {
+			who += fmt.Sprintf(", whatever the client's method: %s keeps %s from resending a check (a GET) that fails this way", describeAt(inHost(p.Model, *rc.noRetry), own), product(h))
+		}
+		race = fmt.Sprintf("%s, but %s: an auth check %s sends on a connection %s has just closed fails, and %s — %s.",
+			down, up, product(h), s.name(), authFailure("the request it guards", rc.guards), who)
+	}
 
 	if rc.downstreamSide() {
 		want := ka.Value - time.Second

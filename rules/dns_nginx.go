@@ -181,8 +181,12 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
 				}
-				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and clients get 502 until the next reload. %s.",
-					where, t.Host, why, upperFirst(fix.Description))
+				fails := "clients get 502"
+				if guards := authOnly(p.Model, be); guards != nil {
+					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards)
+				}
+				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s until the next reload. %s.",
+					where, t.Host, why, fails, upperFirst(fix.Description))
 				p.Report(Finding{Pos: t.Pos, Message: msg, Related: rel, Fix: fix})
 			}
 		}

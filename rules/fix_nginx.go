@@ -150,11 +150,19 @@ func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
 		// shedding, maintenance) counts toward max_fails and takes every server out
 		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
 		// upstreams" for every request).
-		"proxy_next_upstream error timeout;  # POST/PATCH are never re-sent once sent")
+		nginxModule(r)+"_next_upstream error timeout;  # "+neverResent(r))
 	if !r.Retry.Tries.Explicit() {
-		e.Insert("proxy_next_upstream_tries 2;")
+		e.Insert(nginxModule(r) + "_next_upstream_tries 2;")
 	}
 	return blockFixWhy("retry failed connections on the next server", e, why)
+}
+
+// neverResent is the retry fix's comment: what nginx's default retry never sends twice.
+func neverResent(r *parsers.Route) string {
+	if r.Pass == "grpc" {
+		return "a gRPC call (a POST) is never re-sent once sent"
+	}
+	return "POST/PATCH are never re-sent once sent"
 }
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {

@@ -140,8 +140,8 @@ func runDeadUpstreamInRotation(p *Pass) {
 			// Where every location retries a failed connection, the backup answers
 			// (slower, not a 502), as for Caddy's retries below.
 			if r := unretried(p.Model, b); r != nil && t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so each of its requests gets 502. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
-					t.Address, b.Name, bk.Address, r.Path)
+				msg := fmt.Sprintf("max_fails=0 turns off failure accounting for %s, the only primary server of upstream %s: when it dies, nginx never marks it down, so the backup %s never takes over; location %s does not retry a failed connection, so %s. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
+					t.Address, b.Name, bk.Address, r.Path, unretriedFails(r, "each of its requests gets 502"))
 				p.Report(Finding{Pos: t.MaxFails.Pos, Message: msg, Fix: p.passiveHealthFix(format, b, t)})
 			}
 			continue
@@ -165,7 +165,7 @@ func runDeadUpstreamInRotation(p *Pass) {
 				// the wait for a connection that does not fail at once.
 				what := "each of them first waits for the connection to fail, at once when refused but up to proxy_connect_timeout (nginx default 60s) when the host is gone, and is then retried on another server"
 				if r := unretried(p.Model, b); r != nil {
-					what = fmt.Sprintf("location %s does not retry a failed connection, so each of its requests sent there gets 502", r.Path)
+					what = fmt.Sprintf("location %s does not retry a failed connection, so %s", r.Path, unretriedFails(r, "each of its requests sent there gets 502"))
 				}
 				msg := fmt.Sprintf("%s turns off failure accounting for %s in upstream %s, which has %d servers: when %s dies, nginx keeps sending it its share of requests: %s. Remove max_fails=0 or set max_fails=3 fail_timeout=10s.",
 					"max_fails=0", t.Address, b.Name, len(active), t.Address, what)
@@ -319,6 +319,12 @@ cannot be made is an error), whose fix adds ` + "`error`" + ` and keeps the rest
 ` + "`proxy_next_upstream`" + ` lists ` + "`non_idempotent`" + `, where one try is all that keeps a POST whose server
 failed after receiving it from being sent to a second one.
 
+` + "`grpc_pass`" + `, ` + "`uwsgi_pass`" + `, ` + "`scgi_pass`" + ` and ` + "`fastcgi_pass`" + ` retry the same way, with their own
+` + "`grpc_next_upstream`" + `, ` + "`uwsgi_next_upstream`" + `... (one implementation in nginx, the same
+defaults), and are reported and fixed alike (nginx 1.22.1, two ` + "`grpc_pass`" + ` servers, one
+refusing: with ` + "`grpc_next_upstream off`" + `, 502 for the call sent there; by default, 6 of 6
+answered). Every gRPC call is a POST: one already sent is never sent twice.
+
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
 request to a dead primary gets 502 until nginx marks it down (never with ` + "`max_fails=0`" + `). Not reported for an nginx location whose failed request is handed on instead of
@@ -365,6 +371,13 @@ func runNoRetryOnFailure(p *Pass) {
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
 			b := r.Backend
+			if b == nil && h.Kind == parsers.HopNginx && r.Pass != "" {
+				// grpc_pass, uwsgi_pass, scgi_pass, fastcgi_pass: their next_upstream
+				// directives retry as proxy_next_upstream does (nginx 1.22.1 on loopback,
+				// two grpc_pass servers, one refusing: with grpc_next_upstream off, 502
+				// for the call sent there; by default, 6 of 6 answered).
+				b = r.PassBackend
+			}
 			if b == nil || r.Respond != nil {
 				continue
 			}
@@ -374,15 +387,15 @@ func runNoRetryOnFailure(p *Pass) {
 				if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
 					when = "never takes over: max_fails=0 keeps the primary from being marked down"
 				}
-				if !failsOver(h, r) && r.Pass == "" && (!c.Known() || len(c.Value) != 1 || c.Value[0] != "off") {
+				if !failsOver(h, r) && (!c.Known() || len(c.Value) != 1 || c.Value[0] != "off") {
 					// tries 1 or a list without error: the failed connection to the
 					// primary is not passed on either (nginx 1.22.1 on loopback, primary
 					// refusing: 502, then the backup until fail_timeout ran out).
-					nginxNoRetryOnError(p, r, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
+					nginxNoRetryOnError(p, r, b, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
 				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
-					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which %s. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when)
+					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which %s. Use %s_next_upstream error timeout, nginx's default (%s).",
+						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when, nginxModule(r), neverTwice(r))
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
 				}
@@ -396,8 +409,8 @@ func runNoRetryOnFailure(p *Pass) {
 				continue
 			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
-				if h.Kind == parsers.HopNginx && r.Pass == "" {
-					nginxNoRetryOnError(p, r, nil)
+				if h.Kind == parsers.HopNginx {
+					nginxNoRetryOnError(p, r, b, nil)
 				}
 				continue
 			}
@@ -409,8 +422,8 @@ func runNoRetryOnFailure(p *Pass) {
 				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Text, n, addresses(activeTargets(b)), try, active)
 			} else if c.Explicit() {
-				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use proxy_next_upstream error timeout, nginx's default (POSTs are still never sent twice).",
-					c.Text, n, b.Name, nginxFails(r))
+				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use %s_next_upstream error timeout, nginx's default (%s).",
+					c.Text, n, b.Name, nginxFails(r), nginxModule(r), neverTwice(r))
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
 					c.Default, product(h), n, addresses(activeTargets(b)), try, active)
@@ -419,6 +432,16 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// unretriedFails says what a failed connection of unretried route r does to the
+// client: fails for an ordinary route; for one answering auth_request checks, the
+// guarded request's 500.
+func unretriedFails(r *parsers.Route, fails string) string {
+	if r.AuthFor != "" {
+		return "each auth check sent there fails and nginx answers 500 to the request it guards (auth_request of " + r.AuthFor + ")"
+	}
+	return fails
 }
 
 // nginxFails says what a failed connection of an nginx route does to the client: its
@@ -432,6 +455,53 @@ func nginxFails(r *parsers.Route) string {
 	return "the request fails with 502"
 }
 
+// authOnly returns the guarded locations (Route.AuthFor) when every nginx route
+// forwarding to b answers an auth_request subrequest, nil when another route forwards
+// to it or none does. Such an upstream's failure reaches no client as a 502: nginx
+// answers 500 to the request the check guards.
+func authOnly(m *parsers.Model, b *parsers.Backend) []string {
+	var guards []string
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.Backend != b {
+				continue
+			}
+			if r.AuthFor == "" {
+				return nil
+			}
+			if !slices.Contains(guards, r.AuthFor) {
+				guards = append(guards, r.AuthFor)
+			}
+		}
+	}
+	return guards
+}
+
+// authFailure says what a failed auth check does to the client, for the guarded
+// locations of authOnly: nginx answers 500 to which ("every request they guard" when
+// every check fails, "the request it guards" for one).
+func authFailure(which string, guards []string) string {
+	return "nginx answers 500 to " + which + " (auth_request of " + strings.Join(guards, ", ") + ")"
+}
+
+// nginxModule is the prefix of an nginx route's retry directives: "proxy", or the
+// module of its fastcgi_pass, uwsgi_pass, scgi_pass or grpc_pass.
+func nginxModule(r *parsers.Route) string {
+	if r.Pass != "" {
+		return r.Pass
+	}
+	return "proxy"
+}
+
+// neverTwice says which requests nginx's default retry never sends twice: a POST, LOCK
+// or PATCH once sent (ngx_http_upstream_next), which is every gRPC call (a POST).
+func neverTwice(r *parsers.Route) string {
+	if r.Pass == "grpc" {
+		return "a call already sent is never sent twice: gRPC calls are POSTs"
+	}
+	return "POSTs are still never sent twice"
+}
+
 // backupRetry names, for an upstream of one primary server and a backup, the servers
 // and when the backup takes over without retries.
 type backupRetry struct{ primary, backup, when string }
@@ -441,8 +511,8 @@ type backupRetry struct{ primary, backup, when string }
 // (timeout, http_502 http_503: a refused connection is an error), or
 // proxy_next_upstream_tries 1 (one attempt in all). bk is set for an upstream of one
 // primary and a backup, which gets the failed request only on a retry.
-func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
-	c, tries, b := r.Retry.Conditions, r.Retry.Tries, r.Backend
+func nginxNoRetryOnError(p *Pass, r *parsers.Route, b *parsers.Backend, bk *backupRetry) {
+	c, tries, mod := r.Retry.Conditions, r.Retry.Tries, nginxModule(r)
 	n := len(activeTargets(b))
 	// downNginx and downIt say when the request fails, other where it would have gone.
 	downNginx := fmt.Sprintf("the server nginx picks from the %d in %s is down or restarting", n, b.Name)
@@ -456,7 +526,7 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 	switch {
 	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
 		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
-		line := "proxy_next_upstream error " + strings.Join(c.Value, " ") + ";"
+		line := mod + "_next_upstream error " + strings.Join(c.Value, " ") + ";"
 		msg := fmt.Sprintf("%s lists no error: when %s, its failed connection is an error, not retried, and %s instead of going to %s. Add error: %s",
 			strings.TrimSuffix(c.Text, ";"), downNginx, nginxFails(r), other, line)
 		e := editBlock(p.Model, r.Block)
@@ -464,22 +534,22 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, bk *backupRetry) {
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
 	case tries.Explicit() && tries.Known() && tries.Value == 1:
 		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
-		posts := "POSTs are still never sent twice"
+		posts := neverTwice(r)
 		// With non_idempotent among the conditions, one try is all that keeps a POST
 		// from being sent again: a second try re-sends a POST whose server failed after
 		// receiving it (nginx 1.22.1 on loopback: it reached both servers). The user may
 		// rely on that, so the fix is written only with --unsafe-fixes.
 		nonIdempotent := c.Known() && slices.Contains(c.Value, "non_idempotent")
 		if nonIdempotent {
-			posts = "proxy_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
+			posts = mod + "_next_upstream lists non_idempotent, so a POST whose server fails after receiving it is then sent to a second one: make sure its handlers are idempotent"
 		}
-		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, %s instead of going to %s. Set proxy_next_upstream_tries 2 (%s).",
-			strings.TrimSuffix(tries.Text, ";"), downIt, nginxFails(r), other, posts)
+		msg := fmt.Sprintf("%s: nginx makes one attempt in all, so when %s, %s instead of going to %s. Set %s_next_upstream_tries 2 (%s).",
+			strings.TrimSuffix(tries.Text, ";"), downIt, nginxFails(r), other, mod, posts)
 		e := editBlock(p.Model, r.Block)
-		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), "proxy_next_upstream_tries 2;")
+		why := nginxSet(p.Model, e, r.Block, tries.Pos, routesUsing(p.Model, tries.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }), mod+"_next_upstream_tries 2;")
 		fix := blockFixWhy("try a second server when the first fails", e, why)
 		if nonIdempotent {
-			fix.Description += " (unsafe: proxy_next_upstream non_idempotent then sends a failed POST again)"
+			fix.Description += " (unsafe: " + mod + "_next_upstream non_idempotent then sends a failed POST again)"
 			fix.markUnsafe()
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: fix})

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net"
+	"slices"
 
 	"github.com/no502/no502/parsers"
 )
@@ -19,7 +20,8 @@ var singleUpstream = &Rule{
 
 An upstream with one server, written as the IP address of another host, is one instance
 of the app. Every restart, deploy, crash or node failure of that instance is an outage: the
-proxy has nowhere else to send requests and returns **502** until it is back.
+proxy has nowhere else to send requests and returns **502** until it is back (for an
+nginx upstream only ` + "`auth_request`" + ` checks use, **500** to every request they guard).
 
 Reported once per upstream: an nginx ` + "`upstream`" + ` block once, and an address written in several
 ` + "`proxy_pass`" + ` or ` + "`reverse_proxy`" + ` lines once, at the first line that names it (the others are
@@ -37,7 +39,9 @@ related lines). Not reported:
   another site of the same Caddyfile): an internal hop, not an app;
 - a placeholder: an address written with a variable (` + "`$upstream`" + `, ` + "`{$BACKEND:10.0.0.5:80}`" + `:
   the default is not what is deployed) or the unspecified address ` + "`0.0.0.0`" + `;
-- an upstream with a ` + "`backup`" + ` server.
+- an upstream with a ` + "`backup`" + ` server;
+- an upstream whose peers OpenResty's ` + "`balancer_by_lua`" + ` picks: its ` + "`server 0.0.0.1;`" + ` is the
+  placeholder nginx requires, and how many servers take requests is not known.
 
 ## Fix
 
@@ -68,6 +72,10 @@ func runSingleUpstream(p *Pass) {
 		f           Finding
 		where, addr string
 		lines       int
+		// guards: the locations whose auth_request checks are all that uses it
+		// (authOnly); nil when any other request goes there.
+		guards []string
+		mixed  bool
 	}
 	var order []string
 	byAddr := map[string]*instance{}
@@ -92,7 +100,16 @@ func runSingleUpstream(p *Pass) {
 		if b.Kind == parsers.BackendNginxUpstream {
 			key = "upstream\x00" + b.Pos.String()
 		}
+		guards := authOnly(p.Model, b)
 		if in := byAddr[key]; in != nil {
+			if guards == nil {
+				in.mixed = true
+			}
+			for _, g := range guards {
+				if !slices.Contains(in.guards, g) {
+					in.guards = append(in.guards, g)
+				}
+			}
 			in.lines++
 			in.f.Related = append(in.f.Related, Related{Pos: t.Pos, Message: "also forwards to " + t.Address})
 			continue
@@ -102,7 +119,7 @@ func runSingleUpstream(p *Pass) {
 			where = "this proxy"
 		}
 		fix := p.addTargetFix(format, b, t)
-		byAddr[key] = &instance{f: Finding{Pos: t.Pos, Fix: fix}, where: where, addr: t.Address}
+		byAddr[key] = &instance{f: Finding{Pos: t.Pos, Fix: fix}, where: where, addr: t.Address, guards: guards, mixed: guards == nil}
 		order = append(order, key)
 	}
 	for _, k := range order {
@@ -111,7 +128,12 @@ func runSingleUpstream(p *Pass) {
 		if in.lines > 0 {
 			also = fmt.Sprintf(" (so do %d more proxy lines)", in.lines)
 		}
-		in.f.Message = fmt.Sprintf("%s forwards to a single server %s%s: every restart, deploy or crash of that instance is an outage, with 502 for every request until it is back. Run two or more instances and list them all, or point at a name that resolves to all of them (a Kubernetes Service).", in.where, in.addr, also)
+		outage := "with 502 for every request until it is back"
+		if !in.mixed {
+			// Only auth_request checks go there: each fails, and nginx answers 500.
+			outage = "the auth checks sent there fail and " + authFailure("every request they guard", in.guards) + " until it is back"
+		}
+		in.f.Message = fmt.Sprintf("%s forwards to a single server %s%s: every restart, deploy or crash of that instance is an outage, %s. Run two or more instances and list them all, or point at a name that resolves to all of them (a Kubernetes Service).", in.where, in.addr, also, outage)
 		p.Report(in.f)
 	}
 }

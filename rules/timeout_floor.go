@@ -98,7 +98,7 @@ func runReadTimeoutTooShort(p *Pass) {
 				// the budget: a routes: entry, or the app's own request timeout.
 				continue
 			}
-			pos := routePos(h, r, rt)
+			pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
 			key := fmt.Sprintf("%s:%d:%d", pos.File, pos.Offset, pos.Line)
 			if done[key] {
 				continue // one ALB idle_timeout serves all its listener rules

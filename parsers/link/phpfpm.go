@@ -45,7 +45,7 @@ func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
 		}
 		for _, r := range h.Routes {
 			be := r.PassBackend
-			if be == nil || len(be.Workloads) > 0 {
+			if be == nil || r.Pass != "fastcgi" || len(be.Workloads) > 0 {
 				continue
 			}
 			var targets []*parsers.Workload

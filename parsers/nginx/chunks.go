@@ -42,6 +42,7 @@ func parseChunks(cfg *Config, maxDepth, maxDirectives, n int) bool {
 	for i := range parts {
 		start, end := cuts[i], cuts[i+1]
 		lx := newLexer(cfg.Path, cfg.text)
+		lx.notUTF8 = cfg.notUTF8
 		if i > 0 {
 			// A part starts at a line start, column 1.
 			lx.off = start

@@ -60,6 +60,14 @@ type lexer struct {
 	// read (chunks.go gives each part of a large file its own lexer).
 	limit int
 
+	// notUTF8 is set when the text is not valid UTF-8 (a Latin-1 config: nginx reads
+	// bytes, so it is linted all the same); columns then count as utf8.RuneCount does,
+	// one per byte that starts no valid sequence, so that they agree with the columns
+	// computed from offsets (Config.lineCol, parsers.LineCol). runeEnd is where the
+	// sequence being read ends.
+	notUTF8 bool
+	runeEnd int
+
 	diags []parsers.Diag
 	// fatal is set after an error that makes the rest of the file meaningless (an
 	// unterminated quote swallows it), so the parser does not add follow-on errors.
@@ -87,9 +95,19 @@ func (l *lexer) end(p parsers.Pos) parsers.Pos {
 }
 
 // adv consumes one byte, keeping line and rune column. Columns advance on the first byte
-// of each rune only, so they count runes (the file is known to be valid UTF-8).
+// of each rune only, so they count runes; in a file that is not valid UTF-8, on every
+// byte that starts no valid sequence too (notUTF8).
 func (l *lexer) adv() {
 	c := l.src[l.off]
+	if l.notUTF8 && c >= utf8.RuneSelf {
+		if l.off >= l.runeEnd {
+			_, n := utf8.DecodeRuneInString(l.src[l.off:])
+			l.runeEnd = l.off + n
+			l.col++
+		}
+		l.off++
+		return
+	}
 	l.off++
 	switch {
 	case c == '\n':

@@ -478,12 +478,14 @@ func (b *builder) server(h *parsers.Hop, sc scope) {
 		h.ClientIdleTimeout = *ka
 	}
 	h.Edge = edge(sc)
-	if answersAll(sc[len(sc)-1].ds) {
-		// A server-level return runs in the rewrite phase, before any location is
-		// searched: no location of this server is ever reached.
+	answers, reach := serverRewrites(sc[len(sc)-1].ds)
+	if answers {
+		// A server-level return (or a redirecting rewrite of every URI) runs in the
+		// rewrite phase, before any location is searched: no location of this server
+		// is ever reached.
 		return
 	}
-	h.SetLocations(b.locations(h, sc))
+	h.SetLocations(b.locations(h, sc, reach))
 	markAuthTargets(h, sc)
 }
 
@@ -581,42 +583,138 @@ func (b *builder) shortestLocationKeepAlive(ds []*Directive, cur parsers.Duratio
 	return best
 }
 
-// answersAll reports whether a server's own rewrite-phase directives end every request
-// with a return: a return at server level (outside if), with no rewrite ... last|break
-// before it that could hand the request to a location with a new URI first, and no
-// break (which ends the server's rewrite directives for the requests it is reached by).
-func answersAll(srv []*Directive) bool {
+// retry reads a route's retry policy from module's next_upstream directives
+// (proxy_next_upstream, grpc_next_upstream, ...: one implementation in nginx,
+// ngx_http_upstream_next, with the same defaults).
+func (b *builder) retry(rt *parsers.Route, sc scope, module string) {
+	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
+	if d, via := sc.lookup(module + "_next_upstream"); d != nil {
+		var cs []string
+		for i := range d.Args {
+			cs = append(cs, d.Arg(i))
+		}
+		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
+		rt.Retry.Conditions.Unknown = d.templated()
+	}
+	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
+	if d, via := sc.lookup(module + "_next_upstream_tries"); d != nil {
+		rt.Retry.Tries = inherited(b.integer(d, 0), via)
+	}
+	rt.Retry.Timeout = b.durationIn(sc, module+"_next_upstream_timeout", 0)
+	if rt.Retry.Timeout.IsDefault() {
+		rt.Retry.Timeout.Default = "nginx default 0 (unlimited)"
+	}
+}
+
+// serverRewrites reads a server's own rewrite-phase directives, which run for every
+// request (and every internal redirect and subrequest) before a location is searched:
+//
+//   - answers: they end every request: a return at server level (outside if), or a
+//     rewrite whose regex matches every URI and which redirects (flag redirect or
+//     permanent, or a replacement starting with http://, https:// or $scheme, which
+//     nginx answers with a redirect whatever the flag), with no rewrite ... last|break
+//     before it that could hand the request to a location with a new URI first, and no
+//     break (which ends the server's rewrite directives for the requests it is reached
+//     by). nginx 1.22.1 on loopback: `rewrite ^(.*)$ https://example.com$1 permanent;`
+//     above `location / { proxy_pass ...; }` answered 301 to /, /x, /api/y, and the
+//     upstream got nothing.
+//   - reach: the literal start of every URI the locations are searched with, when a
+//     rewrite ... last (or break) of every URI comes first and its replacement starts
+//     with a literal path ("/new/" for `rewrite ^/(.*)$ /new/$1 last;`: nginx 1.22.1
+//     answered /, /x and /api/y from location /new/, never from location /); "" when
+//     any URI may reach them.
+func serverRewrites(srv []*Directive) (answers bool, reach string) {
 	for _, d := range srv {
 		switch d.Name {
 		case "return":
-			return true
+			return true, ""
 		case "break":
-			return false
+			return false, ""
 		case "rewrite":
-			if f := d.Arg(len(d.Args) - 1); f == "last" || f == "break" {
-				return false
+			if len(d.Args) < 2 {
+				return false, "" // nginx -t refuses it; nothing is known
+			}
+			flag := ""
+			if len(d.Args) >= 3 {
+				flag = d.Arg(len(d.Args) - 1)
+			}
+			to := d.Arg(1)
+			redirects := flag == "redirect" || flag == "permanent" || strings.HasPrefix(to, "http://") ||
+				strings.HasPrefix(to, "https://") || strings.HasPrefix(to, "$scheme")
+			every := matchesEveryURIUnder(d.Arg(0), "/")
+			switch {
+			case redirects && every:
+				return true, ""
+			case flag == "last" || flag == "break":
+				if every && !redirects {
+					return false, literalPath(to)
+				}
+				return false, ""
 			}
 		case "if":
 			for _, x := range Expand(d.Block) {
 				if x.Name == "break" {
-					return false
+					return false, ""
 				}
 				if x.Name == "rewrite" {
 					if f := x.Arg(len(x.Args) - 1); f == "last" || f == "break" {
-						return false
+						return false, ""
 					}
 				}
 			}
 		}
 	}
-	return false
+	return false, ""
+}
+
+// literalPath returns the literal start of a rewrite's replacement up to its first
+// variable or query string ("/new/" of "/new/$1?x=1"), "" when it does not start with
+// "/" (a variable: not known).
+func literalPath(to string) string {
+	if !strings.HasPrefix(to, "/") {
+		return ""
+	}
+	if i := strings.IndexAny(to, "$?"); i >= 0 {
+		to = to[:i]
+	}
+	return to
+}
+
+// reachable reports whether a prefix or exact location path can serve a URI starting
+// with reach (see serverRewrites; "" reaches every location). longest is the longest
+// prefix location path among its siblings that reach starts with: it takes every such
+// URI from the shorter ones (location / gets nothing when every URI starts with /new/
+// and location /new/ exists). Regex and named locations are not decided here: kept.
+func reachable(path string, kind parsers.PathKind, reach, longest string) bool {
+	if reach == "" {
+		return true
+	}
+	switch kind {
+	case parsers.PathPrefix:
+		return strings.HasPrefix(path, reach) || path == longest
+	case parsers.PathExact:
+		return strings.HasPrefix(path, reach)
+	}
+	return true
 }
 
 // locations makes a route of every location (nested ones too) in the innermost level,
 // and returns the level's location tree. Locations inside if{} are not valid nginx and
 // are not looked at.
-func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
+//
+// reach is the literal start of every URI a server-level rewrite sends to the locations
+// ("" for any URI, see serverRewrites): a location that cannot serve such a URI gets no
+// route, nor do the locations nested in it.
+func (b *builder) locations(h *parsers.Hop, sc scope, reach string) []*parsers.Location {
 	var out []*parsers.Location
+	longest := ""
+	for _, d := range sc[len(sc)-1].ds {
+		if d.Name == "location" && d.Block != nil && reach != "" {
+			if path, kind := locationMatch(d); kind == parsers.PathPrefix && strings.HasPrefix(reach, path) && len(path) > len(longest) {
+				longest = path
+			}
+		}
+	}
 	for _, d := range sc[len(sc)-1].ds {
 		if d.Name != "location" || d.Block == nil {
 			continue
@@ -624,7 +722,14 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 		lsc := sc.with("location", d.Block)
 		b.duplicates(lsc[len(lsc)-1].ds)
 		path, kind := locationMatch(d)
-		loc := &parsers.Location{Path: path, Kind: kind, Route: b.route(h, d, lsc)}
+		loc := &parsers.Location{Path: path, Kind: kind}
+		if !reachable(path, kind, reach, longest) {
+			// Still in the tree, so that a path it would serve is not given to another
+			// location; but no URI reaches it.
+			out = append(out, loc)
+			continue
+		}
+		loc.Route = b.route(h, d, lsc)
 		loc.Caseless = kind == parsers.PathRegex && (d.Arg(0) == "~*" || strings.HasPrefix(d.Arg(0), "~*"))
 		loc.NoRegex = kind == parsers.PathPrefix && (d.Arg(0) == "^~" || strings.HasPrefix(d.Arg(0), "^~"))
 		if kind == parsers.PathPrefix && strings.HasSuffix(path, "/") {
@@ -641,7 +746,7 @@ func (b *builder) locations(h *parsers.Hop, sc scope) []*parsers.Location {
 				}
 			}
 		}
-		loc.Nested = b.locations(h, lsc)
+		loc.Nested = b.locations(h, lsc, reach)
 		out = append(out, loc)
 	}
 	return out
@@ -735,23 +840,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	rt.ConnectTimeout = b.durationIn(sc, "proxy_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
 
-	rt.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "nginx default error timeout")
-	if d, via := sc.lookup("proxy_next_upstream"); d != nil {
-		var cs []string
-		for i := range d.Args {
-			cs = append(cs, d.Arg(i))
-		}
-		rt.Retry.Conditions = inherited(parsers.Set(cs, d.Pos(), d.Text()), via)
-		rt.Retry.Conditions.Unknown = d.templated()
-	}
-	rt.Retry.Tries = parsers.Def(0, "nginx default 0 (unlimited)")
-	if d, via := sc.lookup("proxy_next_upstream_tries"); d != nil {
-		rt.Retry.Tries = inherited(b.integer(d, 0), via)
-	}
-	rt.Retry.Timeout = b.durationIn(sc, "proxy_next_upstream_timeout", 0)
-	if rt.Retry.Timeout.IsDefault() {
-		rt.Retry.Timeout.Default = "nginx default 0 (unlimited)"
-	}
+	b.retry(rt, sc, "proxy")
 
 	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
@@ -1011,6 +1100,28 @@ func edge(sc scope) parsers.Setting[string] {
 	return parsers.Setting[string]{}
 }
 
+// literalHostBeforeURI returns the host of a proxy_pass authority that is a literal
+// name without a port followed by a variable that always starts the URI ($request_uri,
+// $uri, $document_uri: "/..."), as in http://app$request_uri; false otherwise.
+func literalHostBeforeURI(authority string) (string, bool) {
+	i := strings.IndexByte(authority, '$')
+	if i <= 0 || strings.ContainsAny(authority[:i], ":[") {
+		return "", false
+	}
+	for _, v := range []string{"$request_uri", "$uri", "$document_uri", "${request_uri}", "${uri}", "${document_uri}"} {
+		if rest := authority[i:]; strings.HasPrefix(rest, v) {
+			if next := rest[len(v):]; next == "" || !isVarChar(next[0]) {
+				return authority[:i], true
+			}
+		}
+	}
+	return "", false
+}
+
+func isVarChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // backend resolves a proxy_pass to an upstream{} of the same tree, or to a literal
 // address.
 func (b *builder) backend(pass *Directive) *parsers.Backend {
@@ -1028,6 +1139,18 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 		}
 	} else if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority = rest[:i]
+	}
+	if host, ok := literalHostBeforeURI(authority); ok && !strings.Contains(scheme, "$") {
+		// proxy_pass http://app$request_uri: the variable is the URI, the host is
+		// literal, and nginx looks a host given with variables up among the upstream{}
+		// groups first ("the name is searched among the described server groups",
+		// ngx_http_proxy_module's proxy_pass).
+		if up := b.upstreams[strings.ToLower(host)]; up != nil {
+			return b.upstream(up)
+		}
+		if up := b.allUpstreams[strings.ToLower(host)]; up != nil {
+			return b.upstream(up)
+		}
 	}
 	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
 		// Resolved at request time: nothing is known about the target.
@@ -1136,12 +1259,15 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 	be.KeepAliveIdle = parsers.Def(60*time.Second, "nginx default 60s")
 	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
 	b.duplicates(Expand(d.Block))
+	luaBalancer := false
 	for _, x := range Expand(d.Block) {
 		switch x.Name {
 		case "server":
 			if len(x.Args) > 0 {
 				be.Targets = append(be.Targets, b.upstreamServer(x))
 			}
+		case "balancer_by_lua_block", "balancer_by_lua_file", "balancer_by_lua":
+			luaBalancer = true
 		case "keepalive":
 			be.KeepAliveConns = b.integer(x, 0)
 		case "keepalive_timeout":
@@ -1151,6 +1277,15 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
 			be.LBPolicy = parsers.Set(x.Name, x.Pos(), x.Text())
 		}
+	}
+	if luaBalancer {
+		// OpenResty's balancer_by_lua picks every request's peer in Lua
+		// (ngx.balancer.set_current_peer); the server lines are a placeholder nginx
+		// requires ("server 0.0.0.1; # just an invalid address as a place holder",
+		// lua-nginx-module's README): which servers take requests, and how many, is not
+		// known.
+		be.Targets = nil
+		be.LBPolicy = parsers.Set("balancer_by_lua", d.Pos(), "balancer_by_lua")
 	}
 	be.Passive.Enabled = parsers.Def(true, "nginx default max_fails=1")
 	var first, firstOff *parsers.Target

@@ -116,6 +116,8 @@ type Config struct {
 	values map[int32]string
 	lines  []int32 // byte offset of the start of every line, for positions
 	bom    bool    // Src starts with a UTF-8 byte order mark, which takes no column
+	// notUTF8: Src is not valid UTF-8 (see lexer.notUTF8).
+	notUTF8 bool
 }
 
 // indexLines records where every line starts.
@@ -292,9 +294,14 @@ func ParseFile(path string, src []byte, opts ...parsers.Options) (*Config, []par
 // parseFile parses src, in up to parts parts at once when parts > 1 (chunks.go).
 func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, []parsers.Diag) {
 	cfg := &Config{Path: path, Src: src}
-	if bad := binaryOffset(src); bad >= 0 {
-		return cfg, []parsers.Diag{parsers.Errorf(parsers.CharAt(path, src, bad), "binary or non-UTF-8 file")}
+	// A NUL byte marks a binary file. Other bytes are read as they are: nginx reads its
+	// configuration as bytes, and accepts a Latin-1 comment or header value (nginx
+	// 1.22.1: nginx -t passes a file with "caf\xe9"), so such a file is linted, its
+	// columns counted as utf8.RuneCount does (lexer.notUTF8).
+	if bad := bytes.IndexByte(src, 0); bad >= 0 {
+		return cfg, []parsers.Diag{parsers.Errorf(parsers.CharAt(path, src, bad), "binary file (a NUL byte)")}
 	}
+	cfg.notUTF8 = !utf8.Valid(src)
 	if len(src) > math.MaxInt32 {
 		// Offsets are kept in 32 bits; the file size limit is far below this.
 		return cfg, []parsers.Diag{parsers.Errorf(parsers.Pos{File: path, Line: 1, Col: 1}, "file larger than 2 GiB; not read")}
@@ -308,37 +315,13 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 		return cfg, nil
 	}
 	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), maxDirectives: o.Directives()}
+	p.lx.notUTF8 = cfg.notUTF8
 	p.run()
 	cfg.Comments, cfg.values = p.comments, p.values
 	diags := append(p.lx.diags, p.diags...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
 	return cfg, diags
-}
-
-// binaryOffset returns the offset of the first NUL byte or invalid UTF-8 sequence, or -1.
-func binaryOffset(src []byte) int {
-	if i := bytes.IndexByte(src, 0); i >= 0 {
-		if j := invalidUTF8(src[:i]); j >= 0 {
-			return j
-		}
-		return i
-	}
-	return invalidUTF8(src)
-}
-
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
-	}
-	return -1
 }
 
 type parser struct {

@@ -155,8 +155,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty statement", "a 1;;\n", `1:5 error unexpected ";"`},
 		{"text after quote", "a \"x\"y;\n", `1:6 error unexpected "y" after quoted string (nginx needs a space, ";" or "{" there)`},
 		{"unclosed lua", "content_by_lua_block {\n  x = '}'\n", `1:22 error unexpected end of file: Lua block opened here is not closed`},
-		{"binary", "user x;\n\x00\x01\x02", `2:1 error binary or non-UTF-8 file`},
-		{"latin1", "# caf\xe9\nuser x;\n", `1:6 error binary or non-UTF-8 file`},
+		{"binary", "user x;\n\x00\x01\x02", `2:1 error binary file (a NUL byte)`},
 		// nginx ends the word at '{': the regex must be quoted. The block then never closes.
 		{"regex brace", "location ~ ^/a{2} { }\n", `1:1 error unexpected end of file: block "location" is not closed (missing "}")`},
 	} {
@@ -222,5 +221,32 @@ func TestVersionAtLeast(t *testing.T) {
 		if got := VersionAtLeast(c.v, c.min); got != c.want {
 			t.Errorf("VersionAtLeast(%q, %q) = %v", c.v, c.min, got)
 		}
+	}
+}
+
+// TestLatin1 parses a config that is not UTF-8 as nginx does, byte by byte (nginx 1.22.1:
+// nginx -t passes a file with a Latin-1 comment and header value), with columns counted
+// as utf8.RuneCount counts them: one per Latin-1 byte, as an editor showing the file as
+// Latin-1 does, and as the positions computed from offsets elsewhere do.
+func TestLatin1(t *testing.T) {
+	src := "# caf\xe9\nhttp {\n  add_header X-Name \"caf\xe9 \xa9\xb0\"; proxy_read_timeout 1s;\n}\n"
+	cfg, diags := ParseFile("nginx.conf", []byte(src))
+	if len(diags) != 0 {
+		t.Fatalf("diags: %v", diags)
+	}
+	http := cfg.Directives[0]
+	hdr, rt := http.Block[0], http.Block[1]
+	if got := hdr.Arg(1); got != "caf\xe9 \xa9\xb0" {
+		t.Errorf("header value %q", got)
+	}
+	line := "  add_header X-Name \"caf\xe9 \xa9\xb0\"; "
+	if p := rt.NamePos(); p.Line != 3 || int(p.Col) != 1+len(line) {
+		t.Errorf("proxy_read_timeout at %d:%d, want 3:%d", p.Line, p.Col, 1+len(line))
+	}
+	if p := rt.Pos(); int(p.Col) != 1+len(line) || int(p.EndCol) != 1+len(line)+len("proxy_read_timeout 1s;") {
+		t.Errorf("proxy_read_timeout span %d-%d", p.Col, p.EndCol)
+	}
+	if l, c := parsers.LineCol([]byte(src), int(rt.NamePos().Offset)); l != 3 || c != 1+len(line) {
+		t.Errorf("parsers.LineCol says %d:%d", l, c)
 	}
 }

@@ -40,21 +40,29 @@ func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module str
 	rt.ReadTimeout = b.durationIn(sc, module+"_read_timeout", 60*time.Second)
 	rt.ConnectTimeout = b.durationIn(sc, module+"_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, module+"_send_timeout", 60*time.Second)
-	if module == "fastcgi" {
-		rt.PassBackend = b.fastcgiBackend(pass)
-	}
+	b.retry(rt, sc, module)
+	rt.PassBackend = b.passBackend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
 }
 
-// fastcgiBackend is the address a fastcgi_pass names, so the link step can find the
-// php-fpm behind it: host:port, unix:/path, or an upstream{} block's servers. It is not
-// one of the model's backends (the HTTP upstream rules do not apply to FastCGI). Nil for
-// an address resolved at request time ($variable) or one without a port.
-func (b *builder) fastcgiBackend(pass *Directive) *parsers.Backend {
+// passBackend is the address a fastcgi_pass (uwsgi_pass, scgi_pass, grpc_pass) names,
+// so the link step can find the php-fpm behind a fastcgi_pass and the retry rule can
+// count the servers: host:port, unix:/path, or an upstream{} block's servers (a
+// grpc://, grpcs://, uwsgi:// or suwsgi:// scheme is dropped). It is not one of the
+// model's backends (the HTTP upstream rules, keep-alive among them, do not apply to
+// these protocols). Nil for an address resolved at request time ($variable) or one
+// without a port.
+func (b *builder) passBackend(pass *Directive) *parsers.Backend {
 	addr := pass.Arg(0)
 	if addr == "" || strings.Contains(addr, "$") {
 		return nil
+	}
+	for _, scheme := range []string{"grpc://", "grpcs://", "uwsgi://", "suwsgi://"} {
+		if len(addr) > len(scheme) && strings.EqualFold(addr[:len(scheme)], scheme) {
+			addr = addr[len(scheme):]
+			break
+		}
 	}
 	be := &parsers.Backend{Kind: BackendAddress, Name: addr, Pos: pass.Pos(), Block: pass.Pos()}
 	if up := b.upstreams[strings.ToLower(addr)]; up != nil || b.allUpstreams[strings.ToLower(addr)] != nil {
