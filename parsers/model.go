@@ -227,6 +227,10 @@ type Hop struct {
 	// (":8081", "localhost:9000", "http://app.localhost"). An upstream that is one of
 	// them is the proxy calling itself (an auth_request or njs subrequest), not an app.
 	Listen []string
+	// ServerNames are an nginx server's names (every server_name argument, lowercased):
+	// of several servers on one port, nginx picks the one whose name matches the
+	// request's Host header (Route.ReachedHops). nil for other hops.
+	ServerNames []string
 
 	// Version is the product version when known (nginx_version from .no502.yaml).
 	Version Setting[string]
@@ -314,6 +318,8 @@ type Route struct {
 	// Headers are the effective headers the hop sets toward the upstream (nginx
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
+	// For a Caddyfile reverse_proxy, the header_up lines that set Host ("Host
+	// {upstream_hostport}"), which decide the Host header its upstream gets.
 	Headers []Setting[string]
 	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
 	// answering the error: the target of an error_page listing 502 in effect for the

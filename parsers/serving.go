@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -226,4 +227,243 @@ func (be *Backend) RunsHop(w *Workload) bool {
 		}
 	}
 	return false
+}
+
+// UpstreamHosts returns the names the Host header of route r's upstream requests can
+// carry (lowercased, without a port), when the config says them all; nil when any name
+// may come (a load balancer passing on whatever the client sent) or it cannot be known.
+//
+//   - A Caddyfile site passes the client's Host on (reverse_proxy's default), and the
+//     client's Host is one of the site's addresses: its host names, when each address is
+//     a plain name (no wildcard, placeholder or IP; ":80" takes any Host). A header_up
+//     Host sets it: {host} keeps the client's, a literal is that name.
+//   - nginx sends proxy_set_header Host's value, by default $proxy_host (the proxy_pass
+//     address or upstream{} name): $host and $http_host are the client's, one of the
+//     server's names when each is a plain name; a literal is that name.
+func (r *Route) UpstreamHosts() []string {
+	if r.Hop == nil || r.Backend == nil {
+		return nil
+	}
+	h := r.Hop
+	switch h.Kind {
+	case HopCaddy:
+		if h.Format != FormatCaddy || len(h.Listen) == 0 {
+			return nil
+		}
+		v := "{host}"
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = val
+			}
+		}
+		switch v {
+		case "{host}", "{http.request.host}", "{hostport}", "{http.request.hostport}":
+			var out []string
+			for _, a := range h.Listen {
+				if i := strings.Index(a, "://"); i >= 0 {
+					a = a[i+3:]
+				}
+				if i := strings.IndexByte(a, '/'); i >= 0 {
+					a = a[:i]
+				}
+				n, ok := plainHost(a)
+				if !ok {
+					return nil
+				}
+				out = append(out, n)
+			}
+			return out
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+		return nil
+	case HopNginx:
+		if r.HeadersUnread != nil {
+			return nil
+		}
+		v := "$proxy_host"
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = strings.Trim(strings.TrimSpace(val), `"'`)
+			}
+		}
+		switch v {
+		case "$proxy_host":
+			if n, ok := plainHost(r.Backend.Name); ok {
+				return []string{n}
+			}
+			return nil
+		case "$host", "$http_host":
+			var out []string
+			for _, n := range h.ServerNames {
+				n, ok := plainHost(n)
+				if !ok {
+					return nil
+				}
+				out = append(out, n)
+			}
+			return out
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+	}
+	return nil
+}
+
+// plainHost returns the host name of a "name" or "name:port" written in a config,
+// lowercased, when it is one exact name: not empty, no wildcard, regex, variable or
+// placeholder, not an IP address (a request to an address is not matched by name).
+func plainHost(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[:i], ":") {
+		s = s[:i]
+	}
+	if s == "" || s == "_" || strings.ContainsAny(s, "*~$%{}[]()^\\/ :") || net.ParseIP(s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// ReachedHops returns the proxy hops behind route r that its requests reach: the hops of
+// its Backend, less the nginx servers a name-based choice rules out. nginx gives a
+// request to the server (of those on the port it came in on) whose server_name is the
+// Host header's name, else to that port's default server
+// (https://nginx.org/en/docs/http/request_processing.html). When r's Host names are known
+// (UpstreamHosts) and each picks one server for sure, only those servers are reached.
+// When that cannot be known (the servers run in different workloads or listen on
+// different ports, a name some server matches by wildcard or regex), every hop stays.
+func (r *Route) ReachedHops() []*Hop {
+	if r.Backend == nil {
+		return nil
+	}
+	all := r.Backend.Hops
+	var servers []*Hop
+	for _, h := range all {
+		if h.Kind == HopNginx {
+			servers = append(servers, h)
+		}
+	}
+	if len(servers) < 2 {
+		return all
+	}
+	for _, s := range servers[1:] {
+		if s.Workload != servers[0].Workload {
+			return all // each nginx picks among its own servers
+		}
+	}
+	servers = onPort(servers, composePort(r.Backend))
+	if len(servers) < 2 {
+		return all
+	}
+	hosts := r.UpstreamHosts()
+	if len(hosts) == 0 {
+		return all
+	}
+	keep := map[*Hop]bool{}
+	for _, host := range hosts {
+		s := serverFor(servers, host, composePort(r.Backend))
+		if s == nil {
+			return all
+		}
+		keep[s] = true
+	}
+	out := make([]*Hop, 0, len(all))
+	for _, h := range all {
+		if h.Kind != HopNginx || keep[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// composePort is the port a backend's requests reach its Compose services on: the port
+// every active target names, when each target is a Compose service's name (the container
+// port itself, not a Service port mapped to another); "" otherwise.
+func composePort(be *Backend) string {
+	port := ""
+	for _, t := range be.Targets {
+		if t.Backup || t.Down {
+			continue
+		}
+		if t.Compose == nil || t.Port == "" || port != "" && t.Port != port {
+			return ""
+		}
+		port = t.Port
+	}
+	return port
+}
+
+// onPort keeps the servers that compete for a request on port: those listening on it
+// when it is known; else all of them when they all listen alike, and none otherwise.
+func onPort(servers []*Hop, port string) []*Hop {
+	if port == "" {
+		for _, s := range servers[1:] {
+			if len(s.Listen) == 0 || !slices.Equal(s.Listen, servers[0].Listen) {
+				return nil
+			}
+		}
+		return servers
+	}
+	var out []*Hop
+	for _, s := range servers {
+		for _, l := range s.Listen {
+			if l == port || strings.HasSuffix(l, ":"+port) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// serverFor returns the nginx server of servers (all on one port) that a request with
+// Host name gets, or nil when that is not one known server: the only one naming it
+// exactly; else, when no server has a wildcard or regex name (which might match), the
+// one marked default_server (on port, when known), or, none marked, the first in the file that holds them all.
+func serverFor(servers []*Hop, name, port string) *Hop {
+	var exact *Hop
+	fuzzy := false
+	for _, s := range servers {
+		for _, n := range s.ServerNames {
+			switch {
+			case n == name:
+				if exact != nil && exact != s {
+					return nil
+				}
+				exact = s
+			case strings.ContainsAny(n, "*~$") || strings.HasPrefix(n, "."):
+				fuzzy = true
+			}
+		}
+	}
+	if exact != nil {
+		return exact
+	}
+	if fuzzy {
+		return nil
+	}
+	var def *Hop
+	for _, s := range servers {
+		if len(s.DefaultFor) > 0 && (port == "" || len(onPort([]*Hop{{Listen: s.DefaultFor}}, port)) > 0) {
+			if def != nil {
+				return nil
+			}
+			def = s
+		}
+	}
+	if def != nil {
+		return def
+	}
+	first := servers[0]
+	for _, s := range servers[1:] {
+		if s.Pos.File != first.Pos.File {
+			return nil // the order of includes decides: not followed here
+		}
+		if s.Pos.Offset < first.Pos.Offset {
+			first = s
+		}
+	}
+	return first
 }

@@ -164,7 +164,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
-			for _, inner := range r.Backend.Hops {
+			for _, inner := range r.ReachedHops() {
 				worst := p.innerWaitsLonger(h, r, inner)
 				if worst == nil {
 					continue
@@ -231,7 +231,7 @@ func (p *Pass) outerGivesUpFirst(h *parsers.Hop, r *parsers.Route) bool {
 	if r.Backend == nil {
 		return false
 	}
-	for _, inner := range r.Backend.Hops {
+	for _, inner := range r.ReachedHops() {
 		if p.innerWaitsLonger(h, r, inner) != nil {
 			return true
 		}

@@ -126,7 +126,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 			}
 			label := edgeLabel(h, r)
 			served := false
-			for _, in := range be.Hops {
+			for _, in := range r.ReachedHops() {
 				g.edge(from, hopNode(in), label+keepAliveLabel(in.ClientIdleTimeout))
 				served = true
 			}
