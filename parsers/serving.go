@@ -163,9 +163,7 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		if len(w.Services) > 0 {
 			cs = serving(w)
 		}
-		if len(be.Reaches) > 0 {
-			cs = be.reached(w, cs)
-		}
+		cs = be.ReachedContainers(w, cs)
 		for _, c := range cs {
 			if c.App != nil {
 				out = append(out, AppContainer{w, c})
@@ -173,6 +171,15 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		}
 	}
 	return out
+}
+
+// ReachedContainers keeps the containers of cs (serving containers of w) that be's
+// traffic enters, by Backend.Reaches; all of cs when be does not say.
+func (be *Backend) ReachedContainers(w *Workload, cs []*Container) []*Container {
+	if len(be.Reaches) == 0 {
+		return cs
+	}
+	return be.reached(w, cs)
 }
 
 // reached keeps the containers of cs (serving containers of w) that be's traffic enters
