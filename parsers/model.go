@@ -288,6 +288,10 @@ func (h *Hop) Forwards() bool {
 type Route struct {
 	Hop      *Hop
 	Path     string // the path it serves; "/" for everything
+	// Host is the Host header a request must carry to take the route, when the route
+	// says it (an Ingress rule's host: ingress-nginx and the ALB pass it on to the
+	// upstream); "" for any.
+	Host string
 	PathKind PathKind
 	Pos      Pos // the block or line that defines the route
 	Block    Pos // its whole source, for fix snippets
@@ -319,7 +323,8 @@ type Route struct {
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
 	// For a Caddyfile reverse_proxy, the header_up lines that set Host ("Host
-	// {upstream_hostport}"), which decide the Host header its upstream gets.
+	// {upstream_hostport}"), and for an ingress-nginx path the upstream-vhost annotation
+	// ("Host internal.example.com"), which decide the Host header its upstream gets.
 	Headers []Setting[string]
 	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
 	// answering the error: the target of an error_page listing 502 in effect for the

@@ -247,6 +247,8 @@ func (be *Backend) RunsHop(w *Workload) bool {
 //   - nginx sends proxy_set_header Host's value, by default $proxy_host (the proxy_pass
 //     address or upstream{} name): $host and $http_host are the client's, one of the
 //     server's names when each is a plain name; a literal is that name.
+//   - ingress-nginx and the ALB pass the client's on, which is the Ingress rule's host
+//     (Route.Host) when it is a plain name; ingress-nginx's upstream-vhost sets it.
 func (r *Route) UpstreamHosts() []string {
 	if r.Hop == nil || r.Backend == nil {
 		return nil
@@ -280,6 +282,20 @@ func (r *Route) UpstreamHosts() []string {
 				out = append(out, n)
 			}
 			return out
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+		return nil
+	case HopIngressNginx, HopALBIngress:
+		// Both pass the client's Host on (ingress-nginx: proxy_set_header Host
+		// $best_http_host, unless upstream-vhost sets it), and the client's is the
+		// Ingress rule's host.
+		v := r.Host
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = val
+			}
 		}
 		if n, ok := plainHost(v); ok {
 			return []string{n}
