@@ -288,13 +288,13 @@ func (h *Hop) Forwards() bool {
 type Route struct {
 	Hop      *Hop
 	Path     string // the path it serves; "/" for everything
+	PathKind PathKind
+	Pos      Pos // the block or line that defines the route
+	Block    Pos // its whole source, for fix snippets
 	// Host is the Host header a request must carry to take the route, when the route
 	// says it (an Ingress rule's host: ingress-nginx and the ALB pass it on to the
 	// upstream); "" for any.
 	Host string
-	PathKind PathKind
-	Pos      Pos // the block or line that defines the route
-	Block    Pos // its whole source, for fix snippets
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
