@@ -292,8 +292,8 @@ type Route struct {
 	Pos      Pos // the block or line that defines the route
 	Block    Pos // its whole source, for fix snippets
 	// Host is the Host header a request must carry to take the route, when the route
-	// says it (an Ingress rule's host: ingress-nginx and the ALB pass it on to the
-	// upstream); "" for any.
+	// says it (an Ingress rule's host, an ALB listener rule's host_header: ingress-nginx
+	// and the ALB pass it on to the upstream); "" for any.
 	Host string
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads

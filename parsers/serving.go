@@ -22,6 +22,20 @@ import (
 // reverse_proxy (its directive order), and the parser keeps no respond that something
 // runs before (a reverse_proxy written before it in a route block).
 func (h *Hop) ServingRoute(path string) *Route {
+	return h.servingRoute(path, nil)
+}
+
+// ServingRouteFor is ServingRoute for the requests of route from's host: among the
+// routes of h for the same Host (Route.Host), and, when from is for one host, those for
+// any host. Two rules of one load balancer or Ingress for different hosts and the same
+// path are each the route of their own host's requests.
+func (h *Hop) ServingRouteFor(from *Route, path string) *Route {
+	return h.servingRoute(path, func(r *Route) bool {
+		return r.Host == from.Host || from.Host != "" && r.Host == ""
+	})
+}
+
+func (h *Hop) servingRoute(path string, takes func(*Route) bool) *Route {
 	if h.locations != nil {
 		if loc, ok := h.locations.Locate(path); ok && loc != nil {
 			return loc.Route
@@ -29,22 +43,30 @@ func (h *Hop) ServingRoute(path string) *Route {
 		return nil
 	}
 	var best, exact *Route
-	respondFirst := func(r, other *Route) bool {
-		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil
+	// Of two routes for one path, which one takes the request: a Caddy respond before a
+	// reverse_proxy; for one host's requests (takes), a rule for that host before one for
+	// any (an ALB's host_header rules come before its default action, an Ingress's rules
+	// before its default backend).
+	wins := func(r, other *Route) bool {
+		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil ||
+			takes != nil && r.Host != "" && other.Host == ""
 	}
 	for _, r := range h.Routes {
+		if takes != nil && !takes(r) {
+			continue
+		}
 		p := r.Path
 		if p == "" {
 			p = "/"
 		}
 		switch r.PathKind {
 		case PathExact:
-			if p == path && (exact == nil || respondFirst(r, exact)) {
+			if p == path && (exact == nil || wins(r, exact)) {
 				exact = r
 			}
 		case PathRegex, PathNamed:
 		default:
-			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && respondFirst(r, best)) {
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && wins(r, best)) {
 				best = r
 			}
 		}
@@ -248,7 +270,8 @@ func (be *Backend) RunsHop(w *Workload) bool {
 //     address or upstream{} name): $host and $http_host are the client's, one of the
 //     server's names when each is a plain name; a literal is that name.
 //   - ingress-nginx and the ALB pass the client's on, which is the Ingress rule's host
-//     (Route.Host) when it is a plain name; ingress-nginx's upstream-vhost sets it.
+//     or the listener rule's host_header (Route.Host) when it is a plain name;
+//     ingress-nginx's upstream-vhost sets it.
 func (r *Route) UpstreamHosts() []string {
 	if r.Hop == nil || r.Backend == nil {
 		return nil
@@ -287,10 +310,10 @@ func (r *Route) UpstreamHosts() []string {
 			return []string{n}
 		}
 		return nil
-	case HopIngressNginx, HopALBIngress:
-		// Both pass the client's Host on (ingress-nginx: proxy_set_header Host
+	case HopIngressNginx, HopALBIngress, HopALB:
+		// They pass the client's Host on (ingress-nginx: proxy_set_header Host
 		// $best_http_host, unless upstream-vhost sets it), and the client's is the
-		// Ingress rule's host.
+		// Ingress rule's host, or the listener rule's host_header.
 		v := r.Host
 		for _, x := range r.Headers {
 			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {

@@ -211,7 +211,7 @@ func (p *Pass) innerWaitsLonger(h *parsers.Hop, r *parsers.Route, inner *parsers
 		if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
 			continue
 		}
-		if h.ServingRoute(config.RoutePrefix(ir)) != r {
+		if h.ServingRouteFor(r, config.RoutePrefix(ir)) != r {
 			continue
 		}
 		if _, ok := p.budget(ir); ok {

@@ -135,7 +135,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 			continue
 		}
 		for _, ir := range s.hop.Routes {
-			if ir.Respond != nil || ir.PathKind == parsers.PathNamed || r.Hop.ServingRoute(config.RoutePrefix(ir)) != r {
+			if ir.Respond != nil || ir.PathKind == parsers.PathNamed || r.Hop.ServingRouteFor(r, config.RoutePrefix(ir)) != r {
 				continue
 			}
 			if b, ok := appBudgetOf(p, ir, seen); ok {
