@@ -227,6 +227,10 @@ type Hop struct {
 	// (":8081", "localhost:9000", "http://app.localhost"). An upstream that is one of
 	// them is the proxy calling itself (an auth_request or njs subrequest), not an app.
 	Listen []string
+	// ServerNames are an nginx server's names (every server_name argument, lowercased):
+	// of several servers on one port, nginx picks the one whose name matches the
+	// request's Host header (Route.ReachedHops). nil for other hops.
+	ServerNames []string
 
 	// Version is the product version when known (nginx_version from .no502.yaml).
 	Version Setting[string]
@@ -287,6 +291,10 @@ type Route struct {
 	PathKind PathKind
 	Pos      Pos // the block or line that defines the route
 	Block    Pos // its whole source, for fix snippets
+	// Host is the Host header a request must carry to take the route, when the route
+	// says it (an Ingress rule's host, an ALB listener rule's host_header: ingress-nginx
+	// and the ALB pass it on to the upstream); "" for any.
+	Host string
 
 	// ReadTimeout: how long the hop waits for the upstream's response (between reads
 	// for nginx, for the headers for Caddy, idle either way for an ALB).
@@ -314,6 +322,9 @@ type Route struct {
 	// Headers are the effective headers the hop sets toward the upstream (nginx
 	// proxy_set_header lines as written, after inheritance), in order. A fix that adds
 	// one to a location must copy the inherited ones, which nginx would otherwise drop.
+	// For a Caddyfile reverse_proxy, the header_up lines that set Host ("Host
+	// {upstream_hostport}"), and for an ingress-nginx path the upstream-vhost annotation
+	// ("Host internal.example.com"), which decide the Host header its upstream gets.
 	Headers []Setting[string]
 	// FailoverTo is where nginx sends a request whose upstream failed with 502 instead of
 	// answering the error: the target of an error_page listing 502 in effect for the

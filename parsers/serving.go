@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,20 @@ import (
 // reverse_proxy (its directive order), and the parser keeps no respond that something
 // runs before (a reverse_proxy written before it in a route block).
 func (h *Hop) ServingRoute(path string) *Route {
+	return h.servingRoute(path, nil)
+}
+
+// ServingRouteFor is ServingRoute for the requests of route from's host: among the
+// routes of h for the same Host (Route.Host), and, when from is for one host, those for
+// any host. Two rules of one load balancer or Ingress for different hosts and the same
+// path are each the route of their own host's requests.
+func (h *Hop) ServingRouteFor(from *Route, path string) *Route {
+	return h.servingRoute(path, func(r *Route) bool {
+		return r.Host == from.Host || from.Host != "" && r.Host == ""
+	})
+}
+
+func (h *Hop) servingRoute(path string, takes func(*Route) bool) *Route {
 	if h.locations != nil {
 		if loc, ok := h.locations.Locate(path); ok && loc != nil {
 			return loc.Route
@@ -28,22 +43,30 @@ func (h *Hop) ServingRoute(path string) *Route {
 		return nil
 	}
 	var best, exact *Route
-	respondFirst := func(r, other *Route) bool {
-		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil
+	// Of two routes for one path, which one takes the request: a Caddy respond before a
+	// reverse_proxy; for one host's requests (takes), a rule for that host before one for
+	// any (an ALB's host_header rules come before its default action, an Ingress's rules
+	// before its default backend).
+	wins := func(r, other *Route) bool {
+		return h.Kind == HopCaddy && r.Respond != nil && other.Respond == nil ||
+			takes != nil && r.Host != "" && other.Host == ""
 	}
 	for _, r := range h.Routes {
+		if takes != nil && !takes(r) {
+			continue
+		}
 		p := r.Path
 		if p == "" {
 			p = "/"
 		}
 		switch r.PathKind {
 		case PathExact:
-			if p == path && (exact == nil || respondFirst(r, exact)) {
+			if p == path && (exact == nil || wins(r, exact)) {
 				exact = r
 			}
 		case PathRegex, PathNamed:
 		default:
-			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && respondFirst(r, best)) {
+			if strings.HasPrefix(path, p) && (best == nil || len(p) > len(best.Path) || len(p) == len(best.Path) && wins(r, best)) {
 				best = r
 			}
 		}
@@ -162,9 +185,7 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		if len(w.Services) > 0 {
 			cs = serving(w)
 		}
-		if len(be.Reaches) > 0 {
-			cs = be.reached(w, cs)
-		}
+		cs = be.ReachedContainers(w, cs)
 		for _, c := range cs {
 			if c.App != nil {
 				out = append(out, AppContainer{w, c})
@@ -172,6 +193,15 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 		}
 	}
 	return out
+}
+
+// ReachedContainers keeps the containers of cs (serving containers of w) that be's
+// traffic enters, by Backend.Reaches; all of cs when be does not say.
+func (be *Backend) ReachedContainers(w *Workload, cs []*Container) []*Container {
+	if len(be.Reaches) == 0 {
+		return cs
+	}
+	return be.reached(w, cs)
 }
 
 // reached keeps the containers of cs (serving containers of w) that be's traffic enters
@@ -226,4 +256,260 @@ func (be *Backend) RunsHop(w *Workload) bool {
 		}
 	}
 	return false
+}
+
+// UpstreamHosts returns the names the Host header of route r's upstream requests can
+// carry (lowercased, without a port), when the config says them all; nil when any name
+// may come (a load balancer passing on whatever the client sent) or it cannot be known.
+//
+//   - A Caddyfile site passes the client's Host on (reverse_proxy's default), and the
+//     client's Host is one of the site's addresses: its host names, when each address is
+//     a plain name (no wildcard, placeholder or IP; ":80" takes any Host). A header_up
+//     Host sets it: {host} keeps the client's, a literal is that name.
+//   - nginx sends proxy_set_header Host's value, by default $proxy_host (the proxy_pass
+//     address or upstream{} name): $host and $http_host are the client's, one of the
+//     server's names when each is a plain name; a literal is that name.
+//   - ingress-nginx and the ALB pass the client's on, which is the Ingress rule's host
+//     or the listener rule's host_header (Route.Host) when it is a plain name;
+//     ingress-nginx's upstream-vhost sets it.
+func (r *Route) UpstreamHosts() []string {
+	if r.Hop == nil || r.Backend == nil {
+		return nil
+	}
+	h := r.Hop
+	switch h.Kind {
+	case HopCaddy:
+		if h.Format != FormatCaddy || len(h.Listen) == 0 {
+			return nil
+		}
+		v := "{host}"
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = val
+			}
+		}
+		switch v {
+		case "{host}", "{http.request.host}", "{hostport}", "{http.request.hostport}":
+			var out []string
+			for _, a := range h.Listen {
+				if i := strings.Index(a, "://"); i >= 0 {
+					a = a[i+3:]
+				}
+				if i := strings.IndexByte(a, '/'); i >= 0 {
+					a = a[:i]
+				}
+				n, ok := plainHost(a)
+				if !ok {
+					return nil
+				}
+				out = append(out, n)
+			}
+			return out
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+		return nil
+	case HopIngressNginx, HopALBIngress, HopALB:
+		// They pass the client's Host on (ingress-nginx: proxy_set_header Host
+		// $best_http_host, unless upstream-vhost sets it), and the client's is the
+		// Ingress rule's host, or the listener rule's host_header.
+		v := r.Host
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = val
+			}
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+		return nil
+	case HopNginx:
+		if r.HeadersUnread != nil {
+			return nil
+		}
+		v := "$proxy_host"
+		for _, x := range r.Headers {
+			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+				v = strings.Trim(strings.TrimSpace(val), `"'`)
+			}
+		}
+		switch v {
+		case "$proxy_host":
+			if n, ok := plainHost(r.Backend.Name); ok {
+				return []string{n}
+			}
+			return nil
+		case "$host", "$http_host":
+			var out []string
+			for _, n := range h.ServerNames {
+				n, ok := plainHost(n)
+				if !ok {
+					return nil
+				}
+				out = append(out, n)
+			}
+			return out
+		}
+		if n, ok := plainHost(v); ok {
+			return []string{n}
+		}
+	}
+	return nil
+}
+
+// plainHost returns the host name of a "name" or "name:port" written in a config,
+// lowercased, when it is one exact name: not empty, no wildcard, regex, variable or
+// placeholder, not an IP address (a request to an address is not matched by name).
+func plainHost(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[:i], ":") {
+		s = s[:i]
+	}
+	if s == "" || s == "_" || strings.ContainsAny(s, "*~$%{}[]()^\\/ :") || net.ParseIP(s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// ReachedHops returns the proxy hops behind route r that its requests reach: the hops of
+// its Backend, less the nginx servers a name-based choice rules out. nginx gives a
+// request to the server (of those on the port it came in on) whose server_name is the
+// Host header's name, else to that port's default server
+// (https://nginx.org/en/docs/http/request_processing.html). When r's Host names are known
+// (UpstreamHosts) and each picks one server for sure, only those servers are reached.
+// When that cannot be known (the servers run in different workloads or listen on
+// different ports, a name some server matches by wildcard or regex), every hop stays.
+func (r *Route) ReachedHops() []*Hop {
+	if r.Backend == nil {
+		return nil
+	}
+	all := r.Backend.Hops
+	var servers []*Hop
+	for _, h := range all {
+		if h.Kind == HopNginx {
+			servers = append(servers, h)
+		}
+	}
+	if len(servers) < 2 {
+		return all
+	}
+	for _, s := range servers[1:] {
+		if s.Workload != servers[0].Workload {
+			return all // each nginx picks among its own servers
+		}
+	}
+	servers = onPort(servers, composePort(r.Backend))
+	if len(servers) < 2 {
+		return all
+	}
+	hosts := r.UpstreamHosts()
+	if len(hosts) == 0 {
+		return all
+	}
+	keep := map[*Hop]bool{}
+	for _, host := range hosts {
+		s := serverFor(servers, host, composePort(r.Backend))
+		if s == nil {
+			return all
+		}
+		keep[s] = true
+	}
+	out := make([]*Hop, 0, len(all))
+	for _, h := range all {
+		if h.Kind != HopNginx || keep[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// composePort is the port a backend's requests reach its Compose services on: the port
+// every active target names, when each target is a Compose service's name (the container
+// port itself, not a Service port mapped to another); "" otherwise.
+func composePort(be *Backend) string {
+	port := ""
+	for _, t := range be.Targets {
+		if t.Backup || t.Down {
+			continue
+		}
+		if t.Compose == nil || t.Port == "" || port != "" && t.Port != port {
+			return ""
+		}
+		port = t.Port
+	}
+	return port
+}
+
+// onPort keeps the servers that compete for a request on port: those listening on it
+// when it is known; else all of them when they all listen alike, and none otherwise.
+func onPort(servers []*Hop, port string) []*Hop {
+	if port == "" {
+		for _, s := range servers[1:] {
+			if len(s.Listen) == 0 || !slices.Equal(s.Listen, servers[0].Listen) {
+				return nil
+			}
+		}
+		return servers
+	}
+	var out []*Hop
+	for _, s := range servers {
+		for _, l := range s.Listen {
+			if l == port || strings.HasSuffix(l, ":"+port) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// serverFor returns the nginx server of servers (all on one port) that a request with
+// Host name gets, or nil when that is not one known server: the only one naming it
+// exactly; else, when no server has a wildcard or regex name (which might match), the
+// one marked default_server (on port, when known), or, none marked, the first in the file that holds them all.
+func serverFor(servers []*Hop, name, port string) *Hop {
+	var exact *Hop
+	fuzzy := false
+	for _, s := range servers {
+		for _, n := range s.ServerNames {
+			switch {
+			case n == name:
+				if exact != nil && exact != s {
+					return nil
+				}
+				exact = s
+			case strings.ContainsAny(n, "*~$") || strings.HasPrefix(n, "."):
+				fuzzy = true
+			}
+		}
+	}
+	if exact != nil {
+		return exact
+	}
+	if fuzzy {
+		return nil
+	}
+	var def *Hop
+	for _, s := range servers {
+		if len(s.DefaultFor) > 0 && (port == "" || len(onPort([]*Hop{{Listen: s.DefaultFor}}, port)) > 0) {
+			if def != nil {
+				return nil
+			}
+			def = s
+		}
+	}
+	if def != nil {
+		return def
+	}
+	first := servers[0]
+	for _, s := range servers[1:] {
+		if s.Pos.File != first.Pos.File {
+			return nil // the order of includes decides: not followed here
+		}
+		if s.Pos.Offset < first.Pos.Offset {
+			first = s
+		}
+	}
+	return first
 }

@@ -164,7 +164,7 @@ func (l *lister) entries() []*parsers.Hop {
 	for _, h := range l.m.Hops {
 		for _, r := range h.Routes {
 			if r.Backend != nil {
-				for _, ih := range r.Backend.Hops {
+				for _, ih := range r.ReachedHops() {
 					if ih != h {
 						inner[ih] = true
 					}
@@ -212,7 +212,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 	}
 	l.onPath[h] = true
 	defer delete(l.onPath, h)
-	for _, ih := range be.Hops {
+	for _, ih := range r.ReachedHops() {
 		if l.onPath[ih] {
 			continue // the proxy calling itself (or a loop of declared chains)
 		}

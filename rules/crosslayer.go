@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,23 @@ func sidesOf(p *Pass, be *parsers.Backend) []side {
 	}
 	for _, a := range be.AppContainers(p.serving) {
 		out = append(out, side{w: a.Workload, c: a.Container})
+	}
+	return out
+}
+
+// reachedSides keeps the sides of ss (what answers r's backend) that r's requests
+// reach: an nginx server that the Host header of r's requests rules out is not one
+// (Route.ReachedHops).
+func reachedSides(r *parsers.Route, ss []side) []side {
+	hops := r.ReachedHops()
+	if len(hops) == len(r.Backend.Hops) {
+		return ss
+	}
+	out := make([]side, 0, len(ss))
+	for _, s := range ss {
+		if s.hop == nil || slices.Contains(hops, s.hop) {
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -127,7 +127,7 @@ func runLBDrainMismatch(p *Pass) {
 					continue
 				}
 				inflight := min(d.Value, rb.value())
-				drain, unsure := appDrainLimit(p, w)
+				drain, unsure := appDrainLimit(p, be, w)
 				switch {
 				case hasBudget && unsure && inflight > g.Value:
 					// An app server whose own drain limit (or preStop length) is unknown
@@ -194,11 +194,14 @@ type appDrain struct {
 	limit   time.Duration
 }
 
-// appDrainLimit returns the serving container of w whose app server cuts its requests
-// first, and unsure when a serving container's app server has a drain limit no502 cannot
-// read (a config file may set it) or a preStop hook of unknown length precedes one.
-func appDrainLimit(p *Pass, w *parsers.Workload) (worst appDrain, unsure bool) {
-	for _, c := range p.serving(w) {
+// appDrainLimit returns the serving container of w that be reaches whose app server
+// cuts its requests first, and unsure when such a container's app server has a drain
+// limit no502 cannot read (a config file may set it) or a preStop hook of unknown length
+// precedes one.
+func appDrainLimit(p *Pass, be *parsers.Backend, w *parsers.Workload) (worst appDrain, unsure bool) {
+	// Only the containers be's traffic enters: a sidecar behind another Service port
+	// drains requests this load balancer never sent.
+	for _, c := range be.ReachedContainers(w, p.serving(w)) {
 		if c.App == nil {
 			continue
 		}
@@ -269,8 +272,8 @@ func appDrainFinding(p *Pass, h *parsers.Hop, be *parsers.Backend, w *parsers.Wo
 	fix.snippetOnly()
 	return Finding{
 		Pos: pos,
-		Message: fmt.Sprintf("%s in %s stops waiting for its requests and kills its workers %s after SIGTERM (%s)%s, but %s lets a leaving pod's requests finish for %s and %s, so a request still running then is cut and %s; raising terminationGracePeriodSeconds alone does not help. Raise %s to %d%s.",
-			a.Name, workloadName(w), parsers.Seconds(a.GracefulTimeout.Value), describeAt(a.GracefulTimeout, own), after, product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), cutClient(h, be), gracefulSetting(a), secs(wantApp), grace),
+		Message: fmt.Sprintf("%s stops waiting for its requests and kills its workers %s after SIGTERM (%s)%s, but %s lets a leaving pod's requests finish for %s and %s, so a request still running then is cut and %s; raising terminationGracePeriodSeconds alone does not help. Raise %s to %d%s.",
+			side{w: w, c: drain.c}.name(), parsers.Seconds(a.GracefulTimeout.Value), describeAt(a.GracefulTimeout, own), after, product(h), describeSetting(inHost(p.Model, d), own), rb.runs(), cutClient(h, be), gracefulSetting(a), secs(wantApp), grace),
 		Related: []Related{related(d, h.Pos, "deregistration delay"), rb.related()},
 		Fix:     fix,
 	}

@@ -162,7 +162,7 @@ func runKeepaliveRace(p *Pass) {
 				continue
 			}
 			be := r.Backend
-			for _, s := range p.behind(be) {
+			for _, s := range reachedSides(r, p.behind(be)) {
 				ka, closes := s.keepAlive()
 				// An nginx without upstream keepalive_timeout keeps idle connections until
 				// the upstream closes them: any keep-alive of the upstream's races.

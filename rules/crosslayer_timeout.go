@@ -170,17 +170,23 @@ func runOuterHopGivesUpFirst(p *Pass) {
 			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
-			for _, inner := range r.Backend.Hops {
+			reached := r.ReachedHops()
+			for _, inner := range reached {
 				worst := p.innerWaitsLonger(h, r, inner)
 				if worst == nil {
 					continue
+				}
+				// Which of several servers behind it waits longer (the one its Host picks).
+				innerName := product(inner)
+				if len(r.Backend.Hops) > 1 {
+					innerName = fmt.Sprintf("%s (%s)", product(inner), inner.Name)
 				}
 				it := worst.ReadTimeout
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
 				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
-					describe(h.ReadTimeoutName(r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
+					describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
 					parsers.Seconds(rt.Value), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
 					inner.ReadTimeoutName(worst), worst.Path)
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
@@ -190,7 +196,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 					own := p.ownLine(pos)
 					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
-						describe(h.ReadTimeoutName(r), rt), product(inner), parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
+						describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
 						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
 						inner.ReadTimeoutName(worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 				}
@@ -217,7 +223,7 @@ func (p *Pass) innerWaitsLonger(h *parsers.Hop, r *parsers.Route, inner *parsers
 		if ir.Respond != nil || ir.PathKind == parsers.PathNamed || !it.Explicit() || it.Value <= rt.Value {
 			continue
 		}
-		if h.ServingRoute(config.RoutePrefix(ir)) != r {
+		if h.ServingRouteFor(r, config.RoutePrefix(ir)) != r {
 			continue
 		}
 		if _, ok := p.budget(ir); ok {
@@ -237,7 +243,7 @@ func (p *Pass) outerGivesUpFirst(h *parsers.Hop, r *parsers.Route) bool {
 	if r.Backend == nil {
 		return false
 	}
-	for _, inner := range r.Backend.Hops {
+	for _, inner := range r.ReachedHops() {
 		if p.innerWaitsLonger(h, r, inner) != nil {
 			return true
 		}

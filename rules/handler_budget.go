@@ -135,7 +135,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 			continue
 		}
 		for _, ir := range s.hop.Routes {
-			if ir.Respond != nil || ir.PathKind == parsers.PathNamed || r.Hop.ServingRoute(config.RoutePrefix(ir)) != r {
+			if ir.Respond != nil || ir.PathKind == parsers.PathNamed || r.Hop.ServingRouteFor(r, config.RoutePrefix(ir)) != r {
 				continue
 			}
 			if b, ok := appBudgetOf(p, ir, seen); ok {
@@ -152,7 +152,7 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 // PassBackend reaches (the link step sets its workloads only for php-fpm services).
 func (p *Pass) answering(r *parsers.Route) []side {
 	if r.Backend != nil {
-		return p.behind(r.Backend)
+		return reachedSides(r, p.behind(r.Backend))
 	}
 	if r.PassBackend == nil {
 		return nil
@@ -236,7 +236,7 @@ func Unbudgeted(m *parsers.Model, cfg *Config, keep func(parsers.Pos) bool) int 
 			if r.Backend == nil {
 				continue
 			}
-			for _, inner := range r.Backend.Hops {
+			for _, inner := range r.ReachedHops() {
 				if ir := p.innerWaitsLonger(h, r, inner); ir != nil {
 					decided[r], decided[ir] = true, true
 				}

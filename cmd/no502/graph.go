@@ -126,7 +126,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 			}
 			label := edgeLabel(h, r)
 			served := false
-			for _, in := range be.Hops {
+			for _, in := range r.ReachedHops() {
 				g.edge(from, hopNode(in), label+keepAliveLabel(in.ClientIdleTimeout))
 				served = true
 			}
@@ -134,7 +134,7 @@ func buildGraph(m *parsers.Model, cfg *rules.Config, findings []rules.Finding) *
 				if be.RunsHop(w) {
 					continue
 				}
-				g.edge(from, workloadNode(w), label+appKeepAlive(w))
+				g.edge(from, workloadNode(w), label+appKeepAlive(be, w))
 				served = true
 			}
 			if !served {
@@ -214,10 +214,12 @@ func keepAliveLabel(d parsers.Duration) string {
 }
 
 // appKeepAlive adds a workload's app-server keep-alive to an edge label.
-func appKeepAlive(w *parsers.Workload) string {
-	for _, c := range w.Containers {
-		if c.App != nil && c.App.KeepAlive.Known() {
-			return keepAliveLabel(c.App.KeepAlive)
+func appKeepAlive(be *parsers.Backend, w *parsers.Workload) string {
+	// The containers be's connections reach (the targetPort's, an ECS load_balancer's
+	// container_name), not a sidecar behind another port.
+	for _, a := range be.AppContainers(nil) {
+		if a.Workload == w && a.Container.App.KeepAlive.Known() {
+			return keepAliveLabel(a.Container.App.KeepAlive)
 		}
 	}
 	return ""

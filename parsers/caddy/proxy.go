@@ -106,6 +106,11 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 			if e := edgeSignal(sub); e.Known() {
 				s.hop.Edge = e
 			}
+			if sub.Name() == "header_up" && strings.EqualFold(strings.TrimLeft(sub.Arg(0), "+-"), "Host") {
+				// What the upstream's Host header is (Route.UpstreamHosts): Caddy passes
+				// the client's on unless header_up sets it.
+				r.Headers = append(r.Headers, set(strings.TrimSpace("Host "+sub.Arg(1)), sub))
+			}
 		case "transport":
 			for _, t := range sub.Block {
 				switch t.Name() {

@@ -64,7 +64,7 @@ func (b *builder) albHop(o *object) *parsers.Hop {
 		ClientIdleTimeout: idle,
 	}
 	for _, ip := range o.paths {
-		r := &parsers.Route{Hop: h, Path: ip.path, PathKind: ip.pathKind, Pos: ip.pos, Block: o.block, ReadTimeout: idle}
+		r := &parsers.Route{Hop: h, Path: ip.path, PathKind: ip.pathKind, Host: ip.host, Pos: ip.pos, Block: o.block, ReadTimeout: idle}
 		be := b.serviceBackend(o, ip)
 		var svcObj *object
 		if be.Service != nil {

@@ -198,7 +198,11 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 		if canary {
 			so = b.canaryMain(o, ip)
 		}
-		r := &parsers.Route{Hop: h, Path: ip.path, PathKind: ip.pathKind, Pos: ip.pos, Block: o.block}
+		r := &parsers.Route{Hop: h, Path: ip.path, PathKind: ip.pathKind, Host: ip.host, Pos: ip.pos, Block: o.block}
+		if a, ok := o.annotations[nginxPrefix+"upstream-vhost"]; ok {
+			// The Host header ingress-nginx sends upstream instead of the client's.
+			r.Headers = append(r.Headers, parsers.Set("Host "+a.value, a.pos, a.text))
+		}
 		if so != nil {
 			// Its settings are changed in the main Ingress (an annotation added to the
 			// canary would be ignored too): that is the route's block for findings

@@ -27,7 +27,11 @@ func readService(o *object) *parsers.Service {
 	svc.Headless = str(spec, "clusterIP") == "None"
 	svc.PublishNotReady = strings.EqualFold(str(spec, "publishNotReadyAddresses"), "true")
 	svc.ExternalTrafficPolicy = str(spec, "externalTrafficPolicy")
-	if sel := strMap(val(spec, "selector")); len(sel) > 0 {
+	// An ExternalName Service is a DNS alias (a CNAME to externalName): Kubernetes ignores
+	// its selector ("Ignored if type is ExternalName", ServiceSpec.selector) and gives it
+	// no endpoints, so a selector left over from the ClusterIP Service it replaced selects
+	// no pods, and what it forwards to is outside the cluster.
+	if sel := strMap(val(spec, "selector")); len(sel) > 0 && svc.Type != "ExternalName" {
 		svc.Selector = &parsers.Selector{MatchLabels: sel}
 	}
 	for _, p := range items(val(spec, "ports")) {

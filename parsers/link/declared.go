@@ -94,8 +94,14 @@ func inFile(file string, paths ...string) bool {
 	return false
 }
 
-// outBackends are the backends requests leave a step through: the routes' backends of
-// its hops, the backends it names, the backends of the proxies its workloads run.
+// outBackends are the backends requests leave a step through: the backends it names,
+// and the routes' backends of its hops and of the proxies its workloads run. Of those
+// routes' backends, the ones the files already link elsewhere (a target group an ECS
+// service registers in, an upstream naming a Service or a Compose service) are left out
+// when some are not: a chain from an ALB to nginx says where the ALB's unlinked target
+// group leads, not that its /api/* rule's target group, which the ECS service api
+// registers in, leads to nginx too. When every one is linked, the chain adds to all of
+// them, as it names no route.
 func outBackends(m *parsers.Model, r refs) []*parsers.Backend {
 	out := append([]*parsers.Backend{}, r.backends...)
 	hops := append([]*parsers.Hop{}, r.hops...)
@@ -110,15 +116,25 @@ func outBackends(m *parsers.Model, r refs) []*parsers.Backend {
 	for _, be := range out {
 		seen[be] = true
 	}
+	var free, linked []*parsers.Backend
 	for _, h := range hops {
 		for _, rt := range h.Routes {
-			if rt.Backend != nil && rt.Respond == nil && !seen[rt.Backend] {
-				seen[rt.Backend] = true
-				out = append(out, rt.Backend)
+			be := rt.Backend
+			if be == nil || rt.Respond != nil || seen[be] {
+				continue
+			}
+			seen[be] = true
+			if be.Service != nil || len(be.Workloads) > 0 || len(be.Hops) > 0 {
+				linked = append(linked, be)
+			} else {
+				free = append(free, be)
 			}
 		}
 	}
-	return out
+	if len(free) > 0 {
+		return append(out, free...)
+	}
+	return append(out, linked...)
 }
 
 // linkChains applies chain: entries: each step serves the one before it.

@@ -448,6 +448,11 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	}
 	h := b.newHop(name, d.NamePos(), d.Pos())
 	for _, x := range srv {
+		if x.Name == "server_name" {
+			for i := range x.Args {
+				h.ServerNames = append(h.ServerNames, strings.ToLower(x.Arg(i)))
+			}
+		}
 		if x.Name == "listen" && len(x.Args) > 0 && x.Arg(0) != "" {
 			h.Listen = append(h.Listen, x.Arg(0))
 			for i := 1; i < len(x.Args); i++ {

@@ -293,7 +293,7 @@ func (b *builder) listener(r *resource) {
 	}
 	b.listeners[r.addr] = hop
 	for _, act := range n.blocks["default_action"] {
-		b.routesFromAction(hop, act, "/", "prefix", n)
+		b.routesFromAction(hop, act, "/", "prefix", "", n)
 	}
 }
 
@@ -340,20 +340,43 @@ func (b *builder) listenerRule(r *resource) {
 	if len(paths) == 0 {
 		paths = []pk{{"/", "prefix"}}
 	}
+	// The Host a rule's requests carry, when its host_header condition names one
+	// (Route.Host; the ALB passes it on to the target).
+	host, hosts := "", 0
+	for _, c := range n.blocks["condition"] {
+		var vals []string
+		ok := false
+		if hh := c.child("host_header"); hh != nil {
+			vals, _, ok = hh.strList("values")
+		} else if field := c.strSetting("field", "", ""); field.Known() && field.Value == "host-header" {
+			vals, _, ok = c.strList("values")
+		} else {
+			continue
+		}
+		hosts++
+		if ok && len(vals) == 1 {
+			host = vals[0]
+		} else {
+			host = ""
+		}
+	}
+	if hosts != 1 {
+		host = ""
+	}
 	for _, act := range n.blocks["action"] {
 		for _, p := range paths {
-			b.routesFromAction(hop, act, p.path, p.kind, n)
+			b.routesFromAction(hop, act, p.path, p.kind, host, n)
 		}
 	}
 }
 
 // routesFromAction adds a route per target group an action forwards to, or a route that
 // answers itself for a fixed-response action.
-func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path string, kind parsers.PathKind, owner *node) {
+func (b *builder) routesFromAction(hop *parsers.Hop, act *node, path string, kind parsers.PathKind, host string, owner *node) {
 	newRoute := func() *parsers.Route {
 		// No Block: the route's read timeout is the load balancer's idle_timeout, so a
 		// fix edits the hop, and a finding about it points at that attribute.
-		rt := &parsers.Route{Hop: hop, Path: path, PathKind: kind, Pos: owner.pos}
+		rt := &parsers.Route{Hop: hop, Path: path, PathKind: kind, Host: host, Pos: owner.pos}
 		if hop.Kind == parsers.HopALB || hop.Kind == parsers.HopCLB {
 			// An ALB cuts a request when no byte flows for idle_timeout.
 			rt.ReadTimeout = hop.ClientIdleTimeout
