@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -379,9 +380,13 @@ func k8sLooking(path string, src []byte) bool {
 		return false
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
-		return strings.Contains(string(src), `"apiVersion"`) && strings.Contains(string(src), `"kind"`)
+		// bytes, not string(src): a conversion copies the file, twice, for every JSON
+		// file a walk finds (most are fixtures and package.json).
+		return bytes.Contains(src, []byte(`"apiVersion"`)) && bytes.Contains(src, []byte(`"kind"`))
 	}
-	return yamlAPIVersion.Match(src) && yamlKind.Match(src)
+	// The regular expressions only where the words are: they cost more than a search.
+	return bytes.Contains(src, []byte("apiVersion")) && bytes.Contains(src, []byte("kind")) &&
+		yamlAPIVersion.Match(src) && yamlKind.Match(src)
 }
 
 var yamlServices = regexp.MustCompile(`(?m)^"?services"?\s*:\s*(?:#.*)?$`)
