@@ -92,7 +92,7 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
 	fl.IntVar(&f.maxDirs, "max-directives", 1<<18, "most directives one nginx or Caddy config may hold, includes and imports expanded")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report (or --diff's diff) to this file, creating its directories; the summary line still goes to the terminal")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
@@ -153,6 +153,21 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if err != nil {
 		return err
 	}
+	if f.output != "" {
+		// Opened before the run: an --output no502 cannot write is a usage error before
+		// --fix writes anything (it was found after, with the files changed and the
+		// report lost).
+		report, err := openReport(f.output)
+		if err != nil {
+			return usagef("--output: %v", err)
+		}
+		defer func() {
+			if cerr := report.close(); err == nil && cerr != nil {
+				err = fmt.Errorf("writing %s: %v", f.output, cerr)
+			}
+		}()
+		out = report
+	}
 	var res *lint.Result
 	fixed := ""
 	if f.fix || f.diff {
@@ -165,7 +180,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			if f.format == "json" {
 				err = output.WriteDiffJSON(out, fr.Changes())
 			} else {
-				err = output.WriteDiff(out, fr.Changes(), output.UseColor(out, f.noColor))
+				err = output.WriteDiff(out, fr.Changes(), f.output == "" && output.UseColor(out, f.noColor))
 			}
 			if err != nil {
 				return err
@@ -196,30 +211,19 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
-	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes}
+	oo := output.Options{Color: f.output == "" && output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes}
 	if f.statistics {
 		format = output.FormatterFunc(func(w io.Writer, r *lint.Result, _ output.Options) error {
 			return output.WriteStatistics(w, r, f.format == "json")
 		})
 	}
-	if f.output != "" {
-		// The report goes to the file; the terminal still gets the one-line summary,
-		// so a CI log says what happened.
-		file, err := os.Create(f.output)
-		if err != nil {
-			return usagef("--output: %v", err)
-		}
-		oo.Color = false
-		err = output.Write(file, format, res, oo)
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", f.output, err)
-		}
-		fmt.Fprintln(out, output.SummaryLine(res))
-	} else if err := output.Write(out, format, res, oo); err != nil {
+	if err := output.Write(out, format, res, oo); err != nil {
 		return err
+	}
+	if f.output != "" {
+		// The report went to the file; the terminal still gets the one-line summary,
+		// so a CI log says what happened.
+		fmt.Fprintln(cmd.OutOrStdout(), output.SummaryLine(res))
 	}
 	if fixed != "" {
 		// On stderr, so that --format json on stdout stays one JSON document.
@@ -326,3 +330,48 @@ func lintError(err error) error {
 
 // hideFixes is --no-show-fixes (or --show-fixes=false).
 func hideFixes(f lintFlags) bool { return f.noShowFixes || !f.showFixes }
+
+// reportFile is the file --output names, opened before the run.
+type reportFile struct {
+	f       *os.File
+	created bool // it did not exist: a run that writes nothing removes it
+	written bool
+}
+
+// openReport opens path for the report, creating the directories it names (a fresh
+// checkout has no reports/ directory; ruff's --output-file creates it too). It
+// truncates at the first write: a run that fails to start (a bad config) leaves an old
+// report as it was, and a new one is not left behind empty.
+func openReport(path string) (*reportFile, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &reportFile{f: f, created: os.IsNotExist(statErr)}, nil
+}
+
+func (r *reportFile) Write(p []byte) (int, error) {
+	if !r.written {
+		r.written = true
+		if err := r.f.Truncate(0); err != nil {
+			return 0, err
+		}
+	}
+	return r.f.Write(p)
+}
+
+// close closes the file, and removes it when the run wrote nothing into a file it
+// created.
+func (r *reportFile) close() error {
+	err := r.f.Close()
+	if !r.written && r.created {
+		_ = os.Remove(r.f.Name())
+	}
+	return err
+}

@@ -214,3 +214,67 @@ func TestSARIFValidatorRejects(t *testing.T) {
 		}
 	}
 }
+
+// --output into a directory that does not exist yet (reports/no502.sarif on a fresh CI
+// checkout; the action's sarif-file input) creates it, as ruff's --output-file does: it
+// was exit 2 after the whole run, the report lost, and the action's upload step then
+// failed on a missing file.
+func TestOutputFileMissingDirectory(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	file := filepath.Join(t.TempDir(), "reports", "ci", "no502.sarif")
+	_, stderr, code := runIn(t, root, "", "lint", "--format", "sarif", "--output", file, "testdata/demo")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (findings); stderr:\n%s", code, stderr)
+	}
+	written, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, sarifValidator(t), string(written))
+}
+
+// An --output no502 cannot write is a usage error before anything is done: with --fix it
+// was found only after the fixes were written (exit 2, files changed, report lost).
+func TestOutputFileUnwritableBeforeFix(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n",
+		"report": "a file, not a directory\n"})
+	before := readFile(t, dir, "nginx.conf")
+	_, stderr, code := runIn(t, dir, "", "lint", "--fix", "--output", filepath.Join("report", "r.json"), "--format", "json", ".")
+	if code != 2 || !strings.Contains(stderr, "--output") {
+		t.Errorf("exit %d, want 2 with an --output error; stderr:\n%s", code, stderr)
+	}
+	if got := readFile(t, dir, "nginx.conf"); got != before {
+		t.Errorf("--fix wrote the file although --output was unusable:\n%s", got)
+	}
+	// A usage error after --output was opened (a bad config) leaves no empty report.
+	dir = writeFiles(t, map[string]string{"nginx.conf": before, ".no502.yaml": "rules:\n  no-such-rule: off\n"})
+	if _, _, code := runIn(t, dir, "", "lint", "--output", "out/r.json", "--format", "json", "."); code != 2 {
+		t.Errorf("bad config: exit %d, want 2", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "r.json")); err == nil {
+		t.Errorf("a run that did not start left an empty report behind")
+	}
+}
+
+// --diff writes to --output too: it printed the diff on the terminal and no file.
+func TestDiffOutputFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"})
+	for _, format := range []string{"text", "json"} {
+		out, stderr, code := runIn(t, dir, "", "lint", "--diff", "--format", format, "--output", "fix.diff", ".")
+		if code == 2 {
+			t.Errorf("%s: exit 2; stderr:\n%s", format, stderr)
+		}
+		if out != "" {
+			t.Errorf("%s: the diff went to the terminal:\n%s", format, out)
+		}
+		got := readFile(t, dir, "fix.diff")
+		if format == "text" && !strings.Contains(got, "+++ b/nginx.conf") || format == "json" && !strings.Contains(got, `"new_text"`) {
+			t.Errorf("%s: --output holds:\n%s", format, got)
+		}
+		if !strings.Contains(stderr, "would fix") {
+			t.Errorf("%s: the summary should stay on stderr:\n%s", format, stderr)
+		}
+	}
+}
