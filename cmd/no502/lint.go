@@ -211,7 +211,8 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
-	oo := output.Options{Color: f.output == "" && output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes}
+	code, _ := output.ExitStatus(res, failOn)
+	oo := output.Options{Color: f.output == "" && output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes, ExitCode: &code}
 	if f.statistics {
 		format = output.FormatterFunc(func(w io.Writer, r *lint.Result, _ output.Options) error {
 			return output.WriteStatistics(w, r, f.format == "json")
@@ -232,15 +233,8 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if res.NothingLinted != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+res.NothingLinted)
 	}
-	if len(res.Errors) > 0 {
-		return exitError{exitFindings}
-	}
-	if failOn != parsers.Off {
-		for _, fd := range res.Findings {
-			if fd.Severity >= failOn {
-				return exitError{exitFindings}
-			}
-		}
+	if code != exitClean {
+		return exitError{code}
 	}
 	return nil
 }

@@ -278,3 +278,70 @@ func TestDiffOutputFile(t *testing.T) {
 		}
 	}
 }
+
+// SARIF's invocation says how the run ended (SARIF 2.1.0 §3.20: exitCode,
+// exitCodeDescription, executionSuccessful, toolExecutionNotifications): the exit
+// status the process returns, why, and the notes the text output prints (an include
+// not followed, a binary file skipped), so a report read without the log says what was
+// not linted.
+func TestSARIFInvocation(t *testing.T) {
+	type invocation struct {
+		ExecutionSuccessful bool   `json:"executionSuccessful"`
+		ExitCode            *int   `json:"exitCode"`
+		ExitCodeDescription string `json:"exitCodeDescription"`
+		Notifications       []struct {
+			Level   string                `json:"level"`
+			Message struct{ Text string } `json:"message"`
+		} `json:"toolExecutionNotifications"`
+	}
+	read := func(out string) invocation {
+		var doc struct {
+			Runs []struct{ Invocations []invocation } `json:"runs"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Runs) != 1 || len(doc.Runs[0].Invocations) != 1 {
+			t.Fatalf("no invocation: %v\n%s", err, out)
+		}
+		return doc.Runs[0].Invocations[0]
+	}
+	v := sarifValidator(t)
+	dir := writeFiles(t, map[string]string{
+		"nginx.conf": keepaliveUpstream + "        location / {\n            proxy_pass http://app;\n            proxy_read_timeout 5s;\n        }\n        include /srv/other/*.conf;\n    }\n}\n",
+		"blob.conf":  "server {\x00 binary",
+	})
+	for _, tc := range []struct {
+		args []string
+		code int
+		desc string
+	}{
+		{[]string{"lint", "--format", "sarif", "--fail-on", "info", "."}, 1, "findings at or above --fail-on info"},
+		{[]string{"lint", "--format", "sarif", "--fail-on", "never", "."}, 0, "no file failed to parse"},
+	} {
+		out, _, code := runIn(t, dir, "", tc.args...)
+		validateSARIF(t, v, out)
+		inv := read(out)
+		if code != tc.code || inv.ExitCode == nil || *inv.ExitCode != code || !inv.ExecutionSuccessful {
+			t.Errorf("%v: exit %d, invocation %+v", tc.args, code, inv)
+		}
+		if !strings.Contains(inv.ExitCodeDescription, tc.desc) {
+			t.Errorf("%v: exitCodeDescription %q, want it to say %q", tc.args, inv.ExitCodeDescription, tc.desc)
+		}
+		notes := 0
+		for _, n := range inv.Notifications {
+			if n.Level == "note" {
+				notes++
+			}
+		}
+		if notes < 2 {
+			t.Errorf("%v: the notes (include not followed, binary file) are missing: %+v", tc.args, inv.Notifications)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.conf"), []byte("server {\n    listen 80;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runIn(t, dir, "", "lint", "--format", "sarif", "--fail-on", "never", ".")
+	validateSARIF(t, v, out)
+	inv := read(out)
+	if code != 1 || inv.ExitCode == nil || *inv.ExitCode != 1 || inv.ExecutionSuccessful || !strings.Contains(inv.ExitCodeDescription, "not linted") {
+		t.Errorf("a file that does not parse: exit %d, invocation %+v", code, inv)
+	}
+}

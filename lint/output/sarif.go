@@ -86,6 +86,8 @@ type sarifRuleProps struct {
 
 type sarifInvocation struct {
 	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	ExitCode            *int                `json:"exitCode,omitempty"`
+	ExitCodeDescription string              `json:"exitCodeDescription,omitempty"`
 	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
 }
 
@@ -216,13 +218,29 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 		})
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, ColumnKind: "unicodeCodePoints", Results: []sarifResult{}}
+	// The invocation says how the run ended (§3.20): the exit status and why, the files
+	// that could not be linted (errors), and the notes the text output prints (an
+	// include not followed, a binary file skipped), so that a report read without the
+	// log says what was not looked at.
 	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
-	for _, d := range r.Errors {
-		n := sarifNotification{Level: "error", Message: sarifText{d.Message}}
+	if o.ExitCode != nil {
+		code, why := ExitStatus(r, o.FailOn)
+		if code == *o.ExitCode {
+			inv.ExitCode, inv.ExitCodeDescription = o.ExitCode, why
+		}
+	}
+	notify := func(level string, d parsers.Diag) {
+		n := sarifNotification{Level: level, Message: sarifText{d.Message}}
 		if d.Pos.IsValid() {
 			n.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: artifact(d.Pos.File), Region: region(d.Pos)}}}
 		}
 		inv.Notifications = append(inv.Notifications, n)
+	}
+	for _, d := range r.Errors {
+		notify("error", d)
+	}
+	for _, d := range r.Notes {
+		notify("note", d)
 	}
 	run.Invocations = []sarifInvocation{inv}
 
