@@ -51,7 +51,7 @@ func TestDemoGoldenFormats(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	schema := sarifValidator(t)
 	for _, c := range []struct{ format, golden string }{
-		{"sarif", "demo.sarif"}, {"github", "demo.github"}, {"junit", "demo.junit.xml"},
+		{"sarif", "demo.sarif"}, {"github", "demo.github"}, {"junit", "demo.junit.xml"}, {"gitlab", "demo.gitlab.json"},
 	} {
 		out, stderr, code := runIn(t, root, "", "lint", "--format", c.format, "testdata/demo")
 		if code != 1 {
@@ -62,6 +62,8 @@ func TestDemoGoldenFormats(t *testing.T) {
 		case "sarif":
 			validateSARIF(t, schema, out)
 			checkSARIF(t, out)
+		case "gitlab":
+			checkGitLab(t, out)
 		case "junit":
 			var s junitSuites
 			if err := xml.Unmarshal([]byte(out), &s); err != nil {
@@ -343,5 +345,115 @@ func TestSARIFInvocation(t *testing.T) {
 	inv := read(out)
 	if code != 1 || inv.ExitCode == nil || *inv.ExitCode != 1 || inv.ExecutionSuccessful || !strings.Contains(inv.ExitCodeDescription, "not linted") {
 		t.Errorf("a file that does not parse: exit %d, invocation %+v", code, inv)
+	}
+}
+
+// gitlabIssue is an issue of GitLab's Code Quality report
+// (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format).
+type gitlabIssue struct {
+	Description string `json:"description"`
+	CheckName   string `json:"check_name"`
+	Fingerprint string `json:"fingerprint"`
+	Severity    string `json:"severity"`
+	Location    struct {
+		Path  string `json:"path"`
+		Lines struct {
+			Begin int `json:"begin"`
+			End   int `json:"end"`
+		} `json:"lines"`
+	} `json:"location"`
+}
+
+// checkGitLab checks a Code Quality report against what GitLab reads: a JSON array of
+// issues, each with every field GitLab requires, a severity of its five, a path
+// relative to the repository, a line from 1, and a fingerprint no other issue has
+// (GitLab shows only the first issue of a fingerprint).
+func checkGitLab(t *testing.T, out string) []gitlabIssue {
+	t.Helper()
+	var issues []gitlabIssue
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&issues); err != nil || issues == nil {
+		t.Fatalf("not a JSON array of issues: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, is := range issues {
+		switch is.Severity {
+		case "info", "minor", "major", "critical", "blocker":
+		default:
+			t.Errorf("severity %q is not one of GitLab's", is.Severity)
+		}
+		if is.Description == "" || is.CheckName == "" || is.Fingerprint == "" || is.Location.Path == "" ||
+			filepath.IsAbs(is.Location.Path) || strings.HasPrefix(is.Location.Path, "./") || is.Location.Lines.Begin < 1 || is.Location.Lines.End < is.Location.Lines.Begin {
+			t.Errorf("incomplete issue: %+v", is)
+		}
+		if seen[is.Fingerprint] {
+			t.Errorf("fingerprint %s given twice", is.Fingerprint)
+		}
+		seen[is.Fingerprint] = true
+	}
+	return issues
+}
+
+// The fingerprint is what GitLab compares between the merge request's report and the
+// target branch's to say which issues are new and which were fixed: it must not change
+// when lines move (a comment added above), and two identical findings in one file get
+// two. A parse error is an issue too (the job fails on it), and paths are relative to
+// CI_PROJECT_DIR, the repository, when no502 runs in a subdirectory.
+func TestGitLabCodeQuality(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "deploy")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := keepaliveUpstream + "        location / {\n            proxy_pass http://app;\n        }\n        location /b/ {\n            proxy_pass http://app;\n        }\n    }\n}\n"
+	if err := os.WriteFile(filepath.Join(sub, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CI_PROJECT_DIR", dir)
+	out, _, code := runIn(t, sub, "", "lint", "--format", "gitlab", ".")
+	if code != 0 {
+		t.Errorf("exit %d, want 0 (info findings)", code)
+	}
+	before := checkGitLab(t, out)
+	if len(before) != 2 {
+		t.Fatalf("want the two locations' findings, got %+v", before)
+	}
+	for _, is := range before {
+		if is.Location.Path != "deploy/nginx.conf" || is.CheckName != "upstream-keepalive-unused" || is.Severity != "info" ||
+			!strings.HasPrefix(is.Description, "upstream-keepalive-unused: ") {
+			t.Errorf("issue %+v", is)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(sub, "nginx.conf"), []byte("# moved down\n\n"+conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ = runIn(t, sub, "", "lint", "--format", "gitlab", ".")
+	after := checkGitLab(t, out)
+	if len(after) != 2 || after[0].Fingerprint != before[0].Fingerprint || after[1].Fingerprint != before[1].Fingerprint ||
+		after[0].Location.Lines.Begin != before[0].Location.Lines.Begin+2 {
+		t.Errorf("lines moved, fingerprints changed:\n%+v\n%+v", before, after)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "broken.conf"), []byte("server {\n    listen 80;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runIn(t, sub, "", "lint", "--format", "gitlab", "--fail-on", "never", ".")
+	issues := checkGitLab(t, out)
+	found := false
+	for _, is := range issues {
+		if is.Location.Path == "deploy/broken.conf" && is.CheckName == "not-linted" && is.Severity == "blocker" {
+			found = true
+		}
+	}
+	if code != 1 || !found {
+		t.Errorf("a file that does not parse: exit %d, issues %+v", code, issues)
+	}
+	// Nothing to report is an empty array, which GitLab reads as no issues.
+	clean := t.TempDir()
+	if err := os.WriteFile(filepath.Join(clean, "nginx.conf"), []byte("events {}\nhttp {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _ := runIn(t, clean, "", "lint", "--format", "gitlab", "."); strings.TrimSpace(out) != "[]" {
+		t.Errorf("no issues: %q, want []", out)
 	}
 }
