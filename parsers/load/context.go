@@ -77,10 +77,16 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	// manifest (fixtures, package.json, data dumps: most of a monorepo's) is dropped by
 	// Load's sniff, so it links nothing; keeping its bytes made a pre-commit run on one
 	// manifest beside 850 MB of JSON hold them all (1 GB resident), and selecting it
-	// for a shared word made Load read it again. The seeds are kept whatever they hold.
-	isSeed := make([]bool, len(files))
-	for _, i := range seeds {
-		isSeed[i] = true
+	// for a shared word made Load read it again. A named file is kept when Load lints
+	// it (a YAML file with a top-level services: is a compose file when named:
+	// composeLooking), the forced ones whatever they hold.
+	isNamed, isForced := make([]bool, len(files)), make([]bool, len(files))
+	for k, i := range seeds {
+		if k < len(named) {
+			isNamed[i] = true
+		} else {
+			isForced[i] = true
+		}
 	}
 	srcs := make([][]byte, len(files))
 	chunked(len(files), func(i int) {
@@ -89,7 +95,12 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 			return
 		}
 		var keep func([]byte) bool
-		if !isSeed[i] {
+		switch {
+		case isNamed[i] && !isForced[i]:
+			keep = func(src []byte) bool {
+				return parsedWhenFound(c.format, c.abs, src) || c.format == parsers.FormatK8s && composeLooking(src)
+			}
+		case !isForced[i]:
 			keep = func(src []byte) bool { return parsedWhenFound(c.format, c.abs, src) }
 		}
 		if src, ok := opts.Overlay[c.abs]; ok {
