@@ -457,3 +457,48 @@ func TestGitLabCodeQuality(t *testing.T) {
 		t.Errorf("no issues: %q, want []", out)
 	}
 }
+
+// Every SARIF replacement carries insertedContent, "" for a deletion. SARIF allows
+// leaving it out (§3.57.3: a pure deletion), but reviewdog (v0.21.0, parser/sarif.go)
+// reads replacement.insertedContent.text without checking insertedContent, and a fix
+// that deletes a line (unused-suppression's) crashed it with a nil pointer: no review
+// comment at all for the run.
+func TestSARIFDeletionHasInsertedContent(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        # no502:ignore single-upstream\n        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"})
+	out, _, _ := runIn(t, dir, "", "lint", "--format", "sarif", ".")
+	validateSARIF(t, sarifValidator(t), out)
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Fixes  []struct {
+					ArtifactChanges []struct {
+						Replacements []map[string]json.RawMessage `json:"replacements"`
+					} `json:"artifactChanges"`
+				} `json:"fixes"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	deletions := 0
+	for _, r := range doc.Runs[0].Results {
+		for _, f := range r.Fixes {
+			for _, c := range f.ArtifactChanges {
+				for _, rep := range c.Replacements {
+					var ins struct{ Text *string }
+					if err := json.Unmarshal(rep["insertedContent"], &ins); err != nil || ins.Text == nil {
+						t.Errorf("%s: a replacement without insertedContent.text: %s", r.RuleID, rep["deletedRegion"])
+					} else if *ins.Text == "" {
+						deletions++
+					}
+				}
+			}
+		}
+	}
+	if deletions == 0 {
+		t.Errorf("the unused suppression's fix should delete its line:\n%s", out)
+	}
+}

@@ -159,8 +159,13 @@ type sarifArtifactChange struct {
 }
 
 type sarifReplacement struct {
-	DeletedRegion   sarifRegion `json:"deletedRegion"`
-	InsertedContent *sarifText  `json:"insertedContent,omitempty"`
+	DeletedRegion   sarifRegion   `json:"deletedRegion"`
+	InsertedContent *sarifContent `json:"insertedContent"`
+}
+
+// sarifContent is an artifactContent: its text is written even when empty.
+type sarifContent struct {
+	Text string `json:"text"`
 }
 
 func sarifLevel(s rules.Severity) string {
@@ -346,10 +351,11 @@ func sarifFixOf(p *editPlacer, fix *rules.Fix) *sarifFix {
 			changes[e.file] = c
 			order = append(order, e.file)
 		}
-		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: e.line, StartColumn: e.col, EndLine: e.endLine, EndColumn: e.endCol}}
-		if e.newText != "" {
-			rep.InsertedContent = &sarifText{e.newText}
-		}
+		// insertedContent is written for a deletion too (""): SARIF lets it be left out
+		// (§3.57.3), but reviewdog reads its text without checking it is there, and a
+		// fix deleting a line crashed it (nil pointer), taking the run's comments down.
+		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: e.line, StartColumn: e.col, EndLine: e.endLine, EndColumn: e.endCol},
+			InsertedContent: &sarifContent{Text: e.newText}}
 		c.Replacements = append(c.Replacements, rep)
 	}
 	out := &sarifFix{Description: sarifText{fix.Description}}
