@@ -60,10 +60,11 @@ Directories are walked honouring .gitignore, skipping hidden directories, vendor
 node_modules/ (a directory named here is read even when .gitignore excludes it). Use - to
 read one file from standard input (name it with --stdin-filename).
 
---fix applies every reported finding's fix that is an edit (some fixes are only snippets:
-the change needs a choice no502 cannot make) and lints again, until nothing more can be
-fixed; it writes only the files linted (in named-file mode, only those named). --diff
-prints the same changes as a unified diff and writes nothing.
+--fix applies the safe fixes of the reported findings (with --unsafe-fixes also those
+that change behaviour a user may rely on; some fixes are only snippets: the change needs a
+choice no502 cannot make) and lints again, until nothing more can be fixed; it writes
+only the files linted (in named-file mode, only those named). --diff prints the same
+changes as a unified diff and writes nothing.
 
 --select and --ignore take rule IDs and categories (comma-separated or repeated); they
 win over the rules: section of .no502.yaml. --strict refuses inline suppressions: the
@@ -96,7 +97,7 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
-	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
+	fl.BoolVar(&f.fix, "fix", false, "apply the safe fixes (with --unsafe-fixes, the unsafe ones too) to the linted files, then report what is left")
 	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period); with --format sarif, also list them in SARIF's fixes")
 	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on, or a file was not linted)")
 	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
