@@ -493,3 +493,12 @@ func TestUnknownFlagAndCommandHints(t *testing.T) {
 		}
 	}
 }
+
+// A selector list quoted with spaces after the commas selects those rules.
+func TestSelectWithSpaces(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	out, stderr, code := runIn(t, root, "", "lint", "--format", "concise", "--select", "single-replica, prestop-missing", "testdata/demo")
+	if code == 2 || !strings.Contains(out, "[single-replica]") || !strings.Contains(out, "[prestop-missing]") || strings.Contains(out, "[keepalive-race]") {
+		t.Errorf("exit %d, stderr %s\n%s", code, stderr, out)
+	}
+}

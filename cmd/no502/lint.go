@@ -252,7 +252,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 		args = []string{"."}
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
-	opts.Select, opts.Ignore, opts.Strict = f.selectRules, f.ignoreRules, f.strict
+	opts.Select, opts.Ignore, opts.Strict = trimSelectors(f.selectRules), trimSelectors(f.ignoreRules), f.strict
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles, "max-directives": f.maxDirs} {
 		opts.UnsafeFixes = f.unsafeFixes
 		if v < 1 {
@@ -369,4 +369,16 @@ func (r *reportFile) close() error {
 		_ = os.Remove(r.f.Name())
 	}
 	return err
+}
+
+// trimSelectors drops the blanks around each selector and the empty ones: a quoted list
+// written with spaces ("single-replica, prestop-missing") is one a user means.
+func trimSelectors(sel []string) []string {
+	var out []string
+	for _, s := range sel {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
