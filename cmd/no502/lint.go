@@ -158,12 +158,15 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		// Opened before the run: an --output no502 cannot write is a usage error before
 		// --fix writes anything (it was found after, with the files changed and the
 		// report lost).
-		report, err := openReport(f.output)
-		if err != nil {
-			return usagef("--output: %v", err)
+		report, oerr := openReport(f.output)
+		if oerr != nil {
+			return usagef("--output: %v", oerr)
 		}
 		defer func() {
-			if cerr := report.close(); err == nil && cerr != nil {
+			// A report that could not be written fails the run (exit 1), also one with
+			// findings: exit 1 alone would not say the report is missing.
+			var ee exitError
+			if cerr := report.close(err); cerr != nil && (err == nil || errors.As(err, &ee)) {
 				err = fmt.Errorf("writing %s: %v", f.output, cerr)
 			}
 		}()
@@ -361,11 +364,21 @@ func (r *reportFile) Write(p []byte) (int, error) {
 	return r.f.Write(p)
 }
 
-// close closes the file, and removes it when the run wrote nothing into a file it
-// created.
-func (r *reportFile) close() error {
+// close closes the file after a run that ended with runErr. A run that did not start
+// (a usage error, a bad config) leaves no new file behind and an old one as it was; a
+// run that wrote nothing (a --diff with nothing to fix) leaves an empty file, which a
+// CI step may expect to find.
+func (r *reportFile) close(runErr error) error {
+	var ee exitError
+	ran := runErr == nil || errors.As(runErr, &ee)
+	if !r.written && ran {
+		if err := r.f.Truncate(0); err != nil {
+			r.f.Close()
+			return err
+		}
+	}
 	err := r.f.Close()
-	if !r.written && r.created {
+	if !r.written && !ran && r.created {
 		_ = os.Remove(r.f.Name())
 	}
 	return err

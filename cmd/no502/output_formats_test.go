@@ -259,8 +259,16 @@ func TestOutputFileUnwritableBeforeFix(t *testing.T) {
 	}
 }
 
-// --diff writes to --output too: it printed the diff on the terminal and no file.
+// --diff writes to --output too: it printed the diff on the terminal and no file. With
+// nothing to fix the file is there, empty (an old diff does not stay).
 func TestDiffOutputFile(t *testing.T) {
+	clean := writeFiles(t, map[string]string{"nginx.conf": "events {}\nhttp {}\n", "fix.diff": "an old diff\n"})
+	if _, stderr, code := runIn(t, clean, "", "lint", "--diff", "--output", "fix.diff", "."); code != 0 {
+		t.Errorf("nothing to fix: exit %d\n%s", code, stderr)
+	}
+	if got := readFile(t, clean, "fix.diff"); got != "" {
+		t.Errorf("nothing to fix: --output holds %q, want an empty file", got)
+	}
 	dir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
 		"        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"})
 	for _, format := range []string{"text", "json"} {
