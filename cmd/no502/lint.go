@@ -332,7 +332,7 @@ func hideFixes(f lintFlags) bool { return f.noShowFixes || !f.showFixes }
 // reportFile is the file --output names, opened before the run.
 type reportFile struct {
 	f       *os.File
-	created bool // it did not exist: a run that writes nothing removes it
+	created bool // it did not exist: a run that does not start removes it
 	written bool
 }
 
