@@ -242,6 +242,27 @@ func TestActionDownloadsRelease(t *testing.T) {
 			t.Error("no502.sarif written without upload-sarif")
 		}
 	})
+	// sarif-file in a directory the checkout does not have is written there (--output
+	// creates it); one that cannot be written fails the job instead of handing the upload
+	// step a file that is not there.
+	t.Run("sarif-file", func(t *testing.T) {
+		os.WriteFile(filepath.Join(dl, "checksums.txt"), []byte(other+good), 0o644)
+		r := runAction(t, map[string]string{"sarif-file": "reports/ci/no502.sarif"}, github, noGo)
+		checkLinted(t, r)
+		sarif, err := os.ReadFile(filepath.Join(r.ws, "reports", "ci", "no502.sarif"))
+		if err != nil || r.vars["steps.lint.outputs.sarif-file"] != "reports/ci/no502.sarif" {
+			t.Fatalf("the SARIF report was not written (%q): %v\n%s", r.vars["steps.lint.outputs.sarif-file"], err, r.logs["Run no502"])
+		}
+		validateSARIF(t, sarifValidator(t), string(sarif))
+		r = runAction(t, map[string]string{"sarif-file": "nginx.conf/no502.sarif", "fail-on": "never"}, github, noGo)
+		if f := r.vars["steps.lint.outputs.sarif-file"]; f != "" {
+			t.Errorf("sarif-file output %q for a report that could not be written", f)
+		}
+		if r.vars["steps.lint.outputs.exit-code"] != "2" || !r.failed["Fail on findings"] || !strings.Contains(r.logs["Run no502"], "::error title=no502::") {
+			t.Errorf("a SARIF report that cannot be written must fail the job: exit-code %q\n%s",
+				r.vars["steps.lint.outputs.exit-code"], r.logs["Run no502"])
+		}
+	})
 	t.Run("checksum differs", func(t *testing.T) {
 		bad := strings.Repeat("f", 64) + "  " + archive + "\n"
 		os.WriteFile(filepath.Join(dl, "checksums.txt"), []byte(other+bad), 0o644)

@@ -464,3 +464,41 @@ func TestDiffReportsFilesNotLinted(t *testing.T) {
 		}
 	}
 }
+
+// The flags other linters name differently, and typos, get the no502 flag in the usage
+// error (exit 2): `--disable` said "unknown flag: --disable" and nothing else, and an
+// unknown command printed cobra's multi-line suggestion with "no502: " before each line,
+// blank ones included.
+func TestUnknownFlagAndCommandHints(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"nginx.conf": "events {}\nhttp {}\n"})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lint", "--disable", "single-replica", "."}, `unknown flag: --disable (did you mean --ignore?)`},
+		{[]string{"lint", "--enable", "single-replica", "."}, `unknown flag: --enable (did you mean --select?)`},
+		{[]string{"lint", "--output-format", "json", "."}, `unknown flag: --output-format (did you mean --format?)`},
+		{[]string{"lint", "--out-format=json", "."}, `unknown flag: --out-format (did you mean --format?)`},
+		{[]string{"lint", "--fixx", "."}, `unknown flag: --fixx (did you mean --fix?)`},
+		{[]string{"lint", "--unsafe-fix", "."}, `unknown flag: --unsafe-fix (did you mean --unsafe-fixes?)`},
+		{[]string{"lint", "-f", "json", "."}, `unknown shorthand flag: 'f' in -f (did you mean --format?)`},
+		{[]string{"lnt", "."}, `unknown command "lnt" for "no502" (did you mean "lint"?)`},
+	} {
+		out, stderr, code := runIn(t, dir, "", c.args...)
+		if code != 2 || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", c.args, code, out)
+		}
+		if got := strings.TrimSpace(stderr); got != "no502: "+c.want {
+			t.Errorf("%v: stderr\n%s\nwant\nno502: %s", c.args, got, c.want)
+		}
+	}
+}
+
+// A selector list quoted with spaces after the commas selects those rules.
+func TestSelectWithSpaces(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	out, stderr, code := runIn(t, root, "", "lint", "--format", "concise", "--select", "single-replica, prestop-missing", "testdata/demo")
+	if code == 2 || !strings.Contains(out, "[single-replica]") || !strings.Contains(out, "[prestop-missing]") || strings.Contains(out, "[keepalive-race]") {
+		t.Errorf("exit %d, stderr %s\n%s", code, stderr, out)
+	}
+}

@@ -44,7 +44,7 @@ renders with Graphviz (dot -Tsvg).`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "mermaid", "output format: mermaid or dot")
-	cmd.Flags().StringVar(&config, "config", "", "config file (default: .no502.yaml next to the first path, or in the current directory or a parent up to the git root)")
+	cmd.Flags().StringVar(&config, "config", "", "config file (default: .no502.yaml next to the paths or in a parent up to the git root, else in the current directory or a parent)")
 	return cmd
 }
 

@@ -60,10 +60,11 @@ Directories are walked honouring .gitignore, skipping hidden directories, vendor
 node_modules/ (a directory named here is read even when .gitignore excludes it). Use - to
 read one file from standard input (name it with --stdin-filename).
 
---fix applies every reported finding's fix that is an edit (some fixes are only snippets:
-the change needs a choice no502 cannot make) and lints again, until nothing more can be
-fixed; it writes only the files linted (in named-file mode, only those named). --diff
-prints the same changes as a unified diff and writes nothing.
+--fix applies the safe fixes of the reported findings (with --unsafe-fixes also those
+that change behaviour a user may rely on; some fixes are only snippets: the change needs a
+choice no502 cannot make) and lints again, until nothing more can be fixed; it writes
+only the files linted (in named-file mode, only those named). --diff prints the same
+changes as a unified diff and writes nothing.
 
 --select and --ignore take rule IDs and categories (comma-separated or repeated); they
 win over the rules: section of .no502.yaml. --strict refuses inline suppressions: the
@@ -92,11 +93,11 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	fl.IntVar(&f.maxDocs, "max-documents", 10000, "most YAML documents read from one file")
 	fl.IntVar(&f.maxDirs, "max-directives", 1<<18, "most directives one nginx or Caddy config may hold, includes and imports expanded")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file; the summary line still goes to the terminal")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report (or --diff's diff) to this file, creating its directories; the summary line still goes to the terminal")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
-	fl.BoolVar(&f.fix, "fix", false, "apply the fixes that are edits to the linted files, then report what is left")
+	fl.BoolVar(&f.fix, "fix", false, "apply the safe fixes (with --unsafe-fixes, the unsafe ones too) to the linted files, then report what is left")
 	fl.BoolVar(&f.unsafeFixes, "unsafe-fixes", false, "with --fix or --diff, also apply the fixes marked unsafe (they change behaviour a user may rely on: more replicas, a longer grace period); with --format sarif, also list them in SARIF's fixes")
 	fl.BoolVar(&f.diff, "diff", false, "print the changes --fix would make as a unified diff (JSON edits with --format json); write nothing (exit 1 when they fix a finding at or above --fail-on, or a file was not linted)")
 	fl.StringSliceVar(&f.selectRules, "select", nil, "run only these rules and categories (IDs or categories, comma-separated; overrides .no502.yaml's rules:)")
@@ -153,6 +154,24 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if err != nil {
 		return err
 	}
+	if f.output != "" {
+		// Opened before the run: an --output no502 cannot write is a usage error before
+		// --fix writes anything (it was found after, with the files changed and the
+		// report lost).
+		report, oerr := openReport(f.output)
+		if oerr != nil {
+			return usagef("--output: %v", oerr)
+		}
+		defer func() {
+			// A report that could not be written fails the run (exit 1), also one with
+			// findings: exit 1 alone would not say the report is missing.
+			var ee exitError
+			if cerr := report.close(err); cerr != nil && (err == nil || errors.As(err, &ee)) {
+				err = fmt.Errorf("writing %s: %v", f.output, cerr)
+			}
+		}()
+		out = report
+	}
 	var res *lint.Result
 	fixed := ""
 	if f.fix || f.diff {
@@ -165,7 +184,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			if f.format == "json" {
 				err = output.WriteDiffJSON(out, fr.Changes())
 			} else {
-				err = output.WriteDiff(out, fr.Changes(), output.UseColor(out, f.noColor))
+				err = output.WriteDiff(out, fr.Changes(), f.output == "" && output.UseColor(out, f.noColor))
 			}
 			if err != nil {
 				return err
@@ -196,30 +215,20 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
-	oo := output.Options{Color: output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes}
+	code, _ := output.ExitStatus(res, failOn)
+	oo := output.Options{Color: f.output == "" && output.UseColor(out, f.noColor), FailOn: failOn, ToolVersion: versionString(), HideFixes: hideFixes(f), UnsafeFixes: f.unsafeFixes, ExitCode: &code}
 	if f.statistics {
 		format = output.FormatterFunc(func(w io.Writer, r *lint.Result, _ output.Options) error {
 			return output.WriteStatistics(w, r, f.format == "json")
 		})
 	}
-	if f.output != "" {
-		// The report goes to the file; the terminal still gets the one-line summary,
-		// so a CI log says what happened.
-		file, err := os.Create(f.output)
-		if err != nil {
-			return usagef("--output: %v", err)
-		}
-		oo.Color = false
-		err = output.Write(file, format, res, oo)
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %v", f.output, err)
-		}
-		fmt.Fprintln(out, output.SummaryLine(res))
-	} else if err := output.Write(out, format, res, oo); err != nil {
+	if err := output.Write(out, format, res, oo); err != nil {
 		return err
+	}
+	if f.output != "" {
+		// The report went to the file; the terminal still gets the one-line summary,
+		// so a CI log says what happened.
+		fmt.Fprintln(cmd.OutOrStdout(), output.SummaryLine(res))
 	}
 	if fixed != "" {
 		// On stderr, so that --format json on stdout stays one JSON document.
@@ -228,15 +237,8 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if res.NothingLinted != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+res.NothingLinted)
 	}
-	if len(res.Errors) > 0 {
-		return exitError{exitFindings}
-	}
-	if failOn != parsers.Off {
-		for _, fd := range res.Findings {
-			if fd.Severity >= failOn {
-				return exitError{exitFindings}
-			}
-		}
+	if code != exitClean {
+		return exitError{code}
 	}
 	return nil
 }
@@ -253,7 +255,7 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 		args = []string{"."}
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
-	opts.Select, opts.Ignore, opts.Strict = f.selectRules, f.ignoreRules, f.strict
+	opts.Select, opts.Ignore, opts.Strict = trimSelectors(f.selectRules), trimSelectors(f.ignoreRules), f.strict
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles, "max-directives": f.maxDirs} {
 		opts.UnsafeFixes = f.unsafeFixes
 		if v < 1 {
@@ -326,3 +328,70 @@ func lintError(err error) error {
 
 // hideFixes is --no-show-fixes (or --show-fixes=false).
 func hideFixes(f lintFlags) bool { return f.noShowFixes || !f.showFixes }
+
+// reportFile is the file --output names, opened before the run.
+type reportFile struct {
+	f       *os.File
+	created bool // it did not exist: a run that does not start removes it
+	written bool
+}
+
+// openReport opens path for the report, creating the directories it names (a fresh
+// checkout has no reports/ directory; ruff's --output-file creates it too). It
+// truncates at the first write: a run that fails to start (a bad config) leaves an old
+// report as it was, and a new one is not left behind empty.
+func openReport(path string) (*reportFile, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &reportFile{f: f, created: os.IsNotExist(statErr)}, nil
+}
+
+func (r *reportFile) Write(p []byte) (int, error) {
+	if !r.written {
+		r.written = true
+		if err := r.f.Truncate(0); err != nil {
+			return 0, err
+		}
+	}
+	return r.f.Write(p)
+}
+
+// close closes the file after a run that ended with runErr. A run that did not start
+// (a usage error, a bad config) leaves no new file behind and an old one as it was; a
+// run that wrote nothing (a --diff with nothing to fix) leaves an empty file, which a
+// CI step may expect to find.
+func (r *reportFile) close(runErr error) error {
+	var ee exitError
+	ran := runErr == nil || errors.As(runErr, &ee)
+	if !r.written && ran {
+		if err := r.f.Truncate(0); err != nil {
+			r.f.Close()
+			return err
+		}
+	}
+	err := r.f.Close()
+	if !r.written && !ran && r.created {
+		_ = os.Remove(r.f.Name())
+	}
+	return err
+}
+
+// trimSelectors drops the blanks around each selector and the empty ones: a quoted list
+// written with spaces ("single-replica, prestop-missing") is one a user means.
+func trimSelectors(sel []string) []string {
+	var out []string
+	for _, s := range sel {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

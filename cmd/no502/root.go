@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/no502/no502/internal/suggest"
 )
 
 // Exit codes (DESIGN.md): 0 clean, 1 findings at or above --fail-on or files that did
@@ -68,7 +71,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagHint(c, err)} })
 	for _, mk := range subcommands {
 		root.AddCommand(mk(stdin))
 	}
@@ -86,6 +89,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command ") {
+		// Cobra's own hint is a paragraph ("Did you mean this?" and a list); one line,
+		// as the other usage errors.
+		err = usageError{errors.New(commandHint(root, msg))}
 	}
 	// A config file with several problems reports each on its own line.
 	for _, line := range strings.Split(err.Error(), "\n") {
@@ -107,4 +115,68 @@ func isCobraUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// otherLintersFlags are flags of ruff, golangci-lint and eslint that no502 spells
+// differently: someone coming from them types these first.
+var otherLintersFlags = map[string]string{
+	"disable":       "ignore",  // golangci-lint
+	"enable":        "select",  // golangci-lint
+	"extend-select": "select",  // ruff
+	"output-format": "format",  // ruff
+	"out-format":    "format",  // golangci-lint v1
+	"output-file":   "output",  // ruff, eslint
+	"severity":      "fail-on", // hadolint's --failure-threshold, eslint's --max-warnings
+	"f":             "format",  // eslint -f
+	"c":             "config",  // eslint, yamllint -c
+}
+
+// flagHint adds the flag meant to an unknown flag error: the one other linters name so,
+// or the nearest by spelling among the command's flags.
+func flagHint(c *cobra.Command, err error) error {
+	msg := err.Error()
+	var name string
+	switch {
+	case strings.HasPrefix(msg, "unknown flag: --"):
+		name = strings.TrimPrefix(msg, "unknown flag: --")
+	case strings.HasPrefix(msg, "unknown shorthand flag: '"):
+		name = strings.TrimPrefix(msg, "unknown shorthand flag: '")
+		if i := strings.IndexByte(name, '\''); i >= 0 {
+			name = name[:i]
+		}
+	default:
+		return err
+	}
+	want := ""
+	if alt, ok := otherLintersFlags[name]; ok && c.Flags().Lookup(alt) != nil {
+		want = alt
+	} else if len(name) > 1 {
+		var names []string
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden {
+				names = append(names, f.Name)
+			}
+		})
+		want = suggest.Closest(name, names)
+	}
+	if want == "" {
+		return err
+	}
+	return fmt.Errorf("%s (did you mean --%s?)", msg, want)
+}
+
+// commandHint is cobra's unknown command error on one line, with the nearest command.
+func commandHint(root *cobra.Command, msg string) string {
+	first := strings.SplitN(msg, "\n", 2)[0]
+	var names []string
+	for _, c := range root.Commands() {
+		if !c.Hidden {
+			names = append(names, c.Name())
+		}
+	}
+	var name string
+	if _, err := fmt.Sscanf(first, "unknown command %q", &name); err != nil {
+		return first
+	}
+	return first + suggest.Hint(name, names)
 }

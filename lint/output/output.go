@@ -32,6 +32,28 @@ type Options struct {
 	// which tools apply without asking; without it only the safe ones are there, as
 	// --fix writes only those.
 	UnsafeFixes bool
+	// ExitCode is the exit status the run ends with (ExitStatus), for formats that
+	// record it (SARIF's invocation); nil when unknown.
+	ExitCode *int
+}
+
+// ExitStatus is the exit status of a lint run with result r: 1 when a file could not be
+// linted or a finding is at or above failOn (Off: none is), else 0; and why, in words.
+func ExitStatus(r *lint.Result, failOn rules.Severity) (int, string) {
+	if len(r.Errors) > 0 {
+		return 1, fmt.Sprintf("a file was not linted (%s: it did not parse, or a limit kept it out)", plural(len(r.Errors), "error"))
+	}
+	if failOn != rules.Off {
+		for _, f := range r.Findings {
+			if f.Severity >= failOn {
+				return 1, "findings at or above --fail-on " + failOn.String()
+			}
+		}
+	}
+	if failOn == rules.Off {
+		return 0, "no file failed to parse (--fail-on never)"
+	}
+	return 0, "no findings at or above --fail-on " + failOn.String() + ", and no file failed to parse"
 }
 
 // Formatter writes a lint result in one format, as staticcheck's lintcmd formatters do.

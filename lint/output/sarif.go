@@ -86,6 +86,8 @@ type sarifRuleProps struct {
 
 type sarifInvocation struct {
 	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	ExitCode            *int                `json:"exitCode,omitempty"`
+	ExitCodeDescription string              `json:"exitCodeDescription,omitempty"`
 	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
 }
 
@@ -157,8 +159,13 @@ type sarifArtifactChange struct {
 }
 
 type sarifReplacement struct {
-	DeletedRegion   sarifRegion `json:"deletedRegion"`
-	InsertedContent *sarifText  `json:"insertedContent,omitempty"`
+	DeletedRegion   sarifRegion   `json:"deletedRegion"`
+	InsertedContent *sarifContent `json:"insertedContent"`
+}
+
+// sarifContent is an artifactContent: its text is written even when empty.
+type sarifContent struct {
+	Text string `json:"text"`
 }
 
 func sarifLevel(s rules.Severity) string {
@@ -216,13 +223,29 @@ func writeSARIF(w io.Writer, r *lint.Result, o Options) error {
 		})
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, ColumnKind: "unicodeCodePoints", Results: []sarifResult{}}
+	// The invocation says how the run ended (§3.20): the exit status and why, the files
+	// that could not be linted (errors), and the notes the text output prints (an
+	// include not followed, a binary file skipped), so that a report read without the
+	// log says what was not looked at.
 	inv := sarifInvocation{ExecutionSuccessful: len(r.Errors) == 0}
-	for _, d := range r.Errors {
-		n := sarifNotification{Level: "error", Message: sarifText{d.Message}}
+	if o.ExitCode != nil {
+		code, why := ExitStatus(r, o.FailOn)
+		if code == *o.ExitCode {
+			inv.ExitCode, inv.ExitCodeDescription = o.ExitCode, why
+		}
+	}
+	notify := func(level string, d parsers.Diag) {
+		n := sarifNotification{Level: level, Message: sarifText{d.Message}}
 		if d.Pos.IsValid() {
 			n.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: artifact(d.Pos.File), Region: region(d.Pos)}}}
 		}
 		inv.Notifications = append(inv.Notifications, n)
+	}
+	for _, d := range r.Errors {
+		notify("error", d)
+	}
+	for _, d := range r.Notes {
+		notify("note", d)
 	}
 	run.Invocations = []sarifInvocation{inv}
 
@@ -328,10 +351,11 @@ func sarifFixOf(p *editPlacer, fix *rules.Fix) *sarifFix {
 			changes[e.file] = c
 			order = append(order, e.file)
 		}
-		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: e.line, StartColumn: e.col, EndLine: e.endLine, EndColumn: e.endCol}}
-		if e.newText != "" {
-			rep.InsertedContent = &sarifText{e.newText}
-		}
+		// insertedContent is written for a deletion too (""): SARIF lets it be left out
+		// (§3.57.3), but reviewdog reads its text without checking it is there, and a
+		// fix deleting a line crashed it (nil pointer), taking the run's comments down.
+		rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: e.line, StartColumn: e.col, EndLine: e.endLine, EndColumn: e.endCol},
+			InsertedContent: &sarifContent{Text: e.newText}}
 		c.Replacements = append(c.Replacements, rep)
 	}
 	out := &sarifFix{Description: sarifText{fix.Description}}

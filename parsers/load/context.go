@@ -72,19 +72,45 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	for _, c := range w.out {
 		addFile(c.abs)
 	}
-	// Read every candidate once (in parallel); the bytes are kept for the rounds below.
+	// Read every candidate once (in parallel); the bytes are kept for the rounds below,
+	// but only of the files a full run would parse. A YAML or JSON file that is no
+	// manifest (fixtures, package.json, data dumps: most of a monorepo's) is dropped by
+	// Load's sniff, so it links nothing; keeping its bytes made a pre-commit run on one
+	// manifest beside 850 MB of JSON hold them all (1 GB resident), and selecting it
+	// for a shared word made Load read it again. A named file is kept when Load lints
+	// it (a YAML file with a top-level services: is a compose file when named:
+	// composeLooking), the forced ones whatever they hold.
+	isNamed, isForced := make([]bool, len(files)), make([]bool, len(files))
+	for k, i := range seeds {
+		if k < len(named) {
+			isNamed[i] = true
+		} else {
+			isForced[i] = true
+		}
+	}
 	srcs := make([][]byte, len(files))
 	chunked(len(files), func(i int) {
 		c := files[i]
 		if c.format == "" {
 			return
 		}
+		var keep func([]byte) bool
+		switch {
+		case isNamed[i] && !isForced[i]:
+			keep = func(src []byte) bool {
+				return parsedWhenFound(c.format, c.abs, src) || c.format == parsers.FormatK8s && composeLooking(src)
+			}
+		case !isForced[i]:
+			keep = func(src []byte) bool { return parsedWhenFound(c.format, c.abs, src) }
+		}
 		if src, ok := opts.Overlay[c.abs]; ok {
-			srcs[i] = src
+			if keep == nil || keep(src) {
+				srcs[i] = src
+			}
 			return
 		}
 		sb := scanBufs.Get().(*scanBuf)
-		srcs[i] = readSmall(c.abs, opts.MaxFileSize, sb)
+		srcs[i] = readSmall(c.abs, opts.MaxFileSize, sb, keep)
 		scanBufs.Put(sb)
 	})
 
@@ -108,6 +134,21 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return walkPos[out[i]] < walkPos[out[j]] })
 	return out
+}
+
+// parsedWhenFound reports whether Load parses a file its walk found (not named) with
+// these bytes: the same sniff. Only YAML and JSON files are dropped here: an nginx or
+// Caddy file that does not look like one can still be what an include or import of a
+// selected file reads, and selecting it keeps its directory among the roots includes
+// are followed in.
+func parsedWhenFound(format, abs string, src []byte) bool {
+	if format != parsers.FormatK8s {
+		return true
+	}
+	if _, needSniff := formatByName(abs); !needSniff {
+		return true
+	}
+	return caddySniff(format, abs, src) || sniff(format, abs, src)
 }
 
 // selection grows the set of selected files to what links to it, in rounds. Each round

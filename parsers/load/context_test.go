@@ -3,8 +3,10 @@ package load
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -175,5 +177,49 @@ func TestModuleFilesWithEnvironmentVarFiles(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: got %q, want %q", named, got, want)
 		}
+	}
+}
+
+// A named file's context is chosen among the files a full run would read, and a YAML or
+// JSON file that is no manifest (fixtures, package.json, data dumps: most of a
+// monorepo's) is not one of them. SelectContext must not keep their bytes: a pre-commit
+// run on one manifest beside 850 MB of JSON fixtures held them all (1 GB resident).
+// Only the manifests' bytes, and a worker's read buffer, may stay.
+func TestSelectContextKeepsOnlyConfigs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("k8s/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n")
+	write("k8s/svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n")
+	// 40 MiB of data that mentions the names (a fixture of the app's own API).
+	row := strings.Repeat(`{"name": "web", "app": "web", "kind_of": "x"},`, 100)
+	big := "[" + strings.Repeat(row, (1<<20)/len(row)) + "{}]"
+	for i := 0; i < 40; i++ {
+		write(filepath.Join("fixtures", "f"+strconv.Itoa(i)+".json"), big)
+	}
+	write("values.yaml", "name: web\napp: web\n"+strings.Repeat("# padding\n", 100000))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	got := SelectContext([]string{filepath.Join(dir, "k8s/app.yaml")}, ContextOptions{Roots: []string{dir}}, Options{Cwd: dir})
+	runtime.ReadMemStats(&after)
+	var names []string
+	for _, g := range got {
+		rel, _ := filepath.Rel(dir, g)
+		names = append(names, filepath.ToSlash(rel))
+	}
+	if want := "k8s/app.yaml k8s/svc.yaml"; strings.Join(names, " ") != want {
+		t.Errorf("selected %v, want %s", names, want)
+	}
+	// Each worker's read buffer grows to the largest file (1 MiB, doubling: 2 MiB of
+	// allocations); 40 MiB kept would be the files themselves.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+		t.Errorf("SelectContext allocated %d MiB for 2 manifests beside 41 MiB of data", alloc>>20)
 	}
 }

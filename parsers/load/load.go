@@ -1,11 +1,11 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -367,11 +367,6 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-var (
-	yamlAPIVersion = regexp.MustCompile(`(?m)^\s*(?:-\s+)?"?apiVersion"?\s*:`)
-	yamlKind       = regexp.MustCompile(`(?m)^\s*(?:-\s+)?"?kind"?\s*:`)
-)
-
 // k8sLooking: a YAML or JSON file is a manifest when it has apiVersion and kind keys.
 // Helm templates count too (the k8s parser skips them with a note per chart).
 func k8sLooking(path string, src []byte) bool {
@@ -379,17 +374,120 @@ func k8sLooking(path string, src []byte) bool {
 		return false
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
-		return strings.Contains(string(src), `"apiVersion"`) && strings.Contains(string(src), `"kind"`)
+		// bytes, not string(src): a conversion copies the file, twice, for every JSON
+		// file a walk finds (most are fixtures and package.json).
+		return bytes.Contains(src, []byte(`"apiVersion"`)) && bytes.Contains(src, []byte(`"kind"`))
 	}
-	return yamlAPIVersion.Match(src) && yamlKind.Match(src)
+	return yamlHasKey(src, "apiVersion") && yamlHasKey(src, "kind")
 }
 
-var yamlServices = regexp.MustCompile(`(?m)^"?services"?\s*:\s*(?:#.*)?$`)
+// yamlHasKey reports whether key is written as a mapping key at the start of a line,
+// after blanks and a list item's "- ", quoted or not: what the regular expression
+// (?m)^\s*(?:-\s+)?"?KEY"?\s*: matches (TestSniffKeysMatchRegexps), found by a search
+// for the key and a look around it. The expression took seconds on a JSON file written
+// on one line (Go's matcher tries every position of a long line): a pre-commit run on
+// every file of a monorepo with such fixtures took minutes.
+func yamlHasKey(src []byte, key string) bool {
+	for off := 0; ; {
+		i := bytes.Index(src[off:], []byte(key))
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + len(key)
+		if keyEnds(src, off) && keyStartsLine(src, i) {
+			return true
+		}
+	}
+}
+
+// keyEnds: at end, an optional closing quote, blanks (newlines too), and a colon.
+func keyEnds(src []byte, end int) bool {
+	if end < len(src) && src[end] == '"' {
+		end++
+	}
+	for end < len(src) && isSpace(src[end]) {
+		end++
+	}
+	return end < len(src) && src[end] == ':'
+}
+
+// keyStartsLine: before start, an optional opening quote, blanks, and at most one "-"
+// followed by a blank, back to the start of a line.
+func keyStartsLine(src []byte, start int) bool {
+	j := start
+	if j > 0 && src[j-1] == '"' {
+		j--
+	}
+	k, nl := blanksBefore(src, j)
+	if k == 0 || nl {
+		return true
+	}
+	if src[k-1] != '-' || k == j {
+		return false // a dash must be followed by a blank
+	}
+	k, nl = blanksBefore(src, k-1)
+	return k == 0 || nl
+}
+
+// blanksBefore skips the blanks before i: where they start, and whether a newline is
+// among them (a line starts inside them).
+func blanksBefore(src []byte, i int) (int, bool) {
+	nl := false
+	for i > 0 && isSpace(src[i-1]) {
+		i--
+		nl = nl || src[i] == '\n'
+	}
+	return i, nl
+}
+
+// isSpace is RE2's \s: space, tab, newline, form feed, carriage return.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
 
 // composeLooking: a YAML file named on the command line that is not a manifest but has a
 // top-level services: mapping is a compose file under another name (docker-stack.yml,
 // a file meant for docker compose -f). Walking a directory, only docker compose's own
 // names count (formatByName), as docker compose finds only those.
+//
+// The key is "services" at the very start of a line, quoted or not, then a colon and
+// nothing more on the line but blanks and a comment: what (?m)^"?services"?\s*:\s*(?:#.*)?$
+// matches, without its cost on long lines (yamlHasKey).
 func composeLooking(src []byte) bool {
-	return yamlServices.Match(src)
+	const key = "services"
+	for off := 0; ; {
+		i := bytes.Index(src[off:], []byte(key))
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + len(key)
+		start := i
+		if start > 0 && src[start-1] == '"' {
+			start--
+		}
+		if start > 0 && src[start-1] != '\n' {
+			continue
+		}
+		end := off
+		if end < len(src) && src[end] == '"' {
+			end++
+		}
+		for end < len(src) && isSpace(src[end]) {
+			end++
+		}
+		if end >= len(src) || src[end] != ':' {
+			continue
+		}
+		// After the colon: blanks (a newline ends the line: the value is below), then
+		// the end of the line or a comment.
+		rest := src[end+1:]
+		for len(rest) > 0 && rest[0] != '\n' && isSpace(rest[0]) {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 || rest[0] == '\n' || rest[0] == '#' {
+			return true
+		}
+	}
 }

@@ -6,8 +6,9 @@ import "os"
 // context scan. os.ReadFile would stat the file and read once more for EOF: for a small
 // manifest those calls cost more than the read. The result is a copy of exactly the
 // file's size, carved out of the worker's arena (one allocation per megabyte, not per
-// file).
-func readSmall(abs string, max int64, sb *scanBuf) []byte {
+// file). When keep is given, only bytes it accepts are kept (nil otherwise): the
+// others stay in the scratch buffer, which the next file reuses.
+func readSmall(abs string, max int64, sb *scanBuf, keep func([]byte) bool) []byte {
 	scratch := &sb.scratch
 	// O_NONBLOCK: os then skips making the descriptor non-blocking for its poller and
 	// back (four fcntl calls per file, more than the read costs), and a FIFO named like
@@ -32,7 +33,7 @@ func readSmall(abs string, max int64, sb *scanBuf) []byte {
 		// A regular file reads short only at its end: no second read for EOF (at
 		// worst a file is scanned cut, and it is only context).
 		if err != nil || n < free {
-			if err != nil && len(buf) == 0 {
+			if err != nil && len(buf) == 0 || keep != nil && !keep(buf) {
 				return nil
 			}
 			return sb.keep(buf)
