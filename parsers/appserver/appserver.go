@@ -46,7 +46,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 	ws := words(c)
 	for i, w := range ws {
 		name := serverName(ws, i)
-		if name == "" {
+		if name == "" || notServing(ws, i) {
 			continue
 		}
 		rest, open := ownArgs(ws[i+1:])
@@ -65,7 +65,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case Puma:
 			return puma(c, w, rest, open)
 		case Node:
-			return node(c, w)
+			return node(c, w, rest, open)
 		case PHPFPM:
 			a := phpFPM(w.pos, "", rest)
 			if open != nil && !a.RequestTimeout.Unknown {
@@ -124,6 +124,47 @@ func ownArgs(ws []word) (rest []word, open *flagVal) {
 		open = &flagVal{value: w.s, pos: w.pos, text: w.s}
 	}
 	return rest, open
+}
+
+// notServing reports whether the server name at ws[i] is not the server the container
+// runs: an argument of another command in a script (echo "starting gunicorn", pip install
+// gunicorn, which gunicorn), or a run of the server that only prints its version or
+// checks its config (gunicorn --check-config app && exec gunicorn ...). The server that
+// serves is named later in the script, or nowhere.
+func notServing(ws []word, i int) bool {
+	start := 0
+	for j := i - 1; j >= 0; j-- {
+		if shellOperator(ws[j].s) {
+			start = j + 1
+			break
+		}
+	}
+	for _, w := range ws[start:i] {
+		if notLauncher[path.Base(w.s)] {
+			return true
+		}
+	}
+	for _, w := range ws[i+1:] {
+		switch strings.TrimSuffix(w.s, ";") {
+		case "--version", "--help", "--check-config", "--print-config":
+			return true
+		}
+		if shellOperator(w.s) {
+			break
+		}
+	}
+	return false
+}
+
+// notLauncher are commands (and package managers' subcommands) that take a server's name
+// as an argument without running it.
+var notLauncher = map[string]bool{
+	"echo": true, "printf": true, "install": true, "add": true, "uninstall": true,
+	"remove": true, "download": true, "show": true, "which": true, "whereis": true,
+	"type": true, "hash": true, "command": true, "test": true, "[": true, "cat": true,
+	"ls": true, "grep": true, "sed": true, "awk": true, "chmod": true, "chown": true,
+	"touch": true, "mkdir": true, "rm": true, "cp": true, "mv": true, "ln": true,
+	"find": true, "kill": true, "pkill": true, "pgrep": true, "killall": true,
 }
 
 // shellAssignment returns a word of a shell script before the server that sets a

@@ -128,6 +128,24 @@ func TestDetect(t *testing.T) {
 		{"gunicorn envFrom secret, flags given", parsers.Container{Command: []string{"gunicorn", "-k", "gthread", "--keep-alive", "5", "app"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Gunicorn, "5s", "", "-"},
 		{"uvicorn envFrom secret", parsers.Container{Command: []string{"uvicorn", "app"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Uvicorn, "-", "", "-"},
 		{"puma envFrom secret", parsers.Container{Command: []string{"puma"}, EnvUnknownFrom: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}}, Puma, "-", "", ""},
+		// A server's name as another command's argument (echo, pip install) or a run that
+		// only checks its config is not the server that serves: the one that runs later
+		// in the script is (review round 4: a wrong grace-period finding from defaults).
+		{"server named by echo first", parsers.Container{Command: []string{"sh", "-c", `echo "starting gunicorn" && exec gunicorn --graceful-timeout 5 -k gthread --keep-alive 75 app`}}, Gunicorn, "75s", "", "5s"},
+		{"server installed first", parsers.Container{Command: []string{"sh", "-c", "pip install gunicorn gevent && exec gunicorn --graceful-timeout 5 -k gevent app"}}, Gunicorn, "2s", "", "5s"},
+		{"server config checked first", parsers.Container{Command: []string{"sh", "-c", "gunicorn --check-config app && exec gunicorn --graceful-timeout 5 -k gthread app"}}, Gunicorn, "2s", "", "5s"},
+		{"uvicorn version printed first", parsers.Container{Command: []string{"bash", "-c", "uvicorn --version; exec uvicorn main:app --timeout-keep-alive 75"}}, Uvicorn, "75s", "", ""},
+		{"only installed, never run", parsers.Container{Command: []string{"sh", "-c", "pip install gunicorn && python app.py"}}, "", "", "", ""},
+		// argparse, getopt and OptionParser take a short option's value glued to it
+		// (measured: gunicorn 20.1 -kgthread -t120 ran the gthread worker with timeout 120).
+		{"gunicorn glued short options", parsers.Container{Command: []string{"gunicorn", "-kgevent", "-t120", "app"}}, Gunicorn, "2s", "", "30s"},
+		{"gunicorn glued timeout, sync", parsers.Container{Command: []string{"gunicorn", "-w4", "-t120", "app"}}, Gunicorn, "closes", "120s", "30s"},
+		{"gunicorn glued config file", parsers.Container{Command: []string{"gunicorn", "-cgunicorn.conf.py", "app"}}, Gunicorn, "-", "", "-"},
+		{"uwsgi glued harakiri", parsers.Container{Command: []string{"uwsgi", "--http", ":8000", "-t45"}}, UWSGI, "", "45s", ""},
+		// Next.js's standalone server.js takes keepAliveTimeout from KEEP_ALIVE_TIMEOUT, and
+		// next start from --keepAliveTimeout, which npm start passes on.
+		{"node with KEEP_ALIVE_TIMEOUT", parsers.Container{Command: []string{"node", "server.js"}, Env: env("KEEP_ALIVE_TIMEOUT", "65000")}, Node, "-", "", ""},
+		{"npm start with keepAliveTimeout", parsers.Container{Command: []string{"npm", "start", "--", "--keepAliveTimeout", "65000"}}, Node, "-", "", ""},
 		{"gunicorn env valueFrom", parsers.Container{Command: []string{"gunicorn", "--threads", "4", "app"}, Env: map[string]parsers.Setting[string]{"GUNICORN_CMD_ARGS": {Pos: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}, Text: "GUNICORN_CMD_ARGS (valueFrom)", Unknown: true}}}, Gunicorn, "-", "", "-"},
 	}
 	show := func(s parsers.Duration, closes bool) string {

@@ -308,10 +308,27 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 // Node 26 raised the default to 65s (nodejs/node#62782, semver-major): an image that
 // says it runs Node 26 or later, or a moving tag (node:latest, node:lts), has an unknown
 // keep-alive. An image that does not say (the app's own) keeps the assumption above.
-func node(c *parsers.Container, at word) *parsers.AppServer {
+//
+// Next.js sets its server's keepAliveTimeout from KEEP_ALIVE_TIMEOUT (the server.js of a
+// standalone build) and from next start's --keepAliveTimeout (which npm start -- passes
+// on): the variable set, a word among the arguments that names it, or a variable there
+// that may hold it, makes the keep-alive unknown.
+func node(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	if c.Built != nil && c.Built.NodeKeepAlive != "" {
 		return &parsers.AppServer{Name: Node, Pos: at.pos,
 			KeepAlive: parsers.Duration{Pos: c.Built.Pos, Text: c.Built.NodeKeepAlive, Unknown: true}}
+	}
+	if e, ok := c.EnvVar("KEEP_ALIVE_TIMEOUT"); ok {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: e.Pos, Text: e.Text + " (Next.js's keepAliveTimeout)", Unknown: true}}
+	}
+	for _, w := range rest {
+		if strings.Contains(strings.ToLower(w.s), "keepalivetimeout") {
+			return &parsers.AppServer{Name: Node, Pos: at.pos, KeepAlive: parsers.Duration{Pos: w.pos, Text: w.s, Unknown: true}}
+		}
+	}
+	if open != nil {
+		return &parsers.AppServer{Name: Node, Pos: at.pos, KeepAlive: unknownAt(*open)}
 	}
 	image, pos := c.Image, c.Pos
 	if c.Built != nil && c.Built.From != "" {
