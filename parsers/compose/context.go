@@ -146,8 +146,8 @@ const (
 
 // nodeKeepAlive says where a Node app built from dir may set its server's keep-alive
 // itself, so that Node's default is not what it runs with: Fastify (keepAliveTimeout 72s
-// by default) among a package.json's dependencies, or a source that sets
-// keepAliveTimeout. "" when nothing is seen.
+// by default) among a package.json's dependencies, or a source or a package.json script
+// that sets keepAliveTimeout (next start --keepAliveTimeout). "" when nothing is seen.
 func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
 	read := 0
 	for _, f := range files {
@@ -164,6 +164,10 @@ func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
 			continue
 		}
 		if path.Base(f) == "package.json" {
+			if bytes.Contains(src, []byte("keepAliveTimeout")) {
+				// A script that passes it on (next start --keepAliveTimeout 65000).
+				return "keepAliveTimeout in " + f
+			}
 			var pkg struct {
 				Dependencies map[string]any `json:"dependencies"`
 			}

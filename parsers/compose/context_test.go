@@ -70,6 +70,8 @@ func TestBuiltImageNodeKeepAlive(t *testing.T) {
 		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.js": "app.listen(3000)\n"}, ""},
 		{map[string]string{"package.json": `{"dependencies": {"fastify": "^4"}}`}, "fastify in package.json"},
 		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.ts": "server.keepAliveTimeout = 65_000\n"}, "keepAliveTimeout in src/server.ts"},
+		// next start takes --keepAliveTimeout from the start script.
+		{map[string]string{"package.json": `{"scripts": {"start": "next start --keepAliveTimeout 65000"}, "dependencies": {"next": "^14"}}`}, "keepAliveTimeout in package.json"},
 		// A dependency's own code is not the app's.
 		{map[string]string{"node_modules/x/index.js": "s.keepAliveTimeout = 1\n"}, ""},
 	} {
