@@ -60,8 +60,8 @@ func TestDetect(t *testing.T) {
 		{"hypercorn", parsers.Container{Command: []string{"hypercorn", "--keep-alive", "90", "app:app"}}, Hypercorn, "90s", "", ""},
 		{"puma env", parsers.Container{Command: []string{"bundle", "exec", "puma"}, Env: env("PUMA_PERSISTENT_TIMEOUT", "75")}, Puma, "75s", "", ""},
 		{"puma default", parsers.Container{Command: []string{"bundle", "exec", "puma", "-w", "2"}}, Puma, "65s", "", "30s"},
-		{"node", parsers.Container{Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
-		{"npm start", parsers.Container{Command: []string{"npm", "start"}}, Node, "6s", "", ""},
+		{"node", parsers.Container{Command: []string{"node", "server.js"}}, Node, "5s", "", ""},
+		{"npm start", parsers.Container{Command: []string{"npm", "start"}}, Node, "5s", "", ""},
 		{"node version is not a server", parsers.Container{Command: []string{"node", "--version"}}, "", "", "", ""},
 		{"spring graceful", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SERVER_SHUTDOWN", "graceful", "SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "45s")}, Spring, "", "", "45s"},
 		{"spring version-dependent", parsers.Container{Command: []string{"java", "-jar", "app.jar"}, Env: env("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "20s")}, Spring, "", "", "-"},
@@ -111,15 +111,21 @@ func TestDetect(t *testing.T) {
 		{"uvicorn env in the Dockerfile's ENV", parsers.Container{Command: []string{"uvicorn", "app"}, Built: &parsers.BuiltImage{Dockerfile: "Dockerfile", Env: map[string]bool{"UVICORN_TIMEOUT_KEEP_ALIVE": true}}}, Uvicorn, "-", "", ""},
 		{"node app that sets its keep-alive", parsers.Container{Command: []string{"node", "dist/main.js"}, Built: &parsers.BuiltImage{NodeKeepAlive: "fastify in package.json"}}, Node, "-", "", ""},
 		// Node 26 raised keepAliveTimeout to 65s: an image of Node 26 or later, or one
-		// whose tag moves, has an unknown keep-alive; an older one keeps 5s + 1s.
-		{"node 22 image", parsers.Container{Image: "node:22-alpine", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
-		{"node iron image", parsers.Container{Image: "docker.io/library/node:iron-slim", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		// whose tag moves, has an unknown keep-alive. Node 24 and 25 close an idle
+		// connection 1s after keepAliveTimeout's 5s; Node 18, and 20 and 22 up to some
+		// minor release, at 5s (measured: 18.20.4, 20.16.0 and 22.0.0 at 5.0s; 20.19.0,
+		// 22.10.0 and 24.0.0 at 6.0s): a major tag tells no minor, so 5s, the earlier.
+		{"node 22 image", parsers.Container{Image: "node:22-alpine", Command: []string{"node", "server.js"}}, Node, "5s", "", ""},
+		{"node iron image", parsers.Container{Image: "docker.io/library/node:iron-slim", Command: []string{"node", "server.js"}}, Node, "5s", "", ""},
+		{"node 24 image", parsers.Container{Image: "node:24-alpine", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node krypton image", parsers.Container{Image: "node:krypton", Command: []string{"node", "server.js"}}, Node, "6s", "", ""},
+		{"node 18 image", parsers.Container{Image: "node:18", Command: []string{"node", "server.js"}}, Node, "5s", "", ""},
 		{"node 26 image", parsers.Container{Image: "node:26-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
 		{"node latest image", parsers.Container{Image: "node", Command: []string{"npm", "start"}}, Node, "-", "", ""},
 		{"node lts image", parsers.Container{Image: "node:lts-alpine", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
 		{"distroless node 26", parsers.Container{Image: "gcr.io/distroless/nodejs26-debian12", Command: []string{"node", "server.js"}}, Node, "-", "", ""},
 		{"built from node 26", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:26-slim"}}, Node, "-", "", ""},
-		{"built from node 20", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:20-slim"}}, Node, "6s", "", ""},
+		{"built from node 20", parsers.Container{Command: []string{"node", "server.js"}, Built: &parsers.BuiltImage{From: "node:20-slim"}}, Node, "5s", "", ""},
 		// uvicorn reads UVICORN_ variables (click auto_envvar_prefix), below its flags.
 		{"uvicorn env", parsers.Container{Command: []string{"uvicorn", "app"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75", "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "20")}, Uvicorn, "75s", "", "20s"},
 		{"uvicorn flag over env", parsers.Container{Command: []string{"uvicorn", "app", "--timeout-keep-alive", "30"}, Env: env("UVICORN_TIMEOUT_KEEP_ALIVE", "75")}, Uvicorn, "30s", "", ""},

@@ -298,7 +298,8 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 }
 
 // node: the http server's keepAliveTimeout is 5s in released Node versions, and the
-// socket is closed a buffer of 1s later (NODE; nodejs/node#59243). Frameworks that set
+// socket is closed then, or a buffer of 1s later in recent releases (NODE;
+// nodejs/node#59243). Frameworks that set
 // their own (Fastify) cannot be seen from the command line; the note says what was
 // assumed.
 //
@@ -334,14 +335,23 @@ func node(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 	if c.Built != nil && c.Built.From != "" {
 		image, pos = c.Built.From, c.Built.Pos
 	}
-	if major, ok := nodeMajor(image); ok && (major == 0 || major >= 26) {
+	major, ok := nodeMajor(image)
+	if ok && (major == 0 || major >= 26) {
 		return &parsers.AppServer{Name: Node, Pos: at.pos,
 			KeepAlive: parsers.Duration{Pos: pos, Text: "image " + image + " (Node 26 raised keepAliveTimeout to 65s)", Unknown: true}}
+	}
+	// The socket closes a 1s buffer after keepAliveTimeout in Node 24 and 25, and in 20
+	// and 22 from a minor release on (measured 5.0s on 18.20.4, 20.16.0, 22.0.0; 6.0s on
+	// 20.19.0, 22.10.0, 24.0.0): a tag of 20 or 22, or an image that says no version, may
+	// close at 5s, the time a race and a fix below it must go by.
+	ka := parsers.Def(5*time.Second, "Node.js default keepAliveTimeout 5s (+ 1s buffer in Node 24, and 20 and 22 from a minor release on)")
+	if ok && major >= 24 {
+		ka = parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (Node 24 and 25; 65s since 26)")
 	}
 	return &parsers.AppServer{
 		Name:      Node,
 		Pos:       at.pos,
-		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (before Node 26; 65s since)"),
+		KeepAlive: ka,
 		Note:      "assumed Node's http server defaults (Express and plain http; a framework may set its own)",
 	}
 }
