@@ -313,20 +313,13 @@ func contains(list []string, s string) bool {
 // graceful timeout and signals say nothing, so the Compose drain checks stay silent.
 func shellWrapped(c *parsers.Container) bool {
 	words := append(append([]string{}, c.Command...), c.Args...)
-	for i := 0; i+2 < len(words); i++ {
-		switch cmdBase(words[i]) {
-		case "sh", "bash", "ash", "dash":
-		default:
-			continue
-		}
-		if words[i+1] != "-c" {
-			continue
-		}
-		script := words[i+2]
-		if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
-			return false
-		}
-		return strings.ContainsAny(script, ";&|\n")
+	i := appserver.ShellScript(words)
+	if i < 0 {
+		return false
 	}
-	return false
+	script := words[i]
+	if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
+		return false
+	}
+	return strings.ContainsAny(script, ";&|\n")
 }

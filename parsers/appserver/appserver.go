@@ -227,7 +227,8 @@ func imageName(ref string) string {
 
 // words splits the container's command and args into tokens with positions. A shell
 // wrapper (sh -c "exec gunicorn ...") is split into its words, all at the script's
-// position.
+// position; each line of the script ends its command (a ";" word), unless a backslash
+// continues it.
 func words(c *parsers.Container) []word {
 	all := append(append([]string{}, c.Command...), c.Args...)
 	var out []word
@@ -236,9 +237,15 @@ func words(c *parsers.Container) []word {
 		if len(c.ArgPos) == len(all) {
 			pos = c.ArgPos[i]
 		}
-		if i > 0 && (all[i-1] == "-c" || all[i-1] == "-lc") && isShell(all[:i-1]) {
-			for _, f := range strings.Fields(s) {
-				out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+		if i > 0 && shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
+			for line := range strings.Lines(s) {
+				line, continued := strings.CutSuffix(strings.TrimRight(line, " \t\r\n"), `\`)
+				for _, f := range strings.Fields(line) {
+					out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+				}
+				if !continued && len(out) > 0 && !shellOperator(out[len(out)-1].s) {
+					out = append(out, word{s: ";", pos: pos})
+				}
 			}
 			continue
 		}
@@ -247,13 +254,46 @@ func words(c *parsers.Container) []word {
 	return out
 }
 
-func isShell(prefix []string) bool {
-	if len(prefix) == 0 {
+// ShellScript returns the index of the script in a command line that runs a shell with
+// one (sh -c, sh -ec, bash -e -o pipefail -c), or -1.
+func ShellScript(all []string) int {
+	for i := 1; i < len(all); i++ {
+		if shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// shellCommandFlag reports whether a shell option takes the script that follows: -c, or
+// -c among other single-letter options (-ec, -lc, -euxc).
+func shellCommandFlag(s string) bool {
+	if len(s) < 2 || s[0] != '-' || s[len(s)-1] != 'c' {
 		return false
 	}
-	switch path.Base(prefix[len(prefix)-1]) {
-	case "sh", "bash", "ash", "dash", "zsh":
-		return true
+	for _, r := range s[1:] {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isShell reports whether prefix is a shell and its options (bash -e -o pipefail).
+func isShell(prefix []string) bool {
+	for j := len(prefix) - 1; j >= 0; j-- {
+		w := prefix[j]
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+") {
+			continue
+		}
+		if j > 0 && (prefix[j-1] == "-o" || prefix[j-1] == "+o") {
+			continue // the option's name (pipefail)
+		}
+		switch path.Base(w) {
+		case "sh", "bash", "ash", "dash", "zsh":
+			return true
+		}
+		return false
 	}
 	return false
 }

@@ -152,6 +152,12 @@ func TestDetect(t *testing.T) {
 		// next start from --keepAliveTimeout, which npm start passes on.
 		{"node with KEEP_ALIVE_TIMEOUT", parsers.Container{Command: []string{"node", "server.js"}, Env: env("KEEP_ALIVE_TIMEOUT", "65000")}, Node, "-", "", ""},
 		{"npm start with keepAliveTimeout", parsers.Container{Command: []string{"npm", "start", "--", "--keepAliveTimeout", "65000"}}, Node, "-", "", ""},
+		// A script's lines are commands of their own: flags on a later line are not the
+		// server's, and an echo on an earlier one does not hide it.
+		{"script lines", parsers.Container{Command: []string{"sh", "-c", "echo starting gunicorn\nexec gunicorn -k gthread --keep-alive 75 \\\n  --graceful-timeout 5 app\n"}}, Gunicorn, "75s", "", "5s"},
+		{"script line after the server", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread app\ncleanup --timeout 300 --keep-alive 90\n"}}, Gunicorn, "2s", "", "30s"},
+		{"shell options before -c", parsers.Container{Command: []string{"/bin/bash", "-e", "-o", "pipefail", "-c", "exec uvicorn main:app --timeout-keep-alive 30"}}, Uvicorn, "30s", "", ""},
+		{"shell options with -c", parsers.Container{Command: []string{"sh", "-ec"}, Args: []string{"exec uvicorn main:app --timeout-keep-alive 30"}}, Uvicorn, "30s", "", ""},
 		{"gunicorn env valueFrom", parsers.Container{Command: []string{"gunicorn", "--threads", "4", "app"}, Env: map[string]parsers.Setting[string]{"GUNICORN_CMD_ARGS": {Pos: parsers.Pos{File: "d.yaml", Line: 7, Col: 13}, Text: "GUNICORN_CMD_ARGS (valueFrom)", Unknown: true}}}, Gunicorn, "-", "", "-"},
 	}
 	show := func(s parsers.Duration, closes bool) string {
