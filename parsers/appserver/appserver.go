@@ -43,6 +43,18 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 	if c == nil {
 		return nil
 	}
+	a := detect(c)
+	if a != nil && c.CommandFrom != "" {
+		// The command is the image's own (a Dockerfile's CMD): say where it was read.
+		if a.Note != "" {
+			a.Note += "; "
+		}
+		a.Note += "command from " + c.CommandFrom
+	}
+	return a
+}
+
+func detect(c *parsers.Container) *parsers.AppServer {
 	ws := words(c)
 	for i, w := range ws {
 		name := serverName(ws, i)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/parsers"
@@ -101,6 +102,35 @@ func TestDockerfileFrom(t *testing.T) {
 	} {
 		if got := dockerfileFrom([]byte(src)); got != want {
 			t.Errorf("%q: got %q, want %q", src, got, want)
+		}
+	}
+}
+
+// The image's own command, for a service that writes neither command: nor entrypoint:.
+func TestDockerfileCommand(t *testing.T) {
+	for _, tc := range []struct {
+		src             string
+		entrypoint, cmd string // words joined by "|"; "" for nil
+	}{
+		{"FROM python:3.12\nCMD [\"gunicorn\", \"-k\", \"gthread\", \"app:app\"]\n", "", "gunicorn|-k|gthread|app:app"},
+		{"FROM python:3.12\nCMD gunicorn -k gthread \\\n    app:app\n", "", "/bin/sh|-c|gunicorn -k gthread      app:app"},
+		{"FROM python:3.12\nENTRYPOINT [\"/docker-entrypoint.sh\"]\nCMD [\"uvicorn\", \"main:app\"]\n", "/docker-entrypoint.sh", "uvicorn|main:app"},
+		// An ENTRYPOINT after the CMD keeps it; one alone runs without arguments.
+		{"FROM python:3.12\nENTRYPOINT [\"gunicorn\", \"app:app\"]\n", "gunicorn|app:app", ""},
+		// Only the last stage is the image.
+		{"FROM node:22 AS build\nCMD [\"node\", \"server.js\"]\nFROM nginx:1.27\nCOPY --from=build /app /usr/share/nginx/html\n", "", ""},
+		// A SHELL instruction changes what runs the shell form; an escape directive how
+		// lines continue.
+		{"FROM python:3.12\nSHELL [\"/bin/bash\", \"-c\"]\nCMD gunicorn app:app\n", "", ""},
+		{"# escape=`\nFROM python:3.12\nCMD gunicorn app:app\n", "", ""},
+		{"FROM python:3.12\nRUN pip install gunicorn\n", "", ""},
+	} {
+		ep, cmd := dockerfileCommand([]byte(tc.src))
+		if got := strings.Join(ep, "|"); got != tc.entrypoint {
+			t.Errorf("%q: entrypoint %q, want %q", tc.src, got, tc.entrypoint)
+		}
+		if got := strings.Join(cmd, "|"); got != tc.cmd {
+			t.Errorf("%q: cmd %q, want %q", tc.src, got, tc.cmd)
 		}
 	}
 }
