@@ -151,8 +151,8 @@ func notServing(ws []word, i int) bool {
 			break
 		}
 	}
-	for _, w := range ws[start:i] {
-		if notLauncher[path.Base(w.s)] {
+	for j, w := range ws[start:i] {
+		if j == 0 && notLauncher[path.Base(w.s)] || packageSubcommand[w.s] {
 			return true
 		}
 	}
@@ -168,15 +168,20 @@ func notServing(ws []word, i int) bool {
 	return false
 }
 
-// notLauncher are commands (and package managers' subcommands) that take a server's name
-// as an argument without running it.
+// notLauncher are commands that take a server's name as an argument without running it,
+// when they start the command.
 var notLauncher = map[string]bool{
-	"echo": true, "printf": true, "install": true, "add": true, "uninstall": true,
-	"remove": true, "download": true, "show": true, "which": true, "whereis": true,
-	"type": true, "hash": true, "command": true, "test": true, "[": true, "cat": true,
-	"ls": true, "grep": true, "sed": true, "awk": true, "chmod": true, "chown": true,
-	"touch": true, "mkdir": true, "rm": true, "cp": true, "mv": true, "ln": true,
-	"find": true, "kill": true, "pkill": true, "pgrep": true, "killall": true,
+	"echo": true, "printf": true, "which": true, "whereis": true, "type": true,
+	"hash": true, "command": true, "test": true, "[": true, "cat": true, "ls": true,
+	"grep": true, "sed": true, "awk": true, "chmod": true, "chown": true, "touch": true,
+	"mkdir": true, "rm": true, "cp": true, "mv": true, "ln": true, "find": true,
+	"kill": true, "pkill": true, "pgrep": true, "killall": true,
+}
+
+// packageSubcommand are package managers' subcommands that name a server to install it
+// (pip install gunicorn, poetry add uvicorn, apk add nodejs).
+var packageSubcommand = map[string]bool{
+	"install": true, "add": true, "uninstall": true, "remove": true, "download": true, "show": true,
 }
 
 // shellAssignment returns a word of a shell script before the server that sets a
@@ -239,8 +244,8 @@ func imageName(ref string) string {
 
 // words splits the container's command and args into tokens with positions. A shell
 // wrapper (sh -c "exec gunicorn ...") is split into its words, all at the script's
-// position; each line of the script ends its command (a ";" word), unless a backslash
-// continues it.
+// position; the script starts a command and each of its lines ends one (";" words),
+// unless a backslash continues it.
 func words(c *parsers.Container) []word {
 	all := append(append([]string{}, c.Command...), c.Args...)
 	var out []word
@@ -250,6 +255,7 @@ func words(c *parsers.Container) []word {
 			pos = c.ArgPos[i]
 		}
 		if i > 0 && shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
+			out = append(out, word{s: ";", pos: pos}) // the script starts a command
 			for line := range strings.Lines(s) {
 				line, continued := strings.CutSuffix(strings.TrimRight(line, " \t\r\n"), `\`)
 				for _, f := range strings.Fields(line) {

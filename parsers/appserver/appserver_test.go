@@ -141,6 +141,7 @@ func TestDetect(t *testing.T) {
 		{"server installed first", parsers.Container{Command: []string{"sh", "-c", "pip install gunicorn gevent && exec gunicorn --graceful-timeout 5 -k gevent app"}}, Gunicorn, "2s", "", "5s"},
 		{"server config checked first", parsers.Container{Command: []string{"sh", "-c", "gunicorn --check-config app && exec gunicorn --graceful-timeout 5 -k gthread app"}}, Gunicorn, "2s", "", "5s"},
 		{"uvicorn version printed first", parsers.Container{Command: []string{"bash", "-c", "uvicorn --version; exec uvicorn main:app --timeout-keep-alive 75"}}, Uvicorn, "75s", "", ""},
+		{"launcher option that looks like a command", parsers.Container{Command: []string{"doppler", "run", "--project", "test", "--", "gunicorn", "-k", "gthread", "app"}}, Gunicorn, "2s", "", "30s"},
 		{"only installed, never run", parsers.Container{Command: []string{"sh", "-c", "pip install gunicorn && python app.py"}}, "", "", "", ""},
 		// argparse, getopt and OptionParser take a short option's value glued to it
 		// (measured: gunicorn 20.1 -kgthread -t120 ran the gthread worker with timeout 120).
