@@ -664,6 +664,9 @@ type BuiltImage struct {
 	// the container runs them (a shell form as /bin/sh -c "..."); nil when that stage
 	// writes none (the base image's, which no file shows) or they cannot be read.
 	Entrypoint, Cmd []string
+	// StopSignal is the STOPSIGNAL the Dockerfile's last stage writes ("SIGINT"; "" when
+	// none): what Docker sends on stop unless the service sets stop_signal.
+	StopSignal string
 }
 
 // SpringConfig returns a Spring Boot application config (application.yml,

@@ -60,7 +60,7 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			img.From = dockerfileFrom(src)
 			if !b.Target.Unknown && b.Target.Value == "" {
 				// With build.target another stage than the last one is the image.
-				img.Entrypoint, img.Cmd = dockerfileCommand(src)
+				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
 			}
 		}
 	}
@@ -71,8 +71,9 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 // the exec form's words, the shell form as /bin/sh -c "..." (Docker's default shell).
 // An ENTRYPOINT written in the stage clears the CMD it would inherit. Both are nil when
 // the file changes its escape character or the stage its SHELL (what runs the shell
-// form), or a form cannot be read.
-func dockerfileCommand(src []byte) (entrypoint, cmd []string) {
+// form), or a form cannot be read. stopSignal is the stage's STOPSIGNAL ("" when it
+// writes none).
+func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string) {
 	var epSet, cmdSet, unreadable bool
 	var logical strings.Builder
 	flush := func() {
@@ -82,7 +83,9 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string) {
 		rest = strings.TrimSpace(rest)
 		switch strings.ToUpper(inst) {
 		case "FROM":
-			entrypoint, cmd, epSet, cmdSet, unreadable = nil, nil, false, false, false
+			entrypoint, cmd, epSet, cmdSet, unreadable, stopSignal = nil, nil, false, false, false, ""
+		case "STOPSIGNAL":
+			stopSignal = rest
 		case "SHELL":
 			unreadable = true
 		case "ENTRYPOINT", "CMD":
@@ -106,7 +109,7 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string) {
 		line := sc.Text()
 		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
 			if d := strings.ToLower(strings.ReplaceAll(t, " ", "")); strings.HasPrefix(d, "#escape=") {
-				return nil, nil
+				return nil, nil, ""
 			}
 			continue
 		}
@@ -119,9 +122,9 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string) {
 	}
 	flush()
 	if unreadable || !epSet && !cmdSet {
-		return nil, nil
+		return nil, nil, stopSignal
 	}
-	return entrypoint, cmd
+	return entrypoint, cmd, stopSignal
 }
 
 // dockerfileWords reads the words of an ENTRYPOINT or CMD: a JSON array of strings (the

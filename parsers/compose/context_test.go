@@ -125,12 +125,23 @@ func TestDockerfileCommand(t *testing.T) {
 		{"# escape=`\nFROM python:3.12\nCMD gunicorn app:app\n", "", ""},
 		{"FROM python:3.12\nRUN pip install gunicorn\n", "", ""},
 	} {
-		ep, cmd := dockerfileCommand([]byte(tc.src))
+		ep, cmd, _ := dockerfileCommand([]byte(tc.src))
 		if got := strings.Join(ep, "|"); got != tc.entrypoint {
 			t.Errorf("%q: entrypoint %q, want %q", tc.src, got, tc.entrypoint)
 		}
 		if got := strings.Join(cmd, "|"); got != tc.cmd {
 			t.Errorf("%q: cmd %q, want %q", tc.src, got, tc.cmd)
+		}
+	}
+}
+
+func TestDockerfileStopSignal(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM python:3.12\nSTOPSIGNAL SIGINT\nCMD [\"gunicorn\", \"app:app\"]\n":                     "SIGINT",
+		"FROM nginx AS web\nSTOPSIGNAL SIGQUIT\nFROM python:3.12\nCMD [\"gunicorn\", \"app:app\"]\n": "",
+	} {
+		if _, _, got := dockerfileCommand([]byte(src)); got != want {
+			t.Errorf("%q: got %q, want %q", src, got, want)
 		}
 	}
 }
