@@ -52,7 +52,7 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			dockerfile = filepath.Join(b.ContextDir, dockerfile)
 		}
 	}
-	if opts.Within(dockerfile) {
+	if opts.Within(dockerfile) && !b.Inline {
 		if src, err := readSmall(dockerfile, opts); err == nil {
 			for _, name := range dockerfileEnv(src) {
 				img.Env[name] = true

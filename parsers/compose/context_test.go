@@ -145,3 +145,15 @@ func TestDockerfileStopSignal(t *testing.T) {
 		}
 	}
 }
+
+// build.dockerfile_inline is the Dockerfile: the context's own file is not the one built.
+func TestBuiltImageInlineDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM node:20\nENV GUNICORN_CMD_ARGS=x\nCMD [\"node\", \"server.js\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := builtImage(&Build{ContextDir: dir, Inline: true}, parsers.Options{Roots: []string{dir}})
+	if img == nil || img.Cmd != nil || img.From != "" || len(img.Env) > 0 {
+		t.Errorf("read the context's Dockerfile: %+v", img)
+	}
+}
