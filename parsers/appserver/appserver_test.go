@@ -54,6 +54,13 @@ func TestDetect(t *testing.T) {
 		{"uwsgi ini may set it", parsers.Container{Command: []string{"uwsgi", "--ini", "/etc/uwsgi/app.ini"}}, UWSGI, "", "-", ""},
 		{"uwsgi bare config file", parsers.Container{Command: []string{"uwsgi", "uwsgi.yaml"}}, UWSGI, "", "-", ""},
 		{"uwsgi flag beats ini", parsers.Container{Command: []string{"uwsgi", "--ini", "app.ini", "--harakiri", "50"}}, UWSGI, "", "50s", ""},
+		// uWSGI reads a config file where it is named: one after the flag (or after
+		// UWSGI_HARAKIRI, read first) sets harakiri over it (measured: uWSGI 2.0.21,
+		// --harakiri 20 --ini h.ini with harakiri = 3 killed an 8s request at 3.8s).
+		{"uwsgi ini after the flag", parsers.Container{Command: []string{"uwsgi", "--harakiri", "50", "--ini", "app.ini"}}, UWSGI, "", "-", ""},
+		{"uwsgi bare config file after the flag", parsers.Container{Command: []string{"uwsgi", "-t", "50", "uwsgi.yaml"}}, UWSGI, "", "-", ""},
+		{"uwsgi env and variable args", parsers.Container{Command: []string{"uwsgi", "--http", ":8000", "$UWSGI_ARGS"}, Env: env("UWSGI_HARAKIRI", "90")}, UWSGI, "", "-", ""},
+		{"uwsgi env and ini", parsers.Container{Command: []string{"uwsgi", "--ini=app.ini"}, Env: env("UWSGI_HARAKIRI", "90")}, UWSGI, "", "-", ""},
 		{"uvicorn", parsers.Container{Command: []string{"uvicorn", "main:app", "--timeout-keep-alive=75"}}, Uvicorn, "75s", "", ""},
 		{"uvicorn default", parsers.Container{Args: []string{"uvicorn", "main:app"}}, Uvicorn, "5s", "", ""},
 		{"shell wrapper", parsers.Container{Command: []string{"/bin/sh", "-c", "exec uvicorn main:app --timeout-keep-alive 30 --timeout-graceful-shutdown 20"}}, Uvicorn, "30s", "", "20s"},

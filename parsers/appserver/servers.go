@@ -142,7 +142,9 @@ func gunicornWorker(class string) string {
 // UWSGI_HARAKIRI, as uWSGI reads every option from a UWSGI_ variable), after which the
 // worker handling a request is killed, measured in wall-clock seconds. It is off by
 // default. A config file (--ini, --yaml, --json, --xml, or a bare file argument uWSGI
-// loads by its extension) may set it, so without the flag the value is unknown then.
+// loads by its extension) may set it, so without the flag the value is unknown then, and
+// so it is when the file is named after the flag (uWSGI reads options in order, a file
+// where it is named, UWSGI_ variables first).
 // Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
 // uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
 // (NotHTTP), unless a config file says otherwise.
@@ -181,7 +183,25 @@ func uwsgi(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.A
 			cfg = &flagVal{value: w.s, pos: w.pos, text: w.s}
 		}
 	}
+	// uWSGI reads a config file where the command line names it, after the UWSGI_
+	// variables: one named after the last --harakiri may set it again.
+	harakiriAt, cfgAt := -1, -1
+	for i, w := range rest {
+		name, _, _ := strings.Cut(w.s, "=")
+		switch {
+		case name == "--harakiri" || name == "-t" || strings.HasPrefix(name, "-t") && len(name) > 2 && name[2] >= '0' && name[2] <= '9':
+			harakiriAt = i
+		case name == "--ini" || name == "--yaml" || name == "--json" || name == "--xml":
+			cfgAt = i
+		case !strings.HasPrefix(w.s, "-") && uwsgiConfigFile(w.s) && (i == 0 || !strings.HasPrefix(rest[i-1].s, "-") || strings.Contains(rest[i-1].s, "=")):
+			cfgAt = i
+		}
+	}
 	switch s, ok := f.seconds("--harakiri"); {
+	case ok && cfg != nil && (cfgAt > harakiriAt || harakiriAt < 0 && open != nil):
+		// A config file named later, or a variable before the server's own flags, may
+		// set harakiri over UWSGI_HARAKIRI or the flag.
+		a.RequestTimeout = unknownAt(*cfg)
 	case ok && s.Known() && s.Value == 0:
 		// --harakiri 0: requests are never killed.
 	case ok:
