@@ -671,6 +671,13 @@ type BuiltImage struct {
 	// From is the image the Dockerfile's last stage starts FROM ("node:22-alpine"; "" when
 	// not read), which tells the runtime's version.
 	From string
+	// Entrypoint and Cmd are the ENTRYPOINT and CMD the Dockerfile's last stage writes, as
+	// the container runs them (a shell form as /bin/sh -c "..."); nil when that stage
+	// writes none (the base image's, which no file shows) or they cannot be read.
+	Entrypoint, Cmd []string
+	// StopSignal is the STOPSIGNAL the Dockerfile's last stage writes ("SIGINT"; "" when
+	// none): what Docker sends on stop unless the service sets stop_signal.
+	StopSignal string
 }
 
 // SpringConfig returns a Spring Boot application config (application.yml,
@@ -741,6 +748,9 @@ type Container struct {
 	// ArgPos holds the positions of Command's items followed by Args' items, so a
 	// finding about an app-server flag can point at it (nil when unknown).
 	ArgPos []Pos
+	// CommandFrom says where Command and Args were read when no manifest writes them
+	// ("CMD in app/Dockerfile"); "" when the manifest does.
+	CommandFrom string
 }
 
 // ConfigMapMount is a ConfigMap volume mounted into a container: at Path, or only its key

@@ -39,10 +39,11 @@ linked):
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
 closes every connection**, so it cannot race; the gthread, gevent, eventlet, uvicorn and
 aiohttp workers use ` + "`--keep-alive`" + `, and any other worker class, tornado's included, keeps idle
-connections for a time of its own, which is unknown), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node 5s
-keepAliveTimeout + 1s buffer before Node 26 (65s since: an image that says Node 26 or later,
-or a moving tag such as ` + "`node:lts`" + `, leaves it unknown; an image that does not say is assumed
-older), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
+connections for a time of its own, which is unknown), uvicorn ` + "`--timeout-keep-alive`" + ` 5s, Node
+keepAliveTimeout 5s (Node 24 and 25, and 20 and 22 from a minor release on, close 1s later:
+6s is taken only for an image that says 24 or 25; 65s since Node 26: an image that says Node
+26 or later, or a moving tag such as ` + "`node:lts`" + `, leaves it unknown; an image that does not say
+is assumed older), Puma ` + "`persistent_timeout`" + ` 65s since 7.0
 (20s before; no502 assumes ≥ 7.0 unless ` + "`PUMA_PERSISTENT_TIMEOUT`" + ` is set), Spring Boot
 (only when ` + "`SERVER_TOMCAT_KEEP_ALIVE_TIMEOUT`" + ` is set). Go's net/http has no default idle
 timeout, so a Go app is unknown unless ` + "`backends:`" + ` in .no502.yaml declares it. Unknown
@@ -117,7 +118,8 @@ it, or to remove ` + "`keepalive`" + ` from the upstream.
 nginx 1.22.1 (` + "`" + `keepalive 16` + "`" + `, idle 60s by default) and Caddy 2.6.2 (idle 2m) in front of an
 upstream that closes idle connections after 2s: of POSTs sent just as the upstream closed,
 5 of 10 got 502 (a Go upstream, uvicorn ` + "`" + `--timeout-keep-alive 2` + "`" + `; 3 of 7 against Node's
-defaults, which close at keepAliveTimeout 5s + 1s on Node 20); of GETs, 0 of 10: nginx and
+defaults, which close at keepAliveTimeout 5s + 1s on Node 20.20; Node 18.20, 20.16 and 22.0
+close at 5.0s); of GETs, 0 of 10: nginx and
 Caddy resend a GET that fails this way, never a POST (nginx only where ` + "`" + `proxy_next_upstream` + "`" + `
 lists ` + "`" + `error` + "`" + `, as by default: with ` + "`" + `off` + "`" + `, 3 of 6 GETs got 502 against an upstream closing
 every reused connection, and the message says so). After the fix (` + "`" + `keepalive_timeout 1s` + "`" + `,
@@ -135,8 +137,9 @@ See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upst
 - gunicorn keep-alive 2s, sync worker without keep-alive:
   https://github.com/benoitc/gunicorn/blob/65ac1a3/gunicorn/config.py#L891-L906
 - uvicorn 5s: https://github.com/encode/uvicorn/blob/e6c7ce7/uvicorn/config.py#L214-L216
-- Node.js keepAliveTimeout 5s plus a 1s buffer: https://nodejs.org/api/http.html#serverkeepalivetimeout,
-  https://github.com/nodejs/node/pull/59243; 65s since Node 26 (semver-major):
+- Node.js keepAliveTimeout 5s, plus a 1s buffer in later releases (measured on loopback: 5.0s
+  on 18.20.4, 20.16.0, 22.0.0; 6.0s on 20.19.0, 22.10.0, 24.0.0):
+  https://nodejs.org/api/http.html#serverkeepalivetimeout, https://github.com/nodejs/node/pull/59243; 65s since Node 26 (semver-major):
   https://github.com/nodejs/node/pull/62782
 - Puma persistent_timeout 65s since 7.0, 20s before:
   https://github.com/puma/puma/blob/ff2e212/lib/puma/configuration.rb#L164,

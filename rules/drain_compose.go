@@ -22,7 +22,10 @@ handler budget of the routes that reach the service (.no502.yaml `+"`routes:`"+`
 shorter: requests end by then either way. A server that drains without a bound of its own
 (uvicorn, nginx and Caddy by default) is held to the budget alone; with neither known, the
 check stays silent, and so does it for a server started from a shell script that runs other
-commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell. There
+commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell, or whose
+image stops it with another signal than the one it drains on (a Dockerfile's `+"`STOPSIGNAL SIGINT`"+`
+in front of gunicorn, when the service sets no `+"`stop_signal`"+`). A service that writes no
+`+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context. There
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
@@ -72,6 +75,13 @@ func runStopGraceCompose(p *Pass) {
 		c := w.Containers[0]
 		if shellWrapped(c) {
 			continue // the stop signal may never reach the server: see shellWrapped
+		}
+		if b := c.Built; b != nil && b.StopSignal != "" && !w.Compose.StopSignal.Pos.IsValid() && !w.Compose.StopSignal.Unknown && c.App != nil &&
+			!contains(gracefulSignals[c.App.Name], signalName(b.StopSignal)) {
+			// The image stops its server with another signal than the one it drains on
+			// (STOPSIGNAL SIGINT: gunicorn quits at once): its drain says nothing about a
+			// stop, and a longer grace period would not make it drain.
+			continue
 		}
 		app, hasApp := appGrace(c)
 		if hasApp && app.Value <= 0 {
@@ -313,20 +323,13 @@ func contains(list []string, s string) bool {
 // graceful timeout and signals say nothing, so the Compose drain checks stay silent.
 func shellWrapped(c *parsers.Container) bool {
 	words := append(append([]string{}, c.Command...), c.Args...)
-	for i := 0; i+2 < len(words); i++ {
-		switch cmdBase(words[i]) {
-		case "sh", "bash", "ash", "dash":
-		default:
-			continue
-		}
-		if words[i+1] != "-c" {
-			continue
-		}
-		script := words[i+2]
-		if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
-			return false
-		}
-		return strings.ContainsAny(script, ";&|\n")
+	i := appserver.ShellScript(words)
+	if i < 0 {
+		return false
 	}
-	return false
+	script := words[i]
+	if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
+		return false
+	}
+	return strings.ContainsAny(script, ";&|\n")
 }

@@ -43,10 +43,22 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 	if c == nil {
 		return nil
 	}
+	a := detect(c)
+	if a != nil && c.CommandFrom != "" {
+		// The command is the image's own (a Dockerfile's CMD): say where it was read.
+		if a.Note != "" {
+			a.Note += "; "
+		}
+		a.Note += "command from " + c.CommandFrom
+	}
+	return a
+}
+
+func detect(c *parsers.Container) *parsers.AppServer {
 	ws := words(c)
 	for i, w := range ws {
 		name := serverName(ws, i)
-		if name == "" {
+		if name == "" || notServing(ws, i) {
 			continue
 		}
 		rest, open := ownArgs(ws[i+1:])
@@ -65,7 +77,7 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		case Puma:
 			return puma(c, w, rest, open)
 		case Node:
-			return node(c, w)
+			return node(c, w, rest, open)
 		case PHPFPM:
 			a := phpFPM(w.pos, "", rest)
 			if open != nil && !a.RequestTimeout.Unknown {
@@ -124,6 +136,52 @@ func ownArgs(ws []word) (rest []word, open *flagVal) {
 		open = &flagVal{value: w.s, pos: w.pos, text: w.s}
 	}
 	return rest, open
+}
+
+// notServing reports whether the server name at ws[i] is not the server the container
+// runs: an argument of another command in a script (echo "starting gunicorn", pip install
+// gunicorn, which gunicorn), or a run of the server that only prints its version or
+// checks its config (gunicorn --check-config app && exec gunicorn ...). The server that
+// serves is named later in the script, or nowhere.
+func notServing(ws []word, i int) bool {
+	start := 0
+	for j := i - 1; j >= 0; j-- {
+		if shellOperator(ws[j].s) {
+			start = j + 1
+			break
+		}
+	}
+	for j, w := range ws[start:i] {
+		if j == 0 && notLauncher[path.Base(w.s)] || packageSubcommand[w.s] {
+			return true
+		}
+	}
+	for _, w := range ws[i+1:] {
+		switch strings.TrimSuffix(w.s, ";") {
+		case "--version", "--help", "--check-config", "--print-config":
+			return true
+		}
+		if shellOperator(w.s) {
+			break
+		}
+	}
+	return false
+}
+
+// notLauncher are commands that take a server's name as an argument without running it,
+// when they start the command.
+var notLauncher = map[string]bool{
+	"echo": true, "printf": true, "which": true, "whereis": true, "type": true,
+	"hash": true, "command": true, "test": true, "[": true, "cat": true, "ls": true,
+	"grep": true, "sed": true, "awk": true, "chmod": true, "chown": true, "touch": true,
+	"mkdir": true, "rm": true, "cp": true, "mv": true, "ln": true, "find": true,
+	"kill": true, "pkill": true, "pgrep": true, "killall": true,
+}
+
+// packageSubcommand are package managers' subcommands that name a server to install it
+// (pip install gunicorn, poetry add uvicorn, apk add nodejs).
+var packageSubcommand = map[string]bool{
+	"install": true, "add": true, "uninstall": true, "remove": true, "download": true, "show": true,
 }
 
 // shellAssignment returns a word of a shell script before the server that sets a
@@ -186,7 +244,8 @@ func imageName(ref string) string {
 
 // words splits the container's command and args into tokens with positions. A shell
 // wrapper (sh -c "exec gunicorn ...") is split into its words, all at the script's
-// position.
+// position; the script starts a command and each of its lines ends one (";" words),
+// unless a backslash continues it.
 func words(c *parsers.Container) []word {
 	all := append(append([]string{}, c.Command...), c.Args...)
 	var out []word
@@ -195,9 +254,16 @@ func words(c *parsers.Container) []word {
 		if len(c.ArgPos) == len(all) {
 			pos = c.ArgPos[i]
 		}
-		if i > 0 && (all[i-1] == "-c" || all[i-1] == "-lc") && isShell(all[:i-1]) {
-			for _, f := range strings.Fields(s) {
-				out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+		if i > 0 && shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
+			out = append(out, word{s: ";", pos: pos}) // the script starts a command
+			for line := range strings.Lines(s) {
+				line, continued := strings.CutSuffix(strings.TrimRight(line, " \t\r\n"), `\`)
+				for _, f := range strings.Fields(line) {
+					out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+				}
+				if !continued && len(out) > 0 && !shellOperator(out[len(out)-1].s) {
+					out = append(out, word{s: ";", pos: pos})
+				}
 			}
 			continue
 		}
@@ -206,13 +272,46 @@ func words(c *parsers.Container) []word {
 	return out
 }
 
-func isShell(prefix []string) bool {
-	if len(prefix) == 0 {
+// ShellScript returns the index of the script in a command line that runs a shell with
+// one (sh -c, sh -ec, bash -e -o pipefail -c), or -1.
+func ShellScript(all []string) int {
+	for i := 1; i < len(all); i++ {
+		if shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// shellCommandFlag reports whether a shell option takes the script that follows: -c, or
+// -c among other single-letter options (-ec, -lc, -euxc).
+func shellCommandFlag(s string) bool {
+	if len(s) < 2 || s[0] != '-' || s[len(s)-1] != 'c' {
 		return false
 	}
-	switch path.Base(prefix[len(prefix)-1]) {
-	case "sh", "bash", "ash", "dash", "zsh":
-		return true
+	for _, r := range s[1:] {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isShell reports whether prefix is a shell and its options (bash -e -o pipefail).
+func isShell(prefix []string) bool {
+	for j := len(prefix) - 1; j >= 0; j-- {
+		w := prefix[j]
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+") {
+			continue
+		}
+		if j > 0 && (prefix[j-1] == "-o" || prefix[j-1] == "+o") {
+			continue // the option's name (pipefail)
+		}
+		switch path.Base(w) {
+		case "sh", "bash", "ash", "dash", "zsh":
+			return true
+		}
+		return false
 	}
 	return false
 }

@@ -29,6 +29,10 @@ func parseFlags(ws []word, short map[string]string, takesValue map[string]bool, 
 		name, val, hasVal := strings.Cut(w.s, "=")
 		if long, ok := short[name]; ok {
 			name = long
+		} else if long, ok := short[w.s[:min(2, len(w.s))]]; ok && len(w.s) > 2 && w.s[1] != '-' && takesValue[long] {
+			// A short option with its value glued on (-t120, -kgevent), as argparse,
+			// getopt and Ruby's OptionParser read it.
+			name, val, hasVal = long, w.s[2:], true
 		}
 		if !takesValue[name] {
 			continue

@@ -142,7 +142,9 @@ func gunicornWorker(class string) string {
 // UWSGI_HARAKIRI, as uWSGI reads every option from a UWSGI_ variable), after which the
 // worker handling a request is killed, measured in wall-clock seconds. It is off by
 // default. A config file (--ini, --yaml, --json, --xml, or a bare file argument uWSGI
-// loads by its extension) may set it, so without the flag the value is unknown then.
+// loads by its extension) may set it, so without the flag the value is unknown then, and
+// so it is when the file is named after the flag (uWSGI reads options in order, a file
+// where it is named, UWSGI_ variables first).
 // Keep-alive and shutdown depend on the mode (--http router, --http-socket, behind
 // uwsgi_pass) and stay unknown; without an HTTP flag the port speaks the uwsgi protocol
 // (NotHTTP), unless a config file says otherwise.
@@ -181,7 +183,25 @@ func uwsgi(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.A
 			cfg = &flagVal{value: w.s, pos: w.pos, text: w.s}
 		}
 	}
+	// uWSGI reads a config file where the command line names it, after the UWSGI_
+	// variables: one named after the last --harakiri may set it again.
+	harakiriAt, cfgAt := -1, -1
+	for i, w := range rest {
+		name, _, _ := strings.Cut(w.s, "=")
+		switch {
+		case name == "--harakiri" || name == "-t" || strings.HasPrefix(name, "-t") && len(name) > 2 && name[2] >= '0' && name[2] <= '9':
+			harakiriAt = i
+		case name == "--ini" || name == "--yaml" || name == "--json" || name == "--xml":
+			cfgAt = i
+		case !strings.HasPrefix(w.s, "-") && uwsgiConfigFile(w.s) && (i == 0 || !strings.HasPrefix(rest[i-1].s, "-") || strings.Contains(rest[i-1].s, "=")):
+			cfgAt = i
+		}
+	}
 	switch s, ok := f.seconds("--harakiri"); {
+	case ok && cfg != nil && (cfgAt > harakiriAt || harakiriAt < 0 && open != nil):
+		// A config file named later, or a variable before the server's own flags, may
+		// set harakiri over UWSGI_HARAKIRI or the flag.
+		a.RequestTimeout = unknownAt(*cfg)
 	case ok && s.Known() && s.Value == 0:
 		// --harakiri 0: requests are never killed.
 	case ok:
@@ -298,7 +318,8 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 }
 
 // node: the http server's keepAliveTimeout is 5s in released Node versions, and the
-// socket is closed a buffer of 1s later (NODE; nodejs/node#59243). Frameworks that set
+// socket is closed then, or a buffer of 1s later in recent releases (NODE;
+// nodejs/node#59243). Frameworks that set
 // their own (Fastify) cannot be seen from the command line; the note says what was
 // assumed.
 //
@@ -308,23 +329,49 @@ func puma(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.Ap
 // Node 26 raised the default to 65s (nodejs/node#62782, semver-major): an image that
 // says it runs Node 26 or later, or a moving tag (node:latest, node:lts), has an unknown
 // keep-alive. An image that does not say (the app's own) keeps the assumption above.
-func node(c *parsers.Container, at word) *parsers.AppServer {
+//
+// Next.js sets its server's keepAliveTimeout from KEEP_ALIVE_TIMEOUT (the server.js of a
+// standalone build) and from next start's --keepAliveTimeout (which npm start -- passes
+// on): the variable set, a word among the arguments that names it, or a variable there
+// that may hold it, makes the keep-alive unknown.
+func node(c *parsers.Container, at word, rest []word, open *flagVal) *parsers.AppServer {
 	if c.Built != nil && c.Built.NodeKeepAlive != "" {
 		return &parsers.AppServer{Name: Node, Pos: at.pos,
 			KeepAlive: parsers.Duration{Pos: c.Built.Pos, Text: c.Built.NodeKeepAlive, Unknown: true}}
+	}
+	if e, ok := c.EnvVar("KEEP_ALIVE_TIMEOUT"); ok {
+		return &parsers.AppServer{Name: Node, Pos: at.pos,
+			KeepAlive: parsers.Duration{Pos: e.Pos, Text: e.Text + " (Next.js's keepAliveTimeout)", Unknown: true}}
+	}
+	for _, w := range rest {
+		if strings.Contains(strings.ToLower(w.s), "keepalivetimeout") {
+			return &parsers.AppServer{Name: Node, Pos: at.pos, KeepAlive: parsers.Duration{Pos: w.pos, Text: w.s, Unknown: true}}
+		}
+	}
+	if open != nil {
+		return &parsers.AppServer{Name: Node, Pos: at.pos, KeepAlive: unknownAt(*open)}
 	}
 	image, pos := c.Image, c.Pos
 	if c.Built != nil && c.Built.From != "" {
 		image, pos = c.Built.From, c.Built.Pos
 	}
-	if major, ok := nodeMajor(image); ok && (major == 0 || major >= 26) {
+	major, ok := nodeMajor(image)
+	if ok && (major == 0 || major >= 26) {
 		return &parsers.AppServer{Name: Node, Pos: at.pos,
 			KeepAlive: parsers.Duration{Pos: pos, Text: "image " + image + " (Node 26 raised keepAliveTimeout to 65s)", Unknown: true}}
+	}
+	// The socket closes a 1s buffer after keepAliveTimeout in Node 24 and 25, and in 20
+	// and 22 from a minor release on (measured 5.0s on 18.20.4, 20.16.0, 22.0.0; 6.0s on
+	// 20.19.0, 22.10.0, 24.0.0): a tag of 20 or 22, or an image that says no version, may
+	// close at 5s, the time a race and a fix below it must go by.
+	ka := parsers.Def(5*time.Second, "Node.js default keepAliveTimeout 5s (+ 1s buffer in Node 24, and 20 and 22 from a minor release on)")
+	if ok && major >= 24 {
+		ka = parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (Node 24 and 25; 65s since 26)")
 	}
 	return &parsers.AppServer{
 		Name:      Node,
 		Pos:       at.pos,
-		KeepAlive: parsers.Def(6*time.Second, "Node.js default keepAliveTimeout 5s + 1s buffer (before Node 26; 65s since)"),
+		KeepAlive: ka,
 		Note:      "assumed Node's http server defaults (Express and plain http; a framework may set its own)",
 	}
 }

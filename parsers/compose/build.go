@@ -350,6 +350,7 @@ func (t *typer) build(v *value) *Build {
 	}
 	b.Dockerfile = setting(v.get("dockerfile"))
 	b.Target = setting(v.get("target"))
+	b.Inline = v.get("dockerfile_inline") != nil
 	return b
 }
 

@@ -52,15 +52,95 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			dockerfile = filepath.Join(b.ContextDir, dockerfile)
 		}
 	}
-	if opts.Within(dockerfile) {
+	if opts.Within(dockerfile) && !b.Inline {
 		if src, err := readSmall(dockerfile, opts); err == nil {
 			for _, name := range dockerfileEnv(src) {
 				img.Env[name] = true
 			}
 			img.From = dockerfileFrom(src)
+			if !b.Target.Unknown && b.Target.Value == "" {
+				// With build.target another stage than the last one is the image.
+				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
+			}
 		}
 	}
 	return img
+}
+
+// dockerfileCommand returns the ENTRYPOINT and CMD the Dockerfile's last stage writes:
+// the exec form's words, the shell form as /bin/sh -c "..." (Docker's default shell).
+// An ENTRYPOINT written in the stage clears the CMD it would inherit. Both are nil when
+// the file changes its escape character or the stage its SHELL (what runs the shell
+// form), or a form cannot be read. stopSignal is the stage's STOPSIGNAL ("" when it
+// writes none).
+func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string) {
+	var epSet, cmdSet, unreadable bool
+	var logical strings.Builder
+	flush := func() {
+		line := strings.TrimSpace(logical.String())
+		logical.Reset()
+		inst, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		switch strings.ToUpper(inst) {
+		case "FROM":
+			entrypoint, cmd, epSet, cmdSet, unreadable, stopSignal = nil, nil, false, false, false, ""
+		case "STOPSIGNAL":
+			stopSignal = rest
+		case "SHELL":
+			unreadable = true
+		case "ENTRYPOINT", "CMD":
+			words, ok := dockerfileWords(rest)
+			if !ok {
+				unreadable = true
+			}
+			if strings.EqualFold(inst, "CMD") {
+				cmd, cmdSet = words, true
+			} else {
+				entrypoint, epSet = words, true
+				if !cmdSet {
+					cmd = nil
+				}
+			}
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
+			if d := strings.ToLower(strings.ReplaceAll(t, " ", "")); strings.HasPrefix(d, "#escape=") {
+				return nil, nil, ""
+			}
+			continue
+		}
+		if cont, ok := strings.CutSuffix(strings.TrimRight(line, " \t"), `\`); ok {
+			logical.WriteString(cont + " ")
+			continue
+		}
+		logical.WriteString(line)
+		flush()
+	}
+	flush()
+	if unreadable || !epSet && !cmdSet {
+		return nil, nil, stopSignal
+	}
+	return entrypoint, cmd, stopSignal
+}
+
+// dockerfileWords reads the words of an ENTRYPOINT or CMD: a JSON array of strings (the
+// exec form), else the shell form run by /bin/sh -c.
+func dockerfileWords(rest string) ([]string, bool) {
+	if strings.HasPrefix(rest, "[") {
+		var words []string
+		if json.Unmarshal([]byte(rest), &words) == nil {
+			return words, true
+		}
+		// Not JSON: Docker runs the line as a shell form.
+	}
+	if rest == "" {
+		return nil, false
+	}
+	return []string{"/bin/sh", "-c", rest}, true
 }
 
 func readSmall(abs string, opts parsers.Options) ([]byte, error) {
@@ -146,8 +226,8 @@ const (
 
 // nodeKeepAlive says where a Node app built from dir may set its server's keep-alive
 // itself, so that Node's default is not what it runs with: Fastify (keepAliveTimeout 72s
-// by default) among a package.json's dependencies, or a source that sets
-// keepAliveTimeout. "" when nothing is seen.
+// by default) among a package.json's dependencies, or a source or a package.json script
+// that sets keepAliveTimeout (next start --keepAliveTimeout). "" when nothing is seen.
 func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
 	read := 0
 	for _, f := range files {
@@ -164,6 +244,10 @@ func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
 			continue
 		}
 		if path.Base(f) == "package.json" {
+			if bytes.Contains(src, []byte("keepAliveTimeout")) {
+				// A script that passes it on (next start --keepAliveTimeout 65000).
+				return "keepAliveTimeout in " + f
+			}
 			var pkg struct {
 				Dependencies map[string]any `json:"dependencies"`
 			}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/parsers"
@@ -70,6 +71,8 @@ func TestBuiltImageNodeKeepAlive(t *testing.T) {
 		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.js": "app.listen(3000)\n"}, ""},
 		{map[string]string{"package.json": `{"dependencies": {"fastify": "^4"}}`}, "fastify in package.json"},
 		{map[string]string{"package.json": `{"dependencies": {"express": "^4"}}`, "src/server.ts": "server.keepAliveTimeout = 65_000\n"}, "keepAliveTimeout in src/server.ts"},
+		// next start takes --keepAliveTimeout from the start script.
+		{map[string]string{"package.json": `{"scripts": {"start": "next start --keepAliveTimeout 65000"}, "dependencies": {"next": "^14"}}`}, "keepAliveTimeout in package.json"},
 		// A dependency's own code is not the app's.
 		{map[string]string{"node_modules/x/index.js": "s.keepAliveTimeout = 1\n"}, ""},
 	} {
@@ -100,5 +103,57 @@ func TestDockerfileFrom(t *testing.T) {
 		if got := dockerfileFrom([]byte(src)); got != want {
 			t.Errorf("%q: got %q, want %q", src, got, want)
 		}
+	}
+}
+
+// The image's own command, for a service that writes neither command: nor entrypoint:.
+func TestDockerfileCommand(t *testing.T) {
+	for _, tc := range []struct {
+		src             string
+		entrypoint, cmd string // words joined by "|"; "" for nil
+	}{
+		{"FROM python:3.12\nCMD [\"gunicorn\", \"-k\", \"gthread\", \"app:app\"]\n", "", "gunicorn|-k|gthread|app:app"},
+		{"FROM python:3.12\nCMD gunicorn -k gthread \\\n    app:app\n", "", "/bin/sh|-c|gunicorn -k gthread      app:app"},
+		{"FROM python:3.12\nENTRYPOINT [\"/docker-entrypoint.sh\"]\nCMD [\"uvicorn\", \"main:app\"]\n", "/docker-entrypoint.sh", "uvicorn|main:app"},
+		// An ENTRYPOINT after the CMD keeps it; one alone runs without arguments.
+		{"FROM python:3.12\nENTRYPOINT [\"gunicorn\", \"app:app\"]\n", "gunicorn|app:app", ""},
+		// Only the last stage is the image.
+		{"FROM node:22 AS build\nCMD [\"node\", \"server.js\"]\nFROM nginx:1.27\nCOPY --from=build /app /usr/share/nginx/html\n", "", ""},
+		// A SHELL instruction changes what runs the shell form; an escape directive how
+		// lines continue.
+		{"FROM python:3.12\nSHELL [\"/bin/bash\", \"-c\"]\nCMD gunicorn app:app\n", "", ""},
+		{"# escape=`\nFROM python:3.12\nCMD gunicorn app:app\n", "", ""},
+		{"FROM python:3.12\nRUN pip install gunicorn\n", "", ""},
+	} {
+		ep, cmd, _ := dockerfileCommand([]byte(tc.src))
+		if got := strings.Join(ep, "|"); got != tc.entrypoint {
+			t.Errorf("%q: entrypoint %q, want %q", tc.src, got, tc.entrypoint)
+		}
+		if got := strings.Join(cmd, "|"); got != tc.cmd {
+			t.Errorf("%q: cmd %q, want %q", tc.src, got, tc.cmd)
+		}
+	}
+}
+
+func TestDockerfileStopSignal(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM python:3.12\nSTOPSIGNAL SIGINT\nCMD [\"gunicorn\", \"app:app\"]\n":                     "SIGINT",
+		"FROM nginx AS web\nSTOPSIGNAL SIGQUIT\nFROM python:3.12\nCMD [\"gunicorn\", \"app:app\"]\n": "",
+	} {
+		if _, _, got := dockerfileCommand([]byte(src)); got != want {
+			t.Errorf("%q: got %q, want %q", src, got, want)
+		}
+	}
+}
+
+// build.dockerfile_inline is the Dockerfile: the context's own file is not the one built.
+func TestBuiltImageInlineDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM node:20\nENV GUNICORN_CMD_ARGS=x\nCMD [\"node\", \"server.js\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := builtImage(&Build{ContextDir: dir, Inline: true}, parsers.Options{Roots: []string{dir}})
+	if img == nil || img.Cmd != nil || img.From != "" || len(img.Env) > 0 {
+		t.Errorf("read the context's Dockerfile: %+v", img)
 	}
 }

@@ -83,6 +83,8 @@ type Build struct {
 	ContextDir string
 	Dockerfile Setting[string]
 	Target     Setting[string]
+	// Inline: dockerfile_inline is set, so the Dockerfile is that text, not a file.
+	Inline bool
 }
 
 // Command is a command or entrypoint. The string form is split into words as a shell

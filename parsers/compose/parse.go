@@ -225,13 +225,32 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	c.Built = builtImage(s.Build, opts)
+	if b := c.Built; b != nil && !s.Entrypoint.Set() && !s.Command.Set() && len(b.Entrypoint)+len(b.Cmd) > 0 {
+		// The image's own ENTRYPOINT and CMD, from the Dockerfile the service builds: at
+		// the build: key, where the service says where they come from.
+		c.Command, c.Args = b.Entrypoint, b.Cmd
+		c.CommandFrom = "CMD"
+		if len(b.Entrypoint) > 0 {
+			c.CommandFrom = "ENTRYPOINT"
+			if len(b.Cmd) > 0 {
+				c.CommandFrom += " and CMD"
+			}
+		}
+		c.CommandFrom += " in " + b.Dockerfile
+		if s.Build != nil && s.Build.Context.Known() && !path.IsAbs(b.Dockerfile) {
+			c.CommandFrom = strings.TrimSuffix(c.CommandFrom, b.Dockerfile) + path.Join(s.Build.Context.Value, b.Dockerfile)
+		}
+		for range len(b.Entrypoint) + len(b.Cmd) {
+			c.ArgPos = append(c.ArgPos, b.Pos)
+		}
+	}
 	if s.Entrypoint.Set() && !s.Entrypoint.Null {
 		c.Command = s.Entrypoint.Args.Value
 	}
 	if s.Command.Set() && !s.Command.Null {
 		c.Args = s.Command.Args.Value
 	}
-	if len(c.Command)+len(c.Args) > 0 {
+	if len(c.ArgPos) == 0 && len(c.Command)+len(c.Args) > 0 {
 		for range c.Command {
 			c.ArgPos = append(c.ArgPos, s.Entrypoint.Args.Pos)
 		}

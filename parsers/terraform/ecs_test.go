@@ -54,7 +54,7 @@ func TestECSContainerDefinitions(t *testing.T) {
 ]
 JSON`, "gunicorn", 30 * time.Second, 21, 30 * time.Second},
 		{"json string", `"[{\"name\": \"app\", \"image\": \"hooks:1\", \"command\": [\"node\", \"server.js\"], \"environment\": [{\"name\": \"WEB_CONCURRENCY\", \"value\": \"4\"}]}]"`,
-			"node", 6 * time.Second, 0, 30 * time.Second},
+			"node", 5 * time.Second, 0, 30 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := ecsService + "\nresource \"aws_ecs_task_definition\" \"hooks\" {\n  family = \"hooks\"\n  container_definitions = " + c.defs + "\n}\n"
