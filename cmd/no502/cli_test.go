@@ -502,3 +502,12 @@ func TestSelectWithSpaces(t *testing.T) {
 		t.Errorf("exit %d, stderr %s\n%s", code, stderr, out)
 	}
 }
+
+// --format and --fail-on values are read as --fail-on's severities always were: in any
+// case (--format JSON was "unknown" while --fail-on WARNING worked).
+func TestFormatAndFailOnAnyCase(t *testing.T) {
+	out, stderr, code := runIn(t, "../../testdata/demo", "", "lint", "--format", "JSON", "--fail-on", "Never")
+	if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "{") {
+		t.Fatalf("lint --format JSON --fail-on Never: exit %d, stderr %q\n%.200s", code, stderr, out)
+	}
+}

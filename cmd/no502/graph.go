@@ -27,6 +27,7 @@ response, how long it keeps idle connections, the inner side's keep-alive). Node
 findings are red. --format mermaid (default) pastes into a GitHub comment; --format dot
 renders with Graphviz (dot -Tsvg).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format = strings.ToLower(format) // as lint --format
 			if format != "mermaid" && format != "dot" {
 				return usagef("unknown --format %q (want mermaid or dot)", format)
 			}

@@ -25,6 +25,7 @@ func newRulesCmd(io.Reader) *cobra.Command {
 		Short: "List every rule: ID, category, default severity, summary (--format json: also formats and doc URL)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format = strings.ToLower(format) // as lint --format
 			switch format {
 			case "text":
 			case "json":

@@ -49,6 +49,7 @@ without writing; --stdout prints the file instead of writing it, to copy entries
   no502 init --stdout               # print the file, write nothing
   no502 init --format json          # the routes and their chains as JSON (docs/cli.md)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format = strings.ToLower(format) // as lint --format
 			switch format {
 			case "text", "json":
 			default:

@@ -129,6 +129,8 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		}
 	}()
 	out := cmd.OutOrStdout()
+	// Names in any case, as severities always were (--fail-on WARNING).
+	f.format, f.failOn = strings.ToLower(f.format), strings.ToLower(f.failOn)
 	format, ok := output.Lookup(f.format)
 	if !ok {
 		return usagef("unknown --format %q (want %s)", f.format, strings.Join(output.Names(), ", "))
