@@ -875,6 +875,10 @@ type ServicePort struct {
 type Selector struct {
 	MatchLabels      map[string]string
 	MatchExpressions []SelectorRequirement
+	// All: the selector selects every pod of its namespace. A policy/v1
+	// PodDisruptionBudget's empty selector ({}) does ("an empty ({}) selector will select
+	// all pods within the namespace", PodDisruptionBudgetSpec); a Service's does not.
+	All bool
 }
 
 // SelectorRequirement is one matchExpressions entry.
@@ -885,8 +889,12 @@ type SelectorRequirement struct {
 }
 
 // Matches reports whether labels satisfy the selector. An empty selector matches
-// nothing here: a Service with no selector routes to hand-managed endpoints.
+// nothing here (a Service with no selector routes to hand-managed endpoints), unless it
+// is marked All.
 func (s *Selector) Matches(labels map[string]string) bool {
+	if s != nil && s.All {
+		return true
+	}
 	if s == nil || (len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0) {
 		return false
 	}

@@ -78,9 +78,23 @@ func readScaledObject(o *object) *hpa {
 func readPDB(o *object) *parsers.PDB {
 	spec := val(o.node, "spec")
 	p := &parsers.PDB{Name: o.name, Namespace: o.namespace, Pos: o.pos, Selector: readSelector(val(spec, "selector"))}
+	// policy/v1 made an empty selector ({}) select every pod of the namespace; in
+	// policy/v1beta1 it selects none, as a null one does in both
+	// (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/pod-disruption-budget-v1/#PodDisruptionBudgetSpec).
+	if sel := p.Selector; sel != nil && o.apiVersion == "policy/v1" && val(spec, "selector").Kind == yaml.MappingNode &&
+		len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 && emptyOrAbsent(val(spec, "selector", "matchLabels")) && emptyOrAbsent(val(spec, "selector", "matchExpressions")) {
+		sel.All = true
+	}
 	p.MinAvailable = optString(o.src, spec, "minAvailable")
 	p.MaxUnavailable = optString(o.src, spec, "maxUnavailable")
 	return p
+}
+
+// emptyOrAbsent reports whether n is absent, null, or an empty mapping or list: a
+// selector field that selects by nothing. A value this parser cannot read (a template
+// expression) is not.
+func emptyOrAbsent(n *yaml.Node) bool {
+	return n == nil || isNull(n) || (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) == 0
 }
 
 // optString reads an optional scalar; the zero Setting when absent.
