@@ -43,7 +43,9 @@ Every node drain, eviction or crash of that one pod leaves the Service without a
 endpoint: the ingress or load balancer answers 502/503 until a new pod is ready. So does
 every rollout, unless it starts the new pod first: the default rolling update of a 1-pod
 Deployment does (maxSurge 25% rounds up to 1 pod, maxUnavailable 25% down to 0), and the
-message then leaves rollouts out. A PodDisruptionBudget that allows no eviction of the one
+message then leaves rollouts out. A StatefulSet's rolling update deletes the pod before
+creating its replacement; with ` + "`updateStrategy: OnDelete`" + ` no rollout replaces it, and the
+message names the deletion that updates it instead. A PodDisruptionBudget that allows no eviction of the one
 pod (` + "`minAvailable: 1`" + `, ` + "`maxUnavailable: 0`" + `) keeps node drains from taking it down: they wait on
 it until it is forced out (a managed upgrade does after its timeout), and the message says
 so instead of counting drains among the causes.
@@ -105,7 +107,7 @@ func runSingleReplica(p *Pass) {
 			// Evictions of the pod are refused: a drain waits on it instead of taking
 			// it down, until someone (a managed upgrade after its timeout) forces it.
 			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
-			causes = strings.Replace(causes, "rollout, crash", "rollout or crash", 1)
+			causes = strings.Replace(causes, ", crash", " or crash", 1)
 			blocked = fmt.Sprintf(" A node drain does not evict it: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on this pod until it is forced out, with the same outage.", pdb.Name, how)
 		}
 		if claims := unshareableClaims(w); len(claims) > 0 {
@@ -130,8 +132,8 @@ func runSingleReplica(p *Pass) {
 			// database, not a replica, unless the app replicates. Not an edit to apply blind.
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, itOf(alone))),
+				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
+					workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
 				Related: relatedOf(alone),
 				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -904,9 +906,15 @@ func surgesFirst(w *parsers.Workload, n int) bool {
 
 // outageCauses is what empties the Service of a workload running a single pod: every
 // node drain or crash of it, and every rollout unless the rollout starts the new pod first.
+//
+// A StatefulSet with updateStrategy OnDelete has no rollout: a template change replaces
+// the pod when someone deletes it, and that deletion is the outage.
 func outageCauses(w *parsers.Workload) string {
 	if surgesFirst(w, 1) {
 		return "node drain or crash"
+	}
+	if w.Kind == parsers.StatefulSet && w.Strategy.Known() && w.Strategy.Value == "OnDelete" {
+		return "deletion to update it (updateStrategy OnDelete), node drain or crash"
 	}
 	return "rollout, node drain or crash"
 }

@@ -231,3 +231,31 @@ func TestSingleReplicaDrainBlockedWording(t *testing.T) {
 		t.Error("no single-replica finding")
 	}
 }
+
+// TestSingleReplicaStatefulSetCauses: a StatefulSet of one pod is told what empties its
+// Service as a Deployment is. With updateStrategy OnDelete no rollout replaces the pod
+// (the user's deletion does); under a PDB that allows no eviction, drains wait on it.
+func TestSingleReplicaStatefulSetCauses(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-statefulset-causes")
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		switch {
+		case strings.Contains(f.Message, "StatefulSet search "):
+			seen["search"] = true
+			if strings.Contains(f.Message, "rollout") || !strings.Contains(f.Message, "OnDelete") {
+				t.Errorf("OnDelete StatefulSet: message blames a rollout: %s", f.Message)
+			}
+		case strings.Contains(f.Message, "StatefulSet cache "):
+			seen["cache"] = true
+			if strings.Contains(f.Message, "node drain or crash") || !strings.Contains(f.Message, "A node drain does not evict it") || !strings.Contains(f.Message, "every rollout or crash") {
+				t.Errorf("StatefulSet under a blocking PDB: message says drains take the pod down: %s", f.Message)
+			}
+		}
+	}
+	if !seen["search"] || !seen["cache"] {
+		t.Errorf("findings seen: %v", seen)
+	}
+}

@@ -63,6 +63,12 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxSurge = strSetting(s, ru, "maxSurge", defMaxSurge, "Kubernetes default maxSurge 25%")
 		}
 	}
+	if o.kind == "StatefulSet" {
+		// RollingUpdate (the default) deletes each pod before creating its replacement;
+		// OnDelete replaces a pod only when someone deletes it. apps/v1
+		// StatefulSetUpdateStrategy.
+		w.Strategy = strSetting(s, val(spec, "updateStrategy"), "type", "RollingUpdate", "Kubernetes default updateStrategy RollingUpdate")
+	}
 	if o.kind == "DaemonSet" {
 		// A DaemonSet replaces its pods node by node: maxUnavailable (default 1; a
 		// percentage of the nodes, rounded up) at a time, or with maxSurge (default 0)
