@@ -526,6 +526,10 @@ type Workload struct {
 	HostNetwork bool
 
 	Replicas Setting[int]
+	// Builds are the Kustomize builds of the run that include this object's file (each
+	// kustomization no other one of the run includes, and what it makes of the object);
+	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).
+	Builds []Build
 	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with
 	// the position of the autoscaler.
 	MinReplicas Setting[int]
@@ -869,6 +873,17 @@ type ServicePort struct {
 	// protocol it carries (http, kubernetes.io/h2c, tcp, mqtt, ...).
 	AppProtocol string
 	Pos         Pos
+}
+
+// Build is one Kustomize build that includes a workload: Root is the kustomization file
+// no other kustomization of the run includes (the one a user builds: an overlay), and
+// Replicas the count that build gives the workload: the base's own field, or the value an
+// overlay's patch or replicas: entry sets (with its position there). Unknown when a
+// patch no502 cannot read (inline JSON 6902, a component, a patch file not among the
+// run's files) may set it.
+type Build struct {
+	Root     string
+	Replicas Setting[int]
 }
 
 // Selector is a Kubernetes label selector.

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -257,5 +258,43 @@ func TestSingleReplicaStatefulSetCauses(t *testing.T) {
 	}
 	if !seen["search"] || !seen["cache"] {
 		t.Errorf("findings seen: %v", seen)
+	}
+}
+
+// TestKustomizeFixes: in a Kustomize tree linted as it is, a single pod an overlay's
+// patch sets is fixed in that patch (the edit kustomize builds the overlay from; checked
+// with kubectl kustomize: the prod build then has replicas: 2), and a base's single pod
+// that one build keeps while another patches it is told with that build's name, its fix
+// a snippet (the overlay's patch sets the same field).
+func TestKustomizeFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-kustomize-overlay-replicas")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		n++
+		if !strings.HasSuffix(f.Pos.File, filepath.Join("overlays", "prod", "replicas.yaml")) || !strings.Contains(f.Message, "in the Kustomize build of overlays/prod") {
+			t.Errorf("overlay's single pod: %s: %s", f.Pos, f.Message)
+		}
+		if f.Fix == nil || f.Fix.SnippetOnly() || len(f.Fix.Edits) != 1 || f.Fix.Edits[0].New != "2" || !strings.HasSuffix(f.Fix.Edits[0].File, "replicas.yaml") {
+			t.Errorf("overlay's single pod: the fix does not set the patch's replicas to 2: %+v", f.Fix)
+		}
+	}
+	_, findings = rulestest.Lint(t, "testdata/k8s-kustomize-base-replicas")
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, "in the Kustomize build of overlays/dev,") || strings.Contains(f.Message, "overlays/prod") {
+			t.Errorf("base's single pod: the message does not name the build that keeps it: %s", f.Message)
+		}
+		if f.Fix == nil || !f.Fix.SnippetOnly() {
+			t.Errorf("base's single pod: the fix is written though overlays/prod patches the same field: %+v", f.Fix)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d single-replica findings, want 2", n)
 	}
 }

@@ -43,9 +43,16 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	charts := map[string]bool{}
 	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}}
 	arena := &fastArena{}
+	var kusts []*kustomization
 	for _, in := range inputs {
 		file := &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src}
 		m.Files = append(m.Files, file)
+		if IsKustomization(in.Path) {
+			if k := readKustomization(in.Path, in.Src); k != nil {
+				kusts = append(kusts, k)
+			}
+			continue
+		}
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
@@ -79,6 +86,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	resolveWorkloadRefs(m, p)
+	resolveBuilds(m, kusts)
 	b.resolveEnvFrom()
 	b.link(p.hpas)
 	for _, w := range m.Workloads {

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/link"
 )
 
@@ -377,6 +378,11 @@ var (
 func k8sLooking(path string, src []byte) bool {
 	if strings.HasPrefix(filepath.Base(path), ".") {
 		return false
+	}
+	if k8s.IsKustomization(path) {
+		// Often written without apiVersion and kind; the k8s parser reads which files
+		// it builds and what its overlays patch.
+		return true
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
 		return strings.Contains(string(src), `"apiVersion"`) && strings.Contains(string(src), `"kind"`)
