@@ -56,9 +56,10 @@ Service selects, nor a DaemonSet.
 
 A KEDA ScaledObject is the autoscaler of its target (KEDA makes and owns its
 HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workload is not single,
-whatever its replicas field says. A lower floor (the default 0 scales to zero when idle) is
-the scaler's deliberate choice, which neither this rule nor hpa-min-replicas judges; a
-` + "`replicas: 2`" + ` would be undone by the autoscaler.
+whatever its replicas field says; with 1 it is the autoscaler's floor that hpa-min-replicas
+reports. Scaling to zero (the default ` + "`minReplicaCount: 0`" + `, or ` + "`idleReplicaCount: 0`" + `) is the
+scaler's deliberate choice, which neither rule judges, and neither is a paused ScaledObject;
+a ` + "`replicas: 2`" + ` would be undone by the autoscaler.
 
 A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
 kustomization files: each kustomization that no other one of the run includes is a build,
@@ -273,6 +274,11 @@ every rollout unless it starts the new pod first (see single-replica).
 Like single-replica it counts the Service's pods: an autoscaled version of an app whose
 Service also has other workloads' pods is not reported.
 
+A KEDA ScaledObject with ` + "`minReplicaCount: 1`" + ` is the same floor (KEDA makes the HPA with
+minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" + `. Scaling to zero
+(` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
+(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
+
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
 ` + k8sClientsDoc + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
@@ -294,39 +300,44 @@ func runHPAMinReplicas(p *Pass) {
 			continue // its Services have other workloads' pods too (see single-replica)
 		}
 		reported[min.Pos] = true
-		ns, name := hpaName(min.ViaNote())
-		spec := k8s.Patch{}.Set("minReplicas", 2)
+		kind, ns, name := hpaName(min.ViaNote())
+		// A KEDA ScaledObject's floor and ceiling are minReplicaCount and maxReplicaCount.
+		minKey, maxKey := "minReplicas", "maxReplicas"
+		if kind == "ScaledObject" {
+			minKey, maxKey = "minReplicaCount", "maxReplicaCount"
+		}
+		spec := k8s.Patch{}.Set(minKey, 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
-			spec = spec.Set("maxReplicas", 2)
+			spec = spec.Set(maxKey, 2)
 		}
 		var edits []parsers.Edit
-		if k8sKeyAt(p.Model, min.Pos) == "minReplicas" {
+		if k8sKeyAt(p.Model, min.Pos) == minKey {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
 			if max := w.MaxReplicas; max.Known() && max.Value < 2 {
 				// minReplicas above maxReplicas: the API rejects the object. Both, or
 				// the patch merged.
 				edits = nil
-				if max.Explicit() && k8sKeyAt(p.Model, max.Pos) == "maxReplicas" {
+				if max.Explicit() && k8sKeyAt(p.Model, max.Pos) == maxKey {
 					edits = append(k8s.ReplaceScalar(min.Pos, "2"), k8s.ReplaceScalar(max.Pos, "2")...)
 				}
 			}
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
+			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set %s: 2.",
+				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
-			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
+			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
 	}
 }
 
-// hpaName reads "from HorizontalPodAutoscaler ns/name", the ViaNote parsers/k8s puts on
-// MinReplicas.
-func hpaName(note string) (ns, name string) {
-	s := strings.TrimPrefix(note, "from HorizontalPodAutoscaler ")
+// hpaName reads "from HorizontalPodAutoscaler ns/name" (or "from ScaledObject ns/name"),
+// the ViaNote parsers/k8s puts on MinReplicas.
+func hpaName(note string) (kind, ns, name string) {
+	kind, s, _ := strings.Cut(strings.TrimPrefix(note, "from "), " ")
 	ns, name, _ = strings.Cut(s, "/")
-	return ns, name
+	return kind, ns, name
 }
 
 var rolloutTakesAllDown = &Rule{
