@@ -362,6 +362,12 @@ stops at once however many nodes there are. An integer is not judged (the node c
 not in the manifests), nor is ` + "`OnDelete`" + `, which replaces no pod by itself. Its fix, the default
 ` + "`maxUnavailable: 1`" + `, is unsafe: a rollout then takes one step per node.
 
+An Argo Rollouts canary is judged by its ` + "`maxUnavailable`" + ` only without traffic routing: with
+` + "`trafficRouting`" + ` the controller keeps the stable ReplicaSet at full scale until the canary is
+promoted and those fields do not apply (new pods come first, as in a blue-green), and with
+` + "`dynamicStableScale: true`" + ` as well the stable pods go as the canary's weight grows, which is
+not judged.
+
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
 old ones go).
 
@@ -980,7 +986,8 @@ func relatedOf(svcs []*parsers.Service) []Related {
 }
 
 // surgesFirst reports whether a rollout of w with n pods is known to start a new pod
-// before it stops any: an Argo blue-green rollout, or a rolling update (a Deployment's,
+// before it stops any: an Argo blue-green rollout or traffic-routed canary (which keeps
+// the stable pods at full scale until promotion), or a rolling update (a Deployment's,
 // an Argo canary's) whose maxUnavailable comes to 0 pods (a percentage rounds down) and
 // maxSurge to 1 or more (a percentage rounds up). The default 25%/25% does for 1 pod;
 // when both come to 0 Kubernetes stops one pod first (the fencepost it resolves to
@@ -990,7 +997,7 @@ func surgesFirst(w *parsers.Workload, n int) bool {
 		return false
 	}
 	switch {
-	case w.Kind == parsers.Rollout && w.Strategy.Value == "BlueGreen":
+	case w.Kind == parsers.Rollout && (w.Strategy.Value == "BlueGreen" || w.Strategy.Value == "CanaryTrafficRouting"):
 		return true
 	case w.Kind == parsers.Deployment && w.Strategy.Value == "RollingUpdate",
 		w.Kind == parsers.Rollout && w.Strategy.Value == "Canary":

@@ -298,3 +298,23 @@ func TestKustomizeFixes(t *testing.T) {
 		t.Errorf("%d single-replica findings, want 2", n)
 	}
 }
+
+// TestSingleReplicaRolloutTrafficRouting: an Argo canary with traffic routing keeps the
+// stable pod until the canary is promoted, whatever maxUnavailable says: its single pod is
+// not stopped by a rollout, and the message must not say so.
+func TestSingleReplicaRolloutTrafficRouting(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-rollout-traffic-routing")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "rollout") {
+			t.Errorf("message blames rollouts of a traffic-routed canary: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}

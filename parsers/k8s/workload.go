@@ -232,6 +232,20 @@ func strSetting(s *source, m *yaml.Node, key, def, defText string) parsers.Setti
 // https://argo-rollouts.readthedocs.io/en/stable/features/specification/
 func readRolloutStrategy(s *source, st *yaml.Node, w *parsers.Workload) {
 	if c := val(st, "canary"); c != nil {
+		if val(c, "trafficRouting") != nil {
+			// With traffic routing the controller leaves the stable ReplicaSet at full
+			// scale until the canary is promoted, and maxSurge/maxUnavailable do not
+			// apply (argoproj/argo-rollouts discussion 2237; features/canary,
+			// "Dynamic Stable Scale"): new pods come before old ones go, as in a
+			// blue-green. dynamicStableScale: true scales the stable pods down as the
+			// canary's weight grows, by steps the manifest does not bound: unknown.
+			if str(c, "dynamicStableScale") == "true" {
+				w.Strategy = parsers.Setting[string]{Unknown: true}
+				return
+			}
+			w.Strategy = parsers.Set("CanaryTrafficRouting", s.pos(c), "strategy: canary with trafficRouting")
+			return
+		}
 		w.Strategy = parsers.Set("Canary", s.pos(c), "strategy: canary")
 		w.MaxUnavailable = strSetting(s, c, "maxUnavailable", defMaxUnavail, "Argo Rollouts default canary maxUnavailable 25%")
 		w.MaxSurge = strSetting(s, c, "maxSurge", defMaxSurge, "Argo Rollouts default canary maxSurge 25%")
