@@ -318,3 +318,24 @@ func TestSingleReplicaRolloutTrafficRouting(t *testing.T) {
 		t.Error("no single-replica finding")
 	}
 }
+
+// TestReadinessMissingStartupWording: with a startupProbe on the served port, a container
+// without a readinessProbe is not ready before the startup probe passes (the kubelet's
+// prober manager keeps ready false until the container has started): the message must not
+// say requests come before the app listens, only that they keep coming when it hangs.
+func TestReadinessMissingStartupWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-readiness-missing-startup")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "readiness-probe-missing" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "before the app listens") || !strings.Contains(f.Message, "startupProbe") {
+			t.Errorf("message says requests come before the app listens despite the startupProbe: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no readiness-probe-missing finding")
+	}
+}
