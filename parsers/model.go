@@ -526,6 +526,11 @@ type Workload struct {
 	HostNetwork bool
 
 	Replicas Setting[int]
+	// Mesh names the service-mesh proxy injected into the pods ("istio", "linkerd"), by
+	// the pod template's annotation or label or its Namespace's label, among the run's
+	// files; "" when none is known. The proxy takes every inbound connection, so what
+	// sends to the pods holds its connections to the proxy, not to the app.
+	Mesh string
 	// Builds are the Kustomize builds of the run that include this object's file (each
 	// kustomization no other one of the run includes, and what it makes of the object);
 	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).

@@ -81,6 +81,10 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxSurge = strSetting(s, ru, "maxSurge", "0", "Kubernetes default DaemonSet maxSurge 0")
 		}
 	}
+	w.Mesh = podMesh(val(spec, "template", "metadata"))
+	if o.kind == "Pod" {
+		w.Mesh = podMesh(val(o.node, "metadata"))
+	}
 	w.HostNetwork = str(pod, "hostNetwork") == "true"
 	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
 	for _, c := range items(val(pod, "containers")) {
@@ -108,6 +112,48 @@ func readWorkload(o *object) *parsers.Workload {
 	}
 	readConfigMapMounts(pod, w, cmVolumes)
 	return w
+}
+
+// podMesh reads a pod's own choice of a service-mesh proxy: Istio's
+// sidecar.istio.io/inject (label or annotation) or istio.io/rev label, Linkerd's
+// linkerd.io/inject annotation. "none" when the pod opts out (its Namespace's injection
+// then does not apply), "" when it says nothing.
+// https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy;
+// https://linkerd.io/2/features/proxy-injection/
+func podMesh(md *yaml.Node) string {
+	for _, key := range []string{"labels", "annotations"} {
+		switch str(md, key, "sidecar.istio.io/inject") {
+		case "true":
+			return "istio"
+		case "false":
+			return "none"
+		}
+	}
+	switch str(md, "annotations", "linkerd.io/inject") {
+	case "enabled", "ingress":
+		return "linkerd"
+	case "disabled":
+		return "none"
+	}
+	if str(md, "labels", "istio.io/rev") != "" {
+		return "istio"
+	}
+	return ""
+}
+
+// namespaceMesh reads a Namespace's injection: Istio's istio-injection: enabled or
+// istio.io/rev label, Linkerd's linkerd.io/inject: enabled annotation.
+func namespaceMesh(md *yaml.Node) string {
+	if str(md, "labels", "istio-injection") == "enabled" {
+		return "istio"
+	}
+	if str(md, "labels", "istio-injection") == "" && str(md, "labels", "istio.io/rev") != "" {
+		return "istio"
+	}
+	if str(md, "annotations", "linkerd.io/inject") == "enabled" {
+		return "linkerd"
+	}
+	return ""
 }
 
 // readConfigMapMounts records where each container mounts the pod's ConfigMap volumes.
