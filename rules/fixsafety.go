@@ -276,6 +276,8 @@ var settingFields = map[string][]string{
 	"replicas":                      {"Replicas"},
 	"minReplicas":                   {"MinReplicas"},
 	"maxReplicas":                   {"MaxReplicas"},
+	"minReplicaCount":               {"MinReplicas"}, // a KEDA ScaledObject's floor
+	"maxReplicaCount":               {"MaxReplicas"},
 	"strategy":                      {"Strategy", "MaxSurge", "MaxUnavailable"},
 	"rollingUpdate":                 {"MaxSurge", "MaxUnavailable"},
 	"maxSurge":                      {"MaxSurge"},

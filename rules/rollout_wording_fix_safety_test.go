@@ -339,3 +339,16 @@ func TestReadinessMissingStartupWording(t *testing.T) {
 		t.Error("no readiness-probe-missing finding")
 	}
 }
+
+// TestScaledObjectFloorFix: the fix for a ScaledObject's minReplicaCount: 1 is written
+// (minReplicaCount: 2), like an HPA's minReplicas fix: the verification of the edited
+// model knows minReplicaCount is the floor it changes.
+func TestScaledObjectFloorFix(t *testing.T) {
+	wantFixSafetyByDir(t, "hpa-min-replicas", map[string]rules.Safety{
+		"testdata/k8s-keda-min-one": rules.FixSafe,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if !strings.Contains(f.Fix.Snippet, "kind: ScaledObject") || !strings.Contains(f.Fix.Snippet, "minReplicaCount: 2") {
+			t.Errorf("%s: the fix does not set the ScaledObject's minReplicaCount:\n%s", dir, f.Fix.Snippet)
+		}
+	})
+}
