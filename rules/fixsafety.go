@@ -42,6 +42,8 @@ var unsafeSettings = map[string]string{
 	"replicas":                      "more replicas cost money",
 	"minReplicas":                   "more replicas cost money",
 	"maxReplicas":                   "more replicas cost money",
+	"minReplicaCount":               "more replicas cost money",
+	"maxReplicaCount":               "more replicas cost money",
 	"min_size":                      "more instances cost money",
 	"max_size":                      "more instances cost money",
 	"desired_capacity":              "more instances cost money",

@@ -340,12 +340,11 @@ func TestReadinessMissingStartupWording(t *testing.T) {
 	}
 }
 
-// TestScaledObjectFloorFix: the fix for a ScaledObject's minReplicaCount: 1 is written
-// (minReplicaCount: 2), like an HPA's minReplicas fix: the verification of the edited
-// model knows minReplicaCount is the floor it changes.
+// TestScaledObjectFloorFix: the fix for a ScaledObject's minReplicaCount: 1 sets
+// minReplicaCount: 2, unsafe like an HPA's minReplicas fix (more replicas cost money).
 func TestScaledObjectFloorFix(t *testing.T) {
 	wantFixSafetyByDir(t, "hpa-min-replicas", map[string]rules.Safety{
-		"testdata/k8s-keda-min-one": rules.FixSafe,
+		"testdata/k8s-keda-min-one": rules.FixUnsafe,
 	}, func(dir string, want rules.Safety, f rules.Finding) {
 		if !strings.Contains(f.Fix.Snippet, "kind: ScaledObject") || !strings.Contains(f.Fix.Snippet, "minReplicaCount: 2") {
 			t.Errorf("%s: the fix does not set the ScaledObject's minReplicaCount:\n%s", dir, f.Fix.Snippet)
