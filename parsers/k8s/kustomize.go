@@ -125,10 +125,13 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 		byDir[k.dir] = k
 	}
 	included := map[*kustomization]bool{}
+	listed := map[string]bool{} // files some kustomization lists: the only workloads to look at
 	for _, k := range ks {
 		for _, r := range k.resources {
 			if c := byDir[r]; c != nil && c != k {
 				included[c] = true
+			} else {
+				listed[r] = true
 			}
 		}
 	}
@@ -145,6 +148,9 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 			continue
 		}
 		for _, w := range m.Workloads {
+			if !listed[filepath.Clean(w.Pos.File)] {
+				continue
+			}
 			if r, ok := buildReplicas(root, w, byDir, byFile, map[*kustomization]bool{}); ok {
 				w.Builds = append(w.Builds, parsers.Build{Root: root.path, Replicas: r})
 			}
