@@ -537,6 +537,15 @@ type Workload struct {
 	HostNetwork bool
 
 	Replicas Setting[int]
+	// Mesh names the service-mesh proxy injected into the pods ("istio", "linkerd"), by
+	// the pod template's annotation or label or its Namespace's label, among the run's
+	// files; "" when none is known. The proxy takes every inbound connection, so what
+	// sends to the pods holds its connections to the proxy, not to the app.
+	Mesh string
+	// Builds are the Kustomize builds of the run that include this object's file (each
+	// kustomization no other one of the run includes, and what it makes of the object);
+	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).
+	Builds []Build
 	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with
 	// the position of the autoscaler.
 	MinReplicas Setting[int]
@@ -892,10 +901,25 @@ type ServicePort struct {
 	Pos         Pos
 }
 
+// Build is one Kustomize build that includes a workload: Root is the kustomization file
+// no other kustomization of the run includes (the one a user builds: an overlay), and
+// Replicas the count that build gives the workload: the base's own field, or the value an
+// overlay's patch or replicas: entry sets (with its position there). Unknown when a
+// patch no502 cannot read (inline JSON 6902, a component, a patch file not among the
+// run's files) may set it.
+type Build struct {
+	Root     string
+	Replicas Setting[int]
+}
+
 // Selector is a Kubernetes label selector.
 type Selector struct {
 	MatchLabels      map[string]string
 	MatchExpressions []SelectorRequirement
+	// All: the selector selects every pod of its namespace. A policy/v1
+	// PodDisruptionBudget's empty selector ({}) does ("an empty ({}) selector will select
+	// all pods within the namespace", PodDisruptionBudgetSpec); a Service's does not.
+	All bool
 }
 
 // SelectorRequirement is one matchExpressions entry.
@@ -906,8 +930,12 @@ type SelectorRequirement struct {
 }
 
 // Matches reports whether labels satisfy the selector. An empty selector matches
-// nothing here: a Service with no selector routes to hand-managed endpoints.
+// nothing here (a Service with no selector routes to hand-managed endpoints), unless it
+// is marked All.
 func (s *Selector) Matches(labels map[string]string) bool {
+	if s != nil && s.All {
+		return true
+	}
 	if s == nil || (len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0) {
 		return false
 	}

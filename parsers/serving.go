@@ -178,7 +178,7 @@ func (be *Backend) AppContainers(serving func(*Workload) []*Container) []AppCont
 	}
 	var out []AppContainer
 	for _, w := range be.Workloads {
-		if be.RunsHop(w) {
+		if be.RunsHop(w) || be.sidecarAnswers(w) {
 			continue
 		}
 		cs := w.Containers
@@ -224,6 +224,43 @@ func (be *Backend) reached(w *Workload, cs []*Container) []*Container {
 		}
 	}
 	return out
+}
+
+// sidecarAnswers reports whether be's connections to w enter a native sidecar (an init
+// container with restartPolicy: Always, such as envoy or oauth2-proxy in front of the
+// app): a port be reaches, or when which one is not known, a port one of w's Services
+// targets, is one the sidecar declares. The sidecar then holds the connections, with
+// its own keep-alive and timeouts, which no502 does not read; the app server beside it
+// does not answer be.
+func (be *Backend) sidecarAnswers(w *Workload) bool {
+	if len(w.NativeSidecars) == 0 {
+		return false
+	}
+	var ports []string
+	if len(be.Reaches) > 0 && !slices.Contains(be.Reaches, Reach{}) {
+		for _, r := range be.Reaches {
+			ports = append(ports, r.Port)
+			for _, c := range w.NativeSidecars {
+				if r.Container != "" && c.Name == r.Container {
+					return true
+				}
+			}
+		}
+	} else {
+		for _, s := range w.Services {
+			for _, p := range s.Ports {
+				ports = append(ports, p.TargetPort)
+			}
+		}
+	}
+	for _, port := range ports {
+		for _, c := range w.NativeSidecars {
+			if port != "" && declaresPort(c, port) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // declaresPort reports whether c declares port, by name or number.

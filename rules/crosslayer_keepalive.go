@@ -54,6 +54,14 @@ whatever the client sent, and nginx resends one whose reused connection fails (u
 auth location's ` + "`proxy_next_upstream`" + ` leaves out ` + "`error`" + `; then the check fails, and
 nginx answers **500** to the request it guards, which the message says).
 
+A Kubernetes app whose connections another proxy in its pod takes is not compared with the
+hop in front: a native sidecar (an init container with ` + "`restartPolicy: Always`" + `, such as envoy)
+that declares the Service's port, or a service-mesh proxy injected into the pod (Istio:
+` + "`sidecar.istio.io/inject: \"true\"`" + `, an ` + "`istio.io/rev`" + ` label, or a Namespace of the run labelled
+` + "`istio-injection: enabled`" + `; Linkerd: ` + "`linkerd.io/inject: enabled`" + `). The hop's connections end at
+that proxy, and the app's keep-alive races the proxy's own pool, whose idle timeout no502
+does not read.
+
 ## Which side is reported
 
 - **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the
@@ -166,6 +174,12 @@ func runKeepaliveRace(p *Pass) {
 			}
 			be := r.Backend
 			for _, s := range reachedSides(r, p.behind(be)) {
+				if s.w != nil && s.w.Mesh != "" {
+					// A service-mesh proxy in the pod (Istio, Linkerd) takes the
+					// connection: the app's keep-alive races the mesh proxy's pool, whose
+					// idle timeout no502 does not read, not this hop's.
+					continue
+				}
 				ka, closes := s.keepAlive()
 				// An nginx without upstream keepalive_timeout keeps idle connections until
 				// the upstream closes them: any keep-alive of the upstream's races.

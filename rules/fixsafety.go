@@ -42,6 +42,8 @@ var unsafeSettings = map[string]string{
 	"replicas":                      "more replicas cost money",
 	"minReplicas":                   "more replicas cost money",
 	"maxReplicas":                   "more replicas cost money",
+	"minReplicaCount":               "more replicas cost money",
+	"maxReplicaCount":               "more replicas cost money",
 	"min_size":                      "more instances cost money",
 	"max_size":                      "more instances cost money",
 	"desired_capacity":              "more instances cost money",
@@ -285,6 +287,8 @@ var settingFields = map[string][]string{
 	"replicas":                      {"Replicas"},
 	"minReplicas":                   {"MinReplicas"},
 	"maxReplicas":                   {"MaxReplicas"},
+	"minReplicaCount":               {"MinReplicas"}, // a KEDA ScaledObject's floor
+	"maxReplicaCount":               {"MaxReplicas"},
 	"strategy":                      {"Strategy", "MaxSurge", "MaxUnavailable"},
 	"rollingUpdate":                 {"MaxSurge", "MaxUnavailable"},
 	"maxSurge":                      {"MaxSurge"},

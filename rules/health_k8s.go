@@ -37,7 +37,9 @@ var readinessProbeMissing = &Rule{
 
 Without a readinessProbe a container counts as ready as soon as it starts. The Service sends
 it requests before the app listens (connection refused: 502) and keeps sending them when the
-app hangs or loses a dependency (504).
+app hangs or loses a dependency (504). With a startupProbe that asks the app (httpGet,
+tcpSocket, grpc) the container is not ready until that probe passes, so the message names
+only the second: after it, nothing takes the pod out of the Service.
 
 **Fix:** an httpGet readinessProbe on an endpoint that answers only when the app can serve.
 ` + "`lint --fix`" + ` writes a copy of the liveness probe's check (its whole httpGet request, or its
@@ -74,11 +76,19 @@ func runReadinessProbeMissing(p *Pass) {
 			if c.Readiness != nil || probedBySibling(w, c) || readinessIgnored(w) {
 				continue
 			}
+			msg := fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (%s) and keeps sending them when it hangs (%s). Add a readinessProbe on an endpoint that answers only when the app can serve.",
+				containerName(w, c), serviceNames(w), p.refusedClients(w), p.hungClients(w))
+			if startupChecksServing(c) {
+				// The kubelet keeps a container not ready until its startup probe has
+				// passed (prober manager: ready needs started), so requests wait for
+				// the app; after that nothing takes the pod out again.
+				msg = fmt.Sprintf("%s has no readinessProbe: its pods count as ready once the startupProbe passes and stay ready whatever happens after, so Service %s keeps sending them requests when the app hangs or is overloaded (%s) until the liveness probe, if any, restarts it. Add a readinessProbe on an endpoint that answers only when the app can serve.",
+					containerName(w, c), serviceNames(w), p.hungClients(w))
+			}
 			p.Report(Finding{
-				Pos: c.Pos,
-				Message: fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (%s) and keeps sending them when it hangs (%s). Add a readinessProbe on an endpoint that answers only when the app can serve.",
-					containerName(w, c), serviceNames(w), p.refusedClients(w), p.hungClients(w)),
-				Fix: readinessFix(w, c),
+				Pos:     c.Pos,
+				Message: msg,
+				Fix:     readinessFix(w, c),
 			})
 		}
 	}
@@ -95,6 +105,20 @@ func runReadinessProbeMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// startupChecksServing reports whether c's startupProbe asks the app over the network
+// (httpGet, tcpSocket, grpc): until it passes the container is not ready, so no request
+// reaches the app before it listens. An exec probe may check anything.
+func startupChecksServing(c *parsers.Container) bool {
+	if c.Startup == nil {
+		return false
+	}
+	switch c.Startup.Handler {
+	case "httpGet", "tcpSocket", "grpc":
+		return true
+	}
+	return false
 }
 
 // readinessIgnored reports whether every Service of w publishes not-ready addresses

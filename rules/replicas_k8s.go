@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,7 +44,9 @@ Every node drain, eviction or crash of that one pod leaves the Service without a
 endpoint: the ingress or load balancer answers 502/503 until a new pod is ready. So does
 every rollout, unless it starts the new pod first: the default rolling update of a 1-pod
 Deployment does (maxSurge 25% rounds up to 1 pod, maxUnavailable 25% down to 0), and the
-message then leaves rollouts out. A PodDisruptionBudget that allows no eviction of the one
+message then leaves rollouts out. A StatefulSet's rolling update deletes the pod before
+creating its replacement; with ` + "`updateStrategy: OnDelete`" + ` no rollout replaces it, and the
+message names the deletion that updates it instead. A PodDisruptionBudget that allows no eviction of the one
 pod (` + "`minAvailable: 1`" + `, ` + "`maxUnavailable: 0`" + `) keeps node drains from taking it down: they wait on
 it until it is forced out (a managed upgrade does after its timeout), and the message says
 so instead of counting drains among the causes.
@@ -53,9 +56,19 @@ Service selects, nor a DaemonSet.
 
 A KEDA ScaledObject is the autoscaler of its target (KEDA makes and owns its
 HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workload is not single,
-whatever its replicas field says. A lower floor (the default 0 scales to zero when idle) is
-the scaler's deliberate choice, which neither this rule nor hpa-min-replicas judges; a
-` + "`replicas: 2`" + ` would be undone by the autoscaler.
+whatever its replicas field says; with 1 it is the autoscaler's floor that hpa-min-replicas
+reports. Scaling to zero (the default ` + "`minReplicaCount: 0`" + `, or ` + "`idleReplicaCount: 0`" + `) is the
+scaler's deliberate choice, which neither rule judges, and neither is a paused ScaledObject;
+a ` + "`replicas: 2`" + ` would be undone by the autoscaler.
+
+A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
+kustomization files: each kustomization that no other one of the run includes is a build,
+and the count it deploys is the base's own unless its patches (strategic-merge patch
+files) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
+reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
+reported at its patch, and the fix edits that patch. A build whose count a patch no502
+does not read may set (JSON 6902, an inline patch that mentions replicas, a component)
+counts as unknown and makes no finding.
 
 The count is the Service's, not the workload's: a Service that selects several
 Deployments (reviews-v1, -v2 and -v3 behind ` + "`reviews`" + `) has all their pods, and a
@@ -87,82 +100,162 @@ func runSingleReplica(p *Pass) {
 		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
 			continue // an autoscaler owns the count; hpa-min-replicas covers its floor
 		}
-		if !w.Replicas.Known() || w.Replicas.Value != 1 {
-			continue
-		}
 		// Count what the Service has, not what this workload has: reviews-v1 with one pod
 		// behind Service reviews, which also selects reviews-v2 and -v3, is not alone.
 		alone := soleServices(w)
 		if len(alone) == 0 {
 			continue
 		}
-		pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
-		if w.Replicas.Explicit() {
-			pos, what = w.Replicas.Pos, withPos(w.Replicas.Text, w.Replicas.Pos, p.ownLine(w.Replicas.Pos))
+		for _, site := range replicaSites(w) {
+			reportSingleReplica(p, w, alone, site)
 		}
-		causes, blocked := outageCauses(w), ""
-		if pdb, how := drainBlocker(p, w); pdb != nil {
-			// Evictions of the pod are refused: a drain waits on it instead of taking
-			// it down, until someone (a managed upgrade after its timeout) forces it.
-			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
-			causes = strings.Replace(causes, "rollout, crash", "rollout or crash", 1)
-			blocked = fmt.Sprintf(" A node drain does not evict it: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on this pod until it is forced out, with the same outage.", pdb.Name, how)
-		}
-		if claims := unshareableClaims(w); len(claims) > 0 {
-			// A second pod on another node could not mount the volume: the count alone is
-			// not the fix, so there is no edit for --fix to apply.
-			also := ""
-			if rollout, _ := rolloutStopsAll(w, 2); rollout != "" {
-				also = fmt.Sprintf(" (which is likely why it uses %s, stopping the pod before its replacement on every rollout)", rollout)
-			}
-			p.Report(Finding{
-				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-					workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
-				Related: append(claimRelated(claims), relatedOf(alone)...),
-				Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
-					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
-			})
-			continue
-		}
-		if w.Kind == parsers.StatefulSet {
-			// Each pod of a StatefulSet keeps its own state: a second one is a second
-			// database, not a replica, unless the app replicates. Not an edit to apply blind.
-			p.Report(Finding{
-				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every rollout, node drain or crash of that pod leaves the Service with no ready endpoint and %s until a new pod is ready. A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-					workloadName(w), what, namesOf(alone), p.noEndpointClients(w, itOf(alone))),
-				Related: relatedOf(alone),
-				Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
-					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
-			})
-			continue
-		}
-		// One cause, one finding: a rollout that stops every pod (Recreate, maxUnavailable
-		// covering them) of a single-pod Deployment is the same outage, said here with both
-		// fixes; rollout-takes-all-down reports only Deployments of 2 or more pods.
-		if rollout, related := rolloutStopsAll(w, 2); rollout != "" {
-			strategy := noDownStrategy(w)
-			p.Report(Finding{
-				Pos: pos,
-				Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-					workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, itOf(alone)), rollout, blocked),
-				Related: append(relatedOf(alone), related...),
-				Fix: k8sFix("run 2 replicas, rolled new before old",
-					k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
-			})
-			continue
+	}
+}
+
+// reportSingleReplica reports w, running one pod as site says, behind Services alone
+// that have no other pod.
+func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service, site replicaSite) {
+	pos, what := w.Pos, "no replicas field (Kubernetes default 1)"
+	if site.rep.Explicit() {
+		pos, what = site.rep.Pos, withPos(site.rep.Text, site.rep.Pos, p.ownLine(site.rep.Pos))
+	}
+	what += site.note
+	causes, blocked := outageCauses(w), ""
+	if pdb, how := drainBlocker(p, w); pdb != nil {
+		// Evictions of the pod are refused: a drain waits on it instead of taking
+		// it down, until someone (a managed upgrade after its timeout) forces it.
+		causes = strings.Replace(causes, "node drain or crash", "crash", 1)
+		causes = strings.Replace(causes, ", crash", " or crash", 1)
+		blocked = fmt.Sprintf(" A node drain does not evict it: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on this pod until it is forced out, with the same outage.", pdb.Name, how)
+	}
+	if claims := unshareableClaims(w); len(claims) > 0 {
+		// A second pod on another node could not mount the volume: the count alone is
+		// not the fix, so there is no edit for --fix to apply.
+		also := ""
+		if rollout, _ := rolloutStopsAll(w, 2); rollout != "" {
+			also = fmt.Sprintf(" (which is likely why it uses %s, stopping the pod before its replacement on every rollout)", rollout)
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
+			Related: append(claimRelated(claims), relatedOf(alone)...),
+			Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
+		})
+		return
+	}
+	if w.Kind == parsers.StatefulSet {
+		// Each pod of a StatefulSet keeps its own state: a second one is a second
+		// database, not a replica, unless the app replicates. Not an edit to apply blind.
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
 				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
 			Related: relatedOf(alone),
-			Fix: k8sFix("run 2 replicas",
-				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
-				k8s.ReplaceScalar(w.Replicas.Pos, "2")...),
+			Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 		})
+		return
 	}
+	// One cause, one finding: a rollout that stops every pod (Recreate, maxUnavailable
+	// covering them) of a single-pod Deployment is the same outage, said here with both
+	// fixes; rollout-takes-all-down reports only Deployments of 2 or more pods.
+	if rollout, related := rolloutStopsAll(w, 2); rollout != "" {
+		strategy := noDownStrategy(w)
+		p.Report(Finding{
+			Pos: pos,
+			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+				workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, itOf(alone)), rollout, blocked),
+			Related: append(relatedOf(alone), related...),
+			Fix: k8sFix("run 2 replicas, rolled new before old",
+				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
+		})
+		return
+	}
+	fix := k8sFix("run 2 replicas",
+		k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
+		k8s.ReplaceScalar(w.Replicas.Pos, "2")...)
+	switch {
+	case site.entry:
+		// A replicas: entry of a kustomization: not a manifest the fixes edit.
+		fix = k8sSnippetFix("run 2 replicas: set count: 2 in the replicas: entry of "+site.rep.Pos.File,
+			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}))
+	case site.rep.Pos.File != w.Pos.File:
+		// An overlay's patch sets the count: the edit goes there, where that build
+		// takes it from.
+		fix = k8sFix("run 2 replicas (in the overlay's patch, which decides this build's count)",
+			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
+			k8s.ReplaceScalar(site.rep.Pos, "2")...)
+	}
+	p.Report(Finding{
+		Pos: pos,
+		Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
+			workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
+		Related: append(relatedOf(alone), site.related...),
+		Fix:     fix,
+	})
+}
+
+// replicaSite is a place that makes w run a single pod: its own replicas field (or its
+// absence), or, in a Kustomize tree, an overlay's patch or replicas: entry that sets 1.
+type replicaSite struct {
+	rep   parsers.Setting[int]
+	note  string // which Kustomize builds take the count from there, for the message
+	entry bool   // a replicas: entry of a kustomization file
+	// related points at the base object when the count is an overlay's.
+	related []Related
+}
+
+// replicaSites returns where w's count of 1 comes from. Without a Kustomize build of the
+// run that includes it, its own field. Otherwise each build decides (parsers.Build): the
+// builds that keep the base's 1 make one site there, naming them; each overlay setting
+// that sets 1 is a site of its own. A build that sets 2 or more, or whose count a patch
+// no502 cannot read may set, makes none: a base whose every build overrides its count
+// is deployed by none of them as it is.
+func replicaSites(w *parsers.Workload) []replicaSite {
+	if len(w.Builds) == 0 {
+		if w.Replicas.Known() && w.Replicas.Value == 1 {
+			return []replicaSite{{rep: w.Replicas}}
+		}
+		return nil
+	}
+	var out []replicaSite
+	at := map[parsers.Pos]int{}
+	for _, b := range w.Builds {
+		if !b.Replicas.Known() || b.Replicas.Value != 1 {
+			continue
+		}
+		i, ok := at[b.Replicas.Pos]
+		if !ok {
+			i = len(out)
+			at[b.Replicas.Pos] = i
+			site := replicaSite{rep: b.Replicas}
+			if b.Replicas.Pos != w.Replicas.Pos {
+				site.entry = k8s.IsKustomization(b.Replicas.Pos.File)
+				site.related = []Related{{Pos: w.Pos, Message: "the " + workloadName(w) + " this build patches"}}
+			}
+			out = append(out, site)
+		}
+		out[i].note = appendBuild(out[i].note, filepath.Dir(b.Root))
+	}
+	// The kustomization beside the file, built as it is, adds nothing to say.
+	if len(out) == 1 && !out[0].entry && out[0].related == nil && len(w.Builds) == 1 && filepath.Dir(w.Builds[0].Root) == filepath.Dir(w.Pos.File) {
+		out[0].note = ""
+		return out
+	}
+	for i := range out {
+		out[i].note = " in the Kustomize build of " + out[i].note
+	}
+	return out
+}
+
+// appendBuild adds the kustomization file root to a list of builds for a message.
+func appendBuild(list, root string) string {
+	if list == "" {
+		return root
+	}
+	return list + ", " + root
 }
 
 var hpaMinReplicas = &Rule{
@@ -180,6 +273,11 @@ every rollout unless it starts the new pod first (see single-replica).
 
 Like single-replica it counts the Service's pods: an autoscaled version of an app whose
 Service also has other workloads' pods is not reported.
+
+A KEDA ScaledObject with ` + "`minReplicaCount: 1`" + ` is the same floor (KEDA makes the HPA with
+minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" + `. Scaling to zero
+(` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
+(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
 
@@ -202,39 +300,44 @@ func runHPAMinReplicas(p *Pass) {
 			continue // its Services have other workloads' pods too (see single-replica)
 		}
 		reported[min.Pos] = true
-		ns, name := hpaName(min.ViaNote())
-		spec := k8s.Patch{}.Set("minReplicas", 2)
+		kind, ns, name := hpaName(min.ViaNote())
+		// A KEDA ScaledObject's floor and ceiling are minReplicaCount and maxReplicaCount.
+		minKey, maxKey := "minReplicas", "maxReplicas"
+		if kind == "ScaledObject" {
+			minKey, maxKey = "minReplicaCount", "maxReplicaCount"
+		}
+		spec := k8s.Patch{}.Set(minKey, 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
-			spec = spec.Set("maxReplicas", 2)
+			spec = spec.Set(maxKey, 2)
 		}
 		var edits []parsers.Edit
-		if k8sKeyAt(p.Model, min.Pos) == "minReplicas" {
+		if k8sKeyAt(p.Model, min.Pos) == minKey {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
 			if max := w.MaxReplicas; max.Known() && max.Value < 2 {
 				// minReplicas above maxReplicas: the API rejects the object. Both, or
 				// the patch merged.
 				edits = nil
-				if max.Explicit() && k8sKeyAt(p.Model, max.Pos) == "maxReplicas" {
+				if max.Explicit() && k8sKeyAt(p.Model, max.Pos) == maxKey {
 					edits = append(k8s.ReplaceScalar(min.Pos, "2"), k8s.ReplaceScalar(max.Pos, "2")...)
 				}
 			}
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("HorizontalPodAutoscaler %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set minReplicas: 2.",
-				name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
+			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set %s: 2.",
+				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
-			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch("HorizontalPodAutoscaler", ns, name, k8s.KV{K: "spec", V: spec}), edits...),
+			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
 	}
 }
 
-// hpaName reads "from HorizontalPodAutoscaler ns/name", the ViaNote parsers/k8s puts on
-// MinReplicas.
-func hpaName(note string) (ns, name string) {
-	s := strings.TrimPrefix(note, "from HorizontalPodAutoscaler ")
+// hpaName reads "from HorizontalPodAutoscaler ns/name" (or "from ScaledObject ns/name"),
+// the ViaNote parsers/k8s puts on MinReplicas.
+func hpaName(note string) (kind, ns, name string) {
+	kind, s, _ := strings.Cut(strings.TrimPrefix(note, "from "), " ")
 	ns, name, _ = strings.Cut(s, "/")
-	return ns, name
+	return kind, ns, name
 }
 
 var rolloutTakesAllDown = &Rule{
@@ -258,6 +361,12 @@ is a percentage of 100 or more: a percentage of the nodes, rounded up, so every 
 stops at once however many nodes there are. An integer is not judged (the node count is
 not in the manifests), nor is ` + "`OnDelete`" + `, which replaces no pod by itself. Its fix, the default
 ` + "`maxUnavailable: 1`" + `, is unsafe: a rollout then takes one step per node.
+
+An Argo Rollouts canary is judged by its ` + "`maxUnavailable`" + ` only without traffic routing: with
+` + "`trafficRouting`" + ` the controller keeps the stable ReplicaSet at full scale until the canary is
+promoted and those fields do not apply (new pods come first, as in a blue-green), and with
+` + "`dynamicStableScale: true`" + ` as well the stable pods go as the canary's weight grows, which is
+not judged.
 
 **Fix:** ` + "`type: RollingUpdate`" + ` with ` + "`maxUnavailable: 0`" + ` and ` + "`maxSurge: 1`" + ` (new pods become ready before
 old ones go).
@@ -877,7 +986,8 @@ func relatedOf(svcs []*parsers.Service) []Related {
 }
 
 // surgesFirst reports whether a rollout of w with n pods is known to start a new pod
-// before it stops any: an Argo blue-green rollout, or a rolling update (a Deployment's,
+// before it stops any: an Argo blue-green rollout or traffic-routed canary (which keeps
+// the stable pods at full scale until promotion), or a rolling update (a Deployment's,
 // an Argo canary's) whose maxUnavailable comes to 0 pods (a percentage rounds down) and
 // maxSurge to 1 or more (a percentage rounds up). The default 25%/25% does for 1 pod;
 // when both come to 0 Kubernetes stops one pod first (the fencepost it resolves to
@@ -887,7 +997,7 @@ func surgesFirst(w *parsers.Workload, n int) bool {
 		return false
 	}
 	switch {
-	case w.Kind == parsers.Rollout && w.Strategy.Value == "BlueGreen":
+	case w.Kind == parsers.Rollout && (w.Strategy.Value == "BlueGreen" || w.Strategy.Value == "CanaryTrafficRouting"):
 		return true
 	case w.Kind == parsers.Deployment && w.Strategy.Value == "RollingUpdate",
 		w.Kind == parsers.Rollout && w.Strategy.Value == "Canary":
@@ -904,9 +1014,15 @@ func surgesFirst(w *parsers.Workload, n int) bool {
 
 // outageCauses is what empties the Service of a workload running a single pod: every
 // node drain or crash of it, and every rollout unless the rollout starts the new pod first.
+//
+// A StatefulSet with updateStrategy OnDelete has no rollout: a template change replaces
+// the pod when someone deletes it, and that deletion is the outage.
 func outageCauses(w *parsers.Workload) string {
 	if surgesFirst(w, 1) {
 		return "node drain or crash"
+	}
+	if w.Kind == parsers.StatefulSet && w.Strategy.Known() && w.Strategy.Value == "OnDelete" {
+		return "deletion to update it (updateStrategy OnDelete), node drain or crash"
 	}
 	return "rollout, node drain or crash"
 }

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -230,4 +231,123 @@ func TestSingleReplicaDrainBlockedWording(t *testing.T) {
 	if !seen {
 		t.Error("no single-replica finding")
 	}
+}
+
+// TestSingleReplicaStatefulSetCauses: a StatefulSet of one pod is told what empties its
+// Service as a Deployment is. With updateStrategy OnDelete no rollout replaces the pod
+// (the user's deletion does); under a PDB that allows no eviction, drains wait on it.
+func TestSingleReplicaStatefulSetCauses(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-statefulset-causes")
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		switch {
+		case strings.Contains(f.Message, "StatefulSet search "):
+			seen["search"] = true
+			if strings.Contains(f.Message, "rollout") || !strings.Contains(f.Message, "OnDelete") {
+				t.Errorf("OnDelete StatefulSet: message blames a rollout: %s", f.Message)
+			}
+		case strings.Contains(f.Message, "StatefulSet cache "):
+			seen["cache"] = true
+			if strings.Contains(f.Message, "node drain or crash") || !strings.Contains(f.Message, "A node drain does not evict it") || !strings.Contains(f.Message, "every rollout or crash") {
+				t.Errorf("StatefulSet under a blocking PDB: message says drains take the pod down: %s", f.Message)
+			}
+		}
+	}
+	if !seen["search"] || !seen["cache"] {
+		t.Errorf("findings seen: %v", seen)
+	}
+}
+
+// TestKustomizeFixes: in a Kustomize tree linted as it is, a single pod an overlay's
+// patch sets is fixed in that patch (the edit kustomize builds the overlay from; checked
+// with kubectl kustomize: the prod build then has replicas: 2), and a base's single pod
+// that one build keeps while another patches it is told with that build's name, its fix
+// a snippet (the overlay's patch sets the same field).
+func TestKustomizeFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-kustomize-overlay-replicas")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		n++
+		if !strings.HasSuffix(f.Pos.File, filepath.Join("overlays", "prod", "replicas.yaml")) || !strings.Contains(f.Message, "in the Kustomize build of overlays/prod") {
+			t.Errorf("overlay's single pod: %s: %s", f.Pos, f.Message)
+		}
+		if f.Fix == nil || f.Fix.SnippetOnly() || len(f.Fix.Edits) != 1 || f.Fix.Edits[0].New != "2" || !strings.HasSuffix(f.Fix.Edits[0].File, "replicas.yaml") {
+			t.Errorf("overlay's single pod: the fix does not set the patch's replicas to 2: %+v", f.Fix)
+		}
+	}
+	_, findings = rulestest.Lint(t, "testdata/k8s-kustomize-base-replicas")
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, "in the Kustomize build of overlays/dev,") || strings.Contains(f.Message, "overlays/prod") {
+			t.Errorf("base's single pod: the message does not name the build that keeps it: %s", f.Message)
+		}
+		if f.Fix == nil || !f.Fix.SnippetOnly() {
+			t.Errorf("base's single pod: the fix is written though overlays/prod patches the same field: %+v", f.Fix)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d single-replica findings, want 2", n)
+	}
+}
+
+// TestSingleReplicaRolloutTrafficRouting: an Argo canary with traffic routing keeps the
+// stable pod until the canary is promoted, whatever maxUnavailable says: its single pod is
+// not stopped by a rollout, and the message must not say so.
+func TestSingleReplicaRolloutTrafficRouting(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-rollout-traffic-routing")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "rollout") {
+			t.Errorf("message blames rollouts of a traffic-routed canary: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}
+
+// TestReadinessMissingStartupWording: with a startupProbe on the served port, a container
+// without a readinessProbe is not ready before the startup probe passes (the kubelet's
+// prober manager keeps ready false until the container has started): the message must not
+// say requests come before the app listens, only that they keep coming when it hangs.
+func TestReadinessMissingStartupWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-readiness-missing-startup")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "readiness-probe-missing" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "before the app listens") || !strings.Contains(f.Message, "startupProbe") {
+			t.Errorf("message says requests come before the app listens despite the startupProbe: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no readiness-probe-missing finding")
+	}
+}
+
+// TestScaledObjectFloorFix: the fix for a ScaledObject's minReplicaCount: 1 sets
+// minReplicaCount: 2, unsafe like an HPA's minReplicas fix (more replicas cost money).
+func TestScaledObjectFloorFix(t *testing.T) {
+	wantFixSafetyByDir(t, "hpa-min-replicas", map[string]rules.Safety{
+		"testdata/k8s-keda-min-one": rules.FixUnsafe,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if !strings.Contains(f.Fix.Snippet, "kind: ScaledObject") || !strings.Contains(f.Fix.Snippet, "minReplicaCount: 2") {
+			t.Errorf("%s: the fix does not set the ScaledObject's minReplicaCount:\n%s", dir, f.Fix.Snippet)
+		}
+	})
 }

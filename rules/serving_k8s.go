@@ -121,6 +121,9 @@ func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
 		}
 		c, cp := targetOf(w, sp)
 		if c == nil {
+			c, cp = sidecarTargetOf(w, sp)
+		}
+		if c == nil {
 			// Declared ports are informational: a pod that declares none may still
 			// listen on a numeric targetPort, unless all it runs is a sleep.
 			if _, err := strconv.Atoi(sp.TargetPort); err == nil && !declared && !idlePod(w) {
@@ -256,6 +259,22 @@ func idleContainer(c *parsers.Container) bool {
 // targetOf returns the container and declared port a Service port's targetPort names.
 func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
 	for _, c := range w.Containers {
+		for i := range c.Ports {
+			p := &c.Ports[i]
+			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {
+				return c, p
+			}
+		}
+	}
+	return nil, nil
+}
+
+// sidecarTargetOf returns the native sidecar of w (an init container with restartPolicy:
+// Always) that declares the targetPort of sp, and that port: a proxy in front of the app
+// (envoy, oauth2-proxy) that takes the Service's requests and forwards them to the app
+// containers, so the workload is served through it.
+func sidecarTargetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
+	for _, c := range w.NativeSidecars {
 		for i := range c.Ports {
 			p := &c.Ports[i]
 			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {

@@ -41,11 +41,18 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}, configMapEnv: map[string]map[string]parsers.Setting[string]{}}
 
 	charts := map[string]bool{}
-	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}}
+	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}, meshNamespaces: map[string]string{}}
 	arena := &fastArena{}
+	var kusts []*kustomization
 	for _, in := range inputs {
 		file := &parsers.File{Path: in.Path, Format: parsers.FormatK8s, Src: in.Src}
 		m.Files = append(m.Files, file)
+		if IsKustomization(in.Path) {
+			if k := readKustomization(in.Path, in.Src); k != nil {
+				kusts = append(kusts, k)
+			}
+			continue
+		}
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
@@ -79,6 +86,15 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	resolveWorkloadRefs(m, p)
+	for _, w := range m.Workloads {
+		switch {
+		case w.Mesh == "none":
+			w.Mesh = ""
+		case w.Mesh == "":
+			w.Mesh = p.meshNamespaces[w.Namespace]
+		}
+	}
+	resolveBuilds(m, kusts)
 	b.resolveEnvFrom()
 	b.link(p.hpas)
 	for _, w := range m.Workloads {
@@ -150,6 +166,7 @@ type pending struct {
 	rolloutRefs                   []rolloutRef
 	ingresses, routes, tgbs, nlbs []*object
 	classes                       map[string]string
+	meshNamespaces                map[string]string // Namespace name: the mesh injected there
 }
 
 // readOut is what one object of a file gives: the model objects read from it, before
@@ -166,7 +183,7 @@ type readOut struct {
 	h     *hpa
 	pdb   *parsers.PDB
 	modes []string // a PersistentVolumeClaim's accessModes
-	class string   // an IngressClass's controller
+	class string   // an IngressClass's controller; a Namespace's injected mesh
 }
 
 type readKind int
@@ -184,6 +201,7 @@ const (
 	readIngressClassObj
 	readHTTPRouteObj
 	readTGBObj
+	readNamespaceObj
 )
 
 // read reads one object. Its node tree is dropped unless apply or a step after the last
@@ -225,6 +243,9 @@ func read(o *object) readOut {
 		if out.modes == nil {
 			out.modes = []string{} // listed without modes: known, and not shareable
 		}
+		o.node = nil
+	case o.kind == "Namespace" && o.apiVersion == "v1":
+		out.what, out.class = readNamespaceObj, namespaceMesh(val(o.node, "metadata"))
 		o.node = nil
 	case o.kind == "IngressClass":
 		out.what, out.class = readIngressClassObj, ingressClassController(o)
@@ -294,6 +315,10 @@ func (b *builder) apply(out readOut, p *pending) {
 		b.claimModes[o.namespace+"/"+o.name] = out.modes
 	case readIngressClassObj:
 		p.classes[o.name] = out.class
+	case readNamespaceObj:
+		if out.class != "" {
+			p.meshNamespaces[o.name] = out.class
+		}
 	case readHTTPRouteObj:
 		p.routes = append(p.routes, o)
 	case readTGBObj:

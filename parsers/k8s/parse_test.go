@@ -563,14 +563,17 @@ spec:
 }
 
 // TestScaledObjectFloor: a KEDA ScaledObject is its target's autoscaler. A minReplicaCount
-// of 2 or more is the floor; the default 0 (scale to zero) and 1 are unknown.
+// of 1 or more is the floor; the default 0 (scale to zero), 1 with idleReplicaCount (zero
+// when idle) and a paused ScaledObject are unknown.
 func TestScaledObjectFloor(t *testing.T) {
 	dep := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: api, image: api}]}\n---\n"
 	for so, want := range map[string]string{
-		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 3\n":                    "3",
-		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n":                                          "unknown",
-		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 1\n":                    "unknown",
-		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {kind: StatefulSet, name: api}\n  minReplicaCount: 3\n": "none",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 3\n":                                                      "3",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n":                                                                            "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 1\n":                                                      "1",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {name: api}\n  idleReplicaCount: 0\n  minReplicaCount: 1\n":                               "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api, annotations: {autoscaling.keda.sh/paused: \"true\"}}\nspec:\n  scaleTargetRef: {name: api}\n  minReplicaCount: 1\n": "unknown",
+		"apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  scaleTargetRef: {kind: StatefulSet, name: api}\n  minReplicaCount: 3\n":                                   "none",
 	} {
 		m := parse(t, "a.yaml", dep+so)
 		min := m.Workloads[0].MinReplicas

@@ -74,6 +74,8 @@ func apiVersionOf(kind string) string {
 		return "autoscaling/v2"
 	case "Rollout":
 		return "argoproj.io/v1alpha1"
+	case "ScaledObject":
+		return "keda.sh/v1alpha1"
 	case "PodDisruptionBudget":
 		return "policy/v1"
 	case "Ingress":

@@ -42,10 +42,11 @@ func readHPA(o *object) *hpa {
 // owns a HorizontalPodAutoscaler for its target (scaleTargetRef: kind Deployment unless
 // said), with minReplicaCount as its floor (default 0: scaled to zero when idle) and
 // maxReplicaCount its ceiling (default 100),
-// https://keda.sh/docs/2.16/reference/scaledobject-spec/. A floor of 2 or more is known;
-// a lower one (scale to zero, or 1) is unknown: a deliberate choice of the scaler whose
-// HPA no502 cannot fix (its minReplicas is KEDA's), so the replica rules stay silent
-// rather than count the Deployment's replicas field, which the HPA overrides.
+// https://keda.sh/docs/2.16/reference/scaledobject-spec/. A floor of 1 or more is known
+// (hpa-min-replicas reports 1 at minReplicaCount, as it does an HPA's minReplicas: 1);
+// scale to zero (the default 0, or idleReplicaCount) is a deliberate choice of the
+// scaler, and a paused ScaledObject holds its count: both unknown, so the replica rules
+// stay silent rather than count the Deployment's replicas field, which the HPA overrides.
 func readScaledObject(o *object) *hpa {
 	spec := val(o.node, "spec")
 	h := &hpa{o: o, targetKind: str(spec, "scaleTargetRef", "kind"), targetName: str(spec, "scaleTargetRef", "name")}
@@ -54,7 +55,13 @@ func readScaledObject(o *object) *hpa {
 	}
 	note := "from ScaledObject " + o.namespace + "/" + o.name
 	k, v := get(spec, "minReplicaCount")
-	if n, ok := atoi(v); ok && n >= 2 {
+	_, idle := get(spec, "idleReplicaCount")
+	_, paused := o.annotations["autoscaling.keda.sh/paused"]
+	_, pausedAt := o.annotations["autoscaling.keda.sh/paused-replicas"]
+	// A floor of 1 is the HPA's minReplicas: 1, as an HPA's own (KEDA sets the HPA's
+	// minReplicas to minReplicaCount when it is above 0), unless idleReplicaCount
+	// scales the target to zero when idle or an annotation pauses the scaling.
+	if n, ok := atoi(v); ok && (n >= 2 || n == 1 && idle == nil && !paused && !pausedAt) {
 		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
 	} else {
 		pos, text := o.pos, "kind: ScaledObject (no minReplicaCount: KEDA default 0)"
@@ -78,9 +85,23 @@ func readScaledObject(o *object) *hpa {
 func readPDB(o *object) *parsers.PDB {
 	spec := val(o.node, "spec")
 	p := &parsers.PDB{Name: o.name, Namespace: o.namespace, Pos: o.pos, Selector: readSelector(val(spec, "selector"))}
+	// policy/v1 made an empty selector ({}) select every pod of the namespace; in
+	// policy/v1beta1 it selects none, as a null one does in both
+	// (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/pod-disruption-budget-v1/#PodDisruptionBudgetSpec).
+	if sel := p.Selector; sel != nil && o.apiVersion == "policy/v1" && val(spec, "selector").Kind == yaml.MappingNode &&
+		len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 && emptyOrAbsent(val(spec, "selector", "matchLabels")) && emptyOrAbsent(val(spec, "selector", "matchExpressions")) {
+		sel.All = true
+	}
 	p.MinAvailable = optString(o.src, spec, "minAvailable")
 	p.MaxUnavailable = optString(o.src, spec, "maxUnavailable")
 	return p
+}
+
+// emptyOrAbsent reports whether n is absent, null, or an empty mapping or list: a
+// selector field that selects by nothing. A value this parser cannot read (a template
+// expression) is not.
+func emptyOrAbsent(n *yaml.Node) bool {
+	return n == nil || isNull(n) || (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && len(n.Content) == 0
 }
 
 // optString reads an optional scalar; the zero Setting when absent.

@@ -63,6 +63,12 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxSurge = strSetting(s, ru, "maxSurge", defMaxSurge, "Kubernetes default maxSurge 25%")
 		}
 	}
+	if o.kind == "StatefulSet" {
+		// RollingUpdate (the default) deletes each pod before creating its replacement;
+		// OnDelete replaces a pod only when someone deletes it. apps/v1
+		// StatefulSetUpdateStrategy.
+		w.Strategy = strSetting(s, val(spec, "updateStrategy"), "type", "RollingUpdate", "Kubernetes default updateStrategy RollingUpdate")
+	}
 	if o.kind == "DaemonSet" {
 		// A DaemonSet replaces its pods node by node: maxUnavailable (default 1; a
 		// percentage of the nodes, rounded up) at a time, or with maxSurge (default 0)
@@ -74,6 +80,10 @@ func readWorkload(o *object) *parsers.Workload {
 			w.MaxUnavailable = strSetting(s, ru, "maxUnavailable", "1", "Kubernetes default DaemonSet maxUnavailable 1")
 			w.MaxSurge = strSetting(s, ru, "maxSurge", "0", "Kubernetes default DaemonSet maxSurge 0")
 		}
+	}
+	w.Mesh = podMesh(val(spec, "template", "metadata"))
+	if o.kind == "Pod" {
+		w.Mesh = podMesh(val(o.node, "metadata"))
 	}
 	w.HostNetwork = str(pod, "hostNetwork") == "true"
 	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
@@ -102,6 +112,48 @@ func readWorkload(o *object) *parsers.Workload {
 	}
 	readConfigMapMounts(pod, w, cmVolumes)
 	return w
+}
+
+// podMesh reads a pod's own choice of a service-mesh proxy: Istio's
+// sidecar.istio.io/inject (label or annotation) or istio.io/rev label, Linkerd's
+// linkerd.io/inject annotation. "none" when the pod opts out (its Namespace's injection
+// then does not apply), "" when it says nothing.
+// https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy;
+// https://linkerd.io/2/features/proxy-injection/
+func podMesh(md *yaml.Node) string {
+	for _, key := range []string{"labels", "annotations"} {
+		switch str(md, key, "sidecar.istio.io/inject") {
+		case "true":
+			return "istio"
+		case "false":
+			return "none"
+		}
+	}
+	switch str(md, "annotations", "linkerd.io/inject") {
+	case "enabled", "ingress":
+		return "linkerd"
+	case "disabled":
+		return "none"
+	}
+	if str(md, "labels", "istio.io/rev") != "" {
+		return "istio"
+	}
+	return ""
+}
+
+// namespaceMesh reads a Namespace's injection: Istio's istio-injection: enabled or
+// istio.io/rev label, Linkerd's linkerd.io/inject: enabled annotation.
+func namespaceMesh(md *yaml.Node) string {
+	if str(md, "labels", "istio-injection") == "enabled" {
+		return "istio"
+	}
+	if str(md, "labels", "istio-injection") == "" && str(md, "labels", "istio.io/rev") != "" {
+		return "istio"
+	}
+	if str(md, "annotations", "linkerd.io/inject") == "enabled" {
+		return "linkerd"
+	}
+	return ""
 }
 
 // readConfigMapMounts records where each container mounts the pod's ConfigMap volumes.
@@ -226,6 +278,20 @@ func strSetting(s *source, m *yaml.Node, key, def, defText string) parsers.Setti
 // https://argo-rollouts.readthedocs.io/en/stable/features/specification/
 func readRolloutStrategy(s *source, st *yaml.Node, w *parsers.Workload) {
 	if c := val(st, "canary"); c != nil {
+		if val(c, "trafficRouting") != nil {
+			// With traffic routing the controller leaves the stable ReplicaSet at full
+			// scale until the canary is promoted, and maxSurge/maxUnavailable do not
+			// apply (argoproj/argo-rollouts discussion 2237; features/canary,
+			// "Dynamic Stable Scale"): new pods come before old ones go, as in a
+			// blue-green. dynamicStableScale: true scales the stable pods down as the
+			// canary's weight grows, by steps the manifest does not bound: unknown.
+			if str(c, "dynamicStableScale") == "true" {
+				w.Strategy = parsers.Setting[string]{Unknown: true}
+				return
+			}
+			w.Strategy = parsers.Set("CanaryTrafficRouting", s.pos(c), "strategy: canary with trafficRouting")
+			return
+		}
 		w.Strategy = parsers.Set("Canary", s.pos(c), "strategy: canary")
 		w.MaxUnavailable = strSetting(s, c, "maxUnavailable", defMaxUnavail, "Argo Rollouts default canary maxUnavailable 25%")
 		w.MaxSurge = strSetting(s, c, "maxSurge", defMaxSurge, "Argo Rollouts default canary maxSurge 25%")

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 )
 
 // ContextOptions say where a partial run looks for context.
@@ -120,6 +121,26 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	}
 	sel.addNames(co.Names)
 	sel.settle()
+	// Kustomize trees: the replica count of each build (parsers/k8s, kustomize.go) reads
+	// the kustomization files and the patches and resources beside them. A named manifest
+	// is linted with every manifest of a directory that holds a kustomization, as a full
+	// run reads them (a superset of what the builds use).
+	if sel.anyK8s() {
+		dirs := map[string]bool{}
+		for _, c := range files {
+			if k8s.IsKustomization(c.abs) {
+				dirs[filepath.Dir(c.abs)] = true
+			}
+		}
+		if len(dirs) > 0 {
+			for i, c := range files {
+				if c.format == parsers.FormatK8s && srcs[i] != nil && dirs[filepath.Dir(c.abs)] {
+					sel.pick(i)
+				}
+			}
+			sel.settle()
+		}
+	}
 	// In the order a full run reads them (its walk's), the named files among them: the
 	// model, and so the order of related positions, is then the full run's.
 	walkPos := make(map[string]int, len(w.out))
@@ -192,6 +213,16 @@ func (s *selection) full(i int) *linkKeys {
 		s.keys[i] = scanKeys(s.files[i].format, s.files[i].abs, s.srcs[i])
 	}
 	return s.keys[i]
+}
+
+// anyK8s reports whether a Kubernetes file is selected.
+func (s *selection) anyK8s() bool {
+	for i, c := range s.files {
+		if s.selected[i] && c.format == parsers.FormatK8s {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *selection) pick(i int) {

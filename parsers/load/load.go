@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/link"
 )
 
@@ -372,6 +373,11 @@ func parallel(n int, f func(i int)) {
 func k8sLooking(path string, src []byte) bool {
 	if strings.HasPrefix(filepath.Base(path), ".") {
 		return false
+	}
+	if k8s.IsKustomization(path) {
+		// Often written without apiVersion and kind; the k8s parser reads which files
+		// it builds and what its overlays patch.
+		return true
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
 		// bytes, not string(src): a conversion copies the file, twice, for every JSON

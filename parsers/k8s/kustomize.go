@@ -1,0 +1,208 @@
+package k8s
+
+import (
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/no502/no502/parsers"
+)
+
+// Kustomize trees linted as they are (base/ and overlays/prod/ in one run). An overlay's
+// patch that sets replicas changes what its build deploys; the base's own value is what
+// a build without such a patch deploys. The replica count of each build is worked out
+// here from the kustomization files of the run, so that a rule can tell a base whose
+// every build overrides its count from one that some build deploys as it is, and see a
+// count an overlay sets. Only what decides a workload's replicas is read: resources
+// (and the older bases), strategic-merge patch files, replicas: entries; a patch whose
+// content is not read (inline JSON 6902 that mentions replicas, a component, a patch
+// file not among the run's files) makes that build's count unknown.
+
+// IsKustomization reports whether path names a kustomization file (kustomize looks for
+// kustomization.yaml, kustomization.yml and Kustomization in a directory).
+func IsKustomization(path string) bool {
+	switch filepath.Base(path) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
+}
+
+// kustomization is what one kustomization file says about the replica counts of the
+// objects it builds.
+type kustomization struct {
+	path string
+	dir  string
+	// resources are the paths its resources (and bases) name, joined to its directory:
+	// files, or directories holding a kustomization.
+	resources []string
+	steps     []kustomizeStep
+}
+
+// kustomizeStep is one transformation of a build, in the order kustomize applies them:
+// the patches (strategic merge first, then the others), then the replicas entries.
+type kustomizeStep struct {
+	patchFile string // a strategic-merge patch file, joined to the directory
+	// touches: an inline patch, JSON 6902 patch or component that may set replicas of
+	// the objects it targets; kind/name narrow it when given.
+	touches    bool
+	kind, name string
+	// replicas: a replicas: entry (name, count).
+	replicas *parsers.Setting[int]
+}
+
+// readKustomization reads a kustomization file; nil when it does not parse.
+func readKustomization(path string, src []byte) *kustomization {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	s := newSource(path, src)
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	k := &kustomization{path: path, dir: dir}
+	join := func(p string) string { return filepath.Join(dir, p) }
+	for _, key := range []string{"resources", "bases"} {
+		for _, r := range items(val(root, key)) {
+			if r.Kind == yaml.ScalarNode && !strings.Contains(r.Value, "://") {
+				k.resources = append(k.resources, join(r.Value))
+			}
+		}
+	}
+	// patchesStrategicMerge: files, or inline patches.
+	for _, p := range items(val(root, "patchesStrategicMerge")) {
+		if p.Kind != yaml.ScalarNode {
+			k.steps = append(k.steps, kustomizeStep{touches: true})
+		} else if strings.Contains(p.Value, "\n") {
+			k.steps = append(k.steps, kustomizeStep{touches: strings.Contains(p.Value, "replicas")})
+		} else {
+			k.steps = append(k.steps, kustomizeStep{patchFile: join(p.Value)})
+		}
+	}
+	// patches: a file or an inline patch (strategic merge or JSON 6902), with or without
+	// a target. A file without a target is read as a strategic-merge patch of the object
+	// it names; a file with a target may be JSON 6902, not read: its targets are unknown.
+	for _, p := range items(val(root, "patches")) {
+		kind, name := str(p, "target", "kind"), str(p, "target", "name")
+		switch {
+		case str(p, "path") != "" && val(p, "target") == nil:
+			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
+		case str(p, "path") != "":
+			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
+		default:
+			k.steps = append(k.steps, kustomizeStep{touches: strings.Contains(str(p, "patch"), "replicas") || val(p, "patch") == nil, kind: kind, name: name})
+		}
+	}
+	for _, p := range items(val(root, "patchesJson6902")) {
+		touches := str(p, "path") != "" || strings.Contains(str(p, "patch"), "replicas")
+		k.steps = append(k.steps, kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")})
+	}
+	if len(items(val(root, "components"))) > 0 {
+		k.steps = append(k.steps, kustomizeStep{touches: true})
+	}
+	for _, r := range items(val(root, "replicas")) {
+		cn, cv := get(r, "count")
+		n, ok := atoi(cv)
+		st := parsers.Set(n, s.pos(cv), s.text(cn, cv))
+		st.Unknown = !ok
+		k.steps = append(k.steps, kustomizeStep{name: str(r, "name"), replicas: &st})
+	}
+	return k
+}
+
+// resolveBuilds gives each workload in a file some kustomization of the run builds the
+// Builds of the run's outermost kustomizations that include it.
+func resolveBuilds(m *parsers.Model, ks []*kustomization) {
+	if len(ks) == 0 {
+		return
+	}
+	byDir := map[string]*kustomization{}
+	for _, k := range ks {
+		byDir[k.dir] = k
+	}
+	included := map[*kustomization]bool{}
+	listed := map[string]bool{} // files some kustomization lists: the only workloads to look at
+	for _, k := range ks {
+		for _, r := range k.resources {
+			if c := byDir[r]; c != nil && c != k {
+				included[c] = true
+			} else {
+				listed[r] = true
+			}
+		}
+	}
+	byFile := map[string][]*parsers.Workload{}
+	for _, f := range m.Files {
+		byFile[filepath.Clean(f.Path)] = nil // read: a patch there that names no workload sets nothing
+	}
+	for _, w := range m.Workloads {
+		f := filepath.Clean(w.Pos.File)
+		byFile[f] = append(byFile[f], w)
+	}
+	for _, root := range ks {
+		if included[root] {
+			continue
+		}
+		for _, w := range m.Workloads {
+			if !listed[filepath.Clean(w.Pos.File)] {
+				continue
+			}
+			if r, ok := buildReplicas(root, w, byDir, byFile, map[*kustomization]bool{}); ok {
+				w.Builds = append(w.Builds, parsers.Build{Root: root.path, Replicas: r})
+			}
+		}
+	}
+}
+
+// buildReplicas returns the replica count k's build gives w, and whether k's build
+// includes w's file at all (through its resources, recursively).
+func buildReplicas(k *kustomization, w *parsers.Workload, byDir map[string]*kustomization, byFile map[string][]*parsers.Workload, seen map[*kustomization]bool) (parsers.Setting[int], bool) {
+	if seen[k] {
+		return parsers.Setting[int]{}, false // a cycle: kustomize refuses it
+	}
+	seen[k] = true
+	var r parsers.Setting[int]
+	found := false
+	for _, res := range k.resources {
+		if res == filepath.Clean(w.Pos.File) {
+			r, found = w.Replicas, true
+		} else if c := byDir[res]; c != nil {
+			r, found = buildReplicas(c, w, byDir, byFile, seen)
+		}
+		if found {
+			break
+		}
+	}
+	if !found {
+		return r, false
+	}
+	kind := string(w.Kind)
+	for _, st := range k.steps {
+		switch {
+		case st.replicas != nil:
+			if st.name == w.Name {
+				r = *st.replicas
+			}
+		case st.patchFile != "":
+			ps, ok := byFile[st.patchFile]
+			if !ok {
+				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+				continue
+			}
+			for _, p := range ps {
+				if string(p.Kind) == kind && p.Name == w.Name && (p.Replicas.Explicit() || p.Replicas.Unknown) {
+					r = p.Replicas
+				}
+			}
+		case st.touches:
+			if (st.kind == "" || st.kind == kind) && (st.name == "" || st.name == w.Name) {
+				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+			}
+		}
+	}
+	return r, true
+}
