@@ -221,7 +221,10 @@ func (l *lexer) quoted(start parsers.Pos, q byte) token {
 				l.adv()
 			}
 			l.errorf(l.end(p), "unexpected \"%c\" after quoted string (nginx needs a space, \";\" or \"{\" there)", r)
+			// Back to where the stray character starts, and to counting its columns
+			// again (in a file that is not UTF-8, adv skipped the bytes it had counted).
 			l.off, l.line, l.col = int(p.Offset), int(p.Line), int(p.Col)
+			l.runeEnd = l.off
 		}
 	}
 	return t
