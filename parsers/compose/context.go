@@ -75,10 +75,7 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 // writes none).
 func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string) {
 	var epSet, cmdSet, unreadable bool
-	var logical strings.Builder
-	flush := func() {
-		line := strings.TrimSpace(logical.String())
-		logical.Reset()
+	flush := func(line string) {
 		inst, rest, _ := strings.Cut(line, " ")
 		rest = strings.TrimSpace(rest)
 		switch strings.ToUpper(inst) {
@@ -103,24 +100,13 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 			}
 		}
 	}
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
-			if d := strings.ToLower(strings.ReplaceAll(t, " ", "")); strings.HasPrefix(d, "#escape=") {
-				return nil, nil, ""
-			}
-			continue
-		}
-		if cont, ok := strings.CutSuffix(strings.TrimRight(line, " \t"), `\`); ok {
-			logical.WriteString(cont + " ")
-			continue
-		}
-		logical.WriteString(line)
-		flush()
+	lines, escape := dockerfileLines(src)
+	if escape {
+		return nil, nil, ""
 	}
-	flush()
+	for _, line := range lines {
+		flush(line)
+	}
 	if unreadable || !epSet && !cmdSet {
 		return nil, nil, stopSignal
 	}
@@ -271,17 +257,15 @@ func nodeKeepAlive(dir string, files []string, opts parsers.Options) string {
 // (ENV KEY=value KEY2=value, or the old ENV KEY value), in any stage.
 func dockerfileEnv(src []byte) []string {
 	var names []string
-	var logical strings.Builder
-	flush := func() {
-		line := strings.TrimSpace(logical.String())
-		logical.Reset()
+	lines, _ := dockerfileLines(src)
+	for _, line := range lines {
 		fields := strings.Fields(line)
 		if len(fields) < 2 || !strings.EqualFold(fields[0], "ENV") {
-			return
+			continue
 		}
 		if !strings.Contains(fields[1], "=") {
 			names = append(names, fields[1]) // ENV KEY value
-			return
+			continue
 		}
 		for _, f := range fields[1:] {
 			if k, _, ok := strings.Cut(f, "="); ok && envName(k) {
@@ -289,11 +273,29 @@ func dockerfileEnv(src []byte) []string {
 			}
 		}
 	}
+	return names
+}
+
+// dockerfileLines returns a Dockerfile's instructions, one logical line each (lines
+// continued with a trailing backslash joined, trimmed; comments and blank lines left
+// out), and whether a comment is an escape directive (# escape=`), which changes what
+// continues a line.
+func dockerfileLines(src []byte) (lines []string, escape bool) {
+	var logical strings.Builder
+	flush := func() {
+		if line := strings.TrimSpace(logical.String()); line != "" {
+			lines = append(lines, line)
+		}
+		logical.Reset()
+	}
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") {
+			if d := strings.ToLower(strings.ReplaceAll(t, " ", "")); strings.HasPrefix(d, "#escape=") {
+				escape = true
+			}
 			continue
 		}
 		if cont, ok := strings.CutSuffix(strings.TrimRight(line, " \t"), `\`); ok {
@@ -304,7 +306,7 @@ func dockerfileEnv(src []byte) []string {
 		flush()
 	}
 	flush()
-	return names
+	return lines, escape
 }
 
 // envName reports whether s is a variable name (letters, digits, underscores).
