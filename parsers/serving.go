@@ -352,10 +352,8 @@ func (r *Route) UpstreamHosts() []string {
 		// $best_http_host, unless upstream-vhost sets it), and the client's is the
 		// Ingress rule's host, or the listener rule's host_header.
 		v := r.Host
-		for _, x := range r.Headers {
-			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
-				v = val
-			}
+		if val, ok := hostHeader(r); ok {
+			v = val
 		}
 		if n, ok := plainHost(v); ok {
 			return []string{n}
@@ -366,10 +364,8 @@ func (r *Route) UpstreamHosts() []string {
 			return nil
 		}
 		v := "$proxy_host"
-		for _, x := range r.Headers {
-			if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
-				v = strings.Trim(strings.TrimSpace(val), `"'`)
-			}
+		if val, ok := hostHeader(r); ok {
+			v = strings.Trim(strings.TrimSpace(val), `"'`)
 		}
 		switch v {
 		case "$proxy_host":
@@ -393,6 +389,18 @@ func (r *Route) UpstreamHosts() []string {
 		}
 	}
 	return nil
+}
+
+// hostHeader returns the value of the last Host header the route sets ("Host value"
+// entries of r.Headers), as written.
+func hostHeader(r *Route) (string, bool) {
+	v, ok := "", false
+	for _, x := range r.Headers {
+		if name, val, _ := strings.Cut(x.Value, " "); strings.EqualFold(name, "Host") {
+			v, ok = val, true
+		}
+	}
+	return v, ok
 }
 
 // plainHost returns the host name of a "name" or "name:port" written in a config,

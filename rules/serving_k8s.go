@@ -258,15 +258,7 @@ func idleContainer(c *parsers.Container) bool {
 
 // targetOf returns the container and declared port a Service port's targetPort names.
 func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
-	for _, c := range w.Containers {
-		for i := range c.Ports {
-			p := &c.Ports[i]
-			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {
-				return c, p
-			}
-		}
-	}
-	return nil, nil
+	return declaringPort(w.Containers, sp)
 }
 
 // sidecarTargetOf returns the native sidecar of w (an init container with restartPolicy:
@@ -274,7 +266,13 @@ func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, 
 // (envoy, oauth2-proxy) that takes the Service's requests and forwards them to the app
 // containers, so the workload is served through it.
 func sidecarTargetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
-	for _, c := range w.NativeSidecars {
+	return declaringPort(w.NativeSidecars, sp)
+}
+
+// declaringPort returns the first of cs that declares the targetPort of sp (by name or
+// number), and that port.
+func declaringPort(cs []*parsers.Container, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
+	for _, c := range cs {
 		for i := range c.Ports {
 			p := &c.Ports[i]
 			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {
