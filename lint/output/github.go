@@ -24,7 +24,7 @@ const ghAnnotationsPerLevel = 10
 func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 	count := map[string]int{"error": len(r.Errors)}
 	for _, d := range r.Errors {
-		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: parse error"), ghData(d.Message))
+		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: config error"), ghData(d.Message))
 	}
 	for _, f := range r.Findings {
 		level := "notice"

@@ -78,7 +78,7 @@ func writeJUnit(w io.Writer, r *lint.Result, o Options) error {
 	for _, d := range r.Errors {
 		s := suite(d.Pos.File)
 		s.Cases = append(s.Cases, junitCase{
-			Name: unique(d.Pos.File, fmt.Sprintf("parse error at %s", d.Pos)), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
+			Name: unique(d.Pos.File, fmt.Sprintf("config error at %s", d.Pos)), Classname: d.Pos.File, File: d.Pos.File, Line: int(d.Pos.Line),
 			Error: &junitProblem{Message: d.Message, Type: "parse-error", Body: d.String()},
 		})
 		s.Errors++

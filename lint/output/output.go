@@ -228,7 +228,8 @@ func UnbudgetedLine(r *lint.Result) string {
 }
 
 // SummaryLine is the last line of the text report: how many findings of each severity
-// in how many files, parse errors, and what the baseline hid.
+// in how many files, config errors (a file no502 cannot read as the tool would: a
+// syntax error, an include not found, a directive nginx rejects), and what the baseline hid.
 func SummaryLine(r *lint.Result) string {
 	counts := map[rules.Severity]int{}
 	for _, f := range r.Findings {
@@ -246,7 +247,7 @@ func SummaryLine(r *lint.Result) string {
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}
 	if len(r.Errors) > 0 {
-		s += fmt.Sprintf("; %s", plural(len(r.Errors), "parse error"))
+		s += fmt.Sprintf("; %s", plural(len(r.Errors), "config error"))
 	}
 	if r.Known > 0 {
 		s += fmt.Sprintf("; %s recorded in %s not shown", plural(r.Known, "known finding"), r.Baseline)
