@@ -123,16 +123,26 @@ func runPrestopMissing(p *Pass) {
 			}
 			fields := k8s.Patch{}.Set("lifecycle", k8s.Patch{}.Set("preStop", k8s.Patch{}.Set("sleep", k8s.Patch{}.Set("seconds", int(preStopSleep/time.Second)))))
 			var extra []k8s.KV
+			advice := fmt.Sprintf("Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.", parsers.Seconds(preStopSleep))
+			desc := "sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])"
 			if g, raise := graceFor(w, c, preStopSleep); raise {
 				extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
+				// The sleep counts against the grace period: added alone it would be cut
+				// short and leave the app the kubelet's 2s extension to drain.
+				now := fmt.Sprintf("terminationGracePeriodSeconds (Kubernetes default %d)", int(w.TerminationGrace.Value/time.Second))
+				if w.TerminationGrace.Explicit() {
+					now = describeAt(w.TerminationGrace, p.ownLine(c.Pos))
+				}
+				advice = fmt.Sprintf("Add a preStop sleep of %s and raise %s to %d: the sleep counts against the grace period, so the pod keeps serving until it is out of rotation and the app still has time to drain after it.",
+					parsers.Seconds(preStopSleep), now, int(g/time.Second))
+				desc += fmt.Sprintf(", and raise terminationGracePeriodSeconds to %d", int(g/time.Second))
 			}
 			p.Report(Finding{
 				Pos:      c.Pos,
 				Severity: sev,
-				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
-					containerName(w, c), senders, fate, lb, parsers.Seconds(preStopSleep)),
-				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
-					k8s.ContainerPatch(w, c, fields, extra...)),
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
+					containerName(w, c), senders, fate, lb, advice),
+				Fix: k8sFix(desc, k8s.ContainerPatch(w, c, fields, extra...)),
 			})
 		}
 	}
