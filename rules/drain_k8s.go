@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +54,11 @@ call) are not judged.
 A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
 the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
 to it. A proxy, Ingress or target group that routes to such a port makes it served.
+
+A server known to keep serving for a few seconds after SIGTERM is not reported at info:
+podinfo (` + "`stefanprodan/podinfo`" + `) marks itself unready and waits 3s before it shuts down
+unless its log level is debug, longer than kube-proxy or an ingress controller takes to drop
+the pod. Behind a cloud load balancer (below) it is reported: 3s is not enough there.
 
 An ingress controller bound to port 80 or 443 of its node (hostPort, hostNetwork) with no
 Service in front is not reported: nothing removes it from rotation while it sleeps (the load
@@ -112,21 +118,79 @@ func runPrestopMissing(p *Pass) {
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
 				continue
 			}
+			if lb == "" && drainsItself(c) {
+				continue // it keeps serving longer than kube-proxy takes to drop it
+			}
 			fields := k8s.Patch{}.Set("lifecycle", k8s.Patch{}.Set("preStop", k8s.Patch{}.Set("sleep", k8s.Patch{}.Set("seconds", int(preStopSleep/time.Second)))))
 			var extra []k8s.KV
+			advice := fmt.Sprintf("Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.", parsers.Seconds(preStopSleep))
+			desc := "sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])"
 			if g, raise := graceFor(w, c, preStopSleep); raise {
 				extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
+				// The sleep counts against the grace period: added alone it would be cut
+				// short and leave the app the kubelet's 2s extension to drain.
+				now := fmt.Sprintf("terminationGracePeriodSeconds (Kubernetes default %d)", int(w.TerminationGrace.Value/time.Second))
+				if w.TerminationGrace.Explicit() {
+					now = describeAt(w.TerminationGrace, p.ownLine(c.Pos))
+				}
+				advice = fmt.Sprintf("Add a preStop sleep of %s and raise %s to %d: the sleep counts against the grace period, so the pod keeps serving until it is out of rotation and the app still has time to drain after it.",
+					parsers.Seconds(preStopSleep), now, int(g/time.Second))
+				desc += fmt.Sprintf(", and raise terminationGracePeriodSeconds to %d", int(g/time.Second))
 			}
 			p.Report(Finding{
 				Pos:      c.Pos,
 				Severity: sev,
-				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.",
-					containerName(w, c), senders, fate, lb, parsers.Seconds(preStopSleep)),
-				Fix: k8sFix("sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])",
-					k8s.ContainerPatch(w, c, fields, extra...)),
+				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
+					containerName(w, c), senders, fate, lb, advice),
+				Fix: k8sFix(desc, k8s.ContainerPatch(w, c, fields, extra...)),
 			})
 		}
 	}
+}
+
+// drainsItself reports whether container c runs a server known to keep serving for a
+// few seconds after SIGTERM before it closes its listeners, longer than kube-proxy and an
+// ingress controller take to drop the pod (a second or two), so a preStop sleep adds
+// nothing behind them. A cloud load balancer takes 10s or more, so callers ask only
+// without one.
+//
+// podinfo (stefanprodan/podinfo, pkg/signals/shutdown.go) marks itself unready and sleeps
+// 3s "for Kubernetes readiness probe to remove this instance from the load balancer"
+// before it shuts its servers down, unless its log level is debug (the --level flag or
+// PODINFO_LEVEL; the default is info). A level no502 cannot read counts as waiting: the
+// rule stays silent when it cannot tell.
+func drainsItself(c *parsers.Container) bool {
+	ref := strings.ToLower(c.Image)
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	if ref != "stefanprodan/podinfo" && !strings.HasSuffix(ref, "/stefanprodan/podinfo") {
+		return false
+	}
+	words := append(append([]string{}, c.Command...), c.Args...)
+	if len(c.Command) > 0 && path.Base(c.Command[0]) != "podinfo" {
+		return false // another program of the image (podcli), or a shell wrapper
+	}
+	level, set := "", false
+	if e, ok := c.EnvVar("PODINFO_LEVEL"); ok {
+		if e.Unknown {
+			return true
+		}
+		level, set = e.Value, true
+	}
+	for i, w := range words {
+		// A flag wins over the environment (viper); the last one written wins.
+		if v, ok := strings.CutPrefix(w, "--level="); ok {
+			level, set = v, true
+		} else if w == "--level" && i+1 < len(words) {
+			level, set = words[i+1], true
+		}
+	}
+	if strings.Contains(level, "$") {
+		return true
+	}
+	return !set || level != "debug"
 }
 
 // appGrace is the app server's own graceful-shutdown timeout when known.

@@ -76,14 +76,14 @@ func runReadinessProbeMissing(p *Pass) {
 			if c.Readiness != nil || probedBySibling(w, c) || readinessIgnored(w) {
 				continue
 			}
-			msg := fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so Service %s sends them requests before the app listens (%s) and keeps sending them when it hangs (%s). Add a readinessProbe on an endpoint that answers only when the app can serve.",
-				containerName(w, c), serviceNames(w), p.refusedClients(w), p.hungClients(w))
+			msg := fmt.Sprintf("%s has no readinessProbe: its pods count as ready the moment they start, so %s %s them requests before the app listens (%s) and %s sending them when it hangs (%s). Add a readinessProbe on an endpoint that answers only when the app can serve.",
+				containerName(w, c), servicesNamed(w.Services), verbFor(w.Services, "sends", "send"), p.refusedClients(w), verbFor(w.Services, "keeps", "keep"), p.hungClients(w))
 			if startupChecksServing(c) {
 				// The kubelet keeps a container not ready until its startup probe has
 				// passed (prober manager: ready needs started), so requests wait for
 				// the app; after that nothing takes the pod out again.
-				msg = fmt.Sprintf("%s has no readinessProbe: its pods count as ready once the startupProbe passes and stay ready whatever happens after, so Service %s keeps sending them requests when the app hangs or is overloaded (%s) until the liveness probe, if any, restarts it. Add a readinessProbe on an endpoint that answers only when the app can serve.",
-					containerName(w, c), serviceNames(w), p.hungClients(w))
+				msg = fmt.Sprintf("%s has no readinessProbe: its pods count as ready once the startupProbe passes and stay ready whatever happens after, so %s %s sending them requests when the app hangs or is overloaded (%s) until the liveness probe, if any, restarts it. Add a readinessProbe on an endpoint that answers only when the app can serve.",
+					containerName(w, c), servicesNamed(w.Services), verbFor(w.Services, "keeps", "keep"), p.hungClients(w))
 			}
 			p.Report(Finding{
 				Pos:     c.Pos,
@@ -401,8 +401,8 @@ func runReadinessCannotFail(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: r.Pos,
-				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in Service %s, and %s. Probe an HTTP endpoint that answers only when the app can serve.",
-					containerName(w, c), why, serviceNames(w), p.stuckPodClients(w)),
+				Message: fmt.Sprintf("readinessProbe of %s %s: a pod that cannot answer stays in %s, and %s. Probe an HTTP endpoint that answers only when the app can serve.",
+					containerName(w, c), why, servicesNamed(w.Services), p.stuckPodClients(w)),
 				Fix: httpReadinessFix(w, c),
 			})
 		}
@@ -562,9 +562,9 @@ func runProbeSlowDetection(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: pos,
-				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (%s): a pod that stops answering stays in Service %s that long and %s. Keep the window within %s (%s), e.g. %s.",
+				Message: fmt.Sprintf("%s of %s%s takes %s to notice a failure (%s): a pod that stops answering stays in %s that long and %s. Keep the window within %s (%s), e.g. %s.",
 					key, containerName(w, c), only, parsers.FormatDuration(win), how,
-					serviceNames(w), p.stuckPodClients(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), eg),
+					servicesNamed(w.Services), p.stuckPodClients(w), parsers.FormatDuration(limit.Value), describeAt(limit, p.ownLine(pos)), eg),
 				Related: related,
 				Fix:     fix,
 			})
@@ -615,8 +615,8 @@ func runLivenessSameAsReadiness(p *Pass) {
 			ft := max(2*l.FailureThreshold.Value, l.FailureThreshold.Value+3)
 			p.Report(Finding{
 				Pos: l.Pos,
-				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave Service %s, and when all pods are slow all restart and %s. Make liveness more tolerant, e.g. failureThreshold: %d.",
-					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services)), ft),
+				Message: fmt.Sprintf("livenessProbe of %s is identical to its readinessProbe (%s, every %s, %d failures): when the app is slow under load both fail together, so pods are restarted the moment they leave %s, and when all pods are slow all restart and %s. Make liveness more tolerant, e.g. failureThreshold: %d.",
+					containerName(w, c), probeCheck(l), parsers.Seconds(l.Period.Value), l.FailureThreshold.Value, servicesNamed(w.Services), p.noEndpointClients(w, theServicesOf(w.Services)), ft),
 				Related: []Related{{Pos: r.Pos, Message: "the readinessProbe it duplicates"}},
 				Fix:     k8sFix("give liveness more patience than readiness", k8s.ContainerPatch(w, c, k8s.Patch{}.Set("livenessProbe", k8s.Patch{}.Set("failureThreshold", ft)))),
 			})

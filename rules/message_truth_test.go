@@ -227,3 +227,57 @@ func TestLBDrainBehindNLB(t *testing.T) {
 		t.Error("no lb-drain-mismatch finding")
 	}
 }
+
+// TestPrestopShortGraceWording: a preStop sleep counts against terminationGracePeriodSeconds,
+// so where the grace period is not longer than the sleep the message says to raise it with
+// the sleep, naming the value and where it is written (the fix raises it too); a user who
+// added only the sleep would leave the app 2s to drain instead of 5s.
+func TestPrestopShortGraceWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-prestop-missing-short-grace")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "prestop-missing" {
+			continue
+		}
+		seen++
+		want := "Add a preStop sleep of 10s and raise terminationGracePeriodSeconds: 5 (adservice.yaml:19) to 30"
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("want %q in %s", want, f.Message)
+		}
+	}
+	if seen != 1 {
+		t.Errorf("want one prestop-missing finding, got %d", seen)
+	}
+	// Without a short grace period the message asks for the sleep alone.
+	_, findings = rulestest.Lint(t, "testdata/k8s-prestop-missing")
+	for _, f := range findings {
+		if f.Rule.ID == "prestop-missing" && strings.Contains(f.Message, "terminationGracePeriodSeconds") {
+			t.Errorf("default grace period: the message should not mention it: %s", f.Message)
+		}
+	}
+}
+
+// TestTwoServicesWording: a workload behind several Services is named with the plural and
+// the verbs agree; the corpus had "Service gradio, gradio-service sends" and "Service
+// frontend, frontend-external has no other pod".
+func TestTwoServicesWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-two-services-wording")
+	want := map[string]string{
+		"single-replica":          "and Services gradio, gradio-service have no other pod: every node drain or crash of that pod leaves the Services with no ready endpoint and connections to them are refused",
+		"readiness-probe-missing": "so Services gradio, gradio-service send them requests before the app listens (connection refused; 502 from a proxy in front) and keep sending them",
+	}
+	seen := 0
+	for _, f := range findings {
+		text, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		seen++
+		if !strings.Contains(f.Message, text) {
+			t.Errorf("%s: want %q in %s", f.Rule.ID, text, f.Message)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("checked %d findings, want %d", seen, len(want))
+	}
+}

@@ -16,10 +16,15 @@ import (
 
 // operatorToolWords are words of image names of observability tools an operator looks
 // at: dashboards, tracing and metrics stores. "grafana/grafana", "quay.io/kiali/kiali",
-// "prom/prometheus", "jaegertracing/all-in-one" (matched by the repository owner).
+// "prom/prometheus", "jaegertracing/all-in-one" (matched by the repository owner). Also
+// the plumbing that feeds them, which no user request passes through: the OpenTelemetry
+// collector (apps' exporters send it spans and drop or retry them when it is gone),
+// metrics-server and GKE's custom-metrics adapter (only the API server calls them, for
+// HPAs and kubectl top).
 var operatorToolWords = []string{
 	"prometheus", "alertmanager", "pushgateway", "grafana", "kiali", "jaeger", "jaegertracing",
 	"zipkin", "loki", "skywalking", "kibana", "hubble-ui",
+	"opentelemetry-collector", "metrics-server", "custom-metrics-stackdriver-adapter",
 }
 
 // operatorTool returns the word naming the observability tool every serving container of

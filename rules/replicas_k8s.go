@@ -137,8 +137,8 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
-				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
+				workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), causes, theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
 			Related: append(claimRelated(claims), relatedOf(alone)...),
 			Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -150,8 +150,8 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 		// database, not a replica, unless the app replicates. Not an edit to apply blind.
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
-				workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
+				workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), causes, theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), blocked),
 			Related: relatedOf(alone),
 			Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
@@ -165,8 +165,8 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 		strategy := noDownStrategy(w)
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
-				workloadName(w), what, namesOf(alone), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), p.noEndpointClients(w, itOf(alone)), rollout, blocked),
+			Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready, and %s stops it before its replacement is ready on every rollout.%s Run at least 2 replicas and roll them one at a time, new before old (maxUnavailable: 0, maxSurge: 1).",
+				workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), strings.TrimPrefix(strings.TrimPrefix(causes, "rollout, "), "rollout or "), theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), rollout, blocked),
 			Related: append(relatedOf(alone), related...),
 			Fix: k8sFix("run 2 replicas, rolled new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2).Set("strategy", strategy)})),
@@ -190,8 +190,8 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 	}
 	p.Report(Finding{
 		Pos: pos,
-		Message: fmt.Sprintf("%s runs a single pod, %s, and Service %s has no other pod: every %s of that pod leaves the Service with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
-			workloadName(w), what, namesOf(alone), causes, p.noEndpointClients(w, itOf(alone)), blocked),
+		Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
+			workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), causes, theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), blocked),
 		Related: append(relatedOf(alone), site.related...),
 		Fix:     fix,
 	})
@@ -324,8 +324,8 @@ func runHPAMinReplicas(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set %s: 2.",
-				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), minKey),
+			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves %s with no ready endpoint and %s. Set %s: 2.",
+				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services)), minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -406,8 +406,8 @@ func runRolloutTakesAllDown(p *Pass) {
 				p.Report(Finding{
 					Pos:      w.Strategy.Pos,
 					Severity: Info,
-					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
-						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
+					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
+						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
 					Related: claimRelated(claims),
 					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
 				})
@@ -415,8 +415,8 @@ func runRolloutTakesAllDown(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
-				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout Service %s has no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
-					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
+				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
+					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services))),
 				Fix: k8sFix("roll pods one at a time, new before old", patch),
 			})
 			continue
@@ -435,8 +435,8 @@ func runRolloutTakesAllDown(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: Service %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
-				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, serviceNames(w), p.noEndpointClients(w, itOf(w.Services))),
+			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
+				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services))),
 			Fix: k8sFix("roll pods one at a time, new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})
@@ -471,8 +471,8 @@ func daemonSetTakesAllDown(p *Pass, w *parsers.Workload) {
 	fix.Description += " (unsafe: a rollout then replaces one node's pod at a time, so it takes as many steps as there are nodes)"
 	p.Report(Finding{
 		Pos: mu.Pos,
-		Message: fmt.Sprintf("%s lets a rollout of %s stop its pod on every node at once (a percentage of the nodes, rounded up): Service %s has no ready endpoint until the new pods are ready, and requests get 502/503. Set maxUnavailable: 1 (the default), or maxSurge: 1 with maxUnavailable: 0 (pods without hostPort) so each node's new pod is ready before its old one stops.",
-			describeAt(mu, p.ownLine(mu.Pos)), workloadName(w), namesOf(alone)),
+		Message: fmt.Sprintf("%s lets a rollout of %s stop its pod on every node at once (a percentage of the nodes, rounded up): %s %s no ready endpoint until the new pods are ready, and requests get 502/503. Set maxUnavailable: 1 (the default), or maxSurge: 1 with maxUnavailable: 0 (pods without hostPort) so each node's new pod is ready before its old one stops.",
+			describeAt(mu, p.ownLine(mu.Pos)), workloadName(w), servicesNamed(alone), verbFor(alone, "has", "have")),
 		Related: relatedOf(alone),
 		Fix:     fix,
 	})
@@ -613,8 +613,8 @@ func runPDBMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
-				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
-					workloadName(w), n, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services))),
+				Message: fmt.Sprintf("%s runs %d pods behind %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
+					workloadName(w), n, servicesNamed(w.Services), p.noEndpointClients(w, theServicesOf(w.Services))),
 				Fix: fix,
 			})
 			continue
@@ -673,14 +673,14 @@ func runPDBMissing(p *Pass) {
 				spec = spec.Set("minAvailable", nil)
 			}
 			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w)))
+				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, servicesNamed(w.Services)))
 			if len(pool) > 1 {
 				names := make([]string, len(pool))
 				for i, o := range pool {
 					names[i] = workloadName(o)
 				}
-				msg = fmt.Sprintf("PodDisruptionBudget %s allows %d of the %d pods it selects (%s) to be evicted at once (%s), enough for all %d pods of %s: a node drain may take them down together, and Service %s has no other pod, so %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), namesOf(soleServices(w)), p.noEndpointClients(w, itOf(soleServices(w))))
+				msg = fmt.Sprintf("PodDisruptionBudget %s allows %d of the %d pods it selects (%s) to be evicted at once (%s), enough for all %d pods of %s: a node drain may take them down together, and %s %s no other pod, so %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+					pdb.Name, allowed, total, strings.Join(names, ", "), describeAt(bad, p.ownLine(bad.Pos)), n, workloadName(w), servicesNamed(soleServices(w)), verbFor(soleServices(w), "has", "have"), p.noEndpointClients(w, itOf(soleServices(w))))
 			}
 			p.Report(Finding{
 				Pos:     bad.Pos,
@@ -843,9 +843,6 @@ func labelsMap(l map[string]string) k8s.Patch {
 	return m
 }
 
-// serviceNames lists the Services that route to w.
-func serviceNames(w *parsers.Workload) string { return namesOf(w.Services) }
-
 // serviceRelated points at the Services that route to w.
 func serviceRelated(w *parsers.Workload) []Related { return relatedOf(w.Services) }
 
@@ -962,6 +959,24 @@ func itOf(svcs []*parsers.Service) string {
 		return "them"
 	}
 	return "it"
+}
+
+// servicesNamed names the Services namesOf(svcs) lists for a message: "Service web", or
+// "Services web, web-external" for several, so the verb after it can agree (verbFor).
+func servicesNamed(svcs []*parsers.Service) string {
+	if itOf(svcs) == "them" {
+		return "Services " + namesOf(svcs)
+	}
+	return "Service " + namesOf(svcs)
+}
+
+// verbFor is the form of a verb that agrees with servicesNamed(svcs): one for a single
+// Service, many for several ("has" / "have").
+func verbFor(svcs []*parsers.Service, one, many string) string {
+	if itOf(svcs) == "them" {
+		return many
+	}
+	return one
 }
 
 func namesOf(svcs []*parsers.Service) string {

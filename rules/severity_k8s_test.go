@@ -103,3 +103,36 @@ func TestPrestopSeverityALBInstance(t *testing.T) {
 		t.Errorf("want one prestop-missing finding, got %d", seen)
 	}
 }
+
+// TestOperatorToolTelemetrySeverity: an OpenTelemetry collector, metrics-server and a
+// custom-metrics adapter are plumbing for the people who run the system (spans and metrics,
+// called by apps' exporters and the API server): their findings are info with the reason
+// (docs/decisions.md, "Corpus audit, round 2 (session 11)").
+func TestOperatorToolTelemetrySeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-telemetry")
+	want := map[string]string{
+		"opentelemetrycollector":             "runs opentelemetry-collector, a tool",
+		"metrics-server":                     "runs metrics-server, a tool",
+		"custom-metrics-stackdriver-adapter": "runs custom-metrics-stackdriver-adapter, a tool",
+	}
+	seen := map[string]int{}
+	for _, f := range findings {
+		if f.Rule.ID == "prestop-missing" {
+			continue // info everywhere without a cloud load balancer
+		}
+		for name, reason := range want {
+			if !strings.Contains(f.Message, "Deployment "+name+" ") {
+				continue
+			}
+			seen[name]++
+			if f.Severity != parsers.Info || !strings.Contains(f.Message, reason) {
+				t.Errorf("%s on %s: severity %v, want info with %q (%s)", f.Rule.ID, name, f.Severity, reason, f.Message)
+			}
+		}
+	}
+	for name := range want {
+		if seen[name] != 2 {
+			t.Errorf("want single-replica and readiness-probe-missing on %s, got %d", name, seen[name])
+		}
+	}
+}
