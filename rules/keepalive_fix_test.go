@@ -214,3 +214,39 @@ func TestKeepAliveRaceOldNginx(t *testing.T) {
 		}
 	}
 }
+
+// A keepalive followed by a balancing method is replaced by it before nginx 1.29.7 (nginx
+// 1.22.1 on loopback: one upstream connection per request): no pool, so no race with
+// the app's keep-alive. 1.29.7 keeps the pool whatever the order.
+func TestKeepAliveRaceReplacedPool(t *testing.T) {
+	for _, tc := range []struct {
+		order, version string
+		race           bool
+	}{
+		{"keepalive 16; least_conn;", "1.22.1", false},
+		{"keepalive 16; hash $remote_addr;", "", false},
+		{"least_conn; keepalive 16;", "1.22.1", true},
+		{"keepalive 16; least_conn;", "1.30.0", true},
+	} {
+		conf := "events {}\nhttp {\n    upstream app_up { " + tc.order + " server app:8000; }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://app_up;\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n        }\n    }\n}\n"
+		compose := "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  app:\n    image: python:3.12\n    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive 5\n    deploy:\n      replicas: 2\n"
+		dir := t.TempDir()
+		files := map[string]string{"nginx.conf": conf, "compose.yaml": compose}
+		if tc.version != "" {
+			files[".no502.yaml"] = "nginx_version: " + tc.version + "\n"
+		}
+		for name, text := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, findings := rulestest.Lint(t, dir)
+		race := false
+		for _, f := range findings {
+			race = race || f.Rule.ID == "keepalive-race"
+		}
+		if race != tc.race {
+			t.Errorf("%s (nginx %q): keepalive-race reported %v, want %v", tc.order, tc.version, race, tc.race)
+		}
+	}
+}
