@@ -250,3 +250,49 @@ func TestKeepAliveRaceReplacedPool(t *testing.T) {
 		}
 	}
 }
+
+// An include in the location itself that was not read may set the location's proxy
+// settings (nginx 1.22.1 on loopback: a location including a file with
+// `proxy_set_header Connection "";` reused one upstream connection for 6 requests): the
+// Connection header and HTTP version are unknown, and upstream-keepalive-unused is
+// silent. The stock proxy_params sets neither; its proxy_set_header lines are the
+// location's own, so the fix adds Connection beside it and copies nothing from outside
+// (nginx 1.22.1: the server's X-Foo was sent neither before nor after, Host stayed the
+// client's, and 3 requests used one connection).
+func TestKeepAliveUnreadIncludeInLocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, include, version string
+		finding, written       bool
+	}{
+		{"unread snippet", "include /etc/nginx/snippets/proxy-keepalive.conf;", "proxy_http_version 1.1;", false, false},
+		{"unread snippet, no version", "include /etc/nginx/snippets/proxy-keepalive.conf;", "", false, false},
+		{"stock proxy_params", "include proxy_params;", "proxy_http_version 1.1;", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; keepalive 16; }\n    server {\n        listen 80;\n        proxy_set_header X-Foo bar;\n        location / {\n            " +
+				tc.include + "\n            " + tc.version + "\n            proxy_pass http://app;\n        }\n    }\n}\n"
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, findings := rulestest.Lint(t, dir)
+			seen := false
+			for _, f := range findings {
+				if f.Rule.ID != "upstream-keepalive-unused" {
+					continue
+				}
+				seen = true
+				written := f.Fix != nil && f.Fix.Safety() != rules.FixSnippet
+				if written != tc.written {
+					t.Errorf("fix written = %v, want %v: %s", written, tc.written, f.Fix.Description)
+				}
+				if out := string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits)); written && (strings.Count(out, "X-Foo") != 1 || !strings.Contains(out, `proxy_set_header Connection "";`)) {
+					t.Errorf("the fix copies the server's headers or adds no Connection:\n%s", out)
+				}
+			}
+			if seen != tc.finding {
+				t.Errorf("upstream-keepalive-unused reported %v, want %v", seen, tc.finding)
+			}
+		})
+	}
+}

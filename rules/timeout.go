@@ -407,7 +407,11 @@ A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of th
 ` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
 was not read (` + "`include proxy_params;`" + `, the nginx package's file, or one outside the linted
 paths, or a glob that matched nothing here), the lines it may set are unknown and the fix
-is a snippet that says so.
+is a snippet that says so. An include inside the location itself that was not read (other
+than the stock files, which set neither) may set ` + "`proxy_http_version`" + ` or the Connection
+header there: the rule is then silent. The stock ` + "`proxy_params`" + ` included in the location
+makes its ` + "`proxy_set_header`" + ` lines the location's own, so the fix adds the Connection line
+beside it and copies nothing.
 
 ## Evidence
 

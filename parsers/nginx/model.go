@@ -853,6 +853,9 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos(), d.Text()), via)
 		rt.HTTPVersion.Unknown = d.templated()
 	}
+	if unreadInLocation(sc, "proxy_http_version", false) {
+		rt.HTTPVersion.Unknown = true
+	}
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
 	headers, via := sc.lookupArray("proxy_set_header")
@@ -867,6 +870,12 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	if u := unreadInclude(sc, "proxy_set_header"); u.Pos.IsValid() {
 		rt.HeadersUnread = &u
+	}
+	// An explicit Connection header stays unless the include is inside its level (it
+	// may set proxy_set_header lines, which replace the inherited list); otherwise the
+	// include may add one to the list in effect.
+	if unreadInLocation(sc, "proxy_set_header", !rt.ConnectionHeader.Explicit()) {
+		rt.ConnectionHeader.Unknown = true
 	}
 	pages, via := sc.lookupArray("error_page")
 	for _, d := range pages {
@@ -935,6 +944,39 @@ func unreadInclude(sc scope, directive string) parsers.Setting[string] {
 		}
 	}
 	return parsers.Setting[string]{}
+}
+
+// unreadInLocation reports whether an include that was not read, other than the nginx
+// package's stock files (none of which sets proxy_http_version or a Connection header),
+// sits in one of the route's location levels (location, if, limit_except) where it could
+// change the value of directive for the route: a level inside the one whose value is in
+// effect, or any when none is (nginx's default); with sameLevel, that level too (an
+// array directive's list, which the include's lines join). An include beside proxy_pass holds
+// proxy settings more often than not ("include snippets/proxy-keepalive.conf;"), so the
+// value is unknown there. Includes at server and http level (conf.d globs, certbot's
+// options-ssl-nginx.conf) are left as before: what they hold is rarely a location's
+// proxy settings, and treating them alike would silence every route of such a file.
+func unreadInLocation(sc scope, directive string, sameLevel bool) bool {
+	from := -1
+	for i := len(sc) - 1; i >= 0 && from < 0; i-- {
+		if sc[i].first(directive) != nil {
+			from = i
+		}
+	}
+	if from >= 0 && !sameLevel {
+		from++
+	}
+	for i := max(from, 0); i < len(sc); i++ {
+		if k := sc[i].kind; k != "location" && k != "if" && k != "limit_except" {
+			continue
+		}
+		for _, d := range sc[i].all("include") {
+			if d.Unread() && stockName(d.Arg(0)) == "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than
