@@ -846,6 +846,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
 
 	b.retry(rt, sc, "proxy")
+	unreadRouteSettings(rt, sc, "proxy")
 
 	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
@@ -977,6 +978,29 @@ func unreadInLocation(sc scope, directive string, sameLevel bool) bool {
 		}
 	}
 	return false
+}
+
+// unreadRouteSettings makes the route's timeouts and retry settings unknown where an
+// include inside its location that was not read could set them (unreadInLocation): a
+// default claimed there may be wrong, and a fix writing the directive into the location
+// would be a duplicate nginx refuses (nginx 1.22.1: `"proxy_read_timeout" directive is
+// duplicate` in the included file, after proxy_read_timeout was added beside the include).
+func unreadRouteSettings(rt *parsers.Route, sc scope, module string) {
+	for _, s := range []struct {
+		name    string
+		unknown *bool
+	}{
+		{module + "_read_timeout", &rt.ReadTimeout.Unknown},
+		{module + "_connect_timeout", &rt.ConnectTimeout.Unknown},
+		{module + "_send_timeout", &rt.SendTimeout.Unknown},
+		{module + "_next_upstream", &rt.Retry.Conditions.Unknown},
+		{module + "_next_upstream_tries", &rt.Retry.Tries.Unknown},
+		{module + "_next_upstream_timeout", &rt.Retry.Timeout.Unknown},
+	} {
+		if unreadInLocation(sc, s.name, false) {
+			*s.unknown = true
+		}
+	}
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than
