@@ -3,6 +3,7 @@ package rules_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/rules/rulestest"
@@ -40,6 +41,32 @@ func TestUnreadIncludeInLocation(t *testing.T) {
 			if got[id] != tc.want {
 				t.Errorf("%q: %s reported %v, want %v", tc.include, id, got[id], tc.want)
 			}
+		}
+	}
+}
+
+// An include in the server block that was not read may set keepalive_timeout: the ALB
+// in front is not said to race nginx's 75s default, and no keepalive_timeout is written
+// beside the include (nginx 1.22.1: "keepalive_timeout" directive is duplicate in the
+// included file).
+func TestUnreadIncludeInServerKeepAlive(t *testing.T) {
+	stack, err := os.ReadFile(filepath.Join("testdata", "xl-alb-nginx-app", "stack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, include := range []string{"", "include /etc/nginx/snippets/keepalive.conf;"} {
+		text := strings.Replace(string(stack), "        listen 80;\n", "        listen 80;\n        "+include+"\n", 1)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "stack.yaml"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, findings := rulestest.Lint(t, dir)
+		race := false
+		for _, f := range findings {
+			race = race || f.Rule.ID == "keepalive-race"
+		}
+		if race != (include == "") {
+			t.Errorf("%q: keepalive-race reported %v", include, race)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,6 +480,11 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parse
 // server fills a hop from the server-level scope and builds its routes.
 func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
+	// An unread include in the server block may set it: the 75s default (or the http
+	// block's value) is not known to apply, and the fix's keepalive_timeout beside the
+	// include would be a duplicate nginx refuses (nginx 1.22.1: "keepalive_timeout"
+	// directive is duplicate in the included file).
+	h.ClientIdleTimeout.Unknown = h.ClientIdleTimeout.Unknown || unreadIn(sc, "keepalive_timeout", false, "server")
 	if ka := b.shortestLocationKeepAlive(sc[len(sc)-1].ds, h.ClientIdleTimeout); ka != nil {
 		h.ClientIdleTimeout = *ka
 	}
@@ -958,6 +964,11 @@ func unreadInclude(sc scope, directive string) parsers.Setting[string] {
 // options-ssl-nginx.conf) are left as before: what they hold is rarely a location's
 // proxy settings, and treating them alike would silence every route of such a file.
 func unreadInLocation(sc scope, directive string, sameLevel bool) bool {
+	return unreadIn(sc, directive, sameLevel, "location", "if", "limit_except")
+}
+
+// unreadIn is unreadInLocation for the levels of the given kinds.
+func unreadIn(sc scope, directive string, sameLevel bool, kinds ...string) bool {
 	from := -1
 	for i := len(sc) - 1; i >= 0 && from < 0; i-- {
 		if sc[i].first(directive) != nil {
@@ -968,7 +979,7 @@ func unreadInLocation(sc scope, directive string, sameLevel bool) bool {
 		from++
 	}
 	for i := max(from, 0); i < len(sc); i++ {
-		if k := sc[i].kind; k != "location" && k != "if" && k != "limit_except" {
+		if !slices.Contains(kinds, sc[i].kind) {
 			continue
 		}
 		for _, d := range sc[i].all("include") {
