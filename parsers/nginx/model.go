@@ -1374,6 +1374,24 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 			}
 		}
 	}
+	unread := false
+	for _, x := range Expand(d.Block) {
+		unread = unread || x.Name == "include" && x.Unread() && stockName(x.Arg(0)) == ""
+	}
+	if unread {
+		// An include in the block that was not read (outside the linted paths) may add
+		// servers and set keepalive or keepalive_timeout: the servers are not all known
+		// (single-upstream claimed "a single server" for one written beside such an
+		// include), and a keepalive_timeout written into the block could be a duplicate
+		// nginx refuses.
+		be.Targets = nil
+		if !be.KeepAliveIdle.Explicit() {
+			be.KeepAliveIdle.Unknown = true
+		}
+		if !be.KeepAliveConns.Explicit() {
+			be.KeepAliveConns.Unknown = true
+		}
+	}
 	if luaBalancer {
 		// OpenResty's balancer_by_lua picks every request's peer in Lua
 		// (ngx.balancer.set_current_peer); the server lines are a placeholder nginx
