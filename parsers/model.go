@@ -387,6 +387,13 @@ type RetryPolicy struct {
 	Timeout    Duration // total time spent retrying (Caddy lb_try_duration)
 }
 
+// KeepAliveReplaced is an nginx upstream's keepalive (as written) and the balancing
+// directive after it that replaces it.
+type KeepAliveReplaced struct {
+	Keepalive Setting[int]
+	Balancer  Setting[string]
+}
+
 // Respond is a hop answering a request itself.
 type Respond struct {
 	Status Setting[int]
@@ -411,6 +418,11 @@ type Backend struct {
 	// KeepAliveConns: idle upstream connections kept open (nginx keepalive N). A zero
 	// explicit value means keep-alive is off.
 	KeepAliveConns Setting[int]
+	// KeepAliveReplaced is set when an nginx upstream's keepalive is followed by a
+	// load-balancing directive (least_conn, hash, ip_hash, random): before nginx 1.29.7
+	// that replaces the keepalive module's hook ("load balancing method redefined"), and
+	// the upstream keeps no idle connections (KeepAliveConns is then 0). Nil otherwise.
+	KeepAliveReplaced *KeepAliveReplaced
 	// KeepAliveIdle: how long this side keeps an idle upstream connection before closing
 	// it (nginx upstream keepalive_timeout, Caddy keepalive, ALB idle_timeout).
 	KeepAliveIdle Duration

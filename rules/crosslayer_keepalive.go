@@ -130,7 +130,11 @@ defaults, which close at keepAliveTimeout 5s + 1s on Node 20.20; Node 18.20, 20.
 close at 5.0s); of GETs, 0 of 10: nginx and
 Caddy resend a GET that fails this way, never a POST (nginx only where ` + "`" + `proxy_next_upstream` + "`" + `
 lists ` + "`" + `error` + "`" + `, as by default: with ` + "`" + `off` + "`" + `, 3 of 6 GETs got 502 against an upstream closing
-every reused connection, and the message says so). After the fix (` + "`" + `keepalive_timeout 1s` + "`" + `,
+every reused connection, and the message says so; where it also lists ` + "`" + `non_idempotent` + "`" + `,
+6 of 6 POSTs were resent and answered, and the message says a 502 then needs the resent try
+to fail too, or every server marked unavailable: each such failure counts toward
+` + "`" + `max_fails` + "`" + `, and against two such upstreams GETs got 502 "no live upstreams" after two
+requests). After the fix (` + "`" + `keepalive_timeout 1s` + "`" + `,
 Caddy ` + "`" + `keepalive 1s` + "`" + `): 0.
 See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upstream).
 
@@ -252,6 +256,11 @@ type race struct {
 	// uses it.
 	guards       []string
 	otherTraffic bool
+	// resendsPosts is the retry setting of a route using the pool that lists error and
+	// non_idempotent: nginx resends a POST whose reused connection fails there too;
+	// postsNotResent, that some route's setting lists error without non_idempotent.
+	resendsPosts   *parsers.Setting[[]string]
+	postsNotResent bool
 }
 
 // authOnly reports whether only auth_request checks use the pool. A check is a GET
@@ -282,8 +291,18 @@ func (rc *race) noteRetry(r *parsers.Route) {
 	switch {
 	case !c.Known():
 		rc.retryUnknown = true
-	case !slices.Contains(c.Value, "error") && rc.noRetry == nil:
-		rc.noRetry = &c
+	case !slices.Contains(c.Value, "error"):
+		if rc.noRetry == nil {
+			rc.noRetry = &c
+		}
+	case slices.Contains(c.Value, "non_idempotent"):
+		// A POST too: nginx 1.22.1 on loopback, an upstream closing every reused
+		// connection, 6 of 6 POSTs answered 200 (3 of 6 got 502 without it).
+		if rc.resendsPosts == nil {
+			rc.resendsPosts = &c
+		}
+	default:
+		rc.postsNotResent = true
 	}
 }
 
@@ -374,11 +393,22 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	case (h.Kind == parsers.HopNginx || h.Kind == parsers.HopIngressNginx) && rc.noRetry != nil:
 		who += fmt.Sprintf(", to GETs and POSTs alike: %s keeps %s from resending a GET that fails this way", describeAt(inHost(p.Model, *rc.noRetry), own), product(h))
 	case (h.Kind == parsers.HopNginx || h.Kind == parsers.HopIngressNginx) && rc.retryUnknown:
+	case (h.Kind == parsers.HopNginx || h.Kind == parsers.HopIngressNginx) && rc.resendsPosts != nil && rc.postsNotResent:
+		who += fmt.Sprintf(", and mostly to POSTs (webhooks): %s resends a GET that fails this way, and a POST only where proxy_next_upstream lists non_idempotent", product(h))
 	case h.Kind == parsers.HopNginx || h.Kind == parsers.HopCaddy || h.Kind == parsers.HopIngressNginx:
 		who += fmt.Sprintf(", and mostly to POSTs (webhooks): %s resends a GET that fails this way, never a POST", product(h))
 	}
 	race := fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and the client gets 502 — %s.",
 		down, up, product(h), s.name(), who)
+	if rc.resendsPosts != nil && !rc.postsNotResent && rc.noRetry == nil && !rc.retryUnknown && !rc.authOnly() {
+		// Every route resends any request that fails this way, on a new connection:
+		// the client sees a 502 only when that try fails too, or once such failures,
+		// which count toward max_fails (ngx_http_upstream_next frees the peer as
+		// failed), have marked every server unavailable (two such upstreams on
+		// loopback: 502 "no live upstreams" after two requests).
+		race = fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and %s resends it, POSTs too (%s); each such failure counts toward max_fails, so the client gets 502 when the resent try fails as well or once failures have marked every server of %s unavailable — intermittently, most often at low traffic.",
+			down, up, product(h), s.name(), product(h), describeAt(inHost(p.Model, *rc.resendsPosts), own), be.Name)
+	}
 	if rc.authOnly() {
 		// Only auth_request checks use the pool, and this one is reported only when
 		// they are not resent (or that is not known).

@@ -230,6 +230,14 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 				ownHeaders = true
 			}
 		}
+		// An unread include in the location itself: the stock proxy_params (another
+		// unread one leaves the Connection header unknown, and no finding). Its
+		// proxy_set_header lines are the location's own, so the ones outside are not
+		// inherited now, and a line added beside it drops nothing.
+		u := r.HeadersUnread
+		if u != nil && inBlock(u.Pos) {
+			ownHeaders, u = true, nil
+		}
 		if !ownHeaders {
 			for _, h := range r.Headers {
 				if name, _, _ := strings.Cut(h.Value, " "); !strings.HasPrefix(strings.ToLower(name), "connection") {
@@ -244,7 +252,7 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
 			why = w
 		}
-		if u := r.HeadersUnread; !ownHeaders && u != nil && why == "" {
+		if !ownHeaders && u != nil && why == "" {
 			// The location's first proxy_set_header would also drop the ones it
 			// inherits from a file no502 did not read (Host, X-Forwarded-For from
 			// proxy_params): which they are is not known, so they cannot be copied.

@@ -243,7 +243,13 @@ var settingFields = map[string][]string{
 	"proxy_set_header":            {"Headers", "ConnectionHeader"},
 	"keepalive_timeout":           {"ClientIdleTimeout", "KeepAliveIdle", "KeepAlive"},
 	"max_fails":                   {"MaxFails", "Passive"},
-	"fail_timeout":                {"FailTimeout", "Passive"},
+	// A balancing method moved above keepalive (upstream-keepalive-unused) keeps the
+	// pool it replaced.
+	"least_conn":   {"LBPolicy", "KeepAliveConns", "KeepAliveReplaced"},
+	"ip_hash":      {"LBPolicy", "KeepAliveConns", "KeepAliveReplaced"},
+	"hash":         {"LBPolicy", "KeepAliveConns", "KeepAliveReplaced"},
+	"random":       {"LBPolicy", "KeepAliveConns", "KeepAliveReplaced"},
+	"fail_timeout": {"FailTimeout", "Passive"},
 	// A route that starts to proxy gets every proxy setting (its defaults).
 	"proxy_pass": {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
 	// Caddy

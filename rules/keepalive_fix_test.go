@@ -214,3 +214,85 @@ func TestKeepAliveRaceOldNginx(t *testing.T) {
 		}
 	}
 }
+
+// A keepalive followed by a balancing method is replaced by it before nginx 1.29.7 (nginx
+// 1.22.1 on loopback: one upstream connection per request): no pool, so no race with
+// the app's keep-alive. 1.29.7 keeps the pool whatever the order.
+func TestKeepAliveRaceReplacedPool(t *testing.T) {
+	for _, tc := range []struct {
+		order, version string
+		race           bool
+	}{
+		{"keepalive 16; least_conn;", "1.22.1", false},
+		{"keepalive 16; hash $remote_addr;", "", false},
+		{"least_conn; keepalive 16;", "1.22.1", true},
+		{"keepalive 16; least_conn;", "1.30.0", true},
+	} {
+		conf := "events {}\nhttp {\n    upstream app_up { " + tc.order + " server app:8000; }\n    server {\n        listen 80;\n        location / {\n            proxy_pass http://app_up;\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n        }\n    }\n}\n"
+		compose := "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  app:\n    image: python:3.12\n    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive 5\n    deploy:\n      replicas: 2\n"
+		dir := t.TempDir()
+		files := map[string]string{"nginx.conf": conf, "compose.yaml": compose}
+		if tc.version != "" {
+			files[".no502.yaml"] = "nginx_version: " + tc.version + "\n"
+		}
+		for name, text := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, findings := rulestest.Lint(t, dir)
+		race := false
+		for _, f := range findings {
+			race = race || f.Rule.ID == "keepalive-race"
+		}
+		if race != tc.race {
+			t.Errorf("%s (nginx %q): keepalive-race reported %v, want %v", tc.order, tc.version, race, tc.race)
+		}
+	}
+}
+
+// An include in the location itself that was not read may set the location's proxy
+// settings (nginx 1.22.1 on loopback: a location including a file with
+// `proxy_set_header Connection "";` reused one upstream connection for 6 requests): the
+// Connection header and HTTP version are unknown, and upstream-keepalive-unused is
+// silent. The stock proxy_params sets neither; its proxy_set_header lines are the
+// location's own, so the fix adds Connection beside it and copies nothing from outside
+// (nginx 1.22.1: the server's X-Foo was sent neither before nor after, Host stayed the
+// client's, and 3 requests used one connection).
+func TestKeepAliveUnreadIncludeInLocation(t *testing.T) {
+	for _, tc := range []struct {
+		name, include, version string
+		finding, written       bool
+	}{
+		{"unread snippet", "include /etc/nginx/snippets/proxy-keepalive.conf;", "proxy_http_version 1.1;", false, false},
+		{"unread snippet, no version", "include /etc/nginx/snippets/proxy-keepalive.conf;", "", false, false},
+		{"stock proxy_params", "include proxy_params;", "proxy_http_version 1.1;", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; keepalive 16; }\n    server {\n        listen 80;\n        proxy_set_header X-Foo bar;\n        location / {\n            " +
+				tc.include + "\n            " + tc.version + "\n            proxy_pass http://app;\n        }\n    }\n}\n"
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, findings := rulestest.Lint(t, dir)
+			seen := false
+			for _, f := range findings {
+				if f.Rule.ID != "upstream-keepalive-unused" {
+					continue
+				}
+				seen = true
+				written := f.Fix != nil && f.Fix.Safety() != rules.FixSnippet
+				if written != tc.written {
+					t.Errorf("fix written = %v, want %v: %s", written, tc.written, f.Fix.Description)
+				}
+				if out := string(parsers.ApplyEdits([]byte(conf), f.Fix.Edits)); written && (strings.Count(out, "X-Foo") != 1 || !strings.Contains(out, `proxy_set_header Connection "";`)) {
+					t.Errorf("the fix copies the server's headers or adds no Connection:\n%s", out)
+				}
+			}
+			if seen != tc.finding {
+				t.Errorf("upstream-keepalive-unused reported %v, want %v", seen, tc.finding)
+			}
+		})
+	}
+}

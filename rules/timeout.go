@@ -373,6 +373,14 @@ runs out of ephemeral ports or the backend's accept queue overflows: connect err
 nginx turns into **502**. nginx 1.29.7 changed both defaults (HTTP/1.1, no Connection header)
 and turned on a keepalive cache of 32 for every ` + "`upstream {}`" + `.
 
+Before 1.29.7 the order inside ` + "`upstream {}`" + ` matters too: a balancing method
+(` + "`least_conn`" + `, ` + "`hash`" + `, ` + "`ip_hash`" + `, ` + "`random`" + `) written after ` + "`keepalive`" + ` replaces it
+(` + "`nginx -t`" + ` warns "load balancing method redefined") and no connection is kept, whatever
+the locations send. The finding is then on the ` + "`keepalive`" + ` line, and the fix moves the
+balancing method to the top of the block (nginx's keepalive doc: "it is necessary to
+activate them before the keepalive directive"). Such an upstream keeps no idle
+connections, so ` + "`keepalive-race`" + ` does not report it.
+
 The right settings depend on the version, so set ` + "`nginx_version`" + ` in ` + "`.no502.yaml`" + `. When it
 is unset, no502 assumes a version before 1.29.7 (what Debian, Ubuntu LTS and most images
 ship) and reports at ` + "`info`" + `.
@@ -399,12 +407,17 @@ A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of th
 ` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
 was not read (` + "`include proxy_params;`" + `, the nginx package's file, or one outside the linted
 paths, or a glob that matched nothing here), the lines it may set are unknown and the fix
-is a snippet that says so.
+is a snippet that says so. An include inside the location itself that was not read (other
+than the stock files, which set neither) may set ` + "`proxy_http_version`" + ` or the Connection
+header there: the rule is then silent. The stock ` + "`proxy_params`" + ` included in the location
+makes its ` + "`proxy_set_header`" + ` lines the location's own, so the fix adds the Connection line
+beside it and copies nothing.
 
 ## Evidence
 
 nginx 1.22.1 with ` + "`" + `keepalive 16` + "`" + ` and the default HTTP/1.0 opened 40 upstream connections
-for 40 requests; after the fix, 2. No request failed at that load: the 502s come from the
+for 40 requests; after the fix, 2. With HTTP/1.1 and ` + "`keepalive 16; least_conn;`" + `, 6 connections
+for 6 requests; with ` + "`least_conn`" + ` moved above it, 2. No request failed at that load: the 502s come from the
 churn under heavy load and are not reproduced.
 See [docs/evidence.md](../evidence.md#upstream-keepalive-unused-nginx-with-keepalive-16-and-the-default-http10).
 
@@ -433,11 +446,16 @@ func keepAliveBlockers(r *parsers.Route) (oldVersion, closes bool) {
 }
 
 func runUpstreamKeepaliveUnused(p *Pass) {
+	replaced := map[*parsers.Backend]bool{}
 	for _, h := range p.Model.Hops {
 		if h.Kind != parsers.HopNginx {
 			continue
 		}
 		for _, r := range h.Routes {
+			if b := r.Backend; b != nil && b.KeepAliveReplaced != nil && !replaced[b] {
+				replaced[b] = true
+				p.Report(keepaliveReplacedFinding(p.Model, h, b))
+			}
 			b := r.Backend
 			if b == nil || b.Kind != parsers.BackendNginxUpstream || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
 				continue
@@ -507,6 +525,44 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// keepaliveReplacedFinding reports upstream b's keepalive, which a balancing directive
+// after it replaces in nginx before 1.29.7 (nginx_version known older, or unknown and
+// assumed so: at info, as the route findings).
+func keepaliveReplacedFinding(m *parsers.Model, h *parsers.Hop, b *parsers.Backend) Finding {
+	ka, lb := b.KeepAliveReplaced.Keepalive, b.KeepAliveReplaced.Balancer
+	sev := Off
+	assumed := "nginx_version " + h.Version.Value
+	if !h.Version.Known() {
+		sev = Info
+		assumed = "nginx version unknown, assumed before 1.29.7; set nginx_version in .no502.yaml"
+	}
+	msg := fmt.Sprintf("%s in upstream %s comes before %s (line %d), which replaces it (%s): nginx -t warns \"load balancing method redefined\", and nginx keeps no idle connection to %s but opens a new one for every request; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. Put %s above keepalive (nginx 1.29.7 and later keep the pool whatever the order).",
+		strings.TrimSuffix(ka.Text, ";"), b.Name, lb.Value, lb.Pos.Line, assumed, b.Name, lb.Value)
+	return Finding{
+		Pos:      ka.Pos,
+		Severity: sev,
+		Message:  msg,
+		Related:  []Related{{Pos: lb.Pos, Message: lb.Value + " replaces keepalive here"}},
+		Fix:      keepaliveReplacedFix(m, b),
+	}
+}
+
+// keepaliveReplacedFix moves the balancing directive to the top of the upstream block,
+// above keepalive: the pool the user wrote, with the method they chose. When either line
+// is not in the block itself (an include), the fix is a snippet: moving a line across
+// files is not done.
+func keepaliveReplacedFix(m *parsers.Model, b *parsers.Backend) *Fix {
+	ka, lb := b.KeepAliveReplaced.Keepalive, b.KeepAliveReplaced.Balancer
+	e := editBlock(m, b.Block).Remove(lb.Pos).Insert(strings.TrimSuffix(strings.TrimSpace(lb.Text), ";") + ";  # before keepalive, which it would otherwise replace")
+	why := ""
+	for _, at := range []parsers.Pos{ka.Pos, lb.Pos} {
+		if !b.Block.Contains(at.File, int(at.Offset)) {
+			why = "keepalive and " + lb.Value + " are not both written in upstream " + b.Name + " itself (an include): move " + lb.Value + " above keepalive where it is written"
+		}
+	}
+	return blockFixWhy("put "+lb.Value+" above keepalive in upstream "+b.Name, e, why)
 }
 
 // mapConnectionFix is the snippet for a location whose Connection header comes from a

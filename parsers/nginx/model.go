@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,6 +480,11 @@ func (b *builder) newHop(name string, pos parsers.Pos, block parsers.Pos) *parse
 // server fills a hop from the server-level scope and builds its routes.
 func (b *builder) server(h *parsers.Hop, sc scope) {
 	h.ClientIdleTimeout = b.durationIn(sc, "keepalive_timeout", 75*time.Second)
+	// An unread include in the server block may set it: the 75s default (or the http
+	// block's value) is not known to apply, and the fix's keepalive_timeout beside the
+	// include would be a duplicate nginx refuses (nginx 1.22.1: "keepalive_timeout"
+	// directive is duplicate in the included file).
+	h.ClientIdleTimeout.Unknown = h.ClientIdleTimeout.Unknown || unreadIn(sc, "keepalive_timeout", false, "server")
 	if ka := b.shortestLocationKeepAlive(sc[len(sc)-1].ds, h.ClientIdleTimeout); ka != nil {
 		h.ClientIdleTimeout = *ka
 	}
@@ -846,12 +852,16 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	rt.SendTimeout = b.durationIn(sc, "proxy_send_timeout", 60*time.Second)
 
 	b.retry(rt, sc, "proxy")
+	unreadRouteSettings(rt, sc, "proxy")
 
 	rt.HTTPVersion = b.versioned("1.1", "1.0", "nginx default 1.1 (nginx ≥ 1.29.7)",
 		"nginx default 1.0 (nginx < 1.29.7)", "nginx default 1.0 (assumed nginx < 1.29.7; 1.1 since 1.29.7)")
 	if d, via := sc.lookup("proxy_http_version"); d != nil {
 		rt.HTTPVersion = inherited(parsers.Set(d.Arg(0), d.Pos(), d.Text()), via)
 		rt.HTTPVersion.Unknown = d.templated()
+	}
+	if unreadInLocation(sc, "proxy_http_version", false) {
+		rt.HTTPVersion.Unknown = true
 	}
 	rt.ConnectionHeader = b.versioned("", "close", "nginx default: no Connection header (nginx ≥ 1.29.7)",
 		"nginx default close (nginx < 1.29.7)", "nginx default close (assumed nginx < 1.29.7; none since 1.29.7)")
@@ -867,6 +877,12 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	if u := unreadInclude(sc, "proxy_set_header"); u.Pos.IsValid() {
 		rt.HeadersUnread = &u
+	}
+	// An explicit Connection header stays unless the include is inside its level (it
+	// may set proxy_set_header lines, which replace the inherited list); otherwise the
+	// include may add one to the list in effect.
+	if unreadInLocation(sc, "proxy_set_header", !rt.ConnectionHeader.Explicit()) {
+		rt.ConnectionHeader.Unknown = true
 	}
 	pages, via := sc.lookupArray("error_page")
 	for _, d := range pages {
@@ -935,6 +951,67 @@ func unreadInclude(sc scope, directive string) parsers.Setting[string] {
 		}
 	}
 	return parsers.Setting[string]{}
+}
+
+// unreadInLocation reports whether an include that was not read, other than the nginx
+// package's stock files (none of which sets proxy_http_version or a Connection header),
+// sits in one of the route's location levels (location, if, limit_except) where it could
+// change the value of directive for the route: a level inside the one whose value is in
+// effect, or any when none is (nginx's default); with sameLevel, that level too (an
+// array directive's list, which the include's lines join). An include beside proxy_pass holds
+// proxy settings more often than not ("include snippets/proxy-keepalive.conf;"), so the
+// value is unknown there. Includes at server and http level (conf.d globs, certbot's
+// options-ssl-nginx.conf) are left as before: what they hold is rarely a location's
+// proxy settings, and treating them alike would silence every route of such a file.
+func unreadInLocation(sc scope, directive string, sameLevel bool) bool {
+	return unreadIn(sc, directive, sameLevel, "location", "if", "limit_except")
+}
+
+// unreadIn is unreadInLocation for the levels of the given kinds.
+func unreadIn(sc scope, directive string, sameLevel bool, kinds ...string) bool {
+	from := -1
+	for i := len(sc) - 1; i >= 0 && from < 0; i-- {
+		if sc[i].first(directive) != nil {
+			from = i
+		}
+	}
+	if from >= 0 && !sameLevel {
+		from++
+	}
+	for i := max(from, 0); i < len(sc); i++ {
+		if !slices.Contains(kinds, sc[i].kind) {
+			continue
+		}
+		for _, d := range sc[i].all("include") {
+			if d.Unread() && stockName(d.Arg(0)) == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unreadRouteSettings makes the route's timeouts and retry settings unknown where an
+// include inside its location that was not read could set them (unreadInLocation): a
+// default claimed there may be wrong, and a fix writing the directive into the location
+// would be a duplicate nginx refuses (nginx 1.22.1: `"proxy_read_timeout" directive is
+// duplicate` in the included file, after proxy_read_timeout was added beside the include).
+func unreadRouteSettings(rt *parsers.Route, sc scope, module string) {
+	for _, s := range []struct {
+		name    string
+		unknown *bool
+	}{
+		{module + "_read_timeout", &rt.ReadTimeout.Unknown},
+		{module + "_connect_timeout", &rt.ConnectTimeout.Unknown},
+		{module + "_send_timeout", &rt.SendTimeout.Unknown},
+		{module + "_next_upstream", &rt.Retry.Conditions.Unknown},
+		{module + "_next_upstream_tries", &rt.Retry.Tries.Unknown},
+		{module + "_next_upstream_timeout", &rt.Retry.Timeout.Unknown},
+	} {
+		if unreadInLocation(sc, s.name, false) {
+			*s.unknown = true
+		}
+	}
 }
 
 // otherPass reports whether a directive hands requests to an app by a protocol other than
@@ -1265,6 +1342,7 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 	be.LBPolicy = parsers.Def("round-robin", "nginx default round-robin")
 	b.duplicates(Expand(d.Block))
 	luaBalancer := false
+	var keepalive *Directive
 	for _, x := range Expand(d.Block) {
 		switch x.Name {
 		case "server":
@@ -1275,12 +1353,43 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 			luaBalancer = true
 		case "keepalive":
 			be.KeepAliveConns = b.integer(x, 0)
+			keepalive = x
 		case "keepalive_timeout":
 			be.KeepAliveIdle = b.duration(x, "")
 		case "zone":
 			be.Zone = true
 		case "least_conn", "ip_hash", "hash", "random", "least_time", "sticky":
 			be.LBPolicy = parsers.Set(x.Name, x.Pos(), x.Text())
+			if keepalive != nil && !b.newer && x.Name != "sticky" && be.KeepAliveReplaced == nil {
+				// Before 1.29.7 keepalive wraps the balancer set so far (its
+				// original_init_upstream), and a balancing directive after it sets
+				// peer.init_upstream again, dropping the wrapper: nginx -t warns "load
+				// balancing method redefined" and no connection is kept (nginx 1.22.1 on
+				// loopback: 6 upstream connections for 6 requests; 2 with least_conn
+				// first). 1.29.7 wires keepalive once every upstream is read, after any
+				// balancer. The keepalive doc: "it is necessary to activate them before
+				// the keepalive directive".
+				be.KeepAliveReplaced = &parsers.KeepAliveReplaced{Keepalive: be.KeepAliveConns, Balancer: parsers.Set(x.Name, x.Pos(), x.Text())}
+				be.KeepAliveConns = parsers.Def(0, x.Name+" after keepalive replaces it (nginx < 1.29.7)")
+			}
+		}
+	}
+	unread := false
+	for _, x := range Expand(d.Block) {
+		unread = unread || x.Name == "include" && x.Unread() && stockName(x.Arg(0)) == ""
+	}
+	if unread {
+		// An include in the block that was not read (outside the linted paths) may add
+		// servers and set keepalive or keepalive_timeout: the servers are not all known
+		// (single-upstream claimed "a single server" for one written beside such an
+		// include), and a keepalive_timeout written into the block could be a duplicate
+		// nginx refuses.
+		be.Targets = nil
+		if !be.KeepAliveIdle.Explicit() {
+			be.KeepAliveIdle.Unknown = true
+		}
+		if !be.KeepAliveConns.Explicit() {
+			be.KeepAliveConns.Unknown = true
 		}
 	}
 	if luaBalancer {

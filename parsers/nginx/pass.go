@@ -41,6 +41,7 @@ func (b *builder) passRoute(h *parsers.Hop, loc *Directive, sc scope, module str
 	rt.ConnectTimeout = b.durationIn(sc, module+"_connect_timeout", 60*time.Second)
 	rt.SendTimeout = b.durationIn(sc, module+"_send_timeout", 60*time.Second)
 	b.retry(rt, sc, module)
+	unreadRouteSettings(rt, sc, module)
 	rt.PassBackend = b.passBackend(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
