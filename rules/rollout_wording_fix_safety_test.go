@@ -351,3 +351,28 @@ func TestScaledObjectFloorFix(t *testing.T) {
 		}
 	})
 }
+
+// TestCaddyRetryCaveatWithActiveCheck: where the reverse_proxy already has health_uri,
+// no-retry-on-failure's caddy#7546 caveat does not ask to add one; it says POSTs fail
+// until that check has marked the dead upstream down. Without one, it still asks for it.
+func TestCaddyRetryCaveatWithActiveCheck(t *testing.T) {
+	for dir, want := range map[string]string{
+		"testdata/caddy-retry-active-health": "until the active health check has marked the dead upstream down",
+		"testdata/caddy-dead-upstream":       "add an active health_uri check as well",
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "no-retry-on-failure" {
+				continue
+			}
+			seen = true
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("%s: message should say %q: %s", dir, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no no-retry-on-failure finding", dir)
+		}
+	}
+}
