@@ -200,6 +200,13 @@ func runDeadUpstreamInRotation(p *Pass) {
 			}
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add %s for active checks and %s for passive ones.",
 				len(active), addresses(active), uri, passive, uri, failDur)
+			if b.LBPolicy.Known() && b.LBPolicy.Value == "first" && !retried[b] {
+				// first sends every request to the first available upstream: its death
+				// fails them all, not a share (caddy 2.6.2 on loopback, the first of two
+				// refusing: every request 502).
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when %s dies, %s keeps sending it every request, each a 502, while the others stand idle. Add %s for active checks and %s for passive ones.",
+					len(active), addresses(active), uri, passive, active[0].Address, sticky, uri, failDur)
+			}
 			if retried[b] {
 				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add %s for active checks and %s for passive ones.",
 					len(active), addresses(active), uri, passive, sticky, uri, failDur)

@@ -376,3 +376,23 @@ func TestCaddyRetryCaveatWithActiveCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestCaddyDeadFirstUpstreamMessage: under lb_policy first without retries or health
+// checks, the first upstream's death fails every request (caddy 2.6.2 on loopback), not
+// "its share": the message names the upstream and says so.
+func TestCaddyDeadFirstUpstreamMessage(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/caddy-retry-sticky")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "dead-upstream-in-rotation" {
+			continue
+		}
+		seen = true
+		if want := "when 10.0.4.5:8080 dies, lb_policy first keeps sending it every request"; !strings.Contains(f.Message, want) {
+			t.Errorf("message should say %q: %s", want, f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no dead-upstream-in-rotation finding")
+	}
+}
