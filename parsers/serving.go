@@ -507,8 +507,9 @@ func trafficPort(be *Backend) string {
 // each with its own listen and idle_timeout). Only sites whose every address writes its
 // port are judged: an address without one (example.com: 443, and 80 for the redirect,
 // moved by http_port/https_port), with a placeholder, a range or a network prefix may be
-// on port. When no Caddy site writes port itself, the requests may come through a port
-// mapping (Docker's 80:8080) to any of them, so every hop stays.
+// on port. When no Caddy site is on port, written or by its scheme's default (443 for
+// example.com), the requests may come through a port mapping (Docker's 80:8080) to any
+// of them, so every hop stays.
 func caddyOnPort(hops []*Hop, port string) []*Hop {
 	if port == "" {
 		return hops
@@ -522,7 +523,7 @@ func caddyOnPort(hops []*Hop, port string) []*Hop {
 		other := true
 		for _, l := range h.Listen {
 			p := caddyAddressPort(l)
-			if p == port {
+			if p == port || p == "" && caddyDefaultPort(l) == port {
 				on = true
 			}
 			if p == "" || p == port {
@@ -543,6 +544,26 @@ func caddyOnPort(hops []*Hop, port string) []*Hop {
 		}
 	}
 	return out
+}
+
+// caddyDefaultPort is the port a Caddy site address without one is served on by
+// default: 80 for http://, else 443 (before http_port and https_port, which may move
+// them; the address then only counts as a sign that port is Caddy's own, never to drop a
+// hop).
+// An address with a port that is not a plain number (a range, a placeholder), a path or a
+// network prefix (a JSON listener's "tcp/:80") has none: "".
+func caddyDefaultPort(l string) string {
+	port := "443"
+	switch {
+	case strings.HasPrefix(l, "http://"):
+		port, l = "80", strings.TrimPrefix(l, "http://")
+	case strings.HasPrefix(l, "https://"):
+		l = strings.TrimPrefix(l, "https://")
+	}
+	if strings.ContainsAny(l, ":/{}") {
+		return ""
+	}
+	return port
 }
 
 // caddyAddressPort is the port a Caddy site address or server listen address writes
