@@ -425,11 +425,14 @@ func plainHost(s string) (string, bool) {
 // (UpstreamHosts) and each picks one server for sure, only those servers are reached.
 // When that cannot be known (the servers run in different workloads or listen on
 // different ports, a name some server matches by wildcard or regex), every hop stays.
+//
+// Caddy sites that listen only on other ports than the one r's requests come in on are
+// not reached either (caddyOnPort).
 func (r *Route) ReachedHops() []*Hop {
 	if r.Backend == nil {
 		return nil
 	}
-	all := r.Backend.Hops
+	all := caddyOnPort(r.Backend.Hops, trafficPort(r.Backend))
 	var servers []*Hop
 	for _, h := range all {
 		if h.Kind == HopNginx {
@@ -467,6 +470,130 @@ func (r *Route) ReachedHops() []*Hop {
 		}
 	}
 	return out
+}
+
+// trafficPort is the one port the requests of backend be reach its hops on: a Compose
+// service's container port (composePort), the port a load balancer sends to
+// (TrafficPorts), or a Kubernetes Service's numeric targetPort (Reaches); "" when that is
+// not one known number.
+func trafficPort(be *Backend) string {
+	if p := composePort(be); p != "" {
+		return p
+	}
+	port := ""
+	same := func(p string) bool {
+		if port != "" && p != port {
+			return false
+		}
+		port = p
+		return true
+	}
+	for _, tp := range be.TrafficPorts {
+		if !tp.Port.Known() || !same(strconv.Itoa(tp.Port.Value)) {
+			return ""
+		}
+	}
+	for _, rc := range be.Reaches {
+		if !isPortNumber(rc.Port) || !same(rc.Port) {
+			return ""
+		}
+	}
+	return port
+}
+
+// caddyOnPort drops from hops the Caddy sites that listen only on ports other than port:
+// Caddy runs one server per listener address, and a connection to port reaches only the
+// sites served there (caddy adapt 2.6.2: ":80 {...}" and ":8080 {...}" become two servers,
+// each with its own listen and idle_timeout). Only sites whose every address writes its
+// port are judged: an address without one (example.com: 443, and 80 for the redirect,
+// moved by http_port/https_port), with a placeholder, a range or a network prefix may be
+// on port. When no Caddy site is on port, written or by its scheme's default (443 for
+// example.com), the requests may come through a port mapping (Docker's 80:8080) to any
+// of them, so every hop stays.
+func caddyOnPort(hops []*Hop, port string) []*Hop {
+	if port == "" {
+		return hops
+	}
+	elsewhere := map[*Hop]bool{}
+	on := false
+	for _, h := range hops {
+		if h.Kind != HopCaddy || len(h.Listen) == 0 {
+			continue
+		}
+		other := true
+		for _, l := range h.Listen {
+			p := caddyAddressPort(l)
+			if p == port || p == "" && caddyDefaultPort(l) == port {
+				on = true
+			}
+			if p == "" || p == port {
+				other = false
+			}
+		}
+		if other {
+			elsewhere[h] = true
+		}
+	}
+	if !on || len(elsewhere) == 0 {
+		return hops
+	}
+	out := make([]*Hop, 0, len(hops))
+	for _, h := range hops {
+		if !elsewhere[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// caddyDefaultPort is the port a Caddy site address without one is served on by
+// default: 80 for http://, else 443 (before http_port and https_port, which may move
+// them; the address then only counts as a sign that port is Caddy's own, never to drop a
+// hop).
+// An address with a port that is not a plain number (a range, a placeholder), a path or a
+// network prefix (a JSON listener's "tcp/:80") has none: "".
+func caddyDefaultPort(l string) string {
+	port := "443"
+	switch {
+	case strings.HasPrefix(l, "http://"):
+		port, l = "80", strings.TrimPrefix(l, "http://")
+	case strings.HasPrefix(l, "https://"):
+		l = strings.TrimPrefix(l, "https://")
+	}
+	if strings.ContainsAny(l, ":/{}") {
+		return ""
+	}
+	return port
+}
+
+// caddyAddressPort is the port a Caddy site address or server listen address writes
+// ("http://example.com:8080", ":80", "[::1]:443"), "" when it writes none or not a
+// plain number.
+func caddyAddressPort(l string) string {
+	if i := strings.Index(l, "://"); i >= 0 {
+		l = l[i+3:]
+	}
+	if i := strings.IndexByte(l, '/'); i >= 0 {
+		l = l[:i]
+	}
+	_, p, err := net.SplitHostPort(l)
+	if err != nil || !isPortNumber(p) {
+		return ""
+	}
+	return p
+}
+
+// isPortNumber reports whether s is a port written as a decimal number.
+func isPortNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // composePort is the port a backend's requests reach its Compose services on: the port

@@ -213,19 +213,29 @@ func caddyShutdownPlanFor(h *parsers.Hop) caddyShutdownPlan {
 	return pl
 }
 
-// caddyPreStop is the preStop delay of the container that runs Caddy hop h: the one
-// whose app server is Caddy, else the workload's only container. Kubernetes sends that
-// container SIGTERM only once the hook has run. Not known (zero setting) otherwise.
+// caddyPreStop is the preStop delay of the container that runs Caddy hop h
+// (caddyContainer). Kubernetes sends that container SIGTERM only once the hook has run.
+// Not known (zero setting) otherwise.
 func caddyPreStop(h *parsers.Hop) parsers.Duration {
+	if c := caddyContainer(h); c != nil {
+		return c.PreStopDelay
+	}
+	return parsers.Duration{}
+}
+
+// caddyContainer is the container of h's workload that runs Caddy hop h: the one whose
+// app server is Caddy, else the workload's only container; nil when that is not known
+// (no workload, two Caddy containers, several containers none of them Caddy).
+func caddyContainer(h *parsers.Hop) *parsers.Container {
 	w := h.Workload
 	if w == nil {
-		return parsers.Duration{}
+		return nil
 	}
 	var pick *parsers.Container
 	for _, c := range w.Containers {
 		if c.App != nil && c.App.Name == appserver.Caddy {
 			if pick != nil {
-				return parsers.Duration{} // two Caddy containers: which one is h's is not known
+				return nil // two Caddy containers: which one is h's is not known
 			}
 			pick = c
 		}
@@ -233,10 +243,26 @@ func caddyPreStop(h *parsers.Hop) parsers.Duration {
 	if pick == nil && len(w.Containers) == 1 {
 		pick = w.Containers[0]
 	}
-	if pick == nil {
-		return parsers.Duration{}
+	return pick
+}
+
+// caddyShutdownDelayed reports whether container c of workload w runs a Caddy whose
+// shutdown_delay is set above zero: after SIGTERM that Caddy keeps accepting new
+// connections for the delay, which is a preStop sleep's work (caddy 2.6.2 on loopback,
+// shutdown_delay 3s: 200 for 2.5s after SIGTERM, then connection refused). Every Caddy
+// hop m runs in c must say so (global options: one Caddyfile), and at least one must.
+func caddyShutdownDelayed(m *parsers.Model, w *parsers.Workload, c *parsers.Container) bool {
+	seen := false
+	for _, h := range m.Hops {
+		if h.Kind != parsers.HopCaddy || h.Workload != w || caddyContainer(h) != c {
+			continue
+		}
+		if !h.ShutdownDelay.Known() || h.ShutdownDelay.Value <= 0 {
+			return false
+		}
+		seen = true
 	}
-	return pick.PreStopDelay
+	return seen
 }
 
 // rootFile follows IncludedBy to the Caddyfile that imported path.

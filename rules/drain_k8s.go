@@ -51,6 +51,12 @@ A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook runnin
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
 call) are not judged.
 
+A container running Caddy with ` + "`shutdown_delay`" + ` set (above 0) is not reported: after SIGTERM
+Caddy keeps accepting new connections for that long before it shuts down (caddy 2.6.2 on
+loopback, ` + "`shutdown_delay 3s`" + `: 200 for 2.5s after SIGTERM, then connection refused), which is
+the preStop sleep's work; proxy-shutdown-unbounded asks for it, and counts a preStop sleep
+in its place.
+
 A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
 the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
 to it. A proxy, Ingress or target group that routes to such a port makes it served.
@@ -120,6 +126,9 @@ func runPrestopMissing(p *Pass) {
 			}
 			if lb == "" && drainsItself(c) {
 				continue // it keeps serving longer than kube-proxy takes to drop it
+			}
+			if caddyShutdownDelayed(p.Model, w, c) {
+				continue // Caddy's shutdown_delay keeps it accepting after SIGTERM
 			}
 			fields := k8s.Patch{}.Set("lifecycle", k8s.Patch{}.Set("preStop", k8s.Patch{}.Set("sleep", k8s.Patch{}.Set("seconds", int(preStopSleep/time.Second)))))
 			var extra []k8s.KV

@@ -200,6 +200,13 @@ func runDeadUpstreamInRotation(p *Pass) {
 			}
 			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add %s for active checks and %s for passive ones.",
 				len(active), addresses(active), uri, passive, uri, failDur)
+			if b.LBPolicy.Known() && b.LBPolicy.Value == "first" && !retried[b] {
+				// first sends every request to the first available upstream: its death
+				// fails them all, not a share (caddy 2.6.2 on loopback, the first of two
+				// refusing: every request 502).
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when %s dies, %s keeps sending it every request, each a 502, while the others stand idle. Add %s for active checks and %s for passive ones.",
+					len(active), addresses(active), uri, passive, active[0].Address, sticky, uri, failDur)
+			}
 			if retried[b] {
 				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add %s for active checks and %s for passive ones.",
 					len(active), addresses(active), uri, passive, sticky, uri, failDur)
@@ -226,6 +233,38 @@ func caddyStickyPolicy(b *parsers.Backend) string {
 		return b.LBPolicy.Text
 	}
 	return ""
+}
+
+// caddyRetryCaveat is what the no-retry-on-failure message says of retried POSTs on
+// Caddy before the fix of caddy#7546: add an active check (named active, as the config
+// writes it), or, where b already has one, that POSTs fail only until it has marked the
+// dead upstream down (once marked, Caddy no longer dials it).
+func caddyRetryCaveat(b *parsers.Backend, active string) string {
+	const bug = "Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502"
+	if b.Health != nil && (!b.Health.Enabled.Known() || b.Health.Enabled.Value) {
+		return bug + " until the active health check has marked the dead upstream down."
+	}
+	return bug + " and, with fail_duration, takes the healthy upstream out too: add " + active + " as well."
+}
+
+// caddyRetryPicksSame reports whether a retry of Caddy backend b picks the upstream
+// that just failed again: lb_policy first and the ip, client_ip and uri hashes choose
+// the same upstream for a request until it is marked down, and only passive health
+// (fail_duration) marks it down on a failed request (an active check waits for its own
+// interval). caddy 2.6.2 on loopback, the first of two upstreams refusing, lb_try_duration
+// 2s: under first every request got 502 after 2s, under ip_hash the clients hashed to it;
+// with fail_duration 10s as well, 200 after 0.25s. header, cookie and query hash only the
+// requests carrying their key, so a retry helps the others. Unknown passive health counts
+// as off: retries are then not known to help.
+func caddyRetryPicksSame(b *parsers.Backend) bool {
+	if b.Kind != parsers.BackendCaddy || !b.LBPolicy.Known() {
+		return false
+	}
+	switch b.LBPolicy.Value {
+	case "first", "ip_hash", "client_ip_hash", "uri_hash":
+		return !b.Passive.Enabled.Known() || !b.Passive.Enabled.Value
+	}
+	return false
 }
 
 // caddyRetriedBackends are the Caddy backends whose every route retries a failed
@@ -311,6 +350,12 @@ the client never notices; without them, the client gets **502**.
 - Caddy does not retry by default (` + "`lb_try_duration`" + ` 0, ` + "`lb_retries`" + ` 0). When enabled it
   retries dial errors for every method, and only GET after the request was sent.
   In Caddy's JSON config they are ` + "`load_balancing.try_duration`" + ` and ` + "`load_balancing.retries`" + `.
+  Not reported under ` + "`lb_policy first`" + `, ` + "`ip_hash`" + `, ` + "`client_ip_hash`" + ` or ` + "`uri_hash`" + `
+  without passive health (` + "`fail_duration`" + `): these pick the upstream that just failed again
+  on every retry until something marks it down, and only a failed request counted by passive
+  health does that at once (caddy 2.6.2, the first of two upstreams refusing, ` + "`lb_policy first`" + `,
+  ` + "`lb_try_duration 2s`" + `: every request 502 after 2s; with ` + "`fail_duration 10s`" + ` as well, 200). What
+  is missing there is the health check: dead-upstream-in-rotation.
 
 nginx settings that are not ` + "`off`" + ` but never pass a refused connection on are reported too:
 ` + "`proxy_next_upstream`" + ` without ` + "`error`" + ` (` + "`timeout`" + `, ` + "`http_502 http_503`" + `: a connection that
@@ -414,19 +459,22 @@ func runNoRetryOnFailure(p *Pass) {
 				}
 				continue
 			}
+			if h.Kind == parsers.HopCaddy && caddyRetryPicksSame(b) {
+				continue
+			}
 			fix := p.retryFix(h, r)
 			n := len(activeTargets(b))
 			var msg string
 			try, active := caddyRetryNames(p, h)
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
-				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
-					c.Text, n, addresses(activeTargets(b)), try, active)
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). %s",
+					c.Text, n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use %s_next_upstream error timeout, nginx's default (%s).",
 					c.Text, n, b.Name, nginxFails(r), nginxModule(r), neverTwice(r))
 			} else {
-				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. Caddy before the 2026 fix of caddy#7546 (reported from 2.6.1 to 2.11.1) fails a POST retried after a dial error with 502 and, with fail_duration, takes the healthy upstream out too: add %s as well.",
-					c.Default, product(h), n, addresses(activeTargets(b)), try, active)
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. %s",
+					c.Default, product(h), n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
 			}
 			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})

@@ -351,3 +351,48 @@ func TestScaledObjectFloorFix(t *testing.T) {
 		}
 	})
 }
+
+// TestCaddyRetryCaveatWithActiveCheck: where the reverse_proxy already has health_uri,
+// no-retry-on-failure's caddy#7546 caveat does not ask to add one; it says POSTs fail
+// until that check has marked the dead upstream down. Without one, it still asks for it.
+func TestCaddyRetryCaveatWithActiveCheck(t *testing.T) {
+	for dir, want := range map[string]string{
+		"testdata/caddy-retry-active-health": "until the active health check has marked the dead upstream down",
+		"testdata/caddy-dead-upstream":       "add an active health_uri check as well",
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "no-retry-on-failure" {
+				continue
+			}
+			seen = true
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("%s: message should say %q: %s", dir, want, f.Message)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no no-retry-on-failure finding", dir)
+		}
+	}
+}
+
+// TestCaddyDeadFirstUpstreamMessage: under lb_policy first without retries or health
+// checks, the first upstream's death fails every request (caddy 2.6.2 on loopback), not
+// "its share": the message names the upstream and says so.
+func TestCaddyDeadFirstUpstreamMessage(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/caddy-retry-sticky")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "dead-upstream-in-rotation" {
+			continue
+		}
+		seen = true
+		if want := "when 10.0.4.5:8080 dies, lb_policy first keeps sending it every request"; !strings.Contains(f.Message, want) {
+			t.Errorf("message should say %q: %s", want, f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no dead-upstream-in-rotation finding")
+	}
+}

@@ -1,0 +1,44 @@
+package parsers
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestCaddyOnPort: a Caddy site whose every address writes a port other than the one the
+// traffic arrives on is dropped, once some Caddy site is known to be on that port (written,
+// or by its scheme's default); an address without a port, with a placeholder, a range or a
+// network prefix keeps its site; nothing is dropped when no site is known to be on it (a
+// port mapping may lead elsewhere).
+func TestCaddyOnPort(t *testing.T) {
+	site := func(listen ...string) *Hop { return &Hop{Kind: HopCaddy, Listen: listen} }
+	main80, internal := site(":80"), site(":8080")
+	host, metrics := site("example.com"), site(":9180")
+	plain, placeholder, rng := site("http://"), site(":{$PORT}"), site("tcp/:80-85")
+	nginx := &Hop{Kind: HopNginx, Listen: []string{"8080"}}
+	for _, c := range []struct {
+		name string
+		hops []*Hop
+		port string
+		want []*Hop
+	}{
+		{"written port", []*Hop{main80, internal, nginx}, "80", []*Hop{main80, nginx}},
+		{"https default", []*Hop{host, metrics}, "443", []*Hop{host}},
+		{"http:// default", []*Hop{plain, internal}, "80", []*Hop{plain}},
+		{"no site on the port", []*Hop{internal, metrics}, "80", []*Hop{internal, metrics}},
+		{"unknown port", []*Hop{main80, internal}, "", []*Hop{main80, internal}},
+		{"unreadable addresses stay", []*Hop{main80, placeholder, rng}, "80", []*Hop{main80, placeholder, rng}},
+		{"several addresses, one on the port", []*Hop{site(":80", ":8080"), metrics}, "8080", []*Hop{site(":80", ":8080")}},
+	} {
+		got := caddyOnPort(c.hops, c.port)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: got %d hops, want %d", c.name, len(got), len(c.want))
+			continue
+		}
+		for i := range got {
+			if !slices.Equal(got[i].Listen, c.want[i].Listen) {
+				t.Errorf("%s: hop %d listens on %v, want %v", c.name, i, got[i].Listen, c.want[i].Listen)
+			}
+		}
+	}
+}
