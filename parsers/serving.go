@@ -426,13 +426,13 @@ func plainHost(s string) (string, bool) {
 // When that cannot be known (the servers run in different workloads or listen on
 // different ports, a name some server matches by wildcard or regex), every hop stays.
 //
-// Caddy sites that listen only on other ports than the one r's requests come in on are
-// not reached either (caddyOnPort).
+// Caddy sites and nginx servers that listen only on other ports than the one r's
+// requests come in on are not reached either (hopsOnPort).
 func (r *Route) ReachedHops() []*Hop {
 	if r.Backend == nil {
 		return nil
 	}
-	all := caddyOnPort(r.Backend.Hops, trafficPort(r.Backend))
+	all := hopsOnPort(r.Backend.Hops, trafficPort(r.Backend))
 	var servers []*Hop
 	for _, h := range all {
 		if h.Kind == HopNginx {
@@ -501,30 +501,39 @@ func trafficPort(be *Backend) string {
 	return port
 }
 
-// caddyOnPort drops from hops the Caddy sites that listen only on ports other than port:
-// Caddy runs one server per listener address, and a connection to port reaches only the
-// sites served there (caddy adapt 2.6.2: ":80 {...}" and ":8080 {...}" become two servers,
-// each with its own listen and idle_timeout). Only sites whose every address writes its
-// port are judged: an address without one (example.com: 443, and 80 for the redirect,
-// moved by http_port/https_port), with a placeholder, a range or a network prefix may be
-// on port. When no Caddy site is on port, written or by its scheme's default (443 for
-// example.com), the requests may come through a port mapping (Docker's 80:8080) to any
-// of them, so every hop stays.
-func caddyOnPort(hops []*Hop, port string) []*Hop {
+// hopsOnPort drops from hops the Caddy sites and nginx servers that listen only on ports
+// other than port. Caddy runs one server per listener address, and a connection to port
+// reaches only the sites served there (caddy adapt 2.6.2: ":80 {...}" and ":8080 {...}"
+// become two servers, each with its own listen and idle_timeout); nginx picks among the
+// servers that listen on the address the connection came to
+// (https://nginx.org/en/docs/http/request_processing.html), so a server with only
+// "listen 8080" never sees a connection to port 80 (nginx 1.22 on loopback: its
+// keepalive_timeout does not apply there). Only hops whose every address writes its port
+// are judged: a Caddy address without one (example.com: 443, and 80 for the redirect,
+// moved by http_port/https_port), with a placeholder, a range or a network prefix, an
+// nginx listen of a host alone or a unix socket, may be on port. When no hop of a kind
+// writes port itself, the requests may come through a port mapping (Docker's 80:8080)
+// to any of them, so every hop of that kind stays.
+func hopsOnPort(hops []*Hop, port string) []*Hop {
 	if port == "" {
 		return hops
 	}
 	elsewhere := map[*Hop]bool{}
-	on := false
+	on := map[HopKind]bool{}
 	for _, h := range hops {
-		if h.Kind != HopCaddy || len(h.Listen) == 0 {
+		if h.Kind != HopCaddy && h.Kind != HopNginx || len(h.Listen) == 0 {
 			continue
 		}
 		other := true
 		for _, l := range h.Listen {
-			p := caddyAddressPort(l)
-			if p == port || p == "" && caddyDefaultPort(l) == port {
-				on = true
+			var p string
+			if h.Kind == HopCaddy {
+				p = caddyAddressPort(l)
+				if p == port || p == "" && caddyDefaultPort(l) == port {
+					on[h.Kind] = true
+				}
+			} else if p = nginxListenPort(l); p == port {
+				on[h.Kind] = true
 			}
 			if p == "" || p == port {
 				other = false
@@ -534,7 +543,12 @@ func caddyOnPort(hops []*Hop, port string) []*Hop {
 			elsewhere[h] = true
 		}
 	}
-	if !on || len(elsewhere) == 0 {
+	for h := range elsewhere {
+		if !on[h.Kind] {
+			delete(elsewhere, h)
+		}
+	}
+	if len(elsewhere) == 0 {
 		return hops
 	}
 	out := make([]*Hop, 0, len(hops))
@@ -581,6 +595,26 @@ func caddyAddressPort(l string) string {
 		return ""
 	}
 	return p
+}
+
+// nginxListenPort is the port an nginx listen address writes ("8080", "127.0.0.1:8080",
+// "[::]:80", "*:80"), "" for a host alone (port 80, or 8000 for an unprivileged nginx)
+// and a unix socket.
+func nginxListenPort(l string) string {
+	if strings.HasPrefix(l, "unix:") {
+		return ""
+	}
+	if isPortNumber(l) {
+		return l
+	}
+	i := strings.LastIndexByte(l, ':')
+	if i < 0 || strings.HasSuffix(l[:i+1], "::") && !strings.HasPrefix(l, "[") {
+		return ""
+	}
+	if p := l[i+1:]; isPortNumber(p) {
+		return p
+	}
+	return ""
 }
 
 // isPortNumber reports whether s is a port written as a decimal number.
