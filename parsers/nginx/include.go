@@ -33,7 +33,10 @@ type resolver struct {
 	realRoots []string
 	files     map[string]*loaded
 	order     []*loaded // files in the order first seen, for Model.Files
-	diags     []parsers.Diag
+	// byReal indexes files by their path with symbolic links resolved, built on the first
+	// include of a file not known by its own path (linked).
+	byReal map[string]*loaded
+	diags  []parsers.Diag
 
 	// Per root file being resolved:
 	prefix      string // directory relative includes are resolved against
@@ -68,7 +71,36 @@ func (r *resolver) add(abs string, cfg *Config, f *parsers.File, input bool) *lo
 	ld := &loaded{abs: abs, cfg: cfg, file: f, input: input}
 	r.files[abs] = ld
 	r.order = append(r.order, ld)
+	if r.byReal != nil {
+		r.indexReal(ld)
+	}
 	return ld
+}
+
+// linked returns the file already known by another path that abs reaches through
+// symbolic links, or nil. Debian's sites-enabled/app is a link to sites-available/app:
+// with both directories linted, the include reaches the input sites-available/app, which
+// must be analysed once, in the including file's context, and not again on its own.
+func (r *resolver) linked(abs string) *loaded {
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil
+	}
+	if r.byReal == nil {
+		r.byReal = map[string]*loaded{}
+		for _, ld := range r.order {
+			r.indexReal(ld)
+		}
+	}
+	return r.byReal[real]
+}
+
+func (r *resolver) indexReal(ld *loaded) {
+	if real, err := filepath.EvalSymlinks(ld.abs); err == nil {
+		if _, ok := r.byReal[real]; !ok {
+			r.byReal[real] = ld
+		}
+	}
 }
 
 // isMain reports whether cfg looks like a main nginx.conf (it has top-level http or
@@ -337,6 +369,9 @@ func (r *resolver) within(abs string) bool {
 // when it was not attached (a cycle, a limit, a read error).
 func (r *resolver) follow(ld *loaded, d *Directive, abs string) bool {
 	t := r.files[abs]
+	if t == nil {
+		t = r.linked(abs)
+	}
 	if t != nil && t.resolving {
 		var names []string
 		start := 0

@@ -310,3 +310,51 @@ func resolve(cfg *Config, abs string, opts parsers.Options) ([]*parsers.File, []
 	}
 	return files, r.diags
 }
+
+// TestIncludeThroughLinkIsTheLinkedFile: Debian's layout, sites-enabled/app a link to
+// sites-available/app, and both directories linted: the file nginx.conf includes through
+// the link is the input sites-available/app, analysed once in nginx.conf's context (it
+// was also analysed on its own, and every finding in it was reported twice).
+func TestIncludeThroughLinkIsTheLinkedFile(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"nginx.conf":          "events {}\nhttp {\n  include sites-enabled/*;\n}\n",
+		"sites-available/app": "server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8000; }\n}\n",
+	})
+	if err := os.MkdirAll(filepath.Join(dir, "sites-enabled"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../sites-available/app", filepath.Join(dir, "sites-enabled", "app")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	// A directory run hands the link to the parser as an input too.
+	for _, inputs := range [][]string{{"nginx.conf", "sites-available/app"}, {"nginx.conf", "sites-available/app", "sites-enabled/app"}} {
+		includeThroughLink(t, dir, inputs)
+	}
+}
+
+func includeThroughLink(t *testing.T, dir string, inputs []string) {
+	t.Helper()
+	var in []parsers.Input
+	for _, name := range inputs {
+		abs := filepath.Join(dir, name)
+		in = append(in, parsers.Input{Path: name, Abs: abs, Src: mustRead(t, abs)})
+	}
+	m := Parse(in, parsers.Options{Roots: []string{dir}})
+	if len(m.Diags) != 0 {
+		t.Fatalf("%v: diags: %v", inputs, m.Diags)
+	}
+	var paths []string
+	for _, f := range m.Files {
+		paths = append(paths, f.Path)
+	}
+	var routes []*parsers.Route
+	for _, h := range m.Hops {
+		routes = append(routes, h.Routes...)
+	}
+	if len(routes) != 1 || len(m.Files) != 2 {
+		t.Fatalf("%v: %d routes, files %v: want the one route of sites-available/app, analysed in nginx.conf's http{}", inputs, len(routes), paths)
+	}
+	if r := routes[0]; r.Pos.File != "sites-available/app" || m.Files[1].IncludedBy == nil {
+		t.Errorf("route at %s, included by %v: want sites-available/app, included by nginx.conf", r.Pos, m.Files[1].IncludedBy)
+	}
+}

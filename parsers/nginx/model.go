@@ -41,6 +41,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		if r.files[abs] != nil {
 			continue // the same file given twice
 		}
+		if len(inputs) > 1 && r.linked(abs) != nil {
+			continue // the same file by a second path (sites-enabled/app, a link)
+		}
 		cfg, diags := ParseFile(in.Path, in.Src, opts)
 		m.Diags = append(m.Diags, diags...)
 		lds = append(lds, r.add(abs, cfg, &parsers.File{Path: in.Path, Format: parsers.FormatNginx, Src: in.Src}, true))
