@@ -36,6 +36,10 @@ type resolver struct {
 	// byReal indexes files by their path with symbolic links resolved, built on the first
 	// include of a file not known by its own path (linked).
 	byReal map[string]*loaded
+	// enabled holds the sites-enabled directories a glob include reads wholesale
+	// (include sites-enabled/*), with that include: the sites-available files no link
+	// there reaches are disabled (Parse does not analyse them).
+	enabled map[string]*Directive
 	diags  []parsers.Diag
 
 	// Per root file being resolved:
@@ -93,6 +97,18 @@ func (r *resolver) linked(abs string) *loaded {
 		}
 	}
 	return r.byReal[real]
+}
+
+// disabled reports, for a file of a sites-available directory that nothing included,
+// the include that reads its sibling sites-enabled directory: nginx loads only what
+// that directory links to, so the file is a site switched off.
+func (r *resolver) disabled(ld *loaded) (*Directive, bool) {
+	dir := filepath.Dir(ld.abs)
+	if filepath.Base(dir) != "sites-available" {
+		return nil, false
+	}
+	d, ok := r.enabled[filepath.Join(filepath.Dir(dir), "sites-enabled")]
+	return d, ok
 }
 
 func (r *resolver) indexReal(ld *loaded) {
@@ -222,6 +238,20 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 		if !r.opts.Within(static) {
 			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 			return
+		}
+	}
+	if glob {
+		full := pat
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(r.prefix, full)
+		}
+		if dir := filepath.Dir(full); filepath.Base(dir) == "sites-enabled" && !hasGlobMeta(dir) {
+			if r.enabled == nil {
+				r.enabled = map[string]*Directive{}
+			}
+			if _, ok := r.enabled[dir]; !ok {
+				r.enabled[dir] = d
+			}
 		}
 	}
 	outside, missed := false, false

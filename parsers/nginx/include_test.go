@@ -358,3 +358,56 @@ func includeThroughLink(t *testing.T, dir string, inputs []string) {
 		t.Errorf("route at %s, included by %v: want sites-available/app, included by nginx.conf", r.Pos, m.Files[1].IncludedBy)
 	}
 }
+
+// TestDisabledSiteIsNotLinted: a sites-available file that no link in the sites-enabled/
+// a main file reads wholesale reaches is switched off: nginx does not load it, so it is
+// not analysed (a note at the include says so). Without that include (a fragment
+// directory linted alone, or a main file including sites-available/* itself) it is.
+func TestDisabledSiteIsNotLinted(t *testing.T) {
+	site := "server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8000; }\n}\n"
+	for _, c := range []struct {
+		name, main string
+		routes     int
+		note       bool
+	}{
+		{"sites-enabled read", "events {}\nhttp {\n  include sites-enabled/*;\n}\n", 1, true},
+		{"sites-available read", "events {}\nhttp {\n  include sites-available/*;\n}\n", 2, false},
+		{"no main file", "", 2, false},
+	} {
+		files := map[string]string{"sites-available/app": site, "sites-available/old": site}
+		if c.main != "" {
+			files["nginx.conf"] = c.main
+		}
+		dir := writeTree(t, files)
+		if err := os.MkdirAll(filepath.Join(dir, "sites-enabled"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("../sites-available/app", filepath.Join(dir, "sites-enabled", "app")); err != nil {
+			t.Skipf("no symlinks here: %v", err)
+		}
+		var in []parsers.Input
+		for _, name := range []string{"nginx.conf", "sites-available/app", "sites-available/old", "sites-enabled/app"} {
+			if _, ok := files[name]; !ok && name == "nginx.conf" {
+				continue
+			}
+			abs := filepath.Join(dir, name)
+			in = append(in, parsers.Input{Path: name, Abs: abs, Src: mustRead(t, abs)})
+		}
+		m := Parse(in, parsers.Options{Roots: []string{dir}})
+		routes := 0
+		for _, h := range m.Hops {
+			routes += len(h.Routes)
+		}
+		note := false
+		for _, d := range m.Diags {
+			if d.Severity == parsers.Info && strings.Contains(d.Message, "sites-available/old is not enabled") && d.Pos.File == "nginx.conf" && d.Pos.Line == 3 {
+				note = true
+			} else {
+				t.Errorf("%s: unexpected diag %v", c.name, d)
+			}
+		}
+		if routes != c.routes || note != c.note {
+			t.Errorf("%s: %d routes, note %v; want %d, %v", c.name, routes, note, c.routes, c.note)
+		}
+	}
+}

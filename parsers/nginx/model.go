@@ -57,22 +57,30 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			}
 		}
 	}
+	// A site switched off (sites-available/x with no link in the sites-enabled/ that a
+	// main file reads) is not what nginx runs: it is neither analysed nor listed, and a
+	// note at the include says so.
+	off := map[*loaded]bool{}
+	for _, ld := range lds {
+		if isMain(ld.cfg) || r.reachedByOther(ld, lds) {
+			continue
+		}
+		if inc, ok := r.disabled(ld); ok {
+			off[ld] = true
+			r.diags = append(r.diags, parsers.Notef(inc.Pos(), "%s is not enabled: nothing that include %s reads links to it, so nginx does not load it; not linted", ld.file.Path, inc.RawArg(0)))
+		}
+	}
 	m.Diags = append(m.Diags, r.diags...)
 	for _, ld := range r.order {
-		m.Files = append(m.Files, ld.file)
+		if !off[ld] {
+			m.Files = append(m.Files, ld.file)
+		}
 	}
 	b := &builder{m: m, opts: opts, upstreamMemo: &upstreamMemo{entries: map[*Directive]*upstreamEntry{}}}
 	b.newer = opts.NginxVersion != "" && VersionAtLeast(opts.NginxVersion, newDefaults)
 	var roots []*Config
 	for _, ld := range lds {
-		included := false
-		for _, other := range lds {
-			if other != ld && other.reached[ld] {
-				included = true
-				break
-			}
-		}
-		if !included {
+		if !off[ld] && !r.reachedByOther(ld, lds) {
 			roots = append(roots, ld.cfg)
 		}
 	}
@@ -93,6 +101,16 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	}
 	b.apply(b.log, map[*Directive]bool{})
 	return m
+}
+
+// reachedByOther reports whether another input of lds includes ld, directly or not.
+func (r *resolver) reachedByOther(ld *loaded, lds []*loaded) bool {
+	for _, other := range lds {
+		if other != ld && other.reached[ld] {
+			return true
+		}
+	}
+	return false
 }
 
 // level is one block of the inheritance chain (http, server, location) with its
