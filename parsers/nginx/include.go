@@ -40,7 +40,7 @@ type resolver struct {
 	// (include sites-enabled/*), with that include: the sites-available files no link
 	// there reaches are disabled (Parse does not analyse them).
 	enabled map[string]*Directive
-	diags  []parsers.Diag
+	diags   []parsers.Diag
 
 	// Per root file being resolved:
 	prefix      string // directory relative includes are resolved against
