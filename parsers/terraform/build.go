@@ -546,8 +546,7 @@ func (b *builder) ecsService(r *resource) {
 		for _, ref := range refs {
 			if be := b.backends[ref]; be != nil {
 				b.link(be, w)
-				// ECS registers each task on its container's port.
-				b.register(be, lb.intSetting("container_port", 0, ""), r.addr, r.addr)
+				b.register(be, b.ecsTargetPort(be, n, lb, w), r.addr, r.addr)
 				reachContainer(be, lb.strSetting("container_name", "", ""))
 			}
 		}

@@ -63,7 +63,7 @@ func init() {
 				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
 			},
 		},
-		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
+		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions", "network_mode"}},
 		"aws_autoscaling_group": {
 			attrs:  []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
 			blocks: map[string]*schema{"traffic_source": trafficSource, "tag": {attrs: []string{"key"}}},
