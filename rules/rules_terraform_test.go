@@ -813,3 +813,23 @@ func TestHealthCheckSlowKeepsWrittenTimeout(t *testing.T) {
 		t.Errorf("%d findings, want %d", n, len(want))
 	}
 }
+
+// TestSingleTaskRaisesMaxCapacity: single-task's fix of an aws_appautoscaling_target set
+// min_capacity = 2 beside max_capacity = 1, a range with no value in it; the maximum now
+// goes up with the floor.
+func TestSingleTaskRaisesMaxCapacity(t *testing.T) {
+	src, err := os.ReadFile("testdata/tf-single-task/trigger-max-capacity/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tfCase{files: map[string][]byte{"m/main.tf": src}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	if tfCount(findings, "single-task") != 1 {
+		t.Fatalf("want one single-task, got %v", findings)
+	}
+	for _, f := range findings {
+		if f.Rule.ID == "single-task" && (f.Fix == nil || f.Fix.Description != "set min_capacity = 2 and max_capacity = 2") {
+			t.Errorf("fix %+v, want min_capacity and max_capacity = 2", f.Fix)
+		}
+	}
+}
