@@ -48,6 +48,24 @@ type ecsContainer struct {
 	} `json:"healthCheck"`
 }
 
+// jsonencodedLocal is the local that container_definitions = jsonencode(local.NAME)
+// encodes, or nil for any other expression.
+func (b *builder) jsonencodedLocal(expr hcl.Expression) *local {
+	call, ok := expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+		return nil
+	}
+	ref, ok := call.Args[0].(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(ref.Traversal) != 2 || ref.Traversal.RootName() != "local" {
+		return nil
+	}
+	name, ok := ref.Traversal[1].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	return b.mod.locals[name.Name]
+}
+
 // taskDefinition is the aws_ecs_task_definition of the run an ECS service runs, or nil.
 func (b *builder) taskDefinition(svc *node) *resource {
 	td := svc.attr("task_definition")
@@ -99,6 +117,11 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		return nil
 	}
 	loc := newJSONLocator(n.file.Path, n.file.Src, a.Expr.Range())
+	if l := b.jsonencodedLocal(a.Expr); l != nil {
+		// jsonencode(local.containers): the strings are written in the local, and a
+		// finding belongs on the line there the user changes.
+		loc = newJSONLocator(l.file.Path, l.file.Src, l.attr.Expr.Range())
+	}
 	written := jsonencodeContainers(n, a)
 	var out []*parsers.Container
 	for _, d := range defs {
