@@ -60,7 +60,7 @@ func (b *builder) trafficPorts() {
 // Listeners written as a dynamic block go to ports not known here.
 func classicPorts(n *node) []parsers.TrafficPort {
 	var out []parsers.TrafficPort
-	if n.dynamic["listener"] {
+	if n.hasDynamic("listener") {
 		out = append(out, parsers.TrafficPort{Port: parsers.Setting[int]{Unknown: true}, From: "dynamic listener"})
 	}
 	for _, l := range n.blocks["listener"] {
