@@ -203,6 +203,7 @@ func (b *builder) targetGroup(r *resource) {
 		be.CloudName = name.Value
 	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+	be.ConnectionTermination = n.boolSetting("connection_termination", false, "")
 	targetGroupKind(be, n)
 	switch hc := n.dynamicOnce["health_check"]; {
 	case !n.hasDynamic("health_check"):

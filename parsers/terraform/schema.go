@@ -20,7 +20,7 @@ func init() {
 	}
 	lb := &schema{attrs: []string{"name", "idle_timeout", "load_balancer_type", "internal"}}
 	tg := &schema{
-		attrs: []string{"name", "port", "protocol", "protocol_version", "target_type", "deregistration_delay", "vpc_id"},
+		attrs: []string{"name", "port", "protocol", "protocol_version", "target_type", "deregistration_delay", "connection_termination", "vpc_id"},
 		blocks: map[string]*schema{
 			"health_check": {attrs: []string{"enabled", "interval", "path", "port", "protocol", "timeout", "healthy_threshold", "unhealthy_threshold", "matcher"}},
 		},
