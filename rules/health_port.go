@@ -32,7 +32,8 @@ has one ` + "`health_check`" + ` for all its listeners, so with listeners to ins
 ` + "`target = \"HTTP:80/health\"`" + `, the server on 8443 is never checked.
 
 Where requests go is read from the config: a classic ELB listener's ` + "`instance_port`" + `; the port
-an ` + "`aws_lb_target_group_attachment`" + ` or an ECS service (` + "`load_balancer { container_port }`" + `)
+an ` + "`aws_lb_target_group_attachment`" + ` or an ECS service (` + "`load_balancer { container_port }`" + `, or
+the terraform-aws-modules/ecs service's ` + "`load_balancer`" + ` input)
 registers targets on (for ` + "`ip`" + ` targets; an ECS service's ` + "`instance`" + ` targets in bridge network mode
 are registered on the container's static ` + "`hostPort`" + `, in host mode on ` + "`container_port`" + `); the
 target group's own ` + "`port`" + ` for targets registered without one (an autoscaling group's

@@ -541,13 +541,17 @@ func (b *builder) ecsService(r *resource) {
 		w.Spot = spotStrategy(n.blocks["capacity_provider_strategy"])
 	}
 	b.addWorkload(r.addr, w)
+	var mode parsers.Setting[string]
+	if def := b.taskDefinition(n); def != nil {
+		mode = def.node.strSetting("network_mode", "", "")
+	}
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
 		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
 		for _, ref := range refs {
 			if be := b.backends[ref]; be != nil {
 				b.link(be, w)
-				b.register(be, b.ecsTargetPort(be, n, lb, w), r.addr, r.addr)
+				b.register(be, b.ecsTargetPort(be, lb, w, mode), r.addr, r.addr)
 				reachContainer(be, lb.strSetting("container_name", "", ""))
 			}
 		}

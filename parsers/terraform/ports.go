@@ -74,8 +74,9 @@ func classicPorts(n *node) []parsers.TrafficPort {
 	return out
 }
 
-// ecsTargetPort is the port ECS registers the tasks of service svc on in target group be,
-// for its load_balancer block lb. ip targets (awsvpc: each task has an address of its
+// ecsTargetPort is the port ECS registers the tasks of service w on in target group be,
+// for its load_balancer block lb (an aws_ecs_service block or an ecs module map entry),
+// with the task's network mode. ip targets (awsvpc: each task has an address of its
 // own) are registered on container_port. instance targets are the EC2 instance and the
 // host port mapped to the container: in bridge network mode (the EC2 default) the
 // portMapping's static hostPort, or a port Docker picks per task from the ephemeral range
@@ -84,7 +85,7 @@ func classicPorts(n *node) []parsers.TrafficPort {
 // "is registered ... as an instance ID and port combination", and with a static mapping of
 // host port 80 to container port 3000 "you send traffic to port 80". A mapping or a target
 // type the run cannot read gives an unknown port.
-func (b *builder) ecsTargetPort(be *parsers.Backend, svc, lb *node, w *parsers.Workload) parsers.Setting[int] {
+func (b *builder) ecsTargetPort(be *parsers.Backend, lb *node, w *parsers.Workload, networkMode parsers.Setting[string]) parsers.Setting[int] {
 	port := lb.intSetting("container_port", 0, "")
 	tg := b.tgPorts[be]
 	if tg == nil || !port.Known() {
@@ -96,10 +97,8 @@ func (b *builder) ecsTargetPort(be *parsers.Backend, svc, lb *node, w *parsers.W
 	case !tg.targetType.Known() || tg.targetType.Value != "instance":
 		return parsers.Setting[int]{Pos: port.Pos, Unknown: true}
 	}
-	if def := b.taskDefinition(svc); def != nil {
-		if mode := def.node.strSetting("network_mode", "", ""); mode.Known() && mode.Value == "host" {
-			return port
-		}
+	if networkMode.Known() && networkMode.Value == "host" {
+		return port
 	}
 	name := lb.strSetting("container_name", "", "")
 	for _, c := range w.Containers {

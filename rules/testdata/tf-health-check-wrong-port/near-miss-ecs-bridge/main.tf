@@ -104,3 +104,42 @@ resource "aws_ecs_service" "health_port" {
     container_port   = 8080
   }
 }
+
+# The terraform-aws-modules/ecs service in bridge mode with a dynamic host port: ECS
+# registers its tasks as it does aws_ecs_service's, on ports not known here (not on the
+# target group's 80).
+resource "aws_lb_target_group" "module_dynamic" {
+  name        = "module-dynamic"
+  port        = 80
+  protocol    = "HTTP"
+  target_type = "instance"
+  health_check {
+    path = "/health"
+    port = 8080
+  }
+}
+
+module "module_dynamic" {
+  source  = "terraform-aws-modules/ecs/aws//modules/service"
+  version = "~> 5.11"
+
+  name                     = "module-dynamic"
+  network_mode             = "bridge"
+  requires_compatibilities = ["EC2"]
+  launch_type              = "EC2"
+  desired_count            = 2
+  autoscaling_min_capacity = 2
+  container_definitions = {
+    app = {
+      image         = "app:1"
+      port_mappings = [{ containerPort = 8080, hostPort = 0 }]
+    }
+  }
+  load_balancer = {
+    service = {
+      target_group_arn = aws_lb_target_group.module_dynamic.arn
+      container_name   = "app"
+      container_port   = 8080
+    }
+  }
+}
