@@ -431,7 +431,11 @@ type Backend struct {
 	Passive PassiveHealth
 
 	DeregistrationDelay Duration
-	LBPolicy            Setting[string]
+	// ConnectionTermination is an NLB target group's connection_termination: when true,
+	// the load balancer closes the connections still open to a deregistered target at
+	// the end of the deregistration delay (written settings only; unknown otherwise).
+	ConnectionTermination Setting[bool]
+	LBPolicy              Setting[string]
 	// Protocol is what an AWS target group's load balancer speaks to its targets, upper
 	// case: HTTP or HTTPS (an ALB), TCP, TLS, UDP or TCP_UDP (an NLB), GENEVE (a Gateway
 	// Load Balancer). Empty when not known, and for other backends.

@@ -28,11 +28,13 @@ after one (gunicorn ` + "`--timeout`" + ` on a sync worker, uwsgi ` + "`--haraki
 ` + "`backends:`" + `), read from an ECS container definition: it lets a request run that long, so the
 target must be drained that long. The message names where the budget came from.
 
-Only the target groups of an Application Load Balancer are checked (protocol HTTP or
-HTTPS, or not known): an NLB's (TCP, TLS, UDP, TCP_UDP) and a Gateway Load Balancer's
-(GENEVE) pass connections through and answer no 502, and past the delay leave them open
-unless ` + "`connection_termination`" + ` is on; Lambda targets have no connections, and AWS does not
-support the attribute for them.
+The target groups of an Application Load Balancer are checked (protocol HTTP or HTTPS, or
+not known). An NLB's (TCP, TLS, UDP, TCP_UDP) and a Gateway Load Balancer's (GENEVE) pass
+connections through and answer no 502, and past the delay leave them open, unless
+` + "`connection_termination = true`" + ` is written: then the NLB closes the connections still open
+when the delay ends, and a TCP or TLS target group is checked the same way (the requests on
+those connections fail, and a proxy in front answers 502). Lambda targets have no
+connections, and AWS does not support the attribute for them.
 
 A classic ELB (` + "`aws_elb`" + `) does the same with ` + "`connection_draining`" + `, which Terraform leaves
 **off** by default: instances are cut off mid-request.
@@ -65,14 +67,21 @@ and ` + "`connection_draining_timeout`" + `.
 func runDeregistrationDelayTooShort(p *Pass) {
 	for _, be := range tfBackends(p.Model) {
 		d := be.DeregistrationDelay
-		if !d.Known() || !servesHTTP(be) {
+		terminates := terminatesConnections(be)
+		if !d.Known() || !servesHTTP(be) && !terminates {
 			continue
 		}
 		rb, hasBudget := p.backendBudget(be)
 		var why string
 		switch {
+		case d.Value == 0 && terminates:
+			why = fmt.Sprintf("closes every connection of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), as %s asks: the requests in flight on them fail and those clients' connections are reset (a proxy in front answers 502)",
+				tfDescribe("connection_termination", be.ConnectionTermination, p.ownLine(posOr(d, be.Pos, be.Block))))
 		case d.Value == 0:
 			why = "cuts every in-flight request of a target the moment it is deregistered (a deploy, a scale-in, an instance replacement), and those clients get 502"
+		case hasBudget && d.Value < rb.value() && terminates:
+			why = fmt.Sprintf("it is shorter than the %s, and %s closes the connections still open when it ends: a request still running when its target is deregistered is cut after %s and the client's connection is reset (a proxy in front answers 502)",
+				rb.phrase(), tfDescribe("connection_termination", be.ConnectionTermination, p.ownLine(posOr(d, be.Pos, be.Block))), parsers.Seconds(d.Value))
 		case hasBudget && d.Value < rb.value():
 			// Said of the setting itself, not of the load balancer ("the load balancer is
 			// shorter than ..." read as nonsense).
@@ -145,6 +154,21 @@ func clientsGet(bes []*parsers.Backend, codes string) string {
 		return "clients get " + codes
 	}
 	return "clients' connections are refused, reset or time out (the load balancer passes connections through and has no HTTP status to answer with)"
+}
+
+// terminatesConnections reports whether an NLB's TCP or TLS target group is written to
+// close the connections still open to a deregistered target when the deregistration
+// delay ends (connection_termination = true): those connections, and the requests on
+// them, are cut as an ALB cuts its requests.
+func terminatesConnections(be *parsers.Backend) bool {
+	if be.Kind != parsers.BackendTargetGroup || !be.ConnectionTermination.Known() || !be.ConnectionTermination.Value {
+		return false
+	}
+	switch be.Protocol {
+	case "TCP", "TLS", "TCP_UDP":
+		return true
+	}
+	return false
 }
 
 // servesHTTP reports whether a Terraform backend may be a load balancer's HTTP target

@@ -32,15 +32,20 @@ has one ` + "`health_check`" + ` for all its listeners, so with listeners to ins
 ` + "`target = \"HTTP:80/health\"`" + `, the server on 8443 is never checked.
 
 Where requests go is read from the config: a classic ELB listener's ` + "`instance_port`" + `; the port
-an ` + "`aws_lb_target_group_attachment`" + ` or an ECS service (` + "`load_balancer { container_port }`" + `)
-registers targets on; the target group's own ` + "`port`" + ` for targets registered without one (an
-autoscaling group's instances, or instance targets registered out of sight).
+an ` + "`aws_lb_target_group_attachment`" + ` or an ECS service (` + "`load_balancer { container_port }`" + `, or
+the terraform-aws-modules/ecs service's ` + "`load_balancer`" + ` input)
+registers targets on (for ` + "`ip`" + ` targets; an ECS service's ` + "`instance`" + ` targets in bridge network mode
+are registered on the container's static ` + "`hostPort`" + `, in host mode on ` + "`container_port`" + `); the
+target group's own ` + "`port`" + ` for targets registered without one (an autoscaling group's
+instances, or instance targets registered out of sight).
 
 Not reported:
 
 - ` + "`port = \"traffic-port\"`" + ` (the default): each target is checked on the port its requests go to.
-- A health port the target's container also declares (an ECS container's ` + "`portMappings`" + `): a
-  dedicated health port served by the same task, on purpose.
+- A health port the target's container also declares (an ECS container's ` + "`portMappings`" + `, its
+  ` + "`hostPort`" + ` in bridge mode): a dedicated health port served by the same task, on purpose.
+- ECS tasks in bridge mode with a dynamic host port (` + "`hostPort`" + ` 0 or not written): Docker
+  picks each task's port, so where the requests go is not known here.
 - An ECS service whose container definitions cannot be read, and ip targets registered
   outside the run (an ECS service or a Kubernetes controller elsewhere): their traffic port
   is their own and not known here.
@@ -72,6 +77,9 @@ the fix is a snippet.
 
 ## Sources
 
+- ECS registers a bridge-mode task "as an instance ID and port combination" on the host
+  port mapped to the container: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/nlb.html,
+  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/networking-networkmode-bridge.html
 - Target group HealthCheckPort: "the default is traffic-port, which is the port on which
   each target receives traffic from the load balancer":
   https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html;
@@ -196,7 +204,8 @@ func taskOmitsPort(be *parsers.Backend, workload string, port int) bool {
 		}
 		for _, c := range w.Containers {
 			for _, cp := range c.Ports {
-				if cp.Port == port {
+				// In bridge mode the check reaches the host port mapped to a container.
+				if cp.Port == port || cp.HostPort == port {
 					return false
 				}
 			}

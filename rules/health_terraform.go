@@ -294,6 +294,12 @@ every request however soon its check notices.
 Lower ` + "`interval`" + ` (e.g. 10-15s) and ` + "`unhealthy_threshold`" + ` (2-3) so the window is well under the
 limit, and keep ` + "`timeout`" + ` below ` + "`interval`" + `.
 
+A written ` + "`timeout`" + ` says how long the health endpoint may take, so ` + "`--fix`" + ` keeps it: with
+` + "`interval = 120, timeout = 60, unhealthy_threshold = 2`" + ` it sets ` + "`interval = 90`" + ` (a 180s window).
+When no interval above the timeout fits the window, the fix lowers the timeout too and is
+written only with ` + "`--unsafe-fixes`" + `: an endpoint slower than the new timeout would fail every
+target.
+
 ## Sources
 
 - Time to mark a target down ≈ interval × unhealthy threshold (derived); Terraform sends
@@ -317,6 +323,18 @@ func runHealthCheckSlow(p *Pass) {
 			window := iv.Value * time.Duration(un.Value)
 			if window > limit.Value {
 				newIv, newUn := slowFixValues(iv.Value, un.Value, limit.Value)
+				// A written timeout says how long the health endpoint may take: keep it
+				// when an interval above it still fits the window, else lowering it is a
+				// change beyond the window (an endpoint slower than the new timeout fails
+				// every target).
+				lowersTimeout := false
+				if to.Known() && to.Value >= newIv {
+					if keepIv, keepUn, ok := slowFixKeepingTimeout(iv.Value, un.Value, to.Value, limit.Value); ok && to.Explicit() {
+						newIv, newUn = keepIv, keepUn
+					} else {
+						lowersTimeout = to.Explicit()
+					}
+				}
 				var sets []terraform.Set
 				var parts []string
 				if newIv != iv.Value {
@@ -345,7 +363,12 @@ func runHealthCheckSlow(p *Pass) {
 					tfDescribe("interval", iv, own), tfDescribe("unhealthy_threshold", un, own),
 					parsers.Seconds(limit.Value), describeAt(limit, own), clientsGet([]*parsers.Backend{be}, "502/504"), upperFirst(desc), parsers.Seconds(newIv*time.Duration(newUn)))
 				sets = terraform.Nested(be.Block, hc.Block, "health_check", sets)
-				p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
+				fix := p.tfFix(desc, sets...)
+				if lowersTimeout {
+					fix.markUnsafe()
+					fix.Description += fmt.Sprintf(" (unsafe: it lowers the written timeout %s, and a health endpoint slower than the new one fails every target)", parsers.Seconds(to.Value))
+				}
+				p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
 				continue
 			}
 		}
@@ -383,6 +406,18 @@ func slowFixValues(iv time.Duration, un int, limit time.Duration) (time.Duration
 		newUn = max(2, fit)
 	}
 	return newIv, newUn
+}
+
+// slowFixKeepingTimeout picks an interval above timeout (AWS requires the timeout to be
+// shorter) and a threshold of at least 2 that notice a dead target within limit, keeping
+// iv and un where they fit: the longest such interval up to iv, then the threshold that
+// fits it. ok is false when no interval above timeout fits twice into limit.
+func slowFixKeepingTimeout(iv time.Duration, un int, timeout, limit time.Duration) (time.Duration, int, bool) {
+	newIv := min(iv, limit/2/time.Second*time.Second)
+	if newIv <= timeout {
+		return 0, 0, false
+	}
+	return newIv, min(un, int(limit/newIv)), true
 }
 
 var asgEC2HealthCheck = &Rule{

@@ -46,7 +46,9 @@ it is ` + "`desired_count`" + `.
 ## Fix
 
 Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
-module), ` + "`min_size = 2`" + `, spread across availability zones.
+module), ` + "`min_size = 2`" + `, spread across availability zones. The fix raises a maximum below 2
+with the floor (` + "`max_capacity`" + `, ` + "`autoscaling_max_capacity`" + `, ` + "`max_size`" + `): a minimum above the
+maximum is a range with no count in it.
 
 ## Sources
 
@@ -103,6 +105,14 @@ func runSingleTask(p *Pass) {
 			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
 				sets = append(sets, tfSetting(p.Model, mx, w.Block, "autoscaling_max_capacity", "2"))
 				desc += " and autoscaling_max_capacity = 2"
+			}
+		}
+		// An aws_appautoscaling_target's floor above its max_capacity is no range at all:
+		// the maximum goes up with it, as an autoscaling group's max_size does.
+		if !w.ECSModule && name == "min_capacity" {
+			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, mx, w.Block, "max_capacity", "2"))
+				desc += " and max_capacity = 2"
 			}
 		}
 		what := tfDescribe(name, n, p.ownLine(pos))

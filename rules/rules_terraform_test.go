@@ -773,3 +773,63 @@ func TestTerraformJSONNestedSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthCheckSlowKeepsWrittenTimeout: health-check-slow's window fix lowered a
+// written timeout of 60s to 15s (safe), so a health endpoint that needs 20s failed every
+// target. It now keeps the timeout when an interval above it fits the window, and is
+// unsafe when the timeout must go.
+func TestHealthCheckSlowKeepsWrittenTimeout(t *testing.T) {
+	dir := "testdata/tf-health-check-slow/trigger-written-timeout"
+	src, err := os.ReadFile(filepath.Join(dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tfCase{files: map[string][]byte{"w/main.tf": src}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	want := map[int]struct {
+		desc   string
+		safety rules.Safety
+	}{
+		11: {"set interval = 90", rules.FixSafe},
+		26: {"set unhealthy_threshold = 3", rules.FixSafe},
+		37: {"set interval = 30, timeout = 15 (unsafe: it lowers the written timeout 120s, and a health endpoint slower than the new one fails every target)", rules.FixUnsafe},
+	}
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "health-check-slow" {
+			continue
+		}
+		n++
+		w, ok := want[int(f.Pos.Line)]
+		if !ok {
+			t.Errorf("unexpected finding at %s: %s", f.Pos, f.Message)
+			continue
+		}
+		if f.Fix == nil || f.Fix.Description != w.desc || f.Fix.Safety() != w.safety {
+			t.Errorf("line %d: fix %+v, want %q (%s)", f.Pos.Line, f.Fix, w.desc, w.safety)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d findings, want %d", n, len(want))
+	}
+}
+
+// TestSingleTaskRaisesMaxCapacity: single-task's fix of an aws_appautoscaling_target set
+// min_capacity = 2 beside max_capacity = 1, a range with no value in it; the maximum now
+// goes up with the floor.
+func TestSingleTaskRaisesMaxCapacity(t *testing.T) {
+	src, err := os.ReadFile("testdata/tf-single-task/trigger-max-capacity/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tfCase{files: map[string][]byte{"m/main.tf": src}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	if tfCount(findings, "single-task") != 1 {
+		t.Fatalf("want one single-task, got %v", findings)
+	}
+	for _, f := range findings {
+		if f.Rule.ID == "single-task" && (f.Fix == nil || f.Fix.Description != "set min_capacity = 2 and max_capacity = 2") {
+			t.Errorf("fix %+v, want min_capacity and max_capacity = 2", f.Fix)
+		}
+	}
+}

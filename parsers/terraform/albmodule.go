@@ -64,6 +64,7 @@ func (b *builder) albModule(c *call) {
 				be.CloudName = tgName.Value
 			}
 			be.DeregistrationDelay = it.node.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+			be.ConnectionTermination = it.node.boolSetting("connection_termination", false, "")
 			targetGroupKind(be, it.node)
 			if it.node.attr("health_check") == nil || it.node.child("health_check") != nil {
 				be.Health = targetGroupHealth(it.node, it.node.child("health_check"))

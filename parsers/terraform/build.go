@@ -166,7 +166,7 @@ func (b *builder) classic(r *resource) {
 	default:
 		be.DeregistrationDelay = n.secondsSetting("connection_draining_timeout", 300*time.Second, "Terraform default connection_draining_timeout 300s")
 	}
-	if hc := n.child("health_check"); hc != nil && !n.dynamic["health_check"] {
+	if hc := n.child("health_check"); hc != nil && !n.hasDynamic("health_check") {
 		be.Health = classicHealth(hc)
 	}
 	be.TrafficPorts = classicPorts(n)
@@ -203,9 +203,10 @@ func (b *builder) targetGroup(r *resource) {
 		be.CloudName = name.Value
 	}
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
+	be.ConnectionTermination = n.boolSetting("connection_termination", false, "")
 	targetGroupKind(be, n)
 	switch hc := n.dynamicOnce["health_check"]; {
-	case !n.dynamic["health_check"]:
+	case !n.hasDynamic("health_check"):
 		be.Health = targetGroupHealth(n, n.child("health_check"))
 	case hc != nil && n.child("health_check") == nil:
 		// A dynamic block that generates one block that does not vary: its content
@@ -493,20 +494,20 @@ func (b *builder) ecsService(r *resource) {
 	w.MaxPercent = n.intSetting("deployment_maximum_percent", 200, "ECS default deployment_maximum_percent 200")
 	// Strategy holds the deployment controller: only "ECS" (rolling update) reads the
 	// percentages above.
-	if n.dynamic["deployment_controller"] {
+	if n.hasDynamic("deployment_controller") {
 		w.Strategy = parsers.Setting[string]{Unknown: true}
 	} else if dc := n.child("deployment_controller"); dc != nil {
 		w.Strategy = dc.strSetting("type", "ECS", "ECS default deployment controller ECS (rolling update)")
 	} else {
 		w.Strategy = parsers.Def("ECS", "ECS default deployment controller ECS (rolling update)")
 	}
-	if n.dynamic["deployment_configuration"] {
+	if n.hasDynamic("deployment_configuration") {
 		w.Strategy = ecsDeployStrategy(w.Strategy, parsers.Setting[string]{Unknown: true})
 	} else if dc := n.child("deployment_configuration"); dc != nil {
 		w.Strategy = ecsDeployStrategy(w.Strategy, dc.strSetting("strategy", "ROLLING", "ECS default deployment strategy ROLLING"))
 	}
 	switch cb := n.child("deployment_circuit_breaker"); {
-	case n.dynamic["deployment_circuit_breaker"]:
+	case n.hasDynamic("deployment_circuit_breaker"):
 		w.CircuitBreaker = parsers.Setting[bool]{Unknown: true}
 		w.Rollback = parsers.Setting[bool]{Unknown: true}
 	case cb != nil:
@@ -534,25 +535,28 @@ func (b *builder) ecsService(r *resource) {
 	if lt := n.strSetting("launch_type", "", ""); lt.Explicit() {
 		w.LaunchType = lt
 	}
-	if n.dynamic["capacity_provider_strategy"] {
+	if n.hasDynamic("capacity_provider_strategy") {
 		w.Spot = parsers.Setting[bool]{Unknown: true}
 	} else {
 		w.Spot = spotStrategy(n.blocks["capacity_provider_strategy"])
 	}
 	b.addWorkload(r.addr, w)
+	var mode parsers.Setting[string]
+	if def := b.taskDefinition(n); def != nil {
+		mode = def.node.strSetting("network_mode", "", "")
+	}
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
 		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
 		for _, ref := range refs {
 			if be := b.backends[ref]; be != nil {
 				b.link(be, w)
-				// ECS registers each task on its container's port.
-				b.register(be, lb.intSetting("container_port", 0, ""), r.addr, r.addr)
+				b.register(be, b.ecsTargetPort(be, lb, w, mode), r.addr, r.addr)
 				reachContainer(be, lb.strSetting("container_name", "", ""))
 			}
 		}
 	}
-	if n.dynamic["load_balancer"] {
+	if n.hasDynamic("load_balancer") {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
 	}
@@ -633,7 +637,7 @@ func asgOwnScaler(n *node) parsers.Setting[string] {
 			return parsers.Setting[string]{Value: "the Kubernetes cluster autoscaler", Text: "tag " + key.Value, Pos: key.Pos}
 		}
 	}
-	if n.dynamic["tag"] {
+	if n.hasDynamic("tag") {
 		return parsers.Setting[string]{Pos: n.pos, Unknown: true}
 	}
 	if n.syntaxed == nil {

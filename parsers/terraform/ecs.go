@@ -27,6 +27,7 @@ type ecsContainer struct {
 	StopTimeout  *int     `json:"stopTimeout"`
 	PortMappings []struct {
 		ContainerPort int    `json:"containerPort"`
+		HostPort      int    `json:"hostPort"`
 		Protocol      string `json:"protocol"`
 	} `json:"portMappings"`
 	Environment []struct {
@@ -47,6 +48,38 @@ type ecsContainer struct {
 	} `json:"healthCheck"`
 }
 
+// jsonencodedLocal is the local that container_definitions = jsonencode(local.NAME)
+// encodes, or nil for any other expression.
+func (b *builder) jsonencodedLocal(expr hcl.Expression) *local {
+	call, ok := expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+		return nil
+	}
+	ref, ok := call.Args[0].(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(ref.Traversal) != 2 || ref.Traversal.RootName() != "local" {
+		return nil
+	}
+	name, ok := ref.Traversal[1].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	return b.mod.locals[name.Name]
+}
+
+// taskDefinition is the aws_ecs_task_definition of the run an ECS service runs, or nil.
+func (b *builder) taskDefinition(svc *node) *resource {
+	td := svc.attr("task_definition")
+	if td == nil {
+		return nil
+	}
+	for _, ref := range b.mod.refs(td.Expr) {
+		if r := b.mod.byAddr[ref]; r != nil && r.typ == "aws_ecs_task_definition" {
+			return r
+		}
+	}
+	return nil
+}
+
 // ECS defaults: a container gets stopTimeout 30s between SIGTERM and SIGKILL (at most
 // 120s on Fargate); a container health check runs every 30s, times out after 5s and
 // marks the container unhealthy after 3 failures.
@@ -58,17 +91,7 @@ const ecsDefaultStopTimeout = 30 * time.Second
 // A definition read from a file (file(), templatefile()) or built from values the run
 // cannot know gives no containers and a note, never a guess.
 func (b *builder) taskContainers(svc *node) []*parsers.Container {
-	td := svc.attr("task_definition")
-	if td == nil {
-		return nil
-	}
-	var def *resource
-	for _, ref := range b.mod.refs(td.Expr) {
-		if r := b.mod.byAddr[ref]; r != nil && r.typ == "aws_ecs_task_definition" {
-			def = r
-			break
-		}
-	}
+	def := b.taskDefinition(svc)
 	if def == nil {
 		return nil
 	}
@@ -94,6 +117,11 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 		return nil
 	}
 	loc := newJSONLocator(n.file.Path, n.file.Src, a.Expr.Range())
+	if l := b.jsonencodedLocal(a.Expr); l != nil {
+		// jsonencode(local.containers): the strings are written in the local, and a
+		// finding belongs on the line there the user changes.
+		loc = newJSONLocator(l.file.Path, l.file.Src, l.attr.Expr.Range())
+	}
 	written := jsonencodeContainers(n, a)
 	var out []*parsers.Container
 	for _, d := range defs {
@@ -118,7 +146,7 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 			c.EnvUnknownFrom = loc.find("environmentFiles")
 		}
 		for _, p := range d.PortMappings {
-			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})
+			c.Ports = append(c.Ports, parsers.ContainerPort{Port: p.ContainerPort, HostPort: p.HostPort, Protocol: strings.ToUpper(p.Protocol), Pos: c.Pos})
 		}
 		if hc := d.HealthCheck; hc != nil {
 			if cmd := ecsHealthCommand(hc.Command); cmd != nil {

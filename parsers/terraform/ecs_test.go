@@ -83,6 +83,30 @@ JSON`, "gunicorn", 30 * time.Second, 21, 30 * time.Second},
 	}
 }
 
+// container_definitions = jsonencode(local.containers): the flags are positioned in the
+// local, where the user changes them, not at the attribute that encodes it.
+func TestECSContainerDefinitionsInLocal(t *testing.T) {
+	src := ecsService + `
+locals {
+  containers = [{
+    name    = "app"
+    image   = "hooks:1"
+    command = ["uvicorn", "main:app", "--timeout-keep-alive", "5"]
+  }]
+}
+
+resource "aws_ecs_task_definition" "hooks" {
+  family                = "hooks"
+  container_definitions = jsonencode(local.containers)
+}
+`
+	m := parse(t, nil, "m/main.tf", src)
+	ct := m.Workloads[0].Containers[0]
+	if ct.App == nil || !ct.App.KeepAlive.Explicit() || ct.App.KeepAlive.Pos.Line != 17 {
+		t.Fatalf("keep-alive: %+v, want line 17 of the local", ct.App)
+	}
+}
+
 // A definition Terraform reads from a file, or builds from what the run cannot know,
 // gives no containers and a note: never a guess.
 func TestECSContainerDefinitionsUnknown(t *testing.T) {

@@ -156,6 +156,7 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 	}
 	w.TerminationGrace = stop
 	b.addWorkload(addr, w)
+	mode := n.strSetting("network_mode", "awsvpc", ecsModuleDefault+" network_mode awsvpc")
 	if lbs != nil {
 		for _, it := range lbs.items {
 			if it.node == nil {
@@ -166,6 +167,8 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 			for _, ref := range refs {
 				if be := b.backends[ref]; be != nil {
 					b.link(be, w)
+					// ECS registers the module's tasks as it does aws_ecs_service's.
+					b.register(be, b.ecsTargetPort(be, it.node, w, mode), addr, addr)
 					reachContainer(be, it.node.strSetting("container_name", "", ""))
 				}
 			}
@@ -247,8 +250,9 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 				}
 				port := p.node.intSetting("containerPort", 0, "")
 				proto := p.node.strSetting("protocol", "", "")
+				host := p.node.intSetting("hostPort", 0, "")
 				if port.Known() {
-					c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
+					c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
 				}
 			}
 		}

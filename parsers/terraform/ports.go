@@ -60,7 +60,7 @@ func (b *builder) trafficPorts() {
 // Listeners written as a dynamic block go to ports not known here.
 func classicPorts(n *node) []parsers.TrafficPort {
 	var out []parsers.TrafficPort
-	if n.dynamic["listener"] {
+	if n.hasDynamic("listener") {
 		out = append(out, parsers.TrafficPort{Port: parsers.Setting[int]{Unknown: true}, From: "dynamic listener"})
 	}
 	for _, l := range n.blocks["listener"] {
@@ -72,4 +72,44 @@ func classicPorts(n *node) []parsers.TrafficPort {
 		out = append(out, parsers.TrafficPort{Port: port, Protocol: strings.ToUpper(l.strSetting("instance_protocol", "", "").Value), From: from})
 	}
 	return out
+}
+
+// ecsTargetPort is the port ECS registers the tasks of service w on in target group be,
+// for its load_balancer block lb (an aws_ecs_service block or an ecs module map entry),
+// with the task's network mode. ip targets (awsvpc: each task has an address of its
+// own) are registered on container_port. instance targets are the EC2 instance and the
+// host port mapped to the container: in bridge network mode (the EC2 default) the
+// portMapping's static hostPort, or a port Docker picks per task from the ephemeral range
+// when hostPort is 0 or not written (unknown here); in host mode the container's port
+// itself. ECS docs, "Use a Network Load Balancer" and "bridge network mode": the container
+// "is registered ... as an instance ID and port combination", and with a static mapping of
+// host port 80 to container port 3000 "you send traffic to port 80". A mapping or a target
+// type the run cannot read gives an unknown port.
+func (b *builder) ecsTargetPort(be *parsers.Backend, lb *node, w *parsers.Workload, networkMode parsers.Setting[string]) parsers.Setting[int] {
+	port := lb.intSetting("container_port", 0, "")
+	tg := b.tgPorts[be]
+	if tg == nil || !port.Known() {
+		return port
+	}
+	switch {
+	case tg.targetType.Known() && tg.targetType.Value == "ip":
+		return port
+	case !tg.targetType.Known() || tg.targetType.Value != "instance":
+		return parsers.Setting[int]{Pos: port.Pos, Unknown: true}
+	}
+	if networkMode.Known() && networkMode.Value == "host" {
+		return port
+	}
+	name := lb.strSetting("container_name", "", "")
+	for _, c := range w.Containers {
+		if !name.Known() || c.Name != name.Value {
+			continue
+		}
+		for _, cp := range c.Ports {
+			if cp.Port == port.Value && cp.HostPort > 0 {
+				return parsers.Set(cp.HostPort, cp.Pos, "hostPort "+strconv.Itoa(cp.HostPort)+" of container "+c.Name)
+			}
+		}
+	}
+	return parsers.Setting[int]{Pos: port.Pos, Unknown: true}
 }

@@ -20,7 +20,7 @@ func init() {
 	}
 	lb := &schema{attrs: []string{"name", "idle_timeout", "load_balancer_type", "internal"}}
 	tg := &schema{
-		attrs: []string{"name", "port", "protocol", "protocol_version", "target_type", "deregistration_delay", "vpc_id"},
+		attrs: []string{"name", "port", "protocol", "protocol_version", "target_type", "deregistration_delay", "connection_termination", "vpc_id"},
 		blocks: map[string]*schema{
 			"health_check": {attrs: []string{"enabled", "interval", "path", "port", "protocol", "timeout", "healthy_threshold", "unhealthy_threshold", "matcher"}},
 		},
@@ -63,7 +63,7 @@ func init() {
 				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
 			},
 		},
-		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions"}},
+		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions", "network_mode"}},
 		"aws_autoscaling_group": {
 			attrs:  []string{"name", "min_size", "max_size", "desired_capacity", "target_group_arns", "load_balancers", "health_check_type", "health_check_grace_period"},
 			blocks: map[string]*schema{"traffic_source": trafficSource, "tag": {attrs: []string{"key"}}},
