@@ -489,7 +489,7 @@ func trafficPort(be *Backend) string {
 		return true
 	}
 	for _, tp := range be.TrafficPorts {
-		if !tp.Port.Known() || !same(strconv.Itoa(tp.Port.Value)) {
+		if !tp.Port.Known() || !same(strconv.Itoa(mappedPort(be, tp))) {
 			return ""
 		}
 	}
@@ -499,6 +499,28 @@ func trafficPort(be *Backend) string {
 		}
 	}
 	return port
+}
+
+// mappedPort is the port inside the container that traffic port tp reaches: an ECS task
+// in bridge network mode is registered on the host port its portMapping maps to the
+// container's port (hostPort 80 to containerPort 8080: the proxy in it listens on 8080).
+func mappedPort(be *Backend, tp TrafficPort) int {
+	if tp.Workload == "" {
+		return tp.Port.Value
+	}
+	for _, w := range be.Workloads {
+		if w.Name != tp.Workload {
+			continue
+		}
+		for _, c := range w.Containers {
+			for _, cp := range c.Ports {
+				if cp.HostPort == tp.Port.Value && cp.Port > 0 {
+					return cp.Port
+				}
+			}
+		}
+	}
+	return tp.Port.Value
 }
 
 // hopsOnPort drops from hops the Caddy sites and nginx servers that listen only on ports

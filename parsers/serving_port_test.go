@@ -50,3 +50,17 @@ func TestHopsOnPort(t *testing.T) {
 		}
 	}
 }
+
+// TestTrafficPortECSBridge: an ECS task in bridge mode is registered on the host port its
+// portMapping maps to the container's port; the proxy inside listens on the container's.
+func TestTrafficPortECSBridge(t *testing.T) {
+	w := &Workload{Name: "web", Containers: []*Container{{Ports: []ContainerPort{{Port: 8080, HostPort: 80}}}}}
+	be := &Backend{TrafficPorts: []TrafficPort{{Port: Set(80, Pos{File: "ecs.tf", Line: 1, Col: 1}, "80"), Workload: "web"}}, Workloads: []*Workload{w}}
+	if got := trafficPort(be); got != "8080" {
+		t.Errorf("bridge mapping 80 → 8080: traffic port %q, want 8080", got)
+	}
+	be.TrafficPorts[0].Workload = ""
+	if got := trafficPort(be); got != "80" {
+		t.Errorf("an instance port no ECS service maps: %q, want 80", got)
+	}
+}
