@@ -312,7 +312,7 @@ func (p *Pass) passiveHealthFix(format string, b *parsers.Backend, t *parsers.Ta
 func (p *Pass) retryFix(h *parsers.Hop, r *parsers.Route) *Fix {
 	switch h.Format {
 	case parsers.FormatNginx:
-		return nginxRetryFix(p.Model, r)
+		return nginxRetryFix(p.Model, h, r)
 	case parsers.FormatCaddy:
 		return caddyRetryFix(p, r)
 	}

@@ -142,19 +142,23 @@ func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Targ
 	return fix
 }
 
-func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
+func nginxRetryFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
 	e := editBlock(m, r.Block)
 	cond := r.Retry.Conditions.Pos
+	line := nginxModule(r) + "_next_upstream error timeout;"
+	if !nginxResendsPosts(h) {
+		line += "  # " + neverResent(r)
+	}
 	why := nginxSet(m, e, r.Block, cond, routesUsing(m, cond, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }),
 		// nginx's default. Not http_502 http_503: listed, an app's own 503 (load
 		// shedding, maintenance) counts toward max_fails and takes every server out
 		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
 		// upstreams" for every request).
-		nginxModule(r)+"_next_upstream error timeout;  # "+neverResent(r))
-	if !r.Retry.Tries.Explicit() {
+		line)
+	if !r.Retry.Tries.Explicit() && nginxHasTries(h) {
 		e.Insert(nginxModule(r) + "_next_upstream_tries 2;")
 	}
-	return blockFixWhy("retry failed connections on the next server", e, why)
+	return resendsPosts(h, r, blockFixWhy("retry failed connections on the next server", e, why))
 }
 
 // neverResent is the retry fix's comment: what nginx's default retry never sends twice.
@@ -163,6 +167,39 @@ func neverResent(r *parsers.Route) string {
 		return "a gRPC call (a POST) is never re-sent once sent"
 	}
 	return "POST/PATCH are never re-sent once sent"
+}
+
+// nginxBefore reports whether hop h is an nginx whose version (nginx_version, or an
+// image tag) is known and older than min. An unknown or unreadable version is not.
+func nginxBefore(h *parsers.Hop, min string) bool {
+	if h == nil || h.Kind != parsers.HopNginx || !h.Version.Known() {
+		return false
+	}
+	v := h.Version.Value
+	return nginx.VersionAtLeast(v, "0") && !nginx.VersionAtLeast(v, min)
+}
+
+// nginxHasTries reports whether the *_next_upstream_tries directives may be written for
+// hop h: they appeared in nginx 1.7.5 (an older nginx rejects the file: "unknown
+// directive"; https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream_tries).
+func nginxHasTries(h *parsers.Hop) bool { return !nginxBefore(h, "1.7.5") }
+
+// nginxResendsPosts reports whether hop h is an nginx older than 1.9.13, whose retries
+// pass every request on, a POST or PATCH that its server failed after receiving
+// included: 1.9.13 stopped that unless proxy_next_upstream lists non_idempotent
+// (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream, and
+// the 1.9.13 changes: "non-idempotent requests ... are not passed to the next server").
+func nginxResendsPosts(h *parsers.Hop) bool { return nginxBefore(h, "1.9.13") }
+
+// resendsPosts makes fix, which lets route r of hop h retry more, unsafe when that nginx
+// re-sends a failed POST: a request the app may have acted on once is then sent to a
+// second server, which the user may not expect of a fix.
+func resendsPosts(h *parsers.Hop, r *parsers.Route, fix *Fix) *Fix {
+	if fix == nil || !nginxResendsPosts(h) || r.Pass == "grpc" {
+		return fix
+	}
+	fix.Description += " (unsafe: nginx " + h.Version.Value + " is older than 1.9.13, whose retries also send a POST or PATCH its first server failed after receiving to a second one: make sure its handlers are idempotent)"
+	return fix.markUnsafe()
 }
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {

@@ -344,3 +344,53 @@ spec:
 		}
 	}
 }
+
+// An nginx older than 1.7.5 has no proxy_next_upstream_tries (the file would not load:
+// "unknown directive"), and one older than 1.9.13 passes a POST its server failed after
+// receiving on to the next server: the retry fixes must not write the one, and are unsafe
+// where they let the other happen.
+func TestNginxRetryFixNeedsVersion(t *testing.T) {
+	const conf = `events {}
+http {
+    upstream app { server 10.0.0.1:8000; server 10.0.0.2:8000; }
+    server {
+        listen 80;
+        location /off/ { proxy_pass http://app; proxy_next_upstream off; }
+        location /one/ { proxy_pass http://app; proxy_next_upstream_tries 1; }
+        location /timeout/ { proxy_pass http://app; proxy_next_upstream timeout; }
+    }
+}
+`
+	for _, tc := range []struct {
+		version string
+		safety  rules.Safety
+		tries   bool // the off fix inserts proxy_next_upstream_tries
+	}{
+		{"1.6.2", rules.FixUnsafe, false},
+		{"1.8.1", rules.FixUnsafe, true},
+		{"1.9.13", rules.FixSafe, true},
+		{"1.22.1", rules.FixSafe, true},
+	} {
+		dir := writeDir(t, map[string]string{"nginx.conf": conf, ".no502.yaml": "nginx_version: " + tc.version + "\n"})
+		_, fs := lintCaddyDir(t, dir)
+		n := 0
+		for _, f := range fs {
+			if f.Rule.ID != "no-retry-on-failure" || f.Fix == nil {
+				continue
+			}
+			n++
+			if got := f.Fix.Safety(); got != tc.safety {
+				t.Errorf("nginx %s, %s: fix is %s, want %s: %s", tc.version, f.Message, got, tc.safety, f.Fix.Description)
+			}
+			if tc.safety == rules.FixUnsafe && (strings.Contains(f.Message, "never sent twice") || strings.Contains(f.Fix.Snippet, "never re-sent")) {
+				t.Errorf("nginx %s re-sends a failed POST, but the finding says it does not: %s\n%s", tc.version, f.Message, f.Fix.Snippet)
+			}
+			if strings.HasPrefix(f.Message, "proxy_next_upstream off") && strings.Contains(f.Fix.Snippet, "proxy_next_upstream_tries") != tc.tries {
+				t.Errorf("nginx %s: proxy_next_upstream_tries in the fix is %v, want %v:\n%s", tc.version, !tc.tries, tc.tries, f.Fix.Snippet)
+			}
+		}
+		if n != 3 {
+			t.Errorf("nginx %s: %d no-retry-on-failure fixes, want 3: %v", tc.version, n, fs)
+		}
+	}
+}
