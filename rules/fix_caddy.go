@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,7 +215,32 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if shared != "" {
 		return fix.guess(shared)
 	}
+	if n, sites := caddyImports(p, d.NameTok().Pos); n > 1 {
+		// A file of directives imported by several sites (import common/*.caddy) is
+		// spliced into each: an edit there changes them all, as a shared snippet's does.
+		return fix.guess(fmt.Sprintf("this reverse_proxy is in %s, imported %d times (by %s); changing it changes every site that imports it", d.Pos.File, n, strings.Join(sites, ", ")))
+	}
 	return fix
+}
+
+// caddyImports counts the routes the directive (reverse_proxy, respond) whose name is at
+// pos makes (one per import of the file or snippet it is written in) and names their
+// sites.
+func caddyImports(p *Pass, pos parsers.Pos) (n int, sites []string) {
+	for _, h := range p.Model.Hops {
+		if h.Kind != parsers.HopCaddy {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Pos.File == pos.File && r.Pos.Offset == pos.Offset {
+				n++
+				if !slices.Contains(sites, h.Name) {
+					sites = append(sites, h.Name)
+				}
+			}
+		}
+	}
+	return n, sites
 }
 
 // argsPlaceholder returns the first {args...} placeholder in s.
@@ -338,6 +364,14 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 			return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
 				guess("handle_path strips " + a.Arg(0) + " from the path: use handle and reverse_proxy to the app's health endpoint")
 		}
+	}
+	if n, sites := caddyImports(p, r.Pos); n > 1 {
+		// The respond is in a snippet or file several sites import: this site's upstreams
+		// written there would also answer the others' health path (their apps unchecked).
+		e := cf.Edit()
+		e.Replace(d, "reverse_proxy APP_ADDRESS")
+		return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
+			guess(fmt.Sprintf("the respond is in %s, imported %d times (by %s), and each site's health path must go to its own app: forward it to the app in each site", d.Pos.File, n, strings.Join(sites, ", ")))
 	}
 	upstreams, guessed := "app:8080", true
 	var from *parsers.Route // the route whose upstreams the health path goes to
