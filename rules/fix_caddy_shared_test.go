@@ -218,3 +218,30 @@ func TestCaddyHealthFixInSharedSnippet(t *testing.T) {
 		}
 	}
 }
+
+// Caddy's health fix forwarded the path to the first reverse_proxy's upstreams unless a
+// catch-all one came later: with /api/* and /web/* proxied to two apps it picked the API.
+// It goes to the route that serves the path without the respond, else it is a snippet.
+func TestCaddyHealthFixPicksTheServingRoute(t *testing.T) {
+	alb, err := os.ReadFile("testdata/caddy-health-respond/alb.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, routes, want string // want: the reverse_proxy written, "" for a snippet
+	}{
+		{"catch-all", "reverse_proxy /api/* api:8080\n\treverse_proxy web:3000", "reverse_proxy /health web:3000"},
+		{"no covering route", "reverse_proxy /api/* api:8080\n\treverse_proxy /web/* web:3000", ""},
+	} {
+		caddyfile := ":80 {\n\trespond /health 200\n\t" + c.routes + "\n}\n"
+		dir := writeDir(t, map[string]string{"Caddyfile": caddyfile, "alb.tf": string(alb), ".no502.yaml": "chain: [alb.tf:aws_lb.web, Caddyfile]\n"})
+		for _, fix := range fixesOf(t, dir, "health-answered-by-proxy") {
+			switch {
+			case c.want == "" && (fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "several apps")):
+				t.Errorf("%s: want a snippet naming the apps: %s, %s\n%s", c.name, fix.Safety(), fix.Description, fix.Snippet)
+			case c.want != "" && (fix.Safety() != rules.FixUnsafe || !strings.Contains(fix.Snippet, c.want)):
+				t.Errorf("%s: want %q written (unsafe): %s, %s\n%s", c.name, c.want, fix.Safety(), fix.Description, fix.Snippet)
+			}
+		}
+	}
+}
