@@ -562,6 +562,10 @@ type Workload struct {
 	// kustomization no other one of the run includes, and what it makes of the object);
 	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).
 	Builds []Build
+	// PatchedIn lists the Kustomize builds of the run (their root kustomization files)
+	// that apply this object's file as a strategic-merge patch: two definitions of one
+	// object meet only in a build that has them both (sibling overlays' patches never do).
+	PatchedIn []string
 	// MinReplicas is the floor an autoscaler keeps (HPA minReplicas, ASG min_size), with
 	// the position of the autoscaler.
 	MinReplicas Setting[int]

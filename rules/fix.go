@@ -148,7 +148,30 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 		return fix
 	}
 	fix.Edits, fix.Snippet = cache.Edits(p.Model, sets...)
+	if len(fix.Edits) == 0 && !fix.manual {
+		fix.guess(tfUnwritten(sets))
+	}
 	return fix
+}
+
+// tfUnwritten says why the Terraform settings sets got no edits: the file that decides
+// them is in JSON syntax (a .tf.json or .tfvars.json file), which no502 shows as a
+// snippet and does not write, or the file could not be written and formatted again.
+func tfUnwritten(sets []terraform.Set) string {
+	for _, s := range sets {
+		file := s.At.File
+		if !s.At.IsValid() {
+			file = s.In.File
+		}
+		if file == "" || strings.HasSuffix(file, ".json") {
+			where := "the file that holds it"
+			if file != "" {
+				where = file
+			}
+			return where + " is in Terraform's JSON syntax, which no502 does not write: set it there by hand"
+		}
+	}
+	return "no502 could not write it and format the file again: set it by hand"
 }
 
 // tfSetting says where a Terraform setting of the model is changed: the attribute
@@ -312,7 +335,7 @@ func (p *Pass) passiveHealthFix(format string, b *parsers.Backend, t *parsers.Ta
 func (p *Pass) retryFix(h *parsers.Hop, r *parsers.Route) *Fix {
 	switch h.Format {
 	case parsers.FormatNginx:
-		return nginxRetryFix(p.Model, r)
+		return nginxRetryFix(p.Model, h, r)
 	case parsers.FormatCaddy:
 		return caddyRetryFix(p, r)
 	}

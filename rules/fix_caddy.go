@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,7 +215,32 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if shared != "" {
 		return fix.guess(shared)
 	}
+	if n, sites := caddyImports(p, d.NameTok().Pos); n > 1 {
+		// A file of directives imported by several sites (import common/*.caddy) is
+		// spliced into each: an edit there changes them all, as a shared snippet's does.
+		return fix.guess(fmt.Sprintf("this reverse_proxy is in %s, imported %d times (by %s); changing it changes every site that imports it", d.Pos.File, n, strings.Join(sites, ", ")))
+	}
 	return fix
+}
+
+// caddyImports counts the routes the directive (reverse_proxy, respond) whose name is at
+// pos makes (one per import of the file or snippet it is written in) and names their
+// sites.
+func caddyImports(p *Pass, pos parsers.Pos) (n int, sites []string) {
+	for _, h := range p.Model.Hops {
+		if h.Kind != parsers.HopCaddy {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Pos.File == pos.File && r.Pos.Offset == pos.Offset {
+				n++
+				if !slices.Contains(sites, h.Name) {
+					sites = append(sites, h.Name)
+				}
+			}
+		}
+	}
+	return n, sites
 }
 
 // argsPlaceholder returns the first {args...} placeholder in s.
@@ -339,14 +365,23 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 				guess("handle_path strips " + a.Arg(0) + " from the path: use handle and reverse_proxy to the app's health endpoint")
 		}
 	}
+	if n, sites := caddyImports(p, r.Pos); n > 1 {
+		// The respond is in a snippet or file several sites import: this site's upstreams
+		// written there would also answer the others' health path (their apps unchecked).
+		e := cf.Edit()
+		e.Replace(d, "reverse_proxy APP_ADDRESS")
+		return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
+			guess(fmt.Sprintf("the respond is in %s, imported %d times (by %s), and each site's health path must go to its own app: forward it to the app in each site", d.Pos.File, n, strings.Join(sites, ", ")))
+	}
 	upstreams, guessed := "app:8080", true
-	var from *parsers.Route // the route whose upstreams the health path goes to
-	if r.Hop != nil {
-		for _, o := range r.Hop.Routes {
-			if o.Backend != nil && o.Backend.Name != "" && (upstreams == "app:8080" || o.Path == "/") {
-				upstreams, guessed, from = o.Backend.Name, false, o
-			}
-		}
+	from, several := caddyHealthTarget(r) // the route whose upstreams the health path goes to
+	if from != nil {
+		upstreams, guessed = from.Backend.Name, false
+	} else if several != "" {
+		e := cf.Edit()
+		e.Replace(d, "reverse_proxy APP_ADDRESS")
+		return (&Fix{Description: "Let the app answer the health check", Snippet: e.Snippet(d)}).
+			guess("the site proxies to several apps (" + several + ") and none serves " + r.Path + " by itself: which one the health check should ask is yours to pick")
 	}
 	// The new reverse_proxy reaches the upstreams as the site's does: with its transport
 	// (tls to an HTTPS backend), copied as written.
@@ -391,6 +426,46 @@ func caddyHealthProxyFix(p *Pass, r *parsers.Route) *Fix {
 	}
 	fix.Edits = e.Edits()
 	return fix.markUnsafe() // the health check starts to depend on the app
+}
+
+// caddyHealthTarget picks the route of r's site whose upstreams the health path r answers
+// should be forwarded to: the one the site proxies by, or, when it proxies to several
+// apps, the prefix route that would serve r's path without r (the longest covering it),
+// when no regex route could take it. Else it is nil and several lists the apps.
+func caddyHealthTarget(r *parsers.Route) (from *parsers.Route, several string) {
+	if r.Hop == nil {
+		return nil, ""
+	}
+	var fwd []*parsers.Route
+	var apps []string
+	regex := false
+	for _, o := range r.Hop.Routes {
+		if o == r || o.Backend == nil || o.Backend.Name == "" || o.Respond != nil {
+			continue
+		}
+		fwd = append(fwd, o)
+		if !slices.Contains(apps, o.Backend.Name) {
+			apps = append(apps, o.Backend.Name)
+		}
+		regex = regex || o.PathKind == parsers.PathRegex
+	}
+	switch {
+	case len(fwd) == 0:
+		return nil, ""
+	case len(apps) == 1:
+		return fwd[0], ""
+	}
+	if !regex {
+		for _, o := range fwd {
+			if o.PathKind == parsers.PathPrefix && strings.HasPrefix(r.Path, o.Path) && (from == nil || len(o.Path) > len(from.Path)) {
+				from = o
+			}
+		}
+		if from != nil {
+			return from, ""
+		}
+	}
+	return nil, strings.Join(apps, ", ")
 }
 
 // caddyAddTargetFix shows the reverse_proxy with a second upstream. The address of a

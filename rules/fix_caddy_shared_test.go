@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -146,4 +147,101 @@ func TestCaddyHealthProxyFixCarriesTransport(t *testing.T) {
 		return
 	}
 	t.Fatal("no health-answered-by-proxy finding")
+}
+
+// A file of directives imported by two sites (import common/*.caddy) is shared as a
+// snippet imported twice is: raising the timeout there for one site's budget raised the
+// other site's too (caddy adapt: both routes' response_header_timeout 30s → 100s), as a
+// safe fix. Imported by one site only, it is edited as before.
+func TestCaddyFixFileImportedBySeveralSites(t *testing.T) {
+	const proxy = "reverse_proxy app1:8000 app2:8000 {\n\tlb_try_duration 5s\n\thealth_uri /healthz\n\ttransport http {\n\t\tresponse_header_timeout 30s\n\t}\n}\n"
+	budget := "routes:\n  - match: /api/\n    handler_timeout: 90s\n"
+	for _, c := range []struct {
+		name, caddyfile string
+		shared          bool
+	}{
+		{"two sites", "a.example.com {\n\thandle /api/* {\n\t\timport common/*.caddy\n\t}\n}\nb.example.com {\n\timport common/proxy.caddy\n}\n", true},
+		{"one site", "a.example.com {\n\thandle /api/* {\n\t\timport common/*.caddy\n\t}\n}\nb.example.com {\n\trespond 404\n}\n", false},
+	} {
+		dir := writeDir(t, map[string]string{"Caddyfile": c.caddyfile, "common/proxy.caddy": proxy, ".no502.yaml": budget})
+		_, findings := lintCaddyDir(t, dir)
+		var fix *rules.Fix
+		for _, f := range findings {
+			if f.Rule.ID == "read-timeout-below-budget" {
+				fix = f.Fix
+			}
+		}
+		if fix == nil {
+			t.Fatalf("%s: no read-timeout-below-budget fix in %v", c.name, findings)
+		}
+		if c.shared && (fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "imported 2 times (by a.example.com, b.example.com)")) {
+			t.Errorf("%s: a fix in a file two sites import is written: %s, %s", c.name, fix.Safety(), fix.Description)
+		}
+		if !c.shared && fix.Safety() != rules.FixSafe {
+			t.Errorf("%s: %s, want safe: %s", c.name, fix.Safety(), fix.Description)
+		}
+	}
+}
+
+// A health respond in a snippet two sites import was replaced, with --unsafe-fixes, by a
+// reverse_proxy to the first site's upstreams: the second site's health path then went
+// to the first site's app (caddy adapt: srv1's /healthz dials app-a1, app-a2).
+func TestCaddyHealthFixInSharedSnippet(t *testing.T) {
+	alb, err := os.ReadFile("testdata/caddy-health-respond/alb.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, caddyfile string
+		shared          bool
+	}{
+		{"two sites", "(health) {\n\trespond /health 200\n}\n:80 {\n\timport health\n\treverse_proxy app-a1:8000 app-a2:8000\n}\n:8081 {\n\timport health\n\treverse_proxy app-b1:9000 app-b2:9000\n}\n", true},
+		{"one site", "(health) {\n\trespond /health 200\n}\n:80 {\n\timport health\n\treverse_proxy app-a1:8000 app-a2:8000\n}\n:8081 {\n\treverse_proxy app-b1:9000 app-b2:9000\n}\n", false},
+	} {
+		dir := writeDir(t, map[string]string{"Caddyfile": c.caddyfile, "alb.tf": string(alb), ".no502.yaml": "chain: [alb.tf:aws_lb.web, Caddyfile]\n"})
+		_, findings := lintCaddyDir(t, dir)
+		n := 0
+		for _, f := range findings {
+			if f.Rule.ID != "health-answered-by-proxy" || f.Fix == nil {
+				continue
+			}
+			n++
+			if c.shared && (f.Fix.Safety() != rules.FixSnippet || !strings.Contains(f.Fix.Description, "imported 2 times")) {
+				t.Errorf("%s: the shared respond is rewritten: %s, %s\n%s", c.name, f.Fix.Safety(), f.Fix.Description, f.Fix.Snippet)
+			}
+			if !c.shared && f.Fix.Safety() != rules.FixUnsafe {
+				t.Errorf("%s: %s, want unsafe: %s", c.name, f.Fix.Safety(), f.Fix.Description)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no health-answered-by-proxy fix in %v", c.name, findings)
+		}
+	}
+}
+
+// Caddy's health fix forwarded the path to the first reverse_proxy's upstreams unless a
+// catch-all one came later: with /api/* and /web/* proxied to two apps it picked the API.
+// It goes to the route that serves the path without the respond, else it is a snippet.
+func TestCaddyHealthFixPicksTheServingRoute(t *testing.T) {
+	alb, err := os.ReadFile("testdata/caddy-health-respond/alb.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, routes, want string // want: the reverse_proxy written, "" for a snippet
+	}{
+		{"catch-all", "reverse_proxy /api/* api:8080\n\treverse_proxy web:3000", "reverse_proxy /health web:3000"},
+		{"no covering route", "reverse_proxy /api/* api:8080\n\treverse_proxy /web/* web:3000", ""},
+	} {
+		caddyfile := ":80 {\n\trespond /health 200\n\t" + c.routes + "\n}\n"
+		dir := writeDir(t, map[string]string{"Caddyfile": caddyfile, "alb.tf": string(alb), ".no502.yaml": "chain: [alb.tf:aws_lb.web, Caddyfile]\n"})
+		for _, fix := range fixesOf(t, dir, "health-answered-by-proxy") {
+			switch {
+			case c.want == "" && (fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "several apps")):
+				t.Errorf("%s: want a snippet naming the apps: %s, %s\n%s", c.name, fix.Safety(), fix.Description, fix.Snippet)
+			case c.want != "" && (fix.Safety() != rules.FixUnsafe || !strings.Contains(fix.Snippet, c.want)):
+				t.Errorf("%s: want %q written (unsafe): %s, %s\n%s", c.name, c.want, fix.Safety(), fix.Description, fix.Snippet)
+			}
+		}
+	}
 }

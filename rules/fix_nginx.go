@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,14 @@ func routesUsing(m *parsers.Model, pos parsers.Pos, get func(*parsers.Route) par
 		}
 		return n
 	}
+}
+
+// respondPos is where route r answers itself (nothing when it forwards).
+func respondPos(r *parsers.Route) parsers.Pos {
+	if r.Respond == nil {
+		return parsers.Pos{}
+	}
+	return r.Respond.Pos
 }
 
 // blockFixWhy wraps a block edit as blockFix does, kept as a snippet when why says so.
@@ -142,19 +151,23 @@ func nginxPassiveHealthFix(m *parsers.Model, b *parsers.Backend, t *parsers.Targ
 	return fix
 }
 
-func nginxRetryFix(m *parsers.Model, r *parsers.Route) *Fix {
+func nginxRetryFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
 	e := editBlock(m, r.Block)
 	cond := r.Retry.Conditions.Pos
+	line := nginxModule(r) + "_next_upstream error timeout;"
+	if !nginxResendsPosts(h) {
+		line += "  # " + neverResent(r)
+	}
 	why := nginxSet(m, e, r.Block, cond, routesUsing(m, cond, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }),
 		// nginx's default. Not http_502 http_503: listed, an app's own 503 (load
 		// shedding, maintenance) counts toward max_fails and takes every server out
 		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
 		// upstreams" for every request).
-		nginxModule(r)+"_next_upstream error timeout;  # "+neverResent(r))
-	if !r.Retry.Tries.Explicit() {
+		line)
+	if !r.Retry.Tries.Explicit() && nginxHasTries(h) {
 		e.Insert(nginxModule(r) + "_next_upstream_tries 2;")
 	}
-	return blockFixWhy("retry failed connections on the next server", e, why)
+	return resendsPosts(h, r, blockFixWhy("retry failed connections on the next server", e, why))
 }
 
 // neverResent is the retry fix's comment: what nginx's default retry never sends twice.
@@ -163,6 +176,39 @@ func neverResent(r *parsers.Route) string {
 		return "a gRPC call (a POST) is never re-sent once sent"
 	}
 	return "POST/PATCH are never re-sent once sent"
+}
+
+// nginxBefore reports whether hop h is an nginx whose version (nginx_version, or an
+// image tag) is known and older than min. An unknown or unreadable version is not.
+func nginxBefore(h *parsers.Hop, min string) bool {
+	if h == nil || h.Kind != parsers.HopNginx || !h.Version.Known() {
+		return false
+	}
+	v := h.Version.Value
+	return nginx.VersionAtLeast(v, "0") && !nginx.VersionAtLeast(v, min)
+}
+
+// nginxHasTries reports whether the *_next_upstream_tries directives may be written for
+// hop h: they appeared in nginx 1.7.5 (an older nginx rejects the file: "unknown
+// directive"; https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream_tries).
+func nginxHasTries(h *parsers.Hop) bool { return !nginxBefore(h, "1.7.5") }
+
+// nginxResendsPosts reports whether hop h is an nginx older than 1.9.13, whose retries
+// pass every request on, a POST or PATCH that its server failed after receiving
+// included: 1.9.13 stopped that unless proxy_next_upstream lists non_idempotent
+// (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream, and
+// the 1.9.13 changes: "non-idempotent requests ... are not passed to the next server").
+func nginxResendsPosts(h *parsers.Hop) bool { return nginxBefore(h, "1.9.13") }
+
+// resendsPosts makes fix, which lets route r of hop h retry more, unsafe when that nginx
+// re-sends a failed POST: a request the app may have acted on once is then sent to a
+// second server, which the user may not expect of a fix.
+func resendsPosts(h *parsers.Hop, r *parsers.Route, fix *Fix) *Fix {
+	if fix == nil || !nginxResendsPosts(h) || r.Pass == "grpc" {
+		return fix
+	}
+	fix.Description += " (unsafe: nginx " + h.Version.Value + " is older than 1.9.13, whose retries also send a POST or PATCH its first server failed after receiving to a second one: make sure its handlers are idempotent)"
+	return fix.markUnsafe()
 }
 
 func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
@@ -174,11 +220,10 @@ func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fi
 			guess("the location serves nginx's stub_status page, which the app does not serve and metrics exporters may read")
 	}
 	if h != nil {
-		for _, o := range h.Routes {
-			if o.Backend != nil && o.Respond == nil {
-				target, why = proxyTarget(o)
-				break
-			}
+		if o, several := healthTargetRoute(h, r); o != nil {
+			target, why = proxyTarget(o)
+		} else if several != "" {
+			why = "the server forwards to several apps (" + several + ") and none serves " + r.Path + " by itself: which one the health check should ask is yours to pick"
 		}
 		if h.OtherPass && (why == "" || target == "http://app") {
 			// The server hands requests to its app by fastcgi_pass, grpc_pass, ...: an
@@ -188,6 +233,12 @@ func nginxHealthProxyFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fi
 	}
 	fix := blockFix("forward "+r.Path+" to the app",
 		editBlock(m, r.Block).Set(r.Respond.Pos, fmt.Sprintf("proxy_pass %s;  # let the app answer its own health check", target)))
+	if n := routesUsing(m, r.Respond.Pos, respondPos)(); n > 1 && why == "" {
+		// The location is in a file several servers include: the address comes from
+		// this server's other locations, and written there it would send the others'
+		// health path to this server's app.
+		why = fmt.Sprintf("the location is in %s, which %d servers include, and each one's health path must go to its own app: forward it in each server", r.Respond.Pos.File, n)
+	}
 	if why != "" {
 		return fix.guess(why)
 	}
@@ -338,6 +389,44 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 		return fix.guess("keepalive_timeout in upstream{} needs nginx 1.15.3, and nginx_version is " + h.Version.Value + ": upgrade nginx, or remove keepalive from upstream " + be.Name + " (before 1.15.3 nginx keeps idle upstream connections until the upstream closes them)")
 	}
 	return fix
+}
+
+// healthTargetRoute picks the location of nginx server h whose app the health path of
+// route r (answered by nginx) should be forwarded to: the one location the server
+// forwards by, or, when it forwards to several apps, the prefix location that would serve
+// r's path without r (the longest covering it), when no regex location could take the
+// path first. Else o is nil and several lists the apps (empty when there is none).
+func healthTargetRoute(h *parsers.Hop, r *parsers.Route) (o *parsers.Route, several string) {
+	var fwd []*parsers.Route
+	var targets []string
+	regex := false
+	for _, x := range h.Routes {
+		if x == r || x.Backend == nil || x.Respond != nil {
+			continue
+		}
+		fwd = append(fwd, x)
+		if t, _ := proxyTarget(x); !slices.Contains(targets, t) {
+			targets = append(targets, t)
+		}
+		regex = regex || x.PathKind == parsers.PathRegex
+	}
+	switch {
+	case len(fwd) == 0:
+		return nil, ""
+	case len(targets) == 1:
+		return fwd[0], ""
+	}
+	if !regex {
+		for _, x := range fwd {
+			if x.PathKind == parsers.PathPrefix && strings.HasPrefix(r.Path, x.Path) && (o == nil || len(x.Path) > len(o.Path)) {
+				o = x
+			}
+		}
+		if o != nil {
+			return o, ""
+		}
+	}
+	return nil, strings.Join(targets, ", ")
 }
 
 // proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as

@@ -3,6 +3,7 @@ package rules
 import (
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
+	"slices"
 )
 
 // Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
@@ -358,9 +359,15 @@ func guardOverlays(m *parsers.Model, findings []Finding) {
 				}
 			}
 		}
+		var ownDef *parsers.Workload
+		for _, w := range defs {
+			if w.Pos.File == own {
+				ownDef = w
+			}
+		}
 		for _, w := range defs {
 			path := w.Pos.File
-			if path == own {
+			if path == own || ownDef != nil && apartInKustomize(ownDef, w) {
 				continue
 			}
 			mf, ok := read[path]
@@ -377,6 +384,35 @@ func guardOverlays(m *parsers.Model, findings []Finding) {
 			}
 		}
 	}
+}
+
+// apartInKustomize reports whether two definitions of one object never meet in a
+// Kustomize build: each is in some build of the run (as a resource or a patch) and no
+// build has both, as the patches of two sibling overlays (prod and staging each patching
+// the base's replicas). A definition no kustomization lists may meet anything.
+func apartInKustomize(a, b *parsers.Workload) bool {
+	ra, rb := kustomizeRoots(a), kustomizeRoots(b)
+	if len(ra) == 0 || len(rb) == 0 {
+		return false
+	}
+	for _, r := range ra {
+		if slices.Contains(rb, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// kustomizeRoots lists the Kustomize builds (root kustomization files) that include w's
+// file, as a resource or as a patch.
+func kustomizeRoots(w *parsers.Workload) []string {
+	out := slices.Clone(w.PatchedIn)
+	for _, b := range w.Builds {
+		if !slices.Contains(out, b.Root) {
+			out = append(out, b.Root)
+		}
+	}
+	return out
 }
 
 // relatedPositions lists the positions of f's related locations.

@@ -344,3 +344,118 @@ spec:
 		}
 	}
 }
+
+// An nginx older than 1.7.5 has no proxy_next_upstream_tries (the file would not load:
+// "unknown directive"), and one older than 1.9.13 passes a POST its server failed after
+// receiving on to the next server: the retry fixes must not write the one, and are unsafe
+// where they let the other happen.
+func TestNginxRetryFixNeedsVersion(t *testing.T) {
+	const conf = `events {}
+http {
+    upstream app { server 10.0.0.1:8000; server 10.0.0.2:8000; }
+    server {
+        listen 80;
+        location /off/ { proxy_pass http://app; proxy_next_upstream off; }
+        location /one/ { proxy_pass http://app; proxy_next_upstream_tries 1; }
+        location /timeout/ { proxy_pass http://app; proxy_next_upstream timeout; }
+    }
+}
+`
+	for _, tc := range []struct {
+		version string
+		safety  rules.Safety
+		tries   bool // the off fix inserts proxy_next_upstream_tries
+	}{
+		{"1.6.2", rules.FixUnsafe, false},
+		{"1.8.1", rules.FixUnsafe, true},
+		{"1.9.13", rules.FixSafe, true},
+		{"1.22.1", rules.FixSafe, true},
+	} {
+		dir := writeDir(t, map[string]string{"nginx.conf": conf, ".no502.yaml": "nginx_version: " + tc.version + "\n"})
+		_, fs := lintCaddyDir(t, dir)
+		n := 0
+		for _, f := range fs {
+			if f.Rule.ID != "no-retry-on-failure" || f.Fix == nil {
+				continue
+			}
+			n++
+			if got := f.Fix.Safety(); got != tc.safety {
+				t.Errorf("nginx %s, %s: fix is %s, want %s: %s", tc.version, f.Message, got, tc.safety, f.Fix.Description)
+			}
+			if tc.safety == rules.FixUnsafe && (strings.Contains(f.Message, "never sent twice") || strings.Contains(f.Fix.Snippet, "never re-sent")) {
+				t.Errorf("nginx %s re-sends a failed POST, but the finding says it does not: %s\n%s", tc.version, f.Message, f.Fix.Snippet)
+			}
+			if strings.HasPrefix(f.Message, "proxy_next_upstream off") && strings.Contains(f.Fix.Snippet, "proxy_next_upstream_tries") != tc.tries {
+				t.Errorf("nginx %s: proxy_next_upstream_tries in the fix is %v, want %v:\n%s", tc.version, !tc.tries, tc.tries, f.Fix.Snippet)
+			}
+		}
+		if n != 3 {
+			t.Errorf("nginx %s: %d no-retry-on-failure fixes, want 3: %v", tc.version, n, fs)
+		}
+	}
+}
+
+// A health location in a file two servers include was rewritten, with --unsafe-fixes, to
+// proxy_pass to the first server's upstream: the second server's health path then went
+// to the first server's app. Included by one server, the fix is written as before.
+func TestNginxHealthFixInSharedInclude(t *testing.T) {
+	alb, err := os.ReadFile("testdata/example-lb-health-answered-by-proxy/alb.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const health = "location = / {\n    return 200 \"welcome\";\n}\n"
+	for _, c := range []struct {
+		name, second string
+		shared       bool
+	}{
+		{"two servers", "include health.inc;", true},
+		{"one server", "location = / { return 404; }", false},
+	} {
+		conf := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; }\n    upstream other { server 10.0.1.1:9090; server 10.0.1.2:9090; }\n" +
+			"    server {\n        listen 80;\n        include health.inc;\n        location / { proxy_pass http://app; }\n    }\n" +
+			"    server {\n        listen 8081;\n        " + c.second + "\n        location / { proxy_pass http://other; }\n    }\n}\n"
+		dir := writeDir(t, map[string]string{"nginx.conf": conf, "health.inc": health, "alb.tf": string(alb), ".no502.yaml": "chain: [alb.tf:aws_lb.web, nginx.conf]\n"})
+		fixes := fixesOf(t, dir, "lb-health-answered-by-proxy")
+		for _, fix := range fixes {
+			if c.shared && (fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "2 servers include")) {
+				t.Errorf("%s: the shared location is rewritten: %s, %s", c.name, fix.Safety(), fix.Description)
+			}
+			if !c.shared && fix.Safety() != rules.FixUnsafe {
+				t.Errorf("%s: %s, want unsafe: %s", c.name, fix.Safety(), fix.Description)
+			}
+		}
+	}
+}
+
+// nginx's health fix forwarded the path to the first location with an upstream: in a
+// server with location /api/ (api) before location / (web), `location = / { return
+// 200; }` became proxy_pass http://api, so the site's root and the ALB's check went to
+// the API. It goes to the location that serves the path without it; when that cannot be
+// told (no prefix location covers it, or a regex one may take it first) the fix is a
+// snippet.
+func TestNginxHealthFixPicksTheServingLocation(t *testing.T) {
+	alb, err := os.ReadFile("testdata/example-lb-health-answered-by-proxy/alb.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, locations, want string // want: the proxy_pass written, "" for a snippet
+	}{
+		{"prefix /", "location /api/ { proxy_pass http://api; }\n        location / { proxy_pass http://web; }", "proxy_pass http://web;"},
+		{"one app", "location /api/ { proxy_pass http://api; }\n        location /v2/ { proxy_pass http://api; }", "proxy_pass http://api;"},
+		{"no covering location", "location /api/ { proxy_pass http://api; }\n        location /web/ { proxy_pass http://web; }", ""},
+		{"a regex may take it", "location ~ ^/ { proxy_pass http://api; }\n        location / { proxy_pass http://web; }", ""},
+	} {
+		conf := "events {}\nhttp {\n    upstream api { server 10.0.0.1:8080; server 10.0.0.2:8080; }\n    upstream web { server 10.0.1.1:3000; server 10.0.1.2:3000; }\n" +
+			"    server {\n        listen 80;\n        location = / { return 200 \"ok\"; }\n        " + c.locations + "\n    }\n}\n"
+		dir := writeDir(t, map[string]string{"nginx.conf": conf, "alb.tf": string(alb), ".no502.yaml": "chain: [alb.tf:aws_lb.web, nginx.conf]\n"})
+		for _, fix := range fixesOf(t, dir, "lb-health-answered-by-proxy") {
+			switch {
+			case c.want == "" && (fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "several apps")):
+				t.Errorf("%s: want a snippet naming the apps: %s, %s\n%s", c.name, fix.Safety(), fix.Description, fix.Snippet)
+			case c.want != "" && (fix.Safety() != rules.FixUnsafe || !strings.Contains(fix.Snippet, c.want)):
+				t.Errorf("%s: want %q written (unsafe): %s, %s\n%s", c.name, c.want, fix.Safety(), fix.Description, fix.Snippet)
+			}
+		}
+	}
+}

@@ -370,6 +370,11 @@ defaults), and are reported and fixed alike (nginx 1.22.1, two ` + "`grpc_pass`"
 refusing: with ` + "`grpc_next_upstream off`" + `, 502 for the call sent there; by default, 6 of 6
 answered). Every gRPC call is a POST: one already sent is never sent twice.
 
+An nginx older than 1.9.13 (` + "`nginx_version`" + ` in .no502.yaml) also sends a POST or PATCH
+its server failed after receiving to the next one, so there the fixes that let it retry
+more are unsafe (` + "`--unsafe-fixes`" + `); before 1.7.5 there is no ` + "`proxy_next_upstream_tries`" + `,
+and the fix does not write it.
+
 Reported only where the upstream has two or more servers: with one, there is nothing to
 retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
 request to a dead primary gets 502 until nginx marks it down (never with ` + "`max_fails=0`" + `). Not reported for an nginx location whose failed request is handed on instead of
@@ -436,11 +441,11 @@ func runNoRetryOnFailure(p *Pass) {
 					// tries 1 or a list without error: the failed connection to the
 					// primary is not passed on either (nginx 1.22.1 on loopback, primary
 					// refusing: 502, then the backup until fail_timeout ran out).
-					nginxNoRetryOnError(p, r, b, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
+					nginxNoRetryOnError(p, h, r, b, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
 				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
 					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which %s. Use %s_next_upstream error timeout, nginx's default (%s).",
-						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when, nginxModule(r), neverTwice(r))
+						c.Text, t.Address, b.Name, nginxFails(r), bk.Address, when, nginxModule(r), neverTwice(h, r))
 					pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 					p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
 				}
@@ -455,7 +460,7 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
 				if h.Kind == parsers.HopNginx {
-					nginxNoRetryOnError(p, r, b, nil)
+					nginxNoRetryOnError(p, h, r, b, nil)
 				}
 				continue
 			}
@@ -471,7 +476,7 @@ func runNoRetryOnFailure(p *Pass) {
 					c.Text, n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use %s_next_upstream error timeout, nginx's default (%s).",
-					c.Text, n, b.Name, nginxFails(r), nginxModule(r), neverTwice(r))
+					c.Text, n, b.Name, nginxFails(r), nginxModule(r), neverTwice(h, r))
 			} else {
 				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. %s",
 					c.Default, product(h), n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
@@ -542,10 +547,14 @@ func nginxModule(r *parsers.Route) string {
 }
 
 // neverTwice says which requests nginx's default retry never sends twice: a POST, LOCK
-// or PATCH once sent (ngx_http_upstream_next), which is every gRPC call (a POST).
-func neverTwice(r *parsers.Route) string {
+// or PATCH once sent (ngx_http_upstream_next), which is every gRPC call (a POST). An
+// nginx older than 1.9.13 sends them again too (nginxResendsPosts).
+func neverTwice(h *parsers.Hop, r *parsers.Route) string {
 	if r.Pass == "grpc" {
 		return "a call already sent is never sent twice: gRPC calls are POSTs"
+	}
+	if nginxResendsPosts(h) {
+		return "but nginx " + h.Version.Value + " is older than 1.9.13: a POST whose server failed after receiving it is sent to a second one too, so make sure its handlers are idempotent"
 	}
 	return "POSTs are still never sent twice"
 }
@@ -559,7 +568,7 @@ type backupRetry struct{ primary, backup, when string }
 // (timeout, http_502 http_503: a refused connection is an error), or
 // proxy_next_upstream_tries 1 (one attempt in all). bk is set for an upstream of one
 // primary and a backup, which gets the failed request only on a retry.
-func nginxNoRetryOnError(p *Pass, r *parsers.Route, b *parsers.Backend, bk *backupRetry) {
+func nginxNoRetryOnError(p *Pass, h *parsers.Hop, r *parsers.Route, b *parsers.Backend, bk *backupRetry) {
 	c, tries, mod := r.Retry.Conditions, r.Retry.Tries, nginxModule(r)
 	n := len(activeTargets(b))
 	// downNginx and downIt say when the request fails, other where it would have gone.
@@ -579,10 +588,10 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, b *parsers.Backend, bk *back
 			strings.TrimSuffix(c.Text, ";"), downNginx, nginxFails(r), other, line)
 		e := editBlock(p.Model, r.Block)
 		why := nginxSet(p.Model, e, r.Block, c.Pos, routesUsing(p.Model, c.Pos, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }), line)
-		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: blockFixWhy("retry failed connections on the next server (add error)", e, why)})
+		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: resendsPosts(h, r, blockFixWhy("retry failed connections on the next server (add error)", e, why))})
 	case tries.Explicit() && tries.Known() && tries.Value == 1:
 		pos := atInclude(p.Model, posOr(tries, r.Pos, r.Block), tries, r.Block)
-		posts := neverTwice(r)
+		posts := neverTwice(h, r)
 		// With non_idempotent among the conditions, one try is all that keeps a POST
 		// from being sent again: a second try re-sends a POST whose server failed after
 		// receiving it (nginx 1.22.1 on loopback: it reached both servers). The user may
@@ -599,6 +608,8 @@ func nginxNoRetryOnError(p *Pass, r *parsers.Route, b *parsers.Backend, bk *back
 		if nonIdempotent {
 			fix.Description += " (unsafe: " + mod + "_next_upstream non_idempotent then sends a failed POST again)"
 			fix.markUnsafe()
+		} else {
+			fix = resendsPosts(h, r, fix)
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, tries, pos, "value set here"), Fix: fix})
 	}

@@ -67,9 +67,13 @@ func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func
 		// As tfFix works them out when it does not defer: a snippet-only fix keeps
 		// its snippet and no edits.
 		edits, snippet := c.terraform.Edits(m, f.Fix.tf...)
+		sets := f.Fix.tf
 		f.Fix.Snippet, f.Fix.tf = snippet, nil
 		if !f.Fix.manual {
 			f.Fix.Edits = edits
+			if len(edits) == 0 {
+				f.Fix.guess(tfUnwritten(sets))
+			}
 		}
 	}
 	mapEmbeddedEdits(m, findings)

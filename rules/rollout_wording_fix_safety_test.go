@@ -299,6 +299,27 @@ func TestKustomizeFixes(t *testing.T) {
 	}
 }
 
+// TestKustomizeSiblingOverlayFixes: the patches of two sibling overlays define the same
+// Deployment and both set replicas, but no build has both, so neither overrides the
+// other: each fix is written into its own patch (it was a snippet saying the other
+// overlay's patch "merges over this file's object").
+func TestKustomizeSiblingOverlayFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-kustomize-sibling-overlays")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		n++
+		if f.Fix == nil || f.Fix.SnippetOnly() || len(f.Fix.Edits) != 1 || f.Fix.Edits[0].File != f.Pos.File {
+			t.Errorf("%s: the fix is not written into the overlay's own patch: %+v", f.Pos, f.Fix)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d single-replica findings, want 2 (one per overlay)", n)
+	}
+}
+
 // TestSingleReplicaRolloutTrafficRouting: an Argo canary with traffic routing keeps the
 // stable pod until the canary is promoted, whatever maxUnavailable says: its single pod is
 // not stopped by a rollout, and the message must not say so.

@@ -225,6 +225,31 @@ func TestTerraformJSON(t *testing.T) {
 		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Snippet, `": `) {
 			t.Errorf("%s: want a JSON snippet and no edits, got %+v", k, f.Fix)
 		}
+		if f.Fix != nil && !strings.Contains(f.Fix.Description, "not written: json/main.tf.json is in Terraform's JSON syntax") {
+			t.Errorf("%s: the snippet does not say why it is not written: %s", k, f.Fix.Description)
+		}
+	}
+}
+
+// A value that comes from a terraform.tfvars.json line is shown under the variable's key
+// there ("hc_interval": 30, not the attribute's "interval": 30, which would add an
+// undeclared variable), and the fix says why it is not written.
+func TestTerraformTfvarsJSONSnippet(t *testing.T) {
+	main := "variable \"hc_interval\" {\n  type    = number\n  default = 30\n}\n\nresource \"aws_lb_target_group\" \"fe\" {\n  name     = \"fe\"\n  port     = 8080\n  protocol = \"HTTP\"\n\n  health_check {\n    path                = \"/healthz\"\n    interval            = var.hc_interval\n    unhealthy_threshold = 5\n  }\n}\n"
+	c := &tfCase{files: map[string][]byte{"app/main.tf": []byte(main), "app/terraform.tfvars.json": []byte("{\n  \"hc_interval\": 60\n}\n")}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "health-check-slow" {
+			continue
+		}
+		n++
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !strings.Contains(f.Fix.Snippet, `"hc_interval": 30`) || !strings.Contains(f.Fix.Description, "terraform.tfvars.json is in Terraform's JSON syntax") {
+			t.Errorf("want a snippet setting hc_interval in terraform.tfvars.json and saying why: %+v", f.Fix)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d health-check-slow findings, want 1", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -147,6 +148,15 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 		if included[root] {
 			continue
 		}
+		patches := map[string]bool{}
+		patchFiles(root, byDir, patches, map[*kustomization]bool{})
+		for f := range patches {
+			for _, w := range byFile[f] {
+				if !slices.Contains(w.PatchedIn, root.path) {
+					w.PatchedIn = append(w.PatchedIn, root.path)
+				}
+			}
+		}
 		for _, w := range m.Workloads {
 			if !listed[filepath.Clean(w.Pos.File)] {
 				continue
@@ -154,6 +164,25 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 			if r, ok := buildReplicas(root, w, byDir, byFile, map[*kustomization]bool{}); ok {
 				w.Builds = append(w.Builds, parsers.Build{Root: root.path, Replicas: r})
 			}
+		}
+	}
+}
+
+// patchFiles adds to out the strategic-merge patch files k's build applies: its own and
+// those of the kustomizations it includes.
+func patchFiles(k *kustomization, byDir map[string]*kustomization, out map[string]bool, seen map[*kustomization]bool) {
+	if seen[k] {
+		return
+	}
+	seen[k] = true
+	for _, st := range k.steps {
+		if st.patchFile != "" {
+			out[filepath.Clean(st.patchFile)] = true
+		}
+	}
+	for _, res := range k.resources {
+		if c := byDir[res]; c != nil && c != k {
+			patchFiles(c, byDir, out, seen)
 		}
 	}
 }

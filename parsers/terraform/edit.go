@@ -132,7 +132,13 @@ func (c *EditCache) Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, 
 		}
 		if strings.HasSuffix(file, ".json") {
 			for _, s := range byFile[file] {
-				snippets = append(snippets, "\""+s.Name+"\": "+jsonValue(s.Value))
+				// The key the value is written under there: a variable's in a
+				// .tfvars.json file, not the attribute's.
+				name := s.Name
+				if k := jsonKeyBefore(f.Src, s.At); k != "" {
+					name = k
+				}
+				snippets = append(snippets, "\""+name+"\": "+jsonValue(s.Value))
 			}
 			continue
 		}
@@ -151,6 +157,48 @@ func (c *EditCache) Edits(m *parsers.Model, sets ...Set) (edits []parsers.Edit, 
 		snippet += "\n"
 	}
 	return edits, snippet
+}
+
+// jsonKeyBefore returns the key of the JSON member at pos in src ("hc_interval" for
+// `"hc_interval": 60`, pos at the member or at its value), "" when pos is at neither.
+func jsonKeyBefore(src []byte, pos parsers.Pos) string {
+	if !pos.IsValid() || int(pos.Offset) >= len(src) {
+		return ""
+	}
+	i := int(pos.Offset)
+	if src[i] == '"' {
+		// The member itself: its key, when a colon follows it.
+		end := bytes.IndexByte(src[i+1:], '"')
+		if end < 0 {
+			return ""
+		}
+		key := src[i+1 : i+1+end]
+		rest := bytes.TrimLeft(src[i+2+end:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' || bytes.IndexByte(key, '\\') >= 0 {
+			return ""
+		}
+		return string(key)
+	}
+	space := func() {
+		for i > 0 && strings.IndexByte(" \t\r\n", src[i-1]) >= 0 {
+			i--
+		}
+	}
+	space()
+	if i == 0 || src[i-1] != ':' {
+		return ""
+	}
+	i--
+	space()
+	if i == 0 || src[i-1] != '"' {
+		return ""
+	}
+	end := i - 1
+	start := bytes.LastIndexByte(src[:end], '"')
+	if start < 0 || bytes.IndexByte(src[start+1:end], '\\') >= 0 {
+		return ""
+	}
+	return string(src[start+1 : end])
 }
 
 func jsonValue(v string) string {

@@ -285,23 +285,31 @@ func evalModule(mod *module, files []*parsers.File, varFiles, envFiles []*parser
 }
 
 // ownVarFiles returns the var files Terraform loads by itself from a root module's
-// directory, in its order: terraform.tfvars, then *.auto.tfvars (lexical; files are
-// sorted by path). Other .tfvars files load only as -var-file.
+// directory, in its order: terraform.tfvars, terraform.tfvars.json (both when both are
+// there, the JSON one winning), then *.auto.tfvars and *.auto.tfvars.json (lexical;
+// files are sorted by path). Other .tfvars files load only as -var-file
+// (developer.hashicorp.com/terraform/language/values/variables, "Variable Definition
+// Precedence"; terraform 1.11.4 console reads a variable from terraform.tfvars beside a
+// terraform.tfvars.json that does not set it).
 func ownVarFiles(files []*parsers.File) []*parsers.File {
 	var autoVars []*parsers.File
-	var tfvars *parsers.File
+	var tfvars, tfvarsJSON *parsers.File
 	for _, f := range files {
 		name := filepath.Base(f.Path)
 		switch {
-		case name == "terraform.tfvars" || name == "terraform.tfvars.json":
+		case name == "terraform.tfvars":
 			tfvars = f
+		case name == "terraform.tfvars.json":
+			tfvarsJSON = f
 		case strings.HasSuffix(name, ".auto.tfvars") || strings.HasSuffix(name, ".auto.tfvars.json"):
 			autoVars = append(autoVars, f)
 		}
 	}
 	var order []*parsers.File
-	if tfvars != nil {
-		order = append(order, tfvars)
+	for _, f := range []*parsers.File{tfvars, tfvarsJSON} {
+		if f != nil {
+			order = append(order, f)
+		}
 	}
 	return append(order, autoVars...)
 }

@@ -1,0 +1,1 @@
+hc_interval = 30
