@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/no502/no502/lint/fixcheck"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -230,6 +231,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	r.edits.ResolveWhere(res.Model, findings, r.resolveWhich) // Kubernetes patches as edits
 	dropNoopEdits(res.Model, findings)
 	inLineEndings(res.Model, findings)
+	refuseInConfigErrors(res.Model, findings)
 	if !r.opts.NoIgnore {
 		findings = suppress.ApplyConfig(res.Model, r.cfg, findings, r.opts.Cwd)
 	}
@@ -301,6 +303,38 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		out.Baseline = basePath
 	}
 	return out, nil
+}
+
+// refuseInConfigErrors keeps as snippets the fixes that would edit a file with a config
+// error, as ruff writes no fix in a file with a syntax error: the syntax tree around an
+// error is the parser's recovery, not what the tool reads, and the real tool rejects the
+// file whatever the fix does. Once the error is mended, the next run writes the fix. A
+// plain lint says so too, so that JSON, SARIF and --fix agree.
+func refuseInConfigErrors(m *parsers.Model, findings []rules.Finding) {
+	broken := map[string]parsers.Diag{}
+	for _, d := range m.Diags {
+		if d.Severity != parsers.Error {
+			continue
+		}
+		if f := fixcheck.HostFile(d.Pos.File); broken[f].Message == "" {
+			broken[f] = d
+		}
+	}
+	if len(broken) == 0 {
+		return
+	}
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil {
+			continue
+		}
+		for _, e := range fix.Edits {
+			if d, ok := broken[fixcheck.HostFile(e.File)]; ok {
+				fix.Reject(fmt.Sprintf("the file has a config error at %s; mend it first", d.Pos.Short()))
+				break
+			}
+		}
+	}
 }
 
 // dropNoopEdits drops the edits that write what is already there (a patch that sets
