@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,9 @@ handler budget of the routes that reach the service (.no502.yaml `+"`routes:`"+`
 shorter: requests end by then either way. A server that drains without a bound of its own
 (uvicorn, nginx and Caddy by default) is held to the budget alone; with neither known, the
 check stays silent, and so does it for a server started from a shell script that runs other
-commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell, or whose
+commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`) or by `+"`sh`"+` without `+"`exec`"+` (a Dockerfile's
+shell form `+"`CMD gunicorn ...`"+`, run as `+"`/bin/sh -c`"+`: Debian's dash stays PID 1 and ignores
+SIGTERM, bash would run it in its own place): the signal goes to the shell, or whose
 image stops it with another signal than the one it drains on (a Dockerfile's `+"`STOPSIGNAL SIGINT`"+`
 in front of gunicorn, when the service sets no `+"`stop_signal`"+`). A service that writes no
 `+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context. There
@@ -165,8 +168,9 @@ them exit without finishing the requests in flight; the proxy in front answers 5
 | php-fpm | SIGQUIT | SIGTERM, SIGINT (nginx answers the FastCGI requests cut off with 502) |
 
 SIGKILL cannot be handled by anything. A server started from a shell script that runs other
-commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `) is not judged: the
-signal goes to the shell, not to the server. Only a ` + "`stop_signal`" + ` written in the compose file is
+commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `), or by ` + "`sh -c`" + ` without
+` + "`exec`" + ` (a Dockerfile's shell form), is not judged: the signal goes to the shell, not to the
+server. Only a ` + "`stop_signal`" + ` written in the compose file is
 judged, for the services a proxy of the linted configs forwards to (or that run the proxy
 itself, behind another one; for php-fpm, the services an nginx ` + "`fastcgi_pass`" + ` reaches):
 without it the image's STOPSIGNAL applies (the official nginx and php-fpm images set
@@ -316,20 +320,44 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// shellWrapped reports whether the container starts its server from a shell script that
-// runs other commands too (sh -c "migrate && gunicorn ..."), without exec. The stop
-// signal then goes to the shell, which as PID 1 ignores it unless the script traps it,
-// and whether the server is ever told to drain depends on the shell: the server's own
-// graceful timeout and signals say nothing, so the Compose drain checks stay silent.
+// shellWrapped reports whether the container starts its server from a shell script whose
+// shell keeps running as PID 1: a script that runs other commands too (sh -c "migrate &&
+// gunicorn ...") without exec, or a lone command under sh (a Dockerfile's shell form CMD
+// gunicorn ..., which Docker runs as /bin/sh -c). The stop signal then goes to the shell,
+// which as PID 1 ignores it unless the script traps it, and whether the server is ever
+// told to drain depends on the shell: bash runs a lone command in its own place, dash
+// (Debian's and Ubuntu's /bin/sh) runs it as a child (dash 0.5.12, measured: sh -c 'sleep
+// 30' stays the parent; under unshare --pid, SIGTERM to that sh left gunicorn serving new
+// requests), and which shell /bin/sh is depends on the image. The server's own graceful
+// timeout and signals then say nothing, so the Compose and ECS drain checks stay silent.
 func shellWrapped(c *parsers.Container) bool {
 	words := append(append([]string{}, c.Command...), c.Args...)
 	i := appserver.ShellScript(words)
 	if i < 0 {
 		return false
 	}
-	script := words[i]
+	script := strings.TrimSpace(words[i])
 	if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
 		return false
 	}
-	return strings.ContainsAny(script, ";&|\n")
+	if strings.ContainsAny(script, ";&|\n") {
+		return true
+	}
+	if strings.HasPrefix(script, "exec ") {
+		return false // the lone command replaces the shell
+	}
+	return scriptShell(words[:i-1]) != "bash"
+}
+
+// scriptShell returns the name of the shell that runs a -c script, given the words before
+// its -c option (bash -e -o pipefail): the last word that is not an option.
+func scriptShell(prefix []string) string {
+	for j := len(prefix) - 1; j >= 0; j-- {
+		w := prefix[j]
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+") || j > 0 && (prefix[j-1] == "-o" || prefix[j-1] == "+o") {
+			continue
+		}
+		return path.Base(w)
+	}
+	return ""
 }
