@@ -105,3 +105,30 @@ func TestDependsOnDisabledHealthcheck(t *testing.T) {
 		t.Errorf("want one depends-on-not-healthy finding, got %d", seen)
 	}
 }
+
+// TestComposeAuthRequestAnswers500: a service only nginx auth_request checks reach makes
+// nginx answer 500, not 502, to the requests they guard (nginx 1.22.1 on loopback: the
+// auth service refusing, "auth request unexpected status: 502", the client got 500); the
+// app that ordinary requests reach keeps its 502.
+func TestComposeAuthRequestAnswers500(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-auth-request")
+	seen := 0
+	for _, f := range findings {
+		if !strings.Contains(f.Message, "service auth") && !strings.Contains(f.Message, "depends_on auth") {
+			continue
+		}
+		if f.Rule.ID == "upstream-dns-resolved-once" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, " 502") || !strings.Contains(f.Message, "nginx answers 500 to") || !strings.Contains(f.Message, "auth_request of location /") {
+			t.Errorf("%s: %s", f.Rule.ID, f.Message)
+		}
+	}
+	if seen != 5 {
+		t.Errorf("want 5 findings on service auth, got %d", seen)
+	}
+	if msg := singleReplicaMessage(t, "testdata/compose-auth-request", "app"); !strings.Contains(msg, "requests get 502") {
+		t.Errorf("app: %s", msg)
+	}
+}

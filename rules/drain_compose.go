@@ -138,8 +138,8 @@ func runStopGraceCompose(p *Pass) {
 		p.Report(Finding{
 			Pos:      writtenOr(g, w.Pos),
 			Severity: sev,
-			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off every request still running then, and %s answers 502 for them. Set stop_grace_period: %s.%s",
-				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want), tail),
+			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off every request still running then, and %s. Set stop_grace_period: %s.%s",
+				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeAnswers(p.Model, w, "them"), parsers.FormatDuration(want), tail),
 			Related: related,
 			Fix:     composeSetFix(p, "give the container time to drain", w, "stop_grace_period", g.Pos, parsers.FormatDuration(want)),
 		})
@@ -249,8 +249,8 @@ func runStopSignalNotGraceful(p *Pass) {
 		var msg, want string
 		switch {
 		case name == "KILL":
-			msg = fmt.Sprintf("stop_signal %s of %s kills the container at once: nothing can handle SIGKILL, so every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them.",
-				sig.Value, composeService(w), composeProxies(p.Model, w))
+			msg = fmt.Sprintf("stop_signal %s of %s kills the container at once: nothing can handle SIGKILL, so every docker compose stop, down, restart or recreate cuts off the requests in flight and %s.",
+				sig.Value, composeService(w), composeAnswers(p.Model, w, "them"))
 			want = "SIGTERM"
 			if c.App != nil && len(gracefulSignals[c.App.Name]) > 0 {
 				want = "SIG" + gracefulSignals[c.App.Name][0]
@@ -262,8 +262,8 @@ func runStopSignalNotGraceful(p *Pass) {
 			if c.App.Name == appserver.Spring {
 				how = "print a thread dump and keep running until Docker's SIGKILL"
 			}
-			msg = fmt.Sprintf("stop_signal %s of %s makes %s %s (its graceful shutdown is on %s): every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them. Use stop_signal: %s.",
-				sig.Value, composeService(w), c.App.Name, how, strings.Join(prefixed(gracefulSignals[c.App.Name]), " or "), composeProxies(p.Model, w), want)
+			msg = fmt.Sprintf("stop_signal %s of %s makes %s %s (its graceful shutdown is on %s): every docker compose stop, down, restart or recreate cuts off the requests in flight and %s. Use stop_signal: %s.",
+				sig.Value, composeService(w), c.App.Name, how, strings.Join(prefixed(gracefulSignals[c.App.Name]), " or "), composeAnswers(p.Model, w, "them"), want)
 		default:
 			continue
 		}
