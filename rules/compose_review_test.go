@@ -132,3 +132,18 @@ func TestComposeAuthRequestAnswers500(t *testing.T) {
 		t.Errorf("app: %s", msg)
 	}
 }
+
+// TestGraceNamesTheDockerfile: a drain read from the Dockerfile's command is positioned
+// at the service's build: key, so the message names where it is written.
+func TestGraceNamesTheDockerfile(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dockerfile-cmd")
+	for _, f := range findings {
+		if f.Rule.ID == "grace-period-too-short" && strings.HasPrefix(f.Message, "service entry ") {
+			if want := "graceful timeout 90s (compose.yaml:63, from ENTRYPOINT in entry/Dockerfile and the service's command:)"; !strings.Contains(f.Message, want) {
+				t.Errorf("message lacks %q: %s", want, f.Message)
+			}
+			return
+		}
+	}
+	t.Fatal("no grace-period-too-short finding on service entry")
+}

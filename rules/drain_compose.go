@@ -28,7 +28,9 @@ shell form `+"`CMD gunicorn ...`"+`, run as `+"`/bin/sh -c`"+`: Debian's dash st
 SIGTERM, bash would run it in its own place): the signal goes to the shell, or whose
 image stops it with another signal than the one it drains on (a Dockerfile's `+"`STOPSIGNAL SIGINT`"+`
 in front of gunicorn, when the service sets no `+"`stop_signal`"+`). A service that writes no
-`+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context. There
+`+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context (a stage
+built `+"`FROM`"+` an earlier stage inherits that stage's), and one that writes only `+"`command:`"+` runs it
+as the arguments of the Dockerfile's `+"`ENTRYPOINT`"+`. There
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
@@ -50,6 +52,16 @@ the value is written (an override file's included) or as the service's first lin
   https://www.uvicorn.org/settings/
 `)
 	Register(stopSignalNotGraceful)
+}
+
+// fromDockerfile names where a value at pos was written when it comes from the command
+// of the Dockerfile the service builds ("ENTRYPOINT in app/Dockerfile", after sep): such
+// a value is positioned at the service's build: key, which does not show it.
+func fromDockerfile(c *parsers.Container, pos parsers.Pos, sep string) string {
+	if c.Built == nil || c.CommandFrom == "" || !pos.IsValid() || pos != c.Built.Pos {
+		return ""
+	}
+	return sep + "from " + c.CommandFrom
 }
 
 // requestTimeoutAbove reports whether c's app server lets a request run longer than d by
@@ -105,9 +117,9 @@ func runStopGraceCompose(p *Pass) {
 			related = append(related, BudgetRelated(budget))
 		case hasApp:
 			need = app.Value
-			why = fmt.Sprintf("%s's graceful timeout %s (%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
+			why = fmt.Sprintf("%s's graceful timeout %s (%s%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app), fromDockerfile(c, app.Pos, ", "))
 			if app.Explicit() {
-				related = append(related, Related{Pos: app.Pos, Message: c.App.Name + " graceful timeout " + parsers.Seconds(app.Value)})
+				related = append(related, Related{Pos: app.Pos, Message: c.App.Name + " graceful timeout " + parsers.Seconds(app.Value) + fromDockerfile(c, app.Pos, ", ")})
 			}
 		case hasBudget:
 			need = budget.HandlerTimeout.Value
@@ -133,7 +145,7 @@ func runStopGraceCompose(p *Pass) {
 		}
 		if requestTimeoutAbove(c, g.Value) {
 			t := c.App.RequestTimeout
-			related = append(related, Related{Pos: t.Pos, Message: fmt.Sprintf("%s lets a request run %s", c.App.Name, parsers.Seconds(t.Value))})
+			related = append(related, Related{Pos: t.Pos, Message: fmt.Sprintf("%s lets a request run %s%s", c.App.Name, parsers.Seconds(t.Value), fromDockerfile(c, t.Pos, ", "))})
 		}
 		p.Report(Finding{
 			Pos:      writtenOr(g, w.Pos),
