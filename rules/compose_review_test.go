@@ -147,3 +147,18 @@ func TestGraceNamesTheDockerfile(t *testing.T) {
 	}
 	t.Fatal("no grace-period-too-short finding on service entry")
 }
+
+// TestDNSRRSwarmFix: a stack service with endpoint_mode: dnsrr resolves to its tasks'
+// addresses; docker stack deploy ignores depends_on, so the fix names only the resolver.
+func TestDNSRRSwarmFix(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-recreated")
+	for _, f := range findings {
+		if f.Rule.ID == "upstream-dns-resolved-once" && strings.Contains(f.Message, "names roundrobin,") {
+			if !strings.Contains(f.Message, "endpoint_mode: dnsrr") || f.Fix == nil || strings.Contains(f.Fix.Description, "depends_on") {
+				t.Errorf("message or fix: %s / %+v", f.Message, f.Fix)
+			}
+			return
+		}
+	}
+	t.Fatal("no upstream-dns-resolved-once finding for roundrobin")
+}

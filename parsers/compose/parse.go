@@ -286,6 +286,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		ContainerName:     s.ContainerName,
 		ExtraHosts:        s.ExtraHosts,
 		DeployMode:        s.DeployMode,
+		EndpointMode:      s.EndpointMode,
 		Profiles:          knownValues(s.Profiles),
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
