@@ -37,7 +37,10 @@ type ComposeService struct {
 	// one of them is enabled (docker compose --profile), not by a plain up.
 	Profiles []string
 	// DeployMode is deploy.mode when written (global: one container per swarm node).
-	DeployMode        Setting[string]
+	DeployMode Setting[string]
+	// EndpointMode is deploy.endpoint_mode when written (dnsrr: under swarm the service
+	// name resolves to the tasks' own addresses, not to a virtual IP).
+	EndpointMode      Setting[string]
 	UpdateOrder       Setting[string]
 	UpdateParallelism Setting[int]
 	// Healthcheck is the healthcheck: attribute (Pos invalid when the image's applies).

@@ -105,3 +105,60 @@ func TestDependsOnDisabledHealthcheck(t *testing.T) {
 		t.Errorf("want one depends-on-not-healthy finding, got %d", seen)
 	}
 }
+
+// TestComposeAuthRequestAnswers500: a service only nginx auth_request checks reach makes
+// nginx answer 500, not 502, to the requests they guard (nginx 1.22.1 on loopback: the
+// auth service refusing, "auth request unexpected status: 502", the client got 500); the
+// app that ordinary requests reach keeps its 502.
+func TestComposeAuthRequestAnswers500(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-auth-request")
+	seen := 0
+	for _, f := range findings {
+		if !strings.Contains(f.Message, "service auth") && !strings.Contains(f.Message, "depends_on auth") {
+			continue
+		}
+		if f.Rule.ID == "upstream-dns-resolved-once" {
+			continue
+		}
+		seen++
+		if strings.Contains(f.Message, " 502") || !strings.Contains(f.Message, "nginx answers 500 to") || !strings.Contains(f.Message, "auth_request of location /") {
+			t.Errorf("%s: %s", f.Rule.ID, f.Message)
+		}
+	}
+	if seen != 5 {
+		t.Errorf("want 5 findings on service auth, got %d", seen)
+	}
+	if msg := singleReplicaMessage(t, "testdata/compose-auth-request", "app"); !strings.Contains(msg, "requests get 502") {
+		t.Errorf("app: %s", msg)
+	}
+}
+
+// TestGraceNamesTheDockerfile: a drain read from the Dockerfile's command is positioned
+// at the service's build: key, so the message names where it is written.
+func TestGraceNamesTheDockerfile(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dockerfile-cmd")
+	for _, f := range findings {
+		if f.Rule.ID == "grace-period-too-short" && strings.HasPrefix(f.Message, "service entry ") {
+			if want := "graceful timeout 90s (compose.yaml:63, from ENTRYPOINT in entry/Dockerfile and the service's command:)"; !strings.Contains(f.Message, want) {
+				t.Errorf("message lacks %q: %s", want, f.Message)
+			}
+			return
+		}
+	}
+	t.Fatal("no grace-period-too-short finding on service entry")
+}
+
+// TestDNSRRSwarmFix: a stack service with endpoint_mode: dnsrr resolves to its tasks'
+// addresses; docker stack deploy ignores depends_on, so the fix names only the resolver.
+func TestDNSRRSwarmFix(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-recreated")
+	for _, f := range findings {
+		if f.Rule.ID == "upstream-dns-resolved-once" && strings.Contains(f.Message, "names roundrobin,") {
+			if !strings.Contains(f.Message, "endpoint_mode: dnsrr") || f.Fix == nil || strings.Contains(f.Fix.Description, "depends_on") {
+				t.Errorf("message or fix: %s / %+v", f.Message, f.Fix)
+			}
+			return
+		}
+	}
+	t.Fatal("no upstream-dns-resolved-once finding for roundrobin")
+}

@@ -36,7 +36,9 @@ reload. That is fine for a name whose addresses never change. It is not for:
   Compose restarts nginx after the service (` + "`depends_on: {app: {restart: true}}`" + ` on the
   proxy), when the service has a fixed address (` + "`ipv4_address`" + `), or when either file says it
   is deployed as a swarm stack (an ` + "`update_config`" + `, ` + "`deploy.mode: global`" + `, a file named like ` + "`docker-stack.yml`" + `): there
-  the name is the service's virtual IP, which updates do not change;
+  the name is the service's virtual IP, which updates do not change (unless the service sets
+  ` + "`endpoint_mode: dnsrr`" + `: then it resolves to the tasks' own addresses, which every update
+  replaces, and is reported);
 - a name ` + "`.no502.yaml`" + ` declares dynamic:
 
 ` + "```yaml" + `
@@ -212,7 +214,14 @@ func composeRecreated(h *parsers.Hop, t *parsers.Target) (string, []Related) {
 	}
 	if swarmIntended(app) || swarmIntended(proxy) {
 		// Under docker stack deploy a service name resolves to the service's virtual
-		// IP, which its tasks' updates do not change.
+		// IP, which its tasks' updates do not change; with endpoint_mode: dnsrr to the
+		// tasks' own addresses, which are not fixed: every task an update or a restart
+		// replaces comes back as a new container (moby/moby#24496).
+		if m := app.Compose.EndpointMode; m.Known() && m.Value == "dnsrr" {
+			why := fmt.Sprintf("the swarm service %s with endpoint_mode: dnsrr, whose name resolves to its tasks' own addresses, not to a virtual IP: each task an update (docker stack deploy) or a failure replaces is a new container with whichever address is free, while %s keeps running",
+				app.Name, composeService(proxy))
+			return why, []Related{{Pos: m.Pos, Message: "endpoint_mode dnsrr: the name resolves to the tasks' addresses"}}
+		}
 		return "", nil
 	}
 	for _, d := range proxy.Compose.DependsOn {
@@ -256,7 +265,12 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 	if h.Workload != nil {
 		proxy = h.Workload.Name
 	}
-	f := &Fix{Description: fmt.Sprintf("put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy, t.Compose.Name, t.Compose.Name, proxy),
+	desc := fmt.Sprintf("put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy, t.Compose.Name, t.Compose.Name, proxy)
+	if swarmIntended(t.Compose) || h.Workload != nil && h.Workload.Compose != nil && swarmIntended(h.Workload) {
+		// docker stack deploy ignores depends_on: only re-resolving helps.
+		desc = "put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running"
+	}
+	f := &Fix{Description: desc,
 		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\nset $upstream_host %s;\nproxy_pass http://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, t.Port)}
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -22,10 +23,14 @@ handler budget of the routes that reach the service (.no502.yaml `+"`routes:`"+`
 shorter: requests end by then either way. A server that drains without a bound of its own
 (uvicorn, nginx and Caddy by default) is held to the budget alone; with neither known, the
 check stays silent, and so does it for a server started from a shell script that runs other
-commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`): the signal goes to the shell, or whose
+commands first (`+"`sh -c \"migrate && gunicorn ...\"`"+`) or by `+"`sh`"+` without `+"`exec`"+` (a Dockerfile's
+shell form `+"`CMD gunicorn ...`"+`, run as `+"`/bin/sh -c`"+`: Debian's dash stays PID 1 and ignores
+SIGTERM, bash would run it in its own place): the signal goes to the shell, or whose
 image stops it with another signal than the one it drains on (a Dockerfile's `+"`STOPSIGNAL SIGINT`"+`
 in front of gunicorn, when the service sets no `+"`stop_signal`"+`). A service that writes no
-`+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context. There
+`+"`command:`"+` runs its Dockerfile's `+"`ENTRYPOINT`"+` and `+"`CMD`"+`, read from the build context (a stage
+built `+"`FROM`"+` an earlier stage inherits that stage's), and one that writes only `+"`command:`"+` runs it
+as the arguments of the Dockerfile's `+"`ENTRYPOINT`"+`. There
 is no preStop in Compose, and the proxy does not take the container out of rotation first:
 the kill is what cuts requests.
 
@@ -47,6 +52,16 @@ the value is written (an override file's included) or as the service's first lin
   https://www.uvicorn.org/settings/
 `)
 	Register(stopSignalNotGraceful)
+}
+
+// fromDockerfile names where a value at pos was written when it comes from the command
+// of the Dockerfile the service builds ("ENTRYPOINT in app/Dockerfile", after sep): such
+// a value is positioned at the service's build: key, which does not show it.
+func fromDockerfile(c *parsers.Container, pos parsers.Pos, sep string) string {
+	if c.Built == nil || c.CommandFrom == "" || !pos.IsValid() || pos != c.Built.Pos {
+		return ""
+	}
+	return sep + "from " + c.CommandFrom
 }
 
 // requestTimeoutAbove reports whether c's app server lets a request run longer than d by
@@ -102,9 +117,9 @@ func runStopGraceCompose(p *Pass) {
 			related = append(related, BudgetRelated(budget))
 		case hasApp:
 			need = app.Value
-			why = fmt.Sprintf("%s's graceful timeout %s (%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app))
+			why = fmt.Sprintf("%s's graceful timeout %s (%s%s)", c.App.Name, parsers.Seconds(app.Value), composeOrigin(app), fromDockerfile(c, app.Pos, ", "))
 			if app.Explicit() {
-				related = append(related, Related{Pos: app.Pos, Message: c.App.Name + " graceful timeout " + parsers.Seconds(app.Value)})
+				related = append(related, Related{Pos: app.Pos, Message: c.App.Name + " graceful timeout " + parsers.Seconds(app.Value) + fromDockerfile(c, app.Pos, ", ")})
 			}
 		case hasBudget:
 			need = budget.HandlerTimeout.Value
@@ -130,13 +145,13 @@ func runStopGraceCompose(p *Pass) {
 		}
 		if requestTimeoutAbove(c, g.Value) {
 			t := c.App.RequestTimeout
-			related = append(related, Related{Pos: t.Pos, Message: fmt.Sprintf("%s lets a request run %s", c.App.Name, parsers.Seconds(t.Value))})
+			related = append(related, Related{Pos: t.Pos, Message: fmt.Sprintf("%s lets a request run %s%s", c.App.Name, parsers.Seconds(t.Value), fromDockerfile(c, t.Pos, ", "))})
 		}
 		p.Report(Finding{
 			Pos:      writtenOr(g, w.Pos),
 			Severity: sev,
-			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off every request still running then, and %s answers 502 for them. Set stop_grace_period: %s.%s",
-				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeProxies(p.Model, w), parsers.FormatDuration(want), tail),
+			Message: fmt.Sprintf("%s has stop_grace_period %s (%s), shorter than %s: on docker compose stop, down, restart or an up that recreates it, Docker sends the stop signal and SIGKILL %s later, cutting off every request still running then, and %s. Set stop_grace_period: %s.%s",
+				composeService(w), parsers.Seconds(g.Value), composeOrigin(g), why, parsers.Seconds(g.Value), composeAnswers(p.Model, w, "them"), parsers.FormatDuration(want), tail),
 			Related: related,
 			Fix:     composeSetFix(p, "give the container time to drain", w, "stop_grace_period", g.Pos, parsers.FormatDuration(want)),
 		})
@@ -165,8 +180,9 @@ them exit without finishing the requests in flight; the proxy in front answers 5
 | php-fpm | SIGQUIT | SIGTERM, SIGINT (nginx answers the FastCGI requests cut off with 502) |
 
 SIGKILL cannot be handled by anything. A server started from a shell script that runs other
-commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `) is not judged: the
-signal goes to the shell, not to the server. Only a ` + "`stop_signal`" + ` written in the compose file is
+commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `), or by ` + "`sh -c`" + ` without
+` + "`exec`" + ` (a Dockerfile's shell form), is not judged: the signal goes to the shell, not to the
+server. Only a ` + "`stop_signal`" + ` written in the compose file is
 judged, for the services a proxy of the linted configs forwards to (or that run the proxy
 itself, behind another one; for php-fpm, the services an nginx ` + "`fastcgi_pass`" + ` reaches):
 without it the image's STOPSIGNAL applies (the official nginx and php-fpm images set
@@ -245,8 +261,8 @@ func runStopSignalNotGraceful(p *Pass) {
 		var msg, want string
 		switch {
 		case name == "KILL":
-			msg = fmt.Sprintf("stop_signal %s of %s kills the container at once: nothing can handle SIGKILL, so every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them.",
-				sig.Value, composeService(w), composeProxies(p.Model, w))
+			msg = fmt.Sprintf("stop_signal %s of %s kills the container at once: nothing can handle SIGKILL, so every docker compose stop, down, restart or recreate cuts off the requests in flight and %s.",
+				sig.Value, composeService(w), composeAnswers(p.Model, w, "them"))
 			want = "SIGTERM"
 			if c.App != nil && len(gracefulSignals[c.App.Name]) > 0 {
 				want = "SIG" + gracefulSignals[c.App.Name][0]
@@ -258,8 +274,8 @@ func runStopSignalNotGraceful(p *Pass) {
 			if c.App.Name == appserver.Spring {
 				how = "print a thread dump and keep running until Docker's SIGKILL"
 			}
-			msg = fmt.Sprintf("stop_signal %s of %s makes %s %s (its graceful shutdown is on %s): every docker compose stop, down, restart or recreate cuts off the requests in flight and %s answers 502 for them. Use stop_signal: %s.",
-				sig.Value, composeService(w), c.App.Name, how, strings.Join(prefixed(gracefulSignals[c.App.Name]), " or "), composeProxies(p.Model, w), want)
+			msg = fmt.Sprintf("stop_signal %s of %s makes %s %s (its graceful shutdown is on %s): every docker compose stop, down, restart or recreate cuts off the requests in flight and %s. Use stop_signal: %s.",
+				sig.Value, composeService(w), c.App.Name, how, strings.Join(prefixed(gracefulSignals[c.App.Name]), " or "), composeAnswers(p.Model, w, "them"), want)
 		default:
 			continue
 		}
@@ -316,20 +332,44 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// shellWrapped reports whether the container starts its server from a shell script that
-// runs other commands too (sh -c "migrate && gunicorn ..."), without exec. The stop
-// signal then goes to the shell, which as PID 1 ignores it unless the script traps it,
-// and whether the server is ever told to drain depends on the shell: the server's own
-// graceful timeout and signals say nothing, so the Compose drain checks stay silent.
+// shellWrapped reports whether the container starts its server from a shell script whose
+// shell keeps running as PID 1: a script that runs other commands too (sh -c "migrate &&
+// gunicorn ...") without exec, or a lone command under sh (a Dockerfile's shell form CMD
+// gunicorn ..., which Docker runs as /bin/sh -c). The stop signal then goes to the shell,
+// which as PID 1 ignores it unless the script traps it, and whether the server is ever
+// told to drain depends on the shell: bash runs a lone command in its own place, dash
+// (Debian's and Ubuntu's /bin/sh) runs it as a child (dash 0.5.12, measured: sh -c 'sleep
+// 30' stays the parent; under unshare --pid, SIGTERM to that sh left gunicorn serving new
+// requests), and which shell /bin/sh is depends on the image. The server's own graceful
+// timeout and signals then say nothing, so the Compose and ECS drain checks stay silent.
 func shellWrapped(c *parsers.Container) bool {
 	words := append(append([]string{}, c.Command...), c.Args...)
 	i := appserver.ShellScript(words)
 	if i < 0 {
 		return false
 	}
-	script := words[i]
+	script := strings.TrimSpace(words[i])
 	if c.App != nil && strings.Contains(script, "exec "+c.App.Name) {
 		return false
 	}
-	return strings.ContainsAny(script, ";&|\n")
+	if strings.ContainsAny(script, ";&|\n") {
+		return true
+	}
+	if strings.HasPrefix(script, "exec ") {
+		return false // the lone command replaces the shell
+	}
+	return scriptShell(words[:i-1]) != "bash"
+}
+
+// scriptShell returns the name of the shell that runs a -c script, given the words before
+// its -c option (bash -e -o pipefail): the last word that is not an option.
+func scriptShell(prefix []string) string {
+	for j := len(prefix) - 1; j >= 0; j-- {
+		w := prefix[j]
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+") || j > 0 && (prefix[j-1] == "-o" || prefix[j-1] == "+o") {
+			continue
+		}
+		return path.Base(w)
+	}
+	return ""
 }

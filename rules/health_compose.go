@@ -115,8 +115,8 @@ func runHealthCannotFailCompose(p *Pass) {
 		hc := w.Compose.Healthcheck
 		p.Report(Finding{
 			Pos: writtenOr(hc.Test, r.Pos),
-			Message: fmt.Sprintf("healthcheck of %s runs `%s`, which always succeeds: Docker calls the container healthy when the app cannot answer, so what waits for healthy (depends_on: condition: service_healthy, docker compose up --wait, a swarm rolling update) lets requests reach it, and %s answers 502 for them. Make the test fail when the app cannot serve (point it at a health endpoint).",
-				composeService(w), script, composeProxies(p.Model, w)),
+			Message: fmt.Sprintf("healthcheck of %s runs `%s`, which always succeeds: Docker calls the container healthy when the app cannot answer, so what waits for healthy (depends_on: condition: service_healthy, docker compose up --wait, a swarm rolling update) lets requests reach it, and %s. Make the test fail when the app cannot serve (point it at a health endpoint).",
+				composeService(w), script, composeAnswers(p.Model, w, "them")),
 			Fix: composeFix("a healthcheck that can fail (point it at the app's health endpoint)", w,
 				"healthcheck:\n  test: [\"CMD-SHELL\", "+strconv.Quote(fixed)+"]"),
 		})
@@ -242,10 +242,14 @@ func runDependsOnNotHealthy(p *Pass) {
 					tail = fmt.Sprintf(" %s's healthcheck is disabled in the compose file, which turns off its image's too: give it one (service_healthy needs one).", composeService(app))
 				}
 			}
+			outage := "requests in that window get 502"
+			if guards := composeAuthGuards(p.Model, app); guards != nil {
+				outage = "the auth checks sent to it in that window fail: " + authFailure("the requests they guard", guards)
+			}
 			p.Report(Finding{
 				Pos: writtenOr(d.Condition, d.Pos),
-				Message: fmt.Sprintf("%s (%s) depends_on %s with condition %s (%s): Compose starts the proxy as soon as the app's container has started, before the app listens, and requests in that window get 502. Use condition: service_healthy.%s",
-					composeService(proxy), product(hop), app.Name, d.Condition.Value, composeOrigin(d.Condition), tail),
+				Message: fmt.Sprintf("%s (%s) depends_on %s with condition %s (%s): Compose starts the proxy as soon as the app's container has started, before the app listens, and %s. Use condition: service_healthy.%s",
+					composeService(proxy), product(hop), app.Name, d.Condition.Value, composeOrigin(d.Condition), outage, tail),
 				Fix: composeFix("start the proxy once the app is healthy", proxy, attrs),
 			})
 		}

@@ -21,7 +21,9 @@ A Compose service that a proxy of the linted configs forwards to (an nginx.conf 
 Caddyfile mounted into another service names it as an upstream) and that runs one
 container (no `+"`deploy.replicas`"+` or `+"`scale`"+` of 2 or more) is reported too: every crash, restart
 and every `+"`docker compose up`"+` that recreates it leaves the proxy with nothing to connect to, and
-requests get 502 until the new container answers. This one finding covers the update order
+requests get 502 until the new container answers. (For a service only nginx `+"`auth_request`"+` checks reach, the
+check fails and nginx answers 500 to the request it guards; this and the other Compose
+findings say so.) This one finding covers the update order
 as well: with one container, `+"`update_config.order: stop-first`"+` (the default) stops it before
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
 worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it
@@ -87,10 +89,14 @@ func runSingleReplicaCompose(p *Pass) {
 			attrs = "# remove container_name: " + cn.Value + " (a fixed name allows one container)\n" + attrs
 			related = append(related, Related{Pos: cn.Pos, Message: "container_name " + cn.Value + " allows one container"})
 		}
+		outage := "requests get 502"
+		if guards := composeAuthGuards(p.Model, w); guards != nil {
+			outage = "the auth checks sent to it fail: " + authFailure("every request they guard", guards)
+		}
 		p.Report(Finding{
 			Pos: writtenOr(n, w.Pos),
-			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and requests get 502 until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
-				composeService(w), what, composeProxies(p.Model, w), extra),
+			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and %s until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
+				composeService(w), what, composeProxies(p.Model, w), outage, extra),
 			Related: related,
 			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
@@ -175,8 +181,8 @@ func runRolloutTakesAllDownCompose(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: writtenOr(par, writtenOr(order, w.Pos)),
-			Message: fmt.Sprintf("a rolling update of %s stops its containers %s before starting new ones (order %s, %s), so all %d of them are down together and %s answers 502 until the new ones answer. Use update_config order: start-first and parallelism: 1.",
-				composeService(w), at, order.Value, composeOrigin(order), n.Value, composeProxies(p.Model, w)),
+			Message: fmt.Sprintf("a rolling update of %s stops its containers %s before starting new ones (order %s, %s), so all %d of them are down together and %s until the new ones answer. Use update_config order: start-first and parallelism: 1.",
+				composeService(w), at, order.Value, composeOrigin(order), n.Value, composeAnswers(p.Model, w, "every request")),
 			Fix: composeFix("update one container at a time, new before old", w, "deploy:\n  update_config:\n    order: start-first\n    parallelism: 1"),
 		})
 	}

@@ -154,6 +154,43 @@ func composeProxies(m *parsers.Model, w *parsers.Workload) string {
 	return strings.Join(names, ", ")
 }
 
+// composeAuthGuards returns the locations whose nginx auth_request checks are all that
+// reaches w (Route.AuthFor), nil when any other route forwards to it (or an nginx
+// reaches it by fastcgi_pass). When w cannot answer, such a check fails and nginx answers
+// 500, not 502, to the request it guards (nginx 1.22.1 on loopback, the auth service
+// refusing or cut off in the middle of a check: "auth request unexpected status: 502",
+// the client got 500).
+func composeAuthGuards(m *parsers.Model, w *parsers.Workload) []string {
+	var guards []string
+	for _, r := range composeRoutes(m, w) {
+		if r.AuthFor == "" {
+			return nil
+		}
+		if !slices.Contains(guards, r.AuthFor) {
+			guards = append(guards, r.AuthFor)
+		}
+	}
+	for _, h := range m.Hops {
+		for _, r := range h.Routes {
+			if r.PassBackend != nil && slices.Contains(r.PassBackend.Workloads, w) {
+				return nil
+			}
+		}
+	}
+	return guards
+}
+
+// composeAnswers says what the proxies in front of w answer for the requests w does not
+// answer (them: "them", "the requests in that window"): "nginx (...) answers 502 for them",
+// or, for a service only auth_request checks reach, the 500 nginx answers to the requests
+// those checks guard.
+func composeAnswers(m *parsers.Model, w *parsers.Workload, them string) string {
+	if guards := composeAuthGuards(m, w); guards != nil {
+		return "the auth checks sent to it fail: " + authFailure("the requests they guard", guards)
+	}
+	return composeProxies(m, w) + " answers 502 for " + them
+}
+
 // composeBudget is the largest handler budget (.no502.yaml routes:) among the routes
 // that forward to w.
 func composeBudget(p *Pass, w *parsers.Workload) (RouteBudget, bool) {

@@ -266,6 +266,7 @@ func (t *typer) service(p *Project, k, v *value) *Service {
 			s.Replicas = t.intSetting(r, "deploy.replicas")
 		}
 		s.DeployMode = setting(d.get("mode"))
+		s.EndpointMode = setting(d.get("endpoint_mode"))
 		if uc := d.get("update_config"); uc != nil && uc.kind == mapKind {
 			if pv := uc.get("parallelism"); pv != nil {
 				s.UpdateConfig.Parallelism = t.intSetting(pv, "update_config.parallelism")

@@ -67,35 +67,62 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 	return img
 }
 
-// dockerfileCommand returns the ENTRYPOINT and CMD the Dockerfile's last stage writes:
+// dockerfileCommand returns the ENTRYPOINT and CMD the Dockerfile's last stage runs:
 // the exec form's words, the shell form as /bin/sh -c "..." (Docker's default shell).
-// An ENTRYPOINT written in the stage clears the CMD it would inherit. Both are nil when
-// the file changes its escape character or the stage its SHELL (what runs the shell
-// form), or a form cannot be read. stopSignal is the stage's STOPSIGNAL ("" when it
-// writes none).
+// An ENTRYPOINT written in a stage clears the CMD it would inherit. A stage that starts
+// FROM an earlier stage of the same file inherits that stage's ENTRYPOINT, CMD, SHELL and
+// STOPSIGNAL, as from any base image; one FROM another image starts with nothing known
+// (its image's, which no file shows). Both are nil when the file changes its escape
+// character or the stage its SHELL (what runs the shell form), or a form cannot be read.
+// stopSignal is the stage's STOPSIGNAL ("" when neither it nor a stage it builds on
+// writes one).
 func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string) {
-	var epSet, cmdSet, unreadable bool
+	type stage struct {
+		entrypoint, cmd []string
+		epSet, cmdSet   bool
+		unreadable      bool
+		stopSignal      string
+	}
+	var cur stage
+	cmdInStage := false
+	stages := map[string]stage{}
+	name := ""
 	flush := func(line string) {
 		inst, rest, _ := strings.Cut(line, " ")
 		rest = strings.TrimSpace(rest)
 		switch strings.ToUpper(inst) {
 		case "FROM":
-			entrypoint, cmd, epSet, cmdSet, unreadable, stopSignal = nil, nil, false, false, false, ""
+			if name != "" {
+				stages[name] = cur
+			}
+			args := strings.Fields(rest)
+			for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+				args = args[1:] // --platform=...
+			}
+			cur, cmdInStage, name = stage{}, false, ""
+			if len(args) > 0 {
+				if base, ok := stages[strings.ToLower(args[0])]; ok {
+					cur = base
+				}
+			}
+			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+				name = strings.ToLower(args[2])
+			}
 		case "STOPSIGNAL":
-			stopSignal = rest
+			cur.stopSignal = rest
 		case "SHELL":
-			unreadable = true
+			cur.unreadable = true
 		case "ENTRYPOINT", "CMD":
 			words, ok := dockerfileWords(rest)
 			if !ok {
-				unreadable = true
+				cur.unreadable = true
 			}
 			if strings.EqualFold(inst, "CMD") {
-				cmd, cmdSet = words, true
+				cur.cmd, cur.cmdSet, cmdInStage = words, true, true
 			} else {
-				entrypoint, epSet = words, true
-				if !cmdSet {
-					cmd = nil
+				cur.entrypoint, cur.epSet = words, true
+				if !cmdInStage {
+					cur.cmd, cur.cmdSet = nil, false
 				}
 			}
 		}
@@ -107,10 +134,10 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 	for _, line := range lines {
 		flush(line)
 	}
-	if unreadable || !epSet && !cmdSet {
-		return nil, nil, stopSignal
+	if cur.unreadable || !cur.epSet && !cur.cmdSet {
+		return nil, nil, cur.stopSignal
 	}
-	return entrypoint, cmd, stopSignal
+	return cur.entrypoint, cur.cmd, cur.stopSignal
 }
 
 // dockerfileWords reads the words of an ENTRYPOINT or CMD: a JSON array of strings (the

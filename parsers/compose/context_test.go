@@ -124,6 +124,14 @@ func TestDockerfileCommand(t *testing.T) {
 		{"FROM python:3.12\nSHELL [\"/bin/bash\", \"-c\"]\nCMD gunicorn app:app\n", "", ""},
 		{"# escape=`\nFROM python:3.12\nCMD gunicorn app:app\n", "", ""},
 		{"FROM python:3.12\nRUN pip install gunicorn\n", "", ""},
+		// A stage built FROM an earlier stage inherits its ENTRYPOINT and CMD; its own
+		// ENTRYPOINT clears the inherited CMD, its own CMD keeps the inherited ENTRYPOINT.
+		{"FROM python:3.12 AS base\nENTRYPOINT [\"/docker-entrypoint.sh\"]\nFROM base AS prod\nCMD [\"gunicorn\", \"app:app\"]\n", "/docker-entrypoint.sh", "gunicorn|app:app"},
+		{"FROM python:3.12 AS Base\nCMD [\"gunicorn\", \"app:app\"]\nFROM --platform=linux/amd64 base\nRUN true\n", "", "gunicorn|app:app"},
+		{"FROM python:3.12 AS base\nCMD [\"gunicorn\", \"app:app\"]\nFROM base\nENTRYPOINT [\"uvicorn\"]\n", "uvicorn", ""},
+		{"FROM python:3.12 AS base\nSHELL [\"/bin/bash\", \"-c\"]\nFROM base\nCMD gunicorn app:app\n", "", ""},
+		// Another image of the same name as no stage: nothing inherited.
+		{"FROM python:3.12 AS base\nCMD [\"gunicorn\", \"app:app\"]\nFROM python:3.12\nRUN true\n", "", ""},
 	} {
 		ep, cmd, _ := dockerfileCommand([]byte(tc.src))
 		if got := strings.Join(ep, "|"); got != tc.entrypoint {
@@ -139,6 +147,8 @@ func TestDockerfileStopSignal(t *testing.T) {
 	for src, want := range map[string]string{
 		"FROM python:3.12\nSTOPSIGNAL SIGINT\nCMD [\"gunicorn\", \"app:app\"]\n":                     "SIGINT",
 		"FROM nginx AS web\nSTOPSIGNAL SIGQUIT\nFROM python:3.12\nCMD [\"gunicorn\", \"app:app\"]\n": "",
+		// Inherited from the stage the last one is built on.
+		"FROM python:3.12 AS base\nSTOPSIGNAL SIGINT\nFROM base AS prod\nCMD [\"gunicorn\", \"app:app\"]\n": "SIGINT",
 	} {
 		if _, _, got := dockerfileCommand([]byte(src)); got != want {
 			t.Errorf("%q: got %q, want %q", src, got, want)

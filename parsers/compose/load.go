@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,6 +204,8 @@ func (l *fileLoader) include(s *source, doc *value, depth int) {
 			paths = asSequence(it.get("path")).items
 		}
 		var sub *value
+		parentEnv := l.env
+		l.env = l.includedEnv(it, paths)
 		for _, pv := range paths {
 			if pv.unknown || pv.str() == "" {
 				*l.diags = append(*l.diags, parsers.Notef(pv.pos, "include %s: the path is not known; not read", pv.text))
@@ -210,6 +213,7 @@ func (l *fileLoader) include(s *source, doc *value, depth int) {
 			}
 			sub = l.readRef(pv, sub, depth)
 		}
+		l.env = parentEnv
 		if sub == nil {
 			continue
 		}
@@ -232,6 +236,75 @@ func (l *fileLoader) include(s *source, doc *value, depth int) {
 			}
 		}
 	}
+}
+
+// includedEnv is the environment an include: item's files are interpolated with: the
+// including project's, and below it (for the variables it does not set) the item's
+// env_file, else the .env file of the included project's directory (its
+// project_directory, else the directory of its first file), as compose-go's ApplyInclude
+// does (loader/include.go: environment.Clone().Merge(envFromFile), Merge keeping the
+// values already set). An env_file or project_directory no502 cannot read leaves the
+// including project's environment alone.
+func (l *fileLoader) includedEnv(it *value, paths []*value) *environment {
+	if l.opts.NoDotEnv || len(paths) == 0 {
+		return l.env
+	}
+	var files []string
+	if it.kind == mapKind && it.get("env_file") != nil {
+		for _, f := range asSequence(it.get("env_file")).items {
+			if f.unknown || f.str() == "" {
+				return l.env
+			}
+			if f.s == "/dev/null" {
+				continue
+			}
+			abs := f.s
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(f.dir, abs)
+			}
+			files = append(files, abs)
+		}
+	} else {
+		first := paths[0]
+		if first.unknown || first.str() == "" {
+			return l.env
+		}
+		dir := first.s
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(first.dir, dir)
+		}
+		dir = filepath.Dir(dir)
+		if it.kind == mapKind {
+			if pd := it.get("project_directory"); pd != nil {
+				if pd.unknown || pd.str() == "" {
+					return l.env
+				}
+				dir = pd.s
+				if !filepath.IsAbs(dir) {
+					dir = filepath.Join(pd.dir, dir)
+				}
+			}
+		}
+		env := filepath.Join(dir, ".env")
+		if st, err := os.Stat(env); err != nil || st.IsDir() {
+			return l.env
+		}
+		files = append(files, env)
+	}
+	out := &environment{vars: maps.Clone(l.env.vars), unknown: l.env.unknown}
+	for _, f := range files {
+		display, src, err := l.read(f)
+		if err != nil {
+			return l.env
+		}
+		fileEnv := parseDotEnv(newSource(display, filepath.Dir(f), src), l.diags)
+		for k, v := range fileEnv.vars {
+			if _, set := out.vars[k]; !set {
+				out.vars[k] = v
+			}
+		}
+	}
+	return out
 }
 
 // readRef reads a file named by an include or extends path (relative to the directory of

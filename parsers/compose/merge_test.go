@@ -471,3 +471,35 @@ func TestHostileSizes(t *testing.T) {
 		t.Errorf("lost entries: %v", p.Diags)
 	}
 }
+
+// TestIncludeDotEnv: an included file is interpolated with the including project's
+// variables and, below them, the .env of its own directory (compose-go's ApplyInclude).
+func TestIncludeDotEnv(t *testing.T) {
+	dir, files := writeProject(t, map[string]string{
+		".env": "SIG=SIGINT\n",
+		"compose.yaml": `include:
+  - sub/included.yaml
+services:
+  proxy:
+    image: nginx
+`,
+		"sub/.env": "GRACE=45s\nSIG=SIGQUIT\n",
+		"sub/included.yaml": `services:
+  app:
+    image: app
+    stop_grace_period: ${GRACE:-10s}
+    stop_signal: ${SIG:-SIGTERM}
+`,
+	}, "compose.yaml")
+	p := loadBoth(t, dir, files)
+	app := p.Service("app")
+	if app == nil {
+		t.Fatalf("services %v", p.Services)
+	}
+	if g := app.StopGracePeriod; !g.Known() || g.Value != 45*time.Second {
+		t.Errorf("stop_grace_period %+v, want 45s from sub/.env", g)
+	}
+	if s := app.StopSignal; !s.Known() || s.Value != "SIGINT" {
+		t.Errorf("stop_signal %+v, want SIGINT from the including project's .env", s)
+	}
+}

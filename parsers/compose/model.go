@@ -38,7 +38,10 @@ type Service struct {
 	Scale    Setting[int]
 	// DeployMode is deploy.mode: replicated (the default) or global (one container per
 	// swarm node; docker compose up runs one).
-	DeployMode   Setting[string]
+	DeployMode Setting[string]
+	// EndpointMode is deploy.endpoint_mode: vip (the default) or dnsrr (under swarm the
+	// service name resolves to its tasks' own addresses).
+	EndpointMode Setting[string]
 	UpdateConfig UpdateConfig
 
 	StopGracePeriod parsers.Duration

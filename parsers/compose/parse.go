@@ -236,12 +236,21 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 				c.CommandFrom += " and CMD"
 			}
 		}
-		c.CommandFrom += " in " + b.Dockerfile
-		if s.Build != nil && s.Build.Context.Known() && !path.IsAbs(b.Dockerfile) {
-			c.CommandFrom = strings.TrimSuffix(c.CommandFrom, b.Dockerfile) + path.Join(s.Build.Context.Value, b.Dockerfile)
-		}
+		c.CommandFrom += " in " + builtDockerfile(s.Build, b)
 		for range len(b.Entrypoint) + len(b.Cmd) {
 			c.ArgPos = append(c.ArgPos, b.Pos)
+		}
+	}
+	if b := c.Built; b != nil && !s.Entrypoint.Set() && s.Command.Set() && !s.Command.Null && len(b.Entrypoint) > 0 {
+		// command: replaces the image's CMD only; its ENTRYPOINT still runs, with the
+		// command as its arguments (Compose specification, command).
+		c.Command = b.Entrypoint
+		c.CommandFrom = "ENTRYPOINT in " + builtDockerfile(s.Build, b) + " and the service's command:"
+		for range b.Entrypoint {
+			c.ArgPos = append(c.ArgPos, b.Pos)
+		}
+		for range s.Command.Args.Value {
+			c.ArgPos = append(c.ArgPos, s.Command.Args.Pos)
 		}
 	}
 	if s.Entrypoint.Set() && !s.Entrypoint.Null {
@@ -277,6 +286,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		ContainerName:     s.ContainerName,
 		ExtraHosts:        s.ExtraHosts,
 		DeployMode:        s.DeployMode,
+		EndpointMode:      s.EndpointMode,
 		Profiles:          knownValues(s.Profiles),
 		StopSignal:        s.StopSignal,
 		UpdateOrder:       s.UpdateConfig.Order,
@@ -407,4 +417,13 @@ func serviceBlock(key parsers.Pos, src []byte) parsers.Pos {
 		}
 	}
 	return parsers.ByteRange(key.File, lineStart, end)
+}
+
+// builtDockerfile names the Dockerfile a service builds as messages show it: its path
+// under the build context as the compose file writes it (app/Dockerfile).
+func builtDockerfile(build *Build, b *parsers.BuiltImage) string {
+	if build != nil && build.Context.Known() && !path.IsAbs(b.Dockerfile) {
+		return path.Join(build.Context.Value, b.Dockerfile)
+	}
+	return b.Dockerfile
 }
