@@ -301,6 +301,11 @@ type Route struct {
 	ReadTimeout    Duration
 	ConnectTimeout Duration
 	SendTimeout    Duration
+	// RequestTimeout is a Gateway API HTTPRoute rule's timeouts.request when its
+	// ReadTimeout is timeouts.backendRequest (one try at the backend): the bound of the
+	// whole request, retries included, which a fix raising backendRequest must not lower.
+	// nil for every other route.
+	RequestTimeout *Duration
 	// Pass names the nginx module that forwards the route when it is not HTTP proxying:
 	// "fastcgi", "uwsgi", "scgi" or "grpc" (fastcgi_pass, ...). Its timeouts are that
 	// module's (fastcgi_read_timeout, ...); such a route has no Backend: the model does

@@ -105,6 +105,9 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 	case HopIngressNginx:
 		return "proxy-read-timeout"
 	case HopGateway:
+		if r != nil && r.RequestTimeout != nil {
+			return "timeouts.backendRequest"
+		}
 		return "timeouts.request"
 	}
 	return "read timeout"

@@ -1,0 +1,31 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// TestGatewayBackendRequestFix: when an HTTPRoute rule sets both timeouts, backendRequest
+// is the one that cuts each try; the message must name it, and the snippet must raise it
+// without setting timeouts.request (120s) down to the same value.
+func TestGatewayBackendRequestFix(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-gateway-backend-request")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "app-timeout-exceeds-proxy" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "Raise timeouts.backendRequest above 20s") {
+			t.Errorf("message does not name backendRequest: %s", f.Message)
+		}
+		if f.Fix == nil || !strings.Contains(f.Fix.Snippet, `backendRequest: "30s"`) || strings.Contains(f.Fix.Snippet, "request: \"30s\"\n") {
+			t.Errorf("snippet lowers timeouts.request or misses backendRequest: %+v", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no app-timeout-exceeds-proxy finding")
+	}
+}
