@@ -29,3 +29,23 @@ func TestGatewayBackendRequestFix(t *testing.T) {
 		t.Error("no app-timeout-exceeds-proxy finding")
 	}
 }
+
+// TestKustomizeOverlayHPAAndPDBPerBuild: an HPA and a PodDisruptionBudget that
+// overlays/prod adds are not in overlays/dev's build, which deploys the base's single pod:
+// single-replica reports it, and does not say a budget keeps drains from evicting it.
+func TestKustomizeOverlayHPAAndPDBPerBuild(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-kustomize-overlay-hpa-pdb")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "overlays/dev") || strings.Contains(f.Message, "does not evict it") {
+			t.Errorf("message names the wrong build or prod's budget: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding for overlays/dev")
+	}
+}

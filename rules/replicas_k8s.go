@@ -66,7 +66,9 @@ kustomization files: each kustomization that no other one of the run includes is
 and the count it deploys is the base's own unless its patches (strategic-merge patch
 files) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
 reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
-reported at its patch, and the fix edits that patch. A build whose count a patch no502
+reported at its patch, and the fix edits that patch. An autoscaler or a
+PodDisruptionBudget in a file that only some builds list (an overlay's ` + "`hpa.yaml`" + `) is
+part of those builds only: the others keep their own count and drains. A build whose count a patch no502
 does not read may set (JSON 6902, an inline patch that mentions replicas, a component)
 counts as unknown and makes no finding.
 
@@ -97,8 +99,15 @@ func runSingleReplica(p *Pass) {
 		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet && w.Kind != parsers.Rollout {
 			continue
 		}
+		builds := w.Builds
 		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
-			continue // an autoscaler owns the count; hpa-min-replicas covers its floor
+			// An autoscaler owns the count; hpa-min-replicas covers its floor. In a
+			// Kustomize tree, an autoscaler one overlay adds leaves the other builds
+			// their own count.
+			builds = w.BuildsLacking(w.MinReplicas.Pos.File)
+			if len(builds) == 0 || !w.MinReplicas.Pos.IsValid() {
+				continue
+			}
 		}
 		// Count what the Service has, not what this workload has: reviews-v1 with one pod
 		// behind Service reviews, which also selects reviews-v2 and -v3, is not alone.
@@ -106,7 +115,7 @@ func runSingleReplica(p *Pass) {
 		if len(alone) == 0 {
 			continue
 		}
-		for _, site := range replicaSites(w) {
+		for _, site := range replicaSites(w, builds) {
 			reportSingleReplica(p, w, alone, site)
 		}
 	}
@@ -121,7 +130,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 	}
 	what += site.note
 	causes, blocked := outageCauses(w), ""
-	if pdb, how := drainBlocker(p, w); pdb != nil {
+	if pdb, how := drainBlocker(p, w, site.builds); pdb != nil {
 		// Evictions of the pod are refused: a drain waits on it instead of taking
 		// it down, until someone (a managed upgrade after its timeout) forces it.
 		causes = strings.Replace(causes, "node drain or crash", "crash", 1)
@@ -205,6 +214,9 @@ type replicaSite struct {
 	entry bool   // a replicas: entry of a kustomization file
 	// related points at the base object when the count is an overlay's.
 	related []Related
+	// builds are the Kustomize builds that deploy the count from there (none outside a
+	// Kustomize tree).
+	builds []parsers.Build
 }
 
 // replicaSites returns where w's count of 1 comes from. Without a Kustomize build of the
@@ -213,7 +225,7 @@ type replicaSite struct {
 // that sets 1 is a site of its own. A build that sets 2 or more, or whose count a patch
 // no502 cannot read may set, makes none: a base whose every build overrides its count
 // is deployed by none of them as it is.
-func replicaSites(w *parsers.Workload) []replicaSite {
+func replicaSites(w *parsers.Workload, builds []parsers.Build) []replicaSite {
 	if len(w.Builds) == 0 {
 		if w.Replicas.Known() && w.Replicas.Value == 1 {
 			return []replicaSite{{rep: w.Replicas}}
@@ -222,7 +234,7 @@ func replicaSites(w *parsers.Workload) []replicaSite {
 	}
 	var out []replicaSite
 	at := map[parsers.Pos]int{}
-	for _, b := range w.Builds {
+	for _, b := range builds {
 		if !b.Replicas.Known() || b.Replicas.Value != 1 {
 			continue
 		}
@@ -238,6 +250,7 @@ func replicaSites(w *parsers.Workload) []replicaSite {
 			out = append(out, site)
 		}
 		out[i].note = appendBuild(out[i].note, filepath.Dir(b.Root))
+		out[i].builds = append(out[i].builds, b)
 	}
 	// The kustomization beside the file, built as it is, adds nothing to say.
 	if len(out) == 1 && !out[0].entry && out[0].related == nil && len(w.Builds) == 1 && filepath.Dir(w.Builds[0].Root) == filepath.Dir(w.Pos.File) {
@@ -707,14 +720,27 @@ func distinctPDBs(pdbs []*parsers.PDB) int {
 // whose minAvailable to 1 or more leaves no disruption for a single pod (disruption
 // controller: disruptionsAllowed = healthy - desiredHealthy); pods under two budgets are
 // refused outright (eviction.go, HTTP 500).
-func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
-	if len(w.PDBs) == 0 {
+func drainBlocker(p *Pass, w *parsers.Workload, builds []parsers.Build) (*parsers.PDB, string) {
+	pdbs := w.PDBs
+	if len(builds) > 0 {
+		// In a Kustomize tree, a budget one overlay adds is not in the other builds:
+		// only the budgets every build of the count deploys keep its drains waiting.
+		pdbs = nil
+		for _, pdb := range w.PDBs {
+			if lacking := w.BuildsLacking(pdb.Pos.File); !slices.ContainsFunc(builds, func(b parsers.Build) bool {
+				return slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root })
+			}) {
+				pdbs = append(pdbs, pdb)
+			}
+		}
+	}
+	if len(pdbs) == 0 {
 		return nil, ""
 	}
-	if distinctPDBs(w.PDBs) > 1 {
-		return w.PDBs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
+	if distinctPDBs(pdbs) > 1 {
+		return pdbs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
 	}
-	pdb := w.PDBs[0]
+	pdb := pdbs[0]
 	if len(pdbPool(p, pdb)) != 1 {
 		return nil, "" // its budget is shared with other pods
 	}
