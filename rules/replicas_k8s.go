@@ -263,6 +263,22 @@ func replicaSites(w *parsers.Workload, builds []parsers.Build) []replicaSite {
 	return out
 }
 
+// buildsWith returns the Kustomize builds of w that include file (an autoscaler's): all of
+// them when every build does or none does (BuildsLacking).
+func buildsWith(w *parsers.Workload, file string) []parsers.Build {
+	lacking := w.BuildsLacking(file)
+	if lacking == nil {
+		return w.Builds
+	}
+	var out []parsers.Build
+	for _, b := range w.Builds {
+		if !slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root }) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // appendBuild adds the kustomization file root to a list of builds for a message.
 func appendBuild(list, root string) string {
 	if list == "" {
@@ -282,7 +298,9 @@ var hpaMinReplicas = &Rule{
 A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means 1) targets a workload a
 Service routes to. At low load the autoscaler scales it to one pod, and then every node
 drain or crash of that pod leaves the Service with no ready endpoint (502/503), and so does
-every rollout unless it starts the new pod first (see single-replica).
+every rollout unless it starts the new pod first (see single-replica). A
+PodDisruptionBudget that allows no eviction of that one pod keeps drains waiting on it
+instead, and the message says so, as single-replica's does.
 
 Like single-replica it counts the Service's pods: an autoscaled version of an app whose
 Service also has other workloads' pods is not reported.
@@ -335,10 +353,18 @@ func runHPAMinReplicas(p *Pass) {
 				}
 			}
 		}
+		causes, blocked := outageCauses(w), ""
+		if pdb, how := drainBlocker(p, w, buildsWith(w, min.Pos.File)); pdb != nil {
+			// At its floor of one pod, a budget that allows no eviction keeps drains
+			// waiting on it (see single-replica).
+			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
+			causes = strings.Replace(causes, ", crash", " or crash", 1)
+			blocked = fmt.Sprintf(" A node drain does not evict that pod: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on it until it is forced out, with the same outage.", pdb.Name, how)
+		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s. Set %s: 2.",
-				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), minKey),
+			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves Service %s with no ready endpoint and %s.%s Set %s: 2.",
+				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), causes, serviceNames(w), p.noEndpointClients(w, itOf(w.Services)), blocked, minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
