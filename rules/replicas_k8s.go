@@ -610,6 +610,12 @@ workload whose Service has no other pod; a stable and a canary Deployment behind
 Service keep the Service answering when all of one of them go, and are not reported. Pods
 that two PDBs select are not judged by either: the eviction API refuses them outright, so a
 drain stops at them instead of taking them down.
+
+In a Kustomize tree linted as it is (see single-replica), the count judged is the
+smallest of 2 or more that one of the builds deploys, and a budget is part of the builds
+that list its file: a PDB one overlay adds leaves the other builds without one, which is
+reported at the base with a snippet (a budget added beside the base would be a second
+one in the builds that have it).
 ` + k8sClientsDoc + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
@@ -630,9 +636,12 @@ func runPDBMissing(p *Pass) {
 		default:
 			continue
 		}
-		n, ok := effectiveReplicas(w)
+		n, build, ok := pdbReplicas(w)
 		if !ok || n < 2 {
 			continue
+		}
+		if len(w.PDBs) > 0 {
+			reportPDBMissingInBuilds(p, w)
 		}
 		if len(w.PDBs) == 0 {
 			labels, other := pdbLabels(w, p.Model.Workloads)
@@ -652,8 +661,8 @@ func runPDBMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
-				Message: fmt.Sprintf("%s runs %d pods behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
-					workloadName(w), n, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services))),
+				Message: fmt.Sprintf("%s runs %d pods%s behind Service %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
+					workloadName(w), n, build, serviceNames(w), p.noEndpointClients(w, theServicesOf(w.Services))),
 				Fix: fix,
 			})
 			continue
@@ -672,6 +681,9 @@ func runPDBMissing(p *Pass) {
 			total, ok := 0, true
 			for _, o := range pool {
 				k, known := effectiveReplicas(o)
+				if sameObject(o, w) {
+					k, known = n, true // the count pdbReplicas chose (a Kustomize build's)
+				}
 				if !known || o.Kind == parsers.DaemonSet || o.Kind == parsers.Pod || o.MinReplicas.Unknown {
 					// The disruption controller counts the pods a controller's scale
 					// gives; a DaemonSet or bare pod has none (the budget then admits
@@ -711,8 +723,8 @@ func runPDBMissing(p *Pass) {
 			if pdb.MinAvailable.Known() {
 				spec = spec.Set("minAvailable", nil)
 			}
-			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w)))
+			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s%s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+				pdb.Name, n, workloadName(w), build, describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, "Service "+serviceNames(w)))
 			if len(pool) > 1 {
 				names := make([]string, len(pool))
 				for i, o := range pool {
@@ -729,6 +741,85 @@ func runPDBMissing(p *Pass) {
 			})
 		}
 	}
+}
+
+// pdbReplicas returns the pod count pdb-missing judges w by: its own (effectiveReplicas),
+// or in a Kustomize tree, the smallest count of 2 or more that one of its builds deploys
+// (a budget that lets every pod of that build go is the one at fault; builds of one pod
+// are single-replica's), with a note naming that build when it is not the base's own
+// count. ok is false when no build's count is known to be 2 or more.
+func pdbReplicas(w *parsers.Workload) (n int, note string, ok bool) {
+	if len(w.Builds) == 0 || w.MinReplicas.Known() || w.MinReplicas.Unknown {
+		n, ok = effectiveReplicas(w)
+		return n, "", ok
+	}
+	var builds []string
+	for _, b := range w.Builds {
+		if !b.Replicas.Known() || b.Replicas.Value < 2 {
+			continue
+		}
+		switch {
+		case !ok || b.Replicas.Value < n:
+			n, ok, builds = b.Replicas.Value, true, []string{filepath.Dir(b.Root)}
+		case b.Replicas.Value == n:
+			builds = append(builds, filepath.Dir(b.Root))
+		}
+	}
+	if ok && (len(builds) < len(w.Builds) || !w.Replicas.Known() || w.Replicas.Value != n) {
+		note = " in the Kustomize build of " + strings.Join(builds, ", ")
+	}
+	return n, note, ok
+}
+
+// reportPDBMissingInBuilds reports w, which has PodDisruptionBudgets, for the Kustomize
+// builds of 2 or more pods that include none of them: a budget one overlay adds (its
+// pdb.yaml among that overlay's resources) is not deployed by the others. The fix is a
+// snippet: a budget added beside the base would give the overlay's build two budgets
+// over the same pods, which the eviction API refuses (every drain stops at them).
+func reportPDBMissingInBuilds(p *Pass, w *parsers.Workload) {
+	if w.MinReplicas.Known() || w.MinReplicas.Unknown {
+		return
+	}
+	var without []string
+	n := 0
+	for _, b := range w.Builds {
+		if !b.Replicas.Known() || b.Replicas.Value < 2 {
+			continue
+		}
+		has := false
+		for _, pdb := range w.PDBs {
+			lacking := w.BuildsLacking(pdb.Pos.File)
+			has = has || !slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root })
+		}
+		if !has {
+			without = append(without, filepath.Dir(b.Root))
+			if n == 0 || b.Replicas.Value < n {
+				n = b.Replicas.Value
+			}
+		}
+	}
+	if len(without) == 0 {
+		return
+	}
+	names := make([]string, 0, len(w.PDBs))
+	var related []Related
+	for _, pdb := range w.PDBs {
+		if !slices.Contains(names, pdb.Name) {
+			names = append(names, pdb.Name)
+			related = append(related, Related{Pos: pdb.Pos, Message: "PodDisruptionBudget " + pdb.Name + ", in other builds only"})
+		}
+	}
+	name, _ := freePDBName(w, p.Model)
+	labels, _ := pdbLabels(w, p.Model.Workloads)
+	pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, name,
+		k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(labels))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
+	p.Report(Finding{
+		Pos: w.Pos,
+		Message: fmt.Sprintf("%s runs %d pods behind Service %s in the Kustomize build of %s, which includes no PodDisruptionBudget for them (PodDisruptionBudget %s is in other builds only): a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1 to that build.",
+			workloadName(w), n, serviceNames(w), strings.Join(without, ", "), strings.Join(names, ", "), p.noEndpointClients(w, theServicesOf(w.Services))),
+		Related: related,
+		Fix:     k8sSnippetFix("add a PodDisruptionBudget to the resources of "+strings.Join(without, ", ")+" (not written: one beside the base would be a second budget in the builds that have one, and the eviction API refuses a pod two budgets select)", pdb),
+	})
 }
 
 // distinctPDBs counts budgets by namespace and name: a kustomize base and its overlay, or
