@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -301,6 +302,11 @@ type Route struct {
 	ReadTimeout    Duration
 	ConnectTimeout Duration
 	SendTimeout    Duration
+	// RequestTimeout is a Gateway API HTTPRoute rule's timeouts.request when its
+	// ReadTimeout is timeouts.backendRequest (one try at the backend): the bound of the
+	// whole request, retries included, which a fix raising backendRequest must not lower.
+	// nil for every other route.
+	RequestTimeout *Duration
 	// Pass names the nginx module that forwards the route when it is not HTTP proxying:
 	// "fastcgi", "uwsgi", "scgi" or "grpc" (fastcgi_pass, ...). Its timeouts are that
 	// module's (fastcgi_read_timeout, ...); such a route has no Backend: the model does
@@ -930,6 +936,31 @@ type ServicePort struct {
 type Build struct {
 	Root     string
 	Replicas Setting[int]
+	// Files are the manifest files the build includes through its resources (and those of
+	// the kustomizations it includes), cleaned paths: an object in a file one overlay
+	// lists (an HPA, a PodDisruptionBudget) is part of that overlay's build only.
+	Files map[string]bool
+}
+
+// BuildsLacking returns the builds of w that do not include file (an autoscaler's or a
+// budget's) while another build of w does: an overlay that adds the object deploys it in
+// its own build only. nil when every build of w includes file, or none does (a file no
+// build lists is applied on its own, to whatever it selects).
+func (w *Workload) BuildsLacking(file string) []Build {
+	file = filepath.Clean(file)
+	var lacking []Build
+	some := false
+	for _, b := range w.Builds {
+		if b.Files[file] {
+			some = true
+		} else {
+			lacking = append(lacking, b)
+		}
+	}
+	if !some {
+		return nil
+	}
+	return lacking
 }
 
 // Selector is a Kubernetes label selector.

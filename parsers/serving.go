@@ -105,6 +105,9 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 	case HopIngressNginx:
 		return "proxy-read-timeout"
 	case HopGateway:
+		if r != nil && r.RequestTimeout != nil {
+			return "timeouts.backendRequest"
+		}
 		return "timeouts.request"
 	}
 	return "read timeout"
@@ -135,23 +138,23 @@ func (k HopKind) Label() string {
 }
 
 // ServingContainers returns the containers of w that receive its Services' traffic:
-// those declaring a port a Service targets (by name or number). When no declared port
+// those declaring a port a Service targets (by number, or by a name that resolves to
+// them: TargetContainer). When no declared port
 // matches (targetPort by number, ports not declared), a single container is the one;
 // with several, which one serves cannot be known and none is returned.
 func (w *Workload) ServingContainers() []*Container {
-	targets := map[string]bool{}
+	served := map[*Container]bool{}
 	for _, s := range w.Services {
 		for _, p := range s.Ports {
-			targets[p.TargetPort] = true
+			if c, _ := w.TargetContainer(p.TargetPort, p.Protocol); c != nil {
+				served[c] = true
+			}
 		}
 	}
 	var out []*Container
 	for _, c := range w.Containers {
-		for _, p := range c.Ports {
-			if targets[p.Name] && p.Name != "" || targets[strconv.Itoa(p.Port)] {
-				out = append(out, c)
-				break
-			}
+		if served[c] {
+			out = append(out, c)
 		}
 	}
 	if len(out) == 0 && len(w.Containers) == 1 {
@@ -217,7 +220,7 @@ func (be *Backend) reached(w *Workload, cs []*Container) []*Container {
 	var out []*Container
 	for _, c := range cs {
 		for _, r := range be.Reaches {
-			if r.Container != "" && c.Name == r.Container || r.Port != "" && declaresPort(c, r.Port) {
+			if r.Container != "" && c.Name == r.Container || r.Port != "" && w.portOwner(r.Port, "") == c {
 				out = append(out, c)
 				break
 			}
@@ -254,23 +257,55 @@ func (be *Backend) sidecarAnswers(w *Workload) bool {
 		}
 	}
 	for _, port := range ports {
-		for _, c := range w.NativeSidecars {
-			if port != "" && declaresPort(c, port) {
-				return true
-			}
+		if c := w.portOwner(port, ""); c != nil && slices.Contains(w.NativeSidecars, c) {
+			return true
 		}
 	}
 	return false
 }
 
-// declaresPort reports whether c declares port, by name or number.
-func declaresPort(c *Container, port string) bool {
-	for _, p := range c.Ports {
-		if p.Name != "" && p.Name == port || strconv.Itoa(p.Port) == port {
-			return true
+// TargetContainer returns the container of w that a Service port's targetPort (a port
+// name or number) sends to, and the port it declares; nil when none declares it. A name
+// resolves as Kubernetes resolves it (FindPort, pkg/api/v1/pod/util.go, which the
+// endpoint controllers call): the first of the app containers, in their order, that
+// declares a port of that name and the Service port's protocol (TCP when empty), else
+// the first native sidecar that does. A name declared by two containers (the API
+// server only warns: "duplicate port name ... services and probes that select ports by
+// name will use spec.containers[0]...") reaches the first one alone. A number is the
+// port the pod listens on, whichever container declares it.
+func (w *Workload) TargetContainer(target, protocol string) (*Container, *ContainerPort) {
+	if target == "" {
+		return nil, nil
+	}
+	_, err := strconv.Atoi(target)
+	byNumber := err == nil
+	for _, cs := range [][]*Container{w.Containers, w.NativeSidecars} {
+		for _, c := range cs {
+			for i := range c.Ports {
+				p := &c.Ports[i]
+				if byNumber && strconv.Itoa(p.Port) == target ||
+					!byNumber && p.Name == target && strings.EqualFold(orTCP(p.Protocol), orTCP(protocol)) {
+					return c, p
+				}
+			}
 		}
 	}
-	return false
+	return nil, nil
+}
+
+// portOwner is the container of TargetContainer.
+func (w *Workload) portOwner(target, protocol string) *Container {
+	c, _ := w.TargetContainer(target, protocol)
+	return c
+}
+
+// orTCP returns protocol, or TCP (the Kubernetes default for Service and container
+// ports) when it is empty.
+func orTCP(protocol string) string {
+	if protocol == "" {
+		return "TCP"
+	}
+	return protocol
 }
 
 // ReachServicePort returns the Reach of the Service port that port (a number or a

@@ -23,8 +23,9 @@ const k8sDrainSources = `
 ## Sources
 
 - Endpoint removal and SIGTERM happen in parallel; terminationGracePeriodSeconds defaults to
-  30 and covers the preStop hook plus the container's stop, then a one-off 2s extension and
-  SIGKILL: https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (` + "`SetDefaults_PodSpec`" + `);
+  30 and covers the preStop hook plus the container's stop, then SIGKILL (with a one-off 2s
+  extension when the hook leaves less than 2s: kubelet kuberuntime ` + "`killContainer`" + `,
+  ` + "`minimumGracePeriodInSeconds`" + `): https://github.com/kubernetes/kubernetes/blob/023f88a/pkg/apis/core/v1/defaults.go (` + "`SetDefaults_PodSpec`" + `);
   https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination;
   https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
 - preStop sleep of about 10s: EKS best practices, https://docs.aws.amazon.com/eks/latest/best-practices/load-balancing.html
@@ -361,8 +362,16 @@ func runGracePeriodTooShort(p *Pass) {
 			if hasApp && g.Value < need {
 				cmp = "is shorter than"
 			}
-			msg = fmt.Sprintf("%s of %s %s %s: the kubelet sends SIGKILL (after a one-off 2s extension) before the app has drained, so in-flight requests are cut off and %s. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
-				describeAt(g, own), workloadName(w), cmp, parts, strings.TrimSuffix(cut, " for them"), parsers.Seconds(need), int(want/time.Second))
+			// The kubelet gives the container what is left of the grace period after its
+			// preStop hook, and at least 2s (kuberuntime killContainer,
+			// minimumGracePeriodInSeconds): the extension happens only when the hook
+			// leaves less than that.
+			kill := "the kubelet sends SIGKILL"
+			if pre > g.Value-2*time.Second {
+				kill += " (after a one-off 2s extension)"
+			}
+			msg = fmt.Sprintf("%s of %s %s %s: %s before the app has drained, so in-flight requests are cut off and %s. Raise terminationGracePeriodSeconds above %s, e.g. %d.",
+				describeAt(g, own), workloadName(w), cmp, parts, kill, strings.TrimSuffix(cut, " for them"), parsers.Seconds(need), int(want/time.Second))
 		}
 		var edits []parsers.Edit
 		if g.Explicit() {

@@ -85,7 +85,14 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 		}
 		return fix
 	case parsers.HopGateway:
-		t := k8s.Patch{}.Set("timeouts", k8s.Patch{}.Set("request", k8s.Quote(fmt.Sprintf("%ds", secs))).Set("backendRequest", k8s.Quote(fmt.Sprintf("%ds", secs))))
+		// timeouts.request bounds the whole request, retries included, and must not be
+		// below backendRequest: raised when it is, kept when it already allows secs (or is
+		// 0s, no timeout), so that the fix never shortens what the user gave the request.
+		timeouts := k8s.Patch{}
+		if total := r.RequestTimeout; total == nil || !total.Explicit() || total.Value != 0 && total.Value < time.Duration(secs)*time.Second {
+			timeouts = timeouts.Set("request", k8s.Quote(fmt.Sprintf("%ds", secs)))
+		}
+		t := k8s.Patch{}.Set("timeouts", timeouts.Set("backendRequest", k8s.Quote(fmt.Sprintf("%ds", secs))))
 		snippet := fmt.Sprintf("# HTTPRoute %s, the rule serving %s (at %s): lists in a CRD are replaced, not merged;\n# edit the rule in place.\n", h.Name, r.Path, r.Pos.Short())
 		return &Fix{Description: desc, Snippet: snippet + t.Text()}
 	}

@@ -361,7 +361,9 @@ func servedPort(w *parsers.Workload, c *parsers.Container, port string) bool {
 	}
 	for _, s := range w.Services {
 		for _, sp := range s.Ports {
-			if sp.TargetPort != "" && (sp.TargetPort == name || sp.TargetPort == num) {
+			// A port name two containers declare reaches the first (TargetContainer).
+			tc, _ := w.TargetContainer(sp.TargetPort, sp.Protocol)
+			if sp.TargetPort != "" && (sp.TargetPort == name || sp.TargetPort == num) && (tc == nil || tc == c) {
 				return true
 			}
 		}

@@ -66,7 +66,9 @@ kustomization files: each kustomization that no other one of the run includes is
 and the count it deploys is the base's own unless its patches (strategic-merge patch
 files) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
 reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
-reported at its patch, and the fix edits that patch. A build whose count a patch no502
+reported at its patch, and the fix edits that patch. An autoscaler or a
+PodDisruptionBudget in a file that only some builds list (an overlay's ` + "`hpa.yaml`" + `) is
+part of those builds only: the others keep their own count and drains. A build whose count a patch no502
 does not read may set (JSON 6902, an inline patch that mentions replicas, a component)
 counts as unknown and makes no finding.
 
@@ -97,8 +99,15 @@ func runSingleReplica(p *Pass) {
 		if w.Kind != parsers.Deployment && w.Kind != parsers.StatefulSet && w.Kind != parsers.Rollout {
 			continue
 		}
+		builds := w.Builds
 		if w.MinReplicas.Known() || w.MinReplicas.Unknown {
-			continue // an autoscaler owns the count; hpa-min-replicas covers its floor
+			// An autoscaler owns the count; hpa-min-replicas covers its floor. In a
+			// Kustomize tree, an autoscaler one overlay adds leaves the other builds
+			// their own count.
+			builds = w.BuildsLacking(w.MinReplicas.Pos.File)
+			if len(builds) == 0 || !w.MinReplicas.Pos.IsValid() {
+				continue
+			}
 		}
 		// Count what the Service has, not what this workload has: reviews-v1 with one pod
 		// behind Service reviews, which also selects reviews-v2 and -v3, is not alone.
@@ -106,7 +115,7 @@ func runSingleReplica(p *Pass) {
 		if len(alone) == 0 {
 			continue
 		}
-		for _, site := range replicaSites(w) {
+		for _, site := range replicaSites(w, builds) {
 			reportSingleReplica(p, w, alone, site)
 		}
 	}
@@ -121,7 +130,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 	}
 	what += site.note
 	causes, blocked := outageCauses(w), ""
-	if pdb, how := drainBlocker(p, w); pdb != nil {
+	if pdb, how := drainBlocker(p, w, site.builds); pdb != nil {
 		// Evictions of the pod are refused: a drain waits on it instead of taking
 		// it down, until someone (a managed upgrade after its timeout) forces it.
 		causes = strings.Replace(causes, "node drain or crash", "crash", 1)
@@ -205,6 +214,9 @@ type replicaSite struct {
 	entry bool   // a replicas: entry of a kustomization file
 	// related points at the base object when the count is an overlay's.
 	related []Related
+	// builds are the Kustomize builds that deploy the count from there (none outside a
+	// Kustomize tree).
+	builds []parsers.Build
 }
 
 // replicaSites returns where w's count of 1 comes from. Without a Kustomize build of the
@@ -213,7 +225,7 @@ type replicaSite struct {
 // that sets 1 is a site of its own. A build that sets 2 or more, or whose count a patch
 // no502 cannot read may set, makes none: a base whose every build overrides its count
 // is deployed by none of them as it is.
-func replicaSites(w *parsers.Workload) []replicaSite {
+func replicaSites(w *parsers.Workload, builds []parsers.Build) []replicaSite {
 	if len(w.Builds) == 0 {
 		if w.Replicas.Known() && w.Replicas.Value == 1 {
 			return []replicaSite{{rep: w.Replicas}}
@@ -222,7 +234,7 @@ func replicaSites(w *parsers.Workload) []replicaSite {
 	}
 	var out []replicaSite
 	at := map[parsers.Pos]int{}
-	for _, b := range w.Builds {
+	for _, b := range builds {
 		if !b.Replicas.Known() || b.Replicas.Value != 1 {
 			continue
 		}
@@ -238,6 +250,7 @@ func replicaSites(w *parsers.Workload) []replicaSite {
 			out = append(out, site)
 		}
 		out[i].note = appendBuild(out[i].note, filepath.Dir(b.Root))
+		out[i].builds = append(out[i].builds, b)
 	}
 	// The kustomization beside the file, built as it is, adds nothing to say.
 	if len(out) == 1 && !out[0].entry && out[0].related == nil && len(w.Builds) == 1 && filepath.Dir(w.Builds[0].Root) == filepath.Dir(w.Pos.File) {
@@ -246,6 +259,22 @@ func replicaSites(w *parsers.Workload) []replicaSite {
 	}
 	for i := range out {
 		out[i].note = " in the Kustomize build of " + out[i].note
+	}
+	return out
+}
+
+// buildsWith returns the Kustomize builds of w that include file (an autoscaler's): all of
+// them when every build does or none does (BuildsLacking).
+func buildsWith(w *parsers.Workload, file string) []parsers.Build {
+	lacking := w.BuildsLacking(file)
+	if lacking == nil {
+		return w.Builds
+	}
+	var out []parsers.Build
+	for _, b := range w.Builds {
+		if !slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root }) {
+			out = append(out, b)
+		}
 	}
 	return out
 }
@@ -269,7 +298,9 @@ var hpaMinReplicas = &Rule{
 A HorizontalPodAutoscaler whose ` + "`minReplicas`" + ` is below 2 (absent means 1) targets a workload a
 Service routes to. At low load the autoscaler scales it to one pod, and then every node
 drain or crash of that pod leaves the Service with no ready endpoint (502/503), and so does
-every rollout unless it starts the new pod first (see single-replica).
+every rollout unless it starts the new pod first (see single-replica). A
+PodDisruptionBudget that allows no eviction of that one pod keeps drains waiting on it
+instead, and the message says so, as single-replica's does.
 
 Like single-replica it counts the Service's pods: an autoscaled version of an app whose
 Service also has other workloads' pods is not reported.
@@ -322,10 +353,18 @@ func runHPAMinReplicas(p *Pass) {
 				}
 			}
 		}
+		causes, blocked := outageCauses(w), ""
+		if pdb, how := drainBlocker(p, w, buildsWith(w, min.Pos.File)); pdb != nil {
+			// At its floor of one pod, a budget that allows no eviction keeps drains
+			// waiting on it (see single-replica).
+			causes = strings.Replace(causes, "node drain or crash", "crash", 1)
+			causes = strings.Replace(causes, ", crash", " or crash", 1)
+			blocked = fmt.Sprintf(" A node drain does not evict that pod: PodDisruptionBudget %s %s, so drains and cluster upgrades wait on it until it is forced out, with the same outage.", pdb.Name, how)
+		}
 		p.Report(Finding{
 			Pos: min.Pos,
-			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves %s with no ready endpoint and %s. Set %s: 2.",
-				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), outageCauses(w), servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services)), minKey),
+			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves %s with no ready endpoint and %s.%s Set %s: 2.",
+				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), causes, servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services)), blocked, minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
 			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
 		})
@@ -571,6 +610,12 @@ workload whose Service has no other pod; a stable and a canary Deployment behind
 Service keep the Service answering when all of one of them go, and are not reported. Pods
 that two PDBs select are not judged by either: the eviction API refuses them outright, so a
 drain stops at them instead of taking them down.
+
+In a Kustomize tree linted as it is (see single-replica), the count judged is the
+smallest of 2 or more that one of the builds deploys, and a budget is part of the builds
+that list its file: a PDB one overlay adds leaves the other builds without one, which is
+reported at the base with a snippet (a budget added beside the base would be a second
+one in the builds that have it).
 ` + k8sClientsDoc + k8sReplicaSources + `- unhealthyPodEvictionPolicy: alpha in Kubernetes 1.26, beta (on by default) in 1.27, stable
   in 1.31 (KEP-3017, https://www.kubernetes.dev/resources/keps/3017/); the default
   IfHealthyBudget and AlwaysAllow are described in the PodDisruptionBudget API reference.
@@ -591,9 +636,12 @@ func runPDBMissing(p *Pass) {
 		default:
 			continue
 		}
-		n, ok := effectiveReplicas(w)
+		n, build, ok := pdbReplicas(w)
 		if !ok || n < 2 {
 			continue
+		}
+		if len(w.PDBs) > 0 {
+			reportPDBMissingInBuilds(p, w)
 		}
 		if len(w.PDBs) == 0 {
 			labels, other := pdbLabels(w, p.Model.Workloads)
@@ -613,8 +661,8 @@ func runPDBMissing(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Pos,
-				Message: fmt.Sprintf("%s runs %d pods behind %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
-					workloadName(w), n, servicesNamed(w.Services), p.noEndpointClients(w, theServicesOf(w.Services))),
+				Message: fmt.Sprintf("%s runs %d pods%s behind %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
+					workloadName(w), n, build, servicesNamed(w.Services), p.noEndpointClients(w, theServicesOf(w.Services))),
 				Fix: fix,
 			})
 			continue
@@ -633,6 +681,9 @@ func runPDBMissing(p *Pass) {
 			total, ok := 0, true
 			for _, o := range pool {
 				k, known := effectiveReplicas(o)
+				if sameObject(o, w) {
+					k, known = n, true // the count pdbReplicas chose (a Kustomize build's)
+				}
 				if !known || o.Kind == parsers.DaemonSet || o.Kind == parsers.Pod || o.MinReplicas.Unknown {
 					// The disruption controller counts the pods a controller's scale
 					// gives; a DaemonSet or bare pod has none (the budget then admits
@@ -672,8 +723,8 @@ func runPDBMissing(p *Pass) {
 			if pdb.MinAvailable.Known() {
 				spec = spec.Set("minAvailable", nil)
 			}
-			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
-				pdb.Name, n, workloadName(w), describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, servicesNamed(w.Services)))
+			msg := fmt.Sprintf("PodDisruptionBudget %s allows all %d pods of %s%s to be evicted at once (%s): a node drain may take every pod down together and %s. A PDB covers evictions only, not rollouts. Set maxUnavailable: 1.",
+				pdb.Name, n, workloadName(w), build, describeAt(bad, p.ownLine(bad.Pos)), p.noEndpointClients(w, servicesNamed(w.Services)))
 			if len(pool) > 1 {
 				names := make([]string, len(pool))
 				for i, o := range pool {
@@ -692,6 +743,85 @@ func runPDBMissing(p *Pass) {
 	}
 }
 
+// pdbReplicas returns the pod count pdb-missing judges w by: its own (effectiveReplicas),
+// or in a Kustomize tree, the smallest count of 2 or more that one of its builds deploys
+// (a budget that lets every pod of that build go is the one at fault; builds of one pod
+// are single-replica's), with a note naming that build when it is not the base's own
+// count. ok is false when no build's count is known to be 2 or more.
+func pdbReplicas(w *parsers.Workload) (n int, note string, ok bool) {
+	if len(w.Builds) == 0 || w.MinReplicas.Known() || w.MinReplicas.Unknown {
+		n, ok = effectiveReplicas(w)
+		return n, "", ok
+	}
+	var builds []string
+	for _, b := range w.Builds {
+		if !b.Replicas.Known() || b.Replicas.Value < 2 {
+			continue
+		}
+		switch {
+		case !ok || b.Replicas.Value < n:
+			n, ok, builds = b.Replicas.Value, true, []string{filepath.Dir(b.Root)}
+		case b.Replicas.Value == n:
+			builds = append(builds, filepath.Dir(b.Root))
+		}
+	}
+	if ok && (len(builds) < len(w.Builds) || !w.Replicas.Known() || w.Replicas.Value != n) {
+		note = " in the Kustomize build of " + strings.Join(builds, ", ")
+	}
+	return n, note, ok
+}
+
+// reportPDBMissingInBuilds reports w, which has PodDisruptionBudgets, for the Kustomize
+// builds of 2 or more pods that include none of them: a budget one overlay adds (its
+// pdb.yaml among that overlay's resources) is not deployed by the others. The fix is a
+// snippet: a budget added beside the base would give the overlay's build two budgets
+// over the same pods, which the eviction API refuses (every drain stops at them).
+func reportPDBMissingInBuilds(p *Pass, w *parsers.Workload) {
+	if w.MinReplicas.Known() || w.MinReplicas.Unknown {
+		return
+	}
+	var without []string
+	n := 0
+	for _, b := range w.Builds {
+		if !b.Replicas.Known() || b.Replicas.Value < 2 {
+			continue
+		}
+		has := false
+		for _, pdb := range w.PDBs {
+			lacking := w.BuildsLacking(pdb.Pos.File)
+			has = has || !slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root })
+		}
+		if !has {
+			without = append(without, filepath.Dir(b.Root))
+			if n == 0 || b.Replicas.Value < n {
+				n = b.Replicas.Value
+			}
+		}
+	}
+	if len(without) == 0 {
+		return
+	}
+	names := make([]string, 0, len(w.PDBs))
+	var related []Related
+	for _, pdb := range w.PDBs {
+		if !slices.Contains(names, pdb.Name) {
+			names = append(names, pdb.Name)
+			related = append(related, Related{Pos: pdb.Pos, Message: "PodDisruptionBudget " + pdb.Name + ", in other builds only"})
+		}
+	}
+	name, _ := freePDBName(w, p.Model)
+	labels, _ := pdbLabels(w, p.Model.Workloads)
+	pdb := k8s.ObjectPatch("PodDisruptionBudget", w.Namespace, name,
+		k8s.KV{K: "spec", V: k8s.Patch{}.Set("maxUnavailable", 1).Set("selector", k8s.Patch{}.Set("matchLabels", labelsMap(labels))).Set("unhealthyPodEvictionPolicy", "AlwaysAllow")})
+	p.Report(Finding{
+		Pos: w.Pos,
+		Message: fmt.Sprintf("%s runs %d pods behind %s in the Kustomize build of %s, which includes no PodDisruptionBudget for them (PodDisruptionBudget %s is in other builds only): a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1 to that build.",
+			workloadName(w), n, servicesNamed(w.Services), strings.Join(without, ", "), strings.Join(names, ", "), p.noEndpointClients(w, theServicesOf(w.Services))),
+		Related: related,
+		Fix:     k8sSnippetFix("add a PodDisruptionBudget to the resources of "+strings.Join(without, ", ")+" (not written: one beside the base would be a second budget in the builds that have one, and the eviction API refuses a pod two budgets select)", pdb),
+	})
+}
+
 // distinctPDBs counts budgets by namespace and name: a kustomize base and its overlay, or
 // two copies of one file, define one PDB.
 func distinctPDBs(pdbs []*parsers.PDB) int {
@@ -707,14 +837,27 @@ func distinctPDBs(pdbs []*parsers.PDB) int {
 // whose minAvailable to 1 or more leaves no disruption for a single pod (disruption
 // controller: disruptionsAllowed = healthy - desiredHealthy); pods under two budgets are
 // refused outright (eviction.go, HTTP 500).
-func drainBlocker(p *Pass, w *parsers.Workload) (*parsers.PDB, string) {
-	if len(w.PDBs) == 0 {
+func drainBlocker(p *Pass, w *parsers.Workload, builds []parsers.Build) (*parsers.PDB, string) {
+	pdbs := w.PDBs
+	if len(builds) > 0 {
+		// In a Kustomize tree, a budget one overlay adds is not in the other builds:
+		// only the budgets every build of the count deploys keep its drains waiting.
+		pdbs = nil
+		for _, pdb := range w.PDBs {
+			if lacking := w.BuildsLacking(pdb.Pos.File); !slices.ContainsFunc(builds, func(b parsers.Build) bool {
+				return slices.ContainsFunc(lacking, func(l parsers.Build) bool { return l.Root == b.Root })
+			}) {
+				pdbs = append(pdbs, pdb)
+			}
+		}
+	}
+	if len(pdbs) == 0 {
 		return nil, ""
 	}
-	if distinctPDBs(w.PDBs) > 1 {
-		return w.PDBs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
+	if distinctPDBs(pdbs) > 1 {
+		return pdbs[0], "is one of two PodDisruptionBudgets selecting it, and the eviction API refuses such a pod"
 	}
-	pdb := w.PDBs[0]
+	pdb := pdbs[0]
 	if len(pdbPool(p, pdb)) != 1 {
 		return nil, "" // its budget is shared with other pods
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,10 +120,7 @@ func serviceReaches(s *parsers.Service, w *parsers.Workload) bool {
 		if !httpCapable(sp) {
 			continue
 		}
-		c, cp := targetOf(w, sp)
-		if c == nil {
-			c, cp = sidecarTargetOf(w, sp)
-		}
+		c, cp := w.TargetContainer(sp.TargetPort, sp.Protocol)
 		if c == nil {
 			// Declared ports are informational: a pod that declares none may still
 			// listen on a numeric targetPort, unless all it runs is a sleep.
@@ -166,14 +164,11 @@ func scrapeOnly(w *parsers.Workload, c *parsers.Container, routed map[*parsers.S
 	targeted := false
 	for _, s := range w.Services {
 		for _, sp := range s.Ports {
-			for i := range c.Ports {
-				cp := &c.Ports[i]
-				if cp.Name != "" && cp.Name == sp.TargetPort || strconv.Itoa(cp.Port) == sp.TargetPort {
-					if routed[s][""] || routed[s][sp.TargetPort] || !isMetricsPort(c, sp, cp) {
-						return false
-					}
-					targeted = true
+			if tc, cp := w.TargetContainer(sp.TargetPort, sp.Protocol); tc == c {
+				if routed[s][""] || routed[s][sp.TargetPort] || !isMetricsPort(c, sp, cp) {
+					return false
 				}
+				targeted = true
 			}
 		}
 	}
@@ -254,33 +249,6 @@ func idleContainer(c *parsers.Container) bool {
 		return strings.Contains(strings.Join(argv, " "), "/dev/null")
 	}
 	return false
-}
-
-// targetOf returns the container and declared port a Service port's targetPort names.
-func targetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
-	return declaringPort(w.Containers, sp)
-}
-
-// sidecarTargetOf returns the native sidecar of w (an init container with restartPolicy:
-// Always) that declares the targetPort of sp, and that port: a proxy in front of the app
-// (envoy, oauth2-proxy) that takes the Service's requests and forwards them to the app
-// containers, so the workload is served through it.
-func sidecarTargetOf(w *parsers.Workload, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
-	return declaringPort(w.NativeSidecars, sp)
-}
-
-// declaringPort returns the first of cs that declares the targetPort of sp (by name or
-// number), and that port.
-func declaringPort(cs []*parsers.Container, sp parsers.ServicePort) (*parsers.Container, *parsers.ContainerPort) {
-	for _, c := range cs {
-		for i := range c.Ports {
-			p := &c.Ports[i]
-			if p.Name != "" && p.Name == sp.TargetPort || strconv.Itoa(p.Port) == sp.TargetPort {
-				return c, p
-			}
-		}
-	}
-	return nil, nil
 }
 
 // httpCapable reports whether a Service port can carry HTTP: TCP, not declared with an
@@ -572,14 +540,8 @@ func probePortFor(w *parsers.Workload, c *parsers.Container) string {
 // front of the app): a Service sending there reaches the sidecar, and a probe of the
 // app on that port would check the sidecar instead.
 func nativeSidecarPort(w *parsers.Workload, port string) bool {
-	for _, c := range w.NativeSidecars {
-		for _, p := range c.Ports {
-			if p.Name != "" && p.Name == port || p.Port > 0 && strconv.Itoa(p.Port) == port {
-				return true
-			}
-		}
-	}
-	return false
+	c, _ := w.TargetContainer(port, "")
+	return c != nil && slices.Contains(w.NativeSidecars, c)
 }
 
 // Edge proxies on the nodes' ports. An ingress controller run as a DaemonSet or

@@ -16,15 +16,20 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 	h := &parsers.Hop{Kind: parsers.HopGateway, Format: parsers.FormatK8s, Name: o.namespace + "/" + o.name, Pos: o.pos, Block: o.block}
 	for _, rule := range items(val(o.node, "spec", "rules")) {
 		var rt parsers.Duration
+		var total *parsers.Duration // timeouts.request, when backendRequest is rt
 		for _, key := range []string{"backendRequest", "request"} {
 			k, v := get(val(rule, "timeouts"), key)
 			if v == nil || isNull(v) {
 				continue
 			}
 			d, err := time.ParseDuration(v.Value)
-			rt = parsers.Set(d, s.pos(v), s.text(k, v))
-			rt.Unknown = err != nil || d < 0
-			break
+			t := parsers.Set(d, s.pos(v), s.text(k, v))
+			t.Unknown = err != nil || d < 0
+			if rt.Explicit() || rt.Unknown {
+				total = &t
+				break
+			}
+			rt = t
 		}
 		var be *parsers.Backend
 		if refs := items(val(rule, "backendRefs")); len(refs) > 0 {
@@ -47,7 +52,7 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 		}
 		matches := items(val(rule, "matches"))
 		if len(matches) == 0 {
-			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: s.pos(rule), Block: o.block, ReadTimeout: rt, Backend: be})
+			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: "/", PathKind: parsers.PathPrefix, Pos: s.pos(rule), Block: o.block, ReadTimeout: rt, RequestTimeout: total, Backend: be})
 			continue
 		}
 		for _, m := range matches {
@@ -63,7 +68,7 @@ func (b *builder) gatewayHop(o *object) *parsers.Hop {
 					kind = parsers.PathRegex
 				}
 			}
-			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: s.pos(m), Block: o.block, ReadTimeout: rt, Backend: be})
+			h.Routes = append(h.Routes, &parsers.Route{Hop: h, Path: path, PathKind: kind, Pos: s.pos(m), Block: o.block, ReadTimeout: rt, RequestTimeout: total, Backend: be})
 		}
 	}
 	return h

@@ -144,6 +144,12 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 		f := filepath.Clean(w.Pos.File)
 		byFile[f] = append(byFile[f], w)
 	}
+	files := map[*kustomization]map[string]bool{}
+	for _, root := range ks {
+		if !included[root] {
+			files[root] = buildFiles(root, byDir, map[string]bool{}, map[*kustomization]bool{})
+		}
+	}
 	for _, root := range ks {
 		if included[root] {
 			continue
@@ -162,7 +168,7 @@ func resolveBuilds(m *parsers.Model, ks []*kustomization) {
 				continue
 			}
 			if r, ok := buildReplicas(root, w, byDir, byFile, map[*kustomization]bool{}); ok {
-				w.Builds = append(w.Builds, parsers.Build{Root: root.path, Replicas: r})
+				w.Builds = append(w.Builds, parsers.Build{Root: root.path, Replicas: r, Files: files[root]})
 			}
 		}
 	}
@@ -185,6 +191,24 @@ func patchFiles(k *kustomization, byDir map[string]*kustomization, out map[strin
 			patchFiles(c, byDir, out, seen)
 		}
 	}
+}
+
+// buildFiles adds to out the files k's build includes through its resources, recursively
+// (a resource that is a directory of the run holding a kustomization is that build), and
+// returns out.
+func buildFiles(k *kustomization, byDir map[string]*kustomization, out map[string]bool, seen map[*kustomization]bool) map[string]bool {
+	if seen[k] {
+		return out
+	}
+	seen[k] = true
+	for _, res := range k.resources {
+		if c := byDir[res]; c != nil {
+			buildFiles(c, byDir, out, seen)
+		} else {
+			out[res] = true
+		}
+	}
+	return out
 }
 
 // buildReplicas returns the replica count k's build gives w, and whether k's build

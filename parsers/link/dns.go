@@ -45,6 +45,12 @@ func linkServiceDNS(m *parsers.Model) {
 				active++
 				if s := resolve(byName, t, ns); s != nil {
 					t.Service = s
+					if s.Headless && !headlessListens(s, t.Port) {
+						// The name resolves to the pods' addresses, and the proxy connects
+						// to them on the port it names, not the Service's targetPort:
+						// which container answers there (if any) is not known.
+						continue
+					}
 					svcs = append(svcs, s)
 					if r, ok := parsers.ReachServicePort(s, t.Port); ok && !slices.Contains(reaches, r) {
 						reaches = append(reaches, r)
@@ -66,6 +72,29 @@ func linkServiceDNS(m *parsers.Model) {
 			}
 		}
 	}
+}
+
+// headlessListens reports whether a proxy that connects to the pods of headless Service s
+// on port (its name resolves to the pods' own addresses: no kube-proxy maps the Service
+// port to the targetPort) reaches the port the Service targets: the Service port of that
+// number targets the same number, or a port name its pods declare with that number.
+func headlessListens(s *parsers.Service, port string) bool {
+	r, ok := parsers.ReachServicePort(s, port)
+	if !ok {
+		return false
+	}
+	if r.Port == port {
+		return true
+	}
+	if _, err := strconv.Atoi(r.Port); err == nil || len(s.Workloads) == 0 {
+		return false
+	}
+	for _, w := range s.Workloads {
+		if _, cp := w.TargetContainer(r.Port, ""); cp == nil || strconv.Itoa(cp.Port) != port {
+			return false
+		}
+	}
+	return true
 }
 
 func same(svcs []*parsers.Service) bool {

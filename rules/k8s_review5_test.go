@@ -1,0 +1,95 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/no502/no502/rules/rulestest"
+)
+
+// TestGatewayBackendRequestFix: when an HTTPRoute rule sets both timeouts, backendRequest
+// is the one that cuts each try; the message must name it, and the snippet must raise it
+// without setting timeouts.request (120s) down to the same value.
+func TestGatewayBackendRequestFix(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-gateway-backend-request")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "app-timeout-exceeds-proxy" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "Raise timeouts.backendRequest above 20s") {
+			t.Errorf("message does not name backendRequest: %s", f.Message)
+		}
+		if f.Fix == nil || !strings.Contains(f.Fix.Snippet, `backendRequest: "30s"`) || strings.Contains(f.Fix.Snippet, "request: \"30s\"\n") {
+			t.Errorf("snippet lowers timeouts.request or misses backendRequest: %+v", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no app-timeout-exceeds-proxy finding")
+	}
+}
+
+// TestKustomizeOverlayHPAAndPDBPerBuild: an HPA and a PodDisruptionBudget that
+// overlays/prod adds are not in overlays/dev's build, which deploys the base's single pod:
+// single-replica reports it, and does not say a budget keeps drains from evicting it.
+func TestKustomizeOverlayHPAAndPDBPerBuild(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-kustomize-overlay-hpa-pdb")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "overlays/dev") || strings.Contains(f.Message, "does not evict it") {
+			t.Errorf("message names the wrong build or prod's budget: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding for overlays/dev")
+	}
+}
+
+// TestGraceExtensionWording: the 2s extension is said only when the preStop hook leaves
+// less than 2s of the grace period (web: 15s of 30s, none; late: 29s of 30s, extended).
+func TestGraceExtensionWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-grace-extension")
+	want := map[string]bool{"Deployment web ": false, "Deployment late ": true}
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "grace-period-too-short" {
+			continue
+		}
+		for name, ext := range want {
+			if strings.Contains(f.Message, name) {
+				seen++
+				if got := strings.Contains(f.Message, "one-off 2s extension"); got != ext {
+					t.Errorf("%s: extension said %v, want %v: %s", name, got, ext, f.Message)
+				}
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d grace-period-too-short findings, want 2", seen)
+	}
+}
+
+// TestHPAMinDrainBlockedWording: at an HPA floor of one pod under a budget that allows no
+// eviction, hpa-min-replicas must not count node drains among the outages, and says the
+// drain waits (as single-replica does).
+func TestHPAMinDrainBlockedWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-hpa-min-pdb-blocks")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "hpa-min-replicas" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "node drain or crash") || !strings.Contains(f.Message, "A node drain does not evict that pod") {
+			t.Errorf("message counts drains the budget refuses: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no hpa-min-replicas finding")
+	}
+}
