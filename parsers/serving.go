@@ -529,7 +529,7 @@ func trafficPort(be *Backend) string {
 		}
 	}
 	for _, rc := range be.Reaches {
-		if !isPortNumber(rc.Port) || !same(rc.Port) {
+		if !IsPortNumber(rc.Port) || !same(rc.Port) {
 			return ""
 		}
 	}
@@ -648,7 +648,7 @@ func caddyAddressPort(l string) string {
 		l = l[:i]
 	}
 	_, p, err := net.SplitHostPort(l)
-	if err != nil || !isPortNumber(p) {
+	if err != nil || !IsPortNumber(p) {
 		return ""
 	}
 	return p
@@ -661,21 +661,21 @@ func nginxListenPort(l string) string {
 	if strings.HasPrefix(l, "unix:") {
 		return ""
 	}
-	if isPortNumber(l) {
+	if IsPortNumber(l) {
 		return l
 	}
 	i := strings.LastIndexByte(l, ':')
 	if i < 0 || strings.HasSuffix(l[:i+1], "::") && !strings.HasPrefix(l, "[") {
 		return ""
 	}
-	if p := l[i+1:]; isPortNumber(p) {
+	if p := l[i+1:]; IsPortNumber(p) {
 		return p
 	}
 	return ""
 }
 
-// isPortNumber reports whether s is a port written as a decimal number.
-func isPortNumber(s string) bool {
+// IsPortNumber reports whether s is a port written as a decimal number (digits only).
+func IsPortNumber(s string) bool {
 	if s == "" {
 		return false
 	}

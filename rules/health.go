@@ -851,7 +851,7 @@ func trafficHealthChecks(all []*parsers.Hop, lbs []lbHealthCheck, h *parsers.Hop
 // load balancer sends requests to; "" when that is not known (several, or none said).
 func lbCheckPort(be *parsers.Backend) string {
 	hc := be.Health
-	if p := strings.TrimSpace(hc.Port.Value); hc.Port.Known() && isDigits(p) {
+	if p := strings.TrimSpace(hc.Port.Value); hc.Port.Known() && parsers.IsPortNumber(p) {
 		return p
 	}
 	port := ""
@@ -959,7 +959,7 @@ func caddyTakesAnyHost(h *parsers.Hop, port string) bool {
 // probePort is the port number a probe checks ("8080", or a named port of c resolved);
 // "" when it cannot be known.
 func probePort(c *parsers.Container, pr *parsers.Probe) string {
-	if isDigits(pr.Port) {
+	if parsers.IsPortNumber(pr.Port) {
 		return pr.Port
 	}
 	for _, cp := range c.Ports {

@@ -126,7 +126,7 @@ func listenerIs(format, l string, t *parsers.Target) bool {
 // a site with a name), "example.com/api/*" (the path does not change the listener).
 func listenHostPort(format, l string) (host, port string) {
 	if format == parsers.FormatNginx {
-		if isDigits(l) {
+		if parsers.IsPortNumber(l) {
 			return "", l
 		}
 		if h, p, err := net.SplitHostPort(l); err == nil {
@@ -150,18 +150,6 @@ func listenHostPort(format, l string) (host, port string) {
 		return strings.Trim(h, "[]"), p
 	}
 	return strings.Trim(l, "[]"), defPort
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // appTargets are the active targets of b that are apps the upstream rules can reason
