@@ -436,36 +436,9 @@ func caddyHealthTarget(r *parsers.Route) (from *parsers.Route, several string) {
 	if r.Hop == nil {
 		return nil, ""
 	}
-	var fwd []*parsers.Route
-	var apps []string
-	regex := false
-	for _, o := range r.Hop.Routes {
-		if o == r || o.Backend == nil || o.Backend.Name == "" || o.Respond != nil {
-			continue
-		}
-		fwd = append(fwd, o)
-		if !slices.Contains(apps, o.Backend.Name) {
-			apps = append(apps, o.Backend.Name)
-		}
-		regex = regex || o.PathKind == parsers.PathRegex
-	}
-	switch {
-	case len(fwd) == 0:
-		return nil, ""
-	case len(apps) == 1:
-		return fwd[0], ""
-	}
-	if !regex {
-		for _, o := range fwd {
-			if o.PathKind == parsers.PathPrefix && strings.HasPrefix(r.Path, o.Path) && (from == nil || len(o.Path) > len(from.Path)) {
-				from = o
-			}
-		}
-		if from != nil {
-			return from, ""
-		}
-	}
-	return nil, strings.Join(apps, ", ")
+	return servingTarget(r.Hop, r, func(o *parsers.Route) (string, bool) {
+		return o.Backend.Name, o.Backend.Name != ""
+	})
 }
 
 // caddyAddTargetFix shows the reverse_proxy with a second upstream. The address of a

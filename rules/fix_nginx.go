@@ -392,28 +392,43 @@ func nginxPoolIdleFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, wan
 }
 
 // healthTargetRoute picks the location of nginx server h whose app the health path of
-// route r (answered by nginx) should be forwarded to: the one location the server
-// forwards by, or, when it forwards to several apps, the prefix location that would serve
-// r's path without r (the longest covering it), when no regex location could take the
-// path first. Else o is nil and several lists the apps (empty when there is none).
+// route r (answered by nginx) should be forwarded to (servingTarget, by the app each
+// location proxies to).
 func healthTargetRoute(h *parsers.Hop, r *parsers.Route) (o *parsers.Route, several string) {
+	return servingTarget(h, r, func(x *parsers.Route) (string, bool) {
+		t, _ := proxyTarget(x)
+		return t, true
+	})
+}
+
+// servingTarget picks the route of hop h whose app the health path of route r (answered
+// by the proxy itself) should be forwarded to: the one route the hop forwards by, or,
+// when it forwards to several apps (app names them; false: a route not to count), the prefix
+// route that would serve r's path without r (the longest covering it), when no regex
+// route could take the path first. Else o is nil and several lists the apps (empty when
+// there is none).
+func servingTarget(h *parsers.Hop, r *parsers.Route, app func(*parsers.Route) (string, bool)) (o *parsers.Route, several string) {
 	var fwd []*parsers.Route
-	var targets []string
+	var apps []string
 	regex := false
 	for _, x := range h.Routes {
 		if x == r || x.Backend == nil || x.Respond != nil {
 			continue
 		}
+		name, ok := app(x)
+		if !ok {
+			continue
+		}
 		fwd = append(fwd, x)
-		if t, _ := proxyTarget(x); !slices.Contains(targets, t) {
-			targets = append(targets, t)
+		if !slices.Contains(apps, name) {
+			apps = append(apps, name)
 		}
 		regex = regex || x.PathKind == parsers.PathRegex
 	}
 	switch {
 	case len(fwd) == 0:
 		return nil, ""
-	case len(targets) == 1:
+	case len(apps) == 1:
 		return fwd[0], ""
 	}
 	if !regex {
@@ -426,7 +441,7 @@ func healthTargetRoute(h *parsers.Hop, r *parsers.Route) (o *parsers.Route, seve
 			return o, ""
 		}
 	}
-	return nil, strings.Join(targets, ", ")
+	return nil, strings.Join(apps, ", ")
 }
 
 // proxyTarget returns the proxy_pass argument of route o (which forwards to the app), as
