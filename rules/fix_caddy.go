@@ -225,22 +225,45 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 
 // caddyImports counts the routes the directive (reverse_proxy, respond) whose name is at
 // pos makes (one per import of the file or snippet it is written in) and names their
-// sites.
+// sites (caddyRoutesByPosFact).
 func caddyImports(p *Pass, pos parsers.Pos) (n int, sites []string) {
-	for _, h := range p.Model.Hops {
-		if h.Kind != parsers.HopCaddy {
-			continue
-		}
-		for _, r := range h.Routes {
-			if r.Pos.File == pos.File && r.Pos.Offset == pos.Offset {
-				n++
-				if !slices.Contains(sites, h.Name) {
-					sites = append(sites, h.Name)
+	u := caddyRoutesByPosFact.Of(p)[caddyRouteKey{pos.File, pos.Offset}]
+	return u.n, u.sites
+}
+
+type caddyRouteKey struct {
+	file   string
+	offset int32
+}
+
+type caddyRouteUses struct {
+	n     int
+	sites []string
+}
+
+// caddyRoutesByPosFact: the Caddy routes by the position of the directive that makes
+// them, with their sites. Indexed once per run: every Caddy fix asks, and a scan of
+// every route for each made 1,000 sites quadratic.
+var caddyRoutesByPosFact = &Fact[map[caddyRouteKey]caddyRouteUses]{
+	Name: "the Caddy routes each directive makes",
+	Compute: func(p *Pass) map[caddyRouteKey]caddyRouteUses {
+		out := map[caddyRouteKey]caddyRouteUses{}
+		for _, h := range p.Model.Hops {
+			if h.Kind != parsers.HopCaddy {
+				continue
+			}
+			for _, r := range h.Routes {
+				k := caddyRouteKey{r.Pos.File, r.Pos.Offset}
+				u := out[k]
+				u.n++
+				if !slices.Contains(u.sites, h.Name) {
+					u.sites = append(u.sites, h.Name)
 				}
+				out[k] = u
 			}
 		}
-	}
-	return n, sites
+		return out
+	},
 }
 
 // argsPlaceholder returns the first {args...} placeholder in s.
