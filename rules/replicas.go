@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 
 	"github.com/no502/no502/parsers"
 )
@@ -39,7 +40,8 @@ related lines). Not reported:
   another site of the same Caddyfile): an internal hop, not an app;
 - a placeholder: an address written with a variable (` + "`$upstream`" + `, ` + "`{$BACKEND:10.0.0.5:80}`" + `:
   the default is not what is deployed) or the unspecified address ` + "`0.0.0.0`" + `;
-- an upstream with a ` + "`backup`" + ` server;
+- an upstream with a ` + "`backup`" + ` server (one live server beside servers marked ` + "`down`" + `
+  is reported: nginx sends those nothing);
 - an upstream whose peers OpenResty's ` + "`balancer_by_lua`" + ` picks: its ` + "`server 0.0.0.1;`" + ` is the
   placeholder nginx requires, and how many servers take requests is not known.
 
@@ -86,12 +88,22 @@ func runSingleUpstream(p *Pass) {
 		default:
 			continue
 		}
-		if len(b.Targets) != 1 {
+		// The servers nginx sends requests to: those marked down take none.
+		var live []*parsers.Target
+		var down []string
+		for _, t := range b.Targets {
+			if t.Down {
+				down = append(down, t.Address)
+			} else {
+				live = append(live, t)
+			}
+		}
+		if len(live) != 1 {
 			continue
 		}
-		t := b.Targets[0]
+		t := live[0]
 		format := backendFormat(p.Model, b)
-		if t.Backup || t.Down || !remoteIPTarget(t) || own.own(format, t) != nil {
+		if t.Backup || !remoteIPTarget(t) || own.own(format, t) != nil {
 			continue
 		}
 		// An upstream{} block is one upstream wherever it is used; a literal address
@@ -119,7 +131,11 @@ func runSingleUpstream(p *Pass) {
 			where = "this proxy"
 		}
 		fix := p.addTargetFix(format, b, t)
-		byAddr[key] = &instance{f: Finding{Pos: t.Pos, Fix: fix}, where: where, addr: t.Address, guards: guards, mixed: guards == nil}
+		addr := t.Address
+		if len(down) > 0 {
+			addr += " (" + strings.Join(down, ", ") + " marked down)"
+		}
+		byAddr[key] = &instance{f: Finding{Pos: t.Pos, Fix: fix}, where: where, addr: addr, guards: guards, mixed: guards == nil}
 		order = append(order, key)
 	}
 	for _, k := range order {
