@@ -61,6 +61,11 @@ type Options struct {
 	// ones, without UnsafeFixes) are then never resolved into edits. Without it the final
 	// result's fixes all carry their edits, as a plain lint's do.
 	DiffOnly bool
+	// PerConfig lints paths that different configs govern (two services of a monorepo,
+	// each with its .no502.yaml, named together by pre-commit) in one run per config,
+	// each with its own, and merges the results (Run, Fix). Without it such paths are a
+	// UsageError (LoadConfig). Ignored with Config or ConfigPath set.
+	PerConfig bool
 	// Baseline hides the findings it records (read from BaselinePath, named in the
 	// summary). WriteBaseline, when set, records the run's findings in that file first
 	// and then applies it.
@@ -106,6 +111,17 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Run lints paths (files or directories; none: "."). The context is checked between
 // steps.
 func Run(ctx context.Context, paths []string, opts Options) (*Result, error) {
+	runs, groups, err := splitByConfig(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch len(runs) {
+	case 0:
+	case 1:
+		opts = runs[0] // one config governs them all: found once
+	default:
+		return runPerConfig(ctx, runs, groups)
+	}
 	r, err := newRunner(paths, opts)
 	if err != nil {
 		return nil, err
@@ -500,41 +516,14 @@ func sortDiags(ds []parsers.Diag) {
 func LoadConfig(explicit, cwd string, paths []string) (*config.Config, error) {
 	path := ""
 	if explicit == "" {
-		fallback := config.FindConfig("", cwd)
-		first, seen := "", false
-		byDir := map[string]string{} // pre-commit --all-files names thousands of files
-		for _, a := range paths {
-			if a == "-" {
-				continue
-			}
-			dir := absPath(a, cwd)
-			st, err := os.Stat(dir)
-			if err != nil {
-				continue // reported by the loader
-			}
-			if !st.IsDir() {
-				// pre-commit passes every YAML and JSON file: one no502 does not read
-				// (a workflow, package.json) has no say in the config.
-				if !load.Lintable(dir, maxConfigSniff) {
-					continue
-				}
-				dir = filepath.Dir(dir)
-			}
-			p, ok := byDir[dir]
-			if !ok {
-				if p = config.FindConfig("", dir); p == "" {
-					p = fallback
-				}
-				byDir[dir] = p
-			}
-			if !seen {
-				first, path, seen = a, p, true
-				continue
-			}
-			if p != path {
-				return nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s): a run reads one .no502.yaml, so lint them in separate runs, or name the config with --config",
-					first, a, configName(path, cwd), configName(p, cwd))}
-			}
+		groups := configGroups(cwd, paths)
+		if len(groups) > 1 {
+			a, b := groups[0], groups[1]
+			return nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s): a run reads one .no502.yaml, so lint them in separate runs, or name the config with --config",
+				a.paths[0], b.paths[0], configName(a.config, cwd), configName(b.config, cwd))}
+		}
+		if len(groups) == 1 {
+			path = groups[0].config
 		}
 	}
 	if path == "" {

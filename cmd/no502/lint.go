@@ -82,7 +82,7 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(output.Names(), ", "))
-	fl.StringVar(&f.config, "config", "", "config file (default: .no502.yaml next to the linted paths or in a parent up to the git root, else in the current directory or a parent)")
+	fl.StringVar(&f.config, "config", "", "config file for every path linted (default: each path's nearest .no502.yaml, next to it or in a parent up to the git root, else the current directory's or a parent's; paths that different configs govern are linted in one run per config)")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")
@@ -257,6 +257,9 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 		args = []string{"."}
 	}
 	opts.Cwd, opts.ConfigPath, opts.NoIgnore = cwd, f.config, f.noIgnore
+	// A monorepo with a .no502.yaml per service, named together by pre-commit: each
+	// file is judged by its own service's config, as ruff judges each file by its own.
+	opts.PerConfig = true
 	opts.Select, opts.Ignore, opts.Strict = trimSelectors(f.selectRules), trimSelectors(f.ignoreRules), f.strict
 	for name, v := range map[string]int{"max-depth": f.maxDepth, "max-includes": f.maxIncludes, "max-documents": f.maxDocs, "max-files": f.maxFiles, "max-directives": f.maxDirs} {
 		opts.UnsafeFixes = f.unsafeFixes

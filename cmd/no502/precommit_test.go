@@ -198,27 +198,33 @@ func TestPreCommitHooks(t *testing.T) {
 			t.Fatalf("after --fix: pre-commit exit %d, want 0:\n%s", code, out)
 		}
 	})
-	// A monorepo with a config per service: one hook entry per service, each naming its
-	// config, so each file is judged by its own service's .no502.yaml.
-	t.Run("no502-system per service", func(t *testing.T) {
-		cfg := docExampleWith(t, "no502-system", "alias: no502-billing")
-		cfg = strings.Replace(cfg, "https://github.com/no502/no502", repo, 1)
-		cfg = regexp.MustCompile(`(?m)^(\s*rev:).*$`).ReplaceAllString(cfg, "${1} "+rev)
-		proj := t.TempDir()
-		os.WriteFile(filepath.Join(proj, ".pre-commit-config.yaml"), []byte(cfg), 0o644)
-		for _, svc := range []string{"billing", "search"} {
-			os.MkdirAll(filepath.Join(proj, "services", svc), 0o755)
-			os.WriteFile(filepath.Join(proj, "services", svc, "nginx.conf"), []byte(badNginx), 0o644)
-		}
-		// billing accepts its single upstream; search does not.
-		os.WriteFile(filepath.Join(proj, "services", "billing", ".no502.yaml"), []byte("rules:\n  single-upstream: off\n"), 0o644)
-		os.WriteFile(filepath.Join(proj, "services", "search", ".no502.yaml"), []byte("rules:\n  single-upstream: error\n"), 0o644)
-		gitInit(t, proj)
-		out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files")
-		if code != 1 || !strings.Contains(out, "services/search/nginx.conf:4:9: error[single-upstream]") || strings.Contains(out, "services/billing/nginx.conf:") || strings.Contains(out, "different configs") {
-			t.Fatalf("pre-commit exit %d, want 1 with the finding in search only:\n%s", code, out)
-		}
-	})
+	// A monorepo with a config per service, one hook entry per service, each naming its
+	// config (docs/ci.md's example of it); and the plain hook, which names the files of
+	// both services in one run: each file is judged by its own service's .no502.yaml.
+	for name, text := range map[string]string{"no502-system per service": "alias: no502-billing", "no502-system one hook, two configs": "hooks:\n      - id: no502-system\n"} {
+		t.Run(name, func(t *testing.T) { preCommitMonorepo(t, docExampleWith(t, "no502-system", text), repo, rev, env) })
+	}
+}
+
+// preCommitMonorepo runs the hooks of cfg in a repository of two services, each with a
+// .no502.yaml: billing accepts its single upstream, search does not.
+func preCommitMonorepo(t *testing.T, cfg, repo, rev string, env []string) {
+	cfg = strings.Replace(cfg, "https://github.com/no502/no502", repo, 1)
+	cfg = regexp.MustCompile(`(?m)^(\s*rev:).*$`).ReplaceAllString(cfg, "${1} "+rev)
+	proj := t.TempDir()
+	os.WriteFile(filepath.Join(proj, ".pre-commit-config.yaml"), []byte(cfg), 0o644)
+	for _, svc := range []string{"billing", "search"} {
+		os.MkdirAll(filepath.Join(proj, "services", svc), 0o755)
+		os.WriteFile(filepath.Join(proj, "services", svc, "nginx.conf"), []byte(badNginx), 0o644)
+	}
+	// billing accepts its single upstream; search does not.
+	os.WriteFile(filepath.Join(proj, "services", "billing", ".no502.yaml"), []byte("rules:\n  single-upstream: off\n"), 0o644)
+	os.WriteFile(filepath.Join(proj, "services", "search", ".no502.yaml"), []byte("rules:\n  single-upstream: error\n"), 0o644)
+	gitInit(t, proj)
+	out, code := cmdIn(t, proj, env, "pre-commit", "run", "--all-files")
+	if code != 1 || !strings.Contains(out, "services/search/nginx.conf:4:9: error[single-upstream]") || strings.Contains(out, "services/billing/nginx.conf:") || strings.Contains(out, "different configs") {
+		t.Fatalf("pre-commit exit %d, want 1 with the finding in search only:\n%s", code, out)
+	}
 }
 
 // fixableNginx has one finding whose fix is an edit (max_fails=0 on one of two servers).

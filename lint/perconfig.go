@@ -1,0 +1,256 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/no502/no502/config"
+	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/parsers/load"
+	"github.com/no502/no502/rules"
+)
+
+// configGroup is the paths of a run that one .no502.yaml governs.
+type configGroup struct {
+	config string // absolute path; "" when no config governs them
+	paths  []string
+}
+
+// configGroups sorts paths by the config that governs each (the one nearest the path:
+// its directory, then parents up to the git root, else cwd's), in the order the configs
+// are first met. Paths that no config could govern (standard input, a path that does
+// not exist, a named file no502 does not read) are in no group: the loader reports or
+// skips them.
+func configGroups(cwd string, paths []string) []configGroup {
+	fallback := config.FindConfig("", cwd)
+	var groups []configGroup
+	index := map[string]int{}    // config → its group
+	byDir := map[string]string{} // pre-commit --all-files names thousands of files
+	for _, a := range paths {
+		if a == "-" {
+			continue
+		}
+		dir := absPath(a, cwd)
+		st, err := os.Stat(dir)
+		if err != nil {
+			continue
+		}
+		if !st.IsDir() {
+			// pre-commit passes every YAML and JSON file: one no502 does not read
+			// (a workflow, package.json) has no say in the config.
+			if !load.Lintable(dir, maxConfigSniff) {
+				continue
+			}
+			dir = filepath.Dir(dir)
+		}
+		p, ok := byDir[dir]
+		if !ok {
+			if p = config.FindConfig("", dir); p == "" {
+				p = fallback
+			}
+			byDir[dir] = p
+		}
+		i, ok := index[p]
+		if !ok {
+			i = len(groups)
+			index[p] = i
+			groups = append(groups, configGroup{config: p})
+		}
+		groups[i].paths = append(groups[i].paths, a)
+	}
+	return groups
+}
+
+// splitByConfig returns the runs a lint of paths makes when Options.PerConfig is set: the
+// options and paths of one run per config that governs some of them. One run: its
+// options name the config, so that it is not looked for again (pre-commit names
+// thousands of files, each sniffed). None: a run as without PerConfig (an explicit
+// config, standard input, no path a config could govern). The paths in no group (see
+// configGroups) go with the first. Groups that overlap (a directory of one holds a path
+// of another, which would then be linted twice, by both configs) are a UsageError.
+func splitByConfig(paths []string, opts Options) ([]Options, [][]string, error) {
+	if !opts.PerConfig || opts.Config != nil || opts.ConfigPath != "" || opts.Load.Stdin != nil {
+		return nil, nil, nil
+	}
+	cwd := opts.Cwd
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, nil, err
+		}
+	}
+	groups := configGroups(cwd, paths)
+	if len(groups) == 0 {
+		return nil, nil, nil
+	}
+	grouped := map[string]bool{}
+	for _, g := range groups {
+		for _, p := range g.paths {
+			grouped[p] = true
+		}
+	}
+	for _, p := range paths {
+		if !grouped[p] {
+			groups[0].paths = append(groups[0].paths, p)
+		}
+	}
+	for i, a := range groups {
+		for _, b := range groups[i+1:] {
+			if x, y, ok := overlapping(cwd, a.paths, b.paths); ok {
+				return nil, nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s) and one holds the other: a run reads each file with one .no502.yaml, so lint them in separate runs, or name the config with --config",
+					x, y, configName(a.config, cwd), configName(b.config, cwd))}
+			}
+		}
+	}
+	var runs []Options
+	var runPaths [][]string
+	for _, g := range groups {
+		o := opts
+		o.Cwd, o.PerConfig = cwd, false
+		if g.config == "" {
+			o.Config = config.Default()
+		} else {
+			o.ConfigPath = g.config
+		}
+		runs = append(runs, o)
+		runPaths = append(runPaths, g.paths)
+	}
+	return runs, runPaths, nil
+}
+
+// overlapping finds a path of as and one of bs where one is a directory holding the other
+// (or both are the same).
+func overlapping(cwd string, as, bs []string) (string, string, bool) {
+	isDir := func(abs string) bool {
+		st, err := os.Stat(abs)
+		return err == nil && st.IsDir()
+	}
+	holds := func(dir, p string) bool {
+		rel, err := filepath.Rel(dir, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	for _, a := range as {
+		absA := absPath(a, cwd)
+		for _, b := range bs {
+			absB := absPath(b, cwd)
+			if absA == absB || isDir(absA) && holds(absA, absB) || isDir(absB) && holds(absB, absA) {
+				return a, b, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// runPerConfig lints each group of paths with its own config and merges the results.
+func runPerConfig(ctx context.Context, runs []Options, paths [][]string) (*Result, error) {
+	var rs []*Result
+	for i, o := range runs {
+		r, err := Run(ctx, paths[i], o)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return mergeResults(rs), nil
+}
+
+// mergeResults is one result of the runs of several configs: their findings, errors and
+// notes in order, their counts summed, their models side by side (the outputs read the
+// files' text from the model). Groups do not overlap (splitByConfig), so no file is
+// linted twice; a note about a file read by two runs (for context) is kept once.
+func mergeResults(rs []*Result) *Result {
+	out := &Result{Model: &parsers.Model{}, Config: rs[0].Config, Baseline: rs[0].Baseline}
+	explicit := map[string]bool{}
+	allNamed := true
+	seenDiag := map[parsers.Diag]bool{}
+	addDiags := func(to *[]parsers.Diag, ds []parsers.Diag) {
+		for _, d := range ds {
+			if !seenDiag[d] {
+				seenDiag[d] = true
+				*to = append(*to, d)
+			}
+		}
+	}
+	var nothing []string
+	for _, r := range rs {
+		out.Findings = append(out.Findings, r.Findings...)
+		addDiags(&out.Errors, r.Errors)
+		addDiags(&out.Notes, r.Notes)
+		out.Files += r.Files
+		out.Known += r.Known
+		out.Unbudgeted += r.Unbudgeted
+		out.Model.Merge(r.Model)
+		out.Roots = append(out.Roots, r.Roots...)
+		if r.Explicit == nil {
+			allNamed = false
+		}
+		for p := range r.Explicit {
+			explicit[p] = true
+		}
+		if r.NothingLinted != "" {
+			nothing = append(nothing, r.NothingLinted)
+		}
+	}
+	if allNamed {
+		out.Explicit = explicit
+	}
+	if len(nothing) == len(rs) {
+		out.NothingLinted = nothing[0]
+	}
+	rules.SortFindings(out.Findings)
+	sortDiags(out.Errors)
+	sortDiags(out.Notes)
+	return out
+}
+
+// fixPerConfig fixes each group of paths with its own config and merges the results. Two
+// groups whose fixes edit the same file (an include both read) are a UsageError: the
+// file would be written twice, each time from its text as read.
+func fixPerConfig(ctx context.Context, runs []Options, paths [][]string) (*FixResult, error) {
+	var out *FixResult
+	var finals []*Result
+	by := map[string]int{} // changed file → the run that changed it
+	for i, o := range runs {
+		fr, err := Fix(ctx, paths[i], o)
+		if err != nil {
+			return nil, err
+		}
+		finals = append(finals, fr.Final)
+		if out == nil {
+			out = fr
+			for abs := range fr.fixed {
+				by[abs] = i
+			}
+			continue
+		}
+		for abs, src := range fr.fixed {
+			if j, ok := by[abs]; ok {
+				return nil, &UsageError{fmt.Errorf("--fix: %s is edited by the fixes of files two configs govern (%s, %s): fix them in separate runs",
+					fr.show(abs), configName(runs[j].ConfigPath, runs[j].Cwd), configName(o.ConfigPath, o.Cwd))}
+			}
+			by[abs] = i
+			out.fixed[abs] = src
+			out.orig[abs] = fr.orig[abs]
+			out.logs[abs] = fr.logs[abs]
+			out.display[abs] = fr.display[abs]
+		}
+		for k, v := range fr.outside {
+			out.outside[k] = v
+		}
+		for k := range fr.named {
+			out.named[k] = true
+		}
+		for k := range fr.writes {
+			out.writes[k] = true
+		}
+		out.fixes += fr.fixes
+		out.rounds += fr.rounds
+		out.top = max(out.top, fr.top)
+	}
+	out.changes = nil
+	out.Final = mergeResults(finals)
+	return out, nil
+}
