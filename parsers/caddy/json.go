@@ -239,6 +239,7 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 		}
 	}
 	var anyHost *parsers.Hop // the routes that match no host
+	var anyWalker *jsonWalker
 	var hops []*parsers.Hop
 	routes := s.get("routes")
 	if routes == nil {
@@ -246,7 +247,10 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	}
 	strip := ""
 	for _, r := range routes.list() {
-		hosts, hostVal := routeHosts(r)
+		hosts, hostVal, never := routeHosts(r)
+		if never {
+			continue
+		}
 		var h *parsers.Hop
 		if len(hosts) > 0 {
 			h = newHop(strings.Join(hosts, ", "), b.li.span(hostVal.start, hostVal.end), b.li.span(r.start, r.end))
@@ -266,6 +270,14 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			h = anyHost
 		}
 		w := &jsonWalker{b: b, hop: h}
+		if h == anyHost {
+			// The any-Host routes run in order for one request: what an earlier one
+			// answers, a later one never sees.
+			if anyWalker == nil {
+				anyWalker = w
+			}
+			w = anyWalker
+		}
 		strip = w.route(r, pathCtx{path: "/", kind: parsers.PathPrefix, strip: strip}, true)
 	}
 	// Every site is a hop, even one with no route the model follows (file_server,
@@ -273,23 +285,40 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	b.m.Hops = append(b.m.Hops, hops...)
 }
 
-// routeHosts returns the hosts a route's matcher sets name, and the first host list.
-func routeHosts(r *jsonValue) ([]string, *jsonValue) {
+// routeHosts returns the hosts a top-level route takes requests for, and the first host
+// list. A route's matcher sets are alternatives, so one set without a host condition
+// takes any Host: hosts is then nil, and the route is the server's any-Host routes' (a
+// load balancer's check reaches it). A set whose host list is empty matches nothing;
+// never reports a route whose every set is such (no request runs it). caddy 2.6.2 on
+// loopback: a route matching [{"host": ["example.net"]}, {"path": ["/health"]}] proxied
+// a check sent with Host 10.0.0.5 to the app (502 with the app down), and the route
+// after it answering /health with 200 never ran; a route matching [{"host": []}] never
+// answered.
+func routeHosts(r *jsonValue) (hosts []string, first *jsonValue, never bool) {
 	match := r.get("match")
-	if match == nil {
-		return nil, nil
+	if match == nil || len(match.list()) == 0 {
+		return nil, nil, false
 	}
-	var hosts []string
-	var first *jsonValue
+	anyHost, live := false, false
 	for _, set := range match.list() {
-		if hv := set.get("host"); hv != nil {
-			if first == nil {
-				first = hv
-			}
-			hosts = append(hosts, hv.strings()...)
+		hv := set.get("host")
+		if hv == nil {
+			anyHost, live = true, true
+			continue
 		}
+		if len(hv.strings()) == 0 {
+			continue // matches no request
+		}
+		live = true
+		if first == nil {
+			first = hv
+		}
+		hosts = append(hosts, hv.strings()...)
 	}
-	return hosts, first
+	if anyHost {
+		return nil, nil, false
+	}
+	return hosts, first, !live
 }
 
 // serverEdge finds a Cloudflare signal in a server's options: trusted_proxies from the
@@ -479,17 +508,38 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	return ctx.strip
 }
 
-// matchPath reads a route's matcher sets as the paths they select: one set whose only
+// matchPath reads a route's matcher sets as the paths they select. The sets are
+// alternatives: they select a path when each does, the same one (a set whose host list
+// is empty matches nothing and is left out). One set selects a path when its only
 // conditions are one path value and, on a top-level route, host (the site's addresses,
-// which do not narrow paths); anything else (several sets, several paths, other
-// matchers, a host matcher inside a site) is "regex", as for a Caddyfile matcher.
+// which do not narrow paths); anything else (several paths, other matchers, a host
+// matcher inside a site) is "regex", as for a Caddyfile matcher.
 func matchPath(m *jsonValue, strip string, top bool) pathCtx {
-	if len(m.list()) != 1 || m.list()[0].kind != jsonObject {
+	var out *pathCtx
+	for _, set := range m.list() {
+		if set.kind != jsonObject {
+			return pathCtx{kind: parsers.PathRegex}
+		}
+		if hv := set.get("host"); hv != nil && len(hv.strings()) == 0 {
+			continue
+		}
+		p := matchSetPath(set, strip, top)
+		if p.kind == parsers.PathRegex || out != nil && p != *out {
+			return pathCtx{kind: parsers.PathRegex}
+		}
+		out = &p
+	}
+	if out == nil {
 		return pathCtx{kind: parsers.PathRegex}
 	}
+	return *out
+}
+
+// matchSetPath reads one matcher set as the path it selects (see matchPath).
+func matchSetPath(set *jsonValue, strip string, top bool) pathCtx {
 	var paths []string
 	method := false
-	for _, mb := range m.list()[0].fields() {
+	for _, mb := range set.fields() {
 		switch mb.key {
 		case "host":
 			if !top {
