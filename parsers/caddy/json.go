@@ -269,7 +269,7 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			}
 			h = anyHost
 		}
-		w := &jsonWalker{b: b, hop: h}
+		w := &jsonWalker{b: b, hop: h, list: routes}
 		if h == anyHost {
 			// The any-Host routes run in order for one request: what an earlier one
 			// answers, a later one never sees.
@@ -358,6 +358,12 @@ type jsonWalker struct {
 	// routes.
 	groups []groupedRoute
 	next   int
+	// members are the grouped routes walked so far, with the paths they match: the first
+	// route of a group whose matcher holds is the only one of the group to run.
+	members []groupMember
+	// list is the route list being walked (a server's or a subroute's): groups are
+	// that list's.
+	list *jsonValue
 	// upgrade is set while walking a route whose matcher takes only WebSocket upgrade
 	// requests (the Caddyfile's @ws recipe), and the routes inside it.
 	upgrade bool
@@ -385,6 +391,34 @@ func proxiesFirst(r *jsonValue) bool {
 type groupedRoute struct {
 	group string
 	id    int
+	list  *jsonValue
+}
+
+// groupMember is a grouped route and the paths its matcher takes.
+type groupMember struct {
+	groupedRoute
+	ctx pathCtx
+}
+
+// takenByGroup reports whether a route of a group the current position is in, written
+// before the route leading here, matches every request to target: the group then runs
+// that one and never this (caddy 2.6.2 on loopback, the adapter's output for handle
+// {respond /health 200} beside handle /health {reverse_proxy}: the check reached the
+// app). A route matching some of target's paths leaves the others here.
+func (w *jsonWalker) takenByGroup(target pathCtx) bool {
+	for _, c := range w.groups {
+		for _, m := range w.members {
+			if m.group != c.group || m.list != c.list || m.id >= c.id {
+				continue
+			}
+			switch t := m.ctx; {
+			case t.kind == parsers.PathPrefix && target.kind != parsers.PathRegex && strings.HasPrefix(target.path, t.path),
+				t.kind == parsers.PathExact && target.kind == parsers.PathExact && target.path == t.path:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // takenPaths are the paths of a route that answers (reverse_proxy, file_server...) or,
@@ -456,14 +490,23 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	takes, rewrites, proxied := false, false, false
 	if g := r.get("group").text(); g != "" {
 		w.next++
-		w.groups = append(w.groups, groupedRoute{group: g, id: w.next})
+		gr := groupedRoute{group: g, id: w.next, list: w.list}
+		w.groups = append(w.groups, gr)
 		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
+		if matched {
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx})
+		} else {
+			// No matcher: it takes every request the list gets.
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: pathCtx{path: "/", kind: parsers.PathPrefix}})
+		}
 	}
 	for _, h := range r.get("handle").list() {
 		switch h.get("handler").text() {
 		case "subroute":
 			strip := ctx.strip
 			unreached := w.unreached
+			outerList := w.list
+			w.list = h.get("routes")
 			for _, sr := range h.get("routes").list() {
 				strip = w.route(sr, pathCtx{path: ctx.path, kind: ctx.kind, strip: strip}, false)
 				if sr.get("match") == nil && proxiesFirst(sr) {
@@ -473,6 +516,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 				}
 			}
 			w.unreached = unreached
+			w.list = outerList
 		case "rewrite":
 			if sp := h.get("strip_path_prefix").text(); sp != "" {
 				ctx.strip += sp
@@ -492,7 +536,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		case "static_response":
 			// Not taken by itself: the adapter sorts respond directives by how specific
 			// their matchers are, as the Caddyfile model does not.
-			if !w.mayBeTaken(ctx) {
+			if !w.mayBeTaken(ctx) && !w.takenByGroup(ctx) {
 				w.respond(h, ctx)
 			}
 		case "file_server", "error", "authentication":
