@@ -162,3 +162,35 @@ func TestDNSRRSwarmFix(t *testing.T) {
 	}
 	t.Fatal("no upstream-dns-resolved-once finding for roundrobin")
 }
+
+// TestComposeCaddyDependsOnWindow: what a request gets from Caddy while the app it
+// depends_on has started but does not listen (caddy 2.6.2 on loopback, the app listening
+// 2s after Caddy started): with an active check every request got 503 until the next
+// check (health_interval 10s), 7s after the app listened; with lb_try_duration 5s alone a
+// GET waited 3s and got 200, a POST with a body waited and got 502 (caddy#7546).
+func TestComposeCaddyDependsOnWindow(t *testing.T) {
+	for dir, want := range map[string][]string{
+		"testdata/compose-caddy-depends-health": {"first active health check", "health_interval 15s", "503"},
+		"testdata/compose-caddy-depends-retry":  {"wait up to lb_try_duration 4s", "get 502 after that", "caddy#7546"},
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := 0
+		for _, f := range findings {
+			if f.Rule.ID != "depends-on-not-healthy" {
+				continue
+			}
+			seen++
+			for _, w := range want {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("%s: want %q in: %s", dir, w, f.Message)
+				}
+			}
+			if strings.Contains(f.Message, "requests in that window get 502") {
+				t.Errorf("%s: %s", dir, f.Message)
+			}
+		}
+		if seen != 1 {
+			t.Errorf("%s: want one depends-on-not-healthy finding, got %d", dir, seen)
+		}
+	}
+}

@@ -189,6 +189,13 @@ stack, after a reboot) get 502. ` + "`condition: service_healthy`" + ` makes Com
 app's healthcheck passes; the app needs a healthcheck for that (the finding says when it
 has none in the compose file: its image may still define one).
 
+Caddy changes the window. Its active health check (` + "`health_uri`" + `) runs first as Caddy
+starts: it finds the app not listening and keeps it down until the next check, so
+requests get 503 (no upstream available) for up to ` + "`health_interval`" + ` after the app
+listens. With ` + "`lb_try_duration`" + ` and no active check, a request waits that long for the app
+and gets 502 after it (caddy 2.6.2 on loopback; a POST with a body got 502 even so, the
+bug caddy#7546).
+
 It is ` + "`info`" + `: the window is the stack's start, not every deploy (a recreated app does not
 restart the proxy). A proxy that does not list the app at all, or lists another service,
 is not reported.
@@ -202,12 +209,37 @@ snippet; an edit once Compose fixes are edits).
 	Run: runDependsOnNotHealthy,
 }
 
+// caddyStartOutage is what requests get from a Caddy hop, through route r, while the
+// app it depends_on has started but does not listen yet, where r's reverse_proxy makes
+// that other than 502 at once; "" where it does not. caddy 2.6.2 on loopback, two
+// upstreams, one starting to listen 2s after Caddy: with health_uri and health_interval
+// 10s, Caddy's first check (made as it starts) marked both down, and every request got 503
+// until the next check, 7s after the app listened (with lb_try_duration 5s as well, a
+// request waited 5s for its 503); with lb_try_duration 5s alone, a GET waited 3s and got
+// 200, a POST with a body waited as long and got 502 (caddy#7546).
+func caddyStartOutage(h *parsers.Hop, r *parsers.Route, app string) string {
+	if h == nil || h.Kind != parsers.HopCaddy || r == nil || r.Backend == nil {
+		return ""
+	}
+	if hc := r.Backend.Health; hc != nil && hc.Enabled.Known() && hc.Enabled.Value && hc.Interval.Known() && hc.Interval.Value > 0 {
+		return fmt.Sprintf("Caddy's first active health check, made as it starts, finds %s not listening yet and keeps it down until the next check, up to health_interval %s after it listens: requests get 503 while no upstream is up",
+			app, parsers.FormatDuration(hc.Interval.Value))
+	}
+	c, try := r.Retry.Conditions, r.Retry.Timeout
+	if c.Known() && !c.Unknown && len(c.Value) > 0 && c.Value[0] != "off" && try.Known() && try.Value > 0 {
+		return fmt.Sprintf("requests in that window wait up to lb_try_duration %s for it to listen and get 502 after that (a POST with a body gets 502 even so on Caddy before the 2026 fix of caddy#7546)",
+			parsers.FormatDuration(try.Value))
+	}
+	return ""
+}
+
 func runDependsOnNotHealthy(p *Pass) {
 	for _, proxy := range p.Model.Workloads {
 		if proxy.Compose == nil || len(proxy.Compose.DependsOn) == 0 {
 			continue
 		}
 		apps := map[string]*parsers.Workload{}
+		appRoute := map[string]*parsers.Route{}
 		var hop *parsers.Hop
 		for _, h := range p.Model.Hops {
 			if h.Workload != proxy {
@@ -220,6 +252,9 @@ func runDependsOnNotHealthy(p *Pass) {
 				for _, w := range r.Backend.Workloads {
 					if w.Compose != nil && w != proxy {
 						apps[w.Name] = w
+						if appRoute[w.Name] == nil {
+							appRoute[w.Name] = r
+						}
 						if hop == nil {
 							hop = h
 						}
@@ -243,6 +278,9 @@ func runDependsOnNotHealthy(p *Pass) {
 				}
 			}
 			outage := "requests in that window get 502"
+			if o := caddyStartOutage(hop, appRoute[app.Name], app.Name); o != "" {
+				outage = o
+			}
 			if guards := composeAuthGuards(p.Model, app); guards != nil {
 				outage = "the auth checks sent to it in that window fail: " + authFailure("the requests they guard", guards)
 			}

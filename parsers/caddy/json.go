@@ -239,6 +239,7 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 		}
 	}
 	var anyHost *parsers.Hop // the routes that match no host
+	var anyWalker *jsonWalker
 	var hops []*parsers.Hop
 	routes := s.get("routes")
 	if routes == nil {
@@ -246,7 +247,10 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	}
 	strip := ""
 	for _, r := range routes.list() {
-		hosts, hostVal := routeHosts(r)
+		hosts, hostVal, never := routeHosts(r)
+		if never {
+			continue
+		}
 		var h *parsers.Hop
 		if len(hosts) > 0 {
 			h = newHop(strings.Join(hosts, ", "), b.li.span(hostVal.start, hostVal.end), b.li.span(r.start, r.end))
@@ -265,7 +269,15 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			}
 			h = anyHost
 		}
-		w := &jsonWalker{b: b, hop: h}
+		w := &jsonWalker{b: b, hop: h, list: routes}
+		if h == anyHost {
+			// The any-Host routes run in order for one request: what an earlier one
+			// answers, a later one never sees.
+			if anyWalker == nil {
+				anyWalker = w
+			}
+			w = anyWalker
+		}
 		strip = w.route(r, pathCtx{path: "/", kind: parsers.PathPrefix, strip: strip}, true)
 	}
 	// Every site is a hop, even one with no route the model follows (file_server,
@@ -273,23 +285,40 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	b.m.Hops = append(b.m.Hops, hops...)
 }
 
-// routeHosts returns the hosts a route's matcher sets name, and the first host list.
-func routeHosts(r *jsonValue) ([]string, *jsonValue) {
+// routeHosts returns the hosts a top-level route takes requests for, and the first host
+// list. A route's matcher sets are alternatives, so one set without a host condition
+// takes any Host: hosts is then nil, and the route is the server's any-Host routes' (a
+// load balancer's check reaches it). A set whose host list is empty matches nothing;
+// never reports a route whose every set is such (no request runs it). caddy 2.6.2 on
+// loopback: a route matching [{"host": ["example.net"]}, {"path": ["/health"]}] proxied
+// a check sent with Host 10.0.0.5 to the app (502 with the app down), and the route
+// after it answering /health with 200 never ran; a route matching [{"host": []}] never
+// answered.
+func routeHosts(r *jsonValue) (hosts []string, first *jsonValue, never bool) {
 	match := r.get("match")
-	if match == nil {
-		return nil, nil
+	if match == nil || len(match.list()) == 0 {
+		return nil, nil, false
 	}
-	var hosts []string
-	var first *jsonValue
+	anyHost, live := false, false
 	for _, set := range match.list() {
-		if hv := set.get("host"); hv != nil {
-			if first == nil {
-				first = hv
-			}
-			hosts = append(hosts, hv.strings()...)
+		hv := set.get("host")
+		if hv == nil {
+			anyHost, live = true, true
+			continue
 		}
+		if len(hv.strings()) == 0 {
+			continue // matches no request
+		}
+		live = true
+		if first == nil {
+			first = hv
+		}
+		hosts = append(hosts, hv.strings()...)
 	}
-	return hosts, first
+	if anyHost {
+		return nil, nil, false
+	}
+	return hosts, first, !live
 }
 
 // serverEdge finds a Cloudflare signal in a server's options: trusted_proxies from the
@@ -329,6 +358,12 @@ type jsonWalker struct {
 	// routes.
 	groups []groupedRoute
 	next   int
+	// members are the grouped routes walked so far, with the paths they match: the first
+	// route of a group whose matcher holds is the only one of the group to run.
+	members []groupMember
+	// list is the route list being walked (a server's or a subroute's): groups are
+	// that list's.
+	list *jsonValue
 	// upgrade is set while walking a route whose matcher takes only WebSocket upgrade
 	// requests (the Caddyfile's @ws recipe), and the routes inside it.
 	upgrade bool
@@ -356,6 +391,34 @@ func proxiesFirst(r *jsonValue) bool {
 type groupedRoute struct {
 	group string
 	id    int
+	list  *jsonValue
+}
+
+// groupMember is a grouped route and the paths its matcher takes.
+type groupMember struct {
+	groupedRoute
+	ctx pathCtx
+}
+
+// takenByGroup reports whether a route of a group the current position is in, written
+// before the route leading here, matches every request to target: the group then runs
+// that one and never this (caddy 2.6.2 on loopback, the adapter's output for handle
+// {respond /health 200} beside handle /health {reverse_proxy}: the check reached the
+// app). A route matching some of target's paths leaves the others here.
+func (w *jsonWalker) takenByGroup(target pathCtx) bool {
+	for _, c := range w.groups {
+		for _, m := range w.members {
+			if m.group != c.group || m.list != c.list || m.id >= c.id {
+				continue
+			}
+			switch t := m.ctx; {
+			case t.kind == parsers.PathPrefix && target.kind != parsers.PathRegex && strings.HasPrefix(target.path, t.path),
+				t.kind == parsers.PathExact && target.kind == parsers.PathExact && target.path == t.path:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // takenPaths are the paths of a route that answers (reverse_proxy, file_server...) or,
@@ -427,14 +490,23 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	takes, rewrites, proxied := false, false, false
 	if g := r.get("group").text(); g != "" {
 		w.next++
-		w.groups = append(w.groups, groupedRoute{group: g, id: w.next})
+		gr := groupedRoute{group: g, id: w.next, list: w.list}
+		w.groups = append(w.groups, gr)
 		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
+		if matched {
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx})
+		} else {
+			// No matcher: it takes every request the list gets.
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: pathCtx{path: "/", kind: parsers.PathPrefix}})
+		}
 	}
 	for _, h := range r.get("handle").list() {
 		switch h.get("handler").text() {
 		case "subroute":
 			strip := ctx.strip
 			unreached := w.unreached
+			outerList := w.list
+			w.list = h.get("routes")
 			for _, sr := range h.get("routes").list() {
 				strip = w.route(sr, pathCtx{path: ctx.path, kind: ctx.kind, strip: strip}, false)
 				if sr.get("match") == nil && proxiesFirst(sr) {
@@ -444,6 +516,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 				}
 			}
 			w.unreached = unreached
+			w.list = outerList
 		case "rewrite":
 			if sp := h.get("strip_path_prefix").text(); sp != "" {
 				ctx.strip += sp
@@ -463,7 +536,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		case "static_response":
 			// Not taken by itself: the adapter sorts respond directives by how specific
 			// their matchers are, as the Caddyfile model does not.
-			if !w.mayBeTaken(ctx) {
+			if !w.mayBeTaken(ctx) && !w.takenByGroup(ctx) {
 				w.respond(h, ctx)
 			}
 		case "file_server", "error", "authentication":
@@ -479,17 +552,38 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	return ctx.strip
 }
 
-// matchPath reads a route's matcher sets as the paths they select: one set whose only
+// matchPath reads a route's matcher sets as the paths they select. The sets are
+// alternatives: they select a path when each does, the same one (a set whose host list
+// is empty matches nothing and is left out). One set selects a path when its only
 // conditions are one path value and, on a top-level route, host (the site's addresses,
-// which do not narrow paths); anything else (several sets, several paths, other
-// matchers, a host matcher inside a site) is "regex", as for a Caddyfile matcher.
+// which do not narrow paths); anything else (several paths, other matchers, a host
+// matcher inside a site) is "regex", as for a Caddyfile matcher.
 func matchPath(m *jsonValue, strip string, top bool) pathCtx {
-	if len(m.list()) != 1 || m.list()[0].kind != jsonObject {
+	var out *pathCtx
+	for _, set := range m.list() {
+		if set.kind != jsonObject {
+			return pathCtx{kind: parsers.PathRegex}
+		}
+		if hv := set.get("host"); hv != nil && len(hv.strings()) == 0 {
+			continue
+		}
+		p := matchSetPath(set, strip, top)
+		if p.kind == parsers.PathRegex || out != nil && p != *out {
+			return pathCtx{kind: parsers.PathRegex}
+		}
+		out = &p
+	}
+	if out == nil {
 		return pathCtx{kind: parsers.PathRegex}
 	}
+	return *out
+}
+
+// matchSetPath reads one matcher set as the path it selects (see matchPath).
+func matchSetPath(set *jsonValue, strip string, top bool) pathCtx {
 	var paths []string
 	method := false
-	for _, mb := range m.list()[0].fields() {
+	for _, mb := range set.fields() {
 		switch mb.key {
 		case "host":
 			if !top {

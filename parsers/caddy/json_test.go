@@ -211,3 +211,49 @@ func TestPoolIdleReadTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONMatcherSetsAlternatives: a route's matcher sets are alternatives. One without
+// a host condition takes any Host, so the route is the listener's, with the path every
+// set selects; a set with an empty host list matches nothing, and a route of only such
+// sets runs for no request (caddy 2.6.2 on loopback: a check with Host 10.0.0.5 went to
+// the app through [{"host": ["shop.example.org"]}, {"path": ["/health"]}], and
+// [{"host": []}] never answered).
+func TestJSONMatcherSetsAlternatives(t *testing.T) {
+	src := []byte(`{"apps": {"http": {"servers": {"web": {"listen": [":80"], "routes": [
+		{"match": [{"host": []}], "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "never:80"}]}]},
+		{"match": [{"host": ["shop.example.org"], "path": ["/api/*"]}, {"path": ["/api/*"]}],
+		 "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "api:8080"}]}]},
+		{"match": [{"host": ["shop.example.org"]}],
+		 "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "shop:8080"}]}]}
+	]}}}}}`)
+	m := Parse([]parsers.Input{{Path: "caddy.json", Src: src}}, parsers.Options{})
+	if len(m.Diags) > 0 {
+		t.Fatalf("diags: %v", m.Diags)
+	}
+	var names []string
+	for _, h := range m.Hops {
+		names = append(names, h.Name)
+		for _, r := range h.Routes {
+			if r.Backend == nil {
+				continue
+			}
+			for _, tg := range r.Backend.Targets {
+				switch tg.Address {
+				case "never:80":
+					t.Errorf("the route matching {\"host\": []} is in hop %q", h.Name)
+				case "api:8080":
+					if h.Name != ":80" || r.Path != "/api/" || r.PathKind != parsers.PathPrefix {
+						t.Errorf("api route in hop %q, path %q kind %v; want :80, prefix /api/", h.Name, r.Path, r.PathKind)
+					}
+				case "shop:8080":
+					if h.Name != "shop.example.org" {
+						t.Errorf("shop route in hop %q", h.Name)
+					}
+				}
+			}
+		}
+	}
+	if len(m.Hops) != 2 {
+		t.Errorf("hops %q, want the listener's and shop.example.org", names)
+	}
+}

@@ -69,7 +69,12 @@ func (s *siteWalker) answeredFirst(target pathCtx) bool {
 			switch {
 			case isHandle(own) && isHandle(x):
 				// Sibling handle blocks are one group, mutually exclusive (in a route
-				// block too): which takes a path is left to their matchers.
+				// block too): the first in Caddy's order whose matcher holds takes the
+				// request. One that may come first and matches every path of target
+				// takes them all; one matching some leaves the others to this block.
+				if s.handleMayRunFirst(lv, j) && s.covers(x, lv.ctx, target) {
+					return true
+				}
 				continue
 			case lv.ordered:
 				if j > lv.i {
@@ -99,6 +104,77 @@ func (s *siteWalker) answeredFirst(target pathCtx) bool {
 
 func isHandle(d *Directive) bool { return d.Name() == "handle" || d.Name() == "handle_path" }
 
+// handleMayRunFirst reports whether the sibling handle block lv.ds[j] may come before
+// lv.ds[lv.i] (the handle leading to the current position) in Caddy's order. In a route
+// block they run as written. Elsewhere the adapter sorts the blocks of one directive:
+// those without a matcher last, and blocks whose matcher is one path by its length,
+// longest first, the written order breaking ties (caddy adapt 2.6.2: handle {}, handle
+// /health {} became /health, then the catch-all; /h*, /api/*, /health became /health,
+// /api/*, /h*). A block matching on anything else makes that sort depend on the order
+// written, and handle_path against handle on the version: then any block with a
+// matcher may come first; a block without one never comes before one with a matcher.
+func (s *siteWalker) handleMayRunFirst(lv level, j int) bool {
+	own, x := lv.ds[lv.i], lv.ds[j]
+	if lv.ordered {
+		return j < lv.i
+	}
+	ownLen, ownOK := s.handleSortPath(own)
+	xLen, xOK := s.handleSortPath(x)
+	if xOK && xLen == 0 && !(ownOK && ownLen == 0) {
+		return false // a catch-all runs after every block with a matcher
+	}
+	if x.Name() != own.Name() {
+		return true
+	}
+	for _, d := range lv.ds {
+		if d.Name() == own.Name() {
+			if _, ok := s.handleSortPath(d); !ok {
+				return true
+			}
+		}
+	}
+	switch {
+	case ownLen == 0 || xLen == 0:
+		return xLen != 0 || j < lv.i // a catch-all last; two catch-alls as written
+	case xLen != ownLen:
+		return xLen > ownLen
+	}
+	return j < lv.i
+}
+
+// handleSortPath returns the length of the one path a handle block's matcher holds,
+// which Caddy sorts sibling handle blocks by (0 for no matcher, or *), and ok; ok is
+// false for any other matcher (several paths, other conditions, an undefined name).
+func (s *siteWalker) handleSortPath(d *Directive) (int, bool) {
+	m := matcherOf(d)
+	switch {
+	case m == nil || m.Text == "*":
+		return 0, true
+	case strings.HasPrefix(m.Text, "/"):
+		// An inline path matcher is the token after the directive name; a second
+		// path token would be another path.
+		if len(d.Tokens) > 2 && strings.HasPrefix(d.Tokens[2].Text, "/") && !d.Tokens[2].Quoted {
+			return 0, false
+		}
+		return len(m.Text), true
+	}
+	def := s.matchers[m.Text]
+	if def == nil {
+		return 0, false
+	}
+	cond := &Directive{Tokens: def.Tokens[1:]}
+	if def.HasBlock {
+		if len(def.Tokens) != 1 || len(def.Block) != 1 {
+			return 0, false
+		}
+		cond = def.Block[0]
+	}
+	if cond.Name() != "path" || cond.HasBlock || len(cond.Args()) != 1 {
+		return 0, false
+	}
+	return len(cond.Args()[0].Text), true
+}
+
 // mayMatch reports whether directive x, in a block serving ctx, may match a request
 // to the paths target: no matcher, one the model cannot read, or paths that overlap.
 func (s *siteWalker) mayMatch(x *Directive, ctx pathCtx, target pathCtx) bool {
@@ -115,6 +191,23 @@ func (s *siteWalker) mayMatch(x *Directive, ctx pathCtx, target pathCtx) bool {
 		return strings.HasPrefix(m.path, target.path)
 	}
 	return m.path == target.path
+}
+
+// covers reports whether directive x, in a block serving ctx, matches every request to
+// the paths target: no matcher, or a path matcher the target's paths are all under. A
+// matcher the model cannot read is not known to cover them.
+func (s *siteWalker) covers(x *Directive, ctx pathCtx, target pathCtx) bool {
+	if m := matcherOf(x); m == nil || m.Text == "*" {
+		return true
+	}
+	m := s.narrow(ctx, x)
+	switch {
+	case m.kind == parsers.PathPrefix:
+		return target.kind != parsers.PathRegex && strings.HasPrefix(target.path, m.path)
+	case m.kind == parsers.PathExact:
+		return target.kind == parsers.PathExact && target.path == m.path
+	}
+	return false
 }
 
 // collectMatchers records every named matcher definition (@name ...) of the site.
