@@ -194,3 +194,30 @@ func TestComposeCaddyDependsOnWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestDNSSnippetKeepsPath: the variable proxy_pass the snippet suggests sends the path the
+// static one sent. proxy_pass http://api:8000/v2/ in location /v1/ sends /v1/x as /v2/x;
+// proxy_pass http://$upstream_host:8000 would send /v1/x, so the snippet adds the rewrite
+// ... break that gives the same path (nginx 1.22.1 on loopback: same upstream URI, query
+// string and escapes included, for both forms).
+func TestDNSSnippetKeepsPath(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-recreated")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" || !strings.Contains(f.Message, "names api,") {
+			continue
+		}
+		seen++
+		want := "rewrite ^/v1/(.*)$ /v2/$1 break;"
+		if f.Pos.Line == 5 { // location /api/: proxy_pass http://api:8000, no path of its own
+			want = ""
+		}
+		if f.Fix == nil || !strings.Contains(f.Fix.Snippet, "proxy_pass http://$upstream_host:8000;") ||
+			want == "" && strings.Contains(f.Fix.Snippet, "rewrite") || want != "" && !strings.Contains(f.Fix.Snippet, want) {
+			t.Errorf("line %d snippet:\n%v", f.Pos.Line, f.Fix)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("want 2 findings on api, got %d", seen)
+	}
+}

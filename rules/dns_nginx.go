@@ -65,8 +65,17 @@ location / {
 }
 ` + "```" + `
 
-A variable changes how ` + "`proxy_pass`" + ` builds the URI (a URI part in the variable replaces the
-request's): check paths after the change. From nginx 1.27.3 (earlier only in NGINX Plus), an
+A variable anywhere in the URL does it, in the URI part too (` + "`proxy_pass http://app:8000/$1`" + `):
+nginx then evaluates the whole URL per request, and such a proxy_pass is not reported, unless
+another ` + "`proxy_pass`" + ` names the same host and port without a variable: nginx made that one a
+server group at startup, and a name evaluated per request that matches it uses the addresses
+resolved then.
+
+A variable changes how ` + "`proxy_pass`" + ` builds the URI: it no longer puts its own URI part in
+place of the location's prefix (a URI part in the variable replaces the whole request URI).
+The snippet keeps the path a static ` + "`proxy_pass`" + ` sent with a ` + "`rewrite ... break`" + `:
+` + "`location /api/ { proxy_pass http://app:8000/; }`" + ` becomes ` + "`rewrite ^/api/(.*)$ /$1 break;`" + `
+and ` + "`proxy_pass http://$upstream_host:8000;`" + `. From nginx 1.27.3 (earlier only in NGINX Plus), an
 ` + "`upstream`" + ` can re-resolve its servers itself, when it has a shared-memory ` + "`zone`" + `:
 
 ` + "```nginx" + `
@@ -87,7 +96,8 @@ so the fix stays a snippet.
 ## Sources
 
 - nginx resolves a proxy_pass name at startup, and at run time only when the address holds a
-  variable (through resolver): https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass,
+  variable (through resolver; "the name is searched among the described server groups, and,
+  if not found, is determined using a resolver"): https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass,
   https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver
 - ` + "`server ... resolve`" + ` (open source since 1.27.3; needs a zone):
   https://nginx.org/en/docs/http/ngx_http_upstream_module.html#resolve
@@ -169,11 +179,14 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				if t.Resolve {
 					continue // server ... resolve: re-resolved while running
 				}
+				if resolvedPerRequest(p.Model, be, r, t) {
+					continue
+				}
 				why, rel := dynamicHost(p, t)
-				fix := dnsFix(h, be, t)
+				fix := dnsFix(p.Model, h, be, t)
 				if why == "" {
 					if why, rel = composeRecreated(h, t); why != "" {
-						fix = composeDNSFix(h, be, t)
+						fix = composeDNSFix(p.Model, h, be, t)
 					}
 				}
 				if why == "" {
@@ -193,6 +206,39 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 			}
 		}
 	}
+}
+
+// resolvedPerRequest reports whether nginx resolves target t of route r while it runs: a
+// proxy_pass naming a literal host with a variable in its URI part
+// (http://app:8000/$1, http://app:8000$request_uri) is evaluated per request, and
+// its name resolved through the resolver (without one the request gets 502 "no resolver
+// defined to resolve"). Not when another proxy_pass names the same host and port without
+// a variable: nginx made that one an implicit upstream at startup, and a name evaluated
+// per request that matches it uses the addresses resolved then (nginx 1.22.1 on
+// loopback: with proxy_pass http://localhost:39682 in one location, proxy_pass
+// http://localhost:39682/$1 in another answered 200 with no resolver; without it, 502
+// "no resolver defined to resolve localhost").
+func resolvedPerRequest(m *parsers.Model, be *parsers.Backend, r *parsers.Route, t *parsers.Target) bool {
+	if be.Kind == parsers.BackendNginxUpstream || !r.ProxyPass.Known() || !strings.Contains(r.ProxyPass.Value, "$") {
+		return false
+	}
+	for _, h := range m.Hops {
+		if h.Kind != parsers.HopNginx {
+			continue
+		}
+		for _, o := range h.Routes {
+			ob := o.Backend
+			if ob == nil || ob.Kind == parsers.BackendNginxUpstream || !o.ProxyPass.Known() || strings.Contains(o.ProxyPass.Value, "$") {
+				continue
+			}
+			for _, ot := range ob.Targets {
+				if strings.EqualFold(ot.Host, t.Host) && ot.Port == t.Port {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // composeRecreated says why the addresses of target t, a Compose service name that an
@@ -260,7 +306,7 @@ func swarmIntended(w *parsers.Workload) bool {
 // composeDNSFix is the snippet for a Compose service name: a variable in proxy_pass with
 // Docker's embedded DNS server (127.0.0.11, the one address every container on a
 // user-defined network has), or a Compose restart of the proxy after the service.
-func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+func composeDNSFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	proxy := "the proxy"
 	if h.Workload != nil {
 		proxy = h.Workload.Name
@@ -271,7 +317,7 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 		desc = "put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running"
 	}
 	f := &Fix{Description: desc,
-		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\nset $upstream_host %s;\nproxy_pass http://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, t.Port)}
+		Snippet: "resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\n" + variablePass(m, be, t, "http")}
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
 	}
@@ -282,7 +328,7 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 // dnsFix is the snippet that makes nginx re-resolve t: server ... resolve in a zoned
 // upstream for nginx ≥ 1.27.3, else a variable in proxy_pass with a resolver. The
 // resolver's address is the user's choice: the fix is never written.
-func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+func dnsFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	port, scheme := t.Port, "http"
 	if port == "443" {
 		scheme = "https"
@@ -294,10 +340,92 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
 	} else {
 		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
-			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\nproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, scheme, port)}
+			Snippet: "resolver YOUR_DNS_SERVER valid=30s;  # the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\n" + variablePass(m, be, t, scheme)}
 	}
 	f.snippetOnly()
 	return f
+}
+
+// variablePass writes the lines that make the proxy_pass lines naming target t resolve
+// its name per request: the name in a variable, and the proxy_pass that uses it. With a
+// variable, proxy_pass no longer replaces the location's prefix with its own URI part
+// (location /api/ with proxy_pass http://app:8000/ sends /api/users as /users; with
+// http://$upstream_host:8000 it would send /api/users, a path the app may not serve), so
+// a proxy_pass with a URI part of its own gets the rewrite ... break that sends the same
+// path: nginx 1.22.1 on loopback sent /users?x=1&y=a%20b, /legacy/items?q=1 and
+// /healthz?full=1 for both forms (location /api/, /v1 -> /legacy, = /health -> /healthz).
+// The scheme is the one proxy_pass gives (def when no route says).
+func variablePass(m *parsers.Model, be *parsers.Backend, t *parsers.Target, def string) string {
+	type pass struct {
+		loc, pp, uri, scheme string
+		rewrite              string // "" when the path needs none, "?" when no502 cannot write it
+	}
+	var passes []pass
+	for _, h := range m.Hops {
+		if h.Kind != parsers.HopNginx {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend != be || !r.ProxyPass.Known() {
+				continue
+			}
+			scheme, rest, ok := strings.Cut(r.ProxyPass.Value, "://")
+			if !ok {
+				continue
+			}
+			ps := pass{loc: r.Path, pp: r.ProxyPass.Value, scheme: strings.ToLower(scheme)}
+			if i := strings.IndexAny(rest, "/?"); i >= 0 && !strings.HasPrefix(rest, "unix:") {
+				ps.uri = rest[i:]
+			}
+			if ps.uri != "" && !(ps.uri == r.Path && (r.PathKind == parsers.PathPrefix || r.PathKind == parsers.PathExact)) {
+				ps.rewrite = keepPathRewrite(r, ps.uri)
+			}
+			passes = append(passes, ps)
+		}
+	}
+	scheme := def
+	if len(passes) > 0 && (passes[0].scheme == "http" || passes[0].scheme == "https") {
+		scheme = passes[0].scheme
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "set $upstream_host %s;\n", t.Host)
+	direct := be.Kind != parsers.BackendNginxUpstream && len(passes) == 1
+	for _, ps := range passes {
+		switch {
+		case ps.rewrite == "":
+		case ps.rewrite == "?":
+			fmt.Fprintf(&b, "# location %s: proxy_pass %s puts its own path in place of the location's; with a variable it sends the request's: rewrite it to the same path (rewrite ... break)\n", ps.loc, ps.pp)
+		case direct:
+			fmt.Fprintf(&b, "%s  # the path proxy_pass %s sent: with a variable, proxy_pass sends the request's own\n", ps.rewrite, ps.pp)
+		default:
+			fmt.Fprintf(&b, "# in location %s, for the path proxy_pass %s sent: %s\n", ps.loc, ps.pp, ps.rewrite)
+		}
+	}
+	fmt.Fprintf(&b, "proxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", scheme, t.Port)
+	return b.String()
+}
+
+// keepPathRewrite returns the rewrite ... break that sends, through a proxy_pass with a
+// variable and no URI part, the path route r's proxy_pass with URI part uri sends: the
+// location's prefix (or exact path) replaced by uri, the rest and the query string
+// kept. "?" when no502 cannot write it: a regex or named location (where nginx refuses
+// a URI part anyway), a query string in uri, or characters it would have to escape.
+func keepPathRewrite(r *parsers.Route, uri string) string {
+	if r.PathKind != parsers.PathPrefix && r.PathKind != parsers.PathExact || strings.ContainsAny(uri, "?$ ;{}'\"\\") {
+		return "?"
+	}
+	var re strings.Builder
+	for _, c := range r.Path {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/_-~", c):
+			re.WriteRune(c)
+		case c == '.':
+			re.WriteString(`\.`)
+		default:
+			return "?"
+		}
+	}
+	return fmt.Sprintf("rewrite ^%s(.*)$ %s$1 break;", re.String(), uri)
 }
 
 func init() {

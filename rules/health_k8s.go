@@ -204,7 +204,10 @@ func suggestedReadiness(w *parsers.Workload, c *parsers.Container) (probe k8s.Pa
 			get = get.Set("service", k8s.Quote(l.GRPCService))
 		}
 		pr, guessed = pr.Set("grpc", get), false
-	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) {
+	} else if _, ok := httpProbePort(c, port); ok || !hasNamedPort(c, port) || httpAppServer(c) {
+		// A port whose name does not say HTTP (nginx-port) still speaks HTTP when the
+		// container's server is one that serves it: a TCP check there passes while the
+		// server fails every request, the probe readiness-cannot-fail reports.
 		pr = pr.Set("httpGet", k8s.Patch{}.Set("path", path).Set("port", port))
 	} else {
 		pr, guessed = pr.Set("tcpSocket", k8s.Patch{}.Set("port", port)), false
@@ -257,7 +260,7 @@ func readinessFix(w *parsers.Workload, c *parsers.Container) *Fix {
 	if probe[0].K == "grpc" {
 		return k8sFix("add a readiness probe on the gRPC health check the liveness probe uses", patch)
 	}
-	if c.App != nil && c.App.Name != "" && !c.App.NotHTTP {
+	if httpAppServer(c) {
 		// An HTTP app server: a TCP check passes while the app answers 500 to every
 		// request (the kind of probe this rule calls useless). Its readiness path
 		// is a guess.
@@ -278,6 +281,11 @@ func yamlPlain(s string) string {
 		return k8s.Quote(s)
 	}
 	return s
+}
+
+// httpAppServer reports whether c's server is a known one that serves HTTP on its port.
+func httpAppServer(c *parsers.Container) bool {
+	return c.App != nil && c.App.Name != "" && !c.App.NotHTTP
 }
 
 func hasNamedPort(c *parsers.Container, port string) bool {

@@ -417,3 +417,16 @@ func TestCaddyDeadFirstUpstreamMessage(t *testing.T) {
 		t.Error("no dead-upstream-in-rotation finding")
 	}
 }
+
+// TestReadinessSnippetHTTPOnNamedPort: for an HTTP server whose port has a name that
+// does not say HTTP (nginx-port), the suggested probe is the HTTP check its description
+// asks for, on that port, not a tcpSocket check (which passes while every request fails).
+func TestReadinessSnippetHTTPOnNamedPort(t *testing.T) {
+	wantFixSafetyByDir(t, "readiness-probe-missing", map[string]rules.Safety{
+		"testdata/k8s-readiness-named-http-port": rules.FixSnippet,
+	}, func(dir string, want rules.Safety, f rules.Finding) {
+		if strings.Contains(f.Fix.Snippet, "tcpSocket") || !strings.Contains(f.Fix.Snippet, "httpGet") || !strings.Contains(f.Fix.Snippet, "port: nginx-port") {
+			t.Errorf("%s: the snippet is not an HTTP check on nginx-port: %s\n%s", dir, f.Fix.Description, f.Fix.Snippet)
+		}
+	})
+}

@@ -221,6 +221,16 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: not in the linted paths; assumed to be the file the nginx package installs in its conf directory, not followed", pat))
 				return
 			}
+			if r.fragment {
+				// A fragment (sites-available/app, conf.d/app.conf) linted without the
+				// main file: nginx resolves the path against its conf prefix on the
+				// server (/etc/nginx), which holds files the repository need not (a
+				// snippets/ssl-params.conf made there by hand). Like an absolute path
+				// outside the linted paths, a note: an error would fail the run and hold
+				// back every fix in a file nginx accepts.
+				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: not in the linted paths; relative to the conf directory of the nginx that includes this file (/etc/nginx in the packages), not followed", pat))
+				return
+			}
 			r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: file not found (relative to %s)", pat, r.prefix))
 			return
 		}
