@@ -93,3 +93,23 @@ func TestHPAMinDrainBlockedWording(t *testing.T) {
 		t.Error("no hpa-min-replicas finding")
 	}
 }
+
+// TestSingleReplicaNoFieldFixWording: a Deployment with no replicas field outside any
+// Kustomize tree gets `replicas: 2` written in its own spec; the fix must not say it goes
+// in an overlay's patch (bank-of-anthos balance-reader.yaml said so).
+func TestSingleReplicaNoFieldFixWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-no-field")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if f.Fix == nil || f.Fix.Description != "run 2 replicas" || len(f.Fix.Edits) != 1 {
+			t.Errorf("fix = %+v, want \"run 2 replicas\" with one edit", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}
