@@ -113,3 +113,27 @@ func TestSingleReplicaNoFieldFixWording(t *testing.T) {
 		t.Error("no single-replica finding")
 	}
 }
+
+// TestReplicaCountExplainedByComment: a count with a comment above it or on its line is
+// not overwritten; the snippet quotes the comment (plausible/community-edition
+// kubernetes/plausible.yaml warns against more replicas right above replicas: 1).
+func TestReplicaCountExplainedByComment(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-explained")
+	want := map[string]string{
+		"single-replica":   `says "This app keeps its sessions in memory and must not run clustered. Do not raise.`,
+		"hpa-min-replicas": `says "nights have no traffic; one pod saves a node`,
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, w) {
+			t.Errorf("%s: fix = %+v, want a snippet whose reason quotes the comment (%s)", f.Rule.ID, f.Fix, w)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}

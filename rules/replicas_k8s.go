@@ -84,6 +84,8 @@ outage and one finding: the message names the strategy and the fix also rolls ne
 before old ones (rollout-takes-all-down reports Deployments of 2 or more pods).
 
 **Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
+A count with a comment above it or on its line is not written over: the snippet quotes the
+comment (one pod is often deliberate, and the reason is written next to it).
 
 When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
 not among the linted files), a second pod on another node could not attach it: the finding
@@ -198,6 +200,9 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
 			k8s.ReplaceScalar(site.rep.Pos, "2")...)
 	}
+	if site.rep.Pos.IsValid() && !site.entry {
+		fix = explainedCount(p, fix, site.rep.Pos, fmt.Sprintf("replicas: %d", site.rep.Value))
+	}
 	p.Report(Finding{
 		Pos: pos,
 		Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s Run at least 2 replicas.",
@@ -311,7 +316,8 @@ minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" 
 (` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
 (` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
 
-**Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
+**Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high); a snippet when a comment
+above the floor or on its line explains it, as for single-replica.
 
 ` + k8sClientsDoc + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
@@ -367,9 +373,29 @@ func runHPAMinReplicas(p *Pass) {
 			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves %s with no ready endpoint and %s.%s Set %s: 2.",
 				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), causes, servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services)), blocked, minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
-			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
+			Fix:     explainedCount(p, k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...), min.Pos, fmt.Sprintf("%s: %d", minKey, min.Value)),
 		})
 	}
+}
+
+// explainedCount keeps fix as a snippet when the count it raises carries a comment (the
+// lines right above it or the end of its line): someone explained that value there, and
+// one pod is often deliberate (plausible/community-edition: "Plausible is not currently
+// designed to run in a clustered scenario. Increasing the replicas of this deployment is
+// highly NOT recommended!" above replicas: 1). The fix would write 2 under that sentence.
+func explainedCount(p *Pass, fix *Fix, at parsers.Pos, entry string) *Fix {
+	f := p.Model.File(at.File)
+	if f == nil || fix == nil {
+		return fix
+	}
+	c := k8s.EntryComment(f.Src, int(at.Offset))
+	if c == "" {
+		return fix
+	}
+	if r := []rune(c); len(r) > 160 {
+		c = string(r[:157]) + "..."
+	}
+	return fix.guess(fmt.Sprintf("the comment at %s (%s:%d) says %q: read it before adding pods", entry, at.File, at.Line, c))
 }
 
 // hpaName reads "from HorizontalPodAutoscaler ns/name" (or "from ScaledObject ns/name"),
