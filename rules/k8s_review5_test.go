@@ -120,8 +120,8 @@ func TestSingleReplicaNoFieldFixWording(t *testing.T) {
 func TestReplicaCountExplainedByComment(t *testing.T) {
 	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-explained")
 	want := map[string]string{
-		"single-replica":   `says "This app keeps its sessions in memory and must not run clustered. Do not raise.`,
-		"hpa-min-replicas": `says "nights have no traffic; one pod saves a node`,
+		"single-replica":   `says "This app keeps its sessions in memory and must not run clustered. Do not raise."`,
+		"hpa-min-replicas": `says "nights have no traffic; one pod saves a node"`,
 	}
 	for _, f := range findings {
 		w, ok := want[f.Rule.ID]
@@ -131,6 +131,31 @@ func TestReplicaCountExplainedByComment(t *testing.T) {
 		delete(want, f.Rule.ID)
 		if f.Fix == nil || len(f.Fix.Edits) != 0 || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, w) {
 			t.Errorf("%s: fix = %+v, want a snippet whose reason quotes the comment (%s)", f.Rule.ID, f.Fix, w)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}
+
+// TestTerraformCountExplainedByComment: the ECS count and the deploy's minimum healthy
+// percent with a comment above them are snippets quoting it (a public ECS module for a
+// single NATS JetStream node: "A single JetStream node must never run twice against the
+// same store." above deployment_minimum_healthy_percent = 0).
+func TestTerraformCountExplainedByComment(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/tf-deploy-stops-all-tasks/trigger-explained")
+	want := map[string]string{
+		"single-task":            `says "One broker owns the store on the shared volume."`,
+		"deploy-stops-all-tasks": `says "A second broker must never open the same store, not even during a deploy."`,
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, w) {
+			t.Errorf("%s: fix = %+v, want a snippet quoting the comment (%s)", f.Rule.ID, f.Fix, w)
 		}
 	}
 	for id := range want {

@@ -84,7 +84,7 @@ outage and one finding: the message names the strategy and the fix also rolls ne
 before old ones (rollout-takes-all-down reports Deployments of 2 or more pods).
 
 **Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
-A count with a comment above it or on its line is not written over: the snippet quotes the
+A count with a comment above it is not written over: the snippet quotes the
 comment (one pod is often deliberate, and the reason is written next to it).
 
 When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
@@ -317,7 +317,7 @@ minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" 
 (` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high); a snippet when a comment
-above the floor or on its line explains it, as for single-replica.
+above the floor explains it, as for single-replica.
 
 ` + k8sClientsDoc + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
@@ -379,7 +379,7 @@ func runHPAMinReplicas(p *Pass) {
 }
 
 // explainedCount keeps fix as a snippet when the count it raises carries a comment (the
-// lines right above it or the end of its line): someone explained that value there, and
+// lines right above it): someone explained that value there, and
 // one pod is often deliberate (plausible/community-edition: "Plausible is not currently
 // designed to run in a clustered scenario. Increasing the replicas of this deployment is
 // highly NOT recommended!" above replicas: 1). The fix would write 2 under that sentence.

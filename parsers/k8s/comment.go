@@ -139,20 +139,18 @@ func ReplaceInComment(f *parsers.File, r parsers.Pos, text string) (e parsers.Ed
 	return parsers.Edit{File: f.Path, Start: r.Start(), End: r.End(), New: text}, true
 }
 
-// EntryComment returns what a user wrote about the mapping entry whose value starts at
+// EntryComment returns what a user wrote above the mapping entry whose value starts at
 // byte value of a manifest: the comment lines directly above its line (no blank line
-// between) and the comment at the end of its line, joined by spaces without their '#'s;
-// "" when there is none. A fix that changes such a value (a replica count) overwrites a
-// choice someone explained next to it ("not designed to run in a clustered scenario").
+// between), joined by spaces without their '#'s; "" when there is none. A fix that
+// changes such a value (a replica count) overwrites a choice someone explained next to it
+// ("not designed to run in a clustered scenario"). A comment at the end of the value's
+// line is not read: there it is mostly a unit or a note ("# 5 minutes"), and the
+// testdata's `# want "rule"` markers sit there.
 func EntryComment(src []byte, value int) string {
 	if value < 0 || value >= len(src) {
 		return ""
 	}
 	start := bytes.LastIndexByte(src[:value], '\n') + 1
-	end := len(src)
-	if i := bytes.IndexByte(src[value:], '\n'); i >= 0 {
-		end = value + i
-	}
 	var parts []string
 	// The comment lines above, nearest last: walk up while each line holds only a comment.
 	for ls := start; ls > 0; {
@@ -164,10 +162,6 @@ func EntryComment(src []byte, value int) string {
 		}
 		parts = append([]string{commentText(t)}, parts...)
 		ls = prev
-	}
-	line := bytes.TrimRight(src[start:end], "\r")
-	if cs := CommentStart(line); cs >= 0 && start+cs >= value && CommentIn(src, start+cs) {
-		parts = append(parts, commentText(line[cs:]))
 	}
 	var out []string
 	for _, p := range parts {

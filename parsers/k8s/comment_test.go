@@ -45,9 +45,9 @@ func TestEntryComment(t *testing.T) {
 		want  string
 	}{
 		{at("1\n"), "not designed to run clustered. Do NOT scale."},
-		{at("2  #"), "why two"},
-		{at("3\n"), ""},        // a blank line separates the comment
-		{at("'#4'"), "quoted"}, // the '#' in quotes is the value's
+		{at("2  #"), ""}, // a comment on the line is not read
+		{at("3\n"), ""},  // a blank line separates the comment
+		{at("'#4'"), ""}, // the '#' in quotes is the value's
 	} {
 		if got := EntryComment([]byte(src), c.value); got != c.want {
 			t.Errorf("EntryComment at %d = %q, want %q", c.value, got, c.want)
