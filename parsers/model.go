@@ -626,6 +626,11 @@ type Workload struct {
 	ECSModule bool
 	// LaunchType is an ECS service's launch type (FARGATE caps stopTimeout at 120s).
 	LaunchType Setting[string]
+	// HostPort is a port of its container instance each task of an ECS service binds: a
+	// static hostPort in bridge network mode, a container port in host mode (0: none or
+	// not known). Two such tasks cannot share an instance, as two pods with a hostPort
+	// cannot share a node.
+	HostPort Setting[int]
 	// Scheduling is an ECS service's scheduling_strategy: REPLICA (desired_count tasks)
 	// or DAEMON (one task per container instance).
 	Scheduling Setting[string]

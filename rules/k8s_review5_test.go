@@ -162,3 +162,24 @@ func TestTerraformCountExplainedByComment(t *testing.T) {
 		t.Errorf("no %s finding", id)
 	}
 }
+
+// TestECSHostPortCountFixes: an ECS task binding a static hostPort in bridge mode cannot
+// share its instance with a second one (an ECS service on one EC2 instance with hostPort
+// 9090, a public repository's ecs.tf): desired_count = 2 and a deploy that starts the new
+// task first are snippets saying why, as for a pod with a hostPort.
+func TestECSHostPortCountFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/tf-single-task/trigger-hostport")
+	want := map[string]bool{"single-task": true, "deploy-stops-all-tasks": true}
+	for _, f := range findings {
+		if !want[f.Rule.ID] {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "each task binds port 9090 of its container instance (hostPort = 9090") {
+			t.Errorf("%s: fix = %+v, want a snippet naming hostPort 9090", f.Rule.ID, f.Fix)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}

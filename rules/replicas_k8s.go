@@ -385,7 +385,7 @@ func runHPAMinReplicas(p *Pass) {
 // highly NOT recommended!" above replicas: 1). The fix would write 2 under that sentence.
 func explainedCount(p *Pass, fix *Fix, at parsers.Pos, entry string) *Fix {
 	f := p.Model.File(at.File)
-	if f == nil || fix == nil {
+	if f == nil || fix == nil || fix.SnippetOnly() {
 		return fix
 	}
 	c := k8s.EntryComment(f.Src, int(at.Offset))
