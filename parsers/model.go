@@ -551,9 +551,11 @@ type Workload struct {
 	Format    string
 	Name      string
 	Namespace string
-	Pos       Pos
-	Block     Pos
-	Labels    map[string]string
+	// APIVersion is a Kubernetes object's apiVersion as written ("apps/v1"); "" elsewhere.
+	APIVersion string
+	Pos        Pos
+	Block      Pos
+	Labels     map[string]string
 	// HostNetwork: the pods use the node's network namespace (hostNetwork: true), so a
 	// containerPort is a port of the node.
 	HostNetwork bool

@@ -183,3 +183,27 @@ func TestECSHostPortCountFixes(t *testing.T) {
 		t.Errorf("no %s finding", id)
 	}
 }
+
+// TestRemovedAPIFixes: a workload in an apiVersion Kubernetes removed in 1.16
+// (microservices-demo's complete-demo.yaml, extensions/v1beta1) gets no preStop sleep
+// action and no policy/v1 budget written: no cluster serves both.
+func TestRemovedAPIFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-removed-api-fixes")
+	want := map[string]string{
+		"prestop-missing": "the preStop sleep action needs Kubernetes 1.30",
+		"pdb-missing":     "a policy/v1 PodDisruptionBudget needs Kubernetes 1.21",
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "apiVersion extensions/v1beta1, which Kubernetes removed in 1.16, and "+w) {
+			t.Errorf("%s: fix = %+v, want a snippet naming the removed apiVersion", f.Rule.ID, f.Fix)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}

@@ -627,7 +627,10 @@ be evicted at all (the eviction API answers 500, "more than one PodDisruptionBud
 PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
 both select another workload's pods, the PDB is a snippet. It is named after the workload,
 or NAME-pdb when a PDB of that name already exists in the namespace (` + "`kubectl apply`" + ` would
-overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken.
+overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken,
+and when the workload is written in an apiVersion Kubernetes removed in 1.16
+(` + "`extensions/v1beta1`" + `, ` + "`apps/v1beta1`" + `, ` + "`apps/v1beta2`" + `): policy/v1 needs 1.21, and no cluster
+serves both.
 
 A PDB that selects the pods of several workloads (a ` + "`tier: web`" + ` label on two apps) has one
 budget for all of them: Kubernetes scales its ` + "`maxUnavailable`" + ` or percentage over every pod it
@@ -686,6 +689,7 @@ func runPDBMissing(p *Pass) {
 			case taken:
 				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget under a name of its own (not written: PodDisruptionBudgets %s and %s-pdb already exist in the namespace, and kubectl apply would overwrite one)", w.Name, w.Name), pdb)
 			}
+			fix = beforeAPI(w, fix, "a policy/v1 PodDisruptionBudget needs Kubernetes 1.21")
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods%s behind %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",
