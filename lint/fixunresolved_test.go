@@ -107,7 +107,10 @@ spec:
 		n++
 		if f.Fix == nil || f.Fix.Safety() != rules.FixSnippet || len(f.Fix.Edits) != 0 {
 			t.Errorf("line %d: want a snippet without edits, got %+v", f.Pos.Line, f.Fix)
-		} else if !strings.Contains(f.Fix.Description, "its object is defined twice in app.yaml") {
+		} else if !strings.Contains(f.Fix.Description, "its object is defined twice in app.yaml") &&
+			!strings.Contains(f.Fix.Description, "apiVersion apps/v1beta1, which Kubernetes removed in 1.16") {
+			// The apps/v1beta1 document's sleep action is refused for its apiVersion first
+			// (session 12): either reason keeps it a snippet.
 			t.Errorf("line %d: the description does not say why: %q", f.Pos.Line, f.Fix.Description)
 		}
 	}

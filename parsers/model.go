@@ -551,9 +551,11 @@ type Workload struct {
 	Format    string
 	Name      string
 	Namespace string
-	Pos       Pos
-	Block     Pos
-	Labels    map[string]string
+	// APIVersion is a Kubernetes object's apiVersion as written ("apps/v1"); "" elsewhere.
+	APIVersion string
+	Pos        Pos
+	Block      Pos
+	Labels     map[string]string
 	// HostNetwork: the pods use the node's network namespace (hostNetwork: true), so a
 	// containerPort is a port of the node.
 	HostNetwork bool
@@ -626,6 +628,11 @@ type Workload struct {
 	ECSModule bool
 	// LaunchType is an ECS service's launch type (FARGATE caps stopTimeout at 120s).
 	LaunchType Setting[string]
+	// HostPort is a port of its container instance each task of an ECS service binds: a
+	// static hostPort in bridge network mode, a container port in host mode (0: none or
+	// not known). Two such tasks cannot share an instance, as two pods with a hostPort
+	// cannot share a node.
+	HostPort Setting[int]
 	// Scheduling is an ECS service's scheduling_strategy: REPLICA (desired_count tasks)
 	// or DAEMON (one task per container instance).
 	Scheduling Setting[string]

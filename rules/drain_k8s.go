@@ -88,7 +88,9 @@ request it sends in that time fails. The condition is true of nearly every manif
 without that evidence it is advice, not a failed check.
 
 **Fix:** ` + "`lifecycle.preStop.sleep.seconds: 10`" + `, with terminationGracePeriodSeconds longer than
-the sleep plus the app's own shutdown.
+the sleep plus the app's own shutdown. A snippet for a workload written in an apiVersion
+Kubernetes removed in 1.16 (` + "`extensions/v1beta1`" + `, ` + "`apps/v1beta1`" + `, ` + "`apps/v1beta2`" + `): the sleep
+action needs 1.30, and no cluster serves both.
 
 ## Evidence
 
@@ -152,10 +154,22 @@ func runPrestopMissing(p *Pass) {
 				Severity: sev,
 				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
 					containerName(w, c), senders, fate, lb, advice),
-				Fix: k8sFix(desc, k8s.ContainerPatch(w, c, fields, extra...)),
+				Fix: beforeAPI(w, k8sFix(desc, k8s.ContainerPatch(w, c, fields, extra...)), "the preStop sleep action needs Kubernetes 1.30"),
 			})
 		}
 	}
+}
+
+// beforeAPI keeps fix as a snippet when w is written in an apiVersion Kubernetes removed
+// in 1.16 (extensions/v1beta1, apps/v1beta1, apps/v1beta2: sock-shop's complete-demo.yaml):
+// no cluster serves both that object and the newer field the fix adds (needs), so the
+// written file would be refused wherever it is applied.
+func beforeAPI(w *parsers.Workload, fix *Fix, needs string) *Fix {
+	switch w.APIVersion {
+	case "extensions/v1beta1", "apps/v1beta1", "apps/v1beta2":
+		return fix.guess(fmt.Sprintf("%s is apiVersion %s, which Kubernetes removed in 1.16, and %s: move it to apps/v1 first", workloadName(w), w.APIVersion, needs))
+	}
+	return fix
 }
 
 // drainsItself reports whether container c runs a server known to keep serving for a

@@ -208,7 +208,14 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if name := cf.SnippetOf(d); name != "" {
 		if n := caddyImportCount(p, cf, name); n > 1 {
 			// A snippet used by several sites: changing it changes them all, and a
-			// reverse_proxy cannot be overridden at one import.
+			// reverse_proxy cannot be overridden at one import. Imported several times
+			// by one site (mastodon's dist/Caddyfile: one snippet in four handle
+			// blocks), it changes each of those routes.
+			if _, sites := caddyImports(p, d.NameTok().Pos); len(sites) == 1 {
+				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times by %s; changing it changes every route that imports it", name, n, sites[0]))
+			} else if len(sites) > 1 {
+				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times (by %s); changing it changes every site that imports it", name, n, strings.Join(sites, ", ")))
+			}
 			return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
 		}
 	}

@@ -245,3 +245,15 @@ func TestCaddyHealthFixPicksTheServingRoute(t *testing.T) {
 		}
 	}
 }
+
+// A snippet imported by several handle blocks of one site (mastodon's dist/Caddyfile) is
+// not "every site that imports it": the reason names the one site and says each route
+// that imports it changes.
+func TestCaddyFixSnippetImportedBySameSite(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	src := "(backend) {\n\treverse_proxy app:3000 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 30s\n\t\t}\n\t}\n}\nexample.com {\n\thandle /assets/* {\n\t\timport backend\n\t}\n\thandle {\n\t\timport backend\n\t}\n}\n"
+	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
+	if len(fix.Edits) != 0 || !strings.Contains(fix.Description, "the snippet (backend), imported 2 times by example.com; changing it changes every route that imports it") {
+		t.Errorf("want a snippet naming the one site that imports it twice: %+v", fix)
+	}
+}

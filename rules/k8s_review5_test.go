@@ -93,3 +93,117 @@ func TestHPAMinDrainBlockedWording(t *testing.T) {
 		t.Error("no hpa-min-replicas finding")
 	}
 }
+
+// TestSingleReplicaNoFieldFixWording: a Deployment with no replicas field outside any
+// Kustomize tree gets `replicas: 2` written in its own spec; the fix must not say it goes
+// in an overlay's patch (bank-of-anthos balance-reader.yaml said so).
+func TestSingleReplicaNoFieldFixWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-no-field")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if f.Fix == nil || f.Fix.Description != "run 2 replicas" || len(f.Fix.Edits) != 1 {
+			t.Errorf("fix = %+v, want \"run 2 replicas\" with one edit", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}
+
+// TestReplicaCountExplainedByComment: a count with a comment above it or on its line is
+// not overwritten; the snippet quotes the comment (plausible/community-edition
+// kubernetes/plausible.yaml warns against more replicas right above replicas: 1).
+func TestReplicaCountExplainedByComment(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-explained")
+	want := map[string]string{
+		"single-replica":   `says "This app keeps its sessions in memory and must not run clustered. Do not raise."`,
+		"hpa-min-replicas": `says "nights have no traffic; one pod saves a node"`,
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, w) {
+			t.Errorf("%s: fix = %+v, want a snippet whose reason quotes the comment (%s)", f.Rule.ID, f.Fix, w)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}
+
+// TestTerraformCountExplainedByComment: the ECS count and the deploy's minimum healthy
+// percent with a comment above them are snippets quoting it (a public ECS module for a
+// single NATS JetStream node: "A single JetStream node must never run twice against the
+// same store." above deployment_minimum_healthy_percent = 0).
+func TestTerraformCountExplainedByComment(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/tf-deploy-stops-all-tasks/trigger-explained")
+	want := map[string]string{
+		"single-task":            `says "One broker owns the store on the shared volume."`,
+		"deploy-stops-all-tasks": `says "A second broker must never open the same store, not even during a deploy."`,
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || len(f.Fix.Edits) != 0 || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, w) {
+			t.Errorf("%s: fix = %+v, want a snippet quoting the comment (%s)", f.Rule.ID, f.Fix, w)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}
+
+// TestECSHostPortCountFixes: an ECS task binding a static hostPort in bridge mode cannot
+// share its instance with a second one (an ECS service on one EC2 instance with hostPort
+// 9090, a public repository's ecs.tf): desired_count = 2 and a deploy that starts the new
+// task first are snippets saying why, as for a pod with a hostPort.
+func TestECSHostPortCountFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/tf-single-task/trigger-hostport")
+	want := map[string]bool{"single-task": true, "deploy-stops-all-tasks": true}
+	for _, f := range findings {
+		if !want[f.Rule.ID] {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "each task binds port 9090 of its container instance (hostPort = 9090") {
+			t.Errorf("%s: fix = %+v, want a snippet naming hostPort 9090", f.Rule.ID, f.Fix)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}
+
+// TestRemovedAPIFixes: a workload in an apiVersion Kubernetes removed in 1.16
+// (microservices-demo's complete-demo.yaml, extensions/v1beta1) gets no preStop sleep
+// action and no policy/v1 budget written: no cluster serves both.
+func TestRemovedAPIFixes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-removed-api-fixes")
+	want := map[string]string{
+		"prestop-missing": "the preStop sleep action needs Kubernetes 1.30",
+		"pdb-missing":     "a policy/v1 PodDisruptionBudget needs Kubernetes 1.21",
+	}
+	for _, f := range findings {
+		w, ok := want[f.Rule.ID]
+		if !ok {
+			continue
+		}
+		delete(want, f.Rule.ID)
+		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "apiVersion extensions/v1beta1, which Kubernetes removed in 1.16, and "+w) {
+			t.Errorf("%s: fix = %+v, want a snippet naming the removed apiVersion", f.Rule.ID, f.Fix)
+		}
+	}
+	for id := range want {
+		t.Errorf("no %s finding", id)
+	}
+}

@@ -84,6 +84,8 @@ outage and one finding: the message names the strategy and the fix also rolls ne
 before old ones (rollout-takes-all-down reports Deployments of 2 or more pods).
 
 **Fix:** run at least two replicas (` + "`replicas: 2`" + `), or add an HPA with ` + "`minReplicas: 2`" + `.
+A count with a comment above it is not written over: the snippet quotes the
+comment (one pod is often deliberate, and the reason is written next to it).
 
 When the pods mount a PersistentVolumeClaim that is not ReadWriteMany (or whose object is
 not among the linted files), a second pod on another node could not attach it: the finding
@@ -190,12 +192,16 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 		// A replicas: entry of a kustomization: not a manifest the fixes edit.
 		fix = k8sSnippetFix("run 2 replicas: set count: 2 in the replicas: entry of "+site.rep.Pos.File,
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}))
-	case site.rep.Pos.File != w.Pos.File:
+	case site.rep.Pos.IsValid() && site.rep.Pos.File != w.Pos.File:
 		// An overlay's patch sets the count: the edit goes there, where that build
-		// takes it from.
+		// takes it from. (A count nobody wrote has no position: the edit goes in the
+		// workload's own spec, as above.)
 		fix = k8sFix("run 2 replicas (in the overlay's patch, which decides this build's count)",
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
 			k8s.ReplaceScalar(site.rep.Pos, "2")...)
+	}
+	if site.rep.Pos.IsValid() && !site.entry {
+		fix = explainedCount(p, fix, site.rep.Pos, fmt.Sprintf("replicas: %d", site.rep.Value))
 	}
 	p.Report(Finding{
 		Pos: pos,
@@ -310,7 +316,8 @@ minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" 
 (` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
 (` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
 
-**Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high).
+**Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high); a snippet when a comment
+above the floor explains it, as for single-replica.
 
 ` + k8sClientsDoc + k8sReplicaSources + `- HPA minReplicas defaults to 1: autoscaling/v2 API reference,
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
@@ -366,9 +373,29 @@ func runHPAMinReplicas(p *Pass) {
 			Message: fmt.Sprintf("%s %s lets %s scale down to %d pod (%s): at low load a %s of that pod leaves %s with no ready endpoint and %s.%s Set %s: 2.",
 				kind, name, workloadName(w), min.Value, listPos(min.Text, min.Pos, p.ownLine(min.Pos)), causes, servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services)), blocked, minKey),
 			Related: append([]Related{{Pos: w.Pos, Message: "the autoscaled " + workloadName(w)}}, serviceRelated(w)...),
-			Fix:     k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...),
+			Fix:     explainedCount(p, k8sFix("keep at least 2 pods", k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "spec", V: spec}), edits...), min.Pos, fmt.Sprintf("%s: %d", minKey, min.Value)),
 		})
 	}
+}
+
+// explainedCount keeps fix as a snippet when the count it raises carries a comment (the
+// lines right above it): someone explained that value there, and
+// one pod is often deliberate (plausible/community-edition: "Plausible is not currently
+// designed to run in a clustered scenario. Increasing the replicas of this deployment is
+// highly NOT recommended!" above replicas: 1). The fix would write 2 under that sentence.
+func explainedCount(p *Pass, fix *Fix, at parsers.Pos, entry string) *Fix {
+	f := p.Model.File(at.File)
+	if f == nil || fix == nil || fix.SnippetOnly() {
+		return fix
+	}
+	c := k8s.EntryComment(f.Src, int(at.Offset))
+	if c == "" {
+		return fix
+	}
+	if r := []rune(c); len(r) > 160 {
+		c = string(r[:157]) + "..."
+	}
+	return fix.guess(fmt.Sprintf("the comment at %s (%s:%d) says %q: read it before adding pods", entry, at.File, at.Line, c))
 }
 
 // hpaName reads "from HorizontalPodAutoscaler ns/name" (or "from ScaledObject ns/name"),
@@ -600,7 +627,10 @@ be evicted at all (the eviction API answers 500, "more than one PodDisruptionBud
 PDB over a canary's and a stable Deployment's pods alike would stop every node drain. When
 both select another workload's pods, the PDB is a snippet. It is named after the workload,
 or NAME-pdb when a PDB of that name already exists in the namespace (` + "`kubectl apply`" + ` would
-overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken.
+overwrite it, and kustomize refuses two objects of one name); a snippet when both are taken,
+and when the workload is written in an apiVersion Kubernetes removed in 1.16
+(` + "`extensions/v1beta1`" + `, ` + "`apps/v1beta1`" + `, ` + "`apps/v1beta2`" + `): policy/v1 needs 1.21, and no cluster
+serves both.
 
 A PDB that selects the pods of several workloads (a ` + "`tier: web`" + ` label on two apps) has one
 budget for all of them: Kubernetes scales its ` + "`maxUnavailable`" + ` or percentage over every pod it
@@ -659,6 +689,7 @@ func runPDBMissing(p *Pass) {
 			case taken:
 				fix = k8sSnippetFix(fmt.Sprintf("add a PodDisruptionBudget under a name of its own (not written: PodDisruptionBudgets %s and %s-pdb already exist in the namespace, and kubectl apply would overwrite one)", w.Name, w.Name), pdb)
 			}
+			fix = beforeAPI(w, fix, "a policy/v1 PodDisruptionBudget needs Kubernetes 1.21")
 			p.Report(Finding{
 				Pos: w.Pos,
 				Message: fmt.Sprintf("%s runs %d pods%s behind %s but no PodDisruptionBudget selects them: a node drain (cluster upgrade, node scale-down) may evict all of them at once and %s until they are rescheduled. A PDB covers evictions only, not rollouts. Add a PDB with maxUnavailable: 1.",

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/terraform"
@@ -48,7 +49,13 @@ it is ` + "`desired_count`" + `.
 Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
 module), ` + "`min_size = 2`" + `, spread across availability zones. The fix raises a maximum below 2
 with the floor (` + "`max_capacity`" + `, ` + "`autoscaling_max_capacity`" + `, ` + "`max_size`" + `): a minimum above the
-maximum is a range with no count in it.
+maximum is a range with no count in it. A count with a comment on the lines above it is
+not written over: the snippet quotes the comment (one task is often deliberate: a fixed
+host port on one instance, a store only one process may open). A task that binds a port of
+its container instance (a static ` + "`hostPort`" + ` in bridge network mode, any mapped port in host
+mode; read from the written ` + "`jsonencode`" + ` even when the rest of the definition is not known)
+gets a snippet too: a second task needs another instance with that port free, as a second
+pod with a ` + "`hostPort`" + ` needs another node.
 
 ## Sources
 
@@ -131,7 +138,13 @@ func runSingleTask(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, the target group has no healthy target and %s. %s.",
 			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, clientsGet(tgs, "502/503"), upperFirst(desc))
-		p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, sets...)})
+		fix := p.tfFix(desc, sets...)
+		if hp := w.HostPort; hp.Known() && hp.Value > 0 {
+			// The ECS twin of a pod's hostPort (guardHostPorts): a second task needs an
+			// instance of its own.
+			fix = fix.guess(fmt.Sprintf("each task binds port %d of its container instance (%s, %s): a second task needs another instance with that port free, or it is never placed", hp.Value, hp.Text, p.ownLine(hp.Pos)))
+		}
+		p.Report(Finding{Pos: pos, Message: msg, Fix: tfExplained(p, fix, n, name)})
 	}
 	for _, w := range tfWorkloads(p.Model, "AutoScalingGroup") {
 		n := w.MinReplicas
@@ -166,8 +179,29 @@ func runSingleTask(p *Pass) {
 		}
 		msg := fmt.Sprintf("%s: %s to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
 			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(p.servedBy(w)), clientsGet(p.servedBy(w), "502/503"), upperFirst(desc))
-		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: p.tfFix(desc, sets...)})
+		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfExplained(p, p.tfFix(desc, sets...), n, "min_size")})
 	}
+}
+
+// tfExplained keeps fix as a snippet when the value it changes carries a comment (the
+// lines right above it): someone explained that value there. One
+// task, or stopping it before starting the next, is often deliberate: a fixed host port
+// on a single instance ("Bridge + hostPort fijo (9090) en una sola instancia EC2: no
+// caben 2 tasks a la vez"), or a store only one node may open ("A single JetStream node
+// must never run twice against the same store").
+func tfExplained(p *Pass, fix *Fix, v parsers.Setting[int], key string) *Fix {
+	if fix == nil || fix.SnippetOnly() || !v.Explicit() {
+		return fix
+	}
+	c := terraform.AttrComment(p.Model.File(v.Pos.File), v.Pos)
+	if c == "" {
+		return fix
+	}
+	c = strings.Join(strings.Fields(c), " ")
+	if r := []rune(c); len(r) > 160 {
+		c = string(r[:157]) + "..."
+	}
+	return fix.guess(fmt.Sprintf("the comment at %s = %d (%s:%d) says %q: read it before changing it", key, v.Value, v.Pos.File, v.Pos.Line, c))
 }
 
 // ecsModuleSources cites the terraform-aws-modules/ecs defaults the ECS rules use.
@@ -222,7 +256,10 @@ cluster may lack: 50, or 100 on Fargate. Raising ` + "`deployment_maximum_percen
 at once in every deploy, and 100% on EC2 capacity (or a launch type not known) makes ECS
 start each new task before stopping an old one, which waits for free CPU, memory and host
 ports in the cluster (a static ` + "`hostPort`" + ` needs another instance): a deploy can stall. Those
-fixes are unsafe (` + "`--unsafe-fixes`" + `).
+fixes are unsafe (` + "`--unsafe-fixes`" + `). A minimum with a comment on the lines above it is not
+written over: the snippet quotes the comment (stop-then-start is often the point: the old
+task must free a host port or a store first), and so is one whose tasks bind a port of their
+container instance when the fix would start the new task first (it needs another instance).
 
 ## Sources
 
@@ -289,7 +326,12 @@ func runDeployStopsAllTasks(p *Pass) {
 		if raisesMax || want == 100 && !fargate {
 			fix.markUnsafe()
 		}
-		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: fix})
+		if hp := w.HostPort; hp.Known() && hp.Value > 0 && (raisesMax || want == 100) {
+			// Starting the new task before stopping the old one needs a second instance
+			// with that port free: on one instance the deploy never starts it.
+			fix = fix.guess(fmt.Sprintf("each task binds port %d of its container instance (%s, %s): a deploy that starts the new task first needs another instance with that port free, or it stalls", hp.Value, hp.Text, p.ownLine(hp.Pos)))
+		}
+		p.Report(Finding{Pos: pct.Pos, Message: msg, Fix: tfExplained(p, fix, pct, "deployment_minimum_healthy_percent")})
 	}
 }
 

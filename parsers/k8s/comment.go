@@ -138,3 +138,41 @@ func ReplaceInComment(f *parsers.File, r parsers.Pos, text string) (e parsers.Ed
 	}
 	return parsers.Edit{File: f.Path, Start: r.Start(), End: r.End(), New: text}, true
 }
+
+// EntryComment returns what a user wrote above the mapping entry whose value starts at
+// byte value of a manifest: the comment lines directly above its line (no blank line
+// between), joined by spaces without their '#'s; "" when there is none. A fix that
+// changes such a value (a replica count) overwrites a choice someone explained next to it
+// ("not designed to run in a clustered scenario"). A comment at the end of the value's
+// line is not read: there it is mostly a unit or a note ("# 5 minutes"), and the
+// testdata's `# want "rule"` markers sit there.
+func EntryComment(src []byte, value int) string {
+	if value < 0 || value >= len(src) {
+		return ""
+	}
+	start := bytes.LastIndexByte(src[:value], '\n') + 1
+	var parts []string
+	// The comment lines above, nearest last: walk up while each line holds only a comment.
+	for ls := start; ls > 0; {
+		prev := bytes.LastIndexByte(src[:ls-1], '\n') + 1
+		line := bytes.TrimRight(src[prev:ls-1], "\r")
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || t[0] != '#' || !CommentIn(src, prev+bytes.IndexByte(line, '#')) {
+			break
+		}
+		parts = append([]string{commentText(t)}, parts...)
+		ls = prev
+	}
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// commentText is a comment's text without its '#'s and surrounding blanks.
+func commentText(c []byte) string {
+	return strings.TrimSpace(strings.TrimLeft(string(c), "#"))
+}

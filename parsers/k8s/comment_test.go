@@ -36,3 +36,24 @@ func TestCommentIn(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryComment(t *testing.T) {
+	src := "spec:\n  # not designed to run clustered.\n  #   Do NOT scale.\n  replicas: 1\n  other: 2  # why two\n\n  # detached\n\n  third: 3\n  data: |\n    # a script line\n  fourth: '#4' # quoted\n"
+	at := func(s string) int { return strings.Index(src, s) }
+	for _, c := range []struct {
+		value int
+		want  string
+	}{
+		{at("1\n"), "not designed to run clustered. Do NOT scale."},
+		{at("2  #"), ""}, // a comment on the line is not read
+		{at("3\n"), ""},  // a blank line separates the comment
+		{at("'#4'"), ""}, // the '#' in quotes is the value's
+	} {
+		if got := EntryComment([]byte(src), c.value); got != c.want {
+			t.Errorf("EntryComment at %d = %q, want %q", c.value, got, c.want)
+		}
+	}
+	if got := EntryComment([]byte("data: |\n  # in a scalar\n  x: 1\n"), len("data: |\n  # in a scalar\n  x: ")); got != "" {
+		t.Errorf("a '#' line in a block scalar is not a comment: got %q", got)
+	}
+}

@@ -30,12 +30,13 @@ const (
 func readWorkload(o *object) *parsers.Workload {
 	s := o.src
 	w := &parsers.Workload{
-		Kind:      parsers.WorkloadKind(o.kind),
-		Format:    parsers.FormatK8s,
-		Name:      o.name,
-		Namespace: o.namespace,
-		Pos:       o.pos,
-		Block:     o.block,
+		Kind:       parsers.WorkloadKind(o.kind),
+		Format:     parsers.FormatK8s,
+		Name:       o.name,
+		Namespace:  o.namespace,
+		APIVersion: o.apiVersion,
+		Pos:        o.pos,
+		Block:      o.block,
 	}
 	spec := val(o.node, "spec")
 	pod := val(spec, "template", "spec")

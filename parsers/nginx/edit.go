@@ -132,8 +132,15 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 		// After the brace: nothing, or a comment that stays on the brace's line.
 		if blankOrComment(src, toks, o+1, le) {
 			insertAt = le
-			if le < blk.End() {
-				if ind := indentOf(le); strings.TrimSpace(string(src[le:lineEnd(le)])) != "}" && ind != "" {
+			// The body's indentation is its first non-blank line's: a blank line after
+			// the brace (mastodon's dist/nginx.conf, `location / {` then an empty line)
+			// says nothing, and the default would indent 4 past a 2-space file.
+			next := le
+			for next < blk.End() && len(bytes.TrimSpace(src[next:lineEnd(next)])) == 0 {
+				next = lineEnd(next)
+			}
+			if next < blk.End() {
+				if ind := indentOf(next); strings.TrimSpace(string(src[next:lineEnd(next)])) != "}" && ind != "" {
 					bodyIndent = ind
 				}
 			}

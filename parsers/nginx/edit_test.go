@@ -215,3 +215,15 @@ func TestBlockEditReplacesStaleNote(t *testing.T) {
 		}
 	}
 }
+
+// A blank line after the brace says nothing of the body's indentation: the new line takes
+// the first non-blank body line's (mastodon's dist/nginx.conf indents by 2; the default
+// put the new line 4 past the location, 6 spaces among lines of 4).
+func TestBlockFixBlankLineAfterBrace(t *testing.T) {
+	src := "server {\n  location / {\n\n    # static files first\n    location = /sw.js {\n      try_files $uri =404;\n    }\n    proxy_pass http://backend;\n  }\n}\n"
+	got := blockFixOn(t, src, "location /", LineChange{Line: "proxy_read_timeout 440s;"})
+	want := "server {\n  location / {\n    proxy_read_timeout 440s;\n\n    # static files first\n"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("got:\n%s\nwant a prefix:\n%s", got, want)
+	}
+}

@@ -544,6 +544,7 @@ func (b *builder) ecsService(r *resource) {
 	var mode parsers.Setting[string]
 	if def := b.taskDefinition(n); def != nil {
 		mode = def.node.strSetting("network_mode", "", "")
+		w.HostPort = taskHostPort(def.node, w.Containers, mode)
 	}
 	for _, lb := range n.blocks["load_balancer"] {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))

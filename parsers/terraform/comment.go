@@ -1,6 +1,13 @@
 package terraform
 
-import "github.com/no502/no502/parsers"
+import (
+	"bytes"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/no502/no502/parsers"
+)
 
 // RemoveComment returns the edit that removes the comment of f from its opener ('#' or
 // '//') at byte from to the end of the line (the whole line when nothing else is on it).
@@ -25,4 +32,50 @@ func ReplaceInComment(f *parsers.File, r parsers.Pos, text string) (e parsers.Ed
 		return parsers.Edit{}, false
 	}
 	return parsers.Edit{File: f.Path, Start: r.Start(), End: r.End(), New: text}, true
+}
+
+// AttrComment returns what a user wrote above the attribute at pos in a native HCL file:
+// the comment lines directly above its line (no blank line between), joined by spaces
+// without their openers; "" when there is none. (A comment at the end of the line is not
+// read, as for YAML: k8s.EntryComment.) A fix that changes such a value (a count of tasks, a deploy's minimum
+// healthy percent) overwrites a choice someone explained next to it ("A single JetStream
+// node must never run twice against the same store.").
+func AttrComment(f *parsers.File, pos parsers.Pos) string {
+	if f == nil || !pos.IsValid() || !bytes.ContainsAny(f.Src, "#/") {
+		return ""
+	}
+	toks, _ := hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
+	own := map[int]string{} // line -> the text of a comment alone on that line
+	for _, t := range toks {
+		if t.Type != hclsyntax.TokenComment {
+			continue
+		}
+		text := strings.TrimSpace(string(t.Bytes))
+		block := strings.HasPrefix(text, "/*")
+		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimLeft(strings.TrimPrefix(text, "/*"), "#/"), "*/"))
+		start := t.Range.Start
+		ls := bytes.LastIndexByte(f.Src[:start.Byte], '\n') + 1
+		alone := len(bytes.TrimSpace(f.Src[ls:start.Byte])) == 0
+		switch {
+		case alone && block:
+			own[t.Range.End.Line] = text
+		case alone:
+			own[start.Line] = text
+		}
+	}
+	var parts []string
+	for l := int(pos.Line) - 1; l > 0; l-- {
+		c, ok := own[l]
+		if !ok {
+			break
+		}
+		parts = append([]string{c}, parts...)
+	}
+	var out []string
+	for _, s := range parts {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
 }

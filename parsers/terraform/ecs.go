@@ -327,3 +327,66 @@ func calledFunction(src []byte, r hcl.Range) string {
 	}
 	return ""
 }
+
+// taskHostPort returns a port of the container instance each task of def binds: in host
+// network mode a mapped container port, in bridge mode a static hostPort (0 or none is a
+// port Docker picks per task). It reads the containers when the run knows them, else the
+// hostPort literals written in container_definitions = jsonencode(...): a definition that
+// names a variable or a resource attribute (a log group's name) is not known as a whole,
+// but `hostPort = 9090` is still what every task binds. awsvpc (Fargate) gives each task an
+// address of its own: none.
+func taskHostPort(def *node, containers []*parsers.Container, mode parsers.Setting[string]) parsers.Setting[int] {
+	if !mode.Known() || mode.Value != "bridge" && mode.Value != "host" {
+		return parsers.Setting[int]{}
+	}
+	for _, c := range containers {
+		for _, p := range c.Ports {
+			if mode.Value == "host" && p.Port > 0 {
+				return parsers.Set(p.Port, p.Pos, fmt.Sprintf("containerPort %d of container %s (network_mode host)", p.Port, c.Name))
+			}
+			if p.HostPort > 0 {
+				return parsers.Set(p.HostPort, p.Pos, fmt.Sprintf("hostPort %d of container %s", p.HostPort, c.Name))
+			}
+		}
+	}
+	if len(containers) > 0 {
+		return parsers.Setting[int]{}
+	}
+	a := def.attr("container_definitions")
+	if a == nil {
+		return parsers.Setting[int]{}
+	}
+	key := "hostPort"
+	if mode.Value == "host" {
+		key = "containerPort"
+	}
+	root, ok := a.Expr.(hclsyntax.Node) // a .tf.json file's expressions are not
+	if !ok {
+		return parsers.Setting[int]{}
+	}
+	var out parsers.Setting[int]
+	hclsyntax.VisitAll(root, func(n hclsyntax.Node) hcl.Diagnostics {
+		item, ok := n.(*hclsyntax.ObjectConsExpr)
+		if !ok || out.Known() {
+			return nil
+		}
+		for _, it := range item.Items {
+			if k := hcl.ExprAsKeyword(it.KeyExpr); k != key {
+				if kv, diags := it.KeyExpr.Value(nil); diags.HasErrors() || kv.Type() != cty.String || kv.AsString() != key {
+					continue
+				}
+			}
+			lit, ok := it.ValueExpr.(*hclsyntax.LiteralValueExpr)
+			if !ok || lit.Val.Type() != cty.Number {
+				continue
+			}
+			if bf := lit.Val.AsBigFloat(); bf.IsInt() {
+				if v, _ := bf.Int64(); v > 0 {
+					out = parsers.Set(int(v), rangePos(def.file.Path, it.ValueExpr.Range()), fmt.Sprintf("%s = %d", key, v))
+				}
+			}
+		}
+		return nil
+	})
+	return out
+}
