@@ -93,3 +93,23 @@ func TestHPAMinDrainBlockedWording(t *testing.T) {
 		t.Error("no hpa-min-replicas finding")
 	}
 }
+
+// TestSingleReplicaDefaultCountFixWording: a Deployment without a replicas field, outside
+// any Kustomize tree, gets the plain fix: its description must not send the user to an
+// overlay's patch that does not exist (out-of-corpus audit: bank-of-anthos userservice).
+func TestSingleReplicaDefaultCountFixWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-default-count")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if f.Fix == nil || f.Fix.Description != "run 2 replicas" {
+			t.Errorf("fix description = %+v, want \"run 2 replicas\"", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}

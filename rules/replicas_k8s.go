@@ -190,9 +190,9 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 		// A replicas: entry of a kustomization: not a manifest the fixes edit.
 		fix = k8sSnippetFix("run 2 replicas: set count: 2 in the replicas: entry of "+site.rep.Pos.File,
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}))
-	case site.rep.Pos.File != w.Pos.File:
+	case site.rep.Pos.IsValid() && site.rep.Pos.File != w.Pos.File:
 		// An overlay's patch sets the count: the edit goes there, where that build
-		// takes it from.
+		// takes it from. A count no file writes (the default 1) is the workload's own.
 		fix = k8sFix("run 2 replicas (in the overlay's patch, which decides this build's count)",
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}),
 			k8s.ReplaceScalar(site.rep.Pos, "2")...)
