@@ -113,3 +113,35 @@ func TestSingleReplicaDefaultCountFixWording(t *testing.T) {
 		t.Error("no single-replica finding")
 	}
 }
+
+// TestNginxQuitHookSnippet: a preStop hook that runs `nginx -s quit` first is reported at
+// its command with a snippet that sleeps before the user's own command; the snippet is
+// not written (the image needs a shell for it).
+func TestNginxQuitHookSnippet(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-prestop-nginx-quit")
+	want := map[string]string{
+		"Deployment web ":  `"sleep 10 && /usr/sbin/nginx -s quit"`,
+		"Deployment edge ": `"sleep 10 && nginx -s quit; while killall -0 nginx; do sleep 1; done"`,
+	}
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "prestop-missing" {
+			continue
+		}
+		for name, snippet := range want {
+			if !strings.Contains(f.Message, name) {
+				continue
+			}
+			seen++
+			if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Snippet, snippet) {
+				t.Errorf("%s: want a snippet-only fix running %s, got %+v", name, snippet, f.Fix)
+			}
+			if strings.Contains(f.Message, "has no preStop hook") {
+				t.Errorf("%s: message says there is no hook: %s", name, f.Message)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("want %d prestop-missing findings, got %d", len(want), seen)
+	}
+}
