@@ -145,3 +145,24 @@ func TestNginxQuitHookSnippet(t *testing.T) {
 		t.Errorf("want %d prestop-missing findings, got %d", len(want), seen)
 	}
 }
+
+// TestGatewayRequestFloorDefault: Gateway API leaves an unset timeouts.request to the
+// implementation (Envoy Gateway, Istio and GKE differ), so read-timeout-too-short must not
+// tell the user the default is 60s (out-of-corpus audit: Envoy Gateway's request: "2s"
+// example).
+func TestGatewayRequestFloorDefault(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-gateway-request-floor")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "read-timeout-too-short" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "the default is 60s") || !strings.Contains(f.Message, "implementation") {
+			t.Errorf("message claims a default for the Gateway: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no read-timeout-too-short finding")
+	}
+}
