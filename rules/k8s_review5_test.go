@@ -166,3 +166,23 @@ func TestGatewayRequestFloorDefault(t *testing.T) {
 		t.Error("no read-timeout-too-short finding")
 	}
 }
+
+// TestIngressNginxConfigMapUnits: a controller ConfigMap's proxy-read-timeout: "600s" is
+// not a whole number, so ingress-nginx keeps its 60s default: the message says so and
+// compares gunicorn's 300s with 60s, not 600s.
+func TestIngressNginxConfigMapUnits(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-ingress-nginx-configmap-units")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "app-timeout-exceeds-proxy" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "keeps its default 60s") || !strings.Contains(f.Message, "slower than 60s") {
+			t.Errorf("message does not say the 60s default applies: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no app-timeout-exceeds-proxy finding")
+	}
+}
