@@ -56,3 +56,42 @@ func TestNginxStopsFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptBlockArgPos: a script in a literal block scalar (args: - |) gets the span of
+// its content, first line to last, so each of its lines can be placed: a flag on the
+// script's third line is reported there, not at the "|" above it (out-of-corpus audit:
+// Django images that migrate, then exec gunicorn).
+func TestScriptBlockArgPos(t *testing.T) {
+	m := parse(t, "d.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1
+          command: ["/bin/sh", "-c"]
+          args:
+            - |
+              python manage.py migrate
+
+              gunicorn --bind 0.0.0.0:8000 --timeout 120 app.wsgi
+`)
+	if len(m.Workloads) != 1 || len(m.Workloads[0].Containers) != 1 {
+		t.Fatalf("workloads: %+v", m.Workloads)
+	}
+	c := m.Workloads[0].Containers[0]
+	if len(c.ArgPos) != 3 {
+		t.Fatalf("ArgPos: %+v", c.ArgPos)
+	}
+	if p := c.ArgPos[2]; p.Line != 16 || p.EndLine != 18 || p.Col != 15 || p.EndOffset != 0 {
+		t.Errorf("script position %+v, want lines 16-18 from column 15, no end offset", p)
+	}
+	if p := c.ArgPos[0]; p.Line != 13 || p.EndOffset <= p.Offset {
+		t.Errorf("command item position %+v, want line 13 with its span", p)
+	}
+}
