@@ -775,6 +775,12 @@ type Container struct {
 	// Unknown when the hook is something other than a sleep.
 	PreStopDelay Duration
 	PreStopPos   Pos // the preStop hook, when there is one
+	// PreStopStopsNginx is the command of a preStop hook that signals nginx to quit
+	// before any sleep (PreStopCommand its words): nginx closes its listeners at once,
+	// while the pod's endpoint is still in rotation. PreStopDelay still says how long the
+	// hook holds off SIGTERM (a sleep after the signal), or is unknown.
+	PreStopStopsNginx Pos
+	PreStopCommand    []string
 
 	Readiness *Probe
 	Liveness  *Probe

@@ -103,10 +103,13 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): %s. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
 					describe(h.ReadTimeoutName(r), rt), s.name(), parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
 					outcome, h.ReadTimeoutName(r), parsers.Seconds(req.Value), parsers.Seconds(want))
+				// The proxy's value may be written away from the route the finding points
+				// at (an ingress-nginx ConfigMap, an annotation): name where it is.
+				rel := origin([]Related{{Pos: req.Pos, Message: s.c.App.Name + " request timeout: " + req.Text}}, inHost(p.Model, rt), pos, "value set here")
 				p.Report(Finding{
 					Pos:     pos,
 					Message: msg,
-					Related: []Related{{Pos: req.Pos, Message: s.c.App.Name + " request timeout: " + req.Text}},
+					Related: rel,
 					Fix:     fix,
 				})
 				break

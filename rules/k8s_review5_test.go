@@ -207,3 +207,83 @@ func TestRemovedAPIFixes(t *testing.T) {
 		t.Errorf("no %s finding", id)
 	}
 }
+
+func TestSingleReplicaDefaultCountFixWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-single-replica-default-count")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		seen = true
+		if f.Fix == nil || f.Fix.Description != "run 2 replicas" {
+			t.Errorf("fix description = %+v, want \"run 2 replicas\"", f.Fix)
+		}
+	}
+	if !seen {
+		t.Error("no single-replica finding")
+	}
+}
+
+func TestNginxQuitHookSnippet(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-prestop-nginx-quit")
+	want := map[string]string{
+		"Deployment web ":  `"sleep 10 && /usr/sbin/nginx -s quit"`,
+		"Deployment edge ": `"sleep 10 && nginx -s quit; while killall -0 nginx; do sleep 1; done"`,
+	}
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "prestop-missing" {
+			continue
+		}
+		for name, snippet := range want {
+			if !strings.Contains(f.Message, name) {
+				continue
+			}
+			seen++
+			if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Snippet, snippet) {
+				t.Errorf("%s: want a snippet-only fix running %s, got %+v", name, snippet, f.Fix)
+			}
+			if strings.Contains(f.Message, "has no preStop hook") {
+				t.Errorf("%s: message says there is no hook: %s", name, f.Message)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("want %d prestop-missing findings, got %d", len(want), seen)
+	}
+}
+
+func TestGatewayRequestFloorDefault(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-gateway-request-floor")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "read-timeout-too-short" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Message, "the default is 60s") || !strings.Contains(f.Message, "implementation") {
+			t.Errorf("message claims a default for the Gateway: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no read-timeout-too-short finding")
+	}
+}
+
+func TestIngressNginxConfigMapUnits(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-ingress-nginx-configmap-units")
+	seen := false
+	for _, f := range findings {
+		if f.Rule.ID != "app-timeout-exceeds-proxy" {
+			continue
+		}
+		seen = true
+		if !strings.Contains(f.Message, "keeps its default 60s") || !strings.Contains(f.Message, "slower than 60s") {
+			t.Errorf("message does not say the 60s default applies: %s", f.Message)
+		}
+	}
+	if !seen {
+		t.Error("no app-timeout-exceeds-proxy finding")
+	}
+}

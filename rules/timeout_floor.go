@@ -117,8 +117,13 @@ func runReadTimeoutTooShort(p *Pass) {
 				worse = fmt.Sprintf(" With %d upstream servers it gets worse: %seach timeout counts toward max_fails, so a few slow requests mark every server unavailable and clients get 502 (no live upstreams).", len(activeTargets(b)), retried)
 			}
 			def := "the default is 60s"
-			if h.Kind == parsers.HopCaddy {
+			switch h.Kind {
+			case parsers.HopCaddy:
 				def = "Caddy's default is no limit"
+			case parsers.HopGateway:
+				// HTTPRouteTimeouts: an unset request timeout is implementation-specific
+				// (gateway-api apis/v1/httproute_types.go); no one default to name.
+				def = "unset, the timeout is implementation-specific"
 			}
 			what := "route " + r.Path
 			if r.Path == "" {

@@ -12,6 +12,7 @@ package appserver
 import (
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/no502/no502/parsers"
 )
@@ -256,11 +257,24 @@ func words(c *parsers.Container) []word {
 		}
 		if i > 0 && shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
 			out = append(out, word{s: ";", pos: pos}) // the script starts a command
+			// A span over several lines with no end offset is a block scalar's content
+			// (parsers/k8s argPos): line n of the script is line n of the span.
+			lines := pos.EndLine > pos.Line && pos.EndOffset == 0
+			n := int32(0)
 			for line := range strings.Lines(s) {
 				line, continued := strings.CutSuffix(strings.TrimRight(line, " \t\r\n"), `\`)
+				at := 0
 				for _, f := range strings.Fields(line) {
-					out = append(out, word{s: strings.Trim(f, `"'`), pos: pos})
+					wpos := pos
+					if lines {
+						i := at + strings.Index(line[at:], f)
+						at = i + len(f)
+						col := pos.Col + int32(utf8.RuneCountInString(line[:i]))
+						wpos = parsers.Pos{File: pos.File, Line: pos.Line + n, Col: col, EndLine: pos.Line + n, EndCol: col + int32(utf8.RuneCountInString(f))}
+					}
+					out = append(out, word{s: strings.Trim(f, `"'`), pos: wpos})
 				}
+				n++
 				if !continued && len(out) > 0 && !shellOperator(out[len(out)-1].s) {
 					out = append(out, word{s: ";", pos: pos})
 				}

@@ -235,3 +235,24 @@ func TestUWSGIProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectScriptLinePositions: in a script whose position spans its lines (a literal
+// block scalar), a flag is placed on its own line and column.
+func TestDetectScriptLinePositions(t *testing.T) {
+	c := &parsers.Container{
+		Command: []string{"/bin/sh", "-c"},
+		Args:    []string{"python manage.py migrate\n\nexec gunicorn --bind 0.0.0.0:8000 --timeout 120 app.wsgi\n"},
+		ArgPos: []parsers.Pos{
+			{File: "d.yaml", Line: 13, Col: 20, Offset: 300, EndLine: 13, EndCol: 29, EndOffset: 309},
+			{File: "d.yaml", Line: 13, Col: 31, Offset: 311, EndLine: 13, EndCol: 35, EndOffset: 315},
+			{File: "d.yaml", Line: 16, Col: 15, Offset: 350, EndLine: 18},
+		},
+	}
+	a := Detect(c)
+	if a == nil {
+		t.Fatal("no app server")
+	}
+	if p := a.RequestTimeout.Pos; p.Line != 18 || p.Col != 49 || p.EndOffset != 0 {
+		t.Errorf("--timeout at %+v, want line 18 column 49 (no end offset: not an edit target)", p)
+	}
+}

@@ -161,10 +161,27 @@ func (b *builder) nginxSetting(o *object, key string, def time.Duration) parsers
 	}
 	if b.nginxCfg != nil {
 		if a, ok := b.nginxCfg.keys[key]; ok {
-			return seconds(a)
+			if _, err := strconv.Atoi(strings.TrimSpace(a.value)); err == nil || !nginxIntKeys[key] {
+				return seconds(a)
+			}
+			// Not a whole number ("600s"): the controller decodes its ConfigMap into
+			// integer fields (mapstructure, WeaklyTypedInput), which fails for this key
+			// alone; it logs "unexpected error merging defaults" and keeps the key's
+			// default (go-viper/mapstructure v2.4.0: "600s" left 60, "600" beside it
+			// set 600). The ConfigMap line is still where the user fixes it.
+			return parsers.Set(def, a.pos, a.text+" (not a whole number of seconds: ingress-nginx ignores it and keeps its default "+parsers.Seconds(def)+")")
 		}
 	}
 	return parsers.Def(def, "ingress-nginx default "+key+" "+parsers.Seconds(def))
+}
+
+// nginxIntKeys are the ConfigMap keys nginxSetting reads that the controller holds in
+// integer fields (internal/ingress/controller/config: ProxyReadTimeout, KeepAlive,
+// UpstreamKeepaliveTimeout...); worker-shutdown-timeout is a string the template writes
+// as it is ("240s").
+var nginxIntKeys = map[string]bool{
+	"proxy-read-timeout": true, "proxy-send-timeout": true, "proxy-connect-timeout": true,
+	"keep-alive": true, "upstream-keepalive-timeout": true, "proxy-next-upstream-timeout": true,
 }
 
 // nginxHop models an Ingress served by ingress-nginx (defaults: ING-CFG, see

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -39,6 +40,20 @@ type kustomization struct {
 	// files, or directories holding a kustomization.
 	resources []string
 	steps     []kustomizeStep
+	labels    []labelSet
+}
+
+// labelSet is a kustomization's commonLabels, or one entry of its labels: list, and the
+// fields kustomize writes its pairs into besides metadata.labels: selectors (a Service's
+// spec.selector, created; a workload's selector; a budget's existing matchLabels) and pod
+// templates with includeSelectors (commonLabels always), pod templates alone with
+// includeTemplates. A Pod's labels are its metadata.labels: every set reaches them.
+// (kubectl 1.32's kustomize v5.5.0 on a Service without a selector, a StatefulSet, two
+// budgets with and without one, and a Pod.)
+type labelSet struct {
+	pairs     map[string]string
+	selectors bool
+	templates bool
 }
 
 // kustomizeStep is one transformation of a build, in the order kustomize applies them:
@@ -104,6 +119,15 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	if len(items(val(root, "components"))) > 0 {
 		k.steps = append(k.steps, kustomizeStep{touches: true})
+	}
+	if cl := strMap(val(root, "commonLabels")); len(cl) > 0 {
+		k.labels = append(k.labels, labelSet{pairs: cl, selectors: true, templates: true})
+	}
+	for _, l := range items(val(root, "labels")) {
+		if pairs := strMap(val(l, "pairs")); len(pairs) > 0 {
+			sel := str(l, "includeSelectors") == "true"
+			k.labels = append(k.labels, labelSet{pairs: pairs, selectors: sel, templates: sel || str(l, "includeTemplates") == "true"})
+		}
 	}
 	for _, r := range items(val(root, "replicas")) {
 		cn, cv := get(r, "count")
@@ -258,4 +282,61 @@ func buildReplicas(k *kustomization, w *parsers.Workload, byDir map[string]*kust
 		}
 	}
 	return r, true
+}
+
+// applyKustomizeLabels writes each kustomization's labels into the objects of the files
+// its build includes, as kustomize does, so that Services, workloads and budgets written
+// without the selectors and template labels a kustomization adds (labels: with
+// includeSelectors, commonLabels) are linked as deployed. A base that several builds
+// include gets every build's labels: each adds its pairs to the selectors and the pods
+// alike, so what selects what among them does not change. The maps are copied first:
+// the parse cache keeps the objects as read.
+func applyKustomizeLabels(m *parsers.Model, ks []*kustomization) {
+	byDir := map[string]*kustomization{}
+	for _, k := range ks {
+		byDir[k.dir] = k
+	}
+	for _, k := range ks {
+		if len(k.labels) == 0 {
+			continue
+		}
+		files := buildFiles(k, byDir, map[string]bool{}, map[*kustomization]bool{})
+		in := func(p parsers.Pos) bool { return files[filepath.Clean(p.File)] }
+		for _, ls := range k.labels {
+			for _, w := range m.Workloads {
+				if in(w.Pos) && (ls.templates || w.Kind == parsers.Pod) {
+					w.Labels = withPairs(w.Labels, ls.pairs)
+				}
+			}
+			if !ls.selectors {
+				continue
+			}
+			for _, svc := range m.Services {
+				// Kubernetes ignores an ExternalName Service's selector.
+				if in(svc.Pos) && svc.Type != "ExternalName" {
+					sel := parsers.Selector{}
+					if svc.Selector != nil {
+						sel = *svc.Selector
+					}
+					sel.MatchLabels = withPairs(sel.MatchLabels, ls.pairs)
+					svc.Selector = &sel
+				}
+			}
+			for _, p := range m.PDBs {
+				if in(p.Pos) && p.Selector != nil {
+					sel := *p.Selector
+					sel.MatchLabels, sel.All = withPairs(sel.MatchLabels, ls.pairs), false
+					p.Selector = &sel
+				}
+			}
+		}
+	}
+}
+
+// withPairs returns a copy of m with pairs set (a pair of the same key replaced).
+func withPairs(m, pairs map[string]string) map[string]string {
+	out := make(map[string]string, len(m)+len(pairs))
+	maps.Copy(out, m)
+	maps.Copy(out, pairs)
+	return out
 }

@@ -115,7 +115,13 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 		return
 	}
 	ck, cmd := get(val(ps, "exec"), "command")
-	if d, ok := sleepIn(strList(cmd)); ok {
+	words := strList(cmd)
+	if nginxStopsFirst(words) {
+		// Whatever the hook sleeps after, nginx no longer accepts.
+		ct.PreStopStopsNginx = s.pos(ck)
+		ct.PreStopCommand = words
+	}
+	if d, ok := sleepIn(words); ok {
 		ct.PreStopDelay = parsers.Set(d, s.pos(cmd), s.text(ck, cmd))
 		return
 	}
@@ -123,7 +129,9 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 }
 
 // sleepIn finds the delay of a command that sleeps: ["sleep", "10"], ["/bin/sleep",
-// "10"], or a shell running a script that contains "sleep N" outside any loop or branch.
+// "10"], ["busybox", "sleep", "10"], or a shell running a script that contains "sleep N"
+// outside any loop or branch. The script's words are split as a shell does
+// (shellCommands): a quoted 'sleep 10' is one word, a command the shell cannot find.
 func sleepIn(cmd []string) (time.Duration, bool) {
 	if len(cmd) == 0 {
 		return 0, false
@@ -131,28 +139,142 @@ func sleepIn(cmd []string) (time.Duration, bool) {
 	if base(cmd[0]) == "sleep" && len(cmd) >= 2 {
 		return sleepArg(cmd[1])
 	}
+	if base(cmd[0]) == "busybox" && len(cmd) >= 3 && cmd[1] == "sleep" {
+		return sleepArg(cmd[2])
+	}
 	if isShell(cmd[0]) {
 		for i := 1; i < len(cmd); i++ {
-			f := strings.FieldsFunc(cmd[i], func(r rune) bool {
-				return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '"' || r == '\''
-			})
+			cmds := shellCommands(cmd[i])
 			// A sleep in a loop or a branch lasts as long as the loop runs (until the
 			// app's connections drop, a file goes) or the branch taken: not its own
 			// argument.
-			for _, w := range f {
-				switch w {
-				case "while", "until", "for", "if", "case":
-					return 0, false
+			for _, c := range cmds {
+				for _, w := range c {
+					if shellKeyword(w) {
+						return 0, false
+					}
 				}
 			}
-			for j := 0; j+1 < len(f); j++ {
-				if base(f[j]) == "sleep" {
-					return sleepArg(f[j+1])
+			for _, c := range cmds {
+				for j := 0; j+1 < len(c); j++ {
+					if base(c[j]) == "sleep" {
+						return sleepArg(c[j+1])
+					}
 				}
 			}
 		}
 	}
 	return 0, false
+}
+
+// nginxStopsFirst reports whether a preStop exec command signals nginx (or OpenResty) to
+// quit or stop before it sleeps: `nginx -s quit` returns at once and nginx closes its
+// listening sockets, so the pod refuses new connections while its endpoint is still in
+// rotation, as if it had no hook (on loopback: -s quit returned in 8ms and the next
+// connection was refused, while a request in flight completed). A signal inside a loop
+// or a branch, or after a sleep, is not known to come first.
+func nginxStopsFirst(cmd []string) bool {
+	if len(cmd) == 0 {
+		return false
+	}
+	if !isShell(cmd[0]) {
+		return nginxStop(cmd)
+	}
+	for i := 1; i < len(cmd); i++ {
+		for _, c := range shellCommands(cmd[i]) {
+			if c[0] == "exec" {
+				c = c[1:]
+			}
+			switch {
+			case len(c) == 0:
+			case shellKeyword(c[0]):
+				return false
+			case nginxStop(c):
+				return true
+			case base(c[0]) == "sleep":
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// nginxStop reports whether words run nginx (or OpenResty) with -s quit or -s stop.
+func nginxStop(words []string) bool {
+	if len(words) == 0 || (base(words[0]) != "nginx" && base(words[0]) != "openresty") {
+		return false
+	}
+	for i, w := range words[1:] {
+		sig, ok := strings.CutPrefix(w, "-s")
+		if !ok {
+			continue
+		}
+		if sig == "" && i+2 < len(words) {
+			sig = words[i+2]
+		}
+		if sig == "quit" || sig == "stop" {
+			return true
+		}
+	}
+	return false
+}
+
+func shellKeyword(w string) bool {
+	switch w {
+	case "while", "until", "for", "if", "case":
+		return true
+	}
+	return false
+}
+
+// shellCommands splits a shell script into its simple commands, in order, each the list
+// of its words: quotes group what they enclose into one word (and are dropped), and ;,
+// &, | and newlines end a command outside them. Enough to find a sleep or an nginx
+// signal in a preStop script; not a shell parser ($(...), escapes and redirections stay
+// words).
+func shellCommands(script string) [][]string {
+	var (
+		cmds  [][]string
+		words []string
+		w     strings.Builder
+		word  bool // w holds a word, perhaps an empty quoted one
+		quote rune
+	)
+	endWord := func() {
+		if word {
+			words = append(words, w.String())
+			w.Reset()
+			word = false
+		}
+	}
+	endCommand := func() {
+		endWord()
+		if len(words) > 0 {
+			cmds = append(cmds, words)
+			words = nil
+		}
+	}
+	for _, r := range script {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, word = r, true
+		case r == ' ' || r == '\t':
+			endWord()
+		case r == ';' || r == '&' || r == '|' || r == '\n':
+			endCommand()
+		default:
+			w.WriteRune(r)
+			word = true
+		}
+	}
+	endCommand()
+	return cmds
 }
 
 func sleepArg(a string) (time.Duration, bool) {

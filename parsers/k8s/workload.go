@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -226,7 +227,7 @@ func readContainer(s *source, c *yaml.Node) *parsers.Container {
 	}
 	if argNodes := append(items(val(c, "command")), items(val(c, "args"))...); len(argNodes) == len(ct.Command)+len(ct.Args) {
 		for _, n := range argNodes {
-			ct.ArgPos = append(ct.ArgPos, s.pos(n))
+			ct.ArgPos = append(ct.ArgPos, s.argPos(n))
 		}
 	}
 	readPreStop(s, c, ct)
@@ -340,4 +341,26 @@ func resolveWorkloadRefs(m *parsers.Model, p *pending) {
 		}
 	}
 	m.Workloads = kept
+}
+
+// argPos is where a command or args item is written. A literal block scalar of several
+// lines (args: - |, a script) gets the span of its content instead, first line to last,
+// with no end offset: its lines are the script's lines, so appserver places a flag on
+// its own line (not at the "|" above it), and no fix takes the span for a value to
+// replace. An explicit indentation indicator (|2) is left as written.
+func (s *source) argPos(n *yaml.Node) parsers.Pos {
+	p := s.pos(n)
+	v := strings.TrimRight(n.Value, "\n")
+	if n.Kind != yaml.ScalarNode || n.Style&yaml.LiteralStyle == 0 || !strings.Contains(v, "\n") {
+		return p
+	}
+	if hdr := s.line(n.Line); n.Column >= 1 && n.Column <= len(hdr) && strings.ContainsAny(hdr[n.Column-1:], "123456789") {
+		return p
+	}
+	line, indent := blockStart(s, n, n)
+	if line == 0 {
+		return p
+	}
+	return parsers.Pos{File: s.path, Line: int32(line), Col: int32(indent + 1), Offset: int32(s.offset(line, indent+1)),
+		EndLine: int32(line + strings.Count(v, "\n"))}
 }
