@@ -447,6 +447,10 @@ when every instance is in that state the load balancer has no healthy target (AL
 fail open and route to all of them, 502 from the targets that refuse, 504 from the ones that
 hang; a classic ELB answers 503).
 
+A group made by the terraform-aws-modules/autoscaling module is read from the call's
+` + "`health_check_type`" + ` and the load balancers it attaches (` + "`target_group_arns`" + `,
+` + "`traffic_source_identifier`" + `, ` + "`traffic_source_attachments`" + `).
+
 ## Fix
 
 ` + "`health_check_type = \"ELB\"`" + ` makes the group replace instances that fail the target group's

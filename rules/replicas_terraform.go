@@ -29,7 +29,9 @@ An autoscaling group's ` + "`min_size`" + ` is reported when something scales th
 Kubernetes cluster autoscaler (a ` + "`k8s.io/cluster-autoscaler/...`" + ` tag), or something outside
 Terraform (` + "`lifecycle { ignore_changes = [desired_capacity] }`" + `); or when ` + "`desired_capacity`" + ` is
 below 2 or not written (the group starts at ` + "`min_size`" + `). A group with ` + "`desired_capacity = 3`" + ` that
-nothing in the files scales runs three instances, and is not reported.
+nothing in the files scales runs three instances, and is not reported. A group made by the
+terraform-aws-modules/autoscaling module is read from the call's inputs (the same names); the
+call's own ` + "`scaling_policies`" + `, ` + "`schedules`" + ` and ` + "`ignore_desired_capacity_changes = true`" + ` scale it.
 
 A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
 because an autoscaling policy owns the count); an Application Auto Scaling target's

@@ -71,6 +71,7 @@ func (mod *module) build() {
 	// After the target groups: module services link to them like aws_ecs_service.
 	for _, c := range mod.calls {
 		b.ecsModule(c)
+		b.asgModule(c)
 	}
 	b.each(func(r *resource) {
 		switch r.typ {
@@ -607,7 +608,7 @@ func (b *builder) asg(r *resource) {
 		b.asgNames[name.Value] = append(b.asgNames[name.Value], w)
 	}
 	b.addWorkload(r.addr, w)
-	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
+	refs := b.moduleTargetGroupRefs(exprOf(n.attr("target_group_arns")))
 	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
 	refs = append(refs, b.trafficSourceRefs(n)...)
 	for _, ref := range refs {
