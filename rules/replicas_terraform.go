@@ -50,7 +50,9 @@ it is ` + "`desired_count`" + `.
 Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
 module), ` + "`min_size = 2`" + `, spread across availability zones. The fix raises a maximum below 2
 with the floor (` + "`max_capacity`" + `, ` + "`autoscaling_max_capacity`" + `, ` + "`max_size`" + `): a minimum above the
-maximum is a range with no count in it.
+maximum is a range with no count in it. A written ` + "`desired_count`" + ` below 2 goes up with an
+` + "`aws_appautoscaling_target`" + `'s floor unless ` + "`lifecycle { ignore_changes = [desired_count] }`" + `
+covers it: Terraform sets the service back to it at every apply.
 
 ## Sources
 
@@ -115,6 +117,13 @@ func runSingleTask(p *Pass) {
 			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
 				sets = append(sets, tfSetting(p.Model, mx, w.Block, "max_capacity", "2"))
 				desc += " and max_capacity = 2"
+			}
+			// A written desired_count that lifecycle ignore_changes does not cover is
+			// what every apply sets the service to: left at 1 under a floor of 2, each
+			// apply would cut the service back to one task until autoscaling acts again.
+			if d := w.Replicas; d.Explicit() && d.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, d, w.Block, "desired_count", "2"))
+				desc += " and desired_count = 2"
 			}
 		}
 		what := tfDescribe(name, n, p.ownLine(pos))
