@@ -34,6 +34,14 @@ func (mod *module) build() {
 		tgPorts:   map[*parsers.Backend]*tgPorts{},
 		asgNames:  map[string][]*parsers.Workload{},
 	}
+	mod.built = b.backends
+	// Target groups a caller passed in from another local module call's output
+	// (module.alb.tg_arn): reached as var.NAME#i (refs), linked like this module's own.
+	for name, v := range mod.vars {
+		for i, be := range v.backends {
+			b.backends[varBackendKey(name, i)] = be
+		}
+	}
 	// Order matters only for references: load balancers and target groups first, then
 	// what points at them.
 	b.each(func(r *resource) {

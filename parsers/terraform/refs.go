@@ -57,6 +57,12 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 		}
 		root := t.RootName()
 		switch {
+		case root == "var":
+			if v := mod.vars[a.Name]; v != nil {
+				for i := range v.backends {
+					add(varBackendKey(a.Name, i))
+				}
+			}
 		case root == "local":
 			if l := mod.locals[a.Name]; l != nil && !seen["local."+a.Name] {
 				seen["local."+a.Name] = true
@@ -91,4 +97,10 @@ func exprOf(a *hcl.Attribute) hcl.Expression {
 		return nil
 	}
 	return a.Expr
+}
+
+// varBackendKey names the i-th target group or load balancer variable name carries from
+// another local module call's output (module.outputBackends), as refs returns it.
+func varBackendKey(name string, i int) string {
+	return fmt.Sprintf("var.%s#%d", name, i)
 }
