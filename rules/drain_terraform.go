@@ -138,15 +138,24 @@ func runDeregistrationDelayTooShort(p *Pass) {
 	}
 }
 
+// passThrough reports whether be is a target group a Network (or Gateway) Load Balancer
+// forwards connections to: it has no HTTP status to answer with, and its own rules for
+// health check settings.
+func passThrough(be *parsers.Backend) bool {
+	switch be.Protocol {
+	case "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE":
+		return true
+	}
+	return false
+}
+
 // clientsGet says what the clients of backends see when a broken target keeps its share
 // of traffic or none is left: an HTTP load balancer answers them with the codes (e.g.
 // "502/504"); a pass-through one (an NLB's TCP, TLS or UDP target group, a Gateway Load
 // Balancer's) has no status to answer with, so their connections fail instead.
 func clientsGet(bes []*parsers.Backend, codes string) string {
 	for _, be := range bes {
-		switch be.Protocol {
-		case "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE":
-		default:
+		if !passThrough(be) {
 			return "clients get " + codes // HTTP(S), a Lambda target group, or unknown
 		}
 	}

@@ -283,7 +283,9 @@ rotation for 10 minutes. no502 flags a window above ` + "`lb_detection_window`" 
 configurable in ` + "`.no502.yaml`" + `).
 
 A health check ` + "`timeout`" + ` must also be shorter than its ` + "`interval`" + `: AWS rejects a timeout that
-is not, and a check that may run into the next one cannot report in time.
+is not, and a check that may run into the next one cannot report in time. A Network Load
+Balancer's target group (TCP, TLS, UDP) may have a timeout equal to its interval (the AWS
+Load Balancer Controller's own NLB defaults are 10s and 10s); only one above it is flagged.
 
 A Lambda target group (` + "`target_type = \"lambda\"`" + `) is checked for the timeout only: it holds
 one function, and a group whose only target is unhealthy fails open, so the function gets
@@ -372,7 +374,12 @@ func runHealthCheckSlow(p *Pass) {
 				continue
 			}
 		}
-		if iv.Known() && to.Known() && (iv.Explicit() || to.Explicit()) && iv.Value > 0 && to.Value >= iv.Value {
+		// An ALB (and a Lambda target group) rejects a timeout that is not below the
+		// interval; an NLB's pass-through target group accepts one equal to it (the AWS
+		// Load Balancer Controller's own NLB defaults are 10s and 10s, aws-cdk#16446), and
+		// only one above it is invalid (aws-cdk#26031, after the 2022 NLB update).
+		nlb := passThrough(be)
+		if iv.Known() && to.Known() && (iv.Explicit() || to.Explicit()) && iv.Value > 0 && (to.Value > iv.Value || (!nlb && to.Value == iv.Value)) {
 			newTo := max(2*time.Second, iv.Value/2)
 			desc := fmt.Sprintf("set timeout = %d", secs(newTo))
 			// The setting the fix changes, or the block it adds the timeout to.
@@ -388,6 +395,10 @@ func runHealthCheckSlow(p *Pass) {
 			}
 			msg := fmt.Sprintf("%s is not shorter than %s: AWS rejects a health check timeout that is not below its interval, and a check that can run into the next one cannot report a hung target in time. %s.",
 				timeout, interval, upperFirst(desc))
+			if nlb {
+				msg = fmt.Sprintf("%s is longer than %s: AWS rejects a Network Load Balancer health check timeout above its interval, and a check that runs into the next one cannot report a hung target in time. %s.",
+					timeout, interval, upperFirst(desc))
+			}
 			p.Report(Finding{Pos: pos, Message: msg, Fix: p.tfFix(desc, tfSetting(p.Model, to, hc.Block, "timeout", strconv.Itoa(secs(newTo))))})
 		}
 	}
@@ -435,6 +446,10 @@ and stops routing to it, but the group keeps it forever: capacity silently shrin
 when every instance is in that state the load balancer has no healthy target (ALBs then
 fail open and route to all of them, 502 from the targets that refuse, 504 from the ones that
 hang; a classic ELB answers 503).
+
+A group made by the terraform-aws-modules/autoscaling module is read from the call's
+` + "`health_check_type`" + ` and the load balancers it attaches (` + "`target_group_arns`" + `,
+` + "`traffic_source_identifier`" + `, ` + "`traffic_source_attachments`" + `).
 
 ## Fix
 

@@ -175,7 +175,7 @@ func TestECSHostPortCountFixes(t *testing.T) {
 			continue
 		}
 		delete(want, f.Rule.ID)
-		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "each task binds port 9090 of its container instance (hostPort = 9090") {
+		if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Description, "each task binds port 9090 of its container instance (hostPort") {
 			t.Errorf("%s: fix = %+v, want a snippet naming hostPort 9090", f.Rule.ID, f.Fix)
 		}
 	}

@@ -30,7 +30,9 @@ An autoscaling group's ` + "`min_size`" + ` is reported when something scales th
 Kubernetes cluster autoscaler (a ` + "`k8s.io/cluster-autoscaler/...`" + ` tag), or something outside
 Terraform (` + "`lifecycle { ignore_changes = [desired_capacity] }`" + `); or when ` + "`desired_capacity`" + ` is
 below 2 or not written (the group starts at ` + "`min_size`" + `). A group with ` + "`desired_capacity = 3`" + ` that
-nothing in the files scales runs three instances, and is not reported.
+nothing in the files scales runs three instances, and is not reported. A group made by the
+terraform-aws-modules/autoscaling module is read from the call's inputs (the same names); the
+call's own ` + "`scaling_policies`" + `, ` + "`schedules`" + ` and ` + "`ignore_desired_capacity_changes = true`" + ` scale it.
 
 A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
 because an autoscaling policy owns the count); an Application Auto Scaling target's
@@ -49,7 +51,9 @@ it is ` + "`desired_count`" + `.
 Run at least two: ` + "`desired_count = 2`" + ` (or ` + "`min_capacity = 2`" + `; ` + "`autoscaling_min_capacity = 2`" + ` for the
 module), ` + "`min_size = 2`" + `, spread across availability zones. The fix raises a maximum below 2
 with the floor (` + "`max_capacity`" + `, ` + "`autoscaling_max_capacity`" + `, ` + "`max_size`" + `): a minimum above the
-maximum is a range with no count in it. A count with a comment on the lines above it is
+maximum is a range with no count in it. A written ` + "`desired_count`" + ` below 2 goes up with an
+` + "`aws_appautoscaling_target`" + `'s floor unless ` + "`lifecycle { ignore_changes = [desired_count] }`" + `
+covers it: Terraform sets the service back to it at every apply. A count with a comment on the lines above it is
 not written over: the snippet quotes the comment (one task is often deliberate: a fixed
 host port on one instance, a store only one process may open). A task that binds a port of
 its container instance (a static ` + "`hostPort`" + ` in bridge network mode, any mapped port in host
@@ -120,6 +124,13 @@ func runSingleTask(p *Pass) {
 			if mx := w.MaxReplicas; mx.Explicit() && mx.Value < 2 {
 				sets = append(sets, tfSetting(p.Model, mx, w.Block, "max_capacity", "2"))
 				desc += " and max_capacity = 2"
+			}
+			// A written desired_count that lifecycle ignore_changes does not cover is
+			// what every apply sets the service to: left at 1 under a floor of 2, each
+			// apply would cut the service back to one task until autoscaling acts again.
+			if d := w.Replicas; d.Explicit() && d.Value < 2 {
+				sets = append(sets, tfSetting(p.Model, d, w.Block, "desired_count", "2"))
+				desc += " and desired_count = 2"
 			}
 		}
 		what := tfDescribe(name, n, p.ownLine(pos))

@@ -858,3 +858,24 @@ func TestSingleTaskRaisesMaxCapacity(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleTaskRaisesWrittenDesiredCount: a desired_count = 1 written beside an
+// autoscaling floor, with no lifecycle ignore_changes, is what each apply sets the
+// service to, so the fix that raises the floor raises it too; an ignored one is left
+// alone (TestSingleTaskRaisesMaxCapacity).
+func TestSingleTaskRaisesWrittenDesiredCount(t *testing.T) {
+	src, err := os.ReadFile("testdata/tf-single-task/trigger-desired-count/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tfCase{files: map[string][]byte{"m/main.tf": src}, cfg: rules.DefaultConfig()}
+	_, findings := c.lint()
+	if tfCount(findings, "single-task") != 1 {
+		t.Fatalf("want one single-task, got %v", findings)
+	}
+	for _, f := range findings {
+		if f.Rule.ID == "single-task" && (f.Fix == nil || f.Fix.Description != "set min_capacity = 2 and desired_count = 2") {
+			t.Errorf("fix %+v, want min_capacity and desired_count = 2", f.Fix)
+		}
+	}
+}

@@ -34,6 +34,14 @@ func (mod *module) build() {
 		tgPorts:   map[*parsers.Backend]*tgPorts{},
 		asgNames:  map[string][]*parsers.Workload{},
 	}
+	mod.built = b.backends
+	// Target groups a caller passed in from another local module call's output
+	// (module.alb.tg_arn): reached as var.NAME#i (refs), linked like this module's own.
+	for name, v := range mod.vars {
+		for i, be := range v.backends {
+			b.backends[varBackendKey(name, i)] = be
+		}
+	}
 	// Order matters only for references: load balancers and target groups first, then
 	// what points at them.
 	b.each(func(r *resource) {
@@ -71,6 +79,7 @@ func (mod *module) build() {
 	// After the target groups: module services link to them like aws_ecs_service.
 	for _, c := range mod.calls {
 		b.ecsModule(c)
+		b.asgModule(c)
 	}
 	b.each(func(r *resource) {
 		switch r.typ {
@@ -608,7 +617,7 @@ func (b *builder) asg(r *resource) {
 		b.asgNames[name.Value] = append(b.asgNames[name.Value], w)
 	}
 	b.addWorkload(r.addr, w)
-	refs := b.mod.refs(exprOf(n.attr("target_group_arns")))
+	refs := b.moduleTargetGroupRefs(exprOf(n.attr("target_group_arns")))
 	refs = append(refs, b.mod.refs(exprOf(n.attr("load_balancers")))...)
 	refs = append(refs, b.trafficSourceRefs(n)...)
 	for _, ref := range refs {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,9 @@ func (b *builder) taskContainers(svc *node) []*parsers.Container {
 	}
 	v := b.mod.value(a.Expr)
 	if !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
+		if cs, ok := jsonencodeSyntaxContainers(n, a); ok {
+			return cs
+		}
 		what := "values this run cannot know"
 		if call := calledFunction(n.file.Src, a.Expr.Range()); call == "file" || call == "templatefile" {
 			what = call + "()"
@@ -203,7 +207,21 @@ func (b *builder) stopTimeout(svc *node) parsers.Duration {
 		}
 		v := b.mod.value(a.Expr)
 		if !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String {
-			break
+			cs, ok := jsonencodeSyntaxContainers(r.node, a)
+			if !ok {
+				break
+			}
+			// The same choice as below: the longest written stopTimeout, else the default.
+			best := parsers.Def(ecsDefaultStopTimeout, "ECS default stopTimeout 30s")
+			for _, c := range cs {
+				switch st := c.StopTimeout; {
+				case st.Unknown:
+					return parsers.Duration{Unknown: true}
+				case st.Explicit() && (!best.Explicit() || st.Value > best.Value):
+					best = st
+				}
+			}
+			return best
 		}
 		var defs []ecsContainer
 		if json.Unmarshal([]byte(v.AsString()), &defs) != nil {
@@ -230,6 +248,117 @@ func (b *builder) stopTimeout(svc *node) parsers.Duration {
 		return best
 	}
 	return parsers.Duration{Unknown: true}
+}
+
+// jsonencodeSyntaxContainers reads container_definitions = jsonencode([{...}, ...]) (the
+// list written there or in the local it names) from its syntax when the encoded value is
+// not wholly known. Real task definitions almost always hold values no plan-less run can
+// know (image = "${aws_ecr_repository.app.repository_url}:latest", a log group's name, a
+// database address in environment), and these do not decide what the app server does:
+// each field the model reads is read on its own, and one it cannot know stays unknown
+// (an environment value, stopTimeout) or is an open word (entryPoint, command). ok is
+// false, and nothing is read, when the list or a container is not written as a
+// constructor (merge(...), a for expression, a variable), or a container's name or a port
+// mapping's ports cannot be known: which container is served, and on which port, is then
+// a guess.
+func jsonencodeSyntaxContainers(n *node, a *hcl.Attribute) ([]*parsers.Container, bool) {
+	call, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+		return nil, false
+	}
+	expr, file := n.mod.resolveSyntax(call.Args[0], n.file, 0)
+	list, ok := expr.(*hclsyntax.TupleConsExpr)
+	if !ok {
+		return nil, false
+	}
+	var out []*parsers.Container
+	for _, el := range list.Exprs {
+		cn := n.mod.objNode(el, file, el.Range())
+		if cn == nil {
+			return nil, false
+		}
+		foldKeys(cn, "name", "image", "entryPoint", "command", "environment", "secrets", "environmentFiles", "portMappings", "healthCheck", "stopTimeout")
+		name := cn.strSetting("name", "", "")
+		if !name.Known() {
+			return nil, false
+		}
+		c := &parsers.Container{Name: name.Value, Pos: cn.pos, Env: map[string]parsers.Setting[string]{}}
+		if img := cn.strSetting("image", "", ""); img.Known() {
+			c.Image = img.Value
+		}
+		// entryPoint and command are Docker's ENTRYPOINT and CMD: the app server is read
+		// from both, in that order. One the run cannot read may hold anything: an open
+		// word, as "${EXTRA}" in a command line is, so the server's options are not guessed.
+		for _, f := range []struct {
+			name string
+			dst  *[]string
+		}{{"entryPoint", &c.Command}, {"command", &c.Args}} {
+			vals, pos := cn.strListPos(f.name)
+			if _, at, ok := cn.strList(f.name); at != nil && !ok {
+				vals, pos = []string{"${" + f.name + "}"}, []parsers.Pos{rangePos(cn.file.Path, at.Range)}
+			}
+			*f.dst = vals
+			c.ArgPos = append(c.ArgPos, pos...)
+		}
+		moduleEnv(cn, c)
+		containerEnvSources(cn, c, "environmentFiles")
+		if at := cn.attr("portMappings"); at != nil {
+			ports := cn.objectAttr("portMappings")
+			if ports == nil {
+				return nil, false
+			}
+			for _, p := range ports.items {
+				if p.node == nil {
+					return nil, false
+				}
+				foldKeys(p.node, "containerPort", "hostPort", "protocol")
+				port := p.node.intSetting("containerPort", 0, "")
+				host := p.node.intSetting("hostPort", 0, "")
+				if !port.Known() || host.Unknown {
+					return nil, false
+				}
+				proto := p.node.strSetting("protocol", "", "")
+				c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
+			}
+		}
+		if hc := cn.child("healthCheck"); hc != nil {
+			foldKeys(hc, "command")
+			if cmd, pos := hc.strListPos("command"); ecsHealthCommand(cmd) != nil {
+				c.Liveness = &parsers.Probe{Pos: pos[len(pos)-1], Handler: "exec", Command: ecsHealthCommand(cmd)}
+			}
+		}
+		c.StopTimeout = cn.secondsSetting("stopTimeout", ecsDefaultStopTimeout, "ECS default stopTimeout 30s")
+		c.App = appserver.Detect(c)
+		out = append(out, c)
+	}
+	return out, len(out) > 0
+}
+
+// foldKeys makes each of names reachable under that spelling when the object writes it
+// in another case ("entrypoint", "healthcheck"): the provider decodes container
+// definitions with Go's encoding/json, which matches keys without regard to case, as
+// ecsContainer's decoding of a known value does. An exact spelling wins; of several
+// others, the first in sorted order.
+func foldKeys(n *node, names ...string) {
+	for _, want := range names {
+		if n.attrs[want] != nil {
+			continue
+		}
+		var keys []string
+		for k := range n.attrs {
+			if strings.EqualFold(k, want) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		slices.Sort(keys)
+		n.attrs[want] = n.attrs[keys[0]]
+		if b := n.blocks[keys[0]]; b != nil {
+			n.blocks[want] = b
+		}
+	}
 }
 
 // jsonencodeContainers reads container_definitions written as jsonencode([{...}, ...])

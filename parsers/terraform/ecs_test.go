@@ -110,8 +110,8 @@ resource "aws_ecs_task_definition" "hooks" {
 // A definition Terraform reads from a file, or builds from what the run cannot know,
 // gives no containers and a note: never a guess.
 func TestECSContainerDefinitionsUnknown(t *testing.T) {
-	for _, defs := range []string{`file("containers.json")`, `templatefile("c.tpl", {})`, `jsonencode([{ name = "app", command = [var.cmd] }])`} {
-		m := parse(t, nil, "m/main.tf", ecsService+"\nvariable \"cmd\" {}\nresource \"aws_ecs_task_definition\" \"hooks\" {\n  container_definitions = "+defs+"\n}\n")
+	for _, defs := range []string{`file("containers.json")`, `templatefile("c.tpl", {})`, `jsonencode(var.defs)`, `jsonencode([merge(var.base, { name = "app" })])`, `jsonencode([{ name = var.cmd }])`} {
+		m := parse(t, nil, "m/main.tf", ecsService+"\nvariable \"cmd\" {}\nvariable \"defs\" {}\nvariable \"base\" {}\nresource \"aws_ecs_task_definition\" \"hooks\" {\n  container_definitions = "+defs+"\n}\n")
 		w := m.Workloads[0]
 		if len(w.Containers) != 0 {
 			t.Errorf("%s: want no containers, got %+v", defs, w.Containers)
@@ -123,6 +123,70 @@ func TestECSContainerDefinitionsUnknown(t *testing.T) {
 		if !noted {
 			t.Errorf("%s: want a note, got %v", defs, m.Diags)
 		}
+	}
+}
+
+// jsonencode([...]) holding values the run cannot know is read field by field: an
+// unknown image or environment value does not hide the app server, an unknown command
+// is an open word (no server, no guessed options), an unknown stopTimeout is unknown, and
+// keys are matched without regard to case, as the provider's JSON decoding does.
+func TestECSContainerDefinitionsPartlyUnknown(t *testing.T) {
+	src := ecsService + `
+variable "stop" {}
+
+resource "aws_ecs_task_definition" "hooks" {
+  container_definitions = jsonencode([
+    {
+      name       = "app"
+      image      = "${aws_ecr_repository.app.repository_url}:latest"
+      entrypoint = ["uvicorn"]
+      command    = ["main:app", "--timeout-keep-alive", "5"]
+      environment = [
+        { name = "DB_HOST", value = aws_db_instance.db.address },
+        { name = "MODE", value = "web" },
+      ]
+      healthcheck = { command = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] }
+      stopTimeout = var.stop
+    },
+  ])
+}
+`
+	m := parse(t, nil, "m/main.tf", src)
+	var app *parsers.Container
+	if cs := m.Workloads[0].Containers; len(cs) == 1 {
+		app = cs[0]
+	}
+	if app == nil || app.App == nil || !app.App.KeepAlive.Explicit() || app.App.KeepAlive.Value != 5*time.Second {
+		t.Fatalf("app: want uvicorn with keep-alive 5s, got %+v", app)
+	}
+	if v := app.Env["DB_HOST"]; !v.Unknown {
+		t.Errorf("DB_HOST: want unknown, got %+v", v)
+	}
+	if v := app.Env["MODE"]; !v.Known() || v.Value != "web" {
+		t.Errorf("MODE: want web, got %+v", v)
+	}
+	if app.Liveness == nil {
+		t.Errorf("healthcheck (any case) not read")
+	}
+	if !app.StopTimeout.Unknown {
+		t.Errorf("stopTimeout = var.stop: want unknown, got %+v", app.StopTimeout)
+	}
+	for _, d := range m.Diags {
+		if strings.Contains(d.Message, "are not checked") {
+			t.Errorf("unexpected note: %s", d.Message)
+		}
+	}
+	m = parse(t, nil, "m/main.tf", ecsService+`
+variable "cmd" {}
+
+resource "aws_ecs_task_definition" "hooks" {
+  container_definitions = jsonencode([
+    { name = "app", image = "${aws_ecr_repository.app.repository_url}:latest", command = ["uvicorn", var.cmd] },
+  ])
+}
+`)
+	if cs := m.Workloads[0].Containers; len(cs) != 1 || cs[0].App != nil || len(cs[0].Args) != 1 || cs[0].Args[0] != "${command}" {
+		t.Errorf("command = [\"uvicorn\", var.cmd]: want one open word and no app server, got %+v", cs)
 	}
 }
 

@@ -220,29 +220,7 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 		c.Command, c.Args = entry, cmd
 		c.ArgPos = append(append([]parsers.Pos(nil), entryPos...), cmdPos...)
 		moduleEnv(cn, c)
-		if sec := cn.objectAttr("secrets"); sec != nil {
-			// Variables from Secrets Manager or SSM: set, with values no502 cannot read.
-			for _, e := range sec.items {
-				k := parsers.Setting[string]{}
-				if e.node != nil {
-					k = e.node.strSetting("name", "", "")
-				}
-				if k.Known() {
-					c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + " (secrets valueFrom)", Unknown: true}
-				} else {
-					c.EnvUnknownFrom = e.pos // a name no502 cannot read: any variable
-				}
-			}
-		}
-		if a := cn.attr("secrets"); a != nil && cn.objectAttr("secrets") == nil {
-			c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range) // concat(...), a variable: any name
-		}
-		for _, name := range []string{"environmentFiles", "environment_files"} {
-			if a := cn.attr(name); a != nil {
-				// Variables from an S3 .env file; environment's own win (ECS).
-				c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range)
-			}
-		}
+		containerEnvSources(cn, c, "environmentFiles", "environment_files")
 		if ports := cn.objectAttr("portMappings"); ports != nil {
 			for _, p := range ports.items {
 				if p.node == nil {
@@ -395,6 +373,34 @@ func moduleEnv(cn *node, c *parsers.Container) {
 			c.Env[k] = parsers.Set(v, s.Pos, k+"="+v)
 		} else {
 			c.Env[k] = parsers.Setting[string]{Pos: s.Pos, Text: k + "=…", Unknown: true}
+		}
+	}
+}
+
+// containerEnvSources reads the environment a container gets from sources no502 cannot
+// read: secrets (Secrets Manager or SSM: each named variable is set, with a value no502
+// cannot know; a list it cannot walk may set any) and the env files named by fileKeys (S3
+// .env files: any variable; environment's own win, ECS).
+func containerEnvSources(cn *node, c *parsers.Container, fileKeys ...string) {
+	if sec := cn.objectAttr("secrets"); sec != nil {
+		for _, e := range sec.items {
+			k := parsers.Setting[string]{}
+			if e.node != nil {
+				k = e.node.strSetting("name", "", "")
+			}
+			if k.Known() {
+				c.Env[k.Value] = parsers.Setting[string]{Pos: e.pos, Text: k.Value + " (secrets valueFrom)", Unknown: true}
+			} else {
+				c.EnvUnknownFrom = e.pos // a name no502 cannot read: any variable
+			}
+		}
+	}
+	if a := cn.attr("secrets"); a != nil && cn.objectAttr("secrets") == nil {
+		c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range) // concat(...), a variable: any name
+	}
+	for _, name := range fileKeys {
+		if a := cn.attr(name); a != nil {
+			c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range)
 		}
 	}
 }

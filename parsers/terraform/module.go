@@ -27,6 +27,13 @@ type module struct {
 	// inputs (evalCall); defaults holds its variables as declared, restored before each.
 	perCall  bool
 	defaults map[string]variable
+	// outputs are the directory's output blocks (name → value). built holds the target
+	// groups and load balancers of the last build, by address; childOutputs, per local
+	// module call of this instance, the ones each output of that call's instance names,
+	// so that a sibling call passed module.NAME.OUTPUT gets them (outputWiring).
+	outputs      map[string]hcl.Expression
+	built        map[string]*parsers.Backend
+	childOutputs map[string]map[string][]*parsers.Backend
 }
 
 type srcFile struct {
@@ -47,6 +54,9 @@ type variable struct {
 	// expr is the expression the value came from, so structured module inputs can be
 	// walked with their positions.
 	expr hcl.Expression
+	// backends are the target groups (or load balancers) the caller's argument names
+	// through another local module call's output: module.alb.tg_arn.
+	backends []*parsers.Backend
 }
 
 // local is one entry of a locals block.
@@ -88,6 +98,7 @@ var topSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "resource", LabelNames: []string{"type", "name"}},
 		{Type: "module", LabelNames: []string{"name"}},
+		{Type: "output", LabelNames: []string{"name"}},
 	},
 }
 
@@ -139,6 +150,14 @@ func (mod *module) collect() {
 				mod.resources = append(mod.resources, r)
 				if _, dup := mod.byAddr[r.addr]; !dup {
 					mod.byAddr[r.addr] = r
+				}
+			case "output":
+				attrs, _ := b.Body.JustAttributes()
+				if a := attrs["value"]; a != nil {
+					if mod.outputs == nil {
+						mod.outputs = map[string]hcl.Expression{}
+					}
+					mod.outputs[b.Labels[0]] = a.Expr
 				}
 			case "module":
 				c := &call{name: b.Labels[0]}
@@ -412,6 +431,7 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 			from += " (" + strings.Join(o.notes, "; ") + ")"
 		}
 		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), from, nil
+		v.backends = caller.outputBackends(a.Expr, 0)
 		if len(a.Expr.Variables()) == 0 {
 			// Structured inputs are walked through v.expr in the child's scope
 			// (resolveSyntax): only a constant reads the same there.
@@ -438,4 +458,71 @@ func (mod *module) unknownVars(names map[string]bool) {
 		}
 	}
 	mod.refreshVars()
+}
+
+// outputBackends are the target groups and load balancers expr names through the
+// outputs of this instance's local module calls (module.alb.tg_arn), the variables it
+// was passed such names in, and the locals that hold them.
+func (mod *module) outputBackends(expr hcl.Expression, depth int) []*parsers.Backend {
+	if expr == nil || depth > 10 {
+		return nil
+	}
+	var out []*parsers.Backend
+	for _, t := range expr.Variables() {
+		if len(t) < 2 {
+			continue
+		}
+		a, ok := t[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		switch t.RootName() {
+		case "module":
+			if len(t) < 3 {
+				continue
+			}
+			if o, ok := t[2].(hcl.TraverseAttr); ok {
+				out = append(out, mod.childOutputs[a.Name][o.Name]...)
+			}
+		case "var":
+			if v := mod.vars[a.Name]; v != nil {
+				out = append(out, v.backends...)
+			}
+		case "local":
+			if l := mod.locals[a.Name]; l != nil {
+				out = append(out, mod.outputBackends(l.attr.Expr, depth+1)...)
+			}
+		}
+	}
+	return out
+}
+
+// exportOutputs records, in the caller's instance, what each output of this freshly
+// built instance (of the caller's call named call) names: its own target groups and load
+// balancers, and those its own calls' outputs and its variables carry.
+func (mod *module) exportOutputs(caller *module, call string) {
+	if len(mod.outputs) == 0 {
+		return
+	}
+	if caller.childOutputs == nil {
+		caller.childOutputs = map[string]map[string][]*parsers.Backend{}
+	}
+	outs := map[string][]*parsers.Backend{}
+	for name, expr := range mod.outputs {
+		var bes []*parsers.Backend
+		for _, ref := range mod.refs(expr) {
+			if be := mod.built[ref]; be != nil {
+				bes = append(bes, be)
+			}
+		}
+		bes = append(bes, mod.outputBackends(expr, 0)...)
+		seen := map[*parsers.Backend]bool{}
+		for _, be := range bes {
+			if !seen[be] {
+				seen[be] = true
+				outs[name] = append(outs[name], be)
+			}
+		}
+	}
+	caller.childOutputs[call] = outs
 }

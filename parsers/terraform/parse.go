@@ -104,7 +104,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			return
 		}
 		caller := mods[i]
-		for _, c := range caller.calls {
+		caller.childOutputs = nil
+		for _, c := range callsInOutputOrder(caller.calls) {
 			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
 				continue
 			}
@@ -122,6 +123,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			stack[j] = true
 			visit(j, depth+1, stack)
 			delete(stack, j)
+			// After its own calls: an output may pass on one of theirs.
+			mods[j].exportOutputs(caller, c.name)
 		}
 	}
 	for i, d := range dirs {
@@ -470,4 +473,47 @@ func attrText(src []byte, r hcl.Range) string {
 		s = strings.TrimSpace(s[:i]) + " …"
 	}
 	return strings.TrimSpace(s)
+}
+
+// callsInOutputOrder orders a module's calls so that a call whose arguments read another
+// call's outputs (tg_arn = module.alb.tg_arn) comes after that call: its instance is then
+// built, and the target groups its outputs name can be linked (exportOutputs). Calls keep
+// their file order otherwise; a cycle keeps it too.
+func callsInOutputOrder(calls []*call) []*call {
+	byName := map[string]*call{}
+	for _, c := range calls {
+		byName[c.name] = c
+	}
+	var out []*call
+	state := map[*call]int{} // 1 visiting, 2 placed
+	var place func(c *call)
+	place = func(c *call) {
+		if state[c] != 0 {
+			return
+		}
+		state[c] = 1
+		names := make([]string, 0, len(c.node.attrs))
+		for name := range c.node.attrs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			for _, t := range c.node.attrs[name].Expr.Variables() {
+				if t.RootName() != "module" || len(t) < 2 {
+					continue
+				}
+				if a, ok := t[1].(hcl.TraverseAttr); ok {
+					if dep := byName[a.Name]; dep != nil && dep != c {
+						place(dep)
+					}
+				}
+			}
+		}
+		state[c] = 2
+		out = append(out, c)
+	}
+	for _, c := range calls {
+		place(c)
+	}
+	return out
 }

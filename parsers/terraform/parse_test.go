@@ -502,3 +502,93 @@ resource "aws_lb" "web" {
 		}
 	}
 }
+
+// TestModuleOutputWiring: a target group made in one local module and passed to another
+// through the root (tg_arn = module.lb.tg_arn, then down a nested call as a variable)
+// serves the ECS service there, whatever order the calls are written in; the same
+// module used twice gets each call's own target group.
+func TestModuleOutputWiring(t *testing.T) {
+	const root = `
+module "app" {
+  source = "./modules/app"
+  tg_arn = module.lb.tg_arn
+}
+
+module "lb" {
+  source = "./modules/lb"
+  name   = "app"
+}
+
+module "other_lb" {
+  source = "./modules/lb"
+  name   = "other"
+}
+
+module "unlinked" {
+  source = "./modules/app"
+  tg_arn = var.external_tg
+}
+
+variable "external_tg" {}
+`
+	const lbMod = `
+variable "name" {}
+
+resource "aws_lb_target_group" "this" {
+  name     = var.name
+  port     = 8080
+  protocol = "HTTP"
+}
+
+output "tg_arn" {
+  value = aws_lb_target_group.this.arn
+}
+`
+	const appMod = `
+variable "tg_arn" {}
+
+module "svc" {
+  source           = "../svc"
+  target_group_arn = var.tg_arn
+}
+`
+	const svcMod = `
+variable "target_group_arn" {}
+
+resource "aws_ecs_service" "this" {
+  name          = "svc"
+  desired_count = 1
+  load_balancer {
+    target_group_arn = var.target_group_arn
+    container_name   = "app"
+    container_port   = 8080
+  }
+}
+`
+	m := parse(t, nil, "main.tf", root, "modules/lb/main.tf", lbMod, "modules/app/main.tf", appMod, "modules/svc/main.tf", svcMod)
+	served := 0
+	for _, w := range m.Workloads {
+		if w.Served {
+			served++
+		}
+	}
+	if served != 1 {
+		t.Errorf("want the service of module.app served (and not module.unlinked's), got %d served of %d", served, len(m.Workloads))
+	}
+	for _, be := range m.Backends {
+		want := 0
+		if be.Name == "aws_lb_target_group.this" && len(be.Workloads) > 0 {
+			want = 1
+		}
+		if len(be.Workloads) != want {
+			t.Errorf("%s: %d workloads, want %d", be.Name, len(be.Workloads), want)
+		}
+	}
+	linked := 0
+	for _, be := range m.Backends {
+		linked += len(be.Workloads)
+	}
+	if linked != 1 {
+		t.Errorf("want one target group (module.lb's) linked, got %d links", linked)
+	}
+}

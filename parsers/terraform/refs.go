@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -32,6 +33,20 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 			*out = append(*out, s)
 		}
 	}
+	// element(module.alb.target_group_arns, 0): the v8 terraform-aws-modules/alb output
+	// indexed with a function, as callers of that era (ecs-blueprints) write it; the same
+	// target group as target_group_arns[0].
+	if call, ok := expr.(*hclsyntax.FunctionCallExpr); ok && call.Name == "element" && len(call.Args) == 2 {
+		if tr, ok := call.Args[0].(*hclsyntax.ScopeTraversalExpr); ok && len(tr.Traversal) == 3 && tr.Traversal.RootName() == "module" {
+			name, ok1 := tr.Traversal[1].(hcl.TraverseAttr)
+			output, ok2 := tr.Traversal[2].(hcl.TraverseAttr)
+			idx, known := intVal(mod.value(call.Args[1]))
+			if ok1 && ok2 && output.Name == "target_group_arns" && known && idx >= 0 {
+				add(fmt.Sprintf("module.%s.target_groups[%d]", name.Name, idx))
+				return
+			}
+		}
+	}
 	for _, t := range expr.Variables() {
 		if len(t) < 2 {
 			continue
@@ -42,6 +57,12 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 		}
 		root := t.RootName()
 		switch {
+		case root == "var":
+			if v := mod.vars[a.Name]; v != nil {
+				for i := range v.backends {
+					add(varBackendKey(a.Name, i))
+				}
+			}
 		case root == "local":
 			if l := mod.locals[a.Name]; l != nil && !seen["local."+a.Name] {
 				seen["local."+a.Name] = true
@@ -76,4 +97,10 @@ func exprOf(a *hcl.Attribute) hcl.Expression {
 		return nil
 	}
 	return a.Expr
+}
+
+// varBackendKey names the i-th target group or load balancer variable name carries from
+// another local module call's output (module.outputBackends), as refs returns it.
+func varBackendKey(name string, i int) string {
+	return fmt.Sprintf("var.%s#%d", name, i)
 }

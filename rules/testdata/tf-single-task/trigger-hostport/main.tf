@@ -1,7 +1,7 @@
 # EC2 tasks in bridge mode with a static hostPort: each binds port 9090 of its instance, so
 # a second task (or a deploy that starts the new one first) needs another instance with
 # that port free. Both findings stay; their fixes are snippets that say so. The log group's
-# name keeps container_definitions unknown as a whole: the written hostPort is still read.
+# name is unknown to the run; the container, its hostPort included, is still read field by field.
 resource "aws_lb_target_group" "app" {
   name        = "app"
   port        = 9090
