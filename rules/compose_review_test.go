@@ -162,3 +162,46 @@ func TestDNSRRSwarmFix(t *testing.T) {
 	}
 	t.Fatal("no upstream-dns-resolved-once finding for roundrobin")
 }
+
+// TestDNSFixKeepsPath: the variable proxy_pass of upstream-dns-resolved-once's snippet
+// sends the request's URI as it is, so a location that replaces its prefix with the URI
+// part of proxy_pass gets a rewrite (after the set: break ends the rewrite-module
+// directives), the scheme is the one written, and the resolver goes where every location
+// sees it.
+func TestDNSFixKeepsPath(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-path")
+	want := map[string][]string{
+		"api,":    {"set $upstream_host api;\nrewrite ^/api/(.*)$ /$1 break;\nproxy_pass http://$upstream_host:8000;"},
+		"same,":   {"set $upstream_host same;\nproxy_pass http://$upstream_host:8000;"},
+		"bare,":   {"set $upstream_host bare;\nproxy_pass http://$upstream_host:8000;"},
+		"exact,":  {"set $upstream_host exact;\nrewrite ^/health$ /healthz break;\nproxy_pass http://$upstream_host:8000;"},
+		"secure,": {"set $upstream_host secure;\nrewrite ^/s/(.*)$ /$1 break;\nproxy_pass https://$upstream_host:8443;"},
+	}
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" {
+			continue
+		}
+		for name, parts := range want {
+			if !strings.Contains(f.Message, "names "+name) {
+				continue
+			}
+			seen++
+			if f.Fix == nil {
+				t.Errorf("%s: no fix", name)
+				continue
+			}
+			for _, p := range parts {
+				if !strings.Contains(f.Fix.Snippet, p) {
+					t.Errorf("%s: snippet lacks %q:\n%s", name, p, f.Fix.Snippet)
+				}
+			}
+			if !strings.Contains(f.Fix.Snippet, "server{}") {
+				t.Errorf("%s: snippet does not say where the resolver goes:\n%s", name, f.Fix.Snippet)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of %d findings", seen, len(want))
+	}
+}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -270,8 +271,9 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 		// docker stack deploy ignores depends_on: only re-resolving helps.
 		desc = "put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running"
 	}
+	scheme, rewrite := variablePass(h, be)
 	f := &Fix{Description: desc,
-		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\nset $upstream_host %s;\nproxy_pass http://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, t.Port)}
+		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in server{} or http{}: Docker's embedded DNS\nset $upstream_host %s;\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, t.Port)}
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
 	}
@@ -283,7 +285,8 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 // upstream for nginx ≥ 1.27.3, else a variable in proxy_pass with a resolver. The
 // resolver's address is the user's choice: the fix is never written.
 func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
-	port, scheme := t.Port, "http"
+	port := t.Port
+	scheme, rewrite := variablePass(h, be)
 	if port == "443" {
 		scheme = "https"
 	}
@@ -294,10 +297,91 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
 	} else {
 		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
-			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\nproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, scheme, port)}
+			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, port)}
 	}
 	f.snippetOnly()
 	return f
+}
+
+// variablePass says how the variable proxy_pass of the snippets must be written for the
+// routes of hop h that forward to backend be: the scheme they write (http unless every
+// one writes https), and the rewrite line that keeps the URI the app gets, "" when none
+// is needed. With a variable, proxy_pass sends the URI part it is given as it is, in
+// place of the request's, and without one the request's URI unchanged; a literal
+// proxy_pass replaces the part of the URI the location matched with its URI part
+// (nginx's proxy_pass documentation). So a prefix location whose proxy_pass URI differs
+// from its prefix (location /api/ { proxy_pass http://api:8000/; }) needs a rewrite that
+// replaces the prefix itself, written after the set: rewrite ... break ends the rewrite
+// module's directives, set among them (nginx 1.22.1 on loopback: a set after the break
+// left the variable empty, "no host in upstream"; with the set first /api/users?x=1
+// reached the app as /users?x=1, as with the literal proxy_pass). When the routes need
+// different rewrites, or one cannot be written (a URI with variables, a path with
+// characters a rewrite would need quoted), a comment says what each location must keep.
+func variablePass(h *parsers.Hop, be *parsers.Backend) (scheme, rewrite string) {
+	scheme = "http"
+	rewrites := map[string]bool{}
+	https, plain := 0, 0
+	for _, r := range h.Routes {
+		if r.Backend != be || !r.ProxyPass.Known() {
+			continue
+		}
+		s, uri, ok := strings.Cut(strings.Trim(r.ProxyPass.Value, `"'`), "://")
+		if !ok {
+			continue // proxy_pass $backend: the URL is not written here
+		}
+		if strings.EqualFold(s, "https") {
+			https++
+		} else {
+			plain++
+		}
+		if i := strings.IndexByte(uri, '/'); i >= 0 {
+			uri = uri[i:]
+		} else {
+			uri = ""
+		}
+		rewrites[uriRewrite(r, uri)] = true
+	}
+	if https > 0 && plain == 0 {
+		scheme = "https"
+	}
+	delete(rewrites, "")
+	switch {
+	case len(rewrites) == 0:
+	case len(rewrites) == 1 && !rewrites[uriUnwritable]:
+		for rw := range rewrites {
+			rewrite = rw
+		}
+	default:
+		rewrite = "# with a variable, proxy_pass sends the request's URI unchanged: in each location whose\n# proxy_pass has a path, replace its prefix with that path (rewrite ^/prefix/(.*)$ /path/$1 break;)\n"
+	}
+	return scheme, rewrite
+}
+
+// uriUnwritable marks a route whose URI a rewrite line cannot keep.
+const uriUnwritable = "?"
+
+// uriRewrite is the rewrite line that makes the variable proxy_pass of route r send what
+// its literal proxy_pass with URI part uri sends: "" when none is needed (no URI part, or
+// one equal to the location's prefix), uriUnwritable when it cannot be written.
+func uriRewrite(r *parsers.Route, uri string) string {
+	if uri == "" || r.PathKind == parsers.PathPrefix && uri == r.Path {
+		return ""
+	}
+	safe := func(s string) bool {
+		return s != "" && strings.IndexFunc(s, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/-_.~", c))
+		}) < 0
+	}
+	if !safe(r.Path) || !safe(uri) {
+		return uriUnwritable
+	}
+	switch r.PathKind {
+	case parsers.PathPrefix:
+		return fmt.Sprintf("rewrite ^%s(.*)$ %s$1 break;\n", regexp.QuoteMeta(r.Path), uri)
+	case parsers.PathExact:
+		return fmt.Sprintf("rewrite ^%s$ %s break;\n", regexp.QuoteMeta(r.Path), uri)
+	}
+	return uriUnwritable
 }
 
 func init() {
