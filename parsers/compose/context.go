@@ -61,6 +61,11 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			if !b.Target.Unknown && b.Target.Value == "" {
 				// With build.target another stage than the last one is the image.
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
+				for _, c := range dockerfileConfigCopies(src) {
+					if abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path)); opts.Within(abs) {
+						img.ConfigCopies = append(img.ConfigCopies, parsers.ComposeMount{Path: abs, Target: c.Target, Pos: b.Pos})
+					}
+				}
 			}
 		}
 	}
@@ -138,6 +143,106 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 		return nil, nil, cur.stopSignal
 	}
 	return cur.entrypoint, cur.cmd, cur.stopSignal
+}
+
+// configDirs are where the proxies' and php-fpm's images read their configuration: a
+// file the Dockerfile copies there from the context runs in the container as one
+// bind-mounted there would (nginx and its templates/ rendered at start, Caddy's
+// Caddyfile, OpenResty's and Bitnami's nginx, the php-fpm pools).
+var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/nginx/conf", "/opt/bitnami/nginx/conf",
+	"/usr/local/etc/php-fpm.d", "/usr/local/etc/php-fpm.conf", "/etc/php"}
+
+// dockerfileConfigCopies returns the COPY and ADD instructions of the Dockerfile's last
+// stage, and of the stages of the same file it builds on, whose destination is one of
+// configDirs: Path the source as written, relative to the context (a slash path), Target
+// the destination (a directory destination, written with a trailing slash, gets the
+// source's name). Copies from another stage or image (--from), sources with wildcards,
+// variables or URLs, and relative destinations are left out: what they copy is not a
+// file of the context the name says.
+func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
+	lines, escape := dockerfileLines(src)
+	if escape {
+		return nil
+	}
+	var cur []parsers.ComposeMount
+	stages := map[string][]parsers.ComposeMount{}
+	name := ""
+	for _, line := range lines {
+		inst, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		switch strings.ToUpper(inst) {
+		case "FROM":
+			if name != "" {
+				stages[name] = cur
+			}
+			args := strings.Fields(rest)
+			for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+				args = args[1:]
+			}
+			cur, name = nil, ""
+			if len(args) > 0 {
+				cur = append([]parsers.ComposeMount(nil), stages[strings.ToLower(args[0])]...)
+			}
+			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+				name = strings.ToLower(args[2])
+			}
+		case "COPY", "ADD":
+			cur = append(cur, copyToConfig(rest)...)
+		}
+	}
+	return cur
+}
+
+// copyToConfig reads the arguments of one COPY or ADD (flags, sources, destination; the
+// JSON form too) and returns the sources it copies into configDirs.
+func copyToConfig(rest string) []parsers.ComposeMount {
+	var args []string
+	for strings.HasPrefix(rest, "--") {
+		flag, more, _ := strings.Cut(rest, " ")
+		if strings.HasPrefix(flag, "--from") {
+			return nil // another stage's or image's files
+		}
+		rest = strings.TrimSpace(more)
+	}
+	if strings.HasPrefix(rest, "[") {
+		if json.Unmarshal([]byte(rest), &args) != nil {
+			return nil
+		}
+	} else {
+		args = strings.Fields(rest)
+	}
+	if len(args) < 2 {
+		return nil
+	}
+	dest := args[len(args)-1]
+	if !path.IsAbs(dest) || strings.ContainsAny(dest, "$") {
+		return nil
+	}
+	inConfig := false
+	for _, d := range configDirs {
+		if clean := path.Clean(dest); clean == d || strings.HasPrefix(clean, d+"/") {
+			inConfig = true
+		}
+	}
+	if !inConfig {
+		return nil
+	}
+	var out []parsers.ComposeMount
+	for _, s := range args[:len(args)-1] {
+		if strings.ContainsAny(s, "*?[$") || strings.Contains(s, "://") {
+			continue
+		}
+		rel := path.Clean(strings.TrimPrefix(s, "/"))
+		if rel == ".." || strings.HasPrefix(rel, "../") {
+			continue
+		}
+		target := dest
+		if strings.HasSuffix(dest, "/") {
+			target = path.Join(dest, path.Base(rel))
+		}
+		out = append(out, parsers.ComposeMount{Path: rel, Target: target})
+	}
+	return out
 }
 
 // dockerfileWords reads the words of an ENTRYPOINT or CMD: a JSON array of strings (the

@@ -324,6 +324,13 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(f.HostPath), Target: f.Target.Value, Pos: f.Pos})
 		}
 	}
+	if b := c.Built; b != nil {
+		// A config the Dockerfile copies into the image (COPY nginx.conf
+		// /etc/nginx/conf.d/) runs there as a bind-mounted one would.
+		for _, mt := range b.ConfigCopies {
+			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
+		}
+	}
 	for _, l := range s.Links {
 		if !l.Known() {
 			continue

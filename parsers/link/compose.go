@@ -11,7 +11,8 @@ import (
 // and to the services they forward to.
 //
 // A config file bind-mounted into a service (a volumes: entry of the file or of a
-// directory holding it, or a configs: entry whose file: it is) is that service's proxy:
+// directory holding it, a configs: entry whose file: it is, or a file the Dockerfile the
+// service builds copies where nginx or Caddy reads it) is that service's proxy:
 // its hops run there (Hop.Workload), and the container gets the proxy's own timeouts as
 // its app server, as for a ConfigMap mounted into a pod. The most specific mount decides
 // (mountingService); a file two services mount alike is tied to neither: which one
