@@ -46,6 +46,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		disp := displayer(set[0])
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
 		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
+		proj.Profiles = p.DefaultProfiles
 		for _, s := range p.Services {
 			for _, d := range inlineProxyConfigs(s) {
 				if k := d.String(); !seenDiag[k] {

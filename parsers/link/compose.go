@@ -123,9 +123,11 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 	if len(found) > 1 {
 		// A proxy service started by default and one only under a profile (nginx and
 		// nginx-debug mounting the same nginx.conf): a plain up runs the first alone.
+		// COMPOSE_PROFILES in the project's .env enables its profiles for a plain up
+		// (getsentry/self-hosted: feature-complete's nginx, not errors-only's).
 		var plain []*parsers.Workload
 		for _, w := range found {
-			if len(w.Compose.Profiles) == 0 {
+			if w.Compose.StartsByDefault() {
 				plain = append(plain, w)
 			}
 		}
