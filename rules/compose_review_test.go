@@ -205,3 +205,33 @@ func TestDNSFixKeepsPath(t *testing.T) {
 		t.Errorf("%d of %d findings", seen, len(want))
 	}
 }
+
+// TestDNSPoolWording: a moved address in a pool that retries on a failed connect slows the
+// requests sent there (the connect fails, the next server answers); clients get 502 once
+// every server's address has moved. Without retries the message stays "clients get 502".
+func TestDNSPoolWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-pool")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" {
+			continue
+		}
+		n++
+		pool := strings.Contains(f.Message, "upstream api")
+		if got := strings.Contains(f.Message, "another server of upstream api"); got != pool {
+			t.Errorf("pool wording %v, want %v: %s", got, pool, f.Message)
+		}
+		if !pool && !strings.Contains(f.Message, "clients get 502 until the next reload") {
+			t.Errorf("unretried pool: %s", f.Message)
+		}
+		// A variable proxy_pass reaches one name: the snippet for a pool keeps every
+		// server, re-resolved (nginx >= 1.27.3).
+		if f.Fix == nil || strings.Contains(f.Fix.Snippet, "$upstream_host") ||
+			pool && !strings.Contains(f.Fix.Snippet, "server backend:8000 resolve;\n    server backend-rep:8001 resolve;") {
+			t.Errorf("pool snippet: %+v", f.Fix)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d findings, want 4", n)
+	}
+}

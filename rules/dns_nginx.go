@@ -49,7 +49,10 @@ dynamic_hosts:
 ` + "```" + `
 
 When the addresses move, nginx keeps connecting to the old ones: connections are refused or
-time out, and clients get **502** (or 504) until someone reloads nginx. A Kubernetes
+time out, and clients get **502** (or 504) until someone reloads nginx. In an upstream of
+several servers that passes a failed connect on (` + "`proxy_next_upstream error`" + `, the default),
+the requests sent to the moved one wait for the connect to fail and go to another server;
+502 comes once every server's addresses have moved. A Kubernetes
 ClusterIP Service name is stable (the ClusterIP does not change) and is not reported;
 neither is any other host name nothing marks as dynamic.
 
@@ -66,8 +69,13 @@ location / {
 }
 ` + "```" + `
 
-A variable changes how ` + "`proxy_pass`" + ` builds the URI (a URI part in the variable replaces the
-request's): check paths after the change. From nginx 1.27.3 (earlier only in NGINX Plus), an
+A variable changes how ` + "`proxy_pass`" + ` builds the URI: the URI part it is given replaces the
+request's, and without one the request's URI goes unchanged. A location that replaces its
+prefix (` + "`location /api/ { proxy_pass http://app:8000/; }`" + `) then needs
+` + "`rewrite ^/api/(.*)$ /$1 break;`" + ` after the ` + "`set`" + ` (a ` + "`break`" + ` ends the ` + "`set`" + ` lines after it); the
+snippet writes it. Put the ` + "`resolver`" + ` in ` + "`server{}`" + ` or ` + "`http{}`" + `: another location's
+` + "`proxy_pass`" + ` with a variable and the same host, which the literal one used to serve, needs it
+too. A variable names one host: for an upstream of several servers, use the form below. From nginx 1.27.3 (earlier only in NGINX Plus), an
 ` + "`upstream`" + ` can re-resolve its servers itself, when it has a shared-memory ` + "`zone`" + `:
 
 ` + "```nginx" + `
@@ -184,11 +192,16 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
 				}
-				fails := "clients get 502"
+				fails := "clients get 502 until the next reload"
 				if guards := authOnly(p.Model, be); guards != nil {
-					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards)
+					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards) + " until the next reload"
+				} else if len(activeTargets(be)) > 1 && unretried(p.Model, be) == nil {
+					// A pool that passes a failed connect on (proxy_next_upstream error, the
+					// default): nginx 1.22.1 on loopback, one of two servers refusing,
+					// answered every GET and POST from the other.
+					fails = fmt.Sprintf("each request sent there waits for the connect to fail and goes to another server of upstream %s; clients get 502 once the addresses of every server have moved, until the next reload", be.Name)
 				}
-				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s until the next reload. %s.",
+				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s. %s.",
 					where, t.Host, why, fails, upperFirst(fix.Description))
 				p.Report(Finding{Pos: t.Pos, Message: msg, Related: rel, Fix: fix})
 			}
@@ -277,6 +290,13 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
 	}
+	if pool := poolResolveSnippet(be, "127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS"); pool != "" {
+		f.Snippet = pool
+		f.Description = fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name)
+		if !swarmIntended(t.Compose) && (h.Workload == nil || h.Workload.Compose == nil || !swarmIntended(h.Workload)) {
+			f.Description += fmt.Sprintf("; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy, t.Compose.Name, t.Compose.Name, proxy)
+		}
+	}
 	f.snippetOnly()
 	return f
 }
@@ -295,12 +315,33 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	if be.Kind == parsers.BackendNginxUpstream && newer {
 		f = &Fix{Description: "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}",
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
+	} else if pool := poolResolveSnippet(be, "YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"); pool != "" {
+		f = &Fix{Description: fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name),
+			Snippet: pool}
 	} else {
 		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, port)}
 	}
 	f.snippetOnly()
 	return f
+}
+
+// poolResolveSnippet is the snippet for an nginx upstream of more than one active server:
+// a variable in proxy_pass names one host, so it would replace the pool by one of its
+// servers; re-resolving the pool takes a zone and resolve on each server (nginx 1.27.3,
+// before it NGINX Plus). "" for any other backend.
+func poolResolveSnippet(be *parsers.Backend, resolver string) string {
+	active := activeTargets(be)
+	if be.Kind != parsers.BackendNginxUpstream || len(active) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "resolver %s\nupstream %s {  # nginx >= 1.27.3: a variable in proxy_pass would reach one server of the pool\n    zone %s 64k;\n", resolver, be.Name, be.Name)
+	for _, t := range active {
+		fmt.Fprintf(&b, "    server %s:%s resolve;\n", t.Host, t.Port)
+	}
+	b.WriteString("    # and the upstream's other lines as they are\n}\n")
+	return b.String()
 }
 
 // variablePass says how the variable proxy_pass of the snippets must be written for the
