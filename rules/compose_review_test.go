@@ -170,12 +170,13 @@ func TestDNSRRSwarmFix(t *testing.T) {
 // sees it.
 func TestDNSFixKeepsPath(t *testing.T) {
 	_, findings := rulestest.Lint(t, "testdata/compose-dns-path")
+	set := "  # first in the location: a rewrite ... break above it would skip it\n"
 	want := map[string][]string{
-		"api,":    {"set $upstream_host api;\nrewrite ^/api/(.*)$ /$1 break;\nproxy_pass http://$upstream_host:8000;"},
-		"same,":   {"set $upstream_host same;\nproxy_pass http://$upstream_host:8000;"},
-		"bare,":   {"set $upstream_host bare;\nproxy_pass http://$upstream_host:8000;"},
-		"exact,":  {"set $upstream_host exact;\nrewrite ^/health$ /healthz break;\nproxy_pass http://$upstream_host:8000;"},
-		"secure,": {"set $upstream_host secure;\nrewrite ^/s/(.*)$ /$1 break;\nproxy_pass https://$upstream_host:8443;"},
+		"api,":    {"set $upstream_host api;" + set + "rewrite ^/api/(.*)$ /$1 break;\nproxy_pass http://$upstream_host:8000;"},
+		"same,":   {"set $upstream_host same;" + set + "proxy_pass http://$upstream_host:8000;"},
+		"bare,":   {"set $upstream_host bare;" + set + "proxy_pass http://$upstream_host:8000;"},
+		"exact,":  {"set $upstream_host exact;" + set + "rewrite ^/health$ /healthz break;\nproxy_pass http://$upstream_host:8000;"},
+		"secure,": {"set $upstream_host secure;" + set + "rewrite ^/s/(.*)$ /$1 break;\nproxy_pass https://$upstream_host:8443;"},
 	}
 	seen := 0
 	for _, f := range findings {

@@ -286,7 +286,7 @@ func composeDNSFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix 
 	}
 	scheme, rewrite := variablePass(h, be)
 	f := &Fix{Description: desc,
-		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in server{} or http{}: Docker's embedded DNS\nset $upstream_host %s;\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, t.Port)}
+		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in server{} or http{}: Docker's embedded DNS\nset $upstream_host %s;  # first in the location: a rewrite ... break above it would skip it\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, t.Port)}
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
 	}
@@ -320,7 +320,7 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 			Snippet: pool}
 	} else {
 		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
-			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, port)}
+			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;  # first in the location: a rewrite ... break above it would skip it\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, port)}
 	}
 	f.snippetOnly()
 	return f

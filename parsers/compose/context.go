@@ -53,7 +53,17 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 		}
 	}
 	if opts.Within(dockerfile) && !b.Inline {
-		if src, err := readSmall(dockerfile, opts); err == nil {
+		src, err := readSmall(dockerfile, opts)
+		if err != nil && !(b.Dockerfile.Known() && b.Dockerfile.Value != "") {
+			// Without build.dockerfile, a context holding no Dockerfile but a
+			// dockerfile builds that one (moby/moby#10858, moby/buildkit#1816,
+			// docker/buildx#444: the lower-case name is the fallback).
+			lower := filepath.Join(b.ContextDir, "dockerfile")
+			if src, err = readSmall(lower, opts); err == nil {
+				img.Dockerfile = "dockerfile"
+			}
+		}
+		if err == nil {
 			for _, name := range dockerfileEnv(src) {
 				img.Env[name] = true
 			}

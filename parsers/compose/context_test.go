@@ -198,3 +198,17 @@ COPY Caddyfile /etc/caddy/Caddyfile
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestLowercaseDockerfile: a context with dockerfile and no Dockerfile builds the
+// lower-case one (buildx, BuildKit and the legacy builder fall back to it):
+// 0bieel/docker-compose-fullstack's nginx/dockerfile copies its nginx.conf.
+func TestLowercaseDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dockerfile"), []byte("FROM nginx:alpine\nCOPY nginx.conf /etc/nginx/conf.d/nginx.conf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+	if img == nil || img.Dockerfile != "dockerfile" || len(img.ConfigCopies) != 1 {
+		t.Fatalf("image %+v", img)
+	}
+}
