@@ -72,9 +72,20 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 				// With build.target another stage than the last one is the image.
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
 				for _, c := range dockerfileConfigCopies(src) {
-					if abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path)); opts.Within(abs) {
-						img.ConfigCopies = append(img.ConfigCopies, parsers.ComposeMount{Path: abs, Target: c.Target, Pos: b.Pos})
+					abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
+					if !opts.Within(abs) {
+						continue
 					}
+					// A file copied to a directory destination (written with a
+					// trailing slash) lands there under its own name; a directory's
+					// contents land in the destination itself.
+					target := path.Clean(c.Target)
+					if strings.HasSuffix(c.Target, "/") {
+						if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+							target = path.Join(target, path.Base(c.Path))
+						}
+					}
+					img.ConfigCopies = append(img.ConfigCopies, parsers.ComposeMount{Path: abs, Target: target, Pos: b.Pos})
 				}
 			}
 		}
@@ -165,8 +176,8 @@ var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/ngin
 // dockerfileConfigCopies returns the COPY and ADD instructions of the Dockerfile's last
 // stage, and of the stages of the same file it builds on, whose destination is one of
 // configDirs: Path the source as written, relative to the context (a slash path), Target
-// the destination (a directory destination, written with a trailing slash, gets the
-// source's name). Copies from another stage or image (--from), sources with wildcards,
+// the destination as written (builtImage adds a file's name to a directory destination).
+// Copies from another stage or image (--from), sources with wildcards,
 // variables or URLs, and relative destinations are left out: what they copy is not a
 // file of the context the name says.
 func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
@@ -246,11 +257,7 @@ func copyToConfig(rest string) []parsers.ComposeMount {
 		if rel == ".." || strings.HasPrefix(rel, "../") {
 			continue
 		}
-		target := dest
-		if strings.HasSuffix(dest, "/") {
-			target = path.Join(dest, path.Base(rel))
-		}
-		out = append(out, parsers.ComposeMount{Path: rel, Target: target})
+		out = append(out, parsers.ComposeMount{Path: rel, Target: dest})
 	}
 	return out
 }

@@ -189,7 +189,7 @@ COPY Caddyfile /etc/caddy/Caddyfile
 		got = append(got, c.Path+" -> "+c.Target)
 	}
 	want := []string{
-		"conf/site.conf -> /etc/nginx/conf.d/site.conf",
+		"conf/site.conf -> /etc/nginx/conf.d/",
 		"nginx.conf -> /etc/nginx/nginx.conf",
 		"www.conf -> /usr/local/etc/php-fpm.d/www.conf",
 		"Caddyfile -> /etc/caddy/Caddyfile",

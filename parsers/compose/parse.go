@@ -68,6 +68,29 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	return m
 }
 
+// mountedOver reports whether a volume or config of service s is mounted at target or at
+// a directory holding it; one whose target is not known may be, and counts.
+func mountedOver(s *Service, target string) bool {
+	covers := func(t parsers.Setting[string]) bool {
+		if !t.Known() {
+			return t.Unknown
+		}
+		m := strings.TrimSuffix(t.Value, "/")
+		return target == m || strings.HasPrefix(target, m+"/")
+	}
+	for _, v := range s.Volumes {
+		if covers(v.Target) {
+			return true
+		}
+	}
+	for _, f := range s.Configs {
+		if covers(f.Target) {
+			return true
+		}
+	}
+	return false
+}
+
 // knownValues returns the known values of settings, as written.
 func knownValues(ss []parsers.Setting[string]) []string {
 	var out []string
@@ -327,9 +350,12 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	}
 	if b := c.Built; b != nil {
 		// A config the Dockerfile copies into the image (COPY nginx.conf
-		// /etc/nginx/conf.d/) runs there as a bind-mounted one would.
+		// /etc/nginx/conf.d/) runs there as a bind-mounted one would, unless a volume or
+		// config the service mounts covers its path: the mount hides the image's file.
 		for _, mt := range b.ConfigCopies {
-			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
+			if !mountedOver(s, mt.Target) {
+				cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
+			}
 		}
 	}
 	for _, l := range s.Links {
