@@ -59,6 +59,28 @@ type ComposeProject struct {
 	// (compose.yaml with compose.prod.yaml: `docker compose -f compose.yaml -f
 	// compose.prod.yaml`), not the set `docker compose up` loads by default.
 	Variant bool
+	// Profiles are the profiles a plain `docker compose up` of the project enables
+	// (COMPOSE_PROFILES in its .env; "*" for all): services under one of them start
+	// with it, as services without profiles do.
+	Profiles []string
+}
+
+// StartsByDefault reports whether a plain `docker compose up` of one of the projects
+// that hold the service starts it: it has no profiles, or one that project enables.
+func (cs *ComposeService) StartsByDefault() bool {
+	if len(cs.Profiles) == 0 {
+		return true
+	}
+	for _, p := range cs.Projects {
+		for _, on := range p.Profiles {
+			for _, mine := range cs.Profiles {
+				if on == "*" || on == mine {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // ComposeNetwork is a network a service joins, with its aliases there.

@@ -720,6 +720,11 @@ type BuiltImage struct {
 	// StopSignal is the STOPSIGNAL the Dockerfile's last stage writes ("SIGINT"; "" when
 	// none): what Docker sends on stop unless the service sets stop_signal.
 	StopSignal string
+	// ConfigCopies are the files and directories of the context that the Dockerfile's
+	// last stage (or a stage it builds on) copies where a proxy or php-fpm reads its
+	// configuration (COPY nginx.conf /etc/nginx/conf.d/default.conf): Path is the absolute
+	// host path, Target the path in the image. The image holds them as a bind mount would.
+	ConfigCopies []ComposeMount
 }
 
 // SpringConfig returns a Spring Boot application config (application.yml,

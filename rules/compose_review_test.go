@@ -213,11 +213,77 @@ func TestDNSSnippetKeepsPath(t *testing.T) {
 			want = ""
 		}
 		if f.Fix == nil || !strings.Contains(f.Fix.Snippet, "proxy_pass http://$upstream_host:8000;") ||
-			want == "" && strings.Contains(f.Fix.Snippet, "rewrite") || want != "" && !strings.Contains(f.Fix.Snippet, want) {
+			want == "" && strings.Contains(f.Fix.Snippet, "rewrite ^") || want != "" && !strings.Contains(f.Fix.Snippet, want) {
 			t.Errorf("line %d snippet:\n%v", f.Pos.Line, f.Fix)
 		}
 	}
 	if seen != 2 {
 		t.Errorf("want 2 findings on api, got %d", seen)
+	}
+}
+
+func TestDNSFixKeepsPath(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-path")
+	set := "  # first in the location: a rewrite ... break above it would skip it\n"
+	want := map[string][]string{
+		"api,":    {"set $upstream_host api;" + set + "rewrite ^/api/(.*)$ /$1 break;\nproxy_pass http://$upstream_host:8000;"},
+		"same,":   {"set $upstream_host same;" + set + "proxy_pass http://$upstream_host:8000;"},
+		"bare,":   {"set $upstream_host bare;" + set + "proxy_pass http://$upstream_host:8000;"},
+		"exact,":  {"set $upstream_host exact;" + set + "rewrite ^/health$ /healthz break;\nproxy_pass http://$upstream_host:8000;"},
+		"secure,": {"set $upstream_host secure;" + set + "rewrite ^/s/(.*)$ /$1 break;\nproxy_pass https://$upstream_host:8443;"},
+	}
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" {
+			continue
+		}
+		for name, parts := range want {
+			if !strings.Contains(f.Message, "names "+name) {
+				continue
+			}
+			seen++
+			if f.Fix == nil {
+				t.Errorf("%s: no fix", name)
+				continue
+			}
+			for _, p := range parts {
+				if !strings.Contains(f.Fix.Snippet, p) {
+					t.Errorf("%s: snippet lacks %q:\n%s", name, p, f.Fix.Snippet)
+				}
+			}
+			if !strings.Contains(f.Fix.Snippet, "server{}") {
+				t.Errorf("%s: snippet does not say where the resolver goes:\n%s", name, f.Fix.Snippet)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of %d findings", seen, len(want))
+	}
+}
+
+func TestDNSPoolWording(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-dns-pool")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" {
+			continue
+		}
+		n++
+		pool := strings.Contains(f.Message, "upstream api")
+		if got := strings.Contains(f.Message, "another server of upstream api"); got != pool {
+			t.Errorf("pool wording %v, want %v: %s", got, pool, f.Message)
+		}
+		if !pool && !strings.Contains(f.Message, "clients get 502 until the next reload") {
+			t.Errorf("unretried pool: %s", f.Message)
+		}
+		// A variable proxy_pass reaches one name: the snippet for a pool keeps every
+		// server, re-resolved (nginx >= 1.27.3).
+		if f.Fix == nil || strings.Contains(f.Fix.Snippet, "$upstream_host") ||
+			pool && !strings.Contains(f.Fix.Snippet, "server backend:8000 resolve;\n    server backend-rep:8001 resolve;") {
+			t.Errorf("pool snippet: %+v", f.Fix)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d findings, want 4", n)
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -48,7 +49,10 @@ dynamic_hosts:
 ` + "```" + `
 
 When the addresses move, nginx keeps connecting to the old ones: connections are refused or
-time out, and clients get **502** (or 504) until someone reloads nginx. A Kubernetes
+time out, and clients get **502** (or 504) until someone reloads nginx. In an upstream of
+several servers that passes a failed connect on (` + "`proxy_next_upstream error`" + `, the default),
+the requests sent to the moved one wait for the connect to fail and go to another server;
+502 comes once every server's addresses have moved. A Kubernetes
 ClusterIP Service name is stable (the ClusterIP does not change) and is not reported;
 neither is any other host name nothing marks as dynamic.
 
@@ -71,11 +75,13 @@ another ` + "`proxy_pass`" + ` names the same host and port without a variable: 
 server group at startup, and a name evaluated per request that matches it uses the addresses
 resolved then.
 
-A variable changes how ` + "`proxy_pass`" + ` builds the URI: it no longer puts its own URI part in
-place of the location's prefix (a URI part in the variable replaces the whole request URI).
-The snippet keeps the path a static ` + "`proxy_pass`" + ` sent with a ` + "`rewrite ... break`" + `:
-` + "`location /api/ { proxy_pass http://app:8000/; }`" + ` becomes ` + "`rewrite ^/api/(.*)$ /$1 break;`" + `
-and ` + "`proxy_pass http://$upstream_host:8000;`" + `. From nginx 1.27.3 (earlier only in NGINX Plus), an
+A variable changes how ` + "`proxy_pass`" + ` builds the URI: the URI part it is given replaces the
+request's, and without one the request's URI goes unchanged. A location that replaces its
+prefix (` + "`location /api/ { proxy_pass http://app:8000/; }`" + `) then needs
+` + "`rewrite ^/api/(.*)$ /$1 break;`" + ` after the ` + "`set`" + ` (a ` + "`break`" + ` ends the ` + "`set`" + ` lines after it); the
+snippet writes it. Put the ` + "`resolver`" + ` in ` + "`server{}`" + ` or ` + "`http{}`" + `: another location's
+` + "`proxy_pass`" + ` with a variable and the same host, which the literal one used to serve, needs it
+too. A variable names one host: for an upstream of several servers, use the form below. From nginx 1.27.3 (earlier only in NGINX Plus), an
 ` + "`upstream`" + ` can re-resolve its servers itself, when it has a shared-memory ` + "`zone`" + `:
 
 ` + "```nginx" + `
@@ -183,7 +189,7 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 					continue
 				}
 				why, rel := dynamicHost(p, t)
-				fix := dnsFix(p.Model, h, be, t)
+				fix := dnsFix(h, be, t)
 				if why == "" {
 					if why, rel = composeRecreated(h, t); why != "" {
 						fix = composeDNSFix(p.Model, h, be, t)
@@ -196,11 +202,16 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
 				}
-				fails := "clients get 502"
+				fails := "clients get 502 until the next reload"
 				if guards := authOnly(p.Model, be); guards != nil {
-					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards)
+					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards) + " until the next reload"
+				} else if len(activeTargets(be)) > 1 && unretried(p.Model, be) == nil {
+					// A pool that passes a failed connect on (proxy_next_upstream error, the
+					// default): nginx 1.22.1 on loopback, one of two servers refusing,
+					// answered every GET and POST from the other.
+					fails = fmt.Sprintf("each request sent there waits for the connect to fail and goes to another server of upstream %s; clients get 502 once the addresses of every server have moved, until the next reload", be.Name)
 				}
-				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s until the next reload. %s.",
+				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s. %s.",
 					where, t.Host, why, fails, upperFirst(fix.Description))
 				p.Report(Finding{Pos: t.Pos, Message: msg, Related: rel, Fix: fix})
 			}
@@ -316,10 +327,18 @@ func composeDNSFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *par
 		// docker stack deploy ignores depends_on: only re-resolving helps.
 		desc = "put the name in a variable in proxy_pass with Docker's DNS as resolver, so nginx resolves it while running"
 	}
+	scheme, rewrite := variablePass(h, be)
 	f := &Fix{Description: desc,
-		Snippet: "resolver 127.0.0.11 valid=10s;  # Docker's embedded DNS\n" + variablePass(m, be, t, "http")}
+		Snippet: fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in server{} or http{}: Docker's embedded DNS\nset $upstream_host %s;  # first in the location: a rewrite ... break above it would skip it\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, t.Port)}
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
+	}
+	if pool := poolResolveSnippet(be, "127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS"); pool != "" {
+		f.Snippet = pool
+		f.Description = fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name)
+		if !swarmIntended(t.Compose) && (h.Workload == nil || h.Workload.Compose == nil || !swarmIntended(h.Workload)) {
+			f.Description += fmt.Sprintf("; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy, t.Compose.Name, t.Compose.Name, proxy)
+		}
 	}
 	f.snippetOnly()
 	return f
@@ -328,8 +347,9 @@ func composeDNSFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *par
 // dnsFix is the snippet that makes nginx re-resolve t: server ... resolve in a zoned
 // upstream for nginx ≥ 1.27.3, else a variable in proxy_pass with a resolver. The
 // resolver's address is the user's choice: the fix is never written.
-func dnsFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
-	port, scheme := t.Port, "http"
+func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+	port := t.Port
+	scheme, rewrite := variablePass(h, be)
 	if port == "443" {
 		scheme = "https"
 	}
@@ -338,94 +358,114 @@ func dnsFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *parsers.Ta
 	if be.Kind == parsers.BackendNginxUpstream && newer {
 		f = &Fix{Description: "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}",
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
+	} else if pool := poolResolveSnippet(be, "YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"); pool != "" {
+		f = &Fix{Description: fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name),
+			Snippet: pool}
 	} else {
 		f = &Fix{Description: "put the name in a variable in proxy_pass and set a resolver, so nginx resolves it while running (or, on nginx ≥ 1.27.3, server ... resolve in an upstream with a zone)",
-			Snippet: "resolver YOUR_DNS_SERVER valid=30s;  # the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\n" + variablePass(m, be, t, scheme)}
+			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nset $upstream_host %s;  # first in the location: a rewrite ... break above it would skip it\n%sproxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", t.Host, rewrite, scheme, port)}
 	}
 	f.snippetOnly()
 	return f
 }
 
-// variablePass writes the lines that make the proxy_pass lines naming target t resolve
-// its name per request: the name in a variable, and the proxy_pass that uses it. With a
-// variable, proxy_pass no longer replaces the location's prefix with its own URI part
-// (location /api/ with proxy_pass http://app:8000/ sends /api/users as /users; with
-// http://$upstream_host:8000 it would send /api/users, a path the app may not serve), so
-// a proxy_pass with a URI part of its own gets the rewrite ... break that sends the same
-// path: nginx 1.22.1 on loopback sent /users?x=1&y=a%20b, /legacy/items?q=1 and
-// /healthz?full=1 for both forms (location /api/, /v1 -> /legacy, = /health -> /healthz).
-// The scheme is the one proxy_pass gives (def when no route says).
-func variablePass(m *parsers.Model, be *parsers.Backend, t *parsers.Target, def string) string {
-	type pass struct {
-		loc, pp, uri, scheme string
-		rewrite              string // "" when the path needs none, "?" when no502 cannot write it
-	}
-	var passes []pass
-	for _, h := range m.Hops {
-		if h.Kind != parsers.HopNginx {
-			continue
-		}
-		for _, r := range h.Routes {
-			if r.Backend != be || !r.ProxyPass.Known() {
-				continue
-			}
-			scheme, rest, ok := strings.Cut(r.ProxyPass.Value, "://")
-			if !ok {
-				continue
-			}
-			ps := pass{loc: r.Path, pp: r.ProxyPass.Value, scheme: strings.ToLower(scheme)}
-			if i := strings.IndexAny(rest, "/?"); i >= 0 && !strings.HasPrefix(rest, "unix:") {
-				ps.uri = rest[i:]
-			}
-			if ps.uri != "" && !(ps.uri == r.Path && (r.PathKind == parsers.PathPrefix || r.PathKind == parsers.PathExact)) {
-				ps.rewrite = keepPathRewrite(r, ps.uri)
-			}
-			passes = append(passes, ps)
-		}
-	}
-	scheme := def
-	if len(passes) > 0 && (passes[0].scheme == "http" || passes[0].scheme == "https") {
-		scheme = passes[0].scheme
+// poolResolveSnippet is the snippet for an nginx upstream of more than one active server:
+// a variable in proxy_pass names one host, so it would replace the pool by one of its
+// servers; re-resolving the pool takes a zone and resolve on each server (nginx 1.27.3,
+// before it NGINX Plus). "" for any other backend.
+func poolResolveSnippet(be *parsers.Backend, resolver string) string {
+	active := activeTargets(be)
+	if be.Kind != parsers.BackendNginxUpstream || len(active) < 2 {
+		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "set $upstream_host %s;\n", t.Host)
-	direct := be.Kind != parsers.BackendNginxUpstream && len(passes) == 1
-	for _, ps := range passes {
-		switch {
-		case ps.rewrite == "":
-		case ps.rewrite == "?":
-			fmt.Fprintf(&b, "# location %s: proxy_pass %s puts its own path in place of the location's; with a variable it sends the request's: rewrite it to the same path (rewrite ... break)\n", ps.loc, ps.pp)
-		case direct:
-			fmt.Fprintf(&b, "%s  # the path proxy_pass %s sent: with a variable, proxy_pass sends the request's own\n", ps.rewrite, ps.pp)
-		default:
-			fmt.Fprintf(&b, "# in location %s, for the path proxy_pass %s sent: %s\n", ps.loc, ps.pp, ps.rewrite)
-		}
+	fmt.Fprintf(&b, "resolver %s\nupstream %s {  # nginx >= 1.27.3: a variable in proxy_pass would reach one server of the pool\n    zone %s 64k;\n", resolver, be.Name, be.Name)
+	for _, t := range active {
+		fmt.Fprintf(&b, "    server %s:%s resolve;\n", t.Host, t.Port)
 	}
-	fmt.Fprintf(&b, "proxy_pass %s://$upstream_host:%s;  # a variable: resolved per request, cached for valid=\n", scheme, t.Port)
+	b.WriteString("    # and the upstream's other lines as they are\n}\n")
 	return b.String()
 }
 
-// keepPathRewrite returns the rewrite ... break that sends, through a proxy_pass with a
-// variable and no URI part, the path route r's proxy_pass with URI part uri sends: the
-// location's prefix (or exact path) replaced by uri, the rest and the query string
-// kept. "?" when no502 cannot write it: a regex or named location (where nginx refuses
-// a URI part anyway), a query string in uri, or characters it would have to escape.
-func keepPathRewrite(r *parsers.Route, uri string) string {
-	if r.PathKind != parsers.PathPrefix && r.PathKind != parsers.PathExact || strings.ContainsAny(uri, "?$ ;{}'\"\\") {
-		return "?"
-	}
-	var re strings.Builder
-	for _, c := range r.Path {
-		switch {
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/_-~", c):
-			re.WriteRune(c)
-		case c == '.':
-			re.WriteString(`\.`)
-		default:
-			return "?"
+// variablePass says how the variable proxy_pass of the snippets must be written for the
+// routes of hop h that forward to backend be: the scheme they write (http unless every
+// one writes https), and the rewrite line that keeps the URI the app gets, "" when none
+// is needed. With a variable, proxy_pass sends the URI part it is given as it is, in
+// place of the request's, and without one the request's URI unchanged; a literal
+// proxy_pass replaces the part of the URI the location matched with its URI part
+// (nginx's proxy_pass documentation). So a prefix location whose proxy_pass URI differs
+// from its prefix (location /api/ { proxy_pass http://api:8000/; }) needs a rewrite that
+// replaces the prefix itself, written after the set: rewrite ... break ends the rewrite
+// module's directives, set among them (nginx 1.22.1 on loopback: a set after the break
+// left the variable empty, "no host in upstream"; with the set first /api/users?x=1
+// reached the app as /users?x=1, as with the literal proxy_pass). When the routes need
+// different rewrites, or one cannot be written (a URI with variables, a path with
+// characters a rewrite would need quoted), a comment says what each location must keep.
+func variablePass(h *parsers.Hop, be *parsers.Backend) (scheme, rewrite string) {
+	scheme = "http"
+	rewrites := map[string]bool{}
+	https, plain := 0, 0
+	for _, r := range h.Routes {
+		if r.Backend != be || !r.ProxyPass.Known() {
+			continue
 		}
+		s, uri, ok := strings.Cut(strings.Trim(r.ProxyPass.Value, `"'`), "://")
+		if !ok {
+			continue // proxy_pass $backend: the URL is not written here
+		}
+		if strings.EqualFold(s, "https") {
+			https++
+		} else {
+			plain++
+		}
+		if i := strings.IndexByte(uri, '/'); i >= 0 {
+			uri = uri[i:]
+		} else {
+			uri = ""
+		}
+		rewrites[uriRewrite(r, uri)] = true
 	}
-	return fmt.Sprintf("rewrite ^%s(.*)$ %s$1 break;", re.String(), uri)
+	if https > 0 && plain == 0 {
+		scheme = "https"
+	}
+	delete(rewrites, "")
+	switch {
+	case len(rewrites) == 0:
+	case len(rewrites) == 1 && !rewrites[uriUnwritable]:
+		for rw := range rewrites {
+			rewrite = rw
+		}
+	default:
+		rewrite = "# with a variable, proxy_pass sends the request's URI unchanged: in each location whose\n# proxy_pass has a path, replace its prefix with that path (rewrite ^/prefix/(.*)$ /path/$1 break;)\n"
+	}
+	return scheme, rewrite
+}
+
+// uriUnwritable marks a route whose URI a rewrite line cannot keep.
+const uriUnwritable = "?"
+
+// uriRewrite is the rewrite line that makes the variable proxy_pass of route r send what
+// its literal proxy_pass with URI part uri sends: "" when none is needed (no URI part, or
+// one equal to the location's prefix), uriUnwritable when it cannot be written.
+func uriRewrite(r *parsers.Route, uri string) string {
+	if uri == "" || r.PathKind == parsers.PathPrefix && uri == r.Path {
+		return ""
+	}
+	safe := func(s string) bool {
+		return s != "" && strings.IndexFunc(s, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/-_.~", c))
+		}) < 0
+	}
+	if !safe(r.Path) || !safe(uri) {
+		return uriUnwritable
+	}
+	switch r.PathKind {
+	case parsers.PathPrefix:
+		return fmt.Sprintf("rewrite ^%s(.*)$ %s$1 break;\n", regexp.QuoteMeta(r.Path), uri)
+	case parsers.PathExact:
+		return fmt.Sprintf("rewrite ^%s$ %s break;\n", regexp.QuoteMeta(r.Path), uri)
+	}
+	return uriUnwritable
 }
 
 func init() {

@@ -53,7 +53,17 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 		}
 	}
 	if opts.Within(dockerfile) && !b.Inline {
-		if src, err := readSmall(dockerfile, opts); err == nil {
+		src, err := readSmall(dockerfile, opts)
+		if err != nil && !(b.Dockerfile.Known() && b.Dockerfile.Value != "") {
+			// Without build.dockerfile, a context holding no Dockerfile but a
+			// dockerfile builds that one (moby/moby#10858, moby/buildkit#1816,
+			// docker/buildx#444: the lower-case name is the fallback).
+			lower := filepath.Join(b.ContextDir, "dockerfile")
+			if src, err = readSmall(lower, opts); err == nil {
+				img.Dockerfile = "dockerfile"
+			}
+		}
+		if err == nil {
 			for _, name := range dockerfileEnv(src) {
 				img.Env[name] = true
 			}
@@ -61,6 +71,22 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 			if !b.Target.Unknown && b.Target.Value == "" {
 				// With build.target another stage than the last one is the image.
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
+				for _, c := range dockerfileConfigCopies(src) {
+					abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
+					if !opts.Within(abs) {
+						continue
+					}
+					// A file copied to a directory destination (written with a
+					// trailing slash) lands there under its own name; a directory's
+					// contents land in the destination itself.
+					target := path.Clean(c.Target)
+					if strings.HasSuffix(c.Target, "/") {
+						if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+							target = path.Join(target, path.Base(c.Path))
+						}
+					}
+					img.ConfigCopies = append(img.ConfigCopies, parsers.ComposeMount{Path: abs, Target: target, Pos: b.Pos})
+				}
 			}
 		}
 	}
@@ -138,6 +164,102 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 		return nil, nil, cur.stopSignal
 	}
 	return cur.entrypoint, cur.cmd, cur.stopSignal
+}
+
+// configDirs are where the proxies' and php-fpm's images read their configuration: a
+// file the Dockerfile copies there from the context runs in the container as one
+// bind-mounted there would (nginx and its templates/ rendered at start, Caddy's
+// Caddyfile, OpenResty's and Bitnami's nginx, the php-fpm pools).
+var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/nginx/conf", "/opt/bitnami/nginx/conf",
+	"/usr/local/etc/php-fpm.d", "/usr/local/etc/php-fpm.conf", "/etc/php"}
+
+// dockerfileConfigCopies returns the COPY and ADD instructions of the Dockerfile's last
+// stage, and of the stages of the same file it builds on, whose destination is one of
+// configDirs: Path the source as written, relative to the context (a slash path), Target
+// the destination as written (builtImage adds a file's name to a directory destination).
+// Copies from another stage or image (--from), sources with wildcards,
+// variables or URLs, and relative destinations are left out: what they copy is not a
+// file of the context the name says.
+func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
+	lines, escape := dockerfileLines(src)
+	if escape {
+		return nil
+	}
+	var cur []parsers.ComposeMount
+	stages := map[string][]parsers.ComposeMount{}
+	name := ""
+	for _, line := range lines {
+		inst, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		switch strings.ToUpper(inst) {
+		case "FROM":
+			if name != "" {
+				stages[name] = cur
+			}
+			args := strings.Fields(rest)
+			for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+				args = args[1:]
+			}
+			cur, name = nil, ""
+			if len(args) > 0 {
+				cur = append([]parsers.ComposeMount(nil), stages[strings.ToLower(args[0])]...)
+			}
+			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+				name = strings.ToLower(args[2])
+			}
+		case "COPY", "ADD":
+			cur = append(cur, copyToConfig(rest)...)
+		}
+	}
+	return cur
+}
+
+// copyToConfig reads the arguments of one COPY or ADD (flags, sources, destination; the
+// JSON form too) and returns the sources it copies into configDirs.
+func copyToConfig(rest string) []parsers.ComposeMount {
+	var args []string
+	for strings.HasPrefix(rest, "--") {
+		flag, more, _ := strings.Cut(rest, " ")
+		if strings.HasPrefix(flag, "--from") {
+			return nil // another stage's or image's files
+		}
+		rest = strings.TrimSpace(more)
+	}
+	if strings.HasPrefix(rest, "[") {
+		if json.Unmarshal([]byte(rest), &args) != nil {
+			return nil
+		}
+	} else {
+		args = strings.Fields(rest)
+	}
+	if len(args) < 2 {
+		return nil
+	}
+	dest := args[len(args)-1]
+	if !path.IsAbs(dest) || strings.ContainsAny(dest, "$") {
+		return nil
+	}
+	inConfig := false
+	for _, d := range configDirs {
+		if clean := path.Clean(dest); clean == d || strings.HasPrefix(clean, d+"/") {
+			inConfig = true
+		}
+	}
+	if !inConfig {
+		return nil
+	}
+	var out []parsers.ComposeMount
+	for _, s := range args[:len(args)-1] {
+		if strings.ContainsAny(s, "*?[$") || strings.Contains(s, "://") {
+			continue
+		}
+		rel := path.Clean(strings.TrimPrefix(s, "/"))
+		if rel == ".." || strings.HasPrefix(rel, "../") {
+			continue
+		}
+		out = append(out, parsers.ComposeMount{Path: rel, Target: dest})
+	}
+	return out
 }
 
 // dockerfileWords reads the words of an ENTRYPOINT or CMD: a JSON array of strings (the

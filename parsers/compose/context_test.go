@@ -167,3 +167,48 @@ func TestBuiltImageInlineDockerfile(t *testing.T) {
 		t.Errorf("read the context's Dockerfile: %+v", img)
 	}
 }
+
+// TestDockerfileConfigCopies: the COPY and ADD lines that put a file of the context where
+// a proxy or php-fpm reads its configuration, in the last stage or a stage it builds on.
+func TestDockerfileConfigCopies(t *testing.T) {
+	src := []byte(`FROM nginx:1.25 AS base
+COPY --chown=nginx:nginx conf/site.conf /etc/nginx/conf.d/
+FROM node:20 AS assets
+COPY assets.conf /etc/nginx/conf.d/assets.conf
+FROM base
+ADD ["./nginx.conf", "/etc/nginx/nginx.conf"]
+COPY --from=assets /etc/nginx/conf.d/assets.conf /etc/nginx/conf.d/
+COPY *.conf /etc/nginx/conf.d/
+COPY $CONF /etc/nginx/conf.d/
+COPY www.conf /usr/local/etc/php-fpm.d/www.conf
+COPY app.py /app/
+COPY Caddyfile /etc/caddy/Caddyfile
+`)
+	var got []string
+	for _, c := range dockerfileConfigCopies(src) {
+		got = append(got, c.Path+" -> "+c.Target)
+	}
+	want := []string{
+		"conf/site.conf -> /etc/nginx/conf.d/",
+		"nginx.conf -> /etc/nginx/nginx.conf",
+		"www.conf -> /usr/local/etc/php-fpm.d/www.conf",
+		"Caddyfile -> /etc/caddy/Caddyfile",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLowercaseDockerfile: a context with dockerfile and no Dockerfile builds the
+// lower-case one (buildx, BuildKit and the legacy builder fall back to it):
+// 0bieel/docker-compose-fullstack's nginx/dockerfile copies its nginx.conf.
+func TestLowercaseDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dockerfile"), []byte("FROM nginx:alpine\nCOPY nginx.conf /etc/nginx/conf.d/nginx.conf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+	if img == nil || img.Dockerfile != "dockerfile" || len(img.ConfigCopies) != 1 {
+		t.Fatalf("image %+v", img)
+	}
+}

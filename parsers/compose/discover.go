@@ -18,7 +18,8 @@ var OverrideNames = []string{"compose.override.yml", "compose.override.yaml", "d
 
 // IsComposeFile reports whether a file name is a compose file by docker compose's
 // conventions: a base or override name, or a variant (compose.prod.yaml,
-// docker-compose.test.yml) meant to be passed with -f over the base.
+// docker-compose.test.yml, or with a hyphen: docker-compose-prod.yml) meant to be passed
+// with -f over the base.
 func IsComposeFile(path string) bool {
 	name := filepath.Base(path)
 	ext := filepath.Ext(name)
@@ -27,7 +28,8 @@ func IsComposeFile(path string) bool {
 	}
 	stem := strings.TrimSuffix(name, ext)
 	return stem == "compose" || stem == "docker-compose" ||
-		strings.HasPrefix(stem, "compose.") || strings.HasPrefix(stem, "docker-compose.")
+		strings.HasPrefix(stem, "compose.") || strings.HasPrefix(stem, "docker-compose.") ||
+		strings.HasPrefix(stem, "compose-") || strings.HasPrefix(stem, "docker-compose-")
 }
 
 // Projects groups compose files into the file sets docker compose would merge. Per

@@ -45,6 +45,10 @@ type Project struct {
 	Secrets  map[string]*Resource
 	// DotEnv is the .env file read for interpolation ("" when there was none).
 	DotEnv string
+	// DefaultProfiles are the profiles COMPOSE_PROFILES enables, as the .env file (or
+	// Options.Env) sets it: the services of those profiles start with a plain
+	// docker compose up, as the services without profiles do. "*" enables every profile.
+	DefaultProfiles []string
 	// Diags are problems with the files: YAML errors, merges docker compose refuses,
 	// values of the wrong type.
 	Diags []parsers.Diag
@@ -83,6 +87,15 @@ func Load(files []parsers.Input, opts Options) *Project {
 	}
 	for k, v := range opts.Env {
 		l.env.vars[k] = envVar{val: v}
+	}
+	if v, ok := l.env.lookup("COMPOSE_PROFILES"); ok {
+		// docker compose reads COMPOSE_PROFILES from the project's .env too (a comma
+		// separated list); one set only in the shell is not in the files.
+		for _, name := range strings.Split(v.val, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				p.DefaultProfiles = append(p.DefaultProfiles, name)
+			}
+		}
 	}
 	var merged *value
 	for _, f := range files {

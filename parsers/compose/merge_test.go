@@ -389,7 +389,7 @@ func TestProjects(t *testing.T) {
 		return out
 	}
 	sets := Projects(in("a/docker-compose.yml", "a/docker-compose.override.yml", "a/docker-compose.prod.yml",
-		"b/compose.yaml", "b/docker-compose.yml", "c/compose.dev.yaml"))
+		"b/compose.yaml", "b/docker-compose.yml", "c/compose.dev.yaml", "d/docker-compose.yml", "d/docker-compose-prod.yml"))
 	var got []string
 	for _, s := range sets {
 		var names []string
@@ -399,11 +399,15 @@ func TestProjects(t *testing.T) {
 		got = append(got, strings.Join(names, "+"))
 	}
 	want := []string{"a/docker-compose.yml+a/docker-compose.override.yml", "a/docker-compose.yml+a/docker-compose.prod.yml",
-		"b/compose.yaml", "b/compose.yaml+b/docker-compose.yml", "c/compose.dev.yaml"}
+		"b/compose.yaml", "b/compose.yaml+b/docker-compose.yml", "c/compose.dev.yaml",
+		"d/docker-compose.yml", "d/docker-compose.yml+d/docker-compose-prod.yml"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Projects = %q, want %q", got, want)
 	}
-	for name, want := range map[string]bool{"compose.yaml": true, "docker-compose.prod.yml": true, "compose.override.yml": true, "nginx.yaml": false, "compose.json": false, "my-compose.yml": false} {
+	for name, want := range map[string]bool{"compose.yaml": true, "docker-compose.prod.yml": true, "compose.override.yml": true, "nginx.yaml": false, "compose.json": false, "my-compose.yml": false,
+		// The hyphen form of a variant name (jaantollander/programming-exercises'
+		// docker-compose-prod.yml, passed with -f like docker-compose.prod.yml).
+		"docker-compose-prod.yml": true, "compose-dev.yaml": true} {
 		if IsComposeFile(name) != want {
 			t.Errorf("IsComposeFile(%q) != %v", name, want)
 		}

@@ -46,6 +46,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		disp := displayer(set[0])
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
 		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
+		proj.Profiles = p.DefaultProfiles
 		for _, s := range p.Services {
 			for _, d := range inlineProxyConfigs(s) {
 				if k := d.String(); !seenDiag[k] {
@@ -65,6 +66,29 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	return m
+}
+
+// mountedOver reports whether a volume or config of service s is mounted at target or at
+// a directory holding it; one whose target is not known may be, and counts.
+func mountedOver(s *Service, target string) bool {
+	covers := func(t parsers.Setting[string]) bool {
+		if !t.Known() {
+			return t.Unknown
+		}
+		m := strings.TrimSuffix(t.Value, "/")
+		return target == m || strings.HasPrefix(target, m+"/")
+	}
+	for _, v := range s.Volumes {
+		if covers(v.Target) {
+			return true
+		}
+	}
+	for _, f := range s.Configs {
+		if covers(f.Target) {
+			return true
+		}
+	}
+	return false
 }
 
 // knownValues returns the known values of settings, as written.
@@ -322,6 +346,16 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 	for _, f := range s.Configs {
 		if f.HostPath != "" {
 			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(f.HostPath), Target: f.Target.Value, Pos: f.Pos})
+		}
+	}
+	if b := c.Built; b != nil {
+		// A config the Dockerfile copies into the image (COPY nginx.conf
+		// /etc/nginx/conf.d/) runs there as a bind-mounted one would, unless a volume or
+		// config the service mounts covers its path: the mount hides the image's file.
+		for _, mt := range b.ConfigCopies {
+			if !mountedOver(s, mt.Target) {
+				cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
+			}
 		}
 	}
 	for _, l := range s.Links {

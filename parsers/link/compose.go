@@ -11,7 +11,8 @@ import (
 // and to the services they forward to.
 //
 // A config file bind-mounted into a service (a volumes: entry of the file or of a
-// directory holding it, or a configs: entry whose file: it is) is that service's proxy:
+// directory holding it, a configs: entry whose file: it is, or a file the Dockerfile the
+// service builds copies where nginx or Caddy reads it) is that service's proxy:
 // its hops run there (Hop.Workload), and the container gets the proxy's own timeouts as
 // its app server, as for a ConfigMap mounted into a pod. The most specific mount decides
 // (mountingService); a file two services mount alike is tied to neither: which one
@@ -122,9 +123,11 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 	if len(found) > 1 {
 		// A proxy service started by default and one only under a profile (nginx and
 		// nginx-debug mounting the same nginx.conf): a plain up runs the first alone.
+		// COMPOSE_PROFILES in the project's .env enables its profiles for a plain up
+		// (getsentry/self-hosted: feature-complete's nginx, not errors-only's).
 		var plain []*parsers.Workload
 		for _, w := range found {
-			if len(w.Compose.Profiles) == 0 {
+			if w.Compose.StartsByDefault() {
 				plain = append(plain, w)
 			}
 		}

@@ -332,6 +332,46 @@ http {
 	}
 }
 
+// COMPOSE_PROFILES in the project's .env is what a plain docker compose up enables
+// (getsentry/self-hosted: nginx under feature-complete, nginx-errors-only under
+// errors-only, both mounting ./nginx, and COMPOSE_PROFILES=feature-complete): the tie
+// between two profiled proxies goes to the one it enables.
+func TestComposeProfilesFromDotEnv(t *testing.T) {
+	m := loadDir(t, map[string]string{
+		".env": "COMPOSE_PROFILES=feature-complete\n",
+		"compose.yaml": `
+services:
+  nginx:
+    image: nginx
+    profiles: [feature-complete]
+    volumes: ["./nginx:/etc/nginx:ro"]
+  nginx-errors-only:
+    image: nginx
+    profiles: [errors-only]
+    volumes: ["./nginx:/etc/nginx:ro"]
+  web:
+    image: registry.example.com/web
+    profiles: [feature-complete]
+`,
+		"nginx/nginx.conf": `
+events {}
+http {
+    server {
+        listen 80;
+        location / { proxy_pass http://web:9000; }
+    }
+}
+`,
+	}, nil)
+	h := hop(m, parsers.HopNginx)
+	if h == nil || h.Workload == nil || h.Workload.Name != "nginx" {
+		t.Fatalf("nginx hop runs in %v, want service nginx (COMPOSE_PROFILES=feature-complete)", h)
+	}
+	if g := served(m)["web:9000"]; len(g) != 1 || g[0] != "web" {
+		t.Errorf("web:9000 reaches %v, want web", g)
+	}
+}
+
 // A name the proxy's extra_hosts puts in its /etc/hosts is answered there, not by Docker's
 // DNS: it does not reach the Compose service of that name.
 func TestComposeExtraHostsShadow(t *testing.T) {

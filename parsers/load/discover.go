@@ -40,6 +40,12 @@ var skipDirs = map[string]bool{"vendor": true, "node_modules": true}
 func formatByName(path string) (format string, sniff bool) {
 	base := filepath.Base(path)
 	lower := strings.ToLower(base)
+	if strings.HasPrefix(lower, "dockerfile") || strings.HasPrefix(lower, "containerfile") {
+		// Dockerfile.nginx, the image of a proxy service, ends like an nginx file but is
+		// none (its FROM line read as nginx was a config error); the Compose loader reads
+		// the Dockerfiles that services build.
+		return "", false
+	}
 	switch {
 	case base == "Caddyfile" || strings.HasPrefix(base, "Caddyfile.") || strings.HasSuffix(lower, ".caddyfile"):
 		return parsers.FormatCaddy, false

@@ -104,3 +104,17 @@ func TestPreCommitFilesCoverDiscovery(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileNotConfig: Dockerfile.nginx (kimai, PeerTube: the image of the proxy
+// service) ends like an nginx file but is a Dockerfile; reading it as nginx config reported
+// two config errors (a "FROM" without ";") and failed the run.
+func TestDockerfileNotConfig(t *testing.T) {
+	for _, path := range []string{"Dockerfile.nginx", "docker/Dockerfile.caddy", "dockerfile.nginx", "Containerfile.nginx", "conf.d/Dockerfile"} {
+		if f, _ := formatByName(path); f != "" {
+			t.Errorf("%s: read as %s", path, f)
+		}
+	}
+	if f, _ := formatByName("site.nginx"); f == "" {
+		t.Error("site.nginx: not read")
+	}
+}

@@ -213,6 +213,20 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 			}
 		}
 		if paths == nil && !glob {
+			if t := r.renderedFrom(pat); t != "" {
+				// The file is written at start from its template (dify's entrypoint
+				// renders proxy.conf.template into proxy.conf; the nginx image does the
+				// same for templates/): the template is what it will hold.
+				paths = []string{t}
+			}
+		}
+		if paths == nil && !glob {
+			if IsTemplate(ld.cfg.Path) {
+				// A template's include may name a file its entrypoint writes at start,
+				// which no file here shows: unknown, not missing.
+				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: not in the files here; a template's includes may be written when the container starts, not followed", pat))
+				return
+			}
 			if r.fragment && r.existsAbove(pat) {
 				r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 				return
@@ -330,6 +344,31 @@ func (r *resolver) candidates() []string {
 		}
 		dir = parent
 	}
+}
+
+// renderedFrom returns the template a relative include's file is rendered from
+// (pat + ".template") in a directory nginx would look in or one above it within the
+// linted roots (a conf.d/ file's include is relative to the conf directory above it),
+// "" when there is none.
+func (r *resolver) renderedFrom(pat string) string {
+	if !IsTemplate(pat + TemplateSuffix) {
+		return ""
+	}
+	dirs := r.candidates()
+	for dir := r.ownDir; r.opts.Within(dir); {
+		dirs = append(dirs, dir)
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	for _, dir := range dirs {
+		if ps := r.expand(filepath.Join(dir, pat+TemplateSuffix), false); ps != nil {
+			return ps[0]
+		}
+	}
+	return ""
 }
 
 // existsAbove reports whether a fragment's relative include names a file in a parent

@@ -310,15 +310,19 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 	// memory instead of copying it (a large config is megabytes): sources are read-only
 	// once read (parsers.Input).
 	cfg.text = unsafe.String(unsafe.SliceData(src), len(src))
+	var notes []parsers.Diag
+	if IsTemplate(path) {
+		cfg.text, notes = blankPlaceholderLines(path, cfg.text)
+	}
 	cfg.indexLines()
 	if parts > 1 && parseChunks(cfg, o.Depth(), o.Directives(), parts) {
-		return cfg, nil
+		return cfg, notes
 	}
 	p := &parser{lx: newLexer(path, cfg.text), cfg: cfg, maxDepth: o.Depth(), maxDirectives: o.Directives()}
 	p.lx.notUTF8 = cfg.notUTF8
 	p.run()
 	cfg.Comments, cfg.values = p.comments, p.values
-	diags := append(p.lx.diags, p.diags...)
+	diags := append(append(p.lx.diags, p.diags...), notes...)
 	// Lexer and parser errors interleave; report them in file order.
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Pos.Offset < diags[j].Pos.Offset })
 	return cfg, diags

@@ -1,6 +1,10 @@
 package nginx
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
 
 // TemplateSuffix ends the files the official nginx Docker image renders at start:
 // /docker-entrypoint.d/20-envsubst-on-templates.sh runs envsubst on every
@@ -56,4 +60,64 @@ func envReference(s string) bool {
 		}
 	}
 	return false
+}
+
+// blankPlaceholderLines returns text with every line that holds nothing but one
+// environment reference (${HTTPS_CONFIG}) turned into blanks of the same length, and a
+// note for each. A template's entrypoint replaces such a line with whole directives, or
+// with nothing (langgenius/dify's default.conf.template: ${ACME_CHALLENGE_LOCATION},
+// ${HTTPS_CONFIG}); read as it is, nginx syntax would make it a directive without its
+// ';' and fail the parse. What it will hold is the container's environment's: not read.
+// Offsets are kept, so positions and edits stay those of the file.
+func blankPlaceholderLines(path, text string) (string, []parsers.Diag) {
+	var b []byte
+	var notes []parsers.Diag
+	for off := 0; off < len(text); {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += off
+		}
+		line := strings.TrimSpace(text[off:end])
+		if placeholderOnly(line) {
+			if b == nil {
+				b = []byte(text)
+			}
+			start := off + strings.Index(text[off:end], line)
+			for i := start; i < start+len(line); i++ {
+				b[i] = ' '
+			}
+			notes = append(notes, parsers.Notef(parsers.CharAt(path, []byte(text), start),
+				"%s on a line of its own: the container's environment puts directives here when it starts; not read", line))
+		}
+		off = end + 1
+	}
+	if b == nil {
+		return text, nil
+	}
+	return string(b), notes
+}
+
+// placeholderOnly reports whether s is one environment reference and nothing else:
+// ${NAME} or $NAME with an upper-case letter in NAME.
+func placeholderOnly(s string) bool {
+	name, ok := strings.CutPrefix(s, "$")
+	if !ok {
+		return false
+	}
+	if inner, ok := strings.CutPrefix(name, "{"); ok {
+		if name, ok = strings.CutSuffix(inner, "}"); !ok {
+			return false
+		}
+	}
+	if name == "" || !envReference(s) {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
