@@ -61,15 +61,11 @@ type FixResult struct {
 // starts over without it. Only safe fixes are applied, and unsafe ones too with
 // opts.UnsafeFixes.
 func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) {
-	runs, groups, err := splitByConfig(paths, opts)
+	opts, runs, groups, err := splitByConfig(paths, opts)
 	if err != nil {
 		return nil, err
 	}
-	switch len(runs) {
-	case 0:
-	case 1:
-		opts = runs[0] // one config governs them all: found once
-	default:
+	if len(runs) > 1 {
 		return fixPerConfig(ctx, runs, groups)
 	}
 	r, err := newFixRunner(paths, opts)

@@ -111,15 +111,11 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Run lints paths (files or directories; none: "."). The context is checked between
 // steps.
 func Run(ctx context.Context, paths []string, opts Options) (*Result, error) {
-	runs, groups, err := splitByConfig(paths, opts)
+	opts, runs, groups, err := splitByConfig(paths, opts)
 	if err != nil {
 		return nil, err
 	}
-	switch len(runs) {
-	case 0:
-	case 1:
-		opts = runs[0] // one config governs them all: found once
-	default:
+	if len(runs) > 1 {
 		return runPerConfig(ctx, runs, groups)
 	}
 	r, err := newRunner(paths, opts)

@@ -65,26 +65,27 @@ func configGroups(cwd string, paths []string) []configGroup {
 }
 
 // splitByConfig returns the runs a lint of paths makes when Options.PerConfig is set: the
-// options and paths of one run per config that governs some of them. One run: its
-// options name the config, so that it is not looked for again (pre-commit names
-// thousands of files, each sniffed). None: a run as without PerConfig (an explicit
-// config, standard input, no path a config could govern). The paths in no group (see
-// configGroups) go with the first. Groups that overlap (a directory of one holds a path
-// of another, which would then be linted twice, by both configs) are a UsageError.
-func splitByConfig(paths []string, opts Options) ([]Options, [][]string, error) {
+// options and paths of one run per config that governs some of them, when there are
+// several. With one config it returns opts naming it, so that it is not looked for again
+// (pre-commit names thousands of files, each sniffed), and no runs; without PerConfig, an
+// explicit config, standard input, or no path a config could govern, opts as they are.
+// The paths in no group (see configGroups) go with the first. Groups that overlap (a
+// directory of one holds a path of another, which would then be linted twice, by both
+// configs) are a UsageError.
+func splitByConfig(paths []string, opts Options) (Options, []Options, [][]string, error) {
 	if !opts.PerConfig || opts.Config != nil || opts.ConfigPath != "" || opts.Load.Stdin != nil {
-		return nil, nil, nil
+		return opts, nil, nil, nil
 	}
 	cwd := opts.Cwd
 	if cwd == "" {
 		var err error
 		if cwd, err = os.Getwd(); err != nil {
-			return nil, nil, err
+			return opts, nil, nil, err
 		}
 	}
 	groups := configGroups(cwd, paths)
 	if len(groups) == 0 {
-		return nil, nil, nil
+		return opts, nil, nil, nil
 	}
 	grouped := map[string]bool{}
 	for _, g := range groups {
@@ -100,7 +101,7 @@ func splitByConfig(paths []string, opts Options) ([]Options, [][]string, error) 
 	for i, a := range groups {
 		for _, b := range groups[i+1:] {
 			if x, y, ok := overlapping(cwd, a.paths, b.paths); ok {
-				return nil, nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s) and one holds the other: a run reads each file with one .no502.yaml, so lint them in separate runs, or name the config with --config",
+				return opts, nil, nil, &UsageError{fmt.Errorf("%s and %s are governed by different configs (%s, %s) and one holds the other: a run reads each file with one .no502.yaml, so lint them in separate runs, or name the config with --config",
 					x, y, configName(a.config, cwd), configName(b.config, cwd))}
 			}
 		}
@@ -118,7 +119,10 @@ func splitByConfig(paths []string, opts Options) ([]Options, [][]string, error) 
 		runs = append(runs, o)
 		runPaths = append(runPaths, g.paths)
 	}
-	return runs, runPaths, nil
+	if len(runs) == 1 {
+		return runs[0], nil, nil, nil // one config governs them all: found once
+	}
+	return opts, runs, runPaths, nil
 }
 
 // overlapping finds a path of as and one of bs where one is a directory holding the other
