@@ -39,13 +39,26 @@ func ReplaceInComment(f *parsers.File, r parsers.Pos, text string) (e parsers.Ed
 // without their openers; "" when there is none. (A comment at the end of the line is not
 // read, as for YAML: k8s.EntryComment.) A fix that changes such a value (a count of tasks, a deploy's minimum
 // healthy percent) overwrites a choice someone explained next to it ("A single JetStream
-// node must never run twice against the same store.").
+// node must never run twice against the same store."). It lexes the file: a caller asking
+// for many attributes of one file reads its Comments once instead.
 func AttrComment(f *parsers.File, pos parsers.Pos) string {
-	if f == nil || !pos.IsValid() || !bytes.ContainsAny(f.Src, "#/") {
+	if !pos.IsValid() {
 		return ""
 	}
+	return ReadComments(f).Above(int(pos.Line))
+}
+
+// Comments are the comments of a file that stand alone on their lines, by line (a block
+// comment by the line it ends on), without their openers.
+type Comments map[int]string
+
+// ReadComments lexes f for its Comments (none when f has no '#' or '/').
+func ReadComments(f *parsers.File) Comments {
+	own := Comments{}
+	if f == nil || !bytes.ContainsAny(f.Src, "#/") {
+		return own
+	}
 	toks, _ := hclsyntax.LexConfig(f.Src, f.Path, hcl.InitialPos)
-	own := map[int]string{} // line -> the text of a comment alone on that line
 	for _, t := range toks {
 		if t.Type != hclsyntax.TokenComment {
 			continue
@@ -63,13 +76,19 @@ func AttrComment(f *parsers.File, pos parsers.Pos) string {
 			own[start.Line] = text
 		}
 	}
+	return own
+}
+
+// Above returns the comment lines directly above line (no blank line between), joined by
+// spaces; "" when there is none.
+func (c Comments) Above(line int) string {
 	var parts []string
-	for l := int(pos.Line) - 1; l > 0; l-- {
-		c, ok := own[l]
+	for l := line - 1; l > 0; l-- {
+		text, ok := c[l]
 		if !ok {
 			break
 		}
-		parts = append([]string{c}, parts...)
+		parts = append([]string{text}, parts...)
 	}
 	var out []string
 	for _, s := range parts {
