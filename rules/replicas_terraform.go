@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/terraform"
@@ -205,7 +204,7 @@ func tfExplained(p *Pass, fix *Fix, v parsers.Setting[int], key string) *Fix {
 	if fix == nil || fix.SnippetOnly() || !v.Explicit() {
 		return fix
 	}
-	c := tfCommentsFact.Of(p).of(p.Model.File(v.Pos.File)).Above(int(v.Pos.Line))
+	c := terraform.AttrComment(p.Model.File(v.Pos.File), v.Pos)
 	if c == "" {
 		return fix
 	}
@@ -214,29 +213,6 @@ func tfExplained(p *Pass, fix *Fix, v parsers.Setting[int], key string) *Fix {
 		c = string(r[:157]) + "..."
 	}
 	return fix.guess(fmt.Sprintf("the comment at %s = %d (%s:%d) says %q: read it before changing it", key, v.Value, v.Pos.File, v.Pos.Line, c))
-}
-
-// tfCommentsFact: the comments of the Terraform files fixes ask about, lexed once per file
-// and run (a module of a thousand services asks once per service).
-var tfCommentsFact = &Fact[*tfComments]{
-	Name:    "Terraform comments",
-	Compute: func(*Pass) *tfComments { return &tfComments{files: map[*parsers.File]terraform.Comments{}} },
-}
-
-type tfComments struct {
-	mu    sync.Mutex
-	files map[*parsers.File]terraform.Comments
-}
-
-func (t *tfComments) of(f *parsers.File) terraform.Comments {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c, ok := t.files[f]
-	if !ok {
-		c = terraform.ReadComments(f)
-		t.files[f] = c
-	}
-	return c
 }
 
 // ecsModuleSources cites the terraform-aws-modules/ecs defaults the ECS rules use.
