@@ -121,18 +121,11 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 			if name != "" {
 				stages[name] = cur
 			}
-			args := strings.Fields(rest)
-			for len(args) > 0 && strings.HasPrefix(args[0], "--") {
-				args = args[1:] // --platform=...
-			}
-			cur, cmdInStage, name = stage{}, false, ""
-			if len(args) > 0 {
-				if base, ok := stages[strings.ToLower(args[0])]; ok {
-					cur = base
-				}
-			}
-			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
-				name = strings.ToLower(args[2])
+			var from string
+			from, name = fromStage(rest)
+			cur, cmdInStage = stage{}, false
+			if base, ok := stages[from]; ok {
+				cur = base
 			}
 		case "STOPSIGNAL":
 			cur.stopSignal = rest
@@ -196,22 +189,31 @@ func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
 			if name != "" {
 				stages[name] = cur
 			}
-			args := strings.Fields(rest)
-			for len(args) > 0 && strings.HasPrefix(args[0], "--") {
-				args = args[1:]
-			}
-			cur, name = nil, ""
-			if len(args) > 0 {
-				cur = append([]parsers.ComposeMount(nil), stages[strings.ToLower(args[0])]...)
-			}
-			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
-				name = strings.ToLower(args[2])
-			}
+			var from string
+			from, name = fromStage(rest)
+			cur = append([]parsers.ComposeMount(nil), stages[from]...)
 		case "COPY", "ADD":
 			cur = append(cur, copyToConfig(rest)...)
 		}
 	}
 	return cur
+}
+
+// fromStage reads a FROM line's arguments (after FROM): the image or earlier stage it
+// builds on and the name it gives its stage (AS name), both lower-cased as Docker compares
+// stage names; "" for either when not written. Flags (--platform=...) are skipped.
+func fromStage(rest string) (from, name string) {
+	args := strings.Fields(rest)
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		args = args[1:]
+	}
+	if len(args) > 0 {
+		from = strings.ToLower(args[0])
+	}
+	if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+		name = strings.ToLower(args[2])
+	}
+	return from, name
 }
 
 // copyToConfig reads the arguments of one COPY or ADD (flags, sources, destination; the
