@@ -44,11 +44,21 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 		if rel, err := filepath.Rel(opts.Cwd, abs); err == nil && !strings.HasPrefix(rel, "..") && inGit {
 			root = opts.Cwd
 		}
-		roots[root] = true
+		if len(opts.Walked) > 0 {
+			// A directory run split by config (splitByConfig): the context is what the
+			// directory run reads, no more.
+			root = ""
+		}
+		if root != "" {
+			roots[root] = true
+		}
 		co.Forced = append(co.Forced, load.ModuleFiles(abs)...)
 	}
 	if len(namedAbs) == 0 {
 		return load.Load(paths, opts)
+	}
+	for _, d := range opts.Walked {
+		roots[d] = true
 	}
 	for _, c := range context {
 		if st, err := os.Stat(c); err == nil && st.IsDir() {
@@ -143,6 +153,12 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	}
 	if stdin != "" && !named[stdin] {
 		res.Files++
+	}
+	if len(opts.Walked) > 0 && cfg != nil && cfg.Path != "" {
+		// A directory run split by config: a finding at a declaration of this run's
+		// config (an app's keep-alive under backends:) is this run's to report, as
+		// the directory run reports it; no other run reads this config.
+		res.Explicit[cfg.Path] = true
 	}
 	return res, nil
 }

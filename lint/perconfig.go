@@ -25,6 +25,12 @@ type configGroup struct {
 // not exist, a named file no502 does not read) are in no group: the loader reports or
 // skips them.
 func configGroups(cwd string, paths []string) []configGroup {
+	return configGroupsWith(cwd, paths, nil)
+}
+
+// configGroupsWith is configGroups where governor, when it names a path's config
+// (absolute path → config), decides instead of the nearest config found on disk.
+func configGroupsWith(cwd string, paths []string, governor map[string]string) []configGroup {
 	fallback := config.FindConfig("", cwd)
 	var groups []configGroup
 	index := map[string]int{}    // config → its group
@@ -34,6 +40,10 @@ func configGroups(cwd string, paths []string) []configGroup {
 			continue
 		}
 		dir := absPath(a, cwd)
+		if p, ok := governor[dir]; ok {
+			groups = addToGroup(groups, index, p, a)
+			continue
+		}
 		st, err := os.Stat(dir)
 		if err != nil {
 			continue
@@ -53,15 +63,96 @@ func configGroups(cwd string, paths []string) []configGroup {
 			}
 			byDir[dir] = p
 		}
-		i, ok := index[p]
-		if !ok {
-			i = len(groups)
-			index[p] = i
-			groups = append(groups, configGroup{config: p})
-		}
-		groups[i].paths = append(groups[i].paths, a)
+		groups = addToGroup(groups, index, p, a)
 	}
 	return groups
+}
+
+// addToGroup adds path a to the group of config p, making the group when it is new.
+func addToGroup(groups []configGroup, index map[string]int, p, a string) []configGroup {
+	i, ok := index[p]
+	if !ok {
+		i = len(groups)
+		index[p] = i
+		groups = append(groups, configGroup{config: p})
+	}
+	groups[i].paths = append(groups[i].paths, a)
+	return groups
+}
+
+// expandNested replaces each directory among paths under which the walk finds a
+// .no502.yaml other than the one that governs the directory (a service's own config in a
+// monorepo) by the files a run of the directory would lint, each governed by the config
+// nearest it inside the directory (else the directory's): the run is then split by
+// config as a pre-commit run naming every file is, so that `no502 lint .` in CI judges
+// each file as the hook does. A directory with no such config stays a directory, and so
+// does one whose walk has something to report (a directory it cannot read, the file
+// limit): its run says so. walked lists the directories replaced: the runs' roots and
+// the context they read.
+func expandNested(cwd string, paths []string, lo load.Options) (out []string, governor map[string]string, walked []string) {
+	fallback := config.FindConfig("", cwd)
+	maxSize := lo.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = 10 << 20
+	}
+	named := map[string]bool{}
+	for _, a := range paths {
+		if st, err := os.Stat(absPath(a, cwd)); err == nil && !st.IsDir() {
+			named[absPath(a, cwd)] = true
+		}
+	}
+	for _, a := range paths {
+		dir := absPath(a, cwd)
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		own := config.FindConfig("", dir)
+		if own == "" {
+			own = fallback
+		}
+		files, configs, ok := load.Discover([]string{dir}, load.Options{Cwd: cwd, MaxFiles: lo.MaxFiles})
+		nested := map[string]bool{} // directory → it holds a config of its own
+		for _, c := range configs {
+			if c != own {
+				nested[filepath.Dir(c)] = true
+			}
+		}
+		if !ok || len(nested) == 0 {
+			out = append(out, a)
+			continue
+		}
+		var expanded []string
+		for _, f := range files {
+			if named[f] || !load.WalkLintable(f, maxSize) {
+				continue
+			}
+			named[f] = true
+			p := own
+			for d := filepath.Dir(f); ; d = filepath.Dir(d) {
+				if nested[d] {
+					p = filepath.Join(d, config.FileName)
+					break
+				}
+				if d == dir || filepath.Dir(d) == d {
+					break
+				}
+			}
+			if governor == nil {
+				governor = map[string]string{}
+			}
+			governor[f] = p
+			expanded = append(expanded, f)
+		}
+		if len(expanded) == 0 {
+			out = append(out, a)
+			continue
+		}
+		out = append(out, expanded...)
+		walked = append(walked, dir)
+	}
+	return out, governor, walked
 }
 
 // splitByConfig returns the runs a lint of paths makes when Options.PerConfig is set: the
@@ -83,7 +174,8 @@ func splitByConfig(paths []string, opts Options) (Options, []Options, [][]string
 			return opts, nil, nil, err
 		}
 	}
-	groups := configGroups(cwd, paths)
+	paths, governor, walked := expandNested(cwd, paths, opts.Load)
+	groups := configGroupsWith(cwd, paths, governor)
 	if len(groups) == 0 {
 		return opts, nil, nil, nil
 	}
@@ -111,6 +203,7 @@ func splitByConfig(paths []string, opts Options) (Options, []Options, [][]string
 	for _, g := range groups {
 		o := opts
 		o.Cwd, o.PerConfig = cwd, false
+		o.Load.Walked = walked
 		if g.config == "" {
 			o.Config = config.Default()
 		} else {

@@ -69,11 +69,25 @@ func TestPerConfigRunsEachConfig(t *testing.T) {
 	}
 }
 
-// A directory of one config holding a path another config governs would be linted twice
-// (the directory run reads it with its own config): refused, naming both.
-func TestPerConfigOverlapIsRefused(t *testing.T) {
+// A directory and a file inside it that another config governs: the walk finds that
+// config, so the directory is split by config and the file is linted once, by its own
+// (svc-b/sub turns single-upstream off). Where the walk cannot see the other config (a
+// hidden directory, which a directory run skips), the directory would be read with its
+// own config while the file named in it has another: refused, naming both.
+func TestPerConfigOverlap(t *testing.T) {
 	dir := perConfigTree(t)
 	for _, paths := range [][]string{{"svc-b", "svc-b/sub/single.conf"}, {"svc-b/sub/single.conf", "svc-b"}} {
+		res, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir, PerConfig: true})
+		if err != nil {
+			t.Fatalf("%v: %v", paths, err)
+		}
+		if got := findingList(res); got != "" || res.Files != 2 {
+			t.Errorf("%v: findings %q in %d files, want none in 2", paths, got, res.Files)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "svc-a", ".hidden", ".no502.yaml"), "rules:\n  single-upstream: off\n")
+	writeFile(t, filepath.Join(dir, "svc-a", ".hidden", "x.conf"), single)
+	for _, paths := range [][]string{{"svc-a", "svc-a/.hidden/x.conf"}, {"svc-a/.hidden/x.conf", "svc-a"}} {
 		_, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir, PerConfig: true})
 		var ue *lint.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "one holds the other") {
@@ -133,5 +147,128 @@ func TestPerConfigWriteBaseline(t *testing.T) {
 	res, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir, PerConfig: true, Baseline: base, BaselinePath: bl})
 	if err != nil || len(res.Findings) != 0 || res.Known != 2 {
 		t.Errorf("with the baseline: %v, %d findings, %d known; want 0 and 2", err, len(res.Findings), res.Known)
+	}
+}
+
+// A directory run whose walk finds the configs of services below it is split the same
+// way: each file is judged by the config nearest it, as a pre-commit run naming every
+// file is, so `no502 lint .` in CI and the hook agree. Without it, svc-a's budget and
+// svc-b/sub's rules: were only noted as not read.
+func TestPerConfigDirectoryRun(t *testing.T) {
+	dir := perConfigTree(t)
+	named := []string{"root.conf", "svc-a/nginx.conf", "svc-b/nginx.conf", "svc-b/sub/single.conf"}
+	want := "root.conf single-upstream, svc-a/nginx.conf read-timeout-below-budget"
+	for _, paths := range [][]string{{"."}, {dir}, {"svc-b", "root.conf", "svc-a"}, {"svc-b", "svc-b/sub/single.conf", "svc-a", "root.conf"}, named} {
+		res, err := lint.Run(context.Background(), paths, lint.Options{Cwd: dir, PerConfig: true})
+		if err != nil {
+			t.Fatalf("%v: %v", paths, err)
+		}
+		if got := findingList(res); got != want {
+			t.Errorf("%v: findings %q, want %q", paths, got, want)
+		}
+		if res.Files != 4 {
+			t.Errorf("%v: %d files, want 4", paths, res.Files)
+		}
+		for _, n := range res.Notes {
+			if strings.Contains(n.Message, "not read") {
+				t.Errorf("%v: %s: the nested config is applied, yet noted as not read", paths, n)
+			}
+		}
+	}
+	// --fix in the directory run: svc-a's budget raises its timeout, nothing else moves.
+	fr, err := lint.Fix(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := fr.Changes(); len(ch) != 1 || ch[0].Path != filepath.Join("svc-a", "nginx.conf") || !strings.Contains(string(ch[0].After), "proxy_read_timeout 110s;") {
+		t.Fatalf("changes: %+v", ch)
+	}
+	// Without PerConfig (init, graph) and with --config, one config reads everything,
+	// and the others are noted as before.
+	for _, o := range []lint.Options{{Cwd: dir}, {Cwd: dir, PerConfig: true, ConfigPath: filepath.Join(dir, "svc-b", ".no502.yaml")}} {
+		res, err := lint.Run(context.Background(), []string{"."}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := 0
+		for _, n := range res.Notes {
+			if strings.Contains(n.Message, "not read") {
+				notes++
+			}
+		}
+		if notes == 0 {
+			t.Errorf("%+v: the configs not applied are not noted", o)
+		}
+	}
+}
+
+// The runs of a split directory read the whole directory for context: an Ingress at the
+// root still reaches the Deployment of a service with its own config (keepalive-race
+// needs both), and that service's config decides its findings (pdb-missing off).
+func TestPerConfigDirectoryRunKeepsLinks(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"ingress.yaml":      "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  ingressClassName: nginx\n  rules:\n    - http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend: {service: {name: web, port: {number: 80}}}\n",
+		"svc/.no502.yaml":   "rules:\n  pdb-missing: off\n",
+		"svc/app.yaml":      "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports:\n    - {port: 80, targetPort: 9000}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: app\n          image: example/app:1\n          command: [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"9000\"]\n          ports: [{containerPort: 9000}]\n          readinessProbe: {httpGet: {path: /healthz, port: 9000}}\n          lifecycle: {preStop: {sleep: {seconds: 10}}}\n",
+		"other/single.conf": single,
+	})
+	res, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := findingList(res), "other/single.conf single-upstream, svc/app.yaml keepalive-race"; got != want {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+}
+
+func findingList(res *lint.Result) string {
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Pos.File+" "+f.Rule.ID)
+	}
+	return strings.Join(got, ", ")
+}
+
+func writeFile(t *testing.T, path, src string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A finding positioned at a declaration of a service's config (an app's keep-alive under
+// backends:, which nothing in Terraform says) is reported by that config's run of a split
+// directory, as `no502 lint svc` reports it: the config is no named file, but it is that
+// run's own.
+func TestPerConfigDirectoryRunConfigFindings(t *testing.T) {
+	src, err := os.ReadFile("../testdata/stacks/alb-ecs-node/terraform/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile("../testdata/stacks/alb-ecs-node/.no502.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{
+		"ecs/.no502.yaml":       string(cfg),
+		"ecs/terraform/main.tf": string(src),
+		"other/single.conf":     single,
+	})
+	alone, err := lint.Run(context.Background(), []string{"ecs"}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(findingList(alone), "ecs/.no502.yaml keepalive-race") {
+		t.Fatalf("the service alone: %q, want a keepalive-race at its config's declaration", findingList(alone))
+	}
+	split, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := findingList(split), findingList(alone)+", other/single.conf single-upstream"; got != want {
+		t.Errorf("split directory run: %q, want %q", got, want)
 	}
 }

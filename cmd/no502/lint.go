@@ -82,7 +82,7 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(output.Names(), ", "))
-	fl.StringVar(&f.config, "config", "", "config file for every path linted (default: each path's nearest .no502.yaml, next to it or in a parent up to the git root, else the current directory's or a parent's; paths that different configs govern are linted in one run per config)")
+	fl.StringVar(&f.config, "config", "", "config file for every path linted (default: each path's nearest .no502.yaml, next to it or in a parent up to the git root, else the current directory's or a parent's; paths that different configs govern, and the files of a directory with services' configs below it, are linted in one run per config)")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 on findings at or above this severity: error, warning, info, never")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform variable file to evaluate with (repeatable)")

@@ -321,3 +321,74 @@ func looksBinary(src []byte) bool {
 	}
 	return bytes.IndexByte(head, 0) >= 0
 }
+
+// Discover walks the directories among paths as Load would (.gitignore, hidden
+// directories, vendor/ and node_modules/ skipped; opts.Ignored and MaxFiles honoured) and
+// returns the candidate files it finds (absolute paths, in walk order: by name alone,
+// before any content sniff; see WalkLintable) and the .no502.yaml files it passes. Files
+// among paths are not returned. ok is false when the walk has something to say (a
+// directory it cannot read, the file limit reached, a path that does not exist): a run
+// of the directories themselves reports it.
+func Discover(paths []string, opts Options) (files, configs []string, ok bool) {
+	cwd := opts.Cwd
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, nil, false
+		}
+	}
+	if opts.Ignored == nil {
+		opts.Ignored = func(string) bool { return false }
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = 100000
+	}
+	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(cwd, p)
+		}
+		abs = filepath.Clean(abs)
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, nil, false
+		}
+		if st.IsDir() {
+			if err := w.walk(abs); err != nil {
+				return nil, nil, false
+			}
+		}
+	}
+	if len(w.notes) > 0 {
+		return nil, nil, false
+	}
+	for _, c := range w.out {
+		files = append(files, c.abs)
+	}
+	return files, w.configs, true
+}
+
+// WalkLintable reports whether a directory walk lints the file at abs, or reports it: a
+// config by its name, or by its content where the name does not decide, and a candidate
+// the run cannot read, over maxSize, binary or not a regular file (Load says so for any
+// candidate, before the sniff). Unlike Lintable (a named file), a YAML file that only looks like a Compose
+// file is not one.
+func WalkLintable(abs string, maxSize int64) bool {
+	format, needSniff := formatByName(abs)
+	if format == "" {
+		return false
+	}
+	if !needSniff {
+		return true
+	}
+	st, err := os.Stat(abs)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
+		return true
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil || looksBinary(src) {
+		return true
+	}
+	return caddySniff(format, abs, src) || sniff(format, abs, src)
+}

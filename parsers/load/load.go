@@ -35,6 +35,10 @@ type Options struct {
 	// Overlay holds file contents by absolute path that replace what is on disk: lint
 	// --fix and --diff lint the fixed sources again before anything is written.
 	Overlay map[string][]byte
+	// Walked are the directories a run of named files stands for (a directory run split
+	// by the configs that govern its files, lint.splitByConfig): roots, as the
+	// directories of a directory run are, for includes and for what --fix may write.
+	Walked []string
 }
 
 // Result is what a load produced.
@@ -123,6 +127,9 @@ func Load(paths []string, opts Options) (*Result, error) {
 			w.out[len(w.out)-1].format = f
 		}
 		explicitFiles = true
+	}
+	for _, d := range opts.Walked {
+		roots = append(roots, filepath.Clean(d))
 	}
 	res.Model.Diags = append(res.Model.Diags, w.notes...)
 
