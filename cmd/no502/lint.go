@@ -33,6 +33,7 @@ type lintFlags struct {
 	maxDirs     int
 	stdinName   string
 	output      string
+	reports     []string
 	noIgnore    bool
 	baseline    string
 	writeBase   string
@@ -94,6 +95,7 @@ usage or a bad config file. A run that lints nothing says so on stderr and exits
 	fl.IntVar(&f.maxDirs, "max-directives", 1<<18, "most directives one nginx or Caddy config may hold, includes and imports expanded")
 	fl.StringVar(&f.stdinName, "stdin-filename", "", "the file name to report for input read from - (stdin)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report (or --diff's diff) to this file, creating its directories; the summary line still goes to the terminal")
+	fl.StringArrayVar(&f.reports, "report", nil, "also write the report in another format to a file, as FORMAT:PATH (repeatable; e.g. --format github --report sarif:no502.sarif annotates a pull request and uploads to code scanning from one run)")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "show every finding: ignore no502:ignore comments, no502.dev/ignore annotations and the suppress: entries of .no502.yaml")
 	fl.StringVar(&f.baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&f.writeBase, "write-baseline", "", "record today's findings in this baseline file (then lint with --baseline FILE)")
@@ -152,9 +154,28 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if f.diff && f.statistics {
 		return usagef("--statistics counts findings; it cannot be used with --diff")
 	}
+	reports, err := parseReports(f)
+	if err != nil {
+		return err
+	}
 	opts, paths, err := lintOptions(stdin, args, f)
 	if err != nil {
 		return err
+	}
+	// Opened before the run, as --output is, and closed after it: a path no502 cannot
+	// write is a usage error before --fix writes anything.
+	for i := range reports {
+		file, oerr := openReport(reports[i].path)
+		if oerr != nil {
+			return usagef("--report %s: %v", reports[i].path, oerr)
+		}
+		reports[i].file = file
+		defer func(r extraReport) {
+			var ee exitError
+			if cerr := r.file.close(err); cerr != nil && (err == nil || errors.As(err, &ee)) {
+				err = fmt.Errorf("writing %s: %v", r.path, cerr)
+			}
+		}(reports[i])
 	}
 	if f.output != "" {
 		// Opened before the run: an --output no502 cannot write is a usage error before
@@ -227,6 +248,13 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 	if err := output.Write(out, format, res, oo); err != nil {
 		return err
 	}
+	for _, r := range reports {
+		ro := oo
+		ro.Color = false
+		if err := output.Write(r.file, r.format, res, ro); err != nil {
+			return fmt.Errorf("writing %s: %v", r.path, err)
+		}
+	}
 	if f.output != "" {
 		// The report went to the file; the terminal still gets the one-line summary,
 		// so a CI log says what happened.
@@ -243,6 +271,52 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		return exitError{code}
 	}
 	return nil
+}
+
+// extraReport is one --report: a format and the file it is written to.
+type extraReport struct {
+	path   string
+	format output.Formatter
+	file   *reportFile
+}
+
+// parseReports reads the --report flags (FORMAT:PATH). A report goes to a file, never
+// to standard output (the main report is there), and two reports never share a file.
+func parseReports(f lintFlags) ([]extraReport, error) {
+	if len(f.reports) == 0 {
+		return nil, nil
+	}
+	switch {
+	case f.diff:
+		return nil, usagef("--report writes findings; --diff prints changes (use --output for the diff)")
+	case f.statistics:
+		return nil, usagef("--report writes findings; it cannot be used with --statistics")
+	}
+	seen := map[string]string{}
+	if f.output != "" {
+		seen[filepath.Clean(f.output)] = "--output"
+	}
+	var out []extraReport
+	for _, r := range f.reports {
+		name, path, ok := strings.Cut(r, ":")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" || path == "" {
+			return nil, usagef("--report %q: want FORMAT:PATH, e.g. sarif:no502.sarif", r)
+		}
+		format, known := output.Lookup(name)
+		if !known {
+			return nil, usagef("--report %q: unknown format %q (want %s)", r, name, strings.Join(output.Names(), ", "))
+		}
+		if path == "-" {
+			return nil, usagef("--report %q: a report goes to a file; the main report (--format) is the one on standard output", r)
+		}
+		if other, dup := seen[filepath.Clean(path)]; dup {
+			return nil, usagef("--report %q: %s writes %s already", r, other, path)
+		}
+		seen[filepath.Clean(path)] = "--report " + r
+		out = append(out, extraReport{path: path, format: format})
+	}
+	return out, nil
 }
 
 // lintOptions turns the flags into lint.Options and the paths to lint, reading standard

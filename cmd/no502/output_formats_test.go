@@ -510,3 +510,60 @@ func TestSARIFDeletionHasInsertedContent(t *testing.T) {
 		t.Errorf("the unused suppression's fix should delete its line:\n%s", out)
 	}
 }
+
+// --report writes more reports from the same run: the GitHub Action annotates a pull
+// request (--format github) and uploads SARIF from one lint instead of two. Each report
+// is what --format with --output writes, byte for byte; the run's exit status is the
+// main report's.
+func TestReportFlag(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	sarif, js := filepath.Join(dir, "out", "no502.sarif"), filepath.Join(dir, "r.json")
+	out, stderr, code := runIn(t, root, "", "lint", "--format", "github", "--report", "sarif:"+sarif, "--report", "JSON:"+js, "testdata/demo")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (findings); stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "::warning") && !strings.Contains(out, "::error") {
+		t.Errorf("the main report (github) is not on stdout:\n%s", out)
+	}
+	for _, c := range []struct{ format, path string }{{"sarif", sarif}, {"json", js}} {
+		got, err := os.ReadFile(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone := filepath.Join(dir, "alone."+c.format)
+		if _, _, code := runIn(t, root, "", "lint", "--format", c.format, "--output", alone, "testdata/demo"); code != 1 {
+			t.Fatalf("%s alone: exit %d", c.format, code)
+		}
+		want, _ := os.ReadFile(alone)
+		if string(got) != string(want) {
+			t.Errorf("--report %s differs from --format %s --output:\n%s\nwant:\n%s", c.format, c.format, got, want)
+		}
+	}
+	validateSARIF(t, sarifValidator(t), readFile(t, filepath.Dir(sarif), "no502.sarif"))
+	for _, bad := range [][]string{
+		{"--report", "sarif"},                                   // no path
+		{"--report", "xml:r.xml"},                               // no such format
+		{"--report", "sarif:-"},                                 // stdout is the main report's
+		{"--report", "json:a.json", "--report", "sarif:a.json"}, // one file, two reports
+		{"--output", "a.json", "--report", "json:a.json"},
+		{"--diff", "--report", "json:a.json"},
+		{"--statistics", "--report", "json:a.json"},
+	} {
+		args := append([]string{"lint"}, append(bad, "testdata/demo")...)
+		if _, stderr, code := runIn(t, root, "", args...); code != 2 || !strings.Contains(stderr, "--report") {
+			t.Errorf("%v: exit %d, want 2 naming --report; stderr:\n%s", bad, code, stderr)
+		}
+	}
+	// A report no502 cannot write is a usage error before --fix writes anything.
+	fixDir := writeFiles(t, map[string]string{"nginx.conf": keepaliveUpstream +
+		"        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n",
+		"report": "a file, not a directory\n"})
+	before := readFile(t, fixDir, "nginx.conf")
+	if _, stderr, code := runIn(t, fixDir, "", "lint", "--fix", "--report", "json:"+filepath.Join("report", "r.json"), "."); code != 2 || !strings.Contains(stderr, "--report") {
+		t.Errorf("unwritable report: exit %d, want 2; stderr:\n%s", code, stderr)
+	}
+	if got := readFile(t, fixDir, "nginx.conf"); got != before {
+		t.Errorf("--fix wrote the file although --report was unusable:\n%s", got)
+	}
+}
