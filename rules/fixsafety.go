@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
-	"slices"
 )
 
 // Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
@@ -87,9 +89,19 @@ func (f *Fix) markUnsafe() *Fix {
 func (f *Fix) guess(why string) *Fix {
 	if f != nil {
 		f.snippetOnly()
-		f.Description += " (not written: " + why + ")"
+		f.Description = withReason(f.Description, why)
 	}
 	return f
+}
+
+// withReason adds why to desc's "(not written: ...)" clause, or opens one: a fix kept
+// a snippet for two reasons says both in one clause, not in two parentheses in a row.
+func withReason(desc, why string) string {
+	const open = " (not written: "
+	if i := strings.LastIndex(desc, open); i >= 0 && strings.HasSuffix(desc, ")") && !strings.Contains(desc[i:], ") (") {
+		return desc[:len(desc)-1] + "; also, " + why + ")"
+	}
+	return desc + open + why + ")"
 }
 
 // Reject keeps f as a snippet that is not written, saying why: lint --fix calls it for a
@@ -379,7 +391,7 @@ func guardOverlays(m *parsers.Model, findings []Finding) {
 			}
 			if at := mf.Overlap(fix.patch); at != "" {
 				fix.guess(kind + " " + name + " is also defined in " + path + ", which sets " + at +
-					" too (a Kustomize overlay's patch merges over this file's object, so this change would be overridden there or merged with it into an invalid object): make it in the definition that decides the deployed value")
+					" too, and no502 cannot tell which definition is deployed (where one is a Kustomize patch of the other, it overrides this change or merges with it into an invalid object); make the change in the one that decides the deployed value")
 				break
 			}
 		}
