@@ -172,7 +172,7 @@ func guardHostPorts(m *parsers.Model, findings []Finding) {
 		}
 		kind, ns, name := patchObject(fix.patch)
 		if bound[key{kind, ns, name}] || ns == "" && bound[key{kind, "default", name}] {
-			fix.guess("its pods bind a hostPort: two cannot share a node, so more pods or a surge pod may never schedule")
+			fix.guess("its pods bind a hostPort, so a second pod needs a node of its own (two cannot share one) and may never schedule; drop the hostPort (the Service reaches the pods without it) or make sure a free node is there, then make this change")
 		}
 	}
 }

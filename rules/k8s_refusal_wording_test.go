@@ -19,6 +19,7 @@ func TestK8sRefusalWording(t *testing.T) {
 		{"list", "prestop-missing", 21, []string{"(not written: Deployment shop is an item of the List in list.yaml", "edits only objects that are documents of their own", "apply it by hand"}},
 		{"flow", "prestop-missing", 13, []string{"(not written: no502 cannot merge it into app.yaml and check the result: line 7 is flow style", "apply it by hand"}},
 		{"twice", "pdb-missing", 4, []string{"give the pods a label of their own; also, Deployment shop is apiVersion apps/v1beta1"}},
+		{"hostport", "single-replica", 8, []string{"(not written: its pods bind a hostPort, so a second pod needs a node of its own", "drop the hostPort (the Service reaches the pods without it) or make sure a free node is there, then make this change)"}},
 		{"statefulset", "single-replica", 9, []string{"(not written: no502 cannot tell whether the app of StatefulSet queue replicates its state", "then set replicas: 2"}},
 	}
 	for _, c := range cases {

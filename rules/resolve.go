@@ -265,7 +265,7 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 		}
 		fix.Edits = out
 		if failed != "" {
-			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " and check that only this entry changes, as where its text is aliased or ends the block; apply it by hand")
+			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " so that the entry reads back exactly as the fixed config (an edit at the block's last line, next to the following key, or text the block scalar cannot hold as it is); apply it by hand")
 		}
 	}
 }
