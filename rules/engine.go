@@ -205,6 +205,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	}
 	SortFindings(out)
 	out = dedup(out)
+	writeSharedOnce(out)
 	guardHostPorts(m, out)
 	guardOverlays(m, out)
 	lowerOperatorTools(m, cfg, out)

@@ -46,6 +46,10 @@ type Fix struct {
 	// unsafe marks a fix that changes behaviour a user may rely on (more replicas cost
 	// money, a longer grace period slows deletes): written only with --unsafe-fixes.
 	unsafe bool
+	// shared holds the edits of a fix to a directive several routes share (a Caddy
+	// snippet or file imported more than once), kept a snippet unless every one of
+	// those routes needs this same change (writeSharedOnce).
+	shared *sharedOnce
 }
 
 // snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.

@@ -211,7 +211,11 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 			// reverse_proxy cannot be overridden at one import. Imported several times
 			// by one site (mastodon's dist/Caddyfile: one snippet in four handle
 			// blocks), it changes each of those routes.
-			if _, sites := caddyImports(p, d.NameTok().Pos); len(sites) == 1 {
+			routes, sites := caddyImports(p, d.NameTok().Pos)
+			if shared == "" && te == nil && routes == n {
+				fix.shareAmong(n, "the snippet ("+name+")")
+			}
+			if len(sites) == 1 {
 				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times by %s; changing it changes every route that imports it", name, n, sites[0]))
 			} else if len(sites) > 1 {
 				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times (by %s); changing it changes every site that imports it", name, n, strings.Join(sites, ", ")))
@@ -225,6 +229,9 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 	if n, sites := caddyImports(p, d.NameTok().Pos); n > 1 {
 		// A file of directives imported by several sites (import common/*.caddy) is
 		// spliced into each: an edit there changes them all, as a shared snippet's does.
+		if shared == "" && te == nil {
+			fix.shareAmong(n, d.Pos.File)
+		}
 		return fix.guess(fmt.Sprintf("this reverse_proxy is in %s, imported %d times (by %s); changing it changes every site that imports it", d.Pos.File, n, strings.Join(sites, ", ")))
 	}
 	return fix

@@ -160,7 +160,9 @@ func TestCaddyFixFileImportedBySeveralSites(t *testing.T) {
 		name, caddyfile string
 		shared          bool
 	}{
-		{"two sites", "a.example.com {\n\thandle /api/* {\n\t\timport common/*.caddy\n\t}\n}\nb.example.com {\n\timport common/proxy.caddy\n}\n", true},
+		// Site b's route serves /other/ only: the /api/ budget is not its, and a raise
+		// there would change it too.
+		{"two sites", "a.example.com {\n\thandle /api/* {\n\t\timport common/*.caddy\n\t}\n}\nb.example.com {\n\thandle /other/* {\n\t\timport common/proxy.caddy\n\t}\n}\n", true},
 		{"one site", "a.example.com {\n\thandle /api/* {\n\t\timport common/*.caddy\n\t}\n}\nb.example.com {\n\trespond 404\n}\n", false},
 	} {
 		dir := writeDir(t, map[string]string{"Caddyfile": c.caddyfile, "common/proxy.caddy": proxy, ".no502.yaml": budget})
@@ -250,7 +252,8 @@ func TestCaddyHealthFixPicksTheServingRoute(t *testing.T) {
 // not "every site that imports it": the reason names the one site and says each route
 // that imports it changes.
 func TestCaddyFixSnippetImportedBySameSite(t *testing.T) {
-	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	// The two routes need different raises (session 13 writes one that both need once).
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n  - match: /assets/\n    handler_timeout: 300s\n"
 	src := "(backend) {\n\treverse_proxy app:3000 {\n\t\ttransport http {\n\t\t\tresponse_header_timeout 30s\n\t\t}\n\t}\n}\nexample.com {\n\thandle /assets/* {\n\t\timport backend\n\t}\n\thandle {\n\t\timport backend\n\t}\n}\n"
 	_, fix := fixOf(t, src, yaml, "read-timeout-below-budget")
 	if len(fix.Edits) != 0 || !strings.Contains(fix.Description, "the snippet (backend), imported 2 times by example.com; changing it changes every route that imports it") {

@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/k8s"
-	"slices"
 )
 
 // Safety says whether lint --fix writes a fix, as ruff's fix applicability does.
@@ -87,9 +89,19 @@ func (f *Fix) markUnsafe() *Fix {
 func (f *Fix) guess(why string) *Fix {
 	if f != nil {
 		f.snippetOnly()
-		f.Description += " (not written: " + why + ")"
+		f.Description = withReason(f.Description, why)
 	}
 	return f
+}
+
+// withReason adds why to desc's "(not written: ...)" clause, or opens one: a fix kept
+// a snippet for two reasons says both in one clause, not in two parentheses in a row.
+func withReason(desc, why string) string {
+	const open = " (not written: "
+	if i := strings.LastIndex(desc, open); i >= 0 && strings.HasSuffix(desc, ")") && !strings.Contains(desc[i:], ") (") {
+		return desc[:len(desc)-1] + "; also, " + why + ")"
+	}
+	return desc + open + why + ")"
 }
 
 // Reject keeps f as a snippet that is not written, saying why: lint --fix calls it for a
@@ -160,7 +172,7 @@ func guardHostPorts(m *parsers.Model, findings []Finding) {
 		}
 		kind, ns, name := patchObject(fix.patch)
 		if bound[key{kind, ns, name}] || ns == "" && bound[key{kind, "default", name}] {
-			fix.guess("its pods bind a hostPort: two cannot share a node, so more pods or a surge pod may never schedule")
+			fix.guess("its pods bind a hostPort, so a second pod needs a node of its own (two cannot share one) and may never schedule; drop the hostPort (the Service reaches the pods without it) or make sure a free node is there, then make this change")
 		}
 	}
 }
@@ -379,7 +391,7 @@ func guardOverlays(m *parsers.Model, findings []Finding) {
 			}
 			if at := mf.Overlap(fix.patch); at != "" {
 				fix.guess(kind + " " + name + " is also defined in " + path + ", which sets " + at +
-					" too (a Kustomize overlay's patch merges over this file's object, so this change would be overridden there or merged with it into an invalid object): make it in the definition that decides the deployed value")
+					" too, and no502 cannot tell which definition is deployed (where one is a Kustomize patch of the other, it overrides this change or merges with it into an invalid object); make the change in the one that decides the deployed value")
 				break
 			}
 		}

@@ -560,7 +560,7 @@ func runProbeSlowDetection(p *Pass) {
 				// Each check of a hung pod waits out a timeoutSeconds this long: a shorter
 				// period alone does not bring the window within the limit, and what
 				// timeout the endpoint needs is the user's to say.
-				fix.guess(fmt.Sprintf("its timeoutSeconds %d spaces the checks of a hung pod %ds apart whatever the period, and timeoutSeconds %d is the longest that fits: a check slower than the endpoint needs would fail healthy pods", int(pr.Timeout.Value/time.Second), int(pr.Timeout.Value/time.Second), maxTimeout))
+				fix.guess(fmt.Sprintf("its timeoutSeconds %d spaces the checks of a hung pod %ds apart whatever the period, and timeoutSeconds %d is the longest that fits, which no502 cannot tell the endpoint always answers within; if it does, apply this, else the check would fail healthy pods", int(pr.Timeout.Value/time.Second), int(pr.Timeout.Value/time.Second), maxTimeout))
 			}
 			eg := fmt.Sprintf("periodSeconds: %d, failureThreshold: %d", int(period/time.Second), ft)
 			if fixWin > limit.Value {

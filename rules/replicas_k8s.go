@@ -151,7 +151,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 			Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s Its pods mount %s, which a second pod on another node cannot attach%s, so replicas: 2 alone would leave that pod stuck. Move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then run 2 replicas.",
 				workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), causes, theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), blocked, describeClaims(claims), also),
 			Related: append(claimRelated(claims), relatedOf(alone)...),
-			Fix: k8sSnippetFix("run 2 replicas, once the volume can be shared or the state lives elsewhere",
+			Fix: k8sSnippetFix("run 2 replicas (not written: a second pod on another node cannot attach the volume this one holds; move the state off the pod or onto ReadWriteMany storage, then set replicas: 2)",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 		})
 		return
@@ -164,7 +164,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 			Message: fmt.Sprintf("%s runs a single pod, %s, and %s %s no other pod: every %s of that pod leaves %s with no ready endpoint and %s until a new pod is ready.%s A StatefulSet's pods each keep their own state, so run 2 replicas once the app replicates or shares its state (or serves without any).",
 				workloadName(w), what, servicesNamed(alone), verbFor(alone, "has", "have"), causes, theServicesOf(alone), p.noEndpointClients(w, itOf(alone)), blocked),
 			Related: relatedOf(alone),
-			Fix: k8sSnippetFix("run 2 replicas, once the app can run as more than one",
+			Fix: k8sSnippetFix("run 2 replicas (not written: no502 cannot tell whether the app of "+workloadName(w)+" replicates its state or keeps none; make sure it does, then set replicas: 2)",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)})),
 		})
 		return
@@ -475,7 +475,7 @@ func runRolloutTakesAllDown(p *Pass) {
 					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
 						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
 					Related: claimRelated(claims),
-					Fix:     k8sSnippetFix("roll pods one at a time, new before old, once the volume can be shared or the state lives elsewhere", patch),
+					Fix:     k8sSnippetFix("roll pods one at a time, new before old (not written: the new pod cannot attach the volume while the old one holds it, so the rollout would hang; move the state off the pod or onto ReadWriteMany storage first)", patch),
 				})
 				continue
 			}

@@ -151,10 +151,19 @@ func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func
 		if len(f.Fix.Edits) == 0 {
 			// No edits to show or write: the fix is the patch to apply by hand, and
 			// says why, rather than a safe or unsafe fix that changes nothing.
-			why := unresolvedWhy(cands, holder, appended)
+			why := unresolvedWhy(f.Fix.patch, cands, holder, appended)
 			if holder != "" {
 				if mf := manifest(holder, byPath[holder].Src); mf != nil && mf.Defines(f.Fix.patch) > 1 {
 					why = "its object is defined twice in " + holder + " (kubectl apply applies both documents, the later over the earlier); apply it by hand to the one you keep"
+				} else if ob := obstacle(mf, f.Fix.patch); ob != "" {
+					why = "no502 cannot merge it into " + holder + " and check the result: " + ob + "; apply it by hand"
+				}
+			} else if !appended {
+				for _, name := range cands {
+					if mf := manifest(name, byPath[name].Src); mf != nil && mf.InList(f.Fix.patch) {
+						why = f.Fix.patch.Object() + " is an item of the List in " + name + ", and no502 edits only objects that are documents of their own; apply it by hand"
+						break
+					}
 				}
 			}
 			f.Fix.guess(why)
@@ -166,16 +175,25 @@ func (c *EditCache) ResolveWhere(m *parsers.Model, findings []Finding, want func
 // unresolvedWhy says why a patch has no edits: the manifests tried (cands) do not hold
 // its object, or the one that does (holder) cannot take it as block YAML with the check
 // of Merge passing, or (appended) the new object cannot go after its neighbour.
-func unresolvedWhy(cands []string, holder string, appended bool) string {
+func unresolvedWhy(patch k8s.Patch, cands []string, holder string, appended bool) string {
 	switch {
 	case holder != "":
-		return "no502 cannot merge it into " + holder + " and check the result, as where the YAML on its path is flow style or an anchor another object or container shares (editing it would change them too); apply it by hand"
+		// The caller names the YAML in the way when it finds it (Manifest.Obstacle).
+		return "no502 cannot merge it into " + holder + " and check that only this object's fields change; apply it by hand"
 	case appended:
-		return "no502 cannot add it to " + cands[0] + " as a document of its own and check the result; apply it by hand"
+		return "no502 cannot add it to " + cands[0] + " as a document of its own and check that the other documents stay as they are; apply it by hand"
 	case len(cands) == 0:
-		return "no manifest of this run holds its object"
+		return "no manifest of this run holds " + patch.Object() + "; apply it where the object is defined"
 	}
-	return "its object is not in " + strings.Join(cands, ", ")
+	return "no document of " + strings.Join(cands, ", ") + " defines " + patch.Object() + " with this kind, name and namespace; apply it by hand where it is defined"
+}
+
+// obstacle is mf.Obstacle(patch), "" for a manifest that did not parse.
+func obstacle(mf *k8s.Manifest, patch k8s.Patch) string {
+	if mf == nil {
+		return ""
+	}
+	return mf.Obstacle(patch)
 }
 
 // candidateFiles lists the Kubernetes files (manifests) that may hold the patched
@@ -247,7 +265,7 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 		}
 		fix.Edits = out
 		if failed != "" {
-			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " and check that only this entry changes, as where its text is aliased or ends the block; apply it by hand")
+			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " so that the entry reads back exactly as the fixed config (an edit at the block's last line, next to the following key, or text the block scalar cannot hold as it is); apply it by hand")
 		}
 	}
 }

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -630,4 +631,112 @@ outer:
 		out = append(out, kv)
 	}
 	return out
+}
+
+// Object names the object patch is for, as messages do: "Deployment web".
+func (m Patch) Object() string {
+	kind, _ := patchScalar(m, "kind")
+	md, _ := patchMap(m, "metadata")
+	name, _ := patchScalar(md, "name")
+	return kind + " " + name
+}
+
+// InList reports whether the file holds the object patch names only as an item of a
+// List document (kind: List, DeploymentList...), which kubectl applies item by item
+// and Merge does not edit.
+func (mf *Manifest) InList(patch Patch) bool {
+	kind, _ := patchScalar(patch, "kind")
+	md, _ := patchMap(patch, "metadata")
+	name, _ := patchScalar(md, "name")
+	for _, d := range mf.docs {
+		root := docRoot(d)
+		if root == nil || !strings.HasSuffix(scalarAt(root, "kind"), "List") {
+			continue
+		}
+		if items := valueOf(root, "items"); items != nil && items.Kind == yaml.SequenceNode {
+			for _, it := range items.Content {
+				if scalarAt(it, "kind") == kind && scalarAt(valueOf(it, "metadata"), "name") == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Obstacle says what on the patch's path through its object keeps Merge from writing it
+// as block YAML ("line 7 is flow style ({...} or [...])"); "" when nothing on the path
+// is in the way (the merged document failed its check) or the file does not hold the
+// object once.
+func (mf *Manifest) Obstacle(patch Patch) string {
+	docs := mf.find(patch)
+	if len(docs) != 1 {
+		return ""
+	}
+	return obstacleOnPath(docRoot(docs[0]), patch, true)
+}
+
+// obstacleOnPath walks node along patch as mergeMapping does and describes the first
+// node Merge refuses to edit.
+func obstacleOnPath(node *yaml.Node, patch Patch, top bool) string {
+	if node == nil {
+		return ""
+	}
+	if s := nodeObstacle(node); s != "" {
+		return s
+	}
+	for _, kv := range patch {
+		if top && (kv.K == "apiVersion" || kv.K == "kind") {
+			continue
+		}
+		val := valueOf(node, kv.K)
+		if val == nil {
+			continue
+		}
+		switch pv := kv.V.(type) {
+		case Patch:
+			if top && kv.K == "metadata" {
+				pv = withoutKeys(pv, "name", "namespace")
+			}
+			if s := obstacleOnPath(val, pv, false); s != "" {
+				return s
+			}
+		case []Patch:
+			if s := nodeObstacle(val); s != "" {
+				return s
+			}
+			for _, it := range pv {
+				name, _ := patchScalar(it, "name")
+				for _, e := range val.Content {
+					if scalarAt(e, "name") == name {
+						if s := obstacleOnPath(e, withoutKeys(it, "name"), false); s != "" {
+							return s
+						}
+					}
+				}
+			}
+		default:
+			if s := nodeObstacle(val); s != "" {
+				return s
+			}
+			if val.Kind == yaml.ScalarNode && val.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				return fmt.Sprintf("line %d is a block scalar (| or >), which no502 does not rewrite", val.Line)
+			}
+		}
+	}
+	return ""
+}
+
+// nodeObstacle describes a node Merge does not edit: flow style, an anchor others may
+// alias (an edit there changes them too), or an alias (the text is the anchor's).
+func nodeObstacle(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.AliasNode:
+		return fmt.Sprintf("line %d is an alias (*%s), whose text is its anchor's, shared with every other use", n.Line, n.Value)
+	case n.Anchor != "":
+		return fmt.Sprintf("line %d defines an anchor (&%s), so an edit there would change every place that uses it too", n.Line, n.Anchor)
+	case n.Style&yaml.FlowStyle != 0:
+		return fmt.Sprintf("line %d is flow style ({...} or [...]), which no502 does not edit", n.Line)
+	}
+	return ""
 }

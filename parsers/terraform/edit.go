@@ -525,6 +525,11 @@ func BareVariable(src []byte, attr parsers.Pos) (string, bool) {
 	if diags.HasErrors() {
 		return "", false
 	}
+	if w, ok := expr.(*hclsyntax.TemplateWrapExpr); ok {
+		// "${var.x}": a template that is one interpolation yields the value itself
+		// (terraform fmt rewrites it to var.x).
+		expr = w.Wrapped
+	}
 	tr, ok := expr.(*hclsyntax.ScopeTraversalExpr)
 	if !ok || len(tr.Traversal) != 2 || tr.Traversal.RootName() != "var" {
 		return "", false

@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/no502/no502/parsers"
+)
+
+// sharedOnce is what a fix of a directive several routes share keeps of its edits while
+// it is a snippet: written there, the change reaches every route that imports it, which
+// is right only when each of those routes needs exactly this change.
+type sharedOnce struct {
+	routes int    // the routes the directive makes (one per import)
+	where  string // "the snippet (backend)", or the imported file
+	base   string // the description before the reason it is not written
+	edits  []parsers.Edit
+}
+
+// shareAmong records f's edits and description before guess makes it a snippet: f edits a
+// directive that makes routes routes, in where.
+func (f *Fix) shareAmong(routes int, where string) {
+	f.shared = &sharedOnce{routes: routes, where: where, base: f.Description, edits: append([]parsers.Edit(nil), f.Edits...)}
+}
+
+// writeSharedOnce writes once the fix of a shared directive (a Caddy snippet or file
+// imported by several routes) when every route it makes has a finding of the same rule
+// whose fix is these same edits: each route then needs this change, and no route gets a
+// change it was not found to need. The first finding's fix carries the edits; the
+// others say it writes them, so that the edits a client reads per finding (JSON, SARIF)
+// are each made once. A route with no finding (no budget, or one its timeout already
+// meets) or with another value keeps every fix a snippet. lint --fix checks the result
+// as any fix: every route's model may change only in the setting the fix names.
+func writeSharedOnce(findings []Finding) {
+	type key struct{ rule, edits string }
+	groups := map[key][]*Finding{}
+	var order []key
+	for i := range findings {
+		f := &findings[i]
+		if f.Fix == nil || f.Fix.shared == nil {
+			continue
+		}
+		k := key{f.Rule.ID, editsKey(f.Fix.shared.edits)}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	for _, k := range order {
+		fs := groups[k]
+		first := fs[0]
+		sh := first.Fix.shared
+		if len(fs) != sh.routes {
+			continue
+		}
+		first.Fix.Edits = append([]parsers.Edit(nil), sh.edits...)
+		first.Fix.manual = false
+		first.Fix.Description = fmt.Sprintf("%s (once, in %s, for the %d routes that import it: each has this finding)", sh.base, sh.where, sh.routes)
+		for _, f := range fs[1:] {
+			f.Fix.Description = fmt.Sprintf("%s (not written: the fix of the first of these %d findings, at %s, makes this change once in %s for all %d routes that import it)", sh.base, sh.routes, first.Pos.Short(), sh.where, sh.routes)
+		}
+	}
+}
+
+// editsKey is a text that two sets of edits share only when they are the same edits.
+func editsKey(edits []parsers.Edit) string {
+	var b strings.Builder
+	for _, e := range edits {
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%s\x01", e.File, e.Start, e.End, e.New)
+	}
+	return b.String()
+}
