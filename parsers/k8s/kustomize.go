@@ -18,7 +18,8 @@ import (
 // every build overrides its count from one that some build deploys as it is, and see a
 // count an overlay sets. Only what decides a workload's replicas is read: resources
 // (and the older bases), strategic-merge patch files, replicas: entries; a patch whose
-// content is not read (inline JSON 6902 that mentions replicas, a component, a patch
+// content is not read (inline JSON 6902 that mentions replicas or rewrites the target's
+// kind or name, a component, a patch
 // file not among the run's files) makes that build's count unknown.
 
 // IsKustomization reports whether path names a kustomization file (kustomize looks for
@@ -110,11 +111,11 @@ func readKustomization(path string, src []byte) *kustomization {
 		case str(p, "path") != "":
 			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
 		default:
-			k.steps = append(k.steps, kustomizeStep{touches: strings.Contains(str(p, "patch"), "replicas") || val(p, "patch") == nil, kind: kind, name: name})
+			k.steps = append(k.steps, kustomizeStep{touches: mayTouchReplicas(str(p, "patch")) || val(p, "patch") == nil, kind: kind, name: name})
 		}
 	}
 	for _, p := range items(val(root, "patchesJson6902")) {
-		touches := str(p, "path") != "" || strings.Contains(str(p, "patch"), "replicas")
+		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
 		k.steps = append(k.steps, kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")})
 	}
 	if len(items(val(root, "components"))) > 0 {
@@ -137,6 +138,18 @@ func readKustomization(path string, src []byte) *kustomization {
 		k.steps = append(k.steps, kustomizeStep{name: str(r, "name"), replicas: &st})
 	}
 	return k
+}
+
+// mayTouchReplicas reports whether an inline patch no502 does not apply may change the
+// replica count of its target: it mentions replicas, or it is a JSON 6902 patch that
+// rewrites the target's kind or name (op replace /kind StatefulSet, /metadata/name
+// web-v2). After such a patch the object is another one, which later patches and
+// replicas: entries reach by its new kind and name (kubectl kustomize v5.5.0 set the
+// count of a Deployment turned StatefulSet from a StatefulSet patch file, and of one
+// renamed web-v2 from a replicas: entry for web-v2), so the base's count no longer says
+// what the build deploys.
+func mayTouchReplicas(patch string) bool {
+	return strings.Contains(patch, "replicas") || strings.Contains(patch, "/kind") || strings.Contains(patch, "/metadata/name")
 }
 
 // resolveBuilds gives each workload in a file some kustomization of the run builds the
