@@ -19,8 +19,8 @@ import (
 // count an overlay sets. Only what decides a workload's replicas is read: resources
 // (and the older bases), strategic-merge patch files, replicas: entries; a patch whose
 // content is not read (inline JSON 6902 that mentions replicas or rewrites the target's
-// kind or name, a component, a patch
-// file not among the run's files) makes that build's count unknown.
+// kind or name, a component, a patch file not among the run's files) makes that build's
+// count unknown.
 
 // IsKustomization reports whether path names a kustomization file (kustomize looks for
 // kustomization.yaml, kustomization.yml and Kustomization in a directory).
