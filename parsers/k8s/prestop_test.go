@@ -133,3 +133,32 @@ spec:
 		t.Errorf("command item position %+v, want line 13 with its span", p)
 	}
 }
+
+// TestStopsFirstImageEntrypoint: a container that sets only args runs them under the
+// image's entrypoint, which may be a shell script that does not exec them (the kernel
+// then drops kill -TERM 1): the kill is not known to stop gunicorn, and the hook's sleep
+// is no known delay.
+func TestStopsFirstImageEntrypoint(t *testing.T) {
+	m := parse(t, "d.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1
+          args: ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
+          lifecycle:
+            preStop:
+              exec:
+                command: ["/bin/sh", "-c", "kill -TERM 1 && sleep 10"]
+`)
+	c := m.Workloads[0].Containers[0]
+	if c.PreStopStopsApp.IsValid() || c.PreStopDelay.Known() {
+		t.Errorf("stops %q at %v, delay %+v; want neither known", c.PreStopStops, c.PreStopStopsApp, c.PreStopDelay)
+	}
+}

@@ -117,7 +117,13 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 	}
 	ck, cmd := get(val(ps, "exec"), "command")
 	words := strList(cmd)
-	what, unknown := stopsFirst(words, append(append([]string{}, ct.Command...), ct.Args...))
+	// Without a command of its own the container runs the image's entrypoint with its
+	// args: what PID 1 is (a shell script that may not exec them) is not known.
+	argv := append(append([]string{}, ct.Command...), ct.Args...)
+	if len(ct.Command) == 0 && len(ct.Args) > 0 {
+		argv = append([]string{"(image entrypoint)"}, ct.Args...)
+	}
+	what, unknown := stopsFirst(words, argv)
 	if what != "" {
 		// Whatever the hook sleeps after, the app no longer accepts: the sleep is no
 		// delay before the app stops, and when it does is not known either.
