@@ -269,7 +269,8 @@ func overriddenFloors(ks []*kustomization, hpas []*hpa) {
 // replicas: entries reach by its new kind and name (kubectl kustomize v5.5.0 set the
 // count of a Deployment turned StatefulSet from a StatefulSet patch file, and of one
 // renamed web-v2 from a replicas: entry for web-v2), so the base's count no longer says
-// what the build deploys.
+// what the build deploys. "/metadata/name" also matches /metadata/namespace, which later
+// patch files match on too: unknown as well.
 func mayTouchReplicas(patch string) bool {
 	return strings.Contains(patch, "replicas") || strings.Contains(patch, "/kind") || strings.Contains(patch, "/metadata/name")
 }
