@@ -32,12 +32,16 @@ type WorkloadKind string
 
 // Workload kinds.
 const (
-	Deployment       WorkloadKind = "Deployment"
-	StatefulSet      WorkloadKind = "StatefulSet"
-	DaemonSet        WorkloadKind = "DaemonSet"
-	ReplicaSet       WorkloadKind = "ReplicaSet"
-	Pod              WorkloadKind = "Pod"
-	Rollout          WorkloadKind = "Rollout" // Argo Rollouts (argoproj.io)
-	ECSService       WorkloadKind = "ECSService"
-	AutoScalingGroup WorkloadKind = "AutoScalingGroup"
+	Deployment  WorkloadKind = "Deployment"
+	StatefulSet WorkloadKind = "StatefulSet"
+	DaemonSet   WorkloadKind = "DaemonSet"
+	ReplicaSet  WorkloadKind = "ReplicaSet"
+	// ReplicationController is the core/v1 ancestor of ReplicaSet, still served: same
+	// replicas and pod template, a selector that is a plain map (not read: Services
+	// select by the pod template's labels).
+	ReplicationController WorkloadKind = "ReplicationController"
+	Pod                   WorkloadKind = "Pod"
+	Rollout               WorkloadKind = "Rollout" // Argo Rollouts (argoproj.io)
+	ECSService            WorkloadKind = "ECSService"
+	AutoScalingGroup      WorkloadKind = "AutoScalingGroup"
 )

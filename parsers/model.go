@@ -780,12 +780,14 @@ type Container struct {
 	// Unknown when the hook is something other than a sleep.
 	PreStopDelay Duration
 	PreStopPos   Pos // the preStop hook, when there is one
-	// PreStopStopsNginx is the command of a preStop hook that signals nginx to quit
-	// before any sleep (PreStopCommand its words): nginx closes its listeners at once,
-	// while the pod's endpoint is still in rotation. PreStopDelay still says how long the
-	// hook holds off SIGTERM (a sleep after the signal), or is unknown.
-	PreStopStopsNginx Pos
-	PreStopCommand    []string
+	// PreStopStopsApp is the command of a preStop hook that stops the app before any
+	// sleep (PreStopCommand its words, PreStopStops what it stops: "nginx", "gunicorn",
+	// "Apache httpd"): nginx -s quit, kill -TERM 1 of a server that is PID 1. The app
+	// stops accepting at once, while the pod's endpoint is still in rotation.
+	// PreStopDelay is then unknown: the hook's sleep does not delay the app's stop.
+	PreStopStopsApp Pos
+	PreStopStops    string
+	PreStopCommand  []string
 
 	Readiness *Probe
 	Liveness  *Probe

@@ -51,13 +51,28 @@ those with connection refused or reset: the proxy returns 502.
 
 A preStop hook that sleeps (the ` + "`sleep`" + ` action, or an exec hook running ` + "`sleep N`" + `) keeps the pod
 serving until it is out of rotation. Other hooks (ingress-nginx's /wait-shutdown, an HTTP
-call) are not judged, except one that signals nginx first: ` + "`nginx -s quit`" + ` (or ` + "`-s stop`" + `),
-alone or before any sleep in its script, returns at once and nginx closes its listening
-sockets (nginx 1.22 on loopback: the command returned in 8ms, the next connection was
-refused, a request in flight completed), so the pod refuses connections while its endpoint
-is still in rotation, as with no hook. It is reported at the hook, with a snippet that
-sleeps before the signal (snippet only: the command is the user's, and the new one needs a
-shell in the image).
+call) are not judged, except one that stops the app first, alone or before any sleep in
+its script:
+
+- ` + "`nginx -s quit`" + ` (or ` + "`-s stop`" + `) returns at once and nginx closes its listening sockets
+  (nginx 1.22 on loopback: the command returned in 8ms, the next connection was refused, a
+  request in flight completed); so do ` + "`apachectl -k graceful-stop`" + ` and ` + "`caddy stop`" + `;
+- ` + "`kill -TERM 1`" + ` (INT, QUIT where the server handles it), or ` + "`pkill`" + `/` + "`killall`" + ` of the server,
+  when the container's command runs that server as PID 1 (directly, through tini or
+  dumb-init, ` + "`exec`" + ` at the end of a shell script, ` + "`python -m`" + `) or starts it by that name:
+  gunicorn as PID 1 of a PID namespace, sent ` + "`kill -TERM 1`" + `, logged "Handling signal: term",
+  and the next request got no answer while the one in flight completed.
+
+The pod then refuses connections while its endpoint is still in rotation, as with no
+hook, and the sleep after the signal delays nothing. It is reported at the hook, with a
+snippet that sleeps before the signal (snippet only: the command is the user's, and the
+new one needs a shell in the image). A kill that may do nothing is not judged: the kernel
+drops a signal sent to a PID namespace's init that has no handler for it, SIGKILL included
+(gunicorn after ` + "`kill -9 1`" + `, gunicorn under ` + "`sh -c \"migrate && gunicorn\"`" + ` after ` + "`kill -TERM 1`" + `,
+and node without a SIGTERM handler each served the next request on loopback), and with an
+image's own entrypoint PID 1 is not known. Neither is a call to a local stop or shutdown
+endpoint (Spring's ` + "`/actuator/shutdown`" + ` answers 404 unless enabled). The hook's sleep is then no
+known delay, and no rule counts it.
 
 A container running Caddy with ` + "`shutdown_delay`" + ` set (above 0) is not reported: after SIGTERM
 Caddy keeps accepting new connections for that long before it shuts down (caddy 2.6.2 on
@@ -131,8 +146,8 @@ func runPrestopMissing(p *Pass) {
 			}
 		}
 		for _, c := range p.serving(w) {
-			if c.PreStopStopsNginx.IsValid() {
-				reportNginxStopHook(p, w, c, sev, senders, fate, lb)
+			if c.PreStopStopsApp.IsValid() {
+				reportStopFirstHook(p, w, c, sev, senders, fate, lb)
 				continue
 			}
 			if c.PreStopPos.IsValid() || !c.PreStopDelay.Known() || c.PreStopDelay.Value != 0 {
@@ -183,12 +198,12 @@ func beforeAPI(w *parsers.Workload, fix *Fix, needs string) *Fix {
 	return fix
 }
 
-// reportNginxStopHook reports container c, whose preStop hook signals nginx to quit before
-// any sleep: the hook returns at once with nginx's listeners closed, so the endpoint
-// removal races the refused connections as with no hook. The snippet sleeps first and
-// keeps the user's command after it.
-func reportNginxStopHook(p *Pass, w *parsers.Workload, c *parsers.Container, sev Severity, senders, fate, lb string) {
-	own := p.ownLine(c.PreStopStopsNginx)
+// reportStopFirstHook reports container c, whose preStop hook stops the app before any
+// sleep (nginx -s quit, kill -TERM 1 of gunicorn): the app stops accepting at once, so the
+// endpoint removal races the refused connections as with no hook. The snippet sleeps
+// first and keeps the user's command after it.
+func reportStopFirstHook(p *Pass, w *parsers.Workload, c *parsers.Container, sev Severity, senders, fate, lb string) {
+	own := p.ownLine(c.PreStopStopsApp)
 	hook := shellJoin(c.PreStopCommand)
 	script := "sleep " + strconv.Itoa(int(preStopSleep/time.Second)) + " && "
 	if len(c.PreStopCommand) >= 3 && isShellName(c.PreStopCommand[0]) && c.PreStopCommand[1] == "-c" {
@@ -200,24 +215,37 @@ func reportNginxStopHook(p *Pass, w *parsers.Workload, c *parsers.Container, sev
 	fields := k8s.Patch{}.Set("lifecycle", k8s.Patch{}.Set("preStop", k8s.Patch{}.Set("exec", k8s.Patch{}.Set("command", command))))
 	var extra []k8s.KV
 	advice := fmt.Sprintf("Sleep %s before the signal (%s) so the pod keeps serving until it is out of rotation.", parsers.Seconds(preStopSleep), script)
-	desc := fmt.Sprintf("sleep %s before signalling nginx (needs a shell in the image)", parsers.Seconds(preStopSleep))
+	desc := fmt.Sprintf("sleep %s before stopping %s (needs a shell in the image)", parsers.Seconds(preStopSleep), c.PreStopStops)
 	if g, raise := graceFor(w, c, preStopSleep); raise {
 		extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
 		now := fmt.Sprintf("terminationGracePeriodSeconds (Kubernetes default %d)", int(w.TerminationGrace.Value/time.Second))
 		if w.TerminationGrace.Explicit() {
 			now = describeAt(w.TerminationGrace, own)
 		}
-		advice = fmt.Sprintf("Sleep %s before the signal (%s) and raise %s to %d: the sleep counts against the grace period, so the pod keeps serving until it is out of rotation and nginx still has time to drain after it.",
-			parsers.Seconds(preStopSleep), script, now, int(g/time.Second))
+		advice = fmt.Sprintf("Sleep %s before the signal (%s) and raise %s to %d: the sleep counts against the grace period, so the pod keeps serving until it is out of rotation and %s still has time to drain after it.",
+			parsers.Seconds(preStopSleep), script, now, int(g/time.Second), c.PreStopStops)
 		desc += fmt.Sprintf(", and raise terminationGracePeriodSeconds to %d", int(g/time.Second))
 	}
 	p.Report(Finding{
-		Pos:      c.PreStopStopsNginx,
+		Pos:      c.PreStopStopsApp,
 		Severity: sev,
-		Message: fmt.Sprintf("%s has a preStop hook, %s, that makes nginx close its listeners the moment it runs, while Kubernetes removes the pod's endpoint at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
-			containerName(w, c), hook, senders, fate, lb, advice),
+		Message: fmt.Sprintf("%s has a preStop hook, %s, that %s the moment it runs, while Kubernetes removes the pod's endpoint at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
+			containerName(w, c), hook, stopsWhat(c.PreStopStops), senders, fate, lb, advice),
 		Fix: k8sSnippetFix(desc, k8s.ContainerPatch(w, c, fields, extra...)),
 	})
+}
+
+// stopsWhat says what a preStop hook that stops the app first does to it: nginx and
+// Apache close their listeners; Caddy stops; a server sent a signal (kill -TERM 1)
+// shuts down.
+func stopsWhat(app string) string {
+	switch app {
+	case "nginx", "openresty", "Apache httpd":
+		return "makes " + app + " close its listeners"
+	case "Caddy":
+		return "stops Caddy"
+	}
+	return "signals " + app + " to shut down"
 }
 
 // shellJoin writes words as a shell command line, single-quoting a word that holds

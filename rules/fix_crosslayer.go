@@ -71,7 +71,18 @@ func appKeepAliveFix(s side, want time.Duration) *Fix {
 		fields := k8s.Patch{}.Set(key, k8s.FlowList(withFlag(list, f.flag, n)))
 		return k8sFix(desc, k8s.ContainerPatch(s.w, s.c, fields))
 	}
-	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line\n", f.flag, n, a.Name)}
+	return &Fix{Description: desc, Snippet: flagSnippet(a, f.flag, n, "")}
+}
+
+// flagSnippet tells the user to set flag to value on the app server's command line (a
+// shell script, or a list no502 does not rewrite). A flag already written there is to be
+// changed, not added to: a second one would leave two, and the one that counts depends
+// on their order. of names the container for an ECS task definition, "" otherwise.
+func flagSnippet(a *parsers.AppServer, flag, value, of string) string {
+	if t := a.KeepAlive.Text; a.KeepAlive.Explicit() && (t == flag || strings.HasPrefix(t, flag+"=") || strings.HasPrefix(t, flag+" ")) {
+		return fmt.Sprintf("# replace %s with %s %s in the %s command line%s (do not add a second %s)\n", t, flag, value, a.Name, of, flag)
+	}
+	return fmt.Sprintf("# add %s %s to the %s command line%s\n", flag, value, a.Name, of)
 }
 
 // ecsFlagFix shows an ECS container definition's entryPoint or command with the app
@@ -93,7 +104,7 @@ func ecsFlagFix(s side, desc, flag, value string) *Fix {
 		}
 		return &Fix{Description: desc, Snippet: fmt.Sprintf("# container %q of the task definition (container_definitions):\n%s = [%s]\n", s.c.Name, key, strings.Join(quoted, ", "))}
 	}
-	return &Fix{Description: desc, Snippet: fmt.Sprintf("# add %s %s to the %s command line of container %q\n", flag, value, s.c.App.Name, s.c.Name)}
+	return &Fix{Description: desc, Snippet: flagSnippet(s.c.App, flag, value, fmt.Sprintf(" of container %q", s.c.Name))}
 }
 
 // fromEnv reports whether setting s was read from the container's environment variable

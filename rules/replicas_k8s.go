@@ -662,7 +662,7 @@ func runPDBMissing(p *Pass) {
 	reported := map[*parsers.PDB]bool{} // one finding per budget, however many workloads it covers
 	for _, w := range servedK8sFact.Of(p) {
 		switch w.Kind {
-		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.Rollout:
+		case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.ReplicationController, parsers.Rollout:
 		default:
 			continue
 		}

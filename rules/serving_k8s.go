@@ -316,7 +316,7 @@ var datastoreWords = []string{
 	"redis", "valkey", "keydb", "postgres", "postgis", "pgbouncer", "mysql", "mariadb", "percona",
 	"mongo", "memcached", "rabbitmq", "cassandra", "scylla", "etcd", "nats", "kafka", "zookeeper",
 	"nfs", "dynamodb", "cockroach", "couchbase", "neo4j", "clickhouse", "cloudsql", "documentdb",
-	"hazelcast",
+	"hazelcast", "rethinkdb",
 }
 
 // consoleWords mark an image that is a web console, exporter or operator for a datastore

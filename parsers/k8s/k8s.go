@@ -95,6 +95,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 	}
 	resolveBuilds(m, kusts)
+	overriddenFloors(kusts, p.hpas)
 	applyKustomizeLabels(m, kusts)
 	b.resolveEnvFrom()
 	b.link(p.hpas)

@@ -18,8 +18,9 @@ import (
 // every build overrides its count from one that some build deploys as it is, and see a
 // count an overlay sets. Only what decides a workload's replicas is read: resources
 // (and the older bases), strategic-merge patch files, replicas: entries; a patch whose
-// content is not read (inline JSON 6902 that mentions replicas, a component, a patch
-// file not among the run's files) makes that build's count unknown.
+// content is not read (inline JSON 6902 that mentions replicas or rewrites the target's
+// kind or name, a component, a patch file not among the run's files) makes that build's
+// count unknown.
 
 // IsKustomization reports whether path names a kustomization file (kustomize looks for
 // kustomization.yaml, kustomization.yml and Kustomization in a directory).
@@ -41,6 +42,10 @@ type kustomization struct {
 	resources []string
 	steps     []kustomizeStep
 	labels    []labelSet
+	// floors names the autoscalers whose minReplicas an inline patch of this
+	// kustomization sets (strategic merge naming the HorizontalPodAutoscaler, or JSON
+	// 6902 on /spec/minReplicas of a target of that kind).
+	floors []string
 }
 
 // labelSet is a kustomization's commonLabels, or one entry of its labels: list, and the
@@ -110,11 +115,16 @@ func readKustomization(path string, src []byte) *kustomization {
 		case str(p, "path") != "":
 			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
 		default:
-			k.steps = append(k.steps, kustomizeStep{touches: strings.Contains(str(p, "patch"), "replicas") || val(p, "patch") == nil, kind: kind, name: name})
+			k.steps = append(k.steps, kustomizeStep{touches: mayTouchReplicas(str(p, "patch")) || val(p, "patch") == nil, kind: kind, name: name})
+		}
+	}
+	for _, key := range []string{"patches", "patchesStrategicMerge", "patchesJson6902"} {
+		for _, p := range items(val(root, key)) {
+			k.floors = append(k.floors, inlineFloors(p)...)
 		}
 	}
 	for _, p := range items(val(root, "patchesJson6902")) {
-		touches := str(p, "path") != "" || strings.Contains(str(p, "patch"), "replicas")
+		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
 		k.steps = append(k.steps, kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")})
 	}
 	if len(items(val(root, "components"))) > 0 {
@@ -137,6 +147,132 @@ func readKustomization(path string, src []byte) *kustomization {
 		k.steps = append(k.steps, kustomizeStep{name: str(r, "name"), replicas: &st})
 	}
 	return k
+}
+
+// inlineFloors returns the names of the autoscalers whose minReplicas the inline patch
+// p (an item of patches, patchesStrategicMerge or patchesJson6902) sets.
+func inlineFloors(p *yaml.Node) []string {
+	body := p.Value
+	if p.Kind != yaml.ScalarNode {
+		body = str(p, "patch")
+	}
+	if !strings.Contains(body, "minReplicas") {
+		return nil
+	}
+	if str(p, "target", "kind") == "HorizontalPodAutoscaler" {
+		if n := str(p, "target", "name"); n != "" {
+			return []string{n}
+		}
+		return nil
+	}
+	docs, err := DecodeDocuments([]byte(body))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range docs {
+		r := docRoot(d)
+		if str(r, "kind") == "HorizontalPodAutoscaler" && str(r, "metadata", "name") != "" && val(r, "spec", "minReplicas") != nil {
+			out = append(out, str(r, "metadata", "name"))
+		}
+	}
+	return out
+}
+
+// overriddenFloors makes unknown the floor (minReplicas) of an autoscaler that every
+// Kustomize build including its file replaces with an overlay's patch: a patch file
+// defining an autoscaler of that name with minReplicas, or an inline patch setting it
+// (kubectl kustomize v5.5.0 built minReplicas 2 from both over a base's 1). The base's
+// value is then what no build deploys, as a workload's replicas under such a patch
+// (resolveBuilds). A build that leaves it keeps it known.
+func overriddenFloors(ks []*kustomization, hpas []*hpa) {
+	if len(ks) == 0 || len(hpas) == 0 {
+		return
+	}
+	byDir := map[string]*kustomization{}
+	for _, k := range ks {
+		byDir[k.dir] = k
+	}
+	included := map[*kustomization]bool{}
+	for _, k := range ks {
+		for _, r := range k.resources {
+			if c := byDir[r]; c != nil && c != k {
+				included[c] = true
+			}
+		}
+	}
+	// patchFloors: the autoscalers (by name) each patch file defines with minReplicas.
+	patchFloors := map[string][]string{}
+	for _, h := range hpas {
+		if h.min.Explicit() && h.targetName == "" {
+			f := filepath.Clean(h.o.pos.File)
+			patchFloors[f] = append(patchFloors[f], h.o.name)
+		}
+	}
+	type build struct {
+		files, patches map[string]bool
+		floors         []string
+	}
+	var builds []build
+	for _, root := range ks {
+		if included[root] {
+			continue
+		}
+		b := build{files: buildFiles(root, byDir, map[string]bool{}, map[*kustomization]bool{}), patches: map[string]bool{}}
+		patchFiles(root, byDir, b.patches, map[*kustomization]bool{})
+		seen := map[*kustomization]bool{}
+		var walk func(k *kustomization)
+		walk = func(k *kustomization) {
+			if seen[k] {
+				return
+			}
+			seen[k] = true
+			b.floors = append(b.floors, k.floors...)
+			for _, r := range k.resources {
+				if c := byDir[r]; c != nil && c != k {
+					walk(c)
+				}
+			}
+		}
+		walk(root)
+		for f := range b.patches {
+			b.floors = append(b.floors, patchFloors[f]...)
+		}
+		builds = append(builds, b)
+	}
+	for _, h := range hpas {
+		if !h.min.Known() || h.targetName == "" {
+			continue
+		}
+		f := filepath.Clean(h.o.pos.File)
+		in, raised := 0, 0
+		for _, b := range builds {
+			if !b.files[f] {
+				continue
+			}
+			in++
+			if slices.Contains(b.floors, h.o.name) {
+				raised++
+			}
+		}
+		if in > 0 && raised == in {
+			h.min.Unknown = true
+			h.min.Text += " (every Kustomize build of the run replaces it with an overlay's patch)"
+		}
+	}
+}
+
+// mayTouchReplicas reports whether an inline patch no502 does not apply may change the
+// replica count of its target: it mentions replicas, or it is a JSON 6902 patch that
+// rewrites the target's kind or name (op replace /kind StatefulSet, /metadata/name
+// web-v2). After such a patch the object is another one, which later patches and
+// replicas: entries reach by its new kind and name (kubectl kustomize v5.5.0 set the
+// count of a Deployment turned StatefulSet from a StatefulSet patch file, and of one
+// renamed web-v2 from a replicas: entry for web-v2), so the base's count no longer says
+// what the build deploys. "/metadata/name" also matches /metadata/namespace, which later
+// patch files match on too: unknown as well.
+func mayTouchReplicas(patch string) bool {
+	return strings.Contains(patch, "replicas") || strings.Contains(patch, "/kind") || strings.Contains(patch, "/metadata/name")
 }
 
 // resolveBuilds gives each workload in a file some kustomization of the run builds the

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,12 +117,21 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 	}
 	ck, cmd := get(val(ps, "exec"), "command")
 	words := strList(cmd)
-	if nginxStopsFirst(words) {
-		// Whatever the hook sleeps after, nginx no longer accepts.
-		ct.PreStopStopsNginx = s.pos(ck)
+	// Without a command of its own the container runs the image's entrypoint with its
+	// args: what PID 1 is (a shell script that may not exec them) is not known.
+	argv := append(append([]string{}, ct.Command...), ct.Args...)
+	if len(ct.Command) == 0 && len(ct.Args) > 0 {
+		argv = append([]string{"(image entrypoint)"}, ct.Args...)
+	}
+	what, unknown := stopsFirst(words, argv)
+	if what != "" {
+		// Whatever the hook sleeps after, the app no longer accepts: the sleep is no
+		// delay before the app stops, and when it does is not known either.
+		ct.PreStopStopsApp = s.pos(ck)
+		ct.PreStopStops = what
 		ct.PreStopCommand = words
 	}
-	if d, ok := sleepIn(words); ok {
+	if d, ok := sleepIn(words); ok && what == "" && !unknown {
 		ct.PreStopDelay = parsers.Set(d, s.pos(cmd), s.text(ck, cmd))
 		return
 	}
@@ -167,36 +177,278 @@ func sleepIn(cmd []string) (time.Duration, bool) {
 	return 0, false
 }
 
-// nginxStopsFirst reports whether a preStop exec command signals nginx (or OpenResty) to
-// quit or stop before it sleeps: `nginx -s quit` returns at once and nginx closes its
-// listening sockets, so the pod refuses new connections while its endpoint is still in
-// rotation, as if it had no hook (on loopback: -s quit returned in 8ms and the next
-// connection was refused, while a request in flight completed). A signal inside a loop
-// or a branch, or after a sleep, is not known to come first.
-func nginxStopsFirst(cmd []string) bool {
+// stopsFirst reports what a preStop exec command stops before it sleeps, so that the pod
+// refuses new connections while its endpoint is still in rotation: nginx or OpenResty
+// signalled with -s quit or -s stop (it closes its listeners at once: -s quit returned in
+// 8ms on loopback and the next connection was refused while a slow request completed),
+// Apache's graceful-stop or stop, caddy stop, or a kill of the server argv (the
+// container's command and args) runs, with a signal that server shuts down on (gunicorn
+// as PID 1 of a PID namespace, sent kill -TERM 1: "Handling signal: term", the next
+// request got no answer while the one in flight completed).
+//
+// unknown is set when the first command may stop the app and may not, and the hook's
+// sleep is then no known delay: a kill of PID 1 when PID 1 is not known to be a server
+// that handles the signal (the kernel drops, for a PID namespace's init, any signal it
+// has no handler for, SIGKILL included: gunicorn after kill -9 1, gunicorn under sh -c
+// "true && gunicorn" after kill -TERM 1, and node without a SIGTERM handler each served
+// the next request on loopback), a kill of a process that may not run, a call to a local
+// stop or shutdown endpoint (Spring's /actuator/shutdown answers 404 unless enabled), a
+// stop script. A harmless first command (echo, a deregistration call, kill -0) is
+// neither, and neither is anything in a loop, a branch, or after a sleep.
+func stopsFirst(cmd, argv []string) (what string, unknown bool) {
 	if len(cmd) == 0 {
+		return "", false
+	}
+	cmds := [][]string{cmd}
+	if isShell(cmd[0]) {
+		cmds = nil
+		for _, a := range cmd[1:] {
+			cmds = append(cmds, shellCommands(a)...)
+		}
+	}
+	for _, c := range cmds {
+		if len(c) > 0 && c[0] == "exec" {
+			c = c[1:]
+		}
+		if len(c) == 0 {
+			continue
+		}
+		name := base(c[0])
+		switch {
+		case shellKeyword(c[0]), name == "sleep":
+			return "", false
+		case nginxStop(c):
+			return name, false
+		case apacheStop(c):
+			return "Apache httpd", false
+		case name == "caddy" && len(c) > 1 && c[1] == "stop":
+			return "Caddy", false
+		case name == "kill" || name == "pkill" || name == "killall":
+			sig, target, ok := killArgs(c)
+			if ok && sig == "0" {
+				continue // a check that the process exists
+			}
+			if ok {
+				if server := killedServer(name, sig, target, argv); server != "" {
+					return server, false
+				}
+			}
+			return "", true
+		case stopCall(c):
+			return "", true
+		}
+	}
+	return "", false
+}
+
+// apacheStop reports whether words stop Apache httpd: apachectl (apache2ctl) stop or
+// graceful-stop, or httpd (apache2, apachectl) -k stop or -k graceful-stop. Both close
+// the listening sockets at once; graceful-stop lets requests in flight finish
+// (https://httpd.apache.org/docs/2.4/stopping.html).
+func apacheStop(words []string) bool {
+	switch base(words[0]) {
+	case "apachectl", "apache2ctl", "httpd", "apache2":
+	default:
 		return false
 	}
-	if !isShell(cmd[0]) {
-		return nginxStop(cmd)
-	}
-	for i := 1; i < len(cmd); i++ {
-		for _, c := range shellCommands(cmd[i]) {
-			if c[0] == "exec" {
-				c = c[1:]
-			}
-			switch {
-			case len(c) == 0:
-			case shellKeyword(c[0]):
-				return false
-			case nginxStop(c):
-				return true
-			case base(c[0]) == "sleep":
-				return false
-			}
+	for i, w := range words[1:] {
+		if w == "-k" && i+2 < len(words) {
+			w = words[i+2]
+		} else if i > 0 || strings.HasPrefix(base(words[0]), "apache2") || base(words[0]) == "httpd" {
+			continue
+		}
+		if w == "stop" || w == "graceful-stop" {
+			return true
 		}
 	}
 	return false
+}
+
+// stopCall reports whether a command may stop the app some way no502 cannot follow: an
+// HTTP call to a local endpoint named stop, shutdown, quit or kill, or a stop argument or
+// script (catalina.sh stop, supervisorctl stop, /app/shutdown.sh).
+func stopCall(words []string) bool {
+	stopWord := func(w string) bool {
+		w = strings.ToLower(w)
+		return strings.Contains(w, "stop") && !strings.Contains(w, "prestop") || strings.Contains(w, "shutdown") || w == "quit" || w == "quitquitquit" || w == "kill"
+	}
+	name := base(words[0])
+	if name == "curl" || name == "wget" {
+		for _, w := range words[1:] {
+			local := strings.Contains(w, "localhost") || strings.Contains(w, "127.0.0.1") || strings.Contains(w, "0.0.0.0") || strings.Contains(w, "[::1]")
+			if !local {
+				continue
+			}
+			path := w
+			if i := strings.IndexAny(path, "?#"); i >= 0 {
+				path = path[:i]
+			}
+			if stopWord(base(strings.TrimSuffix(path, "/"))) {
+				return true
+			}
+		}
+		return false
+	}
+	if name == "echo" || name == "printf" || name == "logger" {
+		return false
+	}
+	for _, w := range words {
+		if stopWord(base(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// killArgs reads the signal (TERM unless named; "0" for a check) and the target (a PID,
+// or a process name for pkill and killall) of a kill, pkill or killall command. ok is
+// false when there is not exactly one target, or an option is not one of the signal's.
+func killArgs(words []string) (sig, target string, ok bool) {
+	sig = "TERM"
+	var targets []string
+	opts := true
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case !opts || !strings.HasPrefix(w, "-") || w == "-":
+			targets = append(targets, w)
+		case w == "--":
+			opts = false
+		case w == "-s" || w == "-n" || w == "--signal":
+			if i+1 >= len(words) {
+				return "", "", false
+			}
+			i++
+			sig = normSignal(words[i])
+		case w == "-f" && base(words[0]) == "pkill", w == "-e" && base(words[0]) == "pkill":
+			// -f matches the whole command line, -e echoes: the signal is the same.
+		case len(w) > 1 && (w[1] >= '0' && w[1] <= '9' || w[1] >= 'A' && w[1] <= 'Z'):
+			sig = normSignal(w[1:])
+		default:
+			return "", "", false
+		}
+	}
+	if len(targets) != 1 {
+		return "", "", false
+	}
+	return sig, targets[0], true
+}
+
+// normSignal writes a signal as kill -l names it, without SIG: TERM, INT, QUIT, KILL.
+func normSignal(s string) string {
+	s = strings.TrimPrefix(strings.ToUpper(s), "SIG")
+	switch s {
+	case "15":
+		return "TERM"
+	case "2":
+		return "INT"
+	case "3":
+		return "QUIT"
+	case "9":
+		return "KILL"
+	case "1":
+		return "HUP"
+	}
+	return s
+}
+
+// stopSignals are the signals each server shuts down on when it is PID 1, that is, the
+// ones it installs a handler for (the kernel drops any other signal sent to a PID
+// namespace's init): gunicorn TERM (graceful), INT and QUIT (quick); uvicorn and
+// hypercorn INT and TERM; nginx and php-fpm QUIT (graceful), TERM and INT (fast); Apache
+// TERM; Caddy INT, QUIT and TERM; the JVM INT and TERM (QUIT prints a thread dump).
+var stopSignals = map[string][]string{
+	"gunicorn": {"TERM", "INT", "QUIT"}, "uvicorn": {"TERM", "INT"}, "hypercorn": {"TERM", "INT"},
+	"nginx": {"TERM", "INT", "QUIT"}, "openresty": {"TERM", "INT", "QUIT"}, "php-fpm": {"TERM", "INT", "QUIT"},
+	"httpd": {"TERM"}, "apache2": {"TERM"}, "caddy": {"TERM", "INT", "QUIT"}, "java": {"TERM", "INT"},
+	"puma": {"TERM", "INT"}, "haproxy": {"TERM", "INT"}, "envoy": {"TERM", "INT"}, "traefik": {"TERM", "INT"},
+}
+
+// killedServer is the server of argv that a kill (PID 1) or a pkill/killall (a process
+// name) with signal sig provably stops, "" when that is not known. PID 1 stops only on a
+// signal it handles (stopSignals). A process named in pkill or killall must be one argv
+// starts by that name; if it is not PID 1 the signal's default action ends it too.
+func killedServer(tool, sig, target string, argv []string) string {
+	pid1, named := argvServers(argv)
+	handles := func(server string) bool { return slices.Contains(stopSignals[server], sig) }
+	if tool == "kill" {
+		if target == "1" && pid1 != "" && handles(pid1) {
+			return pid1
+		}
+		return ""
+	}
+	server := serverName(target)
+	if !slices.Contains(named, server) {
+		return ""
+	}
+	if server == pid1 {
+		if handles(server) {
+			return server
+		}
+		return ""
+	}
+	switch sig {
+	case "TERM", "INT", "QUIT", "KILL":
+		if stopSignals[server] != nil {
+			return server
+		}
+	}
+	return ""
+}
+
+// argvServers reads a container's command line: the server that runs as PID 1 (through
+// tini or dumb-init, which pass signals on, an exec at the end of a shell script, or
+// python -m), "" when that is not known (the image's entrypoint, a shell that stays PID 1
+// with the server as its child); and the servers its shell script starts by name, which
+// pkill and killall can reach.
+func argvServers(argv []string) (pid1 string, named []string) {
+	a := argv
+	for len(a) > 0 && (base(a[0]) == "tini" || base(a[0]) == "dumb-init") {
+		a = a[1:]
+		for len(a) > 0 && strings.HasPrefix(a[0], "-") {
+			a = a[1:]
+		}
+	}
+	if len(a) == 0 {
+		return "", nil
+	}
+	if isShell(a[0]) {
+		i := slices.Index(a, "-c")
+		if i < 0 || i+1 >= len(a) {
+			return "", nil
+		}
+		cmds := shellCommands(a[i+1])
+		for _, c := range cmds {
+			if c[0] == "exec" {
+				c = c[1:]
+			}
+			if len(c) > 0 && stopSignals[serverName(c[0])] != nil {
+				named = append(named, serverName(c[0]))
+			}
+		}
+		if len(cmds) == 0 || len(cmds[len(cmds)-1]) < 2 || cmds[len(cmds)-1][0] != "exec" {
+			return "", named
+		}
+		a = cmds[len(cmds)-1][1:]
+	}
+	server := serverName(a[0])
+	if (server == "python" || server == "python3") && len(a) > 2 && a[1] == "-m" {
+		return serverName(a[2]), named
+	}
+	if stopSignals[server] == nil {
+		return "", named
+	}
+	return server, append(named, server)
+}
+
+// serverName is the program a command runs, with php-fpm's version suffix dropped
+// (php-fpm8.2).
+func serverName(w string) string {
+	w = base(w)
+	if strings.HasPrefix(w, "php-fpm") {
+		return "php-fpm"
+	}
+	return w
 }
 
 // nginxStop reports whether words run nginx (or OpenResty) with -s quit or -s stop.

@@ -13,6 +13,7 @@ import (
 // completion and are never behind a Service in a way that matters here: skipped.
 var workloadKinds = map[string]bool{
 	"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Pod": true,
+	"ReplicationController": true,
 }
 
 // Kubernetes defaults (../shared/reference/defaults.md, "Kubernetes": K8S-CORE, K8S-APPS).
@@ -48,7 +49,7 @@ func readWorkload(o *object) *parsers.Workload {
 	}
 
 	switch w.Kind {
-	case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet:
+	case parsers.Deployment, parsers.StatefulSet, parsers.ReplicaSet, parsers.ReplicationController:
 		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Kubernetes default replicas 1")
 	case parsers.Rollout:
 		w.Replicas = intSetting(s, spec, "replicas", defReplicas, "Argo Rollouts default replicas 1")
