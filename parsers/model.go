@@ -366,6 +366,13 @@ type Route struct {
 	// Respond is set when the hop answers the path itself (nginx return, Caddy respond)
 	// instead of forwarding it.
 	Respond *Respond
+	// TakenFirst are paths whose requests never reach the route although it serves
+	// them by Path: something that runs first takes them (Caddy's sibling handle blocks,
+	// the adapter's grouped routes, run only the first whose matcher holds, so
+	// `handle { respond 200 }` does not answer what a `handle @api` sorted before it
+	// matches). A PathRegex entry stands for paths the model cannot read: any path.
+	// ServingRoute does not give the route for a path one of them may match.
+	TakenFirst []RoutePath
 
 	Backend *Backend
 	// PassBackend is what a fastcgi_pass route hands requests to (the address it names),
@@ -398,6 +405,24 @@ type RetryPolicy struct {
 type KeepAliveReplaced struct {
 	Keepalive Setting[int]
 	Balancer  Setting[string]
+}
+
+// RoutePath is a set of request paths: one path (PathExact), those under a prefix
+// (PathPrefix), or any path (PathRegex: what the model cannot read).
+type RoutePath struct {
+	Path string
+	Kind PathKind
+}
+
+// MayMatch reports whether a request for path may be in the set.
+func (p RoutePath) MayMatch(path string) bool {
+	switch p.Kind {
+	case PathExact:
+		return path == p.Path
+	case PathPrefix:
+		return strings.HasPrefix(path, p.Path)
+	}
+	return true
 }
 
 // Respond is a hop answering a request itself.

@@ -394,10 +394,67 @@ type groupedRoute struct {
 	list  *jsonValue
 }
 
-// groupMember is a grouped route and the paths its matcher takes.
+// groupMember is a grouped route and the paths its matcher takes: ctx as one set (as
+// other routes read their matcher), paths value by value.
 type groupMember struct {
 	groupedRoute
-	ctx pathCtx
+	ctx   pathCtx
+	paths []parsers.RoutePath
+}
+
+// groupTakenFirst returns the paths of the routes of a group the current position is in,
+// written before the route leading here (the adapter writes them in the order they
+// run), that match some of target's paths: the group runs that route for them and never
+// this one (see siteWalker.takenFirst).
+func (w *jsonWalker) groupTakenFirst(target pathCtx) []parsers.RoutePath {
+	var out []parsers.RoutePath
+	for _, c := range w.groups {
+		for _, m := range w.members {
+			if m.group == c.group && m.list == c.list && m.id < c.id && overlaps(m.ctx, target) {
+				out = append(out, m.paths...)
+			}
+		}
+	}
+	return out
+}
+
+// overlaps reports whether two sets of paths may share one (an unread one may).
+func overlaps(a, b pathCtx) bool {
+	switch {
+	case a.kind == parsers.PathRegex || b.kind == parsers.PathRegex:
+		return true
+	case a.kind == parsers.PathPrefix && strings.HasPrefix(b.path, a.path),
+		b.kind == parsers.PathPrefix && strings.HasPrefix(a.path, b.path):
+		return true
+	}
+	return a.path == b.path
+}
+
+// matchPathValues reads a route's matcher sets value by value, as the paths they
+// select under ctx: each path of a set whose only other conditions are those matchPath
+// lets by (host on a top-level route, a method letting GET through); a set with any
+// other condition selects any path (PathRegex).
+func matchPathValues(m *jsonValue, ctx pathCtx, top bool) []parsers.RoutePath {
+	var out []parsers.RoutePath
+	add := func(p pathCtx) {
+		if p = combine(ctx, p); p.kind == parsers.PathRegex {
+			out = append(out, parsers.RoutePath{Kind: parsers.PathRegex})
+		} else {
+			out = append(out, parsers.RoutePath{Path: p.path, Kind: p.kind})
+		}
+	}
+	for _, set := range m.list() {
+		if set.kind != jsonObject {
+			return []parsers.RoutePath{{Kind: parsers.PathRegex}}
+		}
+		if hv := set.get("host"); hv != nil && len(hv.strings()) == 0 {
+			continue
+		}
+		for _, p := range matchSetPaths(set, ctx.strip, top) {
+			add(p)
+		}
+	}
+	return out
 }
 
 // takenByGroup reports whether a route of a group the current position is in, written
@@ -472,7 +529,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	if r == nil || r.kind != jsonObject {
 		return ctx.strip
 	}
-	outerStrip := ctx.strip
+	outerStrip, outerCtx := ctx.strip, ctx
 	matched := false
 	if m := r.get("match"); m != nil {
 		matched = true
@@ -494,7 +551,8 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		w.groups = append(w.groups, gr)
 		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
 		if matched {
-			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx})
+			outer := pathCtx{path: outerCtx.path, kind: outerCtx.kind, strip: outerStrip}
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx, paths: matchPathValues(r.get("match"), outer, top)})
 		} else {
 			// No matcher: it takes every request the list gets.
 			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: pathCtx{path: "/", kind: parsers.PathPrefix}})
@@ -537,7 +595,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 			// Not taken by itself: the adapter sorts respond directives by how specific
 			// their matchers are, as the Caddyfile model does not.
 			if !w.mayBeTaken(ctx) && !w.takenByGroup(ctx) {
-				w.respond(h, ctx)
+				w.respond(h, ctx, w.groupTakenFirst(ctx))
 			}
 		case "file_server", "error", "authentication":
 			takes = true
@@ -581,41 +639,56 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 
 // matchSetPath reads one matcher set as the path it selects (see matchPath).
 func matchSetPath(set *jsonValue, strip string, top bool) pathCtx {
+	ps := matchSetPaths(set, strip, top)
+	if len(ps) != 1 {
+		return pathCtx{kind: parsers.PathRegex}
+	}
+	return ps[0]
+}
+
+// matchSetPaths reads one matcher set as the paths it selects, one per value of its path
+// condition (a PathRegex one when it says more than matchPath reads).
+func matchSetPaths(set *jsonValue, strip string, top bool) []pathCtx {
+	regex := []pathCtx{{kind: parsers.PathRegex}}
 	var paths []string
 	method := false
 	for _, mb := range set.fields() {
 		switch mb.key {
 		case "host":
 			if !top {
-				return pathCtx{kind: parsers.PathRegex}
+				return regex
 			}
 		case "path":
 			paths = mb.val.strings()
-			if len(paths) != 1 {
-				return pathCtx{kind: parsers.PathRegex}
+			if len(paths) == 0 {
+				return regex
 			}
 		case "method":
 			// As in the Caddyfile model: a method matcher that lets GET through keeps
 			// the path.
 			if !slices.ContainsFunc(mb.val.strings(), func(m string) bool { return strings.EqualFold(m, "GET") }) {
-				return pathCtx{kind: parsers.PathRegex}
+				return regex
 			}
 			method = true
 		default:
-			return pathCtx{kind: parsers.PathRegex}
+			return regex
 		}
 	}
 	if paths == nil && method {
-		return pathCtx{kind: parsers.PathRegex} // a method alone: not a path
+		return regex // a method alone: not a path
 	}
 	if paths == nil {
-		return pathCtx{path: "/", kind: parsers.PathPrefix}
+		return []pathCtx{{path: "/", kind: parsers.PathPrefix}}
 	}
-	p := pathOf(paths[0])
-	if strip != "" && p.kind != parsers.PathRegex {
-		p.path = strip + p.path
+	var out []pathCtx
+	for _, v := range paths {
+		p := pathOf(v)
+		if strip != "" && p.kind != parsers.PathRegex {
+			p.path = strip + p.path
+		}
+		out = append(out, p)
 	}
-	return p
+	return out
 }
 
 // upgradeMatch reports whether a route's matcher sets take only WebSocket upgrade
@@ -651,7 +724,7 @@ func (w *jsonWalker) handlerPos(h *jsonValue) parsers.Pos {
 }
 
 // respond models a static_response handler as a route the hop answers itself.
-func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx) {
+func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx, takenFirst []parsers.RoutePath) {
 	if ab := h.get("abort"); ab != nil && ab.str == "true" || h.get("headers").get("Location") != nil {
 		// abort and redir adapt to static_response; neither is a response the hop
 		// serves in place of the app (the Caddyfile model skips them too).
@@ -669,6 +742,8 @@ func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx) {
 		Pos:      pos,
 		Block:    w.b.li.span(h.start, h.end),
 		Respond:  &parsers.Respond{Status: status, Pos: pos, Text: compactJSON(string(w.b.li.src[h.start:h.end]))},
+		// Of the routes before it in its groups, what matches some of its paths.
+		TakenFirst: takenFirst,
 	}
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
