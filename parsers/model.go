@@ -240,6 +240,23 @@ type Hop struct {
 	// open. nginx keepalive_timeout, Caddy servers.timeouts.idle, ALB idle_timeout.
 	ClientIdleTimeout Duration
 
+	// ResponseTimeout: how long the hop lets a request run, from the end of its headers
+	// to the last byte of its response, before it closes the connection (Caddy servers
+	// timeouts write, JSON write_timeout: Go's http.Server.WriteTimeout; default none, 0).
+	// A response still being waited for then never reaches the client: caddy 2.6.2 on
+	// loopback with write 2s and an upstream answering after 3s gave curl "Empty reply
+	// from server" after 3s. Not Known for other hops.
+	ResponseTimeout Duration
+
+	// ErrorStatus is the status a client gets in place of the hop's own error status
+	// (Caddy's 502 for a failed upstream, 504 for its timeout, 503 for no upstream
+	// available): Caddy's handle_errors answering every error with one status (`respond
+	// "..." 503`) sets it, at that respond. Default 0: the hop's own status reaches the
+	// client (no handle_errors, or one that keeps it: a respond without a status, a
+	// file_server error page; caddy 2.6.2 on loopback). Not Known when handle_errors may
+	// answer otherwise (a matcher, a reverse_proxy to a fallback, a redirect).
+	ErrorStatus Setting[int]
+
 	// ShutdownTimeout: how long the hop waits for in-flight requests on shutdown. nginx
 	// worker_shutdown_timeout (unset: forever), Caddy grace_period (unset: forever),
 	// ingress-nginx worker-shutdown-timeout.

@@ -223,6 +223,10 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	if mb := s.member("idle_timeout"); mb != nil {
 		idle = b.duration(mb)
 	}
+	write := parsers.Def(time.Duration(0), defWrite)
+	if mb := s.member("write_timeout"); mb != nil {
+		write = b.duration(mb)
+	}
 	edge := b.serverEdge(s)
 	listen := s.get("listen").strings()
 	newHop := func(name string, pos, block parsers.Pos) *parsers.Hop {
@@ -236,6 +240,7 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			ShutdownDelay:     delay,
 			Edge:              edge,
 			ClientIdleTimeout: idle,
+			ResponseTimeout:   write,
 		}
 	}
 	var anyHost *parsers.Hop // the routes that match no host
@@ -282,7 +287,83 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	}
 	// Every site is a hop, even one with no route the model follows (file_server,
 	// redirects), as a Caddyfile site block is.
+	for _, h := range hops {
+		h.ErrorStatus = b.errorStatus(s.get("errors").get("routes"), h, h == anyHost)
+	}
 	b.m.Hops = append(b.m.Hops, hops...)
+}
+
+// errorStatus reads a server's errors routes (the Caddyfile's handle_errors) as the
+// status a client of hop h gets for an error (Hop.ErrorStatus, errorStatus): the one
+// top-level route that applies to h (no matcher, or a host matcher naming h's hosts, as
+// the adapter writes a site's handle_errors) when its handlers answer every error alike.
+func (b *jsonBuilder) errorStatus(routes *jsonValue, h *parsers.Hop, anyHost bool) parsers.Setting[int] {
+	unknown := parsers.Setting[int]{Unknown: true}
+	var applies *jsonValue
+	for _, r := range routes.list() {
+		hosts, _, never := routeHosts(r)
+		switch {
+		case never:
+			continue
+		case hosts == nil && r.get("match") != nil && len(r.get("match").list()) > 0:
+			return unknown // a path, expression or other condition
+		case hosts != nil && (anyHost || strings.Join(hosts, ", ") != h.Name):
+			if !anyHost && slices.Contains(strings.Split(h.Name, ", "), hosts[0]) {
+				return unknown // partly h's hosts
+			}
+			continue
+		}
+		if applies != nil {
+			return unknown
+		}
+		applies = r
+	}
+	if applies == nil {
+		return parsers.Def(0, defErrStatus)
+	}
+	st, ok := b.errorHandlers(applies.get("handle"))
+	if !ok {
+		return unknown
+	}
+	return st
+}
+
+// errorHandlers reads the handlers of an errors route (see errorStatus); ok is false
+// when they may answer errors differently.
+func (b *jsonBuilder) errorHandlers(handle *jsonValue) (parsers.Setting[int], bool) {
+	status := parsers.Def(0, defErrStatus)
+	for _, h := range handle.list() {
+		switch h.get("handler").text() {
+		case "subroute":
+			for _, r := range h.get("routes").list() {
+				if m := r.get("match"); m != nil && len(m.list()) > 0 {
+					return status, false
+				}
+				st, ok := b.errorHandlers(r.get("handle"))
+				if !ok {
+					return status, false
+				}
+				if st.Explicit() {
+					return st, true
+				}
+			}
+		case "static_response":
+			if ab := h.get("abort"); ab != nil && ab.str == "true" || h.get("headers").get("Location") != nil {
+				return status, false
+			}
+			if mb := h.member("status_code"); mb != nil {
+				st := b.integer(mb)
+				return st, st.Known()
+			}
+			return status, true // keeps the error's status
+		case "file_server":
+			return status, true // an error page, served with the error's status
+		case "vars", "rewrite", "headers", "encode", "templates":
+		default:
+			return status, false
+		}
+	}
+	return status, true
 }
 
 // routeHosts returns the hosts a top-level route takes requests for, and the first host
