@@ -240,6 +240,23 @@ type Hop struct {
 	// open. nginx keepalive_timeout, Caddy servers.timeouts.idle, ALB idle_timeout.
 	ClientIdleTimeout Duration
 
+	// ResponseTimeout: how long the hop lets a request run, from the end of its headers
+	// to the last byte of its response, before it closes the connection (Caddy servers
+	// timeouts write, JSON write_timeout: Go's http.Server.WriteTimeout; default none, 0).
+	// A response still being waited for then never reaches the client: caddy 2.6.2 on
+	// loopback with write 2s and an upstream answering after 3s gave curl "Empty reply
+	// from server" after 3s. Not Known for other hops.
+	ResponseTimeout Duration
+
+	// ErrorStatus is the status a client gets in place of the hop's own error status
+	// (Caddy's 502 for a failed upstream, 504 for its timeout, 503 for no upstream
+	// available): Caddy's handle_errors answering every error with one status (`respond
+	// "..." 503`) sets it, at that respond. Default 0: the hop's own status reaches the
+	// client (no handle_errors, or one that keeps it: a respond without a status, a
+	// file_server error page; caddy 2.6.2 on loopback). Not Known when handle_errors may
+	// answer otherwise (a matcher, a reverse_proxy to a fallback, a redirect).
+	ErrorStatus Setting[int]
+
 	// ShutdownTimeout: how long the hop waits for in-flight requests on shutdown. nginx
 	// worker_shutdown_timeout (unset: forever), Caddy grace_period (unset: forever),
 	// ingress-nginx worker-shutdown-timeout.
@@ -366,6 +383,13 @@ type Route struct {
 	// Respond is set when the hop answers the path itself (nginx return, Caddy respond)
 	// instead of forwarding it.
 	Respond *Respond
+	// TakenFirst are paths whose requests never reach the route although it serves
+	// them by Path: something that runs first takes them (Caddy's sibling handle blocks,
+	// the adapter's grouped routes, run only the first whose matcher holds, so
+	// `handle { respond 200 }` does not answer what a `handle @api` sorted before it
+	// matches). A PathRegex entry stands for paths the model cannot read: any path.
+	// ServingRoute does not give the route for a path one of them may match.
+	TakenFirst []RoutePath
 
 	Backend *Backend
 	// PassBackend is what a fastcgi_pass route hands requests to (the address it names),
@@ -398,6 +422,24 @@ type RetryPolicy struct {
 type KeepAliveReplaced struct {
 	Keepalive Setting[int]
 	Balancer  Setting[string]
+}
+
+// RoutePath is a set of request paths: one path (PathExact), those under a prefix
+// (PathPrefix), or any path (PathRegex: what the model cannot read).
+type RoutePath struct {
+	Path string
+	Kind PathKind
+}
+
+// MayMatch reports whether a request for path may be in the set.
+func (p RoutePath) MayMatch(path string) bool {
+	switch p.Kind {
+	case PathExact:
+		return path == p.Path
+	case PathPrefix:
+		return strings.HasPrefix(path, p.Path)
+	}
+	return true
 }
 
 // Respond is a hop answering a request itself.

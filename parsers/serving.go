@@ -18,6 +18,8 @@ import (
 // take an exact route for the path, else the longest prefix route covering it (their
 // regex and named routes are not compared).
 //
+// A route whose TakenFirst may match path is not known to serve it: nil.
+//
 // Of a Caddy hop's routes with the same path, a respond wins: Caddy runs respond before
 // reverse_proxy (its directive order), and the parser keeps no respond that something
 // runs before (a reverse_proxy written before it in a route block).
@@ -72,7 +74,10 @@ func (h *Hop) servingRoute(path string, takes func(*Route) bool) *Route {
 		}
 	}
 	if exact != nil {
-		return exact
+		best = exact
+	}
+	if best != nil && slices.ContainsFunc(best.TakenFirst, func(t RoutePath) bool { return t.MayMatch(path) }) {
+		return nil // something before it may take the request: which route serves it is not known
 	}
 	return best
 }

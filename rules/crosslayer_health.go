@@ -83,8 +83,8 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 					continue // health-answered-by-proxy reports health-looking paths and stub_status
 				}
 				done[key{be, ir}] = true
-				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets 502. Forward %s to the app, or point the health check at a path %s forwards.",
-					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), describeAt(hc.Path, p.ownLine(ir.Respond.Pos)), product(inner), hc.Path.Value, product(inner))
+				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets %s. Forward %s to the app, or point the health check at a path %s forwards.",
+					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), describeAt(hc.Path, p.ownLine(ir.Respond.Pos)), product(inner), caddyStatus(inner, 502), hc.Path.Value, product(inner))
 				p.Report(Finding{
 					Pos:     ir.Respond.Pos,
 					Message: msg,

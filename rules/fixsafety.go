@@ -274,7 +274,9 @@ var settingFields = map[string][]string{
 	"idle":                    {"ClientIdleTimeout", "KeepAlive"},
 	"grace_period":            {"ShutdownTimeout", "GracefulTimeout"},
 	"shutdown_delay":          {"ShutdownDelay", "GracefulTimeout"},
-	"reverse_proxy":           {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers"},
+	// A respond that becomes a reverse_proxy loses its TakenFirst (only responds keep
+	// the paths a sibling handle takes first).
+	"reverse_proxy": {"Respond", "Pass", "ProxyPass", "Backend", "Backends", "ReadTimeout", "ConnectTimeout", "SendTimeout", "Retry", "HTTPVersion", "ConnectionHeader", "Headers", "TakenFirst"},
 	// Terraform
 	"idle_timeout":                       {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
 	"deregistration_delay":               {"DeregistrationDelay"},

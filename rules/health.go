@@ -198,18 +198,19 @@ func runDeadUpstreamInRotation(p *Pass) {
 			if caddyJSONFact.Of(p)[p.Model.File(b.Pos.File)] {
 				uri, failDur = `health_checks.active.uri`, `health_checks.passive.fail_duration`
 			}
-			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a 502. Add %s for active checks and %s for passive ones.",
-				len(active), addresses(active), uri, passive, uri, failDur)
+			st := caddyStatus(caddyHopOf(p, b), 502)
+			msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies Caddy keeps sending it its share of requests, each a %s. Add %s for active checks and %s for passive ones.",
+				len(active), addresses(active), uri, passive, st, uri, failDur)
 			if b.LBPolicy.Known() && b.LBPolicy.Value == "first" && !retried[b] {
 				// first sends every request to the first available upstream: its death
 				// fails them all, not a share (caddy 2.6.2 on loopback, the first of two
 				// refusing: every request 502).
-				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when %s dies, %s keeps sending it every request, each a 502, while the others stand idle. Add %s for active checks and %s for passive ones.",
-					len(active), addresses(active), uri, passive, active[0].Address, sticky, uri, failDur)
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when %s dies, %s keeps sending it every request, each a %s, while the others stand idle. Add %s for active checks and %s for passive ones.",
+					len(active), addresses(active), uri, passive, active[0].Address, sticky, st, uri, failDur)
 			}
 			if retried[b] {
-				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with 502 once the retries run out. Add %s for active checks and %s for passive ones.",
-					len(active), addresses(active), uri, passive, sticky, uri, failDur)
+				msg = fmt.Sprintf("%d upstreams (%s) and no health checks (no %s; %s): when one dies, %s picks it again for every retry of the requests it chose it for, as nothing marks it down, so they fail with %s once the retries run out. Add %s for active checks and %s for passive ones.",
+					len(active), addresses(active), uri, passive, sticky, st, uri, failDur)
 			}
 		}
 		p.Report(Finding{Pos: pos, Message: msg, Fix: fix})
@@ -245,6 +246,40 @@ func caddyRetryCaveat(b *parsers.Backend, active string) string {
 		return bug + " until the active health check has marked the dead upstream down."
 	}
 	return bug + " and, with fail_duration, takes the healthy upstream out too: add " + active + " as well."
+}
+
+// caddyStatus says what a client of Caddy hop h gets where Caddy itself answers own (502
+// for a failed upstream, 503 for none available, 504 for its timeout): own, or the
+// status handle_errors answers every error with, saying so (caddy 2.6.2 on loopback,
+// handle_errors { respond "down" 503 } and the upstream refusing: 503). A handle_errors
+// the model cannot read leaves own, with a word that it may differ.
+func caddyStatus(h *parsers.Hop, own int) string {
+	if h == nil || h.Kind != parsers.HopCaddy {
+		return strconv.Itoa(own)
+	}
+	es := h.ErrorStatus
+	switch {
+	case !es.Known():
+		return fmt.Sprintf("%d (or what the site's handle_errors answers instead)", own)
+	case es.Explicit() && es.Value != own:
+		return fmt.Sprintf("%d (handle_errors answers Caddy's %d with it: %s)", es.Value, own, es.Pos.Short())
+	}
+	return strconv.Itoa(own)
+}
+
+// caddyHopOf returns the Caddy hop whose reverse_proxy forwards to b, nil when none does.
+func caddyHopOf(p *Pass, b *parsers.Backend) *parsers.Hop {
+	for _, h := range p.Model.Hops {
+		if h.Kind != parsers.HopCaddy {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend == b {
+				return h
+			}
+		}
+	}
+	return nil
 }
 
 // caddyRetryPicksSame reports whether a retry of Caddy backend b picks the upstream
@@ -472,14 +507,14 @@ func runNoRetryOnFailure(p *Pass) {
 			var msg string
 			try, active := caddyRetryNames(p, h)
 			if c.Explicit() && h.Kind == parsers.HopCaddy {
-				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Set %s (Caddy retries only GET once the request was sent). %s",
-					c.Text, n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
+				msg = fmt.Sprintf("%s: when the upstream Caddy picks from the %d (%s) is down or restarting, the request fails with %s instead of going to another one. Set %s (Caddy retries only GET once the request was sent). %s",
+					c.Text, n, addresses(activeTargets(b)), caddyStatus(h, 502), try, caddyRetryCaveat(b, active))
 			} else if c.Explicit() {
 				msg = fmt.Sprintf("%s: when the server nginx picks from the %d in %s is down or restarting, %s instead of going to another one. Use %s_next_upstream error timeout, nginx's default (%s).",
 					c.Text, n, b.Name, nginxFails(r), nginxModule(r), neverTwice(h, r))
 			} else {
-				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with 502 instead of going to another one. Add %s. %s",
-					c.Default, product(h), n, addresses(activeTargets(b)), try, caddyRetryCaveat(b, active))
+				msg = fmt.Sprintf("retries are off (%s): when the upstream %s picks from the %d (%s) is down or restarting, the request fails with %s instead of going to another one. Add %s. %s",
+					c.Default, product(h), n, addresses(activeTargets(b)), caddyStatus(h, 502), try, caddyRetryCaveat(b, active))
 			}
 			pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
@@ -789,8 +824,8 @@ func runHealthAnsweredByProxy(p *Pass) {
 			if stubStatus(r) {
 				advice = "Point the check at a path nginx forwards to the app (the app does not serve nginx's stub_status page)."
 			}
-			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets 502. %s",
-				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), advice)
+			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets %s. %s",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), caddyStatus(h, 502), advice)
 			related := append([]Related{{Pos: r.Pos, Message: "health path " + r.Path}}, checkers...)
 			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: related, Fix: fix})
 		}

@@ -222,13 +222,16 @@ func caddyStartOutage(h *parsers.Hop, r *parsers.Route, app string) string {
 		return ""
 	}
 	if hc := r.Backend.Health; hc != nil && hc.Enabled.Known() && hc.Enabled.Value && hc.Interval.Known() && hc.Interval.Value > 0 {
-		return fmt.Sprintf("Caddy's first active health check, made as it starts, finds %s not listening yet and keeps it down until the next check, up to health_interval %s after it listens: requests get 503 while no upstream is up",
-			app, parsers.FormatDuration(hc.Interval.Value))
+		return fmt.Sprintf("Caddy's first active health check, made as it starts, finds %s not listening yet and keeps it down until the next check, up to health_interval %s after it listens: requests get %s while no upstream is up",
+			app, parsers.FormatDuration(hc.Interval.Value), caddyStatus(h, 503))
 	}
 	c, try := r.Retry.Conditions, r.Retry.Timeout
 	if c.Known() && !c.Unknown && len(c.Value) > 0 && c.Value[0] != "off" && try.Known() && try.Value > 0 {
-		return fmt.Sprintf("requests in that window wait up to lb_try_duration %s for it to listen and get 502 after that (a POST with a body gets 502 even so on Caddy before the 2026 fix of caddy#7546)",
-			parsers.FormatDuration(try.Value))
+		return fmt.Sprintf("requests in that window wait up to lb_try_duration %s for it to listen and get %s after that (a POST with a body gets it even so on Caddy before the 2026 fix of caddy#7546)",
+			parsers.FormatDuration(try.Value), caddyStatus(h, 502))
+	}
+	if st := caddyStatus(h, 502); st != "502" {
+		return "requests in that window get " + st
 	}
 	return ""
 }

@@ -27,6 +27,12 @@ still running, and a client that retries runs the work twice.
 In Caddy's JSON config the timeouts are the reverse_proxy handler's ` + "`transport.response_header_timeout`" + `
 and ` + "`transport.read_timeout`" + ` (nanoseconds or a duration string).
 
+Caddy's server-wide ` + "`servers { timeouts { write 30s } }`" + ` (JSON ` + "`write_timeout`" + `; default none)
+is reported too when it is below a budget of a route the server forwards: it closes the
+connection that long after the request's headers were read, whatever the handler is doing,
+so a slower response is lost and the client gets no response at all (a load balancer in
+front answers 502). The fix is a snippet: the setting bounds every response of the server.
+
 no502 compares each route's effective read timeout (explicit, inherited, or the product's
 default) with the handler budget you declare in ` + "`.no502.yaml`" + `:
 
@@ -114,6 +120,10 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
 
 ## Sources
 
+- Caddy ` + "`servers > timeouts > write`" + ` is Go's http.Server WriteTimeout ("the maximum duration
+  before timing out writes of the response. It is reset whenever a new request's header is
+  read"): https://caddyserver.com/docs/caddyfile/options#timeouts,
+  https://pkg.go.dev/net/http#Server
 - nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads:
   https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3735
@@ -184,7 +194,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if fix != nil && fix.Description != "" {
 				how = fix.Description
 			}
-			status := "504"
+			status := caddyStatus(h, 504)
 			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
 				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
 			}
@@ -207,6 +217,70 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			}
 			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 		}
+	}
+	reportCaddyWriteBelowBudget(p)
+}
+
+// reportCaddyWriteBelowBudget reports a Caddy server whose write timeout (servers
+// timeouts write, JSON write_timeout) is below the handler budget of a route it
+// forwards: Go's http.Server closes the connection that long after the request's headers
+// were read, whatever the handler is doing, so a slower response is lost (caddy 2.6.2 on
+// loopback, write 2s, an upstream answering after 3s: curl got "Empty reply from server"
+// after 3s; an ALB in front answers 502 for a connection closed without a response). One
+// finding per written timeout, naming the largest budget it cuts. WebSocket routes are
+// left out: what a hijacked connection keeps of the deadline is not modelled.
+func reportCaddyWriteBelowBudget(p *Pass) {
+	type cut struct {
+		h  *parsers.Hop
+		r  *parsers.Route
+		rb handlerBudget
+	}
+	var order []parsers.Pos
+	worst := map[parsers.Pos]cut{}
+	for _, h := range p.Model.Hops {
+		wt := h.ResponseTimeout
+		if h.Kind != parsers.HopCaddy || !wt.Explicit() || wt.Value <= 0 {
+			continue
+		}
+		for _, r := range h.Routes {
+			if r.Backend == nil || r.Respond != nil || r.WebSocket {
+				continue
+			}
+			rb, ok := p.handlerBudget(r)
+			if !ok || wt.Value >= rb.value() || rb.value() > p.Config.EdgeLimit() && p.edgeOnChain(h, r) {
+				continue // edge-timeout-exceeded says what the edge cuts
+			}
+			c, seen := worst[wt.Pos]
+			if !seen {
+				order = append(order, wt.Pos)
+			}
+			if !seen || rb.value() > c.rb.value() {
+				worst[wt.Pos] = cut{h, r, rb}
+			}
+		}
+	}
+	for _, pos := range order {
+		c := worst[pos]
+		wt := c.h.ResponseTimeout
+		name := "write"
+		if c.h.Format == parsers.FormatCaddy && strings.HasSuffix(pos.File, ".json") {
+			name = "write_timeout"
+		}
+		msg := fmt.Sprintf("%s, below the %s: Caddy closes a connection %s after the request's headers were read, whatever the handler is doing, so a response slower than that is lost: the client gets no response at all (a load balancer in front answers 502), while the app runs the request to the end. Set %s to at least %s, e.g. %s, or remove it (Caddy's default is none).",
+			describe(name, wt), c.rb.phrase(), parsers.Seconds(wt.Value), name, parsers.Seconds(c.rb.value()), parsers.Seconds(suggest(c.rb.value())))
+		path := c.r.Path
+		if path == "" {
+			path = "its paths"
+		}
+		rel := []Related{c.rb.related(), {Pos: c.r.Pos, Message: "the route for " + path + " that it cuts"}}
+		snippet := fmt.Sprintf("write %s", parsers.Seconds(suggest(c.rb.value())))
+		if name == "write_timeout" {
+			snippet = fmt.Sprintf("%q: %q", name, parsers.Seconds(suggest(c.rb.value())))
+		}
+		fix := &Fix{Description: "not written: " + name + " bounds every response of the server, for all its sites (a guard against slow clients too); how far to raise it is a choice for the whole server",
+			Snippet: snippet}
+		fix.snippetOnly()
+		p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
 	}
 }
 

@@ -223,6 +223,10 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	if mb := s.member("idle_timeout"); mb != nil {
 		idle = b.duration(mb)
 	}
+	write := parsers.Def(time.Duration(0), defWrite)
+	if mb := s.member("write_timeout"); mb != nil {
+		write = b.duration(mb)
+	}
 	edge := b.serverEdge(s)
 	listen := s.get("listen").strings()
 	newHop := func(name string, pos, block parsers.Pos) *parsers.Hop {
@@ -236,6 +240,7 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			ShutdownDelay:     delay,
 			Edge:              edge,
 			ClientIdleTimeout: idle,
+			ResponseTimeout:   write,
 		}
 	}
 	var anyHost *parsers.Hop // the routes that match no host
@@ -282,7 +287,83 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 	}
 	// Every site is a hop, even one with no route the model follows (file_server,
 	// redirects), as a Caddyfile site block is.
+	for _, h := range hops {
+		h.ErrorStatus = b.errorStatus(s.get("errors").get("routes"), h, h == anyHost)
+	}
 	b.m.Hops = append(b.m.Hops, hops...)
+}
+
+// errorStatus reads a server's errors routes (the Caddyfile's handle_errors) as the
+// status a client of hop h gets for an error (Hop.ErrorStatus, errorStatus): the one
+// top-level route that applies to h (no matcher, or a host matcher naming h's hosts, as
+// the adapter writes a site's handle_errors) when its handlers answer every error alike.
+func (b *jsonBuilder) errorStatus(routes *jsonValue, h *parsers.Hop, anyHost bool) parsers.Setting[int] {
+	unknown := parsers.Setting[int]{Unknown: true}
+	var applies *jsonValue
+	for _, r := range routes.list() {
+		hosts, _, never := routeHosts(r)
+		switch {
+		case never:
+			continue
+		case hosts == nil && r.get("match") != nil && len(r.get("match").list()) > 0:
+			return unknown // a path, expression or other condition
+		case hosts != nil && (anyHost || strings.Join(hosts, ", ") != h.Name):
+			if !anyHost && slices.Contains(strings.Split(h.Name, ", "), hosts[0]) {
+				return unknown // partly h's hosts
+			}
+			continue
+		}
+		if applies != nil {
+			return unknown
+		}
+		applies = r
+	}
+	if applies == nil {
+		return parsers.Def(0, defErrStatus)
+	}
+	st, ok := b.errorHandlers(applies.get("handle"))
+	if !ok {
+		return unknown
+	}
+	return st
+}
+
+// errorHandlers reads the handlers of an errors route (see errorStatus); ok is false
+// when they may answer errors differently.
+func (b *jsonBuilder) errorHandlers(handle *jsonValue) (parsers.Setting[int], bool) {
+	status := parsers.Def(0, defErrStatus)
+	for _, h := range handle.list() {
+		switch h.get("handler").text() {
+		case "subroute":
+			for _, r := range h.get("routes").list() {
+				if m := r.get("match"); m != nil && len(m.list()) > 0 {
+					return status, false
+				}
+				st, ok := b.errorHandlers(r.get("handle"))
+				if !ok {
+					return status, false
+				}
+				if st.Explicit() {
+					return st, true
+				}
+			}
+		case "static_response":
+			if ab := h.get("abort"); ab != nil && ab.str == "true" || h.get("headers").get("Location") != nil {
+				return status, false
+			}
+			if mb := h.member("status_code"); mb != nil {
+				st := b.integer(mb)
+				return st, st.Known()
+			}
+			return status, true // keeps the error's status
+		case "file_server":
+			return status, true // an error page, served with the error's status
+		case "vars", "rewrite", "headers", "encode", "templates":
+		default:
+			return status, false
+		}
+	}
+	return status, true
 }
 
 // routeHosts returns the hosts a top-level route takes requests for, and the first host
@@ -394,10 +475,67 @@ type groupedRoute struct {
 	list  *jsonValue
 }
 
-// groupMember is a grouped route and the paths its matcher takes.
+// groupMember is a grouped route and the paths its matcher takes: ctx as one set (as
+// other routes read their matcher), paths value by value.
 type groupMember struct {
 	groupedRoute
-	ctx pathCtx
+	ctx   pathCtx
+	paths []parsers.RoutePath
+}
+
+// groupTakenFirst returns the paths of the routes of a group the current position is in,
+// written before the route leading here (the adapter writes them in the order they
+// run), that match some of target's paths: the group runs that route for them and never
+// this one (see siteWalker.takenFirst).
+func (w *jsonWalker) groupTakenFirst(target pathCtx) []parsers.RoutePath {
+	var out []parsers.RoutePath
+	for _, c := range w.groups {
+		for _, m := range w.members {
+			if m.group == c.group && m.list == c.list && m.id < c.id && overlaps(m.ctx, target) {
+				out = append(out, m.paths...)
+			}
+		}
+	}
+	return out
+}
+
+// overlaps reports whether two sets of paths may share one (an unread one may).
+func overlaps(a, b pathCtx) bool {
+	switch {
+	case a.kind == parsers.PathRegex || b.kind == parsers.PathRegex:
+		return true
+	case a.kind == parsers.PathPrefix && strings.HasPrefix(b.path, a.path),
+		b.kind == parsers.PathPrefix && strings.HasPrefix(a.path, b.path):
+		return true
+	}
+	return a.path == b.path
+}
+
+// matchPathValues reads a route's matcher sets value by value, as the paths they
+// select under ctx: each path of a set whose only other conditions are those matchPath
+// lets by (host on a top-level route, a method letting GET through); a set with any
+// other condition selects any path (PathRegex).
+func matchPathValues(m *jsonValue, ctx pathCtx, top bool) []parsers.RoutePath {
+	var out []parsers.RoutePath
+	add := func(p pathCtx) {
+		if p = combine(ctx, p); p.kind == parsers.PathRegex {
+			out = append(out, parsers.RoutePath{Kind: parsers.PathRegex})
+		} else {
+			out = append(out, parsers.RoutePath{Path: p.path, Kind: p.kind})
+		}
+	}
+	for _, set := range m.list() {
+		if set.kind != jsonObject {
+			return []parsers.RoutePath{{Kind: parsers.PathRegex}}
+		}
+		if hv := set.get("host"); hv != nil && len(hv.strings()) == 0 {
+			continue
+		}
+		for _, p := range matchSetPaths(set, ctx.strip, top) {
+			add(p)
+		}
+	}
+	return out
 }
 
 // takenByGroup reports whether a route of a group the current position is in, written
@@ -472,7 +610,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	if r == nil || r.kind != jsonObject {
 		return ctx.strip
 	}
-	outerStrip := ctx.strip
+	outerStrip, outerCtx := ctx.strip, ctx
 	matched := false
 	if m := r.get("match"); m != nil {
 		matched = true
@@ -494,7 +632,8 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 		w.groups = append(w.groups, gr)
 		defer func() { w.groups = w.groups[:len(w.groups)-1] }()
 		if matched {
-			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx})
+			outer := pathCtx{path: outerCtx.path, kind: outerCtx.kind, strip: outerStrip}
+			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: ctx, paths: matchPathValues(r.get("match"), outer, top)})
 		} else {
 			// No matcher: it takes every request the list gets.
 			w.members = append(w.members, groupMember{groupedRoute: gr, ctx: pathCtx{path: "/", kind: parsers.PathPrefix}})
@@ -537,7 +676,7 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 			// Not taken by itself: the adapter sorts respond directives by how specific
 			// their matchers are, as the Caddyfile model does not.
 			if !w.mayBeTaken(ctx) && !w.takenByGroup(ctx) {
-				w.respond(h, ctx)
+				w.respond(h, ctx, w.groupTakenFirst(ctx))
 			}
 		case "file_server", "error", "authentication":
 			takes = true
@@ -581,41 +720,56 @@ func matchPath(m *jsonValue, strip string, top bool) pathCtx {
 
 // matchSetPath reads one matcher set as the path it selects (see matchPath).
 func matchSetPath(set *jsonValue, strip string, top bool) pathCtx {
+	ps := matchSetPaths(set, strip, top)
+	if len(ps) != 1 {
+		return pathCtx{kind: parsers.PathRegex}
+	}
+	return ps[0]
+}
+
+// matchSetPaths reads one matcher set as the paths it selects, one per value of its path
+// condition (a PathRegex one when it says more than matchPath reads).
+func matchSetPaths(set *jsonValue, strip string, top bool) []pathCtx {
+	regex := []pathCtx{{kind: parsers.PathRegex}}
 	var paths []string
 	method := false
 	for _, mb := range set.fields() {
 		switch mb.key {
 		case "host":
 			if !top {
-				return pathCtx{kind: parsers.PathRegex}
+				return regex
 			}
 		case "path":
 			paths = mb.val.strings()
-			if len(paths) != 1 {
-				return pathCtx{kind: parsers.PathRegex}
+			if len(paths) == 0 {
+				return regex
 			}
 		case "method":
 			// As in the Caddyfile model: a method matcher that lets GET through keeps
 			// the path.
 			if !slices.ContainsFunc(mb.val.strings(), func(m string) bool { return strings.EqualFold(m, "GET") }) {
-				return pathCtx{kind: parsers.PathRegex}
+				return regex
 			}
 			method = true
 		default:
-			return pathCtx{kind: parsers.PathRegex}
+			return regex
 		}
 	}
 	if paths == nil && method {
-		return pathCtx{kind: parsers.PathRegex} // a method alone: not a path
+		return regex // a method alone: not a path
 	}
 	if paths == nil {
-		return pathCtx{path: "/", kind: parsers.PathPrefix}
+		return []pathCtx{{path: "/", kind: parsers.PathPrefix}}
 	}
-	p := pathOf(paths[0])
-	if strip != "" && p.kind != parsers.PathRegex {
-		p.path = strip + p.path
+	var out []pathCtx
+	for _, v := range paths {
+		p := pathOf(v)
+		if strip != "" && p.kind != parsers.PathRegex {
+			p.path = strip + p.path
+		}
+		out = append(out, p)
 	}
-	return p
+	return out
 }
 
 // upgradeMatch reports whether a route's matcher sets take only WebSocket upgrade
@@ -651,7 +805,7 @@ func (w *jsonWalker) handlerPos(h *jsonValue) parsers.Pos {
 }
 
 // respond models a static_response handler as a route the hop answers itself.
-func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx) {
+func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx, takenFirst []parsers.RoutePath) {
 	if ab := h.get("abort"); ab != nil && ab.str == "true" || h.get("headers").get("Location") != nil {
 		// abort and redir adapt to static_response; neither is a response the hop
 		// serves in place of the app (the Caddyfile model skips them too).
@@ -669,6 +823,8 @@ func (w *jsonWalker) respond(h *jsonValue, ctx pathCtx) {
 		Pos:      pos,
 		Block:    w.b.li.span(h.start, h.end),
 		Respond:  &parsers.Respond{Status: status, Pos: pos, Text: compactJSON(string(w.b.li.src[h.start:h.end]))},
+		// Of the routes before it in its groups, what matches some of its paths.
+		TakenFirst: takenFirst,
 	}
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""

@@ -1,6 +1,7 @@
 package caddy
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,10 +14,12 @@ const (
 	defGrace        = "Caddy default grace_period: none, waits forever for in-flight requests" // CDY-APP:136-142
 	defDelay        = "Caddy default shutdown_delay: 0"                                        // CDY-APP:143-155
 	defIdle         = "Caddy default servers timeouts idle 5m"                                 // CDY-APP:895
-	defRespHeader   = "Caddy default response_header_timeout: none"                            // CDY-HT:108-109
-	defDial         = "Caddy default dial_timeout 3s"                                          // CDY-HT:100-102
-	defKeepAlive    = "Caddy default keepalive 2m"                                             // CDY-HT:215-216
-	defNoRetry      = "Caddy default: lb_try_duration 0 and lb_retries 0 (no retries)"         // CDY-RP:1657,1665
+	defWrite        = "Caddy default servers timeouts write: none"                             // CDY-APP: WriteTimeout unset
+	defErrStatus    = "no handle_errors answering with a status of its own"
+	defRespHeader   = "Caddy default response_header_timeout: none"                    // CDY-HT:108-109
+	defDial         = "Caddy default dial_timeout 3s"                                  // CDY-HT:100-102
+	defKeepAlive    = "Caddy default keepalive 2m"                                     // CDY-HT:215-216
+	defNoRetry      = "Caddy default: lb_try_duration 0 and lb_retries 0 (no retries)" // CDY-RP:1657,1665
 	defNoRetryJSON  = "Caddy default: load_balancing try_duration 0 and retries 0 (no retries)"
 	defPassiveOff   = "Caddy default: fail_duration 0 (passive health checks off)" // CDY-HC:236
 	defMaxFails     = "Caddy default max_fails 1"                                  // CDY-HC:241
@@ -167,7 +170,9 @@ func (b *builder) site(d *Directive, braces bool) {
 		ShutdownDelay:   b.delay,
 		Edge:            b.edge,
 	}
-	h.ClientIdleTimeout = b.idleTimeout(addrs)
+	h.ClientIdleTimeout = b.serverTimeout(addrs, "idle", parsers.Def(5*time.Minute, defIdle))
+	h.ResponseTimeout = b.serverTimeout(addrs, "write", parsers.Def(time.Duration(0), defWrite))
+	h.ErrorStatus = errorStatus(d.Block)
 	s := &siteWalker{b: b, hop: h, matchers: map[string]*Directive{}}
 	s.collectMatchers(d.Block)
 	s.walk(d.Block, sitePath(addrs))
@@ -196,9 +201,10 @@ func sitePath(addrs []string) pathCtx {
 	return ctx
 }
 
-// idleTimeout picks the servers block that applies to a site: one naming a listener
-// port the site uses, else one with no address.
-func (b *builder) idleTimeout(addrs []string) parsers.Duration {
+// serverTimeout reads timeout name (idle, write) of the servers block that applies to a
+// site: one naming a listener port the site uses, else one with no address; def when it
+// does not set it.
+func (b *builder) serverTimeout(addrs []string, name string, def parsers.Duration) parsers.Duration {
 	var pick *Directive
 	for _, s := range b.servers {
 		if len(s.Args()) == 0 {
@@ -215,12 +221,12 @@ func (b *builder) idleTimeout(addrs []string) parsers.Duration {
 	}
 	if pick != nil {
 		if t := pick.Find("timeouts"); t != nil {
-			if idle := t.Find("idle"); idle != nil {
-				return durationOf(idle, 0)
+			if d := t.Find(name); d != nil {
+				return durationOf(d, 0)
 			}
 		}
 	}
-	return parsers.Def(5*time.Minute, defIdle)
+	return def
 }
 
 // listenerMatches reports whether a servers block's listener address (":443") matches a
@@ -282,4 +288,50 @@ func unknown[T any](d *Directive) parsers.Setting[T] {
 	s := set(*new(T), d)
 	s.Unknown = true
 	return s
+}
+
+// errorStatus reads a site's handle_errors as the status a client gets for an error of
+// the site (Hop.ErrorStatus). caddy 2.6.2 on loopback, the upstream refusing: `respond
+// "down" 503` gave 503; `respond "{err.status_code} {err.status_text}"` (no status) and a
+// file_server error page kept 502; `respond @5xx "maintenance" 503` gave 503 where its
+// expression held. Only a block of directives that answer every error alike is read:
+// anything else (a matcher, handle or reverse_proxy blocks, a status filter of newer
+// versions, several handle_errors) leaves the status unknown.
+func errorStatus(ds []*Directive) parsers.Setting[int] {
+	status := parsers.Def(0, defErrStatus)
+	var he *Directive
+	for _, d := range ds {
+		if d.Name() != "handle_errors" {
+			continue
+		}
+		if he != nil || len(d.Args()) > 0 || !d.HasBlock {
+			return parsers.Setting[int]{Unknown: true}
+		}
+		he = d
+	}
+	if he == nil {
+		return status
+	}
+	for _, d := range he.Block {
+		switch d.Name() {
+		case "root", "rewrite", "uri", "header", "request_header", "templates", "encode", "vars", "map",
+			"file_server", "try_files", "log_name", "log_skip", "skip_log", "log_append":
+			// Keep the error's status (file_server writes it for an error page).
+		case "respond":
+			if matcherOf(d) != nil {
+				return parsers.Setting[int]{Unknown: true}
+			}
+			args := d.Args()
+			for i, a := range args {
+				if n, err := strconv.Atoi(a.Text); err == nil && i < 2 && (i == 1 || len(a.Text) == 3 && !a.Quoted) {
+					status = set(n, d)
+				} else if i == 1 {
+					return parsers.Setting[int]{Unknown: true} // a placeholder status
+				}
+			}
+		default:
+			return parsers.Setting[int]{Unknown: true}
+		}
+	}
+	return status
 }

@@ -37,9 +37,23 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	if matcherOf(d) != nil {
 		args = args[1:]
 	}
-	for _, t := range args {
-		be.Targets = append(be.Targets, targets(t)...)
+	// envCount: an upstream token is a whole {$VAR}, which Caddy substitutes before it
+	// splits the Caddyfile into tokens: the variable may hold several addresses, or
+	// none (caddy adapt 2.6.2: `reverse_proxy {$AA} {$BB}` with AA unset and BB=b:1 has
+	// the one upstream b:1; {$BACKEND:app:8080} with BACKEND="x:1 y:2" has two). How
+	// many upstreams there are is then not known, with a default too: the variable is
+	// there to be set. A variable inside an address (app:{$PORT:9000}) is a part of
+	// one upstream, read with its default as before; a lone {$UP} stays one target of
+	// unknown host, about which no rule says anything.
+	envCount, tokens := false, 0
+	addTargets := func(ts []Token) {
+		for _, t := range ts {
+			be.Targets = append(be.Targets, targets(t)...)
+			envCount = envCount || wholeEnv(t.Text)
+			tokens++
+		}
 	}
+	addTargets(args)
 
 	var (
 		tryDur, respHdr, readTO parsers.Duration
@@ -67,9 +81,7 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	for _, sub := range d.Block {
 		switch sub.Name() {
 		case "to":
-			for _, t := range sub.Args() {
-				be.Targets = append(be.Targets, targets(t)...)
-			}
+			addTargets(sub.Args())
 		case "dynamic":
 			dynamic = true
 		case "lb_policy":
@@ -132,9 +144,9 @@ func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 			}
 		}
 	}
-	if dynamic {
-		// Upstreams come from DNS or another source at run time: their number and
-		// kind cannot be known.
+	if dynamic || envCount && tokens > 1 {
+		// Upstreams come from DNS or another source at run time, or from the
+		// environment: their number and kind cannot be known.
 		be.Targets = nil
 	}
 	var names []string
@@ -200,4 +212,10 @@ func upgradeHeader(name, value string) bool {
 		return v == "upgrade"
 	}
 	return false
+}
+
+// wholeEnv reports whether an upstream token is one {$VAR} or {$VAR:default}
+// placeholder and nothing else.
+func wholeEnv(s string) bool {
+	return strings.HasPrefix(s, "{$") && strings.HasSuffix(s, "}") && strings.Count(s, "{") == 1 && strings.Count(s, "}") == 1
 }

@@ -142,6 +142,89 @@ func (s *siteWalker) handleMayRunFirst(lv level, j int) bool {
 	return j < lv.i
 }
 
+// takenFirst returns the paths of the sibling handle blocks that may run before the one
+// leading to the current position and match some of target's paths (one matching them
+// all has made answeredFirst drop the directive): Caddy runs only the first block of the
+// group whose matcher holds, so requests for those paths never get here (caddy 2.6.2 on
+// loopback: beside `handle @api { reverse_proxy ... }` with `@api path /api/* /v1/*` and
+// `handle /static/* { file_server }`, `handle { respond "ok" 200 }` answered /health
+// with 200, /api/health with the upstream's 502, /static/health with 404).
+func (s *siteWalker) takenFirst(target pathCtx) []parsers.RoutePath {
+	var out []parsers.RoutePath
+	for _, lv := range s.levels {
+		if !isHandle(lv.ds[lv.i]) {
+			continue
+		}
+		for j, x := range lv.ds {
+			if j != lv.i && isHandle(x) && s.handleMayRunFirst(lv, j) && s.mayMatch(x, lv.ctx, target) {
+				out = append(out, s.handlePaths(x, lv.ctx)...)
+			}
+		}
+	}
+	return out
+}
+
+// handlePaths returns the paths handle block d selects under ctx: those of its path
+// matcher, each value of a named matcher whose only condition is a path list (`@api path
+// /api/* /v1/*`, which narrow reads as one unknown set), or any path (PathRegex) when
+// the matcher says more than paths.
+func (s *siteWalker) handlePaths(d *Directive, ctx pathCtx) []parsers.RoutePath {
+	one := func(p pathCtx) parsers.RoutePath {
+		if p.kind == parsers.PathRegex {
+			return parsers.RoutePath{Kind: parsers.PathRegex}
+		}
+		return parsers.RoutePath{Path: p.path, Kind: p.kind}
+	}
+	vals := s.pathValues(matcherOf(d))
+	if len(vals) < 2 {
+		return []parsers.RoutePath{one(s.narrow(ctx, d))}
+	}
+	var out []parsers.RoutePath
+	for _, v := range vals {
+		inner := pathOf(v)
+		if ctx.strip != "" && inner.kind != parsers.PathRegex {
+			inner.path = ctx.strip + inner.path
+		}
+		out = append(out, one(combine(ctx, inner)))
+	}
+	return out
+}
+
+// pathValues returns the values of named matcher m when its only condition is one path
+// list (`@api path /a/* /b/*`, or the same in a block with a method condition letting GET
+// through, as matcherPath reads it); nil otherwise.
+func (s *siteWalker) pathValues(m *Token) []string {
+	if m == nil || !strings.HasPrefix(m.Text, "@") {
+		return nil
+	}
+	def := s.matchers[m.Text]
+	if def == nil {
+		return nil
+	}
+	var cond *Directive
+	if !def.HasBlock {
+		cond = &Directive{Tokens: def.Tokens[1:]}
+	} else if len(def.Tokens) == 1 {
+		for _, c := range def.Block {
+			if c.Name() == "method" && !c.HasBlock && allowsGET(c.Args()) {
+				continue
+			}
+			if cond != nil {
+				return nil
+			}
+			cond = c
+		}
+	}
+	if cond == nil || cond.Name() != "path" || cond.HasBlock {
+		return nil
+	}
+	var out []string
+	for _, t := range cond.Args() {
+		out = append(out, t.Text)
+	}
+	return out
+}
+
 // handleSortPath returns the length of the one path a handle block's matcher holds,
 // which Caddy sorts sibling handle blocks by (0 for no matcher, or *), and ok; ok is
 // false for any other matcher (several paths, other conditions, an undefined name).
@@ -441,12 +524,13 @@ func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
 	}
 	name := d.NameTok()
 	r := &parsers.Route{
-		Hop:      s.hop,
-		Path:     ctx.path,
-		PathKind: ctx.kind,
-		Pos:      name.Pos,
-		Block:    d.Pos,
-		Respond:  &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
+		Hop:        s.hop,
+		Path:       ctx.path,
+		PathKind:   ctx.kind,
+		Pos:        name.Pos,
+		Block:      d.Pos,
+		Respond:    &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
+		TakenFirst: s.takenFirst(ctx),
 	}
 	if r.PathKind == parsers.PathRegex {
 		r.Path = ""
