@@ -210,6 +210,17 @@ func Load(paths []string, opts Options) (*Result, error) {
 			models[i] = safeParse(parse, names[i], inputs[names[i]], popts)
 		}
 	})
+	if extra := mountedNginx(models, inputs[parsers.FormatNginx], cache, cwd, opts, popts); len(extra) > 0 {
+		// nginx reads its files together (includes, upstreams of other fragments): it is
+		// parsed again with them, which happens only when such a file exists.
+		res.Files += len(extra)
+		m := safeParse(formats[parsers.FormatNginx], parsers.FormatNginx, append(inputs[parsers.FormatNginx], extra...), popts)
+		if i := sort.SearchStrings(names, parsers.FormatNginx); i < len(names) && names[i] == parsers.FormatNginx {
+			models[i] = m
+		} else {
+			models = append(models, m)
+		}
+	}
 	for _, m := range models {
 		res.Model.Merge(m)
 	}

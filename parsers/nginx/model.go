@@ -352,6 +352,9 @@ func (b *builder) root(cfg *Config) {
 		}
 		return
 	}
+	if streamFragment(top) {
+		return // TCP/UDP proxying (or mail): no HTTP request passes, no 502 is answered
+	}
 	hasServer, hasLocation := false, false
 	for _, d := range top {
 		switch d.Name {
@@ -379,6 +382,9 @@ func (b *builder) root(cfg *Config) {
 func httpLevels(cfg *Config) [][]*Directive {
 	top := Expand(cfg.Directives)
 	if !isMain(cfg) {
+		if streamFragment(top) {
+			return nil // its upstream names are stream{}'s, which http proxy_pass never sees
+		}
 		return [][]*Directive{top}
 	}
 	var out [][]*Directive
@@ -388,6 +394,40 @@ func httpLevels(cfg *Config) [][]*Directive {
 		}
 	}
 	return out
+}
+
+// streamOnly names the directives a server{} block may hold in stream{} (or mail{}) but
+// not in http{}, where `nginx -t` says "directive is not allowed here": http's proxy_pass
+// belongs in a location, and the others are stream's own.
+var streamOnly = map[string]bool{
+	"proxy_pass": true, "proxy_timeout": true, "proxy_responses": true, "ssl_preread": true,
+	"preread_timeout": true, "proxy_ssl": true, "proxy_upload_rate": true,
+	"proxy_download_rate": true, "proxy_protocol": true,
+}
+
+// streamFragment reports whether the top level of a fragment belongs in stream{}: one of
+// its server{} blocks holds a stream-only directive or listens on UDP. Such a file
+// (streams-enabled/db.conf, stream.d/*.conf) is included from nginx.conf's stream{}, so
+// its upstreams are not the ones an http proxy_pass names, and nothing in it is HTTP.
+func streamFragment(top []*Directive) bool {
+	for _, srv := range top {
+		if srv.Name != "server" || srv.Block == nil {
+			continue
+		}
+		for _, d := range Expand(srv.Block) {
+			if streamOnly[d.Name] {
+				return true
+			}
+			if d.Name == "listen" {
+				for i := 1; i < len(d.Args); i++ {
+					if d.Arg(i) == "udp" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // collectUpstreams records the upstream{} blocks of an http level by lower-cased name
