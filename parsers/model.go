@@ -519,7 +519,18 @@ type Target struct {
 
 	MaxFails    Setting[int]
 	FailTimeout Duration
+
+	// Env is set on a target whose address is written with references to the
+	// environment the proxy reads as it starts (Caddy's {$API_HOST}, an nginx template's
+	// ${BACKEND_HOST}): the parser leaves Host empty (unknown), and the link step, once it
+	// knows the container that runs the proxy, fills it in from that container's
+	// environment (Target.FillFromEnv).
+	Env *EnvAddress
 }
+
+// EnvLookup says what a container's environment holds for a variable: its value (set
+// and known), set to a value no file shows (set, not known), or not set.
+type EnvLookup func(name string) (value string, set, known bool)
 
 // HealthCheck is an active health check.
 type HealthCheck struct {
