@@ -917,6 +917,10 @@ type AppServer struct {
 	// NotHTTP is true when the server's port may speak another protocol (uWSGI's own
 	// with --socket, its default): nothing may suggest an HTTP probe for it.
 	NotHTTP bool
+	// Ports are the TCP ports the server's own command-line flags tell it to listen on
+	// (gunicorn --bind 0.0.0.0:5000, uvicorn --port 8001); empty when they bind only unix
+	// sockets; nil when no flag says (a default, a config file, a variable).
+	Ports []string
 }
 
 // Service is a Kubernetes Service.

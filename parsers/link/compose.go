@@ -1,6 +1,7 @@
 package link
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -382,5 +383,17 @@ func listensOn(w *parsers.Workload, port string) bool {
 			}
 		}
 	}
-	return !declared
+	if declared {
+		return false
+	}
+	// No ports: or expose:. The app server's own flags may say where it listens
+	// (gunicorn --bind 0.0.0.0:5000): a port they do not name reaches something else, or
+	// nothing (connection refused), not that server, whose settings must not be judged
+	// against the proxy's.
+	for _, c := range w.Containers {
+		if c.App != nil && c.App.Ports != nil && !slices.Contains(c.App.Ports, port) {
+			return false
+		}
+	}
+	return true
 }
