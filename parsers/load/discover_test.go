@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/no502/no502/parsers"
 )
 
 // A conf.d file is recognised as nginx by what it holds, also when that is only an
@@ -139,6 +141,8 @@ func TestComposeNamedLikeCompose(t *testing.T) {
 	write("docker-stack.yml", "services:\n"+nginxSvc+"  app:\n    image: app\n    deploy: {replicas: 3}\n")
 	write("deploy-compose.yml", "services:\n  api:\n    image: api\n")
 	write("stack.yml", "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  hello:\n    image: me/hello\n")
+	// Helm-style values whose services: is a list: no compose file, no config error.
+	write("stack-values.yaml", "services:\n  # the public ones\n  - name: web\n    port: 80\n")
 	res, err := Load([]string{root}, Options{Cwd: root})
 	if err != nil {
 		t.Fatal(err)
@@ -147,9 +151,14 @@ func TestComposeNamedLikeCompose(t *testing.T) {
 	for _, f := range res.Model.Files {
 		formats[f.Path] = f.Format
 	}
-	for path, want := range map[string]string{"docker-compose.yml": "compose", "docker-stack.yml": "compose", "deploy-compose.yml": "compose", "stack.yml": ""} {
+	for path, want := range map[string]string{"docker-compose.yml": "compose", "docker-stack.yml": "compose", "deploy-compose.yml": "compose", "stack.yml": "", "stack-values.yaml": ""} {
 		if formats[path] != want {
 			t.Errorf("%s: format %q, want %q", path, formats[path], want)
+		}
+	}
+	for _, d := range res.Model.Diags {
+		if d.Severity == parsers.Error {
+			t.Errorf("config error: %s", d.String())
 		}
 	}
 	var proxy []string

@@ -157,7 +157,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 		if needSniff && caddySniff(c.format, c.abs, src) {
 			w.out[i].format = parsers.FormatCaddy
 		} else if needSniff && !sniff(c.format, c.abs, src) {
-			if (c.explicit || composeNamed(c.abs)) && c.format == parsers.FormatK8s && composeLooking(src) {
+			if c.format == parsers.FormatK8s && composeLooking(src) && (c.explicit || composeNamed(c.abs) && servicesMapping(src)) {
 				w.out[i].format = parsers.FormatCompose // see composeLooking
 			} else {
 				return
@@ -473,6 +473,32 @@ func composeNamed(path string) bool {
 		return false
 	}
 	return strings.Contains(lower, "compose") || strings.Contains(lower, "stack")
+}
+
+// servicesMapping reports whether the first entry under a top-level services: key (one
+// with nothing after the colon) is an indented key, a mapping as in compose files, not a
+// list item: a walked stack-values.yaml whose services: is a list was a config error
+// ("services must be a mapping") on a file that is no compose file.
+func servicesMapping(src []byte) bool {
+	lines := strings.Split(string(src), "\n")
+	for i, line := range lines {
+		key, rest, ok := strings.Cut(strings.TrimRight(line, " \t\r"), ":")
+		if !ok || strings.Trim(key, `"`) != "services" || key != strings.TrimLeft(key, " \t") {
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" && !strings.HasPrefix(rest, "#") {
+			continue
+		}
+		for _, next := range lines[i+1:] {
+			t := strings.TrimSpace(next)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			return (next[0] == ' ' || next[0] == '\t') && !strings.HasPrefix(t, "- ") && t != "-" && strings.Contains(t, ":")
+		}
+		return false
+	}
+	return false
 }
 
 func composeLooking(src []byte) bool {
