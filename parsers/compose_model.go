@@ -57,7 +57,9 @@ type ComposeProject struct {
 	Services map[string]*Workload
 	// Variant is set on a project that applies a variant file beside the base
 	// (compose.yaml with compose.prod.yaml: `docker compose -f compose.yaml -f
-	// compose.prod.yaml`), not the set `docker compose up` loads by default.
+	// compose.prod.yaml`), or a file by a name docker compose does not look for
+	// (deploy-compose.yml, docker-stack.yml): not the set `docker compose up` loads by
+	// default.
 	Variant bool
 	// Profiles are the profiles a plain `docker compose up` of the project enables
 	// (COMPOSE_PROFILES in its .env; "*" for all): services under one of them start

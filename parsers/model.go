@@ -561,7 +561,18 @@ type Target struct {
 
 	MaxFails    Setting[int]
 	FailTimeout Duration
+
+	// Env is set on a target whose address is written with references to the
+	// environment the proxy reads as it starts (Caddy's {$API_HOST}, an nginx template's
+	// ${BACKEND_HOST}): the parser leaves Host empty (unknown), and the link step, once it
+	// knows the container that runs the proxy, fills it in from that container's
+	// environment (Target.FillFromEnv).
+	Env *EnvAddress
 }
+
+// EnvLookup says what a container's environment holds for a variable: its value (set
+// and known), set to a value no file shows (set, not known), or not set.
+type EnvLookup func(name string) (value string, set, known bool)
 
 // HealthCheck is an active health check.
 type HealthCheck struct {
@@ -950,6 +961,10 @@ type AppServer struct {
 	// NotHTTP is true when the server's port may speak another protocol (uWSGI's own
 	// with --socket, its default): nothing may suggest an HTTP probe for it.
 	NotHTTP bool
+	// Ports are the TCP ports the server's own command-line flags tell it to listen on
+	// (gunicorn --bind 0.0.0.0:5000, uvicorn --port 8001); empty when they bind only unix
+	// sockets; nil when no flag says (a default, a config file, a variable).
+	Ports []string
 }
 
 // Service is a Kubernetes Service.

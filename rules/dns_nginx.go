@@ -306,9 +306,16 @@ func swarmIntended(w *parsers.Workload) bool {
 	if m := w.Compose.DeployMode; m.Unknown || m.Known() && m.Value == "global" {
 		return true // one task per swarm node: a mode for docker stack deploy
 	}
+	return stackNamed(w)
+}
+
+// stackNamed reports whether one of the files that declare w is named like a swarm
+// stack file (docker-stack.yml, stack.yml, makeplane/plane's swarm-compose.yml: run with
+// docker stack deploy -c).
+func stackNamed(w *parsers.Workload) bool {
 	for _, p := range w.Compose.Projects {
 		for _, f := range p.Files {
-			if strings.Contains(strings.ToLower(path.Base(f)), "stack") {
+			if name := strings.ToLower(path.Base(f)); strings.Contains(name, "stack") || strings.Contains(name, "swarm") {
 				return true
 			}
 		}

@@ -196,6 +196,9 @@ listens. With ` + "`lb_try_duration`" + ` and no active check, a request waits t
 and gets 502 after it (caddy 2.6.2 on loopback; a POST with a body got 502 even so, the
 bug caddy#7546).
 
+A file named like a swarm stack file (` + "`docker-stack.yml`" + `) is not reported:
+` + "`docker stack deploy`" + ` ignores ` + "`depends_on`" + `.
+
 It is ` + "`info`" + `: the window is the stack's start, not every deploy (a recreated app does not
 restart the proxy). A proxy that does not list the app at all, or lists another service,
 is not reported.
@@ -268,6 +271,13 @@ func runDependsOnNotHealthy(p *Pass) {
 		for _, d := range proxy.Compose.DependsOn {
 			app := apps[d.Service]
 			if app == nil || !d.Condition.Known() || d.Condition.Value == "service_healthy" {
+				continue
+			}
+			if stackNamed(proxy) || stackNamed(app) {
+				// docker stack deploy ignores depends_on (Compose file v3 reference,
+				// depends_on; docker/compose#13819): service_healthy would change nothing.
+				// Only the file's name says so: an update_config is written for docker
+				// compose too (single-replica's own snippet adds one).
 				continue
 			}
 			tail := ""

@@ -256,3 +256,41 @@ func TestDetectScriptLinePositions(t *testing.T) {
 		t.Errorf("--timeout at %+v, want line 18 column 49 (no end offset: not an edit target)", p)
 	}
 }
+
+// TestListenPorts: the TCP ports a server's own flags name; nil where no flag says or a
+// value is not known, empty where it binds only unix sockets.
+func TestListenPorts(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"gunicorn", "--bind", "0.0.0.0:5000", "app:app"}, []string{"5000"}},
+		{[]string{"gunicorn", "--bind=:8001", "-b", "[::]:8002", "app:app"}, []string{"8001", "8002"}},
+		{[]string{"gunicorn", "-b0.0.0.0:9000", "app:app"}, []string{"9000"}},
+		{[]string{"gunicorn", "-b", "0.0.0.0", "app:app"}, []string{"8000"}},
+		{[]string{"gunicorn", "--bind", "unix:/run/app.sock", "app:app"}, []string{}},
+		{[]string{"gunicorn", "--bind", "0.0.0.0:$PORT", "app:app"}, nil},
+		{[]string{"gunicorn", "--bind", "fd://3", "app:app"}, nil},
+		{[]string{"gunicorn", "app:app"}, nil},
+		{[]string{"sh", "-c", "gunicorn $EXTRA --bind 0.0.0.0:5000 app:app"}, nil},
+		{[]string{"uvicorn", "main:app", "--port", "8001"}, []string{"8001"}},
+		{[]string{"uvicorn", "main:app", "--port=8001", "--port", "8002"}, []string{"8002"}},
+		{[]string{"uvicorn", "main:app", "--uds", "/run/app.sock"}, []string{}},
+		{[]string{"uvicorn", "main:app"}, nil},
+	} {
+		a := Detect(&parsers.Container{Command: tc.args})
+		if a == nil {
+			t.Errorf("%v: no server", tc.args)
+			continue
+		}
+		if (a.Ports == nil) != (tc.want == nil) || len(a.Ports) != len(tc.want) {
+			t.Errorf("%v: ports %#v, want %#v", tc.args, a.Ports, tc.want)
+			continue
+		}
+		for i := range tc.want {
+			if a.Ports[i] != tc.want[i] {
+				t.Errorf("%v: ports %v, want %v", tc.args, a.Ports, tc.want)
+			}
+		}
+	}
+}

@@ -104,3 +104,32 @@ func envSeconds(c *parsers.Container, name string) (parsers.Duration, bool) {
 func unknownAt(v flagVal) parsers.Duration {
 	return parsers.Duration{Pos: v.pos, Text: v.text, Unknown: true}
 }
+
+// flagValues returns every value given to the flag long (--bind) or its short form (-b,
+// also glued on: -b:8000) in ws, in order; known is false when a value is not known (a
+// shell variable in it).
+func flagValues(ws []word, long, short string) (vals []string, known bool) {
+	for i := 0; i < len(ws); i++ {
+		s := ws[i].s
+		var v string
+		switch {
+		case s == long || short != "" && s == short:
+			if i+1 >= len(ws) {
+				return nil, false
+			}
+			i++
+			v = ws[i].s
+		case strings.HasPrefix(s, long+"="):
+			v = s[len(long)+1:]
+		case short != "" && strings.HasPrefix(s, short) && len(s) > len(short) && !strings.HasPrefix(s, "--"):
+			v = s[len(short):]
+		default:
+			continue
+		}
+		if strings.ContainsAny(v, "$`") || ws[i].env != "" {
+			return nil, false
+		}
+		vals = append(vals, v)
+	}
+	return vals, true
+}

@@ -1,6 +1,7 @@
 package appserver
 
 import (
+	"net"
 	"path"
 	"strconv"
 	"strings"
@@ -53,6 +54,9 @@ func gunicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parser
 		return parsers.Def(d, src)
 	}
 	a.GracefulTimeout = def("--graceful-timeout", 30*time.Second, "gunicorn default 30s (--graceful-timeout)")
+	if open == nil {
+		a.Ports = gunicornPorts(rest)
+	}
 
 	worker := "sync"
 	wc, hasWorker := f["--worker-class"]
@@ -255,7 +259,63 @@ func uvicorn(c *parsers.Container, at word, rest []word, open *flagVal) *parsers
 	if s, ok := f.seconds("--timeout-graceful-shutdown"); ok {
 		a.GracefulTimeout = s
 	}
+	if open == nil {
+		a.Ports = uvicornPorts(rest)
+	}
 	return a
+}
+
+// gunicornPorts are the TCP ports of the --bind (-b) flags written on gunicorn's command
+// line, which replace any other bind setting (gunicorn's settings: the command line
+// wins over GUNICORN_CMD_ARGS and the config file): host:port, a host alone (port 8000),
+// unix:PATH (no TCP port). Nil when none is written or one is not known (fd://N, a
+// variable).
+func gunicornPorts(rest []word) []string {
+	vals, known := flagValues(rest, "--bind", "-b")
+	if !known || len(vals) == 0 {
+		return nil
+	}
+	ports := []string{}
+	for _, v := range vals {
+		switch {
+		case strings.HasPrefix(v, "unix:"):
+			continue
+		case strings.Contains(v, "://"):
+			return nil
+		}
+		port := "8000"
+		if _, p, err := net.SplitHostPort(v); err == nil {
+			port = p
+		} else if strings.Count(strings.Trim(v, "[]"), ":") == 1 {
+			return nil // not host:port as gunicorn reads it
+		}
+		if _, err := strconv.Atoi(port); err != nil {
+			return nil
+		}
+		ports = append(ports, port)
+	}
+	return ports
+}
+
+// uvicornPorts is the TCP port of uvicorn's --port flag (the last one written), or none
+// with --uds (a unix socket, in place of the host and port). Nil when no flag says
+// (uvicorn's default 8000, or UVICORN_PORT) or --fd passes a socket.
+func uvicornPorts(rest []word) []string {
+	if fds, _ := flagValues(rest, "--fd", ""); len(fds) > 0 {
+		return nil
+	}
+	if uds, _ := flagValues(rest, "--uds", ""); len(uds) > 0 {
+		return []string{}
+	}
+	vals, known := flagValues(rest, "--port", "")
+	if !known || len(vals) == 0 {
+		return nil
+	}
+	p := vals[len(vals)-1]
+	if _, err := strconv.Atoi(p); err != nil {
+		return nil
+	}
+	return []string{p}
 }
 
 // hypercorn: only what the command line says; its defaults are not in the researched

@@ -160,6 +160,11 @@ func target(t Token) *parsers.Target {
 	if t.Arg.IsValid() {
 		tg.Pos = t.Arg // an import's argument: written, and changed, at the import line
 	}
+	if strings.Contains(t.Text, "{$") {
+		// The link step knows the container's environment (Compose environment:):
+		// its values win over the defaults read here.
+		tg.Env = &parsers.EnvAddress{Written: t.Text, Syntax: parsers.EnvCaddy, DefPort: "80"}
+	}
 	addr, ok := envValue(t.Text)
 	if !ok {
 		return tg

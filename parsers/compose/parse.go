@@ -45,7 +45,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		disp := displayer(set[0])
 		proj := &parsers.ComposeProject{Dir: disp(p.Dir), Files: p.Files, Services: map[string]*parsers.Workload{}}
-		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path)
+		// A file by another name (deploy-compose.yml, docker-stack.yml) is not loaded by a
+		// plain `docker compose up` either: it is run with -f (or docker stack deploy -c).
+		proj.Variant = len(set) == 2 && !isOverrideName(set[1].Path) || len(set) == 1 && !IsComposeFile(set[0].Path)
 		proj.Profiles = p.DefaultProfiles
 		for _, s := range p.Services {
 			for _, d := range inlineProxyConfigs(s) {

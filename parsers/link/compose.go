@@ -1,6 +1,7 @@
 package link
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,9 @@ func linkCompose(m *parsers.Model) {
 						continue
 					}
 					active++
+					if t.Env != nil && renderedAtStart(m, w, h, t) {
+						t.FillFromEnv(containerEnv(w.Containers[0]))
+					}
 					if x := resolveCompose(w, t); x != nil {
 						targets = append(targets, x)
 						named = append(named, t)
@@ -89,6 +93,73 @@ func linkCompose(m *parsers.Model) {
 				addHop(be, h)
 			}
 		}
+	}
+}
+
+// renderedAtStart reports whether target t of hop h, written with environment
+// references, is rendered with the environment of w's container. Caddy replaces {$VAR}
+// as it reads the Caddyfile, when it starts. An nginx template is rendered with it by the
+// entrypoint of the official image (nginx, nginxinc/nginx-unprivileged, or a Dockerfile
+// FROM one of them that keeps it), which runs envsubst on /etc/nginx/templates before it
+// starts nginx when the command is nginx or nginx-debug (docker-entrypoint.sh and
+// 20-envsubst-on-templates.sh of nginxinc/docker-nginx): the template must be mounted or
+// copied there and the service must not replace the entrypoint or the command. A script
+// of the service's own may set other values (export BACKEND_HOST=...), and a template a
+// Dockerfile renders with RUN envsubst gets the build's environment: not known.
+func renderedAtStart(m *parsers.Model, w *parsers.Workload, h *parsers.Hop, t *parsers.Target) bool {
+	if h.Kind == parsers.HopCaddy {
+		return true
+	}
+	c := w.Containers[0]
+	image := c.Image
+	if c.Built != nil {
+		image = c.Built.From
+	}
+	if !officialNginxImage(image) || len(c.Command) > 0 || len(c.Args) > 0 && c.Args[0] != "nginx" && c.Args[0] != "nginx-debug" {
+		return false
+	}
+	files := []string{t.Pos.File}
+	for f := m.File(t.Pos.File); f != nil && f.IncludedBy != nil && len(files) < 100; f = m.File(f.IncludedBy.File) {
+		files = append(files, f.IncludedBy.File)
+	}
+	for _, mt := range w.Compose.Mounts {
+		if mt.Target != "/etc/nginx/templates" && !strings.HasPrefix(mt.Target, "/etc/nginx/templates/") {
+			continue
+		}
+		for _, f := range files {
+			if f == mt.Path || strings.HasPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// officialNginxImage reports whether an image reference names the official nginx image
+// or nginxinc's unprivileged one (any tag), whose entrypoint renders templates.
+func officialNginxImage(ref string) bool {
+	ref, _, _ = strings.Cut(ref, "@")
+	name := ref
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		name = ref[:i] // the tag
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(name), "docker.io/"), "library/")
+	return name == "nginx" || name == "nginxinc/nginx-unprivileged"
+}
+
+// containerEnv is c's environment as the link step knows it: the values Compose sets
+// (environment:, env_file), unknown where a source no file shows may set it (an env_file
+// not read, the ENV of the Dockerfile the service builds).
+func containerEnv(c *parsers.Container) parsers.EnvLookup {
+	return func(name string) (string, bool, bool) {
+		v, ok := c.EnvVar(name)
+		switch {
+		case !ok:
+			return "", false, true
+		case v.Known():
+			return v.Value, true, true
+		}
+		return "", true, false
 	}
 }
 
@@ -312,5 +383,17 @@ func listensOn(w *parsers.Workload, port string) bool {
 			}
 		}
 	}
-	return !declared
+	if declared {
+		return false
+	}
+	// No ports: or expose:. The app server's own flags may say where it listens
+	// (gunicorn --bind 0.0.0.0:5000): a port they do not name reaches something else, or
+	// nothing (connection refused), not that server, whose settings must not be judged
+	// against the proxy's.
+	for _, c := range w.Containers {
+		if c.App != nil && c.App.Ports != nil && !slices.Contains(c.App.Ports, port) {
+			return false
+		}
+	}
+	return true
 }

@@ -68,6 +68,12 @@ func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
 				if !containsWorkload(be.Workloads, x) {
 					be.Workloads = append(be.Workloads, x)
 				}
+				if x.Compose != nil {
+					// nginx forwards to this php-fpm container as a proxy_pass does to an
+					// app's: the Compose checks of a served service (one container, a
+					// grace period) apply. A pod is served through its Service already.
+					x.Served = true
+				}
 			}
 		}
 	}

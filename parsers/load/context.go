@@ -169,7 +169,7 @@ func parsedWhenFound(format, abs string, src []byte) bool {
 	if _, needSniff := formatByName(abs); !needSniff {
 		return true
 	}
-	return caddySniff(format, abs, src) || sniff(format, abs, src)
+	return caddySniff(format, abs, src) || sniff(format, abs, src) || composeNamed(abs) && composeLooking(src) && servicesMapping(src)
 }
 
 // selection grows the set of selected files to what links to it, in rounds. Each round

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/no502/no502/parsers"
 )
 
 // A conf.d file is recognised as nginx by what it holds, also when that is only an
@@ -116,5 +118,58 @@ func TestDockerfileNotConfig(t *testing.T) {
 	}
 	if f, _ := formatByName("site.nginx"); f == "" {
 		t.Error("site.nginx: not read")
+	}
+}
+
+// TestComposeNamedLikeCompose: a YAML file whose name says compose or stack
+// (deploy-compose.yml, LibreChat's production file; docker-stack.yml, run with docker
+// stack deploy -c) holds a top-level services: mapping and no manifest: walking a
+// directory reads it as a compose file of its own. An OpenFaaS stack.yml (functions:, no
+// services:) is not read. The file is not one a plain docker compose up loads, so a proxy
+// the default project's service mounts too stays linked to that one (a tie linked it to
+// neither, and every finding of docker-compose.yml went).
+func TestComposeNamedLikeCompose(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, src string) {
+		if err := os.WriteFile(filepath.Join(root, rel), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nginxSvc := "  nginx:\n    image: nginx\n    volumes: [\"./nginx.conf:/etc/nginx/nginx.conf:ro\"]\n"
+	write("nginx.conf", "events {}\nhttp { server { listen 80; location / { proxy_pass http://app:8000; } } }\n")
+	write("docker-compose.yml", "services:\n"+nginxSvc+"  app:\n    image: app\n")
+	write("docker-stack.yml", "services:\n"+nginxSvc+"  app:\n    image: app\n    deploy: {replicas: 3}\n")
+	write("deploy-compose.yml", "services:\n  api:\n    image: api\n")
+	write("stack.yml", "version: 1.0\nprovider:\n  name: openfaas\nfunctions:\n  hello:\n    image: me/hello\n")
+	// Helm-style values whose services: is a list: no compose file, no config error.
+	write("stack-values.yaml", "services:\n  # the public ones\n  - name: web\n    port: 80\n")
+	res, err := Load([]string{root}, Options{Cwd: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]string{}
+	for _, f := range res.Model.Files {
+		formats[f.Path] = f.Format
+	}
+	for path, want := range map[string]string{"docker-compose.yml": "compose", "docker-stack.yml": "compose", "deploy-compose.yml": "compose", "stack.yml": "", "stack-values.yaml": ""} {
+		if formats[path] != want {
+			t.Errorf("%s: format %q, want %q", path, formats[path], want)
+		}
+	}
+	for _, d := range res.Model.Diags {
+		if d.Severity == parsers.Error {
+			t.Errorf("config error: %s", d.String())
+		}
+	}
+	var proxy []string
+	for _, h := range res.Model.Hops {
+		if h.Workload != nil {
+			for _, p := range h.Workload.Compose.Projects {
+				proxy = append(proxy, p.Files...)
+			}
+		}
+	}
+	if len(proxy) != 1 || proxy[0] != "docker-compose.yml" {
+		t.Errorf("nginx.conf runs in the projects of %v, want docker-compose.yml's", proxy)
 	}
 }

@@ -164,7 +164,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 		if needSniff && caddySniff(c.format, c.abs, src) {
 			w.out[i].format = parsers.FormatCaddy
 		} else if needSniff && !sniff(c.format, c.abs, src) {
-			if c.explicit && c.format == parsers.FormatK8s && composeLooking(src) {
+			if c.format == parsers.FormatK8s && composeLooking(src) && (c.explicit || composeNamed(c.abs) && servicesMapping(src)) {
 				w.out[i].format = parsers.FormatCompose // see composeLooking
 			} else {
 				return
@@ -471,13 +471,54 @@ func isSpace(c byte) bool {
 }
 
 // composeLooking: a YAML file named on the command line that is not a manifest but has a
-// top-level services: mapping is a compose file under another name (docker-stack.yml,
-// a file meant for docker compose -f). Walking a directory, only docker compose's own
-// names count (formatByName), as docker compose finds only those.
+// top-level services: mapping is a compose file under another name (jibri.yml, a file
+// meant for docker compose -f). Walking a directory, docker compose's own names count
+// (formatByName), and names that say compose or stack (composeNamed).
 //
 // The key is "services" at the very start of a line, quoted or not, then a colon and
 // nothing more on the line but blanks and a comment: what (?m)^"?services"?\s*:\s*(?:#.*)?$
 // matches, without its cost on long lines (yamlHasKey).
+// composeNamed reports whether a YAML file's name says it is a compose file although
+// it is not one of docker compose's names: deploy-compose.yml (LibreChat's production
+// file, run with docker compose -f), docker-stack.yml and stack.yml (docker stack deploy
+// -c). With a top-level services: and no manifest in it (composeLooking) it is read as a
+// compose file of its own when a directory is walked; an OpenFaaS stack.yml (functions:)
+// is not. A generic name (production.yml) needs naming: its services: may be anything.
+func composeNamed(path string) bool {
+	lower := strings.ToLower(filepath.Base(path))
+	ext := filepath.Ext(lower)
+	if ext != ".yml" && ext != ".yaml" {
+		return false
+	}
+	return strings.Contains(lower, "compose") || strings.Contains(lower, "stack")
+}
+
+// servicesMapping reports whether the first entry under a top-level services: key (one
+// with nothing after the colon) is an indented key, a mapping as in compose files, not a
+// list item: a walked stack-values.yaml whose services: is a list was a config error
+// ("services must be a mapping") on a file that is no compose file.
+func servicesMapping(src []byte) bool {
+	lines := strings.Split(string(src), "\n")
+	for i, line := range lines {
+		key, rest, ok := strings.Cut(strings.TrimRight(line, " \t\r"), ":")
+		if !ok || strings.Trim(key, `"`) != "services" || key != strings.TrimLeft(key, " \t") {
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" && !strings.HasPrefix(rest, "#") {
+			continue
+		}
+		for _, next := range lines[i+1:] {
+			t := strings.TrimSpace(next)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			return (next[0] == ' ' || next[0] == '\t') && !strings.HasPrefix(t, "- ") && t != "-" && strings.Contains(t, ":")
+		}
+		return false
+	}
+	return false
+}
+
 func composeLooking(src []byte) bool {
 	const key = "services"
 	for off := 0; ; {

@@ -1295,7 +1295,8 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 			return b.upstream(up)
 		}
 	}
-	if strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "" {
+	templated := pass.templated() && strings.Contains(authority, "$") && !strings.Contains(scheme, "$") && envOnly(authority)
+	if !templated && (strings.Contains(authority, "$") || strings.Contains(scheme, "$") || authority == "") {
 		// Resolved at request time: nothing is known about the target.
 		be := b.newBackend(BackendAddress, url, pass.Pos(), pass.Pos())
 		b.log = append(b.log, event{backend: be})
@@ -1316,6 +1317,11 @@ func (b *builder) backend(pass *Directive) *parsers.Backend {
 	}
 	t := b.target(authority, defPort)
 	t.Pos = pass.Pos()
+	if templated {
+		// proxy_pass http://${BACKEND_HOST}:${BACKEND_PORT} in a template: envsubst
+		// makes it a literal address as the container starts.
+		templatedTarget(t, authority, defPort, true)
+	}
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
 	be := b.newBackend(BackendAddress, authority, pass.Pos(), pass.Pos())
@@ -1360,6 +1366,16 @@ func (b *builder) target(addr, defPort string) *parsers.Target {
 		t.Local = strings.EqualFold(host, "localhost")
 	}
 	return t
+}
+
+// templatedTarget makes t, an address written with environment references in a
+// template (server ${BACKEND_HOST}:${BACKEND_PORT}), unknown until the link step knows
+// the environment of the container that renders it (parsers.Target.FillFromEnv). With a
+// port required (proxy_pass: without one, the rendered name may be an upstream{}
+// block's), an address rendered without one stays unknown.
+func templatedTarget(t *parsers.Target, written, defPort string, needPort bool) {
+	t.Host, t.Port, t.IP, t.Local, t.Unix = "", "", false, false, false
+	t.Env = &parsers.EnvAddress{Written: written, Syntax: parsers.EnvSubst, DefPort: defPort, NeedPort: needPort}
 }
 
 // upstream makes (once) the Backend of an upstream{} block.
@@ -1493,6 +1509,9 @@ func (b *builder) buildUpstream(d *Directive) *parsers.Backend {
 func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 	t := b.target(d.Arg(0), "80")
 	t.Pos = d.Pos()
+	if d.templated() && envReference(d.Arg(0)) {
+		templatedTarget(t, d.Arg(0), "80", false)
+	}
 	t.MaxFails = parsers.Def(1, "nginx default max_fails=1")
 	t.FailTimeout = parsers.Def(10*time.Second, "nginx default fail_timeout=10s")
 	for i := 1; i < len(d.Args); i++ {

@@ -121,3 +121,34 @@ func placeholderOnly(s string) bool {
 	}
 	return true
 }
+
+// envOnly reports whether every $ in s starts an environment reference ($NAME or
+// ${NAME} with an upper-case letter in NAME): no nginx variable ($host) is left once
+// envsubst has run.
+func envOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '$' && !envReference(s[i:i+refLen(s[i:])]) {
+			return false
+		}
+	}
+	return true
+}
+
+// refLen is the length of the reference s starts with ($NAME, ${NAME}); 1 for a lone $.
+func refLen(s string) int {
+	j := 1
+	braced := j < len(s) && s[j] == '{'
+	if braced {
+		j++
+	}
+	for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+		j++
+	}
+	if braced {
+		if j < len(s) && s[j] == '}' {
+			return j + 1
+		}
+		return 1
+	}
+	return j
+}
