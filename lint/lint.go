@@ -66,6 +66,9 @@ type Options struct {
 	// each with its own, and merges the results (Run, Fix). Without it such paths are a
 	// UsageError (LoadConfig). Ignored with Config or ConfigPath set.
 	PerConfig bool
+	// split is set by splitByConfig on the runs of a directory it divided among the
+	// configs below it: which files each config governs.
+	split *split
 	// Baseline hides the findings it records (read from BaselinePath, named in the
 	// summary). WriteBaseline, when set, records the run's findings in that file first
 	// and then applies it.
@@ -225,6 +228,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if err != nil {
 		return nil, &UsageError{err}
 	}
+	claimSplitFiles(res, r.opts.split, r.opts.ConfigPath, r.opts.Cwd)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -87,9 +87,8 @@ func addToGroup(groups []configGroup, index map[string]int, p, a string) []confi
 // config as a pre-commit run naming every file is, so that `no502 lint .` in CI judges
 // each file as the hook does. A directory with no such config stays a directory, and so
 // does one whose walk has something to report (a directory it cannot read, the file
-// limit): its run says so. walked lists the directories replaced: the runs' roots and
-// the context they read.
-func expandNested(cwd string, paths []string, lo load.Options) (out []string, governor map[string]string, walked []string) {
+// limit): its run says so. sp is nil when no directory was split.
+func expandNested(cwd string, paths []string, lo load.Options) (out []string, sp *split) {
 	fallback := config.FindConfig("", cwd)
 	maxSize := lo.MaxFileSize
 	if maxSize <= 0 {
@@ -123,36 +122,119 @@ func expandNested(cwd string, paths []string, lo load.Options) (out []string, go
 			out = append(out, a)
 			continue
 		}
+		if sp == nil {
+			sp = &split{own: map[string]string{}, nested: map[string]bool{}, governor: map[string]string{}}
+		}
+		sp.own[dir] = own
+		for d := range nested {
+			sp.nested[d] = true
+		}
 		var expanded []string
 		for _, f := range files {
 			if named[f] || !load.WalkLintable(f, maxSize) {
 				continue
 			}
 			named[f] = true
-			p := own
-			for d := filepath.Dir(f); ; d = filepath.Dir(d) {
-				if nested[d] {
-					p = filepath.Join(d, config.FileName)
-					break
-				}
-				if d == dir || filepath.Dir(d) == d {
-					break
-				}
-			}
-			if governor == nil {
-				governor = map[string]string{}
-			}
-			governor[f] = p
+			sp.governor[f], _ = sp.nearest(f)
 			expanded = append(expanded, f)
 		}
 		if len(expanded) == 0 {
+			delete(sp.own, dir)
 			out = append(out, a)
 			continue
 		}
 		out = append(out, expanded...)
-		walked = append(walked, dir)
+		sp.walked = append(sp.walked, dir)
 	}
-	return out, governor, walked
+	if sp != nil && len(sp.walked) == 0 {
+		sp = nil
+	}
+	return out, sp
+}
+
+// split is how splitByConfig divided the directories it was given among their configs.
+type split struct {
+	walked   []string          // the directories replaced by their files
+	own      map[string]string // each walked directory → the config that governs it
+	nested   map[string]bool   // directories inside them that hold a config of their own
+	governor map[string]string // each file a walk found → its config
+	claimed  map[string]bool   // every file some run names (absolute paths)
+}
+
+// nearest returns the config that governs abs in the split: the nearest directory
+// holding one inside a walked directory, else that directory's own; ok is false when abs
+// lies in no walked directory.
+func (sp *split) nearest(abs string) (cfg string, ok bool) {
+	var root string
+	for _, w := range sp.walked {
+		if abs == w || strings.HasPrefix(abs, w+string(filepath.Separator)) {
+			root = w
+			break
+		}
+	}
+	if root == "" {
+		for w := range sp.own {
+			if strings.HasPrefix(abs, w+string(filepath.Separator)) {
+				root = w
+				break
+			}
+		}
+	}
+	if root == "" {
+		return "", false
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if sp.nested[d] {
+			return filepath.Join(d, config.FileName), true
+		}
+		if d == root || filepath.Dir(d) == d {
+			return sp.own[root], true
+		}
+	}
+}
+
+// claimSplitFiles adds to the files a run of a split directory reports (res.Explicit)
+// those its config governs that no run names: the files its named ones include (an nginx
+// include, a Caddy import, whatever config governs the directory they sit in) and the
+// other files of the directory read along (an nginx.conf a Compose service mounts under
+// any name). A directory run reports findings in those; without this, no run of the
+// split would. cfgPath is the run's config (absolute; "" when none governs it).
+func claimSplitFiles(res *load.Result, sp *split, cfgPath, cwd string) {
+	if sp == nil || res.Explicit == nil {
+		return
+	}
+	byPath := map[string]*parsers.File{}
+	for _, f := range res.Model.Files {
+		if f.Host == "" {
+			byPath[f.Path] = f
+		}
+	}
+	// owner is the config of the file a chain of includes starts from.
+	owner := func(f *parsers.File) (string, bool) {
+		for seen := 0; f.IncludedBy != nil && seen < len(byPath); seen++ {
+			parent := byPath[f.IncludedBy.File]
+			if parent == nil {
+				break
+			}
+			f = parent
+		}
+		abs := absPath(f.Path, cwd)
+		if g, ok := sp.governor[abs]; ok {
+			return g, true
+		}
+		if res.Explicit[f.Path] {
+			return cfgPath, true // a file this run names (not found by the walk)
+		}
+		return sp.nearest(abs)
+	}
+	for path, f := range byPath {
+		if res.Explicit[path] || sp.claimed[absPath(path, cwd)] {
+			continue
+		}
+		if g, ok := owner(f); ok && g == cfgPath {
+			res.Explicit[path] = true
+		}
+	}
 }
 
 // splitByConfig returns the runs a lint of paths makes when Options.PerConfig is set: the
@@ -174,7 +256,15 @@ func splitByConfig(paths []string, opts Options) (Options, []Options, [][]string
 			return opts, nil, nil, err
 		}
 	}
-	paths, governor, walked := expandNested(cwd, paths, opts.Load)
+	paths, sp := expandNested(cwd, paths, opts.Load)
+	var governor map[string]string
+	if sp != nil {
+		governor = sp.governor
+		sp.claimed = map[string]bool{}
+		for _, p := range paths {
+			sp.claimed[absPath(p, cwd)] = true
+		}
+	}
 	groups := configGroupsWith(cwd, paths, governor)
 	if len(groups) == 0 {
 		return opts, nil, nil, nil
@@ -203,7 +293,10 @@ func splitByConfig(paths []string, opts Options) (Options, []Options, [][]string
 	for _, g := range groups {
 		o := opts
 		o.Cwd, o.PerConfig = cwd, false
-		o.Load.Walked = walked
+		o.split = sp
+		if sp != nil {
+			o.Load.Walked = sp.walked
+		}
 		if g.config == "" {
 			o.Config = config.Default()
 		} else {
@@ -298,6 +391,7 @@ func mergeResults(rs []*Result) *Result {
 		out.NothingLinted = nothing[0]
 	}
 	rules.SortFindings(out.Findings)
+	out.Findings = rules.Dedup(out.Findings)
 	sortDiags(out.Errors)
 	sortDiags(out.Notes)
 	return out

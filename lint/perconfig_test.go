@@ -272,3 +272,58 @@ func TestPerConfigDirectoryRunConfigFindings(t *testing.T) {
 		t.Errorf("split directory run: %q, want %q", got, want)
 	}
 }
+
+// A file no run names but a directory run reads (an nginx include of a service, which
+// the walk does not list: its name says nothing) is reported by the run of the config
+// that governs the file including it, with that config: its findings were lost when
+// each run reported only the files it named.
+func TestPerConfigDirectoryRunClaimsIncludes(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"svc/nginx.conf":    "events {}\nhttp {\n    include inc/up.inc;\n    server { location / { proxy_pass http://a; } }\n}\n",
+		"svc/inc/up.inc":    "upstream a {\n    server 10.0.0.1:80;\n}\n",
+		"svc/.no502.yaml":   "rules:\n  read-timeout-too-short: off\n",
+		"other/single.conf": single,
+		// An include of the root's config that sits in the service's directory is the
+		// root's to report: the root's nginx.conf reads it.
+		"root.conf":         "events {}\nhttp {\n    include svc/shared/up.inc;\n    server { location / { proxy_pass http://b; } }\n}\n",
+		"svc/shared/up.inc": "upstream b {\n    server 10.0.0.2:80;\n}\n",
+	})
+	alone, err := lint.Run(context.Background(), []string{"svc/nginx.conf", "svc/inc/up.inc"}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := findingList(alone); !strings.Contains(got, "svc/inc/up.inc single-upstream") {
+		t.Fatalf("the service's files named: %q", got)
+	}
+	res, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "other/single.conf single-upstream, svc/inc/up.inc single-upstream, svc/shared/up.inc single-upstream"
+	if got := findingList(res); got != want {
+		t.Errorf("split directory run: %q, want %q", got, want)
+	}
+}
+
+// An include two services' configs both read is reported by both runs of the split; the
+// merged report says each finding once.
+func TestPerConfigDirectoryRunSharedInclude(t *testing.T) {
+	site := func(up string) string {
+		return "events {}\nhttp {\n    include ../shared/up.inc;\n    server { location / { proxy_pass http://" + up + "; } }\n}\n"
+	}
+	dir := writeTree(t, map[string]string{
+		"a/nginx.conf":    site("a"),
+		"a/.no502.yaml":   "rules:\n  read-timeout-too-short: off\n",
+		"b/nginx.conf":    site("a"),
+		"b/.no502.yaml":   "rules:\n  dead-upstream-in-rotation: off\n",
+		"shared/up.inc":   "upstream a {\n    server 10.0.0.1:80;\n}\n",
+		"shared/keep.txt": "",
+	})
+	res, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := findingList(res), "shared/up.inc single-upstream"; got != want {
+		t.Errorf("split directory run: %q, want %q", got, want)
+	}
+}

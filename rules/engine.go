@@ -252,6 +252,11 @@ func SortFindings(fs []Finding) {
 
 // dedup drops findings identical in rule, position and message (one directive reached
 // through two includes is still one problem).
+// Dedup drops the repeats of a finding (same rule, position and message) from fs, sorted
+// or not, keeping the first: the runs of a split lint may each report a file they both
+// read (an include two services' configs share).
+func Dedup(fs []Finding) []Finding { return dedup(fs) }
+
 func dedup(fs []Finding) []Finding {
 	type key struct {
 		rule, file, msg string

@@ -372,8 +372,9 @@ func Discover(paths []string, opts Options) (files, configs []string, ok bool) {
 // WalkLintable reports whether a directory walk lints the file at abs, or reports it: a
 // config by its name, or by its content where the name does not decide, and a candidate
 // the run cannot read, over maxSize, binary or not a regular file (Load says so for any
-// candidate, before the sniff). Unlike Lintable (a named file), a YAML file that only looks like a Compose
-// file is not one.
+// candidate, before the sniff). Unlike Lintable (a named file), a YAML file that only
+// looks like a Compose file is not one unless its name says compose or stack
+// (composeNamed), as in Load.
 func WalkLintable(abs string, maxSize int64) bool {
 	format, needSniff := formatByName(abs)
 	if format == "" {
@@ -390,5 +391,6 @@ func WalkLintable(abs string, maxSize int64) bool {
 	if err != nil || looksBinary(src) {
 		return true
 	}
-	return caddySniff(format, abs, src) || sniff(format, abs, src)
+	return caddySniff(format, abs, src) || sniff(format, abs, src) ||
+		format == parsers.FormatK8s && composeNamed(abs) && composeLooking(src) && servicesMapping(src)
 }
