@@ -24,7 +24,12 @@ type builder struct {
 	asgNames  map[string][]*parsers.Workload // an autoscaling group's name attribute → the groups
 }
 
-func (mod *module) build() {
+// buildStart builds what other blocks point at: load balancers and target groups (the
+// module's own and its terraform-aws-modules/alb calls'). A module with local module
+// calls is built in two steps around them (Parse): its calls may be passed these target
+// groups (evalCall), and its own services, listeners and groups may read the calls'
+// outputs (module.lb.tg_arn), known only once the calls are built.
+func (mod *module) buildStart() {
 	b := &builder{
 		mod:       mod,
 		hops:      map[string]*parsers.Hop{},
@@ -57,6 +62,25 @@ func (mod *module) build() {
 	for _, c := range mod.calls {
 		if isALBModule(c.source) {
 			b.albModule(c)
+		}
+	}
+	mod.building = b
+}
+
+// buildFinish builds the rest once the module's local calls are built: what points at
+// the target groups, then each target group's traffic ports and keep-alive.
+func (mod *module) buildFinish() {
+	b := mod.building
+	if b == nil {
+		return
+	}
+	mod.building = nil
+	// Target groups the local calls' outputs name, reached as module.NAME.OUTPUT#i (refs).
+	for call, outs := range mod.childOutputs {
+		for out, bes := range outs {
+			for i, be := range bes {
+				b.backends[childOutputKey(call, out, i)] = be
+			}
 		}
 	}
 	b.each(func(r *resource) {

@@ -34,6 +34,8 @@ type module struct {
 	outputs      map[string]hcl.Expression
 	built        map[string]*parsers.Backend
 	childOutputs map[string]map[string][]*parsers.Backend
+	// building is the builder between buildStart and buildFinish.
+	building *builder
 }
 
 type srcFile struct {
@@ -400,8 +402,8 @@ func baseName(p string) string {
 var callMeta = map[string]bool{"source": true, "version": true, "count": true, "for_each": true, "providers": true, "depends_on": true}
 
 // evalCall gives the child module mod the inputs of call c (evaluated in the caller's
-// context: a value the caller cannot know, such as each.value, is unknown) and builds
-// its resources, once per call: Terraform instantiates a module per module block, each
+// context: a value the caller cannot know, such as each.value, is unknown) and starts
+// building its resources (buildStart; Parse finishes it), once per call: Terraform instantiates a module per module block, each
 // with its own inputs (https://developer.hashicorp.com/terraform/language/modules/syntax).
 // Variables the call does not set keep their defaults. own names the variables the
 // child directory's own tfvars files set: unknown (see evalModule).
@@ -431,7 +433,7 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 			from += " (" + strings.Join(o.notes, "; ") + ")"
 		}
 		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), from, nil
-		v.backends = caller.outputBackends(a.Expr, 0)
+		v.backends = caller.passedBackends(a.Expr)
 		if len(a.Expr.Variables()) == 0 {
 			// Structured inputs are walked through v.expr in the child's scope
 			// (resolveSyntax): only a constant reads the same there.
@@ -444,7 +446,7 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 		l.state, l.val = 0, cty.NilVal
 	}
 	mod.evalLocals()
-	mod.build()
+	mod.buildStart() // buildFinish once this instance's own calls are built (Parse)
 }
 
 // unknownVars makes the named variables unknown, with no source to edit.
@@ -493,6 +495,28 @@ func (mod *module) outputBackends(expr hcl.Expression, depth int) []*parsers.Bac
 				out = append(out, mod.outputBackends(l.attr.Expr, depth+1)...)
 			}
 		}
+	}
+	return out
+}
+
+// passedBackends are the target groups and load balancers a module call's argument
+// names: the caller's own (aws_lb_target_group.app.arn, module.alb.target_group_arns[0]
+// of a terraform-aws-modules/alb call, built by buildStart) and those of its other local
+// calls' outputs (outputBackends).
+func (mod *module) passedBackends(expr hcl.Expression) []*parsers.Backend {
+	var out []*parsers.Backend
+	seen := map[*parsers.Backend]bool{}
+	add := func(be *parsers.Backend) {
+		if be != nil && !seen[be] {
+			seen[be] = true
+			out = append(out, be)
+		}
+	}
+	for _, ref := range mod.refs(expr) {
+		add(mod.built[ref])
+	}
+	for _, be := range mod.outputBackends(expr, 0) {
+		add(be)
 	}
 	return out
 }

@@ -592,3 +592,130 @@ resource "aws_ecs_service" "this" {
 		t.Errorf("want one target group (module.lb's) linked, got %d links", linked)
 	}
 }
+
+// TestModuleOutputWiringRoot: the two directions between a caller's own resources and its
+// local module calls. A call passed a target group of the caller itself (an
+// aws_lb_target_group, or the terraform-aws-modules/alb call's target_group_arns[0])
+// serves the service inside the module; a resource of the caller that reads a call's
+// output (target_group_arn = module.lb.tg_arn) is linked to the target group the output
+// names, and a listener of the caller forwarding to it gives it that load balancer's
+// idle timeout as its keep-alive.
+func TestModuleOutputWiringRoot(t *testing.T) {
+	const root = `
+resource "aws_lb" "main" {
+  name         = "main"
+  idle_timeout = 120
+}
+
+resource "aws_lb_target_group" "own" {
+  name        = "own"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+module "alb" {
+  source  = "terraform-aws-modules/alb/aws"
+  version = "~> 8.0"
+  name    = "api"
+  target_groups = [
+    {
+      backend_protocol = "HTTP"
+      backend_port     = 8000
+      target_type      = "ip"
+    }
+  ]
+}
+
+module "svc_own" {
+  source = "./modules/svc"
+  name   = "own"
+  tg_arn = aws_lb_target_group.own.arn
+}
+
+module "svc_alb" {
+  source = "./modules/svc"
+  name   = "alb"
+  tg_arn = module.alb.target_group_arns[0]
+}
+
+module "lb" {
+  source = "./modules/lb"
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.main.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = module.lb.tg_arn
+  }
+}
+
+resource "aws_ecs_service" "root" {
+  name          = "root"
+  desired_count = 1
+  load_balancer {
+    target_group_arn = module.lb.tg_arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`
+	const lbMod = `
+resource "aws_lb_target_group" "this" {
+  name        = "child"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+output "tg_arn" {
+  value = aws_lb_target_group.this.arn
+}
+`
+	const svcMod = `
+variable "name" {}
+variable "tg_arn" {}
+
+resource "aws_ecs_service" "this" {
+  name          = var.name
+  desired_count = 1
+  load_balancer {
+    target_group_arn = var.tg_arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`
+	m := parse(t, nil, "main.tf", root, "modules/lb/main.tf", lbMod, "modules/svc/main.tf", svcMod)
+	links := map[string]int{}
+	for _, be := range m.Backends {
+		links[be.Name] += len(be.Workloads)
+		if be.Name == "aws_lb_target_group.this" {
+			if !be.KeepAliveIdle.Known() || be.KeepAliveIdle.Value != 120*time.Second {
+				t.Errorf("module.lb's target group: keep-alive %+v, want the root listener's load balancer's 120s", be.KeepAliveIdle)
+			}
+		}
+	}
+	for name, want := range map[string]int{"aws_lb_target_group.own": 1, "aws_lb_target_group.this": 1} {
+		if links[name] != want {
+			t.Errorf("%s: %d workloads, want %d (all: %v)", name, links[name], want, links)
+		}
+	}
+	albLinked := false
+	for name, n := range links {
+		if strings.HasPrefix(name, "module.alb") && n == 1 {
+			albLinked = true
+		}
+	}
+	if !albLinked {
+		t.Errorf("module.alb's target group not linked to module.svc_alb's service: %v", links)
+	}
+	for _, w := range m.Workloads {
+		if !w.Served {
+			t.Errorf("%s not served", w.Name)
+		}
+	}
+}
