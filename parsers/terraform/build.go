@@ -39,7 +39,7 @@ func (mod *module) buildStart() {
 		tgPorts:   map[*parsers.Backend]*tgPorts{},
 		asgNames:  map[string][]*parsers.Workload{},
 	}
-	mod.built = b.backends
+	mod.built, mod.builtWorkloads = b.backends, b.workloads
 	// Target groups a caller passed in from another local module call's output
 	// (module.alb.tg_arn): reached as var.NAME#i (refs), linked like this module's own.
 	for name, v := range mod.vars {
@@ -80,6 +80,13 @@ func (mod *module) buildFinish() {
 		for out, bes := range outs {
 			for i, be := range bes {
 				b.backends[childOutputKey(call, out, i)] = be
+			}
+		}
+	}
+	for call, outs := range mod.childWorkloads {
+		for out, ws := range outs {
+			for i, w := range ws {
+				b.workloads[childWorkloadKey(call, out, i)] = w
 			}
 		}
 	}
@@ -238,7 +245,7 @@ func (b *builder) targetGroup(r *resource) {
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 	be.ConnectionTermination = n.boolSetting("connection_termination", false, "")
 	targetGroupKind(be, n)
-	switch hc := n.dynamicOnce["health_check"]; {
+	switch hc := n.dynamicOne("health_check"); {
 	case !n.hasDynamic("health_check"):
 		be.Health = targetGroupHealth(n, n.child("health_check"))
 	case hc != nil && n.child("health_check") == nil:
@@ -553,8 +560,15 @@ func (b *builder) ecsService(r *resource) {
 	// The containers the load balancer sends to (load_balancer.container_name), or all of
 	// the task's when no name is known: their app servers meet the load balancer's
 	// keep-alive and timeouts like a pod's containers.
+	// A dynamic load_balancer block that generates one block (for_each = var.tg != "" ?
+	// [1] : [] with a target group passed in) is that block.
+	lbs := n.blocks["load_balancer"]
+	lbOne := n.dynamicOne("load_balancer")
+	if lbOne != nil {
+		lbs = append(lbs[:len(lbs):len(lbs)], lbOne)
+	}
 	serving := map[string]bool{}
-	for _, lb := range n.blocks["load_balancer"] {
+	for _, lb := range lbs {
 		if v, _, s := lb.eval("container_name"); !s.Unknown && v.Type() == cty.String {
 			serving[v.AsString()] = true
 		}
@@ -579,7 +593,7 @@ func (b *builder) ecsService(r *resource) {
 		mode = def.node.strSetting("network_mode", "", "")
 		w.HostPort = taskHostPort(def.node, w.Containers, mode)
 	}
-	for _, lb := range n.blocks["load_balancer"] {
+	for _, lb := range lbs {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
 		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
 		for _, ref := range refs {
@@ -590,7 +604,7 @@ func (b *builder) ecsService(r *resource) {
 			}
 		}
 	}
-	if n.hasDynamic("load_balancer") {
+	if n.hasDynamic("load_balancer") && lbOne == nil {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
 	}

@@ -1,11 +1,13 @@
 package terraform
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -34,6 +36,11 @@ type module struct {
 	outputs      map[string]hcl.Expression
 	built        map[string]*parsers.Backend
 	childOutputs map[string]map[string][]*parsers.Backend
+	// builtWorkloads are the last build's services and groups by address, and
+	// childWorkloads, per local call, the ones each output of its instance names, so
+	// that this instance's autoscaling targets and policies reach them (module.svc.name).
+	builtWorkloads map[string]*parsers.Workload
+	childWorkloads map[string]map[string][]*parsers.Workload
 	// building is the builder between buildStart and buildFinish.
 	building *builder
 }
@@ -434,6 +441,11 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 		}
 		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), from, nil
 		v.backends = caller.passedBackends(a.Expr)
+		if len(v.backends) > 0 && !v.val.IsKnown() && (v.ty == cty.String || endsInARN(a.Expr)) {
+			// A target group's or load balancer's ARN: not known before apply, but
+			// never null or "" (var.tg != "" ? [1] : [] generates its block).
+			v.val = cty.UnknownVal(cty.String).Refine().NotNull().StringPrefixFull("arn:").NewValue()
+		}
 		if len(a.Expr.Variables()) == 0 {
 			// Structured inputs are walked through v.expr in the child's scope
 			// (resolveSyntax): only a constant reads the same there.
@@ -447,6 +459,17 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 	}
 	mod.evalLocals()
 	mod.buildStart() // buildFinish once this instance's own calls are built (Parse)
+}
+
+// endsInARN reports whether expr reads an arn attribute (aws_lb_target_group.app.arn,
+// module.alb.target_groups["web"].arn): one ARN, a string.
+func endsInARN(expr hcl.Expression) bool {
+	tr, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(tr.Traversal) == 0 {
+		return false
+	}
+	a, ok := tr.Traversal[len(tr.Traversal)-1].(hcl.TraverseAttr)
+	return ok && a.Name == "arn"
 }
 
 // unknownVars makes the named variables unknown, with no source to edit.
@@ -549,4 +572,16 @@ func (mod *module) exportOutputs(caller *module, call string) {
 		}
 	}
 	caller.childOutputs[call] = outs
+	if caller.childWorkloads == nil {
+		caller.childWorkloads = map[string]map[string][]*parsers.Workload{}
+	}
+	ws := map[string][]*parsers.Workload{}
+	for name, expr := range mod.outputs {
+		for _, ref := range mod.refs(expr) {
+			if w := mod.builtWorkloads[ref]; w != nil && !slices.Contains(ws[name], w) {
+				ws[name] = append(ws[name], w)
+			}
+		}
+	}
+	caller.childWorkloads[call] = ws
 }

@@ -107,7 +107,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			return
 		}
 		caller := mods[i]
-		caller.childOutputs = nil
+		caller.childOutputs, caller.childWorkloads = nil, nil
 		for _, c := range callsInOutputOrder(caller.calls) {
 			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
 				continue

@@ -719,3 +719,108 @@ resource "aws_ecs_service" "this" {
 		}
 	}
 }
+
+// TestDynamicOneBlockReadWithVariables: a dynamic block whose for_each is one element
+// once the variables are known (var.enabled ? [1] : [], a module input compared with "")
+// generates one block, read as written. The for_each was evaluated when the file was
+// read, before any variable had a value, so only a literal [1] counted. A target group
+// ARN passed down is never "": the module's `var.tg != "" ? [1] : []` load_balancer block
+// exists, and its service is linked.
+func TestDynamicOneBlockReadWithVariables(t *testing.T) {
+	const root = `
+variable "hc_enabled" {
+  default = true
+}
+
+resource "aws_lb_target_group" "web" {
+  name        = "web"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+  dynamic "health_check" {
+    for_each = var.hc_enabled ? [1] : []
+    content {
+      path    = "/up"
+      matcher = "200-499"
+    }
+  }
+}
+
+module "svc" {
+  source = "./svc"
+  tg     = aws_lb_target_group.web.arn
+}
+`
+	const svc = `
+variable "tg" {
+  type    = string
+  default = ""
+}
+
+resource "aws_ecs_service" "this" {
+  name          = "svc"
+  desired_count = 1
+  dynamic "load_balancer" {
+    for_each = var.tg != "" ? [1] : []
+    content {
+      target_group_arn = var.tg
+      container_name   = "app"
+      container_port   = 8000
+    }
+  }
+}
+`
+	m := parse(t, nil, "main.tf", root, "svc/main.tf", svc)
+	var be *parsers.Backend
+	for _, b := range m.Backends {
+		if b.Name == "aws_lb_target_group.web" {
+			be = b
+		}
+	}
+	if be == nil {
+		t.Fatal("no target group")
+	}
+	if be.Health == nil || !be.Health.Path.Known() || be.Health.Path.Value != "/up" {
+		t.Errorf("health check not read from the dynamic block: %+v", be.Health)
+	}
+	if len(be.Workloads) != 1 {
+		t.Errorf("module.svc's service not linked through its dynamic load_balancer: %d workloads", len(be.Workloads))
+	}
+}
+
+// TestModuleOutputWorkloads: an aws_appautoscaling_target of the root whose resource_id
+// names a local module's service through its output (module.svc.name) sets that
+// service's floor and ceiling, as it does for a service of its own.
+func TestModuleOutputWorkloads(t *testing.T) {
+	const root = `
+module "svc" {
+  source = "./svc"
+}
+
+resource "aws_appautoscaling_target" "svc" {
+  min_capacity       = 1
+  max_capacity       = 4
+  resource_id        = "service/prod/${module.svc.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  service_namespace  = "ecs"
+}
+`
+	const svc = `
+resource "aws_ecs_service" "this" {
+  name          = "svc"
+  desired_count = 1
+}
+
+output "name" {
+  value = aws_ecs_service.this.name
+}
+`
+	m := parse(t, nil, "main.tf", root, "svc/main.tf", svc)
+	if len(m.Workloads) != 1 {
+		t.Fatalf("want 1 workload, got %d", len(m.Workloads))
+	}
+	w := m.Workloads[0]
+	if !w.MinReplicas.Known() || w.MinReplicas.Value != 1 || !w.MaxReplicas.Known() || w.MaxReplicas.Value != 4 {
+		t.Errorf("autoscaling target not applied to module.svc's service: min %+v max %+v", w.MinReplicas, w.MaxReplicas)
+	}
+}

@@ -76,6 +76,9 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 					for i := range mod.childOutputs[a.Name][o.Name] {
 						add(childOutputKey(a.Name, o.Name, i))
 					}
+					for i := range mod.childWorkloads[a.Name][o.Name] {
+						add(childWorkloadKey(a.Name, o.Name, i))
+					}
 				}
 			}
 			if len(t) >= 4 {
@@ -117,4 +120,10 @@ func varBackendKey(name string, i int) string {
 // module call named call names (module.exportOutputs), as refs returns it.
 func childOutputKey(call, out string, i int) string {
 	return fmt.Sprintf("module.%s.%s#%d", call, out, i)
+}
+
+// childWorkloadKey names the i-th service or group output out of the local module call
+// named call names (module.exportOutputs), as refs returns it.
+func childWorkloadKey(call, out string, i int) string {
+	return fmt.Sprintf("module.%s.%s@%d", call, out, i)
 }
