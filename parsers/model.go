@@ -765,6 +765,9 @@ type Container struct {
 	Args    []string
 	Env     map[string]Setting[string]
 	Ports   []ContainerPort
+	// PortsUnknown says a port mapping of the container could not be read (an ECS
+	// containerPort = var.port without a value): Ports may lack any port.
+	PortsUnknown bool
 	// EnvFrom lists a Kubernetes container's envFrom sources, in order; the parser puts
 	// the variables of the ConfigMaps it has into Env (below the container's own env,
 	// which wins). EnvUnknownFrom is where a source no502 cannot read is named (a

@@ -224,15 +224,21 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 		if ports := cn.objectAttr("portMappings"); ports != nil {
 			for _, p := range ports.items {
 				if p.node == nil {
+					c.PortsUnknown = true
 					continue
 				}
 				port := p.node.intSetting("containerPort", 0, "")
 				proto := p.node.strSetting("protocol", "", "")
 				host := p.node.intSetting("hostPort", 0, "")
-				if port.Known() {
-					c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
+				if !port.Known() || host.Unknown {
+					// Read as unknown: rules that compare ports stay silent about it.
+					c.PortsUnknown = true
+					continue
 				}
+				c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
 			}
+		} else if cn.attr("portMappings") != nil {
+			c.PortsUnknown = true
 		}
 		hc := cn.child("healthCheck")
 		if hc == nil {
