@@ -641,6 +641,11 @@ type Workload struct {
 	// capacity_provider. A Spot interruption sends SIGTERM while the task is still
 	// registered in its target groups.
 	Spot Setting[bool]
+	// Discovery says how other services reach an ECS service's tasks besides its load
+	// balancers: "Cloud Map" (service_registries), "Service Connect" (a service block
+	// of service_connect_configuration), or both; "" when neither is written, unknown
+	// when a dynamic block or an input the run cannot read may add one.
+	Discovery Setting[string]
 	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
 	// link step can find the workload running an nginx.conf or Caddyfile held in one.
 	ConfigMaps []string

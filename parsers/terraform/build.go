@@ -587,6 +587,7 @@ func (b *builder) ecsService(r *resource) {
 	} else {
 		w.Spot = spotStrategy(n.blocks["capacity_provider_strategy"])
 	}
+	w.Discovery = ecsDiscovery(n)
 	b.addWorkload(r.addr, w)
 	var mode parsers.Setting[string]
 	if def := b.taskDefinition(n); def != nil {
@@ -608,6 +609,29 @@ func (b *builder) ecsService(r *resource) {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
 	}
+}
+
+// ecsDiscovery reads how an aws_ecs_service is found besides its load balancers
+// (Workload.Discovery): service_registries registers its tasks in Cloud Map, a service
+// block of an enabled service_connect_configuration makes them a Service Connect
+// endpoint (without one the service is only a client).
+func ecsDiscovery(n *node) parsers.Setting[string] {
+	if n.hasDynamic("service_registries") || n.hasDynamic("service_connect_configuration") {
+		return parsers.Setting[string]{Unknown: true}
+	}
+	var ways []string
+	if len(n.blocks["service_registries"]) > 0 {
+		ways = append(ways, "Cloud Map")
+	}
+	for _, sc := range n.blocks["service_connect_configuration"] {
+		switch en := sc.boolSetting("enabled", false, ""); {
+		case en.Unknown || sc.hasDynamic("service"):
+			return parsers.Setting[string]{Unknown: true}
+		case en.Value && len(sc.blocks["service"]) > 0:
+			ways = append(ways, "Service Connect")
+		}
+	}
+	return parsers.Setting[string]{Value: strings.Join(ways, " and ")}
 }
 
 // reachContainer records that a target group's traffic enters its ECS tasks at the
