@@ -694,6 +694,11 @@ type Workload struct {
 	// capacity_provider. A Spot interruption sends SIGTERM while the task is still
 	// registered in its target groups.
 	Spot Setting[bool]
+	// Discovery says how other services reach an ECS service's tasks besides its load
+	// balancers: "Cloud Map" (service_registries), "Service Connect" (a service block
+	// of service_connect_configuration), or both; "" when neither is written, unknown
+	// when a dynamic block or an input the run cannot read may add one.
+	Discovery Setting[string]
 	// ConfigMaps names the ConfigMaps the pod mounts as volumes ("namespace/name"), so the
 	// link step can find the workload running an nginx.conf or Caddyfile held in one.
 	ConfigMaps []string
@@ -818,6 +823,9 @@ type Container struct {
 	Args    []string
 	Env     map[string]Setting[string]
 	Ports   []ContainerPort
+	// PortsUnknown says a port mapping of the container could not be read (an ECS
+	// containerPort = var.port without a value): Ports may lack any port.
+	PortsUnknown bool
 	// EnvFrom lists a Kubernetes container's envFrom sources, in order; the parser puts
 	// the variables of the ConfigMaps it has into Env (below the container's own env,
 	// which wins). EnvUnknownFrom is where a source no502 cannot read is named (a

@@ -558,6 +558,9 @@ func mappedPort(be *Backend, tp TrafficPort) int {
 					return cp.Port
 				}
 			}
+			if c.PortsUnknown {
+				return 0 // a mapping not read may map it to any port
+			}
 		}
 	}
 	return tp.Port.Value

@@ -1,9 +1,13 @@
 package rules_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
@@ -45,7 +49,14 @@ func TestFixesClearFindings(t *testing.T) {
 					if err != nil {
 						t.Skipf("edit targets %s, not a plain file of the directory", name)
 					}
-					os.WriteFile(path, parsers.ApplyEdits(old, edits), 0o644)
+					fixed := parsers.ApplyEdits(old, edits)
+					os.WriteFile(path, fixed, 0o644)
+					// terraform fmt -check accepts a formatted file after its fix: the
+					// edits align the `=` of the attributes they join (hclwrite.Format
+					// is terraform fmt's formatter).
+					if strings.HasSuffix(name, ".tf") && bytes.Equal(hclwrite.Format(old), old) && !bytes.Equal(hclwrite.Format(fixed), fixed) {
+						t.Errorf("%s: the fix leaves %s unformatted (terraform fmt -check fails):\n%s", f.Pos, name, fixed)
+					}
 				}
 				file := f.Pos.File
 				m, after := rulestest.Lint(t, tmp)

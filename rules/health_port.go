@@ -203,6 +203,9 @@ func taskOmitsPort(be *parsers.Backend, workload string, port int) bool {
 			return false
 		}
 		for _, c := range w.Containers {
+			if c.PortsUnknown {
+				return false // a mapping not read may declare it
+			}
 			for _, cp := range c.Ports {
 				// In bridge mode the check reaches the host port mapped to a container.
 				if cp.Port == port || cp.HostPort == port {

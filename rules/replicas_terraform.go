@@ -99,7 +99,10 @@ func runSingleTask(p *Pass) {
 		if !w.Served || !ok || n.Value >= 2 {
 			continue
 		}
-		tgs := p.servedBy(w)
+		tgs := soleBackends(w, p.servedBy(w))
+		if len(tgs) == 0 {
+			continue
+		}
 		pos := writtenOr(n, w.Pos)
 		desc := "set " + name + " = 2"
 		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, name, "2")}
@@ -170,6 +173,10 @@ func runSingleTask(p *Pass) {
 		if d := w.Replicas; d.Explicit() && d.Value >= 2 && !scaler.Unknown && scaler.Value == "" {
 			continue
 		}
+		tgs := soleBackends(w, p.servedBy(w))
+		if len(tgs) == 0 {
+			continue
+		}
 		sets := []terraform.Set{tfSetting(p.Model, n, w.Block, "min_size", "2")}
 		desc := "set min_size = 2"
 		if w.MaxReplicas.Explicit() && w.MaxReplicas.Value < 2 {
@@ -189,9 +196,30 @@ func runSingleTask(p *Pass) {
 			who = fmt.Sprintf("%s (%s) may scale %s down", scaler.Value, where, w.Name)
 		}
 		msg := fmt.Sprintf("%s: %s to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
-			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(p.servedBy(w)), clientsGet(p.servedBy(w), "502/503"), upperFirst(desc))
+			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(tgs), clientsGet(tgs, "502/503"), upperFirst(desc))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfExplained(p, p.tfFix(desc, sets...), n, "min_size")})
 	}
+}
+
+// soleBackends are the target groups (or classic load balancers) among tgs that nothing
+// but w puts targets in: one that another ECS service or autoscaling group also
+// registers in, or that lists targets of its own (aws_lb_target_group_attachment), keeps
+// those when w's one task or instance is gone. Whatever their count (even unknown),
+// they are counted as answering, as single-replica counts every pod a Service selects.
+func soleBackends(w *parsers.Workload, tgs []*parsers.Backend) []*parsers.Backend {
+	var out []*parsers.Backend
+	for _, be := range tgs {
+		shared := len(be.Targets) > 0
+		for _, x := range be.Workloads {
+			if x != w {
+				shared = true
+			}
+		}
+		if !shared {
+			out = append(out, be)
+		}
+	}
+	return out
 }
 
 // tfExplained keeps fix as a snippet when the value it changes carries a comment (the

@@ -24,7 +24,12 @@ type builder struct {
 	asgNames  map[string][]*parsers.Workload // an autoscaling group's name attribute → the groups
 }
 
-func (mod *module) build() {
+// buildStart builds what other blocks point at: load balancers and target groups (the
+// module's own and its terraform-aws-modules/alb calls'). A module with local module
+// calls is built in two steps around them (Parse): its calls may be passed these target
+// groups (evalCall), and its own services, listeners and groups may read the calls'
+// outputs (module.lb.tg_arn), known only once the calls are built.
+func (mod *module) buildStart() {
 	b := &builder{
 		mod:       mod,
 		hops:      map[string]*parsers.Hop{},
@@ -34,7 +39,7 @@ func (mod *module) build() {
 		tgPorts:   map[*parsers.Backend]*tgPorts{},
 		asgNames:  map[string][]*parsers.Workload{},
 	}
-	mod.built = b.backends
+	mod.built, mod.builtWorkloads = b.backends, b.workloads
 	// Target groups a caller passed in from another local module call's output
 	// (module.alb.tg_arn): reached as var.NAME#i (refs), linked like this module's own.
 	for name, v := range mod.vars {
@@ -57,6 +62,32 @@ func (mod *module) build() {
 	for _, c := range mod.calls {
 		if isALBModule(c.source) {
 			b.albModule(c)
+		}
+	}
+	mod.building = b
+}
+
+// buildFinish builds the rest once the module's local calls are built: what points at
+// the target groups, then each target group's traffic ports and keep-alive.
+func (mod *module) buildFinish() {
+	b := mod.building
+	if b == nil {
+		return
+	}
+	mod.building = nil
+	// Target groups the local calls' outputs name, reached as module.NAME.OUTPUT#i (refs).
+	for call, outs := range mod.childOutputs {
+		for out, bes := range outs {
+			for i, be := range bes {
+				b.backends[childOutputKey(call, out, i)] = be
+			}
+		}
+	}
+	for call, outs := range mod.childWorkloads {
+		for out, ws := range outs {
+			for i, w := range ws {
+				b.workloads[childWorkloadKey(call, out, i)] = w
+			}
 		}
 	}
 	b.each(func(r *resource) {
@@ -214,7 +245,7 @@ func (b *builder) targetGroup(r *resource) {
 	be.DeregistrationDelay = n.secondsSetting("deregistration_delay", 300*time.Second, "AWS/Terraform default deregistration_delay 300s")
 	be.ConnectionTermination = n.boolSetting("connection_termination", false, "")
 	targetGroupKind(be, n)
-	switch hc := n.dynamicOnce["health_check"]; {
+	switch hc := n.dynamicOne("health_check"); {
 	case !n.hasDynamic("health_check"):
 		be.Health = targetGroupHealth(n, n.child("health_check"))
 	case hc != nil && n.child("health_check") == nil:
@@ -529,8 +560,15 @@ func (b *builder) ecsService(r *resource) {
 	// The containers the load balancer sends to (load_balancer.container_name), or all of
 	// the task's when no name is known: their app servers meet the load balancer's
 	// keep-alive and timeouts like a pod's containers.
+	// A dynamic load_balancer block that generates one block (for_each = var.tg != "" ?
+	// [1] : [] with a target group passed in) is that block.
+	lbs := n.blocks["load_balancer"]
+	lbOne := n.dynamicOne("load_balancer")
+	if lbOne != nil {
+		lbs = append(lbs[:len(lbs):len(lbs)], lbOne)
+	}
 	serving := map[string]bool{}
-	for _, lb := range n.blocks["load_balancer"] {
+	for _, lb := range lbs {
 		if v, _, s := lb.eval("container_name"); !s.Unknown && v.Type() == cty.String {
 			serving[v.AsString()] = true
 		}
@@ -549,13 +587,14 @@ func (b *builder) ecsService(r *resource) {
 	} else {
 		w.Spot = spotStrategy(n.blocks["capacity_provider_strategy"])
 	}
+	w.Discovery = ecsDiscovery(n)
 	b.addWorkload(r.addr, w)
 	var mode parsers.Setting[string]
 	if def := b.taskDefinition(n); def != nil {
 		mode = def.node.strSetting("network_mode", "", "")
 		w.HostPort = taskHostPort(def.node, w.Containers, mode)
 	}
-	for _, lb := range n.blocks["load_balancer"] {
+	for _, lb := range lbs {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
 		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
 		for _, ref := range refs {
@@ -566,10 +605,33 @@ func (b *builder) ecsService(r *resource) {
 			}
 		}
 	}
-	if n.hasDynamic("load_balancer") {
+	if n.hasDynamic("load_balancer") && lbOne == nil {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
 	}
+}
+
+// ecsDiscovery reads how an aws_ecs_service is found besides its load balancers
+// (Workload.Discovery): service_registries registers its tasks in Cloud Map, a service
+// block of an enabled service_connect_configuration makes them a Service Connect
+// endpoint (without one the service is only a client).
+func ecsDiscovery(n *node) parsers.Setting[string] {
+	if n.hasDynamic("service_registries") || n.hasDynamic("service_connect_configuration") {
+		return parsers.Setting[string]{Unknown: true}
+	}
+	var ways []string
+	if len(n.blocks["service_registries"]) > 0 {
+		ways = append(ways, "Cloud Map")
+	}
+	for _, sc := range n.blocks["service_connect_configuration"] {
+		switch en := sc.boolSetting("enabled", false, ""); {
+		case en.Unknown || sc.hasDynamic("service"):
+			return parsers.Setting[string]{Unknown: true}
+		case en.Value && len(sc.blocks["service"]) > 0:
+			ways = append(ways, "Service Connect")
+		}
+	}
+	return parsers.Setting[string]{Value: strings.Join(ways, " and ")}
 }
 
 // reachContainer records that a target group's traffic enters its ECS tasks at the

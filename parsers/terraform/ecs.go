@@ -258,9 +258,9 @@ func (b *builder) stopTimeout(svc *node) parsers.Duration {
 // each field the model reads is read on its own, and one it cannot know stays unknown
 // (an environment value, stopTimeout) or is an open word (entryPoint, command). ok is
 // false, and nothing is read, when the list or a container is not written as a
-// constructor (merge(...), a for expression, a variable), or a container's name or a port
-// mapping's ports cannot be known: which container is served, and on which port, is then
-// a guess.
+// constructor (merge(...), a for expression, a variable), or a container's name cannot be
+// known: which container is served is then a guess. Port mappings the run cannot read
+// leave the container's ports unknown (PortsUnknown).
 func jsonencodeSyntaxContainers(n *node, a *hcl.Attribute) ([]*parsers.Container, bool) {
 	call, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
 	if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
@@ -303,19 +303,27 @@ func jsonencodeSyntaxContainers(n *node, a *hcl.Attribute) ([]*parsers.Container
 		moduleEnv(cn, c)
 		containerEnvSources(cn, c, "environmentFiles")
 		if at := cn.attr("portMappings"); at != nil {
+			// A mapping the run cannot read leaves the container read, with its ports
+			// unknown (PortsUnknown): the app server and its keep-alive do not depend on
+			// them, and what reads ports is silent about a port it cannot see.
 			ports := cn.objectAttr("portMappings")
+			var items []objItem
 			if ports == nil {
-				return nil, false
+				c.PortsUnknown = true
+			} else {
+				items = ports.items
 			}
-			for _, p := range ports.items {
+			for _, p := range items {
 				if p.node == nil {
-					return nil, false
+					c.PortsUnknown = true
+					continue
 				}
 				foldKeys(p.node, "containerPort", "hostPort", "protocol")
 				port := p.node.intSetting("containerPort", 0, "")
 				host := p.node.intSetting("hostPort", 0, "")
 				if !port.Known() || host.Unknown {
-					return nil, false
+					c.PortsUnknown = true
+					continue
 				}
 				proto := p.node.strSetting("protocol", "", "")
 				c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
@@ -468,7 +476,9 @@ func taskHostPort(def *node, containers []*parsers.Container, mode parsers.Setti
 	if !mode.Known() || mode.Value != "bridge" && mode.Value != "host" {
 		return parsers.Setting[int]{}
 	}
+	unread := false
 	for _, c := range containers {
+		unread = unread || c.PortsUnknown
 		for _, p := range c.Ports {
 			if mode.Value == "host" && p.Port > 0 {
 				return parsers.Set(p.Port, p.Pos, fmt.Sprintf("containerPort %d of container %s (network_mode host)", p.Port, c.Name))
@@ -478,7 +488,7 @@ func taskHostPort(def *node, containers []*parsers.Container, mode parsers.Setti
 			}
 		}
 	}
-	if len(containers) > 0 {
+	if len(containers) > 0 && !unread {
 		return parsers.Setting[int]{}
 	}
 	a := def.attr("container_definitions")

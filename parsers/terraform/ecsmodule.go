@@ -120,6 +120,7 @@ func (b *builder) ecsModuleService(addr string, n *node) {
 		w.Rollback = parsers.Def(false, "ECS default: no deployment circuit breaker")
 	}
 	w.LaunchType = n.strSetting("launch_type", "FARGATE", ecsModuleDefault+" launch_type FARGATE")
+	w.Discovery = ecsModuleDiscovery(n)
 	if a := n.attr("capacity_provider_strategy"); a != nil {
 		if list := n.objectAttr("capacity_provider_strategy"); list != nil {
 			var entries []*node
@@ -224,15 +225,21 @@ func (b *builder) moduleContainers(addr string, n *node) ([]*parsers.Container, 
 		if ports := cn.objectAttr("portMappings"); ports != nil {
 			for _, p := range ports.items {
 				if p.node == nil {
+					c.PortsUnknown = true
 					continue
 				}
 				port := p.node.intSetting("containerPort", 0, "")
 				proto := p.node.strSetting("protocol", "", "")
 				host := p.node.intSetting("hostPort", 0, "")
-				if port.Known() {
-					c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
+				if !port.Known() || host.Unknown {
+					// Read as unknown: rules that compare ports stay silent about it.
+					c.PortsUnknown = true
+					continue
 				}
+				c.Ports = append(c.Ports, parsers.ContainerPort{Port: port.Value, HostPort: host.Value, Protocol: strings.ToUpper(proto.Value), Pos: p.pos})
 			}
+		} else if cn.attr("portMappings") != nil {
+			c.PortsUnknown = true
 		}
 		hc := cn.child("healthCheck")
 		if hc == nil {
@@ -403,4 +410,46 @@ func containerEnvSources(cn *node, c *parsers.Container, fileKeys ...string) {
 			c.EnvUnknownFrom = rangePos(cn.file.Path, a.Range)
 		}
 	}
+}
+
+// ecsModuleDiscovery is ecsDiscovery for a service of the terraform-aws-modules/ecs
+// module: its service_registries input (null by default) and the service entries of its
+// service_connect_configuration input. An input the run cannot walk is unknown.
+func ecsModuleDiscovery(n *node) parsers.Setting[string] {
+	var ways []string
+	if a := n.attr("service_registries"); a != nil {
+		v, _, _ := n.eval("service_registries")
+		switch {
+		case !v.IsWhollyKnown():
+			return parsers.Setting[string]{Unknown: true}
+		case !v.IsNull() && v.LengthInt() > 0:
+			ways = append(ways, "Cloud Map")
+		}
+	}
+	if a := n.attr("service_connect_configuration"); a != nil {
+		v, _, _ := n.eval("service_connect_configuration")
+		switch {
+		case !v.IsWhollyKnown():
+			return parsers.Setting[string]{Unknown: true}
+		case v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()):
+		case serviceConnectServes(v):
+			ways = append(ways, "Service Connect")
+		}
+	}
+	return parsers.Setting[string]{Value: strings.Join(ways, " and ")}
+}
+
+// serviceConnectServes reports whether a known service_connect_configuration value
+// enables Service Connect (enabled defaults to true in the module) with a service entry.
+func serviceConnectServes(v cty.Value) bool {
+	if v.Type().IsObjectType() && v.Type().HasAttribute("enabled") {
+		if en := v.GetAttr("enabled"); en.Type() == cty.Bool && !en.IsNull() && en.False() {
+			return false
+		}
+	}
+	if !v.Type().IsObjectType() || !v.Type().HasAttribute("service") {
+		return false
+	}
+	svc := v.GetAttr("service")
+	return !svc.IsNull() && svc.CanIterateElements() && svc.LengthInt() > 0
 }

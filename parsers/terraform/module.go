@@ -1,11 +1,13 @@
 package terraform
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -34,6 +36,13 @@ type module struct {
 	outputs      map[string]hcl.Expression
 	built        map[string]*parsers.Backend
 	childOutputs map[string]map[string][]*parsers.Backend
+	// builtWorkloads are the last build's services and groups by address, and
+	// childWorkloads, per local call, the ones each output of its instance names, so
+	// that this instance's autoscaling targets and policies reach them (module.svc.name).
+	builtWorkloads map[string]*parsers.Workload
+	childWorkloads map[string]map[string][]*parsers.Workload
+	// building is the builder between buildStart and buildFinish.
+	building *builder
 }
 
 type srcFile struct {
@@ -400,8 +409,8 @@ func baseName(p string) string {
 var callMeta = map[string]bool{"source": true, "version": true, "count": true, "for_each": true, "providers": true, "depends_on": true}
 
 // evalCall gives the child module mod the inputs of call c (evaluated in the caller's
-// context: a value the caller cannot know, such as each.value, is unknown) and builds
-// its resources, once per call: Terraform instantiates a module per module block, each
+// context: a value the caller cannot know, such as each.value, is unknown) and starts
+// building its resources (buildStart; Parse finishes it), once per call: Terraform instantiates a module per module block, each
 // with its own inputs (https://developer.hashicorp.com/terraform/language/modules/syntax).
 // Variables the call does not set keep their defaults. own names the variables the
 // child directory's own tfvars files set: unknown (see evalModule).
@@ -431,7 +440,12 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 			from += " (" + strings.Join(o.notes, "; ") + ")"
 		}
 		v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(c.node.file.Path, a.Range), from, nil
-		v.backends = caller.outputBackends(a.Expr, 0)
+		v.backends = caller.passedBackends(a.Expr)
+		if len(v.backends) > 0 && !v.val.IsKnown() && (v.ty == cty.String || endsInARN(a.Expr)) {
+			// A target group's or load balancer's ARN: not known before apply, but
+			// never null or "" (var.tg != "" ? [1] : [] generates its block).
+			v.val = cty.UnknownVal(cty.String).Refine().NotNull().StringPrefixFull("arn:").NewValue()
+		}
 		if len(a.Expr.Variables()) == 0 {
 			// Structured inputs are walked through v.expr in the child's scope
 			// (resolveSyntax): only a constant reads the same there.
@@ -444,7 +458,18 @@ func (mod *module) evalCall(c *call, caller *module, own map[string]bool) {
 		l.state, l.val = 0, cty.NilVal
 	}
 	mod.evalLocals()
-	mod.build()
+	mod.buildStart() // buildFinish once this instance's own calls are built (Parse)
+}
+
+// endsInARN reports whether expr reads an arn attribute (aws_lb_target_group.app.arn,
+// module.alb.target_groups["web"].arn): one ARN, a string.
+func endsInARN(expr hcl.Expression) bool {
+	tr, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(tr.Traversal) == 0 {
+		return false
+	}
+	a, ok := tr.Traversal[len(tr.Traversal)-1].(hcl.TraverseAttr)
+	return ok && a.Name == "arn"
 }
 
 // unknownVars makes the named variables unknown, with no source to edit.
@@ -497,6 +522,28 @@ func (mod *module) outputBackends(expr hcl.Expression, depth int) []*parsers.Bac
 	return out
 }
 
+// passedBackends are the target groups and load balancers a module call's argument
+// names: the caller's own (aws_lb_target_group.app.arn, module.alb.target_group_arns[0]
+// of a terraform-aws-modules/alb call, built by buildStart) and those of its other local
+// calls' outputs (outputBackends).
+func (mod *module) passedBackends(expr hcl.Expression) []*parsers.Backend {
+	var out []*parsers.Backend
+	seen := map[*parsers.Backend]bool{}
+	add := func(be *parsers.Backend) {
+		if be != nil && !seen[be] {
+			seen[be] = true
+			out = append(out, be)
+		}
+	}
+	for _, ref := range mod.refs(expr) {
+		add(mod.built[ref])
+	}
+	for _, be := range mod.outputBackends(expr, 0) {
+		add(be)
+	}
+	return out
+}
+
 // exportOutputs records, in the caller's instance, what each output of this freshly
 // built instance (of the caller's call named call) names: its own target groups and load
 // balancers, and those its own calls' outputs and its variables carry.
@@ -525,4 +572,16 @@ func (mod *module) exportOutputs(caller *module, call string) {
 		}
 	}
 	caller.childOutputs[call] = outs
+	if caller.childWorkloads == nil {
+		caller.childWorkloads = map[string]map[string][]*parsers.Workload{}
+	}
+	ws := map[string][]*parsers.Workload{}
+	for name, expr := range mod.outputs {
+		for _, ref := range mod.refs(expr) {
+			if w := mod.builtWorkloads[ref]; w != nil && !slices.Contains(ws[name], w) {
+				ws[name] = append(ws[name], w)
+			}
+		}
+	}
+	caller.childWorkloads[call] = ws
 }

@@ -81,7 +81,10 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		// syntax trees are garbage before the next one is parsed (1,000 target groups in
 		// two directories: 47 MB peak instead of 62).
 		for _, d := range dirs {
-			evalModule(collectModule(m, groups[d]), groups[d], globalVars, envFiles[d], nil, false)
+			mod := collectModule(m, groups[d])
+			if evalModule(mod, groups[d], globalVars, envFiles[d], nil, false) {
+				finishBuild(mod, groups[d])
+			}
 		}
 		return m
 	}
@@ -104,7 +107,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			return
 		}
 		caller := mods[i]
-		caller.childOutputs = nil
+		caller.childOutputs, caller.childWorkloads = nil, nil
 		for _, c := range callsInOutputOrder(caller.calls) {
 			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
 				continue
@@ -123,6 +126,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			stack[j] = true
 			visit(j, depth+1, stack)
 			delete(stack, j)
+			if !finishBuild(mods[j], groups[dirs[j]]) {
+				continue
+			}
 			// After its own calls: an output may pass on one of theirs.
 			mods[j].exportOutputs(caller, c.name)
 		}
@@ -133,13 +139,14 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		if evalModule(mods[i], groups[d], globalVars, envFiles[d], nil, false) {
 			visit(i, 0, map[int]bool{i: true})
+			finishBuild(mods[i], groups[d])
 		}
 	}
 	// A child no root reaches (its callers form a cycle) is read once, with the inputs
 	// any call sets unknown.
 	for i, d := range dirs {
-		if _, child := passed[d]; child && !done[i] {
-			evalModule(mods[i], groups[d], globalVars, nil, passed[d], true)
+		if _, child := passed[d]; child && !done[i] && evalModule(mods[i], groups[d], globalVars, nil, passed[d], true) {
+			finishBuild(mods[i], groups[d])
 		}
 	}
 	dedupDiags(m)
@@ -158,6 +165,23 @@ func evalCall(mod *module, c *call, caller *module, files []*parsers.File) (ok b
 		}
 	}()
 	mod.evalCall(c, caller, mod.varFileNames(ownVarFiles(files)))
+	return true
+}
+
+// finishBuild builds the rest of mod (module.buildFinish) once its local calls are built,
+// turning a panic into an error Diag on its first file as evalModule does; false when it
+// panicked.
+func finishBuild(mod *module, files []*parsers.File) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+			mod.building = nil
+			if len(files) > 0 {
+				mod.m.Diags = append(mod.m.Diags, parsers.Errorf(parsers.Pos{File: files[0].Path, Line: 1, Col: 1}, "internal error while reading this Terraform module: %v", r))
+			}
+		}
+	}()
+	mod.buildFinish()
 	return true
 }
 
@@ -241,8 +265,8 @@ func collectModule(m *parsers.Model, files []*parsers.File) (mod *module) {
 	return mod
 }
 
-// evalModule gives the variables of mod their values and builds its resources into the
-// model. passed names the variables a module call sets: their value is the caller's,
+// evalModule gives the variables of mod their values and starts building its resources
+// into the model (buildStart; the caller finishes with finishBuild). passed names the variables a module call sets: their value is the caller's,
 // which can differ per call, so they are unknown here (and a fix never edits their
 // defaults, which change nothing deployed).
 //
@@ -283,7 +307,7 @@ func evalModule(mod *module, files []*parsers.File, varFiles, envFiles []*parser
 	}
 	mod.unknownVars(passed)
 	mod.evalLocals()
-	mod.build()
+	mod.buildStart() // buildFinish after the module's own calls (finishBuild)
 	return true
 }
 

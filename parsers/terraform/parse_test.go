@@ -592,3 +592,235 @@ resource "aws_ecs_service" "this" {
 		t.Errorf("want one target group (module.lb's) linked, got %d links", linked)
 	}
 }
+
+// TestModuleOutputWiringRoot: the two directions between a caller's own resources and its
+// local module calls. A call passed a target group of the caller itself (an
+// aws_lb_target_group, or the terraform-aws-modules/alb call's target_group_arns[0])
+// serves the service inside the module; a resource of the caller that reads a call's
+// output (target_group_arn = module.lb.tg_arn) is linked to the target group the output
+// names, and a listener of the caller forwarding to it gives it that load balancer's
+// idle timeout as its keep-alive.
+func TestModuleOutputWiringRoot(t *testing.T) {
+	const root = `
+resource "aws_lb" "main" {
+  name         = "main"
+  idle_timeout = 120
+}
+
+resource "aws_lb_target_group" "own" {
+  name        = "own"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+module "alb" {
+  source  = "terraform-aws-modules/alb/aws"
+  version = "~> 8.0"
+  name    = "api"
+  target_groups = [
+    {
+      backend_protocol = "HTTP"
+      backend_port     = 8000
+      target_type      = "ip"
+    }
+  ]
+}
+
+module "svc_own" {
+  source = "./modules/svc"
+  name   = "own"
+  tg_arn = aws_lb_target_group.own.arn
+}
+
+module "svc_alb" {
+  source = "./modules/svc"
+  name   = "alb"
+  tg_arn = module.alb.target_group_arns[0]
+}
+
+module "lb" {
+  source = "./modules/lb"
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.main.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type             = "forward"
+    target_group_arn = module.lb.tg_arn
+  }
+}
+
+resource "aws_ecs_service" "root" {
+  name          = "root"
+  desired_count = 1
+  load_balancer {
+    target_group_arn = module.lb.tg_arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`
+	const lbMod = `
+resource "aws_lb_target_group" "this" {
+  name        = "child"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
+output "tg_arn" {
+  value = aws_lb_target_group.this.arn
+}
+`
+	const svcMod = `
+variable "name" {}
+variable "tg_arn" {}
+
+resource "aws_ecs_service" "this" {
+  name          = var.name
+  desired_count = 1
+  load_balancer {
+    target_group_arn = var.tg_arn
+    container_name   = "app"
+    container_port   = 8000
+  }
+}
+`
+	m := parse(t, nil, "main.tf", root, "modules/lb/main.tf", lbMod, "modules/svc/main.tf", svcMod)
+	links := map[string]int{}
+	for _, be := range m.Backends {
+		links[be.Name] += len(be.Workloads)
+		if be.Name == "aws_lb_target_group.this" {
+			if !be.KeepAliveIdle.Known() || be.KeepAliveIdle.Value != 120*time.Second {
+				t.Errorf("module.lb's target group: keep-alive %+v, want the root listener's load balancer's 120s", be.KeepAliveIdle)
+			}
+		}
+	}
+	for name, want := range map[string]int{"aws_lb_target_group.own": 1, "aws_lb_target_group.this": 1} {
+		if links[name] != want {
+			t.Errorf("%s: %d workloads, want %d (all: %v)", name, links[name], want, links)
+		}
+	}
+	albLinked := false
+	for name, n := range links {
+		if strings.HasPrefix(name, "module.alb") && n == 1 {
+			albLinked = true
+		}
+	}
+	if !albLinked {
+		t.Errorf("module.alb's target group not linked to module.svc_alb's service: %v", links)
+	}
+	for _, w := range m.Workloads {
+		if !w.Served {
+			t.Errorf("%s not served", w.Name)
+		}
+	}
+}
+
+// TestDynamicOneBlockReadWithVariables: a dynamic block whose for_each is one element
+// once the variables are known (var.enabled ? [1] : [], a module input compared with "")
+// generates one block, read as written. The for_each was evaluated when the file was
+// read, before any variable had a value, so only a literal [1] counted. A target group
+// ARN passed down is never "": the module's `var.tg != "" ? [1] : []` load_balancer block
+// exists, and its service is linked.
+func TestDynamicOneBlockReadWithVariables(t *testing.T) {
+	const root = `
+variable "hc_enabled" {
+  default = true
+}
+
+resource "aws_lb_target_group" "web" {
+  name        = "web"
+  port        = 8000
+  protocol    = "HTTP"
+  target_type = "ip"
+  dynamic "health_check" {
+    for_each = var.hc_enabled ? [1] : []
+    content {
+      path    = "/up"
+      matcher = "200-499"
+    }
+  }
+}
+
+module "svc" {
+  source = "./svc"
+  tg     = aws_lb_target_group.web.arn
+}
+`
+	const svc = `
+variable "tg" {
+  type    = string
+  default = ""
+}
+
+resource "aws_ecs_service" "this" {
+  name          = "svc"
+  desired_count = 1
+  dynamic "load_balancer" {
+    for_each = var.tg != "" ? [1] : []
+    content {
+      target_group_arn = var.tg
+      container_name   = "app"
+      container_port   = 8000
+    }
+  }
+}
+`
+	m := parse(t, nil, "main.tf", root, "svc/main.tf", svc)
+	var be *parsers.Backend
+	for _, b := range m.Backends {
+		if b.Name == "aws_lb_target_group.web" {
+			be = b
+		}
+	}
+	if be == nil {
+		t.Fatal("no target group")
+	}
+	if be.Health == nil || !be.Health.Path.Known() || be.Health.Path.Value != "/up" {
+		t.Errorf("health check not read from the dynamic block: %+v", be.Health)
+	}
+	if len(be.Workloads) != 1 {
+		t.Errorf("module.svc's service not linked through its dynamic load_balancer: %d workloads", len(be.Workloads))
+	}
+}
+
+// TestModuleOutputWorkloads: an aws_appautoscaling_target of the root whose resource_id
+// names a local module's service through its output (module.svc.name) sets that
+// service's floor and ceiling, as it does for a service of its own.
+func TestModuleOutputWorkloads(t *testing.T) {
+	const root = `
+module "svc" {
+  source = "./svc"
+}
+
+resource "aws_appautoscaling_target" "svc" {
+  min_capacity       = 1
+  max_capacity       = 4
+  resource_id        = "service/prod/${module.svc.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  service_namespace  = "ecs"
+}
+`
+	const svc = `
+resource "aws_ecs_service" "this" {
+  name          = "svc"
+  desired_count = 1
+}
+
+output "name" {
+  value = aws_ecs_service.this.name
+}
+`
+	m := parse(t, nil, "main.tf", root, "svc/main.tf", svc)
+	if len(m.Workloads) != 1 {
+		t.Fatalf("want 1 workload, got %d", len(m.Workloads))
+	}
+	w := m.Workloads[0]
+	if !w.MinReplicas.Known() || w.MinReplicas.Value != 1 || !w.MaxReplicas.Known() || w.MaxReplicas.Value != 4 {
+		t.Errorf("autoscaling target not applied to module.svc's service: min %+v max %+v", w.MinReplicas, w.MaxReplicas)
+	}
+}

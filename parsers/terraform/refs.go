@@ -70,6 +70,17 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 			}
 		case root == "module":
 			base := "module." + a.Name
+			if len(t) >= 3 {
+				// An output of a local call, once built (buildFinish): module.lb.tg_arn.
+				if o, ok := t[2].(hcl.TraverseAttr); ok {
+					for i := range mod.childOutputs[a.Name][o.Name] {
+						add(childOutputKey(a.Name, o.Name, i))
+					}
+					for i := range mod.childWorkloads[a.Name][o.Name] {
+						add(childWorkloadKey(a.Name, o.Name, i))
+					}
+				}
+			}
 			if len(t) >= 4 {
 				out2, _ := t[2].(hcl.TraverseAttr)
 				idx, isIdx := t[3].(hcl.TraverseIndex)
@@ -103,4 +114,16 @@ func exprOf(a *hcl.Attribute) hcl.Expression {
 // another local module call's output (module.outputBackends), as refs returns it.
 func varBackendKey(name string, i int) string {
 	return fmt.Sprintf("var.%s#%d", name, i)
+}
+
+// childOutputKey names the i-th target group or load balancer output out of the local
+// module call named call names (module.exportOutputs), as refs returns it.
+func childOutputKey(call, out string, i int) string {
+	return fmt.Sprintf("module.%s.%s#%d", call, out, i)
+}
+
+// childWorkloadKey names the i-th service or group output out of the local module call
+// named call names (module.exportOutputs), as refs returns it.
+func childWorkloadKey(call, out string, i int) string {
+	return fmt.Sprintf("module.%s.%s@%d", call, out, i)
 }

@@ -61,6 +61,10 @@ func init() {
 				"deployment_configuration":   {attrs: []string{"strategy"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
 				"capacity_provider_strategy": {attrs: []string{"capacity_provider", "weight", "base"}},
+				"service_registries":         {attrs: []string{"registry_arn"}},
+				"service_connect_configuration": {attrs: []string{"enabled"}, blocks: map[string]*schema{
+					"service": {attrs: []string{"port_name"}},
+				}},
 			},
 		},
 		"aws_ecs_task_definition": {attrs: []string{"family", "container_definitions", "network_mode"}},

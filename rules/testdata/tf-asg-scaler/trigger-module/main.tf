@@ -39,7 +39,7 @@ module "schedule" {
   max_size          = 6
   desired_capacity  = 3
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api2.arn]
 
   schedules = {
     night = {
@@ -60,5 +60,19 @@ module "outside" {
   desired_capacity                = 3
   health_check_type               = "ELB"
   ignore_desired_capacity_changes = true
-  target_group_arns               = [aws_lb_target_group.api.arn]
+  target_group_arns               = [aws_lb_target_group.api3.arn]
+}
+
+resource "aws_lb_target_group" "api2" {
+  name     = "api2"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api3" {
+  name     = "api3"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
 }

@@ -34,7 +34,7 @@ resource "aws_autoscaling_group" "nightly" {
   max_size          = 4
   desired_capacity  = 2
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api2.arn]
 }
 
 resource "aws_autoscaling_schedule" "night" {
@@ -53,7 +53,7 @@ resource "aws_autoscaling_group" "nodes" {
   max_size          = 10
   desired_capacity  = 3
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api3.arn]
   tag {
     key                 = "k8s.io/cluster-autoscaler/enabled"
     value               = "true"
@@ -68,7 +68,7 @@ resource "aws_autoscaling_group" "external" {
   max_size          = 10
   desired_capacity  = 3
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api4.arn]
   lifecycle {
     ignore_changes = [desired_capacity]
   }
@@ -81,7 +81,7 @@ resource "aws_autoscaling_group" "ecs" {
   max_size          = 10
   desired_capacity  = 3
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api5.arn]
 }
 
 resource "aws_ecs_capacity_provider" "ecs" {
@@ -100,7 +100,7 @@ resource "aws_autoscaling_group" "unset" {
   min_size          = 1 # want "single-task"
   max_size          = 4
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api6.arn]
 }
 
 # Tags from a dynamic block may carry the cluster autoscaler's: not known, reported.
@@ -114,7 +114,7 @@ resource "aws_autoscaling_group" "tagged" {
   max_size          = 10
   desired_capacity  = 3
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api7.arn]
   dynamic "tag" {
     for_each = var.tags
     content {
@@ -123,4 +123,46 @@ resource "aws_autoscaling_group" "tagged" {
       propagate_at_launch = true
     }
   }
+}
+
+resource "aws_lb_target_group" "api2" {
+  name     = "api2"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api3" {
+  name     = "api3"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api4" {
+  name     = "api4"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api5" {
+  name     = "api5"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api6" {
+  name     = "api6"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_lb_target_group" "api7" {
+  name     = "api7"
+  port     = 8080
+  protocol = "HTTP"
+  vpc_id   = "vpc-1"
 }

@@ -30,6 +30,12 @@ module "alb" {
         path = "/healthz"
       }
     }
+    api = {
+      protocol          = "HTTP"
+      port              = 3000
+      target_type       = "ip"
+      create_attachment = false
+    }
   }
 }
 
@@ -71,7 +77,7 @@ module "api" { # want "single-task"
 
   load_balancer = {
     service = {
-      target_group_arn = module.alb.target_groups["web"].arn
+      target_group_arn = module.alb.target_groups["api"].arn
       container_name   = "api"
       container_port   = 3000
     }

@@ -21,5 +21,12 @@ resource "aws_autoscaling_group" "web" {
   min_size          = 1 # want "single-task"
   max_size          = 1
   health_check_type = "ELB"
-  target_group_arns = [aws_lb_target_group.api.arn]
+  target_group_arns = [aws_lb_target_group.api2.arn]
+}
+
+resource "aws_lb_target_group" "api2" {
+  name        = "api2"
+  port        = 8080
+  protocol    = "HTTP"
+  target_type = "ip"
 }
