@@ -86,7 +86,10 @@ func formatByName(path string) (format string, sniff bool) {
 // a config by its name, or by its content where the name does not decide (a .yaml that
 // is no manifest, a .conf that is no nginx config, is not). It reads the file when the
 // name does not decide; a file it cannot read, or larger than maxSize, is not.
-func Lintable(abs string, maxSize int64) bool {
+func Lintable(abs string, maxSize int64) bool { return lintable(abs, maxSize, false) }
+
+// lintable is Lintable (a named file) or, with walked, WalkLintable.
+func lintable(abs string, maxSize int64, walked bool) bool {
 	format, needSniff := formatByName(abs)
 	if format == "" {
 		return false
@@ -94,16 +97,20 @@ func Lintable(abs string, maxSize int64) bool {
 	if !needSniff {
 		return true
 	}
+	// A candidate the walk's run cannot read is reported by it; a named one is not
+	// lintable.
 	st, err := os.Stat(abs)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
-		return false
+		return walked
 	}
 	src, err := os.ReadFile(abs)
-	if err != nil {
-		return false
+	if err != nil || walked && looksBinary(src) {
+		return walked
 	}
-	return caddySniff(format, abs, src) || sniff(format, abs, src) ||
-		format == parsers.FormatK8s && composeLooking(src)
+	if caddySniff(format, abs, src) || sniff(format, abs, src) {
+		return true
+	}
+	return format == parsers.FormatK8s && composeLooking(src) && (!walked || composeNamed(abs) && servicesMapping(src))
 }
 
 // nginxLooking recognises nginx config among the many *.conf formats (supervisord,
@@ -215,6 +222,34 @@ func (w *walker) add(abs string, explicit bool) {
 	}
 	w.seen[abs] = true
 	w.out = append(w.out, candidate{abs: abs, display: display, format: format, explicit: explicit})
+}
+
+// newWalker is the walker of a load with opts: the working directory made absolute, and
+// the defaults set in opts (nothing ignored, 100,000 files at most).
+func newWalker(opts *Options) (*walker, error) {
+	cwd := opts.Cwd
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	cwd, _ = filepath.Abs(cwd)
+	if opts.Ignored == nil {
+		opts.Ignored = func(string) bool { return false }
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = 100000
+	}
+	return &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}, nil
+}
+
+// abs is path p given on the command line, absolute and clean.
+func (w *walker) abs(p string) string {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(w.cwd, p)
+	}
+	return filepath.Clean(p)
 }
 
 // walk adds every lintable file under root, honouring .gitignore files from the git
@@ -330,26 +365,12 @@ func looksBinary(src []byte) bool {
 // directory it cannot read, the file limit reached, a path that does not exist): a run
 // of the directories themselves reports it.
 func Discover(paths []string, opts Options) (files, configs []string, ok bool) {
-	cwd := opts.Cwd
-	if cwd == "" {
-		var err error
-		if cwd, err = os.Getwd(); err != nil {
-			return nil, nil, false
-		}
+	w, err := newWalker(&opts)
+	if err != nil {
+		return nil, nil, false
 	}
-	if opts.Ignored == nil {
-		opts.Ignored = func(string) bool { return false }
-	}
-	if opts.MaxFiles <= 0 {
-		opts.MaxFiles = 100000
-	}
-	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
 	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(cwd, p)
-		}
-		abs = filepath.Clean(abs)
+		abs := w.abs(p)
 		st, err := os.Stat(abs)
 		if err != nil {
 			return nil, nil, false
@@ -375,22 +396,4 @@ func Discover(paths []string, opts Options) (files, configs []string, ok bool) {
 // candidate, before the sniff). Unlike Lintable (a named file), a YAML file that only
 // looks like a Compose file is not one unless its name says compose or stack
 // (composeNamed), as in Load.
-func WalkLintable(abs string, maxSize int64) bool {
-	format, needSniff := formatByName(abs)
-	if format == "" {
-		return false
-	}
-	if !needSniff {
-		return true
-	}
-	st, err := os.Stat(abs)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxSize {
-		return true
-	}
-	src, err := os.ReadFile(abs)
-	if err != nil || looksBinary(src) {
-		return true
-	}
-	return caddySniff(format, abs, src) || sniff(format, abs, src) ||
-		format == parsers.FormatK8s && composeNamed(abs) && composeLooking(src) && servicesMapping(src)
-}
+func WalkLintable(abs string, maxSize int64) bool { return lintable(abs, maxSize, true) }

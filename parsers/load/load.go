@@ -66,36 +66,22 @@ var formats = map[string]ParseFunc{}
 // Load discovers the files under paths, reads each once, and parses them. It returns an
 // error only when a path given cannot be read at all.
 func Load(paths []string, opts Options) (*Result, error) {
-	cwd := opts.Cwd
-	if cwd == "" {
-		var err error
-		if cwd, err = os.Getwd(); err != nil {
-			return nil, err
-		}
+	w, err := newWalker(&opts)
+	if err != nil {
+		return nil, err
 	}
-	cwd, _ = filepath.Abs(cwd)
-	if opts.Ignored == nil {
-		opts.Ignored = func(string) bool { return false }
-	}
+	cwd := w.cwd
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = 10 << 20
 	}
 	if opts.MaxFileSize > math.MaxInt32 {
 		opts.MaxFileSize = math.MaxInt32 // positions are 32-bit (parsers.Pos)
 	}
-	if opts.MaxFiles <= 0 {
-		opts.MaxFiles = 100000
-	}
-	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
 	res := &Result{Model: &parsers.Model{}}
 	var roots []string
 	explicitFiles := false
 	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(cwd, p)
-		}
-		abs = filepath.Clean(abs)
+		abs := w.abs(p)
 		st, err := os.Stat(abs)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
