@@ -30,7 +30,8 @@ as well: with one container, `+"`update_config.order: stop-first`"+` (the defaul
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
 worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it
 balances with another service (`+"`reverse_proxy app-1:8080 app-2:8080`"+`, an `+"`upstream{}`"+` naming
-both, or naming the other as a `+"`backup`"+` server): while its container is down the proxy has the other to send requests to.
+both, or naming the other as a `+"`backup`"+` server): while its container is down the proxy
+has the other to send requests to.
 
 Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
 without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
