@@ -504,6 +504,12 @@ type Backend struct {
 	// Service and Workloads: what serves this backend, once linked.
 	Service   *Service
 	Workloads []*Workload
+	// Backups are the Compose services that the backup servers of an nginx upstream name
+	// (server blue:80 backup), once linked: nginx sends them the requests the active
+	// servers fail (a refused connect, with the default proxy_next_upstream) and every
+	// request while those are marked down. They are not in Workloads: no check reads them
+	// as what answers the backend.
+	Backups []*Workload
 	// Reaches narrows which containers of Workloads receive this backend's traffic (the
 	// others may serve another Service or target group): see Reach. Empty: every serving
 	// container of the workloads.

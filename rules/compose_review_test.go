@@ -287,3 +287,27 @@ func TestDNSPoolWording(t *testing.T) {
 		t.Errorf("%d findings, want 4", n)
 	}
 }
+
+// An upstream whose one server has a backup that is a Compose service: nginx sends the
+// failed connects on to the backup, so the wording is the pool's, and the snippet keeps
+// the backup and each server's parameters (a variable in proxy_pass would drop both).
+func TestDNSBackupServer(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-backup-server")
+	n := 0
+	for _, f := range findings {
+		if f.Rule.ID != "upstream-dns-resolved-once" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, "goes to another server of upstream app_backend") {
+			t.Errorf("wording: %s", f.Message)
+		}
+		if f.Fix == nil || strings.Contains(f.Fix.Snippet, "$upstream_host") ||
+			!strings.Contains(f.Fix.Snippet, "server green:80 resolve max_fails=1 fail_timeout=5s;\n    server blue:80 resolve backup;") {
+			t.Errorf("snippet: %+v", f.Fix)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d findings, want 1", n)
+	}
+}

@@ -193,7 +193,7 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				why, rel := dynamicHost(p, t)
 				var fix *Fix
 				if why != "" {
-					fix = dnsFix(h, be, t)
+					fix = dnsFix(p.Model, h, be, t)
 				} else if why, rel = composeRecreated(h, t); why != "" {
 					fix = composeDNSFix(p.Model, h, be, t)
 				}
@@ -207,10 +207,11 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				fails := "clients get 502 until the next reload"
 				if guards := authOnly(p.Model, be); guards != nil {
 					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards) + " until the next reload"
-				} else if len(activeTargets(be)) > 1 && unretried(p.Model, be) == nil {
+				} else if len(liveTargets(be)) > 1 && unretried(p.Model, be) == nil {
 					// A pool that passes a failed connect on (proxy_next_upstream error, the
 					// default): nginx 1.22.1 on loopback, one of two servers refusing,
-					// answered every GET and POST from the other.
+					// answered every GET and POST from the other; a primary refusing with a
+					// backup server, every one from the backup.
 					fails = fmt.Sprintf("each request sent there waits for the connect to fail and goes to another server of upstream %s; clients get 502 once the addresses of every server have moved, until the next reload", be.Name)
 				}
 				msg := fmt.Sprintf("%s names %s, %s: nginx resolves it once, at startup or reload, and keeps those addresses; when they move, nginx keeps connecting to the old ones and %s. %s.",
@@ -342,7 +343,7 @@ func composeDNSFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *par
 	if be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3") {
 		f.Snippet = fmt.Sprintf("resolver 127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, t.Port)
 	}
-	if pool := poolResolveSnippet(be, "127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS"); pool != "" {
+	if pool := poolResolveSnippet(m, be, "127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS"); pool != "" {
 		f.Snippet = pool
 		f.Description = fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name)
 		if !swarmIntended(t.Compose) && (h.Workload == nil || h.Workload.Compose == nil || !swarmIntended(h.Workload)) {
@@ -356,7 +357,7 @@ func composeDNSFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *par
 // dnsFix is the snippet that makes nginx re-resolve t: server ... resolve in a zoned
 // upstream for nginx ≥ 1.27.3, else a variable in proxy_pass with a resolver. The
 // resolver's address is the user's choice: the fix is never written.
-func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
+func dnsFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	port := t.Port
 	scheme, rewrite := variablePass(h, be)
 	if port == "443" {
@@ -367,7 +368,7 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	if be.Kind == parsers.BackendNginxUpstream && newer {
 		f = &Fix{Description: "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}",
 			Snippet: fmt.Sprintf("resolver YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;\n}\n", be.Name, be.Name, t.Host, port)}
-	} else if pool := poolResolveSnippet(be, "YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"); pool != "" {
+	} else if pool := poolResolveSnippet(m, be, "YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"); pool != "" {
 		f = &Fix{Description: fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3: a variable in proxy_pass names one server, not the pool)", be.Name),
 			Snippet: pool}
 	} else {
@@ -378,19 +379,19 @@ func dnsFix(h *parsers.Hop, be *parsers.Backend, t *parsers.Target) *Fix {
 	return f
 }
 
-// poolResolveSnippet is the snippet for an nginx upstream of more than one active server:
-// a variable in proxy_pass names one host, so it would replace the pool by one of its
-// servers; re-resolving the pool takes a zone and resolve on each server (nginx 1.27.3,
+// poolResolveSnippet is the snippet for an nginx upstream of more than one server
+// (active or backup): a variable in proxy_pass names one host, so it would replace the
+// pool by one of its servers and drop its backups; re-resolving the pool takes a zone and resolve on each server (nginx 1.27.3,
 // before it NGINX Plus). "" for any other backend.
-func poolResolveSnippet(be *parsers.Backend, resolver string) string {
-	active := activeTargets(be)
-	if be.Kind != parsers.BackendNginxUpstream || len(active) < 2 {
+func poolResolveSnippet(m *parsers.Model, be *parsers.Backend, resolver string) string {
+	live := liveTargets(be)
+	if be.Kind != parsers.BackendNginxUpstream || len(live) < 2 {
 		return ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "resolver %s\nupstream %s {  # nginx >= 1.27.3: a variable in proxy_pass would reach one server of the pool\n    zone %s 64k;\n", resolver, be.Name, be.Name)
-	for _, t := range active {
-		fmt.Fprintf(&b, "    server %s:%s resolve;\n", t.Host, t.Port)
+	for _, t := range live {
+		fmt.Fprintf(&b, "    %s;\n", resolvingServer(m, t))
 	}
 	b.WriteString("    # and the upstream's other lines as they are\n}\n")
 	return b.String()
@@ -479,4 +480,44 @@ func uriRewrite(r *parsers.Route, uri string) string {
 
 func init() {
 	Register(upstreamDNSResolvedOnce)
+}
+
+// liveTargets are the servers of b that get requests: the active ones and the backups
+// (not those marked down).
+func liveTargets(b *parsers.Backend) []*parsers.Target {
+	var out []*parsers.Target
+	for _, t := range b.Targets {
+		if !t.Down {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// resolvingServer is t's server line with resolve added, its other parameters (weight,
+// max_fails, backup) as written; from the address alone when the line cannot be read.
+func resolvingServer(m *parsers.Model, t *parsers.Target) string {
+	line := fmt.Sprintf("server %s:%s resolve", t.Host, t.Port)
+	if t.Backup {
+		line += " backup"
+	}
+	f := m.File(t.Pos.File)
+	if f == nil || t.Pos.Offset < 0 || t.Pos.EndOffset <= t.Pos.Offset || int(t.Pos.EndOffset) > len(f.Src) {
+		return line
+	}
+	words := strings.Fields(strings.TrimSuffix(strings.TrimSpace(string(f.Src[t.Pos.Offset:t.Pos.EndOffset])), ";"))
+	if len(words) < 2 || words[0] != "server" {
+		return line
+	}
+	out := []string{"server", words[1], "resolve"}
+	for _, w := range words[2:] {
+		if w == "resolve" || strings.ContainsAny(w, "#;{}\"'") {
+			if w != "resolve" {
+				return line
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
 }

@@ -30,7 +30,8 @@ as well: with one container, `+"`update_config.order: stop-first`"+` (the defaul
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
 worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it
 balances with another service (`+"`reverse_proxy app-1:8080 app-2:8080`"+`, an `+"`upstream{}`"+` naming
-both): while its container is down the proxy has the other to send requests to.
+both, or naming the other as a `+"`backup`"+` server): while its container is down the proxy
+has the other to send requests to.
 
 Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
 without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
@@ -134,8 +135,10 @@ func hostProxied(m *parsers.Model, w *parsers.Workload) bool {
 
 // balancedWithOthers reports whether every proxy route that forwards to w balances over
 // another Compose service too (reverse_proxy app-1:8080 app-2:8080, an upstream{} naming
-// both): while w's one container is down the proxy still has the other to send requests
-// to, as with two replicas of one service, which this rule does not report either.
+// both, or naming the other as a backup server: server blue:80 backup): while w's one
+// container is down the proxy still has the other to send requests to, as with two
+// replicas of one service, which this rule does not report either (nginx 1.22.1 on
+// loopback, the primary refusing: every GET and POST answered by the backup).
 // Whether it routes around the dead one is dead-upstream-in-rotation's and
 // no-retry-on-failure's finding.
 func balancedWithOthers(m *parsers.Model, w *parsers.Workload) bool {
@@ -147,7 +150,8 @@ func balancedWithOthers(m *parsers.Model, w *parsers.Workload) bool {
 					continue
 				}
 				found = true
-				if !slices.ContainsFunc(be.Workloads, func(x *parsers.Workload) bool { return x != w }) {
+				other := func(x *parsers.Workload) bool { return x != w }
+				if !slices.ContainsFunc(be.Workloads, other) && !slices.ContainsFunc(be.Backups, other) {
 					return false
 				}
 			}

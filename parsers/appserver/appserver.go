@@ -11,6 +11,7 @@ package appserver
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -57,37 +58,29 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 
 func detect(c *parsers.Container) *parsers.AppServer {
 	ws := words(c)
-	for i, w := range ws {
+	branches := conditional(ws)
+	var first *parsers.AppServer
+	for i := range ws {
 		name := serverName(ws, i)
 		if name == "" || notServing(ws, i) {
 			continue
 		}
-		rest, open := ownArgs(ws[i+1:])
-		if open == nil {
-			open = shellAssignment(ws[:i])
-		}
-		switch name {
-		case Gunicorn:
-			return gunicorn(c, w, rest, open)
-		case UWSGI:
-			return uwsgi(c, w, rest, open)
-		case Uvicorn:
-			return uvicorn(c, w, rest, open)
-		case Hypercorn:
-			return hypercorn(w, rest)
-		case Puma:
-			return puma(c, w, rest, open)
-		case Node:
-			return node(c, w, rest, open)
-		case PHPFPM:
-			a := phpFPM(w.pos, "", rest)
-			if open != nil && !a.RequestTimeout.Unknown {
-				a.RequestTimeout = unknownAt(*open) // it may name a config file (-y)
-			}
+		a := serve(c, ws, i, name)
+		if !branches {
 			return a
-		case Nginx, Caddy:
-			return &parsers.AppServer{Name: name, Pos: w.pos}
 		}
+		// A script that chooses between commands (if RELOAD; then uvicorn --reload ...;
+		// else gunicorn ...; fi) runs one of them, which the environment decides: the
+		// server is known only when every one it may start reads the same.
+		switch {
+		case first == nil:
+			first = a
+		case !sameServer(first, a):
+			return nil
+		}
+	}
+	if first != nil {
+		return first
 	}
 	if a := spring(c); a != nil {
 		return a
@@ -113,6 +106,57 @@ func detect(c *parsers.Container) *parsers.AppServer {
 	return nil
 }
 
+// serve reads the server named at ws[i] (name, from serverName) with its own arguments.
+func serve(c *parsers.Container, ws []word, i int, name string) *parsers.AppServer {
+	w := ws[i]
+	rest, open := ownArgs(ws[i+1:])
+	if open == nil {
+		open = shellAssignment(ws[:i])
+	}
+	switch name {
+	case Gunicorn:
+		return gunicorn(c, w, rest, open)
+	case UWSGI:
+		return uwsgi(c, w, rest, open)
+	case Uvicorn:
+		return uvicorn(c, w, rest, open)
+	case Hypercorn:
+		return hypercorn(w, rest)
+	case Puma:
+		return puma(c, w, rest, open)
+	case Node:
+		return node(c, w, rest, open)
+	case PHPFPM:
+		a := phpFPM(w.pos, "", rest)
+		if open != nil && !a.RequestTimeout.Unknown {
+			a.RequestTimeout = unknownAt(*open) // it may name a config file (-y)
+		}
+		return a
+	}
+	return &parsers.AppServer{Name: name, Pos: w.pos} // nginx, Caddy
+}
+
+// conditional reports whether a shell script among the words chooses which commands run
+// (if, case, ||): a server named in it may not be the one that starts.
+func conditional(ws []word) bool {
+	for _, w := range ws {
+		switch strings.TrimSuffix(w.s, ";") {
+		case "if", "elif", "else", "case", "||":
+			return true
+		}
+	}
+	return false
+}
+
+// sameServer reports whether a and b read alike in everything the rules compare.
+func sameServer(a, b *parsers.AppServer) bool {
+	same := func(x, y parsers.Duration) bool { return x.Unknown == y.Unknown && x.Value == y.Value }
+	return a.Name == b.Name && a.Closes == b.Closes && a.NotHTTP == b.NotHTTP &&
+		same(a.KeepAlive, b.KeepAlive) && same(a.RequestTimeout, b.RequestTimeout) &&
+		same(a.GracefulTimeout, b.GracefulTimeout) &&
+		(a.Ports == nil) == (b.Ports == nil) && slices.Equal(a.Ports, b.Ports)
+}
+
 // ownArgs returns the server's own arguments from the words after its name: up to a
 // shell operator that ends its command (&&, ;, |), and after the last word that expands to
 // words no502 cannot see (${EXTRA}, "$@", $(OPTS)), which it returns as open. Such a word
@@ -121,6 +165,13 @@ func detect(c *parsers.Container) *parsers.AppServer {
 func ownArgs(ws []word) (rest []word, open *flagVal) {
 	for i, w := range ws {
 		if end := shellOperator(w.s); end {
+			if s, ok := strings.CutSuffix(w.s, ";"); ok && s != "" {
+				// The last word of the command, with the ; that ends it glued on
+				// (--timeout-keep-alive 75; fi): the word is the command's.
+				w.s = s
+				ws = append(ws[:i:i], w)
+				break
+			}
 			ws = ws[:i]
 			break
 		}

@@ -100,6 +100,14 @@ func TestDetect(t *testing.T) {
 		{"gunicorn flags after the variable", parsers.Container{Command: []string{"gunicorn", "$OPTS", "-k", "gthread", "--keep-alive", "5", "--graceful-timeout", "20", "app"}}, Gunicorn, "5s", "", "20s"},
 		{"gunicorn variable port", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread -b 0.0.0.0:$PORT --workers $WORKERS app:app && echo $DONE"}}, Gunicorn, "2s", "", "30s"},
 		{"gunicorn args set by the script", parsers.Container{Command: []string{"sh", "-c", "export GUNICORN_CMD_ARGS='--keep-alive 75'; exec gunicorn -k gthread app:app"}}, Gunicorn, "-", "", "-"},
+		// A script that chooses its server by the environment (if ...; then ...; else ...;
+		// fi): known only when every branch's server reads the same.
+		{"branches start different servers", parsers.Container{Command: []string{"sh", "-c", "if [ \"$DEBUG\" = 1 ]; then\n  uvicorn main:app --reload\nelse\n  gunicorn main:app -k uvicorn.workers.UvicornWorker --keep-alive 75\nfi\n"}}, "", "", "", ""},
+		{"branches differ in keep-alive", parsers.Container{Command: []string{"sh", "-c", "if [ -n \"$DEV\" ]; then exec uvicorn main:app --reload; else exec uvicorn main:app --timeout-keep-alive 75; fi"}}, "", "", "", ""},
+		{"branches alike", parsers.Container{Command: []string{"/bin/sh", "-c", "if [ \"$RELOAD\" = \"true\" ]; then python -m uvicorn m:app --port $P --reload; else python -m uvicorn m:app --port $P; fi"}}, Uvicorn, "5s", "", ""},
+		{"fallback server", parsers.Container{Command: []string{"sh", "-c", "gunicorn -k gthread app:app || uvicorn app:app"}}, "", "", "", ""},
+		{"condition before the only server", parsers.Container{Command: []string{"sh", "-c", "if [ \"$MIGRATE\" = 1 ]; then python manage.py migrate; fi; exec uvicorn main:app --timeout-keep-alive 30"}}, Uvicorn, "30s", "", ""},
+		{"flag value ending the command", parsers.Container{Command: []string{"sh", "-c", "uvicorn main:app --timeout-keep-alive 75; echo stopped"}}, Uvicorn, "75s", "", ""},
 		{"uvicorn option set by the script", parsers.Container{Command: []string{"/bin/bash", "-c", "UVICORN_TIMEOUT_KEEP_ALIVE=75 uvicorn main:app"}}, Uvicorn, "-", "", "-"},
 		{"uvicorn variable args", parsers.Container{Command: []string{"uvicorn", "main:app", "$UVICORN_ARGS"}}, Uvicorn, "-", "", "-"},
 		{"uvicorn variable port", parsers.Container{Command: []string{"uvicorn", "main:app", "--port", "${PORT}"}}, Uvicorn, "5s", "", ""},

@@ -68,8 +68,10 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 				img.Env[name] = true
 			}
 			img.From = dockerfileFrom(src)
-			if !b.Target.Unknown && b.Target.Value == "" {
-				// With build.target another stage than the last one is the image.
+			if !b.Target.Unknown && (b.Target.Value == "" || strings.EqualFold(b.Target.Value, lastStage(src))) {
+				// With build.target another stage than the last one is the image; a
+				// target naming the last stage builds the image a build without one
+				// builds (stage names are case-insensitive).
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
 				for _, c := range dockerfileConfigCopies(src) {
 					abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
@@ -501,4 +503,21 @@ func dockerfileFrom(src []byte) string {
 		}
 	}
 	return from
+}
+
+// lastStage is the name of the Dockerfile's last stage (FROM ... AS name), lower case; ""
+// when it has none or the file cannot be read (a changed escape character).
+func lastStage(src []byte) string {
+	lines, escape := dockerfileLines(src)
+	if escape {
+		return ""
+	}
+	name := ""
+	for _, line := range lines {
+		inst, rest, _ := strings.Cut(line, " ")
+		if strings.EqualFold(inst, "FROM") {
+			_, name = fromStage(strings.TrimSpace(rest))
+		}
+	}
+	return name
 }

@@ -60,7 +60,16 @@ func linkCompose(m *parsers.Model) {
 				var targets []*parsers.Workload
 				var named []*parsers.Target
 				active := 0
+				var backups []*parsers.Workload
 				for _, t := range be.Targets {
+					if t.Backup && !t.Down {
+						if t.Env != nil && renderedAtStart(m, w, h, t) {
+							t.FillFromEnv(containerEnv(w.Containers[0]))
+						}
+						if x := resolveCompose(w, t); x != nil && !slices.Contains(backups, x) {
+							backups = append(backups, x)
+						}
+					}
 					if t.Backup || t.Down {
 						continue
 					}
@@ -76,6 +85,7 @@ func linkCompose(m *parsers.Model) {
 				if active == 0 || len(targets) != active {
 					continue
 				}
+				be.Backups = backups
 				for i, x := range targets {
 					addWorkload(be, x)
 					if t := named[i]; !t.Local && !t.IP {
