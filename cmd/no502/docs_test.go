@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -259,10 +260,64 @@ func exampleSection(t *testing.T, id string, ex ruleExample) string {
 		t.Errorf("%s: %s: the good case %s expects findings; a near miss gets none", examplesIndex, id, ex.good)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n## Example\n\nno502 reports `%s` on %s of this configuration:\n\n%s", id, strings.Join(hits, ", "), bad)
+	fmt.Fprintf(&b, "\n## Example\n\nno502 reports `%s` on %s of this configuration; %s:\n\n%s", id, strings.Join(hits, ", "), exampleFixSafety(t, id, ex.bad), bad)
 	fmt.Fprintf(&b, "and nothing on this one:\n\n%s", good)
 	fmt.Fprintf(&b, "Both are test cases (`rules/testdata/%s`, `rules/testdata/%s`): `go test ./rules` checks that no502 reports exactly this.\n", ex.bad, ex.good)
 	return b.String()
+}
+
+// exampleFixSafety says what lint --fix does with the fixes of rule id's findings in a
+// test case, as the JSON output gives their safety: a reader of the page learns whether
+// --fix writes it.
+func exampleFixSafety(t *testing.T, id, dir string) string {
+	root, _ := filepath.Abs(filepath.Join("../../rules/testdata", dir))
+	out, errOut, code := runIn(t, root, "", "lint", "--format", "json", "--fail-on", "never", ".")
+	if code != 0 {
+		t.Fatalf("%s: lint %s: exit %d: %s", id, dir, code, errOut)
+	}
+	var rep struct {
+		Findings []struct {
+			Rule string `json:"rule"`
+			Fix  *struct {
+				Safety string `json:"safety"`
+			} `json:"fix"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var levels []string
+	for _, f := range rep.Findings {
+		level := "none"
+		if f.Rule != id {
+			continue
+		}
+		if f.Fix != nil {
+			level = f.Fix.Safety
+		}
+		if !seen[level] {
+			seen[level] = true
+			levels = append(levels, level)
+		}
+	}
+	say := map[string]string{
+		"safe":    "safe, written by `lint --fix`",
+		"unsafe":  "unsafe, written only by `lint --fix --unsafe-fixes`",
+		"snippet": "a snippet, never written by `lint --fix`",
+		"none":    "missing",
+	}
+	if len(levels) == 1 {
+		if levels[0] == "none" {
+			return "it has no fix"
+		}
+		return "its fix is " + say[levels[0]]
+	}
+	var parts []string
+	for _, l := range levels {
+		parts = append(parts, say[l])
+	}
+	return "one fix is " + strings.Join(parts, "; another is ")
 }
 
 // The output the docs show is the output no502 prints: every finding the README and
