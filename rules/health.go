@@ -726,7 +726,7 @@ stays in rotation and every real request gets a **502**.
 In Caddy's JSON config the same answer is a ` + "`static_response`" + ` handler on a health path.
 nginx's ` + "`stub_status`" + ` page counts whatever its path (a readiness probe on ` + "`/nginx_status`" + `), unless
 its location limits access (` + "`deny`" + `, ` + "`auth_basic`" + `, ` + "`auth_request`" + `): those run before it and may
-refuse the check. Its fix is a snippet: the app does not serve that page.
+refuse the check. The fix of a stub_status finding is a snippet: the app does not serve that page.
 
 Reported only when the run shows such a check: the health check of a load balancer whose
 targets are the proxy (an ALB target group, an ALB Ingress, a ` + "`chain:`" + ` in .no502.yaml), or
@@ -761,6 +761,14 @@ reported.
 
 Forward the health path to the app (and make the app's handler check what it needs), or
 keep a proxy-only liveness path under a name no load balancer uses.
+
+The fix forwards the path to the app the server's other routes forward to, and is
+written only with ` + "`" + `--unsafe-fixes` + "`" + `: the check then depends on the app, which is the
+point, but it changes what takes the proxy out of rotation. It is a snippet when that
+address would be a guess: the server forwards to several apps and none serves the path by
+itself, it passes requests by fastcgi/uwsgi/grpc, the location is in a file several
+servers include (a Caddy snippet several sites import), or a Caddy ` + "`" + `handle_path` + "`" + ` would strip
+the path.
 
 ## Evidence
 

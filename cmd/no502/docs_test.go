@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -259,8 +260,155 @@ func exampleSection(t *testing.T, id string, ex ruleExample) string {
 		t.Errorf("%s: %s: the good case %s expects findings; a near miss gets none", examplesIndex, id, ex.good)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n## Example\n\nno502 reports `%s` on %s of this configuration:\n\n%s", id, strings.Join(hits, ", "), bad)
+	fmt.Fprintf(&b, "\n## Example\n\nno502 reports `%s` on %s of this configuration; %s:\n\n%s", id, strings.Join(hits, ", "), exampleFixSafety(t, id, ex.bad), bad)
 	fmt.Fprintf(&b, "and nothing on this one:\n\n%s", good)
 	fmt.Fprintf(&b, "Both are test cases (`rules/testdata/%s`, `rules/testdata/%s`): `go test ./rules` checks that no502 reports exactly this.\n", ex.bad, ex.good)
 	return b.String()
+}
+
+// exampleFixSafety says what lint --fix does with the fixes of rule id's findings in a
+// test case, as the JSON output gives their safety: a reader of the page learns whether
+// --fix writes it.
+func exampleFixSafety(t *testing.T, id, dir string) string {
+	root, _ := filepath.Abs(filepath.Join("../../rules/testdata", dir))
+	out, errOut, code := runIn(t, root, "", "lint", "--format", "json", "--fail-on", "never", ".")
+	if code != 0 {
+		t.Fatalf("%s: lint %s: exit %d: %s", id, dir, code, errOut)
+	}
+	var rep struct {
+		Findings []struct {
+			Rule string `json:"rule"`
+			Fix  *struct {
+				Safety string `json:"safety"`
+			} `json:"fix"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var levels []string
+	for _, f := range rep.Findings {
+		level := "none"
+		if f.Rule != id {
+			continue
+		}
+		if f.Fix != nil {
+			level = f.Fix.Safety
+		}
+		if !seen[level] {
+			seen[level] = true
+			levels = append(levels, level)
+		}
+	}
+	say := map[string]string{
+		"safe":    "safe, written by `lint --fix`",
+		"unsafe":  "unsafe, written only by `lint --fix --unsafe-fixes`",
+		"snippet": "a snippet, never written by `lint --fix`",
+		"none":    "missing",
+	}
+	if len(levels) == 1 {
+		if levels[0] == "none" {
+			return "it has no fix"
+		}
+		return "its fix is " + say[levels[0]]
+	}
+	var parts []string
+	for _, l := range levels {
+		parts = append(parts, say[l])
+	}
+	return "one fix is " + strings.Join(parts, "; another is ")
+}
+
+// The output the docs show is the output no502 prints: every finding the README and
+// docs/helm-kustomize.md quote (a message cut short with "..." matches up to there), and
+// docs/cli.md's `--statistics` example, whole.
+func TestDocExamples(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	demo, _, _ := runIn(t, root, "", "lint", "--no-color", "testdata/demo")
+	helm, err := os.ReadFile("testdata/rendered/helm-template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, _, _ := runIn(t, root, string(helm), "lint", "--no-color", "--stdin-filename", "web.yaml", "-")
+	for _, doc := range []struct{ file, prefix, out string }{
+		{"README.md", "testdata/demo/", demo},
+		{"docs/helm-kustomize.md", "web.yaml:", rendered},
+	} {
+		src, err := os.ReadFile(filepath.Join(root, doc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, block := range fencedBlocks(string(src), "text") {
+			if !strings.HasPrefix(block, doc.prefix) {
+				continue
+			}
+			n++
+			want := block
+			if first, _, _ := strings.Cut(block, "\n"); strings.HasSuffix(first, "...") {
+				// A shortened message: the rest of the block follows it in the output.
+				head, rest, _ := strings.Cut(block, "...\n")
+				i := strings.Index(doc.out, head)
+				if i < 0 {
+					t.Errorf("%s: the output has no finding starting %q", doc.file, head)
+					continue
+				}
+				if rest != "" && !strings.Contains(doc.out[i:], "\n"+rest) {
+					t.Errorf("%s: the finding %q is not followed by\n%s\nin the output:\n%s", doc.file, head, rest, doc.out[i:])
+				}
+				continue
+			}
+			if !strings.Contains(doc.out, want) {
+				t.Errorf("%s shows output no502 does not print:\n%s\n--- the output:\n%s", doc.file, want, doc.out)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no example output starting %q found", doc.file, doc.prefix)
+		}
+	}
+
+	src, err := os.ReadFile(filepath.Join(root, "docs/cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "$ no502 lint --statistics testdata/demo\n"
+	found := false
+	for _, block := range fencedBlocks(string(src), "text") {
+		if !strings.HasPrefix(block, cmd) {
+			continue
+		}
+		found = true
+		out, errOut, _ := runIn(t, root, "", "lint", "--no-color", "--statistics", "testdata/demo")
+		if got := out + errOut; got != strings.TrimPrefix(block, cmd) {
+			t.Errorf("docs/cli.md's --statistics example is not the output:\n%s", got)
+		}
+	}
+	if !found {
+		t.Errorf("docs/cli.md: no %q example", strings.TrimSpace(cmd))
+	}
+}
+
+// fencedBlocks returns the text of the Markdown code blocks of the given language, with
+// their common indentation removed and a final newline.
+func fencedBlocks(src, lang string) []string {
+	var out []string
+	lines := strings.Split(src, "\n")
+	for i := 0; i < len(lines); i++ {
+		open := strings.TrimLeft(lines[i], " ")
+		if open != "```"+lang {
+			continue
+		}
+		indent := len(lines[i]) - len(open)
+		var b strings.Builder
+		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
+			l := lines[i]
+			if len(l) >= indent && strings.TrimSpace(l[:indent]) == "" {
+				l = l[indent:]
+			}
+			b.WriteString(l + "\n")
+		}
+		out = append(out, b.String())
+	}
+	return out
 }
