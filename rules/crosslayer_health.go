@@ -34,7 +34,11 @@ is looked at, and the location answering the path is found as nginx searches loc
 (exact, longest prefix, then regexes in order): see ` + "`health-answered-by-proxy`" + `. A regex
 location that answers the path (` + "`location ~ ^/healthz$ { return 200; }`" + `) is reported here.
 For Caddy, only a site whose address names no host (` + "`:80`" + `): the check's Host is the
-target's address, which no ` + "`example.com`" + ` site matches.
+target's address, which no ` + "`example.com`" + ` site matches. For the same reason a catch-all
+` + "`handle { respond \"ok\" 200 }`" + ` beside handle blocks that pick the app by a ` + "`host`" + ` matcher
+naming DNS names (` + "`@app host app.example.com`" + `) answers the check: those blocks never take it
+(one whose matcher names an IP address or a placeholder, uses ` + "`not host`" + `, or reads the Host
+some other way may take it, and is not reported).
 
 ## Fix
 
