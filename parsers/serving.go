@@ -31,9 +31,9 @@ func (h *Hop) ServingRoute(path string) *Route {
 // IP address (an ALB's health check, a kubelet's probe that sets no Host): a TakenFirst
 // set that only takes the hosts a Caddy host matcher names (RoutePath.NamedHost) never
 // takes it (caddy 2.6.2 on loopback: beside `handle @app { reverse_proxy ... }` with
-// `@app host app.example.com`, `handle { respond "up" 200 }` answered /status with
-// "up" 200 for Host 127.0.0.1 and 10.0.0.5, and Host app.example.com got the dead
-// upstream's 502).
+// `@app host app.example.com`, `handle { respond "up" 200 }` answered "up" 200 to
+// /status with Host 127.0.0.1:18080 and to / with Host 10.0.0.5:80, and /status with
+// Host app.example.com got the dead upstream's 502).
 func (h *Hop) ServingRouteByAddress(path string) *Route {
 	return h.servingRoute(path, nil, true)
 }
