@@ -429,6 +429,11 @@ type KeepAliveReplaced struct {
 type RoutePath struct {
 	Path string
 	Kind PathKind
+	// NamedHost is set when the set also requires a Host header that a Caddy host
+	// matcher names (`@app host app.example.com`: DNS names only, no address, placeholder
+	// or bare *): a request whose Host is an IP address, as a load balancer's health
+	// check and a kubelet's probe without a Host header send, is never in it.
+	NamedHost bool
 }
 
 // MayMatch reports whether a request for path may be in the set.

@@ -24,7 +24,18 @@ import (
 // reverse_proxy (its directive order), and the parser keeps no respond that something
 // runs before (a reverse_proxy written before it in a route block).
 func (h *Hop) ServingRoute(path string) *Route {
-	return h.servingRoute(path, nil)
+	return h.servingRoute(path, nil, false)
+}
+
+// ServingRouteByAddress is ServingRoute for a request whose Host header is the target's
+// IP address (an ALB's health check, a kubelet's probe that sets no Host): a TakenFirst
+// set that only takes the hosts a Caddy host matcher names (RoutePath.NamedHost) never
+// takes it (caddy 2.6.2 on loopback: beside `handle @app { reverse_proxy ... }` with
+// `@app host app.example.com`, `handle { respond "up" 200 }` answered "up" 200 to
+// /status with Host 127.0.0.1:18080 and to / with Host 10.0.0.5:80, and /status with
+// Host app.example.com got the dead upstream's 502).
+func (h *Hop) ServingRouteByAddress(path string) *Route {
+	return h.servingRoute(path, nil, true)
 }
 
 // ServingRouteFor is ServingRoute for the requests of route from's host: among the
@@ -34,10 +45,10 @@ func (h *Hop) ServingRoute(path string) *Route {
 func (h *Hop) ServingRouteFor(from *Route, path string) *Route {
 	return h.servingRoute(path, func(r *Route) bool {
 		return r.Host == from.Host || from.Host != "" && r.Host == ""
-	})
+	}, false)
 }
 
-func (h *Hop) servingRoute(path string, takes func(*Route) bool) *Route {
+func (h *Hop) servingRoute(path string, takes func(*Route) bool, byAddress bool) *Route {
 	if h.locations != nil {
 		if loc, ok := h.locations.Locate(path); ok && loc != nil {
 			return loc.Route
@@ -76,7 +87,7 @@ func (h *Hop) servingRoute(path string, takes func(*Route) bool) *Route {
 	if exact != nil {
 		best = exact
 	}
-	if best != nil && slices.ContainsFunc(best.TakenFirst, func(t RoutePath) bool { return t.MayMatch(path) }) {
+	if best != nil && slices.ContainsFunc(best.TakenFirst, func(t RoutePath) bool { return !(byAddress && t.NamedHost) && t.MayMatch(path) }) {
 		return nil // something before it may take the request: which route serves it is not known
 	}
 	return best

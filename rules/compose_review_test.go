@@ -133,6 +133,27 @@ func TestComposeAuthRequestAnswers500(t *testing.T) {
 	}
 }
 
+// TestSingleReplicaCaddyErrorStatus: behind a Caddy site whose handle_errors answers
+// the 502 with its own status, the message says what clients get (caddyStatus).
+func TestSingleReplicaCaddyErrorStatus(t *testing.T) {
+	dir := "testdata/compose-caddy-handle-errors"
+	if msg := singleReplicaMessage(t, dir, "web"); !strings.Contains(msg, "requests get 503 (handle_errors answers Caddy's 502 with it:") {
+		t.Errorf("web: %s", msg)
+	}
+	if msg := singleReplicaMessage(t, dir, "api"); !strings.Contains(msg, "requests get 502 (or what the site's handle_errors answers instead) until") {
+		t.Errorf("api: %s", msg)
+	}
+}
+
+// TestSingleReplicaBlueGreen: a service one site balances with another and another site
+// forwards to alone is reported for the second site only, and the message says so.
+func TestSingleReplicaBlueGreen(t *testing.T) {
+	msg := singleReplicaMessage(t, "testdata/compose-caddy-blue-green", "app-blue")
+	if !strings.Contains(msg, "and Caddy (blue.example.com) forwards to it alone (Caddy (app.example.com) balances it with another service):") {
+		t.Errorf("app-blue: %s", msg)
+	}
+}
+
 // TestGraceNamesTheDockerfile: a drain read from the Dockerfile's command is positioned
 // at the service's build: key, so the message names where it is written.
 func TestGraceNamesTheDockerfile(t *testing.T) {

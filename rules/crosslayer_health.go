@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -33,7 +34,11 @@ is looked at, and the location answering the path is found as nginx searches loc
 (exact, longest prefix, then regexes in order): see ` + "`health-answered-by-proxy`" + `. A regex
 location that answers the path (` + "`location ~ ^/healthz$ { return 200; }`" + `) is reported here.
 For Caddy, only a site whose address names no host (` + "`:80`" + `): the check's Host is the
-target's address, which no ` + "`example.com`" + ` site matches.
+target's address, which no ` + "`example.com`" + ` site matches. For the same reason a catch-all
+` + "`handle { respond \"ok\" 200 }`" + ` beside handle blocks that pick the app by a ` + "`host`" + ` matcher
+naming DNS names (` + "`@app host app.example.com`" + `) answers the check: those blocks never take it
+(one whose matcher names an IP address or a placeholder, uses ` + "`not host`" + `, or reads the Host
+some other way may take it, and is not reported).
 
 ## Fix
 
@@ -74,7 +79,7 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 				if !inner.Forwards() || !checkReaches(be.Hops, inner, lbCheckPort(be)) {
 					continue // a static site is the app: its own answer is the truth
 				}
-				ir := inner.ServingRoute(hc.Path.Value)
+				ir := inner.ServingRouteByAddress(hc.Path.Value)
 				if ir == nil || ir.Respond == nil || done[key{be, ir}] {
 					continue
 				}
@@ -83,8 +88,8 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 					continue // health-answered-by-proxy reports health-looking paths and stub_status
 				}
 				done[key{be, ir}] = true
-				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s): the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets %s. Forward %s to the app, or point the health check at a path %s forwards.",
-					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), describeAt(hc.Path, p.ownLine(ir.Respond.Pos)), product(inner), caddyStatus(inner, 502), hc.Path.Value, product(inner))
+				msg := fmt.Sprintf("%s answers %s itself with %d, and that is the path %s's health check requests (%s)%s: the check passes as long as %s runs, so the load balancer never sees the app behind it fail and keeps sending traffic that gets %s. Forward %s to the app, or point the health check at a path %s forwards.",
+					strings.TrimSuffix(ir.Respond.Text, ";"), hc.Path.Value, st.Value, product(h), describeAt(hc.Path, p.ownLine(ir.Respond.Pos)), hostMatchersMissed(ir, hc.Path.Value), product(inner), caddyStatus(inner, 502), hc.Path.Value, product(inner))
 				p.Report(Finding{
 					Pos:     ir.Respond.Pos,
 					Message: msg,
@@ -94,6 +99,19 @@ func runLBHealthAnsweredByProxy(p *Pass) {
 			}
 		}
 	}
+}
+
+// hostMatchersMissed says, for a Caddy respond that answers a check only because the
+// check's Host is an address (ServingRouteByAddress), why the sibling handle blocks do
+// not take it; "" otherwise.
+func hostMatchersMissed(r *parsers.Route, path string) string {
+	if !slices.ContainsFunc(r.TakenFirst, func(t parsers.RoutePath) bool { return t.NamedHost && t.MayMatch(path) }) {
+		return ""
+	}
+	if strings.HasSuffix(r.Pos.File, ".json") {
+		return ", with an IP address as its Host, which the host matchers of the routes of its group before it do not take"
+	}
+	return ", with an IP address as its Host, which the host matchers of the handle blocks before it do not take"
 }
 
 func init() { Register(lbHealthAnsweredByProxy) }

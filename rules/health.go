@@ -832,8 +832,8 @@ func runHealthAnsweredByProxy(p *Pass) {
 			if stubStatus(r) {
 				advice = "Point the check at a path nginx forwards to the app (the app does not serve nginx's stub_status page)."
 			}
-			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets %s. %s",
-				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), product(h), caddyStatus(h, 502), advice)
+			msg := fmt.Sprintf("%s answers %s itself with %d, and %s requests that path to decide where traffic goes%s: it sees a healthy server as long as %s runs, even when the app behind it is down, so traffic keeps flowing to a dead backend and gets %s. %s",
+				strings.TrimSuffix(r.Respond.Text, ";"), r.Path, st.Value, strings.Join(names, " and "), hostMatchersMissed(r, r.Path), product(h), caddyStatus(h, 502), advice)
 			related := append([]Related{{Pos: r.Pos, Message: "health path " + r.Path}}, checkers...)
 			p.Report(Finding{Pos: r.Respond.Pos, Message: msg, Related: related, Fix: fix})
 		}
@@ -885,14 +885,14 @@ func trafficHealthChecks(all []*parsers.Hop, lbs []lbHealthCheck, h *parsers.Hop
 	}
 	for _, c := range lbs {
 		hc := c.be.Health
-		if slices.Contains(c.be.Hops, h) && checkReaches(c.be.Hops, h, lbCheckPort(c.be)) && h.ServingRoute(hc.Path.Value) == r {
+		if slices.Contains(c.be.Hops, h) && checkReaches(c.be.Hops, h, lbCheckPort(c.be)) && h.ServingRouteByAddress(hc.Path.Value) == r {
 			add(related(hc.Path, hc.Pos, product(c.lb)+" health check path"), product(c.lb)+"'s health check")
 		}
 	}
 	if w := h.Workload; w != nil {
 		for _, c := range w.Containers {
 			pr := c.Readiness
-			if pr == nil || pr.Handler != "httpGet" || h.ServingRoute(pr.Path) != r || !listensOn(h, probePort(c, pr)) || !checkReaches(hopsOf(all, w), h, probePort(c, pr)) {
+			if pr == nil || pr.Handler != "httpGet" || probeRoute(h, pr) != r || !listensOn(h, probePort(c, pr)) || !checkReaches(hopsOf(all, w), h, probePort(c, pr)) {
 				continue
 			}
 			for _, app := range w.Containers {
@@ -905,6 +905,16 @@ func trafficHealthChecks(all []*parsers.Hop, lbs []lbHealthCheck, h *parsers.Hop
 		}
 	}
 	return checks, names
+}
+
+// probeRoute is the route of h that an httpGet probe's request reaches: one that sets
+// no Host (its Host is the pod IP) is a request by address (ServingRouteByAddress); one
+// that sets a Host is not known to miss a sibling's host matcher.
+func probeRoute(h *parsers.Hop, pr *parsers.Probe) *parsers.Route {
+	if pr.Host == "" && !slices.ContainsFunc(pr.Headers, func(hd parsers.ProbeHeader) bool { return strings.EqualFold(hd.Name, "Host") }) {
+		return h.ServingRouteByAddress(pr.Path)
+	}
+	return h.ServingRoute(pr.Path)
 }
 
 // lbCheckPort is the port a load balancer's health check of be connects to on its

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -92,18 +93,78 @@ func runSingleReplicaCompose(p *Pass) {
 			attrs = "# remove container_name: " + cn.Value + " (a fixed name allows one container)\n" + attrs
 			related = append(related, Related{Pos: cn.Pos, Message: "container_name " + cn.Value + " allows one container"})
 		}
-		outage := "requests get 502"
+		proxies, pooled := composeProxies(p.Model, w), ""
+		alone, others := soleRoutes(p.Model, w)
+		if len(others) > 0 {
+			// Some proxies balance it with another service (a blue/green pair behind
+			// one site): only those that forward to it alone lose it.
+			proxies = routeProxies(alone)
+			pooled = fmt.Sprintf(" alone (%s balances it with another service)", routeProxies(others))
+		}
+		outage := "requests get " + composeProxyStatus(alone)
 		if guards := composeAuthGuards(p.Model, w); guards != nil {
 			outage = "the auth checks sent to it fail: " + authFailure("every request they guard", guards)
 		}
 		p.Report(Finding{
 			Pos: writtenOr(n, w.Pos),
-			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and %s until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
-				composeService(w), what, composeProxies(p.Model, w), outage, extra),
+			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it%s: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and %s until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
+				composeService(w), what, proxies, pooled, outage, extra),
 			Related: related,
 			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
 	}
+}
+
+// soleRoutes splits the proxy routes that forward to w (composeRoutes) into those that
+// forward to it alone and those that balance it with another Compose service.
+func soleRoutes(m *parsers.Model, w *parsers.Workload) (alone, others []*parsers.Route) {
+	for _, r := range composeRoutes(m, w) {
+		if slices.ContainsFunc(r.Backend.Workloads, func(x *parsers.Workload) bool { return x != w }) {
+			others = append(others, r)
+		} else {
+			alone = append(alone, r)
+		}
+	}
+	return alone, others
+}
+
+// routeProxies names the proxies of routes as composeProxies does: "Caddy (app.example.com)".
+func routeProxies(routes []*parsers.Route) string {
+	var names []string
+	for _, r := range routes {
+		if r.Hop == nil {
+			continue
+		}
+		if n := fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "the proxy"
+	}
+	sort.Strings(names)
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
+	}
+	return strings.Join(names, ", ")
+}
+
+// composeProxyStatus is the status the proxies of routes answer when the service they
+// forward to cannot be reached: 502, or for a Caddy site what its handle_errors makes of
+// it (caddyStatus); when the proxies differ, 502 with the handle_errors caveat.
+func composeProxyStatus(routes []*parsers.Route) string {
+	st := ""
+	for _, r := range routes {
+		s := caddyStatus(r.Hop, 502)
+		if st != "" && s != st {
+			return caddyStatus(&parsers.Hop{Kind: parsers.HopCaddy}, 502)
+		}
+		st = s
+	}
+	if st == "" {
+		return "502"
+	}
+	return st
 }
 
 // proxyNames reports whether a proxy reaches w by the host name name (its container_name).

@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 		"localhost\nrespond /health 200\n",
 		"}}}{{{\n\"\n",
 		"a {\n\timport a\n}\n",
+		":80 {\n\t@a host a.b *.c.d 1.2.3.4 {$H} *\n\thandle @a {\n\t\treverse_proxy w:1\n\t}\n\t@b {\n\t\thost x.y\n\t\tnot host z\n\t\tpath /p/*\n\t}\n\thandle @b {\n\t\trespond 204\n\t}\n\thandle {\n\t\trespond \"up\" 200\n\t}\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -517,22 +517,27 @@ func overlaps(a, b pathCtx) bool {
 // other condition selects any path (PathRegex).
 func matchPathValues(m *jsonValue, ctx pathCtx, top bool) []parsers.RoutePath {
 	var out []parsers.RoutePath
-	add := func(p pathCtx) {
+	add := func(p pathCtx, named bool) {
 		if p = combine(ctx, p); p.kind == parsers.PathRegex {
-			out = append(out, parsers.RoutePath{Kind: parsers.PathRegex})
+			out = append(out, parsers.RoutePath{Kind: parsers.PathRegex, NamedHost: named})
 		} else {
-			out = append(out, parsers.RoutePath{Path: p.path, Kind: p.kind})
+			out = append(out, parsers.RoutePath{Path: p.path, Kind: p.kind, NamedHost: named})
 		}
 	}
 	for _, set := range m.list() {
 		if set.kind != jsonObject {
 			return []parsers.RoutePath{{Kind: parsers.PathRegex}}
 		}
-		if hv := set.get("host"); hv != nil && len(hv.strings()) == 0 {
+		hv := set.get("host")
+		if hv != nil && len(hv.strings()) == 0 {
 			continue
 		}
+		// A set's conditions all hold: one naming only DNS hosts never takes a request
+		// whose Host is an IP address (see namedHosts). On a top-level route the host is
+		// the route's own (Route.Host), not a sibling's.
+		named := !top && hv != nil && hv.kind == jsonArray && len(hv.items) == len(hv.strings()) && namedHosts(hv.strings())
 		for _, p := range matchSetPaths(set, ctx.strip, top) {
-			add(p)
+			add(p, named)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package caddy
 
 import (
+	"net"
 	"strconv"
 	"strings"
 
@@ -176,10 +177,11 @@ func (s *siteWalker) handlePaths(d *Directive, ctx pathCtx) []parsers.RoutePath 
 		return parsers.RoutePath{Path: p.path, Kind: p.kind}
 	}
 	vals := s.pathValues(matcherOf(d))
-	if len(vals) < 2 {
-		return []parsers.RoutePath{one(s.narrow(ctx, d))}
-	}
 	var out []parsers.RoutePath
+	if len(vals) < 2 {
+		out = []parsers.RoutePath{one(s.narrow(ctx, d))}
+		vals = nil
+	}
 	for _, v := range vals {
 		inner := pathOf(v)
 		if ctx.strip != "" && inner.kind != parsers.PathRegex {
@@ -187,7 +189,66 @@ func (s *siteWalker) handlePaths(d *Directive, ctx pathCtx) []parsers.RoutePath 
 		}
 		out = append(out, one(combine(ctx, inner)))
 	}
+	if s.namedHostMatcher(matcherOf(d)) {
+		for i := range out {
+			out[i].NamedHost = true
+		}
+	}
 	return out
+}
+
+// namedHostMatcher reports whether named matcher m holds only for requests whose Host is
+// a DNS name its host condition lists: the definition has a host condition (`@app host
+// app.example.com`, or a host line in its block, ANDed with the others) and every host
+// condition names only DNS names (namedHosts). A request whose Host is an IP address
+// never matches it. A `not` block, a placeholder or an address makes it not known: false.
+func (s *siteWalker) namedHostMatcher(m *Token) bool {
+	if m == nil || !strings.HasPrefix(m.Text, "@") {
+		return false
+	}
+	def := s.matchers[m.Text]
+	if def == nil {
+		return false
+	}
+	conds := []*Directive{{Tokens: def.Tokens[1:]}}
+	if def.HasBlock {
+		if len(def.Tokens) != 1 {
+			return false
+		}
+		conds = def.Block
+	}
+	found := false
+	for _, c := range conds {
+		if c.Name() != "host" {
+			continue
+		}
+		var vals []string
+		for _, t := range c.Args() {
+			vals = append(vals, t.Text)
+		}
+		if c.HasBlock || !namedHosts(vals) {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
+// namedHosts reports whether a host matcher's values are all DNS names (app.example.com,
+// *.example.com): none an IP address, a placeholder or a bare *, so that a request whose
+// Host is the target's IP address matches none of them.
+func namedHosts(vals []string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	for _, v := range vals {
+		h := strings.TrimPrefix(v, "*.")
+		if h == "" || strings.ContainsAny(h, "{}$*:[]") || net.ParseIP(h) != nil ||
+			!strings.ContainsFunc(h, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) {
+			return false
+		}
+	}
+	return true
 }
 
 // pathValues returns the values of named matcher m when its only condition is one path
