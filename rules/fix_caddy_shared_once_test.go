@@ -60,6 +60,26 @@ func TestCaddySharedSnippetWrittenOnceWhenEveryRouteNeedsIt(t *testing.T) {
 	}
 }
 
+// A finding not reported (hidden) is not counted among those the written fix clears, and
+// a fix made by a hidden finding's fix is not written (session 14).
+func TestCaddySharedSnippetHiddenFindings(t *testing.T) {
+	yaml := "routes:\n  - match: /\n    handler_timeout: 90s\n"
+	fs := findingsOf(t, sharedBackend, yaml, "read-timeout-below-budget")
+	shown := []rules.Finding{fs[0], fs[1]} // the third hidden
+	rules.DetachHidden(shown)
+	if got := shown[0].Fix.Covers(); got != 2 {
+		t.Errorf("the written fix covers %d findings, want 2 (the third is not shown)", got)
+	}
+	fs = findingsOf(t, sharedBackend, yaml, "read-timeout-below-budget")
+	shown = fs[1:] // the first, whose fix makes the change, hidden
+	rules.DetachHidden(shown)
+	for _, f := range shown {
+		if f.Fix.Safety() != rules.FixSnippet || f.Fix.Leader() != nil || !strings.Contains(f.Message, "a baseline or a suppression hides it") {
+			t.Errorf("%s %q\n%s", f.Fix.Safety(), f.Fix.Description, f.Message)
+		}
+	}
+}
+
 func upper(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
 // One importing route has a longer budget than the others: the routes need different

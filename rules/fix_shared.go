@@ -128,10 +128,23 @@ func DetachHidden(findings []Finding) {
 			live[findings[i].Fix] = true
 		}
 	}
+	shown := map[*Fix]int{} // a written fix → the findings shown whose change it makes
 	for i := range findings {
-		if f := findings[i].Fix; f != nil && f.leader != nil && !live[f.leader] {
+		f := findings[i].Fix
+		switch {
+		case f == nil || f.leader == nil:
+		case !live[f.leader]:
 			f.leader = nil
 			setDescription(&findings[i], withReason(f.Description, "that finding is not reported (a baseline or a suppression hides it), and --fix writes no hidden finding's fix"))
+		default:
+			shown[f.leader]++
+		}
+	}
+	for i := range findings {
+		// A hidden finding is not counted as fixed: the summary counts what the
+		// report shows.
+		if f := findings[i].Fix; f != nil && f.covers > 0 {
+			f.covers = 1 + shown[f]
 		}
 	}
 }
