@@ -30,7 +30,7 @@ as well: with one container, `+"`update_config.order: stop-first`"+` (the defaul
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
 worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it
 balances with another service (`+"`reverse_proxy app-1:8080 app-2:8080`"+`, an `+"`upstream{}`"+` naming
-both): while its container is down the proxy has the other to send requests to.
+both, or one with a `+"`backup`"+` server): while its container is down the proxy has the other to send requests to.
 
 Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
 without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
@@ -134,7 +134,7 @@ func hostProxied(m *parsers.Model, w *parsers.Workload) bool {
 
 // balancedWithOthers reports whether every proxy route that forwards to w balances over
 // another Compose service too (reverse_proxy app-1:8080 app-2:8080, an upstream{} naming
-// both): while w's one container is down the proxy still has the other to send requests
+// both, or naming a backup server): while w's one container is down the proxy still has the other to send requests
 // to, as with two replicas of one service, which this rule does not report either.
 // Whether it routes around the dead one is dead-upstream-in-rotation's and
 // no-retry-on-failure's finding.
@@ -147,13 +147,22 @@ func balancedWithOthers(m *parsers.Model, w *parsers.Workload) bool {
 					continue
 				}
 				found = true
-				if !slices.ContainsFunc(be.Workloads, func(x *parsers.Workload) bool { return x != w }) {
+				// A live backup server (server blue:80 backup) takes the requests while w's
+				// container is down: nginx sends a request to it once the primary fails,
+				// so the proxy is not left with nothing (single-upstream skips such an
+				// upstream too). Session 14: 0-Aditya/blue-green-deployment.
+				if !slices.ContainsFunc(be.Workloads, func(x *parsers.Workload) bool { return x != w }) && !hasLiveBackup(be) {
 					return false
 				}
 			}
 		}
 	}
 	return found
+}
+
+// hasLiveBackup reports whether be lists a backup server not marked down.
+func hasLiveBackup(be *parsers.Backend) bool {
+	return slices.ContainsFunc(be.Targets, func(t *parsers.Target) bool { return t.Backup && !t.Down })
 }
 
 // fixedHostPorts lists the single host ports a service publishes ("8000"), which only
