@@ -96,15 +96,20 @@ http {
 	f := MustFlag(t, bad, "read-timeout-below-budget", "nginx.conf")
 	fixed := Fix(t, bad)
 	MustBeClean(t, fixed, "read-timeout-below-budget", "nginx.conf")
-	const n, delay = 10, 1500 * time.Millisecond
+	// Every request is sent well before the first read timeout (1s after the first
+	// request) can mark a server failed: a POST sent after both servers are marked failed
+	// is answered 502 at once ("no live upstreams"), not 504. At 10 per second the last
+	// POST left 0.1-0.2s before that, and under load one sent late got a 502 (session
+	// 13); at 25 per second the last leaves at 0.36s, 0.64s ahead.
+	const n, delay, interval = 10, 1500 * time.Millisecond, 40 * time.Millisecond
 	try := func(conf, method string) func(t *testing.T) Counts {
 		return func(t *testing.T) Counts {
 			a, b := StartUpstream(t, Upstream{Delay: delay}), StartUpstream(t, Upstream{Delay: delay})
 			_, port := StartNginx(t, nginxRun(conf, a.Addr(), b.Addr()))
-			return AtRate(method, url(port, "/hook"), n, 100*time.Millisecond, nil)
+			return AtRate(method, url(port, "/hook"), n, interval, nil)
 		}
 	}
-	traffic := func(m string) string { return m + ", 10 at 10 per second" }
+	traffic := func(m string) string { return m + ", 10 at 25 per second" }
 	rows := measure(t,
 		run{"bad", traffic("POST"), try(bad["nginx.conf"], http.MethodPost)},
 		run{"bad", traffic("GET"), try(bad["nginx.conf"], http.MethodGet)},
@@ -124,7 +129,7 @@ http {
 		Upstream: "two Go servers taking 1.5s per request",
 		Bad:      bad["nginx.conf"], Finding: f.Message,
 		Fix: diffLines(bad["nginx.conf"], fixed["nginx.conf"]), FixKind: "no502 lint --fix",
-		Method: "10 requests at 10 per second; the handler answers after 1.5s.",
+		Method: "10 requests at 25 per second, all sent before the first read timeout; the handler answers after 1.5s.",
 		Rows:   rows,
 		Note:   "With several servers a read timeout is not always a 504: nginx counts it as a failure of the server (max_fails 1 within fail_timeout 10s), resends a GET to the next server (proxy_next_upstream timeout), and once every server has failed answers the next requests at once with **502** (\"no live upstreams\"). POSTs are not resent, and end in 504 until then.",
 	})

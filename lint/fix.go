@@ -28,7 +28,7 @@ const maxFixRestarts = 3
 type FixResult struct {
 	orig, fixed map[string][]byte   // by absolute path: only files some fix changed
 	display     map[string]string   // absolute path → path as shown
-	fixes       int                 // findings whose edits were applied
+	fixes       int                 // findings the applied edits fixed (Fix.Covers)
 	rounds      int                 // rounds that changed files (each one linted again)
 	aliases     map[string]string   // absolute path of a second path to a file → the one fixed
 	outside     map[string]string   // display paths not written (links that lead out of the roots, files not named) → why
@@ -211,8 +211,10 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 				}
 				if len(files) > 0 {
 					fr.rounds++
-					fr.fixes += len(cands)
 					for _, c := range cands {
+						// A fix that writes a shared directive's change once clears the
+						// findings of every route that imports it: each is fixed.
+						fr.fixes += c.finding.Fix.Covers()
 						fr.top = max(fr.top, c.finding.Severity)
 					}
 				}
@@ -278,6 +280,9 @@ func (fr *FixResult) markRejected(rejected map[string]string) {
 		if why, ok := rejectedWhy(rejected, f); ok {
 			f.Fix.Reject(why)
 		}
+	}
+	for i := range fr.Final.Findings {
+		fr.Final.Findings[i].Fix.FollowRejected()
 	}
 }
 

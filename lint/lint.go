@@ -318,6 +318,7 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		out.Findings, out.Known = base.Filter(out.Findings, keys)
 		out.Baseline = basePath
 	}
+	rules.DetachHidden(out.Findings)
 	return out, nil
 }
 

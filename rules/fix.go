@@ -50,6 +50,11 @@ type Fix struct {
 	// snippet or file imported more than once), kept a snippet unless every one of
 	// those routes needs this same change (writeSharedOnce).
 	shared *sharedOnce
+	// covers counts the findings the edits of a shared directive's fix clear (its own
+	// and those of the other routes that import it: writeSharedOnce); leader is, on
+	// each of those others, the fix that writes their change.
+	covers int
+	leader *Fix
 }
 
 // snippetOnly keeps the fix as a snippet to show: no edits, now or from ResolveEdits.

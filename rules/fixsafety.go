@@ -26,6 +26,9 @@ const (
 // Safety says whether lint --fix writes the fix.
 func (f *Fix) Safety() Safety {
 	switch {
+	case f != nil && f.leader != nil:
+		// Written by the fix of another finding (writeSharedOnce): as safe as it is.
+		return f.leader.Safety()
 	case f == nil || f.manual || len(f.Edits) == 0 && f.patch == nil && f.tf == nil:
 		return FixSnippet
 	case f.unsafe:
