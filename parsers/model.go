@@ -860,6 +860,15 @@ type Container struct {
 	PreStopStopsApp Pos
 	PreStopStops    string
 	PreStopCommand  []string
+	// PreStopWaitShutdown is set when the preStop hook is ingress-nginx's /wait-shutdown:
+	// it sends the controller SIGTERM and waits until nginx has exited, so it is the
+	// controller's stop itself, not a delay before it. Rules use it with StopDrain.
+	PreStopWaitShutdown bool
+	// StopDrain is how long the container's server may take to stop once told to, for a
+	// server no AppServer describes but whose stop no502 knows: the ingress-nginx
+	// controller (its --shutdown-grace-period, then nginx's graceful quit, which
+	// worker-shutdown-timeout bounds). Not known otherwise.
+	StopDrain Duration
 
 	Readiness *Probe
 	Liveness  *Probe

@@ -60,7 +60,10 @@ that declares the Service's port, or a service-mesh proxy injected into the pod 
 ` + "`sidecar.istio.io/inject: \"true\"`" + `, an ` + "`istio.io/rev`" + ` label, or a Namespace of the run labelled
 ` + "`istio-injection: enabled`" + `; Linkerd: ` + "`linkerd.io/inject: enabled`" + `). The hop's connections end at
 that proxy, and the app's keep-alive races the proxy's own pool, whose idle timeout no502
-does not read.
+does not read. Except where Istio passes the Service's port through as plain TCP (every TCP
+port of the Service has appProtocol ` + "`tcp`" + `, or no appProtocol and a name ` + "`tcp`" + ` or
+` + "`tcp-*`" + `): its TCP proxy opens one connection to the app for each one the hop opens and
+closes it when the app does, so the hop races the app as without a mesh, and is compared.
 
 ## Which side is reported
 
@@ -178,11 +181,17 @@ func runKeepaliveRace(p *Pass) {
 			}
 			be := r.Backend
 			for _, s := range reachedSides(r, p.behind(be)) {
+				meshTCP := ""
 				if s.w != nil && s.w.Mesh != "" {
 					// A service-mesh proxy in the pod (Istio, Linkerd) takes the
 					// connection: the app's keep-alive races the mesh proxy's pool, whose
-					// idle timeout no502 does not read, not this hop's.
-					continue
+					// idle timeout no502 does not read, not this hop's. Unless Istio
+					// passes the Service's port through as plain TCP: one connection to
+					// the app per connection from the hop, closed when the app closes it.
+					var ok bool
+					if meshTCP, ok = istioPassesTCP(s.w, be); !ok {
+						continue
+					}
 				}
 				ka, closes := s.keepAlive()
 				// An nginx without upstream keepalive_timeout keeps idle connections until
@@ -195,7 +204,7 @@ func runKeepaliveRace(p *Pass) {
 					races[i-1].noteRetry(r)
 					continue
 				}
-				races = append(races, race{h: h, be: be, idle: idle, s: s, ka: ka})
+				races = append(races, race{h: h, be: be, idle: idle, s: s, ka: ka, meshTCP: meshTCP})
 				races[len(races)-1].noteRetry(r)
 				done[k] = len(races)
 			}
@@ -242,7 +251,10 @@ type race struct {
 	idle parsers.Duration
 	s    side
 	ka   parsers.Duration
-	fix  *Fix // the upstream side's fix, once built
+	// meshTCP is the Service port (name or appProtocol as written) that an Istio
+	// sidecar in the upstream's pod passes through as plain TCP; "" without a mesh.
+	meshTCP string
+	fix     *Fix // the upstream side's fix, once built
 	// settledBy is the raise of s's keep-alive by another finding's fix, which comes
 	// first.
 	settledBy *raise
@@ -385,6 +397,9 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	if s.hop == nil && s.c.App.Note != "" && ka.IsDefault() {
 		up += " (" + s.c.App.Note + ")"
 	}
+	if rc.meshTCP != "" {
+		up += fmt.Sprintf(" (the Istio sidecar in its pod passes Service %s's port %s through as plain TCP, one connection to the app for each of %s's, so the app's close reaches %s)", be.Service.Name, rc.meshTCP, product(h), product(h))
+	}
 	// nginx and Caddy resend a GET whose reused connection fails, never a POST
 	// (docs/evidence.md); a load balancer's retries are not measured here, so its
 	// message does not claim them.
@@ -500,3 +515,35 @@ func describeSetting(s parsers.Duration, own string) string {
 }
 
 func init() { Register(keepaliveRace) }
+
+// istioPassesTCP reports whether the Istio sidecar of w's pods passes backend be's
+// traffic through as plain TCP, and names the port: Istio reads a Service port's
+// protocol from its appProtocol, else from its name's prefix before the first "-"
+// (istio/istio pkg/config/kube ConvertProtocol: "tcp", "tcp-web"), and proxies a TCP
+// port with a TCP proxy that opens one connection to the app for each one it accepts
+// and closes it when the app closes its side. Every TCP port of the Service must be
+// so (which one the hop uses is not always known); Linkerd picks opaque ports by
+// annotation, not by name, and stays unknown.
+func istioPassesTCP(w *parsers.Workload, be *parsers.Backend) (string, bool) {
+	if w.Mesh != "istio" || be.Service == nil {
+		return "", false
+	}
+	name := ""
+	for _, sp := range be.Service.Ports {
+		if sp.Protocol != "" && !strings.EqualFold(sp.Protocol, "TCP") {
+			continue
+		}
+		proto := sp.Name
+		if sp.AppProtocol != "" {
+			proto = sp.AppProtocol
+		}
+		prefix, _, _ := strings.Cut(proto, "-")
+		if !strings.EqualFold(prefix, "tcp") {
+			return "", false
+		}
+		if name == "" {
+			name = proto
+		}
+	}
+	return name, name != ""
+}

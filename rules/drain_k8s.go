@@ -322,12 +322,31 @@ func drainsItself(c *parsers.Container) bool {
 	return !set || level != "debug"
 }
 
-// appGrace is the app server's own graceful-shutdown timeout when known.
+// appGrace is the app server's own graceful-shutdown timeout when known: its
+// AppServer's, or the StopDrain of a server no AppServer describes (the ingress-nginx
+// controller).
 func appGrace(c *parsers.Container) (parsers.Duration, bool) {
 	if c.App == nil || !c.App.GracefulTimeout.Known() {
+		if c.App == nil && c.StopDrain.Known() {
+			return c.StopDrain, true
+		}
 		return parsers.Duration{}, false
 	}
 	return c.App.GracefulTimeout, true
+}
+
+// appName names the server appGrace describes.
+func appName(c *parsers.Container) string {
+	if c.App == nil && c.StopDrain.Known() {
+		return "the ingress-nginx controller"
+	}
+	return c.App.Name
+}
+
+// preStopIsStop reports whether c's preStop hook is its server's stop itself, whose
+// length StopDrain bounds (ingress-nginx's /wait-shutdown), rather than a delay before it.
+func preStopIsStop(c *parsers.Container) bool {
+	return c.PreStopWaitShutdown && c.App == nil && c.StopDrain.Known()
 }
 
 // graceFor returns the grace period a pod needs when container c sleeps preStop first,
@@ -370,6 +389,16 @@ stops waiting at that deadline itself, so the SIGKILL cuts nothing it would have
 With Kubernetes' default 30s and gunicorn's default 30s that is the case without a preStop
 hook, and any preStop delay (which prestop-missing asks for) makes the sum exceed 30s: the
 prestop-missing fix raises the grace period too.
+
+The ingress-nginx controller (a container running ` + "`/nginx-ingress-controller`" + `) is checked
+the same way: on SIGTERM, from the kubelet or from its preStop hook ` + "`/wait-shutdown`" + ` (which
+signals the controller and waits until nginx has exited: the controller's stop itself, not a
+delay before it), it keeps serving for ` + "`--shutdown-grace-period`" + ` (default 0), then quits
+nginx, which finishes the requests in flight for up to ` + "`worker-shutdown-timeout`" + ` (the key
+of the ConfigMap its ` + "`--configmap`" + ` flag names; default 240s since release 0.27, not assumed
+for an image tag that names no release). A grace period shorter than the two sends SIGKILL
+while nginx still drains; with ` + "`/wait-shutdown`" + ` still running at the deadline the kubelet
+sends SIGTERM and SIGKILL 2s later, so 2s more count. The chart's 300s covers the default.
 
 **Fix:** raise terminationGracePeriodSeconds above preStop + graceful timeout (no502 suggests
 10s of margin and at least 30s).
@@ -419,7 +448,7 @@ func runGracePeriodTooShort(p *Pass) {
 			d := time.Duration(0)
 			if c.PreStopDelay.Known() {
 				d = c.PreStopDelay.Value
-			} else if c.PreStopPos.IsValid() {
+			} else if c.PreStopPos.IsValid() && !preStopIsStop(c) {
 				continue // a hook of unknown length: cannot tell
 			}
 			if ag, ok := appGrace(c); ok {
@@ -430,6 +459,9 @@ func runGracePeriodTooShort(p *Pass) {
 			}
 		}
 		zero := g.Explicit() && g.Value == 0
+		if zero && worst != nil && preStopIsStop(worst) {
+			worst = nil // /wait-shutdown does not run at all: said as for any hook
+		}
 		if worst == nil {
 			// Every preStop hook is of unknown length (ingress-nginx's /wait-shutdown):
 			// nothing to compare, except an explicit 0, which kills the pod without
@@ -449,6 +481,12 @@ func runGracePeriodTooShort(p *Pass) {
 			pre = worst.PreStopDelay.Value
 		}
 		short := (hasApp && g.Value < need) || (pre > 0 && g.Value <= pre) || (!hasApp && need > 0 && g.Value <= need)
+		if preStopIsStop(worst) {
+			// /wait-shutdown still running at the deadline: the kubelet stops waiting for
+			// it and sends SIGTERM, then SIGKILL 2s later (kuberuntime killContainer,
+			// minimumGracePeriodInSeconds), so nginx has the grace period plus 2s.
+			short = g.Value+2*time.Second < need
+		}
 		if !zero && !short {
 			continue
 		}
@@ -467,7 +505,21 @@ func runGracePeriodTooShort(p *Pass) {
 			parts = withPos(parts, worst.PreStopDelay.Pos, own)
 		}
 		if ag, ok := appGrace(worst); ok {
-			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", worst.App.Name, describeAt(inHost(p.Model, ag), own), parsers.Seconds(need))
+			parts += fmt.Sprintf(" plus %s graceful timeout %s = %s", appName(worst), describeAt(inHost(p.Model, ag), own), parsers.Seconds(need))
+		}
+		waitShutdown := preStopIsStop(worst)
+		if waitShutdown || worst.App == nil && worst.StopDrain.Known() {
+			// The controller's stop: its preStop hook /wait-shutdown (or the kubelet's
+			// SIGTERM) starts it at once, and nginx drains for up to
+			// worker-shutdown-timeout.
+			how := "the kubelet's SIGTERM"
+			if waitShutdown {
+				how = "its preStop hook /wait-shutdown"
+			}
+			parts = fmt.Sprintf("the time the ingress-nginx controller in container %s may take to stop once %s signals it, while nginx finishes the requests in flight: up to %s", worst.Name, how, describeAt(inHost(p.Model, worst.StopDrain), own))
+			if strings.Contains(worst.StopDrain.Text+worst.StopDrain.Default, " plus ") {
+				parts += " = " + parsers.Seconds(need)
+			}
 		}
 		if worst.PreStopDelay.Explicit() {
 			related = append(related, Related{Pos: worst.PreStopDelay.Pos, Message: "preStop delay " + parsers.Seconds(worst.PreStopDelay.Value)})
@@ -486,7 +538,8 @@ func runGracePeriodTooShort(p *Pass) {
 			// minimumGracePeriodInSeconds): the extension happens only when the hook
 			// leaves less than that.
 			kill := "the kubelet sends SIGKILL"
-			if pre > g.Value-2*time.Second {
+			if pre > g.Value-2*time.Second || waitShutdown {
+				// A hook still running at the deadline gets the one-off extension too.
 				kill += " (after a one-off 2s extension)"
 			}
 			msg = fmt.Sprintf("%s of %s %s %s: %s before the app has drained, so in-flight requests are cut off and %s. Raise terminationGracePeriodSeconds above %s, e.g. %d.",

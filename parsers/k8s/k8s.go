@@ -98,6 +98,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	overriddenFloors(kusts, p.hpas)
 	applyKustomizeLabels(m, kusts)
 	b.resolveEnvFrom()
+	b.readNginxControllers()
 	b.link(p.hpas)
 	for _, w := range m.Workloads {
 		for _, c := range w.Claims {

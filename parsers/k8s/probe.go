@@ -117,6 +117,7 @@ func readPreStop(s *source, c *yaml.Node, ct *parsers.Container) {
 	}
 	ck, cmd := get(val(ps, "exec"), "command")
 	words := strList(cmd)
+	ct.PreStopWaitShutdown = len(words) == 1 && base(words[0]) == "wait-shutdown"
 	// Without a command of its own the container runs the image's entrypoint with its
 	// args: what PID 1 is (a shell script that may not exec them) is not known.
 	argv := append(append([]string{}, ct.Command...), ct.Args...)
