@@ -125,3 +125,36 @@ func includeThroughMount(t *testing.T, volumes string) {
 		t.Errorf("other/site.conf, which the service does not see, took its read timeout from %q", f)
 	}
 }
+
+// TestNamedCopiedFileSelectsCompose: a named file no502 does not read by its name is
+// read with the Compose files that may mount or copy it (a volume naming its path, a
+// Dockerfile in a build context naming it); a file nothing names selects none.
+func TestNamedCopiedFileSelectsCompose(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("compose.yaml", "services:\n  proxy:\n    build: ./proxy\n  edge:\n    image: nginx\n    volumes:\n      - ./edge/site-nginx:/etc/nginx/conf.d/default.conf\n")
+	write("proxy/Dockerfile", "FROM nginx:1.27\nCOPY ./default.conf.tpl /etc/nginx/conf.d/default.conf\n")
+	write("proxy/default.conf.tpl", "server {\n    location / {\n        proxy_pass http://app:9000;\n    }\n}\n")
+	write("edge/site-nginx", "server {\n    location / {\n        proxy_pass http://proxy:8000;\n    }\n}\n")
+	write("other/notes.tpl", "server {}\n")
+	for name, want := range map[string]bool{"proxy/default.conf.tpl": true, "edge/site-nginx": true, "other/notes.tpl": false} {
+		abs := filepath.Join(dir, filepath.FromSlash(name))
+		got := SelectContext([]string{abs}, ContextOptions{Roots: []string{dir}}, Options{Cwd: dir})
+		has := false
+		for _, f := range got {
+			has = has || f == filepath.Join(dir, "compose.yaml")
+		}
+		if has != want {
+			t.Errorf("%s: compose.yaml selected %v, want %v (selected %v)", name, has, want, got)
+		}
+	}
+}
