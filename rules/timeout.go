@@ -476,6 +476,11 @@ for an ordinary request and reports the location; the fix is the map's ` + "`'' 
 ` + "`Connection: upgrade`" + ` for WebSockets. A map it cannot evaluate (keyed by another variable,
 ` + "`hostnames`" + `, ` + "`include`" + `, PCRE-only syntax) leaves the header unknown and the rule silent.
 
+A location whose upstream a map{} chooses (` + "`proxy_pass http://$backend;`" + ` with
+` + "`map $host $backend { default app1; api.example.com app2; }`" + `) reaches every upstream{} the
+map's values name: it is reported for the first of them that keeps idle connections, as the
+requests the map sends there close them all the same.
+
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
 ` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
