@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/no502/no502/lint"
-	"github.com/no502/no502/parsers/load"
 )
 
 // A partial run (named files, as pre-commit runs no502) reads only the context that can
@@ -71,13 +70,9 @@ func TestNamedFileMatchesFullRun(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(abs, name)); err != nil {
 				continue // a virtual or outside file
 			}
-			if !load.Lintable(filepath.Join(abs, name), 10<<20) {
-				// Read in a directory run only because a Compose service copies or
-				// mounts it where nginx loads its config (proxy/default.conf.tpl):
-				// named alone, nothing says what it is. A known gap of partial runs
-				// (docs/decisions.md, session 13).
-				continue
-			}
+			// A file read only because a Compose service copies or mounts it where
+			// nginx loads its config (proxy/default.conf.tpl) is checked too: a named
+			// run reads the Compose files that may place it (load.SelectContext).
 			part, err := lint.Run(context.Background(), []string{name}, lint.Options{Cwd: abs})
 			if err != nil {
 				t.Errorf("%s: lint %s: %v", dir, name, err)

@@ -23,6 +23,12 @@ type Options struct {
 	// loader supplies it so that size limits and the read-once cache apply; it returns
 	// the display path too.
 	ReadFile func(abs string) (display string, src []byte, err error)
+	// ContainerMounts are, per Compose service, the files and directories of the
+	// linted tree it bind-mounts into its container. An nginx include of an absolute
+	// path outside the linted paths, in a file that service sees, is read from the
+	// directory it mounts there (SWAG: ./config:/config, include
+	// /config/nginx/proxy-confs/*.conf). Nil when no service mounts any.
+	ContainerMounts [][]Mount
 	// VarFiles are Terraform --var-file arguments (absolute paths).
 	VarFiles []string
 	// Limits on hostile input.
@@ -38,6 +44,14 @@ type Options struct {
 	// the same text in the same run (lint --fix's verifying rounds re-read every file,
 	// and most did not change). Nil: nothing is kept.
 	Cache *ParseCache
+}
+
+// Mount is a bind mount: Host, an absolute path in the linted tree (a file or a
+// directory), appears in the container at Target (an absolute slash path).
+type Mount struct {
+	Host   string
+	Target string
+	Dir    bool
 }
 
 // ParseCache holds per-format values by key (a format's own key type, such as a file's

@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -392,12 +393,27 @@ type Route struct {
 	TakenFirst []RoutePath
 
 	Backend *Backend
+	// Alternatives are the nginx upstream{} blocks a proxy_pass to a map{}'s variable
+	// may reach: with proxy_pass http://$backend and map $host $backend { default app1;
+	// api.example.com app2; }, each request goes to the upstream{} its value names
+	// (nginx looks a name evaluated per request up among the upstream{} blocks first).
+	// Backend is then the variable address, of which nothing is known. Only the values
+	// naming an upstream{} are listed. Rules about an upstream's own servers find the
+	// route through Reaches; the rules about the route's timeouts against the apps behind
+	// it do not follow them. Nil for every other route.
+	Alternatives []*Backend
 	// PassBackend is what a fastcgi_pass route hands requests to (the address it names),
 	// kept apart from Backend: the rules about HTTP upstreams (pools, keep-alive,
 	// retries) do not apply to FastCGI. The link step sets its Workloads to the php-fpm
 	// services it reaches, whose request_terminate_timeout is then the route's handler
 	// budget. Nil for every other route.
 	PassBackend *Backend
+}
+
+// Reaches reports whether the route forwards requests to b: its Backend, or one of
+// its Alternatives.
+func (r *Route) Reaches(b *Backend) bool {
+	return r.Backend == b || slices.Contains(r.Alternatives, b)
 }
 
 // PHPPool is a php-fpm pool ([www] in www.conf) as the pool files no502 read define it.

@@ -97,7 +97,7 @@ func activeTargets(b *parsers.Backend) []*parsers.Target {
 func unretried(m *parsers.Model, b *parsers.Backend) *parsers.Route {
 	for _, h := range m.Hops {
 		for _, r := range h.Routes {
-			if r.Backend != b || r.Respond != nil || failsOver(h, r) {
+			if !r.Reaches(b) || r.Respond != nil || failsOver(h, r) {
 				continue
 			}
 			c, tries := r.Retry.Conditions, r.Retry.Tries
@@ -551,7 +551,7 @@ func authOnly(m *parsers.Model, b *parsers.Backend) []string {
 	var guards []string
 	for _, h := range m.Hops {
 		for _, r := range h.Routes {
-			if r.Backend != b {
+			if !r.Reaches(b) {
 				continue
 			}
 			if r.AuthFor == "" {

@@ -476,6 +476,11 @@ for an ordinary request and reports the location; the fix is the map's ` + "`'' 
 ` + "`Connection: upgrade`" + ` for WebSockets. A map it cannot evaluate (keyed by another variable,
 ` + "`hostnames`" + `, ` + "`include`" + `, PCRE-only syntax) leaves the header unknown and the rule silent.
 
+A location whose upstream a map{} chooses (` + "`proxy_pass http://$backend;`" + ` with
+` + "`map $host $backend { default app1; api.example.com app2; }`" + `) reaches every upstream{} the
+map's values name: it is reported for the first of them that keeps idle connections, as the
+requests the map sends there close them all the same.
+
 A location that sets any ` + "`proxy_set_header`" + ` stops inheriting all of the server's
 ` + "`proxy_set_header`" + ` lines: copy the ones you rely on (Host, X-Forwarded-For) into it.
 ` + "`--fix`" + ` copies the inherited lines it read; when an include in the location or around it
@@ -530,8 +535,8 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				replaced[b] = true
 				p.Report(keepaliveReplacedFinding(p.Model, h, b))
 			}
-			b := r.Backend
-			if b == nil || b.Kind != parsers.BackendNginxUpstream || !b.KeepAliveConns.Known() || b.KeepAliveConns.Value <= 0 {
+			b := keepAliveBackend(r)
+			if b == nil {
 				continue
 			}
 			oldVersion, closes := keepAliveBlockers(r)
@@ -578,8 +583,12 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 				}
 				how += "."
 			}
+			name := b.Name
+			if b != r.Backend {
+				name += fmt.Sprintf(" (which proxy_pass %s sends requests to by a map{})", r.ProxyPass.Value)
+			}
 			msg := fmt.Sprintf("upstream %s keeps idle connections (%s), but this location sends %s (%s): nginx closes the upstream connection after every request, so the keepalive cache is never used; under load the new connections exhaust ports or the backend's accept queue and requests fail with 502. %s",
-				b.Name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed, how)
+				name, describe("keepalive", b.KeepAliveConns), strings.Join(missing, " and "), assumed, how)
 			pos := r.Pos
 			if r.HTTPVersion.Explicit() && oldVersion {
 				pos = atInclude(p.Model, posOr(r.HTTPVersion, r.Pos, r.Block), r.HTTPVersion, r.Block)
@@ -599,6 +608,19 @@ func runUpstreamKeepaliveUnused(p *Pass) {
 			p.Report(Finding{Pos: pos, Severity: sev, Message: msg, Related: rel, Fix: fix})
 		}
 	}
+}
+
+// keepAliveBackend returns the upstream{} with idle connections route r forwards to:
+// its Backend, or else the first of its Alternatives (a proxy_pass to a map's variable:
+// the requests the map sends there are the ones closing its connections, and the fix,
+// in the location, is the same for each); nil when there is none.
+func keepAliveBackend(r *parsers.Route) *parsers.Backend {
+	for _, b := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
+		if b != nil && b.Kind == parsers.BackendNginxUpstream && b.KeepAliveConns.Known() && b.KeepAliveConns.Value > 0 {
+			return b
+		}
+	}
+	return nil
 }
 
 // keepaliveReplacedFinding reports upstream b's keepalive, which a balancing directive

@@ -119,6 +119,20 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	for _, i := range seeds {
 		sel.pick(i)
 	}
+	// A named file no502 does not read by its name or content alone
+	// (proxy/default.conf.tpl) is nginx when a Compose service mounts it, or copies it
+	// into its image, where nginx loads its config (mountedNginx, which decides): the
+	// Compose files that may do so are read too, as a full run reads them.
+	for k, i := range seeds[:len(named)] {
+		if files[i].format != "" {
+			continue
+		}
+		for j, c := range files {
+			if c.format == parsers.FormatCompose && srcs[j] != nil && mayPlace(srcs[j], c.abs, named[k]) {
+				sel.pick(j)
+			}
+		}
+	}
 	sel.addNames(co.Names)
 	sel.settle()
 	// Kustomize trees: the replica count of each build (parsers/k8s, kustomize.go) reads
@@ -590,4 +604,42 @@ func chunked(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// mayPlace reports whether Compose file compose (its text src) may mount or copy file
+// into a container: its text names the file's path relative to it, or a Dockerfile in a
+// directory between the two (a build context the Compose file names, or its own
+// directory) names the file. A byte scan that may say yes too often: the loader reads
+// the services' mounts and copies.
+func mayPlace(src []byte, compose, file string) bool {
+	dir := filepath.Dir(compose)
+	rel, err := filepath.Rel(dir, file)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return false
+	}
+	if bytes.Contains(src, []byte(filepath.ToSlash(rel))) {
+		return true
+	}
+	base := []byte(filepath.Base(file))
+	for d := filepath.Dir(file); ; d = filepath.Dir(d) {
+		r, err := filepath.Rel(dir, d)
+		if err != nil || strings.HasPrefix(r, "..") {
+			return false
+		}
+		if r == "." || bytes.Contains(src, []byte(filepath.ToSlash(r))) {
+			entries, _ := os.ReadDir(d)
+			for _, e := range entries {
+				n := strings.ToLower(e.Name())
+				if !e.Type().IsRegular() || !strings.HasPrefix(n, "dockerfile") && !strings.HasSuffix(n, ".dockerfile") {
+					continue
+				}
+				if b, err := os.ReadFile(filepath.Join(d, e.Name())); err == nil && len(b) < 1<<20 && bytes.Contains(b, base) {
+					return true
+				}
+			}
+		}
+		if r == "." {
+			return false
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -196,11 +197,16 @@ func Load(paths []string, opts Options) (*Result, error) {
 			models[i] = safeParse(parse, names[i], inputs[names[i]], popts)
 		}
 	})
-	if extra := mountedNginx(models, inputs[parsers.FormatNginx], cache, cwd, opts, popts); len(extra) > 0 {
+	extra := mountedNginx(models, inputs[parsers.FormatNginx], cache, cwd, opts, popts)
+	all := append(slices.Clip(inputs[parsers.FormatNginx]), extra...)
+	if mounts := containerMounts(models, all, cwd, popts); len(extra) > 0 || mounts != nil {
 		// nginx reads its files together (includes, upstreams of other fragments): it is
-		// parsed again with them, which happens only when such a file exists.
+		// parsed again with them, and with the directories Compose mounts where its
+		// includes point, which happens only when such a file or mount exists.
 		res.Files += len(extra)
-		m := safeParse(formats[parsers.FormatNginx], parsers.FormatNginx, append(inputs[parsers.FormatNginx], extra...), popts)
+		nopts := popts
+		nopts.ContainerMounts = mounts
+		m := safeParse(formats[parsers.FormatNginx], parsers.FormatNginx, all, nopts)
 		if i := sort.SearchStrings(names, parsers.FormatNginx); i < len(names) && names[i] == parsers.FormatNginx {
 			models[i] = m
 		} else {

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"os"
 	"path"
 	"path/filepath"
@@ -71,6 +72,76 @@ func nginxLoads(target string) bool {
 		return strings.HasSuffix(t, ".conf")
 	case "/etc/nginx/sites-enabled":
 		return true
+	}
+	return false
+}
+
+// containerMounts lists, per Compose service, the files and directories of the linted
+// tree it bind-mounts, for the services through which an nginx include may be read
+// (parsers.Options.ContainerMounts): the service sees one of the nginx files (mounts it,
+// or a directory holding it), and that file names an absolute path under a directory
+// the service mounts. Nil when there is none, so that nginx is not parsed again.
+func containerMounts(models []*parsers.Model, nginx []parsers.Input, cwd string, popts parsers.Options) [][]parsers.Mount {
+	if len(nginx) == 0 {
+		return nil
+	}
+	var out [][]parsers.Mount
+	for _, m := range models {
+		if m == nil {
+			continue
+		}
+		for _, w := range m.Workloads {
+			if w.Compose == nil {
+				continue
+			}
+			var mounts []parsers.Mount
+			for _, mt := range w.Compose.Mounts {
+				if !path.IsAbs(mt.Target) {
+					continue
+				}
+				abs := filepath.FromSlash(mt.Path)
+				if !filepath.IsAbs(abs) {
+					abs = filepath.Join(cwd, abs)
+				}
+				abs = filepath.Clean(abs)
+				if !popts.Within(abs) {
+					continue
+				}
+				st, err := os.Stat(abs)
+				if err != nil {
+					continue
+				}
+				mounts = append(mounts, parsers.Mount{Host: abs, Target: path.Clean(mt.Target), Dir: st.IsDir()})
+			}
+			if servesInclude(mounts, nginx) {
+				out = append(out, mounts)
+			}
+		}
+	}
+	return out
+}
+
+// servesInclude reports whether one of the nginx files the mounts show in the container
+// names a path under a directory they mount there, or a file they mount (a byte scan:
+// the include resolver decides what it names).
+func servesInclude(mounts []parsers.Mount, nginx []parsers.Input) bool {
+	for _, in := range nginx {
+		abs := filepath.Clean(in.Abs)
+		seen := false
+		for _, m := range mounts {
+			if abs == m.Host || m.Dir && strings.HasPrefix(abs, m.Host+string(filepath.Separator)) {
+				seen = true
+			}
+		}
+		if !seen {
+			continue
+		}
+		for _, m := range mounts {
+			if m.Dir && m.Target != "/" && bytes.Contains(in.Src, []byte(m.Target+"/")) ||
+				!m.Dir && bytes.Contains(in.Src, []byte(m.Target)) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -3,6 +3,7 @@ package nginx
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -189,9 +190,12 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 	}
 	glob := hasGlobMeta(pat)
 	var paths []string
+	written := "" // the path as written, when a Compose mount maps it to pat
 	if filepath.IsAbs(pat) && !r.opts.Within(filepath.Clean(pat)) {
 		if local, ok := r.underPrefix(pat); ok {
 			pat = local // the same file, as the repository holds it
+		} else if local, ok := r.throughMount(pat); ok {
+			written, pat = pat, local // the directory a Compose service mounts there
 		}
 	}
 	if filepath.IsAbs(pat) {
@@ -200,6 +204,12 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 			return
 		}
 		paths = r.expand(filepath.Clean(pat), glob)
+		if paths == nil && !glob && written != "" {
+			// SWAG writes proxy.conf, ssl.conf and resolver.conf into its /config
+			// volume when the container first starts: a file the repository need not hold.
+			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: %s, where a Compose service mounts that path, does not exist here; not followed (the container may create it)", written, pat))
+			return
+		}
 		if paths == nil && !glob {
 			r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s: file not found; not followed (an absolute path, usually present on the server)", pat))
 			return
@@ -294,6 +304,50 @@ func (r *resolver) include(ld *loaded, d *Directive) {
 	if outside {
 		r.diags = append(r.diags, parsers.Notef(d.Pos(), "include %s is outside the linted paths; not followed", pat))
 	}
+}
+
+// throughMount maps an absolute include path to the linted tree through the bind
+// mounts of a Compose service whose container sees a file of the include chain (the
+// file is mounted there, or lies in a mounted directory): ./config:/config makes
+// /config/nginx/proxy.conf the repository's config/nginx/proxy.conf for the files under
+// ./config and for the files the same service mounts, and a file mounted at the very
+// path (./config/nginx/proxy.conf:/config/nginx/proxy.conf) is that file. A path under
+// no directory that service mounts is not mapped.
+func (r *resolver) throughMount(pat string) (string, bool) {
+	if len(r.opts.ContainerMounts) == 0 {
+		return "", false
+	}
+	target := path.Clean(filepath.ToSlash(pat))
+	for _, mounts := range r.opts.ContainerMounts {
+		sees := false
+		for _, ld := range r.chain {
+			for _, m := range mounts {
+				if ld.abs == m.Host || m.Dir && strings.HasPrefix(ld.abs, m.Host+string(filepath.Separator)) {
+					sees = true
+				}
+			}
+		}
+		if !sees {
+			continue
+		}
+		best, bestT, rel := "", "", ""
+		for _, m := range mounts {
+			t := path.Clean(m.Target)
+			if !m.Dir && t == target && m.Host != "" {
+				return m.Host, true // a file mounted at the very path
+			}
+			if !m.Dir || t == "/" || !strings.HasPrefix(target, t+"/") || m.Host == "" {
+				continue
+			}
+			if bestT == "" || len(t) > len(bestT) {
+				best, bestT, rel = m.Host, t, strings.TrimPrefix(target, t+"/")
+			}
+		}
+		if best != "" {
+			return filepath.Join(best, filepath.FromSlash(rel)), true
+		}
+	}
+	return "", false
 }
 
 // etcPrefix is the conf prefix of packaged nginx and of the official image: their main

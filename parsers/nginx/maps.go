@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,4 +163,64 @@ func mapRegexp(expr string) (*regexp.Regexp, error) {
 		}
 	}
 	return re, err
+}
+
+// mapUpstreams returns the upstream{} blocks a proxy_pass to a map{}'s variable may
+// reach: for proxy_pass http://$backend (a literal scheme, the whole host the variable,
+// any URI after it) and map ... $backend { default app1; api.example.com app2; }, the
+// upstreams named by the map's values, default included. nginx evaluates the URL per
+// request and looks the name up among the upstream{} blocks first (proxy_pass's
+// documentation: "the server name is searched among the described server groups"); on
+// nginx 1.22.1, on loopback, with no resolver, such a route reached each upstream by
+// its Host. A value holding a variable or a port, or naming no upstream{} (a host
+// resolved per request), is left out. Nil when the map is not known, or includes
+// entries the model does not read (include).
+func (b *builder) mapUpstreams(pass *Directive) []*parsers.Backend {
+	if pass.templated() {
+		return nil
+	}
+	url := pass.Arg(0)
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok || strings.Contains(scheme, "$") || !strings.HasPrefix(rest, "$") {
+		return nil
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority = rest[:i]
+	}
+	name := strings.TrimPrefix(authority, "$")
+	if strings.HasPrefix(name, "{") && strings.HasSuffix(name, "}") {
+		name = name[1 : len(name)-1]
+	}
+	if name == "" || strings.IndexFunc(name, func(c rune) bool { return c > 127 || !isVarChar(byte(c)) }) >= 0 {
+		return nil // $a$b, $backend:8080, ...
+	}
+	m := b.maps[strings.ToLower(name)]
+	if m == nil {
+		return nil
+	}
+	var out []*parsers.Backend
+	for _, e := range m.Block {
+		switch {
+		case e.Name == "include":
+			return nil
+		case e.Name == "hostnames" || e.Name == "volatile" || len(e.Args) != 1:
+			continue
+		}
+		v := strings.ToLower(e.Arg(0))
+		if v == "" || strings.ContainsAny(v, "$:/") {
+			continue
+		}
+		up := b.upstreams[v]
+		if up == nil {
+			up = b.allUpstreams[v]
+		}
+		if up == nil {
+			continue
+		}
+		if be := b.upstream(up); !slices.Contains(out, be) {
+			out = append(out, be)
+		}
+	}
+	return out
 }

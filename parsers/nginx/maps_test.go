@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/parsers"
@@ -93,5 +94,47 @@ http {
 	}
 	if got["/m/"] != nil {
 		t.Errorf("memcached_pass made a route")
+	}
+}
+
+// TestMapUpstreams: a proxy_pass to a map's variable reaches the upstream{} blocks its
+// values name, and nothing when the variable is not the whole host, the map is not
+// read whole (include), or no value names an upstream.
+func TestMapUpstreams(t *testing.T) {
+	src := `events {}
+http {
+    map $host $backend { default app1; api.example.com app2; x.example.com App1; ~^y 10.0.0.9:80; }
+    map $host $inc { default app1; include more.map; }
+    map $host $addr { default 10.0.0.7:8000; a $http_x; }
+    upstream app1 { server 10.0.0.1:8000; }
+    upstream app2 { server 10.0.0.2:8000; }
+    upstream unused { server 10.0.0.3:8000; }
+    server {
+        location /a/ { proxy_pass http://$backend; }
+        location /b/ { proxy_pass https://${backend}/x$request_uri; }
+        location /c/ { proxy_pass http://$backend:8080; }
+        location /d/ { proxy_pass $scheme://$backend; }
+        location /e/ { proxy_pass http://$inc; }
+        location /f/ { proxy_pass http://$addr; }
+        location /g/ { proxy_pass http://$undefined; }
+        location /h/ { proxy_pass http://app1; }
+    }
+}
+`
+	m := Parse([]parsers.Input{{Path: "nginx.conf", Src: []byte(src)}}, parsers.Options{})
+	want := map[string]string{"/a/": "app1 app2", "/b/": "app1 app2"}
+	for _, r := range m.Hops[0].Routes {
+		var got []string
+		for _, b := range r.Alternatives {
+			got = append(got, b.Name)
+		}
+		if g := strings.Join(got, " "); g != want[r.Path] {
+			t.Errorf("%s: alternatives %q, want %q", r.Path, g, want[r.Path])
+		}
+	}
+	for _, b := range m.Backends {
+		if b.Name == "unused" {
+			t.Errorf("upstream unused is built: no route or map value reaches it")
+		}
 	}
 }

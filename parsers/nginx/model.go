@@ -962,6 +962,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 		}
 	}
 	rt.Backend = b.backend(pass)
+	rt.Alternatives = b.mapUpstreams(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
 }
