@@ -65,7 +65,8 @@ origin's response, then answers the viewer **504**. It is reported when that is 
 budget of a route of the ALB that its requests reach: a budget whose path an
 ` + "`ordered_cache_behavior`" + ` sends to another origin (` + "`/exports/*`" + `) is left out. The ALB's own
 ` + "`idle_timeout`" + ` is not a budget: a load balancer raised for long requests may get them
-directly, past CloudFront. A distribution whose default behavior, origins or cache
+directly, past CloudFront. Listener rules on a host name are left out too: CloudFront sends
+the origin's domain name as Host unless an origin request policy forwards the viewer's. A distribution whose default behavior, origins or cache
 behaviors cannot be read (an origin group, dynamic blocks, unknown ids) is not checked.
 The fix is a snippet.
 
@@ -259,7 +260,9 @@ func reportCDNBelowBudget(p *Pass) {
 			var worst handlerBudget
 			var worstRoute *parsers.Route
 			for _, r := range h.Routes {
-				if r.Respond != nil || r.Backend == nil {
+				if r.Respond != nil || r.Backend == nil || r.Host != "" {
+					// A listener rule on a host name: CloudFront sends the origin's own
+					// name as Host unless a policy forwards the viewer's, which is not read.
 					continue
 				}
 				rb, ok := p.handlerBudget(r)
