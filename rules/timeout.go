@@ -247,8 +247,7 @@ func runReadTimeoutBelowBudget(p *Pass) {
 // ALB's routes that requests through it reach: a budget whose path an ordered cache
 // behavior sends to another origin is not counted. The ALB's own idle_timeout is not a
 // budget (a load balancer raised for long requests may have them go to it directly, past
-// CloudFront; WebSocket connections are not bound by origin_read_timeout): only a
-// routes: entry or the app server's explicit request timeout is. The fix is a snippet:
+// CloudFront): only a routes: entry or the app server's explicit request timeout is. The fix is a snippet:
 // above 60s CloudFront needs a quota increase first.
 func reportCDNBelowBudget(p *Pass) {
 	for _, h := range p.Model.Hops {
