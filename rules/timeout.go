@@ -290,7 +290,7 @@ func reportCDNBelowBudget(p *Pass) {
 				parsers.Seconds(rt.Value), product(h), parsers.Seconds(worst.value()), parsers.Seconds(want), quota)
 			fix := &Fix{
 				Description: "not written: how far to raise origin_read_timeout is a choice (it bounds every request of the origin, and above 60s needs a CloudFront quota increase)",
-				Snippet:     fmt.Sprintf("origin_read_timeout = %d", int(want/time.Second)),
+				Snippet:     fmt.Sprintf("origin_read_timeout = %d\n", int(want/time.Second)),
 			}
 			fix.snippetOnly()
 			rel := []Related{worst.related(), {Pos: h.Pos, Message: "the ALB behind CloudFront: " + h.Name}}
