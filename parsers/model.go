@@ -269,6 +269,9 @@ type Hop struct {
 	// Edge names an edge proxy known to sit in front of this hop ("cloudflare"), with the
 	// position of the signal (real_ip_header CF-Connecting-IP, a proxied cloudflare_record).
 	Edge Setting[string]
+	// CDNs are the CloudFront distributions in front of this load balancer: each names
+	// it (its dns_name) as the origin of its default cache behavior. Terraform only.
+	CDNs []CDNOrigin
 
 	Routes []*Route
 	// locations is an nginx server's location tree, every location in config order, so
@@ -461,6 +464,23 @@ func (p RoutePath) MayMatch(path string) bool {
 		return strings.HasPrefix(path, p.Path)
 	}
 	return true
+}
+
+// A CDNOrigin is a CloudFront distribution's origin that sends the requests of its
+// default cache behavior to a load balancer.
+type CDNOrigin struct {
+	// Name is "aws_cloudfront_distribution.cdn origin \"alb\"".
+	Name string
+	// Pos is the origin's custom_origin_config block (where origin_read_timeout goes),
+	// or the origin block when it has none.
+	Pos Pos
+	// ReadTimeout is origin_read_timeout: how long CloudFront waits for the origin's
+	// response (30s by default) before it answers the viewer 504.
+	ReadTimeout Duration
+	// Elsewhere are the path patterns of the ordered cache behaviors that send requests
+	// to another origin ("*" for one whose pattern or origin cannot be read): requests
+	// they match never reach this origin.
+	Elsewhere []string
 }
 
 // Respond is a hop answering a request itself.

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/no502/no502/parsers"
 )
@@ -56,6 +57,18 @@ an unanchored regex too: a PHP site's ` + "`location ~ \\.php$`" + ` serves ever
 budget leaves it to the budget for ` + "`/`" + `. A named location is reached through the
 locations that hand requests to it with ` + "`try_files ... @backend`" + ` (the paths with no file);
 other internal redirects to it are not followed.
+
+A CloudFront distribution in front of an ALB (Terraform: an ` + "`origin`" + ` whose ` + "`domain_name`" + ` is the
+` + "`aws_lb`" + `'s ` + "`dns_name`" + `, used by the ` + "`default_cache_behavior`" + `) waits ` + "`origin_read_timeout`" + ` in
+its ` + "`custom_origin_config`" + ` (default 30s; above 60s only after a quota increase) for the
+origin's response, then answers the viewer **504**. It is reported when that is below the
+budget of a route of the ALB that its requests reach: a budget whose path an
+` + "`ordered_cache_behavior`" + ` sends to another origin (` + "`/exports/*`" + `) is left out. The ALB's own
+` + "`idle_timeout`" + ` is not a budget: a load balancer raised for long requests may get them
+directly, past CloudFront. Listener rules on a host name are left out too: CloudFront sends
+the origin's domain name as Host unless an origin request policy forwards the viewer's. A distribution whose default behavior, origins or cache
+behaviors cannot be read (an origin group, dynamic blocks, unknown ids) is not checked.
+The fix is a snippet.
 
 nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
 their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,
@@ -124,6 +137,11 @@ See [docs/evidence.md](../evidence.md#read-timeout-below-budget-nginx).
   before timing out writes of the response. It is reset whenever a new request's header is
   read"): https://caddyserver.com/docs/caddyfile/options#timeouts,
   https://pkg.go.dev/net/http#Server
+- CloudFront response timeout (origin read timeout): default 30s, 1-60s, more only with
+  a quota increase; 504 when "the origin didn't respond before the request expired":
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout,
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-504-gateway-timeout.html,
+  https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudfront_distribution#origin_read_timeout-1
 - nginx ` + "`proxy_read_timeout`" + ` default 60s, between two successive reads:
   https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout;
   https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_proxy_module.c#L3735
@@ -219,6 +237,114 @@ func runReadTimeoutBelowBudget(p *Pass) {
 		}
 	}
 	reportCaddyWriteBelowBudget(p)
+	reportCDNBelowBudget(p)
+}
+
+// reportCDNBelowBudget reports a CloudFront origin whose origin_read_timeout is below the
+// handler budget of a route of the ALB it sends its default cache behavior to: CloudFront
+// answers the viewer 504 when the origin has not responded by then, while the ALB and the
+// app go on with the request. One finding per origin, naming the largest budget of the
+// ALB's routes that requests through it reach: a budget whose path an ordered cache
+// behavior sends to another origin is not counted. The ALB's own idle_timeout is not a
+// budget (a load balancer raised for long requests may have them go to it directly, past
+// CloudFront): only a routes: entry or the app server's explicit request timeout is. The fix is a snippet:
+// above 60s CloudFront needs a quota increase first.
+func reportCDNBelowBudget(p *Pass) {
+	for _, h := range p.Model.Hops {
+		for _, cdn := range h.CDNs {
+			rt := cdn.ReadTimeout
+			if !rt.Known() || rt.Value <= 0 {
+				continue
+			}
+			var worst handlerBudget
+			var worstRoute *parsers.Route
+			for _, r := range h.Routes {
+				if r.Respond != nil || r.Backend == nil || r.Host != "" {
+					// A listener rule on a host name: CloudFront sends the origin's own
+					// name as Host unless a policy forwards the viewer's, which is not read.
+					continue
+				}
+				rb, ok := p.handlerBudget(r)
+				if !ok || rb.value() <= rt.Value || cdnSendsElsewhere(rb.Match, cdn.Elsewhere) {
+					continue
+				}
+				if worstRoute == nil || rb.value() > worst.value() {
+					worst, worstRoute = rb, r
+				}
+			}
+			if worstRoute == nil {
+				continue
+			}
+			pos := cdn.Pos
+			if rt.Explicit() {
+				pos = rt.Pos
+			}
+			want := suggest(worst.value())
+			quota := ""
+			if want > 60*time.Second {
+				quota = " (CloudFront accepts more than 60s only after a quota increase for the account)"
+			}
+			own := p.ownLine(pos)
+			msg := fmt.Sprintf("%s sends requests to %s and waits %s for a response (%s), below the %s: when the app takes longer than %s, CloudFront answers the viewer 504 while %s and the app keep working on the request. Raise origin_read_timeout to at least %s, e.g. %s%s.",
+				cdn.Name, withPos(h.Name, p.Model.HostPos(h.Pos), own), parsers.Seconds(rt.Value), describe("origin_read_timeout", rt), worst.phrase(),
+				parsers.Seconds(rt.Value), product(h), parsers.Seconds(worst.value()), parsers.Seconds(want), quota)
+			fix := &Fix{
+				Description: "not written: how far to raise origin_read_timeout is a choice (it bounds every request of the origin, and above 60s needs a CloudFront quota increase)",
+				Snippet:     fmt.Sprintf("origin_read_timeout = %d\n", int(want/time.Second)),
+			}
+			fix.snippetOnly()
+			rel := []Related{worst.related(), {Pos: h.Pos, Message: "the ALB behind CloudFront: " + h.Name}}
+			rel = origin(rel, rt, pos, "value set here")
+			p.Report(Finding{Pos: pos, Message: msg, Related: rel, Fix: fix})
+		}
+	}
+}
+
+// cdnSendsElsewhere reports whether an ordered cache behavior sends every request under
+// the path prefix to another origin: its pattern ends in "*" and what comes before that
+// star matches a beginning of the prefix ("*", "/exports/*", "/ex?orts*"). CloudFront
+// patterns may omit the leading slash; "*" matches any run of characters, "?" one. A
+// pattern that does not end in "*" ("*.jpg") takes only some of the paths.
+func cdnSendsElsewhere(path string, patterns []string) bool {
+	path = strings.TrimPrefix(strings.TrimSuffix(path, "*"), "/")
+	for _, q := range patterns {
+		stem, ok := strings.CutSuffix(strings.TrimPrefix(q, "/"), "*")
+		if !ok {
+			continue
+		}
+		for i := 0; i <= len(path); i++ {
+			if globMatch(stem, path[:i]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// globMatch matches s against a CloudFront path pattern: "*" is any run of characters
+// ("/" included), "?" exactly one.
+func globMatch(pattern, s string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for i := 0; i <= len(s); i++ {
+				if globMatch(pattern[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+		default:
+			if s == "" || s[0] != pattern[0] {
+				return false
+			}
+		}
+		pattern, s = pattern[1:], s[1:]
+	}
+	return s == ""
 }
 
 // reportCaddyWriteBelowBudget reports a Caddy server whose write timeout (servers

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"fmt"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"net"
@@ -128,6 +129,8 @@ func (mod *module) buildFinish() {
 			}
 		case "cloudflare_record", "cloudflare_dns_record":
 			b.cloudflare(r)
+		case "aws_cloudfront_distribution":
+			b.cloudfront(r)
 		}
 	})
 	b.trafficPorts()
@@ -841,6 +844,72 @@ func (b *builder) cloudflare(r *resource) {
 		if h := b.hops[ref]; h != nil && !h.Edge.Known() {
 			h.Edge = parsers.Setting[string]{Value: "cloudflare", Pos: proxied.Pos, Text: proxied.Text}
 		}
+	}
+}
+
+// cloudfront reads a CloudFront distribution whose default cache behavior sends requests
+// to an ALB of this module (the origin's domain_name is its dns_name): the ALB gets a
+// CDNOrigin with the origin's read timeout. Nothing is read when the distribution is
+// disabled, when which origin the default behavior uses cannot be known (an unknown
+// target_origin_id, an origin group, an origin written by a dynamic block) or when cache
+// behaviors come from dynamic blocks. An ordered behavior sending other paths elsewhere
+// is kept as its pattern, so that the paths it takes are not judged.
+func (b *builder) cloudfront(r *resource) {
+	n := r.node
+	if on := n.boolSetting("enabled", true, ""); on.Known() && !on.Value && on.Explicit() {
+		return
+	}
+	if n.hasDynamic("default_cache_behavior") || n.hasDynamic("ordered_cache_behavior") || n.hasDynamic("origin") {
+		return
+	}
+	def := n.child("default_cache_behavior")
+	if def == nil {
+		return
+	}
+	target := def.strSetting("target_origin_id", "", "")
+	if !target.Known() {
+		return
+	}
+	var elsewhere []string
+	for _, ob := range n.blocks["ordered_cache_behavior"] {
+		to := ob.strSetting("target_origin_id", "", "")
+		if to.Known() && to.Value == target.Value {
+			continue
+		}
+		pat := ob.strSetting("path_pattern", "", "")
+		if !to.Known() || !pat.Known() {
+			elsewhere = append(elsewhere, "*")
+			continue
+		}
+		elsewhere = append(elsewhere, pat.Value)
+	}
+	for _, o := range n.blocks["origin"] {
+		id := o.strSetting("origin_id", "", "")
+		if !id.Known() {
+			return // it may be the default behavior's origin: which one is, is not known
+		}
+		if id.Value != target.Value {
+			continue
+		}
+		var hop *parsers.Hop
+		for _, ref := range b.mod.refs(exprOf(o.attr("domain_name"))) {
+			if h := b.hops[ref]; h != nil {
+				hop = h
+				break
+			}
+		}
+		if hop == nil || hop.Kind != parsers.HopALB {
+			return
+		}
+		cdn := parsers.CDNOrigin{Name: fmt.Sprintf("%s origin %q", r.addr, id.Value), Pos: o.pos, Elsewhere: elsewhere}
+		coc := o.child("custom_origin_config")
+		if coc == nil || o.hasDynamic("custom_origin_config") {
+			return // an ALB origin needs one: a config without it is not read
+		}
+		cdn.Pos = coc.pos
+		cdn.ReadTimeout = coc.secondsSetting("origin_read_timeout", 30*time.Second, "CloudFront default origin_read_timeout 30s")
+		hop.CDNs = append(hop.CDNs, cdn)
+		return
 	}
 }
 

@@ -90,6 +90,17 @@ func init() {
 				"listener":     {attrs: []string{"instance_port", "instance_protocol", "lb_port", "lb_protocol"}},
 			},
 		},
+		"aws_cloudfront_distribution": {
+			attrs: []string{"enabled"},
+			blocks: map[string]*schema{
+				"origin": {
+					attrs:  []string{"domain_name", "origin_id"},
+					blocks: map[string]*schema{"custom_origin_config": {attrs: []string{"origin_read_timeout"}}},
+				},
+				"default_cache_behavior": {attrs: []string{"target_origin_id"}},
+				"ordered_cache_behavior": {attrs: []string{"path_pattern", "target_origin_id"}},
+			},
+		},
 		"cloudflare_record":     {attrs: []string{"name", "type", "value", "content", "proxied"}},
 		"cloudflare_dns_record": {attrs: []string{"name", "type", "content", "proxied"}},
 	}
