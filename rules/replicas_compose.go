@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -139,14 +138,7 @@ func routeProxies(routes []*parsers.Route) string {
 			names = append(names, n)
 		}
 	}
-	if len(names) == 0 {
-		return "the proxy"
-	}
-	sort.Strings(names)
-	if len(names) > 3 {
-		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
-	}
-	return strings.Join(names, ", ")
+	return proxyList(names)
 }
 
 // composeProxyStatus is the status the proxies of routes answer when the service they

@@ -144,6 +144,12 @@ func composeProxies(m *parsers.Model, w *parsers.Workload) string {
 			}
 		}
 	}
+	return proxyList(names)
+}
+
+// proxyList joins proxy names for a message: sorted, at most three and a count of the
+// rest; "the proxy" when there are none.
+func proxyList(names []string) string {
 	if len(names) == 0 {
 		return "the proxy"
 	}
