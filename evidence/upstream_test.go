@@ -333,8 +333,8 @@ func startUpstream(t testing.TB, u Upstream) (*Proc, error) {
 		p.Port, _ = strconv.Atoi(strings.TrimPrefix(l, "LISTEN "))
 	case <-p.done:
 		return nil, fmt.Errorf("upstream exited: %s", p.log)
-	case <-time.After(10 * time.Second):
-		return nil, fmt.Errorf("upstream did not start: %s", p.log)
+	case <-time.After(startDeadline):
+		return nil, fmt.Errorf("upstream did not start in %s: %s", startDeadline, p.log)
 	}
 	return p, nil
 }
@@ -373,10 +373,15 @@ var (
 
 func init() { nextPort.Store(portBase) }
 
+// startDeadline bounds how long a server (an app, nginx, Caddy) may take to listen. It
+// only ends a run that has already failed, so it is generous: at a load average of 30
+// (eight builds on two cores) gunicorn and uvicorn took more than 10s to import and bind.
+const startDeadline = 30 * time.Second
+
 // waitListening polls until something accepts connections on port, or fails the test.
 func waitListening(t testing.TB, p *Proc, port int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(startDeadline)
 	for time.Now().Before(deadline) {
 		if p.Exited() {
 			t.Fatalf("%s exited before listening: %v\n%s", p.Name, p.err, p.log)
@@ -388,5 +393,5 @@ func waitListening(t testing.TB, p *Proc, port int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s is not listening on %d after 10s:\n%s", p.Name, port, p.log)
+	t.Fatalf("%s is not listening on %d after %s:\n%s", p.Name, port, startDeadline, p.log)
 }
