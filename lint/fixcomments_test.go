@@ -3,8 +3,6 @@ package lint_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/no502/no502/lint"
 )
 
 // A fix that replaces a value keeps the comment that ends its line, byte for byte, and
@@ -89,5 +87,4 @@ func TestFixNoKeptComment(t *testing.T) {
 	if s := fr.Summary("fixed"); strings.Contains(s, "comment") {
 		t.Errorf("summary: %s", s)
 	}
-	var _ = lint.KeptComment{}
 }
