@@ -666,6 +666,7 @@ func (fr *FixResult) Summary(verb string) string {
 			names = append(names, fr.show(abs))
 		}
 		msg = fmt.Sprintf("%s %s in %s: %s", verb, plural(fr.fixes, "finding"), plural(len(fr.fixed), "file"), strings.Join(names, ", "))
+		msg += keptCommentsNote(fr.KeptComments())
 	}
 	for _, why := range []string{outsideRoots, notNamed} {
 		var names []string
