@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -376,6 +377,12 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	}
 	if f.baseline != "" {
 		b, err := baseline.ReadFile(f.baseline)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The first run of a CI step that reads a baseline nobody wrote yet: say
+			// how to write it (golangci-lint's new-from-rev and ruff's noqa have no
+			// file to miss; the baseline has to be recorded once).
+			return opts, nil, usagef("--baseline %s: no such file; record today's findings in it first with no502 lint --write-baseline %s", f.baseline, f.baseline)
+		}
 		if err != nil {
 			return opts, nil, usagef("--baseline %s: %v", f.baseline, err)
 		}
