@@ -117,6 +117,9 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown rule", "rules:\n  no-such-rule: off\n", []string{"lint"}, "unknown rule \"no-such-rule\""},
 		{"bad severity", "rules:\n  single-upstream: loud\n", []string{"lint"}, ".no502.yaml:2:20"},
 		{"unknown explain", "", []string{"explain", "nope"}, "unknown rule"},
+		{"explain without a rule", "", []string{"explain"}, "explain takes one rule ID, e.g. no502 explain single-replica (got 0)"},
+		{"baseline not written yet", "", []string{"lint", "--baseline", "b.json"}, "with no502 lint --write-baseline b.json"},
+		{"stdin-filename without -", "", []string{"lint", "--stdin-filename", "x.conf"}, "add - as the path"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
