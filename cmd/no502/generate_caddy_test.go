@@ -78,6 +78,8 @@ func TestGenerateZeroDurations(t *testing.T) {
 		{[]string{"generate", "caddy-route", "--path", "/x/", "--upstream", "a:1", "--app-keepalive", "0"}, "--app-keepalive 0s"},
 		{[]string{"generate", "alb-target-group", "--name", "h", "--port", "80", "--health-path", "/h", "--handler-timeout", "0s"}, "--handler-timeout 0s"},
 		{[]string{"generate", "alb-target-group", "--name", "h", "--port", "0", "--health-path", "/h"}, "--port 0: must be 1-65535"},
+		{[]string{"generate", "k8s-workload", "--name", "h", "--image", "i", "--port", "80", "--health-path", "/h", "--replicas", "0"}, "--replicas 0: must be at least 2"},
+		{[]string{"generate", "k8s-workload", "--name", "h", "--image", "i", "--port", "80", "--health-path", "/h", "--app", "gunicorn", "--app-module", "a:b c"}, `--app-module "a:b c": one module:app name`},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(c.args, strings.NewReader(""), &out, &errb); code != exitUsage || !strings.Contains(errb.String(), c.flag) || out.Len() != 0 {

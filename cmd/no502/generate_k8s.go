@@ -30,6 +30,10 @@ in flight, within the grace period.`,
 			if err := refuseExplicitZero(cmd, "prestop", "proxy-idle", "handler-timeout"); err != nil {
 				return err
 			}
+			// 0 is also the generator's unset value for replicas: --replicas 0 wrote 2.
+			if cmd.Flags().Changed("replicas") && o.Replicas == 0 {
+				return usagef("--replicas 0: must be at least 2 (with one, every rollout, node drain and crash is an outage)")
+			}
 			w, err := gk8s.GenerateWorkload(o)
 			if err != nil {
 				return usagef("%v", err)

@@ -69,8 +69,8 @@ func writeRulesJSON(w io.Writer) error {
 
 func newExplainCmd(io.Reader) *cobra.Command {
 	return &cobra.Command{
-		Use:               "explain RULE",
-		Short:             "Print a rule's documentation: why it causes 502s, the fix, the sources",
+		Use:   "explain RULE",
+		Short: "Print a rule's documentation: why it causes 502s, the fix, the sources",
 		Args: func(cmd *cobra.Command, args []string) error {
 			// cobra's "accepts 1 arg(s), received 0" says nothing of what to give.
 			if len(args) != 1 {
