@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -199,6 +200,26 @@ func isFile(p string) bool {
 // KnownRule reports whether a rule ID exists; the caller (which knows the rule registry)
 // passes it, so that this package does not import the rules. nil accepts every ID.
 type KnownRule func(id string) bool
+
+// RuleCategories are the rules' categories (rules.Timeout...; this package cannot import
+// rules). --select and --ignore take them; rules: and suppress: take rule IDs only.
+// TestConfigRuleCategories keeps the list equal to the registry's.
+var RuleCategories = []string{"timeout", "drain", "replicas", "health", "meta"}
+
+// unknownRule is the message for a name that is no rule ID in where (rules: or
+// suppress:). A category got "did you mean" a rule sharing a word with it
+// (timeout: "app-timeout-exceeds-proxy"), which turned one rule off instead of the
+// category; it is named as a category, with what to write instead.
+func unknownRule(id, where string, ruleIDs []string) string {
+	if slices.Contains(RuleCategories, id) {
+		msg := fmt.Sprintf("%q is a category; %s takes rule IDs: list the rules of the category (`no502 rules` shows each rule's category)", id, where)
+		if where == "rules:" {
+			msg += ", or use --ignore " + id + " on the command line"
+		}
+		return msg
+	}
+	return fmt.Sprintf("unknown rule %q%s (see `no502 rules`)", id, suggest.Hint(id, ruleIDs))
+}
 
 // Load reads and validates a config file. display is the path used in messages; ruleIDs
 // (optional) give unknown rule IDs a "did you mean" hint.
@@ -417,7 +438,7 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				rk, rv := v.Content[j], v.Content[j+1]
 				if known != nil && !known(rk.Value) {
-					bad(rk, "unknown rule %q%s (see `no502 rules`)", rk.Value, suggest.Hint(rk.Value, ruleIDs))
+					bad(rk, "%s", unknownRule(rk.Value, "rules:", ruleIDs))
 					continue
 				}
 				s, err := str(rv, "rules."+rk.Value)
