@@ -341,6 +341,16 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 		}
 		return parsers.Set(d, p(n), key+": "+s), nil
 	}
+	// posDur is dur for the settings where 0 has no meaning: a handler budget, the
+	// edge's read timeout and the detection windows. "edge_timeout: 0s" reported every
+	// route behind Cloudflare as "longer than the 0s Cloudflare waits".
+	posDur := func(n *yaml.Node, key string) (parsers.Duration, error) {
+		d, err := dur(n, key)
+		if err == nil && d.Value == 0 {
+			return parsers.Duration{}, bad(n, "%s: must be more than 0s", key)
+		}
+		return d, err
+	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -381,7 +391,7 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 						}
 						rb.Match, rb.MatchPos = s, p(rv)
 					case "handler_timeout":
-						d, err := dur(rv, "handler_timeout")
+						d, err := posDur(rv, "handler_timeout")
 						if err != nil {
 							ok = false
 							continue
@@ -418,15 +428,15 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 			}
 			c.Edge = parsers.Set(s, p(v), "edge: "+s)
 		case "edge_timeout":
-			if d, err := dur(v, "edge_timeout"); err == nil {
+			if d, err := posDur(v, "edge_timeout"); err == nil {
 				c.EdgeTimeout = d
 			}
 		case "probe_failure_window":
-			if d, err := dur(v, "probe_failure_window"); err == nil {
+			if d, err := posDur(v, "probe_failure_window"); err == nil {
 				c.ProbeFailureWindow = d
 			}
 		case "lb_detection_window":
-			if d, err := dur(v, "lb_detection_window"); err == nil {
+			if d, err := posDur(v, "lb_detection_window"); err == nil {
 				c.LBDetectionWindow = d
 			}
 		case "rules":
