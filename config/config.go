@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,6 +201,26 @@ func isFile(p string) bool {
 // passes it, so that this package does not import the rules. nil accepts every ID.
 type KnownRule func(id string) bool
 
+// RuleCategories are the rules' categories (rules.Timeout...; this package cannot import
+// rules). --select and --ignore take them; rules: and suppress: take rule IDs only.
+// TestConfigRuleCategories keeps the list equal to the registry's.
+var RuleCategories = []string{"timeout", "drain", "replicas", "health", "meta"}
+
+// unknownRule is the message for a name that is no rule ID in where (rules: or
+// suppress:). A category got "did you mean" a rule sharing a word with it
+// (timeout: "app-timeout-exceeds-proxy"), which turned one rule off instead of the
+// category; it is named as a category, with what to write instead.
+func unknownRule(id, where string, ruleIDs []string) string {
+	if slices.Contains(RuleCategories, id) {
+		msg := fmt.Sprintf("%q is a category; %s takes rule IDs: list the rules of the category (`no502 rules` shows each rule's category)", id, where)
+		if where == "rules:" {
+			msg += ", or use --ignore " + id + " on the command line"
+		}
+		return msg
+	}
+	return fmt.Sprintf("unknown rule %q%s (see `no502 rules`)", id, suggest.Hint(id, ruleIDs))
+}
+
 // Load reads and validates a config file. display is the path used in messages; ruleIDs
 // (optional) give unknown rule IDs a "did you mean" hint.
 func Load(path, display string, known KnownRule, ruleIDs ...string) (*Config, error) {
@@ -320,6 +341,16 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 		}
 		return parsers.Set(d, p(n), key+": "+s), nil
 	}
+	// posDur is dur for the settings where 0 has no meaning: a handler budget, the
+	// edge's read timeout and the detection windows. "edge_timeout: 0s" reported every
+	// route behind Cloudflare as "longer than the 0s Cloudflare waits".
+	posDur := func(n *yaml.Node, key string) (parsers.Duration, error) {
+		d, err := dur(n, key)
+		if err == nil && d.Value == 0 {
+			return parsers.Duration{}, bad(n, "%s: must be more than 0s", key)
+		}
+		return d, err
+	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -360,7 +391,7 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 						}
 						rb.Match, rb.MatchPos = s, p(rv)
 					case "handler_timeout":
-						d, err := dur(rv, "handler_timeout")
+						d, err := posDur(rv, "handler_timeout")
 						if err != nil {
 							ok = false
 							continue
@@ -397,15 +428,15 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 			}
 			c.Edge = parsers.Set(s, p(v), "edge: "+s)
 		case "edge_timeout":
-			if d, err := dur(v, "edge_timeout"); err == nil {
+			if d, err := posDur(v, "edge_timeout"); err == nil {
 				c.EdgeTimeout = d
 			}
 		case "probe_failure_window":
-			if d, err := dur(v, "probe_failure_window"); err == nil {
+			if d, err := posDur(v, "probe_failure_window"); err == nil {
 				c.ProbeFailureWindow = d
 			}
 		case "lb_detection_window":
-			if d, err := dur(v, "lb_detection_window"); err == nil {
+			if d, err := posDur(v, "lb_detection_window"); err == nil {
 				c.LBDetectionWindow = d
 			}
 		case "rules":
@@ -417,7 +448,7 @@ func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				rk, rv := v.Content[j], v.Content[j+1]
 				if known != nil && !known(rk.Value) {
-					bad(rk, "unknown rule %q%s (see `no502 rules`)", rk.Value, suggest.Hint(rk.Value, ruleIDs))
+					bad(rk, "%s", unknownRule(rk.Value, "rules:", ruleIDs))
 					continue
 				}
 				s, err := str(rv, "rules."+rk.Value)

@@ -123,7 +123,7 @@ func parseSuppress(c *Config, v *yaml.Node, el *errList, str strFunc, known Know
 						continue
 					}
 					if known != nil && !known(id) {
-						err = bad(r, "unknown rule %q%s (see `no502 rules`)", id, suggest.Hint(id, ruleIDs))
+						err = bad(r, "%s", unknownRule(id, "suppress.rules", ruleIDs))
 						continue
 					}
 					s.Rules = append(s.Rules, id)

@@ -483,6 +483,11 @@ func TestUnknownFlagAndCommandHints(t *testing.T) {
 		{[]string{"lint", "--unsafe-fix", "."}, `unknown flag: --unsafe-fix (did you mean --unsafe-fixes?)`},
 		{[]string{"lint", "-f", "json", "."}, `unknown shorthand flag: 'f' in -f (did you mean --format?)`},
 		{[]string{"lnt", "."}, `unknown command "lnt" for "no502" (did you mean "lint"?)`},
+		// A generator's name is hinted among the generators, not the root's commands.
+		{[]string{"generate", "nginx"}, `unknown command "nginx" for "no502 generate" (did you mean "nginx-location"?)`},
+		{[]string{"generate", "k8s"}, `unknown command "k8s" for "no502 generate"; it has alb-target-group, caddy-route, k8s-workload, nginx-location`},
+		// --timeout is the request budget, not --edge-timeout (the nearest by spelling).
+		{[]string{"generate", "nginx-location", "--timeout", "90s"}, `unknown flag: --timeout (did you mean --handler-timeout?)`},
 	} {
 		out, stderr, code := runIn(t, dir, "", c.args...)
 		if code != 2 || out != "" {

@@ -22,12 +22,23 @@ path to it. The output is formatted as terraform fmt would.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer resetFlags(cmd)
+			if cmd.Flags().Changed("port") && o.Port == 0 {
+				return usagef("--port 0: must be 1-65535")
+			}
 			if o.Name == "" || o.Port == 0 || o.HealthPath == "" {
 				return usagef("generate alb-target-group needs --name, --port and --health-path")
+			}
+			if err := refuseExplicitZero(cmd, "handler-timeout"); err != nil {
+				return err
 			}
 			out, err := gtf.GenerateTargetGroup(o)
 			if err != nil {
 				return usagef("%v", err)
+			}
+			// Say what was guessed, as the other generators do: without a budget the
+			// deregistration delay is a default, not a number that covers the app.
+			if o.HandlerTimeout == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "no502: note: no --handler-timeout: deregistration_delay %d assumes requests finish within %ds; pass --handler-timeout with the slowest request's budget to size it (and the load balancer's idle_timeout)\n", gtf.DefaultDeregistrationDelay, gtf.DefaultDeregistrationDelay)
 			}
 			fmt.Fprint(cmd.OutOrStdout(), out)
 			return nil

@@ -41,6 +41,9 @@ alternative instead of an impossible timeout.`,
 			if o.HandlerTimeout < 0 {
 				return usagef("--handler-timeout must not be negative")
 			}
+			if err := refuseExplicitZero(cmd, "handler-timeout", "app-keepalive"); err != nil {
+				return err
+			}
 			// The edge's timeout means nothing without the edge: refuse it rather than
 			// print a block that silently ignores it.
 			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {

@@ -62,3 +62,44 @@ func TestGenerateK8sZeroDurations(t *testing.T) {
 		t.Errorf("--prestop 5s: exit %d:\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestGenerateZeroDurations: nginx-location, caddy-route and alb-target-group took an
+// explicit --handler-timeout 0s (or --app-keepalive 0s) as "not given" and printed the
+// default with a comment saying the flag was not given; they refuse it, as k8s-workload
+// does. An explicit --port 0 is named as such, not as a missing flag.
+func TestGenerateZeroDurations(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--handler-timeout", "0s"}, "--handler-timeout 0s"},
+		{[]string{"generate", "nginx-location", "--path", "/x/", "--upstream", "http://a:1", "--app-keepalive", "0s"}, "--app-keepalive 0s"},
+		{[]string{"generate", "caddy-route", "--path", "/x/", "--upstream", "a:1", "--handler-timeout", "0s"}, "--handler-timeout 0s"},
+		{[]string{"generate", "caddy-route", "--path", "/x/", "--upstream", "a:1", "--app-keepalive", "0"}, "--app-keepalive 0s"},
+		{[]string{"generate", "alb-target-group", "--name", "h", "--port", "80", "--health-path", "/h", "--handler-timeout", "0s"}, "--handler-timeout 0s"},
+		{[]string{"generate", "alb-target-group", "--name", "h", "--port", "0", "--health-path", "/h"}, "--port 0: must be 1-65535"},
+		{[]string{"generate", "k8s-workload", "--name", "h", "--image", "i", "--port", "80", "--health-path", "/h", "--replicas", "0"}, "--replicas 0: must be at least 2"},
+		{[]string{"generate", "k8s-workload", "--name", "h", "--image", "i", "--port", "80", "--health-path", "/h", "--app", "gunicorn", "--app-module", "a:b c"}, `--app-module "a:b c": one module:app name`},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(c.args, strings.NewReader(""), &out, &errb); code != exitUsage || !strings.Contains(errb.String(), c.flag) || out.Len() != 0 {
+			t.Errorf("%v: exit %d, want %d naming %q and printing nothing:\n%s%s", c.args, code, exitUsage, c.flag, out.String(), errb.String())
+		}
+	}
+}
+
+// TestGenerateALBSaysWhatItAssumed: without --handler-timeout the deregistration delay is
+// a default; the generator says so on stderr, as k8s-workload and the proxies' generators
+// do, and not when the budget is given.
+func TestGenerateALBSaysWhatItAssumed(t *testing.T) {
+	base := []string{"generate", "alb-target-group", "--name", "h", "--port", "80", "--health-path", "/h"}
+	var out, errb bytes.Buffer
+	if code := run(base, strings.NewReader(""), &out, &errb); code != exitClean || !strings.Contains(errb.String(), "no --handler-timeout: deregistration_delay 30 assumes") || !strings.Contains(out.String(), "deregistration_delay = 30") {
+		t.Errorf("exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(append(base, "--handler-timeout", "90s"), strings.NewReader(""), &out, &errb); code != exitClean || errb.Len() != 0 {
+		t.Errorf("--handler-timeout 90s: exit %d, stderr %q", code, errb.String())
+	}
+}

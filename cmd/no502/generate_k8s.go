@@ -27,12 +27,12 @@ in flight, within the grace period.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer resetFlags(cmd)
-			// 0 is these flags' unset value: an explicit 0s was silently the default
-			// (--prestop 0s wrote a 10s sleep). Refuse it rather than ignore it.
-			for _, name := range []string{"prestop", "proxy-idle", "handler-timeout"} {
-				if fl := cmd.Flags().Lookup(name); fl.Changed && fl.Value.String() == "0s" {
-					return usagef("--%s 0s: give a positive duration, or leave the flag out for its default", name)
-				}
+			if err := refuseExplicitZero(cmd, "prestop", "proxy-idle", "handler-timeout"); err != nil {
+				return err
+			}
+			// 0 is also the generator's unset value for replicas: --replicas 0 wrote 2.
+			if cmd.Flags().Changed("replicas") && o.Replicas == 0 {
+				return usagef("--replicas 0: must be at least 2 (with one, every rollout, node drain and crash is an outage)")
 			}
 			w, err := gk8s.GenerateWorkload(o)
 			if err != nil {

@@ -39,6 +39,9 @@ queue the work" alternative instead of an impossible timeout.`,
 			if o.HandlerTimeout < 0 {
 				return usagef("--handler-timeout must not be negative")
 			}
+			if err := refuseExplicitZero(cmd, "handler-timeout", "app-keepalive"); err != nil {
+				return err
+			}
 			// The edge's timeout means nothing without the edge: refuse it rather than
 			// print a block that silently ignores it.
 			if cmd.Flags().Changed("edge-timeout") && o.Edge != "cloudflare" {
@@ -67,6 +70,19 @@ queue the work" alternative instead of an impossible timeout.`,
 	f.StringVar(&o.NginxVersion, "nginx-version", "", "nginx version the block is for, e.g. 1.28.0 (default: any nginx since 1.15.3)")
 	addAppFlags(f, &o.App, &o.AppKeepAlive)
 	return cmd
+}
+
+// refuseExplicitZero refuses an explicit 0 for duration flags whose unset value is 0:
+// the generator would silently use its default (k8s-workload's --prestop 0s wrote a 10s
+// sleep; nginx-location's --handler-timeout 0s wrote nginx's 60s default with the comment
+// "the handler budget was not given").
+func refuseExplicitZero(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed && fl.Value.String() == "0s" {
+			return usagef("--%s 0s: give a positive duration, or leave the flag out for its default", name)
+		}
+	}
+	return nil
 }
 
 // addAppFlags adds the flags that say which app server sits behind a generated proxy

@@ -69,9 +69,15 @@ func writeRulesJSON(w io.Writer) error {
 
 func newExplainCmd(io.Reader) *cobra.Command {
 	return &cobra.Command{
-		Use:               "explain RULE",
-		Short:             "Print a rule's documentation: why it causes 502s, the fix, the sources",
-		Args:              cobra.ExactArgs(1),
+		Use:   "explain RULE",
+		Short: "Print a rule's documentation: why it causes 502s, the fix, the sources",
+		Args: func(cmd *cobra.Command, args []string) error {
+			// cobra's "accepts 1 arg(s), received 0" says nothing of what to give.
+			if len(args) != 1 {
+				return usagef("explain takes one rule ID, e.g. no502 explain single-replica (got %d); `no502 rules` lists them", len(args))
+			}
+			return nil
+		},
 		ValidArgsFunction: completeRuleIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := rules.Lookup(args[0])

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -349,11 +351,27 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	opts.Load.Parse.MaxDepth, opts.Load.Parse.MaxIncludes, opts.Load.Parse.MaxDocuments = f.maxDepth, f.maxIncludes, f.maxDocs
 	opts.Load.Parse.MaxDirectives = f.maxDirs
 	for _, vf := range f.varFiles {
+		// An empty value (--var-file "$VARS" with VARS unset in CI) named the current
+		// directory, which the loader then reported as "a FIFO or a device".
+		if vf == "" {
+			return opts, nil, usagef("--var-file: empty path; name a .tfvars or .tfvars.json file")
+		}
 		abs, _ := filepath.Abs(vf)
-		if _, err := os.Stat(abs); err != nil {
+		st, err := os.Stat(abs)
+		if err != nil {
 			return opts, nil, usagef("--var-file %s: %v", vf, err)
 		}
+		if st.IsDir() {
+			return opts, nil, usagef("--var-file %s is a directory; name a .tfvars or .tfvars.json file", vf)
+		}
 		opts.Load.Parse.VarFiles = append(opts.Load.Parse.VarFiles, abs)
+	}
+	// --stdin-filename names what - reads. Without - it was ignored and the paths (or
+	// the current directory) were linted from disk: an editor set up as for ruff
+	// (--stdin-filename FILE, the buffer piped in) got the findings of every file on
+	// disk and none of the buffer's.
+	if f.stdinName != "" && !slices.Contains(args, "-") {
+		return opts, nil, usagef("--stdin-filename names the input read from -: add - as the path (no502 lint --stdin-filename %s -)", f.stdinName)
 	}
 	var paths []string
 	for _, a := range args {
@@ -376,6 +394,12 @@ func lintOptions(stdin io.Reader, args []string, f lintFlags) (lint.Options, []s
 	}
 	if f.baseline != "" {
 		b, err := baseline.ReadFile(f.baseline)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The first run of a CI step that reads a baseline nobody wrote yet: say
+			// how to write it (golangci-lint's new-from-rev and ruff's noqa have no
+			// file to miss; the baseline has to be recorded once).
+			return opts, nil, usagef("--baseline %s: no such file; record today's findings in it first with no502 lint --write-baseline %s", f.baseline, f.baseline)
+		}
 		if err != nil {
 			return opts, nil, usagef("--baseline %s: %v", f.baseline, err)
 		}

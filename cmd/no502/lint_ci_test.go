@@ -78,6 +78,12 @@ func TestBaselineFlags(t *testing.T) {
 		if _, stderr, code := runIn(t, dir, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2; %s", args, code, stderr)
 		}
+		// A baseline nobody wrote yet: the error says how to write it.
+		if args[2] == "missing.json" {
+			if _, stderr, _ := runIn(t, dir, "", args...); !strings.Contains(stderr, "--write-baseline missing.json") {
+				t.Errorf("%v: the error does not say how to record a baseline: %s", args, stderr)
+			}
+		}
 	}
 }
 

@@ -117,6 +117,9 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown rule", "rules:\n  no-such-rule: off\n", []string{"lint"}, "unknown rule \"no-such-rule\""},
 		{"bad severity", "rules:\n  single-upstream: loud\n", []string{"lint"}, ".no502.yaml:2:20"},
 		{"unknown explain", "", []string{"explain", "nope"}, "unknown rule"},
+		{"explain without a rule", "", []string{"explain"}, "explain takes one rule ID, e.g. no502 explain single-replica (got 0)"},
+		{"baseline not written yet", "", []string{"lint", "--baseline", "b.json"}, "with no502 lint --write-baseline b.json"},
+		{"stdin-filename without -", "", []string{"lint", "--stdin-filename", "x.conf"}, "add - as the path"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,5 +159,41 @@ func TestStdin(t *testing.T) {
 	out, _, code := runIn(t, dir, src, "lint", "--no-color", "--stdin-filename", "site/nginx.conf", "-")
 	if code != 1 || !strings.Contains(out, "site/nginx.conf:2:") {
 		t.Errorf("stdin: exit %d\n%s", code, out)
+	}
+}
+
+// TestStdinFilenameNeedsDash: --stdin-filename without - was ignored and the current
+// directory was linted from disk (an editor set up as for ruff, the buffer piped in, got
+// every other file's findings and none of the buffer's); it is a usage error saying to
+// add -.
+func TestStdinFilenameNeedsDash(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "other.conf"), []byte("events {}\nhttp { upstream u { server 10.0.0.1:80; } server { location / { proxy_pass http://u; } } }\n"), 0o644)
+	src := "events {}\nhttp { server { location / { return 200; } } }\n"
+	for _, args := range [][]string{
+		{"lint", "--stdin-filename", "site/nginx.conf"},
+		{"lint", "--stdin-filename", "site/nginx.conf", "."},
+	} {
+		out, stderr, code := runIn(t, dir, src, args...)
+		if code != 2 || out != "" || !strings.Contains(stderr, "add - as the path (no502 lint --stdin-filename site/nginx.conf -)") {
+			t.Errorf("%v: exit %d, want 2 saying to add -\nstdout: %s\nstderr: %s", args, code, out, stderr)
+		}
+	}
+}
+
+// TestVarFileEmptyOrDirectory: --var-file "" (an unset CI variable) named the current
+// directory, reported as "not a regular file (a FIFO or a device)" on a config error that
+// failed the run; a directory was the same. Both are usage errors naming the flag.
+func TestVarFileEmptyOrDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "envs"), 0o755)
+	for _, c := range []struct{ arg, want string }{
+		{"", "--var-file: empty path"},
+		{"envs", "--var-file envs is a directory"},
+	} {
+		out, stderr, code := runIn(t, dir, "", "lint", "--var-file", c.arg, ".")
+		if code != 2 || out != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("--var-file %q: exit %d, want 2 with %q\nstdout: %s\nstderr: %s", c.arg, code, c.want, out, stderr)
+		}
 	}
 }

@@ -567,3 +567,37 @@ func TestReportFlag(t *testing.T) {
 		t.Errorf("--fix wrote the file although --report was unusable:\n%s", got)
 	}
 }
+
+// TestGitHubPathsRelativeToWorkspace: the runner reads a relative file= from the
+// repository's root (actions/runner's IssueCommandExtension relativizes only absolute
+// paths under GITHUB_WORKSPACE), so a step with working-directory: deploy put every
+// annotation on nginx.conf at the root, which does not exist. Names are relative to the
+// workspace when the file is under it; outside it (or without the variable) they stay
+// relative to the working directory.
+func TestGitHubPathsRelativeToWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "deploy", "my proxy")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := keepaliveUpstream + "        location / {\n            proxy_pass http://app;\n        }\n    }\n}\n"
+	if err := os.WriteFile(filepath.Join(sub, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "broken.conf"), []byte("http {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ workspace, want string }{
+		{dir, "deploy/my proxy/"},
+		{"", ""},
+		{t.TempDir(), ""},
+	} {
+		t.Setenv("GITHUB_WORKSPACE", c.workspace)
+		out, _, _ := runIn(t, sub, "", "lint", "--format", "github", ".")
+		for _, want := range []string{"::notice file=" + c.want + "nginx.conf,line=", "::error file=" + c.want + "broken.conf,line=1"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("GITHUB_WORKSPACE=%q: want %q in\n%s", c.workspace, want, out)
+			}
+		}
+	}
+}

@@ -129,6 +129,8 @@ var otherLintersFlags = map[string]string{
 	"severity":      "fail-on", // hadolint's --failure-threshold, eslint's --max-warnings
 	"f":             "format",  // eslint -f
 	"c":             "config",  // eslint, yamllint -c
+	// The generators' request budget: "--timeout" read as --edge-timeout by spelling.
+	"timeout": "handler-timeout",
 }
 
 // flagHint adds the flag meant to an unknown flag error: the one other linters name so,
@@ -174,8 +176,23 @@ func commandHint(root *cobra.Command, msg string) string {
 			names = append(names, c.Name())
 		}
 	}
-	var name string
-	if _, err := fmt.Sscanf(first, "unknown command %q", &name); err != nil {
+	var name, parent string
+	if _, err := fmt.Sscanf(first, "unknown command %q for %q", &name, &parent); err == nil {
+		// A subcommand's unknown command ("no502 generate nginx") is hinted among its
+		// own commands (nginx-location), not the root's.
+		if c, _, err := root.Find(strings.Fields(parent)[1:]); err == nil && c != root {
+			names = names[:0]
+			for _, sub := range c.Commands() {
+				if !sub.Hidden {
+					names = append(names, sub.Name())
+				}
+			}
+			if h := suggest.Hint(name, names); h != "" {
+				return first + h
+			}
+			return first + "; it has " + strings.Join(names, ", ")
+		}
+	} else if _, err := fmt.Sscanf(first, "unknown command %q", &name); err != nil {
 		return first
 	}
 	return first + suggest.Hint(name, names)

@@ -90,10 +90,17 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	if len(o.Upstreams) == 0 {
 		return nil, fmt.Errorf("give at least one --upstream, e.g. --upstream app-1:8080 --upstream app-2:8080")
 	}
+	seen := map[string]bool{}
 	for _, u := range o.Upstreams {
 		if err := checkUpstream(u); err != nil {
 			return nil, err
 		}
+		// The same instance twice is one instance: the block would pass for two (no
+		// single-upstream note, and Caddy's retry goes back to the same server).
+		if seen[u] {
+			return nil, fmt.Errorf("--upstream %s is given twice; list each instance once", u)
+		}
+		seen[u] = true
 		// Caddy rejects upstreams with different schemes in one reverse_proxy.
 		if scheme(u) != scheme(o.Upstreams[0]) {
 			return nil, fmt.Errorf("--upstream %s and %s use different schemes; Caddy needs the same one for every upstream of a route", o.Upstreams[0], u)
@@ -230,6 +237,13 @@ func checkPath(p string) (string, error) {
 	if strings.ContainsAny(p, " \t{}\"'#`") {
 		return "", fmt.Errorf("--path %q contains characters a Caddy matcher cannot hold unquoted", p)
 	}
+	// Caddy matches a path without a leading or trailing * as a glob (Go's path.Match):
+	// "/a[1]" matches a request for /a1 and not one for /a[1], "/b?c" matches /bXc.
+	// Only * is a wildcard these flags promise; the others would route a different
+	// path than the one given (checked with Caddy 2.6.2 on loopback).
+	if strings.ContainsAny(p, "[]?\\") {
+		return "", fmt.Errorf("--path %q: [ ] ? and \\ are glob characters in a Caddy path matcher (it would match other paths than this one); give a plain path, with * as the only wildcard (e.g. /webhooks/*)", p)
+	}
 	if strings.HasSuffix(p, "/") {
 		return p + "*", nil
 	}
@@ -250,6 +264,9 @@ func checkUpstream(u string) error {
 	}
 	if strings.Contains(addr, "://") {
 		return fmt.Errorf("--upstream %q: scheme must be http, https or h2c", u)
+	}
+	if strings.HasPrefix(u, "unix:") {
+		return fmt.Errorf("--upstream %q: Caddy writes a unix socket as unix/%s", u, strings.TrimPrefix(u, "unix:"))
 	}
 	if strings.ContainsAny(addr, "/?") {
 		return fmt.Errorf("--upstream %q has a path; Caddy upstreams are host:port only", u)

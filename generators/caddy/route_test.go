@@ -175,9 +175,47 @@ func TestGenerateRouteErrors(t *testing.T) {
 		// The queue alternative would be -5s (no timeout at all, to Caddy).
 		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: 5 * time.Second, HandlerTimeout: 150 * time.Second},
 		{Path: "/a/*", Upstreams: []string{"a:1"}, Edge: "cloudflare", EdgeTimeout: -5 * time.Second},
+		// Glob characters: Caddy 2.6.2 on loopback routed /a1 (not /a[1]) to "/a[1]",
+		// and /bXc to "/b?c".
+		{Path: "/a[1]", Upstreams: []string{"a:1"}},
+		{Path: "/b?c", Upstreams: []string{"a:1"}},
+		{Path: "/a]", Upstreams: []string{"a:1"}},
+		{Path: `/a\b`, Upstreams: []string{"a:1"}},
+		// nginx's spelling of a socket.
+		{Path: "/a/*", Upstreams: []string{"unix:/run/app.sock"}},
+		// One instance given twice passes for two.
+		{Path: "/a/*", Upstreams: []string{"a:1", "b:1", "a:1"}},
 	} {
 		if _, err := GenerateRoute(o); err == nil {
 			t.Errorf("%+v: want an error", o)
+		}
+	}
+}
+
+// TestGenerateRouteErrorsSayWhatToDo: the refusals added in session 15 name the fix.
+func TestGenerateRouteErrorsSayWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		o    RouteOptions
+		want string
+	}{
+		{RouteOptions{Path: "/a[1]", Upstreams: []string{"a:1"}}, "with * as the only wildcard"},
+		{RouteOptions{Path: "/a/*", Upstreams: []string{"unix:/run/app.sock"}}, "unix//run/app.sock"},
+		{RouteOptions{Path: "/a/*", Upstreams: []string{"a:1", "a:1"}}, "list each instance once"},
+	} {
+		_, err := GenerateRoute(c.o)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one saying %q", c.o, err, c.want)
+		}
+	}
+	// Still accepted: * anywhere, regex-looking characters that a glob reads literally,
+	// a Caddy socket.
+	for _, o := range []RouteOptions{
+		{Path: "/api/*/users", Upstreams: []string{"a:1", "b:1"}},
+		{Path: "/a.b(c)+$", Upstreams: []string{"a:1", "b:1"}},
+		{Path: "/a/*", Upstreams: []string{"unix//run/app.sock"}},
+	} {
+		if _, err := GenerateRoute(o); err != nil {
+			t.Errorf("%+v: %v", o, err)
 		}
 	}
 }

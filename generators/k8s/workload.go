@@ -135,8 +135,12 @@ func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
 	secs := func(d time.Duration) string { return strconv.Itoa(int((d + time.Second - 1) / time.Second)) }
 	switch o.App {
 	case "gunicorn", "uvicorn":
-		if o.AppModule == "" || strings.ContainsAny(o.AppModule, " \t\n") {
+		if o.AppModule == "" {
 			return nil, fmt.Errorf("--app %s needs --app-module, the application to load (e.g. main:app)", o.App)
+		}
+		// A blank would split the module into two arguments of the command line.
+		if strings.ContainsAny(o.AppModule, " \t\n") {
+			return nil, fmt.Errorf("--app-module %q: one module:app name without blanks, e.g. main:app", o.AppModule)
 		}
 		bind := "0.0.0.0:" + strconv.Itoa(o.Port)
 		if o.App == "gunicorn" {

@@ -44,6 +44,10 @@ const (
 	maxDrain = 3600
 )
 
+// DefaultDeregistrationDelay is the deregistration delay (seconds) written when no
+// handler budget is given.
+const DefaultDeregistrationDelay = drainDefault
+
 // nameRE: AWS allows 1-32 letters, digits and hyphens, not beginning or ending with a
 // hyphen (the provider refuses "hooks-" at plan); the name is also the resource label,
 // which must start with a letter.

@@ -22,9 +22,16 @@ func init() { register("github", writeGitHub) }
 const ghAnnotationsPerLevel = 10
 
 func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
+	// The runner takes a relative file= as relative to the repository's root
+	// (GITHUB_WORKSPACE): actions/runner's IssueCommandExtension rewrites only an
+	// absolute path under the workspace. A step run in a subdirectory
+	// (working-directory: deploy) put every annotation on a file that does not exist;
+	// names are written relative to the workspace when the file is under it, as the
+	// gitlab format does with CI_PROJECT_DIR.
+	toRepo := repoPaths("GITHUB_WORKSPACE")
 	count := map[string]int{"error": len(r.Errors)}
 	for _, d := range r.Errors {
-		fmt.Fprintf(w, "::error %s::%s\n", ghProps(d.Pos, "no502: config error"), ghData(d.Message))
+		fmt.Fprintf(w, "::error %s::%s\n", ghProps(ghPos(d.Pos, toRepo), "no502: config error"), ghData(d.Message))
 	}
 	for _, f := range r.Findings {
 		level := "notice"
@@ -38,7 +45,7 @@ func writeGitHub(w io.Writer, r *lint.Result, _ Options) error {
 		// One line per annotation: the message, which already names the fix. The related
 		// positions and the fix snippet are in the text and SARIF output; on a pull
 		// request's diff a multi-line annotation buries the code it points at.
-		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(f.Pos, "no502 "+f.Rule.ID), ghData(f.Message+renderedNote(f)))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, ghProps(ghPos(f.Pos, toRepo), "no502 "+f.Rule.ID), ghData(f.Message+renderedNote(f)))
 	}
 	// Lines that are not commands are plain log output. A pull request showing 10
 	// warnings must not pass for one that has 10: say what GitHub left out.
@@ -68,6 +75,14 @@ func joinAnd(parts []string) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// ghPos is p with its file named as the runner finds it.
+func ghPos(p parsers.Pos, toRepo func(string) string) parsers.Pos {
+	if p.File != "" {
+		p.File = toRepo(p.File)
+	}
+	return p
 }
 
 func ghProps(p parsers.Pos, title string) string {

@@ -136,8 +136,13 @@ func gitlabFingerprint(seen map[string]int, check, path, text string) string {
 // (GitLab's CI_PROJECT_DIR, where the job's checkout is) when no502 runs in a
 // subdirectory of it, as GitLab finds the file by that path; else as displayed
 // (relative to the working directory), slashes only.
-func gitlabPaths() func(string) string {
-	project := os.Getenv("CI_PROJECT_DIR")
+func gitlabPaths() func(string) string { return repoPaths("CI_PROJECT_DIR") }
+
+// repoPaths returns a function writing a display path relative to the checkout named by
+// the environment variable env, when it is set and the file is under it; else the path
+// as displayed, slashes only.
+func repoPaths(env string) func(string) string {
+	project := os.Getenv(env)
 	cwd, err := os.Getwd()
 	if project == "" || err != nil {
 		return filepath.ToSlash

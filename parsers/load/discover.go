@@ -295,7 +295,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 		if dir == root {
 			return err
 		}
-		w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", err))
+		w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: w.display(dir), Line: 1, Col: 1}, "cannot read directory: %v", unwrapPathErr(err)))
 		return nil
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
