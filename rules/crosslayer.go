@@ -94,7 +94,12 @@ func reachedSides(r *parsers.Route, ss []side) []side {
 // upstream-keepalive-timeout; an ALB's idle_timeout. An NLB passes TCP through and pools
 // nothing.
 func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
-	be := r.Backend
+	return poolIdleTo(h, r, r.Backend)
+}
+
+// poolIdleTo is poolIdle for the requests route r sends to be: its Backend, or an
+// upstream{} its map names.
+func poolIdleTo(h *parsers.Hop, r *parsers.Route, be *parsers.Backend) (parsers.Duration, bool) {
 	if be == nil || r.Respond != nil {
 		return parsers.Duration{}, false
 	}
