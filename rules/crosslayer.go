@@ -71,6 +71,33 @@ func sidesOf(p *Pass, be *parsers.Backend) []side {
 	return out
 }
 
+// routeTo is route r as it forwards to be: r itself for its Backend, and for an upstream{}
+// of its map (Route.Alternatives) a copy whose Backend is be, so that what is read from
+// the backend (the hops and ports it reaches) is be's, and the route's own settings
+// (timeouts, headers, retries) stay r's.
+func routeTo(r *parsers.Route, be *parsers.Backend) *parsers.Route {
+	if be == r.Backend {
+		return r
+	}
+	alt := *r
+	alt.Backend, alt.Alternatives = be, nil
+	return &alt
+}
+
+// viaMap returns the upstream{} of route r's map through which side s answers r, or nil
+// when s is behind r's own Backend.
+func (p *Pass) viaMap(r *parsers.Route, s side) *parsers.Backend {
+	if r.Backend == nil || slices.Contains(reachedSides(r, p.behind(r.Backend)), s) {
+		return nil
+	}
+	for _, be := range r.Alternatives {
+		if slices.Contains(reachedSides(routeTo(r, be), p.behind(be)), s) {
+			return be
+		}
+	}
+	return nil
+}
+
 // reachedSides keeps the sides of ss (what answers r's backend) that r's requests
 // reach: an nginx server that the Host header of r's requests rules out is not one
 // (Route.ReachedHops).
