@@ -115,17 +115,11 @@ func reachedSides(r *parsers.Route, ss []side) []side {
 	return out
 }
 
-// poolIdle is how long hop h keeps an idle connection to the upstream of route r open
-// for reuse, when it reuses connections at all: an nginx upstream{} with keepalive and a
-// route that speaks HTTP/1.1 without Connection: close; Caddy's keepalive; ingress-nginx's
-// upstream-keepalive-timeout; an ALB's idle_timeout. An NLB passes TCP through and pools
-// nothing.
-func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
-	return poolIdleTo(h, r, r.Backend)
-}
-
-// poolIdleTo is poolIdle for the requests route r sends to be: its Backend, or an
-// upstream{} its map names.
+// poolIdleTo is how long hop h keeps an idle connection to be, which route r forwards to
+// (its Backend, or an upstream{} of its map), open for reuse, when it reuses connections
+// at all: an nginx upstream{} with keepalive and a route that speaks HTTP/1.1 without
+// Connection: close; Caddy's keepalive; ingress-nginx's upstream-keepalive-timeout; an
+// ALB's idle_timeout. An NLB passes TCP through and pools nothing.
 func poolIdleTo(h *parsers.Hop, r *parsers.Route, be *parsers.Backend) (parsers.Duration, bool) {
 	if be == nil || r.Respond != nil {
 		return parsers.Duration{}, false
