@@ -401,9 +401,12 @@ type Route struct {
 	// api.example.com app2; }, each request goes to the upstream{} its value names
 	// (nginx looks a name evaluated per request up among the upstream{} blocks first).
 	// Backend is then the variable address, of which nothing is known. Only the values
-	// naming an upstream{} are listed. Rules about an upstream's own servers find the
-	// route through Reaches; the rules about the route's timeouts against the apps behind
-	// it do not follow them. Nil for every other route.
+	// naming an upstream{} are listed (a split_clients{} is read as a map). Rules about
+	// an upstream's own servers find the route through Reaches; the link step links
+	// each alternative as a Backend, and the route-based rules that follow them
+	// (upstream-dns-resolved-once, keepalive-race, app-timeout-exceeds-proxy and the
+	// handler budget, the Compose rules through composeRoutes) say which requests the
+	// map sends there. Nil for every other route.
 	Alternatives []*Backend
 	// PassBackend is what a fastcgi_pass route hands requests to (the address it names),
 	// kept apart from Backend: the rules about HTTP upstreams (pools, keep-alive,

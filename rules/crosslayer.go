@@ -71,6 +71,33 @@ func sidesOf(p *Pass, be *parsers.Backend) []side {
 	return out
 }
 
+// routeTo is route r as it forwards to be: r itself for its Backend, and for an upstream{}
+// of its map (Route.Alternatives) a copy whose Backend is be, so that what is read from
+// the backend (the hops and ports it reaches) is be's, and the route's own settings
+// (timeouts, headers, retries) stay r's.
+func routeTo(r *parsers.Route, be *parsers.Backend) *parsers.Route {
+	if be == r.Backend {
+		return r
+	}
+	alt := *r
+	alt.Backend, alt.Alternatives = be, nil
+	return &alt
+}
+
+// viaMap returns the upstream{} of route r's map through which side s answers r, or nil
+// when s is behind r's own Backend.
+func (p *Pass) viaMap(r *parsers.Route, s side) *parsers.Backend {
+	if r.Backend == nil || slices.Contains(reachedSides(r, p.behind(r.Backend)), s) {
+		return nil
+	}
+	for _, be := range r.Alternatives {
+		if slices.Contains(reachedSides(routeTo(r, be), p.behind(be)), s) {
+			return be
+		}
+	}
+	return nil
+}
+
 // reachedSides keeps the sides of ss (what answers r's backend) that r's requests
 // reach: an nginx server that the Host header of r's requests rules out is not one
 // (Route.ReachedHops).
@@ -88,13 +115,12 @@ func reachedSides(r *parsers.Route, ss []side) []side {
 	return out
 }
 
-// poolIdle is how long hop h keeps an idle connection to the upstream of route r open
-// for reuse, when it reuses connections at all: an nginx upstream{} with keepalive and a
-// route that speaks HTTP/1.1 without Connection: close; Caddy's keepalive; ingress-nginx's
-// upstream-keepalive-timeout; an ALB's idle_timeout. An NLB passes TCP through and pools
-// nothing.
-func poolIdle(h *parsers.Hop, r *parsers.Route) (parsers.Duration, bool) {
-	be := r.Backend
+// poolIdleTo is how long hop h keeps an idle connection to be, which route r forwards to
+// (its Backend, or an upstream{} of its map), open for reuse, when it reuses connections
+// at all: an nginx upstream{} with keepalive and a route that speaks HTTP/1.1 without
+// Connection: close; Caddy's keepalive; ingress-nginx's upstream-keepalive-timeout; an
+// ALB's idle_timeout. An NLB passes TCP through and pools nothing.
+func poolIdleTo(h *parsers.Hop, r *parsers.Route, be *parsers.Backend) (parsers.Duration, bool) {
 	if be == nil || r.Respond != nil {
 		return parsers.Duration{}, false
 	}

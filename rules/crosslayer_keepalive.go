@@ -175,38 +175,49 @@ func runKeepaliveRace(p *Pass) {
 	var races []race
 	for _, h := range p.Model.Hops {
 		for _, r := range h.Routes {
-			idle, ok := poolIdle(h, r)
-			if !ok {
-				continue
-			}
-			be := r.Backend
-			for _, s := range reachedSides(r, p.behind(be)) {
-				meshTCP := ""
-				if s.w != nil && s.w.Mesh != "" {
-					// A service-mesh proxy in the pod (Istio, Linkerd) takes the
-					// connection: the app's keep-alive races the mesh proxy's pool, whose
-					// idle timeout no502 does not read, not this hop's. Unless Istio
-					// passes the Service's port through as plain TCP: one connection to
-					// the app per connection from the hop, closed when the app closes it.
-					var ok bool
-					if meshTCP, ok = istioPassesTCP(s.w, be); !ok {
+			// The route's Backend, and the upstream{} blocks its map sends requests to
+			// (Route.Alternatives): those requests use that upstream's pool with the
+			// route's HTTP version and Connection header, as a direct proxy_pass would.
+			for _, be := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
+				idle, ok := poolIdleTo(h, r, be)
+				if !ok {
+					continue
+				}
+				viaMap := be != r.Backend
+				for _, s := range reachedSides(routeTo(r, be), p.behind(be)) {
+					meshTCP := ""
+					if s.w != nil && s.w.Mesh != "" {
+						// A service-mesh proxy in the pod (Istio, Linkerd) takes the
+						// connection: the app's keep-alive races the mesh proxy's pool, whose
+						// idle timeout no502 does not read, not this hop's. Unless Istio
+						// passes the Service's port through as plain TCP: one connection to
+						// the app per connection from the hop, closed when the app closes it.
+						var ok bool
+						if meshTCP, ok = istioPassesTCP(s.w, be); !ok {
+							continue
+						}
+					}
+					ka, closes := s.keepAlive()
+					// An nginx without upstream keepalive_timeout keeps idle connections until
+					// the upstream closes them: any keep-alive of the upstream's races.
+					if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value && !noPoolTimeout(h, idle) {
 						continue
 					}
+					k := key{be, h, s}
+					if i := done[k]; i > 0 {
+						races[i-1].noteRetry(r)
+						if !viaMap {
+							races[i-1].viaMap = nil
+						}
+						continue
+					}
+					races = append(races, race{h: h, be: be, idle: idle, s: s, ka: ka, meshTCP: meshTCP})
+					races[len(races)-1].noteRetry(r)
+					if viaMap {
+						races[len(races)-1].viaMap = r
+					}
+					done[k] = len(races)
 				}
-				ka, closes := s.keepAlive()
-				// An nginx without upstream keepalive_timeout keeps idle connections until
-				// the upstream closes them: any keep-alive of the upstream's races.
-				if closes || !ka.Known() || ka.Value <= 0 || idle.Value < ka.Value && !noPoolTimeout(h, idle) {
-					continue
-				}
-				k := key{be, h, s}
-				if i := done[k]; i > 0 {
-					races[i-1].noteRetry(r)
-					continue
-				}
-				races = append(races, race{h: h, be: be, idle: idle, s: s, ka: ka, meshTCP: meshTCP})
-				races[len(races)-1].noteRetry(r)
-				done[k] = len(races)
 			}
 		}
 	}
@@ -246,11 +257,14 @@ func runKeepaliveRace(p *Pass) {
 // race is one racing pair: hop h keeps idle connections to be for idle, and side s
 // behind be closes them after ka.
 type race struct {
-	h    *parsers.Hop
-	be   *parsers.Backend
-	idle parsers.Duration
-	s    side
-	ka   parsers.Duration
+	h  *parsers.Hop
+	be *parsers.Backend
+	// viaMap is the route whose map sends requests to be, when no route forwards to be
+	// directly: the message says which requests race.
+	viaMap *parsers.Route
+	idle   parsers.Duration
+	s      side
+	ka     parsers.Duration
 	// meshTCP is the Service port (name or appProtocol as written) that an Istio
 	// sidecar in the upstream's pod passes through as plain TCP; "" without a mesh.
 	meshTCP string
@@ -386,6 +400,9 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 	pos := rc.pos(p)
 	own := p.ownLine(pos)
 	down := fmt.Sprintf("%s keeps idle connections to %s open for %s", product(h), be.Name, describeSetting(inHost(p.Model, idle), own))
+	if r := rc.viaMap; r != nil {
+		down = fmt.Sprintf("%s keeps idle connections to %s, where the map of %s (line %d) sends requests, open for %s", product(h), be.Name, mapPass(r), r.ProxyPass.Pos.Line, describeSetting(inHost(p.Model, idle), own))
+	}
 	old := noPoolTimeout(h, idle)
 	if old {
 		down = fmt.Sprintf("%s %s keeps idle connections to %s open until the server behind closes them (keepalive_timeout in upstream{} exists since nginx 1.15.3)", product(h), h.Version.Value, be.Name)

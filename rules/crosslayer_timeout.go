@@ -100,8 +100,12 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 					// out (nginx 1.22.1 on loopback: "auth request unexpected status: 504").
 					outcome = fmt.Sprintf("this location answers the auth_request of %s: a check slower than %s times out while the app is still working on it, and nginx answers 500 to the request it guards", r.AuthFor, parsers.Seconds(rt.Value))
 				}
+				app := s.name()
+				if be := p.viaMap(r, s); be != nil {
+					app = fmt.Sprintf("%s, behind upstream %s where the map of %s sends requests,", s.name(), be.Name, mapPass(r))
+				}
 				msg := fmt.Sprintf("%s, but %s lets a request run %s (%s): %s. Raise %s above %s, e.g. %s, or lower the app's limit and declare the real handler budget in routes: of .no502.yaml.",
-					describe(h.ReadTimeoutName(r), rt), s.name(), parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
+					describe(h.ReadTimeoutName(r), rt), app, parsers.Seconds(req.Value), describeAt(inHost(p.Model, req), p.ownLine(pos)),
 					outcome, h.ReadTimeoutName(r), parsers.Seconds(req.Value), parsers.Seconds(want))
 				// The proxy's value may be written away from the route the finding points
 				// at (an ingress-nginx ConfigMap, an annotation): name where it is.

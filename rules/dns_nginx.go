@@ -168,15 +168,38 @@ func CloudDynamicHost(host string) string {
 
 func runUpstreamDNSResolvedOnce(p *Pass) {
 	done := map[*parsers.Target]bool{}
+	// The routes' own backends first, then the upstream{} blocks a proxy_pass to a map's
+	// variable reaches (Route.Alternatives): nginx resolves an upstream's servers at
+	// startup however a request gets there, so the requests the map sends there meet the
+	// old addresses too. A server a direct proxy_pass also reaches is reported as that.
+	for _, viaMap := range []bool{false, true} {
+		runDNSRoutes(p, done, viaMap)
+	}
+}
+
+func runDNSRoutes(p *Pass, done map[*parsers.Target]bool, viaMap bool) {
 	for _, h := range p.Model.Hops {
 		if h.Kind != parsers.HopNginx {
 			continue
 		}
 		for _, r := range h.Routes {
-			be := r.Backend
-			if be == nil || r.Respond != nil {
-				continue
+			bes := []*parsers.Backend{r.Backend}
+			if viaMap {
+				bes = r.Alternatives
 			}
+			for _, be := range bes {
+				if be == nil || r.Respond != nil {
+					continue
+				}
+				runDNSBackend(p, done, h, r, be, viaMap)
+			}
+		}
+	}
+}
+
+func runDNSBackend(p *Pass, done map[*parsers.Target]bool, h *parsers.Hop, r *parsers.Route, be *parsers.Backend, viaMap bool) {
+	{
+		{
 			for _, t := range be.Targets {
 				if done[t] {
 					continue
@@ -203,6 +226,12 @@ func runUpstreamDNSResolvedOnce(p *Pass) {
 				where := "proxy_pass"
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
+				}
+				if viaMap {
+					// The variable snippet would replace the map's proxy_pass by one name.
+					fix = mapDNSFix(p.Model, be, t, fix)
+					where = fmt.Sprintf("upstream %s (which the map of %s (line %d) sends requests to)", be.Name, mapPass(r), r.ProxyPass.Pos.Line)
+					rel = append(rel, Related{Pos: r.ProxyPass.Pos, Message: "a map's value sends requests here to upstream " + be.Name})
 				}
 				fails := "clients get 502 until the next reload"
 				if guards := authOnly(p.Model, be); guards != nil {
@@ -322,6 +351,34 @@ func stackNamed(w *parsers.Workload) bool {
 		}
 	}
 	return false
+}
+
+// mapDNSFix is the fix for target t of upstream be that a route reaches through a map's
+// variable (proxy_pass http://$backend): a variable proxy_pass naming t would send every
+// request of the route to t, not what the map chooses, so the snippet is the upstream's
+// own re-resolving (zone and resolve, nginx ≥ 1.27.3), or else a map value that names the
+// server itself, which nginx resolves per request through the resolver (as any name that
+// is no upstream{}'s). A Compose fix keeps its restart choice.
+func mapDNSFix(m *parsers.Model, be *parsers.Backend, t *parsers.Target, f *Fix) *Fix {
+	resolver := "YOUR_DNS_SERVER valid=30s;  # in http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"
+	if t.Compose != nil {
+		resolver = "127.0.0.11 valid=10s;  # in http{}: Docker's embedded DNS"
+	}
+	desc := fmt.Sprintf("have nginx re-resolve the servers of upstream %s (zone and resolve, nginx ≥ 1.27.3); on an older nginx, have the map give %s:%s instead of %s, with a resolver, so nginx resolves it per request (upstream %s's other settings then no longer apply to those requests)", be.Name, t.Host, t.Port, be.Name, be.Name)
+	if i := strings.Index(f.Description, "; or have Compose restart"); i >= 0 {
+		desc += f.Description[i:]
+	} else if i := strings.Index(f.Description, "or have Compose restart"); i >= 0 {
+		desc += "; " + f.Description[i:]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "resolver %s\nupstream %s {  # nginx >= 1.27.3\n    zone %s 64k;\n", resolver, be.Name, be.Name)
+	for _, x := range liveTargets(be) {
+		fmt.Fprintf(&b, "    %s;\n", resolvingServer(m, x))
+	}
+	b.WriteString("    # and the upstream's other lines as they are\n}\n")
+	out := &Fix{Description: desc, Snippet: b.String()}
+	out.snippetOnly()
+	return out
 }
 
 // composeDNSFix is the snippet for a Compose service name: a variable in proxy_pass with

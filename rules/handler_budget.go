@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,17 @@ func appBudgetOf(p *Pass, r *parsers.Route, seen map[*parsers.Route]bool) (handl
 // PassBackend reaches (the link step sets its workloads only for php-fpm services).
 func (p *Pass) answering(r *parsers.Route) []side {
 	if r.Backend != nil {
-		return reachedSides(r, p.behind(r.Backend))
+		out := reachedSides(r, p.behind(r.Backend))
+		// The upstream{} blocks a proxy_pass to a map's variable reaches get the
+		// requests the map sends there, under this route's timeouts.
+		for _, be := range r.Alternatives {
+			for _, s := range reachedSides(routeTo(r, be), p.behind(be)) {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
 	}
 	if r.PassBackend == nil {
 		return nil

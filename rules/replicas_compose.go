@@ -97,8 +97,8 @@ func runSingleReplicaCompose(p *Pass) {
 		if len(others) > 0 {
 			// Some proxies balance it with another service (a blue/green pair behind
 			// one site): only those that forward to it alone lose it.
-			proxies = routeProxies(alone)
-			pooled = fmt.Sprintf(" alone (%s balances it with another service)", routeProxies(others))
+			proxies = routeProxies(alone, w)
+			pooled = fmt.Sprintf(" alone (%s balances it with another service)", routeProxies(others, w))
 		}
 		outage := "requests get " + composeProxyStatus(alone)
 		if guards := composeAuthGuards(p.Model, w); guards != nil {
@@ -118,7 +118,7 @@ func runSingleReplicaCompose(p *Pass) {
 // forward to it alone and those that balance it with another Compose service.
 func soleRoutes(m *parsers.Model, w *parsers.Workload) (alone, others []*parsers.Route) {
 	for _, r := range composeRoutes(m, w) {
-		if slices.ContainsFunc(r.Backend.Workloads, func(x *parsers.Workload) bool { return x != w }) {
+		if slices.ContainsFunc(routeBackendTo(r, w).Workloads, func(x *parsers.Workload) bool { return x != w }) {
 			others = append(others, r)
 		} else {
 			alone = append(alone, r)
@@ -128,13 +128,13 @@ func soleRoutes(m *parsers.Model, w *parsers.Workload) (alone, others []*parsers
 }
 
 // routeProxies names the proxies of routes as composeProxies does: "Caddy (app.example.com)".
-func routeProxies(routes []*parsers.Route) string {
+func routeProxies(routes []*parsers.Route, w *parsers.Workload) string {
 	var names []string
 	for _, r := range routes {
 		if r.Hop == nil {
 			continue
 		}
-		if n := fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name); !slices.Contains(names, n) {
+		if n := proxyName(r, w); !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -162,7 +162,7 @@ func composeProxyStatus(routes []*parsers.Route) string {
 // proxyNames reports whether a proxy reaches w by the host name name (its container_name).
 func proxyNames(m *parsers.Model, w *parsers.Workload, name string) bool {
 	for _, r := range composeRoutes(m, w) {
-		for _, t := range r.Backend.Targets {
+		for _, t := range routeBackendTo(r, w).Targets {
 			if strings.EqualFold(strings.TrimSuffix(t.Host, "."), name) {
 				return true
 			}
@@ -198,7 +198,7 @@ func balancedWithOthers(m *parsers.Model, w *parsers.Workload) bool {
 	found := false
 	for _, h := range m.Hops {
 		for _, r := range h.Routes {
-			for _, be := range []*parsers.Backend{r.Backend, r.PassBackend} {
+			for _, be := range append([]*parsers.Backend{r.Backend, r.PassBackend}, r.Alternatives...) {
 				if be == nil || !slices.Contains(be.Workloads, w) {
 					continue
 				}

@@ -109,18 +109,44 @@ func composeRoutes(m *parsers.Model, w *parsers.Workload) []*parsers.Route {
 	var out []*parsers.Route
 	for _, h := range m.Hops {
 		for _, r := range h.Routes {
-			if r.Backend == nil || r.Respond != nil {
-				continue
-			}
-			for _, x := range r.Backend.Workloads {
-				if x == w {
-					out = append(out, r)
-					break
-				}
+			if r.Respond == nil && routeBackendTo(r, w) != nil {
+				out = append(out, r)
 			}
 		}
 	}
 	return out
+}
+
+// routeBackendTo is the backend through which route r forwards to w: its Backend, or
+// else the first upstream{} of its map (Route.Alternatives) whose servers are w; nil when
+// r does not reach w.
+func routeBackendTo(r *parsers.Route, w *parsers.Workload) *parsers.Backend {
+	for _, be := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
+		if be != nil && slices.Contains(be.Workloads, w) {
+			return be
+		}
+	}
+	return nil
+}
+
+// proxyName names the proxy of route r in a message about w: "nginx (listen 80)", and
+// for a route that reaches w only through its map's upstream, which requests those are:
+// "nginx (listen 80; the requests proxy_pass http://$backend's map sends to upstream app1)".
+func proxyName(r *parsers.Route, w *parsers.Workload) string {
+	n := fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name)
+	if be := routeBackendTo(r, w); be != nil && be != r.Backend {
+		n = fmt.Sprintf("%s (%s; the requests the map of %s sends to upstream %s)", product(r.Hop), r.Hop.Name, mapPass(r), be.Name)
+	}
+	return n
+}
+
+// mapPass is how a message names the proxy_pass of a route that forwards through a map's
+// variable: "proxy_pass http://$backend".
+func mapPass(r *parsers.Route) string {
+	if r.ProxyPass.Known() {
+		return "proxy_pass " + r.ProxyPass.Value
+	}
+	return "its proxy_pass"
 }
 
 // composeProxies names the proxies that forward to w: "nginx (server hooks.example.com)".
@@ -133,8 +159,21 @@ func composeProxies(m *parsers.Model, w *parsers.Workload) string {
 			names = append(names, fmt.Sprintf("%s (%s)", product(r.Hop), r.Hop.Name))
 		}
 	}
+	// A proxy that reaches w directly is named plainly; one that reaches it only through
+	// a map's upstream says which of its requests do.
+	var viaMap []*parsers.Route
 	for _, r := range composeRoutes(m, w) {
-		add(r)
+		if routeBackendTo(r, w) == r.Backend {
+			add(r)
+		} else {
+			viaMap = append(viaMap, r)
+		}
+	}
+	for _, r := range viaMap {
+		if r.Hop != nil && !seen[r.Hop] {
+			seen[r.Hop] = true
+			names = append(names, proxyName(r, w))
+		}
 	}
 	// The nginx that reaches w by fastcgi_pass (php-fpm) names it too.
 	for _, h := range m.Hops {

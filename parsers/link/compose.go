@@ -52,9 +52,8 @@ func linkCompose(m *parsers.Model) {
 	}
 	for w, hops := range ran {
 		for _, h := range hops {
-			for _, r := range h.Routes {
-				be := r.Backend
-				if be == nil || be.Service != nil || len(be.Workloads) > 0 {
+			for _, be := range routeBackends(h) {
+				if be.Service != nil || len(be.Workloads) > 0 {
 					continue
 				}
 				var targets []*parsers.Workload

@@ -30,9 +30,8 @@ func linkServiceDNS(m *parsers.Model) {
 		if h.Workload != nil && h.Workload.Format == parsers.FormatK8s {
 			ns = h.Workload.Namespace
 		}
-		for _, r := range h.Routes {
-			be := r.Backend
-			if be == nil || be.Service != nil || len(be.Workloads) > 0 {
+		for _, be := range routeBackends(h) {
+			if be.Service != nil || len(be.Workloads) > 0 {
 				continue
 			}
 			var svcs []*parsers.Service

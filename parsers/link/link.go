@@ -108,3 +108,20 @@ func addWorkload(be *parsers.Backend, w *parsers.Workload) {
 	be.Workloads = append(be.Workloads, w)
 	w.Served = true
 }
+
+// routeBackends are the backends h's routes forward to, each once, in route order: a
+// route's Backend and the upstream{} blocks a proxy_pass to a map's variable reaches
+// (Route.Alternatives). The requests the map sends to such an upstream reach the
+// services its servers name, as a direct proxy_pass would: nginx 1.22.1 on loopback
+// sent the map's default to one upstream and a Host the map lists to the other.
+func routeBackends(h *parsers.Hop) []*parsers.Backend {
+	var out []*parsers.Backend
+	for _, r := range h.Routes {
+		for _, be := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
+			if be != nil && !slices.Contains(out, be) {
+				out = append(out, be)
+			}
+		}
+	}
+	return out
+}

@@ -33,6 +33,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("empty time value")
 	}
 	var total time.Duration
+	var totalMs int64
 	last := -1 // index in timeUnits of the previous part's unit
 	for s != "" {
 		i := 0
@@ -72,9 +73,20 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("invalid time value %q: a number without a unit must come last", in)
 		}
 		last = unit
+		// nginx adds the parts up in milliseconds in a 64-bit integer (ngx_parse_time)
+		// and refuses a value only when that overflows: 1071906480m passes nginx -t
+		// (nginx 1.22.1), though it is longer than a time.Duration holds (292 years).
+		// Such a value is kept as the longest Duration: no timeout a rule compares with
+		// comes near it.
+		ms := int64(timeUnits[unit].d / time.Millisecond)
+		if n > math.MaxInt64/ms || totalMs > math.MaxInt64-n*ms {
+			return 0, fmt.Errorf("time value %q is too large", in)
+		}
+		totalMs += n * ms
 		u := timeUnits[unit].d
 		if n > int64(math.MaxInt64/u) || total > math.MaxInt64-time.Duration(n)*u {
-			return 0, fmt.Errorf("time value %q is too large", in)
+			total = math.MaxInt64
+			continue
 		}
 		total += time.Duration(n) * u
 	}

@@ -10,12 +10,17 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
-// collectMaps records the map{} blocks of an http level by the variable they set
-// (lower-cased, without '$'; nginx variable names are case-insensitive). The first
-// definition wins, as nginx rejects a second one.
+// collectMaps records the map{} and split_clients{} blocks of an http level by the
+// variable they set (lower-cased, without '$'; nginx variable names are
+// case-insensitive). The first definition wins, as nginx rejects a second one. A
+// split_clients entry (`50% app_a;`, `* app_b;`) has a map entry's shape, a key and one
+// value, so mapUpstreams reads its values alike (nginx 1.22.1 on loopback: proxy_pass
+// http://$variant with split_clients values naming two upstream{} blocks sent 4 of 8
+// requests to each); connectionHeader evaluates only a map whose source it knows, which
+// a split_clients string never is.
 func collectMaps(http []*Directive, into map[string]*Directive) {
 	for _, d := range http {
-		if d.Name == "map" && d.Block != nil && len(d.Args) == 2 {
+		if (d.Name == "map" || d.Name == "split_clients") && d.Block != nil && len(d.Args) == 2 {
 			name := strings.ToLower(strings.TrimPrefix(d.Arg(1), "$"))
 			if into[name] == nil {
 				into[name] = d

@@ -106,6 +106,8 @@ http {
     map $host $backend { default app1; api.example.com app2; x.example.com App1; ~^y 10.0.0.9:80; }
     map $host $inc { default app1; include more.map; }
     map $host $addr { default 10.0.0.7:8000; a $http_x; }
+    split_clients "${remote_addr}AAA" $variant { 99% app2; * app1; }
+    split_clients "${remote_addr}" $canary { 10% 10.0.0.8:8000; * ""; }
     upstream app1 { server 10.0.0.1:8000; }
     upstream app2 { server 10.0.0.2:8000; }
     upstream unused { server 10.0.0.3:8000; }
@@ -118,11 +120,13 @@ http {
         location /f/ { proxy_pass http://$addr; }
         location /g/ { proxy_pass http://$undefined; }
         location /h/ { proxy_pass http://app1; }
+        location /i/ { proxy_pass http://${variant}; }
+        location /j/ { proxy_pass http://$canary; }
     }
 }
 `
 	m := Parse([]parsers.Input{{Path: "nginx.conf", Src: []byte(src)}}, parsers.Options{})
-	want := map[string]string{"/a/": "app1 app2", "/b/": "app1 app2"}
+	want := map[string]string{"/a/": "app1 app2", "/b/": "app1 app2", "/i/": "app2 app1"}
 	for _, r := range m.Hops[0].Routes {
 		var got []string
 		for _, b := range r.Alternatives {

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -202,7 +203,15 @@ func TestDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %s", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "s", "abc", "10x", "30s1m", "1m1m", "$t", "-1", "99999999999999999999", "9999999999999y", "10 20"} {
+	// Longer than a time.Duration holds, but accepted by nginx -t (nginx 1.22.1, as
+	// keepalive_timeout and grpc_read_timeout; samuelhbne/server-xray writes the first):
+	// kept as the longest Duration, not reported as a config error.
+	for _, in := range []string{"1071906480m", "100000000d", "9223372036854775807ms"} {
+		if got, err := ParseDuration(in); err != nil || got != math.MaxInt64 {
+			t.Errorf("ParseDuration(%q) = %v, %v; want the longest Duration", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "s", "abc", "10x", "30s1m", "1m1m", "$t", "-1", "99999999999999999999", "9999999999999y", "10 20", "9223372036854776s"} {
 		if got, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
 		}
