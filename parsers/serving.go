@@ -104,6 +104,9 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 	if r != nil && r.Pass != "" && h.Kind == HopNginx {
 		return r.Pass + "_read_timeout"
 	}
+	if r != nil && r.Pass != "" && h.Kind == HopCaddy {
+		return "read_timeout" // of php_fastcgi's FastCGI transport
+	}
 	switch h.Kind {
 	case HopNginx:
 		return "proxy_read_timeout"

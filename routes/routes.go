@@ -207,7 +207,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 	steps := append(append([]Step(nil), prefix...), l.hopStep(h, r))
 	be := r.Backend
 	if be == nil {
-		l.emit(show, at, append(steps, Step{Layer: LayerApp, Name: passName(r), Note: "the app behind " + r.Pass + "_pass is not in the model"}))
+		l.emit(show, at, append(steps, Step{Layer: LayerApp, Name: passName(r), Note: "the app behind " + passDirective(r) + " is not in the model"}))
 		return
 	}
 	l.onPath[h] = true
@@ -373,7 +373,16 @@ func passName(r *parsers.Route) string {
 	case "grpc":
 		name = "gRPC"
 	}
-	return name + " app (" + r.Pass + "_pass)"
+	return name + " app (" + passDirective(r) + ")"
+}
+
+// passDirective is the directive that hands r's requests on: nginx's fastcgi_pass (uwsgi_pass,
+// ...), Caddy's php_fastcgi.
+func passDirective(r *parsers.Route) string {
+	if r.Hop != nil && r.Hop.Kind == parsers.HopCaddy && r.Pass == "fastcgi" {
+		return "php_fastcgi"
+	}
+	return r.Pass + "_pass"
 }
 
 func backendName(be *parsers.Backend) string {

@@ -145,3 +145,17 @@ func TestListRoutesNoOuterRouteForwards(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A Caddy php_fastcgi route names its directive and the FastCGI transport's read_timeout.
+func TestListCaddyPHPFastcgi(t *testing.T) {
+	caddy := &parsers.Hop{Kind: parsers.HopCaddy, Name: "example.com", Pos: parsers.Pos{File: "Caddyfile", Line: 1}}
+	caddy.Routes = []*parsers.Route{{Hop: caddy, Path: "/", PathKind: parsers.PathPrefix, Pass: "fastcgi", Pos: parsers.Pos{File: "Caddyfile", Line: 3}}}
+	list := List(&parsers.Model{Hops: []*parsers.Hop{caddy}}, nil)
+	if len(list) != 1 || len(list[0].Steps) != 2 {
+		t.Fatalf("routes %+v", list)
+	}
+	proxy, app := list[0].Steps[0], list[0].Steps[1]
+	if proxy.Setting != "read_timeout" || app.Name != "FastCGI app (php_fastcgi)" || !strings.Contains(app.Note, "behind php_fastcgi") {
+		t.Errorf("steps %+v / %+v", proxy, app)
+	}
+}

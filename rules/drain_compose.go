@@ -177,14 +177,15 @@ them exit without finishing the requests in flight; the proxy in front answers 5
 | nginx | SIGQUIT | SIGTERM, SIGINT |
 | Caddy 2 | SIGTERM, SIGINT | SIGQUIT |
 | Spring Boot (JVM) | SIGTERM, SIGINT | SIGQUIT does not stop the JVM (a thread dump): Docker waits stop_grace_period, then SIGKILL |
-| php-fpm | SIGQUIT | SIGTERM, SIGINT (nginx answers the FastCGI requests cut off with 502) |
+| php-fpm | SIGQUIT | SIGTERM, SIGINT (nginx and Caddy answer the FastCGI requests cut off with 502) |
 
 SIGKILL cannot be handled by anything. A server started from a shell script that runs other
 commands first (` + "`sh -c \"python manage.py migrate && gunicorn ...\"`" + `), or by ` + "`sh -c`" + ` without
 ` + "`exec`" + ` (a Dockerfile's shell form), is not judged: the signal goes to the shell, not to the
 server. Only a ` + "`stop_signal`" + ` written in the compose file is
 judged, for the services a proxy of the linted configs forwards to (or that run the proxy
-itself, behind another one; for php-fpm, the services an nginx ` + "`fastcgi_pass`" + ` reaches):
+itself, behind another one; for php-fpm, the services an nginx ` + "`fastcgi_pass`" + ` or a Caddy
+` + "`php_fastcgi`" + ` reaches):
 without it the image's STOPSIGNAL applies (the official nginx and php-fpm images set
 SIGQUIT), which the files do not show.
 

@@ -23,9 +23,9 @@ container (no `+"`deploy.replicas`"+` or `+"`scale`"+` of 2 or more) is reported
 and every `+"`docker compose up`"+` that recreates it leaves the proxy with nothing to connect to, and
 requests get 502 until the new container answers. (For a service only nginx `+"`auth_request`"+` checks reach, the
 check fails and nginx answers 500 to the request it guards; this and the other Compose
-findings say so.) A php-fpm service that nginx reaches by `+"`fastcgi_pass php:9000`"+` is one too:
-while its one container is down nginx's connect is refused and it answers 502 (nginx
-1.22.1 on loopback). This one finding covers the update order
+findings say so.) A php-fpm service that nginx reaches by `+"`fastcgi_pass php:9000`"+`, or Caddy by
+`+"`php_fastcgi php:9000`"+`, is one too: while its one container is down the proxy's connect is
+refused and it answers 502 (nginx 1.22.1 and caddy 2.6.2 on loopback). This one finding covers the update order
 as well: with one container, `+"`update_config.order: stop-first`"+` (the default) stops it before
 the new one starts, and the fix sets both. A service nothing forwards to (a database, a
 worker, a one-shot job) is not reported, nor is one that every proxy forwarding to it

@@ -99,7 +99,7 @@ func detect(c *parsers.Container) *parsers.AppServer {
 			return &parsers.AppServer{Name: Nginx, Pos: c.Pos, Note: "from the image " + c.Image}
 		case img == "caddy":
 			return &parsers.AppServer{Name: Caddy, Pos: c.Pos, Note: "from the image " + c.Image}
-		case phpFPMImage(c.Image):
+		case phpFPMImage(c.Image) || phpAppFPMImage(c.Image):
 			return phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
 		}
 	}

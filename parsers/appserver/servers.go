@@ -557,6 +557,21 @@ func phpFPMImage(ref string) bool {
 	return false
 }
 
+// phpAppFPMImage reports whether an image is an official PHP application image's fpm
+// variant (wordpress:fpm, wordpress:6-php8.3-fpm-alpine, nextcloud:29-fpm): built FROM
+// php:*-fpm, its CMD is php-fpm, which its entrypoint script runs after setting the app
+// up (exec "$@"). Unlike the php image's, that entrypoint does not put php-fpm in front of
+// arguments starting with "-", so only the image's own command counts.
+func phpAppFPMImage(ref string) bool {
+	ref, _, _ = strings.Cut(ref, "@")
+	name, tag, _ := strings.Cut(path.Base(ref), ":")
+	switch strings.ToLower(name) {
+	case "wordpress", "nextcloud":
+		return strings.Contains(strings.ToLower(tag), "fpm")
+	}
+	return false
+}
+
 // phpFPMVersioned reports whether a command is php-fpm with a version suffix, as
 // Debian and Ubuntu install it (php-fpm8.2, php-fpm7).
 func phpFPMVersioned(base string) bool {

@@ -219,3 +219,55 @@ func upgradeHeader(name, value string) bool {
 func wholeEnv(s string) bool {
 	return strings.HasPrefix(s, "{$") && strings.HasSuffix(s, "}") && strings.Count(s, "{") == 1 && strings.Count(s, "}") == 1
 }
+
+// phpFastcgi models php_fastcgi as nginx's fastcgi_pass is: a route that hands requests
+// to php-fpm by FastCGI (Route.Pass "fastcgi"), with the upstreams it names as its
+// PassBackend, so that the link step can find the php-fpm service behind it. The rules
+// about HTTP upstreams (pools, keep-alive, retries) do not look at it. Its path is the
+// scope of the directive: php_fastcgi rewrites every request for a file that does not
+// exist to index.php and passes it on (caddy adapt 2.6.2: try_files {path}
+// {path}/index.php index.php, then *.php to the fastcgi transport); only existing static
+// files are served otherwise. Its timeouts are left unknown (the fastcgi transport's
+// read_timeout and write_timeout, none by default, are not read). The upstreams are left
+// out (no PassBackend) when they cannot be counted: a whole {$VAR} token, dynamic.
+// An address without a port dials port 80, as the adapter writes it (php:80).
+func (s *siteWalker) phpFastcgi(d *Directive, ctx pathCtx) {
+	ctx = s.narrow(ctx, d)
+	name := d.NameTok()
+	r := &parsers.Route{
+		Hop:      s.hop,
+		Path:     ctx.path,
+		PathKind: ctx.kind,
+		Pos:      name.Pos,
+		Block:    d.Pos,
+		Pass:     "fastcgi",
+	}
+	if r.PathKind == parsers.PathRegex {
+		r.Path = ""
+	}
+	be := &parsers.Backend{Kind: parsers.BackendCaddy, Pos: name.Pos, Block: d.Pos}
+	known := true
+	add := func(ts []Token) {
+		for _, t := range ts {
+			known = known && !wholeEnv(t.Text)
+			be.Targets = append(be.Targets, targets(t)...)
+		}
+	}
+	args := d.Args()
+	if matcherOf(d) != nil {
+		args = args[1:]
+	}
+	add(args)
+	for _, sub := range d.Block {
+		switch sub.Name() {
+		case "to":
+			add(sub.Args())
+		case "dynamic":
+			known = false
+		}
+	}
+	if known && len(be.Targets) > 0 {
+		r.PassBackend = be
+	}
+	s.hop.Routes = append(s.hop.Routes, r)
+}

@@ -2,6 +2,7 @@ package caddy
 
 import (
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -409,6 +410,12 @@ func (s *siteWalker) walkBlock(ds []*Directive, ctx pathCtx, ordered bool) {
 			s.respond(d, ctx)
 		case "php_fastcgi":
 			s.hop.OtherPass = true
+			if !slices.ContainsFunc(ds, func(x *Directive) bool { return x.Name() == "reverse_proxy" && catchAll(x) }) {
+				// A reverse_proxy without a matcher beside it runs first (the directive
+				// order) or as written in a route block: either way which requests
+				// reach php-fpm is not known, and no route is modelled.
+				s.phpFastcgi(d, ctx)
+			}
 		}
 	}
 }

@@ -352,7 +352,36 @@ func (t *typer) build(v *value) *Build {
 	b.Dockerfile = setting(v.get("dockerfile"))
 	b.Target = setting(v.get("target"))
 	b.Inline = v.get("dockerfile_inline") != nil
+	b.Args, b.ArgsUnknown = buildArgs(v.get("args"))
 	return b
+}
+
+// buildArgs reads build.args (a mapping, or a list of NAME=value): an entry without a
+// value (NAME, or NAME: null) is taken from the deploying shell, not known here. Anything
+// else leaves every argument unknown (unknown true). Compose itself rejects such values;
+// what they are is the loader's to say, not this reader's.
+func buildArgs(v *value) (args map[string]Setting[string], unknown bool) {
+	if v == nil || v.isNull() {
+		return nil, false
+	}
+	if v.kind != mapKind && v.kind != seqKind {
+		return nil, true
+	}
+	m := kvMap(v)
+	args = make(map[string]Setting[string], len(m.keys))
+	for i, k := range m.keys {
+		val := m.vals[i]
+		if val.reset {
+			continue
+		}
+		switch val.kind {
+		case scalarKind:
+			args[k.s] = setting(val)
+		default:
+			args[k.s] = parsers.Setting[string]{Pos: k.pos, Text: k.text, Unknown: true}
+		}
+	}
+	return args, false
 }
 
 // command reads command or entrypoint: a string (split into words) or a list.

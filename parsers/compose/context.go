@@ -73,7 +73,7 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 				// target naming the last stage builds the image a build without one
 				// builds (stage names are case-insensitive).
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
-				for _, c := range dockerfileConfigCopies(src) {
+				for _, c := range dockerfileConfigCopies(src, b.Args, b.ArgsUnknown) {
 					abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
 					if !opts.Within(abs) {
 						continue
@@ -172,13 +172,91 @@ var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/ngin
 // stage, and of the stages of the same file it builds on, whose destination is one of
 // configDirs: Path the source as written, relative to the context (a slash path), Target
 // the destination as written (builtImage adds a file's name to a directory destination).
-// Copies from another stage or image (--from), sources with wildcards,
-// variables or URLs, and relative destinations are left out: what they copy is not a
-// file of the context the name says.
-func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
+// Copies from another stage or image (--from), sources with wildcards or URLs, and
+// relative destinations are left out: what they copy is not a file of the context the
+// name says.
+//
+// A build argument in a source or the destination ($NAME or ${NAME}) is replaced by its
+// value when the stage declares it with ARG: the build.args value compose passes (args,
+// argsUnknown: Build.Args), else the ARG's default, else the default of a global ARG
+// (before the first FROM) of that name, which a bare ARG in the stage takes over
+// (AzehLM/ft_transcendence: ARG CADDY_CONFIG=Caddyfile, COPY ${CADDY_CONFIG}
+// /etc/caddy/Caddyfile, build.args CADDY_CONFIG=./infra/caddy/Caddyfile). A copy is
+// left out when a name has no known value: not declared in the stage (an argument's scope
+// is the stage declaring it), set by an ENV of the file (ENV takes over ARG), a default
+// that refers to another variable, an argument without a value, or another form of
+// substitution (${NAME:-word}).
+func dockerfileConfigCopies(src []byte, args map[string]parsers.Setting[string], argsUnknown bool) []parsers.ComposeMount {
 	lines, escape := dockerfileLines(src)
 	if escape {
 		return nil
+	}
+	envSet := map[string]bool{}
+	for _, name := range dockerfileEnv(src) {
+		envSet[name] = true
+	}
+	// argValue is what a declared argument holds; known false when that is not known.
+	type argValue struct {
+		value string
+		known bool
+	}
+	global := map[string]argValue{}
+	var stageArgs map[string]argValue
+	declare := func(decl string, scope map[string]argValue, inStage bool) {
+		name, def, hasDef := strings.Cut(decl, "=")
+		if !envName(name) {
+			return
+		}
+		var v argValue // unknown until a value is found
+		a, passed := args[name]
+		g, isGlobal := global[name]
+		switch {
+		case argsUnknown:
+		case passed:
+			v = argValue{a.Value, !a.Unknown}
+		case hasDef:
+			def = unquoteArg(def)
+			v = argValue{def, !strings.ContainsAny(def, "$\\")}
+		case inStage && isGlobal:
+			v = g // a bare ARG in a stage takes the global one's value over
+		}
+		scope[name] = v
+	}
+	expand := func(s string) (string, bool) {
+		if !strings.ContainsAny(s, "$\\") {
+			return s, true
+		}
+		if stageArgs == nil || strings.Contains(s, "\\") {
+			return "", false
+		}
+		var out strings.Builder
+		for i := 0; i < len(s); {
+			if s[i] != '$' {
+				out.WriteByte(s[i])
+				i++
+				continue
+			}
+			var name string
+			if strings.HasPrefix(s[i+1:], "{") {
+				end := strings.IndexByte(s[i:], '}')
+				if end < 0 {
+					return "", false
+				}
+				name, i = s[i+2:i+end], i+end+1
+			} else {
+				j := i + 1
+				for j < len(s) && envName(s[i+1:j+1]) {
+					j++
+				}
+				name, i = s[i+1:j], j
+			}
+			v, declared := stageArgs[name]
+			if !envName(name) || !declared || !v.known || envSet[name] || v.value == "" {
+				return "", false
+			}
+			out.WriteString(v.value)
+		}
+		return out.String(), true
 	}
 	var cur []parsers.ComposeMount
 	stages := map[string][]parsers.ComposeMount{}
@@ -194,11 +272,28 @@ func dockerfileConfigCopies(src []byte) []parsers.ComposeMount {
 			var from string
 			from, name = fromStage(rest)
 			cur = append([]parsers.ComposeMount(nil), stages[from]...)
+			stageArgs = map[string]argValue{}
+		case "ARG":
+			scope, inStage := global, stageArgs != nil
+			if inStage {
+				scope = stageArgs
+			}
+			for _, decl := range strings.Fields(rest) {
+				declare(decl, scope, inStage)
+			}
 		case "COPY", "ADD":
-			cur = append(cur, copyToConfig(rest)...)
+			cur = append(cur, copyToConfig(rest, expand)...)
 		}
 	}
 	return cur
+}
+
+// unquoteArg takes the quotes off an ARG default written in them (ARG A="x").
+func unquoteArg(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
 }
 
 // fromStage reads a FROM line's arguments (after FROM): the image or earlier stage it
@@ -219,8 +314,10 @@ func fromStage(rest string) (from, name string) {
 }
 
 // copyToConfig reads the arguments of one COPY or ADD (flags, sources, destination; the
-// JSON form too) and returns the sources it copies into configDirs.
-func copyToConfig(rest string) []parsers.ComposeMount {
+// JSON form too) and returns the sources it copies into configDirs, with the build
+// arguments in them replaced by expand (false: not known, the source or the whole copy
+// left out).
+func copyToConfig(rest string, expand func(string) (string, bool)) []parsers.ComposeMount {
 	var args []string
 	for strings.HasPrefix(rest, "--") {
 		flag, more, _ := strings.Cut(rest, " ")
@@ -239,8 +336,8 @@ func copyToConfig(rest string) []parsers.ComposeMount {
 	if len(args) < 2 {
 		return nil
 	}
-	dest := args[len(args)-1]
-	if !path.IsAbs(dest) || strings.ContainsAny(dest, "$") {
+	dest, ok := expand(args[len(args)-1])
+	if !ok || !path.IsAbs(dest) {
 		return nil
 	}
 	inConfig := false
@@ -254,7 +351,8 @@ func copyToConfig(rest string) []parsers.ComposeMount {
 	}
 	var out []parsers.ComposeMount
 	for _, s := range args[:len(args)-1] {
-		if strings.ContainsAny(s, "*?[$") || strings.Contains(s, "://") {
+		s, ok := expand(s)
+		if !ok || strings.ContainsAny(s, "*?[$") || strings.Contains(s, "://") {
 			continue
 		}
 		rel := path.Clean(strings.TrimPrefix(s, "/"))

@@ -185,7 +185,7 @@ COPY app.py /app/
 COPY Caddyfile /etc/caddy/Caddyfile
 `)
 	var got []string
-	for _, c := range dockerfileConfigCopies(src) {
+	for _, c := range dockerfileConfigCopies(src, nil, false) {
 		got = append(got, c.Path+" -> "+c.Target)
 	}
 	want := []string{
@@ -210,5 +210,67 @@ func TestLowercaseDockerfile(t *testing.T) {
 	img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
 	if img == nil || img.Dockerfile != "dockerfile" || len(img.ConfigCopies) != 1 {
 		t.Fatalf("image %+v", img)
+	}
+}
+
+// TestDockerfileConfigCopiesArgs: a build argument in a COPY is replaced by the value the
+// build gives it (build.args, else the ARG's default, else a global ARG's default a bare
+// ARG in the stage takes over); a copy whose argument has no known value is left out.
+func TestDockerfileConfigCopiesArgs(t *testing.T) {
+	known := func(v string) parsers.Setting[string] { return parsers.Setting[string]{Value: v} }
+	cases := []struct {
+		name, src   string
+		args        map[string]parsers.Setting[string]
+		argsUnknown bool
+		want        string // "source -> target", "" for no copy
+	}{
+		{name: "default", src: "FROM caddy:2\nARG CADDY_CONFIG=Caddyfile\nCOPY ${CADDY_CONFIG} /etc/caddy/Caddyfile\n",
+			want: "Caddyfile -> /etc/caddy/Caddyfile"},
+		{name: "build arg", src: "FROM caddy:2\nARG CADDY_CONFIG=Caddyfile\nCOPY ${CADDY_CONFIG} /etc/caddy/Caddyfile\n",
+			args: map[string]parsers.Setting[string]{"CADDY_CONFIG": known("./infra/caddy/Caddyfile")},
+			want: "infra/caddy/Caddyfile -> /etc/caddy/Caddyfile"},
+		{name: "dollar form and quoted default", src: "FROM caddy:2\nARG ENV=\"prod\"\nCOPY caddy/Caddyfile.$ENV /etc/caddy/Caddyfile\n",
+			want: "caddy/Caddyfile.prod -> /etc/caddy/Caddyfile"},
+		{name: "destination", src: "FROM caddy:2\nARG DIR=/etc/caddy\nCOPY Caddyfile ${DIR}/\n",
+			want: "Caddyfile -> /etc/caddy/"},
+		{name: "global taken over", src: "ARG CONF=Caddyfile.prod\nFROM caddy:2\nARG CONF\nCOPY $CONF /etc/caddy/Caddyfile\n",
+			want: "Caddyfile.prod -> /etc/caddy/Caddyfile"},
+		{name: "global overridden", src: "ARG CONF=Caddyfile.prod\nFROM caddy:2\nARG CONF\nCOPY $CONF /etc/caddy/Caddyfile\n",
+			args: map[string]parsers.Setting[string]{"CONF": known("Caddyfile.stage")},
+			want: "Caddyfile.stage -> /etc/caddy/Caddyfile"},
+		// Near misses: no known value.
+		{name: "global out of scope", src: "ARG CONF=Caddyfile.prod\nFROM caddy:2\nCOPY $CONF /etc/caddy/Caddyfile\n"},
+		{name: "no default, no build arg", src: "FROM caddy:2\nARG CONF\nCOPY $CONF /etc/caddy/Caddyfile\n"},
+		{name: "build arg from the shell", src: "FROM caddy:2\nARG CONF=Caddyfile\nCOPY $CONF /etc/caddy/Caddyfile\n",
+			args: map[string]parsers.Setting[string]{"CONF": {Unknown: true}}},
+		{name: "build.args unreadable", src: "FROM caddy:2\nARG CONF=Caddyfile\nCOPY $CONF /etc/caddy/Caddyfile\n", argsUnknown: true},
+		{name: "ENV takes over", src: "FROM caddy:2\nARG CONF=Caddyfile\nENV CONF=Caddyfile.dev\nCOPY $CONF /etc/caddy/Caddyfile\n"},
+		{name: "default form", src: "FROM caddy:2\nARG CONF=Caddyfile\nCOPY ${CONF:-Caddyfile} /etc/caddy/Caddyfile\n"},
+		{name: "default of a variable", src: "FROM caddy:2\nARG A=x\nARG CONF=${A}\nCOPY $CONF /etc/caddy/Caddyfile\n"},
+		{name: "earlier stage's argument", src: "FROM caddy:2 AS base\nARG CONF=Caddyfile\nFROM base\nCOPY $CONF /etc/caddy/Caddyfile\n"},
+		{name: "empty build arg", src: "FROM caddy:2\nARG CONF=Caddyfile\nCOPY ${CONF} /etc/caddy/Caddyfile\n",
+			args: map[string]parsers.Setting[string]{"CONF": known("")}},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, m := range dockerfileConfigCopies([]byte(c.src), c.args, c.argsUnknown) {
+			got = append(got, m.Path+" -> "+m.Target)
+		}
+		if strings.Join(got, "\n") != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestBuildArgs: build.args as a mapping or a list; an entry without a value is the
+// deploying shell's.
+func TestBuildArgs(t *testing.T) {
+	src := "services:\n  a:\n    build:\n      context: .\n      args:\n        - X=1\n        - Y\n  b:\n    build:\n      context: .\n      args:\n        X: two\n        Y:\n"
+	p := Load([]parsers.Input{{Path: "compose.yaml", Abs: "/nonexistent/compose.yaml", Src: []byte(src)}}, Options{NoDotEnv: true})
+	for name, want := range map[string]string{"a": "1", "b": "two"} {
+		b := p.Service(name).Build
+		if b == nil || b.Args["X"].Value != want || b.Args["X"].Unknown || !b.Args["Y"].Unknown {
+			t.Errorf("%s: build %+v", name, b)
+		}
 	}
 }

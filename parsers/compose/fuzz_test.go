@@ -3,6 +3,7 @@ package compose
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/no502/no502/internal/hangwatch"
@@ -53,6 +54,23 @@ func FuzzParse(f *testing.F) {
 						t.Fatalf("position out of bounds: %v", pos)
 					}
 				}
+			}
+		}
+	})
+}
+
+// FuzzDockerfileConfigCopies: any Dockerfile and build argument, read without a panic;
+// every copy it returns has a context-relative source and an absolute destination.
+func FuzzDockerfileConfigCopies(f *testing.F) {
+	f.Add("FROM caddy:2\nARG CADDY_CONFIG=Caddyfile\nCOPY ${CADDY_CONFIG} /etc/caddy/Caddyfile\n", "CADDY_CONFIG", "./infra/caddy/Caddyfile")
+	f.Add("ARG CONF=x\nFROM caddy:2\nARG CONF\nCOPY $CONF ${DIR}/ /etc/caddy/\n", "DIR", "/etc/caddy")
+	f.Add("FROM caddy:2\nARG A=\"q\"\nCOPY $ ${ ${} $A$A /etc/caddy/$A\n", "", "")
+	f.Add("FROM nginx\nCOPY [\"a\", \"/etc/nginx/\"]\nADD --chown=1 ${X:-y} /etc/nginx/conf.d/\n", "X", "")
+	f.Fuzz(func(t *testing.T, src, name, value string) {
+		args := map[string]parsers.Setting[string]{name: {Value: value}}
+		for _, c := range dockerfileConfigCopies([]byte(src), args, false) {
+			if strings.HasPrefix(c.Path, "/") || strings.HasPrefix(c.Path, "../") || !strings.HasPrefix(c.Target, "/") {
+				t.Fatalf("copy %q -> %q from %q", c.Path, c.Target, src)
 			}
 		}
 	})

@@ -88,6 +88,11 @@ type Build struct {
 	Target     Setting[string]
 	// Inline: dockerfile_inline is set, so the Dockerfile is that text, not a file.
 	Inline bool
+	// Args are build.args: each build argument's value (Unknown when it is taken from
+	// the deploying shell or interpolated from an unset variable). ArgsUnknown: build.args
+	// is written but not as a mapping or list, so no argument's value is known.
+	Args        map[string]Setting[string]
+	ArgsUnknown bool
 }
 
 // Command is a command or entrypoint. The string form is split into words as a shell

@@ -40,8 +40,8 @@ func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
 		services[s.Namespace+"/"+s.Name] = s
 	}
 	for _, h := range m.Hops {
-		if h.Kind != parsers.HopNginx || h.Workload == nil {
-			continue
+		if (h.Kind != parsers.HopNginx && h.Kind != parsers.HopCaddy) || h.Workload == nil {
+			continue // Caddy: php_fastcgi's route
 		}
 		for _, r := range h.Routes {
 			be := r.PassBackend
