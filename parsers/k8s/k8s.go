@@ -97,6 +97,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	resolveBuilds(m, kusts)
 	overriddenFloors(kusts, p.hpas)
 	applyKustomizeLabels(m, kusts)
+	b.applyGenerators(kusts)
 	b.resolveEnvFrom()
 	b.readNginxControllers()
 	b.link(p.hpas)

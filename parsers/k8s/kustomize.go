@@ -46,6 +46,20 @@ type kustomization struct {
 	// kustomization sets (strategic merge naming the HorizontalPodAutoscaler, or JSON
 	// 6902 on /spec/minReplicas of a target of that kind).
 	floors []string
+	// gens are its configMapGenerator entries.
+	gens []configMapGen
+}
+
+// configMapGen is one entry of a kustomization's configMapGenerator: a ConfigMap the
+// build creates (behavior create, the default), or merges into or replaces one of the
+// same name that its resources hold. Its literals are read ("key=value"; kustomize
+// splits at the first "=" and drops one pair of matching quotes around the value:
+// kubectl 1.32's kustomize v5.5.0 wrote `keep-alive='75'` as "75"); the keys of
+// envs/env files and files are not, so such a generator may set any key (open).
+type configMapGen struct {
+	name, namespace, behavior string
+	literals                  map[string]annotation
+	open                      bool
 }
 
 // labelSet is a kustomization's commonLabels, or one entry of its labels: list, and the
@@ -138,6 +152,39 @@ func readKustomization(path string, src []byte) *kustomization {
 			sel := str(l, "includeSelectors") == "true"
 			k.labels = append(k.labels, labelSet{pairs: pairs, selectors: sel, templates: sel || str(l, "includeTemplates") == "true"})
 		}
+	}
+	ns := str(root, "namespace")
+	for _, g := range items(val(root, "configMapGenerator")) {
+		gen := configMapGen{name: str(g, "name"), namespace: str(g, "namespace"), behavior: str(g, "behavior"), literals: map[string]annotation{}}
+		if gen.name == "" {
+			continue
+		}
+		if gen.namespace == "" {
+			gen.namespace = ns
+		}
+		if gen.namespace == "" {
+			gen.namespace = "default"
+		}
+		if gen.behavior == "" {
+			gen.behavior = "create"
+		}
+		for _, key := range []string{"envs", "env", "files"} {
+			if n := val(g, key); n != nil && (n.Kind != yaml.ScalarNode || n.Value != "") {
+				gen.open = true
+			}
+		}
+		for _, l := range items(val(g, "literals")) {
+			key, value, ok := strings.Cut(l.Value, "=")
+			if l.Kind != yaml.ScalarNode || !ok {
+				gen.open = true // kustomize refuses it; whatever it is, not read
+				continue
+			}
+			if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+				value = value[1 : len(value)-1]
+			}
+			gen.literals[key] = annotation{value: value, pos: s.pos(l), text: l.Value + " (configMapGenerator " + gen.name + ")"}
+		}
+		k.gens = append(k.gens, gen)
 	}
 	for _, r := range items(val(root, "replicas")) {
 		cn, cv := get(r, "count")
@@ -475,4 +522,83 @@ func withPairs(m, pairs map[string]string) map[string]string {
 	maps.Copy(out, m)
 	maps.Copy(out, pairs)
 	return out
+}
+
+// applyGenerators takes the ConfigMaps the kustomizations of the run generate into
+// account, where no502 reads a ConfigMap's data: as environment variables (envFrom) and
+// as the ingress-nginx controller's configuration.
+//
+//   - Environment: a generated ConfigMap whose data is known (behavior create, literals
+//     only, the only generator and the only ConfigMap of that name) is read as a
+//     ConfigMap of the generator's namespace (its own, else the kustomization's, else
+//     default). Any other generator makes every ConfigMap of its name unknown: merge
+//     and replace change what a ConfigMap of the resources holds in that build only,
+//     and an envs or files source may set any variable.
+//   - ingress-nginx: a generator's literals that are controller keys are a controller
+//     config of their own (the controller's values, not its defaults; with another
+//     config in the run, the keys of either become unknown, as for two ConfigMaps). A
+//     generator that may set any key (envs, files) or replaces a controller ConfigMap of
+//     the run makes every controller key unknown when it is the controller's: it has
+//     the name of a controller ConfigMap of the run, or a name of ingress-nginx's
+//     (ingress-nginx-controller, nginx-configuration, ...).
+func (b *builder) applyGenerators(ks []*kustomization) {
+	byName := map[string][]configMapGen{}
+	for _, k := range ks {
+		for _, g := range k.gens {
+			byName[g.name] = append(byName[g.name], g)
+		}
+	}
+	plain := map[string]bool{} // names of the ConfigMaps of the run's files
+	for key := range b.configMapEnv {
+		_, name, _ := strings.Cut(key, "/")
+		plain[name] = true
+	}
+	for name, gens := range byName {
+		g := gens[0]
+		if len(gens) == 1 && g.behavior == "create" && !g.open && !plain[name] {
+			data := map[string]parsers.Setting[string]{}
+			for k, a := range g.literals {
+				data[k] = parsers.Set(a.value, a.pos, a.text)
+			}
+			b.configMapEnv[g.namespace+"/"+name] = data
+			continue
+		}
+		for key := range b.configMapEnv {
+			if _, n, _ := strings.Cut(key, "/"); n == name {
+				delete(b.configMapEnv, key)
+			}
+		}
+	}
+	for _, k := range ks {
+		for _, g := range k.gens {
+			cc := &controllerConfig{keys: map[string]annotation{}}
+			for key, a := range g.literals {
+				if nginxKeys[key] {
+					cc.keys[key] = a
+				}
+			}
+			controllers := b.nginxCfg != nil && b.nginxCfg.o != nil && b.nginxCfg.o.name == g.name || nginxConfigMapName(g.name)
+			if controllers && (g.open || g.behavior == "replace") {
+				b.nginxCfgAmbiguous = true
+				for key := range nginxKeys {
+					b.nginxKeyAnywhere[key] = true
+				}
+			}
+			if len(cc.keys) > 0 {
+				b.addNginxConfig(cc)
+			}
+		}
+	}
+}
+
+// nginxConfigMapName reports whether name is one ingress-nginx's manifests and chart
+// give the controller's ConfigMap (deploy/static: ingress-nginx-controller; older
+// releases: nginx-configuration, nginx-load-balancer-conf; the chart:
+// <release>-ingress-nginx-controller, <release>-nginx-ingress-controller).
+func nginxConfigMapName(name string) bool {
+	switch name {
+	case "nginx-configuration", "nginx-load-balancer-conf", "ingress-nginx-controller", "nginx-ingress-controller":
+		return true
+	}
+	return strings.HasSuffix(name, "-ingress-nginx-controller") || strings.HasSuffix(name, "-nginx-ingress-controller")
 }
