@@ -48,6 +48,8 @@ type kustomization struct {
 	floors []string
 	// gens are its configMapGenerator entries.
 	gens []configMapGen
+	// floorFiles are its patch files given with a target that may be an autoscaler.
+	floorFiles []floorFile
 }
 
 // configMapGen is one entry of a kustomization's configMapGenerator: a ConfigMap the
@@ -85,6 +87,12 @@ type kustomizeStep struct {
 	kind, name string
 	// replicas: a replicas: entry (name, count).
 	replicas *parsers.Setting[int]
+}
+
+// floorFile is a patch file given with a target that may be an autoscaler (its kind, or
+// no kind): name is the target's name, "*" when it has none (a label selector).
+type floorFile struct {
+	path, name string
 }
 
 // readKustomization reads a kustomization file; nil when it does not parse.
@@ -128,6 +136,7 @@ func readKustomization(path string, src []byte) *kustomization {
 			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
 		case str(p, "path") != "":
 			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
+			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
 			k.steps = append(k.steps, kustomizeStep{touches: mayTouchReplicas(str(p, "patch")) || val(p, "patch") == nil, kind: kind, name: name})
 		}
@@ -139,7 +148,11 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	for _, p := range items(val(root, "patchesJson6902")) {
 		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
-		k.steps = append(k.steps, kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")})
+		st := kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")}
+		if str(p, "path") != "" {
+			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
+		}
+		k.steps = append(k.steps, st)
 	}
 	if len(items(val(root, "components"))) > 0 {
 		k.steps = append(k.steps, kustomizeStep{touches: true})
@@ -206,11 +219,13 @@ func inlineFloors(p *yaml.Node) []string {
 	if !strings.Contains(body, "minReplicas") {
 		return nil
 	}
-	if str(p, "target", "kind") == "HorizontalPodAutoscaler" {
-		if n := str(p, "target", "name"); n != "" {
+	if t := val(p, "target"); t != nil && (str(t, "kind") == "HorizontalPodAutoscaler" || str(t, "kind") == "") {
+		// The target names the autoscaler; without a name (a label selector) it may be
+		// any of them.
+		if n := str(t, "name"); n != "" {
 			return []string{n}
 		}
-		return nil
+		return []string{"*"}
 	}
 	docs, err := DecodeDocuments([]byte(body))
 	if err != nil {
@@ -298,7 +313,7 @@ func overriddenFloors(ks []*kustomization, hpas []*hpa) {
 				continue
 			}
 			in++
-			if slices.Contains(b.floors, h.o.name) {
+			if slices.Contains(b.floors, h.o.name) || slices.Contains(b.floors, "*") {
 				raised++
 			}
 		}
@@ -601,4 +616,33 @@ func nginxConfigMapName(name string) bool {
 		return true
 	}
 	return strings.HasSuffix(name, "-ingress-nginx-controller") || strings.HasSuffix(name, "-nginx-ingress-controller")
+}
+
+// addFloorFile records a patch file given with a target of kind kind and name name when
+// the target may be an autoscaler.
+func (k *kustomization) addFloorFile(path, kind, name string) {
+	if kind != "" && kind != "HorizontalPodAutoscaler" {
+		return
+	}
+	if name == "" {
+		name = "*"
+	}
+	k.floorFiles = append(k.floorFiles, floorFile{path: path, name: name})
+}
+
+// readFloorFiles adds to each kustomization's floors the autoscalers whose floor its
+// patch files given with a target may set: a file that mentions minReplicas, or one not
+// among the run's files (srcs, by cleaned path), whose content is not known. A JSON 6902
+// patch file is never among them (it has no apiVersion or kind), so any such patch of an
+// autoscaler target counts. Before, only inline patches and strategic-merge patch files
+// did: a JSON 6902 file raising minReplicas 1 to 3 in the only build of the base left
+// hpa-min-replicas reporting the base's 1 (kubectl kustomize v5.5.0 built 3).
+func readFloorFiles(ks []*kustomization, srcs map[string][]byte) {
+	for _, k := range ks {
+		for _, f := range k.floorFiles {
+			if src, ok := srcs[filepath.Clean(f.path)]; !ok || strings.Contains(string(src), "minReplicas") {
+				k.floors = append(k.floors, f.name)
+			}
+		}
+	}
 }
