@@ -66,6 +66,13 @@ port of the Service has appProtocol ` + "`tcp`" + `, or no appProtocol and a nam
 ` + "`tcp-*`" + `): its TCP proxy opens one connection to the app for each one the hop opens and
 closes it when the app does, so the hop races the app as without a mesh, and is compared.
 
+Nor is a hop whose own pod runs a mesh proxy: an nginx or Caddy config mounted by a meshed
+workload, or ingress-nginx when a meshed workload of the run runs the controller
+(` + "`/nginx-ingress-controller`" + `; Linkerd's ingress guide has it injected with
+` + "`linkerd.io/inject: ingress`" + `). The sidecar intercepts the hop's outbound connections, so the
+hop's pool ends there, and the sidecar's own pool, whose idle timeout no502 does not read,
+is the one that meets the app's keep-alive.
+
 ## Which side is reported
 
 - **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the

@@ -80,6 +80,14 @@ loopback, ` + "`shutdown_delay 3s`" + `: 200 for 2.5s after SIGTERM, then connec
 the preStop sleep's work; proxy-shutdown-unbounded asks for it, and counts a preStop sleep
 in its place.
 
+A proxy in the pod (an nginx or Caddy config the pod mounts) that forwards to another
+container of the same pod over the loopback address, at a port that container declares
+(nginx beside php-fpm: ` + "`fastcgi_pass 127.0.0.1:9000`" + `, a php container with containerPort
+9000), is reported with that container: it gets its stop signal at the same moment, so a
+sleep in the proxy alone keeps the pod accepting requests the proxy can no longer pass on.
+The message names it and the fix gives it the same sleep, unless it has a preStop hook of
+its own.
+
 A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
 the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
 to it. A proxy, Ingress or target group that routes to such a port makes it served.
