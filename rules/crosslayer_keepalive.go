@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -64,6 +65,13 @@ does not read. Except where Istio passes the Service's port through as plain TCP
 port of the Service has appProtocol ` + "`tcp`" + `, or no appProtocol and a name ` + "`tcp`" + ` or
 ` + "`tcp-*`" + `): its TCP proxy opens one connection to the app for each one the hop opens and
 closes it when the app does, so the hop races the app as without a mesh, and is compared.
+
+Nor is a hop whose own pod runs a mesh proxy: an nginx or Caddy config mounted by a meshed
+workload, or ingress-nginx when a meshed workload of the run runs the controller
+(` + "`/nginx-ingress-controller`" + `; Linkerd's ingress guide has it injected with
+` + "`linkerd.io/inject: ingress`" + `). The sidecar intercepts the hop's outbound connections, so the
+hop's pool ends there, and the sidecar's own pool, whose idle timeout no502 does not read,
+is the one that meets the app's keep-alive.
 
 ## Which side is reported
 
@@ -174,6 +182,13 @@ func runKeepaliveRace(p *Pass) {
 	done := map[key]int{} // index in races + 1
 	var races []race
 	for _, h := range p.Model.Hops {
+		if hopMesh(p.Model, h) != "" {
+			// A service-mesh proxy in the hop's own pod takes its upstream connections
+			// (Istio's and Linkerd's sidecars intercept outbound traffic): the hop's pool
+			// ends there, and the proxy's own pool, whose idle timeout no502 does not
+			// read, is the one that meets the upstream's keep-alive.
+			continue
+		}
 		for _, r := range h.Routes {
 			// The route's Backend, and the upstream{} blocks its map sends requests to
 			// (Route.Alternatives): those requests use that upstream's pool with the
@@ -563,4 +578,36 @@ func istioPassesTCP(w *parsers.Workload, be *parsers.Backend) (string, bool) {
 		}
 	}
 	return name, name != ""
+}
+
+// hopMesh names the service mesh whose proxy runs in the pods of hop h ("" when none is
+// known): the workload that runs it (an nginx or Caddy container), or for ingress-nginx
+// a workload of the run that runs the controller (/nginx-ingress-controller, perhaps
+// after dumb-init --), since an Ingress does not say which of the run's controllers
+// serves it.
+func hopMesh(m *parsers.Model, h *parsers.Hop) string {
+	if h.Workload != nil {
+		return h.Workload.Mesh
+	}
+	if h.Kind != parsers.HopIngressNginx {
+		return ""
+	}
+	for _, w := range m.Workloads {
+		if w.Mesh == "" {
+			continue
+		}
+		for _, c := range w.Containers {
+			argv := append(append([]string{}, c.Command...), c.Args...)
+			if len(argv) > 0 && path.Base(argv[0]) == "dumb-init" {
+				argv = argv[1:]
+				if len(argv) > 0 && argv[0] == "--" {
+					argv = argv[1:]
+				}
+			}
+			if len(argv) > 0 && argv[0] == "/nginx-ingress-controller" {
+				return w.Mesh
+			}
+		}
+	}
+	return ""
 }

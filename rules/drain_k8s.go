@@ -80,6 +80,14 @@ loopback, ` + "`shutdown_delay 3s`" + `: 200 for 2.5s after SIGTERM, then connec
 the preStop sleep's work; proxy-shutdown-unbounded asks for it, and counts a preStop sleep
 in its place.
 
+A proxy in the pod (an nginx or Caddy config the pod mounts) that forwards to another
+container of the same pod over the loopback address, at a port that container declares
+(nginx beside php-fpm: ` + "`fastcgi_pass 127.0.0.1:9000`" + `, a php container with containerPort
+9000), is reported with that container: it gets its stop signal at the same moment, so a
+sleep in the proxy alone keeps the pod accepting requests the proxy can no longer pass on.
+The message names it and the fix gives it the same sleep, unless it has a preStop hook of
+its own.
+
 A sidecar whose only ports on the Service are metrics or webhook ports (an exporter beside
 the app: ` + "`metrics`" + `, 9100-9199) is not reported: Prometheus scrapes it, no request goes
 to it. A proxy, Ingress or target group that routes to such a port makes it served.
@@ -163,6 +171,7 @@ func runPrestopMissing(p *Pass) {
 			var extra []k8s.KV
 			advice := fmt.Sprintf("Add a preStop sleep of %s so the pod keeps serving until it is out of rotation.", parsers.Seconds(preStopSleep))
 			desc := "sleep 10s before SIGTERM (sleep action: Kubernetes 1.30+; else exec [\"sleep\", \"10\"])"
+			ups := podLocalUpstreams(p.Model, w, c)
 			if g, raise := graceFor(w, c, preStopSleep); raise {
 				extra = append(extra, k8s.KV{K: "terminationGracePeriodSeconds", V: int(g / time.Second)})
 				// The sleep counts against the grace period: added alone it would be cut
@@ -175,12 +184,28 @@ func runPrestopMissing(p *Pass) {
 					parsers.Seconds(preStopSleep), now, int(g/time.Second))
 				desc += fmt.Sprintf(", and raise terminationGracePeriodSeconds to %d", int(g/time.Second))
 			}
+			patch := k8s.ContainerPatch(w, c, fields, extra...)
+			if len(ups) > 0 {
+				// The proxy's upstream in the pod gets its stop signal at the same moment:
+				// sleeping the proxy alone keeps it accepting requests it then cannot pass
+				// on. Both containers get the sleep, in one patch of the pod spec.
+				cts := []k8s.Patch{append(k8s.Patch{}.Set("name", c.Name), fields...)}
+				var names []string
+				for _, u := range ups {
+					cts = append(cts, append(k8s.Patch{}.Set("name", u.c.Name), fields...))
+					names = append(names, fmt.Sprintf("container %s (%s forwards to it at %s)", u.c.Name, product(u.h), u.addr))
+				}
+				patch = k8s.PodSpecPatch(w, append(append(k8s.Patch{}, extra...), k8s.KV{K: "containers", V: cts}))
+				advice += fmt.Sprintf(" Give the same sleep to %s: it gets its stop signal at the same moment and has no preStop hook either, so without one %s keeps accepting requests it can no longer pass on, and those get 502.",
+					strings.Join(names, " and "), product(ups[0].h))
+				desc += ", in " + c.Name + " and the containers it forwards to in the pod"
+			}
 			p.Report(Finding{
 				Pos:      c.Pos,
 				Severity: sev,
 				Message: fmt.Sprintf("%s has no preStop hook: when a pod is deleted, Kubernetes removes its endpoint and sends SIGTERM at the same time, so %s for a few seconds after it stopped accepting them, and %s.%s %s",
 					containerName(w, c), senders, fate, lb, advice),
-				Fix: beforeAPI(w, k8sFix(desc, k8s.ContainerPatch(w, c, fields, extra...)), "the preStop sleep action needs Kubernetes 1.30"),
+				Fix: beforeAPI(w, k8sFix(desc, patch), "the preStop sleep action needs Kubernetes 1.30"),
 			})
 		}
 	}
@@ -644,6 +669,60 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 		for _, w := range s.Workloads {
 			if _, ok := out[w]; !ok {
 				out[w] = "the load balancer of Service " + s.Name + " (type LoadBalancer, externalTrafficPolicy: Local)"
+			}
+		}
+	}
+	return out
+}
+
+// localUpstream is a container of a proxy's own pod that the proxy forwards to over the
+// loopback address: the upstream of route addresses 127.0.0.1:9000 whose port the
+// container declares.
+type localUpstream struct {
+	c    *parsers.Container
+	h    *parsers.Hop
+	addr string
+}
+
+// podLocalUpstreams returns the other containers of w that the proxy hops running in w
+// (an nginx or Caddy config the pod mounts) forward to at a loopback address whose port
+// the container declares (php-fpm beside nginx: fastcgi_pass 127.0.0.1:9000 and a php
+// container with containerPort 9000), and that have no preStop hook of their own. A pod's
+// containers share its network namespace, so the loopback address is theirs; and each
+// gets its stop signal when the pod is deleted, whatever the proxy's hook does.
+func podLocalUpstreams(m *parsers.Model, w *parsers.Workload, proxy *parsers.Container) []localUpstream {
+	if len(w.Containers) < 2 {
+		return nil
+	}
+	var out []localUpstream
+	seen := map[*parsers.Container]bool{}
+	for _, h := range m.Hops {
+		if h.Workload != w {
+			continue
+		}
+		for _, r := range h.Routes {
+			for _, be := range []*parsers.Backend{r.Backend, r.PassBackend} {
+				if be == nil {
+					continue
+				}
+				for _, t := range be.Targets {
+					port, err := strconv.Atoi(t.Port)
+					if !t.Local || t.Unix || err != nil {
+						continue
+					}
+					for _, oc := range w.Containers {
+						if oc == proxy || seen[oc] || oc.PreStopPos.IsValid() || !oc.PreStopDelay.Known() || oc.PreStopDelay.Value != 0 {
+							continue
+						}
+						for _, cp := range oc.Ports {
+							if cp.Port == port && (cp.Protocol == "" || strings.EqualFold(cp.Protocol, "TCP")) {
+								seen[oc] = true
+								out = append(out, localUpstream{c: oc, h: h, addr: t.Address})
+								break
+							}
+						}
+					}
+				}
 			}
 		}
 	}

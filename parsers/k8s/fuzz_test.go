@@ -25,3 +25,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKustomization feeds arbitrary bytes to the parser as a kustomization file beside a
+// manifest: its generators, patches and labels must never panic or hang the parse.
+func FuzzKustomization(f *testing.F) {
+	f.Add([]byte("resources: [app.yaml]\nconfigMapGenerator:\n  - name: ingress-nginx-controller\n    literals: [\"proxy-read-timeout='600'\", keep-alive=\"75\", =x, novalue]\n"))
+	f.Add([]byte("configMapGenerator:\n  - name: env\n    behavior: merge\n    envs: [a.env]\n    literals: [{k: v}]\n  - literals: [A=1]\n"))
+	f.Add([]byte("resources: [app.yaml]\npatches:\n  - path: floor.yaml\n    target: {kind: HorizontalPodAutoscaler}\n  - patch: '[{op: replace, path: /spec/minReplicas, value: 3}]'\n    target: {labelSelector: app=api}\npatchesJson6902:\n  - path: x.yaml\n    target: {kind: Deployment, name: api}\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		defer hangwatch.Start(len(src))()
+		m := Parse([]parsers.Input{{Path: "kustomization.yaml", Src: src}, {Path: "app.yaml", Src: []byte(app)}}, parsers.Options{})
+		for _, d := range m.Diags {
+			if !d.Pos.IsValid() {
+				t.Fatalf("diagnostic without position: %v", d)
+			}
+		}
+	})
+}

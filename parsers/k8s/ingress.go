@@ -232,6 +232,10 @@ func (b *builder) nginxHop(o *object) *parsers.Hop {
 			r.Retry.Conditions = parsers.Def([]string{"error", "timeout"}, "ingress-nginx default proxy-next-upstream error timeout")
 			if a, ok := so.annotations[nginxPrefix+"proxy-next-upstream"]; ok {
 				r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
+			} else if b.nginxCfgAmbiguous && b.nginxKeyAnywhere["proxy-next-upstream"] {
+				// Two controller configs (or a generator that may set it): which one
+				// serves this Ingress is not known.
+				r.Retry.Conditions = parsers.Setting[[]string]{Unknown: true}
 			} else if a, ok := b.nginxKey("proxy-next-upstream"); ok {
 				r.Retry.Conditions = parsers.Set(strings.Fields(a.value), a.pos, a.text)
 			}

@@ -9,6 +9,7 @@
 package k8s
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -94,9 +95,17 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			w.Mesh = p.meshNamespaces[w.Namespace]
 		}
 	}
+	if len(kusts) > 0 {
+		srcs := make(map[string][]byte, len(inputs))
+		for _, in := range inputs {
+			srcs[filepath.Clean(in.Path)] = in.Src
+		}
+		readFloorFiles(kusts, srcs)
+	}
 	resolveBuilds(m, kusts)
 	overriddenFloors(kusts, p.hpas)
 	applyKustomizeLabels(m, kusts)
+	b.applyGenerators(kusts)
 	b.resolveEnvFrom()
 	b.readNginxControllers()
 	b.link(p.hpas)

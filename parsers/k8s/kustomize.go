@@ -46,6 +46,22 @@ type kustomization struct {
 	// kustomization sets (strategic merge naming the HorizontalPodAutoscaler, or JSON
 	// 6902 on /spec/minReplicas of a target of that kind).
 	floors []string
+	// gens are its configMapGenerator entries.
+	gens []configMapGen
+	// floorFiles are its patch files given with a target that may be an autoscaler.
+	floorFiles []floorFile
+}
+
+// configMapGen is one entry of a kustomization's configMapGenerator: a ConfigMap the
+// build creates (behavior create, the default), or merges into or replaces one of the
+// same name that its resources hold. Its literals are read ("key=value"; kustomize
+// splits at the first "=" and drops one pair of matching quotes around the value:
+// kubectl 1.32's kustomize v5.5.0 wrote `keep-alive='75'` as "75"); the keys of
+// envs/env files and files are not, so such a generator may set any key (open).
+type configMapGen struct {
+	name, namespace, behavior string
+	literals                  map[string]annotation
+	open                      bool
 }
 
 // labelSet is a kustomization's commonLabels, or one entry of its labels: list, and the
@@ -71,6 +87,12 @@ type kustomizeStep struct {
 	kind, name string
 	// replicas: a replicas: entry (name, count).
 	replicas *parsers.Setting[int]
+}
+
+// floorFile is a patch file given with a target that may be an autoscaler (its kind, or
+// no kind): name is the target's name, "*" when it has none (a label selector).
+type floorFile struct {
+	path, name string
 }
 
 // readKustomization reads a kustomization file; nil when it does not parse.
@@ -114,6 +136,7 @@ func readKustomization(path string, src []byte) *kustomization {
 			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
 		case str(p, "path") != "":
 			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
+			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
 			k.steps = append(k.steps, kustomizeStep{touches: mayTouchReplicas(str(p, "patch")) || val(p, "patch") == nil, kind: kind, name: name})
 		}
@@ -125,7 +148,11 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	for _, p := range items(val(root, "patchesJson6902")) {
 		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
-		k.steps = append(k.steps, kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")})
+		st := kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")}
+		if str(p, "path") != "" {
+			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
+		}
+		k.steps = append(k.steps, st)
 	}
 	if len(items(val(root, "components"))) > 0 {
 		k.steps = append(k.steps, kustomizeStep{touches: true})
@@ -138,6 +165,39 @@ func readKustomization(path string, src []byte) *kustomization {
 			sel := str(l, "includeSelectors") == "true"
 			k.labels = append(k.labels, labelSet{pairs: pairs, selectors: sel, templates: sel || str(l, "includeTemplates") == "true"})
 		}
+	}
+	ns := str(root, "namespace")
+	for _, g := range items(val(root, "configMapGenerator")) {
+		gen := configMapGen{name: str(g, "name"), namespace: str(g, "namespace"), behavior: str(g, "behavior"), literals: map[string]annotation{}}
+		if gen.name == "" {
+			continue
+		}
+		if gen.namespace == "" {
+			gen.namespace = ns
+		}
+		if gen.namespace == "" {
+			gen.namespace = "default"
+		}
+		if gen.behavior == "" {
+			gen.behavior = "create"
+		}
+		for _, key := range []string{"envs", "env", "files"} {
+			if n := val(g, key); n != nil && (n.Kind != yaml.ScalarNode || n.Value != "") {
+				gen.open = true
+			}
+		}
+		for _, l := range items(val(g, "literals")) {
+			key, value, ok := strings.Cut(l.Value, "=")
+			if l.Kind != yaml.ScalarNode || !ok {
+				gen.open = true // kustomize refuses it; whatever it is, not read
+				continue
+			}
+			if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+				value = value[1 : len(value)-1]
+			}
+			gen.literals[key] = annotation{value: value, pos: s.pos(l), text: l.Value + " (configMapGenerator " + gen.name + ")"}
+		}
+		k.gens = append(k.gens, gen)
 	}
 	for _, r := range items(val(root, "replicas")) {
 		cn, cv := get(r, "count")
@@ -159,11 +219,13 @@ func inlineFloors(p *yaml.Node) []string {
 	if !strings.Contains(body, "minReplicas") {
 		return nil
 	}
-	if str(p, "target", "kind") == "HorizontalPodAutoscaler" {
-		if n := str(p, "target", "name"); n != "" {
+	if t := val(p, "target"); t != nil && (str(t, "kind") == "HorizontalPodAutoscaler" || str(t, "kind") == "") {
+		// The target names the autoscaler; without a name (a label selector) it may be
+		// any of them.
+		if n := str(t, "name"); n != "" {
 			return []string{n}
 		}
-		return nil
+		return []string{"*"}
 	}
 	docs, err := DecodeDocuments([]byte(body))
 	if err != nil {
@@ -251,7 +313,7 @@ func overriddenFloors(ks []*kustomization, hpas []*hpa) {
 				continue
 			}
 			in++
-			if slices.Contains(b.floors, h.o.name) {
+			if slices.Contains(b.floors, h.o.name) || slices.Contains(b.floors, "*") {
 				raised++
 			}
 		}
@@ -475,4 +537,112 @@ func withPairs(m, pairs map[string]string) map[string]string {
 	maps.Copy(out, m)
 	maps.Copy(out, pairs)
 	return out
+}
+
+// applyGenerators takes the ConfigMaps the kustomizations of the run generate into
+// account, where no502 reads a ConfigMap's data: as environment variables (envFrom) and
+// as the ingress-nginx controller's configuration.
+//
+//   - Environment: a generated ConfigMap whose data is known (behavior create, literals
+//     only, the only generator and the only ConfigMap of that name) is read as a
+//     ConfigMap of the generator's namespace (its own, else the kustomization's, else
+//     default). Any other generator makes every ConfigMap of its name unknown: merge
+//     and replace change what a ConfigMap of the resources holds in that build only,
+//     and an envs or files source may set any variable.
+//   - ingress-nginx: a generator's literals that are controller keys are a controller
+//     config of their own (the controller's values, not its defaults; with another
+//     config in the run, the keys of either become unknown, as for two ConfigMaps). A
+//     generator that may set any key (envs, files) or replaces a controller ConfigMap of
+//     the run makes every controller key unknown when it is the controller's: it has
+//     the name of a controller ConfigMap of the run, or a name of ingress-nginx's
+//     (ingress-nginx-controller, nginx-configuration, ...).
+func (b *builder) applyGenerators(ks []*kustomization) {
+	byName := map[string][]configMapGen{}
+	for _, k := range ks {
+		for _, g := range k.gens {
+			byName[g.name] = append(byName[g.name], g)
+		}
+	}
+	plain := map[string]bool{} // names of the ConfigMaps of the run's files
+	for key := range b.configMapEnv {
+		_, name, _ := strings.Cut(key, "/")
+		plain[name] = true
+	}
+	for name, gens := range byName {
+		g := gens[0]
+		if len(gens) == 1 && g.behavior == "create" && !g.open && !plain[name] {
+			data := map[string]parsers.Setting[string]{}
+			for k, a := range g.literals {
+				data[k] = parsers.Set(a.value, a.pos, a.text)
+			}
+			b.configMapEnv[g.namespace+"/"+name] = data
+			continue
+		}
+		for key := range b.configMapEnv {
+			if _, n, _ := strings.Cut(key, "/"); n == name {
+				delete(b.configMapEnv, key)
+			}
+		}
+	}
+	for _, k := range ks {
+		for _, g := range k.gens {
+			cc := &controllerConfig{keys: map[string]annotation{}}
+			for key, a := range g.literals {
+				if nginxKeys[key] {
+					cc.keys[key] = a
+				}
+			}
+			controllers := b.nginxCfg != nil && b.nginxCfg.o != nil && b.nginxCfg.o.name == g.name || nginxConfigMapName(g.name)
+			if controllers && (g.open || g.behavior == "replace") {
+				b.nginxCfgAmbiguous = true
+				for key := range nginxKeys {
+					b.nginxKeyAnywhere[key] = true
+				}
+			}
+			if len(cc.keys) > 0 {
+				b.addNginxConfig(cc)
+			}
+		}
+	}
+}
+
+// nginxConfigMapName reports whether name is one ingress-nginx's manifests and chart
+// give the controller's ConfigMap (deploy/static: ingress-nginx-controller; older
+// releases: nginx-configuration, nginx-load-balancer-conf; the chart:
+// <release>-ingress-nginx-controller, <release>-nginx-ingress-controller).
+func nginxConfigMapName(name string) bool {
+	switch name {
+	case "nginx-configuration", "nginx-load-balancer-conf", "ingress-nginx-controller", "nginx-ingress-controller":
+		return true
+	}
+	return strings.HasSuffix(name, "-ingress-nginx-controller") || strings.HasSuffix(name, "-nginx-ingress-controller")
+}
+
+// addFloorFile records a patch file given with a target of kind kind and name name when
+// the target may be an autoscaler.
+func (k *kustomization) addFloorFile(path, kind, name string) {
+	if kind != "" && kind != "HorizontalPodAutoscaler" {
+		return
+	}
+	if name == "" {
+		name = "*"
+	}
+	k.floorFiles = append(k.floorFiles, floorFile{path: path, name: name})
+}
+
+// readFloorFiles adds to each kustomization's floors the autoscalers whose floor its
+// patch files given with a target may set: a file that mentions minReplicas, or one not
+// among the run's files (srcs, by cleaned path), whose content is not known. A JSON 6902
+// patch file is never among them (it has no apiVersion or kind), so any such patch of an
+// autoscaler target counts. Before, only inline patches and strategic-merge patch files
+// did: a JSON 6902 file raising minReplicas 1 to 3 in the only build of the base left
+// hpa-min-replicas reporting the base's 1 (kubectl kustomize v5.5.0 built 3).
+func readFloorFiles(ks []*kustomization, srcs map[string][]byte) {
+	for _, k := range ks {
+		for _, f := range k.floorFiles {
+			if src, ok := srcs[filepath.Clean(f.path)]; !ok || strings.Contains(string(src), "minReplicas") {
+				k.floors = append(k.floors, f.name)
+			}
+		}
+	}
 }
