@@ -268,8 +268,10 @@ func mountScore(w *parsers.Workload, kind parsers.HopKind, files []string, unrea
 				continue
 			}
 			if kind == parsers.HopNginx && at != "" && path.IsAbs(at) && !readsAt(w, f, at) {
+				// A note where the file was meant for nginx (placed in its
+				// directories), not for a repository mounted whole into an app.
 				k := unreadKey{file: f, service: w.Name, at: at}
-				if _, ok := unread[k]; !ok {
+				if _, ok := unread[k]; !ok && inNginxRoot(at) {
 					unread[k] = mt.Pos
 				}
 				continue
@@ -289,13 +291,26 @@ const (
 	templateSuffix = ".template"
 )
 
+// nginxRoots are the directories nginx builds read their configuration from: the
+// distributions' and the official image's, OpenResty's, Bitnami's, a source build's.
+var nginxRoots = []string{"/etc/nginx", "/usr/local/openresty/nginx/conf", "/etc/openresty",
+	"/opt/bitnami/nginx/conf", "/usr/local/nginx/conf", "/usr/local/etc/nginx"}
+
+// inNginxRoot reports whether the container path at lies in one of nginxRoots.
+func inNginxRoot(at string) bool {
+	return slices.ContainsFunc(nginxRoots, func(r string) bool { return at == r || strings.HasPrefix(at, r+"/") })
+}
+
 // renderTools are the commands a RUN line or a service's command renders or copies a
 // template with, so that nginx reads what comes out.
 var renderTools = []string{"envsubst", "sed", "gomplate", "perl", "awk", "dockerize", "cp ", "mv "}
 
 // readsAt reports whether the nginx in w's container reads, directly or as rendered at
-// start, the nginx file host that a mount or a Dockerfile copy places at at. Only two
-// cases are told apart from today's reading (every mounted file counts):
+// start, the nginx file host that a mount or a Dockerfile copy places at at. Three cases
+// are told apart from reading every mounted file as the service's config:
+//   - at lies outside the directories nginx reads config from (nginxRoots) and no
+//     command the files show names it (a repository mounted at /app by an app's service):
+//     no nginx reads it.
 //   - at lies in the image's template directory (/etc/nginx/templates, or a known
 //     NGINX_ENVSUBST_TEMPLATE_DIR): the entrypoint renders it only when its name ends with
 //     the template suffix (.template, or a known NGINX_ENVSUBST_TEMPLATE_SUFFIX); nginx
@@ -325,6 +340,20 @@ func readsAt(w *parsers.Workload, host, at string) bool {
 	if strings.HasPrefix(at, dir+"/") {
 		return !suffixKnown || strings.HasSuffix(at, suffix)
 	}
+	var cmds []string
+	if len(c.Command)+len(c.Args) > 0 {
+		cmds = append(cmds, strings.Join(append(slices.Clone(c.Command), c.Args...), " "))
+	}
+	if c.Built != nil {
+		cmds = append(cmds, c.Built.Runs...)
+	}
+	cmds = append(cmds, w.Compose.Scripts...)
+	if !inNginxRoot(at) && !slices.ContainsFunc(cmds, func(cmd string) bool { return strings.Contains(cmd, at) }) {
+		// .:/app in an app's service puts the repository's nginx/nginx.conf at
+		// /app/nginx/nginx.conf, which no nginx reads unless a command names it
+		// (nginx -c /app/nginx/nginx.conf, a script that copies it).
+		return false
+	}
 	if !strings.HasSuffix(strings.ToLower(host), templateSuffix) {
 		return true
 	}
@@ -340,14 +369,6 @@ func readsAt(w *parsers.Workload, host, at string) bool {
 	case "/etc/nginx/sites-enabled":
 		return true
 	}
-	var cmds []string
-	if len(c.Command)+len(c.Args) > 0 {
-		cmds = append(cmds, strings.Join(append(slices.Clone(c.Command), c.Args...), " "))
-	}
-	if c.Built != nil {
-		cmds = append(cmds, c.Built.Runs...)
-	}
-	cmds = append(cmds, w.Compose.Scripts...)
 	for _, cmd := range cmds {
 		if !strings.Contains(cmd, path.Base(at)) {
 			continue
@@ -388,8 +409,8 @@ func noteUnread(m *parsers.Model, unread map[unreadKey]parsers.Pos) {
 	})
 	for _, k := range keys {
 		m.Diags = append(m.Diags, parsers.Notef(unread[k],
-			"%s lands at %s in service %s, where nginx does not read it (the nginx image reads /etc/nginx/nginx.conf and conf.d/*.conf, and renders only %s/*%s at start) and no command here renders it: not linked to %s",
-			k.file, k.at, k.service, templateDir, templateSuffix, k.service))
+			"%s lands at %s in service %s, where nginx does not read it, so its findings are not %s's: not linked (nginx reads /etc/nginx/nginx.conf and, in the nginx image, conf.d/*.conf and what its entrypoint renders from %s/*%s; no command or script here names the file)",
+			k.file, k.at, k.service, k.service, templateDir, templateSuffix))
 	}
 }
 
