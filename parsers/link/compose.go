@@ -430,7 +430,7 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 			return nil // /etc/hosts answers it (extra_hosts), not Docker's DNS
 		}
 	}
-	var found *parsers.Workload
+	var found []*parsers.Workload
 	for _, p := range from.Compose.Projects {
 		for _, w := range p.Services {
 			nets := sharedNetworks(from, w, p)
@@ -440,13 +440,21 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 			if !listensOn(w, t.Port) {
 				return nil
 			}
-			if found != nil && found != w {
-				return nil
+			if !slices.Contains(found, w) {
+				found = append(found, w)
 			}
-			found = w
 		}
 	}
-	return found
+	if len(found) > 1 {
+		// A proxy no variant changes is in every project of its directory, and the name
+		// may answer another service in each (app in docker-compose.yml, and app as
+		// docker-compose.prod.yml changes it): a plain up runs the default project's.
+		found = inDefaultProject(found)
+	}
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
 }
 
 // publishing finds the one service of from's projects that publishes port on the host:
