@@ -560,14 +560,15 @@ func phpFPMImage(ref string) bool {
 // phpFPMAppImage reports whether an image is one of the official images of PHP apps
 // whose fpm variants are built FROM php's fpm image and run php-fpm by default
 // (ENTRYPOINT a setup script that execs its arguments, CMD ["php-fpm"]: matomo-org/docker
-// fpm-alpine/Dockerfile; docker-library's wordpress and nextcloud fpm variants). Their
+// fpm-alpine/Dockerfile, monicahq/docker 4/fpm/Dockerfile; docker-library's wordpress and
+// nextcloud fpm variants). A command: (cron.sh, queue.sh) runs something else. Their
 // pool files are the image's, which no file here shows.
 func phpFPMAppImage(ref string) bool {
 	ref, _, _ = strings.Cut(ref, "@")
 	ref = strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "library/")
 	name, tag, _ := strings.Cut(ref, ":")
 	switch strings.ToLower(name) {
-	case "matomo", "wordpress", "nextcloud":
+	case "matomo", "monica", "wordpress", "nextcloud":
 		return strings.Contains(strings.ToLower(tag), "fpm")
 	}
 	return false
