@@ -292,9 +292,10 @@ const (
 )
 
 // nginxRoots are the directories nginx builds read their configuration from: the
-// distributions' and the official image's, OpenResty's, Bitnami's, a source build's.
+// distributions' and the official image's, OpenResty's, Bitnami's, a source build's,
+// and linuxserver.io's nginx and swag images (/config/nginx/site-confs).
 var nginxRoots = []string{"/etc/nginx", "/usr/local/openresty/nginx/conf", "/etc/openresty",
-	"/opt/bitnami/nginx/conf", "/usr/local/nginx/conf", "/usr/local/etc/nginx"}
+	"/opt/bitnami/nginx/conf", "/usr/local/nginx/conf", "/usr/local/etc/nginx", "/config/nginx"}
 
 // inNginxRoot reports whether the container path at lies in one of nginxRoots.
 func inNginxRoot(at string) bool {
