@@ -28,6 +28,10 @@ type ComposeService struct {
 	Links map[string]string
 	// Mounts are the bind mounts and file configs whose source is in the linted tree.
 	Mounts []ComposeMount
+	// Scripts are the texts of the scripts its container may run at start that the
+	// files show (a script its entrypoint or command names, or one in
+	// /docker-entrypoint.d/, bind-mounted or copied by its Dockerfile).
+	Scripts []string
 	// DataVolumes are the named volumes it mounts read-write (Path is the volume's
 	// name): state that a second container on the host would share.
 	DataVolumes []ComposeMount

@@ -833,6 +833,10 @@ type BuiltImage struct {
 	// configuration (COPY nginx.conf /etc/nginx/conf.d/default.conf): Path is the absolute
 	// host path, Target the path in the image. The image holds them as a bind mount would.
 	ConfigCopies []ComposeMount
+	// Runs are the commands of the RUN instructions of the Dockerfile's last stage (and
+	// of the stages of the same file it builds on), as written: a RUN that renders a
+	// template copied into the image names it.
+	Runs []string
 }
 
 // SpringConfig returns a Spring Boot application config (application.yml,

@@ -99,8 +99,12 @@ func detect(c *parsers.Container) *parsers.AppServer {
 			return &parsers.AppServer{Name: Nginx, Pos: c.Pos, Note: "from the image " + c.Image}
 		case img == "caddy":
 			return &parsers.AppServer{Name: Caddy, Pos: c.Pos, Note: "from the image " + c.Image}
-		case phpFPMImage(c.Image) || phpAppFPMImage(c.Image):
+		case phpFPMImage(c.Image):
 			return phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
+		case phpFPMAppImage(c.Image):
+			a := phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
+			a.RequestTimeout = parsers.Duration{Pos: c.Pos, Text: "the pool files of the image " + c.Image, Unknown: true}
+			return a
 		}
 	}
 	return nil

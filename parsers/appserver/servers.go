@@ -557,16 +557,18 @@ func phpFPMImage(ref string) bool {
 	return false
 }
 
-// phpAppFPMImage reports whether an image is an official PHP application image's fpm
-// variant (wordpress:fpm, wordpress:6-php8.3-fpm-alpine, nextcloud:29-fpm): built FROM
-// php:*-fpm, its CMD is php-fpm, which its entrypoint script runs after setting the app
-// up (exec "$@"). Unlike the php image's, that entrypoint does not put php-fpm in front of
-// arguments starting with "-", so only the image's own command counts.
-func phpAppFPMImage(ref string) bool {
+// phpFPMAppImage reports whether an image is one of the official images of PHP apps
+// whose fpm variants are built FROM php's fpm image and run php-fpm by default
+// (ENTRYPOINT a setup script that execs its arguments, CMD ["php-fpm"]: matomo-org/docker
+// fpm-alpine/Dockerfile, monicahq/docker 4/fpm/Dockerfile; docker-library's wordpress and
+// nextcloud fpm variants). A command: (cron.sh, queue.sh) runs something else. Their
+// pool files are the image's, which no file here shows.
+func phpFPMAppImage(ref string) bool {
 	ref, _, _ = strings.Cut(ref, "@")
-	name, tag, _ := strings.Cut(path.Base(ref), ":")
+	ref = strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "library/")
+	name, tag, _ := strings.Cut(ref, ":")
 	switch strings.ToLower(name) {
-	case "wordpress", "nextcloud":
+	case "matomo", "monica", "wordpress", "nextcloud":
 		return strings.Contains(strings.ToLower(tag), "fpm")
 	}
 	return false

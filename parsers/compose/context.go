@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -32,15 +33,19 @@ var skippedDirs = map[string]bool{".git": true, "node_modules": true, "vendor": 
 // builtImage looks into the local build context of a service (nil without one, or when
 // it lies outside the paths being linted): which default config files of app servers it
 // holds, and which variables its Dockerfile's ENV sets.
-func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
+//
+// copies are the context's files and directories the Dockerfile copies to an absolute
+// path (Path absolute on the host, Target in the image), for the scripts the container
+// may run at start (startScripts).
+func builtImage(b *Build, opts parsers.Options) (img *parsers.BuiltImage, copies []parsers.ComposeMount) {
 	if b == nil || b.ContextDir == "" || !opts.Within(b.ContextDir) {
-		return nil
+		return nil, nil
 	}
 	st, err := os.Stat(b.ContextDir)
 	if err != nil || !st.IsDir() {
-		return nil
+		return nil, nil
 	}
-	img := &parsers.BuiltImage{Pos: b.Pos, Dockerfile: "Dockerfile", Env: map[string]bool{}}
+	img = &parsers.BuiltImage{Pos: b.Pos, Dockerfile: "Dockerfile", Env: map[string]bool{}}
 	var sources []string
 	img.Files, sources = configFiles(b.ContextDir)
 	img.NodeKeepAlive = nodeKeepAlive(b.ContextDir, sources, opts)
@@ -73,26 +78,88 @@ func builtImage(b *Build, opts parsers.Options) *parsers.BuiltImage {
 				// target naming the last stage builds the image a build without one
 				// builds (stage names are case-insensitive).
 				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
-				for _, c := range dockerfileConfigCopies(src, b.Args, b.ArgsUnknown) {
-					abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
-					if !opts.Within(abs) {
-						continue
-					}
-					// A file copied to a directory destination (written with a
-					// trailing slash) lands there under its own name; a directory's
-					// contents land in the destination itself.
-					target := path.Clean(c.Target)
-					if strings.HasSuffix(c.Target, "/") {
-						if st, err := os.Stat(abs); err == nil && !st.IsDir() {
-							target = path.Join(target, path.Base(c.Path))
-						}
-					}
-					img.ConfigCopies = append(img.ConfigCopies, parsers.ComposeMount{Path: abs, Target: target, Pos: b.Pos})
+				img.Runs = dockerfileRuns(src)
+				img.ConfigCopies = contextCopies(b, dockerfileConfigCopies(src, b.Args, b.ArgsUnknown), opts)
+				copies = contextCopies(b, dockerfileCopies(src, path.IsAbs, b.Args, b.ArgsUnknown), opts)
+			}
+		}
+	}
+	return img, copies
+}
+
+// contextCopies places the copies a Dockerfile of build b writes: the source as an
+// absolute host path in the context (sources outside the linted paths are left out), the
+// destination cleaned. A file copied to a directory destination (written with a trailing
+// slash) lands there under its own name; a directory's contents land in the destination
+// itself.
+func contextCopies(b *Build, cs []parsers.ComposeMount, opts parsers.Options) []parsers.ComposeMount {
+	var out []parsers.ComposeMount
+	for _, c := range cs {
+		abs := filepath.Join(b.ContextDir, filepath.FromSlash(c.Path))
+		if !opts.Within(abs) {
+			continue
+		}
+		target := path.Clean(c.Target)
+		if strings.HasSuffix(c.Target, "/") {
+			if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+				target = path.Join(target, path.Base(c.Path))
+			}
+		}
+		out = append(out, parsers.ComposeMount{Path: abs, Target: target, Pos: b.Pos})
+	}
+	return out
+}
+
+// entrypointDir is where the official nginx image keeps the scripts its entrypoint runs
+// before nginx (template rendering among them); a service's own script goes there too.
+const entrypointDir = "/docker-entrypoint.d"
+
+// startScripts returns the texts of the scripts c may run at start that the files show:
+// a file the service bind-mounts or its Dockerfile copies to a path its entrypoint or
+// command names, or into /docker-entrypoint.d/ (a directory copied there: its files).
+// What a script does is not modelled; a template it renders is named in it.
+func startScripts(c *parsers.Container, mounts, copies []parsers.ComposeMount, opts parsers.Options) []string {
+	named := map[string]bool{}
+	for _, a := range append(slices.Clone(c.Command), c.Args...) {
+		for _, w := range strings.FieldsFunc(a, func(r rune) bool {
+			return r == ' ' || r == '\t' || r == '\n' || r == ';' || r == '&' || r == '|' || r == '"' || r == '\''
+		}) {
+			if path.IsAbs(w) {
+				named[path.Clean(w)] = true
+			}
+		}
+	}
+	var out []string
+	read := func(abs string) {
+		if len(out) >= 20 || !opts.Within(abs) {
+			return
+		}
+		if st, err := os.Stat(abs); err != nil || !st.Mode().IsRegular() || st.Size() > 64<<10 {
+			return
+		}
+		if src, err := readSmall(abs, opts); err == nil {
+			out = append(out, string(src))
+		}
+	}
+	for _, m := range append(slices.Clone(copies), mounts...) {
+		abs := m.Path
+		t := path.Clean(m.Target)
+		switch {
+		case named[t] || path.Dir(t) == entrypointDir:
+			read(abs)
+		case t == entrypointDir:
+			entries, err := os.ReadDir(abs)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if e.Type().IsRegular() {
+					read(filepath.Join(abs, e.Name()))
 				}
 			}
 		}
 	}
-	return img
+	return out
 }
 
 // dockerfileCommand returns the ENTRYPOINT and CMD the Dockerfile's last stage runs:
@@ -187,6 +254,21 @@ var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/ngin
 // that refers to another variable, an argument without a value, or another form of
 // substitution (${NAME:-word}).
 func dockerfileConfigCopies(src []byte, args map[string]parsers.Setting[string], argsUnknown bool) []parsers.ComposeMount {
+	return dockerfileCopies(src, inConfigDir, args, argsUnknown)
+}
+
+// inConfigDir reports whether dest lies in one of configDirs.
+func inConfigDir(dest string) bool {
+	for _, d := range configDirs {
+		if clean := path.Clean(dest); clean == d || strings.HasPrefix(clean, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// dockerfileCopies is dockerfileConfigCopies for the destinations keep accepts.
+func dockerfileCopies(src []byte, keep func(dest string) bool, args map[string]parsers.Setting[string], argsUnknown bool) []parsers.ComposeMount {
 	lines, escape := dockerfileLines(src)
 	if escape {
 		return nil
@@ -282,7 +364,7 @@ func dockerfileConfigCopies(src []byte, args map[string]parsers.Setting[string],
 				declare(decl, scope, inStage)
 			}
 		case "COPY", "ADD":
-			cur = append(cur, copyToConfig(rest, expand)...)
+			cur = append(cur, copyTo(rest, keep, expand)...)
 		}
 	}
 	return cur
@@ -294,6 +376,35 @@ func unquoteArg(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
+}
+
+// dockerfileRuns returns the commands of the RUN instructions of the Dockerfile's last
+// stage and of the stages of the same file it builds on, as written after RUN (flags
+// such as --mount kept): what they do to the image's files is not modelled, but a RUN
+// that renders a template (RUN envsubst < x.conf.template > x.conf) names it.
+func dockerfileRuns(src []byte) []string {
+	lines, escape := dockerfileLines(src)
+	if escape {
+		return nil
+	}
+	var cur []string
+	stages := map[string][]string{}
+	name := ""
+	for _, line := range lines {
+		inst, rest, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(inst) {
+		case "FROM":
+			if name != "" {
+				stages[name] = cur
+			}
+			var from string
+			from, name = fromStage(strings.TrimSpace(rest))
+			cur = append([]string(nil), stages[from]...)
+		case "RUN":
+			cur = append(cur, strings.TrimSpace(rest))
+		}
+	}
+	return cur
 }
 
 // fromStage reads a FROM line's arguments (after FROM): the image or earlier stage it
@@ -313,11 +424,11 @@ func fromStage(rest string) (from, name string) {
 	return from, name
 }
 
-// copyToConfig reads the arguments of one COPY or ADD (flags, sources, destination; the
-// JSON form too) and returns the sources it copies into configDirs, with the build
-// arguments in them replaced by expand (false: not known, the source or the whole copy
-// left out).
-func copyToConfig(rest string, expand func(string) (string, bool)) []parsers.ComposeMount {
+// copyTo reads the arguments of one COPY or ADD (flags, sources, destination; the JSON
+// form too) and returns the sources it copies to a destination keep accepts, with the
+// build arguments in them replaced by expand (false: not known, the source or the whole
+// copy left out).
+func copyTo(rest string, keep func(dest string) bool, expand func(string) (string, bool)) []parsers.ComposeMount {
 	var args []string
 	for strings.HasPrefix(rest, "--") {
 		flag, more, _ := strings.Cut(rest, " ")
@@ -340,13 +451,7 @@ func copyToConfig(rest string, expand func(string) (string, bool)) []parsers.Com
 	if !ok || !path.IsAbs(dest) {
 		return nil
 	}
-	inConfig := false
-	for _, d := range configDirs {
-		if clean := path.Clean(dest); clean == d || strings.HasPrefix(clean, d+"/") {
-			inConfig = true
-		}
-	}
-	if !inConfig {
+	if !keep(dest) {
 		return nil
 	}
 	var out []parsers.ComposeMount

@@ -44,7 +44,7 @@ func TestBuiltImage(t *testing.T) {
 	write("src/main/resources/application-prod.properties", "spring.lifecycle.timeout-per-shutdown-phase=60s\n")
 	write("src/main/resources/applicationContext.xml", "")
 	b := &Build{ContextDir: dir, Dockerfile: parsers.Set("docker/web.Dockerfile", parsers.Pos{File: "compose.yaml", Line: 4, Col: 19}, "docker/web.Dockerfile")}
-	img := builtImage(b, parsers.Options{Roots: []string{dir}})
+	img, _ := builtImage(b, parsers.Options{Roots: []string{dir}})
 	if img == nil {
 		t.Fatal("no image")
 	}
@@ -58,7 +58,7 @@ func TestBuiltImage(t *testing.T) {
 		t.Errorf("env %v from %s", img.Env, img.Dockerfile)
 	}
 	// A context outside the paths being linted is not looked into.
-	if img := builtImage(b, parsers.Options{Roots: []string{filepath.Join(dir, "app")}}); img != nil {
+	if img, _ := builtImage(b, parsers.Options{Roots: []string{filepath.Join(dir, "app")}}); img != nil {
 		t.Errorf("looked outside the roots: %+v", img)
 	}
 }
@@ -86,7 +86,7 @@ func TestBuiltImageNodeKeepAlive(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+		img, _ := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
 		if img == nil || img.NodeKeepAlive != tc.want {
 			t.Errorf("%v: got %+v, want %q", tc.files, img, tc.want)
 		}
@@ -162,7 +162,7 @@ func TestBuiltImageInlineDockerfile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM node:20\nENV GUNICORN_CMD_ARGS=x\nCMD [\"node\", \"server.js\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	img := builtImage(&Build{ContextDir: dir, Inline: true}, parsers.Options{Roots: []string{dir}})
+	img, _ := builtImage(&Build{ContextDir: dir, Inline: true}, parsers.Options{Roots: []string{dir}})
 	if img == nil || img.Cmd != nil || img.From != "" || len(img.Env) > 0 {
 		t.Errorf("read the context's Dockerfile: %+v", img)
 	}
@@ -207,7 +207,7 @@ func TestLowercaseDockerfile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dockerfile"), []byte("FROM nginx:alpine\nCOPY nginx.conf /etc/nginx/conf.d/nginx.conf\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	img := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
+	img, _ := builtImage(&Build{ContextDir: dir}, parsers.Options{Roots: []string{dir}})
 	if img == nil || img.Dockerfile != "dockerfile" || len(img.ConfigCopies) != 1 {
 		t.Fatalf("image %+v", img)
 	}

@@ -250,7 +250,8 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 			c.Env = env
 		}
 	}
-	c.Built = builtImage(s.Build, opts)
+	var copies []parsers.ComposeMount
+	c.Built, copies = builtImage(s.Build, opts)
 	if b := c.Built; b != nil && !s.Entrypoint.Set() && !s.Command.Set() && len(b.Entrypoint)+len(b.Cmd) > 0 {
 		// The image's own ENTRYPOINT and CMD, from the Dockerfile the service builds: at
 		// the build: key, where the service says where they come from.
@@ -384,6 +385,13 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	sort.SliceStable(cs.Mounts, func(i, j int) bool { return cs.Mounts[i].Path < cs.Mounts[j].Path })
+	var binds []parsers.ComposeMount
+	for _, v := range s.Volumes {
+		if v.Type == MountBind && v.HostPath != "" && !v.Target.Unknown {
+			binds = append(binds, parsers.ComposeMount{Path: v.HostPath, Target: v.Target.Value})
+		}
+	}
+	cs.Scripts = startScripts(c, binds, copies, opts)
 	w.Compose = cs
 	return w
 }

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,11 +37,13 @@ func linkCompose(m *parsers.Model) {
 		return
 	}
 	ran := map[*parsers.Workload][]*parsers.Hop{}
+	unread := map[unreadKey]parsers.Pos{}
+	defer noteUnread(m, unread)
 	for _, h := range m.Hops {
 		if h.Workload != nil || (h.Kind != parsers.HopNginx && h.Kind != parsers.HopCaddy) {
 			continue
 		}
-		w := mountingService(m, services, h)
+		w := mountingService(m, services, h, unread)
 		if w == nil {
 			continue
 		}
@@ -177,7 +180,7 @@ func containerEnv(c *parsers.Container) parsers.EnvLookup {
 // the file itself wins over one that mounts a directory holding it (a dev service that
 // mounts the whole repository, .:/app, does not run the nginx.conf in it), and a deeper
 // directory over a shallower one; two services mounting it alike are not one answer.
-func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.Hop) *parsers.Workload {
+func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.Hop, unread map[unreadKey]parsers.Pos) *parsers.Workload {
 	files := []string{h.Block.File}
 	for f := m.File(h.Block.File); f != nil && f.IncludedBy != nil && len(files) < 100; f = m.File(f.IncludedBy.File) {
 		files = append(files, f.IncludedBy.File)
@@ -185,7 +188,7 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 	var found []*parsers.Workload
 	best := 0
 	for _, w := range services {
-		score := mountScore(w.Compose, files)
+		score := mountScore(w, h.Kind, files, unread)
 		switch {
 		case score == 0 || score < best:
 		case score == best:
@@ -240,23 +243,175 @@ func inDefaultProject(ws []*parsers.Workload) []*parsers.Workload {
 	return out
 }
 
-// mountScore says how specifically cs mounts one of files: 0 not at all, else the length
-// of the mounted path, with a mount of the file itself above any directory.
-func mountScore(cs *parsers.ComposeService, files []string) int {
+// mountScore says how specifically w mounts one of files: 0 not at all, else the length
+// of the mounted path, with a mount of the file itself above any directory. An nginx
+// file that the mount places where w's nginx neither reads it nor has it rendered
+// (readsAt) does not count; it is recorded in unread.
+func mountScore(w *parsers.Workload, kind parsers.HopKind, files []string, unread map[unreadKey]parsers.Pos) int {
 	score := 0
-	for _, mt := range cs.Mounts {
+	for _, mt := range w.Compose.Mounts {
 		for _, f := range files {
+			s, at := 0, ""
 			switch {
 			case f == mt.Path:
-				score = max(score, 1<<20+len(mt.Path))
+				s, at = 1<<20+len(mt.Path), mt.Target
 			case mt.Path == ".":
-				score = max(score, 1)
+				s = 1
+				if !path.IsAbs(f) {
+					at = path.Join(mt.Target, f)
+				}
 			case strings.HasPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/"):
-				score = max(score, len(mt.Path)+1)
+				s, at = len(mt.Path)+1, path.Join(mt.Target, strings.TrimPrefix(f, strings.TrimSuffix(mt.Path, "/")+"/"))
 			}
+			if s == 0 {
+				continue
+			}
+			if kind == parsers.HopNginx && at != "" && path.IsAbs(at) && !readsAt(w, f, at) {
+				// A note where the file was meant for nginx (placed in its
+				// directories), not for a repository mounted whole into an app.
+				k := unreadKey{file: f, service: w.Name, at: at}
+				if _, ok := unread[k]; !ok && inNginxRoot(at) {
+					unread[k] = mt.Pos
+				}
+				continue
+			}
+			score = max(score, s)
 		}
 	}
 	return score
+}
+
+// The official nginx image's entrypoint (20-envsubst-on-templates.sh of
+// nginxinc/docker-nginx) renders every file under NGINX_ENVSUBST_TEMPLATE_DIR whose name
+// ends with NGINX_ENVSUBST_TEMPLATE_SUFFIX into NGINX_ENVSUBST_OUTPUT_DIR, which its
+// nginx.conf includes as conf.d/*.conf.
+const (
+	templateDir    = "/etc/nginx/templates"
+	templateSuffix = ".template"
+)
+
+// nginxRoots are the directories nginx builds read their configuration from: the
+// distributions' and the official image's, OpenResty's, Bitnami's, a source build's,
+// and linuxserver.io's nginx and swag images (/config/nginx/site-confs).
+var nginxRoots = []string{"/etc/nginx", "/usr/local/openresty/nginx/conf", "/etc/openresty",
+	"/opt/bitnami/nginx/conf", "/usr/local/nginx/conf", "/usr/local/etc/nginx", "/config/nginx"}
+
+// inNginxRoot reports whether the container path at lies in one of nginxRoots.
+func inNginxRoot(at string) bool {
+	return slices.ContainsFunc(nginxRoots, func(r string) bool { return at == r || strings.HasPrefix(at, r+"/") })
+}
+
+// renderTools are the commands a RUN line or a service's command renders or copies a
+// template with, so that nginx reads what comes out.
+var renderTools = []string{"envsubst", "sed", "gomplate", "perl", "awk", "dockerize", "cp ", "mv "}
+
+// readsAt reports whether the nginx in w's container reads, directly or as rendered at
+// start, the nginx file host that a mount or a Dockerfile copy places at at. Three cases
+// are told apart from reading every mounted file as the service's config:
+//   - at lies outside the directories nginx reads config from (nginxRoots) and no
+//     command the files show names it (a repository mounted at /app by an app's service):
+//     no nginx reads it.
+//   - at lies in the image's template directory (/etc/nginx/templates, or a known
+//     NGINX_ENVSUBST_TEMPLATE_DIR): the entrypoint renders it only when its name ends with
+//     the template suffix (.template, or a known NGINX_ENVSUBST_TEMPLATE_SUFFIX); nginx
+//     never reads that directory itself.
+//   - host is a template by its name (*.template) placed elsewhere: nginx reads it only
+//     where it reads config as it is (/etc/nginx/nginx.conf, conf.d/*.conf,
+//     sites-enabled/), or when a command the files show renders it: a RUN line of the
+//     Dockerfile, the service's entrypoint or command, or a start script the files show
+//     (ComposeService.Scripts) naming the file and a render tool (envsubst, sed, ...).
+//     A script no file shows is not taken to render it.
+func readsAt(w *parsers.Workload, host, at string) bool {
+	if len(w.Containers) == 0 {
+		return true
+	}
+	c := w.Containers[0]
+	dir, suffix := templateDir, templateSuffix
+	if v, ok := c.EnvVar("NGINX_ENVSUBST_TEMPLATE_DIR"); ok && v.Known() && v.Value != "" {
+		dir = path.Clean(v.Value)
+	}
+	suffixKnown := true
+	if v, ok := c.EnvVar("NGINX_ENVSUBST_TEMPLATE_SUFFIX"); ok {
+		suffixKnown = v.Known()
+		if v.Known() && v.Value != "" {
+			suffix = v.Value
+		}
+	}
+	if strings.HasPrefix(at, dir+"/") {
+		return !suffixKnown || strings.HasSuffix(at, suffix)
+	}
+	var cmds []string
+	if len(c.Command)+len(c.Args) > 0 {
+		cmds = append(cmds, strings.Join(append(slices.Clone(c.Command), c.Args...), " "))
+	}
+	if c.Built != nil {
+		cmds = append(cmds, c.Built.Runs...)
+	}
+	cmds = append(cmds, w.Compose.Scripts...)
+	if !inNginxRoot(at) && !slices.ContainsFunc(cmds, func(cmd string) bool { return strings.Contains(cmd, at) }) {
+		// .:/app in an app's service puts the repository's nginx/nginx.conf at
+		// /app/nginx/nginx.conf, which no nginx reads unless a command names it
+		// (nginx -c /app/nginx/nginx.conf, a script that copies it).
+		return false
+	}
+	if !strings.HasSuffix(strings.ToLower(host), templateSuffix) {
+		return true
+	}
+	switch path.Dir(at) {
+	case "/etc/nginx":
+		if path.Base(at) == "nginx.conf" {
+			return true
+		}
+	case "/etc/nginx/conf.d":
+		if strings.HasSuffix(at, ".conf") {
+			return true
+		}
+	case "/etc/nginx/sites-enabled":
+		return true
+	}
+	for _, cmd := range cmds {
+		if !strings.Contains(cmd, path.Base(at)) {
+			continue
+		}
+		for _, t := range renderTools {
+			if strings.Contains(cmd, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unreadKey is an nginx file that a service's mount or Dockerfile copy places where its
+// nginx does not read it.
+type unreadKey struct{ file, service, at string }
+
+// noteUnread notes each nginx file a service places where its nginx does not read it
+// and that no service runs: its findings are the file's alone, not that service's.
+func noteUnread(m *parsers.Model, unread map[unreadKey]parsers.Pos) {
+	if len(unread) == 0 {
+		return
+	}
+	linked := map[string]bool{}
+	for _, h := range m.Hops {
+		if h.Workload != nil && h.Block.File != "" {
+			linked[h.Block.File] = true
+		}
+	}
+	keys := make([]unreadKey, 0, len(unread))
+	for k := range unread {
+		if !linked[k.file] {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b unreadKey) int {
+		return strings.Compare(a.file+"\x00"+a.service+"\x00"+a.at, b.file+"\x00"+b.service+"\x00"+b.at)
+	})
+	for _, k := range keys {
+		m.Diags = append(m.Diags, parsers.Notef(unread[k],
+			"%s lands at %s in service %s, where nginx does not read it, so its findings are not %s's: not linked (nginx reads /etc/nginx/nginx.conf and, in the nginx image, conf.d/*.conf and what its entrypoint renders from %s/*%s; no command or script here names the file)",
+			k.file, k.at, k.service, k.service, templateDir, templateSuffix))
+	}
 }
 
 // resolveCompose finds the service an upstream target of a proxy running in service
@@ -275,7 +430,7 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 			return nil // /etc/hosts answers it (extra_hosts), not Docker's DNS
 		}
 	}
-	var found *parsers.Workload
+	var found []*parsers.Workload
 	for _, p := range from.Compose.Projects {
 		for _, w := range p.Services {
 			nets := sharedNetworks(from, w, p)
@@ -285,13 +440,21 @@ func resolveCompose(from *parsers.Workload, t *parsers.Target) *parsers.Workload
 			if !listensOn(w, t.Port) {
 				return nil
 			}
-			if found != nil && found != w {
-				return nil
+			if !slices.Contains(found, w) {
+				found = append(found, w)
 			}
-			found = w
 		}
 	}
-	return found
+	if len(found) > 1 {
+		// A proxy no variant changes is in every project of its directory, and the name
+		// may answer another service in each (app in docker-compose.yml, and app as
+		// docker-compose.prod.yml changes it): a plain up runs the default project's.
+		found = inDefaultProject(found)
+	}
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
 }
 
 // publishing finds the one service of from's projects that publishes port on the host:
