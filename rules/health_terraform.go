@@ -46,10 +46,11 @@ Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health 
 e.g. ` + "`\"200,204\"`" + `), and point ` + "`path`" + ` at an endpoint that answers 200 without a redirect or
 authentication.
 
-The edit of the matcher is written only with ` + "`--unsafe-fixes`" + `: what the health path answers
-today is not in the config, and a matcher is often widened because the path answers one of
-the codes it adds (a Next.js app redirects ` + "`/`" + ` to a locale or a login page). Narrowing it
-then fails every target's check at once: check what the path answers first.
+For a matcher that adds only redirects the edit is written only with ` + "`--unsafe-fixes`" + `:
+what the health path answers today is not in the config, and such a matcher is often
+widened because the path redirects (a Next.js app redirects ` + "`/`" + ` to a locale or a login
+page). Narrowing it then fails every target's check at once: check what the path answers
+first.
 
 When the matcher has no 2xx code at all (` + "`matcher = \"404\"`" + ` for an app that answers 404 on
 ` + "`/`" + `), changing the matcher alone would fail every target's check: the finding then offers
@@ -172,19 +173,19 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			continue
 		}
 		fix := p.tfFix(fmt.Sprintf("set matcher = %q", want), tfSetting(p.Model, hc.Matcher, hc.Block, "matcher", strconv.Quote(want)))
-		// What the health path answers today is not in the config: a matcher widened to
-		// take redirects or errors is often widened because the path answers one (a
-		// Next.js app redirects / to a locale or a login page). Narrowing it then fails
-		// every target's check at once, and the service loses all its targets: never
-		// written without --unsafe-fixes.
-		if !fix.manual {
-			fix.markUnsafe()
-			fix.Description += fmt.Sprintf(" (unsafe: if %s answers with one of the codes the matcher stops accepting today, every target then fails its health check at once; check what it answers first, or point path at an endpoint that answers 2xx)", path)
-		}
 		if len(bad) == 1 && bad[0] == "3xx" {
 			// Redirects only: a health handler that redirects (to a login page, to https,
 			// to a path with a slash) is a misrouted check more often than a broken app,
 			// and 4xx/5xx still fail it.
+			//
+			// What the path answers today is not in the config, and a matcher widened to
+			// take redirects is often widened because the path redirects (a Next.js app
+			// redirects / to a locale or a login page): narrowing it then fails every
+			// target's check at once. Never written without --unsafe-fixes.
+			if !fix.manual {
+				fix.markUnsafe()
+				fix.Description += fmt.Sprintf(" (unsafe: if %s answers with a redirect today, every target then fails its health check at once; check what it answers first, or point path at an endpoint that answers 2xx)", path)
+			}
 			msg := fmt.Sprintf("%s counts redirects (3xx) as healthy: a target that answers %s with a redirect (to a login page, to https, after its health handler moved) passes the check without running it, so a broken app can stay in rotation; 4xx and 5xx still fail it. Set matcher = %q.",
 				tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), path, want)
 			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})

@@ -21,22 +21,29 @@ func TestSingleTaskSeveralTargetGroupsWording(t *testing.T) {
 	})
 }
 
-// Narrowing a health check matcher is written only with --unsafe-fixes: the path may
-// answer one of the codes the matcher stops accepting (a Next.js app's / redirects), and
-// then every target fails its check at once.
+// Narrowing a matcher that adds only redirects is written only with --unsafe-fixes: the
+// path may redirect (a Next.js app's /), and then every target fails its check at once.
+// A matcher that adds 4xx keeps its safe fix.
 func TestHealthMatcherFixUnsafe(t *testing.T) {
 	_, findings := rulestest.Lint(t, "testdata/tf-health-matcher-accepts-errors/trigger")
-	n := 0
+	redirects, errors := 0, 0
 	for _, f := range findings {
 		if f.Rule.ID != "health-matcher-accepts-errors" || f.Fix == nil || f.Fix.Safety() == rules.FixSnippet {
 			continue
 		}
-		n++
-		if f.Fix.Safety() != rules.FixUnsafe || !strings.Contains(f.Fix.Description, "every target then fails its health check at once") {
-			t.Errorf("%s: fix %q is safe or does not say why it is unsafe", f.Pos, f.Fix.Description)
+		if strings.Contains(f.Message, "counts redirects (3xx) as healthy") {
+			redirects++
+			if f.Fix.Safety() != rules.FixUnsafe || !strings.Contains(f.Fix.Description, "every target then fails its health check at once") {
+				t.Errorf("%s: fix %q is safe or does not say why it is unsafe", f.Pos, f.Fix.Description)
+			}
+			continue
+		}
+		errors++
+		if f.Fix.Safety() != rules.FixSafe {
+			t.Errorf("%s: fix %q of a 4xx matcher is not safe", f.Pos, f.Fix.Description)
 		}
 	}
-	if n == 0 {
-		t.Fatal("no writable matcher fix")
+	if redirects == 0 || errors == 0 {
+		t.Fatalf("want both kinds of writable matcher fix, got %d redirect and %d error", redirects, errors)
 	}
 }
