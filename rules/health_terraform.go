@@ -46,6 +46,12 @@ Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health 
 e.g. ` + "`\"200,204\"`" + `), and point ` + "`path`" + ` at an endpoint that answers 200 without a redirect or
 authentication.
 
+For a matcher that adds only redirects the edit is written only with ` + "`--unsafe-fixes`" + `:
+what the health path answers today is not in the config, and such a matcher is often
+widened because the path redirects (a Next.js app redirects ` + "`/`" + ` to a locale or a login
+page). Narrowing it then fails every target's check at once: check what the path answers
+first.
+
 When the matcher has no 2xx code at all (` + "`matcher = \"404\"`" + ` for an app that answers 404 on
 ` + "`/`" + `), changing the matcher alone would fail every target's check: the finding then offers
 a snippet, not an edit, and the path has to change first.
@@ -171,6 +177,15 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			// Redirects only: a health handler that redirects (to a login page, to https,
 			// to a path with a slash) is a misrouted check more often than a broken app,
 			// and 4xx/5xx still fail it.
+			//
+			// What the path answers today is not in the config, and a matcher widened to
+			// take redirects is often widened because the path redirects (a Next.js app
+			// redirects / to a locale or a login page): narrowing it then fails every
+			// target's check at once. Never written without --unsafe-fixes.
+			if !fix.manual {
+				fix.markUnsafe()
+				fix.Description += fmt.Sprintf(" (unsafe: if %s answers with a redirect today, every target then fails its health check at once; check what it answers first, or point path at an endpoint that answers 2xx)", path)
+			}
 			msg := fmt.Sprintf("%s counts redirects (3xx) as healthy: a target that answers %s with a redirect (to a login page, to https, after its health handler moved) passes the check without running it, so a broken app can stay in rotation; 4xx and 5xx still fail it. Set matcher = %q.",
 				tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), path, want)
 			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: Warning, Message: msg, Fix: fix})

@@ -150,8 +150,8 @@ func runSingleTask(p *Pass) {
 		if mh := w.MinHealthyPercent; !mh.Known() || mh.Value == 0 {
 			when = "when it crashes, its host is replaced or a deploy stops it"
 		}
-		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, the target group has no healthy target and %s. %s.",
-			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, clientsGet(tgs, "502/503"), upperFirst(desc))
+		msg := fmt.Sprintf("%s: %s can run only %s behind %s; %s, %s and %s. %s.",
+			what, w.Name, plural(n.Value, "task"), backendList(tgs), when, noHealthyTarget(tgs), clientsGet(tgs, "502/503"), upperFirst(desc))
 		fix := p.tfFix(desc, sets...)
 		if hp := w.HostPort; hp.Known() && hp.Value > 0 {
 			// The ECS twin of a pod's hostPort (guardHostPorts): a second task needs an
@@ -195,8 +195,8 @@ func runSingleTask(p *Pass) {
 			}
 			who = fmt.Sprintf("%s (%s) may scale %s down", scaler.Value, where, w.Name)
 		}
-		msg := fmt.Sprintf("%s: %s to %s behind %s; when it is replaced or fails, the target group has no healthy target and %s. %s.",
-			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(tgs), clientsGet(tgs, "502/503"), upperFirst(desc))
+		msg := fmt.Sprintf("%s: %s to %s behind %s; when it is replaced or fails, %s and %s. %s.",
+			tfDescribe("min_size", n, p.ownLine(n.Pos)), who, plural(n.Value, "instance"), backendList(tgs), noHealthyTarget(tgs), clientsGet(tgs, "502/503"), upperFirst(desc))
 		p.Report(Finding{Pos: n.Pos, Message: msg, Fix: tfExplained(p, p.tfFix(desc, sets...), n, "min_size")})
 	}
 }
@@ -391,3 +391,13 @@ func reportDaemonStopsAllTasks(p *Pass, w *parsers.Workload) {
 }
 
 func init() { Register(singleTask, deployStopsAllTasks) }
+
+// noHealthyTarget says that the target groups a single task or instance serves are left
+// without a healthy target: "the target group has", or "its target groups have" when
+// the workload registers in several (one service behind an app and an auth ALB).
+func noHealthyTarget(tgs []*parsers.Backend) string {
+	if len(tgs) > 1 {
+		return "its target groups have no healthy target"
+	}
+	return "the target group has no healthy target"
+}

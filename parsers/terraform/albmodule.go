@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ func (b *builder) albModule(c *call) {
 
 	// Target groups, keyed as references name them: target_groups["key"] (v9 map) or
 	// target_groups[0] (v8 list, referenced as target_group_arns[0]).
-	if tgs := n.objectAttr("target_groups"); tgs != nil {
+	if tgs := n.mapEntries("target_groups"); tgs != nil {
 		for _, it := range tgs.items {
 			if it.node == nil {
 				continue
@@ -308,6 +309,69 @@ func (n *node) objectAttr(name string) *objList {
 		return nil
 	}
 	return out
+}
+
+// mapEntries is objectAttr that also reads a map written as `merge(...)` of maps
+// (target_groups = merge({ default = {...} }, { for k, v in local.services : ... })),
+// as Terraform's merge does: a later argument's key replaces an earlier one's. The
+// entries of an argument written as an object constructor (directly, or in a local or
+// variable default) are read; an argument that is anything else is evaluated: its entries
+// are not read (a for expression's entries share one constructor, per key), and the keys
+// it holds replace those of the arguments before it. When its keys cannot be known, none
+// of the entries before it is certain to survive: they are dropped. So every entry
+// returned is the one Terraform uses under its key, read from where it is written, and an
+// entry not read is simply absent (whatever names it links to nothing). nil when no entry
+// is certain.
+func (n *node) mapEntries(name string) *objList {
+	a := n.attr(name)
+	if a == nil {
+		return nil
+	}
+	expr, _ := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	call, ok := expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || call.Name != "merge" {
+		return n.objectAttr(name)
+	}
+	if call.ExpandFinal {
+		return nil // merge(list...): which maps, and in what order, is a value
+	}
+	var items []objItem
+	for _, arg := range call.Args {
+		sub, file := n.mod.resolveSyntax(arg, n.file, 0)
+		if oc, ok := sub.(*hclsyntax.ObjectConsExpr); ok {
+			for _, it := range oc.Items {
+				key, ok := n.mod.keyString(it.KeyExpr)
+				if !ok {
+					items = nil // an entry whose key is not known may replace any before it
+					continue
+				}
+				q := fmt.Sprintf("%q", key)
+				items = slices.DeleteFunc(items, func(o objItem) bool { return o.key == q })
+				r := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
+				items = append(items, objItem{key: q, pos: rangePos(file.Path, r), node: n.mod.objNode(it.ValueExpr, file, r)})
+			}
+			continue
+		}
+		v := n.mod.value(arg)
+		switch {
+		case !v.IsKnown():
+			items = nil
+		case v.IsNull():
+			// merge skips a null argument
+		case v.Type().IsObjectType() || v.Type().IsMapType():
+			for it := v.ElementIterator(); it.Next(); {
+				k, _ := it.Element()
+				q := fmt.Sprintf("%q", k.AsString())
+				items = slices.DeleteFunc(items, func(o objItem) bool { return o.key == q })
+			}
+		default:
+			items = nil
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return &objList{items: items}
 }
 
 // resolveSyntax follows `local.x` and `var.x` (to the expression its value came from) to

@@ -34,6 +34,17 @@ resource "aws_lb" "l" { idle_timeout = max(var.x, local.a, file("/etc/passwd")) 
 }
 locals { hc = { matcher = "200-${var.n}" } }
 variable "n" { default = 499 }`, "")
+	// target_groups as merge() of maps: a null argument, a key from a variable, a spread.
+	f.Add(`module "alb" {
+  source = "terraform-aws-modules/alb/aws"
+  target_groups = merge({ (var.k) = {} , b = { port = 1 } }, null, local.m, { for k in var.l : k => {} })
+}
+module "alb2" {
+  source = "terraform-aws-modules/alb/aws"
+  target_groups = merge([{ a = {} }]...)
+}
+locals { m = { a = { port = "x" } } }
+variable "l" { default = ["b"] }`, `k = "a"`)
 	f.Fuzz(func(t *testing.T, tf, tfvars string) {
 		defer hangwatch.Start(len(tf) + len(tfvars))()
 		ins := []parsers.Input{
