@@ -73,6 +73,10 @@ workload, or ingress-nginx when a meshed workload of the run runs the controller
 hop's pool ends there, and the sidecar's own pool, whose idle timeout no502 does not read,
 is the one that meets the app's keep-alive.
 
+A location whose upstream a ` + "`map{}`" + ` or ` + "`split_clients`" + ` chooses (` + "`proxy_pass http://$backend;`" + `)
+sends its requests to every ` + "`upstream{}`" + ` the values name: each one's idle connections are judged
+with the location's HTTP version and Connection header, and the message names the map.
+
 ## Which side is reported
 
 - **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the

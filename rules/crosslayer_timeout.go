@@ -36,6 +36,11 @@ of the hops further out (an ALB in front of that proxy), which ` + "`read-timeou
 checks. Behind Cloudflare, an app timeout above the edge's limit is reported by
 ` + "`edge-timeout-exceeded`" + ` instead: no proxy timeout can make such a route work.
 
+A location whose upstream a ` + "`map{}`" + ` or ` + "`split_clients`" + ` chooses (` + "`proxy_pass http://$backend;`" + `)
+forwards to the apps behind every ` + "`upstream{}`" + ` the values name, and each of them gets the
+location's ` + "`proxy_read_timeout`" + `: an app behind any of them that lets a request run longer is
+reported, naming the upstream and the map.
+
 ## Fix
 
 Raise the proxy's read timeout above the app's limit, or, if no handler takes that long,

@@ -56,6 +56,13 @@ the requests sent to the moved one wait for the connect to fail and go to anothe
 ClusterIP Service name is stable (the ClusterIP does not change) and is not reported;
 neither is any other host name nothing marks as dynamic.
 
+A location whose upstream a ` + "`map{}`" + ` or ` + "`split_clients`" + ` chooses (` + "`proxy_pass http://$backend;`" + `)
+reaches every ` + "`upstream{}`" + ` the values name, and their servers are resolved at startup all the
+same: they are reported too, naming the map. The fix there is the upstream's own ` + "`zone`" + ` and
+` + "`server ... resolve`" + ` (nginx 1.27.3 and later), or a map value that names ` + "`host:port`" + ` with a
+` + "`resolver`" + `, not a variable ` + "`proxy_pass`" + ` (which would send every request of the location to one
+host); it stays a snippet.
+
 ## Fix
 
 Make nginx resolve the name while it runs. With a variable in ` + "`proxy_pass`" + `, nginx

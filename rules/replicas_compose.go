@@ -32,6 +32,8 @@ worker, a one-shot job) is not reported, nor is one that every proxy forwarding 
 balances with another service (`+"`reverse_proxy app-1:8080 app-2:8080`"+`, an `+"`upstream{}`"+` naming
 both, or naming the other as a `+"`backup`"+` server): while its container is down the proxy
 has the other to send requests to.
+An nginx `+"`upstream{}`"+` that a `+"`map{}`"+` or `+"`split_clients`"+` chooses (`+"`proxy_pass http://$backend;`"+`)
+counts as forwarded to: the finding names the requests the map sends there.
 
 Two replicas survive a crash; `+"`docker compose up`"+` still recreates them together, so deploying
 without a 502 window takes a rolling deploy: `+"`docker stack deploy`"+` with
