@@ -7,22 +7,23 @@ import (
 	"github.com/no502/no502/parsers"
 )
 
+// newRoute is the route of directive d of the site, for the requests ctx scopes to it
+// (a regular-expression scope has no path prefix to report).
+func (s *siteWalker) newRoute(d *Directive, ctx pathCtx) *parsers.Route {
+	r := &parsers.Route{Hop: s.hop, Path: ctx.path, PathKind: ctx.kind, Pos: d.NameTok().Pos, Block: d.Pos}
+	if r.PathKind == parsers.PathRegex {
+		r.Path = ""
+	}
+	return r
+}
+
 // reverseProxy models one reverse_proxy directive as a route and its backend.
 func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
 	ctx = s.narrow(ctx, d)
 	name := d.NameTok()
-	r := &parsers.Route{
-		Hop:            s.hop,
-		Path:           ctx.path,
-		PathKind:       ctx.kind,
-		Pos:            name.Pos,
-		Block:          d.Pos,
-		ReadTimeout:    parsers.Def(time.Duration(0), defRespHeader),
-		ConnectTimeout: parsers.Def(3*time.Second, defDial),
-	}
-	if r.PathKind == parsers.PathRegex {
-		r.Path = ""
-	}
+	r := s.newRoute(d, ctx)
+	r.ReadTimeout = parsers.Def(time.Duration(0), defRespHeader)
+	r.ConnectTimeout = parsers.Def(3*time.Second, defDial)
 	r.WebSocket = s.upgradeOnly(d)
 	be := &parsers.Backend{
 		Kind:          parsers.BackendCaddy,
@@ -234,17 +235,8 @@ func wholeEnv(s string) bool {
 func (s *siteWalker) phpFastcgi(d *Directive, ctx pathCtx) {
 	ctx = s.narrow(ctx, d)
 	name := d.NameTok()
-	r := &parsers.Route{
-		Hop:      s.hop,
-		Path:     ctx.path,
-		PathKind: ctx.kind,
-		Pos:      name.Pos,
-		Block:    d.Pos,
-		Pass:     "fastcgi",
-	}
-	if r.PathKind == parsers.PathRegex {
-		r.Path = ""
-	}
+	r := s.newRoute(d, ctx)
+	r.Pass = "fastcgi"
 	be := &parsers.Backend{Kind: parsers.BackendCaddy, Pos: name.Pos, Block: d.Pos}
 	known := true
 	add := func(ts []Token) {

@@ -591,17 +591,8 @@ func (s *siteWalker) respond(d *Directive, ctx pathCtx) {
 		}
 	}
 	name := d.NameTok()
-	r := &parsers.Route{
-		Hop:        s.hop,
-		Path:       ctx.path,
-		PathKind:   ctx.kind,
-		Pos:        name.Pos,
-		Block:      d.Pos,
-		Respond:    &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)},
-		TakenFirst: s.takenFirst(ctx),
-	}
-	if r.PathKind == parsers.PathRegex {
-		r.Path = ""
-	}
+	r := s.newRoute(d, ctx)
+	r.Respond = &parsers.Respond{Status: status, Pos: name.Pos, Text: lineText(d)}
+	r.TakenFirst = s.takenFirst(ctx)
 	s.hop.Routes = append(s.hop.Routes, r)
 }
