@@ -187,16 +187,21 @@ func composeProxies(m *parsers.Model, w *parsers.Workload) string {
 }
 
 // proxyList joins proxy names for a message: sorted, at most three and a count of the
-// rest; "the proxy" when there are none.
+// rest, after "each of" when there are several; "the proxy" when there are none.
 func proxyList(names []string) string {
 	if len(names) == 0 {
 		return "the proxy"
 	}
 	sort.Strings(names)
-	if len(names) > 3 {
+	switch {
+	case len(names) == 1:
+		return names[0]
+	case len(names) > 3:
 		names = append(names[:3], fmt.Sprintf("%d more", len(names)-3))
 	}
-	return strings.Join(names, ", ")
+	// Every message goes on with a verb in the singular ("forwards to it", "answers 502"):
+	// "each of" keeps it right for several proxies.
+	return "each of " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // composeAuthGuards returns the locations whose nginx auth_request checks are all that
