@@ -25,7 +25,8 @@ func WriteDiff(w io.Writer, changes []lint.Change, colored bool) error {
 		from, to := diffName("a/"+name), diffName("b/"+name)
 		var diff string
 		if c.Edits != nil {
-			diff = unifiedDiff(from, to, string(c.Before), lineEdits(string(c.Before), c.Edits), 3)
+			before := string(c.Before) // once: a copy of a large file costs more than its diff
+			diff = unifiedDiff(from, to, before, lineEdits(before, c.Edits), 3)
 		} else {
 			diff = udiff.Unified(from, to, string(c.Before), string(c.After))
 		}
