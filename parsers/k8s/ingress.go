@@ -14,6 +14,7 @@ import (
 const (
 	ctrlNginx = "ingress-nginx"
 	ctrlALB   = "alb"
+	ctrlGCE   = "gce"
 )
 
 // Annotation prefixes of the two controllers.
@@ -101,6 +102,11 @@ func controllerOf(o *object, classes map[string]string) string {
 	switch {
 	case class == "alb":
 		return ctrlALB
+	case class == "gce":
+		// GKE's Ingress controller, external Application Load Balancer. Not
+		// "gce-internal" (the internal one), and not an Ingress without a class, which
+		// GKE serves but another cluster does not.
+		return ctrlGCE
 	case strings.Contains(class, "nginx"):
 		if hasPrefix("nginx.org/") || hasPrefix("nginx.com/") {
 			return "" // F5 NGINX Ingress Controller: other keys, other defaults
