@@ -36,7 +36,7 @@ linked):
 | nginx ` + "`upstream { keepalive_timeout }`" + ` (default 60s; only with ` + "`keepalive N`" + `, HTTP/1.1 and no ` + "`Connection: close`" + `) | app server, nginx |
 | Caddy ` + "`transport http { keepalive }`" + ` (default 2m; ` + "`read_timeout`" + ` when shorter: it closes idle pooled connections too) | app server |
 | ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
-| Google Cloud's load balancer of a GKE Ingress of class ` + "`gce`" + ` (600s, fixed: no setting changes it) | app server, nginx |
+| Google Cloud's load balancer of a GKE Ingress (annotation ` + "`kubernetes.io/ingress.class: gce`" + `; 600s, fixed: no setting changes it) | app server, nginx |
 
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
 closes every connection**, so it cannot race; the gthread, gevent, eventlet, uvicorn and
@@ -164,8 +164,9 @@ See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upst
   keepalive timeout is fixed at 10 minutes (600 seconds) and cannot be changed ... you must
   configure your backend software so that its HTTP keepalive (TCP idle) timeout value is
   greater than 600 seconds": https://cloud.google.com/load-balancing/docs/https#timeouts_and_retries,
-  https://cloud.google.com/load-balancing/docs/https/request-distribution. An Ingress of class
-  ` + "`gce-internal`" + `, or of no class, is not compared.
+  https://cloud.google.com/load-balancing/docs/https/request-distribution. GKE's controller
+  reads the annotation only (ingress-gce ` + "`utils.IsGCEIngress`" + `): an Ingress with
+  ` + "`ingressClassName: gce`" + ` alone, of class ` + "`gce-internal`" + `, or of no class is not compared.
 - ingress-nginx upstream-keepalive-timeout 60s: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L888-L891
 - Caddy keepalive 2m: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L215-L216
 - gunicorn keep-alive 2s, sync worker without keep-alive:

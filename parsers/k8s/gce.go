@@ -15,7 +15,8 @@ import (
 // https://cloud.google.com/load-balancing/docs/https/request-distribution).
 const gceBackendKeepAlive = 600 * time.Second
 
-// gceHop models an Ingress of class gce: GKE's Ingress controller provisions an
+// gceHop models an Ingress annotated kubernetes.io/ingress.class: gce (controllerOf):
+// GKE's Ingress controller provisions an
 // external Application Load Balancer whose front ends keep idle connections to the
 // pods (or nodes) for 600s, a value no setting changes.
 //
