@@ -160,7 +160,7 @@ See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upst
   than the idle timeout configured for the load balancer": https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - nginx upstream keepalive_timeout 60s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L548-L550;
   client keepalive_timeout 75s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_core_module.c#L3945-L3946
-- Google Cloud external Application Load Balancer (a GKE Ingress of class gce): "The backend
+- Google Cloud external Application Load Balancer (a GKE Ingress annotated gce): "The backend
   keepalive timeout is fixed at 10 minutes (600 seconds) and cannot be changed ... you must
   configure your backend software so that its HTTP keepalive (TCP idle) timeout value is
   greater than 600 seconds": https://cloud.google.com/load-balancing/docs/https#timeouts_and_retries,
