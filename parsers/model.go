@@ -207,6 +207,7 @@ const (
 	HopIngressNginx HopKind = "ingress-nginx" // an Ingress served by the ingress-nginx controller
 	HopALBIngress   HopKind = "alb-ingress"   // an Ingress (or Service) served by the AWS Load Balancer Controller
 	HopGateway      HopKind = "gateway"       // a Gateway API HTTPRoute
+	HopGCEIngress   HopKind = "gce-ingress"   // an Ingress annotated with class gce: GKE's external Application Load Balancer
 	HopCloudflare   HopKind = "cloudflare"    // Cloudflare's proxy, declared or detected
 )
 

@@ -144,6 +144,8 @@ func (k HopKind) Label() string {
 		return "ELB"
 	case HopALBIngress:
 		return "ALB Ingress"
+	case HopGCEIngress:
+		return "GKE Ingress"
 	case HopIngressNginx:
 		return "ingress-nginx"
 	case HopGateway:

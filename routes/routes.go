@@ -306,7 +306,7 @@ func (l *lister) emit(show, at string, steps []Step) {
 func (l *lister) hopStep(h *parsers.Hop, r *parsers.Route) Step {
 	layer := LayerProxy
 	switch h.Kind {
-	case parsers.HopALB, parsers.HopNLB, parsers.HopCLB, parsers.HopALBIngress:
+	case parsers.HopALB, parsers.HopNLB, parsers.HopCLB, parsers.HopALBIngress, parsers.HopGCEIngress:
 		layer = LayerLoadBalancer
 	case parsers.HopCloudflare:
 		layer = LayerEdge

@@ -153,6 +153,8 @@ func poolIdleTo(h *parsers.Hop, r *parsers.Route, be *parsers.Backend) (parsers.
 	case parsers.HopALBIngress:
 		// The same kind serves NLB Services; an NLB route has no read timeout.
 		return idle, r.ReadTimeout.Known()
+	case parsers.HopGCEIngress:
+		return idle, true
 	}
 	return idle, false
 }
@@ -161,7 +163,7 @@ func poolIdleTo(h *parsers.Hop, r *parsers.Route, be *parsers.Backend) (parsers.
 // bounds how long a request may stay silent: lowering it is not a free fix.
 func isLoadBalancer(h *parsers.Hop) bool {
 	switch h.Kind {
-	case parsers.HopALB, parsers.HopCLB, parsers.HopNLB, parsers.HopALBIngress:
+	case parsers.HopALB, parsers.HopCLB, parsers.HopNLB, parsers.HopALBIngress, parsers.HopGCEIngress:
 		return true
 	}
 	return false

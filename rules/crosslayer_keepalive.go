@@ -36,6 +36,7 @@ linked):
 | nginx ` + "`upstream { keepalive_timeout }`" + ` (default 60s; only with ` + "`keepalive N`" + `, HTTP/1.1 and no ` + "`Connection: close`" + `) | app server, nginx |
 | Caddy ` + "`transport http { keepalive }`" + ` (default 2m; ` + "`read_timeout`" + ` when shorter: it closes idle pooled connections too) | app server |
 | ingress-nginx ` + "`upstream-keepalive-timeout`" + ` (default 60s) | app server, nginx |
+| Google Cloud's load balancer of a GKE Ingress (annotation ` + "`kubernetes.io/ingress.class: gce`" + `; 600s, fixed: no setting changes it) | app server, nginx |
 
 App servers, with their defaults: gunicorn ` + "`--keep-alive`" + ` 2s (the default **sync worker
 closes every connection**, so it cannot race; the gthread, gevent, eventlet, uvicorn and
@@ -79,7 +80,7 @@ with the location's HTTP version and Connection header, and the message names th
 
 ## Which side is reported
 
-- **Behind a load balancer** (ALB, classic ELB, ALB Ingress) the finding points at the
+- **Behind a load balancer** (ALB, classic ELB, ALB Ingress, GKE Ingress) the finding points at the
   upstream (the app's flag, nginx's ` + "`keepalive_timeout`" + `): the load balancer's idle timeout
   also bounds how long a request may stay silent, so lowering it can cut slow responses.
   Raise the upstream's keep-alive above it (AWS's own advice).
@@ -159,6 +160,13 @@ See [docs/evidence.md](../evidence.md#keepalive-race-nginx-in-front-of-a-go-upst
   than the idle timeout configured for the load balancer": https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - nginx upstream keepalive_timeout 60s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/modules/ngx_http_upstream_keepalive_module.c#L548-L550;
   client keepalive_timeout 75s: https://github.com/nginx/nginx/blob/3f6f7824d4e2eb1ac37dec76683d525ac0ff521c/src/http/ngx_http_core_module.c#L3945-L3946
+- Google Cloud external Application Load Balancer (a GKE Ingress annotated gce): "The backend
+  keepalive timeout is fixed at 10 minutes (600 seconds) and cannot be changed ... you must
+  configure your backend software so that its HTTP keepalive (TCP idle) timeout value is
+  greater than 600 seconds": https://cloud.google.com/load-balancing/docs/https#timeouts_and_retries,
+  https://cloud.google.com/load-balancing/docs/https/request-distribution. GKE's controller
+  reads the annotation only (ingress-gce ` + "`utils.IsGCEIngress`" + `): an Ingress with
+  ` + "`ingressClassName: gce`" + ` alone, of class ` + "`gce-internal`" + `, or of no class is not compared.
 - ingress-nginx upstream-keepalive-timeout 60s: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L888-L891
 - Caddy keepalive 2m: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L215-L216
 - gunicorn keep-alive 2s, sync worker without keep-alive:
@@ -528,6 +536,9 @@ func noPoolTimeout(h *parsers.Hop, idle parsers.Duration) bool {
 func whyUpstream(h *parsers.Hop) string {
 	if h.Kind == parsers.HopIngressNginx {
 		return "upstream-keepalive-timeout is a controller-wide ingress-nginx ConfigMap key"
+	}
+	if h.Kind == parsers.HopGCEIngress {
+		return "Google Cloud fixes its load balancer's backend keep-alive at 600s: no setting changes it"
 	}
 	return product(h) + "'s idle timeout also bounds slow responses, so lowering it is not the fix"
 }

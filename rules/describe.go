@@ -30,6 +30,8 @@ func product(h *parsers.Hop) string {
 			return "the NLB" // the AWS Load Balancer Controller's NLB for a Service
 		}
 		return "the ALB"
+	case parsers.HopGCEIngress:
+		return "Google Cloud's load balancer"
 	case parsers.HopGateway:
 		return "the Gateway"
 	case parsers.HopCloudflare:

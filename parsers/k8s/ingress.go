@@ -14,6 +14,7 @@ import (
 const (
 	ctrlNginx = "ingress-nginx"
 	ctrlALB   = "alb"
+	ctrlGCE   = "gce"
 )
 
 // Annotation prefixes of the two controllers.
@@ -94,6 +95,15 @@ func controllerOf(o *object, classes map[string]string) string {
 			}
 		}
 		return false
+	}
+	// GKE's Ingress controller (ingress-gce, utils.IsGCEIngress) reads the annotation
+	// only: "gce" is its external Application Load Balancer, whatever ingressClassName
+	// says; ingressClassName alone (even "gce") names none of its classes. Not
+	// "gce-internal" (the internal one), and not an Ingress without a class, which GKE
+	// serves but another cluster does not. An Ingress that also names another class
+	// keeps the reading below.
+	if o.annotations["kubernetes.io/ingress.class"].value == "gce" && (o.class == "" || o.class == "gce") {
+		return ctrlGCE
 	}
 	if c, ok := classes[class]; ok {
 		return c

@@ -148,6 +148,8 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			}
 		case ctrlALB:
 			m.Hops = append(m.Hops, b.albHop(o))
+		case ctrlGCE:
+			m.Hops = append(m.Hops, b.gceHop(o))
 		}
 	}
 	for _, c := range canaries {
