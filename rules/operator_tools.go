@@ -7,8 +7,9 @@ import (
 )
 
 // Operators' tools: a Kubernetes workload whose serving containers all run an
-// observability tool (Prometheus, Grafana, Kiali, Jaeger, ...) answers the people who run
-// the cluster, not its users. Its single replica, missing preStop or missing readiness
+// observability tool (Prometheus, Grafana, Kiali, Jaeger, ...) or another tool or control
+// plane no user request passes through (fortio, Spark, SPIRE, ...) answers the people who
+// run the cluster or its own machinery, not its users. Its single replica, missing preStop or missing readiness
 // probe are still true, and a 502 can still happen, but it is not a 502 anyone is paged
 // for: the corpus review labelled every such finding noise (class internal-addon in
 // cmd/no502/testdata/precision/classes.tsv). Those findings are kept, at info, with a
