@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -126,22 +127,56 @@ func operatorToolOf(image string) operatorToolKind {
 	return operatorToolKind{}
 }
 
+// calledByAPIServer returns, when every Service of w is one the Kubernetes API server
+// calls (an APIService or an admission webhook configuration names it) and no Ingress,
+// proxy or target group of the run sends requests to it, what names them
+// ("APIService v1beta1.metrics.k8s.io"); otherwise nil. An aggregated API server
+// (kubectl top, HPAs) or a webhook-only controller (the API server applies the webhook's
+// failurePolicy when it cannot call it) answers the API server; no user request passes
+// through it.
+func calledByAPIServer(w *parsers.Workload, routed map[*parsers.Service]map[string]bool) []string {
+	var by []string
+	for _, s := range w.Services {
+		if len(s.APIServerCalls) == 0 || s.Ingressed || routed[s] != nil {
+			return nil
+		}
+		for _, c := range s.APIServerCalls {
+			if !slices.Contains(by, c) {
+				by = append(by, c)
+			}
+		}
+	}
+	return by
+}
+
 // lowerOperatorTools lowers to info the replica, drain and health findings that point
-// inside the document of a Kubernetes workload running an operators' tool, and says why;
-// a finding its rule already reports at info (prestop-missing without a cloud load
-// balancer) gets the sentence too, so that its 502 reads as what it is.
+// inside the document of a Kubernetes workload running an operators' tool, or one only
+// the API server calls, and says why; a finding its rule already reports at info
+// (prestop-missing without a cloud load balancer) gets the sentence too, so that its 502
+// reads as what it is.
 func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	type tool struct {
-		w    *parsers.Workload
-		kind operatorToolKind
+		w   *parsers.Workload
+		why string
 	}
 	var tools []tool
+	var routed map[*parsers.Service]map[string]bool
 	for _, w := range m.Workloads {
 		if w.Format != parsers.FormatK8s || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
 			continue
 		}
 		if t := operatorTool(w); t.Name != "" {
-			tools = append(tools, tool{w, t})
+			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " runs " + t.Name + ", " + t.Role + ": reported as info."})
+			continue
+		}
+		if len(w.Services) == 0 {
+			continue
+		}
+		if routed == nil {
+			routed = routedServices(m)
+		}
+		if by := calledByAPIServer(w, routed); by != nil {
+			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " is called only by the Kubernetes API server (" + servicesNamed(w.Services) + " " + verbFor(w.Services, "is", "are") + " named by " + strings.Join(by, ", ") + "), not by the system's users: reported as info."})
 		}
 	}
 	if len(tools) == 0 {
@@ -164,7 +199,7 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 				continue
 			}
 			f.Severity = Info
-			f.Message += " " + string(t.w.Kind) + " " + t.w.Name + " runs " + t.kind.Name + ", " + t.kind.Role + ": reported as info."
+			f.Message += " " + t.why
 			break
 		}
 	}

@@ -208,3 +208,50 @@ func TestOperatorToolControlPlaneSeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIServerOnlySeverity: a workload whose every Service an APIService or an admission
+// webhook configuration names, and no Ingress or proxy reaches, is called only by the API
+// server: its findings are info with the reason. An API with a second Service, an
+// aggregated API server an Ingress also exposes, and a workload whose Service only shares
+// its name with one a webhook names in another namespace keep their warnings
+// (docs/decisions.md, "Noise review, part 1 (session 16)").
+func TestAPIServerOnlySeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-apiserver")
+	lowered := map[string]string{
+		"custom-metrics-adapter": "is called only by the Kubernetes API server (Service custom-metrics-adapter is named by APIService v1beta1.custom.metrics.k8s.io)",
+		"policy-controller":      "is called only by the Kubernetes API server (Service policy-controller is named by ValidatingWebhookConfiguration policy-validation)",
+	}
+	kept := []string{"shop-api", "reports", "orders"}
+	seen := map[string]int{}
+	for _, f := range findings {
+		name := ""
+		for _, n := range append([]string{"custom-metrics-adapter", "policy-controller"}, kept...) {
+			if strings.Contains(f.Message, "Deployment "+n+" ") {
+				name = n
+			}
+		}
+		if name == "" {
+			t.Errorf("finding on no Deployment of the test: %s", f.Message)
+			continue
+		}
+		seen[name]++
+		if reason, ok := lowered[name]; ok {
+			if f.Severity != parsers.Info || !strings.Contains(f.Message, reason) {
+				t.Errorf("%s on %s: severity %v, want info with %q (%s)", f.Rule.ID, name, f.Severity, reason, f.Message)
+			}
+			continue
+		}
+		want := parsers.Warning
+		if f.Rule.ID == "prestop-missing" {
+			want = parsers.Info // without a cloud load balancer
+		}
+		if f.Severity != want || strings.Contains(f.Message, "API server") {
+			t.Errorf("%s on %s: severity %v, want %v without the reason (%s)", f.Rule.ID, name, f.Severity, want, f.Message)
+		}
+	}
+	for _, n := range append([]string{"custom-metrics-adapter", "policy-controller"}, kept...) {
+		if seen[n] != 3 {
+			t.Errorf("%s: %d findings, want 3 (single-replica, prestop-missing, readiness-probe-missing)", n, seen[n])
+		}
+	}
+}
