@@ -1062,6 +1062,11 @@ type Service struct {
 	// Ingressed is set when an Ingress routes to the Service, whichever controller serves
 	// it (also one no502 does not model, which gets no hop): an HTTP proxy stands in front.
 	Ingressed bool
+	// APIServerCalls names the objects through which the Kubernetes API server calls the
+	// Service: an APIService (an aggregated API such as metrics.k8s.io) or an admission
+	// webhook configuration naming it in spec.service or a webhook's clientConfig.service,
+	// as "APIService v1beta1.metrics.k8s.io". Empty when none of the run names it.
+	APIServerCalls []string
 }
 
 // ServicePort is one port of a Service.

@@ -1,14 +1,16 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
 )
 
 // Operators' tools: a Kubernetes workload whose serving containers all run an
-// observability tool (Prometheus, Grafana, Kiali, Jaeger, ...) answers the people who run
-// the cluster, not its users. Its single replica, missing preStop or missing readiness
+// observability tool (Prometheus, Grafana, Kiali, Jaeger, ...) or another tool or control
+// plane no user request passes through (fortio, Spark, SPIRE, ...) answers the people who
+// run the cluster or its own machinery, not its users. Its single replica, missing preStop or missing readiness
 // probe are still true, and a 502 can still happen, but it is not a 502 anyone is paged
 // for: the corpus review labelled every such finding noise (class internal-addon in
 // cmd/no502/testdata/precision/classes.tsv). Those findings are kept, at info, with a
@@ -27,63 +29,154 @@ var operatorToolWords = []string{
 	"opentelemetry-collector", "metrics-server", "custom-metrics-stackdriver-adapter",
 }
 
-// operatorTool returns the word naming the observability tool every serving container of
-// w runs, or "".
-func operatorTool(w *parsers.Workload) string {
+// operatorToolNames are whole image names (the repository's last path element) of
+// tools and control planes that no user request passes through, matched exactly because
+// their words are common in app names: a "spark-*" image may be a Spark Java web app, and
+// NVIDIA's model servers live under nvcr.io/nim/. Each gives the tool's name and what it
+// is, for the message.
+var operatorToolNames = map[string]operatorToolKind{
+	// fortio's load generator, with its web UI and echo server for whoever runs the test.
+	"fortio": {"fortio", operatorsRole},
+	// Apache Spark's master (batch jobs and workers connect to it) and its UI; the proxy
+	// the Spark example puts in front of that UI.
+	"spark":          {"spark", "a batch cluster that jobs and the people who run them use rather than the system's users"},
+	"spark-ui-proxy": {"spark-ui-proxy", "the web UI of a batch cluster, for the people who run its jobs rather than the system's users"},
+	// SPIRE's server (SPIRE agents fetch identities from it and serve workloads from
+	// their cache) and its controller manager (called by the API server as a webhook).
+	"spire-server":             {"SPIRE", spireRole},
+	"spire-controller-manager": {"SPIRE", spireRole},
+	// NGINX App Protect DoS's arbitrator: the NGINX instances share attack state through
+	// it; requests do not pass through it.
+	"app_protect_dos_arb": {"the NGINX App Protect DoS arbitrator", "which NGINX instances call to share attack state, off the path of user requests"},
+	// NGINX Instance Manager (NGINX-Demos' nginx-nms-docker image): the operators'
+	// management plane for NGINX fleets.
+	"nginx-nim2": {"NGINX Instance Manager", operatorsRole},
+}
+
+// vitessImages are the names of Vitess's own images (owner vitess): its admin daemon, query
+// router, tablets and the image with all of them (vitess/lite). Apps reach the database
+// through their MySQL driver and operators reach vtctld's UI; no HTTP proxy forwards user
+// requests to them. vitess/guestbook, the example app, is not one.
+var vitessImages = map[string]bool{
+	"lite": true, "base": true, "vtctld": true, "vtadmin": true, "vtorc": true, "vtgate": true,
+	"vttablet": true, "mysqlctld": true,
+}
+
+const (
+	operatorsRole = "a tool for the people who run the system rather than its users"
+	spireRole     = "the workload identity server, which SPIRE agents and the API server call rather than the system's users"
+	vitessRole    = "a database component that apps reach through their MySQL driver and operators through its UI, not through an HTTP proxy"
+)
+
+// operatorToolKind is a tool and what it is: "NGINX Instance Manager" and "a tool for the
+// people who run the system rather than its users".
+type operatorToolKind struct{ Name, Role string }
+
+// operatorTool returns the tool every serving container of w runs, or a zero kind.
+func operatorTool(w *parsers.Workload) operatorToolKind {
 	cs := w.ServingContainers()
 	if len(cs) == 0 {
 		cs = w.Containers
 	}
-	tool := ""
+	var tool operatorToolKind
 	for _, c := range cs {
 		t := operatorToolOf(c.Image)
-		if t == "" {
-			return ""
+		if t.Name == "" {
+			return operatorToolKind{}
 		}
-		if tool == "" {
+		if tool.Name == "" {
 			tool = t
 		}
 	}
 	return tool
 }
 
-// operatorToolOf returns the operator-tool word in an image reference's name or owner,
-// or "".
-func operatorToolOf(image string) string {
+// operatorToolOf returns the operator tool an image reference names, or a zero kind:
+// an operatorToolWords word as its name or owner or as a dash-separated part of either
+// (not a name that ends in -proxy or -gateway, which fronts the tool, maybe for users:
+// cashee/grafana-proxy shows dashboards without Grafana's header), an
+// operatorToolNames name, or one of Vitess's images.
+func operatorToolOf(image string) operatorToolKind {
 	ref := strings.ToLower(image)
 	if i := strings.IndexAny(ref, ":@"); i >= 0 && !strings.Contains(ref[i:], "/") {
 		ref = ref[:i]
 	}
 	parts := strings.Split(ref, "/")
-	// The image's own name, and the owner just before it (jaegertracing/all-in-one).
-	names := parts[len(parts)-1:]
+	name := parts[len(parts)-1]
+	owner := ""
 	if len(parts) > 1 {
-		names = append(names, parts[len(parts)-2])
+		owner = parts[len(parts)-2]
 	}
-	for _, n := range names {
+	if t, ok := operatorToolNames[name]; ok {
+		return t
+	}
+	if owner == "vitess" && vitessImages[name] {
+		return operatorToolKind{"Vitess", vitessRole}
+	}
+	// The image's own name, and the owner just before it (jaegertracing/all-in-one).
+	for _, n := range []string{name, owner} {
+		if n == "" || strings.HasSuffix(n, "-proxy") || strings.HasSuffix(n, "-gateway") {
+			continue
+		}
 		for _, word := range operatorToolWords {
 			if n == word || strings.HasPrefix(n, word+"-") || strings.HasSuffix(n, "-"+word) {
-				return word
+				return operatorToolKind{word, operatorsRole}
 			}
 		}
 	}
-	return ""
+	return operatorToolKind{}
+}
+
+// calledByAPIServer returns, when every Service of w is one the Kubernetes API server
+// calls (an APIService or an admission webhook configuration names it) and no Ingress,
+// proxy or target group of the run sends requests to it, what names them
+// ("APIService v1beta1.metrics.k8s.io"); otherwise nil. An aggregated API server
+// (kubectl top, HPAs) or a webhook-only controller (the API server applies the webhook's
+// failurePolicy when it cannot call it) answers the API server; no user request passes
+// through it.
+func calledByAPIServer(w *parsers.Workload, routed map[*parsers.Service]map[string]bool) []string {
+	var by []string
+	for _, s := range w.Services {
+		if len(s.APIServerCalls) == 0 || s.Ingressed || routed[s] != nil {
+			return nil
+		}
+		for _, c := range s.APIServerCalls {
+			if !slices.Contains(by, c) {
+				by = append(by, c)
+			}
+		}
+	}
+	return by
 }
 
 // lowerOperatorTools lowers to info the replica, drain and health findings that point
-// inside the document of a Kubernetes workload running an operators' tool.
+// inside the document of a Kubernetes workload running an operators' tool, or one only
+// the API server calls, and says why; a finding its rule already reports at info
+// (prestop-missing without a cloud load balancer) gets the sentence too, so that its 502
+// reads as what it is.
 func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	type tool struct {
-		w    *parsers.Workload
-		name string
+		w   *parsers.Workload
+		why string
 	}
 	var tools []tool
+	var routed map[*parsers.Service]map[string]bool
 	for _, w := range m.Workloads {
 		if w.Format != parsers.FormatK8s || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
 			continue
 		}
-		if name := operatorTool(w); name != "" {
-			tools = append(tools, tool{w, name})
+		if t := operatorTool(w); t.Name != "" {
+			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " runs " + t.Name + ", " + t.Role + ": reported as info."})
+			continue
+		}
+		if len(w.Services) == 0 {
+			continue
+		}
+		if routed == nil {
+			routed = routedServices(m)
+		}
+		if by := calledByAPIServer(w, routed); by != nil {
+			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " is called only by the Kubernetes API server (" + servicesNamed(w.Services) + " " + verbFor(w.Services, "is", "are") + " named by " + strings.Join(by, ", ") + "), not by the system's users: reported as info."})
 		}
 	}
 	if len(tools) == 0 {
@@ -91,7 +184,7 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	}
 	for i := range findings {
 		f := &findings[i]
-		if f.Severity <= Info || f.Rule == nil {
+		if f.Severity == Off || f.Rule == nil {
 			continue
 		}
 		if c := f.Rule.Category; c != Replicas && c != Drain && c != Health {
@@ -106,8 +199,7 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 				continue
 			}
 			f.Severity = Info
-			f.Message += " " + string(t.w.Kind) + " " + t.w.Name + " runs " + t.name +
-				", a tool for the people who run the system rather than its users: reported as info."
+			f.Message += " " + t.why
 			break
 		}
 	}

@@ -33,16 +33,22 @@ func TestPrestopSeverity(t *testing.T) {
 }
 
 // TestOperatorToolSeverity: findings on a workload whose serving containers run an
-// operators' tool (Grafana here) are info and say why; an app with such a sidecar keeps
-// its warnings (docs/decisions.md, "Operators' tools at info (session 5)").
+// operators' tool (Grafana here) are info and say why (prestop-missing, info already, says
+// why too); an app with such a sidecar keeps its warnings (docs/decisions.md, "Operators' tools at info (session 5)").
 func TestOperatorToolSeverity(t *testing.T) {
 	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool")
 	seen := map[string]int{}
 	for _, f := range findings {
-		if f.Rule.ID == "prestop-missing" {
-			continue // info everywhere without a cloud load balancer
-		}
 		lowered := strings.Contains(f.Message, "runs grafana, a tool for the people who run the system")
+		if f.Rule.ID == "prestop-missing" {
+			// Info everywhere without a cloud load balancer; on grafana it says why too
+			// (session 16).
+			onGrafana := strings.Contains(f.Message, "Deployment grafana ")
+			if f.Severity != parsers.Info || lowered != onGrafana {
+				t.Errorf("prestop-missing: severity %v, reason %v, want info with the reason only on grafana (%s)", f.Severity, lowered, f.Message)
+			}
+			continue
+		}
 		switch {
 		case strings.Contains(f.Message, "Deployment grafana "):
 			seen["grafana"]++
@@ -133,6 +139,119 @@ func TestOperatorToolTelemetrySeverity(t *testing.T) {
 	for name := range want {
 		if seen[name] != 2 {
 			t.Errorf("want single-replica and readiness-probe-missing on %s, got %d", name, seen[name])
+		}
+	}
+}
+
+// TestOperatorToolControlPlaneSeverity: tools and control planes matched by their whole
+// image name (fortio, Spark, SPIRE, the App Protect DoS arbitrator, NGINX Instance
+// Manager, Vitess's own images) are info with the reason, prestop-missing included; the
+// near misses (vitess/guestbook, an app named spark-shop, an NVIDIA NIM model server, a
+// grafana-proxy in front of dashboards) keep their warnings and get no such sentence
+// (docs/decisions.md, "Noise review, part 1 (session 16)").
+func TestOperatorToolControlPlaneSeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-control-plane")
+	lowered := map[string]string{
+		"fortio":             "runs fortio, a tool for the people who run the system",
+		"spark-master":       "runs spark, a batch cluster",
+		"spark-ui-proxy":     "runs spark-ui-proxy, the web UI of a batch cluster",
+		"appprotect-dos-arb": "runs the NGINX App Protect DoS arbitrator, which NGINX instances call",
+		"nginx-nim2":         "runs NGINX Instance Manager, a tool for the people who run the system",
+		"vtctld":             "runs Vitess, a database component",
+		"spire-server":       "runs SPIRE, the workload identity server",
+	}
+	kept := []string{"guestbook", "spark-shop", "llm", "dashboards"}
+	seen := map[string]int{}
+	for _, f := range findings {
+		var name string
+		for n := range lowered {
+			if strings.Contains(f.Message, "Deployment "+n+" ") {
+				name = n
+			}
+		}
+		for _, n := range kept {
+			if strings.Contains(f.Message, "Deployment "+n+" ") {
+				name = n
+			}
+		}
+		if name == "" {
+			t.Errorf("finding on no Deployment of the test: %s", f.Message)
+			continue
+		}
+		seen[name]++
+		if reason, ok := lowered[name]; ok {
+			if f.Severity != parsers.Info || !strings.Contains(f.Message, reason) || !strings.HasSuffix(f.Message, ": reported as info.") {
+				t.Errorf("%s on %s: severity %v, want info with %q (%s)", f.Rule.ID, name, f.Severity, reason, f.Message)
+			}
+			continue
+		}
+		want := parsers.Warning
+		if f.Rule.ID == "prestop-missing" {
+			want = parsers.Info // without a cloud load balancer
+		}
+		if f.Severity != want || strings.Contains(f.Message, "reported as info") {
+			t.Errorf("%s on %s: severity %v, want %v without the reason (%s)", f.Rule.ID, name, f.Severity, want, f.Message)
+		}
+	}
+	for n := range lowered {
+		want := 3 // single-replica, prestop-missing, readiness-probe-missing
+		if n == "spire-server" {
+			want = 4 // prestop-missing on both containers
+		}
+		if seen[n] != want {
+			t.Errorf("%s: %d findings, want %d", n, seen[n], want)
+		}
+	}
+	for _, n := range kept {
+		if seen[n] != 3 {
+			t.Errorf("%s: %d findings, want 3", n, seen[n])
+		}
+	}
+}
+
+// TestAPIServerOnlySeverity: a workload whose every Service an APIService or an admission
+// webhook configuration names, and no Ingress or proxy reaches, is called only by the API
+// server: its findings are info with the reason. An API with a second Service, an
+// aggregated API server an Ingress also exposes, and a workload whose Service only shares
+// its name with one a webhook names in another namespace keep their warnings
+// (docs/decisions.md, "Noise review, part 1 (session 16)").
+func TestAPIServerOnlySeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-apiserver")
+	lowered := map[string]string{
+		"custom-metrics-adapter": "is called only by the Kubernetes API server (Service custom-metrics-adapter is named by APIService v1beta1.custom.metrics.k8s.io)",
+		"policy-controller":      "is called only by the Kubernetes API server (Service policy-controller is named by ValidatingWebhookConfiguration policy-validation)",
+	}
+	kept := []string{"shop-api", "reports", "orders"}
+	seen := map[string]int{}
+	for _, f := range findings {
+		name := ""
+		for _, n := range append([]string{"custom-metrics-adapter", "policy-controller"}, kept...) {
+			if strings.Contains(f.Message, "Deployment "+n+" ") {
+				name = n
+			}
+		}
+		if name == "" {
+			t.Errorf("finding on no Deployment of the test: %s", f.Message)
+			continue
+		}
+		seen[name]++
+		if reason, ok := lowered[name]; ok {
+			if f.Severity != parsers.Info || !strings.Contains(f.Message, reason) {
+				t.Errorf("%s on %s: severity %v, want info with %q (%s)", f.Rule.ID, name, f.Severity, reason, f.Message)
+			}
+			continue
+		}
+		want := parsers.Warning
+		if f.Rule.ID == "prestop-missing" {
+			want = parsers.Info // without a cloud load balancer
+		}
+		if f.Severity != want || strings.Contains(f.Message, "API server") {
+			t.Errorf("%s on %s: severity %v, want %v without the reason (%s)", f.Rule.ID, name, f.Severity, want, f.Message)
+		}
+	}
+	for _, n := range append([]string{"custom-metrics-adapter", "policy-controller"}, kept...) {
+		if seen[n] != 3 {
+			t.Errorf("%s: %d findings, want 3 (single-replica, prestop-missing, readiness-probe-missing)", n, seen[n])
 		}
 	}
 }

@@ -240,8 +240,12 @@ const tallyHeader = "| %s | findings today | labelled | right | wrong | noise | 
 // compared like the other goldens.
 func precisionReport(run corpusRun, labels *labelSet, classes classSet) string {
 	reported := map[string]int{}
+	aboveInfo := map[string]bool{} // a finding with the key is reported above info
 	for _, f := range run.Findings {
 		reported[f.key()]++
+		if f.Severity != "info" {
+			aboveInfo[f.key()] = true
+		}
 	}
 	byRule, byFolder := map[string]*tally{}, map[string]*tally{}
 	get := func(m map[string]*tally, k string) *tally {
@@ -293,7 +297,16 @@ func precisionReport(run corpusRun, labels *labelSet, classes classSet) string {
 		if verdict == "wrong" {
 			b.WriteString("\n### Wrong classes\n\nWhat the rule fixes work from: each class with the condition in the config that makes the finding wrong, what the rule should do instead, and one labelled example (still reported unless marked fixed).\n")
 		} else {
-			b.WriteString("\n### Noise classes\n\nTrue findings that are not a 502 worth a page, or that another finding already says.\n")
+			open, info := 0, 0
+			for _, l := range labels.Labels {
+				if l.Verdict == "noise" && reported[l.key()] > 0 {
+					open++
+					if !aboveInfo[l.key()] {
+						info++
+					}
+				}
+			}
+			fmt.Fprintf(&b, "\n### Noise classes\n\nTrue findings that are not a 502 worth a page, or that another finding already says. Noise is a severity question: of the %d noise findings still reported, %d are at info (\"at info\" below: every finding on that line of that rule is info).\n", open, info)
 		}
 		for _, c := range classes {
 			if c.Verdict != verdict {
@@ -301,13 +314,16 @@ func precisionReport(run corpusRun, labels *labelSet, classes classSet) string {
 			}
 			var ls []label
 			rulesOf := map[string]bool{}
-			open := 0
+			open, info := 0, 0
 			for _, l := range labels.Labels {
 				if l.Class == c.ID && l.Verdict == verdict {
 					ls = append(ls, l)
 					rulesOf[l.Rule] = true
 					if reported[l.key()] > 0 {
 						open++
+						if !aboveInfo[l.key()] {
+							info++
+						}
 					}
 				}
 			}
@@ -330,8 +346,12 @@ func precisionReport(run corpusRun, labels *labelSet, classes classSet) string {
 			if reported[ex.key()] == 0 {
 				state = " (fixed)"
 			}
-			fmt.Fprintf(&b, "\n**`%s`** (%s; %d labelled, %d still reported)\n\n- When: %s\n- Instead: %s\n- Example%s: `%s` (%s, %s): %s\n",
-				c.ID, strings.Join(rs, ", "), len(ls), open, c.Condition, c.Correct, state, ex.where(), ex.Rule, ex.Repository, ex.Reason)
+			counts := fmt.Sprintf("%d labelled, %d still reported", len(ls), open)
+			if verdict == "noise" {
+				counts += fmt.Sprintf(", %d at info", info)
+			}
+			fmt.Fprintf(&b, "\n**`%s`** (%s; %s)\n\n- When: %s\n- Instead: %s\n- Example%s: `%s` (%s, %s): %s\n",
+				c.ID, strings.Join(rs, ", "), counts, c.Condition, c.Correct, state, ex.where(), ex.Rule, ex.Repository, ex.Reason)
 		}
 	}
 	return b.String()

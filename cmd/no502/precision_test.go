@@ -271,7 +271,31 @@ func TestPrecision(t *testing.T) {
 		t.Logf("unlabelled findings of %s: %d", r, unlabelled[r])
 	}
 
+	if path := os.Getenv("NO502_PRECISION_DUMP"); path != "" {
+		if err := dumpFindings(path, run.Findings, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	checkPrecisionDoc(t, precisionReport(run, labels, classes))
+}
+
+// dumpFindings writes every finding of the run with its label (verdict and class, "-"
+// when unlabelled) and severity to path, one tab-separated line each, sorted: run
+// TestPrecision with NO502_PRECISION_DUMP=before.tsv and again with after.tsv, and diff
+// the two to see what a rule change did to each labelled finding (a right finding whose
+// severity dropped, say).
+func dumpFindings(path string, findings []corpusFinding, labels *labelSet) error {
+	lines := make([]string, 0, len(findings))
+	for _, f := range findings {
+		verdict, class := "-", "-"
+		if l, ok := labels.ByKey[f.key()]; ok {
+			verdict, class = l.Verdict, l.Class
+		}
+		lines = append(lines, strings.Join([]string{f.key(), verdict, class, f.Severity, f.Message}, "\t"))
+	}
+	sort.Strings(lines)
+	return os.WriteFile(path, []byte("folder\trepository\tfile\trule\tline\tverdict\tclass\tseverity\tmessage\n"+strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // checkPrecisionDoc compares (or with -update, replaces) the generated section of

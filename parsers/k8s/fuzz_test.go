@@ -15,6 +15,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n  - &a {apiVersion: v1, kind: Service, metadata: {name: *a}}\n"))
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - lifecycle: {preStop: {exec: {command: [sh, -c, sleep]}}}\n"))
 	f.Add([]byte("{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"spec\": {\"ports\": [{\"port\": \"x\"}]}}"))
+	// The API server's callers (session 16): an APIService and webhook configurations
+	// naming Services, with a service that is not a mapping and a webhook list of scalars.
+	f.Add([]byte("apiVersion: v1\nkind: Service\nmetadata: {name: m, namespace: x}\n---\napiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.m}\nspec: {service: {name: m, namespace: x}}\n---\napiVersion: apiregistration.k8s.io/v1\nkind: APIService\nspec: {service: [m]}\n"))
+	f.Add([]byte("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: v}\nwebhooks:\n  - clientConfig: {service: {name: w, namespace: x}}\n  - clientConfig: {url: https://x}\n  - 3\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nwebhooks: {a: b}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		defer hangwatch.Start(len(src))()
 		m := Parse([]parsers.Input{{Path: "f.yaml", Src: src}}, parsers.Options{})

@@ -10,9 +10,11 @@ package k8s
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
+	"go.yaml.in/yaml/v3"
 )
 
 // builder holds what one Parse call has read so far.
@@ -169,6 +171,11 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	for _, o := range p.tgbs {
 		b.targetGroupBinding(o)
 	}
+	for _, c := range p.apiServerCalls {
+		if svc := b.services[c.svc]; svc != nil && !slices.Contains(svc.APIServerCalls, c.by) {
+			svc.APIServerCalls = append(svc.APIServerCalls, c.by)
+		}
+	}
 	return m
 }
 
@@ -181,6 +188,7 @@ type pending struct {
 	ingresses, routes, tgbs, nlbs []*object
 	classes                       map[string]string
 	meshNamespaces                map[string]string // Namespace name: the mesh injected there
+	apiServerCalls                []apiServerCall
 }
 
 // readOut is what one object of a file gives: the model objects read from it, before
@@ -198,6 +206,7 @@ type readOut struct {
 	pdb   *parsers.PDB
 	modes []string // a PersistentVolumeClaim's accessModes
 	class string   // an IngressClass's controller; a Namespace's injected mesh
+	calls []string // the Services (namespace/name) an APIService or webhook configuration names
 }
 
 type readKind int
@@ -216,6 +225,7 @@ const (
 	readHTTPRouteObj
 	readTGBObj
 	readNamespaceObj
+	readAPIServerCallerObj
 )
 
 // read reads one object. Its node tree is dropped unless apply or a step after the last
@@ -268,6 +278,16 @@ func read(o *object) readOut {
 		out.what = readHTTPRouteObj
 	case o.kind == "TargetGroupBinding" && strings.HasPrefix(o.apiVersion, "elbv2.k8s.aws/"):
 		out.what = readTGBObj
+	case o.kind == "APIService" && strings.HasPrefix(o.apiVersion, "apiregistration.k8s.io/"):
+		out.what, out.calls = readAPIServerCallerObj, serviceRefs(val(o.node, "spec", "service"))
+		o.node = nil
+	case (o.kind == "ValidatingWebhookConfiguration" || o.kind == "MutatingWebhookConfiguration") &&
+		strings.HasPrefix(o.apiVersion, "admissionregistration.k8s.io/"):
+		out.what = readAPIServerCallerObj
+		for _, wh := range items(val(o.node, "webhooks")) {
+			out.calls = append(out.calls, serviceRefs(val(wh, "clientConfig", "service"))...)
+		}
+		o.node = nil
 	default:
 		o.node = nil
 	}
@@ -337,7 +357,25 @@ func (b *builder) apply(out readOut, p *pending) {
 		p.routes = append(p.routes, o)
 	case readTGBObj:
 		p.tgbs = append(p.tgbs, o)
+	case readAPIServerCallerObj:
+		for _, ref := range out.calls {
+			p.apiServerCalls = append(p.apiServerCalls, apiServerCall{ref, o.kind + " " + o.name})
+		}
 	}
+}
+
+// apiServerCall is a Service (namespace/name) the API server calls, and the object that
+// makes it call it ("APIService v1beta1.metrics.k8s.io").
+type apiServerCall struct{ svc, by string }
+
+// serviceRefs returns the Service an APIService's spec.service or a webhook's
+// clientConfig.service names, as namespace/name (both fields are required there), or nil.
+func serviceRefs(n *yaml.Node) []string {
+	name, ns := str(n, "name"), str(n, "namespace")
+	if name == "" || ns == "" {
+		return nil
+	}
+	return []string{ns + "/" + name}
 }
 
 // isHelmHook reports whether o is a Helm hook (annotated helm.sh/hook): helm creates it

@@ -1,0 +1,38 @@
+package rules
+
+import "testing"
+
+// TestOperatorToolOf: which image references name an operators' tool. Names a tool owns
+// as a dash-separated part match; a name ending in -proxy or -gateway fronts the tool and
+// does not; the exact names match only whole.
+func TestOperatorToolOf(t *testing.T) {
+	for _, c := range []struct{ image, want string }{
+		{"grafana/grafana:11.2.0", "grafana"},
+		{"docker.io/grafana/grafana-oss", "grafana"},
+		{"quay.io/prometheus/prometheus:v2.54.1", "prometheus"},
+		{"jaegertracing/all-in-one:1.60", "jaegertracing"},
+		{"registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0", "prometheus"},
+		{"cashee/grafana-proxy:latest", ""},
+		{"quay.io/infinimesh/grafana-proxy:latest", ""},
+		{"example/prometheus-gateway:1", ""},
+		{"docker.io/fortio/fortio:latest_release", "fortio"},
+		{"example/fortio-demo:1", ""},
+		{"apache/spark:3.5.1", "spark"},
+		{"example/spark-shop:2.1", ""},
+		{"example/sparkjava-hello:1", ""},
+		{"ghcr.io/spiffe/spire-server:1.5.4", "SPIRE"},
+		{"ghcr.io/spiffe/spire-agent:1.5.4", ""},
+		{"vitess/lite:v2.0.0-alpha5", "Vitess"},
+		{"vitess/vtgate:v19.0.0", "Vitess"},
+		{"vitess/guestbook:v2.0.0-alpha5", ""},
+		{"example/lite:1", ""},
+		{"nvcr.io/nim/meta/llama3-8b-instruct:1.0.0", ""},
+		{"your.registry.tld/nginx-nim2:tag", "NGINX Instance Manager"},
+		{"localhost:5000/nginx-nim2", "NGINX Instance Manager"},
+		{"docker-registry.nginx.com/nap-dos/app_protect_dos_arb:1.1.1", "the NGINX App Protect DoS arbitrator"},
+	} {
+		if got := operatorToolOf(c.image).Name; got != c.want {
+			t.Errorf("operatorToolOf(%q) = %q, want %q", c.image, got, c.want)
+		}
+	}
+}
