@@ -160,6 +160,10 @@ func TestParseErrors(t *testing.T) {
 		{"binary", "user x;\n\x00\x01\x02", `2:1 error binary file (a NUL byte)`},
 		// nginx ends the word at '{': the regex must be quoted. The block then never closes.
 		{"regex brace", "location ~ ^/a{2} { }\n", `1:1 error unexpected end of file: block "location" is not closed (missing "}")`},
+		// nginx -t 1.22.1: directive "server_name" is not terminated by ";" (a public
+		// conf.d file, search id 7203069840, reads `server_name api.local` then
+		// `location / {`).
+		{"simple directive with block", "server {\n    server_name api.local\n\n    location / { return 200; }\n}\n", `2:5 error directive "server_name" is not terminated by ";": it takes no block, so nginx -t rejects the "{" at 4:16 that follows its arguments`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, diags := ParseFile("t.conf", []byte(c.src))
@@ -178,6 +182,10 @@ func TestParseErrors(t *testing.T) {
 	cfg, _ = ParseFile("t.conf", []byte("{ listen 80; }\nb 1;\n"))
 	if len(cfg.Directives) != 1 || cfg.Directives[0].Name != "b" {
 		t.Errorf("recovery after nameless block: %+v", cfg.Directives)
+	}
+	// A block directive, and server in http, keep their blocks without a word.
+	if _, diags := ParseFile("t.conf", []byte("http { server { location / { if ($x) { return 200; } } } upstream u { server a:1; keepalive 2; } }\n")); len(diags) != 0 {
+		t.Errorf("blocks: %v", diags)
 	}
 	// Only one error for binary input, and no directives.
 	cfg, diags := ParseFile("t.bin", []byte("\x7fELF\x02\x01\x01\x00\x00garbage{{{"))
