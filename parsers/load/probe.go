@@ -25,14 +25,16 @@ const probeHead = 8 << 10
 
 // hostTLDs are the last labels of host names site files are named after. Extensions of
 // source and data files that are also country codes (.sh, .py, .pl, .md, .rs, .ps, .ml,
-// .so, .cc, .cl, .ar, .tr) are left out: those files are not probed at all.
+// .so, .cc, .cl, .ar, .tr) are left out: those files are not probed at all; so are .in
+// (nginx.conf.in, a build template with @VAR@ placeholders) and .example
+// (nginx.conf.example, a sample no server loads).
 var hostTLDs = map[string]bool{}
 
 func init() {
 	for _, t := range strings.Fields(`com net org io dev app co me info biz xyz site online tech
 		cloud ai gs ly to gg tv fm us uk eu de fr es it nl be ch at se no dk fi cz sk hu ro gr pt
-		ie ru su ua kz cn jp kr tw hk sg vn id th ph in au nz ca mx br za il ir local lan
-		internal localhost test example host`) {
+		ie ru su ua kz cn jp kr tw hk sg vn id th ph au nz ca mx br za il ir local lan
+		internal localhost test host`) {
 		hostTLDs[t] = true
 	}
 }

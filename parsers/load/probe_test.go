@@ -21,7 +21,8 @@ func TestProbeName(t *testing.T) {
 		"curls.margagl.io": true, "mjgil.com": true, "api.example.com": true, "my_site.local": true,
 		"main.py": false, "deploy.sh": false, "README.md": false, "lib.rs": false, "x.pl": false,
 		"app.js": false, "notes.txt": false, ".env": false, ".htaccess": false, "conf.d": false,
-		"a..com": false, "weird name.com": false, "": false,
+		"a..com": false, "weird name.com": false, "": false, "nginx.conf.example": false,
+		"nginx.conf.in": false, "myapp.test": true,
 	} {
 		if got := probeName(name); got != want {
 			t.Errorf("probeName(%q) = %v, want %v", name, got, want)
