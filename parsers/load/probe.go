@@ -104,6 +104,14 @@ func nginxByContent(src []byte, cut bool) bool {
 	if bytes.HasPrefix(src, []byte("#!")) || bytes.IndexByte(src, 0) >= 0 {
 		return false
 	}
+	for _, mark := range templateMarks {
+		if bytes.Contains(src, mark) {
+			// A Jinja, Go or ERB template of nginx config (an Ansible role's
+			// templates/site): what it holds is decided when it is rendered, and as
+			// written it does not parse ("server_name {{ domain }};" opens a block).
+			return false
+		}
+	}
 	depth, sawBlock := 0, false
 	var name string // the name of the top-level statement being read, "" between them
 	i := 0
@@ -184,6 +192,11 @@ func nginxByContent(src []byte, cut bool) bool {
 	}
 	return sawBlock
 }
+
+// templateMarks are the delimiters of the template languages nginx config is kept in:
+// Jinja and Go templates ({{ }}, {% %}), ERB (<% %>). None can appear in nginx config
+// outside a string or a Lua block.
+var templateMarks = [][]byte{[]byte("{{"), []byte("{%"), []byte("<%")}
 
 // isNginxSep reports whether c ends a word. As in nginx's lexer (ngx_conf_read_token),
 // '#', quotes and '}' are special only at the start of a word, and '{' right after '$'

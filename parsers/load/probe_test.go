@@ -70,6 +70,9 @@ func TestNginxByContent(t *testing.T) {
 		"empty":        "",
 		"comments":     "# nothing but a comment\n",
 		"string first": "\"server\" { listen 80; }\n",
+		"jinja":        "server {\n    listen 80;\n    server_name {{ domain }};\n}\n",
+		"jinja block":  "upstream app {\n{% for h in hosts %}\n    server {{ h }};\n{% endfor %}\n}\n",
+		"erb":          "server {\n    listen <%= @port %>;\n}\n",
 	}
 	for name, src := range yes {
 		if !nginxByContent([]byte(src), false) {
