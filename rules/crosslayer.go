@@ -84,6 +84,39 @@ func routeTo(r *parsers.Route, be *parsers.Backend) *parsers.Route {
 	return &alt
 }
 
+// hopVia is a proxy hop that a route's requests reach, and the upstream{} of the route's
+// map{} (or split_clients) they reach it through: nil for the route's own Backend.
+type hopVia struct {
+	hop *parsers.Hop
+	via *parsers.Backend
+}
+
+// reachedHopsVia lists the proxy hops behind route r that its requests reach: those of
+// its Backend (Route.ReachedHops), then those behind each upstream{} of its map
+// (Route.Alternatives), each read as r forwarding to that upstream (routeTo: the
+// upstream's hops and ports, the Host nginx sends it, $proxy_host being the upstream's
+// name). A hop reached both ways is listed once, as its Backend's.
+func reachedHopsVia(r *parsers.Route) []hopVia {
+	if r.Backend == nil {
+		return nil
+	}
+	var out []hopVia
+	seen := map[*parsers.Hop]bool{}
+	for _, be := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
+		for _, h := range routeTo(r, be).ReachedHops() {
+			if !seen[h] {
+				seen[h] = true
+				hv := hopVia{hop: h}
+				if be != r.Backend {
+					hv.via = be
+				}
+				out = append(out, hv)
+			}
+		}
+	}
+	return out
+}
+
 // viaMap returns the upstream{} of route r's map through which side s answers r, or nil
 // when s is behind r's own Backend.
 func (p *Pass) viaMap(r *parsers.Route, s side) *parsers.Backend {

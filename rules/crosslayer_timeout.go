@@ -145,6 +145,11 @@ Only an inner timeout written explicitly counts (it says that path is meant to b
 paths with a handler budget in ` + "`routes:`" + ` are left to ` + "`read-timeout-below-budget`" + `. Cloudflare
 in front is ` + "`edge-timeout-exceeded`" + `'s concern.
 
+A location whose upstream a ` + "`map{}`" + ` or ` + "`split_clients`" + ` chooses (` + "`proxy_pass http://$backend;`" + `)
+forwards to the proxies behind every ` + "`upstream{}`" + ` the values name, each with the location's
+` + "`proxy_read_timeout`" + ` (and ` + "`Host`" + ` the upstream's name, unless set): an inner proxy behind
+any of them that waits longer is reported, naming the upstream and the map.
+
 This rule needs no budget: the chain is decided by its own two timeouts. An app server's
 request timeout behind the inner hop does not change that: when this rule reports an outer
 hop, ` + "`read-timeout-below-budget`" + ` does not report the same setting again, and a run's count
@@ -182,22 +187,31 @@ func runOuterHopGivesUpFirst(p *Pass) {
 			if r.Backend == nil || r.Respond != nil || !rt.Known() || rt.Value == 0 {
 				continue
 			}
-			reached := r.ReachedHops()
-			for _, inner := range reached {
+			for _, rh := range reachedHopsVia(r) {
+				inner := rh.hop
 				worst := p.innerWaitsLonger(h, r, inner)
 				if worst == nil {
 					continue
 				}
 				// Which of several servers behind it waits longer (the one its Host picks).
-				innerName := product(inner)
+				innerName := product(inner) + " behind it"
 				if len(r.Backend.Hops) > 1 {
-					innerName = fmt.Sprintf("%s (%s)", product(inner), inner.Name)
+					innerName = fmt.Sprintf("%s (%s) behind it", product(inner), inner.Name)
+				}
+				if be := rh.via; be != nil {
+					// Reached through an upstream{} of the location's map: only the
+					// requests the map sends there wait on it, but each of them gets
+					// the location's timeout.
+					innerName = fmt.Sprintf("%s, behind upstream %s where the map of %s sends requests,", product(inner), be.Name, mapPass(r))
+					if len(be.Hops) > 1 {
+						innerName = fmt.Sprintf("%s (%s), behind upstream %s where the map of %s sends requests,", product(inner), inner.Name, be.Name, mapPass(r))
+					}
 				}
 				it := worst.ReadTimeout
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
-				msg := fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
+				msg := fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
 					describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
 					parsers.Seconds(rt.Value), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
 					inner.ReadTimeoutName(worst), worst.Path)
@@ -207,7 +221,7 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					fix = nil
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 					own := p.ownLine(pos)
-					msg = fmt.Sprintf("%s, but %s behind it waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
+					msg = fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
 						describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
 						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
 						inner.ReadTimeoutName(worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
@@ -255,8 +269,8 @@ func (p *Pass) outerGivesUpFirst(h *parsers.Hop, r *parsers.Route) bool {
 	if r.Backend == nil {
 		return false
 	}
-	for _, inner := range r.ReachedHops() {
-		if p.innerWaitsLonger(h, r, inner) != nil {
+	for _, rh := range reachedHopsVia(r) {
+		if p.innerWaitsLonger(h, r, rh.hop) != nil {
 			return true
 		}
 	}

@@ -247,8 +247,8 @@ func Unbudgeted(m *parsers.Model, cfg *Config, keep func(parsers.Pos) bool) int 
 			if r.Backend == nil {
 				continue
 			}
-			for _, inner := range r.ReachedHops() {
-				if ir := p.innerWaitsLonger(h, r, inner); ir != nil {
+			for _, rh := range reachedHopsVia(r) {
+				if ir := p.innerWaitsLonger(h, r, rh.hop); ir != nil {
 					decided[r], decided[ir] = true, true
 				}
 			}

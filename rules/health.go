@@ -411,7 +411,9 @@ more are unsafe (` + "`--unsafe-fixes`" + `); before 1.7.5 there is no ` + "`pro
 and the fix does not write it.
 
 Reported only where the upstream has two or more servers: with one, there is nothing to
-retry on. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
+retry on. A location whose upstream a ` + "`map{}`" + ` or ` + "`split_clients`" + ` chooses (` + "`proxy_pass http://$backend;`" + `)
+is reported once, at its retry setting, when an ` + "`upstream{}`" + ` the values name has a second
+server: the requests the map sends there fail as a direct ` + "`proxy_pass`" + ` to it would. An nginx upstream of one primary server and a ` + "`backup`" + ` counts: without retries the
 request to a dead primary gets 502 until nginx marks it down (never with ` + "`max_fails=0`" + `). Not reported for an nginx location whose failed request is handed on instead of
 answered with the 502: an ` + "`error_page`" + ` listing 502 that sends it to a named location or a
 URI that forwards again (` + "`error_page 502 504 = @retry;`" + ` with ` + "`proxy_pass`" + ` in ` + "`@retry`" + `), or
@@ -468,15 +470,12 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if t, bk := primaryWithBackup(own, b); t != nil && h.Kind == parsers.HopNginx {
 				c := r.Retry.Conditions
-				when := "takes over only once nginx has marked it down (max_fails)"
-				if t.MaxFails.Explicit() && t.MaxFails.Value == 0 {
-					when = "never takes over: max_fails=0 keeps the primary from being marked down"
-				}
+				when := backupWhen(t)
 				if !failsOver(h, r) && (!c.Known() || len(c.Value) != 1 || c.Value[0] != "off") {
 					// tries 1 or a list without error: the failed connection to the
 					// primary is not passed on either (nginx 1.22.1 on loopback, primary
 					// refusing: 502, then the backup until fail_timeout ran out).
-					nginxNoRetryOnError(p, h, r, b, &backupRetry{primary: t.Address, backup: bk.Address, when: when})
+					nginxNoRetryOnError(p, h, r, backupTarget(b, t, bk, when))
 				}
 				if c.Known() && len(c.Value) == 1 && c.Value[0] == "off" && !failsOver(h, r) {
 					msg := fmt.Sprintf("%s: when %s, the only primary server of %s, is down or restarting, %s instead of going to the backup %s, which %s. Use %s_next_upstream error timeout, nginx's default (%s).",
@@ -487,6 +486,9 @@ func runNoRetryOnFailure(p *Pass) {
 				continue
 			}
 			if len(activeTargets(b)) < 2 || len(appTargets(own, b)) < 2 {
+				if h.Kind == parsers.HopNginx && len(r.Alternatives) > 0 && !failsOver(h, r) {
+					nginxMapNoRetry(p, own, h, r)
+				}
 				continue
 			}
 			c := r.Retry.Conditions
@@ -495,7 +497,7 @@ func runNoRetryOnFailure(p *Pass) {
 			}
 			if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
 				if h.Kind == parsers.HopNginx {
-					nginxNoRetryOnError(p, h, r, b, nil)
+					nginxNoRetryOnError(p, h, r, spreadTarget(b))
 				}
 				continue
 			}
@@ -520,6 +522,74 @@ func runNoRetryOnFailure(p *Pass) {
 			p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: fix})
 		}
 	}
+}
+
+// nginxMapNoRetry reports an nginx location whose proxy_pass names a map{}'s (or
+// split_clients') variable and that does not pass a failed connection on, when an
+// upstream{} the map sends requests to (Route.Alternatives) has a second server to
+// retry on: the requests the map sends there get the 502 a direct proxy_pass to that
+// upstream would (nginx 1.22.1 on loopback: `map $http_x_pick $backend { default pool;
+// single one; }`, upstream pool of two servers, one refusing, proxy_next_upstream off:
+// 1 of 12 requests got 502 before max_fails took the dead server out, as with a direct
+// proxy_pass; with nginx's default, 0 of 12). One finding per location, at its retry
+// setting, naming every such upstream: the fix is the location's.
+func nginxMapNoRetry(p *Pass, own *listeners, h *parsers.Hop, r *parsers.Route) {
+	c := r.Retry.Conditions
+	type alt struct {
+		be              *parsers.Backend
+		primary, backup *parsers.Target
+		n               int
+	}
+	var alts []alt
+	for _, be := range r.Alternatives {
+		if t, bk := primaryWithBackup(own, be); t != nil {
+			alts = append(alts, alt{be: be, primary: t, backup: bk})
+		} else if n := len(activeTargets(be)); n >= 2 && len(appTargets(own, be)) >= 2 {
+			alts = append(alts, alt{be: be, n: n})
+		}
+	}
+	if len(alts) == 0 {
+		return
+	}
+	via := "where the map of " + mapPass(r) + " sends requests"
+	var t retryTarget
+	switch a := alts[0]; {
+	case len(alts) == 1 && a.primary != nil:
+		down := fmt.Sprintf("%s, the only primary server of %s (%s), is down or restarting", a.primary.Address, a.be.Name, via)
+		t = retryTarget{downNginx: down, downIt: down, other: fmt.Sprintf("the backup %s, which %s", a.backup.Address, backupWhen(a.primary))}
+	case len(alts) == 1:
+		t = retryTarget{
+			downNginx: fmt.Sprintf("the server nginx picks from the %d in %s (%s) is down or restarting", a.n, a.be.Name, via),
+			downIt:    fmt.Sprintf("the server it picks from the %d in %s (%s) is down or restarting", a.n, a.be.Name, via),
+			other:     "another one",
+		}
+	default:
+		var names []string
+		for _, a := range alts {
+			if a.primary != nil {
+				names = append(names, fmt.Sprintf("%s's primary %s and backup %s", a.be.Name, a.primary.Address, a.backup.Address))
+			} else {
+				names = append(names, fmt.Sprintf("the %d in %s", a.n, a.be.Name))
+			}
+		}
+		list := strings.Join(names, ", ")
+		t = retryTarget{
+			downNginx: fmt.Sprintf("the server nginx picks in an upstream the map of %s sends requests to (%s) is down or restarting", mapPass(r), list),
+			downIt:    fmt.Sprintf("the server it picks in an upstream the map of %s sends requests to (%s) is down or restarting", mapPass(r), list),
+			other:     "another server of that upstream",
+		}
+	}
+	if !c.Known() || len(c.Value) != 1 || c.Value[0] != "off" {
+		nginxNoRetryOnError(p, h, r, t)
+		return
+	}
+	if !c.Explicit() {
+		return // nginx's default retries; off is never a default of nginx's
+	}
+	msg := fmt.Sprintf("%s: when %s, %s instead of going to %s. Use %s_next_upstream error timeout, nginx's default (%s).",
+		c.Text, t.downNginx, nginxFails(r), t.other, nginxModule(r), neverTwice(h, r))
+	pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)
+	p.Report(Finding{Pos: pos, Message: msg, Related: origin(nil, c, pos, "value set here"), Fix: p.retryFix(h, r)})
 }
 
 // unretriedFails says what a failed connection of unretried route r does to the
@@ -594,27 +664,45 @@ func neverTwice(h *parsers.Hop, r *parsers.Route) string {
 	return "POSTs are still never sent twice"
 }
 
-// backupRetry names, for an upstream of one primary server and a backup, the servers
-// and when the backup takes over without retries.
-type backupRetry struct{ primary, backup, when string }
+// retryTarget says, for a route that does not pass a failed connection on, when its
+// request fails (downNginx; downIt after "nginx makes one attempt in all") and where it
+// would have gone instead (other).
+type retryTarget struct{ downNginx, downIt, other string }
+
+// spreadTarget is the retryTarget of an upstream of several servers.
+func spreadTarget(b *parsers.Backend) retryTarget {
+	n := len(activeTargets(b))
+	return retryTarget{
+		downNginx: fmt.Sprintf("the server nginx picks from the %d in %s is down or restarting", n, b.Name),
+		downIt:    fmt.Sprintf("the server it picks from the %d in %s is down or restarting", n, b.Name),
+		other:     "another one",
+	}
+}
+
+// backupTarget is the retryTarget of an upstream of one primary server and a backup,
+// which gets the failed request only on a retry; when says when it takes over without.
+func backupTarget(b *parsers.Backend, primary, backup *parsers.Target, when string) retryTarget {
+	down := fmt.Sprintf("%s, the only primary server of %s, is down or restarting", primary.Address, b.Name)
+	return retryTarget{downNginx: down, downIt: down, other: fmt.Sprintf("the backup %s, which %s", backup.Address, when)}
+}
+
+// backupWhen says when the backup of an upstream of one primary server takes over
+// without retries.
+func backupWhen(primary *parsers.Target) string {
+	if primary.MaxFails.Explicit() && primary.MaxFails.Value == 0 {
+		return "never takes over: max_fails=0 keeps the primary from being marked down"
+	}
+	return "takes over only once nginx has marked it down (max_fails)"
+}
 
 // nginxNoRetryOnError reports an nginx route whose retry settings, though not off, never
 // pass a failed connection to the next server: proxy_next_upstream without error
 // (timeout, http_502 http_503: a refused connection is an error), or
-// proxy_next_upstream_tries 1 (one attempt in all). bk is set for an upstream of one
-// primary and a backup, which gets the failed request only on a retry.
-func nginxNoRetryOnError(p *Pass, h *parsers.Hop, r *parsers.Route, b *parsers.Backend, bk *backupRetry) {
+// proxy_next_upstream_tries 1 (one attempt in all). t says when the request fails and
+// where a retry would have sent it.
+func nginxNoRetryOnError(p *Pass, h *parsers.Hop, r *parsers.Route, t retryTarget) {
 	c, tries, mod := r.Retry.Conditions, r.Retry.Tries, nginxModule(r)
-	n := len(activeTargets(b))
-	// downNginx and downIt say when the request fails, other where it would have gone.
-	downNginx := fmt.Sprintf("the server nginx picks from the %d in %s is down or restarting", n, b.Name)
-	downIt := fmt.Sprintf("the server it picks from the %d in %s is down or restarting", n, b.Name)
-	other := "another one"
-	if bk != nil {
-		downNginx = fmt.Sprintf("%s, the only primary server of %s, is down or restarting", bk.primary, b.Name)
-		downIt = downNginx
-		other = fmt.Sprintf("the backup %s, which %s", bk.backup, bk.when)
-	}
+	downNginx, downIt, other := t.downNginx, t.downIt, t.other
 	switch {
 	case c.Explicit() && c.Known() && !slices.Contains(c.Value, "error") && !slices.Contains(c.Value, "off"):
 		pos := atInclude(p.Model, posOr(c, r.Pos, r.Block), c, r.Block)

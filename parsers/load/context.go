@@ -46,7 +46,7 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = 100000
 	}
-	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}
+	w := &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles, maxProbes: opts.MaxFiles}
 	for _, root := range co.Roots {
 		_ = w.walk(root) // what cannot be read is no context; the named files are loaded on their own
 	}
@@ -58,9 +58,9 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 		if i, ok := index[abs]; ok {
 			return i
 		}
-		f, _ := formatByName(abs)
+		f, probe := candidateFormat(abs)
 		index[abs] = len(files)
-		files = append(files, candidate{abs: abs, format: f})
+		files = append(files, candidate{abs: abs, format: f, probe: probe})
 		return len(files) - 1
 	}
 	var seeds []int
@@ -105,9 +105,17 @@ func SelectContext(named []string, co ContextOptions, opts Options) []string {
 			keep = func(src []byte) bool { return parsedWhenFound(c.format, c.abs, src) }
 		}
 		if src, ok := opts.Overlay[c.abs]; ok {
+			if c.probe && !nginxByContent(src[:min(len(src), probeHead)], len(src) > probeHead) {
+				files[i].format = "" // as a name no502 does not read
+				return
+			}
 			if keep == nil || keep(src) {
 				srcs[i] = src
 			}
+			return
+		}
+		if c.probe && !probeFile(c.abs) {
+			files[i].format = "" // no nginx config: as a name no502 does not read
 			return
 		}
 		sb := scanBufs.Get().(*scanBuf)

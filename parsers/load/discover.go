@@ -30,10 +30,40 @@ type candidate struct {
 	// explicit: named on the command line (pre-commit passes file names); its findings
 	// are reported, context files' are not.
 	explicit bool
+	// probe: no name rule gave the file a format, but its name is one nginx site files
+	// get (probeName): it is nginx only if its head says so (probeFile), and otherwise
+	// skipped without a word.
+	probe bool
+}
+
+// candidateFormat is the format a file's name gives it, or, for a name that gives none
+// but is worth a look (probeName), nginx to be confirmed by the content (probe).
+func candidateFormat(abs string) (format string, probe bool) {
+	if f, _ := formatByName(abs); f != "" {
+		return f, false
+	}
+	if probeName(filepath.Base(abs)) {
+		return parsers.FormatNginx, true
+	}
+	return "", false
 }
 
 // skipDirs are never descended into: dependencies and build output.
 var skipDirs = map[string]bool{"vendor": true, "node_modules": true}
+
+// deployDirs are the hidden directories the walk does descend into: they hold a
+// deployment's configuration, not tools' state. Elastic Beanstalk reads its nginx config
+// from the application bundle: .platform/nginx/ (nginx.conf replacing the platform's,
+// conf.d/*.conf included in http{}, conf.d/elasticbeanstalk/*.conf in the default
+// server{}) on Amazon Linux 2 and later, and .ebextensions/nginx/ on the platforms
+// before it (https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/platforms-linux-extend.proxy.html).
+// Every other hidden directory (.git, .terraform, .cache, .github...) stays skipped.
+var deployDirs = map[string]bool{".platform": true, ".ebextensions": true}
+
+// skipDir reports whether the walk leaves out a directory named name.
+func skipDir(name string) bool {
+	return strings.HasPrefix(name, ".") && !deployDirs[name] || skipDirs[name]
+}
 
 // formatByName picks a format from the file name alone; "" means decide by content, or
 // skip. k8s and nginx's *.conf need a look at the content.
@@ -92,7 +122,7 @@ func Lintable(abs string, maxSize int64) bool { return lintable(abs, maxSize, fa
 func lintable(abs string, maxSize int64, walked bool) bool {
 	format, needSniff := formatByName(abs)
 	if format == "" {
-		return false
+		return probeName(filepath.Base(abs)) && probeFile(abs)
 	}
 	if !needSniff {
 		return true
@@ -182,8 +212,11 @@ type walker struct {
 	out     []candidate
 	notes   []parsers.Diag
 	seen    map[string]bool
-	// maxFiles bounds discovery on a hostile or mistaken root ("/").
-	maxFiles int
+	// maxFiles bounds discovery on a hostile or mistaken root ("/"): counted is the
+	// candidates a name decides, probes those only their content can (as many again
+	// at most, maxProbes).
+	maxFiles, counted int
+	probes, maxProbes int
 	// configs are the .no502.yaml files met on the walk (absolute paths).
 	configs []string
 }
@@ -208,20 +241,35 @@ func (w *walker) add(abs string, explicit bool) {
 		return
 	}
 	display := w.display(abs)
-	format, _ := formatByName(abs)
+	format, probe := candidateFormat(abs)
 	if format == "" {
 		return
 	}
-	if len(w.out) >= w.maxFiles {
-		if len(w.out) == w.maxFiles {
-			w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
-				"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
+	if probe {
+		// Probes are no known configs: they do not count toward --max-files, and past
+		// as many of them the rest are not looked at (a note says so).
+		if w.probes >= w.maxProbes {
+			if w.probes == w.maxProbes {
+				w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
+					"more than %d files without an extension or named like a host; the rest are not looked at for nginx config (raise --max-files)", w.maxProbes))
+			}
+			w.probes = w.maxProbes + 1
+			return
 		}
-		w.maxFiles = -1 // note once
-		return
+		w.probes++
+	} else {
+		if w.counted >= w.maxFiles {
+			if w.counted == w.maxFiles {
+				w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
+					"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
+			}
+			w.maxFiles = -1 // note once
+			return
+		}
+		w.counted++
 	}
 	w.seen[abs] = true
-	w.out = append(w.out, candidate{abs: abs, display: display, format: format, explicit: explicit})
+	w.out = append(w.out, candidate{abs: abs, display: display, format: format, explicit: explicit, probe: probe})
 }
 
 // newWalker is the walker of a load with opts: the working directory made absolute, and
@@ -241,7 +289,7 @@ func newWalker(opts *Options) (*walker, error) {
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = 100000
 	}
-	return &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles}, nil
+	return &walker{cwd: cwd, ignored: opts.Ignored, seen: map[string]bool{}, maxFiles: opts.MaxFiles, maxProbes: opts.MaxFiles}, nil
 }
 
 // abs is path p given on the command line, absolute and clean.
@@ -313,7 +361,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 			}
 		}
 		if isDir {
-			if strings.HasPrefix(name, ".") || skipDirs[name] {
+			if skipDir(name) {
 				continue
 			}
 			if stack.ignored(parts, true) {

@@ -121,6 +121,11 @@ func scanText(k *linkKeys, format, abs string, src []byte) {
 			p := strings.Trim(string(f[1]), "\"';")
 			k.name(filepath.Base(p))
 			k.name(filepath.Base(filepath.Dir(p)))
+		case format == parsers.FormatNginx && string(f[0]) == "upstream":
+			// An upstream{} defined in another fragment than the proxy_pass naming it
+			// (Beanstalk's conf.d/upstreams.conf and conf.d/elasticbeanstalk/app.conf,
+			// in different directories): the name is the proxy_pass URL's host.
+			k.name(strings.TrimSuffix(string(f[1]), "{"))
 		case format == parsers.FormatTerraform && len(f) >= 3 && string(f[1]) == "=" &&
 			(string(f[0]) == "name" || strings.HasSuffix(string(f[0]), "_name") || string(f[0]) == "source"):
 			v := strings.Trim(string(f[2]), "\"")

@@ -112,6 +112,8 @@ func Load(paths []string, opts Options) (*Result, error) {
 		w.out = append(w.out, candidate{abs: abs, display: w.display(abs), explicit: true})
 		if f, _ := formatByName(abs); f != "" {
 			w.out[len(w.out)-1].format = f
+		} else if probeName(filepath.Base(abs)) && nginxByContent(opts.Stdin[:min(len(opts.Stdin), probeHead)], len(opts.Stdin) > probeHead) {
+			w.out[len(w.out)-1].format = parsers.FormatNginx // by its content, as on disk
 		}
 		explicitFiles = true
 	}
@@ -141,6 +143,9 @@ func Load(paths []string, opts Options) (*Result, error) {
 		c := w.out[i]
 		if c.format == "" {
 			return
+		}
+		if c.probe && !cache.probe(c.abs) {
+			return // no known config: nothing to say
 		}
 		src, diag := cache.read(c.abs, c.display)
 		if diag != nil {
@@ -320,6 +325,18 @@ func (c *fileCache) read(abs, display string) ([]byte, *parsers.Diag) {
 	}
 	c.put(abs, display, src)
 	return src, nil
+}
+
+// probe reports whether a probed candidate (candidate.probe) is nginx by its content:
+// the text an overlay or an earlier read holds, else the head of the file (probeFile).
+func (c *fileCache) probe(abs string) bool {
+	c.mu.Lock()
+	src, ok := c.files[abs]
+	c.mu.Unlock()
+	if ok {
+		return nginxByContent(src[:min(len(src), probeHead)], len(src) > probeHead)
+	}
+	return probeFile(abs)
 }
 
 // readInclude serves parsers.Options.ReadFile: files named by includes and imports.

@@ -8,89 +8,180 @@ import (
 	"time"
 )
 
-// nginx time units, largest first; a value lists them in this order, each at most once
-// ("1h30m", "1m30s", "500ms"). M is 30 days and y 365 days, as in nginx.
-var timeUnits = []struct {
-	name string
-	d    time.Duration
-}{
-	{"y", 365 * 24 * time.Hour},
-	{"M", 30 * 24 * time.Hour},
-	{"w", 7 * 24 * time.Hour},
-	{"d", 24 * time.Hour},
-	{"h", time.Hour},
-	{"m", time.Minute},
-	{"s", time.Second},
-	{"ms", time.Millisecond},
+// The steps of ngx_parse_time: a time value lists its parts from the largest unit down,
+// each unit at most once; stLast is a bare number followed by a space.
+const (
+	stStart = iota
+	stYear
+	stMonth
+	stWeek
+	stDay
+	stHour
+	stMin
+	stSec
+	stMsec
+	stLast
+)
+
+// ParseDuration parses the time value of a directive nginx counts in milliseconds
+// (proxy_read_timeout, keepalive_timeout, worker_shutdown_timeout...): "90" (a bare
+// number is seconds), "90s", "1m30s", "1h 30m", "500ms", "2d", "1w". It accepts and
+// refuses what nginx does (ngx_parse_time with is_sec 0): y and M are refused there, as
+// are units out of order, twice, or over nginx's 64-bit count of milliseconds.
+func ParseDuration(s string) (time.Duration, error) {
+	ms, err := parseTime(s, false)
+	if err != nil {
+		return 0, err
+	}
+	return saturate(ms, time.Millisecond), nil
 }
 
-// ParseDuration parses an nginx time value: "90" (a bare number is seconds), "90s",
-// "1m30s", "2h", "500ms", "1d". Spaces between parts are allowed, as nginx allows them.
-func ParseDuration(s string) (time.Duration, error) {
+// ParseSeconds parses the time value of a parameter nginx counts in seconds (an upstream
+// server's fail_timeout): the units of ParseDuration and y (365 days) and M (30 days),
+// but no ms (ngx_parse_time with is_sec 1).
+func ParseSeconds(s string) (time.Duration, error) {
+	sec, err := parseTime(s, true)
+	if err != nil {
+		return 0, err
+	}
+	return saturate(sec, time.Second), nil
+}
+
+// saturate is n units as a Duration, or the longest Duration when it holds no more: a
+// Go Duration holds 292 years, nginx's count far more (1071906480m passes nginx -t), and
+// no timeout a rule compares with comes near it.
+func saturate(n int64, unit time.Duration) time.Duration {
+	if n > int64(math.MaxInt64/unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * unit
+}
+
+// parseTime is nginx's ngx_parse_time (src/core/ngx_parse.c, nginx 1.22): the value in
+// seconds (isSec) or milliseconds, or why nginx refuses it. Checked against nginx -t
+// 1.22.1: keepalive_timeout refuses 1y, 2y, 1M, 1ms1s, 1s1s, 1.5s, 10 1s and
+// 106751991168d, and takes 100000000d, 1h30, "10 20" (30s), "1h m" and "1s "; fail_timeout
+// takes 1y, 2y3M and 292471208677y, and refuses 500ms and 292471208678y.
+func parseTime(s string, isSec bool) (int64, error) {
+	const maxValue = math.MaxInt64
 	in := s
-	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("empty time value")
 	}
-	var total time.Duration
-	var totalMs int64
-	last := -1 // index in timeUnits of the previous part's unit
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 {
-			return 0, fmt.Errorf("invalid time value %q", in)
-		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("time value %q is too large", in)
-		}
-		s = s[i:]
-		unit, bare := -1, false
-		switch {
-		case s == "" || s[0] == ' ':
-			unit, bare = 6, true // a bare number means seconds
-		case strings.HasPrefix(s, "ms"):
-			unit = 7
-		default:
-			for j, u := range timeUnits[:7] {
-				if s[0] == u.name[0] {
-					unit = j
-					break
-				}
+	invalid := func() (int64, error) { return 0, fmt.Errorf("invalid time value %q", in) }
+	tooLarge := func() (int64, error) {
+		return 0, fmt.Errorf("time value %q is too large: nginx counts it in a 64-bit integer of %s", in, map[bool]string{true: "seconds", false: "milliseconds"}[isSec])
+	}
+	step := stMonth // y and M are refused in milliseconds
+	if isSec {
+		step = stStart
+	}
+	var value, total int64
+	valid := false
+	for p := 0; p < len(s); {
+		c := s[p]
+		if c >= '0' && c <= '9' {
+			if value > (maxValue-int64(c-'0'))/10 {
+				return tooLarge()
 			}
-		}
-		if unit < 0 || unit <= last {
-			return 0, fmt.Errorf("invalid time value %q", in)
-		}
-		if !bare {
-			s = s[len(timeUnits[unit].name):]
-		}
-		s = strings.TrimLeft(s, " ")
-		if bare && s != "" {
-			return 0, fmt.Errorf("invalid time value %q: a number without a unit must come last", in)
-		}
-		last = unit
-		// nginx adds the parts up in milliseconds in a 64-bit integer (ngx_parse_time)
-		// and refuses a value only when that overflows: 1071906480m passes nginx -t
-		// (nginx 1.22.1), though it is longer than a time.Duration holds (292 years).
-		// Such a value is kept as the longest Duration: no timeout a rule compares with
-		// comes near it.
-		ms := int64(timeUnits[unit].d / time.Millisecond)
-		if n > math.MaxInt64/ms || totalMs > math.MaxInt64-n*ms {
-			return 0, fmt.Errorf("time value %q is too large", in)
-		}
-		totalMs += n * ms
-		u := timeUnits[unit].d
-		if n > int64(math.MaxInt64/u) || total > math.MaxInt64-time.Duration(n)*u {
-			total = math.MaxInt64
+			value = value*10 + int64(c-'0')
+			valid = true
+			p++
 			continue
 		}
-		total += time.Duration(n) * u
+		p++
+		var max, scale int64
+		switch c {
+		case 'y', 'M':
+			if !isSec {
+				return 0, fmt.Errorf("invalid time value %q: nginx takes y (years) and M (months) only in the values it counts in seconds, not in this one; write days (365d, 30d)", in)
+			}
+			if c == 'y' {
+				if step > stStart {
+					return invalid()
+				}
+				step, scale = stYear, 60*60*24*365
+			} else {
+				if step >= stMonth {
+					return invalid()
+				}
+				step, scale = stMonth, 60*60*24*30
+			}
+		case 'w':
+			if step >= stWeek {
+				return invalid()
+			}
+			step, scale = stWeek, 60*60*24*7
+		case 'd':
+			if step >= stDay {
+				return invalid()
+			}
+			step, scale = stDay, 60*60*24
+		case 'h':
+			if step >= stHour {
+				return invalid()
+			}
+			step, scale = stHour, 60*60
+		case 'm':
+			if p < len(s) && s[p] == 's' {
+				if isSec {
+					return 0, fmt.Errorf("invalid time value %q: nginx counts this value in seconds and takes no ms", in)
+				}
+				if step >= stMsec {
+					return invalid()
+				}
+				p++
+				step, scale = stMsec, 1
+				break
+			}
+			if step >= stMin {
+				return invalid()
+			}
+			step, scale = stMin, 60
+		case 's':
+			if step >= stSec {
+				return invalid()
+			}
+			step, scale = stSec, 1
+		case ' ':
+			if step >= stSec {
+				return invalid()
+			}
+			step, scale = stLast, 1
+		default:
+			return invalid()
+		}
+		max = maxValue / scale
+		if step != stMsec && !isSec {
+			scale *= 1000
+			max /= 1000
+		}
+		if value > max {
+			return tooLarge()
+		}
+		value *= scale
+		if total > maxValue-value {
+			return tooLarge()
+		}
+		total += value
+		value = 0
+		for p < len(s) && s[p] == ' ' {
+			p++
+		}
 	}
-	return total, nil
+	if !valid {
+		return invalid()
+	}
+	if !isSec {
+		if value > maxValue/1000 {
+			return tooLarge()
+		}
+		value *= 1000
+	}
+	if total > maxValue-value {
+		return tooLarge()
+	}
+	return total + value, nil
 }
 
 // VersionAtLeast reports whether version v ("1.28.0", "1.29.7-dev") is at least min.

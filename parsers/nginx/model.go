@@ -1533,7 +1533,7 @@ func (b *builder) upstreamServer(d *Directive) *parsers.Target {
 			}
 			t.MaxFails = parsers.Set(n, d.Pos(), d.Text())
 		case "fail_timeout":
-			v2, err := ParseDuration(v)
+			v2, err := ParseSeconds(v) // nginx counts fail_timeout in seconds
 			if err != nil {
 				b.errorf(d, d.ArgPos(i), "server %s: fail_timeout: %v", d.Arg(0), err)
 				t.FailTimeout = parsers.Duration{Pos: d.Pos(), Text: d.Text(), Unknown: true}

@@ -483,6 +483,24 @@ func (p *parser) comment(t token) {
 	p.comments = append(p.comments, Comment{Raw: t.raw, Text: strings.TrimSpace(t.raw[1:]), Pos: t.pos})
 }
 
+// simpleDirectives are directives that never take a block, in any context or module:
+// one followed by '{' is missing its ';' (nginx -t refuses it). Only names whose block
+// form exists nowhere are listed; server (a block in http, simple in upstream) and the
+// *_by_lua ones are not.
+var simpleDirectives = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`server_name listen root alias index try_files return rewrite set
+		include proxy_pass proxy_set_header proxy_read_timeout proxy_connect_timeout
+		proxy_send_timeout proxy_http_version proxy_redirect proxy_buffering proxy_next_upstream
+		fastcgi_pass fastcgi_param uwsgi_pass grpc_pass add_header access_log error_log
+		error_page client_max_body_size keepalive_timeout keepalive ssl_certificate
+		ssl_certificate_key ssl_protocols ssl_ciphers resolver allow deny expires gzip sendfile
+		charset default_type log_format worker_processes user pid`) {
+		simpleDirectives[n] = true
+	}
+}
+
 // open handles '{'. It returns false when parsing must stop (nesting too deep).
 func (p *parser) open(t token) bool {
 	d := p.take()
@@ -502,6 +520,12 @@ func (p *parser) open(t token) bool {
 		return true
 	}
 	d.HasBlock, d.end = true, at+1
+	if simpleDirectives[d.Name] {
+		// nginx -t 1.22.1: `directive "server_name" is not terminated by ";"` for a
+		// `server_name api.local` missing its ';' before the next line's `location / {`.
+		// The block is read as written, so the rest of the file stays in step.
+		p.errorf(d.NamePos(), `directive %q is not terminated by ";": it takes no block, so nginx -t rejects the "{" at %d:%d that follows its arguments`, d.Name, t.pos.Line, t.pos.Col)
+	}
 	if strings.HasSuffix(d.Name, "_by_lua_block") {
 		// The body is Lua: skipped whole, so its braces and quotes do not count.
 		_, closePos, _ := p.lx.luaBlock(t.pos)

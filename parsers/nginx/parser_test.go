@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/no502/no502/parsers"
 )
@@ -159,6 +160,10 @@ func TestParseErrors(t *testing.T) {
 		{"binary", "user x;\n\x00\x01\x02", `2:1 error binary file (a NUL byte)`},
 		// nginx ends the word at '{': the regex must be quoted. The block then never closes.
 		{"regex brace", "location ~ ^/a{2} { }\n", `1:1 error unexpected end of file: block "location" is not closed (missing "}")`},
+		// nginx -t 1.22.1: directive "server_name" is not terminated by ";" (a public
+		// conf.d file, search id 7203069840, reads `server_name api.local` then
+		// `location / {`).
+		{"simple directive with block", "server {\n    server_name api.local\n\n    location / { return 200; }\n}\n", `2:5 error directive "server_name" is not terminated by ";": it takes no block, so nginx -t rejects the "{" at 4:16 that follows its arguments`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, diags := ParseFile("t.conf", []byte(c.src))
@@ -178,6 +183,10 @@ func TestParseErrors(t *testing.T) {
 	if len(cfg.Directives) != 1 || cfg.Directives[0].Name != "b" {
 		t.Errorf("recovery after nameless block: %+v", cfg.Directives)
 	}
+	// A block directive, and server in http, keep their blocks without a word.
+	if _, diags := ParseFile("t.conf", []byte("http { server { location / { if ($x) { return 200; } } } upstream u { server a:1; keepalive 2; } }\n")); len(diags) != 0 {
+		t.Errorf("blocks: %v", diags)
+	}
 	// Only one error for binary input, and no directives.
 	cfg, diags := ParseFile("t.bin", []byte("\x7fELF\x02\x01\x01\x00\x00garbage{{{"))
 	if len(diags) != 1 || len(cfg.Directives) != 0 {
@@ -195,8 +204,12 @@ func TestBOM(t *testing.T) {
 func TestDuration(t *testing.T) {
 	for in, want := range map[string]string{
 		"90": "1m30s", "90s": "1m30s", "1m30s": "1m30s", "2h": "2h0m0s", "500ms": "500ms",
-		"1d": "24h0m0s", "1w": "168h0m0s", "1M": "720h0m0s", "1y": "8760h0m0s", "1h 30m": "1h30m0s",
-		"0": "0s", "1s500ms": "1.5s", "1m30": "1m30s",
+		"1d": "24h0m0s", "1w": "168h0m0s", "1h 30m": "1h30m0s", "1h  30m": "1h30m0s",
+		"0": "0s", "1s500ms": "1.5s", "1m30": "1m30s", "1h30": "1h0m30s",
+		// nginx -t 1.22.1 takes these as ngx_parse_time reads them: a bare number then a
+		// space is seconds and another bare number is added ("10 20", 30s), a unit
+		// without a number adds nothing ("1h m"), a space may end the value.
+		"10 20": "30s", "1h m": "1h0m0s", "1s ": "1s", "365d": "8760h0m0s",
 	} {
 		got, err := ParseDuration(in)
 		if err != nil || got.String() != want {
@@ -205,16 +218,57 @@ func TestDuration(t *testing.T) {
 	}
 	// Longer than a time.Duration holds, but accepted by nginx -t (nginx 1.22.1, as
 	// keepalive_timeout and grpc_read_timeout; samuelhbne/server-xray writes the first):
-	// kept as the longest Duration, not reported as a config error.
-	for _, in := range []string{"1071906480m", "100000000d", "9223372036854775807ms"} {
+	// kept as the longest Duration, not reported as a config error. The largest of each
+	// unit nginx takes (its 64-bit count of milliseconds) too.
+	for _, in := range []string{"1071906480m", "100000000d", "9223372036854775807ms", "9223372036854775s",
+		"153722867280912m", "2562047788015h", "106751991167d", "15250284452w"} {
 		if got, err := ParseDuration(in); err != nil || got != math.MaxInt64 {
 			t.Errorf("ParseDuration(%q) = %v, %v; want the longest Duration", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "s", "abc", "10x", "30s1m", "1m1m", "$t", "-1", "99999999999999999999", "9999999999999y", "10 20", "9223372036854776s"} {
+	// Refused by nginx -t 1.22.1 in keepalive_timeout and proxy_read_timeout: y and M
+	// (nginx starts a value it counts in milliseconds past them), units out of order or
+	// twice, a fraction, a sign, a bare number before a unit, a leading space, and one
+	// more than the largest of each unit.
+	for _, in := range []string{"", "s", "m", "abc", "10x", "30s1m", "1m1m", "1s1s", "1ms1s", "$t", "-1", "-1s", "1.5s",
+		"1S", "1D", "1sec", "1 s", " 1s", "10 1s", "1y", "2y", "25y", "1M", "12M", "1y1s", "1d1y",
+		"99999999999999999999", "9999999999999y", "9223372036854776s", "9223372036854775808ms",
+		"153722867280913m", "2562047788016h", "106751991168d", "15250284453w", "1d 9223372036854775807ms"} {
 		if got, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
 		}
+	}
+	// A server's fail_timeout is counted in seconds (ngx_parse_time with is_sec 1): y and
+	// M are taken, ms is not (nginx 1.22.1: fail_timeout=1y and 2y3M pass nginx -t,
+	// 500ms and 1s500ms do not, 292471208677y does and 292471208678y does not).
+	for in, want := range map[string]time.Duration{"10": 10 * time.Second, "1y": 365 * 24 * time.Hour, "2y3M": (2*365 + 90) * 24 * time.Hour, "0": 0, "292471208677y": math.MaxInt64} {
+		if got, err := ParseSeconds(in); err != nil || got != want {
+			t.Errorf("ParseSeconds(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"500ms", "1s500ms", "292471208678y", "1M1y", ""} {
+		if got, err := ParseSeconds(in); err == nil {
+			t.Errorf("ParseSeconds(%q) = %v, want error", in, got)
+		}
+	}
+}
+
+// TestDurationErrorPositioned: a time value nginx refuses is a config error at the
+// value, naming the directive; keepalive_timeout 2y says why (y is only for values
+// counted in seconds) and what to write instead.
+func TestDurationErrorPositioned(t *testing.T) {
+	src := "events {}\nhttp {\n    keepalive_timeout 2y;\n    upstream u {\n        server 10.0.0.1:80 fail_timeout=500ms;\n        server 10.0.0.2:80 fail_timeout=1y;\n    }\n    server { listen 80; location / { proxy_pass http://u; } }\n}\n"
+	m := Parse([]parsers.Input{{Path: "nginx.conf", Src: []byte(src)}}, parsers.Options{})
+	var got []string
+	for _, d := range m.Diags {
+		got = append(got, fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Col, d.Message))
+	}
+	want := []string{
+		`3:23 keepalive_timeout: invalid time value "2y": nginx takes y (years) and M (months) only in the values it counts in seconds, not in this one; write days (365d, 30d)`,
+		`5:28 server 10.0.0.1:80: fail_timeout: invalid time value "500ms": nginx counts this value in seconds and takes no ms`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -258,4 +312,26 @@ func TestLatin1(t *testing.T) {
 	if l, c := parsers.LineCol([]byte(src), int(rt.NamePos().Offset)); l != 3 || c != 1+len(line) {
 		t.Errorf("parsers.LineCol says %d:%d", l, c)
 	}
+}
+
+// FuzzParseTime: ngx_parse_time's port never panics, never gives a negative value, and a
+// value taken in milliseconds without ms is taken in seconds too, as nginx's own code
+// does (is_sec only adds y and M and drops ms).
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"90", "1m30s", "1h 30m", "500ms", "2y", "1M", "10 20", "1h m", "9223372036854775807ms", "106751991168d", " 1s", "1s "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ms, err := parseTime(s, false)
+		if err == nil && ms < 0 {
+			t.Errorf("parseTime(%q, ms) = %d", s, ms)
+		}
+		sec, serr := parseTime(s, true)
+		if serr == nil && sec < 0 {
+			t.Errorf("parseTime(%q, s) = %d", s, sec)
+		}
+		if err == nil && !strings.Contains(s, "ms") && serr != nil {
+			t.Errorf("parseTime(%q): taken in milliseconds (%d), refused in seconds: %v", s, ms, serr)
+		}
+	})
 }
