@@ -561,6 +561,12 @@ type Backend struct {
 	// Hops are the proxies that serve this backend (an nginx running in its workloads'
 	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
 	Hops []*Hop
+	// Swaps are the target groups a blue/green deployment moves this one's traffic to
+	// and back from (the other target group of a CodeDeploy deployment group's
+	// target_group_pair_info, an ECS service's alternate_target_group_arn): the listeners
+	// forward to one of them at a time, and which one changes with every deployment, so
+	// the routes to one are the routes to each.
+	Swaps []*Backend
 }
 
 // Reach is where a backend's traffic enters its workloads' pods or tasks: the container
