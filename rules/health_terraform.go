@@ -202,8 +202,13 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 				answers = append(answers, "a 500 or a 503")
 			}
 		}
+		what := tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos))
+		if _, shared := sharedSpan(p.Model, hc.Matcher.Pos); shared {
+			// Written in an object a map entry merges: say whose check it is.
+			what += " (the health check of " + be.Name + ", which merges it)"
+		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
-			tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
+			what, strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
 }

@@ -66,6 +66,9 @@ type node struct {
 	// (Application Auto Scaling's desired_count, a console change), so they read as
 	// unknown. Terraform would not apply a fix there either.
 	ignored map[string]bool
+	// attrFiles names, for an attribute written in another file than the node (an entry
+	// read from merge(local.base, {...}), whose local is in locals.tf), that file.
+	attrFiles map[string]*parsers.File
 }
 
 // ignores reports whether attribute or block name of n is in ignore_changes.

@@ -106,7 +106,11 @@ func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Se
 	if n.json {
 		sep = ": "
 	}
-	s := parsers.Setting[struct{}]{Pos: rangePos(n.file.Path, a.Range), Text: attrText(n.file.Src, a.NameRange) + sep + attrText(n.file.Src, a.Expr.Range())}
+	file := n.file
+	if f := n.attrFiles[a.Name]; f != nil {
+		file = f
+	}
+	s := parsers.Setting[struct{}]{Pos: rangePos(file.Path, a.Range), Text: attrText(file.Src, a.NameRange) + sep + attrText(file.Src, a.Expr.Range())}
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {
