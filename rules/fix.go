@@ -143,14 +143,15 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 		}
 		if span, ok := sharedSpan(p.Model, at); ok {
 			// The text is an object a local or a variable holds, which a map entry
-			// merges (merge(local.base, {...})): whatever else reads it would change too.
+			// merges (merge(local.base, {...})), or a for expression's constructor:
+			// whatever else reads it would change too.
 			var b strings.Builder
 			for _, s := range sets {
 				fmt.Fprintf(&b, "%s = %s\n", s.Name, s.Value)
 			}
 			fix.Snippet = b.String()
 			fix.snippetOnly()
-			fix.Description += fmt.Sprintf(" (a snippet: %s is written in the object at %s, which merge() reads into this entry and may be read elsewhere; set it in the entry's own object, which merge() reads last)", s.Name, span.Short())
+			fix.Description += fmt.Sprintf(" (a snippet: %s is written in the object at %s, which more than one place may read (a local an entry merges, the constructor of a for expression that writes every entry): an edit there changes each of them)", s.Name, span.Short())
 			return fix
 		}
 	}

@@ -204,8 +204,8 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 		}
 		what := tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos))
 		if _, shared := sharedSpan(p.Model, hc.Matcher.Pos); shared {
-			// Written in an object a map entry merges: say whose check it is.
-			what += " (the health check of " + be.Name + ", which merges it)"
+			// Written in an object several entries may read: say whose check it is.
+			what += " (in the health check of " + be.Name + ")"
 		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
 			what, strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)

@@ -327,7 +327,14 @@ func (n *node) mapEntries(name string) *objList {
 	if a == nil {
 		return nil
 	}
-	expr, _ := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	expr, exprFile := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	if fe, ok := expr.(*hclsyntax.ForExpr); ok {
+		items, ok := n.mod.forEntries(fe, exprFile)
+		if !ok || len(items) == 0 {
+			return nil
+		}
+		return &objList{items: items}
+	}
 	call, ok := expr.(*hclsyntax.FunctionCallExpr)
 	if !ok || call.Name != "merge" {
 		out := n.objectAttr(name)
@@ -371,6 +378,15 @@ func (n *node) mapEntries(name string) *objList {
 				items = append(items, objItem{key: q, pos: rangePos(file.Path, r), node: n.mod.entryNode(it.ValueExpr, file, r)})
 			}
 			continue
+		}
+		if fe, ok := sub.(*hclsyntax.ForExpr); ok {
+			if got, ok := n.mod.forEntries(fe, file); ok {
+				for _, it := range got {
+					items = slices.DeleteFunc(items, func(o objItem) bool { return o.key == it.key })
+					items = append(items, it)
+				}
+				continue
+			}
 		}
 		v := n.mod.value(arg)
 		switch {
@@ -553,4 +569,88 @@ func (mod *module) mergeNode(call *hclsyntax.FunctionCallExpr, file *parsers.Fil
 		}
 	}
 	return n
+}
+
+// forEntries reads the entries of a map written as a for expression (target_groups = {
+// for name, svc in local.services : name => { port = svc.port, health_check = {...} } })
+// when its result is certain: the collection is known, every key is a known string and
+// no two are equal, a condition (if) is known for every element, and the value is an
+// object constructor. Each entry is that constructor, its attributes evaluated with the
+// element's key and value (node.bind). One constructor writes every entry, so its span
+// is shared (File.Shared): a fix there is a snippet. ok is false when the result is not
+// certain; the caller then reads none of it.
+func (mod *module) forEntries(fe *hclsyntax.ForExpr, file *parsers.File) (items []objItem, ok bool) {
+	if fe.KeyExpr == nil || fe.Group || file == nil {
+		return nil, false
+	}
+	oc, isObj := fe.ValExpr.(*hclsyntax.ObjectConsExpr)
+	if !isObj {
+		return nil, false
+	}
+	coll := mod.value(fe.CollExpr)
+	if !coll.IsWhollyKnown() || coll.IsNull() || !coll.CanIterateElements() {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	for it := coll.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		bind := map[string]cty.Value{}
+		if fe.KeyVar != "" {
+			bind[fe.KeyVar] = k
+		}
+		bind[fe.ValVar] = v
+		if fe.CondExpr != nil {
+			c := mod.valueWith(fe.CondExpr, bind)
+			if !c.IsWhollyKnown() || c.IsNull() || c.Type() != cty.Bool {
+				return nil, false
+			}
+			if c.False() {
+				continue
+			}
+		}
+		key, known := strVal(mod.valueWith(fe.KeyExpr, bind))
+		if !known || seen[key] {
+			return nil, false // an unknown key may be any; a repeated one is an error
+		}
+		seen[key] = true
+		r := oc.Range()
+		node := mod.objNode(oc, file, r)
+		if node == nil {
+			return nil, false
+		}
+		bindAll(node, bind)
+		shareOutside(node, file, oc.Range())
+		items = append(items, objItem{key: fmt.Sprintf("%q", key), pos: rangePos(file.Path, r), node: node})
+	}
+	span := rangePos(file.Path, oc.Range())
+	if len(items) > 0 && !slices.Contains(file.Shared, span) {
+		file.Shared = append(file.Shared, span)
+	}
+	return items, true
+}
+
+// bindAll sets bind on n and the nodes nested in it.
+func bindAll(n *node, bind map[string]cty.Value) {
+	n.bind = bind
+	for _, cs := range n.blocks {
+		for _, c := range cs {
+			bindAll(c, bind)
+		}
+	}
+}
+
+// shareOutside records as shared (File.Shared) the nested objects of n written outside
+// r (health_check = local.hc in a for expression's constructor): every entry reads them.
+func shareOutside(n *node, file *parsers.File, r hcl.Range) {
+	for _, cs := range n.blocks {
+		for _, c := range cs {
+			if c.file != file || c.rng.Start() < r.Start.Byte || c.rng.End() > r.End.Byte {
+				if !slices.Contains(c.file.Shared, c.rng) {
+					c.file.Shared = append(c.file.Shared, c.rng)
+				}
+				continue
+			}
+			shareOutside(c, file, r)
+		}
+	}
 }

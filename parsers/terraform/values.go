@@ -101,7 +101,7 @@ func (n *node) eval(name string) (cty.Value, *hcl.Attribute, parsers.Setting[str
 }
 
 func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Setting[struct{}]) {
-	v := n.mod.value(a.Expr)
+	v := n.mod.valueWith(a.Expr, n.bind)
 	sep := " = "
 	if n.json {
 		sep = ": "
