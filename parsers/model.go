@@ -680,6 +680,11 @@ type Workload struct {
 	// files; "" when none is known. The proxy takes every inbound connection, so what
 	// sends to the pods holds its connections to the proxy, not to the app.
 	Mesh string
+	// MeshInbound is what the pod's annotations say about the inbound ports its mesh
+	// proxy takes (Istio's traffic.sidecar.istio.io/excludeInboundPorts and
+	// includeInboundPorts, Linkerd's config.linkerd.io/skip-inbound-ports and
+	// opaque-ports); nil when they say nothing.
+	MeshInbound *MeshInbound
 	// Builds are the Kustomize builds of the run that include this object's file (each
 	// kustomization no other one of the run includes, and what it makes of the object);
 	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).
@@ -1192,4 +1197,38 @@ func contains(list []string, s string) bool {
 // ObjectRef names a Kubernetes object.
 type ObjectRef struct {
 	Kind, Namespace, Name string
+}
+
+// MeshInbound is what a pod's annotations say about the inbound ports its service-mesh
+// proxy takes (Workload.MeshInbound), per mesh: which mesh runs in the pod decides which
+// annotations apply. Each list holds port numbers and ranges as written.
+type MeshInbound struct {
+	// IstioExclude are the ports Istio does not redirect to its sidecar
+	// (traffic.sidecar.istio.io/excludeInboundPorts): they reach the app directly.
+	IstioExclude []PortRange
+	// IstioInclude, when IstioIncludeSet, are the only ports Istio redirects
+	// (includeInboundPorts written as a list; empty: none). "*" (every port, the
+	// default) leaves it unset.
+	IstioInclude    []PortRange
+	IstioIncludeSet bool
+	// LinkerdSkip are the ports Linkerd does not redirect to its proxy
+	// (config.linkerd.io/skip-inbound-ports); LinkerdOpaque those it proxies as plain
+	// TCP, without reading HTTP (config.linkerd.io/opaque-ports).
+	LinkerdSkip   []PortRange
+	LinkerdOpaque []PortRange
+	// Said lists each mesh's annotations as written, for messages ("istio", "linkerd").
+	Said map[string][]string
+}
+
+// PortRange is a port (From == To) or an inclusive range of ports.
+type PortRange struct{ From, To int }
+
+// In reports whether port is in one of the ranges of rs.
+func In(rs []PortRange, port int) bool {
+	for _, r := range rs {
+		if port >= r.From && port <= r.To {
+			return true
+		}
+	}
+	return false
 }
