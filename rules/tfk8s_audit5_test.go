@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
@@ -75,5 +76,31 @@ func TestALBModuleSharedObjectFixes(t *testing.T) {
 		if shared == 0 || strings.Contains(dir, "merge") && own == 0 {
 			t.Errorf("%s: %d shared and %d own fixes", dir, shared, own)
 		}
+	}
+}
+
+// A matcher that names its extra codes one by one ("200,301,403") says which in its
+// message, and its fix is unsafe; a range (200-499) keeps its safe fix.
+func TestHealthMatcherNamedCodes(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/tf-health-matcher-accepts-errors/trigger-named-codes")
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "health-matcher-accepts-errors" {
+			continue
+		}
+		seen++
+		switch {
+		case strings.Contains(f.Message, `"200,301,403"`):
+			if f.Severity != parsers.Error || f.Fix.Safety() != rules.FixUnsafe || !strings.Contains(f.Message, "301 or 403") || strings.Contains(f.Message, "a 404") {
+				t.Errorf("named codes: %s %s %q", f.Severity, f.Fix.Safety(), f.Message)
+			}
+		case strings.Contains(f.Message, `"200-499"`):
+			if f.Severity != parsers.Error || f.Fix.Safety() != rules.FixSafe {
+				t.Errorf("range: %s %s %q", f.Severity, f.Fix.Safety(), f.Message)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("want 2 findings, got %d", seen)
 	}
 }
