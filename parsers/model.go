@@ -50,6 +50,11 @@ type File struct {
 	// the user edits (helm template, kustomize build), in file order; nil for a file
 	// written by hand. Set by the Kubernetes parser.
 	Rendered []Rendered
+	// Shared are the spans of a Terraform file whose text is read into more than one
+	// place: an object a local (or a variable's default) holds, which a module input's
+	// entry merges (api = merge(local.base, {...})). Set by the Terraform parser; a fix
+	// that edits inside one would change each place that reads it, so it is a snippet.
+	Shared []Pos
 }
 
 // Rendered is a document a tool generated from a source the user edits: a Helm template,
@@ -562,6 +567,12 @@ type Backend struct {
 	// Hops are the proxies that serve this backend (an nginx running in its workloads'
 	// pods, or the next entry of a chain: in .no502.yaml), set by the link step.
 	Hops []*Hop
+	// Swaps are the target groups a blue/green deployment moves this one's traffic to
+	// and back from (the other target group of a CodeDeploy deployment group's
+	// target_group_pair_info, an ECS service's alternate_target_group_arn): the listeners
+	// forward to one of them at a time, and which one changes with every deployment, so
+	// the routes to one are the routes to each.
+	Swaps []*Backend
 }
 
 // Reach is where a backend's traffic enters its workloads' pods or tasks: the container
@@ -670,6 +681,11 @@ type Workload struct {
 	// files; "" when none is known. The proxy takes every inbound connection, so what
 	// sends to the pods holds its connections to the proxy, not to the app.
 	Mesh string
+	// MeshInbound is what the pod's annotations say about the inbound ports its mesh
+	// proxy takes (Istio's traffic.sidecar.istio.io/excludeInboundPorts and
+	// includeInboundPorts, Linkerd's config.linkerd.io/skip-inbound-ports and
+	// opaque-ports); nil when they say nothing.
+	MeshInbound *MeshInbound
 	// Builds are the Kustomize builds of the run that include this object's file (each
 	// kustomization no other one of the run includes, and what it makes of the object);
 	// nil when no kustomization of the run lists the file. Kustomize reading (parsers/k8s).
@@ -1187,4 +1203,38 @@ func contains(list []string, s string) bool {
 // ObjectRef names a Kubernetes object.
 type ObjectRef struct {
 	Kind, Namespace, Name string
+}
+
+// MeshInbound is what a pod's annotations say about the inbound ports its service-mesh
+// proxy takes (Workload.MeshInbound), per mesh: which mesh runs in the pod decides which
+// annotations apply. Each list holds port numbers and ranges as written.
+type MeshInbound struct {
+	// IstioExclude are the ports Istio does not redirect to its sidecar
+	// (traffic.sidecar.istio.io/excludeInboundPorts): they reach the app directly.
+	IstioExclude []PortRange
+	// IstioInclude, when IstioIncludeSet, are the only ports Istio redirects
+	// (includeInboundPorts written as a list; empty: none). "*" (every port, the
+	// default) leaves it unset.
+	IstioInclude    []PortRange
+	IstioIncludeSet bool
+	// LinkerdSkip are the ports Linkerd does not redirect to its proxy
+	// (config.linkerd.io/skip-inbound-ports); LinkerdOpaque those it proxies as plain
+	// TCP, without reading HTTP (config.linkerd.io/opaque-ports).
+	LinkerdSkip   []PortRange
+	LinkerdOpaque []PortRange
+	// Said lists each mesh's annotations as written, for messages ("istio", "linkerd").
+	Said map[string][]string
+}
+
+// PortRange is a port (From == To) or an inclusive range of ports.
+type PortRange struct{ From, To int }
+
+// In reports whether port is in one of the ranges of rs.
+func In(rs []PortRange, port int) bool {
+	for _, r := range rs {
+		if port >= r.From && port <= r.To {
+			return true
+		}
+	}
+	return false
 }

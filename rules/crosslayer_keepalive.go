@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,12 @@ does not read. Except where Istio passes the Service's port through as plain TCP
 port of the Service has appProtocol ` + "`tcp`" + `, or no appProtocol and a name ` + "`tcp`" + ` or
 ` + "`tcp-*`" + `): its TCP proxy opens one connection to the app for each one the hop opens and
 closes it when the app does, so the hop races the app as without a mesh, and is compared.
+The same holds where the pod's annotations keep every port the hop's Service port targets
+from the proxy (Istio ` + "`traffic.sidecar.istio.io/excludeInboundPorts`" + `, or an
+` + "`includeInboundPorts`" + ` list without it; Linkerd ` + "`config.linkerd.io/skip-inbound-ports`" + `):
+the hop's connections reach the app itself; or make Linkerd pass it through as plain TCP
+(` + "`config.linkerd.io/opaque-ports`" + `). A list with a port name in it, or a port that
+cannot be resolved to a number, leaves the pod's proxy in front (silent).
 
 Nor is a hop whose own pod runs a mesh proxy: an nginx or Caddy config mounted by a meshed
 workload, or ingress-nginx when a meshed workload of the run runs the controller
@@ -219,9 +226,15 @@ func runKeepaliveRace(p *Pass) {
 						// idle timeout no502 does not read, not this hop's. Unless Istio
 						// passes the Service's port through as plain TCP: one connection to
 						// the app per connection from the hop, closed when the app closes it.
-						var ok bool
-						if meshTCP, ok = istioPassesTCP(s.w, be); !ok {
-							continue
+						switch how, note := meshInboundPorts(s.w, be, product(h)); how {
+						case meshDirect, meshOpaque:
+							meshTCP = note
+						default:
+							var ok bool
+							if meshTCP, ok = istioPassesTCP(s.w, be); !ok {
+								continue
+							}
+							meshTCP = fmt.Sprintf("the Istio sidecar in its pod passes Service %s's port %s through as plain TCP, one connection to the app for each of %s's, so the app's close reaches %s", be.Service.Name, meshTCP, product(h), product(h))
 						}
 					}
 					ka, closes := s.keepAlive()
@@ -292,8 +305,9 @@ type race struct {
 	idle   parsers.Duration
 	s      side
 	ka     parsers.Duration
-	// meshTCP is the Service port (name or appProtocol as written) that an Istio
-	// sidecar in the upstream's pod passes through as plain TCP; "" without a mesh.
+	// meshTCP says why a mesh proxy in the upstream's pod does not hold the hop's
+	// connections (Istio passes the Service port through as plain TCP; an annotation
+	// keeps the port from the proxy, or makes it opaque); "" without a mesh.
 	meshTCP string
 	fix     *Fix // the upstream side's fix, once built
 	// settledBy is the raise of s's keep-alive by another finding's fix, which comes
@@ -442,7 +456,7 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 		up += " (" + s.c.App.Note + ")"
 	}
 	if rc.meshTCP != "" {
-		up += fmt.Sprintf(" (the Istio sidecar in its pod passes Service %s's port %s through as plain TCP, one connection to the app for each of %s's, so the app's close reaches %s)", be.Service.Name, rc.meshTCP, product(h), product(h))
+		up += " (" + rc.meshTCP + ")"
 	}
 	// nginx and Caddy resend a GET whose reused connection fails, never a POST
 	// (docs/evidence.md); a load balancer's retries are not measured here, so its
@@ -593,6 +607,103 @@ func istioPassesTCP(w *parsers.Workload, be *parsers.Backend) (string, bool) {
 		}
 	}
 	return name, name != ""
+}
+
+// How a mesh proxy in a pod handles a backend's connections to it (meshInboundPorts).
+const (
+	meshProxied = iota // the proxy takes them, or which ports it takes is not known
+	meshDirect         // every port the backend reaches bypasses the proxy
+	meshOpaque         // every such port bypasses it or is passed through as plain TCP
+)
+
+// meshInboundPorts says how the mesh proxy of w's pods handles the connections backend
+// be makes to them, by the pod's annotations (Workload.MeshInbound), and says why in
+// words for the message (hop names what connects). The ports be reaches are the
+// targetPorts of the Service ports it uses (Backend.Reaches; every port of the Service
+// when it does not say), resolved to numbers; any port that cannot be resolved, or that
+// the proxy may take, leaves it meshProxied: silence, as with no annotation.
+//   - Istio: a port in traffic.sidecar.istio.io/excludeInboundPorts, or not in an
+//     includeInboundPorts list, is not redirected to the sidecar: the hop's connection
+//     is the app's.
+//   - Linkerd: a port in config.linkerd.io/skip-inbound-ports is not redirected to the
+//     proxy; one in config.linkerd.io/opaque-ports is proxied as plain TCP, one
+//     connection to the app for each connection of the hop (which is not meshed: a
+//     meshed hop is skipped before), closed when the app closes it.
+func meshInboundPorts(w *parsers.Workload, be *parsers.Backend, hop string) (int, string) {
+	mi := w.MeshInbound
+	if mi == nil || be.Service == nil || w.Mesh != "istio" && w.Mesh != "linkerd" {
+		return meshProxied, ""
+	}
+	ports, ok := reachedPodPorts(w, be)
+	if !ok || len(ports) == 0 {
+		return meshProxied, ""
+	}
+	how := meshDirect
+	for _, port := range ports {
+		switch {
+		case w.Mesh == "istio" && (parsers.In(mi.IstioExclude, port) || mi.IstioIncludeSet && !parsers.In(mi.IstioInclude, port)):
+		case w.Mesh == "linkerd" && parsers.In(mi.LinkerdSkip, port):
+		case w.Mesh == "linkerd" && parsers.In(mi.LinkerdOpaque, port):
+			how = meshOpaque
+		default:
+			return meshProxied, ""
+		}
+	}
+	list := make([]string, len(ports))
+	for i, port := range ports {
+		list[i] = strconv.Itoa(port)
+	}
+	said := strings.Join(mi.Said[w.Mesh], ", ")
+	if how == meshDirect {
+		proxy := "the Istio sidecar"
+		if w.Mesh == "linkerd" {
+			proxy = "the Linkerd proxy"
+		}
+		return how, fmt.Sprintf("%s in its pod does not take port %s (%s): %s's connections reach the app itself", proxy, strings.Join(list, ", "), said, hop)
+	}
+	return how, fmt.Sprintf("the Linkerd proxy in its pod passes port %s through as plain TCP (%s), one connection to the app for each of %s's, so the app's close reaches %s", strings.Join(list, ", "), said, hop, hop)
+}
+
+// reachedPodPorts lists the pod ports (numbers) of w that backend be's connections go
+// to: the targetPorts of the Service ports be reaches (Backend.Reaches), or of every port
+// of be's Service when it does not say. ok is false when one cannot be known (a reach by
+// container, a port name no container of w declares).
+func reachedPodPorts(w *parsers.Workload, be *parsers.Backend) ([]int, bool) {
+	var targets []string
+	if len(be.Reaches) > 0 {
+		for _, r := range be.Reaches {
+			if r.Port == "" {
+				return nil, false
+			}
+			targets = append(targets, r.Port)
+		}
+	} else {
+		for _, sp := range be.Service.Ports {
+			if sp.Protocol != "" && !strings.EqualFold(sp.Protocol, "TCP") {
+				continue
+			}
+			t := sp.TargetPort
+			if t == "" {
+				t = strconv.Itoa(sp.Port)
+			}
+			targets = append(targets, t)
+		}
+	}
+	var out []int
+	for _, t := range targets {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			_, cp := w.TargetContainer(t, "")
+			if cp == nil {
+				return nil, false
+			}
+			n = cp.Port
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, true
 }
 
 // hopMesh names the service mesh whose proxy runs in the pods of hop h ("" when none is

@@ -207,6 +207,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	out = dedup(out)
 	writeSharedOnce(out)
 	guardHostPorts(m, out)
+	guardBarePods(out)
 	guardOverlays(m, out)
 	lowerOperatorTools(m, cfg, out)
 	attributeRendered(m, out)

@@ -176,6 +176,28 @@ var (
 			for be, b := range fromApps {
 				out[be] = b
 			}
+			// The target groups of a blue/green pair take each other's routes, one
+			// deployment after the other (Backend.Swaps): each gets the largest budget of
+			// the pair, declared budgets first.
+			swapped := map[*parsers.Backend]handlerBudget{}
+			for _, be := range p.Model.Backends {
+				for _, other := range be.Swaps {
+					b, ok := out[other]
+					if !ok {
+						continue
+					}
+					cur, found := swapped[be]
+					if !found {
+						cur, found = out[be]
+					}
+					if !found || !b.fromApp() && cur.fromApp() || b.fromApp() == cur.fromApp() && b.value() > cur.value() {
+						swapped[be] = b
+					}
+				}
+			}
+			for be, b := range swapped {
+				out[be] = b
+			}
 			return out
 		},
 	}

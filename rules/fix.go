@@ -137,6 +137,25 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 		}
 	}
 	for _, s := range sets {
+		at := s.At
+		if !at.IsValid() {
+			at = s.In
+		}
+		if span, ok := sharedSpan(p.Model, at); ok {
+			// The text is an object a local or a variable holds, which a map entry
+			// merges (merge(local.base, {...})), or a for expression's constructor:
+			// whatever else reads it would change too.
+			var b strings.Builder
+			for _, s := range sets {
+				fmt.Fprintf(&b, "%s = %s\n", s.Name, s.Value)
+			}
+			fix.Snippet = b.String()
+			fix.snippetOnly()
+			fix.Description += fmt.Sprintf(" (a snippet: %s is written in the object at %s, which more than one place may read (a local an entry merges, the constructor of a for expression that writes every entry): an edit there changes each of them)", s.Name, span.Short())
+			return fix
+		}
+	}
+	for _, s := range sets {
 		if len(s.Drops) > 0 {
 			// The value read from the variables' defaults (or terraform.tfvars) is the
 			// one no502 judged; an environment that passes its own value (-var-file,
@@ -187,6 +206,24 @@ func tfUnwritten(sets []terraform.Set) string {
 // itself, or the variable default / tfvars line it came from when the attribute is
 // exactly `var.x` (changing the value where it is decided keeps the variable in use);
 // for a setting not written, a new attribute in the block in.
+// sharedSpan reports the span of at's file that is read into more than one place
+// (parsers.File.Shared) and holds at, if any.
+func sharedSpan(m *parsers.Model, at parsers.Pos) (parsers.Pos, bool) {
+	if at.File == "" {
+		return parsers.Pos{}, false
+	}
+	f := m.File(at.File)
+	if f == nil {
+		return parsers.Pos{}, false
+	}
+	for _, span := range f.Shared {
+		if at.Start() >= span.Start() && at.End() <= span.End() && at.Start() < span.End() {
+			return span, true
+		}
+	}
+	return parsers.Pos{}, false
+}
+
 func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, name, value string) terraform.Set {
 	if !s.Explicit() {
 		return terraform.Set{In: in, Name: name, Value: value}

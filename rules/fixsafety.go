@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -177,6 +178,32 @@ func guardHostPorts(m *parsers.Model, findings []Finding) {
 		if bound[key{kind, ns, name}] || ns == "" && bound[key{kind, "default", name}] {
 			fix.guess("its pods bind a hostPort, so a second pod needs a node of its own (two cannot share one) and may never schedule; drop the hostPort (the Service reaches the pods without it) or make sure a free node is there, then make this change")
 		}
+	}
+}
+
+// guardBarePods makes unsafe the fixes that change the spec of a bare Pod (kind: Pod, no
+// controller): the API server refuses a change of a running Pod's spec beyond a few
+// fields ("pod updates may not change fields other than `spec.containers[*].image`,
+// `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only
+// additions to existing tolerations), `spec.terminationGracePeriodSeconds` (allow it to
+// be set to 1 if it was previously negative)": ValidatePodUpdate, pkg/apis/core/
+// validation), and no fix of no502 changes only those. The fixed file is right, but
+// `kubectl apply` of it fails on the running Pod, and applying it means deleting the Pod
+// and creating it again, which stops what it serves: the description says so, and the
+// fix is written only with --unsafe-fixes. kubectl's client-side dry run does not
+// check it (the rule is the API server's).
+func guardBarePods(findings []Finding) {
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || fix.patch == nil || fix.Safety() == FixSnippet {
+			continue
+		}
+		kind, _, name := patchObject(fix.patch)
+		if kind != "Pod" || !slices.ContainsFunc(fix.patch, func(kv k8s.KV) bool { return kv.K == "spec" }) {
+			continue
+		}
+		fix.markUnsafe()
+		fix.Description += fmt.Sprintf(" (unsafe: Pod %s is a bare Pod, whose spec the API server does not let change in place, so `kubectl apply` of the fixed file is refused: delete the Pod and create it again (kubectl replace --force -f), which stops it meanwhile, or run it under a Deployment)", name)
 	}
 }
 

@@ -28,7 +28,8 @@ while real requests fail, and the one mechanism that should take it out never fi
 How bad that is depends on what the matcher lets through:
 
 - **4xx or 5xx next to 2xx** (` + "`200-499`" + `, ` + "`200,404`" + `): an error. A lost route, an auth layer
-  or the app's own error page passes the check.
+  or the app's own error page passes the check. Codes named one by one (` + "`200,301,403`" + `)
+  are named in the message.
 - **redirects only** (` + "`200-399`" + `, ` + "`200,302`" + `): a warning. A health handler that redirects
   (to a login page, to https) passes without running, but 4xx and 5xx still fail it.
 - **no 2xx at all** (` + "`matcher = \"404\"`" + ` on ` + "`/`" + `): a warning that names the design. The
@@ -46,7 +47,8 @@ Match only success: ` + "`matcher = \"200\"`" + ` (or the 2xx codes your health 
 e.g. ` + "`\"200,204\"`" + `), and point ` + "`path`" + ` at an endpoint that answers 200 without a redirect or
 authentication.
 
-For a matcher that adds only redirects the edit is written only with ` + "`--unsafe-fixes`" + `:
+For a matcher that adds only redirects, or adds codes named one by one (whoever wrote
+` + "`200,403`" + ` saw the path answer 403), the edit is written only with ` + "`--unsafe-fixes`" + `:
 what the health path answers today is not in the config, and such a matcher is often
 widened because the path redirects (a Next.js app redirects ` + "`/`" + ` to a locale or a login
 page). Narrowing it then fails every target's check at once: check what the path answers
@@ -202,10 +204,45 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 				answers = append(answers, "a 500 or a 503")
 			}
 		}
+		what := tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos))
+		if _, shared := sharedSpan(p.Model, hc.Matcher.Pos); shared {
+			// Written in an object several entries may read: say whose check it is.
+			what += " (in the health check of " + be.Name + ")"
+		}
+		if named, ok := namedCodes(rs); ok {
+			// Every code it adds is written one by one ("200,301,403"): whoever wrote it
+			// saw the path answer those. A target answering one of them is kept, but
+			// narrowing the matcher fails every target whose path answers it today, and
+			// only the app's owner knows whether it does.
+			if !fix.manual {
+				fix.markUnsafe()
+				fix.Description += fmt.Sprintf(" (unsafe: the matcher names %s one by one, as if %s answers one of them today; then every target fails its health check at once: check what it answers first, or point path at an endpoint that answers 2xx)", strings.Join(named, " and "), path)
+			}
+			msg := fmt.Sprintf("%s counts %s as healthy: a target that answers %s with %s (a login page, auth in front of a broken app, a moved route) stays in rotation while real requests to it fail. Set matcher = %q once %s answers 2xx when the app can serve.",
+				what, strings.Join(named, " and "), path, strings.Join(named, " or "), want, path)
+			p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
+			continue
+		}
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
-			tfDescribe("matcher", hc.Matcher, p.ownLine(hc.Matcher.Pos)), strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
+			what, strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
 	}
+}
+
+// namedCodes lists the codes of 300 and above that matcher ranges rs accept, when each
+// is written alone ("200,301,403": 301 and 403), not as part of a range ("200-499").
+func namedCodes(rs [][2]int) ([]string, bool) {
+	var out []string
+	for _, r := range rs {
+		if r[1] < 300 {
+			continue
+		}
+		if r[0] != r[1] {
+			return nil, false
+		}
+		out = append(out, strconv.Itoa(r[0]))
+	}
+	return out, len(out) > 0
 }
 
 // oneFunction reports whether a target group holds a Lambda function: one target per

@@ -62,7 +62,7 @@ func TestHealthMatcherWording(t *testing.T) {
 		{at: "main.tf:32", rule: rule, sev: parsers.Warning, says: []string{"redirect"}, never: []string{"404", "401"}},
 		{at: "main.tf:43", rule: rule, sev: parsers.Warning, says: []string{"by design"}},
 		{at: "main.tf:56", rule: rule, sev: parsers.Warning, says: []string{"ingress-nginx", "by design", "10254"}, never: []string{"app behind it"}},
-		{at: "main.tf:68", rule: rule, sev: parsers.Error, says: []string{"a 404 or a 401"}, never: []string{"redirect"}},
+		{at: "main.tf:68", rule: rule, sev: parsers.Error, says: []string{"counts 404 as healthy", "with 404 ("}, never: []string{"redirect", "a 401"}},
 	})
 }
 

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -395,9 +396,20 @@ func init() { Register(singleTask, deployStopsAllTasks) }
 // noHealthyTarget says that the target groups a single task or instance serves are left
 // without a healthy target: "the target group has", or "its target groups have" when
 // the workload registers in several (one service behind an app and an auth ALB).
+// The two target groups of a blue/green pair (Backend.Swaps) serve one at a time: "the
+// one of the blue/green pair serving it has".
 func noHealthyTarget(tgs []*parsers.Backend) string {
-	if len(tgs) > 1 {
+	groups := 0
+	for i, be := range tgs {
+		if !slices.ContainsFunc(tgs[:i], func(x *parsers.Backend) bool { return slices.Contains(be.Swaps, x) }) {
+			groups++
+		}
+	}
+	switch {
+	case groups > 1:
 		return "its target groups have no healthy target"
+	case len(tgs) > 1:
+		return "the target group of the blue/green pair serving it has no healthy target"
 	}
 	return "the target group has no healthy target"
 }

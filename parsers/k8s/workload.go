@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +87,10 @@ func readWorkload(o *object) *parsers.Workload {
 		}
 	}
 	w.Mesh = podMesh(val(spec, "template", "metadata"))
+	w.MeshInbound = podMeshInbound(val(spec, "template", "metadata"))
 	if o.kind == "Pod" {
 		w.Mesh = podMesh(val(o.node, "metadata"))
+		w.MeshInbound = podMeshInbound(val(o.node, "metadata"))
 	}
 	w.HostNetwork = str(pod, "hostNetwork") == "true"
 	w.TerminationGrace = secondsSetting(s, pod, "terminationGracePeriodSeconds", defGrace, "Kubernetes default terminationGracePeriodSeconds 30")
@@ -142,6 +146,69 @@ func podMesh(md *yaml.Node) string {
 		return "istio"
 	}
 	return ""
+}
+
+// podMeshInbound reads the pod annotations that change which inbound ports a mesh proxy
+// takes: Istio's traffic.sidecar.istio.io/excludeInboundPorts (ports not redirected to
+// the sidecar) and includeInboundPorts ("*": all, the default; a list: only those; "":
+// none), Linkerd's config.linkerd.io/skip-inbound-ports (not redirected to the proxy)
+// and opaque-ports (proxied as plain TCP). nil when none is written.
+// https://istio.io/latest/docs/reference/config/annotations/;
+// https://linkerd.io/2/reference/proxy-configuration/,
+// https://linkerd.io/2/features/protocol-detection/
+func podMeshInbound(md *yaml.Node) *parsers.MeshInbound {
+	var out *parsers.MeshInbound
+	// read returns the ranges written under key, whether it is written, and whether its
+	// value was read; an unread value (a port name) stays out of every list.
+	read := func(mesh, key string, star bool) ([]parsers.PortRange, bool) {
+		n := val(md, "annotations", key)
+		if n == nil || n.Kind != yaml.ScalarNode {
+			return nil, false
+		}
+		if out == nil {
+			out = &parsers.MeshInbound{Said: map[string][]string{}}
+		}
+		out.Said[mesh] = append(out.Said[mesh], fmt.Sprintf("%s: %q", key, n.Value))
+		v := strings.TrimSpace(n.Value)
+		if star && v == "*" {
+			return nil, false
+		}
+		rs, ok := portRanges(v)
+		return rs, ok
+	}
+	exclude, _ := read("istio", "traffic.sidecar.istio.io/excludeInboundPorts", false)
+	include, includeSet := read("istio", "traffic.sidecar.istio.io/includeInboundPorts", true)
+	skip, _ := read("linkerd", "config.linkerd.io/skip-inbound-ports", false)
+	opaque, _ := read("linkerd", "config.linkerd.io/opaque-ports", false)
+	if out != nil {
+		out.IstioExclude, out.IstioInclude, out.IstioIncludeSet = exclude, include, includeSet
+		out.LinkerdSkip, out.LinkerdOpaque = skip, opaque
+	}
+	return out
+}
+
+// portRanges reads a comma-separated list of ports and ranges ("8080, 9000-9010"); ok
+// is false when an item is anything else (a port name).
+func portRanges(v string) ([]parsers.PortRange, bool) {
+	var out []parsers.PortRange
+	if v == "" {
+		return nil, true
+	}
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		from, to, isRange := strings.Cut(item, "-")
+		a, err1 := strconv.Atoi(from)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(to)
+		}
+		if err1 != nil || err2 != nil || a < 1 || b < a || b > 65535 {
+			return nil, false
+		}
+		out = append(out, parsers.PortRange{From: a, To: b})
+	}
+	return out, true
 }
 
 // namespaceMesh reads a Namespace's injection: Istio's istio-injection: enabled or

@@ -327,10 +327,37 @@ func (n *node) mapEntries(name string) *objList {
 	if a == nil {
 		return nil
 	}
-	expr, _ := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	expr, exprFile := n.mod.resolveSyntax(a.Expr, n.file, 0)
+	if fe, ok := expr.(*hclsyntax.ForExpr); ok {
+		items, ok := n.mod.forEntries(fe, exprFile)
+		if !ok || len(items) == 0 {
+			return nil
+		}
+		return &objList{items: items}
+	}
 	call, ok := expr.(*hclsyntax.FunctionCallExpr)
 	if !ok || call.Name != "merge" {
-		return n.objectAttr(name)
+		out := n.objectAttr(name)
+		if out != nil {
+			// An entry written as merge() of objects (api = merge(local.base, {...})).
+			if oc, ok := expr.(*hclsyntax.ObjectConsExpr); ok {
+				_, file := n.mod.resolveSyntax(a.Expr, n.file, 0)
+				for _, it := range oc.Items {
+					key, ok := n.mod.keyString(it.KeyExpr)
+					if !ok {
+						continue
+					}
+					q := fmt.Sprintf("%q", key)
+					for i := range out.items {
+						if out.items[i].key == q && out.items[i].node == nil {
+							r := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
+							out.items[i].node = n.mod.entryNode(it.ValueExpr, file, r)
+						}
+					}
+				}
+			}
+		}
+		return out
 	}
 	if call.ExpandFinal {
 		return nil // merge(list...): which maps, and in what order, is a value
@@ -348,9 +375,18 @@ func (n *node) mapEntries(name string) *objList {
 				q := fmt.Sprintf("%q", key)
 				items = slices.DeleteFunc(items, func(o objItem) bool { return o.key == q })
 				r := hcl.RangeBetween(it.KeyExpr.Range(), it.ValueExpr.Range())
-				items = append(items, objItem{key: q, pos: rangePos(file.Path, r), node: n.mod.objNode(it.ValueExpr, file, r)})
+				items = append(items, objItem{key: q, pos: rangePos(file.Path, r), node: n.mod.entryNode(it.ValueExpr, file, r)})
 			}
 			continue
+		}
+		if fe, ok := sub.(*hclsyntax.ForExpr); ok {
+			if got, ok := n.mod.forEntries(fe, file); ok {
+				for _, it := range got {
+					items = slices.DeleteFunc(items, func(o objItem) bool { return o.key == it.key })
+					items = append(items, it)
+				}
+				continue
+			}
 		}
 		v := n.mod.value(arg)
 		switch {
@@ -443,5 +479,178 @@ func (mod *module) objNode(expr hclsyntax.Expression, file *parsers.File, owner 
 func (n *node) alias(from, to string) {
 	if n.attrs[to] == nil && n.attrs[from] != nil {
 		n.attrs[to] = n.attrs[from]
+		if f := n.attrFiles[from]; f != nil {
+			n.attrFiles[to] = f
+		}
+	}
+}
+
+// entryNode is objNode for an entry of a map input (target_groups) that may also be
+// written as merge() of objects (mergeNode).
+func (mod *module) entryNode(expr hclsyntax.Expression, file *parsers.File, owner hcl.Range) *node {
+	if call, ok := expr.(*hclsyntax.FunctionCallExpr); ok && call.Name == "merge" {
+		return mod.mergeNode(call, file, owner)
+	}
+	return mod.objNode(expr, file, owner)
+}
+
+// mergeNode reads an object written as merge() of objects (api = merge(local.base, {
+// port = 8080 })) as Terraform's merge does: shallowly, an attribute of a later argument
+// replacing the same attribute of an earlier one. Each attribute is read from where it is
+// written. Only a merge whose result is certain is read: every argument is an object
+// constructor, written in place or held by a local or a variable default, or the literal
+// null (skipped), and the last one is written in place, so that what a fix adds to the
+// entry goes into its own text, after everything it could replace. Anything else (a call,
+// a for expression, a spread, a key that is not a known string) leaves the entry unread
+// (nil). The constructors reached through a local or a variable are recorded as shared
+// spans of their file (File.Shared): a fix inside one is a snippet, since whatever else
+// reads that local would change with it.
+func (mod *module) mergeNode(call *hclsyntax.FunctionCallExpr, file *parsers.File, owner hcl.Range) *node {
+	if call.ExpandFinal || len(call.Args) == 0 {
+		return nil
+	}
+	type part struct {
+		node   *node
+		file   *parsers.File
+		shared bool
+		oc     *hclsyntax.ObjectConsExpr
+	}
+	var parts []part
+	for i, arg := range call.Args {
+		if lit, ok := arg.(*hclsyntax.LiteralValueExpr); ok && lit.Val.IsNull() && i < len(call.Args)-1 {
+			continue // merge skips a null argument
+		}
+		sub, subFile := mod.resolveSyntax(arg, file, 0)
+		oc, ok := sub.(*hclsyntax.ObjectConsExpr)
+		if !ok || subFile == nil {
+			return nil
+		}
+		_, direct := arg.(*hclsyntax.ObjectConsExpr)
+		if i == len(call.Args)-1 && !direct {
+			return nil
+		}
+		for _, it := range oc.Items {
+			kv, diags := it.KeyExpr.Value(nil)
+			if diags.HasErrors() || !kv.IsKnown() || kv.IsNull() || kv.Type() != cty.String {
+				return nil // a key that is not known may replace any attribute
+			}
+		}
+		n := mod.objNode(oc, subFile, owner)
+		if n == nil {
+			return nil
+		}
+		parts = append(parts, part{node: n, file: subFile, shared: !direct, oc: oc})
+	}
+	last := parts[len(parts)-1].node
+	n := &node{mod: mod, file: last.file, attrs: hcl.Attributes{}, blocks: map[string][]*node{}, dynamic: map[string]bool{}}
+	n.pos = rangePos(file.Path, owner)
+	n.rng = last.rng
+	for _, pt := range parts {
+		if pt.shared {
+			span := rangePos(pt.file.Path, pt.oc.Range())
+			if !slices.Contains(pt.file.Shared, span) {
+				pt.file.Shared = append(pt.file.Shared, span)
+			}
+		}
+		for name, a := range pt.node.attrs {
+			n.attrs[name] = a
+			n.blocks[name] = pt.node.blocks[name]
+			if n.blocks[name] == nil {
+				delete(n.blocks, name)
+			}
+			if pt.file != n.file {
+				if n.attrFiles == nil {
+					n.attrFiles = map[string]*parsers.File{}
+				}
+				n.attrFiles[name] = pt.file
+			} else {
+				delete(n.attrFiles, name)
+			}
+		}
+	}
+	return n
+}
+
+// forEntries reads the entries of a map written as a for expression (target_groups = {
+// for name, svc in local.services : name => { port = svc.port, health_check = {...} } })
+// when its result is certain: the collection is known, every key is a known string and
+// no two are equal, a condition (if) is known for every element, and the value is an
+// object constructor. Each entry is that constructor, its attributes evaluated with the
+// element's key and value (node.bind). One constructor writes every entry, so its span
+// is shared (File.Shared): a fix there is a snippet. ok is false when the result is not
+// certain; the caller then reads none of it.
+func (mod *module) forEntries(fe *hclsyntax.ForExpr, file *parsers.File) (items []objItem, ok bool) {
+	if fe.KeyExpr == nil || fe.Group || file == nil {
+		return nil, false
+	}
+	oc, isObj := fe.ValExpr.(*hclsyntax.ObjectConsExpr)
+	if !isObj {
+		return nil, false
+	}
+	coll := mod.value(fe.CollExpr)
+	if !coll.IsWhollyKnown() || coll.IsNull() || !coll.CanIterateElements() {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	for it := coll.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		bind := map[string]cty.Value{}
+		if fe.KeyVar != "" {
+			bind[fe.KeyVar] = k
+		}
+		bind[fe.ValVar] = v
+		if fe.CondExpr != nil {
+			c := mod.valueWith(fe.CondExpr, bind)
+			if !c.IsWhollyKnown() || c.IsNull() || c.Type() != cty.Bool {
+				return nil, false
+			}
+			if c.False() {
+				continue
+			}
+		}
+		key, known := strVal(mod.valueWith(fe.KeyExpr, bind))
+		if !known || seen[key] {
+			return nil, false // an unknown key may be any; a repeated one is an error
+		}
+		seen[key] = true
+		r := oc.Range()
+		node := mod.objNode(oc, file, r)
+		if node == nil {
+			return nil, false
+		}
+		bindAll(node, bind)
+		shareOutside(node, file, oc.Range())
+		items = append(items, objItem{key: fmt.Sprintf("%q", key), pos: rangePos(file.Path, r), node: node})
+	}
+	span := rangePos(file.Path, oc.Range())
+	if len(items) > 0 && !slices.Contains(file.Shared, span) {
+		file.Shared = append(file.Shared, span)
+	}
+	return items, true
+}
+
+// bindAll sets bind on n and the nodes nested in it.
+func bindAll(n *node, bind map[string]cty.Value) {
+	n.bind = bind
+	for _, cs := range n.blocks {
+		for _, c := range cs {
+			bindAll(c, bind)
+		}
+	}
+}
+
+// shareOutside records as shared (File.Shared) the nested objects of n written outside
+// r (health_check = local.hc in a for expression's constructor): every entry reads them.
+func shareOutside(n *node, file *parsers.File, r hcl.Range) {
+	for _, cs := range n.blocks {
+		for _, c := range cs {
+			if c.file != file || c.rng.Start() < r.Start.Byte || c.rng.End() > r.End.Byte {
+				if !slices.Contains(c.file.Shared, c.rng) {
+					c.file.Shared = append(c.file.Shared, c.rng)
+				}
+				continue
+			}
+			shareOutside(c, file, r)
+		}
 	}
 }

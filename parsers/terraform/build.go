@@ -597,20 +597,202 @@ func (b *builder) ecsService(r *resource) {
 		mode = def.node.strSetting("network_mode", "", "")
 		w.HostPort = taskHostPort(def.node, w.Containers, mode)
 	}
+	pairs := b.blueGreenPairs(r, w)
 	for _, lb := range lbs {
 		refs := b.mod.refs(exprOf(lb.attr("target_group_arn")))
 		refs = append(refs, b.mod.refs(exprOf(lb.attr("elb_name")))...)
+		var linked []*parsers.Backend
 		for _, ref := range refs {
 			if be := b.backends[ref]; be != nil {
+				linked = append(linked, be)
 				b.link(be, w)
 				b.register(be, b.ecsTargetPort(be, lb, w, mode), r.addr, r.addr)
 				reachContainer(be, lb.strSetting("container_name", "", ""))
 			}
 		}
+		// The other target group of a blue/green pair gets the same tasks on the same
+		// container and port: the next deployment starts them there.
+		if len(linked) != 1 {
+			continue
+		}
+		for _, alt := range b.alternates(lb, linked[0], w, pairs) {
+			b.link(alt, w)
+			b.register(alt, b.ecsTargetPort(alt, lb, w, mode), r.addr, r.addr)
+			reachContainer(alt, lb.strSetting("container_name", "", ""))
+			swap(linked[0], alt)
+		}
 	}
 	if n.hasDynamic("load_balancer") && lbOne == nil {
 		// Attached to something we cannot see: served, but to what is unknown.
 		w.Served = true
+	}
+}
+
+// alternates lists the target groups a blue/green deployment moves the tasks that load
+// balancer block lb registers in primary to (Backend.Swaps):
+//   - ECS's own blue/green (deployment_configuration strategy BLUE_GREEN, LINEAR or
+//     CANARY): the block's advanced_configuration.alternate_target_group_arn, which ECS
+//     registers the new revision's tasks in before it moves the production listener rule;
+//   - a CodeDeploy controller (deployment_controller CODE_DEPLOY): the other target
+//     groups of the pair (blueGreenPairs) that holds primary.
+//
+// Each must name one target group of the model for certain; anything less links
+// nothing (silence, as before).
+func (b *builder) alternates(lb *node, primary *parsers.Backend, w *parsers.Workload, pairs [][]*parsers.Backend) []*parsers.Backend {
+	var out []*parsers.Backend
+	add := func(be *parsers.Backend) {
+		if be != nil && be != primary && !slices.Contains(out, be) {
+			out = append(out, be)
+		}
+	}
+	if st := w.Strategy; st.Known() && (st.Value == "BLUE_GREEN" || st.Value == "LINEAR" || st.Value == "CANARY") {
+		if ac := lb.child("advanced_configuration"); ac != nil && len(lb.blocks["advanced_configuration"]) == 1 && !lb.hasDynamic("advanced_configuration") {
+			if be := b.oneBackend(ac.attr("alternate_target_group_arn")); be != nil {
+				add(be)
+			}
+		}
+	}
+	for _, pair := range pairs {
+		if slices.Contains(pair, primary) {
+			for _, be := range pair {
+				add(be)
+			}
+		}
+	}
+	return out
+}
+
+// oneBackend is the one target group of the model attribute a refers to, or nil when it
+// refers to none or to several (a conditional between two).
+func (b *builder) oneBackend(a *hcl.Attribute) *parsers.Backend {
+	var found *parsers.Backend
+	for _, ref := range b.mod.refs(exprOf(a)) {
+		be := b.backends[ref]
+		if be == nil {
+			continue
+		}
+		if found != nil && found != be {
+			return nil
+		}
+		found = be
+	}
+	return found
+}
+
+// blueGreenPairs reads the CodeDeploy deployment groups that deploy service r (an
+// aws_ecs_service whose deployment_controller is CODE_DEPLOY): each group's
+// target_group_pair_info names the two target groups CodeDeploy moves the service's
+// tasks between, one deployment after the other. A group is read only when it certainly
+// exists once (no for_each; count, if written, known to be 1), its ecs_service names
+// this service (a reference to it, or a known name equal to the service's known name),
+// and every target group of the pair is one target group of the model (a reference, or a
+// known name that exactly one of them has).
+func (b *builder) blueGreenPairs(r *resource, w *parsers.Workload) [][]*parsers.Backend {
+	if st := w.Strategy; !st.Known() || st.Value != "CODE_DEPLOY" {
+		return nil
+	}
+	var pairs [][]*parsers.Backend
+	for _, dg := range b.mod.resources {
+		if dg.typ != "aws_codedeploy_deployment_group" || !onlyOnce(dg.node) {
+			continue
+		}
+		n := dg.node
+		if len(n.blocks["ecs_service"]) != 1 || n.hasDynamic("ecs_service") || len(n.blocks["load_balancer_info"]) != 1 || n.hasDynamic("load_balancer_info") {
+			continue
+		}
+		if !b.namesService(n.child("ecs_service").attr("service_name"), r) {
+			continue
+		}
+		lbi := n.child("load_balancer_info")
+		if len(lbi.blocks["target_group_pair_info"]) != 1 || lbi.hasDynamic("target_group_pair_info") {
+			continue
+		}
+		tp := lbi.child("target_group_pair_info")
+		tgs := tp.blocks["target_group"]
+		if len(tgs) != 2 || tp.hasDynamic("target_group") {
+			continue // CodeDeploy takes exactly two
+		}
+		var pair []*parsers.Backend
+		for _, tg := range tgs {
+			if be := b.backendNamed(tg.attr("name")); be != nil && !slices.Contains(pair, be) {
+				pair = append(pair, be)
+			}
+		}
+		if len(pair) == 2 {
+			pairs = append(pairs, pair)
+		}
+	}
+	return pairs
+}
+
+// onlyOnce reports whether resource node n certainly exists exactly once: no for_each,
+// and a count, if written, known to be 1.
+func onlyOnce(n *node) bool {
+	if n.attr("for_each") != nil {
+		return false
+	}
+	if n.attr("count") == nil {
+		return true
+	}
+	v, _, _ := n.eval("count")
+	i, ok := intVal(v)
+	return ok && i == 1
+}
+
+// namesService reports whether a (a deployment group's service_name) names service r:
+// a reference to r alone, or a known string equal to r's known name.
+func (b *builder) namesService(a *hcl.Attribute, r *resource) bool {
+	if a == nil {
+		return false
+	}
+	refs := b.mod.refs(a.Expr)
+	if len(refs) > 0 {
+		return len(refs) == 1 && refs[0] == r.addr
+	}
+	got := b.mod.value(a.Expr)
+	want, _, s := r.node.eval("name")
+	return !s.Unknown && got.IsWhollyKnown() && !got.IsNull() && got.Type() == cty.String &&
+		want.IsWhollyKnown() && !want.IsNull() && want.Type() == cty.String && got.AsString() == want.AsString()
+}
+
+// backendNamed is the target group of the model a deployment group's target_group name
+// names: a reference to one target group (aws_lb_target_group.green.name), or a known
+// name that exactly one target group of the model has. nil otherwise.
+func (b *builder) backendNamed(a *hcl.Attribute) *parsers.Backend {
+	if a == nil {
+		return nil
+	}
+	if refs := b.mod.refs(a.Expr); len(refs) > 0 {
+		if len(refs) != 1 {
+			return nil
+		}
+		return b.backends[refs[0]]
+	}
+	v := b.mod.value(a.Expr)
+	if !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
+		return nil
+	}
+	var found *parsers.Backend
+	for _, be := range b.backends {
+		if be.Kind != parsers.BackendTargetGroup || be.CloudName != v.AsString() {
+			continue
+		}
+		if found != nil && found != be {
+			return nil
+		}
+		found = be
+	}
+	return found
+}
+
+// swap records that a blue/green deployment moves traffic between target groups a and
+// c (Backend.Swaps).
+func swap(a, c *parsers.Backend) {
+	if !slices.Contains(a.Swaps, c) {
+		a.Swaps = append(a.Swaps, c)
+	}
+	if !slices.Contains(c.Swaps, a) {
+		c.Swaps = append(c.Swaps, a)
 	}
 }
 
@@ -929,7 +1111,20 @@ func (b *builder) keepAlive() {
 			owners[rt.Backend][h] = true
 		}
 	}
+	// A blue/green pair's listeners forward to either target group of the pair, one
+	// deployment after the other: each has the load balancers of both.
+	swapped := map[*parsers.Backend]map[*parsers.Hop]bool{}
 	for be, hs := range owners {
+		for _, other := range append([]*parsers.Backend{be}, be.Swaps...) {
+			if swapped[other] == nil {
+				swapped[other] = map[*parsers.Hop]bool{}
+			}
+			for h := range hs {
+				swapped[other][h] = true
+			}
+		}
+	}
+	for be, hs := range swapped {
 		if len(hs) != 1 || be.KeepAliveIdle.Known() {
 			continue
 		}

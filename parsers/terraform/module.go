@@ -366,6 +366,12 @@ func (mod *module) refreshLocals() {
 // value evaluates expr. Names the context does not hold (resources, data sources,
 // count, each, path, module) evaluate to unknown; any error makes the value unknown.
 func (mod *module) value(expr hcl.Expression) (v cty.Value) {
+	return mod.valueWith(expr, nil)
+}
+
+// valueWith is value with the names of bind set (a for expression's key and value
+// variables, for one element).
+func (mod *module) valueWith(expr hcl.Expression, bind map[string]cty.Value) (v cty.Value) {
 	defer func() {
 		// cty panics on a few malformed inputs (deep marks, odd conversions); an
 		// expression that makes it panic is simply unknown.
@@ -375,8 +381,20 @@ func (mod *module) value(expr hcl.Expression) (v cty.Value) {
 	}()
 	ctx := mod.ctx
 	var extra map[string]cty.Value
+	for name, v := range bind {
+		if extra == nil {
+			extra = map[string]cty.Value{}
+		}
+		extra[name] = v
+	}
 	for _, t := range expr.Variables() {
 		root := t.RootName()
+		if _, ok := ctx.Variables[root]; ok && bind == nil {
+			continue
+		}
+		if _, ok := extra[root]; ok {
+			continue
+		}
 		if _, ok := ctx.Variables[root]; ok {
 			continue
 		}

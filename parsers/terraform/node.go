@@ -66,6 +66,13 @@ type node struct {
 	// (Application Auto Scaling's desired_count, a console change), so they read as
 	// unknown. Terraform would not apply a fix there either.
 	ignored map[string]bool
+	// attrFiles names, for an attribute written in another file than the node (an entry
+	// read from merge(local.base, {...}), whose local is in locals.tf), that file.
+	attrFiles map[string]*parsers.File
+	// bind holds the names a for expression sets for the element this node was built
+	// for (an entry of target_groups = { for k, v in local.svcs : k => {...} }): its
+	// attributes are evaluated with them.
+	bind map[string]cty.Value
 }
 
 // ignores reports whether attribute or block name of n is in ignore_changes.

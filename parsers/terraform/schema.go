@@ -56,7 +56,9 @@ func init() {
 		"aws_ecs_service": {
 			attrs: []string{"name", "desired_count", "deployment_minimum_healthy_percent", "deployment_maximum_percent", "scheduling_strategy", "launch_type", "task_definition"},
 			blocks: map[string]*schema{
-				"load_balancer":              {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}},
+				"load_balancer": {attrs: []string{"target_group_arn", "elb_name", "container_name", "container_port"}, blocks: map[string]*schema{
+					"advanced_configuration": {attrs: []string{"alternate_target_group_arn"}},
+				}},
 				"deployment_controller":      {attrs: []string{"type"}},
 				"deployment_configuration":   {attrs: []string{"strategy"}},
 				"deployment_circuit_breaker": {attrs: []string{"enable", "rollback"}},
@@ -64,6 +66,18 @@ func init() {
 				"service_registries":         {attrs: []string{"registry_arn"}},
 				"service_connect_configuration": {attrs: []string{"enabled"}, blocks: map[string]*schema{
 					"service": {attrs: []string{"port_name"}},
+				}},
+			},
+		},
+		// A CodeDeploy blue/green deployment group of an ECS service: the pair of target
+		// groups it moves the service's tasks between.
+		"aws_codedeploy_deployment_group": {
+			blocks: map[string]*schema{
+				"ecs_service": {attrs: []string{"service_name", "cluster_name"}},
+				"load_balancer_info": {blocks: map[string]*schema{
+					"target_group_pair_info": {blocks: map[string]*schema{
+						"target_group": {attrs: []string{"name"}},
+					}},
 				}},
 			},
 		},

@@ -101,12 +101,16 @@ func (n *node) eval(name string) (cty.Value, *hcl.Attribute, parsers.Setting[str
 }
 
 func (n *node) evalAttr(a *hcl.Attribute) (cty.Value, *hcl.Attribute, parsers.Setting[struct{}]) {
-	v := n.mod.value(a.Expr)
+	v := n.mod.valueWith(a.Expr, n.bind)
 	sep := " = "
 	if n.json {
 		sep = ": "
 	}
-	s := parsers.Setting[struct{}]{Pos: rangePos(n.file.Path, a.Range), Text: attrText(n.file.Src, a.NameRange) + sep + attrText(n.file.Src, a.Expr.Range())}
+	file := n.file
+	if f := n.attrFiles[a.Name]; f != nil {
+		file = f
+	}
+	s := parsers.Setting[struct{}]{Pos: rangePos(file.Path, a.Range), Text: attrText(file.Src, a.NameRange) + sep + attrText(file.Src, a.Expr.Range())}
 	var o origin
 	n.mod.originOf(a.Expr, &o, 0)
 	if len(o.via) > 0 {

@@ -1,8 +1,8 @@
 # terraform-aws-modules/alb v9 target groups written as merge() of a map constructor and
 # a for expression over a map the configuration knows: the entry "api" is written once,
 # and the for expression's keys (admin, jobs) do not replace it, so the service behind it
-# is linked. The for expression's entries are not read (one constructor for every key):
-# the service behind "admin" is linked to nothing and not reported.
+# is linked. The for expression's entries are read too, each with its own key and value
+# (session 16): the service behind "admin" is linked and reported.
 locals {
   extra_services = {
     admin = 8081
@@ -68,7 +68,7 @@ resource "aws_ecs_service" "admin" {
   name            = "admin"
   cluster         = "prod"
   task_definition = "admin:1"
-  desired_count   = 1
+  desired_count   = 1 # want "single-task"
   launch_type     = "FARGATE"
 
   load_balancer {
