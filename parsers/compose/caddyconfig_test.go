@@ -79,3 +79,21 @@ func TestCaddyFlagCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileInheritsCommand: a last stage that writes no ENTRYPOINT or CMD runs its
+// base image's own; one that writes either, or changes SHELL, does not say so.
+func TestDockerfileInheritsCommand(t *testing.T) {
+	for src, want := range map[string]bool{
+		"FROM php:8.3-fpm\nRUN docker-php-ext-install pdo\n":                         true,
+		"FROM php:8.3-fpm AS base\nCMD [\"x\"]\nFROM php:8.3-fpm\nRUN true\n":        true,
+		"FROM php:8.3-fpm\nCMD [\"supervisord\"]\n":                                  false,
+		"FROM php:8.3-fpm\nENTRYPOINT [\"/start.sh\"]\n":                             false,
+		"FROM php:8.3-fpm\nSHELL [\"/bin/bash\", \"-c\"]\n":                          false,
+		"FROM php:8.3-fpm AS base\nCMD [\"php-fpm\", \"-R\"]\nFROM base\nRUN true\n": false,
+		"# escape=`\nFROM php:8.3-fpm\n":                                             false,
+	} {
+		if _, _, _, got := dockerfileCommandOf([]byte(src)); got != want {
+			t.Errorf("%q: inherits %v, want %v", src, got, want)
+		}
+	}
+}
