@@ -23,7 +23,8 @@ nginx resolves the host name in ` + "`proxy_pass http://name`" + ` or in an ` + 
 ` + "`server name`" + ` once, when it starts or reloads, and keeps those addresses until the next
 reload. ` + "`fastcgi_pass name:9000`" + ` is resolved the same way (nginx 1.22.1: ` + "`nginx -t`" + ` fails
 with "host not found in upstream" for a fastcgi_pass name that does not resolve, as for
-proxy_pass), and is checked for a php-fpm Compose service it reaches. That is fine for a name whose addresses never change. It is not for:
+proxy_pass), and is checked for a php-fpm Compose service it reaches. That is fine for a
+name whose addresses never change. It is not for:
 
 - an AWS Application or Classic Load Balancer's DNS name (` + "`*.elb.amazonaws.com`" + `): AWS
   adds, removes and replaces the load balancer's nodes as it scales, and their addresses
@@ -306,6 +307,7 @@ func passDNSFix(h *parsers.Hop, r *parsers.Route, be *parsers.Backend, t *parser
 		f.Description = "have nginx re-resolve the servers of upstream " + be.Name + " (zone and resolve, nginx ≥ 1.27.3)" + restart
 		f.Snippet = zoned + "  # and each other server\n}\n"
 	case be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3"):
+		f.Description = "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}" + restart
 		f.Snippet = zoned + "\n}\n"
 	}
 	f.snippetOnly()
