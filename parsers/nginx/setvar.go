@@ -15,7 +15,8 @@ import "strings"
 // level or in the location, in an if{} or not, counts. The one set must stand directly
 // at one of those levels (one in an if{} holds only for the requests the if selects),
 // with a value that holds no variable. Left as it is (nothing known) when the variable
-// is also a map{}'s, when an include of those levels was not read, when proxy_pass itself
+// is also a map{}'s, when an include of those levels was not read (other than the nginx
+// package's stock files: proxy_params, fastcgi_params...), when proxy_pass itself
 // sits in an if{} or limit_except{}, and when the variable is referred to more than
 // once.
 func setURL(pass *Directive, sc scope, maps map[string]*Directive) string {
@@ -41,8 +42,8 @@ func setURL(pass *Directive, sc scope, maps map[string]*Directive) string {
 	walk = func(ds []*Directive, top bool) bool {
 		for _, d := range ds {
 			switch {
-			case d.Name == "include" && d.Unread():
-				return false // may set it
+			case d.Name == "include" && d.Unread() && stockName(d.Arg(0)) == "":
+				return false // may set it (the nginx package's stock files set none of a user's variables)
 			case d.Name == "set" && strings.EqualFold(strings.TrimPrefix(d.Arg(0), "$"), name) && strings.HasPrefix(d.Arg(0), "$"):
 				sets = append(sets, d)
 				if top {

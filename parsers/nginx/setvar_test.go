@@ -16,7 +16,8 @@ http {
     server {
         listen 80;
         set $srv http://srvlevel:7000;
-        location /a/ { set $backend "http://appflowy_cloud:8000"; proxy_pass $backend; }
+        location /a/ { set $backend "http://appflowy_cloud:8000"; include proxy_params; proxy_pass $backend; }
+        location /n9/ { set $u http://one:1; include /etc/nginx/snippets/site-extra.conf; proxy_pass $u; }
         location /b/ { set $up api; proxy_pass http://$up:9000; }
         location /c/ { set $p http://pool; proxy_pass $p; }
         location /d/ { proxy_pass $srv; }
@@ -41,7 +42,7 @@ http {
 	m := parseOne(t, src, parsers.Options{})
 	want := map[string]string{
 		"/a/": "appflowy_cloud:8000", "/b/": "api:9000", "/c/": "app1:8000 app2:8000", "/d/": "srvlevel:7000", "/e/": "web:3000",
-		"/n1/": "", "/n2/": "", "/n3/": "", "/n4/": "", "/n5/": "", "/n6/": "", "/n7/": "", "/n8/": "", "/outer/inner/": "",
+		"/n1/": "", "/n2/": "", "/n3/": "", "/n4/": "", "/n5/": "", "/n6/": "", "/n7/": "", "/n8/": "", "/n9/": "", "/outer/inner/": "",
 	}
 	seen := map[string]bool{}
 	for _, h := range m.Hops {
