@@ -842,6 +842,9 @@ type BuiltImage struct {
 	// the container runs them (a shell form as /bin/sh -c "..."); nil when that stage
 	// writes none (the base image's, which no file shows) or they cannot be read.
 	Entrypoint, Cmd []string
+	// InheritsCommand is set when the last stage writes neither ENTRYPOINT nor CMD and
+	// the file reads plainly: the container runs From's own (php:8.3-fpm's php-fpm).
+	InheritsCommand bool
 	// StopSignal is the STOPSIGNAL the Dockerfile's last stage writes ("SIGINT"; "" when
 	// none): what Docker sends on stop unless the service sets stop_signal.
 	StopSignal string

@@ -18,7 +18,9 @@ var appTimeoutExceedsProxy = &Rule{
 An app server's request timeout says how long a request may run: gunicorn's ` + "`--timeout`" + `
 (sync worker; default 30s), uWSGI's ` + "`--harakiri`" + ` (default off), php-fpm's
 ` + "`request_terminate_timeout`" + ` (default off; read from the pool files a Compose service or a pod
-mounts, for the nginx ` + "`fastcgi_pass`" + ` in front: ` + "`fastcgi_read_timeout`" + `), or ` + "`request_timeout`" + `
+mounts, for the nginx ` + "`fastcgi_pass`" + ` in front: ` + "`fastcgi_read_timeout`" + `; for Caddy's
+` + "`php_fastcgi`" + ` or a ` + "`reverse_proxy`" + ` with ` + "`transport fastcgi`" + `: the transport's ` + "`read_timeout`" + `,
+which has no default, so only one written is compared), or ` + "`request_timeout`" + `
 declared under ` + "`backends:`" + ` in .no502.yaml.
 When it was raised above the read timeout of the proxy directly in front of the app (nginx
 ` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
@@ -71,6 +73,12 @@ See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-o
 - ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
 - Caddy response_header_timeout none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
+- Caddy fastcgi transport: dial_timeout 3s by default, read_timeout and write_timeout none,
+  each set once as a deadline on the connection before the request is sent:
+  https://github.com/caddyserver/caddy/blob/master/modules/caddyhttp/reverseproxy/fastcgi/fastcgi.go,
+  https://github.com/caddyserver/caddy/blob/master/modules/caddyhttp/reverseproxy/fastcgi/client.go
+  (caddy 2.6.2 on loopback: read_timeout 2s and a 3s answer, 504 at 2.0s; none set and a
+  65s answer, 200)
 `,
 	Run: runAppTimeoutExceedsProxy,
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/no502/no502/parsers"
@@ -20,7 +21,10 @@ var upstreamDNSResolvedOnce = &Rule{
 
 nginx resolves the host name in ` + "`proxy_pass http://name`" + ` or in an ` + "`upstream`" + `'s
 ` + "`server name`" + ` once, when it starts or reloads, and keeps those addresses until the next
-reload. That is fine for a name whose addresses never change. It is not for:
+reload. ` + "`fastcgi_pass name:9000`" + ` is resolved the same way (nginx 1.22.1: ` + "`nginx -t`" + ` fails
+with "host not found in upstream" for a fastcgi_pass name that does not resolve, as for
+proxy_pass), and is checked for a php-fpm Compose service it reaches. That is fine for a
+name whose addresses never change. It is not for:
 
 - an AWS Application or Classic Load Balancer's DNS name (` + "`*.elb.amazonaws.com`" + `): AWS
   adds, removes and replaces the load balancer's nodes as it scales, and their addresses
@@ -193,6 +197,12 @@ func runDNSRoutes(p *Pass, done map[*parsers.Target]bool, viaMap bool) {
 			bes := []*parsers.Backend{r.Backend}
 			if viaMap {
 				bes = r.Alternatives
+			} else if r.Pass == "fastcgi" {
+				// fastcgi_pass php:9000 (or an upstream{} of such servers) is resolved
+				// at startup as proxy_pass is: both make an implicit or named upstream
+				// when the configuration is read (nginx 1.22.1: nginx -t fails "host not
+				// found in upstream" for either).
+				bes = []*parsers.Backend{r.PassBackend}
 			}
 			for _, be := range bes {
 				if be == nil || r.Respond != nil {
@@ -231,6 +241,10 @@ func runDNSBackend(p *Pass, done map[*parsers.Target]bool, h *parsers.Hop, r *pa
 					continue
 				}
 				where := "proxy_pass"
+				if r.Pass != "" {
+					where = r.Pass + "_pass"
+					fix = passDNSFix(h, r, be, t)
+				}
 				if be.Kind == parsers.BackendNginxUpstream {
 					where = "upstream " + be.Name
 				}
@@ -243,7 +257,7 @@ func runDNSBackend(p *Pass, done map[*parsers.Target]bool, h *parsers.Hop, r *pa
 				fails := "clients get 502 until the next reload"
 				if guards := authOnly(p.Model, be); guards != nil {
 					fails = "the auth checks sent there fail: " + authFailure("every request they guard", guards) + " until the next reload"
-				} else if len(liveTargets(be)) > 1 && unretried(p.Model, be) == nil {
+				} else if len(liveTargets(be)) > 1 && (r.Pass == "" && unretried(p.Model, be) == nil || r.Pass != "" && passesOnError(r)) {
 					// A pool that passes a failed connect on (proxy_next_upstream error, the
 					// default): nginx 1.22.1 on loopback, one of two servers refusing,
 					// answered every GET and POST from the other; a primary refusing with a
@@ -256,6 +270,48 @@ func runDNSBackend(p *Pass, done map[*parsers.Target]bool, h *parsers.Hop, r *pa
 			}
 		}
 	}
+}
+
+// passesOnError reports whether a fastcgi_pass (uwsgi_pass, ...) route hands a failed
+// connect on to the next server of its upstream: fastcgi_next_upstream includes error
+// (the default, "error timeout") and its tries are not 1.
+func passesOnError(r *parsers.Route) bool {
+	c, tries := r.Retry.Conditions, r.Retry.Tries
+	return !(c.Unknown || c.Known() && (!slices.Contains(c.Value, "error") || slices.Contains(c.Value, "off")) || tries.Known() && tries.Value == 1)
+}
+
+// passDNSFix is the snippet for a fastcgi_pass (uwsgi_pass, ...) whose host name moves:
+// the name in a variable with a resolver (the module resolves a name it meets in a
+// variable per request, through the resolver, as proxy_pass does), zone and resolve in
+// its upstream{} on nginx 1.27.3 and later, or Compose restarting nginx after it
+// recreates the service. The resolver's address and where the lines go are the user's
+// choice: never written.
+func passDNSFix(h *parsers.Hop, r *parsers.Route, be *parsers.Backend, t *parsers.Target) *Fix {
+	pass := r.Pass + "_pass"
+	resolver := "YOUR_DNS_SERVER valid=30s;  # in server{} or http{}: the VPC resolver, kube-dns's ClusterIP, 127.0.0.11 in Docker"
+	desc := "put the name in a variable in " + pass + " with a resolver, so nginx resolves it while running"
+	restart := ""
+	if proxy := h.Workload; t.Compose != nil && proxy != nil && proxy.Compose != nil {
+		resolver = "127.0.0.11 valid=10s;  # in server{} or http{}: Docker's embedded DNS"
+		desc = "put the name in a variable in " + pass + " with Docker's DNS as resolver, so nginx resolves it while running"
+		if !swarmIntended(t.Compose) && !swarmIntended(proxy) {
+			restart = fmt.Sprintf("; or have Compose restart %s after it recreates %s (depends_on: {%s: {condition: service_started, restart: true}} on %s)", proxy.Name, t.Compose.Name, t.Compose.Name, proxy.Name)
+		}
+	}
+	f := &Fix{Description: desc + restart,
+		Snippet: fmt.Sprintf("resolver %s\nset $%s_host %s;\n%s $%s_host:%s;  # a variable: resolved per request, cached for valid=\n", resolver, r.Pass, t.Host, pass, r.Pass, t.Port)}
+	zoned := fmt.Sprintf("resolver %s\nupstream %s {\n    zone %s 64k;\n    server %s:%s resolve;", strings.Replace(resolver, "server{} or http{}", "http{}", 1), be.Name, be.Name, t.Host, t.Port)
+	switch {
+	case be.Kind == parsers.BackendNginxUpstream && len(be.Targets) > 1:
+		// A variable names one server, not the pool.
+		f.Description = "have nginx re-resolve the servers of upstream " + be.Name + " (zone and resolve, nginx ≥ 1.27.3)" + restart
+		f.Snippet = zoned + "  # and each other server\n}\n"
+	case be.Kind == parsers.BackendNginxUpstream && h.Version.Known() && nginx.VersionAtLeast(h.Version.Value, "1.27.3"):
+		f.Description = "add resolve to the server line and a zone to upstream " + be.Name + ", with a resolver in http{}" + restart
+		f.Snippet = zoned + "\n}\n"
+	}
+	f.snippetOnly()
+	return f
 }
 
 // resolvedPerRequest reports whether nginx resolves target t of route r while it runs: a

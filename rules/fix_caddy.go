@@ -57,7 +57,8 @@ func caddyRetryFix(p *Pass, r *parsers.Route) *Fix {
 // response_header_timeout) to d, or, with lower, to just below the edge's limit d. It
 // changes only that setting: the message names no other.
 func caddyReadTimeoutFix(p *Pass, h *parsers.Hop, r *parsers.Route, d time.Duration, lower bool) *Fix {
-	if r == nil || r.Backend == nil {
+	fcgi := r != nil && r.Pass == "fastcgi"
+	if r == nil || r.Backend == nil && !fcgi {
 		return nil
 	}
 	name := h.ReadTimeoutName(r)
@@ -65,6 +66,18 @@ func caddyReadTimeoutFix(p *Pass, h *parsers.Hop, r *parsers.Route, d time.Durat
 	where := "in the reverse_proxy's transport block"
 	if name == "response_header_timeout" {
 		where = "in the reverse_proxy's transport http block"
+	}
+	transport := true
+	if fcgi {
+		// A FastCGI pass: php_fastcgi takes read_timeout as its own subdirective (it
+		// refuses a transport block: "transport already specified"); a reverse_proxy
+		// with the fastcgi transport takes it in that block.
+		where = "in the reverse_proxy's transport fastcgi block"
+		if _, cf := p.caddyFile(r.Pos); cf != nil {
+			if pd := cf.At(int(r.Pos.Offset)); pd != nil && pd.Name() == "php_fastcgi" {
+				where, transport = "in the php_fastcgi block", false
+			}
+		}
 	}
 	desc := "Set " + name + " " + parsers.FormatDuration(d) + " " + where
 	comment := ""
@@ -77,7 +90,7 @@ func caddyReadTimeoutFix(p *Pass, h *parsers.Hop, r *parsers.Route, d time.Durat
 		desc = "Set " + name + " " + parsers.FormatDuration(d) + ", below the edge's " + parsers.Seconds(edge) + " limit, and move longer work to a queue (answer 202 at once)"
 		comment = "below the edge's " + parsers.Seconds(edge) + "; queue longer work"
 	}
-	fix := caddyProxyFix(p, r.Pos, desc, caddy.Subdirective{Name: name, Value: parsers.FormatDuration(d), Transport: true, Comment: comment})
+	fix := caddyProxyFix(p, r.Pos, desc, caddy.Subdirective{Name: name, Value: parsers.FormatDuration(d), Transport: transport, Comment: comment})
 	if fix != nil && !lower && name == "read_timeout" {
 		// Caddy waits for the shorter of the two: a response_header_timeout also set
 		// below d still cuts the request off once read_timeout is raised.
@@ -140,7 +153,7 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 		return nil
 	}
 	d := cf.At(int(pos.Offset))
-	if d == nil || d.Name() != "reverse_proxy" {
+	if d == nil || d.Name() != "reverse_proxy" && !(d.Name() == "php_fastcgi" && !transportSubs(subs)) {
 		return nil
 	}
 	var top, tr []caddy.Subdirective
@@ -216,11 +229,11 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 				fix.shareAmong(n, "the snippet ("+name+")")
 			}
 			if len(sites) == 1 {
-				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times by %s; changing it changes every route that imports it", name, n, sites[0]))
+				return fix.guess(fmt.Sprintf("this "+d.Name()+" is in the snippet (%s), imported %d times by %s; changing it changes every route that imports it", name, n, sites[0]))
 			} else if len(sites) > 1 {
-				return fix.guess(fmt.Sprintf("this reverse_proxy is in the snippet (%s), imported %d times (by %s); changing it changes every site that imports it", name, n, strings.Join(sites, ", ")))
+				return fix.guess(fmt.Sprintf("this "+d.Name()+" is in the snippet (%s), imported %d times (by %s); changing it changes every site that imports it", name, n, strings.Join(sites, ", ")))
 			}
-			return fix.guess(fmt.Sprintf("this reverse_proxy is in a snippet imported %d times; changing it changes every site that imports it", n))
+			return fix.guess(fmt.Sprintf("this "+d.Name()+" is in a snippet imported %d times; changing it changes every site that imports it", n))
 		}
 	}
 	if shared != "" {
@@ -232,9 +245,14 @@ func caddyProxyFix(p *Pass, pos parsers.Pos, desc string, subs ...caddy.Subdirec
 		if shared == "" && te == nil {
 			fix.shareAmong(n, d.Pos.File)
 		}
-		return fix.guess(fmt.Sprintf("this reverse_proxy is in %s, imported %d times (by %s); changing it changes every site that imports it", d.Pos.File, n, strings.Join(sites, ", ")))
+		return fix.guess(fmt.Sprintf("this "+d.Name()+" is in %s, imported %d times (by %s); changing it changes every site that imports it", d.Pos.File, n, strings.Join(sites, ", ")))
 	}
 	return fix
+}
+
+// transportSubs reports whether any of subs goes in a transport block.
+func transportSubs(subs []caddy.Subdirective) bool {
+	return slices.ContainsFunc(subs, func(s caddy.Subdirective) bool { return s.Transport })
 }
 
 // caddyImports counts the routes the directive (reverse_proxy, respond) whose name is at

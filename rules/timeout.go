@@ -73,6 +73,9 @@ The fix is a snippet.
 nginx locations that forward by FastCGI, uwsgi, SCGI or gRPC are checked the same way with
 their module's timeout: ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `, ` + "`scgi_read_timeout`" + `,
 ` + "`grpc_read_timeout`" + ` (each 60s by default; ` + "`proxy_read_timeout`" + ` does not apply to them).
+Caddy's ` + "`php_fastcgi`" + ` (and a ` + "`reverse_proxy`" + ` with ` + "`transport fastcgi`" + `) with the fastcgi
+transport's ` + "`read_timeout`" + `: no limit by default, and a deadline on the whole response
+when set.
 
 When an edge such as Cloudflare sits in front and the budget is above its limit, this rule
 stays quiet and ` + "`edge-timeout-exceeded`" + ` reports the real problem: no proxy timeout can help.
@@ -97,7 +100,7 @@ or through other proxies:
   read from the pool files php-fpm runs with: files a Compose service mounts into its
   pool directory (` + "`./php/www.conf:/usr/local/etc/php-fpm.d/www.conf`" + `) or
   ` + "`php-fpm.conf`" + `, and ConfigMap keys a pod mounts there. It is the budget of the nginx
-  routes whose ` + "`fastcgi_pass`" + ` reaches that php-fpm: a Compose service by name, a
+  routes whose ` + "`fastcgi_pass`" + ` (Caddy: ` + "`php_fastcgi`" + `, ` + "`transport fastcgi`" + `) reaches that php-fpm: a Compose service by name, a
   Kubernetes Service, or a sidecar at 127.0.0.1 in the same pod. Every pool php-fpm runs
   must set one (a pool without a limit may be the one answering), and with several the
   shortest counts; a mounted file that leaves the image's own ` + "`[www]`" + ` pool in place does not count.

@@ -21,7 +21,8 @@ var readTimeoutTooShort = &Rule{
 ` + "`read-timeout-below-budget`" + ` needs a handler budget in ` + "`.no502.yaml`" + `; this rule needs none.
 It reports a read timeout written so short that no ordinary app answers every request
 within it: nginx ` + "`proxy_read_timeout`" + ` (and ` + "`fastcgi_read_timeout`" + `, ` + "`uwsgi_read_timeout`" + `,
-` + "`scgi_read_timeout`" + `, ` + "`grpc_read_timeout`" + `), Caddy ` + "`response_header_timeout`" + `, an ALB's
+` + "`scgi_read_timeout`" + `, ` + "`grpc_read_timeout`" + `), Caddy ` + "`response_header_timeout`" + ` (and the fastcgi
+transport's ` + "`read_timeout`" + `, which ` + "`php_fastcgi`" + ` takes as its own), an ALB's
 ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, below ` + "`min_read_timeout`" + ` (default **5s**).
 
 Any response slower than that, a slow query, a cold start after a deploy or a scale-up, a
@@ -34,7 +35,11 @@ nginx's timeout runs between two reads and an ALB's on an idle connection, so a 
 already under way that pauses that long (server-sent events, a streamed export) is not a
 504 but a cut: the client has the app's status and part of the body, then the connection
 closes (nginx 1.22.1 on loopback, ` + "`proxy_read_timeout 3s`" + `, an event every 5s: 200, one
-event, closed after 3s). Caddy's ` + "`response_header_timeout`" + ` covers the headers only.
+event, closed after 3s). Caddy's ` + "`response_header_timeout`" + ` covers the headers only. Caddy's
+fastcgi ` + "`read_timeout`" + ` is one deadline from the request to the end of the response: a
+response still being sent then is cut off mid-body (caddy 2.6.2 on loopback,
+` + "`read_timeout 2s`" + `, a line a second: 200, cut at 2.0s; a 3s answer got 504). It has no
+default: without it Caddy waits as long as php-fpm takes.
 
 An nginx location that answers an ` + "`auth_request`" + ` subrequest is reported with what the client
 gets there: auth_request answers **500** to the request it guards when the check times out
@@ -133,7 +138,7 @@ func runReadTimeoutTooShort(p *Pass) {
 			if fix != nil {
 				fix.snippetOnly()
 			}
-			outcome := fmt.Sprintf("any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), product(h), streamCut(h, rt.Value), worse)
+			outcome := fmt.Sprintf("any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), product(h), streamCut(h, r, rt.Value), worse)
 			if r.AuthFor != "" {
 				// An auth_request subrequest: its 504 (or the 502 of a pool marked down)
 				// reaches the client as auth_request's 500 for the request it guards.
@@ -157,8 +162,14 @@ func runReadTimeoutTooShort(p *Pass) {
 // event stream that sends an event every 5s: 200, the first event, then "upstream timed
 // out ... while reading upstream" and curl's "transfer closed with outstanding read data
 // remaining" after 3s; access log 200. Caddy's response_header_timeout covers the
-// headers only: "".
-func streamCut(h *parsers.Hop, timeout time.Duration) string {
+// headers only: "". Caddy's fastcgi transport's read_timeout bounds the whole response.
+func streamCut(h *parsers.Hop, r *parsers.Route, timeout time.Duration) string {
+	if h.Kind == parsers.HopCaddy && r.Pass == "fastcgi" {
+		// The fastcgi transport sets read_timeout as one deadline before it sends the
+		// request (caddy 2.6.2 on loopback, read_timeout 2s: a response sending a line a
+		// second was cut off at 2.0s, 200 and a partial body).
+		return fmt.Sprintf(" The %s counts from when Caddy sends the request to the end of the response, not between two reads: a response still being sent after %s (a large page, a streamed export) is cut off mid-body.", parsers.Seconds(timeout), parsers.Seconds(timeout))
+	}
 	switch h.Kind {
 	case parsers.HopNginx, parsers.HopIngressNginx, parsers.HopALB, parsers.HopALBIngress, parsers.HopCLB:
 		return fmt.Sprintf(" A response already under way that pauses for %s (server-sent events, a streamed export) is cut off mid-body instead: the client has the app's status and part of the body, then the connection closes.", parsers.Seconds(timeout))

@@ -105,6 +105,10 @@ func detect(c *parsers.Container) *parsers.AppServer {
 			a := phpFPM(c.Pos, "from the image "+c.Image+"; ", nil)
 			a.RequestTimeout = parsers.Duration{Pos: c.Pos, Text: "the pool files of the image " + c.Image, Unknown: true}
 			return a
+		case c.Built != nil && c.Built.InheritsCommand && phpFPMImage(c.Built.From):
+			// A Dockerfile FROM php:8.3-fpm that adds extensions and writes no command of
+			// its own: the image's entrypoint runs php-fpm.
+			return phpFPM(c.Built.Pos, "from the image "+c.Built.From+" the "+c.Built.Dockerfile+" builds on; ", nil)
 		}
 	}
 	return nil

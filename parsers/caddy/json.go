@@ -850,9 +850,10 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	b := w.b
 	tr := h.get("transport")
 	if tr.get("protocol").text() == "fastcgi" {
-		// php_fastcgi adapts to a reverse_proxy with the fastcgi transport; the model
-		// does not follow FastCGI passes (as for the Caddyfile's php_fastcgi).
+		// php_fastcgi adapts to a reverse_proxy with the fastcgi transport: a FastCGI
+		// pass, as the Caddyfile's (siteWalker.fastcgi).
 		w.hop.OtherPass = true
+		w.fastcgi(h, tr, ctx)
 		return
 	}
 	if isForwardAuth(h) {
@@ -1013,6 +1014,47 @@ func (w *jsonWalker) reverseProxy(h *jsonValue, ctx pathCtx) {
 	r.Backend = be
 	w.hop.Routes = append(w.hop.Routes, r)
 	b.m.Backends = append(b.m.Backends, be)
+}
+
+// fastcgi models a reverse_proxy handler with the fastcgi transport tr as a FastCGI pass
+// (Route.Pass "fastcgi"), with the transport's timeouts and Caddy's defaults (see
+// siteWalker.fastcgi); no PassBackend when the upstreams are dynamic.
+func (w *jsonWalker) fastcgi(h, tr *jsonValue, ctx pathCtx) {
+	b := w.b
+	pos := w.handlerPos(h)
+	block := b.li.span(h.start, h.end)
+	r := &parsers.Route{
+		Hop: w.hop, Path: ctx.path, PathKind: ctx.kind, Pos: pos, Block: block, Pass: "fastcgi",
+		ReadTimeout:    parsers.Def(time.Duration(0), defFcgiRead),
+		ConnectTimeout: parsers.Def(3*time.Second, defFcgiDial),
+		SendTimeout:    parsers.Def(time.Duration(0), defFcgiWrite),
+	}
+	if r.PathKind == parsers.PathRegex {
+		r.Path = ""
+	}
+	if mb := tr.member("read_timeout"); mb != nil {
+		r.ReadTimeout = b.duration(mb)
+	}
+	if mb := tr.member("write_timeout"); mb != nil {
+		r.SendTimeout = b.duration(mb)
+	}
+	if mb := tr.member("dial_timeout"); mb != nil {
+		r.ConnectTimeout = b.duration(mb)
+	}
+	be := &parsers.Backend{Kind: parsers.BackendCaddy, Pos: pos, Block: block}
+	known := h.get("dynamic_upstreams") == nil
+	for _, u := range h.get("upstreams").list() {
+		if d := u.get("dial"); d != nil && d.kind == jsonString {
+			// A placeholder ({env.PHP_UPSTREAM}) may hold anything: the upstreams are
+			// not known.
+			known = known && !strings.Contains(d.str, "{")
+			be.Targets = append(be.Targets, targets(Token{Text: d.str, Pos: b.li.span(d.start, d.end)})...)
+		}
+	}
+	if known && len(be.Targets) > 0 {
+		r.PassBackend = be
+	}
+	w.hop.Routes = append(w.hop.Routes, r)
 }
 
 // readWait is how long Caddy waits on the upstream: the shorter of

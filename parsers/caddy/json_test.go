@@ -84,8 +84,13 @@ func TestJSONModel(t *testing.T) {
 		t.Fatalf("%d hops, want 2 (the site and the listener's host-less routes)", len(m.Hops))
 	}
 	site, other := m.Hops[0], m.Hops[1]
-	if site.Name != "api.example.com" || other.Name != ":443" || !other.OtherPass || len(other.Routes) != 0 {
-		t.Errorf("hops %q %q (other pass %v, %d routes)", site.Name, other.Name, other.OtherPass, len(other.Routes))
+	if site.Name != "api.example.com" || other.Name != ":443" || !other.OtherPass || len(other.Routes) != 1 {
+		t.Fatalf("hops %q %q (other pass %v, %d routes)", site.Name, other.Name, other.OtherPass, len(other.Routes))
+	}
+	// The fastcgi transport is a FastCGI pass with Caddy's defaults: no read limit.
+	if fr := other.Routes[0]; fr.Pass != "fastcgi" || fr.Backend != nil || fr.PassBackend == nil || len(fr.PassBackend.Targets) != 1 ||
+		fr.ReadTimeout.Explicit() || !fr.ReadTimeout.Known() || fr.ReadTimeout.Value != 0 || fr.ConnectTimeout.Value != 3*time.Second {
+		t.Errorf("fastcgi route %+v", fr)
 	}
 	cut := func(p parsers.Pos) string { return string(src[p.Offset:p.EndOffset]) }
 	if site.ShutdownTimeout.Value != 10*time.Second || site.ShutdownDelay.Value != 5*time.Second || site.ClientIdleTimeout.Value != 2*time.Minute {

@@ -10,6 +10,15 @@ import (
 
 // Defaults, from ../shared/reference/defaults.md ("Caddy reverse_proxy" table; source
 // caddyserver/caddy@0cf03d3, keys CDY-HT, CDY-HC, CDY-RP, CDY-APP).
+// The fastcgi transport's (modules/caddyhttp/reverseproxy/fastcgi: fastcgi.go Provision
+// sets DialTimeout 3s when 0; client.go SetReadTimeout and SetWriteTimeout set no
+// deadline for 0), checked on caddy 2.6.2 (proxy.go, fastcgi).
+const (
+	defFcgiRead  = "Caddy default fastcgi read_timeout: none"
+	defFcgiWrite = "Caddy default fastcgi write_timeout: none"
+	defFcgiDial  = "Caddy default dial_timeout 3s"
+)
+
 const (
 	defGrace        = "Caddy default grace_period: none, waits forever for in-flight requests" // CDY-APP:136-142
 	defDelay        = "Caddy default shutdown_delay: 0"                                        // CDY-APP:143-155

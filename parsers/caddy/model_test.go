@@ -278,3 +278,76 @@ func TestImportedInputUsesImportersSnippets(t *testing.T) {
 		t.Errorf("hops: %+v", m.Hops)
 	}
 }
+
+// TestFastcgiTimeouts: php_fastcgi takes the fastcgi transport's timeouts as its own
+// subdirectives, a reverse_proxy in its transport fastcgi block; both are FastCGI passes
+// (Route.Pass), with Caddy's defaults (no read or write limit, dial 3s) when unset.
+func TestFastcgiTimeouts(t *testing.T) {
+	m := parseSrc(t, `a.example.com {
+	php_fastcgi php:9000 {
+		read_timeout 30s
+		write_timeout 10s
+		dial_timeout 2s
+	}
+}
+b.example.com {
+	reverse_proxy php:9000 {
+		transport fastcgi {
+			read_timeout 1m
+		}
+	}
+}
+c.example.com {
+	php_fastcgi php:9000
+}
+d.example.com {
+	php_fastcgi php:9000 {
+		read_timeout {$PHP_READ}
+	}
+}
+e.example.com {
+	reverse_proxy app:8000 {
+		transport http {
+			read_timeout 5s
+		}
+	}
+}
+`)
+	noErrors(t, m)
+	type want struct {
+		pass                string
+		read, write, dial   time.Duration
+		readSet, readKnown  bool
+		passBackend, backed bool
+	}
+	wants := map[string]want{
+		"a.example.com": {pass: "fastcgi", read: 30 * time.Second, write: 10 * time.Second, dial: 2 * time.Second, readSet: true, readKnown: true, passBackend: true},
+		"b.example.com": {pass: "fastcgi", read: time.Minute, dial: 3 * time.Second, readSet: true, readKnown: true, passBackend: true},
+		"c.example.com": {pass: "fastcgi", dial: 3 * time.Second, readKnown: true, passBackend: true},
+		"d.example.com": {pass: "fastcgi", dial: 3 * time.Second, passBackend: true},
+		"e.example.com": {read: 5 * time.Second, dial: 3 * time.Second, readSet: true, readKnown: true, backed: true},
+	}
+	for _, h := range m.Hops {
+		w, ok := wants[h.Name]
+		if !ok || len(h.Routes) != 1 {
+			t.Errorf("%s: %d routes", h.Name, len(h.Routes))
+			continue
+		}
+		r := h.Routes[0]
+		if r.Pass != w.pass || (r.PassBackend != nil) != w.passBackend || (r.Backend != nil) != w.backed {
+			t.Errorf("%s: pass %q, PassBackend %v, Backend %v", h.Name, r.Pass, r.PassBackend != nil, r.Backend != nil)
+		}
+		if r.ReadTimeout.Known() != w.readKnown || r.ReadTimeout.Known() && r.ReadTimeout.Value != w.read || r.ReadTimeout.Explicit() != w.readSet {
+			t.Errorf("%s: read timeout %+v", h.Name, r.ReadTimeout)
+		}
+		if w.pass != "" && (r.SendTimeout.Value != w.write || !r.SendTimeout.Known()) {
+			t.Errorf("%s: write timeout %+v", h.Name, r.SendTimeout)
+		}
+		if r.ConnectTimeout.Value != w.dial {
+			t.Errorf("%s: dial timeout %+v", h.Name, r.ConnectTimeout)
+		}
+		if w.pass != "" && !h.OtherPass {
+			t.Errorf("%s: not OtherPass", h.Name)
+		}
+	}
+}

@@ -19,6 +19,13 @@ func (s *siteWalker) newRoute(d *Directive, ctx pathCtx) *parsers.Route {
 
 // reverseProxy models one reverse_proxy directive as a route and its backend.
 func (s *siteWalker) reverseProxy(d *Directive, ctx pathCtx) {
+	if t := fastcgiTransport(d); t != nil {
+		// A reverse_proxy with the fastcgi transport hands requests to a FastCGI
+		// server, as php_fastcgi (which adapts to it) does: modelled as its pass.
+		s.hop.OtherPass = true
+		s.fastcgi(d, ctx, t)
+		return
+	}
 	ctx = s.narrow(ctx, d)
 	name := d.NameTok()
 	r := s.newRoute(d, ctx)
@@ -221,22 +228,48 @@ func wholeEnv(s string) bool {
 	return strings.HasPrefix(s, "{$") && strings.HasSuffix(s, "}") && strings.Count(s, "{") == 1 && strings.Count(s, "}") == 1
 }
 
-// phpFastcgi models php_fastcgi as nginx's fastcgi_pass is: a route that hands requests
-// to php-fpm by FastCGI (Route.Pass "fastcgi"), with the upstreams it names as its
-// PassBackend, so that the link step can find the php-fpm service behind it. The rules
-// about HTTP upstreams (pools, keep-alive, retries) do not look at it. Its path is the
-// scope of the directive: php_fastcgi rewrites every request for a file that does not
-// exist to index.php and passes it on (caddy adapt 2.6.2: try_files {path}
-// {path}/index.php index.php, then *.php to the fastcgi transport); only existing static
-// files are served otherwise. Its timeouts are left unknown (the fastcgi transport's
-// read_timeout and write_timeout, none by default, are not read). The upstreams are left
-// out (no PassBackend) when they cannot be counted: a whole {$VAR} token, dynamic.
-// An address without a port dials port 80, as the adapter writes it (php:80).
-func (s *siteWalker) phpFastcgi(d *Directive, ctx pathCtx) {
+// fastcgiTransport returns the `transport fastcgi` of reverse_proxy d, nil when it
+// uses another transport (Caddy refuses a second transport: "transport already
+// specified").
+func fastcgiTransport(d *Directive) *Directive {
+	for _, sub := range d.Block {
+		if sub.Name() == "transport" && sub.Arg(0) == "fastcgi" {
+			return sub
+		}
+	}
+	return nil
+}
+
+// fastcgi models php_fastcgi, or a reverse_proxy whose transport t is fastcgi (t nil for
+// php_fastcgi), as nginx's fastcgi_pass is: a route that hands requests to php-fpm by
+// FastCGI (Route.Pass "fastcgi"), with the upstreams it names as its PassBackend, so
+// that the link step can find the php-fpm service behind it. The rules about HTTP
+// upstreams (pools, keep-alive, retries) do not look at it. Its path is the scope of
+// the directive: php_fastcgi rewrites every request for a file that does not exist to
+// index.php and passes it on (caddy adapt 2.6.2: try_files {path} {path}/index.php
+// index.php, then *.php to the fastcgi transport); only existing static files are
+// served otherwise. The upstreams are left out (no PassBackend) when they cannot be
+// counted: a whole {$VAR} token, dynamic. An address without a port dials port 80, as
+// the adapter writes it (php:80).
+//
+// Its timeouts are the fastcgi transport's (php_fastcgi takes them as its own
+// subdirectives): dial_timeout (default 3s), read_timeout and write_timeout (no limit
+// by default). The transport sets each as one deadline on the connection before it
+// sends the request (fastcgi.go RoundTrip, client.go SetReadTimeout:
+// SetReadDeadline(now + read_timeout)), so read_timeout bounds the whole response,
+// headers and body, from the request on: not the time between two reads, as nginx's
+// fastcgi_read_timeout does. Caddy 2.6.2 on loopback, read_timeout 2s: a responder
+// answering after 3s got 504 at 2.0s (GET and POST); one sending its headers at once
+// and a line every second was cut off at 2.0s (200, a partial body); without
+// read_timeout, a 65s answer came back 200.
+func (s *siteWalker) fastcgi(d *Directive, ctx pathCtx, t *Directive) {
 	ctx = s.narrow(ctx, d)
 	name := d.NameTok()
 	r := s.newRoute(d, ctx)
 	r.Pass = "fastcgi"
+	r.ReadTimeout = parsers.Def(time.Duration(0), defFcgiRead)
+	r.ConnectTimeout = parsers.Def(3*time.Second, defFcgiDial)
+	r.SendTimeout = parsers.Def(time.Duration(0), defFcgiWrite)
 	be := &parsers.Backend{Kind: parsers.BackendCaddy, Pos: name.Pos, Block: d.Pos}
 	known := true
 	add := func(ts []Token) {
@@ -250,12 +283,30 @@ func (s *siteWalker) phpFastcgi(d *Directive, ctx pathCtx) {
 		args = args[1:]
 	}
 	add(args)
+	timeouts := func(x *Directive) {
+		switch x.Name() {
+		case "read_timeout":
+			r.ReadTimeout = durationOf(x, 0)
+		case "write_timeout":
+			r.SendTimeout = durationOf(x, 0)
+		case "dial_timeout":
+			r.ConnectTimeout = durationOf(x, 0)
+		}
+	}
 	for _, sub := range d.Block {
 		switch sub.Name() {
 		case "to":
 			add(sub.Args())
 		case "dynamic":
 			known = false
+		}
+		if t == nil {
+			timeouts(sub) // php_fastcgi's own subdirectives
+		}
+	}
+	if t != nil {
+		for _, sub := range t.Block {
+			timeouts(sub)
 		}
 	}
 	if known && len(be.Targets) > 0 {

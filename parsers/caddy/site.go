@@ -414,7 +414,7 @@ func (s *siteWalker) walkBlock(ds []*Directive, ctx pathCtx, ordered bool) {
 				// A reverse_proxy without a matcher beside it runs first (the directive
 				// order) or as written in a route block: either way which requests
 				// reach php-fpm is not known, and no route is modelled.
-				s.phpFastcgi(d, ctx)
+				s.fastcgi(d, ctx, nil)
 			}
 		}
 	}

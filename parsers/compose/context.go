@@ -77,7 +77,7 @@ func builtImage(b *Build, opts parsers.Options) (img *parsers.BuiltImage, copies
 				// With build.target another stage than the last one is the image; a
 				// target naming the last stage builds the image a build without one
 				// builds (stage names are case-insensitive).
-				img.Entrypoint, img.Cmd, img.StopSignal = dockerfileCommand(src)
+				img.Entrypoint, img.Cmd, img.StopSignal, img.InheritsCommand = dockerfileCommandOf(src)
 				img.Runs = dockerfileRuns(src)
 				img.ConfigCopies = contextCopies(b, dockerfileConfigCopies(src, b.Args, b.ArgsUnknown), opts)
 				copies = contextCopies(b, dockerfileCopies(src, path.IsAbs, b.Args, b.ArgsUnknown), opts)
@@ -172,6 +172,14 @@ func startScripts(c *parsers.Container, mounts, copies []parsers.ComposeMount, o
 // stopSignal is the stage's STOPSIGNAL ("" when neither it nor a stage it builds on
 // writes one).
 func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string) {
+	entrypoint, cmd, stopSignal, _ = dockerfileCommandOf(src)
+	return entrypoint, cmd, stopSignal
+}
+
+// dockerfileCommandOf is dockerfileCommand, and inherits: the last stage writes neither
+// ENTRYPOINT nor CMD (nor a stage it builds on), and the file can be read (no changed
+// escape character or SHELL), so the container runs the base image's own.
+func dockerfileCommandOf(src []byte) (entrypoint, cmd []string, stopSignal string, inherits bool) {
 	type stage struct {
 		entrypoint, cmd []string
 		epSet, cmdSet   bool
@@ -217,15 +225,15 @@ func dockerfileCommand(src []byte) (entrypoint, cmd []string, stopSignal string)
 	}
 	lines, escape := dockerfileLines(src)
 	if escape {
-		return nil, nil, ""
+		return nil, nil, "", false
 	}
 	for _, line := range lines {
 		flush(line)
 	}
 	if cur.unreadable || !cur.epSet && !cur.cmdSet {
-		return nil, nil, cur.stopSignal
+		return nil, nil, cur.stopSignal, !cur.unreadable && !cur.epSet && !cur.cmdSet
 	}
-	return cur.entrypoint, cur.cmd, cur.stopSignal
+	return cur.entrypoint, cur.cmd, cur.stopSignal, false
 }
 
 // configDirs are where the proxies' and php-fpm's images read their configuration: a

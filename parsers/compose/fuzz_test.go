@@ -2,6 +2,7 @@ package compose
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,6 +72,22 @@ func FuzzDockerfileConfigCopies(f *testing.F) {
 		for _, c := range dockerfileConfigCopies([]byte(src), args, false) {
 			if strings.HasPrefix(c.Path, "/") || strings.HasPrefix(c.Path, "../") || !strings.HasPrefix(c.Target, "/") {
 				t.Fatalf("copy %q -> %q from %q", c.Path, c.Target, src)
+			}
+		}
+	})
+}
+
+// FuzzCaddyConfigArgs: every config path read from a command line is absolute, clean and
+// free of shell syntax.
+func FuzzCaddyConfigArgs(f *testing.F) {
+	f.Add("caddy", "run --config /srv/Caddyfile --adapter caddyfile")
+	f.Add("sh", "-c \"caddy fmt; /usr/bin/caddy run --config=/app/caddy/Caddyfile & wait\"")
+	f.Add("caddy", "start -c /etc/x/../y/caddy.json|caddy run -config")
+	f.Add("caddy", "run --config $CONF; caddy run --config")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, p := range caddyConfigArgs([]string{a, b}) {
+			if !strings.HasPrefix(p, "/") || p != path.Clean(p) || strings.ContainsAny(p, "$`*?[{;&| \t\n\"'") {
+				t.Fatalf("config path %q from %q %q", p, a, b)
 			}
 		}
 	})

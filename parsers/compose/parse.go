@@ -360,6 +360,11 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 				cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
 			}
 		}
+		// A Caddyfile copied elsewhere runs where the command starts Caddy with it
+		// (caddy run --config /srv/Caddyfile).
+		for _, mt := range caddyFlagCopies(s, c, copies) {
+			cs.Mounts = append(cs.Mounts, parsers.ComposeMount{Path: disp(mt.Path), Target: mt.Target, Pos: mt.Pos})
+		}
 	}
 	for _, l := range s.Links {
 		if !l.Known() {

@@ -59,6 +59,11 @@ func linkPHPFPM(m *parsers.Model, embedded []parsers.Embedded) {
 				if len(found) > 0 {
 					resolved++
 				}
+				if len(found) == 1 && found[0].Compose != nil && found[0] != h.Workload && h.Workload.Compose != nil {
+					// The Compose service the name resolves to, as for a proxy_pass
+					// target: nginx resolves a fastcgi_pass name once at startup too.
+					t.Compose = found[0]
+				}
 				targets = append(targets, found...)
 			}
 			if active == 0 || resolved != active {

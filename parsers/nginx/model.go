@@ -961,7 +961,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 			}
 		}
 	}
-	rt.Backend = b.backend(pass)
+	rt.Backend = b.backend(pass, setURL(pass, sc, b.maps))
 	rt.Alternatives = b.mapUpstreams(pass)
 	h.Routes = append(h.Routes, rt)
 	return rt
@@ -1268,8 +1268,7 @@ func isVarChar(c byte) bool {
 
 // backend resolves a proxy_pass to an upstream{} of the same tree, or to a literal
 // address.
-func (b *builder) backend(pass *Directive) *parsers.Backend {
-	url := pass.Arg(0)
+func (b *builder) backend(pass *Directive, url string) *parsers.Backend {
 	rest := url
 	scheme := ""
 	if i := strings.Index(url, "://"); i >= 0 {
