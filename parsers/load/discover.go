@@ -35,6 +35,12 @@ type candidate struct {
 // skipDirs are never descended into: dependencies and build output.
 var skipDirs = map[string]bool{"vendor": true, "node_modules": true}
 
+// SkippedDir reports whether a directory walk skips a directory of this name (a
+// dependency directory, or a hidden one); files in it are linted only when named.
+func SkippedDir(name string) bool {
+	return skipDirs[name] || strings.HasPrefix(name, ".") && name != "." && name != ".."
+}
+
 // formatByName picks a format from the file name alone; "" means decide by content, or
 // skip. k8s and nginx's *.conf need a look at the content.
 func formatByName(path string) (format string, sniff bool) {
@@ -313,7 +319,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 			}
 		}
 		if isDir {
-			if strings.HasPrefix(name, ".") || skipDirs[name] {
+			if SkippedDir(name) {
 				continue
 			}
 			if stack.ignored(parts, true) {
