@@ -40,3 +40,36 @@ func TestSuppressEntryMatchingNothingOutput(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s\nwant the output to start with:\n%s", code, out, stderr, want)
 	}
 }
+
+// TestGeneratePathCharacters: the paths the generators take are checked against what the
+// receiving side accepts. An ALB listener rule's path pattern takes only A-Z a-z 0-9
+// _ - . $ / ~ " ' @ : + & * ? (AWS's RuleCondition reference); a health check or probe
+// path is a request path (RFC 3986 characters, %XX). Each is a usage error that names
+// the character and what to write instead.
+func TestGeneratePathCharacters(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"generate", "alb-target-group", "--name", "hooks", "--port", "8080", "--health-path", "/healthz", "--path", "/a[1]/*"},
+			`no502: --path "/a[1]/*": "[" is not allowed in an ALB path pattern (AWS accepts letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * and ?): match it with the wildcard ? (any one character) or * instead` + "\n"},
+		{[]string{"generate", "alb-target-group", "--name", "hooks", "--port", "8080", "--health-path", "/healthz", "--path", "/caf%C3%A9/*"},
+			`no502: --path "/caf%C3%A9/*": "%" is not allowed in an ALB path pattern (AWS accepts letters, digits, _ - . $ / ~ " ' @ : + & and the wildcards * and ?): a pattern cannot hold a space or a percent-encoding; match that character with the wildcard ? (any one character)` + "\n"},
+		{[]string{"generate", "alb-target-group", "--name", "hooks", "--port", "8080", "--health-path", "/health check"},
+			`no502: --health-path "/health check": a space is not a character a request path may hold: percent-encode it (%20)` + "\n"},
+		{[]string{"generate", "k8s-workload", "--name", "a", "--image", "x", "--port", "8080", "--health-path", "/ready#deep"},
+			`no502: --health-path "/ready#deep": # starts a fragment, which is never sent to the server: leave it out, or write %23 for a literal #` + "\n"},
+		{[]string{"generate", "caddy-route", "--path", "/x/*", "--upstream", "a:1", "--upstream", "b:1", "--health-path", "/h{x}"},
+			`no502: --health-path "/h{x}": "{" is not a character a request path may hold: percent-encode it (%7B)` + "\n"},
+	} {
+		out, stderr, code := runIn(t, t.TempDir(), "", c.args...)
+		if code != 2 || out != "" || stderr != c.want {
+			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %q\nwant:   %q", c.args, code, out, stderr, c.want)
+		}
+	}
+	// What AWS accepts passes, quoted for HCL.
+	out, _, code := runIn(t, t.TempDir(), "", "generate", "alb-target-group", "--name", "hooks", "--port", "8080", "--health-path", "/healthz?from=alb", "--handler-timeout", "30s", "--path", `/q/"x"/'y'/a&b/v?/*`)
+	if code != 0 || !strings.Contains(out, `values = ["/q/\"x\"/'y'/a&b/v?/*"]`) || !strings.Contains(out, `path     = "/healthz?from=alb"`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
