@@ -28,7 +28,7 @@ func writeTree16(t *testing.T, files map[string]string) string {
 // any finding is; it is an info, so the run passes by default.
 func TestSuppressEntryMatchingNothingOutput(t *testing.T) {
 	dir := writeTree16(t, map[string]string{
-		".no502.yaml": "# vendored\nsuppress:\n  - path: chart/thrid/**   # the chart\n    rules: [single-replica]\n",
+		".no502.yaml":          "# vendored\nsuppress:\n  - path: chart/thrid/**   # the chart\n    rules: [single-replica]\n",
 		"chart/third/app.conf": "events {}\nhttp { upstream u { server 10.0.0.1:80; server 10.0.0.2:80; } server { listen 80; location / { proxy_pass http://u; } } }\n",
 	})
 	out, stderr, code := runIn(t, dir, "", "lint")
@@ -71,5 +71,34 @@ func TestGeneratePathCharacters(t *testing.T) {
 	out, _, code := runIn(t, t.TempDir(), "", "generate", "alb-target-group", "--name", "hooks", "--port", "8080", "--health-path", "/healthz?from=alb", "--handler-timeout", "30s", "--path", `/q/"x"/'y'/a&b/v?/*`)
 	if code != 0 || !strings.Contains(out, `values = ["/q/\"x\"/'y'/a&b/v?/*"]`) || !strings.Contains(out, `path     = "/healthz?from=alb"`) {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestLimitsOfOne: every limit flag takes 1, and its message counts in the singular
+// ("more than 1 files" was printed for --max-files 1).
+func TestLimitsOfOne(t *testing.T) {
+	dir := writeTree16(t, map[string]string{
+		"a/nginx.conf":      "events {}\nhttp { include conf.d/*.conf; server { location / { location /a/ { proxy_pass http://app.internal; } } } }\n",
+		"a/conf.d/one.conf": "upstream u1 { server 10.0.0.1:80; }\n",
+		"a/conf.d/two.conf": "upstream u2 { server 10.0.0.2:80; }\n",
+		"b/many.yaml":       strings.Repeat("---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n", 2),
+		"c/Caddyfile":       "(s) {\n\theader X-A 1\n\theader X-B 2\n}\n:80 {\n\timport s\n\treverse_proxy a:1 b:1\n}\n",
+		"d/x.conf":          "events {}\nhttp { server { location / { proxy_pass http://a; } } }\n",
+	})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-files", "1"}, "more than 1 file to lint; the rest are not linted (raise --max-files)"},
+		{[]string{"--max-depth", "1", "a"}, "blocks nested deeper than 1 level"},
+		{[]string{"--max-documents", "1", "b"}, "stopped after 1 YAML document; the rest"},
+		{[]string{"--max-includes", "1", "a"}, "more than 1 included file; not followed"},
+		{[]string{"--max-directives", "1", "c"}, "would hold more than 1 directive; the rest"},
+		{[]string{"--max-file-size", "1", "d"}, "over the 1 byte limit; not linted"},
+	} {
+		out, stderr, code := runIn(t, dir, "", append([]string{"lint", "--no-color"}, c.args...)...)
+		if code != 1 || !strings.Contains(out+stderr, c.want) {
+			t.Errorf("%v: exit %d, want 1 and %q\nstdout: %s\nstderr: %s", c.args, code, c.want, out, stderr)
+		}
 	}
 }

@@ -221,7 +221,7 @@ func (w *walker) add(abs string, explicit bool) {
 	if len(w.out) >= w.maxFiles {
 		if len(w.out) == w.maxFiles {
 			w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
-				"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
+				"more than %s to lint; the rest are not linted (raise --max-files)", parsers.Plural(w.maxFiles, "file", "files")))
 		}
 		w.maxFiles = -1 // note once
 		return
