@@ -102,3 +102,23 @@ func TestLimitsOfOne(t *testing.T) {
 		}
 	}
 }
+
+// TestFixSaysUnsafeFixesLeft: --fix and --diff without --unsafe-fixes say how many of
+// the findings left have an unsafe fix the flag would write, as ruff counts its hidden
+// fixes; "nothing to fix" alone hid them. With --unsafe-fixes nothing is added.
+func TestFixSaysUnsafeFixesLeft(t *testing.T) {
+	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          ports: [{containerPort: 8080}]\n          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n"
+	dir := writeTree16(t, map[string]string{"k8s/web.yaml": deploy})
+	_, stderr, _ := runIn(t, dir, "", "lint", "--diff", "--select", "single-replica")
+	if want := "nothing to fix\n1 finding left has an unsafe fix (it changes behaviour you may rely on, such as replicas or a grace period): --diff --unsafe-fixes shows it too\n"; stderr != want {
+		t.Errorf("--diff: stderr %q, want %q", stderr, want)
+	}
+	_, stderr, _ = runIn(t, dir, "", "lint", "--fix", "--select", "single-replica")
+	if want := "nothing to fix\n1 finding left has an unsafe fix (it changes behaviour you may rely on, such as replicas or a grace period): review it and run --fix --unsafe-fixes to write it\n"; stderr != want {
+		t.Errorf("--fix: stderr %q, want %q", stderr, want)
+	}
+	_, stderr, code := runIn(t, dir, "", "lint", "--fix", "--unsafe-fixes", "--select", "single-replica")
+	if code != 0 || stderr != "fixed 1 finding in 1 file: k8s/web.yaml\n" {
+		t.Errorf("--fix --unsafe-fixes: exit %d, stderr %q", code, stderr)
+	}
+}
