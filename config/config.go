@@ -57,6 +57,9 @@ func (c *Config) DynamicHost(host string) (parsers.Setting[string], bool) {
 // config line that set a budget, and a bad value can be reported at its line.
 type Config struct {
 	Path string // the file it was read from; empty for the built-in defaults
+	// Src is the file's text, for the excerpt of a finding about the config itself (a
+	// suppress: entry that matches nothing).
+	Src []byte
 
 	// Routes give the handler budget of paths: how long the app may take.
 	Routes []RouteBudget
@@ -304,7 +307,7 @@ func (l *errList) bad(n *yaml.Node, format string, args ...any) error {
 // Errors), with the closest key or rule ID when one is near (ruleIDs lists the rule IDs,
 // for those hints).
 func Parse(file string, src []byte, known KnownRule, ruleIDs ...string) (*Config, error) {
-	c := &Config{Path: file}
+	c := &Config{Path: file, Src: src}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {

@@ -31,6 +31,9 @@ type Suppression struct {
 	Rules  []string
 	Reason string
 	Pos    parsers.Pos
+	// At holds the span of each criterion's value (path, kind, namespace, name), where
+	// a report that the criterion matches nothing points.
+	At map[string]parsers.Pos
 }
 
 // K8s reports whether the entry selects Kubernetes objects (by kind, namespace or name).
@@ -86,11 +89,15 @@ func parseSuppress(c *Config, v *yaml.Node, el *errList, str strFunc, known Know
 			bad(item, "each suppress entry must be a mapping with path, or kind, namespace and name, and optionally rules and reason")
 			continue
 		}
-		s := Suppression{Pos: el.pos(item)}
+		s := Suppression{Pos: el.pos(item), At: map[string]parsers.Pos{}}
 		ok := true
 		for j := 0; j+1 < len(item.Content); j += 2 {
 			k, val := item.Content[j], item.Content[j+1]
 			var err error
+			switch k.Value {
+			case "path", "kind", "namespace", "name":
+				s.At[k.Value] = scalarSpan(el.pos(val), val, c.Src)
+			}
 			switch k.Value {
 			case "path":
 				if s.Path, err = str(val, "suppress.path"); err == nil && !doublestar.ValidatePattern(s.Path) {
@@ -178,4 +185,50 @@ func globMatch(g, path string) bool {
 	}
 	dir := strings.TrimSuffix(g, "/")
 	return strings.HasPrefix(path, dir+"/")
+}
+
+// scalarSpan is pos extended to the end of the one-line scalar v as written in src: a
+// plain scalar's text, or a quoted one's quotes and what is between them. A scalar
+// over several lines (or one not found where the parser put it) keeps pos as it is.
+func scalarSpan(pos parsers.Pos, v *yaml.Node, src []byte) parsers.Pos {
+	lines := strings.Split(string(src), "\n")
+	if pos.Line < 1 || int(pos.Line) > len(lines) || pos.Col < 1 {
+		return pos
+	}
+	rest := []rune(strings.TrimRight(lines[pos.Line-1], "\r"))
+	if int(pos.Col) > len(rest) {
+		return pos
+	}
+	rest = rest[pos.Col-1:]
+	n := -1
+	switch v.Style {
+	case 0:
+		if strings.HasPrefix(string(rest), v.Value) {
+			n = len([]rune(v.Value))
+		}
+	case yaml.DoubleQuotedStyle:
+		for i := 1; i < len(rest); i++ {
+			if rest[i] == '\\' {
+				i++
+			} else if rest[i] == '"' {
+				n = i + 1
+				break
+			}
+		}
+	case yaml.SingleQuotedStyle:
+		for i := 1; i < len(rest); i++ {
+			if rest[i] == '\'' {
+				if i+1 < len(rest) && rest[i+1] == '\'' {
+					i++
+					continue
+				}
+				n = i + 1
+				break
+			}
+		}
+	}
+	if n > 0 {
+		pos.EndLine, pos.EndCol = pos.Line, pos.Col+int32(n)
+	}
+	return pos
 }

@@ -42,6 +42,9 @@ type FixResult struct {
 	real       map[string]realPath
 	srcOf      map[string][]byte
 	srcOfModel *parsers.Model
+	// UnsafeLeft counts the findings of the last lint whose fix has edits but is unsafe,
+	// in a run without --unsafe-fixes: what that flag would write too.
+	UnsafeLeft int
 	// Final is the lint of the fixed sources: what is left to report. A finding whose
 	// fix was not written because it failed its check carries that fix as a snippet
 	// saying why.
@@ -85,6 +88,7 @@ func Fix(ctx context.Context, paths []string, opts Options) (*FixResult, error) 
 				r.edits.Resolve(fr.Final.Model, fr.Final.Findings)
 				dropNoopEdits(fr.Final.Model, fr.Final.Findings)
 				inLineEndings(fr.Final.Model, fr.Final.Findings)
+				fr.UnsafeLeft = unsafeLeft(fr.Final.Findings, opts.UnsafeFixes) // resolved now
 			}
 			fr.markRejected(rejected)
 			if len(fr.fixed) > 0 {
@@ -158,6 +162,7 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 	chk := &checker{r: r, fr: fr, ctx: ctx}
 	for round := 0; ; round++ {
 		fr.Final = rep
+		fr.UnsafeLeft = unsafeLeft(rep.Findings, r.opts.UnsafeFixes)
 		if r.opts.DiffOnly {
 			slimForDiff(rep, r.opts.UnsafeFixes)
 		}
@@ -303,6 +308,18 @@ func slimForDiff(rep *Result, unsafe bool) {
 	}
 	clear(rep.Findings[len(kept):])
 	rep.Findings = kept
+}
+
+// unsafeLeft counts the findings whose fix is unsafe and writable (FixResult.UnsafeLeft);
+// 0 when the run writes unsafe fixes.
+func unsafeLeft(fs []rules.Finding, unsafe bool) int {
+	n := 0
+	for i := range fs {
+		if f := fs[i].Fix; !unsafe && f != nil && f.Safety() == rules.FixUnsafe && f.Writable() {
+			n++
+		}
+	}
+	return n
 }
 
 // mayWrite reports whether a run may write f's fix: it has edits, and it is safe (or

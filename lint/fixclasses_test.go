@@ -68,7 +68,7 @@ func TestFixSettingFromInclude(t *testing.T) {
 	if len(after) > 0 {
 		t.Errorf("a definition shared by two locations was changed for one: %v", after)
 	}
-	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "included here and by 1 other") {
+	if fix := finalFix(fr, "read-timeout-below-budget"); fix == nil || fix.Safety() != rules.FixSnippet || !strings.Contains(fix.Description, "included here and by 1 other block: change it there") {
 		t.Errorf("fix = %+v, want a snippet saying the include is shared", fix)
 	}
 }

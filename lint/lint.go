@@ -263,6 +263,11 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 		kept, unused = suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
 	}
 	findings = kept // in order: rules.Run sorts
+	if !r.opts.NoIgnore && res.Explicit == nil && res.Files > 0 && coversDir(res.Roots, r.cfg.Dir()) {
+		// suppress: entries that name nothing; judged only when the run covers the
+		// config's directory (see suppress.UnusedConfig).
+		unused = append(unused, suppress.UnusedConfig(res.Model, r.cfg, r.opts.Cwd)...)
+	}
 	if len(unused) > 0 {
 		findings = append(findings, unused...)
 		rules.SortFindings(findings)
@@ -320,6 +325,20 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	}
 	rules.DetachHidden(out.Findings)
 	return out, nil
+}
+
+// coversDir reports whether one of the directories linted (absolute) is dir or a parent
+// of it.
+func coversDir(roots []string, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	for _, r := range roots {
+		if rel, err := filepath.Rel(r, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseInConfigErrors keeps as snippets the fixes that would edit a file with a config

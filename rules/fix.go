@@ -67,6 +67,14 @@ func (f *Fix) snippetOnly() {
 // needs a choice no502 cannot make, or does not fix the problem on its own.
 func (f *Fix) SnippetOnly() bool { return f.manual }
 
+// Writable reports whether the fix has edits, or will have them once its Kubernetes
+// patch or Terraform settings are resolved (a fix run defers that for the findings it
+// does not write): what lint --fix could write (with --unsafe-fixes for an unsafe one).
+// Resolving may still turn it into a snippet.
+func (f *Fix) Writable() bool {
+	return len(f.Edits) > 0 || !f.manual && (f.patch != nil || len(f.tf) > 0)
+}
+
 // blockFix wraps the result of an nginx block edit. Edits that would take a shared
 // line's other directives with them make the fix snippet-only.
 func blockFix(desc string, b *nginx.BlockEdit) *Fix {

@@ -40,7 +40,7 @@ func nginxSet(m *parsers.Model, e *nginx.BlockEdit, block, def parsers.Pos, user
 	name, _, _ := strings.Cut(line, " ")
 	if shared := users(); shared > 1 {
 		e.Set(parsers.Pos{}, line) // for the snippet; not written
-		return fmt.Sprintf("%s comes from %s, included here and by %d other blocks: change it there, or stop including it here", name, def.Short(), shared-1)
+		return fmt.Sprintf("%s comes from %s, included here and by %s: change it there, or stop including it here", name, def.Short(), parsers.Plural(shared-1, "other block", "other blocks"))
 	}
 	f := m.File(def.File)
 	if f == nil {

@@ -472,8 +472,8 @@ func runRolloutTakesAllDown(p *Pass) {
 				p.Report(Finding{
 					Pos:      w.Strategy.Pos,
 					Severity: Info,
-					Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
-						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
+					Message: fmt.Sprintf("%s stops all %s of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Its pods mount %s, which is likely why: a new pod on another node cannot attach it while the old one holds it, so a RollingUpdate could hang. To deploy without downtime, move the state out of the pod (a database, object storage) or onto ReadWriteMany storage, then roll with maxUnavailable: 0.",
+						withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), plural(n, "pod"), workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services)), describeClaims(claims)),
 					Related: claimRelated(claims),
 					Fix:     k8sSnippetFix("roll pods one at a time, new before old (not written: the new pod cannot attach the volume while the old one holds it, so the rollout would hang; move the state off the pod or onto ReadWriteMany storage first)", patch),
 				})
@@ -481,8 +481,8 @@ func runRolloutTakesAllDown(p *Pass) {
 			}
 			p.Report(Finding{
 				Pos: w.Strategy.Pos,
-				Message: fmt.Sprintf("%s stops all %d pod(s) of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
-					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), n, workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services))),
+				Message: fmt.Sprintf("%s stops all %s of %s before starting new ones: during every rollout %s %s no ready endpoint and %s. Use a RollingUpdate with maxUnavailable: 0 so new pods are ready before old ones go.",
+					withPos(w.Strategy.Text, w.Strategy.Pos, p.ownLine(w.Strategy.Pos)), plural(n, "pod"), workloadName(w), servicesNamed(w.Services), verbFor(w.Services, "has", "have"), p.noEndpointClients(w, itOf(w.Services))),
 				Fix: k8sFix("roll pods one at a time, new before old", patch),
 			})
 			continue
@@ -501,8 +501,8 @@ func runRolloutTakesAllDown(p *Pass) {
 		}
 		p.Report(Finding{
 			Pos: pos,
-			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %d pod(s) at once: %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
-				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), n, servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services))),
+			Message: fmt.Sprintf("%s lets a rollout of %s take down %d of its %s at once: %s can be left with no ready endpoint and %s. Set maxUnavailable: 0 (with maxSurge: 1) so new pods are ready before old ones go.",
+				describeAt(mu, p.ownLine(pos)), workloadName(w), min(down, n), plural(n, "pod"), servicesNamed(w.Services), p.noEndpointClients(w, itOf(w.Services))),
 			Fix: k8sFix("roll pods one at a time, new before old",
 				k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("strategy", k8s.Patch{}.Set(rollingKey(w), k8s.Patch{}.Set("maxUnavailable", 0).Set("maxSurge", 1)))})),
 		})

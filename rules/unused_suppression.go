@@ -12,14 +12,18 @@ var UnusedSuppression = &Rule{
 	ID:       UnusedSuppressionID,
 	Category: Meta,
 	Severity: Info,
-	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding",
+	Summary:  "A no502:ignore comment or no502.dev/ignore annotation suppresses no finding, or a suppress: entry names no file or object",
 	Formats:  []string{parsers.FormatNginx, parsers.FormatCaddy, parsers.FormatTerraform, parsers.FormatK8s, parsers.FormatCompose},
 	Run:      func(*Pass) {},
 	Doc: `# unused-suppression
 
 A suppression (a ` + "`# no502:ignore rule-id`" + ` comment, a ` + "`no502:ignore-file`" + ` comment or a
 ` + "`no502.dev/ignore`" + ` annotation) that matches no finding, names a rule that does not exist, or
-sits where it is never read (` + "`no502:ignore-file`" + ` below the first comment block of a file).
+sits where it is never read (` + "`no502:ignore-file`" + ` below the first comment block of a file);
+and an entry of the ` + "`suppress:`" + ` section of ` + "`.no502.yaml`" + ` that names nothing in the
+linted tree: a ` + "`path`" + ` glob that matches no file no502 lints, or a ` + "`kind`" + `, ` + "`namespace`" + ` or
+` + "`name`" + ` that no Kubernetes object in the files it covers has. That finding points at the
+value in ` + "`.no502.yaml`" + `, with the nearest path or value the tree has when one is close.
 
 ## Why it matters
 
@@ -46,6 +50,15 @@ reports only rule IDs that do not exist and misplaced comments: the broken file 
 makes the findings of the others (the Service in front of a Deployment), and ` + "`--fix`" + ` must not
 delete a suppression the next run needs. ` + "`--no-ignore`" + ` shows every finding and reports no
 suppression.
+
+A ` + "`suppress:`" + ` entry is judged by what it names, not by the findings it hides: it is written for
+whatever a vendored chart or generated manifest holds after its next update, so one that covers
+files or objects without a finding today is not stale. One that names nothing is almost always a
+typo or a directory that moved, and the findings it was meant for are shown. It is judged only in a
+run of the config's whole directory (` + "`no502 lint`" + ` there or in a parent): a run of a subdirectory or
+of named files (pre-commit) may not see the file a glob names. A glob naming a directory a
+directory run skips (` + "`vendor/`" + `, ` + "`node_modules/`" + `, a hidden one) is not reported: those files are
+linted when named, as pre-commit names them. Remove the entry or correct it; there is no fix.
 
 ## Sources
 

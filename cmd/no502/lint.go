@@ -214,7 +214,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.ErrOrStderr(), fr.Summary("would fix"))
+			fmt.Fprintln(cmd.ErrOrStderr(), fr.Summary("would fix")+unsafeHint(fr.UnsafeLeft, "--diff"))
 			if fr.Final != nil && fr.Final.NothingLinted != "" {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+fr.Final.NothingLinted)
 			}
@@ -236,7 +236,7 @@ func runLint(cmd *cobra.Command, stdin io.Reader, args []string, f lintFlags) (e
 		if err := fr.Write(); err != nil {
 			return err
 		}
-		fixed, res = fr.Summary("fixed"), fr.Final
+		fixed, res = fr.Summary("fixed")+unsafeHint(fr.UnsafeLeft, "--fix"), fr.Final
 	} else if res, err = lint.Run(cmd.Context(), paths, opts); err != nil {
 		return lintError(err)
 	}
@@ -497,4 +497,22 @@ func trimSelectors(sel []string) []string {
 		}
 	}
 	return out
+}
+
+// unsafeHint tells a --fix or --diff run without --unsafe-fixes how many of the findings
+// left have a fix it did not write because it is unsafe (n, FixResult.UnsafeLeft), as
+// ruff counts its "hidden fixes": "nothing to fix" alone would hide that the flag writes
+// them.
+func unsafeHint(n int, mode string) string {
+	if n == 0 {
+		return ""
+	}
+	what, them := fmt.Sprintf("%d findings left have unsafe fixes (they change behaviour you may rely on, such as replicas or a grace period)", n), "them"
+	if n == 1 {
+		what, them = "1 finding left has an unsafe fix (it changes behaviour you may rely on, such as replicas or a grace period)", "it"
+	}
+	if mode == "--diff" {
+		return "\n" + what + ": --diff --unsafe-fixes shows " + them + " too"
+	}
+	return "\n" + what + ": review " + them + " and run --fix --unsafe-fixes to write " + them
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/no502/no502/generators/app"
+	"github.com/no502/no502/internal/urlpath"
 	"github.com/no502/no502/parsers"
 )
 
@@ -124,8 +125,10 @@ func GenerateRoute(o RouteOptions) (*Route, error) {
 	}
 	if o.HealthPath == "" {
 		out.Notes = append(out.Notes, "no --health-path: no health checks; a GET to a dead upstream is retried on another (lb_try_duration), but a POST or PUT with a body gets 502 on Caddy releases before the fix of caddy issue 7546 (2026; 2.6.2 included), which lose the body on that retry; pass the app's health endpoint, e.g. --health-path /healthz, to take a dead or hung upstream out of rotation")
-	} else if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t{}\"'#") {
-		return nil, fmt.Errorf("--health-path must be a plain path starting with /, got %q", o.HealthPath)
+	} else if err := urlpath.RequestPath("--health-path", o.HealthPath); err != nil {
+		// Also keeps out what a Caddyfile token cannot hold as written ({ } " # and
+		// blanks); ' is not special there (caddy adapt keeps it).
+		return nil, err
 	}
 	ka, err := app.Resolve(o.App, o.AppKeepAlive)
 	if err != nil {

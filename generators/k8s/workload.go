@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/no502/no502/internal/urlpath"
 )
 
 // WorkloadOptions describe the workload to generate.
@@ -83,8 +85,8 @@ func GenerateWorkload(o WorkloadOptions) (*Workload, error) {
 	if o.HealthPath == "" {
 		return nil, fmt.Errorf("--health-path is needed: the readiness probe must ask the app, e.g. /ready")
 	}
-	if !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, " \t\n") {
-		return nil, fmt.Errorf("--health-path must be a path starting with /, got %q", o.HealthPath)
+	if err := urlpath.RequestPath("--health-path", o.HealthPath); err != nil {
+		return nil, err
 	}
 	for flag, d := range map[string]time.Duration{"--handler-timeout": o.HandlerTimeout, "--proxy-idle": o.ProxyIdle, "--prestop": o.PreStop} {
 		if d < 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/no502/no502/internal/urlpath"
 	"github.com/no502/no502/parsers"
 )
 
@@ -53,9 +54,6 @@ const DefaultDeregistrationDelay = drainDefault
 // which must start with a letter.
 var nameRE = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
 
-// maxPattern is the longest path pattern a listener rule condition takes.
-const maxPattern = 128
-
 // Validate checks the options; its errors name the flag to fix.
 func (o TargetGroupOptions) Validate() error {
 	switch {
@@ -63,14 +61,16 @@ func (o TargetGroupOptions) Validate() error {
 		return fmt.Errorf("--name %q: a target group name is 1-32 letters, digits and hyphens, starting with a letter and not ending with a hyphen", o.Name)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("--port %d: must be 1-65535", o.Port)
-	case !strings.HasPrefix(o.HealthPath, "/") || strings.ContainsAny(o.HealthPath, "\" \n"):
-		return fmt.Errorf("--health-path %q: must be a path starting with /", o.HealthPath)
+	case urlpath.RequestPath("--health-path", o.HealthPath) != nil:
+		return urlpath.RequestPath("--health-path", o.HealthPath)
+	case len(o.HealthPath) > urlpath.MaxHealthCheckPath:
+		return fmt.Errorf("--health-path: a target group's health check path is at most %d characters, got %d", urlpath.MaxHealthCheckPath, len(o.HealthPath))
 	case o.HandlerTimeout < 0 || o.HandlerTimeout > maxDrain*time.Second:
 		return fmt.Errorf("--handler-timeout %s: must be between 0 and %ds (the longest deregistration delay AWS allows)", parsers.Seconds(o.HandlerTimeout), maxDrain)
-	case o.Path != "" && (!strings.HasPrefix(o.Path, "/") || strings.ContainsAny(o.Path, "\" \n")):
-		return fmt.Errorf("--path %q: must be a path pattern starting with /, e.g. /hooks/*", o.Path)
-	case len(pathPattern(o.Path)) > maxPattern:
-		return fmt.Errorf("--path: a listener rule's path pattern is at most %d characters, got %d", maxPattern, len(pathPattern(o.Path)))
+	case o.Path != "" && urlpath.ALBPathPattern("--path", o.Path) != nil:
+		return urlpath.ALBPathPattern("--path", o.Path)
+	case len(pathPattern(o.Path)) > urlpath.MaxPathPattern:
+		return fmt.Errorf("--path: a listener rule's path pattern is at most %d characters, got %d", urlpath.MaxPathPattern, len(pathPattern(o.Path)))
 	}
 	for flag, e := range map[string]string{"--vpc-id-expr": o.VPCIDExpr, "--listener-arn-expr": o.ListenerARNExpr} {
 		if e == "" {

@@ -56,8 +56,8 @@ func TestGeneratedLintsClean(t *testing.T) {
 		{Name: "web", Port: 80, HealthPath: "/", VPCIDExpr: "aws_vpc.main.id"},
 		// The longest budget AWS can drain: the delay stops at its 3600s maximum.
 		{Name: "exports", Port: 8080, HealthPath: "/healthz", HandlerTimeout: time.Hour, Path: "/exports/*"},
-		// "${" and "%{" in a path are text, not an interpolation or a directive.
-		{Name: "tmpl", Port: 8080, HealthPath: "/health%{x}", Path: "/t/${id}/*"},
+		// Every character AWS takes in a path pattern, quoted for HCL ('"' escaped).
+		{Name: "chars", Port: 8080, HealthPath: "/health?probe=lb&x=$y", Path: "/a_b-c.d$e/~f\"g'h@i:j+k&l/?/*"},
 	}
 	for _, o := range cases {
 		t.Run(o.Name, func(t *testing.T) {
@@ -119,6 +119,15 @@ func TestBadOptions(t *testing.T) {
 		{Name: "hooks-", Port: 8080, HealthPath: "/healthz"},
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", HandlerTimeout: time.Hour + time.Second},
 		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/" + strings.Repeat("a", 127) + "/"},
+		// Characters AWS does not take in a path pattern, or a request path cannot hold.
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/a[1]/*"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/t/${id}/*"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/a%20b"},
+		{Name: "hooks", Port: 8080, HealthPath: "/healthz", Path: "/a b/*"},
+		{Name: "hooks", Port: 8080, HealthPath: "/health%{x}"},
+		{Name: "hooks", Port: 8080, HealthPath: "/health z"},
+		{Name: "hooks", Port: 8080, HealthPath: "/health#x"},
+		{Name: "hooks", Port: 8080, HealthPath: "/" + strings.Repeat("a", 1024)},
 	}
 	for _, o := range bad {
 		if _, err := gtf.GenerateTargetGroup(o); err == nil {

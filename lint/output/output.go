@@ -162,9 +162,21 @@ func writeText(w io.Writer, r *lint.Result, o Options) error {
 		writeSource(w, r.Model, lines, d.Pos, pal)
 		fmt.Fprintln(w)
 	}
+	// A finding about .no502.yaml itself (a suppress: entry that matches nothing) shows
+	// the config's line: the config is not a linted file, so it is added to the model
+	// the excerpts are read from, for them alone.
+	sources := r.Model
+	if c := r.Config; c != nil && c.Path != "" && len(c.Src) > 0 && r.Model != nil && r.Model.File(c.Path) == nil {
+		for _, f := range r.Findings {
+			if f.Pos.File == c.Path {
+				sources = &parsers.Model{Files: append(r.Model.Files[:len(r.Model.Files):len(r.Model.Files)], &parsers.File{Path: c.Path, Src: c.Src})}
+				break
+			}
+		}
+	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(w, "%s: %s%s %s\n", pal.bold(f.Pos.String()), pal.severity(f.Severity), pal.bold("["+f.Rule.ID+"]"), f.Message)
-		writeSource(w, r.Model, lines, f.Pos, pal)
+		writeSource(w, sources, lines, f.Pos, pal)
 		if f.RenderedFrom != "" {
 			// The position is in the rendered stream the user linted; the file to
 			// change is the template (or Kustomize resource) it came from.

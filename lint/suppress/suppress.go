@@ -132,10 +132,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	sev := rules.UnusedSuppression.Severity
-	if o, ok := cfg.Rules[rules.UnusedSuppressionID]; ok {
-		sev = o.Value
-	}
+	sev := unusedSeverity(cfg)
 	if sev == parsers.Off {
 		return nil
 	}

@@ -200,7 +200,7 @@ func (p *parser) directive(depth int, top bool) *Directive {
 		p.diags = append(p.diags, parsers.Errorf(p.toks[p.i].Pos, "unexpected token %q after '{' on the same line", p.toks[p.i].Text))
 	}
 	if depth+1 > p.maxDepth {
-		p.diags = append(p.diags, parsers.Errorf(d.Open, "blocks nested deeper than %d levels; the rest of the file is not read", p.maxDepth))
+		p.diags = append(p.diags, parsers.Errorf(d.Open, "blocks nested deeper than %s; the rest of the file is not read", parsers.Plural(p.maxDepth, "level", "levels")))
 		p.tooDeep = true
 		p.i = len(p.toks)
 		return d

@@ -105,7 +105,7 @@ func (e *expander) body(dirs []*Directive, args []Token, via []parsers.Pos, bloc
 		if e.expanded++; e.expanded > e.opts.Directives() {
 			if !e.overflow {
 				e.overflow = true
-				e.errorf(d.NameTok().Pos, "with its imports expanded the Caddyfile would hold more than %d directives; the rest are not followed (raise --max-directives)", e.opts.Directives())
+				e.errorf(d.NameTok().Pos, "with its imports expanded the Caddyfile would hold more than %s; the rest are not followed (raise --max-directives)", parsers.Plural(e.opts.Directives(), "directive", "directives"))
 			}
 			return out
 		}
@@ -153,7 +153,7 @@ func (e *expander) resolve(d *Directive, via []parsers.Pos) []*Directive {
 			return true
 		}
 		if len(e.imported) >= e.opts.Includes() {
-			e.errorf(d.Tokens[1].Pos, "more than %d imported snippets and files; the rest are not followed (raise --max-includes)", e.opts.Includes())
+			e.errorf(d.Tokens[1].Pos, "more than %s; the rest are not followed (raise --max-includes)", parsers.Plural(e.opts.Includes(), "imported snippet or file", "imported snippets and files"))
 			return false
 		}
 		e.imported[key] = true

@@ -178,7 +178,7 @@ func (b *builder) convert(n *yaml.Node, key string, keyLine, depth int) *value {
 	}
 	if depth > b.maxDepth {
 		b.failed = true
-		b.errorf(n, "nesting deeper than %d levels; not read further", b.maxDepth)
+		b.errorf(n, "nesting deeper than %s; not read further", parsers.Plural(b.maxDepth, "level", "levels"))
 		return nil
 	}
 	if n.Kind == yaml.DocumentNode {

@@ -65,7 +65,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena, ren
 			// An error, not a note: what the limit skips is not linted, and the run
 			// must not pass as if it were (issue 17).
 			*diags = append(*diags, parsers.Errorf(parsers.Pos{File: s.path, Line: 1, Col: 1},
-				"stopped after %d YAML documents; the rest of the file is not analysed (raise --max-documents)", maxDocs))
+				"stopped after %s; the rest of the file is not analysed (raise --max-documents)", parsers.Plural(maxDocs, "YAML document", "YAML documents")))
 			break
 		}
 		var doc yaml.Node

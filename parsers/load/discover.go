@@ -60,9 +60,11 @@ var skipDirs = map[string]bool{"vendor": true, "node_modules": true}
 // Every other hidden directory (.git, .terraform, .cache, .github...) stays skipped.
 var deployDirs = map[string]bool{".platform": true, ".ebextensions": true}
 
-// skipDir reports whether the walk leaves out a directory named name.
-func skipDir(name string) bool {
-	return strings.HasPrefix(name, ".") && !deployDirs[name] || skipDirs[name]
+// SkippedDir reports whether a directory walk skips a directory of this name (a
+// dependency directory, or a hidden one that holds no deployment config); files in it
+// are linted only when named.
+func SkippedDir(name string) bool {
+	return skipDirs[name] || strings.HasPrefix(name, ".") && name != "." && name != ".." && !deployDirs[name]
 }
 
 // formatByName picks a format from the file name alone; "" means decide by content, or
@@ -251,7 +253,7 @@ func (w *walker) add(abs string, explicit bool) {
 		if w.probes >= w.maxProbes {
 			if w.probes == w.maxProbes {
 				w.notes = append(w.notes, parsers.Notef(parsers.Pos{File: display, Line: 1, Col: 1},
-					"more than %d files without an extension or named like a host; the rest are not looked at for nginx config (raise --max-files)", w.maxProbes))
+					"more than %s without an extension or named like a host; the rest are not looked at for nginx config (raise --max-files)", parsers.Plural(w.maxProbes, "file", "files")))
 			}
 			w.probes = w.maxProbes + 1
 			return
@@ -261,7 +263,7 @@ func (w *walker) add(abs string, explicit bool) {
 		if w.counted >= w.maxFiles {
 			if w.counted == w.maxFiles {
 				w.notes = append(w.notes, parsers.Errorf(parsers.Pos{File: display, Line: 1, Col: 1},
-					"more than %d files to lint; the rest are not linted (raise --max-files)", w.maxFiles))
+					"more than %s to lint; the rest are not linted (raise --max-files)", parsers.Plural(w.maxFiles, "file", "files")))
 			}
 			w.maxFiles = -1 // note once
 			return
@@ -361,7 +363,7 @@ func (w *walker) walkDir(dir, base string, stack gitignoreStack, root string) er
 			}
 		}
 		if isDir {
-			if skipDir(name) {
+			if SkippedDir(name) {
 				continue
 			}
 			if stack.ignored(parts, true) {

@@ -355,7 +355,7 @@ func size(n int64) string {
 	if n >= 1<<20 && n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return parsers.Plural(int(n), "byte", "bytes")
 }
 
 func unwrapPathErr(err error) error {

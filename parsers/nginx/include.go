@@ -533,7 +533,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) bool {
 		}
 	}
 	if len(r.pulled)+add > limit {
-		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %d included files; not followed (raise --max-includes)", d.RawArg(0), limit))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: more than %s; not followed (raise --max-includes)", d.RawArg(0), parsers.Plural(limit, "included file", "included files")))
 		return false
 	}
 	if t == nil {
@@ -552,7 +552,7 @@ func (r *resolver) follow(ld *loaded, d *Directive, abs string) bool {
 	}
 	r.resolve(t)
 	if max := r.opts.Directives(); ld.size+t.size > max {
-		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: with its includes expanded the config would hold more than %d directives; not followed (raise --max-directives)", d.RawArg(0), max))
+		r.diags = append(r.diags, parsers.Errorf(d.Pos(), "include %s: with its includes expanded the config would hold more than %s; not followed (raise --max-directives)", d.RawArg(0), parsers.Plural(max, "directive", "directives")))
 		return false
 	}
 	r.pulled[t] = true

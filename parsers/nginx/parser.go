@@ -512,7 +512,7 @@ func (p *parser) open(t token) bool {
 		d = p.newDirective()
 		d.start, d.nameEnd, d.end = at, at, at+1
 		if len(p.stack)+1 > p.maxDepth {
-			p.errorf(t.pos, "blocks nested deeper than %d levels", p.maxDepth)
+			p.errorf(t.pos, "blocks nested deeper than %s", parsers.Plural(p.maxDepth, "level", "levels"))
 			return false
 		}
 		d.HasBlock = true
@@ -535,7 +535,7 @@ func (p *parser) open(t token) bool {
 		return true
 	}
 	if len(p.stack)+1 > p.maxDepth {
-		p.errorf(d.NamePos(), "blocks nested deeper than %d levels", p.maxDepth)
+		p.errorf(d.NamePos(), "blocks nested deeper than %s", parsers.Plural(p.maxDepth, "level", "levels"))
 		return false
 	}
 	p.add(d)
