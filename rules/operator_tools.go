@@ -62,6 +62,13 @@ var vitessImages = map[string]bool{
 	"vttablet": true, "mysqlctld": true,
 }
 
+// A notebook server (the Jupyter project's images, jupyter/*-notebook and
+// quay.io/jupyter/*-notebook, and TensorFlow's notebook images, tensorflow/tensorflow
+// with a -jupyter tag) is one person's notebook: its kernels hold their state in memory,
+// so one replica is all it can run, and it answers whoever opened it rather than the
+// system's users. JupyterHub, which serves a platform's users their notebooks, is not one.
+const notebookRole = "one person's notebook server, for whoever opened it rather than the system's users"
+
 const (
 	operatorsRole = "a tool for the people who run the system rather than its users"
 	spireRole     = "the workload identity server, which SPIRE agents and the API server call rather than the system's users"
@@ -95,11 +102,11 @@ func operatorTool(w *parsers.Workload) operatorToolKind {
 // an operatorToolWords word as its name or owner or as a dash-separated part of either
 // (not a name that ends in -proxy or -gateway, which fronts the tool, maybe for users:
 // cashee/grafana-proxy shows dashboards without Grafana's header), an
-// operatorToolNames name, or one of Vitess's images.
+// operatorToolNames name, one of Vitess's images, or a Jupyter notebook server.
 func operatorToolOf(image string) operatorToolKind {
-	ref := strings.ToLower(image)
+	ref, tag := strings.ToLower(image), ""
 	if i := strings.IndexAny(ref, ":@"); i >= 0 && !strings.Contains(ref[i:], "/") {
-		ref = ref[:i]
+		ref, tag = ref[:i], ref[i+1:]
 	}
 	parts := strings.Split(ref, "/")
 	name := parts[len(parts)-1]
@@ -112,6 +119,10 @@ func operatorToolOf(image string) operatorToolKind {
 	}
 	if owner == "vitess" && vitessImages[name] {
 		return operatorToolKind{"Vitess", vitessRole}
+	}
+	if owner == "jupyter" && strings.HasSuffix(name, "-notebook") ||
+		owner == "tensorflow" && name == "tensorflow" && strings.Contains(tag, "jupyter") {
+		return operatorToolKind{"Jupyter", notebookRole}
 	}
 	// The image's own name, and the owner just before it (jaegertracing/all-in-one).
 	for _, n := range []string{name, owner} {

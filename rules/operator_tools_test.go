@@ -30,6 +30,15 @@ func TestOperatorToolOf(t *testing.T) {
 		{"your.registry.tld/nginx-nim2:tag", "NGINX Instance Manager"},
 		{"localhost:5000/nginx-nim2", "NGINX Instance Manager"},
 		{"docker-registry.nginx.com/nap-dos/app_protect_dos_arb:1.1.1", "the NGINX App Protect DoS arbitrator"},
+		{"tensorflow/tensorflow:2.15.0-jupyter", "Jupyter"},
+		{"tensorflow/tensorflow:2.13.0-gpu-jupyter", "Jupyter"},
+		{"jupyter/scipy-notebook:2023-10-20", "Jupyter"},
+		{"quay.io/jupyter/base-notebook", "Jupyter"},
+		{"tensorflow/tensorflow:2.15.0-gpu", ""},
+		{"tensorflow/serving:2.15.0", ""},
+		{"jupyterhub/k8s-hub:3.3.7", ""},
+		{"quay.io/jupyterhub/configurable-http-proxy:4.6.1", ""},
+		{"example/jupyter-notebook-app:1", ""},
 	} {
 		if got := operatorToolOf(c.image).Name; got != c.want {
 			t.Errorf("operatorToolOf(%q) = %q, want %q", c.image, got, c.want)

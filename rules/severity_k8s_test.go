@@ -145,9 +145,9 @@ func TestOperatorToolTelemetrySeverity(t *testing.T) {
 
 // TestOperatorToolControlPlaneSeverity: tools and control planes matched by their whole
 // image name (fortio, Spark, SPIRE, the App Protect DoS arbitrator, NGINX Instance
-// Manager, Vitess's own images) are info with the reason, prestop-missing included; the
+// Manager, Vitess's own images, a Jupyter notebook) are info with the reason, prestop-missing included; the
 // near misses (vitess/guestbook, an app named spark-shop, an NVIDIA NIM model server, a
-// grafana-proxy in front of dashboards) keep their warnings and get no such sentence
+// grafana-proxy in front of dashboards, JupyterHub) keep their warnings and get no such sentence
 // (docs/decisions.md, "Noise review, part 1 (session 16)").
 func TestOperatorToolControlPlaneSeverity(t *testing.T) {
 	_, findings := rulestest.Lint(t, "testdata/k8s-operator-tool-control-plane")
@@ -159,8 +159,9 @@ func TestOperatorToolControlPlaneSeverity(t *testing.T) {
 		"nginx-nim2":         "runs NGINX Instance Manager, a tool for the people who run the system",
 		"vtctld":             "runs Vitess, a database component",
 		"spire-server":       "runs SPIRE, the workload identity server",
+		"notebook":           "runs Jupyter, one person's notebook server",
 	}
-	kept := []string{"guestbook", "spark-shop", "llm", "dashboards"}
+	kept := []string{"guestbook", "spark-shop", "llm", "dashboards", "hub"}
 	seen := map[string]int{}
 	for _, f := range findings {
 		var name string
