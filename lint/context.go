@@ -8,6 +8,7 @@ import (
 
 	"github.com/no502/no502/config"
 	"github.com/no502/no502/internal/gitdir"
+	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 )
 
@@ -28,6 +29,7 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	var co load.ContextOptions
 	roots := map[string]bool{}
 	inGit := gitdir.Root(opts.Cwd) != ""
+	ownDir := map[string]bool{} // named files whose context is their own directory
 	for _, p := range paths {
 		abs := absPath(p, opts.Cwd)
 		st, err := os.Stat(abs)
@@ -48,6 +50,9 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 			// A directory run split by config (splitByConfig): the context is what the
 			// directory run reads, no more.
 			root = ""
+		}
+		if root != "" && root != opts.Cwd {
+			ownDir[displayPath(opts.Cwd, abs)] = true
 		}
 		if root != "" {
 			roots[root] = true
@@ -91,6 +96,7 @@ func loadWithContext(paths []string, opts load.Options, cfg *config.Config, cont
 	if err != nil {
 		return res, err
 	}
+	res.Model.Diags = append(res.Model.Diags, unincludedFragments(res.Model.Files, ownDir, inGit, opts.Cwd)...)
 	// Report only for the named files (and stdin), also those that could not be read
 	// (a file over --max-file-size is an error in it); the context files were read, not
 	// linted, and do not count as linted files.
@@ -216,4 +222,28 @@ func declaredContext(co *load.ContextOptions, cfg *config.Config, cwd string) {
 	for _, b := range cfg.Declared.Backends {
 		ref(b.Match)
 	}
+}
+
+// unincludedFragments notes the named nginx fragments (conf.d/app.conf) that were read
+// without their main nginx.conf: a named file's context is its own directory outside a
+// git repository (or outside the working directory), where the file that includes a
+// fragment seldom is. Its findings then assume nginx's defaults for the blocks around it
+// (an http{} timeout or upstream the main file sets is not seen), and the user, who would
+// get more findings from the repository's root, is told why.
+func unincludedFragments(files []*parsers.File, ownDir map[string]bool, inGit bool, cwd string) []parsers.Diag {
+	var out []parsers.Diag
+	for _, f := range files {
+		if f.Format != parsers.FormatNginx || !f.Fragment || f.IncludedBy != nil || f.Host != "" || !ownDir[f.Path] {
+			continue
+		}
+		where := "outside a git repository"
+		if inGit {
+			where = "outside the working directory"
+		}
+		dir := displayPath(cwd, filepath.Dir(absPath(f.Path, cwd)))
+		out = append(out, parsers.Notef(parsers.Pos{File: f.Path, Line: 1, Col: 1},
+			"checked without the nginx.conf that includes it: %s, a named file's context is its own directory (%s), and no file there includes this one, so the settings around it are nginx's defaults; lint from the repository's root, or list the main nginx.conf under context: in .no502.yaml",
+			where, dir))
+	}
+	return out
 }

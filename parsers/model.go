@@ -27,6 +27,11 @@ type File struct {
 	// position of the include directive. Such files are analysed in the including file's
 	// context, not on their own.
 	IncludedBy *Pos
+	// Fragment is set by the nginx parser on a file read as an input that is not a main
+	// nginx.conf (no top-level http or events: conf.d/app.conf, sites-enabled/x). With no
+	// IncludedBy, nothing read includes it, and it is analysed on its own, with nginx's
+	// defaults for the blocks that would hold it.
+	Fragment bool
 	// Host is set on config text embedded in another file (nginx.conf held in a ConfigMap):
 	// Path names the virtual file ("cm.yaml#nginx.conf"); positions inside it are in
 	// its own text, and Model.HostPos maps them to the host file.

@@ -46,7 +46,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		}
 		cfg, diags := ParseFile(in.Path, in.Src, opts)
 		m.Diags = append(m.Diags, diags...)
-		lds = append(lds, r.add(abs, cfg, &parsers.File{Path: in.Path, Format: parsers.FormatNginx, Src: in.Src}, true))
+		lds = append(lds, r.add(abs, cfg, &parsers.File{Path: in.Path, Format: parsers.FormatNginx, Src: in.Src, Fragment: !isMain(cfg)}, true))
 	}
 	// Main files first, so that the fragments they include are resolved against the
 	// main file's directory, as nginx does.
