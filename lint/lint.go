@@ -255,10 +255,16 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	switch {
 	case r.opts.Strict:
 		kept, unused = suppress.Strict(res.Model, r.cfg, findings)
-	case res.Explicit != nil:
+	case res.Explicit != nil && r.opts.split == nil:
 		// Named files: whether a suppression matches nothing is a property of the whole
-		// tree, which a partial run does not lint (see suppress.ApplyPartial).
+		// tree, which a partial run does not lint (see suppress.ApplyPartial). A run of a
+		// directory divided among configs is not partial in the files its walk found:
+		// they are judged with the context the directory run reads, and a suppression
+		// unused in them is unused (those of other runs' files are dropped with their
+		// findings).
 		kept, unused = suppress.ApplyPartial(res.Model, r.cfg, findings, r.opts.NoIgnore)
+	case res.Explicit != nil:
+		kept, unused = suppress.ApplyJudged(res.Model, r.cfg, findings, r.opts.NoIgnore, r.opts.split.walkedFiles(r.opts.Cwd))
 	default:
 		kept, unused = suppress.Apply(res.Model, r.cfg, findings, r.opts.NoIgnore)
 	}
@@ -266,7 +272,10 @@ func (r *runner) run(ctx context.Context, overlay map[string][]byte) (*Result, e
 	if !r.opts.NoIgnore && res.Explicit == nil && res.Files > 0 && coversDir(res.Roots, r.cfg.Dir()) {
 		// suppress: entries that name nothing; judged only when the run covers the
 		// config's directory (see suppress.UnusedConfig).
-		unused = append(unused, suppress.UnusedConfig(res.Model, r.cfg, r.opts.Cwd)...)
+		unused = append(unused, suppress.UnusedConfig(res.Model, r.cfg, r.opts.Cwd, nil)...)
+	} else if !r.opts.NoIgnore && r.opts.split != nil && res.Files > 0 {
+		// A run of a directory divided among configs covers its config's share of it.
+		unused = append(unused, suppress.UnusedConfig(res.Model, r.cfg, r.opts.Cwd, r.opts.split.scope(res.Explicit, r.cfg.Path, r.opts.Cwd))...)
 	}
 	if len(unused) > 0 {
 		findings = append(findings, unused...)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/no502/no502/config"
+	"github.com/no502/no502/lint/suppress"
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/load"
 	"github.com/no502/no502/rules"
@@ -159,6 +160,27 @@ type split struct {
 	nested   map[string]bool   // directories inside them that hold a config of their own
 	governor map[string]string // each file a walk found → its config
 	claimed  map[string]bool   // every file some run names (absolute paths)
+}
+
+// scope is the share of the split that the run of the config shown as cfgPath reports
+// (own: its files as shown), with the files the other configs govern.
+func (sp *split) scope(own map[string]bool, cfgPath, cwd string) *suppress.Scope {
+	sc := &suppress.Scope{Own: own, Others: map[string]string{}}
+	for abs, g := range sp.governor {
+		if name := configName(g, cwd); g != "" && name != cfgPath {
+			sc.Others[abs] = name
+		}
+	}
+	return sc
+}
+
+// walkedFiles are the files the walks of the split found, as shown.
+func (sp *split) walkedFiles(cwd string) map[string]bool {
+	out := make(map[string]bool, len(sp.governor))
+	for abs := range sp.governor {
+		out[displayPath(cwd, abs)] = true
+	}
+	return out
 }
 
 // nearest returns the config that governs abs in the split: the nearest directory

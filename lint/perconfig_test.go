@@ -327,3 +327,55 @@ func TestPerConfigDirectoryRunSharedInclude(t *testing.T) {
 		t.Errorf("split directory run: %q, want %q", got, want)
 	}
 }
+
+// A directory divided among configs is judged for unused suppressions as a directory run
+// is: a stale no502:ignore in a service's file and a root suppress: entry that matches
+// nothing are reported, and a root entry naming files another config governs says so
+// (that run reads its own config's entries). --fix removes the stale comment. Named
+// files (pre-commit) stay partial: the comment is not judged there.
+func TestPerConfigDirectoryRunJudgesSuppressions(t *testing.T) {
+	two := "events {}\nhttp {\n    upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080; } # no502:ignore single-upstream\n    server {\n        listen 80;\n        location / { proxy_pass http://app; }\n    }\n}\n"
+	dir := writeTree(t, map[string]string{
+		".no502.yaml":       "suppress:\n  - path: svc-a/nginx.conf\n    rules: [single-upstream]\n  - path: nothere.conf\n    rules: [single-upstream]\n",
+		"svc-a/.no502.yaml": "edge: none\n",
+		"svc-a/nginx.conf":  single,
+		"svc-b/nginx.conf":  two,
+	})
+	res, err := lint.Run(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Pos.Short()+" "+f.Rule.ID+": "+f.Message)
+	}
+	want := []string{
+		".no502.yaml:2 unused-suppression: suppress entry: path `svc-a/nginx.conf` matches only files that svc-a/.no502.yaml governs (svc-a/nginx.conf): their run reads that config, not .no502.yaml, so the entry hides nothing: move it to svc-a/.no502.yaml (with the path relative to its directory), or remove it.",
+		".no502.yaml:4 unused-suppression: suppress entry: path `nothere.conf` matches no file this run lints, so the entry hides nothing: correct the glob (it is relative to the directory of .no502.yaml), or remove the entry.",
+		"svc-a/nginx.conf:3 single-upstream",
+		"svc-b/nginx.conf:3 unused-suppression: no502:ignore `single-upstream` matches no finding on line 3: remove it, or it will hide the next problem here.",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("findings:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("finding %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	fr, err := lint.Fix(context.Background(), []string{"."}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := fr.Changes(); len(ch) != 1 || ch[0].Path != filepath.Join("svc-b", "nginx.conf") || strings.Contains(string(ch[0].After), "no502:ignore") {
+		t.Fatalf("changes: %+v", ch)
+	}
+	// pre-commit names the file: its suppression is not judged.
+	res, err = lint.Run(context.Background(), []string{"svc-b/nginx.conf", "svc-a/nginx.conf"}, lint.Options{Cwd: dir, PerConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := findingList(res); got != "svc-a/nginx.conf single-upstream" {
+		t.Errorf("named files: %s", got)
+	}
+}

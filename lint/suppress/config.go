@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -128,7 +129,10 @@ func k8sObjects(f *parsers.File) []object {
 // directory run of it or a parent, not named files): a glob may name a file outside a
 // narrower run. Files that did not parse count as files; objects are not judged when a
 // file did not parse (it may hold the object).
-func UnusedConfig(m *parsers.Model, cfg *config.Config, cwd string) []rules.Finding {
+//
+// scope, when not nil, is the run's share of a directory divided among several configs
+// (a monorepo with a .no502.yaml per service): only the files it names are the run's.
+func UnusedConfig(m *parsers.Model, cfg *config.Config, cwd string, scope *Scope) []rules.Finding {
 	if m == nil || cfg == nil || len(cfg.Suppress) == 0 {
 		return nil
 	}
@@ -142,7 +146,7 @@ func UnusedConfig(m *parsers.Model, cfg *config.Config, cwd string) []rules.Find
 	seen := map[string]bool{}
 	broken := false
 	add := func(display string) {
-		if seen[display] {
+		if seen[display] || scope != nil && !scope.Own[display] {
 			return
 		}
 		seen[display] = true
@@ -191,6 +195,13 @@ func UnusedConfig(m *parsers.Model, cfg *config.Config, cwd string) []rules.Find
 				pos = s.Pos
 			}
 			out = append(out, rules.Finding{Rule: rules.UnusedSuppression, Severity: sev, Pos: pos, Message: msg})
+		}
+		if len(covered) == 0 && scope != nil {
+			if other, files := scope.governedElsewhere(cfg, s); other != "" {
+				report("path", fmt.Sprintf("suppress entry: path `%s` matches only files that %s governs (%s): their run reads that config, not %s, so the entry hides nothing: move it to %s (with the path relative to its directory), or remove it.",
+					s.Path, other, files, cfg.Path, other))
+				continue
+			}
 		}
 		if len(covered) == 0 && !namesSkippedDir(s.Path) {
 			report("path", fmt.Sprintf("suppress entry: path `%s` matches no file this run lints, so the entry hides nothing: correct the glob (it is relative to the directory of %s%s), or remove the entry.",
@@ -297,6 +308,49 @@ func namesSkippedDir(glob string) bool {
 		}
 	}
 	return false
+}
+
+// Scope is a run's share of a directory that splitByConfig divided among the configs
+// that govern its parts.
+type Scope struct {
+	// Own are the files the run reports (as shown): those its config governs.
+	Own map[string]bool
+	// Others are the files the other configs govern: absolute path → the config's path
+	// as shown.
+	Others map[string]string
+}
+
+// governedElsewhere returns the config, as shown, that governs the first of the files
+// the entry's glob matches among the other configs' files (in path order), and those
+// files of it (at most three, as shown); "" when it matches none.
+func (sc *Scope) governedElsewhere(cfg *config.Config, s config.Suppression) (other, files string) {
+	var abs []string
+	for a := range sc.Others {
+		if cfg.MatchFile(s, a) {
+			abs = append(abs, a)
+		}
+	}
+	if len(abs) == 0 {
+		return "", ""
+	}
+	sort.Strings(abs)
+	other = sc.Others[abs[0]]
+	var names []string
+	for _, a := range abs {
+		if sc.Others[a] != other {
+			continue
+		}
+		if len(names) == 3 {
+			names = append(names, "...")
+			break
+		}
+		rel, err := filepath.Rel(cfg.Dir(), a)
+		if err != nil {
+			rel = a
+		}
+		names = append(names, filepath.ToSlash(rel))
+	}
+	return other, strings.Join(names, ", ")
 }
 
 // lintedFile is a file of the run: its absolute path, its path relative to the config's

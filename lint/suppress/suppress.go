@@ -85,7 +85,7 @@ func (d *directive) covers(f rules.Finding) bool {
 // kept and nothing is reported. Findings in embedded configs carry host positions, so a
 // comment in the ConfigMap's YAML applies to them.
 func Apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool) (kept, unused []rules.Finding) {
-	return apply(m, cfg, fs, noIgnore, false)
+	return apply(m, cfg, fs, noIgnore, nil)
 }
 
 // ApplyPartial is Apply for a partial run (named files, as pre-commit runs no502): the
@@ -94,10 +94,21 @@ func Apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bo
 // it; what is wrong whatever the run (a rule ID no rule has, an ignore-file below the
 // top comment block) still is.
 func ApplyPartial(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool) (kept, unused []rules.Finding) {
-	return apply(m, cfg, fs, noIgnore, true)
+	return apply(m, cfg, fs, noIgnore, func(string) bool { return true })
 }
 
-func apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore, partial bool) (kept, unused []rules.Finding) {
+// ApplyJudged is Apply for a run whose findings are the full run's in the files judged
+// names (as shown), and partial elsewhere: a run of a directory divided among configs (a
+// .no502.yaml per service) reads the directory run's context for the files its walk
+// found, which are judged as in a directory run; a file named beside the directories is
+// not.
+func ApplyJudged(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool, judged map[string]bool) (kept, unused []rules.Finding) {
+	return apply(m, cfg, fs, noIgnore, func(file string) bool { return !judged[file] })
+}
+
+// apply applies the suppressions; partial, when not nil, tells the files whose unused
+// suppressions may not be judged (see ApplyPartial).
+func apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore bool, partial func(file string) bool) (kept, unused []rules.Finding) {
 	if noIgnore || m == nil {
 		return fs, nil
 	}
@@ -128,7 +139,7 @@ func apply(m *parsers.Model, cfg *config.Config, fs []rules.Finding, noIgnore, p
 
 // reportUnused makes the unused-suppression findings. In a partial run only rule IDs
 // that no rule has are reported: a known rule matching nothing may match in the full run.
-func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, partial bool) []rules.Finding {
+func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, partialIn func(file string) bool) []rules.Finding {
 	if cfg == nil {
 		cfg = config.Default()
 	}
@@ -148,9 +159,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 	// their findings (the Service in front of a Deployment, the upstream behind a
 	// proxy), so a suppression matching nothing may match once it parses, and --fix
 	// would delete it. Such a run is partial: only what is wrong in any run is reported.
-	if len(broken) > 0 {
-		partial = true
-	}
+	allPartial := len(broken) > 0
 	// A bare no502:ignore covers the rules switched off too: it may match one of their
 	// findings in a run where they are on.
 	someOff := false
@@ -165,6 +174,7 @@ func reportUnused(m *parsers.Model, cfg *config.Config, dirs []*directive, parti
 		if broken[d.file] {
 			continue
 		}
+		partial := allPartial || partialIn != nil && partialIn(d.file)
 		f := rules.Finding{Rule: rules.UnusedSuppression, Severity: sev, Pos: d.pos}
 		name := directiveName(d)
 		switch {
