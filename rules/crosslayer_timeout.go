@@ -107,7 +107,7 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
 				pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
-				outcome := fmt.Sprintf("a request slower than %s gets 504 from %s while the app is still working on it", parsers.Seconds(rt.Value), product(h))
+				outcome := fmt.Sprintf("a request slower than %s gets %s from %s while the app is still working on it", parsers.Seconds(rt.Value), timeoutStatus(h), product(h))
 				if r.AuthFor != "" {
 					// auth_request answers 500 to the guarded request when its check times
 					// out (nginx 1.22.1 on loopback: "auth request unexpected status: 504").
@@ -219,9 +219,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
-				msg := fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
+				msg := fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets %s from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
 					describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
-					parsers.Seconds(rt.Value), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
+					parsers.Seconds(rt.Value), timeoutStatus(h), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
 					inner.ReadTimeoutName(worst), worst.Path)
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
@@ -229,9 +229,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					fix = nil
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 					own := p.ownLine(pos)
-					msg = fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
+					msg = fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets %s from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
 						describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
-						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
+						parsers.Seconds(rt.Value), timeoutStatus(h), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
 						inner.ReadTimeoutName(worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 				}
 				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})
