@@ -140,7 +140,11 @@ func runReadTimeoutTooShort(p *Pass) {
 			if fix != nil {
 				fix.snippetOnly()
 			}
-			outcome := fmt.Sprintf("any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets %s from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), timeoutStatus(h), product(h), streamCut(h, r, rt.Value), worse)
+			phase := "to start"
+			if h.Kind == parsers.HopGCEIngress {
+				phase = "to finish" // Google's backend service timeout bounds the whole response
+			}
+			outcome := fmt.Sprintf("any response that takes longer than %s %s, a slow query, a cold start after a deploy, a garbage-collection pause, gets %s from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), phase, timeoutStatus(h), product(h), streamCut(h, r, rt.Value), worse)
 			if r.AuthFor != "" {
 				// An auth_request subrequest: its 504 (or the 502 of a pool marked down)
 				// reaches the client as auth_request's 500 for the request it guards.
