@@ -123,6 +123,8 @@ func (h *Hop) ReadTimeoutName(r *Route) string {
 		return "idle_timeout.timeout_seconds"
 	case HopIngressNginx:
 		return "proxy-read-timeout"
+	case HopGCEIngress:
+		return "timeoutSec" // of the BackendConfig the Service names: the backend service timeout
 	case HopGateway:
 		if r != nil && r.RequestTimeout != nil {
 			return "timeouts.backendRequest"

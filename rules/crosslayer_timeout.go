@@ -24,9 +24,18 @@ which has no default, so only one written is compared), or ` + "`request_timeout
 declared under ` + "`backends:`" + ` in .no502.yaml.
 When it was raised above the read timeout of the proxy directly in front of the app (nginx
 ` + "`proxy_read_timeout`" + `, an ALB's ` + "`idle_timeout`" + `, ingress-nginx ` + "`proxy-read-timeout`" + `, Caddy
-` + "`response_header_timeout`" + `), a request that slow gets **504** from the proxy while the app
+` + "`response_header_timeout`" + `, a GKE Ingress's backend service timeout), a request that slow gets **504** from the proxy while the app
 keeps working on it: the work is done twice when the client retries, and the app's own
 limit never applies.
+
+A GKE Ingress (class ` + "`gce`" + `) waits for the app's whole response for the backend service
+timeout: the ` + "`timeoutSec`" + ` of the BackendConfig its Service names
+(` + "`cloud.google.com/backend-config`" + `, or the ` + "`beta.`" + ` key, as ` + "`{\"default\": \"name\"}`" + ` or
+` + "`{\"ports\": {\"80\": \"name\"}}`" + `), else Google's default of 30s. What the client then gets is
+logged as ` + "`backend_timeout`" + `; public reports give 502 for it and others 504, so the message
+names both. When the Service or the BackendConfig it names is not among the linted files,
+the timeout is unknown and nothing is said. The fix is a snippet (a BackendConfig may serve
+other Services' ports).
 
 Only an explicit request timeout counts (a default says nothing about the handlers), and
 a route with a handler budget in ` + "`routes:`" + ` is left to ` + "`read-timeout-below-budget`" + `, which
@@ -73,6 +82,10 @@ See [docs/evidence.md](../evidence.md#app-timeout-exceeds-proxy-nginx-in-front-o
 - ALB idle timeout 60s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html
 - ingress-nginx proxy-read-timeout 60: https://github.com/kubernetes/ingress-nginx/blob/dbb11b92ddb77bee9c35e462479129354c84f939/internal/ingress/controller/config/config.go#L858-L860
 - Caddy response_header_timeout none: https://github.com/caddyserver/caddy/blob/0cf03d32f7d99cf160d5375e8a40fbe3d910d515/modules/caddyhttp/reverseproxy/httptransport.go#L108-L109
+- Google Cloud backend service timeout 30s, the whole HTTP response:
+  https://cloud.google.com/load-balancing/docs/https#timeout-bes; GKE BackendConfig
+  timeoutSec: https://github.com/kubernetes/ingress-gce/blob/acbcf5d/pkg/apis/backendconfig/v1/types.go;
+  the annotation's v1 key is read before the beta one (ingress-gce getBackendConfigAnnotation)
 - Caddy fastcgi transport: dial_timeout 3s by default, read_timeout and write_timeout none,
   each set once as a deadline on the connection before the request is sent:
   https://github.com/caddyserver/caddy/blob/master/modules/caddyhttp/reverseproxy/fastcgi/fastcgi.go,
@@ -107,7 +120,7 @@ func runAppTimeoutExceedsProxy(p *Pass) {
 				want := suggest(req.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's request timeout %s", s.c.App.Name, parsers.Seconds(req.Value)))
 				pos := atInclude(p.Model, routePos(h, r, rt), rt, r.Block)
-				outcome := fmt.Sprintf("a request slower than %s gets 504 from %s while the app is still working on it", parsers.Seconds(rt.Value), product(h))
+				outcome := fmt.Sprintf("a request slower than %s gets %s from %s while the app is still working on it", parsers.Seconds(rt.Value), timeoutStatus(h), product(h))
 				if r.AuthFor != "" {
 					// auth_request answers 500 to the guarded request when its check times
 					// out (nginx 1.22.1 on loopback: "auth request unexpected status: 504").
@@ -219,9 +232,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 				want := suggest(it.Value)
 				fix := p.readTimeoutFix(h, r, want, fmt.Sprintf("above %s's %s for %s", product(inner), it.Text, worst.Path))
 				pos, rel := atInclude(p.Model, routePos(h, r, rt), rt, r.Block), Related{Pos: it.Pos, Message: product(inner) + " waits longer: " + it.Text}
-				msg := fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
+				msg := fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets %s from %s while %s and the app keep working on it. Raise %s above %s, e.g. %s, or lower %s if %s is not that slow.",
 					describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), p.ownLine(pos)),
-					parsers.Seconds(rt.Value), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
+					parsers.Seconds(rt.Value), timeoutStatus(h), product(h), product(inner), h.ReadTimeoutName(r), parsers.Seconds(it.Value), parsers.Seconds(want),
 					inner.ReadTimeoutName(worst), worst.Path)
 				if edge, ok := p.Config.EdgeFor(h); ok && want > p.Config.EdgeLimit() {
 					// Raising the outer timeout past the edge's limit cannot help: the edge
@@ -229,9 +242,9 @@ func runOuterHopGivesUpFirst(p *Pass) {
 					fix = nil
 					pos, rel = it.Pos, related(rt, h.Pos, product(h)+" gives up first")
 					own := p.ownLine(pos)
-					msg = fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets 504 from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
+					msg = fmt.Sprintf("%s, but %s waits up to %s for %s: a request slower than %s gets %s from %s while %s and the app keep working on it, and Cloudflare in front (%s) answers 524 after %s anyway. Lower %s below %s for %s, and move slower work to a background job.",
 						describe(h.ReadTimeoutName(r), rt), innerName, parsers.Seconds(it.Value), withPos(worst.Path, p.Model.HostPos(it.Pos), own),
-						parsers.Seconds(rt.Value), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
+						parsers.Seconds(rt.Value), timeoutStatus(h), product(h), product(inner), describeAt(inHost(p.Model, edge), own), parsers.Seconds(p.Config.EdgeLimit()),
 						inner.ReadTimeoutName(worst), parsers.Seconds(min(rt.Value, p.Config.EdgeLimit())), worst.Path)
 				}
 				p.Report(Finding{Pos: pos, Message: msg, Related: []Related{rel}, Fix: fix})

@@ -40,6 +40,17 @@ func product(h *parsers.Hop) string {
 	return string(h.Kind)
 }
 
+// timeoutStatus is the status a client gets when hop h stops waiting for a response:
+// 504 from nginx, Caddy, an ALB. Google Cloud's load balancer logs its backend service
+// timeout as backend_timeout; public reports of GKE Ingresses give 502 for it and others
+// 504 (the status is not documented alongside the timeout), so both are named.
+func timeoutStatus(h *parsers.Hop) string {
+	if h != nil && h.Kind == parsers.HopGCEIngress {
+		return "502 or 504"
+	}
+	return "504"
+}
+
 // describe says what a setting is and where it came from: "proxy_read_timeout 30s
 // (nginx.conf:12)", or "proxy_read_timeout is not set, so nginx default 60s applies".
 func describe[T any](name string, s parsers.Setting[T]) string {

@@ -84,6 +84,8 @@ func k8sReadTimeoutFix(p *Pass, r *parsers.Route, d time.Duration, lower bool) *
 			guardSharedIdle(fix, h.Name, others, racer)
 		}
 		return fix
+	case parsers.HopGCEIngress:
+		return gceTimeoutFix(r, secs, desc)
 	case parsers.HopGateway:
 		// timeouts.request bounds the whole request, retries included, and must not be
 		// below backendRequest: raised when it is, kept when it already allows secs (or is
@@ -174,4 +176,38 @@ func albGroup(m *parsers.Model, h *parsers.Hop) string {
 	}
 	v, _, _ := strings.Cut(text[i+len(key):], "\n")
 	return strings.Trim(strings.TrimSpace(v), `"'`)
+}
+
+// gceTimeoutFix raises the backend service timeout of GKE's load balancer for route r:
+// the timeoutSec of the BackendConfig the route's Service names, or a new BackendConfig
+// and the annotation naming it. A snippet: a BackendConfig may serve other Services (a
+// "default" entry names it for all their ports), and a new one needs a name.
+func gceTimeoutFix(r *parsers.Route, secs int, desc string) *Fix {
+	rt := r.ReadTimeout
+	if rt.Explicit() {
+		return &Fix{
+			Description: fmt.Sprintf("set timeoutSec: %d in this BackendConfig (every Service port that names it gets it)", secs),
+			Snippet:     fmt.Sprintf("spec:\n  timeoutSec: %d\n", secs),
+		}
+	}
+	svc, ns := "SERVICE", "NAMESPACE"
+	if be := r.Backend; be != nil && be.Service != nil {
+		svc, ns = be.Service.Name, be.Service.Namespace
+	}
+	return &Fix{
+		Description: desc + fmt.Sprintf(": set timeoutSec: %d in the BackendConfig Service %s/%s names (cloud.google.com/backend-config), or in a new one", secs, ns, svc),
+		Snippet: fmt.Sprintf(`apiVersion: cloud.google.com/v1
+kind: BackendConfig
+metadata:
+  name: %[1]s-backend
+  namespace: %[2]s
+spec:
+  timeoutSec: %[3]d
+---
+# on Service %[2]s/%[1]s, unless it already names a BackendConfig (then set timeoutSec there):
+metadata:
+  annotations:
+    cloud.google.com/backend-config: '{"default": "%[1]s-backend"}'
+`, svc, ns, secs),
+	}
 }

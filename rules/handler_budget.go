@@ -263,8 +263,8 @@ func Unbudgeted(m *parsers.Model, cfg *Config, keep func(parsers.Pos) bool) int 
 			if r.Backend == nil && r.Pass == "" || r.Respond != nil || r.PathKind == parsers.PathNamed || decided[r] {
 				continue
 			}
-			if h.Kind == parsers.HopGCEIngress {
-				continue // its timeout (a BackendConfig's timeoutSec) is not read: a budget would check nothing
+			if h.Kind == parsers.HopGCEIngress && !r.ReadTimeout.Known() {
+				continue // the BackendConfig that sets its timeout is not in the run: a budget would check nothing
 			}
 			if keep != nil && !keep(m.HostPos(r.Pos)) {
 				continue

@@ -216,6 +216,9 @@ func runReadTimeoutBelowBudget(p *Pass) {
 				how = fix.Description
 			}
 			status := caddyStatus(h, 504)
+			if h.Kind == parsers.HopGCEIngress {
+				status = timeoutStatus(h)
+			}
 			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
 				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
 			}

@@ -123,6 +123,8 @@ func runReadTimeoutTooShort(p *Pass) {
 			}
 			def := "the default is 60s"
 			switch h.Kind {
+			case parsers.HopGCEIngress:
+				def = "Google Cloud's default is 30s"
 			case parsers.HopCaddy:
 				def = "Caddy's default is no limit"
 			case parsers.HopGateway:
@@ -138,7 +140,11 @@ func runReadTimeoutTooShort(p *Pass) {
 			if fix != nil {
 				fix.snippetOnly()
 			}
-			outcome := fmt.Sprintf("any response that takes longer than %s to start, a slow query, a cold start after a deploy, a garbage-collection pause, gets 504 from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), product(h), streamCut(h, r, rt.Value), worse)
+			phase := "to start"
+			if h.Kind == parsers.HopGCEIngress {
+				phase = "to finish" // Google's backend service timeout bounds the whole response
+			}
+			outcome := fmt.Sprintf("any response that takes longer than %s %s, a slow query, a cold start after a deploy, a garbage-collection pause, gets %s from %s while the app is still working on it.%s%s", parsers.Seconds(rt.Value), phase, timeoutStatus(h), product(h), streamCut(h, r, rt.Value), worse)
 			if r.AuthFor != "" {
 				// An auth_request subrequest: its 504 (or the 502 of a pool marked down)
 				// reaches the client as auth_request's 500 for the request it guards.
@@ -171,6 +177,10 @@ func streamCut(h *parsers.Hop, r *parsers.Route, timeout time.Duration) string {
 		return fmt.Sprintf(" The %s counts from when Caddy sends the request to the end of the response, not between two reads: a response still being sent after %s (a large page, a streamed export) is cut off mid-body.", parsers.Seconds(timeout), parsers.Seconds(timeout))
 	}
 	switch h.Kind {
+	case parsers.HopGCEIngress:
+		// The backend service timeout bounds the whole response
+		// (https://cloud.google.com/load-balancing/docs/https#timeout-bes).
+		return fmt.Sprintf(" The %s counts to the end of the response, not between two reads: a response still being sent after %s (a large download, a streamed export) is cut off mid-body.", parsers.Seconds(timeout), parsers.Seconds(timeout))
 	case parsers.HopNginx, parsers.HopIngressNginx, parsers.HopALB, parsers.HopALBIngress, parsers.HopCLB:
 		return fmt.Sprintf(" A response already under way that pauses for %s (server-sent events, a streamed export) is cut off mid-body instead: the client has the app's status and part of the body, then the connection closes.", parsers.Seconds(timeout))
 	}

@@ -35,13 +35,17 @@ type builder struct {
 	// configMapEnv holds each ConfigMap's data (namespace/name) for containers that read
 	// it as environment variables (envFrom).
 	configMapEnv map[string]map[string]parsers.Setting[string]
+	// backendConfigs are GKE BackendConfig objects (namespace/name), which a Service's
+	// cloud.google.com/backend-config annotation names for GKE's load balancer.
+	backendConfigs map[string]*backendConfig
 }
 
 // Parse reads every Kubernetes file of a run and returns the model.
 func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 	m := &parsers.Model{}
 	b := &builder{m: m, services: map[string]*parsers.Service{}, serviceObjs: map[*parsers.Service]*object{},
-		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}, configMapEnv: map[string]map[string]parsers.Setting[string]{}}
+		nginxKeyAnywhere: map[string]bool{}, albGroupAttrs: map[string]annotation{}, claimModes: map[string][]string{}, configMapEnv: map[string]map[string]parsers.Setting[string]{},
+		backendConfigs: map[string]*backendConfig{}}
 
 	charts := map[string]bool{}
 	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}, meshNamespaces: map[string]string{}}
@@ -207,6 +211,7 @@ type readOut struct {
 	modes []string // a PersistentVolumeClaim's accessModes
 	class string   // an IngressClass's controller; a Namespace's injected mesh
 	calls []string // the Services (namespace/name) an APIService or webhook configuration names
+	bc    *backendConfig
 }
 
 type readKind int
@@ -226,6 +231,7 @@ const (
 	readTGBObj
 	readNamespaceObj
 	readAPIServerCallerObj
+	readBackendConfigObj
 )
 
 // read reads one object. Its node tree is dropped unless apply or a step after the last
@@ -287,6 +293,9 @@ func read(o *object) readOut {
 		for _, wh := range items(val(o.node, "webhooks")) {
 			out.calls = append(out.calls, serviceRefs(val(wh, "clientConfig", "service"))...)
 		}
+		o.node = nil
+	case o.kind == "BackendConfig" && strings.HasPrefix(o.apiVersion, "cloud.google.com/"):
+		out.what, out.bc = readBackendConfigObj, readBackendConfig(o)
 		o.node = nil
 	default:
 		o.node = nil
@@ -357,6 +366,8 @@ func (b *builder) apply(out readOut, p *pending) {
 		p.routes = append(p.routes, o)
 	case readTGBObj:
 		p.tgbs = append(p.tgbs, o)
+	case readBackendConfigObj:
+		b.backendConfigs[o.namespace+"/"+o.name] = out.bc
 	case readAPIServerCallerObj:
 		for _, ref := range out.calls {
 			p.apiServerCalls = append(p.apiServerCalls, apiServerCall{ref, o.kind + " " + o.name})

@@ -95,6 +95,37 @@ spec:
 	}
 }
 
+// A Service's GKE backend-config annotation names BackendConfig objects, in both JSON
+// forms, under either key: their names link it to the files defining them.
+func TestScanKeysBackendConfig(t *testing.T) {
+	src := `apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  annotations:
+    cloud.google.com/backend-config: '{"default": "api-bc"}'
+    beta.cloud.google.com/backend-config: '{"ports": {"80": "port-bc", "http": "named-bc"}}'
+spec:
+  ports:
+  - port: 80
+`
+	k := scanKeys("k8s", "svc.yaml", []byte(src))
+	names := map[string]bool{}
+	for _, n := range k.names {
+		names[n] = true
+	}
+	for _, want := range []string{"api", "api-bc", "port-bc", "named-bc"} {
+		if !names[want] {
+			t.Errorf("name %q missing: %v", want, k.names)
+		}
+	}
+	for _, not := range []string{"default", "ports", "80", "http"} {
+		if names[not] {
+			t.Errorf("%q is not a link name: %v", not, k.names)
+		}
+	}
+}
+
 // SelectContext follows links through files (Deployment <- Service <- Ingress, a
 // ConfigMap's nginx proxying to the Service, an HPA scaling the Deployment) and leaves
 // out what does not link, however much it resembles (same labels' keys, other names).

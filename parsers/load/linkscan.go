@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 
@@ -382,6 +383,20 @@ func (s *yamlScan) pair(key string, v []byte) {
 		return
 	case kind == "data" && controllerKeys[key]:
 		s.k.controllerConfig = true
+	case kind == "annotations" && (key == "cloud.google.com/backend-config" || key == "beta.cloud.google.com/backend-config"):
+		// A Service names the GKE BackendConfig (another file) whose timeoutSec its
+		// Ingress's load balancer waits: {"default": "name"}, {"ports": {"80": "name"}}.
+		var a struct {
+			Default string            `json:"default"`
+			Ports   map[string]string `json:"ports"`
+		}
+		if json.Unmarshal(v, &a) == nil {
+			s.k.name(a.Default)
+			for _, n := range a.Ports {
+				s.k.name(n)
+			}
+		}
+		return
 	}
 	switch kind {
 	case "labels":
