@@ -351,3 +351,32 @@ e.example.com {
 		}
 	}
 }
+
+// TestFastcgiScope: php_fastcgi serves every path of its scope while it rewrites a request
+// for a missing file to a fixed index file (its default; `try_files ... index.php`); with
+// `index off` or a try_files list ending in a placeholder or =404 only *.php requests
+// reach php-fpm, whatever their path, and the route's path is not known (regex), as the
+// adapted JSON says (TestJSONDifferential).
+func TestFastcgiScope(t *testing.T) {
+	for _, c := range []struct {
+		sub  string
+		path string
+		kind parsers.PathKind
+	}{
+		{"", "/", parsers.PathPrefix},
+		{"index index.php5", "/", parsers.PathPrefix},
+		{"try_files {path} {path}/index.php index.php", "/", parsers.PathPrefix},
+		{"index off", "", parsers.PathRegex},
+		{"try_files {path} {path}/index.php =404", "", parsers.PathRegex},
+		{"try_files {path} {path}/index.php", "", parsers.PathRegex},
+	} {
+		m := parseSrc(t, "a.example.com {\n\tphp_fastcgi php:9000 {\n\t\t"+c.sub+"\n\t}\n}\n")
+		if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 {
+			t.Fatalf("%q: hops %+v", c.sub, m.Hops)
+		}
+		r := m.Hops[0].Routes[0]
+		if r.Path != c.path || r.PathKind != c.kind {
+			t.Errorf("%q: path %q %v, want %q %v", c.sub, r.Path, r.PathKind, c.path, c.kind)
+		}
+	}
+}
