@@ -480,7 +480,7 @@ func phpFrontController(r *jsonValue) bool {
 		return false
 	}
 	tf := sets[0].get("file").get("try_files").strings()
-	if len(tf) == 0 || strings.Contains(tf[len(tf)-1], "{") || strings.HasPrefix(tf[len(tf)-1], "=") {
+	if len(tf) == 0 || !fixedFile(tf[len(tf)-1]) {
 		// The last entry a placeholder (a request for a missing file is not
 		// rewritten) or =404 (answered with that status): only *.php requests reach
 		// the FastCGI server.
@@ -488,6 +488,14 @@ func phpFrontController(r *jsonValue) bool {
 	}
 	hs := r.get("handle").list()
 	return len(hs) == 1 && hs[0].get("handler").text() == "rewrite" && hs[0].get("uri").text() == "{http.matchers.file.relative}"
+}
+
+// fixedFile reports whether a try_files entry names one file whatever the request: no
+// placeholder in its path (a query after "?" may hold some: /index.php?{query}), and not
+// a =STATUS.
+func fixedFile(entry string) bool {
+	file, _, _ := strings.Cut(entry, "?")
+	return file != "" && !strings.Contains(file, "{") && !strings.HasPrefix(file, "=")
 }
 
 // phpPass reports whether route r is php_fastcgi's pass: a sole `path` matcher of

@@ -242,8 +242,8 @@ func fastcgiTransport(d *Directive) *Directive {
 
 // frontController reports whether php_fastcgi's subdirective sub (index or try_files)
 // keeps the rewrite of every request for a missing file to one fixed file: an index
-// other than off, or a try_files list whose last entry is a file (index.php), not a
-// placeholder or a =STATUS.
+// other than off, or a try_files list whose last entry is a file (index.php, or
+// /index.php?{query}: the query may vary), not a placeholder or a =STATUS (fixedFile).
 func frontController(sub *Directive) bool {
 	args := sub.Args()
 	if len(args) == 0 {
@@ -253,7 +253,7 @@ func frontController(sub *Directive) bool {
 	if sub.Name() == "index" {
 		return last != "off"
 	}
-	return !strings.Contains(last, "{") && !strings.HasPrefix(last, "=")
+	return fixedFile(last)
 }
 
 // fastcgi models php_fastcgi, or a reverse_proxy whose transport t is fastcgi (t nil for
