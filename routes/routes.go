@@ -10,6 +10,7 @@
 package routes
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -207,7 +208,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 	steps := append(append([]Step(nil), prefix...), l.hopStep(h, r))
 	be := r.Backend
 	if be == nil {
-		l.emit(show, at, append(steps, Step{Layer: LayerApp, Name: passName(r), Note: "the app behind " + passDirective(r) + " is not in the model"}))
+		l.emit(show, at, append(steps, Step{Layer: LayerApp, Name: passName(r, l.passDirective(r)), Note: "the app behind " + l.passDirective(r) + " is not in the model"}))
 		return
 	}
 	l.onPath[h] = true
@@ -361,7 +362,7 @@ func hopName(h *parsers.Hop) string {
 	return h.Kind.Label() + " " + h.Name
 }
 
-func passName(r *parsers.Route) string {
+func passName(r *parsers.Route, directive string) string {
 	name := r.Pass
 	switch r.Pass {
 	case "fastcgi":
@@ -373,16 +374,34 @@ func passName(r *parsers.Route) string {
 	case "grpc":
 		name = "gRPC"
 	}
-	return name + " app (" + passDirective(r) + ")"
+	return name + " app (" + directive + ")"
 }
 
 // passDirective is the directive that hands r's requests on: nginx's fastcgi_pass (uwsgi_pass,
-// ...), Caddy's php_fastcgi.
-func passDirective(r *parsers.Route) string {
+// ...), Caddy's php_fastcgi, or a Caddy reverse_proxy whose transport is fastcgi (written
+// so in a Caddyfile, or a JSON config's reverse_proxy handler with the fastcgi protocol,
+// which is what php_fastcgi adapts to): the route's own source tells them apart.
+func (l *lister) passDirective(r *parsers.Route) string {
 	if r.Hop != nil && r.Hop.Kind == parsers.HopCaddy && r.Pass == "fastcgi" {
+		if src := l.srcAt(r.Pos); src != nil && !bytes.HasPrefix(src, []byte("php_fastcgi")) {
+			return "reverse_proxy with transport fastcgi"
+		}
 		return "php_fastcgi"
 	}
 	return r.Pass + "_pass"
+}
+
+// srcAt is the source text from p on, nil when the model does not hold p's file.
+func (l *lister) srcAt(p parsers.Pos) []byte {
+	for _, f := range l.m.Files {
+		if f.Path == p.File {
+			if p.Offset < 0 || int(p.Offset) >= len(f.Src) {
+				return nil
+			}
+			return f.Src[p.Offset:]
+		}
+	}
+	return nil
 }
 
 func backendName(be *parsers.Backend) string {

@@ -159,3 +159,28 @@ func TestListCaddyPHPFastcgi(t *testing.T) {
 		t.Errorf("steps %+v / %+v", proxy, app)
 	}
 }
+
+// A reverse_proxy with transport fastcgi (a Caddyfile's, or a JSON config's handler with
+// the fastcgi protocol) is named so, not php_fastcgi; the route's source tells.
+func TestListCaddyTransportFastcgi(t *testing.T) {
+	for _, tc := range []struct {
+		file, src, at, want string
+	}{
+		{"Caddyfile", "example.com {\n\tphp_fastcgi php:9000\n}\n", "php_fastcgi", "php_fastcgi"},
+		{"Caddyfile", "example.com {\n\treverse_proxy php:9000 {\n\t\ttransport fastcgi\n\t}\n}\n", "reverse_proxy", "reverse_proxy with transport fastcgi"},
+		{"caddy.json", `{"handler": "reverse_proxy", "transport": {"protocol": "fastcgi"}}`, `"handler"`, "reverse_proxy with transport fastcgi"},
+	} {
+		caddy := &parsers.Hop{Kind: parsers.HopCaddy, Name: "example.com", Pos: parsers.Pos{File: tc.file, Line: 1}}
+		off := int32(strings.Index(tc.src, tc.at))
+		caddy.Routes = []*parsers.Route{{Hop: caddy, Path: "/", PathKind: parsers.PathPrefix, Pass: "fastcgi", Pos: parsers.Pos{File: tc.file, Line: 2, Offset: off}}}
+		m := &parsers.Model{Hops: []*parsers.Hop{caddy}, Files: []*parsers.File{{Path: tc.file, Format: parsers.FormatCaddy, Src: []byte(tc.src)}}}
+		list := List(m, nil)
+		if len(list) != 1 || len(list[0].Steps) != 2 {
+			t.Fatalf("%s: routes %+v", tc.want, list)
+		}
+		app := list[0].Steps[1]
+		if app.Name != "FastCGI app ("+tc.want+")" || app.Note != "the app behind "+tc.want+" is not in the model" {
+			t.Errorf("%s: step %+v", tc.want, app)
+		}
+	}
+}

@@ -51,6 +51,12 @@ var operatorToolNames = map[string]operatorToolKind{
 	// NGINX Instance Manager (NGINX-Demos' nginx-nms-docker image): the operators'
 	// management plane for NGINX fleets.
 	"nginx-nim2": {"NGINX Instance Manager", operatorsRole},
+	// Database administration UIs (phpmyadmin/phpmyadmin and the official phpmyadmin
+	// image, adminer, dpage/pgadmin4): the people who run the database log in to them;
+	// the system's users never reach them.
+	"phpmyadmin": {"phpMyAdmin", dbAdminRole},
+	"adminer":    {"Adminer", dbAdminRole},
+	"pgadmin4":   {"pgAdmin", dbAdminRole},
 }
 
 // vitessImages are the names of Vitess's own images (owner vitess): its admin daemon, query
@@ -71,6 +77,7 @@ const notebookRole = "one person's notebook server, for whoever opened it rather
 
 const (
 	operatorsRole = "a tool for the people who run the system rather than its users"
+	dbAdminRole   = "a database administration UI for the people who run the system rather than its users"
 	spireRole     = "the workload identity server, which SPIRE agents and the API server call rather than the system's users"
 	vitessRole    = "a database component that apps reach through their MySQL driver and operators through its UI, not through an HTTP proxy"
 )
@@ -161,7 +168,8 @@ func calledByAPIServer(w *parsers.Workload, routed map[*parsers.Service]map[stri
 }
 
 // lowerOperatorTools lowers to info the replica, drain and health findings that point
-// inside the document of a Kubernetes workload running an operators' tool, or one only
+// inside the document of a Kubernetes workload (or the block of a Compose service)
+// running an operators' tool, or one only
 // the API server calls, and says why; a finding its rule already reports at info
 // (prestop-missing without a cloud load balancer) gets the sentence too, so that its 502
 // reads as what it is.
@@ -173,12 +181,19 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	var tools []tool
 	var routed map[*parsers.Service]map[string]bool
 	for _, w := range m.Workloads {
-		if w.Format != parsers.FormatK8s || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
+		if w.Format != parsers.FormatK8s && w.Format != parsers.FormatCompose || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
 			continue
 		}
 		if t := operatorTool(w); t.Name != "" {
-			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " runs " + t.Name + ", " + t.Role + ": reported as info."})
+			name := string(w.Kind) + " " + w.Name
+			if w.Format == parsers.FormatCompose {
+				name = "Compose service " + w.Name
+			}
+			tools = append(tools, tool{w, name + " runs " + t.Name + ", " + t.Role + ": reported as info."})
 			continue
+		}
+		if w.Format == parsers.FormatCompose {
+			continue // the API server's callers are Kubernetes objects
 		}
 		if len(w.Services) == 0 {
 			continue

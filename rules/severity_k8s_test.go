@@ -256,3 +256,30 @@ func TestAPIServerOnlySeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeOperatorToolSeverity: a Compose service running a database administration UI
+// (phpMyAdmin, Adminer) gets its replica finding at info with the reason; an app's, and
+// one whose image name only contains such a word, stays a warning.
+func TestComposeOperatorToolSeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-operator-tool")
+	want := map[string]parsers.Severity{"app": parsers.Warning, "pma": parsers.Info, "adminer": parsers.Info, "reports": parsers.Warning}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		for name, sev := range want {
+			if !strings.HasPrefix(f.Message, "service "+name+" ") {
+				continue
+			}
+			seen[name] = true
+			lowered := strings.Contains(f.Message, "Compose service "+name+" runs ")
+			if f.Severity != sev || lowered != (sev == parsers.Info) {
+				t.Errorf("%s: severity %v, reason %v, want %v (%s)", name, f.Severity, lowered, sev, f.Message)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("single-replica on %v, want on each of %v", seen, want)
+	}
+}

@@ -283,7 +283,10 @@ func (b *jsonBuilder) server(srv *jsonMember, grace, delay parsers.Duration) {
 			}
 			w = anyWalker
 		}
+		w.phpScope = w.phpFront && phpPass(r)
 		strip = w.route(r, pathCtx{path: "/", kind: parsers.PathPrefix, strip: strip}, true)
+		w.phpScope = false
+		w.phpFront = w.phpFront || phpFrontController(r)
 	}
 	// Every site is a hop, even one with no route the model follows (file_server,
 	// redirects), as a Caddyfile site block is.
@@ -453,6 +456,70 @@ type jsonWalker struct {
 	// on): no request reaches them, and their reverse_proxy handlers are not modelled,
 	// as the Caddyfile model leaves out a reverse_proxy after one without a matcher.
 	unreached bool
+	// phpScope is set while walking the route of a subroute that sends *.php to a
+	// FastCGI server after an earlier route of the same list rewrote every request for a
+	// missing file to a front controller (phpFrontController): the adapter's output for
+	// php_fastcgi. Its `path *.php` matcher then selects requests of every path of the
+	// subroute's scope, so the route is modelled with that scope, as the Caddyfile model
+	// does for php_fastcgi.
+	phpScope bool
+	// phpFront is set once a top-level route of the hop's server routes is such a
+	// rewrite (a site without host, whose php_fastcgi routes are the server's own).
+	phpFront bool
+}
+
+// phpFrontController reports whether route r rewrites a request to the first file of a
+// try_files list that exists, ending in a fixed file (index.php; not =404): php_fastcgi's
+// rewrite, which caddy adapt 2.6.2 writes as {"match": [{"file": {"try_files":
+// ["{http.request.uri.path}", "{http.request.uri.path}/index.php", "index.php"]}}],
+// "handle": [{"handler": "rewrite", "uri": "{http.matchers.file.relative}"}]}. Every
+// request for a file that does not exist then goes to that one file.
+func phpFrontController(r *jsonValue) bool {
+	sets := r.get("match").list()
+	if len(sets) != 1 {
+		return false
+	}
+	tf := sets[0].get("file").get("try_files").strings()
+	if len(tf) == 0 || !fixedFile(tf[len(tf)-1]) {
+		// The last entry a placeholder (a request for a missing file is not
+		// rewritten) or =404 (answered with that status): only *.php requests reach
+		// the FastCGI server.
+		return false
+	}
+	hs := r.get("handle").list()
+	return len(hs) == 1 && hs[0].get("handler").text() == "rewrite" && hs[0].get("uri").text() == "{http.matchers.file.relative}"
+}
+
+// fixedFile reports whether a try_files entry names one file whatever the request: no
+// placeholder in its path (a query after "?" may hold some: /index.php?{query}), and not
+// a =STATUS.
+func fixedFile(entry string) bool {
+	file, _, _ := strings.Cut(entry, "?")
+	return file != "" && !strings.Contains(file, "{") && !strings.HasPrefix(file, "=")
+}
+
+// phpPass reports whether route r is php_fastcgi's pass: a sole `path` matcher of
+// "*.EXT" patterns and a reverse_proxy handler with the fastcgi transport.
+func phpPass(r *jsonValue) bool {
+	sets := r.get("match").list()
+	if len(sets) != 1 || len(sets[0].fields()) != 1 {
+		return false
+	}
+	paths := sets[0].get("path").strings()
+	if len(paths) == 0 {
+		return false
+	}
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "*.") || strings.ContainsAny(p[2:], "*/{") {
+			return false
+		}
+	}
+	for _, h := range r.get("handle").list() {
+		if h.get("handler").text() == "reverse_proxy" && h.get("transport").get("protocol").text() == "fastcgi" {
+			return true
+		}
+	}
+	return false
 }
 
 // proxiesFirst reports whether route r's handlers end every request it gets in a
@@ -619,7 +686,9 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 	matched := false
 	if m := r.get("match"); m != nil {
 		matched = true
-		ctx = combine(ctx, matchPath(m, ctx.strip, top))
+		if !w.phpScope {
+			ctx = combine(ctx, matchPath(m, ctx.strip, top))
+		}
 		if upgradeMatch(m) {
 			// Only WebSocket upgrades get here, and to the routes inside.
 			defer func(was bool) { w.upgrade = was }(w.upgrade)
@@ -651,8 +720,12 @@ func (w *jsonWalker) route(r *jsonValue, ctx pathCtx, top bool) string {
 			unreached := w.unreached
 			outerList := w.list
 			w.list = h.get("routes")
+			front := false
 			for _, sr := range h.get("routes").list() {
+				w.phpScope = front && phpPass(sr)
 				strip = w.route(sr, pathCtx{path: ctx.path, kind: ctx.kind, strip: strip}, false)
+				w.phpScope = false
+				front = front || phpFrontController(sr)
 				if sr.get("match") == nil && proxiesFirst(sr) {
 					// Every request this subroute gets is proxied there: the routes
 					// after it never run.

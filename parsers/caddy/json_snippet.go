@@ -20,6 +20,11 @@ var jsonProxyKeys = map[string][]string{
 	"keepalive":               {"transport", "keep_alive", "idle_timeout"},
 }
 
+// fastcgiJSONKeys are the subdirectives of jsonProxyKeys that the fastcgi transport also
+// takes, under the same keys (caddyserver/caddy modules/caddyhttp/reverseproxy/fastcgi:
+// dial_timeout, read_timeout, write_timeout).
+var fastcgiJSONKeys = map[string]bool{"read_timeout": true, "dial_timeout": true}
+
 // JSONProxySnippet shows a fix to the reverse_proxy handler of a Caddy JSON config whose
 // "handler" key starts at offset: the handler object with subs set, indented as the
 // adapter writes it, to paste in its place. ok is false when src is no Caddy JSON config,
@@ -46,15 +51,22 @@ func JSONProxySnippet(src []byte, offset int, subs ...Subdirective) (snippet str
 		if !known {
 			return "", false
 		}
+		protocol := "http"
 		if path[0] == "transport" {
 			tr, _ := obj["transport"].(map[string]any)
 			if tr != nil && tr["protocol"] != nil && tr["protocol"] != "http" {
-				return "", false
+				// The fastcgi transport (php_fastcgi adapts to it) takes the same
+				// dial_timeout and read_timeout keys (and write_timeout); nothing
+				// else the fixes set.
+				if tr["protocol"] != "fastcgi" || !fastcgiJSONKeys[s.Name] {
+					return "", false
+				}
+				protocol = "fastcgi"
 			}
 		}
 		setPath(obj, path, jsonScalar(s.Value))
 		if path[0] == "transport" {
-			obj["transport"].(map[string]any)["protocol"] = "http"
+			obj["transport"].(map[string]any)["protocol"] = protocol
 		}
 	}
 	var buf bytes.Buffer

@@ -262,3 +262,23 @@ func TestJSONMatcherSetsAlternatives(t *testing.T) {
 		t.Errorf("hops %q, want the listener's and shop.example.org", names)
 	}
 }
+
+// TestJSONProxySnippetFastcgi: a reverse_proxy handler with the fastcgi transport (what
+// php_fastcgi adapts to) takes read_timeout and dial_timeout under the same keys; the
+// snippet keeps its protocol. Settings only the http transport has get no snippet.
+func TestJSONProxySnippetFastcgi(t *testing.T) {
+	src := []byte(`{"apps": {"http": {"servers": {"s": {"listen": [":443"], "routes": [{"handle": [{"handler": "reverse_proxy", "transport": {"protocol": "fastcgi", "read_timeout": 60000000000, "split_path": [".php"]}, "upstreams": [{"dial": "php:9000"}]}]}]}}}}}`)
+	off := strings.Index(string(src), `"handler"`)
+	got, ok := JSONProxySnippet(src, off, Subdirective{Name: "read_timeout", Value: "135s", Transport: true})
+	if !ok || !strings.Contains(got, `"protocol": "fastcgi"`) || !strings.Contains(got, `"read_timeout": "135s"`) || !strings.Contains(got, `"split_path"`) || strings.Contains(got, `"http"`) {
+		t.Errorf("read_timeout (ok %v):\n%s", ok, got)
+	}
+	if got, ok := JSONProxySnippet(src, off, Subdirective{Name: "dial_timeout", Value: "5s", Transport: true}); !ok || !strings.Contains(got, `"dial_timeout": "5s"`) {
+		t.Errorf("dial_timeout (ok %v):\n%s", ok, got)
+	}
+	for _, name := range []string{"response_header_timeout", "keepalive"} {
+		if got, ok := JSONProxySnippet(src, off, Subdirective{Name: name, Value: "30s", Transport: true}); ok {
+			t.Errorf("%s: a snippet for a setting the fastcgi transport does not take:\n%s", name, got)
+		}
+	}
+}

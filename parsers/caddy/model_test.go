@@ -351,3 +351,71 @@ e.example.com {
 		}
 	}
 }
+
+// TestFastcgiScope: php_fastcgi serves every path of its scope while it rewrites a request
+// for a missing file to a fixed index file (its default; `try_files ... index.php`); with
+// `index off` or a try_files list ending in a placeholder or =404 only *.php requests
+// reach php-fpm, whatever their path, and the route's path is not known (regex), as the
+// adapted JSON says (TestJSONDifferential).
+func TestFastcgiScope(t *testing.T) {
+	for _, c := range []struct {
+		sub  string
+		path string
+		kind parsers.PathKind
+	}{
+		{"", "/", parsers.PathPrefix},
+		{"index index.php5", "/", parsers.PathPrefix},
+		{"try_files {path} {path}/index.php index.php", "/", parsers.PathPrefix},
+		{"index off", "", parsers.PathRegex},
+		{"try_files {path} {path}/index.php =404", "", parsers.PathRegex},
+		{"try_files {path} {path}/index.php", "", parsers.PathRegex},
+		{"try_files {path} {path}/ /index.php?{query}", "/", parsers.PathPrefix},
+	} {
+		m := parseSrc(t, "a.example.com {\n\tphp_fastcgi php:9000 {\n\t\t"+c.sub+"\n\t}\n}\n")
+		if len(m.Hops) != 1 || len(m.Hops[0].Routes) != 1 {
+			t.Fatalf("%q: hops %+v", c.sub, m.Hops)
+		}
+		r := m.Hops[0].Routes[0]
+		if r.Path != c.path || r.PathKind != c.kind {
+			t.Errorf("%q: path %q %v, want %q %v", c.sub, r.Path, r.PathKind, c.path, c.kind)
+		}
+	}
+}
+
+// TestJSONFastcgiScope: in the adapted JSON, php_fastcgi's `path *.php` route serves its
+// subroute's scope after the front-controller rewrite (also to /index.php?{query}), and
+// only *.php requests (regex) without one or after a try_files ending in =404.
+func TestJSONFastcgiScope(t *testing.T) {
+	rewrite := func(last string) string {
+		return `{"match": [{"file": {"try_files": ["{http.request.uri.path}", "` + last + `"], "split_path": [".php"]}}], "handle": [{"handler": "rewrite", "uri": "{http.matchers.file.relative}"}]},`
+	}
+	pass := `{"match": [{"path": ["*.php"]}], "handle": [{"handler": "reverse_proxy", "transport": {"protocol": "fastcgi", "split_path": [".php"]}, "upstreams": [{"dial": "php:9000"}]}]}`
+	for _, c := range []struct {
+		name, routes, path string
+		kind               parsers.PathKind
+	}{
+		{"index.php", rewrite("index.php") + pass, "/app/", parsers.PathPrefix},
+		{"query", rewrite("/index.php?{http.request.uri.query}") + pass, "/app/", parsers.PathPrefix},
+		{"=404", rewrite("=404") + pass, "", parsers.PathRegex},
+		{"no rewrite", pass, "", parsers.PathRegex},
+	} {
+		src := `{"apps": {"http": {"servers": {"s": {"listen": [":443"], "routes": [{"match": [{"host": ["a.example.com"]}], "handle": [{"handler": "subroute", "routes": [
+			{"match": [{"path": ["/app/*"]}], "handle": [{"handler": "subroute", "routes": [` + c.routes + `]}]}]}]}]}}}}}`
+		m := Parse([]parsers.Input{{Path: "caddy.json", Src: []byte(src)}}, parsers.Options{})
+		noErrors(t, m)
+		var got []*parsers.Route
+		for _, h := range m.Hops {
+			for _, r := range h.Routes {
+				if r.Pass == "fastcgi" {
+					got = append(got, r)
+				}
+			}
+		}
+		if len(got) != 1 || got[0].Path != c.path || got[0].PathKind != c.kind {
+			for _, r := range got {
+				t.Logf("%s: route %q %v", c.name, r.Path, r.PathKind)
+			}
+			t.Errorf("%s: want one FastCGI route %q %v", c.name, c.path, c.kind)
+		}
+	}
+}

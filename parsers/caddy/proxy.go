@@ -240,6 +240,22 @@ func fastcgiTransport(d *Directive) *Directive {
 	return nil
 }
 
+// frontController reports whether php_fastcgi's subdirective sub (index or try_files)
+// keeps the rewrite of every request for a missing file to one fixed file: an index
+// other than off, or a try_files list whose last entry is a file (index.php, or
+// /index.php?{query}: the query may vary), not a placeholder or a =STATUS (fixedFile).
+func frontController(sub *Directive) bool {
+	args := sub.Args()
+	if len(args) == 0 {
+		return true // not a valid subdirective; the default stays
+	}
+	last := args[len(args)-1].Text
+	if sub.Name() == "index" {
+		return last != "off"
+	}
+	return fixedFile(last)
+}
+
 // fastcgi models php_fastcgi, or a reverse_proxy whose transport t is fastcgi (t nil for
 // php_fastcgi), as nginx's fastcgi_pass is: a route that hands requests to php-fpm by
 // FastCGI (Route.Pass "fastcgi"), with the upstreams it names as its PassBackend, so
@@ -299,6 +315,14 @@ func (s *siteWalker) fastcgi(d *Directive, ctx pathCtx, t *Directive) {
 			add(sub.Args())
 		case "dynamic":
 			known = false
+		case "index", "try_files":
+			if t == nil && !frontController(sub) {
+				// No rewrite of every request for a missing file to a fixed index
+				// file: only requests for *.php scripts reach php-fpm, whatever their
+				// path (caddy adapt 2.6.2: `index off` writes no rewrite; `try_files
+				// {path} {path}/index.php =404` ends in a status).
+				r.Path, r.PathKind = "", parsers.PathRegex
+			}
 		}
 		if t == nil {
 			timeouts(sub) // php_fastcgi's own subdirectives

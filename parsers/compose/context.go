@@ -247,9 +247,12 @@ var configDirs = []string{"/etc/nginx", "/etc/caddy", "/usr/local/openresty/ngin
 // stage, and of the stages of the same file it builds on, whose destination is one of
 // configDirs: Path the source as written, relative to the context (a slash path), Target
 // the destination as written (builtImage adds a file's name to a directory destination).
-// Copies from another stage or image (--from), sources with wildcards or URLs, and
-// relative destinations are left out: what they copy is not a file of the context the
-// name says.
+// A relative destination is placed under the stage's WORKDIR (WORKDIR /etc/caddy, COPY
+// Caddyfile ./Caddyfile), when the file sets an absolute one in that stage or a stage of
+// the file it builds on (see workdir). Copies from another stage or image (--from),
+// sources with wildcards or URLs, and relative destinations under a working directory
+// the file does not show (the base image's) are left out: what they copy is not a file
+// of the context the name says, or not known to land there.
 //
 // A build argument in a source or the destination ($NAME or ${NAME}) is replaced by its
 // value when the stage declares it with ARG: the build.args value compose passes (args,
@@ -350,6 +353,11 @@ func dockerfileCopies(src []byte, keep func(dest string) bool, args map[string]p
 	}
 	var cur []parsers.ComposeMount
 	stages := map[string][]parsers.ComposeMount{}
+	// wd is the stage's working directory, "" while not known: a stage built on an
+	// image (not on an earlier stage of the file) has that image's, which no file shows,
+	// until a WORKDIR sets an absolute one.
+	wd := ""
+	stageWD := map[string]string{}
 	name := ""
 	for _, line := range lines {
 		inst, rest, _ := strings.Cut(line, " ")
@@ -358,11 +366,15 @@ func dockerfileCopies(src []byte, keep func(dest string) bool, args map[string]p
 		case "FROM":
 			if name != "" {
 				stages[name] = cur
+				stageWD[name] = wd
 			}
 			var from string
 			from, name = fromStage(rest)
 			cur = append([]parsers.ComposeMount(nil), stages[from]...)
+			wd = stageWD[from]
 			stageArgs = map[string]argValue{}
+		case "WORKDIR":
+			wd = workdir(wd, rest, expand)
 		case "ARG":
 			scope, inStage := global, stageArgs != nil
 			if inStage {
@@ -372,7 +384,7 @@ func dockerfileCopies(src []byte, keep func(dest string) bool, args map[string]p
 				declare(decl, scope, inStage)
 			}
 		case "COPY", "ADD":
-			cur = append(cur, copyTo(rest, keep, expand)...)
+			cur = append(cur, copyTo(rest, wd, keep, expand)...)
 		}
 	}
 	return cur
@@ -432,11 +444,43 @@ func fromStage(rest string) (from, name string) {
 	return from, name
 }
 
+// workdir is the working directory after `WORKDIR rest` in one that was wd ("" when not
+// known): an absolute path, or a relative one under a known wd, with build arguments
+// replaced as in a COPY (expand); "" when the result is not known (a variable with no
+// known value, an ENV variable, quotes).
+func workdir(wd, rest string, expand func(string) (string, bool)) string {
+	d, ok := expand(rest)
+	if !ok || d == "" || strings.ContainsAny(d, "\"' \t$") {
+		return ""
+	}
+	if path.IsAbs(d) {
+		return path.Clean(d)
+	}
+	if wd == "" {
+		return ""
+	}
+	return path.Join(wd, d)
+}
+
+// underWorkdir places a COPY's relative destination dest under the working directory wd.
+// It stays a directory destination when written as one: a trailing slash, or "." or ".."
+// as its last element (COPY Caddyfile . copies into the working directory under the
+// file's name).
+func underWorkdir(wd, dest string) string {
+	out := path.Join(wd, dest)
+	last := dest[strings.LastIndex(dest, "/")+1:]
+	if strings.HasSuffix(dest, "/") || last == "." || last == ".." {
+		out = strings.TrimSuffix(out, "/") + "/"
+	}
+	return out
+}
+
 // copyTo reads the arguments of one COPY or ADD (flags, sources, destination; the JSON
 // form too) and returns the sources it copies to a destination keep accepts, with the
 // build arguments in them replaced by expand (false: not known, the source or the whole
-// copy left out).
-func copyTo(rest string, keep func(dest string) bool, expand func(string) (string, bool)) []parsers.ComposeMount {
+// copy left out). A relative destination is under wd, the stage's working directory;
+// left out when wd is "" (not known).
+func copyTo(rest, wd string, keep func(dest string) bool, expand func(string) (string, bool)) []parsers.ComposeMount {
 	var args []string
 	for strings.HasPrefix(rest, "--") {
 		flag, more, _ := strings.Cut(rest, " ")
@@ -456,6 +500,9 @@ func copyTo(rest string, keep func(dest string) bool, expand func(string) (strin
 		return nil
 	}
 	dest, ok := expand(args[len(args)-1])
+	if ok && !path.IsAbs(dest) && wd != "" {
+		dest = underWorkdir(wd, dest)
+	}
 	if !ok || !path.IsAbs(dest) {
 		return nil
 	}

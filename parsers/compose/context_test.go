@@ -199,6 +199,39 @@ COPY Caddyfile /etc/caddy/Caddyfile
 	}
 }
 
+// TestDockerfileCopiesWorkdir: a relative COPY destination lands under the stage's
+// WORKDIR when the file shows it (absolute, relative to an earlier one, inherited from a
+// stage of the file, a build argument's value); under the base image's working directory,
+// which no file shows, it is left out.
+func TestDockerfileCopiesWorkdir(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"file", "FROM caddy:2\nWORKDIR /etc/caddy\nCOPY Caddyfile ./Caddyfile\n", []string{"Caddyfile -> /etc/caddy/Caddyfile"}},
+		{"dot", "FROM caddy:2\nWORKDIR /etc/caddy\nCOPY Caddyfile .\n", []string{"Caddyfile -> /etc/caddy/"}},
+		{"dir with slash", "FROM openresty/openresty:alpine\nWORKDIR /usr/local/openresty/nginx\nCOPY nginx.conf ./conf/\n", []string{"nginx.conf -> /usr/local/openresty/nginx/conf/"}},
+		{"relative workdir", "FROM nginx:1.25\nWORKDIR /etc\nWORKDIR nginx\nCOPY default.conf conf.d/default.conf\n", []string{"default.conf -> /etc/nginx/conf.d/default.conf"}},
+		{"inherited from a stage", "FROM nginx:1.25 AS base\nWORKDIR /etc/nginx\nFROM base\nCOPY nginx.conf nginx.conf\n", []string{"nginx.conf -> /etc/nginx/nginx.conf"}},
+		{"build argument", "FROM caddy:2\nARG DIR=/etc/caddy\nWORKDIR $DIR\nCOPY Caddyfile Caddyfile\n", []string{"Caddyfile -> /etc/caddy/Caddyfile"}},
+		{"outside the config dirs", "FROM caddy:2\nWORKDIR /srv\nCOPY Caddyfile ./Caddyfile\n", nil},
+		{"base image's workdir", "FROM caddy:2\nCOPY Caddyfile ./Caddyfile\n", nil},
+		{"relative to the base image's", "FROM nginx:1.25\nWORKDIR conf.d\nCOPY default.conf .\n", nil},
+		{"another image's stage", "FROM nginx:1.25 AS base\nWORKDIR /etc/nginx\nFROM nginx:1.25\nCOPY nginx.conf nginx.conf\n", nil},
+		{"ENV variable", "FROM nginx:1.25\nENV D=/etc/nginx\nWORKDIR $D\nCOPY nginx.conf nginx.conf\n", nil},
+		{"unknown argument", "FROM nginx:1.25\nARG D\nWORKDIR $D\nCOPY nginx.conf nginx.conf\n", nil},
+		{"absolute destination beside it", "FROM nginx:1.25\nWORKDIR /app\nCOPY nginx.conf /etc/nginx/nginx.conf\n", []string{"nginx.conf -> /etc/nginx/nginx.conf"}},
+	} {
+		var got []string
+		for _, m := range dockerfileConfigCopies([]byte(c.src), nil, false) {
+			got = append(got, m.Path+" -> "+m.Target)
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
 // TestLowercaseDockerfile: a context with dockerfile and no Dockerfile builds the
 // lower-case one (buildx, BuildKit and the legacy builder fall back to it):
 // 0bieel/docker-compose-fullstack's nginx/dockerfile copies its nginx.conf.

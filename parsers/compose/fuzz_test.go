@@ -67,6 +67,8 @@ func FuzzDockerfileConfigCopies(f *testing.F) {
 	f.Add("ARG CONF=x\nFROM caddy:2\nARG CONF\nCOPY $CONF ${DIR}/ /etc/caddy/\n", "DIR", "/etc/caddy")
 	f.Add("FROM caddy:2\nARG A=\"q\"\nCOPY $ ${ ${} $A$A /etc/caddy/$A\n", "", "")
 	f.Add("FROM nginx\nCOPY [\"a\", \"/etc/nginx/\"]\nADD --chown=1 ${X:-y} /etc/nginx/conf.d/\n", "X", "")
+	f.Add("FROM caddy:2 AS b\nWORKDIR /etc\nWORKDIR caddy/..\nFROM b\nWORKDIR $D\nCOPY Caddyfile ./ .. ../x/.\n", "D", "caddy")
+	f.Add("FROM nginx\nWORKDIR \"/etc/nginx\"\nCOPY [\"a\", \"conf.d/.\"]\nWORKDIR\nCOPY b .\n", "", "")
 	f.Fuzz(func(t *testing.T, src, name, value string) {
 		args := map[string]parsers.Setting[string]{name: {Value: value}}
 		for _, c := range dockerfileConfigCopies([]byte(src), args, false) {
