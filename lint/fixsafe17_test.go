@@ -100,29 +100,45 @@ func TestDiffUnsafeLeftCountsResolvedFixes(t *testing.T) {
 	}
 }
 
-// A Kubernetes mapping that merges keys in with YAML merge keys (<<: *defaults, which
-// kubectl reads): the keys merged in are not where the mapping's text is, and one written
-// beside them overrides them. --fix --unsafe-fixes appended "replicas: 2" to a spec whose
-// merged replicas is 3 (session 17). Such a mapping is an obstacle: the fix is a snippet
-// that names the line.
+// YAML merge keys in Kubernetes manifests (<<: *defaults, which kubectl reads). no502
+// read none: a Deployment whose spec merges in replicas: 3, a preStop hook and a readiness
+// probe got single-replica, prestop-missing and readiness-probe-missing, and --fix
+// --unsafe-fixes appended "replicas: 2" to its spec, which overrides the merged 3
+// (session 17). The keys merged in are read now; a fix never edits a mapping with merge
+// keys (a key written beside them overrides them) nor the text of a mapping merged in
+// (every mapping that merges it reads it): both stay snippets that say why.
 func TestFixK8sMergeKeys(t *testing.T) {
-	files := map[string]string{"dep.yaml": k8sMergeKeys}
-	fr, after := fixDir(t, files, true)
-	if got, ok := after["dep.yaml"]; ok {
-		t.Errorf("a fix was written into a mapping with merge keys:\n%s", got)
-	}
-	n := 0
-	for _, f := range fr.Final.Findings {
-		if f.Fix != nil && f.Fix.Safety() != "snippet" {
-			t.Errorf("%s: fix %s (%s), want a snippet", f.Rule.ID, f.Fix.Description, f.Fix.Safety())
+	t.Run("merged settings are read", func(t *testing.T) {
+		fr, after := fixDir(t, map[string]string{"dep.yaml": k8sMergeKeys}, true)
+		if got, ok := after["dep.yaml"]; ok {
+			t.Errorf("a fix was written into a mapping with merge keys:\n%s", got)
 		}
-		if f.Fix != nil && strings.Contains(f.Fix.Description, "merges in keys written elsewhere (<<)") {
-			n++
+		for _, f := range fr.Final.Findings {
+			t.Errorf("%s: %s (the merged replicas, preStop, readiness probe and PDB are there)", f.Rule.ID, f.Message)
 		}
-	}
-	if n == 0 {
-		t.Errorf("no snippet says why (the merge key)")
-	}
+	})
+	t.Run("fixes stay snippets", func(t *testing.T) {
+		fr, after := fixDir(t, map[string]string{"dep.yaml": k8sMergeShared}, true)
+		if got, ok := after["dep.yaml"]; ok {
+			t.Errorf("a fix was written into merged text or a mapping with merge keys:\n%s", got)
+		}
+		why := map[string]string{}
+		for _, f := range fr.Final.Findings {
+			if f.Fix == nil {
+				continue
+			}
+			if f.Fix.Safety() != "snippet" {
+				t.Errorf("%s: fix %s (%s), want a snippet", f.Rule.ID, f.Fix.Description, f.Fix.Safety())
+			}
+			why[f.Rule.ID] += f.Fix.Description
+		}
+		if !strings.Contains(why["single-replica"], "a mapping merged in with a YAML merge key (<<)") {
+			t.Errorf("single-replica's fix does not say the count is merged in: %q", why["single-replica"])
+		}
+		if !strings.Contains(why["prestop-missing"], "merges in keys written elsewhere (<<)") {
+			t.Errorf("prestop-missing's fix does not name the merge key: %q", why["prestop-missing"])
+		}
+	})
 }
 
 const k8sMergeKeys = `apiVersion: apps/v1
@@ -173,4 +189,36 @@ spec:
   maxUnavailable: 1
   selector:
     matchLabels: {app: web}
+`
+
+const k8sMergeShared = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  <<: &one
+    replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - <<: &ctr
+            image: nginx
+            readinessProbe:
+              httpGet: {path: /, port: 80}
+          name: web
+          ports:
+            - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
 `
