@@ -163,11 +163,21 @@ func fixRounds(ctx context.Context, r *runner, rejected map[string]string) (fr *
 	for round := 0; ; round++ {
 		fr.Final = rep
 		fr.UnsafeLeft = unsafeLeft(rep.Findings, r.opts.UnsafeFixes)
+		var unsafe []rules.Finding
 		if r.opts.DiffOnly {
+			unsafe = unsafeWritable(rep.Findings, fr.UnsafeLeft)
 			slimForDiff(rep, r.opts.UnsafeFixes)
 		}
 		cands := fr.pick(rep, r.opts.Cwd, rejected, r.opts.UnsafeFixes)
 		if len(cands) == 0 {
+			if len(unsafe) > 0 {
+				// lint --diff leaves the unsafe fixes unresolved (it shows none of
+				// them), but its summary counts them: resolving may make one a
+				// snippet (a Terraform JSON file, a flow-style YAML obstacle), so
+				// they are resolved for the count, as --fix resolves them to show.
+				r.edits.Resolve(rep.Model, unsafe)
+				fr.UnsafeLeft = unsafeLeft(unsafe, false)
+			}
 			return fr, false, nil
 		}
 		for _, c := range cands {
@@ -308,6 +318,20 @@ func slimForDiff(rep *Result, unsafe bool) {
 	}
 	clear(rep.Findings[len(kept):])
 	rep.Findings = kept
+}
+
+// unsafeWritable copies the findings unsafeLeft counts (n of them) out of fs.
+func unsafeWritable(fs []rules.Finding, n int) []rules.Finding {
+	if n == 0 {
+		return nil
+	}
+	out := make([]rules.Finding, 0, n)
+	for i := range fs {
+		if f := fs[i].Fix; f != nil && f.Safety() == rules.FixUnsafe && f.Writable() {
+			out = append(out, fs[i])
+		}
+	}
+	return out
 }
 
 // unsafeLeft counts the findings whose fix is unsafe and writable (FixResult.UnsafeLeft);

@@ -55,9 +55,10 @@ type File struct {
 	// the user edits (helm template, kustomize build), in file order; nil for a file
 	// written by hand. Set by the Kubernetes parser.
 	Rendered []Rendered
-	// Shared are the spans of a Terraform file whose text is read into more than one
-	// place: an object a local (or a variable's default) holds, which a module input's
-	// entry merges (api = merge(local.base, {...})). Set by the Terraform parser; a fix
+	// Shared are the spans of a file whose text is read into more than one place: in
+	// Terraform, an object a local (or a variable's default) holds, which a module input's
+	// entry merges (api = merge(local.base, {...})); in a Kubernetes manifest, a mapping
+	// that YAML merge keys (<<: *defaults) read into others. Set by those parsers; a fix
 	// that edits inside one would change each place that reads it, so it is a snippet.
 	Shared []Pos
 }

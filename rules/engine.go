@@ -208,6 +208,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	writeSharedOnce(out)
 	guardHostPorts(m, out)
 	guardBarePods(out)
+	guardSharedText(m, out)
 	guardOverlays(m, out)
 	lowerOperatorTools(m, cfg, out)
 	attributeRendered(m, out)

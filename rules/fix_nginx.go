@@ -71,6 +71,44 @@ func routesUsing(m *parsers.Model, pos parsers.Pos, get func(*parsers.Route) par
 	}
 }
 
+// nestedTaker returns a route of a location nested in route r's block that takes the
+// setting from outside its own block (own says whether it writes its own, in its block or
+// a file included there): nginx merges a directive a location leaves unset from the
+// location around it, so a line written in r's block would change that route too, a
+// change its own findings did not ask for. why says so, naming the setting; "" when no
+// nested route takes it.
+func nestedTaker(m *parsers.Model, r *parsers.Route, setting string, own func(o *parsers.Route) bool) (why string) {
+	if r.Hop == nil || r.Block.File == "" {
+		return ""
+	}
+	for _, o := range r.Hop.Routes {
+		if o == r || o.Block.File != r.Block.File || o.Block.Offset <= r.Block.Offset && o.Block.EndOffset >= r.Block.EndOffset ||
+			!r.Block.Contains(o.Block.File, int(o.Block.Offset)) || own(o) {
+			continue
+		}
+		return fmt.Sprintf("location %s inside it sets no %s of its own, so it would take this one too: give location %s its own first", o.Path, setting, o.Path)
+	}
+	return ""
+}
+
+// ownSetting is nestedTaker's test for a setting whose definition get reads: written in
+// the route's own block or in a file included there, or in a location between it and
+// outer's block (which the line written in outer does not reach).
+func ownSetting(m *parsers.Model, outer *parsers.Route, get func(*parsers.Route) parsers.Pos) func(o *parsers.Route) bool {
+	mine := get(outer)
+	return func(o *parsers.Route) bool {
+		def := get(o)
+		if !def.IsValid() {
+			return false
+		}
+		if o.Block.Contains(def.File, int(def.Offset)) || includedIn(m, o.Block, def) {
+			return true
+		}
+		// Inside outer's block but not outer's own line: a location between them.
+		return outer.Block.Contains(def.File, int(def.Offset)) && !(def.File == mine.File && def.Offset == mine.Offset)
+	}
+}
+
 // respondPos is where route r answers itself (nothing when it forwards).
 func respondPos(r *parsers.Route) parsers.Pos {
 	if r.Respond == nil {
@@ -96,7 +134,10 @@ func nginxReadTimeoutFix(m *parsers.Model, r *parsers.Route, d time.Duration, no
 		line += "  # " + note
 	}
 	e := editBlock(m, r.Block)
-	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, func(r *parsers.Route) parsers.Pos { return r.ReadTimeout.Pos }), line)
+	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, readTimeoutPos), line)
+	if why == "" {
+		why = nestedTaker(m, r, name, ownSetting(m, r, readTimeoutPos))
+	}
 	return blockFixWhy("set "+name+" "+v+" in location "+r.Path, e, why)
 }
 
@@ -105,9 +146,14 @@ func nginxLowerReadTimeoutFix(m *parsers.Model, r *parsers.Route, edge time.Dura
 	name := nginxReadTimeoutDirective(r)
 	line := fmt.Sprintf("%s %s;  # below the edge's %s: answer 202 fast and queue longer work", name, v, parsers.Seconds(edge))
 	e := editBlock(m, r.Block)
-	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, func(r *parsers.Route) parsers.Pos { return r.ReadTimeout.Pos }), line)
+	why := nginxSet(m, e, r.Block, r.ReadTimeout.Pos, routesUsing(m, r.ReadTimeout.Pos, readTimeoutPos), line)
+	if why == "" {
+		why = nestedTaker(m, r, name, ownSetting(m, r, readTimeoutPos))
+	}
 	return blockFixWhy("keep "+name+" below the edge's limit and queue slow work", e, why)
 }
+
+func readTimeoutPos(r *parsers.Route) parsers.Pos { return r.ReadTimeout.Pos }
 
 // nginxReadTimeoutDirective names the directive that bounds route r's wait for the app:
 // proxy_read_timeout, or fastcgi_read_timeout (uwsgi_, scgi_, grpc_) for a location that
@@ -164,8 +210,14 @@ func nginxRetryFix(m *parsers.Model, h *parsers.Hop, r *parsers.Route) *Fix {
 		// (nginx 1.22.1 on loopback, two servers answering 503: 503 then 502 "no live
 		// upstreams" for every request).
 		line)
+	if why == "" {
+		why = nestedTaker(m, r, nginxModule(r)+"_next_upstream", ownSetting(m, r, func(r *parsers.Route) parsers.Pos { return r.Retry.Conditions.Pos }))
+	}
 	if !r.Retry.Tries.Explicit() && nginxHasTries(h) {
 		e.Insert(nginxModule(r) + "_next_upstream_tries 2;")
+		if why == "" {
+			why = nestedTaker(m, r, nginxModule(r)+"_next_upstream_tries", ownSetting(m, r, func(r *parsers.Route) parsers.Pos { return r.Retry.Tries.Pos }))
+		}
 	}
 	return resendsPosts(h, r, blockFixWhy("retry failed connections on the next server", e, why))
 }
@@ -269,6 +321,9 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 	// left as it is (writing it again would be an edit that changes nothing).
 	if oldVersion {
 		why = nginxSet(m, e, r.Block, r.HTTPVersion.Pos, routesUsing(m, r.HTTPVersion.Pos, func(r *parsers.Route) parsers.Pos { return r.HTTPVersion.Pos }), "proxy_http_version 1.1;")
+		if why == "" {
+			why = nestedTaker(m, r, "proxy_http_version", ownSetting(m, r, func(r *parsers.Route) parsers.Pos { return r.HTTPVersion.Pos }))
+		}
 	}
 	if closes {
 		// proxy_set_header is an array directive: a location that sets one stops
@@ -302,6 +357,29 @@ func nginxUpstreamKeepAliveFix(m *parsers.Model, r *parsers.Route) *Fix {
 		}
 		if w := nginxSet(m, e, r.Block, at, routesUsing(m, at, func(r *parsers.Route) parsers.Pos { return r.ConnectionHeader.Pos }), `proxy_set_header Connection "";`); why == "" {
 			why = w
+		}
+		if why == "" {
+			// A nested location without proxy_set_header lines of its own takes the
+			// whole list of the one around it, the new Connection line included. A
+			// line inside this block that is not this location's own is a location's
+			// between the two.
+			rOwn := func(p parsers.Pos) bool {
+				for _, h := range r.Headers {
+					if h.Pos.File == p.File && h.Pos.Offset == p.Offset {
+						return true
+					}
+				}
+				return false
+			}
+			why = nestedTaker(m, r, "proxy_set_header", func(o *parsers.Route) bool {
+				for _, h := range o.Headers {
+					if o.Block.Contains(h.Pos.File, int(h.Pos.Offset)) || includedIn(m, o.Block, h.Pos) ||
+						r.Block.Contains(h.Pos.File, int(h.Pos.Offset)) && !rOwn(h.Pos) {
+						return true
+					}
+				}
+				return o.HeadersUnread != nil && (o.Block.Contains(o.HeadersUnread.Pos.File, int(o.HeadersUnread.Pos.Offset)) || includedIn(m, o.Block, o.HeadersUnread.Pos))
+			})
 		}
 		if !ownHeaders && u != nil && why == "" {
 			// The location's first proxy_set_header would also drop the ones it

@@ -467,3 +467,27 @@ func relatedPositions(f *Finding) []parsers.Pos {
 	}
 	return out
 }
+
+// guardSharedText keeps as snippets the fixes with an edit inside text that is read into
+// more than one place (parsers.File.Shared: a Kubernetes mapping that YAML merge keys
+// merge into others): the edit would change each of them. Terraform fixes say so when
+// they are made (tfFix); this covers the edits rules compute from a setting's position
+// (k8s.ReplaceScalar).
+func guardSharedText(m *parsers.Model, findings []Finding) {
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || fix.Safety() == FixSnippet || fix.leader != nil {
+			continue
+		}
+		for _, e := range fix.Edits {
+			end := e.End
+			if end < e.Start {
+				end = e.Start
+			}
+			if span, ok := sharedSpan(m, parsers.ByteRange(e.File, e.Start, end)); ok {
+				fix.guess(fmt.Sprintf("the value is in %s, a mapping merged in with a YAML merge key (<<), whose text every mapping that merges it reads: set the value by hand in the mapping that needs it", span.Short()))
+				break
+			}
+		}
+	}
+}

@@ -30,6 +30,7 @@ type keptRead struct {
 	src      []byte // the text the key's string shares
 	diags    []parsers.Diag
 	rendered []parsers.Rendered
+	shared   []parsers.Pos
 	outs     []readOut // a copy made before the link steps; handed out once
 }
 
@@ -53,7 +54,7 @@ func keptFile(c *parsers.ParseCache, in parsers.Input) *keptRead {
 
 // keepFile keeps what was read from in, copied before apply and the links change it,
 // when every object of it can be kept.
-func keepFile(c *parsers.ParseCache, in parsers.Input, diags []parsers.Diag, rendered []parsers.Rendered, outs []readOut) {
+func keepFile(c *parsers.ParseCache, in parsers.Input, diags []parsers.Diag, rendered []parsers.Rendered, shared []parsers.Pos, outs []readOut) {
 	if c == nil {
 		return
 	}
@@ -62,7 +63,7 @@ func keepFile(c *parsers.ParseCache, in parsers.Input, diags []parsers.Diag, ren
 			return
 		}
 	}
-	k := &keptRead{src: in.Src, diags: append([]parsers.Diag(nil), diags...), rendered: append([]parsers.Rendered(nil), rendered...)}
+	k := &keptRead{src: in.Src, diags: append([]parsers.Diag(nil), diags...), rendered: append([]parsers.Rendered(nil), rendered...), shared: append([]parsers.Pos(nil), shared...)}
 	k.outs = copyOuts(outs)
 	c.Store(keyOf(in), k)
 }

@@ -44,8 +44,9 @@ type annotation struct {
 }
 
 // decodeFile reads every document of one file into objects. Errors and notes go to diags;
-// the documents a tool rendered from a source the user edits go to rendered.
-func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena, rendered *[]parsers.Rendered) []*object {
+// the documents a tool rendered from a source the user edits go to rendered; the spans of
+// mappings that YAML merge keys read into other mappings go to shared.
+func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena, rendered *[]parsers.Rendered, shared *[]parsers.Pos) []*object {
 	seps := separators(s.src)
 	var out []*object
 	if docs, ok := fastDecode(s.src, a); ok && len(docs) <= maxDocs {
@@ -84,6 +85,7 @@ func decodeFile(s *source, maxDocs int, diags *[]parsers.Diag, a *fastArena, ren
 		if root == nil || root.Kind != yaml.MappingNode {
 			continue
 		}
+		expandMerges(s, root, shared)
 		blk := docRange(s, seps, root.Line)
 		out = appendObjects(out, s, root, blk)
 		noteRendered(s, seps, root, rendered)

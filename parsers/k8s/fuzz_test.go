@@ -12,6 +12,10 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(app))
 	f.Add([]byte(ingressNginx))
+	// YAML merge keys: a mapping, a list of them, one merging a mapping that merges, a
+	// cycle through an alias, a merge of a scalar.
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  <<: &d {replicas: 3, x: &e {<<: *d}}\n  template:\n    spec:\n      containers:\n        - <<: [*e, {name: c}]\n          image: i\n        - <<: 3\n"))
+	f.Add([]byte("a: &a\n  <<: *a\nkind: Service\napiVersion: v1\nspec:\n  <<: {ports: [{port: 80}]}\n  !!merge <<: {selector: {app: x}}\n"))
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n  - &a {apiVersion: v1, kind: Service, metadata: {name: *a}}\n"))
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - lifecycle: {preStop: {exec: {command: [sh, -c, sleep]}}}\n"))
 	f.Add([]byte("{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"spec\": {\"ports\": [{\"port\": \"x\"}]}}"))

@@ -73,6 +73,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			// made before the link steps changed them), without decoding it again.
 			m.Diags = append(m.Diags, kept.diags...)
 			file.Rendered = append([]parsers.Rendered(nil), kept.rendered...)
+			file.Shared = append([]parsers.Pos(nil), kept.shared...)
 			for _, out := range kept.outs {
 				b.apply(out, p)
 			}
@@ -81,13 +82,13 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		// Read each file's objects right away and keep node trees only for the few kinds
 		// linked later, so the trees of a large run do not all stay alive at once.
 		var diags []parsers.Diag
-		objects := decodeFile(newSource(in.Path, in.Src), opts.Documents(), &diags, arena, &file.Rendered)
+		objects := decodeFile(newSource(in.Path, in.Src), opts.Documents(), &diags, arena, &file.Rendered, &file.Shared)
 		m.Diags = append(m.Diags, diags...)
 		outs := make([]readOut, len(objects))
 		for i, o := range objects {
 			outs[i] = read(o)
 		}
-		keepFile(opts.Cache, in, diags, file.Rendered, outs)
+		keepFile(opts.Cache, in, diags, file.Rendered, file.Shared, outs)
 		for _, out := range outs {
 			b.apply(out, p)
 		}

@@ -163,7 +163,7 @@ func (mf *Manifest) patchEdits(doc *yaml.Node, patch Patch) []parsers.Edit {
 // mergeMapping adds to edits what merges patch into the block mapping node. top is true
 // for the object's root, whose apiVersion, kind and metadata name the object.
 func (mf *Manifest) mergeMapping(node *yaml.Node, patch Patch, top bool, edits *[]parsers.Edit) bool {
-	if node == nil || node.Kind != yaml.MappingNode || node.Style&yaml.FlowStyle != 0 || len(node.Content) == 0 {
+	if node == nil || node.Kind != yaml.MappingNode || node.Style&yaml.FlowStyle != 0 || len(node.Content) == 0 || mergeKeyLine(node) > 0 {
 		return false
 	}
 	var missing Patch
@@ -737,6 +737,24 @@ func nodeObstacle(n *yaml.Node) string {
 		return fmt.Sprintf("line %d defines an anchor (&%s), so an edit there would change every place that uses it too", n.Line, n.Anchor)
 	case n.Style&yaml.FlowStyle != 0:
 		return fmt.Sprintf("line %d is flow style ({...} or [...]), which no502 does not edit", n.Line)
+	case mergeKeyLine(n) > 0:
+		return fmt.Sprintf("line %d merges in keys written elsewhere (<<), which no502 neither reads nor edits", mergeKeyLine(n))
 	}
 	return ""
+}
+
+// mergeKeyLine is the line of mapping n's first YAML merge key ("<<: *defaults"), 0 when
+// it has none. A key merged in is not where the mapping's text holds it, and one written
+// beside it overrides it: no502 neither reads nor edits such a mapping (an appended
+// "replicas: 2" would replace a merged "replicas: 3").
+func mergeKeyLine(n *yaml.Node) int {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<" && k.Style == 0) {
+			return k.Line
+		}
+	}
+	return 0
 }
