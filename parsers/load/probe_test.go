@@ -120,6 +120,7 @@ func TestDiscoverByContent(t *testing.T) {
 	write(".platform/hooks/prebuild/01_setup", "#!/bin/sh\nserver {\n")
 	write(".ebextensions/nginx/conf.d/proxy.conf", "client_max_body_size 20M;\n")
 	write(".ebextensions/01_packages.config", "packages:\n  yum:\n    git: []\n")
+	write(".ebextensions/02_proxy.config", "files:\n  /etc/nginx/conf.d/upload.conf:\n    content: |\n      client_max_body_size 20M;\n")
 	write("scripts/deploy", "#!/bin/sh\ncat > /etc/nginx/conf.d/x.conf <<EOF\nserver { listen 80;\nEOF\n")
 	write("bin/tool", "\x7fELF\x00\x00server {")
 	write("LICENSE", "MIT License\n")
@@ -138,6 +139,7 @@ func TestDiscoverByContent(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
+		".ebextensions/02_proxy.config#/etc/nginx/conf.d/upload.conf",
 		".ebextensions/nginx/conf.d/proxy.conf",
 		".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf",
 		".platform/nginx/conf.d/timeouts.conf",
@@ -152,7 +154,8 @@ func TestDiscoverByContent(t *testing.T) {
 		t.Errorf("diagnostic: %s", d.String())
 	}
 	// Named, as pre-commit names them: the same decision.
-	for rel, want := range map[string]bool{"nginx/mysite": true, "router/calc.example.com": true, "scripts/deploy": false, "bin/tool": false, "LICENSE": false} {
+	for rel, want := range map[string]bool{"nginx/mysite": true, "router/calc.example.com": true, "scripts/deploy": false, "bin/tool": false, "LICENSE": false,
+		".ebextensions/02_proxy.config": true, ".ebextensions/01_packages.config": false} {
 		if got := Lintable(filepath.Join(root, rel), 10<<20); got != want {
 			t.Errorf("Lintable(%s) = %v, want %v", rel, got, want)
 		}
