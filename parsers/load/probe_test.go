@@ -20,7 +20,7 @@ func TestProbeName(t *testing.T) {
 		"example": true, "default": true, "mysite": true, "calc.ntipa.com": true, "163.gs": true,
 		"curls.margagl.io": true, "mjgil.com": true, "api.example.com": true, "my_site.local": true,
 		"main.py": false, "deploy.sh": false, "README.md": false, "lib.rs": false, "x.pl": false,
-		"app.js": false, "notes.txt": false, ".env": false, ".htaccess": false, "conf.d": false,
+		"app.js": false, "notes.txt": false, ".env": false, ".htaccess": false, "conf.d": true, "CONF.D": true, "conf.d.bak": false, "my.conf.d": false,
 		"a..com": false, "weird name.com": false, "": false, "nginx.conf.example": false,
 		"nginx.conf.in": false, "myapp.test": true,
 	} {
@@ -192,7 +192,7 @@ func TestPreCommitFilesCoverProbes(t *testing.T) {
 		t.Fatal(".pre-commit-hooks.yaml: no `files: &files '...'` pattern")
 	}
 	files := regexp.MustCompile(string(m[1]))
-	paths := []string{"nginx/mysite", "deploy/nginx/default", "router/calc.ntipa.com", "etc/nginx/163.gs", "curls.margagl.io", ".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf"}
+	paths := []string{"nginx/mysite", "deploy/nginx/default", "router/calc.ntipa.com", "etc/nginx/163.gs", "curls.margagl.io", "nginx/conf.d", "conf.d", ".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf"}
 	for tld := range hostTLDs {
 		paths = append(paths, "sites/api.example."+tld)
 	}
