@@ -1316,8 +1316,8 @@ func (b *builder) backend(pass *Directive, url string) *parsers.Backend {
 		// either order ("upstream \"app\" may not have port 8000",
 		// ngx_http_upstream_add), rather than resolving app as a host.
 		if up := b.upstreams[strings.ToLower(authority[:i])]; up != nil {
-			b.errorf(pass, pass.ArgPos(0), "upstream %q may not have port %s (nginx -t rejects it): %s gives a port to the name of the upstream{} at %s; write %s://%s, the ports go on its server lines",
-				authority[:i], authority[i+1:], pass.Name, up.Pos().Short(), scheme, authority[:i])
+			b.errorf(pass, pass.ArgPos(0), "upstream %q may not have port %s (nginx -t rejects it): %s gives a port to the name of the upstream{} at %s; to send requests to its servers, drop the port (%s://%s); to reach the host %s, rename or remove that upstream{}",
+				authority[:i], authority[i+1:], pass.Name, up.Pos().Short(), scheme, authority[:i], authority)
 		}
 	}
 	defPort := "80"

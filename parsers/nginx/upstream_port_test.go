@@ -17,7 +17,7 @@ import (
 func TestUpstreamNameWithPort(t *testing.T) {
 	const up = "upstream django_gunicorn {\n    server 10.0.0.1:8000;\n}\n"
 	for _, c := range []struct{ name, pass, want string }{
-		{"port", "http://django_gunicorn:8000", `3:16 upstream "django_gunicorn" may not have port 8000 (nginx -t rejects it): proxy_pass gives a port to the name of the upstream{} at t.conf:6; write http://django_gunicorn, the ports go on its server lines`},
+		{"port", "http://django_gunicorn:8000", `3:16 upstream "django_gunicorn" may not have port 8000 (nginx -t rejects it): proxy_pass gives a port to the name of the upstream{} at t.conf:6; to send requests to its servers, drop the port (http://django_gunicorn); to reach the host django_gunicorn:8000, rename or remove that upstream{}`},
 		{"port 80, a URI, another case", "http://DJANGO_GUNICORN:80/x", `3:16 upstream "DJANGO_GUNICORN" may not have port 80`},
 		{"https", "https://django_gunicorn:443", `3:16 upstream "django_gunicorn" may not have port 443`},
 		{"no port", "http://django_gunicorn", ""},
