@@ -164,8 +164,8 @@ func (l *lister) entries() []*parsers.Hop {
 	inner := map[*parsers.Hop]bool{}
 	for _, h := range l.m.Hops {
 		for _, r := range h.Routes {
-			if r.Backend != nil {
-				for _, ih := range r.ReachedHops() {
+			for _, be := range backends(r) {
+				for _, ih := range routeVia(r, be).ReachedHops() {
 					if ih != h {
 						inner[ih] = true
 					}
@@ -206,14 +206,33 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 	}
 	l.walked[r] = true
 	steps := append(append([]Step(nil), prefix...), l.hopStep(h, r))
-	be := r.Backend
-	if be == nil {
+	if r.Backend == nil {
 		l.emit(show, at, append(steps, Step{Layer: LayerApp, Name: passName(r, l.passDirective(r)), Note: "the app behind " + l.passDirective(r) + " is not in the model"}))
 		return
 	}
 	l.onPath[h] = true
 	defer delete(l.onPath, h)
-	for _, ih := range r.ReachedHops() {
+	for _, be := range backends(r) {
+		via := steps
+		if be != r.Backend {
+			// A chain through an upstream{} the route's map sends requests to: the
+			// proxy step says which (its timeout is the route's own).
+			via = slices.Clone(steps)
+			last := &via[len(via)-1]
+			last.Name += " via upstream " + be.Name + " (map of " + mapPass(r) + ")"
+		} else if len(r.Alternatives) > 0 && len(be.Hops) == 0 && len(be.AppContainers(nil)) == 0 {
+			// The map's variable address itself: nothing is known of it, and the
+			// route is listed through its upstreams.
+			continue
+		}
+		l.follow(via, h, r, be, show, at)
+	}
+}
+
+// follow lists the chains of route r of hop h through be: r's Backend, or an upstream{}
+// of its map (Route.Alternatives). steps end with h's step for r.
+func (l *lister) follow(steps []Step, h *parsers.Hop, r *parsers.Route, be *parsers.Backend, show, at string) {
+	for _, ih := range routeVia(r, be).ReachedHops() {
 		if l.onPath[ih] {
 			continue // the proxy calling itself (or a loop of declared chains)
 		}
@@ -259,6 +278,37 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 		steps = append(steps, Step{Layer: LayerApp, Name: app.Name + " in " + workloadName(a.Workload), Pos: l.m.HostPos(appPos(a)), Setting: "request timeout", Timeout: t, Note: note})
 	}
 	l.emit(show, at, steps)
+}
+
+// backends are what route r forwards to: its Backend, then the upstream{} blocks its
+// map{} (or split_clients) sends requests to (Route.Alternatives), as the rules read
+// them (outer-hop-gives-up-first, no-retry-on-failure).
+func backends(r *parsers.Route) []*parsers.Backend {
+	if r.Backend == nil {
+		return nil
+	}
+	return append([]*parsers.Backend{r.Backend}, r.Alternatives...)
+}
+
+// routeVia is route r as it forwards to be: r itself for its Backend, and for an
+// upstream{} of its map a copy whose Backend is be, so that the hops it reaches (and the
+// Host nginx sends them, $proxy_host being the upstream's name) are be's.
+func routeVia(r *parsers.Route, be *parsers.Backend) *parsers.Route {
+	if be == r.Backend {
+		return r
+	}
+	alt := *r
+	alt.Backend, alt.Alternatives = be, nil
+	return &alt
+}
+
+// mapPass names the directive of a route whose map picks the upstream: "proxy_pass
+// http://$backend".
+func mapPass(r *parsers.Route) string {
+	if r.Backend != nil && r.Backend.Name != "" {
+		return "proxy_pass " + r.Backend.Name
+	}
+	return "proxy_pass"
 }
 
 // forwardsTo reports whether route r of hop h forwards the requests of inner route ir

@@ -184,3 +184,27 @@ func TestListCaddyTransportFastcgi(t *testing.T) {
 		}
 	}
 }
+
+// A proxy_pass to a map{}'s variable is listed through each upstream{} the map sends
+// requests to (Route.Alternatives), as outer-hop-gives-up-first reads it: the inner
+// nginx behind one of them is walked, the other ends at its upstream. The variable
+// address itself, of which nothing is known, is not a chain of its own; a route without
+// a map keeps its single chain.
+func TestListFollowsMapUpstreams(t *testing.T) {
+	inner := &parsers.Hop{Kind: parsers.HopNginx, Name: "inner", Pos: parsers.Pos{File: "inner.conf", Line: 1}}
+	route(inner, "/", parsers.PathPrefix, &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "app:8000"}, 120)
+	edge := &parsers.Hop{Kind: parsers.HopNginx, Name: "edge", Pos: parsers.Pos{File: "edge.conf", Line: 1}}
+	toInner := &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "app_inner", Hops: []*parsers.Hop{inner}}
+	static := &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "app_static"}
+	r := route(edge, "/", parsers.PathPrefix, &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "http://$backend"}, 30)
+	r.Alternatives = []*parsers.Backend{toInner, static}
+	route(edge, "/plain/", parsers.PathPrefix, &parsers.Backend{Kind: parsers.BackendNginxUpstream, Name: "http://$other"}, 40)
+	got := chains(List(&parsers.Model{Hops: []*parsers.Hop{inner, edge}}, nil))
+	want := `/ [/]: proxy nginx edge / via upstream app_inner (map of proxy_pass http://$backend) 30s | proxy nginx inner 120s | app upstream app:8000 ?
+/ [/]: proxy nginx edge / via upstream app_static (map of proxy_pass http://$backend) 30s | app upstream app_static ?
+/plain/ [/plain/]: proxy nginx edge /plain/ 40s | app upstream http://$other ?
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

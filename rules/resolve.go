@@ -240,7 +240,7 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 		}
 		var out []parsers.Edit
 		mapped := map[string]bool{}
-		failed := ""
+		failed, ebFile := "", ""
 		for _, e := range fix.Edits {
 			ef := embedded[e.File]
 			switch {
@@ -251,6 +251,12 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 				continue
 			}
 			mapped[e.File] = true // all of this file's edits at once
+			if ef.Embedding.Owner == k8s.EBExtensionsOwner {
+				// An Elastic Beanstalk config's files: entry: no502 does not write into
+				// it (the proof HostEdits makes is a ConfigMap's).
+				out, failed, ebFile = nil, ef.Embedding.Host, ef.Embedding.Key
+				break
+			}
 			host := m.File(ef.Embedding.Host)
 			var he []parsers.Edit
 			ok := host != nil
@@ -264,7 +270,10 @@ func mapEmbeddedEdits(m *parsers.Model, findings []Finding) {
 			out = append(out, he...)
 		}
 		fix.Edits = out
-		if failed != "" {
+		switch {
+		case ebFile != "":
+			fix.guess("no502 does not write fixes into the content: of " + ebFile + " in the Elastic Beanstalk config " + failed + "; apply it by hand")
+		case failed != "":
 			fix.guess("no502 cannot write it into the ConfigMap in " + failed + " so that the entry reads back exactly as the fixed config (an edit at the block's last line, next to the following key, or text the block scalar cannot hold as it is); apply it by hand")
 		}
 	}

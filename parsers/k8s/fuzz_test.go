@@ -22,13 +22,17 @@ func FuzzParse(f *testing.F) {
 	// The API server's callers (session 16): an APIService and webhook configurations
 	// naming Services, with a service that is not a mapping and a webhook list of scalars.
 	f.Add([]byte("apiVersion: v1\nkind: Service\nmetadata: {name: m, namespace: x}\n---\napiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.m}\nspec: {service: {name: m, namespace: x}}\n---\napiVersion: apiregistration.k8s.io/v1\nkind: APIService\nspec: {service: [m]}\n"))
+	// Elastic Beanstalk configs (session 17): files: entries with nginx content, an
+	// indentation indicator, a quoted content, an alias, a list where a mapping goes.
+	f.Add([]byte("files:\n  \"/etc/nginx/conf.d/p.conf\":\n    content: |2\n        server { listen 80; }\n  /etc/nginx/nginx.conf: {content: \"x\"}\n  /etc/nginx/a.conf: &a {content: |\n      a;\n  }\n  /etc/nginx/b.conf: *a\n"))
+	f.Add([]byte("files: [a, b]\n---\nfiles:\n  /etc/nginx/x.conf: [content]\n"))
 	f.Add([]byte("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: v}\nwebhooks:\n  - clientConfig: {service: {name: w, namespace: x}}\n  - clientConfig: {url: https://x}\n  - 3\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nwebhooks: {a: b}\n"))
 	// GKE BackendConfig (session 17): a Service naming one by both annotation forms and
 	// both keys, a timeoutSec that is not a number, and a spec that is not a mapping.
 	f.Add([]byte("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, annotations: {kubernetes.io/ingress.class: gce}}\nspec: {defaultBackend: {service: {name: s, port: {name: http}}}}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    cloud.google.com/backend-config: '{\"default\": \"b\", \"ports\": {\"http\": \"c\", \"80\": \"b\"}}'\n    beta.cloud.google.com/backend-config: '{\"ports\": 3}'\nspec: {ports: [{port: 80, name: http}]}\n---\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: b}\nspec: {timeoutSec: 1m}\n---\napiVersion: cloud.google.com/v1beta1\nkind: BackendConfig\nmetadata: {name: c}\nspec: [timeoutSec]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		defer hangwatch.Start(len(src))()
-		m := Parse([]parsers.Input{{Path: "f.yaml", Src: src}}, parsers.Options{})
+		m := Parse([]parsers.Input{{Path: "f.yaml", Src: src}, {Path: ".ebextensions/f.config", Src: src}}, parsers.Options{})
 		for _, d := range m.Diags {
 			if !d.Pos.IsValid() {
 				t.Fatalf("diagnostic without position: %v", d)

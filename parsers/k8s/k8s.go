@@ -60,6 +60,10 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			}
 			continue
 		}
+		if IsEBExtension(in.Path) {
+			readEBExtensions(in, m)
+			continue
+		}
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true

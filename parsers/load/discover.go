@@ -18,6 +18,7 @@ import (
 	"github.com/no502/no502/parsers"
 	"github.com/no502/no502/parsers/caddy"
 	"github.com/no502/no502/parsers/compose"
+	"github.com/no502/no502/parsers/k8s"
 	"github.com/no502/no502/parsers/nginx"
 	"github.com/no502/no502/parsers/phpfpm"
 )
@@ -95,6 +96,10 @@ func formatByName(path string) (format string, sniff bool) {
 		return parsers.FormatNginx, true
 	case strings.HasSuffix(lower, ".caddy"):
 		return parsers.FormatCaddy, true
+	case k8s.IsEBExtension(path):
+		// An Elastic Beanstalk config: YAML (or JSON) whose files: entries may write
+		// nginx files; the k8s parser reads those as embedded nginx text.
+		return parsers.FormatK8s, true
 	case compose.IsComposeFile(base):
 		// Before the Kubernetes sniff: a compose file is never a manifest.
 		return parsers.FormatCompose, false

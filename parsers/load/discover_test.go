@@ -96,6 +96,7 @@ func TestPreCommitFilesCoverDiscovery(t *testing.T) {
 		"Caddyfile", "Caddyfile.prod", "caddyfile-dev", "site.caddyfile", "site.caddy", "caddy/site", "Caddy/site",
 		"main.tf", "main.tf.json", "prod.tfvars", "prod.tfvars.json",
 		"compose.yaml", "docker-compose.override.yml", "k8s/app.yaml", "k8s/app.yml", "caddy.json",
+		".ebextensions/01_nginx.config", "app/.ebextensions/proxy.config",
 	} {
 		if f, _ := formatByName(path); f == "" {
 			t.Errorf("%s: discovery does not read it; drop it from this list", path)

@@ -401,6 +401,10 @@ func k8sLooking(path string, src []byte) bool {
 	if strings.HasPrefix(filepath.Base(path), ".") {
 		return false
 	}
+	if k8s.IsEBExtension(path) {
+		// Read only for the nginx files it writes (files: "/etc/nginx/...": content:).
+		return bytes.Contains(src, []byte("/etc/nginx/")) && bytes.Contains(src, []byte("files"))
+	}
 	if k8s.IsKustomization(path) {
 		// Often written without apiVersion and kind; the k8s parser reads which files
 		// it builds and what its overlays patch.

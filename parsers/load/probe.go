@@ -40,14 +40,16 @@ func init() {
 }
 
 // probeName reports whether a file named base (no name rule gave it a format) is worth a
-// look at its content: a name without an extension, or one written like a host name
-// (labels of letters, digits, '-' and '_', the last one a top-level domain of
+// look at its content: a name without an extension, conf.d, or one written like a host
+// name (labels of letters, digits, '-' and '_', the last one a top-level domain of
 // hostTLDs). Hidden files (.env, .htaccess) are not.
 func probeName(base string) bool {
 	if lower := strings.ToLower(base); base == "" || base[0] == '.' || strings.HasPrefix(lower, "dockerfile") || strings.HasPrefix(lower, "containerfile") {
 		return false // hidden, or a Dockerfile (formatByName)
 	}
-	if !strings.Contains(base, ".") {
+	if !strings.Contains(base, ".") || strings.EqualFold(base, "conf.d") {
+		// conf.d: a file named like nginx's include directory (nginx/conf.d, a site
+		// or main file in 180+ public repositories), nginx only by its content as the rest.
 		return true
 	}
 	labels := strings.Split(strings.ToLower(base), ".")

@@ -20,7 +20,7 @@ func TestProbeName(t *testing.T) {
 		"example": true, "default": true, "mysite": true, "calc.ntipa.com": true, "163.gs": true,
 		"curls.margagl.io": true, "mjgil.com": true, "api.example.com": true, "my_site.local": true,
 		"main.py": false, "deploy.sh": false, "README.md": false, "lib.rs": false, "x.pl": false,
-		"app.js": false, "notes.txt": false, ".env": false, ".htaccess": false, "conf.d": false,
+		"app.js": false, "notes.txt": false, ".env": false, ".htaccess": false, "conf.d": true, "CONF.D": true, "conf.d.bak": false, "my.conf.d": false,
 		"a..com": false, "weird name.com": false, "": false, "nginx.conf.example": false,
 		"nginx.conf.in": false, "myapp.test": true,
 	} {
@@ -120,6 +120,7 @@ func TestDiscoverByContent(t *testing.T) {
 	write(".platform/hooks/prebuild/01_setup", "#!/bin/sh\nserver {\n")
 	write(".ebextensions/nginx/conf.d/proxy.conf", "client_max_body_size 20M;\n")
 	write(".ebextensions/01_packages.config", "packages:\n  yum:\n    git: []\n")
+	write(".ebextensions/02_proxy.config", "files:\n  /etc/nginx/conf.d/upload.conf:\n    content: |\n      client_max_body_size 20M;\n")
 	write("scripts/deploy", "#!/bin/sh\ncat > /etc/nginx/conf.d/x.conf <<EOF\nserver { listen 80;\nEOF\n")
 	write("bin/tool", "\x7fELF\x00\x00server {")
 	write("LICENSE", "MIT License\n")
@@ -138,6 +139,7 @@ func TestDiscoverByContent(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
+		".ebextensions/02_proxy.config#/etc/nginx/conf.d/upload.conf",
 		".ebextensions/nginx/conf.d/proxy.conf",
 		".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf",
 		".platform/nginx/conf.d/timeouts.conf",
@@ -152,7 +154,8 @@ func TestDiscoverByContent(t *testing.T) {
 		t.Errorf("diagnostic: %s", d.String())
 	}
 	// Named, as pre-commit names them: the same decision.
-	for rel, want := range map[string]bool{"nginx/mysite": true, "router/calc.example.com": true, "scripts/deploy": false, "bin/tool": false, "LICENSE": false} {
+	for rel, want := range map[string]bool{"nginx/mysite": true, "router/calc.example.com": true, "scripts/deploy": false, "bin/tool": false, "LICENSE": false,
+		".ebextensions/02_proxy.config": true, ".ebextensions/01_packages.config": false} {
 		if got := Lintable(filepath.Join(root, rel), 10<<20); got != want {
 			t.Errorf("Lintable(%s) = %v, want %v", rel, got, want)
 		}
@@ -189,7 +192,7 @@ func TestPreCommitFilesCoverProbes(t *testing.T) {
 		t.Fatal(".pre-commit-hooks.yaml: no `files: &files '...'` pattern")
 	}
 	files := regexp.MustCompile(string(m[1]))
-	paths := []string{"nginx/mysite", "deploy/nginx/default", "router/calc.ntipa.com", "etc/nginx/163.gs", "curls.margagl.io", ".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf"}
+	paths := []string{"nginx/mysite", "deploy/nginx/default", "router/calc.ntipa.com", "etc/nginx/163.gs", "curls.margagl.io", "nginx/conf.d", "conf.d", ".platform/nginx/conf.d/elasticbeanstalk/01_proxy.conf"}
 	for tld := range hostTLDs {
 		paths = append(paths, "sites/api.example."+tld)
 	}

@@ -1311,6 +1311,15 @@ func (b *builder) backend(pass *Directive, url string) *parsers.Backend {
 			return b.upstream(up)
 		}
 	}
+	if i := strings.LastIndexByte(authority, ':'); i > 0 && !templated && !strings.HasPrefix(authority, "unix:") && !strings.HasPrefix(authority, "[") {
+		// proxy_pass http://app:8000 beside upstream app {}: nginx -t refuses it, in
+		// either order ("upstream \"app\" may not have port 8000",
+		// ngx_http_upstream_add), rather than resolving app as a host.
+		if up := b.upstreams[strings.ToLower(authority[:i])]; up != nil {
+			b.errorf(pass, pass.ArgPos(0), "upstream %q may not have port %s (nginx -t rejects it): %s gives a port to the name of the upstream{} at %s; to send requests to its servers, drop the port (%s://%s); to reach the host %s, rename or remove that upstream{}",
+				authority[:i], authority[i+1:], pass.Name, up.Pos().Short(), scheme, authority[:i], authority)
+		}
+	}
 	defPort := "80"
 	if scheme == "https" {
 		defPort = "443"
