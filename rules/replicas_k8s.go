@@ -190,7 +190,11 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 	switch {
 	case site.entry:
 		// A replicas: entry of a kustomization: not a manifest the fixes edit.
-		fix = k8sSnippetFix("run 2 replicas: set count: 2 in the replicas: entry of "+site.rep.Pos.File,
+		where := "set count: 2 in the replicas: entry of "
+		if strings.Contains(site.rep.Text, "JSON 6902") {
+			where = "set value: 2 in the JSON 6902 patch of "
+		}
+		fix = k8sSnippetFix("run 2 replicas: "+where+site.rep.Pos.File,
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}))
 	case site.rep.Pos.IsValid() && site.rep.Pos.File != w.Pos.File:
 		// An overlay's patch sets the count: the edit goes there, where that build
@@ -217,7 +221,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 type replicaSite struct {
 	rep   parsers.Setting[int]
 	note  string // which Kustomize builds take the count from there, for the message
-	entry bool   // a replicas: entry of a kustomization file
+	entry bool   // a replicas: entry (or an inline JSON 6902 patch) of a kustomization file
 	// related points at the base object when the count is an overlay's.
 	related []Related
 	// builds are the Kustomize builds that deploy the count from there (none outside a
