@@ -71,8 +71,10 @@ The same holds where the pod's annotations keep every port the hop's Service por
 from the proxy (Istio ` + "`traffic.sidecar.istio.io/excludeInboundPorts`" + `, or an
 ` + "`includeInboundPorts`" + ` list without it; Linkerd ` + "`config.linkerd.io/skip-inbound-ports`" + `):
 the hop's connections reach the app itself; or make Linkerd pass it through as plain TCP
-(` + "`config.linkerd.io/opaque-ports`" + `). A list with a port name in it, or a port that
-cannot be resolved to a number, leaves the pod's proxy in front (silent).
+(` + "`config.linkerd.io/opaque-ports`" + `). Linkerd's two annotations are read on the pod's
+Namespace too, when the run holds it and the pod does not write the same key (the proxy
+injector writes the pod's over the Namespace's). A list with a port name in it, or a port
+that cannot be resolved to a number, leaves the pod's proxy in front (silent).
 
 Nor is a hop whose own pod runs a mesh proxy: an nginx or Caddy config mounted by a meshed
 workload, or ingress-nginx when a meshed workload of the run runs the controller

@@ -64,13 +64,16 @@ a ` + "`replicas: 2`" + ` would be undone by the autoscaler.
 A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
 kustomization files: each kustomization that no other one of the run includes is a build,
 and the count it deploys is the base's own unless its patches (strategic-merge patch
-files) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
+files, inline JSON 6902 patches that replace or add ` + "`/spec/replicas`" + ` of one named target)
+or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
 reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
 reported at its patch, and the fix edits that patch. An autoscaler or a
 PodDisruptionBudget in a file that only some builds list (an overlay's ` + "`hpa.yaml`" + `) is
 part of those builds only: the others keep their own count and drains. A build whose count a patch no502
-does not read may set (JSON 6902, an inline patch that mentions replicas, a component)
-counts as unknown and makes no finding.
+does not read may set (a JSON 6902 patch file, another inline patch that mentions replicas,
+a target that is a pattern or a label selector, a component) counts as unknown and makes no
+finding. Patch targets match as kustomize matches them: kind and name are anchored regular
+expressions (` + "`web.*`" + ` selects ` + "`web`" + `).
 
 The count is the Service's, not the workload's: a Service that selects several
 Deployments (reviews-v1, -v2 and -v3 behind ` + "`reviews`" + `) has all their pods, and a
@@ -190,7 +193,11 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 	switch {
 	case site.entry:
 		// A replicas: entry of a kustomization: not a manifest the fixes edit.
-		fix = k8sSnippetFix("run 2 replicas: set count: 2 in the replicas: entry of "+site.rep.Pos.File,
+		where := "set count: 2 in the replicas: entry of "
+		if strings.Contains(site.rep.Text, "JSON 6902") {
+			where = "set value: 2 in the JSON 6902 patch of "
+		}
+		fix = k8sSnippetFix("run 2 replicas: "+where+site.rep.Pos.File,
 			k8s.ObjectPatch(string(w.Kind), w.Namespace, w.Name, k8s.KV{K: "spec", V: k8s.Patch{}.Set("replicas", 2)}))
 	case site.rep.Pos.IsValid() && site.rep.Pos.File != w.Pos.File:
 		// An overlay's patch sets the count: the edit goes there, where that build
@@ -217,7 +224,7 @@ func reportSingleReplica(p *Pass, w *parsers.Workload, alone []*parsers.Service,
 type replicaSite struct {
 	rep   parsers.Setting[int]
 	note  string // which Kustomize builds take the count from there, for the message
-	entry bool   // a replicas: entry of a kustomization file
+	entry bool   // a replicas: entry (or an inline JSON 6902 patch) of a kustomization file
 	// related points at the base object when the count is an overlay's.
 	related []Related
 	// builds are the Kustomize builds that deploy the count from there (none outside a

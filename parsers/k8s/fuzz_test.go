@@ -47,6 +47,8 @@ func FuzzKustomization(f *testing.F) {
 	f.Add([]byte("resources: [app.yaml]\nconfigMapGenerator:\n  - name: ingress-nginx-controller\n    literals: [\"proxy-read-timeout='600'\", keep-alive=\"75\", =x, novalue]\n"))
 	f.Add([]byte("configMapGenerator:\n  - name: env\n    behavior: merge\n    envs: [a.env]\n    literals: [{k: v}]\n  - literals: [A=1]\n"))
 	f.Add([]byte("resources: [app.yaml]\npatches:\n  - path: floor.yaml\n    target: {kind: HorizontalPodAutoscaler}\n  - patch: '[{op: replace, path: /spec/minReplicas, value: 3}]'\n    target: {labelSelector: app=api}\npatchesJson6902:\n  - path: x.yaml\n    target: {kind: Deployment, name: api}\n"))
+	f.Add([]byte("resources: [app.yaml]\npatches:\n  - target: {kind: Deployment, name: api}\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 1\n      - {op: move, from: /spec/replicas, path: /x}\n"))
+	f.Add([]byte("resources: [app.yaml]\npatchesJson6902:\n  - target: {group: apps, version: v1, kind: Deployment, name: 'api|web'}\n    patch: |2\n        - op: add\n          path: /spec/replicas\n          value: é\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		defer hangwatch.Start(len(src))()
 		m := Parse([]parsers.Input{{Path: "kustomization.yaml", Src: src}, {Path: "app.yaml", Src: []byte(app)}}, parsers.Options{})

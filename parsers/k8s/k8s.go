@@ -48,7 +48,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 		backendConfigs: map[string]*backendConfig{}}
 
 	charts := map[string]bool{}
-	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}, meshNamespaces: map[string]string{}}
+	p := &pending{classes: map[string]string{}, deployments: map[string]*parsers.Workload{}, meshNamespaces: map[string]string{}, linkerdNamespaces: map[string]map[string]string{}}
 	arena := &fastArena{}
 	var kusts []*kustomization
 	for _, in := range inputs {
@@ -104,6 +104,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			w.Mesh = ""
 		case w.Mesh == "":
 			w.Mesh = p.meshNamespaces[w.Namespace]
+		}
+		if w.Mesh == "linkerd" {
+			inheritLinkerdConfig(w, p.linkerdNamespaces[w.Namespace])
 		}
 	}
 	if len(kusts) > 0 {
@@ -196,7 +199,8 @@ type pending struct {
 	rolloutRefs                   []rolloutRef
 	ingresses, routes, tgbs, nlbs []*object
 	classes                       map[string]string
-	meshNamespaces                map[string]string // Namespace name: the mesh injected there
+	meshNamespaces                map[string]string            // Namespace name: the mesh injected there
+	linkerdNamespaces             map[string]map[string]string // Namespace name: readOut.linkerd
 	apiServerCalls                []apiServerCall
 }
 
@@ -215,8 +219,11 @@ type readOut struct {
 	pdb   *parsers.PDB
 	modes []string // a PersistentVolumeClaim's accessModes
 	class string   // an IngressClass's controller; a Namespace's injected mesh
-	calls []string // the Services (namespace/name) an APIService or webhook configuration names
-	bc    *backendConfig
+	// linkerd: a Namespace's Linkerd proxy configuration annotations that change which
+	// inbound ports the proxy takes (linkerdInheritedKeys), as written.
+	linkerd map[string]string
+	calls   []string // the Services (namespace/name) an APIService or webhook configuration names
+	bc      *backendConfig
 }
 
 type readKind int
@@ -281,6 +288,7 @@ func read(o *object) readOut {
 		o.node = nil
 	case o.kind == "Namespace" && o.apiVersion == "v1":
 		out.what, out.class = readNamespaceObj, namespaceMesh(val(o.node, "metadata"))
+		out.linkerd = namespaceLinkerdConfig(val(o.node, "metadata"))
 		o.node = nil
 	case o.kind == "IngressClass":
 		out.what, out.class = readIngressClassObj, ingressClassController(o)
@@ -366,6 +374,9 @@ func (b *builder) apply(out readOut, p *pending) {
 	case readNamespaceObj:
 		if out.class != "" {
 			p.meshNamespaces[o.name] = out.class
+		}
+		if len(out.linkerd) > 0 {
+			p.linkerdNamespaces[o.name] = out.linkerd
 		}
 	case readHTTPRouteObj:
 		p.routes = append(p.routes, o)

@@ -17,10 +17,11 @@ import (
 // here from the kustomization files of the run, so that a rule can tell a base whose
 // every build overrides its count from one that some build deploys as it is, and see a
 // count an overlay sets. Only what decides a workload's replicas is read: resources
-// (and the older bases), strategic-merge patch files, replicas: entries; a patch whose
-// content is not read (inline JSON 6902 that mentions replicas or rewrites the target's
-// kind or name, a component, a patch file not among the run's files) makes that build's
-// count unknown.
+// (and the older bases), strategic-merge patch files, replicas: entries, inline JSON 6902
+// patches whose effect on the count is certain (json6902Replicas); a patch whose content
+// is not read (other inline JSON 6902 that mentions replicas or rewrites the target's
+// kind or name, a JSON 6902 patch file, a component, a patch file not among the run's
+// files) makes the count of the objects its target may select unknown.
 
 // IsKustomization reports whether path names a kustomization file (kustomize looks for
 // kustomization.yaml, kustomization.yml and Kustomization in a directory).
@@ -87,6 +88,9 @@ type kustomizeStep struct {
 	kind, name string
 	// replicas: a replicas: entry (name, count).
 	replicas *parsers.Setting[int]
+	// patched: the count an inline JSON 6902 patch sets its target (kind, name) to
+	// (json6902Replicas).
+	patched *parsers.Setting[int]
 }
 
 // floorFile is a patch file given with a target that may be an autoscaler (its kind, or
@@ -108,6 +112,7 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	dir := filepath.Dir(path)
 	k := &kustomization{path: path, dir: dir}
+	prefixed := str(root, "namePrefix") != "" || str(root, "nameSuffix") != ""
 	join := func(p string) string { return filepath.Join(dir, p) }
 	for _, key := range []string{"resources", "bases"} {
 		for _, r := range items(val(root, key)) {
@@ -138,6 +143,10 @@ func readKustomization(path string, src []byte) *kustomization {
 			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
 			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
+			if set, touches, ok := json6902Replicas(s, p, prefixed); ok {
+				k.steps = append(k.steps, kustomizeStep{touches: touches && set == nil, patched: set, kind: kind, name: name})
+				continue
+			}
 			k.steps = append(k.steps, kustomizeStep{touches: mayTouchReplicas(str(p, "patch")) || val(p, "patch") == nil, kind: kind, name: name})
 		}
 	}
@@ -149,6 +158,9 @@ func readKustomization(path string, src []byte) *kustomization {
 	for _, p := range items(val(root, "patchesJson6902")) {
 		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
 		st := kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")}
+		if set, t, ok := json6902Replicas(s, p, prefixed); ok && str(p, "path") == "" {
+			st.touches, st.patched = t && set == nil, set
+		}
 		if str(p, "path") != "" {
 			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
 		}
@@ -473,8 +485,12 @@ func buildReplicas(k *kustomization, w *parsers.Workload, byDir map[string]*kust
 					r = p.Replicas
 				}
 			}
+		case st.patched != nil:
+			if st.kind == kind && st.name == w.Name {
+				r = *st.patched
+			}
 		case st.touches:
-			if (st.kind == "" || st.kind == kind) && (st.name == "" || st.name == w.Name) {
+			if targetMatches(st.kind, kind) && targetMatches(st.name, w.Name) {
 				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
 			}
 		}

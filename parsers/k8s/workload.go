@@ -2,6 +2,8 @@ package k8s
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,6 +187,80 @@ func podMeshInbound(md *yaml.Node) *parsers.MeshInbound {
 		out.LinkerdSkip, out.LinkerdOpaque = skip, opaque
 	}
 	return out
+}
+
+// linkerdInheritedKeys are the Linkerd proxy configuration annotations that change
+// which inbound ports the proxy takes, and that a pod inherits from its Namespace.
+// Linkerd's proxy injector reads a pod's config.linkerd.io/* annotations over its
+// Namespace's: the Namespace's annotations are copied first and the pod's written over
+// them, key by key (applyAnnotationOverrides, linkerd/linkerd2 pkg/inject/inject.go;
+// https://linkerd.io/2/reference/proxy-configuration/: "can be set on a namespace,
+// pod spec or workload pod template"). A key the pod writes, even "", is the pod's.
+var linkerdInheritedKeys = []string{"config.linkerd.io/skip-inbound-ports", "config.linkerd.io/opaque-ports"}
+
+// namespaceLinkerdConfig reads a Namespace's linkerdInheritedKeys, as written (scalars
+// only); nil when it writes none.
+func namespaceLinkerdConfig(md *yaml.Node) map[string]string {
+	var out map[string]string
+	for _, key := range linkerdInheritedKeys {
+		if n := val(md, "annotations", key); n != nil && n.Kind == yaml.ScalarNode {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[key] = n.Value
+		}
+	}
+	return out
+}
+
+// inheritLinkerdConfig gives w (whose pods run the Linkerd proxy) the inbound port
+// annotations of its Namespace (ns, namespaceLinkerdConfig) that its pod template does
+// not write. Each is said with where it is written, for messages; a value that is not
+// a list of ports (a port name) is said and not read, as on a pod.
+func inheritLinkerdConfig(w *parsers.Workload, ns map[string]string) {
+	if len(ns) == 0 {
+		return
+	}
+	mi := w.MeshInbound
+	for _, key := range linkerdInheritedKeys {
+		v, ok := ns[key]
+		if !ok || podWrites(mi, key) {
+			continue
+		}
+		if mi == nil {
+			mi = &parsers.MeshInbound{Said: map[string][]string{}}
+		} else {
+			cp := *mi // the pod's own, kept as read
+			cp.Said = maps.Clone(mi.Said)
+			mi = &cp
+		}
+		mi.Said["linkerd"] = append(slices.Clip(mi.Said["linkerd"]), fmt.Sprintf("%s: %q on Namespace %s", key, v, w.Namespace))
+		rs, ok := portRanges(strings.TrimSpace(v))
+		if !ok {
+			continue
+		}
+		switch key {
+		case "config.linkerd.io/skip-inbound-ports":
+			mi.LinkerdSkip = rs
+		case "config.linkerd.io/opaque-ports":
+			mi.LinkerdOpaque = rs
+		}
+	}
+	w.MeshInbound = mi
+}
+
+// podWrites reports whether the pod annotations mi was read from write key (the
+// annotations said, as podMeshInbound says them: `key: "value"`).
+func podWrites(mi *parsers.MeshInbound, key string) bool {
+	if mi == nil {
+		return false
+	}
+	for _, s := range mi.Said["linkerd"] {
+		if strings.HasPrefix(s, key+": ") {
+			return true
+		}
+	}
+	return false
 }
 
 // portRanges reads a comma-separated list of ports and ranges ("8080, 9000-9010"); ok

@@ -573,9 +573,13 @@ func (mod *module) mergeNode(call *hclsyntax.FunctionCallExpr, file *parsers.Fil
 
 // forEntries reads the entries of a map written as a for expression (target_groups = {
 // for name, svc in local.services : name => { port = svc.port, health_check = {...} } })
-// when its result is certain: the collection is known, every key is a known string and
-// no two are equal, a condition (if) is known for every element, and the value is an
-// object constructor. Each entry is that constructor, its attributes evaluated with the
+// when its result is certain: the collection is known (its elements and keys; the
+// values inside an element may not be: { api = { path = var.p } } with var.p unset), every
+// key is a known string and no two are equal, a condition (if) is known for every
+// element, and the value is an object constructor. An attribute read from an unknown
+// value is unknown (a rule says nothing of it), never absent: a nested object that is
+// not a constructor (health_check = svc.hc) is not read as a block, so its defaults are
+// never assumed (the caller skips it). Each entry is that constructor, its attributes evaluated with the
 // element's key and value (node.bind). One constructor writes every entry, so its span
 // is shared (File.Shared): a fix there is a snippet. ok is false when the result is not
 // certain; the caller then reads none of it.
@@ -588,7 +592,7 @@ func (mod *module) forEntries(fe *hclsyntax.ForExpr, file *parsers.File) (items 
 		return nil, false
 	}
 	coll := mod.value(fe.CollExpr)
-	if !coll.IsWhollyKnown() || coll.IsNull() || !coll.CanIterateElements() {
+	if !coll.IsKnown() || coll.IsNull() || !coll.CanIterateElements() {
 		return nil, false
 	}
 	seen := map[string]bool{}

@@ -36,6 +36,8 @@ type module struct {
 	outputs      map[string]hcl.Expression
 	built        map[string]*parsers.Backend
 	childOutputs map[string]map[string][]*parsers.Backend
+	// childParts, per local call and output, the output's elements (outputParts).
+	childParts map[string]map[string]map[string][]int
 	// builtWorkloads are the last build's services and groups by address, and
 	// childWorkloads, per local call, the ones each output of its instance names, so
 	// that this instance's autoscaling targets and policies reach them (module.svc.name).
@@ -511,6 +513,7 @@ func (mod *module) outputBackends(expr hcl.Expression, depth int) []*parsers.Bac
 		return nil
 	}
 	var out []*parsers.Backend
+	var picks map[hcl.Range]string
 	for _, t := range expr.Variables() {
 		if len(t) < 2 {
 			continue
@@ -524,8 +527,13 @@ func (mod *module) outputBackends(expr hcl.Expression, depth int) []*parsers.Bac
 			if len(t) < 3 {
 				continue
 			}
-			if o, ok := t[2].(hcl.TraverseAttr); ok {
-				out = append(out, mod.childOutputs[a.Name][o.Name]...)
+			if o, ok := t[2].(hcl.TraverseAttr); ok && len(mod.childOutputs[a.Name][o.Name]) > 0 {
+				if picks == nil {
+					picks = mod.outputPicks(expr)
+				}
+				for _, i := range mod.picked(a.Name, o.Name, picks[t.SourceRange()]) {
+					out = append(out, mod.childOutputs[a.Name][o.Name][i])
+				}
 			}
 		case "var":
 			if v := mod.vars[a.Name]; v != nil {
@@ -590,6 +598,14 @@ func (mod *module) exportOutputs(caller *module, call string) {
 		}
 	}
 	caller.childOutputs[call] = outs
+	if caller.childParts == nil {
+		caller.childParts = map[string]map[string]map[string][]int{}
+	}
+	parts := map[string]map[string][]int{}
+	for name, expr := range mod.outputs {
+		parts[name] = mod.outputParts(expr, outs[name])
+	}
+	caller.childParts[call] = parts
 	if caller.childWorkloads == nil {
 		caller.childWorkloads = map[string]map[string][]*parsers.Workload{}
 	}

@@ -107,7 +107,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			return
 		}
 		caller := mods[i]
-		caller.childOutputs, caller.childWorkloads = nil, nil
+		caller.childOutputs, caller.childWorkloads, caller.childParts = nil, nil, nil
 		for _, c := range callsInOutputOrder(caller.calls) {
 			if !strings.HasPrefix(c.source, "./") && !strings.HasPrefix(c.source, "../") {
 				continue

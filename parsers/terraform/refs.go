@@ -41,12 +41,13 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 			name, ok1 := tr.Traversal[1].(hcl.TraverseAttr)
 			output, ok2 := tr.Traversal[2].(hcl.TraverseAttr)
 			idx, known := intVal(mod.value(call.Args[1]))
-			if ok1 && ok2 && output.Name == "target_group_arns" && known && idx >= 0 {
+			if ok1 && ok2 && output.Name == "target_group_arns" && known && idx >= 0 && len(mod.childOutputs[name.Name][output.Name]) == 0 {
 				add(fmt.Sprintf("module.%s.target_groups[%d]", name.Name, idx))
 				return
 			}
 		}
 	}
+	var picks map[hcl.Range]string
 	for _, t := range expr.Variables() {
 		if len(t) < 2 {
 			continue
@@ -73,7 +74,10 @@ func (mod *module) collectRefs(expr hcl.Expression, seen map[string]bool, out *[
 			if len(t) >= 3 {
 				// An output of a local call, once built (buildFinish): module.lb.tg_arn.
 				if o, ok := t[2].(hcl.TraverseAttr); ok {
-					for i := range mod.childOutputs[a.Name][o.Name] {
+					if len(mod.childOutputs[a.Name][o.Name]) > 0 && picks == nil {
+						picks = mod.outputPicks(expr)
+					}
+					for _, i := range mod.picked(a.Name, o.Name, picks[t.SourceRange()]) {
 						add(childOutputKey(a.Name, o.Name, i))
 					}
 					for i := range mod.childWorkloads[a.Name][o.Name] {
