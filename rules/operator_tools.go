@@ -172,6 +172,7 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	}
 	var tools []tool
 	var routed map[*parsers.Service]map[string]bool
+	var byName map[string][]*parsers.Service
 	for _, w := range m.Workloads {
 		if w.Format != parsers.FormatK8s || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
 			continue
@@ -188,6 +189,13 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 		}
 		if by := calledByAPIServer(w, routed); by != nil {
 			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " is called only by the Kubernetes API server (" + servicesNamed(w.Services) + " " + verbFor(w.Services, "is", "are") + " named by " + strings.Join(by, ", ") + "), not by the system's users: reported as info."})
+			continue
+		}
+		if byName == nil {
+			byName = servicesByName(m)
+		}
+		if u, ok := uncertainlyServed(w, byName); ok {
+			tools = append(tools, tool{w, uncertainWhy(w, u)})
 		}
 	}
 	if len(tools) == 0 {
