@@ -102,7 +102,8 @@ func operatorTool(w *parsers.Workload) operatorToolKind {
 // an operatorToolWords word as its name or owner or as a dash-separated part of either
 // (not a name that ends in -proxy or -gateway, which fronts the tool, maybe for users:
 // cashee/grafana-proxy shows dashboards without Grafana's header), an
-// operatorToolNames name, one of Vitess's images, or a Jupyter notebook server.
+// operatorToolNames name, one of Vitess's images, the Kubernetes Dashboard, or a
+// Jupyter notebook server.
 func operatorToolOf(image string) operatorToolKind {
 	ref, tag := strings.ToLower(image), ""
 	if i := strings.IndexAny(ref, ":@"); i >= 0 && !strings.Contains(ref[i:], "/") {
@@ -119,6 +120,12 @@ func operatorToolOf(image string) operatorToolKind {
 	}
 	if owner == "vitess" && vitessImages[name] {
 		return operatorToolKind{"Vitess", vitessRole}
+	}
+	// The Kubernetes Dashboard: kubernetesui/dashboard and its split images (-web, -api,
+	// -auth, metrics-scraper) since v2, and the older kubernetes-dashboard-amd64 (and
+	// other architectures) of gcr.io/google_containers and k8s.gcr.io.
+	if owner == "kubernetesui" || name == "kubernetes-dashboard" || strings.HasPrefix(name, "kubernetes-dashboard-") && !strings.HasSuffix(name, "-proxy") && !strings.HasSuffix(name, "-gateway") {
+		return operatorToolKind{"the Kubernetes Dashboard", operatorsRole}
 	}
 	if owner == "jupyter" && strings.HasSuffix(name, "-notebook") ||
 		owner == "tensorflow" && name == "tensorflow" && strings.Contains(tag, "jupyter") {
