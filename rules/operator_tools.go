@@ -124,6 +124,9 @@ func operatorToolOf(image string) operatorToolKind {
 	// The Kubernetes Dashboard: kubernetesui/dashboard and its split images (-web, -api,
 	// -auth, metrics-scraper) since v2, and the older kubernetes-dashboard-amd64 (and
 	// other architectures) of gcr.io/google_containers and k8s.gcr.io.
+	if owner == "kubernetesui" && name == "metrics-scraper" {
+		return operatorToolKind{"the Kubernetes Dashboard's metrics scraper", operatorsRole}
+	}
 	if owner == "kubernetesui" || name == "kubernetes-dashboard" || strings.HasPrefix(name, "kubernetes-dashboard-") && !strings.HasSuffix(name, "-proxy") && !strings.HasSuffix(name, "-gateway") {
 		return operatorToolKind{"the Kubernetes Dashboard", operatorsRole}
 	}

@@ -43,7 +43,7 @@ func TestOperatorToolOf(t *testing.T) {
 		{"gcr.io/google_containers/kubernetes-dashboard-amd64:v1.6.1", "the Kubernetes Dashboard"},
 		{"kubernetesui/dashboard:v2.7.0", "the Kubernetes Dashboard"},
 		{"docker.io/kubernetesui/dashboard-web:1.6.0", "the Kubernetes Dashboard"},
-		{"kubernetesui/metrics-scraper:v1.0.8", "the Kubernetes Dashboard"},
+		{"kubernetesui/metrics-scraper:v1.0.8", "the Kubernetes Dashboard's metrics scraper"},
 		{"example/dashboard:3", ""},
 		{"example/sales-dashboard:1", ""},
 		{"example/kubernetes-dashboard-proxy:1", ""},
