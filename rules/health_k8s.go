@@ -88,6 +88,9 @@ func runReadinessProbeMissing(p *Pass) {
 			p.Report(Finding{
 				Pos:     c.Pos,
 				Message: msg,
+				// Where each Service is: a Service of another file that selects the pod by
+				// its labels (an example beside others) shows as such (session 17).
+				Related: serviceRelated(w),
 				Fix:     readinessFix(w, c),
 			})
 		}

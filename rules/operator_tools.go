@@ -109,7 +109,8 @@ func operatorTool(w *parsers.Workload) operatorToolKind {
 // an operatorToolWords word as its name or owner or as a dash-separated part of either
 // (not a name that ends in -proxy or -gateway, which fronts the tool, maybe for users:
 // cashee/grafana-proxy shows dashboards without Grafana's header), an
-// operatorToolNames name, one of Vitess's images, or a Jupyter notebook server.
+// operatorToolNames name, one of Vitess's images, the Kubernetes Dashboard, or a
+// Jupyter notebook server.
 func operatorToolOf(image string) operatorToolKind {
 	ref, tag := strings.ToLower(image), ""
 	if i := strings.IndexAny(ref, ":@"); i >= 0 && !strings.Contains(ref[i:], "/") {
@@ -126,6 +127,15 @@ func operatorToolOf(image string) operatorToolKind {
 	}
 	if owner == "vitess" && vitessImages[name] {
 		return operatorToolKind{"Vitess", vitessRole}
+	}
+	// The Kubernetes Dashboard: kubernetesui/dashboard and its split images (-web, -api,
+	// -auth, metrics-scraper) since v2, and the older kubernetes-dashboard-amd64 (and
+	// other architectures) of gcr.io/google_containers and k8s.gcr.io.
+	if owner == "kubernetesui" && name == "metrics-scraper" {
+		return operatorToolKind{"the Kubernetes Dashboard's metrics scraper", operatorsRole}
+	}
+	if owner == "kubernetesui" || name == "kubernetes-dashboard" || strings.HasPrefix(name, "kubernetes-dashboard-") && !strings.HasSuffix(name, "-proxy") && !strings.HasSuffix(name, "-gateway") {
+		return operatorToolKind{"the Kubernetes Dashboard", operatorsRole}
 	}
 	if owner == "jupyter" && strings.HasSuffix(name, "-notebook") ||
 		owner == "tensorflow" && name == "tensorflow" && strings.Contains(tag, "jupyter") {
@@ -180,6 +190,7 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 	}
 	var tools []tool
 	var routed map[*parsers.Service]map[string]bool
+	var byName map[string][]*parsers.Service
 	for _, w := range m.Workloads {
 		if w.Format != parsers.FormatK8s && w.Format != parsers.FormatCompose || w.Block.File == "" || w.Block.EndOffset <= w.Block.Offset {
 			continue
@@ -203,6 +214,13 @@ func lowerOperatorTools(m *parsers.Model, cfg *Config, findings []Finding) {
 		}
 		if by := calledByAPIServer(w, routed); by != nil {
 			tools = append(tools, tool{w, string(w.Kind) + " " + w.Name + " is called only by the Kubernetes API server (" + servicesNamed(w.Services) + " " + verbFor(w.Services, "is", "are") + " named by " + strings.Join(by, ", ") + "), not by the system's users: reported as info."})
+			continue
+		}
+		if byName == nil {
+			byName = servicesByName(m)
+		}
+		if u, ok := uncertainlyServed(w, byName); ok {
+			tools = append(tools, tool{w, uncertainWhy(w, u)})
 		}
 	}
 	if len(tools) == 0 {

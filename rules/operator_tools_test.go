@@ -45,6 +45,14 @@ func TestOperatorToolOf(t *testing.T) {
 		{"jupyterhub/k8s-hub:3.3.7", ""},
 		{"quay.io/jupyterhub/configurable-http-proxy:4.6.1", ""},
 		{"example/jupyter-notebook-app:1", ""},
+		{"k8s.gcr.io/kubernetes-dashboard-amd64:v1.10.1", "the Kubernetes Dashboard"},
+		{"gcr.io/google_containers/kubernetes-dashboard-amd64:v1.6.1", "the Kubernetes Dashboard"},
+		{"kubernetesui/dashboard:v2.7.0", "the Kubernetes Dashboard"},
+		{"docker.io/kubernetesui/dashboard-web:1.6.0", "the Kubernetes Dashboard"},
+		{"kubernetesui/metrics-scraper:v1.0.8", "the Kubernetes Dashboard's metrics scraper"},
+		{"example/dashboard:3", ""},
+		{"example/sales-dashboard:1", ""},
+		{"example/kubernetes-dashboard-proxy:1", ""},
 	} {
 		if got := operatorToolOf(c.image).Name; got != c.want {
 			t.Errorf("operatorToolOf(%q) = %q, want %q", c.image, got, c.want)

@@ -283,3 +283,49 @@ func TestComposeOperatorToolSeverity(t *testing.T) {
 		t.Errorf("single-replica on %v, want on each of %v", seen, want)
 	}
 }
+
+// TestConflictingServiceSeverity: a workload whose own file defines a Service that does
+// not select it, while another file's Service of that namespace and name does (kube-score's
+// "service does not target" fixtures), is served only if the other file replaces its own:
+// its findings are info, with both definitions named (session 17). Near misses keep their
+// severity: no definition in the workload's file (api: a canary Service elsewhere
+// disagrees), its own file's definition selects it (shop), the file's other Service has
+// another name (cart), has no selector (pay: a patch or hand-managed endpoints) or is in
+// another namespace (orders), and a second Service that certainly selects it (reports).
+func TestConflictingServiceSeverity(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/k8s-conflicting-service")
+	const reason = "Service web is defined twice: service-target.yaml:3 selects Deployment fixture-web, but the definition in its own file (service-not-target.yaml:20) does not. A cluster holds one Service web, so these files are alternatives (test fixtures, separate examples), and this Deployment gets its requests only if another file's definition is applied instead of its own: reported as info."
+	names := []string{"fixture-web", "api", "shop", "cart", "pay", "orders", "reports"}
+	seen := map[string]int{}
+	for _, f := range findings {
+		name := ""
+		for _, n := range names {
+			if strings.Contains(f.Message, "Deployment "+n+" ") {
+				name = n
+			}
+		}
+		if name == "" {
+			t.Errorf("finding on no Deployment of the test: %s", f.Message)
+			continue
+		}
+		seen[name]++
+		if name == "fixture-web" {
+			if f.Severity != parsers.Info || !strings.HasSuffix(f.Message, " "+reason) {
+				t.Errorf("%s on %s: severity %v, want info ending %q (%s)", f.Rule.ID, name, f.Severity, reason, f.Message)
+			}
+			continue
+		}
+		want := parsers.Warning
+		if f.Rule.ID == "prestop-missing" {
+			want = parsers.Info // without a cloud load balancer
+		}
+		if f.Severity != want || strings.Contains(f.Message, "is defined") {
+			t.Errorf("%s on %s: severity %v, want %v without the reason (%s)", f.Rule.ID, name, f.Severity, want, f.Message)
+		}
+	}
+	for _, n := range names {
+		if seen[n] != 3 {
+			t.Errorf("%s: %d findings, want 3 (single-replica, prestop-missing, readiness-probe-missing)", n, seen[n])
+		}
+	}
+}

@@ -487,6 +487,9 @@ func (b *builder) attachment(r *resource) {
 	n := r.node
 	var be *parsers.Backend
 	for _, ref := range b.mod.refs(exprOf(n.attr("target_group_arn"))) {
+		if b.mod.shadowedIn(ref, n.pos.File) {
+			return // the attachment's own file defines the target group again
+		}
 		if x := b.backends[ref]; x != nil {
 			be = x
 			break

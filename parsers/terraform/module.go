@@ -87,6 +87,26 @@ type resource struct {
 	json      bool
 }
 
+// shadowedIn reports whether the resource address addr is defined more than once in the
+// module, first (the definition the module keeps) in another file than file, and again
+// in file. Terraform refuses a module that defines one address twice, so the files are
+// not one module: they are examples or fixtures linted together (terraform-provider-aws's
+// docs examples and acceptance-test configs all name their target group
+// aws_lb_target_group.test). A reference from file means its own file's definition, not
+// the one kept, so it must not link to the kept one (session 17).
+func (m *module) shadowedIn(addr, file string) bool {
+	first := m.byAddr[addr]
+	if first == nil || first.node.pos.File == file {
+		return false
+	}
+	for _, r := range m.resources {
+		if r.addr == addr && r != first && r.node.pos.File == file {
+			return true
+		}
+	}
+	return false
+}
+
 // call is one module block.
 type call struct {
 	name   string
