@@ -428,6 +428,20 @@ type Route struct {
 	PassBackend *Backend
 }
 
+// Via is route r as it forwards to be: r itself for its Backend, and for an upstream{}
+// of its map (Alternatives) a copy whose Backend is be, so that what is read from the
+// backend (the hops and ports it reaches, the Host nginx sends them, $proxy_host being
+// the upstream's name) is be's, and the route's own settings (timeouts, headers,
+// retries) stay r's.
+func (r *Route) Via(be *Backend) *Route {
+	if be == r.Backend {
+		return r
+	}
+	alt := *r
+	alt.Backend, alt.Alternatives = be, nil
+	return &alt
+}
+
 // Reaches reports whether the route forwards requests to b: its Backend, or one of
 // its Alternatives.
 func (r *Route) Reaches(b *Backend) bool {

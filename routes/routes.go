@@ -165,7 +165,7 @@ func (l *lister) entries() []*parsers.Hop {
 	for _, h := range l.m.Hops {
 		for _, r := range h.Routes {
 			for _, be := range backends(r) {
-				for _, ih := range routeVia(r, be).ReachedHops() {
+				for _, ih := range r.Via(be).ReachedHops() {
 					if ih != h {
 						inner[ih] = true
 					}
@@ -232,7 +232,7 @@ func (l *lister) walk(prefix []Step, h *parsers.Hop, r *parsers.Route, show, at 
 // follow lists the chains of route r of hop h through be: r's Backend, or an upstream{}
 // of its map (Route.Alternatives). steps end with h's step for r.
 func (l *lister) follow(steps []Step, h *parsers.Hop, r *parsers.Route, be *parsers.Backend, show, at string) {
-	for _, ih := range routeVia(r, be).ReachedHops() {
+	for _, ih := range r.Via(be).ReachedHops() {
 		if l.onPath[ih] {
 			continue // the proxy calling itself (or a loop of declared chains)
 		}
@@ -288,18 +288,6 @@ func backends(r *parsers.Route) []*parsers.Backend {
 		return nil
 	}
 	return append([]*parsers.Backend{r.Backend}, r.Alternatives...)
-}
-
-// routeVia is route r as it forwards to be: r itself for its Backend, and for an
-// upstream{} of its map a copy whose Backend is be, so that the hops it reaches (and the
-// Host nginx sends them, $proxy_host being the upstream's name) are be's.
-func routeVia(r *parsers.Route, be *parsers.Backend) *parsers.Route {
-	if be == r.Backend {
-		return r
-	}
-	alt := *r
-	alt.Backend, alt.Alternatives = be, nil
-	return &alt
 }
 
 // mapPass names the directive of a route whose map picks the upstream: "proxy_pass

@@ -71,19 +71,6 @@ func sidesOf(p *Pass, be *parsers.Backend) []side {
 	return out
 }
 
-// routeTo is route r as it forwards to be: r itself for its Backend, and for an upstream{}
-// of its map (Route.Alternatives) a copy whose Backend is be, so that what is read from
-// the backend (the hops and ports it reaches) is be's, and the route's own settings
-// (timeouts, headers, retries) stay r's.
-func routeTo(r *parsers.Route, be *parsers.Backend) *parsers.Route {
-	if be == r.Backend {
-		return r
-	}
-	alt := *r
-	alt.Backend, alt.Alternatives = be, nil
-	return &alt
-}
-
 // hopVia is a proxy hop that a route's requests reach, and the upstream{} of the route's
 // map{} (or split_clients) they reach it through: nil for the route's own Backend.
 type hopVia struct {
@@ -93,7 +80,7 @@ type hopVia struct {
 
 // reachedHopsVia lists the proxy hops behind route r that its requests reach: those of
 // its Backend (Route.ReachedHops), then those behind each upstream{} of its map
-// (Route.Alternatives), each read as r forwarding to that upstream (routeTo: the
+// (Route.Alternatives), each read as r forwarding to that upstream (Route.Via: the
 // upstream's hops and ports, the Host nginx sends it, $proxy_host being the upstream's
 // name). A hop reached both ways is listed once, as its Backend's.
 func reachedHopsVia(r *parsers.Route) []hopVia {
@@ -103,7 +90,7 @@ func reachedHopsVia(r *parsers.Route) []hopVia {
 	var out []hopVia
 	seen := map[*parsers.Hop]bool{}
 	for _, be := range append([]*parsers.Backend{r.Backend}, r.Alternatives...) {
-		for _, h := range routeTo(r, be).ReachedHops() {
+		for _, h := range r.Via(be).ReachedHops() {
 			if !seen[h] {
 				seen[h] = true
 				hv := hopVia{hop: h}
@@ -124,7 +111,7 @@ func (p *Pass) viaMap(r *parsers.Route, s side) *parsers.Backend {
 		return nil
 	}
 	for _, be := range r.Alternatives {
-		if slices.Contains(reachedSides(routeTo(r, be), p.behind(be)), s) {
+		if slices.Contains(reachedSides(r.Via(be), p.behind(be)), s) {
 			return be
 		}
 	}

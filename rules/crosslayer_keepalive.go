@@ -220,7 +220,7 @@ func runKeepaliveRace(p *Pass) {
 					continue
 				}
 				viaMap := be != r.Backend
-				for _, s := range reachedSides(routeTo(r, be), p.behind(be)) {
+				for _, s := range reachedSides(r.Via(be), p.behind(be)) {
 					meshTCP := ""
 					if s.w != nil && s.w.Mesh != "" {
 						// A service-mesh proxy in the pod (Istio, Linkerd) takes the

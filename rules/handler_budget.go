@@ -157,7 +157,7 @@ func (p *Pass) answering(r *parsers.Route) []side {
 		// The upstream{} blocks a proxy_pass to a map's variable reaches get the
 		// requests the map sends there, under this route's timeouts.
 		for _, be := range r.Alternatives {
-			for _, s := range reachedSides(routeTo(r, be), p.behind(be)) {
+			for _, s := range reachedSides(r.Via(be), p.behind(be)) {
 				if !slices.Contains(out, s) {
 					out = append(out, s)
 				}

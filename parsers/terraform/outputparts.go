@@ -78,6 +78,18 @@ func (mod *module) outputParts(expr hcl.Expression, all []*parsers.Backend) map[
 func indexSel(i int) string  { return "[" + strconv.Itoa(i) + "]" }
 func keySel(k string) string { return fmt.Sprintf("[%q]", k) }
 
+// stepSel is the selector of one step of a traversal: an index ([0], ["k"]) or an
+// attribute (.k, which picks the key k); "?" for any other step or an unknown index.
+func stepSel(step hcl.Traverser) string {
+	switch s := step.(type) {
+	case hcl.TraverseIndex:
+		return selOf(s.Key)
+	case hcl.TraverseAttr:
+		return keySel(s.Name)
+	}
+	return "?"
+}
+
 // selOf is the selector of a known index or key value; "?" when it is not known.
 func selOf(v cty.Value) string {
 	if !v.IsWhollyKnown() || v.IsNull() {
@@ -137,14 +149,7 @@ func (mod *module) outputPicks(expr hcl.Expression) map[hcl.Range]string {
 		case *hclsyntax.ScopeTraversalExpr:
 			t := e.Traversal
 			if len(t) >= 4 && t.RootName() == "module" {
-				switch s := t[3].(type) {
-				case hcl.TraverseIndex:
-					out[e.SrcRange] = selOf(s.Key)
-				case hcl.TraverseAttr:
-					out[e.SrcRange] = keySel(s.Name)
-				default:
-					out[e.SrcRange] = "?"
-				}
+				out[e.SrcRange] = stepSel(t[3])
 			}
 		case *hclsyntax.IndexExpr:
 			if tr, ok := isOutput(e.Collection); ok {
@@ -152,14 +157,7 @@ func (mod *module) outputPicks(expr hcl.Expression) map[hcl.Range]string {
 			}
 		case *hclsyntax.RelativeTraversalExpr:
 			if tr, ok := isOutput(e.Source); ok && len(e.Traversal) > 0 {
-				switch s := e.Traversal[0].(type) {
-				case hcl.TraverseIndex:
-					out[tr.SrcRange] = selOf(s.Key)
-				case hcl.TraverseAttr:
-					out[tr.SrcRange] = keySel(s.Name)
-				default:
-					out[tr.SrcRange] = "?"
-				}
+				out[tr.SrcRange] = stepSel(e.Traversal[0])
 			}
 		case *hclsyntax.SplatExpr:
 			if tr, ok := isOutput(e.Source); ok {
