@@ -325,6 +325,49 @@ func (b *builder) duplicates(ds []*Directive) {
 	}
 }
 
+// notAllowedIn names, for each block no502 builds, the blocks nginx refuses inside it
+// (nginx -t: "directive is not allowed here"): http-only blocks (upstream, map, geo,
+// split_clients) outside http{} or below a server or location, a location straight in
+// http{}, a server{} outside http{} or in a server{} or a location, and the top-level
+// blocks anywhere below the top ("main" is a main nginx.conf's top level). A fragment's
+// own top level is not checked: what includes it decides its context.
+var notAllowedIn = map[string]map[string]bool{
+	"main":     {"server": true, "location": true, "upstream": true, "map": true, "geo": true, "split_clients": true},
+	"http":     {"http": true, "events": true, "stream": true, "mail": true, "location": true},
+	"server":   {"http": true, "events": true, "stream": true, "mail": true, "server": true, "upstream": true, "map": true, "geo": true, "split_clients": true},
+	"location": {"http": true, "events": true, "stream": true, "mail": true, "server": true, "upstream": true, "map": true, "geo": true, "split_clients": true},
+}
+
+// misplaced reports, as positioned errors, the blocks of ds (the directives of a parent
+// block, with its includes spliced in) that nginx refuses there.
+func (b *builder) misplaced(parent string, ds []*Directive) {
+	refused := notAllowedIn[parent]
+	where := "in " + parent + "{}"
+	if parent == "main" {
+		where = "at the top level of nginx.conf"
+	}
+	for _, d := range ds {
+		if d.Block != nil && refused[d.Name] {
+			b.errorf(d, d.NamePos(), "%q directive is not allowed %s (nginx -t rejects it: \"directive is not allowed here\")%s", d.Name, where, belongs(d.Name))
+		}
+	}
+}
+
+// belongs says where a misplaced block goes.
+func belongs(name string) string {
+	switch name {
+	case "location":
+		return ": a location belongs in a server{} block"
+	case "server":
+		return ": a server{} block belongs in http{}"
+	case "upstream", "map", "geo", "split_clients":
+		return ": " + name + " belongs in http{}, beside the server{} blocks"
+	case "http", "events", "stream", "mail":
+		return ": it belongs at the top level of nginx.conf"
+	}
+	return ""
+}
+
 func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...any) {
 	if d != nil && d.templated() {
 		return // envsubst rewrites it before nginx reads it: its value is unknown
@@ -342,12 +385,15 @@ func (b *builder) root(cfg *Config) {
 	b.shutdown = parsers.Def(time.Duration(0), "nginx default: no limit, waits for in-flight requests indefinitely")
 	if isMain(cfg) {
 		main := scope{}.with("main", top)
+		b.misplaced("main", main[0].ds)
 		if d, _ := main.lookup("worker_shutdown_timeout"); d != nil {
 			b.shutdown = b.duration(d, "")
 		}
 		for _, d := range top {
 			if d.Name == "http" && d.Block != nil {
-				b.http(scope{}.with("http", d.Block))
+				sc := scope{}.with("http", d.Block)
+				b.misplaced("http", sc[0].ds)
+				b.http(sc)
 			}
 		}
 		return
@@ -491,6 +537,7 @@ func (b *builder) serverBlock(sc scope, d *Directive) {
 	ssc := sc.with("server", d.Block)
 	srv := ssc[len(ssc)-1].ds
 	b.duplicates(srv)
+	b.misplaced("server", srv)
 	// Name the server as its config does: its first server_name, else what it listens
 	// on ("listen 80"); "_" and "" are the catch-all names, not names.
 	name := ""
@@ -793,6 +840,7 @@ func (b *builder) locations(h *parsers.Hop, sc scope, reach string) []*parsers.L
 		}
 		lsc := sc.with("location", d.Block)
 		b.duplicates(lsc[len(lsc)-1].ds)
+		b.misplaced("location", lsc[len(lsc)-1].ds)
 		path, kind := locationMatch(d)
 		loc := &parsers.Location{Path: path, Kind: kind}
 		if !reachable(path, kind, reach, longest) {
