@@ -144,3 +144,63 @@ http {
 		t.Errorf("%d no-retry-on-failure findings, want 1", seen)
 	}
 }
+
+// TestReadTimeoutBelowBudgetPoolStatus: read-timeout-below-budget says the same of a
+// pool as read-timeout-too-short (the nginx runs above): "resends a GET" only where
+// proxy_next_upstream retries a timeout and tries is not 1, "no live upstreams" only
+// where every server counts failures (a server with max_fails=0 is never marked down:
+// 504 only). The demo's /webhooks/ (proxy_next_upstream off, one server max_fails=0)
+// said both.
+func TestReadTimeoutBelowBudgetPoolStatus(t *testing.T) {
+	conf := `events {}
+http {
+    upstream pool { server app-1.internal:8080; server app-2.internal:8080; }
+    upstream onenofail { server app-3.internal:8080 max_fails=0; server app-4.internal:8080; }
+    server {
+        listen 80;
+        location /a/ { proxy_pass http://pool; proxy_read_timeout 1s; }
+        location /b/ { proxy_pass http://onenofail; proxy_read_timeout 1s; }
+        location /c/ { proxy_pass http://pool; proxy_read_timeout 1s; proxy_next_upstream off; }
+        location /d/ { proxy_pass http://pool; proxy_read_timeout 1s; proxy_next_upstream_tries 1; }
+    }
+}
+`
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"nginx.conf": conf,
+		".no502.yaml": "routes:\n  - match: /a/\n    handler_timeout: 2s\n  - match: /b/\n    handler_timeout: 2s\n" +
+			"  - match: /c/\n    handler_timeout: 2s\n  - match: /d/\n    handler_timeout: 2s\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, findings := rulestest.Lint(t, dir)
+	seen := 0
+	for _, f := range findings {
+		if f.Rule.ID != "read-timeout-below-budget" {
+			continue
+		}
+		seen++
+		m := f.Message
+		switch f.Pos.Line {
+		case 7:
+			if !strings.Contains(m, "counts a timeout against max_fails and resends a GET to the next server: no live upstreams") {
+				t.Errorf("/a/: %s", m)
+			}
+		case 8:
+			if strings.Contains(m, "max_fails") || strings.Contains(m, "no live upstreams") || !strings.Contains(m, "returns 504 while") {
+				t.Errorf("/b/ (one server with max_fails=0): %s", m)
+			}
+		case 9, 10:
+			if strings.Contains(m, "resends") || !strings.Contains(m, "counts a timeout against max_fails: no live upstreams") {
+				t.Errorf("line %d (not retried): %s", f.Pos.Line, m)
+			}
+		default:
+			t.Errorf("unexpected finding at line %d: %s", f.Pos.Line, m)
+		}
+	}
+	if seen != 4 {
+		t.Fatalf("want 4 read-timeout-below-budget findings, got %d", seen)
+	}
+}

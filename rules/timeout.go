@@ -219,8 +219,15 @@ func runReadTimeoutBelowBudget(p *Pass) {
 			if h.Kind == parsers.HopGCEIngress {
 				status = timeoutStatus(h)
 			}
-			if h.Kind == parsers.HopNginx && r.Backend != nil && len(activeTargets(r.Backend)) > 1 {
-				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails and resends a GET to the next server: no live upstreams)"
+			if b := r.Backend; h.Kind == parsers.HopNginx && b != nil && len(activeTargets(b)) > 1 && countsFailures(activeTargets(b)) {
+				// As read-timeout-too-short says it: a timeout counts toward max_fails
+				// whether or not it is retried, and a server with max_fails=0 is never
+				// marked down (the pool never runs out: 504 only).
+				resent := ""
+				if retriesOnTimeout(r) && !(r.Retry.Tries.Known() && r.Retry.Tries.Value == 1) {
+					resent = " and resends a GET to the next server"
+				}
+				status = "504, or 502 once every server has timed out (nginx counts a timeout against max_fails" + resent + ": no live upstreams)"
 			}
 			msg := fmt.Sprintf("%s, below the %s: when the app takes longer than %s, %s stops waiting and returns %s while the handler is still running. %s.",
 				describe(name, r.ReadTimeout), rb.phrase(),
