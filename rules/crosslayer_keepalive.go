@@ -483,6 +483,11 @@ func keepaliveFinding(p *Pass, rc *race) Finding {
 		// loopback: 502 "no live upstreams" after two requests).
 		race = fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and %s resends it, POSTs too (%s); each such failure counts toward max_fails, so the client gets 502 when the resent try fails as well or once failures have marked every server of %s unavailable — intermittently, most often at low traffic.",
 			down, up, product(h), s.name(), product(h), describeAt(inHost(p.Model, *rc.resendsPosts), own), be.Name)
+		if !countsFailures(activeTargets(be)) {
+			// A server with max_fails=0 is never marked down: the pool never runs out.
+			race = fmt.Sprintf("%s, but %s: a request %s sends on a connection %s has just closed fails, and %s resends it, POSTs too (%s); the client gets 502 when the resent try fails as well — intermittently, most often at low traffic.",
+				down, up, product(h), s.name(), product(h), describeAt(inHost(p.Model, *rc.resendsPosts), own))
+		}
 	}
 	if rc.authOnly() {
 		// Only auth_request checks use the pool, and this one is reported only when

@@ -79,8 +79,14 @@ func TestKeepAliveRaceNonIdempotent(t *testing.T) {
 		{"proxy_next_upstream error timeout non_idempotent;", "proxy_next_upstream error timeout non_idempotent;", "POSTs too (proxy_next_upstream error timeout non_idempotent", "never a POST"},
 		{"proxy_next_upstream error timeout non_idempotent;", "", "and a POST only where proxy_next_upstream lists non_idempotent", "never a POST"},
 		{"", "", "never a POST", "non_idempotent"},
+		// A server with max_fails=0 is never marked down: no "marked every server".
+		{"proxy_next_upstream error timeout non_idempotent;", "proxy_next_upstream error timeout non_idempotent;", "POSTs too (proxy_next_upstream error timeout non_idempotent", "max_fails"},
 	} {
-		conf := "events {}\nhttp {\n    upstream app_up { server app:8000; keepalive 16; }\n    server {\n        listen 80;\n        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n        location /a/ {\n            proxy_pass http://app_up;\n            " + tc.a + "\n        }\n        location /b/ {\n            proxy_pass http://app_up;\n            " + tc.b + "\n        }\n    }\n}\n"
+		server := "server app:8000;"
+		if tc.not == "max_fails" {
+			server = "server app:8000 max_fails=0;"
+		}
+		conf := "events {}\nhttp {\n    upstream app_up { " + server + " keepalive 16; }\n    server {\n        listen 80;\n        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n        location /a/ {\n            proxy_pass http://app_up;\n            " + tc.a + "\n        }\n        location /b/ {\n            proxy_pass http://app_up;\n            " + tc.b + "\n        }\n    }\n}\n"
 		compose := "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n    volumes:\n      - ./nginx.conf:/etc/nginx/nginx.conf:ro\n  app:\n    image: python:3.12\n    command: uvicorn main:app --host 0.0.0.0 --port 8000 --timeout-keep-alive 5\n    deploy:\n      replicas: 2\n"
 		dir := t.TempDir()
 		for name, text := range map[string]string{"nginx.conf": conf, "compose.yaml": compose, ".no502.yaml": "nginx_version: 1.22.1\n"} {
