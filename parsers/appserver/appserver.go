@@ -325,7 +325,7 @@ func words(c *parsers.Container) []word {
 		if len(c.ArgPos) == len(all) {
 			pos = c.ArgPos[i]
 		}
-		if sc := c.StartScript; sc != nil && sc.Word == i {
+		if sc := c.StartScript; sc != nil && sc.Word == i && !namesServer(all[i+1:]) {
 			// A start script the files show (ENTRYPOINT ["/entrypoint.sh"]): its lines
 			// in place of its name, each at its own place in the script.
 			out = append(out, word{s: ";", pos: pos})
@@ -361,6 +361,23 @@ func words(c *parsers.Container) []word {
 		out = append(out, word{s: s, pos: pos})
 	}
 	return out
+}
+
+// namesServer reports whether the words after a start script (its arguments: the CMD an
+// ENTRYPOINT script runs with exec "$@") name a server themselves: the server is then
+// read from them, as before the script was read, not from whatever the script starts on
+// its way there.
+func namesServer(rest []string) bool {
+	ws := make([]word, len(rest))
+	for i, s := range rest {
+		ws[i] = word{s: s}
+	}
+	for i := range ws {
+		if serverName(ws, i) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // scriptWords splits a start script's text into words at their places in its file, each

@@ -23,6 +23,7 @@ func TestStartScript(t *testing.T) {
 		{"a trailing comment names a server", "#!/bin/sh\nexec ./server --port 8000 # not gunicorn any more\n", nil, "", 0, ""},
 		{"a here-document names a server", "#!/bin/sh\ncat > /etc/supervisor.conf <<EOF\ncommand=gunicorn app:app\nEOF\nexec ./server\n", nil, "", 0, ""},
 		{"exec \"$@\" runs the command", "#!/bin/sh\nset -e\n./wait-for db:5432\nexec \"$@\"\n", []string{"uvicorn", "main:app"}, Uvicorn, 0, "5s"},
+		{"the command names the server, the script another", "#!/bin/sh\nnginx\nexec \"$@\"\n", []string{"uvicorn", "main:app"}, Uvicorn, 0, "5s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctr := &parsers.Container{Command: []string{"/entrypoint.sh"}, Args: c.args, StartScript: &parsers.StartScript{Word: 0, File: "docker/entrypoint.sh", Text: c.text}}

@@ -75,14 +75,16 @@ func entryScript(c *parsers.Container, mounts, copies []parsers.ComposeMount, op
 			}
 		}
 	}
+	best := -1
 	for _, mt := range mounts {
-		// A bind mount covers what the image holds at that path.
+		// A bind mount covers what the image holds at that path; the deepest mount
+		// over the path is the one the container sees there.
 		t := path.Clean(mt.Target)
 		switch {
-		case t == at:
-			host = mt.Path
-		case strings.HasPrefix(at, t+"/"):
-			host = filepath.Join(mt.Path, filepath.FromSlash(strings.TrimPrefix(at, t+"/")))
+		case t == at && len(t) > best:
+			host, best = mt.Path, len(t)
+		case strings.HasPrefix(at, t+"/") && len(t) > best:
+			host, best = filepath.Join(mt.Path, filepath.FromSlash(strings.TrimPrefix(at, t+"/"))), len(t)
 		}
 	}
 	if host == "" || !filepath.IsAbs(host) || !opts.Within(host) {

@@ -40,6 +40,8 @@ func TestEntryScript(t *testing.T) {
 		{"service command, env shebang", nil, []string{"/app/scripts/start.sh"}, nil, cp(scripts, "/app/scripts"), envsh, 0},
 		{"bind mount", nil, []string{"/start.sh"}, cp(bash, "/start.sh"), nil, bash, 0},
 		{"bind mount over the copy", []string{"/entrypoint.sh"}, nil, cp(other, "/entrypoint.sh"), cp(bash, "/entrypoint.sh"), other, 0},
+		{"the deepest mount wins", []string{"/app/docker/entrypoint.sh"}, nil, append(cp(other, "/app/docker/entrypoint.sh"), cp(dir, "/app")...), nil, other, 0},
+		{"a directory mount", []string{"/app/docker/entrypoint.sh"}, nil, cp(dir, "/app"), nil, bash, 0},
 		{"later copy wins", []string{"/entrypoint.sh"}, nil, nil, append(cp(other, "/entrypoint.sh"), cp(bash, "/entrypoint.sh")...), bash, 0},
 		{"no shebang but run by a shell", []string{"sh", "/bare.sh"}, nil, nil, cp(bare, "/bare.sh"), bare, 1},
 		// Left out.
