@@ -908,6 +908,14 @@ func (b *BuiltImage) HasFile(suffix string) (string, bool) {
 	return "", false
 }
 
+// StartScript is a start script a container runs, as the files show it.
+type StartScript struct {
+	// Word is the index, in Command followed by Args, of the word naming the script.
+	Word int
+	// File is the script's display path; Text its text.
+	File, Text string
+}
+
 // Container is one container of a workload.
 type Container struct {
 	Name    string
@@ -930,6 +938,10 @@ type Container struct {
 	// Built is set for a Compose service built from a local context: the files in it
 	// and the Dockerfile's ENV may configure the app server (nil when not known).
 	Built *BuiltImage
+	// StartScript is the shell script the container's literal command line runs
+	// (ENTRYPOINT ["/entrypoint.sh"], bash /entrypoint.sh) when the linted files hold it:
+	// a file the service bind-mounts there or its Dockerfile copies there. Nil otherwise.
+	StartScript *StartScript
 
 	// PreStopDelay: how long a preStop hook sleeps before the container gets SIGTERM.
 	// Unknown when the hook is something other than a sleep.

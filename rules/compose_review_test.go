@@ -332,3 +332,44 @@ func TestDNSBackupServer(t *testing.T) {
 		t.Errorf("%d findings, want 1", n)
 	}
 }
+
+// TestComposeSingleReplicaCaddyRetry: what single-replica says a request gets from Caddy
+// while the one container is recreated. caddy 2.6.2 on loopback, one upstream listening
+// 2s after the request, lb_try_duration 5s: a GET got 200 after 2.5s, a POST with a body
+// got 502 (caddy#7546), a GET to an upstream back after 7s got 502 at 5s. With an active
+// check (503 once it marks the upstream down) or passive health (fail_duration keeps the
+// upstream out after it listens), or no retry, the plain wording stays.
+func TestComposeSingleReplicaCaddyRetry(t *testing.T) {
+	_, findings := rulestest.Lint(t, "testdata/compose-caddy-single-retry")
+	want := map[string][]string{
+		"api":   {"retries the connection for up to lb_try_duration 5s", "a GET waits for the new container", "only when it takes longer than that", "a POST) gets 502 even when it comes back in time", "caddy#7546"},
+		"web":   {"requests get 502 until the new container answers"},
+		"admin": {"requests get 502 until the new container answers"},
+		"plain": {"requests get 502 until the new container answers"},
+	}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Rule.ID != "single-replica" {
+			continue
+		}
+		for svc, ws := range want {
+			if !strings.Contains(f.Message, "service "+svc+" runs one container") {
+				continue
+			}
+			seen[svc] = true
+			for _, w := range ws {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("%s: want %q in: %s", svc, w, f.Message)
+				}
+			}
+			if svc != "api" && strings.Contains(f.Message, "lb_try_duration") {
+				t.Errorf("%s: retry wording where it does not hold: %s", svc, f.Message)
+			}
+		}
+	}
+	for svc := range want {
+		if !seen[svc] {
+			t.Errorf("no single-replica finding for %s", svc)
+		}
+	}
+}

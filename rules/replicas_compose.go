@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/no502/no502/parsers"
 )
@@ -21,7 +22,11 @@ A Compose service that a proxy of the linted configs forwards to (an nginx.conf 
 Caddyfile mounted into another service names it as an upstream) and that runs one
 container (no `+"`deploy.replicas`"+` or `+"`scale`"+` of 2 or more) is reported too: every crash, restart
 and every `+"`docker compose up`"+` that recreates it leaves the proxy with nothing to connect to, and
-requests get 502 until the new container answers. (For a service only nginx `+"`auth_request`"+` checks reach, the
+requests get 502 until the new container answers. Behind a Caddy `+"`reverse_proxy`"+` that retries
+a failed connection (`+"`lb_try_duration`"+`, with no active or passive health check), a GET waits
+that long for the new container and gets 502 only when it takes longer, but a request with a
+body (a POST) gets 502 even when it comes back in time, on Caddy before the 2026 fix of
+caddy#7546 (caddy 2.6.2 on loopback): the finding says so and stays a warning. (For a service only nginx `+"`auth_request`"+` checks reach, the
 check fails and nginx answers 500 to the request it guards; this and the other Compose
 findings say so.) A php-fpm service that nginx reaches by `+"`fastcgi_pass php:9000`"+`, or Caddy by
 `+"`php_fastcgi php:9000`"+`, is one too: while its one container is down the proxy's connect is
@@ -102,18 +107,67 @@ func runSingleReplicaCompose(p *Pass) {
 			proxies = routeProxies(alone, w)
 			pooled = fmt.Sprintf(" alone (%s balances it with another service)", routeProxies(others, w))
 		}
-		outage := "requests get " + composeProxyStatus(alone)
+		outage := "requests get " + composeProxyStatus(alone) + " until the new container answers"
+		if o := caddyRetryOutage(p.Model, alone); o != "" {
+			outage = o
+		}
 		if guards := composeAuthGuards(p.Model, w); guards != nil {
-			outage = "the auth checks sent to it fail: " + authFailure("every request they guard", guards)
+			outage = "the auth checks sent to it fail: " + authFailure("every request they guard", guards) + " until the new container answers"
 		}
 		p.Report(Finding{
 			Pos: writtenOr(n, w.Pos),
-			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it%s: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and %s until the new container answers. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
+			Message: fmt.Sprintf("%s runs one container (replicas %s) and %s forwards to it%s: every crash, restart and docker compose up that recreates it leaves the proxy nothing to connect to, and %s. Run 2 replicas (deploy.replicas: 2), and deploy them one at a time (docker stack deploy with update_config.order: start-first, or a rolling deploy tool).%s",
 				composeService(w), what, proxies, pooled, outage, extra),
 			Related: related,
 			Fix:     composeFix("run 2 containers, new before old", w, attrs),
 		})
 	}
+}
+
+// caddyRetryOutage is what requests get while the one container of a service is down,
+// when every route in routes is a Caddy reverse_proxy that retries a failed connection
+// for the same lb_try_duration (and has no active health check, which answers 503
+// instead, nor passive health, whose fail_duration can keep it out after it listens):
+// Caddy holds a GET and dials again, so a container back within that time
+// costs a wait, not a 502; "" otherwise. caddy 2.6.2 on loopback, one upstream that
+// starts listening 2s after the request, lb_try_duration 5s: a GET got 200 after 2.5s, a
+// POST with a body waited as long and got 502 (caddy#7546), a GET to an upstream back
+// after 7s got 502 at 5s; an upstream name that does not resolve (a recreated
+// container's, until Docker's DNS has the new one) is retried the same way (502 at 3.2s
+// with lb_try_duration 3s, at once without).
+func caddyRetryOutage(m *parsers.Model, routes []*parsers.Route) string {
+	var try time.Duration
+	var hop *parsers.Hop
+	for _, r := range routes {
+		if r.Hop == nil || r.Hop.Kind != parsers.HopCaddy || r.Backend == nil {
+			return ""
+		}
+		if hc := r.Backend.Health; hc != nil && (!hc.Enabled.Known() || hc.Enabled.Value) {
+			return ""
+		}
+		if ps := r.Backend.Passive.Enabled; !ps.Known() || ps.Value {
+			// fail_duration counts the failed dial and keeps the upstream out after it
+			// listens again: the wait can end in 503.
+			return ""
+		}
+		c, t := r.Retry.Conditions, r.Retry.Timeout
+		if !c.Known() || c.Unknown || len(c.Value) == 0 || c.Value[0] == "off" || !t.Known() || t.Value <= 0 {
+			return ""
+		}
+		if try != 0 && t.Value != try {
+			return ""
+		}
+		try = t.Value
+		if hop != nil && caddyStatus(r.Hop, 502) != caddyStatus(hop, 502) {
+			return ""
+		}
+		hop = r.Hop
+	}
+	if hop == nil {
+		return ""
+	}
+	return fmt.Sprintf("Caddy retries the connection for up to lb_try_duration %s: a GET waits for the new container and gets %s only when it takes longer than that to listen, but a request with a body (a POST) gets %s even when it comes back in time, on Caddy before the 2026 fix of caddy#7546",
+		parsers.FormatDuration(try), caddyStatus(hop, 502), caddyStatus(hop, 502))
 }
 
 // soleRoutes splits the proxy routes that forward to w (composeRoutes) into those that

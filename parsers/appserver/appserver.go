@@ -53,6 +53,17 @@ func Detect(c *parsers.Container) *parsers.AppServer {
 		}
 		a.Note += "command from " + c.CommandFrom
 	}
+	if sc := c.StartScript; a != nil && sc != nil && a.Pos.File == sc.File {
+		// Read from the start script the command line runs: say which.
+		if c.CommandFrom != "" {
+			a.Note += ", which runs " + sc.File
+		} else {
+			if a.Note != "" {
+				a.Note += "; "
+			}
+			a.Note += "started by " + sc.File
+		}
+	}
 	return a
 }
 
@@ -314,6 +325,13 @@ func words(c *parsers.Container) []word {
 		if len(c.ArgPos) == len(all) {
 			pos = c.ArgPos[i]
 		}
+		if sc := c.StartScript; sc != nil && sc.Word == i && !namesServer(all[i+1:]) {
+			// A start script the files show (ENTRYPOINT ["/entrypoint.sh"]): its lines
+			// in place of its name, each at its own place in the script.
+			out = append(out, word{s: ";", pos: pos})
+			out = append(out, scriptWords(sc)...)
+			continue
+		}
 		if i > 0 && shellCommandFlag(all[i-1]) && isShell(all[:i-1]) {
 			out = append(out, word{s: ";", pos: pos}) // the script starts a command
 			// A span over several lines with no end offset is a block scalar's content
@@ -341,6 +359,67 @@ func words(c *parsers.Container) []word {
 			continue
 		}
 		out = append(out, word{s: s, pos: pos})
+	}
+	return out
+}
+
+// namesServer reports whether the words after a start script (its arguments: the CMD an
+// ENTRYPOINT script runs with exec "$@") name a server themselves: the server is then
+// read from them, as before the script was read, not from whatever the script starts on
+// its way there.
+func namesServer(rest []string) bool {
+	ws := make([]word, len(rest))
+	for i, s := range rest {
+		ws[i] = word{s: s}
+	}
+	for i := range ws {
+		if serverName(ws, i) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// scriptWords splits a start script's text into words at their places in its file, each
+// line ending a command (";") unless a backslash continues it. Comment lines and the
+// text after a " #", and the bodies of here-documents (cat <<EOF ... EOF, text the
+// script writes somewhere, not commands), are left out.
+func scriptWords(sc *parsers.StartScript) []word {
+	var out []word
+	heredoc := ""
+	n := int32(0)
+	for line := range strings.Lines(sc.Text) {
+		n++
+		line = strings.TrimRight(line, " \t\r\n")
+		if heredoc != "" {
+			if strings.TrimLeft(line, "\t") == heredoc {
+				heredoc = ""
+			}
+			continue
+		}
+		if t := strings.TrimLeft(line, " \t"); strings.HasPrefix(t, "#") {
+			continue
+		}
+		if i := strings.Index(line, " #"); i >= 0 && !strings.ContainsAny(line[:i], `"'`) {
+			line = line[:i]
+		}
+		if i := strings.Index(line, "<<"); i >= 0 {
+			d := strings.TrimLeft(line[i+2:], "-~ \t")
+			if f := strings.Fields(d); len(f) > 0 {
+				heredoc = strings.Trim(f[0], `"'\`)
+			}
+		}
+		line, continued := strings.CutSuffix(line, `\`)
+		at := 0
+		for _, f := range strings.Fields(line) {
+			i := at + strings.Index(line[at:], f)
+			at = i + len(f)
+			col := 1 + int32(utf8.RuneCountInString(line[:i]))
+			out = append(out, word{s: strings.Trim(f, `"'`), pos: parsers.Pos{File: sc.File, Line: n, Col: col, EndLine: n, EndCol: col + int32(utf8.RuneCountInString(f))}})
+		}
+		if !continued && len(out) > 0 && !shellOperator(out[len(out)-1].s) {
+			out = append(out, word{s: ";", pos: parsers.Pos{File: sc.File, Line: n, Col: 1}})
+		}
 	}
 	return out
 }

@@ -397,6 +397,7 @@ func workload(s *Service, disp func(string) string, src []byte, opts parsers.Opt
 		}
 	}
 	cs.Scripts = startScripts(c, binds, copies, opts)
+	c.StartScript = entryScript(c, binds, copies, opts)
 	w.Compose = cs
 	return w
 }

@@ -218,10 +218,124 @@ func mountingService(m *parsers.Model, services []*parsers.Workload, h *parsers.
 			found = plain
 		}
 	}
+	if len(found) > 1 && h.Kind == parsers.HopCaddy {
+		found = caddyRunner(found)
+	}
 	if len(found) != 1 {
 		return nil
 	}
 	return found[0]
+}
+
+// caddyRunner keeps, of services that all hold a Caddyfile alike (the caddy service's
+// bind mount, and an app's image whose Dockerfile copies the same file to
+// /etc/caddy/Caddyfile), the one whose container runs Caddy, when exactly one does
+// (caddyProcess yes) and every other is known to run something else (no): the file in
+// the app's image is never read. Any other mix is returned as it is (no answer).
+func caddyRunner(ws []*parsers.Workload) []*parsers.Workload {
+	var yes []*parsers.Workload
+	for _, w := range ws {
+		switch caddyProcess(w.Containers[0]) {
+		case runsCaddy:
+			yes = append(yes, w)
+		case runsUnknown:
+			return ws
+		}
+	}
+	if len(yes) != 1 {
+		return ws
+	}
+	return yes
+}
+
+type caddyRun int
+
+const (
+	runsUnknown caddyRun = iota
+	runsCaddy
+	runsOther
+)
+
+// caddyProcess says whether container c runs Caddy on its configuration file:
+//   - runsCaddy: its command line starts `caddy run` or `caddy start` (in the exec form's
+//     words or a shell string), or it keeps the official caddy image's own command
+//     (`caddy run --config /etc/caddy/Caddyfile --adapter caddyfile`), by image: or as
+//     the FROM of a Dockerfile that writes neither ENTRYPOINT nor CMD;
+//   - runsOther: its command line is written (command:, entrypoint:, or the Dockerfile's
+//     CMD/ENTRYPOINT), starts a program directly (not a shell, a script, or a process
+//     supervisor or init that starts others: sh -c, ./start.sh, supervisord, tini), names
+//     no caddy anywhere, and neither its image nor its Dockerfile's FROM names caddy
+//     (gunicorn myproject.wsgi, python manage.py migrate);
+//   - runsUnknown: anything else (a script may start Caddy beside the app, as the
+//     all-in-one images do).
+//
+// The ENTRYPOINT of a base image that no file shows is not known: a service that sets
+// only command: on an image built FROM python runs python's (none), as the model reads
+// app servers from command: elsewhere.
+func caddyProcess(c *parsers.Container) caddyRun {
+	words := append(append([]string(nil), c.Command...), c.Args...)
+	from := ""
+	if c.Built != nil {
+		from = c.Built.From
+	}
+	if len(words) == 0 {
+		if c.Built == nil && officialCaddyImage(c.Image) || c.Built != nil && c.Built.InheritsCommand && officialCaddyImage(from) {
+			return runsCaddy
+		}
+		return runsUnknown
+	}
+	var toks []string
+	for _, w := range words {
+		toks = append(toks, strings.FieldsFunc(w, func(r rune) bool {
+			return r == ' ' || r == '\t' || r == '\n' || r == '"' || r == '\'' || r == ';' || r == '&' || r == '|'
+		})...)
+	}
+	for i, t := range toks {
+		if path.Base(t) == "caddy" {
+			if i+1 < len(toks) && (toks[i+1] == "run" || toks[i+1] == "start") {
+				return runsCaddy
+			}
+			return runsUnknown
+		}
+	}
+	if strings.Contains(strings.ToLower(c.Image), "caddy") || strings.Contains(strings.ToLower(from), "caddy") {
+		return runsUnknown
+	}
+	if len(toks) == 0 || launcher(toks[0]) {
+		return runsUnknown
+	}
+	return runsOther
+}
+
+// launcher reports whether a command line's first word starts other programs rather
+// than being the container's one server or job: a shell, a script, an init or process
+// supervisor, or a privilege or environment wrapper.
+func launcher(prog string) bool {
+	base := strings.ToLower(path.Base(prog))
+	if strings.HasSuffix(base, ".sh") || strings.Contains(base, "entrypoint") || strings.Contains(base, "start") ||
+		strings.Contains(base, "run") || strings.Contains(base, "init") || strings.Contains(base, "supervisor") ||
+		strings.HasPrefix(base, "s6") || strings.HasPrefix(base, "$") || strings.ContainsAny(base, "{`") {
+		return true
+	}
+	switch base {
+	case "sh", "bash", "ash", "dash", "zsh", "ksh", "busybox", "env", "exec", "tini", "dumb-init",
+		"gosu", "su-exec", "su", "sudo", "chpst", "setpriv", "s6-svscan", "runsvdir", "honcho",
+		"foreman", "overmind", "pm2", "pm2-runtime", "concurrently", "nohup", "make", "just", "npm", "yarn", "pnpm":
+		return true
+	}
+	return false
+}
+
+// officialCaddyImage reports whether an image reference names the official caddy image
+// (any tag), whose command runs Caddy on /etc/caddy/Caddyfile.
+func officialCaddyImage(ref string) bool {
+	ref, _, _ = strings.Cut(ref, "@")
+	name := ref
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		name = ref[:i]
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(name), "docker.io/"), "library/")
+	return name == "caddy"
 }
 
 // inDefaultProject keeps the workloads of services that belong to a project docker
