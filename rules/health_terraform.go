@@ -37,7 +37,9 @@ How bad that is depends on what the matcher lets through:
   default backend answers 404 for a path no Ingress routes), so the check proves only that
   the server answers, not that the app behind it can serve.
 
-Not reported: a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
+Not reported: the default of a Network Load Balancer's target group (protocol TCP, TLS, UDP
+or TCP_UDP), ` + "`matcher = \"200-399\"`" + ` written out (the same check as unset, which is
+not reported either; 4xx and 5xx codes on one are). And a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
 group whose only target is unhealthy fails open: the load balancer sends it every request
 whatever its check says, so the matcher takes nothing out of rotation.
 
@@ -150,6 +152,11 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 			continue
 		}
 		bad = dedupStrings(bad)
+		if passThrough(be) && strings.ReplaceAll(hc.Matcher.Value, " ", "") == "200-399" {
+			// An NLB's HTTP health check accepts 200-399 by default: written out, it says
+			// what every NLB target group left unset does, which is not reported either.
+			continue
+		}
 		want := successOnly(rs)
 		path := "the health path"
 		if hc.Path.Known() && hc.Path.Value != "" {
