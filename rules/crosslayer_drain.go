@@ -58,6 +58,8 @@ With instance targets (the controller's default) the load balancer sends to the 
 kube-proxy forwards to the pods: a pod leaving deregisters nothing, so the delay does not
 apply to it. Without the annotation the target type is the controller's
 ` + "`--default-target-type`" + ` (instance unless changed), not known from the manifests: nothing is said.
+The same holds for a Terraform target group fed with pods by a TargetGroupBinding: only
+` + "`target_type = \"ip\"`" + ` registers the pods (Terraform's default is instance).
 
 ## The trade-off
 
@@ -125,6 +127,12 @@ func runLBDrainMismatch(p *Pass) {
 			for _, w := range be.Workloads {
 				g := w.TerminationGrace
 				if w.Format != parsers.FormatK8s || !g.Known() || g.Value <= 0 {
+					continue
+				}
+				if be.TargetType != "ip" {
+					// Instance targets (Terraform's default, a TargetGroupBinding of
+					// nodes): the load balancer sends to the nodes and a pod leaving
+					// deregisters nothing, so the delay does not apply to its requests.
 					continue
 				}
 				inflight := min(d.Value, rb.value())

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/no502/no502/parsers"
+	"github.com/no502/no502/rules"
 	"github.com/no502/no502/rules/rulestest"
 )
 
@@ -60,6 +61,32 @@ func TestLBDrainFixTarget(t *testing.T) {
 		}
 		if !seen {
 			t.Errorf("%s: no lb-drain-mismatch finding", dir)
+		}
+	}
+}
+
+// TestDrainTargetType: a target group with instance targets (Terraform's default) fed with
+// pods by a TargetGroupBinding registers the nodes, so a pod leaving deregisters nothing:
+// lb-drain-mismatch said "the ALB lets a leaving pod's requests finish for 300s" of it,
+// and prestop-missing was a warning ("the ALB in front takes 10s or more to deregister
+// it"). With ip targets both hold, also for a TargetGroupBinding alone.
+func TestDrainTargetType(t *testing.T) {
+	for dir, want := range map[string]rules.Severity{
+		"testdata/tf-k8s-lb-drain-target-type/tgb-ip":              rules.Warning,
+		"testdata/tf-k8s-lb-drain-target-type/instance-no-prestop": rules.Info,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID == "prestop-missing" {
+				seen = true
+				if f.Severity != want || (want == rules.Warning) != strings.Contains(f.Message, "takes 10s or more to deregister it") {
+					t.Errorf("%s: %v %s", dir, f.Severity, f.Message)
+				}
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no prestop-missing finding", dir)
 		}
 	}
 }
