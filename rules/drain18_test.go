@@ -90,3 +90,32 @@ func TestDrainTargetType(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sSuccessCodes: the success-codes of an ALB of the AWS Load Balancer Controller with
+// ip targets are judged as a Terraform matcher is, one step lower (the pod's readinessProbe
+// is the first gate): 4xx next to 2xx a warning, redirects only info; the fix is a
+// snippet naming the annotation.
+func TestK8sSuccessCodes(t *testing.T) {
+	for dir, want := range map[string]rules.Severity{
+		"testdata/k8s-alb-success-codes/trigger":        rules.Warning,
+		"testdata/k8s-alb-success-codes/info-redirects": rules.Info,
+	} {
+		_, findings := rulestest.Lint(t, dir)
+		seen := false
+		for _, f := range findings {
+			if f.Rule.ID != "health-matcher-accepts-errors" {
+				continue
+			}
+			seen = true
+			if f.Severity != want {
+				t.Errorf("%s: severity %v, want %v", dir, f.Severity, want)
+			}
+			if f.Fix == nil || !f.Fix.SnippetOnly() || !strings.Contains(f.Fix.Snippet, "alb.ingress.kubernetes.io/success-codes") {
+				t.Errorf("%s: fix %+v", dir, f.Fix)
+			}
+		}
+		if !seen {
+			t.Errorf("%s: no finding", dir)
+		}
+	}
+}
