@@ -6,7 +6,7 @@ resource "aws_lb" "web" { // want "app-timeout-exceeds-proxy"
 }
 
 resource "aws_lb_target_group" "web" {
-  name                 = "web-tg"
+  name                 = "web-tg-ip"
   port                 = 30080
   protocol             = "HTTP"
   vpc_id               = "vpc-1"
