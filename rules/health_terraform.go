@@ -37,11 +37,12 @@ How bad that is depends on what the matcher lets through:
   default backend answers 404 for a path no Ingress routes), so the check proves only that
   the server answers, not that the app behind it can serve.
 
-Not reported: the default of a Network Load Balancer's target group (protocol TCP, TLS, UDP
-or TCP_UDP), ` + "`matcher = \"200-399\"`" + ` written out (the same check as unset, which is
-not reported either; 4xx and 5xx codes on one are). And a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
+Not reported: a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
 group whose only target is unhealthy fails open: the load balancer sends it every request
-whatever its check says, so the matcher takes nothing out of rotation.
+whatever its check says, so the matcher takes nothing out of rotation. Nor is the default of
+a Network Load Balancer's target group (protocol TCP, TLS, UDP or TCP_UDP) written out,
+` + "`matcher = \"200-399\"`" + `: it is the same check as unset, which is not reported either (4xx or
+5xx codes on one are).
 
 An ALB of the AWS Load Balancer Controller with ip targets (` + "`alb.ingress.kubernetes.io/target-type: ip`" + `)
 is checked the same way: its ` + "`alb.ingress.kubernetes.io/success-codes`" + ` annotation (on the Ingress,
