@@ -58,6 +58,8 @@ With instance targets (the controller's default) the load balancer sends to the 
 kube-proxy forwards to the pods: a pod leaving deregisters nothing, so the delay does not
 apply to it. Without the annotation the target type is the controller's
 ` + "`--default-target-type`" + ` (instance unless changed), not known from the manifests: nothing is said.
+The same holds for a Terraform target group fed with pods by a TargetGroupBinding: only
+` + "`target_type = \"ip\"`" + ` registers the pods (Terraform's default is instance).
 
 ## The trade-off
 
@@ -112,18 +114,25 @@ func runLBDrainMismatch(p *Pass) {
 			if h.Format == parsers.FormatK8s && r.ReadTimeout.Known() && hasBudget && d.Value < rb.value()+margin {
 				want := suggest(rb.value() + margin)
 				pos := posOr(d, h.Pos, parsers.Pos{})
+				kind, _, name, key := tgAttributes(h, be, d)
 				p.Report(Finding{
 					Pos: pos,
-					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in alb.ingress.kubernetes.io/target-group-attributes.",
-						describeSetting(inHost(p.Model, d), p.ownLine(pos)), rb.phrase(), marginText(p), parsers.Seconds(d.Value), secs(want)),
+					Message: fmt.Sprintf("deregistration delay %s is shorter than the %s%s: when a pod leaves, the load balancer cuts its slow requests after %s and their clients get 502. Set deregistration_delay.timeout_seconds=%d in %s of %s %s.",
+						describeSetting(inHost(p.Model, d), p.ownLine(pos)), rb.phrase(), marginText(p), parsers.Seconds(d.Value), secs(want), key, kind, name),
 					Related: []Related{rb.related()},
-					Fix:     albTargetGroupFix(p.Model, h, d, secs(want)),
+					Fix:     albTargetGroupFix(p.Model, h, be, d, secs(want)),
 				})
 				continue
 			}
 			for _, w := range be.Workloads {
 				g := w.TerminationGrace
 				if w.Format != parsers.FormatK8s || !g.Known() || g.Value <= 0 {
+					continue
+				}
+				if be.TargetType != "ip" {
+					// Instance targets (Terraform's default, a TargetGroupBinding of
+					// nodes): the load balancer sends to the nodes and a pod leaving
+					// deregisters nothing, so the delay does not apply to its requests.
 					continue
 				}
 				inflight := min(d.Value, rb.value())
@@ -301,13 +310,31 @@ func lbDelayFix(p *Pass, h *parsers.Hop, be *parsers.Backend, d parsers.Duration
 	if h.Format == parsers.FormatTerraform {
 		return p.tfFix(fmt.Sprintf("set deregistration_delay = %d", want), tfSetting(p.Model, d, be.Block, "deregistration_delay", strconv.Itoa(want)))
 	}
-	return albTargetGroupFix(p.Model, h, d, want)
+	return albTargetGroupFix(p.Model, h, be, d, want)
 }
 
-// albTargetGroupFix patches an ALB Ingress's target-group-attributes annotation, keeping
-// the other attributes written there.
-func albTargetGroupFix(m *parsers.Model, h *parsers.Hop, d parsers.Duration, want int) *Fix {
-	const key = "alb.ingress.kubernetes.io/target-group-attributes"
+// tgAttributes says where the target-group-attributes annotation of be's target group
+// is read from, so the fix sets it there: the AWS Load Balancer Controller reads an NLB's
+// from its Service (service.beta.kubernetes.io/aws-load-balancer-target-group-attributes),
+// and an ALB Ingress's from the backend Service before the Ingress (an annotation on the
+// Service wins): a delay written on the Service is changed on the Service, where an
+// annotation added to the Ingress would change nothing.
+func tgAttributes(h *parsers.Hop, be *parsers.Backend, d parsers.Duration) (kind, ns, name, key string) {
+	ns, name, _ = strings.Cut(h.Name, "/")
+	switch {
+	case h.Passthrough:
+		return "Service", ns, name, "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"
+	case d.Explicit() && be != nil && be.Service != nil && be.Service.Block.Contains(d.Pos.File, d.Pos.Start()):
+		return "Service", be.Service.Namespace, be.Service.Name, "alb.ingress.kubernetes.io/target-group-attributes"
+	}
+	return "Ingress", ns, name, "alb.ingress.kubernetes.io/target-group-attributes"
+}
+
+// albTargetGroupFix sets the deregistration delay in the target-group-attributes
+// annotation its value is read from (tgAttributes), keeping the other attributes the
+// user set there.
+func albTargetGroupFix(m *parsers.Model, h *parsers.Hop, be *parsers.Backend, d parsers.Duration, want int) *Fix {
+	kind, ns, name, key := tgAttributes(h, be, d)
 	entry := "deregistration_delay.timeout_seconds=" + strconv.Itoa(want)
 	val := entry
 	var f *parsers.File
@@ -323,9 +350,8 @@ func albTargetGroupFix(m *parsers.Model, h *parsers.Hop, d parsers.Duration, wan
 		}
 		val = strings.Join(append(keep, entry), ",")
 	}
-	ns, name, _ := strings.Cut(h.Name, "/")
 	return k8sFix("set the deregistration delay to "+strconv.Itoa(want)+"s",
-		k8s.ObjectPatch("Ingress", ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", k8s.Patch{}.Set(key, k8s.Quote(val)))}))
+		k8s.ObjectPatch(kind, ns, name, k8s.KV{K: "metadata", V: k8s.Patch{}.Set("annotations", k8s.Patch{}.Set(key, k8s.Quote(val)))}))
 }
 
 func init() { Register(lbDrainMismatch) }

@@ -105,7 +105,8 @@ readiness-probe-missing).
 
 **Severity:** ` + "`info`" + `, and ` + "`warning`" + ` when a cloud load balancer sends the pod traffic itself: an
 ALB or NLB of the AWS Load Balancer Controller that targets the pods (` + "`target-type: ip`" + `), a
-target group bound to the Service, or a Service of type LoadBalancer with
+target group with ip targets bound to the Service (a TargetGroupBinding; Terraform's default
+` + "`target_type`" + ` is instance, which registers the nodes), or a Service of type LoadBalancer with
 ` + "`externalTrafficPolicy: Local`" + ` (its load balancer sends a node's share to that node's pods
 until the node fails its health check). With instance targets (the controller's default)
 and on a LoadBalancer Service with the default ` + "`externalTrafficPolicy: Cluster`" + `, the load
@@ -635,10 +636,11 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 			if r.Backend == nil {
 				continue
 			}
-			if h.Format == parsers.FormatK8s && h.Kind == parsers.HopALBIngress && r.Backend.TargetType != "ip" {
-				// Instance targets (the controller's default): the load balancer sends to
-				// the nodes, kube-proxy to the pods; a pod leaving deregisters nothing, and
-				// kube-proxy drops it in a second or two.
+			if r.Backend.TargetType != "ip" {
+				// Instance targets (the controller's default, Terraform's, a classic ELB's):
+				// the load balancer sends to the nodes, kube-proxy to the pods; a pod
+				// leaving deregisters nothing, and kube-proxy drops it in a second or two.
+				// Not known (no annotation, a variable): said as for instance targets.
 				continue
 			}
 			for _, w := range r.Backend.Workloads {
@@ -649,7 +651,9 @@ func cloudBalanced(m *parsers.Model) map[*parsers.Workload]string {
 		}
 	}
 	for _, be := range m.Backends {
-		if be.Kind == parsers.BackendTargetGroup {
+		// A target group bound to a Service (TargetGroupBinding) registers the pods only
+		// with ip targets; with instance targets it registers the nodes, as above.
+		if be.Kind == parsers.BackendTargetGroup && be.TargetType == "ip" {
 			for _, w := range be.Workloads {
 				if _, ok := out[w]; !ok {
 					out[w] = "target group " + be.Name

@@ -359,6 +359,8 @@ var settingFields = map[string][]string{
 	"nginx.ingress.kubernetes.io/proxy-read-timeout":     {"ReadTimeout"},
 	"alb.ingress.kubernetes.io/load-balancer-attributes": {"ClientIdleTimeout", "ReadTimeout", "KeepAliveIdle"},
 	"alb.ingress.kubernetes.io/target-group-attributes":  {"DeregistrationDelay"},
+	// An NLB Service's target group attributes (the AWS Load Balancer Controller).
+	"service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": {"DeregistrationDelay"},
 }
 
 // guardOverlays keeps as a snippet a Kubernetes fix of an object that another file of

@@ -16,7 +16,7 @@ var healthMatcherAcceptsErrors = &Rule{
 	Category: Health,
 	Severity: Error,
 	Summary:  "A target group's health check matcher counts 3xx/4xx (or 5xx) answers as healthy",
-	Formats:  []string{"terraform"},
+	Formats:  []string{"terraform", parsers.FormatK8s},
 	Doc: `# health-matcher-accepts-errors
 
 A target group's health check ` + "`matcher`" + ` lists the status codes that mean "healthy". A range
@@ -39,7 +39,20 @@ How bad that is depends on what the matcher lets through:
 
 Not reported: a Lambda target group (` + "`target_type = \"lambda\"`" + `). It holds one function, and a
 group whose only target is unhealthy fails open: the load balancer sends it every request
-whatever its check says, so the matcher takes nothing out of rotation.
+whatever its check says, so the matcher takes nothing out of rotation. Nor is the default of
+a Network Load Balancer's target group (protocol TCP, TLS, UDP or TCP_UDP) written out,
+` + "`matcher = \"200-399\"`" + `: it is the same check as unset, which is not reported either (4xx or
+5xx codes on one are).
+
+An ALB of the AWS Load Balancer Controller with ip targets (` + "`alb.ingress.kubernetes.io/target-type: ip`" + `)
+is checked the same way: its ` + "`alb.ingress.kubernetes.io/success-codes`" + ` annotation (on the Ingress,
+or on the backend Service, which the controller reads first) is the matcher of the target
+groups it creates. There the pod's readinessProbe takes a failing pod out too, so the matcher
+is a second gate: 4xx or 5xx next to 2xx is a **warning**, redirects only or no 2xx at all
+**info**. The finding offers a snippet: the annotation may be shared by every path of the
+Ingress. With instance targets (the controller's default) the check goes to a node's port
+and kube-proxy picks any pod, so it judges no pod and is not reported; nor is an NLB
+Service's ` + "`healthcheck-success-codes`" + ` (default 200-399).
 
 ## Fix
 
@@ -136,20 +149,15 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 		if !ok {
 			continue
 		}
-		var bad []string
-		for _, r := range rs {
-			if r[1] >= 300 && r[0] <= 599 && r[0] >= 100 {
-				for _, class := range []int{300, 400, 500} {
-					if r[0] <= class+99 && r[1] >= class {
-						bad = append(bad, fmt.Sprintf("%dxx", class/100))
-					}
-				}
-			}
-		}
+		bad := badClasses(rs)
 		if len(bad) == 0 {
 			continue
 		}
-		bad = dedupStrings(bad)
+		if passThrough(be) && strings.ReplaceAll(hc.Matcher.Value, " ", "") == "200-399" {
+			// An NLB's HTTP health check accepts 200-399 by default: written out, it says
+			// what every NLB target group left unset does, which is not reported either.
+			continue
+		}
 		want := successOnly(rs)
 		path := "the health path"
 		if hc.Path.Known() && hc.Path.Value != "" {
@@ -226,6 +234,82 @@ func runHealthMatcherAcceptsErrors(p *Pass) {
 		msg := fmt.Sprintf("%s counts %s answers as healthy: a target that answers %s with %s (lost routes, a login page, auth in front of a broken app) stays in rotation while real requests to it fail. Set matcher = %q.",
 			what, strings.Join(bad, " and "), path, strings.Join(answers, ", "), want)
 		p.Report(Finding{Pos: hc.Matcher.Pos, Message: msg, Fix: fix})
+	}
+	runK8sSuccessCodes(p)
+}
+
+// badClasses lists the classes above 2xx ("3xx", "4xx", "5xx") that matcher ranges rs
+// accept.
+func badClasses(rs [][2]int) []string {
+	var bad []string
+	for _, r := range rs {
+		if r[1] >= 300 && r[0] <= 599 && r[0] >= 100 {
+			for _, class := range []int{300, 400, 500} {
+				if r[0] <= class+99 && r[1] >= class {
+					bad = append(bad, fmt.Sprintf("%dxx", class/100))
+				}
+			}
+		}
+	}
+	return dedupStrings(bad)
+}
+
+// runK8sSuccessCodes checks the success-codes annotation of the ALBs of the AWS Load
+// Balancer Controller (an Ingress's, or its backend Service's) as the Terraform matcher
+// is checked. An NLB Service (Passthrough) is not judged: its default is 200-399.
+func runK8sSuccessCodes(p *Pass) {
+	const key = "alb.ingress.kubernetes.io/success-codes"
+	done := map[parsers.Pos]bool{}
+	for _, h := range p.Model.Hops {
+		if h.Format != parsers.FormatK8s || h.Kind != parsers.HopALBIngress || h.Passthrough {
+			continue
+		}
+		for _, r := range h.Routes {
+			be := r.Backend
+			if be == nil || be.Health == nil || !be.Health.Matcher.Explicit() || done[be.Health.Matcher.Pos] || be.TargetType != "ip" {
+				// Instance targets (the controller's default): the check goes to a node's
+				// port and kube-proxy picks any pod, so it judges no pod.
+				continue
+			}
+			hc := be.Health
+			done[hc.Matcher.Pos] = true
+			rs, ok := matcherRanges(hc.Matcher.Value)
+			if !ok {
+				continue
+			}
+			bad := badClasses(rs)
+			if len(bad) == 0 {
+				continue
+			}
+			path := "the health path"
+			if hc.Path.Known() && hc.Path.Value != "" {
+				path = hc.Path.Value
+			}
+			own := p.ownLine(hc.Matcher.Pos)
+			what := describeAt(inHost(p.Model, hc.Matcher), own)
+			want := successOnly(rs)
+			// The pod's readinessProbe takes it out of the target group too: the matcher is
+			// the second gate, and matters when the probe checks less than the ALB's path.
+			sev := Warning
+			var msg string
+			switch {
+			case !hasSuccess(rs):
+				sev = Info
+				msg = fmt.Sprintf("%s counts only %s answers as healthy: the targets answer %s on %s by design, so %s's health check passes as long as a server answers at all, even when the app behind it is broken, and a broken pod stays in rotation while real requests to it fail. success-codes 200 alone would fail every target's check: point healthcheck-path at an endpoint that answers 200 only when the app can serve, then set success-codes to 200.",
+					what, strings.Join(bad, " and "), hc.Matcher.Value, path, product(h))
+			case len(bad) == 1 && bad[0] == "3xx":
+				sev = Info
+				msg = fmt.Sprintf("%s counts redirects (3xx) as healthy: a pod that answers %s with a redirect (to a login page, to https, after its health handler moved) passes %s's health check without running it, so a broken app can stay in rotation; 4xx and 5xx still fail it. Set success-codes to %s once %s answers 2xx.",
+					what, path, product(h), want, path)
+			default:
+				msg = fmt.Sprintf("%s counts %s answers as healthy: a pod that answers %s with a 404 or a 401 (lost routes, a login page, auth in front of a broken app) passes %s's health check and stays in rotation while real requests to it fail, unless its readinessProbe fails too. Set success-codes to %s once %s answers 2xx when the app can serve.",
+					what, strings.Join(bad, " and "), path, product(h), want, path)
+			}
+			fix := &Fix{Description: fmt.Sprintf("count only 2xx as healthy: %s: %q (check what %s answers first: every pod whose path answers a redirect or a 4xx today then fails its check at once)", key, want, path),
+				Snippet: fmt.Sprintf("metadata:\n  annotations:\n    %s: %q\n", key, want)}
+			fix.snippetOnly()
+			p.Report(Finding{Pos: hc.Matcher.Pos, Severity: sev, Message: msg, Fix: fix})
+		}
 	}
 }
 

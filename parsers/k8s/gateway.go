@@ -97,6 +97,8 @@ func (b *builder) targetGroupBinding(o *object) {
 	if arn := str(spec, "targetGroupARN"); arn != "" {
 		be.Name, be.CloudName = arn, targetGroupName(arn)
 	}
+	// instance or ip; not written, the controller takes the target group's own type.
+	be.TargetType = strings.ToLower(strings.TrimSpace(str(spec, "targetType")))
 	if svc := b.services[o.namespace+"/"+name]; svc != nil {
 		be.Service, be.Workloads = svc, svc.Workloads
 		if r, ok := parsers.ReachServicePort(svc, str(spec, "serviceRef", "port")); ok {

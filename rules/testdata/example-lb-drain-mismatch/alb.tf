@@ -1,4 +1,5 @@
-# The target group drains a target for 300s (the default).
+# The target group drains a target for 300s (the default). Its targets are the pods
+# (target_type = "ip"): with instance targets (the default) a pod leaving deregisters nothing.
 resource "aws_lb" "web" {
   name               = "web"
   load_balancer_type = "application"
@@ -11,6 +12,7 @@ resource "aws_lb_target_group" "web" {
   port                 = 80
   protocol             = "HTTP"
   vpc_id               = "vpc-1"
+  target_type          = "ip"
 
   health_check {
     path    = "/healthz"
