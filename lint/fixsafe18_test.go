@@ -1,0 +1,104 @@
+package lint_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const kustBase = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: python:3.12
+          command: ["gunicorn", "-b", "0.0.0.0:8000", "app:app"]
+          ports:
+            - containerPort: 8000
+          readinessProbe:
+            httpGet: {path: /healthz, port: 8000}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+      targetPort: 8000
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app: web}
+`
+
+// A Kustomize overlay's patch that no502 does not merge (an inline patch, a JSON 6902
+// patch file) sets what a Kubernetes fix writes into the base: kustomize applies it
+// after the base, so the build deploys the patch's value. prestop-missing's fix wrote a
+// preStop sleep of 10 s and terminationGracePeriodSeconds: 50 into base/dep.yaml while
+// the prod overlay's inline JSON 6902 patch sets the grace period to 5: `kubectl
+// kustomize overlays/prod` then had the 10 s hook under a 5 s grace period, so the pod
+// was killed in its hook instead of getting SIGTERM (session 18). Such a fix stays a
+// snippet naming the patch; one whose patches set other keys is still written.
+func TestFixKustomizePatchOverridesBase(t *testing.T) {
+	overlay := func(patches string) map[string]string {
+		return map[string]string{
+			"base/dep.yaml":                     kustBase,
+			"base/kustomization.yaml":           "resources:\n- dep.yaml\n",
+			"overlays/prod/kustomization.yaml":  "resources:\n- ../../base\n" + patches,
+			"overlays/prod/grace.json6902.yaml": "- op: add\n  path: /spec/template/spec/terminationGracePeriodSeconds\n  value: 5\n",
+			"overlays/prod/image.json6902.yaml": "- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: python:3.13\n",
+		}
+	}
+	for _, c := range []struct {
+		name, patches string
+		written       bool
+	}{
+		{"inline JSON 6902 patch of the grace period", "patches:\n- target:\n    kind: Deployment\n    name: web\n  patch: |-\n    - op: add\n      path: /spec/template/spec/terminationGracePeriodSeconds\n      value: 5\n", false},
+		{"inline strategic merge of the grace period", "patchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n  spec:\n    template:\n      spec:\n        terminationGracePeriodSeconds: 5\n", false},
+		{"JSON 6902 patch file with a target (not read: may set anything)", "patches:\n- path: grace.json6902.yaml\n  target:\n    kind: Deployment\n    name: web\n", false},
+		{"a target selecting by label", "patches:\n- target:\n    labelSelector: app=web\n  patch: |-\n    - op: add\n      path: /spec/template/spec/terminationGracePeriodSeconds\n      value: 5\n", false},
+		{"a patch of another object", "patches:\n- target:\n    kind: Deployment\n    name: worker\n  patch: |-\n    - op: add\n      path: /spec/template/spec/terminationGracePeriodSeconds\n      value: 5\n", true},
+		{"a patch of other keys", "patches:\n- target:\n    kind: Deployment\n    name: web\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/image\n      value: python:3.13\n", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := overlay(c.patches)
+			fr, after := fixDir(t, files, true)
+			_, written := after["base/dep.yaml"]
+			if written != c.written {
+				t.Errorf("base/dep.yaml written: %v, want %v:\n%s", written, c.written, after["base/dep.yaml"])
+			}
+			if !c.written {
+				fix := finalFix(fr, "prestop-missing")
+				if fix == nil || fix.Safety() != "snippet" || !strings.Contains(fix.Description, "overlays/prod/kustomization.yaml patches Deployment web with") {
+					t.Errorf("want a snippet naming the overlay's patch, got %+v", fix)
+				}
+				return
+			}
+			if _, err := exec.LookPath("kubectl"); err != nil {
+				return
+			}
+			dir := writeTree(t, merged(files, after))
+			out, err := exec.Command("kubectl", "kustomize", filepath.Join(dir, "overlays/prod")).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "preStop") {
+				t.Errorf("kubectl kustomize: %v\n%s", err, out)
+			}
+		})
+	}
+}
