@@ -102,3 +102,56 @@ func TestFixKustomizePatchOverridesBase(t *testing.T) {
 		})
 	}
 }
+
+const tgMain = `resource "aws_lb_target_group" "app" {
+  name                 = "app"
+  port                 = 8080
+  protocol             = "HTTP"
+  vpc_id               = "vpc-1"
+  deregistration_delay = DELAY
+}
+`
+
+// Terraform override files (override.tf, *_override.tf) were read as ordinary files: the
+// target group they override was judged on main.tf's deregistration_delay, and the fix
+// changed main.tf, whose value Terraform replaces with the override file's (a finding
+// reported fixed while the load balancer still cuts requests at 0 s; and a finding on
+// main.tf's 0 while the override's 60 is what is applied). Terraform merges each block of
+// an override file into the block of the same address (session 18).
+func TestFixTerraformOverrideFiles(t *testing.T) {
+	for _, c := range []struct {
+		name, main, file, override string
+		finding                    bool
+		wantFile, want             string
+	}{
+		{"the override sets 0", "60", "override.tf", "resource \"aws_lb_target_group\" \"app\" {\n  deregistration_delay = 0\n}\n", true, "override.tf", "deregistration_delay = 30"},
+		{"the override sets 60", "0", "override.tf", "resource \"aws_lb_target_group\" \"app\" {\n  deregistration_delay = 60\n}\n", false, "", ""},
+		{"the override sets another attribute", "0", "override.tf", "resource \"aws_lb_target_group\" \"app\" {\n  port = 8081\n}\n", true, "main.tf", "deregistration_delay = 30"},
+		{"a later override wins", "60", "a_override.tf", "resource \"aws_lb_target_group\" \"app\" {\n  deregistration_delay = 120\n}\n", true, "z_override.tf", "deregistration_delay = 30"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{"main.tf": strings.Replace(tgMain, "DELAY", c.main, 1), c.file: c.override}
+			if c.name == "a later override wins" {
+				files["z_override.tf"] = "resource \"aws_lb_target_group\" \"app\" {\n  deregistration_delay = 0\n}\n"
+			}
+			fr, after := fixDir(t, files, true)
+			if !c.finding {
+				if len(after) > 0 || finalFix(fr, "deregistration-delay-too-short") != nil {
+					t.Errorf("want no finding (the override's 60 s is applied), got a fix: %v", after)
+				}
+				return
+			}
+			if f := finalFix(fr, "deregistration-delay-too-short"); f != nil {
+				t.Errorf("left: %s", f.Description)
+			}
+			for f, src := range after {
+				if f != c.wantFile {
+					t.Errorf("%s changed:\n%s", f, src)
+				}
+			}
+			if !strings.Contains(after[c.wantFile], c.want) {
+				t.Errorf("%s: want %q in:\n%s", c.wantFile, c.want, after[c.wantFile])
+			}
+		})
+	}
+}
