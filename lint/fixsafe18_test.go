@@ -155,3 +155,62 @@ func TestFixTerraformOverrideFiles(t *testing.T) {
 		})
 	}
 }
+
+// terraform-aws-modules/alb entries written merge(local.tg_base, {...}) read
+// deregistration_delay = 0 from the local, which both entries merge: the fix was a
+// snippet, though the attribute written in the entry's own object (merge's last
+// argument) overrides the local's for that entry alone. It is written there now; a
+// nested object read from the local (health_check), which merge replaces whole, stays a
+// snippet, as does a for expression's constructor that writes every entry (session 18).
+func TestFixTerraformMergeOverride(t *testing.T) {
+	const tf = `locals {
+  tg_base = {
+    protocol             = "HTTP"
+    target_type          = "ip"
+    deregistration_delay = 0
+    health_check = {
+      path     = "/healthz"
+      interval = 300
+      timeout  = 120
+    }
+  }
+}
+
+module "alb" {
+  source  = "terraform-aws-modules/alb/aws"
+  version = "~> 9.0"
+
+  name    = "web"
+  vpc_id  = "vpc-1"
+  subnets = ["subnet-1", "subnet-2"]
+
+  target_groups = {
+    api = merge(local.tg_base, {
+      name_prefix = "api"
+      port        = 8000
+    })
+    web = merge(local.tg_base, { name_prefix = "web", port = 3000 })
+  }
+}
+`
+	fr, after := fixDir(t, map[string]string{"main.tf": tf}, true)
+	got := after["main.tf"]
+	if n := strings.Count(got, "deregistration_delay = 30"); n != 2 {
+		t.Errorf("want deregistration_delay = 30 in each entry's own object, got %d:\n%s", n, got)
+	}
+	if !strings.Contains(got, "    deregistration_delay = 0\n") {
+		t.Errorf("the local, which both entries merge, changed:\n%s", got)
+	}
+	if f := finalFix(fr, "deregistration-delay-too-short"); f != nil {
+		t.Errorf("left: %s", f.Description)
+	}
+	if f := finalFix(fr, "health-check-slow"); f == nil || f.Safety() != "snippet" {
+		t.Errorf("want health-check-slow's fix (health_check comes whole from the local) a snippet, got %+v", f)
+	}
+	if _, err := exec.LookPath("terraform"); err == nil {
+		dir := writeTree(t, map[string]string{"main.tf": got})
+		if out, err := exec.Command("terraform", "fmt", "-check", "-diff", dir).CombinedOutput(); err != nil {
+			t.Errorf("terraform fmt -check: %v\n%s", err, out)
+		}
+	}
+}
