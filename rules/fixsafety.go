@@ -443,25 +443,32 @@ var structuralKeys = map[string]bool{"apiVersion": true, "kind": true, "metadata
 // preStop hook written beside an overlay's 5 s grace period that it outlasts). A base
 // no kustomization patches at those keys is still fixed (session 18).
 func guardKustomizePatches(m *parsers.Model, findings []Finding) {
-	var kusts []*parsers.File
-	for _, f := range m.Files {
-		if k8s.IsKustomization(f.Path) && f.Host == "" {
-			kusts = append(kusts, f)
-		}
-	}
-	if len(kusts) == 0 {
-		return
-	}
+	var patches []k8s.KustomizePatch
 	read := func(path string) ([]byte, bool) {
 		if f := m.File(path); f != nil && f.Host == "" {
 			return f.Src, true
 		}
 		return nil, false
 	}
+	readAll := func() {
+		for _, f := range m.Files {
+			if k8s.IsKustomization(f.Path) && f.Host == "" {
+				patches = append(patches, k8s.KustomizePatches(f.Path, f.Src, read)...)
+			}
+		}
+	}
+	once := false
 	for i := range findings {
 		fix := findings[i].Fix
 		if fix == nil || fix.patch == nil || fix.newObject || fix.SnippetOnly() {
 			continue
+		}
+		if !once {
+			once = true
+			readAll()
+		}
+		if len(patches) == 0 {
+			return
 		}
 		kind, _, name := patchObject(fix.patch)
 		var keys []string
@@ -473,9 +480,9 @@ func guardKustomizePatches(m *parsers.Model, findings []Finding) {
 		if kind == "" || name == "" || len(keys) == 0 {
 			continue
 		}
-		for _, kf := range kusts {
-			if what, key := k8s.PatchTouches(kf.Path, kf.Src, read, kind, name, keys); what != "" {
-				why := kf.Path + " patches " + kind + " " + name + " with " + what
+		for _, kp := range patches {
+			if what, key := kp.Touches(kind, name, keys); what != "" {
+				why := kp.File + " patches " + kind + " " + name + " with " + what
 				if key != "" {
 					why += " that sets " + key
 				}
