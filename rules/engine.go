@@ -210,6 +210,7 @@ func RunCached(m *parsers.Model, cfg *Config, c *EditCache) []Finding {
 	guardBarePods(out)
 	guardSharedText(m, out)
 	guardOverlays(m, out)
+	guardKustomizePatches(m, out)
 	lowerOperatorTools(m, cfg, out)
 	attributeRendered(m, out)
 	return out

@@ -144,7 +144,15 @@ func (p *Pass) tfFix(desc string, sets ...terraform.Set) *Fix {
 			return fix
 		}
 	}
-	for _, s := range sets {
+	for i, s := range sets {
+		if _, shared := sharedSpan(p.Model, s.At); shared && s.At.IsValid() && s.Raw == "" && overridable(p.Model, s) {
+			// The value is in an object an entry merges (merge(local.base, {...})), and
+			// the entry's own object, merge's last argument, is the block the setting
+			// is read in: the attribute written there overrides the merged one for
+			// this entry alone (session 18).
+			sets[i].At = parsers.Pos{}
+			continue
+		}
 		at := s.At
 		if !at.IsValid() {
 			at = s.In
@@ -216,6 +224,21 @@ func tfUnwritten(sets []terraform.Set) string {
 // for a setting not written, a new attribute in the block in.
 // sharedSpan reports the span of at's file that is read into more than one place
 // (parsers.File.Shared) and holds at, if any.
+// overridable reports whether set s, whose attribute lies in shared text, may be
+// written as an attribute of its own into s.In instead: In is an object of its own (not
+// shared text) in a native-syntax file. A node read from merge(...) is opened at
+// merge's last argument, which the parser requires to be written in place (mergeNode):
+// its attributes override every other argument's, for this entry alone. A nested
+// object comes whole from one argument, so a setting of one read from shared text has
+// its In there too.
+func overridable(m *parsers.Model, s terraform.Set) bool {
+	if !s.In.IsValid() || s.In.EndOffset <= s.In.Offset || strings.HasSuffix(s.In.File, ".json") {
+		return false
+	}
+	_, shared := sharedSpan(m, s.In)
+	return !shared
+}
+
 func sharedSpan(m *parsers.Model, at parsers.Pos) (parsers.Pos, bool) {
 	if at.File == "" {
 		return parsers.Pos{}, false
@@ -260,7 +283,9 @@ func tfSetting[T any](m *parsers.Model, s parsers.Setting[T], in parsers.Pos, na
 	if s.Origin != nil {
 		drops = s.Origin.Vars
 	}
-	return terraform.Set{At: s.Pos, Name: name, Value: value, Drops: drops}
+	// In rides along for tfFix: where a value read from shared text (a local an entry
+	// merges) may be overridden instead (overridable).
+	return terraform.Set{At: s.Pos, In: in, Name: name, Value: value, Drops: drops}
 }
 
 // variableOwnedBy reports whether a fix may change variable name where it is decided:

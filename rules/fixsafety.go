@@ -432,6 +432,69 @@ func guardOverlays(m *parsers.Model, findings []Finding) {
 	}
 }
 
+// structuralKeys only place a Kubernetes patch's values (in every fix's patch):
+// a kustomization's patch that names them may set nothing a fix writes.
+var structuralKeys = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "name": true,
+	"namespace": true, "spec": true, "template": true, "containers": true, "initContainers": true}
+
+// guardKustomizePatches keeps as a snippet a Kubernetes fix of an object that a
+// kustomization of the run patches, at a key the fix writes, with a patch no502 does not
+// merge into the object (an inline patch, or a JSON 6902 patch file: k8s.PatchTouches).
+// Kustomize applies the patch after the base: the build deploys the patch's value, so
+// the change is not what runs, or it merges with the patch into something else (a
+// preStop hook written beside an overlay's 5 s grace period that it outlasts). A base
+// no kustomization patches at those keys is still fixed (session 18).
+func guardKustomizePatches(m *parsers.Model, findings []Finding) {
+	var patches []k8s.KustomizePatch
+	read := func(path string) ([]byte, bool) {
+		if f := m.File(path); f != nil && f.Host == "" {
+			return f.Src, true
+		}
+		return nil, false
+	}
+	readAll := func() {
+		for _, f := range m.Files {
+			if k8s.IsKustomization(f.Path) && f.Host == "" {
+				patches = append(patches, k8s.KustomizePatches(f.Path, f.Src, read)...)
+			}
+		}
+	}
+	once := false
+	for i := range findings {
+		fix := findings[i].Fix
+		if fix == nil || fix.patch == nil || fix.newObject || fix.SnippetOnly() {
+			continue
+		}
+		if !once {
+			once = true
+			readAll()
+		}
+		if len(patches) == 0 {
+			return
+		}
+		kind, _, name := patchObject(fix.patch)
+		var keys []string
+		for _, k := range patchKeys(fix.patch, nil) {
+			if !structuralKeys[k] && !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+		if kind == "" || name == "" || len(keys) == 0 {
+			continue
+		}
+		for _, kp := range patches {
+			if what, key := kp.Touches(kind, name, keys); what != "" {
+				why := kp.File + " patches " + kind + " " + name + " with " + what
+				if key != "" {
+					why += " that sets " + key
+				}
+				fix.guess(why + ", which kustomize applies after this definition: the build deploys the patch's value, not this change; make the change in the patch")
+				break
+			}
+		}
+	}
+}
+
 // apartInKustomize reports whether two definitions of one object never meet in a
 // Kustomize build: each is in some build of the run (as a resource or a patch) and no
 // build has both, as the patches of two sibling overlays (prod and staging each patching

@@ -126,7 +126,7 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 	// Where a new body line goes: after the line holding the block's opening brace.
 	toks := lexBlock(src, blk)
 	insertAt, afterBrace, restIndent := -1, -1, ""
-	bodyIndent := base + Indent
+	bodyIndent := base + indentStep(src, base)
 	if o := toks.open(); o >= 0 {
 		le := lineEnd(o)
 		// After the brace: nothing, or a comment that stays on the brace's line.
@@ -241,6 +241,54 @@ func (b *BlockEdit) Result() (edits []parsers.Edit, snippet string, writable boo
 		return nil, snippet, false
 	}
 	return append(edits, b.extra...), snippet + b.extraSnippet, true
+}
+
+// indentStep returns the indentation one level deeper than base adds, as the file
+// writes it: a tab when base ends with one (or, at the top level, when the file's
+// indented lines start with tabs), else the smallest step by which a line's leading
+// spaces exceed the previous non-blank line's (2 in a 2-space file; a ConfigMap's nginx
+// gives the step of its YAML and of its nginx, the smaller), and Indent when the file
+// shows none.
+func indentStep(src []byte, base string) string {
+	if strings.HasSuffix(base, "\t") {
+		return "\t"
+	}
+	tabs, spaced := 0, 0
+	step, prev := 0, -1
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		n := 0
+		for n < len(line) && line[n] == ' ' {
+			n++
+		}
+		switch {
+		case line[n] == '\t':
+			tabs++
+			prev = -1
+			continue
+		case n > 0:
+			spaced++
+		}
+		if prev >= 0 && n > prev && (step == 0 || n-prev < step) {
+			step = n - prev
+		}
+		prev = n
+	}
+	switch {
+	case base == "" && tabs > spaced:
+		return "\t"
+	case step > 0 && step <= 8 && !strings.Contains(base, "\t"):
+		return strings.Repeat(" ", step)
+	}
+	return Indent
 }
 
 // DirectiveText returns the directive at at as written: its bytes when its extent is

@@ -227,3 +227,24 @@ func TestBlockFixBlankLineAfterBrace(t *testing.T) {
 		t.Errorf("got:\n%s\nwant a prefix:\n%s", got, want)
 	}
 }
+
+// A one-line block's new lines follow the file's indentation: a tab deeper in a
+// tab-indented file (session 17 left tab plus four spaces), two spaces deeper in a
+// 2-space file, four when the file shows no step (session 18).
+func TestBlockFixOneLineFollowsFileIndent(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"tabs", "http {\n\tserver {\n\t\tlocation /api/ { proxy_pass http://app; }\n\t}\n}\n",
+			"\t\tlocation /api/ {\n\t\t\tproxy_read_timeout 100s;\n\t\t\tproxy_pass http://app; }\n"},
+		{"two spaces", "http {\n  server {\n    listen 80;\n    location /api/ { proxy_pass http://app; }\n  }\n}\n",
+			"    location /api/ {\n      proxy_read_timeout 100s;\n      proxy_pass http://app; }\n"},
+		{"top level, tab-indented file", "location /api/ { proxy_pass http://app; }\nlocation /b/ {\n\treturn 204;\n}\n",
+			"location /api/ {\n\tproxy_read_timeout 100s;\n\tproxy_pass http://app; }\n"},
+		{"no step shown", "location /api/ { proxy_pass http://app; }\n",
+			"location /api/ {\n    proxy_read_timeout 100s;\n    proxy_pass http://app; }\n"},
+	} {
+		got := blockFixOn(t, c.src, "location /api/", LineChange{Line: "proxy_read_timeout 100s;"})
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s: got:\n%s\nwant it to hold:\n%s", c.name, got, c.want)
+		}
+	}
+}

@@ -148,7 +148,12 @@ func (mod *module) addFile(f *parsers.File, isJSON bool) {
 // collect reads the top-level blocks of every file: variables (with defaults), locals,
 // resources and module calls.
 func (mod *module) collect() {
+	var overrides []*srcFile
 	for _, sf := range mod.files {
+		if isOverrideFile(sf.f.Path) {
+			overrides = append(overrides, sf)
+			continue
+		}
 		content, _, _ := sf.hf.Body.PartialContent(topSchema)
 		if content == nil {
 			continue
@@ -202,8 +207,92 @@ func (mod *module) collect() {
 			}
 		}
 	}
+	sort.SliceStable(overrides, func(i, j int) bool { return baseName(overrides[i].f.Path) < baseName(overrides[j].f.Path) })
+	for _, sf := range overrides {
+		mod.applyOverride(sf)
+	}
 	mod.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: functions()}
 	mod.refreshVars()
+}
+
+// isOverrideFile reports whether path is a Terraform override file: override.tf,
+// override.tf.json, or a name ending in _override.tf or _override.tf.json. Terraform
+// reads them after the other files of the directory, in lexical order of their names,
+// and merges each of their blocks into the block of the same address defined elsewhere
+// (https://developer.hashicorp.com/terraform/language/files/override).
+func isOverrideFile(path string) bool {
+	b := baseName(path)
+	b = strings.TrimSuffix(b, ".json")
+	return b == "override.tf" || strings.HasSuffix(b, "_override.tf")
+}
+
+// applyOverride merges the blocks of override file sf into the module's, as Terraform
+// does: an attribute replaces the original's (its position is then in the override file,
+// where a fix must change it), nested blocks of a type replace every block of that type
+// in the original, a variable's default replaces the default, a local or an output
+// replaces the one of that name. A block with no original is an error in Terraform
+// ("Missing base ...") and is not read. (session 18: an override.tf setting
+// deregistration_delay was not read; the rule judged main.tf's value, and the fix
+// changed main.tf, which Terraform then overrides.)
+func (mod *module) applyOverride(sf *srcFile) {
+	content, _, _ := sf.hf.Body.PartialContent(topSchema)
+	if content == nil {
+		return
+	}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "variable":
+			v := mod.vars[b.Labels[0]]
+			if v == nil {
+				continue
+			}
+			c, _, _ := b.Body.PartialContent(variableSchema)
+			if c == nil {
+				continue
+			}
+			if t := c.Attributes["type"]; t != nil && !sf.json {
+				if ty, diags := typeexpr.TypeConstraint(t.Expr); !diags.HasErrors() {
+					v.ty = ty
+				}
+			}
+			if d := c.Attributes["default"]; d != nil {
+				if val, diags := d.Expr.Value(nil); !diags.HasErrors() && !val.IsNull() {
+					v.val, v.src, v.from, v.expr = mod.typed(v, val), rangePos(sf.f.Path, d.Range), "its default", d.Expr
+				} else {
+					v.val, v.src, v.from, v.expr = cty.DynamicVal, parsers.Pos{}, "", nil
+				}
+			}
+		case "locals":
+			attrs, _ := b.Body.JustAttributes()
+			for name, a := range attrs {
+				if mod.locals[name] != nil {
+					mod.locals[name] = &local{name: name, attr: a, file: sf.f}
+				}
+			}
+		case "output":
+			attrs, _ := b.Body.JustAttributes()
+			if a := attrs["value"]; a != nil && mod.outputs[b.Labels[0]] != nil {
+				mod.outputs[b.Labels[0]] = a.Expr
+			}
+		case "resource":
+			r := mod.byAddr[b.Labels[0]+"."+b.Labels[1]]
+			if r == nil {
+				continue
+			}
+			r.node.override(mod.open(sf, b, resourceSchemas[r.typ]))
+		case "module":
+			for _, c := range mod.calls {
+				if c.name == b.Labels[0] {
+					c.node.override(mod.open(sf, b, nil))
+					if a := c.node.attrs["source"]; a != nil {
+						if v, _ := a.Expr.Value(nil); v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+							c.source = v.AsString()
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 func (mod *module) addVariable(sf *srcFile, b *hcl.Block) {

@@ -75,6 +75,61 @@ type node struct {
 	bind map[string]cty.Value
 }
 
+// override merges o, the same block in an override file, into n (applyOverride): each
+// attribute of o replaces n's, read from o's file; each nested block type o writes
+// (or generates with a dynamic block) replaces every block of that type in n; a
+// lifecycle's ignore_changes replaces n's.
+func (n *node) override(o *node) {
+	if n == nil || o == nil {
+		return
+	}
+	if n.attrs == nil {
+		n.attrs = hcl.Attributes{}
+	}
+	for name, a := range o.attrs {
+		n.attrs[name] = a
+		if o.file != n.file {
+			if n.attrFiles == nil {
+				n.attrFiles = map[string]*parsers.File{}
+			}
+			n.attrFiles[name] = o.file
+		} else {
+			delete(n.attrFiles, name)
+		}
+	}
+	types := map[string]bool{}
+	for t := range o.blocks {
+		types[t] = true
+	}
+	for t := range o.dynamic {
+		types[t] = true
+	}
+	for t := range types {
+		n.blocks[t] = o.blocks[t]
+		delete(n.dynamic, t)
+		delete(n.dynamicForEach, t)
+		delete(n.dynamicOnce, t)
+		if o.dynamic[t] {
+			n.dynamic[t] = true
+			if f, ok := o.dynamicForEach[t]; ok {
+				if n.dynamicForEach == nil {
+					n.dynamicForEach = map[string][]hcl.Expression{}
+				}
+				n.dynamicForEach[t] = f
+			}
+			if one, ok := o.dynamicOnce[t]; ok {
+				if n.dynamicOnce == nil {
+					n.dynamicOnce = map[string]*node{}
+				}
+				n.dynamicOnce[t] = one
+			}
+		}
+	}
+	if o.ignored != nil {
+		n.ignored = o.ignored
+	}
+}
+
 // ignores reports whether attribute or block name of n is in ignore_changes.
 func (n *node) ignores(name string) bool {
 	return n != nil && (n.ignored["*"] || n.ignored[name])
