@@ -59,7 +59,11 @@ HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workloa
 whatever its replicas field says; with 1 it is the autoscaler's floor that hpa-min-replicas
 reports. Scaling to zero (the default ` + "`minReplicaCount: 0`" + `, or ` + "`idleReplicaCount: 0`" + `) is the
 scaler's deliberate choice, which neither rule judges, and neither is a paused ScaledObject;
-a ` + "`replicas: 2`" + ` would be undone by the autoscaler.
+a ` + "`replicas: 2`" + ` would be undone by the autoscaler. A KEDA HTTP add-on HTTPScaledObject is
+read the same way: its operator makes a ScaledObject for the target with
+` + "`minReplicaCount`" + ` from ` + "`spec.replicas.min`" + ` (not written: 0), unless the annotation
+` + "`httpscaledobject.keda.sh/skip-scaledobject-creation: \"true\"`" + ` leaves the scaling to a
+ScaledObject of your own.
 
 A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
 kustomization files: each kustomization that no other one of the run includes is a build,
@@ -321,7 +325,9 @@ Service also has other workloads' pods is not reported.
 A KEDA ScaledObject with ` + "`minReplicaCount: 1`" + ` is the same floor (KEDA makes the HPA with
 minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" + `. Scaling to zero
 (` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
-(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
+(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged. An HTTPScaledObject of the
+KEDA HTTP add-on with ` + "`replicas.min: 1`" + ` is reported there too; its fix, ` + "`replicas.min: 2`" + `, is a
+snippet.
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high); a snippet when a comment
 above the floor explains it, as for single-replica.
@@ -330,6 +336,9 @@ above the floor explains it, as for single-replica.
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
 - KEDA ScaledObject: minReplicaCount defaults to 0, maxReplicaCount to 100, scaleTargetRef
   to a Deployment: https://keda.sh/docs/2.16/reference/scaledobject-spec/
+- KEDA HTTP add-on: the ScaledObject made from an HTTPScaledObject takes replicas.min and
+  .max (kedacore/http-add-on operator/controllers/http/scaled_object.go;
+  docs/ref/v0.13.0/http_scaled_object.md)
 `,
 	Run: runHPAMinReplicas,
 }
@@ -348,15 +357,23 @@ func runHPAMinReplicas(p *Pass) {
 		kind, ns, name := hpaName(min.ViaNote())
 		// A KEDA ScaledObject's floor and ceiling are minReplicaCount and maxReplicaCount.
 		minKey, maxKey := "minReplicas", "maxReplicas"
-		if kind == "ScaledObject" {
+		switch kind {
+		case "ScaledObject":
 			minKey, maxKey = "minReplicaCount", "maxReplicaCount"
+		case "HTTPScaledObject":
+			minKey, maxKey = "min", "max"
 		}
 		spec := k8s.Patch{}.Set(minKey, 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
 			spec = spec.Set(maxKey, 2)
 		}
 		var edits []parsers.Edit
-		if k8sKeyAt(p.Model, min.Pos) == minKey {
+		if kind == "HTTPScaledObject" {
+			// The KEDA HTTP add-on's floor is replicas.min (and its ceiling replicas.max),
+			// nested under spec: the fix stays a snippet.
+			spec = k8s.Patch{}.Set("replicas", spec)
+			minKey = "replicas.min"
+		} else if k8sKeyAt(p.Model, min.Pos) == minKey {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
 			if max := w.MaxReplicas; max.Known() && max.Value < 2 {
 				// minReplicas above maxReplicas: the API rejects the object. Both, or

@@ -269,6 +269,11 @@ func read(o *object) readOut {
 	case o.kind == "ScaledObject" && strings.HasPrefix(o.apiVersion, "keda.sh/"):
 		out.what, out.h = readHPAObj, readScaledObject(o)
 		o.node = nil
+	case o.kind == "HTTPScaledObject" && strings.HasPrefix(o.apiVersion, "http.keda.sh/"):
+		if h := readHTTPScaledObject(o); h != nil {
+			out.what, out.h = readHPAObj, h
+		}
+		o.node = nil
 	case o.kind == "PodDisruptionBudget":
 		out.what, out.pdb = readPDBObj, readPDB(o)
 		o.node = nil
