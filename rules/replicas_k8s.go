@@ -68,13 +68,14 @@ ScaledObject of your own.
 A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
 kustomization files: each kustomization that no other one of the run includes is a build,
 and the count it deploys is the base's own unless its patches (strategic-merge patch
-files, inline JSON 6902 patches that replace or add ` + "`/spec/replicas`" + ` of one named target)
-or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
+files, JSON 6902 patches, inline or in a file the run holds, that replace or add
+` + "`/spec/replicas`" + ` of one named target) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
 reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
 reported at its patch, and the fix edits that patch. An autoscaler or a
 PodDisruptionBudget in a file that only some builds list (an overlay's ` + "`hpa.yaml`" + `) is
 part of those builds only: the others keep their own count and drains. A build whose count a patch no502
-does not read may set (a JSON 6902 patch file, another inline patch that mentions replicas,
+does not read may set (a JSON 6902 patch file the run does not hold, or one that removes
+the count, another inline patch that mentions replicas,
 a target that is a pattern or a label selector, a component) counts as unknown and makes no
 finding. Patch targets match as kustomize matches them: kind and name are anchored regular
 expressions (` + "`web.*`" + ` selects ` + "`web`" + `).

@@ -64,6 +64,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			readEBExtensions(in, m)
 			continue
 		}
+		if IsJSON6902Patch(in.Src) {
+			continue // read with the kustomization that names it (readJSON6902Files)
+		}
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
@@ -115,6 +118,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			srcs[filepath.Clean(in.Path)] = in.Src
 		}
 		readFloorFiles(kusts, srcs)
+		readJSON6902Files(kusts, srcs)
 	}
 	resolveBuilds(m, kusts)
 	overriddenFloors(kusts, p.hpas)

@@ -89,8 +89,14 @@ type kustomizeStep struct {
 	// replicas: a replicas: entry (name, count).
 	replicas *parsers.Setting[int]
 	// patched: the count an inline JSON 6902 patch sets its target (kind, name) to
-	// (json6902Replicas).
+	// (json6902Replicas), or a patch file does (readJSON6902Files).
 	patched *parsers.Setting[int]
+	// json6902: a JSON 6902 patch file (path: with a target), joined to the directory,
+	// read by readJSON6902Files when the run holds it; target is the entry's target and
+	// prefixed whether the kustomization writes namePrefix or nameSuffix.
+	json6902 string
+	target   *yaml.Node
+	prefixed bool
 }
 
 // floorFile is a patch file given with a target that may be an autoscaler (its kind, or
@@ -140,7 +146,7 @@ func readKustomization(path string, src []byte) *kustomization {
 		case str(p, "path") != "" && val(p, "target") == nil:
 			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
 		case str(p, "path") != "":
-			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
+			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name, json6902: join(str(p, "path")), target: val(p, "target"), prefixed: prefixed})
 			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
 			if set, touches, ok := json6902Replicas(s, p, prefixed); ok {
@@ -163,6 +169,7 @@ func readKustomization(path string, src []byte) *kustomization {
 		}
 		if str(p, "path") != "" {
 			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
+			st.json6902, st.target, st.prefixed = join(str(p, "path")), val(p, "target"), prefixed
 		}
 		k.steps = append(k.steps, st)
 	}
@@ -653,6 +660,30 @@ func (k *kustomization) addFloorFile(path, kind, name string) {
 // autoscaler target counts. Before, only inline patches and strategic-merge patch files
 // did: a JSON 6902 file raising minReplicas 1 to 3 in the only build of the base left
 // hpa-min-replicas reporting the base's 1 (kubectl kustomize v5.5.0 built 3).
+// readJSON6902Files reads the JSON 6902 patch files the kustomizations of the run name
+// (path: with a target) that the run holds (srcs, by cleaned path), for what each does to
+// its target's replica count (json6902File). A file the run does not hold, or that is
+// not a list of operations, leaves its target's count unknown (the step's touches, as
+// written by readKustomization). A patches: entry whose file turns out to be a
+// strategic-merge patch (kustomize accepts either there) is not a list: unknown too.
+func readJSON6902Files(ks []*kustomization, srcs map[string][]byte) {
+	for _, k := range ks {
+		for i := range k.steps {
+			st := &k.steps[i]
+			if st.json6902 == "" {
+				continue
+			}
+			src, ok := srcs[filepath.Clean(st.json6902)]
+			if !ok {
+				continue
+			}
+			if set, touches, ok := json6902File(filepath.Clean(st.json6902), src, st.target, st.prefixed); ok {
+				st.touches, st.patched = touches && set == nil, set
+			}
+		}
+	}
+}
+
 func readFloorFiles(ks []*kustomization, srcs map[string][]byte) {
 	for _, k := range ks {
 		for _, f := range k.floorFiles {
