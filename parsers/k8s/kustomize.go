@@ -51,6 +51,9 @@ type kustomization struct {
 	gens []configMapGen
 	// floorFiles are its patch files given with a target that may be an autoscaler.
 	floorFiles []floorFile
+	// prefix and suffix are its namePrefix and nameSuffix: the names its build gives
+	// the objects of its resources (see buildCount for which names its steps match).
+	prefix, suffix string
 }
 
 // configMapGen is one entry of a kustomization's configMapGenerator: a ConfigMap the
@@ -118,7 +121,12 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	dir := filepath.Dir(path)
 	k := &kustomization{path: path, dir: dir}
-	prefixed := str(root, "namePrefix") != "" || str(root, "nameSuffix") != ""
+	k.prefix, k.suffix = str(root, "namePrefix"), str(root, "nameSuffix")
+	// A patch of a kustomization that writes namePrefix or nameSuffix selects its
+	// target by the name it had before (kubectl kustomize v5.5.0 applied a target
+	// `web` under namePrefix canary- and not a target `canary-web`): buildCount
+	// matches the names, so the prefix no longer makes such a patch unknown.
+	prefixed := false
 	join := func(p string) string { return filepath.Join(dir, p) }
 	for _, key := range []string{"resources", "bases"} {
 		for _, r := range items(val(root, key)) {
@@ -455,54 +463,104 @@ func buildFiles(k *kustomization, byDir map[string]*kustomization, out map[strin
 // buildReplicas returns the replica count k's build gives w, and whether k's build
 // includes w's file at all (through its resources, recursively).
 func buildReplicas(k *kustomization, w *parsers.Workload, byDir map[string]*kustomization, byFile map[string][]*parsers.Workload, seen map[*kustomization]bool) (parsers.Setting[int], bool) {
+	r, found, _ := buildCount(k, w, byDir, byFile, seen)
+	return r, found
+}
+
+// workloadNames are the names a step of one kustomization may select a workload by:
+// kustomize (kubectl kustomize v5.5.0) matched a patch's target, a strategic-merge
+// patch file's name and a replicas: entry by the name the object was written with
+// (orig) and by the name the kustomizations below gave it (cur: their namePrefix and
+// nameSuffix), and a replicas: entry also by the name this kustomization's own prefix
+// and suffix give it (own). A name it had between those (a build of three levels or more
+// that prefixes twice) was not tried: a step naming it leaves the count unknown.
+type workloadNames struct {
+	orig, cur, own string
+	between        []string
+}
+
+// is reports whether a patch (or, with entry, a replicas: entry) naming n certainly
+// selects the workload; maybe whether it may (a name it had between).
+func (ns workloadNames) is(n string, entry bool) (is, maybe bool) {
+	if n == ns.orig || n == ns.cur || entry && n == ns.own {
+		return true, true
+	}
+	return false, slices.Contains(ns.between, n)
+}
+
+// buildCount is buildReplicas, and returns the name k's build gives w too (its own
+// namePrefix and nameSuffix around the name from below), for the kustomization above.
+func buildCount(k *kustomization, w *parsers.Workload, byDir map[string]*kustomization, byFile map[string][]*parsers.Workload, seen map[*kustomization]bool) (parsers.Setting[int], bool, []string) {
 	if seen[k] {
-		return parsers.Setting[int]{}, false // a cycle: kustomize refuses it
+		return parsers.Setting[int]{}, false, nil // a cycle: kustomize refuses it
 	}
 	seen[k] = true
 	var r parsers.Setting[int]
 	found := false
+	chain := []string{w.Name} // the names w had, from the one written to the latest
 	for _, res := range k.resources {
 		if res == filepath.Clean(w.Pos.File) {
 			r, found = w.Replicas, true
 		} else if c := byDir[res]; c != nil {
-			r, found = buildReplicas(c, w, byDir, byFile, seen)
+			r, found, chain = buildCount(c, w, byDir, byFile, seen)
 		}
 		if found {
 			break
 		}
 	}
 	if !found {
-		return r, false
+		return r, false, nil
 	}
+	cur := chain[len(chain)-1]
+	names := workloadNames{orig: w.Name, cur: cur, own: k.prefix + cur + k.suffix}
+	if len(chain) > 2 {
+		names.between = chain[1 : len(chain)-1]
+	}
+	unknown := func() { r = parsers.Setting[int]{Unknown: true, Pos: r.Pos} }
 	kind := string(w.Kind)
 	for _, st := range k.steps {
 		switch {
 		case st.replicas != nil:
-			if st.name == w.Name {
+			if is, maybe := names.is(st.name, true); is {
 				r = *st.replicas
+			} else if maybe {
+				unknown()
 			}
 		case st.patchFile != "":
 			ps, ok := byFile[st.patchFile]
 			if !ok {
-				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+				unknown()
 				continue
 			}
 			for _, p := range ps {
-				if string(p.Kind) == kind && p.Name == w.Name && (p.Replicas.Explicit() || p.Replicas.Unknown) {
+				if string(p.Kind) != kind || !(p.Replicas.Explicit() || p.Replicas.Unknown) {
+					continue
+				}
+				if is, maybe := names.is(p.Name, false); is {
 					r = p.Replicas
+				} else if maybe {
+					unknown()
 				}
 			}
 		case st.patched != nil:
-			if st.kind == kind && st.name == w.Name {
+			if st.kind != kind {
+				continue
+			}
+			if is, maybe := names.is(st.name, false); is {
 				r = *st.patched
+			} else if maybe {
+				unknown()
 			}
 		case st.touches:
-			if targetMatches(st.kind, kind) && targetMatches(st.name, w.Name) {
-				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+			if targetMatches(st.kind, kind) && (targetMatches(st.name, names.orig) || targetMatches(st.name, names.cur) || slices.ContainsFunc(names.between, func(n string) bool { return targetMatches(st.name, n) })) {
+				unknown()
 			}
 		}
 	}
-	return r, true
+	if k.prefix != "" || k.suffix != "" {
+		chain = append(chain, names.own)
+	}
+	return r, true, chain
 }
 
 // applyKustomizeLabels writes each kustomization's labels into the objects of the files
