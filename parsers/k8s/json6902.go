@@ -19,8 +19,8 @@ import (
 //   - The target names one object: a kind and a name of plain letters (kustomize matches
 //     both as anchored regular expressions, so a "." or a "*" could match others), no
 //     namespace, label or annotation selector, and a group/version, when written,
-//     that is the kind's (apps/v1). The kustomization writes no namePrefix or
-//     nameSuffix (which kustomize applies before patchesJson6902 runs).
+//     that is the kind's (apps/v1). Under namePrefix or nameSuffix the target is
+//     matched by name as kustomize matches it (buildCount, workloadNames).
 //   - The operations are applied in order: replace or add of /spec/replicas with an
 //     integer sets the count (kubectl kustomize v5.5.0 built the value written); test
 //     changes nothing; any other operation on /spec/replicas, or one that moves or
@@ -42,7 +42,7 @@ import (
 // kustomization in s. touches is false when the patch certainly leaves every count as
 // it is; set is the count it certainly sets its target to (kind, name), nil when it
 // sets none or is not read.
-func json6902Replicas(s *source, p *yaml.Node, prefixed bool) (set *parsers.Setting[int], touches, ok bool) {
+func json6902Replicas(s *source, p *yaml.Node) (set *parsers.Setting[int], touches, ok bool) {
 	_, body := get(p, "patch")
 	t := val(p, "target")
 	if body == nil || body.Kind != yaml.ScalarNode || t == nil {
@@ -52,16 +52,16 @@ func json6902Replicas(s *source, p *yaml.Node, prefixed bool) (set *parsers.Sett
 	if yaml.Unmarshal([]byte(body.Value), &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
 		return nil, false, false // not a JSON 6902 patch, or not one that parses
 	}
-	return json6902Ops(doc.Content[0], singleTarget(t, prefixed), func(v *yaml.Node) (parsers.Pos, bool) { return blockPos(s, body, v) }, "")
+	return json6902Ops(doc.Content[0], singleTarget(t), func(v *yaml.Node) (parsers.Pos, bool) { return blockPos(s, body, v) }, "")
 }
 
 // singleTarget reports whether patch target t names one object whose count the patch
-// can be read for (see above): a plain kind and name, no namespace or selectors, a
-// group/version that is the kind's, and no namePrefix or nameSuffix in the
-// kustomization (prefixed).
-func singleTarget(t *yaml.Node, prefixed bool) bool {
+// can be read for (see above): a plain kind and name, no namespace or selectors, and a
+// group/version that is the kind's. Which workload the name selects, under namePrefix
+// or nameSuffix too, is buildCount's to say.
+func singleTarget(t *yaml.Node) bool {
 	kind, name := str(t, "kind"), str(t, "name")
-	single := plainName.MatchString(kind) && plainName.MatchString(name) && !prefixed &&
+	single := plainName.MatchString(kind) && plainName.MatchString(name) &&
 		str(t, "namespace") == "" && str(t, "labelSelector") == "" && str(t, "annotationSelector") == ""
 	if g, v := str(t, "group"), str(t, "version"); single && (g != "" || v != "") {
 		wg, wv, _ := strings.Cut(apiVersionOf(kind), "/")
@@ -75,13 +75,13 @@ func singleTarget(t *yaml.Node, prefixed bool) bool {
 // inline patch: src is its content (YAML or JSON, a list of operations), target the
 // entry's target. A value set is placed in the file itself. ok is false when the file
 // is not a list of operations.
-func json6902File(path string, src []byte, target *yaml.Node, prefixed bool) (set *parsers.Setting[int], touches, ok bool) {
+func json6902File(path string, src []byte, target *yaml.Node) (set *parsers.Setting[int], touches, ok bool) {
 	var doc yaml.Node
 	if target == nil || yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
 		return nil, false, false
 	}
 	s := newSource(path, src)
-	return json6902Ops(doc.Content[0], singleTarget(target, prefixed), func(v *yaml.Node) (parsers.Pos, bool) {
+	return json6902Ops(doc.Content[0], singleTarget(target), func(v *yaml.Node) (parsers.Pos, bool) {
 		at := s.pos(v)
 		return at, v.Kind == yaml.ScalarNode && at.EndOffset > at.Offset
 	}, " file "+filepath.Base(path))

@@ -95,11 +95,9 @@ type kustomizeStep struct {
 	// (json6902Replicas), or a patch file does (readJSON6902Files).
 	patched *parsers.Setting[int]
 	// json6902: a JSON 6902 patch file (path: with a target), joined to the directory,
-	// read by readJSON6902Files when the run holds it; target is the entry's target and
-	// prefixed whether the kustomization writes namePrefix or nameSuffix.
+	// read by readJSON6902Files when the run holds it; target is the entry's target.
 	json6902 string
 	target   *yaml.Node
-	prefixed bool
 }
 
 // floorFile is a patch file given with a target that may be an autoscaler (its kind, or
@@ -125,8 +123,7 @@ func readKustomization(path string, src []byte) *kustomization {
 	// A patch of a kustomization that writes namePrefix or nameSuffix selects its
 	// target by the name it had before (kubectl kustomize v5.5.0 applied a target
 	// `web` under namePrefix canary- and not a target `canary-web`): buildCount
-	// matches the names, so the prefix no longer makes such a patch unknown.
-	prefixed := false
+	// matches the names, so the prefix does not make such a patch unknown.
 	join := func(p string) string { return filepath.Join(dir, p) }
 	for _, key := range []string{"resources", "bases"} {
 		for _, r := range items(val(root, key)) {
@@ -154,10 +151,10 @@ func readKustomization(path string, src []byte) *kustomization {
 		case str(p, "path") != "" && val(p, "target") == nil:
 			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
 		case str(p, "path") != "":
-			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name, json6902: join(str(p, "path")), target: val(p, "target"), prefixed: prefixed})
+			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name, json6902: join(str(p, "path")), target: val(p, "target")})
 			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
-			if set, touches, ok := json6902Replicas(s, p, prefixed); ok {
+			if set, touches, ok := json6902Replicas(s, p); ok {
 				k.steps = append(k.steps, kustomizeStep{touches: touches && set == nil, patched: set, kind: kind, name: name})
 				continue
 			}
@@ -172,12 +169,12 @@ func readKustomization(path string, src []byte) *kustomization {
 	for _, p := range items(val(root, "patchesJson6902")) {
 		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
 		st := kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")}
-		if set, t, ok := json6902Replicas(s, p, prefixed); ok && str(p, "path") == "" {
+		if set, t, ok := json6902Replicas(s, p); ok && str(p, "path") == "" {
 			st.touches, st.patched = t && set == nil, set
 		}
 		if str(p, "path") != "" {
 			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
-			st.json6902, st.target, st.prefixed = join(str(p, "path")), val(p, "target"), prefixed
+			st.json6902, st.target = join(str(p, "path")), val(p, "target")
 		}
 		k.steps = append(k.steps, st)
 	}
@@ -735,7 +732,7 @@ func readJSON6902Files(ks []*kustomization, srcs map[string][]byte) {
 			if !ok {
 				continue
 			}
-			if set, touches, ok := json6902File(filepath.Clean(st.json6902), src, st.target, st.prefixed); ok {
+			if set, touches, ok := json6902File(filepath.Clean(st.json6902), src, st.target); ok {
 				st.touches, st.patched = touches && set == nil, set
 			}
 		}
