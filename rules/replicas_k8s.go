@@ -59,18 +59,23 @@ HorizontalPodAutoscaler): with ` + "`minReplicaCount`" + ` 2 or more the workloa
 whatever its replicas field says; with 1 it is the autoscaler's floor that hpa-min-replicas
 reports. Scaling to zero (the default ` + "`minReplicaCount: 0`" + `, or ` + "`idleReplicaCount: 0`" + `) is the
 scaler's deliberate choice, which neither rule judges, and neither is a paused ScaledObject;
-a ` + "`replicas: 2`" + ` would be undone by the autoscaler.
+a ` + "`replicas: 2`" + ` would be undone by the autoscaler. A KEDA HTTP add-on HTTPScaledObject is
+read the same way: its operator makes a ScaledObject for the target with
+` + "`minReplicaCount`" + ` from ` + "`spec.replicas.min`" + ` (not written: 0), unless the annotation
+` + "`httpscaledobject.keda.sh/skip-scaledobject-creation: \"true\"`" + ` leaves the scaling to a
+ScaledObject of your own.
 
 A Kustomize tree linted as it is (base/ and overlays/ in one run) is read through its
 kustomization files: each kustomization that no other one of the run includes is a build,
 and the count it deploys is the base's own unless its patches (strategic-merge patch
-files, inline JSON 6902 patches that replace or add ` + "`/spec/replicas`" + ` of one named target)
-or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
+files, JSON 6902 patches, inline or in a file the run holds, that replace or add
+` + "`/spec/replicas`" + ` of one named target) or ` + "`replicas:`" + ` entries set another. A base whose every build sets 2 or more is not
 reported; one that some builds keep at 1 is, naming them; an overlay that sets 1 is
 reported at its patch, and the fix edits that patch. An autoscaler or a
 PodDisruptionBudget in a file that only some builds list (an overlay's ` + "`hpa.yaml`" + `) is
 part of those builds only: the others keep their own count and drains. A build whose count a patch no502
-does not read may set (a JSON 6902 patch file, another inline patch that mentions replicas,
+does not read may set (a JSON 6902 patch file the run does not hold, or one that removes
+the count, another inline patch that mentions replicas,
 a target that is a pattern or a label selector, a component) counts as unknown and makes no
 finding. Patch targets match as kustomize matches them: kind and name are anchored regular
 expressions (` + "`web.*`" + ` selects ` + "`web`" + `).
@@ -321,7 +326,9 @@ Service also has other workloads' pods is not reported.
 A KEDA ScaledObject with ` + "`minReplicaCount: 1`" + ` is the same floor (KEDA makes the HPA with
 minReplicas 1) and is reported at that line, its fix ` + "`minReplicaCount: 2`" + `. Scaling to zero
 (` + "`minReplicaCount: 0`" + `, the default, or ` + "`idleReplicaCount: 0`" + `) and a paused ScaledObject
-(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged.
+(` + "`autoscaling.keda.sh/paused`" + `, ` + "`paused-replicas`" + `) are not judged. An HTTPScaledObject of the
+KEDA HTTP add-on with ` + "`replicas.min: 1`" + ` is reported there too; its fix, ` + "`replicas.min: 2`" + `, is a
+snippet.
 
 **Fix:** ` + "`minReplicas: 2`" + ` (and ` + "`maxReplicas`" + ` at least as high); a snippet when a comment
 above the floor explains it, as for single-replica.
@@ -330,6 +337,9 @@ above the floor explains it, as for single-replica.
   https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/
 - KEDA ScaledObject: minReplicaCount defaults to 0, maxReplicaCount to 100, scaleTargetRef
   to a Deployment: https://keda.sh/docs/2.16/reference/scaledobject-spec/
+- KEDA HTTP add-on: the ScaledObject made from an HTTPScaledObject takes replicas.min and
+  .max (kedacore/http-add-on operator/controllers/http/scaled_object.go;
+  docs/ref/v0.13.0/http_scaled_object.md)
 `,
 	Run: runHPAMinReplicas,
 }
@@ -348,15 +358,23 @@ func runHPAMinReplicas(p *Pass) {
 		kind, ns, name := hpaName(min.ViaNote())
 		// A KEDA ScaledObject's floor and ceiling are minReplicaCount and maxReplicaCount.
 		minKey, maxKey := "minReplicas", "maxReplicas"
-		if kind == "ScaledObject" {
+		switch kind {
+		case "ScaledObject":
 			minKey, maxKey = "minReplicaCount", "maxReplicaCount"
+		case "HTTPScaledObject":
+			minKey, maxKey = "min", "max"
 		}
 		spec := k8s.Patch{}.Set(minKey, 2)
 		if w.MaxReplicas.Known() && w.MaxReplicas.Value < 2 {
 			spec = spec.Set(maxKey, 2)
 		}
 		var edits []parsers.Edit
-		if k8sKeyAt(p.Model, min.Pos) == minKey {
+		if kind == "HTTPScaledObject" {
+			// The KEDA HTTP add-on's floor is replicas.min (and its ceiling replicas.max),
+			// nested under spec: the fix stays a snippet.
+			spec = k8s.Patch{}.Set("replicas", spec)
+			minKey = "replicas.min"
+		} else if k8sKeyAt(p.Model, min.Pos) == minKey {
 			edits = k8s.ReplaceScalar(min.Pos, "2")
 			if max := w.MaxReplicas; max.Known() && max.Value < 2 {
 				// minReplicas above maxReplicas: the API rejects the object. Both, or

@@ -35,8 +35,10 @@ nothing in the files scales runs three instances, and is not reported. A group m
 terraform-aws-modules/autoscaling module is read from the call's inputs (the same names); the
 call's own ` + "`scaling_policies`" + `, ` + "`schedules`" + ` and ` + "`ignore_desired_capacity_changes = true`" + ` scale it.
 
-A ` + "`desired_count`" + ` that is not written is not reported (Terraform's default is 0, usually
-because an autoscaling policy owns the count); an Application Auto Scaling target's
+A ` + "`desired_count`" + ` that is not written, or is 0, is not reported (Terraform's default is 0,
+usually because an autoscaling policy or a deploy pipeline owns the count), nor one under
+` + "`lifecycle { ignore_changes = all }`" + ` (only the count the service was created with); an
+Application Auto Scaling target's
 ` + "`min_capacity`" + ` is used when one refers to the service.
 
 A service of the terraform-aws-modules/ecs module (a ` + "`modules/service`" + ` call, or an entry of
@@ -98,6 +100,12 @@ func runSingleTask(p *Pass) {
 	for _, w := range tfWorkloads(p.Model, "ECSService") {
 		n, name, ok := ecsCount(w)
 		if !w.Served || !ok || n.Value >= 2 {
+			continue
+		}
+		if name == "desired_count" && n.Value == 0 {
+			// A service created with no task, as with desired_count not written: what
+			// starts its tasks (an autoscaling policy, a deploy pipeline) is not in the
+			// files, and "only 0 tasks" is not the one-task outage this rule is about.
 			continue
 		}
 		tgs := soleBackends(w, p.servedBy(w))

@@ -59,3 +59,31 @@ func FuzzKustomization(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSON6902File feeds arbitrary bytes as the JSON 6902 patch file a kustomization
+// names (path: with a target): reading it must never panic or hang the parse.
+func FuzzJSON6902File(f *testing.F) {
+	f.Add([]byte("- op: replace\n  path: /spec/replicas\n  value: 1\n"))
+	f.Add([]byte(`[{"op": "add", "path": "/spec/replicas", "value": 2}, {"op": "test", "path": "/spec/replicas", "value": 2}]`))
+	f.Add([]byte("# c\n---\n- {op: remove, path: /spec/replicas}\n- op: move\n  from: /spec/replicas\n  path: /x\n"))
+	f.Add([]byte("- op: replace\n  path: /spec/replicas\n  value: \"1\"\n- op: copy\n"))
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 1}\n"))
+	kust := []byte("resources: [app.yaml]\npatches:\n  - path: patch.yaml\n    target: {kind: Deployment, name: web}\npatchesJson6902:\n  - path: patch.yaml\n    target: {group: apps, version: v1, kind: Deployment, name: web}\n")
+	f.Fuzz(func(t *testing.T, src []byte) {
+		defer hangwatch.Start(len(src))()
+		_ = IsJSON6902Patch(src)
+		m := Parse([]parsers.Input{{Path: "kustomization.yaml", Src: kust}, {Path: "app.yaml", Src: []byte(app)}, {Path: "patch.yaml", Src: src}}, parsers.Options{})
+		for _, d := range m.Diags {
+			if !d.Pos.IsValid() {
+				t.Fatalf("diagnostic without position: %v", d)
+			}
+		}
+		for _, w := range m.Workloads {
+			for _, b := range w.Builds {
+				if b.Replicas.Known() && b.Replicas.Pos.File == "patch.yaml" && b.Replicas.Pos.EndOffset > int32(len(src)) {
+					t.Fatalf("count placed past the end of the patch file: %+v", b.Replicas.Pos)
+				}
+			}
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"bytes"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -17,8 +19,8 @@ import (
 //   - The target names one object: a kind and a name of plain letters (kustomize matches
 //     both as anchored regular expressions, so a "." or a "*" could match others), no
 //     namespace, label or annotation selector, and a group/version, when written,
-//     that is the kind's (apps/v1). The kustomization writes no namePrefix or
-//     nameSuffix (which kustomize applies before patchesJson6902 runs).
+//     that is the kind's (apps/v1). Under namePrefix or nameSuffix the target is
+//     matched by name as kustomize matches it (buildCount, workloadNames).
 //   - The operations are applied in order: replace or add of /spec/replicas with an
 //     integer sets the count (kubectl kustomize v5.5.0 built the value written); test
 //     changes nothing; any other operation on /spec/replicas, or one that moves or
@@ -32,13 +34,15 @@ import (
 //
 // The count set this way is a Setting in the kustomization file (Text says it comes from
 // a JSON 6902 patch), which single-replica reports where it is written; its fix is a
-// snippet, as for a replicas: entry.
+// snippet, as for a replicas: entry. A patch file (path: with a target) is read the same
+// way when the run holds it (json6902File, readJSON6902Files), the value placed in it;
+// when the run does not, the target's count stays unknown, as before.
 
 // json6902Replicas reads inline patch p (an item of patches or patchesJson6902) of the
 // kustomization in s. touches is false when the patch certainly leaves every count as
 // it is; set is the count it certainly sets its target to (kind, name), nil when it
 // sets none or is not read.
-func json6902Replicas(s *source, p *yaml.Node, prefixed bool) (set *parsers.Setting[int], touches, ok bool) {
+func json6902Replicas(s *source, p *yaml.Node) (set *parsers.Setting[int], touches, ok bool) {
 	_, body := get(p, "patch")
 	t := val(p, "target")
 	if body == nil || body.Kind != yaml.ScalarNode || t == nil {
@@ -48,14 +52,46 @@ func json6902Replicas(s *source, p *yaml.Node, prefixed bool) (set *parsers.Sett
 	if yaml.Unmarshal([]byte(body.Value), &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
 		return nil, false, false // not a JSON 6902 patch, or not one that parses
 	}
+	return json6902Ops(doc.Content[0], singleTarget(t), func(v *yaml.Node) (parsers.Pos, bool) { return blockPos(s, body, v) }, "")
+}
+
+// singleTarget reports whether patch target t names one object whose count the patch
+// can be read for (see above): a plain kind and name, no namespace or selectors, and a
+// group/version that is the kind's. Which workload the name selects, under namePrefix
+// or nameSuffix too, is buildCount's to say.
+func singleTarget(t *yaml.Node) bool {
 	kind, name := str(t, "kind"), str(t, "name")
-	single := plainName.MatchString(kind) && plainName.MatchString(name) && !prefixed &&
+	single := plainName.MatchString(kind) && plainName.MatchString(name) &&
 		str(t, "namespace") == "" && str(t, "labelSelector") == "" && str(t, "annotationSelector") == ""
 	if g, v := str(t, "group"), str(t, "version"); single && (g != "" || v != "") {
 		wg, wv, _ := strings.Cut(apiVersionOf(kind), "/")
 		single = (g == "" || g == wg) && (v == "" || v == wv) && wv != ""
 	}
-	for _, op := range doc.Content[0].Content {
+	return single
+}
+
+// json6902File reads a JSON 6902 patch file (a kustomization's patches: or
+// patchesJson6902: entry with a path and a target) at path, as json6902Replicas reads an
+// inline patch: src is its content (YAML or JSON, a list of operations), target the
+// entry's target. A value set is placed in the file itself. ok is false when the file
+// is not a list of operations.
+func json6902File(path string, src []byte, target *yaml.Node) (set *parsers.Setting[int], touches, ok bool) {
+	var doc yaml.Node
+	if target == nil || yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
+		return nil, false, false
+	}
+	s := newSource(path, src)
+	return json6902Ops(doc.Content[0], singleTarget(target), func(v *yaml.Node) (parsers.Pos, bool) {
+		at := s.pos(v)
+		return at, v.Kind == yaml.ScalarNode && at.EndOffset > at.Offset
+	}, " file "+filepath.Base(path))
+}
+
+// json6902Ops applies the operations of seq (a JSON 6902 patch) to the replica count of
+// a target that names one object when single; place gives the position of a value in
+// the file; what names the patch in the setting's text (" file NAME" for a patch file).
+func json6902Ops(seq *yaml.Node, single bool, place func(*yaml.Node) (parsers.Pos, bool), what string) (set *parsers.Setting[int], touches, ok bool) {
+	for _, op := range seq.Content {
 		o, path, from := str(op, "op"), str(op, "path"), str(op, "from")
 		if op.Kind != yaml.MappingNode || o == "" || val(op, "path") == nil {
 			return nil, true, true // a malformed operation: kustomize refuses it, not read
@@ -74,11 +110,11 @@ func json6902Replicas(s *source, p *yaml.Node, prefixed bool) (set *parsers.Sett
 			if !isInt || v.Tag != "!!int" || n < 0 {
 				return nil, true, true
 			}
-			at, placed := blockPos(s, body, v)
+			at, placed := place(v)
 			if !placed {
 				return nil, true, true
 			}
-			st := parsers.Set(n, at, "value: "+v.Value+" (JSON 6902 patch, op "+o+" "+replicasPath+")")
+			st := parsers.Set(n, at, "value: "+v.Value+" (JSON 6902 patch"+what+", op "+o+" "+replicasPath+")")
 			set = &st
 		default:
 			return nil, true, true
@@ -157,4 +193,52 @@ func targetMatches(pattern, v string) bool {
 	}
 	re, err := regexp.Compile("^(?:" + pattern + ")$")
 	return err != nil || re.MatchString(v)
+}
+
+// IsJSON6902Patch reports whether src is a JSON 6902 patch: a YAML or JSON list whose
+// every item is an operation (a mapping with an op kustomize knows and a path), as the
+// files a kustomization names with path: and a target are. Such a file has no apiVersion
+// or kind; the run reads it for the kustomization that names it (readJSON6902Files).
+func IsJSON6902Patch(src []byte) bool {
+	if !bytes.Contains(src, []byte("op")) || !bytes.Contains(src, []byte("path")) {
+		return false
+	}
+	// The first thing written, past blank lines, comments and a document marker, opens
+	// a list: "[" or "- ".
+	rest := src
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) {
+			continue
+		}
+		if t[0] != '[' && !bytes.HasPrefix(t, []byte("- ")) && !bytes.Equal(t, []byte("-")) {
+			return false
+		}
+		break
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) != 1 {
+		return false
+	}
+	seq := doc.Content[0]
+	if seq.Kind != yaml.SequenceNode || len(seq.Content) == 0 {
+		return false
+	}
+	for _, op := range seq.Content {
+		if op.Kind != yaml.MappingNode || val(op, "path") == nil {
+			return false
+		}
+		switch str(op, "op") {
+		case "add", "remove", "replace", "move", "copy", "test":
+		default:
+			return false
+		}
+	}
+	return true
 }

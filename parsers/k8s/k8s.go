@@ -64,6 +64,9 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			readEBExtensions(in, m)
 			continue
 		}
+		if IsJSON6902Patch(in.Src) {
+			continue // read with the kustomization that names it (readJSON6902Files)
+		}
 		if chart := helmChart(in.Path, in.Src); chart != "" {
 			if !charts[chart] {
 				charts[chart] = true
@@ -115,6 +118,7 @@ func Parse(inputs []parsers.Input, opts parsers.Options) *parsers.Model {
 			srcs[filepath.Clean(in.Path)] = in.Src
 		}
 		readFloorFiles(kusts, srcs)
+		readJSON6902Files(kusts, srcs)
 	}
 	resolveBuilds(m, kusts)
 	overriddenFloors(kusts, p.hpas)
@@ -268,6 +272,11 @@ func read(o *object) readOut {
 		o.node = nil
 	case o.kind == "ScaledObject" && strings.HasPrefix(o.apiVersion, "keda.sh/"):
 		out.what, out.h = readHPAObj, readScaledObject(o)
+		o.node = nil
+	case o.kind == "HTTPScaledObject" && strings.HasPrefix(o.apiVersion, "http.keda.sh/"):
+		if h := readHTTPScaledObject(o); h != nil {
+			out.what, out.h = readHPAObj, h
+		}
 		o.node = nil
 	case o.kind == "PodDisruptionBudget":
 		out.what, out.pdb = readPDBObj, readPDB(o)

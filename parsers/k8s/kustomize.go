@@ -51,6 +51,9 @@ type kustomization struct {
 	gens []configMapGen
 	// floorFiles are its patch files given with a target that may be an autoscaler.
 	floorFiles []floorFile
+	// prefix and suffix are its namePrefix and nameSuffix: the names its build gives
+	// the objects of its resources (see buildCount for which names its steps match).
+	prefix, suffix string
 }
 
 // configMapGen is one entry of a kustomization's configMapGenerator: a ConfigMap the
@@ -89,8 +92,12 @@ type kustomizeStep struct {
 	// replicas: a replicas: entry (name, count).
 	replicas *parsers.Setting[int]
 	// patched: the count an inline JSON 6902 patch sets its target (kind, name) to
-	// (json6902Replicas).
+	// (json6902Replicas), or a patch file does (readJSON6902Files).
 	patched *parsers.Setting[int]
+	// json6902: a JSON 6902 patch file (path: with a target), joined to the directory,
+	// read by readJSON6902Files when the run holds it; target is the entry's target.
+	json6902 string
+	target   *yaml.Node
 }
 
 // floorFile is a patch file given with a target that may be an autoscaler (its kind, or
@@ -112,7 +119,11 @@ func readKustomization(path string, src []byte) *kustomization {
 	}
 	dir := filepath.Dir(path)
 	k := &kustomization{path: path, dir: dir}
-	prefixed := str(root, "namePrefix") != "" || str(root, "nameSuffix") != ""
+	k.prefix, k.suffix = str(root, "namePrefix"), str(root, "nameSuffix")
+	// A patch of a kustomization that writes namePrefix or nameSuffix selects its
+	// target by the name it had before (kubectl kustomize v5.5.0 applied a target
+	// `web` under namePrefix canary- and not a target `canary-web`): buildCount
+	// matches the names, so the prefix does not make such a patch unknown.
 	join := func(p string) string { return filepath.Join(dir, p) }
 	for _, key := range []string{"resources", "bases"} {
 		for _, r := range items(val(root, key)) {
@@ -140,10 +151,10 @@ func readKustomization(path string, src []byte) *kustomization {
 		case str(p, "path") != "" && val(p, "target") == nil:
 			k.steps = append(k.steps, kustomizeStep{patchFile: join(str(p, "path"))})
 		case str(p, "path") != "":
-			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name})
+			k.steps = append(k.steps, kustomizeStep{touches: true, kind: kind, name: name, json6902: join(str(p, "path")), target: val(p, "target")})
 			k.addFloorFile(join(str(p, "path")), kind, name)
 		default:
-			if set, touches, ok := json6902Replicas(s, p, prefixed); ok {
+			if set, touches, ok := json6902Replicas(s, p); ok {
 				k.steps = append(k.steps, kustomizeStep{touches: touches && set == nil, patched: set, kind: kind, name: name})
 				continue
 			}
@@ -158,11 +169,12 @@ func readKustomization(path string, src []byte) *kustomization {
 	for _, p := range items(val(root, "patchesJson6902")) {
 		touches := str(p, "path") != "" || mayTouchReplicas(str(p, "patch"))
 		st := kustomizeStep{touches: touches, kind: str(p, "target", "kind"), name: str(p, "target", "name")}
-		if set, t, ok := json6902Replicas(s, p, prefixed); ok && str(p, "path") == "" {
+		if set, t, ok := json6902Replicas(s, p); ok && str(p, "path") == "" {
 			st.touches, st.patched = t && set == nil, set
 		}
 		if str(p, "path") != "" {
 			k.addFloorFile(join(str(p, "path")), st.kind, st.name)
+			st.json6902, st.target = join(str(p, "path")), val(p, "target")
 		}
 		k.steps = append(k.steps, st)
 	}
@@ -448,54 +460,104 @@ func buildFiles(k *kustomization, byDir map[string]*kustomization, out map[strin
 // buildReplicas returns the replica count k's build gives w, and whether k's build
 // includes w's file at all (through its resources, recursively).
 func buildReplicas(k *kustomization, w *parsers.Workload, byDir map[string]*kustomization, byFile map[string][]*parsers.Workload, seen map[*kustomization]bool) (parsers.Setting[int], bool) {
+	r, found, _ := buildCount(k, w, byDir, byFile, seen)
+	return r, found
+}
+
+// workloadNames are the names a step of one kustomization may select a workload by:
+// kustomize (kubectl kustomize v5.5.0) matched a patch's target, a strategic-merge
+// patch file's name and a replicas: entry by the name the object was written with
+// (orig) and by the name the kustomizations below gave it (cur: their namePrefix and
+// nameSuffix), and a replicas: entry also by the name this kustomization's own prefix
+// and suffix give it (own). A name it had between those (a build of three levels or more
+// that prefixes twice) was not tried: a step naming it leaves the count unknown.
+type workloadNames struct {
+	orig, cur, own string
+	between        []string
+}
+
+// is reports whether a patch (or, with entry, a replicas: entry) naming n certainly
+// selects the workload; maybe whether it may (a name it had between).
+func (ns workloadNames) is(n string, entry bool) (is, maybe bool) {
+	if n == ns.orig || n == ns.cur || entry && n == ns.own {
+		return true, true
+	}
+	return false, slices.Contains(ns.between, n)
+}
+
+// buildCount is buildReplicas, and returns the name k's build gives w too (its own
+// namePrefix and nameSuffix around the name from below), for the kustomization above.
+func buildCount(k *kustomization, w *parsers.Workload, byDir map[string]*kustomization, byFile map[string][]*parsers.Workload, seen map[*kustomization]bool) (parsers.Setting[int], bool, []string) {
 	if seen[k] {
-		return parsers.Setting[int]{}, false // a cycle: kustomize refuses it
+		return parsers.Setting[int]{}, false, nil // a cycle: kustomize refuses it
 	}
 	seen[k] = true
 	var r parsers.Setting[int]
 	found := false
+	chain := []string{w.Name} // the names w had, from the one written to the latest
 	for _, res := range k.resources {
 		if res == filepath.Clean(w.Pos.File) {
 			r, found = w.Replicas, true
 		} else if c := byDir[res]; c != nil {
-			r, found = buildReplicas(c, w, byDir, byFile, seen)
+			r, found, chain = buildCount(c, w, byDir, byFile, seen)
 		}
 		if found {
 			break
 		}
 	}
 	if !found {
-		return r, false
+		return r, false, nil
 	}
+	cur := chain[len(chain)-1]
+	names := workloadNames{orig: w.Name, cur: cur, own: k.prefix + cur + k.suffix}
+	if len(chain) > 2 {
+		names.between = chain[1 : len(chain)-1]
+	}
+	unknown := func() { r = parsers.Setting[int]{Unknown: true, Pos: r.Pos} }
 	kind := string(w.Kind)
 	for _, st := range k.steps {
 		switch {
 		case st.replicas != nil:
-			if st.name == w.Name {
+			if is, maybe := names.is(st.name, true); is {
 				r = *st.replicas
+			} else if maybe {
+				unknown()
 			}
 		case st.patchFile != "":
 			ps, ok := byFile[st.patchFile]
 			if !ok {
-				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+				unknown()
 				continue
 			}
 			for _, p := range ps {
-				if string(p.Kind) == kind && p.Name == w.Name && (p.Replicas.Explicit() || p.Replicas.Unknown) {
+				if string(p.Kind) != kind || !(p.Replicas.Explicit() || p.Replicas.Unknown) {
+					continue
+				}
+				if is, maybe := names.is(p.Name, false); is {
 					r = p.Replicas
+				} else if maybe {
+					unknown()
 				}
 			}
 		case st.patched != nil:
-			if st.kind == kind && st.name == w.Name {
+			if st.kind != kind {
+				continue
+			}
+			if is, maybe := names.is(st.name, false); is {
 				r = *st.patched
+			} else if maybe {
+				unknown()
 			}
 		case st.touches:
-			if targetMatches(st.kind, kind) && targetMatches(st.name, w.Name) {
-				r = parsers.Setting[int]{Unknown: true, Pos: r.Pos}
+			if targetMatches(st.kind, kind) && (targetMatches(st.name, names.orig) || targetMatches(st.name, names.cur) || slices.ContainsFunc(names.between, func(n string) bool { return targetMatches(st.name, n) })) {
+				unknown()
 			}
 		}
 	}
-	return r, true
+	if k.prefix != "" || k.suffix != "" {
+		chain = append(chain, names.own)
+	}
+	return r, true, chain
 }
 
 // applyKustomizeLabels writes each kustomization's labels into the objects of the files
@@ -653,6 +715,30 @@ func (k *kustomization) addFloorFile(path, kind, name string) {
 // autoscaler target counts. Before, only inline patches and strategic-merge patch files
 // did: a JSON 6902 file raising minReplicas 1 to 3 in the only build of the base left
 // hpa-min-replicas reporting the base's 1 (kubectl kustomize v5.5.0 built 3).
+// readJSON6902Files reads the JSON 6902 patch files the kustomizations of the run name
+// (path: with a target) that the run holds (srcs, by cleaned path), for what each does to
+// its target's replica count (json6902File). A file the run does not hold, or that is
+// not a list of operations, leaves its target's count unknown (the step's touches, as
+// written by readKustomization). A patches: entry whose file turns out to be a
+// strategic-merge patch (kustomize accepts either there) is not a list: unknown too.
+func readJSON6902Files(ks []*kustomization, srcs map[string][]byte) {
+	for _, k := range ks {
+		for i := range k.steps {
+			st := &k.steps[i]
+			if st.json6902 == "" {
+				continue
+			}
+			src, ok := srcs[filepath.Clean(st.json6902)]
+			if !ok {
+				continue
+			}
+			if set, touches, ok := json6902File(filepath.Clean(st.json6902), src, st.target); ok {
+				st.touches, st.patched = touches && set == nil, set
+			}
+		}
+	}
+}
+
 func readFloorFiles(ks []*kustomization, srcs map[string][]byte) {
 	for _, k := range ks {
 		for _, f := range k.floorFiles {

@@ -76,6 +76,8 @@ func apiVersionOf(kind string) string {
 		return "argoproj.io/v1alpha1"
 	case "ScaledObject":
 		return "keda.sh/v1alpha1"
+	case "HTTPScaledObject":
+		return "http.keda.sh/v1alpha1"
 	case "PodDisruptionBudget":
 		return "policy/v1"
 	case "Ingress":

@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"strings"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/no502/no502/parsers"
@@ -71,6 +73,53 @@ func readScaledObject(o *object) *hpa {
 		h.min = parsers.Setting[int]{Pos: pos, Text: text, Unknown: true}
 	}
 	mk, mv := get(spec, "maxReplicaCount")
+	if n, ok := atoi(mv); ok {
+		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
+	} else if mv == nil || isNull(mv) {
+		h.max = parsers.Def(100, "KEDA default maxReplicaCount 100")
+	}
+	origin := &parsers.Origin{Note: note}
+	h.min.Origin, h.max.Origin = origin, origin
+	return h
+}
+
+// readHTTPScaledObject reads a KEDA HTTP add-on HTTPScaledObject as the autoscaler it
+// makes: the add-on's operator creates a ScaledObject of the same name for its target,
+// with minReplicaCount and maxReplicaCount from spec.replicas.min and .max (nil: KEDA's
+// defaults 0 and 100) and the HTTPScaledObject's annotations (so KEDA's pause
+// annotations apply), unless the annotation
+// httpscaledobject.keda.sh/skip-scaledobject-creation is "true": then a ScaledObject of
+// the user's scales the target, and this one none (nil). kedacore/http-add-on
+// operator/controllers/http/scaled_object.go, docs/ref/v0.13.0/http_scaled_object.md.
+// The target is scaleTargetRef.name and .kind (v0.8 on), or scaleTargetRef.deployment
+// (earlier releases, which had no replicas and always scaled to zero when idle).
+func readHTTPScaledObject(o *object) *hpa {
+	if strings.EqualFold(strings.TrimSpace(o.annotations["httpscaledobject.keda.sh/skip-scaledobject-creation"].value), "true") {
+		return nil
+	}
+	spec := val(o.node, "spec")
+	h := &hpa{o: o, targetKind: str(spec, "scaleTargetRef", "kind"), targetName: str(spec, "scaleTargetRef", "name")}
+	if h.targetName == "" {
+		h.targetName = str(spec, "scaleTargetRef", "deployment")
+	}
+	if h.targetKind == "" {
+		h.targetKind = "Deployment"
+	}
+	note := "from HTTPScaledObject " + o.namespace + "/" + o.name
+	reps := val(spec, "replicas")
+	k, v := get(reps, "min")
+	_, paused := o.annotations["autoscaling.keda.sh/paused"]
+	_, pausedAt := o.annotations["autoscaling.keda.sh/paused-replicas"]
+	if n, ok := atoi(v); ok && (n >= 2 || n == 1 && !paused && !pausedAt) {
+		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
+	} else {
+		pos, text := o.pos, "kind: HTTPScaledObject (no replicas.min: KEDA default minReplicaCount 0)"
+		if v != nil && !isNull(v) {
+			pos, text = o.src.pos(v), o.src.text(k, v)
+		}
+		h.min = parsers.Setting[int]{Pos: pos, Text: text, Unknown: true}
+	}
+	mk, mv := get(reps, "max")
 	if n, ok := atoi(mv); ok {
 		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
 	} else if mv == nil || isNull(mv) {

@@ -413,9 +413,11 @@ func k8sLooking(path string, src []byte) bool {
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
 		// bytes, not string(src): a conversion copies the file, twice, for every JSON
 		// file a walk finds (most are fixtures and package.json).
-		return bytes.Contains(src, []byte(`"apiVersion"`)) && bytes.Contains(src, []byte(`"kind"`))
+		return bytes.Contains(src, []byte(`"apiVersion"`)) && bytes.Contains(src, []byte(`"kind"`)) || k8s.IsJSON6902Patch(src)
 	}
-	return yamlHasKey(src, "apiVersion") && yamlHasKey(src, "kind")
+	// A JSON 6902 patch file a kustomization names (path: with a target) has neither:
+	// the k8s parser reads it with that kustomization.
+	return yamlHasKey(src, "apiVersion") && yamlHasKey(src, "kind") || k8s.IsJSON6902Patch(src)
 }
 
 // yamlHasKey reports whether key is written as a mapping key at the start of a line,

@@ -535,6 +535,14 @@ func (b *builder) ecsService(r *resource) {
 	w.Scheduling = sched
 	if sched.Known() && sched.Value == "REPLICA" {
 		w.Replicas = n.intSetting("desired_count", 0, "Terraform default desired_count 0")
+		// lifecycle { ignore_changes = all }: desired_count is only the count the
+		// service was created with, and what sets it later (Application Auto Scaling,
+		// a deploy pipeline, here or in another stack) is not Terraform. The other
+		// attributes are read as written: making every one unknown would unlink the
+		// service too (ignoreChanges).
+		if ignoresAll(n) {
+			w.Replicas.Unknown = true
+		}
 	}
 	w.MinHealthyPercent = n.intSetting("deployment_minimum_healthy_percent", 100, "ECS default deployment_minimum_healthy_percent 100")
 	w.MaxPercent = n.intSetting("deployment_maximum_percent", 200, "ECS default deployment_maximum_percent 200")

@@ -178,6 +178,26 @@ func ignoreChanges(b *hclsyntax.Body) map[string]bool {
 	return out
 }
 
+// ignoresAll reports whether resource n's lifecycle block writes ignore_changes = all.
+func ignoresAll(n *node) bool {
+	if n == nil || n.syntaxed == nil {
+		return false
+	}
+	for _, lb := range n.syntaxed.Blocks {
+		if lb.Type != "lifecycle" {
+			continue
+		}
+		a := lb.Body.Attributes["ignore_changes"]
+		if a == nil {
+			continue
+		}
+		if hcl.ExprAsKeyword(a.Expr) == "all" {
+			return true
+		}
+	}
+	return false
+}
+
 // open reads block b of file sf through schema s (nil reads every attribute, for module
 // calls whose inputs are arbitrary).
 func (mod *module) open(sf *srcFile, b *hcl.Block, s *schema) *node {
