@@ -347,11 +347,24 @@ func (b *builder) misplaced(parent string, ds []*Directive) {
 		where = "at the top level of nginx.conf"
 	}
 	for _, d := range ds {
-		if d.Block != nil && refused[d.Name] {
+		if d.Block != nil && refused[d.Name] || d.Block == nil && (upstreamOnly[d.Name] || parent != "location" && passes[d.Name]) {
 			b.errorf(d, d.NamePos(), "%q directive is not allowed %s (nginx -t rejects it: \"directive is not allowed here\")%s", d.Name, where, belongs(d.Name))
 		}
 	}
 }
+
+// passes and upstreamOnly name the simple directives nginx refuses in the blocks
+// misplaced checks (the top level of nginx.conf, http{}, server{} and location{},
+// includes spliced in; never stream{}, whose server{} takes a proxy_pass): a pass to an
+// app belongs in a location (or an if or limit_except in it), and the load-balancing
+// settings of the upstream modules in an upstream{} block. Each is its module's own
+// name in every stock nginx build, checked with nginx -t 1.22.1 (TestMisplacedBlocks); a
+// name whose context depends on the module (keepalive_timeout, keepalive_requests, zone,
+// hash) is not here.
+var (
+	passes       = map[string]bool{"proxy_pass": true, "fastcgi_pass": true, "grpc_pass": true, "uwsgi_pass": true, "scgi_pass": true}
+	upstreamOnly = map[string]bool{"keepalive": true, "least_conn": true, "ip_hash": true}
+)
 
 // belongs says where a misplaced block goes.
 func belongs(name string) string {
@@ -364,6 +377,10 @@ func belongs(name string) string {
 		return ": " + name + " belongs in http{}, beside the server{} blocks"
 	case "http", "events", "stream", "mail":
 		return ": it belongs at the top level of nginx.conf"
+	case "proxy_pass", "fastcgi_pass", "grpc_pass", "uwsgi_pass", "scgi_pass":
+		return ": " + name + " belongs in a location{} block, which then forwards the requests it matches"
+	case "keepalive", "least_conn", "ip_hash":
+		return ": " + name + " belongs in an upstream{} block, beside its server lines"
 	}
 	return ""
 }
