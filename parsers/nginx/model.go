@@ -219,6 +219,13 @@ type builder struct {
 	// per root
 	upstreams map[string]*Directive
 	shutdown  parsers.Duration
+	// listens holds the listen addresses of the http{} block being built, by port, and
+	// complete whether that block is all nginx runs (a main file whose includes were all
+	// read); server is the server{} being built (each fork builds its own). For
+	// loopsToItself.
+	listens   map[string][]listenAt
+	complete  bool
+	curServer *Directive
 
 	// log records what the builder made, in the order a sequential build makes it; apply
 	// adds it to the model. Servers are built in parallel by forks of the builder, each
@@ -399,6 +406,7 @@ func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...a
 func (b *builder) root(cfg *Config) {
 	top := Expand(cfg.Directives)
 	b.upstreams = map[string]*Directive{}
+	b.listens, b.complete, b.curServer = nil, false, nil
 	b.shutdown = parsers.Def(time.Duration(0), "nginx default: no limit, waits for in-flight requests indefinitely")
 	if isMain(cfg) {
 		main := scope{}.with("main", top)
@@ -410,6 +418,7 @@ func (b *builder) root(cfg *Config) {
 			if d.Name == "http" && d.Block != nil {
 				sc := scope{}.with("http", d.Block)
 				b.misplaced("http", sc[0].ds)
+				b.complete = !unreadServers(sc[0].ds)
 				b.http(sc)
 			}
 		}
@@ -429,6 +438,7 @@ func (b *builder) root(cfg *Config) {
 	}
 	switch {
 	case hasServer:
+		b.complete = false // other files nginx loads beside it may listen on its ports
 		b.http(scope{}.with("http", top))
 	case hasLocation:
 		end := len(cfg.Src)
@@ -522,6 +532,7 @@ func (b *builder) http(sc scope) {
 			servers = append(servers, d)
 		}
 	}
+	b.listens = listensByPort(servers)
 	workers := min(runtime.GOMAXPROCS(0), len(servers)/(parallelFrom/2))
 	if workers < 2 {
 		for _, d := range servers {
@@ -553,6 +564,7 @@ func (b *builder) http(sc scope) {
 func (b *builder) serverBlock(sc scope, d *Directive) {
 	ssc := sc.with("server", d.Block)
 	srv := ssc[len(ssc)-1].ds
+	b.curServer = d
 	b.duplicates(srv)
 	b.misplaced("server", srv)
 	// Name the server as its config does: its first server_name, else what it listens
@@ -1028,6 +1040,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	rt.Backend = b.backend(pass, setURL(pass, sc, b.maps))
 	rt.Alternatives = b.mapUpstreams(pass)
+	rt.LoopsTo = b.loopsToItself(rt, loc, pass, sc)
 	h.Routes = append(h.Routes, rt)
 	return rt
 }
