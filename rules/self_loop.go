@@ -30,8 +30,9 @@ no502 reports it only when the forwarded request surely comes back to the same l
 - nginx picks that server again: it is the only one listening on the port in a config no502
   read in full (a main ` + "`nginx.conf`" + ` whose includes were all read), or the ` + "`Host`" + ` header
   is passed on (` + "`proxy_set_header Host $host`" + ` or ` + "`$http_host`" + `), the server listens on that
-  port alone, and every server on the port listens on the same address, so the same name
-  picks the same server. (A ` + "`conf.d`" + ` fragment is judged on the second condition: a
+  port alone, and every server on the port listens there on the same addresses (the pair
+  ` + "`listen 80; listen [::]:80;`" + ` counts as one when both or neither are ` + "`default_server`" + `),
+  so the same name picks the same server. (A ` + "`conf.d`" + ` fragment is judged on the second condition: a
   server in a file no502 did not read that listens on the same port at a specific address
   would make it wrong, which no setup seen does.)
 

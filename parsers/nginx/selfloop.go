@@ -14,6 +14,7 @@ type listenAt struct {
 	d     *Directive // nil for the default listen of a server without one
 	addr  string
 	plain bool
+	def   bool // default_server
 }
 
 // listensByPort indexes the listen lines of an http{} block's servers by port. A server
@@ -32,14 +33,16 @@ func listensByPort(servers []*Directive) map[string][]listenAt {
 			if !ok {
 				continue
 			}
-			plain := !d.templated()
+			l := listenAt{srv: srv, d: d, addr: addr, plain: !d.templated()}
 			for i := 1; i < len(d.Args); i++ {
 				switch d.Arg(i) {
 				case "ssl", "http2", "quic", "http3", "proxy_protocol":
-					plain = false
+					l.plain = false
+				case "default_server", "default":
+					l.def = true
 				}
 			}
-			out[port] = append(out[port], listenAt{srv: srv, d: d, addr: addr, plain: plain})
+			out[port] = append(out[port], l)
 		}
 		if !has {
 			out["80"] = append(out["80"], listenAt{srv: srv})
@@ -213,8 +216,10 @@ func (b *builder) ownListen(rt *parsers.Route, host, port string) *listenAt {
 
 // sameChoice reports whether a request forwarded to port meets the same choice of
 // server as the one that reached b.curServer: the server listens on that port alone,
-// and every listen on the port has the same address (nginx picks among the servers of
-// the address a connection came to, then by name).
+// and every server on the port listens there on the same addresses (nginx picks among
+// the servers of the address a connection came to, then by name, else the address's
+// default server). The usual pair `listen 80; listen [::]:80;` counts as one address
+// when each server that has it marks both or neither default_server.
 func (b *builder) sameChoice(on []listenAt, own *listenAt, port string) bool {
 	for _, d := range Expand(b.curServer.Block) {
 		if d.Name == "listen" && len(d.Args) > 0 {
@@ -223,9 +228,28 @@ func (b *builder) sameChoice(on []listenAt, own *listenAt, port string) bool {
 			}
 		}
 	}
+	addrs := func(srv *Directive) map[string]bool {
+		out := map[string]bool{}
+		for _, l := range on {
+			if l.srv == srv {
+				out[l.addr] = out[l.addr] || l.def
+			}
+		}
+		return out
+	}
+	mine := addrs(b.curServer)
 	for _, l := range on {
-		if l.addr != own.addr {
+		theirs := addrs(l.srv)
+		if len(theirs) != len(mine) {
 			return false
+		}
+		for a, def := range theirs {
+			if _, ok := mine[a]; !ok {
+				return false
+			}
+			if a != own.addr && (a != "[::]" || own.addr != "" || def != theirs[""]) {
+				return false
+			}
 		}
 	}
 	return true
