@@ -189,13 +189,15 @@ func (b *builder) ownListen(rt *parsers.Route, host, port string) *listenAt {
 	var own *listenAt
 	for i := range on {
 		l := &on[i]
-		if l.srv != b.curServer || l.d == nil || !reaches(host, l.addr) {
+		if l.d == nil || !reaches(host, l.addr) {
 			continue
 		}
 		if !l.plain {
-			return nil // TLS, HTTP/2 or the PROXY protocol: the plain request is refused
+			// TLS, HTTP/2 or the PROXY protocol: the plain request is refused. They are
+			// options of the socket, so another server's listen on it sets them too.
+			return nil
 		}
-		if own == nil {
+		if own == nil && l.srv == b.curServer {
 			own = l
 		}
 	}

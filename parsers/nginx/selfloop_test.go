@@ -41,6 +41,7 @@ func TestLoopsToItself(t *testing.T) {
 		{name: "another port", http: "server { listen 127.0.0.1:PORT; location / { proxy_pass http://127.0.0.1:PORT2; } }\nserver { listen 127.0.0.1:PORT2; return 200; }", real: 200},
 		{name: "an if breaks the loop", http: "server { listen 127.0.0.1:PORT; location / { if ($http_x_loop) { return 200; } proxy_set_header X-Loop 1; proxy_pass http://127.0.0.1:PORT; } }", real: 200},
 		{name: "a rewrite", http: "server { listen 127.0.0.1:PORT; location / { rewrite ^/a/(.*)$ /done/$1 break; proxy_pass http://127.0.0.1:PORT; } location /done/ { return 200; } }"},
+		{name: "another server sets proxy_protocol on the socket", http: "server { listen 127.0.0.1:PORT proxy_protocol; server_name other; return 200; }\nserver { listen 127.0.0.1:PORT; server_name app.test; location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:PORT; } }"},
 		{name: "ssl listen", http: "server { listen 127.0.0.1:PORT ssl; location / { proxy_pass http://127.0.0.1:PORT; } }"},
 		{name: "fragment, default Host", frag: true, http: "server { listen 8080; server_name app.test; location / { proxy_pass http://localhost:8080; } }"},
 		{name: "fragment, another address on the port", frag: true, http: "server { listen 8080; server_name app.test; location / { proxy_set_header Host $host; proxy_pass http://127.0.0.1:8080; } }\nserver { listen 10.0.0.1:8080; return 200; }"},
