@@ -406,6 +406,12 @@ type Route struct {
 	// matches). A PathRegex entry stands for paths the model cannot read: any path.
 	// ServingRoute does not give the route for a path one of them may match.
 	TakenFirst []RoutePath
+	// LoopsTo is set on an nginx route whose proxy_pass connects back to its own server
+	// (proxy_pass http://127.0.0.1:8080 in a server that listens on 8080 and gets the
+	// forwarded request again): the listen line it reaches, as written. Every request
+	// to the route is forwarded to itself until nginx runs out of connections. nil
+	// otherwise, and whenever that is not certain.
+	LoopsTo *Setting[string]
 
 	Backend *Backend
 	// Alternatives are the nginx upstream{} blocks a proxy_pass to a map{}'s variable

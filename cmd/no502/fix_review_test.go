@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-const keepaliveUpstream = "events {\n    worker_connections 64;\n}\n\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n        keepalive 16;\n    }\n\n    server {\n        listen 8080;\n        server_name shop.example.com;\n\n"
+const keepaliveUpstream = "events {\n    worker_connections 64;\n}\n\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n        keepalive 16;\n    }\n\n    server {\n        listen 80;\n        server_name shop.example.com;\n\n"
 
 func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -46,7 +46,7 @@ func TestFixQuotedRegexBrace(t *testing.T) {
 // proxy_pass on that line is deleted; for a one-line location the whole location goes.
 func TestFixSharedLineKeepsDirectives(t *testing.T) {
 	cfg := "routes:\n  - match: /export/\n    handler_timeout: 90s\n  - match: /b/\n    handler_timeout: 90s\n"
-	conf := "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n    }\n    server {\n        listen 8080;\n" +
+	conf := "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        server 127.0.0.2:8080;\n    }\n    server {\n        listen 80;\n" +
 		"        location /export/ {\n            proxy_pass http://app; proxy_read_timeout 30s;\n        }\n" +
 		"        location /b/ { proxy_read_timeout 30s; proxy_pass http://app; }\n    }\n}\n"
 	dir := writeFiles(t, map[string]string{"nginx.conf": conf, ".no502.yaml": cfg})

@@ -33,6 +33,25 @@ func TestMisplacedBlocks(t *testing.T) {
 		{"nested location", up + "server {\n listen 127.0.0.1:18080;\n location / {\n  location /a/ { proxy_pass http://app; }\n }\n}\n", ""},
 		{"if in server", up + "server {\n listen 127.0.0.1:18080;\n if ($host = a) { return 404; }\n location / { proxy_pass http://app; }\n}\n", ""},
 		{"plain", up + srv, ""},
+		{"proxy_pass in http", up + "proxy_pass http://app;\n" + srv, `4 "proxy_pass" directive is not allowed in http{}`},
+		{"proxy_pass in server", up + "server {\n listen 127.0.0.1:18080;\n proxy_pass http://app;\n}\n", `6 "proxy_pass" directive is not allowed in server{}`},
+		{"fastcgi_pass in server", up + "server {\n listen 127.0.0.1:18080;\n fastcgi_pass 127.0.0.1:9000;\n}\n", `6 "fastcgi_pass" directive is not allowed in server{}`},
+		{"grpc_pass in server", up + "server {\n listen 127.0.0.1:18080;\n grpc_pass grpc://app;\n}\n", `6 "grpc_pass" directive is not allowed in server{}`},
+		{"uwsgi_pass in http", up + "uwsgi_pass app;\n" + srv, `4 "uwsgi_pass" directive is not allowed in http{}`},
+		{"scgi_pass in server", up + "server {\n listen 127.0.0.1:18080;\n scgi_pass app;\n}\n", `6 "scgi_pass" directive is not allowed in server{}`},
+		{"keepalive in http", up + "keepalive 16;\n" + srv, `4 "keepalive" directive is not allowed in http{}`},
+		{"keepalive in server", up + "server {\n listen 127.0.0.1:18080;\n keepalive 16;\n}\n", `6 "keepalive" directive is not allowed in server{}`},
+		{"keepalive in location", up + "server {\n listen 127.0.0.1:18080;\n location / {\n  keepalive 16;\n  proxy_pass http://app;\n }\n}\n", `7 "keepalive" directive is not allowed in location{}`},
+		{"least_conn in location", up + "server {\n listen 127.0.0.1:18080;\n location / {\n  least_conn;\n  proxy_pass http://app;\n }\n}\n", `7 "least_conn" directive is not allowed in location{}`},
+		{"ip_hash in http", up + "ip_hash;\n" + srv, `4 "ip_hash" directive is not allowed in http{}`},
+		{"proxy_pass at the top", "}\nproxy_pass http://app;\nhttp {\n" + up + srv, `4 "proxy_pass" directive is not allowed at the top level of nginx.conf`},
+		{"keepalive at the top", "}\nkeepalive 16;\nhttp {\n" + up + srv, `4 "keepalive" directive is not allowed at the top level of nginx.conf`},
+		// Accepted: a pass in a location, an if in a location or a limit_except; the
+		// upstream settings in an upstream; the keep-alive settings of other modules.
+		{"passes in a location", up + "server {\n listen 127.0.0.1:18080;\n location / { proxy_pass http://app; }\n location /f { fastcgi_pass 127.0.0.1:9000; }\n location /g { grpc_pass grpc://app; }\n location /u { uwsgi_pass app; }\n location /s { scgi_pass app; }\n}\n", ""},
+		{"pass in if and limit_except", up + "server {\n listen 127.0.0.1:18080;\n location / {\n  if ($http_x) { proxy_pass http://app; }\n  limit_except GET { proxy_pass http://app; }\n  proxy_pass http://app;\n }\n}\n", ""},
+		{"upstream settings in upstream", "upstream app { least_conn; server 127.0.0.1:8080; keepalive 16; keepalive_timeout 5s; keepalive_requests 100; }\nupstream b { ip_hash; server 127.0.0.1:8081; }\n" + srv, ""},
+		{"keepalive_timeout everywhere", up + "keepalive_timeout 5s;\nkeepalive_requests 10;\nserver {\n listen 127.0.0.1:18080;\n keepalive_timeout 4s;\n location / { keepalive_timeout 3s; keepalive_requests 5; proxy_pass http://app; }\n}\n", ""},
 		{"upstream at the top", "}\nupstream app { server 127.0.0.1:8080; }\nhttp {\n" + srv, `4 "upstream" directive is not allowed at the top level of nginx.conf`},
 	}
 	bin := ""

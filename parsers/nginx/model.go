@@ -219,6 +219,13 @@ type builder struct {
 	// per root
 	upstreams map[string]*Directive
 	shutdown  parsers.Duration
+	// listens holds the listen addresses of the http{} block being built, by port, and
+	// complete whether that block is all nginx runs (a main file whose includes were all
+	// read); server is the server{} being built (each fork builds its own). For
+	// loopsToItself.
+	listens   map[string][]listenAt
+	complete  bool
+	curServer *Directive
 
 	// log records what the builder made, in the order a sequential build makes it; apply
 	// adds it to the model. Servers are built in parallel by forks of the builder, each
@@ -347,11 +354,24 @@ func (b *builder) misplaced(parent string, ds []*Directive) {
 		where = "at the top level of nginx.conf"
 	}
 	for _, d := range ds {
-		if d.Block != nil && refused[d.Name] {
+		if d.Block != nil && refused[d.Name] || d.Block == nil && (upstreamOnly[d.Name] || parent != "location" && passes[d.Name]) {
 			b.errorf(d, d.NamePos(), "%q directive is not allowed %s (nginx -t rejects it: \"directive is not allowed here\")%s", d.Name, where, belongs(d.Name))
 		}
 	}
 }
+
+// passes and upstreamOnly name the simple directives nginx refuses in the blocks
+// misplaced checks (the top level of nginx.conf, http{}, server{} and location{},
+// includes spliced in; never stream{}, whose server{} takes a proxy_pass): a pass to an
+// app belongs in a location (or an if or limit_except in it), and the load-balancing
+// settings of the upstream modules in an upstream{} block. Each is its module's own
+// name in every stock nginx build, checked with nginx -t 1.22.1 (TestMisplacedBlocks); a
+// name whose context depends on the module (keepalive_timeout, keepalive_requests, zone,
+// hash) is not here.
+var (
+	passes       = map[string]bool{"proxy_pass": true, "fastcgi_pass": true, "grpc_pass": true, "uwsgi_pass": true, "scgi_pass": true}
+	upstreamOnly = map[string]bool{"keepalive": true, "least_conn": true, "ip_hash": true}
+)
 
 // belongs says where a misplaced block goes.
 func belongs(name string) string {
@@ -364,6 +384,10 @@ func belongs(name string) string {
 		return ": " + name + " belongs in http{}, beside the server{} blocks"
 	case "http", "events", "stream", "mail":
 		return ": it belongs at the top level of nginx.conf"
+	case "proxy_pass", "fastcgi_pass", "grpc_pass", "uwsgi_pass", "scgi_pass":
+		return ": " + name + " belongs in a location{} block, which then forwards the requests it matches"
+	case "keepalive", "least_conn", "ip_hash":
+		return ": " + name + " belongs in an upstream{} block, beside its server lines"
 	}
 	return ""
 }
@@ -382,6 +406,7 @@ func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...a
 func (b *builder) root(cfg *Config) {
 	top := Expand(cfg.Directives)
 	b.upstreams = map[string]*Directive{}
+	b.listens, b.complete, b.curServer = nil, false, nil
 	b.shutdown = parsers.Def(time.Duration(0), "nginx default: no limit, waits for in-flight requests indefinitely")
 	if isMain(cfg) {
 		main := scope{}.with("main", top)
@@ -393,6 +418,7 @@ func (b *builder) root(cfg *Config) {
 			if d.Name == "http" && d.Block != nil {
 				sc := scope{}.with("http", d.Block)
 				b.misplaced("http", sc[0].ds)
+				b.complete = !unreadServers(sc[0].ds)
 				b.http(sc)
 			}
 		}
@@ -412,6 +438,7 @@ func (b *builder) root(cfg *Config) {
 	}
 	switch {
 	case hasServer:
+		b.complete = false // other files nginx loads beside it may listen on its ports
 		b.http(scope{}.with("http", top))
 	case hasLocation:
 		end := len(cfg.Src)
@@ -505,6 +532,7 @@ func (b *builder) http(sc scope) {
 			servers = append(servers, d)
 		}
 	}
+	b.listens = listensByPort(servers)
 	workers := min(runtime.GOMAXPROCS(0), len(servers)/(parallelFrom/2))
 	if workers < 2 {
 		for _, d := range servers {
@@ -536,6 +564,7 @@ func (b *builder) http(sc scope) {
 func (b *builder) serverBlock(sc scope, d *Directive) {
 	ssc := sc.with("server", d.Block)
 	srv := ssc[len(ssc)-1].ds
+	b.curServer = d
 	b.duplicates(srv)
 	b.misplaced("server", srv)
 	// Name the server as its config does: its first server_name, else what it listens
@@ -1011,6 +1040,7 @@ func (b *builder) route(h *parsers.Hop, loc *Directive, sc scope) *parsers.Route
 	}
 	rt.Backend = b.backend(pass, setURL(pass, sc, b.maps))
 	rt.Alternatives = b.mapUpstreams(pass)
+	rt.LoopsTo = b.loopsToItself(rt, loc, pass, sc)
 	h.Routes = append(h.Routes, rt)
 	return rt
 }
