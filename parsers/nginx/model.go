@@ -224,6 +224,7 @@ type builder struct {
 	// read); server is the server{} being built (each fork builds its own). For
 	// loopsToItself.
 	listens   map[string][]listenAt
+	shapes    *shapeMemo // of listens, made as sameChoice asks
 	complete  bool
 	curServer *Directive
 
@@ -406,7 +407,7 @@ func (b *builder) errorf(d *Directive, pos parsers.Pos, format string, args ...a
 func (b *builder) root(cfg *Config) {
 	top := Expand(cfg.Directives)
 	b.upstreams = map[string]*Directive{}
-	b.listens, b.complete, b.curServer = nil, false, nil
+	b.listens, b.shapes, b.complete, b.curServer = nil, nil, false, nil
 	b.shutdown = parsers.Def(time.Duration(0), "nginx default: no limit, waits for in-flight requests indefinitely")
 	if isMain(cfg) {
 		main := scope{}.with("main", top)
@@ -533,6 +534,7 @@ func (b *builder) http(sc scope) {
 		}
 	}
 	b.listens = listensByPort(servers)
+	b.shapes = &shapeMemo{byPort: map[string]*portShapes{}}
 	workers := min(runtime.GOMAXPROCS(0), len(servers)/(parallelFrom/2))
 	if workers < 2 {
 		for _, d := range servers {
