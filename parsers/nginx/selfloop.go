@@ -151,6 +151,11 @@ func (b *builder) loopsToItself(rt *parsers.Route, loc, pass *Directive, sc scop
 	if len(addrs) == 0 {
 		return nil
 	}
+	for _, a := range addrs {
+		if len(b.listens[a[1]]) == 0 {
+			return nil // no server listens on that port: a local app, not this nginx
+		}
+	}
 	for i, lv := range sc {
 		if lv.kind != "server" && lv.kind != "location" && !(i == 0 && lv.kind == "http") {
 			return nil
