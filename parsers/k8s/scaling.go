@@ -63,16 +63,29 @@ func readScaledObject(o *object) *hpa {
 	// A floor of 1 is the HPA's minReplicas: 1, as an HPA's own (KEDA sets the HPA's
 	// minReplicas to minReplicaCount when it is above 0), unless idleReplicaCount
 	// scales the target to zero when idle or an annotation pauses the scaling.
-	if n, ok := atoi(v); ok && (n >= 2 || n == 1 && idle == nil && !paused && !pausedAt) {
+	mk, mv := get(spec, "maxReplicaCount")
+	h.kedaRange(o, [2]*yaml.Node{k, v}, [2]*yaml.Node{mk, mv}, idle == nil && !paused && !pausedAt,
+		"kind: ScaledObject (no minReplicaCount: KEDA default 0)", note)
+	return h
+}
+
+// kedaRange sets the floor and ceiling of a KEDA scaler (each given as its key and
+// value nodes, nil when absent): a floor of 2 or more is known, and one of 1 when
+// floorOne (nothing scales the target to zero or holds its count); any other floor is
+// unknown, at the value or, unset, at the object with the text unset. An unset ceiling
+// is KEDA's default 100.
+func (h *hpa) kedaRange(o *object, floor, ceiling [2]*yaml.Node, floorOne bool, unset, note string) {
+	k, v := floor[0], floor[1]
+	if n, ok := atoi(v); ok && (n >= 2 || n == 1 && floorOne) {
 		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
 	} else {
-		pos, text := o.pos, "kind: ScaledObject (no minReplicaCount: KEDA default 0)"
+		pos, text := o.pos, unset
 		if v != nil && !isNull(v) {
 			pos, text = o.src.pos(v), o.src.text(k, v)
 		}
 		h.min = parsers.Setting[int]{Pos: pos, Text: text, Unknown: true}
 	}
-	mk, mv := get(spec, "maxReplicaCount")
+	mk, mv := ceiling[0], ceiling[1]
 	if n, ok := atoi(mv); ok {
 		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
 	} else if mv == nil || isNull(mv) {
@@ -80,7 +93,6 @@ func readScaledObject(o *object) *hpa {
 	}
 	origin := &parsers.Origin{Note: note}
 	h.min.Origin, h.max.Origin = origin, origin
-	return h
 }
 
 // readHTTPScaledObject reads a KEDA HTTP add-on HTTPScaledObject as the autoscaler it
@@ -110,23 +122,9 @@ func readHTTPScaledObject(o *object) *hpa {
 	k, v := get(reps, "min")
 	_, paused := o.annotations["autoscaling.keda.sh/paused"]
 	_, pausedAt := o.annotations["autoscaling.keda.sh/paused-replicas"]
-	if n, ok := atoi(v); ok && (n >= 2 || n == 1 && !paused && !pausedAt) {
-		h.min = parsers.Set(n, o.src.pos(v), o.src.text(k, v))
-	} else {
-		pos, text := o.pos, "kind: HTTPScaledObject (no replicas.min: KEDA default minReplicaCount 0)"
-		if v != nil && !isNull(v) {
-			pos, text = o.src.pos(v), o.src.text(k, v)
-		}
-		h.min = parsers.Setting[int]{Pos: pos, Text: text, Unknown: true}
-	}
 	mk, mv := get(reps, "max")
-	if n, ok := atoi(mv); ok {
-		h.max = parsers.Set(n, o.src.pos(mv), o.src.text(mk, mv))
-	} else if mv == nil || isNull(mv) {
-		h.max = parsers.Def(100, "KEDA default maxReplicaCount 100")
-	}
-	origin := &parsers.Origin{Note: note}
-	h.min.Origin, h.max.Origin = origin, origin
+	h.kedaRange(o, [2]*yaml.Node{k, v}, [2]*yaml.Node{mk, mv}, !paused && !pausedAt,
+		"kind: HTTPScaledObject (no replicas.min: KEDA default minReplicaCount 0)", note)
 	return h
 }
 
