@@ -303,13 +303,7 @@ func fileIndentOf(src []byte) fileIndent {
 func scanIndent(src []byte) fileIndent {
 	tabs, spaced := 0, 0
 	step, prev := 0, -1
-	for len(src) > 0 {
-		line := src
-		if i := bytes.IndexByte(src, '\n'); i >= 0 {
-			line, src = src[:i], src[i+1:]
-		} else {
-			src = nil
-		}
+	for line := range bytes.Lines(src) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
