@@ -315,6 +315,12 @@ func parseFile(path string, src []byte, o parsers.Options, parts int) (*Config, 
 		cfg.text, notes = blankPlaceholderLines(path, cfg.text)
 	}
 	cfg.indexLines()
+	if cfg.bom {
+		// The lexer skips the mark to read on; nginx does not skip it (1.22.1: a file
+		// starting with it fails nginx -t with unknown directive "\ufeffevents", or
+		// "\ufeff#" before a comment, in an included file too).
+		notes = append(notes, parsers.Errorf(cfg.pos(0, 3), "the file starts with a UTF-8 byte order mark (EF BB BF), which nginx does not skip: it reads the mark as part of the first word, and nginx -t fails with \"unknown directive\". Save the file as UTF-8 without a byte order mark"))
+	}
 	if parts > 1 && parseChunks(cfg, o.Depth(), o.Directives(), parts) {
 		return cfg, notes
 	}

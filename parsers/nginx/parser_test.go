@@ -3,6 +3,9 @@ package nginx
 import (
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,10 +197,45 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestBOM: the parser reads on past a byte order mark (positions as an editor shows
+// them), and reports it: nginx 1.22.1 fails nginx -t on such a file ("unknown directive"),
+// checked against the real nginx when it is installed.
 func TestBOM(t *testing.T) {
-	cfg := mustParse(t, "\xef\xbb\xbfuser x;\n")
+	src := "\xef\xbb\xbfuser x;\n"
+	cfg, diags := ParseFile("t.conf", []byte(src))
+	checkBounds(t, "t.conf", []byte(src), cfg, diags)
 	if cfg.Directives[0].Name != "user" || lc(cfg.Directives[0].NamePos()) != "1:1-1:5" {
 		t.Errorf("BOM: %+v", cfg.Directives[0])
+	}
+	if len(diags) != 1 || diags[0].Severity != parsers.Error || !strings.Contains(diags[0].Message, "byte order mark") || diags[0].Pos.Line != 1 || diags[0].Pos.Col != 1 {
+		t.Fatalf("diags: %v", diags)
+	}
+	if _, diags := ParseFile("t.conf", []byte("user x;\n")); len(diags) != 0 {
+		t.Errorf("no BOM: %v", diags)
+	}
+	nginxBin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/sbin/nginx"); err2 != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("nginx is not installed (CI=true)")
+			}
+			t.Skip("nginx is not installed: the real nginx -t check is skipped")
+		}
+		nginxBin = "/usr/sbin/nginx"
+	}
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"bom.conf":   "\xef\xbb\xbfevents {}\nhttp {}\n",
+		"plain.conf": "events {}\nhttp {}\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(nginxBin, "-t", "-q", "-p", dir, "-c", path, "-e", "stderr", "-g", "pid "+filepath.Join(dir, "nginx.pid")+";").CombinedOutput()
+		if bad := name == "bom.conf"; (err != nil) != bad || bad && !strings.Contains(string(out), "unknown directive") {
+			t.Errorf("nginx -t %s: %v\n%s", name, err, out)
+		}
 	}
 }
 
